@@ -1,0 +1,210 @@
+import type {
+  FilterFunction,
+  KeyedProcessFunction,
+  ReduceFunction,
+  FlatMapFunction,
+  KeySelector,
+  MapFunction,
+  OperatorSpec,
+  PartitionerSpec,
+  ProcessFunction,
+  Sink,
+  SinkFunction,
+  Transformation,
+} from '../graph/index.js';
+import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
+
+// KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
+// splitting them would make an import cycle whose order decides whether the class exists.
+
+/**
+ * A stream of records of type `T`. Every method adds a transformation to the job and returns
+ * the new stream; nothing runs until `env.execute()`.
+ */
+export class DataStream<T> {
+  /** @internal */
+  constructor(
+    protected readonly env: StreamExecutionEnvironment,
+    /** @internal */
+    readonly transformation: Transformation,
+  ) {}
+
+  /** The environment this stream belongs to. */
+  getExecutionEnvironment(): StreamExecutionEnvironment {
+    return this.env;
+  }
+
+  /** Applies `fn` to every record. */
+  map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('Map', { kind: 'map', fn: fn as MapFunction<unknown, unknown> });
+  }
+
+  /** Keeps the records for which `fn` returns true. */
+  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+    return this.operator<T>('Filter', { kind: 'filter', fn: fn as FilterFunction<unknown> });
+  }
+
+  /** Emits any number of records per input, through the collector or a returned iterable. */
+  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('Flat Map', { kind: 'flatMap', fn: fn as FlatMapFunction<unknown, unknown> });
+  }
+
+  /** A low-level function over every record (no keyed state or timers: use keyBy first). */
+  process<R>(fn: ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('Process', { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
+  }
+
+  /** Partitions the stream by key: records of one key go to one subtask, with state per key. */
+  keyBy<K>(selector: KeySelector<T, K>): KeyedStream<T, K> {
+    if (typeof selector !== 'function') throw new TypeError('keyBy needs a key selector function (record) => key.');
+    const t = this.env.addTransformation({
+      kind: 'partition',
+      name: 'Partition',
+      input: this.transformation,
+      partitioner: { type: 'hash', keySelector: selector as KeySelector<unknown, unknown> },
+    });
+    return new KeyedStream<T, K>(this.env, t);
+  }
+
+  /** Merges this stream with others of the same type. */
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) {
+      if (o.env !== this.env) throw new TypeError('union() needs streams of the same environment.');
+    }
+    const t = this.env.addTransformation({
+      kind: 'union',
+      name: 'Union',
+      inputs: [this.transformation, ...others.map((o) => o.transformation)],
+    });
+    return new DataStream<T>(this.env, t);
+  }
+
+  /** Distributes records round-robin over the next operator's subtasks. */
+  rebalance(): DataStream<T> {
+    return this.partition({ type: 'rebalance' });
+  }
+
+  /** Sends records to the next operator's subtask of the same index (equal parallelism needed). */
+  forward(): DataStream<T> {
+    return this.partition({ type: 'forward' });
+  }
+
+  /** Prints every record to stdout, prefixed with `<subtask>> ` when parallel. */
+  print(prefix?: string): DataStreamSink<T> {
+    return this.sinkOperator('Print to Std. Out', { kind: 'print', prefix, stderr: false });
+  }
+
+  /** Prints every record to stderr. */
+  printToErr(prefix?: string): DataStreamSink<T> {
+    return this.sinkOperator('Print to Std. Err', { kind: 'print', prefix, stderr: true });
+  }
+
+  /** Calls `fn` for every record (at-least-once: nothing is rolled back on failure). */
+  addSink(fn: SinkFunction<T>): DataStreamSink<T> {
+    return this.sinkOperator('Unnamed', { kind: 'sinkFunction', fn: fn as SinkFunction<unknown> });
+  }
+
+  /** Writes to a sink such as {@link FileSink}. */
+  sinkTo(sink: Sink<T>): DataStreamSink<T> {
+    const name = (sink as object).constructor?.name || 'Sink';
+    return this.sinkOperator(name, { kind: 'sink', sink: sink as Sink<unknown> });
+  }
+
+  private partition(partitioner: PartitionerSpec): DataStream<T> {
+    const t = this.env.addTransformation({ kind: 'partition', name: 'Partition', input: this.transformation, partitioner });
+    return new DataStream<T>(this.env, t);
+  }
+
+  /** @internal */
+  protected operator<R>(name: string, operator: OperatorSpec): SingleOutputStreamOperator<R> {
+    const t = this.env.addTransformation({ kind: 'operator', name, input: this.transformation, operator });
+    return new SingleOutputStreamOperator<R>(this.env, t);
+  }
+
+  private sinkOperator(name: string, operator: OperatorSpec): DataStreamSink<T> {
+    const t = this.env.addTransformation({ kind: 'operator', name: `Sink: ${name}`, input: this.transformation, operator });
+    return new DataStreamSink<T>(t);
+  }
+}
+
+/** Setters shared by operators and sinks. */
+function configure(t: Transformation, what: 'uid' | 'name' | 'parallelism', value: string | number): void {
+  if (what === 'parallelism') {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new RangeError(`The parallelism of "${t.name}" must be a positive integer, got ${value}.`);
+    }
+    t.parallelism = value as number;
+  } else if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`The ${what} of "${t.name}" must be a non-empty string.`);
+  } else if (what === 'uid') t.uid = value;
+  else t.name = value;
+}
+
+/** A stream produced by an operator, whose uid, name and parallelism can be set. */
+export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  /** Sets the operator's stable id; state is matched to operators by it on restore. */
+  uid(uid: string): this {
+    configure(this.transformation, 'uid', uid);
+    return this;
+  }
+  /** Sets the name shown in logs and errors. */
+  name(name: string): this {
+    configure(this.transformation, 'name', name);
+    return this;
+  }
+  /** Sets the operator's parallelism; wins over the job's default. */
+  setParallelism(parallelism: number): this {
+    configure(this.transformation, 'parallelism', parallelism);
+    return this;
+  }
+  getName(): string {
+    return this.transformation.name;
+  }
+}
+
+/** The end of a stream: a sink. */
+export class DataStreamSink<T> {
+  declare readonly _type?: T;
+  /** @internal */
+  constructor(readonly transformation: Transformation) {}
+  uid(uid: string): this {
+    configure(this.transformation, 'uid', uid);
+    return this;
+  }
+  name(name: string): this {
+    configure(this.transformation, 'name', name);
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    configure(this.transformation, 'parallelism', parallelism);
+    return this;
+  }
+}
+
+
+/**
+ * A stream partitioned by key (`keyBy`). Operators on it see one key at a time and may use
+ * keyed state and timers.
+ */
+export class KeyedStream<T, K> extends DataStream<T> {
+  /** Folds the records of each key; emits the key's new value for every record. */
+  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
+    return this.operator<T>('Keyed Reduce', { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
+  }
+
+  /** A keyed process function: keyed state and processing-time timers. */
+  override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('KeyedProcess', {
+      kind: 'keyedProcess',
+      fn: asKeyed(fn) as unknown as KeyedProcessFunction<unknown, unknown, unknown>,
+    });
+  }
+}
+
+/** A ProcessFunction on a keyed stream behaves as a keyed one (as in Flink). */
+function asKeyed<K, T, R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): KeyedProcessFunction<K, T, R> {
+  if (typeof (fn as KeyedProcessFunction<K, T, R>).onTimer !== 'function') {
+    (fn as { onTimer?: () => void }).onTimer = () => {};
+  }
+  return fn as KeyedProcessFunction<K, T, R>;
+}

@@ -1,0 +1,18 @@
+export { StreamExecutionEnvironment, type StateBackendName } from './stream-execution-environment.js';
+export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream } from './data-stream.js';
+export {
+  CheckpointConfig,
+  CheckpointingMode,
+  ExternalizedCheckpointRetention,
+  type CheckpointSettings,
+} from './checkpoint-config.js';
+export { RestartStrategies, type RestartStrategyConfiguration } from './restart-strategies.js';
+export { Time } from './time.js';
+export {
+  JobExecutionResult,
+  type JobSettings,
+  type Pipeline,
+  type PipelineExecutor,
+  setContextExecutor,
+  setDefaultExecutor,
+} from './pipeline-executor.js';

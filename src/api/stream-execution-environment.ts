@@ -1,0 +1,153 @@
+import type { Source, Transformation } from '../graph/index.js';
+import { CollectionSource } from '../connectors/collection-source.js';
+import { NumberSequenceSource } from '../connectors/number-sequence-source.js';
+import { TextFileSource } from '../connectors/text-file-source.js';
+import type { WatermarkStrategy } from '../connectors/watermark-strategy.js';
+import { CheckpointConfig, type CheckpointingMode } from './checkpoint-config.js';
+import { SingleOutputStreamOperator } from './data-stream.js';
+import { type JobExecutionResult, type JobSettings, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
+import type { RestartStrategyConfiguration } from './restart-strategies.js';
+
+type NewTransformation = Transformation extends infer T
+  ? T extends Transformation
+    ? Omit<T, 'id' | 'uid' | 'parallelism'>
+    : never
+  : never;
+
+/** The state backends this engine offers (`state.backend.type`). */
+export type StateBackendName = 'hashmap';
+
+/**
+ * The context a job is defined and run in. In a job run by `flink run` it carries the CLI's
+ * configuration; in a job run as a plain program (`npx tsx job.ts`) it runs locally with
+ * defaults.
+ *
+ * @example
+ * const env = StreamExecutionEnvironment.getExecutionEnvironment();
+ * env.fromSequence(1, 10).map((n) => n * 2).print();
+ * await env.execute('doubles');
+ */
+export class StreamExecutionEnvironment {
+  private readonly transformations: Transformation[] = [];
+  private nextId = 0;
+  private parallelism: number | undefined;
+  private maxParallelism: number | undefined;
+  private stateBackend: string | undefined;
+  private restartStrategy: RestartStrategyConfiguration | undefined;
+  private chaining = true;
+  private readonly checkpointConfig = new CheckpointConfig();
+
+  private constructor(private readonly executor: PipelineExecutor) {}
+
+  /** The environment of the current context: the CLI's when run by `flink run`, else local. */
+  static getExecutionEnvironment(): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment(currentExecutor());
+  }
+
+  /** Sets the default parallelism of the job's operators (wins over `-p` and config). */
+  setParallelism(parallelism: number): this {
+    if (!Number.isInteger(parallelism) || parallelism < 1) {
+      throw new RangeError(`The parallelism must be a positive integer, got ${parallelism}.`);
+    }
+    this.parallelism = parallelism;
+    return this;
+  }
+
+  /** The parallelism set in code, or -1 if the configured default applies. */
+  getParallelism(): number {
+    return this.parallelism ?? -1;
+  }
+
+  /** Sets the number of key groups: the upper bound of parallelism for keyed state. */
+  setMaxParallelism(maxParallelism: number): this {
+    if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > 32768) {
+      throw new RangeError(`The max parallelism must be an integer from 1 to 32768, got ${maxParallelism}.`);
+    }
+    this.maxParallelism = maxParallelism;
+    return this;
+  }
+
+  getMaxParallelism(): number {
+    return this.maxParallelism ?? -1;
+  }
+
+  /** Turns on periodic checkpoints every `intervalMs`. */
+  enableCheckpointing(intervalMs: number, mode?: CheckpointingMode): this {
+    this.checkpointConfig.setCheckpointInterval(intervalMs);
+    if (mode !== undefined) this.checkpointConfig.setCheckpointingMode(mode);
+    return this;
+  }
+
+  getCheckpointConfig(): CheckpointConfig {
+    return this.checkpointConfig;
+  }
+
+  /** Chooses the state backend (`state.backend.type`). */
+  setStateBackend(backend: StateBackendName): this {
+    if (backend !== 'hashmap') throw new RangeError(`Unknown state backend '${String(backend)}'; available: hashmap.`);
+    this.stateBackend = backend;
+    return this;
+  }
+
+  /** Chooses how the job restarts after a failure (`restart-strategy.*`). */
+  setRestartStrategy(strategy: RestartStrategyConfiguration): this {
+    this.restartStrategy = strategy;
+    return this;
+  }
+
+  /** Turns operator chaining off (each operator its own task; for debugging). */
+  disableOperatorChaining(): this {
+    this.chaining = false;
+    return this;
+  }
+
+  /** A stream of the given elements, in order (parallelism 1). */
+  fromElements<T>(...elements: T[]): SingleOutputStreamOperator<T> {
+    return this.addSource(new CollectionSource(elements), 'Collection Source');
+  }
+
+  /** A stream of the collection's elements, in order (parallelism 1). */
+  fromCollection<T>(collection: Iterable<T>): SingleOutputStreamOperator<T> {
+    return this.addSource(new CollectionSource(collection), 'Collection Source');
+  }
+
+  /** The numbers `from` to `to`, both inclusive, read in parallel. */
+  fromSequence(from: number, to: number): SingleOutputStreamOperator<number> {
+    return this.addSource(new NumberSequenceSource(from, to), 'Sequence Source');
+  }
+
+  /** The lines of a UTF-8 text file. */
+  readTextFile(path: string): SingleOutputStreamOperator<string> {
+    return this.addSource(new TextFileSource(path), `readTextFile(${path})`);
+  }
+
+  /** A stream from a {@link Source}, such as a DataGeneratorSource. */
+  fromSource<T>(source: Source<T>, _watermarkStrategy: WatermarkStrategy<T>, sourceName: string): SingleOutputStreamOperator<T> {
+    return this.addSource(source, sourceName);
+  }
+
+  /** Runs the job and resolves when it ends (never, for an unbounded job that is not cancelled). */
+  execute(jobName = 'Flink Streaming Job'): Promise<JobExecutionResult> {
+    const settings: JobSettings = {
+      parallelism: this.parallelism,
+      maxParallelism: this.maxParallelism,
+      checkpoint: { ...this.checkpointConfig.settings },
+      stateBackend: this.stateBackend,
+      restartStrategy: this.restartStrategy,
+      operatorChaining: this.chaining,
+    };
+    return this.executor.execute({ jobName, transformations: [...this.transformations], settings });
+  }
+
+  /** @internal Records a transformation and gives it an id. */
+  addTransformation<T extends NewTransformation>(t: T): Transformation {
+    const full = { ...t, id: this.nextId++, uid: undefined, parallelism: undefined } as unknown as Transformation;
+    this.transformations.push(full);
+    return full;
+  }
+
+  private addSource<T>(source: Source<T>, name: string): SingleOutputStreamOperator<T> {
+    const t = this.addTransformation({ kind: 'source', name: `Source: ${name}`, source: source as Source<unknown> });
+    return new SingleOutputStreamOperator<T>(this, t);
+  }
+}

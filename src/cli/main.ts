@@ -1,0 +1,54 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { reportError } from './output.js';
+
+function parseParallelism(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('the parallelism must be a positive integer.');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Builds the `flink` command line. Command modules load lazily so `list` never loads the engine. */
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('flink')
+    .description('Run and manage flink-ts jobs: stateful stream processing for TypeScript.')
+    .option('--verbose', 'show stack traces of errors')
+    .enablePositionalOptions()
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run a job file')
+    .argument('<jobFile>', 'the job file (TypeScript or JavaScript)')
+    .argument('[args...]', "arguments for the job (its process.argv.slice(2))")
+    .option('-p, --parallelism <n>', 'default parallelism of the job', parseParallelism)
+    .option('-D <key=value>', 'a configuration setting (repeatable)', collect, [])
+    .passThroughOptions()
+    .action(async (jobFile: string, args: string[], opts: { parallelism?: number; D: string[] }) => {
+      const { runCommand } = await import('./commands/run.js');
+      setExitCode(await runCommand(jobFile, args, { parallelism: opts.parallelism, dynamicProperties: opts.D }));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  program.exitOverride();
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    reportError(err, verbose);
+    return 1;
+  }
+  return exitCode;
+}

@@ -1,0 +1,209 @@
+import { homeLayout } from './home.js';
+import {
+  booleanOption,
+  durationOption,
+  enumOption,
+  intOption,
+  numberOption,
+  optionalDurationOption,
+  pathOption,
+  type ConfigOption,
+} from './option-types.js';
+
+/** `execution.checkpointing.mode` values (Flink's CheckpointingMode names). */
+export const CHECKPOINTING_MODES = ['EXACTLY_ONCE', 'AT_LEAST_ONCE'] as const;
+export type CheckpointingModeName = (typeof CHECKPOINTING_MODES)[number];
+
+/** `execution.checkpointing.externalized-checkpoint-retention` values. */
+export const EXTERNALIZED_CHECKPOINT_RETENTIONS = [
+  'RETAIN_ON_CANCELLATION',
+  'DELETE_ON_CANCELLATION',
+  'NO_EXTERNALIZED_CHECKPOINTS',
+] as const;
+export type ExternalizedCheckpointRetentionName = (typeof EXTERNALIZED_CHECKPOINT_RETENTIONS)[number];
+
+/**
+ * `state.backend.type` values. Grows as backends are added (the embedded on-disk one will
+ * be listed here when it exists), so that config is validated before any engine code loads.
+ */
+export const STATE_BACKEND_TYPES = ['hashmap'] as const;
+export type StateBackendType = (typeof STATE_BACKEND_TYPES)[number];
+
+/** `restart-strategy.type` values; Flink's aliases (`off`, `fixeddelay`, ...) are accepted too. */
+export const RESTART_STRATEGY_TYPES = ['none', 'fixed-delay', 'exponential-delay', 'failure-rate'] as const;
+export type RestartStrategyType = (typeof RESTART_STRATEGY_TYPES)[number];
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** Java's Integer.MAX_VALUE: Flink's "unbounded" default for attempts-before-reset-backoff. */
+const INT_MAX = 2_147_483_647;
+
+/** Checkpointing keys (Flink's CheckpointingOptions). */
+export const CheckpointingOptions = {
+  CHECKPOINTING_INTERVAL: optionalDurationOption('execution.checkpointing.interval', {
+    min: 1,
+    description: 'Interval between checkpoints; unset means checkpointing is off.',
+  }),
+  CHECKPOINTING_CONSISTENCY_MODE: enumOption('execution.checkpointing.mode', CHECKPOINTING_MODES, 'EXACTLY_ONCE', {
+    description: 'EXACTLY_ONCE aligns barriers; AT_LEAST_ONCE does not.',
+  }),
+  CHECKPOINTING_TIMEOUT: durationOption('execution.checkpointing.timeout', 10 * MINUTE, {
+    min: 1,
+    description: 'A checkpoint not complete after this long is aborted.',
+  }),
+  MIN_PAUSE_BETWEEN_CHECKPOINTS: durationOption('execution.checkpointing.min-pause', 0, {
+    description: 'Minimal time between the end of one checkpoint and the start of the next.',
+  }),
+  MAX_CONCURRENT_CHECKPOINTS: intOption('execution.checkpointing.max-concurrent-checkpoints', 1, {
+    min: 1,
+    description: 'How many checkpoints may be in progress at once.',
+  }),
+  TOLERABLE_FAILURE_NUMBER: intOption('execution.checkpointing.tolerable-failed-checkpoints', 0, {
+    min: 0,
+    description: 'Consecutive checkpoint failures tolerated before the job fails.',
+  }),
+  MAX_RETAINED_CHECKPOINTS: intOption('execution.checkpointing.num-retained', 1, {
+    min: 1,
+    description: 'How many completed checkpoints are kept.',
+  }),
+  EXTERNALIZED_CHECKPOINT_RETENTION: enumOption(
+    'execution.checkpointing.externalized-checkpoint-retention',
+    EXTERNALIZED_CHECKPOINT_RETENTIONS,
+    // Flink defaults to NO_EXTERNALIZED_CHECKPOINTS; here a cancelled job keeps its checkpoints
+    // because `flink run -s <jobId>` is the usual way back (SPEC.md).
+    'RETAIN_ON_CANCELLATION',
+    { description: 'Whether completed checkpoints survive the job being cancelled.' },
+  ),
+  CHECKPOINTS_DIRECTORY: pathOption('execution.checkpointing.dir', {
+    computeDefault: ({ home }) => homeLayout(home).checkpointsDir,
+    defaultDescription: '$FLINK_TS_HOME/checkpoints',
+    description: 'Directory for checkpoints: <dir>/<jobId>/chk-<n>/.',
+  }),
+  SAVEPOINT_DIRECTORY: pathOption('execution.checkpointing.savepoint-dir', {
+    computeDefault: ({ home }) => homeLayout(home).savepointsDir,
+    defaultDescription: '$FLINK_TS_HOME/savepoints',
+    description: 'Default directory for savepoints.',
+  }),
+  INCREMENTAL_CHECKPOINTS: booleanOption('execution.checkpointing.incremental', false, {
+    description: 'Whether checkpoints only write what changed since the previous one.',
+  }),
+} as const;
+
+/** State backend keys (Flink's StateBackendOptions). */
+export const StateBackendOptions = {
+  STATE_BACKEND: enumOption('state.backend.type', STATE_BACKEND_TYPES, 'hashmap', {
+    description: 'Where keyed state lives.',
+  }),
+} as const;
+
+/** Restart strategy keys (Flink's RestartStrategyOptions) with Flink 2.x defaults. */
+export const RestartStrategyOptions = {
+  RESTART_STRATEGY: enumOption('restart-strategy.type', RESTART_STRATEGY_TYPES, 'none', {
+    aliases: {
+      off: 'none',
+      disable: 'none',
+      fixeddelay: 'fixed-delay',
+      exponentialdelay: 'exponential-delay',
+      failurerate: 'failure-rate',
+    },
+    // As in Flink: no restarts without checkpointing (nothing to restart from), and
+    // exponential-delay once checkpointing is on.
+    computeDefault: (ctx) =>
+      ctx.get(CheckpointingOptions.CHECKPOINTING_INTERVAL) === undefined ? 'none' : 'exponential-delay',
+    defaultDescription: 'none without checkpointing, exponential-delay with it',
+    description: 'How the job restarts after a failure.',
+  }),
+  RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS: intOption('restart-strategy.fixed-delay.attempts', 1, {
+    min: 0,
+    description: 'Restarts before the job is declared failed.',
+  }),
+  RESTART_STRATEGY_FIXED_DELAY_DELAY: durationOption('restart-strategy.fixed-delay.delay', 1 * SECOND, {
+    description: 'Delay between two restart attempts.',
+  }),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF: durationOption(
+    'restart-strategy.exponential-delay.initial-backoff',
+    1 * SECOND,
+    { description: 'Delay before the first restart.' },
+  ),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF: durationOption('restart-strategy.exponential-delay.max-backoff', 1 * MINUTE, {
+    description: 'Upper bound of the restart delay.',
+  }),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER: numberOption(
+    'restart-strategy.exponential-delay.backoff-multiplier',
+    1.5,
+    { min: 1, description: 'Factor the delay grows by after each failure.' },
+  ),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD: durationOption(
+    'restart-strategy.exponential-delay.reset-backoff-threshold',
+    1 * HOUR,
+    { description: 'Running this long without failure resets the delay to the initial backoff.' },
+  ),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR: numberOption('restart-strategy.exponential-delay.jitter-factor', 0.1, {
+    min: 0,
+    max: 1,
+    description: 'Random spread added to each delay, as a fraction of it.',
+  }),
+  RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS: intOption(
+    'restart-strategy.exponential-delay.attempts-before-reset-backoff',
+    INT_MAX,
+    { min: 1, description: 'Restarts allowed before the job fails, counted since the last backoff reset.' },
+  ),
+  RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL: intOption(
+    'restart-strategy.failure-rate.max-failures-per-interval',
+    1,
+    { min: 1, description: 'Failures within one interval before the job fails.' },
+  ),
+  RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL: durationOption(
+    'restart-strategy.failure-rate.failure-rate-interval',
+    1 * MINUTE,
+    { min: 1, description: 'The window in which failures are counted.' },
+  ),
+  RESTART_STRATEGY_FAILURE_RATE_DELAY: durationOption('restart-strategy.failure-rate.delay', 1 * SECOND, {
+    description: 'Delay between two restart attempts.',
+  }),
+} as const;
+
+/** `parallelism.default` (Flink's CoreOptions). */
+export const CoreOptions = {
+  DEFAULT_PARALLELISM: intOption('parallelism.default', 1, {
+    min: 1,
+    description: 'Parallelism of operators that do not set their own.',
+  }),
+} as const;
+
+/** `pipeline.max-parallelism` (Flink's PipelineOptions). */
+export const PipelineOptions = {
+  MAX_PARALLELISM: intOption('pipeline.max-parallelism', 128, {
+    min: 1,
+    max: 32768,
+    description: 'Number of key groups: the upper bound for rescaling keyed state.',
+  }),
+} as const;
+
+/** Every supported option, in documentation order. */
+export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = [
+  ...Object.values(CheckpointingOptions),
+  ...Object.values(StateBackendOptions),
+  ...Object.values(RestartStrategyOptions),
+  ...Object.values(CoreOptions),
+  ...Object.values(PipelineOptions),
+] as ConfigOption<unknown>[];
+
+const BY_KEY = new Map(ALL_OPTIONS.map((o) => [o.key, o]));
+
+/** The option for `key`, or undefined if the key is not supported. */
+export function findOption(key: string): ConfigOption<unknown> | undefined {
+  return BY_KEY.get(key);
+}
+
+/** Flink 1.x keys that moved, so an old config.yaml gets pointed at the new name. */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  'state.checkpoints.dir': 'execution.checkpointing.dir',
+  'state.savepoints.dir': 'execution.checkpointing.savepoint-dir',
+  'state.checkpoints.num-retained': 'execution.checkpointing.num-retained',
+  'state.backend': 'state.backend.type',
+  'state.backend.incremental': 'execution.checkpointing.incremental',
+  'restart-strategy': 'restart-strategy.type',
+  'execution.checkpointing.externalized-checkpoint': 'execution.checkpointing.externalized-checkpoint-retention',
+};

@@ -1,0 +1,7 @@
+export { CollectionSource, type CollectionSplit } from './collection-source.js';
+export { NumberSequenceSource } from './number-sequence-source.js';
+export { DataGeneratorSource, type DataGeneratorOptions } from './data-generator-source.js';
+export { TextFileSource, type TextFileSplit } from './text-file-source.js';
+export type { IndexSplit } from './index-range-reader.js';
+export { FileSink, FileSinkBuilder, type Encoder, type OutputFileConfig, type BucketAssigner } from './file-sink.js';
+export { WatermarkStrategy } from './watermark-strategy.js';

@@ -1,0 +1,198 @@
+/**
+ * The interfaces of user functions. A function is either a plain arrow function or an object
+ * (usually a class extending one of the `Rich*` bases) with the method named here. Rich
+ * functions get `open`, `close` and a {@link RuntimeContext}.
+ */
+import type {
+  AggregatingState,
+  AggregatingStateDescriptor,
+  ListState,
+  ListStateDescriptor,
+  MapState,
+  MapStateDescriptor,
+  OperatorStateStore,
+  ReducingState,
+  ReducingStateDescriptor,
+  ValueState,
+  ValueStateDescriptor,
+} from '../state/index.js';
+
+/** Receives the records a function emits. */
+export interface Collector<T> {
+  collect(record: T): void;
+}
+
+/** Passed to `open`; reserved for settings a function may read at start (Flink 2.x). */
+export interface OpenContext {
+  readonly attemptNumber: number;
+}
+
+/** What a rich function can ask of the engine: who it is and its keyed state. */
+export interface RuntimeContext {
+  getJobId(): string;
+  getTaskName(): string;
+  getIndexOfThisSubtask(): number;
+  getNumberOfParallelSubtasks(): number;
+  getMaxNumberOfParallelSubtasks(): number;
+  getAttemptNumber(): number;
+  /** Keyed state; only after `keyBy`. */
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+}
+
+/** Lifecycle methods every rich function may have. */
+export interface RichFunction {
+  open?(context: OpenContext): void | Promise<void>;
+  close?(): void | Promise<void>;
+  setRuntimeContext?(context: RuntimeContext): void;
+}
+
+/**
+ * Base class of rich functions: `open` and `close` hooks and access to the runtime context.
+ *
+ * @example
+ * class Counter extends RichMapFunction<string, number> {
+ *   private n!: ValueState<number>;
+ *   open() { this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n')); }
+ *   map(s: string) { const v = (this.n.value() ?? 0) + 1; this.n.update(v); return v; }
+ * }
+ */
+export abstract class AbstractRichFunction implements RichFunction {
+  private runtimeContext: RuntimeContext | undefined;
+
+  /** Called by the engine before `open`. */
+  setRuntimeContext(context: RuntimeContext): void {
+    this.runtimeContext = context;
+  }
+
+  /** The context of the subtask running this function; available from `open` on. */
+  getRuntimeContext(): RuntimeContext {
+    if (!this.runtimeContext) {
+      throw new Error('The runtime context is only available from open() on, not in the constructor.');
+    }
+    return this.runtimeContext;
+  }
+
+  open(_context: OpenContext): void | Promise<void> {}
+  close(): void | Promise<void> {}
+}
+
+/** `map`: one record in, one out. */
+export type MapFunction<I, O> = ((value: I) => O) | { map(value: I): O };
+/** `filter`: keeps records for which it returns true. */
+export type FilterFunction<T> = ((value: T) => boolean) | { filter(value: T): boolean };
+/** `flatMap`: any number of records out, through the collector or as a returned iterable. */
+export type FlatMapFunction<I, O> =
+  | ((value: I, out: Collector<O>) => Iterable<O> | void)
+  | { flatMap(value: I, out: Collector<O>): Iterable<O> | void };
+/** `reduce`: folds records of one key into one value. */
+export type ReduceFunction<T> = ((a: T, b: T) => T) | { reduce(a: T, b: T): T };
+/** `keyBy`: extracts the key of a record. */
+export type KeySelector<T, K> = (value: T) => K;
+/** `addSink`: called once per record; a returned promise is awaited per batch, not per record. */
+export type SinkFunction<T> = ((value: T) => void | Promise<void>) | { invoke(value: T): void | Promise<void> };
+
+export abstract class RichMapFunction<I, O> extends AbstractRichFunction {
+  abstract map(value: I): O;
+}
+export abstract class RichFilterFunction<T> extends AbstractRichFunction {
+  abstract filter(value: T): boolean;
+}
+export abstract class RichFlatMapFunction<I, O> extends AbstractRichFunction {
+  abstract flatMap(value: I, out: Collector<O>): Iterable<O> | void;
+}
+export abstract class RichReduceFunction<T> extends AbstractRichFunction {
+  abstract reduce(a: T, b: T): T;
+}
+export abstract class RichSinkFunction<T> extends AbstractRichFunction {
+  abstract invoke(value: T): void | Promise<void>;
+}
+
+/** Processing-time timers and the current time, as seen by a process function. */
+export interface TimerService {
+  currentProcessingTime(): number;
+  /** Registers a timer for the current key; a second one at the same time is a no-op. */
+  registerProcessingTimeTimer(time: number): void;
+  deleteProcessingTimeTimer(time: number): void;
+}
+
+/** Where a timer came from. */
+export type TimeDomain = 'PROCESSING_TIME' | 'EVENT_TIME';
+
+/** Context of `ProcessFunction.processElement`. */
+export interface ProcessContext {
+  timerService(): TimerService;
+}
+
+/** Context of `KeyedProcessFunction.processElement`. */
+export interface KeyedProcessContext<K> extends ProcessContext {
+  getCurrentKey(): K;
+}
+
+/** Context of `KeyedProcessFunction.onTimer`. */
+export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  timeDomain(): TimeDomain;
+}
+
+/** A low-level function over a non-keyed stream. */
+export abstract class ProcessFunction<I, O> extends AbstractRichFunction {
+  abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+}
+
+/**
+ * A low-level function over a keyed stream, with keyed state and processing-time timers.
+ *
+ * @example
+ * class Alert extends KeyedProcessFunction<string, Tx, string> {
+ *   processElement(tx: Tx, ctx: KeyedProcessContext<string>, out: Collector<string>) {
+ *     ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 60_000);
+ *   }
+ *   onTimer(ts: number, ctx: OnTimerContext<string>, out: Collector<string>) { out.collect(ctx.getCurrentKey()); }
+ * }
+ */
+export abstract class KeyedProcessFunction<K, I, O> extends AbstractRichFunction {
+  abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  /** Called when a processing-time timer of the current key fires. */
+  onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<O>): void {}
+}
+
+/** Context of `CheckpointedFunction.initializeState`. */
+export interface FunctionInitializationContext {
+  /** True if the subtask starts from a checkpoint or savepoint. */
+  isRestored(): boolean;
+  getOperatorStateStore(): OperatorStateStore;
+}
+
+/** Context of `CheckpointedFunction.snapshotState`. */
+export interface FunctionSnapshotContext {
+  getCheckpointId(): number;
+  getCheckpointTimestamp(): number;
+}
+
+/**
+ * A function with operator state: `initializeState` runs before `open` (restoring it where the
+ * job starts from a snapshot); `snapshotState` runs at every checkpoint barrier.
+ */
+export interface CheckpointedFunction {
+  initializeState(context: FunctionInitializationContext): void;
+  snapshotState(context: FunctionSnapshotContext): void;
+}
+
+/** Told when a checkpoint this function took part in is complete. */
+export interface CheckpointListener {
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): void;
+}
+
+/** True if `f` implements {@link CheckpointedFunction}. */
+export function isCheckpointedFunction(f: unknown): f is CheckpointedFunction {
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    typeof (f as CheckpointedFunction).initializeState === 'function' &&
+    typeof (f as CheckpointedFunction).snapshotState === 'function'
+  );
+}

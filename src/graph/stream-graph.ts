@@ -1,0 +1,182 @@
+/**
+ * StreamGraph: the job as operators (nodes) and edges with resolved parallelism, uids and
+ * partitioners. Virtual transformations (partition, union) become edge properties here.
+ */
+import { createHash } from 'node:crypto';
+import { JobDefinitionError } from '../util/errors.js';
+import type { OperatorUid } from '../util/ids.js';
+import { isCheckpointedFunction } from './functions.js';
+import type { Source } from './source.js';
+import {
+  KEYED_OPERATOR_KINDS,
+  type OperatorSpec,
+  type PartitionerSpec,
+  type Transformation,
+} from './transformation.js';
+
+/** One operator of the job. */
+export interface StreamNode {
+  readonly id: number;
+  readonly name: string;
+  readonly uid: OperatorUid;
+  /** True if the user set the uid; auto uids change when the graph's shape changes. */
+  readonly uidIsExplicit: boolean;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly source: Source<unknown> | undefined;
+  readonly operator: OperatorSpec | undefined;
+  readonly inEdges: StreamEdge[];
+  readonly outEdges: StreamEdge[];
+  /** Runs after keyBy with keyed state and timers. */
+  readonly keyed: boolean;
+  /** May hold state that a checkpoint must carry. */
+  readonly stateful: boolean;
+}
+
+/** A connection between two operators. */
+export interface StreamEdge {
+  readonly source: StreamNode;
+  readonly target: StreamNode;
+  readonly partitioner: PartitionerSpec;
+}
+
+/** The resolved job. */
+export interface StreamGraph {
+  readonly jobName: string;
+  /** Nodes in topological order. */
+  readonly nodes: readonly StreamNode[];
+  readonly maxParallelism: number;
+  /** Things the user should know at submission (e.g. stateful operators without a uid). */
+  readonly warnings: readonly string[];
+}
+
+/** Settings the graph is resolved with. */
+export interface StreamGraphSettings {
+  readonly jobName: string;
+  readonly defaultParallelism: number;
+  readonly maxParallelism: number;
+  readonly chaining: boolean;
+}
+
+function checkParallelism(t: Transformation, p: number | undefined, maxParallelism: number): void {
+  if (p === undefined) return;
+  if (!Number.isInteger(p) || p < 1) {
+    throw new JobDefinitionError(`Invalid parallelism ${p} for operator "${t.name}": it must be a positive integer.`);
+  }
+  if (p > maxParallelism) {
+    throw new JobDefinitionError(
+      `The parallelism ${p} of operator "${t.name}" exceeds the max parallelism ${maxParallelism}. Raise pipeline.max-parallelism or lower the parallelism.`,
+    );
+  }
+}
+
+function isStateful(spec: OperatorSpec | undefined, source: Source<unknown> | undefined): boolean {
+  if (source) return true;
+  if (!spec) return false;
+  if (KEYED_OPERATOR_KINDS.has(spec.kind)) return true;
+  if (spec.kind === 'sink') return true;
+  return 'fn' in spec && isCheckpointedFunction(spec.fn);
+}
+
+/** Builds the StreamGraph of every transformation the environment recorded. */
+export function buildStreamGraph(transformations: readonly Transformation[], settings: StreamGraphSettings): StreamGraph {
+  const { defaultParallelism, maxParallelism } = settings;
+  const byTransformation = new Map<number, StreamNode>();
+  const nodes: StreamNode[] = [];
+  const explicitUids = new Map<string, string>();
+  const warnings: string[] = [];
+  const sorted = [...transformations].sort((a, b) => a.id - b.id);
+
+  const resolveInputs = (t: Transformation, partitioner?: PartitionerSpec): Array<[StreamNode, PartitionerSpec | undefined]> => {
+    switch (t.kind) {
+      case 'source':
+      case 'operator': {
+        const node = byTransformation.get(t.id);
+        if (!node) throw new Error(`internal: transformation ${t.id} used before it was defined`);
+        return [[node, partitioner]];
+      }
+      case 'partition':
+        return resolveInputs(t.input, t.partitioner);
+      case 'union':
+        return t.inputs.flatMap((i) => resolveInputs(i, partitioner));
+    }
+  };
+
+  for (const t of sorted) {
+    if (t.kind === 'partition' || t.kind === 'union') continue;
+    checkParallelism(t, t.parallelism, maxParallelism);
+    const source = t.kind === 'source' ? t.source : undefined;
+    const operator = t.kind === 'operator' ? t.operator : undefined;
+    let parallelism = t.parallelism ?? defaultParallelism;
+    const sourceLimit = source?.maxSourceParallelism;
+    if (sourceLimit !== undefined && parallelism > sourceLimit) {
+      if (t.parallelism !== undefined) {
+        throw new JobDefinitionError(
+          `Source "${t.name}" supports a parallelism of at most ${sourceLimit}, but ${t.parallelism} was set.`,
+        );
+      }
+      parallelism = sourceLimit;
+    }
+    const inputs = t.kind === 'operator' ? resolveInputs(t.input) : [];
+    const keyed = operator !== undefined && KEYED_OPERATOR_KINDS.has(operator.kind);
+    if (t.uid !== undefined) {
+      if (typeof t.uid !== 'string' || t.uid.length === 0) {
+        throw new JobDefinitionError(`Operator "${t.name}" has an empty uid; a uid must be a non-empty string.`);
+      }
+      const other = explicitUids.get(t.uid);
+      if (other !== undefined) {
+        throw new JobDefinitionError(
+          `Duplicate operator uid '${t.uid}' on "${other}" and "${t.name}": every uid must be unique within a job.`,
+        );
+      }
+      explicitUids.set(t.uid, t.name);
+    }
+    const uid = (t.uid ?? autoUid(nodes.length, t, operator, inputs.map(([n]) => n.uid))) as OperatorUid;
+    const node: StreamNode = {
+      id: t.id,
+      name: t.name,
+      uid,
+      uidIsExplicit: t.uid !== undefined,
+      parallelism,
+      maxParallelism,
+      source,
+      operator,
+      inEdges: [],
+      outEdges: [],
+      keyed,
+      stateful: isStateful(operator, source),
+    };
+    for (const [up, partitioner] of inputs) {
+      const resolved = partitioner ?? (up.parallelism === parallelism ? { type: 'forward' as const } : { type: 'rebalance' as const });
+      if (resolved.type === 'forward' && up.parallelism !== parallelism) {
+        throw new JobDefinitionError(
+          `Forward partitioning does not allow a change of parallelism: "${up.name}" has ${up.parallelism} and "${t.name}" has ${parallelism}. Use rebalance() or equal parallelism.`,
+        );
+      }
+      const edge: StreamEdge = { source: up, target: node, partitioner: resolved };
+      up.outEdges.push(edge);
+      node.inEdges.push(edge);
+    }
+    if (node.stateful && !node.uidIsExplicit) {
+      warnings.push(
+        `Operator "${node.name}" keeps state but has no uid; set one with .uid('...') so its state can be restored after the job changes.`,
+      );
+    }
+    byTransformation.set(t.id, node);
+    nodes.push(node);
+  }
+  if (!nodes.some((n) => n.source)) {
+    throw new JobDefinitionError('The job has no sources: add one with env.fromSequence(), env.fromSource() or similar before execute().');
+  }
+  return { jobName: settings.jobName, nodes, maxParallelism, warnings };
+}
+
+/**
+ * A uid derived from the node's position in the graph: its ordinal, kind and inputs. Stable
+ * for the same job code; changes when operators are added before it or its inputs change.
+ */
+function autoUid(ordinal: number, t: Transformation, operator: OperatorSpec | undefined, inputUids: string[]): string {
+  const h = createHash('sha256');
+  h.update(`${ordinal}|${t.kind}|${operator?.kind ?? ''}|${inputUids.join(',')}`);
+  return h.digest('hex').slice(0, 32);
+}

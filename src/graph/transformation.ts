@@ -1,0 +1,76 @@
+/**
+ * Transformations: what the DataStream API records as a job is defined. They are plain data —
+ * building them runs nothing. `name`, `uid` and `parallelism` stay settable until `execute`.
+ */
+import type {
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessFunction,
+  KeySelector,
+  MapFunction,
+  ProcessFunction,
+  ReduceFunction,
+  SinkFunction,
+} from './functions.js';
+import type { Sink } from './sink.js';
+import type { Source } from './source.js';
+
+/** What an operator does; the runtime turns each kind into an operator implementation. */
+export type OperatorSpec =
+  | { readonly kind: 'map'; readonly fn: MapFunction<unknown, unknown> }
+  | { readonly kind: 'filter'; readonly fn: FilterFunction<unknown> }
+  | { readonly kind: 'flatMap'; readonly fn: FlatMapFunction<unknown, unknown> }
+  | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
+  | { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown> }
+  | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<unknown, unknown, unknown> }
+  | { readonly kind: 'sinkFunction'; readonly fn: SinkFunction<unknown> }
+  | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
+  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean };
+
+/** Operator kinds that run on a keyed stream and may use keyed state and timers. */
+export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess']);
+
+/** How records move from one operator's subtasks to the next one's. */
+export type PartitionerSpec =
+  | { readonly type: 'forward' }
+  | { readonly type: 'rebalance' }
+  | { readonly type: 'hash'; readonly keySelector: KeySelector<unknown, unknown> };
+
+interface TransformationBase {
+  readonly id: number;
+  name: string;
+  uid: string | undefined;
+  parallelism: number | undefined;
+}
+
+/** A source of records. */
+export interface SourceTransformation extends TransformationBase {
+  readonly kind: 'source';
+  readonly source: Source<unknown>;
+}
+
+/** An operator with one logical input (which may be a union). */
+export interface OperatorTransformation extends TransformationBase {
+  readonly kind: 'operator';
+  readonly input: Transformation;
+  readonly operator: OperatorSpec;
+}
+
+/** A virtual node: changes how records are routed to the next operator. */
+export interface PartitionTransformation extends TransformationBase {
+  readonly kind: 'partition';
+  readonly input: Transformation;
+  readonly partitioner: PartitionerSpec;
+}
+
+/** A virtual node: several streams read as one. */
+export interface UnionTransformation extends TransformationBase {
+  readonly kind: 'union';
+  readonly inputs: readonly Transformation[];
+}
+
+export type Transformation =
+  | SourceTransformation
+  | OperatorTransformation
+  | PartitionTransformation
+  | UnionTransformation;

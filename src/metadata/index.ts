@@ -1,0 +1,34 @@
+/** The SQLite metadata store (flink.db): the only code that writes SQL. */
+export { MetadataStore, JOB_PROCESS_LOST, type OpenOptions } from './metadata-store.js';
+export {
+  type JobStatus,
+  JOB_STATUSES,
+  ACTIVE_STATUSES,
+  TERMINAL_STATUSES,
+  canTransition,
+  nextStatuses,
+  isTerminal,
+  isGloballyTerminal,
+  isJobStatus,
+} from './job-status.js';
+export {
+  isSavepointKind,
+  type JobRecord,
+  type JobConfigRecord,
+  type NewJob,
+  type JobPatch,
+  type TransitionFields,
+  type JobEventKind,
+  type JobEventRecord,
+  type NewJobEvent,
+  type CheckpointKind,
+  type CheckpointStatus,
+  type CheckpointRecord,
+  type NewCheckpoint,
+  type CheckpointPatch,
+  type CommandKind,
+  type CommandStatus,
+  type CommandRecord,
+} from './records.js';
+export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './schema.js';
+export { BUSY_TIMEOUT_MS } from './open.js';

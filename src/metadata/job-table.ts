@@ -1,0 +1,248 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Clock } from '../util/clock.js';
+import { IllegalJobStateError, JobNotFoundError, MetadataError } from '../util/errors.js';
+import type { JobId } from '../util/ids.js';
+import { canTransition, isTerminal, type JobStatus } from './job-status.js';
+import { isSqliteError } from './open.js';
+import {
+  toEventRecord,
+  toJobRecord,
+  type JobEventRecord,
+  type JobPatch,
+  type JobRecord,
+  type NewJob,
+  type NewJobEvent,
+  type Row,
+  type TransitionFields,
+} from './records.js';
+
+/** Max ids listed in an "ambiguous prefix" error. */
+const AMBIGUOUS_SHOWN = 5;
+
+/** Queries on `jobs` and `job_events`; statements are prepared once per connection. */
+export class JobTable {
+  private readonly insertJobStmt: Statement;
+  private readonly getJobStmt: Statement;
+  private readonly prefixStmt: Statement;
+  private readonly listStmt: Statement;
+  private readonly writeJobStmt: Statement;
+  private readonly heartbeatStmt: Statement;
+  private readonly insertEventStmt: Statement;
+  private readonly listEventsStmt: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {
+    this.insertJobStmt = db.prepare(
+      `INSERT INTO jobs (job_id, name, job_file, args, status, pid, parallelism, config, start_time, restored_from)
+       VALUES (@jobId, @name, @jobFile, @args, @status, @pid, @parallelism, @config, @startTime, @restoredFrom)`,
+    );
+    this.getJobStmt = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
+    // A range on the primary key instead of LIKE: uses the index and is case-sensitive.
+    this.prefixStmt = db.prepare('SELECT job_id FROM jobs WHERE job_id >= ? AND job_id < ? ORDER BY job_id LIMIT ?');
+    // One statement for any status filter: the statuses arrive as a JSON array (or NULL).
+    this.listStmt = db.prepare(
+      `SELECT * FROM jobs
+       WHERE @statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses))
+       ORDER BY start_time DESC, rowid DESC LIMIT @limit`,
+    );
+    this.writeJobStmt = db.prepare(
+      `UPDATE jobs SET name = @name, status = @status, pid = @pid, parallelism = @parallelism, config = @config,
+         end_time = @endTime, restored_from = @restoredFrom, failure_cause = @failureCause, failure_stack = @failureStack
+       WHERE job_id = @jobId`,
+    );
+    this.heartbeatStmt = db.prepare('UPDATE jobs SET heartbeat = ? WHERE job_id = ?');
+    this.insertEventStmt = db.prepare(
+      `INSERT INTO job_events (job_id, time, kind, status_from, status_to, cause, stack, attempt)
+       VALUES (@jobId, @time, @kind, @statusFrom, @statusTo, @cause, @stack, @attempt)`,
+    );
+    this.listEventsStmt = db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY id');
+  }
+
+  create(rec: NewJob): JobRecord {
+    const status = rec.status ?? 'CREATED';
+    const startTime = rec.startTime ?? this.clock.now();
+    this.db
+      .transaction(() => {
+        try {
+          this.insertJobStmt.run({
+            jobId: rec.jobId,
+            name: rec.name,
+            jobFile: rec.jobFile,
+            args: JSON.stringify(rec.args ?? []),
+            status,
+            pid: rec.pid ?? null,
+            parallelism: rec.parallelism ?? null,
+            config: JSON.stringify(rec.config ?? {}),
+            startTime,
+            restoredFrom: rec.restoredFrom ?? null,
+          });
+        } catch (err) {
+          if (isSqliteError(err) && err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+            throw new MetadataError(`A job with id ${rec.jobId} already exists.`);
+          }
+          throw err;
+        }
+        this.recordEvent({ jobId: rec.jobId, kind: 'status', time: startTime, statusFrom: null, statusTo: status });
+      })
+      .immediate();
+    return this.mustGet(rec.jobId);
+  }
+
+  get(id: string): JobRecord | undefined {
+    const row = this.getJobStmt.get(id) as Row | undefined;
+    return row === undefined ? undefined : toJobRecord(row);
+  }
+
+  mustGet(id: string): JobRecord {
+    const job = this.get(id);
+    if (job === undefined) throw noSuchJob(id);
+    return job;
+  }
+
+  resolve(prefixOrId: string): JobId {
+    const p = prefixOrId.trim().toLowerCase();
+    if (!/^[0-9a-f]+$/.test(p) || p.length > 32) {
+      throw new JobNotFoundError(
+        `'${prefixOrId}' is not a job id: job ids are 32 hexadecimal characters (a prefix of at least 6 will do).`,
+        'job.invalidId',
+      );
+    }
+    if (p.length < 6) {
+      throw new JobNotFoundError(
+        `Job id prefix '${prefixOrId}' is too short: give at least 6 characters of the job id.`,
+        'job.invalidId',
+      );
+    }
+    // 'g' sorts after every hex digit, so [p, p+'g') holds exactly the ids starting with p.
+    const rows = this.prefixStmt.all(p, `${p}g`, AMBIGUOUS_SHOWN + 1) as Row[];
+    const ids = rows.map((r) => String(r['job_id']));
+    if (ids.length === 0) throw noSuchJob(prefixOrId);
+    if (ids.length > 1) {
+      const shown = ids.slice(0, AMBIGUOUS_SHOWN).join(', ');
+      const more = ids.length > AMBIGUOUS_SHOWN ? ' and more' : '';
+      throw new JobNotFoundError(
+        `Job id prefix '${prefixOrId}' is ambiguous: it matches ${shown}${more}. Give more characters.`,
+        'job.ambiguous',
+      );
+    }
+    return ids[0] as JobId;
+  }
+
+  list(opts: { statuses?: readonly JobStatus[]; limit?: number }): JobRecord[] {
+    const rows = this.listStmt.all({
+      statuses: opts.statuses === undefined ? null : JSON.stringify(opts.statuses),
+      limit: opts.limit ?? -1,
+    }) as Row[];
+    return rows.map(toJobRecord);
+  }
+
+  transition(id: JobId, to: JobStatus, fields: TransitionFields = {}): JobRecord {
+    return this.db
+      .transaction(() => {
+        const job = this.mustGet(id);
+        if (!canTransition(job.status, to)) {
+          throw new IllegalJobStateError(`Illegal job status change ${job.status} -> ${to} for job ${id}`);
+        }
+        const now = this.clock.now();
+        const next: JobRecord = {
+          ...job,
+          status: to,
+          endTime: fields.endTime ?? (isTerminal(to) ? now : job.endTime),
+          failureCause: fields.failureCause !== undefined ? fields.failureCause : job.failureCause,
+          failureStack: fields.failureStack !== undefined ? fields.failureStack : job.failureStack,
+          pid: fields.pid !== undefined ? fields.pid : job.pid,
+        };
+        this.write(next);
+        this.recordEvent({ jobId: id, kind: 'status', time: now, statusFrom: job.status, statusTo: to, cause: fields.failureCause ?? null });
+        return next;
+      })
+      .immediate();
+  }
+
+  update(id: JobId, patch: JobPatch): JobRecord {
+    return this.db
+      .transaction(() => {
+        const job = this.mustGet(id);
+        const next: JobRecord = {
+          ...job,
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.pid !== undefined ? { pid: patch.pid } : {}),
+          ...(patch.parallelism !== undefined ? { parallelism: patch.parallelism } : {}),
+          ...(patch.config !== undefined ? { config: patch.config } : {}),
+          ...(patch.restoredFrom !== undefined ? { restoredFrom: patch.restoredFrom } : {}),
+        };
+        this.write(next);
+        return next;
+      })
+      .immediate();
+  }
+
+  heartbeat(id: JobId, time: number): boolean {
+    return this.heartbeatStmt.run(time, id).changes > 0;
+  }
+
+  markLost(id: JobId, cause: string, staleBefore: number | undefined): boolean {
+    return this.db
+      .transaction(() => {
+        const job = this.get(id);
+        if (job === undefined || isTerminal(job.status)) return false;
+        // A heartbeat newer than the caller's threshold means the process is alive after all.
+        if (staleBefore !== undefined && job.heartbeat !== null && job.heartbeat >= staleBefore) return false;
+        const now = this.clock.now();
+        this.write({ ...job, status: 'FAILED', endTime: now, failureCause: cause, failureStack: null });
+        this.recordEvent({ jobId: id, kind: 'failure', time: now, cause });
+        this.recordEvent({ jobId: id, kind: 'status', time: now, statusFrom: job.status, statusTo: 'FAILED', cause });
+        return true;
+      })
+      .immediate();
+  }
+
+  recordEvent(ev: NewJobEvent): number {
+    try {
+      const info = this.insertEventStmt.run({
+        jobId: ev.jobId,
+        time: ev.time ?? this.clock.now(),
+        kind: ev.kind,
+        statusFrom: ev.statusFrom ?? null,
+        statusTo: ev.statusTo ?? null,
+        cause: ev.cause ?? null,
+        stack: ev.stack ?? null,
+        attempt: ev.attempt ?? null,
+      });
+      return Number(info.lastInsertRowid);
+    } catch (err) {
+      throw foreignKeyToNotFound(err, ev.jobId);
+    }
+  }
+
+  listEvents(jobId: JobId): JobEventRecord[] {
+    return (this.listEventsStmt.all(jobId) as Row[]).map(toEventRecord);
+  }
+
+  private write(job: JobRecord): void {
+    this.writeJobStmt.run({
+      jobId: job.jobId,
+      name: job.name,
+      status: job.status,
+      pid: job.pid,
+      parallelism: job.parallelism,
+      config: JSON.stringify(job.config),
+      endTime: job.endTime,
+      restoredFrom: job.restoredFrom,
+      failureCause: job.failureCause,
+      failureStack: job.failureStack,
+    });
+  }
+}
+
+/** The standard "no such job" error. */
+export function noSuchJob(idOrPrefix: string): JobNotFoundError {
+  return new JobNotFoundError(`No job matches '${idOrPrefix}'. Run 'flink list -a' to see job ids.`);
+}
+
+/** A foreign-key failure on a job_id column means the job does not exist. */
+export function foreignKeyToNotFound(err: unknown, jobId: string): unknown {
+  return isSqliteError(err) && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ? noSuchJob(jobId) : err;
+}

@@ -1,0 +1,254 @@
+import * as path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { JobId } from '../util/ids.js';
+import { CheckpointTable } from './checkpoint-table.js';
+import { CommandTable } from './command-table.js';
+import type { JobStatus } from './job-status.js';
+import { JobTable } from './job-table.js';
+import { guard, openDatabase } from './open.js';
+import type {
+  CheckpointKind,
+  CheckpointPatch,
+  CheckpointRecord,
+  CommandKind,
+  CommandRecord,
+  JobEventRecord,
+  JobPatch,
+  JobRecord,
+  NewCheckpoint,
+  NewJob,
+  NewJobEvent,
+  TransitionFields,
+} from './records.js';
+
+/** How {@link MetadataStore.open} opens the database. */
+export interface OpenOptions {
+  /** Open without writing: no file creation, no migrations (for readers such as `flink list`). */
+  readonly readonly?: boolean;
+  /** Source of the times the store writes itself (events, command updates); for tests. */
+  readonly clock?: Clock;
+}
+
+/** The cause written by {@link MetadataStore.markLost} unless the caller gives one. */
+export const JOB_PROCESS_LOST = 'job process lost';
+
+/**
+ * The typed face of `flink.db`, the one place every process meets (see ARCHITECTURE.md): job
+ * rows and their status machine, events, checkpoint history and the command queue. Nothing
+ * else in the codebase writes SQL.
+ *
+ * Synchronous (better-sqlite3). Every read-modify-write runs in an IMMEDIATE transaction:
+ * taking the write lock up front means two processes never both hold a read lock and then
+ * deadlock trying to upgrade, which SQLite would answer with SQLITE_BUSY despite the timeout.
+ * Failures surface as FlinkErrors with one-line messages.
+ */
+export class MetadataStore {
+  /** Absolute path of the database file. */
+  readonly path: string;
+  private readonly db: Database;
+  private readonly jobs: JobTable;
+  private readonly checkpoints: CheckpointTable;
+  private readonly commands: CommandTable;
+
+  private constructor(file: string, db: Database, clock: Clock) {
+    this.path = file;
+    this.db = db;
+    this.jobs = new JobTable(db, clock);
+    this.checkpoints = new CheckpointTable(db, clock);
+    this.commands = new CommandTable(db, clock);
+  }
+
+  /**
+   * Opens (and unless read-only creates, with mode 0600, and migrates) the store at `dbPath`.
+   *
+   * @throws MetadataError if the file is not a usable database, e.g.
+   * `Cannot open /x/flink.db: file is not a database. Move it aside to start with a fresh job history.`
+   */
+  static open(dbPath: string, opts: OpenOptions = {}): MetadataStore {
+    const file = path.resolve(dbPath);
+    const db = openDatabase(file, opts.readonly ?? false);
+    try {
+      // Preparing statements reads the schema, so a failure here is still a failure to open.
+      return guard(file, () => new MetadataStore(file, db, opts.clock ?? systemClock));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Closes the connection; later calls fail. Safe to call twice. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private run<T>(fn: () => T): T {
+    return guard(this.path, fn);
+  }
+
+  // ---- jobs ----
+
+  /** Inserts a job (status CREATED unless given) and its first status event. */
+  createJob(rec: NewJob): JobRecord {
+    return this.run(() => this.jobs.create(rec));
+  }
+
+  /** The job with exactly this id, or undefined. */
+  getJob(id: string): JobRecord | undefined {
+    return this.run(() => this.jobs.get(id));
+  }
+
+  /**
+   * The full id of the one job whose id is `prefixOrId` or starts with it (at least 6 hex
+   * characters, case-insensitive).
+   *
+   * @throws JobNotFoundError: `job.notFound` for no match, `job.ambiguous` for several,
+   * `job.invalidId` for a non-hex or too short prefix.
+   */
+  resolveJobId(prefixOrId: string): JobId {
+    return this.run(() => this.jobs.resolve(prefixOrId));
+  }
+
+  /** Jobs, newest first, optionally only those in `statuses`, at most `limit`. */
+  listJobs(opts: { statuses?: readonly JobStatus[]; limit?: number } = {}): JobRecord[] {
+    return this.run(() => this.jobs.list(opts));
+  }
+
+  /**
+   * Moves the job to `to` if the transition table allows it from its current status, writing
+   * `fields` and a status event, all in one transaction. The end time defaults to now for a
+   * terminal status.
+   *
+   * @throws JobNotFoundError, or IllegalJobStateError
+   * (`Illegal job status change FINISHED -> CANCELLING for job <id>`).
+   */
+  transitionJob(id: JobId, to: JobStatus, fields?: TransitionFields): JobRecord {
+    return this.run(() => this.jobs.transition(id, to, fields));
+  }
+
+  /** Changes fields that are not part of the status machine (name, pid, parallelism, ...). */
+  updateJob(id: JobId, patch: JobPatch): JobRecord {
+    return this.run(() => this.jobs.update(id, patch));
+  }
+
+  /** Records a liveness signal; false if the job does not exist. */
+  heartbeat(id: JobId, time: number): boolean {
+    return this.run(() => this.jobs.heartbeat(id, time));
+  }
+
+  /**
+   * For a job whose process is gone: atomically moves it to FAILED with `cause` and an end
+   * time, only if it is still non-terminal and (given `staleBefore`) its heartbeat is older
+   * than that. Returns true if it changed the job.
+   */
+  markLost(id: JobId, cause: string = JOB_PROCESS_LOST, opts: { staleBefore?: number } = {}): boolean {
+    return this.run(() => this.jobs.markLost(id, cause, opts.staleBefore));
+  }
+
+  // ---- events (status changes, failures, restarts) ----
+
+  /** Appends an event; returns its id. */
+  recordEvent(ev: NewJobEvent): number {
+    return this.run(() => this.jobs.recordEvent(ev));
+  }
+
+  /** The job's events, oldest first. */
+  listEvents(jobId: JobId): JobEventRecord[] {
+    return this.run(() => this.jobs.listEvents(jobId));
+  }
+
+  // ---- checkpoints and savepoints ----
+
+  /** Records a triggered checkpoint or savepoint (IN_PROGRESS unless given). */
+  insertCheckpoint(cp: NewCheckpoint): CheckpointRecord {
+    return this.run(() => this.checkpoints.insert(cp));
+  }
+
+  /**
+   * Updates a checkpoint row; completing it also sets the job's last checkpoint (or, for a
+   * savepoint, its savepoint path) in the same transaction.
+   */
+  updateCheckpoint(jobId: JobId, checkpointId: number, kind: CheckpointKind, patch: CheckpointPatch): CheckpointRecord {
+    return this.run(() => this.checkpoints.update(jobId, checkpointId, kind, patch));
+  }
+
+  /** {@link updateCheckpoint} to COMPLETED; end time defaults to now, duration to end - trigger. */
+  completeCheckpoint(
+    jobId: JobId,
+    checkpointId: number,
+    kind: CheckpointKind,
+    stats: Omit<CheckpointPatch, 'status'> = {},
+  ): CheckpointRecord {
+    return this.run(() => this.checkpoints.complete(jobId, checkpointId, kind, stats));
+  }
+
+  /** One checkpoint row, or undefined. */
+  getCheckpoint(jobId: JobId, checkpointId: number, kind: CheckpointKind): CheckpointRecord | undefined {
+    return this.run(() => this.checkpoints.get(jobId, checkpointId, kind));
+  }
+
+  /** The job's checkpoints and savepoints, newest (highest id) first. */
+  listCheckpoints(jobId: JobId, opts: { limit?: number } = {}): CheckpointRecord[] {
+    return this.run(() => this.checkpoints.list(jobId, opts.limit));
+  }
+
+  /**
+   * The job's completed (not disposed) checkpoint with the highest id, savepoints included
+   * unless `includeSavepoints` is false: what `flink run -s <jobId>` restores from. As in
+   * Flink, savepoints and checkpoints draw ids from one counter, so the highest id is the
+   * newest state.
+   */
+  latestCompletedCheckpoint(jobId: JobId, opts: { includeSavepoints?: boolean } = {}): CheckpointRecord | undefined {
+    return this.run(() => this.checkpoints.latestCompleted(jobId, opts.includeSavepoints ?? true));
+  }
+
+  /** The newest checkpoint or savepoint recorded at exactly `path`, or undefined. */
+  findCheckpointByPath(path: string): CheckpointRecord | undefined {
+    return this.run(() => this.checkpoints.findByPath(path));
+  }
+
+  /** Marks COMPLETED rows at `path` DISPOSED (after `flink savepoint -d`); returns how many. */
+  disposeCheckpointByPath(path: string): number {
+    return this.run(() => this.checkpoints.disposeByPath(path));
+  }
+
+  // ---- commands ----
+
+  /** Queues a command for the job's process; returns its id. @throws JobNotFoundError */
+  submitCommand(jobId: JobId, kind: CommandKind, args: Record<string, unknown> = {}): number {
+    return this.run(() => this.commands.submit(jobId, kind, args));
+  }
+
+  /** Claims the job's PENDING commands (marking them RUNNING atomically), oldest first. */
+  takePendingCommands(jobId: JobId): CommandRecord[] {
+    return this.run(() => this.commands.take(jobId));
+  }
+
+  /** Marks a command DONE with a JSON-serialisable result; false if it was already finished. */
+  completeCommand(id: number, result: unknown = null): boolean {
+    return this.run(() => this.commands.complete(id, result));
+  }
+
+  /** Marks a command FAILED with a one-line error; false if it was already finished. */
+  failCommand(id: number, error: string): boolean {
+    return this.run(() => this.commands.fail(id, error));
+  }
+
+  /**
+   * Fails every PENDING or RUNNING command of the job, e.g. when it ends, so a CLI waiting on
+   * one is not left hanging. Returns how many.
+   */
+  failOpenCommands(jobId: JobId, error: string): number {
+    return this.run(() => this.commands.failOpen(jobId, error));
+  }
+
+  /** One command, or undefined. */
+  getCommand(id: number): CommandRecord | undefined {
+    return this.run(() => this.commands.get(id));
+  }
+
+  /** The job's commands, oldest first. */
+  listCommands(jobId: JobId): CommandRecord[] {
+    return this.run(() => this.commands.list(jobId));
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The SQL of each schema version. A version, once released, is never edited: changes go into
+ * a new entry of {@link MIGRATIONS} so an existing flink.db is upgraded in place.
+ *
+ * Times are INTEGER milliseconds since the epoch; JSON columns hold TEXT. Tables are STRICT
+ * so a wrong type from a bug is an error rather than silently stored.
+ */
+
+/** Version 1: jobs, their events, checkpoint/savepoint history and the command queue. */
+const V1 = `
+CREATE TABLE jobs (
+  job_id               TEXT PRIMARY KEY,
+  name                 TEXT NOT NULL,
+  job_file             TEXT NOT NULL,
+  args                 TEXT NOT NULL DEFAULT '[]',
+  status               TEXT NOT NULL CHECK (status IN
+                         ('CREATED','RUNNING','CANCELLING','CANCELED','FINISHED','FAILING','FAILED','RESTARTING')),
+  pid                  INTEGER,
+  parallelism          INTEGER,
+  config               TEXT NOT NULL DEFAULT '{}',
+  start_time           INTEGER NOT NULL,
+  end_time             INTEGER,
+  heartbeat            INTEGER,
+  restored_from        TEXT,
+  failure_cause        TEXT,
+  failure_stack        TEXT,
+  last_checkpoint_id   INTEGER,
+  last_checkpoint_path TEXT,
+  last_checkpoint_time INTEGER,
+  savepoint_path       TEXT
+) STRICT;
+
+-- flink list: newest first, optionally filtered by status.
+CREATE INDEX jobs_by_start ON jobs (start_time DESC);
+CREATE INDEX jobs_by_status_start ON jobs (status, start_time DESC);
+
+CREATE TABLE job_events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id      TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  time        INTEGER NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('restart','failure','status')),
+  status_from TEXT,
+  status_to   TEXT,
+  cause       TEXT,
+  stack       TEXT,
+  attempt     INTEGER
+) STRICT;
+
+CREATE INDEX job_events_by_job ON job_events (job_id, id);
+
+CREATE TABLE checkpoints (
+  job_id            TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  checkpoint_id     INTEGER NOT NULL,
+  kind              TEXT NOT NULL CHECK (kind IN
+                      ('CHECKPOINT','FULL_CHECKPOINT','SAVEPOINT','SAVEPOINT_SUSPEND','SAVEPOINT_TERMINATE')),
+  status            TEXT NOT NULL CHECK (status IN ('IN_PROGRESS','COMPLETED','FAILED','DISPOSED')),
+  trigger_time      INTEGER NOT NULL,
+  end_time          INTEGER,
+  duration_ms       INTEGER,
+  sync_ms           INTEGER,
+  async_ms          INTEGER,
+  alignment_ms      INTEGER,
+  max_pause_ms      INTEGER,
+  state_size        INTEGER,
+  checkpointed_size INTEGER,
+  path              TEXT,
+  failure_reason    TEXT,
+  PRIMARY KEY (job_id, checkpoint_id, kind)
+) STRICT;
+
+-- Latest completed checkpoint of a job; savepoint lookup by path (dispose).
+CREATE INDEX checkpoints_by_status ON checkpoints (job_id, status, checkpoint_id DESC);
+CREATE INDEX checkpoints_by_path ON checkpoints (path) WHERE path IS NOT NULL;
+
+CREATE TABLE commands (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id  TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  kind    TEXT NOT NULL CHECK (kind IN ('cancel','savepoint','stop','checkpoint')),
+  args    TEXT NOT NULL DEFAULT '{}',
+  status  TEXT NOT NULL CHECK (status IN ('PENDING','RUNNING','DONE','FAILED')),
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  result  TEXT,
+  error   TEXT
+) STRICT;
+
+-- The JobMaster polls for its PENDING commands several times a second.
+CREATE INDEX commands_by_job_status ON commands (job_id, status, id);
+`;
+
+/** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+/** All migrations, in ascending version order. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,129 @@
+import type { JobEdge, JobGraph, JobVertex, StreamNode } from '../graph/index.js';
+import { DefaultOperatorStateStore, HeapKeyedStateBackend, KeyGroupRange } from '../state/index.js';
+import type { Clock } from '../util/clock.js';
+import { LocalChannel } from './local-channel.js';
+import { createOperator } from './operators/operator-factory.js';
+import type { OperatorContext, StreamOperator } from './operators/stream-operator.js';
+import { type Output, combineOutputs } from './output.js';
+import { type RecordWriter, createRecordWriter } from './record-writer.js';
+import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
+import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
+import { SourceStreamTask } from './tasks/source-stream-task.js';
+import type { StreamTask } from './tasks/stream-task.js';
+import { InternalTimerService } from './timer-service.js';
+
+/** Sizes of the data path; defaults suit a 2-core machine. */
+export interface ChannelSettings {
+  /** Records per batch at a shuffle. */
+  readonly batchSize: number;
+  /** Batches a channel holds before its producer is held back. */
+  readonly channelCapacity: number;
+}
+
+export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = { batchSize: 1024, channelCapacity: 16 };
+
+/** What the tasks of one job run with. */
+export interface DeploymentSettings extends ChannelSettings {
+  readonly jobId: string;
+  readonly clock: Clock;
+  readonly attemptNumber: number;
+}
+
+/**
+ * The deployed job: every subtask of every vertex as a task, wired by channels. Channels of an
+ * edge form a producer × consumer matrix (only the diagonal for forward edges).
+ */
+export function deployTasks(jobGraph: JobGraph, settings: DeploymentSettings): StreamTask[] {
+  const channels = new Map<JobEdge, LocalChannel[][]>();
+  for (const v of jobGraph.vertices) {
+    for (const e of v.outputs) {
+      const matrix: LocalChannel[][] = [];
+      for (let a = 0; a < v.parallelism; a++) {
+        matrix.push(
+          e.partitioner.type === 'forward'
+            ? [new LocalChannel(settings.channelCapacity)]
+            : Array.from({ length: e.target.parallelism }, () => new LocalChannel(settings.channelCapacity)),
+        );
+      }
+      channels.set(e, matrix);
+    }
+  }
+  const tasks: StreamTask[] = [];
+  for (const v of jobGraph.vertices) {
+    for (let i = 0; i < v.parallelism; i++) tasks.push(deploySubtask(v, i, channels, settings));
+  }
+  return tasks;
+}
+
+function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, LocalChannel[][]>): LocalChannel[] {
+  const result: LocalChannel[] = [];
+  for (const e of v.inputs) {
+    const matrix = channels.get(e)!;
+    if (e.partitioner.type === 'forward') result.push(matrix[index]![0]!);
+    else for (const row of matrix) result.push(row[index]!);
+  }
+  return result;
+}
+
+function deploySubtask(
+  v: JobVertex,
+  index: number,
+  channels: Map<JobEdge, LocalChannel[][]>,
+  settings: DeploymentSettings,
+): StreamTask {
+  const info: TaskInfo = {
+    jobId: settings.jobId,
+    taskName: `${v.name} (${index + 1}/${v.parallelism})`,
+    subtaskIndex: index,
+    parallelism: v.parallelism,
+    maxParallelism: v.maxParallelism,
+    attemptNumber: settings.attemptNumber,
+  };
+  const keyedBackend = v.head.keyed
+    ? new HeapKeyedStateBackend(v.maxParallelism, KeyGroupRange.forSubtask(v.maxParallelism, v.parallelism, index))
+    : undefined;
+  const operators = new Map<StreamNode, StreamOperator>();
+  for (const node of v.nodes) {
+    if (!node.operator) continue;
+    const ctx: OperatorContext = {
+      info,
+      node,
+      clock: settings.clock,
+      runtimeContext: new StreamingRuntimeContext(info, node.keyed ? keyedBackend : undefined),
+      keyedBackend: node.keyed ? keyedBackend : undefined,
+      timerService: node.keyed ? new InternalTimerService(keyedBackend!, settings.clock) : undefined,
+      operatorStateStore: new DefaultOperatorStateStore(),
+    };
+    operators.set(node, createOperator(node.operator, ctx));
+  }
+  const writers: RecordWriter[] = [];
+  const outputOf = (node: StreamNode): Output<unknown> => {
+    const outs: Output<unknown>[] = [];
+    for (const edge of node.outEdges) {
+      const chained = operators.get(edge.target);
+      if (chained && v.nodes.includes(edge.target)) outs.push(chained);
+    }
+    for (const e of v.outputs) {
+      if (e.sourceNode !== node) continue;
+      const row = channels.get(e)![index]!;
+      const writer = createRecordWriter(e.partitioner, row, {
+        batchSize: settings.batchSize,
+        maxParallelism: e.target.maxParallelism,
+        subtaskIndex: index,
+      });
+      writers.push(writer);
+      outs.push(writer);
+    }
+    return combineOutputs(outs);
+  };
+  for (const [node, op] of operators) op.output = outputOf(node);
+  const chain = v.nodes.filter((n) => n.operator).map((n) => operators.get(n)!);
+  const source = v.head.source;
+  if (source) {
+    const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock });
+    const splits = source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
+    reader.addSplits(splits);
+    return new SourceStreamTask(info.taskName, v.head.name, reader, outputOf(v.head), chain, writers);
+  }
+  return new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
+}

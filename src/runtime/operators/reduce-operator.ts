@@ -1,0 +1,32 @@
+import { type ValueState, ValueStateDescriptor } from '../../state/index.js';
+import { FunctionOperator } from './function-operator.js';
+import type { OperatorContext } from './stream-operator.js';
+import { toCallable, userError } from './user-function.js';
+
+/** Keyed `reduce`: folds each record into its key's value and emits the new value. */
+export class ReduceOperator extends FunctionOperator<unknown> {
+  private readonly fn: (a: unknown, b: unknown) => unknown;
+  private state!: ValueState<unknown>;
+
+  constructor(ctx: OperatorContext, fn: unknown) {
+    super(ctx, fn);
+    this.fn = toCallable(fn, 'reduce');
+  }
+
+  override async open(): Promise<void> {
+    this.state = this.ctx.keyedBackend!.getOrCreateState(new ValueStateDescriptor<unknown>('_reduce'));
+    await super.open();
+  }
+
+  collect(value: unknown): void {
+    const current = this.state.value();
+    let next: unknown;
+    try {
+      next = current === undefined ? value : this.fn(current, value);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+    this.state.update(next);
+    this.output.collect(next);
+  }
+}

@@ -1,0 +1,54 @@
+import type { Sink, SinkWriter } from '../../graph/index.js';
+import { StreamOperator } from './stream-operator.js';
+import type { OperatorContext } from './stream-operator.js';
+import { userError } from './user-function.js';
+
+/** `sinkTo(sink)`: one sink writer per subtask. */
+export class SinkWriterOperator extends StreamOperator<unknown> {
+  private writer: SinkWriter<unknown> | undefined;
+
+  constructor(
+    ctx: OperatorContext,
+    private readonly sink: Sink<unknown>,
+  ) {
+    super(ctx);
+  }
+
+  override open(): void {
+    const { info, node } = this.ctx;
+    try {
+      this.writer = this.sink.createWriter({
+        subtaskIndex: info.subtaskIndex,
+        parallelism: info.parallelism,
+        jobId: info.jobId,
+        operatorUid: node.uid,
+      });
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  collect(value: unknown): void {
+    try {
+      this.writer!.write(value);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  override endInput(): void {
+    try {
+      this.writer?.endOfInput();
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  override close(): void {
+    try {
+      this.writer?.close();
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+}

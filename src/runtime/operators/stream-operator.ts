@@ -1,0 +1,61 @@
+import type { StreamNode } from '../../graph/index.js';
+import type { DefaultOperatorStateStore, HeapKeyedStateBackend } from '../../state/index.js';
+import type { Clock } from '../../util/clock.js';
+import { type Output, discardingOutput } from '../output.js';
+import type { StreamingRuntimeContext, TaskInfo } from '../runtime-context.js';
+import type { InternalTimerService } from '../timer-service.js';
+
+/** Everything an operator subtask is built with. */
+export interface OperatorContext {
+  readonly info: TaskInfo;
+  readonly node: StreamNode;
+  readonly clock: Clock;
+  readonly runtimeContext: StreamingRuntimeContext;
+  /** Set for keyed operators only. */
+  readonly keyedBackend: HeapKeyedStateBackend | undefined;
+  /** Set for keyed operators only. */
+  readonly timerService: InternalTimerService | undefined;
+  readonly operatorStateStore: DefaultOperatorStateStore;
+}
+
+/**
+ * One operator subtask. Records arrive through `collect` as plain calls from the operator
+ * before it in the chain (or from the task for a chain's head) and leave through `output`.
+ */
+export abstract class StreamOperator<IN = unknown> implements Output<IN> {
+  output: Output<unknown> = discardingOutput;
+
+  constructor(protected readonly ctx: OperatorContext) {}
+
+  get name(): string {
+    return this.ctx.node.name;
+  }
+
+  /** Processes one record. */
+  abstract collect(value: IN): void;
+
+  /** Opens user functions; runs before the first record. */
+  open(): void | Promise<void> {}
+
+  /** The time of this operator's earliest processing-time timer, or Infinity. */
+  nextTimerTime(): number {
+    return Infinity;
+  }
+
+  /** Fires timers due at `now`. */
+  advanceProcessingTime(_now: number): void {}
+
+  /** All input has arrived: emit what is left and make output visible. */
+  endInput(): void {}
+
+  /** Pushes buffered output (e.g. printed lines) out; called at every scheduler yield. */
+  flush(): void {}
+
+  /** Asynchronous work started by user code that must finish before more records come. */
+  pendingWork(): Promise<unknown> | undefined {
+    return undefined;
+  }
+
+  /** Closes user functions; runs once, also after a failure. */
+  close(): void | Promise<void> {}
+}

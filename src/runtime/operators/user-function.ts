@@ -1,0 +1,44 @@
+import { type RichFunction, isCheckpointedFunction } from '../../graph/index.js';
+import { UserCodeError } from '../../util/errors.js';
+import type { OperatorContext } from './stream-operator.js';
+
+/** Wraps an error thrown by user code with the operator's name, once. */
+export function userError(operatorName: string, err: unknown): UserCodeError {
+  return err instanceof UserCodeError ? err : new UserCodeError(operatorName, err);
+}
+
+/** Runs the start-up of a user function: runtime context, operator state, then `open`. */
+export async function openUserFunction(fn: unknown, ctx: OperatorContext): Promise<void> {
+  if (typeof fn !== 'object' || fn === null) return;
+  try {
+    const rich = fn as RichFunction;
+    rich.setRuntimeContext?.(ctx.runtimeContext);
+    if (isCheckpointedFunction(fn)) {
+      fn.initializeState({
+        isRestored: () => ctx.operatorStateStore.isRestored,
+        getOperatorStateStore: () => ctx.operatorStateStore,
+      });
+    }
+    await rich.open?.({ attemptNumber: ctx.info.attemptNumber });
+  } catch (err) {
+    throw userError(ctx.node.name, err);
+  }
+}
+
+/** Runs `close` of a user function. */
+export async function closeUserFunction(fn: unknown, operatorName: string): Promise<void> {
+  if (typeof fn !== 'object' || fn === null) return;
+  try {
+    await (fn as RichFunction).close?.();
+  } catch (err) {
+    throw userError(operatorName, err);
+  }
+}
+
+/** Turns a plain function or an object with method `method` into a callable. */
+export function toCallable<F extends (...args: never[]) => unknown>(fn: unknown, method: string): F {
+  if (typeof fn === 'function') return fn as F;
+  const m = (fn as Record<string, unknown> | null)?.[method];
+  if (typeof m !== 'function') throw new TypeError(`Expected a function or an object with a ${method}() method.`);
+  return m.bind(fn) as F;
+}

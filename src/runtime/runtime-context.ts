@@ -1,0 +1,76 @@
+import type { RuntimeContext } from '../graph/index.js';
+import type {
+  AggregatingState,
+  AggregatingStateDescriptor,
+  HeapKeyedStateBackend,
+  ListState,
+  ListStateDescriptor,
+  MapState,
+  MapStateDescriptor,
+  ReducingState,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueState,
+  ValueStateDescriptor,
+} from '../state/index.js';
+
+/** Identity of a subtask, shared by its runtime context and operators. */
+export interface TaskInfo {
+  readonly jobId: string;
+  readonly taskName: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly attemptNumber: number;
+}
+
+/** The runtime context handed to the rich functions of one operator subtask. */
+export class StreamingRuntimeContext implements RuntimeContext {
+  constructor(
+    private readonly info: TaskInfo,
+    private readonly keyedBackend: HeapKeyedStateBackend | undefined,
+  ) {}
+
+  getJobId(): string {
+    return this.info.jobId;
+  }
+  getTaskName(): string {
+    return this.info.taskName;
+  }
+  getIndexOfThisSubtask(): number {
+    return this.info.subtaskIndex;
+  }
+  getNumberOfParallelSubtasks(): number {
+    return this.info.parallelism;
+  }
+  getMaxNumberOfParallelSubtasks(): number {
+    return this.info.maxParallelism;
+  }
+  getAttemptNumber(): number {
+    return this.info.attemptNumber;
+  }
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
+    return this.keyed(descriptor);
+  }
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.keyed(descriptor);
+  }
+  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V> {
+    return this.keyed(descriptor);
+  }
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.keyed(descriptor);
+  }
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.keyed(descriptor);
+  }
+
+  private keyed<S>(descriptor: StateDescriptor): S {
+    if (!this.keyedBackend) {
+      throw new Error(
+        `Keyed state '${descriptor.name}' can only be used on a keyed stream, i.e. after keyBy(), in "${this.info.taskName}".`,
+      );
+    }
+    return this.keyedBackend.getOrCreateState(descriptor) as S;
+  }
+}

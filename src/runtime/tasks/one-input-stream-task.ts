@@ -1,0 +1,73 @@
+import type { HeapKeyedStateBackend } from '../../state/index.js';
+import { EndOfInput, RecordBatch } from '../channel-events.js';
+import type { LocalChannel } from '../local-channel.js';
+import type { StreamOperator } from '../operators/stream-operator.js';
+import type { RecordWriter } from '../record-writer.js';
+import { StreamTask } from './stream-task.js';
+
+/**
+ * A subtask whose chain starts with an operator fed by channels (one per upstream subtask of
+ * every input edge). For a keyed head, the task sets the record's key before each call.
+ */
+export class OneInputStreamTask extends StreamTask {
+  private readonly ended: boolean[];
+  private endedCount = 0;
+  private nextChannel = 0;
+  private readonly head: StreamOperator;
+
+  constructor(
+    name: string,
+    private readonly channels: readonly LocalChannel[],
+    private readonly keyedBackend: HeapKeyedStateBackend | undefined,
+    operators: readonly StreamOperator[],
+    writers: readonly RecordWriter[],
+  ) {
+    super(name, operators, writers);
+    this.head = operators[0]!;
+    this.ended = channels.map(() => false);
+  }
+
+  isRunnable(): boolean {
+    if (this.finished || !this.outputsHaveCapacity()) return false;
+    for (const c of this.channels) if (!c.isEmpty()) return true;
+    return false;
+  }
+
+  step(now: number): void {
+    const channels = this.channels;
+    const n = channels.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.nextChannel + k) % n;
+      const channel = channels[i]!;
+      if (channel.isEmpty()) continue;
+      this.nextChannel = (i + 1) % n;
+      const event = channel.poll()!;
+      if (event instanceof RecordBatch) this.processBatch(event);
+      else if (event instanceof EndOfInput) this.endChannel(i, now);
+      this.flushWriters();
+      return;
+    }
+  }
+
+  private processBatch(batch: RecordBatch): void {
+    const values = batch.values;
+    const head = this.head;
+    const backend = this.keyedBackend;
+    if (backend) {
+      const keys = batch.keys!;
+      const keyGroups = batch.keyGroups!;
+      for (let i = 0; i < values.length; i++) {
+        backend.setCurrentKey(keys[i], keyGroups[i]);
+        head.collect(values[i]);
+      }
+    } else {
+      for (let i = 0; i < values.length; i++) head.collect(values[i]);
+    }
+  }
+
+  private endChannel(i: number, now: number): void {
+    if (this.ended[i]) return;
+    this.ended[i] = true;
+    if (++this.endedCount === this.channels.length) this.finishInput(now);
+  }
+}

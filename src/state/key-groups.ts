@@ -1,0 +1,149 @@
+/**
+ * Key groups: the unit in which keyed state is partitioned, snapshotted and redistributed.
+ * A key belongs to key group `hash(key) mod maxParallelism`; subtask `i` of an operator with
+ * parallelism `p` owns a contiguous range of key groups. Both functions are part of the
+ * snapshot format: changing them would strand every saved keyed state.
+ */
+
+/** Flink's default `pipeline.max-parallelism` for this engine. */
+export const DEFAULT_MAX_PARALLELISM = 128;
+/** The largest max parallelism Flink allows (2^15). */
+export const UPPER_BOUND_MAX_PARALLELISM = 32768;
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+const SEED = 0x2f1c3b5d;
+
+function mixK(k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
+}
+
+function mixH(h: number, k: number): number {
+  h ^= mixK(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fmix(h: number, length: number): number {
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** MurmurHash3 (x86, 32 bit) over a string's UTF-16 code units; no encoding step. */
+export function murmurString(s: string): number {
+  let h = SEED;
+  const len = s.length;
+  let i = 0;
+  for (; i + 1 < len; i += 2) h = mixH(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+  if (i < len) h ^= mixK(s.charCodeAt(i));
+  return fmix(h, len * 2);
+}
+
+/** MurmurHash3 of one or two 32-bit words. */
+function murmurWords(a: number, b?: number): number {
+  let h = mixH(SEED, a);
+  if (b === undefined) return fmix(h, 4);
+  h = mixH(h, b);
+  return fmix(h, 8);
+}
+
+const f64 = new Float64Array(1);
+const i32 = new Int32Array(f64.buffer);
+
+/**
+ * A stable 32-bit hash of a key, identical across processes and versions. Keys may be
+ * strings, numbers, bigints, booleans, or arrays/plain objects of those (hashed through
+ * their canonical form).
+ */
+export function hashKey(key: unknown): number {
+  switch (typeof key) {
+    case 'string':
+      return murmurString(key);
+    case 'number':
+      if ((key | 0) === key) return murmurWords(key);
+      f64[0] = key;
+      return murmurWords(i32[0]!, i32[1]!);
+    case 'bigint':
+      return murmurString(`n${key}`);
+    case 'boolean':
+      return murmurWords(key ? 1 : 0, 0x7fb00111);
+    default:
+      return murmurString(canonicalKey(key));
+  }
+}
+
+/**
+ * The identity of a composite key: arrays and objects become a canonical JSON string (object
+ * fields sorted) so that two equal tuples are the same key in a Map.
+ */
+export function canonicalKey(key: unknown): string {
+  if (key === null || key === undefined) {
+    throw new TypeError(`A key must not be ${key}: the keyBy selector returned ${key}.`);
+  }
+  return JSON.stringify(key, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const name of Object.keys(v).sort()) sorted[name] = (v as Record<string, unknown>)[name];
+      return sorted;
+    }
+    return v;
+  });
+}
+
+/** The key under which a key is stored in a Map: primitives as they are, composites canonical. */
+export function mapKey(key: unknown): unknown {
+  return typeof key === 'object' ? canonicalKey(key) : key;
+}
+
+/** The key group of `key`: `hash(key) mod maxParallelism`. */
+export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
+  return hashKey(key) % maxParallelism;
+}
+
+/** The subtask that owns `keyGroup` for an operator of `parallelism` subtasks. */
+export function operatorIndexForKeyGroup(
+  maxParallelism: number,
+  parallelism: number,
+  keyGroup: number,
+): number {
+  return Math.floor((keyGroup * parallelism) / maxParallelism);
+}
+
+/** A contiguous, inclusive range of key groups owned by one subtask. */
+export class KeyGroupRange {
+  constructor(
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  /** The range subtask `index` of `parallelism` owns; inverse of {@link operatorIndexForKeyGroup}. */
+  static forSubtask(maxParallelism: number, parallelism: number, index: number): KeyGroupRange {
+    const start = Math.floor((index * maxParallelism + parallelism - 1) / parallelism);
+    const end = Math.floor(((index + 1) * maxParallelism - 1) / parallelism);
+    return new KeyGroupRange(start, end);
+  }
+
+  get size(): number {
+    return this.end - this.start + 1;
+  }
+
+  contains(keyGroup: number): boolean {
+    return keyGroup >= this.start && keyGroup <= this.end;
+  }
+}
+
+/** Validates a max parallelism value; returns an error message or undefined. */
+export function checkMaxParallelism(maxParallelism: number): string | undefined {
+  if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > UPPER_BOUND_MAX_PARALLELISM) {
+    return `max parallelism must be an integer from 1 to ${UPPER_BOUND_MAX_PARALLELISM}, got ${maxParallelism}`;
+  }
+  return undefined;
+}

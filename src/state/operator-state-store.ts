@@ -1,0 +1,80 @@
+import { ListStateDescriptor } from './descriptors.js';
+import type { ListState } from './state.js';
+
+/**
+ * How operator list state is redistributed when parallelism changes: `split` deals the
+ * elements of all subtasks out evenly; `union` gives every subtask all elements.
+ */
+export type OperatorStateMode = 'split' | 'union';
+
+/** Operator state of one subtask, as handed to `CheckpointedFunction.initializeState`. */
+export interface OperatorStateStore {
+  /** List state redistributed by even split on rescale. */
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  /** List state of which every subtask receives the union of all subtasks' lists on restore. */
+  getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+}
+
+class OperatorListState<T> implements ListState<T> {
+  values: T[] = [];
+  get(): readonly T[] {
+    return this.values;
+  }
+  add(value: T): void {
+    this.values.push(value);
+  }
+  addAll(values: Iterable<T>): void {
+    for (const v of values) this.values.push(v);
+  }
+  update(values: Iterable<T>): void {
+    this.values = [...values];
+  }
+  clear(): void {
+    this.values = [];
+  }
+}
+
+/** The in-memory operator state store of one subtask. */
+export class DefaultOperatorStateStore implements OperatorStateStore {
+  private readonly states = new Map<string, { mode: OperatorStateMode; state: OperatorListState<unknown> }>();
+
+  /**
+   * @param restored the lists restored for this subtask, by state name (already redistributed)
+   */
+  constructor(private readonly restored: ReadonlyMap<string, { mode: OperatorStateMode; values: unknown[] }> = new Map()) {}
+
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.get(descriptor, 'split');
+  }
+
+  getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.get(descriptor, 'union');
+  }
+
+  /** True if this subtask was started from a snapshot. */
+  get isRestored(): boolean {
+    return this.restored.size > 0;
+  }
+
+  /** Every registered list with its mode, for snapshots. */
+  snapshot(): Map<string, { mode: OperatorStateMode; values: unknown[] }> {
+    const out = new Map<string, { mode: OperatorStateMode; values: unknown[] }>();
+    for (const [name, { mode, state }] of this.states) out.set(name, { mode, values: [...state.values] });
+    return out;
+  }
+
+  private get<T>(descriptor: ListStateDescriptor<T>, mode: OperatorStateMode): ListState<T> {
+    const existing = this.states.get(descriptor.name);
+    if (existing) {
+      if (existing.mode !== mode) {
+        throw new TypeError(`Operator state '${descriptor.name}' is already registered as ${existing.mode} list state.`);
+      }
+      return existing.state as OperatorListState<T>;
+    }
+    const state = new OperatorListState<unknown>();
+    const restored = this.restored.get(descriptor.name);
+    if (restored) state.values = [...restored.values];
+    this.states.set(descriptor.name, { mode, state });
+    return state as OperatorListState<T>;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Typed errors with a stable `code` and a message written for the user: what went wrong and
+ * what to do. The CLI maps any {@link FlinkError} to one line on stderr and exit code 1; any
+ * other error is a bug and is shown with its stack.
+ */
+export class FlinkError extends Error {
+  /** A stable, machine-readable code such as `config.unknownKey`. */
+  readonly code: string;
+  /** Extra lines shown under the message (e.g. the user's stack), already formatted. */
+  readonly details: string | undefined;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; details?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** A bad value in config.yaml, in `-D`, or in a job's own settings. */
+export class ConfigError extends FlinkError {
+  constructor(message: string, code = 'config.invalid') {
+    super(code, message);
+  }
+}
+
+/** The job file cannot be loaded: missing, does not compile, or never calls `execute()`. */
+export class JobFileError extends FlinkError {
+  constructor(code: string, message: string, options?: { cause?: unknown; details?: string }) {
+    super(code, message, options);
+  }
+}
+
+/** The job definition is invalid (e.g. a bad parallelism, a duplicate uid). */
+export class JobDefinitionError extends FlinkError {
+  constructor(message: string) {
+    super('job.invalidDefinition', message);
+  }
+}
+
+/** A job id or prefix names no job, or more than one. */
+export class JobNotFoundError extends FlinkError {
+  constructor(message: string, code = 'job.notFound') {
+    super(code, message);
+  }
+}
+
+/** A command cannot act on a job in its current status. */
+export class IllegalJobStateError extends FlinkError {
+  constructor(message: string) {
+    super('job.illegalState', message);
+  }
+}
+
+/** A user function threw while processing; carries the operator's name and the user's stack. */
+export class UserCodeError extends FlinkError {
+  readonly operatorName: string;
+  constructor(operatorName: string, cause: unknown) {
+    const err = cause instanceof Error ? cause : new Error(String(cause));
+    super('job.userCodeFailed', `Operator "${operatorName}" failed: ${err.message}`, {
+      cause: err,
+      details: err.stack,
+    });
+    this.operatorName = operatorName;
+  }
+}
+
+/** The job ended because it was cancelled. */
+export class JobCancelledError extends FlinkError {
+  constructor(message = 'The job was cancelled.') {
+    super('job.cancelled', message);
+  }
+}
+
+/** The metadata store (flink.db) cannot be opened or used. */
+export class MetadataError extends FlinkError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('metadata.unavailable', message, options);
+  }
+}
+
+/** Formats any thrown value as one line for the user (FlinkError) or a stack (a bug). */
+export function describeError(err: unknown): string {
+  if (err instanceof FlinkError) return err.message;
+  if (err instanceof Error) return err.stack ?? err.message;
+  return String(err);
+}

@@ -1,0 +1,363 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { MetadataStore, SCHEMA_VERSION } from '../../src/metadata/index.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { IllegalJobStateError, JobNotFoundError, MetadataError } from '../../src/util/errors.js';
+import { newJobId, type JobId } from '../../src/util/ids.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-metadata-test-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+function freshPath(): string {
+  return path.join(tmp, `db-${n++}`, 'flink.db');
+}
+
+function open(clock = new ManualClock(1_000)): MetadataStore {
+  return MetadataStore.open(freshPath(), { clock });
+}
+
+function job(store: MetadataStore, id: JobId = newJobId(), startTime?: number): JobId {
+  store.createJob({ jobId: id, name: `job-${id.slice(0, 4)}`, jobFile: '/jobs/x.ts', args: ['--n', '1'], ...(startTime === undefined ? {} : { startTime }) });
+  return id;
+}
+
+describe('opening', () => {
+  it('creates the schema once; reopening is idempotent', () => {
+    const file = freshPath();
+    const a = MetadataStore.open(file);
+    const id = job(a);
+    a.close();
+    const b = MetadataStore.open(file);
+    assert.equal(b.getJob(id)?.name, `job-${id.slice(0, 4)}`);
+    b.close();
+    const raw = new BetterSqlite3(file);
+    assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+    raw.close();
+  });
+
+  it('creates the file and its WAL side files owner-only', () => {
+    const file = freshPath();
+    const s = MetadataStore.open(file);
+    job(s);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      assert.equal(fs.statSync(f).mode & 0o777, 0o600, f);
+    }
+    s.close();
+  });
+
+  it('tightens an existing database file', () => {
+    const file = freshPath();
+    MetadataStore.open(file).close();
+    fs.chmodSync(file, 0o644);
+    MetadataStore.open(file).close();
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  });
+
+  it('refuses a file that is not a database, in one line', () => {
+    const file = freshPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'this is not a database; '.repeat(200));
+    assert.throws(
+      () => MetadataStore.open(file),
+      (err: unknown) =>
+        err instanceof MetadataError &&
+        err.message === `Cannot open ${file}: file is not a database. Move it aside to start with a fresh job history.`,
+    );
+  });
+
+  it('refuses a database from a newer flink-ts', () => {
+    const file = freshPath();
+    MetadataStore.open(file).close();
+    const raw = new BetterSqlite3(file);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    assert.throws(() => MetadataStore.open(file), (err: unknown) => err instanceof MetadataError && /newer flink-ts/.test(err.message));
+  });
+
+  it('read-only: reads an existing store, refuses a missing one', () => {
+    const file = freshPath();
+    const w = MetadataStore.open(file);
+    const id = job(w);
+    const r = MetadataStore.open(file, { readonly: true });
+    assert.equal(r.listJobs().length, 1);
+    assert.throws(() => r.heartbeat(id, 5), MetadataError);
+    r.close();
+    w.close();
+    assert.throws(() => MetadataStore.open(freshPath(), { readonly: true }), MetadataError);
+  });
+});
+
+describe('jobs', () => {
+  it('round-trips a job record', () => {
+    const s = open();
+    const id = newJobId();
+    const rec = s.createJob({
+      jobId: id, name: 'wc', jobFile: '/j.ts', args: ['a'], parallelism: 2,
+      config: { 'parallelism.default': 2, 'execution.checkpointing.incremental': false }, restoredFrom: '/sp/1',
+    });
+    assert.deepEqual(rec, {
+      jobId: id, name: 'wc', jobFile: '/j.ts', args: ['a'], status: 'CREATED', pid: null, parallelism: 2,
+      config: { 'parallelism.default': 2, 'execution.checkpointing.incremental': false }, startTime: 1000,
+      endTime: null, heartbeat: null, restoredFrom: '/sp/1', failureCause: null, failureStack: null,
+      lastCheckpointId: null, lastCheckpointPath: null, lastCheckpointTime: null, savepointPath: null,
+    });
+    assert.throws(() => s.createJob({ jobId: id, name: 'again', jobFile: '/j.ts' }), MetadataError);
+    assert.equal(s.updateJob(id, { name: 'renamed', pid: 42 }).name, 'renamed');
+    assert.equal(s.getJob(id)?.pid, 42);
+    assert.equal(s.getJob(newJobId()), undefined);
+    s.close();
+  });
+
+  it('lists newest first, filtered by status, limited', () => {
+    const s = open();
+    const a = job(s, newJobId(), 100);
+    const b = job(s, newJobId(), 300);
+    const c = job(s, newJobId(), 200);
+    s.transitionJob(b, 'RUNNING');
+    assert.deepEqual(s.listJobs().map((j) => j.jobId), [b, c, a]);
+    assert.deepEqual(s.listJobs({ statuses: ['RUNNING'] }).map((j) => j.jobId), [b]);
+    assert.deepEqual(s.listJobs({ statuses: ['CREATED'], limit: 1 }).map((j) => j.jobId), [c]);
+    assert.deepEqual(s.listJobs({ statuses: [] }), []);
+    s.close();
+  });
+});
+
+describe('resolveJobId', () => {
+  const s = open();
+  const a = job(s, 'abcdef0000000000000000000000000a' as JobId);
+  job(s, 'abcdef1100000000000000000000000b' as JobId);
+  job(s, 'abcdef1200000000000000000000000c' as JobId);
+
+  it('accepts a full id or a unique prefix of >= 6 characters, any case', () => {
+    assert.equal(s.resolveJobId(a), a);
+    assert.equal(s.resolveJobId('abcdef0'), a);
+    assert.equal(s.resolveJobId('ABCDEF0'), a);
+  });
+
+  it('refuses an ambiguous prefix, listing the matches', () => {
+    assert.throws(
+      () => s.resolveJobId('abcdef1'),
+      (err: unknown) =>
+        err instanceof JobNotFoundError &&
+        err.code === 'job.ambiguous' &&
+        err.message.includes('abcdef1100000000000000000000000b') &&
+        err.message.includes('abcdef1200000000000000000000000c'),
+    );
+  });
+
+  it('refuses an unknown id', () => {
+    assert.throws(
+      () => s.resolveJobId('abc123'),
+      (err: unknown) =>
+        err instanceof JobNotFoundError &&
+        err.code === 'job.notFound' &&
+        err.message === "No job matches 'abc123'. Run 'flink list -a' to see job ids.",
+    );
+  });
+
+  it('refuses a too short or non-hex prefix', () => {
+    for (const bad of ['abcde', '', 'xyz1234', 'abcdef-', 'a'.repeat(33)]) {
+      assert.throws(() => s.resolveJobId(bad), (err: unknown) => err instanceof JobNotFoundError && err.code === 'job.invalidId', bad);
+    }
+  });
+});
+
+describe('transitions', () => {
+  it('follow the table, set end time on terminal statuses, and record events', () => {
+    const clock = new ManualClock(1_000);
+    const s = open(clock);
+    const id = job(s);
+    clock.advance(10);
+    s.transitionJob(id, 'RUNNING', { pid: 7 });
+    clock.advance(10);
+    s.transitionJob(id, 'FAILING', { failureCause: 'boom', failureStack: 'Error: boom\n  at x' });
+    s.transitionJob(id, 'RESTARTING');
+    s.transitionJob(id, 'RUNNING');
+    clock.advance(10);
+    const done = s.transitionJob(id, 'FINISHED');
+    assert.equal(done.status, 'FINISHED');
+    assert.equal(done.endTime, 1030);
+    assert.equal(done.pid, 7);
+    assert.equal(done.failureCause, 'boom');
+    assert.deepEqual(
+      s.listEvents(id).map((e) => [e.kind, e.statusFrom, e.statusTo, e.time]),
+      [
+        ['status', null, 'CREATED', 1000],
+        ['status', 'CREATED', 'RUNNING', 1010],
+        ['status', 'RUNNING', 'FAILING', 1020],
+        ['status', 'FAILING', 'RESTARTING', 1020],
+        ['status', 'RESTARTING', 'RUNNING', 1020],
+        ['status', 'RUNNING', 'FINISHED', 1030],
+      ],
+    );
+    assert.equal(s.listEvents(id)[2]?.cause, 'boom');
+    s.close();
+  });
+
+  it('refuse illegal moves without changing anything', () => {
+    const s = open();
+    const id = job(s);
+    s.transitionJob(id, 'RUNNING');
+    s.transitionJob(id, 'FINISHED');
+    const before = s.listEvents(id).length;
+    assert.throws(
+      () => s.transitionJob(id, 'CANCELLING'),
+      (err: unknown) =>
+        err instanceof IllegalJobStateError && err.message === `Illegal job status change FINISHED -> CANCELLING for job ${id}`,
+    );
+    const other = job(s);
+    s.transitionJob(other, 'RUNNING');
+    assert.throws(() => s.transitionJob(other, 'CANCELED'), IllegalJobStateError);
+    assert.equal(s.getJob(other)?.status, 'RUNNING');
+    assert.equal(s.getJob(id)?.status, 'FINISHED');
+    assert.equal(s.listEvents(id).length, before);
+    assert.throws(() => s.transitionJob(newJobId(), 'RUNNING'), JobNotFoundError);
+    s.close();
+  });
+
+  it('record failure and restart events', () => {
+    const s = open();
+    const id = job(s);
+    s.recordEvent({ jobId: id, kind: 'failure', cause: 'x failed', stack: 'at y', attempt: 1 });
+    s.recordEvent({ jobId: id, kind: 'restart', attempt: 1 });
+    const [, failure, restart] = s.listEvents(id);
+    assert.equal(failure?.kind, 'failure');
+    assert.equal(failure?.stack, 'at y');
+    assert.equal(restart?.attempt, 1);
+    assert.throws(() => s.recordEvent({ jobId: newJobId(), kind: 'restart' }), JobNotFoundError);
+    s.close();
+  });
+});
+
+describe('markLost and heartbeats', () => {
+  it('fails only non-terminal jobs', () => {
+    const clock = new ManualClock(5_000);
+    const s = open(clock);
+    const running = job(s);
+    s.transitionJob(running, 'RUNNING');
+    const finished = job(s);
+    s.transitionJob(finished, 'RUNNING');
+    s.transitionJob(finished, 'FINISHED');
+    const cancelling = job(s);
+    s.transitionJob(cancelling, 'CANCELLING');
+    clock.advance(100);
+
+    assert.equal(s.markLost(running), true);
+    const lost = s.getJob(running)!;
+    assert.equal(lost.status, 'FAILED');
+    assert.equal(lost.failureCause, 'job process lost');
+    assert.equal(lost.endTime, 5_100);
+    assert.equal(s.listEvents(running).at(-1)?.statusTo, 'FAILED');
+    assert.equal(s.markLost(running), false);
+
+    const finishedBefore = s.getJob(finished);
+    assert.equal(s.markLost(finished), false);
+    assert.deepEqual(s.getJob(finished), finishedBefore);
+
+    assert.equal(s.markLost(cancelling, 'process 123 is gone'), true);
+    assert.equal(s.getJob(cancelling)?.failureCause, 'process 123 is gone');
+    assert.equal(s.markLost(newJobId()), false);
+    s.close();
+  });
+
+  it('leaves a job alone whose heartbeat is fresher than the threshold', () => {
+    const s = open();
+    const id = job(s);
+    s.transitionJob(id, 'RUNNING');
+    assert.equal(s.heartbeat(id, 9_000), true);
+    assert.equal(s.getJob(id)?.heartbeat, 9_000);
+    assert.equal(s.markLost(id, undefined, { staleBefore: 8_000 }), false);
+    assert.equal(s.getJob(id)?.status, 'RUNNING');
+    assert.equal(s.markLost(id, undefined, { staleBefore: 10_000 }), true);
+    assert.equal(s.heartbeat(newJobId(), 1), false);
+    s.close();
+  });
+});
+
+describe('checkpoints', () => {
+  it('records stats and sets the job last checkpoint in the same transaction', () => {
+    const clock = new ManualClock(10_000);
+    const s = open(clock);
+    const id = job(s);
+    s.insertCheckpoint({ jobId: id, checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 10_000 });
+    s.insertCheckpoint({ jobId: id, checkpointId: 2, kind: 'CHECKPOINT', triggerTime: 10_500 });
+    assert.equal(s.getJob(id)?.lastCheckpointId, null);
+    clock.advance(1_000);
+    const c2 = s.completeCheckpoint(id, 2, 'CHECKPOINT', { path: '/cp/chk-2', stateSize: 10, checkpointedSize: 5, syncMs: 1, asyncMs: 3 });
+    assert.equal(c2.status, 'COMPLETED');
+    assert.equal(c2.durationMs, 500);
+    assert.equal(c2.endTime, 11_000);
+    // A late completion of an older checkpoint does not move the job backwards.
+    s.completeCheckpoint(id, 1, 'CHECKPOINT', { path: '/cp/chk-1' });
+    const j = s.getJob(id)!;
+    assert.deepEqual([j.lastCheckpointId, j.lastCheckpointPath, j.lastCheckpointTime], [2, '/cp/chk-2', 11_000]);
+
+    s.insertCheckpoint({ jobId: id, checkpointId: 3, kind: 'CHECKPOINT', triggerTime: 12_000 });
+    s.updateCheckpoint(id, 3, 'CHECKPOINT', { status: 'FAILED', failureReason: 'timeout', endTime: 13_000 });
+    assert.equal(s.getCheckpoint(id, 3, 'CHECKPOINT')?.failureReason, 'timeout');
+    assert.equal(s.getJob(id)?.lastCheckpointId, 2);
+
+    assert.deepEqual(s.listCheckpoints(id).map((c) => [c.checkpointId, c.status]), [[3, 'FAILED'], [2, 'COMPLETED'], [1, 'COMPLETED']]);
+    assert.deepEqual(s.listCheckpoints(id, { limit: 1 }).map((c) => c.checkpointId), [3]);
+    assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 2); // highest id, not last completed
+    s.close();
+  });
+
+  it('keeps savepoints apart from the last checkpoint and supports dispose by path', () => {
+    const clock = new ManualClock(1_000);
+    const s = open(clock);
+    const id = job(s);
+    s.insertCheckpoint({ jobId: id, checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 1_000 });
+    s.completeCheckpoint(id, 1, 'CHECKPOINT', { path: '/cp/chk-1', endTime: 1_100 });
+    s.insertCheckpoint({ jobId: id, checkpointId: 2, kind: 'SAVEPOINT', triggerTime: 2_000, path: '/sp/savepoint-abc' });
+    s.completeCheckpoint(id, 2, 'SAVEPOINT', { endTime: 2_100 });
+    const j = s.getJob(id)!;
+    assert.equal(j.lastCheckpointId, 1);
+    assert.equal(j.savepointPath, '/sp/savepoint-abc');
+    assert.equal(s.latestCompletedCheckpoint(id)?.kind, 'SAVEPOINT');
+    assert.equal(s.latestCompletedCheckpoint(id, { includeSavepoints: false })?.checkpointId, 1);
+    assert.equal(s.findCheckpointByPath('/sp/savepoint-abc')?.checkpointId, 2);
+    assert.equal(s.disposeCheckpointByPath('/sp/savepoint-abc'), 1);
+    assert.equal(s.disposeCheckpointByPath('/sp/savepoint-abc'), 0);
+    assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 1);
+    assert.throws(() => s.insertCheckpoint({ jobId: id, checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 1 }), MetadataError);
+    assert.throws(() => s.insertCheckpoint({ jobId: newJobId(), checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 1 }), JobNotFoundError);
+    assert.throws(() => s.updateCheckpoint(id, 99, 'CHECKPOINT', { status: 'FAILED' }), MetadataError);
+    s.close();
+  });
+});
+
+describe('commands', () => {
+  it('queue, are taken once, and finish once', () => {
+    const clock = new ManualClock(1_000);
+    const s = open(clock);
+    const id = job(s);
+    const other = job(s);
+    const c1 = s.submitCommand(id, 'savepoint', { dir: '/sp' });
+    const c2 = s.submitCommand(id, 'cancel');
+    s.submitCommand(other, 'checkpoint', { full: true });
+    assert.equal(s.getCommand(c1)?.status, 'PENDING');
+    clock.advance(5);
+    const taken = s.takePendingCommands(id);
+    assert.deepEqual(taken.map((c) => [c.id, c.kind, c.status, c.updated]), [[c1, 'savepoint', 'RUNNING', 1_005], [c2, 'cancel', 'RUNNING', 1_005]]);
+    assert.deepEqual(taken[0]?.args, { dir: '/sp' });
+    assert.deepEqual(s.takePendingCommands(id), []);
+    assert.equal(s.completeCommand(c1, { path: '/sp/savepoint-1' }), true);
+    assert.equal(s.failCommand(c1, 'too late'), false);
+    assert.equal(s.failCommand(c2, 'job is finishing'), true);
+    assert.deepEqual(s.getCommand(c1)?.result, { path: '/sp/savepoint-1' });
+    assert.equal(s.getCommand(c2)?.error, 'job is finishing');
+    assert.equal(s.getCommand(c2)?.status, 'FAILED');
+    assert.equal(s.failOpenCommands(other, 'job ended'), 1);
+    assert.equal(s.listCommands(other)[0]?.status, 'FAILED');
+    assert.equal(s.getCommand(9999), undefined);
+    assert.throws(() => s.submitCommand(newJobId(), 'cancel'), JobNotFoundError);
+    s.close();
+  });
+});
