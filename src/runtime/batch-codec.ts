@@ -1,12 +1,10 @@
-import { Packr } from 'msgpackr';
+import { pack, unpack } from '../util/binary-codec.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch } from './channel-events.js';
 
 /**
  * Binary encoding of channel events, for handing a whole batch to another thread or process in
- * one buffer (never one message per record). MessagePack via msgpackr: fast, and decoding
- * never runs code (unlike v8.deserialize).
+ * one buffer (never one message per record).
  */
-const packr = new Packr({ useRecords: false, moreTypes: true, int64AsType: 'bigint' });
 
 const RECORDS = 0;
 const BARRIER = 1;
@@ -14,16 +12,16 @@ const END = 2;
 
 /** Encodes one event into a buffer. */
 export function encodeEvent(event: ChannelEvent): Uint8Array {
-  if (event instanceof RecordBatch) return packr.pack([RECORDS, event.values, event.keys ?? null, event.keyGroups ?? null]);
+  if (event instanceof RecordBatch) return pack([RECORDS, event.values, event.keys ?? null, event.keyGroups ?? null]);
   if (event instanceof CheckpointBarrier) {
-    return packr.pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned]);
+    return pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned]);
   }
-  return packr.pack([END]);
+  return pack([END]);
 }
 
 /** Decodes a buffer made by {@link encodeEvent}. */
 export function decodeEvent(buffer: Uint8Array): ChannelEvent {
-  const msg = packr.unpack(buffer) as unknown[];
+  const msg = unpack(buffer) as unknown[];
   switch (msg[0]) {
     case RECORDS:
       return new RecordBatch(msg[1] as unknown[], (msg[2] as unknown[] | null) ?? undefined, (msg[3] as number[] | null) ?? undefined);

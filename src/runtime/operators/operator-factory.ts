@@ -9,9 +9,11 @@ import { ReduceOperator } from './reduce-operator.js';
 import { SinkFunctionOperator } from './sink-function-operator.js';
 import { SinkWriterOperator } from './sink-writer-operator.js';
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
+import { instantiateUserFunction } from './user-function.js';
 
 /** Creates the runtime operator for an operator spec of the job graph. */
-export function createOperator(spec: OperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
+export function createOperator(original: OperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
+  const spec = 'fn' in original ? ({ ...original, fn: instantiateUserFunction(original.fn) } as OperatorSpec) : original;
   switch (spec.kind) {
     case 'map':
       return new MapOperator(ctx, spec.fn);

@@ -42,3 +42,29 @@ export function toCallable<F extends (...args: never[]) => unknown>(fn: unknown,
   if (typeof m !== 'function') throw new TypeError(`Expected a function or an object with a ${method}() method.`);
   return m.bind(fn) as F;
 }
+
+/**
+ * Gives a parallel subtask its own instance of a function object, as Flink does by
+ * deserializing the function per subtask: same prototype, own fields copied (plain data
+ * deeply, anything else by reference). Plain arrow functions are shared as they are.
+ */
+export function instantiateUserFunction<F>(fn: F): F {
+  if (typeof fn !== 'object' || fn === null) return fn;
+  const copy = Object.create(Object.getPrototypeOf(fn) as object) as Record<string, unknown>;
+  for (const key of Object.keys(fn)) {
+    copy[key] = copyField((fn as Record<string, unknown>)[key]);
+  }
+  return copy as F;
+}
+
+function copyField(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  const plain = proto === Object.prototype || proto === null || Array.isArray(v) || v instanceof Map || v instanceof Set || v instanceof Date;
+  if (!plain) return v;
+  try {
+    return structuredClone(v);
+  } catch {
+    return v;
+  }
+}

@@ -1,0 +1,20 @@
+import { Packr } from 'msgpackr';
+
+/**
+ * The one binary codec for engine data (channel batches, and state values in snapshots):
+ * MessagePack through msgpackr. It round-trips JSON-like values plus bigint, Date, Map, Set and
+ * typed arrays, is fast in batches, and decoding data never runs code (unlike v8.deserialize).
+ */
+// structuredClone keeps Map, Set, Date and bigint as themselves; every buffer is
+// self-describing (no structures shared between calls), so another process can decode it.
+const packr = new Packr({ structuredClone: true });
+
+/** Encodes a value into a new buffer. */
+export function pack(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Decodes a buffer made by {@link pack}. */
+export function unpack(buffer: Uint8Array): unknown {
+  return packr.unpack(buffer);
+}

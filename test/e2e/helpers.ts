@@ -1,0 +1,198 @@
+/**
+ * Helpers of the end-to-end tests: they run the real `bin/flink` (the compiled CLI in dist/)
+ * as a child process, each run with its own FLINK_TS_HOME and working directory.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The repository root (where package.json of flink-ts is). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The `flink` command. */
+export const FLINK_BIN = join(REPO, 'bin', 'flink');
+/** Fixture job files of these tests (inside the package, so 'flink-ts' resolves by self-reference). */
+export const FIXTURES = join(REPO, 'test', 'e2e', 'fixtures');
+
+const created: string[] = [];
+
+/** A fresh, empty temporary directory; removed by {@link removeTempDirs}. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flink-e2e-'));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every directory {@link tempDir} made (call it from an `after` hook). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export interface RunOptions {
+  /** Working directory; a fresh temp dir when absent. */
+  readonly cwd?: string;
+  /** FLINK_TS_HOME; a fresh temp dir when absent. */
+  readonly home?: string;
+  /** Extra environment variables. */
+  readonly env?: Record<string, string>;
+  /** The process is killed (and the run rejects) after this long; default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly home: string;
+  readonly cwd: string;
+}
+
+function childEnv(home: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FLINK_TS_HOME: home, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
+  // The test runner's own context must not leak into the child.
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
+/** A running child process, its output so far, and its end. */
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly home: string;
+  readonly cwd: string;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `re` (rejects after `timeoutMs` or at exit). */
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves when the process exits; rejects (after killing it) when it outlives its timeout. */
+  readonly exited: Promise<RunResult>;
+}
+
+/** Spawns `node <command> ...args` (command: an absolute script path) with a timeout. */
+export function spawnNode(nodeArgs: readonly string[], opts: RunOptions = {}): Spawned {
+  const home = opts.home ?? tempDir();
+  const cwd = opts.cwd ?? tempDir();
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const child = spawn(process.execPath, [...nodeArgs], { cwd, env: childEnv(home, opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (const l of [...listeners]) l();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const describe = () => `node ${nodeArgs.join(' ')}\n--- stdout (tail) ---\n${out.slice(-2000)}\n--- stderr ---\n${err.slice(-4000)}`;
+  let exitedFlag = false;
+  const exited = new Promise<RunResult>((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out after ${timeoutMs} ms: ${describe()}`));
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      exitedFlag = true;
+      for (const l of [...listeners]) l();
+      resolvePromise({ code, signal, stdout: out, stderr: err, home, cwd });
+    });
+  });
+  // Callers may only look at `exited` after waitForLine; don't let an early rejection go unhandled.
+  exited.catch(() => undefined);
+  return {
+    child,
+    home,
+    cwd,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLine(re, wait = 8_000) {
+      return new Promise<string>((resolvePromise, reject) => {
+        const check = () => {
+          const line = out.split('\n').find((l) => re.test(l));
+          if (line !== undefined) {
+            done();
+            resolvePromise(line);
+          } else if (exitedFlag) {
+            done();
+            reject(new Error(`process exited before printing ${re}: ${describe()}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no line matching ${re} within ${wait} ms: ${describe()}`));
+        }, wait);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Spawns `flink ...args` (for tests that signal it while it runs). */
+export function spawnFlink(args: readonly string[], opts: RunOptions = {}): Spawned {
+  return spawnNode([FLINK_BIN, ...args], opts);
+}
+
+/** Runs `flink ...args` to its end. */
+export function runFlink(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return spawnFlink(args, opts).exited;
+}
+
+/** tsx's loader, by absolute URL so `--import` works from any working directory. */
+export const TSX_LOADER = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+/** Runs a job file as a plain program: `node --import tsx <file> ...args`. */
+export function runPlain(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  return spawnNode(['--import', TSX_LOADER, file, ...args], opts).exited;
+}
+
+/** stdout/stderr split into lines, without the empty last one. */
+export function linesOf(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/** Checks the attached-run shape of stdout; returns the job id and the lines in between. */
+export function parseAttachedRun(stdout: string): { jobId: string; body: string[]; runtimeMs: number } {
+  const lines = linesOf(stdout);
+  const first = /^Job has been submitted with JobID ([0-9a-f]{32})$/.exec(lines[0] ?? '');
+  if (!first) throw new Error(`stdout does not start with the submitted line:\n${stdout.slice(0, 1000)}`);
+  const jobId = first[1]!;
+  const finished = lines.at(-2);
+  const runtime = /^Job Runtime: (\d+) ms$/.exec(lines.at(-1) ?? '');
+  if (finished !== `Job with JobID ${jobId} has finished.` || !runtime) {
+    throw new Error(`stdout does not end with the finish lines of ${jobId}:\n${stdout.slice(-1000)}`);
+  }
+  return { jobId, body: lines.slice(1, -2), runtimeMs: Number(runtime[1]) };
+}
+
+/** Every file under `dir` (recursive), as paths relative to it. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const p = rel ? join(rel, e.name) : e.name;
+      if (e.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** Lines of stderr that look like stack frames of flink-ts's own compiled code. */
+export function engineFrames(stderr: string): string[] {
+  return linesOf(stderr).filter((l) => /^\s*at\s/.test(l) && /[/\\]dist[/\\]/.test(l));
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type Pipeline, type PipelineExecutor, setContextExecutor, StreamExecutionEnvironment, JobExecutionResult } from '../../src/index.js';
+import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import type { JobGraph } from '../../src/graph/index.js';
+
+/** Captures the pipeline instead of running it. */
+function graphOf(build: (env: StreamExecutionEnvironment) => void, parallelism?: number): JobGraph {
+  let captured: Pipeline | undefined;
+  const executor: PipelineExecutor = {
+    execute: async (p) => {
+      captured = p;
+      return new JobExecutionResult('x', p.jobName, 0);
+    },
+  };
+  setContextExecutor(executor);
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  build(env);
+  void env.execute('graph');
+  setContextExecutor(undefined);
+  return compilePipeline(captured!, { parallelism });
+}
+
+describe('StreamGraph → JobGraph', () => {
+  test('forward edges of equal parallelism chain; keyBy and rebalance break chains', () => {
+    const g = graphOf((env) => {
+      env.fromSequence(1, 10).map((x) => x).filter(() => true).keyBy((x) => x % 2).reduce((a, b) => a + b).map(String).rebalance().print();
+    });
+    assert.deepEqual(
+      g.vertices.map((v) => v.name),
+      ['Source: Sequence Source -> Map -> Filter', 'Keyed Reduce -> Map', 'Sink: Print to Std. Out'],
+    );
+    assert.deepEqual(g.vertices.map((v) => v.inputs.map((e) => e.partitioner.type)), [[], ['hash'], ['rebalance']]);
+    assert.equal(g.vertices[1]!.head.keyed, true);
+  });
+
+  test('a change of parallelism breaks the chain with a rebalance; explicit forward is refused', () => {
+    const g = graphOf((env) => {
+      env.fromSequence(1, 10).map((x) => x).setParallelism(2).print().setParallelism(3);
+    });
+    assert.deepEqual(g.vertices.map((v) => v.parallelism), [1, 2, 3]);
+    assert.deepEqual(g.vertices.map((v) => v.inputs.map((e) => e.partitioner.type)), [[], ['rebalance'], ['rebalance']]);
+    assert.throws(
+      () => graphOf((env) => void env.fromSequence(1, 2).forward().map((x) => x).setParallelism(2)),
+      /Forward partitioning does not allow a change of parallelism/,
+    );
+  });
+
+  test('a union makes one vertex with several inputs', () => {
+    const g = graphOf((env) => {
+      const a = env.fromElements(1, 2);
+      const b = env.fromElements(3);
+      a.union(b).map((x) => x * 2).print();
+    });
+    const map = g.vertices.find((v) => v.name.startsWith('Map'))!;
+    assert.equal(map.inputs.length, 2);
+  });
+
+  test('-p sets the default; code settings and non-parallel sources win', () => {
+    const g = graphOf((env) => {
+      env.fromElements(1).map((x) => x).print();
+      env.fromSequence(1, 5).map((x) => x).setParallelism(1).print();
+    }, 4);
+    const byName = new Map(g.streamGraph.nodes.map((n) => [`${n.id}:${n.name}`, n.parallelism]));
+    assert.deepEqual([...byName.values()], [1, 4, 4, 4, 1, 4]);
+    const env2 = graphOf((env) => {
+      env.setParallelism(2);
+      env.fromSequence(1, 5).print();
+    }, 4);
+    assert.deepEqual(env2.vertices.map((v) => v.parallelism), [2]);
+  });
+
+  test('auto uids are deterministic for the same graph and differ per position; explicit uids must be unique', () => {
+    const build = (env: StreamExecutionEnvironment) => {
+      env.fromSequence(1, 5).map((x) => x).keyBy((x) => x).reduce((a, b) => a + b).print();
+    };
+    const a = graphOf(build).streamGraph.nodes.map((n) => n.uid);
+    const b = graphOf(build).streamGraph.nodes.map((n) => n.uid);
+    assert.deepEqual(a, b);
+    assert.equal(new Set(a).size, a.length);
+    assert.ok(a.every((u) => /^[0-9a-f]{32}$/.test(u)));
+    assert.throws(
+      () => graphOf((env) => void env.fromSequence(1, 2).uid('x').map((v) => v).uid('x')),
+      /Duplicate operator uid 'x'/,
+    );
+  });
+
+  test('stateful operators without a uid are warned about', () => {
+    const g = graphOf((env) => {
+      env.fromSequence(1, 5).uid('src').keyBy((x) => x).reduce((a, b) => a + b).print();
+    });
+    assert.equal(g.streamGraph.warnings.length, 1);
+    assert.match(g.streamGraph.warnings[0]!, /"Keyed Reduce" keeps state but has no uid/);
+  });
+
+  test('bad settings are refused with the operator named', () => {
+    assert.throws(() => graphOf((env) => void env.fromSequence(1, 2).map((x) => x).setParallelism(0)), /positive integer/);
+    assert.throws(() => graphOf((env) => void env.fromElements(1).setParallelism(2)), /supports a parallelism of at most 1/);
+    assert.throws(() => graphOf((env) => void env.setMaxParallelism(4).fromSequence(1, 2).setParallelism(5).print()), /exceeds the max parallelism 4/);
+    assert.throws(() => graphOf(() => {}), /The job has no sources/);
+  });
+});

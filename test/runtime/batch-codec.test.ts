@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CheckpointBarrier, EndOfInput, RecordBatch, decodeEvent, encodeEvent } from '../../src/runtime/index.js';
+
+test('channel events cross a thread boundary as one binary buffer per batch', () => {
+  const values = [1, 'two', { three: [3, null, true] }, 2n ** 70n, new Date(0), new Map([['a', 1]]), new Set([1, 2])];
+  const batch = new RecordBatch(values, ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'], [1, 2, 3, 4, 5, 6, 7]);
+  const buf = encodeEvent(batch);
+  assert.ok(buf instanceof Uint8Array);
+  const back = decodeEvent(buf);
+  assert.ok(back instanceof RecordBatch);
+  assert.deepEqual(back.values, values);
+  assert.deepEqual(back.keys, batch.keys);
+  assert.deepEqual(back.keyGroups, batch.keyGroups);
+
+  const barrier = decodeEvent(encodeEvent(new CheckpointBarrier(7, 123, { isSavepoint: true, aligned: true })));
+  assert.ok(barrier instanceof CheckpointBarrier);
+  assert.deepEqual([barrier.checkpointId, barrier.timestamp, barrier.options], [7, 123, { isSavepoint: true, aligned: true }]);
+  assert.ok(decodeEvent(encodeEvent(EndOfInput.INSTANCE)) instanceof EndOfInput);
+  assert.throws(() => decodeEvent(encodeEvent(new RecordBatch([], undefined, undefined)).fill(0x7f, 1, 2)), /Unknown channel event type/);
+});

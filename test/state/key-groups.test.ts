@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  KeyGroupRange,
+  assignToKeyGroup,
+  canonicalKey,
+  hashKey,
+  operatorIndexForKeyGroup,
+} from '../../src/state/index.js';
+
+describe('key groups', () => {
+  test('hashes are stable across runs (part of the snapshot format)', () => {
+    // Golden values: changing the hash would strand every saved keyed state.
+    assert.deepEqual(
+      ['', 'a', 'hello', 'user-42', 0, 1, -1, 2 ** 40, 1.5, true, 7n, ['a', 1]].map(hashKey),
+      [3090467989, 3215753337, 1087958408, 3088783644, 907512939, 2976720309, 3362473891, 205513625, 2963621481, 107687277, 2526583033, 1805664656],
+    );
+  });
+
+  test('hashes are unsigned 32-bit integers and differ between nearby keys', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 10_000; i++) {
+      const h = hashKey(`k${i}`);
+      assert.ok(Number.isInteger(h) && h >= 0 && h < 2 ** 32);
+      seen.add(h);
+    }
+    assert.ok(seen.size > 9_990, `only ${seen.size} distinct hashes`);
+  });
+
+  test('keys spread evenly over key groups', () => {
+    for (const make of [(i: number) => `user-${i}`, (i: number) => i]) {
+      const counts = new Array(128).fill(0);
+      for (let i = 0; i < 128_000; i++) counts[assignToKeyGroup(make(i), 128)]++;
+      const min = Math.min(...counts);
+      const max = Math.max(...counts);
+      assert.ok(min > 800 && max < 1200, `uneven: min ${min} max ${max}`);
+    }
+  });
+
+  test('the same key always lands in the same key group and subtask', () => {
+    for (const key of ['x', 42, 'long key with spaces', ['a', 2], { b: 1, a: 2 }]) {
+      const kg = assignToKeyGroup(key, 128);
+      assert.equal(assignToKeyGroup(key, 128), kg);
+      assert.equal(operatorIndexForKeyGroup(128, 4, kg), operatorIndexForKeyGroup(128, 4, assignToKeyGroup(key, 128)));
+    }
+    // Composite keys are equal by value, whatever the field order.
+    assert.equal(canonicalKey({ b: 1, a: 2 }), canonicalKey({ a: 2, b: 1 }));
+    assert.equal(hashKey({ b: 1, a: 2 }), hashKey({ a: 2, b: 1 }));
+  });
+
+  test('subtask ranges partition the key groups and agree with operatorIndexForKeyGroup', () => {
+    for (const [maxP, p] of [[128, 1], [128, 3], [128, 4], [128, 128], [7, 3], [32768, 5]] as const) {
+      let next = 0;
+      for (let i = 0; i < p; i++) {
+        const r = KeyGroupRange.forSubtask(maxP, p, i);
+        assert.equal(r.start, next, `range ${i} of ${p}/${maxP} starts at ${r.start}`);
+        for (const kg of [r.start, r.end]) assert.equal(operatorIndexForKeyGroup(maxP, p, kg), i);
+        next = r.end + 1;
+      }
+      assert.equal(next, maxP);
+    }
+  });
+
+  test('null and undefined are not keys', () => {
+    assert.throws(() => hashKey(null), /must not be null/);
+    assert.throws(() => hashKey(undefined), /must not be undefined/);
+  });
+});
+
