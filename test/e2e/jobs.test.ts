@@ -29,9 +29,9 @@ describe('jobs/word-count.ts', () => {
     assert.ok(words.length > 100, 'the input has words');
 
     const files = listFiles(outDir);
-    const hidden = files.filter((f) => f.split(sep).some((part) => part.startsWith('.')));
-    assert.deepEqual(hidden, [], 'no hidden (in-progress or pending) files remain after the job finished');
-    const visible = files.filter((f) => !hidden.includes(f));
+    const isHidden = (f: string) => f.split(sep).some((part) => part.startsWith('.'));
+    assert.deepEqual(files.filter(isHidden), [], 'no hidden (in-progress or pending) files remain after the job finished');
+    const visible = files.filter((f) => !isHidden(f));
     assert.ok(visible.length > 0, 'some part files are visible');
     for (const f of visible) assert.doesNotMatch(f, /inprogress|pending/i);
 

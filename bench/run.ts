@@ -1,0 +1,13 @@
+/**
+ * `npm run bench`: every benchmark, each printing its figures and the ratio to a baseline
+ * measured in the same run. Timings live here, never in tests.
+ */
+import { keyedCountBench } from './keyed-count.js';
+
+const only = process.argv[2];
+const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench };
+
+for (const [name, run] of Object.entries(benches)) {
+  if (only && only !== name) continue;
+  await run();
+}
