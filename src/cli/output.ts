@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import chalk from 'chalk';
 import { FlinkError } from '../util/errors.js';
 
@@ -35,11 +36,14 @@ export function reportError(err: unknown, verbose: boolean): void {
   process.stderr.write(`${chalk.red('Internal error:')} ${e.message}\n${e.stack ?? ''}\n`);
 }
 
-/** Keeps the user's frames and drops the engine's, which say nothing to a job author. */
+/** The flink-ts package directory (two levels above this module, in dist/ or src/). */
+const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Keeps the user's frames and drops the engine's and Node's, which say nothing to a job author. */
 function indentStack(stack: string): string {
   return stack
     .split('\n')
-    .filter((l) => !/node_modules|node:internal|\/dist\/(runtime|cluster|api|cli)\//.test(l))
+    .filter((l) => !/^\s+at /.test(l) || !(l.includes(PACKAGE_DIR) || /node:internal|node_modules/.test(l)))
     .map((l) => `  ${l.trim()}`)
     .join('\n');
 }

@@ -157,13 +157,14 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       up.outEdges.push(edge);
       node.inEdges.push(edge);
     }
-    if (node.stateful && !node.uidIsExplicit) {
-      warnings.push(
-        `Operator "${node.name}" keeps state but has no uid; set one with .uid('...') so its state can be restored after the job changes.`,
-      );
-    }
     byTransformation.set(t.id, node);
     nodes.push(node);
+  }
+  const withoutUid = nodes.filter((n) => n.stateful && !n.uidIsExplicit).map((n) => `"${n.name}"`);
+  if (withoutUid.length > 0) {
+    warnings.push(
+      `${withoutUid.length === 1 ? 'A stateful operator has' : `${withoutUid.length} stateful operators have`} no uid (${withoutUid.join(', ')}); set .uid('...') so state survives changes to the job.`,
+    );
   }
   if (!nodes.some((n) => n.source)) {
     throw new JobDefinitionError('The job has no sources: add one with env.fromSequence(), env.fromSource() or similar before execute().');

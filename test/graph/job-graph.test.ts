@@ -90,7 +90,7 @@ describe('StreamGraph → JobGraph', () => {
       env.fromSequence(1, 5).uid('src').keyBy((x) => x).reduce((a, b) => a + b).print();
     });
     assert.equal(g.streamGraph.warnings.length, 1);
-    assert.match(g.streamGraph.warnings[0]!, /"Keyed Reduce" keeps state but has no uid/);
+    assert.match(g.streamGraph.warnings[0]!, /A stateful operator has no uid \("Keyed Reduce"\)/);
   });
 
   test('bad settings are refused with the operator named', () => {
