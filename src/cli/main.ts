@@ -24,12 +24,36 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('run a job file')
     .argument('<jobFile>', 'the job file (TypeScript or JavaScript)')
     .argument('[args...]', "arguments for the job (its process.argv.slice(2))")
+    .option('-d, --detached', 'run the job in the background and return at once')
     .option('-p, --parallelism <n>', 'default parallelism of the job', parseParallelism)
     .option('-D <key=value>', 'a configuration setting (repeatable)', collect, [])
     .passThroughOptions()
-    .action(async (jobFile: string, args: string[], opts: { parallelism?: number; D: string[] }) => {
+    .action(async (jobFile: string, args: string[], opts: { detached?: boolean; parallelism?: number; D: string[] }) => {
       const { runCommand } = await import('./commands/run.js');
-      setExitCode(await runCommand(jobFile, args, { parallelism: opts.parallelism, dynamicProperties: opts.D }));
+      setExitCode(
+        await runCommand(jobFile, args, { parallelism: opts.parallelism, dynamicProperties: opts.D, detached: opts.detached }),
+      );
+    });
+
+  program
+    .command('list')
+    .description('list jobs (running and scheduled by default)')
+    .option('-r, --running', 'only running and restarting jobs')
+    .option('-s, --scheduled', 'only scheduled (created, not yet running) jobs')
+    .option('-a, --all', 'all jobs, terminated ones included')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { running?: boolean; scheduled?: boolean; all?: boolean; json?: boolean }) => {
+      const { listCommand } = await import('./commands/list.js');
+      setExitCode(await listCommand(opts));
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a running job')
+    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .action(async (jobId: string) => {
+      const { cancelCommand } = await import('./commands/cancel.js');
+      setExitCode(await cancelCommand(jobId));
     });
 
   return program;

@@ -1,8 +1,8 @@
-import { JobExecutionResult, type Pipeline, type PipelineExecutor } from '../api/index.js';
-import { JobExecution } from '../runtime/index.js';
+import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../api/index.js';
+import { Configuration } from '../config/index.js';
 import { systemClock } from '../util/clock.js';
 import { newJobId } from '../util/ids.js';
-import { compilePipeline } from './compile-pipeline.js';
+import { JobMaster } from './job-master.js';
 
 /**
  * Runs a job in this process with default settings and no bookkeeping: what a job file gets
@@ -10,11 +10,8 @@ import { compilePipeline } from './compile-pipeline.js';
  */
 export class LocalExecutor implements PipelineExecutor {
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
-    const jobGraph = compilePipeline(pipeline);
-    for (const w of jobGraph.streamGraph.warnings) process.stderr.write(`Warning: ${w}\n`);
-    const jobId = newJobId();
-    const start = Date.now();
-    await new JobExecution({ jobId, jobGraph, clock: systemClock }).run();
-    return new JobExecutionResult(jobId, pipeline.jobName, Date.now() - start);
+    const master = new JobMaster({ jobId: newJobId(), pipeline, configuration: new Configuration(), clock: systemClock });
+    for (const w of master.jobGraph.streamGraph.warnings) process.stderr.write(`Warning: ${w}\n`);
+    return master.run();
   }
 }

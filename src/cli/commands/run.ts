@@ -1,15 +1,21 @@
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../../api/index.js';
 import { setContextExecutor } from '../../api/index.js';
-import { JobMaster, runJobFile } from '../../cluster/index.js';
+import { DETACHED_JOB_ID_ENV, JobMaster, launchDetached, runJobFile } from '../../cluster/index.js';
+import { type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
+import { MetadataStore } from '../../metadata/index.js';
 import { systemClock } from '../../util/clock.js';
 import { FlinkError, JobCancelledError, JobFileError } from '../../util/errors.js';
-import { newJobId } from '../../util/ids.js';
+import { type JobId, newJobId } from '../../util/ids.js';
 import { lines, say, warn } from '../output.js';
 
 /** Options of `flink run`. */
 export interface RunOptions {
   readonly parallelism?: number;
   readonly dynamicProperties: readonly string[];
+  readonly detached?: boolean;
 }
 
 /** The job failed; the message names the job and the cause. */
@@ -27,8 +33,8 @@ export class JobExecutionError extends FlinkError {
 }
 
 /**
- * The executor `flink run` installs for the job file: runs each `execute()` under a JobMaster
- * and prints the submission and finish lines.
+ * The executor `flink run` installs for the job file: runs each `execute()` under a tracked
+ * JobMaster and prints the submission and finish lines.
  */
 class CliExecutor implements PipelineExecutor {
   readonly masters: JobMaster[] = [];
@@ -36,14 +42,31 @@ class CliExecutor implements PipelineExecutor {
   failure: JobExecutionError | undefined;
   cancelledBy: NodeJS.Signals | undefined;
 
-  constructor(private readonly options: RunOptions) {}
+  constructor(
+    private readonly configuration: Configuration,
+    private readonly store: MetadataStore,
+    private readonly jobFile: string,
+    private readonly args: readonly string[],
+    /** The id `flink run -d` created a row for; used by the first execute(). */
+    private preCreatedId: JobId | undefined,
+  ) {}
 
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
+    const preCreated = this.preCreatedId;
+    this.preCreatedId = undefined;
     const master = new JobMaster({
-      jobId: newJobId(),
+      jobId: preCreated ?? newJobId(),
       pipeline,
-      defaults: { parallelism: this.options.parallelism },
+      configuration: this.configuration,
       clock: systemClock,
+      tracking: {
+        store: this.store,
+        jobFile: this.jobFile,
+        args: this.args,
+        preCreated: preCreated !== undefined,
+        // A detached job's stderr is its log file.
+        log: preCreated !== undefined ? logLine : undefined,
+      },
     });
     this.masters.push(master);
     say(lines.submitted(master.jobId));
@@ -77,18 +100,56 @@ class CliExecutor implements PipelineExecutor {
   async settled(): Promise<void> {
     for (let n = 0; n < this.runs.length; n = this.runs.length) await Promise.all(this.runs.slice(n));
   }
+
+  /** The pre-created id if no execute() used it (the job file failed or never executed). */
+  get unusedPreCreatedId(): JobId | undefined {
+    return this.preCreatedId;
+  }
 }
 
-/** `flink run <job.ts> [args...]`: runs a job file attached; resolves to the exit code. */
+function logLine(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} INFO ${line}\n`);
+}
+
+function checkJobFile(jobFile: string): string {
+  const path = resolve(jobFile);
+  if (!existsSync(path)) throw new JobFileError('job.fileNotFound', `Job file not found: ${path}. Check the path and try again.`);
+  return path;
+}
+
+/** `flink run`: runs a job file attached, or starts it detached with `-d`; resolves to the exit code. */
 export async function runCommand(jobFile: string, args: readonly string[], options: RunOptions): Promise<number> {
-  const executor = new CliExecutor(options);
+  const layout = ensureHome(resolveHome());
+  let configuration = loadConfiguration({ home: layout.home, dynamicProperties: [...options.dynamicProperties] });
+  if (options.parallelism !== undefined) configuration = configuration.with('parallelism.default', options.parallelism, '-p');
+  const path = checkJobFile(jobFile);
+  const store = MetadataStore.open(layout.dbPath);
+  try {
+    const preCreated = process.env[DETACHED_JOB_ID_ENV] as JobId | undefined;
+    if (options.detached && preCreated === undefined) {
+      return await submitDetached(store, layout, path, args, options, configuration);
+    }
+    return await runAttached(store, configuration, path, args, preCreated);
+  } finally {
+    store.close();
+  }
+}
+
+async function runAttached(
+  store: MetadataStore,
+  configuration: Configuration,
+  path: string,
+  args: readonly string[],
+  preCreated: JobId | undefined,
+): Promise<number> {
+  const executor = new CliExecutor(configuration, store, path, args, preCreated);
   setContextExecutor(executor);
   const onSignal = (signal: NodeJS.Signals) => executor.cancelAll(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let loadError: unknown;
   try {
-    await runJobFile(jobFile, args);
+    await runJobFile(path, args);
   } catch (err) {
     loadError = err;
   }
@@ -97,12 +158,76 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
   process.off('SIGTERM', onSignal);
   if (executor.cancelledBy) return executor.cancelledBy === 'SIGINT' ? 130 : 143;
   if (executor.failure) throw executor.failure;
-  if (loadError !== undefined && !(loadError instanceof JobCancelledError)) throw loadError;
-  if (executor.masters.length === 0) {
-    throw new JobFileError(
+  let error = loadError instanceof JobCancelledError ? undefined : loadError;
+  if (error === undefined && executor.masters.length === 0) {
+    error = new JobFileError(
       'job.noExecute',
-      `Job file ${jobFile} finished without calling env.execute(): define the job, then run it with 'await env.execute(name)'.`,
+      `Job file ${path} finished without calling env.execute(): define the job, then run it with 'await env.execute(name)'.`,
     );
   }
+  const unused = executor.unusedPreCreatedId;
+  if (error !== undefined && unused !== undefined) {
+    // A detached job that failed before it ran: its row must not stay CREATED.
+    store.transitionJob(unused, 'FAILED', {
+      failureCause: error instanceof Error ? error.message : String(error),
+      failureStack: error instanceof FlinkError ? (error.details ?? null) : error instanceof Error ? (error.stack ?? null) : null,
+    });
+  }
+  if (error !== undefined) throw error;
+  return 0;
+}
+
+/** How long `flink run -d` waits for the job to start before it returns anyway. */
+const DETACHED_START_WAIT_MS = 30_000;
+
+async function submitDetached(
+  store: MetadataStore,
+  layout: ReturnType<typeof ensureHome>,
+  path: string,
+  args: readonly string[],
+  options: RunOptions,
+  configuration: Configuration,
+): Promise<number> {
+  const jobId = newJobId();
+  store.createJob({
+    jobId,
+    name: basename(path),
+    jobFile: path,
+    args,
+    status: 'CREATED',
+    parallelism: options.parallelism ?? null,
+    config: configuration.toRecord(),
+  });
+  const runArgs = [
+    ...(options.parallelism !== undefined ? ['-p', String(options.parallelism)] : []),
+    ...options.dynamicProperties.flatMap((d) => ['-D', d]),
+    path,
+    ...args,
+  ];
+  const child = launchDetached({ jobId, layout, runArgs });
+  store.updateJob(jobId, { pid: child.pid });
+  let exited = false;
+  void child.exited.then(() => {
+    exited = true;
+  });
+  const deadline = Date.now() + DETACHED_START_WAIT_MS;
+  for (;;) {
+    const job = store.getJob(jobId);
+    if (job && job.status !== 'CREATED') {
+      if (job.status === 'FAILED') {
+        throw new FlinkError('job.failed', lines.failed(jobId, job.failureCause ?? 'unknown cause'), {
+          details: `  See ${layout.jobLog(jobId)} for the job's log.`,
+        });
+      }
+      break;
+    }
+    if (exited) {
+      store.transitionJob(jobId, 'FAILED', { failureCause: 'the job process exited during start-up' });
+      throw new FlinkError('job.failed', lines.failed(jobId, `the job process exited during start-up; see ${layout.jobLog(jobId)}`));
+    }
+    if (Date.now() > deadline) break;
+    await sleep(25);
+  }
+  say(lines.submitted(jobId));
   return 0;
 }

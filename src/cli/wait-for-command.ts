@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import ora from 'ora';
+import { lostReason } from '../cluster/liveness.js';
+import type { MetadataStore } from '../metadata/index.js';
+import { FlinkError } from '../util/errors.js';
+import type { JobId } from '../util/ids.js';
+
+const POLL_MS = 50;
+
+/**
+ * Waits until the job answers command `commandId`, showing a spinner on a terminal. Fails
+ * clearly if the job's process dies meanwhile or the wait times out.
+ */
+export async function waitForCommand(
+  store: MetadataStore,
+  jobId: JobId,
+  commandId: number,
+  opts: { readonly what: string; readonly timeoutMs: number },
+): Promise<unknown> {
+  const spinner = ora({ text: `Waiting for the job to ${opts.what}…`, stream: process.stderr, isSilent: process.stderr.isTTY !== true });
+  spinner.start();
+  const deadline = Date.now() + opts.timeoutMs;
+  try {
+    for (let i = 0; ; i++) {
+      const cmd = store.getCommand(commandId);
+      if (cmd?.status === 'DONE') return cmd.result;
+      if (cmd?.status === 'FAILED') throw new FlinkError('command.failed', `Could not ${opts.what} job ${jobId}: ${cmd.error ?? 'unknown error'}`);
+      if (i % 10 === 0) {
+        const job = store.getJob(jobId);
+        const lost = job && lostReason(job, Date.now());
+        if (lost) {
+          store.markLost(jobId, lost);
+          throw new FlinkError('job.lost', `Could not ${opts.what} job ${jobId}: ${lost}.`);
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new FlinkError(
+          'command.timeout',
+          `Job ${jobId} did not ${opts.what} within ${Math.round(opts.timeoutMs / 1000)} s. Check its state with 'flink list'.`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+  } finally {
+    spinner.stop();
+  }
+}
