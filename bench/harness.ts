@@ -23,15 +23,19 @@ function rate(m: Measurement): number {
   return (m.events / m.ms) * 1000;
 }
 
-/** Prints a table of events/s and the ratio of each variant to the baseline. */
-export function report(title: string, baseline: Measurement, others: readonly Measurement[]): void {
+function formatRate(perSecond: number, unit: string): string {
+  return perSecond >= 1e5 ? `${(perSecond / 1e6).toFixed(2)} M ${unit}/s` : `${perSecond.toFixed(1)} ${unit}/s`;
+}
+
+/** Prints a table of rates (in `unit`s per second) and each variant's speed relative to the baseline. */
+export function report(title: string, baseline: Measurement, others: readonly Measurement[], unit = 'events'): void {
   console.log(`\n${title}`);
   const rows = [baseline, ...others];
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
     const ratio = rate(r) / rate(baseline);
     console.log(
-      `  ${r.name.padEnd(width)}  ${(rate(r) / 1e6).toFixed(2).padStart(7)} M events/s  ${r.ms.toFixed(0).padStart(6)} ms  ${ratio.toFixed(2)}x baseline`,
+      `  ${r.name.padEnd(width)}  ${formatRate(rate(r), unit).padStart(18)}  ${r.ms.toFixed(0).padStart(6)} ms  ${ratio.toFixed(2)}x baseline`,
     );
   }
 }

@@ -3,9 +3,10 @@
  * measured in the same run. Timings live here, never in tests.
  */
 import { keyedCountBench } from './keyed-count.js';
+import { listJobsBench } from './list-jobs.js';
 
 const only = process.argv[2];
-const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench };
+const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench, 'list-jobs': listJobsBench };
 
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

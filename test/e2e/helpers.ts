@@ -3,7 +3,8 @@
  * as a child process, each run with its own FLINK_TS_HOME and working directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -195,4 +196,178 @@ export function listFiles(dir: string): string[] {
 /** Lines of stderr that look like stack frames of flink-ts's own compiled code. */
 export function engineFrames(stderr: string): string[] {
   return linesOf(stderr).filter((l) => /^\s*at\s/.test(l) && /[/\\]dist[/\\]/.test(l));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Job lifecycle helpers: detached jobs, flink.db, and cleanup of every job process a test started.
+
+/** The first stdout line of `flink run` (attached or detached). */
+export const SUBMITTED_LINE = /^Job has been submitted with JobID ([0-9a-f]{32})$/;
+
+/** One entry of `flink list --json`. */
+export interface ListedJob {
+  readonly jobId: string;
+  readonly name: string;
+  readonly status: string;
+  readonly pid: number | null;
+  readonly startTime: number;
+  readonly endTime: number | null;
+  readonly failureCause?: string | null;
+  readonly lastCheckpoint: { id: number; path: string | null; time: number | null } | null;
+}
+
+const trackedPids = new Set<number>();
+const trackedHomes = new Set<string>();
+
+/** Remembers a job process (or a home whose job processes) {@link killLeftovers} must end. */
+export function trackPid(pid: number | null | undefined): void {
+  if (typeof pid === 'number' && pid > 0) trackedPids.add(pid);
+}
+
+/** Remembers a home: every job pid recorded in its flink.db is killed by {@link killLeftovers}. */
+export function trackHome(home: string): string {
+  trackedHomes.add(home);
+  return home;
+}
+
+/** True if a process with this pid exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // A zombie (exited, not yet reaped by its parent) counts as gone.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return true;
+  }
+}
+
+/** True if `pid` is (still) a flink-ts process, so killing it cannot hit a reused pid. */
+function isFlinkProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(FLINK_BIN);
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `fn` every `intervalMs` until it returns a truthy value; rejects after `timeoutMs`. */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 5_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Job pids recorded in a home's flink.db (empty if it has none or cannot be read). */
+function recordedPids(home: string): number[] {
+  const file = join(home, 'flink.db');
+  if (!existsSync(file)) return [];
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2_000 });
+    try {
+      return (db.prepare('SELECT pid FROM jobs WHERE pid IS NOT NULL').all() as { pid: number }[]).map((r) => r.pid);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * SIGKILLs every tracked job process still alive (explicit pids, and pids recorded in tracked
+ * homes that are still flink processes), and waits briefly for them to go. Call from `after`.
+ */
+export async function killLeftovers(): Promise<number[]> {
+  const pids = new Set(trackedPids);
+  for (const home of trackedHomes) for (const pid of recordedPids(home)) pids.add(pid);
+  const killed: number[] = [];
+  for (const pid of pids) {
+    if (pid === process.pid || !isAlive(pid) || !isFlinkProcess(pid)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const deadline = Date.now() + 3_000;
+  while (killed.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  trackedPids.clear();
+  trackedHomes.clear();
+  return killed;
+}
+
+/** A fresh FLINK_TS_HOME (tracked for cleanup); `create` makes the directory itself too. */
+export function freshHome(): string {
+  return trackHome(join(tempDir(), 'home'));
+}
+
+/** `flink list [...flags] --json`, parsed; fails loudly on a non-zero exit or bad JSON. */
+export async function listJson(home: string, flags: readonly string[] = ['-a']): Promise<ListedJob[]> {
+  const r = await runFlink(['list', ...flags, '--json'], { home, timeoutMs: 15_000 });
+  if (r.code !== 0) throw new Error(`flink list --json exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ListedJob[];
+}
+
+/** `flink run -d <file> [args]`: returns the job id and its pid (both tracked for cleanup). */
+export async function runDetached(
+  home: string,
+  file: string,
+  args: readonly string[] = [],
+  flinkOptions: readonly string[] = [],
+): Promise<{ jobId: string; pid: number; result: RunResult }> {
+  trackHome(home);
+  const result = await runFlink(['run', '-d', ...flinkOptions, file, ...args], { home, timeoutMs: 20_000 });
+  const m = SUBMITTED_LINE.exec(linesOf(result.stdout)[0] ?? '');
+  if (result.code !== 0 || !m) {
+    throw new Error(`flink run -d failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+  const jobId = m[1]!;
+  const job = (await listJson(home)).find((j) => j.jobId === jobId);
+  if (!job || job.pid === null) throw new Error(`job ${jobId} is not listed with a pid`);
+  trackPid(job.pid);
+  return { jobId, pid: job.pid, result };
+}
+
+/** Opens a home's flink.db read-only (close it when done). */
+export function openDbReadonly(home: string): Database.Database {
+  return new Database(join(home, 'flink.db'), { readonly: true, fileMustExist: true, timeout: 5_000 });
+}
+
+/** The status transitions recorded for a job in job_events, as `FROM>TO` strings. */
+export function statusHistory(home: string, jobId: string): string[] {
+  const db = openDbReadonly(home);
+  try {
+    const rows = db
+      .prepare("SELECT status_from, status_to FROM job_events WHERE job_id = ? AND kind = 'status' ORDER BY id")
+      .all(jobId) as { status_from: string | null; status_to: string | null }[];
+    return rows.map((r) => `${r.status_from ?? ''}>${r.status_to ?? ''}`);
+  } finally {
+    db.close();
+  }
+}
+
+/** Lines of `text` that look like stack frames (`    at ...`). */
+export function stackLines(text: string): string[] {
+  return linesOf(text).filter((l) => /^\s*at\s/.test(l));
+}
+
+/** stderr lines without warnings (`Warning: ...`). */
+export function nonWarningLines(stderr: string): string[] {
+  return linesOf(stderr).filter((l) => !/^Warning:/.test(l));
 }

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+/** Which parts each part may import (see README "Design"); imports point down, never up. */
+const ALLOWED: Record<string, readonly string[]> = {
+  util: [],
+  config: ['util'],
+  metadata: ['util'],
+  state: ['util'],
+  graph: ['state', 'util'],
+  connectors: ['graph', 'state', 'util'],
+  runtime: ['graph', 'state', 'util'],
+  api: ['graph', 'state', 'connectors', 'util'],
+  cluster: ['api', 'graph', 'runtime', 'state', 'connectors', 'config', 'metadata', 'util'],
+  cli: ['api', 'cluster', 'config', 'metadata', 'util'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+}
+
+/** Static imports only: `import(...)` inside functions is how commands load lazily. */
+function staticImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const fromImports = [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+  const bareImports = [...text.matchAll(/^import\s+'([^']+)'/gm)].map((m) => m[1]!);
+  return [...fromImports, ...bareImports];
+}
+
+function partOf(file: string): string {
+  return relative(SRC, file).split('/')[0]!;
+}
+
+test('imports between parts follow the layering', () => {
+  const violations: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const part = partOf(file);
+    if (part.endsWith('.ts')) continue; // src/index.ts wires the package together
+    for (const spec of staticImports(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = partOf(resolve(dirname(file), spec));
+      if (target !== part && !ALLOWED[part]?.includes(target)) violations.push(`${relative(SRC, file)} imports ${target}/ (${spec})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('list and cancel load neither tsx nor the engine (static import closure)', () => {
+  for (const entry of ['cli/main.ts', 'cli/commands/list.ts', 'cli/commands/cancel.ts']) {
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of staticImports(file)) {
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+        else external.add(spec);
+      }
+    };
+    visit(join(SRC, entry));
+    const engine = [...seen].map((f) => relative(SRC, f)).filter((f) => /^(runtime|api|graph|connectors|state)\//.test(f));
+    assert.deepEqual(engine, [], `${entry} statically loads engine modules`);
+    assert.ok(![...external].some((e) => e.startsWith('tsx')), `${entry} statically loads tsx`);
+  }
+});
