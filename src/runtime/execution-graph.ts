@@ -7,8 +7,9 @@ import type { OperatorContext, StreamOperator } from './operators/stream-operato
 import { type Output, combineOutputs } from './output.js';
 import { type RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
+import type { OperatorRestoreState } from './checkpointing/operator-snapshot.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
-import { SourceStreamTask } from './tasks/source-stream-task.js';
+import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
 import { InternalTimerService } from './timer-service.js';
 
@@ -22,11 +23,15 @@ export interface ChannelSettings {
 
 export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = { batchSize: 1024, channelCapacity: 16 };
 
+/** The state each operator subtask starts from, by operator uid and subtask index. */
+export type RestoreAssignment = (uid: string, subtask: number) => OperatorRestoreState | undefined;
+
 /** What the tasks of one job run with. */
 export interface DeploymentSettings extends ChannelSettings {
   readonly jobId: string;
   readonly clock: Clock;
   readonly attemptNumber: number;
+  readonly restore?: RestoreAssignment;
 }
 
 /**
@@ -85,14 +90,20 @@ function deploySubtask(
   const operators = new Map<StreamNode, StreamOperator>();
   for (const node of v.nodes) {
     if (!node.operator) continue;
+    const restored = settings.restore?.(node.uid, index);
+    const timerService = node.keyed ? new InternalTimerService(keyedBackend!, settings.clock) : undefined;
+    if (restored && node.keyed) {
+      for (const [kg, bytes] of restored.keyGroups) keyedBackend!.restoreKeyGroup(kg, bytes, restored.kinds);
+      for (const [time, key, kg] of restored.timers) timerService!.register(time, key, kg);
+    }
     const ctx: OperatorContext = {
       info,
       node,
       clock: settings.clock,
       runtimeContext: new StreamingRuntimeContext(info, node.keyed ? keyedBackend : undefined),
       keyedBackend: node.keyed ? keyedBackend : undefined,
-      timerService: node.keyed ? new InternalTimerService(keyedBackend!, settings.clock) : undefined,
-      operatorStateStore: new DefaultOperatorStateStore(),
+      timerService,
+      operatorStateStore: new DefaultOperatorStateStore(restored?.lists),
     };
     operators.set(node, createOperator(node.operator, ctx));
   }
@@ -121,9 +132,13 @@ function deploySubtask(
   const source = v.head.source;
   if (source) {
     const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock });
-    const splits = source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
+    // A restored source continues from its recorded splits (none left = it had finished).
+    const restored = settings.restore?.(v.head.uid, index);
+    const splits = restored
+      ? (restored.lists.get(SOURCE_SPLITS_STATE)?.values ?? [])
+      : source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
     reader.addSplits(splits);
-    return new SourceStreamTask(info.taskName, v.head.name, reader, outputOf(v.head), chain, writers);
+    return new SourceStreamTask(info.taskName, v.head, info, reader, outputOf(v.head), chain, writers);
   }
   return new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
 }

@@ -3,11 +3,17 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:time
 import type { JobGraph } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
-import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, deployTasks } from './execution-graph.js';
+import { CheckpointBarrier, type CheckpointOptions } from './channel-events.js';
+import type { CheckpointStorageWorker } from './checkpointing/operator-snapshot.js';
+import { type CheckpointResponder, SnapshotDriver } from './checkpointing/snapshot-driver.js';
+import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type RestoreAssignment, deployTasks } from './execution-graph.js';
+import { SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
 
 /** How long the scheduler runs steps before it lets the event loop in (timers, commands, I/O). */
 const SLICE_MS = 10;
+/** Time given to snapshot encoding between processing slices. */
+const SNAPSHOT_SLICE_MS = 2;
 /** The longest idle sleep, so cancellation and polling stay responsive. */
 const MAX_IDLE_MS = 20;
 
@@ -18,6 +24,10 @@ export interface JobExecutionOptions {
   readonly clock: Clock;
   readonly attemptNumber?: number;
   readonly channels?: Partial<ChannelSettings>;
+  /** Where tasks write checkpoint state and whom they answer; unset = no checkpoints. */
+  readonly checkpointing?: { readonly storage: CheckpointStorageWorker; readonly responder: CheckpointResponder };
+  /** The state operators start from (a restored checkpoint or savepoint). */
+  readonly restore?: RestoreAssignment;
 }
 
 /**
@@ -29,6 +39,10 @@ export class JobExecution {
   private readonly tasks: StreamTask[];
   private cancelRequested = false;
   private wake: (() => void) | undefined;
+  private readonly driver: SnapshotDriver | undefined;
+  /** A failure raised outside the loop (e.g. in user snapshot code during a trigger). */
+  private failure: unknown;
+  private running = false;
 
   constructor(private readonly options: JobExecutionOptions) {
     this.tasks = deployTasks(options.jobGraph, {
@@ -37,7 +51,64 @@ export class JobExecution {
       jobId: options.jobId,
       clock: options.clock,
       attemptNumber: options.attemptNumber ?? 0,
+      restore: options.restore,
     });
+    const cp = options.checkpointing;
+    if (cp) {
+      const driver = new SnapshotDriver(cp.storage, cp.responder);
+      this.driver = driver;
+      this.tasks.forEach((task, taskIndex) => {
+        task.checkpointing = { taskIndex, driver, responder: cp.responder };
+      });
+    }
+  }
+
+  /** The number of tasks; each acknowledges every checkpoint once. */
+  get taskCount(): number {
+    return this.tasks.length;
+  }
+
+  /** True once every task has finished (a bounded job at its end). */
+  get allFinished(): boolean {
+    return this.tasks.every((t) => t.finished);
+  }
+
+  /**
+   * Starts checkpoint `checkpointId`: every running source takes its position and emits the
+   * barrier; finished tasks snapshot at once. Other tasks snapshot as the barriers reach them.
+   */
+  triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void {
+    if (!this.running) throw new Error('the job is not running');
+    const barrier = new CheckpointBarrier(checkpointId, timestamp, options);
+    this.guard(() => {
+      for (const task of this.tasks) {
+        if (task.finished) task.performCheckpoint(barrier, 0);
+        else if (task instanceof SourceStreamTask) task.triggerCheckpoint(barrier);
+      }
+    });
+    this.wake?.();
+  }
+
+  /** Checkpoint `checkpointId` is complete: every operator may commit. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.guard(() => {
+      for (const task of this.tasks) task.notifyCheckpointComplete(checkpointId);
+    });
+    this.wake?.();
+  }
+
+  /** Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work. */
+  abortCheckpoint(checkpointId: number): void {
+    this.driver?.abort(checkpointId);
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.failure ??= err;
+      this.wake?.();
+    }
   }
 
   /** Asks the run to stop; `run` then rejects with JobCancelledError. */
@@ -51,10 +122,12 @@ export class JobExecution {
     let failure: unknown;
     try {
       for (let i = this.tasks.length - 1; i >= 0; i--) await this.tasks[i]!.open();
+      this.running = true;
       await this.loop();
     } catch (err) {
       failure = err;
     }
+    this.running = false;
     for (const task of this.tasks) {
       const err = await task.close();
       failure ??= err;
@@ -67,6 +140,7 @@ export class JobExecution {
     const clock = this.options.clock;
     let sliceStart = performance.now();
     for (;;) {
+      if (this.failure !== undefined) throw this.failure;
       if (this.cancelRequested) throw new JobCancelledError();
       const now = clock.now();
       let worked = false;
@@ -89,7 +163,9 @@ export class JobExecution {
       if (unfinished === 0) break;
       if (worked && performance.now() - sliceStart < SLICE_MS) continue;
       for (const task of tasks) task.flushBuffered();
-      if (worked) {
+      const driver = this.driver;
+      if (driver?.hasWork) driver.work(performance.now() + SNAPSHOT_SLICE_MS);
+      if (worked || driver?.hasWork) {
         await yieldToEventLoop();
       } else {
         let wakeAt = Infinity;

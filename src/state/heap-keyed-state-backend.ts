@@ -7,8 +7,11 @@ import {
   ValueStateDescriptor,
 } from './descriptors.js';
 import { KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
+import { PendingKeyedSnapshot, type StateKinds } from './keyed-state-snapshot.js';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from './state.js';
-import { StateTable } from './state-table.js';
+import { type SnapshotGuard, StateTable } from './state-table.js';
+import { unpack } from '../util/binary-codec.js';
+import type { StateKind } from './descriptors.js';
 
 /**
  * The key the task is processing. The task sets it before each record or timer; state objects
@@ -29,12 +32,19 @@ export class HeapKeyedStateBackend implements KeyContext {
   /** The key as stored in maps (composites canonicalised). */
   currentMapKey: unknown = undefined;
   currentKeyGroup = -1;
-  private readonly states = new Map<string, { descriptor: StateDescriptor; state: State; table: StateTable<unknown> }>();
+  /** Every state's values, by name: registered ones and restored ones not yet registered. */
+  private readonly tables = new Map<string, { kind: StateKind; table: StateTable<unknown> }>();
+  private readonly states = new Map<string, { descriptor: StateDescriptor; state: State }>();
+  private readonly guard: SnapshotGuard;
+  private pending: PendingKeyedSnapshot | undefined;
 
   constructor(
     readonly maxParallelism: number,
     readonly keyGroupRange: KeyGroupRange,
-  ) {}
+  ) {
+    const frozen = new Uint8Array(keyGroupRange.size);
+    this.guard = { frozen, thaw: (i) => this.pending?.encodeOnAccess(i) };
+  }
 
   setCurrentKey(key: unknown, keyGroup?: number): void {
     this.currentKey = key;
@@ -57,15 +67,58 @@ export class HeapKeyedStateBackend implements KeyContext {
       }
       return existing.state as S;
     }
-    const table = new StateTable<unknown>(this.keyGroupRange);
+    const restored = this.tables.get(descriptor.name);
+    if (restored && restored.kind !== descriptor.kind) {
+      throw new TypeError(
+        `State '${descriptor.name}' was ${restored.kind} state in the restored snapshot but is registered as ${descriptor.kind} state; keep its kind or give the new state another name.`,
+      );
+    }
+    const table = restored?.table ?? this.newTable(descriptor.name, descriptor.kind);
     const state = this.createState(descriptor, table);
-    this.states.set(descriptor.name, { descriptor, state, table });
+    this.states.set(descriptor.name, { descriptor, state });
     return state as S;
   }
 
-  /** Names and tables of every registered state, for snapshots and inspection. */
-  registeredStates(): ReadonlyMap<string, { descriptor: StateDescriptor; table: StateTable<unknown> }> {
-    return this.states;
+  /** Every state's table, by name (registered and restored-only), for snapshots and inspection. */
+  stateTables(): ReadonlyMap<string, { kind: StateKind; table: StateTable<unknown> }> {
+    return this.tables;
+  }
+
+  /**
+   * Takes the synchronous cut of a checkpoint: O(key groups), no copying. The returned snapshot
+   * encodes key groups lazily; a snapshot still pending from before is finished first.
+   */
+  snapshot(checkpointId: number): PendingKeyedSnapshot {
+    this.pending?.encodeUntil(Infinity, () => 0);
+    const tables = new Map<string, StateTable<unknown>>();
+    const kinds: StateKinds = {};
+    for (const [name, { kind, table }] of this.tables) {
+      tables.set(name, table);
+      kinds[name] = kind;
+    }
+    this.pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, this.guard.frozen);
+    return this.pending;
+  }
+
+  /** Loads one key group of a snapshot (bytes made by PendingKeyedSnapshot). */
+  restoreKeyGroup(keyGroup: number, bytes: Uint8Array, kinds: StateKinds): void {
+    if (!this.keyGroupRange.contains(keyGroup)) {
+      throw new Error(`internal: key group ${keyGroup} restored into a subtask owning ${this.keyGroupRange.start}-${this.keyGroupRange.end}`);
+    }
+    const states = unpack(bytes) as Record<string, Array<[unknown, unknown]>>;
+    for (const [name, entries] of Object.entries(states)) {
+      const kind = kinds[name];
+      if (kind === undefined) throw new Error(`Snapshot data names state '${name}' without its kind; the snapshot is damaged.`);
+      const table = this.tables.get(name)?.table ?? this.newTable(name, kind);
+      const map = table.keyGroup(keyGroup);
+      for (const [k, v] of entries) map.set(k, v);
+    }
+  }
+
+  private newTable(name: string, kind: StateKind): StateTable<unknown> {
+    const table = new StateTable<unknown>(this.keyGroupRange, this.guard);
+    this.tables.set(name, { kind, table });
+    return table;
   }
 
   private createState(d: StateDescriptor, table: StateTable<unknown>): State {
@@ -205,4 +258,3 @@ class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implements Aggre
   }
 }
 
-export { KeyGroupRange };

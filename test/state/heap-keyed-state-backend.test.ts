@@ -132,7 +132,7 @@ describe('heap keyed state backend', () => {
       b.setCurrentKey(i);
       s.update(i);
     }
-    const table = b.registeredStates().get('n')!.table;
+    const table = b.stateTables().get('n')!.table;
     assert.equal(table.size, n);
     let largest = 0;
     for (let kg = 0; kg < 128; kg++) largest = Math.max(largest, table.keyGroup(kg).size);

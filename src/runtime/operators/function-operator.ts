@@ -1,6 +1,7 @@
+import { type CheckpointListener, isCheckpointedFunction } from '../../graph/index.js';
 import type { OperatorContext } from './stream-operator.js';
 import { StreamOperator } from './stream-operator.js';
-import { closeUserFunction, openUserFunction } from './user-function.js';
+import { closeUserFunction, openUserFunction, userError } from './user-function.js';
 
 /** An operator around one user function: opens and closes it with the operator. */
 export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
@@ -17,5 +18,25 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
 
   override close(): Promise<void> {
     return closeUserFunction(this.userFunction, this.name);
+  }
+
+  protected override prepareSnapshot(checkpointId: number, timestamp: number): void {
+    const fn = this.userFunction;
+    if (!isCheckpointedFunction(fn)) return;
+    try {
+      fn.snapshotState({ getCheckpointId: () => checkpointId, getCheckpointTimestamp: () => timestamp });
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  override notifyCheckpointComplete(checkpointId: number): void {
+    const listener = this.userFunction as Partial<CheckpointListener> | null;
+    if (typeof listener?.notifyCheckpointComplete !== 'function') return;
+    try {
+      void listener.notifyCheckpointComplete(checkpointId);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
   }
 }

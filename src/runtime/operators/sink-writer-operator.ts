@@ -1,4 +1,5 @@
 import type { Sink, SinkWriter } from '../../graph/index.js';
+import { type ListState, ListStateDescriptor } from '../../state/index.js';
 import { StreamOperator } from './stream-operator.js';
 import type { OperatorContext } from './stream-operator.js';
 import { userError } from './user-function.js';
@@ -6,6 +7,8 @@ import { userError } from './user-function.js';
 /** `sinkTo(sink)`: one sink writer per subtask. */
 export class SinkWriterOperator extends StreamOperator<unknown> {
   private writer: SinkWriter<unknown> | undefined;
+  /** The writer's state (e.g. files waiting for their checkpoint to complete). */
+  private writerState: ListState<unknown> | undefined;
 
   constructor(
     ctx: OperatorContext,
@@ -23,6 +26,24 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         jobId: info.jobId,
         operatorUid: node.uid,
       });
+      this.writerState = this.ctx.operatorStateStore.getListState(new ListStateDescriptor<unknown>('_sink'));
+      if (this.ctx.operatorStateStore.isRestored) this.writer.restoreState?.([...this.writerState.get()]);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  protected override prepareSnapshot(checkpointId: number): void {
+    try {
+      this.writerState!.update(this.writer!.snapshotState?.(checkpointId) ?? []);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  override notifyCheckpointComplete(checkpointId: number): void {
+    try {
+      this.writer?.notifyCheckpointComplete?.(checkpointId);
     } catch (err) {
       throw userError(this.name, err);
     }

@@ -1,6 +1,7 @@
 import type { StreamNode } from '../../graph/index.js';
 import type { DefaultOperatorStateStore, HeapKeyedStateBackend } from '../../state/index.js';
 import type { Clock } from '../../util/clock.js';
+import { type OperatorSnapshot, encodeLists } from '../checkpointing/operator-snapshot.js';
 import { type Output, discardingOutput } from '../output.js';
 import type { StreamingRuntimeContext, TaskInfo } from '../runtime-context.js';
 import type { InternalTimerService } from '../timer-service.js';
@@ -58,4 +59,30 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
 
   /** Closes user functions; runs once, also after a failure. */
   close(): void | Promise<void> {}
+
+  /**
+   * The synchronous cut of checkpoint `checkpointId`: lets the operator put its own state into
+   * operator state, then captures operator lists, timers and keyed state. Must be cheap.
+   */
+  snapshotState(checkpointId: number, timestamp: number): OperatorSnapshot {
+    this.prepareSnapshot(checkpointId, timestamp);
+    const { info, node, keyedBackend, timerService, operatorStateStore } = this.ctx;
+    const timers = timerService ? [...timerService.timers()].map((t): [number, unknown, number] => [t.timestamp, t.key, t.keyGroup]) : [];
+    return {
+      uid: node.uid,
+      name: node.name,
+      subtask: info.subtaskIndex,
+      parallelism: info.parallelism,
+      maxParallelism: info.maxParallelism,
+      lists: encodeLists(operatorStateStore.snapshot()),
+      timers,
+      keyed: keyedBackend?.snapshot(checkpointId),
+    };
+  }
+
+  /** Hook: move the operator's own state into operator state before a snapshot. */
+  protected prepareSnapshot(_checkpointId: number, _timestamp: number): void {}
+
+  /** Checkpoint `checkpointId` is complete everywhere: commit what it covered. */
+  notifyCheckpointComplete(_checkpointId: number): void {}
 }

@@ -1,5 +1,7 @@
 import type { HeapKeyedStateBackend } from '../../state/index.js';
-import { EndOfInput, RecordBatch } from '../channel-events.js';
+import { performance } from 'node:perf_hooks';
+import { CheckpointBarrier, EndOfInput, RecordBatch } from '../channel-events.js';
+import { type AlignmentAction, BarrierAligner } from '../checkpointing/barrier-aligner.js';
 import type { LocalChannel } from '../local-channel.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';
@@ -14,6 +16,7 @@ export class OneInputStreamTask extends StreamTask {
   private endedCount = 0;
   private nextChannel = 0;
   private readonly head: StreamOperator;
+  private readonly aligner: BarrierAligner;
 
   constructor(
     name: string,
@@ -25,11 +28,13 @@ export class OneInputStreamTask extends StreamTask {
     super(name, operators, writers);
     this.head = operators[0]!;
     this.ended = channels.map(() => false);
+    this.aligner = new BarrierAligner(channels.length, () => performance.now());
   }
 
   isRunnable(): boolean {
     if (this.finished || !this.outputsHaveCapacity()) return false;
-    for (const c of this.channels) if (!c.isEmpty()) return true;
+    const channels = this.channels;
+    for (let i = 0; i < channels.length; i++) if (!channels[i]!.isEmpty() && !this.aligner.isBlocked(i)) return true;
     return false;
   }
 
@@ -39,10 +44,11 @@ export class OneInputStreamTask extends StreamTask {
     for (let k = 0; k < n; k++) {
       const i = (this.nextChannel + k) % n;
       const channel = channels[i]!;
-      if (channel.isEmpty()) continue;
+      if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;
       this.nextChannel = (i + 1) % n;
       const event = channel.poll()!;
       if (event instanceof RecordBatch) this.processBatch(event);
+      else if (event instanceof CheckpointBarrier) this.act(this.aligner.onBarrier(i, event));
       else if (event instanceof EndOfInput) this.endChannel(i, now);
       this.flushWriters();
       return;
@@ -68,6 +74,15 @@ export class OneInputStreamTask extends StreamTask {
   private endChannel(i: number, now: number): void {
     if (this.ended[i]) return;
     this.ended[i] = true;
-    if (++this.endedCount === this.channels.length) this.finishInput(now);
+    this.endedCount++;
+    this.act(this.aligner.onEndOfInput(i));
+    if (this.endedCount === this.channels.length) this.finishInput(now);
+  }
+
+  private act(action: AlignmentAction): void {
+    if (action.kind === 'checkpoint') this.performCheckpoint(action.barrier, action.alignmentMs);
+    else if (action.kind === 'abort' && this.checkpointing) {
+      this.checkpointing.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason);
+    }
   }
 }

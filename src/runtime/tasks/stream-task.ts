@@ -1,6 +1,16 @@
-import { EndOfInput } from '../channel-events.js';
+import { performance } from 'node:perf_hooks';
+import { type CheckpointBarrier, EndOfInput } from '../channel-events.js';
+import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
+import type { CheckpointResponder, SnapshotDriver } from '../checkpointing/snapshot-driver.js';
 import { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';
+
+/** How a task takes part in checkpoints; set by the JobExecution when checkpointing is on. */
+export interface TaskCheckpointing {
+  readonly taskIndex: number;
+  readonly driver: SnapshotDriver;
+  readonly responder: CheckpointResponder;
+}
 
 /**
  * One subtask of a job vertex: a chain of operators, the writers of its outgoing edges, and a
@@ -9,6 +19,7 @@ import type { RecordWriter } from '../record-writer.js';
  */
 export abstract class StreamTask {
   finished = false;
+  checkpointing: TaskCheckpointing | undefined;
   private readonly timed: StreamOperator[];
 
   constructor(
@@ -78,6 +89,36 @@ export abstract class StreamTask {
     for (const op of this.operators) op.endInput();
     for (const w of this.writers) w.broadcastEvent(EndOfInput.INSTANCE);
     this.finished = true;
+  }
+
+  /**
+   * Takes this task's part of a checkpoint: the synchronous cut of every operator, then the
+   * barrier goes downstream (after every record before it) and the rest happens asynchronously.
+   * A finished task only snapshots: its outputs have ended.
+   */
+  performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
+    const cp = this.checkpointing;
+    if (!cp) return;
+    const start = performance.now();
+    const operators = [...this.snapshotSource(barrier), ...this.operators.map((op) => op.snapshotState(barrier.checkpointId, barrier.timestamp))];
+    if (!this.finished) for (const w of this.writers) w.broadcastEvent(barrier);
+    cp.driver.submit({
+      checkpointId: barrier.checkpointId,
+      taskIndex: cp.taskIndex,
+      operators,
+      syncMs: performance.now() - start,
+      alignmentMs,
+    });
+  }
+
+  /** The source's position, for a task that reads a source. */
+  protected snapshotSource(_barrier: CheckpointBarrier): OperatorSnapshot[] {
+    return [];
+  }
+
+  /** Checkpoint `checkpointId` is complete: operators commit (e.g. sinks make files visible). */
+  notifyCheckpointComplete(checkpointId: number): void {
+    for (const op of this.operators) op.notifyCheckpointComplete(checkpointId);
   }
 
   /** Opens operators from the end of the chain to its head, so each output is ready first. */

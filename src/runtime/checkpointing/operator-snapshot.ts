@@ -1,0 +1,115 @@
+import type { OperatorStateMode, PendingKeyedSnapshot, StateKinds } from '../../state/index.js';
+import { pack, unpack } from '../../util/binary-codec.js';
+
+/** Operator list state of one subtask, by state name. */
+export type OperatorLists = Map<string, { mode: OperatorStateMode; values: unknown[] }>;
+
+/** A processing-time timer as stored: time, key, key group. */
+export type StoredTimer = [number, unknown, number];
+
+/**
+ * What one operator subtask captured at a checkpoint's synchronous cut. Operator lists and
+ * timers are copied at the cut (they are small); keyed state is a pending snapshot that is
+ * encoded afterwards.
+ */
+export interface OperatorSnapshot {
+  readonly uid: string;
+  readonly name: string;
+  readonly subtask: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly lists: Uint8Array;
+  readonly timers: StoredTimer[];
+  readonly keyed: PendingKeyedSnapshot | undefined;
+}
+
+/** Where one operator subtask's state was written, as `_metadata` records it. */
+export interface OperatorStateHandle {
+  readonly uid: string;
+  readonly name: string;
+  readonly subtask: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  /** File name inside the checkpoint directory (never a path). */
+  readonly file: string;
+  readonly size: number;
+  /** sha256 of the file, hex. */
+  readonly checksum: string;
+  readonly keyGroupRange: readonly [number, number] | null;
+  /** Keys with state, over all states (for inspection). */
+  readonly stateNames: readonly string[];
+}
+
+/** The state one operator subtask starts from after a restore (already redistributed). */
+export interface OperatorRestoreState {
+  readonly lists: OperatorLists;
+  readonly keyGroups: ReadonlyArray<readonly [number, Uint8Array]>;
+  readonly kinds: StateKinds;
+  readonly timers: readonly StoredTimer[];
+}
+
+/** Writes the files of a checkpoint; implemented by checkpoint storage (the task's view of it). */
+export interface CheckpointStorageWorker {
+  /** Writes `bytes` as `fileName` in checkpoint `checkpointId`'s directory, durably. */
+  writeStateFile(checkpointId: number, fileName: string, bytes: Uint8Array): Promise<{ size: number; checksum: string }>;
+}
+
+const FORMAT = 1;
+
+/** The on-disk document of one operator subtask's state. */
+interface StateFileDocument {
+  readonly format: number;
+  readonly uid: string;
+  readonly subtask: number;
+  readonly kinds: StateKinds;
+  readonly keyGroups: Array<[number, Uint8Array]>;
+  readonly timers: StoredTimer[];
+  readonly lists: Uint8Array;
+}
+
+/** Encodes a finished operator snapshot into the bytes of its state file. */
+export function encodeStateFile(s: OperatorSnapshot): Uint8Array {
+  const doc: StateFileDocument = {
+    format: FORMAT,
+    uid: s.uid,
+    subtask: s.subtask,
+    kinds: s.keyed?.kinds ?? {},
+    keyGroups: s.keyed?.keyGroups() ?? [],
+    timers: s.timers,
+    lists: s.lists,
+  };
+  return pack(doc);
+}
+
+/** Decoded content of a state file. */
+export interface StateFileContent {
+  readonly kinds: StateKinds;
+  readonly keyGroups: Array<[number, Uint8Array]>;
+  readonly timers: StoredTimer[];
+  readonly lists: OperatorLists;
+}
+
+/** Decodes a state file; throws a plain Error describing what is wrong with it. */
+export function decodeStateFile(bytes: Uint8Array, expected: { uid: string; subtask: number }): StateFileContent {
+  const doc = unpack(bytes) as Partial<StateFileDocument> | null;
+  if (!doc || typeof doc !== 'object' || doc.format !== FORMAT) throw new Error('not a flink-ts state file of a known format');
+  if (doc.uid !== expected.uid || doc.subtask !== expected.subtask) {
+    throw new Error(`holds state of operator '${String(doc.uid)}' subtask ${String(doc.subtask)}, not of '${expected.uid}' subtask ${expected.subtask}`);
+  }
+  return {
+    kinds: doc.kinds ?? {},
+    keyGroups: doc.keyGroups ?? [],
+    timers: doc.timers ?? [],
+    lists: decodeLists(doc.lists ?? pack([])),
+  };
+}
+
+/** Encodes operator lists at the cut (a copy, so later changes do not leak in). */
+export function encodeLists(lists: OperatorLists): Uint8Array {
+  return pack([...lists.entries()].map(([name, { mode, values }]) => [name, mode, values]));
+}
+
+function decodeLists(bytes: Uint8Array): OperatorLists {
+  const entries = unpack(bytes) as Array<[string, 'split' | 'union', unknown[]]>;
+  return new Map(entries.map(([name, mode, values]) => [name, { mode, values }]));
+}

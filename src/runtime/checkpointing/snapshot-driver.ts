@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { CheckpointStorageWorker, OperatorSnapshot, OperatorStateHandle } from './operator-snapshot.js';
+import { encodeStateFile } from './operator-snapshot.js';
+
+/** A task's acknowledgement of checkpoint n: where its state went and what it cost. */
+export interface TaskAcknowledgement {
+  readonly checkpointId: number;
+  readonly taskIndex: number;
+  readonly handles: readonly OperatorStateHandle[];
+  /** Duration of the synchronous cut (processing paused). */
+  readonly syncMs: number;
+  /** From the cut to the files being durable (processing went on). */
+  readonly asyncMs: number;
+  readonly alignmentMs: number;
+  /** The longest single pause this snapshot caused: the cut, or encoding a key group on first touch. */
+  readonly maxPauseMs: number;
+  readonly stateSize: number;
+}
+
+/** Receives tasks' answers to a checkpoint (the coordinator side). */
+export interface CheckpointResponder {
+  acknowledge(ack: TaskAcknowledgement): void;
+  decline(checkpointId: number, taskIndex: number, reason: string): void;
+}
+
+/** A task's snapshot after its synchronous cut, waiting to be encoded and written. */
+export interface TaskSnapshot {
+  readonly checkpointId: number;
+  readonly taskIndex: number;
+  readonly operators: readonly OperatorSnapshot[];
+  readonly syncMs: number;
+  readonly alignmentMs: number;
+}
+
+interface Job extends TaskSnapshot {
+  readonly cutAt: number;
+  writing: boolean;
+}
+
+/** The file name of an operator subtask's state: derived from the uid, never taken from data. */
+export function stateFileName(uid: string, subtask: number): string {
+  return `op-${createHash('sha256').update(uid).digest('hex').slice(0, 20)}-${subtask}.state`;
+}
+
+/**
+ * The asynchronous part of checkpoints: encodes the key groups of pending snapshots in small
+ * time slices between processing slices, then writes the state files with asynchronous I/O and
+ * acknowledges. Processing never waits for it.
+ */
+export class SnapshotDriver {
+  private jobs: Job[] = [];
+
+  constructor(
+    private readonly storage: CheckpointStorageWorker,
+    private readonly responder: CheckpointResponder,
+  ) {}
+
+  submit(snapshot: TaskSnapshot): void {
+    this.jobs.push({ ...snapshot, cutAt: performance.now(), writing: false });
+  }
+
+  /** True while some snapshot still needs encoding on this thread. */
+  get hasWork(): boolean {
+    return this.jobs.some((j) => !j.writing);
+  }
+
+  /** Encodes until `deadline` (performance.now() ms) and starts the writes that are ready. */
+  work(deadline: number): void {
+    for (const job of this.jobs) {
+      if (job.writing) continue;
+      let done = true;
+      for (const op of job.operators) {
+        if (op.keyed && !op.keyed.encodeUntil(deadline, performance.now)) {
+          done = false;
+          break;
+        }
+      }
+      if (!done) return;
+      job.writing = true;
+      void this.write(job);
+      if (performance.now() >= deadline) return;
+    }
+  }
+
+  /** Drops the work of a checkpoint that was aborted. */
+  abort(checkpointId: number): void {
+    this.jobs = this.jobs.filter((j) => j.checkpointId !== checkpointId);
+  }
+
+  private async write(job: Job): Promise<void> {
+    try {
+      const handles = await Promise.all(
+        job.operators.map(async (op): Promise<OperatorStateHandle> => {
+          const file = stateFileName(op.uid, op.subtask);
+          const { size, checksum } = await this.storage.writeStateFile(job.checkpointId, file, encodeStateFile(op));
+          return {
+            uid: op.uid,
+            name: op.name,
+            subtask: op.subtask,
+            parallelism: op.parallelism,
+            maxParallelism: op.maxParallelism,
+            file,
+            size,
+            checksum,
+            keyGroupRange: op.keyed ? [op.keyed.keyGroupRange.start, op.keyed.keyGroupRange.end] : null,
+            stateNames: Object.keys(op.keyed?.kinds ?? {}),
+          };
+        }),
+      );
+      if (!this.jobs.includes(job)) return; // aborted meanwhile
+      this.jobs = this.jobs.filter((j) => j !== job);
+      const maxEncode = Math.max(0, ...job.operators.map((o) => o.keyed?.maxInlineEncodeMs ?? 0));
+      this.responder.acknowledge({
+        checkpointId: job.checkpointId,
+        taskIndex: job.taskIndex,
+        handles,
+        syncMs: job.syncMs,
+        asyncMs: performance.now() - job.cutAt,
+        alignmentMs: job.alignmentMs,
+        maxPauseMs: Math.max(job.syncMs, maxEncode),
+        stateSize: handles.reduce((n, h) => n + h.size, 0),
+      });
+    } catch (err) {
+      if (!this.jobs.includes(job)) return;
+      this.jobs = this.jobs.filter((j) => j !== job);
+      this.responder.decline(job.checkpointId, job.taskIndex, (err as Error).message);
+    }
+  }
+}
