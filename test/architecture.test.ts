@@ -16,8 +16,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   connectors: ['graph', 'state', 'util'],
   runtime: ['graph', 'state', 'util'],
   api: ['graph', 'state', 'connectors', 'util'],
-  cluster: ['api', 'graph', 'runtime', 'state', 'connectors', 'config', 'metadata', 'util'],
-  cli: ['api', 'cluster', 'config', 'metadata', 'util'],
+  checkpoint: ['runtime', 'graph', 'state', 'metadata', 'util'],
+  cluster: ['api', 'checkpoint', 'graph', 'runtime', 'state', 'connectors', 'config', 'metadata', 'util'],
+  cli: ['api', 'checkpoint', 'cluster', 'config', 'metadata', 'util'],
 };
 
 function sourceFiles(dir: string): string[] {

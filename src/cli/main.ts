@@ -26,14 +26,28 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('[args...]', "arguments for the job (its process.argv.slice(2))")
     .option('-d, --detached', 'run the job in the background and return at once')
     .option('-p, --parallelism <n>', 'default parallelism of the job', parseParallelism)
+    .option('-s, --fromSavepoint <path>', 'restore from a checkpoint or savepoint (directory, _metadata, file: URI, or a job id)')
+    .option('-n, --allowNonRestoredState', 'skip snapshot state that maps to no operator of the job')
     .option('-D <key=value>', 'a configuration setting (repeatable)', collect, [])
     .passThroughOptions()
-    .action(async (jobFile: string, args: string[], opts: { detached?: boolean; parallelism?: number; D: string[] }) => {
-      const { runCommand } = await import('./commands/run.js');
-      setExitCode(
-        await runCommand(jobFile, args, { parallelism: opts.parallelism, dynamicProperties: opts.D, detached: opts.detached }),
-      );
-    });
+    .action(
+      async (
+        jobFile: string,
+        args: string[],
+        opts: { detached?: boolean; parallelism?: number; D: string[]; fromSavepoint?: string; allowNonRestoredState?: boolean },
+      ) => {
+        const { runCommand } = await import('./commands/run.js');
+        setExitCode(
+          await runCommand(jobFile, args, {
+            parallelism: opts.parallelism,
+            dynamicProperties: opts.D,
+            detached: opts.detached,
+            fromSavepoint: opts.fromSavepoint,
+            allowNonRestoredState: opts.allowNonRestoredState,
+          }),
+        );
+      },
+    );
 
   program
     .command('list')
@@ -54,6 +68,26 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (jobId: string) => {
       const { cancelCommand } = await import('./commands/cancel.js');
       setExitCode(await cancelCommand(jobId));
+    });
+
+  program
+    .command('checkpoint')
+    .description('trigger a checkpoint of a running job now')
+    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .option('--full', 'a full checkpoint (not incremental)')
+    .action(async (jobId: string, opts: { full?: boolean }) => {
+      const { checkpointCommand } = await import('./commands/checkpoint.js');
+      setExitCode(await checkpointCommand(jobId, opts.full === true));
+    });
+
+  program
+    .command('checkpoints')
+    .description("show a job's checkpoint history")
+    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .option('--json', 'print a JSON array')
+    .action(async (jobId: string, opts: { json?: boolean }) => {
+      const { checkpointsCommand } = await import('./commands/checkpoints.js');
+      setExitCode(await checkpointsCommand(jobId, opts.json === true));
     });
 
   return program;

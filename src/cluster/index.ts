@@ -1,4 +1,4 @@
-export { JobMaster, type JobMasterOptions, type JobTracking } from './job-master.js';
+export { JobMaster, type JobMasterOptions, type JobTracking, type RestoreSettings } from './job-master.js';
 export { LocalExecutor } from './local-executor.js';
 export { compilePipeline, type ParallelismDefaults } from './compile-pipeline.js';
 export { runJobFile } from './job-loader.js';

@@ -1,13 +1,15 @@
 import { JobExecutionResult, type Pipeline } from '../api/index.js';
+import { type LoadedSnapshot, assignState } from '../checkpoint/index.js';
 import type { Configuration } from '../config/index.js';
 import type { JobGraph } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
-import { JobExecution } from '../runtime/index.js';
+import { JobExecution, type RestoreAssignment } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
+import { JobCheckpointing } from './job-checkpointing.js';
 import { JobTracker } from './job-tracker.js';
 
 /** Where a tracked job's record lives and what it was started from. */
@@ -21,6 +23,12 @@ export interface JobTracking {
   readonly log?: (line: string) => void;
 }
 
+/** A snapshot to start from (`flink run -s`). */
+export interface RestoreSettings {
+  readonly snapshot: LoadedSnapshot;
+  readonly allowNonRestoredState: boolean;
+}
+
 /** What a JobMaster runs with. */
 export interface JobMasterOptions {
   readonly jobId: JobId;
@@ -30,12 +38,14 @@ export interface JobMasterOptions {
   readonly clock: Clock;
   /** Record the job in flink.db and take commands from it; unset for an untracked local run. */
   readonly tracking?: JobTracking;
+  readonly restore?: RestoreSettings;
 }
 
 /**
  * Runs one job in this process, as Flink's JobMaster does for a job: compiles its graph with the
- * effective configuration, deploys and drives its tasks, keeps its record (status, heartbeat)
- * in flink.db and carries out the commands the CLI leaves there.
+ * effective configuration, maps restored state onto it, deploys and drives its tasks, runs its
+ * checkpoints, keeps its record (status, heartbeat, checkpoint stats) in flink.db and carries out
+ * the commands the CLI leaves there.
  */
 export class JobMaster {
   readonly jobId: JobId;
@@ -44,11 +54,16 @@ export class JobMaster {
   private execution: JobExecution | undefined;
   private cancelled = false;
   private readonly tracker: JobTracker | undefined;
+  private readonly restoreAssignment: RestoreAssignment | undefined;
 
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
     this.configuration = effectiveConfiguration(options.configuration, options.pipeline.settings);
     this.jobGraph = compilePipeline(options.pipeline, parallelismDefaults(this.configuration));
+    // Restored state is mapped before anything starts, so a snapshot that does not fit the job
+    // is refused with no job record left behind.
+    const r = options.restore;
+    this.restoreAssignment = r && assignState(r.snapshot, this.jobGraph, { allowNonRestoredState: r.allowNonRestoredState });
     const t = options.tracking;
     if (t) {
       this.tracker = new JobTracker(
@@ -61,6 +76,7 @@ export class JobMaster {
           parallelism: parallelismDefaults(this.configuration).parallelism ?? 1,
           config: this.configuration.toRecord(),
           preCreated: t.preCreated,
+          restoredFrom: r?.snapshot.dir ?? null,
         },
         options.clock,
         t.log,
@@ -75,20 +91,42 @@ export class JobMaster {
   /** Runs the job to its end; rejects with the failure, or JobCancelledError. */
   async run(): Promise<JobExecutionResult> {
     const start = Date.now();
-    this.execution = new JobExecution({ jobId: this.jobId, jobGraph: this.jobGraph, clock: this.options.clock });
-    this.tracker?.start({ cancel: () => this.cancel() });
-    if (this.cancelled) this.execution.cancel();
+    const { options } = this;
+    const checkpointing = new JobCheckpointing({
+      jobId: this.jobId,
+      jobName: this.jobName,
+      config: this.configuration,
+      clock: options.clock,
+      metadata: options.tracking?.store,
+      firstCheckpointId: (options.restore?.snapshot.metadata.checkpointId ?? 0) + 1,
+      log: options.tracking?.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    });
+    const execution = new JobExecution({
+      jobId: this.jobId,
+      jobGraph: this.jobGraph,
+      clock: options.clock,
+      checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
+      restore: this.restoreAssignment,
+    });
+    this.execution = execution;
+    this.tracker?.start({ cancel: () => this.cancel(), checkpoint: (full) => checkpointing.checkpoint(full) });
+    if (this.cancelled) execution.cancel();
+    checkpointing.start(execution);
     try {
-      await this.execution.run();
+      await execution.run();
     } catch (err) {
-      if (err instanceof JobCancelledError) this.tracker?.finish({ status: 'CANCELED' });
-      else {
+      if (err instanceof JobCancelledError) {
+        await checkpointing.stop('CANCELED');
+        this.tracker?.finish({ status: 'CANCELED' });
+      } else {
+        await checkpointing.stop('FAILED');
         const cause = err instanceof Error ? err.message : String(err);
         const stack = err instanceof FlinkError ? err.details : err instanceof Error ? err.stack : undefined;
         this.tracker?.finish({ status: 'FAILED', cause, stack });
       }
       throw err;
     }
+    await checkpointing.stop('FINISHED');
     this.tracker?.finish({ status: 'FINISHED' });
     return new JobExecutionResult(this.jobId, this.jobName, Date.now() - start);
   }

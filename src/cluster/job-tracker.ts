@@ -17,11 +17,15 @@ export interface TrackedJob {
   readonly config: JobConfigRecord;
   /** The row already exists (created by `flink run -d` before it started this process). */
   readonly preCreated: boolean;
+  /** The snapshot the job was restored from. */
+  readonly restoredFrom: string | null;
 }
 
 /** What the job does when a command arrives. */
 export interface CommandHandler {
   cancel(): void;
+  /** Takes a checkpoint now; resolves with its id and path. */
+  checkpoint(full: boolean): Promise<{ checkpointId: number; path: string }>;
 }
 
 /**
@@ -45,7 +49,13 @@ export class JobTracker {
   /** Records the job as RUNNING in this process and starts heartbeats and command polling. */
   start(handler: CommandHandler): void {
     const { jobId } = this.job;
-    const fields = { name: this.job.name, parallelism: this.job.parallelism, config: this.job.config, pid: process.pid };
+    const fields = {
+      name: this.job.name,
+      parallelism: this.job.parallelism,
+      config: this.job.config,
+      pid: process.pid,
+      restoredFrom: this.job.restoredFrom,
+    };
     if (this.job.preCreated) this.store.updateJob(jobId, fields);
     else {
       this.store.createJob({ jobId, jobFile: this.job.jobFile, args: this.job.args, status: 'CREATED', startTime: this.clock.now(), ...fields });
@@ -93,6 +103,13 @@ export class JobTracker {
       this.cancelCommands.push(cmd.id);
       this.moveTo('CANCELLING');
       handler.cancel();
+      return;
+    }
+    if (cmd.kind === 'checkpoint') {
+      handler.checkpoint(cmd.args['full'] === true).then(
+        (result) => this.guard(() => this.store.completeCommand(cmd.id, result)),
+        (err: unknown) => this.guard(() => this.store.failCommand(cmd.id, (err as Error).message)),
+      );
       return;
     }
     this.store.failCommand(cmd.id, `'${cmd.kind}' is not supported by this version of flink-ts`);

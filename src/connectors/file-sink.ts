@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { formatRecord } from '../util/format-record.js';
 
@@ -19,10 +19,10 @@ export type BucketAssigner<T> = (element: T) => string;
 const FLUSH_BYTES = 1 << 16;
 
 /**
- * Writes records as lines into part files under a directory. Files being written are hidden
- * (their names start with `.`) and become visible, renamed to their final name, only when
- * complete — at end of input, and (with checkpointing) when the checkpoint covering them
- * completes. So every visible file under the directory is committed output.
+ * Writes records as lines into part files under a directory, exactly once. Files being written
+ * or waiting for a checkpoint are hidden (their names start with `.`) and become visible,
+ * renamed to their final name, only when the checkpoint covering them completes, or at end of
+ * input. So every visible file under the directory is committed output. One job per directory.
  *
  * @example
  * stream.sinkTo(FileSink.forRowFormat<string>('out/counts').build()).uid('sink');
@@ -100,23 +100,41 @@ class InProgressPart {
     this.pending = '';
   }
 
-  /** Makes the file durable and visible. */
-  commit(): void {
+  /** Closes the file durably; it stays hidden until committed. */
+  closeDurably(): void {
     this.flush();
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = -1;
-    renameSync(this.hiddenPath, this.finalPath);
   }
 
-  abandon(): void {
+  /** Closes and deletes the file: its records come after the last checkpoint and will be replayed. */
+  discard(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    rmSync(this.hiddenPath, { force: true });
   }
 }
 
+/** A closed part file waiting for its checkpoint to complete; this is the sink's state. */
+interface PendingFile {
+  /** Hidden name while pending (relative to the sink's directory). */
+  readonly pending: string;
+  /** Visible name once committed (relative to the sink's directory). */
+  readonly final: string;
+  readonly checkpointId: number;
+}
+
+/**
+ * One subtask's writer. Two-phase commit: at checkpoint n's barrier every open part is closed
+ * and renamed to `.<name>.pending` (pre-commit); when n completes, pending parts of n and
+ * earlier are renamed to their visible name (commit). On restore, the pending parts the
+ * checkpoint recorded are committed, and parts written after it are deleted (they are replayed).
+ * Without checkpoints, parts are committed at end of input.
+ */
 class FileSinkWriter<T> implements SinkWriter<T> {
   private readonly parts = new Map<string, InProgressPart>();
+  private pendingFiles: PendingFile[] = [];
   private readonly runId = randomBytes(4).toString('hex');
   private counter = 0;
 
@@ -140,15 +158,74 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     part.write(`${this.encoder(value)}\n`);
   }
 
-  endOfInput(): void {
-    for (const part of this.parts.values()) part.commit();
+  snapshotState(checkpointId: number): unknown[] {
+    for (const part of this.parts.values()) {
+      part.closeDurably();
+      const pending = part.hiddenPath.replace(/\.inprogress$/, '.pending');
+      renameSync(part.hiddenPath, pending);
+      this.pendingFiles.push({ pending: this.rel(pending), final: this.rel(part.finalPath), checkpointId });
+    }
     this.parts.clear();
+    return this.pendingFiles.map((f) => ({ ...f }));
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    const [due, later] = partition(this.pendingFiles, (f) => f.checkpointId <= checkpointId);
+    for (const f of due) this.commit(f);
+    this.pendingFiles = later;
+  }
+
+  restoreState(state: unknown[]): void {
+    // Union state: every subtask sees every pending file of the checkpoint; commits are idempotent.
+    const recorded = state.filter(isPendingFile);
+    for (const f of recorded) this.commit(f);
+    if (this.context.subtaskIndex === 0) this.removeLeftovers(new Set(recorded.map((f) => f.pending)));
+  }
+
+  endOfInput(): void {
+    for (const part of this.parts.values()) {
+      part.closeDurably();
+      renameSync(part.hiddenPath, part.finalPath);
+    }
+    this.parts.clear();
+    for (const f of this.pendingFiles) this.commit(f);
+    this.pendingFiles = [];
   }
 
   close(): void {
-    // Parts still open here were never committed (cancel or failure): they stay hidden.
-    for (const part of this.parts.values()) part.abandon();
+    // Parts still open were never pre-committed (cancel or failure): their records come after
+    // the last checkpoint. Pending parts stay: a restore from their checkpoint commits them.
+    for (const part of this.parts.values()) part.discard();
     this.parts.clear();
+  }
+
+  private commit(f: PendingFile): void {
+    const from = this.abs(f.pending);
+    const to = this.abs(f.final);
+    if (existsSync(from)) renameSync(from, to);
+    else if (!existsSync(to)) process.stderr.write(`FileSink: pending file ${from} is gone; its records are lost.\n`);
+  }
+
+  /** Deletes this sink's hidden files that no checkpoint references (written after it). */
+  private removeLeftovers(keep: ReadonlySet<string>): void {
+    const prefix = `.${this.fileConfig.partPrefix}-`;
+    for (const entry of readdirSync(this.directory, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.startsWith(prefix)) continue;
+      if (!/\.(inprogress|pending)$/.test(entry.name)) continue;
+      const path = join(entry.parentPath, entry.name);
+      if (!keep.has(this.rel(path))) rmSync(path, { force: true });
+    }
+  }
+
+  private rel(path: string): string {
+    return relative(this.directory, path);
+  }
+
+  private abs(rel: string): string {
+    const path = resolve(this.directory, rel);
+    // State is data: never follow a recorded name out of the sink's directory.
+    if (path !== this.directory && !path.startsWith(this.directory + sep)) throw new Error(`FileSink state names a file outside ${this.directory}: ${rel}`);
+    return path;
   }
 
   private openPart(bucket: string): InProgressPart {
@@ -158,4 +235,16 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     const name = `${partPrefix}-${this.runId}-${this.context.subtaskIndex}-${this.counter++}${partSuffix}`;
     return new InProgressPart(join(dir, `.${name}.inprogress`), join(dir, name));
   }
+}
+
+function isPendingFile(v: unknown): v is PendingFile {
+  const f = v as PendingFile | null;
+  return typeof f?.pending === 'string' && typeof f.final === 'string' && typeof f.checkpointId === 'number';
+}
+
+function partition<T>(items: readonly T[], pred: (t: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const i of items) (pred(i) ? yes : no).push(i);
+  return [yes, no];
 }

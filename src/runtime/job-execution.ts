@@ -97,6 +97,12 @@ export class JobExecution {
     this.wake?.();
   }
 
+  /** Fails the job from outside the loop (e.g. too many failed checkpoints). */
+  fail(err: unknown): void {
+    this.failure ??= err;
+    this.wake?.();
+  }
+
   /** Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work. */
   abortCheckpoint(checkpointId: number): void {
     this.driver?.abort(checkpointId);

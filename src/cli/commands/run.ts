@@ -3,7 +3,8 @@ import { basename, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../../api/index.js';
 import { setContextExecutor } from '../../api/index.js';
-import { DETACHED_JOB_ID_ENV, JobMaster, launchDetached, runJobFile } from '../../cluster/index.js';
+import { loadSnapshot } from '../../checkpoint/index.js';
+import { DETACHED_JOB_ID_ENV, JobMaster, type RestoreSettings, launchDetached, runJobFile } from '../../cluster/index.js';
 import { type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
 import { MetadataStore } from '../../metadata/index.js';
 import { systemClock } from '../../util/clock.js';
@@ -16,6 +17,10 @@ export interface RunOptions {
   readonly parallelism?: number;
   readonly dynamicProperties: readonly string[];
   readonly detached?: boolean;
+  /** `-s`: a snapshot directory, its `_metadata`, a `file:` URI, or a job id (its latest checkpoint). */
+  readonly fromSavepoint?: string;
+  /** `-n`: drop snapshot state of operators the job no longer has. */
+  readonly allowNonRestoredState?: boolean;
 }
 
 /** The job failed; the message names the job and the cause. */
@@ -49,16 +54,21 @@ class CliExecutor implements PipelineExecutor {
     private readonly args: readonly string[],
     /** The id `flink run -d` created a row for; used by the first execute(). */
     private preCreatedId: JobId | undefined,
+    /** The snapshot the first execute() starts from. */
+    private restore: RestoreSettings | undefined,
   ) {}
 
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
     const preCreated = this.preCreatedId;
     this.preCreatedId = undefined;
+    const restore = this.restore;
+    this.restore = undefined;
     const master = new JobMaster({
       jobId: preCreated ?? newJobId(),
       pipeline,
       configuration: this.configuration,
       clock: systemClock,
+      restore,
       tracking: {
         store: this.store,
         jobFile: this.jobFile,
@@ -125,14 +135,31 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
   const path = checkJobFile(jobFile);
   const store = MetadataStore.open(layout.dbPath);
   try {
+    // The snapshot is read and verified before anything starts: a bad one starts no job.
+    const snapshot = options.fromSavepoint === undefined ? undefined : loadSnapshot(resolveRestorePath(store, options.fromSavepoint));
     const preCreated = process.env[DETACHED_JOB_ID_ENV] as JobId | undefined;
     if (options.detached && preCreated === undefined) {
-      return await submitDetached(store, layout, path, args, options, configuration);
+      return await submitDetached(store, layout, path, args, { ...options, fromSavepoint: snapshot?.dir }, configuration);
     }
-    return await runAttached(store, configuration, path, args, preCreated);
+    const restore = snapshot && { snapshot, allowNonRestoredState: options.allowNonRestoredState === true };
+    return await runAttached(store, configuration, path, args, preCreated, restore);
   } finally {
     store.close();
   }
+}
+
+/**
+ * What `-s` names: a path as it is, or — for a job id (prefix) that is not a path — that
+ * job's latest completed checkpoint or savepoint.
+ */
+function resolveRestorePath(store: MetadataStore, from: string): string {
+  if (existsSync(from) || from.startsWith('file:') || !/^[0-9a-f]{6,32}$/.test(from)) return from;
+  const jobId = store.resolveJobId(from);
+  const latest = store.latestCompletedCheckpoint(jobId);
+  if (!latest?.path) {
+    throw new FlinkError('snapshot.none', `Job ${jobId} has no completed checkpoint or savepoint to restore from.`);
+  }
+  return latest.path;
 }
 
 async function runAttached(
@@ -141,8 +168,9 @@ async function runAttached(
   path: string,
   args: readonly string[],
   preCreated: JobId | undefined,
+  restore: RestoreSettings | undefined,
 ): Promise<number> {
-  const executor = new CliExecutor(configuration, store, path, args, preCreated);
+  const executor = new CliExecutor(configuration, store, path, args, preCreated, restore);
   setContextExecutor(executor);
   const onSignal = (signal: NodeJS.Signals) => executor.cancelAll(signal);
   process.on('SIGINT', onSignal);
@@ -197,10 +225,13 @@ async function submitDetached(
     status: 'CREATED',
     parallelism: options.parallelism ?? null,
     config: configuration.toRecord(),
+    restoredFrom: options.fromSavepoint ?? null,
   });
   const runArgs = [
     ...(options.parallelism !== undefined ? ['-p', String(options.parallelism)] : []),
     ...options.dynamicProperties.flatMap((d) => ['-D', d]),
+    ...(options.fromSavepoint !== undefined ? ['-s', options.fromSavepoint] : []),
+    ...(options.allowNonRestoredState ? ['-n'] : []),
     path,
     ...args,
   ];

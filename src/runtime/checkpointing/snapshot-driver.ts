@@ -71,7 +71,7 @@ export class SnapshotDriver {
       if (job.writing) continue;
       let done = true;
       for (const op of job.operators) {
-        if (op.keyed && !op.keyed.encodeUntil(deadline, performance.now)) {
+        if (op.keyed && !op.keyed.encodeUntil(deadline, () => performance.now())) {
           done = false;
           break;
         }

@@ -26,7 +26,8 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         jobId: info.jobId,
         operatorUid: node.uid,
       });
-      this.writerState = this.ctx.operatorStateStore.getListState(new ListStateDescriptor<unknown>('_sink'));
+      // Union: on restore every subtask sees all of the writers' state (e.g. every pending file).
+      this.writerState = this.ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('_sink'));
       if (this.ctx.operatorStateStore.isRestored) this.writer.restoreState?.([...this.writerState.get()]);
     } catch (err) {
       throw userError(this.name, err);

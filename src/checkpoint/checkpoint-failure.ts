@@ -1,0 +1,19 @@
+/** Why a checkpoint did not complete (after Flink's CheckpointFailureReason). */
+export const CheckpointFailureReason = {
+  EXPIRED: 'Checkpoint expired before completing.',
+  TASK_DECLINED: 'A task declined the checkpoint',
+  IO_EXCEPTION: 'An error occurred while writing the checkpoint',
+  JOB_ENDED: 'The job ended before the checkpoint completed.',
+  NOT_RUNNING: 'The job is not running yet or any more.',
+  TOO_MANY_CONCURRENT: 'Too many checkpoints are in progress.',
+} as const;
+
+/** A checkpoint that failed, with a reason for `flink checkpoints` and the CLI. */
+export class CheckpointFailedError extends Error {
+  constructor(
+    readonly checkpointId: number | undefined,
+    readonly reason: string,
+  ) {
+    super(checkpointId === undefined ? reason : `Checkpoint ${checkpointId} failed: ${reason}`);
+  }
+}

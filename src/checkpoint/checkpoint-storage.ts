@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CheckpointStorageWorker } from '../runtime/index.js';
+import { type WriteSteps, nodeWriteSteps, writeFileAtomic, writeFileDurable } from './atomic-write.js';
+import { checkpointDir, metadataPath, newSavepointDir } from './paths.js';
+import { type SnapshotMetadata, encodeMetadata } from './snapshot-metadata.js';
+
+/**
+ * Where a job's snapshots go (Flink's CheckpointStorage on a file system): the coordinator's
+ * view creates a snapshot's directory, publishes `_metadata` last and atomically, and deletes;
+ * the tasks' view writes state files into it. A directory without a valid `_metadata` is not a
+ * snapshot, so a crash at any moment before the final rename leaves no snapshot, never half a one.
+ */
+export class FsCheckpointStorage implements CheckpointStorageWorker {
+  private readonly locations = new Map<number, string>();
+
+  constructor(
+    /** `execution.checkpointing.dir` */
+    readonly baseDir: string,
+    readonly jobId: string,
+    private readonly steps: WriteSteps = nodeWriteSteps,
+  ) {}
+
+  /**
+   * Creates the directory of checkpoint `checkpointId` — `chk-<n>` under the job's directory, or
+   * a new `savepoint-…` directory under `savepointBaseDir` — and returns it.
+   */
+  initializeLocation(checkpointId: number, savepointBaseDir?: string): string {
+    const dir = savepointBaseDir ? newSavepointDir(savepointBaseDir, this.jobId) : checkpointDir(this.baseDir, this.jobId, checkpointId);
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { mode: 0o700 });
+    this.locations.set(checkpointId, dir);
+    return dir;
+  }
+
+  location(checkpointId: number): string | undefined {
+    return this.locations.get(checkpointId);
+  }
+
+  async writeStateFile(checkpointId: number, fileName: string, bytes: Uint8Array): Promise<{ size: number; checksum: string }> {
+    const dir = this.locations.get(checkpointId);
+    if (!dir) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
+    return writeFileDurable(join(dir, fileName), bytes, this.steps);
+  }
+
+  /** Publishes the snapshot: state files durable, then `_metadata` written atomically. */
+  async finalize(checkpointId: number, metadata: SnapshotMetadata): Promise<string> {
+    const dir = this.locations.get(checkpointId);
+    if (!dir) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
+    await this.steps.syncDir(dir);
+    await writeFileAtomic(metadataPath(dir), encodeMetadata(metadata), this.steps);
+    await this.steps.syncDir(dirname(dir));
+    this.locations.delete(checkpointId);
+    return dir;
+  }
+
+  /** Deletes an unfinished checkpoint's directory. */
+  async discard(checkpointId: number): Promise<void> {
+    const dir = this.locations.get(checkpointId);
+    this.locations.delete(checkpointId);
+    if (dir) await discardDirectory(dir);
+  }
+}
+
+/**
+ * Deletes a snapshot directory: `_metadata` first, so that an interrupted delete leaves a
+ * directory that is visibly not a snapshot rather than one with files missing.
+ */
+export async function discardDirectory(dir: string): Promise<void> {
+  await fsp.rm(metadataPath(dir), { force: true });
+  await fsp.rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,21 @@
+export * from './paths.js';
+export { writeFileAtomic, writeFileDurable, sha256, nodeWriteSteps, type WriteSteps } from './atomic-write.js';
+export * from './snapshot-metadata.js';
+export { FsCheckpointStorage, discardDirectory } from './checkpoint-storage.js';
+export { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
+export { CompletedCheckpointStore } from './completed-checkpoint-store.js';
+export { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
+export { decideTrigger, type TriggerDecision, type TriggerFacts } from './trigger-decision.js';
+export {
+  CheckpointCoordinator,
+  type CheckpointStatsListener,
+  type CheckpointTarget,
+  type CoordinatorDeps,
+  type CoordinatorSettings,
+  type Schedule,
+  type TriggerRequest,
+  realSchedule,
+} from './checkpoint-coordinator.js';
+export { CheckpointStatsRecorder } from './checkpoint-stats-recorder.js';
+export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
+export { assignState, type AssignmentOptions } from './state-assignment.js';

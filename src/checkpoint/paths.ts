@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Every path of a snapshot, in one place (Flink's layout):
+ *   <checkpointing.dir>/<jobId>/chk-<n>/_metadata + state files
+ *   <checkpointing.dir>/<jobId>/shared/
+ *   <savepoint-dir>/savepoint-<first 6 of jobId>-<12 hex>/_metadata + state files
+ */
+export const METADATA_FILE = '_metadata';
+
+/** The directory of one job's checkpoints. */
+export function jobCheckpointsDir(baseDir: string, jobId: string): string {
+  return join(baseDir, jobId);
+}
+
+/** The directory of checkpoint `n` of a job. */
+export function checkpointDir(baseDir: string, jobId: string, checkpointId: number): string {
+  return join(jobCheckpointsDir(baseDir, jobId), `chk-${checkpointId}`);
+}
+
+/** Files shared between incremental checkpoints of a job. */
+export function sharedStateDir(baseDir: string, jobId: string): string {
+  return join(jobCheckpointsDir(baseDir, jobId), 'shared');
+}
+
+/** A new savepoint directory under `baseDir`. */
+export function newSavepointDir(baseDir: string, jobId: string): string {
+  return join(baseDir, `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
+}
+
+/** The `_metadata` file of a snapshot directory. */
+export function metadataPath(snapshotDir: string): string {
+  return join(snapshotDir, METADATA_FILE);
+}
+
+/** A hidden temporary name next to `path`, for write-then-rename. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${randomBytes(4).toString('hex')}`);
+}
+
+/** A state file name from `_metadata` is safe only if it names a file directly inside the snapshot. */
+export function isSafeFileName(name: unknown): name is string {
+  return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(name) && name !== METADATA_FILE;
+}
+
+/** The checkpoint id of a `chk-<n>` directory name, or undefined. */
+export function parseCheckpointDirName(name: string): number | undefined {
+  const m = /^chk-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,94 @@
+import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type StateFileContent, decodeStateFile } from '../runtime/index.js';
+import { FlinkError } from '../util/errors.js';
+import { sha256 } from './atomic-write.js';
+import { METADATA_FILE, metadataPath } from './paths.js';
+import { InvalidMetadataError, type SnapshotMetadata, decodeMetadata } from './snapshot-metadata.js';
+
+/** A snapshot cannot be restored; the message says which and why. */
+export class SnapshotRestoreError extends FlinkError {
+  constructor(message: string, code = 'snapshot.invalid') {
+    super(code, message);
+  }
+}
+
+/** A verified snapshot with every state file read and decoded. */
+export interface LoadedSnapshot {
+  /** The snapshot directory (absolute). */
+  readonly dir: string;
+  readonly metadata: SnapshotMetadata;
+  /** State files by `<uid>` and subtask. */
+  readonly files: ReadonlyMap<string, ReadonlyMap<number, StateFileContent>>;
+}
+
+/** The snapshot directory for what a user passed to `-s`: a directory, its `_metadata`, or a `file:` URI of either. */
+export function snapshotDirOf(input: string): string {
+  const path = resolve(input.startsWith('file:') ? fileURLToPath(input) : input);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new SnapshotRestoreError(`Cannot restore from ${path}: no such file or directory.`, 'snapshot.notFound');
+  }
+  if (st.isDirectory()) return path;
+  if (path.endsWith(`/${METADATA_FILE}`)) return path.slice(0, -METADATA_FILE.length - 1);
+  throw new SnapshotRestoreError(`Cannot restore from ${path}: give a checkpoint or savepoint directory or its ${METADATA_FILE} file.`);
+}
+
+/** Reads `_metadata` and validates it, without touching state files (for inspection). */
+export function readSnapshotMetadata(dir: string): SnapshotMetadata {
+  const file = metadataPath(dir);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    throw new SnapshotRestoreError(
+      `Cannot restore from ${dir}: it has no ${METADATA_FILE}, so it is not a complete checkpoint or savepoint.`,
+      'snapshot.noMetadata',
+    );
+  }
+  try {
+    return decodeMetadata(bytes);
+  } catch (err) {
+    if (err instanceof InvalidMetadataError) throw new SnapshotRestoreError(`Cannot restore from ${dir}: its ${METADATA_FILE} is invalid: ${err.message}.`);
+    throw err;
+  }
+}
+
+/**
+ * Loads a snapshot for restore: validates `_metadata`, then reads every state file it names —
+ * only regular files directly inside the snapshot directory — and checks size and checksum
+ * before decoding. Nothing is restored unless everything checks out.
+ */
+export function loadSnapshot(input: string): LoadedSnapshot {
+  const dir = snapshotDirOf(input);
+  const metadata = readSnapshotMetadata(dir);
+  const files = new Map<string, Map<number, StateFileContent>>();
+  for (const op of metadata.operators) {
+    const byTask = new Map<number, StateFileContent>();
+    for (const h of op.subtasks) {
+      const path = join(dir, h.file);
+      const what = `state file ${h.file} of operator '${op.uid}'`;
+      let bytes: Buffer;
+      try {
+        if (!lstatSync(path).isFile()) throw new Error('not a regular file');
+        bytes = readFileSync(path);
+      } catch (err) {
+        throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is missing or unreadable (${(err as Error).message}).`);
+      }
+      if (bytes.byteLength !== h.size) {
+        throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} has ${bytes.byteLength} bytes, expected ${h.size} (truncated?).`);
+      }
+      if (sha256(bytes) !== h.checksum) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is damaged (checksum mismatch).`);
+      try {
+        byTask.set(h.subtask, decodeStateFile(bytes, { uid: op.uid, subtask: h.subtask }));
+      } catch (err) {
+        throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} cannot be read: ${(err as Error).message}.`);
+      }
+    }
+    files.set(op.uid, byTask);
+  }
+  return { dir, metadata, files };
+}

@@ -1,0 +1,86 @@
+import type { OperatorStateHandle } from '../runtime/index.js';
+import { sha256 } from './atomic-write.js';
+import { isSafeFileName } from './paths.js';
+
+/** Marks a `_metadata` file as ours; anything else is "from another tool". */
+export const SNAPSHOT_MAGIC = 'flink-ts-snapshot';
+/** The current `_metadata` format. Readers refuse newer formats with a clear message. */
+export const SNAPSHOT_FORMAT_VERSION = 1;
+
+/** Checkpoint or savepoint, and how it was taken (after Flink's CheckpointProperties). */
+export type SnapshotKind = 'CHECKPOINT' | 'FULL_CHECKPOINT' | 'SAVEPOINT' | 'SAVEPOINT_SUSPEND';
+
+/** One operator's state in a snapshot: its parallelism then, and a handle per subtask with state. */
+export interface OperatorMetadata {
+  readonly uid: string;
+  readonly name: string;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly subtasks: readonly OperatorStateHandle[];
+}
+
+/** The content of `_metadata`. */
+export interface SnapshotMetadata {
+  readonly magic: typeof SNAPSHOT_MAGIC;
+  readonly formatVersion: number;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly checkpointId: number;
+  readonly kind: SnapshotKind;
+  readonly timestamp: number;
+  readonly operators: readonly OperatorMetadata[];
+}
+
+/** Why a `_metadata` could not be used; the message is for the user. */
+export class InvalidMetadataError extends Error {}
+
+function body(m: SnapshotMetadata): string {
+  return JSON.stringify(m);
+}
+
+/** Serializes metadata with a checksum over its content, so tampering and truncation are caught. */
+export function encodeMetadata(m: SnapshotMetadata): Uint8Array {
+  const text = body(m);
+  return Buffer.from(JSON.stringify({ checksum: sha256(text), metadata: JSON.parse(text) as unknown }, null, 1));
+}
+
+function fail(message: string): never {
+  throw new InvalidMetadataError(message);
+}
+
+function isInt(v: unknown, min = 0): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+}
+
+/** Parses and validates `_metadata` bytes; throws InvalidMetadataError naming the problem. */
+export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    fail(bytes.byteLength === 0 ? 'it is empty' : 'it is not a flink-ts snapshot (not valid JSON: truncated, or written by another tool)');
+  }
+  const d = doc as { checksum?: unknown; metadata?: Partial<SnapshotMetadata> };
+  const m = d?.metadata;
+  if (!m || typeof m !== 'object' || m.magic !== SNAPSHOT_MAGIC) fail('it is not a flink-ts snapshot (written by another tool?)');
+  if (m.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
+    fail(`it has format version ${String(m.formatVersion)}, but this flink-ts reads version ${SNAPSHOT_FORMAT_VERSION}`);
+  }
+  if (d.checksum !== sha256(body(m as SnapshotMetadata))) fail('its checksum does not match its content (it was modified or damaged)');
+  if (typeof m.jobId !== 'string' || !isInt(m.checkpointId, 1) || !Array.isArray(m.operators)) fail('it lacks its job id, checkpoint id or operators');
+  const uids = new Set<string>();
+  for (const op of m.operators) {
+    if (typeof op?.uid !== 'string' || !isInt(op.parallelism, 1) || !isInt(op.maxParallelism, 1) || !Array.isArray(op.subtasks)) {
+      fail('an operator entry is malformed');
+    }
+    if (uids.has(op.uid)) fail(`operator uid '${op.uid}' appears twice`);
+    uids.add(op.uid);
+    for (const h of op.subtasks) {
+      if (!isSafeFileName(h.file)) fail(`operator '${op.uid}' names a state file outside the snapshot directory (${JSON.stringify(h.file)})`);
+      if (!isInt(h.size) || typeof h.checksum !== 'string' || !isInt(h.subtask) || h.subtask >= op.parallelism) {
+        fail(`operator '${op.uid}' has a malformed state handle`);
+      }
+    }
+  }
+  return m as SnapshotMetadata;
+}

@@ -1,0 +1,82 @@
+import type { JobGraph, StreamNode } from '../graph/index.js';
+import type { OperatorLists, OperatorRestoreState, RestoreAssignment, StoredTimer } from '../runtime/index.js';
+import { KeyGroupRange, type StateKinds } from '../state/index.js';
+import type { LoadedSnapshot } from './snapshot-loader.js';
+import { SnapshotRestoreError } from './snapshot-loader.js';
+
+/** Options of a restore. */
+export interface AssignmentOptions {
+  /** Skip snapshot state of operators the job no longer has (`-n`). */
+  readonly allowNonRestoredState: boolean;
+}
+
+/**
+ * Maps a snapshot's state onto a (possibly changed) job, by operator uid, and redistributes it
+ * to the job's parallelism: keyed state and timers by key group, operator list state by even
+ * split, union list state to every subtask.
+ */
+export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
+  const nodes = new Map<string, StreamNode>(graph.streamGraph.nodes.map((n) => [n.uid, n]));
+  const assigned = new Map<string, OperatorRestoreState[]>();
+  for (const op of snapshot.metadata.operators) {
+    const node = nodes.get(op.uid);
+    if (!node) {
+      if (options.allowNonRestoredState) continue;
+      throw new SnapshotRestoreError(
+        `Cannot map the state of operator '${op.uid}' (${op.name}) in ${snapshot.dir} to the new job: it has no operator with that uid. ` +
+          `Restore with -n (--allowNonRestoredState) to drop that state.`,
+        'snapshot.unmappedState',
+      );
+    }
+    if (node.maxParallelism !== op.maxParallelism) {
+      throw new SnapshotRestoreError(
+        `Operator '${op.uid}' (${node.name}) has max parallelism ${node.maxParallelism}, but its state was written with ${op.maxParallelism}. ` +
+          `Keyed state is partitioned into max-parallelism key groups and cannot be re-partitioned; set pipeline.max-parallelism to ${op.maxParallelism}.`,
+        'snapshot.maxParallelismChanged',
+      );
+    }
+    const files = [...(snapshot.files.get(op.uid)?.values() ?? [])];
+    const hasKeyed = files.some((f) => f.keyGroups.length > 0 || f.timers.length > 0);
+    if (hasKeyed && !node.keyed) {
+      throw new SnapshotRestoreError(
+        `Operator '${op.uid}' (${node.name}) had keyed state in ${snapshot.dir} but is no longer applied to a keyed stream.`,
+        'snapshot.unmappedState',
+      );
+    }
+    assigned.set(op.uid, redistribute(files, node.parallelism, node.maxParallelism));
+  }
+  return (uid, subtask) => assigned.get(uid)?.[subtask];
+}
+
+function redistribute(
+  files: ReadonlyArray<{ kinds: StateKinds; keyGroups: Array<[number, Uint8Array]>; timers: StoredTimer[]; lists: OperatorLists }>,
+  parallelism: number,
+  maxParallelism: number,
+): OperatorRestoreState[] {
+  const kinds: StateKinds = Object.assign({}, ...files.map((f) => f.kinds));
+  const keyGroups = files.flatMap((f) => f.keyGroups);
+  const timers = files.flatMap((f) => f.timers);
+  const lists = new Map<string, { mode: 'split' | 'union'; values: unknown[] }>();
+  for (const f of files) {
+    for (const [name, { mode, values }] of f.lists) {
+      const l = lists.get(name) ?? { mode, values: [] };
+      l.values.push(...values);
+      lists.set(name, l);
+    }
+  }
+  return Array.from({ length: parallelism }, (_, i) => {
+    const range = KeyGroupRange.forSubtask(maxParallelism, parallelism, i);
+    const mine: OperatorLists = new Map();
+    for (const [name, { mode, values }] of lists) {
+      const from = Math.floor((values.length * i) / parallelism);
+      const to = Math.floor((values.length * (i + 1)) / parallelism);
+      mine.set(name, { mode, values: mode === 'union' ? [...values] : values.slice(from, to) });
+    }
+    return {
+      kinds,
+      lists: mine,
+      keyGroups: keyGroups.filter(([kg]) => range.contains(kg)),
+      timers: timers.filter(([, , kg]) => range.contains(kg)),
+    };
+  });
+}

@@ -1,0 +1,46 @@
+import type { CheckpointRecord } from '../../metadata/index.js';
+import { say } from '../output.js';
+import { formatTime } from './list.js';
+import { withStore } from './open-store.js';
+
+function size(bytes: number | null): string {
+  if (bytes === null) return '-';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function row(c: CheckpointRecord): string[] {
+  return [
+    String(c.checkpointId),
+    c.kind,
+    c.status,
+    formatTime(c.triggerTime),
+    c.durationMs === null ? '-' : `${Math.round(c.durationMs)} ms`,
+    size(c.stateSize),
+    size(c.checkpointedSize),
+    c.status === 'FAILED' ? `failed: ${c.failureReason ?? 'unknown'}` : (c.path ?? '-'),
+  ];
+}
+
+/** `flink checkpoints <jobId> [--json]`: the job's checkpoint history, newest first. */
+export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): Promise<number> {
+  return withStore((store) => {
+    const jobId = store.resolveJobId(jobIdOrPrefix);
+    const history = store.listCheckpoints(jobId);
+    if (json) {
+      say(JSON.stringify(history, null, 2));
+      return 0;
+    }
+    if (history.length === 0) {
+      say(`No checkpoints for job ${jobId}.`);
+      return 0;
+    }
+    const header = ['ID', 'KIND', 'STATUS', 'TRIGGERED', 'DURATION', 'STATE SIZE', 'CHECKPOINTED', 'PATH'];
+    const rows = [header, ...history.map(row)];
+    const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) say(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+    return 0;
+  });
+}

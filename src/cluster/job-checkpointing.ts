@@ -1,0 +1,95 @@
+import { type CheckpointingModeName, CheckpointingOptions, type Configuration } from '../config/index.js';
+import {
+  CheckpointCoordinator,
+  CheckpointStatsRecorder,
+  CompletedCheckpointStore,
+  type CoordinatorSettings,
+  FsCheckpointStorage,
+  discardDirectory,
+  realSchedule,
+} from '../checkpoint/index.js';
+import type { MetadataStore } from '../metadata/index.js';
+import type { CheckpointResponder, JobExecution } from '../runtime/index.js';
+import type { Clock } from '../util/clock.js';
+import type { JobId } from '../util/ids.js';
+
+/** The checkpoint settings of a configuration. */
+export function coordinatorSettings(config: Configuration): CoordinatorSettings {
+  const mode: CheckpointingModeName = config.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE);
+  return {
+    interval: config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL),
+    timeout: config.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT),
+    minPause: config.get(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS),
+    maxConcurrent: config.get(CheckpointingOptions.MAX_CONCURRENT_CHECKPOINTS),
+    tolerableFailures: config.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER),
+    aligned: mode === 'EXACTLY_ONCE',
+  };
+}
+
+/**
+ * A job's checkpointing: storage under `execution.checkpointing.dir/<jobId>`, the retained
+ * checkpoints, and the coordinator. The JobExecution is attached once it exists, because the
+ * tasks answer the coordinator (a responder is needed to build them).
+ */
+export class JobCheckpointing {
+  readonly storage: FsCheckpointStorage;
+  readonly store: CompletedCheckpointStore;
+  private coordinator: CheckpointCoordinator | undefined;
+  readonly responder: CheckpointResponder = {
+    acknowledge: (ack) => this.coordinator?.acknowledge(ack),
+    decline: (id, task, reason) => this.coordinator?.decline(id, task, reason),
+  };
+
+  constructor(
+    private readonly opts: {
+      readonly jobId: JobId;
+      readonly jobName: string;
+      readonly config: Configuration;
+      readonly clock: Clock;
+      readonly metadata: MetadataStore | undefined;
+      /** One more than the restored checkpoint's id, or 1. */
+      readonly firstCheckpointId: number;
+      readonly log: (line: string) => void;
+    },
+  ) {
+    this.storage = new FsCheckpointStorage(opts.config.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), opts.jobId);
+    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), (c) => discardDirectory(c.path));
+  }
+
+  /** Creates the coordinator for a running execution and starts periodic checkpoints. */
+  start(execution: JobExecution): void {
+    const { opts } = this;
+    this.coordinator = new CheckpointCoordinator({
+      jobId: opts.jobId,
+      jobName: opts.jobName,
+      settings: coordinatorSettings(opts.config),
+      clock: opts.clock,
+      schedule: realSchedule,
+      storage: this.storage,
+      store: this.store,
+      target: execution,
+      firstCheckpointId: opts.firstCheckpointId,
+      stats: opts.metadata && new CheckpointStatsRecorder(opts.metadata, opts.jobId, (err) => opts.log(`cannot record checkpoint statistics: ${(err as Error).message}`)),
+      onTooManyFailures: (reason) => execution.fail(new Error(reason)),
+    });
+    this.coordinator.startPeriodic();
+  }
+
+  /** Takes a checkpoint now (`flink checkpoint`). */
+  async checkpoint(full: boolean): Promise<{ checkpointId: number; path: string }> {
+    if (!this.coordinator) throw new Error('the job is not running yet');
+    const c = await this.coordinator.triggerCheckpoint({ kind: full ? 'FULL_CHECKPOINT' : 'CHECKPOINT' });
+    return { checkpointId: c.checkpointId, path: c.path };
+  }
+
+  /** Stops checkpointing and applies the retention policy for how the job ended. */
+  async stop(outcome: 'FINISHED' | 'CANCELED' | 'FAILED'): Promise<void> {
+    this.coordinator?.shutdown();
+    const retention = this.opts.config.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION);
+    // Checkpoints of a failed job are always kept: they are what it recovers from.
+    const discard =
+      (outcome === 'CANCELED' && retention !== 'RETAIN_ON_CANCELLATION') ||
+      (outcome === 'FINISHED' && retention === 'NO_EXTERNALIZED_CHECKPOINTS');
+    if (discard) await this.store.discardAll().catch(() => undefined);
+  }
+}
