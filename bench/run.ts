@@ -4,9 +4,10 @@
  */
 import { keyedCountBench } from './keyed-count.js';
 import { listJobsBench } from './list-jobs.js';
+import { checkpointBench } from './checkpoint-1m-keys.js';
 
 const only = process.argv[2];
-const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench, 'list-jobs': listJobsBench };
+const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench, 'list-jobs': listJobsBench, 'checkpoint': checkpointBench };
 
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

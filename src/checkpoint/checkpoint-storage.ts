@@ -38,10 +38,10 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     return this.locations.get(checkpointId);
   }
 
-  async writeStateFile(checkpointId: number, fileName: string, bytes: Uint8Array): Promise<{ size: number; checksum: string }> {
+  async writeStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
     const dir = this.locations.get(checkpointId);
     if (!dir) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
-    return writeFileDurable(join(dir, fileName), bytes, this.steps);
+    return writeFileDurable(join(dir, fileName), chunks, this.steps);
   }
 
   /** Publishes the snapshot: state files durable, then `_metadata` written atomically. */

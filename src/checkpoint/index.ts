@@ -1,5 +1,5 @@
 export * from './paths.js';
-export { writeFileAtomic, writeFileDurable, sha256, nodeWriteSteps, type WriteSteps } from './atomic-write.js';
+export { writeFileAtomic, writeFileDurable, sha256, sha256Chunks, nodeWriteSteps, type WriteSteps } from './atomic-write.js';
 export * from './snapshot-metadata.js';
 export { FsCheckpointStorage, discardDirectory } from './checkpoint-storage.js';
 export { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';

@@ -50,35 +50,49 @@ export interface OperatorRestoreState {
 
 /** Writes the files of a checkpoint; implemented by checkpoint storage (the task's view of it). */
 export interface CheckpointStorageWorker {
-  /** Writes `bytes` as `fileName` in checkpoint `checkpointId`'s directory, durably. */
-  writeStateFile(checkpointId: number, fileName: string, bytes: Uint8Array): Promise<{ size: number; checksum: string }>;
+  /** Writes the concatenation of `chunks` as `fileName` in checkpoint `checkpointId`'s directory, durably. */
+  writeStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }>;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 
-/** The on-disk document of one operator subtask's state. */
-interface StateFileDocument {
+/** The header of a state file; key-group blocks follow it, at the offsets it records. */
+interface StateFileHeader {
   readonly format: number;
   readonly uid: string;
   readonly subtask: number;
   readonly kinds: StateKinds;
-  readonly keyGroups: Array<[number, Uint8Array]>;
+  /** [key group, offset after the header, length] of each key-group block. */
+  readonly keyGroupIndex: Array<[number, number, number]>;
   readonly timers: StoredTimer[];
   readonly lists: Uint8Array;
 }
 
-/** Encodes a finished operator snapshot into the bytes of its state file. */
-export function encodeStateFile(s: OperatorSnapshot): Uint8Array {
-  const doc: StateFileDocument = {
+/**
+ * Lays out a finished operator snapshot as the chunks of its state file: a 4-byte header length,
+ * the header, then the key-group blocks as they are (no copy into one big buffer, so the
+ * asynchronous phase never stalls processing on a large memcpy).
+ */
+export function encodeStateFile(s: OperatorSnapshot): Uint8Array[] {
+  const blocks = s.keyed?.keyGroups() ?? [];
+  const keyGroupIndex: Array<[number, number, number]> = [];
+  let offset = 0;
+  for (const [kg, bytes] of blocks) {
+    keyGroupIndex.push([kg, offset, bytes.byteLength]);
+    offset += bytes.byteLength;
+  }
+  const header = pack({
     format: FORMAT,
     uid: s.uid,
     subtask: s.subtask,
     kinds: s.keyed?.kinds ?? {},
-    keyGroups: s.keyed?.keyGroups() ?? [],
+    keyGroupIndex,
     timers: s.timers,
     lists: s.lists,
-  };
-  return pack(doc);
+  } satisfies StateFileHeader);
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, header.byteLength);
+  return [length, header, ...blocks.map(([, bytes]) => bytes)];
 }
 
 /** Decoded content of a state file. */
@@ -91,14 +105,23 @@ export interface StateFileContent {
 
 /** Decodes a state file; throws a plain Error describing what is wrong with it. */
 export function decodeStateFile(bytes: Uint8Array, expected: { uid: string; subtask: number }): StateFileContent {
-  const doc = unpack(bytes) as Partial<StateFileDocument> | null;
+  if (bytes.byteLength < 4) throw new Error('it is too short to be a state file');
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  if (4 + headerLength > bytes.byteLength) throw new Error('its header is cut off');
+  const doc = unpack(bytes.subarray(4, 4 + headerLength)) as Partial<StateFileHeader> | null;
   if (!doc || typeof doc !== 'object' || doc.format !== FORMAT) throw new Error('not a flink-ts state file of a known format');
   if (doc.uid !== expected.uid || doc.subtask !== expected.subtask) {
     throw new Error(`holds state of operator '${String(doc.uid)}' subtask ${String(doc.subtask)}, not of '${expected.uid}' subtask ${expected.subtask}`);
   }
+  const body = 4 + headerLength;
+  const keyGroups: Array<[number, Uint8Array]> = [];
+  for (const [kg, offset, length] of doc.keyGroupIndex ?? []) {
+    if (body + offset + length > bytes.byteLength) throw new Error(`key group ${kg} lies beyond the end of the file`);
+    keyGroups.push([kg, bytes.subarray(body + offset, body + offset + length)]);
+  }
   return {
     kinds: doc.kinds ?? {},
-    keyGroups: doc.keyGroups ?? [],
+    keyGroups,
     timers: doc.timers ?? [],
     lists: decodeLists(doc.lists ?? pack([])),
   };
