@@ -20,6 +20,15 @@ export class CompletedCheckpointStore {
     while (this.retained.length > this.numRetained) await this.discard(this.retained.shift()!);
   }
 
+  /**
+   * Takes ownership of a snapshot the job was restored from (`--claim-mode claim`): it is then
+   * deleted like any retained checkpoint once newer ones subsume it, savepoint or not.
+   */
+  async claim(checkpoint: CompletedCheckpoint): Promise<void> {
+    this.retained.push(checkpoint);
+    while (this.retained.length > this.numRetained) await this.discard(this.retained.shift()!);
+  }
+
   latest(): CompletedCheckpoint | undefined {
     return this.retained.at(-1);
   }

@@ -19,3 +19,4 @@ export {
 export { CheckpointStatsRecorder } from './checkpoint-stats-recorder.js';
 export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
 export { assignState, type AssignmentOptions } from './state-assignment.js';
+export { inspectSnapshot, type SnapshotInfo, type OperatorStateInfo } from './snapshot-inspector.js';

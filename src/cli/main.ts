@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { reportError } from './output.js';
 
 function parseParallelism(value: string): number {
@@ -28,13 +28,25 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-p, --parallelism <n>', 'default parallelism of the job', parseParallelism)
     .option('-s, --fromSavepoint <path>', 'restore from a checkpoint or savepoint (directory, _metadata, file: URI, or a job id)')
     .option('-n, --allowNonRestoredState', 'skip snapshot state that maps to no operator of the job')
+    .addOption(
+      new Option('--claim-mode <mode>', 'who owns the restored snapshot: no_claim (never deleted) or claim (the job may delete it)')
+        .choices(['no_claim', 'claim'])
+        .default('no_claim'),
+    )
     .option('-D <key=value>', 'a configuration setting (repeatable)', collect, [])
     .passThroughOptions()
     .action(
       async (
         jobFile: string,
         args: string[],
-        opts: { detached?: boolean; parallelism?: number; D: string[]; fromSavepoint?: string; allowNonRestoredState?: boolean },
+        opts: {
+          detached?: boolean;
+          parallelism?: number;
+          D: string[];
+          fromSavepoint?: string;
+          allowNonRestoredState?: boolean;
+          claimMode: 'claim' | 'no_claim';
+        },
       ) => {
         const { runCommand } = await import('./commands/run.js');
         setExitCode(
@@ -44,6 +56,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
             detached: opts.detached,
             fromSavepoint: opts.fromSavepoint,
             allowNonRestoredState: opts.allowNonRestoredState,
+            claimMode: opts.claimMode,
           }),
         );
       },
@@ -88,6 +101,41 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (jobId: string, opts: { json?: boolean }) => {
       const { checkpointsCommand } = await import('./commands/checkpoints.js');
       setExitCode(await checkpointsCommand(jobId, opts.json === true));
+    });
+
+  program
+    .command('savepoint')
+    .description('take a savepoint of a running job, or dispose of one (-d)')
+    .argument('[jobId]', 'a job id or a unique prefix of at least 6 characters')
+    .argument('[dir]', 'target directory (default: execution.checkpointing.savepoint-dir)')
+    .option('-p, --savepointPath <dir>', 'target directory')
+    .option('-d, --dispose <path>', 'delete the savepoint at <path>')
+    .action(async (jobId: string | undefined, dir: string | undefined, opts: { savepointPath?: string; dispose?: string }) => {
+      const m = await import('./commands/savepoint.js');
+      if (opts.dispose !== undefined) setExitCode(await m.disposeSavepointCommand(opts.dispose));
+      else if (jobId === undefined) throw new InvalidArgumentError("flink savepoint needs a job id (or -d <path> to dispose of a savepoint).");
+      else setExitCode(await m.savepointCommand(jobId, opts.savepointPath ?? dir));
+    });
+
+  program
+    .command('stop')
+    .description('stop a running job with a savepoint')
+    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .option('-p, --savepointPath <dir>', 'target directory (default: execution.checkpointing.savepoint-dir)')
+    .option('--drain', 'let the job finish its input first (due timers fire, sinks flush)')
+    .action(async (jobId: string, opts: { savepointPath?: string; drain?: boolean }) => {
+      const { stopCommand } = await import('./commands/savepoint.js');
+      setExitCode(await stopCommand(jobId, opts.savepointPath, opts.drain === true));
+    });
+
+  program
+    .command('info')
+    .description('show what a checkpoint or savepoint holds (operators, uids, state, sizes)')
+    .argument('<path>', 'a snapshot directory, its _metadata, or a file: URI')
+    .option('--json', 'print JSON')
+    .action(async (path: string, opts: { json?: boolean }) => {
+      const { infoCommand } = await import('./commands/info.js');
+      setExitCode(await infoCommand(path, opts.json === true));
     });
 
   return program;

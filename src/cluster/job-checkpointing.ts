@@ -1,5 +1,6 @@
 import { type CheckpointingModeName, CheckpointingOptions, type Configuration } from '../config/index.js';
 import {
+  type LoadedSnapshot,
   CheckpointCoordinator,
   CheckpointStatsRecorder,
   CompletedCheckpointStore,
@@ -73,6 +74,28 @@ export class JobCheckpointing {
       onTooManyFailures: (reason) => execution.fail(new Error(reason)),
     });
     this.coordinator.startPeriodic();
+  }
+
+  /** Takes a savepoint now (`flink savepoint`, `flink stop`) into `dir` or `execution.checkpointing.savepoint-dir`. */
+  async savepoint(dir: string | undefined, kind: 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' = 'SAVEPOINT'): Promise<{ checkpointId: number; path: string }> {
+    if (!this.coordinator) throw new Error('the job is not running yet');
+    const target = dir ?? this.opts.config.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
+    const c = await this.coordinator.triggerCheckpoint({ kind, savepointDir: target });
+    return { checkpointId: c.checkpointId, path: c.path };
+  }
+
+  /** `--claim-mode claim`: the job owns the snapshot it was restored from and may delete it. */
+  async claim(snapshot: LoadedSnapshot): Promise<void> {
+    const m = snapshot.metadata;
+    await this.store.claim({
+      checkpointId: m.checkpointId,
+      kind: m.kind,
+      path: snapshot.dir,
+      triggerTime: m.timestamp,
+      completedAt: m.timestamp,
+      metadata: m,
+      stateSize: m.operators.reduce((n, o) => n + o.subtasks.reduce((k, h) => k + h.size, 0), 0),
+    });
   }
 
   /** Takes a checkpoint now (`flink checkpoint`). */

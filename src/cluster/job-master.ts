@@ -27,6 +27,8 @@ export interface JobTracking {
 export interface RestoreSettings {
   readonly snapshot: LoadedSnapshot;
   readonly allowNonRestoredState: boolean;
+  /** `claim`: the job owns the snapshot and deletes it once subsumed; `no_claim` (default) never touches it. */
+  readonly claimMode?: 'claim' | 'no_claim';
 }
 
 /** What a JobMaster runs with. */
@@ -109,8 +111,14 @@ export class JobMaster {
       restore: this.restoreAssignment,
     });
     this.execution = execution;
-    this.tracker?.start({ cancel: () => this.cancel(), checkpoint: (full) => checkpointing.checkpoint(full) });
+    this.tracker?.start({
+      cancel: () => this.cancel(),
+      checkpoint: (full) => checkpointing.checkpoint(full),
+      savepoint: (dir) => checkpointing.savepoint(dir),
+      stop: (dir, drain) => this.stopWithSavepoint(checkpointing, dir, drain),
+    });
     if (this.cancelled) execution.cancel();
+    if (options.restore?.claimMode === 'claim') await checkpointing.claim(options.restore.snapshot);
     checkpointing.start(execution);
     try {
       await execution.run();
@@ -129,6 +137,25 @@ export class JobMaster {
     await checkpointing.stop('FINISHED');
     this.tracker?.finish({ status: 'FINISHED' });
     return new JobExecutionResult(this.jobId, this.jobName, Date.now() - start);
+  }
+
+  /**
+   * Stop with savepoint: sources stop emitting, a savepoint is taken (its barriers follow the
+   * last records), then the job ends as FINISHED — drained (end of input: due timers fire, sinks
+   * make everything visible) or suspended (nothing processed after the savepoint). If the
+   * savepoint fails, the sources resume and the job keeps running.
+   */
+  private async stopWithSavepoint(checkpointing: JobCheckpointing, dir: string | undefined, drain: boolean): Promise<{ checkpointId: number; path: string }> {
+    const execution = this.execution!;
+    execution.pauseSources();
+    try {
+      const result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
+      execution.finishAfterSavepoint(drain);
+      return result;
+    } catch (err) {
+      execution.pauseSources(false);
+      throw err;
+    }
   }
 
   /** Cancels the job: tasks stop at their next step and the run rejects with JobCancelledError. */

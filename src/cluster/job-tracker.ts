@@ -26,6 +26,10 @@ export interface CommandHandler {
   cancel(): void;
   /** Takes a checkpoint now; resolves with its id and path. */
   checkpoint(full: boolean): Promise<{ checkpointId: number; path: string }>;
+  /** Takes a savepoint into `dir` (or the configured savepoint directory). */
+  savepoint(dir: string | undefined): Promise<{ checkpointId: number; path: string }>;
+  /** Takes a savepoint, then ends the job (draining it first if asked). */
+  stop(dir: string | undefined, drain: boolean): Promise<{ checkpointId: number; path: string }>;
 }
 
 /**
@@ -105,8 +109,17 @@ export class JobTracker {
       handler.cancel();
       return;
     }
-    if (cmd.kind === 'checkpoint') {
-      handler.checkpoint(cmd.args['full'] === true).then(
+    const dir = typeof cmd.args['dir'] === 'string' ? cmd.args['dir'] : undefined;
+    const work =
+      cmd.kind === 'checkpoint'
+        ? handler.checkpoint(cmd.args['full'] === true)
+        : cmd.kind === 'savepoint'
+          ? handler.savepoint(dir)
+          : cmd.kind === 'stop'
+            ? handler.stop(dir, cmd.args['drain'] === true)
+            : undefined;
+    if (work) {
+      work.then(
         (result) => this.guard(() => this.store.completeCommand(cmd.id, result)),
         (err: unknown) => this.guard(() => this.store.failCommand(cmd.id, (err as Error).message)),
       );

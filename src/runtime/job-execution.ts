@@ -43,6 +43,8 @@ export class JobExecution {
   /** A failure raised outside the loop (e.g. in user snapshot code during a trigger). */
   private failure: unknown;
   private running = false;
+  /** Stop without draining: leave the loop as soon as possible, without end-of-input. */
+  private suspendRequested = false;
 
   constructor(private readonly options: JobExecutionOptions) {
     this.tasks = deployTasks(options.jobGraph, {
@@ -97,6 +99,28 @@ export class JobExecution {
     this.wake?.();
   }
 
+  /** Sources stop emitting (the first step of stop-with-savepoint); in-flight records still flow. */
+  pauseSources(paused = true): void {
+    for (const task of this.tasks) if (task instanceof SourceStreamTask) task.paused = paused;
+    this.wake?.();
+  }
+
+  /**
+   * Ends the job after a stop-with-savepoint. With `drain`, sources end their input so every
+   * operator finishes as in a bounded job (due timers fire, sinks make everything visible);
+   * without, the job is suspended: no end-of-input, nothing processed after the savepoint.
+   * `run` then resolves normally.
+   */
+  finishAfterSavepoint(drain: boolean): void {
+    if (drain) {
+      const now = this.options.clock.now();
+      for (const task of this.tasks) if (task instanceof SourceStreamTask) task.endInputNow(now);
+    } else {
+      this.suspendRequested = true;
+    }
+    this.wake?.();
+  }
+
   /** Fails the job from outside the loop (e.g. too many failed checkpoints). */
   fail(err: unknown): void {
     this.failure ??= err;
@@ -148,6 +172,7 @@ export class JobExecution {
     for (;;) {
       if (this.failure !== undefined) throw this.failure;
       if (this.cancelRequested) throw new JobCancelledError();
+      if (this.suspendRequested) break;
       const now = clock.now();
       let worked = false;
       let unfinished = 0;

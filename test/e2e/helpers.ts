@@ -376,3 +376,86 @@ export function stackLines(text: string): string[] {
 export function nonWarningLines(stderr: string): string[] {
   return linesOf(stderr).filter((l) => !/^Warning:/.test(l));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoint helpers: checkpoint history, snapshot directories, FileSink output, crashes.
+
+/** One entry of `flink checkpoints <id> --json`. */
+export interface CheckpointJson {
+  readonly jobId: string;
+  readonly checkpointId: number;
+  readonly kind: string;
+  readonly status: string;
+  readonly triggerTime: number;
+  readonly endTime: number | null;
+  readonly durationMs: number | null;
+  readonly stateSize: number | null;
+  readonly checkpointedSize: number | null;
+  readonly path: string | null;
+  readonly failureReason: string | null;
+}
+
+/** `flink checkpoints <jobId> --json`, parsed; fails loudly on a non-zero exit or bad JSON. */
+export async function checkpointsJson(home: string, jobId: string): Promise<CheckpointJson[]> {
+  const r = await runFlink(['checkpoints', jobId, '--json'], { home, timeoutMs: 15_000 });
+  if (r.code !== 0) throw new Error(`flink checkpoints ${jobId} --json exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as CheckpointJson[];
+}
+
+/** The `flink list -a --json` entry of one job. */
+export async function listedJob(home: string, jobId: string): Promise<ListedJob> {
+  const job = (await listJson(home)).find((j) => j.jobId === jobId);
+  if (!job) throw new Error(`job ${jobId} is not listed`);
+  return job;
+}
+
+/**
+ * Waits until a job's lastCheckpoint id is at least `minId`; returns its list entry. Fails at
+ * once (message starting with 'job ended') if the job is no longer RUNNING before that.
+ */
+export async function waitForCheckpoint(home: string, jobId: string, minId: number, timeoutMs = 10_000): Promise<ListedJob> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await listedJob(home, jobId);
+    if ((job.lastCheckpoint?.id ?? 0) >= minId) return job;
+    if (job.status === 'FINISHED' || job.status === 'CANCELED' || job.status === 'FAILED') {
+      throw new Error(`job ended (${job.status}) before checkpoint ${minId}: ${JSON.stringify(job)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`no checkpoint ${minId} of ${jobId} within ${timeoutMs} ms: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `kill -9` a job process and waits until it is gone. */
+export async function killHard(pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL');
+  await waitFor(`process ${pid} to die`, () => !isAlive(pid), 5_000, 20);
+}
+
+/** Ids of the `chk-<n>` directories in a job's checkpoint directory, ascending ([] if none). */
+export function checkpointDirIds(jobCheckpointsDir: string): number[] {
+  if (!existsSync(jobCheckpointsDir)) return [];
+  return readdirSync(jobCheckpointsDir)
+    .map((n) => /^chk-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** True if a path segment of `rel` is hidden (FileSink's in-progress and pending files). */
+export function isHiddenPath(rel: string): boolean {
+  return rel.split(/[/\\]/).some((part) => part.startsWith('.'));
+}
+
+/** The committed output of a FileSink directory: every line of every visible file. */
+export function committedLines(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return listFiles(dir)
+    .filter((f) => !isHiddenPath(f))
+    .flatMap((f) => linesOf(readFileSync(join(dir, f), 'utf8')));
+}
+
+/** The hidden files (in-progress, pending) under a FileSink directory. */
+export function hiddenFiles(dir: string): string[] {
+  return existsSync(dir) ? listFiles(dir).filter(isHiddenPath) : [];
+}

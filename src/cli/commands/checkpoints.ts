@@ -1,15 +1,9 @@
 import type { CheckpointRecord } from '../../metadata/index.js';
+import { formatSize as size } from '../format-size.js';
 import { say } from '../output.js';
 import { formatTime } from './list.js';
 import { withStore } from './open-store.js';
 
-function size(bytes: number | null): string {
-  if (bytes === null) return '-';
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-}
 
 function row(c: CheckpointRecord): string[] {
   return [

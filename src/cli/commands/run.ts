@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly fromSavepoint?: string;
   /** `-n`: drop snapshot state of operators the job no longer has. */
   readonly allowNonRestoredState?: boolean;
+  /** Who owns the restored snapshot. */
+  readonly claimMode?: 'claim' | 'no_claim';
 }
 
 /** The job failed; the message names the job and the cause. */
@@ -141,7 +143,11 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
     if (options.detached && preCreated === undefined) {
       return await submitDetached(store, layout, path, args, { ...options, fromSavepoint: snapshot?.dir }, configuration);
     }
-    const restore = snapshot && { snapshot, allowNonRestoredState: options.allowNonRestoredState === true };
+    const restore = snapshot && {
+      snapshot,
+      allowNonRestoredState: options.allowNonRestoredState === true,
+      claimMode: options.claimMode ?? 'no_claim',
+    };
     return await runAttached(store, configuration, path, args, preCreated, restore);
   } finally {
     store.close();
@@ -232,6 +238,7 @@ async function submitDetached(
     ...options.dynamicProperties.flatMap((d) => ['-D', d]),
     ...(options.fromSavepoint !== undefined ? ['-s', options.fromSavepoint] : []),
     ...(options.allowNonRestoredState ? ['-n'] : []),
+    ...(options.claimMode ? ['--claim-mode', options.claimMode] : []),
     path,
     ...args,
   ];

@@ -21,6 +21,8 @@ export interface OperatorSnapshot {
   readonly lists: Uint8Array;
   readonly timers: StoredTimer[];
   readonly keyed: PendingKeyedSnapshot | undefined;
+  /** No state at all (a stateless operator): nothing is written or recorded for it. */
+  readonly empty: boolean;
 }
 
 /** Where one operator subtask's state was written, as `_metadata` records it. */

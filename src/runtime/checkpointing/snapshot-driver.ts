@@ -91,7 +91,7 @@ export class SnapshotDriver {
   private async write(job: Job): Promise<void> {
     try {
       const handles = await Promise.all(
-        job.operators.map(async (op): Promise<OperatorStateHandle> => {
+        job.operators.filter((op) => !op.empty).map(async (op): Promise<OperatorStateHandle> => {
           const file = stateFileName(op.uid, op.subtask);
           const { size, checksum } = await this.storage.writeStateFile(job.checkpointId, file, encodeStateFile(op));
           return {

@@ -68,15 +68,17 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
     this.prepareSnapshot(checkpointId, timestamp);
     const { info, node, keyedBackend, timerService, operatorStateStore } = this.ctx;
     const timers = timerService ? [...timerService.timers()].map((t): [number, unknown, number] => [t.timestamp, t.key, t.keyGroup]) : [];
+    const lists = operatorStateStore.snapshot();
     return {
       uid: node.uid,
       name: node.name,
       subtask: info.subtaskIndex,
       parallelism: info.parallelism,
       maxParallelism: info.maxParallelism,
-      lists: encodeLists(operatorStateStore.snapshot()),
+      lists: encodeLists(lists),
       timers,
       keyed: keyedBackend?.snapshot(checkpointId),
+      empty: lists.size === 0 && timers.length === 0 && keyedBackend === undefined,
     };
   }
 

@@ -17,6 +17,8 @@ export const SOURCE_SPLITS_STATE = '_splits';
 /** A subtask whose chain starts with a source reader. */
 export class SourceStreamTask extends StreamTask {
   private idleUntil = 0;
+  /** Set while stopping with a savepoint: the source emits nothing more. */
+  paused = false;
   private readonly sourceName: string;
 
   constructor(
@@ -54,12 +56,18 @@ export class SourceStreamTask extends StreamTask {
         lists: encodeLists(new Map([[SOURCE_SPLITS_STATE, { mode: 'split' as const, values: splits }]])),
         timers: [],
         keyed: undefined,
+        empty: false,
       },
     ];
   }
 
   isRunnable(now: number): boolean {
-    return !this.finished && now >= this.idleUntil && this.outputsHaveCapacity();
+    return !this.finished && !this.paused && now >= this.idleUntil && this.outputsHaveCapacity();
+  }
+
+  /** Ends this source's input now (stop with --drain): end-of-input flows downstream. */
+  endInputNow(now: number): void {
+    if (!this.finished) this.finishInput(now);
   }
 
   override nextWakeTime(): number {
