@@ -1,6 +1,7 @@
 /**
  * Checkpoint of 1M keys of keyed state at parallelism 1, taken while records keep flowing:
- * end-to-end duration, size, the longest processing pause it caused, and the time to restore it.
+ * end-to-end duration, size, the longest processing pause it caused, the time to restore it, and
+ * a savepoint of the same state.
  * Baselines in the same run: encoding + writing the same entries with no engine around them, and
  * the longest gap between records with no checkpoint running.
  */
@@ -125,6 +126,9 @@ export async function checkpointBench(): Promise<void> {
     const duration = performance.now() - t0;
     const gapDuring = gaps.max;
     const processedDuring = gaps.processed;
+    const t3 = performance.now();
+    const savepoint = await coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: join(dir, 'savepoints') });
+    const savepointMs = performance.now() - t3;
     execution.cancel();
     await run;
 
@@ -148,6 +152,7 @@ export async function checkpointBench(): Promise<void> {
     console.log(`  longest pause (engine)     ${maxPauseMs.toFixed(1).padStart(6)} ms   (sync cut or one key group encoded on first touch)`);
     console.log(`  longest gap between records during the checkpoint ${gapDuring.toFixed(1)} ms vs ${gapWithout.toFixed(1)} ms without one`);
     console.log(`  restore (read, verify, decode, redistribute, load) ${restoreMs.toFixed(0)} ms`);
+    console.log(`  savepoint of the same state  ${savepointMs.toFixed(0)} ms, ${(savepoint.stateSize / 1024 / 1024).toFixed(1)} MiB (self-contained directory)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { LoadedSnapshot } from '../../src/checkpoint/snapshot-loader.js';
+import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
+import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata } from '../../src/checkpoint/snapshot-metadata.js';
+import { assignState } from '../../src/checkpoint/state-assignment.js';
+import type { JobGraph } from '../../src/graph/index.js';
+import type { OperatorLists, RestoreAssignment, StateFileContent, StoredTimer } from '../../src/runtime/index.js';
+import { KeyGroupRange } from '../../src/state/index.js';
+import { pack } from '../../src/util/binary-codec.js';
+
+const MAX_P = 128;
+
+interface Node {
+  uid: string;
+  name?: string;
+  parallelism: number;
+  maxParallelism?: number;
+  keyed: boolean;
+}
+
+/** A job with just what assignState reads: its nodes' uid, name, parallelism, max parallelism, keyedness. */
+function graph(...nodes: Node[]): JobGraph {
+  return {
+    streamGraph: { nodes: nodes.map((n) => ({ name: `op ${n.uid}`, maxParallelism: MAX_P, ...n })) },
+  } as unknown as JobGraph;
+}
+
+function content(parts: Partial<StateFileContent>): StateFileContent {
+  return { kinds: {}, keyGroups: [], timers: [], lists: new Map(), ...parts };
+}
+
+/** A loaded snapshot of operators, each with the given state per old subtask. */
+function snapshot(ops: Array<{ uid: string; maxParallelism?: number; subtasks: StateFileContent[] }>): LoadedSnapshot {
+  const operators: OperatorMetadata[] = ops.map((o) => ({
+    uid: o.uid,
+    name: `old ${o.uid}`,
+    parallelism: o.subtasks.length,
+    maxParallelism: o.maxParallelism ?? MAX_P,
+    subtasks: o.subtasks.map((_, i) => ({
+      uid: o.uid,
+      name: `old ${o.uid}`,
+      subtask: i,
+      parallelism: o.subtasks.length,
+      maxParallelism: o.maxParallelism ?? MAX_P,
+      file: `op-${o.uid}-${i}.state`,
+      size: 1,
+      checksum: '0'.repeat(64),
+      keyGroupRange: null,
+      stateNames: [],
+    })),
+  }));
+  return {
+    dir: '/snapshots/chk-7',
+    metadata: {
+      magic: SNAPSHOT_MAGIC,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      jobId: 'j',
+      jobName: 'job',
+      checkpointId: 7,
+      kind: 'CHECKPOINT',
+      timestamp: 0,
+      operators,
+    },
+    files: new Map(ops.map((o) => [o.uid, new Map(o.subtasks.map((c, i) => [i, c]))])),
+  };
+}
+
+/** What assignment gives subtasks 0..parallelism-1 of `uid`, as state-file contents (for the next round). */
+function assignedFiles(assign: RestoreAssignment, uid: string, parallelism: number): StateFileContent[] {
+  return Array.from({ length: parallelism }, (_, i) => {
+    const s = assign(uid, i);
+    assert.ok(s, `subtask ${i} of ${uid} gets state`);
+    return { kinds: s.kinds, keyGroups: s.keyGroups.map(([kg, b]) => [kg, b] as [number, Uint8Array]), timers: [...s.timers], lists: s.lists };
+  });
+}
+
+function checkKeyGroups(files: StateFileContent[], parallelism: number): void {
+  const seen = new Map<number, number>();
+  files.forEach((f, i) => {
+    const range = KeyGroupRange.forSubtask(MAX_P, parallelism, i);
+    for (const [kg, bytes] of f.keyGroups) {
+      assert.ok(range.contains(kg), `key group ${kg} assigned to subtask ${i} owning ${range.start}-${range.end}`);
+      assert.deepEqual(bytes, pack({ count: [[`key-${kg}`, kg]] }), `key group ${kg} keeps its bytes`);
+      seen.set(kg, (seen.get(kg) ?? 0) + 1);
+    }
+    for (const [, , kg] of f.timers) assert.ok(range.contains(kg), `timer of key group ${kg} goes with its key group`);
+  });
+  assert.equal(seen.size, MAX_P, 'every key group is assigned');
+  assert.ok([...seen.values()].every((n) => n === 1), 'every key group is assigned exactly once');
+}
+
+describe('assignState', () => {
+  test('keyed state redistributes by key group 1 → 4 → 2, each key group exactly once, timers with it', () => {
+    const keyGroups: Array<[number, Uint8Array]> = Array.from({ length: MAX_P }, (_, kg) => [kg, pack({ count: [[`key-${kg}`, kg]] })]);
+    const timers: StoredTimer[] = Array.from({ length: MAX_P }, (_, kg) => [1000 + kg, `key-${kg}`, kg]);
+    const snap1 = snapshot([{ uid: 'count', subtasks: [content({ kinds: { count: 'value' }, keyGroups, timers })] }]);
+
+    const to4 = assignState(snap1, graph({ uid: 'count', parallelism: 4, keyed: true }), { allowNonRestoredState: false });
+    const files4 = assignedFiles(to4, 'count', 4);
+    checkKeyGroups(files4, 4);
+    assert.deepEqual(files4.map((f) => f.keyGroups.length), [32, 32, 32, 32]);
+    assert.deepEqual(files4.map((f) => f.timers.length), [32, 32, 32, 32]);
+    assert.ok(files4.every((f) => f.kinds.count === 'value'), 'state kinds go to every subtask');
+    assert.equal(to4('count', 4), undefined);
+
+    const to2 = assignState(snapshot([{ uid: 'count', subtasks: files4 }]), graph({ uid: 'count', parallelism: 2, keyed: true }), {
+      allowNonRestoredState: false,
+    });
+    const files2 = assignedFiles(to2, 'count', 2);
+    checkKeyGroups(files2, 2);
+    assert.deepEqual(files2.map((f) => f.keyGroups.length), [64, 64]);
+    assert.deepEqual(
+      files2.flatMap((f) => f.timers).sort((a, b) => a[2] - b[2]),
+      timers,
+      'no timer is lost or duplicated',
+    );
+  });
+
+  test('an uneven parallelism (3) still assigns every key group exactly once', () => {
+    const keyGroups: Array<[number, Uint8Array]> = Array.from({ length: MAX_P }, (_, kg) => [kg, pack({ count: [[`key-${kg}`, kg]] })]);
+    const a = assignState(snapshot([{ uid: 'k', subtasks: [content({ keyGroups })] }]), graph({ uid: 'k', parallelism: 3, keyed: true }), {
+      allowNonRestoredState: false,
+    });
+    checkKeyGroups(assignedFiles(a, 'k', 3), 3);
+  });
+
+  test('split list state is divided evenly, in order, nothing lost or duplicated', () => {
+    const lists = (values: unknown[]): OperatorLists => new Map([['_splits', { mode: 'split' as const, values }]]);
+    const snap = snapshot([{ uid: 'src', subtasks: [content({ lists: lists(['a', 'b', 'c', 'd']) }), content({ lists: lists(['e', 'f', 'g', 'h', 'i', 'j']) })] }]);
+    const a = assignState(snap, graph({ uid: 'src', parallelism: 3, keyed: false }), { allowNonRestoredState: false });
+    const parts = [0, 1, 2].map((i) => a('src', i)!.lists.get('_splits')!);
+    assert.ok(parts.every((p) => p.mode === 'split'));
+    assert.deepEqual(parts.map((p) => p.values.length), [3, 3, 4]);
+    assert.deepEqual(parts.flatMap((p) => p.values), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+
+    // Scaling up beyond the number of entries: some subtasks get an empty list.
+    const wide = assignState(snap, graph({ uid: 'src', parallelism: 16, keyed: false }), { allowNonRestoredState: false });
+    const wideParts = Array.from({ length: 16 }, (_, i) => wide('src', i)!.lists.get('_splits')!.values);
+    assert.equal(wideParts.flat().length, 10);
+    assert.ok(wideParts.every((p) => p.length <= 1));
+  });
+
+  test('union list state goes whole to every subtask', () => {
+    const union = (values: unknown[]): OperatorLists => new Map([['offsets', { mode: 'union' as const, values }]]);
+    const snap = snapshot([{ uid: 'u', subtasks: [content({ lists: union([1, 2]) }), content({ lists: union([3]) })] }]);
+    const a = assignState(snap, graph({ uid: 'u', parallelism: 3, keyed: false }), { allowNonRestoredState: false });
+    for (let i = 0; i < 3; i++) assert.deepEqual(a('u', i)!.lists.get('offsets'), { mode: 'union', values: [1, 2, 3] });
+    // Each subtask has its own copy.
+    a('u', 0)!.lists.get('offsets')!.values.push(99);
+    assert.deepEqual(a('u', 1)!.lists.get('offsets')!.values, [1, 2, 3]);
+  });
+
+  test('state of an operator the job no longer has is refused, naming the uid, unless allowNonRestoredState', () => {
+    const snap = snapshot([
+      { uid: 'kept', subtasks: [content({})] },
+      { uid: 'gone-operator', subtasks: [content({ lists: new Map([['x', { mode: 'split' as const, values: [1] }]]) })] },
+    ]);
+    const g = graph({ uid: 'kept', parallelism: 1, keyed: false });
+    assert.throws(
+      () => assignState(snap, g, { allowNonRestoredState: false }),
+      (err: unknown) => {
+        assert.ok(err instanceof SnapshotRestoreError);
+        assert.equal(err.code, 'snapshot.unmappedState');
+        assert.match(err.message, /'gone-operator'/);
+        assert.match(err.message, /\/snapshots\/chk-7/);
+        assert.match(err.message, /-n \(--allowNonRestoredState\)/);
+        return true;
+      },
+    );
+    const a = assignState(snap, g, { allowNonRestoredState: true });
+    assert.ok(a('kept', 0));
+    assert.equal(a('gone-operator', 0), undefined);
+  });
+
+  test('an operator of the job that the snapshot lacks starts empty', () => {
+    const a = assignState(
+      snapshot([{ uid: 'a', subtasks: [content({})] }]),
+      graph({ uid: 'a', parallelism: 1, keyed: false }, { uid: 'new-op', parallelism: 2, keyed: true }),
+      { allowNonRestoredState: false },
+    );
+    assert.equal(a('new-op', 0), undefined);
+    assert.equal(a('new-op', 1), undefined);
+  });
+
+  test('a changed max parallelism is refused', () => {
+    const snap = snapshot([{ uid: 'k', maxParallelism: 128, subtasks: [content({ keyGroups: [[3, pack({})]] })] }]);
+    assert.throws(
+      () => assignState(snap, graph({ uid: 'k', parallelism: 2, maxParallelism: 256, keyed: true }), { allowNonRestoredState: true }),
+      (err: unknown) => {
+        assert.ok(err instanceof SnapshotRestoreError);
+        assert.equal(err.code, 'snapshot.maxParallelismChanged');
+        assert.match(err.message, /max parallelism 256/);
+        assert.match(err.message, /written with 128/);
+        assert.match(err.message, /pipeline\.max-parallelism to 128/);
+        return true;
+      },
+    );
+  });
+
+  test('keyed state (or timers) into an operator that is no longer keyed is refused', () => {
+    for (const c of [content({ keyGroups: [[5, pack({ v: [['k', 1]] })]] }), content({ timers: [[1, 'k', 5]] })]) {
+      assert.throws(
+        () => assignState(snapshot([{ uid: 'op', subtasks: [c] }]), graph({ uid: 'op', parallelism: 1, keyed: false }), { allowNonRestoredState: false }),
+        (err: unknown) => {
+          assert.ok(err instanceof SnapshotRestoreError);
+          assert.match(err.message, /'op'.*had keyed state.*no longer applied to a keyed stream/);
+          return true;
+        },
+      );
+    }
+    // Operator list state alone fits a non-keyed operator.
+    const lists: OperatorLists = new Map([['x', { mode: 'split' as const, values: [1] }]]);
+    assert.ok(assignState(snapshot([{ uid: 'op', subtasks: [content({ lists })] }]), graph({ uid: 'op', parallelism: 1, keyed: false }), { allowNonRestoredState: false })('op', 0));
+  });
+});
