@@ -92,9 +92,20 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private lastCompletionAt = -Infinity;
   private cancelTick: (() => void) | undefined;
   private stopped = false;
+  private target: CheckpointTarget;
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
+    this.target = deps.target;
+  }
+
+  /**
+   * Points the coordinator at a new run of the job (after a failover): what was in flight is
+   * aborted (without counting as failures); ids continue.
+   */
+  retarget(target: CheckpointTarget): void {
+    for (const p of [...this.pending.values()]) this.abort(p, CheckpointFailureReason.JOB_ENDED, false);
+    this.target = target;
   }
 
   /** Starts periodic checkpoints, the first one interval after now. */
@@ -142,7 +153,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
       this.pending.set(id, p);
       const aligned = isSavepoint(request.kind) || deps.settings.aligned;
       try {
-        deps.target.triggerCheckpoint(id, triggerTime, { isSavepoint: isSavepoint(request.kind), aligned });
+        this.target.triggerCheckpoint(id, triggerTime, { isSavepoint: isSavepoint(request.kind), aligned });
       } catch (err) {
         this.abort(p, `${CheckpointFailureReason.NOT_RUNNING} (${(err as Error).message})`, false);
       }
@@ -153,7 +164,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     const p = this.pending.get(ack.checkpointId);
     if (!p || p.finalizing) return;
     p.acks.set(ack.taskIndex, ack);
-    if (p.acks.size === this.deps.target.taskCount) void this.complete(p);
+    if (p.acks.size === this.target.taskCount) void this.complete(p);
   }
 
   decline(checkpointId: number, taskIndex: number, reason: string): void {
@@ -243,7 +254,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
       alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
       maxPauseMs: Math.max(0, ...acks.map((a) => a.maxPauseMs)),
     });
-    if (!this.stopped) deps.target.notifyCheckpointComplete(p.id);
+    if (!this.stopped) this.target.notifyCheckpointComplete(p.id);
     try {
       await deps.store.add(completed);
     } catch {
@@ -255,7 +266,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private abort(p: PendingCheckpoint, reason: string, countsAsFailure = true): void {
     if (!this.pending.delete(p.id)) return;
     p.cancelTimeout();
-    this.deps.target.abortCheckpoint(p.id);
+    this.target.abortCheckpoint(p.id);
     void this.deps.storage.discard(p.id).catch(() => undefined);
     this.deps.stats?.failed(p.id, p.kind, reason, this.deps.clock.now());
     this.lastCompletionAt = this.deps.clock.now();

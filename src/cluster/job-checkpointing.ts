@@ -7,6 +7,7 @@ import {
   type CoordinatorSettings,
   FsCheckpointStorage,
   discardDirectory,
+  loadSnapshot,
   realSchedule,
 } from '../checkpoint/index.js';
 import type { MetadataStore } from '../metadata/index.js';
@@ -36,6 +37,7 @@ export class JobCheckpointing {
   readonly storage: FsCheckpointStorage;
   readonly store: CompletedCheckpointStore;
   private coordinator: CheckpointCoordinator | undefined;
+  private execution: JobExecution | undefined;
   readonly responder: CheckpointResponder = {
     acknowledge: (ack) => this.coordinator?.acknowledge(ack),
     decline: (id, task, reason) => this.coordinator?.decline(id, task, reason),
@@ -57,9 +59,17 @@ export class JobCheckpointing {
     this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), (c) => discardDirectory(c.path));
   }
 
-  /** Creates the coordinator for a running execution and starts periodic checkpoints. */
+  /**
+   * Attaches a run of the job: the first creates the coordinator and starts periodic
+   * checkpoints; a later one (after a failover) takes over, with ids continuing.
+   */
   start(execution: JobExecution): void {
     const { opts } = this;
+    this.execution = execution;
+    if (this.coordinator) {
+      this.coordinator.retarget(execution);
+      return;
+    }
     this.coordinator = new CheckpointCoordinator({
       jobId: opts.jobId,
       jobName: opts.jobName,
@@ -71,7 +81,7 @@ export class JobCheckpointing {
       target: execution,
       firstCheckpointId: opts.firstCheckpointId,
       stats: opts.metadata && new CheckpointStatsRecorder(opts.metadata, opts.jobId, (err) => opts.log(`cannot record checkpoint statistics: ${(err as Error).message}`)),
-      onTooManyFailures: (reason) => execution.fail(new Error(reason)),
+      onTooManyFailures: (reason) => this.execution?.fail(new Error(reason)),
     });
     this.coordinator.startPeriodic();
   }
@@ -96,6 +106,15 @@ export class JobCheckpointing {
       metadata: m,
       stateSize: m.operators.reduce((n, o) => n + o.subtasks.reduce((k, h) => k + h.size, 0), 0),
     });
+  }
+
+  /**
+   * The latest completed checkpoint, read and verified from disk, for recovery after a failure;
+   * undefined if none completed yet.
+   */
+  latestForRecovery(): LoadedSnapshot | undefined {
+    const latest = this.store.latest();
+    return latest && loadSnapshot(latest.path);
   }
 
   /** Takes a checkpoint now (`flink checkpoint`). */

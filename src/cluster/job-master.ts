@@ -11,6 +11,7 @@ import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
 import { JobCheckpointing } from './job-checkpointing.js';
 import { JobTracker } from './job-tracker.js';
+import { type RestartStrategy, restartStrategyFrom } from './restart-strategy.js';
 
 /** Where a tracked job's record lives and what it was started from. */
 export interface JobTracking {
@@ -57,6 +58,8 @@ export class JobMaster {
   private cancelled = false;
   private readonly tracker: JobTracker | undefined;
   private readonly restoreAssignment: RestoreAssignment | undefined;
+  /** Ends a restart delay early (on cancel). */
+  private wakeFromDelay: (() => void) | undefined;
 
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
@@ -90,7 +93,12 @@ export class JobMaster {
     return this.options.pipeline.jobName;
   }
 
-  /** Runs the job to its end; rejects with the failure, or JobCancelledError. */
+  /**
+   * Runs the job to its end; rejects with the failure, or JobCancelledError. A failure the
+   * restart strategy allows fails the job over: every task stops, state comes back from the
+   * latest completed checkpoint (sources rewind, uncommitted sink data is dropped), and the job
+   * runs again — RUNNING → RESTARTING → RUNNING, each restart recorded with its cause.
+   */
   async run(): Promise<JobExecutionResult> {
     const start = Date.now();
     const { options } = this;
@@ -103,40 +111,85 @@ export class JobMaster {
       firstCheckpointId: (options.restore?.snapshot.metadata.checkpointId ?? 0) + 1,
       log: options.tracking?.log ?? ((line) => process.stderr.write(`${line}\n`)),
     });
-    const execution = new JobExecution({
-      jobId: this.jobId,
-      jobGraph: this.jobGraph,
-      clock: options.clock,
-      checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
-      restore: this.restoreAssignment,
-    });
-    this.execution = execution;
+    const restartStrategy = restartStrategyFrom(this.configuration);
     this.tracker?.start({
       cancel: () => this.cancel(),
       checkpoint: (full) => checkpointing.checkpoint(full),
       savepoint: (dir) => checkpointing.savepoint(dir),
       stop: (dir, drain) => this.stopWithSavepoint(checkpointing, dir, drain),
     });
-    if (this.cancelled) execution.cancel();
     if (options.restore?.claimMode === 'claim') await checkpointing.claim(options.restore.snapshot);
-    checkpointing.start(execution);
-    try {
-      await execution.run();
-    } catch (err) {
-      if (err instanceof JobCancelledError) {
-        await checkpointing.stop('CANCELED');
-        this.tracker?.finish({ status: 'CANCELED' });
-      } else {
-        await checkpointing.stop('FAILED');
-        const cause = err instanceof Error ? err.message : String(err);
-        const stack = err instanceof FlinkError ? err.details : err instanceof Error ? err.stack : undefined;
-        this.tracker?.finish({ status: 'FAILED', cause, stack });
+    let restore = this.restoreAssignment;
+    for (let attempt = 0; ; attempt++) {
+      const execution = new JobExecution({
+        jobId: this.jobId,
+        jobGraph: this.jobGraph,
+        clock: options.clock,
+        attemptNumber: attempt,
+        checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
+        restore,
+      });
+      this.execution = execution;
+      if (this.cancelled) execution.cancel();
+      checkpointing.start(execution);
+      try {
+        await execution.run();
+        break;
+      } catch (err) {
+        const failure = await this.handleFailure(err, restartStrategy, checkpointing, attempt + 1);
+        if (failure) throw failure;
+        restore = this.recoveryAssignment(checkpointing);
       }
-      throw err;
     }
     await checkpointing.stop('FINISHED');
     this.tracker?.finish({ status: 'FINISHED' });
     return new JobExecutionResult(this.jobId, this.jobName, Date.now() - start);
+  }
+
+  /**
+   * Settles a failed run: returns the error to fail the job with, or undefined once the job
+   * may run again (after the restart delay).
+   */
+  private async handleFailure(err: unknown, strategy: RestartStrategy, checkpointing: JobCheckpointing, attempt: number): Promise<unknown> {
+    if (err instanceof JobCancelledError || this.cancelled) {
+      await checkpointing.stop('CANCELED');
+      this.tracker?.finish({ status: 'CANCELED' });
+      return err instanceof JobCancelledError ? err : new JobCancelledError();
+    }
+    const cause = err instanceof Error ? err.message : String(err);
+    const stack = err instanceof FlinkError ? err.details : err instanceof Error ? err.stack : undefined;
+    const decision = strategy.onFailure(this.options.clock.now());
+    if (!decision.restart) {
+      await checkpointing.stop('FAILED');
+      this.tracker?.finish({ status: 'FAILED', cause, stack });
+      return err;
+    }
+    this.tracker?.restarting(cause, stack, attempt, decision.delayMs);
+    await this.restartDelay(decision.delayMs);
+    if (this.cancelled) {
+      await checkpointing.stop('CANCELED');
+      this.tracker?.finish({ status: 'CANCELED' });
+      return new JobCancelledError();
+    }
+    this.tracker?.restarted();
+    return undefined;
+  }
+
+  /** The state a restarted run starts from: the latest completed checkpoint, else the initial state. */
+  private recoveryAssignment(checkpointing: JobCheckpointing): RestoreAssignment | undefined {
+    const latest = checkpointing.latestForRecovery();
+    if (!latest) return this.restoreAssignment;
+    return assignState(latest, this.jobGraph, { allowNonRestoredState: false });
+  }
+
+  private restartDelay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeFromDelay = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /**
@@ -164,5 +217,6 @@ export class JobMaster {
     this.cancelled = true;
     this.tracker?.cancelling();
     this.execution?.cancel();
+    this.wakeFromDelay?.();
   }
 }

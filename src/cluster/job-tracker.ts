@@ -74,6 +74,20 @@ export class JobTracker {
     this.pollTimer.unref();
   }
 
+  /** A failure the job recovers from: RESTARTING, with the cause and attempt recorded. */
+  restarting(cause: string, stack: string | undefined, attempt: number, delayMs: number): void {
+    this.guard(() => {
+      this.store.recordEvent({ jobId: this.job.jobId, kind: 'restart', time: this.clock.now(), cause, stack: stack ?? null, attempt });
+      this.moveTo('RESTARTING', { failureCause: cause });
+      this.log?.(`Restarting job ${this.job.name} (${this.job.jobId}) in ${delayMs} ms, attempt ${attempt}, after: ${cause}`);
+    });
+  }
+
+  /** The job runs again after a restart. */
+  restarted(): void {
+    this.guard(() => this.moveTo('RUNNING'));
+  }
+
   /** Moves to CANCELLING (a cancel by signal or command); the end status follows in `finish`. */
   cancelling(): void {
     this.guard(() => this.moveTo('CANCELLING'));

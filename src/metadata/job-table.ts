@@ -29,6 +29,7 @@ export class JobTable {
   private readonly heartbeatStmt: Statement;
   private readonly insertEventStmt: Statement;
   private readonly listEventsStmt: Statement;
+  private readonly restartSummaryStmt: Statement;
 
   constructor(
     private readonly db: Database,
@@ -58,6 +59,12 @@ export class JobTable {
        VALUES (@jobId, @time, @kind, @statusFrom, @statusTo, @cause, @stack, @attempt)`,
     );
     this.listEventsStmt = db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY id');
+    // One query for all jobs: the count of restarts and the cause of the latest one.
+    this.restartSummaryStmt = db.prepare(
+      `SELECT job_id, COUNT(*) AS restarts,
+              (SELECT cause FROM job_events l WHERE l.job_id = e.job_id AND l.kind = 'restart' ORDER BY l.id DESC LIMIT 1) AS last_cause
+         FROM job_events e WHERE kind = 'restart' GROUP BY job_id`,
+    );
   }
 
   create(rec: NewJob): JobRecord {
@@ -215,6 +222,11 @@ export class JobTable {
     } catch (err) {
       throw foreignKeyToNotFound(err, ev.jobId);
     }
+  }
+
+  restartSummary(): Map<string, { restarts: number; lastCause: string | null }> {
+    const rows = this.restartSummaryStmt.all() as Array<{ job_id: string; restarts: number; last_cause: string | null }>;
+    return new Map(rows.map((r) => [r.job_id, { restarts: r.restarts, lastCause: r.last_cause }]));
   }
 
   listEvents(jobId: JobId): JobEventRecord[] {

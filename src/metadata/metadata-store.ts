@@ -157,6 +157,11 @@ export class MetadataStore {
     return this.run(() => this.jobs.listEvents(jobId));
   }
 
+  /** Per job with restarts: how many, and the cause of the latest. */
+  restartSummary(): Map<string, { restarts: number; lastCause: string | null }> {
+    return this.run(() => this.jobs.restartSummary());
+  }
+
   // ---- checkpoints and savepoints ----
 
   /** Records a triggered checkpoint or savepoint (IN_PROGRESS unless given). */

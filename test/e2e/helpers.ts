@@ -459,3 +459,97 @@ export function committedLines(dir: string): string[] {
 export function hiddenFiles(dir: string): string[] {
   return existsSync(dir) ? listFiles(dir).filter(isHiddenPath) : [];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Savepoint helpers: savepoint paths in CLI output, job status waits, keyed-count output checks.
+
+/** The `Savepoint completed. Path: <path>` line of `flink savepoint` / `flink stop`. */
+export const SAVEPOINT_COMPLETED = /^Savepoint completed\. Path: (.+)$/;
+
+/** The savepoint path a successful `flink savepoint` / `flink stop` printed; throws with its output otherwise. */
+export function savepointPathOf(r: RunResult): string {
+  const line = linesOf(r.stdout).find((l) => SAVEPOINT_COMPLETED.test(l));
+  if (r.code !== 0 || line === undefined) {
+    throw new Error(`no savepoint (exit ${r.code}):\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
+  }
+  return SAVEPOINT_COMPLETED.exec(line)![1]!;
+}
+
+/** Waits until `flink list -a --json` shows the job in one of `statuses`; returns its entry. */
+export async function waitForStatus(home: string, jobId: string, statuses: readonly string[], timeoutMs = 10_000): Promise<ListedJob> {
+  return waitFor(
+    `job ${jobId} to be ${statuses.join('/')}`,
+    async () => {
+      const job = await listedJob(home, jobId);
+      return statuses.includes(job.status) ? job : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+/** Waits until a FileSink directory has an in-progress part file, i.e. records are being written. */
+export async function waitForInProgressPart(dir: string, timeoutMs = 8_000): Promise<void> {
+  await waitFor(`an in-progress part file in ${dir}`, () => hiddenFiles(dir).some((f) => f.endsWith('.inprogress')), timeoutMs, 20);
+}
+
+/** Jobs of a home that are not terminated (CREATED, RUNNING, RESTARTING, CANCELLING, FAILING). */
+export async function activeJobs(home: string): Promise<ListedJob[]> {
+  if (!existsSync(join(home, 'flink.db'))) return [];
+  return (await listJson(home)).filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status));
+}
+
+/** A `key,count,i[,...]` output line of a keyed count job. */
+export interface KeyedCountLine {
+  readonly key: number;
+  readonly count: number;
+  readonly i: number;
+  /** Fields after the third (e.g. a marker a later job version appends). */
+  readonly rest: readonly string[];
+}
+
+/** Parses `key,count,i[,...]` lines; throws on a malformed one. */
+export function parseKeyedCountLines(lines: readonly string[]): KeyedCountLine[] {
+  return lines.map((line) => {
+    const [k, c, i, ...rest] = line.split(',');
+    const parsed = { key: Number(k), count: Number(c), i: Number(i), rest };
+    if (![parsed.key, parsed.count, parsed.i].every(Number.isInteger)) throw new Error(`malformed output line: ${JSON.stringify(line)}`);
+    return parsed;
+  });
+}
+
+function firstFew(xs: readonly number[]): string {
+  return xs.length <= 10 ? xs.join(', ') : `${xs.slice(0, 10).join(', ')}, … (${xs.length} in all)`;
+}
+
+/**
+ * What is wrong with the committed output of a keyed count job over inputs 0..n-1 keyed by
+ * i % keys, as an exactly-once run must produce it: every i exactly once, on its key, and the
+ * counts of each key exactly 1..n/keys (so the final count per key is n/keys). [] if all is well.
+ */
+export function keyedCountProblems(lines: readonly string[], n: number, keys = 10): string[] {
+  const problems: string[] = [];
+  const parsed = parseKeyedCountLines(lines);
+  const seen = new Map<number, number>();
+  for (const l of parsed) seen.set(l.i, (seen.get(l.i) ?? 0) + 1);
+  const missing: number[] = [];
+  const repeated: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const times = seen.get(i) ?? 0;
+    if (times === 0) missing.push(i);
+    else if (times > 1) repeated.push(i);
+  }
+  const outOfRange = [...seen.keys()].filter((i) => i < 0 || i >= n);
+  if (missing.length > 0) problems.push(`missing inputs: ${firstFew(missing)}`);
+  if (repeated.length > 0) problems.push(`repeated inputs: ${firstFew(repeated)}`);
+  if (outOfRange.length > 0) problems.push(`inputs out of range: ${firstFew(outOfRange)}`);
+  const wrongKey = parsed.filter((l) => l.key !== l.i % keys).map((l) => l.i);
+  if (wrongKey.length > 0) problems.push(`inputs on the wrong key: ${firstFew(wrongKey)}`);
+  const perKey = n / keys;
+  for (let k = 0; k < keys; k++) {
+    const counts = parsed.filter((l) => l.key === k).map((l) => l.count).sort((a, b) => a - b);
+    const ok = counts.length === perKey && counts.every((c, idx) => c === idx + 1);
+    if (!ok) problems.push(`key ${k}: counts are not exactly 1..${perKey} (${counts.length} lines, max ${counts.at(-1) ?? 'none'})`);
+  }
+  return problems;
+}

@@ -35,6 +35,12 @@ export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): 
     const rows = [header, ...history.map(row)];
     const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) say(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+    const restarts = store.listEvents(jobId).filter((e) => e.kind === 'restart');
+    if (restarts.length > 0) {
+      say('');
+      say(`Restarts (each from the latest completed checkpoint before it):`);
+      for (const e of restarts) say(`  ${formatTime(e.time)}  attempt ${e.attempt ?? '?'}: ${e.cause ?? 'unknown cause'}`);
+    }
     return 0;
   });
 }

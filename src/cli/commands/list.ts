@@ -26,7 +26,9 @@ export function formatTime(ms: number): string {
   return `${pad2(d.getDate())}.${pad2(d.getMonth() + 1)}.${d.getFullYear()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-function section(title: string, jobs: readonly JobRecord[], empty: string): void {
+type Restarts = ReadonlyMap<string, { restarts: number; lastCause: string | null }>;
+
+function section(title: string, jobs: readonly JobRecord[], empty: string, restarts: Restarts): void {
   if (jobs.length === 0) {
     say(empty);
     return;
@@ -36,11 +38,15 @@ function section(title: string, jobs: readonly JobRecord[], empty: string): void
   for (const j of jobs) {
     say(`${formatTime(j.startTime)} : ${j.jobId} : ${j.name} (${j.status})`);
     if (j.status === 'FAILED' && j.failureCause) say(`    cause: ${j.failureCause}`);
+    const r = restarts.get(j.jobId);
+    if (r) say(`    restarts: ${r.restarts} (last after: ${r.lastCause ?? 'unknown cause'})`);
+    // What `flink run -s <jobId>` would restore from.
+    if (j.status === 'FAILED' && j.lastCheckpointPath) say(`    latest checkpoint: ${j.lastCheckpointPath}`);
   }
   say(RULE);
 }
 
-function toJson(j: JobRecord): Record<string, unknown> {
+function toJson(j: JobRecord, restarts: Restarts): Record<string, unknown> {
   return {
     jobId: j.jobId,
     name: j.name,
@@ -49,6 +55,7 @@ function toJson(j: JobRecord): Record<string, unknown> {
     startTime: j.startTime,
     endTime: j.endTime,
     failureCause: j.failureCause,
+    restarts: restarts.get(j.jobId)?.restarts ?? 0,
     lastCheckpoint:
       j.lastCheckpointId === null ? null : { id: j.lastCheckpointId, path: j.lastCheckpointPath, time: j.lastCheckpointTime },
   };
@@ -62,14 +69,15 @@ export async function listCommand(opts: ListOptions): Promise<number> {
     const showScheduled = opts.all || opts.scheduled || !opts.running;
     const wanted = [...(showRunning ? RUNNING : []), ...(showScheduled ? SCHEDULED : []), ...(opts.all ? TERMINATED : [])];
     const jobs = store.listJobs({ statuses: wanted }).sort((a, b) => a.startTime - b.startTime);
+    const restarts = store.restartSummary();
     if (opts.json) {
-      say(JSON.stringify(jobs.map(toJson), null, 2));
+      say(JSON.stringify(jobs.map((j) => toJson(j, restarts)), null, 2));
       return 0;
     }
     const of = (statuses: readonly JobStatus[]) => jobs.filter((j) => statuses.includes(j.status));
-    if (showRunning) section('Running/Restarting Jobs', of(RUNNING), 'No running jobs.');
-    if (showScheduled) section('Scheduled Jobs', of(SCHEDULED), 'No scheduled jobs.');
-    if (opts.all) section('Terminated Jobs', of(TERMINATED), 'No terminated jobs.');
+    if (showRunning) section('Running/Restarting Jobs', of(RUNNING), 'No running jobs.', restarts);
+    if (showScheduled) section('Scheduled Jobs', of(SCHEDULED), 'No scheduled jobs.', restarts);
+    if (opts.all) section('Terminated Jobs', of(TERMINATED), 'No terminated jobs.', restarts);
     return 0;
   });
 }

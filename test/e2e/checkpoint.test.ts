@@ -1,0 +1,461 @@
+/**
+ * End-to-end tests of checkpoints through the real `flink` CLI: periodic checkpoints of a
+ * detached job, `kill -9` and `flink run -s` (exactly-once output through the two-phase
+ * FileSink), the forms `-s` accepts, retention, `flink checkpoint` / `flink checkpoints`,
+ * cancellation retention, checkpoints that cannot be written, and snapshots `-s` must refuse.
+ * Every job process started here is ended in `after`.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import {
+  FIXTURES,
+  type ListedJob,
+  checkpointDirIds,
+  checkpointsJson,
+  committedLines,
+  freshHome,
+  hiddenFiles,
+  isAlive,
+  killHard,
+  killLeftovers,
+  linesOf,
+  listJson,
+  listedJob,
+  nonWarningLines,
+  parseAttachedRun,
+  removeTempDirs,
+  runDetached,
+  runFlink,
+  stackLines,
+  tempDir,
+  waitFor,
+  waitForCheckpoint,
+} from './helpers.js';
+
+after(async () => {
+  await killLeftovers();
+  removeTempDirs();
+});
+
+/** `ckpt-keyed-count.ts <out> [count] [rate]`: `key,count,i` lines into a FileSink. */
+const JOB = join(FIXTURES, 'ckpt-keyed-count.ts');
+const interval = (v: string) => ['-D', `execution.checkpointing.interval=${v}`];
+const option = (k: string, v: string) => ['-D', `execution.checkpointing.${k}=${v}`];
+
+/** The line an uninterrupted run writes for input i (one source subtask, in order). */
+const lineOf = (i: number) => `${i % 10},${Math.floor(i / 10) + 1},${i}`;
+
+/** Output lines must be exactly the inputs 0..n-1, once each, with the counts of an uninterrupted run. */
+function assertExactlyOnce(lines: readonly string[], n: number, what: string): void {
+  const seen = new Map<number, number>();
+  const wrong: string[] = [];
+  for (const l of lines) {
+    const m = /^(\d),(\d+),(\d+)$/.exec(l);
+    assert.ok(m, `${what}: malformed line ${JSON.stringify(l)}`);
+    const i = Number(m[3]);
+    seen.set(i, (seen.get(i) ?? 0) + 1);
+    if (l !== lineOf(i)) wrong.push(l);
+  }
+  const dup = [...seen].filter(([, c]) => c > 1).map(([i]) => i);
+  const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !seen.has(i));
+  const extra = [...seen.keys()].filter((i) => i >= n);
+  assert.deepEqual(
+    { duplicated: dup.length, missing: missing.length, beyondInput: extra.length },
+    { duplicated: 0, missing: 0, beyondInput: 0 },
+    `${what}: duplicated e.g. ${dup.slice(0, 5)}; missing e.g. ${missing.slice(0, 5)}`,
+  );
+  assert.deepEqual(wrong.slice(0, 5), [], `${what}: ${wrong.length} lines with a count other than an uninterrupted run's`);
+  // Final count per key (the highest count seen) — all keys equal n / 10.
+  const final = new Map<string, number>();
+  for (const l of lines) {
+    const [k, c] = l.split(',');
+    final.set(k!, Math.max(final.get(k!) ?? 0, Number(c)));
+  }
+  assert.deepEqual(
+    [...final].sort(),
+    Array.from({ length: 10 }, (_, k) => [String(k), n / 10]),
+    `${what}: final count per key`,
+  );
+}
+
+async function cancel(home: string, jobId: string): Promise<void> {
+  const r = await runFlink(['cancel', jobId], { home, timeoutMs: 15_000 });
+  assert.equal(r.code, 0, `cancel: ${r.stderr}`);
+}
+
+function checkpointsBase(home: string, jobId: string): string {
+  return join(home, 'checkpoints', jobId);
+}
+
+describe('kill -9 and flink run -s', () => {
+  test('a crashed job restored from its last checkpoint commits every input exactly once', async () => {
+    const N = 4000;
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    // An uninterrupted run, for comparison (own home, no rate limit).
+    const straightOut = join(tempDir(), 'straight');
+    const straight = runFlink(['run', JOB, straightOut, String(N), 'max'], { home: freshHome(), timeoutMs: 20_000 });
+
+    // ~4 s of input at 1000/s; checkpoints every 200 ms.
+    const { jobId, pid } = await runDetached(home, JOB, [out, String(N), '1000'], interval('200ms'));
+    await waitForCheckpoint(home, jobId, 3);
+    await killHard(pid);
+
+    // The newest checkpoint as recorded when the process died (num-retained 1: the only one).
+    const crashed = await listedJob(home, jobId);
+    assert.equal(crashed.status, 'FAILED', 'a killed job is not left RUNNING');
+    const chk = crashed.lastCheckpoint!;
+    assert.ok(chk.id >= 3, JSON.stringify(chk));
+    assert.equal(chk.path, join(checkpointsBase(home, jobId), `chk-${chk.id}`));
+    assert.equal(typeof chk.time, 'number');
+    const complete = checkpointDirIds(checkpointsBase(home, jobId)).filter((id) => existsSync(join(checkpointsBase(home, jobId), `chk-${id}`, '_metadata')));
+    assert.deepEqual(complete, [chk.id], 'exactly the newest checkpoint is retained');
+    assert.ok(readdirSync(chk.path).some((f) => /^op-.*\.state$/.test(f)), 'the checkpoint has state files');
+
+    // What was committed before the crash is correct but incomplete.
+    const before = committedLines(out);
+    assert.ok(before.length < N, `the job was killed before its end (${before.length} lines committed)`);
+    for (const l of before) assert.equal(l, lineOf(Number(l.split(',')[2])));
+
+    const r = await runFlink(['run', '-s', chk.path!, ...interval('200ms'), JOB, out, String(N), '1000'], { home, timeoutMs: 25_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const { jobId: restoredId } = parseAttachedRun(r.stdout);
+    assert.notEqual(restoredId, jobId, 'a restored job gets a new id');
+    assert.equal((await listedJob(home, restoredId)).status, 'FINISHED');
+
+    assert.deepEqual(hiddenFiles(out), [], 'no in-progress or pending files remain');
+    const lines = committedLines(out);
+    assertExactlyOnce(lines, N, 'crash + restore');
+
+    const s = await straight;
+    assert.equal(s.code, 0, s.stderr);
+    const straightLines = committedLines(straightOut);
+    assertExactlyOnce(straightLines, N, 'uninterrupted run');
+    assert.deepEqual([...lines].sort(), [...straightLines].sort(), 'same output as the uninterrupted run');
+
+    // Checkpoint ids continue after the restored one.
+    const history = await checkpointsJson(home, restoredId);
+    assert.ok(history.some((c) => c.status === 'COMPLETED'), `the restored job took checkpoints: ${JSON.stringify(history)}`);
+    assert.equal(Math.min(...history.map((c) => c.checkpointId)), chk.id + 1, 'the first checkpoint id is the restored id + 1');
+  });
+
+  test('-s takes a job id prefix, a _metadata path, and a file: URI of a checkpoint copied elsewhere', async () => {
+    const N = 2000;
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const { jobId } = await runDetached(home, JOB, [out, String(N), '1000'], interval('100ms'));
+    await waitForCheckpoint(home, jobId, 2);
+    await cancel(home, jobId);
+    const job = await listedJob(home, jobId);
+    assert.equal(job.status, 'CANCELED');
+    const chk = job.lastCheckpoint!;
+    assert.ok(existsSync(join(chk.path!, '_metadata')), 'RETAIN_ON_CANCELLATION kept the checkpoint');
+    assert.ok(committedLines(out).length < N);
+
+    // A checkpoint directory is self-contained: a copy restores as well.
+    const copied = join(tempDir(), 'elsewhere', `chk-${chk.id}`);
+    cpSync(chk.path!, copied, { recursive: true });
+
+    const forms: [string, string][] = [
+      ['job id prefix', jobId.slice(0, 8)],
+      ['_metadata path', join(chk.path!, '_metadata')],
+      ['file: URI of a copy', pathToFileURL(copied).href],
+    ];
+    const runs = await Promise.all(
+      forms.map(async ([what, from]) => {
+        // Each restore continues the same output: a copy of the cancelled job's directory.
+        const dir = join(tempDir(), 'out');
+        cpSync(out, dir, { recursive: true });
+        const r = await runFlink(['run', '-s', from, JOB, dir, String(N), '1000'], { home, timeoutMs: 25_000 });
+        return { what, from, dir, r };
+      }),
+    );
+    const ids = new Set<string>([jobId]);
+    for (const { what, from, dir, r } of runs) {
+      assert.equal(r.code, 0, `-s ${from}: ${r.stderr}`);
+      const { jobId: id } = parseAttachedRun(r.stdout);
+      assert.ok(!ids.has(id), `${what}: a new job id`);
+      ids.add(id);
+      assert.deepEqual(hiddenFiles(dir), [], `${what}: no hidden files left`);
+      assertExactlyOnce(committedLines(dir), N, `restore via ${what}`);
+    }
+  });
+});
+
+describe('retention', () => {
+  test('num-retained 2 keeps exactly the two newest checkpoints, each with _metadata', async () => {
+    const home = freshHome();
+    const { jobId } = await runDetached(home, JOB, [join(tempDir(), 'out'), 'inf', '1000'], [...interval('50ms'), ...option('num-retained', '2')]);
+    await waitForCheckpoint(home, jobId, 8);
+    await cancel(home, jobId);
+    const completed = (await checkpointsJson(home, jobId))
+      .filter((c) => c.status === 'COMPLETED')
+      .map((c) => c.checkpointId)
+      .sort((a, b) => b - a);
+    assert.ok(completed.length >= 8, `completed: ${completed}`);
+    const base = checkpointsBase(home, jobId);
+    assert.deepEqual(checkpointDirIds(base), [completed[1], completed[0]], `chk-* dirs in ${base}: ${readdirSync(base)}`);
+    for (const id of checkpointDirIds(base)) assert.ok(existsSync(join(base, `chk-${id}`, '_metadata')), `chk-${id} has _metadata`);
+    assert.equal((await listedJob(home, jobId)).lastCheckpoint?.id, completed[0]);
+  });
+
+  test('cancel keeps the checkpoints by default and deletes them with DELETE_ON_CANCELLATION', async () => {
+    const homeRetain = freshHome();
+    const homeDelete = freshHome();
+    const [retain, del] = await Promise.all([
+      runDetached(homeRetain, JOB, [join(tempDir(), 'out'), 'inf', '1000'], interval('100ms')),
+      runDetached(homeDelete, JOB, [join(tempDir(), 'out'), 'inf', '1000'], [...interval('100ms'), ...option('externalized-checkpoint-retention', 'DELETE_ON_CANCELLATION')]),
+    ]);
+    const [r, d] = await Promise.all([waitForCheckpoint(homeRetain, retain.jobId, 2), waitForCheckpoint(homeDelete, del.jobId, 2)]);
+    assert.ok(existsSync(join(d.lastCheckpoint!.path!, '_metadata')));
+    await Promise.all([cancel(homeRetain, retain.jobId), cancel(homeDelete, del.jobId)]);
+
+    const kept = (await listedJob(homeRetain, retain.jobId)).lastCheckpoint!;
+    assert.ok(kept.id >= r.lastCheckpoint!.id);
+    assert.ok(existsSync(join(kept.path!, '_metadata')), `RETAIN_ON_CANCELLATION keeps ${kept.path}`);
+
+    const deleted = (await listedJob(homeDelete, del.jobId)).lastCheckpoint!;
+    assert.equal(existsSync(deleted.path!), false, `DELETE_ON_CANCELLATION deletes ${deleted.path}`);
+    assert.deepEqual(checkpointDirIds(checkpointsBase(homeDelete, del.jobId)), [], 'no chk-* directory is left');
+  });
+});
+
+describe('flink checkpoint / flink checkpoints', () => {
+  test('flink checkpoint takes one now; flink checkpoints shows the history as a table and as JSON', async () => {
+    const home = freshHome();
+    // No periodic checkpoints: only the triggered ones.
+    const { jobId, pid } = await runDetached(home, JOB, [join(tempDir(), 'out'), 'inf', '1000']);
+    const base = checkpointsBase(home, jobId);
+
+    const first = await runFlink(['checkpoint', jobId.slice(0, 8)], { home, timeoutMs: 15_000 });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(linesOf(first.stdout), [`Checkpoint 1 for job ${jobId} completed. Path: ${join(base, 'chk-1')}`]);
+    assert.ok(existsSync(join(base, 'chk-1', '_metadata')));
+    const second = await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 });
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(linesOf(second.stdout), [`Checkpoint 2 for job ${jobId} completed. Path: ${join(base, 'chk-2')}`]);
+    assert.ok(existsSync(join(base, 'chk-2', '_metadata')));
+    assert.deepEqual(checkpointDirIds(base), [2], 'num-retained 1 dropped chk-1');
+
+    const table = await runFlink(['checkpoints', jobId.slice(0, 6)], { home });
+    assert.equal(table.code, 0, table.stderr);
+    const rows = linesOf(table.stdout);
+    assert.match(rows[0]!, /^ID\s+KIND\s+STATUS\s+TRIGGERED\s+DURATION\s+STATE SIZE\s+CHECKPOINTED\s+PATH$/);
+    assert.equal(rows.length, 3, table.stdout);
+    assert.match(rows[1]!, new RegExp(`^2\\s+CHECKPOINT\\s+COMPLETED\\s+\\d{2}\\.\\d{2}\\.\\d{4} \\d{2}:\\d{2}:\\d{2}\\s+\\d+ ms\\s+\\d+(\\.\\d)? (B|KiB)\\s+.*${join(base, 'chk-2')}$`));
+    assert.match(rows[2]!, /^1\s+CHECKPOINT\s+COMPLETED\s/);
+
+    const history = await checkpointsJson(home, jobId);
+    assert.deepEqual(
+      history.map((c) => [c.checkpointId, c.kind, c.status]),
+      [
+        [2, 'CHECKPOINT', 'COMPLETED'],
+        [1, 'CHECKPOINT', 'COMPLETED'],
+      ],
+    );
+    for (const c of history) {
+      assert.equal(c.jobId, jobId);
+      assert.ok(typeof c.durationMs === 'number' && c.durationMs >= 0, `durationMs ${c.durationMs}`);
+      assert.ok(typeof c.stateSize === 'number' && c.stateSize > 0, `stateSize ${c.stateSize}`);
+      assert.equal(c.path, join(base, `chk-${c.checkpointId}`));
+      assert.equal(c.failureReason, null);
+      assert.ok(c.triggerTime > 0);
+    }
+    const listed = await listedJob(home, jobId);
+    assert.equal(listed.lastCheckpoint?.id, 2);
+    assert.equal(listed.lastCheckpoint?.path, join(base, 'chk-2'));
+    assert.ok(isAlive(pid));
+    await cancel(home, jobId);
+  });
+});
+
+describe('checkpoints that cannot be written', () => {
+  test('within tolerable-failed-checkpoints the job keeps running and the failures are recorded', async () => {
+    const home = freshHome();
+    const root = tempDir();
+    const dir = join(root, 'ck');
+    const { jobId, pid } = await runDetached(
+      home,
+      JOB,
+      [join(tempDir(), 'out'), 'inf', '1000'],
+      [...interval('100ms'), ...option('dir', dir), ...option('tolerable-failed-checkpoints', '1000')],
+    );
+    await waitForCheckpoint(home, jobId, 2);
+    // The checkpoint directory stops being usable while the job runs: moved aside, and a regular
+    // file in its place (permissions would not stop root).
+    const aside = join(root, 'ck-aside');
+    renameSync(dir, aside);
+    writeFileSync(dir, 'not a directory\n');
+
+    const history = await waitFor(
+      'three checkpoint failures',
+      async () => {
+        const h = await checkpointsJson(home, jobId);
+        return h.filter((c) => c.status === 'FAILED' && /ENOTDIR|not a directory/.test(c.failureReason ?? '')).length >= 3 ? h : undefined;
+      },
+      10_000,
+      100,
+    );
+    const job = await listedJob(home, jobId);
+    assert.equal(job.status, 'RUNNING');
+    assert.ok(isAlive(pid));
+    for (const c of history.filter((c) => c.status === 'FAILED')) assert.ok((c.failureReason ?? '').length > 0, `FAILED row ${c.checkpointId} has a reason`);
+    const completed = new Set(history.filter((c) => c.status === 'COMPLETED').map((c) => c.checkpointId));
+    assert.equal(job.lastCheckpoint?.id, Math.max(...completed), 'lastCheckpoint is the last completed one');
+    // Only completed checkpoints have a _metadata; a failed one never looks complete.
+    const jobDir = join(aside, jobId);
+    for (const id of checkpointDirIds(jobDir)) {
+      if (existsSync(join(jobDir, `chk-${id}`, '_metadata'))) assert.ok(completed.has(id), `chk-${id} has _metadata but is not COMPLETED`);
+    }
+
+    // A triggered checkpoint fails too, with one line; the job still runs.
+    const r = await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 });
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(nonWarningLines(r.stderr).length, 1, r.stderr);
+    assert.match(r.stderr, /checkpoint/i);
+    assert.match(r.stderr, /ENOTDIR|not a directory/);
+    assert.equal((await listedJob(home, jobId)).status, 'RUNNING');
+    await cancel(home, jobId);
+  });
+
+  test('with tolerable-failed-checkpoints 0 the first failure fails the job', async () => {
+    const home = freshHome();
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    const { jobId, pid } = await runDetached(home, JOB, [join(tempDir(), 'out'), 'inf', '1000'], [...interval('500ms'), ...option('dir', join(file, 'ck'))]);
+    const job = await waitFor(
+      'the job to fail',
+      async () => {
+        const j = await listedJob(home, jobId);
+        return j.status === 'FAILED' ? j : undefined;
+      },
+      10_000,
+      100,
+    );
+    assert.match(job.failureCause ?? '', /tolerable failure threshold \(0\)/);
+    assert.match(job.failureCause ?? '', /ENOTDIR|not a directory/);
+    assert.equal(job.lastCheckpoint, null);
+    await waitFor('the job process to exit', () => !isAlive(pid), 5_000);
+    const history = await checkpointsJson(home, jobId);
+    assert.deepEqual(history.map((c) => c.status), ['FAILED']);
+    assert.deepEqual(checkpointDirIds(checkpointsBase(home, jobId)), []);
+    const list = await runFlink(['list', '-a'], { home });
+    assert.match(list.stdout, new RegExp(`${jobId} : ckpt-keyed-count \\(FAILED\\)\\n\\s+cause: Exceeded checkpoint tolerable failure threshold`));
+  });
+});
+
+describe('flink run -s refuses what is not a usable snapshot', () => {
+  let home = '';
+  let chk = '';
+  let noCheckpointsJob = '';
+  let goodOut = '';
+  const bad = () => join(tempDir(), 'bad');
+
+  before(async () => {
+    home = freshHome();
+    goodOut = join(tempDir(), 'out');
+    const { jobId } = await runDetached(home, JOB, [goodOut, 'inf', '1000'], interval('100ms'));
+    await waitForCheckpoint(home, jobId, 1);
+    await cancel(home, jobId);
+    chk = (await listedJob(home, jobId)).lastCheckpoint!.path!;
+    const r = await runFlink(['run', JOB, join(tempDir(), 'out'), '10', 'max'], { home });
+    assert.equal(r.code, 0, r.stderr);
+    noCheckpointsJob = parseAttachedRun(r.stdout).jobId;
+  });
+
+  /** Runs `flink run [-d] -s <from>` and checks the refusal: exit 1, one line, no job started. */
+  async function refused(from: string, message: RegExp, detached = false): Promise<void> {
+    const jobsBefore = await listJson(home);
+    const out = join(tempDir(), 'out');
+    const r = await runFlink(['run', ...(detached ? ['-d'] : []), '-s', from, JOB, out, '100', 'max'], { home, timeoutMs: 15_000 });
+    assert.equal(r.code, 1, `exit code; stdout: ${r.stdout}; stderr: ${r.stderr}`);
+    assert.equal(r.stdout, '', 'nothing on stdout (no job was submitted)');
+    const lines = nonWarningLines(r.stderr);
+    assert.equal(lines.length, 1, `one stderr line: ${r.stderr}`);
+    assert.deepEqual(stackLines(r.stderr), []);
+    assert.match(lines[0]!, message);
+    const jobsAfter = await listJson(home);
+    assert.deepEqual(
+      jobsAfter.map((j: ListedJob) => [j.jobId, j.status]),
+      jobsBefore.map((j: ListedJob) => [j.jobId, j.status]),
+      'no job row was added or changed',
+    );
+    assert.ok(!jobsAfter.some((j) => j.status === 'RUNNING'));
+    assert.equal(existsSync(out), false, 'the job did not run');
+  }
+
+  /** A copy of the good checkpoint, to damage. */
+  function copyOfCheckpoint(): string {
+    const dir = bad();
+    cpSync(chk, dir, { recursive: true });
+    return dir;
+  }
+
+  test('the good checkpoint itself restores (control)', async () => {
+    // Its source is endless (restored splits win over the count argument): run it detached.
+    const out = join(tempDir(), 'out');
+    cpSync(goodOut, out, { recursive: true });
+    const { jobId } = await runDetached(home, JOB, [out, '100', 'max'], ['-s', copyOfCheckpoint()]);
+    assert.equal((await listedJob(home, jobId)).status, 'RUNNING');
+    await cancel(home, jobId);
+  });
+
+  test('a directory without _metadata', async () => {
+    const dir = copyOfCheckpoint();
+    rmSync(join(dir, '_metadata'));
+    await refused(dir, /no _metadata/);
+  });
+
+  test('a truncated _metadata', async () => {
+    const dir = copyOfCheckpoint();
+    const meta = join(dir, '_metadata');
+    truncateSync(meta, Math.floor(readFileSync(meta).byteLength / 2));
+    await refused(meta, /_metadata is invalid/);
+  });
+
+  test('a tampered _metadata (valid JSON, edited)', async () => {
+    const dir = copyOfCheckpoint();
+    const meta = join(dir, '_metadata');
+    const text = readFileSync(meta, 'utf8');
+    const edited = text.replace(/"maxParallelism": 128/, '"maxParallelism": 64');
+    assert.notEqual(edited, text);
+    writeFileSync(meta, edited);
+    JSON.parse(edited);
+    await refused(dir, /_metadata is invalid: .*checksum/);
+  });
+
+  test('a foreign file as _metadata', async () => {
+    const dir = copyOfCheckpoint();
+    writeFileSync(join(dir, '_metadata'), JSON.stringify({ version: 3, checkpointId: 7, operators: [] }));
+    await refused(pathToFileURL(dir).href, /not a flink-ts snapshot/);
+  });
+
+  test('a damaged state file (one byte flipped)', async () => {
+    const dir = copyOfCheckpoint();
+    const state = readdirSync(dir).filter((f) => f.endsWith('.state'));
+    assert.ok(state.length > 0);
+    const file = join(dir, state[0]!);
+    const bytes = readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    writeFileSync(file, bytes);
+    await refused(dir, /state file .* is damaged/);
+  });
+
+  test('a missing state file', async () => {
+    const dir = copyOfCheckpoint();
+    rmSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.state'))!));
+    await refused(dir, /state file .* missing/);
+  });
+
+  test('a job id whose job has no checkpoints, also with -d', async () => {
+    await refused(noCheckpointsJob, /has no completed checkpoint or savepoint/);
+    await refused(noCheckpointsJob.slice(0, 8), /has no completed checkpoint or savepoint/, true);
+  });
+
+  test('a path that does not exist', async () => {
+    await refused(join(tempDir(), 'nothing-here'), /no such file or directory/);
+  });
+});
