@@ -71,5 +71,10 @@ export {
   type Encoder,
   type OutputFileConfig,
   WatermarkStrategy,
+  SqliteSink,
+  type SqliteSinkOptions,
+  type SqlValue,
+  FileSource,
+  FileSourceBuilder,
 } from './connectors/index.js';
 export { FlinkError, UserCodeError, JobCancelledError } from './util/errors.js';

@@ -5,3 +5,5 @@ export { TextFileSource, type TextFileSplit } from './text-file-source.js';
 export type { IndexSplit } from './index-range-reader.js';
 export { FileSink, FileSinkBuilder, type Encoder, type OutputFileConfig, type BucketAssigner } from './file-sink.js';
 export { WatermarkStrategy } from './watermark-strategy.js';
+export { SqliteSink, type SqliteSinkOptions, type SqlValue } from './sqlite-sink.js';
+export { FileSource, FileSourceBuilder, type DirectorySplit } from './file-source.js';

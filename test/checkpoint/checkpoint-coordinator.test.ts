@@ -193,7 +193,7 @@ describe('CheckpointCoordinator', () => {
     const { timers, target, coordinator, stats } = setup();
     coordinator.startPeriodic();
     await timers.advance(999);
-    assert.deepEqual(target.triggered, []);
+    assert.equal(target.triggered.length, 0);
     await timers.advance(1);
     assert.deepEqual(target.triggered, [{ id: 1, timestamp: 1000, options: { isSavepoint: false, aligned: true } }]);
     await ackAll(coordinator, 1);
@@ -447,7 +447,7 @@ describe('CheckpointCoordinator', () => {
     assert.equal(err.checkpointId, 1);
     assert.match(err.reason, new RegExp(`^${CheckpointFailureReason.IO_EXCEPTION}: ENOSPC: no space left on device`));
     assert.match(err.message, /^Checkpoint 1 failed: /);
-    assert.deepEqual(target.triggered, [], 'the tasks are never asked');
+    assert.equal(target.triggered.length, 0, 'the tasks are never asked');
     assert.deepEqual(stats.failures.map((f) => f.id), [1]);
     assert.match(stats.failures[0]!.reason, /ENOSPC/);
     assert.equal(coordinator.pendingCount, 0);
@@ -571,6 +571,27 @@ describe('CheckpointCoordinator', () => {
     assert.deepEqual(tooMany, []);
     const err = await rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
     assert.match(err.reason, /not running.*\(the job is not running\)/);
+  });
+
+  test('retarget (failover): in-flight checkpoints are aborted without counting; ids continue on the new run', async () => {
+    const { coordinator, timers, target, storage, stats, tooMany } = setup({ interval: 1000, tolerableFailures: 0 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    coordinator.acknowledge(ack(1, 0));
+    const next = new FakeTarget(2);
+    coordinator.retarget(next);
+    assert.deepEqual(target.aborted, [1]);
+    assert.deepEqual(storage.discarded, [1]);
+    assert.deepEqual(stats.failures.map((f) => f.reason), [CheckpointFailureReason.JOB_ENDED]);
+    assert.deepEqual(tooMany, []);
+    await timers.advanceTo(2000);
+    assert.deepEqual(target.ids, [1]);
+    assert.deepEqual(next.ids, [2]);
+    // The new run has 2 tasks: two acks complete it.
+    await ackAll(coordinator, 2, 2);
+    assert.deepEqual(next.notified, [2]);
+    assert.deepEqual(target.notified, []);
+    assert.deepEqual(storage.finalized.map((f) => f.id), [2]);
   });
 
   test('a savepoint requests aligned barriers even in AT_LEAST_ONCE and is not retained', async () => {

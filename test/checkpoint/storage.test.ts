@@ -43,7 +43,7 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
     }
     const keyed = backend.snapshot(id);
     keyed.encodeUntil(Infinity, () => 0);
-    out.push({ uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: encodeLists(new Map()), timers: [], keyed });
+    out.push({ uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: encodeLists(new Map()), timers: [], keyed, empty: false });
   }
   out.push({
     uid: 'source',
@@ -54,6 +54,7 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
     lists: encodeLists(new Map([['_splits', { mode: 'split' as const, values: [{ next: id * 100, end: Infinity, stride: 1 }] }]])),
     timers: [],
     keyed: undefined,
+    empty: false,
   });
   return out;
 }
@@ -329,14 +330,15 @@ describe('refused restores', () => {
   });
 
   test('a tampered _metadata: any edited field breaks the checksum', async () => {
+    type Editable = { jobName: string; checkpointId: number; operators: Array<{ subtasks: Array<{ size: number }> }> };
     for (const edit of [
-      (m: SnapshotMetadata & Record<string, unknown>) => void (m.jobName = 'edited'),
-      (m: SnapshotMetadata & Record<string, unknown>) => void (m.checkpointId = 6),
-      (m: SnapshotMetadata) => void ((m.operators[1]!.subtasks[0] as { size: number }).size += 1),
+      (m: Editable) => void (m.jobName = 'edited'),
+      (m: Editable) => void (m.checkpointId = 6),
+      (m: Editable) => void (m.operators[1]!.subtasks[0]!.size += 1),
     ]) {
       const { dir, meta } = await good();
       const doc = meta();
-      edit(doc.metadata as SnapshotMetadata & Record<string, unknown>);
+      edit(doc.metadata as unknown as Editable);
       writeFileSync(metadataPath(dir), JSON.stringify(doc));
       assertRefused(() => loadSnapshot(dir), /_metadata is invalid: its checksum does not match its content \(it was modified or damaged\)/);
     }

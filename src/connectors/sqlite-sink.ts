@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
+import { pack, unpack } from '../util/binary-codec.js';
+
+/** A value SQLite stores. Booleans are stored as 1/0, whole numbers as INTEGER. */
+export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
+
+/** Options of a {@link SqliteSink}. */
+export interface SqliteSinkOptions<T> {
+  /** The database file; created if missing. */
+  readonly path: string;
+  /** The table rows go into; created with `columns` if it does not exist. */
+  readonly table: string;
+  readonly columns: readonly string[];
+  /** Turns a record into the values of one row, in `columns` order. */
+  readonly toRow: (element: T) => readonly SqlValue[];
+  /** Replace rows with the same values in these columns (upsert) instead of inserting. */
+  readonly upsertKey?: readonly string[];
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STAGE_LIMIT = 50_000;
+
+function ident(name: string, what: string): string {
+  if (!IDENT.test(name)) throw new TypeError(`SqliteSink: ${what} '${name}' is not a plain SQL identifier (letters, digits, _).`);
+  return `"${name}"`;
+}
+
+/**
+ * An exactly-once sink into a SQLite table. Rows are staged in the database at checkpoint n's
+ * barrier (pre-commit, durable) and moved into the table when n completes, in one transaction
+ * that also records (sink, subtask, n) as committed — so a replay after a failure commits
+ * nothing twice. Rows after the last checkpoint are dropped on failure and replayed.
+ *
+ * @example
+ * counts.sinkTo(new SqliteSink({ path: 'out/counts.db', table: 'counts', columns: ['word', 'n'],
+ *   toRow: ([word, n]) => [word, n], upsertKey: ['word'] })).uid('db');
+ */
+export class SqliteSink<T> implements Sink<T> {
+  constructor(readonly options: SqliteSinkOptions<T>) {
+    ident(options.table, 'table');
+    if (options.columns.length === 0) throw new TypeError('SqliteSink needs at least one column.');
+    for (const c of [...options.columns, ...(options.upsertKey ?? [])]) ident(c, 'column');
+    for (const k of options.upsertKey ?? []) {
+      if (!options.columns.includes(k)) throw new TypeError(`SqliteSink: upsert key '${k}' is not one of the columns.`);
+    }
+  }
+
+  createWriter(context: SinkWriterContext): SinkWriter<T> {
+    return new SqliteSinkWriter(this.options, context);
+  }
+}
+
+/** One checkpoint's staged rows of one subtask, not yet committed: the writer's state. */
+interface PendingCommit {
+  readonly subtask: number;
+  readonly checkpointId: number;
+}
+
+class SqliteSinkWriter<T> implements SinkWriter<T> {
+  private readonly db: Database.Database;
+  private buffer: unknown[][] = [];
+  private pending: PendingCommit[] = [];
+  /** Tags rows staged before their checkpoint is known, so another run's never get mixed in. */
+  private readonly runId = randomBytes(8).toString('hex');
+  private seq = 0;
+  private readonly stageStmt: Database.Statement;
+  private readonly assignStmt: Database.Statement;
+  private readonly stagedStmt: Database.Statement;
+  private readonly isCommittedStmt: Database.Statement;
+  private readonly markCommittedStmt: Database.Statement;
+  private readonly dropStagedStmt: Database.Statement;
+  private readonly insertStmt: Database.Statement;
+
+  constructor(
+    private readonly options: SqliteSinkOptions<T>,
+    private readonly context: SinkWriterContext,
+  ) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    const table = ident(options.table, 'table');
+    const cols = options.columns.map((c) => ident(c, 'column'));
+    const key = options.upsertKey?.length ? `, PRIMARY KEY (${options.upsertKey.map((c) => ident(c, 'column')).join(', ')})` : '';
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS ${table} (${cols.join(', ')}${key});
+      CREATE TABLE IF NOT EXISTS _flink_sink_staging (
+        sink_uid TEXT NOT NULL, subtask INTEGER NOT NULL, run_id TEXT NOT NULL,
+        checkpoint_id INTEGER, seq INTEGER NOT NULL, row BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS _flink_sink_staging_by_checkpoint ON _flink_sink_staging (sink_uid, subtask, checkpoint_id);
+      CREATE TABLE IF NOT EXISTS _flink_sink_commits (
+        sink_uid TEXT NOT NULL, subtask INTEGER NOT NULL, checkpoint_id INTEGER NOT NULL, committed_at INTEGER NOT NULL,
+        PRIMARY KEY (sink_uid, subtask, checkpoint_id));`);
+    const verb = options.upsertKey?.length ? 'INSERT OR REPLACE' : 'INSERT';
+    this.insertStmt = this.db.prepare(`${verb} INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    this.stageStmt = this.db.prepare(
+      'INSERT INTO _flink_sink_staging (sink_uid, subtask, run_id, checkpoint_id, seq, row) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.assignStmt = this.db.prepare(
+      'UPDATE _flink_sink_staging SET checkpoint_id = ? WHERE sink_uid = ? AND subtask = ? AND run_id = ? AND checkpoint_id IS NULL',
+    );
+    this.stagedStmt = this.db.prepare(
+      'SELECT row FROM _flink_sink_staging WHERE sink_uid = ? AND subtask = ? AND checkpoint_id = ? ORDER BY seq',
+    );
+    this.isCommittedStmt = this.db.prepare('SELECT 1 FROM _flink_sink_commits WHERE sink_uid = ? AND subtask = ? AND checkpoint_id = ?');
+    this.markCommittedStmt = this.db.prepare(
+      'INSERT INTO _flink_sink_commits (sink_uid, subtask, checkpoint_id, committed_at) VALUES (?, ?, ?, ?)',
+    );
+    this.dropStagedStmt = this.db.prepare('DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND subtask = ? AND checkpoint_id = ?');
+  }
+
+  write(value: T): void {
+    this.buffer.push(this.options.toRow(value).map(toSql));
+    if (this.buffer.length >= STAGE_LIMIT) this.stage(null);
+  }
+
+  snapshotState(checkpointId: number): unknown[] {
+    const { operatorUid, subtaskIndex } = this.context;
+    this.db.transaction(() => {
+      this.stage(checkpointId);
+      this.assignStmt.run(checkpointId, operatorUid, subtaskIndex, this.runId);
+    })();
+    this.pending.push({ subtask: subtaskIndex, checkpointId });
+    return this.pending.map((p) => ({ ...p }));
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    const due = this.pending.filter((p) => p.checkpointId <= checkpointId);
+    for (const p of due) this.commit(p);
+    this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
+  }
+
+  restoreState(state: unknown[]): void {
+    // Union state: every subtask sees every pending commit of the checkpoint; commits are idempotent.
+    for (const p of state.filter(isPendingCommit)) this.commit(p);
+    if (this.context.subtaskIndex === 0) {
+      // Whatever is still staged was written after the restored checkpoint: it will be replayed.
+      this.db.prepare('DELETE FROM _flink_sink_staging WHERE sink_uid = ?').run(this.context.operatorUid);
+    }
+  }
+
+  endOfInput(): void {
+    const { operatorUid, subtaskIndex } = this.context;
+    // The end of input is a final commit point: staged and buffered rows all go in.
+    const final = -1 - Date.now();
+    this.db.transaction(() => {
+      this.stage(final);
+      this.assignStmt.run(final, operatorUid, subtaskIndex, this.runId);
+    })();
+    for (const p of [...this.pending, { subtask: subtaskIndex, checkpointId: final }]) this.commit(p);
+    this.pending = [];
+  }
+
+  close(): void {
+    // Rows not staged under a checkpoint came after the last one: drop them (they are replayed).
+    if (this.db.open) {
+      this.db.prepare('DELETE FROM _flink_sink_staging WHERE run_id = ? AND checkpoint_id IS NULL').run(this.runId);
+      this.db.close();
+    }
+    this.buffer = [];
+  }
+
+  private stage(checkpointId: number | null): void {
+    const { operatorUid, subtaskIndex } = this.context;
+    const rows = this.buffer;
+    this.buffer = [];
+    this.db.transaction(() => {
+      for (const row of rows) this.stageStmt.run(operatorUid, subtaskIndex, this.runId, checkpointId, this.seq++, pack(row));
+    })();
+  }
+
+  /** Moves one checkpoint's staged rows into the table and records it, in one transaction. */
+  private commit(p: PendingCommit): void {
+    const uid = this.context.operatorUid;
+    this.db.transaction(() => {
+      if (this.isCommittedStmt.get(uid, p.subtask, p.checkpointId)) return;
+      for (const { row } of this.stagedStmt.all(uid, p.subtask, p.checkpointId) as Array<{ row: Buffer }>) {
+        this.insertStmt.run(...(unpack(row) as unknown[]));
+      }
+      this.markCommittedStmt.run(uid, p.subtask, p.checkpointId, Date.now());
+      this.dropStagedStmt.run(uid, p.subtask, p.checkpointId);
+    }).immediate();
+  }
+}
+
+/** Booleans as 1/0; whole numbers as integers (better-sqlite3 would bind every number as REAL). */
+function toSql(v: SqlValue): unknown {
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  return v;
+}
+
+function isPendingCommit(v: unknown): v is PendingCommit {
+  const p = v as PendingCommit | null;
+  return typeof p?.subtask === 'number' && typeof p.checkpointId === 'number';
+}
