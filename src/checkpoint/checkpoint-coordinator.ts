@@ -1,7 +1,7 @@
 import type { CheckpointOptions, CheckpointResponder, TaskAcknowledgement } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
-import type { FsCheckpointStorage } from './checkpoint-storage.js';
+import { type FsCheckpointStorage, discardDirectory } from './checkpoint-storage.js';
 import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import type { CompletedCheckpointStore } from './completed-checkpoint-store.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind } from './snapshot-metadata.js';
@@ -70,6 +70,8 @@ interface PendingCheckpoint {
   readonly resolve: (c: CompletedCheckpoint) => void;
   readonly reject: (e: Error) => void;
   finalizing: boolean;
+  /** Aborted while `_metadata` was being written: it is deleted once that write settles. */
+  aborted: boolean;
 }
 
 /** Options of one trigger. */
@@ -149,6 +151,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
         resolve,
         reject,
         finalizing: false,
+        aborted: false,
       };
       this.pending.set(id, p);
       const aligned = isSavepoint(request.kind) || deps.settings.aligned;
@@ -231,8 +234,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
         operators: [...byUid.values()],
       });
     } catch (err) {
+      if (p.aborted) return;
       p.finalizing = false;
       this.abort(p, `${CheckpointFailureReason.IO_EXCEPTION}: ${(err as Error).message}`);
+      return;
+    }
+    if (p.aborted) {
+      // Shut down or failed over while `_metadata` was written: this checkpoint never counts.
+      await discardDirectory(path).catch(() => undefined);
       return;
     }
     this.pending.delete(p.id);
@@ -267,7 +276,10 @@ export class CheckpointCoordinator implements CheckpointResponder {
     if (!this.pending.delete(p.id)) return;
     p.cancelTimeout();
     this.target.abortCheckpoint(p.id);
-    void this.deps.storage.discard(p.id).catch(() => undefined);
+    // A checkpoint whose `_metadata` is being written is deleted when that write settles, not
+    // now: deleting under the write could race it.
+    if (p.finalizing) p.aborted = true;
+    else void this.deps.storage.discard(p.id).catch(() => undefined);
     this.deps.stats?.failed(p.id, p.kind, reason, this.deps.clock.now());
     this.lastCompletionAt = this.deps.clock.now();
     p.reject(new CheckpointFailedError(p.id, reason));

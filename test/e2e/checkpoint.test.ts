@@ -325,7 +325,14 @@ describe('checkpoints that cannot be written', () => {
     const home = freshHome();
     const file = join(tempDir(), 'a-file');
     writeFileSync(file, 'x');
-    const { jobId, pid } = await runDetached(home, JOB, [join(tempDir(), 'out'), 'inf', '1000'], [...interval('500ms'), ...option('dir', join(file, 'ck'))]);
+    // Without restarts: with checkpointing, the default restart strategy (exponential-delay)
+    // would restart the job after each failure instead.
+    const { jobId, pid } = await runDetached(
+      home,
+      JOB,
+      [join(tempDir(), 'out'), 'inf', '1000'],
+      [...interval('500ms'), ...option('dir', join(file, 'ck')), '-D', 'restart-strategy.type=none'],
+    );
     const job = await waitFor(
       'the job to fail',
       async () => {

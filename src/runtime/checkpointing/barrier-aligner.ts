@@ -5,8 +5,11 @@ export type AlignmentAction =
   | { readonly kind: 'none' }
   /** Every input has delivered the barrier (or ended): snapshot now and forward it. */
   | { readonly kind: 'checkpoint'; readonly barrier: CheckpointBarrier; readonly alignmentMs: number }
-  /** A newer barrier overtook an unfinished alignment: that checkpoint cannot complete here. */
-  | { readonly kind: 'abort'; readonly checkpointId: number; readonly reason: string };
+  /**
+   * A newer barrier overtook an unfinished alignment: that checkpoint cannot complete here.
+   * `then` is what the newer barrier itself led to.
+   */
+  | { readonly kind: 'abort'; readonly checkpointId: number; readonly reason: string; readonly then: AlignmentAction };
 
 interface Alignment {
   readonly barrier: CheckpointBarrier;
@@ -44,7 +47,9 @@ export class BarrierAligner {
     for (const [older, a] of this.pending) {
       if (older < id && a.barrier.options.aligned) {
         this.finish(older);
-        return { kind: 'abort', checkpointId: older, reason: `barrier ${id} overtook the alignment of checkpoint ${older}` };
+        // The newer barrier still counts: channels are FIFO, it will not come again on this one.
+        const then = this.onBarrier(channel, barrier);
+        return { kind: 'abort', checkpointId: older, reason: `barrier ${id} overtook the alignment of checkpoint ${older}`, then };
       }
     }
     let a = this.pending.get(id);

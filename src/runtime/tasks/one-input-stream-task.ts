@@ -81,8 +81,9 @@ export class OneInputStreamTask extends StreamTask {
 
   private act(action: AlignmentAction): void {
     if (action.kind === 'checkpoint') this.performCheckpoint(action.barrier, action.alignmentMs);
-    else if (action.kind === 'abort' && this.checkpointing) {
-      this.checkpointing.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason);
+    else if (action.kind === 'abort') {
+      this.checkpointing?.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason);
+      this.act(action.then);
     }
   }
 }
