@@ -200,6 +200,9 @@ describe('flink savepoint and run -s', () => {
     const row = dbRow<{ savepoint_path: string | null }>(home, 'SELECT savepoint_path FROM jobs WHERE job_id = ?', jobId);
     assert.equal(row?.savepoint_path, sp);
     assert.ok(existsSync(join(sp, '_metadata')));
+    // As in Flink, a drained stop is a terminating savepoint.
+    const kind = dbRow<{ kind: string }>(home, 'SELECT kind FROM checkpoints WHERE path = ?', sp);
+    assert.equal(kind?.kind, 'SAVEPOINT_TERMINATE');
     assertCommittedPrefix(out);
   });
 

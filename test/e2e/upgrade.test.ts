@@ -1,0 +1,239 @@
+/**
+ * End-to-end tests of job upgrades from a savepoint (sp-job.ts versions share operator uids:
+ * v1 = 'gen' → keyBy → 'count' (ValueState 'n') → 'sink'): added stateless operators, removed
+ * stateful ones (-n), rescaling with -p, a changed max parallelism, a state whose kind changed,
+ * and --claim-mode. Jobs whose output is checked for repeats run without periodic checkpoints
+ * (see savepoint.test.ts). Every job process started here is ended in `after`.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  FIXTURES,
+  activeJobs,
+  checkpointDirIds,
+  committedLines,
+  freshHome,
+  hiddenFiles,
+  keyedCountProblems,
+  killLeftovers,
+  listJson,
+  listedJob,
+  nonWarningLines,
+  parseAttachedRun,
+  parseKeyedCountLines,
+  removeTempDirs,
+  runDetached,
+  runFlink,
+  savepointPathOf,
+  stackLines,
+  tempDir,
+  waitFor,
+  waitForCheckpoint,
+  waitForInProgressPart,
+  waitForStatus,
+} from './helpers.js';
+
+after(async () => {
+  await killLeftovers();
+  removeTempDirs();
+});
+
+const SP_JOB = join(FIXTURES, 'sp-job.ts');
+const N = 3000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts an sp-job variant detached at 1000 records/s and waits until this run writes records. */
+async function start(home: string, variant: string, out: string, flinkOptions: readonly string[] = [], count = String(N)) {
+  const before = new Set(hiddenFiles(out));
+  const started = await runDetached(home, SP_JOB, [variant, out, count, '1000'], flinkOptions);
+  await waitFor('this run to write records', () => hiddenFiles(out).some((f) => f.endsWith('.inprogress') && !before.has(f)), 8_000, 20);
+  await sleep(400);
+  return started;
+}
+
+async function cancel(home: string, jobId: string): Promise<void> {
+  const r = await runFlink(['cancel', jobId], { home, timeoutMs: 15_000 });
+  assert.equal(r.code, 0, `cancel failed: ${r.stderr}`);
+  await waitForStatus(home, jobId, ['CANCELED']);
+}
+
+/** A savepoint of a running job, which then is cancelled. */
+async function savepointAndCancel(home: string, jobId: string): Promise<string> {
+  const sp = savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
+  await cancel(home, jobId);
+  return sp;
+}
+
+/** v1 running into `out`, savepointed and cancelled: the savepoint. */
+async function v1Savepoint(home: string, out: string): Promise<string> {
+  const { jobId } = await start(home, 'v1', out);
+  return savepointAndCancel(home, jobId);
+}
+
+/** `flink run -s <from> [...options] sp-job.ts <variant> <out> N max`, to its end. */
+function restore(home: string, from: string, variant: string, out: string, flinkOptions: readonly string[] = []) {
+  return runFlink(['run', '-s', from, ...flinkOptions, SP_JOB, variant, out, String(N), 'max'], { home, timeoutMs: 20_000 });
+}
+
+/** A refused restore: exit 1, one stderr line without a stack, no job left running; returns the line. */
+async function assertRestoreRefused(home: string, r: { code: number | null; stdout: string; stderr: string }): Promise<string> {
+  assert.equal(r.code, 1, `expected exit 1, got ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  const lines = nonWarningLines(r.stderr);
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
+  assert.deepEqual(stackLines(r.stderr), []);
+  assert.doesNotMatch(r.stdout, /has finished/);
+  assert.deepEqual(await activeJobs(home), []);
+  return lines[0]!;
+}
+
+/** Sorted input indexes of output lines. */
+const inputsOf = (lines: readonly string[]) =>
+  parseKeyedCountLines(lines)
+    .map((l) => l.i)
+    .sort((a, b) => a - b);
+
+describe('job upgrades from a savepoint', () => {
+  test('adding a stateless operator (with a uid, then without one): the counts continue exactly once', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const sp1 = await v1Savepoint(home, out);
+    const v1Lines = committedLines(out);
+    assert.ok(v1Lines.length > 0 && v1Lines.every((l) => l.split(',').length === 3));
+
+    // v1 → 'map' (a map with uid 'fmt' before the sink), stopped with a savepoint...
+    const { jobId } = await start(home, 'map', out, ['-s', sp1]);
+    const sp2 = savepointPathOf(await runFlink(['stop', jobId], { home, timeoutMs: 15_000 }));
+    await waitForStatus(home, jobId, ['FINISHED']);
+    // ... → 'map-nouid' (the same map without a uid), to the end.
+    const r = await restore(home, sp2, 'map-nouid', out);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    parseAttachedRun(r.stdout);
+
+    const lines = committedLines(out);
+    assert.deepEqual(keyedCountProblems(lines, N), []);
+    const mapped = lines.filter((l) => l.endsWith(',m'));
+    assert.equal(lines.length - mapped.length, v1Lines.length, 'only v1 wrote unmapped lines');
+    assert.ok(mapped.length > 0);
+  });
+
+  test("removing the stateful operator: refused naming uid 'count' and -n; accepted with -n", async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const sp = await v1Savepoint(home, out);
+    const before = inputsOf(committedLines(out));
+
+    const refused = await restore(home, sp, 'nocount', out);
+    const line = await assertRestoreRefused(home, refused);
+    assert.match(line, /'count'/);
+    assert.match(line, /allowNonRestoredState/);
+    assert.deepEqual(inputsOf(committedLines(out)), before, 'a refused restore writes nothing');
+
+    const r = await restore(home, sp, 'nocount', out, ['-n']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    parseAttachedRun(r.stdout);
+    // The source position was restored: v1 wrote inputs 0..P-1 with counts, the new job P..N-1 with 0.
+    const lines = parseKeyedCountLines(committedLines(out));
+    const counted = lines.filter((l) => l.count > 0).map((l) => l.i);
+    const uncounted = lines.filter((l) => l.count === 0).map((l) => l.i);
+    assert.deepEqual(counted.sort((a, b) => a - b), before);
+    assert.ok(uncounted.length > 0 && Math.min(...uncounted) === before.length, 'the new job starts where v1 stopped');
+    assert.deepEqual(inputsOf(committedLines(out)), Array.from({ length: N }, (_, i) => i));
+  });
+
+  test('rescaling 1 → 4 → 2 with -p: the same keyed results as an uninterrupted run', async () => {
+    const home = freshHome();
+    const root = tempDir();
+    const out = join(root, 'out');
+    const sp1 = await v1Savepoint(home, out);
+
+    const { jobId } = await start(home, 'v1', out, ['-p', '4', '-s', sp1]);
+    const sp4 = savepointPathOf(await runFlink(['stop', jobId], { home, timeoutMs: 15_000 }));
+    await waitForStatus(home, jobId, ['FINISHED']);
+    const info = await runFlink(['info', sp4, '--json'], { home, timeoutMs: 15_000 });
+    assert.equal(info.code, 0, info.stderr);
+    const ops = (JSON.parse(info.stdout) as { operators: Array<{ uid: string; parallelism: number; keyedStates: Record<string, { keys: number }> }> })
+      .operators;
+    const count = ops.find((o) => o.uid === 'count')!;
+    assert.equal(count.parallelism, 4);
+    assert.equal(count.keyedStates.n?.keys, 10, 'every key once, across the 4 subtasks');
+
+    const r = await restore(home, sp4, 'v1', out, ['-p', '2']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    parseAttachedRun(r.stdout);
+    assert.deepEqual(keyedCountProblems(committedLines(out), N), []);
+
+    // An uninterrupted run: the same final count per key and the same inputs.
+    const plain = join(root, 'plain');
+    const p = await runFlink(['run', SP_JOB, 'v1', plain, String(N), 'max'], { home, timeoutMs: 20_000 });
+    assert.equal(p.code, 0, p.stderr);
+    const finalCounts = (lines: string[]) => {
+      const m = new Map<number, number>();
+      for (const l of parseKeyedCountLines(lines)) m.set(l.key, Math.max(m.get(l.key) ?? 0, l.count));
+      return [...m.entries()].sort((a, b) => a[0] - b[0]);
+    };
+    assert.deepEqual(finalCounts(committedLines(out)), finalCounts(committedLines(plain)));
+    assert.deepEqual(inputsOf(committedLines(out)), inputsOf(committedLines(plain)));
+  });
+
+  test('a different max parallelism is refused, naming max parallelism and 128', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const sp = await v1Savepoint(home, out);
+    const r = await restore(home, sp, 'v1', out, ['-D', 'pipeline.max-parallelism=256']);
+    const line = await assertRestoreRefused(home, r);
+    assert.match(line, /max parallelism/i);
+    assert.match(line, /\b128\b/);
+    assert.match(line, /\b256\b/);
+  });
+
+  test("a state registered with another kind is refused, naming the state 'n' and the operator 'count'", async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const sp = await v1Savepoint(home, out);
+    const r = await restore(home, sp, 'list', out);
+    const line = await assertRestoreRefused(home, r);
+    assert.match(line, /'n'/);
+    assert.match(line, /value/i);
+    assert.match(line, /list/i);
+    assert.match(line, /count/);
+  });
+
+  test('--claim-mode no_claim (the default) never deletes the restored savepoint', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const sp = await v1Savepoint(home, out);
+    // The restored job checkpoints and retains 1: a claimed snapshot would be gone after checkpoint 2.
+    const { jobId } = await runDetached(home, SP_JOB, ['v1', out, 'inf', '1000'], ['-s', sp, '-D', 'execution.checkpointing.interval=100ms']);
+    const job = await waitForCheckpoint(home, jobId, 3);
+    assert.notEqual(job.lastCheckpoint?.path, sp);
+    assert.ok(existsSync(join(sp, '_metadata')), 'the savepoint is still there');
+    await cancel(home, jobId);
+    assert.ok(existsSync(join(sp, '_metadata')));
+  });
+
+  test('--claim-mode claim of a retained checkpoint: deleted once the new job completes a checkpoint', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const ckptOptions = ['-D', 'execution.checkpointing.interval=100ms', '-D', 'execution.checkpointing.num-retained=1'];
+    const first = await runDetached(home, SP_JOB, ['v1', out, 'inf', '1000'], ckptOptions);
+    await waitForCheckpoint(home, first.jobId, 2);
+    await cancel(home, first.jobId);
+    const ids = checkpointDirIds(join(home, 'checkpoints', first.jobId));
+    assert.equal(ids.length, 1, 'num-retained 1: one retained checkpoint');
+    const chk = join(home, 'checkpoints', first.jobId, `chk-${ids[0]}`);
+    assert.ok(existsSync(join(chk, '_metadata')));
+
+    const second = await runDetached(home, SP_JOB, ['v1', out, 'inf', '1000'], ['-s', chk, '--claim-mode', 'claim', ...ckptOptions]);
+    await waitFor('a completed checkpoint of the new job', async () => {
+      const job = await listedJob(home, second.jobId);
+      return job.status === 'RUNNING' && job.lastCheckpoint?.path?.includes(second.jobId);
+    });
+    await waitFor(`the claimed checkpoint ${chk} to be deleted`, () => !existsSync(chk), 5_000);
+    const latest = (await listJson(home)).find((j) => j.jobId === second.jobId)!.lastCheckpoint!;
+    assert.ok(latest.path && existsSync(join(latest.path, '_metadata')), 'the new job keeps its own checkpoint');
+    await cancel(home, second.jobId);
+  });
+});
