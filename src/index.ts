@@ -25,6 +25,17 @@ export {
   type State,
   type ValueState,
   type OperatorStateStore,
+  StateTtlConfig,
+  StateTtlConfigBuilder,
+  StateVisibility,
+  UpdateType,
+  AvroSerializer,
+  type AvroSchema,
+  MessagePackSerializer,
+  registerSerializer,
+  type SchemaCompatibility,
+  type SerializerSnapshot,
+  type TypeSerializer,
 } from './state/index.js';
 export {
   AbstractRichFunction,

@@ -117,6 +117,17 @@ export class JobCheckpointing {
     return latest && loadSnapshot(latest.path);
   }
 
+  /** Periodic checkpoints are configured. */
+  get periodic(): boolean {
+    return this.opts.config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL) !== undefined;
+  }
+
+  /** The checkpoint taken when every task has finished; sinks commit their last data on it. */
+  async finalCheckpoint(): Promise<void> {
+    if (!this.coordinator) throw new Error('the job is not running');
+    await this.coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+  }
+
   /** Takes a checkpoint now (`flink checkpoint`). */
   async checkpoint(full: boolean): Promise<{ checkpointId: number; path: string }> {
     if (!this.coordinator) throw new Error('the job is not running yet');

@@ -128,6 +128,7 @@ export class JobMaster {
         attemptNumber: attempt,
         checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
         restore,
+        finalCheckpoint: checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined,
       });
       this.execution = execution;
       if (this.cancelled) execution.cancel();

@@ -16,7 +16,7 @@ export interface RestartStrategy {
 /** No restarts: the first failure fails the job. */
 export class NoRestartStrategy implements RestartStrategy {
   readonly name = 'none';
-  onFailure(): RestartDecision {
+  onFailure(_now: number): RestartDecision {
     return { restart: false, reason: 'the restart strategy is none' };
   }
 }
@@ -29,7 +29,7 @@ export class FixedDelayRestartStrategy implements RestartStrategy {
     private readonly attempts: number,
     private readonly delayMs: number,
   ) {}
-  onFailure(): RestartDecision {
+  onFailure(_now: number): RestartDecision {
     this.failures++;
     if (this.failures > this.attempts) return { restart: false, reason: `the fixed-delay restart strategy allows ${this.attempts} restart(s)` };
     return { restart: true, delayMs: this.delayMs };

@@ -122,7 +122,8 @@ interface PendingFile {
   readonly pending: string;
   /** Visible name once committed (relative to the sink's directory). */
   readonly final: string;
-  readonly checkpointId: number;
+  /** The checkpoint that commits it; null until the next snapshot (a part pre-committed at end of input). */
+  checkpointId: number | null;
 }
 
 /**
@@ -130,7 +131,8 @@ interface PendingFile {
  * and renamed to `.<name>.pending` (pre-commit); when n completes, pending parts of n and
  * earlier are renamed to their visible name (commit). On restore, the pending parts the
  * checkpoint recorded are committed, and parts written after it are deleted (they are replayed).
- * Without checkpoints, parts are committed at end of input.
+ * At end of input, parts are committed at once without checkpointing, and by the job's final
+ * checkpoint with it.
  */
 class FileSinkWriter<T> implements SinkWriter<T> {
   private readonly parts = new Map<string, InProgressPart>();
@@ -159,18 +161,13 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   }
 
   snapshotState(checkpointId: number): unknown[] {
-    for (const part of this.parts.values()) {
-      part.closeDurably();
-      const pending = part.hiddenPath.replace(/\.inprogress$/, '.pending');
-      renameSync(part.hiddenPath, pending);
-      this.pendingFiles.push({ pending: this.rel(pending), final: this.rel(part.finalPath), checkpointId });
-    }
-    this.parts.clear();
+    this.preCommit(checkpointId);
+    for (const f of this.pendingFiles) f.checkpointId ??= checkpointId;
     return this.pendingFiles.map((f) => ({ ...f }));
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
-    const [due, later] = partition(this.pendingFiles, (f) => f.checkpointId <= checkpointId);
+    const [due, later] = partition(this.pendingFiles, (f) => f.checkpointId !== null && f.checkpointId <= checkpointId);
     for (const f of due) this.commit(f);
     this.pendingFiles = later;
   }
@@ -183,6 +180,12 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   }
 
   endOfInput(): void {
+    if (this.context.checkpointing) {
+      // Committed by the job's final checkpoint: a crash before it completes leaves nothing
+      // visible beyond the last checkpoint, so a restore replays without duplicates.
+      this.preCommit(null);
+      return;
+    }
     for (const part of this.parts.values()) {
       part.closeDurably();
       renameSync(part.hiddenPath, part.finalPath);
@@ -190,6 +193,17 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     this.parts.clear();
     for (const f of this.pendingFiles) this.commit(f);
     this.pendingFiles = [];
+  }
+
+  /** Closes every open part durably and makes it pending for `checkpointId` (null = the next one). */
+  private preCommit(checkpointId: number | null): void {
+    for (const part of this.parts.values()) {
+      part.closeDurably();
+      const pending = part.hiddenPath.replace(/\.inprogress$/, '.pending');
+      renameSync(part.hiddenPath, pending);
+      this.pendingFiles.push({ pending: this.rel(pending), final: this.rel(part.finalPath), checkpointId });
+    }
+    this.parts.clear();
   }
 
   close(): void {
@@ -239,7 +253,7 @@ class FileSinkWriter<T> implements SinkWriter<T> {
 
 function isPendingFile(v: unknown): v is PendingFile {
   const f = v as PendingFile | null;
-  return typeof f?.pending === 'string' && typeof f.final === 'string' && typeof f.checkpointId === 'number';
+  return typeof f?.pending === 'string' && typeof f.final === 'string';
 }
 
 function partition<T>(items: readonly T[], pred: (t: T) => boolean): [T[], T[]] {

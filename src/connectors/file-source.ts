@@ -78,6 +78,8 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
   private done = new Set<string>();
   private current: { name: string; offset: number; fd: number; buf: Buffer; eof: boolean } | undefined;
   private nextScan = 0;
+  /** Files the last scan found and that are still to be read, in name order. */
+  private queue: string[] = [];
 
   constructor(
     private readonly monitorIntervalMs: number | undefined,
@@ -143,8 +145,17 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
   }
 
   private openNextFile(): boolean {
+    if (this.queue.length === 0) this.scan();
+    const next = this.queue.shift();
+    if (next === undefined) return false;
+    this.open(next, 0);
+    return true;
+  }
+
+  /** Lists the directory (at most once per monitoring interval) for files not read yet. */
+  private scan(): void {
     const now = this.clock.now();
-    if (this.monitorIntervalMs !== undefined && now < this.nextScan) return false;
+    if (this.monitorIntervalMs !== undefined && now < this.nextScan) return;
     this.nextScan = now + (this.monitorIntervalMs ?? 0);
     let names: string[];
     try {
@@ -155,10 +166,7 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
     } catch (err) {
       throw new Error(`Cannot read directory ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const next = names.find((n) => !this.done.has(n));
-    if (next === undefined) return false;
-    this.open(next, 0);
-    return true;
+    this.queue = names.filter((n) => !this.done.has(n));
   }
 
   private open(name: string, offset: number): void {

@@ -52,8 +52,9 @@ export class SqliteSink<T> implements Sink<T> {
   }
 }
 
-/** One checkpoint's staged rows of one subtask, not yet committed: the writer's state. */
+/** One checkpoint's staged rows of one subtask of one run, not yet committed: the writer's state. */
 interface PendingCommit {
+  readonly runId: string;
   readonly subtask: number;
   readonly checkpointId: number;
 }
@@ -88,10 +89,10 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
       CREATE TABLE IF NOT EXISTS _flink_sink_staging (
         sink_uid TEXT NOT NULL, subtask INTEGER NOT NULL, run_id TEXT NOT NULL,
         checkpoint_id INTEGER, seq INTEGER NOT NULL, row BLOB NOT NULL);
-      CREATE INDEX IF NOT EXISTS _flink_sink_staging_by_checkpoint ON _flink_sink_staging (sink_uid, subtask, checkpoint_id);
+      CREATE INDEX IF NOT EXISTS _flink_sink_staging_by_checkpoint ON _flink_sink_staging (sink_uid, run_id, subtask, checkpoint_id);
       CREATE TABLE IF NOT EXISTS _flink_sink_commits (
-        sink_uid TEXT NOT NULL, subtask INTEGER NOT NULL, checkpoint_id INTEGER NOT NULL, committed_at INTEGER NOT NULL,
-        PRIMARY KEY (sink_uid, subtask, checkpoint_id));`);
+        sink_uid TEXT NOT NULL, run_id TEXT NOT NULL, subtask INTEGER NOT NULL, checkpoint_id INTEGER NOT NULL,
+        committed_at INTEGER NOT NULL, PRIMARY KEY (sink_uid, run_id, subtask, checkpoint_id));`);
     const verb = options.upsertKey?.length ? 'INSERT OR REPLACE' : 'INSERT';
     this.insertStmt = this.db.prepare(`${verb} INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     this.stageStmt = this.db.prepare(
@@ -100,14 +101,20 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     this.assignStmt = this.db.prepare(
       'UPDATE _flink_sink_staging SET checkpoint_id = ? WHERE sink_uid = ? AND subtask = ? AND run_id = ? AND checkpoint_id IS NULL',
     );
+    // Staged rows are identified by run as well: a run that crashed before its checkpoint n
+    // completed leaves rows under n that a later, fresh run must never commit as its own n.
     this.stagedStmt = this.db.prepare(
-      'SELECT row FROM _flink_sink_staging WHERE sink_uid = ? AND subtask = ? AND checkpoint_id = ? ORDER BY seq',
+      'SELECT row FROM _flink_sink_staging WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ? ORDER BY seq',
     );
-    this.isCommittedStmt = this.db.prepare('SELECT 1 FROM _flink_sink_commits WHERE sink_uid = ? AND subtask = ? AND checkpoint_id = ?');
+    this.isCommittedStmt = this.db.prepare(
+      'SELECT 1 FROM _flink_sink_commits WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ?',
+    );
     this.markCommittedStmt = this.db.prepare(
-      'INSERT INTO _flink_sink_commits (sink_uid, subtask, checkpoint_id, committed_at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO _flink_sink_commits (sink_uid, run_id, subtask, checkpoint_id, committed_at) VALUES (?, ?, ?, ?, ?)',
     );
-    this.dropStagedStmt = this.db.prepare('DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND subtask = ? AND checkpoint_id = ?');
+    this.dropStagedStmt = this.db.prepare(
+      'DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ?',
+    );
   }
 
   write(value: T): void {
@@ -121,7 +128,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
       this.stage(checkpointId);
       this.assignStmt.run(checkpointId, operatorUid, subtaskIndex, this.runId);
     })();
-    this.pending.push({ subtask: subtaskIndex, checkpointId });
+    this.pending.push({ runId: this.runId, subtask: subtaskIndex, checkpointId });
     return this.pending.map((p) => ({ ...p }));
   }
 
@@ -141,6 +148,11 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   }
 
   endOfInput(): void {
+    if (this.context.checkpointing) {
+      // Staged without a checkpoint id: the job's final checkpoint assigns and commits them.
+      this.stage(null);
+      return;
+    }
     const { operatorUid, subtaskIndex } = this.context;
     // The end of input is a final commit point: staged and buffered rows all go in.
     const final = -1 - Date.now();
@@ -148,7 +160,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
       this.stage(final);
       this.assignStmt.run(final, operatorUid, subtaskIndex, this.runId);
     })();
-    for (const p of [...this.pending, { subtask: subtaskIndex, checkpointId: final }]) this.commit(p);
+    for (const p of [...this.pending, { runId: this.runId, subtask: subtaskIndex, checkpointId: final }]) this.commit(p);
     this.pending = [];
   }
 
@@ -174,12 +186,12 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   private commit(p: PendingCommit): void {
     const uid = this.context.operatorUid;
     this.db.transaction(() => {
-      if (this.isCommittedStmt.get(uid, p.subtask, p.checkpointId)) return;
-      for (const { row } of this.stagedStmt.all(uid, p.subtask, p.checkpointId) as Array<{ row: Buffer }>) {
+      if (this.isCommittedStmt.get(uid, p.runId, p.subtask, p.checkpointId)) return;
+      for (const { row } of this.stagedStmt.all(uid, p.runId, p.subtask, p.checkpointId) as Array<{ row: Buffer }>) {
         this.insertStmt.run(...(unpack(row) as unknown[]));
       }
-      this.markCommittedStmt.run(uid, p.subtask, p.checkpointId, Date.now());
-      this.dropStagedStmt.run(uid, p.subtask, p.checkpointId);
+      this.markCommittedStmt.run(uid, p.runId, p.subtask, p.checkpointId, Date.now());
+      this.dropStagedStmt.run(uid, p.runId, p.subtask, p.checkpointId);
     }).immediate();
   }
 }
@@ -193,5 +205,5 @@ function toSql(v: SqlValue): unknown {
 
 function isPendingCommit(v: unknown): v is PendingCommit {
   const p = v as PendingCommit | null;
-  return typeof p?.subtask === 'number' && typeof p.checkpointId === 'number';
+  return typeof p?.runId === 'string' && typeof p.subtask === 'number' && typeof p.checkpointId === 'number';
 }

@@ -11,12 +11,20 @@ export interface SinkWriterContext {
   readonly jobId: string;
   /** The sink operator's uid; stable across restarts, so usable in file names. */
   readonly operatorUid: string;
+  /**
+   * True when the job checkpoints: then `endOfInput` only pre-commits, and a final checkpoint
+   * commits (so a crash while the job finishes never leaves output beyond its last checkpoint).
+   */
+  readonly checkpointing: boolean;
 }
 
 /** One parallel instance of a sink. */
 export interface SinkWriter<T> {
   write(value: T): void;
-  /** Called at end of input: everything written must become visible. */
+  /**
+   * Called at end of input: everything written must become visible — at once, or (with
+   * `checkpointing`) when the final checkpoint completes.
+   */
   endOfInput(): void;
   /** Called at a checkpoint barrier; returns the writer's state to snapshot. */
   snapshotState?(checkpointId: number): unknown[];

@@ -32,6 +32,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly clock: Clock;
   readonly attemptNumber: number;
   readonly restore?: RestoreAssignment;
+  /** Periodic checkpoints are on: sinks commit through a final checkpoint at end of input. */
+  readonly checkpointing: boolean;
 }
 
 /**
@@ -83,9 +85,10 @@ function deploySubtask(
     parallelism: v.parallelism,
     maxParallelism: v.maxParallelism,
     attemptNumber: settings.attemptNumber,
+    checkpointing: settings.checkpointing,
   };
   const keyedBackend = v.head.keyed
-    ? new HeapKeyedStateBackend(v.maxParallelism, KeyGroupRange.forSubtask(v.maxParallelism, v.parallelism, index))
+    ? new HeapKeyedStateBackend(v.maxParallelism, KeyGroupRange.forSubtask(v.maxParallelism, v.parallelism, index), settings.clock)
     : undefined;
   const operators = new Map<StreamNode, StreamOperator>();
   for (const node of v.nodes) {

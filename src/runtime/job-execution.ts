@@ -28,6 +28,11 @@ export interface JobExecutionOptions {
   readonly checkpointing?: { readonly storage: CheckpointStorageWorker; readonly responder: CheckpointResponder };
   /** The state operators start from (a restored checkpoint or savepoint). */
   readonly restore?: RestoreAssignment;
+  /**
+   * Taken when every task has finished, before they close (Flink's final checkpoint): sinks that
+   * only pre-committed at end of input commit when it completes. Unset = no final checkpoint.
+   */
+  readonly finalCheckpoint?: () => Promise<unknown>;
 }
 
 /**
@@ -54,6 +59,7 @@ export class JobExecution {
       clock: options.clock,
       attemptNumber: options.attemptNumber ?? 0,
       restore: options.restore,
+      checkpointing: options.finalCheckpoint !== undefined,
     });
     const cp = options.checkpointing;
     if (cp) {
@@ -169,6 +175,7 @@ export class JobExecution {
     const tasks = this.tasks;
     const clock = this.options.clock;
     let sliceStart = performance.now();
+    let final: { settled: boolean; error: unknown } | undefined;
     for (;;) {
       if (this.failure !== undefined) throw this.failure;
       if (this.cancelRequested) throw new JobCancelledError();
@@ -191,7 +198,24 @@ export class JobExecution {
           if (pending) await pending;
         }
       }
-      if (unfinished === 0) break;
+      if (unfinished === 0) {
+        const take = this.options.finalCheckpoint;
+        if (!take) break;
+        if (!final) {
+          const f = { settled: false, error: undefined as unknown };
+          final = f;
+          take().then(
+            () => (f.settled = true),
+            (err: unknown) => {
+              f.error = err ?? new Error('the final checkpoint failed');
+              f.settled = true;
+            },
+          );
+        } else if (final.settled) {
+          if (final.error !== undefined) throw final.error;
+          break;
+        }
+      }
       if (worked && performance.now() - sliceStart < SLICE_MS) continue;
       for (const task of tasks) task.flushBuffered();
       const driver = this.driver;

@@ -22,6 +22,8 @@ export interface TaskInfo {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly attemptNumber: number;
+  /** The job takes checkpoints (and a final one at end of input). */
+  readonly checkpointing: boolean;
 }
 
 /** The runtime context handed to the rich functions of one operator subtask. */

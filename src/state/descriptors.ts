@@ -3,6 +3,9 @@
  * the state backend turns it into a live state object scoped to the current key.
  */
 
+import { MSGPACK_SERIALIZER, type TypeSerializer } from './serializers/type-serializer.js';
+import type { StateTtlConfig } from './ttl-config.js';
+
 /** The kinds of keyed state. */
 export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
 
@@ -20,10 +23,38 @@ export interface AggregateFunction<IN, ACC, OUT> {
 /** Common part of every state descriptor. */
 export abstract class StateDescriptor<S extends StateKind = StateKind> {
   abstract readonly kind: S;
+  private ttl: StateTtlConfig | undefined;
+  private typeSerializer: TypeSerializer<unknown> | undefined;
+
   constructor(readonly name: string) {
     if (typeof name !== 'string' || name.length === 0) {
       throw new TypeError('A state descriptor needs a non-empty name.');
     }
+  }
+
+  /** Gives the state's values a time-to-live. */
+  enableTimeToLive(ttlConfig: StateTtlConfig): this {
+    this.ttl = ttlConfig;
+    return this;
+  }
+
+  /** The TTL config, if TTL is enabled. */
+  getTtlConfig(): StateTtlConfig | undefined {
+    return this.ttl;
+  }
+
+  /**
+   * Sets how the state's values (list elements, map values, accumulators) are written into
+   * snapshots; the default is MessagePack. Use an AvroSerializer for values whose schema evolves.
+   */
+  setSerializer(serializer: TypeSerializer<unknown>): this {
+    this.typeSerializer = serializer;
+    return this;
+  }
+
+  /** The serializer of the state's values. */
+  getSerializer(): TypeSerializer<unknown> {
+    return this.typeSerializer ?? MSGPACK_SERIALIZER;
   }
 }
 

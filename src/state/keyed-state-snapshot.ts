@@ -1,11 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { pack } from '../util/binary-codec.js';
 import type { KeyGroupRange } from './key-groups.js';
-import type { StateKind } from './descriptors.js';
+import type { StateKinds } from './state-meta.js';
 import type { StateTable } from './state-table.js';
 
-/** The kinds of the states in a snapshot, by name; checked against the job's descriptors on restore. */
-export type StateKinds = Record<string, StateKind>;
+/** How one state's stored values go into a snapshot: as they are, transformed, or dropped (undefined). */
+export interface SnapshotState {
+  readonly table: StateTable<unknown>;
+  /** Undefined = stored values go in as they are (the fast path). */
+  readonly encodeValue: ((stored: unknown) => unknown) | undefined;
+}
 
 /**
  * A keyed-state snapshot in progress: the cut is taken by freezing every key group (no copy);
@@ -24,7 +28,7 @@ export class PendingKeyedSnapshot {
   constructor(
     readonly checkpointId: number,
     readonly keyGroupRange: KeyGroupRange,
-    private readonly tables: ReadonlyMap<string, StateTable<unknown>>,
+    private readonly tables: ReadonlyMap<string, SnapshotState>,
     readonly kinds: StateKinds,
     private readonly frozen: Uint8Array,
   ) {
@@ -46,10 +50,20 @@ export class PendingKeyedSnapshot {
     const kg = this.keyGroupRange.start + i;
     const states: Record<string, unknown[]> = {};
     let any = false;
-    for (const [name, table] of this.tables) {
+    for (const [name, { table, encodeValue }] of this.tables) {
       const map = table.keyGroup(kg);
       if (map.size === 0) continue;
-      states[name] = [...map];
+      if (encodeValue) {
+        const entries: unknown[] = [];
+        for (const [k, v] of map) {
+          const e = encodeValue(v);
+          if (e !== undefined) entries.push([k, e]);
+        }
+        if (entries.length === 0) continue;
+        states[name] = entries;
+      } else {
+        states[name] = [...map];
+      }
       any = true;
     }
     this.encoded[i] = any ? pack(states) : EMPTY;

@@ -90,18 +90,21 @@ function checkKeyGroups(files: StateFileContent[], parallelism: number): void {
   assert.ok([...seen.values()].every((n) => n === 1), 'every key group is assigned exactly once');
 }
 
+/** Metadata of a plain value state written with the default serializer. */
+const VALUE_META = { kind: 'value' as const, ttl: false, serializer: { name: 'msgpack', version: 1 } };
+
 describe('assignState', () => {
   test('keyed state redistributes by key group 1 → 4 → 2, each key group exactly once, timers with it', () => {
     const keyGroups: Array<[number, Uint8Array]> = Array.from({ length: MAX_P }, (_, kg) => [kg, pack({ count: [[`key-${kg}`, kg]] })]);
     const timers: StoredTimer[] = Array.from({ length: MAX_P }, (_, kg) => [1000 + kg, `key-${kg}`, kg]);
-    const snap1 = snapshot([{ uid: 'count', subtasks: [content({ kinds: { count: 'value' }, keyGroups, timers })] }]);
+    const snap1 = snapshot([{ uid: 'count', subtasks: [content({ kinds: { count: VALUE_META }, keyGroups, timers })] }]);
 
     const to4 = assignState(snap1, graph({ uid: 'count', parallelism: 4, keyed: true }), { allowNonRestoredState: false });
     const files4 = assignedFiles(to4, 'count', 4);
     checkKeyGroups(files4, 4);
     assert.deepEqual(files4.map((f) => f.keyGroups.length), [32, 32, 32, 32]);
     assert.deepEqual(files4.map((f) => f.timers.length), [32, 32, 32, 32]);
-    assert.ok(files4.every((f) => f.kinds.count === 'value'), 'state kinds go to every subtask');
+    assert.ok(files4.every((f) => f.kinds.count?.kind === 'value'), 'state kinds go to every subtask');
     assert.equal(to4('count', 4), undefined);
 
     const to2 = assignState(snapshot([{ uid: 'count', subtasks: files4 }]), graph({ uid: 'count', parallelism: 2, keyed: true }), {

@@ -104,7 +104,7 @@ function assertLoadsAs(dir: string, id: number): void {
   let keys = 0;
   for (const [subtask, f] of counter) {
     const range = KeyGroupRange.forSubtask(128, 2, subtask);
-    assert.deepEqual(f.kinds, { count: 'value' });
+    assert.deepEqual(f.kinds, { count: { kind: 'value', ttl: false, serializer: { name: 'msgpack', version: 1 } } });
     const restored = new HeapKeyedStateBackend(128, range);
     for (const [kg, bytes] of f.keyGroups) {
       assert.ok(range.contains(kg));

@@ -213,6 +213,7 @@ describe('restartStrategyFrom(Configuration)', () => {
       }),
     );
     assert.ok(s instanceof FailureRateRestartStrategy);
+    // At 1050 the failure at 0 has left the window; 100, 1050 and 1080 are three within 1 s.
     assert.deepEqual(delays(s, [0, 100, 1_050, 1_080]), [20, 20, 20, 'stop']);
   });
 

@@ -416,6 +416,13 @@ export async function listedJob(home: string, jobId: string): Promise<ListedJob>
 export async function waitForCheckpoint(home: string, jobId: string, minId: number, timeoutMs = 10_000): Promise<ListedJob> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // Polled in flink.db directly (cheap, so the moment is not missed on a busy machine); the
+    // answer is then the job's `flink list` entry.
+    const row = dbJobRow(home, jobId);
+    if (row && (row.last_checkpoint_id ?? 0) < minId && !['FINISHED', 'CANCELED', 'FAILED'].includes(row.status) && Date.now() <= deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
     const job = await listedJob(home, jobId);
     if ((job.lastCheckpoint?.id ?? 0) >= minId) return job;
     if (job.status === 'FINISHED' || job.status === 'CANCELED' || job.status === 'FAILED') {
@@ -423,6 +430,22 @@ export async function waitForCheckpoint(home: string, jobId: string, minId: numb
     }
     if (Date.now() > deadline) throw new Error(`no checkpoint ${minId} of ${jobId} within ${timeoutMs} ms: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A job's status and last checkpoint id straight from flink.db (undefined if unreadable). */
+function dbJobRow(home: string, jobId: string): { status: string; last_checkpoint_id: number | null } | undefined {
+  try {
+    const db = openDbReadonly(home);
+    try {
+      return db.prepare('SELECT status, last_checkpoint_id FROM jobs WHERE job_id = ?').get(jobId) as
+        | { status: string; last_checkpoint_id: number | null }
+        | undefined;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 
@@ -552,4 +575,41 @@ export function keyedCountProblems(lines: readonly string[], n: number, keys = 1
     if (!ok) problems.push(`key ${k}: counts are not exactly 1..${perKey} (${counts.length} lines, max ${counts.at(-1) ?? 'none'})`);
   }
   return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failover helpers: a job's recorded events and effective configuration.
+
+/** One row of job_events. */
+export interface JobEventRow {
+  readonly kind: 'restart' | 'failure' | 'status';
+  readonly time: number;
+  readonly statusFrom: string | null;
+  readonly statusTo: string | null;
+  readonly cause: string | null;
+  readonly attempt: number | null;
+}
+
+/** Every job_events row of a job, in order. */
+export function jobEvents(home: string, jobId: string): JobEventRow[] {
+  const db = openDbReadonly(home);
+  try {
+    return db
+      .prepare('SELECT kind, time, status_from AS statusFrom, status_to AS statusTo, cause, attempt FROM job_events WHERE job_id = ? ORDER BY id')
+      .all(jobId) as JobEventRow[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The effective configuration recorded for a job (its `jobs.config` JSON). */
+export function jobConfig(home: string, jobId: string): Record<string, unknown> {
+  const db = openDbReadonly(home);
+  try {
+    const row = db.prepare('SELECT config FROM jobs WHERE job_id = ?').get(jobId) as { config: string } | undefined;
+    if (!row) throw new Error(`job ${jobId} is not in flink.db`);
+    return JSON.parse(row.config) as Record<string, unknown>;
+  } finally {
+    db.close();
+  }
 }

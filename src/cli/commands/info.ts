@@ -16,7 +16,10 @@ export async function infoCommand(path: string, json: boolean): Promise<number> 
   for (const op of info.operators) {
     say('');
     say(`Operator uid '${op.uid}' (${op.name}): parallelism ${op.parallelism}, max parallelism ${op.maxParallelism}, ${formatSize(op.bytes)}`);
-    for (const [name, s] of Object.entries(op.keyedStates)) say(`  keyed ${s.kind} state '${name}': ${s.keys} keys`);
+    for (const [name, s] of Object.entries(op.keyedStates)) {
+      const extra = [s.ttl ? 'with TTL' : '', s.serializer !== 'msgpack' ? `${s.serializer} serializer` : ''].filter(Boolean).join(', ');
+      say(`  keyed ${s.kind} state '${name}'${extra ? ` (${extra})` : ''}: ${s.keys} keys`);
+    }
     for (const [name, s] of Object.entries(op.operatorStates)) {
       const what = name === '_splits' ? 'source position' : name === '_sink' ? 'sink state' : `operator ${s.mode} list state '${name}'`;
       say(`  ${what}: ${s.elements} element${s.elements === 1 ? '' : 's'}`);

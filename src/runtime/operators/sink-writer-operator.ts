@@ -25,6 +25,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         parallelism: info.parallelism,
         jobId: info.jobId,
         operatorUid: node.uid,
+        checkpointing: info.checkpointing,
       });
       // Union: on restore every subtask sees all of the writers' state (e.g. every pending file).
       this.writerState = this.ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('_sink'));

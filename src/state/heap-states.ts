@@ -1,0 +1,133 @@
+import type { AggregateFunction } from './descriptors.js';
+import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from './state.js';
+import type { StateTable } from './state-table.js';
+
+/** The current key, as states read it on every access. */
+export interface KeyScope {
+  readonly currentMapKey: unknown;
+  readonly currentKeyGroup: number;
+}
+
+/** Base of the heap states: values of the current key in a StateTable. */
+export abstract class HeapState<V> implements State {
+  constructor(
+    protected readonly scope: KeyScope,
+    protected readonly table: StateTable<V>,
+  ) {}
+
+  protected current(): V | undefined {
+    return this.table.get(this.scope.currentKeyGroup, this.scope.currentMapKey);
+  }
+
+  protected set(value: V): void {
+    const s = this.scope;
+    if (s.currentKeyGroup < 0) throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
+    this.table.set(s.currentKeyGroup, s.currentMapKey, value);
+  }
+
+  clear(): void {
+    this.table.delete(this.scope.currentKeyGroup, this.scope.currentMapKey);
+  }
+}
+
+export class HeapValueState<T> extends HeapState<T> implements ValueState<T> {
+  constructor(scope: KeyScope, table: StateTable<T>, private readonly defaultValue: T | undefined) {
+    super(scope, table);
+  }
+  value(): T | undefined {
+    const v = this.current();
+    return v === undefined ? this.defaultValue : v;
+  }
+  update(value: T): void {
+    if (value === undefined) this.clear();
+    else this.set(value);
+  }
+}
+
+export class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
+  get(): readonly T[] {
+    return this.current() ?? [];
+  }
+  add(value: T): void {
+    const list = this.current();
+    if (list) list.push(value);
+    else this.set([value]);
+  }
+  addAll(values: Iterable<T>): void {
+    for (const v of values) this.add(v);
+  }
+  update(values: Iterable<T>): void {
+    const list = [...values];
+    if (list.length === 0) this.clear();
+    else this.set(list);
+  }
+}
+
+export class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> {
+  private map(create: boolean): Map<K, V> | undefined {
+    let m = this.current();
+    if (!m && create) {
+      m = new Map();
+      this.set(m);
+    }
+    return m;
+  }
+  get(key: K): V | undefined {
+    return this.map(false)?.get(key);
+  }
+  put(key: K, value: V): void {
+    this.map(true)!.set(key, value);
+  }
+  putAll(entries: Iterable<readonly [K, V]>): void {
+    const m = this.map(true)!;
+    for (const [k, v] of entries) m.set(k, v);
+  }
+  remove(key: K): void {
+    const m = this.map(false);
+    if (!m) return;
+    m.delete(key);
+    if (m.size === 0) this.clear();
+  }
+  contains(key: K): boolean {
+    return this.map(false)?.has(key) ?? false;
+  }
+  entries(): IterableIterator<[K, V]> {
+    return (this.map(false) ?? new Map<K, V>()).entries();
+  }
+  keys(): IterableIterator<K> {
+    return (this.map(false) ?? new Map<K, V>()).keys();
+  }
+  values(): IterableIterator<V> {
+    return (this.map(false) ?? new Map<K, V>()).values();
+  }
+  isEmpty(): boolean {
+    return (this.map(false)?.size ?? 0) === 0;
+  }
+}
+
+export class HeapReducingState<T> extends HeapState<T> implements ReducingState<T> {
+  constructor(scope: KeyScope, table: StateTable<T>, private readonly reduce: (a: T, b: T) => T) {
+    super(scope, table);
+  }
+  get(): T | undefined {
+    return this.current();
+  }
+  add(value: T): void {
+    const v = this.current();
+    this.set(v === undefined ? value : this.reduce(v, value));
+  }
+}
+
+export class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implements AggregatingState<IN, OUT> {
+  constructor(scope: KeyScope, table: StateTable<ACC>, private readonly fn: AggregateFunction<IN, ACC, OUT>) {
+    super(scope, table);
+  }
+  get(): OUT | undefined {
+    const acc = this.current();
+    return acc === undefined ? undefined : this.fn.getResult(acc);
+  }
+  add(value: IN): void {
+    const acc = this.current() ?? this.fn.createAccumulator();
+    this.set(this.fn.add(value, acc));
+  }
+}

@@ -1,0 +1,41 @@
+import type { Clock } from '../util/clock.js';
+import type { StateKind } from './descriptors.js';
+import type { KeyGroupRange } from './key-groups.js';
+import { withoutExpired } from './state-meta.js';
+import type { StateTable } from './state-table.js';
+
+/**
+ * Flink's incremental TTL cleanup: a cursor walks a state's entries across key groups, and each
+ * `step` checks at most `size` of them, removing what has expired. Bounded work per call.
+ */
+export class IncrementalCleanup {
+  private keyGroupIndex = 0;
+  private iterator: Iterator<[unknown, unknown]> | undefined;
+
+  constructor(
+    private readonly table: StateTable<unknown>,
+    private readonly range: KeyGroupRange,
+    private readonly kind: StateKind,
+    private readonly ttlMs: number,
+    private readonly clock: Clock,
+    private readonly size: number,
+  ) {}
+
+  step(): void {
+    const now = this.clock.now();
+    for (let budget = this.size; budget > 0; budget--) {
+      const kg = this.range.start + this.keyGroupIndex;
+      this.iterator ??= this.table.keyGroup(kg).entries();
+      const next = this.iterator.next();
+      if (next.done) {
+        this.iterator = undefined;
+        this.keyGroupIndex = (this.keyGroupIndex + 1) % this.range.size;
+        continue;
+      }
+      const [key, stored] = next.value;
+      const kept = withoutExpired(this.kind, stored, now, this.ttlMs);
+      if (kept === undefined) this.table.delete(kg, key);
+      else if (kept !== stored) this.table.set(kg, key, kept);
+    }
+  }
+}

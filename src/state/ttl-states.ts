@@ -1,0 +1,216 @@
+import type { Clock } from '../util/clock.js';
+import type { AggregateFunction } from './descriptors.js';
+import { HeapState, type KeyScope } from './heap-states.js';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state.js';
+import type { TtlValue } from './state-meta.js';
+import type { StateTable } from './state-table.js';
+import type { StateTtlConfig } from './ttl-config.js';
+import type { IncrementalCleanup } from './ttl-cleanup.js';
+
+/**
+ * Base of the TTL states: every user value is stored with its timestamp; an expired value is
+ * removed when read, and returned that once only with ReturnExpiredIfNotCleanedUp.
+ */
+abstract class TtlState<S> extends HeapState<S> {
+  protected readonly returnExpired: boolean;
+  protected readonly refreshOnRead: boolean;
+
+  constructor(
+    scope: KeyScope,
+    table: StateTable<S>,
+    protected readonly ttl: StateTtlConfig,
+    private readonly clock: Clock,
+    private readonly cleanup: IncrementalCleanup | undefined,
+  ) {
+    super(scope, table);
+    this.returnExpired = ttl.visibility === 'ReturnExpiredIfNotCleanedUp';
+    this.refreshOnRead = ttl.updateType === 'OnReadAndWrite';
+  }
+
+  protected now(): number {
+    return this.clock.now();
+  }
+
+  protected expired(x: TtlValue<unknown>, now: number): boolean {
+    return x[1] + this.ttl.ttlMs <= now;
+  }
+
+  /** Runs the bounded incremental cleanup tied to state access. */
+  protected touched(): void {
+    this.cleanup?.step();
+  }
+}
+
+/** A single TTL'd value: value, reducing and aggregating states share this read path. */
+abstract class TtlSingleValue<V> extends TtlState<TtlValue<V>> {
+  protected read(): V | undefined {
+    this.touched();
+    const s = this.current();
+    if (!s) return undefined;
+    const now = this.now();
+    if (this.expired(s, now)) {
+      this.clear();
+      return this.returnExpired ? s[0] : undefined;
+    }
+    if (this.refreshOnRead) this.set([s[0], now]);
+    return s[0];
+  }
+
+  /** The live value for an update (expired counts as absent; no refresh, the write refreshes). */
+  protected live(): V | undefined {
+    this.touched();
+    const s = this.current();
+    return s && !this.expired(s, this.now()) ? s[0] : undefined;
+  }
+
+  protected write(v: V): void {
+    this.set([v, this.now()]);
+  }
+}
+
+export class TtlValueState<T> extends TtlSingleValue<T> implements ValueState<T> {
+  constructor(scope: KeyScope, table: StateTable<TtlValue<T>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly defaultValue: T | undefined) {
+    super(scope, table, ttl, clock, cleanup);
+  }
+  value(): T | undefined {
+    const v = this.read();
+    return v === undefined ? this.defaultValue : v;
+  }
+  update(value: T): void {
+    this.touched();
+    if (value === undefined) this.clear();
+    else this.write(value);
+  }
+}
+
+export class TtlReducingState<T> extends TtlSingleValue<T> implements ReducingState<T> {
+  constructor(scope: KeyScope, table: StateTable<TtlValue<T>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly reduce: (a: T, b: T) => T) {
+    super(scope, table, ttl, clock, cleanup);
+  }
+  get(): T | undefined {
+    return this.read();
+  }
+  add(value: T): void {
+    const v = this.live();
+    this.write(v === undefined ? value : this.reduce(v, value));
+  }
+}
+
+export class TtlAggregatingState<IN, ACC, OUT> extends TtlSingleValue<ACC> implements AggregatingState<IN, OUT> {
+  constructor(scope: KeyScope, table: StateTable<TtlValue<ACC>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly fn: AggregateFunction<IN, ACC, OUT>) {
+    super(scope, table, ttl, clock, cleanup);
+  }
+  get(): OUT | undefined {
+    const acc = this.read();
+    return acc === undefined ? undefined : this.fn.getResult(acc);
+  }
+  add(value: IN): void {
+    this.write(this.fn.add(value, this.live() ?? this.fn.createAccumulator()));
+  }
+}
+
+/** A list whose elements expire one by one. */
+export class TtlListState<T> extends TtlState<TtlValue<T>[]> implements ListState<T> {
+  get(): readonly T[] {
+    this.touched();
+    const list = this.current();
+    if (!list) return [];
+    const now = this.now();
+    const alive = list.filter((x) => !this.expired(x, now));
+    const result = (this.returnExpired ? list : alive).map((x) => x[0]);
+    if (alive.length === 0) this.clear();
+    else if (this.refreshOnRead) this.set(alive.map((x): TtlValue<T> => [x[0], now]));
+    else if (alive.length !== list.length) this.set(alive);
+    return result;
+  }
+  add(value: T): void {
+    this.touched();
+    const list = this.current();
+    if (list) list.push([value, this.now()]);
+    else this.set([[value, this.now()]]);
+  }
+  addAll(values: Iterable<T>): void {
+    for (const v of values) this.add(v);
+  }
+  update(values: Iterable<T>): void {
+    this.touched();
+    const now = this.now();
+    const list = [...values].map((v): TtlValue<T> => [v, now]);
+    if (list.length === 0) this.clear();
+    else this.set(list);
+  }
+}
+
+/** A map whose entries expire one by one. */
+export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements MapState<K, V> {
+  get(key: K): V | undefined {
+    this.touched();
+    const m = this.current();
+    const x = m?.get(key);
+    if (!m || !x) return undefined;
+    const now = this.now();
+    if (this.expired(x, now)) {
+      this.removeEntry(m, key);
+      return this.returnExpired ? x[0] : undefined;
+    }
+    if (this.refreshOnRead) m.set(key, [x[0], now]);
+    return x[0];
+  }
+  put(key: K, value: V): void {
+    this.touched();
+    let m = this.current();
+    if (!m) {
+      m = new Map();
+      this.set(m);
+    }
+    m.set(key, [value, this.now()]);
+  }
+  putAll(entries: Iterable<readonly [K, V]>): void {
+    for (const [k, v] of entries) this.put(k, v);
+  }
+  remove(key: K): void {
+    this.touched();
+    const m = this.current();
+    if (m) this.removeEntry(m, key);
+  }
+  contains(key: K): boolean {
+    return this.get(key) !== undefined;
+  }
+  entries(): IterableIterator<[K, V]> {
+    return this.live().entries();
+  }
+  keys(): IterableIterator<K> {
+    return this.live().keys();
+  }
+  values(): IterableIterator<V> {
+    return this.live().values();
+  }
+  isEmpty(): boolean {
+    return this.live().size === 0;
+  }
+
+  /** The live entries (expired ones are removed; returned once with ReturnExpiredIfNotCleanedUp). */
+  private live(): Map<K, V> {
+    this.touched();
+    const m = this.current();
+    const out = new Map<K, V>();
+    if (!m) return out;
+    const now = this.now();
+    for (const [k, x] of [...m]) {
+      if (this.expired(x, now)) {
+        m.delete(k);
+        if (this.returnExpired) out.set(k, x[0]);
+        continue;
+      }
+      if (this.refreshOnRead) m.set(k, [x[0], now]);
+      out.set(k, x[0]);
+    }
+    if (m.size === 0) this.clear();
+    return out;
+  }
+
+  private removeEntry(m: Map<K, TtlValue<V>>, key: K): void {
+    m.delete(key);
+    if (m.size === 0) this.clear();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The bounded CI form of the chaos test (test/chaos/run-chaos.ts): a keyed job with timers
+ * writing through FileSink and SqliteSink, SIGKILLed and restored with `flink run -d -s <jobId>`
+ * again and again, then finished. EXACTLY_ONCE (5 kills): nothing lost, nothing duplicated in
+ * either sink, final counts per key right. AT_LEAST_ONCE (3 kills): nothing lost (duplicates
+ * are allowed and counted). Each prints its summary line. Needs a built dist/ (bin/flink).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { killLeftovers, removeTempDirs } from '../e2e/helpers.js';
+import { type ChaosResult, runChaos } from './run-chaos.js';
+
+after(async () => {
+  await killLeftovers();
+  removeTempDirs();
+});
+
+function report(r: ChaosResult): void {
+  console.log(r.summary);
+  for (const run of r.runs) {
+    console.log(
+      `  ${run.jobId.slice(0, 8)} from ${run.restoredFrom?.slice(0, 8) ?? 'scratch'}: ` +
+        (run.killed ? `killed after ${run.waitMs} ms, latest checkpoint ${run.lastCheckpointId ?? 'none'}` : 'ran to the end'),
+    );
+  }
+  for (const p of r.problems.slice(0, 10)) console.log(`  ${p}`);
+}
+
+describe('chaos: kill -9 and restore, over and over', { concurrency: false }, () => {
+  test('EXACTLY_ONCE, 5 kills: no loss, no duplicates in FileSink and SqliteSink, exact counts per key', { timeout: 90_000 }, async () => {
+    const r = await runChaos({ seed: 42, kills: 5, mode: 'EXACTLY_ONCE' });
+    report(r);
+    assert.equal(r.kills, 5, 'every kill happened before the input ran out');
+    assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
+    assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
+    assert.deepEqual(r.file.problems, []);
+    assert.deepEqual(r.sqlite.problems, []);
+    assert.equal(r.file.rows, r.records);
+    assert.equal(r.sqlite.rows, r.records);
+    assert.ok(r.ok);
+  });
+
+  test('AT_LEAST_ONCE, 3 kills: no loss in either sink (duplicates counted)', { timeout: 90_000 }, async () => {
+    const r = await runChaos({ seed: 7, kills: 3, mode: 'AT_LEAST_ONCE' });
+    report(r);
+    assert.equal(r.kills, 3, 'every kill happened before the input ran out');
+    assert.equal(r.file.lost, 0);
+    assert.equal(r.sqlite.lost, 0);
+    assert.ok(r.file.rows >= r.records && r.sqlite.rows >= r.records);
+    assert.ok(r.ok);
+  });
+});

@@ -1,0 +1,350 @@
+/**
+ * Chaos test of crash recovery through the real `flink` CLI: a keyed job with timers writing
+ * through both exactly-once sinks (FileSink and SqliteSink) is started detached, SIGKILLed at a
+ * seeded random moment, restored with `flink run -d -s <jobId>` from the latest job that has a
+ * completed checkpoint, and so on `kills` times; the last run finishes. Then the committed
+ * output of both sinks is compared with what the input must give: every i in 0..N-1 once, and
+ * counts 1..N/50 per key.
+ *
+ *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
+ *     [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *
+ * Prints `chaos: mode=… kills=K records=N lost=L duplicated=D …` and exits non-zero if
+ * EXACTLY_ONCE lost or duplicated anything, or AT_LEAST_ONCE lost anything.
+ * Building dist/ (`npm run build`) first is up to the caller: bin/flink runs the compiled code.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import {
+  type RunResult,
+  committedLines,
+  freshHome,
+  hiddenFiles,
+  isAlive,
+  keyedCountProblems,
+  killLeftovers,
+  listedJob,
+  parseAttachedRun,
+  linesOf,
+  openDbReadonly,
+  removeTempDirs,
+  runFlink,
+  SUBMITTED_LINE,
+  tempDir,
+  trackHome,
+  trackPid,
+  waitFor,
+} from '../e2e/helpers.js';
+
+/** The job: `chaos-job.ts <out> <db> [count] [rate]`. */
+export const CHAOS_JOB = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chaos-job.ts');
+/** Keys of the job (i % KEYS). */
+export const KEYS = 50;
+
+export type ChaosMode = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+
+export interface ChaosOptions {
+  readonly seed: number;
+  readonly kills: number;
+  readonly mode: ChaosMode;
+  /** Inputs; by default enough that `kills` crashes at the longest waits cannot reach the end. */
+  readonly count?: number;
+  /** Records per second of the source (default 4000). */
+  readonly rate?: number;
+  /** Parallelism of the job (default 2: keyed shuffle, barrier alignment, two writers per sink). */
+  readonly parallelism?: number;
+  /** Progress lines (default: none). */
+  readonly log?: (line: string) => void;
+  /** Keep the home and output directories (for a look after a failure). */
+  readonly keep?: boolean;
+}
+
+/** Losses and duplicates in one sink's committed output. */
+export interface SinkCheck {
+  readonly rows: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  /** keyedCountProblems: what an exactly-once run must not have ([] if all is well). */
+  readonly problems: string[];
+}
+
+/** One started job of the chaos loop. */
+export interface ChaosRun {
+  readonly jobId: string;
+  /** The job id its state came from (`-s`), or null for a fresh start. */
+  readonly restoredFrom: string | null;
+  readonly waitMs: number;
+  /** Its latest completed checkpoint when killed (null: none). */
+  readonly lastCheckpointId: number | null;
+  readonly killed: boolean;
+}
+
+export interface ChaosResult {
+  readonly mode: ChaosMode;
+  readonly seed: number;
+  readonly kills: number;
+  readonly records: number;
+  readonly intervalMs: number;
+  readonly parallelism: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly file: SinkCheck;
+  readonly sqlite: SinkCheck;
+  readonly runs: readonly ChaosRun[];
+  /** Hidden FileSink files and staged SqliteSink rows left when all is done (informational). */
+  readonly leftovers: { hiddenFiles: number; stagedRows: number };
+  readonly elapsedMs: number;
+  /** False if the mode's guarantee is broken. */
+  readonly ok: boolean;
+  /** `chaos: mode=… kills=… records=… lost=… duplicated=…` and details. */
+  readonly summary: string;
+  /** The problems that make `ok` false, and other notes. */
+  readonly problems: string[];
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same waits and interval. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `k,n,i` lines → losses and duplicates of the inputs 0..n-1 (out-of-range inputs count as duplicates). */
+export function checkLines(lines: readonly string[], n: number, keys = KEYS): SinkCheck {
+  const times = new Uint32Array(n);
+  let duplicated = 0;
+  for (const line of lines) {
+    const i = Number(line.split(',')[2]);
+    if (!Number.isInteger(i) || i < 0 || i >= n) duplicated++;
+    else if (times[i]!++ > 0) duplicated++;
+  }
+  let lost = 0;
+  for (let i = 0; i < n; i++) if (times[i] === 0) lost++;
+  return { rows: lines.length, lost, duplicated, problems: keyedCountProblems(lines, n, keys) };
+}
+
+function sqliteLines(db: string): { lines: string[]; staged: number } {
+  if (!existsSync(db)) return { lines: [], staged: 0 };
+  const conn = new Database(db, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try {
+    const has = (t: string) => conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t) !== undefined;
+    const lines = has('events')
+      ? (conn.prepare('SELECT k, n, i FROM events').all() as { k: number; n: number; i: number }[]).map((r) => `${r.k},${r.n},${r.i}`)
+      : [];
+    const staged = has('_flink_sink_staging') ? (conn.prepare('SELECT count(*) AS c FROM _flink_sink_staging').get() as { c: number }).c : 0;
+    return { lines, staged };
+  } finally {
+    conn.close();
+  }
+}
+
+/** True if a process is gone or was killed by us now; false if it had already exited. */
+function kill9(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/**
+ * `flink run -d [options] chaos-job.ts [args]`, then the job's pid straight from flink.db (no
+ * further CLI call, so a kill can come before the first checkpoint). Both are tracked for cleanup.
+ */
+async function startDetached(home: string, jobArgs: readonly string[], flinkOptions: readonly string[]): Promise<{ jobId: string; pid: number }> {
+  trackHome(home);
+  const r = await runFlink(['run', '-d', ...flinkOptions, CHAOS_JOB, ...jobArgs], { home, timeoutMs: 30_000 });
+  const jobId = SUBMITTED_LINE.exec(linesOf(r.stdout)[0] ?? '')?.[1];
+  if (r.code !== 0 || jobId === undefined) throw new Error(`flink run -d failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  const db = openDbReadonly(home);
+  try {
+    const row = db.prepare('SELECT pid FROM jobs WHERE job_id = ?').get(jobId) as { pid: number | null } | undefined;
+    if (!row?.pid) throw new Error(`job ${jobId} has no pid in flink.db`);
+    trackPid(row.pid);
+    return { jobId, pid: row.pid };
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs the chaos loop and checks the output of both sinks. */
+export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
+  const started = Date.now();
+  const log = opts.log ?? (() => undefined);
+  const random = seededRandom(opts.seed);
+  const rate = opts.rate ?? 4000;
+  const parallelism = opts.parallelism ?? 2;
+  const intervalMs = 100 + Math.floor(random() * 401);
+  /** Longest wait before a kill: two intervals and 400 ms. */
+  const maxWaitMs = 2 * intervalMs + 400;
+  // A whole number of inputs per key, so every key's final count is records / KEYS.
+  const records = opts.count ?? KEYS * Math.ceil(Math.max(20_000, (opts.kills * rate * maxWaitMs) / 1000 + rate) / KEYS);
+  if (!(Number.isSafeInteger(records) && records > 0 && records % KEYS === 0)) throw new Error(`count must be a positive multiple of ${KEYS}, got ${records}`);
+  const home = freshHome();
+  const work = tempDir();
+  const out = join(work, 'out');
+  const db = join(work, 'events.db');
+  const jobArgs = [out, db, String(records), String(rate)];
+  const flinkOptions = [
+    '-p',
+    String(parallelism),
+    '-D',
+    `execution.checkpointing.interval=${intervalMs}ms`,
+    '-D',
+    `execution.checkpointing.mode=${opts.mode}`,
+  ];
+  log(`chaos: seed=${opts.seed} mode=${opts.mode} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
+
+  const runs: ChaosRun[] = [];
+  const problems: string[] = [];
+  /** The newest job with a completed checkpoint: what the next run restores from. */
+  let restoreFrom: string | null = null;
+  let finishedEarly = false;
+  try {
+    let kills = 0;
+    while (kills < opts.kills) {
+      const from = restoreFrom;
+      const { jobId, pid } = await startDetached(home, jobArgs, [...flinkOptions, ...(from ? ['-s', from] : [])]);
+      // Mostly long enough for a checkpoint or more; one kill in four likely comes before the first.
+      const early = random() < 0.25;
+      const waitMs = Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
+      await sleep(waitMs);
+      const killed = kill9(pid);
+      if (killed) await waitFor(`process ${pid} to die`, () => !isAlive(pid), 5_000, 10);
+      const job = await listedJob(home, jobId);
+      const lastCheckpointId = job.lastCheckpoint?.id ?? null;
+      runs.push({ jobId, restoredFrom: from, waitMs, lastCheckpointId, killed });
+      log(
+        `chaos: run ${runs.length} ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'}: ${killed ? `killed after ${waitMs} ms` : `ended by itself (${job.status})`}, latest checkpoint ${lastCheckpointId ?? 'none'}`,
+      );
+      if (!killed) {
+        if (job.status !== 'FINISHED') throw new Error(`chaos: job ${jobId} ended as ${job.status} before it was killed: ${job.failureCause ?? ''}`);
+        finishedEarly = true;
+        problems.push(`note: the input ran out after ${kills} of ${opts.kills} kills`);
+        break;
+      }
+      kills++;
+      if (lastCheckpointId !== null) {
+        restoreFrom = jobId;
+      } else if (restoreFrom === null) {
+        // No checkpoint ever: start from scratch, which is only right if nothing was committed.
+        const committed = committedLines(out).length + sqliteLines(db).lines.length;
+        if (committed > 0) throw new Error(`chaos: ${committed} rows committed without any completed checkpoint`);
+      }
+      // else: this run took no checkpoint; the next restores from the same job as it did.
+    }
+
+    if (!finishedEarly) {
+      const from = restoreFrom;
+      const r: RunResult = await runFlink(['run', ...flinkOptions, ...(from ? ['-s', from] : []), CHAOS_JOB, ...jobArgs], {
+        home,
+        timeoutMs: 120_000,
+      });
+      if (r.code !== 0) throw new Error(`chaos: the final run failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+      const { jobId } = parseAttachedRun(r.stdout);
+      runs.push({ jobId, restoredFrom: from, waitMs: 0, lastCheckpointId: null, killed: false });
+      log(`chaos: final run ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'} finished`);
+    }
+
+    const file = checkLines(committedLines(out), records);
+    const sq = sqliteLines(db);
+    const sqlite = checkLines(sq.lines, records);
+    const leftovers = { hiddenFiles: hiddenFiles(out).length, stagedRows: sq.staged };
+    const lost = file.lost + sqlite.lost;
+    const duplicated = file.duplicated + sqlite.duplicated;
+    if (lost > 0) problems.push(`lost: file ${file.lost}, sqlite ${sqlite.lost}`);
+    if (opts.mode === 'EXACTLY_ONCE') {
+      if (duplicated > 0) problems.push(`duplicated: file ${file.duplicated}, sqlite ${sqlite.duplicated}`);
+      for (const p of file.problems) problems.push(`file: ${p}`);
+      for (const p of sqlite.problems) problems.push(`sqlite: ${p}`);
+    }
+    const ok = lost === 0 && (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0));
+    const killsDone = runs.filter((r) => r.killed).length;
+    const elapsedMs = Date.now() - started;
+    const summary =
+      `chaos: mode=${opts.mode} kills=${killsDone} records=${records} lost=${lost} duplicated=${duplicated}` +
+      ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated})` +
+      ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
+      ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
+    return {
+      mode: opts.mode,
+      seed: opts.seed,
+      kills: killsDone,
+      records,
+      intervalMs,
+      parallelism,
+      lost,
+      duplicated,
+      file,
+      sqlite,
+      runs,
+      leftovers,
+      elapsedMs,
+      ok,
+      summary,
+      problems,
+    };
+  } finally {
+    await killLeftovers();
+    if (!opts.keep) removeTempDirs();
+  }
+}
+
+function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const num = (name: string, fallback?: number): number | undefined => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`${name} needs a number, got ${v}`);
+    return n;
+  };
+  const mode = (value('--mode') ?? 'EXACTLY_ONCE').toUpperCase();
+  if (mode !== 'EXACTLY_ONCE' && mode !== 'AT_LEAST_ONCE') throw new Error(`--mode must be EXACTLY_ONCE or AT_LEAST_ONCE, got ${mode}`);
+  const quiet = argv.includes('--quiet');
+  return {
+    seed: num('--seed', 42)!,
+    kills: num('--kills', 10)!,
+    mode,
+    count: num('--count'),
+    rate: num('--rate'),
+    parallelism: num('-p') ?? num('--parallelism'),
+    keep: argv.includes('--keep'),
+    quiet,
+    log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const opts = parseArgs(process.argv.slice(2));
+  // Ctrl-C: end the job processes this run started, then exit.
+  process.once('SIGINT', () => {
+    void killLeftovers().finally(() => process.exit(130));
+  });
+  runChaos(opts).then(
+    (r) => {
+      console.log(r.summary);
+      for (const p of r.problems.slice(0, 20)) console.log(`  ${p}`);
+      if (r.problems.length > 20) console.log(`  … (${r.problems.length} problems in all)`);
+      process.exitCode = r.ok ? 0 : 1;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exitCode = 2;
+    },
+  );
+}

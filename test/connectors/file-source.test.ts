@@ -1,0 +1,233 @@
+/**
+ * FileSource.forTextLines(dir): bounded reads in name order (hidden and `_` files ignored),
+ * exact continuation from a snapshot, and continuous monitoring — through the reader API with a
+ * ManualClock, and in a real job that picks up a file moved in while it runs.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { FileSource, JobCancelledError, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
+import type { DirectorySplit } from '../../src/connectors/index.js';
+import type { Collector, InputStatus, SourceReader } from '../../src/graph/index.js';
+import { type Clock, ManualClock, systemClock } from '../../src/util/clock.js';
+import { TestExecutor, tempDir } from '../helpers/run-job.js';
+
+let tmp: { path: string; cleanup: () => void };
+let dir: string;
+
+beforeEach(() => {
+  tmp = tempDir('flink-file-source-');
+  dir = join(tmp.path, 'in');
+  mkdirSync(dir);
+});
+
+afterEach(() => tmp.cleanup());
+
+/** A reader of `source` given the source's initial splits (or `splits`, e.g. a snapshot). */
+function readerOf(source: FileSource, clock: Clock = systemClock, splits?: DirectorySplit[]): SourceReader<string, DirectorySplit> {
+  const r = source.createReader({ subtaskIndex: 0, parallelism: 1, clock });
+  r.addSplits(splits ?? source.createSplits());
+  return r;
+}
+
+/** Polls `max` records at a time until END_OF_INPUT / NOTHING_AVAILABLE, or `limit` records. */
+function poll(r: SourceReader<string, DirectorySplit>, opts: { max?: number; limit?: number } = {}): { lines: string[]; status: InputStatus } {
+  const lines: string[] = [];
+  const c: Collector<string> = { collect: (v) => void lines.push(v) };
+  const max = opts.max ?? 3;
+  const limit = opts.limit ?? Infinity;
+  let status: InputStatus = 'MORE_AVAILABLE';
+  while (lines.length < limit && status === 'MORE_AVAILABLE') status = r.pollNext(c, Math.min(max, limit - lines.length));
+  return { lines, status };
+}
+
+function lines(prefix: string, n: number): string {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i}\n`).join('');
+}
+
+const expectLines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe('FileSource bounded', () => {
+  test('reads every file in name order, line by line; ignores .hidden and _temp files and sub-directories', () => {
+    writeFileSync(join(dir, 'b.txt'), lines('b', 3));
+    writeFileSync(join(dir, 'a.txt'), lines('a', 2));
+    writeFileSync(join(dir, '10.txt'), 'ten\n');
+    writeFileSync(join(dir, '9.txt'), 'nine\n');
+    writeFileSync(join(dir, '.hidden'), 'hidden\n');
+    writeFileSync(join(dir, '.part-1.inprogress'), 'in progress\n');
+    writeFileSync(join(dir, '_temp'), 'temp\n');
+    writeFileSync(join(dir, '_SUCCESS'), '');
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'inner.txt'), 'inner\n');
+    const source = FileSource.forTextLines(dir).build();
+    assert.equal(source.getBoundedness(), 'BOUNDED');
+    const { lines: got, status } = poll(readerOf(source));
+    assert.equal(status, 'END_OF_INPUT');
+    // Names sort as strings: '10.txt' < '9.txt' < 'a.txt' < 'b.txt'.
+    assert.deepEqual(got, ['ten', 'nine', ...expectLines('a', 2), ...expectLines('b', 3)]);
+  });
+
+  test('a last line without a newline is read; CRLF line ends are stripped; empty files and empty lines', () => {
+    writeFileSync(join(dir, 'a'), 'x\r\ny\n\nz');
+    writeFileSync(join(dir, 'b'), '');
+    writeFileSync(join(dir, 'c'), 'c\n');
+    assert.deepEqual(poll(readerOf(FileSource.forTextLines(dir).build())).lines, ['x', 'y', '', 'z', 'c']);
+  });
+
+  test('lines longer than the read chunk (64 KiB) come out whole', () => {
+    const long = 'x'.repeat(200_000);
+    writeFileSync(join(dir, 'a'), `${long}\nshort\n${long}`);
+    const got = poll(readerOf(FileSource.forTextLines(dir).build())).lines;
+    assert.deepEqual(got.map((l) => l.length), [200_000, 5, 200_000]);
+  });
+
+  test('an empty directory ends at once; a missing one fails with its name', () => {
+    assert.deepEqual(poll(readerOf(FileSource.forTextLines(dir).build())), { lines: [], status: 'END_OF_INPUT' });
+    const missing = join(tmp.path, 'nope');
+    assert.throws(() => poll(readerOf(FileSource.forTextLines(missing).build())), (err: Error) => err.message.includes(missing));
+  });
+
+  test('a snapshot mid-file: a new reader continues at the exact next line and does not re-read finished files', () => {
+    writeFileSync(join(dir, 'a'), lines('a', 5));
+    writeFileSync(join(dir, 'b'), lines('b', 7));
+    writeFileSync(join(dir, 'c'), lines('c', 4));
+    const source = FileSource.forTextLines(dir).build();
+    const all = [...expectLines('a', 5), ...expectLines('b', 7), ...expectLines('c', 4)];
+    for (let cut = 0; cut <= all.length; cut++) {
+      const r1 = readerOf(source);
+      const before = poll(r1, { max: 2, limit: cut }).lines;
+      assert.deepEqual(before, all.slice(0, cut));
+      const snapshot = structuredClone(r1.snapshotState());
+      r1.close?.();
+      const r2 = readerOf(source, systemClock, snapshot);
+      const after = poll(r2).lines;
+      r2.close?.();
+      assert.deepEqual(after, all.slice(cut), `continuing from a snapshot after ${cut} lines`);
+    }
+  });
+
+  test('the snapshot records the finished files and the byte offset of the next line', () => {
+    writeFileSync(join(dir, 'a'), 'a0\na1\n');
+    writeFileSync(join(dir, 'b'), 'b0\nbb1\nb2\n');
+    const r = readerOf(FileSource.forTextLines(dir).build());
+    assert.deepEqual(poll(r, { limit: 4 }).lines, ['a0', 'a1', 'b0', 'bb1']);
+    assert.deepEqual(r.snapshotState(), [{ dir, done: ['a'], current: { name: 'b', offset: 7 } }]);
+    r.close?.();
+    // A finished file may even change or vanish: a restored reader does not look at it again.
+    writeFileSync(join(dir, 'a'), 'changed\n');
+    const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, [{ dir, done: ['a'], current: { name: 'b', offset: 7 } }]);
+    assert.deepEqual(poll(r2).lines, ['b2']);
+  });
+
+  test('a snapshot at end of input restores to an empty rest', () => {
+    writeFileSync(join(dir, 'a'), lines('a', 3));
+    const source = FileSource.forTextLines(dir).build();
+    const r = readerOf(source);
+    assert.equal(poll(r).status, 'END_OF_INPUT');
+    const snap = r.snapshotState();
+    assert.deepEqual(poll(readerOf(source, systemClock, snap)), { lines: [], status: 'END_OF_INPUT' });
+  });
+});
+
+describe('FileSource monitorContinuously', () => {
+  test('never ends; picks up a file moved in later at the next scan', () => {
+    const clock = new ManualClock(10_000);
+    writeFileSync(join(dir, 'a'), lines('a', 2));
+    const source = FileSource.forTextLines(dir).monitorContinuously(100).build();
+    assert.equal(source.getBoundedness(), 'CONTINUOUS_UNBOUNDED');
+    const r = readerOf(source, clock);
+    assert.deepEqual(poll(r), { lines: expectLines('a', 2), status: 'NOTHING_AVAILABLE' });
+    assert.equal(r.nextAvailableTime!(), 10_100);
+    // Written elsewhere (an ignored `_` name in the same directory), then moved in.
+    writeFileSync(join(dir, '_b.tmp'), lines('b', 3));
+    clock.advance(100);
+    assert.deepEqual(poll(r), { lines: [], status: 'NOTHING_AVAILABLE' }, 'the file being written is not read');
+    renameSync(join(dir, '_b.tmp'), join(dir, 'b'));
+    // Before the next scan time nothing new is seen …
+    clock.advance(50);
+    assert.deepEqual(poll(r), { lines: [], status: 'NOTHING_AVAILABLE' });
+    // … at it, the new file is read.
+    clock.advance(50);
+    assert.deepEqual(poll(r), { lines: expectLines('b', 3), status: 'NOTHING_AVAILABLE' });
+    clock.advance(1_000);
+    assert.deepEqual(poll(r), { lines: [], status: 'NOTHING_AVAILABLE' });
+  });
+
+  test('every file a scan finds is read without waiting for further scans', () => {
+    const clock = new ManualClock(0);
+    writeFileSync(join(dir, 'a'), 'a\n');
+    writeFileSync(join(dir, 'b'), 'b\n');
+    writeFileSync(join(dir, 'c'), 'c\n');
+    const r = readerOf(FileSource.forTextLines(dir).monitorContinuously(1_000).build(), clock);
+    // Flink's continuous enumerator assigns all files it discovers at a scan; reading one file
+    // per monitor interval would make a directory of N files take N intervals.
+    assert.deepEqual(poll(r, { max: 10 }).lines, ['a', 'b', 'c']);
+  });
+
+  test('a restored monitoring reader neither re-reads finished files nor misses new ones', () => {
+    const clock = new ManualClock(0);
+    writeFileSync(join(dir, 'a'), lines('a', 3));
+    const source = FileSource.forTextLines(dir).monitorContinuously(100).build();
+    const r1 = readerOf(source, clock);
+    assert.deepEqual(poll(r1, { limit: 2 }).lines, expectLines('a', 2));
+    const snap = structuredClone(r1.snapshotState());
+    r1.close?.();
+    writeFileSync(join(dir, 'b'), lines('b', 2));
+    clock.advance(100);
+    const r2 = readerOf(source, clock, snap);
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      got.push(...poll(r2).lines);
+      clock.advance(100);
+    }
+    assert.deepEqual(got, ['a2', ...expectLines('b', 2)]);
+    r2.close?.();
+  });
+
+  test('in a running job: lines of a file moved in while it runs arrive; the job runs until cancelled', async () => {
+    writeFileSync(join(dir, 'first'), lines('f', 5));
+    const seen: string[] = [];
+    let moved = false;
+    const executor = new TestExecutor();
+    setContextExecutor(executor);
+    let done: Promise<unknown>;
+    try {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env
+        .fromSource(FileSource.forTextLines(dir).monitorContinuously(20).build(), WatermarkStrategy.noWatermarks(), 'files')
+        .uid('files')
+        .addSink((line: string) => void seen.push(line));
+      done = env.execute('file-source-monitor');
+    } finally {
+      setContextExecutor(undefined);
+    }
+    const outcome = done.then(
+      () => 'finished',
+      (err: unknown) => err,
+    );
+    const waitUntil = async (what: string, cond: () => boolean) => {
+      const deadline = Date.now() + 5_000;
+      while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; seen ${JSON.stringify(seen)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    try {
+      await waitUntil('the first file', () => seen.length >= 5);
+      // Still running: the source watches for more.
+      await new Promise((r) => setTimeout(r, 100));
+      writeFileSync(join(tmp.path, 'second'), lines('s', 4));
+      renameSync(join(tmp.path, 'second'), join(dir, 'second'));
+      moved = true;
+      await waitUntil('the moved-in file', () => seen.length >= 9);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(seen, [...expectLines('f', 5), ...expectLines('s', 4)]);
+    } finally {
+      executor.execution?.cancel();
+    }
+    assert.ok(moved);
+    const result = await outcome;
+    assert.ok(result instanceof JobCancelledError, `the job ends by the cancel, not by itself: ${String(result)}`);
+  });
+});
