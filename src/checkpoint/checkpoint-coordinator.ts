@@ -95,6 +95,8 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private cancelTick: (() => void) | undefined;
   private stopped = false;
   private target: CheckpointTarget;
+  /** Deletes of aborted checkpoints still running. */
+  private readonly discards = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
@@ -175,11 +177,15 @@ export class CheckpointCoordinator implements CheckpointResponder {
     if (p) this.abort(p, `${CheckpointFailureReason.TASK_DECLINED} (task ${taskIndex}): ${reason}`);
   }
 
-  /** Stops triggering and aborts what is in flight (the job ended or is failing). */
-  shutdown(): void {
+  /**
+   * Stops triggering and aborts what is in flight (the job ended or is failing); resolves once
+   * the aborted checkpoints' directories are deleted.
+   */
+  async shutdown(): Promise<void> {
     this.stopped = true;
     this.cancelTick?.();
     for (const p of [...this.pending.values()]) this.abort(p, CheckpointFailureReason.JOB_ENDED, false);
+    await Promise.allSettled([...this.discards]);
   }
 
   private scheduleTick(delay: number): void {
@@ -241,7 +247,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     }
     if (p.aborted) {
       // Shut down or failed over while `_metadata` was written: this checkpoint never counts.
-      await discardDirectory(path).catch(() => undefined);
+      await this.track(discardDirectory(path));
       return;
     }
     this.pending.delete(p.id);
@@ -279,11 +285,18 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // A checkpoint whose `_metadata` is being written is deleted when that write settles, not
     // now: deleting under the write could race it.
     if (p.finalizing) p.aborted = true;
-    else void this.deps.storage.discard(p.id).catch(() => undefined);
+    else this.track(this.deps.storage.discard(p.id));
     this.deps.stats?.failed(p.id, p.kind, reason, this.deps.clock.now());
     this.lastCompletionAt = this.deps.clock.now();
     p.reject(new CheckpointFailedError(p.id, reason));
     if (countsAsFailure) this.countFailure(p.periodic, reason);
+  }
+
+  private track(discard: Promise<void>): Promise<unknown> {
+    const p = discard.catch(() => undefined);
+    this.discards.add(p);
+    void p.finally(() => this.discards.delete(p));
+    return p;
   }
 
   private countFailure(periodic: boolean, reason: string): void {

@@ -14,6 +14,8 @@ import { type SnapshotMetadata, encodeMetadata } from './snapshot-metadata.js';
  */
 export class FsCheckpointStorage implements CheckpointStorageWorker {
   private readonly locations = new Map<number, string>();
+  /** State files being written, per checkpoint: a discard waits for them before deleting. */
+  private readonly writing = new Map<number, Set<Promise<unknown>>>();
 
   constructor(
     /** `execution.checkpointing.dir` */
@@ -41,7 +43,16 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
   async writeStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
     const dir = this.locations.get(checkpointId);
     if (!dir) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
-    return writeFileDurable(join(dir, fileName), chunks, this.steps);
+    const write = writeFileDurable(join(dir, fileName), chunks, this.steps);
+    let set = this.writing.get(checkpointId);
+    if (!set) this.writing.set(checkpointId, (set = new Set()));
+    set.add(write);
+    try {
+      return await write;
+    } finally {
+      set.delete(write);
+      if (set.size === 0) this.writing.delete(checkpointId);
+    }
   }
 
   /** Publishes the snapshot: state files durable, then `_metadata` written atomically. */
@@ -55,10 +66,14 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     return dir;
   }
 
-  /** Deletes an unfinished checkpoint's directory. */
+  /**
+   * Deletes an unfinished checkpoint's directory — after the state files still being written to
+   * it are done, so none lands in a directory already deleted (which would leave it behind).
+   */
   async discard(checkpointId: number): Promise<void> {
     const dir = this.locations.get(checkpointId);
     this.locations.delete(checkpointId);
+    await Promise.allSettled([...(this.writing.get(checkpointId) ?? [])]);
     if (dir) await discardDirectory(dir);
   }
 }

@@ -14,5 +14,5 @@ export interface CompletedCheckpoint {
 
 /** True for the kinds that are savepoints: never deleted by retention, owned by the user. */
 export function isSavepoint(kind: SnapshotKind): boolean {
-  return kind === 'SAVEPOINT' || kind === 'SAVEPOINT_SUSPEND';
+  return kind === 'SAVEPOINT' || kind === 'SAVEPOINT_SUSPEND' || kind === 'SAVEPOINT_TERMINATE';
 }

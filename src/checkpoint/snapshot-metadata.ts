@@ -8,7 +8,7 @@ export const SNAPSHOT_MAGIC = 'flink-ts-snapshot';
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
 /** Checkpoint or savepoint, and how it was taken (after Flink's CheckpointProperties). */
-export type SnapshotKind = 'CHECKPOINT' | 'FULL_CHECKPOINT' | 'SAVEPOINT' | 'SAVEPOINT_SUSPEND';
+export type SnapshotKind = 'CHECKPOINT' | 'FULL_CHECKPOINT' | 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' | 'SAVEPOINT_TERMINATE';
 
 /** One operator's state in a snapshot: its parallelism then, and a handle per subtask with state. */
 export interface OperatorMetadata {

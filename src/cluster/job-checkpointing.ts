@@ -87,7 +87,7 @@ export class JobCheckpointing {
   }
 
   /** Takes a savepoint now (`flink savepoint`, `flink stop`) into `dir` or `execution.checkpointing.savepoint-dir`. */
-  async savepoint(dir: string | undefined, kind: 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' = 'SAVEPOINT'): Promise<{ checkpointId: number; path: string }> {
+  async savepoint(dir: string | undefined, kind: 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' | 'SAVEPOINT_TERMINATE' = 'SAVEPOINT'): Promise<{ checkpointId: number; path: string }> {
     if (!this.coordinator) throw new Error('the job is not running yet');
     const target = dir ?? this.opts.config.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
     const c = await this.coordinator.triggerCheckpoint({ kind, savepointDir: target });
@@ -137,7 +137,8 @@ export class JobCheckpointing {
 
   /** Stops checkpointing and applies the retention policy for how the job ended. */
   async stop(outcome: 'FINISHED' | 'CANCELED' | 'FAILED'): Promise<void> {
-    this.coordinator?.shutdown();
+    // Waits for aborted checkpoints' directories to be gone, so none outlives the process.
+    await this.coordinator?.shutdown();
     const retention = this.opts.config.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION);
     // Checkpoints of a failed job are always kept: they are what it recovers from.
     const discard =

@@ -203,7 +203,8 @@ export class JobMaster {
     const execution = this.execution!;
     execution.pauseSources();
     try {
-      const result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
+      // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
+      const result = await checkpointing.savepoint(dir, drain ? 'SAVEPOINT_TERMINATE' : 'SAVEPOINT_SUSPEND');
       execution.finishAfterSavepoint(drain);
       return result;
     } catch (err) {

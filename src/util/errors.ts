@@ -55,9 +55,11 @@ export class IllegalJobStateError extends FlinkError {
 /** A user function threw while processing; carries the operator's name and the user's stack. */
 export class UserCodeError extends FlinkError {
   readonly operatorName: string;
-  constructor(operatorName: string, cause: unknown) {
+  /** @param uid named in the message where it helps (e.g. state that does not fit on restore) */
+  constructor(operatorName: string, cause: unknown, uid?: string) {
     const err = cause instanceof Error ? cause : new Error(String(cause));
-    super('job.userCodeFailed', `Operator "${operatorName}" failed: ${err.message}`, {
+    const who = uid === undefined ? `"${operatorName}"` : `"${operatorName}" (uid '${uid}')`;
+    super('job.userCodeFailed', `Operator ${who} failed: ${err.message}`, {
       cause: err,
       details: err.stack,
     });

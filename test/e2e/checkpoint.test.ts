@@ -206,9 +206,11 @@ describe('retention', () => {
   });
 
   test('cancel leaves no chk-* directory behind but the retained ones', async () => {
-    // Frequent checkpoints, so that one is in flight (and an old one being deleted) at cancel.
+    // Frequent checkpoints at a high rate (the barrier queues behind records in flight, so each
+    // takes a while): at cancel, one is nearly always in flight and an old one being deleted.
+    // Neither may leave a directory behind, and no checkpoint recorded FAILED may look complete.
     const home = freshHome();
-    const { jobId } = await runDetached(home, JOB, [join(tempDir(), 'out'), 'inf', '1000'], [...interval('20ms'), ...option('num-retained', '2')]);
+    const { jobId } = await runDetached(home, JOB, [join(tempDir(), 'out'), 'inf', '20000'], [...interval('20ms'), ...option('num-retained', '2')]);
     await waitForCheckpoint(home, jobId, 10);
     await cancel(home, jobId);
     const base = checkpointsBase(home, jobId);

@@ -29,12 +29,12 @@ export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): 
     }
     if (history.length === 0) {
       say(`No checkpoints for job ${jobId}.`);
-      return 0;
+    } else {
+      const header = ['ID', 'KIND', 'STATUS', 'TRIGGERED', 'DURATION', 'STATE SIZE', 'CHECKPOINTED', 'PATH'];
+      const rows = [header, ...history.map(row)];
+      const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const r of rows) say(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
     }
-    const header = ['ID', 'KIND', 'STATUS', 'TRIGGERED', 'DURATION', 'STATE SIZE', 'CHECKPOINTED', 'PATH'];
-    const rows = [header, ...history.map(row)];
-    const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows) say(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
     const restarts = store.listEvents(jobId).filter((e) => e.kind === 'restart');
     if (restarts.length > 0) {
       say('');

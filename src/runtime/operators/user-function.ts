@@ -21,7 +21,8 @@ export async function openUserFunction(fn: unknown, ctx: OperatorContext): Promi
     }
     await rich.open?.({ attemptNumber: ctx.info.attemptNumber });
   } catch (err) {
-    throw userError(ctx.node.name, err);
+    // Open is where restored state is registered: name the uid it is matched by.
+    throw err instanceof UserCodeError ? err : new UserCodeError(ctx.node.name, err, ctx.node.uid);
   }
 }
 
