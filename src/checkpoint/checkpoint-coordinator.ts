@@ -95,8 +95,8 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private cancelTick: (() => void) | undefined;
   private stopped = false;
   private target: CheckpointTarget;
-  /** Deletes of aborted checkpoints still running. */
-  private readonly discards = new Set<Promise<unknown>>();
+  /** Background work that must finish before the job's process may end: deletes, completions. */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
@@ -169,7 +169,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     const p = this.pending.get(ack.checkpointId);
     if (!p || p.finalizing) return;
     p.acks.set(ack.taskIndex, ack);
-    if (p.acks.size === this.target.taskCount) void this.complete(p);
+    if (p.acks.size === this.target.taskCount) void this.track(this.complete(p));
   }
 
   decline(checkpointId: number, taskIndex: number, reason: string): void {
@@ -185,7 +185,9 @@ export class CheckpointCoordinator implements CheckpointResponder {
     this.stopped = true;
     this.cancelTick?.();
     for (const p of [...this.pending.values()]) this.abort(p, CheckpointFailureReason.JOB_ENDED, false);
-    await Promise.allSettled([...this.discards]);
+    // A checkpoint whose `_metadata` is being written, or whose completion is deleting older
+    // ones, finishes first: the process must not end with a half-deleted directory.
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
   private scheduleTick(delay: number): void {
@@ -247,7 +249,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     }
     if (p.aborted) {
       // Shut down or failed over while `_metadata` was written: this checkpoint never counts.
-      await this.track(discardDirectory(path));
+      await discardDirectory(path).catch(() => undefined);
       return;
     }
     this.pending.delete(p.id);
@@ -292,10 +294,10 @@ export class CheckpointCoordinator implements CheckpointResponder {
     if (countsAsFailure) this.countFailure(p.periodic, reason);
   }
 
-  private track(discard: Promise<void>): Promise<unknown> {
-    const p = discard.catch(() => undefined);
-    this.discards.add(p);
-    void p.finally(() => this.discards.delete(p));
+  private track(work: Promise<void>): Promise<unknown> {
+    const p = work.catch(() => undefined);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
     return p;
   }
 

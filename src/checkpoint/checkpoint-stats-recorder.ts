@@ -42,6 +42,12 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
     });
   }
 
+  /** A completed checkpoint was deleted (subsumed by newer ones, or at job end). */
+  discarded(id: number, kind: Parameters<CheckpointStatsListener['failed']>[1]): void {
+    // DISPOSED: its directory is gone; `flink run -s <jobId>` never picks it.
+    this.guard(() => this.store.updateCheckpoint(this.jobId, id, kind, { status: 'DISPOSED' }));
+  }
+
   private guard(fn: () => void): void {
     try {
       fn();

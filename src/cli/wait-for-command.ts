@@ -24,13 +24,13 @@ export async function waitForCommand(
     for (let i = 0; ; i++) {
       const cmd = store.getCommand(commandId);
       if (cmd?.status === 'DONE') return cmd.result;
-      if (cmd?.status === 'FAILED') throw new FlinkError('command.failed', `Could not ${opts.what} job ${jobId}: ${cmd.error ?? 'unknown error'}`);
+      if (cmd?.status === 'FAILED') throw new FlinkError('command.failed', `Job ${jobId} could not ${opts.what}: ${cmd.error ?? 'unknown error'}`);
       if (i % 10 === 0) {
         const job = store.getJob(jobId);
         const lost = job && lostReason(job, Date.now());
         if (lost) {
           store.markLost(jobId, lost);
-          throw new FlinkError('job.lost', `Could not ${opts.what} job ${jobId}: ${lost}.`);
+          throw new FlinkError('job.lost', `Job ${jobId} could not ${opts.what}: ${lost}.`);
         }
       }
       if (Date.now() > deadline) {

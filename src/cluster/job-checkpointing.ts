@@ -38,6 +38,7 @@ export class JobCheckpointing {
   readonly store: CompletedCheckpointStore;
   private coordinator: CheckpointCoordinator | undefined;
   private execution: JobExecution | undefined;
+  private readonly stats: CheckpointStatsRecorder | undefined;
   readonly responder: CheckpointResponder = {
     acknowledge: (ack) => this.coordinator?.acknowledge(ack),
     decline: (id, task, reason) => this.coordinator?.decline(id, task, reason),
@@ -56,7 +57,12 @@ export class JobCheckpointing {
     },
   ) {
     this.storage = new FsCheckpointStorage(opts.config.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), opts.jobId);
-    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), (c) => discardDirectory(c.path));
+    this.stats =
+      opts.metadata && new CheckpointStatsRecorder(opts.metadata, opts.jobId, (err) => opts.log(`cannot record checkpoint statistics: ${(err as Error).message}`));
+    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), async (c) => {
+      await discardDirectory(c.path);
+      this.stats?.discarded(c.checkpointId, c.kind);
+    });
   }
 
   /**
@@ -80,7 +86,7 @@ export class JobCheckpointing {
       store: this.store,
       target: execution,
       firstCheckpointId: opts.firstCheckpointId,
-      stats: opts.metadata && new CheckpointStatsRecorder(opts.metadata, opts.jobId, (err) => opts.log(`cannot record checkpoint statistics: ${(err as Error).message}`)),
+      stats: this.stats,
       onTooManyFailures: (reason) => this.execution?.fail(new Error(reason)),
     });
     this.coordinator.startPeriodic();
