@@ -5,9 +5,11 @@
 import { keyedCountBench } from './keyed-count.js';
 import { listJobsBench } from './list-jobs.js';
 import { checkpointBench } from './checkpoint-1m-keys.js';
+import { incrementalCheckpointBench } from './incremental-checkpoint.js';
+import { largeStateBench } from './large-state.js';
 
 const only = process.argv[2];
-const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench, 'list-jobs': listJobsBench, 'checkpoint': checkpointBench };
+const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench, 'list-jobs': listJobsBench, 'checkpoint': checkpointBench, 'incremental': incrementalCheckpointBench, 'large-state': largeStateBench };
 
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -1,4 +1,4 @@
-export { StreamExecutionEnvironment, type StateBackendName } from './stream-execution-environment.js';
+export { StreamExecutionEnvironment, type StateBackendName, type StateBackendOptions } from './stream-execution-environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream } from './data-stream.js';
 export {
   CheckpointConfig,

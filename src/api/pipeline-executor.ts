@@ -8,6 +8,8 @@ export interface JobSettings {
   readonly maxParallelism: number | undefined;
   readonly checkpoint: Readonly<CheckpointSettings>;
   readonly stateBackend: string | undefined;
+  /** `execution.checkpointing.incremental` as the job's code set it. */
+  readonly incrementalCheckpoints: boolean | undefined;
   readonly restartStrategy: RestartStrategyConfiguration | undefined;
   readonly operatorChaining: boolean;
 }

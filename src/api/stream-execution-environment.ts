@@ -14,8 +14,21 @@ type NewTransformation = Transformation extends infer T
     : never
   : never;
 
-/** The state backends this engine offers (`state.backend.type`). */
-export type StateBackendName = 'hashmap';
+/**
+ * The state backends this engine offers (`state.backend.type`): `hashmap` keeps keyed state as
+ * JS values on the heap (fastest); `lmdb` keeps it in an embedded on-disk store, for state
+ * larger than memory (Flink's RocksDB backend plays this role).
+ */
+export type StateBackendName = 'hashmap' | 'lmdb';
+
+/** Options of {@link StreamExecutionEnvironment.setStateBackend}. */
+export interface StateBackendOptions {
+  /**
+   * Checkpoints write only what changed since the previous one, referring to unchanged state
+   * in `shared/` (`execution.checkpointing.incremental`); savepoints stay full.
+   */
+  readonly incremental?: boolean;
+}
 
 /**
  * The context a job is defined and run in. In a job run by `flink run` it carries the CLI's
@@ -33,6 +46,7 @@ export class StreamExecutionEnvironment {
   private parallelism: number | undefined;
   private maxParallelism: number | undefined;
   private stateBackend: string | undefined;
+  private incrementalCheckpoints: boolean | undefined;
   private restartStrategy: RestartStrategyConfiguration | undefined;
   private chaining = true;
   private readonly checkpointConfig = new CheckpointConfig();
@@ -82,10 +96,14 @@ export class StreamExecutionEnvironment {
     return this.checkpointConfig;
   }
 
-  /** Chooses the state backend (`state.backend.type`). */
-  setStateBackend(backend: StateBackendName): this {
-    if (backend !== 'hashmap') throw new RangeError(`Unknown state backend '${String(backend)}'; available: hashmap.`);
+  /**
+   * Chooses the state backend (`state.backend.type`) and, optionally, incremental checkpoints
+   * (`execution.checkpointing.incremental`), like `new EmbeddedRocksDBStateBackend(true)` in Flink.
+   */
+  setStateBackend(backend: StateBackendName, options: StateBackendOptions = {}): this {
+    if (backend !== 'hashmap' && backend !== 'lmdb') throw new RangeError(`Unknown state backend '${String(backend)}'; available: hashmap, lmdb.`);
     this.stateBackend = backend;
+    if (options.incremental !== undefined) this.incrementalCheckpoints = options.incremental;
     return this;
   }
 
@@ -133,6 +151,7 @@ export class StreamExecutionEnvironment {
       maxParallelism: this.maxParallelism,
       checkpoint: { ...this.checkpointConfig.settings },
       stateBackend: this.stateBackend,
+      incrementalCheckpoints: this.incrementalCheckpoints,
       restartStrategy: this.restartStrategy,
       operatorChaining: this.chaining,
     };

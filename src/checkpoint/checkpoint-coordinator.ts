@@ -4,7 +4,7 @@ import { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-fai
 import { type FsCheckpointStorage, discardDirectory } from './checkpoint-storage.js';
 import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import type { CompletedCheckpointStore } from './completed-checkpoint-store.js';
-import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind } from './snapshot-metadata.js';
+import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind, type SnapshotMetadata } from './snapshot-metadata.js';
 import { decideTrigger } from './trigger-decision.js';
 
 /** The checkpoint settings the coordinator enforces. */
@@ -158,7 +158,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
       this.pending.set(id, p);
       const aligned = isSavepoint(request.kind) || deps.settings.aligned;
       try {
-        this.target.triggerCheckpoint(id, triggerTime, { isSavepoint: isSavepoint(request.kind), aligned });
+        this.target.triggerCheckpoint(id, triggerTime, { isSavepoint: isSavepoint(request.kind), aligned, full: request.kind !== 'CHECKPOINT' });
       } catch (err) {
         this.abort(p, `${CheckpointFailureReason.NOT_RUNNING} (${(err as Error).message})`, false);
       }
@@ -229,20 +229,25 @@ export class CheckpointCoordinator implements CheckpointResponder {
       op.subtasks.push(h);
     }
     for (const op of byUid.values()) op.subtasks.sort((a, b) => a.subtask - b.subtask);
+    const metadata: SnapshotMetadata = {
+      magic: SNAPSHOT_MAGIC,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      jobId: deps.jobId,
+      jobName: deps.jobName,
+      checkpointId: p.id,
+      kind: p.kind,
+      timestamp: p.triggerTime,
+      operators: [...byUid.values()],
+    };
     let path: string;
     try {
-      path = await deps.storage.finalize(p.id, {
-        magic: SNAPSHOT_MAGIC,
-        formatVersion: SNAPSHOT_FORMAT_VERSION,
-        jobId: deps.jobId,
-        jobName: deps.jobName,
-        checkpointId: p.id,
-        kind: p.kind,
-        timestamp: p.triggerTime,
-        operators: [...byUid.values()],
-      });
+      path = await deps.storage.finalize(p.id, metadata);
     } catch (err) {
-      if (p.aborted) return;
+      if (p.aborted) {
+        // abort() left the directory to us (it was being written): delete it now it settled.
+        await deps.storage.discard(p.id).catch(() => undefined);
+        return;
+      }
       p.finalizing = false;
       this.abort(p, `${CheckpointFailureReason.IO_EXCEPTION}: ${(err as Error).message}`);
       return;
@@ -262,7 +267,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
       path,
       triggerTime: p.triggerTime,
       completedAt,
-      metadata: { magic: SNAPSHOT_MAGIC, formatVersion: SNAPSHOT_FORMAT_VERSION, jobId: deps.jobId, jobName: deps.jobName, checkpointId: p.id, kind: p.kind, timestamp: p.triggerTime, operators: [...byUid.values()] },
+      metadata,
       stateSize: acks.reduce((n, a) => n + a.stateSize, 0),
     };
     deps.stats?.completed(completed, {

@@ -1,6 +1,7 @@
 import type { MetadataStore } from '../metadata/index.js';
 import type { JobId } from '../util/ids.js';
 import type { CheckpointStatsListener } from './checkpoint-coordinator.js';
+import { type SnapshotMetadata, handleBytes } from './snapshot-metadata.js';
 
 /**
  * Records every checkpoint's life in flink.db (status, durations, sizes, path, failure reason),
@@ -26,7 +27,9 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
         asyncMs: Math.round(s.asyncMs),
         alignmentMs: Math.round(s.alignmentMs),
         maxPauseMs: Math.round(s.maxPauseMs),
-        stateSize: c.stateSize,
+        // Flink's two sizes: the whole state (an incremental chain counted in full) and what
+        // this checkpoint wrote (its own files and the newest file of each chain).
+        stateSize: fullStateSize(c.metadata),
         checkpointedSize: c.stateSize,
         path: c.path,
       }),
@@ -55,4 +58,9 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
       this.onError(err);
     }
   }
+}
+
+/** The size of all state a snapshot refers to, shared files included. */
+function fullStateSize(m: SnapshotMetadata): number {
+  return m.operators.reduce((n, op) => n + op.subtasks.reduce((k, h) => k + handleBytes(h), 0), 0);
 }

@@ -3,7 +3,7 @@ import * as fsp from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CheckpointStorageWorker } from '../runtime/index.js';
 import { type WriteSteps, nodeWriteSteps, writeFileAtomic, writeFileDurable } from './atomic-write.js';
-import { checkpointDir, metadataPath, newSavepointDir } from './paths.js';
+import { checkpointDir, metadataPath, newSavepointDir, sharedStateDir } from './paths.js';
 import { type SnapshotMetadata, encodeMetadata } from './snapshot-metadata.js';
 
 /**
@@ -16,13 +16,19 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
   private readonly locations = new Map<number, string>();
   /** State files being written, per checkpoint: a discard waits for them before deleting. */
   private readonly writing = new Map<number, Set<Promise<unknown>>>();
+  /** Files of `shared/` written for checkpoints not yet published: deleted if they are discarded. */
+  private readonly sharedWritten = new Map<number, string[]>();
+  /** The job's `shared/` directory (incremental checkpoints). */
+  readonly sharedDir: string;
 
   constructor(
     /** `execution.checkpointing.dir` */
     readonly baseDir: string,
     readonly jobId: string,
     private readonly steps: WriteSteps = nodeWriteSteps,
-  ) {}
+  ) {
+    this.sharedDir = sharedStateDir(baseDir, jobId);
+  }
 
   /**
    * Creates the directory of checkpoint `checkpointId` — `chk-<n>` under the job's directory, or
@@ -43,7 +49,20 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
   async writeStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
     const dir = this.locations.get(checkpointId);
     if (!dir) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
-    const write = writeFileDurable(join(dir, fileName), chunks, this.steps);
+    return this.track(checkpointId, writeFileDurable(join(dir, fileName), chunks, this.steps));
+  }
+
+  async writeSharedStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
+    if (!this.locations.has(checkpointId)) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
+    mkdirSync(this.sharedDir, { recursive: true, mode: 0o700 });
+    const path = join(this.sharedDir, fileName);
+    let list = this.sharedWritten.get(checkpointId);
+    if (!list) this.sharedWritten.set(checkpointId, (list = []));
+    list.push(path);
+    return this.track(checkpointId, writeFileDurable(path, chunks, this.steps));
+  }
+
+  private async track<T>(checkpointId: number, write: Promise<T>): Promise<T> {
     let set = this.writing.get(checkpointId);
     if (!set) this.writing.set(checkpointId, (set = new Set()));
     set.add(write);
@@ -60,9 +79,12 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     const dir = this.locations.get(checkpointId);
     if (!dir) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
     await this.steps.syncDir(dir);
+    if (this.sharedWritten.has(checkpointId)) await this.steps.syncDir(this.sharedDir);
     await writeFileAtomic(metadataPath(dir), encodeMetadata(metadata), this.steps);
     await this.steps.syncDir(dirname(dir));
     this.locations.delete(checkpointId);
+    // From here on the retained checkpoints' references decide when they go (CompletedCheckpointStore).
+    this.sharedWritten.delete(checkpointId);
     return dir;
   }
 
@@ -74,6 +96,9 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     const dir = this.locations.get(checkpointId);
     this.locations.delete(checkpointId);
     await Promise.allSettled([...(this.writing.get(checkpointId) ?? [])]);
+    const shared = this.sharedWritten.get(checkpointId) ?? [];
+    this.sharedWritten.delete(checkpointId);
+    await Promise.all(shared.map((p) => fsp.rm(p, { force: true })));
     if (dir) await discardDirectory(dir);
   }
 }

@@ -19,9 +19,17 @@ export function checkpointDir(baseDir: string, jobId: string, checkpointId: numb
   return join(jobCheckpointsDir(baseDir, jobId), `chk-${checkpointId}`);
 }
 
+/** The name of the directory, next to a job's `chk-<n>` directories, of files incremental checkpoints share. */
+export const SHARED_DIR = 'shared';
+
 /** Files shared between incremental checkpoints of a job. */
 export function sharedStateDir(baseDir: string, jobId: string): string {
-  return join(jobCheckpointsDir(baseDir, jobId), 'shared');
+  return join(jobCheckpointsDir(baseDir, jobId), SHARED_DIR);
+}
+
+/** Where a shared file named in the `_metadata` of checkpoint directory `snapshotDir` lives. */
+export function sharedFilePath(snapshotDir: string, file: string): string {
+  return join(dirname(snapshotDir), SHARED_DIR, file);
 }
 
 /** A new savepoint directory under `baseDir`. */

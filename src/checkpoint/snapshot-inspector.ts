@@ -1,6 +1,7 @@
 import { unpack } from '../util/binary-codec.js';
+import type { KeyGroupBlock } from '../runtime/index.js';
 import { type LoadedSnapshot, loadSnapshot } from './snapshot-loader.js';
-import type { SnapshotKind } from './snapshot-metadata.js';
+import { type SnapshotKind, handleBytes } from './snapshot-metadata.js';
 
 /** One operator's state in a snapshot, as `flink info` shows it. */
 export interface OperatorStateInfo {
@@ -29,6 +30,35 @@ export interface SnapshotInfo {
   readonly operators: readonly OperatorStateInfo[];
 }
 
+/**
+ * Keys with a value per state over key-group blocks: full blocks are counted as they are; when
+ * an incremental chain has deltas, the key sets are rebuilt by applying them in order.
+ */
+function countKeys(blocks: readonly KeyGroupBlock[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!blocks.some(([, , delta]) => delta)) {
+    for (const [, bytes] of blocks) {
+      for (const [name, entries] of Object.entries(unpack(bytes) as Record<string, unknown[]>)) counts.set(name, (counts.get(name) ?? 0) + entries.length);
+    }
+    return counts;
+  }
+  const keys = new Map<string, Map<number, Set<unknown>>>();
+  const setOf = (name: string, kg: number) => {
+    let byKg = keys.get(name);
+    if (!byKg) keys.set(name, (byKg = new Map()));
+    let set = byKg.get(kg);
+    if (!set) byKg.set(kg, (set = new Set()));
+    return set;
+  };
+  for (const [kg, bytes, delta] of blocks) {
+    const doc = unpack(bytes) as Record<string, Array<[unknown, unknown]>> & { p: Record<string, Array<[unknown, unknown]>>; d: Record<string, unknown[]> };
+    for (const [name, entries] of Object.entries(delta ? doc.p : doc)) for (const [k] of entries) setOf(name, kg).add(k);
+    if (delta) for (const [name, deleted] of Object.entries(doc.d)) for (const k of deleted) setOf(name, kg).delete(k);
+  }
+  for (const [name, byKg] of keys) counts.set(name, [...byKg.values()].reduce((n, s) => n + s.size, 0));
+  return counts;
+}
+
 /** Reads and verifies a snapshot and summarises its state per operator. */
 export function inspectSnapshot(path: string): SnapshotInfo {
   return summarise(loadSnapshot(path));
@@ -44,9 +74,8 @@ function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
       for (const [name, meta] of Object.entries(file.kinds)) {
         keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, serializer: meta.serializer.name, keys: 0 };
       }
-      for (const [, bytes] of file.keyGroups) {
-        const states = unpack(bytes) as Record<string, unknown[]>;
-        for (const [name, entries] of Object.entries(states)) keyedStates[name]!.keys += entries.length;
+      for (const [name, keys] of countKeys(file.keyGroups)) {
+        if (keyedStates[name]) keyedStates[name].keys += keys;
       }
       for (const [name, { mode, values }] of file.lists) {
         const s = (operatorStates[name] ??= { mode, elements: 0 });
@@ -59,8 +88,8 @@ function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
       name: op.name,
       parallelism: op.parallelism,
       maxParallelism: op.maxParallelism,
-      bytes: op.subtasks.reduce((n, h) => n + h.size, 0),
-      files: op.subtasks.length,
+      bytes: op.subtasks.reduce((n, h) => n + handleBytes(h), 0),
+      files: op.subtasks.reduce((n, h) => n + 1 + (h.sharedState?.length ?? 0), 0),
       keyedStates,
       operatorStates,
       timers,

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type StateFileContent, decodeStateFile } from '../runtime/index.js';
 import { FlinkError } from '../util/errors.js';
 import { sha256 } from './atomic-write.js';
-import { METADATA_FILE, metadataPath } from './paths.js';
+import { METADATA_FILE, metadataPath, sharedFilePath } from './paths.js';
 import { InvalidMetadataError, type SnapshotMetadata, decodeMetadata } from './snapshot-metadata.js';
 
 /** A snapshot cannot be restored; the message says which and why. */
@@ -35,6 +35,32 @@ export function snapshotDirOf(input: string): string {
   if (st.isDirectory()) return path;
   if (path.endsWith(`/${METADATA_FILE}`)) return path.slice(0, -METADATA_FILE.length - 1);
   throw new SnapshotRestoreError(`Cannot restore from ${path}: give a checkpoint or savepoint directory or its ${METADATA_FILE} file.`);
+}
+
+/** Reads one state file named by `_metadata`, checking it is a regular file of the recorded size and checksum. */
+function readStateFile(
+  dir: string,
+  path: string,
+  what: string,
+  h: { readonly size: number; readonly checksum: string },
+  expected: { uid: string; subtask: number },
+): StateFileContent {
+  let bytes: Buffer;
+  try {
+    if (!lstatSync(path).isFile()) throw new Error('not a regular file');
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is missing or unreadable (${(err as Error).message}).`);
+  }
+  if (bytes.byteLength !== h.size) {
+    throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} has ${bytes.byteLength} bytes, expected ${h.size} (truncated?).`);
+  }
+  if (sha256(bytes) !== h.checksum) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is damaged (checksum mismatch).`);
+  try {
+    return decodeStateFile(bytes, expected);
+  } catch (err) {
+    throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} cannot be read: ${(err as Error).message}.`);
+  }
 }
 
 /** Reads `_metadata` and validates it, without touching state files (for inspection). */
@@ -69,24 +95,13 @@ export function loadSnapshot(input: string): LoadedSnapshot {
   for (const op of metadata.operators) {
     const byTask = new Map<number, StateFileContent>();
     for (const h of op.subtasks) {
-      const path = join(dir, h.file);
-      const what = `state file ${h.file} of operator '${op.uid}'`;
-      let bytes: Buffer;
-      try {
-        if (!lstatSync(path).isFile()) throw new Error('not a regular file');
-        bytes = readFileSync(path);
-      } catch (err) {
-        throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is missing or unreadable (${(err as Error).message}).`);
-      }
-      if (bytes.byteLength !== h.size) {
-        throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} has ${bytes.byteLength} bytes, expected ${h.size} (truncated?).`);
-      }
-      if (sha256(bytes) !== h.checksum) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is damaged (checksum mismatch).`);
-      try {
-        byTask.set(h.subtask, decodeStateFile(bytes, { uid: op.uid, subtask: h.subtask }));
-      } catch (err) {
-        throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} cannot be read: ${(err as Error).message}.`);
-      }
+      const expected = { uid: op.uid, subtask: h.subtask };
+      const own = readStateFile(dir, join(dir, h.file), `state file ${h.file} of operator '${op.uid}'`, h, expected);
+      // An incremental checkpoint's keyed state: its chain in shared/, base first, applied in order.
+      const chain = (h.sharedState ?? []).map((ref) =>
+        readStateFile(dir, sharedFilePath(dir, ref.file), `shared state file ${ref.file} of operator '${op.uid}'`, ref, expected),
+      );
+      byTask.set(h.subtask, chain.length === 0 ? own : { ...own, keyGroups: [...own.keyGroups, ...chain.flatMap((c) => c.keyGroups)] });
     }
     files.set(op.uid, byTask);
   }

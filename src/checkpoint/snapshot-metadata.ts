@@ -8,7 +8,8 @@ export const SNAPSHOT_MAGIC = 'flink-ts-snapshot';
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
 /** Checkpoint or savepoint, and how it was taken (after Flink's CheckpointProperties). */
-export type SnapshotKind = 'CHECKPOINT' | 'FULL_CHECKPOINT' | 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' | 'SAVEPOINT_TERMINATE';
+export const SNAPSHOT_KINDS = ['CHECKPOINT', 'FULL_CHECKPOINT', 'SAVEPOINT', 'SAVEPOINT_SUSPEND', 'SAVEPOINT_TERMINATE'] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 /** One operator's state in a snapshot: its parallelism then, and a handle per subtask with state. */
 export interface OperatorMetadata {
@@ -29,6 +30,11 @@ export interface SnapshotMetadata {
   readonly kind: SnapshotKind;
   readonly timestamp: number;
   readonly operators: readonly OperatorMetadata[];
+}
+
+/** Bytes of one subtask's state: its own file plus, for an incremental checkpoint, its whole chain in `shared/`. */
+export function handleBytes(h: OperatorStateHandle): number {
+  return h.size + (h.sharedState ?? []).reduce((n, r) => n + r.size, 0);
 }
 
 /** Why a `_metadata` could not be used; the message is for the user. */
@@ -68,6 +74,9 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
   }
   if (d.checksum !== sha256(body(m as SnapshotMetadata))) fail('its checksum does not match its content (it was modified or damaged)');
   if (typeof m.jobId !== 'string' || !isInt(m.checkpointId, 1) || !Array.isArray(m.operators)) fail('it lacks its job id, checkpoint id or operators');
+  if (typeof m.kind !== 'string' || !SNAPSHOT_KINDS.includes(m.kind)) fail(`it has an unknown snapshot kind (${JSON.stringify(m.kind)})`);
+  if (!isInt(m.timestamp)) fail('it lacks its timestamp');
+  const savepoint = m.kind.startsWith('SAVEPOINT');
   const uids = new Set<string>();
   for (const op of m.operators) {
     if (typeof op?.uid !== 'string' || !isInt(op.parallelism, 1) || !isInt(op.maxParallelism, 1) || !Array.isArray(op.subtasks)) {
@@ -75,10 +84,21 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
     }
     if (uids.has(op.uid)) fail(`operator uid '${op.uid}' appears twice`);
     uids.add(op.uid);
+    const subtasks = new Set<number>();
     for (const h of op.subtasks) {
       if (!isSafeFileName(h.file)) fail(`operator '${op.uid}' names a state file outside the snapshot directory (${JSON.stringify(h.file)})`);
       if (!isInt(h.size) || typeof h.checksum !== 'string' || !isInt(h.subtask) || h.subtask >= op.parallelism) {
         fail(`operator '${op.uid}' has a malformed state handle`);
+      }
+      if (subtasks.has(h.subtask)) fail(`operator '${op.uid}' lists subtask ${h.subtask} twice`);
+      subtasks.add(h.subtask);
+      if (h.sharedState === undefined) continue;
+      if (savepoint) fail(`it is a savepoint but refers to shared files of incremental checkpoints (operator '${op.uid}')`);
+      if (!Array.isArray(h.sharedState)) fail(`operator '${op.uid}' has a malformed shared state list`);
+      for (const r of h.sharedState) {
+        // Shared files are names inside the job's shared/ directory: never a path.
+        if (!isSafeFileName(r?.file)) fail(`operator '${op.uid}' names a shared file outside the shared directory (${JSON.stringify(r?.file)})`);
+        if (!isInt(r.size) || typeof r.checksum !== 'string') fail(`operator '${op.uid}' has a malformed shared state reference`);
       }
     }
   }

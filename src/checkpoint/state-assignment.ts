@@ -1,6 +1,7 @@
 import type { JobGraph, StreamNode } from '../graph/index.js';
-import type { OperatorLists, OperatorRestoreState, RestoreAssignment, StoredTimer } from '../runtime/index.js';
+import type { OperatorRestoreState, RestoreAssignment, StateFileContent } from '../runtime/index.js';
 import { KeyGroupRange, type StateKinds } from '../state/index.js';
+import type { OperatorLists } from '../runtime/index.js';
 import type { LoadedSnapshot } from './snapshot-loader.js';
 import { SnapshotRestoreError } from './snapshot-loader.js';
 
@@ -49,7 +50,7 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
 }
 
 function redistribute(
-  files: ReadonlyArray<{ kinds: StateKinds; keyGroups: Array<[number, Uint8Array]>; timers: StoredTimer[]; lists: OperatorLists }>,
+  files: readonly StateFileContent[],
   parallelism: number,
   maxParallelism: number,
 ): OperatorRestoreState[] {

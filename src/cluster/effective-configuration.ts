@@ -21,6 +21,7 @@ export function effectiveConfiguration(base: Configuration, s: JobSettings): Con
     ['execution.checkpointing.externalized-checkpoint-retention', s.checkpoint.externalizedRetention],
     ['execution.checkpointing.dir', s.checkpoint.storageDir],
     ['state.backend.type', s.stateBackend],
+    ['execution.checkpointing.incremental', s.incrementalCheckpoints],
     ...restartStrategyEntries(s.restartStrategy),
   ];
   let config = base;

@@ -1,5 +1,6 @@
 import { type CheckpointingModeName, CheckpointingOptions, type Configuration } from '../config/index.js';
 import {
+  type CompletedCheckpoint,
   type LoadedSnapshot,
   CheckpointCoordinator,
   CheckpointStatsRecorder,
@@ -13,7 +14,40 @@ import {
 import type { MetadataStore } from '../metadata/index.js';
 import type { CheckpointResponder, JobExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
+import { FlinkError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
+
+/** What a failover restores: the checkpoint used and the retained ones skipped because they failed to load. */
+export interface RecoveredState<T> {
+  readonly checkpointId: number;
+  readonly path: string;
+  readonly state: T;
+  /** One line per newer checkpoint that could not be used: its id and the problem. */
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Picks the newest of `retained` (oldest first, as the store keeps them) that `load`s and
+ * `assign`s without error. A damaged latest checkpoint must not leave the job unable to
+ * restart when an older retained one is intact; if none is, the error names each one tried.
+ */
+export function recoverFromRetained<S, T>(
+  retained: readonly CompletedCheckpoint[],
+  load: (path: string) => S,
+  assign: (snapshot: S) => T,
+): RecoveredState<T> | undefined {
+  const problems: string[] = [];
+  for (const c of [...retained].reverse()) {
+    try {
+      return { checkpointId: c.checkpointId, path: c.path, state: assign(load(c.path)), skipped: problems };
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+      problems.push(message.includes(c.path) ? `checkpoint ${c.checkpointId}: ${message}` : `checkpoint ${c.checkpointId} (${c.path}): ${message}`);
+    }
+  }
+  if (problems.length === 0) return undefined;
+  throw new FlinkError('checkpoint.recoveryFailed', `Cannot recover the job: no retained checkpoint can be restored; ${problems.join('; ')}`);
+}
 
 /** The checkpoint settings of a configuration. */
 export function coordinatorSettings(config: Configuration): CoordinatorSettings {
@@ -115,12 +149,13 @@ export class JobCheckpointing {
   }
 
   /**
-   * The latest completed checkpoint, read and verified from disk, for recovery after a failure;
-   * undefined if none completed yet.
+   * The state a run after a failure starts from: the newest retained checkpoint that loads and
+   * maps onto the job (`assign`), falling back to older ones; undefined if none completed yet.
+   *
+   * @throws FlinkError (`checkpoint.recoveryFailed`) if no retained checkpoint can be used.
    */
-  latestForRecovery(): LoadedSnapshot | undefined {
-    const latest = this.store.latest();
-    return latest && loadSnapshot(latest.path);
+  recover<T>(assign: (snapshot: LoadedSnapshot) => T): RecoveredState<T> | undefined {
+    return recoverFromRetained(this.store.all(), loadSnapshot, assign);
   }
 
   /** Periodic checkpoints are configured. */

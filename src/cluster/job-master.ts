@@ -1,17 +1,26 @@
 import { JobExecutionResult, type Pipeline } from '../api/index.js';
 import { type LoadedSnapshot, assignState } from '../checkpoint/index.js';
-import type { Configuration } from '../config/index.js';
+import { CheckpointingOptions, type Configuration, StateBackendOptions } from '../config/index.js';
 import type { JobGraph } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
-import { JobExecution, type RestoreAssignment } from '../runtime/index.js';
+import { JobExecution, type RestoreAssignment, type StateBackendSettings } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
+import { unrecoverableCause } from './failure-classification.js';
 import { JobCheckpointing } from './job-checkpointing.js';
 import { JobTracker } from './job-tracker.js';
 import { type RestartStrategy, restartStrategyFrom } from './restart-strategy.js';
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function stackOf(err: unknown): string | undefined {
+  return err instanceof FlinkError ? err.details : err instanceof Error ? err.stack : undefined;
+}
 
 /** Where a tracked job's record lives and what it was started from. */
 export interface JobTracking {
@@ -128,6 +137,7 @@ export class JobMaster {
         attemptNumber: attempt,
         checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
         restore,
+        stateBackend: stateBackendSettings(this.configuration),
         finalCheckpoint: checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined,
       });
       this.execution = execution;
@@ -137,9 +147,9 @@ export class JobMaster {
         await execution.run();
         break;
       } catch (err) {
-        const failure = await this.handleFailure(err, restartStrategy, checkpointing, attempt + 1);
-        if (failure) throw failure;
-        restore = this.recoveryAssignment(checkpointing);
+        const outcome = await this.handleFailure(err, restartStrategy, checkpointing, attempt + 1);
+        if ('failure' in outcome) throw outcome.failure;
+        restore = outcome.restore;
       }
     }
     await checkpointing.stop('FINISHED');
@@ -148,39 +158,64 @@ export class JobMaster {
   }
 
   /**
-   * Settles a failed run: returns the error to fail the job with, or undefined once the job
-   * may run again (after the restart delay).
+   * Settles a failed run: the error to fail the job with, or — once the job may run again
+   * (after the restart delay) — the state the next run starts from.
    */
-  private async handleFailure(err: unknown, strategy: RestartStrategy, checkpointing: JobCheckpointing, attempt: number): Promise<unknown> {
+  private async handleFailure(
+    err: unknown,
+    strategy: RestartStrategy,
+    checkpointing: JobCheckpointing,
+    attempt: number,
+  ): Promise<{ failure: unknown } | { restore: RestoreAssignment | undefined }> {
     if (err instanceof JobCancelledError || this.cancelled) {
       await checkpointing.stop('CANCELED');
       this.tracker?.finish({ status: 'CANCELED' });
-      return err instanceof JobCancelledError ? err : new JobCancelledError();
+      return { failure: err instanceof JobCancelledError ? err : new JobCancelledError() };
     }
-    const cause = err instanceof Error ? err.message : String(err);
-    const stack = err instanceof FlinkError ? err.details : err instanceof Error ? err.stack : undefined;
+    // Failed as it is, not unwrapped: the wrapper's message names the operator and its uid.
+    if (unrecoverableCause(err)) return { failure: await this.fail(checkpointing, err) };
     const decision = strategy.onFailure(this.options.clock.now());
-    if (!decision.restart) {
-      await checkpointing.stop('FAILED');
-      this.tracker?.finish({ status: 'FAILED', cause, stack });
-      return err;
-    }
-    this.tracker?.restarting(cause, stack, attempt, decision.delayMs);
+    if (!decision.restart) return { failure: await this.fail(checkpointing, err) };
+    this.tracker?.restarting(messageOf(err), stackOf(err), attempt, decision.delayMs);
     await this.restartDelay(decision.delayMs);
     if (this.cancelled) {
       await checkpointing.stop('CANCELED');
       this.tracker?.finish({ status: 'CANCELED' });
-      return new JobCancelledError();
+      return { failure: new JobCancelledError() };
+    }
+    let restore: RestoreAssignment | undefined;
+    try {
+      restore = this.recoveryAssignment(checkpointing);
+    } catch (recoveryError) {
+      return { failure: await this.fail(checkpointing, recoveryError) };
     }
     this.tracker?.restarted();
-    return undefined;
+    return { restore };
   }
 
-  /** The state a restarted run starts from: the latest completed checkpoint, else the initial state. */
+  /** Ends the job as FAILED with `failure` (its message and stack recorded); returns `failure`. */
+  private async fail(checkpointing: JobCheckpointing, failure: unknown): Promise<unknown> {
+    await checkpointing.stop('FAILED');
+    this.tracker?.finish({ status: 'FAILED', cause: messageOf(failure), stack: stackOf(failure) });
+    return failure;
+  }
+
+  /**
+   * The state a restarted run starts from: the newest retained checkpoint that can be loaded
+   * (older ones if newer are damaged), else the initial state if none completed yet.
+   *
+   * @throws FlinkError if checkpoints completed but none of them can be restored
+   */
   private recoveryAssignment(checkpointing: JobCheckpointing): RestoreAssignment | undefined {
-    const latest = checkpointing.latestForRecovery();
-    if (!latest) return this.restoreAssignment;
-    return assignState(latest, this.jobGraph, { allowNonRestoredState: false });
+    const recovered = checkpointing.recover((snapshot) => assignState(snapshot, this.jobGraph, { allowNonRestoredState: false }));
+    if (!recovered) return this.restoreAssignment;
+    for (const problem of recovered.skipped) this.log(`Skipping a retained checkpoint that cannot be restored: ${problem}`);
+    if (recovered.skipped.length > 0) this.log(`Recovering job ${this.jobId} from checkpoint ${recovered.checkpointId} (${recovered.path}).`);
+    return recovered.state;
+  }
+
+  private log(line: string): void {
+    (this.options.tracking?.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
   private restartDelay(ms: number): Promise<void> {
@@ -221,4 +256,13 @@ export class JobMaster {
     this.execution?.cancel();
     this.wakeFromDelay?.();
   }
+}
+
+/** The keyed state backend the job's tasks are deployed with. */
+function stateBackendSettings(config: Configuration): StateBackendSettings {
+  return {
+    type: config.get(StateBackendOptions.STATE_BACKEND),
+    incremental: config.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS),
+    localDirectory: config.get(StateBackendOptions.LMDB_LOCAL_DIRECTORY),
+  };
 }

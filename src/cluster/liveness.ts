@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { JobRecord, MetadataStore } from '../metadata/index.js';
 import { JOB_PROCESS_LOST, isTerminal } from '../metadata/index.js';
+import { isProcessAlive } from '../util/process.js';
+
+export { isProcessAlive };
 
 /** How often a running job writes its heartbeat. */
 export const HEARTBEAT_INTERVAL_MS = 1000;
@@ -9,26 +11,6 @@ export const HEARTBEAT_TIMEOUT_MS = 30_000;
 /** How long a detached job may take from submission to its first heartbeat. */
 export const STARTUP_TIMEOUT_MS = 60_000;
 
-/**
- * True if a live process has this pid. Signal 0 checks existence without sending anything; a
- * zombie (killed, not yet reaped by its parent — e.g. under an init that reaps late) exists but
- * is dead, so on Linux its state in /proc decides.
- */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The state follows the parenthesised command name, which may itself contain spaces.
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc (not Linux) or it vanished: trust signal 0
-  }
-}
 
 /** Why a non-terminal job is no longer running, or undefined if it may be running. */
 export function lostReason(job: JobRecord, now: number): string | undefined {

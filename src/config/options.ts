@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { homeLayout } from './home.js';
 import {
   booleanOption,
@@ -23,10 +24,10 @@ export const EXTERNALIZED_CHECKPOINT_RETENTIONS = [
 export type ExternalizedCheckpointRetentionName = (typeof EXTERNALIZED_CHECKPOINT_RETENTIONS)[number];
 
 /**
- * `state.backend.type` values. Grows as backends are added (the embedded on-disk one will
- * be listed here when it exists), so that config is validated before any engine code loads.
+ * `state.backend.type` values: `hashmap` keeps keyed state on the JS heap, `lmdb` in an
+ * embedded LMDB store on local disk. Listed here so config is validated before engine code loads.
  */
-export const STATE_BACKEND_TYPES = ['hashmap'] as const;
+export const STATE_BACKEND_TYPES = ['hashmap', 'lmdb'] as const;
 export type StateBackendType = (typeof STATE_BACKEND_TYPES)[number];
 
 /** `restart-strategy.type` values; Flink's aliases (`off`, `fixeddelay`, ...) are accepted too. */
@@ -93,7 +94,12 @@ export const CheckpointingOptions = {
 /** State backend keys (Flink's StateBackendOptions). */
 export const StateBackendOptions = {
   STATE_BACKEND: enumOption('state.backend.type', STATE_BACKEND_TYPES, 'hashmap', {
-    description: 'Where keyed state lives.',
+    description: 'Where keyed state lives: hashmap (JS heap) or lmdb (embedded on-disk store).',
+  }),
+  LMDB_LOCAL_DIRECTORY: pathOption('state.backend.lmdb.local-directory', {
+    computeDefault: ({ home }) => path.join(home, 'state'),
+    defaultDescription: '$FLINK_TS_HOME/state',
+    description: "Where the lmdb backend keeps its working files (scratch: deleted when a task ends; checkpoints are what is durable).",
   }),
 } as const;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { formatRecord } from '../util/format-record.js';
 
@@ -243,11 +243,28 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   }
 
   private openPart(bucket: string): InProgressPart {
-    const dir = bucket ? join(this.directory, bucket) : this.directory;
+    const dir = bucket ? this.bucketDir(bucket) : this.directory;
     if (bucket) mkdirSync(dir, { recursive: true });
     const { partPrefix, partSuffix } = this.fileConfig;
     const name = `${partPrefix}-${this.runId}-${this.context.subtaskIndex}-${this.counter++}${partSuffix}`;
     return new InProgressPart(join(dir, `.${name}.inprogress`), join(dir, name));
+  }
+
+  /**
+   * The directory of `bucket`, which must stay inside the sink's directory: the assigner is user
+   * code fed with record data, and a name like `../x` or `/etc` would write outside it.
+   */
+  private bucketDir(bucket: unknown): string {
+    const refuse = (why: string): never => {
+      throw new Error(`FileSink: the bucket assigner returned ${JSON.stringify(bucket)}, ${why}; a bucket must be a relative path inside ${this.directory}.`);
+    };
+    if (typeof bucket !== 'string') return refuse('not a string');
+    if (bucket.includes('\0')) refuse('which contains a NUL character');
+    if (isAbsolute(bucket) || /^[\\/]/.test(bucket) || /^[A-Za-z]:/.test(bucket)) refuse('an absolute path');
+    if (bucket.split(/[\\/]/).includes('..')) refuse("which contains a '..' segment");
+    const dir = resolve(this.directory, bucket);
+    if (dir !== this.directory && !dir.startsWith(this.directory + sep)) refuse('which leads outside the sink directory');
+    return dir;
   }
 }
 

@@ -14,7 +14,7 @@ const END = 2;
 export function encodeEvent(event: ChannelEvent): Uint8Array {
   if (event instanceof RecordBatch) return pack([RECORDS, event.values, event.keys ?? null, event.keyGroups ?? null]);
   if (event instanceof CheckpointBarrier) {
-    return pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned]);
+    return pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned, event.options.full === true]);
   }
   return pack([END]);
 }
@@ -26,7 +26,7 @@ export function decodeEvent(buffer: Uint8Array): ChannelEvent {
     case RECORDS:
       return new RecordBatch(msg[1] as unknown[], (msg[2] as unknown[] | null) ?? undefined, (msg[3] as number[] | null) ?? undefined);
     case BARRIER:
-      return new CheckpointBarrier(msg[1] as number, msg[2] as number, { isSavepoint: msg[3] as boolean, aligned: msg[4] as boolean });
+      return new CheckpointBarrier(msg[1] as number, msg[2] as number, { isSavepoint: msg[3] as boolean, aligned: msg[4] as boolean, ...(msg[5] === true ? { full: true } : {}) });
     case END:
       return EndOfInput.INSTANCE;
     default:

@@ -16,6 +16,11 @@ export class RecordBatch {
 /** How a checkpoint is taken; a savepoint always aligns. */
 export interface CheckpointOptions {
   readonly isSavepoint: boolean;
+  /**
+   * Every state is written in full, sharing no files with other checkpoints, even with
+   * incremental checkpoints on: savepoints and `flink checkpoint --full`.
+   */
+  readonly full?: boolean;
   /** Align barriers at multi-input tasks (EXACTLY_ONCE). */
   readonly aligned: boolean;
 }

@@ -1,5 +1,5 @@
 import type { JobEdge, JobGraph, JobVertex, StreamNode } from '../graph/index.js';
-import { DefaultOperatorStateStore, HeapKeyedStateBackend, KeyGroupRange } from '../state/index.js';
+import { DefaultOperatorStateStore, KeyGroupRange, KeyedStateBackend, LmdbStateStore } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { LocalChannel } from './local-channel.js';
 import { createOperator } from './operators/operator-factory.js';
@@ -34,6 +34,26 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly restore?: RestoreAssignment;
   /** Periodic checkpoints are on: sinks commit through a final checkpoint at end of input. */
   readonly checkpointing: boolean;
+  /** Where keyed state lives; default: the heap, full checkpoints. */
+  readonly stateBackend?: StateBackendSettings;
+}
+
+/** The keyed state backend of a job (`state.backend.*`, `execution.checkpointing.incremental`). */
+export interface StateBackendSettings {
+  readonly type: 'hashmap' | 'lmdb';
+  readonly incremental: boolean;
+  /** Parent directory of the lmdb backend's working files. */
+  readonly localDirectory: string;
+}
+
+function createKeyedBackend(v: JobVertex, index: number, settings: DeploymentSettings): KeyedStateBackend {
+  const range = KeyGroupRange.forSubtask(v.maxParallelism, v.parallelism, index);
+  const sb = settings.stateBackend;
+  return new KeyedStateBackend(v.maxParallelism, range, {
+    clock: settings.clock,
+    incremental: sb?.incremental ?? false,
+    store: sb?.type === 'lmdb' ? new LmdbStateStore(sb.localDirectory, range) : undefined,
+  });
 }
 
 /**
@@ -87,16 +107,14 @@ function deploySubtask(
     attemptNumber: settings.attemptNumber,
     checkpointing: settings.checkpointing,
   };
-  const keyedBackend = v.head.keyed
-    ? new HeapKeyedStateBackend(v.maxParallelism, KeyGroupRange.forSubtask(v.maxParallelism, v.parallelism, index), settings.clock)
-    : undefined;
+  const keyedBackend = v.head.keyed ? createKeyedBackend(v, index, settings) : undefined;
   const operators = new Map<StreamNode, StreamOperator>();
   for (const node of v.nodes) {
     if (!node.operator) continue;
     const restored = settings.restore?.(node.uid, index);
     const timerService = node.keyed ? new InternalTimerService(keyedBackend!, settings.clock) : undefined;
     if (restored && node.keyed) {
-      for (const [kg, bytes] of restored.keyGroups) keyedBackend!.restoreKeyGroup(kg, bytes, restored.kinds);
+      for (const [kg, bytes, delta] of restored.keyGroups) keyedBackend!.restoreKeyGroup(kg, bytes, restored.kinds, delta);
       for (const [time, key, kg] of restored.timers) timerService!.register(time, key, kg);
     }
     const ctx: OperatorContext = {

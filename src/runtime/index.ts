@@ -12,8 +12,9 @@ export {
   type OperatorLists,
   type StoredTimer,
   type StateFileContent,
+  type KeyGroupBlock,
   decodeStateFile,
 } from './checkpointing/operator-snapshot.js';
 export { type CheckpointResponder, type TaskAcknowledgement, stateFileName } from './checkpointing/snapshot-driver.js';
-export type { RestoreAssignment } from './execution-graph.js';
+export type { RestoreAssignment, StateBackendSettings } from './execution-graph.js';
 export { SOURCE_SPLITS_STATE } from './tasks/source-stream-task.js';

@@ -6,7 +6,7 @@ import { JobCancelledError } from '../util/errors.js';
 import { CheckpointBarrier, type CheckpointOptions } from './channel-events.js';
 import type { CheckpointStorageWorker } from './checkpointing/operator-snapshot.js';
 import { type CheckpointResponder, SnapshotDriver } from './checkpointing/snapshot-driver.js';
-import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type RestoreAssignment, deployTasks } from './execution-graph.js';
+import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type RestoreAssignment, type StateBackendSettings, deployTasks } from './execution-graph.js';
 import { SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
 
@@ -28,6 +28,8 @@ export interface JobExecutionOptions {
   readonly checkpointing?: { readonly storage: CheckpointStorageWorker; readonly responder: CheckpointResponder };
   /** The state operators start from (a restored checkpoint or savepoint). */
   readonly restore?: RestoreAssignment;
+  /** Where keyed state lives; default: the heap, full checkpoints. */
+  readonly stateBackend?: StateBackendSettings;
   /**
    * Taken when every task has finished, before they close (Flink's final checkpoint): sinks that
    * only pre-committed at end of input commit when it completes. Unset = no final checkpoint.
@@ -50,6 +52,8 @@ export class JobExecution {
   private running = false;
   /** Stop without draining: leave the loop as soon as possible, without end-of-input. */
   private suspendRequested = false;
+  /** Checkpoints triggered and neither complete nor aborted; tasks that finish answer them. */
+  private readonly inFlight = new Map<number, CheckpointBarrier>();
 
   constructor(private readonly options: JobExecutionOptions) {
     this.tasks = deployTasks(options.jobGraph, {
@@ -59,6 +63,7 @@ export class JobExecution {
       clock: options.clock,
       attemptNumber: options.attemptNumber ?? 0,
       restore: options.restore,
+      stateBackend: options.stateBackend,
       checkpointing: options.finalCheckpoint !== undefined,
     });
     const cp = options.checkpointing;
@@ -66,7 +71,7 @@ export class JobExecution {
       const driver = new SnapshotDriver(cp.storage, cp.responder);
       this.driver = driver;
       this.tasks.forEach((task, taskIndex) => {
-        task.checkpointing = { taskIndex, driver, responder: cp.responder };
+        task.checkpointing = { taskIndex, driver, responder: cp.responder, inFlight: this.inFlight };
       });
     }
   }
@@ -83,11 +88,13 @@ export class JobExecution {
 
   /**
    * Starts checkpoint `checkpointId`: every running source takes its position and emits the
-   * barrier; finished tasks snapshot at once. Other tasks snapshot as the barriers reach them.
+   * barrier; finished tasks snapshot at once. Other tasks snapshot as the barriers reach them,
+   * or when they finish without one.
    */
   triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void {
     if (!this.running) throw new Error('the job is not running');
     const barrier = new CheckpointBarrier(checkpointId, timestamp, options);
+    this.inFlight.set(checkpointId, barrier);
     this.guard(() => {
       for (const task of this.tasks) {
         if (task.finished) task.performCheckpoint(barrier, 0);
@@ -99,6 +106,7 @@ export class JobExecution {
 
   /** Checkpoint `checkpointId` is complete: every operator may commit. */
   notifyCheckpointComplete(checkpointId: number): void {
+    this.inFlight.delete(checkpointId);
     this.guard(() => {
       for (const task of this.tasks) task.notifyCheckpointComplete(checkpointId);
     });
@@ -135,6 +143,8 @@ export class JobExecution {
 
   /** Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work. */
   abortCheckpoint(checkpointId: number): void {
+    this.inFlight.delete(checkpointId);
+    for (const task of this.tasks) task.checkpointEnded(checkpointId);
     this.driver?.abort(checkpointId);
   }
 

@@ -2,7 +2,7 @@ import type { RuntimeContext } from '../graph/index.js';
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
-  HeapKeyedStateBackend,
+  KeyedStateBackend,
   ListState,
   ListStateDescriptor,
   MapState,
@@ -30,7 +30,7 @@ export interface TaskInfo {
 export class StreamingRuntimeContext implements RuntimeContext {
   constructor(
     private readonly info: TaskInfo,
-    private readonly keyedBackend: HeapKeyedStateBackend | undefined,
+    private readonly keyedBackend: KeyedStateBackend | undefined,
   ) {}
 
   getJobId(): string {

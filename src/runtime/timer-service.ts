@@ -1,5 +1,5 @@
 import type { TimerService } from '../graph/index.js';
-import type { HeapKeyedStateBackend } from '../state/index.js';
+import type { KeyedStateBackend } from '../state/index.js';
 import { mapKey } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { type Timer, TimerHeap } from './timer-heap.js';
@@ -16,7 +16,7 @@ export class InternalTimerService implements TimerService {
   private seq = 0;
 
   constructor(
-    private readonly backend: HeapKeyedStateBackend,
+    private readonly backend: KeyedStateBackend,
     private readonly clock: Clock,
   ) {}
 

@@ -16,18 +16,27 @@ export abstract class HeapState<V> implements State {
   ) {}
 
   protected current(): V | undefined {
-    return this.table.get(this.scope.currentKeyGroup, this.scope.currentMapKey);
+    const s = this.scope;
+    if (s.currentKeyGroup < 0) noKey();
+    return this.table.get(s.currentKeyGroup, s.currentMapKey);
   }
 
+  /** Stores the value of the current key; also after changing a stored list or map in place (see StateTable). */
   protected set(value: V): void {
     const s = this.scope;
-    if (s.currentKeyGroup < 0) throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
+    if (s.currentKeyGroup < 0) noKey();
     this.table.set(s.currentKeyGroup, s.currentMapKey, value);
   }
 
   clear(): void {
-    this.table.delete(this.scope.currentKeyGroup, this.scope.currentMapKey);
+    const s = this.scope;
+    if (s.currentKeyGroup < 0) noKey();
+    this.table.delete(s.currentKeyGroup, s.currentMapKey);
   }
+}
+
+function noKey(): never {
+  throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
 }
 
 export class HeapValueState<T> extends HeapState<T> implements ValueState<T> {
@@ -51,7 +60,7 @@ export class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
   add(value: T): void {
     const list = this.current();
     if (list) list.push(value);
-    else this.set([value]);
+    this.set(list ?? [value]);
   }
   addAll(values: Iterable<T>): void {
     for (const v of values) this.add(v);
@@ -65,28 +74,26 @@ export class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
 
 export class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> {
   private map(create: boolean): Map<K, V> | undefined {
-    let m = this.current();
-    if (!m && create) {
-      m = new Map();
-      this.set(m);
-    }
-    return m;
+    return this.current() ?? (create ? new Map<K, V>() : undefined);
   }
   get(key: K): V | undefined {
     return this.map(false)?.get(key);
   }
   put(key: K, value: V): void {
-    this.map(true)!.set(key, value);
+    const m = this.map(true)!;
+    m.set(key, value);
+    this.set(m);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
     const m = this.map(true)!;
     for (const [k, v] of entries) m.set(k, v);
+    this.set(m);
   }
   remove(key: K): void {
     const m = this.map(false);
-    if (!m) return;
-    m.delete(key);
+    if (!m?.delete(key)) return;
     if (m.size === 0) this.clear();
+    else this.set(m);
   }
   contains(key: K): boolean {
     return this.map(false)?.has(key) ?? false;

@@ -1,10 +1,13 @@
 export * from './descriptors.js';
 export * from './state.js';
 export * from './key-groups.js';
-export { HeapKeyedStateBackend, type KeyContext } from './heap-keyed-state-backend.js';
-export { PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
+export { KeyedStateBackend, type KeyContext, type KeyedStateBackendOptions, type KeyedSnapshotOptions } from './keyed-state-backend.js';
+export { HeapStateTable } from './heap-state-table.js';
+export { HeapTableStore } from './heap-table-store.js';
+export { LmdbStateStore } from './lmdb/lmdb-state-store.js';
+export { PendingKeyedSnapshot, type SnapshotState, type SharedStateRef, type KeyedSnapshotForm } from './keyed-state-snapshot.js';
 export { type StateKinds, type StateMeta, type TtlValue } from './state-meta.js';
 export * from './ttl-config.js';
 export * from './serializers/index.js';
-export { StateTable, type SnapshotGuard } from './state-table.js';
+export { type StateTable, type SnapshotGuard, type StateTableStore, type TrackedStateTable, ChangedKeys } from './state-table.js';
 export * from './operator-state-store.js';

@@ -2,39 +2,81 @@ import { performance } from 'node:perf_hooks';
 import { pack } from '../util/binary-codec.js';
 import type { KeyGroupRange } from './key-groups.js';
 import type { StateKinds } from './state-meta.js';
-import type { StateTable } from './state-table.js';
 
-/** How one state's stored values go into a snapshot: as they are, transformed, or dropped (undefined). */
+/** One state as a snapshot reads it: its values at the cut, and how they are written. */
 export interface SnapshotState {
-  readonly table: StateTable<unknown>;
-  /** Undefined = stored values go in as they are (the fast path). */
+  /** The entries of a key group at the cut. */
+  entries(keyGroup: number): Iterable<[unknown, unknown]>;
+  /** One value at the cut (for incremental snapshots). */
+  get(keyGroup: number, key: unknown): unknown;
+  /** Undefined = stored values go in as they are (the fast path); a result of undefined drops the entry. */
   readonly encodeValue: ((stored: unknown) => unknown) | undefined;
+  /** For a delta: the keys set or deleted since the base, by key group index. */
+  readonly changed: readonly Set<unknown>[] | undefined;
+}
+
+/** A file of an incremental checkpoint's `shared/` directory, as `_metadata` records it. */
+export interface SharedStateRef {
+  /** File name inside `shared/` (never a path). */
+  readonly file: string;
+  readonly size: number;
+  /** sha256 of the file, hex. */
+  readonly checksum: string;
 }
 
 /**
- * A keyed-state snapshot in progress: the cut is taken by freezing every key group (no copy);
- * each frozen key group is then encoded to bytes either by the background encoder or, if the
- * task touches it first, on that first access — after which the live maps may change freely.
- * So processing never waits for the whole state to be copied.
+ * How a keyed snapshot is written: as part of the operator's own state file (full, the only
+ * form of savepoints and of non-incremental checkpoints), or as a file of `shared/` that later
+ * checkpoints may reference: a full base, or a delta over the chain of files `base`.
+ */
+export type KeyedSnapshotForm =
+  | { readonly kind: 'self-contained' }
+  | { readonly kind: 'shared-full' }
+  | { readonly kind: 'shared-delta'; readonly base: readonly SharedStateRef[] };
+
+/**
+ * A keyed-state snapshot in progress. The cut costs no copy: on the heap, every key group is
+ * frozen and encoded either by the background encoder or, if the task touches it first, on
+ * that first access (after which the live maps may change freely); on disk, a read
+ * transaction sees the state as it was at the cut. So processing never waits for the whole
+ * state to be copied.
+ *
+ * A full block of a key group is `{ [state]: [mapKey, value][] }`; a delta block is
+ * `{ p: { [state]: [mapKey, value][] }, d: { [state]: mapKey[] } }` (puts and deletes).
  */
 export class PendingKeyedSnapshot {
-  /** Encoded key groups: `{ [stateName]: [mapKey, value][] }`, by key group index. */
-  private readonly encoded: (Uint8Array | undefined)[];
+  /** Encoded key groups, by key group index. */
+  private encoded: (Uint8Array | undefined)[];
   private remaining: number;
   private nextToEncode = 0;
+  /** A key group the background encoder has started (large key groups take several slices). */
+  private inProgress: { readonly index: number; readonly steps: Generator<void, Uint8Array> } | undefined;
+  private released = false;
   /** The longest encode of one key group done on first access (a pause of processing). */
   maxInlineEncodeMs = 0;
+  /** Where the snapshot went once written (incremental forms only). */
+  written: SharedStateRef | undefined;
 
+  /**
+   * @param frozen the heap tables' freeze flags (all set here; cleared as key groups are encoded)
+   * @param onRelease called once, when the snapshot is written or abandoned
+   */
   constructor(
     readonly checkpointId: number,
     readonly keyGroupRange: KeyGroupRange,
     private readonly tables: ReadonlyMap<string, SnapshotState>,
     readonly kinds: StateKinds,
     private readonly frozen: Uint8Array,
+    readonly form: KeyedSnapshotForm,
+    private readonly onRelease: (s: PendingKeyedSnapshot) => void = () => {},
   ) {
     this.encoded = new Array(keyGroupRange.size);
     this.remaining = keyGroupRange.size;
     frozen.fill(1);
+  }
+
+  get isDelta(): boolean {
+    return this.form.kind === 'shared-delta';
   }
 
   /** Encodes key group index `i` because processing is about to touch it. */
@@ -44,40 +86,86 @@ export class PendingKeyedSnapshot {
     this.maxInlineEncodeMs = Math.max(this.maxInlineEncodeMs, performance.now() - start);
   }
 
-  /** Encodes key group index `i` now (first access after the cut, or background work). */
+  /** Encodes key group index `i` now, completely (first access after the cut). */
   encode(i: number): void {
     if (this.encoded[i] !== undefined) return;
-    const kg = this.keyGroupRange.start + i;
-    const states: Record<string, unknown[]> = {};
-    let any = false;
-    for (const [name, { table, encodeValue }] of this.tables) {
-      const map = table.keyGroup(kg);
-      if (map.size === 0) continue;
-      if (encodeValue) {
-        const entries: unknown[] = [];
-        for (const [k, v] of map) {
-          const e = encodeValue(v);
-          if (e !== undefined) entries.push([k, e]);
-        }
-        if (entries.length === 0) continue;
-        states[name] = entries;
-      } else {
-        states[name] = [...map];
-      }
-      any = true;
-    }
-    this.encoded[i] = any ? pack(states) : EMPTY;
+    const steps = this.inProgress?.index === i ? this.inProgress.steps : this.steps(i);
+    if (this.inProgress?.index === i) this.inProgress = undefined;
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    this.finish(i, r.value);
+  }
+
+  private finish(i: number, bytes: Uint8Array): void {
+    this.encoded[i] = bytes;
     this.frozen[i] = 0;
     this.remaining--;
   }
 
+  /** Encodes key group index `i`, pausing (yielding) every few thousand entries. */
+  private steps(i: number): Generator<void, Uint8Array> {
+    const kg = this.keyGroupRange.start + i;
+    return this.isDelta ? this.encodeDelta(kg, i) : this.encodeFull(kg);
+  }
+
+  private *encodeFull(kg: number): Generator<void, Uint8Array> {
+    const states: Record<string, unknown[]> = {};
+    let any = false;
+    let n = 0;
+    for (const [name, { entries, encodeValue }] of this.tables) {
+      const out: unknown[] = [];
+      for (const [k, v] of entries(kg)) {
+        const e = encodeValue ? encodeValue(v) : v;
+        if (e !== undefined) out.push([k, e]);
+        if (++n % STEP_ENTRIES === 0) yield;
+      }
+      if (out.length === 0) continue;
+      states[name] = out;
+      any = true;
+    }
+    return any ? pack(states) : EMPTY;
+  }
+
+  private *encodeDelta(kg: number, i: number): Generator<void, Uint8Array> {
+    const puts: Record<string, unknown[]> = {};
+    const deletes: Record<string, unknown[]> = {};
+    let any = false;
+    let n = 0;
+    for (const [name, state] of this.tables) {
+      const changed = state.changed?.[i];
+      if (!changed || changed.size === 0) continue;
+      const p: unknown[] = [];
+      const d: unknown[] = [];
+      for (const k of changed) {
+        const v = state.get(kg, k);
+        const e = v === undefined ? undefined : state.encodeValue ? state.encodeValue(v) : v;
+        if (e === undefined) d.push(k);
+        else p.push([k, e]);
+        if (++n % STEP_ENTRIES === 0) yield;
+      }
+      if (p.length > 0) puts[name] = p;
+      if (d.length > 0) deletes[name] = d;
+      any = true;
+    }
+    return any ? pack({ p: puts, d: deletes }) : EMPTY;
+  }
+
   /** Encodes key groups until `deadline` (performance.now() ms); true when all are encoded. */
-  encodeUntil(deadline: number, now: () => number): boolean {
+  encodeUntil(deadline: number, now: () => number = () => performance.now()): boolean {
     while (this.remaining > 0) {
-      while (this.encoded[this.nextToEncode] !== undefined) this.nextToEncode++;
-      this.encode(this.nextToEncode);
+      if (!this.inProgress) {
+        while (this.encoded[this.nextToEncode] !== undefined) this.nextToEncode++;
+        this.inProgress = { index: this.nextToEncode, steps: this.steps(this.nextToEncode) };
+      }
+      const { index, steps } = this.inProgress;
+      const r = steps.next();
+      if (r.done) {
+        this.inProgress = undefined;
+        this.finish(index, r.value);
+      }
       if (now() >= deadline) break;
     }
+    if (this.remaining === 0) this.releaseCut();
     return this.remaining === 0;
   }
 
@@ -95,6 +183,21 @@ export class PendingKeyedSnapshot {
     }
     return out;
   }
+
+  /** The snapshot is written (or abandoned): drop its bytes and let the backend forget it. */
+  release(): void {
+    this.encoded = [];
+    this.inProgress = undefined;
+    this.releaseCut();
+  }
+
+  private releaseCut(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onRelease(this);
+  }
 }
 
 const EMPTY = new Uint8Array(0);
+/** Entries encoded between checks of the time budget. */
+const STEP_ENTRIES = 4096;

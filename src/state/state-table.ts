@@ -7,54 +7,82 @@ export interface SnapshotGuard {
   thaw(index: number): void;
 }
 
-const NO_GUARD: SnapshotGuard = { frozen: new Uint8Array(0), thaw: () => {} };
+export const NO_GUARD: SnapshotGuard = { frozen: new Uint8Array(0), thaw: () => {} };
 
 /**
- * The values of one keyed state for the key groups of one subtask: one Map per key group.
- * A JS Map holds at most 2^24 entries; splitting by key group lets a subtask hold up to
- * 2^24 keys per key group (over two billion at the default max parallelism).
+ * The stored values of one keyed state for the key groups of one subtask, keyed by key group
+ * and map key (the key as the backend stores it). Implemented in memory and on disk; the state
+ * objects (ValueState, ListState, ...) work on either through this interface.
+ *
+ * A state that changes a stored value in place (a list it appends to, a map it puts into) must
+ * still call `set` with it: the on-disk table persists only what is set, and incremental
+ * checkpoints only ship keys that were set or deleted.
  */
-export class StateTable<V> {
-  private readonly maps: Map<unknown, V>[];
-
-  /**
-   * @param guard key groups frozen by a snapshot in progress; the first access to one lets the
-   *   snapshot encode it before anything can change (see PendingKeyedSnapshot)
-   */
-  constructor(
-    readonly keyGroupRange: KeyGroupRange,
-    private readonly guard: SnapshotGuard = NO_GUARD,
-  ) {
-    this.maps = Array.from({ length: keyGroupRange.size }, () => new Map<unknown, V>());
-  }
-
-  get(keyGroup: number, key: unknown): V | undefined {
-    const i = keyGroup - this.keyGroupRange.start;
-    if (this.guard.frozen[i] === 1) this.guard.thaw(i);
-    return this.maps[i]!.get(key);
-  }
-
-  set(keyGroup: number, key: unknown, value: V): void {
-    const i = keyGroup - this.keyGroupRange.start;
-    if (this.guard.frozen[i] === 1) this.guard.thaw(i);
-    this.maps[i]!.set(key, value);
-  }
-
-  delete(keyGroup: number, key: unknown): void {
-    const i = keyGroup - this.keyGroupRange.start;
-    if (this.guard.frozen[i] === 1) this.guard.thaw(i);
-    this.maps[i]!.delete(key);
-  }
-
-  /** The entries of one key group, for snapshots and restore (no freeze check). */
-  keyGroup(keyGroup: number): Map<unknown, V> {
-    return this.maps[keyGroup - this.keyGroupRange.start]!;
-  }
-
+export interface StateTable<V> {
+  readonly keyGroupRange: KeyGroupRange;
+  get(keyGroup: number, key: unknown): V | undefined;
+  set(keyGroup: number, key: unknown, value: V): void;
+  delete(keyGroup: number, key: unknown): void;
+  /** The current entries of one key group (live for the heap; a consistent read on disk). */
+  entries(keyGroup: number): Iterable<[unknown, V]>;
   /** Number of keys with a value, over all key groups. */
-  get size(): number {
+  readonly size: number;
+}
+
+/**
+ * The keys of one state set or deleted since a point in time, per key group: what an
+ * incremental checkpoint has to ship. Only tracked while incremental checkpoints are on.
+ */
+export class ChangedKeys {
+  private sets: Set<unknown>[];
+
+  constructor(private readonly range: KeyGroupRange) {
+    this.sets = Array.from({ length: range.size }, () => new Set<unknown>());
+  }
+
+  record(keyGroup: number, key: unknown): void {
+    this.sets[keyGroup - this.range.start]!.add(key);
+  }
+
+  /** Takes the changes recorded so far and starts a new, empty record. */
+  take(): Set<unknown>[] {
+    const taken = this.sets;
+    this.sets = Array.from({ length: this.range.size }, () => new Set<unknown>());
+    return taken;
+  }
+
+  get count(): number {
     let n = 0;
-    for (const m of this.maps) n += m.size;
+    for (const s of this.sets) n += s.size;
     return n;
   }
+}
+
+/** A table whose changes can be tracked for incremental checkpoints. */
+export interface TrackedStateTable<V> extends StateTable<V> {
+  changes: ChangedKeys | undefined;
+}
+
+/** The tables of a store as they were at a snapshot's cut. */
+export interface StoreCut {
+  entries(table: TrackedStateTable<unknown>, keyGroup: number): Iterable<[unknown, unknown]>;
+  get(table: TrackedStateTable<unknown>, keyGroup: number, key: unknown): unknown;
+  /** The snapshot no longer reads the cut. */
+  release(): void;
+}
+
+/**
+ * Where a keyed state backend keeps its tables: in memory or on disk. The backend's logic
+ * (states, TTL, serializers, snapshots) is the same over either.
+ */
+export interface StateTableStore {
+  /** `state.backend.type` of this store. */
+  readonly type: string;
+  createTable(guard: SnapshotGuard): TrackedStateTable<unknown>;
+  /** Takes a consistent view for a snapshot; heap tables rely on the snapshot's freeze instead. */
+  cut(): StoreCut;
+  /** Registers bounded work the store runs in the background (on disk: TTL cleanup). */
+  addBackgroundWork(step: () => void): boolean;
+  /** Frees what the store holds (on disk: deletes its files). */
+  dispose(): void;
 }

@@ -7,6 +7,7 @@ import type { StateTable } from './state-table.js';
 /**
  * Flink's incremental TTL cleanup: a cursor walks a state's entries across key groups, and each
  * `step` checks at most `size` of them, removing what has expired. Bounded work per call.
+ * The on-disk backend also runs one in the background for every TTL state.
  */
 export class IncrementalCleanup {
   private keyGroupIndex = 0;
@@ -25,14 +26,17 @@ export class IncrementalCleanup {
     const now = this.clock.now();
     for (let budget = this.size; budget > 0; budget--) {
       const kg = this.range.start + this.keyGroupIndex;
-      this.iterator ??= this.table.keyGroup(kg).entries();
+      this.iterator ??= this.table.entries(kg)[Symbol.iterator]();
       const next = this.iterator.next();
       if (next.done) {
         this.iterator = undefined;
         this.keyGroupIndex = (this.keyGroupIndex + 1) % this.range.size;
         continue;
       }
-      const [key, stored] = next.value;
+      // Read through the table: on disk the iteration may lag behind cached writes.
+      const key = next.value[0];
+      const stored = this.table.get(kg, key);
+      if (stored === undefined) continue;
       const kept = withoutExpired(this.kind, stored, now, this.ttlMs);
       if (kept === undefined) this.table.delete(kg, key);
       else if (kept !== stored) this.table.set(kg, key, kept);

@@ -127,7 +127,7 @@ export class TtlListState<T> extends TtlState<TtlValue<T>[]> implements ListStat
     this.touched();
     const list = this.current();
     if (list) list.push([value, this.now()]);
-    else this.set([[value, this.now()]]);
+    this.set(list ?? [[value, this.now()]]);
   }
   addAll(values: Iterable<T>): void {
     for (const v of values) this.add(v);
@@ -153,17 +153,17 @@ export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements 
       this.removeEntry(m, key);
       return this.returnExpired ? x[0] : undefined;
     }
-    if (this.refreshOnRead) m.set(key, [x[0], now]);
+    if (this.refreshOnRead) {
+      m.set(key, [x[0], now]);
+      this.set(m);
+    }
     return x[0];
   }
   put(key: K, value: V): void {
     this.touched();
-    let m = this.current();
-    if (!m) {
-      m = new Map();
-      this.set(m);
-    }
+    const m = this.current() ?? new Map<K, TtlValue<V>>();
     m.set(key, [value, this.now()]);
+    this.set(m);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
     for (const [k, v] of entries) this.put(k, v);
@@ -196,21 +196,28 @@ export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements 
     const out = new Map<K, V>();
     if (!m) return out;
     const now = this.now();
+    let changed = false;
     for (const [k, x] of [...m]) {
       if (this.expired(x, now)) {
         m.delete(k);
+        changed = true;
         if (this.returnExpired) out.set(k, x[0]);
         continue;
       }
-      if (this.refreshOnRead) m.set(k, [x[0], now]);
+      if (this.refreshOnRead) {
+        m.set(k, [x[0], now]);
+        changed = true;
+      }
       out.set(k, x[0]);
     }
     if (m.size === 0) this.clear();
+    else if (changed) this.set(m);
     return out;
   }
 
   private removeEntry(m: Map<K, TtlValue<V>>, key: K): void {
-    m.delete(key);
+    if (!m.delete(key)) return;
     if (m.size === 0) this.clear();
+    else this.set(m);
   }
 }

@@ -67,6 +67,17 @@ export class UserCodeError extends FlinkError {
   }
 }
 
+/**
+ * Restored state does not fit the job: a state changed kind, TTL was turned on or off, a
+ * serializer cannot read what was written. Retrying cannot help, so the job fails at once
+ * instead of going through its restart strategy.
+ */
+export class StateMigrationError extends FlinkError {
+  constructor(message: string) {
+    super('state.incompatible', message);
+  }
+}
+
 /** The job ended because it was cancelled. */
 export class JobCancelledError extends FlinkError {
   constructor(message = 'The job was cancelled.') {

@@ -195,7 +195,7 @@ describe('CheckpointCoordinator', () => {
     await timers.advance(999);
     assert.equal(target.triggered.length, 0);
     await timers.advance(1);
-    assert.deepEqual(target.triggered, [{ id: 1, timestamp: 1000, options: { isSavepoint: false, aligned: true } }]);
+    assert.deepEqual(target.triggered, [{ id: 1, timestamp: 1000, options: { isSavepoint: false, aligned: true, full: false } }]);
     await ackAll(coordinator, 1);
     await timers.advanceTo(2000);
     await ackAll(coordinator, 2);
@@ -308,7 +308,7 @@ describe('CheckpointCoordinator', () => {
     await timers.advanceTo(4199);
     assert.deepEqual(target.ids, [1, 2], 'next tick at 3700 waits until 4200');
     await timers.advanceTo(4200);
-    assert.deepEqual(target.triggered.at(-1), { id: 3, timestamp: 4200, options: { isSavepoint: false, aligned: true } });
+    assert.deepEqual(target.triggered.at(-1), { id: 3, timestamp: 4200, options: { isSavepoint: false, aligned: true, full: false } });
   });
 
   test('max-concurrent 1 skips a periodic trigger while one is pending; no id is used up', async () => {
@@ -562,6 +562,30 @@ describe('CheckpointCoordinator', () => {
     assert.equal(store.latest(), undefined, 'a discarded checkpoint must not be retained');
   });
 
+  test('finalize failing after the checkpoint was aborted: its directory is deleted once the write settles', async () => {
+    const { coordinator, storage } = setup({ interval: undefined });
+    let release!: () => void;
+    storage.hang = new Promise<void>((r) => (release = r));
+    storage.failFinalize = new Error('ENOSPC: no space left on device');
+    const failed = rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
+    await ackAll(coordinator, 1);
+    const shutdown = coordinator.shutdown();
+    assert.equal((await failed).reason, CheckpointFailureReason.JOB_ENDED);
+    assert.deepEqual(storage.discarded, [], 'not deleted while _metadata is being written');
+    release();
+    await shutdown;
+    assert.deepEqual(storage.discarded, [1], 'the half-written checkpoint directory must not be left behind');
+    assert.deepEqual(storage.finalized, []);
+  });
+
+  test('the metadata published to storage is the one the completed checkpoint carries', async () => {
+    const { coordinator, storage } = setup({ interval: undefined });
+    const done = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    for (let t = 0; t < 3; t++) coordinator.acknowledge(ack(1, t, { handles: t < 2 ? [handle('a', t)] : [] }));
+    const completed = await done;
+    assert.equal(completed.metadata, storage.finalized[0]!.metadata);
+  });
+
   test('the target refusing a trigger (job not running) fails that checkpoint without counting', async () => {
     const { coordinator, target, storage, tooMany, timers } = setup({ interval: 1000, tolerableFailures: 0 });
     target.throwOnTrigger = new Error('the job is not running');
@@ -608,9 +632,9 @@ describe('CheckpointCoordinator', () => {
     assert.deepEqual(
       target.triggered.map((t) => t.options),
       [
-        { isSavepoint: false, aligned: false },
-        { isSavepoint: true, aligned: true },
-        { isSavepoint: true, aligned: true },
+        { isSavepoint: false, aligned: false, full: false },
+        { isSavepoint: true, aligned: true, full: true },
+        { isSavepoint: true, aligned: true, full: true },
       ],
     );
     assert.deepEqual(storage.initialized[1], { id: 2, savepointDir: '/sp' });

@@ -10,7 +10,7 @@ import { SnapshotRestoreError, loadSnapshot } from '../../src/checkpoint/snapsho
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotMetadata, encodeMetadata } from '../../src/checkpoint/snapshot-metadata.js';
 import { type OperatorSnapshot, type OperatorStateHandle, encodeLists, encodeStateFile } from '../../src/runtime/checkpointing/operator-snapshot.js';
 import { stateFileName } from '../../src/runtime/checkpointing/snapshot-driver.js';
-import { HeapKeyedStateBackend, KeyGroupRange, ValueStateDescriptor, type ValueState } from '../../src/state/index.js';
+import { KeyedStateBackend, KeyGroupRange, ValueStateDescriptor, type ValueState } from '../../src/state/index.js';
 import { tempDir } from '../helpers/run-job.js';
 
 const JOB = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
@@ -33,7 +33,7 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
   const out: OperatorSnapshot[] = [];
   for (let subtask = 0; subtask < 2; subtask++) {
     const range = KeyGroupRange.forSubtask(128, 2, subtask);
-    const backend = new HeapKeyedStateBackend(128, range);
+    const backend = new KeyedStateBackend(128, range);
     const count = backend.getOrCreateState<ValueState<number>>(new ValueStateDescriptor<number>('count'));
     for (let k = 0; k < 200; k++) {
       // Only keys of this subtask's key groups.
@@ -105,7 +105,7 @@ function assertLoadsAs(dir: string, id: number): void {
   for (const [subtask, f] of counter) {
     const range = KeyGroupRange.forSubtask(128, 2, subtask);
     assert.deepEqual(f.kinds, { count: { kind: 'value', ttl: false, serializer: { name: 'msgpack', version: 1 } } });
-    const restored = new HeapKeyedStateBackend(128, range);
+    const restored = new KeyedStateBackend(128, range);
     for (const [kg, bytes] of f.keyGroups) {
       assert.ok(range.contains(kg));
       restored.restoreKeyGroup(kg, bytes, f.kinds);

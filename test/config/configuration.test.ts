@@ -263,7 +263,7 @@ describe('errors name the key and the source, in one line', () => {
     );
     throwsConfig(
       () => loadConfiguration({ home: home('state.backend.type: rocksdb\n') }),
-      /^Invalid value 'rocksdb' for state\.backend\.type in .*config\.yaml: expected one of hashmap$/,
+      /^Invalid value 'rocksdb' for state\.backend\.type in .*config\.yaml: expected one of hashmap, lmdb$/,
     );
     throwsConfig(
       () => loadConfiguration({ home: home(), dynamicProperties: ['restart-strategy.type=sometimes'] }),

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Pipeline, type PipelineExecutor, setContextExecutor, StreamExecutionEnvironment, JobExecutionResult } from '../../src/index.js';
+import { StreamExecutionEnvironment } from '../../src/index.js';
+import { capturePipeline } from '../helpers/run-job.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import type { JobGraph } from '../../src/graph/index.js';
 
 /** Captures the pipeline instead of running it. */
 function graphOf(build: (env: StreamExecutionEnvironment) => void, parallelism?: number): JobGraph {
-  let captured: Pipeline | undefined;
-  const executor: PipelineExecutor = {
-    execute: async (p) => {
-      captured = p;
-      return new JobExecutionResult('x', p.jobName, 0);
-    },
-  };
-  setContextExecutor(executor);
-  const env = StreamExecutionEnvironment.getExecutionEnvironment();
-  build(env);
-  void env.execute('graph');
-  setContextExecutor(undefined);
-  return compilePipeline(captured!, { parallelism });
+  return compilePipeline(capturePipeline(build, 'graph'), { parallelism });
 }
 
 describe('StreamGraph → JobGraph', () => {

@@ -47,6 +47,25 @@ export async function runJob(
   }
 }
 
+/** Defines a job with `build` and returns its pipeline instead of running it. */
+export function capturePipeline(build: (env: StreamExecutionEnvironment) => void, jobName = 'captured'): Pipeline {
+  let captured: Pipeline | undefined;
+  setContextExecutor({
+    execute: async (p) => {
+      captured = p;
+      return new JobExecutionResult('x', p.jobName, 0);
+    },
+  });
+  try {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    build(env);
+    void env.execute(jobName);
+  } finally {
+    setContextExecutor(undefined);
+  }
+  return captured!;
+}
+
 /** A sink function that appends every record to `into` (one array shared by all subtasks). */
 export function collectInto<T>(into: T[]): (value: T) => void {
   return (value: T) => {

@@ -4,17 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import {
   DataGeneratorSource,
-  JobExecutionResult,
   KeyedProcessFunction,
-  type Pipeline,
-  type PipelineExecutor,
   type ValueState,
   ValueStateDescriptor,
   WatermarkStrategy,
-  setContextExecutor,
-  StreamExecutionEnvironment,
 } from '../../src/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import { capturePipeline } from '../helpers/run-job.js';
 import type { JobGraph } from '../../src/graph/index.js';
 import {
   type CheckpointStorageWorker,
@@ -69,16 +65,7 @@ class CountPerSource extends KeyedProcessFunction<string, Rec, never> {
 }
 
 function jobGraph(): JobGraph {
-  let captured: Pipeline | undefined;
-  const executor: PipelineExecutor = {
-    execute: async (p) => {
-      captured = p;
-      return new JobExecutionResult('x', p.jobName, 0);
-    },
-  };
-  setContextExecutor(executor);
-  try {
-    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  const pipeline = capturePipeline((env) => {
     const fast = env
       .fromSource(new DataGeneratorSource<Rec>((i) => ({ src: 'fast', i }), Infinity), WatermarkStrategy.noWatermarks(), 'fast')
       .uid('fast');
@@ -91,11 +78,8 @@ function jobGraph(): JobGraph {
       .process(new CountPerSource())
       .uid('count')
       .addSink(() => {});
-    void env.execute('alignment');
-  } finally {
-    setContextExecutor(undefined);
-  }
-  return compilePipeline(captured!, { parallelism: 1 });
+  }, 'alignment');
+  return compilePipeline(pipeline, { parallelism: 1 });
 }
 
 class MemoryStorage implements CheckpointStorageWorker {
@@ -104,6 +88,9 @@ class MemoryStorage implements CheckpointStorageWorker {
     const bytes = data instanceof Uint8Array ? Buffer.from(data) : Buffer.concat([...data]);
     this.files.set(`${checkpointId}/${fileName}`, bytes);
     return { size: bytes.length, checksum: createHash('sha256').update(bytes).digest('hex') };
+  }
+  async writeSharedStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
+    return this.writeStateFile(checkpointId, `shared/${fileName}`, chunks);
   }
 }
 

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AvroSerializer,
-  HeapKeyedStateBackend,
-  KeyGroupRange,
   ListStateDescriptor,
   MSGPACK_SERIALIZER,
   ValueStateDescriptor,
+  type KeyedStateBackend,
   type ListState,
   type ValueState,
 } from '../../src/state/index.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { BACKENDS, type BackendType, createBackend, snapshotInto } from './backends.js';
 
 const V1 = { type: 'record', name: 'Account', fields: [{ name: 'id', type: 'string' }, { name: 'balance', type: 'int' }, { name: 'note', type: 'string' }] };
 // v2: balance promoted int → long, note dropped, email added with a default.
@@ -18,18 +18,37 @@ const V2 = { type: 'record', name: 'Account', fields: [{ name: 'id', type: 'stri
 // v3: a new field without a default: old data cannot be read.
 const V3 = { type: 'record', name: 'Account', fields: [{ name: 'id', type: 'string' }, { name: 'owner', type: 'string' }] };
 
-function roundTrip(write: (b: HeapKeyedStateBackend) => void): HeapKeyedStateBackend {
+/** Writes state into a `from` backend, then restores its snapshot into a new `to` backend. */
+function roundTrip(from: BackendType, to: BackendType, write: (b: KeyedStateBackend) => void): KeyedStateBackend {
   const clock = new ManualClock(0);
-  const b = new HeapKeyedStateBackend(128, new KeyGroupRange(0, 127), clock);
+  const b = createBackend(from, { clock });
   write(b);
-  const snap = b.snapshot(1);
-  snap.encodeUntil(Infinity, () => 0);
-  const r = new HeapKeyedStateBackend(128, new KeyGroupRange(0, 127), clock);
-  for (const [kg, bytes] of snap.keyGroups()) r.restoreKeyGroup(kg, bytes, snap.kinds);
-  return r;
+  return snapshotInto(b, to, { clock });
 }
 
-describe('serializers and schema evolution', () => {
+function writeV1(b: KeyedStateBackend): void {
+  const acct = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
+  const hist = b.getOrCreateState<ListState<unknown>>(new ListStateDescriptor('history').setSerializer(AvroSerializer.of(V1)));
+  // Enough keys that the lmdb backend writes some of them out to disk.
+  for (let k = 0; k < 200; k++) {
+    b.setCurrentKey(`u${k}`);
+    acct.update({ id: `u${k}`, balance: 42 + k, note: 'vip' });
+    hist.addAll([{ id: `u${k}`, balance: 1, note: 'a' }, { id: `u${k}`, balance: 2, note: 'b' }]);
+  }
+}
+
+function checkV2(restored: KeyedStateBackend): void {
+  const acct = restored.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V2)));
+  const hist = restored.getOrCreateState<ListState<unknown>>(new ListStateDescriptor('history').setSerializer(AvroSerializer.of(V2)));
+  for (let k = 0; k < 200; k++) {
+    restored.setCurrentKey(`u${k}`);
+    assert.deepEqual(acct.value(), { id: `u${k}`, balance: 42 + k, email: 'none' });
+    assert.deepEqual(hist.get(), [{ id: `u${k}`, balance: 1, email: 'none' }, { id: `u${k}`, balance: 2, email: 'none' }]);
+  }
+}
+
+/** Backend-independent: the serializers themselves. */
+describe('serializers', () => {
   test('the default MessagePack serializer round-trips JSON-like values, bigint, Date, Map and Set', () => {
     const v = { a: [1, 'x', null, true], big: 2n ** 70n, when: new Date(5), m: new Map([['k', 1]]), s: new Set([1, 2]) };
     assert.deepEqual(MSGPACK_SERIALIZER.deserialize(MSGPACK_SERIALIZER.serialize(v)), v);
@@ -45,48 +64,75 @@ describe('serializers and schema evolution', () => {
     assert.match(bad.type === 'INCOMPATIBLE' ? bad.reason : '', /owner/);
     assert.equal(MSGPACK_SERIALIZER.resolveSchemaCompatibility(v1.snapshot()).type, 'INCOMPATIBLE');
   });
-
-  test('state written with schema v1 restores with v2: old fields read, new field defaulted, type promoted', () => {
-    const restored = roundTrip((b) => {
-      const acct = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
-      const hist = b.getOrCreateState<ListState<unknown>>(new ListStateDescriptor('history').setSerializer(AvroSerializer.of(V1)));
-      b.setCurrentKey('u1');
-      acct.update({ id: 'u1', balance: 42, note: 'vip' });
-      hist.addAll([{ id: 'u1', balance: 1, note: 'a' }, { id: 'u1', balance: 2, note: 'b' }]);
-    });
-    const acct = restored.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V2)));
-    const hist = restored.getOrCreateState<ListState<unknown>>(new ListStateDescriptor('history').setSerializer(AvroSerializer.of(V2)));
-    restored.setCurrentKey('u1');
-    assert.deepEqual(acct.value(), { id: 'u1', balance: 42, email: 'none' });
-    assert.deepEqual(hist.get(), [{ id: 'u1', balance: 1, email: 'none' }, { id: 'u1', balance: 2, email: 'none' }]);
-  });
-
-  test('an incompatible schema or serializer is refused with the state named', () => {
-    const write = (b: HeapKeyedStateBackend) => {
-      const acct = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
-      b.setCurrentKey('u1');
-      acct.update({ id: 'u1', balance: 1, note: '' });
-    };
-    assert.throws(
-      () => roundTrip(write).getOrCreateState(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V3))),
-      /State 'acct' cannot be restored: its serializer is incompatible: .*owner/,
-    );
-    assert.throws(() => roundTrip(write).getOrCreateState(new ValueStateDescriptor('acct')), /State 'acct' cannot be restored: .*avro serializer, not MessagePack/);
-  });
-
-  test('an Avro state nobody registers after a restore is carried into the next snapshot unchanged', () => {
-    const r1 = roundTrip((b) => {
-      const acct = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
-      b.setCurrentKey('u1');
-      acct.update({ id: 'u1', balance: 7, note: 'n' });
-    });
-    const r2 = roundTrip((b) => {
-      const snap = r1.snapshot(2);
-      snap.encodeUntil(Infinity, () => 0);
-      for (const [kg, bytes] of snap.keyGroups()) b.restoreKeyGroup(kg, bytes, snap.kinds);
-    });
-    const acct = r2.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
-    r2.setCurrentKey('u1');
-    assert.deepEqual(acct.value(), { id: 'u1', balance: 7, note: 'n' });
-  });
 });
+
+for (const type of BACKENDS) {
+  describe(`state serializers and schema evolution [${type}]`, () => {
+    test('values of the default serializer keep their types: bigint, Date, Map, Set, nested', () => {
+      const v = { big: 2n ** 70n, when: new Date(5), m: new Map<string, unknown>([['k', [1, { x: null }]]]), s: new Set(['a', 'b']) };
+      const restored = roundTrip(type, type, (b) => {
+        const s = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('v'));
+        for (let k = 0; k < 200; k++) {
+          b.setCurrentKey(k);
+          s.update(v);
+        }
+        b.setCurrentKey(3);
+        assert.deepEqual(s.value(), v);
+      });
+      const s = restored.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('v'));
+      for (const k of [0, 3, 199]) {
+        restored.setCurrentKey(k);
+        assert.deepEqual(s.value(), v);
+      }
+    });
+
+    test('state written with schema v1 restores with v2: old fields read, new field defaulted, type promoted', () => {
+      checkV2(roundTrip(type, type, writeV1));
+    });
+
+    test('a restored state registered with the same schema reads as written', () => {
+      const restored = roundTrip(type, type, writeV1);
+      const acct = restored.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
+      restored.setCurrentKey('u5');
+      assert.deepEqual(acct.value(), { id: 'u5', balance: 47, note: 'vip' });
+    });
+
+    test('an incompatible schema or serializer is refused with the state named', () => {
+      const write = (b: KeyedStateBackend) => {
+        const acct = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
+        b.setCurrentKey('u1');
+        acct.update({ id: 'u1', balance: 1, note: '' });
+      };
+      assert.throws(
+        () => roundTrip(type, type, write).getOrCreateState(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V3))),
+        /State 'acct' cannot be restored: its serializer is incompatible: .*owner/,
+      );
+      assert.throws(() => roundTrip(type, type, write).getOrCreateState(new ValueStateDescriptor('acct')), /State 'acct' cannot be restored: .*avro serializer, not MessagePack/);
+    });
+
+    test('an Avro state nobody registers after a restore is carried into the next snapshot unchanged', () => {
+      const clock = new ManualClock(0);
+      const r1 = roundTrip(type, type, (b) => {
+        const acct = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
+        b.setCurrentKey('u1');
+        acct.update({ id: 'u1', balance: 7, note: 'n' });
+      });
+      const r2 = snapshotInto(r1, type, { clock });
+      const acct = r2.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
+      r2.setCurrentKey('u1');
+      assert.deepEqual(acct.value(), { id: 'u1', balance: 7, note: 'n' });
+    });
+
+    for (const to of BACKENDS.filter((t): t is BackendType => t !== type)) {
+      test(`cross-backend: Avro state of ${type} restores into ${to}, migrated to v2, or carried unregistered and read back`, () => {
+        checkV2(roundTrip(type, to, writeV1));
+        // Still serialized (nobody registered it) on the way through `to`, then read on `type` again.
+        const back = snapshotInto(roundTrip(type, to, writeV1), type);
+        const acct = back.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1)));
+        back.setCurrentKey('u9');
+        assert.deepEqual(acct.value(), { id: 'u9', balance: 51, note: 'vip' });
+        checkV2(snapshotInto(roundTrip(type, to, writeV1), type));
+      });
+    }
+  });
+}

@@ -5,12 +5,13 @@ import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../../api/i
 import { setContextExecutor } from '../../api/index.js';
 import { loadSnapshot } from '../../checkpoint/index.js';
 import { DETACHED_JOB_ID_ENV, JobMaster, type RestoreSettings, launchDetached, runJobFile } from '../../cluster/index.js';
-import { type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
+import { CheckpointingOptions, type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
 import { MetadataStore } from '../../metadata/index.js';
 import { systemClock } from '../../util/clock.js';
 import { FlinkError, JobCancelledError, JobFileError } from '../../util/errors.js';
 import { type JobId, newJobId } from '../../util/ids.js';
 import { lines, say, warn } from '../output.js';
+import { resolveRestorePath } from './restore-path.js';
 
 /** Options of `flink run`. */
 export interface RunOptions {
@@ -138,7 +139,10 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
   const store = MetadataStore.open(layout.dbPath);
   try {
     // The snapshot is read and verified before anything starts: a bad one starts no job.
-    const snapshot = options.fromSavepoint === undefined ? undefined : loadSnapshot(resolveRestorePath(store, options.fromSavepoint));
+    const snapshot =
+      options.fromSavepoint === undefined
+        ? undefined
+        : loadSnapshot(resolveRestorePath(store, options.fromSavepoint, configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)));
     const preCreated = process.env[DETACHED_JOB_ID_ENV] as JobId | undefined;
     if (options.detached && preCreated === undefined) {
       return await submitDetached(store, layout, path, args, { ...options, fromSavepoint: snapshot?.dir }, configuration);
@@ -152,20 +156,6 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
   } finally {
     store.close();
   }
-}
-
-/**
- * What `-s` names: a path as it is, or — for a job id (prefix) that is not a path — that
- * job's latest completed checkpoint or savepoint.
- */
-function resolveRestorePath(store: MetadataStore, from: string): string {
-  if (existsSync(from) || from.startsWith('file:') || !/^[0-9a-f]{6,32}$/.test(from)) return from;
-  const jobId = store.resolveJobId(from);
-  const latest = store.latestCompletedCheckpoint(jobId);
-  if (!latest?.path) {
-    throw new FlinkError('snapshot.none', `Job ${jobId} has no completed checkpoint or savepoint to restore from.`);
-  }
-  return latest.path;
 }
 
 async function runAttached(

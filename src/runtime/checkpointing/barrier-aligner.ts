@@ -62,15 +62,20 @@ export class BarrierAligner {
     return this.check(id);
   }
 
-  /** A channel ended: it counts as having delivered every barrier still awaited. */
-  onEndOfInput(channel: number): AlignmentAction {
+  /**
+   * A channel ended: it counts as having delivered every barrier still awaited. Returns every
+   * alignment that this completes, oldest first (several unaligned checkpoints may have been
+   * waiting only for this channel); empty if none did.
+   */
+  onEndOfInput(channel: number): AlignmentAction[] {
     this.ended[channel] = true;
     this.blocked[channel] = false;
+    const completed: AlignmentAction[] = [];
     for (const id of [...this.pending.keys()].sort((x, y) => x - y)) {
       const action = this.check(id);
-      if (action.kind !== 'none') return action;
+      if (action.kind !== 'none') completed.push(action);
     }
-    return { kind: 'none' };
+    return completed;
   }
 
   private check(id: number): AlignmentAction {

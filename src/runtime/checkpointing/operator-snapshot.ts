@@ -1,4 +1,4 @@
-import type { OperatorStateMode, PendingKeyedSnapshot, StateKinds } from '../../state/index.js';
+import type { OperatorStateMode, PendingKeyedSnapshot, SharedStateRef, StateKinds } from '../../state/index.js';
 import { pack, unpack } from '../../util/binary-codec.js';
 
 /** Operator list state of one subtask, by state name. */
@@ -40,12 +40,21 @@ export interface OperatorStateHandle {
   readonly keyGroupRange: readonly [number, number] | null;
   /** Keys with state, over all states (for inspection). */
   readonly stateNames: readonly string[];
+  /**
+   * Incremental checkpoints: the keyed state is the chain of these files in the job's
+   * `shared/` directory (a full base, then deltas in order) instead of being in `file`.
+   */
+  readonly sharedState?: readonly SharedStateRef[];
 }
+
+/** One key group's block of keyed state: a full block, or a delta to apply over earlier ones. */
+export type KeyGroupBlock = readonly [keyGroup: number, bytes: Uint8Array, delta?: boolean];
 
 /** The state one operator subtask starts from after a restore (already redistributed). */
 export interface OperatorRestoreState {
   readonly lists: OperatorLists;
-  readonly keyGroups: ReadonlyArray<readonly [number, Uint8Array]>;
+  /** In the order they are applied: a chain's base before its deltas. */
+  readonly keyGroups: ReadonlyArray<KeyGroupBlock>;
   readonly kinds: StateKinds;
   readonly timers: readonly StoredTimer[];
 }
@@ -54,6 +63,8 @@ export interface OperatorRestoreState {
 export interface CheckpointStorageWorker {
   /** Writes the concatenation of `chunks` as `fileName` in checkpoint `checkpointId`'s directory, durably. */
   writeStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }>;
+  /** Writes `fileName` into the job's `shared/` directory for checkpoint `checkpointId`, durably. */
+  writeSharedStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }>;
 }
 
 const FORMAT = 2;
@@ -68,6 +79,8 @@ interface StateFileHeader {
   readonly keyGroupIndex: Array<[number, number, number]>;
   readonly timers: StoredTimer[];
   readonly lists: Uint8Array;
+  /** The key-group blocks are deltas (a file of an incremental chain). */
+  readonly delta?: boolean;
 }
 
 /**
@@ -76,22 +89,32 @@ interface StateFileHeader {
  * asynchronous phase never stalls processing on a large memcpy).
  */
 export function encodeStateFile(s: OperatorSnapshot): Uint8Array[] {
-  const blocks = s.keyed?.keyGroups() ?? [];
+  const inline = s.keyed?.form.kind === 'self-contained';
+  return layOut(
+    { format: FORMAT, uid: s.uid, subtask: s.subtask, kinds: s.keyed?.kinds ?? {}, timers: s.timers, lists: s.lists },
+    inline ? s.keyed!.keyGroups() : [],
+  );
+}
+
+/** The chunks of the `shared/` file holding an incremental snapshot's keyed state (base or delta). */
+export function encodeSharedStateFile(s: OperatorSnapshot): Uint8Array[] {
+  const keyed = s.keyed!;
+  return layOut(
+    { format: FORMAT, uid: s.uid, subtask: s.subtask, kinds: keyed.kinds, timers: [], lists: EMPTY_LISTS, delta: keyed.isDelta },
+    keyed.keyGroups(),
+  );
+}
+
+const EMPTY_LISTS = pack([]);
+
+function layOut(head: Omit<StateFileHeader, 'keyGroupIndex'>, blocks: ReadonlyArray<[number, Uint8Array]>): Uint8Array[] {
   const keyGroupIndex: Array<[number, number, number]> = [];
   let offset = 0;
   for (const [kg, bytes] of blocks) {
     keyGroupIndex.push([kg, offset, bytes.byteLength]);
     offset += bytes.byteLength;
   }
-  const header = pack({
-    format: FORMAT,
-    uid: s.uid,
-    subtask: s.subtask,
-    kinds: s.keyed?.kinds ?? {},
-    keyGroupIndex,
-    timers: s.timers,
-    lists: s.lists,
-  } satisfies StateFileHeader);
+  const header = pack({ ...head, keyGroupIndex } satisfies StateFileHeader);
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, header.byteLength);
   return [length, header, ...blocks.map(([, bytes]) => bytes)];
@@ -100,7 +123,7 @@ export function encodeStateFile(s: OperatorSnapshot): Uint8Array[] {
 /** Decoded content of a state file. */
 export interface StateFileContent {
   readonly kinds: StateKinds;
-  readonly keyGroups: Array<[number, Uint8Array]>;
+  readonly keyGroups: KeyGroupBlock[];
   readonly timers: StoredTimer[];
   readonly lists: OperatorLists;
 }
@@ -116,10 +139,18 @@ export function decodeStateFile(bytes: Uint8Array, expected: { uid: string; subt
     throw new Error(`holds state of operator '${String(doc.uid)}' subtask ${String(doc.subtask)}, not of '${expected.uid}' subtask ${expected.subtask}`);
   }
   const body = 4 + headerLength;
-  const keyGroups: Array<[number, Uint8Array]> = [];
-  for (const [kg, offset, length] of doc.keyGroupIndex ?? []) {
-    if (body + offset + length > bytes.byteLength) throw new Error(`key group ${kg} lies beyond the end of the file`);
-    keyGroups.push([kg, bytes.subarray(body + offset, body + offset + length)]);
+  const keyGroups: KeyGroupBlock[] = [];
+  const delta = doc.delta === true;
+  const index = doc.keyGroupIndex ?? [];
+  if (!Array.isArray(index)) throw new Error('its key-group index is malformed');
+  for (const entry of index) {
+    const [kg, offset, length] = Array.isArray(entry) ? (entry as unknown[]) : [];
+    if (![kg, offset, length].every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
+      throw new Error('its key-group index is malformed');
+    }
+    const [k, o, l] = [kg, offset, length] as number[];
+    if (body + o! + l! > bytes.byteLength) throw new Error(`key group ${k} lies beyond the end of the file`);
+    keyGroups.push([k!, bytes.subarray(body + o!, body + o! + l!), delta]);
   }
   return {
     kinds: doc.kinds ?? {},

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { CheckpointStorageWorker, OperatorSnapshot, OperatorStateHandle } from './operator-snapshot.js';
-import { encodeStateFile } from './operator-snapshot.js';
+import { encodeSharedStateFile, encodeStateFile } from './operator-snapshot.js';
+import type { SharedStateRef } from '../../state/index.js';
 
 /** A task's acknowledgement of checkpoint n: where its state went and what it cost. */
 export interface TaskAcknowledgement {
@@ -33,6 +34,11 @@ export interface TaskSnapshot {
   readonly alignmentMs: number;
 }
 
+/** Lets go of a job's keyed snapshots (their bytes, and the backend's read view). */
+function release(job: TaskSnapshot): void {
+  for (const op of job.operators) op.keyed?.release();
+}
+
 interface Job extends TaskSnapshot {
   readonly cutAt: number;
   writing: boolean;
@@ -40,7 +46,16 @@ interface Job extends TaskSnapshot {
 
 /** The file name of an operator subtask's state: derived from the uid, never taken from data. */
 export function stateFileName(uid: string, subtask: number): string {
-  return `op-${createHash('sha256').update(uid).digest('hex').slice(0, 20)}-${subtask}.state`;
+  return `op-${uidHash(uid)}-${subtask}.state`;
+}
+
+/** The name of an incremental snapshot's file in `shared/`: unique per checkpoint and subtask. */
+export function sharedStateFileName(uid: string, subtask: number, checkpointId: number, delta: boolean): string {
+  return `op-${uidHash(uid)}-${subtask}-chk${checkpointId}-${randomBytes(4).toString('hex')}.${delta ? 'delta' : 'full'}`;
+}
+
+function uidHash(uid: string): string {
+  return createHash('sha256').update(uid).digest('hex').slice(0, 20);
 }
 
 /**
@@ -83,15 +98,27 @@ export class SnapshotDriver {
     }
   }
 
-  /** Drops the work of a checkpoint that was aborted. */
+  /** Drops the work of a checkpoint that was aborted (and the keyed snapshots' hold on state). */
   abort(checkpointId: number): void {
+    for (const j of this.jobs) if (j.checkpointId === checkpointId) release(j);
     this.jobs = this.jobs.filter((j) => j.checkpointId !== checkpointId);
+  }
+
+  /** Writes an incremental keyed snapshot to `shared/`; returns the chain the handle records. */
+  private async writeShared(checkpointId: number, op: OperatorSnapshot): Promise<SharedStateRef[] | undefined> {
+    const keyed = op.keyed;
+    if (!keyed || keyed.form.kind === 'self-contained') return undefined;
+    const file = sharedStateFileName(op.uid, op.subtask, checkpointId, keyed.isDelta);
+    const { size, checksum } = await this.storage.writeSharedStateFile(checkpointId, file, encodeSharedStateFile(op));
+    keyed.written = { file, size, checksum };
+    return [...(keyed.form.kind === 'shared-delta' ? keyed.form.base : []), keyed.written];
   }
 
   private async write(job: Job): Promise<void> {
     try {
       const handles = await Promise.all(
         job.operators.filter((op) => !op.empty).map(async (op): Promise<OperatorStateHandle> => {
+          const sharedState = await this.writeShared(job.checkpointId, op);
           const file = stateFileName(op.uid, op.subtask);
           const { size, checksum } = await this.storage.writeStateFile(job.checkpointId, file, encodeStateFile(op));
           return {
@@ -105,9 +132,11 @@ export class SnapshotDriver {
             checksum,
             keyGroupRange: op.keyed ? [op.keyed.keyGroupRange.start, op.keyed.keyGroupRange.end] : null,
             stateNames: Object.keys(op.keyed?.kinds ?? {}),
+            ...(sharedState ? { sharedState } : {}),
           };
         }),
       );
+      release(job);
       if (!this.jobs.includes(job)) return; // aborted meanwhile
       this.jobs = this.jobs.filter((j) => j !== job);
       const maxEncode = Math.max(0, ...job.operators.map((o) => o.keyed?.maxInlineEncodeMs ?? 0));
@@ -119,9 +148,10 @@ export class SnapshotDriver {
         asyncMs: performance.now() - job.cutAt,
         alignmentMs: job.alignmentMs,
         maxPauseMs: Math.max(job.syncMs, maxEncode),
-        stateSize: handles.reduce((n, h) => n + h.size, 0),
+        stateSize: handles.reduce((n, h) => n + h.size + (h.sharedState?.at(-1)?.size ?? 0), 0),
       });
     } catch (err) {
+      release(job);
       if (!this.jobs.includes(job)) return;
       this.jobs = this.jobs.filter((j) => j !== job);
       this.responder.decline(job.checkpointId, job.taskIndex, (err as Error).message);

@@ -31,6 +31,7 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
   }
 
   override notifyCheckpointComplete(checkpointId: number): void {
+    super.notifyCheckpointComplete(checkpointId);
     const listener = this.userFunction as Partial<CheckpointListener> | null;
     if (typeof listener?.notifyCheckpointComplete !== 'function') return;
     try {

@@ -44,6 +44,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   }
 
   override notifyCheckpointComplete(checkpointId: number): void {
+    super.notifyCheckpointComplete(checkpointId);
     try {
       this.writer?.notifyCheckpointComplete?.(checkpointId);
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { StreamNode } from '../../graph/index.js';
-import type { DefaultOperatorStateStore, HeapKeyedStateBackend } from '../../state/index.js';
+import type { CheckpointOptions } from '../channel-events.js';
+import type { DefaultOperatorStateStore, KeyedStateBackend } from '../../state/index.js';
 import type { Clock } from '../../util/clock.js';
 import { type OperatorSnapshot, encodeLists } from '../checkpointing/operator-snapshot.js';
 import { type Output, discardingOutput } from '../output.js';
@@ -13,7 +14,7 @@ export interface OperatorContext {
   readonly clock: Clock;
   readonly runtimeContext: StreamingRuntimeContext;
   /** Set for keyed operators only. */
-  readonly keyedBackend: HeapKeyedStateBackend | undefined;
+  readonly keyedBackend: KeyedStateBackend | undefined;
   /** Set for keyed operators only. */
   readonly timerService: InternalTimerService | undefined;
   readonly operatorStateStore: DefaultOperatorStateStore;
@@ -64,7 +65,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
    * The synchronous cut of checkpoint `checkpointId`: lets the operator put its own state into
    * operator state, then captures operator lists, timers and keyed state. Must be cheap.
    */
-  snapshotState(checkpointId: number, timestamp: number): OperatorSnapshot {
+  snapshotState(checkpointId: number, timestamp: number, options: CheckpointOptions = { isSavepoint: false, aligned: true }): OperatorSnapshot {
     this.prepareSnapshot(checkpointId, timestamp);
     const { info, node, keyedBackend, timerService, operatorStateStore } = this.ctx;
     const timers = timerService ? [...timerService.timers()].map((t): [number, unknown, number] => [t.timestamp, t.key, t.keyGroup]) : [];
@@ -77,7 +78,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
       maxParallelism: info.maxParallelism,
       lists: encodeLists(lists),
       timers,
-      keyed: keyedBackend?.snapshot(checkpointId),
+      keyed: keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true }),
       empty: lists.size === 0 && timers.length === 0 && keyedBackend === undefined,
     };
   }
@@ -86,5 +87,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   protected prepareSnapshot(_checkpointId: number, _timestamp: number): void {}
 
   /** Checkpoint `checkpointId` is complete everywhere: commit what it covered. */
-  notifyCheckpointComplete(_checkpointId: number): void {}
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.ctx.keyedBackend?.notifyCheckpointComplete(checkpointId);
+  }
 }

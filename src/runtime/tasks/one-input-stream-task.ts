@@ -1,4 +1,4 @@
-import type { HeapKeyedStateBackend } from '../../state/index.js';
+import type { KeyedStateBackend } from '../../state/index.js';
 import { performance } from 'node:perf_hooks';
 import { CheckpointBarrier, EndOfInput, RecordBatch } from '../channel-events.js';
 import { type AlignmentAction, BarrierAligner } from '../checkpointing/barrier-aligner.js';
@@ -21,7 +21,7 @@ export class OneInputStreamTask extends StreamTask {
   constructor(
     name: string,
     private readonly channels: readonly LocalChannel[],
-    private readonly keyedBackend: HeapKeyedStateBackend | undefined,
+    private readonly keyedBackend: KeyedStateBackend | undefined,
     operators: readonly StreamOperator[],
     writers: readonly RecordWriter[],
   ) {
@@ -29,6 +29,17 @@ export class OneInputStreamTask extends StreamTask {
     this.head = operators[0]!;
     this.ended = channels.map(() => false);
     this.aligner = new BarrierAligner(channels.length, () => performance.now());
+  }
+
+  /** Closes the operators, then frees the keyed state backend (on disk: deletes its files). */
+  override async close(): Promise<unknown> {
+    const first = await super.close();
+    try {
+      this.keyedBackend?.dispose();
+    } catch (err) {
+      return first ?? err;
+    }
+    return first;
   }
 
   isRunnable(): boolean {
@@ -75,13 +86,15 @@ export class OneInputStreamTask extends StreamTask {
     if (this.ended[i]) return;
     this.ended[i] = true;
     this.endedCount++;
-    this.act(this.aligner.onEndOfInput(i));
+    // Several alignments may have waited only for this channel: each completes now.
+    for (const action of this.aligner.onEndOfInput(i)) this.act(action);
     if (this.endedCount === this.channels.length) this.finishInput(now);
   }
 
   private act(action: AlignmentAction): void {
     if (action.kind === 'checkpoint') this.performCheckpoint(action.barrier, action.alignmentMs);
     else if (action.kind === 'abort') {
+      this.declined(action.checkpointId);
       this.checkpointing?.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason);
       this.act(action.then);
     }

@@ -10,6 +10,11 @@ export interface TaskCheckpointing {
   readonly taskIndex: number;
   readonly driver: SnapshotDriver;
   readonly responder: CheckpointResponder;
+  /**
+   * The job's checkpoints in flight (triggered, neither complete nor aborted), by id. A task
+   * that finishes performs those it has not, since no barrier of theirs can reach it any more.
+   */
+  readonly inFlight: ReadonlyMap<number, CheckpointBarrier>;
 }
 
 /**
@@ -21,6 +26,8 @@ export abstract class StreamTask {
   finished = false;
   checkpointing: TaskCheckpointing | undefined;
   private readonly timed: StreamOperator[];
+  /** Checkpoints in flight this task has answered (snapshotted or declined). */
+  private readonly answered = new Set<number>();
 
   constructor(
     readonly name: string,
@@ -83,12 +90,31 @@ export abstract class StreamTask {
     return all && (all.length === 1 ? all[0] : Promise.all(all));
   }
 
-  /** All input is consumed: due timers fire, operators finish in chain order, end flows on. */
+  /**
+   * All input is consumed: due timers fire, operators finish in chain order, end flows on. Then
+   * the task takes its part of every checkpoint in flight it has not answered: their barriers
+   * can no longer reach it (each input ended without one), so, as in Flink, a finished task
+   * snapshots its final state for them — else they would hang until their timeout.
+   */
   protected finishInput(now: number): void {
     this.fireTimers(now);
     for (const op of this.operators) op.endInput();
     for (const w of this.writers) w.broadcastEvent(EndOfInput.INSTANCE);
     this.finished = true;
+    const cp = this.checkpointing;
+    if (!cp) return;
+    const missed = [...cp.inFlight.values()].filter((b) => !this.answered.has(b.checkpointId));
+    for (const barrier of missed.sort((a, b) => a.checkpointId - b.checkpointId)) this.performCheckpoint(barrier, 0);
+  }
+
+  /** Records that this task declined checkpoint `checkpointId`: it must not snapshot it later. */
+  protected declined(checkpointId: number): void {
+    this.answered.add(checkpointId);
+  }
+
+  /** Checkpoint `checkpointId` was completed or aborted: nothing more to remember of it. */
+  checkpointEnded(checkpointId: number): void {
+    this.answered.delete(checkpointId);
   }
 
   /**
@@ -99,8 +125,9 @@ export abstract class StreamTask {
   performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
     const cp = this.checkpointing;
     if (!cp) return;
+    this.answered.add(barrier.checkpointId);
     const start = performance.now();
-    const operators = [...this.snapshotSource(barrier), ...this.operators.map((op) => op.snapshotState(barrier.checkpointId, barrier.timestamp))];
+    const operators = [...this.snapshotSource(barrier), ...this.operators.map((op) => op.snapshotState(barrier.checkpointId, barrier.timestamp, barrier.options))];
     if (!this.finished) for (const w of this.writers) w.broadcastEvent(barrier);
     cp.driver.submit({
       checkpointId: barrier.checkpointId,
@@ -118,6 +145,7 @@ export abstract class StreamTask {
 
   /** Checkpoint `checkpointId` is complete: operators commit (e.g. sinks make files visible). */
   notifyCheckpointComplete(checkpointId: number): void {
+    this.checkpointEnded(checkpointId);
     for (const op of this.operators) op.notifyCheckpointComplete(checkpointId);
   }
 

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../util/clock.js';
+import { StateMigrationError } from '../util/errors.js';
 import { unpack } from '../util/binary-codec.js';
 import {
   AggregatingStateDescriptor,
@@ -16,11 +17,13 @@ import {
   HeapValueState,
 } from './heap-states.js';
 import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
-import { PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
+import { HeapTableStore } from './heap-table-store.js';
+import { IncrementalSnapshots } from './incremental-snapshots.js';
+import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
 import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, restoreSerializer } from './serializers/type-serializer.js';
 import type { State } from './state.js';
 import { type StateKinds, type StateMeta, mapUserValues, withoutExpired } from './state-meta.js';
-import { type SnapshotGuard, StateTable } from './state-table.js';
+import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
 import { IncrementalCleanup } from './ttl-cleanup.js';
 import { TtlAggregatingState, TtlListState, TtlMapState, TtlReducingState, TtlValueState } from './ttl-states.js';
 
@@ -35,18 +38,37 @@ export interface KeyContext {
 
 interface TableEntry {
   meta: StateMeta;
-  readonly table: StateTable<unknown>;
+  readonly table: TrackedStateTable<unknown>;
   /** The registered descriptor (undefined while only restored). */
   descriptor: StateDescriptor | undefined;
   /** Restored values are still serialized bytes, waiting for the job's serializer. */
   raw: boolean;
 }
 
+/** What a keyed state backend is built with besides its key groups. */
+export interface KeyedStateBackendOptions {
+  /** Where tables live (default: the heap). */
+  readonly store?: StateTableStore;
+  readonly clock?: Clock;
+  /** Checkpoints write only what changed since the previous one (`execution.checkpointing.incremental`). */
+  readonly incremental?: boolean;
+}
+
+/** How a snapshot is taken. */
+export interface KeyedSnapshotOptions {
+  /**
+   * Self-contained, sharing no files, whatever `incremental` says: savepoints and
+   * `flink checkpoint --full` (Flink's NO_SHARING).
+   */
+  readonly full: boolean;
+}
+
 /**
- * The `hashmap` state backend: keyed state of one subtask as JS values in memory, partitioned
- * by key group, with optional TTL per state. One instance per keyed operator subtask.
+ * The keyed state of one subtask, partitioned by key group, with optional TTL and a serializer
+ * per state, over a store of tables: the heap (`hashmap`) or disk (`lmdb`). One instance per
+ * keyed operator subtask.
  */
-export class HeapKeyedStateBackend implements KeyContext {
+export class KeyedStateBackend implements KeyContext {
   /** The key as the user's selector returned it. */
   private currentKey: unknown = undefined;
   /** The key as stored in maps (composites canonicalised). */
@@ -57,14 +79,25 @@ export class HeapKeyedStateBackend implements KeyContext {
   private readonly guard: SnapshotGuard;
   private pending: PendingKeyedSnapshot | undefined;
   private readonly perRecordCleanups: IncrementalCleanup[] = [];
+  private readonly store: StateTableStore;
+  private readonly clock: Clock;
+  private readonly incremental: IncrementalSnapshots | undefined;
 
   constructor(
     readonly maxParallelism: number,
     readonly keyGroupRange: KeyGroupRange,
-    private readonly clock: Clock = systemClock,
+    options: KeyedStateBackendOptions = {},
   ) {
     const frozen = new Uint8Array(keyGroupRange.size);
     this.guard = { frozen, thaw: (i) => this.pending?.encodeOnAccess(i) };
+    this.store = options.store ?? new HeapTableStore(keyGroupRange);
+    this.clock = options.clock ?? systemClock;
+    this.incremental = options.incremental ? new IncrementalSnapshots() : undefined;
+  }
+
+  /** `state.backend.type` of this backend's store. */
+  get type(): string {
+    return this.store.type;
   }
 
   setCurrentKey(key: unknown, keyGroup?: number): void {
@@ -109,46 +142,90 @@ export class HeapKeyedStateBackend implements KeyContext {
 
   /**
    * Takes the synchronous cut of a checkpoint: O(key groups), no copying. The returned snapshot
-   * encodes key groups lazily; a snapshot still pending from before is finished first.
+   * encodes key groups lazily; a snapshot still pending from before is finished first. With
+   * incremental checkpoints, a checkpoint's snapshot is a delta when it can be.
    */
-  snapshot(checkpointId: number): PendingKeyedSnapshot {
+  snapshot(checkpointId: number, options: KeyedSnapshotOptions = { full: false }): PendingKeyedSnapshot {
     this.pending?.encodeUntil(Infinity, () => 0);
     const now = this.clock.now();
+    let form: KeyedSnapshotForm = { kind: 'self-contained' };
+    let changed: ReadonlyMap<string, readonly Set<unknown>[]> | undefined;
+    if (this.incremental && !options.full) {
+      const tracked = new Map<string, ChangedKeys>();
+      for (const [name, e] of this.tables) if (e.table.changes) tracked.set(name, e.table.changes);
+      ({ form, changed } = this.incremental.cut(checkpointId, tracked));
+    }
+    const cut = this.store.cut();
     const tables = new Map<string, SnapshotState>();
     const kinds: StateKinds = {};
     for (const [name, e] of this.tables) {
       kinds[name] = e.meta;
-      tables.set(name, { table: e.table, encodeValue: e.raw ? undefined : snapshotEncoder(e, now) });
+      const table = e.table;
+      tables.set(name, {
+        entries: (kg) => cut.entries(table, kg),
+        get: (kg, key) => cut.get(table, kg, key),
+        encodeValue: e.raw ? undefined : snapshotEncoder(e, now),
+        changed: changed ? (changed.get(name) ?? []) : undefined,
+      });
     }
-    this.pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, this.guard.frozen);
-    return this.pending;
+    const release = (s: PendingKeyedSnapshot) => {
+      cut.release();
+      if (this.pending !== s) return;
+      this.pending = undefined;
+      this.guard.frozen.fill(0);
+    };
+    const frozen = this.store.type === 'hashmap' ? this.guard.frozen : new Uint8Array(this.keyGroupRange.size);
+    const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release);
+    this.incremental?.track(checkpointId, pending);
+    this.pending = pending;
+    return pending;
   }
 
-  /** Loads one key group of a snapshot (bytes made by PendingKeyedSnapshot). */
-  restoreKeyGroup(keyGroup: number, bytes: Uint8Array, kinds: StateKinds): void {
+  /** Checkpoint `checkpointId` is complete: incremental checkpoints may build on it. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.incremental?.complete(checkpointId);
+  }
+
+  /**
+   * Loads one key group of a snapshot (bytes made by PendingKeyedSnapshot): a full block, or a
+   * delta applied over what is loaded (the blocks of an incremental chain come in order).
+   */
+  restoreKeyGroup(keyGroup: number, bytes: Uint8Array, kinds: StateKinds, delta = false): void {
     if (!this.keyGroupRange.contains(keyGroup)) {
       throw new Error(`internal: key group ${keyGroup} restored into a subtask owning ${this.keyGroupRange.start}-${this.keyGroupRange.end}`);
     }
-    const states = unpack(bytes) as Record<string, Array<[unknown, unknown]>>;
-    for (const [name, entries] of Object.entries(states)) {
+    const doc = unpack(bytes) as Record<string, Array<[unknown, unknown]>> | DeltaBlock;
+    const puts = delta ? (doc as DeltaBlock).p : (doc as Record<string, Array<[unknown, unknown]>>);
+    const deletes = delta ? (doc as DeltaBlock).d : {};
+    for (const name of new Set([...Object.keys(puts), ...Object.keys(deletes)])) {
       const meta = kinds[name];
       if (meta === undefined) throw new Error(`Snapshot data names state '${name}' without its metadata; the snapshot is damaged.`);
       const table = this.tables.get(name)?.table ?? this.newTable(name, meta, meta.serializer.name !== MessagePackSerializer.NAME);
-      const map = table.keyGroup(keyGroup);
-      for (const [k, v] of entries) map.set(k, v);
+      // Restored entries are the base of the next full checkpoint, not changes to ship.
+      const changes = table.changes;
+      table.changes = undefined;
+      for (const [k, v] of puts[name] ?? []) table.set(keyGroup, k, v);
+      for (const k of deletes[name] ?? []) table.delete(keyGroup, k);
+      table.changes = changes;
     }
+  }
+
+  /** Frees the store (on disk: deletes the backend's files). Called once the task is done. */
+  dispose(): void {
+    this.pending?.release();
+    this.store.dispose();
   }
 
   private adoptRestored(entry: TableEntry, d: StateDescriptor): StateTable<unknown> {
     const { meta } = entry;
     const ttl = d.getTtlConfig() !== undefined;
     if (meta.kind !== d.kind) {
-      throw new TypeError(
+      throw new StateMigrationError(
         `State '${d.name}' was ${meta.kind} state in the restored snapshot but is registered as ${d.kind} state; keep its kind or give the new state another name.`,
       );
     }
     if (meta.ttl !== ttl) {
-      throw new TypeError(
+      throw new StateMigrationError(
         `State '${d.name}' was written ${meta.ttl ? 'with' : 'without'} TTL and is registered ${ttl ? 'with' : 'without'} it; ` +
           `turning TTL on or off for an existing state is not supported (as in Flink). Use a new state name.`,
       );
@@ -156,16 +233,19 @@ export class HeapKeyedStateBackend implements KeyContext {
     const serializer = d.getSerializer();
     const compat = serializer.resolveSchemaCompatibility(meta.serializer);
     if (compat.type === 'INCOMPATIBLE') {
-      throw new TypeError(`State '${d.name}' cannot be restored: its serializer is incompatible: ${compat.reason}.`);
+      throw new StateMigrationError(`State '${d.name}' cannot be restored: its serializer is incompatible: ${compat.reason}.`);
     }
+    // Converting rewrites values in place: a snapshot still reading them must encode them first.
+    this.pending?.encodeUntil(Infinity, () => 0);
     if (entry.raw) convertRaw(entry, serializer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : meta.serializer, this.keyGroupRange);
     entry.meta = metaOf(d);
     entry.raw = false;
     return entry.table;
   }
 
-  private newTable(name: string, meta: StateMeta, raw: boolean): StateTable<unknown> {
-    const table = new StateTable<unknown>(this.keyGroupRange, this.guard);
+  private newTable(name: string, meta: StateMeta, raw: boolean): TrackedStateTable<unknown> {
+    const table = this.store.createTable(this.guard);
+    if (this.incremental) table.changes = new ChangedKeys(this.keyGroupRange);
     this.tables.set(name, { meta, table, descriptor: undefined, raw });
     return table;
   }
@@ -183,6 +263,10 @@ export class HeapKeyedStateBackend implements KeyContext {
     const inc = ttl.incrementalCleanup;
     const cleanup = inc && new IncrementalCleanup(table, this.keyGroupRange, d.kind, ttl.ttlMs, this.clock, inc.size);
     if (cleanup && inc.perRecord) this.perRecordCleanups.push(cleanup);
+    // On disk, expired entries are also dropped in the background, a bounded chunk each time
+    // the write cache is flushed (the role RocksDB's compaction filter plays in Flink).
+    const background = new IncrementalCleanup(table, this.keyGroupRange, d.kind, ttl.ttlMs, this.clock, BACKGROUND_CLEANUP_ENTRIES);
+    this.store.addBackgroundWork(() => background.step());
     const t = table as StateTable<never>;
     if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, d.defaultValue);
     if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup);
@@ -191,6 +275,14 @@ export class HeapKeyedStateBackend implements KeyContext {
     if (d instanceof AggregatingStateDescriptor) return new TtlAggregatingState(this, t, ttl, this.clock, cleanup, d.aggregateFunction);
     throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
   }
+}
+
+/** Entries the on-disk backend checks for expiry per cache flush, per TTL state. */
+const BACKGROUND_CLEANUP_ENTRIES = 1000;
+
+interface DeltaBlock {
+  readonly p: Record<string, Array<[unknown, unknown]>>;
+  readonly d: Record<string, unknown[]>;
 }
 
 function metaOf(d: StateDescriptor): StateMeta {
@@ -221,7 +313,6 @@ function convertRaw(entry: TableEntry, serializer: TypeSerializer<unknown>, prev
   // Fail early, before anything is converted, if the writer's serializer is unknown here.
   if (previous) restoreSerializer(previous);
   for (let kg = range.start; kg <= range.end; kg++) {
-    const map = entry.table.keyGroup(kg);
-    for (const [k, v] of map) map.set(k, mapUserValues(entry.meta.kind, entry.meta.ttl, v, read));
+    for (const [k, v] of [...entry.table.entries(kg)]) entry.table.set(kg, k, mapUserValues(entry.meta.kind, entry.meta.ttl, v, read));
   }
 }

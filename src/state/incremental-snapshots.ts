@@ -1,0 +1,83 @@
+import type { KeyedSnapshotForm, PendingKeyedSnapshot, SharedStateRef } from './keyed-state-snapshot.js';
+import type { ChangedKeys } from './state-table.js';
+
+/** The chain of the newest confirmed incremental checkpoint: a full base, then deltas. */
+interface ConfirmedChain {
+  readonly chain: readonly SharedStateRef[];
+  readonly deltaBytes: number;
+}
+
+interface UnconfirmedCut {
+  readonly checkpointId: number;
+  /** Keys changed between the previous cut and this one, by state and key group index. */
+  readonly changes: ReadonlyMap<string, Set<unknown>[]>;
+  readonly form: KeyedSnapshotForm;
+  snapshot?: PendingKeyedSnapshot;
+}
+
+/** A delta chain longer than this is replaced by a new full base (it bounds restore work). */
+export const MAX_DELTA_CHAIN = 10;
+
+/**
+ * Decides, at each incremental checkpoint's cut, whether a backend writes a delta or a new full
+ * base, and remembers the chain of files of the newest *confirmed* checkpoint. A delta covers
+ * every change since the newest confirmed checkpoint — not merely since the previous cut — so a
+ * checkpoint that was aborted or is still unconfirmed never leaves a hole in a chain.
+ *
+ * A new base is written when the chain gets long or its deltas outgrow the base, after a
+ * restore (the first checkpoint of an execution never references another job's files), and
+ * whenever nothing is confirmed yet.
+ */
+export class IncrementalSnapshots {
+  private confirmed: ConfirmedChain | undefined;
+  private unconfirmed: UnconfirmedCut[] = [];
+
+  /** Takes the tables' changes at the cut of `checkpointId` and picks its form. */
+  cut(
+    checkpointId: number,
+    tables: ReadonlyMap<string, ChangedKeys>,
+  ): { form: KeyedSnapshotForm; changed: ReadonlyMap<string, readonly Set<unknown>[]> | undefined } {
+    const changes = new Map<string, Set<unknown>[]>();
+    for (const [name, c] of tables) changes.set(name, c.take());
+    const c = this.confirmed;
+    const baseBytes = c?.chain[0]?.size ?? 0;
+    const delta = c !== undefined && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
+    const form: KeyedSnapshotForm = delta ? { kind: 'shared-delta', base: c.chain } : { kind: 'shared-full' };
+    this.unconfirmed.push({ checkpointId, changes, form });
+    return { form, changed: delta ? this.changedSinceConfirmed() : undefined };
+  }
+
+  /** The snapshot taken at the cut of `checkpointId`, to learn where it was written. */
+  track(checkpointId: number, snapshot: PendingKeyedSnapshot): void {
+    const cut = this.unconfirmed.find((u) => u.checkpointId === checkpointId);
+    if (cut) cut.snapshot = snapshot;
+  }
+
+  /** Checkpoint `checkpointId` is complete: its chain is the base of the next delta. */
+  complete(checkpointId: number): void {
+    const cut = this.unconfirmed.find((u) => u.checkpointId === checkpointId);
+    const written = cut?.snapshot?.written;
+    if (!cut || !written) return;
+    const chain = cut.form.kind === 'shared-delta' ? [...cut.form.base, written] : [written];
+    this.confirmed = { chain, deltaBytes: chain.slice(1).reduce((n, r) => n + r.size, 0) };
+    this.unconfirmed = this.unconfirmed.filter((u) => u.checkpointId > checkpointId);
+  }
+
+  private changedSinceConfirmed(): ReadonlyMap<string, readonly Set<unknown>[]> {
+    if (this.unconfirmed.length === 1) return this.unconfirmed[0]!.changes;
+    const union = new Map<string, Set<unknown>[]>();
+    for (const { changes } of this.unconfirmed) {
+      for (const [name, sets] of changes) {
+        const into = union.get(name);
+        if (!into) {
+          union.set(name, sets.map((s) => new Set(s)));
+          continue;
+        }
+        sets.forEach((s, i) => {
+          for (const k of s) into[i]!.add(k);
+        });
+      }
+    }
+    return union;
+  }
+}

@@ -1,0 +1,105 @@
+import type { KeyGroupRange } from '../key-groups.js';
+import type { ChangedKeys, StateTable } from '../state-table.js';
+import { type LmdbStateStore, decodeMapKey, decodeValue, encodeKey, encodeValue, keyGroupBounds } from './lmdb-state-store.js';
+
+interface CacheEntry<V> {
+  /** The on-disk key. */
+  readonly key: Buffer;
+  /** Undefined: no value (never stored, or deleted). */
+  value: V | undefined;
+  dirty: boolean;
+}
+
+/**
+ * One keyed state on disk. Entries read or written are kept in a cache until the store flushes
+ * it, so a record's read-modify-write costs one disk read at most and writes go to disk in
+ * batches. A map key maps to one key group, so the map key alone names a cache entry.
+ */
+export class LmdbStateTable<V> implements StateTable<V> {
+  private cache = new Map<unknown, CacheEntry<V>>();
+  private dirty = 0;
+  /** Set while incremental checkpoints are on. */
+  changes: ChangedKeys | undefined;
+
+  constructor(
+    private readonly store: LmdbStateStore,
+    readonly tableId: number,
+    readonly keyGroupRange: KeyGroupRange,
+  ) {}
+
+  get dirtyCount(): number {
+    return this.dirty;
+  }
+
+  get(keyGroup: number, key: unknown): V | undefined {
+    const hit = this.cache.get(key);
+    if (hit) return hit.value;
+    const k = encodeKey(this.tableId, keyGroup, key);
+    const bytes = this.store.db.getBinaryFast(k);
+    // getBinaryFast's buffer is reused by the next read: decode it now.
+    const value = bytes === undefined ? undefined : (decodeValue(bytes) as V);
+    this.cache.set(key, { key: k, value, dirty: false });
+    this.store.noteCached();
+    return value;
+  }
+
+  set(keyGroup: number, key: unknown, value: V): void {
+    this.put(keyGroup, key, value);
+  }
+
+  delete(keyGroup: number, key: unknown): void {
+    this.put(keyGroup, key, undefined);
+  }
+
+  private put(keyGroup: number, key: unknown, value: V | undefined): void {
+    this.changes?.record(keyGroup, key);
+    const hit = this.cache.get(key);
+    if (hit) {
+      hit.value = value;
+      if (!hit.dirty) {
+        hit.dirty = true;
+        this.dirty++;
+      }
+      return;
+    }
+    this.cache.set(key, { key: encodeKey(this.tableId, keyGroup, key), value, dirty: true });
+    this.dirty++;
+    this.store.noteCached();
+  }
+
+  /** Writes the changed cache entries; runs inside the store's write transaction. */
+  writeDirty(): void {
+    if (this.dirty === 0) return;
+    const db = this.store.db;
+    for (const e of this.cache.values()) {
+      if (!e.dirty) continue;
+      if (e.value === undefined) db.removeSync(e.key);
+      else db.putSync(e.key, encodeValue(e.value));
+      e.dirty = false;
+    }
+    this.dirty = 0;
+  }
+
+  /** Drops the cache (after a flush). */
+  evict(): void {
+    if (this.dirty > 0) throw new Error('internal: state cache evicted before it was flushed');
+    this.cache = new Map();
+  }
+
+  /** The entries of one key group as stored now (pending writes are flushed first). */
+  *entries(keyGroup: number): Generator<[unknown, V]> {
+    this.store.flush();
+    for (const { key, value } of this.store.db.getRange(keyGroupBounds(this.tableId, keyGroup))) {
+      yield [decodeMapKey(key), decodeValue(value) as V];
+    }
+  }
+
+  get size(): number {
+    this.store.flush();
+    let n = 0;
+    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) {
+      n += this.store.db.getCount(keyGroupBounds(this.tableId, kg));
+    }
+    return n;
+  }
+}

@@ -1,0 +1,273 @@
+/*
+ * How a JobMaster settles failures that a restart cannot fix, run in this process with a
+ * metadata store in a temporary home:
+ * - a damaged latest checkpoint at failover: recovery falls back to an older retained one, and
+ *   with none loadable the job FAILS (recorded) instead of hanging in RESTARTING;
+ * - state that does not fit (StateMigrationError) or a snapshot that cannot be restored
+ *   (SnapshotRestoreError), also wrapped: the job fails at once, without restarts.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import {
+  DataGeneratorSource,
+  KeyedProcessFunction,
+  type Pipeline,
+  RichMapFunction,
+  StreamExecutionEnvironment,
+  type ValueState,
+  ValueStateDescriptor,
+  WatermarkStrategy,
+} from '../../src/index.js';
+import type { CompletedCheckpoint } from '../../src/checkpoint/index.js';
+import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
+import { JobMaster } from '../../src/cluster/job-master.js';
+import { unrecoverableCause } from '../../src/cluster/failure-classification.js';
+import { recoverFromRetained } from '../../src/cluster/job-checkpointing.js';
+import { Configuration } from '../../src/config/index.js';
+import { MetadataStore } from '../../src/metadata/index.js';
+import { systemClock } from '../../src/util/clock.js';
+import { FlinkError, StateMigrationError, UserCodeError } from '../../src/util/errors.js';
+import { newJobId } from '../../src/util/ids.js';
+import { capturePipeline, tempDir } from '../helpers/run-job.js';
+
+describe('unrecoverableCause', () => {
+  test('finds a StateMigrationError or SnapshotRestoreError, also behind UserCodeError causes', () => {
+    const migration = new StateMigrationError("State 'count' of operator 'count' changed kind from value to list.");
+    assert.equal(unrecoverableCause(migration), migration);
+    assert.equal(unrecoverableCause(new UserCodeError('count', migration, 'count')), migration);
+    const restore = new SnapshotRestoreError('Cannot restore from /x: its _metadata is invalid.');
+    assert.equal(unrecoverableCause(new Error('outer', { cause: new UserCodeError('op', restore) })), restore);
+  });
+
+  test('ordinary failures may be retried', () => {
+    assert.equal(unrecoverableCause(new UserCodeError('op', new Error('boom'))), undefined);
+    assert.equal(unrecoverableCause(new FlinkError('job.userCodeFailed', 'x')), undefined);
+    assert.equal(unrecoverableCause('a string'), undefined);
+    assert.equal(unrecoverableCause(undefined), undefined);
+  });
+
+  test('a cyclic cause chain ends the search', () => {
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    (a as { cause?: unknown }).cause = b;
+    assert.equal(unrecoverableCause(a), undefined);
+  });
+});
+
+describe('recoverFromRetained', () => {
+  const retained = [1, 2, 3].map((id) => ({ checkpointId: id, path: `/ck/chk-${id}` }) as CompletedCheckpoint);
+
+  test('uses the newest checkpoint that loads; newer damaged ones are reported as skipped', () => {
+    const r = recoverFromRetained(
+      retained,
+      (path) => {
+        if (path.endsWith('3')) throw new SnapshotRestoreError(`Cannot restore from ${path}: state file x is damaged (checksum mismatch).`);
+        return path;
+      },
+      (loaded) => `state of ${loaded}`,
+    );
+    assert.deepEqual(r, {
+      checkpointId: 2,
+      path: '/ck/chk-2',
+      state: 'state of /ck/chk-2',
+      skipped: ['checkpoint 3: Cannot restore from /ck/chk-3: state file x is damaged (checksum mismatch).'],
+    });
+  });
+
+  test('none loadable: one line naming every checkpoint and its problem', () => {
+    assert.throws(
+      () =>
+        recoverFromRetained(
+          retained,
+          (path) => {
+            throw new Error(`${path.slice(-5)} is unreadable\n(EIO)`);
+          },
+          (x) => x,
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof FlinkError);
+        assert.equal(err.code, 'checkpoint.recoveryFailed');
+        assert.equal(
+          err.message,
+          'Cannot recover the job: no retained checkpoint can be restored; checkpoint 3 (/ck/chk-3): chk-3 is unreadable (EIO); ' +
+            'checkpoint 2 (/ck/chk-2): chk-2 is unreadable (EIO); checkpoint 1 (/ck/chk-1): chk-1 is unreadable (EIO)',
+        );
+        return true;
+      },
+    );
+  });
+
+  test('no checkpoint completed yet: nothing to recover from', () => {
+    assert.equal(recoverFromRetained([], () => assert.fail('nothing to load'), (x) => x), undefined);
+  });
+});
+
+/** What the jobs below do, steered by the tests (functions are copied per subtask; this is not). */
+const control = { failNext: false, processed: 0, opens: 0 };
+
+class Count extends KeyedProcessFunction<number, number, number> {
+  private count!: ValueState<number>;
+  override open(): void {
+    this.count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count', 0));
+  }
+  processElement(v: number): void {
+    if (control.failNext) {
+      control.failNext = false;
+      throw new Error('injected failure');
+    }
+    control.processed++;
+    this.count.update(this.count.value()! + v);
+  }
+}
+
+class OpenFails extends RichMapFunction<number, number> {
+  override open(): void {
+    control.opens++;
+    throw new StateMigrationError("State 'count' of operator uid 'm' was written as a value state; it is now a list state.");
+  }
+  map(v: number): number {
+    return v;
+  }
+}
+
+const capture = (build: (env: StreamExecutionEnvironment) => void): Pipeline => capturePipeline(build, 'failures');
+
+const countingJob = () =>
+  capture((env) => {
+    env
+      .fromSource(new DataGeneratorSource<number>((i) => i, Infinity, { recordsPerSecond: 500 }), WatermarkStrategy.noWatermarks(), 'gen')
+      .uid('gen')
+      .keyBy((v) => v % 4)
+      .process(new Count())
+      .uid('count')
+      .addSink(() => {})
+      .uid('sink');
+  });
+
+async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Starts `pipeline` under a tracked JobMaster with a fixed-delay restart strategy. */
+function start(pipeline: Pipeline, settings: Record<string, string | number>) {
+  const home = tempDir('flink-jm-');
+  const store = MetadataStore.open(join(home.path, 'flink.db'));
+  let config = new Configuration(home.path)
+    .with('execution.checkpointing.dir', join(home.path, 'checkpoints'))
+    .with('restart-strategy.type', 'fixed-delay')
+    .with('restart-strategy.fixed-delay.attempts', 5)
+    .with('restart-strategy.fixed-delay.delay', '0 ms');
+  for (const [k, v] of Object.entries(settings)) config = config.with(k, v);
+  const logs: string[] = [];
+  const master = new JobMaster({
+    jobId: newJobId(),
+    pipeline,
+    configuration: config,
+    clock: systemClock,
+    tracking: { store, jobFile: '/jobs/failures.ts', args: [], preCreated: false, log: (l) => logs.push(l) },
+  });
+  const outcome = master.run().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const checkpoint = async (): Promise<{ checkpointId: number; path: string }> => {
+    await until(() => store.getJob(master.jobId)?.status === 'RUNNING', 'the job to run');
+    const id = store.submitCommand(master.jobId, 'checkpoint', { full: false });
+    await until(() => store.getCommand(id)?.status !== 'PENDING' && store.getCommand(id)?.status !== 'RUNNING', 'the checkpoint');
+    const cmd = store.getCommand(id)!;
+    assert.equal(cmd.status, 'DONE', `checkpoint failed: ${cmd.error}`);
+    return cmd.result as { checkpointId: number; path: string };
+  };
+  const stop = async () => {
+    master.cancel();
+    await outcome;
+    store.close();
+    home.cleanup();
+  };
+  return { master, store, logs, outcome, checkpoint, stop };
+}
+
+/** Flips a byte in every state file of a checkpoint directory, so its checksums no longer match. */
+function damage(dir: string): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.state'));
+  assert.ok(files.length > 0, `${dir} has state files`);
+  for (const f of files) {
+    const bytes = readFileSync(join(dir, f));
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(join(dir, f), bytes);
+  }
+}
+
+const periodic = { 'execution.checkpointing.interval': '1 h' };
+
+describe('JobMaster failover with damaged checkpoints', () => {
+  test('the latest retained checkpoint is damaged: the job recovers from the older one', async () => {
+    control.failNext = false;
+    const job = start(countingJob(), { ...periodic, 'execution.checkpointing.num-retained': 2 });
+    try {
+      const first = await job.checkpoint();
+      const second = await job.checkpoint();
+      damage(second.path);
+      control.failNext = true;
+      await until(() => job.logs.some((l) => l.startsWith(`Recovering job ${job.master.jobId} from checkpoint ${first.checkpointId}`)), 'recovery');
+      assert.ok(job.logs.some((l) => l.includes(`checkpoint ${second.checkpointId}: Cannot restore from ${second.path}`)), job.logs.join('\n'));
+      await until(() => job.store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run again');
+      const before = control.processed;
+      await until(() => control.processed > before, 'records after the restart');
+    } finally {
+      await job.stop();
+    }
+    assert.equal(control.failNext, false);
+  });
+
+  test('no retained checkpoint can be loaded: the job FAILS with one line naming the checkpoint and the problem', async () => {
+    control.failNext = false;
+    const job = start(countingJob(), periodic);
+    try {
+      const cp = await job.checkpoint();
+      damage(cp.path);
+      control.failNext = true;
+      const err = await job.outcome;
+      assert.ok(err instanceof FlinkError, `expected a FlinkError, got ${String(err)}`);
+      assert.match(err.message, new RegExp(`^Cannot recover the job: .*checkpoint ${cp.checkpointId}: Cannot restore from ${cp.path}: .*damaged \\(checksum mismatch\\)`));
+      assert.doesNotMatch(err.message, /\n/);
+      const rec = job.store.getJob(job.master.jobId)!;
+      assert.equal(rec.status, 'FAILED');
+      assert.equal(rec.failureCause, err.message);
+    } finally {
+      await job.stop();
+    }
+  });
+});
+
+describe('JobMaster and failures a restart cannot fix', () => {
+  test('a StateMigrationError from open() (wrapped in UserCodeError) fails the job at once, no restarts', async () => {
+    control.opens = 0;
+    const job = start(
+      capture((env) => {
+        env.fromSequence(1, 10).uid('src').map(new OpenFails()).uid('m').addSink(() => {}).uid('sink');
+      }),
+      {},
+    );
+    try {
+      const err = await job.outcome;
+      assert.ok(err instanceof UserCodeError, `expected the operator's failure, got ${String(err)}`);
+      assert.ok(err.cause instanceof StateMigrationError);
+      assert.equal(err.message, `Operator "Map" (uid 'm') failed: ${err.cause.message}`);
+      assert.equal(control.opens, 1, 'opened once: no restart attempts');
+      const rec = job.store.getJob(job.master.jobId)!;
+      assert.equal(rec.status, 'FAILED');
+      assert.equal(rec.failureCause, err.message);
+      assert.deepEqual(job.store.listEvents(job.master.jobId).filter((e) => e.kind === 'restart'), []);
+    } finally {
+      await job.stop();
+    }
+  });
+});

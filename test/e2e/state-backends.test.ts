@@ -1,0 +1,116 @@
+/**
+ * End-to-end tests of the lmdb state backend and incremental checkpoints through the real CLI:
+ * kill -9 of a job whose latest checkpoint is a delta chain, restored exactly once; a savepoint
+ * of the heap backend restored into lmdb and back; `flink info` over an incremental checkpoint;
+ * and the lmdb working directory gone after the job.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  FIXTURES,
+  committedLines,
+  freshHome,
+  hiddenFiles,
+  killHard,
+  killLeftovers,
+  listedJob,
+  parseAttachedRun,
+  removeTempDirs,
+  runDetached,
+  runFlink,
+  savepointPathOf,
+  tempDir,
+  waitFor,
+  waitForCheckpoint,
+} from './helpers.js';
+
+after(async () => {
+  await killLeftovers();
+  removeTempDirs();
+});
+
+/** `ckpt-keyed-count.ts <out> [count] [rate]`: `key,count,i` lines into a FileSink. */
+const JOB = join(FIXTURES, 'ckpt-keyed-count.ts');
+const lineOf = (i: number) => `${i % 10},${Math.floor(i / 10) + 1},${i}`;
+const LMDB = ['-D', 'state.backend.type=lmdb'];
+const INCREMENTAL = ['-D', 'execution.checkpointing.incremental=true'];
+const interval = (v: string) => ['-D', `execution.checkpointing.interval=${v}`];
+
+/** Exactly the inputs 0..n-1, once each, with the counts of an uninterrupted run. */
+function assertExactlyOnce(lines: readonly string[], n: number, what: string): void {
+  const seen = new Set<number>();
+  for (const l of lines) {
+    const i = Number(l.split(',')[2]);
+    assert.equal(l, lineOf(i), `${what}: line for input ${i}`);
+    assert.ok(!seen.has(i), `${what}: input ${i} twice`);
+    seen.add(i);
+  }
+  assert.equal(seen.size, n, `${what}: ${n - seen.size} inputs missing`);
+}
+
+interface MetadataDoc {
+  metadata: { kind: string; operators: Array<{ uid: string; subtasks: Array<{ sharedState?: Array<{ file: string; size: number }> }> }> };
+}
+const readMetadata = (dir: string) => JSON.parse(readFileSync(join(dir, '_metadata'), 'utf8')) as MetadataDoc;
+const chainOf = (dir: string, uid: string) => readMetadata(dir).metadata.operators.find((o) => o.uid === uid)!.subtasks[0]!.sharedState;
+
+describe('lmdb backend and incremental checkpoints', () => {
+  test('kill -9 with a delta chain as the latest checkpoint: restored exactly once; lmdb files cleaned up', async () => {
+    const N = 4000;
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const { jobId, pid } = await runDetached(home, JOB, [out, String(N), '1000'], [...LMDB, ...INCREMENTAL, ...interval('150ms')]);
+    const scratch = join(home, 'state');
+    await waitFor('the lmdb working directory', () => existsSync(scratch) && readdirSync(scratch).length > 0, 10_000);
+    // Wait for a checkpoint that is a delta over an earlier base.
+    const chk = await waitFor('an incremental checkpoint with a delta', async () => {
+      const job = await waitForCheckpoint(home, jobId, 3);
+      const path = job.lastCheckpoint?.path;
+      if (!path || !existsSync(join(path, '_metadata'))) return undefined;
+      return (chainOf(path, 'count')?.length ?? 0) >= 2 ? path : undefined;
+    }, 15_000);
+    await killHard(pid);
+    const chain = chainOf(chk, 'count')!;
+    assert.ok(chain.every((r) => existsSync(join(home, 'checkpoints', jobId, 'shared', r.file))), 'its chain is in shared/');
+    assert.ok(chain.at(-1)!.size < chain[0]!.size * 2, 'the delta is not a full copy');
+    assert.ok(committedLines(out).length < N, 'killed before the end');
+
+    const info = await runFlink(['info', chk, '--json'], { home, timeoutMs: 15_000 });
+    assert.equal(info.code, 0, info.stderr);
+    const count = (JSON.parse(info.stdout) as { operators: Array<{ uid: string; keyedStates: Record<string, { keys: number }> }> }).operators.find((o) => o.uid === 'count')!;
+    assert.equal(count.keyedStates.n!.keys, 10, 'flink info applies the deltas');
+
+    const r = await runFlink(['run', '-s', chk, ...LMDB, ...INCREMENTAL, ...interval('150ms'), JOB, out, String(N), '1000'], { home, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await listedJob(home, parseAttachedRun(r.stdout).jobId)).status, 'FINISHED');
+    assert.deepEqual(hiddenFiles(out), []);
+    assertExactlyOnce(committedLines(out), N, 'lmdb + incremental, crash + restore');
+    // The killed process's store is swept by the next one; the finished job's is deleted.
+    assert.deepEqual(readdirSync(scratch), [], 'no lmdb working files left behind');
+  });
+
+  test('a savepoint of the heap backend restores into lmdb, and an lmdb savepoint back into the heap', async () => {
+    const N = 3000;
+    const home = freshHome();
+    const root = tempDir();
+    const out = join(root, 'out');
+    const stop = async (jobId: string) => savepointPathOf(await runFlink(['stop', jobId, '-p', join(root, 'sps')], { home, timeoutMs: 15_000 }));
+
+    const first = await runDetached(home, JOB, [out, String(N), '1000'], interval('200ms'));
+    await waitFor('some committed output', () => committedLines(out).length > 300, 10_000);
+    const sp1 = await stop(first.jobId);
+    assert.equal(chainOf(sp1, 'count'), undefined, 'a savepoint is self-contained');
+
+    const second = await runDetached(home, JOB, [out, String(N), '1000'], ['-s', sp1, ...LMDB, ...INCREMENTAL, ...interval('200ms')]);
+    await waitFor('more committed output', () => committedLines(out).length > 1200, 15_000);
+    const sp2 = await stop(second.jobId);
+    assert.equal(chainOf(sp2, 'count'), undefined, 'a savepoint of an incremental job is self-contained too');
+    assert.deepEqual(readdirSync(sp2).filter((f) => f === 'shared'), []);
+
+    const r = await runFlink(['run', '-s', sp2, ...interval('200ms'), JOB, out, String(N), 'max'], { home, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assertExactlyOnce(committedLines(out), N, 'heap → lmdb → heap');
+  });
+});

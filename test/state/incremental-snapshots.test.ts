@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { KeyGroupRange, MapStateDescriptor, assignToKeyGroup, ValueStateDescriptor, type KeyedStateBackend, type MapState, type PendingKeyedSnapshot, type ValueState } from '../../src/state/index.js';
+import { MAX_DELTA_CHAIN } from '../../src/state/incremental-snapshots.js';
+import { BACKENDS, type BackendType, createBackend, finish, restoreChain } from './backends.js';
+import { unpack } from '../../src/util/binary-codec.js';
+
+interface Taken {
+  readonly id: number;
+  readonly snap: PendingKeyedSnapshot;
+  readonly blocks: Array<[number, Uint8Array]>;
+}
+
+/** Takes checkpoint `id` as the snapshot driver would: encode, "write", then confirm unless told not to. */
+function checkpoint(b: KeyedStateBackend, id: number, opts: { confirm?: boolean; full?: boolean } = {}): Taken {
+  const snap = b.snapshot(id, { full: opts.full ?? false });
+  const blocks = finish(snap);
+  const size = blocks.reduce((n, [, bytes]) => n + bytes.byteLength, 0);
+  if (snap.form.kind !== 'self-contained') snap.written = { file: `f${id}`, size, checksum: '' };
+  if (opts.confirm ?? true) b.notifyCheckpointComplete(id);
+  return { id, snap, blocks };
+}
+
+/** The chain a taken checkpoint stands for, as the handle in _metadata lists it. */
+function chainOf(all: readonly Taken[], last: Taken): Taken[] {
+  const form = last.snap.form;
+  if (form.kind !== 'shared-delta') return [last];
+  return [...form.base.map((ref) => all.find((t) => t.snap.written === ref)!), last];
+}
+
+function entriesIn(t: Taken): number {
+  let n = 0;
+  for (const [, bytes] of t.blocks) {
+    const doc = unpack(bytes) as Record<string, unknown[]> & { p?: Record<string, unknown[]>; d?: Record<string, unknown[]> };
+    const parts: unknown[][] = t.snap.isDelta ? [...Object.values(doc.p ?? {}), ...Object.values(doc.d ?? {})] : (Object.values(doc) as unknown[][]);
+    for (const list of parts) n += list.length;
+  }
+  return n;
+}
+
+function dump(b: KeyedStateBackend, keys: number): string {
+  const v = b.getOrCreateState<ValueState<number>>(new ValueStateDescriptor<number>('v'));
+  const m = b.getOrCreateState<MapState<string, number>>(new MapStateDescriptor<string, number>('m'));
+  const out: unknown[] = [];
+  for (let k = 0; k < keys; k++) {
+    b.setCurrentKey(k);
+    out.push([k, v.value(), [...m.entries()].sort()]);
+  }
+  return JSON.stringify(out);
+}
+
+function write(b: KeyedStateBackend, keys: Iterable<number>, tag: number): void {
+  const v = b.getOrCreateState<ValueState<number>>(new ValueStateDescriptor<number>('v'));
+  const m = b.getOrCreateState<MapState<string, number>>(new MapStateDescriptor<string, number>('m'));
+  for (const k of keys) {
+    b.setCurrentKey(k);
+    v.update(k * 1000 + tag);
+    m.put(`t${tag % 3}`, tag);
+  }
+}
+
+function remove(b: KeyedStateBackend, keys: Iterable<number>): void {
+  const v = b.getOrCreateState<ValueState<number>>(new ValueStateDescriptor<number>('v'));
+  const m = b.getOrCreateState<MapState<string, number>>(new MapStateDescriptor<string, number>('m'));
+  for (const k of keys) {
+    b.setCurrentKey(k);
+    v.clear();
+    m.remove('t1');
+  }
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+const KEYS = 2000;
+
+for (const type of BACKENDS) {
+  describe(`incremental snapshots [${type}]`, () => {
+    const incremental = (t: BackendType = type) => createBackend(t, { incremental: true });
+
+    test('a delta holds only what changed (sets and deletes), and base + deltas restore the exact state', () => {
+      const b = incremental();
+      write(b, range(0, KEYS), 1);
+      const all = [checkpoint(b, 1)];
+      assert.equal(all[0]!.snap.form.kind, 'shared-full');
+      write(b, range(0, 20), 2); // 1% of the keys change
+      remove(b, range(20, 30));
+      all.push(checkpoint(b, 2));
+      const delta = all[1]!;
+      assert.equal(delta.snap.form.kind, 'shared-delta');
+      assert.ok(entriesIn(delta) <= 2 * 30, `delta holds ${entriesIn(delta)} entries`);
+      assert.ok(entriesIn(all[0]!) >= 2 * KEYS);
+      write(b, range(100, 110), 3);
+      all.push(checkpoint(b, 3));
+      for (const target of BACKENDS) {
+        const restored = restoreChain(createBackend(target), chainOf(all, all[2]!));
+        assert.equal(dump(restored, KEYS), dump(b, KEYS), `restored into ${target}`);
+      }
+    });
+
+    test('changes of an unconfirmed (aborted) checkpoint go into the next delta', () => {
+      const b = incremental();
+      write(b, range(0, 500), 1);
+      const all = [checkpoint(b, 1)];
+      write(b, range(0, 10), 2);
+      const aborted = b.snapshot(2, { full: false });
+      aborted.release(); // aborted before it was written: never confirmed
+      write(b, range(200, 210), 3);
+      all.push(checkpoint(b, 3));
+      assert.equal(all[1]!.snap.form.kind, 'shared-delta');
+      const restored = restoreChain(createBackend(type), chainOf(all, all[1]!));
+      assert.equal(dump(restored, 500), dump(b, 500));
+    });
+
+    test('a full snapshot (savepoint, --full) in between is self-contained and does not break the chain', () => {
+      const b = incremental();
+      write(b, range(0, 300), 1);
+      const all = [checkpoint(b, 1)];
+      write(b, range(0, 5), 2);
+      const savepoint = checkpoint(b, 2, { full: true });
+      assert.equal(savepoint.snap.form.kind, 'self-contained');
+      assert.equal(dump(restoreChain(createBackend(type), [savepoint]), 300), dump(b, 300));
+      write(b, range(50, 55), 3);
+      all.push(checkpoint(b, 3));
+      assert.equal(all[1]!.snap.form.kind, 'shared-delta');
+      assert.equal(dump(restoreChain(createBackend(type), chainOf(all, all[1]!)), 300), dump(b, 300));
+    });
+
+    test('a long chain is replaced by a new full base', () => {
+      const b = incremental();
+      write(b, range(0, 300), 0);
+      const all = [checkpoint(b, 1)];
+      for (let id = 2; id <= MAX_DELTA_CHAIN + 3; id++) {
+        write(b, [id], id);
+        all.push(checkpoint(b, id));
+      }
+      const kinds = all.map((t) => t.snap.form.kind);
+      assert.equal(kinds.filter((k) => k === 'shared-full').length, 2, kinds.join(' '));
+      const last = all.at(-1)!;
+      assert.ok(chainOf(all, last).length <= MAX_DELTA_CHAIN + 1);
+      assert.equal(dump(restoreChain(createBackend(type), chainOf(all, last)), 300), dump(b, 300));
+    });
+
+    test('an incremental chain rescales by key group', () => {
+      const b = incremental();
+      write(b, range(0, KEYS), 1);
+      const all = [checkpoint(b, 1)];
+      write(b, range(0, 40), 2);
+      remove(b, range(40, 50));
+      all.push(checkpoint(b, 2));
+      const parts = [0, 1].map((i) => restoreChain(createBackend(type, { range: KeyGroupRange.forSubtask(128, 2, i) }), chainOf(all, all[1]!)));
+      const v = new ValueStateDescriptor<number>('v');
+      for (const k of [0, 45, 77, 1999]) {
+        b.setCurrentKey(k);
+        const expected = b.getOrCreateState<ValueState<number>>(v).value();
+        const owner = parts.find((p) => p.keyGroupRange.contains(assignToKeyGroup(k, 128)))!;
+        owner.setCurrentKey(k);
+        assert.equal(owner.getOrCreateState<ValueState<number>>(v).value(), expected, `key ${k}`);
+      }
+    });
+  });
+}
