@@ -2,7 +2,8 @@
  * Incremental vs full checkpoints: 1M keys of keyed state, of which 1% change between two
  * checkpoints, on each state backend. Each checkpoint goes through the real snapshot driver and
  * file storage (encode, write, fsync, publish `_metadata`). Figures: size and duration of a full
- * checkpoint (the baseline, measured in the same run) and of the incremental one after it.
+ * checkpoint (the baseline, measured in the same run), of the incremental one after it, and of
+ * one with nothing changed (the fixed cost every checkpoint pays).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,15 +74,18 @@ async function one(type: 'hashmap' | 'lmdb', dir: string): Promise<void> {
   update(backend, { [Symbol.iterator]: function* () { for (let k = 0; k < KEYS; k++) yield k; } }, 1);
   // The first incremental checkpoint is a full base; then 1% of the keys change per interval.
   const base = await checkpoint(storage, backend, 1, false);
+  // The fixed cost of any checkpoint (files, fsyncs, _metadata): a delta with nothing in it.
+  const empty = await checkpoint(storage, backend, 2, false);
   const changed = () => Array.from({ length: CHANGED }, () => Math.floor(Math.random() * KEYS));
   update(backend, changed(), 1);
-  const full = await checkpoint(storage, backend, 2, true);
+  const full = await checkpoint(storage, backend, 3, true);
   update(backend, changed(), 1);
-  const incremental = await checkpoint(storage, backend, 3, false);
+  const incremental = await checkpoint(storage, backend, 4, false);
   backend.dispose();
   const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
   console.log(`  ${type.padEnd(8)} full (baseline)  ${mib(full.bytes).padStart(10)}  ${full.ms.toFixed(0).padStart(6)} ms`);
   console.log(`  ${type.padEnd(8)} base (1st incr.) ${mib(base.bytes).padStart(10)}  ${base.ms.toFixed(0).padStart(6)} ms`);
+  console.log(`  ${type.padEnd(8)} nothing changed  ${mib(empty.bytes).padStart(10)}  ${empty.ms.toFixed(0).padStart(6)} ms  (the fixed cost of a checkpoint)`);
   console.log(
     `  ${type.padEnd(8)} incremental      ${mib(incremental.bytes).padStart(10)}  ${incremental.ms.toFixed(0).padStart(6)} ms  ` +
       `${(full.bytes / incremental.bytes).toFixed(1)}x smaller, ${(full.ms / incremental.ms).toFixed(1)}x faster than full`,
