@@ -1,7 +1,7 @@
 import type { CheckpointOptions, CheckpointResponder, TaskAcknowledgement } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
-import { type FsCheckpointStorage, discardDirectory } from './checkpoint-storage.js';
+import type { FsCheckpointStorage } from './checkpoint-storage.js';
 import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import type { CompletedCheckpointStore } from './completed-checkpoint-store.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind, type SnapshotMetadata } from './snapshot-metadata.js';
@@ -50,7 +50,7 @@ export interface CoordinatorDeps {
   readonly settings: CoordinatorSettings;
   readonly clock: Clock;
   readonly schedule: Schedule;
-  readonly storage: Pick<FsCheckpointStorage, 'initializeLocation' | 'finalize' | 'discard'>;
+  readonly storage: Pick<FsCheckpointStorage, 'initializeLocation' | 'finalize' | 'discard' | 'discardPublished' | 'released'>;
   readonly store: CompletedCheckpointStore;
   readonly target: CheckpointTarget;
   /** The first id to use: 1, or one more than the restored checkpoint's. */
@@ -254,10 +254,16 @@ export class CheckpointCoordinator implements CheckpointResponder {
     }
     if (p.aborted) {
       // Shut down or failed over while `_metadata` was written: this checkpoint never counts.
-      await discardDirectory(path).catch(() => undefined);
+      await deps.storage.discardPublished(p.id, path).catch(() => undefined);
       return;
     }
     this.pending.delete(p.id);
+    deps.storage.released(p.id);
+    // As in Flink, a completed checkpoint subsumes older pending ones (not savepoints): the
+    // retained checkpoints stay in id order, and nothing builds on a state older than this one.
+    for (const older of [...this.pending.values()]) {
+      if (older.id < p.id && !isSavepoint(older.kind) && !older.finalizing) this.abort(older, CheckpointFailureReason.SUBSUMED, false);
+    }
     const completedAt = deps.clock.now();
     this.lastCompletionAt = completedAt;
     if (p.periodic) this.consecutiveFailures = 0;
@@ -278,7 +284,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     });
     if (!this.stopped) this.target.notifyCheckpointComplete(p.id);
     try {
-      await deps.store.add(completed);
+      await deps.store.add(completed, this.pendingIds());
     } catch {
       // A failed delete of an old checkpoint leaves an extra directory; the new one stands.
     }
@@ -293,10 +299,16 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // now: deleting under the write could race it.
     if (p.finalizing) p.aborted = true;
     else this.track(this.deps.storage.discard(p.id));
+    // Shared files an incremental checkpoint in flight might have used may go now.
+    this.track(this.deps.store.settle(this.pendingIds()));
     this.deps.stats?.failed(p.id, p.kind, reason, this.deps.clock.now());
     this.lastCompletionAt = this.deps.clock.now();
     p.reject(new CheckpointFailedError(p.id, reason));
     if (countsAsFailure) this.countFailure(p.periodic, reason);
+  }
+
+  private pendingIds(): number[] {
+    return [...this.pending.keys()];
   }
 
   private track(work: Promise<void>): Promise<unknown> {

@@ -6,6 +6,7 @@ export const CheckpointFailureReason = {
   JOB_ENDED: 'The job ended before the checkpoint completed.',
   NOT_RUNNING: 'The job is not running yet or any more.',
   TOO_MANY_CONCURRENT: 'Too many checkpoints are in progress.',
+  SUBSUMED: 'A newer checkpoint completed first (subsumed).',
 } as const;
 
 /** A checkpoint that failed, with a reason for `flink checkpoints` and the CLI. */

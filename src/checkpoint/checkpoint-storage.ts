@@ -83,9 +83,23 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     await writeFileAtomic(metadataPath(dir), encodeMetadata(metadata), this.steps);
     await this.steps.syncDir(dirname(dir));
     this.locations.delete(checkpointId);
-    // From here on the retained checkpoints' references decide when they go (CompletedCheckpointStore).
-    this.sharedWritten.delete(checkpointId);
     return dir;
+  }
+
+  /**
+   * A published checkpoint now belongs to the retained checkpoints: from here on their
+   * references decide when its shared files go (CompletedCheckpointStore).
+   */
+  released(checkpointId: number): void {
+    this.sharedWritten.delete(checkpointId);
+  }
+
+  /** Deletes a checkpoint published but aborted meanwhile (its `_metadata` was being written), with its shared files. */
+  async discardPublished(checkpointId: number, dir: string): Promise<void> {
+    const shared = this.sharedWritten.get(checkpointId) ?? [];
+    this.sharedWritten.delete(checkpointId);
+    await discardDirectory(dir);
+    await Promise.all(shared.map((p) => fsp.rm(p, { force: true })));
   }
 
   /**

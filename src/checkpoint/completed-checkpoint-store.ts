@@ -10,23 +10,50 @@ import { SHARED_DIR } from './paths.js';
  *
  * Incremental checkpoints share files in `shared/`; a shared file is deleted when the last
  * retained checkpoint referring to it is (reference counting over the retained checkpoints),
- * so retention never deletes a file a retained checkpoint needs.
+ * so retention never deletes a file a retained checkpoint needs. A checkpoint still in flight
+ * may refer to files of checkpoints dropped meanwhile, so what becomes unused while
+ * checkpoints are pending is deleted only once those have ended — and only if no retained
+ * checkpoint refers to it then.
  */
 export class CompletedCheckpointStore {
   private readonly retained: CompletedCheckpoint[] = [];
   /** Claimed snapshots belong to another job's directory: their shared files are left alone. */
   private readonly claimed = new Set<CompletedCheckpoint>();
+  /** Unused shared files waiting for the checkpoints pending when they became unused. */
+  private deferred: Array<{ readonly files: readonly string[]; readonly waitFor: Set<number> }> = [];
 
   constructor(
     private readonly numRetained: number,
     private readonly discard: (checkpoint: CompletedCheckpoint) => Promise<void>,
   ) {}
 
-  /** Adds a newly completed checkpoint and deletes those beyond the retained number. */
-  async add(checkpoint: CompletedCheckpoint): Promise<void> {
-    if (isSavepoint(checkpoint.kind)) return;
-    this.retained.push(checkpoint);
-    await this.trim();
+  /**
+   * Adds a newly completed checkpoint and deletes those beyond the retained number.
+   * @param pending ids of the checkpoints still in flight
+   */
+  async add(checkpoint: CompletedCheckpoint, pending: readonly number[] = []): Promise<void> {
+    if (!isSavepoint(checkpoint.kind)) {
+      this.retained.push(checkpoint);
+      await this.trim(pending);
+    }
+    await this.settle(pending);
+  }
+
+  /**
+   * Checkpoints in flight ended (completed or aborted); `pending` are those still in flight.
+   * Shared files that waited on the ended ones are deleted if no retained checkpoint uses them.
+   */
+  async settle(pending: readonly number[]): Promise<void> {
+    const still = new Set(pending);
+    const ready: string[] = [];
+    this.deferred = this.deferred.filter((d) => {
+      for (const id of d.waitFor) if (!still.has(id)) d.waitFor.delete(id);
+      if (d.waitFor.size > 0) return true;
+      ready.push(...d.files);
+      return false;
+    });
+    const used = new Set(this.retained.filter((c) => !this.claimed.has(c)).flatMap((c) => sharedFiles(c).map((f) => sharedPath(c, f))));
+    await Promise.all(ready.filter((f) => !used.has(f)).map((f) => fsp.rm(f, { force: true })));
   }
 
   /**
@@ -36,21 +63,23 @@ export class CompletedCheckpointStore {
   async claim(checkpoint: CompletedCheckpoint): Promise<void> {
     this.retained.push(checkpoint);
     this.claimed.add(checkpoint);
-    await this.trim();
+    await this.trim([]);
   }
 
-  private async trim(): Promise<void> {
-    while (this.retained.length > this.numRetained) await this.drop(this.retained.shift()!);
+  private async trim(pending: readonly number[]): Promise<void> {
+    while (this.retained.length > this.numRetained) await this.drop(this.retained.shift()!, pending);
   }
 
   /** Deletes a checkpoint no longer retained, then the shared files only it referred to. */
-  private async drop(checkpoint: CompletedCheckpoint): Promise<void> {
+  private async drop(checkpoint: CompletedCheckpoint, pending: readonly number[]): Promise<void> {
     await this.discard(checkpoint);
     if (this.claimed.delete(checkpoint)) return;
-    const stillUsed = new Set(this.retained.flatMap(sharedFiles));
-    const shared = join(dirname(checkpoint.path), SHARED_DIR);
-    const unused = sharedFiles(checkpoint).filter((f) => !stillUsed.has(f));
-    await Promise.all(unused.map((f) => fsp.rm(join(shared, f), { force: true })));
+    const stillUsed = new Set(this.retained.flatMap((c) => sharedFiles(c).map((f) => sharedPath(c, f))));
+    const unused = sharedFiles(checkpoint)
+      .map((f) => sharedPath(checkpoint, f))
+      .filter((f) => !stillUsed.has(f));
+    if (pending.length > 0) this.deferred.push({ files: unused, waitFor: new Set(pending) });
+    else await Promise.all(unused.map((f) => fsp.rm(f, { force: true })));
   }
 
   latest(): CompletedCheckpoint | undefined {
@@ -63,8 +92,13 @@ export class CompletedCheckpointStore {
 
   /** Deletes every retained checkpoint (cancel with DELETE_ON_CANCELLATION, or no externalization). */
   async discardAll(): Promise<void> {
-    while (this.retained.length > 0) await this.drop(this.retained.shift()!);
+    while (this.retained.length > 0) await this.drop(this.retained.shift()!, []);
+    await this.settle([]);
   }
+}
+
+function sharedPath(checkpoint: CompletedCheckpoint, file: string): string {
+  return join(dirname(checkpoint.path), SHARED_DIR, file);
 }
 
 /** The `shared/` files a checkpoint refers to. */

@@ -10,13 +10,18 @@ interface ConfirmedChain {
 interface UnconfirmedCut {
   readonly checkpointId: number;
   /** Keys changed between the previous cut and this one, by state and key group index. */
-  readonly changes: ReadonlyMap<string, Set<unknown>[]>;
+  changes: ReadonlyMap<string, Set<unknown>[]>;
   readonly form: KeyedSnapshotForm;
   snapshot?: PendingKeyedSnapshot;
 }
 
 /** A delta chain longer than this is replaced by a new full base (it bounds restore work). */
 export const MAX_DELTA_CHAIN = 10;
+/**
+ * Cuts not yet confirmed (checkpoints failing or slow) beyond which their change sets are
+ * dropped and the next checkpoints are full bases, so memory stays bounded.
+ */
+export const MAX_UNCONFIRMED_CUTS = 8;
 
 /**
  * Decides, at each incremental checkpoint's cut, whether a backend writes a delta or a new full
@@ -31,6 +36,8 @@ export const MAX_DELTA_CHAIN = 10;
 export class IncrementalSnapshots {
   private confirmed: ConfirmedChain | undefined;
   private unconfirmed: UnconfirmedCut[] = [];
+  /** Change sets were dropped: only a confirmed full base makes deltas possible again. */
+  private needsBase = false;
 
   /** Takes the tables' changes at the cut of `checkpointId` and picks its form. */
   cut(
@@ -39,12 +46,25 @@ export class IncrementalSnapshots {
   ): { form: KeyedSnapshotForm; changed: ReadonlyMap<string, readonly Set<unknown>[]> | undefined } {
     const changes = new Map<string, Set<unknown>[]>();
     for (const [name, c] of tables) changes.set(name, c.take());
+    if (this.unconfirmed.length >= MAX_UNCONFIRMED_CUTS) {
+      this.needsBase = true;
+      for (const u of this.unconfirmed) u.changes = new Map();
+    }
     const c = this.confirmed;
     const baseBytes = c?.chain[0]?.size ?? 0;
-    const delta = c !== undefined && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
+    const delta = !this.needsBase && c !== undefined && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
     const form: KeyedSnapshotForm = delta ? { kind: 'shared-delta', base: c.chain } : { kind: 'shared-full' };
     this.unconfirmed.push({ checkpointId, changes, form });
     return { form, changed: delta ? this.changedSinceConfirmed() : undefined };
+  }
+
+  /**
+   * A full, self-contained snapshot (savepoint, `checkpoint --full`) was cut. Once it completes,
+   * retention may delete every file of earlier checkpoints, so the next checkpoint must be a new
+   * base rather than a delta over a chain that may be gone.
+   */
+  fullCut(checkpointId: number): void {
+    this.unconfirmed.push({ checkpointId, changes: new Map(), form: { kind: 'self-contained' } });
   }
 
   /** The snapshot taken at the cut of `checkpointId`, to learn where it was written. */
@@ -56,10 +76,15 @@ export class IncrementalSnapshots {
   /** Checkpoint `checkpointId` is complete: its chain is the base of the next delta. */
   complete(checkpointId: number): void {
     const cut = this.unconfirmed.find((u) => u.checkpointId === checkpointId);
-    const written = cut?.snapshot?.written;
-    if (!cut || !written) return;
-    const chain = cut.form.kind === 'shared-delta' ? [...cut.form.base, written] : [written];
-    this.confirmed = { chain, deltaBytes: chain.slice(1).reduce((n, r) => n + r.size, 0) };
+    if (!cut) return;
+    const written = cut.snapshot?.written;
+    if (cut.form.kind === 'self-contained' || !written) {
+      this.confirmed = undefined;
+    } else {
+      const chain = cut.form.kind === 'shared-delta' ? [...cut.form.base, written] : [written];
+      this.confirmed = { chain, deltaBytes: chain.slice(1).reduce((n, r) => n + r.size, 0) };
+      if (cut.form.kind === 'shared-full') this.needsBase = false;
+    }
     this.unconfirmed = this.unconfirmed.filter((u) => u.checkpointId > checkpointId);
   }
 

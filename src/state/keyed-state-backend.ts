@@ -150,7 +150,8 @@ export class KeyedStateBackend implements KeyContext {
     const now = this.clock.now();
     let form: KeyedSnapshotForm = { kind: 'self-contained' };
     let changed: ReadonlyMap<string, readonly Set<unknown>[]> | undefined;
-    if (this.incremental && !options.full) {
+    if (this.incremental && options.full) this.incremental.fullCut(checkpointId);
+    else if (this.incremental) {
       const tracked = new Map<string, ChangedKeys>();
       for (const [name, e] of this.tables) if (e.table.changes) tracked.set(name, e.table.changes);
       ({ form, changed } = this.incremental.cut(checkpointId, tracked));

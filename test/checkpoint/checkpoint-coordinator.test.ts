@@ -99,6 +99,11 @@ class FakeStorage {
   async discard(id: number): Promise<void> {
     this.discarded.push(id);
   }
+  readonly discardedPublished: string[] = [];
+  async discardPublished(_id: number, dir: string): Promise<void> {
+    this.discardedPublished.push(dir);
+  }
+  released(): void {}
 }
 
 class FakeStats implements CheckpointStatsListener {
@@ -330,6 +335,22 @@ describe('CheckpointCoordinator', () => {
     await timers.advanceTo(3000);
     assert.deepEqual(target.ids, [1, 2]);
     assert.equal(coordinator.pendingCount, 2);
+  });
+
+  test('a completed checkpoint subsumes older pending ones (not savepoints), which are aborted without counting as failures', async () => {
+    const { target, coordinator, storage, stats, tooMany } = setup({ maxConcurrent: 5, tolerableFailures: 0 });
+    const first = rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
+    const savepoint = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' });
+    const third = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await ackAll(coordinator, 3);
+    assert.equal((await third).checkpointId, 3);
+    assert.match((await first).reason, /subsumed/);
+    assert.deepEqual(target.aborted, [1]);
+    assert.ok(storage.discarded.includes(1));
+    assert.deepEqual(tooMany, []);
+    assert.ok(stats.failures.some((f) => f.id === 1 && /subsumed/.test(f.reason)));
+    await ackAll(coordinator, 2);
+    assert.equal((await savepoint).checkpointId, 2, 'the savepoint still completes');
   });
 
   test('timeout: the checkpoint expires, is aborted and discarded, and the promise rejects', async () => {

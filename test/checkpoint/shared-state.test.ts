@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FsCheckpointStorage } from '../../src/checkpoint/checkpoint-storage.js';
@@ -129,6 +129,43 @@ describe('incremental checkpoints on storage', () => {
     await store.add(c3);
     assert.deepEqual(job.sharedFiles(), [], 'nothing retained refers to shared/ any more');
     assert.deepEqual(restoredValues(c3.path, 500), expected(500, (k) => (k < 5 ? 1 : 0)));
+  });
+
+  test('a full checkpoint in between: retention keeps every file the next checkpoint needs (num-retained 1)', async () => {
+    const job = new Job();
+    const store = new CompletedCheckpointStore(1, async (c) => unlinkSync(metadataPath(c.path)));
+    job.write(100, 0);
+    await store.add(await job.checkpoint(1));
+    job.write(100, 1);
+    await store.add(await job.checkpoint(2, 'FULL_CHECKPOINT')); // drops chk-1 and its base
+    job.write(3, 2);
+    const c3 = await job.checkpoint(3);
+    await store.add(c3);
+    assert.deepEqual(restoredValues(c3.path, 100), expected(100, (k) => (k < 3 ? 2 : 1)));
+  });
+
+  test('a shared file that became unused while a checkpoint was in flight waits for it', async () => {
+    const t = tempDir('flink-shared-defer-');
+    temps.push(t.cleanup);
+    const shared = join(t.path, JOB, 'shared');
+    mkdirSync(shared, { recursive: true });
+    for (const f of ['B1', 'd2', 'd3', 'd4']) writeFileSync(join(shared, f), f);
+    const ref = (file: string) => ({ file, size: 2, checksum: 'x' });
+    const checkpoint = (id: number, chain: string[]): CompletedCheckpoint => {
+      const h = { uid: 'u', name: 'u', subtask: 0, parallelism: 1, maxParallelism: 128, file: 'f', size: 1, checksum: 'x', keyGroupRange: null, stateNames: [], sharedState: chain.map(ref) };
+      const metadata: SnapshotMetadata = { magic: SNAPSHOT_MAGIC, formatVersion: SNAPSHOT_FORMAT_VERSION, jobId: JOB, jobName: 'j', checkpointId: id, kind: 'CHECKPOINT', timestamp: 1, operators: [{ uid: 'u', name: 'u', parallelism: 1, maxParallelism: 128, subtasks: [h] }] };
+      return { checkpointId: id, kind: 'CHECKPOINT', path: join(t.path, JOB, `chk-${id}`), triggerTime: 0, completedAt: 0, metadata, stateSize: 0 };
+    };
+    const store = new CompletedCheckpointStore(1, async () => {});
+    await store.add(checkpoint(1, ['B1']));
+    await store.add(checkpoint(2, ['B1', 'd2']), [3]); // 3 was cut before 2 was confirmed: [B1, d3]
+    // 4 is cut after 2 was confirmed: [B1, d2, d4]; then 3 completes and drops 2.
+    await store.add(checkpoint(3, ['B1', 'd3']), [4]);
+    assert.ok(existsSync(join(shared, 'd2')), 'd2 is kept while checkpoint 4 (which may use it) is in flight');
+    await store.add(checkpoint(4, ['B1', 'd2', 'd4']), []);
+    assert.deepEqual(readdirSync(shared).sort(), ['B1', 'd2', 'd4'], 'd3 (only chk-3 used it) is gone; d2 is used by chk-4');
+    await store.discardAll();
+    assert.deepEqual(readdirSync(shared), []);
   });
 
   test('an aborted checkpoint deletes the shared files written for it', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { KeyGroupRange, MapStateDescriptor, assignToKeyGroup, ValueStateDescriptor, type KeyedStateBackend, type MapState, type PendingKeyedSnapshot, type ValueState } from '../../src/state/index.js';
-import { MAX_DELTA_CHAIN } from '../../src/state/incremental-snapshots.js';
+import { MAX_DELTA_CHAIN, MAX_UNCONFIRMED_CUTS } from '../../src/state/incremental-snapshots.js';
 import { BACKENDS, type BackendType, createBackend, finish, restoreChain } from './backends.js';
 import { unpack } from '../../src/util/binary-codec.js';
 
@@ -110,18 +110,50 @@ for (const type of BACKENDS) {
       assert.equal(dump(restored, 500), dump(b, 500));
     });
 
-    test('a full snapshot (savepoint, --full) in between is self-contained and does not break the chain', () => {
+    test('a full snapshot (savepoint, --full) is self-contained; once it completes the next checkpoint is a new base', () => {
       const b = incremental();
       write(b, range(0, 300), 1);
       const all = [checkpoint(b, 1)];
       write(b, range(0, 5), 2);
-      const savepoint = checkpoint(b, 2, { full: true });
-      assert.equal(savepoint.snap.form.kind, 'self-contained');
+      // Cut but not yet complete: a checkpoint cut meanwhile is still a delta over checkpoint 1.
+      const savepointSnap = b.snapshot(2, { full: true });
+      assert.equal(savepointSnap.form.kind, 'self-contained');
+      const savepoint = { id: 2, snap: savepointSnap, blocks: finish(savepointSnap) };
       assert.equal(dump(restoreChain(createBackend(type), [savepoint]), 300), dump(b, 300));
       write(b, range(50, 55), 3);
-      all.push(checkpoint(b, 3));
+      all.push(checkpoint(b, 3, { confirm: false }));
       assert.equal(all[1]!.snap.form.kind, 'shared-delta');
       assert.equal(dump(restoreChain(createBackend(type), chainOf(all, all[1]!)), 300), dump(b, 300));
+      // Once the full one completes, retention may drop what earlier checkpoints shared.
+      b.notifyCheckpointComplete(2);
+      write(b, range(60, 62), 4);
+      all.push(checkpoint(b, 4));
+      assert.equal(all[2]!.snap.form.kind, 'shared-full');
+      write(b, range(70, 72), 5);
+      all.push(checkpoint(b, 5));
+      assert.equal(all[3]!.snap.form.kind, 'shared-delta');
+      assert.deepEqual(chainOf(all, all[3]!).map((t) => t.id), [4, 5]);
+      assert.equal(dump(restoreChain(createBackend(type), chainOf(all, all[3]!)), 300), dump(b, 300));
+    });
+
+    test('checkpoints that never complete do not pile up changes: past a bound the next one is a new base', () => {
+      const b = incremental();
+      write(b, range(0, 100), 1);
+      const all = [checkpoint(b, 1)];
+      for (let id = 2; id < 2 + MAX_UNCONFIRMED_CUTS; id++) {
+        write(b, [id], id);
+        all.push(checkpoint(b, id, { confirm: false }));
+      }
+      write(b, [99], 99);
+      const forced = checkpoint(b, 100, { confirm: false });
+      assert.equal(forced.snap.form.kind, 'shared-full');
+      // A late confirmation of an older delta does not bring deltas back before a base is confirmed.
+      b.notifyCheckpointComplete(3);
+      assert.equal(checkpoint(b, 101).snap.form.kind, 'shared-full');
+      write(b, [7], 7);
+      const next = checkpoint(b, 102);
+      assert.equal(next.snap.form.kind, 'shared-delta');
+      assert.equal(dump(restoreChain(createBackend(type), [checkpoint(b, 103, { full: true, confirm: false })]), 100), dump(b, 100));
     });
 
     test('a long chain is replaced by a new full base', () => {
