@@ -4,7 +4,7 @@
  * 512 MiB, on the lmdb backend and on the heap backend (the baseline, same run). Prints records
  * per second, whether the run was correct, and the heap used at the end.
  *
- *   BENCH_LARGE_KEYS=20000000 npm run bench large-state     # the 20M-key run
+ *   BENCH_LARGE_KEYS=20000000 npm run bench -- large-state     # the 20M-key run
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
