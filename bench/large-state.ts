@@ -1,5 +1,5 @@
 /**
- * State larger than the heap: `bench/jobs/distinct-keys.ts` (every key seen twice, the second
+ * State larger than the heap: `jobs/distinct-keys.ts` (every key seen twice, the second
  * sight checks what the first stored) run through `bin/flink` with the Node heap capped at
  * 512 MiB, on the lmdb backend and on the heap backend (the baseline, same run). Prints records
  * per second, whether the run was correct, and the heap used at the end.
@@ -27,7 +27,7 @@ function run(backend: 'hashmap' | 'lmdb'): Outcome {
   try {
     const r = spawnSync(
       join(REPO, 'bin', 'flink'),
-      ['run', '-D', `state.backend.type=${backend}`, join(REPO, 'bench', 'jobs', 'distinct-keys.ts'), String(KEYS)],
+      ['run', '-D', `state.backend.type=${backend}`, join(REPO, 'jobs', 'distinct-keys.ts'), String(KEYS)],
       { env: { ...process.env, FLINK_TS_HOME: home, NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` }, encoding: 'utf8', maxBuffer: 1 << 26 },
     );
     const line = r.stdout.split('\n').find((l) => l.startsWith('keys checked:'));

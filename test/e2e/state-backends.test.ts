@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   FIXTURES,
+  REPO,
   committedLines,
   freshHome,
   hiddenFiles,
@@ -57,6 +58,19 @@ const readMetadata = (dir: string) => JSON.parse(readFileSync(join(dir, '_metada
 const chainOf = (dir: string, uid: string) => readMetadata(dir).metadata.operators.find((o) => o.uid === uid)!.subtasks[0]!.sharedState;
 
 describe('lmdb backend and incremental checkpoints', () => {
+  test('with the Node heap capped at 64 MiB, 2.5M distinct keys run out of memory on hashmap and finish correctly on lmdb', async () => {
+    const job = join(REPO, 'jobs', 'distinct-keys.ts');
+    const env = { NODE_OPTIONS: '--max-old-space-size=64' };
+    const heap = await runFlink(['run', job, '2500000'], { home: freshHome(), env, timeoutMs: 60_000 });
+    assert.notEqual(heap.code, 0, 'the heap backend cannot hold this state in 64 MiB');
+    assert.match(heap.stderr, /heap out of memory/i);
+    const home = freshHome();
+    const disk = await runFlink(['run', ...LMDB, job, '2500000'], { home, env, timeoutMs: 120_000 });
+    assert.equal(disk.code, 0, disk.stderr);
+    assert.match(disk.stdout, /^keys checked: 2500000, wrong: 0 /m);
+    assert.deepEqual(readdirSync(join(home, 'state')), [], 'the store is deleted when the job ends');
+  });
+
   test('kill -9 with a delta chain as the latest checkpoint: restored exactly once; lmdb files cleaned up', async () => {
     const N = 4000;
     const home = freshHome();

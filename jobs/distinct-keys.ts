@@ -4,7 +4,7 @@
  * and the wrong ones, and prints one line when input ends. Used by bench/large-state.ts to run
  * 20M keys on the lmdb backend with the Node heap capped.
  *
- *   flink run [-D state.backend.type=lmdb] distinct-keys.ts <keys>
+ *   flink run [-D state.backend.type=lmdb] jobs/distinct-keys.ts <keys>
  */
 import {
   type Collector,
