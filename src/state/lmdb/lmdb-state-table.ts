@@ -86,10 +86,14 @@ export class LmdbStateTable<V> implements StateTable<V> {
     this.cache = new Map();
   }
 
-  /** The entries of one key group as stored now (pending writes are flushed first). */
+  /**
+   * The entries of one key group as stored now (pending writes are flushed first). The
+   * iteration holds no read snapshot (a long, paused TTL-cleanup scan would otherwise keep LMDB
+   * from reusing pages); it may see writes made while it runs, which its users tolerate.
+   */
   *entries(keyGroup: number): Generator<[unknown, V]> {
     this.store.flush();
-    for (const { key, value } of this.store.db.getRange(keyGroupBounds(this.tableId, keyGroup))) {
+    for (const { key, value } of this.store.db.getRange({ ...keyGroupBounds(this.tableId, keyGroup), snapshot: false })) {
       yield [decodeMapKey(key), decodeValue(value) as V];
     }
   }
