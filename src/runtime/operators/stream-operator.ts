@@ -70,6 +70,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
     const { info, node, keyedBackend, timerService, operatorStateStore } = this.ctx;
     const timers = timerService ? [...timerService.timers()].map((t): [number, unknown, number] => [t.timestamp, t.key, t.keyGroup]) : [];
     const lists = operatorStateStore.snapshot();
+    const keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true });
     return {
       uid: node.uid,
       name: node.name,
@@ -78,8 +79,9 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
       maxParallelism: info.maxParallelism,
       lists: encodeLists(lists),
       timers,
-      keyed: keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true }),
-      empty: lists.size === 0 && timers.length === 0 && keyedBackend === undefined,
+      keyed,
+      // Nothing to write: no operator lists, no timers, no keyed state registered or restored.
+      empty: lists.size === 0 && timers.length === 0 && (keyed === undefined || Object.keys(keyed.kinds).length === 0),
     };
   }
 
