@@ -3,7 +3,8 @@
  * writing through FileSink and SqliteSink, SIGKILLed and restored with `flink run -d -s <jobId>`
  * again and again, then finished. EXACTLY_ONCE (5 kills): nothing lost, nothing duplicated in
  * either sink, final counts per key right. AT_LEAST_ONCE (3 kills): nothing lost (duplicates
- * are allowed and counted). Each prints its summary line. Needs a built dist/ (bin/flink).
+ * are allowed and counted). The EXACTLY_ONCE run again on the lmdb backend with incremental
+ * checkpoints (5 kills). Each prints its summary line. Needs a built dist/ (bin/flink).
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -37,6 +38,16 @@ describe('chaos: kill -9 and restore, over and over', { concurrency: false }, ()
     assert.deepEqual(r.sqlite.problems, []);
     assert.equal(r.file.rows, r.records);
     assert.equal(r.sqlite.rows, r.records);
+    assert.ok(r.ok);
+  });
+
+  test('EXACTLY_ONCE on the lmdb backend with incremental checkpoints, 5 kills: no loss, no duplicates', { timeout: 90_000 }, async () => {
+    const r = await runChaos({ seed: 11, kills: 5, mode: 'EXACTLY_ONCE', backend: 'lmdb', incremental: true });
+    report(r);
+    assert.equal(r.kills, 5, 'every kill happened before the input ran out');
+    assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
+    assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
+    assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);
     assert.ok(r.ok);
   });
 

@@ -7,7 +7,7 @@
  * counts 1..N/50 per key.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *     [--backend hashmap|lmdb] [--incremental] [--count N] [--rate R] [-p P] [--keep] [--quiet]
  *
  * Prints `chaos: mode=… kills=K records=N lost=L duplicated=D …` and exits non-zero if
  * EXACTLY_ONCE lost or duplicated anything, or AT_LEAST_ONCE lost anything.
@@ -59,6 +59,10 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
   /** Keep the home and output directories (for a look after a failure). */
   readonly keep?: boolean;
+  /** `state.backend.type` (default hashmap). */
+  readonly backend?: 'hashmap' | 'lmdb';
+  /** Incremental checkpoints (`execution.checkpointing.incremental`). */
+  readonly incremental?: boolean;
 }
 
 /** Losses and duplicates in one sink's committed output. */
@@ -203,8 +207,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     `execution.checkpointing.interval=${intervalMs}ms`,
     '-D',
     `execution.checkpointing.mode=${opts.mode}`,
+    '-D',
+    `state.backend.type=${opts.backend ?? 'hashmap'}`,
+    '-D',
+    `execution.checkpointing.incremental=${opts.incremental === true}`,
   ];
-  log(`chaos: seed=${opts.seed} mode=${opts.mode} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
+  log(`chaos: seed=${opts.seed} mode=${opts.mode} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
 
   const runs: ChaosRun[] = [];
   const problems: string[] = [];
@@ -274,6 +282,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const elapsedMs = Date.now() - started;
     const summary =
       `chaos: mode=${opts.mode} kills=${killsDone} records=${records} lost=${lost} duplicated=${duplicated}` +
+      ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated})` +
       ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
       ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
@@ -301,6 +310,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
+function backendOf(v: string | undefined): 'hashmap' | 'lmdb' | undefined {
+  if (v === undefined || v === 'hashmap' || v === 'lmdb') return v;
+  throw new Error(`--backend must be hashmap or lmdb, got ${v}`);
+}
+
 function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
   const value = (name: string): string | undefined => {
     const at = argv.indexOf(name);
@@ -324,6 +338,8 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
     rate: num('--rate'),
     parallelism: num('-p') ?? num('--parallelism'),
     keep: argv.includes('--keep'),
+    backend: backendOf(value('--backend')),
+    incremental: argv.includes('--incremental'),
     quiet,
     log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };
