@@ -32,7 +32,13 @@ export class CompletedCheckpointStore {
    * @param pending ids of the checkpoints still in flight
    */
   async add(checkpoint: CompletedCheckpoint, pending: readonly number[] = []): Promise<void> {
-    if (!isSavepoint(checkpoint.kind)) {
+    const latest = this.retained.at(-1);
+    if (isSavepoint(checkpoint.kind)) {
+      // Savepoints belong to the user.
+    } else if (latest && checkpoint.checkpointId < latest.checkpointId) {
+      // Finished after a newer one (concurrent checkpoints): already subsumed.
+      await this.drop(checkpoint, pending);
+    } else {
       this.retained.push(checkpoint);
       await this.trim(pending);
     }

@@ -164,6 +164,10 @@ describe('incremental checkpoints on storage', () => {
     assert.ok(existsSync(join(shared, 'd2')), 'd2 is kept while checkpoint 4 (which may use it) is in flight');
     await store.add(checkpoint(4, ['B1', 'd2', 'd4']), []);
     assert.deepEqual(readdirSync(shared).sort(), ['B1', 'd2', 'd4'], 'd3 (only chk-3 used it) is gone; d2 is used by chk-4');
+    // A checkpoint that finishes after a newer one is subsumed at once: it never displaces chk-4.
+    await store.add(checkpoint(3, ['B1', 'd3']), []);
+    assert.deepEqual(store.all().map((c) => c.checkpointId), [4]);
+    assert.deepEqual(readdirSync(shared).sort(), ['B1', 'd2', 'd4']);
     await store.discardAll();
     assert.deepEqual(readdirSync(shared), []);
   });
