@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import ora from 'ora';
 import { lostReason } from '../cluster/liveness.js';
-import type { MetadataStore } from '../metadata/index.js';
+import type { JobStatus, MetadataStore } from '../metadata/index.js';
 import { FlinkError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 
@@ -15,7 +15,15 @@ export async function waitForCommand(
   store: MetadataStore,
   jobId: JobId,
   commandId: number,
-  opts: { readonly what: string; readonly timeoutMs: number },
+  opts: {
+    readonly what: string;
+    readonly timeoutMs: number;
+    /**
+     * The job reaching this final status also answers the command: a second `cancel` of a job
+     * that another one is cancelling may never be read by the job before it ends.
+     */
+    readonly endsWith?: JobStatus;
+  },
 ): Promise<unknown> {
   const spinner = ora({ text: `Waiting for the job to ${opts.what}…`, stream: process.stderr, isSilent: process.stderr.isTTY !== true });
   spinner.start();
@@ -27,6 +35,7 @@ export async function waitForCommand(
       if (cmd?.status === 'FAILED') throw new FlinkError('command.failed', `Job ${jobId} could not ${opts.what}: ${cmd.error ?? 'unknown error'}`);
       if (i % 10 === 0) {
         const job = store.getJob(jobId);
+        if (opts.endsWith !== undefined && job?.status === opts.endsWith && store.getCommand(commandId)?.status !== 'FAILED') return undefined;
         const lost = job && lostReason(job, Date.now());
         if (lost) {
           store.markLost(jobId, lost);

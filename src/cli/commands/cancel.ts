@@ -19,7 +19,7 @@ export async function cancelCommand(jobIdOrPrefix: string): Promise<number> {
     }
     say(`Cancelling job ${jobId}.`);
     const commandId = store.submitCommand(jobId, 'cancel');
-    await waitForCommand(store, jobId, commandId, { what: 'cancel', timeoutMs: CANCEL_TIMEOUT_MS });
+    await waitForCommand(store, jobId, commandId, { what: 'cancel', timeoutMs: CANCEL_TIMEOUT_MS, endsWith: 'CANCELED' });
     say(`Cancelled job ${jobId}.`);
     return 0;
   });

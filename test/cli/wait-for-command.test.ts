@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { waitForCommand } from '../../src/cli/wait-for-command.js';
+import { MetadataStore } from '../../src/metadata/index.js';
+import { newJobId } from '../../src/util/ids.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'flink-wait-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a cancel the job never read is answered by the job ending CANCELED (another cancel got there first)', async () => {
+  const store = MetadataStore.open(join(dir, 'flink.db'));
+  const jobId = newJobId();
+  store.createJob({ jobId, name: 'j', jobFile: '/j.ts', status: 'RUNNING', pid: process.pid });
+  const first = store.submitCommand(jobId, 'cancel');
+  const second = store.submitCommand(jobId, 'cancel');
+  // The job answers the first and ends; it never polls again.
+  store.completeCommand(first, undefined);
+  store.transitionJob(jobId, 'CANCELLING');
+  store.transitionJob(jobId, 'CANCELED');
+  const started = Date.now();
+  await waitForCommand(store, jobId, second, { what: 'cancel', timeoutMs: 5_000, endsWith: 'CANCELED' });
+  assert.ok(Date.now() - started < 2_000, 'answered at once, not by a timeout');
+  // Without endsWith (e.g. a savepoint), a command the job never answers still times out.
+  const third = store.submitCommand(jobId, 'checkpoint');
+  await assert.rejects(waitForCommand(store, jobId, third, { what: 'complete a checkpoint', timeoutMs: 300 }), /did not complete a checkpoint within/);
+  store.close();
+});
