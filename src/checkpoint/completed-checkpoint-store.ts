@@ -1,7 +1,6 @@
 import * as fsp from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
-import { SHARED_DIR } from './paths.js';
+import { sharedFilePath } from './paths.js';
 
 /**
  * The retained completed checkpoints of a running job (Flink's CompletedCheckpointStore): the
@@ -58,7 +57,7 @@ export class CompletedCheckpointStore {
       ready.push(...d.files);
       return false;
     });
-    const used = new Set(this.retained.filter((c) => !this.claimed.has(c)).flatMap((c) => sharedFiles(c).map((f) => sharedPath(c, f))));
+    const used = this.sharedInUse();
     await Promise.all(ready.filter((f) => !used.has(f)).map((f) => fsp.rm(f, { force: true })));
   }
 
@@ -80,10 +79,8 @@ export class CompletedCheckpointStore {
   private async drop(checkpoint: CompletedCheckpoint, pending: readonly number[]): Promise<void> {
     await this.discard(checkpoint);
     if (this.claimed.delete(checkpoint)) return;
-    const stillUsed = new Set(this.retained.flatMap((c) => sharedFiles(c).map((f) => sharedPath(c, f))));
-    const unused = sharedFiles(checkpoint)
-      .map((f) => sharedPath(checkpoint, f))
-      .filter((f) => !stillUsed.has(f));
+    const used = this.sharedInUse();
+    const unused = sharedPaths(checkpoint).filter((f) => !used.has(f));
     if (pending.length > 0) this.deferred.push({ files: unused, waitFor: new Set(pending) });
     else await Promise.all(unused.map((f) => fsp.rm(f, { force: true })));
   }
@@ -97,17 +94,18 @@ export class CompletedCheckpointStore {
   }
 
   /** Deletes every retained checkpoint (cancel with DELETE_ON_CANCELLATION, or no externalization). */
+  /** The shared files the retained checkpoints refer to. */
+  private sharedInUse(): Set<string> {
+    return new Set(this.retained.flatMap(sharedPaths));
+  }
+
   async discardAll(): Promise<void> {
     while (this.retained.length > 0) await this.drop(this.retained.shift()!, []);
     await this.settle([]);
   }
 }
 
-function sharedPath(checkpoint: CompletedCheckpoint, file: string): string {
-  return join(dirname(checkpoint.path), SHARED_DIR, file);
-}
-
-/** The `shared/` files a checkpoint refers to. */
-export function sharedFiles(checkpoint: CompletedCheckpoint): string[] {
-  return checkpoint.metadata.operators.flatMap((op) => op.subtasks.flatMap((h) => (h.sharedState ?? []).map((r) => r.file)));
+/** The `shared/` files a checkpoint refers to, as paths. */
+function sharedPaths(checkpoint: CompletedCheckpoint): string[] {
+  return checkpoint.metadata.operators.flatMap((op) => op.subtasks.flatMap((h) => (h.sharedState ?? []).map((r) => sharedFilePath(checkpoint.path, r.file))));
 }

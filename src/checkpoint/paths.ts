@@ -20,7 +20,7 @@ export function checkpointDir(baseDir: string, jobId: string, checkpointId: numb
 }
 
 /** The name of the directory, next to a job's `chk-<n>` directories, of files incremental checkpoints share. */
-export const SHARED_DIR = 'shared';
+const SHARED_DIR = 'shared';
 
 /** Files shared between incremental checkpoints of a job. */
 export function sharedStateDir(baseDir: string, jobId: string): string {

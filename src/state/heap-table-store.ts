@@ -5,6 +5,7 @@ import type { SnapshotGuard, StateTableStore, StoreCut, TrackedStateTable } from
 /** The `hashmap` store: tables are Maps on the JS heap. */
 export class HeapTableStore implements StateTableStore {
   readonly type = 'hashmap';
+  readonly freezesAtCut = true;
 
   constructor(private readonly range: KeyGroupRange) {}
 
@@ -17,9 +18,7 @@ export class HeapTableStore implements StateTableStore {
     return HEAP_CUT;
   }
 
-  addBackgroundWork(): boolean {
-    return false;
-  }
+  addBackgroundWork(): void {}
 
   dispose(): void {}
 }

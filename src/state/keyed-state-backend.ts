@@ -175,7 +175,7 @@ export class KeyedStateBackend implements KeyContext {
       this.pending = undefined;
       this.guard.frozen.fill(0);
     };
-    const frozen = this.store.type === 'hashmap' ? this.guard.frozen : new Uint8Array(this.keyGroupRange.size);
+    const frozen = this.store.freezesAtCut ? this.guard.frozen : new Uint8Array(this.keyGroupRange.size);
     const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release);
     this.incremental?.track(checkpointId, pending);
     this.pending = pending;
@@ -265,9 +265,9 @@ export class KeyedStateBackend implements KeyContext {
     const cleanup = inc && new IncrementalCleanup(table, this.keyGroupRange, d.kind, ttl.ttlMs, this.clock, inc.size);
     if (cleanup && inc.perRecord) this.perRecordCleanups.push(cleanup);
     // On disk, expired entries are also dropped in the background, a bounded chunk each time
-    // the write cache is flushed (the role RocksDB's compaction filter plays in Flink).
-    const background = new IncrementalCleanup(table, this.keyGroupRange, d.kind, ttl.ttlMs, this.clock, BACKGROUND_CLEANUP_ENTRIES);
-    this.store.addBackgroundWork(() => background.step());
+    // the write cache fills (the role RocksDB's compaction filter plays in Flink).
+    let background: IncrementalCleanup | undefined;
+    this.store.addBackgroundWork(() => (background ??= new IncrementalCleanup(table, this.keyGroupRange, d.kind, ttl.ttlMs, this.clock, BACKGROUND_CLEANUP_ENTRIES)).step());
     const t = table as StateTable<never>;
     if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, d.defaultValue);
     if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup);
@@ -278,7 +278,7 @@ export class KeyedStateBackend implements KeyContext {
   }
 }
 
-/** Entries the on-disk backend checks for expiry per cache flush, per TTL state. */
+/** Entries the on-disk backend checks for expiry each time its cache fills, per TTL state. */
 const BACKGROUND_CLEANUP_ENTRIES = 1000;
 
 interface DeltaBlock {

@@ -78,11 +78,16 @@ export interface StoreCut {
 export interface StateTableStore {
   /** `state.backend.type` of this store. */
   readonly type: string;
+  /**
+   * A snapshot's cut freezes key groups and encodes each before it changes (the heap), rather
+   * than reading a view the store keeps consistent by itself (a disk store's read transaction).
+   */
+  readonly freezesAtCut: boolean;
   createTable(guard: SnapshotGuard): TrackedStateTable<unknown>;
   /** Takes a consistent view for a snapshot; heap tables rely on the snapshot's freeze instead. */
   cut(): StoreCut;
-  /** Registers bounded work the store runs in the background (on disk: TTL cleanup). */
-  addBackgroundWork(step: () => void): boolean;
+  /** Registers bounded work the store runs in the background (on disk: TTL cleanup); a store without background work ignores it. */
+  addBackgroundWork(step: () => void): void;
   /** Frees what the store holds (on disk: deletes its files). */
   dispose(): void;
 }

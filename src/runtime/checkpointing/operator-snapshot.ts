@@ -143,14 +143,13 @@ export function decodeStateFile(bytes: Uint8Array, expected: { uid: string; subt
   const delta = doc.delta === true;
   const index = doc.keyGroupIndex ?? [];
   if (!Array.isArray(index)) throw new Error('its key-group index is malformed');
-  for (const entry of index) {
-    const [kg, offset, length] = Array.isArray(entry) ? (entry as unknown[]) : [];
-    if (![kg, offset, length].every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
+  for (const entry of index as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 3 || !entry.every((n) => Number.isInteger(n) && (n as number) >= 0)) {
       throw new Error('its key-group index is malformed');
     }
-    const [k, o, l] = [kg, offset, length] as number[];
-    if (body + o! + l! > bytes.byteLength) throw new Error(`key group ${k} lies beyond the end of the file`);
-    keyGroups.push([k!, bytes.subarray(body + o!, body + o! + l!), delta]);
+    const [kg, offset, length] = entry as [number, number, number];
+    if (body + offset + length > bytes.byteLength) throw new Error(`key group ${kg} lies beyond the end of the file`);
+    keyGroups.push([kg, bytes.subarray(body + offset, body + offset + length), delta]);
   }
   return {
     kinds: doc.kinds ?? {},

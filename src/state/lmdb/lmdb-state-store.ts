@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Database, type RootDatabase, open } from 'lmdb';
+import { type RootDatabase, open } from 'lmdb';
 import { isProcessAlive } from '../../util/process.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import type { StateTableStore, StoreCut, TrackedStateTable } from '../state-table.js';
@@ -12,7 +12,7 @@ export const DEFAULT_WRITE_CACHE_ENTRIES = 50_000;
 
 /**
  * One subtask's keyed state on disk: an LMDB environment in a private directory, one key space
- * per state table. A key is `[table id: u16][key group: u16][MessagePack of the map key]`, so
+ * per state table. A key is `[table id: u16][key group: u16][tagged map key]` (lmdb-codec.ts), so
  * a key group of a state is one contiguous range. Writes are buffered in the tables' caches and
  * go to disk in one transaction per flush (LMDB commits are the expensive part); LMDB's MVCC
  * read transactions give snapshots a consistent view while processing writes on.
@@ -21,14 +21,14 @@ export const DEFAULT_WRITE_CACHE_ENTRIES = 50_000;
  */
 export class LmdbStateStore implements StateTableStore {
   readonly type = 'lmdb';
+  readonly freezesAtCut = false;
   readonly dir: string;
-  private readonly env: RootDatabase<Buffer, Buffer>;
-  readonly db: Database<Buffer, Buffer>;
+  readonly db: RootDatabase<Buffer, Buffer>;
   private readonly tables: LmdbStateTable<unknown>[] = [];
   private cached = 0;
   private evicting = false;
   /** Work to run before the cache is flushed and emptied (background TTL cleanup). */
-  readonly beforeEvict: Array<() => void> = [];
+  private readonly beforeEvict: Array<() => void> = [];
 
   /** @param localDir parent of the store's own directory (`state.backend.lmdb.local-directory`) */
   constructor(
@@ -39,7 +39,7 @@ export class LmdbStateStore implements StateTableStore {
     mkdirSync(localDir, { recursive: true, mode: 0o700 });
     sweepAbandoned(localDir);
     this.dir = mkdtempSync(join(localDir, `${STORE_PREFIX}${process.pid}-`));
-    this.env = open<Buffer, Buffer>({
+    this.db = open<Buffer, Buffer>({
       path: this.dir,
       noSync: true,
       noMetaSync: true,
@@ -52,7 +52,6 @@ export class LmdbStateStore implements StateTableStore {
       // Map size grows on demand; start large enough that small jobs never resize.
       mapSize: 64 * 1024 * 1024,
     });
-    this.db = this.env;
   }
 
   /** A new state table in this store (no freeze guard: snapshots read a transaction instead). */
@@ -63,9 +62,8 @@ export class LmdbStateStore implements StateTableStore {
     return table;
   }
 
-  addBackgroundWork(step: () => void): boolean {
+  addBackgroundWork(step: () => void): void {
     this.beforeEvict.push(step);
-    return true;
   }
 
   /** Counts a newly cached entry; when the cache is full, writes it out and empties it. */
@@ -86,7 +84,7 @@ export class LmdbStateStore implements StateTableStore {
   /** Writes every changed cached entry to disk in one transaction. */
   flush(): void {
     if (!this.tables.some((t) => t.dirtyCount > 0)) return;
-    this.env.transactionSync(() => {
+    this.db.transactionSync(() => {
       for (const t of this.tables) t.writeDirty();
     });
   }
@@ -94,8 +92,8 @@ export class LmdbStateStore implements StateTableStore {
   /** Flushes, then opens a read transaction that sees the store as it is now. */
   cut(): StoreCut {
     this.flush();
-    const transaction = this.env.useReadTransaction();
     const db = this.db;
+    const transaction = db.useReadTransaction();
     const id = (t: TrackedStateTable<unknown>) => (t as LmdbStateTable<unknown>).tableId;
     let released = false;
     return {
@@ -119,7 +117,7 @@ export class LmdbStateStore implements StateTableStore {
   /** Closes the environment and deletes its directory. */
   dispose(): void {
     try {
-      this.env.close();
+      this.db.close();
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
@@ -128,8 +126,13 @@ export class LmdbStateStore implements StateTableStore {
 
 const STORE_PREFIX = 'flink-ts-lmdb-';
 
+/** Directories this process has swept already: once per directory is enough. */
+const swept = new Set<string>();
+
 /** Deletes stores left behind by processes that died (kill -9): their pid is in the name. */
 function sweepAbandoned(localDir: string): void {
+  if (swept.has(localDir)) return;
+  swept.add(localDir);
   for (const name of readdirSync(localDir)) {
     if (!name.startsWith(STORE_PREFIX)) continue;
     const pid = Number(name.slice(STORE_PREFIX.length).split('-')[0]);
