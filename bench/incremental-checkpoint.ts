@@ -10,9 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FsCheckpointStorage, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC } from '../src/checkpoint/index.js';
-import { encodeLists } from '../src/runtime/checkpointing/operator-snapshot.js';
-import { type CheckpointResponder, SnapshotDriver, type TaskAcknowledgement } from '../src/runtime/checkpointing/snapshot-driver.js';
-import { KeyGroupRange, KeyedStateBackend, LmdbStateStore, ValueStateDescriptor, type ValueState } from '../src/state/index.js';
+import { SnapshotDriver } from '../src/runtime/checkpointing/snapshot-driver.js';
+import {
+  type CheckpointResponder,
+  KeyGroupRange,
+  KeyedStateBackend,
+  LmdbStateStore,
+  type TaskAcknowledgement,
+  ValueStateDescriptor,
+  type ValueState,
+  encodeLists,
+} from '../src/state/index.js';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const CHANGED = Math.max(1, Math.floor(KEYS / 100));
@@ -27,7 +35,7 @@ async function checkpoint(storage: FsCheckpointStorage, backend: KeyedStateBacke
   const responder: CheckpointResponder = { acknowledge: (a) => acks.push(a), decline: (_, __, r) => { throw new Error(r); } };
   const driver = new SnapshotDriver(storage, responder);
   const start = performance.now();
-  storage.initializeLocation(id);
+  await storage.initializeLocation(id);
   const keyed = backend.snapshot(id, { full });
   driver.submit({
     checkpointId: id,

@@ -7,7 +7,7 @@ import {
   CompletedCheckpointStore,
   type CoordinatorSettings,
   FsCheckpointStorage,
-  discardDirectory,
+  completedCheckpoint,
   loadSnapshot,
   realSchedule,
 } from '../checkpoint/index.js';
@@ -93,9 +93,9 @@ export class JobCheckpointing {
     this.storage = new FsCheckpointStorage(opts.config.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), opts.jobId);
     this.stats =
       opts.metadata && new CheckpointStatsRecorder(opts.metadata, opts.jobId, (err) => opts.log(`cannot record checkpoint statistics: ${(err as Error).message}`));
-    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), async (c) => {
-      await discardDirectory(c.path);
-      this.stats?.discarded(c.checkpointId, c.kind);
+    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), this.storage, {
+      discarded: (c) => this.stats?.discarded(c),
+      deleteFailed: (message) => opts.log(`Retention: ${message}`),
     });
   }
 
@@ -137,15 +137,7 @@ export class JobCheckpointing {
   /** `--claim-mode claim`: the job owns the snapshot it was restored from and may delete it. */
   async claim(snapshot: LoadedSnapshot): Promise<void> {
     const m = snapshot.metadata;
-    await this.store.claim({
-      checkpointId: m.checkpointId,
-      kind: m.kind,
-      path: snapshot.dir,
-      triggerTime: m.timestamp,
-      completedAt: m.timestamp,
-      metadata: m,
-      stateSize: m.operators.reduce((n, o) => n + o.subtasks.reduce((k, h) => k + h.size, 0), 0),
-    });
+    await this.store.claim(completedCheckpoint(m, { path: snapshot.dir, triggerTime: m.timestamp, completedAt: m.timestamp }));
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Clock } from '../util/clock.js';
 import type { AggregateFunction } from './descriptors.js';
-import { HeapState, type KeyScope } from './heap-states.js';
+import { AbstractKeyedState, type KeyScope } from './keyed-states.js';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state.js';
 import type { TtlValue } from './state-meta.js';
 import type { StateTable } from './state-table.js';
@@ -11,7 +11,7 @@ import type { IncrementalCleanup } from './ttl-cleanup.js';
  * Base of the TTL states: every user value is stored with its timestamp; an expired value is
  * removed when read, and returned that once only with ReturnExpiredIfNotCleanedUp.
  */
-abstract class TtlState<S> extends HeapState<S> {
+abstract class TtlState<S> extends AbstractKeyedState<S> {
   protected readonly returnExpired: boolean;
   protected readonly refreshOnRead: boolean;
 
@@ -76,9 +76,9 @@ export class TtlValueState<T> extends TtlSingleValue<T> implements ValueState<T>
     const v = this.read();
     return v === undefined ? this.defaultValue : v;
   }
-  update(value: T): void {
+  update(value: T | null): void {
     this.touched();
-    if (value === undefined) this.clear();
+    if (value === undefined || value === null) this.clear();
     else this.write(value);
   }
 }
