@@ -90,43 +90,12 @@ CREATE INDEX commands_by_job_status ON commands (job_id, status, id);
 
 /**
  * Version 2: a checkpoint's status is Flink's IN_PROGRESS, COMPLETED or FAILED; a completed one
- * that retention (or `savepoint -d`) deleted keeps COMPLETED with `discarded` set (it was
- * DISPOSED). SQLite cannot change a CHECK constraint in place, so the table is rebuilt.
+ * whose files retention (or `savepoint -d`) deleted keeps COMPLETED and is marked `discarded`
+ * (version 1 called it DISPOSED, which version 1's CHECK still admits; nothing writes it now).
  */
 const V2 = `
-CREATE TABLE checkpoints_v2 (
-  job_id            TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
-  checkpoint_id     INTEGER NOT NULL,
-  kind              TEXT NOT NULL CHECK (kind IN
-                      ('CHECKPOINT','FULL_CHECKPOINT','SAVEPOINT','SAVEPOINT_SUSPEND','SAVEPOINT_TERMINATE')),
-  status            TEXT NOT NULL CHECK (status IN ('IN_PROGRESS','COMPLETED','FAILED')),
-  discarded         INTEGER NOT NULL DEFAULT 0 CHECK (discarded IN (0, 1)),
-  trigger_time      INTEGER NOT NULL,
-  end_time          INTEGER,
-  duration_ms       INTEGER,
-  sync_ms           INTEGER,
-  async_ms          INTEGER,
-  alignment_ms      INTEGER,
-  max_pause_ms      INTEGER,
-  state_size        INTEGER,
-  checkpointed_size INTEGER,
-  path              TEXT,
-  failure_reason    TEXT,
-  PRIMARY KEY (job_id, checkpoint_id, kind)
-) STRICT;
-
-INSERT INTO checkpoints_v2 (job_id, checkpoint_id, kind, status, discarded, trigger_time, end_time, duration_ms, sync_ms,
-                            async_ms, alignment_ms, max_pause_ms, state_size, checkpointed_size, path, failure_reason)
-  SELECT job_id, checkpoint_id, kind, CASE status WHEN 'DISPOSED' THEN 'COMPLETED' ELSE status END, status = 'DISPOSED',
-         trigger_time, end_time, duration_ms, sync_ms, async_ms, alignment_ms, max_pause_ms, state_size, checkpointed_size,
-         path, failure_reason
-  FROM checkpoints;
-
-DROP TABLE checkpoints;
-ALTER TABLE checkpoints_v2 RENAME TO checkpoints;
-
-CREATE INDEX checkpoints_by_status ON checkpoints (job_id, status, checkpoint_id DESC);
-CREATE INDEX checkpoints_by_path ON checkpoints (path) WHERE path IS NOT NULL;
+ALTER TABLE checkpoints ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0 CHECK (discarded IN (0, 1));
+UPDATE checkpoints SET status = 'COMPLETED', discarded = 1 WHERE status = 'DISPOSED';
 `;
 
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */

@@ -15,6 +15,7 @@ import {
   KeyedMapState,
   KeyedReducingState,
   KeyedValueState,
+  PlainCell,
 } from './keyed-states.js';
 import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
 import { HeapTableStore } from './heap-table-store.js';
@@ -27,7 +28,7 @@ import type { State } from './state.js';
 import { type StateKinds, type StateMeta, mapUserValues, withoutExpired } from './state-meta.js';
 import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
 import { IncrementalCleanup } from './ttl-cleanup.js';
-import { TtlAggregatingState, TtlListState, TtlMapState, TtlReducingState, TtlValueState } from './ttl-states.js';
+import { TtlCell, TtlListState, TtlMapState, TtlValueState } from './ttl-states.js';
 
 /**
  * The key the task is processing. The task sets it before each record or timer; state objects
@@ -261,8 +262,8 @@ export class KeyedStateBackend implements KeyContext {
       if (d instanceof ValueStateDescriptor) return new KeyedValueState(this, table, d.defaultValue);
       if (d instanceof ListStateDescriptor) return new KeyedListState(this, table as StateTable<unknown[]>);
       if (d instanceof MapStateDescriptor) return new KeyedMapState(this, table as StateTable<Map<unknown, unknown>>);
-      if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(this, table, d.reduceFunction);
-      if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(this, table, d.aggregateFunction);
+      if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new PlainCell(this, table), d.reduceFunction);
+      if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new PlainCell(this, table), d.aggregateFunction);
       throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
     }
     const inc = ttl.incrementalCleanup;
@@ -276,8 +277,8 @@ export class KeyedStateBackend implements KeyContext {
     if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, d.defaultValue);
     if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup);
     if (d instanceof MapStateDescriptor) return new TtlMapState(this, t, ttl, this.clock, cleanup);
-    if (d instanceof ReducingStateDescriptor) return new TtlReducingState(this, t, ttl, this.clock, cleanup, d.reduceFunction);
-    if (d instanceof AggregatingStateDescriptor) return new TtlAggregatingState(this, t, ttl, this.clock, cleanup, d.aggregateFunction);
+    if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.reduceFunction);
+    if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.aggregateFunction);
     throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
   }
 }

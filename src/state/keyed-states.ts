@@ -116,29 +116,61 @@ export class KeyedMapState<K, V> extends AbstractKeyedState<Map<K, V>> implement
   }
 }
 
-export class KeyedReducingState<T> extends AbstractKeyedState<T> implements ReducingState<T> {
-  constructor(scope: KeyScope, table: StateTable<T>, private readonly reduce: (a: T, b: T) => T) {
-    super(scope, table);
-  }
-  get(): T | undefined {
+/**
+ * The one value of the current key that reducing and aggregating states fold into: plain
+ * ({@link PlainCell}), or with TTL (TtlCell in ttl-states.ts).
+ */
+export interface ValueCell<V> extends State {
+  /** The value as a read returns it. */
+  read(): V | undefined;
+  /** The value to fold a new one into: an expired one counts as absent. */
+  live(): V | undefined;
+  write(value: V): void;
+}
+
+/** A value cell without TTL: the stored value itself. */
+export class PlainCell<V> extends AbstractKeyedState<V> implements ValueCell<V> {
+  read(): V | undefined {
     return this.current();
   }
-  add(value: T): void {
-    const v = this.current();
-    this.set(v === undefined ? value : this.reduce(v, value));
+  live(): V | undefined {
+    return this.current();
+  }
+  write(value: V): void {
+    this.set(value);
   }
 }
 
-export class KeyedAggregatingState<IN, ACC, OUT> extends AbstractKeyedState<ACC> implements AggregatingState<IN, OUT> {
-  constructor(scope: KeyScope, table: StateTable<ACC>, private readonly fn: AggregateFunction<IN, ACC, OUT>) {
-    super(scope, table);
+export class KeyedReducingState<T> implements ReducingState<T> {
+  constructor(
+    private readonly cell: ValueCell<T>,
+    private readonly reduce: (a: T, b: T) => T,
+  ) {}
+  get(): T | undefined {
+    return this.cell.read();
   }
+  add(value: T): void {
+    const v = this.cell.live();
+    this.cell.write(v === undefined ? value : this.reduce(v, value));
+  }
+  clear(): void {
+    this.cell.clear();
+  }
+}
+
+export class KeyedAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, OUT> {
+  constructor(
+    private readonly cell: ValueCell<ACC>,
+    private readonly fn: AggregateFunction<IN, ACC, OUT>,
+  ) {}
   get(): OUT | undefined {
-    const acc = this.current();
+    const acc = this.cell.read();
     return acc === undefined ? undefined : this.fn.getResult(acc);
   }
   add(value: IN): void {
-    const acc = this.current() ?? this.fn.createAccumulator();
-    this.set(this.fn.add(value, acc));
+    this.cell.write(this.fn.add(value, this.cell.live() ?? this.fn.createAccumulator()));
+  }
+  clear(): void {
+    this.cell.clear();
   }
 }
