@@ -2,7 +2,7 @@ import type { Source, Transformation } from '../graph/index.js';
 import { CollectionSource } from '../connectors/collection-source.js';
 import { NumberSequenceSource } from '../connectors/number-sequence-source.js';
 import { TextFileSource } from '../connectors/text-file-source.js';
-import type { WatermarkStrategy } from '../connectors/watermark-strategy.js';
+import type { WatermarkStrategy } from '../graph/watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from './checkpoint-config.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
 import { type JobExecutionResult, type JobSettings, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
