@@ -11,7 +11,7 @@ import {
   WatermarkStrategy,
 } from '../../src/graph/index.js';
 import { WatermarkStrategy as FromConnectors } from '../../src/connectors/index.js';
-import { WatermarkStrategy as FromPackage } from '../../src/index.js';
+import { DataGeneratorSource, StreamExecutionEnvironment, WatermarkStrategy as FromPackage } from '../../src/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { Duration, MIN_TIMESTAMP, Time } from '../../src/util/time.js';
 import { RecordingOutput } from './recording-output.js';
@@ -128,4 +128,22 @@ describe('WatermarkStrategy (Flink WatermarkStrategyTest)', () => {
     assert.equal(FromConnectors, WatermarkStrategy);
     assert.equal(FromPackage, WatermarkStrategy);
   });
+});
+
+describe('fromSource until the runtime has event time', () => {
+  const source = new DataGeneratorSource((i: number) => i, 10);
+  test('takes noWatermarks()', () => {
+    StreamExecutionEnvironment.getExecutionEnvironment().fromSource(source, WatermarkStrategy.noWatermarks(), 'gen');
+  });
+  const refused: Array<[string, unknown]> = [
+    ['forMonotonousTimestamps()', WatermarkStrategy.forMonotonousTimestamps()],
+    ['a timestamp assigner', WatermarkStrategy.noWatermarks<number>().withTimestampAssigner((n) => n)],
+    ['idleness', WatermarkStrategy.noWatermarks().withIdleness(Duration.ofSeconds(1))],
+    ['no strategy', undefined],
+  ];
+  for (const [name, strategy] of refused) {
+    test(`refuses ${name} instead of ignoring it`, () => {
+      assert.throws(() => StreamExecutionEnvironment.getExecutionEnvironment().fromSource(source, strategy as WatermarkStrategy<number>, 'gen'), TypeError);
+    });
+  }
 });
