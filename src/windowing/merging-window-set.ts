@@ -91,19 +91,18 @@ export class MergingWindowSet<W extends Window> {
 
     const merges: [W, W[]][] = [];
     this.assigner.mergeWindows(windows, (toBeMerged, mergeResult) => {
-      merges.push([mergeResult, [...toBeMerged]]);
+      merges.push([mergeResult, toBeMerged]);
     });
 
     let resultWindow = newWindow;
     let mergedNewWindow = false;
-    for (const [mergeResult, merged] of merges) {
-      const newAt = merged.findIndex((w) => ser.toNamespace(w) === newNs);
-      if (newAt >= 0) {
-        merged.splice(newAt, 1);
+    for (const [mergeResult, reported] of merges) {
+      const merged = reported.filter((w) => ser.toNamespace(w) !== newNs);
+      if (merged.length === 0) continue; // the new window "merged" with copies of itself only
+      if (merged.length < reported.length) {
         mergedNewWindow = true;
         resultWindow = mergeResult;
       }
-      if (merged.length === 0) continue; // the new window "merged" with a copy of itself
       // The first merged window's state window holds the merge result's contents (Flink picks
       // any; the first keeps it deterministic, so a restored run picks the same).
       const first = this.mapping.get(ser.toNamespace(merged[0]!));

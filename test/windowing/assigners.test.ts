@@ -16,6 +16,7 @@ import {
   SlidingEventTimeWindows,
   SlidingProcessingTimeWindows,
   TimeWindow,
+  type Trigger,
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
   type Window,
@@ -250,4 +251,15 @@ describe('properties (Flink testProperties)', () => {
     assert.equal(EventTimeSessionWindows.withGap(ms(10)).getWindowSerializer().toNamespace(new TimeWindow(3, 17)), '3:17');
     assert.equal(GlobalWindows.create().getWindowSerializer().toNamespace(GlobalWindow.get()), 0);
   });
+});
+
+test('assigners, triggers and evictors fit a stream of any element type (type check)', () => {
+  type Click = { user: string; time: number };
+  const assigners: Array<WindowAssigner<Click, Window>> = [
+    TumblingEventTimeWindows.of(ms(1)),
+    GlobalWindows.create(),
+    EventTimeSessionWindows.withDynamicGap<Click>((c) => c.time),
+  ];
+  const triggers: Array<Trigger<Click, TimeWindow>> = [EventTimeTrigger.create(), ProcessingTimeTrigger.create()];
+  assert.equal(assigners.length + triggers.length, 5);
 });

@@ -168,6 +168,14 @@ describe('MergingWindowSet', () => {
       ['state', w(0, 7), w(0, 4)],
     ]));
 
+  test('an assigner reporting the new window merged only with copies of itself merges nothing', () => {
+    const selfMerging: WindowMerger<TimeWindow> = {
+      getWindowSerializer: () => TimeWindowBoundsSerializer.INSTANCE,
+      mergeWindows: (windows, callback) => callback([windows.at(-1)!, windows.at(-1)!], w(0, 99)),
+    };
+    run(selfMerging, [['add', w(1, 2), w(1, 2), null], ['state', w(0, 99), undefined]]);
+  });
+
   test('retiring a window that is not in flight is a bug and says so', () => {
     const set = new MergingWindowSet(sessions, new FakeState());
     assert.throws(() => set.retireWindow(w(0, 1)), /TimeWindow\{start=0, end=1\} is not in the in-flight window set/);
