@@ -28,7 +28,10 @@ class TopBids extends KeyedProcessFunction<number, Bid, Q19Row> {
     if (at >= TOP) return;
     const next = [...top.slice(0, at), b, ...top.slice(at, TOP - 1)];
     this.top.update(next);
-    for (let k = at; k < next.length; k++) out.collect({ ...next[k]!, rank_number: k + 1 });
+    for (let k = at; k < next.length; k++) {
+      const t = next[k]!;
+      out.collect({ auction: t.auction, bidder: t.bidder, price: t.price, channel: t.channel, url: t.url, dateTime: t.dateTime, extra: t.extra, rank_number: k + 1 });
+    }
   }
 }
 

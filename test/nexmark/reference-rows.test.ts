@@ -51,9 +51,8 @@ describe('SQL functions as Flink SQL computes them', () => {
     assert.equal(String(toEuro(100_000_000)), '90800000');
     assert.equal(String(0.908 * 108), '98.06400000000001', 'the plain double product prints noise');
     assert.equal(String(toEuro(108)), '98.064');
-    assert.equal(splitIndex('https://www.nexmark.com/a/b/c/item.htm', '/', 3), 'a');
-    assert.equal(splitIndex('https://x/a', '/', 1), '');
-    assert.equal(splitIndex('https://x/a', '/', 5), null);
+    assert.deepEqual(splitIndex('https://www.nexmark.com/a/b/c/item.htm', '/', 3), ['a']);
+    assert.deepEqual(splitIndex('https://x/a', '/', 1, 3, 5, -1), ['', 'a', null, null]);
     const re = /(&|^)channel_id=([^&]*)/;
     assert.equal(regexpExtract('https://x/item.htm?query=1&channel_id=42', re, 2), '42');
     assert.equal(regexpExtract('channel_id=7&x=1', re, 2), '7');

@@ -12,9 +12,9 @@ export interface Q0Row {
   readonly extra: string;
 }
 
-/** The q0 columns of a bid. */
-export function q0Row(b: Bid): Q0Row {
-  return { auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra };
+/** The q0 columns of a bid (with another price, for q1). */
+export function q0Row(b: Bid, price = b.price): Q0Row {
+  return { auction: b.auction, bidder: b.bidder, price, dateTime: b.dateTime, extra: b.extra };
 }
 
 export function q0(events: Iterable<NexmarkEvent>): Q0Row[] {

@@ -12,7 +12,7 @@ export function q1(events: Iterable<NexmarkEvent>): Q1Row[] {
   const rows: Q1Row[] = [];
   for (const e of events) {
     if (e.bid === null) continue;
-    rows.push({ ...q0Row(e.bid), price: toEuro(e.bid.price) });
+    rows.push(q0Row(e.bid, toEuro(e.bid.price)));
   }
   return rows;
 }

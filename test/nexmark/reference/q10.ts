@@ -4,7 +4,7 @@
  * a job writes each into the directory `dt=<dt>/hm=<hm>` (Nexmark's partitioned file sink).
  */
 import type { NexmarkEvent } from '../../../src/connectors/nexmark/index.js';
-import { type Q0Row, q0Row } from './q0.js';
+import type { Q0Row } from './q0.js';
 import { formatDay, formatHourMinute } from './sql-functions.js';
 
 export type Q10Row = Q0Row & { readonly dt: string; readonly hm: string };
@@ -13,7 +13,9 @@ export function q10(events: Iterable<NexmarkEvent>): Q10Row[] {
   const rows: Q10Row[] = [];
   for (const e of events) {
     if (e.bid === null) continue;
-    rows.push({ ...q0Row(e.bid), dt: formatDay(e.bid.dateTime), hm: formatHourMinute(e.bid.dateTime) });
+    const b = e.bid;
+    // Written out rather than spread: a spread row costs several times more here.
+    rows.push({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra, dt: formatDay(b.dateTime), hm: formatHourMinute(b.dateTime) });
   }
   return rows;
 }

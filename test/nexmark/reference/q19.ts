@@ -23,7 +23,9 @@ export function q19(events: Iterable<NexmarkEvent>): Q19Row[] {
   for (const auction of [...byAuction.keys()].sort((a, b) => a - b)) {
     // A stable sort keeps arrival order among equal prices.
     const top = [...byAuction.get(auction)!].sort((a, b) => b.price - a.price).slice(0, Q19_TOP);
-    top.forEach((b, k) => rows.push({ ...b, rank_number: k + 1 }));
+    top.forEach((b, k) => {
+      rows.push({ auction, bidder: b.bidder, price: b.price, channel: b.channel, url: b.url, dateTime: b.dateTime, extra: b.extra, rank_number: k + 1 });
+    });
   }
   return rows;
 }

@@ -21,15 +21,8 @@ export function q22(events: Iterable<NexmarkEvent>): Q22Row[] {
   for (const e of events) {
     if (e.bid === null) continue;
     const b = e.bid;
-    rows.push({
-      auction: b.auction,
-      bidder: b.bidder,
-      price: b.price,
-      channel: b.channel,
-      dir1: splitIndex(b.url, '/', 3),
-      dir2: splitIndex(b.url, '/', 4),
-      dir3: splitIndex(b.url, '/', 5),
-    });
+    const [dir1, dir2, dir3] = splitIndex(b.url, '/', 3, 4, 5);
+    rows.push({ auction: b.auction, bidder: b.bidder, price: b.price, channel: b.channel, dir1: dir1 ?? null, dir2: dir2 ?? null, dir3: dir3 ?? null });
   }
   return rows;
 }

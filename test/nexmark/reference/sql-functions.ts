@@ -53,10 +53,13 @@ export function regexpExtract(s: string, re: RegExp, group: number): string | nu
   return m === null ? null : (m[group] ?? null);
 }
 
-/** `SPLIT_INDEX(s, sep, index)`: the index-th piece (empty pieces kept), or null beyond the last. */
-export function splitIndex(s: string, sep: string, index: number): string | null {
+/**
+ * `SPLIT_INDEX(s, sep, index)` for each index: the index-th piece (empty pieces kept), or null
+ * beyond the last.
+ */
+export function splitIndex(s: string, sep: string, ...indexes: number[]): (string | null)[] {
   const parts = s.split(sep);
-  return index >= 0 && index < parts.length ? parts[index]! : null;
+  return indexes.map((i) => (i >= 0 && i < parts.length ? parts[i]! : null));
 }
 
 /** Nexmark's `count_char(s, c)` UDF: how many times the character occurs. */
