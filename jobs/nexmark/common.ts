@@ -76,6 +76,32 @@ export function nexmarkJob(): { env: StreamExecutionEnvironment; args: NexmarkJo
   return { env, args, events };
 }
 
+const DAY_MS = 86_400_000;
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+let cachedDay = Number.NaN;
+let cachedDayText = '';
+
+/** The day number of `t` (days since the epoch, UTC): a cheap numeric key for per-day groups. */
+export function dayNumber(t: number): number {
+  return Math.floor(t / DAY_MS);
+}
+
+/** `yyyy-MM-dd` of `t` in UTC (SQL's `DATE_FORMAT(dateTime, 'yyyy-MM-dd')`), formatted once per day. */
+export function utcDay(t: number): string {
+  const day = dayNumber(t);
+  if (day !== cachedDay) {
+    cachedDayText = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    cachedDay = day;
+  }
+  return cachedDayText;
+}
+
+/** `HH:mm` of `t` in UTC (SQL's `DATE_FORMAT(dateTime, 'HH:mm')`). */
+export function utcHourMinute(t: number): string {
+  const minute = Math.floor((t - dayNumber(t) * DAY_MS) / 60_000);
+  return `${pad2(Math.floor(minute / 60))}:${pad2(minute % 60)}`;
+}
+
 /** The bids of the stream (uid `bids`): Nexmark's `bid` view. */
 export function bidsOf(events: DataStream<NexmarkEvent>): DataStream<Bid> {
   return events

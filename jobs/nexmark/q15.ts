@@ -7,21 +7,19 @@
  *   npx flink run jobs/nexmark/q15.ts --events 10000000 [--out DIR | --print]
  */
 import type { Bid } from 'flink-ts';
-import { type BidStatistics, BidStatisticsFunction } from './bid-statistics.js';
-import { bidsOf, nexmarkJob, sinkRows } from './common.js';
+import { type BidCounters, type BidStatistics, BidStatisticsFunction, withCounters } from './bid-statistics.js';
+import { bidsOf, dayNumber, nexmarkJob, sinkRows, utcDay } from './common.js';
 
-const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-
-class DailyStatistics extends BidStatisticsFunction<string, { day: string } & BidStatistics> {
-  protected row(b: Bid, stats: BidStatistics) {
-    return { day: day(b.dateTime), ...stats };
+class DailyStatistics extends BidStatisticsFunction<number, { day: string } & BidStatistics> {
+  protected row(b: Bid, _day: number, c: BidCounters) {
+    return withCounters({ day: utcDay(b.dateTime) }, c);
   }
 }
 
 const { env, args, events } = nexmarkJob();
 
 const rows = bidsOf(events)
-  .keyBy((b) => day(b.dateTime))
+  .keyBy((b) => dayNumber(b.dateTime))
   .process(new DailyStatistics())
   .name('statistics per day')
   .uid('q15-statistics');

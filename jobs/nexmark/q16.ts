@@ -6,12 +6,10 @@
  *   npx flink run jobs/nexmark/q16.ts --events 10000000 [--out DIR | --print]
  */
 import { type Bid, type ValueState, ValueStateDescriptor } from 'flink-ts';
-import { type BidStatistics, BidStatisticsFunction } from './bid-statistics.js';
-import { bidsOf, nexmarkJob, sinkRows } from './common.js';
+import { type BidCounters, type BidStatistics, BidStatisticsFunction, withCounters } from './bid-statistics.js';
+import { bidsOf, dayNumber, nexmarkJob, sinkRows, utcDay, utcHourMinute } from './common.js';
 
-type Q16Row = { channel: string; day: string; minute: string } & BidStatistics;
-
-class ChannelStatistics extends BidStatisticsFunction<string, Q16Row> {
+class ChannelStatistics extends BidStatisticsFunction<string, { channel: string; day: string; minute: string } & BidStatistics> {
   private minute!: ValueState<string>;
 
   override open(): void {
@@ -19,19 +17,18 @@ class ChannelStatistics extends BidStatisticsFunction<string, Q16Row> {
     this.minute = this.getRuntimeContext().getState(new ValueStateDescriptor<string>('latest-minute', ''));
   }
 
-  protected row(b: Bid, stats: BidStatistics): Q16Row {
-    const iso = new Date(b.dateTime).toISOString();
-    const minute = iso.slice(11, 16);
-    const latest = this.minute.value()! > minute ? this.minute.value()! : minute;
-    this.minute.update(latest);
-    return { channel: b.channel, day: iso.slice(0, 10), minute: latest, ...stats };
+  protected row(b: Bid, _key: string, c: BidCounters) {
+    const minute = utcHourMinute(b.dateTime);
+    let latest = this.minute.value()!;
+    if (minute > latest) this.minute.update((latest = minute));
+    return withCounters({ channel: b.channel, day: utcDay(b.dateTime), minute: latest }, c);
   }
 }
 
 const { env, args, events } = nexmarkJob();
 
 const rows = bidsOf(events)
-  .keyBy((b) => `${b.channel} ${new Date(b.dateTime).toISOString().slice(0, 10)}`)
+  .keyBy((b) => `${b.channel} ${dayNumber(b.dateTime)}`)
   .process(new ChannelStatistics())
   .name('statistics per channel and day')
   .uid('q16-statistics');

@@ -51,7 +51,7 @@ class LocalItemSuggestion extends KeyedProcessFunction<number, NexmarkEvent, Q3R
     if (e.person !== null) {
       const p = { name: e.person.name, city: e.person.city, state: e.person.state };
       this.seller.update(p);
-      for (const id of this.waiting.get()) out.collect({ ...p, id });
+      for (const id of this.waiting.get()) out.collect({ name: p.name, city: p.city, state: p.state, id });
       this.waiting.clear();
     } else if (e.auction !== null) {
       const p = this.seller.value();

@@ -13,8 +13,25 @@ import { type Auction, type Bid, type Collector, type ValueState, ValueStateDesc
 import { AuctionJoinFunction, auctionsAndBids } from './auction-join.js';
 import { nexmarkJob, sinkRows } from './common.js';
 
+/** The auction's columns, then the bid's (written out: `{...a, more}` costs microseconds a row). */
 function row(a: Auction, b: Bid) {
-  return { ...a, auction: b.auction, bidder: b.bidder, price: b.price, bid_dateTime: b.dateTime, bid_extra: b.extra };
+  return {
+    id: a.id,
+    itemName: a.itemName,
+    description: a.description,
+    initialBid: a.initialBid,
+    reserve: a.reserve,
+    dateTime: a.dateTime,
+    expires: a.expires,
+    seller: a.seller,
+    category: a.category,
+    extra: a.extra,
+    auction: b.auction,
+    bidder: b.bidder,
+    price: b.price,
+    bid_dateTime: b.dateTime,
+    bid_extra: b.extra,
+  };
 }
 type Q9Row = ReturnType<typeof row>;
 

@@ -18,6 +18,22 @@ export type Q9Row = Auction & {
 export function q9(events: Iterable<NexmarkEvent>): Q9Row[] {
   return auctionsWithBids(events).map(({ auction: a, bids }) => {
     const b = winningBid(bids);
-    return { ...a, auction: b.auction, bidder: b.bidder, price: b.price, bid_dateTime: b.dateTime, bid_extra: b.extra };
+    return {
+      id: a.id,
+      itemName: a.itemName,
+      description: a.description,
+      initialBid: a.initialBid,
+      reserve: a.reserve,
+      dateTime: a.dateTime,
+      expires: a.expires,
+      seller: a.seller,
+      category: a.category,
+      extra: a.extra,
+      auction: b.auction,
+      bidder: b.bidder,
+      price: b.price,
+      bid_dateTime: b.dateTime,
+      bid_extra: b.extra,
+    };
   });
 }
