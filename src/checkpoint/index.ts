@@ -20,3 +20,17 @@ export { CheckpointStatsRecorder } from './checkpoint-stats-recorder.js';
 export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
 export { assignState, type AssignmentOptions } from './state-assignment.js';
 export { inspectSnapshot, type SnapshotInfo, type OperatorStateInfo } from './snapshot-inspector.js';
+export {
+  type RecoveredState,
+  type RestoreCandidate,
+  type JobSnapshots,
+  type JobOutcome,
+  type CheckpointRetentionPolicy,
+  restoreNewest,
+  recoverFromRetained,
+  restoreLatestOfJob,
+  scanCheckpointDirectory,
+  checkMetadataFile,
+  loadSnapshotChecked,
+  discardsCheckpointsOnEnd,
+} from './recovery.js';
