@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileKind } from '../util/regular-file.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
 import { METADATA_FILE, metadataPath, parseCheckpointDirName } from './paths.js';
 import { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
@@ -70,16 +71,16 @@ export function recoverFromRetained<S, T>(
  * device would block or never end, and a symlink could lead outside the snapshot.
  */
 export function checkMetadataFile(dir: string): void {
-  let ok = false;
+  let st;
   try {
-    ok = lstatSync(metadataPath(dir)).isFile();
+    st = lstatSync(metadataPath(dir));
   } catch {
     throw new SnapshotRestoreError(
       `Cannot restore from ${dir}: it has no ${METADATA_FILE}, so it is not a complete checkpoint or savepoint.`,
       'snapshot.noMetadata',
     );
   }
-  if (!ok) throw new SnapshotRestoreError(`Cannot restore from ${dir}: its ${METADATA_FILE} is not a regular file.`);
+  if (!st.isFile()) throw new SnapshotRestoreError(`Cannot restore from ${dir}: its ${METADATA_FILE} is ${fileKind(st)}, not a regular file.`);
 }
 
 /** Loads the snapshot at `input` (a directory, its `_metadata`, or a `file:` URI), checking the file type first. */

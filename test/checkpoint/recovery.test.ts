@@ -158,7 +158,7 @@ describe('restoreLatestOfJob (flink run -s <jobId>)', () => {
     onDisk(2, 'fifo');
     const r = restore();
     assert.equal(r.path, valid);
-    assert.match(r.skipped[0]!, /_metadata is not a regular file/);
+    assert.match(r.skipped[0]!, /_metadata is a FIFO \(named pipe\), not a regular file/);
   });
 
   test("flink.db's latest is newer than anything on disk (e.g. a savepoint elsewhere): it is used", () => {
