@@ -142,5 +142,16 @@ export {
   type SqlValue,
   FileSource,
   FileSourceBuilder,
+  NexmarkSource,
+  type NexmarkSourceOptions,
+  NexmarkGenerator,
+  type NexmarkGeneratorOptions,
+  type NexmarkGeneratorConfig,
+  NEXMARK_DEFAULTS,
+  type Auction,
+  type Bid,
+  type NexmarkEvent,
+  type NexmarkEventType,
+  type Person,
 } from './connectors/index.js';
 export { FlinkError, UserCodeError, JobCancelledError } from './util/errors.js';

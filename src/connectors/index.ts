@@ -7,3 +7,16 @@ export { FileSink, FileSinkBuilder, type Encoder, type OutputFileConfig, type Bu
 export { WatermarkStrategy } from './watermark-strategy.js';
 export { SqliteSink, type SqliteSinkOptions, type SqlValue } from './sqlite-sink.js';
 export { FileSource, FileSourceBuilder, type DirectorySplit } from './file-source.js';
+export {
+  NexmarkSource,
+  type NexmarkSourceOptions,
+  NexmarkGenerator,
+  type NexmarkGeneratorOptions,
+  type NexmarkGeneratorConfig,
+  NEXMARK_DEFAULTS,
+  type Auction,
+  type Bid,
+  type NexmarkEvent,
+  type NexmarkEventType,
+  type Person,
+} from './nexmark/index.js';
