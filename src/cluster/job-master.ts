@@ -11,6 +11,7 @@ import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
 import { unrecoverableCause } from './failure-classification.js';
 import { JobCheckpointing } from './job-checkpointing.js';
+import { jobPlanOf } from './job-plan.js';
 import { type JobFence, JobFencedError, fenceSettings } from './job-fence.js';
 import { JobTracker } from './job-tracker.js';
 import { type RestartStrategy, restartStrategyFrom } from './restart-strategy.js';
@@ -97,6 +98,7 @@ export class JobMaster {
           config: this.configuration.toRecord(),
           preAcquired: t.preAcquired,
           restoredFrom: r?.snapshot.dir ?? null,
+          plan: jobPlanOf(this.jobId, this.jobGraph),
         },
         options.clock,
         fenceSettings(this.configuration),
