@@ -56,7 +56,8 @@ export async function initCommand(dirArg: string | undefined, options: InitOptio
   };
   // 'wx': never replace a file that appeared since the check.
   for (const f of FILES) writeFileSync(join(dir, f), contents[f], { flag: 'wx' });
-  const shown = relative(process.cwd(), dir) || '.';
+  const rel = relative(process.cwd(), dir);
+  const shown = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   say(`Created a flink-ts project in ${dir}:`);
   say(`  package.json    flink-ts ${spec} (${origin}); scripts start, local, typecheck`);
   say('  tsconfig.json   strict, ES modules');
