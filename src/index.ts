@@ -87,5 +87,9 @@ export {
   type SqlValue,
   FileSource,
   FileSourceBuilder,
+  JdbcSink,
+  type JdbcSinkOptions,
+  type JdbcExactlyOnceSinkOptions,
+  type JdbcValue,
 } from './connectors/index.js';
 export { FlinkError, UserCodeError, JobCancelledError } from './util/errors.js';

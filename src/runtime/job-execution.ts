@@ -104,11 +104,14 @@ export class JobExecution {
     this.wake?.();
   }
 
-  /** Checkpoint `checkpointId` is complete: every operator may commit. */
+  /**
+   * Checkpoint `checkpointId` is complete: every operator may commit. A commit that fails
+   * asynchronously fails the job (which then restores from this checkpoint and commits again).
+   */
   notifyCheckpointComplete(checkpointId: number): void {
     this.inFlight.delete(checkpointId);
     this.guard(() => {
-      for (const task of this.tasks) task.notifyCheckpointComplete(checkpointId);
+      for (const task of this.tasks) task.notifyCheckpointComplete(checkpointId)?.catch((err: unknown) => this.fail(err));
     });
     this.wake?.();
   }

@@ -32,6 +32,8 @@ export interface TaskSnapshot {
   readonly operators: readonly OperatorSnapshot[];
   readonly syncMs: number;
   readonly alignmentMs: number;
+  /** Asynchronous work the cut started (a sink's pre-commit): the task acknowledges only once it succeeds. */
+  readonly awaiting?: readonly Promise<unknown>[];
 }
 
 /** Lets go of a job's keyed snapshots (their bytes, and the backend's read view). */
@@ -116,6 +118,9 @@ export class SnapshotDriver {
 
   private async write(job: Job): Promise<void> {
     try {
+      // Runs beside the state writes; awaited (and its failure reported) after them.
+      const preCommitted = job.awaiting && Promise.all(job.awaiting);
+      preCommitted?.catch(() => undefined);
       const handles = await Promise.all(
         job.operators.filter((op) => !op.empty).map(async (op): Promise<OperatorStateHandle> => {
           const sharedState = await this.writeShared(job.checkpointId, op);
@@ -136,6 +141,7 @@ export class SnapshotDriver {
           };
         }),
       );
+      await preCommitted;
       release(job);
       if (!this.jobs.includes(job)) return; // aborted meanwhile
       this.jobs = this.jobs.filter((j) => j !== job);
