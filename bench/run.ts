@@ -8,9 +8,10 @@ import { checkpointBench } from './checkpoint-1m-keys.js';
 import { incrementalCheckpointBench } from './incremental-checkpoint.js';
 import { largeStateBench } from './large-state.js';
 import { embeddedStoresBench } from './embedded-stores.js';
+import { postgresBench } from './postgres.js';
 
 const only = process.argv[2];
-const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench, 'list-jobs': listJobsBench, 'checkpoint': checkpointBench, 'incremental': incrementalCheckpointBench, 'large-state': largeStateBench, 'embedded-stores': embeddedStoresBench };
+const benches: Record<string, () => Promise<void>> = { 'keyed-count': keyedCountBench, 'list-jobs': listJobsBench, 'checkpoint': checkpointBench, 'incremental': incrementalCheckpointBench, 'large-state': largeStateBench, 'embedded-stores': embeddedStoresBench, postgres: postgresBench };
 
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -3,6 +3,7 @@
  * background — the engine never waits per record, only (through `pendingWork`) when more than a
  * couple of batches are still on their way.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Connection } from './jdbc-sink-connection.js';
 import { type JdbcValue, columnArrays, copyText } from './jdbc-sink-encoding.js';
 import { type CatalogColumn, type TableTarget, copyStatement, upsertStatement } from './jdbc-sink-table.js';
@@ -14,7 +15,6 @@ const MAX_IN_FLIGHT = 2;
 export class BatchStatement {
   private readonly copy: string;
   private readonly upsert: string | undefined;
-  private copyFrom: typeof import('pg-copy-streams').from | undefined;
 
   constructor(
     private readonly target: TableTarget,
@@ -24,27 +24,13 @@ export class BatchStatement {
     this.upsert = target.upsertKey ? upsertStatement(target, columns) : undefined;
   }
 
-  /** Loads the COPY client (once) before the first batch. */
-  async load(): Promise<void> {
-    if (!this.upsert) this.copyFrom = (await import('pg-copy-streams')).from;
-  }
-
   /**
    * Encodes `rows` now (a bad value throws here, in the caller's turn) and sends them; the
    * promise settles when the server has them.
    */
-  send(client: Connection, rows: readonly (readonly JdbcValue[])[]): Promise<void> {
-    if (this.upsert) {
-      const params = columnArrays(rows, this.target.columns.length);
-      return client.query(this.upsert, params).then(() => undefined);
-    }
-    const text = copyText(rows);
-    const stream = client.query(this.copyFrom!(this.copy));
-    return new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      stream.on('finish', () => resolve());
-      stream.end(text);
-    });
+  send(conn: Connection, rows: readonly (readonly JdbcValue[])[]): Promise<void> {
+    if (this.upsert) return conn.query(this.upsert, columnArrays(rows, this.target.columns.length)).then(() => undefined);
+    return conn.copy(this.copy, copyText(rows));
   }
 }
 
@@ -52,6 +38,7 @@ export class BatchStatement {
 export class RowBatches {
   private rows: JdbcValue[][] = [];
   private readonly inFlight: Promise<void>[] = [];
+  private sentSinceAsked = false;
   /** Rows sent since the last `resetCount` (the open transaction's). */
   sent = 0;
 
@@ -80,6 +67,7 @@ export class RowBatches {
       this.sent += rows.length;
       const batch = this.track(this.statement.send(this.client, rows), `writing ${rows.length} rows`);
       this.inFlight.push(batch);
+      this.sentSinceAsked = true;
       void batch.finally(() => this.inFlight.splice(this.inFlight.indexOf(batch), 1)).catch(() => undefined);
     }
     const all = Promise.all(this.inFlight).then(() => undefined);
@@ -87,9 +75,17 @@ export class RowBatches {
     return all;
   }
 
-  /** The oldest batch when too many are on their way; undefined otherwise. */
+  /**
+   * The oldest batch when too many are on their way. Else, right after a batch was sent, one
+   * turn of the event loop: a statement goes out, and the server's answers are read, only when
+   * the engine lets the event loop in, and its slices (10 ms) are long enough to leave the
+   * connection idle for most of each.
+   */
   pendingWork(): Promise<void> | undefined {
-    return this.inFlight.length > MAX_IN_FLIGHT ? this.inFlight[0] : undefined;
+    if (this.inFlight.length > MAX_IN_FLIGHT) return this.inFlight[0];
+    if (!this.sentSinceAsked) return undefined;
+    this.sentSinceAsked = false;
+    return setImmediate();
   }
 
   /** Drops what is buffered (after a failure or at close: those rows are replayed). */

@@ -5,7 +5,7 @@
 import type { SinkWriter, SinkWriterContext } from '../graph/index.js';
 import type { JdbcWriterSettings } from './jdbc-sink.js';
 import { BatchStatement, RowBatches } from './jdbc-sink-batches.js';
-import { type Connection, checkTable, connect, disconnect } from './jdbc-sink-connection.js';
+import { type Connection, checkTable, connect } from './jdbc-sink-connection.js';
 import type { JdbcValue } from './jdbc-sink-encoding.js';
 
 export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
@@ -36,7 +36,6 @@ export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
   protected async prepareBatches(writer: Connection): Promise<void> {
     const columns = await checkTable(writer, this.settings);
     const statement = new BatchStatement(this.settings, columns);
-    await statement.load();
     this.writer = writer;
     this.batches = new RowBatches(writer, statement, this.settings.batchSize, (work, what) => this.track(work, what));
   }
@@ -62,7 +61,7 @@ export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
   async close(): Promise<void> {
     this.batches?.discard();
     // The server rolls back a transaction left open; prepared ones stay for a restore.
-    await Promise.all(this.connections.splice(0).map((c) => disconnect(c)));
+    await Promise.all(this.connections.splice(0).map((c) => c.end()));
   }
 
   /**
@@ -79,7 +78,10 @@ export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
 
   /** Records a failure (the first one wins) and returns it. */
   protected fail(err: unknown, what: string): Error {
-    this.failure ??= new Error(`JdbcSink failed ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    // PostgreSQL's hint says what to do (e.g. "Increase max_prepared_transactions (currently 2).").
+    const hint = (err as { hint?: unknown } | null)?.hint;
+    const message = `${err instanceof Error ? err.message : String(err)}${typeof hint === 'string' ? ` (${hint.replace(/\.$/, '')})` : ''}`;
+    this.failure ??= new Error(`JdbcSink failed ${what}: ${message}`, { cause: err });
     return this.failure;
   }
 

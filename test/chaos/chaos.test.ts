@@ -2,7 +2,8 @@
  * The bounded CI form of the chaos test (test/chaos/run-chaos.ts): a keyed job with timers
  * writing through FileSink and SqliteSink, SIGKILLed and restored with `flink run -d -s <jobId>`
  * again and again, then finished. EXACTLY_ONCE (5 kills): nothing lost, nothing duplicated in
- * either sink, final counts per key right. AT_LEAST_ONCE (3 kills): nothing lost (duplicates
+ * either sink — nor in a third, JdbcSink.exactlyOnceSink into a throwaway PostgreSQL — final
+ * counts per key right, no transaction left prepared. AT_LEAST_ONCE (3 kills): nothing lost (duplicates
  * are allowed and counted). The EXACTLY_ONCE run again on the lmdb backend with incremental
  * checkpoints (5 kills). Each prints its summary line. Needs a built dist/ (bin/flink).
  */
@@ -28,8 +29,8 @@ function report(r: ChaosResult): void {
 }
 
 describe('chaos: kill -9 and restore, over and over', { concurrency: false }, () => {
-  test('EXACTLY_ONCE, 5 kills: no loss, no duplicates in FileSink and SqliteSink, exact counts per key', { timeout: 90_000 }, async () => {
-    const r = await runChaos({ seed: 42, kills: 5, mode: 'EXACTLY_ONCE' });
+  test('EXACTLY_ONCE, 5 kills: no loss, no duplicates in FileSink, SqliteSink and JdbcSink (PostgreSQL), exact counts per key', { timeout: 120_000 }, async () => {
+    const r = await runChaos({ seed: 42, kills: 5, mode: 'EXACTLY_ONCE', postgres: true });
     report(r);
     assert.equal(r.kills, 5, 'every kill happened before the input ran out');
     assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
@@ -38,6 +39,8 @@ describe('chaos: kill -9 and restore, over and over', { concurrency: false }, ()
     assert.deepEqual(r.sqlite.problems, []);
     assert.equal(r.file.rows, r.records);
     assert.equal(r.sqlite.rows, r.records);
+    assert.deepEqual([r.postgres?.lost, r.postgres?.duplicated, r.postgres?.rows, r.postgres?.problems], [0, 0, r.records, []]);
+    assert.equal(r.leftovers.preparedTransactions, 0, 'every prepared transaction was committed or rolled back');
     assert.ok(r.ok);
   });
 

@@ -7,7 +7,10 @@
  * counts 1..N/50 per key.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--backend hashmap|lmdb] [--incremental] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *     [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *
+ * `--postgres` adds a third exactly-once sink, JdbcSink.exactlyOnceSink into a throwaway
+ * PostgreSQL server (test/chaos/postgres-sink.ts), checked the same way.
  *
  * Prints `chaos: mode=… kills=K records=N lost=L duplicated=D …` and exits non-zero if
  * EXACTLY_ONCE lost or duplicated anything, or AT_LEAST_ONCE lost anything.
@@ -17,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { chaosPostgres } from './postgres-sink.js';
 import {
   type RunResult,
   committedLines,
@@ -63,6 +67,8 @@ export interface ChaosOptions {
   readonly backend?: 'hashmap' | 'lmdb';
   /** Incremental checkpoints (`execution.checkpointing.incremental`). */
   readonly incremental?: boolean;
+  /** Also write through JdbcSink.exactlyOnceSink into a throwaway PostgreSQL server. */
+  readonly postgres?: boolean;
 }
 
 /** Losses and duplicates in one sink's committed output. */
@@ -96,9 +102,11 @@ export interface ChaosResult {
   readonly duplicated: number;
   readonly file: SinkCheck;
   readonly sqlite: SinkCheck;
+  /** The JdbcSink's output, with `postgres`. */
+  readonly postgres?: SinkCheck;
   readonly runs: readonly ChaosRun[];
-  /** Hidden FileSink files and staged SqliteSink rows left when all is done (informational). */
-  readonly leftovers: { hiddenFiles: number; stagedRows: number };
+  /** Hidden FileSink files, staged SqliteSink rows and prepared PostgreSQL transactions left when all is done (informational). */
+  readonly leftovers: { hiddenFiles: number; stagedRows: number; preparedTransactions?: number };
   readonly elapsedMs: number;
   /** False if the mode's guarantee is broken. */
   readonly ok: boolean;
@@ -199,7 +207,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const work = tempDir();
   const out = join(work, 'out');
   const db = join(work, 'events.db');
-  const jobArgs = [out, db, String(records), String(rate)];
+  const pg = opts.postgres ? await chaosPostgres() : undefined;
+  const jobArgs = [out, db, String(records), String(rate), ...(pg ? [pg.url] : [])];
   const flinkOptions = [
     '-p',
     String(parallelism),
@@ -247,7 +256,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         restoreFrom = jobId;
       } else if (restoreFrom === null) {
         // No checkpoint ever: start from scratch, which is only right if nothing was committed.
-        const committed = committedLines(out).length + sqliteLines(db).lines.length;
+        const committed = committedLines(out).length + sqliteLines(db).lines.length + ((await pg?.read())?.lines.length ?? 0);
         if (committed > 0) throw new Error(`chaos: ${committed} rows committed without any completed checkpoint`);
       }
       // else: this run took no checkpoint; the next restores from the same job as it did.
@@ -268,22 +277,28 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const file = checkLines(committedLines(out), records);
     const sq = sqliteLines(db);
     const sqlite = checkLines(sq.lines, records);
-    const leftovers = { hiddenFiles: hiddenFiles(out).length, stagedRows: sq.staged };
-    const lost = file.lost + sqlite.lost;
-    const duplicated = file.duplicated + sqlite.duplicated;
-    if (lost > 0) problems.push(`lost: file ${file.lost}, sqlite ${sqlite.lost}`);
+    const pgRead = await pg?.read();
+    const postgres = pgRead && checkLines(pgRead.lines, records);
+    const leftovers = { hiddenFiles: hiddenFiles(out).length, stagedRows: sq.staged, ...(pgRead ? { preparedTransactions: pgRead.prepared } : {}) };
+    const lost = file.lost + sqlite.lost + (postgres?.lost ?? 0);
+    const duplicated = file.duplicated + sqlite.duplicated + (postgres?.duplicated ?? 0);
+    if (lost > 0) problems.push(`lost: file ${file.lost}, sqlite ${sqlite.lost}${postgres ? `, postgres ${postgres.lost}` : ''}`);
     if (opts.mode === 'EXACTLY_ONCE') {
-      if (duplicated > 0) problems.push(`duplicated: file ${file.duplicated}, sqlite ${sqlite.duplicated}`);
+      if (duplicated > 0) problems.push(`duplicated: file ${file.duplicated}, sqlite ${sqlite.duplicated}${postgres ? `, postgres ${postgres.duplicated}` : ''}`);
       for (const p of file.problems) problems.push(`file: ${p}`);
       for (const p of sqlite.problems) problems.push(`sqlite: ${p}`);
+      for (const p of postgres?.problems ?? []) problems.push(`postgres: ${p}`);
     }
-    const ok = lost === 0 && (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0));
+    const ok =
+      lost === 0 &&
+      (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0 && (postgres?.problems.length ?? 0) === 0));
     const killsDone = runs.filter((r) => r.killed).length;
     const elapsedMs = Date.now() - started;
     const summary =
       `chaos: mode=${opts.mode} kills=${killsDone} records=${records} lost=${lost} duplicated=${duplicated}` +
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
-      ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated})` +
+      ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
+      `${postgres ? `; postgres lost=${postgres.lost} dup=${postgres.duplicated} rows=${postgres.rows} prepared-left=${pgRead!.prepared}` : ''})` +
       ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
       ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
     return {
@@ -297,6 +312,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       duplicated,
       file,
       sqlite,
+      ...(postgres ? { postgres } : {}),
       runs,
       leftovers,
       elapsedMs,
@@ -340,6 +356,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
     keep: argv.includes('--keep'),
     backend: backendOf(value('--backend')),
     incremental: argv.includes('--incremental'),
+    postgres: argv.includes('--postgres'),
     quiet,
     log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };

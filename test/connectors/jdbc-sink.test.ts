@@ -313,6 +313,23 @@ describe('JdbcSink errors before the first row', () => {
     }
   });
 
+  test('too few prepared transactions for the sink: the prepare fails with the server’s hint', async () => {
+    const one = await startPostgres({ maxPreparedTransactions: 1 });
+    try {
+      await one.query('CREATE TABLE t (k bigint, v text)');
+      const w = JdbcSink.exactlyOnceSink<Row>({ connectionString: one.connectionString, table: 't', columns: ['k', 'v'], toRow }).createWriter(ctx('one'));
+      await w.open!();
+      w.write(row(1));
+      await checkpoint(w, 1); // never completes: its transaction stays prepared
+      w.write(row(2));
+      w.snapshotState!(2);
+      await assert.rejects(w.prepareCommit!(2), /JdbcSink failed preparing transaction fts\.\S+\.2: maximum number of prepared transactions reached \(Increase max_prepared_transactions \(currently 1\)\)/);
+      await w.close();
+    } finally {
+      await one.stop();
+    }
+  });
+
   test('a server that is not there', async () => {
     const w = JdbcSink.sink<Row>({ connectionString: `postgresql://postgres@/x?host=${encodeURIComponent('/nonexistent/dir')}`, table: 't', columns: ['k', 'v'], toRow }).createWriter(ctx('gone'));
     await assert.rejects(Promise.resolve(w.open!()), (e: Error & { code?: string }) => e.code === 'connector.jdbc.connectionFailed' && /^JdbcSink: cannot connect to PostgreSQL: /.test(e.message));

@@ -2,16 +2,17 @@
  * JdbcSink.exactlyOnceSink end to end through the real `flink` CLI and a real PostgreSQL: a job
  * killed (SIGKILL) after checkpoint 2's `_metadata` was published and before its sink sent
  * `COMMIT PREPARED` leaves that checkpoint's transactions prepared and their rows invisible;
- * `flink run -s <jobId>` commits exactly those, and the finished job has every input once.
+ * `flink run -s <jobId>` commits exactly those, and the finished job has every input once. And
+ * the example jobs/postgres-sink.ts: its word counts in PostgreSQL are the true ones.
  * Needs a built dist/ (bin/flink).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sinkKey } from '../../src/connectors/jdbc-sink-transactions.js';
 import { type TestPostgres, sharedPostgres } from '../helpers/postgres.js';
-import { FIXTURES, freshHome, isAlive, killLeftovers, listedJob, parseAttachedRun, removeTempDirs, runDetached, runFlink, tempDir, waitFor } from './helpers.js';
+import { FIXTURES, REPO, freshHome, isAlive, killLeftovers, listedJob, parseAttachedRun, removeTempDirs, runDetached, runFlink, tempDir, waitFor } from './helpers.js';
 
 const JOB = join(FIXTURES, 'pg-kill-after-checkpoint.ts');
 const COUNT = 6000;
@@ -67,4 +68,17 @@ test('a kill between prepare and commit leaves prepared transactions that the re
     const [{ status }] = await sql<{ status: string }>('SELECT pg_xact_status($1::xid8) AS status', [p.xid]);
     assert.equal(status, 'committed', p.gid);
   }
+});
+
+test('jobs/postgres-sink.ts: exactly-once word counts, upserted into word_counts, are the true counts', { timeout: 60_000 }, async () => {
+  await sql('CREATE TABLE word_counts (word text PRIMARY KEY, n bigint NOT NULL)');
+  const r = await runFlink(['run', '-p', '2', '-D', 'execution.checkpointing.interval=200ms', join(REPO, 'jobs', 'postgres-sink.ts'), url], { home: freshHome(), timeoutMs: 45_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(parseAttachedRun(r.stdout).body, []);
+  const words = readFileSync(join(REPO, 'jobs', 'data', 'two-cities.txt'), 'utf8').toLowerCase().split(/[^a-z']+/).filter((w) => w.length > 0);
+  const truth = new Map<string, number>();
+  for (const w of words) truth.set(w, (truth.get(w) ?? 0) + 1);
+  const rows = await sql<{ word: string; n: string }>('SELECT word, n FROM word_counts');
+  assert.equal(rows.length, truth.size);
+  for (const { word, n } of rows) assert.equal(Number(n), truth.get(word), word);
 });
