@@ -7,7 +7,7 @@ export {
   type CheckpointSettings,
 } from './checkpoint-config.js';
 export { RestartStrategies, type RestartStrategyConfiguration } from './restart-strategies.js';
-export { Time } from '../util/time.js';
+export { Duration, Time } from '../util/time.js';
 export {
   JobExecutionResult,
   type JobSettings,

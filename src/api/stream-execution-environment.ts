@@ -2,7 +2,7 @@ import type { Source, Transformation } from '../graph/index.js';
 import { CollectionSource } from '../connectors/collection-source.js';
 import { NumberSequenceSource } from '../connectors/number-sequence-source.js';
 import { TextFileSource } from '../connectors/text-file-source.js';
-import type { WatermarkStrategy } from '../connectors/watermark-strategy.js';
+import { WatermarkStrategy } from '../graph/watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from './checkpoint-config.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
 import { type JobExecutionResult, type JobSettings, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
@@ -140,7 +140,15 @@ export class StreamExecutionEnvironment {
   }
 
   /** A stream from a {@link Source}, such as a DataGeneratorSource. */
-  fromSource<T>(source: Source<T>, _watermarkStrategy: WatermarkStrategy<T>, sourceName: string): SingleOutputStreamOperator<T> {
+  fromSource<T>(source: Source<T>, watermarkStrategy: WatermarkStrategy<T>, sourceName: string): SingleOutputStreamOperator<T> {
+    if (!(watermarkStrategy instanceof WatermarkStrategy)) {
+      throw new TypeError('fromSource needs a WatermarkStrategy, e.g. WatermarkStrategy.noWatermarks().');
+    }
+    // Until the runtime carries timestamps and watermarks, a strategy asking for them is refused
+    // rather than silently ignored.
+    if (!watermarkStrategy.isNoWatermarks() || watermarkStrategy.hasTimestampAssigner()) {
+      throw new TypeError('fromSource: event time (watermarks, timestamp assigners, idleness) is not supported yet; use WatermarkStrategy.noWatermarks().');
+    }
     return this.addSource(source, sourceName);
   }
 

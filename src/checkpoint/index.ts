@@ -20,3 +20,4 @@ export { CheckpointStatsRecorder } from './checkpoint-stats-recorder.js';
 export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
 export { assignState, type AssignmentOptions } from './state-assignment.js';
 export { inspectSnapshot, type SnapshotInfo, type OperatorStateInfo } from './snapshot-inspector.js';
+export { disposeSavepoint, planDisposal, type DisposalPlan, type DisposalResult } from './savepoint-disposal.js';

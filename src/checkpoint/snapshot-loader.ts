@@ -1,8 +1,9 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type StateFileContent, decodeStateFile } from '../runtime/index.js';
 import { FlinkError } from '../util/errors.js';
+import { localPathOf } from '../util/file-uri.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../util/regular-file.js';
 import { sha256 } from './atomic-write.js';
 import { METADATA_FILE, metadataPath, sharedFilePath } from './paths.js';
 import { InvalidMetadataError, type SnapshotMetadata, decodeMetadata } from './snapshot-metadata.js';
@@ -25,7 +26,7 @@ export interface LoadedSnapshot {
 
 /** The snapshot directory for what a user passed to `-s`: a directory, its `_metadata`, or a `file:` URI of either. */
 export function snapshotDirOf(input: string): string {
-  const path = resolve(input.startsWith('file:') ? fileURLToPath(input) : input);
+  const path = localPathOf(input);
   let st;
   try {
     st = statSync(path);
@@ -63,13 +64,20 @@ function readStateFile(
   }
 }
 
+/** Far above the `_metadata` of any real job; a larger file is not one of ours. */
+const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+
 /** Reads `_metadata` and validates it, without touching state files (for inspection). */
 export function readSnapshotMetadata(dir: string): SnapshotMetadata {
   const file = metadataPath(dir);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
-  } catch {
+    bytes = readRegularFileSync(file, MAX_METADATA_BYTES);
+  } catch (err) {
+    // A FIFO would block a plain read forever; a device would never end.
+    if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) {
+      throw new SnapshotRestoreError(`Cannot restore from ${dir}: its ${METADATA_FILE} cannot be used: ${err.message}.`);
+    }
     throw new SnapshotRestoreError(
       `Cannot restore from ${dir}: it has no ${METADATA_FILE}, so it is not a complete checkpoint or savepoint.`,
       'snapshot.noMetadata',

@@ -54,6 +54,25 @@ function fail(message: string): never {
   throw new InvalidMetadataError(message);
 }
 
+/**
+ * How deep the metadata may nest: it is four levels deep (metadata, operators, handles, shared
+ * references) plus their fields. Checked before anything recursive (the checksum stringifies)
+ * touches a document read from disk.
+ */
+const MAX_NESTING = 16;
+
+/** True if `value` nests arrays or objects deeper than `limit` levels; iterative, so any depth is safe to ask about. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function isInt(v: unknown, min = 0): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min;
 }
@@ -69,6 +88,7 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
   const d = doc as { checksum?: unknown; metadata?: Partial<SnapshotMetadata> };
   const m = d?.metadata;
   if (!m || typeof m !== 'object' || m.magic !== SNAPSHOT_MAGIC) fail('it is not a flink-ts snapshot (written by another tool?)');
+  if (nestsDeeperThan(m, MAX_NESTING)) fail(`it nests deeper than ${MAX_NESTING} levels, which no flink-ts snapshot does (it was modified or damaged)`);
   if (m.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
     fail(`it has format version ${String(m.formatVersion)}, but this flink-ts reads version ${SNAPSHOT_FORMAT_VERSION}`);
   }

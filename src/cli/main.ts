@@ -1,10 +1,34 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { reportError } from './output.js';
+import { UPPER_BOUND_MAX_PARALLELISM as MAX_PARALLELISM } from '../config/options.js';
+import { oneLine } from '../util/sanitize.js';
+import { guardTerminalOutput, reportError } from './output.js';
 
+/** No operator can have more subtasks than key groups, and a job has at most 32768 of those. */
 function parseParallelism(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('the parallelism must be a positive integer.');
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PARALLELISM) {
+    throw new InvalidArgumentError(`The parallelism must be an integer from 1 to ${MAX_PARALLELISM}.`);
+  }
   return n;
+}
+
+/** `Version: 0.1.0`, as Flink's `flink --version` prints its own (it adds a commit id when it knows one). */
+function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `Version: ${pkg.version}`;
+}
+
+/**
+ * Commander's errors as ours: one line on stderr (`Error: ...`, no usage dump, any input it
+ * echoes made safe); `--help` shows the usage.
+ */
+function writeCommanderError(text: string, write: (s: string) => void): void {
+  // Commander puts its "(Did you mean ...?)" on a line of its own; other newlines are the user's.
+  let message = text.replace(/\n$/, '').replace(/^error:\s*/i, '').replace(/\n(?=\(Did you mean)/g, ' ');
+  message = message.charAt(0).toUpperCase() + message.slice(1);
+  if (/^(unknown|missing|too many)/i.test(message) && !message.includes('(Did you mean')) message += "; see 'flink --help'";
+  write(`Error: ${oneLine(message, 2000)}\n`);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -15,9 +39,10 @@ function collect(value: string, previous: string[]): string[] {
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('flink')
     .description('Run and manage flink-ts jobs: stateful stream processing for TypeScript.')
+    .version(versionLine(), '-v, --version', 'print the version')
     .option('--verbose', 'show stack traces of errors')
     .enablePositionalOptions()
-    .showHelpAfterError();
+    .configureOutput({ outputError: writeCommanderError });
 
   program
     .command('run')
@@ -143,6 +168,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  guardTerminalOutput();
   let exitCode = 0;
   const program = buildProgram((code) => {
     exitCode = code;

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import chalk from 'chalk';
+import { guardOutput, onOutputClosed } from '../util/closed-output.js';
 import { FlinkError } from '../util/errors.js';
+import { oneLine, safeLines } from '../util/sanitize.js';
 
 /** Lines of SPEC.md's CLI contract, in one place. */
 export const lines = {
@@ -11,14 +13,34 @@ export const lines = {
   failed: (jobId: string, cause: string) => `Job with JobID ${jobId} failed: ${cause}`,
 };
 
-/** Writes a line to stdout. */
+/**
+ * Writes a line to stdout. Names from job files and snapshots reach the terminal through here,
+ * so control characters are shown as escapes (a line may still hold several on purpose: JSON).
+ */
 export function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${safeLines(line)}\n`);
 }
 
-/** Writes a warning to stderr. */
+/** Writes a warning to stderr, as one line. */
 export function warn(line: string): void {
-  process.stderr.write(`${chalk.yellow('Warning:')} ${line}\n`);
+  process.stderr.write(`${chalk.yellow('Warning:')} ${oneLine(line)}\n`);
+}
+
+/** An error message longer than this is cut: it can only be long by echoing some input in full. */
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * Makes a closed stdout or stderr (the reader of a pipe gone: `flink list | head -1`) end output
+ * quietly instead of with a stack trace: what is written to it is dropped and the command goes
+ * on, like `ls | head` (a command that runs a job cancels it: see `onOutputClosed`). Any other
+ * error on stdout (a full disk) is said once on stderr.
+ */
+export function guardTerminalOutput(): void {
+  guardOutput(process.stdout);
+  guardOutput(process.stderr);
+  onOutputClosed((stream, err) => {
+    if (stream === process.stdout && err.code !== 'EPIPE') warn(`Cannot write to stdout (${err.code ?? err.message}); further output is dropped.`);
+  });
 }
 
 /**
@@ -27,13 +49,13 @@ export function warn(line: string): void {
  */
 export function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof FlinkError) {
-    process.stderr.write(`${chalk.red('Error:')} ${err.message}\n`);
+    process.stderr.write(`${chalk.red('Error:')} ${oneLine(err.message, MAX_ERROR_LENGTH)}\n`);
     const details = verbose ? ((err.cause as Error | undefined)?.stack ?? err.stack) : err.details;
-    if (details) process.stderr.write(`${indentStack(details)}\n`);
+    if (details) process.stderr.write(`${safeLines(indentStack(details))}\n`);
     return;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`${chalk.red('Internal error:')} ${e.message}\n${e.stack ?? ''}\n`);
+  process.stderr.write(`${chalk.red('Internal error:')} ${oneLine(e.message, MAX_ERROR_LENGTH)}\n${safeLines(e.stack ?? '')}\n`);
 }
 
 /** The flink-ts package directory (two levels above this module, in dist/ or src/). */

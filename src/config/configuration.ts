@@ -1,6 +1,7 @@
-import * as fs from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../util/errors.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../util/regular-file.js';
+import { echo } from '../util/sanitize.js';
 import { homeLayout, resolveHome } from './home.js';
 import type { ConfigOption, ConfigValue, DefaultContext } from './option-types.js';
 import { ALL_OPTIONS, RENAMED_KEYS, findOption } from './options.js';
@@ -117,39 +118,71 @@ export function parseDynamicProperty(prop: string): [string, string] {
   const key = eq < 0 ? '' : prop.slice(0, eq).trim();
   if (key === '') {
     throw new ConfigError(
-      `Invalid -D argument '${prop}': expected key=value, e.g. -D parallelism.default=2`,
+      `Invalid -D argument '${echo(prop)}': expected key=value, e.g. -D parallelism.default=2`,
       'config.invalidDynamicProperty',
     );
   }
   return [key, prop.slice(eq + 1).trim()];
 }
 
+/** A config file is a few hundred bytes; anything near this is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Aliases a config file may expand: enough for any real use, too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+/** Nesting of maps: Flink's longest keys have six segments. */
+const MAX_NESTING = 16;
+
 /** Reads and flattens a YAML config file; a missing file is an empty config. */
 function readConfigFile(file: string): Map<string, unknown> {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFileSync(file, MAX_CONFIG_BYTES).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return new Map();
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
+    const why =
+      err instanceof NotRegularFileError || err instanceof FileTooLargeError
+        ? err.message
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (err as Error).message;
     throw new ConfigError(`Cannot read ${file}: ${why}`, 'config.unreadable');
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  const first = doc.errors[0];
-  if (first !== undefined) {
-    const line = first.linePos?.[0]?.line;
-    const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError(`${file}: ${line === undefined ? '' : `line ${line}: `}${reason}`, 'config.malformed');
-  }
-  const root: unknown = doc.toJS();
+  const root = parseYaml(text, file);
   if (root === null || root === undefined) return new Map();
   if (!isPlainMap(root)) {
     throw new ConfigError(`${file}: expected a map of settings such as 'parallelism.default: 2'`, 'config.malformed');
   }
   const flat = new Map<string, unknown>();
-  flatten(root, '', flat, file);
+  flatten(root, '', flat, file, 0);
   return flat;
+}
+
+/**
+ * The YAML document as plain values. The yaml package reports what it can as document errors
+ * and throws for the rest (an alias expanding too much, nesting too deep for the stack): every
+ * one of them is a malformed file, said in one line.
+ */
+function parseYaml(text: string, file: string): unknown {
+  try {
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const first = doc.errors[0];
+    if (first !== undefined) {
+      const line = first.linePos?.[0]?.line;
+      throw new ConfigError(`${file}: ${line === undefined ? '' : `line ${line}: `}${yamlReason(first.message)}`, 'config.malformed');
+    }
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${file}: ${yamlReason(err instanceof Error ? err.message : String(err))}`, 'config.malformed');
+  }
+}
+
+function yamlReason(message: string): string {
+  const reason = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (/call stack/i.test(reason)) return `it is nested too deeply (more than ${MAX_NESTING} levels make no setting)`;
+  if (/alias count/i.test(reason)) return `its aliases (*name) expand to too much (at most ${MAX_ALIAS_COUNT} are expanded)`;
+  return echo(reason);
 }
 
 function isPlainMap(v: unknown): v is Record<string, unknown> {
@@ -161,13 +194,16 @@ function isPlainMap(v: unknown): v is Record<string, unknown> {
  * `execution.checkpointing.interval`). A key given both ways is an error, not "last wins",
  * because which one the user meant is unknowable. Null values (`key:` with nothing) are unset.
  */
-function flatten(node: Record<string, unknown>, prefix: string, out: Map<string, unknown>, file: string): void {
+function flatten(node: Record<string, unknown>, prefix: string, out: Map<string, unknown>, file: string, depth: number): void {
+  if (depth >= MAX_NESTING) {
+    throw new ConfigError(`${file}: key '${echo(prefix)}' is nested too deeply (more than ${MAX_NESTING} levels make no setting)`, 'config.malformed');
+  }
   for (const [k, v] of Object.entries(node)) {
     const key = prefix === '' ? k.trim() : `${prefix}.${k.trim()}`;
     if (isPlainMap(v)) {
-      flatten(v, key, out, file);
+      flatten(v, key, out, file, depth + 1);
     } else if (v !== null && v !== undefined) {
-      if (out.has(key)) throw new ConfigError(`${file}: key '${key}' is set twice`, 'config.duplicateKey');
+      if (out.has(key)) throw new ConfigError(`${file}: key '${echo(key)}' is set twice`, 'config.duplicateKey');
       out.set(key, v);
     }
   }
@@ -176,15 +212,19 @@ function flatten(node: Record<string, unknown>, prefix: string, out: Map<string,
 function unknownKey(key: string, source: ConfigSource): ConfigError {
   const hint = suggestKey(key);
   return new ConfigError(
-    `Unknown configuration key '${key}' in ${source}${hint === undefined ? '' : `; did you mean '${hint}'?`}`,
+    `Unknown configuration key '${echo(key)}' in ${source}${hint === undefined ? '' : `; did you mean '${hint}'?`}`,
     'config.unknownKey',
   );
 }
+
+const MAX_KEY_LENGTH = Math.max(...ALL_OPTIONS.map((o) => o.key.length));
 
 /** The supported key the user most likely meant: a renamed Flink 1.x key, a typo, or a suffix. */
 export function suggestKey(key: string): string | undefined {
   const renamed = RENAMED_KEYS[key];
   if (renamed !== undefined) return renamed;
+  // No key is this long; comparing one would take time in proportion to its length.
+  if (key.length > 2 * MAX_KEY_LENGTH) return undefined;
   const lower = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(lower.length / 5)) + 1;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../util/duration.js';
 import { ConfigError } from '../util/errors.js';
+import { echo } from '../util/sanitize.js';
 
 /** A value as recorded on a job row: durations are milliseconds, enums their names. */
 export type ConfigValue = string | number | boolean;
@@ -29,16 +30,27 @@ export interface ConfigOption<T> {
   readonly computeDefault?: (ctx: DefaultContext) => T;
   /** How the default reads in documentation when it is computed. */
   readonly defaultDescription?: string;
+  /** The accepted range of a number or duration (in ms), both ends included. */
+  readonly bounds?: { readonly min: number; readonly max: number };
 }
 
-/** Formats a raw value for an error message. */
+/**
+ * The longest duration accepted, in ms: 2^31−1, about 24.8 days. Durations become timers, and
+ * Node fires a timer set beyond this after 1 ms instead (so `interval: 30 d` would checkpoint
+ * continuously).
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+/** The largest integer accepted where no other limit applies: Java's Integer.MAX_VALUE, as Flink's int options. */
+export const MAX_INT = 2_147_483_647;
+
+/** Formats a raw value for an error message: one line, bounded (it may be anything a file holds). */
 export function showRaw(raw: unknown): string {
-  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'string') return echo(raw);
   if (typeof raw === 'number' || typeof raw === 'boolean' || raw === null) return String(raw);
   try {
-    return JSON.stringify(raw) ?? String(raw);
+    return echo(JSON.stringify(raw) ?? String(raw));
   } catch {
-    return String(raw);
+    return echo(String(raw));
   }
 }
 
@@ -56,7 +68,13 @@ interface Common {
   readonly defaultDescription?: string;
 }
 
-function option<T>(key: string, defaultValue: T, common: Common, parse: (raw: unknown, source: string) => T): ConfigOption<T> {
+function option<T>(
+  key: string,
+  defaultValue: T,
+  common: Common,
+  parse: (raw: unknown, source: string) => T,
+  bounds?: { min: number; max: number },
+): ConfigOption<T> {
   const { description, computeDefault, defaultDescription } = common;
   return {
     key,
@@ -65,48 +83,71 @@ function option<T>(key: string, defaultValue: T, common: Common, parse: (raw: un
     parse,
     ...(computeDefault ? { computeDefault: computeDefault as (ctx: DefaultContext) => T } : {}),
     ...(defaultDescription ? { defaultDescription } : {}),
+    ...(bounds ? { bounds } : {}),
   };
 }
 
-/** A duration in milliseconds, at least `min` ms. */
-export function durationOption(key: string, defaultMs: number, common: Common & { min?: number }): ConfigOption<number> {
-  return option(key, defaultMs, common, (raw, source) => parseDurationValue(raw, key, source, common.min ?? 0));
+/** Bounds of a duration option: at least `min` ms (default 0), at most `max` (default {@link MAX_DURATION_MS}). */
+interface DurationBounds {
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** A duration in milliseconds within its bounds. */
+export function durationOption(key: string, defaultMs: number, common: Common & DurationBounds): ConfigOption<number> {
+  const bounds = { min: common.min ?? 0, max: common.max ?? MAX_DURATION_MS };
+  return option(key, defaultMs, common, (raw, source) => parseDurationValue(raw, key, source, bounds), bounds);
 }
 
 /** A duration in milliseconds that may be unset (`undefined`), e.g. the checkpoint interval. */
-export function optionalDurationOption(key: string, common: Common & { min?: number }): ConfigOption<number | undefined> {
-  return option<number | undefined>(key, undefined, common, (raw, source) =>
-    parseDurationValue(raw, key, source, common.min ?? 0),
-  );
+export function optionalDurationOption(key: string, common: Common & DurationBounds): ConfigOption<number | undefined> {
+  const bounds = { min: common.min ?? 0, max: common.max ?? MAX_DURATION_MS };
+  return option<number | undefined>(key, undefined, common, (raw, source) => parseDurationValue(raw, key, source, bounds), bounds);
 }
 
-function parseDurationValue(raw: unknown, key: string, source: string, min: number): number {
+function parseDurationValue(raw: unknown, key: string, source: string, { min, max }: { min: number; max: number }): number {
   const ms = typeof raw === 'string' || typeof raw === 'number' ? parseDuration(raw) : undefined;
   if (ms === undefined) throw invalidValue(raw, key, source, "a duration such as '10 s' or '500 ms'");
   if (ms < min) throw invalidValue(raw, key, source, `a duration of at least ${min} ms`);
+  if (ms > max) {
+    const why = max === MAX_DURATION_MS ? ' (about 24.8 days, the longest timer Node.js can set)' : '';
+    throw invalidValue(raw, key, source, `a duration of at most ${max} ms${why}`);
+  }
   return ms;
 }
 
-/** An integer in `[min, max]`. */
+/** An integer in `[min, max]` (`max` defaults to {@link MAX_INT}). */
 export function intOption(key: string, defaultValue: number, common: Common & { min: number; max?: number }): ConfigOption<number> {
-  const max = common.max ?? Number.MAX_SAFE_INTEGER;
-  const range = common.max === undefined ? `an integer >= ${common.min}` : `an integer from ${common.min} to ${max}`;
-  return option(key, defaultValue, common, (raw, source) => {
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n) || n < common.min || n > max) throw invalidValue(raw, key, source, range);
-    return n;
-  });
+  const bounds = { min: common.min, max: common.max ?? MAX_INT };
+  const range = `an integer from ${bounds.min} to ${bounds.max}`;
+  return option(
+    key,
+    defaultValue,
+    common,
+    (raw, source) => {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < bounds.min || n > bounds.max) throw invalidValue(raw, key, source, range);
+      return n;
+    },
+    bounds,
+  );
 }
 
 /** A finite number in `[min, max]`. */
 export function numberOption(key: string, defaultValue: number, common: Common & { min: number; max?: number }): ConfigOption<number> {
-  const max = common.max ?? Number.MAX_VALUE;
-  const range = common.max === undefined ? `a number >= ${common.min}` : `a number from ${common.min} to ${max}`;
-  return option(key, defaultValue, common, (raw, source) => {
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-    if (!Number.isFinite(n) || n < common.min || n > max) throw invalidValue(raw, key, source, range);
-    return n;
-  });
+  const bounds = { min: common.min, max: common.max ?? Number.MAX_VALUE };
+  const range = common.max === undefined ? `a number >= ${common.min}` : `a number from ${common.min} to ${bounds.max}`;
+  return option(
+    key,
+    defaultValue,
+    common,
+    (raw, source) => {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n) || n < bounds.min || n > bounds.max) throw invalidValue(raw, key, source, range);
+      return n;
+    },
+    bounds,
+  );
 }
 
 /** `true` or `false` (any case). */

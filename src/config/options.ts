@@ -5,6 +5,7 @@ import {
   durationOption,
   enumOption,
   intOption,
+  MAX_INT,
   numberOption,
   optionalDurationOption,
   pathOption,
@@ -37,8 +38,8 @@ export type RestartStrategyType = (typeof RESTART_STRATEGY_TYPES)[number];
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-/** Java's Integer.MAX_VALUE: Flink's "unbounded" default for attempts-before-reset-backoff. */
-const INT_MAX = 2_147_483_647;
+/** Flink's KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM: the most key groups a job may have. */
+export const UPPER_BOUND_MAX_PARALLELISM = 32768;
 
 /** Checkpointing keys (Flink's CheckpointingOptions). */
 export const CheckpointingOptions = {
@@ -130,9 +131,10 @@ export const RestartStrategyOptions = {
   RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF: durationOption(
     'restart-strategy.exponential-delay.initial-backoff',
     1 * SECOND,
-    { description: 'Delay before the first restart.' },
+    { min: 1, description: 'Delay before the first restart.' },
   ),
   RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF: durationOption('restart-strategy.exponential-delay.max-backoff', 1 * MINUTE, {
+    min: 1,
     description: 'Upper bound of the restart delay.',
   }),
   RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER: numberOption(
@@ -143,7 +145,7 @@ export const RestartStrategyOptions = {
   RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD: durationOption(
     'restart-strategy.exponential-delay.reset-backoff-threshold',
     1 * HOUR,
-    { description: 'Running this long without failure resets the delay to the initial backoff.' },
+    { min: 1, description: 'Running this long without failure resets the delay to the initial backoff.' },
   ),
   RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR: numberOption('restart-strategy.exponential-delay.jitter-factor', 0.1, {
     min: 0,
@@ -152,7 +154,8 @@ export const RestartStrategyOptions = {
   }),
   RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS: intOption(
     'restart-strategy.exponential-delay.attempts-before-reset-backoff',
-    INT_MAX,
+    // Flink's "unbounded" default.
+    MAX_INT,
     { min: 1, description: 'Restarts allowed before the job fails, counted since the last backoff reset.' },
   ),
   RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL: intOption(
@@ -174,6 +177,8 @@ export const RestartStrategyOptions = {
 export const CoreOptions = {
   DEFAULT_PARALLELISM: intOption('parallelism.default', 1, {
     min: 1,
+    // No operator may run with more subtasks than key groups, and there are at most this many.
+    max: UPPER_BOUND_MAX_PARALLELISM,
     description: 'Parallelism of operators that do not set their own.',
   }),
 } as const;
@@ -182,7 +187,7 @@ export const CoreOptions = {
 export const PipelineOptions = {
   MAX_PARALLELISM: intOption('pipeline.max-parallelism', 128, {
     min: 1,
-    max: 32768,
+    max: UPPER_BOUND_MAX_PARALLELISM,
     description: 'Number of key groups: the upper bound for rescaling keyed state.',
   }),
 } as const;

@@ -38,7 +38,6 @@ export class BatchStatement {
 export class RowBatches {
   private rows: JdbcValue[][] = [];
   private readonly inFlight: Promise<void>[] = [];
-  private sentSinceAsked = false;
   /** Rows sent since the last `resetCount` (the open transaction's). */
   sent = 0;
 
@@ -67,7 +66,6 @@ export class RowBatches {
       this.sent += rows.length;
       const batch = this.track(this.statement.send(this.client, rows), `writing ${rows.length} rows`);
       this.inFlight.push(batch);
-      this.sentSinceAsked = true;
       void batch.finally(() => this.inFlight.splice(this.inFlight.indexOf(batch), 1)).catch(() => undefined);
     }
     const all = Promise.all(this.inFlight).then(() => undefined);
@@ -76,16 +74,15 @@ export class RowBatches {
   }
 
   /**
-   * The oldest batch when too many are on their way. Else, right after a batch was sent, one
-   * turn of the event loop: a statement goes out, and the server's answers are read, only when
-   * the engine lets the event loop in, and its slices (10 ms) are long enough to leave the
-   * connection idle for most of each.
+   * The oldest batch when too many are on their way. Else, while any is, one turn of the event
+   * loop: a statement's every step on the wire (the server's COPY handshake, a full socket
+   * draining, its answer) waits for the event loop, which the engine lets in only between
+   * slices of 10 ms — long enough to leave the connection idle most of the time. A turn per
+   * batch of records from upstream costs microseconds.
    */
   pendingWork(): Promise<void> | undefined {
     if (this.inFlight.length > MAX_IN_FLIGHT) return this.inFlight[0];
-    if (!this.sentSinceAsked) return undefined;
-    this.sentSinceAsked = false;
-    return setImmediate();
+    return this.inFlight.length > 0 ? setImmediate() : undefined;
   }
 
   /** Drops what is buffered (after a failure or at close: those rows are replayed). */

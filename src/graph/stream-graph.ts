@@ -3,6 +3,7 @@
  * partitioners. Virtual transformations (partition, union) become edge properties here.
  */
 import { createHash } from 'node:crypto';
+import { UPPER_BOUND_MAX_PARALLELISM } from '../state/index.js';
 import { JobDefinitionError } from '../util/errors.js';
 import type { OperatorUid } from '../util/ids.js';
 import { isCheckpointedFunction } from './functions.js';
@@ -70,6 +71,45 @@ function checkParallelism(t: Transformation, p: number | undefined, maxParalleli
   }
 }
 
+/**
+ * The job's default parallelism exceeds its max parallelism: a subtask would own no key group.
+ * Flink refuses this too; unlike Flink, the max parallelism does not grow with the parallelism
+ * (it stays 128 unless set), so the message says which setting to raise.
+ */
+function defaultParallelismTooHigh(parallelism: number, maxParallelism: number): JobDefinitionError {
+  return new JobDefinitionError(
+    `The parallelism ${parallelism} (parallelism.default, -p or setParallelism) exceeds the max parallelism ${maxParallelism} (pipeline.max-parallelism). ` +
+      `Raise pipeline.max-parallelism (at most ${UPPER_BOUND_MAX_PARALLELISM}) or lower the parallelism.`,
+  );
+}
+
+/**
+ * The most channels one job process wires between its subtasks. A keyBy or rebalance connects
+ * every upstream subtask to every downstream one, so channels grow with the square of the
+ * parallelism: 1024 × 1024 already takes ~0.5 GB, and -p 32768 would exhaust any heap while the
+ * process, busy wiring, could not even be stopped.
+ */
+export const MAX_CHANNELS = 1 << 20;
+
+function checkChannelCount(nodes: readonly StreamNode[]): void {
+  let total = 0;
+  let widest: { edge: StreamEdge; channels: number } | undefined;
+  for (const node of nodes) {
+    for (const edge of node.outEdges) {
+      const channels = edge.partitioner.type === 'forward' ? edge.target.parallelism : edge.source.parallelism * edge.target.parallelism;
+      total += channels;
+      if (!widest || channels > widest.channels) widest = { edge, channels };
+    }
+  }
+  if (total <= MAX_CHANNELS || !widest) return;
+  const { source, target } = widest.edge;
+  throw new JobDefinitionError(
+    `The job needs ${total} channels between its subtasks ("${source.name}" to "${target.name}" alone ${widest.channels}); ` +
+      `one job process wires at most ${MAX_CHANNELS}. ` +
+      'Lower the parallelism (-p, parallelism.default or setParallelism).',
+  );
+}
+
 function isStateful(spec: OperatorSpec | undefined, source: Source<unknown> | undefined): boolean {
   if (source) return true;
   if (!spec) return false;
@@ -117,6 +157,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       }
       parallelism = sourceLimit;
     }
+    if (parallelism > maxParallelism) throw defaultParallelismTooHigh(parallelism, maxParallelism);
     const inputs = t.kind === 'operator' ? resolveInputs(t.input) : [];
     const keyed = operator !== undefined && KEYED_OPERATOR_KINDS.has(operator.kind);
     if (t.uid !== undefined) {
@@ -169,6 +210,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
   if (!nodes.some((n) => n.source)) {
     throw new JobDefinitionError('The job has no sources: add one with env.fromSequence(), env.fromSource() or similar before execute().');
   }
+  checkChannelCount(nodes);
   return { jobName: settings.jobName, nodes, maxParallelism, warnings };
 }
 

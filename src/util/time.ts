@@ -1,22 +1,154 @@
-/** A length of time, as Flink's `Time`: `Time.seconds(10)`. */
+/**
+ * Time as the engine counts it: a number of milliseconds since the epoch, a safe integer.
+ * Flink's `Long.MAX_VALUE` and `Long.MIN_VALUE` become the largest and smallest safe integers,
+ * and sums that would pass them stop there instead of losing precision (or, as in Java,
+ * wrapping around).
+ */
+
+/**
+ * The largest time (Flink's `Long.MAX_VALUE`): the watermark at the end of a bounded input,
+ * a `GlobalWindow`'s `maxTimestamp()` and `end`.
+ */
+export const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The smallest time (Flink's `Long.MIN_VALUE`): the watermark before any has arrived, and the
+ * timestamp of a record that has none.
+ */
+export const MIN_TIMESTAMP = Number.MIN_SAFE_INTEGER;
+
+/** `a + b`, capped at {@link MAX_TIMESTAMP} and {@link MIN_TIMESTAMP}. */
+export function saturatingAdd(a: number, b: number): number {
+  const sum = a + b;
+  if (sum >= MAX_TIMESTAMP) return MAX_TIMESTAMP;
+  if (sum <= MIN_TIMESTAMP) return MIN_TIMESTAMP;
+  return sum;
+}
+
+/** `n` units of `unitMs` each, rounding away float noise such as 1.1 × 1000 = 1100.0000000000002. */
+function scaled(n: number, unitMs: number): number {
+  if (typeof n !== 'number') return n; // left for checkedMillis to reject by its type
+  const ms = n * unitMs;
+  const rounded = Math.round(ms);
+  return Math.abs(ms - rounded) < 1e-6 ? rounded : ms;
+}
+
+function checkedMillis(ms: number, what: string): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new TypeError(`${what} needs a number, got ${String(ms)}.`);
+  if (!Number.isFinite(ms)) throw new RangeError(`${what} must be finite, got ${ms}.`);
+  if (!Number.isInteger(ms)) throw new RangeError(`${what} must be a whole number of milliseconds, got ${ms} ms.`);
+  if (!Number.isSafeInteger(ms)) {
+    throw new RangeError(`${what} is out of range: ${ms} ms is beyond ±${MAX_TIMESTAMP} ms.`);
+  }
+  return ms;
+}
+
+/**
+ * A length of time, as Flink 2.x's `java.time.Duration`: `Duration.ofSeconds(10)`. Negative
+ * lengths exist (a window offset of `Duration.ofHours(-8)`); each API says what it accepts.
+ */
+export class Duration {
+  /** No time at all. */
+  static readonly ZERO = new Duration(0);
+
+  private constructor(private readonly ms: number) {}
+
+  static ofMillis(n: number): Duration {
+    return new Duration(checkedMillis(n, 'Duration.ofMillis'));
+  }
+  static ofSeconds(n: number): Duration {
+    return new Duration(checkedMillis(scaled(n, 1000), 'Duration.ofSeconds'));
+  }
+  static ofMinutes(n: number): Duration {
+    return new Duration(checkedMillis(scaled(n, 60_000), 'Duration.ofMinutes'));
+  }
+  static ofHours(n: number): Duration {
+    return new Duration(checkedMillis(scaled(n, 3_600_000), 'Duration.ofHours'));
+  }
+  static ofDays(n: number): Duration {
+    return new Duration(checkedMillis(scaled(n, 86_400_000), 'Duration.ofDays'));
+  }
+
+  toMillis(): number {
+    return this.ms;
+  }
+  isZero(): boolean {
+    return this.ms === 0;
+  }
+  isNegative(): boolean {
+    return this.ms < 0;
+  }
+  equals(other: unknown): boolean {
+    return other instanceof Duration && other.ms === this.ms;
+  }
+  toString(): string {
+    return `${this.ms} ms`;
+  }
+}
+
+/** A length of time, as Flink 1.x's `Time`: `Time.seconds(10)`. Same rules as {@link Duration}. */
 export class Time {
   private constructor(private readonly ms: number) {}
   static milliseconds(n: number): Time {
-    return new Time(n);
+    return new Time(checkedMillis(n, 'Time.milliseconds'));
   }
   static seconds(n: number): Time {
-    return new Time(n * 1000);
+    return new Time(checkedMillis(scaled(n, 1000), 'Time.seconds'));
   }
   static minutes(n: number): Time {
-    return new Time(n * 60_000);
+    return new Time(checkedMillis(scaled(n, 60_000), 'Time.minutes'));
   }
   static hours(n: number): Time {
-    return new Time(n * 3_600_000);
+    return new Time(checkedMillis(scaled(n, 3_600_000), 'Time.hours'));
   }
   static days(n: number): Time {
-    return new Time(n * 86_400_000);
+    return new Time(checkedMillis(scaled(n, 86_400_000), 'Time.days'));
   }
   toMilliseconds(): number {
     return this.ms;
   }
+  toString(): string {
+    return `${this.ms} ms`;
+  }
+}
+
+/** What every API that takes a length of time accepts. */
+export type DurationLike = Duration | Time;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
+  if (typeof value === 'string') return `the string '${value}'`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * The milliseconds of a {@link Duration} or {@link Time}, checked: a TypeError if `value` is
+ * neither (a bare number included, so units are never guessed), a RangeError if it is not a
+ * safe whole number of milliseconds. `what` names the argument in the message.
+ *
+ * @example durationToMillis(Duration.ofSeconds(5), 'The window size') // 5000
+ */
+export function durationToMillis(value: DurationLike, what: string): number {
+  let ms: number;
+  if (value instanceof Duration) ms = value.toMillis();
+  else if (value instanceof Time) ms = value.toMilliseconds();
+  else {
+    throw new TypeError(`${what} must be a Duration or a Time (e.g. Duration.ofSeconds(5)), got ${describe(value)}.`);
+  }
+  return checkedMillis(ms, what);
+}
+
+/**
+ * Checks that `value` can be a timestamp: a safe integer number of milliseconds. For
+ * timestamps from user code (timestamp assigners, watermarks, timers), whose message names
+ * where it came from.
+ */
+export function checkTimestamp(value: number, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new TypeError(
+      `${what} must be a whole number of milliseconds between ${MIN_TIMESTAMP} and ${MAX_TIMESTAMP}, got ${describe(value)}.`,
+    );
+  }
+  return value;
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -274,11 +275,11 @@ describe('errors name the key and the source, in one line', () => {
   it('bad ints, numbers and booleans', () => {
     throwsConfig(
       () => loadConfiguration({ home: home(), dynamicProperties: ['parallelism.default=0'] }),
-      "Invalid value '0' for parallelism.default in -D: expected an integer >= 1",
+      "Invalid value '0' for parallelism.default in -D: expected an integer from 1 to 32768",
     );
     throwsConfig(
       () => loadConfiguration({ home: home('parallelism.default: 1.5\n') }),
-      /^Invalid value '1\.5' for parallelism\.default in .*config\.yaml: expected an integer >= 1$/,
+      /^Invalid value '1\.5' for parallelism\.default in .*config\.yaml: expected an integer from 1 to 32768$/,
     );
     throwsConfig(
       () => loadConfiguration({ home: home(), dynamicProperties: ['pipeline.max-parallelism=40000'] }),
@@ -286,7 +287,7 @@ describe('errors name the key and the source, in one line', () => {
     );
     throwsConfig(
       () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.max-concurrent-checkpoints=two'] }),
-      "Invalid value 'two' for execution.checkpointing.max-concurrent-checkpoints in -D: expected an integer >= 1",
+      "Invalid value 'two' for execution.checkpointing.max-concurrent-checkpoints in -D: expected an integer from 1 to 2147483647",
     );
     throwsConfig(
       () => loadConfiguration({ home: home(), dynamicProperties: ['restart-strategy.exponential-delay.jitter-factor=2'] }),
@@ -303,6 +304,49 @@ describe('errors name the key and the source, in one line', () => {
       () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.dir=s3://bucket/cp'] }),
       /^Invalid value 's3:\/\/bucket\/cp' for execution\.checkpointing\.dir in -D: expected a local directory/,
     );
+  });
+
+  it('a YAML alias bomb: one line naming the file, nothing expanded', () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
+      const prev = i === 0 ? 'a' : ['b', 'c', 'd', 'e', 'f', 'g'][i - 1]!;
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const h = home(`${levels.join('\n')}\n`);
+    throwsConfig(() => loadConfiguration({ home: h }), new RegExp(`^${path.join(h, 'config.yaml')}: its aliases \\(\\*name\\) expand to too much`));
+  });
+
+  it('nesting too deep for the stack, or deeper than any key: one line naming the file', () => {
+    const flow = home(`a: ${'{a: '.repeat(200_000)}1${'}'.repeat(200_000)}\n`);
+    throwsConfig(() => loadConfiguration({ home: flow }), new RegExp(`^${path.join(flow, 'config.yaml')}: line 1: it is nested too deeply`));
+    let block = '';
+    for (let i = 0; i < 40; i++) block += `${' '.repeat(i)}a:\n`;
+    const deep = home(`${block}${' '.repeat(40)}b: 1\n`);
+    throwsConfig(() => loadConfiguration({ home: deep }), /config\.yaml: key 'a\.a\.a.*' is nested too deeply/);
+  });
+
+  it('a config.yaml that is a FIFO or a directory is refused without blocking', () => {
+    const fifo = home();
+    execFileSync('mkfifo', [path.join(fifo, 'config.yaml')]);
+    throwsConfig(() => loadConfiguration({ home: fifo }), `Cannot read ${path.join(fifo, 'config.yaml')}: it is a FIFO (named pipe), not a regular file`);
+    const dir = home();
+    fs.mkdirSync(path.join(dir, 'config.yaml'));
+    throwsConfig(() => loadConfiguration({ home: dir }), `Cannot read ${path.join(dir, 'config.yaml')}: it is a directory, not a regular file`);
+  });
+
+  it('echoes of keys and values are one line, without control characters, bounded', () => {
+    const escape = '\u001b[2J\u001b[31m';
+    throwsConfig(
+      () => loadConfiguration({ home: home(), dynamicProperties: [`no.such${escape}\nkey=1`] }),
+      "Unknown configuration key 'no.such\\x1b[2J\\x1b[31m\\nkey' in -D",
+    );
+    throwsConfig(
+      () => loadConfiguration({ home: home(), dynamicProperties: [`parallelism.default=${'9'.repeat(100_000)}`] }),
+      /^Invalid value '9{200}… \(99800 more characters\)' for parallelism\.default in -D: expected an integer from 1 to 32768$/,
+    );
+    const yamlValue = home(`execution.checkpointing.mode: "ON\\e[5mCE\\u202e"\n`);
+    throwsConfig(() => loadConfiguration({ home: yamlValue }), /^Invalid value 'ON\\x1b\[5mCE\\u202e' for execution\.checkpointing\.mode/);
+    throwsConfig(() => loadConfiguration({ home: home(), dynamicProperties: ['x'.repeat(10_000)] }), /^Invalid -D argument 'x{200}… \(9800 more characters\)'/);
   });
 
   it('-D without =', () => {

@@ -1,28 +1,39 @@
 /**
- * End-to-end tests of bad input to `flink run/list/cancel`: unknown, ambiguous and malformed
- * job ids, cancelling a job that already ended, bad configuration (config.yaml and -D), an
- * unusable FLINK_TS_HOME and a corrupt flink.db. Each must end with exit 1 and one readable
- * error line (no stack trace), and leave nothing running.
+ * End-to-end tests of bad input to the CLI: unknown, ambiguous and malformed job ids, cancelling
+ * a job that already ended, bad configuration (config.yaml and -D, alias bombs, values beyond
+ * their bounds), bad parallelism, an unusable FLINK_TS_HOME and a corrupt flink.db, hostile
+ * `_metadata` (nested 200k deep, a FIFO), bad `file:` URIs, a stdout whose reader goes away,
+ * `savepoint -d` on copied and linked savepoints, and control characters in echoed input. Each
+ * must end with exit 1 and one readable error line (no stack trace) — or, for a closed stdout,
+ * quietly — leave nothing running, and delete nothing it should not.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   FIXTURES,
+  REPO,
   type RunResult,
   SUBMITTED_LINE,
   freshHome,
   killLeftovers,
   linesOf,
+  listFiles,
   listJson,
   nonWarningLines,
+  openDbReadonly,
   removeTempDirs,
+  runDetached,
   runFlink,
+  savepointPathOf,
+  spawnFlink,
   stackLines,
   tempDir,
+  waitForInProgressPart,
 } from './helpers.js';
 
 after(async () => {
@@ -215,4 +226,254 @@ describe('unusable home and database', () => {
       }
     });
   }
+});
+
+/** Rows straight into a home's flink.db (its schema made by a first `flink list`). */
+async function insertJobs(home: string, rows: ReadonlyArray<{ id: string; status?: string; config?: Record<string, unknown> }>): Promise<void> {
+  assert.equal((await flink(home, ['list'])).code, 0);
+  const db = new Database(join(home, 'flink.db'), { timeout: 5_000 });
+  try {
+    const insert = db.prepare(`INSERT INTO jobs (job_id, name, job_file, status, config, start_time, end_time) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const now = Date.now();
+    db.transaction(() => {
+      for (const [i, r] of rows.entries()) insert.run(r.id, `job-${i}`, '/nowhere/job.ts', r.status ?? 'FINISHED', JSON.stringify(r.config ?? {}), now - 1000 + i, now + i);
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+function dbValue<T>(home: string, sql: string, ...params: unknown[]): T | undefined {
+  const db = openDbReadonly(home);
+  try {
+    return db.prepare(sql).get(...params) as T | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** A `_metadata` nested 200,000 levels deep (JSON.stringify of it overflows the stack). */
+function deepMetadataDir(): string {
+  const dir = join(tempDir(), 'deep');
+  mkdirSync(dir);
+  const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+  writeFileSync(
+    join(dir, '_metadata'),
+    `{"checksum":"0","metadata":{"magic":"flink-ts-snapshot","formatVersion":1,"jobId":"j","checkpointId":1,"kind":"SAVEPOINT","timestamp":1,"operators":${deep}}}`,
+  );
+  return dir;
+}
+
+describe('one line where a stack trace was', () => {
+  test('a _metadata nested 200,000 levels deep: run -s, info and savepoint -d refuse it in one line', async () => {
+    const home = freshHome();
+    const dir = deepMetadataDir();
+    for (const args of [['run', '-s', dir, BOUNDED], ['info', dir], ['savepoint', '-d', dir]]) {
+      assertCleanError(await flink(home, args), dir, /nests deeper than 16 levels/);
+    }
+    assert.ok(existsSync(join(dir, '_metadata')), 'nothing deleted');
+    await assertNothingRunning(home);
+  });
+
+  for (const [uri, reason] of [
+    ['file://otherhost/x', /names another host/],
+    ['file:///a%2Fb', /encoded '\/' \(%2F\)/],
+  ] as const) {
+    test(`-s ${uri}: run -s, run -d -s, info and savepoint -d refuse it in one line`, async () => {
+      const home = freshHome();
+      for (const args of [['run', '-s', uri, BOUNDED], ['run', '-d', '-s', uri, UNBOUNDED], ['info', uri], ['savepoint', '-d', uri]]) {
+        assertCleanError(await flink(home, args), `Cannot use '${uri}'`, reason);
+      }
+      await assertNothingRunning(home);
+    });
+  }
+
+  test('a YAML alias bomb in config.yaml: one line naming the file, no job', async () => {
+    const home = freshHome();
+    mkdirSync(home, { recursive: true });
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const yaml = names.map((n, i) => (i === 0 ? `a: &a [${Array(9).fill('"lol"').join(',')}]` : `${n}: &${n} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]`));
+    writeFileSync(join(home, 'config.yaml'), `${yaml.join('\n')}\n`);
+    for (const args of [['run', BOUNDED], ['run', '-d', UNBOUNDED]]) {
+      assertCleanError(await flink(home, args), join(home, 'config.yaml'), /aliases .* expand to too much/);
+    }
+    await assertNothingRunning(home);
+    assert.deepEqual(await listJson(home), [], 'no job row was created');
+  });
+
+  test('flink list -a with its reader gone (| head -1): exit 0 quietly, no EPIPE stack', async () => {
+    const home = freshHome();
+    // More than a pipe holds, as `flink list -a | head -1` met it.
+    await insertJobs(home, Array.from({ length: 3000 }, (_, i) => ({ id: i.toString(16).padStart(32, '0') })));
+    const list = spawnFlink(['list', '-a'], { home, timeoutMs: 20_000 });
+    list.child.stdout!.destroy();
+    const r = await list.exited;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+  });
+
+  test('flink run job.ts | head: the job is CANCELED (as SIGPIPE ends `yes | head`), exit 141, no stack', async () => {
+    const home = freshHome();
+    const run = spawnFlink(['run', join(FIXTURES, 'unbounded.ts')], { home, timeoutMs: 30_000 });
+    const submitted = await run.waitForLine(SUBMITTED_LINE);
+    const jobId = SUBMITTED_LINE.exec(submitted)![1]!;
+    await run.waitForLine(/^tick 2$/);
+    // The reader goes away, as `head -3` does once it has its lines.
+    run.child.stdout!.destroy();
+    const r = await run.exited;
+    assert.equal(r.code, 141, r.stderr);
+    assert.deepEqual(stackLines(r.stderr), [], r.stderr);
+    assert.deepEqual(nonWarningLines(r.stderr), [], r.stderr);
+    const job = (await listJson(home)).find((j) => j.jobId === jobId);
+    assert.equal(job?.status, 'CANCELED', JSON.stringify(job));
+  });
+});
+
+describe('deletion and blocking hazards', () => {
+  /** A real savepoint (of sp-job, stopped) and the home that recorded it. */
+  async function realSavepoint(): Promise<{ home: string; sp: string }> {
+    const home = freshHome();
+    const root = tempDir();
+    const out = join(root, 'out');
+    const { jobId } = await runDetached(home, join(FIXTURES, 'sp-job.ts'), ['v1', out, 'inf', '200']);
+    await waitForInProgressPart(out);
+    const sp = savepointPathOf(await runFlink(['stop', jobId, '-p', join(root, 'sps')], { home, timeoutMs: 20_000 }));
+    return { home, sp };
+  }
+  const status = (home: string, path: string) => dbValue<{ status: string }>(home, 'SELECT status FROM checkpoints WHERE path = ?', path)?.status;
+
+  test('savepoint -d deletes exactly what _metadata names: copies among other files, and through a symbolic link', async () => {
+    const { home, sp } = await realSavepoint();
+    const spFiles = readdirSync(sp).sort();
+    assert.ok(spFiles.length >= 3 && spFiles.includes('_metadata'), spFiles.join(' '));
+    assert.equal(status(home, sp), 'COMPLETED');
+
+    // A directory holding a copied _metadata among the user's own files.
+    const mine = join(tempDir(), 'mine');
+    mkdirSync(mine);
+    cpSync(join(sp, '_metadata'), join(mine, '_metadata'));
+    for (const f of ['notes.txt', 'data.csv']) writeFileSync(join(mine, f), 'keep me\n');
+    mkdirSync(join(mine, 'sub'));
+    writeFileSync(join(mine, 'sub', 'deep.txt'), 'keep me\n');
+    const r1 = await flink(home, ['savepoint', '-d', mine]);
+    assert.equal(r1.code, 0, r1.stderr);
+    assert.deepEqual(listFiles(mine), ['data.csv', 'notes.txt', 'sub/deep.txt']);
+    assert.match(r1.stderr, /Kept .*mine: it holds 3 files that are not part of the savepoint/);
+
+    // A whole copy of the savepoint plus a file of the user's: only the savepoint's files go.
+    const copy = join(tempDir(), 'copy');
+    cpSync(sp, copy, { recursive: true });
+    writeFileSync(join(copy, 'README'), 'keep me\n');
+    assert.equal((await flink(home, ['savepoint', '-d', copy])).code, 0);
+    assert.deepEqual(readdirSync(copy), ['README']);
+    assert.deepEqual(readdirSync(sp).sort(), spFiles, 'the original is untouched by disposing copies');
+    assert.equal(status(home, sp), 'COMPLETED');
+
+    // Through a symbolic link: the real directory's state files go too, and flink.db says DISPOSED.
+    const link = join(tempDir(), 'link');
+    symlinkSync(sp, link);
+    const r3 = await flink(home, ['savepoint', '-d', link]);
+    assert.equal(r3.code, 0, r3.stderr);
+    assert.deepEqual(linesOf(r3.stdout), [`Savepoint '${link}' disposed.`]);
+    assert.ok(!existsSync(sp), 'the savepoint directory and all its state files are gone');
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link itself is left');
+    assert.equal(status(home, sp), 'DISPOSED');
+  });
+
+  test('a FIFO _metadata: run -s, info, savepoint -d and the chk-* scan of run -s <jobId> answer at once', async () => {
+    const home = freshHome();
+    const dir = join(tempDir(), 'fifo-sp');
+    mkdirSync(dir);
+    execFileSync('mkfifo', [join(dir, '_metadata')]);
+    for (const args of [['run', '-s', dir, BOUNDED], ['info', dir], ['info', join(dir, '_metadata')], ['savepoint', '-d', dir]]) {
+      assertCleanError(await flink(home, args), /FIFO \(named pipe\), not a regular file/);
+    }
+    assert.deepEqual(readdirSync(dir), ['_metadata']);
+    // A job whose checkpoint directory holds a chk-7 with a FIFO for _metadata.
+    const jobId = 'fe'.repeat(16);
+    const checkpoints = join(tempDir(), 'checkpoints');
+    mkdirSync(join(checkpoints, jobId, 'chk-7'), { recursive: true });
+    execFileSync('mkfifo', [join(checkpoints, jobId, 'chk-7', '_metadata')]);
+    await insertJobs(home, [{ id: jobId, status: 'CANCELED', config: { 'execution.checkpointing.dir': checkpoints } }]);
+    assertCleanError(await flink(home, ['run', '-s', jobId.slice(0, 8), BOUNDED]), jobId, /no completed checkpoint/);
+    await assertNothingRunning(home);
+  });
+
+  test('a FIFO or a directory as config.yaml: one line, no hang', async () => {
+    for (const make of [(p: string) => execFileSync('mkfifo', [p]), (p: string) => mkdirSync(p)]) {
+      const home = freshHome();
+      mkdirSync(home, { recursive: true });
+      make(join(home, 'config.yaml'));
+      assertCleanError(await flink(home, ['run', BOUNDED]), `Cannot read ${join(home, 'config.yaml')}`, /not a regular file/);
+    }
+  });
+});
+
+describe('bounds', () => {
+  for (const [d, words] of [
+    ['execution.checkpointing.interval=30 d', ['execution.checkpointing.interval', "'30 d'", 'at most 2147483647 ms']],
+    ['restart-strategy.fixed-delay.delay=25d', ['restart-strategy.fixed-delay.delay', 'at most 2147483647 ms']],
+    ['execution.checkpointing.timeout=0', ['execution.checkpointing.timeout', 'at least 1 ms']],
+    ['restart-strategy.failure-rate.failure-rate-interval=0', ['restart-strategy.failure-rate.failure-rate-interval', 'at least 1 ms']],
+  ] as const) {
+    test(`-D ${d}: one line naming the key and the limit, no job`, async () => {
+      const home = freshHome();
+      assertCleanError(await flink(home, ['run', '-D', d, UNBOUNDED]), ...words);
+      await assertNothingRunning(home);
+    });
+  }
+
+  test('-p 0, -p abc and -p 100000: one line with the range, not the usage', async () => {
+    const home = freshHome();
+    for (const p of ['0', 'abc', '100000']) {
+      assertCleanError(await flink(home, ['run', '-p', p, BOUNDED]), `'${p}'`, 'an integer from 1 to 32768');
+    }
+  });
+
+  test('-p 200 with the default max parallelism 128: refused in one line naming both keys, no job row', async () => {
+    const home = freshHome();
+    assertCleanError(await flink(home, ['run', '-p', '200', BOUNDED]), 'parallelism 200', 'max parallelism 128', 'pipeline.max-parallelism', '32768');
+    assert.deepEqual(await listJson(home), []);
+  });
+
+  test('-p 32768 with max parallelism 32768: refused at once for the channels it would wire, no RUNNING row', async () => {
+    const home = freshHome();
+    const r = await flink(home, ['run', '-D', 'pipeline.max-parallelism=32768', '-p', '32768', BOUNDED]);
+    assertCleanError(r, /needs \d+ channels/, 'at most 1048576', 'Lower the parallelism');
+    await assertNothingRunning(home);
+  });
+});
+
+describe('echoes of user input', () => {
+  test('control characters are shown as escapes and a long argument is cut', async () => {
+    const home = freshHome();
+    const hostile = 'abcdef\u001b[2J\u001b[31m\nError: forged line\r\u202e';
+    for (const args of [['cancel', hostile], ['run', '-D', `${hostile}=1`, BOUNDED], ['savepoint', '-d', hostile], ['info', hostile], [hostile]]) {
+      const r = await flink(home, args);
+      const all = `${r.stdout}${r.stderr}`;
+      assert.equal(r.code, 1, all);
+      assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/.test(all), `a raw control character in: ${JSON.stringify(all)}`);
+      assert.equal(nonWarningLines(r.stderr).length, 1, JSON.stringify(r.stderr));
+      assert.ok(r.stderr.includes('\\x1b[2J\\x1b[31m\\nError: forged line\\r\\u202e'), JSON.stringify(r.stderr));
+    }
+    const long = 'x'.repeat(100_000);
+    for (const args of [['cancel', long], ['run', '-D', `${long}=1`, BOUNDED], ['run', '-D', `parallelism.default=${long}`, BOUNDED], ['info', long]]) {
+      const r = await flink(home, args);
+      assert.equal(r.code, 1);
+      assert.equal(nonWarningLines(r.stderr).length, 1);
+      assert.ok(r.stderr.length < 2_500, `${args[0]}: ${r.stderr.length} characters of stderr`);
+    }
+  });
+});
+
+describe('flink --version', () => {
+  test('prints the version in one line, as Flink does', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const r = await runFlink([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `Version: ${version}\n`);
+      assert.equal(r.stderr, '');
+    }
+  });
 });

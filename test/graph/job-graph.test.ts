@@ -88,4 +88,27 @@ describe('StreamGraph → JobGraph', () => {
     assert.throws(() => graphOf((env) => void env.setMaxParallelism(4).fromSequence(1, 2).setParallelism(5).print()), /exceeds the max parallelism 4/);
     assert.throws(() => graphOf(() => {}), /The job has no sources/);
   });
+
+  test('a default parallelism above the max parallelism is refused, naming both keys and the limits (Flink refuses it too)', () => {
+    const job = (env: StreamExecutionEnvironment) => void env.fromSequence(1, 1000).map((x) => x).print();
+    const expected =
+      /The parallelism 200 \(parallelism\.default, -p or setParallelism\) exceeds the max parallelism 128 \(pipeline\.max-parallelism\)\. Raise pipeline\.max-parallelism \(at most 32768\) or lower the parallelism\.$/;
+    assert.throws(() => graphOf(job, 200), expected);
+    assert.throws(() => graphOf((env) => job(env.setParallelism(200))), expected);
+    assert.throws(() => graphOf((env) => job(env.setMaxParallelism(16)), 17), /parallelism 17 .* max parallelism 16 /);
+    // Up to the max parallelism, and above it where the max parallelism is raised, it runs.
+    assert.deepEqual(graphOf(job, 128).vertices.map((v) => v.parallelism), [128]);
+    assert.deepEqual(graphOf((env) => job(env.setMaxParallelism(256)), 200).vertices.map((v) => v.parallelism), [200]);
+  });
+
+  test('a job wiring more than 2^20 channels (a shuffle grows with the square of the parallelism) is refused before anything is built', () => {
+    const keyed = (env: StreamExecutionEnvironment) => void env.setMaxParallelism(32768).fromSequence(1, 10).rebalance().map((x) => x).print();
+    // 1024 sources × 1024 maps, and 1024 forward channels to the sinks: just above the limit.
+    assert.throws(
+      () => graphOf(keyed, 1024),
+      /^JobDefinitionError: The job needs 1049600 channels between its subtasks \("Source: Sequence Source" to "Map" alone 1048576\); one job process wires at most 1048576\. Lower the parallelism \(-p, parallelism\.default or setParallelism\)\.$/,
+    );
+    assert.throws(() => graphOf(keyed, 32768), /The job needs \d+ channels/);
+    assert.equal(graphOf(keyed, 1000).vertices.length, 2);
+  });
 });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../../api/index.js';
@@ -7,6 +8,7 @@ import { loadSnapshot } from '../../checkpoint/index.js';
 import { DETACHED_JOB_ID_ENV, JobMaster, type RestoreSettings, launchDetached, runJobFile } from '../../cluster/index.js';
 import { CheckpointingOptions, type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
 import { MetadataStore } from '../../metadata/index.js';
+import { onOutputClosed } from '../../util/closed-output.js';
 import { systemClock } from '../../util/clock.js';
 import { FlinkError, JobCancelledError, JobFileError } from '../../util/errors.js';
 import { type JobId, newJobId } from '../../util/ids.js';
@@ -171,6 +173,8 @@ async function runAttached(
   const onSignal = (signal: NodeJS.Signals) => executor.cancelAll(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // stdout's reader gone (`flink run job.ts | head`): cancel, as SIGPIPE ends `yes | head`.
+  const offClosed = onOutputClosed((stream) => stream === process.stdout && executor.cancelAll('SIGPIPE'));
   let loadError: unknown;
   try {
     await runJobFile(path, args);
@@ -180,7 +184,8 @@ async function runAttached(
   await executor.settled();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  if (executor.cancelledBy) return executor.cancelledBy === 'SIGINT' ? 130 : 143;
+  offClosed();
+  if (executor.cancelledBy) return 128 + osConstants.signals[executor.cancelledBy];
   if (executor.failure) throw executor.failure;
   let error = loadError instanceof JobCancelledError ? undefined : loadError;
   if (error === undefined && executor.masters.length === 0) {

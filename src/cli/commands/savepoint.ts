@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { discardDirectory, isSavepoint, readSnapshotMetadata, snapshotDirOf } from '../../checkpoint/index.js';
+import { disposeSavepoint } from '../../checkpoint/index.js';
 import { FlinkError } from '../../util/errors.js';
-import { say } from '../output.js';
+import { echo } from '../../util/sanitize.js';
+import { say, warn } from '../output.js';
 import { waitForCommand } from '../wait-for-command.js';
 import { withStore } from './open-store.js';
 import { requireRunningJob } from './running-job.js';
@@ -39,24 +40,25 @@ export async function stopCommand(jobIdOrPrefix: string, dir: string | undefined
 }
 
 /**
- * `flink savepoint -d <path>`: deletes a savepoint. Only a directory whose `_metadata` is valid
- * and says "savepoint" is deleted, so a mistyped path never removes anything else.
+ * `flink savepoint -d <path>`: deletes a savepoint — exactly the files its `_metadata` names, and
+ * the directory if nothing else is in it — and marks it DISPOSED in flink.db. Anything whose
+ * `_metadata` is not a valid savepoint is refused, so a mistyped path never removes anything.
  */
 export async function disposeSavepointCommand(path: string): Promise<number> {
-  let dir: string;
-  try {
-    dir = snapshotDirOf(path);
-    const metadata = readSnapshotMetadata(dir);
-    if (!isSavepoint(metadata.kind)) {
-      throw new FlinkError('savepoint.notSavepoint', `Refusing to dispose ${dir}: it is a ${metadata.kind.toLowerCase().replace('_', ' ')}, not a savepoint.`);
-    }
-  } catch (err) {
-    if (err instanceof FlinkError && err.code === 'savepoint.notSavepoint') throw err;
-    const reason = err instanceof Error ? err.message.replace(/^Cannot restore from [^:]*: /, '').replace(/\.$/, '') : String(err);
-    throw new FlinkError('savepoint.notSavepoint', `Refusing to dispose ${resolve(path)}: it is not a valid savepoint (${reason})`);
+  const result = await disposeSavepoint(path);
+  await withStore((store) => {
+    // flink.db has the path the job wrote to, which may be either side of a symbolic link.
+    for (const p of new Set([result.dir, result.givenDir])) store.disposeCheckpointByPath(p);
+  });
+  if (result.leftInDir > 0) {
+    warn(`Kept ${echo(result.dir)}: it holds ${result.leftInDir} file${result.leftInDir === 1 ? '' : 's'} that are not part of the savepoint.`);
   }
-  await discardDirectory(dir);
-  await withStore((store) => store.disposeCheckpointByPath(dir));
-  say(`Savepoint '${path}' disposed.`);
+  if (result.failed.length > 0) {
+    throw new FlinkError(
+      'savepoint.disposeIncomplete',
+      `Savepoint '${echo(path)}' is disposed (its _metadata is deleted), but these could not be deleted: ${echo(result.failed.join(', '))}`,
+    );
+  }
+  say(`Savepoint '${echo(path)}' disposed.`);
   return 0;
 }

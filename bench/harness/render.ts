@@ -1,0 +1,94 @@
+import { type Figure, type Ratio, type Unit, higherIsBetter } from './figures.js';
+import type { BenchResult } from './run-bench.js';
+
+/** Three significant digits, no exponent. */
+function sig(v: number): string {
+  const a = Math.abs(v);
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A scale for a unit chosen from a representative value, so a median and its spread read alike. */
+function scaleFor(unit: Unit, v: number): { readonly div: number; readonly unit: string } {
+  if (unit === 'bytes') return v >= 2 ** 20 ? { div: 2 ** 20, unit: 'MiB' } : v >= 1024 ? { div: 1024, unit: 'KiB' } : { div: 1, unit: 'B' };
+  if (unit === 'ms') return v >= 1000 ? { div: 1000, unit: 's' } : { div: 1, unit: 'ms' };
+  return v >= 1e6 ? { div: 1e6, unit: `M ${unit}` } : v >= 1e3 ? { div: 1e3, unit: `k ${unit}` } : { div: 1, unit };
+}
+
+export function formatValue(f: Figure): string {
+  const s = scaleFor(f.unit, f.median);
+  return `${sig(f.median / s.div)} ${s.unit}`;
+}
+
+export function formatSpread(f: Figure): string {
+  const s = scaleFor(f.unit, f.median);
+  const [lo, hi] = [sig(f.min / s.div), sig(f.max / s.div)];
+  return lo === hi ? '' : `${lo}–${hi}`;
+}
+
+function times(r: number): string {
+  return `${r >= 10 ? Math.round(r).toLocaleString('en-US') : sig(r)}×`;
+}
+
+/**
+ * "0.31× hand-written loop (0.29–0.33)" for rates; "49× smaller than full (48–50)" or
+ * "1.2× slower than …" for sizes and durations, whichever way the median points.
+ */
+export function formatRatio(unit: Unit, r: Ratio): string {
+  const spread = (lo: number, hi: number) => (times(lo) === times(hi) ? '' : ` (${times(lo).slice(0, -1)}–${times(hi)})`);
+  if (higherIsBetter(unit)) return `${times(r.median)} ${r.vs}${spread(r.min, r.max)}`;
+  if (times(r.median) === '1.00×') return `about the same as ${r.vs}${spread(r.min, r.max)}`;
+  const [better, worse] = unit === 'bytes' ? ['smaller', 'larger'] : ['shorter', 'longer'];
+  if (r.median >= 1) return `${times(r.median)} ${better} than ${r.vs}${spread(r.min, r.max)}`;
+  return `${times(1 / r.median)} ${worse} than ${r.vs}${spread(1 / r.max, 1 / r.min)}`;
+}
+
+function row(f: Figure): [string, string, string, string] {
+  return [f.label, formatValue(f), formatSpread(f), f.ratios.map((r) => formatRatio(f.unit, r)).join('; ')];
+}
+
+/** "10,000,000" for numbers; params a reader needs to reproduce the run. */
+function formatParams(r: BenchResult): string {
+  return Object.entries(r.params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`)
+    .join(' ');
+}
+
+/** When, where and how: the line every table carries. */
+export function formatMeasured(r: BenchResult): string {
+  const m = r.measured;
+  const rounds = `median of ${r.params.rounds} round${r.params.rounds === 1 ? '' : 's'} after ${r.params.warmups} warm-up${r.params.warmups === 1 ? '' : 's'}`;
+  const loaded = r.provisional ? ' Provisional: measured on a loaded, shared machine; to be measured again.' : '';
+  return (
+    `Measured ${m.date.slice(0, 10)} at commit ${m.commit.slice(0, 7)}${m.commit.endsWith('+changes') ? '+changes' : ''} ` +
+    `on ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node} (load ${m.load} at start); ${rounds}; ` +
+    `${r.size === 'full' ? '' : `${r.size} size, `}${formatParams(r)}.${loaded}`
+  );
+}
+
+/** As `npm run bench` prints a result. */
+export function renderText(r: BenchResult): string {
+  const rows = r.figures.map(row);
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((x) => x[i]!.length)));
+  const lines = [`\n${r.name}: ${r.title}`, `  ${formatMeasured(r)}`];
+  for (const x of rows) lines.push(`  ${x[0].padEnd(w[0]!)}  ${x[1].padStart(w[1]!)}  ${(x[2] ? `(${x[2]})` : '').padEnd(w[2]! + 2)}  ${x[3]}`.trimEnd());
+  for (const note of r.notes) lines.push(`  note: ${note}`);
+  lines.push(`  checked: ${r.checks.join('; ')}`);
+  return lines.join('\n');
+}
+
+/** As the README shows a result: a title, a table, and when and on what it was measured. */
+export function renderMarkdown(r: BenchResult): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = [
+    `**${r.title}** (\`npm run bench -- ${r.name}\`): ${r.description}`,
+    '',
+    '| | median | spread (min–max) | vs baseline: median (min–max) |',
+    '| --- | --- | --- | --- |',
+    ...r.figures.map((f) => `| ${row(f).map(cell).join(' | ')} |`),
+    '',
+  ];
+  for (const note of r.notes) lines.push(`${note}`, '');
+  lines.push(`<sub>${formatMeasured(r)}</sub>`);
+  return lines.join('\n');
+}

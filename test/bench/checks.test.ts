@@ -1,0 +1,44 @@
+/**
+ * A bench whose measurement goes wrong fails instead of reporting figures: a wrong result
+ * injected in place of one of its subjects, or a workload that breaks what it claims, makes its
+ * own checks throw (and so the smoke run, which runs the same checks, fails).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BenchCheckError, loadBenches, runBench } from '../../bench/harness/index.js';
+import { type CountFacts, expectedCounts } from '../../bench/keyed-count.bench.js';
+
+const [keyedCount, incremental] = await loadBenches(['keyed-count', 'incremental']);
+
+test('keyed-count fails when the engine miscounts', async () => {
+  const { events, keys } = keyedCount!.sizes.smoke;
+  const right = expectedCounts(Number(events), Number(keys));
+  // One event lost: the count an engine that dropped the last record would report.
+  const lostOne: CountFacts = { ...right, events: right.events - 1, sumOfSquares: right.sumOfSquares - 2 * (right.events / right.keys) + 1 };
+  await assert.rejects(
+    runBench(keyedCount!, { size: 'smoke', substitutes: new Map([['engine p=1', () => lostOne]]) }),
+    (e: unknown) => e instanceof BenchCheckError && /events counted by engine p=1 is 20,000: it is 19,999/.test(e.message),
+  );
+});
+
+test('keyed-count fails when events go to the wrong key', async () => {
+  const { events, keys } = keyedCount!.sizes.smoke;
+  const right = expectedCounts(Number(events), Number(keys));
+  const misrouted: CountFacts = { ...right, sumOfSquares: right.sumOfSquares + 2 };
+  await assert.rejects(
+    runBench(keyedCount!, { size: 'smoke', substitutes: new Map([['engine p=2', () => misrouted]]) }),
+    (e: unknown) => e instanceof BenchCheckError && /Σ count² by engine p=2/.test(e.message),
+  );
+});
+
+test('incremental fails when its delta is not 10x smaller than the full checkpoint', async () => {
+  // Half the keys changed: a real delta, but not the small one the bench reports.
+  await assert.rejects(
+    runBench(incremental!, { size: 'smoke', set: { churn: 0.5 } }),
+    (e: unknown) => e instanceof BenchCheckError && /times the hashmap delta is smaller than the full checkpoint is at least 10: it is 1\.\d+/.test(e.message),
+  );
+});
+
+test('an unknown parameter is refused', async () => {
+  await assert.rejects(runBench(incremental!, { size: 'smoke', set: { chrun: 0.5 } }), /has no parameter 'chrun'/);
+});

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { describe, test } from 'node:test';
+import { FlinkError } from '../../src/util/errors.js';
+import { localPathOf } from '../../src/util/file-uri.js';
+
+describe('localPathOf: paths and file: URIs given by a user', () => {
+  test('paths are made absolute; local file: URIs become paths', () => {
+    assert.equal(localPathOf('a/b'), resolve('a/b'));
+    assert.equal(localPathOf('file:///data/sp'), '/data/sp');
+    assert.equal(localPathOf('file://localhost/data/sp'), '/data/sp');
+    assert.equal(localPathOf('FILE:///data/a%20b'), '/data/a b');
+  });
+
+  for (const [uri, reason] of [
+    ['file://otherhost/x', /names another host; only local file: URIs/],
+    ['file:///a%2Fb', /encoded '\/' \(%2F\)/],
+    ['file://[::1', /not a valid file: URI/],
+  ] as const) {
+    test(`${uri}: one line naming the URI and the problem`, () => {
+      assert.throws(
+        () => localPathOf(uri),
+        (err: unknown) => err instanceof FlinkError && err.code === 'path.invalidUri' && err.message.startsWith(`Cannot use '${uri}': `) && reason.test(err.message),
+      );
+    });
+  }
+});
