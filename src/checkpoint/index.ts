@@ -21,3 +21,17 @@ export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMe
 export { assignState, type AssignmentOptions } from './state-assignment.js';
 export { inspectSnapshot, type SnapshotInfo, type OperatorStateInfo } from './snapshot-inspector.js';
 export { disposeSavepoint, planDisposal, type DisposalPlan, type DisposalResult } from './savepoint-disposal.js';
+export {
+  type RecoveredState,
+  type RestoreCandidate,
+  type JobSnapshots,
+  type JobOutcome,
+  type CheckpointRetentionPolicy,
+  restoreNewest,
+  recoverFromRetained,
+  restoreLatestOfJob,
+  scanCheckpointDirectory,
+  checkMetadataFile,
+  loadSnapshotChecked,
+  discardsCheckpointsOnEnd,
+} from './recovery.js';

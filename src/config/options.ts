@@ -192,6 +192,24 @@ export const PipelineOptions = {
   }),
 } as const;
 
+/**
+ * Liveness keys (Flink's HeartbeatManagerOptions, with shorter defaults: one machine, no
+ * network). A job writes a heartbeat to flink.db every interval; another process may declare it
+ * lost once its heartbeat is older than the timeout (the job records its own timeout, so every
+ * reader uses the job's). A job stops committing on its own once it could not confirm its
+ * heartbeat for 2/3 of the timeout, so it has stopped before anyone may declare it lost.
+ */
+export const HeartbeatManagerOptions = {
+  HEARTBEAT_INTERVAL: durationOption('heartbeat.interval', 1 * SECOND, {
+    min: 10,
+    description: "How often a running job writes its heartbeat to flink.db; at most a third of heartbeat.timeout.",
+  }),
+  HEARTBEAT_TIMEOUT: durationOption('heartbeat.timeout', 30 * SECOND, {
+    min: 100,
+    description: 'A job whose heartbeat is older than this may be declared lost (and its process stopped by a restore).',
+  }),
+} as const;
+
 /** Every supported option, in documentation order. */
 export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = [
   ...Object.values(CheckpointingOptions),
@@ -199,6 +217,7 @@ export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = [
   ...Object.values(RestartStrategyOptions),
   ...Object.values(CoreOptions),
   ...Object.values(PipelineOptions),
+  ...Object.values(HeartbeatManagerOptions),
 ] as ConfigOption<unknown>[];
 
 const BY_KEY = new Map(ALL_OPTIONS.map((o) => [o.key, o]));

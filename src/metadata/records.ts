@@ -19,6 +19,13 @@ export interface JobRecord {
   readonly status: JobStatus;
   /** The OS process running the job, if any. */
   readonly pid: number | null;
+  /** When process `pid` started (clock ticks since boot on Linux): tells the job's process from a later one with its pid. */
+  readonly pidStart: number | null;
+  /**
+   * The job's fencing token: taken by the process that runs the job, bumped by whoever declares
+   * it lost. Only the process holding the current epoch may change the job's status or commit.
+   */
+  readonly epoch: number;
   readonly parallelism: number | null;
   readonly config: JobConfigRecord;
   readonly startTime: number;
@@ -45,6 +52,7 @@ export interface NewJob {
   /** Defaults to CREATED. */
   readonly status?: JobStatus;
   readonly pid?: number | null;
+  readonly pidStart?: number | null;
   readonly parallelism?: number | null;
   readonly config?: JobConfigRecord;
   /** Defaults to the store's clock. */
@@ -56,6 +64,7 @@ export interface NewJob {
 export interface JobPatch {
   readonly name?: string;
   readonly pid?: number | null;
+  readonly pidStart?: number | null;
   readonly parallelism?: number | null;
   readonly config?: JobConfigRecord;
   readonly restoredFrom?: string | null;
@@ -68,6 +77,25 @@ export interface TransitionFields {
   readonly failureCause?: string | null;
   readonly failureStack?: string | null;
   readonly pid?: number | null;
+}
+
+/**
+ * What a status compare-and-set did: `moved` from `from`; `refused` because the transition table
+ * allows no move from the job's status (it has moved on, e.g. another process failed it);
+ * `fenced` because the job's epoch is not the caller's (another process owns or declared it).
+ * `job` is the record after the attempt.
+ */
+export type StatusChange =
+  | { readonly outcome: 'moved'; readonly from: JobStatus; readonly job: JobRecord }
+  | { readonly outcome: 'refused'; readonly job: JobRecord }
+  | { readonly outcome: 'fenced'; readonly job: JobRecord };
+
+/** The process that takes over a CREATED job ({@link MetadataStore.acquireJob}). */
+export interface JobOwner {
+  readonly pid: number;
+  readonly pidStart: number | null;
+  /** Its first heartbeat. */
+  readonly heartbeat: number;
 }
 
 export type JobEventKind = 'restart' | 'failure' | 'status';
@@ -195,6 +223,8 @@ export function toJobRecord(r: Row): JobRecord {
     args: json<string[]>(r['args'], []),
     status: r['status'] as JobStatus,
     pid: num(r['pid']),
+    pidStart: num(r['pid_start']),
+    epoch: Number(r['epoch'] ?? 0),
     parallelism: num(r['parallelism']),
     config: json<JobConfigRecord>(r['config'], {}),
     startTime: Number(r['start_time']),

@@ -88,6 +88,20 @@ CREATE TABLE commands (
 CREATE INDEX commands_by_job_status ON commands (job_id, status, id);
 `;
 
+/**
+ * Version 3: the fencing epoch of each job and the start time of its process.
+ *
+ * `epoch` is the job's fencing token: a process that starts running the job takes the next one
+ * (CREATED only), and a process that declares the job lost bumps it, so the old process finds
+ * its token superseded and commits nothing more. `pid_start` is the start time of process `pid`
+ * (clock ticks since boot on Linux), so a pid reused by another process is never taken for the
+ * job's. (Version 2 is the checkpoint table's; versions apply in order.)
+ */
+const V3 = `
+ALTER TABLE jobs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN pid_start INTEGER;
+`;
+
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
 export interface Migration {
   readonly version: number;
@@ -95,7 +109,10 @@ export interface Migration {
 }
 
 /** All migrations, in ascending version order. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: V1 },
+  { version: 3, sql: V3 },
+];
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
