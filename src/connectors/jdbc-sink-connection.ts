@@ -9,6 +9,8 @@ import { CATALOG_QUERIES, type CatalogColumn, type CatalogTable, JdbcSinkError, 
 
 type CopyFrom = typeof import('pg-copy-streams').from;
 
+const CONNECT_TIMEOUT_MS = 30_000;
+
 /** One connection; statements run one after another, in the order they were sent. */
 export class Connection {
   private tail: Promise<unknown> = Promise.resolve();
@@ -54,13 +56,18 @@ export class Connection {
  */
 export async function connect(connectionString: string, applicationName: string, onLost: (err: Error) => void): Promise<Connection> {
   const [{ default: pg }, { from }] = await Promise.all([import('pg'), import('pg-copy-streams')]);
-  const client = new pg.Client({ connectionString, application_name: applicationName });
+  // Keep-alive: a connection idles inside its transaction for a checkpoint interval, and a
+  // server that vanished must fail the job, not hang it.
+  const client = new pg.Client({ connectionString, application_name: applicationName, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on('error', onLost);
   try {
     await client.connect();
   } catch (err) {
     throw new JdbcSinkError('connectionFailed', `JdbcSink: cannot connect to PostgreSQL: ${(err as Error).message}`);
   }
+  // An application_name in the connection string would win over the one given above; the
+  // exactly-once sink tells runs apart by it, so it is set again on the connection.
+  await client.query("SELECT set_config('application_name', $1, false)", [applicationName]);
   return new Connection(client, from);
 }
 

@@ -245,21 +245,28 @@ describe('JdbcSink.exactlyOnceSink two-phase commit', () => {
 
   test('a restore waits while an earlier run is still connected, and gives up with one line after the timeout', async () => {
     const { table, uid } = await freshTable();
-    const a = await exactlyOnce(table, uid);
-    a.write(row(1));
-    const at1 = await checkpoint(a, 1);
-    // `a` stays open (a frozen process): the restore must not act beside it.
-    await assert.rejects(
-      exactlyOnce(table, uid, { jobId: 'b'.repeat(32) }, at1, { takeoverTimeoutMs: 300 }),
-      (e: Error & { code?: string }) => e.code === 'connector.jdbc.previousRunAlive' && /another run of this job still has 2 connection\(s\) open/.test(e.message),
-    );
-    assert.equal((await prepared(uid)).length, 1);
-    const restoring = exactlyOnce(table, uid, { jobId: 'b'.repeat(32) }, at1, { takeoverTimeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 300));
-    await closeWriter(a); // the old run goes away: the restore goes on
-    const b = await restoring;
-    assert.deepEqual(await rowsOf(table), [row(1)]);
-    await closeWriter(b);
+    const plain = url;
+    // An application name in the connection string must not hide one run from another.
+    url = `${plain}&application_name=mine`;
+    try {
+      const a = await exactlyOnce(table, uid);
+      a.write(row(1));
+      const at1 = await checkpoint(a, 1);
+      // `a` stays open (a frozen process): the restore must not act beside it.
+      await assert.rejects(
+        exactlyOnce(table, uid, { jobId: 'b'.repeat(32) }, at1, { takeoverTimeoutMs: 300 }),
+        (e: Error & { code?: string }) => e.code === 'connector.jdbc.previousRunAlive' && /another run of this job still has 2 connection\(s\) open/.test(e.message),
+      );
+      assert.equal((await prepared(uid)).length, 1);
+      const restoring = exactlyOnce(table, uid, { jobId: 'b'.repeat(32) }, at1, { takeoverTimeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      await closeWriter(a); // the old run goes away: the restore goes on
+      const b = await restoring;
+      assert.deepEqual(await rowsOf(table), [row(1)]);
+      await closeWriter(b);
+    } finally {
+      url = plain;
+    }
   });
 
   test('state of another kind of sink under this uid is refused', async () => {
