@@ -3,8 +3,8 @@
  * writing the same rows in the same rounds, on a throwaway local server with fsync on
  * (test/helpers/postgres.ts). Every subject writes `rows` rows `(k, n, s)` into the emptied
  * table, one transaction per 100k rows for the loops:
- * - baseline: a loop of COPY batches of 5000 rows (the fastest plain way; what the sink sends);
- * - a loop of `INSERT … SELECT FROM unnest($1::bigint[], …)` of 5000 rows (the sink's upserts);
+ * - baseline: a loop of COPY batches of 20,000 rows (the fastest plain way; what the sink sends);
+ * - a loop of `INSERT … SELECT FROM unnest($1::bigint[], …)` of 20,000 rows (the sink's upserts);
  * - a loop of multi-row `INSERT … VALUES` of 1000 rows (what most hand-written code does);
  * - the engine: `JdbcSink.exactlyOnceSink` (one prepared transaction per subtask and checkpoint,
  *   checkpoints every second) at parallelism 1 and 2, and `JdbcSink.sink` (a commit per batch).
@@ -30,7 +30,7 @@ interface Params extends BenchParams {
 }
 
 const TXN_ROWS = 100_000;
-const COPY_BATCH = 5000;
+const COPY_BATCH = 20_000;
 const INSERT_BATCH = 1000;
 
 const rowOf = (n: number): JdbcValue[] => [n % 1000, n, `payload-${n}`];
@@ -106,7 +106,7 @@ interface Written {
 export default defineBench<Params>({
   name: 'postgres',
   description:
-    'rows into PostgreSQL (fsync on) through JdbcSink.exactlyOnceSink at parallelism 1 and 2 and JdbcSink.sink, against plain `pg` loops writing the same rows in the same rounds: COPY batches of 5000 (the baseline), unnest inserts of 5000, multi-row INSERTs of 1000.',
+    "rows into PostgreSQL (fsync on) through JdbcSink.exactlyOnceSink at parallelism 1 and 2 and JdbcSink.sink, against plain `pg` loops writing the same rows in the same rounds: COPY batches of 20,000 (the baseline, as large as the sink's batches), unnest inserts of 20,000, multi-row INSERTs of 1000.",
   sizes: {
     full: { rows: 1_000_000, rounds: 3, warmups: 1 },
     smoke: { rows: 3000, rounds: 1, warmups: 0 },

@@ -27,7 +27,10 @@ export interface JdbcSinkOptions<T> {
    * the same key in one batch, the later wins.
    */
   readonly upsertKey?: readonly string[];
-  /** Rows per batch sent to the server (default 5000). */
+  /**
+   * Rows per batch sent to the server (default 20,000). Large batches mean few round trips, each
+   * of which waits for the job's thread to answer the server.
+   */
   readonly batchSize?: number;
 }
 
@@ -40,7 +43,7 @@ export interface JdbcExactlyOnceSinkOptions<T> extends JdbcSinkOptions<T> {
   readonly takeoverTimeoutMs?: number;
 }
 
-const DEFAULT_BATCH_SIZE = 5000;
+const DEFAULT_BATCH_SIZE = 20_000;
 const DEFAULT_TAKEOVER_TIMEOUT_MS = 60_000;
 
 /** The settings every writer of a JdbcSink gets, checked. */
