@@ -19,6 +19,10 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Work the end of input started, handed to the task once. */
   private ending: Promise<unknown> | undefined;
+  /** The first failure of a commit or of end-of-input work; `close` throws it even if it came late. */
+  private asyncFailure: unknown;
+  /** Set when `close` begins: a checkpoint completing after that commits nothing here. */
+  private closing = false;
 
   constructor(
     ctx: OperatorContext,
@@ -65,6 +69,8 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
 
   override notifyCheckpointComplete(checkpointId: number): Promise<unknown> | undefined {
     super.notifyCheckpointComplete(checkpointId);
+    // Closing, the job has ended: its final checkpoint committed everything, or a restore will.
+    if (this.closing) return undefined;
     try {
       const commit = this.writer?.notifyCheckpointComplete?.(checkpointId);
       return commit ? this.track(commit) : undefined;
@@ -105,15 +111,15 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   }
 
   override async close(): Promise<void> {
+    this.closing = true;
     // Commits in flight settle first: a job ends only once what it committed is committed.
-    const settled = await Promise.allSettled([...this.inFlight]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     try {
       await this.writer?.close();
     } catch (err) {
       throw userError(this.name, err);
     }
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (this.asyncFailure !== undefined) throw this.asyncFailure;
   }
 
   /** Wraps a rejection as the operator's failure; the original stays handled (it may never be awaited). */
@@ -126,7 +132,13 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   private track(work: Promise<unknown>): Promise<unknown> {
     const p = this.named(work);
     this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    p.then(
+      () => this.inFlight.delete(p),
+      (err: unknown) => {
+        this.asyncFailure ??= err;
+        this.inFlight.delete(p);
+      },
+    );
     return p;
   }
 }
