@@ -10,7 +10,7 @@ import {
   CompletedCheckpointStore,
   type CoordinatorSettings,
   FsCheckpointStorage,
-  discardDirectory,
+  completedCheckpoint,
   discardsCheckpointsOnEnd,
   loadSnapshot,
   nodeWriteSteps,
@@ -70,11 +70,11 @@ export class JobCheckpointing {
     this.storage = new FsCheckpointStorage(opts.config.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), opts.jobId, steps);
     this.stats =
       opts.metadata && new CheckpointStatsRecorder(opts.metadata, opts.jobId, (err) => opts.log(`cannot record checkpoint statistics: ${(err as Error).message}`));
-    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), async (c) => {
-      // A process that lost the job must not delete what the new owner may restore from.
-      if (!this.mayCommit(`delete checkpoint ${c.checkpointId}`)) return;
-      await discardDirectory(c.path);
-      this.stats?.discarded(c.checkpointId, c.kind);
+    // Retention deletes through the storage's steps: fenced, a process that lost the job deletes
+    // nothing the new owner may restore from (it logs, and the checkpoint stays undiscarded).
+    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), this.storage, {
+      discarded: (c) => this.stats?.discarded(c),
+      deleteFailed: (message) => opts.log(`Retention: ${message}`),
     });
   }
 
@@ -117,15 +117,7 @@ export class JobCheckpointing {
   /** `--claim-mode claim`: the job owns the snapshot it was restored from and may delete it. */
   async claim(snapshot: LoadedSnapshot): Promise<void> {
     const m = snapshot.metadata;
-    await this.store.claim({
-      checkpointId: m.checkpointId,
-      kind: m.kind,
-      path: snapshot.dir,
-      triggerTime: m.timestamp,
-      completedAt: m.timestamp,
-      metadata: m,
-      stateSize: m.operators.reduce((n, o) => n + o.subtasks.reduce((k, h) => k + h.size, 0), 0),
-    });
+    await this.store.claim(completedCheckpoint(m, { path: snapshot.dir, triggerTime: m.timestamp, completedAt: m.timestamp }));
   }
 
   /**
@@ -203,7 +195,8 @@ export class JobCheckpointing {
 
 /**
  * Write steps whose rename — the step that publishes a checkpoint's `_metadata` — first checks
- * that this process still owns the job, and whose removals are skipped once it does not.
+ * that this process still owns the job, and whose removals fail once it does not (retention
+ * then logs that it could not delete, and leaves the checkpoint to the new owner).
  */
 export function fencedWriteSteps(steps: WriteSteps, fence: CommitFence): WriteSteps {
   return {
@@ -214,7 +207,12 @@ export function fencedWriteSteps(steps: WriteSteps, fence: CommitFence): WriteSt
     },
     syncDir: (dir) => steps.syncDir(dir),
     remove: async (path) => {
-      if (!fence.fenced) await steps.remove(path);
+      fence.check('delete checkpoint files');
+      await steps.remove(path);
+    },
+    removeDir: async (path) => {
+      fence.check('delete checkpoint files');
+      await steps.removeDir(path);
     },
   };
 }

@@ -36,7 +36,7 @@ export async function prepareRestore(store: MetadataStore, from: string, configu
   const baseDir = typeof configured === 'string' ? configured : configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
   const recorded = store
     .listCheckpoints(jobId)
-    .filter((c) => c.status === 'COMPLETED' && c.path !== null)
+    .filter((c) => c.status === 'COMPLETED' && !c.discarded && c.path !== null)
     .map((c) => ({ checkpointId: c.checkpointId, path: c.path! }));
   const restored = restoreLatestOfJob({ jobId, recorded, checkpointsDir: jobCheckpointsDir(baseDir, jobId) });
   for (const problem of restored.skipped) log(`Skipping a snapshot of job ${jobId} that cannot be restored: ${problem}`);

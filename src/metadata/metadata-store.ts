@@ -232,7 +232,7 @@ export class MetadataStore {
   }
 
   /**
-   * The job's completed (not disposed) checkpoint with the highest id, savepoints included
+   * The job's completed (not discarded) checkpoint with the highest id, savepoints included
    * unless `includeSavepoints` is false: what `flink run -s <jobId>` restores from. As in
    * Flink, savepoints and checkpoints draw ids from one counter, so the highest id is the
    * newest state.
@@ -246,7 +246,7 @@ export class MetadataStore {
     return this.run(() => this.checkpoints.findByPath(path));
   }
 
-  /** Marks COMPLETED rows at `path` DISPOSED (after `flink savepoint -d`); returns how many. */
+  /** Marks COMPLETED rows at `path` discarded (after `flink savepoint -d`); returns how many. */
   disposeCheckpointByPath(path: string): number {
     return this.run(() => this.checkpoints.disposeByPath(path));
   }

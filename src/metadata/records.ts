@@ -129,7 +129,8 @@ export interface NewJobEvent {
 
 /** Flink's checkpoint types, plus the two stop-with-savepoint flavours. */
 export type CheckpointKind = 'CHECKPOINT' | 'FULL_CHECKPOINT' | 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' | 'SAVEPOINT_TERMINATE';
-export type CheckpointStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'DISPOSED';
+/** Flink's checkpoint statuses; a completed checkpoint that was deleted since is `discarded`. */
+export type CheckpointStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
 /** True for the savepoint kinds. */
 export function isSavepointKind(kind: CheckpointKind): boolean {
@@ -142,6 +143,8 @@ export interface CheckpointRecord {
   readonly checkpointId: number;
   readonly kind: CheckpointKind;
   readonly status: CheckpointStatus;
+  /** A completed checkpoint whose files were deleted since (by retention or `savepoint -d`). */
+  readonly discarded: boolean;
   readonly triggerTime: number;
   readonly endTime: number | null;
   readonly durationMs: number | null;
@@ -149,7 +152,9 @@ export interface CheckpointRecord {
   readonly asyncMs: number | null;
   readonly alignmentMs: number | null;
   readonly maxPauseMs: number | null;
+  /** All the state the checkpoint stands for (an incremental chain counted in full). */
   readonly stateSize: number | null;
+  /** What taking the checkpoint wrote. */
   readonly checkpointedSize: number | null;
   readonly path: string | null;
   readonly failureReason: string | null;
@@ -169,6 +174,7 @@ export interface NewCheckpoint {
 /** Columns {@link MetadataStore.updateCheckpoint} may set; omitted ones keep their value. */
 export interface CheckpointPatch {
   readonly status?: CheckpointStatus;
+  readonly discarded?: boolean;
   readonly endTime?: number;
   readonly durationMs?: number;
   readonly syncMs?: number;
@@ -260,6 +266,7 @@ export function toCheckpointRecord(r: Row): CheckpointRecord {
     checkpointId: Number(r['checkpoint_id']),
     kind: r['kind'] as CheckpointKind,
     status: r['status'] as CheckpointStatus,
+    discarded: r['discarded'] === 1,
     triggerTime: Number(r['trigger_time']),
     endTime: num(r['end_time']),
     durationMs: num(r['duration_ms']),

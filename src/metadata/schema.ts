@@ -89,6 +89,16 @@ CREATE INDEX commands_by_job_status ON commands (job_id, status, id);
 `;
 
 /**
+ * Version 2: a checkpoint's status is Flink's IN_PROGRESS, COMPLETED or FAILED; a completed one
+ * whose files retention (or `savepoint -d`) deleted keeps COMPLETED and is marked `discarded`
+ * (version 1 called it DISPOSED, which version 1's CHECK still admits; nothing writes it now).
+ */
+const V2 = `
+ALTER TABLE checkpoints ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0 CHECK (discarded IN (0, 1));
+UPDATE checkpoints SET status = 'COMPLETED', discarded = 1 WHERE status = 'DISPOSED';
+`;
+
+/**
  * Version 3: the fencing epoch of each job and the start time of its process.
  *
  * `epoch` is the job's fencing token: a process that starts running the job takes the next one
@@ -111,6 +121,7 @@ export interface Migration {
 /** All migrations, in ascending version order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
   { version: 3, sql: V3 },
 ];
 

@@ -419,11 +419,62 @@ describe('checkpoints', () => {
     assert.equal(s.findCheckpointByPath('/sp/savepoint-abc')?.checkpointId, 2);
     assert.equal(s.disposeCheckpointByPath('/sp/savepoint-abc'), 1);
     assert.equal(s.disposeCheckpointByPath('/sp/savepoint-abc'), 0);
+    assert.deepEqual([s.getCheckpoint(id, 2, 'SAVEPOINT')?.status, s.getCheckpoint(id, 2, 'SAVEPOINT')?.discarded], ['COMPLETED', true]);
     assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 1);
     assert.throws(() => s.insertCheckpoint({ jobId: id, checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 1 }), MetadataError);
     assert.throws(() => s.insertCheckpoint({ jobId: newJobId(), checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 1 }), JobNotFoundError);
     assert.throws(() => s.updateCheckpoint(id, 99, 'CHECKPOINT', { status: 'FAILED' }), MetadataError);
     s.close();
+  });
+});
+
+describe('checkpoint statuses (schema version 2)', () => {
+  it('a completed checkpoint that retention deleted stays COMPLETED, marked discarded, and is never the latest', () => {
+    const s = open();
+    const id = job(s);
+    for (const n of [1, 2]) {
+      s.insertCheckpoint({ jobId: id, checkpointId: n, kind: 'CHECKPOINT', triggerTime: n });
+      s.completeCheckpoint(id, n, 'CHECKPOINT', { path: `/cp/chk-${n}` });
+    }
+    assert.equal(s.getCheckpoint(id, 1, 'CHECKPOINT')?.discarded, false);
+    s.updateCheckpoint(id, 2, 'CHECKPOINT', { discarded: true });
+    assert.deepEqual(s.listCheckpoints(id).map((c) => [c.checkpointId, c.status, c.discarded]), [[2, 'COMPLETED', true], [1, 'COMPLETED', false]]);
+    assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 1);
+    s.close();
+  });
+
+  it('a version-1 database is migrated: DISPOSED rows become COMPLETED and discarded, nothing else changes', () => {
+    const file = freshPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const raw = new BetterSqlite3(file);
+    raw.exec(MIGRATIONS.find((m) => m.version === 1)!.sql);
+    raw.pragma('user_version = 1');
+    const id = newJobId();
+    raw.prepare(`INSERT INTO jobs (job_id, name, job_file, status, start_time) VALUES (?, 'j', '/j.ts', 'FINISHED', 1)`).run(id);
+    const insert = raw.prepare(
+      `INSERT INTO checkpoints (job_id, checkpoint_id, kind, status, trigger_time, state_size, checkpointed_size, path, failure_reason) VALUES (?, ?, 'CHECKPOINT', ?, ?, ?, ?, ?, ?)`,
+    );
+    insert.run(id, 1, 'DISPOSED', 10, 100, 100, '/cp/chk-1', null);
+    insert.run(id, 2, 'COMPLETED', 20, 120, 30, '/cp/chk-2', null);
+    insert.run(id, 3, 'FAILED', 30, null, null, null, 'expired');
+    insert.run(id, 4, 'IN_PROGRESS', 40, null, null, '/cp/chk-4', null);
+    raw.close();
+    const s = MetadataStore.open(file);
+    assert.deepEqual(
+      s.listCheckpoints(id).map((c) => [c.checkpointId, c.status, c.discarded, c.stateSize, c.checkpointedSize, c.path, c.failureReason]),
+      [
+        [4, 'IN_PROGRESS', false, null, null, '/cp/chk-4', null],
+        [3, 'FAILED', false, null, null, null, 'expired'],
+        [2, 'COMPLETED', false, 120, 30, '/cp/chk-2', null],
+        [1, 'COMPLETED', true, 100, 100, '/cp/chk-1', null],
+      ],
+    );
+    assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 2);
+    assert.equal(s.findCheckpointByPath('/cp/chk-1')?.checkpointId, 1, 'the path index survives');
+    s.close();
+    const check = new BetterSqlite3(file);
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    check.close();
   });
 });
 
