@@ -99,6 +99,7 @@ export class ExactlyOnceJdbcWriter<T> extends JdbcWriterBase<T> {
         restored: this.restored,
         timeoutMs: this.settings.takeoverTimeoutMs,
         warn: (line) => process.stderr.write(`${line}\n`),
+        ...(this.context.checkOwnership ? { checkOwnership: this.context.checkOwnership } : {}),
       });
     }
     this.restored = undefined;
@@ -176,6 +177,8 @@ export class ExactlyOnceJdbcWriter<T> extends JdbcWriterBase<T> {
   private async commit(due: readonly PendingTransaction[]): Promise<void> {
     for (const t of due) {
       await t.prepared;
+      // The job checked its fence before telling sinks to commit; this closes the gap to the send.
+      this.context.checkOwnership?.(`commit transaction ${t.gid}`);
       await this.committer!.query(`COMMIT PREPARED ${gidLiteral(t.gid)}`);
       this.pending = this.pending.filter((p) => p !== t);
     }

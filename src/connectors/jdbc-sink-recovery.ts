@@ -8,6 +8,9 @@
  * commit or roll back (a frozen process, a failover whose old attempt has not closed), so a
  * restore that acted beside it could roll back what it is about to commit, or commit what a
  * restore from an older checkpoint must roll back. A killed process's connections close with it.
+ * Only runs connected before this one are waited for (the later one yields), so two runs that
+ * start together never wait for each other; and right before it acts, the job's own fence is
+ * checked (`checkOwnership`), so a process that lost the job while it waited changes nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from './jdbc-sink-connection.js';
@@ -25,6 +28,8 @@ export interface RecoveryTarget {
   /** How long to wait for another run's connections to close. */
   readonly timeoutMs: number;
   readonly warn: (line: string) => void;
+  /** Throws unless this process still owns the job (the job's fence; absent for untracked runs). */
+  readonly checkOwnership?: (action: string) => void;
 }
 
 /** What recovery did, by transaction name. */
@@ -37,12 +42,13 @@ export interface RecoveryOutcome {
 
 const POLL_MS = 200;
 
-/** Waits until no connection of another run of the lineage is open; throws after `timeoutMs`. */
+/** Waits until no connection of an earlier run of the lineage is open; throws after `timeoutMs`. */
 export async function waitForOtherRuns(client: Connection, target: RecoveryTarget): Promise<void> {
   const deadline = Date.now() + target.timeoutMs;
   for (;;) {
     const { rows } = await client.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE starts_with(application_name, $1) AND application_name <> $2 ORDER BY pid',
+      `SELECT pid FROM pg_stat_activity WHERE starts_with(application_name, $1) AND application_name <> $2
+         AND backend_start < (SELECT min(backend_start) FROM pg_stat_activity WHERE application_name = $2) ORDER BY pid`,
       [target.applicationNamePrefix, target.applicationName],
     );
     if (rows.length === 0) return;
@@ -89,6 +95,7 @@ export async function recover(client: Connection, target: RecoveryTarget): Promi
     if (verdict === 'unknown') target.warn(`${who}: cannot tell whether transaction ${t.gid} of checkpoint ${t.checkpointId} was committed; taking it as committed.`);
     alreadyCommitted.push(t.gid);
   }
+  target.checkOwnership?.(`commit and roll back the prepared transactions of sink '${target.uid}'`);
   for (const t of plan.commit) await client.query(`COMMIT PREPARED ${gidLiteral(t.gid)}`);
   for (const gid of plan.rollback) await client.query(`ROLLBACK PREPARED ${gidLiteral(gid)}`);
   return { committed: plan.commit.map((t) => t.gid), rolledBack: plan.rollback, alreadyCommitted };

@@ -16,6 +16,8 @@ export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
   /** Work started by `endOfInput`, handed to the engine once through `pendingWork`. */
   protected ending: Promise<void> | undefined;
   private readonly connections: Connection[] = [];
+  /** Closed (maybe while `open` still ran): a connection opened after that is closed at once. */
+  private closed = false;
 
   constructor(
     protected readonly settings: JdbcWriterSettings<T>,
@@ -28,6 +30,10 @@ export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
   /** Opens a connection that `close` closes. */
   protected async connect(applicationName: string): Promise<Connection> {
     const c = await connect(this.settings.connectionString, applicationName, (err) => this.fail(err, 'the connection to PostgreSQL'));
+    if (this.closed) {
+      await c.end();
+      throw new Error('JdbcSink: the writer was closed while it was opening.');
+    }
     this.connections.push(c);
     return c;
   }
@@ -59,6 +65,7 @@ export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.batches?.discard();
     // The server rolls back a transaction left open; prepared ones stay for a restore.
     await Promise.all(this.connections.splice(0).map((c) => c.end()));

@@ -28,6 +28,12 @@ export interface SinkWriterContext {
   /** Which run of the job in this process (0, then one more per failover); with `jobId` it names the run. */
   readonly attemptNumber?: number;
   /**
+   * Throws unless this process still owns the job (its fencing epoch): a sink calls it right
+   * before it commits on its own (e.g. committing or rolling back what a restore left), so a
+   * process that lost the job commits nothing. Absent for untracked runs.
+   */
+  readonly checkOwnership?: (action: string) => void;
+  /**
    * True when the job checkpoints: then `endOfInput` only pre-commits, and a final checkpoint
    * commits (so a crash while the job finishes never leaves output beyond its last checkpoint).
    */

@@ -133,8 +133,11 @@ export interface ChaosResult {
   /** The JdbcSink's output, with `postgres`. */
   readonly postgres?: SinkCheck;
   readonly runs: readonly ChaosRun[];
-  /** Hidden FileSink files, staged SqliteSink rows and prepared PostgreSQL transactions left when all is done (informational). */
-  readonly leftovers: { hiddenFiles: number; stagedRows: number; preparedTransactions?: number };
+  /**
+   * Hidden FileSink files, staged SqliteSink rows and prepared PostgreSQL transactions left when
+   * all is done (informational), and those of the finished run's lineage (must be none).
+   */
+  readonly leftovers: { hiddenFiles: number; stagedRows: number; preparedTransactions?: number; preparedOfFinalLineage?: number };
   readonly elapsedMs: number;
   /** False if the mode's guarantee is broken. */
   readonly ok: boolean;
@@ -354,7 +357,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const sqlite = checkLines(sq.lines, records);
     const pgRead = await pg?.read();
     const postgres = pgRead && checkLines(pgRead.lines, records);
-    const leftovers = { hiddenFiles: hiddenFiles(out).length, stagedRows: sq.staged, ...(pgRead ? { preparedTransactions: pgRead.prepared } : {}) };
+    // The finished run's lineage: the fresh start its restores go back to.
+    let root = runs.at(-1);
+    while (root?.restoredFrom) root = runs.find((r) => r.jobId === root!.restoredFrom);
+    const ofFinal = pgRead?.prepared.filter((gid) => root !== undefined && gid.includes(`.${root.jobId}.`)).length;
+    const leftovers = {
+      hiddenFiles: hiddenFiles(out).length,
+      stagedRows: sq.staged,
+      ...(pgRead ? { preparedTransactions: pgRead.prepared.length, preparedOfFinalLineage: ofFinal } : {}),
+    };
+    if (ofFinal) problems.push(`postgres: ${ofFinal} transaction(s) of the finished run's lineage left prepared`);
     const lost = file.lost + sqlite.lost + (postgres?.lost ?? 0);
     const duplicated = file.duplicated + sqlite.duplicated + (postgres?.duplicated ?? 0);
     if (lost > 0) problems.push(`lost: file ${file.lost}, sqlite ${sqlite.lost}${postgres ? `, postgres ${postgres.lost}` : ''}`);
@@ -366,7 +378,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
     const ok =
       lost === 0 &&
-      (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0 && (postgres?.problems.length ?? 0) === 0));
+      (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0 && (postgres?.problems.length ?? 0) === 0 && !ofFinal));
     const killsDone = runs.filter((r) => r.end === 'killed').length;
     const freezesDone = runs.filter((r) => r.end === 'frozen-restored' || r.end === 'frozen-woken').length;
     const elapsedMs = Date.now() - started;
@@ -375,7 +387,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       ` records=${records} lost=${lost} duplicated=${duplicated}` +
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
-      `${postgres ? `; postgres lost=${postgres.lost} dup=${postgres.duplicated} rows=${postgres.rows} prepared-left=${pgRead!.prepared}` : ''})` +
+      `${postgres ? `; postgres lost=${postgres.lost} dup=${postgres.duplicated} rows=${postgres.rows} prepared-left=${ofFinal} (+${pgRead!.prepared.length - ofFinal!} of runs killed before their first checkpoint)` : ''})` +
       ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
       ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
     return {

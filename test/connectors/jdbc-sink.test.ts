@@ -269,6 +269,32 @@ describe('JdbcSink.exactlyOnceSink two-phase commit', () => {
     }
   });
 
+  test('a process that no longer owns the job commits and rolls back nothing (the job’s fence, checked right before)', async () => {
+    const { table, uid } = await freshTable();
+    let owner = true;
+    const fenced = (action: string) => {
+      if (!owner) throw new Error(`fenced before it would ${action}`);
+    };
+    const a = await exactlyOnce(table, uid, { checkOwnership: fenced });
+    a.write(row(1));
+    const at1 = await checkpoint(a, 1);
+    a.write(row(2));
+    await checkpoint(a, 2);
+    // The job lost its ownership after checkpoint 1 completed: the commit is refused.
+    owner = false;
+    await assert.rejects(Promise.resolve(a.notifyCheckpointComplete!(1)), /fenced before it would commit transaction fts\.\S+\.1/);
+    await closeWriter(a);
+    assert.equal((await prepared(uid)).length, 2);
+    // A restore in a process that lost the job (e.g. woken from a freeze) touches nothing.
+    await assert.rejects(exactlyOnce(table, uid, { jobId: 'b'.repeat(32), checkOwnership: fenced }, at1), /fenced before it would commit and roll back the prepared transactions of sink/);
+    assert.equal((await prepared(uid)).length, 2);
+    assert.deepEqual(await rowsOf(table), []);
+    const b = await exactlyOnce(table, uid, { jobId: 'b'.repeat(32), checkOwnership: () => undefined }, at1);
+    assert.deepEqual(await rowsOf(table), [row(1)]);
+    assert.deepEqual(await prepared(uid), []);
+    await closeWriter(b);
+  });
+
   test('state of another kind of sink under this uid is refused', async () => {
     const { table, uid } = await freshTable();
     const w = JdbcSink.exactlyOnceSink<Row>({ connectionString: url, table, columns: ['k', 'v'], toRow }).createWriter(ctx(uid));

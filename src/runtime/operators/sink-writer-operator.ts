@@ -40,6 +40,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         jobId: info.jobId,
         operatorUid: node.uid,
         attemptNumber: info.attemptNumber,
+        ...(info.checkOwnership ? { checkOwnership: info.checkOwnership } : {}),
         checkpointing: info.checkpointing,
       });
       // Union: on restore every subtask sees all of the writers' state (e.g. every pending file).
