@@ -38,7 +38,7 @@ export class BatchStatement {
 export class RowBatches {
   private rows: JdbcValue[][] = [];
   private readonly inFlight: Promise<void>[] = [];
-  /** Rows sent since the last `resetCount` (the open transaction's). */
+  /** Rows sent since the writer last set this to 0 (at the start of each transaction). */
   sent = 0;
 
   constructor(
