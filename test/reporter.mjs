@@ -1,5 +1,5 @@
 /**
- * The test reporter of `npm test`: one line per test file as it finishes, every failure in full
+ * The test reporter of `npm test`: one line per test file as it ends, every failure in full
  * (its test's path and the error with its stack) the moment it happens, and at the end the
  * runner's summary as node's spec reporter prints it, the failures again in short, and one plain
  * closing line (`tests: N passed, N failed, N skipped`). Node's default on a pipe is TAP, a line
@@ -33,15 +33,6 @@ const seconds = (ms) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
 
 /** @param {AsyncIterable<{ type: string; data?: any }>} source */
 export default async function* reporter(source) {
-  /** @type {Map<string, { passed: number; failed: number; skipped: number }>} */
-  const tallies = new Map();
-  /** @param {string | undefined} file */
-  const tally = (file) => {
-    const key = fileName(file);
-    let t = tallies.get(key);
-    if (!t) tallies.set(key, (t = { passed: 0, failed: 0, skipped: 0 }));
-    return t;
-  };
   /** The names of the suites each test is in, by file and nesting level. */
   /** @type {Map<string, string[]>} */
   const open = new Map();
@@ -71,24 +62,17 @@ export default async function* reporter(source) {
       }
       case 'test:pass':
       case 'test:fail': {
-        // Files report through test:complete; a suite's failure is its tests' (or a hook's, below).
+        // A file's own result: see test:complete.
         if (d.nesting === 0 && d.name === d.file) break;
         if (d.details?.type === 'suite') {
           if (event.type === 'test:fail' && isFailureOfItsOwn(d.details?.error)) {
-            tally(d.file).failed++;
             const title = `${file} › ${d.name ?? ''}`;
             failures.push(title);
             yield `✖ FAILED ${title}\n${describeError(d.details?.error)}\n`;
           }
           break;
         }
-        const t = tally(d.file);
-        if (event.type === 'test:pass') {
-          if (d.skip !== undefined || d.todo !== undefined) t.skipped++;
-          else t.passed++;
-          break;
-        }
-        t.failed++;
+        if (event.type === 'test:pass') break;
         const path = [...(open.get(file) ?? []).slice(0, d.nesting ?? 0), d.name ?? ''];
         const title = `${file} › ${path.join(' › ')}`;
         failures.push(title);
@@ -96,17 +80,19 @@ export default async function* reporter(source) {
         break;
       }
       case 'test:complete':
+        // A file ends: said at once, in the order files end. Its tests are reported in the order
+        // of the files, so they may come later (a failure is shown in full when it does).
         if (d.nesting === 0 && d.name === d.file) {
-          const t = tally(d.file);
-          if (d.details?.passed === false && isFailureOfItsOwn(d.details?.error)) {
-            t.failed++;
+          if (d.details?.passed !== false) {
+            yield `✔ ${file} (${seconds(d.details?.duration_ms)})\n`;
+          } else if (isFailureOfItsOwn(d.details?.error)) {
             failures.push(`${file} (the file itself)`);
             const why = (stderr.get(file) ?? []).map((l) => `    ${l}`).join('\n');
             yield `✖ FAILED ${file}: the file itself failed${why ? `; its stderr ends:\n${why}` : ''}\n${describeError(d.details?.error)}\n`;
+          } else {
+            yield `✖ ${file}: failed (${seconds(d.details?.duration_ms)})\n`;
           }
           stderr.delete(file);
-          const counts = [`${t.passed} passed`, ...(t.failed > 0 ? [`${t.failed} failed`] : []), ...(t.skipped > 0 ? [`${t.skipped} skipped`] : [])];
-          yield `${t.failed > 0 ? '✖' : '✔'} ${file}: ${counts.join(', ')} (${seconds(d.details?.duration_ms)})\n`;
         }
         break;
       case 'test:diagnostic':
