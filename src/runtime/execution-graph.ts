@@ -2,6 +2,7 @@ import type { JobEdge, JobGraph, JobVertex, StreamNode } from '../graph/index.js
 import { DefaultOperatorStateStore, KeyGroupRange, KeyedStateBackend, LmdbStateStore } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { LocalChannel } from './local-channel.js';
+import { CountingOutput, OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
 import type { OperatorContext, StreamOperator } from './operators/stream-operator.js';
 import { type Output, combineOutputs } from './output.js';
@@ -129,12 +130,14 @@ function deploySubtask(
     operators.set(node, createOperator(node.operator, ctx));
   }
   const writers: RecordWriter[] = [];
-  const outputOf = (node: StreamNode): Output<unknown> => {
+  /** Each node's output and how many records it has emitted (the writer's count, or a counting wrapper's). */
+  const outputOf = (node: StreamNode): { output: Output<unknown>; emitted: () => number } => {
     const outs: Output<unknown>[] = [];
     for (const edge of node.outEdges) {
       const chained = operators.get(edge.target);
       if (chained && v.nodes.includes(edge.target)) outs.push(chained);
     }
+    let only: RecordWriter | undefined;
     for (const e of v.outputs) {
       if (e.sourceNode !== node) continue;
       const row = channels.get(e)![index]!;
@@ -145,12 +148,22 @@ function deploySubtask(
       });
       writers.push(writer);
       outs.push(writer);
+      only = writer;
     }
-    return combineOutputs(outs);
+    if (outs.length === 0) return { output: combineOutputs(outs), emitted: () => 0 };
+    if (outs.length === 1 && only) return { output: only, emitted: () => only.recordsOut };
+    const counting = new CountingOutput(combineOutputs(outs));
+    return { output: counting, emitted: () => counting.count };
   };
-  for (const [node, op] of operators) op.output = outputOf(node);
+  const emitted = new Map<StreamNode, () => number>();
+  for (const [node, op] of operators) {
+    const o = outputOf(node);
+    op.output = o.output;
+    emitted.set(node, o.emitted);
+  }
   const chain = v.nodes.filter((n) => n.operator).map((n) => operators.get(n)!);
   const source = v.head.source;
+  let task: StreamTask;
   if (source) {
     const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock });
     // A restored source continues from its recorded splits (none left = it had finished).
@@ -159,7 +172,45 @@ function deploySubtask(
       ? (restored.lists.get(SOURCE_SPLITS_STATE)?.values ?? [])
       : source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
     reader.addSplits(splits);
-    return new SourceStreamTask(info.taskName, v.head, info, reader, outputOf(v.head), chain, writers);
+    const o = outputOf(v.head);
+    emitted.set(v.head, o.emitted);
+    task = new SourceStreamTask(info.taskName, v.head, info, reader, o.output, chain, writers);
+  } else {
+    task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
   }
-  return new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
+  task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, emitted);
+  return task;
+}
+
+/**
+ * The metrics of a deployed subtask. An operator's input is what the operator before it in the
+ * chain emitted (a chained operator has exactly one input); the head's is the task's input, and
+ * a source's is what it emitted (FLIP-33: the records it read).
+ */
+function taskMetrics(
+  v: JobVertex,
+  index: number,
+  attempt: number,
+  task: StreamTask,
+  writers: readonly RecordWriter[],
+  emitted: ReadonlyMap<StreamNode, () => number>,
+): TaskIOMetrics {
+  const isSource = v.head.source !== undefined;
+  const metrics = new TaskIOMetrics(
+    v.id,
+    index,
+    attempt,
+    isSource,
+    () => writers.reduce((n, w) => n + w.recordsOut, 0),
+    () => task.currentInputWatermark(),
+  );
+  metrics.operators = v.nodes.map((node) => {
+    const out = emitted.get(node) ?? (() => 0);
+    const inEdge = node.inEdges.length === 1 ? node.inEdges[0]! : undefined;
+    const chainedFrom = node === v.head ? undefined : inEdge && emitted.get(inEdge.source);
+    const into = node.source ? out : (chainedFrom ?? (() => metrics.numRecordsIn));
+    const sink = node.outEdges.length === 0;
+    return new OperatorIOMetrics(node.uid, node.name, sink, into, out);
+  });
+  return metrics;
 }

@@ -18,3 +18,4 @@ export {
 export { type CheckpointResponder, type TaskAcknowledgement, stateFileName } from './checkpointing/snapshot-driver.js';
 export type { RestoreAssignment, StateBackendSettings } from './execution-graph.js';
 export { SOURCE_SPLITS_STATE } from './tasks/source-stream-task.js';
+export type { TaskMetricsReading } from './metrics/io-metrics.js';
