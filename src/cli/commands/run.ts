@@ -13,6 +13,7 @@ import { systemClock } from '../../util/clock.js';
 import { FlinkError, JobCancelledError, JobFileError } from '../../util/errors.js';
 import { type JobId, newJobId } from '../../util/ids.js';
 import { lines, say, warn } from '../output.js';
+import { LiveStatusLine, formatStatusLine } from '../status-line.js';
 import { resolveRestorePath } from './restore-path.js';
 
 /** Options of `flink run`. */
@@ -51,6 +52,8 @@ class CliExecutor implements PipelineExecutor {
   private readonly runs: Promise<unknown>[] = [];
   failure: JobExecutionError | undefined;
   cancelledBy: NodeJS.Signals | undefined;
+  /** The live status line on a terminal (not for a detached job, whose stderr is its log). */
+  private live: LiveStatusLine | undefined;
 
   constructor(
     private readonly configuration: Configuration,
@@ -84,6 +87,7 @@ class CliExecutor implements PipelineExecutor {
       },
     });
     this.masters.push(master);
+    this.showLive(master);
     say(lines.submitted(master.jobId));
     for (const w of master.jobGraph.streamGraph.warnings) warn(w);
     if (this.cancelledBy) master.cancel();
@@ -104,6 +108,20 @@ class CliExecutor implements PipelineExecutor {
     );
     this.runs.push(run.catch(() => undefined));
     return run;
+  }
+
+  /** Shows the job's metrics in a live line on stderr, when stderr is a terminal. */
+  private showLive(master: JobMaster): void {
+    if (!LiveStatusLine.wanted(process.stderr)) return;
+    this.live ??= new LiveStatusLine(process.stderr, process.stdout.isTTY ? [process.stdout] : []);
+    const live = this.live;
+    master.onMetrics((snapshot, sample) => live.update(formatStatusLine(snapshot, sample, process.stderr.columns)));
+  }
+
+  /** Takes the live line off the terminal. */
+  closeLive(): void {
+    this.live?.close();
+    this.live = undefined;
   }
 
   cancelAll(signal: NodeJS.Signals): void {
@@ -182,6 +200,7 @@ async function runAttached(
     loadError = err;
   }
   await executor.settled();
+  executor.closeLive();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   offClosed();
