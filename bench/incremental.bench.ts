@@ -17,11 +17,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsCheckpointStorage, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, loadSnapshot, sharedFilePath } from '../src/checkpoint/index.js';
-import type { KeyGroupBlock, OperatorStateHandle } from '../src/runtime/index.js';
-import { decodeStateFile, encodeLists } from '../src/runtime/checkpointing/operator-snapshot.js';
-import { type CheckpointResponder, SnapshotDriver, type TaskAcknowledgement } from '../src/runtime/checkpointing/snapshot-driver.js';
-import { KeyGroupRange, KeyedStateBackend, LmdbStateStore, type ValueState, ValueStateDescriptor } from '../src/state/index.js';
-import { unpack } from '../src/util/binary-codec.js';
+import { SnapshotDriver } from '../src/runtime/checkpointing/snapshot-driver.js';
+import {
+  type CheckpointResponder,
+  KeyGroupRange,
+  KeyedStateBackend,
+  LmdbStateStore,
+  type OperatorStateHandle,
+  type TaskAcknowledgement,
+  type ValueState,
+  ValueStateDescriptor,
+  countKeys,
+  decodeKeyGroupBlock,
+  decodeStateFile,
+  encodeLists,
+} from '../src/state/index.js';
 import { type BenchContext, type BenchParams, type Subject, alternate, defineBench, figure } from './harness/index.js';
 
 interface Params extends BenchParams {
@@ -106,7 +116,7 @@ class CheckpointedState {
       },
     };
     const driver = new SnapshotDriver(storage, responder);
-    const dir = storage.initializeLocation(id);
+    const dir = await storage.initializeLocation(id);
     const keyed = this.backend.snapshot(id, { full });
     driver.submit({
       checkpointId: id,
@@ -143,31 +153,23 @@ class CheckpointedState {
 function newestDelta(w: Written): { puts: Set<unknown>; deletes: number } {
   const newest = w.handle.sharedState?.at(-1);
   if (!newest) return { puts: new Set(), deletes: 0 };
-  const file = decodeStateFile(readFileSync(sharedFilePath(w.dir, newest.file)), { uid: UID, subtask: 0 });
+  const keyGroupRange = KeyGroupRange.forSubtask(MAX_PARALLELISM, 1, 0);
+  const file = decodeStateFile(readFileSync(sharedFilePath(w.dir, newest.file)), { file: newest.file, uid: UID, subtask: 0, keyGroupRange });
   const puts = new Set<unknown>();
   let deletes = 0;
-  for (const [, bytes, delta] of file.keyGroups) {
-    if (!delta || bytes.byteLength === 0) continue;
-    const doc = unpack(bytes) as { p?: Record<string, Array<[unknown, unknown]>>; d?: Record<string, unknown[]> };
-    for (const entries of Object.values(doc.p ?? {})) for (const [k] of entries) puts.add(k);
-    for (const keys of Object.values(doc.d ?? {})) deletes += keys.length;
+  for (const block of file.keyGroups) {
+    if (!block.delta || block.bytes.byteLength === 0) continue;
+    const doc = decodeKeyGroupBlock(block);
+    for (const entries of Object.values(doc.puts)) for (const [k] of entries) puts.add(k);
+    for (const keys of Object.values(doc.deletes)) deletes += keys.length;
   }
   return { puts, deletes };
 }
 
 /** Keys with a value once a snapshot's blocks (a full file, or a base and its deltas) are applied in order. */
 function keysHeld(dir: string): number {
-  const blocks: readonly KeyGroupBlock[] = loadSnapshot(dir).files.get(UID)?.get(0)?.keyGroups ?? [];
-  const byKg = new Map<number, Set<unknown>>();
-  for (const [kg, bytes, delta] of blocks) {
-    if (bytes.byteLength === 0) continue;
-    let keys = byKg.get(kg);
-    if (!keys) byKg.set(kg, (keys = new Set()));
-    const doc = unpack(bytes) as Record<string, Array<[unknown, unknown]>> & { p?: Record<string, Array<[unknown, unknown]>>; d?: Record<string, unknown[]> };
-    for (const entries of Object.values(delta ? (doc.p ?? {}) : doc)) for (const [k] of entries) keys.add(k);
-    if (delta) for (const deleted of Object.values(doc.d ?? {})) for (const k of deleted) keys.delete(k);
-  }
-  return [...byKg.values()].reduce((n, s) => n + s.size, 0);
+  const blocks = loadSnapshot(dir).files.get(UID)?.get(0)?.keyGroups ?? [];
+  return [...countKeys(blocks.filter((b) => b.bytes.byteLength > 0)).values()].reduce((n, k) => n + k, 0);
 }
 
 /** The four checkpoints of a round on one backend, each checking it is what its label says. */

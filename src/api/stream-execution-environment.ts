@@ -1,4 +1,5 @@
 import type { Source, Transformation } from '../graph/index.js';
+import { type StateBackendName, STATE_BACKEND_NAMES, checkMaxParallelism, isStateBackendName } from '../state/index.js';
 import { CollectionSource } from '../connectors/collection-source.js';
 import { NumberSequenceSource } from '../connectors/number-sequence-source.js';
 import { TextFileSource } from '../connectors/text-file-source.js';
@@ -19,7 +20,7 @@ type NewTransformation = Transformation extends infer T
  * JS values on the heap (fastest); `lmdb` keeps it in an embedded on-disk store, for state
  * larger than memory (Flink's RocksDB backend plays this role).
  */
-export type StateBackendName = 'hashmap' | 'lmdb';
+export type { StateBackendName };
 
 /** Options of {@link StreamExecutionEnvironment.setStateBackend}. */
 export interface StateBackendOptions {
@@ -74,9 +75,8 @@ export class StreamExecutionEnvironment {
 
   /** Sets the number of key groups: the upper bound of parallelism for keyed state. */
   setMaxParallelism(maxParallelism: number): this {
-    if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > 32768) {
-      throw new RangeError(`The max parallelism must be an integer from 1 to 32768, got ${maxParallelism}.`);
-    }
+    const invalid = checkMaxParallelism(maxParallelism);
+    if (invalid) throw new RangeError(invalid);
     this.maxParallelism = maxParallelism;
     return this;
   }
@@ -101,7 +101,7 @@ export class StreamExecutionEnvironment {
    * (`execution.checkpointing.incremental`), like `new EmbeddedRocksDBStateBackend(true)` in Flink.
    */
   setStateBackend(backend: StateBackendName, options: StateBackendOptions = {}): this {
-    if (backend !== 'hashmap' && backend !== 'lmdb') throw new RangeError(`Unknown state backend '${String(backend)}'; available: hashmap, lmdb.`);
+    if (!isStateBackendName(backend)) throw new RangeError(`Unknown state backend '${String(backend)}'; available: ${STATE_BACKEND_NAMES.join(', ')}.`);
     this.stateBackend = backend;
     if (options.incremental !== undefined) this.incrementalCheckpoints = options.incremental;
     return this;

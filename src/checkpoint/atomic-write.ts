@@ -4,14 +4,18 @@ import { dirname } from 'node:path';
 import { tempPathFor } from './paths.js';
 
 /**
- * The file-system steps a durable write is made of. Production uses node:fs; tests substitute
- * steps that fail, to show that a crash between any two of them never leaves a broken snapshot.
+ * The file-system steps a durable write — or a deletion — is made of. Production uses node:fs;
+ * tests substitute steps that fail, to show that a crash between any two of them never leaves
+ * a broken snapshot.
  */
 export interface WriteSteps {
   writeAndSync(path: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   syncDir(dir: string): Promise<void>;
+  /** Removes a file; a missing one is fine. */
   remove(path: string): Promise<void>;
+  /** Removes a directory with everything in it; a missing one is fine. */
+  removeDir(path: string): Promise<void>;
 }
 
 export const nodeWriteSteps: WriteSteps = {
@@ -35,6 +39,7 @@ export const nodeWriteSteps: WriteSteps = {
     }
   },
   remove: (path) => fsp.rm(path, { force: true }),
+  removeDir: (path) => fsp.rm(path, { recursive: true, force: true }),
 };
 
 /** Writes chunks in order; the I/O happens off the main thread. */

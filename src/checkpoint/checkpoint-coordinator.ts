@@ -1,9 +1,10 @@
-import type { CheckpointOptions, CheckpointResponder, TaskAcknowledgement } from '../runtime/index.js';
+import type { CheckpointOptions, CheckpointResponder, OperatorStateHandle, TaskAcknowledgement } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
 import type { FsCheckpointStorage } from './checkpoint-storage.js';
-import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
+import { type CompletedCheckpoint, completedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import type { CompletedCheckpointStore } from './completed-checkpoint-store.js';
+import { PendingCheckpoint } from './pending-checkpoint.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind, type SnapshotMetadata } from './snapshot-metadata.js';
 import { decideTrigger } from './trigger-decision.js';
 
@@ -36,10 +37,18 @@ export const realSchedule: Schedule = (fn, ms) => {
   return () => clearTimeout(t);
 };
 
+/** The durations of a completed checkpoint, over its tasks (the longest of each). */
+export interface CheckpointDurations {
+  readonly syncMs: number;
+  readonly asyncMs: number;
+  readonly alignmentMs: number;
+  readonly maxPauseMs: number;
+}
+
 /** Receives every checkpoint's life for statistics (flink.db). */
 export interface CheckpointStatsListener {
   triggered(id: number, kind: SnapshotKind, triggerTime: number, path: string): void;
-  completed(c: CompletedCheckpoint, stats: { syncMs: number; asyncMs: number; alignmentMs: number; maxPauseMs: number }): void;
+  completed(c: CompletedCheckpoint, durations: CheckpointDurations): void;
   failed(id: number, kind: SnapshotKind, reason: string, endTime: number): void;
 }
 
@@ -60,20 +69,6 @@ export interface CoordinatorDeps {
   readonly onTooManyFailures: (reason: string) => void;
 }
 
-interface PendingCheckpoint {
-  readonly id: number;
-  readonly kind: SnapshotKind;
-  readonly triggerTime: number;
-  readonly periodic: boolean;
-  readonly acks: Map<number, TaskAcknowledgement>;
-  readonly cancelTimeout: () => void;
-  readonly resolve: (c: CompletedCheckpoint) => void;
-  readonly reject: (e: Error) => void;
-  finalizing: boolean;
-  /** Aborted while `_metadata` was being written: it is deleted once that write settles. */
-  aborted: boolean;
-}
-
 /** Options of one trigger. */
 export interface TriggerRequest {
   readonly kind: SnapshotKind;
@@ -84,8 +79,9 @@ export interface TriggerRequest {
 
 /**
  * Flink's CheckpointCoordinator for one job: triggers checkpoints (periodically and on
- * request), collects every task's acknowledgement, publishes `_metadata`, tells tasks the
- * checkpoint is complete, keeps the retained ones, and aborts on timeout, decline or I/O error.
+ * request), collects every task's acknowledgement into its PendingCheckpoint, publishes
+ * `_metadata`, tells tasks the checkpoint is complete, keeps the retained ones, and aborts on
+ * timeout, decline or I/O error.
  */
 export class CheckpointCoordinator implements CheckpointResponder {
   private nextId: number;
@@ -122,54 +118,50 @@ export class CheckpointCoordinator implements CheckpointResponder {
     return this.pending.size;
   }
 
-  /** Triggers a checkpoint or savepoint now; resolves when it is complete. */
+  /**
+   * Triggers a checkpoint or savepoint now; resolves when it is complete. Its directory is
+   * created first, without blocking the event loop; then the tasks are triggered.
+   */
   triggerCheckpoint(request: TriggerRequest): Promise<CompletedCheckpoint> {
     const { deps } = this;
     if (this.stopped) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING));
-    const id = this.nextId++;
-    const triggerTime = deps.clock.now();
+    const p = new PendingCheckpoint(this.nextId++, request.kind, deps.clock.now(), request.periodic === true, this.target.taskCount);
+    this.pending.set(p.id, p);
+    p.cancelTimeout = deps.schedule(() => {
+      if (p.status === 'INITIALIZING' || p.status === 'IN_PROGRESS') this.abort(p, CheckpointFailureReason.EXPIRED);
+    }, deps.settings.timeout);
+    void this.track(this.start(p, request.savepointDir));
+    return p.completion;
+  }
+
+  /** Creates the checkpoint's location, then triggers the tasks. */
+  private async start(p: PendingCheckpoint, savepointDir: string | undefined): Promise<void> {
+    const { deps } = this;
     let dir: string;
     try {
-      dir = deps.storage.initializeLocation(id, request.savepointDir);
+      dir = await deps.storage.initializeLocation(p.id, savepointDir);
     } catch (err) {
-      const reason = `${CheckpointFailureReason.IO_EXCEPTION}: ${(err as Error).message}`;
-      deps.stats?.failed(id, request.kind, reason, deps.clock.now());
-      this.countFailure(request.periodic === true, reason);
-      return Promise.reject(new CheckpointFailedError(id, reason));
+      this.abort(p, `${CheckpointFailureReason.IO_EXCEPTION}: ${(err as Error).message}`);
+      return;
     }
-    deps.stats?.triggered(id, request.kind, triggerTime, dir);
-    return new Promise<CompletedCheckpoint>((resolve, reject) => {
-      const cancelTimeout = deps.schedule(() => {
-        const p = this.pending.get(id);
-        if (p && !p.finalizing) this.abort(p, CheckpointFailureReason.EXPIRED);
-      }, deps.settings.timeout);
-      const p: PendingCheckpoint = {
-        id,
-        kind: request.kind,
-        triggerTime,
-        periodic: request.periodic === true,
-        acks: new Map(),
-        cancelTimeout,
-        resolve,
-        reject,
-        finalizing: false,
-        aborted: false,
-      };
-      this.pending.set(id, p);
-      const aligned = isSavepoint(request.kind) || deps.settings.aligned;
-      try {
-        this.target.triggerCheckpoint(id, triggerTime, { isSavepoint: isSavepoint(request.kind), aligned, full: request.kind !== 'CHECKPOINT' });
-      } catch (err) {
-        this.abort(p, `${CheckpointFailureReason.NOT_RUNNING} (${(err as Error).message})`, false);
-      }
-    });
+    if (p.status === 'ABORTED') {
+      // Aborted (shut down, timed out) while its directory was being created.
+      await deps.storage.discard(p.id);
+      return;
+    }
+    p.triggered();
+    deps.stats?.triggered(p.id, p.kind, p.triggerTime, dir);
+    const savepoint = isSavepoint(p.kind);
+    try {
+      this.target.triggerCheckpoint(p.id, p.triggerTime, { isSavepoint: savepoint, aligned: savepoint || deps.settings.aligned, full: p.kind !== 'CHECKPOINT' });
+    } catch (err) {
+      this.abort(p, `${CheckpointFailureReason.NOT_RUNNING} (${(err as Error).message})`, false);
+    }
   }
 
   acknowledge(ack: TaskAcknowledgement): void {
     const p = this.pending.get(ack.checkpointId);
-    if (!p || p.finalizing) return;
-    p.acks.set(ack.taskIndex, ack);
-    if (p.acks.size === this.target.taskCount) void this.track(this.complete(p));
+    if (p?.acknowledge(ack) === 'SUCCESS' && p.isFullyAcknowledged) void this.track(this.complete(p));
   }
 
   decline(checkpointId: number, taskIndex: number, reason: string): void {
@@ -214,96 +206,88 @@ export class CheckpointCoordinator implements CheckpointResponder {
     this.scheduleTick(settings.interval!);
   }
 
+  /** Every task acknowledged: publish, then count the checkpoint as complete. */
   private async complete(p: PendingCheckpoint): Promise<void> {
-    const { deps } = this;
-    p.finalizing = true;
-    p.cancelTimeout();
-    const acks = [...p.acks.values()];
-    const byUid = new Map<string, OperatorMetadata & { subtasks: TaskAcknowledgement['handles'][number][] }>();
-    for (const h of acks.flatMap((a) => a.handles)) {
+    p.startFinalizing();
+    const metadata = this.metadataOf(p);
+    const path = await this.publish(p, metadata);
+    if (path === undefined) return;
+    const completed = completedCheckpoint(metadata, { path, triggerTime: p.triggerTime, completedAt: this.deps.clock.now() });
+    this.settleCompleted(p, completed);
+    this.deps.stats?.completed(completed, durationsOf(p.acknowledgements()));
+    if (!this.stopped) this.target.notifyCheckpointComplete(p.id);
+    await this.deps.store.add(completed, this.pendingIds());
+    p.complete(completed);
+  }
+
+  /** The `_metadata` of a fully acknowledged checkpoint: handles grouped by operator uid, subtasks in order. */
+  private metadataOf(p: PendingCheckpoint): SnapshotMetadata {
+    const byUid = new Map<string, OperatorMetadata & { subtasks: OperatorStateHandle[] }>();
+    for (const h of p.acknowledgements().flatMap((a) => a.handles)) {
       let op = byUid.get(h.uid);
-      if (!op) {
-        op = { uid: h.uid, name: h.name, parallelism: h.parallelism, maxParallelism: h.maxParallelism, subtasks: [] };
-        byUid.set(h.uid, op);
-      }
+      if (!op) byUid.set(h.uid, (op = { uid: h.uid, name: h.name, parallelism: h.parallelism, maxParallelism: h.maxParallelism, subtasks: [] }));
       op.subtasks.push(h);
     }
     for (const op of byUid.values()) op.subtasks.sort((a, b) => a.subtask - b.subtask);
-    const metadata: SnapshotMetadata = {
+    return {
       magic: SNAPSHOT_MAGIC,
       formatVersion: SNAPSHOT_FORMAT_VERSION,
-      jobId: deps.jobId,
-      jobName: deps.jobName,
+      jobId: this.deps.jobId,
+      jobName: this.deps.jobName,
       checkpointId: p.id,
       kind: p.kind,
       timestamp: p.triggerTime,
       operators: [...byUid.values()],
     };
+  }
+
+  /**
+   * Writes `_metadata`; the checkpoint's path, or undefined if it does not count: the write
+   * failed, or the checkpoint was aborted meanwhile (then it is deleted here, now the write
+   * has settled: deleting under the write could race it).
+   */
+  private async publish(p: PendingCheckpoint, metadata: SnapshotMetadata): Promise<string | undefined> {
+    const { storage } = this.deps;
     let path: string;
     try {
-      path = await deps.storage.finalize(p.id, metadata);
+      path = await storage.finalize(p.id, metadata);
     } catch (err) {
-      if (p.aborted) {
-        // abort() left the directory to us (it was being written): delete it now it settled.
-        await deps.storage.discard(p.id).catch(() => undefined);
-        return;
-      }
-      p.finalizing = false;
-      this.abort(p, `${CheckpointFailureReason.IO_EXCEPTION}: ${(err as Error).message}`);
-      return;
+      if (p.status !== 'ABORTED') this.abort(p, `${CheckpointFailureReason.IO_EXCEPTION}: ${(err as Error).message}`);
+      await storage.discard(p.id).catch(() => undefined);
+      return undefined;
     }
-    if (p.aborted) {
-      // Shut down or failed over while `_metadata` was written: this checkpoint never counts.
-      await deps.storage.discardPublished(p.id, path).catch(() => undefined);
-      return;
+    if (p.status === 'ABORTED') {
+      await storage.discardPublished(p.id, path).catch(() => undefined);
+      return undefined;
     }
+    return path;
+  }
+
+  /**
+   * The checkpoint counts: it leaves the pending ones and, as in Flink, subsumes older pending
+   * checkpoints (not savepoints), so the retained checkpoints stay in id order and nothing
+   * builds on a state older than this one.
+   */
+  private settleCompleted(p: PendingCheckpoint, completed: CompletedCheckpoint): void {
     this.pending.delete(p.id);
-    deps.storage.released(p.id);
-    // As in Flink, a completed checkpoint subsumes older pending ones (not savepoints): the
-    // retained checkpoints stay in id order, and nothing builds on a state older than this one.
+    this.deps.storage.released(p.id);
     for (const older of [...this.pending.values()]) {
-      if (older.id < p.id && !isSavepoint(older.kind) && !older.finalizing) this.abort(older, CheckpointFailureReason.SUBSUMED, false);
+      if (older.id < p.id && !isSavepoint(older.kind) && older.status !== 'FINALIZING') this.abort(older, CheckpointFailureReason.SUBSUMED, false);
     }
-    const completedAt = deps.clock.now();
-    this.lastCompletionAt = completedAt;
+    this.lastCompletionAt = completed.completedAt;
     if (p.periodic) this.consecutiveFailures = 0;
-    const completed: CompletedCheckpoint = {
-      checkpointId: p.id,
-      kind: p.kind,
-      path,
-      triggerTime: p.triggerTime,
-      completedAt,
-      metadata,
-      stateSize: acks.reduce((n, a) => n + a.stateSize, 0),
-    };
-    deps.stats?.completed(completed, {
-      syncMs: Math.max(0, ...acks.map((a) => a.syncMs)),
-      asyncMs: Math.max(0, ...acks.map((a) => a.asyncMs)),
-      alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
-      maxPauseMs: Math.max(0, ...acks.map((a) => a.maxPauseMs)),
-    });
-    if (!this.stopped) this.target.notifyCheckpointComplete(p.id);
-    try {
-      await deps.store.add(completed, this.pendingIds());
-    } catch {
-      // A failed delete of an old checkpoint leaves an extra directory; the new one stands.
-    }
-    p.resolve(completed);
   }
 
   private abort(p: PendingCheckpoint, reason: string, countsAsFailure = true): void {
-    if (!this.pending.delete(p.id)) return;
-    p.cancelTimeout();
+    const was = p.abort(reason);
+    if (was === undefined || !this.pending.delete(p.id)) return;
     this.target.abortCheckpoint(p.id);
-    // A checkpoint whose `_metadata` is being written is deleted when that write settles, not
-    // now: deleting under the write could race it.
-    if (p.finalizing) p.aborted = true;
-    else this.track(this.deps.storage.discard(p.id));
+    // A checkpoint whose directory is being created is deleted when that settles (start), one
+    // whose `_metadata` is being written when that write settles (publish).
+    if (was === 'IN_PROGRESS') this.track(this.deps.storage.discard(p.id));
     // Shared files an incremental checkpoint in flight might have used may go now.
     this.track(this.deps.store.settle(this.pendingIds()));
     this.deps.stats?.failed(p.id, p.kind, reason, this.deps.clock.now());
-    this.lastCompletionAt = this.deps.clock.now();
-    p.reject(new CheckpointFailedError(p.id, reason));
     if (countsAsFailure) this.countFailure(p.periodic, reason);
   }
 
@@ -327,4 +311,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
       );
     }
   }
+}
+
+/** The longest of each duration over a checkpoint's tasks. */
+function durationsOf(acks: readonly TaskAcknowledgement[]): CheckpointDurations {
+  return {
+    syncMs: Math.max(0, ...acks.map((a) => a.syncMs)),
+    asyncMs: Math.max(0, ...acks.map((a) => a.asyncMs)),
+    alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
+    maxPauseMs: Math.max(0, ...acks.map((a) => a.maxPauseMs)),
+  };
 }

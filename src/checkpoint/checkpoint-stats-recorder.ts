@@ -1,7 +1,7 @@
 import type { MetadataStore } from '../metadata/index.js';
 import type { JobId } from '../util/ids.js';
 import type { CheckpointStatsListener } from './checkpoint-coordinator.js';
-import { type SnapshotMetadata, handleBytes } from './snapshot-metadata.js';
+import type { CompletedCheckpoint } from './completed-checkpoint.js';
 
 /**
  * Records every checkpoint's life in flink.db (status, durations, sizes, path, failure reason),
@@ -14,23 +14,21 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  triggered(id: number, kind: Parameters<CheckpointStatsListener['triggered']>[1], triggerTime: number, path: string): void {
+  triggered(...[id, kind, triggerTime, path]: Parameters<CheckpointStatsListener['triggered']>): void {
     this.guard(() => this.store.insertCheckpoint({ jobId: this.jobId, checkpointId: id, kind, triggerTime, path }));
   }
 
-  completed(...[c, s]: Parameters<CheckpointStatsListener['completed']>): void {
+  completed(...[c, d]: Parameters<CheckpointStatsListener['completed']>): void {
     this.guard(() =>
       this.store.completeCheckpoint(this.jobId, c.checkpointId, c.kind, {
         endTime: c.completedAt,
         // flink.db keeps whole milliseconds.
-        syncMs: Math.round(s.syncMs),
-        asyncMs: Math.round(s.asyncMs),
-        alignmentMs: Math.round(s.alignmentMs),
-        maxPauseMs: Math.round(s.maxPauseMs),
-        // Flink's two sizes: the whole state (an incremental chain counted in full) and what
-        // this checkpoint wrote (its own files and the newest file of each chain).
-        stateSize: fullStateSize(c.metadata),
-        checkpointedSize: c.stateSize,
+        syncMs: Math.round(d.syncMs),
+        asyncMs: Math.round(d.asyncMs),
+        alignmentMs: Math.round(d.alignmentMs),
+        maxPauseMs: Math.round(d.maxPauseMs),
+        stateSize: c.stateSize,
+        checkpointedSize: c.checkpointedSize,
         path: c.path,
       }),
     );
@@ -45,10 +43,13 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
     });
   }
 
-  /** A completed checkpoint was deleted (subsumed by newer ones, or at job end). */
-  discarded(id: number, kind: Parameters<CheckpointStatsListener['failed']>[1]): void {
-    // DISPOSED: its directory is gone; `flink run -s <jobId>` never picks it.
-    this.guard(() => this.store.updateCheckpoint(this.jobId, id, kind, { status: 'DISPOSED' }));
+  /**
+   * A completed checkpoint was deleted by retention (subsumed by newer ones, or at job end): it
+   * stays COMPLETED, marked discarded (as Flink's statistics do); `flink run -s <jobId>` never
+   * picks it.
+   */
+  discarded(c: CompletedCheckpoint): void {
+    this.guard(() => this.store.updateCheckpoint(this.jobId, c.checkpointId, c.kind, { discarded: true }));
   }
 
   private guard(fn: () => void): void {
@@ -58,9 +59,4 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
       this.onError(err);
     }
   }
-}
-
-/** The size of all state a snapshot refers to, shared files included. */
-function fullStateSize(m: SnapshotMetadata): number {
-  return m.operators.reduce((n, op) => n + op.subtasks.reduce((k, h) => k + handleBytes(h), 0), 0);
 }

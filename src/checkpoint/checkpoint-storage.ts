@@ -1,16 +1,20 @@
-import { mkdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CheckpointStorageWorker } from '../runtime/index.js';
+import type { CheckpointStorageWorker, StateFileOwner, StateFileRef } from '../state/index.js';
+import { makeDirectories } from '../util/make-directories.js';
 import { type WriteSteps, nodeWriteSteps, writeFileAtomic, writeFileDurable } from './atomic-write.js';
-import { checkpointDir, metadataPath, newSavepointDir, sharedStateDir } from './paths.js';
+import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import { checkpointDir, metadataPath, newSavepointDir, sharedStateDir, sharedStateFileName, stateFileName } from './paths.js';
 import { type SnapshotMetadata, encodeMetadata } from './snapshot-metadata.js';
 
 /**
  * Where a job's snapshots go (Flink's CheckpointStorage on a file system): the coordinator's
  * view creates a snapshot's directory, publishes `_metadata` last and atomically, and deletes;
  * the tasks' view writes state files into it. A directory without a valid `_metadata` is not a
- * snapshot, so a crash at any moment before the final rename leaves no snapshot, never half a one.
+ * snapshot, so a crash at any moment before the final rename leaves no snapshot, never half a
+ * one; a deletion removes `_metadata` first, so it never leaves half a snapshot either. Every
+ * write and delete goes through the injectable steps, and none blocks the event loop (a
+ * user-given directory may hang, e.g. under /proc or on a dead network mount).
  */
 export class FsCheckpointStorage implements CheckpointStorageWorker {
   private readonly locations = new Map<number, string>();
@@ -34,10 +38,10 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
    * Creates the directory of checkpoint `checkpointId` — `chk-<n>` under the job's directory, or
    * a new `savepoint-…` directory under `savepointBaseDir` — and returns it.
    */
-  initializeLocation(checkpointId: number, savepointBaseDir?: string): string {
+  async initializeLocation(checkpointId: number, savepointBaseDir?: string): Promise<string> {
     const dir = savepointBaseDir ? newSavepointDir(savepointBaseDir, this.jobId) : checkpointDir(this.baseDir, this.jobId, checkpointId);
-    mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
-    mkdirSync(dir, { mode: 0o700 });
+    await makeDirectories(dirname(dir));
+    await fsp.mkdir(dir, { mode: 0o700 });
     this.locations.set(checkpointId, dir);
     return dir;
   }
@@ -46,20 +50,22 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     return this.locations.get(checkpointId);
   }
 
-  async writeStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
+  async writeStateFile(checkpointId: number, owner: StateFileOwner, chunks: readonly Uint8Array[]): Promise<StateFileRef> {
     const dir = this.locations.get(checkpointId);
     if (!dir) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
-    return this.track(checkpointId, writeFileDurable(join(dir, fileName), chunks, this.steps));
+    const file = stateFileName(owner.uid, owner.subtask);
+    return { file, ...(await this.track(checkpointId, writeFileDurable(join(dir, file), chunks, this.steps))) };
   }
 
-  async writeSharedStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
+  async writeSharedStateFile(checkpointId: number, owner: StateFileOwner, form: 'full' | 'delta', chunks: readonly Uint8Array[]): Promise<StateFileRef> {
     if (!this.locations.has(checkpointId)) throw new Error(`checkpoint ${checkpointId} has no storage location (aborted?)`);
-    mkdirSync(this.sharedDir, { recursive: true, mode: 0o700 });
-    const path = join(this.sharedDir, fileName);
+    const file = sharedStateFileName(owner.uid, owner.subtask, checkpointId, form);
+    const path = join(this.sharedDir, file);
     let list = this.sharedWritten.get(checkpointId);
     if (!list) this.sharedWritten.set(checkpointId, (list = []));
     list.push(path);
-    return this.track(checkpointId, writeFileDurable(path, chunks, this.steps));
+    const write = makeDirectories(this.sharedDir).then(() => writeFileDurable(path, chunks, this.steps));
+    return { file, ...(await this.track(checkpointId, write)) };
   }
 
   private async track<T>(checkpointId: number, write: Promise<T>): Promise<T> {
@@ -98,8 +104,8 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
   async discardPublished(checkpointId: number, dir: string): Promise<void> {
     const shared = this.sharedWritten.get(checkpointId) ?? [];
     this.sharedWritten.delete(checkpointId);
-    await discardDirectory(dir);
-    await Promise.all(shared.map((p) => fsp.rm(p, { force: true })));
+    await this.discardDirectory(dir);
+    await Promise.all(shared.map((p) => this.steps.remove(p)));
   }
 
   /**
@@ -112,16 +118,36 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     await Promise.allSettled([...(this.writing.get(checkpointId) ?? [])]);
     const shared = this.sharedWritten.get(checkpointId) ?? [];
     this.sharedWritten.delete(checkpointId);
-    await Promise.all(shared.map((p) => fsp.rm(p, { force: true })));
-    if (dir) await discardDirectory(dir);
+    await Promise.all(shared.map((p) => this.steps.remove(p)));
+    if (dir) await this.discardDirectory(dir);
+  }
+
+  /** Deletes a completed checkpoint's directory (retention); its shared files are the store's to decide. */
+  discardCompleted(checkpoint: CompletedCheckpoint): Promise<void> {
+    return this.discardDirectory(checkpoint.path);
+  }
+
+  /** Deletes a file of `shared/` that no checkpoint needs any more. */
+  deleteSharedFile(path: string): Promise<void> {
+    return this.steps.remove(path);
+  }
+
+  private discardDirectory(dir: string): Promise<void> {
+    return discardDirectory(dir, this.steps);
   }
 }
 
 /**
- * Deletes a snapshot directory: `_metadata` first, so that an interrupted delete leaves a
- * directory that is visibly not a snapshot rather than one with files missing.
+ * Deletes a snapshot directory: `_metadata` first, durably, so that an interrupted delete leaves
+ * a directory that is visibly not a snapshot rather than one with files missing. A directory
+ * already gone is fine.
  */
-export async function discardDirectory(dir: string): Promise<void> {
-  await fsp.rm(metadataPath(dir), { force: true });
-  await fsp.rm(dir, { recursive: true, force: true });
+export async function discardDirectory(dir: string, steps: WriteSteps = nodeWriteSteps): Promise<void> {
+  await steps.remove(metadataPath(dir));
+  try {
+    await steps.syncDir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await steps.removeDir(dir);
 }

@@ -1,88 +1,72 @@
-import * as fsp from 'node:fs/promises';
-import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
-import { sharedFilePath } from './paths.js';
+import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import { type RetentionFacts, type RetentionPlan, type WaitingFiles, planRetention } from './retention-plan.js';
+
+/** How retention deletes: through checkpoint storage's write steps (FsCheckpointStorage). */
+export interface RetentionStorage {
+  discardCompleted(checkpoint: CompletedCheckpoint): Promise<void>;
+  deleteSharedFile(path: string): Promise<void>;
+}
+
+/** Told what retention did. */
+export interface RetentionListener {
+  /** A completed checkpoint's directory was deleted (subsumed by newer ones, or at job end). */
+  discarded(checkpoint: CompletedCheckpoint): void;
+  /** Something could not be deleted; it is tried again at the next change. */
+  deleteFailed(message: string): void;
+}
+
+const NO_LISTENER: RetentionListener = { discarded: () => {}, deleteFailed: () => {} };
 
 /**
- * The retained completed checkpoints of a running job (Flink's CompletedCheckpointStore): the
- * `num-retained` newest are kept; an older one is deleted only after a newer one is complete.
- * Savepoints are never added: they belong to the user.
- *
- * Incremental checkpoints share files in `shared/`; a shared file is deleted when the last
- * retained checkpoint referring to it is (reference counting over the retained checkpoints),
- * so retention never deletes a file a retained checkpoint needs. A checkpoint still in flight
- * may refer to files of checkpoints dropped meanwhile, so what becomes unused while
- * checkpoints are pending is deleted only once those have ended — and only if no retained
- * checkpoint refers to it then.
+ * The retained completed checkpoints of a running job (Flink's CompletedCheckpointStore). What
+ * to keep and delete is decided by {@link planRetention} (a pure function of what the store
+ * knows); the store carries the plan out through the storage and remembers what is left: files
+ * waiting for checkpoints in flight, and deletions that failed, which are tried again with the
+ * next plan. Savepoints are never added: they belong to the user.
  */
 export class CompletedCheckpointStore {
-  private readonly retained: CompletedCheckpoint[] = [];
+  private retained: readonly CompletedCheckpoint[] = [];
   /** Claimed snapshots belong to another job's directory: their shared files are left alone. */
   private readonly claimed = new Set<CompletedCheckpoint>();
-  /** Unused shared files waiting for the checkpoints pending when they became unused. */
-  private deferred: Array<{ readonly files: readonly string[]; readonly waitFor: Set<number> }> = [];
+  private waiting: readonly WaitingFiles[] = [];
+  private undeleted: readonly CompletedCheckpoint[] = [];
+  /** Plans are carried out one at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly numRetained: number,
-    private readonly discard: (checkpoint: CompletedCheckpoint) => Promise<void>,
+    private readonly storage: RetentionStorage,
+    private readonly listener: RetentionListener = NO_LISTENER,
   ) {}
 
   /**
    * Adds a newly completed checkpoint and deletes those beyond the retained number.
    * @param pending ids of the checkpoints still in flight
    */
-  async add(checkpoint: CompletedCheckpoint, pending: readonly number[] = []): Promise<void> {
-    const latest = this.retained.at(-1);
-    if (isSavepoint(checkpoint.kind)) {
-      // Savepoints belong to the user.
-    } else if (latest && checkpoint.checkpointId < latest.checkpointId) {
-      // Finished after a newer one (concurrent checkpoints): already subsumed.
-      await this.drop(checkpoint, pending);
-    } else {
-      this.retained.push(checkpoint);
-      await this.trim(pending);
-    }
-    await this.settle(pending);
+  add(checkpoint: CompletedCheckpoint, pending: readonly number[] = []): Promise<void> {
+    return this.apply({ kind: 'add', checkpoint }, pending);
   }
 
   /**
    * Checkpoints in flight ended (completed or aborted); `pending` are those still in flight.
    * Shared files that waited on the ended ones are deleted if no retained checkpoint uses them.
    */
-  async settle(pending: readonly number[]): Promise<void> {
-    const still = new Set(pending);
-    const ready: string[] = [];
-    this.deferred = this.deferred.filter((d) => {
-      for (const id of d.waitFor) if (!still.has(id)) d.waitFor.delete(id);
-      if (d.waitFor.size > 0) return true;
-      ready.push(...d.files);
-      return false;
-    });
-    const used = this.sharedInUse();
-    await Promise.all(ready.filter((f) => !used.has(f)).map((f) => fsp.rm(f, { force: true })));
+  settle(pending: readonly number[]): Promise<void> {
+    return this.apply({ kind: 'settle' }, pending);
   }
 
   /**
    * Takes ownership of a snapshot the job was restored from (`--claim-mode claim`): it is then
    * deleted like any retained checkpoint once newer ones subsume it, savepoint or not.
    */
-  async claim(checkpoint: CompletedCheckpoint): Promise<void> {
-    this.retained.push(checkpoint);
+  claim(checkpoint: CompletedCheckpoint): Promise<void> {
     this.claimed.add(checkpoint);
-    await this.trim([]);
+    return this.apply({ kind: 'claim', checkpoint }, []);
   }
 
-  private async trim(pending: readonly number[]): Promise<void> {
-    while (this.retained.length > this.numRetained) await this.drop(this.retained.shift()!, pending);
-  }
-
-  /** Deletes a checkpoint no longer retained, then the shared files only it referred to. */
-  private async drop(checkpoint: CompletedCheckpoint, pending: readonly number[]): Promise<void> {
-    await this.discard(checkpoint);
-    if (this.claimed.delete(checkpoint)) return;
-    const used = this.sharedInUse();
-    const unused = sharedPaths(checkpoint).filter((f) => !used.has(f));
-    if (pending.length > 0) this.deferred.push({ files: unused, waitFor: new Set(pending) });
-    else await Promise.all(unused.map((f) => fsp.rm(f, { force: true })));
+  /** Deletes every retained checkpoint (cancel with DELETE_ON_CANCELLATION, or no externalization). */
+  discardAll(): Promise<void> {
+    return this.apply({ kind: 'discardAll' }, []);
   }
 
   latest(): CompletedCheckpoint | undefined {
@@ -93,19 +77,55 @@ export class CompletedCheckpointStore {
     return this.retained;
   }
 
-  /** Deletes every retained checkpoint (cancel with DELETE_ON_CANCELLATION, or no externalization). */
-  /** The shared files the retained checkpoints refer to. */
-  private sharedInUse(): Set<string> {
-    return new Set(this.retained.flatMap(sharedPaths));
+  private apply(event: RetentionFacts['event'], pending: readonly number[]): Promise<void> {
+    const next = this.queue.then(() => {
+      const plan = planRetention({
+        retained: this.retained,
+        claimed: this.claimed,
+        numRetained: this.numRetained,
+        pending,
+        waiting: this.waiting,
+        undeleted: this.undeleted,
+        event,
+      });
+      this.retained = plan.retained;
+      this.waiting = plan.defer;
+      return this.carryOut(plan);
+    });
+    this.queue = next;
+    return next;
   }
 
-  async discardAll(): Promise<void> {
-    while (this.retained.length > 0) await this.drop(this.retained.shift()!, []);
-    await this.settle([]);
+  /**
+   * Deletes the dropped checkpoints, then the shared files the plan freed. If a directory cannot
+   * be deleted, its checkpoint is dropped again by the next plan, and the freed files wait for
+   * that (a leftover `_metadata` may still name them).
+   */
+  private async carryOut(plan: RetentionPlan): Promise<void> {
+    const undeleted: CompletedCheckpoint[] = [];
+    for (const c of plan.drop) {
+      try {
+        await this.storage.discardCompleted(c);
+        this.claimed.delete(c);
+        this.listener.discarded(c);
+      } catch (err) {
+        undeleted.push(c);
+        this.listener.deleteFailed(`cannot delete checkpoint ${c.checkpointId} (${c.path}): ${(err as Error).message}; trying again later`);
+      }
+    }
+    this.undeleted = undeleted;
+    const later: string[] = [];
+    if (undeleted.length > 0) later.push(...plan.deleteShared);
+    else {
+      for (const f of plan.deleteShared) {
+        try {
+          await this.storage.deleteSharedFile(f);
+        } catch (err) {
+          later.push(f);
+          this.listener.deleteFailed(`cannot delete shared state file ${f}: ${(err as Error).message}; trying again later`);
+        }
+      }
+    }
+    if (later.length > 0) this.waiting = [...this.waiting, { files: later, waitFor: [] }];
   }
-}
-
-/** The `shared/` files a checkpoint refers to, as paths. */
-function sharedPaths(checkpoint: CompletedCheckpoint): string[] {
-  return checkpoint.metadata.operators.flatMap((op) => op.subtasks.flatMap((h) => (h.sharedState ?? []).map((r) => sharedFilePath(checkpoint.path, r.file))));
 }

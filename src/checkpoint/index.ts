@@ -2,12 +2,15 @@ export * from './paths.js';
 export { writeFileAtomic, writeFileDurable, sha256, sha256Chunks, nodeWriteSteps, type WriteSteps } from './atomic-write.js';
 export * from './snapshot-metadata.js';
 export { FsCheckpointStorage, discardDirectory } from './checkpoint-storage.js';
-export { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
-export { CompletedCheckpointStore } from './completed-checkpoint-store.js';
+export { type CompletedCheckpoint, completedCheckpoint, isSavepoint } from './completed-checkpoint.js';
+export { CompletedCheckpointStore, type RetentionListener, type RetentionStorage } from './completed-checkpoint-store.js';
+export { planRetention, type RetentionFacts, type RetentionPlan, type WaitingFiles } from './retention-plan.js';
+export { PendingCheckpoint, type AcknowledgeResult, type PendingCheckpointStatus } from './pending-checkpoint.js';
 export { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
 export { decideTrigger, type TriggerDecision, type TriggerFacts } from './trigger-decision.js';
 export {
   CheckpointCoordinator,
+  type CheckpointDurations,
   type CheckpointStatsListener,
   type CheckpointTarget,
   type CoordinatorDeps,
@@ -21,3 +24,17 @@ export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMe
 export { assignState, type AssignmentOptions } from './state-assignment.js';
 export { inspectSnapshot, type SnapshotInfo, type OperatorStateInfo } from './snapshot-inspector.js';
 export { disposeSavepoint, planDisposal, type DisposalPlan, type DisposalResult } from './savepoint-disposal.js';
+export {
+  type RecoveredState,
+  type RestoreCandidate,
+  type JobSnapshots,
+  type JobOutcome,
+  type CheckpointRetentionPolicy,
+  restoreNewest,
+  recoverFromRetained,
+  restoreLatestOfJob,
+  scanCheckpointDirectory,
+  checkMetadataFile,
+  loadSnapshotChecked,
+  discardsCheckpointsOnEnd,
+} from './recovery.js';

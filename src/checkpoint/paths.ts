@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -30,6 +30,20 @@ export function sharedStateDir(baseDir: string, jobId: string): string {
 /** Where a shared file named in the `_metadata` of checkpoint directory `snapshotDir` lives. */
 export function sharedFilePath(snapshotDir: string, file: string): string {
   return join(dirname(snapshotDir), SHARED_DIR, file);
+}
+
+/** The file name of an operator subtask's state: derived from the uid, never taken from data. */
+export function stateFileName(uid: string, subtask: number): string {
+  return `op-${uidHash(uid)}-${subtask}.state`;
+}
+
+/** The name of an incremental keyed snapshot's file in `shared/`: unique per checkpoint and subtask. */
+export function sharedStateFileName(uid: string, subtask: number, checkpointId: number, form: 'full' | 'delta'): string {
+  return `op-${uidHash(uid)}-${subtask}-chk${checkpointId}-${randomBytes(4).toString('hex')}.${form}`;
+}
+
+function uidHash(uid: string): string {
+  return createHash('sha256').update(uid).digest('hex').slice(0, 20);
 }
 
 /** A new savepoint directory under `baseDir`. */

@@ -1,7 +1,6 @@
-import { unpack } from '../util/binary-codec.js';
-import type { KeyGroupBlock } from '../runtime/index.js';
+import { countKeys, stateSize } from '../state/index.js';
 import { type LoadedSnapshot, loadSnapshot } from './snapshot-loader.js';
-import { type SnapshotKind, handleBytes } from './snapshot-metadata.js';
+import type { SnapshotKind } from './snapshot-metadata.js';
 
 /** One operator's state in a snapshot, as `flink info` shows it. */
 export interface OperatorStateInfo {
@@ -28,35 +27,6 @@ export interface SnapshotInfo {
   readonly timestamp: number;
   readonly bytes: number;
   readonly operators: readonly OperatorStateInfo[];
-}
-
-/**
- * Keys with a value per state over key-group blocks: full blocks are counted as they are; when
- * an incremental chain has deltas, the key sets are rebuilt by applying them in order.
- */
-function countKeys(blocks: readonly KeyGroupBlock[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  if (!blocks.some(([, , delta]) => delta)) {
-    for (const [, bytes] of blocks) {
-      for (const [name, entries] of Object.entries(unpack(bytes) as Record<string, unknown[]>)) counts.set(name, (counts.get(name) ?? 0) + entries.length);
-    }
-    return counts;
-  }
-  const keys = new Map<string, Map<number, Set<unknown>>>();
-  const setOf = (name: string, kg: number) => {
-    let byKg = keys.get(name);
-    if (!byKg) keys.set(name, (byKg = new Map()));
-    let set = byKg.get(kg);
-    if (!set) byKg.set(kg, (set = new Set()));
-    return set;
-  };
-  for (const [kg, bytes, delta] of blocks) {
-    const doc = unpack(bytes) as Record<string, Array<[unknown, unknown]>> & { p: Record<string, Array<[unknown, unknown]>>; d: Record<string, unknown[]> };
-    for (const [name, entries] of Object.entries(delta ? doc.p : doc)) for (const [k] of entries) setOf(name, kg).add(k);
-    if (delta) for (const [name, deleted] of Object.entries(doc.d)) for (const k of deleted) setOf(name, kg).delete(k);
-  }
-  for (const [name, byKg] of keys) counts.set(name, [...byKg.values()].reduce((n, s) => n + s.size, 0));
-  return counts;
 }
 
 /** Reads and verifies a snapshot and summarises its state per operator. */
@@ -88,7 +58,7 @@ function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
       name: op.name,
       parallelism: op.parallelism,
       maxParallelism: op.maxParallelism,
-      bytes: op.subtasks.reduce((n, h) => n + handleBytes(h), 0),
+      bytes: op.subtasks.reduce((n, h) => n + stateSize(h), 0),
       files: op.subtasks.reduce((n, h) => n + 1 + (h.sharedState?.length ?? 0), 0),
       keyedStates,
       operatorStates,

@@ -1,19 +1,14 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type StateFileContent, decodeStateFile } from '../runtime/index.js';
-import { FlinkError } from '../util/errors.js';
+import { KeyGroupRange, type OperatorStateHandle, type StateFileContent, type StateFileSource, decodeStateFile } from '../state/index.js';
+import { SnapshotRestoreError } from '../util/errors.js';
 import { localPathOf } from '../util/file-uri.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../util/regular-file.js';
 import { sha256 } from './atomic-write.js';
 import { METADATA_FILE, metadataPath, sharedFilePath } from './paths.js';
-import { InvalidMetadataError, type SnapshotMetadata, decodeMetadata } from './snapshot-metadata.js';
+import { InvalidMetadataError, type OperatorMetadata, type SnapshotMetadata, decodeMetadata } from './snapshot-metadata.js';
 
-/** A snapshot cannot be restored; the message says which and why. */
-export class SnapshotRestoreError extends FlinkError {
-  constructor(message: string, code = 'snapshot.invalid') {
-    super(code, message);
-  }
-}
+export { SnapshotRestoreError };
 
 /** A verified snapshot with every state file read and decoded. */
 export interface LoadedSnapshot {
@@ -44,7 +39,7 @@ function readStateFile(
   path: string,
   what: string,
   h: { readonly size: number; readonly checksum: string },
-  expected: { uid: string; subtask: number },
+  expected: StateFileSource,
 ): StateFileContent {
   let bytes: Buffer;
   try {
@@ -103,15 +98,42 @@ export function loadSnapshot(input: string): LoadedSnapshot {
   for (const op of metadata.operators) {
     const byTask = new Map<number, StateFileContent>();
     for (const h of op.subtasks) {
-      const expected = { uid: op.uid, subtask: h.subtask };
-      const own = readStateFile(dir, join(dir, h.file), `state file ${h.file} of operator '${op.uid}'`, h, expected);
+      const keyGroupRange = keyGroupRangeOf(dir, op, h);
+      const own = readStateFile(dir, join(dir, h.file), `state file ${h.file} of operator '${op.uid}'`, h, {
+        file: h.file,
+        uid: op.uid,
+        subtask: h.subtask,
+        keyGroupRange,
+      });
       // An incremental checkpoint's keyed state: its chain in shared/, base first, applied in order.
       const chain = (h.sharedState ?? []).map((ref) =>
-        readStateFile(dir, sharedFilePath(dir, ref.file), `shared state file ${ref.file} of operator '${op.uid}'`, ref, expected),
+        readStateFile(dir, sharedFilePath(dir, ref.file), `shared state file ${ref.file} of operator '${op.uid}'`, ref, {
+          file: ref.file,
+          uid: op.uid,
+          subtask: h.subtask,
+          keyGroupRange,
+        }),
       );
       byTask.set(h.subtask, chain.length === 0 ? own : { ...own, keyGroups: [...own.keyGroups, ...chain.flatMap((c) => c.keyGroups)] });
     }
     files.set(op.uid, byTask);
   }
   return { dir, metadata, files };
+}
+
+/**
+ * The key groups a keyed subtask owned: those its operator's parallelism and max parallelism
+ * give it (the same function routes records). A handle recording another range is refused.
+ */
+function keyGroupRangeOf(dir: string, op: OperatorMetadata, h: OperatorStateHandle): KeyGroupRange | undefined {
+  if (h.keyGroupRange === null || h.keyGroupRange === undefined) return undefined;
+  const range = KeyGroupRange.forSubtask(op.maxParallelism, op.parallelism, h.subtask);
+  const recorded: unknown = h.keyGroupRange;
+  if (!Array.isArray(recorded) || recorded[0] !== range.start || recorded[1] !== range.end) {
+    throw new SnapshotRestoreError(
+      `Cannot restore from ${dir}: subtask ${h.subtask} of operator '${op.uid}' records key groups ${Array.isArray(recorded) ? `${String(recorded[0])}-${String(recorded[1])}` : 'in a malformed entry'}, ` +
+        `but subtask ${h.subtask} of ${op.parallelism} owns ${range.start}-${range.end} of ${op.maxParallelism}; its _metadata is damaged.`,
+    );
+  }
+  return range;
 }

@@ -1,4 +1,4 @@
-import type { OperatorStateHandle } from '../runtime/index.js';
+import type { OperatorStateHandle } from '../state/index.js';
 import { sha256 } from './atomic-write.js';
 import { isSafeFileName } from './paths.js';
 
@@ -30,11 +30,6 @@ export interface SnapshotMetadata {
   readonly kind: SnapshotKind;
   readonly timestamp: number;
   readonly operators: readonly OperatorMetadata[];
-}
-
-/** Bytes of one subtask's state: its own file plus, for an incremental checkpoint, its whole chain in `shared/`. */
-export function handleBytes(h: OperatorStateHandle): number {
-  return h.size + (h.sharedState ?? []).reduce((n, r) => n + r.size, 0);
 }
 
 /** Why a `_metadata` could not be used; the message is for the user. */

@@ -1,9 +1,16 @@
 import type { JobGraph, StreamNode } from '../graph/index.js';
-import type { OperatorRestoreState, RestoreAssignment, StateFileContent } from '../runtime/index.js';
-import { KeyGroupRange, type StateKinds } from '../state/index.js';
-import type { OperatorLists } from '../runtime/index.js';
+import {
+  type KeyGroupBlock,
+  type OperatorLists,
+  type OperatorRestoreState,
+  type RestoreAssignment,
+  type StateFileContent,
+  type StateKinds,
+  type StoredTimer,
+  operatorIndexForKeyGroup,
+} from '../state/index.js';
+import { SnapshotRestoreError } from '../util/errors.js';
 import type { LoadedSnapshot } from './snapshot-loader.js';
-import { SnapshotRestoreError } from './snapshot-loader.js';
 
 /** Options of a restore. */
 export interface AssignmentOptions {
@@ -44,19 +51,13 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
         'snapshot.unmappedState',
       );
     }
-    assigned.set(op.uid, redistribute(files, node.parallelism, node.maxParallelism));
+    assigned.set(op.uid, redistribute(op.uid, files, node.parallelism, node.maxParallelism));
   }
   return (uid, subtask) => assigned.get(uid)?.[subtask];
 }
 
-function redistribute(
-  files: readonly StateFileContent[],
-  parallelism: number,
-  maxParallelism: number,
-): OperatorRestoreState[] {
+function redistribute(uid: string, files: readonly StateFileContent[], parallelism: number, maxParallelism: number): OperatorRestoreState[] {
   const kinds: StateKinds = Object.assign({}, ...files.map((f) => f.kinds));
-  const keyGroups = files.flatMap((f) => f.keyGroups);
-  const timers = files.flatMap((f) => f.timers);
   const lists = new Map<string, { mode: 'split' | 'union'; values: unknown[] }>();
   for (const f of files) {
     for (const [name, { mode, values }] of f.lists) {
@@ -65,19 +66,27 @@ function redistribute(
       lists.set(name, l);
     }
   }
+  const keyGroups: KeyGroupBlock[][] = Array.from({ length: parallelism }, () => []);
+  const timers: StoredTimer[][] = Array.from({ length: parallelism }, () => []);
+  // By the function that routes records: a key group goes to the subtask its keys go to.
+  const subtaskOf = (kg: number): number => {
+    const i = operatorIndexForKeyGroup(maxParallelism, parallelism, kg);
+    if (!(i >= 0 && i < parallelism)) {
+      throw new SnapshotRestoreError(`Cannot restore the state of operator '${uid}': it holds key group ${kg}, outside its ${maxParallelism} key groups; the snapshot is damaged.`);
+    }
+    return i;
+  };
+  for (const f of files) {
+    for (const block of f.keyGroups) keyGroups[subtaskOf(block.keyGroup)]!.push(block);
+    for (const timer of f.timers) timers[subtaskOf(timer[2])]!.push(timer);
+  }
   return Array.from({ length: parallelism }, (_, i) => {
-    const range = KeyGroupRange.forSubtask(maxParallelism, parallelism, i);
     const mine: OperatorLists = new Map();
     for (const [name, { mode, values }] of lists) {
       const from = Math.floor((values.length * i) / parallelism);
       const to = Math.floor((values.length * (i + 1)) / parallelism);
       mine.set(name, { mode, values: mode === 'union' ? [...values] : values.slice(from, to) });
     }
-    return {
-      kinds,
-      lists: mine,
-      keyGroups: keyGroups.filter(([kg]) => range.contains(kg)),
-      timers: timers.filter(([, , kg]) => range.contains(kg)),
-    };
+    return { kinds, lists: mine, keyGroups: keyGroups[i]!, timers: timers[i]! };
   });
 }

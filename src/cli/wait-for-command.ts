@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import ora from 'ora';
-import { lostReason } from '../cluster/liveness.js';
-import type { JobStatus, MetadataStore } from '../metadata/index.js';
+import { declareIfLost } from '../cluster/liveness.js';
+import { type JobStatus, type MetadataStore, isTerminal } from '../metadata/index.js';
 import { FlinkError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 
@@ -36,10 +36,10 @@ export async function waitForCommand(
       if (i % 10 === 0) {
         const job = store.getJob(jobId);
         if (opts.endsWith !== undefined && job?.status === opts.endsWith && store.getCommand(commandId)?.status !== 'FAILED') return undefined;
-        const lost = job && lostReason(job, Date.now());
-        if (lost) {
-          store.markLost(jobId, lost);
-          throw new FlinkError('job.lost', `Job ${jobId} could not ${opts.what}: ${lost}.`);
+        // Declared lost only if its process is gone or silent past its heartbeat timeout.
+        const after = job && !isTerminal(job.status) ? declareIfLost(store, job) : undefined;
+        if (after && after !== job && after.status === 'FAILED') {
+          throw new FlinkError('job.lost', `Job ${jobId} could not ${opts.what}: ${after.failureCause ?? 'job process lost'}.`);
         }
       }
       if (Date.now() > deadline) {

@@ -1,12 +1,21 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { HomeLayout } from '../config/index.js';
+import type { JobConfigRecord, MetadataStore } from '../metadata/index.js';
+import { type JobId, newJobId } from '../util/ids.js';
+import { processStartTime } from './job-process.js';
 
 /** Set in a detached job's environment: the id `flink run -d` already created its row with. */
 export const DETACHED_JOB_ID_ENV = 'FLINK_TS_DETACHED_JOB_ID';
 
 const BIN = fileURLToPath(new URL('../../bin/flink', import.meta.url));
+
+/** How long `flink run -d` waits for the job to start before it returns anyway. */
+export const DETACHED_START_WAIT_MS = 30_000;
+/** How often the start-up is looked at. */
+const START_POLL_MS = 25;
 
 /**
  * Starts `flink run <same options> <job> <args>` as a detached background process: its own
@@ -36,4 +45,79 @@ export function launchDetached(opts: {
     closeSync(out);
     closeSync(log);
   }
+}
+
+/** What `flink run -d` submits. */
+export interface DetachedSubmission {
+  readonly layout: HomeLayout;
+  readonly jobFile: string;
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly parallelism: number | null;
+  readonly config: JobConfigRecord;
+  /** The snapshot the job starts from (already verified). */
+  readonly restoredFrom: string | null;
+  /** The `flink run` arguments the background process gets (options, job file, its args). */
+  readonly runArgs: readonly string[];
+  /** How long to wait for the job to start; default {@link DETACHED_START_WAIT_MS}. */
+  readonly startWaitMs?: number;
+}
+
+/** How a detached start went: running (or still starting when the wait ended), or failed with the real cause. */
+export type DetachedStart = { readonly jobId: JobId; readonly failed?: undefined } | { readonly jobId: JobId; readonly failed: { readonly cause: string; readonly log: string } };
+
+/**
+ * `flink run -d`: records the job (CREATED), starts its process in the background and waits
+ * until it runs, fails, or the wait ends. A job that fails at start-up — its file does not
+ * load, its snapshot does not fit — is reported with the cause the job recorded or, if its
+ * process died before it could, the error its log ends with.
+ */
+export async function submitDetached(store: MetadataStore, s: DetachedSubmission): Promise<DetachedStart> {
+  const jobId = newJobId();
+  store.createJob({
+    jobId,
+    name: s.name,
+    jobFile: s.jobFile,
+    args: s.args,
+    status: 'CREATED',
+    parallelism: s.parallelism,
+    config: s.config,
+    restoredFrom: s.restoredFrom,
+  });
+  const child = launchDetached({ jobId, layout: s.layout, runArgs: s.runArgs });
+  store.updateJob(jobId, { pid: child.pid, pidStart: processStartTime(child.pid) });
+  let exited = false;
+  void child.exited.then(() => {
+    exited = true;
+  });
+  const logFile = s.layout.jobLog(jobId);
+  const deadline = Date.now() + (s.startWaitMs ?? DETACHED_START_WAIT_MS);
+  for (;;) {
+    const job = store.getJob(jobId);
+    if (job && job.status !== 'CREATED') {
+      if (job.status === 'FAILED') return { jobId, failed: { cause: job.failureCause ?? 'unknown cause', log: logFile } };
+      return { jobId };
+    }
+    if (exited) {
+      // The process died before it could record why: its log has the error.
+      const cause = lastErrorIn(logFile) ?? 'the job process exited during start-up';
+      const change = store.compareAndSetStatus(jobId, 'FAILED', { fields: { failureCause: cause } });
+      const recorded = change.outcome === 'moved' ? cause : (change.job.failureCause ?? cause);
+      return { jobId, failed: { cause: recorded, log: logFile } };
+    }
+    if (Date.now() > deadline) return { jobId };
+    await sleep(START_POLL_MS);
+  }
+}
+
+/** The last error line (`Error: …`) a `flink` process wrote to `logFile`, without the prefix. */
+export function lastErrorIn(logFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const errors = text.split('\n').filter((l) => /^(Internal error|Error): /.test(l));
+  return errors.at(-1)?.replace(/^(Internal error|Error): /, '');
 }

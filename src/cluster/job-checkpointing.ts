@@ -1,53 +1,27 @@
 import { type CheckpointingModeName, CheckpointingOptions, type Configuration } from '../config/index.js';
 import {
+  type CheckpointTarget,
   type CompletedCheckpoint,
   type LoadedSnapshot,
+  type RecoveredState,
+  type WriteSteps,
   CheckpointCoordinator,
   CheckpointStatsRecorder,
   CompletedCheckpointStore,
   type CoordinatorSettings,
   FsCheckpointStorage,
-  discardDirectory,
+  completedCheckpoint,
+  discardsCheckpointsOnEnd,
   loadSnapshot,
+  nodeWriteSteps,
   realSchedule,
+  recoverFromRetained,
 } from '../checkpoint/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import type { CheckpointResponder, JobExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
-import { FlinkError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
-
-/** What a failover restores: the checkpoint used and the retained ones skipped because they failed to load. */
-export interface RecoveredState<T> {
-  readonly checkpointId: number;
-  readonly path: string;
-  readonly state: T;
-  /** One line per newer checkpoint that could not be used: its id and the problem. */
-  readonly skipped: readonly string[];
-}
-
-/**
- * Picks the newest of `retained` (oldest first, as the store keeps them) that `load`s and
- * `assign`s without error. A damaged latest checkpoint must not leave the job unable to
- * restart when an older retained one is intact; if none is, the error names each one tried.
- */
-export function recoverFromRetained<S, T>(
-  retained: readonly CompletedCheckpoint[],
-  load: (path: string) => S,
-  assign: (snapshot: S) => T,
-): RecoveredState<T> | undefined {
-  const problems: string[] = [];
-  for (const c of [...retained].reverse()) {
-    try {
-      return { checkpointId: c.checkpointId, path: c.path, state: assign(load(c.path)), skipped: problems };
-    } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
-      problems.push(message.includes(c.path) ? `checkpoint ${c.checkpointId}: ${message}` : `checkpoint ${c.checkpointId} (${c.path}): ${message}`);
-    }
-  }
-  if (problems.length === 0) return undefined;
-  throw new FlinkError('checkpoint.recoveryFailed', `Cannot recover the job: no retained checkpoint can be restored; ${problems.join('; ')}`);
-}
+import type { CommitFence } from './job-fence.js';
 
 /** The checkpoint settings of a configuration. */
 export function coordinatorSettings(config: Configuration): CoordinatorSettings {
@@ -88,14 +62,19 @@ export class JobCheckpointing {
       /** One more than the restored checkpoint's id, or 1. */
       readonly firstCheckpointId: number;
       readonly log: (line: string) => void;
+      /** The job's fencing token in this process; unset for an untracked run (no other process can own it). */
+      readonly fence?: CommitFence;
     },
   ) {
-    this.storage = new FsCheckpointStorage(opts.config.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), opts.jobId);
+    const steps = opts.fence ? fencedWriteSteps(nodeWriteSteps, opts.fence) : nodeWriteSteps;
+    this.storage = new FsCheckpointStorage(opts.config.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), opts.jobId, steps);
     this.stats =
       opts.metadata && new CheckpointStatsRecorder(opts.metadata, opts.jobId, (err) => opts.log(`cannot record checkpoint statistics: ${(err as Error).message}`));
-    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), async (c) => {
-      await discardDirectory(c.path);
-      this.stats?.discarded(c.checkpointId, c.kind);
+    // Retention deletes through the storage's steps: fenced, a process that lost the job deletes
+    // nothing the new owner may restore from (it logs, and the checkpoint stays undiscarded).
+    this.store = new CompletedCheckpointStore(opts.config.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS), this.storage, {
+      discarded: (c) => this.stats?.discarded(c),
+      deleteFailed: (message) => opts.log(`Retention: ${message}`),
     });
   }
 
@@ -106,8 +85,9 @@ export class JobCheckpointing {
   start(execution: JobExecution): void {
     const { opts } = this;
     this.execution = execution;
+    const target = this.fencedTarget(execution);
     if (this.coordinator) {
-      this.coordinator.retarget(execution);
+      this.coordinator.retarget(target);
       return;
     }
     this.coordinator = new CheckpointCoordinator({
@@ -118,7 +98,7 @@ export class JobCheckpointing {
       schedule: realSchedule,
       storage: this.storage,
       store: this.store,
-      target: execution,
+      target,
       firstCheckpointId: opts.firstCheckpointId,
       stats: this.stats,
       onTooManyFailures: (reason) => this.execution?.fail(new Error(reason)),
@@ -137,22 +117,14 @@ export class JobCheckpointing {
   /** `--claim-mode claim`: the job owns the snapshot it was restored from and may delete it. */
   async claim(snapshot: LoadedSnapshot): Promise<void> {
     const m = snapshot.metadata;
-    await this.store.claim({
-      checkpointId: m.checkpointId,
-      kind: m.kind,
-      path: snapshot.dir,
-      triggerTime: m.timestamp,
-      completedAt: m.timestamp,
-      metadata: m,
-      stateSize: m.operators.reduce((n, o) => n + o.subtasks.reduce((k, h) => k + h.size, 0), 0),
-    });
+    await this.store.claim(completedCheckpoint(m, { path: snapshot.dir, triggerTime: m.timestamp, completedAt: m.timestamp }));
   }
 
   /**
    * The state a run after a failure starts from: the newest retained checkpoint that loads and
    * maps onto the job (`assign`), falling back to older ones; undefined if none completed yet.
    *
-   * @throws FlinkError (`checkpoint.recoveryFailed`) if no retained checkpoint can be used.
+   * @throws SnapshotRestoreError (`checkpoint.recoveryFailed`) if no retained checkpoint can be used.
    */
   recover<T>(assign: (snapshot: LoadedSnapshot) => T): RecoveredState<T> | undefined {
     return recoverFromRetained(this.store.all(), loadSnapshot, assign);
@@ -176,15 +148,71 @@ export class JobCheckpointing {
     return { checkpointId: c.checkpointId, path: c.path };
   }
 
-  /** Stops checkpointing and applies the retention policy for how the job ended. */
-  async stop(outcome: 'FINISHED' | 'CANCELED' | 'FAILED'): Promise<void> {
+  /**
+   * Stops checkpointing and applies the retention policy for how the job ended — unless the
+   * process lost the job (`outcome` undefined, or fenced): then nothing is deleted.
+   */
+  async stop(outcome: 'FINISHED' | 'CANCELED' | 'FAILED' | undefined): Promise<void> {
     // Waits for aborted checkpoints' directories to be gone, so none outlives the process.
     await this.coordinator?.shutdown();
+    if (outcome === undefined) return;
     const retention = this.opts.config.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION);
-    // Checkpoints of a failed job are always kept: they are what it recovers from.
-    const discard =
-      (outcome === 'CANCELED' && retention !== 'RETAIN_ON_CANCELLATION') ||
-      (outcome === 'FINISHED' && retention === 'NO_EXTERNALIZED_CHECKPOINTS');
-    if (discard) await this.store.discardAll().catch(() => undefined);
+    if (discardsCheckpointsOnEnd(outcome, retention) && this.mayCommit('delete its retained checkpoints')) {
+      await this.store.discardAll().catch(() => undefined);
+    }
   }
+
+  /** True if this process still owns the job (always, untracked); logs why not otherwise. */
+  private mayCommit(action: string): boolean {
+    try {
+      this.opts.fence?.check(action);
+      return true;
+    } catch (err) {
+      this.opts.log(`Not allowed to ${action}: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /**
+   * The run as the coordinator drives it, with the fence checked right before tasks are told a
+   * checkpoint is complete: that call commits the sinks, synchronously, so a process that lost
+   * the job commits nothing. A skipped notification is made up by the next checkpoint's (sinks
+   * commit everything up to the checkpoint they are told of) or by a restore.
+   */
+  private fencedTarget(execution: JobExecution): CheckpointTarget {
+    return {
+      get taskCount() {
+        return execution.taskCount;
+      },
+      triggerCheckpoint: (id, timestamp, options) => execution.triggerCheckpoint(id, timestamp, options),
+      notifyCheckpointComplete: (id) => {
+        if (this.mayCommit(`commit checkpoint ${id}`)) execution.notifyCheckpointComplete(id);
+      },
+      abortCheckpoint: (id) => execution.abortCheckpoint(id),
+    };
+  }
+}
+
+/**
+ * Write steps whose rename — the step that publishes a checkpoint's `_metadata` — first checks
+ * that this process still owns the job, and whose removals fail once it does not (retention
+ * then logs that it could not delete, and leaves the checkpoint to the new owner).
+ */
+export function fencedWriteSteps(steps: WriteSteps, fence: CommitFence): WriteSteps {
+  return {
+    writeAndSync: (path, data) => steps.writeAndSync(path, data),
+    rename: async (from, to) => {
+      fence.check('publish a checkpoint');
+      await steps.rename(from, to);
+    },
+    syncDir: (dir) => steps.syncDir(dir),
+    remove: async (path) => {
+      fence.check('delete checkpoint files');
+      await steps.remove(path);
+    },
+    removeDir: async (path) => {
+      fence.check('delete checkpoint files');
+      await steps.removeDir(path);
+    },
+  };
 }

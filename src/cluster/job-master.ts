@@ -12,6 +12,7 @@ import { effectiveConfiguration, parallelismDefaults } from './effective-configu
 import { unrecoverableCause } from './failure-classification.js';
 import { JobCheckpointing } from './job-checkpointing.js';
 import { jobPlanOf } from './job-plan.js';
+import { type JobFence, JobFencedError, fenceSettings } from './job-fence.js';
 import { JobTracker } from './job-tracker.js';
 import { type MetricsListener, MetricsReporter } from './metrics-reporter.js';
 import { type RestartStrategy, restartStrategyFrom } from './restart-strategy.js';
@@ -29,8 +30,11 @@ export interface JobTracking {
   readonly store: MetadataStore;
   readonly jobFile: string;
   readonly args: readonly string[];
-  /** `flink run -d` created the row before starting this process. */
-  readonly preCreated: boolean;
+  /**
+   * The fence of the row `flink run -d` created before starting this process, taken over at
+   * process start; unset: the JobMaster creates the job's row.
+   */
+  readonly preAcquired?: JobFence;
   /** Where the job's status changes are logged. */
   readonly log?: (line: string) => void;
 }
@@ -72,6 +76,8 @@ export class JobMaster {
   private readonly restoreAssignment: RestoreAssignment | undefined;
   /** Ends a restart delay early (on cancel). */
   private wakeFromDelay: (() => void) | undefined;
+  /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
+  private fencedBy: JobFencedError | undefined;
 
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
@@ -92,10 +98,11 @@ export class JobMaster {
           args: t.args,
           parallelism: parallelismDefaults(this.configuration).parallelism ?? 1,
           config: this.configuration.toRecord(),
-          preCreated: t.preCreated,
+          preAcquired: t.preAcquired,
           restoredFrom: r?.snapshot.dir ?? null,
         },
         options.clock,
+        fenceSettings(this.configuration),
         t.log,
       );
       this.reporter = new MetricsReporter({
@@ -134,6 +141,12 @@ export class JobMaster {
   private async runAttempts(): Promise<JobExecutionResult> {
     const start = Date.now();
     const { options } = this;
+    const fence = this.tracker?.start();
+    fence?.onFenced((err) => {
+      this.fencedBy = err;
+      this.execution?.fail(err);
+      this.wakeFromDelay?.();
+    });
     const checkpointing = new JobCheckpointing({
       jobId: this.jobId,
       jobName: this.jobName,
@@ -142,9 +155,10 @@ export class JobMaster {
       metadata: options.tracking?.store,
       firstCheckpointId: (options.restore?.snapshot.metadata.checkpointId ?? 0) + 1,
       log: options.tracking?.log ?? ((line) => process.stderr.write(`${line}\n`)),
+      fence,
     });
     const restartStrategy = restartStrategyFrom(this.configuration);
-    this.tracker?.start({
+    this.tracker?.listen({
       cancel: () => this.cancel(),
       checkpoint: (full) => checkpointing.checkpoint(full),
       savepoint: (dir) => checkpointing.savepoint(dir),
@@ -154,6 +168,15 @@ export class JobMaster {
     if (options.restore?.claimMode === 'claim') await checkpointing.claim(options.restore.snapshot);
     let restore = this.restoreAssignment;
     for (let attempt = 0; ; attempt++) {
+      // Restoring commits what the snapshot's sinks pre-committed: only the job's owner may.
+      if (this.fencedBy) throw await this.abandon(checkpointing);
+      if (restore) {
+        try {
+          fence?.check('restore the job');
+        } catch (err) {
+          throw await this.abandon(checkpointing, err);
+        }
+      }
       const execution = new JobExecution({
         jobId: this.jobId,
         jobGraph: this.jobGraph,
@@ -192,6 +215,7 @@ export class JobMaster {
     checkpointing: JobCheckpointing,
     attempt: number,
   ): Promise<{ failure: unknown } | { restore: RestoreAssignment | undefined }> {
+    if (this.fencedBy || err instanceof JobFencedError) return { failure: await this.abandon(checkpointing, err) };
     if (err instanceof JobCancelledError || this.cancelled) {
       await checkpointing.stop('CANCELED');
       this.tracker?.finish({ status: 'CANCELED' });
@@ -204,6 +228,7 @@ export class JobMaster {
     this.tracker?.restarting(messageOf(err), stackOf(err), attempt, decision.delayMs);
     this.reporter?.restarting();
     await this.restartDelay(decision.delayMs);
+    if (this.fencedBy) return { failure: await this.abandon(checkpointing) };
     if (this.cancelled) {
       await checkpointing.stop('CANCELED');
       this.tracker?.finish({ status: 'CANCELED' });
@@ -217,6 +242,18 @@ export class JobMaster {
     }
     this.tracker?.restarted();
     return { restore };
+  }
+
+  /**
+   * Ends this process's part in a job it no longer owns: checkpointing stops, nothing is deleted
+   * and no status written (the job's record belongs to whoever fenced it). Returns the error.
+   */
+  private async abandon(checkpointing: JobCheckpointing, err?: unknown): Promise<JobFencedError> {
+    const fenced = this.fencedBy ?? (err instanceof JobFencedError ? err : new JobFencedError(this.jobId, 'unknown'));
+    this.fencedBy = fenced;
+    await checkpointing.stop(undefined);
+    this.tracker?.finish({ status: 'FAILED', cause: fenced.message });
+    return fenced;
   }
 
   /** Ends the job as FAILED with `failure` (its message and stack recorded); returns `failure`. */

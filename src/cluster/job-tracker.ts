@@ -1,10 +1,10 @@
-import type { CommandRecord, JobConfigRecord, JobStatus, MetadataStore } from '../metadata/index.js';
-import { canTransition } from '../metadata/index.js';
+import type { CommandRecord, JobConfigRecord, JobStatus, MetadataStore, StatusChange, TransitionFields } from '../metadata/index.js';
+import { isTerminal } from '../metadata/index.js';
 import type { Clock } from '../util/clock.js';
 import type { JobId } from '../util/ids.js';
-import { HEARTBEAT_INTERVAL_MS } from './liveness.js';
+import { type FenceSettings, JobFence } from './job-fence.js';
 
-/** How often a running job looks for commands (cancel, and later savepoint/stop/checkpoint). */
+/** How often a running job looks for commands (cancel, savepoint, stop, checkpoint). */
 export const COMMAND_POLL_INTERVAL_MS = 100;
 
 /** What the tracker records about a job when it starts. */
@@ -15,8 +15,11 @@ export interface TrackedJob {
   readonly args: readonly string[];
   readonly parallelism: number;
   readonly config: JobConfigRecord;
-  /** The row already exists (created by `flink run -d` before it started this process). */
-  readonly preCreated: boolean;
+  /**
+   * The job's fence if its row already exists and this process took it over at start-up
+   * (`flink run -d` creates the row before it starts the process); else the tracker creates it.
+   */
+  readonly preAcquired?: JobFence;
   /** The snapshot the job was restored from. */
   readonly restoredFrom: string | null;
 }
@@ -33,44 +36,53 @@ export interface CommandHandler {
 }
 
 /**
- * A running job's side of the metadata store: its status (through the transition table), its
- * heartbeat, and the commands the CLI leaves for it. Store errors while running are reported
- * but never stop the job.
+ * A running job's side of the metadata store: its status (compare-and-set under its fencing
+ * epoch), its heartbeat (through its {@link JobFence}), and the commands the CLI leaves for it.
+ * Store errors while running are reported but never stop the job; losing the job's ownership does.
  */
 export class JobTracker {
-  private heartbeatTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly cancelCommands: number[] = [];
+  private fence: JobFence | undefined;
 
   constructor(
     private readonly store: MetadataStore,
     private readonly job: TrackedJob,
     private readonly clock: Clock,
+    private readonly settings: FenceSettings,
     /** Where status changes are logged (a detached job's log file); silent if unset. */
     private readonly log?: (line: string) => void,
   ) {}
 
-  /** Records the job as RUNNING in this process and starts heartbeats and command polling. */
-  start(handler: CommandHandler): void {
+  /**
+   * Records the job as RUNNING in this process under its own fencing epoch (creating its row
+   * unless `flink run -d` did) and starts heartbeats. Returns the fence every commit checks.
+   *
+   * @throws JobFencedError if the job was taken or failed before this process could start it
+   */
+  start(): JobFence {
     const { jobId } = this.job;
-    const fields = {
-      name: this.job.name,
-      parallelism: this.job.parallelism,
-      config: this.job.config,
-      pid: process.pid,
-      restoredFrom: this.job.restoredFrom,
-    };
-    if (this.job.preCreated) this.store.updateJob(jobId, fields);
+    const fields = { name: this.job.name, parallelism: this.job.parallelism, config: this.job.config, restoredFrom: this.job.restoredFrom };
+    let fence = this.job.preAcquired;
+    if (fence) this.store.updateJob(jobId, fields);
     else {
       this.store.createJob({ jobId, jobFile: this.job.jobFile, args: this.job.args, status: 'CREATED', startTime: this.clock.now(), ...fields });
+      fence = JobFence.acquire(this.store, jobId, this.settings, { clock: this.clock, log: this.log });
     }
+    this.fence = fence;
+    fence.onFenced((err) => {
+      clearInterval(this.pollTimer);
+      this.log?.(err.message);
+    });
     this.log?.(`Starting job ${this.job.name} (${jobId}) in process ${process.pid}.`);
-    this.moveTo('RUNNING', { pid: process.pid });
-    this.store.heartbeat(jobId, this.clock.now());
-    this.heartbeatTimer = setInterval(() => this.guard(() => this.store.heartbeat(jobId, this.clock.now())), HEARTBEAT_INTERVAL_MS);
+    this.moveTo('RUNNING');
+    return fence;
+  }
+
+  /** Starts taking the commands the CLI leaves for the job. */
+  listen(handler: CommandHandler): void {
     this.pollTimer = setInterval(() => this.guard(() => this.poll(handler)), COMMAND_POLL_INTERVAL_MS);
-    // Timers must not keep a finished job's process alive.
-    this.heartbeatTimer.unref();
+    // The timer must not keep a finished job's process alive.
     this.pollTimer.unref();
   }
 
@@ -93,26 +105,29 @@ export class JobTracker {
     this.guard(() => this.moveTo('CANCELLING'));
   }
 
-  /** Records how the job ended and answers the commands still waiting. */
+  /** Records how the job ended and answers the commands still waiting; heartbeats stop. */
   finish(outcome: { status: 'FINISHED' } | { status: 'CANCELED' } | { status: 'FAILED'; cause: string; stack?: string }): void {
-    clearInterval(this.heartbeatTimer);
     clearInterval(this.pollTimer);
     this.guard(() => {
+      if (this.fence?.fenced) return;
       const now = this.clock.now();
       if (outcome.status === 'FAILED') {
         this.moveTo('FAILING');
         this.store.recordEvent({ jobId: this.job.jobId, kind: 'failure', time: now, cause: outcome.cause, stack: outcome.stack ?? null });
         this.moveTo('FAILED', { endTime: now, failureCause: outcome.cause, failureStack: outcome.stack ?? null });
       } else {
+        // A cancel by signal moves through CANCELLING here; by command, it already did.
         if (outcome.status === 'CANCELED') this.moveTo('CANCELLING');
         this.moveTo(outcome.status, { endTime: now });
       }
       for (const id of this.cancelCommands) this.store.completeCommand(id, { status: outcome.status });
       this.store.failOpenCommands(this.job.jobId, `the job ended as ${outcome.status} before the command ran`);
     });
+    this.fence?.stop();
   }
 
   private poll(handler: CommandHandler): void {
+    if (this.fence?.fenced) return;
     for (const cmd of this.store.takePendingCommands(this.job.jobId)) this.handle(cmd, handler);
   }
 
@@ -142,13 +157,25 @@ export class JobTracker {
     this.store.failCommand(cmd.id, `'${cmd.kind}' is not supported by this version of flink-ts`);
   }
 
-  /** Applies a transition if the table allows it from the current status (else it has happened). */
-  private moveTo(to: JobStatus, fields?: Parameters<MetadataStore['transitionJob']>[2]): void {
-    const current = this.store.getJob(this.job.jobId);
-    if (!current || !canTransition(current.status, to)) return;
-    this.store.transitionJob(this.job.jobId, to, fields);
-    const cause = fields?.failureCause ? `: ${fields.failureCause}` : '';
-    this.log?.(`Job ${this.job.name} (${this.job.jobId}) switched from state ${current.status} to ${to}${cause}.`);
+  /**
+   * One compare-and-set of the status under this process's epoch. A refused move means the job
+   * is already past it (e.g. a second cancel of a CANCELLING job) and is left as it is; a fenced
+   * one means another process owns the job now, and this process stops.
+   */
+  private moveTo(to: JobStatus, fields?: TransitionFields): StatusChange | undefined {
+    const fence = this.fence;
+    if (!fence || fence.fenced) return undefined;
+    const change = this.store.compareAndSetStatus(this.job.jobId, to, { epoch: fence.epoch, fields });
+    const { name, jobId } = this.job;
+    if (change.outcome === 'moved') {
+      const cause = fields?.failureCause ? `: ${fields.failureCause}` : '';
+      this.log?.(`Job ${name} (${jobId}) switched from state ${change.from} to ${to}${cause}.`);
+    } else if (change.outcome === 'fenced') {
+      fence.fence(`another process declared it ${change.job.status}${change.job.failureCause ? ` (${change.job.failureCause})` : ''}`);
+    } else if (isTerminal(to)) {
+      this.log?.(`Job ${name} (${jobId}) stays ${change.job.status}: it cannot move to ${to}.`);
+    }
+    return change;
   }
 
   private guard(fn: () => void): void {

@@ -1,37 +1,68 @@
+import { HeartbeatManagerOptions } from '../config/index.js';
 import type { JobRecord, MetadataStore } from '../metadata/index.js';
 import { JOB_PROCESS_LOST, isTerminal } from '../metadata/index.js';
-import { isProcessAlive } from '../util/process.js';
+import { type ProcessIdentity, isAlive } from './job-process.js';
 
-export { isProcessAlive };
-
-/** How often a running job writes its heartbeat. */
-export const HEARTBEAT_INTERVAL_MS = 1000;
-/** A heartbeat older than this means the job's process is gone (e.g. after a reboot reused its pid). */
-export const HEARTBEAT_TIMEOUT_MS = 30_000;
-/** How long a detached job may take from submission to its first heartbeat. */
+/** How long a detached job may take from submission until its process takes the job over (its first heartbeat). */
 export const STARTUP_TIMEOUT_MS = 60_000;
 
+/**
+ * The heartbeat timeout the job runs with, as it recorded it (`heartbeat.timeout` in its
+ * configuration): the declaring side must use the job's own, which its self-fencing is set by.
+ */
+export function heartbeatTimeoutOf(job: JobRecord): number {
+  const recorded = job.config[HeartbeatManagerOptions.HEARTBEAT_TIMEOUT.key];
+  return typeof recorded === 'number' && recorded > 0 ? recorded : HeartbeatManagerOptions.HEARTBEAT_TIMEOUT.defaultValue;
+}
 
-/** Why a non-terminal job is no longer running, or undefined if it may be running. */
+/** The job's process as recorded, or undefined if none is. */
+export function jobProcess(job: JobRecord): ProcessIdentity | undefined {
+  return job.pid === null ? undefined : { pid: job.pid, startTime: job.pidStart };
+}
+
+/**
+ * Why a non-terminal job is no longer running, or undefined if it may be running: its process
+ * (by pid and start time) is gone, or its heartbeat is older than the job's heartbeat timeout
+ * (a frozen or hung process), or it never took the job over within the start-up timeout.
+ */
 export function lostReason(job: JobRecord, now: number): string | undefined {
   if (isTerminal(job.status)) return undefined;
-  if (job.pid !== null && !isProcessAlive(job.pid)) return JOB_PROCESS_LOST;
+  const proc = jobProcess(job);
+  if (proc !== undefined && !isAlive(proc)) return JOB_PROCESS_LOST;
   const lastSign = job.heartbeat ?? job.startTime;
-  const timeout = job.heartbeat === null ? STARTUP_TIMEOUT_MS : HEARTBEAT_TIMEOUT_MS;
+  const timeout = job.heartbeat === null ? STARTUP_TIMEOUT_MS : heartbeatTimeoutOf(job);
   if (now - lastSign > timeout) return JOB_PROCESS_LOST;
   return undefined;
 }
 
 /**
- * Marks jobs whose process is gone as FAILED ("job process lost"), so that no reader ever sees
- * a dead job as RUNNING. Returns the jobs as they are after the check.
+ * Declares `job` lost if {@link lostReason} says so: FAILED ("job process lost") with a new
+ * epoch, which fences its process out should it still run. The store re-checks the heartbeat
+ * inside its transaction, so a job that renewed it meanwhile is left alone. Returns the job as
+ * it is after the check.
+ */
+export function declareIfLost(store: MetadataStore, job: JobRecord, now = Date.now()): JobRecord {
+  const reason = lostReason(job, now);
+  if (reason === undefined) return job;
+  const proc = jobProcess(job);
+  const gone = proc !== undefined && !isAlive(proc);
+  const timeout = job.heartbeat === null ? STARTUP_TIMEOUT_MS : heartbeatTimeoutOf(job);
+  store.markLost(job.jobId, reason, { staleBefore: gone ? undefined : now - timeout });
+  return store.getJob(job.jobId) ?? job;
+}
+
+/**
+ * Marks jobs whose process is gone or silent as FAILED ("job process lost"), so that no reader
+ * ever sees a dead job as RUNNING. Returns the jobs as they are after the check.
  */
 export function reconcileLiveness(store: MetadataStore, jobs: readonly JobRecord[], now = Date.now()): JobRecord[] {
-  return jobs.map((job) => {
-    const reason = lostReason(job, now);
-    if (reason === undefined) return job;
-    // The store re-checks the heartbeat inside its transaction, so a job that just wrote one wins.
-    store.markLost(job.jobId, reason, { staleBefore: job.pid !== null && !isProcessAlive(job.pid) ? undefined : now - HEARTBEAT_TIMEOUT_MS });
-    return store.getJob(job.jobId) ?? job;
-  });
+  return jobs.map((job) => declareIfLost(store, job, now));
+}
+
+/**
+ * True if the job was declared lost by another process (not ended by its own): only then may
+ * its process, if it still runs, be a JobMaster that has not noticed, and be stopped for it.
+ */
+export function wasDeclaredLost(job: JobRecord): boolean {
+  return job.status === 'FAILED' && job.failureCause === JOB_PROCESS_LOST;
 }

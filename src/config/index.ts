@@ -18,6 +18,7 @@ export {
   RestartStrategyOptions,
   CoreOptions,
   PipelineOptions,
+  HeartbeatManagerOptions,
   ALL_OPTIONS,
   findOption,
   CHECKPOINTING_MODES,

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
+import { STATE_BACKEND_NAMES, type StateBackendName } from '../util/state-backend-names.js';
 import { homeLayout } from './home.js';
 import {
   booleanOption,
@@ -28,8 +30,8 @@ export type ExternalizedCheckpointRetentionName = (typeof EXTERNALIZED_CHECKPOIN
  * `state.backend.type` values: `hashmap` keeps keyed state on the JS heap, `lmdb` in an
  * embedded LMDB store on local disk. Listed here so config is validated before engine code loads.
  */
-export const STATE_BACKEND_TYPES = ['hashmap', 'lmdb'] as const;
-export type StateBackendType = (typeof STATE_BACKEND_TYPES)[number];
+export const STATE_BACKEND_TYPES = STATE_BACKEND_NAMES;
+export type StateBackendType = StateBackendName;
 
 /** `restart-strategy.type` values; Flink's aliases (`off`, `fixeddelay`, ...) are accepted too. */
 export const RESTART_STRATEGY_TYPES = ['none', 'fixed-delay', 'exponential-delay', 'failure-rate'] as const;
@@ -39,7 +41,7 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 /** Flink's KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM: the most key groups a job may have. */
-export const UPPER_BOUND_MAX_PARALLELISM = 32768;
+export { UPPER_BOUND_MAX_PARALLELISM };
 
 /** Checkpointing keys (Flink's CheckpointingOptions). */
 export const CheckpointingOptions = {
@@ -185,10 +187,28 @@ export const CoreOptions = {
 
 /** `pipeline.max-parallelism` (Flink's PipelineOptions). */
 export const PipelineOptions = {
-  MAX_PARALLELISM: intOption('pipeline.max-parallelism', 128, {
+  MAX_PARALLELISM: intOption('pipeline.max-parallelism', DEFAULT_MAX_PARALLELISM, {
     min: 1,
     max: UPPER_BOUND_MAX_PARALLELISM,
     description: 'Number of key groups: the upper bound for rescaling keyed state.',
+  }),
+} as const;
+
+/**
+ * Liveness keys (Flink's HeartbeatManagerOptions, with shorter defaults: one machine, no
+ * network). A job writes a heartbeat to flink.db every interval; another process may declare it
+ * lost once its heartbeat is older than the timeout (the job records its own timeout, so every
+ * reader uses the job's). A job stops committing on its own once it could not confirm its
+ * heartbeat for 2/3 of the timeout, so it has stopped before anyone may declare it lost.
+ */
+export const HeartbeatManagerOptions = {
+  HEARTBEAT_INTERVAL: durationOption('heartbeat.interval', 1 * SECOND, {
+    min: 10,
+    description: "How often a running job writes its heartbeat to flink.db; at most a third of heartbeat.timeout.",
+  }),
+  HEARTBEAT_TIMEOUT: durationOption('heartbeat.timeout', 30 * SECOND, {
+    min: 100,
+    description: 'A job whose heartbeat is older than this may be declared lost (and its process stopped by a restore).',
   }),
 } as const;
 
@@ -199,6 +219,7 @@ export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = [
   ...Object.values(RestartStrategyOptions),
   ...Object.values(CoreOptions),
   ...Object.values(PipelineOptions),
+  ...Object.values(HeartbeatManagerOptions),
 ] as ConfigOption<unknown>[];
 
 const BY_KEY = new Map(ALL_OPTIONS.map((o) => [o.key, o]));

@@ -7,7 +7,10 @@ import { formatRecord } from '../util/format-record.js';
 /** Turns a record into one line of text (the sink adds the newline). */
 export type Encoder<T> = (element: T) => string;
 
-/** Names of part files: `<partPrefix>-<run>-<subtask>-<counter><partSuffix>`. */
+/**
+ * Names of part files: `<partPrefix>-<run>-<subtask>-<counter><partSuffix>`, where `<run>` is the
+ * first 12 characters of the job id and 8 random hex digits (one run of one subtask).
+ */
 export interface OutputFileConfig {
   readonly partPrefix?: string;
   readonly partSuffix?: string;
@@ -116,6 +119,23 @@ class InProgressPart {
   }
 }
 
+/**
+ * Recorded with the pending files at every snapshot: the job whose part files these are, as it
+ * appears in their names. A restore deletes that job's unreferenced hidden files (written after
+ * the snapshot), and no other job's.
+ */
+interface WrittenBy {
+  readonly writtenBy: string;
+}
+
+/** How long the job part of a run name is. */
+const JOB_TOKEN_LENGTH = 12;
+
+/** The job part of run names: the job id's first characters (safe in a file name, fixed length). */
+function jobToken(jobId: string): string {
+  return jobId.toLowerCase().replace(/[^0-9a-z]/g, '').slice(0, JOB_TOKEN_LENGTH).padEnd(JOB_TOKEN_LENGTH, '0');
+}
+
 /** A closed part file waiting for its checkpoint to complete; this is the sink's state. */
 interface PendingFile {
   /** Hidden name while pending (relative to the sink's directory). */
@@ -133,11 +153,17 @@ interface PendingFile {
  * checkpoint recorded are committed, and parts written after it are deleted (they are replayed).
  * At end of input, parts are committed at once without checkpointing, and by the job's final
  * checkpoint with it.
+ *
+ * Each run's files carry its job in their names, and a restore deletes only leftovers of the
+ * job that took the snapshot and of the restoring job (its earlier attempts) — both of which can
+ * no longer write: the restore starts only once the snapshot's job is stopped or fenced. So a
+ * process that lost its job can never delete or rename another job's files.
  */
 class FileSinkWriter<T> implements SinkWriter<T> {
   private readonly parts = new Map<string, InProgressPart>();
   private pendingFiles: PendingFile[] = [];
-  private readonly runId = randomBytes(4).toString('hex');
+  private readonly jobToken: string;
+  private readonly runId: string;
   private counter = 0;
 
   constructor(
@@ -147,6 +173,8 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     private readonly bucketAssigner: BucketAssigner<T> | undefined,
     private readonly context: SinkWriterContext,
   ) {
+    this.jobToken = jobToken(context.jobId);
+    this.runId = `${this.jobToken}${randomBytes(4).toString('hex')}`;
     mkdirSync(directory, { recursive: true });
   }
 
@@ -163,7 +191,8 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   snapshotState(checkpointId: number): unknown[] {
     this.preCommit(checkpointId);
     for (const f of this.pendingFiles) f.checkpointId ??= checkpointId;
-    return this.pendingFiles.map((f) => ({ ...f }));
+    const writtenBy: WrittenBy = { writtenBy: this.jobToken };
+    return [...this.pendingFiles.map((f) => ({ ...f })), writtenBy];
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
@@ -176,7 +205,10 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     // Union state: every subtask sees every pending file of the checkpoint; commits are idempotent.
     const recorded = state.filter(isPendingFile);
     for (const f of recorded) this.commit(f);
-    if (this.context.subtaskIndex === 0) this.removeLeftovers(new Set(recorded.map((f) => f.pending)));
+    if (this.context.subtaskIndex === 0) {
+      const jobs = new Set([this.jobToken, ...state.filter(isWrittenBy).map((w) => w.writtenBy)]);
+      this.removeLeftovers(new Set(recorded.map((f) => f.pending)), jobs);
+    }
   }
 
   endOfInput(): void {
@@ -220,12 +252,16 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     else if (!existsSync(to)) process.stderr.write(`FileSink: pending file ${from} is gone; its records are lost.\n`);
   }
 
-  /** Deletes this sink's hidden files that no checkpoint references (written after it). */
-  private removeLeftovers(keep: ReadonlySet<string>): void {
+  /**
+   * Deletes the hidden files of `jobs` that the restored checkpoint does not reference (written
+   * after it); other jobs' files are left alone.
+   */
+  private removeLeftovers(keep: ReadonlySet<string>, jobs: ReadonlySet<string>): void {
     const prefix = `.${this.fileConfig.partPrefix}-`;
     for (const entry of readdirSync(this.directory, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || !entry.name.startsWith(prefix)) continue;
       if (!/\.(inprogress|pending)$/.test(entry.name)) continue;
+      if (!jobs.has(entry.name.slice(prefix.length, prefix.length + JOB_TOKEN_LENGTH))) continue;
       const path = join(entry.parentPath, entry.name);
       if (!keep.has(this.rel(path))) rmSync(path, { force: true });
     }
@@ -266,6 +302,10 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     if (dir !== this.directory && !dir.startsWith(this.directory + sep)) refuse('which leads outside the sink directory');
     return dir;
   }
+}
+
+function isWrittenBy(v: unknown): v is WrittenBy {
+  return typeof (v as WrittenBy | null)?.writtenBy === 'string';
 }
 
 function isPendingFile(v: unknown): v is PendingFile {

@@ -52,6 +52,21 @@ export class SqliteSink<T> implements Sink<T> {
   }
 }
 
+/**
+ * A run id: `<job id>:<16 hex>`. The job part lets a restore clean up what the snapshot's job
+ * (and the restoring job's earlier attempts) staged after the snapshot, and nothing of any other
+ * job: the restore starts only once the snapshot's job can no longer write.
+ */
+function newRunId(jobId: string): string {
+  return `${jobId}:${randomBytes(8).toString('hex')}`;
+}
+
+/** The job of a run id; undefined for one from before run ids named their job. */
+function jobOfRun(runId: string): string | undefined {
+  const at = runId.lastIndexOf(':');
+  return at < 0 ? undefined : runId.slice(0, at);
+}
+
 /** One checkpoint's staged rows of one subtask of one run, not yet committed: the writer's state. */
 interface PendingCommit {
   readonly runId: string;
@@ -64,7 +79,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   private buffer: unknown[][] = [];
   private pending: PendingCommit[] = [];
   /** Tags rows staged before their checkpoint is known, so another run's never get mixed in. */
-  private readonly runId = randomBytes(8).toString('hex');
+  private readonly runId: string;
   private seq = 0;
   private readonly stageStmt: Database.Statement;
   private readonly assignStmt: Database.Statement;
@@ -73,11 +88,14 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   private readonly markCommittedStmt: Database.Statement;
   private readonly dropStagedStmt: Database.Statement;
   private readonly insertStmt: Database.Statement;
+  private readonly dropJobStagedStmt: Database.Statement;
+  private readonly dropLegacyStagedStmt: Database.Statement;
 
   constructor(
     private readonly options: SqliteSinkOptions<T>,
     private readonly context: SinkWriterContext,
   ) {
+    this.runId = newRunId(context.jobId);
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
@@ -115,6 +133,9 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     this.dropStagedStmt = this.db.prepare(
       'DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ?',
     );
+    // The runs of one job: ids from '<job>:' up to (not including) '<job>;' (';' follows ':').
+    this.dropJobStagedStmt = this.db.prepare('DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND run_id >= ? AND run_id < ?');
+    this.dropLegacyStagedStmt = this.db.prepare("DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND instr(run_id, ':') = 0");
   }
 
   write(value: T): void {
@@ -140,11 +161,24 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
 
   restoreState(state: unknown[]): void {
     // Union state: every subtask sees every pending commit of the checkpoint; commits are idempotent.
-    for (const p of state.filter(isPendingCommit)) this.commit(p);
-    if (this.context.subtaskIndex === 0) {
-      // Whatever is still staged was written after the restored checkpoint: it will be replayed.
-      this.db.prepare('DELETE FROM _flink_sink_staging WHERE sink_uid = ?').run(this.context.operatorUid);
+    const recorded = state.filter(isPendingCommit);
+    for (const p of recorded) this.commit(p);
+    if (this.context.subtaskIndex !== 0) return;
+    // What the snapshot's job (and this job's earlier attempts) still has staged was written
+    // after the restored checkpoint: it will be replayed. Other jobs' rows are theirs.
+    const uid = this.context.operatorUid;
+    const jobs = new Set([this.context.jobId]);
+    let legacy = false;
+    for (const p of recorded) {
+      const job = jobOfRun(p.runId);
+      if (job === undefined) legacy = true;
+      else jobs.add(job);
     }
+    this.db.transaction(() => {
+      for (const job of jobs) this.dropJobStagedStmt.run(uid, `${job}:`, `${job};`);
+      // A snapshot from before run ids named their job: its runs can no longer write either.
+      if (legacy) this.dropLegacyStagedStmt.run(uid);
+    })();
   }
 
   endOfInput(): void {

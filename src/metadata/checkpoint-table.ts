@@ -36,7 +36,7 @@ export class CheckpointTable {
     );
     this.getStmt = db.prepare('SELECT * FROM checkpoints WHERE job_id = ? AND checkpoint_id = ? AND kind = ?');
     this.writeStmt = db.prepare(
-      `UPDATE checkpoints SET status = @status, end_time = @endTime, duration_ms = @durationMs, sync_ms = @syncMs,
+      `UPDATE checkpoints SET status = @status, discarded = @discardedFlag, end_time = @endTime, duration_ms = @durationMs, sync_ms = @syncMs,
          async_ms = @asyncMs, alignment_ms = @alignmentMs, max_pause_ms = @maxPauseMs, state_size = @stateSize,
          checkpointed_size = @checkpointedSize, path = @path, failure_reason = @failureReason
        WHERE job_id = @jobId AND checkpoint_id = @checkpointId AND kind = @kind`,
@@ -46,12 +46,12 @@ export class CheckpointTable {
     );
     this.latestStmt = db.prepare(
       `SELECT * FROM checkpoints
-       WHERE job_id = @jobId AND status = 'COMPLETED' AND (@savepoints OR kind NOT LIKE 'SAVEPOINT%')
+       WHERE job_id = @jobId AND status = 'COMPLETED' AND discarded = 0 AND (@savepoints OR kind NOT LIKE 'SAVEPOINT%')
        ORDER BY checkpoint_id DESC, end_time DESC LIMIT 1`,
     );
     this.byPathStmt = db.prepare('SELECT * FROM checkpoints WHERE path = ? ORDER BY trigger_time DESC LIMIT 1');
     this.disposeByPathStmt = db.prepare(
-      `UPDATE checkpoints SET status = 'DISPOSED' WHERE path = ? AND status = 'COMPLETED'`,
+      `UPDATE checkpoints SET discarded = 1 WHERE path = ? AND status = 'COMPLETED' AND discarded = 0`,
     );
     // Only moves forward, so a late completion of an older checkpoint cannot hide a newer one.
     this.lastCheckpointStmt = db.prepare(
@@ -95,7 +95,7 @@ export class CheckpointTable {
         const cur = this.mustGet(jobId, checkpointId, kind);
         const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
         const next: CheckpointRecord = { ...cur, ...defined };
-        this.writeStmt.run(next);
+        this.writeStmt.run({ ...next, discardedFlag: next.discarded ? 1 : 0 });
         if (next.status === 'COMPLETED' && cur.status !== 'COMPLETED') {
           const time = next.endTime ?? this.clock.now();
           if (isSavepointKind(kind)) this.lastSavepointStmt.run({ jobId, path: next.path });

@@ -6,9 +6,8 @@ export {
   ACTIVE_STATUSES,
   TERMINAL_STATUSES,
   canTransition,
-  nextStatuses,
+  decideStatusChange,
   isTerminal,
-  isGloballyTerminal,
   isJobStatus,
 } from './job-status.js';
 export {
@@ -18,6 +17,8 @@ export {
   type NewJob,
   type JobPatch,
   type TransitionFields,
+  type StatusChange,
+  type JobOwner,
   type JobEventKind,
   type JobEventRecord,
   type NewJobEvent,

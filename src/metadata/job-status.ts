@@ -40,11 +40,6 @@ const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   FAILED: [],
 };
 
-/** The statuses reachable from `from` in one step. */
-export function nextStatuses(from: JobStatus): readonly JobStatus[] {
-  return TRANSITIONS[from];
-}
-
 /** True if a job in status `from` may move to `to`. */
 export function canTransition(from: JobStatus, to: JobStatus): boolean {
   return TRANSITIONS[from].includes(to);
@@ -56,11 +51,17 @@ export function isTerminal(s: JobStatus): boolean {
 }
 
 /**
- * Flink distinguishes globally terminal statuses from SUSPENDED, which only ends the job on
- * one JobManager. Without SUSPENDED here the two coincide; kept for Flink-shaped callers.
+ * What a compare-and-set of a job's status from `current` to `to` does: `fenced` if the caller
+ * expects another epoch than the job's (checked first: a superseded process learns that, not
+ * merely that the status moved on), `refused` if the table allows no such move, else `move`.
  */
-export function isGloballyTerminal(s: JobStatus): boolean {
-  return isTerminal(s);
+export function decideStatusChange(
+  current: { readonly status: JobStatus; readonly epoch: number },
+  to: JobStatus,
+  expectedEpoch: number | undefined,
+): 'move' | 'refused' | 'fenced' {
+  if (expectedEpoch !== undefined && current.epoch !== expectedEpoch) return 'fenced';
+  return canTransition(current.status, to) ? 'move' : 'refused';
 }
 
 /** Statuses `flink list` shows under "Running/Restarting Jobs". */

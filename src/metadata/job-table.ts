@@ -2,19 +2,24 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Clock } from '../util/clock.js';
 import { IllegalJobStateError, JobNotFoundError, MetadataError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
-import { canTransition, isTerminal, type JobStatus } from './job-status.js';
+import { ACTIVE_STATUSES, decideStatusChange, isTerminal, type JobStatus } from './job-status.js';
 import { isSqliteError } from './open.js';
 import {
   toEventRecord,
   toJobRecord,
   type JobEventRecord,
+  type JobOwner,
   type JobPatch,
   type JobRecord,
   type NewJob,
   type NewJobEvent,
   type Row,
+  type StatusChange,
   type TransitionFields,
 } from './records.js';
+
+/** The statuses of a job whose process may still act, as a JSON array for `json_each`. */
+const ACTIVE_JSON = JSON.stringify(ACTIVE_STATUSES);
 
 /** Max ids listed in an "ambiguous prefix" error. */
 const AMBIGUOUS_SHOWN = 5;
@@ -26,7 +31,10 @@ export class JobTable {
   private readonly prefixStmt: Statement;
   private readonly listStmt: Statement;
   private readonly writeJobStmt: Statement;
-  private readonly heartbeatStmt: Statement;
+  private readonly acquireStmt: Statement;
+  private readonly renewStmt: Statement;
+  private readonly ownershipStmt: Statement;
+  private readonly bumpEpochStmt: Statement;
   private readonly insertEventStmt: Statement;
   private readonly listEventsStmt: Statement;
   private readonly restartSummaryStmt: Statement;
@@ -36,8 +44,8 @@ export class JobTable {
     private readonly clock: Clock,
   ) {
     this.insertJobStmt = db.prepare(
-      `INSERT INTO jobs (job_id, name, job_file, args, status, pid, parallelism, config, start_time, restored_from)
-       VALUES (@jobId, @name, @jobFile, @args, @status, @pid, @parallelism, @config, @startTime, @restoredFrom)`,
+      `INSERT INTO jobs (job_id, name, job_file, args, status, pid, pid_start, parallelism, config, start_time, restored_from)
+       VALUES (@jobId, @name, @jobFile, @args, @status, @pid, @pidStart, @parallelism, @config, @startTime, @restoredFrom)`,
     );
     this.getJobStmt = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
     // A range on the primary key instead of LIKE: uses the index and is case-sensitive.
@@ -49,11 +57,21 @@ export class JobTable {
        ORDER BY start_time DESC, rowid DESC LIMIT @limit`,
     );
     this.writeJobStmt = db.prepare(
-      `UPDATE jobs SET name = @name, status = @status, pid = @pid, parallelism = @parallelism, config = @config,
+      `UPDATE jobs SET name = @name, status = @status, pid = @pid, pid_start = @pidStart, parallelism = @parallelism, config = @config,
          end_time = @endTime, restored_from = @restoredFrom, failure_cause = @failureCause, failure_stack = @failureStack
        WHERE job_id = @jobId`,
     );
-    this.heartbeatStmt = db.prepare('UPDATE jobs SET heartbeat = ? WHERE job_id = ?');
+    // Fencing: each statement is its own compare-and-set, so no read can go stale before the write.
+    this.acquireStmt = db.prepare(
+      `UPDATE jobs SET epoch = epoch + 1, pid = @pid, pid_start = @pidStart, heartbeat = @heartbeat
+       WHERE job_id = @jobId AND status = 'CREATED' AND epoch = 0 RETURNING epoch`,
+    );
+    this.renewStmt = db.prepare(
+      `UPDATE jobs SET heartbeat = @time
+       WHERE job_id = @jobId AND epoch = @epoch AND status IN (SELECT value FROM json_each(@active))`,
+    );
+    this.ownershipStmt = db.prepare('SELECT epoch, status FROM jobs WHERE job_id = ?');
+    this.bumpEpochStmt = db.prepare('UPDATE jobs SET epoch = epoch + 1 WHERE job_id = ?');
     this.insertEventStmt = db.prepare(
       `INSERT INTO job_events (job_id, time, kind, status_from, status_to, cause, stack, attempt)
        VALUES (@jobId, @time, @kind, @statusFrom, @statusTo, @cause, @stack, @attempt)`,
@@ -80,6 +98,7 @@ export class JobTable {
             args: JSON.stringify(rec.args ?? []),
             status,
             pid: rec.pid ?? null,
+            pidStart: rec.pidStart ?? null,
             parallelism: rec.parallelism ?? null,
             config: JSON.stringify(rec.config ?? {}),
             startTime,
@@ -145,13 +164,13 @@ export class JobTable {
     return rows.map(toJobRecord);
   }
 
-  transition(id: JobId, to: JobStatus, fields: TransitionFields = {}): JobRecord {
+  compareAndSetStatus(id: JobId, to: JobStatus, expectedEpoch: number | undefined, fields: TransitionFields = {}): StatusChange {
+    // IMMEDIATE: the write lock is held from the read to the write, so the decision stands.
     return this.db
-      .transaction(() => {
+      .transaction((): StatusChange => {
         const job = this.mustGet(id);
-        if (!canTransition(job.status, to)) {
-          throw new IllegalJobStateError(`Illegal job status change ${job.status} -> ${to} for job ${id}`);
-        }
+        const decision = decideStatusChange(job, to, expectedEpoch);
+        if (decision !== 'move') return { outcome: decision, job };
         const now = this.clock.now();
         const next: JobRecord = {
           ...job,
@@ -163,9 +182,22 @@ export class JobTable {
         };
         this.write(next);
         this.recordEvent({ jobId: id, kind: 'status', time: now, statusFrom: job.status, statusTo: to, cause: fields.failureCause ?? null });
-        return next;
+        return { outcome: 'moved', from: job.status, job: next };
       })
       .immediate();
+  }
+
+  acquire(id: JobId, owner: JobOwner): number | undefined {
+    const row = this.acquireStmt.get({ jobId: id, pid: owner.pid, pidStart: owner.pidStart, heartbeat: owner.heartbeat }) as { epoch: number } | undefined;
+    return row?.epoch;
+  }
+
+  renewLease(id: JobId, epoch: number, time: number): boolean {
+    return this.renewStmt.run({ jobId: id, epoch, time, active: ACTIVE_JSON }).changes > 0;
+  }
+
+  ownership(id: JobId): { epoch: number; status: JobStatus } | undefined {
+    return this.ownershipStmt.get(id) as { epoch: number; status: JobStatus } | undefined;
   }
 
   update(id: JobId, patch: JobPatch): JobRecord {
@@ -176,6 +208,7 @@ export class JobTable {
           ...job,
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.pid !== undefined ? { pid: patch.pid } : {}),
+          ...(patch.pidStart !== undefined ? { pidStart: patch.pidStart } : {}),
           ...(patch.parallelism !== undefined ? { parallelism: patch.parallelism } : {}),
           ...(patch.config !== undefined ? { config: patch.config } : {}),
           ...(patch.restoredFrom !== undefined ? { restoredFrom: patch.restoredFrom } : {}),
@@ -184,10 +217,6 @@ export class JobTable {
         return next;
       })
       .immediate();
-  }
-
-  heartbeat(id: JobId, time: number): boolean {
-    return this.heartbeatStmt.run(time, id).changes > 0;
   }
 
   markLost(id: JobId, cause: string, staleBefore: number | undefined): boolean {
@@ -199,6 +228,8 @@ export class JobTable {
         if (staleBefore !== undefined && job.heartbeat !== null && job.heartbeat >= staleBefore) return false;
         const now = this.clock.now();
         this.write({ ...job, status: 'FAILED', endTime: now, failureCause: cause, failureStack: null });
+        // A new epoch: the process, should it still run, finds itself superseded and commits nothing more.
+        this.bumpEpochStmt.run(id);
         this.recordEvent({ jobId: id, kind: 'failure', time: now, cause });
         this.recordEvent({ jobId: id, kind: 'status', time: now, statusFrom: job.status, statusTo: 'FAILED', cause });
         return true;
@@ -239,6 +270,7 @@ export class JobTable {
       name: job.name,
       status: job.status,
       pid: job.pid,
+      pidStart: job.pidStart,
       parallelism: job.parallelism,
       config: JSON.stringify(job.config),
       endTime: job.endTime,

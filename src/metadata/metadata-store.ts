@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
+import { IllegalJobStateError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 import { CheckpointTable } from './checkpoint-table.js';
 import { CommandTable } from './command-table.js';
@@ -16,11 +17,13 @@ import type {
   CommandKind,
   CommandRecord,
   JobEventRecord,
+  JobOwner,
   JobPatch,
   JobRecord,
   NewCheckpoint,
   NewJob,
   NewJobEvent,
+  StatusChange,
   TransitionFields,
 } from './records.js';
 
@@ -119,15 +122,27 @@ export class MetadataStore {
   }
 
   /**
-   * Moves the job to `to` if the transition table allows it from its current status, writing
+   * Compare-and-set of the job's status: moves it to `to` if the transition table allows that
+   * from its current status and (given `epoch`) the job's fencing epoch is still `epoch`, writing
    * `fields` and a status event, all in one transaction. The end time defaults to now for a
-   * terminal status.
+   * terminal status. Says what happened; a refused or fenced attempt changes nothing.
+   *
+   * @throws JobNotFoundError
+   */
+  compareAndSetStatus(id: JobId, to: JobStatus, opts: { readonly epoch?: number; readonly fields?: TransitionFields } = {}): StatusChange {
+    return this.run(() => this.jobs.compareAndSetStatus(id, to, opts.epoch, opts.fields));
+  }
+
+  /**
+   * {@link compareAndSetStatus} without an epoch, for a move that must happen.
    *
    * @throws JobNotFoundError, or IllegalJobStateError
    * (`Illegal job status change FINISHED -> CANCELLING for job <id>`).
    */
   transitionJob(id: JobId, to: JobStatus, fields?: TransitionFields): JobRecord {
-    return this.run(() => this.jobs.transition(id, to, fields));
+    const change = this.compareAndSetStatus(id, to, { fields });
+    if (change.outcome !== 'moved') throw new IllegalJobStateError(`Illegal job status change ${change.job.status} -> ${to} for job ${id}`);
+    return change.job;
   }
 
   /** Changes fields that are not part of the status machine (name, pid, parallelism, ...). */
@@ -135,15 +150,34 @@ export class MetadataStore {
     return this.run(() => this.jobs.update(id, patch));
   }
 
-  /** Records a liveness signal; false if the job does not exist. */
-  heartbeat(id: JobId, time: number): boolean {
-    return this.run(() => this.jobs.heartbeat(id, time));
+  /**
+   * A process takes over a CREATED job to run it: the job's epoch goes up by one and is returned
+   * (the process's fencing token), with the process recorded and its first heartbeat. Undefined if
+   * the job is not CREATED or was taken already (by another process, or failed before it
+   * started): then this process must not run it.
+   */
+  acquireJob(id: JobId, owner: JobOwner): number | undefined {
+    return this.run(() => this.jobs.acquire(id, owner));
+  }
+
+  /**
+   * The owner's heartbeat: records `time` only if the job still has this `epoch` and is not
+   * terminal. False means the caller no longer owns the job (declared lost, or superseded).
+   */
+  renewLease(id: JobId, epoch: number, time: number): boolean {
+    return this.run(() => this.jobs.renewLease(id, epoch, time));
+  }
+
+  /** The job's current epoch and status (a cheap read for fencing checks), or undefined. */
+  jobOwnership(id: JobId): { readonly epoch: number; readonly status: JobStatus } | undefined {
+    return this.run(() => this.jobs.ownership(id));
   }
 
   /**
    * For a job whose process is gone: atomically moves it to FAILED with `cause` and an end
-   * time, only if it is still non-terminal and (given `staleBefore`) its heartbeat is older
-   * than that. Returns true if it changed the job.
+   * time, and to a new epoch (fencing out the process should it still run), only if it is still
+   * non-terminal and (given `staleBefore`) its heartbeat is older than that. Returns true if it
+   * changed the job.
    */
   markLost(id: JobId, cause: string = JOB_PROCESS_LOST, opts: { staleBefore?: number } = {}): boolean {
     return this.run(() => this.jobs.markLost(id, cause, opts.staleBefore));
@@ -202,7 +236,7 @@ export class MetadataStore {
   }
 
   /**
-   * The job's completed (not disposed) checkpoint with the highest id, savepoints included
+   * The job's completed (not discarded) checkpoint with the highest id, savepoints included
    * unless `includeSavepoints` is false: what `flink run -s <jobId>` restores from. As in
    * Flink, savepoints and checkpoints draw ids from one counter, so the highest id is the
    * newest state.
@@ -216,7 +250,7 @@ export class MetadataStore {
     return this.run(() => this.checkpoints.findByPath(path));
   }
 
-  /** Marks COMPLETED rows at `path` DISPOSED (after `flink savepoint -d`); returns how many. */
+  /** Marks COMPLETED rows at `path` discarded (after `flink savepoint -d`); returns how many. */
   disposeCheckpointByPath(path: string): number {
     return this.run(() => this.checkpoints.disposeByPath(path));
   }

@@ -46,11 +46,11 @@ export class MetricsTable {
     this.addSampleStmt = db.prepare('INSERT OR REPLACE INTO job_metric_history (job_id, time, sample) VALUES (?, ?, ?)');
     this.pruneStmt = db.prepare('DELETE FROM job_metric_history WHERE job_id = ? AND time < ?');
     this.historyStmt = db.prepare('SELECT sample FROM job_metric_history WHERE job_id = ? AND time >= ? ORDER BY time');
-    // DISPOSED rows are completed checkpoints whose files retention removed: still completed.
+    // A discarded checkpoint (its files deleted by retention) is still a completed one, as in Flink.
     this.countsStmt = db.prepare(
       `SELECT COUNT(*) AS total,
               COALESCE(SUM(status = 'IN_PROGRESS'), 0) AS in_progress,
-              COALESCE(SUM(status IN ('COMPLETED', 'DISPOSED')), 0) AS completed,
+              COALESCE(SUM(status = 'COMPLETED'), 0) AS completed,
               COALESCE(SUM(status = 'FAILED'), 0) AS failed
          FROM checkpoints WHERE job_id = ?`,
     );

@@ -19,6 +19,13 @@ export interface JobRecord {
   readonly status: JobStatus;
   /** The OS process running the job, if any. */
   readonly pid: number | null;
+  /** When process `pid` started (clock ticks since boot on Linux): tells the job's process from a later one with its pid. */
+  readonly pidStart: number | null;
+  /**
+   * The job's fencing token: taken by the process that runs the job, bumped by whoever declares
+   * it lost. Only the process holding the current epoch may change the job's status or commit.
+   */
+  readonly epoch: number;
   readonly parallelism: number | null;
   readonly config: JobConfigRecord;
   readonly startTime: number;
@@ -45,6 +52,7 @@ export interface NewJob {
   /** Defaults to CREATED. */
   readonly status?: JobStatus;
   readonly pid?: number | null;
+  readonly pidStart?: number | null;
   readonly parallelism?: number | null;
   readonly config?: JobConfigRecord;
   /** Defaults to the store's clock. */
@@ -56,6 +64,7 @@ export interface NewJob {
 export interface JobPatch {
   readonly name?: string;
   readonly pid?: number | null;
+  readonly pidStart?: number | null;
   readonly parallelism?: number | null;
   readonly config?: JobConfigRecord;
   readonly restoredFrom?: string | null;
@@ -68,6 +77,25 @@ export interface TransitionFields {
   readonly failureCause?: string | null;
   readonly failureStack?: string | null;
   readonly pid?: number | null;
+}
+
+/**
+ * What a status compare-and-set did: `moved` from `from`; `refused` because the transition table
+ * allows no move from the job's status (it has moved on, e.g. another process failed it);
+ * `fenced` because the job's epoch is not the caller's (another process owns or declared it).
+ * `job` is the record after the attempt.
+ */
+export type StatusChange =
+  | { readonly outcome: 'moved'; readonly from: JobStatus; readonly job: JobRecord }
+  | { readonly outcome: 'refused'; readonly job: JobRecord }
+  | { readonly outcome: 'fenced'; readonly job: JobRecord };
+
+/** The process that takes over a CREATED job ({@link MetadataStore.acquireJob}). */
+export interface JobOwner {
+  readonly pid: number;
+  readonly pidStart: number | null;
+  /** Its first heartbeat. */
+  readonly heartbeat: number;
 }
 
 export type JobEventKind = 'restart' | 'failure' | 'status';
@@ -101,7 +129,8 @@ export interface NewJobEvent {
 
 /** Flink's checkpoint types, plus the two stop-with-savepoint flavours. */
 export type CheckpointKind = 'CHECKPOINT' | 'FULL_CHECKPOINT' | 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' | 'SAVEPOINT_TERMINATE';
-export type CheckpointStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'DISPOSED';
+/** Flink's checkpoint statuses; a completed checkpoint that was deleted since is `discarded`. */
+export type CheckpointStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
 /** True for the savepoint kinds. */
 export function isSavepointKind(kind: CheckpointKind): boolean {
@@ -114,6 +143,8 @@ export interface CheckpointRecord {
   readonly checkpointId: number;
   readonly kind: CheckpointKind;
   readonly status: CheckpointStatus;
+  /** A completed checkpoint whose files were deleted since (by retention or `savepoint -d`). */
+  readonly discarded: boolean;
   readonly triggerTime: number;
   readonly endTime: number | null;
   readonly durationMs: number | null;
@@ -121,7 +152,9 @@ export interface CheckpointRecord {
   readonly asyncMs: number | null;
   readonly alignmentMs: number | null;
   readonly maxPauseMs: number | null;
+  /** All the state the checkpoint stands for (an incremental chain counted in full). */
   readonly stateSize: number | null;
+  /** What taking the checkpoint wrote. */
   readonly checkpointedSize: number | null;
   readonly path: string | null;
   readonly failureReason: string | null;
@@ -141,6 +174,7 @@ export interface NewCheckpoint {
 /** Columns {@link MetadataStore.updateCheckpoint} may set; omitted ones keep their value. */
 export interface CheckpointPatch {
   readonly status?: CheckpointStatus;
+  readonly discarded?: boolean;
   readonly endTime?: number;
   readonly durationMs?: number;
   readonly syncMs?: number;
@@ -195,6 +229,8 @@ export function toJobRecord(r: Row): JobRecord {
     args: json<string[]>(r['args'], []),
     status: r['status'] as JobStatus,
     pid: num(r['pid']),
+    pidStart: num(r['pid_start']),
+    epoch: Number(r['epoch'] ?? 0),
     parallelism: num(r['parallelism']),
     config: json<JobConfigRecord>(r['config'], {}),
     startTime: Number(r['start_time']),
@@ -230,6 +266,7 @@ export function toCheckpointRecord(r: Row): CheckpointRecord {
     checkpointId: Number(r['checkpoint_id']),
     kind: r['kind'] as CheckpointKind,
     status: r['status'] as CheckpointStatus,
+    discarded: r['discarded'] === 1,
     triggerTime: Number(r['trigger_time']),
     endTime: num(r['end_time']),
     durationMs: num(r['duration_ms']),

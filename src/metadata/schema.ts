@@ -89,6 +89,30 @@ CREATE INDEX commands_by_job_status ON commands (job_id, status, id);
 `;
 
 /**
+ * Version 2: a checkpoint's status is Flink's IN_PROGRESS, COMPLETED or FAILED; a completed one
+ * whose files retention (or `savepoint -d`) deleted keeps COMPLETED and is marked `discarded`
+ * (version 1 called it DISPOSED, which version 1's CHECK still admits; nothing writes it now).
+ */
+const V2 = `
+ALTER TABLE checkpoints ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0 CHECK (discarded IN (0, 1));
+UPDATE checkpoints SET status = 'COMPLETED', discarded = 1 WHERE status = 'DISPOSED';
+`;
+
+/**
+ * Version 3: the fencing epoch of each job and the start time of its process.
+ *
+ * `epoch` is the job's fencing token: a process that starts running the job takes the next one
+ * (CREATED only), and a process that declares the job lost bumps it, so the old process finds
+ * its token superseded and commits nothing more. `pid_start` is the start time of process `pid`
+ * (clock ticks since boot on Linux), so a pid reused by another process is never taken for the
+ * job's. (Version 2 is the checkpoint table's; versions apply in order.)
+ */
+const V3 = `
+ALTER TABLE jobs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN pid_start INTEGER;
+`;
+
+/**
  * Version 4: what `flink web` shows without loading the engine. `job_plans` holds the chained
  * graph recorded at submission (jobs from before have none, and show no graph); `job_metrics`
  * the latest metrics a running job reported, one row per job, replaced every second;
@@ -124,6 +148,8 @@ export interface Migration {
 /** All migrations, in ascending version order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+  { version: 3, sql: V3 },
   { version: 4, sql: V4 },
 ];
 

@@ -1,3 +1,5 @@
+import type { CheckpointOptions } from '../state/index.js';
+
 /**
  * What flows through a channel: batches of records and, in order with them, events. Records
  * are never sent one by one; a batch carries the keys and key groups a hash partitioner
@@ -11,18 +13,6 @@ export class RecordBatch {
     readonly keys: unknown[] | undefined,
     readonly keyGroups: number[] | undefined,
   ) {}
-}
-
-/** How a checkpoint is taken; a savepoint always aligns. */
-export interface CheckpointOptions {
-  readonly isSavepoint: boolean;
-  /**
-   * Every state is written in full, sharing no files with other checkpoints, even with
-   * incremental checkpoints on: savepoints and `flink checkpoint --full`.
-   */
-  readonly full?: boolean;
-  /** Align barriers at multi-input tasks (EXACTLY_ONCE). */
-  readonly aligned: boolean;
 }
 
 /** Checkpoint barrier n: everything before it belongs to checkpoint n, everything after to n+1. */

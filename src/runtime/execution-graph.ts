@@ -1,5 +1,12 @@
 import type { JobEdge, JobGraph, JobVertex, StreamNode } from '../graph/index.js';
-import { DefaultOperatorStateStore, KeyGroupRange, KeyedStateBackend, LmdbStateStore } from '../state/index.js';
+import {
+  DefaultOperatorStateStore,
+  KeyGroupRange,
+  type KeyedStateBackend,
+  type RestoreAssignment,
+  type StateBackendSettings,
+  createKeyedStateBackend,
+} from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { LocalChannel } from './local-channel.js';
 import { CountingOutput, OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
@@ -8,7 +15,6 @@ import type { OperatorContext, StreamOperator } from './operators/stream-operato
 import { type Output, combineOutputs } from './output.js';
 import { type RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
-import type { OperatorRestoreState } from './checkpointing/operator-snapshot.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
@@ -24,9 +30,6 @@ export interface ChannelSettings {
 
 export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = { batchSize: 1024, channelCapacity: 16 };
 
-/** The state each operator subtask starts from, by operator uid and subtask index. */
-export type RestoreAssignment = (uid: string, subtask: number) => OperatorRestoreState | undefined;
-
 /** What the tasks of one job run with. */
 export interface DeploymentSettings extends ChannelSettings {
   readonly jobId: string;
@@ -39,22 +42,12 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly stateBackend?: StateBackendSettings;
 }
 
-/** The keyed state backend of a job (`state.backend.*`, `execution.checkpointing.incremental`). */
-export interface StateBackendSettings {
-  readonly type: 'hashmap' | 'lmdb';
-  readonly incremental: boolean;
-  /** Parent directory of the lmdb backend's working files. */
-  readonly localDirectory: string;
-}
+/** The heap backend with full checkpoints, when the job names none. */
+const DEFAULT_STATE_BACKEND: StateBackendSettings = { type: 'hashmap', incremental: false, localDirectory: '' };
 
 function createKeyedBackend(v: JobVertex, index: number, settings: DeploymentSettings): KeyedStateBackend {
   const range = KeyGroupRange.forSubtask(v.maxParallelism, v.parallelism, index);
-  const sb = settings.stateBackend;
-  return new KeyedStateBackend(v.maxParallelism, range, {
-    clock: settings.clock,
-    incremental: sb?.incremental ?? false,
-    store: sb?.type === 'lmdb' ? new LmdbStateStore(sb.localDirectory, range) : undefined,
-  });
+  return createKeyedStateBackend(settings.stateBackend ?? DEFAULT_STATE_BACKEND, v.maxParallelism, range, settings.clock);
 }
 
 /**
@@ -115,7 +108,7 @@ function deploySubtask(
     const restored = settings.restore?.(node.uid, index);
     const timerService = node.keyed ? new InternalTimerService(keyedBackend!, settings.clock) : undefined;
     if (restored && node.keyed) {
-      for (const [kg, bytes, delta] of restored.keyGroups) keyedBackend!.restoreKeyGroup(kg, bytes, restored.kinds, delta);
+      for (const block of restored.keyGroups) keyedBackend!.restoreKeyGroup(block, restored.kinds);
       for (const [time, key, kg] of restored.timers) timerService!.register(time, key, kg);
     }
     const ctx: OperatorContext = {

@@ -3,10 +3,10 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:time
 import type { JobGraph } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
-import { CheckpointBarrier, type CheckpointOptions } from './channel-events.js';
-import type { CheckpointStorageWorker } from './checkpointing/operator-snapshot.js';
-import { type CheckpointResponder, SnapshotDriver } from './checkpointing/snapshot-driver.js';
-import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type RestoreAssignment, type StateBackendSettings, deployTasks } from './execution-graph.js';
+import type { CheckpointOptions, CheckpointResponder, CheckpointStorageWorker, RestoreAssignment, StateBackendSettings } from '../state/index.js';
+import { CheckpointBarrier } from './channel-events.js';
+import { SnapshotDriver } from './checkpointing/snapshot-driver.js';
+import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, deployTasks } from './execution-graph.js';
 import type { TaskMetricsReading } from './metrics/io-metrics.js';
 import { SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';

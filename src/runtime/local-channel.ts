@@ -13,10 +13,6 @@ export class LocalChannel {
    */
   constructor(readonly capacity: number) {}
 
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
   isFull(): boolean {
     return this.items.length - this.head >= this.capacity;
   }
@@ -27,10 +23,6 @@ export class LocalChannel {
 
   push(event: ChannelEvent): void {
     this.items.push(event);
-  }
-
-  peek(): ChannelEvent | undefined {
-    return this.items[this.head];
   }
 
   poll(): ChannelEvent | undefined {

@@ -1,5 +1,5 @@
 import type { KeySelector, PartitionerSpec } from '../graph/index.js';
-import { hashKey } from '../state/index.js';
+import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/index.js';
 import { type ChannelEvent, RecordBatch } from './channel-events.js';
 import type { LocalChannel } from './local-channel.js';
 import type { Output } from './output.js';
@@ -74,7 +74,10 @@ class RebalanceWriter extends RecordWriter {
   }
 }
 
-/** By key: the key group of the record's key decides the consumer subtask. */
+/**
+ * By key: the key group of the record's key decides the consumer subtask, by the same
+ * functions that assign key groups to subtasks on restore.
+ */
 class HashWriter extends RecordWriter {
   private keys: unknown[][];
   private keyGroups: number[][];
@@ -93,9 +96,8 @@ class HashWriter extends RecordWriter {
     if (key === undefined || key === null) {
       throw new TypeError(`The keyBy selector returned ${key} for record ${safeString(value)}; every record needs a key.`);
     }
-    const kg = hashKey(key) % this.maxParallelism;
-    const n = this.channels.length;
-    const i = n === 1 ? 0 : Math.floor((kg * n) / this.maxParallelism);
+    const kg = assignToKeyGroup(key, this.maxParallelism);
+    const i = operatorIndexForKeyGroup(this.maxParallelism, this.channels.length, kg);
     const p = this.pending[i]!;
     p.push(value);
     this.keys[i]!.push(key);

@@ -1,17 +1,18 @@
 import type { RuntimeContext } from '../graph/index.js';
-import type {
-  AggregatingState,
-  AggregatingStateDescriptor,
-  KeyedStateBackend,
-  ListState,
-  ListStateDescriptor,
-  MapState,
-  MapStateDescriptor,
-  ReducingState,
-  ReducingStateDescriptor,
-  StateDescriptor,
-  ValueState,
-  ValueStateDescriptor,
+import {
+  type AggregatingState,
+  type AggregatingStateDescriptor,
+  type KeyedStateBackend,
+  type ListState,
+  type ListStateDescriptor,
+  type MapState,
+  type MapStateDescriptor,
+  type ReducingState,
+  type ReducingStateDescriptor,
+  type StateDescriptor,
+  type ValueState,
+  type ValueStateDescriptor,
+  checkUserStateName,
 } from '../state/index.js';
 
 /** Identity of a subtask, shared by its runtime context and operators. */
@@ -68,6 +69,7 @@ export class StreamingRuntimeContext implements RuntimeContext {
   }
 
   private keyed<S>(descriptor: StateDescriptor): S {
+    checkUserStateName(descriptor.name);
     if (!this.keyedBackend) {
       throw new Error(
         `Keyed state '${descriptor.name}' can only be used on a keyed stream, i.e. after keyBy(), in "${this.info.taskName}".`,

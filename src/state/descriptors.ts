@@ -20,6 +20,16 @@ export interface AggregateFunction<IN, ACC, OUT> {
   merge?(a: ACC, b: ACC): ACC;
 }
 
+/**
+ * State names starting with `_` belong to the engine (its internal tables, like a source's
+ * position or timers); user functions may not register them.
+ */
+export function checkUserStateName(name: string): void {
+  if (name.startsWith('_')) {
+    throw new TypeError(`State name '${name}' is reserved: names starting with '_' belong to flink-ts itself. Rename the state.`);
+  }
+}
+
 /** Common part of every state descriptor. */
 export abstract class StateDescriptor<S extends StateKind = StateKind> {
   abstract readonly kind: S;

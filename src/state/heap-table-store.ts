@@ -1,10 +1,11 @@
+import type { StateBackendName } from '../util/state-backend-names.js';
 import { HeapStateTable } from './heap-state-table.js';
 import type { KeyGroupRange } from './key-groups.js';
 import type { SnapshotGuard, StateTableStore, StoreCut, TrackedStateTable } from './state-table.js';
 
 /** The `hashmap` store: tables are Maps on the JS heap. */
 export class HeapTableStore implements StateTableStore {
-  readonly type = 'hashmap';
+  readonly type: StateBackendName = 'hashmap';
   readonly freezesAtCut = true;
 
   constructor(private readonly range: KeyGroupRange) {}

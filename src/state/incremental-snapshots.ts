@@ -1,4 +1,5 @@
-import type { KeyedSnapshotForm, PendingKeyedSnapshot, SharedStateRef } from './keyed-state-snapshot.js';
+import type { KeyedSnapshotForm } from './keyed-state-snapshot.js';
+import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { ChangedKeys } from './state-table.js';
 
 /** The chain of the newest confirmed incremental checkpoint: a full base, then deltas. */
@@ -12,7 +13,8 @@ interface UnconfirmedCut {
   /** Keys changed between the previous cut and this one, by state and key group index. */
   changes: ReadonlyMap<string, Set<unknown>[]>;
   readonly form: KeyedSnapshotForm;
-  snapshot?: PendingKeyedSnapshot;
+  /** The file the cut's snapshot was written to in `shared/`, once it is. */
+  written?: SharedStateRef;
 }
 
 /** A delta chain longer than this is replaced by a new full base (it bounds restore work). */
@@ -67,17 +69,17 @@ export class IncrementalSnapshots {
     this.unconfirmed.push({ checkpointId, changes: new Map(), form: { kind: 'self-contained' } });
   }
 
-  /** The snapshot taken at the cut of `checkpointId`, to learn where it was written. */
-  track(checkpointId: number, snapshot: PendingKeyedSnapshot): void {
+  /** The snapshot of the cut of `checkpointId` was written as `file` in `shared/`. */
+  written(checkpointId: number, file: SharedStateRef): void {
     const cut = this.unconfirmed.find((u) => u.checkpointId === checkpointId);
-    if (cut) cut.snapshot = snapshot;
+    if (cut) cut.written = file;
   }
 
   /** Checkpoint `checkpointId` is complete: its chain is the base of the next delta. */
   complete(checkpointId: number): void {
     const cut = this.unconfirmed.find((u) => u.checkpointId === checkpointId);
     if (!cut) return;
-    const written = cut.snapshot?.written;
+    const written = cut.written;
     if (cut.form.kind === 'self-contained' || !written) {
       this.confirmed = undefined;
     } else {

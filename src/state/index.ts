@@ -5,9 +5,11 @@ export { KeyedStateBackend, type KeyContext, type KeyedStateBackendOptions, type
 export { HeapStateTable } from './heap-state-table.js';
 export { HeapTableStore } from './heap-table-store.js';
 export { LmdbStateStore } from './lmdb/lmdb-state-store.js';
-export { PendingKeyedSnapshot, type SnapshotState, type SharedStateRef, type KeyedSnapshotForm } from './keyed-state-snapshot.js';
+export { STATE_BACKEND_NAMES, type StateBackendName, type StateBackendSettings, createKeyedStateBackend, isStateBackendName } from './state-backends.js';
+export { PendingKeyedSnapshot, type SnapshotState, type KeyedSnapshotForm } from './keyed-state-snapshot.js';
 export { type StateKinds, type StateMeta, type TtlValue } from './state-meta.js';
 export * from './ttl-config.js';
 export * from './serializers/index.js';
 export { type StateTable, type SnapshotGuard, type StateTableStore, type TrackedStateTable, ChangedKeys } from './state-table.js';
 export * from './operator-state-store.js';
+export * from './snapshot-format/index.js';

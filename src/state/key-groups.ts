@@ -1,14 +1,13 @@
-/**
+/*
  * Key groups: the unit in which keyed state is partitioned, snapshotted and redistributed.
  * A key belongs to key group `hash(key) mod maxParallelism`; subtask `i` of an operator with
  * parallelism `p` owns a contiguous range of key groups. Both functions are part of the
  * snapshot format: changing them would strand every saved keyed state.
  */
 
-/** Flink's default `pipeline.max-parallelism` for this engine. */
-export const DEFAULT_MAX_PARALLELISM = 128;
-/** The largest max parallelism Flink allows (2^15). */
-export const UPPER_BOUND_MAX_PARALLELISM = 32768;
+import { UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
+
+export { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -140,10 +139,10 @@ export class KeyGroupRange {
   }
 }
 
-/** Validates a max parallelism value; returns an error message or undefined. */
+/** Validates a max parallelism value; returns an error message (a sentence) or undefined. */
 export function checkMaxParallelism(maxParallelism: number): string | undefined {
   if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > UPPER_BOUND_MAX_PARALLELISM) {
-    return `max parallelism must be an integer from 1 to ${UPPER_BOUND_MAX_PARALLELISM}, got ${maxParallelism}`;
+    return `The max parallelism must be an integer from 1 to ${UPPER_BOUND_MAX_PARALLELISM}, got ${maxParallelism}.`;
   }
   return undefined;
 }

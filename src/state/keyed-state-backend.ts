@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../util/clock.js';
 import { StateMigrationError } from '../util/errors.js';
-import { unpack } from '../util/binary-codec.js';
+import type { StateBackendName } from '../util/state-backend-names.js';
 import {
   AggregatingStateDescriptor,
   ListStateDescriptor,
@@ -10,22 +10,25 @@ import {
   ValueStateDescriptor,
 } from './descriptors.js';
 import {
-  HeapAggregatingState,
-  HeapListState,
-  HeapMapState,
-  HeapReducingState,
-  HeapValueState,
-} from './heap-states.js';
+  KeyedAggregatingState,
+  KeyedListState,
+  KeyedMapState,
+  KeyedReducingState,
+  KeyedValueState,
+  PlainCell,
+} from './keyed-states.js';
 import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
 import { HeapTableStore } from './heap-table-store.js';
 import { IncrementalSnapshots } from './incremental-snapshots.js';
 import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
+import { type KeyGroupBlock, decodeKeyGroupBlock } from './snapshot-format/key-group-block.js';
 import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, restoreSerializer } from './serializers/type-serializer.js';
+import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
 import { type StateKinds, type StateMeta, mapUserValues, withoutExpired } from './state-meta.js';
 import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
 import { IncrementalCleanup } from './ttl-cleanup.js';
-import { TtlAggregatingState, TtlListState, TtlMapState, TtlReducingState, TtlValueState } from './ttl-states.js';
+import { TtlCell, TtlListState, TtlMapState, TtlValueState } from './ttl-states.js';
 
 /**
  * The key the task is processing. The task sets it before each record or timer; state objects
@@ -96,7 +99,7 @@ export class KeyedStateBackend implements KeyContext {
   }
 
   /** `state.backend.type` of this backend's store. */
-  get type(): string {
+  get type(): StateBackendName {
     return this.store.type;
   }
 
@@ -115,7 +118,9 @@ export class KeyedStateBackend implements KeyContext {
   /**
    * The state object for `descriptor`, created on first use; the same object afterwards. A state
    * restored from a snapshot is checked first: same kind, TTL on or off as before, and a
-   * serializer that can read what was written (values are migrated if needed).
+   * serializer that can read what was written (values are migrated if needed). Names starting
+   * with `_` are the engine's own (user code reaches this through the runtime context, which
+   * refuses them).
    */
   getOrCreateState<S extends State>(descriptor: StateDescriptor): S {
     const existing = this.states.get(descriptor.name);
@@ -176,8 +181,8 @@ export class KeyedStateBackend implements KeyContext {
       this.guard.frozen.fill(0);
     };
     const frozen = this.store.freezesAtCut ? this.guard.frozen : new Uint8Array(this.keyGroupRange.size);
-    const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release);
-    this.incremental?.track(checkpointId, pending);
+    const written = (file: SharedStateRef) => this.incremental?.written(checkpointId, file);
+    const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release, written);
     this.pending = pending;
     return pending;
   }
@@ -188,19 +193,19 @@ export class KeyedStateBackend implements KeyContext {
   }
 
   /**
-   * Loads one key group of a snapshot (bytes made by PendingKeyedSnapshot): a full block, or a
-   * delta applied over what is loaded (the blocks of an incremental chain come in order).
+   * Loads one key group of a snapshot: a full block, or a delta applied over what is loaded
+   * (the blocks of an incremental chain come in order).
+   *
+   * @throws SnapshotRestoreError naming the operator, file and key group if the block is damaged
    */
-  restoreKeyGroup(keyGroup: number, bytes: Uint8Array, kinds: StateKinds, delta = false): void {
+  restoreKeyGroup(block: KeyGroupBlock, kinds: StateKinds): void {
+    const keyGroup = block.keyGroup;
     if (!this.keyGroupRange.contains(keyGroup)) {
       throw new Error(`internal: key group ${keyGroup} restored into a subtask owning ${this.keyGroupRange.start}-${this.keyGroupRange.end}`);
     }
-    const doc = unpack(bytes) as Record<string, Array<[unknown, unknown]>> | DeltaBlock;
-    const puts = delta ? (doc as DeltaBlock).p : (doc as Record<string, Array<[unknown, unknown]>>);
-    const deletes = delta ? (doc as DeltaBlock).d : {};
+    const { puts, deletes } = decodeKeyGroupBlock(block, kinds);
     for (const name of new Set([...Object.keys(puts), ...Object.keys(deletes)])) {
-      const meta = kinds[name];
-      if (meta === undefined) throw new Error(`Snapshot data names state '${name}' without its metadata; the snapshot is damaged.`);
+      const meta = kinds[name]!;
       const table = this.tables.get(name)?.table ?? this.newTable(name, meta, meta.serializer.name !== MessagePackSerializer.NAME);
       // Restored entries are the base of the next full checkpoint, not changes to ship.
       const changes = table.changes;
@@ -254,11 +259,11 @@ export class KeyedStateBackend implements KeyContext {
   private createState(d: StateDescriptor, table: StateTable<unknown>): State {
     const ttl = d.getTtlConfig();
     if (!ttl) {
-      if (d instanceof ValueStateDescriptor) return new HeapValueState(this, table, d.defaultValue);
-      if (d instanceof ListStateDescriptor) return new HeapListState(this, table as StateTable<unknown[]>);
-      if (d instanceof MapStateDescriptor) return new HeapMapState(this, table as StateTable<Map<unknown, unknown>>);
-      if (d instanceof ReducingStateDescriptor) return new HeapReducingState(this, table, d.reduceFunction);
-      if (d instanceof AggregatingStateDescriptor) return new HeapAggregatingState(this, table, d.aggregateFunction);
+      if (d instanceof ValueStateDescriptor) return new KeyedValueState(this, table, d.defaultValue);
+      if (d instanceof ListStateDescriptor) return new KeyedListState(this, table as StateTable<unknown[]>);
+      if (d instanceof MapStateDescriptor) return new KeyedMapState(this, table as StateTable<Map<unknown, unknown>>);
+      if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new PlainCell(this, table), d.reduceFunction);
+      if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new PlainCell(this, table), d.aggregateFunction);
       throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
     }
     const inc = ttl.incrementalCleanup;
@@ -272,19 +277,14 @@ export class KeyedStateBackend implements KeyContext {
     if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, d.defaultValue);
     if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup);
     if (d instanceof MapStateDescriptor) return new TtlMapState(this, t, ttl, this.clock, cleanup);
-    if (d instanceof ReducingStateDescriptor) return new TtlReducingState(this, t, ttl, this.clock, cleanup, d.reduceFunction);
-    if (d instanceof AggregatingStateDescriptor) return new TtlAggregatingState(this, t, ttl, this.clock, cleanup, d.aggregateFunction);
+    if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.reduceFunction);
+    if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.aggregateFunction);
     throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
   }
 }
 
 /** Entries the on-disk backend checks for expiry each time its cache fills, per TTL state. */
 const BACKGROUND_CLEANUP_ENTRIES = 1000;
-
-interface DeltaBlock {
-  readonly p: Record<string, Array<[unknown, unknown]>>;
-  readonly d: Record<string, unknown[]>;
-}
 
 function metaOf(d: StateDescriptor): StateMeta {
   return { kind: d.kind, ttl: d.getTtlConfig() !== undefined, serializer: d.getSerializer().snapshot() };

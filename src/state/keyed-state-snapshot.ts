@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { pack } from '../util/binary-codec.js';
 import type { KeyGroupRange } from './key-groups.js';
+import { type BlockEntries, encodeDeltaBlock, encodeFullBlock } from './snapshot-format/key-group-block.js';
+import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { StateKinds } from './state-meta.js';
 
 /** One state as a snapshot reads it: its values at the cut, and how they are written. */
@@ -13,15 +14,6 @@ export interface SnapshotState {
   readonly encodeValue: ((stored: unknown) => unknown) | undefined;
   /** For a delta: the keys set or deleted since the base, by key group index. */
   readonly changed: readonly Set<unknown>[] | undefined;
-}
-
-/** A file of an incremental checkpoint's `shared/` directory, as `_metadata` records it. */
-export interface SharedStateRef {
-  /** File name inside `shared/` (never a path). */
-  readonly file: string;
-  readonly size: number;
-  /** sha256 of the file, hex. */
-  readonly checksum: string;
 }
 
 /**
@@ -39,10 +31,8 @@ export type KeyedSnapshotForm =
  * frozen and encoded either by the background encoder or, if the task touches it first, on
  * that first access (after which the live maps may change freely); on disk, a read
  * transaction sees the state as it was at the cut. So processing never waits for the whole
- * state to be copied.
- *
- * A full block of a key group is `{ [state]: [mapKey, value][] }`; a delta block is
- * `{ p: { [state]: [mapKey, value][] }, d: { [state]: mapKey[] } }` (puts and deletes).
+ * state to be copied. Each key group becomes one block of the snapshot format
+ * (snapshot-format/key-group-block.ts): full, or a delta of puts and deletes.
  */
 export class PendingKeyedSnapshot {
   /** Encoded key groups, by key group index. */
@@ -54,12 +44,11 @@ export class PendingKeyedSnapshot {
   private released = false;
   /** The longest encode of one key group done on first access (a pause of processing). */
   maxInlineEncodeMs = 0;
-  /** Where the snapshot went once written (incremental forms only). */
-  written: SharedStateRef | undefined;
 
   /**
    * @param frozen the heap tables' freeze flags (all set here; cleared as key groups are encoded)
    * @param onRelease called once, when the snapshot is written or abandoned
+   * @param onWritten told where an incremental snapshot was written in `shared/`
    */
   constructor(
     readonly checkpointId: number,
@@ -69,6 +58,7 @@ export class PendingKeyedSnapshot {
     private readonly frozen: Uint8Array,
     readonly form: KeyedSnapshotForm,
     private readonly onRelease: (s: PendingKeyedSnapshot) => void = () => {},
+    private readonly onWritten: (file: SharedStateRef) => void = () => {},
   ) {
     this.encoded = new Array(keyGroupRange.size);
     this.remaining = keyGroupRange.size;
@@ -77,6 +67,16 @@ export class PendingKeyedSnapshot {
 
   get isDelta(): boolean {
     return this.form.kind === 'shared-delta';
+  }
+
+  /**
+   * An incremental snapshot was written as `file` in `shared/`: the chain its checkpoint's
+   * `_metadata` records (the base it builds on, then `file`), which the backend builds the next
+   * delta on once the checkpoint completes.
+   */
+  written(file: SharedStateRef): SharedStateRef[] {
+    this.onWritten(file);
+    return [...(this.form.kind === 'shared-delta' ? this.form.base : []), file];
   }
 
   /** Encodes key group index `i` because processing is about to touch it. */
@@ -109,11 +109,11 @@ export class PendingKeyedSnapshot {
   }
 
   private *encodeFull(kg: number): Generator<void, Uint8Array> {
-    const states: Record<string, unknown[]> = {};
+    const states: Record<string, BlockEntries> = {};
     let any = false;
     let n = 0;
     for (const [name, { entries, encodeValue }] of this.tables) {
-      const out: unknown[] = [];
+      const out: BlockEntries = [];
       for (const [k, v] of entries(kg)) {
         const e = encodeValue ? encodeValue(v) : v;
         if (e !== undefined) out.push([k, e]);
@@ -123,18 +123,18 @@ export class PendingKeyedSnapshot {
       states[name] = out;
       any = true;
     }
-    return any ? pack(states) : EMPTY;
+    return any ? encodeFullBlock(states) : EMPTY;
   }
 
   private *encodeDelta(kg: number, i: number): Generator<void, Uint8Array> {
-    const puts: Record<string, unknown[]> = {};
+    const puts: Record<string, BlockEntries> = {};
     const deletes: Record<string, unknown[]> = {};
     let any = false;
     let n = 0;
     for (const [name, state] of this.tables) {
       const changed = state.changed?.[i];
       if (!changed || changed.size === 0) continue;
-      const p: unknown[] = [];
+      const p: BlockEntries = [];
       const d: unknown[] = [];
       for (const k of changed) {
         const v = state.get(kg, k);
@@ -147,7 +147,7 @@ export class PendingKeyedSnapshot {
       if (d.length > 0) deletes[name] = d;
       any = true;
     }
-    return any ? pack({ p: puts, d: deletes }) : EMPTY;
+    return any ? encodeDeltaBlock(puts, deletes) : EMPTY;
   }
 
   /** Encodes key groups until `deadline` (performance.now() ms); true when all are encoded. */

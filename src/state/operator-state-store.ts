@@ -1,4 +1,4 @@
-import { ListStateDescriptor } from './descriptors.js';
+import { type ListStateDescriptor, checkUserStateName } from './descriptors.js';
 import type { ListState } from './state.js';
 
 /**
@@ -49,6 +49,21 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
 
   getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
     return this.get(descriptor, 'union');
+  }
+
+  /** The store as user functions see it: names starting with `_` are the engine's. */
+  forUserCode(): OperatorStateStore {
+    const store = this;
+    return {
+      getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+        checkUserStateName(d.name);
+        return store.getListState(d);
+      },
+      getUnionListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+        checkUserStateName(d.name);
+        return store.getUnionListState(d);
+      },
+    };
   }
 
   /** True if this subtask was started from a snapshot. */

@@ -1,3 +1,4 @@
+import type { StateBackendName } from '../util/state-backend-names.js';
 import type { KeyGroupRange } from './key-groups.js';
 
 /** Which key groups a snapshot has frozen, and how to release one before it is touched. */
@@ -77,7 +78,7 @@ export interface StoreCut {
  */
 export interface StateTableStore {
   /** `state.backend.type` of this store. */
-  readonly type: string;
+  readonly type: StateBackendName;
   /**
    * A snapshot's cut freezes key groups and encodes each before it changes (the heap), rather
    * than reading a view the store keeps consistent by itself (a disk store's read transaction).

@@ -13,8 +13,8 @@ export interface State {
 export interface ValueState<T> extends State {
   /** The value for the current key, or the descriptor's default (undefined if none). */
   value(): T | undefined;
-  /** Sets the value for the current key. */
-  update(value: T): void;
+  /** Sets the value for the current key; null or undefined clears it (as in Flink). */
+  update(value: T | null): void;
 }
 
 /** A list per key (or per subtask for operator state). */

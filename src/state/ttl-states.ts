@@ -1,7 +1,6 @@
 import type { Clock } from '../util/clock.js';
-import type { AggregateFunction } from './descriptors.js';
-import { HeapState, type KeyScope } from './heap-states.js';
-import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './state.js';
+import { AbstractKeyedState, type KeyScope, type ValueCell } from './keyed-states.js';
+import type { ListState, MapState, ValueState } from './state.js';
 import type { TtlValue } from './state-meta.js';
 import type { StateTable } from './state-table.js';
 import type { StateTtlConfig } from './ttl-config.js';
@@ -11,7 +10,7 @@ import type { IncrementalCleanup } from './ttl-cleanup.js';
  * Base of the TTL states: every user value is stored with its timestamp; an expired value is
  * removed when read, and returned that once only with ReturnExpiredIfNotCleanedUp.
  */
-abstract class TtlState<S> extends HeapState<S> {
+abstract class TtlState<S> extends AbstractKeyedState<S> {
   protected readonly returnExpired: boolean;
   protected readonly refreshOnRead: boolean;
 
@@ -42,8 +41,8 @@ abstract class TtlState<S> extends HeapState<S> {
 }
 
 /** A single TTL'd value: value, reducing and aggregating states share this read path. */
-abstract class TtlSingleValue<V> extends TtlState<TtlValue<V>> {
-  protected read(): V | undefined {
+export class TtlCell<V> extends TtlState<TtlValue<V>> implements ValueCell<V> {
+  read(): V | undefined {
     this.touched();
     const s = this.current();
     if (!s) return undefined;
@@ -57,18 +56,18 @@ abstract class TtlSingleValue<V> extends TtlState<TtlValue<V>> {
   }
 
   /** The live value for an update (expired counts as absent; no refresh, the write refreshes). */
-  protected live(): V | undefined {
+  live(): V | undefined {
     this.touched();
     const s = this.current();
     return s && !this.expired(s, this.now()) ? s[0] : undefined;
   }
 
-  protected write(v: V): void {
+  write(v: V): void {
     this.set([v, this.now()]);
   }
 }
 
-export class TtlValueState<T> extends TtlSingleValue<T> implements ValueState<T> {
+export class TtlValueState<T> extends TtlCell<T> implements ValueState<T> {
   constructor(scope: KeyScope, table: StateTable<TtlValue<T>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly defaultValue: T | undefined) {
     super(scope, table, ttl, clock, cleanup);
   }
@@ -76,36 +75,10 @@ export class TtlValueState<T> extends TtlSingleValue<T> implements ValueState<T>
     const v = this.read();
     return v === undefined ? this.defaultValue : v;
   }
-  update(value: T): void {
+  update(value: T | null): void {
     this.touched();
-    if (value === undefined) this.clear();
+    if (value === undefined || value === null) this.clear();
     else this.write(value);
-  }
-}
-
-export class TtlReducingState<T> extends TtlSingleValue<T> implements ReducingState<T> {
-  constructor(scope: KeyScope, table: StateTable<TtlValue<T>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly reduce: (a: T, b: T) => T) {
-    super(scope, table, ttl, clock, cleanup);
-  }
-  get(): T | undefined {
-    return this.read();
-  }
-  add(value: T): void {
-    const v = this.live();
-    this.write(v === undefined ? value : this.reduce(v, value));
-  }
-}
-
-export class TtlAggregatingState<IN, ACC, OUT> extends TtlSingleValue<ACC> implements AggregatingState<IN, OUT> {
-  constructor(scope: KeyScope, table: StateTable<TtlValue<ACC>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly fn: AggregateFunction<IN, ACC, OUT>) {
-    super(scope, table, ttl, clock, cleanup);
-  }
-  get(): OUT | undefined {
-    const acc = this.read();
-    return acc === undefined ? undefined : this.fn.getResult(acc);
-  }
-  add(value: IN): void {
-    this.write(this.fn.add(value, this.live() ?? this.fn.createAccumulator()));
   }
 }
 

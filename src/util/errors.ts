@@ -78,6 +78,16 @@ export class StateMigrationError extends FlinkError {
   }
 }
 
+/**
+ * A snapshot cannot be restored: missing, damaged, foreign, or state that does not fit the job.
+ * The message names the snapshot (or the operator, state file and key group) and why.
+ */
+export class SnapshotRestoreError extends FlinkError {
+  constructor(message: string, code = 'snapshot.invalid') {
+    super(code, message);
+  }
+}
+
 /** The job ended because it was cancelled. */
 export class JobCancelledError extends FlinkError {
   constructor(message = 'The job was cancelled.') {

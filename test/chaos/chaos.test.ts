@@ -1,10 +1,12 @@
 /**
  * The bounded CI form of the chaos test (test/chaos/run-chaos.ts): a keyed job with timers
- * writing through FileSink and SqliteSink, SIGKILLed and restored with `flink run -d -s <jobId>`
- * again and again, then finished. EXACTLY_ONCE (5 kills): nothing lost, nothing duplicated in
- * either sink, final counts per key right. AT_LEAST_ONCE (3 kills): nothing lost (duplicates
- * are allowed and counted). The EXACTLY_ONCE run again on the lmdb backend with incremental
- * checkpoints (5 kills). Each prints its summary line. Needs a built dist/ (bin/flink).
+ * writing through FileSink and SqliteSink, SIGKILLed — or frozen with SIGSTOP past its heartbeat
+ * timeout, and woken with SIGCONT before or after it is restored — and restored with
+ * `flink run -d -s <jobId>` again and again, then finished. EXACTLY_ONCE (5 kills, 2 freezes,
+ * pauses): nothing lost, nothing duplicated in either sink, final counts per key right.
+ * AT_LEAST_ONCE (3 kills): nothing lost (duplicates are allowed and counted). The EXACTLY_ONCE
+ * run again on the lmdb backend with incremental checkpoints (5 kills, 2 freezes). Each prints
+ * its summary line. Needs a built dist/ (bin/flink).
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -21,17 +23,19 @@ function report(r: ChaosResult): void {
   for (const run of r.runs) {
     console.log(
       `  ${run.jobId.slice(0, 8)} from ${run.restoredFrom?.slice(0, 8) ?? 'scratch'}: ` +
-        (run.killed ? `killed after ${run.waitMs} ms, latest checkpoint ${run.lastCheckpointId ?? 'none'}` : 'ran to the end'),
+        (run.killed ? `${run.end} after ${run.waitMs} ms, latest checkpoint ${run.lastCheckpointId ?? 'none'}` : 'ran to the end') +
+        (run.pausedMs > 0 ? ` (paused ${run.pausedMs} ms)` : ''),
     );
   }
   for (const p of r.problems.slice(0, 10)) console.log(`  ${p}`);
 }
 
-describe('chaos: kill -9 and restore, over and over', { concurrency: false }, () => {
-  test('EXACTLY_ONCE, 5 kills: no loss, no duplicates in FileSink and SqliteSink, exact counts per key', { timeout: 90_000 }, async () => {
-    const r = await runChaos({ seed: 42, kills: 5, mode: 'EXACTLY_ONCE' });
+describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: false }, () => {
+  test('EXACTLY_ONCE, 5 kills and 2 freezes: no loss, no duplicates in FileSink and SqliteSink, exact counts per key', { timeout: 120_000 }, async () => {
+    const r = await runChaos({ seed: 42, kills: 5, freezes: 2, mode: 'EXACTLY_ONCE' });
     report(r);
     assert.equal(r.kills, 5, 'every kill happened before the input ran out');
+    assert.equal(r.freezes, 2, 'every freeze happened before the input ran out');
     assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
     assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
     assert.deepEqual(r.file.problems, []);
@@ -41,10 +45,11 @@ describe('chaos: kill -9 and restore, over and over', { concurrency: false }, ()
     assert.ok(r.ok);
   });
 
-  test('EXACTLY_ONCE on the lmdb backend with incremental checkpoints, 5 kills: no loss, no duplicates', { timeout: 90_000 }, async () => {
-    const r = await runChaos({ seed: 11, kills: 5, mode: 'EXACTLY_ONCE', backend: 'lmdb', incremental: true });
+  test('EXACTLY_ONCE on the lmdb backend with incremental checkpoints, 5 kills and 2 freezes: no loss, no duplicates', { timeout: 120_000 }, async () => {
+    const r = await runChaos({ seed: 11, kills: 5, freezes: 2, mode: 'EXACTLY_ONCE', backend: 'lmdb', incremental: true });
     report(r);
     assert.equal(r.kills, 5, 'every kill happened before the input ran out');
+    assert.equal(r.freezes, 2, 'every freeze happened before the input ran out');
     assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
     assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
     assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);

@@ -2,12 +2,16 @@
  * Chaos test of crash recovery through the real `flink` CLI: a keyed job with timers writing
  * through both exactly-once sinks (FileSink and SqliteSink) is started detached, SIGKILLed at a
  * seeded random moment, restored with `flink run -d -s <jobId>` from the latest job that has a
- * completed checkpoint, and so on `kills` times; the last run finishes. Then the committed
+ * completed checkpoint, and so on `kills` times; the last run finishes. With `freezes`, that
+ * many more runs end frozen instead (SIGSTOP past the heartbeat timeout): restored while frozen
+ * (the restore must stop the old process) and woken afterwards, or declared lost by `flink list`
+ * and woken before anyone restores it (it must stop by itself, committing nothing); and runs
+ * may pause (SIGSTOP, then SIGCONT before the timeout) at random moments. Then the committed
  * output of both sinks is compared with what the input must give: every i in 0..N-1 once, and
  * counts 1..N/50 per key.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--backend hashmap|lmdb] [--incremental] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *     [--freezes F] [--backend hashmap|lmdb] [--incremental] [--count N] [--rate R] [-p P] [--keep] [--quiet]
  *
  * Prints `chaos: mode=… kills=K records=N lost=L duplicated=D …` and exits non-zero if
  * EXACTLY_ONCE lost or duplicated anything, or AT_LEAST_ONCE lost anything.
@@ -63,7 +67,26 @@ export interface ChaosOptions {
   readonly backend?: 'hashmap' | 'lmdb';
   /** Incremental checkpoints (`execution.checkpointing.incremental`). */
   readonly incremental?: boolean;
+  /** Runs that end frozen past the heartbeat timeout, besides the `kills` (default 0; pauses only with some). */
+  readonly freezes?: number;
 }
+
+/** How a run of the chaos loop ended. */
+export type RunEnd =
+  /** SIGKILL. */
+  | 'killed'
+  /** SIGSTOP past the heartbeat timeout, then restored while frozen; woken (SIGCONT) once the restore started. */
+  | 'frozen-restored'
+  /** SIGSTOP past the heartbeat timeout, declared lost by `flink list`, then woken: it must stop by itself. */
+  | 'frozen-woken'
+  /** It ended by itself (the input ran out). */
+  | 'ended';
+
+/** Liveness settings of the chaos runs with freezes: a freeze past 2 s is a lost job. */
+const HEARTBEAT_TIMEOUT_MS = 2_000;
+const HEARTBEAT_INTERVAL_MS = 250;
+/** A freeze that outlasts the heartbeat timeout. */
+const FREEZE_MS = HEARTBEAT_TIMEOUT_MS + 1_000;
 
 /** Losses and duplicates in one sink's committed output. */
 export interface SinkCheck {
@@ -83,12 +106,17 @@ export interface ChaosRun {
   /** Its latest completed checkpoint when killed (null: none). */
   readonly lastCheckpointId: number | null;
   readonly killed: boolean;
+  readonly end: RunEnd;
+  /** A pause (SIGSTOP, SIGCONT within the heartbeat timeout) before the end, in ms; 0 if none. */
+  readonly pausedMs: number;
 }
 
 export interface ChaosResult {
   readonly mode: ChaosMode;
   readonly seed: number;
   readonly kills: number;
+  /** Runs that ended frozen (restored while frozen, or woken after being declared lost). */
+  readonly freezes: number;
   readonly records: number;
   readonly intervalMs: number;
   readonly parallelism: number;
@@ -136,7 +164,8 @@ export function checkLines(lines: readonly string[], n: number, keys = KEYS): Si
   return { rows: lines.length, lost, duplicated, problems: keyedCountProblems(lines, n, keys) };
 }
 
-function sqliteLines(db: string): { lines: string[]; staged: number } {
+/** The committed rows of the chaos job's SqliteSink (`k,n,i` lines) and how many rows are still staged. */
+export function sqliteLines(db: string): { lines: string[]; staged: number } {
   if (!existsSync(db)) return { lines: [], staged: 0 };
   const conn = new Database(db, { readonly: true, fileMustExist: true, timeout: 10_000 });
   try {
@@ -151,10 +180,10 @@ function sqliteLines(db: string): { lines: string[]; staged: number } {
   }
 }
 
-/** True if a process is gone or was killed by us now; false if it had already exited. */
-function kill9(pid: number): boolean {
+/** Sends `signal`; true if the process was there to get it, false if it had already exited. */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, sig);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
@@ -193,7 +222,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   /** Longest wait before a kill: two intervals and 400 ms. */
   const maxWaitMs = 2 * intervalMs + 400;
   // A whole number of inputs per key, so every key's final count is records / KEYS.
-  const records = opts.count ?? KEYS * Math.ceil(Math.max(20_000, (opts.kills * rate * maxWaitMs) / 1000 + rate) / KEYS);
+  const ended = opts.kills + (opts.freezes ?? 0);
+  const records = opts.count ?? KEYS * Math.ceil(Math.max(20_000, (ended * rate * maxWaitMs) / 1000 + rate) / KEYS);
   if (!(Number.isSafeInteger(records) && records > 0 && records % KEYS === 0)) throw new Error(`count must be a positive multiple of ${KEYS}, got ${records}`);
   const home = freshHome();
   const work = tempDir();
@@ -211,38 +241,76 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     `state.backend.type=${opts.backend ?? 'hashmap'}`,
     '-D',
     `execution.checkpointing.incremental=${opts.incremental === true}`,
+    ...((opts.freezes ?? 0) > 0 ? ['-D', `heartbeat.timeout=${HEARTBEAT_TIMEOUT_MS}ms`, '-D', `heartbeat.interval=${HEARTBEAT_INTERVAL_MS}ms`] : []),
   ];
-  log(`chaos: seed=${opts.seed} mode=${opts.mode} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
+  log(`chaos: seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
 
   const runs: ChaosRun[] = [];
   const problems: string[] = [];
+  const freezes = opts.freezes ?? 0;
+  // Which runs end frozen, and how: spread over the loop by the seed.
+  const ends: RunEnd[] = Array.from({ length: opts.kills + freezes }, (_, i) => (i < opts.kills ? 'killed' : i % 2 === 0 ? 'frozen-restored' : 'frozen-woken'));
+  for (let i = ends.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [ends[i], ends[j]] = [ends[j]!, ends[i]!];
+  }
   /** The newest job with a completed checkpoint: what the next run restores from. */
   let restoreFrom: string | null = null;
+  /** A process left frozen at the end of the previous run, woken once the next run started. */
+  let frozenPid: number | null = null;
   let finishedEarly = false;
   try {
-    let kills = 0;
-    while (kills < opts.kills) {
+    for (const planned of ends) {
       const from = restoreFrom;
       const { jobId, pid } = await startDetached(home, jobArgs, [...flinkOptions, ...(from ? ['-s', from] : [])]);
-      // Mostly long enough for a checkpoint or more; one kill in four likely comes before the first.
+      if (frozenPid !== null) {
+        // The restore stopped it if it was the job restored from; else, declared lost, it must stop by itself.
+        signal(frozenPid, 'SIGCONT');
+        await waitFor(`frozen process ${frozenPid} to be gone`, () => !isAlive(frozenPid!), 15_000, 20);
+        frozenPid = null;
+      }
+      // Mostly long enough for a checkpoint or more; one end in four likely comes before the first.
       const early = random() < 0.25;
       const waitMs = Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
-      await sleep(waitMs);
-      const killed = kill9(pid);
-      if (killed) await waitFor(`process ${pid} to die`, () => !isAlive(pid), 5_000, 10);
+      // With freezes, some runs also pause for less than the heartbeat timeout, at a random moment.
+      const pausedMs = freezes > 0 && random() < 0.3 ? Math.round(random() * (HEARTBEAT_TIMEOUT_MS - 300)) : 0;
+      const pauseAt = Math.round(random() * waitMs);
+      await sleep(pauseAt);
+      if (pausedMs > 0 && signal(pid, 'SIGSTOP')) {
+        await sleep(pausedMs);
+        signal(pid, 'SIGCONT');
+      }
+      await sleep(waitMs - pauseAt);
+      let end: RunEnd = planned;
+      if (planned === 'killed') {
+        if (!signal(pid, 'SIGKILL')) end = 'ended';
+        else await waitFor(`process ${pid} to die`, () => !isAlive(pid), 5_000, 10);
+      } else if (signal(pid, 'SIGSTOP')) {
+        await sleep(FREEZE_MS);
+      } else {
+        end = 'ended';
+      }
+      // `flink list` declares a frozen job lost (its heartbeat is stale).
       const job = await listedJob(home, jobId);
+      if (end === 'frozen-woken') {
+        signal(pid, 'SIGCONT');
+        await waitFor(`woken process ${pid} to stop by itself`, () => !isAlive(pid), 15_000, 20);
+      } else if (end === 'frozen-restored') {
+        frozenPid = pid;
+      }
       const lastCheckpointId = job.lastCheckpoint?.id ?? null;
-      runs.push({ jobId, restoredFrom: from, waitMs, lastCheckpointId, killed });
+      const killed = end !== 'ended';
+      runs.push({ jobId, restoredFrom: from, waitMs, lastCheckpointId, killed, end, pausedMs });
       log(
-        `chaos: run ${runs.length} ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'}: ${killed ? `killed after ${waitMs} ms` : `ended by itself (${job.status})`}, latest checkpoint ${lastCheckpointId ?? 'none'}`,
+        `chaos: run ${runs.length} ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'}: ${killed ? `${end} after ${waitMs} ms` : `ended by itself (${job.status})`}${pausedMs > 0 ? ` (paused ${pausedMs} ms)` : ''}, latest checkpoint ${lastCheckpointId ?? 'none'}`,
       );
       if (!killed) {
         if (job.status !== 'FINISHED') throw new Error(`chaos: job ${jobId} ended as ${job.status} before it was killed: ${job.failureCause ?? ''}`);
         finishedEarly = true;
-        problems.push(`note: the input ran out after ${kills} of ${opts.kills} kills`);
+        problems.push(`note: the input ran out after ${runs.length - 1} of ${ends.length} kills and freezes`);
         break;
       }
-      kills++;
+      if (killed && job.status !== 'FAILED') throw new Error(`chaos: job ${jobId} is ${job.status} after it was ${end}, not FAILED`);
       if (lastCheckpointId !== null) {
         restoreFrom = jobId;
       } else if (restoreFrom === null) {
@@ -255,13 +323,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     if (!finishedEarly) {
       const from = restoreFrom;
-      const r: RunResult = await runFlink(['run', ...flinkOptions, ...(from ? ['-s', from] : []), CHAOS_JOB, ...jobArgs], {
+      const final = runFlink(['run', ...flinkOptions, ...(from ? ['-s', from] : []), CHAOS_JOB, ...jobArgs], {
         home,
         timeoutMs: 120_000,
       });
+      if (frozenPid !== null) {
+        const stillFrozen = frozenPid;
+        // Woken about when the final run restores: it is stopped by it, or stops by itself.
+        setTimeout(() => signal(stillFrozen, 'SIGCONT'), 500);
+        frozenPid = null;
+      }
+      const r: RunResult = await final;
       if (r.code !== 0) throw new Error(`chaos: the final run failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
       const { jobId } = parseAttachedRun(r.stdout);
-      runs.push({ jobId, restoredFrom: from, waitMs: 0, lastCheckpointId: null, killed: false });
+      runs.push({ jobId, restoredFrom: from, waitMs: 0, lastCheckpointId: null, killed: false, end: 'ended', pausedMs: 0 });
       log(`chaos: final run ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'} finished`);
     }
 
@@ -278,10 +353,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       for (const p of sqlite.problems) problems.push(`sqlite: ${p}`);
     }
     const ok = lost === 0 && (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0));
-    const killsDone = runs.filter((r) => r.killed).length;
+    const killsDone = runs.filter((r) => r.end === 'killed').length;
+    const freezesDone = runs.filter((r) => r.end === 'frozen-restored' || r.end === 'frozen-woken').length;
     const elapsedMs = Date.now() - started;
     const summary =
-      `chaos: mode=${opts.mode} kills=${killsDone} records=${records} lost=${lost} duplicated=${duplicated}` +
+      `chaos: mode=${opts.mode} kills=${killsDone} freezes=${freezesDone} pauses=${runs.filter((r) => r.pausedMs > 0).length}` +
+      ` records=${records} lost=${lost} duplicated=${duplicated}` +
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated})` +
       ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
@@ -290,6 +367,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       mode: opts.mode,
       seed: opts.seed,
       kills: killsDone,
+      freezes: freezesDone,
       records,
       intervalMs,
       parallelism,
@@ -333,6 +411,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
   return {
     seed: num('--seed', 42)!,
     kills: num('--kills', 10)!,
+    freezes: num('--freezes', 0)!,
     mode,
     count: num('--count'),
     rate: num('--rate'),

@@ -11,7 +11,7 @@ import { CheckpointFailedError, CheckpointFailureReason } from '../../src/checkp
 import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
 import { CompletedCheckpointStore } from '../../src/checkpoint/completed-checkpoint-store.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotMetadata } from '../../src/checkpoint/snapshot-metadata.js';
-import type { CheckpointOptions, OperatorStateHandle, TaskAcknowledgement } from '../../src/runtime/index.js';
+import type { CheckpointOptions, OperatorStateHandle, TaskAcknowledgement } from '../../src/state/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 
 /** Lets every settled promise's continuation run (the fakes below resolve at once). */
@@ -82,10 +82,13 @@ class FakeStorage {
   readonly finalized: Array<{ id: number; metadata: SnapshotMetadata }> = [];
   readonly discarded: number[] = [];
   failInit: Error | undefined;
+  /** When set, initializeLocation waits for this promise (a directory that hangs). */
+  hangInit: Promise<void> | undefined;
   failFinalize: Error | undefined;
   /** When set, finalize waits for this promise (a hanging disk). */
   hang: Promise<void> | undefined;
-  initializeLocation(id: number, savepointDir?: string): string {
+  async initializeLocation(id: number, savepointDir?: string): Promise<string> {
+    if (this.hangInit) await this.hangInit;
     if (this.failInit) throw this.failInit;
     this.initialized.push({ id, savepointDir });
     return savepointDir ? `${savepointDir}/savepoint-${id}` : `/ckpt/job/chk-${id}`;
@@ -138,8 +141,9 @@ function setup(settings: Partial<CoordinatorSettings> = {}, opts: { firstCheckpo
   const target = new FakeTarget(3);
   const storage = new FakeStorage();
   const storeDiscarded: number[] = [];
-  const store = new CompletedCheckpointStore(opts.numRetained ?? 2, async (c) => {
-    storeDiscarded.push(c.checkpointId);
+  const store = new CompletedCheckpointStore(opts.numRetained ?? 2, {
+    discardCompleted: async (c) => void storeDiscarded.push(c.checkpointId),
+    deleteSharedFile: async () => {},
   });
   const stats = new FakeStats();
   const tooMany: string[] = [];
@@ -175,10 +179,12 @@ function handle(uid: string, subtask: number, parallelism = 2): OperatorStateHan
 }
 
 function ack(checkpointId: number, taskIndex: number, more: Partial<TaskAcknowledgement> = {}): TaskAcknowledgement {
-  return { checkpointId, taskIndex, handles: [], syncMs: 1, asyncMs: 2, alignmentMs: 0, maxPauseMs: 1, stateSize: 10, ...more };
+  return { checkpointId, taskIndex, handles: [], syncMs: 1, asyncMs: 2, alignmentMs: 0, maxPauseMs: 1, ...more };
 }
 
+/** Every task acknowledges checkpoint `id`, once the tasks were triggered (its directory created). */
 async function ackAll(c: CheckpointCoordinator, id: number, taskCount = 3): Promise<void> {
+  await flush();
   for (let t = 0; t < taskCount; t++) c.acknowledge(ack(id, t));
   await flush();
 }
@@ -233,15 +239,18 @@ describe('CheckpointCoordinator', () => {
     const { clock, coordinator, storage, target, stats, store } = setup({ interval: undefined });
     clock.set(500);
     const done = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await flush();
     clock.set(700);
-    coordinator.acknowledge(ack(1, 1, { handles: [handle('b', 1), handle('a', 1)], syncMs: 3, stateSize: 100, alignmentMs: 7 }));
-    coordinator.acknowledge(ack(1, 1, { handles: [handle('b', 1), handle('a', 1)], syncMs: 3, stateSize: 100, alignmentMs: 7 })); // a duplicate
-    coordinator.acknowledge(ack(1, 0, { handles: [handle('b', 0), handle('a', 0)], asyncMs: 40, maxPauseMs: 5, stateSize: 50 }));
+    // Subtask 1 of 'a' is incremental: its keyed state is a chain of a base (100 B) and a delta (7 B).
+    const chain = [{ file: 'base', size: 100, checksum: 'cd'.repeat(32) }, { file: 'delta', size: 7, checksum: 'ef'.repeat(32) }];
+    coordinator.acknowledge(ack(1, 1, { handles: [handle('b', 1), { ...handle('a', 1), sharedState: chain }], syncMs: 3, alignmentMs: 7 }));
+    coordinator.acknowledge(ack(1, 1, { handles: [handle('b', 1), handle('a', 1)], syncMs: 99, alignmentMs: 99 })); // a duplicate: ignored
+    coordinator.acknowledge(ack(1, 0, { handles: [handle('b', 0), handle('a', 0)], asyncMs: 40, maxPauseMs: 5 }));
     coordinator.acknowledge(ack(99, 2)); // an unknown checkpoint
     await flush();
     assert.equal(storage.finalized.length, 0, 'two of three tasks acknowledged: not complete');
     assert.equal(coordinator.pendingCount, 1);
-    coordinator.acknowledge(ack(1, 2, { stateSize: 1 }));
+    coordinator.acknowledge(ack(1, 2));
     const c = await done;
 
     assert.equal(storage.finalized.length, 1);
@@ -265,7 +274,9 @@ describe('CheckpointCoordinator', () => {
     assert.equal(c.path, '/ckpt/job/chk-1');
     assert.equal(c.triggerTime, 500);
     assert.equal(c.completedAt, 700);
-    assert.equal(c.stateSize, 151);
+    // All the state it stands for (4 files of 10 B and the whole chain), and what it wrote (4 files and the delta).
+    assert.equal(c.stateSize, 147);
+    assert.equal(c.checkpointedSize, 47);
     assert.deepEqual(target.notified, [1]);
     assert.deepEqual(stats.completedStats, [{ syncMs: 3, asyncMs: 40, alignmentMs: 7, maxPauseMs: 5 }]);
     assert.deepEqual(stats.events, ['triggered 1 CHECKPOINT @500 /ckpt/job/chk-1', 'completed 1 @700']);
@@ -314,6 +325,37 @@ describe('CheckpointCoordinator', () => {
     assert.deepEqual(target.ids, [1, 2], 'next tick at 3700 waits until 4200');
     await timers.advanceTo(4200);
     assert.deepEqual(target.triggered.at(-1), { id: 3, timestamp: 4200, options: { isSavepoint: false, aligned: true, full: false } });
+  });
+
+  test('min-pause counts from the last completion only: a failed checkpoint does not delay the next (as in Flink)', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, minPause: 1500 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    await timers.advanceTo(1200);
+    coordinator.decline(1, 0, 'no'); // failed at 1200
+    await timers.advanceTo(2000);
+    assert.deepEqual(target.triggered.map((t) => [t.id, t.timestamp]), [
+      [1, 1000],
+      [2, 2000],
+    ]);
+  });
+
+  test('a directory that never gets created (a hanging disk) does not block: the checkpoint expires, and the directory is deleted if it appears', async () => {
+    const { timers, target, coordinator, storage, stats } = setup({ interval: undefined, timeout: 5000 });
+    let release!: () => void;
+    storage.hangInit = new Promise<void>((r) => (release = r));
+    const failed = rejection(coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/proc/foo' }));
+    await timers.advanceTo(5000);
+    assert.equal((await failed).reason, CheckpointFailureReason.EXPIRED);
+    assert.deepEqual(target.triggered, [], 'the tasks were never asked');
+    assert.equal(coordinator.pendingCount, 0);
+    assert.deepEqual(stats.failures.map((f) => f.id), [1]);
+    assert.deepEqual(storage.discarded, [], 'nothing to delete yet');
+    release();
+    await flush();
+    assert.deepEqual(storage.discarded, [1], 'created after all: deleted at once');
+    assert.deepEqual(target.triggered, []);
+    assert.ok(!stats.events.some((e) => e.startsWith('triggered')));
   });
 
   test('max-concurrent 1 skips a periodic trigger while one is pending; no id is used up', async () => {
@@ -535,6 +577,7 @@ describe('CheckpointCoordinator', () => {
     coordinator.startPeriodic();
     await timers.advanceTo(2000);
     const manual = rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
+    await flush();
     assert.deepEqual(target.ids, [1, 2, 3]);
     coordinator.shutdown();
     const err = await manual;
@@ -602,6 +645,7 @@ describe('CheckpointCoordinator', () => {
   test('the metadata published to storage is the one the completed checkpoint carries', async () => {
     const { coordinator, storage } = setup({ interval: undefined });
     const done = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await flush();
     for (let t = 0; t < 3; t++) coordinator.acknowledge(ack(1, t, { handles: t < 2 ? [handle('a', t)] : [] }));
     const completed = await done;
     assert.equal(completed.metadata, storage.finalized[0]!.metadata);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { disposeSavepoint, planDisposal } from '../../src/checkpoint/savepoint-disposal.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotKind, type SnapshotMetadata, encodeMetadata } from '../../src/checkpoint/snapshot-metadata.js';
-import type { OperatorStateHandle } from '../../src/runtime/index.js';
+import type { OperatorStateHandle } from '../../src/state/index.js';
 import { FlinkError } from '../../src/util/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'flink-dispose-'));

@@ -4,13 +4,21 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FsCheckpointStorage } from '../../src/checkpoint/checkpoint-storage.js';
 import { CompletedCheckpointStore } from '../../src/checkpoint/completed-checkpoint-store.js';
-import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
+import { type CompletedCheckpoint, completedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
 import { metadataPath, sharedStateDir } from '../../src/checkpoint/paths.js';
 import { loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotKind, type SnapshotMetadata, encodeMetadata } from '../../src/checkpoint/snapshot-metadata.js';
-import { type OperatorStateHandle, encodeLists } from '../../src/runtime/checkpointing/operator-snapshot.js';
-import { type CheckpointResponder, SnapshotDriver, type TaskAcknowledgement } from '../../src/runtime/checkpointing/snapshot-driver.js';
-import { KeyGroupRange, KeyedStateBackend, ValueStateDescriptor, type ValueState } from '../../src/state/index.js';
+import { SnapshotDriver } from '../../src/runtime/checkpointing/snapshot-driver.js';
+import {
+  type CheckpointResponder,
+  KeyGroupRange,
+  KeyedStateBackend,
+  type OperatorStateHandle,
+  type TaskAcknowledgement,
+  ValueStateDescriptor,
+  type ValueState,
+  encodeLists,
+} from '../../src/state/index.js';
 import { tempDir } from '../helpers/run-job.js';
 
 const JOB = 'f1e2d3c4b5a6f7e8d9c0b1a2f3e4d5c6';
@@ -41,7 +49,7 @@ class Job {
   }
 
   async checkpoint(id: number, kind: SnapshotKind = 'CHECKPOINT'): Promise<CompletedCheckpoint> {
-    const path = this.storage.initializeLocation(id);
+    const path = await this.storage.initializeLocation(id);
     this.acks.length = 0;
     this.backends.forEach((b, subtask) => {
       const keyed = b.snapshot(id, { full: kind !== 'CHECKPOINT' });
@@ -65,7 +73,7 @@ class Job {
     };
     await this.storage.finalize(id, metadata);
     for (const b of this.backends) b.notifyCheckpointComplete(id);
-    return { checkpointId: id, kind, path, triggerTime: 0, completedAt: 0, metadata, stateSize: 0 };
+    return completedCheckpoint(metadata, { path, triggerTime: 0, completedAt: 0 });
   }
 
   sharedFiles(): string[] {
@@ -80,7 +88,7 @@ function restoredValues(dir: string, keys: number): number[] {
   const out: number[] = [];
   const parts = [...s.files.get('counter')!].map(([subtask, f]) => {
     const b = new KeyedStateBackend(128, KeyGroupRange.forSubtask(128, 2, subtask));
-    for (const [kg, bytes, delta] of f.keyGroups) b.restoreKeyGroup(kg, bytes, f.kinds, delta);
+    for (const block of f.keyGroups) b.restoreKeyGroup(block, f.kinds);
     return b;
   });
   for (let k = 0; k < keys; k++) {
@@ -111,9 +119,7 @@ describe('incremental checkpoints on storage', () => {
 
   test('retention deletes a shared file only when no retained checkpoint refers to it', async () => {
     const job = new Job();
-    const store = new CompletedCheckpointStore(1, async (c) => {
-      unlinkSync(metadataPath(c.path));
-    });
+    const store = new CompletedCheckpointStore(1, job.storage);
     job.write(500, 0);
     await store.add(await job.checkpoint(1)); // full base
     const base = job.sharedFiles();
@@ -133,7 +139,7 @@ describe('incremental checkpoints on storage', () => {
 
   test('a full checkpoint in between: retention keeps every file the next checkpoint needs (num-retained 1)', async () => {
     const job = new Job();
-    const store = new CompletedCheckpointStore(1, async (c) => unlinkSync(metadataPath(c.path)));
+    const store = new CompletedCheckpointStore(1, job.storage);
     job.write(100, 0);
     await store.add(await job.checkpoint(1));
     job.write(100, 1);
@@ -154,9 +160,9 @@ describe('incremental checkpoints on storage', () => {
     const checkpoint = (id: number, chain: string[]): CompletedCheckpoint => {
       const h = { uid: 'u', name: 'u', subtask: 0, parallelism: 1, maxParallelism: 128, file: 'f', size: 1, checksum: 'x', keyGroupRange: null, stateNames: [], sharedState: chain.map(ref) };
       const metadata: SnapshotMetadata = { magic: SNAPSHOT_MAGIC, formatVersion: SNAPSHOT_FORMAT_VERSION, jobId: JOB, jobName: 'j', checkpointId: id, kind: 'CHECKPOINT', timestamp: 1, operators: [{ uid: 'u', name: 'u', parallelism: 1, maxParallelism: 128, subtasks: [h] }] };
-      return { checkpointId: id, kind: 'CHECKPOINT', path: join(t.path, JOB, `chk-${id}`), triggerTime: 0, completedAt: 0, metadata, stateSize: 0 };
+      return completedCheckpoint(metadata, { path: join(t.path, JOB, `chk-${id}`), triggerTime: 0, completedAt: 0 });
     };
-    const store = new CompletedCheckpointStore(1, async () => {});
+    const store = new CompletedCheckpointStore(1, new FsCheckpointStorage(t.path, JOB));
     await store.add(checkpoint(1, ['B1']));
     await store.add(checkpoint(2, ['B1', 'd2']), [3]); // 3 was cut before 2 was confirmed: [B1, d3]
     // 4 is cut after 2 was confirmed: [B1, d2, d4]; then 3 completes and drops 2.
@@ -172,13 +178,40 @@ describe('incremental checkpoints on storage', () => {
     assert.deepEqual(readdirSync(shared), []);
   });
 
+  test('a checkpoint whose directory cannot be deleted keeps the shared files it names; both go when retention tries again', async () => {
+    const job = new Job();
+    let refuse = true;
+    const failures: string[] = [];
+    const store = new CompletedCheckpointStore(
+      1,
+      {
+        discardCompleted: (c) => (refuse ? Promise.reject(new Error('EBUSY: resource busy')) : job.storage.discardCompleted(c)),
+        deleteSharedFile: (f) => job.storage.deleteSharedFile(f),
+      },
+      { discarded: () => {}, deleteFailed: (m) => failures.push(m) },
+    );
+    job.write(100, 0);
+    const c1 = await job.checkpoint(1);
+    await store.add(c1);
+    job.write(100, 1);
+    await store.add(await job.checkpoint(2, 'FULL_CHECKPOINT')); // drops chk-1: its base is unused now
+    assert.equal(failures.length, 1);
+    assert.match(failures[0]!, /^cannot delete checkpoint 1 \(.*chk-1\): EBUSY: resource busy; trying again later$/);
+    assert.equal(job.sharedFiles().length, 2, 'the base files stay while chk-1 still names them');
+    assert.deepEqual(restoredValues(c1.path, 100), expected(100, () => 0), 'chk-1 is still whole');
+    refuse = false;
+    await store.settle([]);
+    assert.equal(existsSync(c1.path), false);
+    assert.deepEqual(job.sharedFiles(), []);
+  });
+
   test('an aborted checkpoint deletes the shared files written for it', async () => {
     const job = new Job();
     job.write(100, 0);
     await job.checkpoint(1);
     const before = job.sharedFiles();
-    job.storage.initializeLocation(2);
-    await job.storage.writeSharedStateFile(2, 'op-x-0-chk2-00000000.delta', [new Uint8Array([1, 2, 3])]);
+    await job.storage.initializeLocation(2);
+    await job.storage.writeSharedStateFile(2, { uid: 'x', subtask: 0 }, 'delta', [new Uint8Array([1, 2, 3])]);
     assert.equal(job.sharedFiles().length, before.length + 1);
     await job.storage.discard(2);
     assert.deepEqual(job.sharedFiles(), before);

@@ -5,8 +5,7 @@ import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata } from '../../src/checkpoint/snapshot-metadata.js';
 import { assignState } from '../../src/checkpoint/state-assignment.js';
 import type { JobGraph } from '../../src/graph/index.js';
-import type { OperatorLists, RestoreAssignment, StateFileContent, StoredTimer } from '../../src/runtime/index.js';
-import { KeyGroupRange } from '../../src/state/index.js';
+import { type KeyGroupBlock, KeyGroupRange, type OperatorLists, type RestoreAssignment, type StateFileContent, type StoredTimer } from '../../src/state/index.js';
 import { pack } from '../../src/util/binary-codec.js';
 
 const MAX_P = 128;
@@ -26,8 +25,12 @@ function graph(...nodes: Node[]): JobGraph {
   } as unknown as JobGraph;
 }
 
-function content(parts: Partial<StateFileContent>): StateFileContent {
-  return { kinds: {}, keyGroups: [], timers: [], lists: new Map(), ...parts };
+function content(parts: Partial<Omit<StateFileContent, 'keyGroups'>> & { keyGroups?: Array<[number, Uint8Array]> }): StateFileContent {
+  return { kinds: {}, timers: [], lists: new Map(), ...parts, keyGroups: (parts.keyGroups ?? []).map(([kg, bytes]) => block(kg, bytes)) };
+}
+
+function block(keyGroup: number, bytes: Uint8Array): KeyGroupBlock {
+  return { keyGroup, bytes, delta: false, source: { operator: 'count', file: 'op-count-0.state' } };
 }
 
 /** A loaded snapshot of operators, each with the given state per old subtask. */
@@ -71,7 +74,7 @@ function assignedFiles(assign: RestoreAssignment, uid: string, parallelism: numb
   return Array.from({ length: parallelism }, (_, i) => {
     const s = assign(uid, i);
     assert.ok(s, `subtask ${i} of ${uid} gets state`);
-    return { kinds: s.kinds, keyGroups: s.keyGroups.map(([kg, b]) => [kg, b] as [number, Uint8Array]), timers: [...s.timers], lists: s.lists };
+    return { kinds: s.kinds, keyGroups: [...s.keyGroups], timers: [...s.timers], lists: s.lists };
   });
 }
 
@@ -79,7 +82,7 @@ function checkKeyGroups(files: StateFileContent[], parallelism: number): void {
   const seen = new Map<number, number>();
   files.forEach((f, i) => {
     const range = KeyGroupRange.forSubtask(MAX_P, parallelism, i);
-    for (const [kg, bytes] of f.keyGroups) {
+    for (const { keyGroup: kg, bytes } of f.keyGroups) {
       assert.ok(range.contains(kg), `key group ${kg} assigned to subtask ${i} owning ${range.start}-${range.end}`);
       assert.deepEqual(bytes, pack({ count: [[`key-${kg}`, kg]] }), `key group ${kg} keeps its bytes`);
       seen.set(kg, (seen.get(kg) ?? 0) + 1);
@@ -199,6 +202,19 @@ describe('assignState', () => {
         return true;
       },
     );
+  });
+
+  test('a key group beyond the max parallelism is refused, never dropped', () => {
+    for (const c of [content({ keyGroups: [[MAX_P, pack({ v: [['k', 1]] })]] }), content({ timers: [[1, 'k', MAX_P + 5]] })]) {
+      assert.throws(
+        () => assignState(snapshot([{ uid: 'count', subtasks: [c] }]), graph({ uid: 'count', parallelism: 2, keyed: true }), { allowNonRestoredState: false }),
+        (err: unknown) => {
+          assert.ok(err instanceof SnapshotRestoreError);
+          assert.match(err.message, /operator 'count': it holds key group 1(28|33), outside its 128 key groups/);
+          return true;
+        },
+      );
+    }
   });
 
   test('keyed state (or timers) into an operator that is no longer keyed is refused', () => {

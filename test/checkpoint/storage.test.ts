@@ -3,14 +3,25 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, unlinkSy
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { type WriteSteps, nodeWriteSteps, writeFileAtomic } from '../../src/checkpoint/atomic-write.js';
+import { type WriteSteps, nodeWriteSteps, sha256, writeFileAtomic } from '../../src/checkpoint/atomic-write.js';
 import { FsCheckpointStorage } from '../../src/checkpoint/checkpoint-storage.js';
+import { completedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
+import { CompletedCheckpointStore } from '../../src/checkpoint/completed-checkpoint-store.js';
 import { checkpointDir, metadataPath } from '../../src/checkpoint/paths.js';
 import { SnapshotRestoreError, loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotMetadata, encodeMetadata } from '../../src/checkpoint/snapshot-metadata.js';
-import { type OperatorSnapshot, type OperatorStateHandle, encodeLists, encodeStateFile } from '../../src/runtime/checkpointing/operator-snapshot.js';
-import { stateFileName } from '../../src/runtime/checkpointing/snapshot-driver.js';
-import { KeyedStateBackend, KeyGroupRange, ValueStateDescriptor, type ValueState } from '../../src/state/index.js';
+import { type OperatorSnapshot, stateFileParts } from '../../src/runtime/checkpointing/operator-snapshot.js';
+import {
+  KeyedStateBackend,
+  KeyGroupRange,
+  type OperatorStateHandle,
+  type StateFileParts,
+  ValueStateDescriptor,
+  type ValueState,
+  encodeLists,
+  encodeStateFile,
+} from '../../src/state/index.js';
+import { pack } from '../../src/util/binary-codec.js';
 import { tempDir } from '../helpers/run-job.js';
 
 const JOB = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
@@ -61,20 +72,17 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
 
 /** Writes checkpoint `id` the way tasks and the coordinator do: state files, then `_metadata`. */
 async function writeCheckpoint(storage: FsCheckpointStorage, id: number): Promise<string> {
-  storage.initializeLocation(id);
+  await storage.initializeLocation(id);
   const byUid = new Map<string, OperatorStateHandle[]>();
   for (const op of operatorSnapshots(id)) {
-    const file = stateFileName(op.uid, op.subtask);
-    const { size, checksum } = await storage.writeStateFile(id, file, encodeStateFile(op));
+    const written = await storage.writeStateFile(id, { uid: op.uid, subtask: op.subtask }, encodeStateFile(stateFileParts(op)));
     const h: OperatorStateHandle = {
       uid: op.uid,
       name: op.name,
       subtask: op.subtask,
       parallelism: op.parallelism,
       maxParallelism: op.maxParallelism,
-      file,
-      size,
-      checksum,
+      ...written,
       keyGroupRange: op.keyed ? [op.keyed.keyGroupRange.start, op.keyed.keyGroupRange.end] : null,
       stateNames: Object.keys(op.keyed?.kinds ?? {}),
     };
@@ -106,9 +114,9 @@ function assertLoadsAs(dir: string, id: number): void {
     const range = KeyGroupRange.forSubtask(128, 2, subtask);
     assert.deepEqual(f.kinds, { count: { kind: 'value', ttl: false, serializer: { name: 'msgpack', version: 1 } } });
     const restored = new KeyedStateBackend(128, range);
-    for (const [kg, bytes] of f.keyGroups) {
-      assert.ok(range.contains(kg));
-      restored.restoreKeyGroup(kg, bytes, f.kinds);
+    for (const block of f.keyGroups) {
+      assert.ok(range.contains(block.keyGroup));
+      restored.restoreKeyGroup(block, f.kinds);
     }
     const count = restored.getOrCreateState<ValueState<number>>(new ValueStateDescriptor<number>('count'));
     for (let k = 0; k < 200; k++) {
@@ -136,7 +144,7 @@ function assertRefused(fn: () => unknown, pattern: RegExp, code?: string): Snaps
   return caught;
 }
 
-type StepName = 'writeAndSync' | 'rename' | 'syncDir';
+type StepName = 'writeAndSync' | 'rename' | 'syncDir' | 'remove' | 'removeDir';
 
 /**
  * Real file-system steps that "crash" at the k-th step (1-based): a write crashing half-way
@@ -175,7 +183,12 @@ function crashingSteps(k: number, crashRemove = false): { steps: WriteSteps; log
     },
     async remove(path) {
       if (crashedAt && crashRemove) throw new Error('the process is gone');
+      if (step('remove', path)) throw new Error('simulated crash at the removal of a file');
       return nodeWriteSteps.remove(path);
+    },
+    async removeDir(path) {
+      if (step('removeDir', path)) throw new Error('simulated crash at the removal of a directory');
+      return nodeWriteSteps.removeDir(path);
     },
   };
   return { steps, log, crashed: () => crashedAt };
@@ -244,6 +257,47 @@ describe('checkpoint storage: a crash at any step never leaves a loadable-but-br
     });
   }
 
+  test('retention: a crash at every step of deleting chk-1 leaves chk-2 intact and chk-1 complete or visibly not a snapshot; the deletion is retried', async () => {
+    const outcomes: string[] = [];
+    for (let k = 1; ; k++) {
+      const base = freshBase();
+      const plain = new FsCheckpointStorage(base, JOB);
+      const [c1, c2] = [await writeCheckpoint(plain, 1), await writeCheckpoint(plain, 2)];
+      const { steps, crashed } = crashingSteps(k);
+      const failures: string[] = [];
+      const store = new CompletedCheckpointStore(1, new FsCheckpointStorage(base, JOB, steps), {
+        discarded: () => {},
+        deleteFailed: (message) => failures.push(message),
+      });
+      await store.add(completedCheckpoint(loadSnapshot(c1).metadata, { path: c1, triggerTime: 0, completedAt: 0 }));
+      await store.add(completedCheckpoint(loadSnapshot(c2).metadata, { path: c2, triggerTime: 0, completedAt: 0 }));
+      const at = crashed();
+      if (!at) {
+        // Every step passed: chk-1 is gone.
+        assert.equal(existsSync(c1), false);
+        break;
+      }
+      assertLoadsAs(c2, 2);
+      let outcome: string;
+      try {
+        assertLoadsAs(c1, 1);
+        outcome = 'complete';
+      } catch (err) {
+        assert.ok(err instanceof SnapshotRestoreError, `after a crash at ${at}: ${String(err)}`);
+        assert.equal(err.code, 'snapshot.noMetadata', `after a crash at ${at}, chk-1 is refused for another reason: ${err.message}`);
+        outcome = 'no _metadata';
+      }
+      outcomes.push(`${at.split(' ')[0]}:${outcome}`);
+      assert.equal(failures.length, 1);
+      assert.match(failures[0]!, /^cannot delete checkpoint 1 \(.*chk-1\): simulated crash .*; trying again later$/);
+      // The next change of retention tries again (the steps no longer crash).
+      await store.settle([]);
+      assert.equal(existsSync(c1), false, `after a crash at ${at}, chk-1 is deleted by the retry`);
+      assertLoadsAs(c2, 2);
+    }
+    assert.deepEqual(outcomes, ['remove:complete', 'syncDir:no _metadata', 'removeDir:no _metadata']);
+  });
+
   test('writeFileAtomic: on failure the old content stays and no temp file is left', async () => {
     const dir = freshBase();
     const path = join(dir, 'target');
@@ -268,17 +322,26 @@ describe('checkpoint storage: a crash at any step never leaves a loadable-but-br
   test('discard removes an unfinished checkpoint directory', async () => {
     const base = freshBase();
     const storage = new FsCheckpointStorage(base, JOB);
-    const dir = storage.initializeLocation(3);
-    await storage.writeStateFile(3, 'op-x-0.state', encodeStateFile(operatorSnapshots(3)[2]!));
+    const dir = await storage.initializeLocation(3);
+    const source = stateFileParts(operatorSnapshots(3)[2]!);
+    await storage.writeStateFile(3, { uid: 'x', subtask: 0 }, encodeStateFile(source));
     await storage.discard(3);
     assert.equal(existsSync(dir), false);
-    await assert.rejects(storage.writeStateFile(3, 'late.state', encodeStateFile(operatorSnapshots(3)[2]!)), /no storage location/);
+    await assert.rejects(storage.writeStateFile(3, { uid: 'late', subtask: 0 }, encodeStateFile(source)), /no storage location/);
   });
 
-  test('initializeLocation refuses to reuse an existing chk directory', () => {
+  test('initializeLocation refuses to reuse an existing chk directory', async () => {
     const base = freshBase();
-    new FsCheckpointStorage(base, JOB).initializeLocation(4);
-    assert.throws(() => new FsCheckpointStorage(base, JOB).initializeLocation(4), /EEXIST/);
+    await new FsCheckpointStorage(base, JOB).initializeLocation(4);
+    await assert.rejects(new FsCheckpointStorage(base, JOB).initializeLocation(4), /EEXIST/);
+  });
+
+  test('initializeLocation never blocks the event loop: a directory that cannot be created fails the promise', async () => {
+    const storage = new FsCheckpointStorage(freshBase(), JOB);
+    // Under /proc nothing can be created; the failure comes back asynchronously.
+    const location = storage.initializeLocation(5, '/proc/flink-ts-test/savepoints');
+    assert.ok(location instanceof Promise);
+    await assert.rejects(location, /ENOENT|EACCES|EPERM|EROFS/);
   });
 });
 
@@ -383,6 +446,67 @@ describe('refused restores', () => {
     const ops = [{ ...m.operators[0]!, subtasks: [{ ...counter0, file: counter1.file, size: counter1.size, checksum: counter1.checksum }, counter1] }, m.operators[1]!];
     writeFileSync(metadataPath(dir), encodeMetadata({ ...m, operators: ops }));
     assertRefused(() => loadSnapshot(dir), /cannot be read: holds state of operator 'counter' subtask 1, not of 'counter' subtask 0/);
+  });
+
+  /** Replaces the state file of `counter` subtask 0 by one made of `parts`, re-signing `_metadata` (valid size and checksum). */
+  async function withCounterFile(parts: (good: StateFileParts) => StateFileParts): Promise<{ dir: string; file: string }> {
+    const { dir, meta } = await good();
+    await withBytes(dir, Buffer.concat(encodeStateFile(parts(stateFileParts(operatorSnapshots(5)[0]!)))));
+    return { dir, file: meta().metadata.operators[0]!.subtasks[0]!.file };
+  }
+
+  /** Replaces the bytes of `counter` subtask 0's state file, re-signing `_metadata`. */
+  async function withBytes(dir: string, bytes: Buffer): Promise<void> {
+    const m = (JSON.parse(readFileSync(metadataPath(dir), 'utf8')) as { metadata: SnapshotMetadata }).metadata;
+    const h = m.operators[0]!.subtasks[0]!;
+    writeFileSync(join(dir, h.file), bytes);
+    const subtasks = [{ ...h, size: bytes.length, checksum: sha256(bytes) }, m.operators[0]!.subtasks[1]!];
+    writeFileSync(metadataPath(dir), encodeMetadata({ ...m, operators: [{ ...m.operators[0]!, subtasks }, m.operators[1]!] }));
+  }
+
+  test('a state file holding a key group or timer outside its subtask\'s key groups is refused at load, naming the file, operator and key group', async () => {
+    // Subtask 0 of 2 owns key groups 0-63.
+    for (const [parts, what] of [
+      [(p: StateFileParts) => ({ ...p, keyGroups: [...p.keyGroups, [100, pack({ count: [['k', 1]] })] as const] }), 'it holds state of key group 100'],
+      [(p: StateFileParts) => ({ ...p, keyGroups: [[200, pack({ count: [['k', 1]] })] as const] }), 'it holds state of key group 200'],
+      [(p: StateFileParts) => ({ ...p, timers: [[1, 'k', 64]] as Array<[number, unknown, number]> }), 'it holds a timer of key group 64'],
+    ] as const) {
+      const { dir, file } = await withCounterFile(parts);
+      assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'counter' cannot be read: ${what}, outside the key groups 0-63 of subtask 0`));
+    }
+  });
+
+  test('a state file with a damaged header (valid checksum) is refused at load', async () => {
+    // A header of format 99 (a newer flink-ts), written in place of the file.
+    const newer = await withCounterFile((p) => p);
+    const header = pack({ format: 99, uid: 'counter', subtask: 0 });
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(header.byteLength);
+    await withBytes(newer.dir, Buffer.concat([length, header]));
+    assertRefused(() => loadSnapshot(newer.dir), /cannot be read: it has state-file format 99, written by a newer flink-ts; this one reads formats up to 2/);
+
+    const badTimers = await withCounterFile((p) => ({ ...p, timers: [['soon', 'k', 3]] as unknown as Array<[number, unknown, number]> }));
+    assertRefused(() => loadSnapshot(badTimers.dir), /cannot be read: its timers are malformed/);
+    const badKinds = await withCounterFile((p) => ({ ...p, kinds: { count: { kind: 'counter' } } as never }));
+    assertRefused(() => loadSnapshot(badKinds.dir), /cannot be read: the metadata of state 'count' is malformed/);
+    const badLists = await withCounterFile((p) => ({ ...p, lists: pack({ not: 'a list' }) }));
+    assertRefused(() => loadSnapshot(badLists.dir), /cannot be read: its operator state is malformed/);
+  });
+
+  test('an undecodable key-group block (valid checksum) fails the restore naming the operator, file and key group', async () => {
+    const { dir, file } = await withCounterFile((p) => ({ ...p, keyGroups: [[p.keyGroups[0]![0], new Uint8Array([0xc1, 0xff, 0x00])], ...p.keyGroups.slice(1)] }));
+    const f = loadSnapshot(dir).files.get('counter')!.get(0)!;
+    const kg = f.keyGroups[0]!.keyGroup;
+    const backend = new KeyedStateBackend(128, KeyGroupRange.forSubtask(128, 2, 0));
+    assert.throws(
+      () => backend.restoreKeyGroup(f.keyGroups[0]!, f.kinds),
+      (err: unknown) =>
+        err instanceof SnapshotRestoreError &&
+        new RegExp(`^Cannot restore the state of operator 'counter': key group ${kg} in ${file} cannot be decoded \\(.*\\); the snapshot is damaged\\.$`).test(err.message),
+    );
+    const wrongShape = await withCounterFile((p) => ({ ...p, keyGroups: [[p.keyGroups[0]![0], pack({ count: 'not entries', other: [] })]] }));
+    const g = loadSnapshot(wrongShape.dir).files.get('counter')!.get(0)!;
+    assert.throws(() => backend.restoreKeyGroup(g.keyGroups[0]!, g.kinds), /key group \d+ in .* holds malformed entries of state 'count'; the snapshot is damaged/);
   });
 
   test("a state file name with '../', '/' or otherwise unsafe is refused before any state file is read", async () => {

@@ -20,9 +20,8 @@ test('a cancel the job never read is answered by the job ending CANCELED (anothe
   store.completeCommand(first, undefined);
   store.transitionJob(jobId, 'CANCELLING');
   store.transitionJob(jobId, 'CANCELED');
-  const started = Date.now();
-  await waitForCommand(store, jobId, second, { what: 'cancel', timeoutMs: 5_000, endsWith: 'CANCELED' });
-  assert.ok(Date.now() - started < 2_000, 'answered at once, not by a timeout');
+  // Answered by the job's end (a timeout would reject).
+  assert.equal(await waitForCommand(store, jobId, second, { what: 'cancel', timeoutMs: 5_000, endsWith: 'CANCELED' }), undefined);
   // Without endsWith (e.g. a savepoint), a command the job never answers still times out.
   const third = store.submitCommand(jobId, 'checkpoint');
   await assert.rejects(waitForCommand(store, jobId, third, { what: 'complete a checkpoint', timeoutMs: 300 }), /did not complete a checkpoint within/);

@@ -2,7 +2,8 @@
  * How a JobMaster settles failures that a restart cannot fix, run in this process with a
  * metadata store in a temporary home:
  * - a damaged latest checkpoint at failover: recovery falls back to an older retained one, and
- *   with none loadable the job FAILS (recorded) instead of hanging in RESTARTING;
+ *   with none loadable the job FAILS (recorded) instead of hanging in RESTARTING (the choice
+ *   itself: test/checkpoint/recovery.test.ts);
  * - state that does not fit (StateMigrationError) or a snapshot that cannot be restored
  *   (SnapshotRestoreError), also wrapped: the job fails at once, without restarts.
  */
@@ -21,11 +22,9 @@ import {
   ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../src/index.js';
-import type { CompletedCheckpoint } from '../../src/checkpoint/index.js';
 import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
 import { JobMaster } from '../../src/cluster/job-master.js';
 import { unrecoverableCause } from '../../src/cluster/failure-classification.js';
-import { recoverFromRetained } from '../../src/cluster/job-checkpointing.js';
 import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -54,54 +53,6 @@ describe('unrecoverableCause', () => {
     const b = new Error('b', { cause: a });
     (a as { cause?: unknown }).cause = b;
     assert.equal(unrecoverableCause(a), undefined);
-  });
-});
-
-describe('recoverFromRetained', () => {
-  const retained = [1, 2, 3].map((id) => ({ checkpointId: id, path: `/ck/chk-${id}` }) as CompletedCheckpoint);
-
-  test('uses the newest checkpoint that loads; newer damaged ones are reported as skipped', () => {
-    const r = recoverFromRetained(
-      retained,
-      (path) => {
-        if (path.endsWith('3')) throw new SnapshotRestoreError(`Cannot restore from ${path}: state file x is damaged (checksum mismatch).`);
-        return path;
-      },
-      (loaded) => `state of ${loaded}`,
-    );
-    assert.deepEqual(r, {
-      checkpointId: 2,
-      path: '/ck/chk-2',
-      state: 'state of /ck/chk-2',
-      skipped: ['checkpoint 3: Cannot restore from /ck/chk-3: state file x is damaged (checksum mismatch).'],
-    });
-  });
-
-  test('none loadable: one line naming every checkpoint and its problem', () => {
-    assert.throws(
-      () =>
-        recoverFromRetained(
-          retained,
-          (path) => {
-            throw new Error(`${path.slice(-5)} is unreadable\n(EIO)`);
-          },
-          (x) => x,
-        ),
-      (err: unknown) => {
-        assert.ok(err instanceof FlinkError);
-        assert.equal(err.code, 'checkpoint.recoveryFailed');
-        assert.equal(
-          err.message,
-          'Cannot recover the job: no retained checkpoint can be restored; checkpoint 3 (/ck/chk-3): chk-3 is unreadable (EIO); ' +
-            'checkpoint 2 (/ck/chk-2): chk-2 is unreadable (EIO); checkpoint 1 (/ck/chk-1): chk-1 is unreadable (EIO)',
-        );
-        return true;
-      },
-    );
-  });
-
-  test('no checkpoint completed yet: nothing to recover from', () => {
-    assert.equal(recoverFromRetained([], () => assert.fail('nothing to load'), (x) => x), undefined);
   });
 });
 
@@ -171,7 +122,7 @@ function start(pipeline: Pipeline, settings: Record<string, string | number>) {
     pipeline,
     configuration: config,
     clock: systemClock,
-    tracking: { store, jobFile: '/jobs/failures.ts', args: [], preCreated: false, log: (l) => logs.push(l) },
+    tracking: { store, jobFile: '/jobs/failures.ts', args: [], log: (l) => logs.push(l) },
   });
   const outcome = master.run().then(
     () => undefined,

@@ -173,7 +173,7 @@ describe('SqliteSink two-phase commit', () => {
     writeAll(w, range(0, 3));
     const state = w.snapshotState!(1) as Array<{ runId: string }>;
     assert.deepEqual(state, [{ runId: state[0]!.runId, subtask: 0, checkpointId: 1 }]);
-    assert.match(state[0]!.runId, /^[0-9a-f]{16}$/);
+    assert.match(state[0]!.runId, /^job:[0-9a-f]{16}$/, 'the run of one job: its id and a random part');
     // Pre-committed: durable in the staging table, not in the table.
     assert.deepEqual(rowsOf(), []);
     assert.equal(stagedCount(1), 3);

@@ -340,7 +340,11 @@ describe('deletion and blocking hazards', () => {
     const sp = savepointPathOf(await runFlink(['stop', jobId, '-p', join(root, 'sps')], { home, timeoutMs: 20_000 }));
     return { home, sp };
   }
-  const status = (home: string, path: string) => dbValue<{ status: string }>(home, 'SELECT status FROM checkpoints WHERE path = ?', path)?.status;
+  /** A savepoint's status in flink.db; one `savepoint -d` deleted shows as `COMPLETED (discarded)`, as in `flink checkpoints`. */
+  const status = (home: string, path: string) => {
+    const row = dbValue<{ status: string; discarded: number }>(home, 'SELECT status, discarded FROM checkpoints WHERE path = ?', path);
+    return row && (row.discarded === 1 ? `${row.status} (discarded)` : row.status);
+  };
 
   test('savepoint -d deletes exactly what _metadata names: copies among other files, and through a symbolic link', async () => {
     const { home, sp } = await realSavepoint();
@@ -369,7 +373,7 @@ describe('deletion and blocking hazards', () => {
     assert.deepEqual(readdirSync(sp).sort(), spFiles, 'the original is untouched by disposing copies');
     assert.equal(status(home, sp), 'COMPLETED');
 
-    // Through a symbolic link: the real directory's state files go too, and flink.db says DISPOSED.
+    // Through a symbolic link: the real directory's state files go too, and flink.db says discarded.
     const link = join(tempDir(), 'link');
     symlinkSync(sp, link);
     const r3 = await flink(home, ['savepoint', '-d', link]);
@@ -377,7 +381,7 @@ describe('deletion and blocking hazards', () => {
     assert.deepEqual(linesOf(r3.stdout), [`Savepoint '${link}' disposed.`]);
     assert.ok(!existsSync(sp), 'the savepoint directory and all its state files are gone');
     assert.ok(lstatSync(link).isSymbolicLink(), 'the link itself is left');
-    assert.equal(status(home, sp), 'DISPOSED');
+    assert.equal(status(home, sp), 'COMPLETED (discarded)');
   });
 
   test('a FIFO _metadata: run -s, info, savepoint -d and the chk-* scan of run -s <jobId> answer at once', async () => {
@@ -395,7 +399,7 @@ describe('deletion and blocking hazards', () => {
     mkdirSync(join(checkpoints, jobId, 'chk-7'), { recursive: true });
     execFileSync('mkfifo', [join(checkpoints, jobId, 'chk-7', '_metadata')]);
     await insertJobs(home, [{ id: jobId, status: 'CANCELED', config: { 'execution.checkpointing.dir': checkpoints } }]);
-    assertCleanError(await flink(home, ['run', '-s', jobId.slice(0, 8), BOUNDED]), jobId, /no completed checkpoint/);
+    assertCleanError(await flink(home, ['run', '-s', jobId.slice(0, 8), BOUNDED]), jobId, /checkpoint 7: .*_metadata is a FIFO \(named pipe\), not a regular file/);
     await assertNothingRunning(home);
   });
 

@@ -195,14 +195,14 @@ describe('retention', () => {
     await waitForCheckpoint(home, jobId, 8);
     await cancel(home, jobId);
     const history = await checkpointsJson(home, jobId);
-    // Completed ones that retention deleted are DISPOSED; the retained ones stay COMPLETED.
+    // Completed ones that retention deleted stay COMPLETED, marked discarded (as in Flink).
     const completed = history
-      .filter((c) => c.status === 'COMPLETED')
+      .filter((c) => c.status === 'COMPLETED' && !c.discarded)
       .map((c) => c.checkpointId)
       .sort((a, b) => b - a);
-    const disposed = history.filter((c) => c.status === 'DISPOSED').length;
+    const discarded = history.filter((c) => c.status === 'COMPLETED' && c.discarded).length;
     assert.equal(completed.length, 2, `completed: ${completed}`);
-    assert.ok(completed.length + disposed >= 8, `completed ${completed}, disposed ${disposed}`);
+    assert.ok(completed.length + discarded >= 8, `completed ${completed}, discarded ${discarded}`);
     const base = checkpointsBase(home, jobId);
     const complete = checkpointDirIds(base).filter((id) => existsSync(join(base, `chk-${id}`, '_metadata')));
     assert.deepEqual(complete, [completed[1], completed[0]], `chk-* dirs with _metadata in ${base} (all: ${readdirSync(base)})`);
@@ -273,14 +273,14 @@ describe('flink checkpoint / flink checkpoints', () => {
     assert.match(rows[0]!, /^ID\s+KIND\s+STATUS\s+TRIGGERED\s+DURATION\s+STATE SIZE\s+CHECKPOINTED\s+PATH$/);
     assert.equal(rows.length, 3, table.stdout);
     assert.match(rows[1]!, new RegExp(`^2\\s+CHECKPOINT\\s+COMPLETED\\s+\\d{2}\\.\\d{2}\\.\\d{4} \\d{2}:\\d{2}:\\d{2}\\s+\\d+ ms\\s+\\d+(\\.\\d)? (B|KiB)\\s+.*${join(base, 'chk-2')}$`));
-    assert.match(rows[2]!, /^1\s+CHECKPOINT\s+DISPOSED\s/, 'num-retained 1 deleted chk-1: it shows as DISPOSED');
+    assert.match(rows[2]!, /^1\s+CHECKPOINT\s+COMPLETED \(discarded\)\s/, 'num-retained 1 deleted chk-1: it shows as discarded');
 
     const history = await checkpointsJson(home, jobId);
     assert.deepEqual(
-      history.map((c) => [c.checkpointId, c.kind, c.status]),
+      history.map((c) => [c.checkpointId, c.kind, c.status, c.discarded]),
       [
-        [2, 'CHECKPOINT', 'COMPLETED'],
-        [1, 'CHECKPOINT', 'DISPOSED'],
+        [2, 'CHECKPOINT', 'COMPLETED', false],
+        [1, 'CHECKPOINT', 'COMPLETED', true],
       ],
     );
     for (const c of history) {

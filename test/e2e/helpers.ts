@@ -386,6 +386,7 @@ export interface CheckpointJson {
   readonly checkpointId: number;
   readonly kind: string;
   readonly status: string;
+  readonly discarded: boolean;
   readonly triggerTime: number;
   readonly endTime: number | null;
   readonly durationMs: number | null;

@@ -232,8 +232,8 @@ describe('flink savepoint and run -s', () => {
     assert.equal(disposed.code, 0, disposed.stderr);
     assert.deepEqual(linesOf(disposed.stdout), [`Savepoint '${sp}' disposed.`]);
     assert.ok(!existsSync(sp), 'the savepoint directory is gone');
-    const row = dbRow<{ status: string }>(home, 'SELECT status FROM checkpoints WHERE path = ?', sp);
-    assert.equal(row?.status, 'DISPOSED');
+    const row = dbRow<{ status: string; discarded: number }>(home, 'SELECT status, discarded FROM checkpoints WHERE path = ?', sp);
+    assert.deepEqual([row?.status, row?.discarded], ['COMPLETED', 1]);
 
     const random = join(root, 'random');
     mkdirSync(random);

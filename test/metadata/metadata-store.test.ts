@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { MetadataStore, SCHEMA_VERSION } from '../../src/metadata/index.js';
+import { MIGRATIONS, MetadataStore, SCHEMA_VERSION } from '../../src/metadata/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { IllegalJobStateError, JobNotFoundError, MetadataError } from '../../src/util/errors.js';
 import { newJobId, type JobId } from '../../src/util/ids.js';
@@ -71,6 +71,26 @@ describe('opening', () => {
     );
   });
 
+  it('upgrades a version 1 database in place: jobs keep their rows, at epoch 0 with no process start time', () => {
+    const file = freshPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const raw = new BetterSqlite3(file);
+    raw.exec(MIGRATIONS.find((m) => m.version === 1)!.sql);
+    raw.pragma('user_version = 1');
+    const id = newJobId();
+    raw.prepare("INSERT INTO jobs (job_id, name, job_file, status, pid, start_time, heartbeat) VALUES (?, 'old', '/j.ts', 'RUNNING', 12, 5, 6)").run(id);
+    raw.close();
+    const s = MetadataStore.open(file);
+    const j = s.getJob(id)!;
+    assert.deepEqual([j.name, j.status, j.pid, j.heartbeat, j.epoch, j.pidStart], ['old', 'RUNNING', 12, 6, 0, null]);
+    assert.equal(s.markLost(id), true);
+    assert.equal(s.getJob(id)?.epoch, 1);
+    s.close();
+    const check = new BetterSqlite3(file);
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    check.close();
+  });
+
   it('refuses a database from a newer flink-ts', () => {
     const file = freshPath();
     MetadataStore.open(file).close();
@@ -86,7 +106,7 @@ describe('opening', () => {
     const id = job(w);
     const r = MetadataStore.open(file, { readonly: true });
     assert.equal(r.listJobs().length, 1);
-    assert.throws(() => r.heartbeat(id, 5), MetadataError);
+    assert.throws(() => r.renewLease(id, 0, 5), MetadataError);
     r.close();
     w.close();
     assert.throws(() => MetadataStore.open(freshPath(), { readonly: true }), MetadataError);
@@ -102,14 +122,15 @@ describe('jobs', () => {
       config: { 'parallelism.default': 2, 'execution.checkpointing.incremental': false }, restoredFrom: '/sp/1',
     });
     assert.deepEqual(rec, {
-      jobId: id, name: 'wc', jobFile: '/j.ts', args: ['a'], status: 'CREATED', pid: null, parallelism: 2,
+      jobId: id, name: 'wc', jobFile: '/j.ts', args: ['a'], status: 'CREATED', pid: null, pidStart: null, epoch: 0, parallelism: 2,
       config: { 'parallelism.default': 2, 'execution.checkpointing.incremental': false }, startTime: 1000,
       endTime: null, heartbeat: null, restoredFrom: '/sp/1', failureCause: null, failureStack: null,
       lastCheckpointId: null, lastCheckpointPath: null, lastCheckpointTime: null, savepointPath: null,
     });
     assert.throws(() => s.createJob({ jobId: id, name: 'again', jobFile: '/j.ts' }), MetadataError);
-    assert.equal(s.updateJob(id, { name: 'renamed', pid: 42 }).name, 'renamed');
+    assert.equal(s.updateJob(id, { name: 'renamed', pid: 42, pidStart: 4242 }).name, 'renamed');
     assert.equal(s.getJob(id)?.pid, 42);
+    assert.equal(s.getJob(id)?.pidStart, 4242);
     assert.equal(s.getJob(newJobId()), undefined);
     s.close();
   });
@@ -269,13 +290,86 @@ describe('markLost and heartbeats', () => {
   it('leaves a job alone whose heartbeat is fresher than the threshold', () => {
     const s = open();
     const id = job(s);
+    const epoch = s.acquireJob(id, { pid: 1, pidStart: null, heartbeat: 5_000 })!;
     s.transitionJob(id, 'RUNNING');
-    assert.equal(s.heartbeat(id, 9_000), true);
+    assert.equal(s.renewLease(id, epoch, 9_000), true);
     assert.equal(s.getJob(id)?.heartbeat, 9_000);
     assert.equal(s.markLost(id, undefined, { staleBefore: 8_000 }), false);
     assert.equal(s.getJob(id)?.status, 'RUNNING');
     assert.equal(s.markLost(id, undefined, { staleBefore: 10_000 }), true);
-    assert.equal(s.heartbeat(newJobId(), 1), false);
+    assert.equal(s.renewLease(newJobId(), 1, 1), false);
+    s.close();
+  });
+
+  it('declaring a job lost moves it to a new epoch: its process can renew nothing more', () => {
+    const s = open();
+    const id = job(s);
+    const epoch = s.acquireJob(id, { pid: 1, pidStart: null, heartbeat: 5_000 })!;
+    s.transitionJob(id, 'RUNNING');
+    assert.equal(s.markLost(id), true);
+    assert.deepEqual(s.jobOwnership(id), { epoch: epoch + 1, status: 'FAILED' });
+    assert.equal(s.renewLease(id, epoch, 6_000), false);
+    assert.equal(s.getJob(id)?.heartbeat, 5_000);
+    s.close();
+  });
+});
+
+describe('fencing: epochs and status compare-and-set', () => {
+  it('a process takes over a CREATED job once, with the next epoch, its pid, start time and first heartbeat', () => {
+    const s = open();
+    const id = job(s);
+    assert.equal(s.acquireJob(id, { pid: 41, pidStart: 777, heartbeat: 1_500 }), 1);
+    assert.deepEqual(
+      (({ pid, pidStart, epoch, heartbeat, status }) => ({ pid, pidStart, epoch, heartbeat, status }))(s.getJob(id)!),
+      { pid: 41, pidStart: 777, epoch: 1, heartbeat: 1_500, status: 'CREATED' },
+    );
+    assert.equal(s.acquireJob(id, { pid: 42, pidStart: 778, heartbeat: 1_600 }), undefined, 'a second process is refused');
+    assert.equal(s.getJob(id)?.pid, 41);
+    s.transitionJob(id, 'RUNNING');
+    assert.equal(s.acquireJob(id, { pid: 42, pidStart: 778, heartbeat: 1_600 }), undefined, 'not once it runs');
+    assert.equal(s.acquireJob(newJobId(), { pid: 42, pidStart: null, heartbeat: 1 }), undefined);
+    s.close();
+  });
+
+  it('renews the heartbeat only under the current epoch and while the job is active', () => {
+    const s = open();
+    const id = job(s);
+    const epoch = s.acquireJob(id, { pid: 1, pidStart: null, heartbeat: 1 })!;
+    assert.equal(s.renewLease(id, epoch + 1, 2), false, 'another epoch');
+    assert.equal(s.renewLease(id, epoch, 3), true);
+    s.transitionJob(id, 'RUNNING');
+    s.transitionJob(id, 'FINISHED');
+    assert.equal(s.renewLease(id, epoch, 4), false, 'a finished job has no owner to renew');
+    assert.equal(s.getJob(id)?.heartbeat, 3);
+    s.close();
+  });
+
+  it('says what a status compare-and-set did: moved, refused, or fenced; only a move writes', () => {
+    const clock = new ManualClock(1_000);
+    const s = open(clock);
+    const id = job(s);
+    const epoch = s.acquireJob(id, { pid: 1, pidStart: null, heartbeat: 1_000 })!;
+    const moved = s.compareAndSetStatus(id, 'RUNNING', { epoch });
+    assert.equal(moved.outcome, 'moved');
+    assert.equal(moved.outcome === 'moved' && moved.from, 'CREATED');
+    assert.equal(moved.job.status, 'RUNNING');
+
+    const events = s.listEvents(id).length;
+    const refused = s.compareAndSetStatus(id, 'CANCELED', { epoch, fields: { failureCause: 'x' } });
+    assert.equal(refused.outcome, 'refused');
+    assert.equal(refused.job.status, 'RUNNING');
+
+    const fenced = s.compareAndSetStatus(id, 'FINISHED', { epoch: epoch - 1 });
+    assert.equal(fenced.outcome, 'fenced');
+    assert.equal(s.getJob(id)?.status, 'RUNNING');
+    assert.equal(s.getJob(id)?.failureCause, null);
+    assert.equal(s.listEvents(id).length, events, 'refused and fenced attempts record nothing');
+
+    s.markLost(id);
+    const late = s.compareAndSetStatus(id, 'FINISHED', { epoch });
+    assert.equal(late.outcome, 'fenced', 'the old owner learns it was fenced, not merely refused');
+    assert.equal(late.job.failureCause, 'job process lost');
+    assert.throws(() => s.compareAndSetStatus(newJobId(), 'RUNNING'), JobNotFoundError);
     s.close();
   });
 });
@@ -325,11 +419,62 @@ describe('checkpoints', () => {
     assert.equal(s.findCheckpointByPath('/sp/savepoint-abc')?.checkpointId, 2);
     assert.equal(s.disposeCheckpointByPath('/sp/savepoint-abc'), 1);
     assert.equal(s.disposeCheckpointByPath('/sp/savepoint-abc'), 0);
+    assert.deepEqual([s.getCheckpoint(id, 2, 'SAVEPOINT')?.status, s.getCheckpoint(id, 2, 'SAVEPOINT')?.discarded], ['COMPLETED', true]);
     assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 1);
     assert.throws(() => s.insertCheckpoint({ jobId: id, checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 1 }), MetadataError);
     assert.throws(() => s.insertCheckpoint({ jobId: newJobId(), checkpointId: 1, kind: 'CHECKPOINT', triggerTime: 1 }), JobNotFoundError);
     assert.throws(() => s.updateCheckpoint(id, 99, 'CHECKPOINT', { status: 'FAILED' }), MetadataError);
     s.close();
+  });
+});
+
+describe('checkpoint statuses (schema version 2)', () => {
+  it('a completed checkpoint that retention deleted stays COMPLETED, marked discarded, and is never the latest', () => {
+    const s = open();
+    const id = job(s);
+    for (const n of [1, 2]) {
+      s.insertCheckpoint({ jobId: id, checkpointId: n, kind: 'CHECKPOINT', triggerTime: n });
+      s.completeCheckpoint(id, n, 'CHECKPOINT', { path: `/cp/chk-${n}` });
+    }
+    assert.equal(s.getCheckpoint(id, 1, 'CHECKPOINT')?.discarded, false);
+    s.updateCheckpoint(id, 2, 'CHECKPOINT', { discarded: true });
+    assert.deepEqual(s.listCheckpoints(id).map((c) => [c.checkpointId, c.status, c.discarded]), [[2, 'COMPLETED', true], [1, 'COMPLETED', false]]);
+    assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 1);
+    s.close();
+  });
+
+  it('a version-1 database is migrated: DISPOSED rows become COMPLETED and discarded, nothing else changes', () => {
+    const file = freshPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const raw = new BetterSqlite3(file);
+    raw.exec(MIGRATIONS.find((m) => m.version === 1)!.sql);
+    raw.pragma('user_version = 1');
+    const id = newJobId();
+    raw.prepare(`INSERT INTO jobs (job_id, name, job_file, status, start_time) VALUES (?, 'j', '/j.ts', 'FINISHED', 1)`).run(id);
+    const insert = raw.prepare(
+      `INSERT INTO checkpoints (job_id, checkpoint_id, kind, status, trigger_time, state_size, checkpointed_size, path, failure_reason) VALUES (?, ?, 'CHECKPOINT', ?, ?, ?, ?, ?, ?)`,
+    );
+    insert.run(id, 1, 'DISPOSED', 10, 100, 100, '/cp/chk-1', null);
+    insert.run(id, 2, 'COMPLETED', 20, 120, 30, '/cp/chk-2', null);
+    insert.run(id, 3, 'FAILED', 30, null, null, null, 'expired');
+    insert.run(id, 4, 'IN_PROGRESS', 40, null, null, '/cp/chk-4', null);
+    raw.close();
+    const s = MetadataStore.open(file);
+    assert.deepEqual(
+      s.listCheckpoints(id).map((c) => [c.checkpointId, c.status, c.discarded, c.stateSize, c.checkpointedSize, c.path, c.failureReason]),
+      [
+        [4, 'IN_PROGRESS', false, null, null, '/cp/chk-4', null],
+        [3, 'FAILED', false, null, null, null, 'expired'],
+        [2, 'COMPLETED', false, 120, 30, '/cp/chk-2', null],
+        [1, 'COMPLETED', true, 100, 100, '/cp/chk-1', null],
+      ],
+    );
+    assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 2);
+    assert.equal(s.findCheckpointByPath('/cp/chk-1')?.checkpointId, 1, 'the path index survives');
+    s.close();
+    const check = new BetterSqlite3(file);
+    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    check.close();
   });
 });
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import {
@@ -12,14 +11,9 @@ import {
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { capturePipeline } from '../helpers/run-job.js';
 import type { JobGraph } from '../../src/graph/index.js';
-import {
-  type CheckpointStorageWorker,
-  JobExecution,
-  SOURCE_SPLITS_STATE,
-  type TaskAcknowledgement,
-  decodeStateFile,
-} from '../../src/runtime/index.js';
-import { unpack } from '../../src/util/binary-codec.js';
+import { JobExecution, SOURCE_SPLITS_STATE, type TaskAcknowledgement } from '../../src/runtime/index.js';
+import { KeyGroupRange, decodeKeyGroupBlock, decodeStateFile } from '../../src/state/index.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { JobCancelledError } from '../../src/util/errors.js';
 
@@ -82,18 +76,6 @@ function jobGraph(): JobGraph {
   return compilePipeline(pipeline, { parallelism: 1 });
 }
 
-class MemoryStorage implements CheckpointStorageWorker {
-  readonly files = new Map<string, Buffer>();
-  async writeStateFile(checkpointId: number, fileName: string, data: Uint8Array | readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
-    const bytes = data instanceof Uint8Array ? Buffer.from(data) : Buffer.concat([...data]);
-    this.files.set(`${checkpointId}/${fileName}`, bytes);
-    return { size: bytes.length, checksum: createHash('sha256').update(bytes).digest('hex') };
-  }
-  async writeSharedStateFile(checkpointId: number, fileName: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
-    return this.writeStateFile(checkpointId, `shared/${fileName}`, chunks);
-  }
-}
-
 async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
@@ -146,7 +128,8 @@ async function snapshotCounts(aligned: boolean): Promise<{ fastPos: number; slow
   const state = (uid: string, subtask = 0) => {
     const h = acks.flatMap((a) => a.handles).find((x) => x.uid === uid && x.subtask === subtask);
     assert.ok(h, `a state handle of '${uid}'`);
-    return decodeStateFile(storage.files.get(`1/${h.file}`)!, { uid, subtask });
+    const keyGroupRange = h.keyGroupRange ? KeyGroupRange.forSubtask(h.maxParallelism, h.parallelism, subtask) : undefined;
+    return decodeStateFile(storage.read(1, h.file), { file: h.file, uid, subtask, keyGroupRange });
   };
   const position = (uid: string): number => {
     const splits = state(uid).lists.get(SOURCE_SPLITS_STATE)!.values as Array<{ next: number; end: number; stride: number }>;
@@ -155,7 +138,7 @@ async function snapshotCounts(aligned: boolean): Promise<{ fastPos: number; slow
   };
   const counts = state('count');
   assert.equal(counts.keyGroups.length, 1, 'one key, one key group');
-  const byState = unpack(counts.keyGroups[0]![1]) as Record<string, Array<[unknown, number]>>;
+  const byState = decodeKeyGroupBlock(counts.keyGroups[0]!).puts as Record<string, Array<[unknown, number]>>;
   assert.deepEqual(Object.keys(byState).sort(), ['fast', 'slow']);
   assert.equal(byState.fast![0]![0], 'all');
   return { fastPos: position('fast'), slowPos: position('slow'), fast: byState.fast![0]![1], slow: byState.slow![0]![1] };

@@ -4,14 +4,14 @@
  * timeout), exactly once; and every alignment an end of input completes is carried out.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { capturePipeline } from '../helpers/run-job.js';
 import type { JobGraph } from '../../src/graph/index.js';
-import { CheckpointBarrier, type CheckpointStorageWorker, EndOfInput, JobExecution, LocalChannel, type TaskAcknowledgement } from '../../src/runtime/index.js';
-import type { CheckpointResponder, SnapshotDriver, TaskSnapshot } from '../../src/runtime/checkpointing/snapshot-driver.js';
+import { CheckpointBarrier, type CheckpointResponder, EndOfInput, JobExecution, LocalChannel, type TaskAcknowledgement } from '../../src/runtime/index.js';
+import type { SnapshotDriver, TaskSnapshot } from '../../src/runtime/checkpointing/snapshot-driver.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
 import { OneInputStreamTask } from '../../src/runtime/tasks/one-input-stream-task.js';
 import { systemClock } from '../../src/util/clock.js';
 
@@ -118,17 +118,6 @@ function gatedJob(sink: (v: number) => Promise<void>): JobGraph {
     env.fromElements(1, 2, 3).uid('src').addSink(sink).uid('sink');
   }, 'gated');
   return compilePipeline(pipeline, { parallelism: 1 });
-}
-
-/** Storage that only measures what it is given: these tests look at acknowledgements, not files. */
-class MemoryStorage implements CheckpointStorageWorker {
-  async writeStateFile(_id: number, _file: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
-    const bytes = Buffer.concat([...chunks]);
-    return { size: bytes.length, checksum: createHash('sha256').update(bytes).digest('hex') };
-  }
-  writeSharedStateFile(id: number, file: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
-    return this.writeStateFile(id, file, chunks);
-  }
 }
 
 test('JobExecution: a checkpoint triggered after a finite source finished, before its end reached the sink, completes', async () => {

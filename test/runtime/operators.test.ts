@@ -137,6 +137,33 @@ describe('operators', () => {
     await assert.rejects(runJob((env) => void env.fromElements(1).process(new Timers()).print()), /only supported on a keyed stream/);
   });
 
+  test("state names starting with '_' are the engine's: user keyed and operator state with one is refused", async () => {
+    class KeyedUnderscore extends KeyedProcessFunction<number, number, number> {
+      override open(): void {
+        this.getRuntimeContext().getState(new ValueStateDescriptor<number>('_timers'));
+      }
+      processElement(): void {}
+    }
+    await assert.rejects(
+      runJob((env) => void env.fromElements(1).keyBy((v) => v).process(new KeyedUnderscore()).print()),
+      (err: unknown) => err instanceof UserCodeError && /State name '_timers' is reserved: names starting with '_' belong to flink-ts itself/.test(err.message),
+    );
+    class OperatorUnderscore extends RichMapFunction<number, number> implements CheckpointedFunction {
+      initializeState(context: FunctionInitializationContext): void {
+        context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<number>('_sink'));
+      }
+      snapshotState(): void {}
+      map(v: number): number {
+        return v;
+      }
+    }
+    await assert.rejects(runJob((env) => void env.fromElements(1).map(new OperatorUnderscore()).print()), /State name '_sink' is reserved/);
+    // The engine's own (reduce keeps '_reduce', a sink '_sink') still work.
+    const out: number[] = [];
+    await runJob((env) => void env.fromElements(1, 2).keyBy(() => 0).reduce((a, b) => a + b).addSink(collectInto(out)));
+    assert.deepEqual(out, [1, 3]);
+  });
+
   test('rich functions: open before the first record, close at the end, runtime context, one instance per subtask', async () => {
     const events: string[] = [];
     class Rich extends RichMapFunction<number, number> {

@@ -2,11 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { KeyGroupRange, KeyedStateBackend, LmdbStateStore, type PendingKeyedSnapshot } from '../../src/state/index.js';
+import {
+  type KeyGroupBlock,
+  KeyGroupRange,
+  type KeyedStateBackend,
+  type PendingKeyedSnapshot,
+  STATE_BACKEND_NAMES,
+  createKeyedStateBackend,
+} from '../../src/state/index.js';
+import { systemClock } from '../../src/util/clock.js';
 import type { Clock } from '../../src/util/clock.js';
 
 /** Every state backend: the contract tests run against each. */
-export const BACKENDS = ['hashmap', 'lmdb'] as const;
+export const BACKENDS = STATE_BACKEND_NAMES;
 export type BackendType = (typeof BACKENDS)[number];
 
 let scratch: string | undefined;
@@ -30,8 +38,8 @@ export function createBackend(type: BackendType, o: BackendOptions = {}): KeyedS
   const maxParallelism = o.maxParallelism ?? 128;
   const range = o.range ?? new KeyGroupRange(0, maxParallelism - 1);
   scratch ??= mkdtempSync(join(tmpdir(), 'flink-ts-backends-'));
-  const store = type === 'lmdb' ? new LmdbStateStore(scratch, range, o.cacheEntries ?? 64) : undefined;
-  const b = new KeyedStateBackend(maxParallelism, range, { clock: o.clock, incremental: o.incremental, store });
+  const settings = { type, incremental: o.incremental ?? false, localDirectory: scratch, lmdbCacheEntries: o.cacheEntries ?? 64 };
+  const b = createKeyedStateBackend(settings, maxParallelism, range, o.clock ?? systemClock);
   created.push(b);
   return b;
 }
@@ -42,10 +50,15 @@ export function finish(snap: PendingKeyedSnapshot): Array<[number, Uint8Array]> 
   return snap.keyGroups();
 }
 
+/** A key-group block as restore reads it from a state file. */
+export function toBlock(keyGroup: number, bytes: Uint8Array, delta = false): KeyGroupBlock {
+  return { keyGroup, bytes, delta, source: { operator: 'test-op', file: 'test.state' } };
+}
+
 /** Restores the blocks of `snaps` (a chain: base first) into `to`, key groups it owns only. */
 export function restoreChain(to: KeyedStateBackend, snaps: ReadonlyArray<{ blocks: Array<[number, Uint8Array]>; snap: PendingKeyedSnapshot }>): KeyedStateBackend {
   for (const { blocks, snap } of snaps) {
-    for (const [kg, bytes] of blocks) if (to.keyGroupRange.contains(kg)) to.restoreKeyGroup(kg, bytes, snap.kinds, snap.isDelta);
+    for (const [kg, bytes] of blocks) if (to.keyGroupRange.contains(kg)) to.restoreKeyGroup(toBlock(kg, bytes, snap.isDelta), snap.kinds);
   }
   return to;
 }

@@ -1,14 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { KeyGroupRange, MapStateDescriptor, assignToKeyGroup, ValueStateDescriptor, type KeyedStateBackend, type MapState, type PendingKeyedSnapshot, type ValueState } from '../../src/state/index.js';
+import {
+  KeyGroupRange,
+  MapStateDescriptor,
+  type SharedStateRef,
+  assignToKeyGroup,
+  ValueStateDescriptor,
+  decodeKeyGroupBlock,
+  type KeyedStateBackend,
+  type MapState,
+  type PendingKeyedSnapshot,
+  type ValueState,
+} from '../../src/state/index.js';
 import { MAX_DELTA_CHAIN, MAX_UNCONFIRMED_CUTS } from '../../src/state/incremental-snapshots.js';
-import { BACKENDS, type BackendType, createBackend, finish, restoreChain } from './backends.js';
-import { unpack } from '../../src/util/binary-codec.js';
+import { BACKENDS, type BackendType, createBackend, finish, restoreChain, toBlock } from './backends.js';
 
 interface Taken {
   readonly id: number;
   readonly snap: PendingKeyedSnapshot;
   readonly blocks: Array<[number, Uint8Array]>;
+  /** Where the snapshot was "written" in shared/ (incremental forms). */
+  readonly file: SharedStateRef | undefined;
 }
 
 /** Takes checkpoint `id` as the snapshot driver would: encode, "write", then confirm unless told not to. */
@@ -16,24 +28,24 @@ function checkpoint(b: KeyedStateBackend, id: number, opts: { confirm?: boolean;
   const snap = b.snapshot(id, { full: opts.full ?? false });
   const blocks = finish(snap);
   const size = blocks.reduce((n, [, bytes]) => n + bytes.byteLength, 0);
-  if (snap.form.kind !== 'self-contained') snap.written = { file: `f${id}`, size, checksum: '' };
+  const file = snap.form.kind === 'self-contained' ? undefined : { file: `f${id}`, size, checksum: '' };
+  if (file) snap.written(file);
   if (opts.confirm ?? true) b.notifyCheckpointComplete(id);
-  return { id, snap, blocks };
+  return { id, snap, blocks, file };
 }
 
 /** The chain a taken checkpoint stands for, as the handle in _metadata lists it. */
 function chainOf(all: readonly Taken[], last: Taken): Taken[] {
   const form = last.snap.form;
   if (form.kind !== 'shared-delta') return [last];
-  return [...form.base.map((ref) => all.find((t) => t.snap.written === ref)!), last];
+  return [...form.base.map((ref) => all.find((t) => t.file === ref)!), last];
 }
 
 function entriesIn(t: Taken): number {
   let n = 0;
-  for (const [, bytes] of t.blocks) {
-    const doc = unpack(bytes) as Record<string, unknown[]> & { p?: Record<string, unknown[]>; d?: Record<string, unknown[]> };
-    const parts: unknown[][] = t.snap.isDelta ? [...Object.values(doc.p ?? {}), ...Object.values(doc.d ?? {})] : (Object.values(doc) as unknown[][]);
-    for (const list of parts) n += list.length;
+  for (const [kg, bytes] of t.blocks) {
+    const { puts, deletes } = decodeKeyGroupBlock(toBlock(kg, bytes, t.snap.isDelta));
+    for (const list of [...Object.values(puts), ...Object.values(deletes)]) n += list.length;
   }
   return n;
 }

@@ -13,7 +13,9 @@ import {
   type MapState,
   type ReducingState,
   type ValueState,
+  StateTtlConfig,
 } from '../../src/state/index.js';
+import { Time } from '../../src/util/time.js';
 import { BACKENDS, type BackendType, createBackend, snapshotInto, dumpTables } from './backends.js';
 
 
@@ -80,6 +82,20 @@ for (const type of BACKENDS) {
       assert.equal(s.value(), 7);
       b.setCurrentKey('b');
       assert.equal(s.value(), 2);
+    });
+
+    test('ValueState.update(null) or (undefined) clears the value: the default comes back, as in Flink (also with TTL)', () => {
+      const b = backend();
+      for (const d of [new ValueStateDescriptor<number>('n', 7), new ValueStateDescriptor<number>('t', 7).enableTimeToLive(StateTtlConfig.newBuilder(Time.hours(1)).build())]) {
+        const s = b.getOrCreateState<ValueState<number>>(d);
+        for (const cleared of [null, undefined]) {
+          b.setCurrentKey('a');
+          s.update(1);
+          s.update(cleared as number | null);
+          assert.equal(s.value(), 7);
+          assert.equal(b.stateTables().get(d.name)!.table.size, 0, `update(${cleared}) stores nothing`);
+        }
+      }
     });
 
     test('ListState adds, replaces and clears per key', () => {

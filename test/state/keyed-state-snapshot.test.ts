@@ -11,7 +11,7 @@ import {
   type MapState,
   type ValueState,
 } from '../../src/state/index.js';
-import { BACKENDS, type BackendType, createBackend, finish, restoreChain, snapshotInto, dumpTables } from './backends.js';
+import { BACKENDS, type BackendType, createBackend, finish, restoreChain, snapshotInto, dumpTables, toBlock } from './backends.js';
 
 function fill(b: KeyedStateBackend, keys: number, base: number): void {
   const v = b.getOrCreateState<ValueState<number>>(new ValueStateDescriptor<number>('v'));
@@ -86,7 +86,7 @@ for (const type of BACKENDS) {
         }
       }
       assert.equal(parts.reduce((n, p) => n + p.stateTables().get('v')!.table.size, 0), 300);
-      assert.throws(() => parts[0]!.restoreKeyGroup(127, new Uint8Array([0x80]), {}), /restored into a subtask owning/);
+      assert.throws(() => parts[0]!.restoreKeyGroup(toBlock(127, new Uint8Array([0x80])), {}), /restored into a subtask owning/);
     });
 
     test('restore merges by key group: 3 subtasks → 1 subtask', () => {

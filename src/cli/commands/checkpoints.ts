@@ -4,12 +4,16 @@ import { say } from '../output.js';
 import { formatTime } from './list.js';
 import { withStore } from './open-store.js';
 
+/** A completed checkpoint retention deleted since stays COMPLETED (as in Flink), marked discarded. */
+function statusOf(c: CheckpointRecord): string {
+  return c.discarded ? `${c.status} (discarded)` : c.status;
+}
 
 function row(c: CheckpointRecord): string[] {
   return [
     String(c.checkpointId),
     c.kind,
-    c.status,
+    statusOf(c),
     formatTime(c.triggerTime),
     c.durationMs === null ? '-' : `${Math.round(c.durationMs)} ms`,
     size(c.stateSize),

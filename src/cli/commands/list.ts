@@ -1,4 +1,5 @@
-import { reconcileLiveness } from '../../cluster/liveness.js';
+import { processState } from '../../cluster/job-process.js';
+import { jobProcess, reconcileLiveness, wasDeclaredLost } from '../../cluster/liveness.js';
 import { ACTIVE_STATUSES, type JobRecord, type JobStatus } from '../../metadata/index.js';
 import { say } from '../output.js';
 import { withStore } from './open-store.js';
@@ -38,6 +39,9 @@ function section(title: string, jobs: readonly JobRecord[], empty: string, resta
   for (const j of jobs) {
     say(`${formatTime(j.startTime)} : ${j.jobId} : ${j.name} (${j.status})`);
     if (j.status === 'FAILED' && j.failureCause) say(`    cause: ${j.failureCause}`);
+    const proc = wasDeclaredLost(j) ? jobProcess(j) : undefined;
+    // Frozen or hung: it stops itself if it wakes, but it holds its resources until then.
+    if (proc && processState(proc) !== 'gone') say(`    process ${proc.pid} is still alive (frozen or hung): 'flink cancel ${j.jobId}' stops it`);
     const r = restarts.get(j.jobId);
     if (r) say(`    restarts: ${r.restarts} (last after: ${r.lastCause ?? 'unknown cause'})`);
     // What `flink run -s <jobId>` would restore from.

@@ -41,7 +41,7 @@ export async function stopCommand(jobIdOrPrefix: string, dir: string | undefined
 
 /**
  * `flink savepoint -d <path>`: deletes a savepoint — exactly the files its `_metadata` names, and
- * the directory if nothing else is in it — and marks it DISPOSED in flink.db. Anything whose
+ * the directory if nothing else is in it — and marks it discarded in flink.db. Anything whose
  * `_metadata` is not a valid savepoint is refused, so a mistyped path never removes anything.
  */
 export async function disposeSavepointCommand(path: string): Promise<number> {

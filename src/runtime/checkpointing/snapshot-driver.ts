@@ -1,29 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { CheckpointStorageWorker, OperatorSnapshot, OperatorStateHandle } from './operator-snapshot.js';
-import { encodeSharedStateFile, encodeStateFile } from './operator-snapshot.js';
-import type { SharedStateRef } from '../../state/index.js';
-
-/** A task's acknowledgement of checkpoint n: where its state went and what it cost. */
-export interface TaskAcknowledgement {
-  readonly checkpointId: number;
-  readonly taskIndex: number;
-  readonly handles: readonly OperatorStateHandle[];
-  /** Duration of the synchronous cut (processing paused). */
-  readonly syncMs: number;
-  /** From the cut to the files being durable (processing went on). */
-  readonly asyncMs: number;
-  readonly alignmentMs: number;
-  /** The longest single pause this snapshot caused: the cut, or encoding a key group on first touch. */
-  readonly maxPauseMs: number;
-  readonly stateSize: number;
-}
-
-/** Receives tasks' answers to a checkpoint (the coordinator side). */
-export interface CheckpointResponder {
-  acknowledge(ack: TaskAcknowledgement): void;
-  decline(checkpointId: number, taskIndex: number, reason: string): void;
-}
+import {
+  type CheckpointResponder,
+  type CheckpointStorageWorker,
+  type OperatorStateHandle,
+  type SharedStateRef,
+  encodeStateFile,
+} from '../../state/index.js';
+import { type OperatorSnapshot, sharedStateFileParts, stateFileParts } from './operator-snapshot.js';
 
 /** A task's snapshot after its synchronous cut, waiting to be encoded and written. */
 export interface TaskSnapshot {
@@ -34,28 +17,15 @@ export interface TaskSnapshot {
   readonly alignmentMs: number;
 }
 
-/** Lets go of a job's keyed snapshots (their bytes, and the backend's read view). */
-function release(job: TaskSnapshot): void {
-  for (const op of job.operators) op.keyed?.release();
-}
-
-interface Job extends TaskSnapshot {
+/** A task snapshot on its way to storage: encoded in slices, then written. */
+interface PendingWrite extends TaskSnapshot {
   readonly cutAt: number;
   writing: boolean;
 }
 
-/** The file name of an operator subtask's state: derived from the uid, never taken from data. */
-export function stateFileName(uid: string, subtask: number): string {
-  return `op-${uidHash(uid)}-${subtask}.state`;
-}
-
-/** The name of an incremental snapshot's file in `shared/`: unique per checkpoint and subtask. */
-export function sharedStateFileName(uid: string, subtask: number, checkpointId: number, delta: boolean): string {
-  return `op-${uidHash(uid)}-${subtask}-chk${checkpointId}-${randomBytes(4).toString('hex')}.${delta ? 'delta' : 'full'}`;
-}
-
-function uidHash(uid: string): string {
-  return createHash('sha256').update(uid).digest('hex').slice(0, 20);
+/** Lets go of a snapshot's keyed parts (their bytes, and the backend's read view). */
+function release(snapshot: TaskSnapshot): void {
+  for (const op of snapshot.operators) op.keyed?.release();
 }
 
 /**
@@ -64,7 +34,7 @@ function uidHash(uid: string): string {
  * acknowledges. Processing never waits for it.
  */
 export class SnapshotDriver {
-  private jobs: Job[] = [];
+  private pendingWrites: PendingWrite[] = [];
 
   constructor(
     private readonly storage: CheckpointStorageWorker,
@@ -72,89 +42,88 @@ export class SnapshotDriver {
   ) {}
 
   submit(snapshot: TaskSnapshot): void {
-    this.jobs.push({ ...snapshot, cutAt: performance.now(), writing: false });
+    this.pendingWrites.push({ ...snapshot, cutAt: performance.now(), writing: false });
   }
 
   /** True while some snapshot still needs encoding on this thread. */
   get hasWork(): boolean {
-    return this.jobs.some((j) => !j.writing);
+    return this.pendingWrites.some((w) => !w.writing);
   }
 
   /** Encodes until `deadline` (performance.now() ms) and starts the writes that are ready. */
   work(deadline: number): void {
-    for (const job of this.jobs) {
-      if (job.writing) continue;
+    for (const w of this.pendingWrites) {
+      if (w.writing) continue;
       let done = true;
-      for (const op of job.operators) {
+      for (const op of w.operators) {
         if (op.keyed && !op.keyed.encodeUntil(deadline, () => performance.now())) {
           done = false;
           break;
         }
       }
       if (!done) return;
-      job.writing = true;
-      void this.write(job);
+      w.writing = true;
+      void this.write(w);
       if (performance.now() >= deadline) return;
     }
   }
 
   /** Drops the work of a checkpoint that was aborted (and the keyed snapshots' hold on state). */
   abort(checkpointId: number): void {
-    for (const j of this.jobs) if (j.checkpointId === checkpointId) release(j);
-    this.jobs = this.jobs.filter((j) => j.checkpointId !== checkpointId);
+    for (const w of this.pendingWrites) if (w.checkpointId === checkpointId) release(w);
+    this.pendingWrites = this.pendingWrites.filter((w) => w.checkpointId !== checkpointId);
   }
 
   /** Writes an incremental keyed snapshot to `shared/`; returns the chain the handle records. */
   private async writeShared(checkpointId: number, op: OperatorSnapshot): Promise<SharedStateRef[] | undefined> {
     const keyed = op.keyed;
     if (!keyed || keyed.form.kind === 'self-contained') return undefined;
-    const file = sharedStateFileName(op.uid, op.subtask, checkpointId, keyed.isDelta);
-    const { size, checksum } = await this.storage.writeSharedStateFile(checkpointId, file, encodeSharedStateFile(op));
-    keyed.written = { file, size, checksum };
-    return [...(keyed.form.kind === 'shared-delta' ? keyed.form.base : []), keyed.written];
+    const owner = { uid: op.uid, subtask: op.subtask };
+    const file = await this.storage.writeSharedStateFile(checkpointId, owner, keyed.isDelta ? 'delta' : 'full', encodeStateFile(sharedStateFileParts(op, keyed)));
+    return keyed.written(file);
   }
 
-  private async write(job: Job): Promise<void> {
+  private async writeOperator(checkpointId: number, op: OperatorSnapshot): Promise<OperatorStateHandle> {
+    const sharedState = await this.writeShared(checkpointId, op);
+    const own = await this.storage.writeStateFile(checkpointId, { uid: op.uid, subtask: op.subtask }, encodeStateFile(stateFileParts(op)));
+    return {
+      uid: op.uid,
+      name: op.name,
+      subtask: op.subtask,
+      parallelism: op.parallelism,
+      maxParallelism: op.maxParallelism,
+      ...own,
+      keyGroupRange: op.keyed ? [op.keyed.keyGroupRange.start, op.keyed.keyGroupRange.end] : null,
+      stateNames: Object.keys(op.keyed?.kinds ?? {}),
+      ...(sharedState ? { sharedState } : {}),
+    };
+  }
+
+  private async write(w: PendingWrite): Promise<void> {
     try {
-      const handles = await Promise.all(
-        job.operators.filter((op) => !op.empty).map(async (op): Promise<OperatorStateHandle> => {
-          const sharedState = await this.writeShared(job.checkpointId, op);
-          const file = stateFileName(op.uid, op.subtask);
-          const { size, checksum } = await this.storage.writeStateFile(job.checkpointId, file, encodeStateFile(op));
-          return {
-            uid: op.uid,
-            name: op.name,
-            subtask: op.subtask,
-            parallelism: op.parallelism,
-            maxParallelism: op.maxParallelism,
-            file,
-            size,
-            checksum,
-            keyGroupRange: op.keyed ? [op.keyed.keyGroupRange.start, op.keyed.keyGroupRange.end] : null,
-            stateNames: Object.keys(op.keyed?.kinds ?? {}),
-            ...(sharedState ? { sharedState } : {}),
-          };
-        }),
-      );
-      release(job);
-      if (!this.jobs.includes(job)) return; // aborted meanwhile
-      this.jobs = this.jobs.filter((j) => j !== job);
-      const maxEncode = Math.max(0, ...job.operators.map((o) => o.keyed?.maxInlineEncodeMs ?? 0));
+      const handles = await Promise.all(w.operators.filter((op) => !op.empty).map((op) => this.writeOperator(w.checkpointId, op)));
+      release(w);
+      if (!this.finish(w)) return; // aborted meanwhile
+      const maxEncode = Math.max(0, ...w.operators.map((o) => o.keyed?.maxInlineEncodeMs ?? 0));
       this.responder.acknowledge({
-        checkpointId: job.checkpointId,
-        taskIndex: job.taskIndex,
+        checkpointId: w.checkpointId,
+        taskIndex: w.taskIndex,
         handles,
-        syncMs: job.syncMs,
-        asyncMs: performance.now() - job.cutAt,
-        alignmentMs: job.alignmentMs,
-        maxPauseMs: Math.max(job.syncMs, maxEncode),
-        stateSize: handles.reduce((n, h) => n + h.size + (h.sharedState?.at(-1)?.size ?? 0), 0),
+        syncMs: w.syncMs,
+        asyncMs: performance.now() - w.cutAt,
+        alignmentMs: w.alignmentMs,
+        maxPauseMs: Math.max(w.syncMs, maxEncode),
       });
     } catch (err) {
-      release(job);
-      if (!this.jobs.includes(job)) return;
-      this.jobs = this.jobs.filter((j) => j !== job);
-      this.responder.decline(job.checkpointId, job.taskIndex, (err as Error).message);
+      release(w);
+      if (this.finish(w)) this.responder.decline(w.checkpointId, w.taskIndex, (err as Error).message);
     }
+  }
+
+  /** Forgets a write that ended; false if it was aborted meanwhile (nobody waits for its answer). */
+  private finish(w: PendingWrite): boolean {
+    if (!this.pendingWrites.includes(w)) return false;
+    this.pendingWrites = this.pendingWrites.filter((x) => x !== w);
+    return true;
   }
 }

@@ -1,8 +1,7 @@
 import type { StreamNode } from '../../graph/index.js';
-import type { CheckpointOptions } from '../channel-events.js';
-import type { DefaultOperatorStateStore, KeyedStateBackend } from '../../state/index.js';
+import { type CheckpointOptions, type DefaultOperatorStateStore, type KeyedStateBackend, type StoredTimer, encodeLists } from '../../state/index.js';
 import type { Clock } from '../../util/clock.js';
-import { type OperatorSnapshot, encodeLists } from '../checkpointing/operator-snapshot.js';
+import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import { type Output, discardingOutput } from '../output.js';
 import type { StreamingRuntimeContext, TaskInfo } from '../runtime-context.js';
 import type { InternalTimerService } from '../timer-service.js';
@@ -68,7 +67,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   snapshotState(checkpointId: number, timestamp: number, options: CheckpointOptions = { isSavepoint: false, aligned: true }): OperatorSnapshot {
     this.prepareSnapshot(checkpointId, timestamp);
     const { info, node, keyedBackend, timerService, operatorStateStore } = this.ctx;
-    const timers = timerService ? [...timerService.timers()].map((t): [number, unknown, number] => [t.timestamp, t.key, t.keyGroup]) : [];
+    const timers = timerService ? [...timerService.timers()].map((t): StoredTimer => [t.timestamp, t.key, t.keyGroup]) : [];
     const lists = operatorStateStore.snapshot();
     const keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true });
     return {

@@ -16,7 +16,7 @@ export async function openUserFunction(fn: unknown, ctx: OperatorContext): Promi
     if (isCheckpointedFunction(fn)) {
       fn.initializeState({
         isRestored: () => ctx.operatorStateStore.isRestored,
-        getOperatorStateStore: () => ctx.operatorStateStore,
+        getOperatorStateStore: () => ctx.operatorStateStore.forUserCode(),
       });
     }
     await rich.open?.({ attemptNumber: ctx.info.attemptNumber });

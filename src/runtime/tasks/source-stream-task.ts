@@ -1,6 +1,7 @@
 import type { SourceReader, StreamNode } from '../../graph/index.js';
 import type { CheckpointBarrier } from '../channel-events.js';
-import { type OperatorSnapshot, encodeLists } from '../checkpointing/operator-snapshot.js';
+import { encodeLists } from '../../state/index.js';
+import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { TaskInfo } from '../runtime-context.js';
 import type { Output } from '../output.js';

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { type CheckpointBarrier, EndOfInput } from '../channel-events.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
-import type { CheckpointResponder, SnapshotDriver } from '../checkpointing/snapshot-driver.js';
+import type { CheckpointResponder } from '../../state/index.js';
+import type { SnapshotDriver } from '../checkpointing/snapshot-driver.js';
 import type { TaskIOMetrics } from '../metrics/io-metrics.js';
 import { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';

@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RootDatabase, open } from 'lmdb';
+import { makeDirectoriesSync } from '../../util/make-directories.js';
 import { isProcessAlive } from '../../util/process.js';
+import type { StateBackendName } from '../../util/state-backend-names.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import type { StateTableStore, StoreCut, TrackedStateTable } from '../state-table.js';
 import { decodeTagged, encodeTagged } from './lmdb-codec.js';
@@ -20,7 +22,7 @@ export const DEFAULT_WRITE_CACHE_ENTRIES = 50_000;
  * The directory is scratch space: durability comes from checkpoints, so LMDB never fsyncs.
  */
 export class LmdbStateStore implements StateTableStore {
-  readonly type = 'lmdb';
+  readonly type: StateBackendName = 'lmdb';
   readonly freezesAtCut = false;
   readonly dir: string;
   readonly db: RootDatabase<Buffer, Buffer>;
@@ -36,7 +38,7 @@ export class LmdbStateStore implements StateTableStore {
     readonly keyGroupRange: KeyGroupRange,
     private readonly cacheEntries = DEFAULT_WRITE_CACHE_ENTRIES,
   ) {
-    mkdirSync(localDir, { recursive: true, mode: 0o700 });
+    makeDirectoriesSync(localDir);
     sweepAbandoned(localDir);
     this.dir = mkdtempSync(join(localDir, `${STORE_PREFIX}${process.pid}-`));
     this.db = open<Buffer, Buffer>({

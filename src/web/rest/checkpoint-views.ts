@@ -9,16 +9,6 @@ import { isSavepointKind } from '../../metadata/index.js';
 /** How many checkpoints `history` lists, newest first: Flink's `web.checkpoints.history` default. */
 export const CHECKPOINT_HISTORY_SIZE = 10;
 
-/** A completed checkpoint whose files retention (or `savepoint -d`) has deleted since. */
-function isDiscarded(c: CheckpointRecord): boolean {
-  return (c as { discarded?: boolean }).discarded === true || (c.status as string) === 'DISPOSED';
-}
-
-/** Flink's status of a row: a discarded checkpoint is still COMPLETED, with `discarded`. */
-export function flinkStatus(c: CheckpointRecord): 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' {
-  if (c.status === 'IN_PROGRESS' || c.status === 'FAILED') return c.status;
-  return 'COMPLETED';
-}
 
 /** Flink's RestAPICheckpointType: stop-with-savepoint is a synchronous savepoint. */
 function checkpointType(c: CheckpointRecord): 'CHECKPOINT' | 'SAVEPOINT' | 'SYNC_SAVEPOINT' {
@@ -29,7 +19,7 @@ function checkpointType(c: CheckpointRecord): 'CHECKPOINT' | 'SAVEPOINT' | 'SYNC
 
 /** One checkpoint as Flink's CheckpointStatistics (with its `@class` discriminator). */
 export function checkpointStatistics(c: CheckpointRecord, subtasks: number) {
-  const status = flinkStatus(c);
+  const status = c.status;
   const savepoint = isSavepointKind(c.kind);
   const base = {
     '@class': status === 'COMPLETED' ? 'completed' : status === 'FAILED' ? 'failed' : 'in_progress',
@@ -50,7 +40,7 @@ export function checkpointStatistics(c: CheckpointRecord, subtasks: number) {
     checkpoint_type: checkpointType(c),
     tasks: {},
   };
-  if (status === 'COMPLETED') return { ...base, external_path: c.path ?? '', discarded: isDiscarded(c) };
+  if (status === 'COMPLETED') return { ...base, external_path: c.path ?? '', discarded: c.discarded };
   if (status === 'FAILED') return { ...base, failure_timestamp: c.endTime ?? -1, failure_message: c.failureReason ?? '' };
   return base;
 }
@@ -86,7 +76,7 @@ export function checkpointingStatistics(
   restored: CheckpointRecord | undefined,
 ) {
   const subtasks = plan?.nodes.reduce((n, v) => n + v.parallelism, 0) ?? 0;
-  const completed = rows.filter((c) => flinkStatus(c) === 'COMPLETED');
+  const completed = rows.filter((c) => c.status === 'COMPLETED');
   const latestOf = (pick: (c: CheckpointRecord) => boolean) => {
     const c = rows.find(pick);
     return c === undefined ? null : checkpointStatistics(c, subtasks);
@@ -108,9 +98,9 @@ export function checkpointingStatistics(
       persisted_data: summary([]),
     },
     latest: {
-      completed: latestOf((c) => flinkStatus(c) === 'COMPLETED' && !isSavepointKind(c.kind)),
-      savepoint: latestOf((c) => flinkStatus(c) === 'COMPLETED' && isSavepointKind(c.kind)),
-      failed: latestOf((c) => flinkStatus(c) === 'FAILED'),
+      completed: latestOf((c) => c.status === 'COMPLETED' && !isSavepointKind(c.kind)),
+      savepoint: latestOf((c) => c.status === 'COMPLETED' && isSavepointKind(c.kind)),
+      failed: latestOf((c) => c.status === 'FAILED'),
       restored:
         job.restoredFrom === null
           ? null

@@ -1,5 +1,5 @@
 import type { JobEventRecord, JobMetricsSnapshot, JobPlan, JobRecord, JobStatus, TaskMetrics } from '../../metadata/index.js';
-import { isGloballyTerminal } from '../../metadata/index.js';
+import { isTerminal } from '../../metadata/index.js';
 
 /**
  * Flink's REST shapes for jobs, built from what flink.db holds. Pure functions of records, so
@@ -44,7 +44,7 @@ function stateCounts(state: ExecutionState, n: number, upper: boolean): Record<s
 }
 
 function endTime(job: JobRecord): number {
-  return isGloballyTerminal(job.status) && job.endTime !== null ? job.endTime : -1;
+  return isTerminal(job.status) && job.endTime !== null ? job.endTime : -1;
 }
 
 function duration(job: JobRecord, now: number): number {
@@ -72,7 +72,7 @@ export function jobOverview(job: JobRecord, plan: JobPlan | undefined, now: numb
 /** `GET /overview` (Flink's ClusterOverviewWithVersion): one "task manager" per running job process. */
 export function clusterOverview(jobs: readonly JobRecord[], version: string) {
   const count = (s: JobStatus) => jobs.filter((j) => j.status === s).length;
-  const running = jobs.filter((j) => !isGloballyTerminal(j.status)).length;
+  const running = jobs.filter((j) => !isTerminal(j.status)).length;
   return {
     taskmanagers: jobs.filter((j) => j.status === 'RUNNING' || j.status === 'RESTARTING').length,
     'slots-total': 0,

@@ -2,7 +2,7 @@ import type { JobRecord, MetadataStore } from '../../metadata/index.js';
 import { METRIC_HISTORY_MS, isTerminal } from '../../metadata/index.js';
 import type { JobId } from '../../util/ids.js';
 import { type ScrapedJob, prometheusText } from '../prometheus.js';
-import { checkpointConfig, checkpointStatistics, checkpointingStatistics, flinkStatus } from './checkpoint-views.js';
+import { checkpointConfig, checkpointStatistics, checkpointingStatistics } from './checkpoint-views.js';
 import { jobExceptions } from './exception-views.js';
 import { HttpError, type Reply, cancelJob, jobOrNotFound, savepointStatus, stopJob, triggerSavepoint } from './job-commands.js';
 import { clusterOverview, jobDetails, jobMetrics, jobOverview, vertexBackPressure, vertexWatermarks } from './job-views.js';
@@ -155,7 +155,8 @@ const ROUTES: readonly Route[] = [
         .reverse()
         .map((c) => ({
           id: c.checkpointId,
-          status: flinkStatus(c),
+          status: c.status,
+          discarded: c.discarded,
           is_savepoint: c.kind.startsWith('SAVEPOINT'),
           trigger_timestamp: c.triggerTime,
           end_to_end_duration: c.durationMs,

@@ -8,8 +8,11 @@ export interface KeyScope {
   readonly currentKeyGroup: number;
 }
 
-/** Base of the heap states: values of the current key in a StateTable. */
-export abstract class HeapState<V> implements State {
+/**
+ * Base of the keyed states: the values of the current key in a StateTable, whichever store
+ * holds it (heap or disk). The TTL states (ttl-states.ts) build on it.
+ */
+export abstract class AbstractKeyedState<V> implements State {
   constructor(
     protected readonly scope: KeyScope,
     protected readonly table: StateTable<V>,
@@ -39,7 +42,7 @@ function noKey(): never {
   throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
 }
 
-export class HeapValueState<T> extends HeapState<T> implements ValueState<T> {
+export class KeyedValueState<T> extends AbstractKeyedState<T> implements ValueState<T> {
   constructor(scope: KeyScope, table: StateTable<T>, private readonly defaultValue: T | undefined) {
     super(scope, table);
   }
@@ -47,13 +50,14 @@ export class HeapValueState<T> extends HeapState<T> implements ValueState<T> {
     const v = this.current();
     return v === undefined ? this.defaultValue : v;
   }
-  update(value: T): void {
-    if (value === undefined) this.clear();
+  /** As in Flink, updating to null (or undefined) clears the value: the default comes back. */
+  update(value: T | null): void {
+    if (value === undefined || value === null) this.clear();
     else this.set(value);
   }
 }
 
-export class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
+export class KeyedListState<T> extends AbstractKeyedState<T[]> implements ListState<T> {
   get(): readonly T[] {
     return this.current() ?? [];
   }
@@ -72,7 +76,7 @@ export class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
   }
 }
 
-export class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> {
+export class KeyedMapState<K, V> extends AbstractKeyedState<Map<K, V>> implements MapState<K, V> {
   private map(create: boolean): Map<K, V> | undefined {
     return this.current() ?? (create ? new Map<K, V>() : undefined);
   }
@@ -112,29 +116,61 @@ export class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState
   }
 }
 
-export class HeapReducingState<T> extends HeapState<T> implements ReducingState<T> {
-  constructor(scope: KeyScope, table: StateTable<T>, private readonly reduce: (a: T, b: T) => T) {
-    super(scope, table);
-  }
-  get(): T | undefined {
+/**
+ * The one value of the current key that reducing and aggregating states fold into: plain
+ * ({@link PlainCell}), or with TTL (TtlCell in ttl-states.ts).
+ */
+export interface ValueCell<V> extends State {
+  /** The value as a read returns it. */
+  read(): V | undefined;
+  /** The value to fold a new one into: an expired one counts as absent. */
+  live(): V | undefined;
+  write(value: V): void;
+}
+
+/** A value cell without TTL: the stored value itself. */
+export class PlainCell<V> extends AbstractKeyedState<V> implements ValueCell<V> {
+  read(): V | undefined {
     return this.current();
   }
-  add(value: T): void {
-    const v = this.current();
-    this.set(v === undefined ? value : this.reduce(v, value));
+  live(): V | undefined {
+    return this.current();
+  }
+  write(value: V): void {
+    this.set(value);
   }
 }
 
-export class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implements AggregatingState<IN, OUT> {
-  constructor(scope: KeyScope, table: StateTable<ACC>, private readonly fn: AggregateFunction<IN, ACC, OUT>) {
-    super(scope, table);
+export class KeyedReducingState<T> implements ReducingState<T> {
+  constructor(
+    private readonly cell: ValueCell<T>,
+    private readonly reduce: (a: T, b: T) => T,
+  ) {}
+  get(): T | undefined {
+    return this.cell.read();
   }
+  add(value: T): void {
+    const v = this.cell.live();
+    this.cell.write(v === undefined ? value : this.reduce(v, value));
+  }
+  clear(): void {
+    this.cell.clear();
+  }
+}
+
+export class KeyedAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, OUT> {
+  constructor(
+    private readonly cell: ValueCell<ACC>,
+    private readonly fn: AggregateFunction<IN, ACC, OUT>,
+  ) {}
   get(): OUT | undefined {
-    const acc = this.current();
+    const acc = this.cell.read();
     return acc === undefined ? undefined : this.fn.getResult(acc);
   }
   add(value: IN): void {
-    const acc = this.current() ?? this.fn.createAccumulator();
-    this.set(this.fn.add(value, acc));
+    this.cell.write(this.fn.add(value, this.cell.live() ?? this.fn.createAccumulator()));
+  }
+  clear(): void {
+    this.cell.clear();
   }
 }

@@ -1,0 +1,97 @@
+import type { TaskAcknowledgement } from '../state/index.js';
+import { CheckpointFailedError } from './checkpoint-failure.js';
+import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import type { SnapshotKind } from './snapshot-metadata.js';
+
+/**
+ * Where a pending checkpoint is in its life (after Flink's PendingCheckpoint): `INITIALIZING`
+ * while its directory is created → `IN_PROGRESS` once the tasks are triggered, collecting their
+ * acknowledgements → `FINALIZING` while `_metadata` is written → `COMPLETED`; or `ABORTED` from
+ * any of the first three (the directory is deleted by whoever holds it: an abort while it is
+ * being created or `_metadata` written is carried out when that settles).
+ */
+export type PendingCheckpointStatus = 'INITIALIZING' | 'IN_PROGRESS' | 'FINALIZING' | 'COMPLETED' | 'ABORTED';
+
+/** What became of a task's acknowledgement (Flink's TaskAcknowledgeResult). */
+export type AcknowledgeResult = 'SUCCESS' | 'DUPLICATE' | 'UNKNOWN' | 'DISCARDED';
+
+/** A checkpoint triggered and not yet complete or aborted. */
+export class PendingCheckpoint {
+  private currentStatus: PendingCheckpointStatus = 'INITIALIZING';
+  private readonly acks = new Map<number, TaskAcknowledgement>();
+  /** Settles when the checkpoint completes (or rejects with CheckpointFailedError). */
+  readonly completion: Promise<CompletedCheckpoint>;
+  private resolve!: (c: CompletedCheckpoint) => void;
+  private reject!: (e: Error) => void;
+  /** Cancels the checkpoint's timeout; set once it is scheduled. */
+  cancelTimeout: () => void = () => {};
+
+  constructor(
+    readonly id: number,
+    readonly kind: SnapshotKind,
+    readonly triggerTime: number,
+    /** Triggered by the periodic scheduler (its failures count towards the tolerable number). */
+    readonly periodic: boolean,
+    /** The tasks that must acknowledge. */
+    readonly taskCount: number,
+  ) {
+    this.completion = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  get status(): PendingCheckpointStatus {
+    return this.currentStatus;
+  }
+
+  /** Records task `ack.taskIndex`'s acknowledgement. */
+  acknowledge(ack: TaskAcknowledgement): AcknowledgeResult {
+    if (this.currentStatus !== 'IN_PROGRESS') return 'DISCARDED';
+    if (!Number.isInteger(ack.taskIndex) || ack.taskIndex < 0 || ack.taskIndex >= this.taskCount) return 'UNKNOWN';
+    if (this.acks.has(ack.taskIndex)) return 'DUPLICATE';
+    this.acks.set(ack.taskIndex, ack);
+    return 'SUCCESS';
+  }
+
+  get isFullyAcknowledged(): boolean {
+    return this.acks.size === this.taskCount;
+  }
+
+  /** The acknowledgements, in task order. */
+  acknowledgements(): TaskAcknowledgement[] {
+    return [...this.acks.values()].sort((a, b) => a.taskIndex - b.taskIndex);
+  }
+
+  /** Its directory exists and the tasks are being triggered: acknowledgements count from now. */
+  triggered(): void {
+    this.transition('INITIALIZING', 'IN_PROGRESS');
+  }
+
+  /** Every task acknowledged: `_metadata` is written now. */
+  startFinalizing(): void {
+    this.transition('IN_PROGRESS', 'FINALIZING');
+    this.cancelTimeout();
+  }
+
+  /** `_metadata` is published and the checkpoint counts. */
+  complete(completed: CompletedCheckpoint): void {
+    this.transition('FINALIZING', 'COMPLETED');
+    this.resolve(completed);
+  }
+
+  /** Aborts the checkpoint; returns the status it had, or undefined if it had already ended. */
+  abort(reason: string): PendingCheckpointStatus | undefined {
+    const was = this.currentStatus;
+    if (was === 'COMPLETED' || was === 'ABORTED') return undefined;
+    this.currentStatus = 'ABORTED';
+    this.cancelTimeout();
+    this.reject(new CheckpointFailedError(this.id, reason));
+    return was;
+  }
+
+  private transition(from: PendingCheckpointStatus, to: PendingCheckpointStatus): void {
+    if (this.currentStatus !== from) throw new Error(`internal: checkpoint ${this.id} is ${this.currentStatus}, not ${from}`);
+    this.currentStatus = to;
+  }
+}

@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { setContextExecutor } from '../api/index.js';
+import { type LoadedSnapshot, jobCheckpointsDir, loadSnapshotChecked, restoreLatestOfJob } from '../checkpoint/index.js';
+import { CheckpointingOptions, type Configuration } from '../config/index.js';
+import type { MetadataStore } from '../metadata/index.js';
+import { onOutputClosed } from '../util/closed-output.js';
+import { systemClock } from '../util/clock.js';
+import { FlinkError, JobCancelledError, JobFileError } from '../util/errors.js';
+import { type JobId, isJobIdPrefix } from '../util/ids.js';
+import { CliExecutor, type JobReporter } from './cli-executor.js';
+import { JobFence, fenceSettings } from './job-fence.js';
+import { runJobFile } from './job-loader.js';
+import type { RestoreSettings } from './job-master.js';
+import { takeOverJob } from './job-takeover.js';
+
+/**
+ * The snapshot `flink run -s <from>` starts from, read and verified before anything starts. For
+ * a job id (prefix) that is not a path: that job's newest snapshot that can be restored. Either
+ * way, the job the snapshot belongs to must no longer be able to commit: a job that still runs
+ * is refused, and the process of one declared lost is stopped first; only then are its
+ * checkpoints looked at, so none can appear or vanish meanwhile.
+ *
+ * @param log where skipped snapshots and stopped processes are reported
+ */
+export async function prepareRestore(store: MetadataStore, from: string, configuration: Configuration, log: (line: string) => void): Promise<LoadedSnapshot> {
+  if (!isJobIdPrefix(from) || existsSync(from)) {
+    const snapshot = loadSnapshotChecked(from);
+    const owner = store.getJob(snapshot.metadata.jobId);
+    if (owner) await takeOverJob(store, owner, { log });
+    return snapshot;
+  }
+  const jobId = store.resolveJobId(from);
+  const job = await takeOverJob(store, store.getJob(jobId)!, { log });
+  const configured = job.config[CheckpointingOptions.CHECKPOINTS_DIRECTORY.key];
+  const baseDir = typeof configured === 'string' ? configured : configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
+  const recorded = store
+    .listCheckpoints(jobId)
+    .filter((c) => c.status === 'COMPLETED' && !c.discarded && c.path !== null)
+    .map((c) => ({ checkpointId: c.checkpointId, path: c.path! }));
+  const restored = restoreLatestOfJob({ jobId, recorded, checkpointsDir: jobCheckpointsDir(baseDir, jobId) });
+  for (const problem of restored.skipped) log(`Skipping a snapshot of job ${jobId} that cannot be restored: ${problem}`);
+  if (restored.skipped.length > 0) log(`Restoring job ${jobId} from checkpoint ${restored.checkpointId} (${restored.path}).`);
+  return restored.state;
+}
+
+/** What {@link runJobFileTracked} runs. */
+export interface TrackedRun {
+  readonly store: MetadataStore;
+  readonly configuration: Configuration;
+  readonly jobFile: string;
+  readonly args: readonly string[];
+  readonly reporter: JobReporter;
+  /** `-s`: what to start from (path or job id), restored by the first execute(). */
+  readonly fromSavepoint?: string;
+  readonly allowNonRestoredState: boolean;
+  readonly claimMode: 'claim' | 'no_claim';
+  /** The row `flink run -d` created for this process; unset for an attached run. */
+  readonly preCreated?: JobId;
+  /** Where warnings (skipped snapshots, stopped processes) and a detached job's status changes go. */
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Runs a job file in this process, each `execute()` under a tracked JobMaster: `flink run`
+ * attached, or the background process of `flink run -d` — which takes over the row created for
+ * it before anything else, so a start-up failure (the snapshot, the job file) is recorded as its
+ * cause. Resolves to the exit code: 0, or 128 + the signal's number when SIGINT, SIGTERM or a
+ * closed stdout (SIGPIPE) cancelled the jobs.
+ *
+ * Signals cancel the jobs cleanly only once the first `execute()` is reached; before it, a job
+ * file stuck at top level (a long await, a busy loop) is ended by the signal itself.
+ *
+ * @throws the first job's failure, or the job file's error
+ */
+export async function runJobFileTracked(run: TrackedRun): Promise<number> {
+  const { store, configuration } = run;
+  const settings = fenceSettings(configuration);
+  const preAcquired = run.preCreated && JobFence.acquire(store, run.preCreated, settings, { clock: systemClock, log: run.log });
+  let executor: CliExecutor | undefined;
+  let error: unknown;
+  try {
+    const snapshot = run.fromSavepoint === undefined ? undefined : await prepareRestore(store, run.fromSavepoint, configuration, run.log);
+    const restore: RestoreSettings | undefined = snapshot && { snapshot, allowNonRestoredState: run.allowNonRestoredState, claimMode: run.claimMode };
+    executor = new CliExecutor(configuration, store, run.jobFile, run.args, run.reporter, preAcquired, restore, preAcquired ? run.log : undefined);
+    setContextExecutor(executor);
+    // stdout's reader gone (`flink run job.ts | head`): cancel, as SIGPIPE ends `yes | head`.
+    const cli = executor;
+    const offClosed = onOutputClosed((stream) => stream === process.stdout && cli.cancelAll('SIGPIPE'));
+    try {
+      await runJobFile(run.jobFile, run.args);
+    } catch (err) {
+      error = err;
+    } finally {
+      await executor.settled();
+      executor.dispose();
+      offClosed();
+    }
+  } catch (err) {
+    error = err;
+  }
+  // 128 + the signal's number, as a shell reports a process that a signal ended.
+  if (executor?.cancelledBy) return 128 + osConstants.signals[executor.cancelledBy];
+  if (executor?.failure) throw executor.failure;
+  if (error instanceof JobCancelledError) error = undefined;
+  if (error === undefined && executor?.started !== true) {
+    error = new JobFileError(
+      'job.noExecute',
+      `Job file ${run.jobFile} finished without calling env.execute(): define the job, then run it with 'await env.execute(name)'.`,
+    );
+  }
+  const unused = executor ? executor.unusedPreAcquired : preAcquired;
+  if (unused) {
+    // A detached job that failed before it ran: its row records why, not a generic cause.
+    if (error !== undefined) {
+      run.store.compareAndSetStatus(unused.jobId, 'FAILED', {
+        epoch: unused.epoch,
+        fields: {
+          failureCause: error instanceof Error ? error.message : String(error),
+          failureStack: error instanceof FlinkError ? (error.details ?? null) : error instanceof Error ? (error.stack ?? null) : null,
+        },
+      });
+    }
+    unused.stop();
+  }
+  if (error !== undefined) throw error;
+  return 0;
+}

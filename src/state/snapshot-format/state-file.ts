@@ -1,0 +1,223 @@
+import { pack, unpack } from '../../util/binary-codec.js';
+import type { StateKind } from '../descriptors.js';
+import type { KeyGroupRange } from '../key-groups.js';
+import type { OperatorStateMode } from '../operator-state-store.js';
+import type { StateKinds } from '../state-meta.js';
+import type { BlockSource, KeyGroupBlock } from './key-group-block.js';
+
+/*
+ * A state file: a 4-byte big-endian header length, the header (MessagePack), then the key-group
+ * blocks at the offsets the header records. One file per operator subtask and checkpoint, and
+ * one per incremental keyed snapshot in `shared/` (a full base or a delta, no timers or lists).
+ *
+ * The header carries its format number. This version writes STATE_FILE_FORMAT and reads every
+ * format in HEADER_READERS, each turned into the current model; a format is never dropped, so a
+ * snapshot written by an older version restores (test/fixtures/snapshots/format-<n>/ hold one
+ * of each). A newer format is refused with a message saying so.
+ */
+
+/** The state-file format this version writes. */
+export const STATE_FILE_FORMAT = 2;
+
+/** A processing-time timer as stored: time, key, key group. */
+export type StoredTimer = [time: number, key: unknown, keyGroup: number];
+
+/** Operator list state of one subtask, by state name. */
+export type OperatorLists = Map<string, { mode: OperatorStateMode; values: unknown[] }>;
+
+/** What one state file is made of, as a task hands it over after its cut. */
+export interface StateFileParts {
+  readonly uid: string;
+  readonly subtask: number;
+  readonly kinds: StateKinds;
+  /** Encoded key groups, in key-group order. */
+  readonly keyGroups: ReadonlyArray<readonly [keyGroup: number, bytes: Uint8Array]>;
+  /** The key-group blocks are deltas (a file of an incremental chain). */
+  readonly delta: boolean;
+  readonly timers: readonly StoredTimer[];
+  /** Operator lists, encoded at the cut by {@link encodeLists}. */
+  readonly lists: Uint8Array;
+}
+
+/** Decoded content of a state file. */
+export interface StateFileContent {
+  readonly kinds: StateKinds;
+  readonly keyGroups: KeyGroupBlock[];
+  readonly timers: StoredTimer[];
+  readonly lists: OperatorLists;
+}
+
+/** Which file is read, and whose state it must hold. */
+export interface StateFileSource {
+  /** The file's name, for messages. */
+  readonly file: string;
+  readonly uid: string;
+  readonly subtask: number;
+  /** The key groups the subtask owned; key-group blocks and timers outside it are refused. */
+  readonly keyGroupRange: KeyGroupRange | undefined;
+}
+
+/** The header of a state file of the current format. */
+interface StateFileHeader {
+  readonly format: number;
+  readonly uid: string;
+  readonly subtask: number;
+  readonly kinds: StateKinds;
+  /** [key group, offset after the header, length] of each key-group block. */
+  readonly keyGroupIndex: Array<[number, number, number]>;
+  readonly timers: StoredTimer[];
+  readonly lists: Uint8Array;
+  readonly delta?: boolean;
+}
+
+/**
+ * Lays out a state file as chunks: the header length, the header, then the key-group blocks as
+ * they are (no copy into one big buffer, so the asynchronous phase never stalls processing on a
+ * large memcpy).
+ */
+export function encodeStateFile(parts: StateFileParts): Uint8Array[] {
+  const keyGroupIndex: Array<[number, number, number]> = [];
+  let offset = 0;
+  for (const [kg, bytes] of parts.keyGroups) {
+    keyGroupIndex.push([kg, offset, bytes.byteLength]);
+    offset += bytes.byteLength;
+  }
+  const header: StateFileHeader = {
+    format: STATE_FILE_FORMAT,
+    uid: parts.uid,
+    subtask: parts.subtask,
+    kinds: parts.kinds,
+    keyGroupIndex,
+    timers: [...parts.timers],
+    lists: parts.lists,
+    ...(parts.delta ? { delta: true } : {}),
+  };
+  const head = pack(header);
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, head.byteLength);
+  return [length, head, ...parts.keyGroups.map(([, bytes]) => bytes)];
+}
+
+/** Encodes operator lists at the cut (a copy, so later changes do not leak in). */
+export function encodeLists(lists: OperatorLists): Uint8Array {
+  return pack([...lists.entries()].map(([name, { mode, values }]) => [name, mode, values]));
+}
+
+/** Operator lists of a file that has none. */
+export const NO_LISTS: Uint8Array = encodeLists(new Map());
+
+/**
+ * Readers of every format this version restores, by format number: each checks a header of its
+ * format and returns it in the current model. Add the new format's reader when the format
+ * changes, and keep converting the old ones (e.g. format 2's timer list into what replaces it).
+ */
+const HEADER_READERS: ReadonlyMap<number, (doc: Record<string, unknown>) => StateFileHeader> = new Map([[2, readHeaderV2]]);
+
+/**
+ * Decodes a state file and checks it holds what `source` expects: the operator's and subtask's
+ * state, key groups and timers only of the subtask's range, each key group once, every block
+ * inside the file. Cheap (the blocks themselves are decoded when restored). Throws a plain
+ * Error saying what is wrong; the caller names the file and snapshot.
+ */
+export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): StateFileContent {
+  if (bytes.byteLength < 4) throw new Error('it is too short to be a state file');
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  if (4 + headerLength > bytes.byteLength) throw new Error('its header is cut off');
+  let doc: unknown;
+  try {
+    doc = unpack(bytes.subarray(4, 4 + headerLength));
+  } catch {
+    throw new Error('its header cannot be decoded');
+  }
+  if (!isRecord(doc) || typeof doc['format'] !== 'number') throw new Error('not a flink-ts state file of a known format');
+  const read = HEADER_READERS.get(doc['format']);
+  if (!read) {
+    const newest = Math.max(...HEADER_READERS.keys());
+    throw new Error(
+      doc['format'] > newest
+        ? `it has state-file format ${doc['format']}, written by a newer flink-ts; this one reads formats up to ${newest}`
+        : 'not a flink-ts state file of a known format',
+    );
+  }
+  const header = read(doc);
+  if (header.uid !== source.uid || header.subtask !== source.subtask) {
+    throw new Error(`holds state of operator '${String(header.uid)}' subtask ${String(header.subtask)}, not of '${source.uid}' subtask ${source.subtask}`);
+  }
+  const range = source.keyGroupRange;
+  const outside = (kg: number, what: string) =>
+    new Error(
+      range
+        ? `${what} of key group ${kg}, outside the key groups ${range.start}-${range.end} of subtask ${source.subtask}`
+        : `${what} of key group ${kg}, but its operator has no keyed state`,
+    );
+  const body = 4 + headerLength;
+  const blockSource: BlockSource = { operator: source.uid, file: source.file };
+  const keyGroups: KeyGroupBlock[] = [];
+  const seen = new Set<number>();
+  for (const [kg, offset, length] of header.keyGroupIndex) {
+    if (!range?.contains(kg)) throw outside(kg, 'it holds state');
+    if (seen.has(kg)) throw new Error(`it holds key group ${kg} twice`);
+    seen.add(kg);
+    if (body + offset + length > bytes.byteLength) throw new Error(`key group ${kg} lies beyond the end of the file`);
+    keyGroups.push({ keyGroup: kg, bytes: bytes.subarray(body + offset, body + offset + length), delta: header.delta === true, source: blockSource });
+  }
+  for (const [, , kg] of header.timers) if (!range?.contains(kg)) throw outside(kg, 'it holds a timer');
+  return { kinds: header.kinds, keyGroups, timers: header.timers, lists: decodeLists(header.lists) };
+}
+
+/** Format 2 (flink-ts 0.x, round 1): timers as a list in the header. */
+function readHeaderV2(doc: Record<string, unknown>): StateFileHeader {
+  const { uid, subtask, kinds = {}, keyGroupIndex = [], timers = [], lists = NO_LISTS, delta } = doc;
+  if (typeof uid !== 'string' || !isIndex(subtask)) throw new Error('its header lacks its operator or subtask');
+  checkKinds(kinds);
+  if (!Array.isArray(keyGroupIndex) || !keyGroupIndex.every((e) => Array.isArray(e) && e.length === 3 && e.every(isIndex))) {
+    throw new Error('its key-group index is malformed');
+  }
+  if (!Array.isArray(timers) || !timers.every((t) => Array.isArray(t) && t.length === 3 && Number.isFinite(t[0]) && isIndex(t[2]))) {
+    throw new Error('its timers are malformed');
+  }
+  if (!(lists instanceof Uint8Array)) throw new Error('its operator state is malformed');
+  return { format: 2, uid, subtask, kinds, keyGroupIndex, timers: timers as StoredTimer[], lists, delta: delta === true };
+}
+
+const STATE_KINDS: ReadonlySet<StateKind> = new Set(['value', 'list', 'map', 'reducing', 'aggregating']);
+
+function checkKinds(kinds: unknown): asserts kinds is StateKinds {
+  if (!isRecord(kinds)) throw new Error('its state metadata is malformed');
+  for (const [name, meta] of Object.entries(kinds)) {
+    const ok =
+      isRecord(meta) &&
+      STATE_KINDS.has(meta['kind'] as StateKind) &&
+      typeof meta['ttl'] === 'boolean' &&
+      isRecord(meta['serializer']) &&
+      typeof meta['serializer']['name'] === 'string' &&
+      typeof meta['serializer']['version'] === 'number';
+    if (!ok) throw new Error(`the metadata of state '${name}' is malformed`);
+  }
+}
+
+function decodeLists(bytes: Uint8Array): OperatorLists {
+  let entries: unknown;
+  try {
+    entries = unpack(bytes);
+  } catch {
+    throw new Error('its operator state cannot be decoded');
+  }
+  const lists: OperatorLists = new Map();
+  if (!Array.isArray(entries)) throw new Error('its operator state is malformed');
+  for (const e of entries as unknown[]) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string' || (e[1] !== 'split' && e[1] !== 'union') || !Array.isArray(e[2])) {
+      throw new Error('its operator state is malformed');
+    }
+    lists.set(e[0], { mode: e[1], values: e[2] as unknown[] });
+  }
+  return lists;
+}
+
+function isIndex(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) >= 0;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}

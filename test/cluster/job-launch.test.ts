@@ -1,0 +1,92 @@
+/*
+ * `flink run -s <from>`, as the launcher resolves it before anything starts: a job id (prefix)
+ * means that job's newest restorable snapshot, found where the job recorded its checkpoints
+ * (else the configured directory); a path is taken as it is; and either way a job that still
+ * runs is not restored a second time.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, checkpointDir, encodeMetadata } from '../../src/checkpoint/index.js';
+import { prepareRestore } from '../../src/cluster/job-launch.js';
+import { ownProcess } from '../../src/cluster/job-process.js';
+import { Configuration } from '../../src/config/index.js';
+import { MetadataStore } from '../../src/metadata/index.js';
+import { IllegalJobStateError } from '../../src/util/errors.js';
+import { type JobId, newJobId } from '../../src/util/ids.js';
+import { tempDir } from '../helpers/run-job.js';
+
+let home: { path: string; cleanup: () => void };
+let store: MetadataStore;
+let config: Configuration;
+const logs: string[] = [];
+const log = (line: string) => logs.push(line);
+
+beforeEach(() => {
+  home = tempDir('flink-launch-');
+  store = MetadataStore.open(join(home.path, 'flink.db'));
+  config = new Configuration(home.path).with('execution.checkpointing.dir', join(home.path, 'configured'));
+  logs.length = 0;
+});
+afterEach(() => {
+  store.close();
+  home.cleanup();
+});
+
+/** A job that ended (its process gone) with its checkpoints under `dir`, if given. */
+function endedJob(dir?: string): JobId {
+  const jobId = newJobId();
+  store.createJob({ jobId, name: 'j', jobFile: '/j.ts', config: dir ? { 'execution.checkpointing.dir': dir } : {} });
+  store.transitionJob(jobId, 'RUNNING');
+  store.transitionJob(jobId, 'CANCELLING');
+  store.transitionJob(jobId, 'CANCELED');
+  return jobId;
+}
+
+function snapshot(base: string, jobId: string, id: number): string {
+  const dir = checkpointDir(base, jobId, id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, '_metadata'),
+    encodeMetadata({ magic: SNAPSHOT_MAGIC, formatVersion: SNAPSHOT_FORMAT_VERSION, jobId, jobName: 'j', checkpointId: id, kind: 'CHECKPOINT', timestamp: id, operators: [] }),
+  );
+  return dir;
+}
+
+describe('prepareRestore', () => {
+  test("a job id: the newest checkpoint in the job's recorded checkpoint directory", async () => {
+    const recordedDir = join(home.path, 'recorded');
+    const jobId = endedJob(recordedDir);
+    snapshot(recordedDir, jobId, 9);
+    const ten = snapshot(recordedDir, jobId, 10);
+    const restored = await prepareRestore(store, jobId.slice(0, 8), config, log);
+    assert.equal(restored.dir, ten);
+    assert.deepEqual(logs, []);
+  });
+
+  test('a job record without a checkpoint directory: the configured one', async () => {
+    const jobId = endedJob();
+    const one = snapshot(join(home.path, 'configured'), jobId, 1);
+    assert.equal((await prepareRestore(store, jobId, config, log)).dir, one);
+  });
+
+  test('a path is taken as it is', async () => {
+    const jobId = endedJob();
+    const dir = snapshot(join(home.path, 'elsewhere'), jobId, 3);
+    assert.equal((await prepareRestore(store, join(dir, '_metadata'), config, log)).dir, dir);
+  });
+
+  test('the snapshot of a job that still runs (this process, heartbeat fresh) is refused, by id or by path', async () => {
+    const jobId = newJobId();
+    const me = ownProcess();
+    store.createJob({ jobId, name: 'j', jobFile: '/j.ts' });
+    store.acquireJob(jobId, { pid: me.pid, pidStart: me.startTime, heartbeat: Date.now() });
+    store.transitionJob(jobId, 'RUNNING');
+    const dir = snapshot(join(home.path, 'configured'), jobId, 1);
+    for (const from of [jobId, dir]) {
+      await assert.rejects(prepareRestore(store, from, config, log), (err: unknown) => err instanceof IllegalJobStateError && /is still RUNNING in process/.test(err.message));
+    }
+    assert.equal(store.getJob(jobId)?.status, 'RUNNING');
+  });
+});

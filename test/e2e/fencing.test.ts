@@ -1,0 +1,182 @@
+/**
+ * One owner per job: a job process frozen (SIGSTOP) past its heartbeat timeout is declared lost,
+ * and from then on it commits nothing — whether it is restored by job id while frozen (the
+ * restore stops it first), woken before anyone restores it (it finds itself fenced and stops),
+ * or cancelled (`flink cancel` stops its process). Each time the committed output of both
+ * exactly-once sinks (FileSink, SqliteSink) is exact once the job is restored and finishes.
+ *
+ * Short liveness timeouts (`heartbeat.timeout` 2 s) keep it to seconds. Needs a built dist/.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CHAOS_JOB, checkLines, sqliteLines } from '../chaos/run-chaos.js';
+import {
+  committedLines,
+  freshHome,
+  isAlive,
+  killLeftovers,
+  linesOf,
+  listedJob,
+  parseAttachedRun,
+  removeTempDirs,
+  runDetached,
+  runFlink,
+  tempDir,
+  waitFor,
+  waitForCheckpoint,
+} from './helpers.js';
+
+after(async () => {
+  await killLeftovers();
+  removeTempDirs();
+});
+
+const N = 9_000;
+const RATE = '3000';
+const OPTIONS = [
+  '-p',
+  '2',
+  '-D',
+  'execution.checkpointing.interval=150ms',
+  '-D',
+  'heartbeat.timeout=2s',
+  '-D',
+  'heartbeat.interval=250ms',
+];
+/** Longer than the heartbeat timeout. */
+const FROZEN_MS = 3_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Started {
+  readonly home: string;
+  readonly out: string;
+  readonly db: string;
+  readonly jobId: string;
+  readonly pid: number;
+}
+
+/** Starts the chaos job detached and freezes its process after a couple of checkpoints, past its heartbeat timeout. */
+async function startAndFreeze(): Promise<Started> {
+  const home = freshHome();
+  const work = tempDir();
+  const out = join(work, 'out');
+  const db = join(work, 'events.db');
+  const { jobId, pid } = await runDetached(home, CHAOS_JOB, [out, db, String(N), RATE], OPTIONS);
+  await waitForCheckpoint(home, jobId, 2, 15_000);
+  process.kill(pid, 'SIGSTOP');
+  await sleep(FROZEN_MS);
+  return { home, out, db, jobId, pid };
+}
+
+/** Restores the job by id, attached, to its end; returns the restored job's id. */
+async function restoreToEnd(s: Started): Promise<{ jobId: string; stderr: string }> {
+  const r = await runFlink(['run', ...OPTIONS, '-s', s.jobId, CHAOS_JOB, s.out, s.db, String(N), RATE], { home: s.home, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, `the restore failed:\n${r.stdout}\n${r.stderr}`);
+  return { jobId: parseAttachedRun(r.stdout).jobId, stderr: r.stderr };
+}
+
+function assertExact(s: Started): void {
+  const file = checkLines(committedLines(s.out), N);
+  const sqlite = checkLines(sqliteLines(s.db).lines, N);
+  assert.deepEqual(
+    { file: [file.rows, file.lost, file.duplicated], sqlite: [sqlite.rows, sqlite.lost, sqlite.duplicated] },
+    { file: [N, 0, 0], sqlite: [N, 0, 0] },
+  );
+  assert.deepEqual([...file.problems, ...sqlite.problems], []);
+}
+
+function wake(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // Gone already.
+  }
+}
+
+describe('fencing: a frozen job declared lost commits nothing more', { concurrency: false }, () => {
+  test('restored by job id while frozen: the restore stops the old process first; waking it changes nothing', { timeout: 90_000 }, async () => {
+    const s = await startAndFreeze();
+    const restore = restoreToEnd(s);
+    // Wake the old process while the restored job runs: it must no longer exist, or commit nothing.
+    await waitFor('the old process to be stopped by the restore', () => !isAlive(s.pid), 20_000, 20);
+    wake(s.pid);
+    const { jobId, stderr } = await restore;
+    assert.match(stderr, new RegExp(`Job ${s.jobId} was declared lost \\(no heartbeat within 2 s\\) but its process ${s.pid} is still alive; stopping it with SIGKILL \\(it is frozen\\)`));
+    const old = await listedJob(s.home, s.jobId);
+    assert.equal(old.status, 'FAILED');
+    assert.equal(old.failureCause, 'job process lost');
+    assert.equal((await listedJob(s.home, jobId)).status, 'FINISHED');
+    assertExact(s);
+  });
+
+  test('woken after being declared lost: it finds itself fenced and stops without committing', { timeout: 90_000 }, async () => {
+    const s = await startAndFreeze();
+    // `flink list` declares it lost (FAILED, a new epoch) and says its process still lives.
+    const list = await runFlink(['list', '-a'], { home: s.home });
+    assert.match(list.stdout, new RegExp(`${s.jobId} : chaos-job \\(FAILED\\)\\n    cause: job process lost\\n    process ${s.pid} is still alive \\(frozen or hung\\): 'flink cancel ${s.jobId}' stops it`));
+    const committedBefore = committedLines(s.out).length;
+    const rowsBefore = sqliteLines(s.db).lines.length;
+    wake(s.pid);
+    await waitFor('the woken process to stop by itself', () => !isAlive(s.pid), 20_000, 20);
+    assert.equal(committedLines(s.out).length, committedBefore, 'no file committed after it was declared lost');
+    assert.equal(sqliteLines(s.db).lines.length, rowsBefore, 'no row committed after it was declared lost');
+    const log = readFileSync(join(s.home, 'log', `${s.jobId}.log`), 'utf8');
+    assert.match(log, new RegExp(`Job ${s.jobId} is no longer owned by this process: another process declared it FAILED \\(job process lost\\)`));
+    const old = await listedJob(s.home, s.jobId);
+    assert.equal(old.status, 'FAILED', 'it wrote no status of its own');
+    assert.equal(old.failureCause, 'job process lost');
+    await restoreToEnd(s);
+    assertExact(s);
+  });
+
+  test('flink cancel of a job declared lost whose process is frozen: stops the process', { timeout: 90_000 }, async () => {
+    const s = await startAndFreeze();
+    const r = await runFlink(['cancel', s.jobId], { home: s.home, timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(linesOf(r.stdout), [
+      `Stopped process ${s.pid} of job ${s.jobId}; the job stays FAILED (job process lost). 'flink run -s ${s.jobId} <job.ts>' restores it.`,
+    ]);
+    assert.ok(!isAlive(s.pid));
+    const again = await runFlink(['cancel', s.jobId], { home: s.home });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /is FAILED \(job process lost\); only a running job can be cancelled/);
+    await restoreToEnd(s);
+    assertExact(s);
+  });
+
+  test('flink cancel of a job frozen just before: it waits until the job is declared lost, then stops its process', { timeout: 60_000 }, async () => {
+    const home = freshHome();
+    const work = tempDir();
+    const { jobId, pid } = await runDetached(home, CHAOS_JOB, [join(work, 'out'), join(work, 'events.db'), String(N), '500'], OPTIONS);
+    await waitForCheckpoint(home, jobId, 1, 15_000);
+    process.kill(pid, 'SIGSTOP');
+    const r = await runFlink(['cancel', jobId], { home, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(linesOf(r.stdout), [
+      `Cancelling job ${jobId}.`,
+      `Stopped process ${pid} of job ${jobId}; the job stays FAILED (job process lost). 'flink run -s ${jobId} <job.ts>' restores it.`,
+    ]);
+    assert.ok(!isAlive(pid));
+  });
+
+  test('a job that runs, healthy, is not restored a second time', { timeout: 60_000 }, async () => {
+    const home = freshHome();
+    const work = tempDir();
+    const out = join(work, 'out');
+    const db = join(work, 'events.db');
+    const { jobId, pid } = await runDetached(home, CHAOS_JOB, [out, db, String(N), '500'], OPTIONS);
+    await waitForCheckpoint(home, jobId, 1, 15_000);
+    const r = await runFlink(['run', '-d', ...OPTIONS, '-s', jobId, CHAOS_JOB, out, db, String(N), RATE], { home, timeoutMs: 20_000 });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr.trim(),
+      `Error: Job ${jobId} is still RUNNING in process ${pid}: restoring it now would run it twice. ` +
+        `Stop it first ('flink stop ${jobId}' takes a savepoint, 'flink cancel ${jobId}' does not), then restore.`,
+    );
+    assert.equal((await listedJob(home, jobId)).status, 'RUNNING');
+    assert.ok(isAlive(pid));
+  });
+});
