@@ -9,11 +9,11 @@ import {
 } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { LocalChannel } from './local-channel.js';
-import { CountingOutput, OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
+import { OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
-import type { OperatorContext, StreamOperator } from './operators/stream-operator.js';
+import { type OperatorContext, StreamOperator } from './operators/stream-operator.js';
 import { type Output, combineOutputs } from './output.js';
-import { type RecordWriter, createRecordWriter } from './record-writer.js';
+import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
@@ -123,14 +123,17 @@ function deploySubtask(
     operators.set(node, createOperator(node.operator, ctx));
   }
   const writers: RecordWriter[] = [];
-  /** Each node's output and how many records it has emitted (the writer's count, or a counting wrapper's). */
+  /**
+   * Each node's output, and how many records it has emitted: what its first output took in (a
+   * chained operator counts what it takes; a writer what it sends, per batch). Every output of
+   * a node gets every record, so any one of them tells.
+   */
   const outputOf = (node: StreamNode): { output: Output<unknown>; emitted: () => number } => {
     const outs: Output<unknown>[] = [];
     for (const edge of node.outEdges) {
       const chained = operators.get(edge.target);
       if (chained && v.nodes.includes(edge.target)) outs.push(chained);
     }
-    let only: RecordWriter | undefined;
     for (const e of v.outputs) {
       if (e.sourceNode !== node) continue;
       const row = channels.get(e)![index]!;
@@ -141,12 +144,10 @@ function deploySubtask(
       });
       writers.push(writer);
       outs.push(writer);
-      only = writer;
     }
-    if (outs.length === 0) return { output: combineOutputs(outs), emitted: () => 0 };
-    if (outs.length === 1 && only) return { output: only, emitted: () => only.recordsOut };
-    const counting = new CountingOutput(combineOutputs(outs));
-    return { output: counting, emitted: () => counting.count };
+    const first = outs[0];
+    const emitted = first instanceof StreamOperator ? () => first.numRecordsIn : first instanceof RecordWriter ? () => first.recordsOut : () => 0;
+    return { output: combineOutputs(outs), emitted };
   };
   const emitted = new Map<StreamNode, () => number>();
   for (const [node, op] of operators) {
@@ -171,14 +172,13 @@ function deploySubtask(
   } else {
     task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
   }
-  task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, emitted);
+  task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, operators, emitted);
   return task;
 }
 
 /**
- * The metrics of a deployed subtask. An operator's input is what the operator before it in the
- * chain emitted (a chained operator has exactly one input); the head's is the task's input, and
- * a source's is what it emitted (FLIP-33: the records it read).
+ * The metrics of a deployed subtask: each operator counts what it takes in; a source has no
+ * operator and what it emitted is what it read (FLIP-33).
  */
 function taskMetrics(
   v: JobVertex,
@@ -186,6 +186,7 @@ function taskMetrics(
   attempt: number,
   task: StreamTask,
   writers: readonly RecordWriter[],
+  operators: ReadonlyMap<StreamNode, StreamOperator>,
   emitted: ReadonlyMap<StreamNode, () => number>,
 ): TaskIOMetrics {
   const isSource = v.head.source !== undefined;
@@ -199,11 +200,9 @@ function taskMetrics(
   );
   metrics.operators = v.nodes.map((node) => {
     const out = emitted.get(node) ?? (() => 0);
-    const inEdge = node.inEdges.length === 1 ? node.inEdges[0]! : undefined;
-    const chainedFrom = node === v.head ? undefined : inEdge && emitted.get(inEdge.source);
-    const into = node.source ? out : (chainedFrom ?? (() => metrics.numRecordsIn));
-    const sink = node.outEdges.length === 0;
-    return new OperatorIOMetrics(node.uid, node.name, sink, into, out);
+    const op = operators.get(node);
+    const into = op ? () => op.numRecordsIn : out;
+    return new OperatorIOMetrics(node.uid, node.name, node.outEdges.length === 0, into, out);
   });
   return metrics;
 }

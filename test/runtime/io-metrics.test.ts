@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
-import { DataGeneratorSource, type StreamExecutionEnvironment, WatermarkStrategy } from '../../src/index.js';
+import { type Collector, DataGeneratorSource, ProcessFunction, type StreamExecutionEnvironment, WatermarkStrategy } from '../../src/index.js';
 import { type ChannelSettings, JobExecution, type TaskMetricsReading } from '../../src/runtime/index.js';
 import { TaskIOMetrics } from '../../src/runtime/metrics/io-metrics.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -58,6 +58,49 @@ test('records in and out are counted per operator along chains and per task at s
   assert.equal(op(keyed, 'sink').numRecordsOut, 0);
   assert.equal(op(keyed, 'sink').sink, true);
   assert.equal(keyed.currentInputWatermark, undefined, 'no event time: no watermark');
+});
+
+class Positive extends ProcessFunction<number, number> {
+  processElement(v: number, _ctx: unknown, out: Collector<number>): void {
+    if (v > 0) out.collect(v);
+  }
+}
+
+test('every kind of operator counts what it takes in, so each chained one shows its records', async () => {
+  const readings = await runAndRead((env) => {
+    env
+      .fromSequence(1, 100)
+      .flatMap((i: number) => [i, -i])
+      .name('twice')
+      .process(new Positive())
+      .name('positive')
+      .keyBy((i: number) => i % 3)
+      .reduce((a: number, b: number) => a + b)
+      .name('sum')
+      .filter(() => true)
+      .name('all')
+      .addSink(() => {})
+      .name('sink');
+  });
+  const [source, keyed] = readings as [TaskMetricsReading, TaskMetricsReading];
+  // The source emitted 100; flatMap doubled them; the process kept the positive half.
+  assert.deepEqual(
+    source.operators.map((o) => [o.numRecordsIn, o.numRecordsOut]),
+    [
+      [100, 100],
+      [100, 200],
+      [200, 100],
+    ],
+  );
+  assert.deepEqual(source.operators.slice(1).map((o) => o.name), ['twice', 'positive']);
+  assert.deepEqual(
+    keyed.operators.map((o) => [o.name, o.numRecordsIn, o.numRecordsOut]),
+    [
+      ['sum', 100, 100],
+      ['all', 100, 100],
+      ['sink', 100, 0],
+    ],
+  );
 });
 
 test('each parallel subtask counts its own records', async () => {

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { Output } from '../output.js';
 
 /**
  * The counters of one operator subtask, as Flink's OperatorIOMetricGroup has them. Nothing is
- * counted here: `numRecordsIn`/`numRecordsOut` read counters that the record path bumps anyway
- * (a batch's length, a writer's flushed batch, a {@link CountingOutput}), once a second.
+ * counted here: `numRecordsIn`/`numRecordsOut` read, once a second, the counters the record
+ * path keeps anyway (an operator's records taken in, a writer's flushed batches).
  */
 export class OperatorIOMetrics {
   constructor(
@@ -22,20 +21,6 @@ export class OperatorIOMetrics {
 
   get numRecordsOut(): number {
     return this.recordsOut();
-  }
-}
-
-/**
- * An operator's output that counts what passes: one field increment per record, the only
- * per-record cost of metrics, and only where a record stays inside a chain (a writer counts its
- * batches instead).
- */
-export class CountingOutput<T> implements Output<T> {
-  count = 0;
-  constructor(private readonly output: Output<T>) {}
-  collect(value: T): void {
-    this.count++;
-    this.output.collect(value);
   }
 }
 

@@ -53,6 +53,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     try {
       this.writer!.write(value);
     } catch (err) {
