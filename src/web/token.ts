@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
+import { FlinkError } from '../util/errors.js';
 
 const TOKEN = /^[0-9a-f]{64}$/;
 
@@ -18,7 +19,7 @@ export function loadOrCreateToken(file: string): string {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw new FlinkError('web.token', `Cannot keep the token of flink web in ${file}: ${(err as Error).message}. Check that the home is yours and writable.`);
   }
   return token;
 }
