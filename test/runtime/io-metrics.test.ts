@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { type Collector, DataGeneratorSource, ProcessFunction, type StreamExecutionEnvironment, WatermarkStrategy } from '../../src/index.js';
@@ -139,4 +142,17 @@ test('back pressure is timed between its transitions and shows while it lasts', 
   const total = after.backPressuredMs;
   m.notBackPressured();
   assert.equal(m.read().backPressuredMs, total, 'time stops counting once the channels have room');
+});
+
+test('every operator with a collect counts what it takes in (a new operator must too)', () => {
+  const dir = fileURLToPath(new URL('../../src/runtime/', import.meta.url));
+  const missing: string[] = [];
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    for (const m of text.matchAll(/^\s{2}(?:override\s+)?collect\([^)]*\)[^{]*\{\n(.*)\n/gm)) {
+      if (!/extends \w*Operator\b/.test(text)) continue;
+      if (m[1]!.trim() !== 'this.numRecordsIn++;') missing.push(file);
+    }
+  }
+  assert.deepEqual(missing, []);
 });
