@@ -104,7 +104,7 @@ function every(refresh) {
       await refresh();
       connection.textContent = '';
     } catch (err) {
-      connection.textContent = `cannot reach flink web: ${err.message}`;
+      connection.textContent = err instanceof TypeError ? 'cannot reach flink web (is it still running?)' : err.message;
     }
     if (!stopped) timer = setTimeout(tick, REFRESH_MS);
   };
