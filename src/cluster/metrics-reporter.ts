@@ -1,5 +1,5 @@
 import type { JobMetricsSnapshot, JobPlan, JobScopeMetrics, MetadataStore, MetricSample } from '../metadata/index.js';
-import { sampleOf } from '../metadata/index.js';
+import { ENDED_JOB_SAMPLES, sampleOf } from '../metadata/index.js';
 import type { JobExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import type { JobId } from '../util/ids.js';
@@ -59,12 +59,13 @@ export class MetricsReporter {
     this.execution = undefined;
   }
 
-  /** Reports once more (the final values) if it had started, then stops. */
+  /** Reports once more (the final values) if it had started, keeps only the last minute of history, and stops. */
   stop(): void {
     if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
     this.report();
+    this.guard(() => this.opts.store.trimMetricHistory(this.opts.jobId, ENDED_JOB_SAMPLES));
     this.execution = undefined;
     this.listeners.clear();
   }

@@ -110,6 +110,17 @@ describe('plans and metrics', () => {
     store.close();
   });
 
+  it("trims an ended job's history to its newest samples", () => {
+    const { store, jobId } = withJob();
+    for (let t = 1; t <= 10; t++) store.reportMetrics(jobId, snapshot(t * 1000, t), sampleOf(snapshot(t * 1000, t)));
+    store.trimMetricHistory(jobId, 3);
+    assert.deepEqual(store.metricHistory(jobId).map((s) => s.time), [8000, 9000, 10_000]);
+    store.trimMetricHistory(jobId, 3);
+    assert.equal(store.metricHistory(jobId).length, 3, 'trimming again keeps them');
+    assert.equal(store.latestMetrics(jobId)?.time, 10_000, 'the latest values stay');
+    store.close();
+  });
+
   it('counts checkpoints by status (a discarded completed one still counts as completed)', () => {
     const { store, jobId } = withJob();
     for (const id of [1, 2, 3, 4]) store.insertCheckpoint({ jobId, checkpointId: id, kind: 'CHECKPOINT', triggerTime: id });
