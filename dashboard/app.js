@@ -56,6 +56,8 @@ function num(n) {
 }
 function bytes(n) {
   if (n === undefined || n === null || n < 0) return '–';
+  // Small sizes in whole bytes, so a chart's axis labels stay apart.
+  if (n < 10 * 1024) return `${Math.round(n)} B`;
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   while (n >= 1024 && i < units.length - 1) {
@@ -290,8 +292,9 @@ function jobPage(jobId) {
         ['Records out / s', num(last?.recordsOutPerSecond)],
         ['Restarts', String(exc.exceptionHistory.entries.filter((e) => e.restarted).length)],
         ['Checkpoints', `${cps.counts.completed} completed, ${cps.counts.failed} failed`],
-        ['Last checkpoint', lastCp ? `#${lastCp.id}: ${bytes(lastCp.checkpointed_size)} in ${ms(lastCp.end_to_end_duration)}` : 'none yet'],
-      ].map(([k, v]) => h('div', { class: 'card stat' }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k))),
+        ['Last checkpoint', lastCp ? `#${lastCp.id}: ${bytes(lastCp.checkpointed_size)} in ${ms(lastCp.end_to_end_duration)}` : 'none yet', 'checkpoint'],
+        ['Last savepoint', cps.latest.savepoint ? `#${cps.latest.savepoint.id}: ${bytes(cps.latest.savepoint.state_size)}` : 'none yet', 'savepoint'],
+      ].map(([k, v, name]) => h('div', { class: 'card stat', 'data-stat': name }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k))),
     );
 
     const levels = new Map();
