@@ -99,6 +99,7 @@ test('the dashboard shows a running job and its checkpoints; its buttons take a 
   if (process.env['FLINK_TS_SCREENSHOTS']) {
     await page.goto(`${web.base}/#/`);
     await page.locator(`tr[data-job="${jobId}"]`, { hasText: 'CANCELED' }).waitFor();
+    await page.setViewportSize({ width: 1280, height: 240 });
     await page.screenshot({ path: join(process.env['FLINK_TS_SCREENSHOTS'], 'dashboard-jobs.png') });
   }
   assert.deepEqual(errors, [], 'no script errors on the page');
