@@ -1,4 +1,4 @@
-import type { CommandRecord, JobConfigRecord, JobPlan, JobStatus, MetadataStore, StatusChange, TransitionFields } from '../metadata/index.js';
+import type { CommandRecord, JobConfigRecord, JobStatus, MetadataStore, StatusChange, TransitionFields } from '../metadata/index.js';
 import { isTerminal } from '../metadata/index.js';
 import type { Clock } from '../util/clock.js';
 import type { JobId } from '../util/ids.js';
@@ -22,8 +22,6 @@ export interface TrackedJob {
   readonly preAcquired?: JobFence;
   /** The snapshot the job was restored from. */
   readonly restoredFrom: string | null;
-  /** The job's chained graph (operators, chains, parallelism, uids), for `flink info <jobId>`. */
-  readonly plan: JobPlan;
 }
 
 /** What the job does when a command arrives. */
@@ -72,7 +70,6 @@ export class JobTracker {
       fence = JobFence.acquire(this.store, jobId, this.settings, { clock: this.clock, log: this.log });
     }
     this.fence = fence;
-    this.store.recordPlan(jobId, this.job.plan);
     fence.onFenced((err) => {
       clearInterval(this.pollTimer);
       this.log?.(err.message);

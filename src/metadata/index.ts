@@ -46,5 +46,5 @@ export {
   type MetricSample,
   type VertexSample,
 } from './metric-records.js';
-export { METRIC_HISTORY_MS, type CheckpointCounts } from './metrics-table.js';
+export { ENDED_JOB_SAMPLES, METRIC_HISTORY_MS, type CheckpointCounts } from './metrics-table.js';
 export { BUSY_TIMEOUT_MS } from './open.js';

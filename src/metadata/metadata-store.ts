@@ -312,6 +312,11 @@ export class MetadataStore {
     this.run(() => this.metrics.report(jobId, snapshot, sample));
   }
 
+  /** Keeps only the job's newest `keep` history samples (when it ends). */
+  trimMetricHistory(jobId: JobId, keep: number): void {
+    this.run(() => this.metrics.trimHistory(jobId, keep));
+  }
+
   /** The job's latest reported metrics, or undefined if it never reported. */
   latestMetrics(jobId: JobId): JobMetricsSnapshot | undefined {
     return this.run(() => this.metrics.latest(jobId));

@@ -4,8 +4,10 @@ import { foreignKeyToNotFound } from './job-table.js';
 import type { JobMetricsSnapshot, JobPlan, MetricSample } from './metric-records.js';
 import type { Row } from './records.js';
 
-/** How much metric history a job keeps: the dashboard's charts span this much. */
+/** How much metric history a running job keeps: the dashboard's charts span this much. */
 export const METRIC_HISTORY_MS = 5 * 60_000;
+/** How many samples an ended job keeps (its last minute), so history does not grow with every job ever run. */
+export const ENDED_JOB_SAMPLES = 60;
 
 /** Checkpoint counts of one job, by status (Flink's checkpoint statistics counts). */
 export interface CheckpointCounts {
@@ -37,6 +39,7 @@ export class MetricsTable {
   private readonly pruneStmt: Statement;
   private readonly historyStmt: Statement;
   private readonly countsStmt: Statement;
+  private readonly trimStmt: Statement;
 
   constructor(private readonly db: Database) {
     this.putPlanStmt = db.prepare('INSERT OR REPLACE INTO job_plans (job_id, plan) VALUES (?, ?)');
@@ -45,6 +48,10 @@ export class MetricsTable {
     this.getLatestStmt = db.prepare('SELECT metrics FROM job_metrics WHERE job_id = ?');
     this.addSampleStmt = db.prepare('INSERT OR REPLACE INTO job_metric_history (job_id, time, sample) VALUES (?, ?, ?)');
     this.pruneStmt = db.prepare('DELETE FROM job_metric_history WHERE job_id = ? AND time < ?');
+    this.trimStmt = db.prepare(
+      `DELETE FROM job_metric_history WHERE job_id = @jobId AND time <
+         (SELECT time FROM job_metric_history WHERE job_id = @jobId ORDER BY time DESC LIMIT 1 OFFSET @keep)`,
+    );
     this.historyStmt = db.prepare('SELECT sample FROM job_metric_history WHERE job_id = ? AND time >= ? ORDER BY time');
     // A discarded checkpoint (its files deleted by retention) is still a completed one, as in Flink.
     this.countsStmt = db.prepare(
@@ -82,6 +89,11 @@ export class MetricsTable {
         this.pruneStmt.run(jobId, sample.time - METRIC_HISTORY_MS);
       })
       .immediate();
+  }
+
+  /** Keeps only the job's newest `keep` samples. */
+  trimHistory(jobId: JobId, keep: number): void {
+    this.trimStmt.run({ jobId, keep: Math.max(0, keep - 1) });
   }
 
   latest(jobId: JobId): JobMetricsSnapshot | undefined {

@@ -9,10 +9,11 @@ import {
 } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { LocalChannel } from './local-channel.js';
+import { OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
-import type { OperatorContext, StreamOperator } from './operators/stream-operator.js';
+import { type OperatorContext, StreamOperator } from './operators/stream-operator.js';
 import { type Output, combineOutputs } from './output.js';
-import { type RecordWriter, createRecordWriter } from './record-writer.js';
+import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
@@ -125,7 +126,12 @@ function deploySubtask(
     operators.set(node, createOperator(node.operator, ctx));
   }
   const writers: RecordWriter[] = [];
-  const outputOf = (node: StreamNode): Output<unknown> => {
+  /**
+   * Each node's output, and how many records it has emitted: what its first output took in (a
+   * chained operator counts what it takes; a writer what it sends, per batch). Every output of
+   * a node gets every record, so any one of them tells.
+   */
+  const outputOf = (node: StreamNode): { output: Output<unknown>; emitted: () => number } => {
     const outs: Output<unknown>[] = [];
     for (const edge of node.outEdges) {
       const chained = operators.get(edge.target);
@@ -142,11 +148,19 @@ function deploySubtask(
       writers.push(writer);
       outs.push(writer);
     }
-    return combineOutputs(outs);
+    const first = outs[0];
+    const emitted = first instanceof StreamOperator ? () => first.numRecordsIn : first instanceof RecordWriter ? () => first.recordsOut : () => 0;
+    return { output: combineOutputs(outs), emitted };
   };
-  for (const [node, op] of operators) op.output = outputOf(node);
+  const emitted = new Map<StreamNode, () => number>();
+  for (const [node, op] of operators) {
+    const o = outputOf(node);
+    op.output = o.output;
+    emitted.set(node, o.emitted);
+  }
   const chain = v.nodes.filter((n) => n.operator).map((n) => operators.get(n)!);
   const source = v.head.source;
+  let task: StreamTask;
   if (source) {
     const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock });
     // A restored source continues from its recorded splits (none left = it had finished).
@@ -155,7 +169,43 @@ function deploySubtask(
       ? (restored.lists.get(SOURCE_SPLITS_STATE)?.values ?? [])
       : source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
     reader.addSplits(splits);
-    return new SourceStreamTask(info.taskName, v.head, info, reader, outputOf(v.head), chain, writers);
+    const o = outputOf(v.head);
+    emitted.set(v.head, o.emitted);
+    task = new SourceStreamTask(info.taskName, v.head, info, reader, o.output, chain, writers);
+  } else {
+    task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
   }
-  return new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
+  task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, operators, emitted);
+  return task;
+}
+
+/**
+ * The metrics of a deployed subtask: each operator counts what it takes in; a source has no
+ * operator and what it emitted is what it read (FLIP-33).
+ */
+function taskMetrics(
+  v: JobVertex,
+  index: number,
+  attempt: number,
+  task: StreamTask,
+  writers: readonly RecordWriter[],
+  operators: ReadonlyMap<StreamNode, StreamOperator>,
+  emitted: ReadonlyMap<StreamNode, () => number>,
+): TaskIOMetrics {
+  const isSource = v.head.source !== undefined;
+  const metrics = new TaskIOMetrics(
+    v.id,
+    index,
+    attempt,
+    isSource,
+    () => writers.reduce((n, w) => n + w.recordsOut, 0),
+    () => task.currentInputWatermark(),
+  );
+  metrics.operators = v.nodes.map((node) => {
+    const out = emitted.get(node) ?? (() => 0);
+    const op = operators.get(node);
+    const into = op ? () => op.numRecordsIn : out;
+    return new OperatorIOMetrics(node.uid, node.name, node.outEdges.length === 0, into, out);
+  });
+  return metrics;
 }

@@ -11,6 +11,8 @@ import type { Output } from './output.js';
  */
 export abstract class RecordWriter implements Output<unknown> {
   protected readonly pending: unknown[][];
+  /** Records sent downstream, counted per batch (the numRecordsOut metric). */
+  recordsOut = 0;
 
   constructor(
     protected readonly channels: readonly LocalChannel[],
@@ -29,6 +31,7 @@ export abstract class RecordWriter implements Output<unknown> {
   }
 
   protected flushChannel(i: number): void {
+    this.recordsOut += this.pending[i]!.length;
     this.channels[i]!.push(new RecordBatch(this.pending[i]!, undefined, undefined));
     this.pending[i] = [];
   }
@@ -102,6 +105,7 @@ class HashWriter extends RecordWriter {
     if (p.length >= this.batchSize) this.flushChannel(i);
   }
   protected override flushChannel(i: number): void {
+    this.recordsOut += this.pending[i]!.length;
     this.channels[i]!.push(new RecordBatch(this.pending[i]!, this.keys[i]!, this.keyGroups[i]!));
     this.pending[i] = [];
     this.keys[i] = [];

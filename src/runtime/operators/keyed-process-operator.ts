@@ -26,6 +26,7 @@ export class KeyedProcessOperator extends FunctionOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     try {
       this.fn.processElement(value, this.context, this.output as Collector<unknown>);
     } catch (err) {

@@ -68,6 +68,7 @@ export class OneInputStreamTask extends StreamTask {
 
   private processBatch(batch: RecordBatch): void {
     const values = batch.values;
+    if (this.metrics) this.metrics.numRecordsIn += values.length;
     const head = this.head;
     const backend = this.keyedBackend;
     if (backend) {
