@@ -25,7 +25,7 @@ test('batch timestamps, watermarks and idleness cross as well; a batch without t
   const timestamps = [MIN_TIMESTAMP, 0, -5, 1_700_000_000_123, MAX_TIMESTAMP];
   const back = decodeEvent(encodeEvent(new RecordBatch(['a', 'b', 'c', 'd', 'e'], undefined, undefined, timestamps)));
   assert.ok(back instanceof RecordBatch);
-  assert.deepEqual([...back.timestamps!], timestamps);
+  assert.deepEqual(Array.from(back.timestamps!), timestamps);
   const plain = decodeEvent(encodeEvent(new RecordBatch(['a'], undefined, undefined)));
   assert.equal((plain as RecordBatch).timestamps, undefined);
   const wm = decodeEvent(encodeEvent(new Watermark(MAX_TIMESTAMP)));

@@ -49,7 +49,7 @@ describe('record writer: timestamps and watermarks', () => {
     const events = (c: LocalChannel) => {
       const all: unknown[] = [];
       for (let e = c.poll(); e; e = c.poll()) {
-        if (e instanceof RecordBatch) all.push([e.values, e.timestamps === undefined ? 'no timestamps' : [...e.timestamps]]);
+        if (e instanceof RecordBatch) all.push([e.values, e.timestamps === undefined ? 'no timestamps' : Array.from(e.timestamps)]);
         else if (e instanceof Watermark) all.push(`watermark ${e.timestamp}`);
         else if (e instanceof WatermarkStatus) all.push(e.idle ? 'idle' : 'active');
       }
