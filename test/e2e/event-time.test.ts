@@ -11,6 +11,7 @@ import {
   FIXTURES,
   committedLines,
   freshHome,
+  jobConfig,
   killLeftovers,
   parseAttachedRun,
   removeTempDirs,
@@ -48,6 +49,7 @@ describe('event-time timers in savepoints', () => {
     const out = join(tempDir(), 'out');
     const { jobId } = await runDetached(home, ET_JOB, [out, String(N), '300'], ['-p', '2']);
     await waitForInProgressPart(out);
+    assert.equal(jobConfig(home, jobId)['pipeline.auto-watermark-interval'], 50, 'the interval set in the job code is in effect');
     await new Promise((r) => setTimeout(r, 1500));
     const stop = await runFlink(['stop', jobId], { home, timeoutMs: 15_000 });
     assert.equal(stop.code, 0, stop.stderr);
