@@ -46,6 +46,11 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   currentWatermark = MIN_TIMESTAMP;
   /** This operator if it is keyed and Triggerable, else null; undefined until first asked (subclass fields exist by then). */
   private triggerTarget: Triggerable | null | undefined;
+  /**
+   * Records this operator took in (the numRecordsIn metric): every `collect` counts one, a
+   * field increment and no call, so chained calls stay as cheap as they were.
+   */
+  numRecordsIn = 0;
 
   constructor(protected readonly ctx: OperatorContext) {}
 
@@ -58,7 +63,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
     return this.ctx.node.name;
   }
 
-  /** Processes one record. */
+  /** Processes one record; implementations count it in {@link numRecordsIn} first. */
   abstract collect(value: IN): void;
 
   /** As an output of the operator before it in the chain: a watermark arrives. */
@@ -157,8 +162,19 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   /** Hook: move the operator's own state into operator state before a snapshot. */
   protected prepareSnapshot(_checkpointId: number, _timestamp: number): void {}
 
-  /** Checkpoint `checkpointId` is complete everywhere: commit what it covered. */
-  notifyCheckpointComplete(checkpointId: number): void {
+  /**
+   * Asynchronous work the cut of checkpoint `checkpointId` started that must succeed before the
+   * task acknowledges it (a sink's pre-commit); undefined if none. Asked right after `snapshotState`.
+   */
+  snapshotPendingWork(_checkpointId: number): Promise<unknown> | undefined {
+    return undefined;
+  }
+
+  /**
+   * Checkpoint `checkpointId` is complete everywhere: commit what it covered. A returned promise
+   * is a commit in flight; its rejection fails the job.
+   */
+  notifyCheckpointComplete(checkpointId: number): void | Promise<unknown> {
     this.ctx.keyedBackend?.notifyCheckpointComplete(checkpointId);
   }
 }

@@ -3,6 +3,7 @@ import { type CheckpointBarrier, EndOfInput } from '../channel-events.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import type { CheckpointResponder } from '../../state/index.js';
 import type { SnapshotDriver } from '../checkpointing/snapshot-driver.js';
+import type { TaskIOMetrics } from '../metrics/io-metrics.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';
 
@@ -26,6 +27,8 @@ export interface TaskCheckpointing {
 export abstract class StreamTask {
   finished = false;
   checkpointing: TaskCheckpointing | undefined;
+  /** Set at deployment: the counters the metrics reporter reads. */
+  metrics: TaskIOMetrics | undefined;
   private readonly timed: StreamOperator[];
   /** Checkpoints in flight this task has answered (snapshotted or declined). */
   private readonly answered = new Set<number>();
@@ -67,9 +70,24 @@ export abstract class StreamTask {
     this.flushWriters();
   }
 
+  /** True while every output channel has room; a full one is back pressure (timed in the metrics). */
   protected outputsHaveCapacity(): boolean {
-    for (const w of this.writers) if (!w.hasCapacity()) return false;
+    for (const w of this.writers) {
+      if (!w.hasCapacity()) {
+        this.metrics?.backPressured();
+        return false;
+      }
+    }
+    this.metrics?.notBackPressured();
     return true;
+  }
+
+  /**
+   * The task's current input watermark (the minimum over its inputs), or undefined before the
+   * first; read by the metrics (`currentInputWatermark`). Tasks without event time have none.
+   */
+  currentInputWatermark(): number | undefined {
+    return undefined;
   }
 
   protected flushWriters(): void {
@@ -129,6 +147,11 @@ export abstract class StreamTask {
     this.answered.add(barrier.checkpointId);
     const start = performance.now();
     const operators = [...this.snapshotSource(barrier), ...this.operators.map((op) => op.snapshotState(barrier.checkpointId, barrier.timestamp, barrier.options))];
+    let awaiting: Promise<unknown>[] | undefined;
+    for (const op of this.operators) {
+      const work = op.snapshotPendingWork(barrier.checkpointId);
+      if (work) (awaiting ??= []).push(work);
+    }
     if (!this.finished) for (const w of this.writers) w.broadcastEvent(barrier);
     cp.driver.submit({
       checkpointId: barrier.checkpointId,
@@ -136,6 +159,7 @@ export abstract class StreamTask {
       operators,
       syncMs: performance.now() - start,
       alignmentMs,
+      ...(awaiting ? { awaiting } : {}),
     });
   }
 
@@ -144,10 +168,18 @@ export abstract class StreamTask {
     return [];
   }
 
-  /** Checkpoint `checkpointId` is complete: operators commit (e.g. sinks make files visible). */
-  notifyCheckpointComplete(checkpointId: number): void {
+  /**
+   * Checkpoint `checkpointId` is complete: operators commit (e.g. sinks make files visible).
+   * Returns the commits still in flight, if any.
+   */
+  notifyCheckpointComplete(checkpointId: number): Promise<unknown> | undefined {
     this.checkpointEnded(checkpointId);
-    for (const op of this.operators) op.notifyCheckpointComplete(checkpointId);
+    let commits: Promise<unknown>[] | undefined;
+    for (const op of this.operators) {
+      const commit = op.notifyCheckpointComplete(checkpointId);
+      if (commit) (commits ??= []).push(commit);
+    }
+    return commits && Promise.all(commits);
   }
 
   /** Opens operators from the end of the chain to its head, so each output is ready first. */
