@@ -1,4 +1,4 @@
-import { type StateFileContent, countKeys, stateSize } from '../state/index.js';
+import { type StateFileContent, TIMERS_STATE, countKeys, countStoredTimers, stateSize } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { readSnapshotMetadata, readSubtaskState, snapshotDirOf } from './snapshot-loader.js';
 import type { SnapshotKind, SnapshotMetadata } from './snapshot-metadata.js';
@@ -15,6 +15,7 @@ export interface OperatorStateInfo {
   readonly keyedStates: Record<string, { kind: string; ttl: boolean; serializer: string; keys: number }>;
   /** Operator list states: redistribution mode and element count (source positions are `_splits`). */
   readonly operatorStates: Record<string, { mode: string; elements: number }>;
+  /** Timers of both time domains (kept as the internal keyed state `_timers`, not listed above). */
   readonly timers: number;
   /** Subtasks whose state cannot be read (a file missing, truncated, damaged): what is wrong, naming the file. Not counted above. */
   readonly damaged: readonly string[];
@@ -65,6 +66,7 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
     let timers = 0;
     for (const file of files) {
       for (const [name, meta] of Object.entries(file.kinds)) {
+        if (name === TIMERS_STATE) continue;
         keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, serializer: meta.serializer.name, keys: 0 };
       }
       for (const [name, keys] of countKeys(file.keyGroups)) {
@@ -74,7 +76,7 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
         const s = (operatorStates[name] ??= { mode, elements: 0 });
         s.elements += values.length;
       }
-      timers += file.timers.length;
+      timers += file.legacyTimers.length + (file.kinds[TIMERS_STATE] ? countStoredTimers(file.keyGroups) : 0);
     }
     return {
       uid: op.uid,

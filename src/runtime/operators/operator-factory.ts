@@ -8,6 +8,7 @@ import { ProcessOperator } from './process-operator.js';
 import { ReduceOperator } from './reduce-operator.js';
 import { SinkFunctionOperator } from './sink-function-operator.js';
 import { SinkWriterOperator } from './sink-writer-operator.js';
+import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.js';
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
 import { instantiateUserFunction } from './user-function.js';
 
@@ -27,6 +28,8 @@ export function createOperator(original: OperatorSpec, ctx: OperatorContext): St
       return new ProcessOperator(ctx, spec.fn as ProcessFunction<unknown, unknown>);
     case 'keyedProcess':
       return new KeyedProcessOperator(ctx, spec.fn as KeyedProcessFunction<unknown, unknown, unknown>);
+    case 'timestampsAndWatermarks':
+      return new TimestampsAndWatermarksOperator(ctx, spec.strategy, ctx.autoWatermarkIntervalMs);
     case 'sinkFunction':
       return new SinkFunctionOperator(ctx, spec.fn);
     case 'sink':
