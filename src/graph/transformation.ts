@@ -14,6 +14,7 @@ import type {
 } from './functions.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
+import type { WindowOperatorSpec } from './window-spec.js';
 
 /** What an operator does; the runtime turns each kind into an operator implementation. */
 export type OperatorSpec =
@@ -25,10 +26,11 @@ export type OperatorSpec =
   | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<unknown, unknown, unknown> }
   | { readonly kind: 'sinkFunction'; readonly fn: SinkFunction<unknown> }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
-  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean };
+  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean }
+  | { readonly kind: 'window'; readonly window: WindowOperatorSpec };
 
 /** Operator kinds that run on a keyed stream and may use keyed state and timers. */
-export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess']);
+export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess', 'window']);
 
 /** How records move from one operator's subtasks to the next one's. */
 export type PartitionerSpec =

@@ -10,6 +10,8 @@ import { SinkFunctionOperator } from './sink-function-operator.js';
 import { SinkWriterOperator } from './sink-writer-operator.js';
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
 import { instantiateUserFunction } from './user-function.js';
+import { createWindowOperator } from './window/create-window-operator.js';
+import type { WindowOperatorServices } from './window/window-services.js';
 
 /** Creates the runtime operator for an operator spec of the job graph. */
 export function createOperator(original: OperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
@@ -33,5 +35,12 @@ export function createOperator(original: OperatorSpec, ctx: OperatorContext): St
       return new SinkWriterOperator(ctx, spec.sink);
     case 'print':
       return new PrintSinkOperator(ctx, spec.prefix, spec.stderr);
+    case 'window':
+      return createWindowOperator(ctx, spec.window, windowServices(ctx));
   }
+}
+
+/** The event-time services of a keyed operator's context. */
+function windowServices(_ctx: OperatorContext): WindowOperatorServices {
+  throw new Error('internal: window operators need the event-time runtime (timers with namespaces, record timestamps, side outputs)');
 }
