@@ -34,6 +34,8 @@ const BOUNDS: ReadonlyArray<readonly [string, Kind, number, number]> = [
   ['restart-strategy.failure-rate.delay', 'duration', 0, TIMER_MAX],
   ['parallelism.default', 'int', 1, 32768],
   ['pipeline.max-parallelism', 'int', 1, 32768],
+  ['heartbeat.interval', 'duration', 10, TIMER_MAX],
+  ['heartbeat.timeout', 'duration', 100, TIMER_MAX],
 ];
 
 /** How a value is written in -D for its kind. */

@@ -106,7 +106,8 @@ describe('lmdb backend and incremental checkpoints', () => {
   });
 
   test('a savepoint of the heap backend restores into lmdb, and an lmdb savepoint back into the heap', async () => {
-    const N = 3000;
+    // Enough records that the first two runs are still running when `stop` reaches them on a loaded machine.
+    const N = 10_000;
     const home = freshHome();
     const root = tempDir();
     const out = join(root, 'out');

@@ -165,7 +165,8 @@ describe('state evolution across a savepoint', () => {
     const home = freshHome();
     const root = tempDir();
     const out = join(root, 'out');
-    const TTL = 4000;
+    // Long enough that a loaded machine restores and reads within it (the read phase waits it out once).
+    const TTL = 8000;
     const N = 200;
     const { sp } = await savepointOfRunning(home, EVO_TTL, ['write', out, String(TTL), String(N), '20'], out);
     const info = await runFlink(['info', sp], { home, timeoutMs: 15_000 });
