@@ -6,6 +6,7 @@ import type {
   KeySelector,
   MapFunction,
   OperatorSpec,
+  OutputTag,
   PartitionerSpec,
   ProcessFunction,
   Sink,
@@ -13,6 +14,7 @@ import type {
   Transformation,
   WindowOperatorSpec,
 } from '../graph/index.js';
+import { OutputTag as OutputTagClass, WatermarkStrategy } from '../graph/index.js';
 import { type GlobalWindow, type Window, type WindowAssigner, countWindowSpec } from '../windowing/index.js';
 import { type ComparableField, type FieldAggregation, type NumericField, checkField, fieldAggregator } from './field-aggregations.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
@@ -56,6 +58,24 @@ export class DataStream<T> {
   /** A low-level function over every record (no keyed state or timers: use keyBy first). */
   process<R>(fn: ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.operator<R>('Process', { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
+  }
+
+  /**
+   * Gives every record a timestamp and generates watermarks, as `strategy` says (one generator
+   * per subtask; periodic ones run every `pipeline.auto-watermark-interval`). Watermarks from
+   * upstream are dropped, except the one at the end of input (as Flink's
+   * TimestampsAndWatermarksOperator). Prefer giving the strategy to `fromSource`, which
+   * generates watermarks per source split.
+   *
+   * @example
+   * events.assignTimestampsAndWatermarks(
+   *   WatermarkStrategy.forBoundedOutOfOrderness<Click>(Duration.ofSeconds(5)).withTimestampAssigner((c) => c.time));
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
+    if (!(strategy instanceof WatermarkStrategy)) {
+      throw new TypeError('assignTimestampsAndWatermarks needs a WatermarkStrategy, e.g. WatermarkStrategy.forMonotonousTimestamps().');
+    }
+    return this.operator<T>('Timestamps/Watermarks', { kind: 'timestampsAndWatermarks', strategy: strategy as WatermarkStrategy<unknown> });
   }
 
   /** Partitions the stream by key: records of one key go to one subtask, with state per key. */
@@ -180,6 +200,20 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
   getName(): string {
     return this.transformation.name;
   }
+  /**
+   * The records this operator sent to side output `tag` with `ctx.output(tag, value)`, as a
+   * stream (with their timestamps, and the operator's watermarks).
+   *
+   * @example
+   * const late = new OutputTag<Event>('late');
+   * const main = events.process(new Splitter(late));
+   * main.getSideOutput(late).print();
+   */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    if (!(tag instanceof OutputTagClass)) throw new TypeError('getSideOutput needs an OutputTag, e.g. new OutputTag<string>("late").');
+    const t = this.env.addTransformation({ kind: 'sideOutput', name: `SideOutput(${tag.id})`, input: this.transformation, tag: tag as OutputTag<unknown> });
+    return new DataStream<X>(this.env, t);
+  }
 }
 
 /** The end of a stream: a sink. */
@@ -212,7 +246,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return this.operator<T>('Keyed Reduce', { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
   }
 
-  /** A keyed process function: keyed state and processing-time timers. */
+  /** A keyed process function: keyed state and timers in event time and processing time. */
   override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.operator<R>('KeyedProcess', {
       kind: 'keyedProcess',

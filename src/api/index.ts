@@ -9,6 +9,7 @@ export {
   type CheckpointSettings,
 } from './checkpoint-config.js';
 export { RestartStrategies, type RestartStrategyConfiguration } from './restart-strategies.js';
+export { ExecutionConfig } from './execution-config.js';
 export { Duration, Time } from '../util/time.js';
 export {
   JobExecutionResult,

@@ -1,4 +1,4 @@
-import { countKeys, stateSize } from '../state/index.js';
+import { TIMERS_STATE, countKeys, countStoredTimers, stateSize } from '../state/index.js';
 import { type LoadedSnapshot, loadSnapshot } from './snapshot-loader.js';
 import type { SnapshotKind } from './snapshot-metadata.js';
 
@@ -14,6 +14,7 @@ export interface OperatorStateInfo {
   readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keys: number }>;
   /** Operator list states: redistribution mode and element count (source positions are `_splits`). */
   readonly operatorStates: Record<string, { mode: string; elements: number }>;
+  /** Timers of both time domains (kept as the internal keyed state `_timers`, not listed above). */
   readonly timers: number;
 }
 
@@ -42,6 +43,7 @@ function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
     let timers = 0;
     for (const file of snapshot.files.get(op.uid)?.values() ?? []) {
       for (const [name, meta] of Object.entries(file.kinds)) {
+        if (name === TIMERS_STATE) continue;
         keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, ...(meta.namespaced ? { perWindow: true as const } : {}), serializer: meta.serializer.name, keys: 0 };
       }
       for (const [name, keys] of countKeys(file.keyGroups)) {
@@ -51,7 +53,7 @@ function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
         const s = (operatorStates[name] ??= { mode, elements: 0 });
         s.elements += values.length;
       }
-      timers += file.timers.length;
+      timers += file.legacyTimers.length + (file.kinds[TIMERS_STATE] ? countStoredTimers(file.keyGroups) : 0);
     }
     return {
       uid: op.uid,

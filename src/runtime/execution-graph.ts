@@ -1,4 +1,4 @@
-import type { JobEdge, JobGraph, JobVertex, StreamNode } from '../graph/index.js';
+import { type JobEdge, type JobGraph, type JobVertex, type StreamNode, WatermarkStrategy } from '../graph/index.js';
 import {
   DefaultOperatorStateStore,
   KeyGroupRange,
@@ -12,12 +12,14 @@ import { LocalChannel } from './local-channel.js';
 import { createOperator } from './operators/operator-factory.js';
 import type { OperatorContext, StreamOperator } from './operators/stream-operator.js';
 import { type Output, combineOutputs } from './output.js';
+import { RecordContext } from './record-context.js';
 import { type RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
+import { createSourceWatermarks } from './sources/source-watermarks.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
-import { InternalTimerService } from './timer-service.js';
+import { InternalTimerServiceImpl } from './timers/internal-timer-service-impl.js';
 
 /** Sizes of the data path; defaults suit a 2-core machine. */
 export interface ChannelSettings {
@@ -29,6 +31,9 @@ export interface ChannelSettings {
 
 export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = { batchSize: 1024, channelCapacity: 16 };
 
+/** `pipeline.auto-watermark-interval`'s default, in ms (Flink's). */
+export const DEFAULT_AUTO_WATERMARK_INTERVAL_MS = 200;
+
 /** What the tasks of one job run with. */
 export interface DeploymentSettings extends ChannelSettings {
   readonly jobId: string;
@@ -39,6 +44,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly checkpointing: boolean;
   /** Where keyed state lives; default: the heap, full checkpoints. */
   readonly stateBackend?: StateBackendSettings;
+  /** How often periodic watermark generators run (`pipeline.auto-watermark-interval`), in ms; 0 = never. */
+  readonly autoWatermarkIntervalMs?: number;
 }
 
 /** The heap backend with full checkpoints, when the job names none. */
@@ -85,6 +92,12 @@ function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, Local
   return result;
 }
 
+/** An operator's outputs: the main one and, by tag id, the side outputs somebody reads. */
+interface NodeOutputs {
+  readonly main: Output<unknown>;
+  readonly sides: Map<string, Output<unknown>>;
+}
+
 function deploySubtask(
   v: JobVertex,
   index: number,
@@ -100,33 +113,47 @@ function deploySubtask(
     attemptNumber: settings.attemptNumber,
     checkpointing: settings.checkpointing,
   };
+  const watermarkInterval = settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS;
+  // One timestamp slot for the whole chain and its writers (see RecordContext).
+  const recordContext = new RecordContext();
   const keyedBackend = v.head.keyed ? createKeyedBackend(v, index, settings) : undefined;
   const operators = new Map<StreamNode, StreamOperator>();
+  const sideOutputs = new Map<StreamNode, Map<string, Output<unknown>>>();
   for (const node of v.nodes) {
     if (!node.operator) continue;
     const restored = settings.restore?.(node.uid, index);
-    const timerService = node.keyed ? new InternalTimerService(keyedBackend!, settings.clock) : undefined;
+    const timerService = node.keyed ? new InternalTimerServiceImpl(keyedBackend!, settings.clock, recordContext, node.uid) : undefined;
     if (restored && node.keyed) {
       for (const block of restored.keyGroups) keyedBackend!.restoreKeyGroup(block, restored.kinds);
-      for (const [time, key, kg] of restored.timers) timerService!.register(time, key, kg);
+      timerService!.restore(restored.legacyTimers);
     }
+    const sides = new Map<string, Output<unknown>>();
+    sideOutputs.set(node, sides);
     const ctx: OperatorContext = {
       info,
       node,
       clock: settings.clock,
       runtimeContext: new StreamingRuntimeContext(info, node.keyed ? keyedBackend : undefined),
+      recordContext,
       keyedBackend: node.keyed ? keyedBackend : undefined,
       timerService,
       operatorStateStore: new DefaultOperatorStateStore(restored?.lists),
+      autoWatermarkIntervalMs: watermarkInterval,
+      sideOutput: (tag) => sides.get(tag.id),
     };
     operators.set(node, createOperator(node.operator, ctx));
   }
   const writers: RecordWriter[] = [];
-  const outputOf = (node: StreamNode): Output<unknown> => {
-    const outs: Output<unknown>[] = [];
+  const outputsOf = (node: StreamNode): NodeOutputs => {
+    const byTag = new Map<string | undefined, Output<unknown>[]>();
+    const add = (tag: string | undefined, out: Output<unknown>) => {
+      const list = byTag.get(tag);
+      if (list) list.push(out);
+      else byTag.set(tag, [out]);
+    };
     for (const edge of node.outEdges) {
       const chained = operators.get(edge.target);
-      if (chained && v.nodes.includes(edge.target)) outs.push(chained);
+      if (chained && v.nodes.includes(edge.target)) add(edge.outputTag, chained);
     }
     for (const e of v.outputs) {
       if (e.sourceNode !== node) continue;
@@ -135,13 +162,22 @@ function deploySubtask(
         batchSize: settings.batchSize,
         maxParallelism: e.target.maxParallelism,
         subtaskIndex: index,
+        recordContext,
       });
       writers.push(writer);
-      outs.push(writer);
+      add(e.outputTag, writer);
     }
-    return combineOutputs(outs);
+    const sides = new Map<string, Output<unknown>>();
+    for (const [tag, outs] of byTag) if (tag !== undefined) sides.set(tag, combineOutputs(outs));
+    return { main: combineOutputs(byTag.get(undefined) ?? []), sides };
   };
-  for (const [node, op] of operators) op.output = outputOf(node);
+  for (const [node, op] of operators) {
+    const { main, sides } = outputsOf(node);
+    op.output = main;
+    const slots = sideOutputs.get(node)!;
+    for (const [tag, out] of sides) slots.set(tag, out);
+    op.sideOutputs = slots;
+  }
   const chain = v.nodes.filter((n) => n.operator).map((n) => operators.get(n)!);
   const source = v.head.source;
   if (source) {
@@ -152,7 +188,13 @@ function deploySubtask(
       ? (restored.lists.get(SOURCE_SPLITS_STATE)?.values ?? [])
       : source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
     reader.addSplits(splits);
-    return new SourceStreamTask(info.taskName, v.head, info, reader, outputOf(v.head), chain, writers);
+    const watermarks = createSourceWatermarks({
+      strategy: v.head.watermarkStrategy ?? WatermarkStrategy.noWatermarks(),
+      chain: outputsOf(v.head).main,
+      recordContext,
+      clock: settings.clock,
+    });
+    return new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
   }
-  return new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
+  return new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
 }

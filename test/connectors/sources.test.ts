@@ -3,8 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CollectionSource, DataGeneratorSource, NumberSequenceSource, TextFileSource } from '../../src/connectors/index.js';
-import type { Collector, Source, SourceReader } from '../../src/graph/index.js';
+import type { Source, SourceReader } from '../../src/graph/index.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
+import { TestingReaderOutput } from '../helpers/reader-output.js';
 import { tempDir } from '../helpers/run-job.js';
 
 function reader<T, S>(source: Source<T, S>, subtask = 0, parallelism = 1, clock = systemClock): SourceReader<T, S> {
@@ -16,7 +17,7 @@ function reader<T, S>(source: Source<T, S>, subtask = 0, parallelism = 1, clock 
 /** Reads `max` records per poll until end of input (or `limit` records). */
 function drain<T>(r: SourceReader<T, unknown>, max = 3, limit = Infinity): T[] {
   const out: T[] = [];
-  const c: Collector<T> = { collect: (v) => void out.push(v) };
+  const c = new TestingReaderOutput(out);
   while (out.length < limit && r.pollNext(c, Math.min(max, limit - out.length)) !== 'END_OF_INPUT');
   return out;
 }
@@ -65,7 +66,7 @@ describe('sources replay exactly from their recorded position', () => {
     const src = new DataGeneratorSource((i) => i, Infinity, { recordsPerSecond: 100 });
     const r = reader(src, 0, 2, clock); // this reader's share: 50 per second
     const out: number[] = [];
-    const c = { collect: (v: number) => void out.push(v) };
+    const c = new TestingReaderOutput(out);
     assert.equal(r.pollNext(c, 1000), 'NOTHING_AVAILABLE');
     assert.equal(out.length, 1);
     assert.equal(r.nextAvailableTime!(), 5020);

@@ -3,7 +3,7 @@ import { type CheckpointBarrier, EndOfInput } from '../channel-events.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import type { CheckpointResponder } from '../../state/index.js';
 import type { SnapshotDriver } from '../checkpointing/snapshot-driver.js';
-import { StreamOperator } from '../operators/stream-operator.js';
+import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';
 
 /** How a task takes part in checkpoints; set by the JobExecution when checkpointing is on. */
@@ -36,8 +36,8 @@ export abstract class StreamTask {
     readonly operators: readonly StreamOperator[],
     readonly writers: readonly RecordWriter[],
   ) {
-    // Only operators that override the timer hooks are asked about timers on the hot path.
-    this.timed = operators.filter((op) => op.nextTimerTime !== StreamOperator.prototype.nextTimerTime);
+    // Only operators with processing-time work are asked about timers on the hot path.
+    this.timed = operators.filter((op) => op.usesProcessingTime);
   }
 
   /** True if `step` would make progress now. */

@@ -5,11 +5,10 @@ import { instantiateUserFunction } from '../user-function.js';
 import { EvictingWindowOperator } from './evicting-window-operator.js';
 import { internalWindowFunction } from './internal-window-function.js';
 import { WindowOperator } from './window-operator.js';
-import type { WindowOperatorServices } from './window-services.js';
 
 /** The window operator of `spec` for one subtask, with its own copy of the window function: evicting if the spec has an evictor. */
-export function createWindowOperator(ctx: OperatorContext, spec: WindowOperatorSpec, services: WindowOperatorServices): WindowOperator<Window> {
+export function createWindowOperator(ctx: OperatorContext, spec: WindowOperatorSpec): WindowOperator<Window> {
   const own = (spec.function.kind === 'none' ? spec.function : { ...spec.function, fn: instantiateUserFunction(spec.function.fn) }) as WindowFunctionSpec;
   const fn = internalWindowFunction<Window>(own, spec.contents.kind !== 'elements');
-  return spec.evictor === undefined ? new WindowOperator(ctx, spec, services, fn) : new EvictingWindowOperator(ctx, spec, services, fn);
+  return spec.evictor === undefined ? new WindowOperator(ctx, spec, fn) : new EvictingWindowOperator(ctx, spec, fn);
 }

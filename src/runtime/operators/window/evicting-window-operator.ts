@@ -10,7 +10,6 @@ import { type Evictor, type EvictorContext, TimestampedValue, type Window } from
 import type { OperatorContext } from '../stream-operator.js';
 import { type Fold, type InternalWindowFunction, foldOf } from './internal-window-function.js';
 import { WINDOW_CONTENTS_STATE, WindowOperator } from './window-operator.js';
-import type { WindowOperatorServices } from './window-services.js';
 
 /** An element as the window keeps it: plain data, so it snapshots and restores as it was. */
 export type StoredElement = [value: unknown, timestamp: number];
@@ -20,8 +19,9 @@ export class EvictingWindowOperator<W extends Window = Window> extends WindowOpe
   private readonly fold: Fold | undefined;
   private readonly evictorContext: EvictorContext;
 
-  constructor(ctx: OperatorContext, spec: WindowOperatorSpec, services: WindowOperatorServices, windowFunction: InternalWindowFunction<W>) {
-    super(ctx, spec, services, windowFunction);
+  constructor(ctx: OperatorContext, spec: WindowOperatorSpec, windowFunction: InternalWindowFunction<W>) {
+    super(ctx, spec, windowFunction);
+    const services = this.services;
     this.evictor = spec.evictor as Evictor<unknown, W>;
     this.fold = foldOf(spec.contents);
     this.evictorContext = {

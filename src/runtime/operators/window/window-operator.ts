@@ -39,7 +39,8 @@ import type { OperatorContext } from '../stream-operator.js';
 import { toCallable, userError } from '../user-function.js';
 import { type InternalWindowFunction, internalWindowFunction } from './internal-window-function.js';
 import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
-import type { InternalTimer, WindowOperatorServices } from './window-services.js';
+import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
+import { type WindowOperatorServices, windowServices } from './window-services.js';
 
 /** The state of a window's contents (list, reducing or aggregating: all add, get and clear). */
 export interface AppendingState extends State {
@@ -51,7 +52,7 @@ export interface AppendingState extends State {
 export const WINDOW_CONTENTS_STATE = '_window-contents';
 export const MERGING_WINDOW_SET_STATE = '_merging-window-set';
 
-export class WindowOperator<W extends Window = Window> extends FunctionOperator<unknown> {
+export class WindowOperator<W extends Window = Window> extends FunctionOperator<unknown> implements Triggerable {
   protected readonly assigner: WindowAssigner<unknown, W>;
   protected readonly trigger: Trigger<unknown, W>;
   protected readonly serializer: WindowSerializer<W>;
@@ -62,6 +63,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   protected readonly triggerContext: WindowTriggerContext<W>;
   protected readonly processContext: WindowProcessContext<W>;
   protected readonly assignerContext: WindowAssignerContext;
+  protected readonly services: WindowOperatorServices;
   protected contents!: NamespacedState<AppendingState>;
   private mergingSets: ListState<WindowMappingEntry> | undefined;
   private readonly lateTag: OutputTag<unknown> | undefined;
@@ -72,11 +74,12 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   constructor(
     ctx: OperatorContext,
     protected readonly spec: WindowOperatorSpec,
-    protected readonly services: WindowOperatorServices,
     /** The window function, its own copy for this subtask. */
     windowFunction: InternalWindowFunction<W>,
   ) {
     super(ctx, windowFunction.userFunction);
+    const services = windowServices(ctx);
+    this.services = services;
     this.assigner = spec.assigner as WindowAssigner<unknown, W>;
     this.trigger = spec.trigger as Trigger<unknown, W>;
     this.serializer = this.assigner.getWindowSerializer();

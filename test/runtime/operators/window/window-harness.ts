@@ -1,15 +1,17 @@
 /**
  * Drives one window operator subtask as Flink's KeyedOneInputStreamOperatorTestHarness does:
  * elements with timestamps, watermarks, a processing-time clock, snapshots and restore, and the
- * output (records with their timestamps, watermarks) and side outputs it produced.
+ * output (records with their timestamps, watermarks) and side outputs it produced. Timers are
+ * the runtime's own timer service, so they are keyed state in the snapshots too.
  */
 import type { OutputTag, StreamNode, WindowOperatorSpec } from '../../../../src/graph/index.js';
 import { createWindowOperator } from '../../../../src/runtime/operators/window/create-window-operator.js';
 import type { WindowOperator } from '../../../../src/runtime/operators/window/window-operator.js';
-import type { InternalTimer, WindowOperatorServices, WindowTimerService } from '../../../../src/runtime/operators/window/window-services.js';
 import type { Output } from '../../../../src/runtime/output.js';
+import { RecordContext } from '../../../../src/runtime/record-context.js';
+import { InternalTimerServiceImpl } from '../../../../src/runtime/timers/internal-timer-service-impl.js';
 import { StreamingRuntimeContext, type TaskInfo } from '../../../../src/runtime/runtime-context.js';
-import { DefaultOperatorStateStore, type KeyedStateBackend, type Namespace, type StateKinds, mapKey } from '../../../../src/state/index.js';
+import { DefaultOperatorStateStore, type KeyedStateBackend, type StateKinds } from '../../../../src/state/index.js';
 import { ManualClock } from '../../../../src/util/clock.js';
 import type { OperatorUid } from '../../../../src/util/ids.js';
 import { MIN_TIMESTAMP } from '../../../../src/util/time.js';
@@ -28,90 +30,10 @@ export function watermark(time: number): OutputElement {
   return { watermark: time };
 }
 
-type Domain = 'event' | 'processing';
-interface FakeTimer extends InternalTimer {
-  readonly domain: Domain;
-  readonly keyGroup: number;
-  readonly seq: number;
-}
-
-/** What a harness snapshot holds: keyed state blocks and timers. */
+/** What a harness snapshot holds: the keyed state blocks (timers included, as `_timers`). */
 export interface HarnessSnapshot {
   readonly blocks: Array<[number, Uint8Array]>;
   readonly kinds: StateKinds;
-  readonly timers: readonly FakeTimer[];
-}
-
-/**
- * Timers of one operator by key, namespace, time and domain (at most one of each), fired in time
- * order (registration order on ties) with their key set. Stands in for the runtime's timer
- * service in operator tests.
- */
-class TestTimerService implements WindowTimerService {
-  watermark = MIN_TIMESTAMP;
-  private readonly timers = new Map<string, FakeTimer>();
-  private seq = 0;
-
-  constructor(
-    private readonly backend: KeyedStateBackend,
-    private readonly clock: ManualClock,
-  ) {}
-
-  currentProcessingTime(): number {
-    return this.clock.now();
-  }
-  currentWatermark(): number {
-    return this.watermark;
-  }
-  registerEventTimeTimer(ns: Namespace, time: number): void {
-    this.register('event', ns, time);
-  }
-  deleteEventTimeTimer(ns: Namespace, time: number): void {
-    this.timers.delete(this.id('event', this.backend.getCurrentKey(), ns, time));
-  }
-  registerProcessingTimeTimer(ns: Namespace, time: number): void {
-    this.register('processing', ns, time);
-  }
-  deleteProcessingTimeTimer(ns: Namespace, time: number): void {
-    this.timers.delete(this.id('processing', this.backend.getCurrentKey(), ns, time));
-  }
-
-  restore(timers: readonly FakeTimer[]): void {
-    for (const t of timers) this.timers.set(this.id(t.domain, t.key, t.namespace, t.timestamp), { ...t, seq: this.seq++ });
-  }
-
-  all(): FakeTimer[] {
-    return [...this.timers.values()];
-  }
-
-  count(domain: Domain): number {
-    return this.all().filter((t) => t.domain === domain).length;
-  }
-
-  /** Fires, earliest first, every timer of `domain` due at `upTo`, including ones registered while firing. */
-  advance(domain: Domain, upTo: number, fire: (t: FakeTimer) => void): void {
-    for (;;) {
-      let next: FakeTimer | undefined;
-      for (const t of this.timers.values()) {
-        if (t.domain === domain && t.timestamp <= upTo && (!next || t.timestamp < next.timestamp || (t.timestamp === next.timestamp && t.seq < next.seq))) next = t;
-      }
-      if (!next) return;
-      this.timers.delete(this.id(domain, next.key, next.namespace, next.timestamp));
-      this.backend.setCurrentKey(next.key, next.keyGroup);
-      fire(next);
-    }
-  }
-
-  private register(domain: Domain, namespace: Namespace, timestamp: number): void {
-    const key = this.backend.getCurrentKey();
-    const id = this.id(domain, key, namespace, timestamp);
-    if (this.timers.has(id)) return;
-    this.timers.set(id, { domain, key, keyGroup: this.backend.currentKeyGroup, namespace, timestamp, seq: this.seq++ });
-  }
-
-  private id(domain: Domain, key: unknown, ns: Namespace, time: number): string {
-    return `${domain}|${JSON.stringify(mapKey(key))}|${typeof ns}:${ns}|${time}`;
-  }
 }
 
 export interface HarnessOptions {
@@ -126,9 +48,9 @@ export class WindowHarness {
   private readonly side = new Map<string, Emitted[]>();
   readonly clock = new ManualClock(0);
   readonly backend: KeyedStateBackend;
-  readonly timers: TestTimerService;
+  readonly timers: InternalTimerServiceImpl;
   readonly operator: WindowOperator;
-  private readonly slot = { timestamp: MIN_TIMESTAMP };
+  private readonly slot = new RecordContext();
 
   constructor(
     spec: WindowOperatorSpec,
@@ -136,22 +58,19 @@ export class WindowHarness {
     options: HarnessOptions = {},
   ) {
     this.backend = createBackend(options.backend ?? 'hashmap');
-    this.timers = new TestTimerService(this.backend, this.clock);
+    const slot = this.slot;
+    this.timers = new InternalTimerServiceImpl(this.backend, this.clock, slot, 'window-uid');
     const restore = options.restore;
     if (restore) {
       restoreChain(this.backend, [{ blocks: restore.blocks, snap: { isDelta: false, kinds: restore.kinds } as never }]);
-      this.timers.restore(restore.timers);
+      this.timers.restore([]);
     }
-    for (const tag of options.sideOutputs ?? []) this.side.set(tag.id, []);
-    const slot = this.slot;
-    const services: WindowOperatorServices = {
-      timerService: this.timers,
-      recordContext: slot,
-      sideOutput: (tag) => {
-        const into = this.side.get(tag.id);
-        return into && { collect: (value: unknown) => void into.push({ value, timestamp: slot.timestamp }) };
-      },
-    };
+    const sides = new Map<string, Output<unknown>>();
+    for (const tag of options.sideOutputs ?? []) {
+      const into: Emitted[] = [];
+      this.side.set(tag.id, into);
+      sides.set(tag.id, { collect: (value) => void into.push({ value, timestamp: slot.timestamp }), emitWatermark: () => {}, emitWatermarkStatus: () => {} });
+    }
     const info: TaskInfo = { jobId: 'test', taskName: 'window (1/1)', subtaskIndex: 0, parallelism: 1, maxParallelism: 128, attemptNumber: 0, checkpointing: false };
     const node = { name: 'window', uid: 'window-uid' as OperatorUid } as StreamNode;
     this.operator = createWindowOperator(
@@ -160,15 +79,21 @@ export class WindowHarness {
         node,
         clock: this.clock,
         runtimeContext: new StreamingRuntimeContext(info, this.backend),
+        recordContext: slot,
         keyedBackend: this.backend,
-        timerService: undefined,
+        timerService: this.timers,
         operatorStateStore: new DefaultOperatorStateStore(),
+        autoWatermarkIntervalMs: 0,
+        sideOutput: (tag) => sides.get(tag.id),
       },
       spec,
-      services,
     );
-    const out: Output<unknown> = { collect: (value) => void this.output.push({ value, timestamp: slot.timestamp }) };
-    this.operator.output = out;
+    this.operator.output = {
+      collect: (value) => void this.output.push({ value, timestamp: slot.timestamp }),
+      emitWatermark: (time) => void this.output.push({ watermark: time }),
+      emitWatermarkStatus: () => {},
+    };
+    this.operator.sideOutputs = sides;
   }
 
   async open(): Promise<this> {
@@ -184,20 +109,14 @@ export class WindowHarness {
   }
 
   processWatermark(time: number): void {
-    this.timers.watermark = time;
-    this.timers.advance('event', time, (t) => {
-      this.slot.timestamp = t.timestamp;
-      this.operator.onEventTime(t);
-    });
-    this.output.push({ watermark: time });
+    this.slot.timestamp = MIN_TIMESTAMP;
+    this.operator.processWatermark(time);
   }
 
   setProcessingTime(time: number): void {
     this.clock.set(time);
-    this.timers.advance('processing', time, (t) => {
-      this.slot.timestamp = MIN_TIMESTAMP;
-      this.operator.onProcessingTime(t);
-    });
+    this.slot.timestamp = MIN_TIMESTAMP;
+    this.operator.advanceProcessingTime(time);
   }
 
   sideOutput(tag: OutputTag<unknown>): Emitted[] {
@@ -211,7 +130,7 @@ export class WindowHarness {
 
   snapshot(): HarnessSnapshot {
     const snap = this.backend.snapshot(1, { full: true });
-    return { blocks: finish(snap), kinds: snap.kinds, timers: this.timers.all() };
+    return { blocks: finish(snap), kinds: snap.kinds };
   }
 
   async close(): Promise<void> {

@@ -281,7 +281,7 @@ for (const backend of BACKENDS) {
         for (const wm of [2000, 5000]) h.processWatermark(wm);
         assertOutputEqualsSorted(h.output, [watermark(1599), record(['key2', 1], 1999), watermark(1999), watermark(2000), watermark(5000)]);
         assert.equal(contentsEntries(h), 0, 'dropped at the cleanup time');
-        assert.equal(h.timers.count('event'), 0);
+        assert.equal(h.timers.eventTimeTimerCount, 0);
         await h.close();
       });
 
