@@ -158,6 +158,7 @@ export class JobMaster {
         jobGraph: this.jobGraph,
         clock: options.clock,
         attemptNumber: attempt,
+        ...(fence ? { checkOwnership: (action: string) => fence.check(action) } : {}),
         checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
         restore,
         stateBackend: stateBackendSettings(this.configuration),

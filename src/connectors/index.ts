@@ -7,6 +7,8 @@ export { FileSink, FileSinkBuilder, type Encoder, type OutputFileConfig, type Bu
 export { WatermarkStrategy } from './watermark-strategy.js';
 export { SqliteSink, type SqliteSinkOptions, type SqlValue } from './sqlite-sink.js';
 export { FileSource, FileSourceBuilder, type DirectorySplit } from './file-source.js';
+export { JdbcSink, type JdbcSinkOptions, type JdbcExactlyOnceSinkOptions } from './jdbc-sink.js';
+export type { JdbcValue } from './jdbc-sink-encoding.js';
 export {
   NexmarkSource,
   type NexmarkSourceOptions,

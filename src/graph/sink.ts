@@ -2,6 +2,20 @@
  * The sink contract used by `sinkTo` (after Flink's Sink V2): one writer per parallel subtask.
  * Exactly-once sinks pre-commit at a checkpoint barrier and commit when the checkpoint is
  * complete; the hooks for that are optional so simple sinks stay simple.
+ *
+ * A writer is driven synchronously, record by record, and must never make the engine await per
+ * record. A writer over an asynchronous system (a database) buffers records and sends them in
+ * batches in the background; four optional hooks let it take part asynchronously:
+ * - `open()` may be asynchronous: connect, check the target, finish what restored state left;
+ * - `pendingWork()` returns a promise when the writer wants the engine to wait (backpressure:
+ *   too many batches in flight) — asked after each batch of records, never per record;
+ * - `prepareCommit(n)` is the asynchronous half of the barrier: `snapshotState(n)` cuts
+ *   synchronously (the state names what is being pre-committed), and the task acknowledges
+ *   checkpoint n only once `prepareCommit(n)` resolves (a rejection declines it and fails the job);
+ *   records after the barrier keep flowing meanwhile;
+ * - `notifyCheckpointComplete(n)` may return a promise (the commit): a rejection fails the job
+ *   (which restores from that checkpoint and commits again), and `close()` waits for it, so a
+ *   job never ends before its commits settle.
  */
 
 /** What a sink writer knows of where it runs. */
@@ -11,6 +25,14 @@ export interface SinkWriterContext {
   readonly jobId: string;
   /** The sink operator's uid; stable across restarts, so usable in file names. */
   readonly operatorUid: string;
+  /** Which run of the job in this process (0, then one more per failover); with `jobId` it names the run. */
+  readonly attemptNumber?: number;
+  /**
+   * Throws unless this process still owns the job (its fencing epoch): a sink calls it right
+   * before it commits on its own (e.g. committing or rolling back what a restore left), so a
+   * process that lost the job commits nothing. Absent for untracked runs.
+   */
+  readonly checkOwnership?: (action: string) => void;
   /**
    * True when the job checkpoints: then `endOfInput` only pre-commits, and a final checkpoint
    * commits (so a crash while the job finishes never leaves output beyond its last checkpoint).
@@ -20,19 +42,36 @@ export interface SinkWriterContext {
 
 /** One parallel instance of a sink. */
 export interface SinkWriter<T> {
+  /**
+   * Called once, after `restoreState` (if restored) and before the first `write`; the job
+   * starts only when it resolves. A rejection fails the start.
+   */
+  open?(): void | Promise<void>;
   write(value: T): void;
   /**
-   * Called at end of input: everything written must become visible — at once, or (with
-   * `checkpointing`) when the final checkpoint completes.
+   * Asynchronous work the writer started that must settle before more records come, or
+   * undefined to go on. Asked after every batch of `write`s (and after `endOfInput`); a
+   * rejection fails the job.
+   */
+  pendingWork?(): Promise<unknown> | undefined;
+  /**
+   * Called at end of input: everything written must become visible — at once (work it starts
+   * is awaited through `pendingWork`), or (with `checkpointing`) when the final checkpoint completes.
    */
   endOfInput(): void;
-  /** Called at a checkpoint barrier; returns the writer's state to snapshot. */
+  /** Called at a checkpoint barrier; returns the writer's state to snapshot. Must be cheap. */
   snapshotState?(checkpointId: number): unknown[];
+  /**
+   * The asynchronous pre-commit of what `snapshotState(checkpointId)` closed (e.g. flushing
+   * and preparing a transaction). The checkpoint is acknowledged only once it resolves.
+   */
+  prepareCommit?(checkpointId: number): Promise<void>;
   /** Called when checkpoint `checkpointId` is complete: commit what it covered. */
-  notifyCheckpointComplete?(checkpointId: number): void;
-  /** Restores the writer from a snapshot before any `write`. */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** Restores the writer from a snapshot before `open` and any `write`. */
   restoreState?(state: unknown[]): void;
-  close(): void;
+  /** Releases the writer; also after a failure. Waits for commits in flight. */
+  close(): void | Promise<void>;
 }
 
 /** A sink for `DataStream.sinkTo`. */

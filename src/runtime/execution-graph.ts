@@ -39,6 +39,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly jobId: string;
   readonly clock: Clock;
   readonly attemptNumber: number;
+  /** Throws unless this process still owns the job; sinks call it before committing on their own. */
+  readonly checkOwnership?: (action: string) => void;
   readonly restore?: RestoreAssignment;
   /** Periodic checkpoints are on: sinks commit through a final checkpoint at end of input. */
   readonly checkpointing: boolean;
@@ -111,6 +113,7 @@ function deploySubtask(
     parallelism: v.parallelism,
     maxParallelism: v.maxParallelism,
     attemptNumber: settings.attemptNumber,
+    ...(settings.checkOwnership ? { checkOwnership: settings.checkOwnership } : {}),
     checkpointing: settings.checkpointing,
   };
   const watermarkInterval = settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS;

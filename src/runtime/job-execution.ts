@@ -23,6 +23,8 @@ export interface JobExecutionOptions {
   readonly jobGraph: JobGraph;
   readonly clock: Clock;
   readonly attemptNumber?: number;
+  /** Throws unless this process still owns the job (its fence); handed to sinks. */
+  readonly checkOwnership?: (action: string) => void;
   readonly channels?: Partial<ChannelSettings>;
   /** Where tasks write checkpoint state and whom they answer; unset = no checkpoints. */
   readonly checkpointing?: { readonly storage: CheckpointStorageWorker; readonly responder: CheckpointResponder };
@@ -48,6 +50,8 @@ export class JobExecution {
   private readonly tasks: StreamTask[];
   private cancelRequested = false;
   private wake: (() => void) | undefined;
+  /** Ends the wait for tasks to open (e.g. a sink recovering its transactions) on a failure or cancel. */
+  private stopOpening: ((reason: unknown) => void) | undefined;
   private readonly driver: SnapshotDriver | undefined;
   /** A failure raised outside the loop (e.g. in user snapshot code during a trigger). */
   private failure: unknown;
@@ -64,6 +68,7 @@ export class JobExecution {
       jobId: options.jobId,
       clock: options.clock,
       attemptNumber: options.attemptNumber ?? 0,
+      checkOwnership: options.checkOwnership,
       restore: options.restore,
       stateBackend: options.stateBackend,
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
@@ -107,11 +112,14 @@ export class JobExecution {
     this.wake?.();
   }
 
-  /** Checkpoint `checkpointId` is complete: every operator may commit. */
+  /**
+   * Checkpoint `checkpointId` is complete: every operator may commit. A commit that fails
+   * asynchronously fails the job (which then restores from this checkpoint and commits again).
+   */
   notifyCheckpointComplete(checkpointId: number): void {
     this.inFlight.delete(checkpointId);
     this.guard(() => {
-      for (const task of this.tasks) task.notifyCheckpointComplete(checkpointId);
+      for (const task of this.tasks) task.notifyCheckpointComplete(checkpointId)?.catch((err: unknown) => this.fail(err));
     });
     this.wake?.();
   }
@@ -141,6 +149,7 @@ export class JobExecution {
   /** Fails the job from outside the loop (e.g. too many failed checkpoints). */
   fail(err: unknown): void {
     this.failure ??= err;
+    this.stopOpening?.(this.failure);
     this.wake?.();
   }
 
@@ -163,6 +172,7 @@ export class JobExecution {
   /** Asks the run to stop; `run` then rejects with JobCancelledError. */
   cancel(): void {
     this.cancelRequested = true;
+    this.stopOpening?.(new JobCancelledError());
     this.wake?.();
   }
 
@@ -170,7 +180,7 @@ export class JobExecution {
   async run(): Promise<void> {
     let failure: unknown;
     try {
-      for (let i = this.tasks.length - 1; i >= 0; i--) await this.tasks[i]!.open();
+      await this.open();
       this.running = true;
       await this.loop();
     } catch (err) {
@@ -182,6 +192,27 @@ export class JobExecution {
       failure ??= err;
     }
     if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Opens the tasks, the end of each chain first. A failure or cancel meanwhile (e.g. the job
+   * was fenced) ends the wait at once, even for an open still waiting on I/O: the tasks are
+   * closed next, which ends that I/O.
+   */
+  private async open(): Promise<void> {
+    const stopped = new Promise<never>((_, reject) => {
+      this.stopOpening = reject;
+    });
+    stopped.catch(() => undefined);
+    try {
+      for (let i = this.tasks.length - 1; i >= 0; i--) {
+        if (this.failure !== undefined) throw this.failure;
+        if (this.cancelRequested) throw new JobCancelledError();
+        await Promise.race([this.tasks[i]!.open(), stopped]);
+      }
+    } finally {
+      this.stopOpening = undefined;
+    }
   }
 
   private async loop(): Promise<void> {

@@ -23,6 +23,8 @@ export interface TaskInfo {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly attemptNumber: number;
+  /** Throws unless this process still owns the job (see SinkWriterContext.checkOwnership). */
+  readonly checkOwnership?: (action: string) => void;
   /** The job takes checkpoints (and a final one at end of input). */
   readonly checkpointing: boolean;
 }

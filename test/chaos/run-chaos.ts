@@ -12,7 +12,10 @@
  * tumbling windows and sessions instead, and every window's result must be there once, right.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *
+ * `--postgres` adds a third exactly-once sink, JdbcSink.exactlyOnceSink into a throwaway
+ * PostgreSQL server (test/chaos/postgres-sink.ts), checked the same way.
  *
  * Prints `chaos: mode=… kills=K records=N lost=L duplicated=D …` and exits non-zero if
  * EXACTLY_ONCE lost or duplicated anything, or AT_LEAST_ONCE lost anything.
@@ -22,6 +25,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { chaosPostgres } from './postgres-sink.js';
 import {
   type RunResult,
   committedLines,
@@ -82,6 +86,8 @@ export interface ChaosOptions {
   readonly incremental?: boolean;
   /** Runs that end frozen past the heartbeat timeout, besides the `kills` (default 0; pauses only with some). */
   readonly freezes?: number;
+  /** Also write through JdbcSink.exactlyOnceSink into a throwaway PostgreSQL server. */
+  readonly postgres?: boolean;
 }
 
 /** How a run of the chaos loop ended. */
@@ -140,9 +146,14 @@ export interface ChaosResult {
   readonly duplicated: number;
   readonly file: SinkCheck;
   readonly sqlite: SinkCheck;
+  /** The JdbcSink's output, with `postgres`. */
+  readonly postgres?: SinkCheck;
   readonly runs: readonly ChaosRun[];
-  /** Hidden FileSink files and staged SqliteSink rows left when all is done (informational). */
-  readonly leftovers: { hiddenFiles: number; stagedRows: number };
+  /**
+   * Hidden FileSink files, staged SqliteSink rows and prepared PostgreSQL transactions left when
+   * all is done (informational), and those of the finished run's lineage (must be none).
+   */
+  readonly leftovers: { hiddenFiles: number; stagedRows: number; preparedTransactions?: number; preparedOfFinalLineage?: number };
   readonly elapsedMs: number;
   /** False if the mode's guarantee is broken. */
   readonly ok: boolean;
@@ -256,7 +267,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const work = tempDir();
   const out = join(work, 'out');
   const db = join(work, 'events.db');
-  const jobArgs = [out, db, String(records), String(rate)];
+  if (opts.postgres && jobKind === 'windowed') throw new Error('--postgres adds its sink to the keyed job only');
+  const pg = opts.postgres ? await chaosPostgres() : undefined;
+  const jobArgs = [out, db, String(records), String(rate), ...(pg ? [pg.url] : [])];
   const flinkOptions = [
     '-p',
     String(parallelism),
@@ -342,7 +355,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         restoreFrom = jobId;
       } else if (restoreFrom === null) {
         // No checkpoint ever: start from scratch, which is only right if nothing was committed.
-        const committed = committedLines(out).length + sqliteLines(db, jobKind).lines.length;
+        const committed = committedLines(out).length + sqliteLines(db, jobKind).lines.length + ((await pg?.read())?.lines.length ?? 0);
         if (committed > 0) throw new Error(`chaos: ${committed} rows committed without any completed checkpoint`);
       }
       // else: this run took no checkpoint; the next restores from the same job as it did.
@@ -370,16 +383,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const file = check(committedLines(out), records);
     const sq = sqliteLines(db, jobKind);
     const sqlite = check(sq.lines, records);
-    const leftovers = { hiddenFiles: hiddenFiles(out).length, stagedRows: sq.staged };
-    const lost = file.lost + sqlite.lost;
-    const duplicated = file.duplicated + sqlite.duplicated;
-    if (lost > 0) problems.push(`lost: file ${file.lost}, sqlite ${sqlite.lost}`);
+    const pgRead = await pg?.read();
+    const postgres = pgRead && checkLines(pgRead.lines, records);
+    // The finished run's lineage: the fresh start its restores go back to.
+    let root = runs.at(-1);
+    while (root?.restoredFrom) root = runs.find((r) => r.jobId === root!.restoredFrom);
+    const ofFinal = pgRead?.prepared.filter((gid) => root !== undefined && gid.includes(`.${root.jobId}.`)).length;
+    const leftovers = {
+      hiddenFiles: hiddenFiles(out).length,
+      stagedRows: sq.staged,
+      ...(pgRead ? { preparedTransactions: pgRead.prepared.length, preparedOfFinalLineage: ofFinal } : {}),
+    };
+    if (ofFinal) problems.push(`postgres: ${ofFinal} transaction(s) of the finished run's lineage left prepared`);
+    const lost = file.lost + sqlite.lost + (postgres?.lost ?? 0);
+    const duplicated = file.duplicated + sqlite.duplicated + (postgres?.duplicated ?? 0);
+    if (lost > 0) problems.push(`lost: file ${file.lost}, sqlite ${sqlite.lost}${postgres ? `, postgres ${postgres.lost}` : ''}`);
     if (opts.mode === 'EXACTLY_ONCE') {
-      if (duplicated > 0) problems.push(`duplicated: file ${file.duplicated}, sqlite ${sqlite.duplicated}`);
+      if (duplicated > 0) problems.push(`duplicated: file ${file.duplicated}, sqlite ${sqlite.duplicated}${postgres ? `, postgres ${postgres.duplicated}` : ''}`);
       for (const p of file.problems) problems.push(`file: ${p}`);
       for (const p of sqlite.problems) problems.push(`sqlite: ${p}`);
+      for (const p of postgres?.problems ?? []) problems.push(`postgres: ${p}`);
     }
-    const ok = lost === 0 && (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0));
+    const ok =
+      lost === 0 &&
+      (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0 && (postgres?.problems.length ?? 0) === 0 && !ofFinal));
     const killsDone = runs.filter((r) => r.end === 'killed').length;
     const freezesDone = runs.filter((r) => r.end === 'frozen-restored' || r.end === 'frozen-woken').length;
     const elapsedMs = Date.now() - started;
@@ -387,7 +414,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       `chaos: job=${jobKind} mode=${opts.mode} kills=${killsDone} freezes=${freezesDone} pauses=${runs.filter((r) => r.pausedMs > 0).length}` +
       ` records=${records} lost=${lost} duplicated=${duplicated}` +
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
-      ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated})` +
+      ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
+      `${postgres ? `; postgres lost=${postgres.lost} dup=${postgres.duplicated} rows=${postgres.rows} prepared-left=${ofFinal} (+${pgRead!.prepared.length - ofFinal!} of runs killed before their first checkpoint)` : ''})` +
       ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
       ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
     return {
@@ -404,6 +432,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       duplicated,
       file,
       sqlite,
+      ...(postgres ? { postgres } : {}),
       runs,
       leftovers,
       elapsedMs,
@@ -451,6 +480,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
     keep: argv.includes('--keep'),
     backend: backendOf(value('--backend')),
     incremental: argv.includes('--incremental'),
+    postgres: argv.includes('--postgres'),
     quiet,
     log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };

@@ -15,6 +15,8 @@ export interface TaskSnapshot {
   readonly operators: readonly OperatorSnapshot[];
   readonly syncMs: number;
   readonly alignmentMs: number;
+  /** Asynchronous work the cut started (a sink's pre-commit): the task acknowledges only once it succeeds. */
+  readonly awaiting?: readonly Promise<unknown>[];
 }
 
 /** A task snapshot on its way to storage: encoded in slices, then written. */
@@ -101,7 +103,11 @@ export class SnapshotDriver {
 
   private async write(w: PendingWrite): Promise<void> {
     try {
+      // Runs beside the state writes; awaited (and its failure reported) after them.
+      const preCommitted = w.awaiting && Promise.all(w.awaiting);
+      preCommitted?.catch(() => undefined);
       const handles = await Promise.all(w.operators.filter((op) => !op.empty).map((op) => this.writeOperator(w.checkpointId, op)));
+      await preCommitted;
       release(w);
       if (!this.finish(w)) return; // aborted meanwhile
       const maxEncode = Math.max(0, ...w.operators.map((o) => o.keyed?.maxInlineEncodeMs ?? 0));

@@ -4,11 +4,25 @@ import { StreamOperator } from './stream-operator.js';
 import type { OperatorContext } from './stream-operator.js';
 import { userError } from './user-function.js';
 
-/** `sinkTo(sink)`: one sink writer per subtask. */
+/**
+ * `sinkTo(sink)`: one sink writer per subtask. The writer's asynchronous hooks (see
+ * graph/sink.ts) are tracked here: pre-commits go with the checkpoint, commits in flight are
+ * awaited before the writer closes, and any of them failing fails the job.
+ */
 export class SinkWriterOperator extends StreamOperator<unknown> {
   private writer: SinkWriter<unknown> | undefined;
   /** The writer's state (e.g. files waiting for their checkpoint to complete). */
   private writerState: ListState<unknown> | undefined;
+  /** Pre-commits started by cuts, by checkpoint id, until the task takes them. */
+  private readonly preCommits = new Map<number, Promise<unknown>>();
+  /** Commits and end-of-input work in flight. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Work the end of input started, handed to the task once. */
+  private ending: Promise<unknown> | undefined;
+  /** The first failure of a commit or of end-of-input work; `close` throws it even if it came late. */
+  private asyncFailure: unknown;
+  /** Set when `close` begins: a checkpoint completing after that commits nothing here. */
+  private closing = false;
 
   constructor(
     ctx: OperatorContext,
@@ -17,7 +31,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
     super(ctx);
   }
 
-  override open(): void {
+  override async open(): Promise<void> {
     const { info, node } = this.ctx;
     try {
       this.writer = this.sink.createWriter({
@@ -25,11 +39,14 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         parallelism: info.parallelism,
         jobId: info.jobId,
         operatorUid: node.uid,
+        attemptNumber: info.attemptNumber,
+        ...(info.checkOwnership ? { checkOwnership: info.checkOwnership } : {}),
         checkpointing: info.checkpointing,
       });
       // Union: on restore every subtask sees all of the writers' state (e.g. every pending file).
       this.writerState = this.ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('_sink'));
       if (this.ctx.operatorStateStore.isRestored) this.writer.restoreState?.([...this.writerState.get()]);
+      await this.writer.open?.();
     } catch (err) {
       throw userError(this.name, err);
     }
@@ -38,15 +55,26 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   protected override prepareSnapshot(checkpointId: number): void {
     try {
       this.writerState!.update(this.writer!.snapshotState?.(checkpointId) ?? []);
+      const preCommit = this.writer!.prepareCommit?.(checkpointId);
+      if (preCommit) this.preCommits.set(checkpointId, this.named(preCommit));
     } catch (err) {
       throw userError(this.name, err);
     }
   }
 
-  override notifyCheckpointComplete(checkpointId: number): void {
+  override snapshotPendingWork(checkpointId: number): Promise<unknown> | undefined {
+    const work = this.preCommits.get(checkpointId);
+    this.preCommits.delete(checkpointId);
+    return work;
+  }
+
+  override notifyCheckpointComplete(checkpointId: number): Promise<unknown> | undefined {
     super.notifyCheckpointComplete(checkpointId);
+    // Closing, the job has ended: its final checkpoint committed everything, or a restore will.
+    if (this.closing) return undefined;
     try {
-      this.writer?.notifyCheckpointComplete?.(checkpointId);
+      const commit = this.writer?.notifyCheckpointComplete?.(checkpointId);
+      return commit ? this.track(commit) : undefined;
     } catch (err) {
       throw userError(this.name, err);
     }
@@ -60,19 +88,58 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
     }
   }
 
+  override pendingWork(): Promise<unknown> | undefined {
+    const ending = this.ending;
+    this.ending = undefined;
+    let work: Promise<unknown> | undefined;
+    try {
+      work = this.writer?.pendingWork?.();
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+    if (!work) return ending;
+    return ending ? Promise.all([ending, this.named(work)]) : this.named(work);
+  }
+
   override endInput(): void {
     try {
       this.writer?.endOfInput();
+      const work = this.writer?.pendingWork?.();
+      if (work) this.ending = this.track(work);
     } catch (err) {
       throw userError(this.name, err);
     }
   }
 
-  override close(): void {
+  override async close(): Promise<void> {
+    this.closing = true;
+    // Commits in flight settle first: a job ends only once what it committed is committed.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     try {
-      this.writer?.close();
+      await this.writer?.close();
     } catch (err) {
       throw userError(this.name, err);
     }
+    if (this.asyncFailure !== undefined) throw this.asyncFailure;
+  }
+
+  /** Wraps a rejection as the operator's failure; the original stays handled (it may never be awaited). */
+  private named(work: Promise<unknown>): Promise<unknown> {
+    const p = work.catch((err: unknown) => Promise.reject(userError(this.name, err)));
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private track(work: Promise<unknown>): Promise<unknown> {
+    const p = this.named(work);
+    this.inFlight.add(p);
+    p.then(
+      () => this.inFlight.delete(p),
+      (err: unknown) => {
+        this.asyncFailure ??= err;
+        this.inFlight.delete(p);
+      },
+    );
+    return p;
   }
 }

@@ -153,8 +153,19 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   /** Hook: move the operator's own state into operator state before a snapshot. */
   protected prepareSnapshot(_checkpointId: number, _timestamp: number): void {}
 
-  /** Checkpoint `checkpointId` is complete everywhere: commit what it covered. */
-  notifyCheckpointComplete(checkpointId: number): void {
+  /**
+   * Asynchronous work the cut of checkpoint `checkpointId` started that must succeed before the
+   * task acknowledges it (a sink's pre-commit); undefined if none. Asked right after `snapshotState`.
+   */
+  snapshotPendingWork(_checkpointId: number): Promise<unknown> | undefined {
+    return undefined;
+  }
+
+  /**
+   * Checkpoint `checkpointId` is complete everywhere: commit what it covered. A returned promise
+   * is a commit in flight; its rejection fails the job.
+   */
+  notifyCheckpointComplete(checkpointId: number): void | Promise<unknown> {
     this.ctx.keyedBackend?.notifyCheckpointComplete(checkpointId);
   }
 }

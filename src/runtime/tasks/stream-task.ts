@@ -129,6 +129,11 @@ export abstract class StreamTask {
     this.answered.add(barrier.checkpointId);
     const start = performance.now();
     const operators = [...this.snapshotSource(barrier), ...this.operators.map((op) => op.snapshotState(barrier.checkpointId, barrier.timestamp, barrier.options))];
+    let awaiting: Promise<unknown>[] | undefined;
+    for (const op of this.operators) {
+      const work = op.snapshotPendingWork(barrier.checkpointId);
+      if (work) (awaiting ??= []).push(work);
+    }
     if (!this.finished) for (const w of this.writers) w.broadcastEvent(barrier);
     cp.driver.submit({
       checkpointId: barrier.checkpointId,
@@ -136,6 +141,7 @@ export abstract class StreamTask {
       operators,
       syncMs: performance.now() - start,
       alignmentMs,
+      ...(awaiting ? { awaiting } : {}),
     });
   }
 
@@ -144,10 +150,18 @@ export abstract class StreamTask {
     return [];
   }
 
-  /** Checkpoint `checkpointId` is complete: operators commit (e.g. sinks make files visible). */
-  notifyCheckpointComplete(checkpointId: number): void {
+  /**
+   * Checkpoint `checkpointId` is complete: operators commit (e.g. sinks make files visible).
+   * Returns the commits still in flight, if any.
+   */
+  notifyCheckpointComplete(checkpointId: number): Promise<unknown> | undefined {
     this.checkpointEnded(checkpointId);
-    for (const op of this.operators) op.notifyCheckpointComplete(checkpointId);
+    let commits: Promise<unknown>[] | undefined;
+    for (const op of this.operators) {
+      const commit = op.notifyCheckpointComplete(checkpointId);
+      if (commit) (commits ??= []).push(commit);
+    }
+    return commits && Promise.all(commits);
   }
 
   /** Opens operators from the end of the chain to its head, so each output is ready first. */
