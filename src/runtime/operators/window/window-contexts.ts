@@ -34,6 +34,13 @@ export class WindowTriggerContext<W extends Window> implements OnMergeContext {
   /** During `onMerge`: the namespaces of the windows merged into {@link window}. */
   mergedNamespaces: readonly Namespace[] = [];
   private readonly states = new Map<StateDescriptor, NamespacedState<State>>();
+  /**
+   * The event-time and processing-time timers last registered for {@link window} since the
+   * context was pointed at it (NaN: none): the operator's cleanup timer, usually the trigger's
+   * own (EventTimeTrigger, no lateness), then costs nothing.
+   */
+  private lastEventTimer = Number.NaN;
+  private lastProcessingTimer = Number.NaN;
 
   constructor(
     private readonly backend: KeyedStateBackend,
@@ -44,6 +51,13 @@ export class WindowTriggerContext<W extends Window> implements OnMergeContext {
   set(window: W, namespace: Namespace): void {
     this.window = window;
     this.namespace = namespace;
+    this.lastEventTimer = Number.NaN;
+    this.lastProcessingTimer = Number.NaN;
+  }
+
+  /** True if an event-time (or processing-time) timer at `time` was registered for the current window since {@link set}. */
+  registeredJustNow(time: number, eventTime: boolean): boolean {
+    return time === (eventTime ? this.lastEventTimer : this.lastProcessingTimer);
   }
 
   getCurrentProcessingTime(): number {
@@ -56,18 +70,22 @@ export class WindowTriggerContext<W extends Window> implements OnMergeContext {
 
   registerProcessingTimeTimer(time: number): void {
     this.services.timerService.registerProcessingTimeTimer(this.namespace, time);
+    this.lastProcessingTimer = time;
   }
 
   registerEventTimeTimer(time: number): void {
     this.services.timerService.registerEventTimeTimer(this.namespace, time);
+    this.lastEventTimer = time;
   }
 
   deleteProcessingTimeTimer(time: number): void {
     this.services.timerService.deleteProcessingTimeTimer(this.namespace, time);
+    if (time === this.lastProcessingTimer) this.lastProcessingTimer = Number.NaN;
   }
 
   deleteEventTimeTimer(time: number): void {
     this.services.timerService.deleteEventTimeTimer(this.namespace, time);
+    if (time === this.lastEventTimer) this.lastEventTimer = Number.NaN;
   }
 
   getPartitionedState<D extends StateDescriptor>(descriptor: D): StateFor<D> {

@@ -18,6 +18,7 @@ import {
   type StateDescriptor,
 } from '../../../state/index.js';
 import { FlinkError } from '../../../util/errors.js';
+import { MIN_TIMESTAMP } from '../../../util/time.js';
 import {
   type MergingWindowAssigner,
   MergingWindowSet,
@@ -141,9 +142,11 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   private processAligned(value: unknown, timestamp: number, windows: readonly W[]): boolean {
     let skipped = true;
     const ctx = this.triggerContext;
+    // The watermark does not move while an element is processed.
+    const watermark = this.eventTime ? this.services.timerService.currentWatermark() : MIN_TIMESTAMP;
     for (let i = 0; i < windows.length; i++) {
       const window = windows[i]!;
-      if (this.isWindowLate(window)) continue;
+      if (this.eventTime && isWindowLate(window, this.allowedLateness, true, watermark)) continue;
       skipped = false;
       const ns = this.serializer.toNamespace(window);
       this.contents.setCurrentNamespace(ns);
@@ -308,7 +311,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   /** The trigger context must point at `window`. */
   private registerCleanupTimer(window: W): void {
     const time = cleanupTime(window, this.allowedLateness, this.eventTime);
-    if (!needsCleanupTimer(time)) return;
+    // Registering it again would be a no-op: skip the timer service's lookup.
+    if (!needsCleanupTimer(time) || this.triggerContext.registeredJustNow(time, this.eventTime)) return;
     if (this.eventTime) this.triggerContext.registerEventTimeTimer(time);
     else this.triggerContext.registerProcessingTimeTimer(time);
   }
