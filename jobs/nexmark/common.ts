@@ -68,10 +68,9 @@ export function parseNexmarkArgs(argv: readonly string[] = process.argv.slice(2)
 export const NEXMARK_OUT_OF_ORDERNESS = Duration.ofSeconds(4);
 
 /**
- * A job's environment, arguments and Nexmark event stream (uid `nexmark-source`). With
- * `eventTime`, events carry their `dateTime` as timestamp and watermarks trail it by 4 s, per
- * source split, as Nexmark's tables declare (`WATERMARK FOR dateTime AS dateTime - INTERVAL '4'
- * SECOND`).
+ * A job's environment, arguments and Nexmark event stream (uid `nexmark-source`). Events carry
+ * their `dateTime` as record timestamp; with `eventTime`, watermarks trail it by 4 s, per source
+ * split, as Nexmark's tables declare (`WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND`).
  */
 export function nexmarkJob(options: { eventTime?: boolean } = {}): { env: StreamExecutionEnvironment; args: NexmarkJobArgs; events: DataStream<NexmarkEvent> } {
   const args = parseNexmarkArgs();
@@ -82,7 +81,7 @@ export function nexmarkJob(options: { eventTime?: boolean } = {}): { env: Stream
     ...(args.eventRate === undefined ? {} : { firstEventRate: args.eventRate }),
   });
   const strategy = options.eventTime
-    ? WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(NEXMARK_OUT_OF_ORDERNESS).withTimestampAssigner((e) => e.dateTime)
+    ? WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(NEXMARK_OUT_OF_ORDERNESS)
     : WatermarkStrategy.noWatermarks<NexmarkEvent>();
   const events = env.fromSource(source, strategy, 'nexmark').uid('nexmark-source');
   return { env, args, events };

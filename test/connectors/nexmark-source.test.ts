@@ -87,4 +87,17 @@ describe('NexmarkSource', () => {
     assert.throws(() => new NexmarkSource({ recordsPerSecond: 0 }), /recordsPerSecond must be positive/);
     assert.throws(() => new NexmarkSource({ numActivePeople: 0 }), /numActivePeople must be an integer >= 1/);
   });
+
+  test('every event carries its dateTime as its record timestamp, through its split output', () => {
+    const [r] = readers(new NexmarkSource({ count: 50 }), 1);
+    const out = new TestingReaderOutput<NexmarkEvent>();
+    while (r!.pollNext(out, 7) !== 'END_OF_INPUT');
+    assert.equal(out.emitted.length, 50);
+    for (const e of out.emitted) {
+      assert.equal(e.timestamp, e.record.dateTime);
+      assert.equal(e.split, '50/0');
+    }
+    assert.deepEqual(out.released, ['50/0']);
+  });
 });
+

@@ -44,10 +44,14 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   sideOutputs: ReadonlyMap<string, Output<unknown>> = NO_SIDE_OUTPUTS;
   /** The last watermark this operator processed (`MIN_TIMESTAMP` before the first). */
   currentWatermark = MIN_TIMESTAMP;
-  private readonly triggerable: Triggerable | undefined;
+  /** This operator if it is keyed and Triggerable, else null; undefined until first asked (subclass fields exist by then). */
+  private triggerTarget: Triggerable | null | undefined;
 
-  constructor(protected readonly ctx: OperatorContext) {
-    this.triggerable = ctx.timerService !== undefined && isTriggerable(this) ? this : undefined;
+  constructor(protected readonly ctx: OperatorContext) {}
+
+  private get triggerable(): Triggerable | null {
+    if (this.triggerTarget === undefined) this.triggerTarget = this.ctx.timerService !== undefined && isTriggerable(this) ? this : null;
+    return this.triggerTarget;
   }
 
   get name(): string {
@@ -100,7 +104,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
 
   /** True if the task must ask this operator about processing-time work (timers, periodic emission). */
   get usesProcessingTime(): boolean {
-    return this.triggerable !== undefined || this.nextTimerTime !== StreamOperator.prototype.nextTimerTime;
+    return this.triggerable !== null || this.nextTimerTime !== StreamOperator.prototype.nextTimerTime;
   }
 
   /** The time of this operator's earliest processing-time timer, or Infinity. */

@@ -71,6 +71,7 @@ export class TimestampsAndWatermarksOperator extends StreamOperator<unknown> {
   }
 
   private periodicEmit(): void {
+    if (this.currentWatermark === MAX_TIMESTAMP) return; // the input has ended: nothing follows its final watermark
     try {
       this.generator.onPeriodicEmit(this.emitter);
     } catch (err) {

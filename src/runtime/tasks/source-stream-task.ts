@@ -92,11 +92,12 @@ export class SourceStreamTask extends StreamTask {
   }
 
   override nextTimerTime(): number {
-    return Math.min(super.nextTimerTime(), this.nextPeriodicEmit);
+    return Math.min(super.nextTimerTime(), this.paused ? Infinity : this.nextPeriodicEmit);
   }
 
   override fireTimers(now: number): void {
-    if (now >= this.nextPeriodicEmit && !this.finished) {
+    // A paused source (stopping with a savepoint) sends nothing after its barrier, watermarks included.
+    if (now >= this.nextPeriodicEmit && !this.finished && !this.paused) {
       this.nextPeriodicEmit = now + this.watermarkIntervalMs;
       try {
         this.watermarks.emitPeriodic();

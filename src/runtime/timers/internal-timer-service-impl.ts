@@ -95,6 +95,11 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     return this.live[PROCESSING_TIME_DOMAIN];
   }
 
+  /** Entries in the event-time and processing-time heaps, deleted timers' included (for tests). */
+  get heapSizes(): [number, number] {
+    return [this.heaps[EVENT_TIME_DOMAIN].size, this.heaps[PROCESSING_TIME_DOMAIN].size];
+  }
+
   /** The time of the earliest processing-time timer, or Infinity (it may have been deleted: then firing finds nothing). */
   nextProcessingTime(): number {
     return this.heaps[PROCESSING_TIME_DOMAIN].peek()?.timestamp ?? Infinity;
