@@ -283,7 +283,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     `execution.checkpointing.incremental=${opts.incremental === true}`,
     ...((opts.freezes ?? 0) > 0 ? ['-D', `heartbeat.timeout=${HEARTBEAT_TIMEOUT_MS}ms`, '-D', `heartbeat.interval=${HEARTBEAT_INTERVAL_MS}ms`] : []),
   ];
-  log(`chaos: job=${jobKind} seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
+  log(`chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
 
   const runs: ChaosRun[] = [];
   const problems: string[] = [];
@@ -411,7 +411,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const freezesDone = runs.filter((r) => r.end === 'frozen-restored' || r.end === 'frozen-woken').length;
     const elapsedMs = Date.now() - started;
     const summary =
-      `chaos: job=${jobKind} mode=${opts.mode} kills=${killsDone} freezes=${freezesDone} pauses=${runs.filter((r) => r.pausedMs > 0).length}` +
+      `chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}mode=${opts.mode} kills=${killsDone} freezes=${freezesDone} pauses=${runs.filter((r) => r.pausedMs > 0).length}` +
       ` records=${records} lost=${lost} duplicated=${duplicated}` +
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
