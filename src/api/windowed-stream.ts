@@ -53,7 +53,7 @@ abstract class WindowingBuilder<T, W extends Window> {
 
   /** Removes elements before or after the window function; the window then keeps every element. */
   evictor(evictor: Evictor<T, W>): this {
-    if (this.assigner.isMerging()) throw new JobDefinitionError(`Cannot use a merging WindowAssigner (${String(this.assigner)}) with an Evictor.`);
+    if (typeof (evictor as { evictBefore?: unknown })?.evictBefore !== 'function') throw new TypeError('evictor needs an Evictor, e.g. CountEvictor.of(100).');
     this.windowEvictor = evictor;
     return this;
   }

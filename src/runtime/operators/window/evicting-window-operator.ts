@@ -49,7 +49,7 @@ export class EvictingWindowOperator<W extends Window = Window> extends WindowOpe
     this.evictor.evictBefore(elements, elements.length, window, this.evictorContext);
     const values = elements.map((e) => e.value);
     const contents = this.fold ? this.fold(values) : values;
-    // Everything evicted before a fold: nothing to fold, so no result (Flink would hand the function null).
+    // A reduce of nothing (everything evicted) has no result (Flink would hand the function null).
     if (contents !== undefined) this.emitWindowContents(window, contents);
     this.evictor.evictAfter(elements, elements.length, window, this.evictorContext);
     this.elements.update(elements.map((e): StoredElement => [e.value, e.timestamp]));

@@ -27,7 +27,7 @@ export interface InternalWindowFunction<W> {
   clear(window: W, context: ProcessWindowContext<W>): void;
 }
 
-/** How elements become the one value a single-valued window function sees; undefined when there are none. */
+/** How elements become the one value a single-valued window function sees (undefined: nothing to hand it). */
 export type Fold = (elements: readonly unknown[]) => unknown;
 
 /** The fold of `contents` (for a window that keeps its elements but reduces or aggregates them when it fires, i.e. with an evictor). */
@@ -46,8 +46,8 @@ export function foldOf(contents: WindowContentsSpec): Fold | undefined {
     }
     case 'aggregate': {
       const fn = contents.fn as AggregateFunction<unknown, unknown, unknown>;
+      // As Flink's InternalAggregateProcessWindowFunction: no elements left is an empty accumulator's result.
       return (elements) => {
-        if (elements.length === 0) return undefined;
         let acc = fn.createAccumulator();
         for (const e of elements) acc = fn.add(e, acc);
         return fn.getResult(acc);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Collector, ProcessWindowFunction, type ProcessWindowContext, type WindowOperatorSpec } from '../../../../src/graph/index.js';
 import { MAX_TIMESTAMP, Time } from '../../../../src/util/time.js';
-import { CountEvictor, CountTrigger, DeltaEvictor, GlobalWindows, TimeEvictor, TumblingEventTimeWindows, type Window } from '../../../../src/windowing/index.js';
+import { CountEvictor, CountTrigger, DeltaEvictor, EventTimeSessionWindows, GlobalWindows, TimeEvictor, TumblingEventTimeWindows, type Window } from '../../../../src/windowing/index.js';
 import { BACKENDS } from '../../../state/backends.js';
 import { ONES, type T2, apply, flinkInput as input, assertOutputEqualsSorted, key0, reduceWith, sumReducer, windowSpec } from './window-fixtures.js';
 import { type OutputElement, WindowHarness, record, watermark } from './window-harness.js';
@@ -169,6 +169,38 @@ for (const backend of BACKENDS) {
       h.processElement(['key2', 1], 2310);
       h.processWatermark(3999);
       assertOutputEqualsSorted(h.output, [watermark(1999), record(['key1', 4], 3999), record(['key2', 2], 3999), watermark(3999)]);
+      await h.close();
+    });
+
+    test('sessions with an evictor: merged sessions keep their elements with timestamps, and the evictor sees them all', async () => {
+      const h = await new WindowHarness(
+        windowSpec({ assigner: EventTimeSessionWindows.withGap(Time.seconds(1)), evictor: CountEvictor.of(2), fn: processFn() }),
+        key0,
+        { backend },
+      ).open();
+      h.processElement(['a', 1], 0);
+      h.processElement(['a', 10], 1500);
+      h.processElement(['a', 100], 800); // bridges the two sessions
+      h.processWatermark(5000);
+      // The merged session's last two elements in state order: 10 (from the second session), then 100.
+      assertOutputEqualsSorted(h.output, [record(['a', 110], 2499), watermark(5000)]);
+      await h.close();
+    });
+
+    test('an aggregate whose every element was evicted gives its empty accumulator, as Flink does', async () => {
+      const h = await new WindowHarness(
+        windowSpec({
+          assigner: GlobalWindows.create(),
+          trigger: CountTrigger.of(2),
+          evictor: CountEvictor.of(0),
+          contents: { kind: 'aggregate', fn: { createAccumulator: () => 0, add: (_v: unknown, n: number) => n + 1, getResult: (n: number) => `count ${n}` } as never },
+        }),
+        key0,
+        { backend },
+      ).open();
+      h.processElement(['a', 1], 0);
+      h.processElement(['a', 2], 1);
+      assertOutputEqualsSorted(h.output, [record('count 0', MAX)]);
       await h.close();
     });
 
