@@ -13,6 +13,13 @@ function parseParallelism(value: string): number {
   return n;
 }
 
+/** A TCP port: 0 (any free one) to 65535. */
+function parsePort(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n > 65535) throw new InvalidArgumentError('The port must be a whole number from 0 to 65535 (0: any free port).');
+  return n;
+}
+
 /** `Version: 0.1.0`, as Flink's `flink --version` prints its own (it adds a commit id when it knows one). */
 function versionLine(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -161,6 +168,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (path: string, opts: { json?: boolean }) => {
       const { infoCommand } = await import('./commands/info.js');
       setExitCode(await infoCommand(path, opts.json === true));
+    });
+
+  program
+    .command('web')
+    .description("serve Flink's REST API, Prometheus metrics and a dashboard for every job of the home")
+    .addOption(new Option('--port <port>', 'the port to listen on (0: any free port)').argParser(parsePort).default(8081))
+    .option('--host <address>', 'the address to listen on; anything but loopback asks every request for the token', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => {
+      const { webCommand } = await import('./commands/web.js');
+      setExitCode(await webCommand({ port: opts.port, host: opts.host }));
     });
 
   return program;

@@ -1,6 +1,6 @@
 import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../api/index.js';
 import type { Configuration } from '../config/index.js';
-import type { MetadataStore } from '../metadata/index.js';
+import type { JobMetricsSnapshot, MetadataStore, MetricSample } from '../metadata/index.js';
 import { systemClock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
@@ -15,6 +15,8 @@ export interface JobReporter {
   cancelled(jobId: string): void;
   /** The job failed; returns the error the run ends with. */
   failed(jobId: string, cause: unknown): Error;
+  /** The job's metrics, once a second while it runs (the live status line). */
+  metrics?(jobId: string, snapshot: JobMetricsSnapshot, sample: MetricSample): void;
 }
 
 /**
@@ -62,6 +64,8 @@ export class CliExecutor implements PipelineExecutor {
     this.restore = undefined;
     this.masters.push(master);
     this.running(+1);
+    const onMetrics = this.reporter.metrics?.bind(this.reporter);
+    if (onMetrics) master.onMetrics((snapshot, sample) => onMetrics(master.jobId, snapshot, sample));
     this.reporter.submitted(master.jobId);
     for (const w of master.jobGraph.streamGraph.warnings) this.reporter.warning(w);
     if (this.cancelledBy) master.cancel();

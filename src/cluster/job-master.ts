@@ -11,8 +11,10 @@ import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
 import { unrecoverableCause } from './failure-classification.js';
 import { JobCheckpointing } from './job-checkpointing.js';
+import { jobPlanOf } from './job-plan.js';
 import { type JobFence, JobFencedError, fenceSettings } from './job-fence.js';
 import { JobTracker } from './job-tracker.js';
+import { type MetricsListener, MetricsReporter } from './metrics-reporter.js';
 import { type RestartStrategy, restartStrategyFrom } from './restart-strategy.js';
 
 function messageOf(err: unknown): string {
@@ -70,6 +72,7 @@ export class JobMaster {
   private execution: JobExecution | undefined;
   private cancelled = false;
   private readonly tracker: JobTracker | undefined;
+  private readonly reporter: MetricsReporter | undefined;
   private readonly restoreAssignment: RestoreAssignment | undefined;
   /** Ends a restart delay early (on cancel). */
   private wakeFromDelay: (() => void) | undefined;
@@ -102,7 +105,19 @@ export class JobMaster {
         fenceSettings(this.configuration),
         t.log,
       );
+      this.reporter = new MetricsReporter({
+        jobId: this.jobId,
+        plan: jobPlanOf(this.jobId, this.jobGraph),
+        store: t.store,
+        clock: options.clock,
+        log: t.log ?? ((line) => process.stderr.write(`${line}\n`)),
+      });
     }
+  }
+
+  /** Calls `listener` with every metrics report (once a second while the job runs; tracked jobs only). */
+  onMetrics(listener: MetricsListener): () => void {
+    return this.reporter?.onReport(listener) ?? (() => {});
   }
 
   get jobName(): string {
@@ -116,6 +131,14 @@ export class JobMaster {
    * runs again — RUNNING → RESTARTING → RUNNING, each restart recorded with its cause.
    */
   async run(): Promise<JobExecutionResult> {
+    try {
+      return await this.runAttempts();
+    } finally {
+      this.reporter?.stop();
+    }
+  }
+
+  private async runAttempts(): Promise<JobExecutionResult> {
     const start = Date.now();
     const { options } = this;
     const fence = this.tracker?.start();
@@ -141,6 +164,7 @@ export class JobMaster {
       savepoint: (dir) => checkpointing.savepoint(dir),
       stop: (dir, drain) => this.stopWithSavepoint(checkpointing, dir, drain),
     });
+    this.reporter?.start();
     if (options.restore?.claimMode === 'claim') await checkpointing.claim(options.restore.snapshot);
     let restore = this.restoreAssignment;
     for (let attempt = 0; ; attempt++) {
@@ -166,6 +190,7 @@ export class JobMaster {
         finalCheckpoint: checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined,
       });
       this.execution = execution;
+      this.reporter?.attach(execution);
       if (this.cancelled) execution.cancel();
       checkpointing.start(execution);
       try {
@@ -203,6 +228,7 @@ export class JobMaster {
     const decision = strategy.onFailure(this.options.clock.now());
     if (!decision.restart) return { failure: await this.fail(checkpointing, err) };
     this.tracker?.restarting(messageOf(err), stackOf(err), attempt, decision.delayMs);
+    this.reporter?.restarting();
     await this.restartDelay(decision.delayMs);
     if (this.fencedBy) return { failure: await this.abandon(checkpointing) };
     if (this.cancelled) {

@@ -33,6 +33,8 @@ export interface HomeLayout {
   readonly savepointsDir: string;
   /** The optional `config.yaml`. */
   readonly configPath: string;
+  /** The token `flink web` asks of requests that change a job (owner-only). */
+  readonly webTokenPath: string;
   /** `log/<jobId>.log`: the job's own log. */
   jobLog(jobId: string): string;
   /** `log/<jobId>.out`: stdout/stderr of a detached job. */
@@ -50,6 +52,7 @@ export function homeLayout(home: string): HomeLayout {
     checkpointsDir: path.join(root, 'checkpoints'),
     savepointsDir: path.join(root, 'savepoints'),
     configPath: path.join(root, 'config.yaml'),
+    webTokenPath: path.join(root, 'web-token'),
     jobLog: (jobId) => path.join(logDir, `${jobId}.log`),
     jobOut: (jobId) => path.join(logDir, `${jobId}.out`),
   };

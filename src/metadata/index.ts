@@ -32,4 +32,19 @@ export {
   type CommandRecord,
 } from './records.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './schema.js';
+export {
+  NO_WATERMARK,
+  sampleOf,
+  type JobPlan,
+  type JobPlanNode,
+  type JobPlanInput,
+  type JobPlanOperator,
+  type JobMetricsSnapshot,
+  type JobScopeMetrics,
+  type TaskMetrics,
+  type OperatorMetrics,
+  type MetricSample,
+  type VertexSample,
+} from './metric-records.js';
+export { ENDED_JOB_SAMPLES, METRIC_HISTORY_MS, type CheckpointCounts } from './metrics-table.js';
 export { BUSY_TIMEOUT_MS } from './open.js';

@@ -7,6 +7,8 @@ import { CheckpointTable } from './checkpoint-table.js';
 import { CommandTable } from './command-table.js';
 import type { JobStatus } from './job-status.js';
 import { JobTable } from './job-table.js';
+import type { JobMetricsSnapshot, JobPlan, MetricSample } from './metric-records.js';
+import { type CheckpointCounts, MetricsTable } from './metrics-table.js';
 import { guard, openDatabase } from './open.js';
 import type {
   CheckpointKind,
@@ -53,6 +55,7 @@ export class MetadataStore {
   private readonly jobs: JobTable;
   private readonly checkpoints: CheckpointTable;
   private readonly commands: CommandTable;
+  private readonly metrics: MetricsTable;
 
   private constructor(file: string, db: Database, clock: Clock) {
     this.path = file;
@@ -60,6 +63,7 @@ export class MetadataStore {
     this.jobs = new JobTable(db, clock);
     this.checkpoints = new CheckpointTable(db, clock);
     this.commands = new CommandTable(db, clock);
+    this.metrics = new MetricsTable(db);
   }
 
   /**
@@ -289,5 +293,42 @@ export class MetadataStore {
   /** The job's commands, oldest first. */
   listCommands(jobId: JobId): CommandRecord[] {
     return this.run(() => this.commands.list(jobId));
+  }
+
+  // ---- plans and metrics (flink web, the live status line) ----
+
+  /** Records the job's chained graph, so readers can show it without loading the engine. */
+  recordPlan(jobId: JobId, plan: JobPlan): void {
+    this.run(() => this.metrics.putPlan(jobId, plan));
+  }
+
+  /** The job's recorded plan; undefined for jobs recorded before plans were. */
+  getPlan(jobId: JobId): JobPlan | undefined {
+    return this.run(() => this.metrics.plan(jobId));
+  }
+
+  /** Replaces the job's latest metrics and adds a history sample (older samples are pruned). */
+  reportMetrics(jobId: JobId, snapshot: JobMetricsSnapshot, sample: MetricSample): void {
+    this.run(() => this.metrics.report(jobId, snapshot, sample));
+  }
+
+  /** Keeps only the job's newest `keep` history samples (when it ends). */
+  trimMetricHistory(jobId: JobId, keep: number): void {
+    this.run(() => this.metrics.trimHistory(jobId, keep));
+  }
+
+  /** The job's latest reported metrics, or undefined if it never reported. */
+  latestMetrics(jobId: JobId): JobMetricsSnapshot | undefined {
+    return this.run(() => this.metrics.latest(jobId));
+  }
+
+  /** The job's metric samples since `since` (epoch ms), oldest first. */
+  metricHistory(jobId: JobId, since = 0): MetricSample[] {
+    return this.run(() => this.metrics.history(jobId, since));
+  }
+
+  /** How many of the job's checkpoints and savepoints are in progress, completed, failed. */
+  checkpointCounts(jobId: JobId): CheckpointCounts {
+    return this.run(() => this.metrics.checkpointCounts(jobId));
   }
 }

@@ -112,6 +112,33 @@ ALTER TABLE jobs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN pid_start INTEGER;
 `;
 
+/**
+ * Version 4: what `flink web` shows without loading the engine. `job_plans` holds the chained
+ * graph recorded at submission (jobs from before have none, and show no graph); `job_metrics`
+ * the latest metrics a running job reported, one row per job, replaced every second;
+ * `job_metric_history` a short history of per-second samples for charts, pruned by the job as
+ * it writes. Separate tables, so no existing row changes.
+ */
+const V4 = `
+CREATE TABLE job_plans (
+  job_id TEXT PRIMARY KEY REFERENCES jobs (job_id) ON DELETE CASCADE,
+  plan   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE job_metrics (
+  job_id  TEXT PRIMARY KEY REFERENCES jobs (job_id) ON DELETE CASCADE,
+  time    INTEGER NOT NULL,
+  metrics TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE job_metric_history (
+  job_id TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  time   INTEGER NOT NULL,
+  sample TEXT NOT NULL,
+  PRIMARY KEY (job_id, time)
+) STRICT, WITHOUT ROWID;
+`;
+
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
 export interface Migration {
   readonly version: number;
@@ -123,6 +150,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2 },
   { version: 3, sql: V3 },
+  { version: 4, sql: V4 },
 ];
 
 /** The schema version this code reads and writes. */

@@ -9,11 +9,12 @@ import {
 } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { LocalChannel } from './local-channel.js';
+import { OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
-import type { OperatorContext, StreamOperator } from './operators/stream-operator.js';
+import { type OperatorContext, StreamOperator } from './operators/stream-operator.js';
 import { type Output, combineOutputs } from './output.js';
 import { RecordContext } from './record-context.js';
-import { type RecordWriter, createRecordWriter } from './record-writer.js';
+import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
 import { createSourceWatermarks } from './sources/source-watermarks.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
@@ -98,6 +99,8 @@ function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, Local
 interface NodeOutputs {
   readonly main: Output<unknown>;
   readonly sides: Map<string, Output<unknown>>;
+  /** Records emitted to the main output so far (the numRecordsOut metric). */
+  readonly emitted: () => number;
 }
 
 function deploySubtask(
@@ -147,6 +150,12 @@ function deploySubtask(
     operators.set(node, createOperator(node.operator, ctx));
   }
   const writers: RecordWriter[] = [];
+  /**
+   * Each node's outputs (main and side outputs by tag), and how many records it has emitted to
+   * its main output: what the first of them took in (a chained operator counts what it takes; a
+   * writer what it sends, per batch). Every main output of a node gets every record, so any one
+   * of them tells.
+   */
   const outputsOf = (node: StreamNode): NodeOutputs => {
     const byTag = new Map<string | undefined, Output<unknown>[]>();
     const add = (tag: string | undefined, out: Output<unknown>) => {
@@ -172,17 +181,23 @@ function deploySubtask(
     }
     const sides = new Map<string, Output<unknown>>();
     for (const [tag, outs] of byTag) if (tag !== undefined) sides.set(tag, combineOutputs(outs));
-    return { main: combineOutputs(byTag.get(undefined) ?? []), sides };
+    const mains = byTag.get(undefined) ?? [];
+    const first = mains[0];
+    const emitted = first instanceof StreamOperator ? () => first.numRecordsIn : first instanceof RecordWriter ? () => first.recordsOut : () => 0;
+    return { main: combineOutputs(mains), sides, emitted };
   };
+  const emitted = new Map<StreamNode, () => number>();
   for (const [node, op] of operators) {
-    const { main, sides } = outputsOf(node);
-    op.output = main;
+    const o = outputsOf(node);
+    op.output = o.main;
     const slots = sideOutputs.get(node)!;
-    for (const [tag, out] of sides) slots.set(tag, out);
+    for (const [tag, out] of o.sides) slots.set(tag, out);
     op.sideOutputs = slots;
+    emitted.set(node, o.emitted);
   }
   const chain = v.nodes.filter((n) => n.operator).map((n) => operators.get(n)!);
   const source = v.head.source;
+  let task: StreamTask;
   if (source) {
     const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock });
     // A restored source continues from its recorded splits (none left = it had finished).
@@ -191,13 +206,49 @@ function deploySubtask(
       ? (restored.lists.get(SOURCE_SPLITS_STATE)?.values ?? [])
       : source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
     reader.addSplits(splits);
+    const o = outputsOf(v.head);
+    emitted.set(v.head, o.emitted);
     const watermarks = createSourceWatermarks({
       strategy: v.head.watermarkStrategy ?? WatermarkStrategy.noWatermarks(),
-      chain: outputsOf(v.head).main,
+      chain: o.main,
       recordContext,
       clock: settings.clock,
     });
-    return new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
+    task = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
+  } else {
+    task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
   }
-  return new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
+  task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, operators, emitted);
+  return task;
+}
+
+/**
+ * The metrics of a deployed subtask: each operator counts what it takes in; a source has no
+ * operator and what it emitted is what it read (FLIP-33).
+ */
+function taskMetrics(
+  v: JobVertex,
+  index: number,
+  attempt: number,
+  task: StreamTask,
+  writers: readonly RecordWriter[],
+  operators: ReadonlyMap<StreamNode, StreamOperator>,
+  emitted: ReadonlyMap<StreamNode, () => number>,
+): TaskIOMetrics {
+  const isSource = v.head.source !== undefined;
+  const metrics = new TaskIOMetrics(
+    v.id,
+    index,
+    attempt,
+    isSource,
+    () => writers.reduce((n, w) => n + w.recordsOut, 0),
+    () => task.currentInputWatermark(),
+  );
+  metrics.operators = v.nodes.map((node) => {
+    const out = emitted.get(node) ?? (() => 0);
+    const op = operators.get(node);
+    const into = op ? () => op.numRecordsIn : out;
+    return new OperatorIOMetrics(node.uid, node.name, node.outEdges.length === 0, into, out);
+  });
+  return metrics;
 }

@@ -14,3 +14,4 @@ export type {
   StateBackendSettings,
   TaskAcknowledgement,
 } from '../state/index.js';
+export type { TaskMetricsReading } from './metrics/io-metrics.js';

@@ -7,6 +7,7 @@ import type { CheckpointOptions, CheckpointResponder, CheckpointStorageWorker, R
 import { CheckpointBarrier } from './channel-events.js';
 import { SnapshotDriver } from './checkpointing/snapshot-driver.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, deployTasks } from './execution-graph.js';
+import type { TaskMetricsReading } from './metrics/io-metrics.js';
 import { SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
 
@@ -87,6 +88,13 @@ export class JobExecution {
   /** The number of tasks; each acknowledges every checkpoint once. */
   get taskCount(): number {
     return this.tasks.length;
+  }
+
+  /** What every task's counters read now (the metrics reporter calls this once a second). */
+  readMetrics(): TaskMetricsReading[] {
+    const readings: TaskMetricsReading[] = [];
+    for (const task of this.tasks) if (task.metrics) readings.push(task.metrics.read());
+    return readings;
   }
 
   /** True once every task has finished (a bounded job at its end). */

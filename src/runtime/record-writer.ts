@@ -19,6 +19,8 @@ import { RecordContext } from './record-context.js';
 export abstract class RecordWriter implements Output<unknown> {
   protected readonly pending: unknown[][];
   protected readonly timestamps: (number[] | undefined)[];
+  /** Records sent downstream, counted per batch (the numRecordsOut metric). */
+  recordsOut = 0;
 
   constructor(
     protected readonly channels: readonly LocalChannel[],
@@ -50,6 +52,7 @@ export abstract class RecordWriter implements Output<unknown> {
   }
 
   protected flushChannel(i: number): void {
+    this.recordsOut += this.pending[i]!.length;
     this.channels[i]!.push(new RecordBatch(this.pending[i]!, undefined, undefined, this.takeTimestamps(i)));
     this.pending[i] = [];
   }
@@ -140,6 +143,7 @@ class HashWriter extends RecordWriter {
     this.append(i, value);
   }
   protected override flushChannel(i: number): void {
+    this.recordsOut += this.pending[i]!.length;
     this.channels[i]!.push(new RecordBatch(this.pending[i]!, this.keys[i]!, this.keyGroups[i]!, this.takeTimestamps(i)));
     this.pending[i] = [];
     this.keys[i] = [];

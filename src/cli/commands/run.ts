@@ -6,6 +6,7 @@ import { MetadataStore } from '../../metadata/index.js';
 import { FlinkError, JobFileError } from '../../util/errors.js';
 import type { JobId } from '../../util/ids.js';
 import { lines, say, warn } from '../output.js';
+import { LiveStatusLine, formatStatusLine } from '../status-line.js';
 
 /** Options of `flink run`. */
 export interface RunOptions {
@@ -34,17 +35,23 @@ export class JobExecutionError extends FlinkError {
   }
 }
 
-/** The submission and finish lines of SPEC.md's `flink run`. */
-const reporter: JobReporter = {
-  submitted: (jobId) => say(lines.submitted(jobId)),
-  warning: (message) => warn(message),
-  finished: (jobId, ms) => {
-    say(lines.finished(jobId));
-    say(lines.runtime(ms));
-  },
-  cancelled: (jobId) => say(lines.cancelled(jobId)),
-  failed: (jobId, cause) => new JobExecutionError(jobId, cause),
-};
+/**
+ * The submission and finish lines of SPEC.md's `flink run`, and — with `live`, on a terminal —
+ * the jobs' metrics in a status line on stderr.
+ */
+function cliReporter(live: LiveStatusLine | undefined): JobReporter {
+  return {
+    submitted: (jobId) => say(lines.submitted(jobId)),
+    warning: (message) => warn(message),
+    finished: (jobId, ms) => {
+      say(lines.finished(jobId));
+      say(lines.runtime(ms));
+    },
+    cancelled: (jobId) => say(lines.cancelled(jobId)),
+    failed: (jobId, cause) => new JobExecutionError(jobId, cause),
+    ...(live && { metrics: (_jobId, snapshot, sample) => live.update(formatStatusLine(snapshot, sample, process.stderr.columns)) }),
+  };
+}
 
 /** A detached job's log line (its stderr is the log file). */
 function logLine(line: string): void {
@@ -67,14 +74,17 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
   // Only this process: a job file that starts `flink run` itself must not take over this row.
   delete process.env[DETACHED_JOB_ID_ENV];
   const store = MetadataStore.open(layout.dbPath);
+  let live: LiveStatusLine | undefined;
   try {
     if (options.detached && preCreated === undefined) return await runDetached(store, layout, path, args, options, configuration);
+    // A detached job's stderr is its log file: never a terminal, so never a live line.
+    live = LiveStatusLine.wanted(process.stderr) ? new LiveStatusLine(process.stderr, process.stdout.isTTY ? [process.stdout] : []) : undefined;
     return await runJobFileTracked({
       store,
       configuration,
       jobFile: path,
       args,
-      reporter,
+      reporter: cliReporter(live),
       fromSavepoint: options.fromSavepoint,
       allowNonRestoredState: options.allowNonRestoredState === true,
       claimMode: options.claimMode ?? 'no_claim',
@@ -82,6 +92,7 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
       log: preCreated !== undefined ? logLine : warn,
     });
   } finally {
+    live?.close();
     store.close();
   }
 }

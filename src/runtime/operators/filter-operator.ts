@@ -10,6 +10,7 @@ export class FilterOperator extends FunctionOperator<unknown> {
     this.fn = toCallable(fn, 'filter');
   }
   collect(value: unknown): void {
+    this.numRecordsIn++;
     let keep: boolean;
     try {
       keep = this.fn(value);

@@ -10,6 +10,7 @@ export class FlatMapOperator extends FunctionOperator<unknown> {
     this.fn = toCallable(fn, 'flatMap');
   }
   collect(value: unknown): void {
+    this.numRecordsIn++;
     let result: Iterable<unknown> | void;
     try {
       result = this.fn(value, this.output);

@@ -55,6 +55,7 @@ export class KeyedProcessOperator extends FunctionOperator<unknown> implements T
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     try {
       this.fn.processElement(value, this.elementContext, this.output as Collector<unknown>);
     } catch (err) {

@@ -10,6 +10,7 @@ export class MapOperator extends FunctionOperator<unknown> {
     this.fn = toCallable(fn, 'map');
   }
   collect(value: unknown): void {
+    this.numRecordsIn++;
     let result: unknown;
     try {
       result = this.fn(value);

@@ -30,6 +30,7 @@ export class PrintSinkOperator extends StreamOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     if (this.dropping) return;
     this.buffer += `${this.linePrefix}${formatRecord(value)}\n`;
     if (this.buffer.length > 65536) this.flush();

@@ -39,6 +39,7 @@ export class ProcessOperator extends FunctionOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     try {
       this.fn.processElement(value, this.context, this.output as Collector<unknown>);
     } catch (err) {

@@ -19,6 +19,7 @@ export class ReduceOperator extends FunctionOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     const current = this.state.value();
     let next: unknown;
     try {

@@ -17,6 +17,7 @@ export class SinkFunctionOperator extends FunctionOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     let r: unknown;
     try {
       r = this.fn(value);

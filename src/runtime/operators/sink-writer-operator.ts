@@ -81,6 +81,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     try {
       this.writer!.write(value);
     } catch (err) {

@@ -34,6 +34,7 @@ export class TimestampsAndWatermarksOperator extends StreamOperator<unknown> {
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     const rc = this.ctx.recordContext;
     const previous = rc.timestamp;
     try {

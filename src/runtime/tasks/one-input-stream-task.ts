@@ -39,9 +39,10 @@ export class OneInputStreamTask extends StreamTask {
     this.valve = new StatusWatermarkValve(channels.length);
   }
 
-  /** The watermark of this task's input: the last its valve let through (Flink's currentInputWatermark). */
-  get inputWatermark(): number {
-    return this.valve.currentWatermark;
+  /** The watermark of this task's input: the last its valve let through; undefined before the first. */
+  override currentInputWatermark(): number | undefined {
+    const wm = this.valve.currentWatermark;
+    return wm === MIN_TIMESTAMP ? undefined : wm;
   }
 
   /** Closes the operators, then frees the keyed state backend (on disk: deletes its files). */
@@ -83,6 +84,7 @@ export class OneInputStreamTask extends StreamTask {
 
   private processBatch(batch: RecordBatch): void {
     const values = batch.values;
+    if (this.metrics) this.metrics.numRecordsIn += values.length;
     const head = this.head!;
     const backend = this.keyedBackend;
     const timestamps = batch.timestamps;

@@ -3,6 +3,7 @@ import { type CheckpointBarrier, EndOfInput } from '../channel-events.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import type { CheckpointResponder } from '../../state/index.js';
 import type { SnapshotDriver } from '../checkpointing/snapshot-driver.js';
+import type { TaskIOMetrics } from '../metrics/io-metrics.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';
 
@@ -26,6 +27,8 @@ export interface TaskCheckpointing {
 export abstract class StreamTask {
   finished = false;
   checkpointing: TaskCheckpointing | undefined;
+  /** Set at deployment: the counters the metrics reporter reads. */
+  metrics: TaskIOMetrics | undefined;
   private readonly timed: StreamOperator[];
   /** Checkpoints in flight this task has answered (snapshotted or declined). */
   private readonly answered = new Set<number>();
@@ -67,9 +70,24 @@ export abstract class StreamTask {
     this.flushWriters();
   }
 
+  /** True while every output channel has room; a full one is back pressure (timed in the metrics). */
   protected outputsHaveCapacity(): boolean {
-    for (const w of this.writers) if (!w.hasCapacity()) return false;
+    for (const w of this.writers) {
+      if (!w.hasCapacity()) {
+        this.metrics?.backPressured();
+        return false;
+      }
+    }
+    this.metrics?.notBackPressured();
     return true;
+  }
+
+  /**
+   * The task's current input watermark (the minimum over its inputs), or undefined before the
+   * first; read by the metrics (`currentInputWatermark`). Tasks without event time have none.
+   */
+  currentInputWatermark(): number | undefined {
+    return undefined;
   }
 
   protected flushWriters(): void {

@@ -1,0 +1,147 @@
+import type { CheckpointCounts, CheckpointRecord, JobConfigRecord, JobPlan, JobRecord } from '../../metadata/index.js';
+import { isSavepointKind } from '../../metadata/index.js';
+
+/**
+ * Flink's REST shapes for checkpoints (`GET /jobs/:jobid/checkpoints`, `.../config`,
+ * `.../details/:id`), built from the job's rows in flink.db.
+ */
+
+/** How many checkpoints `history` lists, newest first: Flink's `web.checkpoints.history` default. */
+export const CHECKPOINT_HISTORY_SIZE = 10;
+
+
+/** Flink's RestAPICheckpointType: stop-with-savepoint is a synchronous savepoint. */
+function checkpointType(c: CheckpointRecord): 'CHECKPOINT' | 'SAVEPOINT' | 'SYNC_SAVEPOINT' {
+  if (c.kind === 'SAVEPOINT') return 'SAVEPOINT';
+  if (isSavepointKind(c.kind)) return 'SYNC_SAVEPOINT';
+  return 'CHECKPOINT';
+}
+
+/** One checkpoint as Flink's CheckpointStatistics (with its `@class` discriminator). */
+export function checkpointStatistics(c: CheckpointRecord, subtasks: number) {
+  const status = c.status;
+  const savepoint = isSavepointKind(c.kind);
+  const base = {
+    '@class': status === 'COMPLETED' ? 'completed' : status === 'FAILED' ? 'failed' : 'in_progress',
+    id: c.checkpointId,
+    status,
+    is_savepoint: savepoint,
+    savepointFormat: savepoint ? 'CANONICAL' : null,
+    trigger_timestamp: c.triggerTime,
+    latest_ack_timestamp: c.endTime ?? -1,
+    checkpointed_size: c.checkpointedSize ?? 0,
+    state_size: c.stateSize ?? 0,
+    end_to_end_duration: c.durationMs ?? (c.endTime === null ? -1 : c.endTime - c.triggerTime),
+    alignment_buffered: 0,
+    processed_data: 0,
+    persisted_data: 0,
+    num_subtasks: subtasks,
+    num_acknowledged_subtasks: status === 'COMPLETED' ? subtasks : 0,
+    checkpoint_type: checkpointType(c),
+    tasks: {},
+  };
+  if (status === 'COMPLETED') return { ...base, external_path: c.path ?? '', discarded: c.discarded };
+  if (status === 'FAILED') return { ...base, failure_timestamp: c.endTime ?? -1, failure_message: c.failureReason ?? '' };
+  return base;
+}
+
+/** Flink's StatsSummaryDto over `values` (percentiles by nearest rank). */
+function summary(values: readonly number[]) {
+  if (values.length === 0) return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return {
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+    avg: Math.round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+    p50: at(0.5),
+    p90: at(0.9),
+    p95: at(0.95),
+    p99: at(0.99),
+    p999: at(0.999),
+  };
+}
+
+/**
+ * `GET /jobs/:jobid/checkpoints` (Flink's CheckpointingStatistics): counts, a summary of the
+ * completed ones, the latest completed/savepoint/failed/restored, and the newest
+ * {@link CHECKPOINT_HISTORY_SIZE} of `rows` (all the job's rows, newest first).
+ */
+export function checkpointingStatistics(
+  job: JobRecord,
+  plan: JobPlan | undefined,
+  rows: readonly CheckpointRecord[],
+  counts: CheckpointCounts,
+  /** The snapshot the job was started from, if flink.db knows it (its id; -1 if not). */
+  restored: CheckpointRecord | undefined,
+) {
+  const subtasks = plan?.nodes.reduce((n, v) => n + v.parallelism, 0) ?? 0;
+  const completed = rows.filter((c) => c.status === 'COMPLETED');
+  const latestOf = (pick: (c: CheckpointRecord) => boolean) => {
+    const c = rows.find(pick);
+    return c === undefined ? null : checkpointStatistics(c, subtasks);
+  };
+  return {
+    counts: {
+      restored: job.restoredFrom === null ? 0 : 1,
+      total: counts.total,
+      in_progress: counts.inProgress,
+      completed: counts.completed,
+      failed: counts.failed,
+    },
+    summary: {
+      checkpointed_size: summary(completed.map((c) => c.checkpointedSize ?? 0)),
+      state_size: summary(completed.map((c) => c.stateSize ?? 0)),
+      end_to_end_duration: summary(completed.map((c) => c.durationMs ?? 0)),
+      alignment_buffered: summary([]),
+      processed_data: summary([]),
+      persisted_data: summary([]),
+    },
+    latest: {
+      completed: latestOf((c) => c.status === 'COMPLETED' && !isSavepointKind(c.kind)),
+      savepoint: latestOf((c) => c.status === 'COMPLETED' && isSavepointKind(c.kind)),
+      failed: latestOf((c) => c.status === 'FAILED'),
+      restored:
+        job.restoredFrom === null
+          ? null
+          : {
+              id: restored?.checkpointId ?? -1,
+              restore_timestamp: job.startTime,
+              is_savepoint: restored !== undefined && isSavepointKind(restored.kind),
+              external_path: job.restoredFrom,
+            },
+    },
+    history: rows.slice(0, CHECKPOINT_HISTORY_SIZE).map((c) => checkpointStatistics(c, subtasks)),
+  };
+}
+
+function num(config: JobConfigRecord, key: string, fallback: number): number {
+  const v = config[key];
+  return typeof v === 'number' ? v : fallback;
+}
+
+/** `GET /jobs/:jobid/checkpoints/config` (Flink's CheckpointConfigInfo), from the job's recorded configuration. */
+export function checkpointConfig(job: JobRecord) {
+  const c = job.config;
+  const retention = String(c['execution.checkpointing.externalized-checkpoint-retention'] ?? 'RETAIN_ON_CANCELLATION');
+  const interval = c['execution.checkpointing.interval'];
+  return {
+    mode: String(c['execution.checkpointing.mode'] ?? 'EXACTLY_ONCE').toLowerCase(),
+    // Flink reports Long.MAX_VALUE for a job without periodic checkpoints.
+    interval: typeof interval === 'number' ? interval : 9223372036854775807,
+    timeout: num(c, 'execution.checkpointing.timeout', 600_000),
+    min_pause: num(c, 'execution.checkpointing.min-pause', 0),
+    max_concurrent: num(c, 'execution.checkpointing.max-concurrent-checkpoints', 1),
+    externalization: {
+      enabled: retention !== 'NO_EXTERNALIZED_CHECKPOINTS',
+      delete_on_cancellation: retention === 'DELETE_ON_CANCELLATION',
+    },
+    state_backend: String(c['state.backend.type'] ?? 'hashmap'),
+    checkpoint_storage: 'FileSystemCheckpointStorage',
+    unaligned_checkpoints: false,
+    tolerable_failed_checkpoints: num(c, 'execution.checkpointing.tolerable-failed-checkpoints', 0),
+    aligned_checkpoint_timeout: 0,
+    checkpoints_after_tasks_finish: true,
+    state_changelog_enabled: false,
+  };
+}

@@ -1,0 +1,218 @@
+import type { JobEventRecord, JobMetricsSnapshot, JobPlan, JobRecord, JobStatus, TaskMetrics } from '../../metadata/index.js';
+import { isTerminal } from '../../metadata/index.js';
+
+/**
+ * Flink's REST shapes for jobs, built from what flink.db holds. Pure functions of records, so
+ * tests check shapes without a server. Field names are Flink's (`jid`, `start-time`, ...).
+ */
+
+/** Flink's ExecutionState names, in Flink's order; `tasks` maps count subtasks per state. */
+const EXECUTION_STATES = ['CREATED', 'SCHEDULED', 'DEPLOYING', 'RUNNING', 'FINISHED', 'CANCELING', 'CANCELED', 'FAILED', 'RECONCILING', 'INITIALIZING'] as const;
+type ExecutionState = (typeof EXECUTION_STATES)[number];
+
+/** Flink's JobStatus names (`timestamps` has one entry per status). */
+const FLINK_JOB_STATUSES = ['INITIALIZING', 'CREATED', 'RUNNING', 'FAILING', 'FAILED', 'CANCELLING', 'CANCELED', 'FINISHED', 'RESTARTING', 'SUSPENDED', 'RECONCILING'] as const;
+
+/**
+ * The state every subtask of a job in `status` is in: flink-ts tracks the job, not each
+ * subtask, so all subtasks share it (a task whose bounded input ended early shows RUNNING).
+ */
+export function subtaskState(status: JobStatus): ExecutionState {
+  switch (status) {
+    case 'CREATED':
+      return 'CREATED';
+    case 'RUNNING':
+      return 'RUNNING';
+    case 'RESTARTING':
+      return 'SCHEDULED';
+    case 'FAILING':
+    case 'CANCELLING':
+      return 'CANCELING';
+    case 'CANCELED':
+      return 'CANCELED';
+    case 'FINISHED':
+      return 'FINISHED';
+    case 'FAILED':
+      return 'FAILED';
+  }
+}
+
+function stateCounts(state: ExecutionState, n: number, upper: boolean): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of EXECUTION_STATES) counts[upper ? s : s.toLowerCase()] = s === state ? n : 0;
+  return counts;
+}
+
+function endTime(job: JobRecord): number {
+  return isTerminal(job.status) && job.endTime !== null ? job.endTime : -1;
+}
+
+function duration(job: JobRecord, now: number): number {
+  const end = endTime(job);
+  return (end >= 0 ? end : now) - job.startTime;
+}
+
+const taskCount = (plan: JobPlan | undefined) => plan?.nodes.reduce((n, v) => n + v.parallelism, 0) ?? 0;
+
+/** One entry of `GET /jobs/overview` (Flink's JobDetails). */
+export function jobOverview(job: JobRecord, plan: JobPlan | undefined, now: number) {
+  const total = taskCount(plan);
+  return {
+    jid: job.jobId,
+    name: job.name,
+    state: job.status,
+    'start-time': job.startTime,
+    'end-time': endTime(job),
+    duration: duration(job, now),
+    'last-modification': Math.max(job.endTime ?? 0, job.heartbeat ?? 0, job.startTime),
+    tasks: { total, ...stateCounts(subtaskState(job.status), total, false) },
+  };
+}
+
+/** `GET /overview` (Flink's ClusterOverviewWithVersion): one "task manager" per running job process. */
+export function clusterOverview(jobs: readonly JobRecord[], version: string) {
+  const count = (s: JobStatus) => jobs.filter((j) => j.status === s).length;
+  const running = jobs.filter((j) => !isTerminal(j.status)).length;
+  return {
+    taskmanagers: jobs.filter((j) => j.status === 'RUNNING' || j.status === 'RESTARTING').length,
+    'slots-total': 0,
+    'slots-available': 0,
+    'jobs-running': running,
+    'jobs-finished': count('FINISHED'),
+    'jobs-cancelled': count('CANCELED'),
+    'jobs-failed': count('FAILED'),
+    'flink-version': version,
+    'flink-commit': '',
+  };
+}
+
+/** The latest time the job entered each Flink status, 0 for those it never did (Flink's `timestamps`). */
+function statusTimestamps(events: readonly JobEventRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of FLINK_JOB_STATUSES) out[s] = 0;
+  for (const e of events) if (e.kind === 'status' && e.statusTo !== null) out[e.statusTo] = e.time;
+  return out;
+}
+
+function tasksOfVertex(metrics: JobMetricsSnapshot | undefined, vertexId: string): TaskMetrics[] {
+  return metrics?.tasks.filter((t) => t.vertexId === vertexId) ?? [];
+}
+
+/** `GET /jobs/:jobid` (Flink's JobDetailsInfo). Records come from the job's latest metrics. */
+export function jobDetails(
+  job: JobRecord,
+  plan: JobPlan | undefined,
+  metrics: JobMetricsSnapshot | undefined,
+  events: readonly JobEventRecord[],
+  now: number,
+) {
+  const state = subtaskState(job.status);
+  const vertices = (plan?.nodes ?? []).map((node) => {
+    const tasks = tasksOfVertex(metrics, node.id);
+    const sum = (f: (t: TaskMetrics) => number) => tasks.reduce((n, t) => n + f(t), 0);
+    const complete = tasks.length === node.parallelism;
+    return {
+      id: node.id,
+      name: node.operator,
+      maxParallelism: node.maxParallelism,
+      parallelism: node.parallelism,
+      status: state,
+      'start-time': job.startTime,
+      'end-time': endTime(job),
+      duration: duration(job, now),
+      tasks: stateCounts(state, node.parallelism, true),
+      metrics: {
+        // Bytes are not measured: records move between subtasks as objects, never serialized.
+        'read-bytes': 0,
+        'read-bytes-complete': false,
+        'write-bytes': 0,
+        'write-bytes-complete': false,
+        // As in Flink, a source's records are written, not read.
+        'read-records': node.inputs === undefined ? 0 : sum((t) => t.numRecordsIn),
+        'read-records-complete': complete,
+        'write-records': sum((t) => t.numRecordsOut),
+        'write-records-complete': complete,
+      },
+    };
+  });
+  const total = taskCount(plan);
+  return {
+    jid: job.jobId,
+    name: job.name,
+    isStoppable: false,
+    state: job.status,
+    'job-type': 'STREAMING',
+    'start-time': job.startTime,
+    'end-time': endTime(job),
+    duration: duration(job, now),
+    maxParallelism: -1,
+    now,
+    timestamps: statusTimestamps(events),
+    vertices,
+    'status-counts': stateCounts(state, total, true),
+    plan: plan === undefined ? { jid: job.jobId, name: job.name, type: 'STREAMING', nodes: [] } : stripOperators(plan),
+  };
+}
+
+/** Flink's plan, without flink-ts's per-node operator lists (those are in `GET /jobs/:jobid/plan`). */
+function stripOperators(plan: JobPlan) {
+  return { ...plan, nodes: plan.nodes.map(({ operators: _operators, ...node }) => node) };
+}
+
+/** Flink's back-pressure levels: up to 10 % of the time is ok, up to 50 % low, above that high. */
+export function backPressureLevel(ratio: number): 'ok' | 'low' | 'high' {
+  return ratio <= 0.1 ? 'ok' : ratio <= 0.5 ? 'low' : 'high';
+}
+
+/** `GET /jobs/:jobid/vertices/:vertexid/backpressure` (Flink's JobVertexBackPressureInfo), from the latest metrics. */
+export function vertexBackPressure(metrics: JobMetricsSnapshot | undefined, vertexId: string) {
+  const tasks = tasksOfVertex(metrics, vertexId);
+  const subtasks = tasks.map((t) => {
+    const ratio = t.backPressuredTimeMsPerSecond / 1000;
+    return {
+      subtask: t.subtask,
+      'attempt-number': t.attempt,
+      'backpressure-level': backPressureLevel(ratio),
+      ratio,
+      idleRatio: 0,
+      busyRatio: 1 - ratio,
+    };
+  });
+  const worst = Math.max(0, ...subtasks.map((s) => s.ratio));
+  return { status: 'ok', 'backpressure-level': backPressureLevel(worst), 'end-timestamp': metrics?.time ?? 0, subtasks };
+}
+
+/** `GET /jobs/:jobid/vertices/:vertexid/watermarks`: Flink's list of `<subtask>.currentInputWatermark` values (strings). */
+export function vertexWatermarks(metrics: JobMetricsSnapshot | undefined, vertexId: string) {
+  return tasksOfVertex(metrics, vertexId).map((t) => ({
+    id: `${t.subtask}.currentInputWatermark`,
+    value: t.currentInputWatermark === undefined ? '-9223372036854775808' : String(t.currentInputWatermark),
+  }));
+}
+
+/** The job-scope metric names `GET /jobs/:jobid/metrics` offers, as Flink names them. */
+const JOB_METRICS = [
+  'uptime',
+  'numRestarts',
+  'totalNumberOfCheckpoints',
+  'numberOfInProgressCheckpoints',
+  'numberOfCompletedCheckpoints',
+  'numberOfFailedCheckpoints',
+  'lastCheckpointDuration',
+  'lastCheckpointSize',
+  'lastCheckpointFullSize',
+] as const;
+
+/**
+ * `GET /jobs/:jobid/metrics[?get=a,b]`: without `get`, the available ids; with it, their values
+ * as strings (Flink's MetricCollectionResponseBody). A checkpoint metric before the first
+ * checkpoint is -1, as in Flink.
+ */
+export function jobMetrics(metrics: JobMetricsSnapshot | undefined, get: readonly string[] | undefined) {
+  if (get === undefined) return JOB_METRICS.map((id) => ({ id }));
+  const job = metrics?.job;
+  if (job === undefined) return [];
+  return get
+    .filter((id): id is (typeof JOB_METRICS)[number] => (JOB_METRICS as readonly string[]).includes(id))
+    .map((id) => ({ id, value: String(job[id] ?? -1) }));
+}

@@ -1,0 +1,221 @@
+import type { JobRecord, MetadataStore } from '../../metadata/index.js';
+import { METRIC_HISTORY_MS, isTerminal } from '../../metadata/index.js';
+import type { JobId } from '../../util/ids.js';
+import { type ScrapedJob, prometheusText } from '../prometheus.js';
+import { checkpointConfig, checkpointStatistics, checkpointingStatistics } from './checkpoint-views.js';
+import { jobExceptions } from './exception-views.js';
+import { HttpError, type Reply, cancelJob, jobOrNotFound, savepointStatus, stopJob, triggerSavepoint } from './job-commands.js';
+import { clusterOverview, jobDetails, jobMetrics, jobOverview, vertexBackPressure, vertexWatermarks } from './job-views.js';
+
+/** What the handlers work with. */
+export interface RestContext {
+  readonly store: MetadataStore;
+  /** The jobs as they are after a liveness check: a job whose process is gone is FAILED. */
+  readonly reconcile: (jobs: readonly JobRecord[]) => JobRecord[];
+  readonly now: () => number;
+  readonly version: string;
+  /** The host name in metric labels. */
+  readonly hostname: string;
+}
+
+/** A request as the handlers see it. */
+export interface RestRequest {
+  readonly query: URLSearchParams;
+  /** The parsed JSON body ({} when empty). */
+  readonly body: () => Promise<Record<string, unknown>>;
+}
+
+/** A text answer (Prometheus' exposition) instead of JSON. */
+export interface TextReply {
+  readonly status: number;
+  readonly text: string;
+  readonly type: string;
+}
+
+type Handler = (ctx: RestContext, params: readonly string[], req: RestRequest) => Reply | TextReply | Promise<Reply | TextReply>;
+
+interface Route {
+  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly path: RegExp;
+  readonly handler: Handler;
+}
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+
+/** How many checkpoints the dashboard's charts show. */
+const CHART_CHECKPOINTS = 100;
+
+function job(ctx: RestContext, id: string): JobRecord {
+  return ctx.reconcile([jobOrNotFound(ctx.store, id)])[0]!;
+}
+
+const jobId = (j: JobRecord) => j.jobId as JobId;
+
+/** Flink's REST API, as far as flink-ts has it, plus `GET /jobs/:jobid/metrics/history` for the dashboard. */
+const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: /^\/config$/,
+    handler: (ctx) =>
+      ok({
+        'refresh-interval': 1000,
+        'timezone-name': Intl.DateTimeFormat().resolvedOptions().timeZone,
+        'timezone-offset': -new Date().getTimezoneOffset() * 60_000,
+        'flink-version': ctx.version,
+        'flink-revision': '',
+        features: { 'web-submit': false, 'web-cancel': true, 'web-rescale': false, 'web-history': false },
+      }),
+  },
+  { method: 'GET', path: /^\/overview$/, handler: (ctx) => ok(clusterOverview(ctx.reconcile(ctx.store.listJobs()), ctx.version)) },
+  {
+    method: 'GET',
+    path: /^\/jobs$/,
+    handler: (ctx) => ok({ jobs: ctx.reconcile(ctx.store.listJobs()).map((j) => ({ id: j.jobId, status: j.status })) }),
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/overview$/,
+    handler: (ctx) => {
+      const now = ctx.now();
+      return ok({ jobs: ctx.reconcile(ctx.store.listJobs()).map((j) => jobOverview(j, ctx.store.getPlan(jobId(j)), now)) });
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)$/,
+    handler: (ctx, [id]) => {
+      const j = job(ctx, id!);
+      const s = ctx.store;
+      return ok(jobDetails(j, s.getPlan(jobId(j)), s.latestMetrics(jobId(j)), s.listEvents(jobId(j)), ctx.now()));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: /^\/jobs\/([^/]+)$/,
+    handler: (ctx, [id], req) => cancelJob(ctx.store, job(ctx, id!), req.query.get('mode') ?? undefined),
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/plan$/,
+    handler: (ctx, [id]) => {
+      const j = job(ctx, id!);
+      return ok({ plan: ctx.store.getPlan(jobId(j)) ?? { jid: j.jobId, name: j.name, type: 'STREAMING', nodes: [] } });
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/checkpoints$/,
+    handler: (ctx, [id]) => {
+      const j = job(ctx, id!);
+      const s = ctx.store;
+      const restored = j.restoredFrom === null ? undefined : s.findCheckpointByPath(j.restoredFrom);
+      return ok(checkpointingStatistics(j, s.getPlan(jobId(j)), s.listCheckpoints(jobId(j)), s.checkpointCounts(jobId(j)), restored));
+    },
+  },
+  { method: 'GET', path: /^\/jobs\/([^/]+)\/checkpoints\/config$/, handler: (ctx, [id]) => ok(checkpointConfig(job(ctx, id!))) },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/checkpoints\/details\/(\d{1,15})$/,
+    handler: (ctx, [id, cp]) => {
+      const j = job(ctx, id!);
+      const row = ctx.store.listCheckpoints(jobId(j)).find((c) => c.checkpointId === Number(cp));
+      if (row === undefined) throw new HttpError(404, `Checkpoint ${cp} of job ${j.jobId} not found.`);
+      const plan = ctx.store.getPlan(jobId(j));
+      return ok(checkpointStatistics(row, plan?.nodes.reduce((n, v) => n + v.parallelism, 0) ?? 0));
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/exceptions$/,
+    handler: (ctx, [id], req) => {
+      const j = job(ctx, id!);
+      const max = req.query.get('maxExceptions');
+      const n = max === null ? undefined : Number(max);
+      if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new HttpError(400, 'maxExceptions must be a whole number.');
+      return ok(jobExceptions(ctx.store.listEvents(jobId(j)), n));
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/metrics$/,
+    handler: (ctx, [id], req) => {
+      const j = job(ctx, id!);
+      const get = req.query.get('get');
+      return ok(jobMetrics(ctx.store.latestMetrics(jobId(j)), get === null ? undefined : get.split(',').map((s) => s.trim())));
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/metrics\/history$/,
+    handler: (ctx, [id]) => {
+      const j = job(ctx, id!);
+      const s = ctx.store;
+      const checkpoints = s
+        .listCheckpoints(jobId(j), { limit: CHART_CHECKPOINTS })
+        .reverse()
+        .map((c) => ({
+          id: c.checkpointId,
+          status: c.status,
+          discarded: c.discarded,
+          is_savepoint: c.kind.startsWith('SAVEPOINT'),
+          trigger_timestamp: c.triggerTime,
+          end_to_end_duration: c.durationMs,
+          checkpointed_size: c.checkpointedSize,
+          state_size: c.stateSize,
+        }));
+      return ok({ samples: s.metricHistory(jobId(j), ctx.now() - METRIC_HISTORY_MS), checkpoints });
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/backpressure$/,
+    handler: (ctx, [id, v]) => ok(vertexBackPressure(ctx.store.latestMetrics(jobId(job(ctx, id!))), v!)),
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/watermarks$/,
+    handler: (ctx, [id, v]) => ok(vertexWatermarks(ctx.store.latestMetrics(jobId(job(ctx, id!))), v!)),
+  },
+  {
+    method: 'POST',
+    path: /^\/jobs\/([^/]+)\/savepoints$/,
+    handler: async (ctx, [id], req) => triggerSavepoint(ctx.store, job(ctx, id!), await req.body()),
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/savepoints\/([^/]+)$/,
+    handler: (ctx, [id, trigger]) => savepointStatus(ctx.store, job(ctx, id!), trigger!),
+  },
+  {
+    method: 'POST',
+    path: /^\/jobs\/([^/]+)\/stop$/,
+    handler: async (ctx, [id], req) => stopJob(ctx.store, job(ctx, id!), await req.body()),
+  },
+  {
+    method: 'GET',
+    path: /^\/metrics$/,
+    handler: (ctx) => {
+      // As Flink's reporter drops a job's metrics when it ends, only jobs still running are shown.
+      const live = ctx.reconcile(ctx.store.listJobs()).filter((j) => !isTerminal(j.status));
+      const scraped: ScrapedJob[] = [];
+      for (const j of live) {
+        const metrics = ctx.store.latestMetrics(jobId(j));
+        if (metrics !== undefined) scraped.push({ job: j, plan: ctx.store.getPlan(jobId(j)), metrics });
+      }
+      return { status: 200, text: prometheusText(scraped, ctx.hostname), type: 'text/plain; version=0.0.4; charset=utf-8' };
+    },
+  },
+];
+
+/** The route for a method and path: its handler and captured parameters, or the methods the path allows. */
+export function findRoute(method: string, path: string): { handler: Handler; params: string[] } | { allowed: string[] } {
+  const allowed: string[] = [];
+  const m = method === 'HEAD' ? 'GET' : method;
+  for (const route of ROUTES) {
+    const match = route.path.exec(path);
+    if (!match) continue;
+    if (route.method === m) return { handler: route.handler, params: match.slice(1).map((p) => decodeURIComponent(p)) };
+    allowed.push(route.method);
+  }
+  return { allowed };
+}
