@@ -76,6 +76,8 @@ describe('windows across a savepoint', () => {
         assert.ok(contents && contents.perWindow === true && contents.keys > 0, `${uid} has open windows in the savepoint: ${JSON.stringify(op.keyedStates)}`);
       }
       assert.ok(info.operators.find((o) => o.uid === 'sessions')!.keyedStates['_merging-window-set']!.keys > 0);
+      const text = (await runFlink(['info', sp], { home })).stdout;
+      assert.match(text, /keyed aggregating state '_window-contents' \(per window\): [1-9]\d* keys/);
       const before = committedLines(out).length;
       assert.ok(before < straight.length, 'the first run had not produced everything');
 
