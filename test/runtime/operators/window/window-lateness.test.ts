@@ -174,18 +174,24 @@ for (const backend of BACKENDS) {
       });
 
     for (const purging of [true, false]) {
-      test(`testSideOutputDueToLatenessSessionZeroLateness${purging ? 'PurgingTrigger' : ''}: late elements are not merged into each other`, async () => {
-        const h = await harness(sessionSpec(0, purging));
-        sessionRun(h);
-        h.processElement(['key2', 1], 10000);
-        if (purging) h.processElement(['key2', 1], 10100);
-        h.processElement(['key2', 1], 14500);
-        h.processWatermark(20000);
-        h.processWatermark(100000);
-        assertOutputEqualsSorted(h.output, [...sessionPrefix, record(['key2-1', 14500, 17500], 17499), watermark(20000), watermark(100000)]);
-        assert.deepEqual(h.sideOutput(lateTag), purging ? [record(['key2', 1], 10000), record(['key2', 1], 10100)] : [record(['key2', 1], 10000)]);
-        await h.close();
-      });
+      for (const tagged of [true, false]) {
+        const name = `test${tagged ? 'SideOutput' : 'Drop'}DueToLatenessSessionZeroLateness${purging ? 'PurgingTrigger' : ''}`;
+        test(`${name}: late elements are ${tagged ? 'side output' : 'dropped and counted'}, not merged into each other`, async () => {
+          const spec = sessionSpec(0, purging);
+          const h = await new WindowHarness(tagged ? spec : { ...spec, lateDataTag: undefined }, key0, { backend, sideOutputs: [lateTag] }).open();
+          sessionRun(h);
+          h.processElement(['key2', 1], 10000);
+          if (purging) h.processElement(['key2', 1], 10100);
+          h.processElement(['key2', 1], 14500);
+          h.processWatermark(20000);
+          h.processWatermark(100000);
+          assertOutputEqualsSorted(h.output, [...sessionPrefix, record(['key2-1', 14500, 17500], 17499), watermark(20000), watermark(100000)]);
+          const late = purging ? [record(['key2', 1], 10000), record(['key2', 1], 10100)] : [record(['key2', 1], 10000)];
+          assert.deepEqual(h.sideOutput(lateTag), tagged ? late : []);
+          assert.equal(h.operator.numLateRecordsDropped, tagged ? 0 : late.length);
+          await h.close();
+        });
+      }
     }
 
     test('testDropDueToLatenessSessionWithLatenessPurgingTrigger: a small lateness re-opens the purged session', async () => {
