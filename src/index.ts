@@ -124,6 +124,7 @@ export {
   ContinuousEventTimeTrigger,
   ContinuousProcessingTimeTrigger,
   PurgingTrigger,
+  DeltaTrigger,
   type Evictor,
   type EvictorContext,
   TimestampedValue,

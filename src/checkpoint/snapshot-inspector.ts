@@ -11,8 +11,8 @@ export interface OperatorStateInfo {
   readonly maxParallelism: number;
   readonly bytes: number;
   readonly files: number;
-  /** Keyed states: kind, TTL, serializer and number of keys with a value. */
-  readonly keyedStates: Record<string, { kind: string; ttl: boolean; serializer: string; keys: number }>;
+  /** Keyed states: kind, TTL, `perWindow` for window state, serializer and number of keys with a value. */
+  readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keys: number }>;
   /** Operator list states: redistribution mode and element count (source positions are `_splits`). */
   readonly operatorStates: Record<string, { mode: string; elements: number }>;
   /** Timers of both time domains (kept as the internal keyed state `_timers`, not listed above). */
@@ -47,7 +47,7 @@ export function inspectSnapshot(path: string): SnapshotInfo {
 
 function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
   const operators = m.operators.map((op): OperatorStateInfo => {
-    const keyedStates: Record<string, { kind: string; ttl: boolean; serializer: string; keys: number }> = {};
+    const keyedStates: OperatorStateInfo['keyedStates'] = {};
     const operatorStates: Record<string, { mode: string; elements: number }> = {};
     const damaged: string[] = [];
     const files: StateFileContent[] = [];
@@ -67,7 +67,7 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
     for (const file of files) {
       for (const [name, meta] of Object.entries(file.kinds)) {
         if (name === TIMERS_STATE) continue;
-        keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, serializer: meta.serializer.name, keys: 0 };
+        keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, ...(meta.namespaced ? { perWindow: true as const } : {}), serializer: meta.serializer.name, keys: 0 };
       }
       for (const [name, keys] of countKeys(file.keyGroups)) {
         if (keyedStates[name]) keyedStates[name].keys += keys;

@@ -15,6 +15,7 @@ import type {
 import type { OutputTag } from './output-tag.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
+import type { WindowOperatorSpec } from './window-spec.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
 
 /** What an operator does; the runtime turns each kind into an operator implementation. */
@@ -28,10 +29,11 @@ export type OperatorSpec =
   | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
   | { readonly kind: 'sinkFunction'; readonly fn: SinkFunction<unknown> }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
-  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean };
+  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean }
+  | { readonly kind: 'window'; readonly window: WindowOperatorSpec };
 
 /** Operator kinds that run on a keyed stream and may use keyed state and timers. */
-export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess']);
+export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess', 'window']);
 
 /** How records move from one operator's subtasks to the next one's. */
 export type PartitionerSpec =

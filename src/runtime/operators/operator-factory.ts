@@ -11,6 +11,7 @@ import { SinkWriterOperator } from './sink-writer-operator.js';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.js';
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
 import { instantiateUserFunction } from './user-function.js';
+import { createWindowOperator } from './window/create-window-operator.js';
 
 /** Creates the runtime operator for an operator spec of the job graph. */
 export function createOperator(original: OperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
@@ -36,5 +37,7 @@ export function createOperator(original: OperatorSpec, ctx: OperatorContext): St
       return new SinkWriterOperator(ctx, spec.sink);
     case 'print':
       return new PrintSinkOperator(ctx, spec.prefix, spec.stderr);
+    case 'window':
+      return createWindowOperator(ctx, spec.window);
   }
 }

@@ -210,6 +210,7 @@ function checkKinds(kinds: unknown): asserts kinds is StateKinds {
       isRecord(meta) &&
       STATE_KINDS.has(meta['kind'] as StateKind) &&
       typeof meta['ttl'] === 'boolean' &&
+      (meta['namespaced'] === undefined || typeof meta['namespaced'] === 'boolean') &&
       isRecord(meta['serializer']) &&
       typeof meta['serializer']['name'] === 'string' &&
       typeof meta['serializer']['version'] === 'number';
