@@ -465,7 +465,7 @@ test('window operator: a window at the end of time stays, and results never pass
 
 /** Tumbling windows of 10 ms handed out in one array that is refilled whenever the window changes. */
 class RefilledArrayWindows extends WindowAssigner<unknown, TimeWindow> {
-  private readonly windows: TimeWindow[] = [new TimeWindow(NaN, NaN)];
+  private readonly windows: TimeWindow[] = [new TimeWindow(-10, 0)];
   assignWindows(_e: unknown, timestamp: number): readonly TimeWindow[] {
     const start = TimeWindow.getWindowStartWithOffset(timestamp, 0, 10);
     if (this.windows[0]!.start !== start) this.windows[0] = new TimeWindow(start, start + 10);
