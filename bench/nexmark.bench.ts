@@ -217,7 +217,7 @@ export default defineBench<Params>({
   selects: 'queries',
   sizes: {
     full: { queries: 'all', events: 0, checkpointMs: 10_000, rounds: 3, warmups: 1 },
-    smoke: { queries: 'q0,q4,q5,q10,q12', events: 5_000, checkpointMs: 10_000, rounds: 1, warmups: 1 },
+    smoke: { queries: 'q0,q4,q10,q12', events: 5_000, checkpointMs: 10_000, rounds: 1, warmups: 1 },
   },
   async run(p, ctx) {
     const queries = selectedQueries(p);
@@ -260,7 +260,10 @@ export default defineBench<Params>({
       notes: [
         ...(sameEvents ? [] : [eventsNote]),
         `Checkpoints per run, the final one included (most of any run): ${checkpointsPerRun.join(', ')}.`,
-        "Event time advances 10,000 events/s (the generator's default), so 1M events span 100 s of it. The first run of each job (the warm-up) keeps its rows to check them against the reference and is not timed.",
+        "Event time advances 10,000 events/s (the generator's default), so 1M events span 100 s of it.",
+        p.warmups > 0
+          ? 'The first run of each job (the warm-up, not timed) keeps its rows to check them against the reference.'
+          : 'The first run of each job keeps its rows to check them against the reference, and is timed with that work (no warm-up).',
       ],
     };
   },
