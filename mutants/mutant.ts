@@ -1,0 +1,101 @@
+/**
+ * What a mutant is, and the pure parts of running them: applying one to a file's text, checking
+ * the catalogue, and judging a run. The I/O (scratch copies, tsc, test processes) is in run.ts.
+ */
+
+/**
+ * One plausible bug in code that guards user data: an exact snippet of a file and what it
+ * becomes, with the test files that must fail when it is in. A reviewer reads it as a diff.
+ */
+export interface Mutant {
+  /** Stable kebab-case name; `npm run mutants -- <id>` runs this one. */
+  readonly id: string;
+  /** The guarantee it breaks (the report groups by it). */
+  readonly area: string;
+  /** The file, relative to the repository root. */
+  readonly file: string;
+  /** The exact original text; it must occur exactly once in the file. */
+  readonly original: string;
+  readonly replacement: string;
+  /** One line: the bug this models, as a user would suffer it. */
+  readonly bug: string;
+  /** Test files (from the repository root) that must catch it: at least one must fail. */
+  readonly tests: readonly string[];
+  /** Runs only the tests whose names match (node's `--test-name-pattern`), to keep the run short. */
+  readonly testNamePattern?: string;
+}
+
+/** The result of applying a mutant's edit to the text of its file. */
+export type Applied = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly problem: string };
+
+/** Replaces the mutant's one occurrence of `original` in `text`; refuses none or several (the code moved). */
+export function applyMutant(mutant: Mutant, text: string): Applied {
+  const at = text.indexOf(mutant.original);
+  if (at < 0) return { ok: false, problem: `its original snippet is no longer in ${mutant.file} (the code moved): update the mutant` };
+  if (text.indexOf(mutant.original, at + 1) >= 0) {
+    return { ok: false, problem: `its original snippet occurs more than once in ${mutant.file}: make it longer so it names one place` };
+  }
+  return { ok: true, text: text.slice(0, at) + mutant.replacement + text.slice(at + mutant.original.length) };
+}
+
+/** Problems of the catalogue itself (one line each): duplicate ids, empty edits, no tests. */
+export function catalogueProblems(mutants: readonly Mutant[], exists: (path: string) => boolean): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const m of mutants) {
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(m.id)) problems.push(`mutant '${m.id}': the id must be kebab-case`);
+    if (seen.has(m.id)) problems.push(`mutant '${m.id}' is listed twice`);
+    seen.add(m.id);
+    if (m.original === m.replacement) problems.push(`mutant '${m.id}' changes nothing`);
+    if (m.original.length === 0) problems.push(`mutant '${m.id}' has an empty original snippet`);
+    if (m.tests.length === 0) problems.push(`mutant '${m.id}' names no test`);
+    if (!exists(m.file)) problems.push(`mutant '${m.id}': ${m.file} does not exist`);
+    for (const t of m.tests) if (!exists(t)) problems.push(`mutant '${m.id}': its test ${t} does not exist`);
+  }
+  return problems;
+}
+
+/**
+ * What became of a mutant: `caught` (a test failed), `timeout` (the tests hung; counted as
+ * caught, as mutation tools do), `survived` (every test passed), `stale` (it no longer applies),
+ * `invalid` (the mutated code does not compile), `unverified` (its tests fail without it too).
+ */
+export type Outcome = 'caught' | 'timeout' | 'survived' | 'stale' | 'invalid' | 'unverified';
+
+export interface MutantResult {
+  readonly mutant: Mutant;
+  readonly outcome: Outcome;
+  /** The first failing test's name, a compiler error, or why it does not apply. */
+  readonly detail?: string;
+  readonly seconds: number;
+}
+
+export interface Score {
+  readonly caught: number;
+  readonly total: number;
+  /** Caught over the mutants that ran (0–100, floored to one decimal). */
+  readonly percent: number;
+  /** Results that fail the command: survivors and every mutant that could not be judged. */
+  readonly failures: readonly MutantResult[];
+}
+
+/** The score of a run; anything but caught (or timed out) fails it. */
+export function score(results: readonly MutantResult[]): Score {
+  const caught = results.filter((r) => r.outcome === 'caught' || r.outcome === 'timeout').length;
+  const total = results.length;
+  return {
+    caught,
+    total,
+    percent: total === 0 ? 0 : Math.floor((1000 * caught) / total) / 10,
+    failures: results.filter((r) => r.outcome !== 'caught' && r.outcome !== 'timeout'),
+  };
+}
+
+/**
+ * The innermost failing test of node's TAP output: subtests are reported before the suite or
+ * file that holds them, so the first `not ok` is the test itself.
+ */
+export function firstFailingTest(tap: string): string | undefined {
+  const m = /^\s*not ok \d+ - (.*)$/m.exec(tap);
+  return m?.[1]?.trim();
+}
