@@ -2,6 +2,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileKind } from '../util/regular-file.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import { noMetadataError } from './no-metadata.js';
 import { METADATA_FILE, metadataPath, parseCheckpointDirName } from './paths.js';
 import { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
 
@@ -75,10 +76,7 @@ export function checkMetadataFile(dir: string): void {
   try {
     st = lstatSync(metadataPath(dir));
   } catch {
-    throw new SnapshotRestoreError(
-      `Cannot restore from ${dir}: it has no ${METADATA_FILE}, so it is not a complete checkpoint or savepoint.`,
-      'snapshot.noMetadata',
-    );
+    throw noMetadataError(dir);
   }
   if (!st.isFile()) throw new SnapshotRestoreError(`Cannot restore from ${dir}: its ${METADATA_FILE} is ${fileKind(st)}, not a regular file.`);
 }

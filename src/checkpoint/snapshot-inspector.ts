@@ -1,6 +1,7 @@
-import { countKeys, stateSize } from '../state/index.js';
-import { type LoadedSnapshot, loadSnapshot } from './snapshot-loader.js';
-import type { SnapshotKind } from './snapshot-metadata.js';
+import { type StateFileContent, countKeys, stateSize } from '../state/index.js';
+import { SnapshotRestoreError } from '../util/errors.js';
+import { readSnapshotMetadata, readSubtaskState, snapshotDirOf } from './snapshot-loader.js';
+import type { SnapshotKind, SnapshotMetadata } from './snapshot-metadata.js';
 
 /** One operator's state in a snapshot, as `flink info` shows it. */
 export interface OperatorStateInfo {
@@ -15,6 +16,8 @@ export interface OperatorStateInfo {
   /** Operator list states: redistribution mode and element count (source positions are `_splits`). */
   readonly operatorStates: Record<string, { mode: string; elements: number }>;
   readonly timers: number;
+  /** Subtasks whose state cannot be read (a file missing, truncated, damaged): what is wrong, naming the file. Not counted above. */
+  readonly damaged: readonly string[];
 }
 
 /** What a snapshot holds, without running anything. */
@@ -27,20 +30,40 @@ export interface SnapshotInfo {
   readonly timestamp: number;
   readonly bytes: number;
   readonly operators: readonly OperatorStateInfo[];
+  /** False if any state file cannot be read: the snapshot cannot be restored. */
+  readonly restorable: boolean;
 }
 
-/** Reads and verifies a snapshot and summarises its state per operator. */
+/**
+ * Reads a snapshot and summarises its state per operator. Its `_metadata` must be valid (without
+ * it nothing is known); a state file that cannot be read is listed in its operator's `damaged`
+ * and the rest is summarised, since a damaged snapshot is when a user most needs to see inside.
+ */
 export function inspectSnapshot(path: string): SnapshotInfo {
-  return summarise(loadSnapshot(path));
+  const dir = snapshotDirOf(path);
+  return summarise(dir, readSnapshotMetadata(dir));
 }
 
-function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
-  const m = snapshot.metadata;
+function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
   const operators = m.operators.map((op): OperatorStateInfo => {
     const keyedStates: Record<string, { kind: string; ttl: boolean; serializer: string; keys: number }> = {};
     const operatorStates: Record<string, { mode: string; elements: number }> = {};
+    const damaged: string[] = [];
+    const files: StateFileContent[] = [];
+    for (const h of op.subtasks) {
+      let r;
+      try {
+        r = readSubtaskState(dir, op, h);
+      } catch (err) {
+        // _metadata records key groups this subtask cannot own: its entry is wrong, not the file.
+        if (!(err instanceof SnapshotRestoreError)) throw err;
+        r = { problem: err.message.replace(`Cannot restore from ${dir}: `, '').replace(/\.$/, '') };
+      }
+      if (r.problem !== undefined) damaged.push(`subtask ${h.subtask}: ${r.problem}`);
+      else files.push(r.content);
+    }
     let timers = 0;
-    for (const file of snapshot.files.get(op.uid)?.values() ?? []) {
+    for (const file of files) {
       for (const [name, meta] of Object.entries(file.kinds)) {
         keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, serializer: meta.serializer.name, keys: 0 };
       }
@@ -63,10 +86,11 @@ function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
       keyedStates,
       operatorStates,
       timers,
+      damaged,
     };
   });
   return {
-    path: snapshot.dir,
+    path: dir,
     kind: m.kind,
     jobId: m.jobId,
     jobName: m.jobName,
@@ -74,5 +98,6 @@ function summarise(snapshot: LoadedSnapshot): SnapshotInfo {
     timestamp: m.timestamp,
     bytes: operators.reduce((n, o) => n + o.bytes, 0),
     operators,
+    restorable: operators.every((o) => o.damaged.length === 0),
   };
 }

@@ -5,6 +5,7 @@ import { SnapshotRestoreError } from '../util/errors.js';
 import { localPathOf } from '../util/file-uri.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../util/regular-file.js';
 import { sha256 } from './atomic-write.js';
+import { noMetadataError } from './no-metadata.js';
 import { METADATA_FILE, metadataPath, sharedFilePath } from './paths.js';
 import { InvalidMetadataError, type OperatorMetadata, type SnapshotMetadata, decodeMetadata } from './snapshot-metadata.js';
 
@@ -33,30 +34,43 @@ export function snapshotDirOf(input: string): string {
   throw new SnapshotRestoreError(`Cannot restore from ${path}: give a checkpoint or savepoint directory or its ${METADATA_FILE} file.`);
 }
 
+/** A state file read and decoded, or what is wrong with it (`is damaged (checksum mismatch)`, …). */
+export type StateFileRead = { readonly content: StateFileContent; readonly problem?: undefined } | { readonly problem: string };
+
 /** Reads one state file named by `_metadata`, checking it is a regular file of the recorded size and checksum. */
-function readStateFile(
-  dir: string,
-  path: string,
-  what: string,
-  h: { readonly size: number; readonly checksum: string },
-  expected: StateFileSource,
-): StateFileContent {
+function readStateFile(path: string, h: { readonly size: number; readonly checksum: string }, expected: StateFileSource): StateFileRead {
   let bytes: Buffer;
   try {
     if (!lstatSync(path).isFile()) throw new Error('not a regular file');
     bytes = readFileSync(path);
   } catch (err) {
-    throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is missing or unreadable (${(err as Error).message}).`);
+    return { problem: `is missing or unreadable (${(err as Error).message})` };
   }
-  if (bytes.byteLength !== h.size) {
-    throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} has ${bytes.byteLength} bytes, expected ${h.size} (truncated?).`);
-  }
-  if (sha256(bytes) !== h.checksum) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is damaged (checksum mismatch).`);
+  if (bytes.byteLength !== h.size) return { problem: `has ${bytes.byteLength} bytes, expected ${h.size} (truncated?)` };
+  if (sha256(bytes) !== h.checksum) return { problem: 'is damaged (checksum mismatch)' };
   try {
-    return decodeStateFile(bytes, expected);
+    return { content: decodeStateFile(bytes, expected) };
   } catch (err) {
-    throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} cannot be read: ${(err as Error).message}.`);
+    return { problem: `cannot be read: ${(err as Error).message}` };
   }
+}
+
+/**
+ * One subtask's state as a snapshot recorded it: its own state file and, for an incremental
+ * checkpoint, its chain in `shared/` (base first, applied in order). A problem names the file.
+ */
+export function readSubtaskState(dir: string, op: OperatorMetadata, h: OperatorStateHandle): StateFileRead {
+  const keyGroupRange = keyGroupRangeOf(dir, op, h);
+  const source = (file: string): StateFileSource => ({ file, uid: op.uid, subtask: h.subtask, keyGroupRange });
+  const own = readStateFile(join(dir, h.file), h, source(h.file));
+  if (own.problem !== undefined) return { problem: `state file ${h.file} of operator '${op.uid}' ${own.problem}` };
+  const chain: StateFileContent[] = [];
+  for (const ref of h.sharedState ?? []) {
+    const r = readStateFile(sharedFilePath(dir, ref.file), ref, source(ref.file));
+    if (r.problem !== undefined) return { problem: `shared state file ${ref.file} of operator '${op.uid}' ${r.problem}` };
+    chain.push(r.content);
+  }
+  return { content: chain.length === 0 ? own.content : { ...own.content, keyGroups: [...own.content.keyGroups, ...chain.flatMap((c) => c.keyGroups)] } };
 }
 
 /** Far above the `_metadata` of any real job; a larger file is not one of ours. */
@@ -73,10 +87,7 @@ export function readSnapshotMetadata(dir: string): SnapshotMetadata {
     if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) {
       throw new SnapshotRestoreError(`Cannot restore from ${dir}: its ${METADATA_FILE} cannot be used: ${err.message}.`);
     }
-    throw new SnapshotRestoreError(
-      `Cannot restore from ${dir}: it has no ${METADATA_FILE}, so it is not a complete checkpoint or savepoint.`,
-      'snapshot.noMetadata',
-    );
+    throw noMetadataError(dir);
   }
   try {
     return decodeMetadata(bytes);
@@ -98,23 +109,9 @@ export function loadSnapshot(input: string): LoadedSnapshot {
   for (const op of metadata.operators) {
     const byTask = new Map<number, StateFileContent>();
     for (const h of op.subtasks) {
-      const keyGroupRange = keyGroupRangeOf(dir, op, h);
-      const own = readStateFile(dir, join(dir, h.file), `state file ${h.file} of operator '${op.uid}'`, h, {
-        file: h.file,
-        uid: op.uid,
-        subtask: h.subtask,
-        keyGroupRange,
-      });
-      // An incremental checkpoint's keyed state: its chain in shared/, base first, applied in order.
-      const chain = (h.sharedState ?? []).map((ref) =>
-        readStateFile(dir, sharedFilePath(dir, ref.file), `shared state file ${ref.file} of operator '${op.uid}'`, ref, {
-          file: ref.file,
-          uid: op.uid,
-          subtask: h.subtask,
-          keyGroupRange,
-        }),
-      );
-      byTask.set(h.subtask, chain.length === 0 ? own : { ...own, keyGroups: [...own.keyGroups, ...chain.flatMap((c) => c.keyGroups)] });
+      const r = readSubtaskState(dir, op, h);
+      if (r.problem !== undefined) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${r.problem}.`);
+      byTask.set(h.subtask, r.content);
     }
     files.set(op.uid, byTask);
   }

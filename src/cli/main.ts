@@ -180,6 +180,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await webCommand({ port: opts.port, host: opts.host }));
     });
 
+  program
+    .command('init')
+    .description('create a project for flink-ts jobs: package.json, tsconfig.json, an example job.ts (flink-ts only)')
+    .argument('[dir]', 'the project directory, created if missing (default: the current directory)')
+    .option('--flink-ts <spec>', 'where the project gets flink-ts: a tarball, a directory, or an npm version (default: this flink-ts, packed into the project)')
+    .action(async (dir: string | undefined, opts: { flinkTs?: string }) => {
+      const { initCommand } = await import('./commands/init.js');
+      setExitCode(await initCommand(dir, { flinkTs: opts.flinkTs }));
+    });
+
   return program;
 }
 

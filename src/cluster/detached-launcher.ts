@@ -63,8 +63,15 @@ export interface DetachedSubmission {
   readonly startWaitMs?: number;
 }
 
-/** How a detached start went: running (or still starting when the wait ended), or failed with the real cause. */
-export type DetachedStart = { readonly jobId: JobId; readonly failed?: undefined } | { readonly jobId: JobId; readonly failed: { readonly cause: string; readonly log: string } };
+/**
+ * How a detached start went: running (or still starting when the wait ended), or failed with the
+ * real cause; with the warnings the job gave at submission (e.g. stateful operators without a
+ * uid), which an attached run prints and a detached one would otherwise leave in its log.
+ */
+export type DetachedStart = { readonly jobId: JobId; readonly warnings: readonly string[] } & (
+  | { readonly failed?: undefined }
+  | { readonly failed: { readonly cause: string; readonly log: string } }
+);
 
 /**
  * `flink run -d`: records the job (CREATED), starts its process in the background and waits
@@ -94,30 +101,42 @@ export async function submitDetached(store: MetadataStore, s: DetachedSubmission
   const deadline = Date.now() + (s.startWaitMs ?? DETACHED_START_WAIT_MS);
   for (;;) {
     const job = store.getJob(jobId);
+    // The job writes its submission warnings to its log before it records RUNNING.
     if (job && job.status !== 'CREATED') {
-      if (job.status === 'FAILED') return { jobId, failed: { cause: job.failureCause ?? 'unknown cause', log: logFile } };
-      return { jobId };
+      const warnings = warningsIn(logFile);
+      if (job.status === 'FAILED') return { jobId, warnings, failed: { cause: job.failureCause ?? 'unknown cause', log: logFile } };
+      return { jobId, warnings };
     }
     if (exited) {
       // The process died before it could record why: its log has the error.
       const cause = lastErrorIn(logFile) ?? 'the job process exited during start-up';
       const change = store.compareAndSetStatus(jobId, 'FAILED', { fields: { failureCause: cause } });
       const recorded = change.outcome === 'moved' ? cause : (change.job.failureCause ?? cause);
-      return { jobId, failed: { cause: recorded, log: logFile } };
+      return { jobId, warnings: warningsIn(logFile), failed: { cause: recorded, log: logFile } };
     }
-    if (Date.now() > deadline) return { jobId };
+    if (Date.now() > deadline) return { jobId, warnings: warningsIn(logFile) };
     await sleep(START_POLL_MS);
+  }
+}
+
+/** The lines of a job's log with any colour codes removed; none if it cannot be read. */
+function logLines(logFile: string): string[] {
+  try {
+    return readFileSync(logFile, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  } catch {
+    return [];
   }
 }
 
 /** The last error line (`Error: …`) a `flink` process wrote to `logFile`, without the prefix. */
 export function lastErrorIn(logFile: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const errors = text.split('\n').filter((l) => /^(Internal error|Error): /.test(l));
+  const errors = logLines(logFile).filter((l) => /^(Internal error|Error): /.test(l));
   return errors.at(-1)?.replace(/^(Internal error|Error): /, '');
+}
+
+/** The warnings (`Warning: …`) a `flink` process wrote to `logFile` so far, without the prefix. */
+export function warningsIn(logFile: string): string[] {
+  return logLines(logFile)
+    .filter((l) => l.startsWith('Warning: '))
+    .map((l) => l.slice('Warning: '.length));
 }

@@ -11,6 +11,7 @@ export interface CollectionSplit {
  */
 export class CollectionSource<T> implements Source<T, CollectionSplit> {
   readonly maxSourceParallelism = 1;
+  readonly inlineInput = true;
   private readonly items: readonly T[];
 
   constructor(items: Iterable<T>) {

@@ -3,6 +3,8 @@ import { type IndexSplit, IndexRangeReader, splitIndexRange } from './index-rang
 
 /** The numbers `from` to `to`, both inclusive (`fromSequence`); parallel, by contiguous ranges. */
 export class NumberSequenceSource implements Source<number, IndexSplit> {
+  readonly inlineInput = true;
+
   constructor(
     private readonly from: number,
     private readonly to: number,

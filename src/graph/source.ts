@@ -38,6 +38,11 @@ export interface Source<T, Split = unknown> {
   getBoundedness(): Boundedness;
   /** The largest parallelism the source supports (1 for a non-parallel source). */
   readonly maxSourceParallelism?: number;
+  /**
+   * The records are written in the job file itself (fromElements, fromCollection, fromSequence):
+   * such a source is for examples and tests, so a missing uid on it is not warned about.
+   */
+  readonly inlineInput?: boolean;
   /** Splits of the whole input, created once when the job starts from scratch. */
   createSplits(parallelism: number): Split[];
   createReader(context: SourceReaderContext): SourceReader<T, Split>;

@@ -197,7 +197,7 @@ describe('flink savepoint and run -s', () => {
     const { jobId, pid } = await startV1(home, out);
     const r = await runFlink(['stop', jobId, '--drain'], { home, timeoutMs: 15_000 });
     const sp = savepointPathOf(r);
-    assert.equal(linesOf(r.stdout)[0], `Suspending job "${jobId}" with a savepoint.`);
+    assert.equal(linesOf(r.stdout)[0], `Draining job "${jobId}" with a savepoint.`, "Flink's words for a drained stop");
     assert.match(sp, new RegExp(`^${escapeRe(join(home, 'savepoints'))}/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
     const job = await waitForStatus(home, jobId, ['FINISHED']);
     assert.equal(job.status, 'FINISHED');

@@ -3,7 +3,7 @@
  *
  * - Avro schema evolution (evo-job.ts): v1 → v2 (int promoted to long, a field dropped, a field
  *   added with a default) restores and continues; v3 (a field without a default) is refused,
- *   naming the state, the operator uid and the field.
+ *   naming the state, the operator uid and the field; so is v4 (a field's type int → string).
  * - State TTL (evo-ttl.ts): TTL timestamps survive a savepoint (values younger than the TTL come
  *   back, older ones are expired), and TTL cannot be turned off for an existing state.
  *
@@ -127,6 +127,8 @@ describe('state evolution across a savepoint', () => {
     for (const l of v1) v1Balance.set(l.key, l.after.balance);
     const v3Out = join(root, 'out-v3');
     cpSync(out, v3Out, { recursive: true });
+    const v4Out = join(root, 'out-v4');
+    cpSync(out, v4Out, { recursive: true });
 
     // v2 restores and runs to the end.
     const r2 = await runFlink(['run', '-s', sp, EVO_JOB, 'v2', out, String(N), 'max'], { home, timeoutMs: 20_000 });
@@ -159,6 +161,13 @@ describe('state evolution across a savepoint', () => {
     assert.match(line, /uid 'acct'/);
     assert.match(line, /\btier\b/);
     assert.match(line, /incompatible|cannot be restored/i);
+
+    // v4 changes a field's type int → string: refused, naming the state, the operator and the field.
+    const r4 = await runFlink(['run', '-s', sp, EVO_JOB, 'v4', v4Out, String(N), 'max'], { home, timeoutMs: 20_000 });
+    const line4 = await assertRestoreFailed(home, r4);
+    assert.match(line4, /State 'account' cannot be restored/);
+    assert.match(line4, /uid 'acct'/);
+    assert.match(line4, /field 'balance' was int and is now string, which Avro cannot convert/);
   });
 
   test('TTL: timestamps survive a savepoint (young values come back, old ones expired); TTL cannot be turned off', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StreamExecutionEnvironment } from '../../src/index.js';
+import { DataGeneratorSource, StreamExecutionEnvironment, WatermarkStrategy } from '../../src/index.js';
 import { capturePipeline } from '../helpers/run-job.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import type { JobGraph } from '../../src/graph/index.js';
@@ -80,6 +80,20 @@ describe('StreamGraph → JobGraph', () => {
     });
     assert.equal(g.streamGraph.warnings.length, 1);
     assert.match(g.streamGraph.warnings[0]!, /A stateful operator has no uid \("Keyed Reduce"\)/);
+  });
+
+  test('collection sources (fromElements, fromCollection, fromSequence) without a uid are not warned about; other sources are', () => {
+    const inline = graphOf((env) => {
+      env.fromElements('a', 'b').print();
+      env.fromCollection(['c']).print();
+      env.fromSequence(1, 3).print();
+    });
+    assert.deepEqual(inline.streamGraph.warnings, []);
+    const generated = graphOf((env) => {
+      env.fromSource(new DataGeneratorSource((i) => i, 3), WatermarkStrategy.noWatermarks(), 'gen').print();
+    });
+    assert.equal(generated.streamGraph.warnings.length, 1);
+    assert.match(generated.streamGraph.warnings[0]!, /A stateful operator has no uid \("Source: gen"\)/);
   });
 
   test('bad settings are refused with the operator named', () => {

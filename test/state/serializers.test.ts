@@ -64,6 +64,43 @@ describe('serializers', () => {
     assert.match(bad.type === 'INCOMPATIBLE' ? bad.reason : '', /owner/);
     assert.equal(MSGPACK_SERIALIZER.resolveSchemaCompatibility(v1.snapshot()).type, 'INCOMPATIBLE');
   });
+
+  const reasonOf = (c: ReturnType<AvroSerializer<unknown>['resolveSchemaCompatibility']>): string => {
+    assert.equal(c.type, 'INCOMPATIBLE');
+    return c.type === 'INCOMPATIBLE' ? c.reason : '';
+  };
+
+  test('an incompatible Avro change names the field, what it was and is, and what to do', () => {
+    const record = (fields: unknown[]) => ({ type: 'record', name: 'Account', fields });
+    const intToString = reasonOf(
+      AvroSerializer.of(record([{ name: 'id', type: 'string' }, { name: 'balance', type: 'string' }])).resolveSchemaCompatibility(
+        AvroSerializer.of(record([{ name: 'id', type: 'string' }, { name: 'balance', type: 'int' }])).snapshot(),
+      ),
+    );
+    assert.match(intToString, /field 'balance' was int and is now string, which Avro cannot convert/);
+    assert.match(intToString, /int → long, float, double/);
+    assert.match(intToString, /keep its type, or add a field under a new name/);
+
+    // Nested records, array items and map values are named by their path.
+    const nested = (zip: string, tag: string) =>
+      record([
+        { name: 'address', type: { type: 'record', name: 'Address', fields: [{ name: 'zip', type: zip }] } },
+        { name: 'tags', type: { type: 'array', items: tag } },
+      ]);
+    assert.match(reasonOf(AvroSerializer.of(nested('long', 'int')).resolveSchemaCompatibility(AvroSerializer.of(nested('string', 'int')).snapshot())), /field 'address\.zip' was string and is now long/);
+    assert.match(reasonOf(AvroSerializer.of(nested('int', 'boolean')).resolveSchemaCompatibility(AvroSerializer.of(nested('int', 'int')).snapshot())), /field 'tags\[\]' was int and is now boolean/);
+
+    // A new field without a default.
+    assert.match(reasonOf(AvroSerializer.of(V3).resolveSchemaCompatibility(AvroSerializer.of(V1).snapshot())), /field 'owner' is new and has no default.*give it a default/);
+  });
+
+  test('switching a state between the default serializer and Avro is refused with the way out: a new state name', () => {
+    const toAvro = reasonOf(AvroSerializer.of(V1).resolveSchemaCompatibility(MSGPACK_SERIALIZER.snapshot()));
+    assert.match(toAvro, /written with the default serializer \(MessagePack\) and is now registered with Avro/);
+    assert.match(toAvro, /new state name/);
+    const fromAvro = reasonOf(MSGPACK_SERIALIZER.resolveSchemaCompatibility(AvroSerializer.of(V1).snapshot()));
+    assert.match(fromAvro, /written with the avro serializer .* set the avro serializer on its descriptor again, or use a new state name/);
+  });
 });
 
 for (const type of BACKENDS) {
@@ -107,7 +144,20 @@ for (const type of BACKENDS) {
         () => roundTrip(type, type, write).getOrCreateState(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V3))),
         /State 'acct' cannot be restored: its serializer is incompatible: .*owner/,
       );
-      assert.throws(() => roundTrip(type, type, write).getOrCreateState(new ValueStateDescriptor('acct')), /State 'acct' cannot be restored: .*avro serializer, not MessagePack/);
+      assert.throws(
+        () => roundTrip(type, type, write).getOrCreateState(new ValueStateDescriptor('acct')),
+        /State 'acct' cannot be restored: .*written with the avro serializer and is now registered with the default one.*new state name/,
+      );
+      // The default serializer to Avro: refused, saying how to move (a new state name).
+      const plain = (b: KeyedStateBackend) => {
+        const acct = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acct'));
+        b.setCurrentKey('u1');
+        acct.update({ id: 'u1', balance: 1, note: '' });
+      };
+      assert.throws(
+        () => roundTrip(type, type, plain).getOrCreateState(new ValueStateDescriptor('acct').setSerializer(AvroSerializer.of(V1))),
+        /State 'acct' cannot be restored: .*written with the default serializer \(MessagePack\) and is now registered with Avro.*under a new state name/,
+      );
     });
 
     test('an Avro state nobody registers after a restore is carried into the next snapshot unchanged', () => {

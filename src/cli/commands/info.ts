@@ -1,21 +1,67 @@
-import { inspectSnapshot } from '../../checkpoint/index.js';
+import { existsSync } from 'node:fs';
+import { type SnapshotInfo, inspectSnapshot } from '../../checkpoint/index.js';
+import { FlinkError } from '../../util/errors.js';
+import { isJobIdPrefix } from '../../util/ids.js';
 import { formatSize } from '../format-size.js';
+import { configurationLines, planLines } from '../job-plan-view.js';
 import { say } from '../output.js';
 import { formatTime } from './list.js';
+import { withStore } from './open-store.js';
 
-/** `flink info <path> [--json]`: what a checkpoint or savepoint holds, without running it. */
-export async function infoCommand(path: string, json: boolean): Promise<number> {
-  const info = inspectSnapshot(path);
-  if (json) {
-    say(JSON.stringify(info, null, 2));
+/**
+ * `flink info <path | jobId> [--json]`: what a checkpoint or savepoint holds, without running it;
+ * or, given a job id (prefix) that is not a path, the job's plan and effective configuration.
+ */
+export async function infoCommand(target: string, json: boolean): Promise<number> {
+  if (isJobIdPrefix(target) && !existsSync(target)) return jobInfo(target, json);
+  return snapshotInfo(target, json);
+}
+
+async function jobInfo(idOrPrefix: string, json: boolean): Promise<number> {
+  return withStore((store) => {
+    const job = store.getJob(store.resolveJobId(idOrPrefix))!;
+    const plan = store.getPlan(job.jobId);
+    if (json) {
+      const { jobId, name, status, jobFile, args, startTime, endTime, restoredFrom, config } = job;
+      say(JSON.stringify({ jobId, name, status, jobFile, args, startTime, endTime, restoredFrom, plan: plan ?? null, configuration: config }, null, 2));
+      return 0;
+    }
+    say(`Job ${job.jobId}: ${job.name} (${job.status})`);
+    say(`File: ${[job.jobFile, ...job.args].join(' ')}`);
+    say(`Started ${formatTime(job.startTime)}${job.endTime !== null ? `, ended ${formatTime(job.endTime)}` : ''}`);
+    if (job.restoredFrom !== null) say(`Restored from: ${job.restoredFrom}`);
+    say('');
+    for (const l of planLines(plan)) say(l);
+    say('');
+    for (const l of configurationLines(job.config)) say(l);
     return 0;
+  });
+}
+
+async function snapshotInfo(path: string, json: boolean): Promise<number> {
+  const info = inspectSnapshot(path);
+  if (json) say(JSON.stringify(info, null, 2));
+  else printSnapshot(info);
+  const damaged = info.operators.reduce((n, o) => n + o.damaged.length, 0);
+  if (damaged > 0) {
+    const files = info.operators.reduce((n, o) => n + o.parallelism, 0);
+    throw new FlinkError(
+      'snapshot.damaged',
+      `The snapshot at ${info.path} is damaged: the state of ${damaged} of ${files} subtasks cannot be read (${json ? 'listed in "damaged"' : 'marked DAMAGED above'}), so it cannot be restored. ` +
+        'Restore from an older checkpoint or savepoint (flink run -s <jobId> skips damaged ones).',
+    );
   }
+  return 0;
+}
+
+function printSnapshot(info: SnapshotInfo): void {
   say(`${info.kind} ${info.checkpointId} of job ${info.jobId} (${info.jobName}), taken ${formatTime(info.timestamp)}`);
   say(`Path: ${info.path}`);
   say(`Size: ${formatSize(info.bytes)} in ${info.operators.reduce((n, o) => n + o.files, 0)} state files`);
   for (const op of info.operators) {
     say('');
     say(`Operator uid '${op.uid}' (${op.name}): parallelism ${op.parallelism}, max parallelism ${op.maxParallelism}, ${formatSize(op.bytes)}`);
+    for (const d of op.damaged) say(`  DAMAGED ${d}; its state is not shown`);
     for (const [name, s] of Object.entries(op.keyedStates)) {
       const extra = [s.ttl ? 'with TTL' : '', s.serializer !== 'msgpack' ? `${s.serializer} serializer` : ''].filter(Boolean).join(', ');
       say(`  keyed ${s.kind} state '${name}'${extra ? ` (${extra})` : ''}: ${s.keys} keys`);
@@ -26,5 +72,4 @@ export async function infoCommand(path: string, json: boolean): Promise<number> 
     }
     if (op.timers > 0) say(`  timers: ${op.timers}`);
   }
-  return 0;
 }

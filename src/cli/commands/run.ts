@@ -126,6 +126,7 @@ async function runDetached(
     restoredFrom: snapshot?.dir ?? null,
     runArgs,
   });
+  for (const w of start.warnings) warn(w);
   if (start.failed) throw new FlinkError('job.failed', lines.failed(start.jobId, start.failed.cause), { details: `  See ${start.failed.log} for the job's log.` });
   say(lines.submitted(start.jobId));
   return 0;

@@ -28,7 +28,8 @@ export async function savepointCommand(jobIdOrPrefix: string, dir: string | unde
 export async function stopCommand(jobIdOrPrefix: string, dir: string | undefined, drain: boolean): Promise<number> {
   return withStore(async (store) => {
     const job = requireRunningJob(store, jobIdOrPrefix, 'stopped');
-    say(`Suspending job "${job.jobId}" with a savepoint.`);
+    // Flink's words: --drain ends the job's input first (SAVEPOINT_TERMINATE).
+    say(`${drain ? 'Draining' : 'Suspending'} job "${job.jobId}" with a savepoint.`);
     const args = { drain, ...(dir === undefined ? {} : { dir: resolve(dir) }) };
     const commandId = store.submitCommand(job.jobId, 'stop', args);
     const result = (await waitForCommand(store, job.jobId, commandId, { what: 'stop with a savepoint', timeoutMs: SAVEPOINT_WAIT_MS })) as {

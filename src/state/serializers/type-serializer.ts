@@ -49,7 +49,12 @@ export class MessagePackSerializer implements TypeSerializer<unknown> {
   resolveSchemaCompatibility(previous: SerializerSnapshot): SchemaCompatibility {
     return previous.name === MessagePackSerializer.NAME
       ? { type: 'COMPATIBLE_AS_IS' }
-      : { type: 'INCOMPATIBLE', reason: `it was written with the ${previous.name} serializer, not MessagePack` };
+      : {
+          type: 'INCOMPATIBLE',
+          reason:
+            `it was written with the ${previous.name} serializer and is now registered with the default one (MessagePack), ` +
+            `and a state keeps its serializer (as in Flink); set the ${previous.name} serializer on its descriptor again, or use a new state name`,
+        };
   }
   deserializeFrom(bytes: Uint8Array): unknown {
     return unpack(bytes);
