@@ -177,7 +177,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'state-file-checksum-unchecked',
     area: 'checksums',
     file: 'src/checkpoint/snapshot-loader.ts',
-    original: "  if (sha256(bytes) !== h.checksum) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${what} is damaged (checksum mismatch).`);\n",
+    original: "  if (sha256(bytes) !== h.checksum) return { problem: 'is damaged (checksum mismatch)' };\n",
     replacement: '',
     bug: 'a restore reads a damaged state file without checking its checksum: corrupted state is restored as if it were good',
     tests: ['test/checkpoint/storage.test.ts', 'test/checkpoint/shared-state.test.ts'],

@@ -127,7 +127,7 @@ class Slot {
 
   test(m: Pick<Mutant, 'tests' | 'testNamePattern'>, timeoutMs: number): Promise<Finished> {
     const pattern = m.testNamePattern === undefined ? [] : [`--test-name-pattern=${m.testNamePattern}`];
-    return run(['--import', 'tsx', '--test', ...pattern, ...m.tests], this.dir, timeoutMs);
+    return run(['--import', 'tsx', '--test', '--test-reporter=tap', ...pattern, ...m.tests], this.dir, timeoutMs);
   }
 
   read(file: string): string {

@@ -74,7 +74,7 @@ describe('catalogueProblems', () => {
 });
 
 describe('score', () => {
-  const result = (outcome: MutantResult['outcome'], id = outcome): MutantResult => ({ mutant: mutant({ id }), outcome, seconds: 1 });
+  const result = (outcome: MutantResult['outcome'], id: string = outcome): MutantResult => ({ mutant: mutant({ id }), outcome, seconds: 1 });
 
   test('caught and timed out count as caught; every other outcome fails the run', () => {
     const s = score([result('caught'), result('timeout'), result('survived'), result('stale'), result('invalid'), result('unverified')]);
