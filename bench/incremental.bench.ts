@@ -121,7 +121,7 @@ class CheckpointedState {
     driver.submit({
       checkpointId: id,
       taskIndex: 0,
-      operators: [{ uid: UID, name: 'Count', subtask: 0, parallelism: 1, maxParallelism: MAX_PARALLELISM, lists: encodeLists(new Map()), timers: [], keyed, empty: false }],
+      operators: [{ uid: UID, name: 'Count', subtask: 0, parallelism: 1, maxParallelism: MAX_PARALLELISM, lists: encodeLists(new Map()), keyed, empty: false }],
       syncMs: 0,
       alignmentMs: 0,
     });

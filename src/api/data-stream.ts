@@ -6,13 +6,19 @@ import type {
   KeySelector,
   MapFunction,
   OperatorSpec,
+  OutputTag,
   PartitionerSpec,
   ProcessFunction,
   Sink,
   SinkFunction,
   Transformation,
+  WindowOperatorSpec,
 } from '../graph/index.js';
+import { OutputTag as OutputTagClass, WatermarkStrategy } from '../graph/index.js';
+import { type GlobalWindow, type Window, type WindowAssigner, countWindowSpec } from '../windowing/index.js';
+import { type ComparableField, type FieldAggregation, type NumericField, checkField, fieldAggregator } from './field-aggregations.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
+import { AllWindowedStream, WindowedStream } from './windowed-stream.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
 // splitting them would make an import cycle whose order decides whether the class exists.
@@ -52,6 +58,24 @@ export class DataStream<T> {
   /** A low-level function over every record (no keyed state or timers: use keyBy first). */
   process<R>(fn: ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.operator<R>('Process', { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
+  }
+
+  /**
+   * Gives every record a timestamp and generates watermarks, as `strategy` says (one generator
+   * per subtask; periodic ones run every `pipeline.auto-watermark-interval`). Watermarks from
+   * upstream are dropped, except the one at the end of input (as Flink's
+   * TimestampsAndWatermarksOperator). Prefer giving the strategy to `fromSource`, which
+   * generates watermarks per source split.
+   *
+   * @example
+   * events.assignTimestampsAndWatermarks(
+   *   WatermarkStrategy.forBoundedOutOfOrderness<Click>(Duration.ofSeconds(5)).withTimestampAssigner((c) => c.time));
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
+    if (!(strategy instanceof WatermarkStrategy)) {
+      throw new TypeError('assignTimestampsAndWatermarks needs a WatermarkStrategy, e.g. WatermarkStrategy.forMonotonousTimestamps().');
+    }
+    return this.operator<T>('Timestamps/Watermarks', { kind: 'timestampsAndWatermarks', strategy: strategy as WatermarkStrategy<unknown> });
   }
 
   /** Partitions the stream by key: records of one key go to one subtask, with state per key. */
@@ -110,6 +134,22 @@ export class DataStream<T> {
     return this.sinkOperator(name, { kind: 'sink', sink: sink as Sink<unknown> });
   }
 
+  /**
+   * Groups the whole stream into windows: one window operator with parallelism 1 sees every
+   * record (Flink's windowAll).
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    const keyed = this.keyBy(() => 0);
+    return new AllWindowedStream<T, W>(keyed, assigner, (name, spec) => nonParallel(keyed.windowOperator(name, spec)));
+  }
+
+  /** Windows of `size` records of the whole stream, or of the last `size` records every `slide` records (parallelism 1). */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const spec = countWindowSpec(size, slide);
+    const windowed = this.windowAll(spec.assigner).trigger(spec.trigger);
+    return spec.evictor ? windowed.evictor(spec.evictor) : windowed;
+  }
+
   private partition(partitioner: PartitionerSpec): DataStream<T> {
     const t = this.env.addTransformation({ kind: 'partition', name: 'Partition', input: this.transformation, partitioner });
     return new DataStream<T>(this.env, t);
@@ -160,6 +200,20 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
   getName(): string {
     return this.transformation.name;
   }
+  /**
+   * The records this operator sent to side output `tag` with `ctx.output(tag, value)`, as a
+   * stream (with their timestamps, and the operator's watermarks).
+   *
+   * @example
+   * const late = new OutputTag<Event>('late');
+   * const main = events.process(new Splitter(late));
+   * main.getSideOutput(late).print();
+   */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    if (!(tag instanceof OutputTagClass)) throw new TypeError('getSideOutput needs an OutputTag, e.g. new OutputTag<string>("late").');
+    const t = this.env.addTransformation({ kind: 'sideOutput', name: `SideOutput(${tag.id})`, input: this.transformation, tag: tag as OutputTag<unknown> });
+    return new DataStream<X>(this.env, t);
+  }
 }
 
 /** The end of a stream: a sink. */
@@ -192,12 +246,65 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return this.operator<T>('Keyed Reduce', { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
   }
 
-  /** A keyed process function: keyed state and processing-time timers. */
+  /** A keyed process function: keyed state and timers in event time and processing time. */
   override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.operator<R>('KeyedProcess', {
       kind: 'keyedProcess',
       fn: asKeyed(fn) as unknown as KeyedProcessFunction<unknown, unknown, unknown>,
     });
+  }
+
+  /** Groups each key's records into the windows `assigner` gives them (Flink's KeyedStream.window). */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    if (typeof (assigner as { assignWindows?: unknown })?.assignWindows !== 'function') {
+      throw new TypeError('window needs a WindowAssigner, e.g. TumblingEventTimeWindows.of(Duration.ofMinutes(1)).');
+    }
+    return new WindowedStream<T, K, W>(this, assigner, (name, spec) => this.windowOperator(name, spec));
+  }
+
+  /**
+   * Windows of `size` records per key, fired and purged every `size` records; with `slide`,
+   * the last `size` records of the key every `slide` records (Flink's countWindow).
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const spec = countWindowSpec(size, slide);
+    const windowed = this.window(spec.assigner).trigger(spec.trigger);
+    return spec.evictor ? windowed.evictor(spec.evictor) : windowed;
+  }
+
+  /** The running sum of `field` per key: each record's key's first record with `field` replaced by the sum so far. */
+  sum(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregation('sum', field);
+  }
+
+  /** The first record of the key with `field` replaced by the smallest value so far (the other fields stay the first record's). */
+  min(field: ComparableField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregation('min', field);
+  }
+
+  /** The first record of the key with `field` replaced by the largest value so far. */
+  max(field: ComparableField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregation('max', field);
+  }
+
+  /** The record of the key with the smallest `field` so far: the first on ties, the last with `first = false`. */
+  minBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
+    return this.aggregation('minBy', field, first);
+  }
+
+  /** The record of the key with the largest `field` so far: the first on ties, the last with `first = false`. */
+  maxBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
+    return this.aggregation('maxBy', field, first);
+  }
+
+  private aggregation(what: FieldAggregation, field: unknown, first?: boolean): SingleOutputStreamOperator<T> {
+    const fn = fieldAggregator<T>(what, checkField(field, what), first);
+    return this.operator<T>('Keyed Aggregation', { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
+  }
+
+  /** @internal the window operator of a windowed stream of this keyed stream */
+  windowOperator<R>(name: string, spec: WindowOperatorSpec): SingleOutputStreamOperator<R> {
+    return this.operator<R>(name, { kind: 'window', window: spec });
   }
 }
 
@@ -207,4 +314,14 @@ function asKeyed<K, T, R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T,
     (fn as { onTimer?: () => void }).onTimer = () => {};
   }
   return fn as KeyedProcessFunction<K, T, R>;
+}
+
+/** Makes `op` an operator of parallelism 1 that refuses another (Flink's non-parallel operators, such as windowAll). */
+function nonParallel<R>(op: SingleOutputStreamOperator<R>): SingleOutputStreamOperator<R> {
+  op.setParallelism(1);
+  op.setParallelism = (parallelism: number) => {
+    if (parallelism !== 1) throw new RangeError(`The parallelism of non parallel operator must be 1, got ${parallelism} for "${op.getName()}".`);
+    return op;
+  };
+  return op;
 }

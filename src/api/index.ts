@@ -1,5 +1,7 @@
 export { StreamExecutionEnvironment, type StateBackendName, type StateBackendOptions } from './stream-execution-environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream } from './data-stream.js';
+export { WindowedStream, AllWindowedStream, type KeyedWindowFunction, type AllWindowFunctionLike } from './windowed-stream.js';
+export { type NumericField, type ComparableField, type FieldOf, type Comparable } from './field-aggregations.js';
 export {
   CheckpointConfig,
   CheckpointingMode,
@@ -7,6 +9,7 @@ export {
   type CheckpointSettings,
 } from './checkpoint-config.js';
 export { RestartStrategies, type RestartStrategyConfiguration } from './restart-strategies.js';
+export { ExecutionConfig } from './execution-config.js';
 export { Duration, Time } from '../util/time.js';
 export {
   JobExecutionResult,

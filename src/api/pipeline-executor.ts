@@ -12,6 +12,8 @@ export interface JobSettings {
   readonly incrementalCheckpoints: boolean | undefined;
   readonly restartStrategy: RestartStrategyConfiguration | undefined;
   readonly operatorChaining: boolean;
+  /** `pipeline.auto-watermark-interval` in ms, as the job's code set it. */
+  readonly autoWatermarkInterval?: number;
 }
 
 /** A job as `execute()` hands it over: its name, its transformations and its settings. */

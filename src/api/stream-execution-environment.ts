@@ -5,6 +5,7 @@ import { NumberSequenceSource } from '../connectors/number-sequence-source.js';
 import { TextFileSource } from '../connectors/text-file-source.js';
 import { WatermarkStrategy } from '../graph/watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from './checkpoint-config.js';
+import { ExecutionConfig } from './execution-config.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
 import { type JobExecutionResult, type JobSettings, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
 import type { RestartStrategyConfiguration } from './restart-strategies.js';
@@ -51,6 +52,7 @@ export class StreamExecutionEnvironment {
   private restartStrategy: RestartStrategyConfiguration | undefined;
   private chaining = true;
   private readonly checkpointConfig = new CheckpointConfig();
+  private readonly executionConfig = new ExecutionConfig();
 
   private constructor(private readonly executor: PipelineExecutor) {}
 
@@ -96,6 +98,11 @@ export class StreamExecutionEnvironment {
     return this.checkpointConfig;
   }
 
+  /** How the job runs, e.g. `getConfig().setAutoWatermarkInterval(100)`. */
+  getConfig(): ExecutionConfig {
+    return this.executionConfig;
+  }
+
   /**
    * Chooses the state backend (`state.backend.type`) and, optionally, incremental checkpoints
    * (`execution.checkpointing.incremental`), like `new EmbeddedRocksDBStateBackend(true)` in Flink.
@@ -139,17 +146,16 @@ export class StreamExecutionEnvironment {
     return this.addSource(new TextFileSource(path), `readTextFile(${path})`);
   }
 
-  /** A stream from a {@link Source}, such as a DataGeneratorSource. */
+  /**
+   * A stream from a {@link Source}, such as a DataGeneratorSource. `watermarkStrategy` assigns
+   * timestamps and generates watermarks per source split (Flink's FLIP-27 behaviour); use
+   * `WatermarkStrategy.noWatermarks()` for a stream without event time.
+   */
   fromSource<T>(source: Source<T>, watermarkStrategy: WatermarkStrategy<T>, sourceName: string): SingleOutputStreamOperator<T> {
     if (!(watermarkStrategy instanceof WatermarkStrategy)) {
       throw new TypeError('fromSource needs a WatermarkStrategy, e.g. WatermarkStrategy.noWatermarks().');
     }
-    // Until the runtime carries timestamps and watermarks, a strategy asking for them is refused
-    // rather than silently ignored.
-    if (!watermarkStrategy.isNoWatermarks() || watermarkStrategy.hasTimestampAssigner()) {
-      throw new TypeError('fromSource: event time (watermarks, timestamp assigners, idleness) is not supported yet; use WatermarkStrategy.noWatermarks().');
-    }
-    return this.addSource(source, sourceName);
+    return this.addSource(source, sourceName, watermarkStrategy);
   }
 
   /** Runs the job and resolves when it ends (never, for an unbounded job that is not cancelled). */
@@ -162,6 +168,7 @@ export class StreamExecutionEnvironment {
       incrementalCheckpoints: this.incrementalCheckpoints,
       restartStrategy: this.restartStrategy,
       operatorChaining: this.chaining,
+      autoWatermarkInterval: this.executionConfig.autoWatermarkIntervalSetting,
     };
     return this.executor.execute({ jobName, transformations: [...this.transformations], settings });
   }
@@ -173,8 +180,13 @@ export class StreamExecutionEnvironment {
     return full;
   }
 
-  private addSource<T>(source: Source<T>, name: string): SingleOutputStreamOperator<T> {
-    const t = this.addTransformation({ kind: 'source', name: `Source: ${name}`, source: source as Source<unknown> });
+  private addSource<T>(source: Source<T>, name: string, strategy: WatermarkStrategy<T> = WatermarkStrategy.noWatermarks()): SingleOutputStreamOperator<T> {
+    const t = this.addTransformation({
+      kind: 'source',
+      name: `Source: ${name}`,
+      source: source as Source<unknown>,
+      watermarkStrategy: strategy as WatermarkStrategy<unknown>,
+    });
     return new SingleOutputStreamOperator<T>(this, t);
   }
 }

@@ -1,4 +1,4 @@
-import { type StateFileContent, countKeys, stateSize } from '../state/index.js';
+import { type StateFileContent, TIMERS_STATE, countKeys, countStoredTimers, stateSize } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { readSnapshotMetadata, readSubtaskState, snapshotDirOf } from './snapshot-loader.js';
 import type { SnapshotKind, SnapshotMetadata } from './snapshot-metadata.js';
@@ -11,10 +11,11 @@ export interface OperatorStateInfo {
   readonly maxParallelism: number;
   readonly bytes: number;
   readonly files: number;
-  /** Keyed states: kind, TTL, serializer and number of keys with a value. */
-  readonly keyedStates: Record<string, { kind: string; ttl: boolean; serializer: string; keys: number }>;
+  /** Keyed states: kind, TTL, `perWindow` for window state, serializer and number of keys with a value. */
+  readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keys: number }>;
   /** Operator list states: redistribution mode and element count (source positions are `_splits`). */
   readonly operatorStates: Record<string, { mode: string; elements: number }>;
+  /** Timers of both time domains (kept as the internal keyed state `_timers`, not listed above). */
   readonly timers: number;
   /** Subtasks whose state cannot be read (a file missing, truncated, damaged): what is wrong, naming the file. Not counted above. */
   readonly damaged: readonly string[];
@@ -46,7 +47,7 @@ export function inspectSnapshot(path: string): SnapshotInfo {
 
 function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
   const operators = m.operators.map((op): OperatorStateInfo => {
-    const keyedStates: Record<string, { kind: string; ttl: boolean; serializer: string; keys: number }> = {};
+    const keyedStates: OperatorStateInfo['keyedStates'] = {};
     const operatorStates: Record<string, { mode: string; elements: number }> = {};
     const damaged: string[] = [];
     const files: StateFileContent[] = [];
@@ -65,7 +66,8 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
     let timers = 0;
     for (const file of files) {
       for (const [name, meta] of Object.entries(file.kinds)) {
-        keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, serializer: meta.serializer.name, keys: 0 };
+        if (name === TIMERS_STATE) continue;
+        keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, ...(meta.namespaced ? { perWindow: true as const } : {}), serializer: meta.serializer.name, keys: 0 };
       }
       for (const [name, keys] of countKeys(file.keyGroups)) {
         if (keyedStates[name]) keyedStates[name].keys += keys;
@@ -74,7 +76,7 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
         const s = (operatorStates[name] ??= { mode, elements: 0 });
         s.elements += values.length;
       }
-      timers += file.timers.length;
+      timers += file.legacyTimers.length + (file.kinds[TIMERS_STATE] ? countStoredTimers(file.keyGroups) : 0);
     }
     return {
       uid: op.uid,

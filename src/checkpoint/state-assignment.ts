@@ -20,7 +20,7 @@ export interface AssignmentOptions {
 
 /**
  * Maps a snapshot's state onto a (possibly changed) job, by operator uid, and redistributes it
- * to the job's parallelism: keyed state and timers by key group, operator list state by even
+ * to the job's parallelism: keyed state (timers included) by key group, operator list state by even
  * split, union list state to every subtask.
  */
 export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
@@ -44,7 +44,7 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
       );
     }
     const files = [...(snapshot.files.get(op.uid)?.values() ?? [])];
-    const hasKeyed = files.some((f) => f.keyGroups.length > 0 || f.timers.length > 0);
+    const hasKeyed = files.some((f) => f.keyGroups.length > 0 || f.legacyTimers.length > 0);
     if (hasKeyed && !node.keyed) {
       throw new SnapshotRestoreError(
         `Operator '${op.uid}' (${node.name}) had keyed state in ${snapshot.dir} but is no longer applied to a keyed stream.`,
@@ -78,7 +78,7 @@ function redistribute(uid: string, files: readonly StateFileContent[], paralleli
   };
   for (const f of files) {
     for (const block of f.keyGroups) keyGroups[subtaskOf(block.keyGroup)]!.push(block);
-    for (const timer of f.timers) timers[subtaskOf(timer[2])]!.push(timer);
+    for (const timer of f.legacyTimers) timers[subtaskOf(timer[2])]!.push(timer);
   }
   return Array.from({ length: parallelism }, (_, i) => {
     const mine: OperatorLists = new Map();
@@ -87,6 +87,6 @@ function redistribute(uid: string, files: readonly StateFileContent[], paralleli
       const to = Math.floor((values.length * (i + 1)) / parallelism);
       mine.set(name, { mode, values: mode === 'union' ? [...values] : values.slice(from, to) });
     }
-    return { kinds, lists: mine, keyGroups: keyGroups[i]!, timers: timers[i]! };
+    return { kinds, lists: mine, keyGroups: keyGroups[i]!, legacyTimers: timers[i]! };
   });
 }

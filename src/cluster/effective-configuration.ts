@@ -12,6 +12,7 @@ export function effectiveConfiguration(base: Configuration, s: JobSettings): Con
   const entries: Array<[string, unknown]> = [
     ['parallelism.default', s.parallelism],
     ['pipeline.max-parallelism', s.maxParallelism],
+    ['pipeline.auto-watermark-interval', s.autoWatermarkInterval],
     ['execution.checkpointing.interval', s.checkpoint.interval],
     ['execution.checkpointing.mode', s.checkpoint.mode],
     ['execution.checkpointing.timeout', s.checkpoint.timeout],

@@ -1,6 +1,6 @@
 import { JobExecutionResult, type Pipeline } from '../api/index.js';
 import { type LoadedSnapshot, assignState } from '../checkpoint/index.js';
-import { CheckpointingOptions, type Configuration, StateBackendOptions } from '../config/index.js';
+import { CheckpointingOptions, type Configuration, PipelineOptions, StateBackendOptions } from '../config/index.js';
 import type { JobGraph } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import { JobExecution, type RestoreAssignment, type StateBackendSettings } from '../runtime/index.js';
@@ -186,6 +186,7 @@ export class JobMaster {
         checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
         restore,
         stateBackend: stateBackendSettings(this.configuration),
+        autoWatermarkIntervalMs: this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
         finalCheckpoint: checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined,
       });
       this.execution = execution;

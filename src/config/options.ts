@@ -185,12 +185,16 @@ export const CoreOptions = {
   }),
 } as const;
 
-/** `pipeline.max-parallelism` (Flink's PipelineOptions). */
+/** `pipeline.*` keys (Flink's PipelineOptions). */
 export const PipelineOptions = {
   MAX_PARALLELISM: intOption('pipeline.max-parallelism', DEFAULT_MAX_PARALLELISM, {
     min: 1,
     max: UPPER_BOUND_MAX_PARALLELISM,
     description: 'Number of key groups: the upper bound for rescaling keyed state.',
+  }),
+  AUTO_WATERMARK_INTERVAL: durationOption('pipeline.auto-watermark-interval', 200, {
+    min: 0,
+    description: 'How often periodic watermark generators emit (processing time); 0 turns periodic emission off.',
   }),
 } as const;
 

@@ -1,4 +1,7 @@
-import type { Boundedness, Collector, InputStatus, Source, SourceReader } from '../graph/index.js';
+import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader } from '../graph/index.js';
+
+/** The one split of a collection, as its split output knows it. */
+const COLLECTION_SPLIT = 'collection';
 
 /** Position in a collection: the index of the next element. */
 export interface CollectionSplit {
@@ -33,11 +36,14 @@ export class CollectionSource<T> implements Source<T, CollectionSplit> {
       addSplits(splits: CollectionSplit[]) {
         for (const s of splits) next = Math.max(next, s.next);
       },
-      pollNext(output: Collector<T>, max: number): InputStatus {
+      pollNext(output: ReaderOutput<T>, max: number): InputStatus {
         if (next < 0) return 'END_OF_INPUT';
+        const split = output.createOutputForSplit(COLLECTION_SPLIT);
         const end = Math.min(items.length, next + max);
-        for (; next < end; next++) output.collect(items[next]!);
-        return next >= items.length ? 'END_OF_INPUT' : 'MORE_AVAILABLE';
+        for (; next < end; next++) split.collect(items[next]!);
+        if (next < items.length) return 'MORE_AVAILABLE';
+        output.releaseOutputForSplit(COLLECTION_SPLIT);
+        return 'END_OF_INPUT';
       },
       snapshotState(): CollectionSplit[] {
         return next < 0 || next >= items.length ? [] : [{ next }];

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Boundedness, Collector, InputStatus, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
+import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
 
 /** Position in a directory: the files read to the end, and how far into the current one. */
@@ -94,19 +94,22 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
     }
   }
 
-  pollNext(output: Collector<string>, max: number): InputStatus {
+  pollNext(output: ReaderOutput<string>, max: number): InputStatus {
     if (this.dir === undefined) return 'END_OF_INPUT';
+    // The directory is the one split; its files are read in order, so they share its output.
+    const split = output.createOutputForSplit(this.dir);
     let emitted = 0;
     while (emitted < max) {
       if (!this.current && !this.openNextFile()) {
-        if (this.monitorIntervalMs === undefined) return 'END_OF_INPUT';
-        return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
+        if (this.monitorIntervalMs !== undefined) return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
+        output.releaseOutputForSplit(this.dir);
+        return 'END_OF_INPUT';
       }
       const c = this.current!;
       const nl = c.buf.indexOf(10);
       if (nl >= 0) {
         const end = nl > 0 && c.buf[nl - 1] === 13 ? nl - 1 : nl;
-        output.collect(c.buf.toString('utf8', 0, end));
+        split.collect(c.buf.toString('utf8', 0, end));
         c.buf = c.buf.subarray(nl + 1);
         c.offset += nl + 1;
         emitted++;
@@ -117,7 +120,7 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
         else c.buf = Buffer.concat([c.buf, chunk.subarray(0, n)]);
       } else {
         if (c.buf.length > 0) {
-          output.collect(c.buf.toString('utf8'));
+          split.collect(c.buf.toString('utf8'));
           c.offset += c.buf.length;
           emitted++;
         }

@@ -1,3 +1,4 @@
+import type { InputStatus, ReaderOutput, SourceOutput } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
 
 /** A range of indices `[next, end)` still to read, stepping by `stride`. */
@@ -23,11 +24,29 @@ export function splitIndexRange(count: number, parallelism: number): IndexSplit[
 }
 
 /**
- * Reads index splits one after another and turns each index into a record; optionally at
- * most `ratePerSecond` records per second (a token bucket started at the first poll).
+ * A split's identity, stable as it is read and across restores: its end and its residue modulo
+ * the stride never change (no two splits of one source share both).
+ */
+export function indexSplitId(split: IndexSplit): string {
+  return `${split.end}/${split.next % split.stride}`;
+}
+
+interface ReadingSplit {
+  readonly id: string;
+  next: number;
+  readonly end: number;
+  readonly stride: number;
+}
+
+/**
+ * Reads index splits and turns each index into a record; optionally at most `ratePerSecond`
+ * records per second (a token bucket started at the first poll). A reader with several splits
+ * (after a restore at a lower parallelism) reads them side by side, a share of each poll each,
+ * and emits each split's records through its own split output, so each split has its own
+ * watermark (`timestampOf` gives records their own timestamp, e.g. an event's time).
  */
 export class IndexRangeReader<T> {
-  private splits: { next: number; end: number; stride: number }[] = [];
+  private splits: ReadingSplit[] = [];
   private started = -1;
   private emitted = 0;
 
@@ -35,13 +54,14 @@ export class IndexRangeReader<T> {
     private readonly produce: (index: number) => T,
     private readonly clock: Clock,
     private readonly ratePerSecond: number | undefined,
+    private readonly timestampOf?: (record: T) => number,
   ) {}
 
   addSplits(splits: IndexSplit[]): void {
-    for (const s of splits) if (s.next < s.end) this.splits.push({ ...s });
+    for (const s of splits) if (s.next < s.end) this.splits.push({ id: indexSplitId(s), next: s.next, end: s.end, stride: s.stride });
   }
 
-  pollNext(output: { collect(v: T): void }, max: number): 'MORE_AVAILABLE' | 'NOTHING_AVAILABLE' | 'END_OF_INPUT' {
+  pollNext(output: ReaderOutput<T>, max: number): InputStatus {
     let budget = max;
     if (this.ratePerSecond !== undefined) {
       const now = this.clock.now();
@@ -51,20 +71,40 @@ export class IndexRangeReader<T> {
       budget = Math.min(budget, allowed);
     }
     while (budget > 0 && this.splits.length > 0) {
-      const s = this.splits[0]!;
-      const produce = this.produce;
-      let i = s.next;
-      const stride = s.stride;
-      const stop = Math.min(s.end, i + budget * stride);
-      for (; i < stop; i += stride) output.collect(produce(i));
-      const n = Math.ceil((i - s.next) / stride);
-      budget -= n;
-      this.emitted += n;
-      s.next = i;
-      if (s.next >= s.end) this.splits.shift();
+      const share = Math.ceil(budget / this.splits.length);
+      for (let k = 0; k < this.splits.length && budget > 0; ) {
+        const s = this.splits[k]!;
+        const n = this.read(s, output.createOutputForSplit(s.id), Math.min(share, budget));
+        budget -= n;
+        this.emitted += n;
+        if (s.next >= s.end) {
+          output.releaseOutputForSplit(s.id);
+          this.splits.splice(k, 1);
+        } else k++;
+      }
     }
     if (this.splits.length === 0) return 'END_OF_INPUT';
     return budget > 0 || this.ratePerSecond === undefined ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
+  }
+
+  /** Emits up to `count` records of split `s`; returns how many. */
+  private read(s: ReadingSplit, out: SourceOutput<T>, count: number): number {
+    const produce = this.produce;
+    const stride = s.stride;
+    const first = s.next;
+    const stop = Math.min(s.end, first + count * stride);
+    let i = first;
+    const timestampOf = this.timestampOf;
+    if (timestampOf === undefined) {
+      for (; i < stop; i += stride) out.collect(produce(i));
+    } else {
+      for (; i < stop; i += stride) {
+        const record = produce(i);
+        out.collect(record, timestampOf(record));
+      }
+    }
+    s.next = i;
+    return Math.ceil((i - first) / stride);
   }
 
   /** When the rate limit lets the next record through. */
@@ -74,6 +114,6 @@ export class IndexRangeReader<T> {
   }
 
   snapshotState(): IndexSplit[] {
-    return this.splits.map((s) => ({ ...s }));
+    return this.splits.map((s) => ({ next: s.next, end: s.end, stride: s.stride }));
   }
 }

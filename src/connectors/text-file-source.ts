@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Boundedness, Collector, InputStatus, Source, SourceReader } from '../graph/index.js';
+import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader } from '../graph/index.js';
 
 /** Position in a text file: the byte offset of the next unread line. */
 export interface TextFileSplit {
@@ -47,26 +47,30 @@ class TextFileReader implements SourceReader<string, TextFileSplit> {
     this.queue.push(...splits);
   }
 
-  pollNext(output: Collector<string>, max: number): InputStatus {
+  pollNext(output: ReaderOutput<string>, max: number): InputStatus {
     let emitted = 0;
     while (emitted < max) {
       if (this.fd < 0 && !this.openNext()) return 'END_OF_INPUT';
+      // Each file is a split with its own output (and watermark).
+      const path = this.queue[0]!.path;
+      const split = output.createOutputForSplit(path);
       const nl = this.buf.indexOf(10);
       if (nl >= 0) {
         const end = nl > 0 && this.buf[nl - 1] === 13 ? nl - 1 : nl;
-        output.collect(this.buf.toString('utf8', 0, end));
+        split.collect(this.buf.toString('utf8', 0, end));
         this.consume(nl + 1);
         emitted++;
       } else if (!this.eof) {
         this.fill();
       } else {
         if (this.buf.length > 0) {
-          output.collect(this.buf.toString('utf8'));
+          split.collect(this.buf.toString('utf8'));
           this.consume(this.buf.length);
           emitted++;
         }
         this.closeFile();
         this.queue.shift();
+        output.releaseOutputForSplit(path);
       }
     }
     return 'MORE_AVAILABLE';

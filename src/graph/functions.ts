@@ -16,6 +16,7 @@ import type {
   ValueState,
   ValueStateDescriptor,
 } from '../state/index.js';
+import type { OutputTag } from './output-tag.js';
 
 /** Receives the records a function emits. */
 export interface Collector<T> {
@@ -111,12 +112,22 @@ export abstract class RichSinkFunction<T> extends AbstractRichFunction {
   abstract invoke(value: T): void | Promise<void>;
 }
 
-/** Processing-time timers and the current time, as seen by a process function. */
+/**
+ * Timers and the clocks, as a process function sees them. Timers are for the current key and
+ * exist only on keyed streams (in a non-keyed ProcessFunction registering one throws); at most one
+ * timer per key, time and domain.
+ */
 export interface TimerService {
+  /** The current processing time (wall clock, ms). */
   currentProcessingTime(): number;
-  /** Registers a timer for the current key; a second one at the same time is a no-op. */
+  /** The operator's current watermark (`Number.MIN_SAFE_INTEGER` before the first). */
+  currentWatermark(): number;
+  /** A timer that fires when processing time reaches `time`; a second one at the same time is a no-op. */
   registerProcessingTimeTimer(time: number): void;
+  /** A timer that fires when the watermark reaches `time`; a second one at the same time is a no-op. */
+  registerEventTimeTimer(time: number): void;
   deleteProcessingTimeTimer(time: number): void;
+  deleteEventTimeTimer(time: number): void;
 }
 
 /** Where a timer came from. */
@@ -124,7 +135,14 @@ export type TimeDomain = 'PROCESSING_TIME' | 'EVENT_TIME';
 
 /** Context of `ProcessFunction.processElement`. */
 export interface ProcessContext {
+  /**
+   * The timestamp of the record being processed, or `null` if it has none (no timestamp
+   * assigner upstream). In `onTimer`: the timer's time.
+   */
+  timestamp(): number | null;
   timerService(): TimerService;
+  /** Emits `value` to the side output `tag`; read it with `stream.getSideOutput(tag)`. */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 /** Context of `KeyedProcessFunction.processElement`. */
@@ -134,28 +152,31 @@ export interface KeyedProcessContext<K> extends ProcessContext {
 
 /** Context of `KeyedProcessFunction.onTimer`. */
 export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  /** Which kind of timer fired. */
   timeDomain(): TimeDomain;
 }
 
-/** A low-level function over a non-keyed stream. */
+/** A low-level function over a non-keyed stream: timestamps, the watermark and side outputs, no timers. */
 export abstract class ProcessFunction<I, O> extends AbstractRichFunction {
   abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
 }
 
 /**
- * A low-level function over a keyed stream, with keyed state and processing-time timers.
+ * A low-level function over a keyed stream, with keyed state and timers in both time domains.
+ * Records it emits carry the timestamp of the record being processed; from `onTimer`, an
+ * event-time timer's time, and no timestamp for a processing-time timer (as in Flink).
  *
  * @example
  * class Alert extends KeyedProcessFunction<string, Tx, string> {
  *   processElement(tx: Tx, ctx: KeyedProcessContext<string>, out: Collector<string>) {
- *     ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 60_000);
+ *     ctx.timerService().registerEventTimeTimer(ctx.timestamp()! + 60_000);
  *   }
  *   onTimer(ts: number, ctx: OnTimerContext<string>, out: Collector<string>) { out.collect(ctx.getCurrentKey()); }
  * }
  */
 export abstract class KeyedProcessFunction<K, I, O> extends AbstractRichFunction {
   abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
-  /** Called when a processing-time timer of the current key fires. */
+  /** Called when a timer of the current key fires; `ctx.timeDomain()` says which kind. */
   onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<O>): void {}
 }
 

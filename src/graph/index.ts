@@ -10,3 +10,4 @@ export * from './watermark-strategy.js';
 export * from './output-tag.js';
 export * from './keyed-state-store.js';
 export * from './window-functions.js';
+export * from './window-spec.js';

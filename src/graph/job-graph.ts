@@ -27,6 +27,8 @@ export interface JobEdge {
   /** The operator inside `source` whose output feeds this edge. */
   readonly sourceNode: StreamNode;
   readonly partitioner: PartitionerSpec;
+  /** Set when the edge carries `sourceNode`'s side output with this tag id. */
+  readonly outputTag?: string;
   /** The position of this edge among the target's inputs. */
   readonly inputIndex: number;
 }
@@ -87,6 +89,7 @@ export function buildJobGraph(graph: StreamGraph, options: { chaining: boolean }
         target,
         sourceNode: edge.source,
         partitioner: edge.partitioner,
+        ...(edge.outputTag !== undefined ? { outputTag: edge.outputTag } : {}),
         inputIndex: target.inputs.length,
       };
       source.outputs.push(jobEdge);

@@ -5,7 +5,7 @@
  * replayable.
  */
 import type { Clock } from '../util/clock.js';
-import type { Collector } from './functions.js';
+import type { WatermarkOutput } from './watermark.js';
 
 /** Whether a source ends. */
 export type Boundedness = 'BOUNDED' | 'CONTINUOUS_UNBOUNDED';
@@ -20,12 +20,35 @@ export interface SourceReaderContext {
   readonly clock: Clock;
 }
 
+/**
+ * Where a reader emits records (Flink's SourceOutput). `timestamp` is the record's own time if
+ * the source knows one (e.g. an event's time); the watermark strategy's timestamp assigner sees
+ * it and may replace it. As a WatermarkOutput, a reader may also emit watermarks itself.
+ */
+export interface SourceOutput<T> extends WatermarkOutput {
+  collect(record: T, timestamp?: number): void;
+}
+
+/**
+ * The output `pollNext` gets (Flink's ReaderOutput). A reader that reads several splits should
+ * emit each split's records through `createOutputForSplit(splitId)`: each split then gets its own
+ * watermark generator, and the source's watermark is the minimum over its splits' (idle splits
+ * left out), so a split that is behind does not find its records late. Release a split's output
+ * when the split is finished. A reader without splits uses this output directly.
+ */
+export interface ReaderOutput<T> extends SourceOutput<T> {
+  /** The output of split `splitId`, created on first use; the same object afterwards. */
+  createOutputForSplit(splitId: string): SourceOutput<T>;
+  /** The split is finished: its watermark no longer holds the source's back. */
+  releaseOutputForSplit(splitId: string): void;
+}
+
 /** One parallel instance of a source. */
 export interface SourceReader<T, Split> {
   /** Hands the reader splits to read (at start, or restored from a snapshot). */
   addSplits(splits: Split[]): void;
   /** Emits at most `maxRecords` records; must not block. */
-  pollNext(output: Collector<T>, maxRecords: number): InputStatus;
+  pollNext(output: ReaderOutput<T>, maxRecords: number): InputStatus;
   /** After NOTHING_AVAILABLE: the earliest time more may be available (ms since epoch). */
   nextAvailableTime?(): number;
   /** The unfinished splits with their current positions; must be cheap and synchronous. */

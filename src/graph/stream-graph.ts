@@ -1,6 +1,6 @@
 /**
  * StreamGraph: the job as operators (nodes) and edges with resolved parallelism, uids and
- * partitioners. Virtual transformations (partition, union) become edge properties here.
+ * partitioners. Virtual transformations (partition, union, side output) become edge properties here.
  */
 import { createHash } from 'node:crypto';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/index.js';
@@ -8,6 +8,7 @@ import { JobDefinitionError } from '../util/errors.js';
 import type { OperatorUid } from '../util/ids.js';
 import { isCheckpointedFunction } from './functions.js';
 import type { Source } from './source.js';
+import type { WatermarkStrategy } from './watermark-strategy.js';
 import {
   KEYED_OPERATOR_KINDS,
   type OperatorSpec,
@@ -25,6 +26,8 @@ export interface StreamNode {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly source: Source<unknown> | undefined;
+  /** A source's watermark strategy. */
+  readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
   readonly operator: OperatorSpec | undefined;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
@@ -39,6 +42,8 @@ export interface StreamEdge {
   readonly source: StreamNode;
   readonly target: StreamNode;
   readonly partitioner: PartitionerSpec;
+  /** Set when the edge carries the source operator's side output with this tag id, not its main output. */
+  readonly outputTag?: string;
 }
 
 /** The resolved job. */
@@ -127,23 +132,26 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
   const warnings: string[] = [];
   const sorted = [...transformations].sort((a, b) => a.id - b.id);
 
-  const resolveInputs = (t: Transformation, partitioner?: PartitionerSpec): Array<[StreamNode, PartitionerSpec | undefined]> => {
+  type Input = [node: StreamNode, partitioner: PartitionerSpec | undefined, outputTag: string | undefined];
+  const resolveInputs = (t: Transformation, partitioner?: PartitionerSpec, outputTag?: string): Input[] => {
     switch (t.kind) {
       case 'source':
       case 'operator': {
         const node = byTransformation.get(t.id);
         if (!node) throw new Error(`internal: transformation ${t.id} used before it was defined`);
-        return [[node, partitioner]];
+        return [[node, partitioner, outputTag]];
       }
       case 'partition':
-        return resolveInputs(t.input, t.partitioner);
+        return resolveInputs(t.input, t.partitioner, outputTag);
+      case 'sideOutput':
+        return resolveInputs(t.input, partitioner, t.tag.id);
       case 'union':
-        return t.inputs.flatMap((i) => resolveInputs(i, partitioner));
+        return t.inputs.flatMap((i) => resolveInputs(i, partitioner, outputTag));
     }
   };
 
   for (const t of sorted) {
-    if (t.kind === 'partition' || t.kind === 'union') continue;
+    if (t.kind === 'partition' || t.kind === 'union' || t.kind === 'sideOutput') continue;
     checkParallelism(t, t.parallelism, maxParallelism);
     const source = t.kind === 'source' ? t.source : undefined;
     const operator = t.kind === 'operator' ? t.operator : undefined;
@@ -181,20 +189,21 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       parallelism,
       maxParallelism,
       source,
+      watermarkStrategy: t.kind === 'source' ? t.watermarkStrategy : undefined,
       operator,
       inEdges: [],
       outEdges: [],
       keyed,
       stateful: isStateful(operator, source),
     };
-    for (const [up, partitioner] of inputs) {
+    for (const [up, partitioner, outputTag] of inputs) {
       const resolved = partitioner ?? (up.parallelism === parallelism ? { type: 'forward' as const } : { type: 'rebalance' as const });
       if (resolved.type === 'forward' && up.parallelism !== parallelism) {
         throw new JobDefinitionError(
           `Forward partitioning does not allow a change of parallelism: "${up.name}" has ${up.parallelism} and "${t.name}" has ${parallelism}. Use rebalance() or equal parallelism.`,
         );
       }
-      const edge: StreamEdge = { source: up, target: node, partitioner: resolved };
+      const edge: StreamEdge = { source: up, target: node, partitioner: resolved, ...(outputTag !== undefined ? { outputTag } : {}) };
       up.outEdges.push(edge);
       node.inEdges.push(edge);
     }

@@ -12,8 +12,11 @@ import type {
   ReduceFunction,
   SinkFunction,
 } from './functions.js';
+import type { OutputTag } from './output-tag.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
+import type { WindowOperatorSpec } from './window-spec.js';
+import type { WatermarkStrategy } from './watermark-strategy.js';
 
 /** What an operator does; the runtime turns each kind into an operator implementation. */
 export type OperatorSpec =
@@ -23,12 +26,14 @@ export type OperatorSpec =
   | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
   | { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown> }
   | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<unknown, unknown, unknown> }
+  | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
   | { readonly kind: 'sinkFunction'; readonly fn: SinkFunction<unknown> }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
-  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean };
+  | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean }
+  | { readonly kind: 'window'; readonly window: WindowOperatorSpec };
 
 /** Operator kinds that run on a keyed stream and may use keyed state and timers. */
-export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess']);
+export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess', 'window']);
 
 /** How records move from one operator's subtasks to the next one's. */
 export type PartitionerSpec =
@@ -43,10 +48,11 @@ interface TransformationBase {
   parallelism: number | undefined;
 }
 
-/** A source of records. */
+/** A source of records, with the strategy that gives them timestamps and watermarks (per split). */
 export interface SourceTransformation extends TransformationBase {
   readonly kind: 'source';
   readonly source: Source<unknown>;
+  readonly watermarkStrategy: WatermarkStrategy<unknown>;
 }
 
 /** An operator with one logical input (which may be a union). */
@@ -63,6 +69,13 @@ export interface PartitionTransformation extends TransformationBase {
   readonly partitioner: PartitionerSpec;
 }
 
+/** A virtual node: the records an operator sent to side output `tag` (`getSideOutput`). */
+export interface SideOutputTransformation extends TransformationBase {
+  readonly kind: 'sideOutput';
+  readonly input: Transformation;
+  readonly tag: OutputTag<unknown>;
+}
+
 /** A virtual node: several streams read as one. */
 export interface UnionTransformation extends TransformationBase {
   readonly kind: 'union';
@@ -73,4 +86,5 @@ export type Transformation =
   | SourceTransformation
   | OperatorTransformation
   | PartitionTransformation
+  | SideOutputTransformation
   | UnionTransformation;

@@ -1,3 +1,4 @@
+import { Watermark } from '../graph/watermark.js';
 import type { CheckpointOptions } from '../state/index.js';
 
 /**
@@ -6,12 +7,17 @@ import type { CheckpointOptions } from '../state/index.js';
  * computed, so the keyed operator downstream does not compute them again.
  */
 
-/** A batch of records; `keys`/`keyGroups` are set on hash-partitioned edges. */
+/**
+ * A batch of records; `keys`/`keyGroups` are set on hash-partitioned edges. `timestamps` holds
+ * each record's timestamp (`MIN_TIMESTAMP` for none) and stays undefined while no record of the
+ * batch has one, so a stream without event time carries nothing extra.
+ */
 export class RecordBatch {
   constructor(
     readonly values: unknown[],
     readonly keys: unknown[] | undefined,
     readonly keyGroups: number[] | undefined,
+    readonly timestamps: ArrayLike<number> | undefined = undefined,
   ) {}
 }
 
@@ -24,9 +30,26 @@ export class CheckpointBarrier {
   ) {}
 }
 
+/**
+ * The channel's producer went idle (no records, no watermarks for now) or active again; an idle
+ * channel does not hold back the watermark of the task it feeds (Flink's WatermarkStatus).
+ */
+export class WatermarkStatus {
+  static readonly IDLE = new WatermarkStatus(true);
+  static readonly ACTIVE = new WatermarkStatus(false);
+  private constructor(readonly idle: boolean) {}
+
+  static of(idle: boolean): WatermarkStatus {
+    return idle ? WatermarkStatus.IDLE : WatermarkStatus.ACTIVE;
+  }
+}
+
 /** The channel's producer has no more records. */
 export class EndOfInput {
   static readonly INSTANCE = new EndOfInput();
 }
 
-export type ChannelEvent = RecordBatch | CheckpointBarrier | EndOfInput;
+/** A watermark in a channel is the user-facing {@link Watermark}: event time has reached its timestamp. */
+export { Watermark };
+
+export type ChannelEvent = RecordBatch | CheckpointBarrier | Watermark | WatermarkStatus | EndOfInput;

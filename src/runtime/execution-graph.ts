@@ -1,4 +1,4 @@
-import type { JobEdge, JobGraph, JobVertex, StreamNode } from '../graph/index.js';
+import { type JobEdge, type JobGraph, type JobVertex, type StreamNode, WatermarkStrategy } from '../graph/index.js';
 import {
   DefaultOperatorStateStore,
   KeyGroupRange,
@@ -13,12 +13,14 @@ import { OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
 import { type OperatorContext, StreamOperator } from './operators/stream-operator.js';
 import { type Output, combineOutputs } from './output.js';
+import { RecordContext } from './record-context.js';
 import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
+import { createSourceWatermarks } from './sources/source-watermarks.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
-import { InternalTimerService } from './timer-service.js';
+import { InternalTimerServiceImpl } from './timers/internal-timer-service-impl.js';
 
 /** Sizes of the data path; defaults suit a 2-core machine. */
 export interface ChannelSettings {
@@ -29,6 +31,9 @@ export interface ChannelSettings {
 }
 
 export const DEFAULT_CHANNEL_SETTINGS: ChannelSettings = { batchSize: 1024, channelCapacity: 16 };
+
+/** `pipeline.auto-watermark-interval`'s default, in ms (Flink's). */
+export const DEFAULT_AUTO_WATERMARK_INTERVAL_MS = 200;
 
 /** What the tasks of one job run with. */
 export interface DeploymentSettings extends ChannelSettings {
@@ -42,6 +47,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly checkpointing: boolean;
   /** Where keyed state lives; default: the heap, full checkpoints. */
   readonly stateBackend?: StateBackendSettings;
+  /** How often periodic watermark generators run (`pipeline.auto-watermark-interval`), in ms; 0 = never. */
+  readonly autoWatermarkIntervalMs?: number;
 }
 
 /** The heap backend with full checkpoints, when the job names none. */
@@ -88,6 +95,14 @@ function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, Local
   return result;
 }
 
+/** An operator's outputs: the main one and, by tag id, the side outputs somebody reads. */
+interface NodeOutputs {
+  readonly main: Output<unknown>;
+  readonly sides: Map<string, Output<unknown>>;
+  /** Records emitted to the main output so far (the numRecordsOut metric). */
+  readonly emitted: () => number;
+}
+
 function deploySubtask(
   v: JobVertex,
   index: number,
@@ -104,38 +119,53 @@ function deploySubtask(
     ...(settings.checkOwnership ? { checkOwnership: settings.checkOwnership } : {}),
     checkpointing: settings.checkpointing,
   };
+  const watermarkInterval = settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS;
+  // One timestamp slot for the whole chain and its writers (see RecordContext).
+  const recordContext = new RecordContext();
   const keyedBackend = v.head.keyed ? createKeyedBackend(v, index, settings) : undefined;
   const operators = new Map<StreamNode, StreamOperator>();
+  const sideOutputs = new Map<StreamNode, Map<string, Output<unknown>>>();
   for (const node of v.nodes) {
     if (!node.operator) continue;
     const restored = settings.restore?.(node.uid, index);
-    const timerService = node.keyed ? new InternalTimerService(keyedBackend!, settings.clock) : undefined;
+    const timerService = node.keyed ? new InternalTimerServiceImpl(keyedBackend!, settings.clock, recordContext, node.uid) : undefined;
     if (restored && node.keyed) {
       for (const block of restored.keyGroups) keyedBackend!.restoreKeyGroup(block, restored.kinds);
-      for (const [time, key, kg] of restored.timers) timerService!.register(time, key, kg);
+      timerService!.restore(restored.legacyTimers);
     }
+    const sides = new Map<string, Output<unknown>>();
+    sideOutputs.set(node, sides);
     const ctx: OperatorContext = {
       info,
       node,
       clock: settings.clock,
       runtimeContext: new StreamingRuntimeContext(info, node.keyed ? keyedBackend : undefined),
+      recordContext,
       keyedBackend: node.keyed ? keyedBackend : undefined,
       timerService,
       operatorStateStore: new DefaultOperatorStateStore(restored?.lists),
+      autoWatermarkIntervalMs: watermarkInterval,
+      sideOutput: (tag) => sides.get(tag.id),
     };
     operators.set(node, createOperator(node.operator, ctx));
   }
   const writers: RecordWriter[] = [];
   /**
-   * Each node's output, and how many records it has emitted: what its first output took in (a
-   * chained operator counts what it takes; a writer what it sends, per batch). Every output of
-   * a node gets every record, so any one of them tells.
+   * Each node's outputs (main and side outputs by tag), and how many records it has emitted to
+   * its main output: what the first of them took in (a chained operator counts what it takes; a
+   * writer what it sends, per batch). Every main output of a node gets every record, so any one
+   * of them tells.
    */
-  const outputOf = (node: StreamNode): { output: Output<unknown>; emitted: () => number } => {
-    const outs: Output<unknown>[] = [];
+  const outputsOf = (node: StreamNode): NodeOutputs => {
+    const byTag = new Map<string | undefined, Output<unknown>[]>();
+    const add = (tag: string | undefined, out: Output<unknown>) => {
+      const list = byTag.get(tag);
+      if (list) list.push(out);
+      else byTag.set(tag, [out]);
+    };
     for (const edge of node.outEdges) {
       const chained = operators.get(edge.target);
-      if (chained && v.nodes.includes(edge.target)) outs.push(chained);
+      if (chained && v.nodes.includes(edge.target)) add(edge.outputTag, chained);
     }
     for (const e of v.outputs) {
       if (e.sourceNode !== node) continue;
@@ -144,18 +174,25 @@ function deploySubtask(
         batchSize: settings.batchSize,
         maxParallelism: e.target.maxParallelism,
         subtaskIndex: index,
+        recordContext,
       });
       writers.push(writer);
-      outs.push(writer);
+      add(e.outputTag, writer);
     }
-    const first = outs[0];
+    const sides = new Map<string, Output<unknown>>();
+    for (const [tag, outs] of byTag) if (tag !== undefined) sides.set(tag, combineOutputs(outs));
+    const mains = byTag.get(undefined) ?? [];
+    const first = mains[0];
     const emitted = first instanceof StreamOperator ? () => first.numRecordsIn : first instanceof RecordWriter ? () => first.recordsOut : () => 0;
-    return { output: combineOutputs(outs), emitted };
+    return { main: combineOutputs(mains), sides, emitted };
   };
   const emitted = new Map<StreamNode, () => number>();
   for (const [node, op] of operators) {
-    const o = outputOf(node);
-    op.output = o.output;
+    const o = outputsOf(node);
+    op.output = o.main;
+    const slots = sideOutputs.get(node)!;
+    for (const [tag, out] of o.sides) slots.set(tag, out);
+    op.sideOutputs = slots;
     emitted.set(node, o.emitted);
   }
   const chain = v.nodes.filter((n) => n.operator).map((n) => operators.get(n)!);
@@ -169,11 +206,17 @@ function deploySubtask(
       ? (restored.lists.get(SOURCE_SPLITS_STATE)?.values ?? [])
       : source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
     reader.addSplits(splits);
-    const o = outputOf(v.head);
+    const o = outputsOf(v.head);
     emitted.set(v.head, o.emitted);
-    task = new SourceStreamTask(info.taskName, v.head, info, reader, o.output, chain, writers);
+    const watermarks = createSourceWatermarks({
+      strategy: v.head.watermarkStrategy ?? WatermarkStrategy.noWatermarks(),
+      chain: o.main,
+      recordContext,
+      clock: settings.clock,
+    });
+    task = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
   } else {
-    task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, chain, writers);
+    task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
   }
   task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, operators, emitted);
   return task;

@@ -33,6 +33,8 @@ export interface JobExecutionOptions {
   readonly restore?: RestoreAssignment;
   /** Where keyed state lives; default: the heap, full checkpoints. */
   readonly stateBackend?: StateBackendSettings;
+  /** `pipeline.auto-watermark-interval` in ms (default 200; 0: no periodic watermarks). */
+  readonly autoWatermarkIntervalMs?: number;
   /**
    * Taken when every task has finished, before they close (Flink's final checkpoint): sinks that
    * only pre-committed at end of input commit when it completes. Unset = no final checkpoint.
@@ -70,6 +72,7 @@ export class JobExecution {
       checkOwnership: options.checkOwnership,
       restore: options.restore,
       stateBackend: options.stateBackend,
+      autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
       checkpointing: options.finalCheckpoint !== undefined,
     });
     const cp = options.checkpointing;

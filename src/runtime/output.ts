@@ -1,18 +1,32 @@
-/** Where an operator sends its results: the next chained operator, a record writer, or several. */
+/**
+ * Where an operator sends its results: the next chained operator, a record writer, or several.
+ * A record's timestamp is not an argument: it is the task's {@link RecordContext} slot.
+ * Watermarks and idleness go to every output, in order with the records.
+ */
 export interface Output<T> {
   collect(value: T): void;
+  /** Event time has reached `timestamp`: no more records at or below it are expected. */
+  emitWatermark(timestamp: number): void;
+  /** This output goes idle (`true`: no records or watermarks for now) or active again. */
+  emitWatermarkStatus(idle: boolean): void;
 }
 
-/** Sends every record to each of several outputs (a node feeding several operators). */
+/** Sends every record and watermark to each of several outputs (a node feeding several operators). */
 export class BroadcastingOutput<T> implements Output<T> {
   constructor(private readonly outputs: readonly Output<T>[]) {}
   collect(value: T): void {
     for (const o of this.outputs) o.collect(value);
   }
+  emitWatermark(timestamp: number): void {
+    for (const o of this.outputs) o.emitWatermark(timestamp);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    for (const o of this.outputs) o.emitWatermarkStatus(idle);
+  }
 }
 
-/** Drops records; the output of a sink or of an operator nobody reads. */
-export const discardingOutput: Output<unknown> = { collect: () => {} };
+/** Drops everything; the output of a sink or of an operator nobody reads. */
+export const discardingOutput: Output<unknown> = { collect: () => {}, emitWatermark: () => {}, emitWatermarkStatus: () => {} };
 
 /** Combines outputs into one. */
 export function combineOutputs<T>(outputs: readonly Output<T>[]): Output<T> {

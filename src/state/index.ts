@@ -6,6 +6,8 @@ export { HeapStateTable } from './heap-state-table.js';
 export { HeapTableStore } from './heap-table-store.js';
 export { LmdbStateStore } from './lmdb/lmdb-state-store.js';
 export { STATE_BACKEND_NAMES, type StateBackendName, type StateBackendSettings, createKeyedStateBackend, isStateBackendName } from './state-backends.js';
+export { NamespacedState } from './namespaced-state.js';
+export { type Namespace, type NamespaceMap } from './namespaced-table.js';
 export { PendingKeyedSnapshot, type SnapshotState, type KeyedSnapshotForm } from './keyed-state-snapshot.js';
 export { type StateKinds, type StateMeta, type TtlValue } from './state-meta.js';
 export * from './ttl-config.js';

@@ -21,6 +21,8 @@ import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
 import { HeapTableStore } from './heap-table-store.js';
 import { IncrementalSnapshots } from './incremental-snapshots.js';
 import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
+import { NamespacedState, checkNamespaceMap, namespaceMerger } from './namespaced-state.js';
+import { type AccessEpoch, NamespacedTable, type NamespaceMap } from './namespaced-table.js';
 import { type KeyGroupBlock, decodeKeyGroupBlock } from './snapshot-format/key-group-block.js';
 import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, restoreSerializer } from './serializers/type-serializer.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
@@ -71,14 +73,17 @@ export interface KeyedSnapshotOptions {
  * per state, over a store of tables: the heap (`hashmap`) or disk (`lmdb`). One instance per
  * keyed operator subtask.
  */
-export class KeyedStateBackend implements KeyContext {
+export class KeyedStateBackend implements KeyContext, AccessEpoch {
   /** The key as the user's selector returned it. */
   private currentKey: unknown = undefined;
   /** The key as stored in maps (composites canonicalised). */
   currentMapKey: unknown = undefined;
   currentKeyGroup = -1;
+  /** Moves on every key change, snapshot cut and restore (see NamespacedTable). */
+  accessEpoch = 0;
   private readonly tables = new Map<string, TableEntry>();
   private readonly states = new Map<string, State>();
+  private readonly namespacedStates = new Map<string, NamespacedState<State>>();
   private readonly guard: SnapshotGuard;
   private pending: PendingKeyedSnapshot | undefined;
   private readonly perRecordCleanups: IncrementalCleanup[] = [];
@@ -104,6 +109,7 @@ export class KeyedStateBackend implements KeyContext {
   }
 
   setCurrentKey(key: unknown, keyGroup?: number): void {
+    this.accessEpoch++;
     this.currentKey = key;
     this.currentMapKey = typeof key === 'object' ? mapKey(key) : key;
     this.currentKeyGroup = keyGroup ?? assignToKeyGroup(key, this.maxParallelism);
@@ -123,21 +129,54 @@ export class KeyedStateBackend implements KeyContext {
    * refuses them).
    */
   getOrCreateState<S extends State>(descriptor: StateDescriptor): S {
-    const existing = this.states.get(descriptor.name);
-    const entry = this.tables.get(descriptor.name);
-    if (existing && entry?.descriptor) {
-      if (entry.descriptor.kind !== descriptor.kind) {
-        throw new TypeError(
-          `State '${descriptor.name}' is already registered as ${entry.descriptor.kind} state and cannot be used as ${descriptor.kind} state.`,
-        );
-      }
-      return existing as S;
-    }
-    const table = entry ? this.adoptRestored(entry, descriptor) : this.newTable(descriptor.name, metaOf(descriptor), false);
-    this.tables.get(descriptor.name)!.descriptor = descriptor;
-    const state = this.createState(descriptor, table);
+    if (this.registeredAs(descriptor, false)) return this.states.get(descriptor.name) as S;
+    const table = this.tableFor(descriptor, false);
+    const state = this.createState(descriptor, table, table, false);
     this.states.set(descriptor.name, state);
     return state as S;
+  }
+
+  /**
+   * The namespaced state for `descriptor` (window contents, trigger state, a window function's
+   * `windowState()`): its `state` is scoped to the current key and the namespace set on it.
+   * Created on first use, the same object afterwards; a restored state is checked as
+   * {@link getOrCreateState} checks it, and must have been namespaced too. A name is either
+   * namespaced or not, never both.
+   */
+  getOrCreateNamespacedState<S extends State>(descriptor: StateDescriptor): NamespacedState<S> {
+    if (this.registeredAs(descriptor, true)) return this.namespacedStates.get(descriptor.name) as NamespacedState<S>;
+    const outer = this.tableFor(descriptor, true) as StateTable<NamespaceMap<unknown>>;
+    const ttl = descriptor.getTtlConfig() !== undefined;
+    // TTL cleanup rewrites stored maps behind the view's back: such a view fetches every time.
+    const view = new NamespacedTable<unknown>(outer, ttl ? undefined : this);
+    const state = this.createState(descriptor, view, outer, true);
+    const [merger, why] = namespaceMerger(descriptor);
+    const namespaced = new NamespacedState<State>(descriptor.name, state, view, this, merger, why);
+    this.namespacedStates.set(descriptor.name, namespaced);
+    return namespaced as NamespacedState<S>;
+  }
+
+  /** True if `d`'s name is registered already, as the same kind and (non-)namespaced; throws if it is registered otherwise. */
+  private registeredAs(d: StateDescriptor, namespaced: boolean): boolean {
+    const registered = this.tables.get(d.name)?.descriptor;
+    if (!registered) return false;
+    if (registered.kind !== d.kind) {
+      throw new TypeError(`State '${d.name}' is already registered as ${registered.kind} state and cannot be used as ${d.kind} state.`);
+    }
+    if (this.namespacedStates.has(d.name) !== namespaced) {
+      throw new TypeError(
+        `State '${d.name}' is already registered as ${namespaced ? 'state of the key' : 'per-window state'} and cannot be used as ${namespaced ? 'per-window state' : 'state of the key'}; give one of them another name.`,
+      );
+    }
+    return true;
+  }
+
+  /** The table of a state being registered: a restored one (checked), or a new one. */
+  private tableFor(d: StateDescriptor, namespaced: boolean): StateTable<unknown> {
+    const entry = this.tables.get(d.name);
+    const table = entry ? this.adoptRestored(entry, d, namespaced) : this.newTable(d.name, metaOf(d, namespaced), false);
+    this.tables.get(d.name)!.descriptor = d;
+    return table;
   }
 
   /** Every state's table and metadata, by name (registered and restored-only), for inspection. */
@@ -151,6 +190,7 @@ export class KeyedStateBackend implements KeyContext {
    * incremental checkpoints, a checkpoint's snapshot is a delta when it can be.
    */
   snapshot(checkpointId: number, options: KeyedSnapshotOptions = { full: false }): PendingKeyedSnapshot {
+    this.accessEpoch++;
     this.pending?.encodeUntil(Infinity, () => 0);
     const now = this.clock.now();
     let form: KeyedSnapshotForm = { kind: 'self-contained' };
@@ -204,8 +244,10 @@ export class KeyedStateBackend implements KeyContext {
       throw new Error(`internal: key group ${keyGroup} restored into a subtask owning ${this.keyGroupRange.start}-${this.keyGroupRange.end}`);
     }
     const { puts, deletes } = decodeKeyGroupBlock(block, kinds);
+    this.accessEpoch++;
     for (const name of new Set([...Object.keys(puts), ...Object.keys(deletes)])) {
       const meta = kinds[name]!;
+      if (meta.namespaced) for (const [, v] of puts[name] ?? []) checkNamespaceMap(v, name, block);
       const table = this.tables.get(name)?.table ?? this.newTable(name, meta, meta.serializer.name !== MessagePackSerializer.NAME);
       // Restored entries are the base of the next full checkpoint, not changes to ship.
       const changes = table.changes;
@@ -222,9 +264,14 @@ export class KeyedStateBackend implements KeyContext {
     this.store.dispose();
   }
 
-  private adoptRestored(entry: TableEntry, d: StateDescriptor): StateTable<unknown> {
+  private adoptRestored(entry: TableEntry, d: StateDescriptor, namespaced: boolean): StateTable<unknown> {
     const { meta } = entry;
     const ttl = d.getTtlConfig() !== undefined;
+    if ((meta.namespaced === true) !== namespaced) {
+      throw new StateMigrationError(
+        `State '${d.name}' was ${meta.namespaced ? 'per-window' : 'per-key'} state in the restored snapshot but is registered as ${namespaced ? 'per-window' : 'per-key'} state; give the new state another name.`,
+      );
+    }
     if (meta.kind !== d.kind) {
       throw new StateMigrationError(
         `State '${d.name}' was ${meta.kind} state in the restored snapshot but is registered as ${d.kind} state; keep its kind or give the new state another name.`,
@@ -243,8 +290,9 @@ export class KeyedStateBackend implements KeyContext {
     }
     // Converting rewrites values in place: a snapshot still reading them must encode them first.
     this.pending?.encodeUntil(Infinity, () => 0);
+    this.accessEpoch++;
     if (entry.raw) convertRaw(entry, serializer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : meta.serializer, this.keyGroupRange);
-    entry.meta = metaOf(d);
+    entry.meta = metaOf(d, namespaced);
     entry.raw = false;
     return entry.table;
   }
@@ -256,7 +304,11 @@ export class KeyedStateBackend implements KeyContext {
     return table;
   }
 
-  private createState(d: StateDescriptor, table: StateTable<unknown>): State {
+  /**
+   * The state object of `d` over `table` (for namespaced state, the view of one namespace);
+   * TTL cleanup walks `stored`, the table as stored.
+   */
+  private createState(d: StateDescriptor, table: StateTable<unknown>, stored: StateTable<unknown>, namespaced: boolean): State {
     const ttl = d.getTtlConfig();
     if (!ttl) {
       if (d instanceof ValueStateDescriptor) return new KeyedValueState(this, table, d.defaultValue);
@@ -266,13 +318,14 @@ export class KeyedStateBackend implements KeyContext {
       if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new PlainCell(this, table), d.aggregateFunction);
       throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
     }
+    const layout = { kind: d.kind, ttl: true, namespaced };
     const inc = ttl.incrementalCleanup;
-    const cleanup = inc && new IncrementalCleanup(table, this.keyGroupRange, d.kind, ttl.ttlMs, this.clock, inc.size);
+    const cleanup = inc && new IncrementalCleanup(stored, this.keyGroupRange, layout, ttl.ttlMs, this.clock, inc.size);
     if (cleanup && inc.perRecord) this.perRecordCleanups.push(cleanup);
     // On disk, expired entries are also dropped in the background, a bounded chunk each time
     // the write cache fills (the role RocksDB's compaction filter plays in Flink).
     let background: IncrementalCleanup | undefined;
-    this.store.addBackgroundWork(() => (background ??= new IncrementalCleanup(table, this.keyGroupRange, d.kind, ttl.ttlMs, this.clock, BACKGROUND_CLEANUP_ENTRIES)).step());
+    this.store.addBackgroundWork(() => (background ??= new IncrementalCleanup(stored, this.keyGroupRange, layout, ttl.ttlMs, this.clock, BACKGROUND_CLEANUP_ENTRIES)).step());
     const t = table as StateTable<never>;
     if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, d.defaultValue);
     if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup);
@@ -286,18 +339,19 @@ export class KeyedStateBackend implements KeyContext {
 /** Entries the on-disk backend checks for expiry each time its cache fills, per TTL state. */
 const BACKGROUND_CLEANUP_ENTRIES = 1000;
 
-function metaOf(d: StateDescriptor): StateMeta {
-  return { kind: d.kind, ttl: d.getTtlConfig() !== undefined, serializer: d.getSerializer().snapshot() };
+function metaOf(d: StateDescriptor, namespaced: boolean): StateMeta {
+  const meta = { kind: d.kind, ttl: d.getTtlConfig() !== undefined, serializer: d.getSerializer().snapshot() };
+  return namespaced ? { ...meta, namespaced: true } : meta;
 }
 
 /** How a registered state's values go into a snapshot: expired ones dropped, then serialized. */
 function snapshotEncoder(e: TableEntry, now: number): ((stored: unknown) => unknown) | undefined {
   const ttl = e.descriptor?.getTtlConfig();
   const serializer = e.descriptor?.getSerializer();
-  const dropExpired = ttl?.cleanupFullSnapshot ? (v: unknown) => withoutExpired(e.meta.kind, v, now, ttl.ttlMs) : undefined;
+  const dropExpired = ttl?.cleanupFullSnapshot ? (v: unknown) => withoutExpired(e.meta, v, now, ttl.ttlMs) : undefined;
   const serialize =
     serializer && serializer.snapshot().name !== MessagePackSerializer.NAME
-      ? (v: unknown) => mapUserValues(e.meta.kind, e.meta.ttl, v, (x) => serializer.serialize(x))
+      ? (v: unknown) => mapUserValues(e.meta, v, (x) => serializer.serialize(x))
       : undefined;
   if (!dropExpired && !serialize) return undefined;
   return (v) => {
@@ -314,6 +368,6 @@ function convertRaw(entry: TableEntry, serializer: TypeSerializer<unknown>, prev
   // Fail early, before anything is converted, if the writer's serializer is unknown here.
   if (previous) restoreSerializer(previous);
   for (let kg = range.start; kg <= range.end; kg++) {
-    for (const [k, v] of [...entry.table.entries(kg)]) entry.table.set(kg, k, mapUserValues(entry.meta.kind, entry.meta.ttl, v, read));
+    for (const [k, v] of [...entry.table.entries(kg)]) entry.table.set(kg, k, mapUserValues(entry.meta, v, read));
   }
 }

@@ -3,13 +3,23 @@ import type { SerializerSnapshot } from './serializers/type-serializer.js';
 
 /**
  * What a snapshot records about each keyed state besides its values: its kind, whether its
- * values carry TTL timestamps, and the serializer that wrote them. Checked at restore.
+ * values carry TTL timestamps, whether they are kept per namespace (window state), and the
+ * serializer that wrote them. Checked at restore.
  */
 export interface StateMeta {
   readonly kind: StateKind;
   readonly ttl: boolean;
+  /**
+   * Set for namespaced state (window contents, trigger state, `windowState()`): the value of a
+   * key is a Map from namespace to the value of that namespace. Absent in snapshots before
+   * windows, which hold no namespaced state.
+   */
+  readonly namespaced?: boolean;
   readonly serializer: SerializerSnapshot;
 }
+
+/** The parts of {@link StateMeta} that say how a stored value is laid out. */
+export type StoredLayout = Pick<StateMeta, 'kind' | 'ttl' | 'namespaced'>;
 
 /** The metadata of every state in a snapshot, by state name. */
 export type StateKinds = Record<string, StateMeta>;
@@ -19,9 +29,17 @@ export type TtlValue<V> = [value: V, timestamp: number];
 
 /**
  * Applies `f` to every user value inside a stored state value — the value itself, each list
- * element, each map value — keeping TTL timestamps. Used to (de)serialize for snapshots.
+ * element, each map value, in every namespace — keeping TTL timestamps. Used to (de)serialize
+ * for snapshots.
  */
-export function mapUserValues(kind: StateKind, ttl: boolean, stored: unknown, f: (v: unknown) => unknown): unknown {
+export function mapUserValues(layout: StoredLayout, stored: unknown, f: (v: unknown) => unknown): unknown {
+  if (!layout.namespaced) return mapOne(layout.kind, layout.ttl, stored, f);
+  const out = new Map<unknown, unknown>();
+  for (const [ns, v] of stored as Map<unknown, unknown>) out.set(ns, mapOne(layout.kind, layout.ttl, v, f));
+  return out;
+}
+
+function mapOne(kind: StateKind, ttl: boolean, stored: unknown, f: (v: unknown) => unknown): unknown {
   const one = (x: unknown) => (ttl ? [f((x as TtlValue<unknown>)[0]), (x as TtlValue<unknown>)[1]] : f(x));
   switch (kind) {
     case 'list':
@@ -33,8 +51,22 @@ export function mapUserValues(kind: StateKind, ttl: boolean, stored: unknown, f:
   }
 }
 
-/** The stored value without its expired parts at `now`, or undefined if nothing is left. */
-export function withoutExpired(kind: StateKind, stored: unknown, now: number, ttlMs: number): unknown {
+/** The stored value without its expired parts at `now` (in every namespace), or undefined if nothing is left. */
+export function withoutExpired(layout: StoredLayout, stored: unknown, now: number, ttlMs: number): unknown {
+  if (!layout.namespaced) return oneWithoutExpired(layout.kind, stored, now, ttlMs);
+  const namespaces = stored as Map<unknown, unknown>;
+  let changed = false;
+  const kept = new Map<unknown, unknown>();
+  for (const [ns, v] of namespaces) {
+    const k = oneWithoutExpired(layout.kind, v, now, ttlMs);
+    if (k !== v) changed = true;
+    if (k !== undefined) kept.set(ns, k);
+  }
+  if (!changed) return namespaces;
+  return kept.size > 0 ? kept : undefined;
+}
+
+function oneWithoutExpired(kind: StateKind, stored: unknown, now: number, ttlMs: number): unknown {
   const alive = (x: unknown) => (x as TtlValue<unknown>)[1] + ttlMs > now;
   switch (kind) {
     case 'list': {

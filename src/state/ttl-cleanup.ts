@@ -1,7 +1,6 @@
 import type { Clock } from '../util/clock.js';
-import type { StateKind } from './descriptors.js';
 import type { KeyGroupRange } from './key-groups.js';
-import { withoutExpired } from './state-meta.js';
+import { type StoredLayout, withoutExpired } from './state-meta.js';
 import type { StateTable } from './state-table.js';
 
 /**
@@ -16,7 +15,7 @@ export class IncrementalCleanup {
   constructor(
     private readonly table: StateTable<unknown>,
     private readonly range: KeyGroupRange,
-    private readonly kind: StateKind,
+    private readonly layout: StoredLayout,
     private readonly ttlMs: number,
     private readonly clock: Clock,
     private readonly size: number,
@@ -37,7 +36,7 @@ export class IncrementalCleanup {
       const key = next.value[0];
       const stored = this.table.get(kg, key);
       if (stored === undefined) continue;
-      const kept = withoutExpired(this.kind, stored, now, this.ttlMs);
+      const kept = withoutExpired(this.layout, stored, now, this.ttlMs);
       if (kept === undefined) this.table.delete(kg, key);
       else if (kept !== stored) this.table.set(kg, key, kept);
     }

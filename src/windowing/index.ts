@@ -16,6 +16,7 @@ export * from './triggers/continuous-event-time-trigger.js';
 export * from './triggers/continuous-processing-time-trigger.js';
 export * from './triggers/purging-trigger.js';
 export * from './triggers/global-window-triggers.js';
+export * from './triggers/delta-trigger.js';
 export * from './evictors/evictor.js';
 export * from './evictors/count-evictor.js';
 export * from './evictors/time-evictor.js';

@@ -7,7 +7,9 @@
  * JdbcSink.exactlyOnceSink into a throwaway PostgreSQL — final counts per key right, no
  * transaction left prepared. AT_LEAST_ONCE (3 kills): nothing lost (duplicates are allowed and
  * counted). The EXACTLY_ONCE run again on the lmdb backend with incremental checkpoints (5 kills,
- * 2 freezes). Each prints its summary line. Needs a built dist/ (bin/flink).
+ * 2 freezes). And a windowed job — out-of-order event time into tumbling windows and sessions —
+ * through both sinks, 4 kills: every window's result exactly once and right. Each prints its
+ * summary line. Needs a built dist/ (bin/flink).
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -56,6 +58,18 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
     assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
     assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);
+    assert.ok(r.ok);
+  });
+
+  test('a windowed job, EXACTLY_ONCE, 4 kills mid-window: every window result once and right in both sinks', { timeout: 120_000 }, async () => {
+    const r = await runChaos({ seed: 42, kills: 4, mode: 'EXACTLY_ONCE', job: 'windowed' });
+    report(r);
+    assert.equal(r.kills, 4, 'every kill happened before the input ran out');
+    assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
+    assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
+    assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);
+    assert.equal(r.file.rows, r.expectedRows);
+    assert.equal(r.sqlite.rows, r.expectedRows);
     assert.ok(r.ok);
   });
 

@@ -8,10 +8,11 @@
  * and woken before anyone restores it (it must stop by itself, committing nothing); and runs
  * may pause (SIGSTOP, then SIGCONT before the timeout) at random moments. Then the committed
  * output of both sinks is compared with what the input must give: every i in 0..N-1 once, and
- * counts 1..N/50 per key.
+ * counts 1..N/50 per key. With `--job windowed` the job puts out-of-order event-time input into
+ * tumbling windows and sessions instead, and every window's result must be there once, right.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--keep] [--quiet]
  *
  * `--postgres` adds a third exactly-once sink, JdbcSink.exactlyOnceSink into a throwaway
  * PostgreSQL server (test/chaos/postgres-sink.ts), checked the same way.
@@ -45,18 +46,30 @@ import {
   trackPid,
   waitFor,
 } from '../e2e/helpers.js';
+import { expectedWindowLines, windowLineProblems } from '../e2e/fixtures/windowed-events.js';
 
 /** The job: `chaos-job.ts <out> <db> [count] [rate]`. */
 export const CHAOS_JOB = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chaos-job.ts');
+/** The windowed job: `windowed-chaos-job.ts <out> <db> [count] [rate]`. */
+export const WINDOWED_CHAOS_JOB = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'windowed-chaos-job.ts');
 /** Keys of the job (i % KEYS). */
 export const KEYS = 50;
 
 export type ChaosMode = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
 
+/**
+ * Which job runs: `keyed` counts per key with processing-time timers (a `k,n,i` line per input);
+ * `windowed` puts out-of-order event-time input into tumbling windows and sessions (a line per
+ * window, see test/e2e/fixtures/windowed-events.ts).
+ */
+export type ChaosJob = 'keyed' | 'windowed';
+
 export interface ChaosOptions {
   readonly seed: number;
   readonly kills: number;
   readonly mode: ChaosMode;
+  /** The job (default keyed). */
+  readonly job?: ChaosJob;
   /** Inputs; by default enough that `kills` crashes at the longest waits cannot reach the end. */
   readonly count?: number;
   /** Records per second of the source (default 4000). */
@@ -119,6 +132,9 @@ export interface ChaosRun {
 
 export interface ChaosResult {
   readonly mode: ChaosMode;
+  readonly job: ChaosJob;
+  /** Rows each sink must hold: one per input (keyed), one per window (windowed). */
+  readonly expectedRows: number;
   readonly seed: number;
   readonly kills: number;
   /** Runs that ended frozen (restored while frozen, or woken after being declared lost). */
@@ -175,15 +191,23 @@ export function checkLines(lines: readonly string[], n: number, keys = KEYS): Si
   return { rows: lines.length, lost, duplicated, problems: keyedCountProblems(lines, n, keys) };
 }
 
-/** The committed rows of the chaos job's SqliteSink (`k,n,i` lines) and how many rows are still staged. */
-export function sqliteLines(db: string): { lines: string[]; staged: number } {
+/** Window lines → windows lost, duplicated (or wrong: an unexpected line counts as a duplicate). */
+export function checkWindowLines(lines: readonly string[], n: number): SinkCheck {
+  const { lost, duplicated, unexpected, problems } = windowLineProblems(lines, n);
+  return { rows: lines.length, lost, duplicated: duplicated + unexpected, problems };
+}
+
+/** The committed rows of the chaos job's SqliteSink (`k,n,i` lines, or window lines) and how many rows are still staged. */
+export function sqliteLines(db: string, job: ChaosJob = 'keyed'): { lines: string[]; staged: number } {
   if (!existsSync(db)) return { lines: [], staged: 0 };
   const conn = new Database(db, { readonly: true, fileMustExist: true, timeout: 10_000 });
   try {
     const has = (t: string) => conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t) !== undefined;
-    const lines = has('events')
-      ? (conn.prepare('SELECT k, n, i FROM events').all() as { k: number; n: number; i: number }[]).map((r) => `${r.k},${r.n},${r.i}`)
-      : [];
+    let lines: string[] = [];
+    if (job === 'windowed' && has('windows')) lines = (conn.prepare('SELECT line FROM windows').all() as { line: string }[]).map((r) => r.line);
+    else if (job === 'keyed' && has('events')) {
+      lines = (conn.prepare('SELECT k, n, i FROM events').all() as { k: number; n: number; i: number }[]).map((r) => `${r.k},${r.n},${r.i}`);
+    }
     const staged = has('_flink_sink_staging') ? (conn.prepare('SELECT count(*) AS c FROM _flink_sink_staging').get() as { c: number }).c : 0;
     return { lines, staged };
   } finally {
@@ -206,9 +230,9 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
  * `flink run -d [options] chaos-job.ts [args]`, then the job's pid straight from flink.db (no
  * further CLI call, so a kill can come before the first checkpoint). Both are tracked for cleanup.
  */
-async function startDetached(home: string, jobArgs: readonly string[], flinkOptions: readonly string[]): Promise<{ jobId: string; pid: number }> {
+async function startDetached(home: string, jobFile: string, jobArgs: readonly string[], flinkOptions: readonly string[]): Promise<{ jobId: string; pid: number }> {
   trackHome(home);
-  const r = await runFlink(['run', '-d', ...flinkOptions, CHAOS_JOB, ...jobArgs], { home, timeoutMs: 30_000 });
+  const r = await runFlink(['run', '-d', ...flinkOptions, jobFile, ...jobArgs], { home, timeoutMs: 30_000 });
   const jobId = SUBMITTED_LINE.exec(linesOf(r.stdout)[0] ?? '')?.[1];
   if (r.code !== 0 || jobId === undefined) throw new Error(`flink run -d failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   const db = openDbReadonly(home);
@@ -229,6 +253,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const random = seededRandom(opts.seed);
   const rate = opts.rate ?? 4000;
   const parallelism = opts.parallelism ?? 2;
+  const jobKind = opts.job ?? 'keyed';
+  const jobFile = jobKind === 'windowed' ? WINDOWED_CHAOS_JOB : CHAOS_JOB;
+  const check = (lines: readonly string[], n: number) => (jobKind === 'windowed' ? checkWindowLines(lines, n) : checkLines(lines, n));
   const intervalMs = 100 + Math.floor(random() * 401);
   /** Longest wait before a kill: two intervals and 400 ms. */
   const maxWaitMs = 2 * intervalMs + 400;
@@ -240,6 +267,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const work = tempDir();
   const out = join(work, 'out');
   const db = join(work, 'events.db');
+  if (opts.postgres && jobKind === 'windowed') throw new Error('--postgres adds its sink to the keyed job only');
   const pg = opts.postgres ? await chaosPostgres() : undefined;
   const jobArgs = [out, db, String(records), String(rate), ...(pg ? [pg.url] : [])];
   const flinkOptions = [
@@ -255,7 +283,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     `execution.checkpointing.incremental=${opts.incremental === true}`,
     ...((opts.freezes ?? 0) > 0 ? ['-D', `heartbeat.timeout=${HEARTBEAT_TIMEOUT_MS}ms`, '-D', `heartbeat.interval=${HEARTBEAT_INTERVAL_MS}ms`] : []),
   ];
-  log(`chaos: seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
+  log(`chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
 
   const runs: ChaosRun[] = [];
   const problems: string[] = [];
@@ -274,7 +302,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   try {
     for (const planned of ends) {
       const from = restoreFrom;
-      const { jobId, pid } = await startDetached(home, jobArgs, [...flinkOptions, ...(from ? ['-s', from] : [])]);
+      const { jobId, pid } = await startDetached(home, jobFile, jobArgs, [...flinkOptions, ...(from ? ['-s', from] : [])]);
       if (frozenPid !== null) {
         // The restore stopped it if it was the job restored from; else, declared lost, it must stop by itself.
         signal(frozenPid, 'SIGCONT');
@@ -327,7 +355,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         restoreFrom = jobId;
       } else if (restoreFrom === null) {
         // No checkpoint ever: start from scratch, which is only right if nothing was committed.
-        const committed = committedLines(out).length + sqliteLines(db).lines.length + ((await pg?.read())?.lines.length ?? 0);
+        const committed = committedLines(out).length + sqliteLines(db, jobKind).lines.length + ((await pg?.read())?.lines.length ?? 0);
         if (committed > 0) throw new Error(`chaos: ${committed} rows committed without any completed checkpoint`);
       }
       // else: this run took no checkpoint; the next restores from the same job as it did.
@@ -335,7 +363,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     if (!finishedEarly) {
       const from = restoreFrom;
-      const final = runFlink(['run', ...flinkOptions, ...(from ? ['-s', from] : []), CHAOS_JOB, ...jobArgs], {
+      const final = runFlink(['run', ...flinkOptions, ...(from ? ['-s', from] : []), jobFile, ...jobArgs], {
         home,
         timeoutMs: 120_000,
       });
@@ -352,9 +380,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       log(`chaos: final run ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'} finished`);
     }
 
-    const file = checkLines(committedLines(out), records);
-    const sq = sqliteLines(db);
-    const sqlite = checkLines(sq.lines, records);
+    const file = check(committedLines(out), records);
+    const sq = sqliteLines(db, jobKind);
+    const sqlite = check(sq.lines, records);
     const pgRead = await pg?.read();
     const postgres = pgRead && checkLines(pgRead.lines, records);
     // The finished run's lineage: the fresh start its restores go back to.
@@ -383,7 +411,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const freezesDone = runs.filter((r) => r.end === 'frozen-restored' || r.end === 'frozen-woken').length;
     const elapsedMs = Date.now() - started;
     const summary =
-      `chaos: mode=${opts.mode} kills=${killsDone} freezes=${freezesDone} pauses=${runs.filter((r) => r.pausedMs > 0).length}` +
+      `chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}mode=${opts.mode} kills=${killsDone} freezes=${freezesDone} pauses=${runs.filter((r) => r.pausedMs > 0).length}` +
       ` records=${records} lost=${lost} duplicated=${duplicated}` +
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
@@ -392,6 +420,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
     return {
       mode: opts.mode,
+      job: jobKind,
+      expectedRows: jobKind === 'windowed' ? expectedWindowLines(records).length : records,
       seed: opts.seed,
       kills: killsDone,
       freezes: freezesDone,
@@ -436,7 +466,10 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
   const mode = (value('--mode') ?? 'EXACTLY_ONCE').toUpperCase();
   if (mode !== 'EXACTLY_ONCE' && mode !== 'AT_LEAST_ONCE') throw new Error(`--mode must be EXACTLY_ONCE or AT_LEAST_ONCE, got ${mode}`);
   const quiet = argv.includes('--quiet');
+  const job = value('--job') ?? 'keyed';
+  if (job !== 'keyed' && job !== 'windowed') throw new Error(`--job must be keyed or windowed, got ${job}`);
   return {
+    job,
     seed: num('--seed', 42)!,
     kills: num('--kills', 10)!,
     freezes: num('--freezes', 0)!,

@@ -42,7 +42,7 @@ async function restoreAndRun(dir: string, parallelism: number, backend: 'hashmap
   return lines.sort();
 }
 
-for (const format of ['format-2']) {
+for (const format of ['format-2', 'format-3']) {
   const root = join(FIXTURES, format);
   const expected = readFileSync(join(root, 'expected-after-restore.txt'), 'utf8').trimEnd().split('\n');
   const info = JSON.parse(readFileSync(join(root, 'expected-info.json'), 'utf8')) as Record<string, unknown>;

@@ -26,7 +26,7 @@ function graph(...nodes: Node[]): JobGraph {
 }
 
 function content(parts: Partial<Omit<StateFileContent, 'keyGroups'>> & { keyGroups?: Array<[number, Uint8Array]> }): StateFileContent {
-  return { kinds: {}, timers: [], lists: new Map(), ...parts, keyGroups: (parts.keyGroups ?? []).map(([kg, bytes]) => block(kg, bytes)) };
+  return { kinds: {}, legacyTimers: [], lists: new Map(), ...parts, keyGroups: (parts.keyGroups ?? []).map(([kg, bytes]) => block(kg, bytes)) };
 }
 
 function block(keyGroup: number, bytes: Uint8Array): KeyGroupBlock {
@@ -74,7 +74,7 @@ function assignedFiles(assign: RestoreAssignment, uid: string, parallelism: numb
   return Array.from({ length: parallelism }, (_, i) => {
     const s = assign(uid, i);
     assert.ok(s, `subtask ${i} of ${uid} gets state`);
-    return { kinds: s.kinds, keyGroups: [...s.keyGroups], timers: [...s.timers], lists: s.lists };
+    return { kinds: s.kinds, keyGroups: [...s.keyGroups], legacyTimers: [...s.legacyTimers], lists: s.lists };
   });
 }
 
@@ -87,7 +87,7 @@ function checkKeyGroups(files: StateFileContent[], parallelism: number): void {
       assert.deepEqual(bytes, pack({ count: [[`key-${kg}`, kg]] }), `key group ${kg} keeps its bytes`);
       seen.set(kg, (seen.get(kg) ?? 0) + 1);
     }
-    for (const [, , kg] of f.timers) assert.ok(range.contains(kg), `timer of key group ${kg} goes with its key group`);
+    for (const [, , kg] of f.legacyTimers) assert.ok(range.contains(kg), `timer of key group ${kg} goes with its key group`);
   });
   assert.equal(seen.size, MAX_P, 'every key group is assigned');
   assert.ok([...seen.values()].every((n) => n === 1), 'every key group is assigned exactly once');
@@ -100,13 +100,13 @@ describe('assignState', () => {
   test('keyed state redistributes by key group 1 → 4 → 2, each key group exactly once, timers with it', () => {
     const keyGroups: Array<[number, Uint8Array]> = Array.from({ length: MAX_P }, (_, kg) => [kg, pack({ count: [[`key-${kg}`, kg]] })]);
     const timers: StoredTimer[] = Array.from({ length: MAX_P }, (_, kg) => [1000 + kg, `key-${kg}`, kg]);
-    const snap1 = snapshot([{ uid: 'count', subtasks: [content({ kinds: { count: VALUE_META }, keyGroups, timers })] }]);
+    const snap1 = snapshot([{ uid: 'count', subtasks: [content({ kinds: { count: VALUE_META }, keyGroups, legacyTimers: timers })] }]);
 
     const to4 = assignState(snap1, graph({ uid: 'count', parallelism: 4, keyed: true }), { allowNonRestoredState: false });
     const files4 = assignedFiles(to4, 'count', 4);
     checkKeyGroups(files4, 4);
     assert.deepEqual(files4.map((f) => f.keyGroups.length), [32, 32, 32, 32]);
-    assert.deepEqual(files4.map((f) => f.timers.length), [32, 32, 32, 32]);
+    assert.deepEqual(files4.map((f) => f.legacyTimers.length), [32, 32, 32, 32]);
     assert.ok(files4.every((f) => f.kinds.count?.kind === 'value'), 'state kinds go to every subtask');
     assert.equal(to4('count', 4), undefined);
 
@@ -117,7 +117,7 @@ describe('assignState', () => {
     checkKeyGroups(files2, 2);
     assert.deepEqual(files2.map((f) => f.keyGroups.length), [64, 64]);
     assert.deepEqual(
-      files2.flatMap((f) => f.timers).sort((a, b) => a[2] - b[2]),
+      files2.flatMap((f) => f.legacyTimers).sort((a, b) => a[2] - b[2]),
       timers,
       'no timer is lost or duplicated',
     );
@@ -205,7 +205,7 @@ describe('assignState', () => {
   });
 
   test('a key group beyond the max parallelism is refused, never dropped', () => {
-    for (const c of [content({ keyGroups: [[MAX_P, pack({ v: [['k', 1]] })]] }), content({ timers: [[1, 'k', MAX_P + 5]] })]) {
+    for (const c of [content({ keyGroups: [[MAX_P, pack({ v: [['k', 1]] })]] }), content({ legacyTimers: [[1, 'k', MAX_P + 5]] })]) {
       assert.throws(
         () => assignState(snapshot([{ uid: 'count', subtasks: [c] }]), graph({ uid: 'count', parallelism: 2, keyed: true }), { allowNonRestoredState: false }),
         (err: unknown) => {
@@ -218,7 +218,7 @@ describe('assignState', () => {
   });
 
   test('keyed state (or timers) into an operator that is no longer keyed is refused', () => {
-    for (const c of [content({ keyGroups: [[5, pack({ v: [['k', 1]] })]] }), content({ timers: [[1, 'k', 5]] })]) {
+    for (const c of [content({ keyGroups: [[5, pack({ v: [['k', 1]] })]] }), content({ legacyTimers: [[1, 'k', 5]] })]) {
       assert.throws(
         () => assignState(snapshot([{ uid: 'op', subtasks: [c] }]), graph({ uid: 'op', parallelism: 1, keyed: false }), { allowNonRestoredState: false }),
         (err: unknown) => {

@@ -21,7 +21,7 @@ import {
   encodeLists,
   encodeStateFile,
 } from '../../src/state/index.js';
-import { pack } from '../../src/util/binary-codec.js';
+import { pack, unpack } from '../../src/util/binary-codec.js';
 import { tempDir } from '../helpers/run-job.js';
 
 const JOB = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
@@ -54,7 +54,7 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
     }
     const keyed = backend.snapshot(id);
     keyed.encodeUntil(Infinity, () => 0);
-    out.push({ uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: encodeLists(new Map()), timers: [], keyed, empty: false });
+    out.push({ uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: encodeLists(new Map()), keyed, empty: false });
   }
   out.push({
     uid: 'source',
@@ -63,7 +63,6 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
     parallelism: 1,
     maxParallelism: 128,
     lists: encodeLists(new Map([['_splits', { mode: 'split' as const, values: [{ next: id * 100, end: Infinity, stride: 1 }] }]])),
-    timers: [],
     keyed: undefined,
     empty: false,
   });
@@ -455,6 +454,20 @@ describe('refused restores', () => {
     return { dir, file: meta().metadata.operators[0]!.subtasks[0]!.file };
   }
 
+  /**
+   * As {@link withCounterFile}, as format 2 wrote it: the header says format 2 and carries
+   * `timers` (processing-time timers, which later formats keep as keyed state).
+   */
+  async function withFormat2CounterFile(timers: unknown): Promise<{ dir: string; file: string }> {
+    const { dir, meta } = await good();
+    const [, head, ...blocks] = encodeStateFile(stateFileParts(operatorSnapshots(5)[0]!));
+    const header = pack({ ...(unpack(head!) as Record<string, unknown>), format: 2, timers });
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(header.byteLength);
+    await withBytes(dir, Buffer.concat([length, header, ...blocks]));
+    return { dir, file: meta().metadata.operators[0]!.subtasks[0]!.file };
+  }
+
   /** Replaces the bytes of `counter` subtask 0's state file, re-signing `_metadata`. */
   async function withBytes(dir: string, bytes: Buffer): Promise<void> {
     const m = (JSON.parse(readFileSync(metadataPath(dir), 'utf8')) as { metadata: SnapshotMetadata }).metadata;
@@ -469,11 +482,13 @@ describe('refused restores', () => {
     for (const [parts, what] of [
       [(p: StateFileParts) => ({ ...p, keyGroups: [...p.keyGroups, [100, pack({ count: [['k', 1]] })] as const] }), 'it holds state of key group 100'],
       [(p: StateFileParts) => ({ ...p, keyGroups: [[200, pack({ count: [['k', 1]] })] as const] }), 'it holds state of key group 200'],
-      [(p: StateFileParts) => ({ ...p, timers: [[1, 'k', 64]] as Array<[number, unknown, number]> }), 'it holds a timer of key group 64'],
     ] as const) {
       const { dir, file } = await withCounterFile(parts);
       assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'counter' cannot be read: ${what}, outside the key groups 0-63 of subtask 0`));
     }
+    // Format 2 kept timers in the header, each with its key group.
+    const { dir, file } = await withFormat2CounterFile([[1, 'k', 64]]);
+    assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'counter' cannot be read: it holds a timer of key group 64, outside the key groups 0-63 of subtask 0`));
   });
 
   test('a state file with a damaged header (valid checksum) is refused at load', async () => {
@@ -483,9 +498,9 @@ describe('refused restores', () => {
     const length = Buffer.alloc(4);
     length.writeUInt32BE(header.byteLength);
     await withBytes(newer.dir, Buffer.concat([length, header]));
-    assertRefused(() => loadSnapshot(newer.dir), /cannot be read: it has state-file format 99, written by a newer flink-ts; this one reads formats up to 2/);
+    assertRefused(() => loadSnapshot(newer.dir), /cannot be read: it has state-file format 99, written by a newer flink-ts; this one reads formats up to 3/);
 
-    const badTimers = await withCounterFile((p) => ({ ...p, timers: [['soon', 'k', 3]] as unknown as Array<[number, unknown, number]> }));
+    const badTimers = await withFormat2CounterFile([['soon', 'k', 3]]);
     assertRefused(() => loadSnapshot(badTimers.dir), /cannot be read: its timers are malformed/);
     const badKinds = await withCounterFile((p) => ({ ...p, kinds: { count: { kind: 'counter' } } as never }));
     assertRefused(() => loadSnapshot(badKinds.dir), /cannot be read: the metadata of state 'count' is malformed/);

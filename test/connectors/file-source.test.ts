@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FileSource, JobCancelledError, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
 import type { DirectorySplit } from '../../src/connectors/index.js';
-import type { Collector, InputStatus, SourceReader } from '../../src/graph/index.js';
+import type { InputStatus, SourceReader } from '../../src/graph/index.js';
 import { type Clock, ManualClock, systemClock } from '../../src/util/clock.js';
+import { TestingReaderOutput } from '../helpers/reader-output.js';
 import { TestExecutor, tempDir } from '../helpers/run-job.js';
 
 let tmp: { path: string; cleanup: () => void };
@@ -34,7 +35,7 @@ function readerOf(source: FileSource, clock: Clock = systemClock, splits?: Direc
 /** Polls `max` records at a time until END_OF_INPUT / NOTHING_AVAILABLE, or `limit` records. */
 function poll(r: SourceReader<string, DirectorySplit>, opts: { max?: number; limit?: number } = {}): { lines: string[]; status: InputStatus } {
   const lines: string[] = [];
-  const c: Collector<string> = { collect: (v) => void lines.push(v) };
+  const c = new TestingReaderOutput(lines);
   const max = opts.max ?? 3;
   const limit = opts.limit ?? Infinity;
   let status: InputStatus = 'MORE_AVAILABLE';

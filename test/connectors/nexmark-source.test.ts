@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pack, unpack } from 'msgpackr';
 import { type IndexSplit, NexmarkGenerator, type NexmarkEvent, NexmarkSource } from '../../src/connectors/index.js';
-import type { Collector, SourceReader } from '../../src/graph/index.js';
+import type { SourceReader } from '../../src/graph/index.js';
+import { TestingReaderOutput } from '../helpers/reader-output.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
 
 type Reader = SourceReader<NexmarkEvent, IndexSplit>;
@@ -23,7 +24,7 @@ function readers(source: NexmarkSource, parallelism: number, splits = source.cre
 /** Polls `max` at a time until end of input or `limit` events. */
 function drain(r: Reader, limit = Infinity, max = 7): NexmarkEvent[] {
   const out: NexmarkEvent[] = [];
-  const c: Collector<NexmarkEvent> = { collect: (v) => void out.push(v) };
+  const c = new TestingReaderOutput(out);
   while (out.length < limit && r.pollNext(c, Math.min(max, limit - out.length)) !== 'END_OF_INPUT');
   return out;
 }
@@ -71,7 +72,7 @@ describe('NexmarkSource', () => {
     const clock = new ManualClock(10_000);
     const [r] = readers(new NexmarkSource({ recordsPerSecond: 200, firstEventRate: 5 }), 2, undefined, clock);
     const out: NexmarkEvent[] = [];
-    const c = { collect: (v: NexmarkEvent) => void out.push(v) };
+    const c = new TestingReaderOutput(out);
     assert.equal(r!.pollNext(c, 1000), 'NOTHING_AVAILABLE');
     assert.equal(out.length, 1);
     clock.advance(1000);
@@ -86,4 +87,17 @@ describe('NexmarkSource', () => {
     assert.throws(() => new NexmarkSource({ recordsPerSecond: 0 }), /recordsPerSecond must be positive/);
     assert.throws(() => new NexmarkSource({ numActivePeople: 0 }), /numActivePeople must be an integer >= 1/);
   });
+
+  test('every event carries its dateTime as its record timestamp, through its split output', () => {
+    const [r] = readers(new NexmarkSource({ count: 50 }), 1);
+    const out = new TestingReaderOutput<NexmarkEvent>();
+    while (r!.pollNext(out, 7) !== 'END_OF_INPUT');
+    assert.equal(out.emitted.length, 50);
+    for (const e of out.emitted) {
+      assert.equal(e.timestamp, e.record.dateTime);
+      assert.equal(e.split, '50/0');
+    }
+    assert.deepEqual(out.released, ['50/0']);
+  });
 });
+

@@ -3,8 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CollectionSource, DataGeneratorSource, NumberSequenceSource, TextFileSource } from '../../src/connectors/index.js';
-import type { Collector, Source, SourceReader } from '../../src/graph/index.js';
+import type { Source, SourceReader } from '../../src/graph/index.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
+import { TestingReaderOutput } from '../helpers/reader-output.js';
 import { tempDir } from '../helpers/run-job.js';
 
 function reader<T, S>(source: Source<T, S>, subtask = 0, parallelism = 1, clock = systemClock): SourceReader<T, S> {
@@ -16,7 +17,7 @@ function reader<T, S>(source: Source<T, S>, subtask = 0, parallelism = 1, clock 
 /** Reads `max` records per poll until end of input (or `limit` records). */
 function drain<T>(r: SourceReader<T, unknown>, max = 3, limit = Infinity): T[] {
   const out: T[] = [];
-  const c: Collector<T> = { collect: (v) => void out.push(v) };
+  const c = new TestingReaderOutput(out);
   while (out.length < limit && r.pollNext(c, Math.min(max, limit - out.length)) !== 'END_OF_INPUT');
   return out;
 }
@@ -74,7 +75,7 @@ describe('sources replay exactly from their recorded position', () => {
     const src = new DataGeneratorSource((i) => i, Infinity, { recordsPerSecond: 100 });
     const r = reader(src, 0, 2, clock); // this reader's share: 50 per second
     const out: number[] = [];
-    const c = { collect: (v: number) => void out.push(v) };
+    const c = new TestingReaderOutput(out);
     assert.equal(r.pollNext(c, 1000), 'NOTHING_AVAILABLE');
     assert.equal(out.length, 1);
     assert.equal(r.nextAvailableTime!(), 5020);
@@ -102,6 +103,43 @@ describe('sources replay exactly from their recorded position', () => {
       })();
       assert.equal(snap.offset, Buffer.byteLength('héllo\r\nwörld\n'));
       assert.throws(() => drain(reader(new TextFileSource(join(dir.path, 'missing.txt')))), /Cannot read text file .*missing\.txt: no such file/);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('a reader with several splits reads them side by side, each through its own split output, released when done', () => {
+    // Two readers' splits restored into one (a restore at a lower parallelism): an endless split
+    // must not starve the other.
+    const src = new DataGeneratorSource((i) => i, Infinity);
+    const r = src.createReader({ subtaskIndex: 0, parallelism: 1, clock: systemClock });
+    r.addSplits([{ next: 0, end: Infinity, stride: 2 }, { next: 1, end: 7, stride: 2 }]);
+    const out = new TestingReaderOutput<number>();
+    assert.equal(r.pollNext(out, 4), 'MORE_AVAILABLE');
+    assert.deepEqual(out.emitted.map((e) => [e.record, e.split]), [[0, 'Infinity/0'], [2, 'Infinity/0'], [1, '7/1'], [3, '7/1']]);
+    r.pollNext(out, 10);
+    assert.deepEqual(out.released, ['7/1'], 'the finite split is released once read to its end');
+    assert.deepEqual(out.into.filter((v) => v % 2 === 1), [1, 3, 5]);
+    assert.deepEqual(r.snapshotState(), [{ next: out.into.filter((v) => v % 2 === 0).length * 2, end: Infinity, stride: 2 }]);
+    assert.ok(out.emitted.every((e) => e.timestamp === undefined), 'generated records have no timestamp of their own');
+    assert.deepEqual(out.created, ['Infinity/0', '7/1']);
+  });
+
+  test('the built-in sources emit through split outputs: a collection, a text file', () => {
+    const c = new TestingReaderOutput<string>();
+    const collection = reader(new CollectionSource(['a', 'b']));
+    while (collection.pollNext(c, 1) !== 'END_OF_INPUT');
+    assert.deepEqual(c.emitted.map((e) => e.split), ['collection', 'collection']);
+    assert.deepEqual(c.released, ['collection']);
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, 'in.txt');
+      writeFileSync(path, 'x\ny\n');
+      const t = new TestingReaderOutput<string>();
+      const file = reader(new TextFileSource(path));
+      while (file.pollNext(t, 1) !== 'END_OF_INPUT');
+      assert.deepEqual(t.emitted.map((e) => [e.record, e.split]), [['x', path], ['y', path]]);
+      assert.deepEqual(t.released, [path]);
     } finally {
       dir.cleanup();
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CheckpointBarrier, EndOfInput, RecordBatch, decodeEvent, encodeEvent } from '../../src/runtime/index.js';
+import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus, decodeEvent, encodeEvent } from '../../src/runtime/index.js';
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../../src/util/time.js';
 
 test('channel events cross a thread boundary as one binary buffer per batch', () => {
   const values = [1, 'two', { three: [3, null, true] }, 2n ** 70n, new Date(0), new Map([['a', 1]]), new Set([1, 2])];
@@ -18,4 +19,17 @@ test('channel events cross a thread boundary as one binary buffer per batch', ()
   assert.deepEqual([barrier.checkpointId, barrier.timestamp, barrier.options], [7, 123, { isSavepoint: true, aligned: true }]);
   assert.ok(decodeEvent(encodeEvent(EndOfInput.INSTANCE)) instanceof EndOfInput);
   assert.throws(() => decodeEvent(encodeEvent(new RecordBatch([], undefined, undefined)).fill(0x7f, 1, 2)), /Unknown channel event type/);
+});
+
+test('batch timestamps, watermarks and idleness cross as well; a batch without timestamps stays without', () => {
+  const timestamps = [MIN_TIMESTAMP, 0, -5, 1_700_000_000_123, MAX_TIMESTAMP];
+  const back = decodeEvent(encodeEvent(new RecordBatch(['a', 'b', 'c', 'd', 'e'], undefined, undefined, timestamps)));
+  assert.ok(back instanceof RecordBatch);
+  assert.deepEqual(Array.from(back.timestamps!), timestamps);
+  const plain = decodeEvent(encodeEvent(new RecordBatch(['a'], undefined, undefined)));
+  assert.equal((plain as RecordBatch).timestamps, undefined);
+  const wm = decodeEvent(encodeEvent(new Watermark(MAX_TIMESTAMP)));
+  assert.ok(wm instanceof Watermark && wm.timestamp === MAX_TIMESTAMP);
+  assert.equal(decodeEvent(encodeEvent(WatermarkStatus.IDLE)), WatermarkStatus.IDLE);
+  assert.equal(decodeEvent(encodeEvent(WatermarkStatus.ACTIVE)), WatermarkStatus.ACTIVE);
 });

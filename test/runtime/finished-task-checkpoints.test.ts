@@ -13,6 +13,7 @@ import { CheckpointBarrier, type CheckpointResponder, EndOfInput, JobExecution, 
 import type { SnapshotDriver, TaskSnapshot } from '../../src/runtime/checkpointing/snapshot-driver.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { OneInputStreamTask } from '../../src/runtime/tasks/one-input-stream-task.js';
+import { RecordContext } from '../../src/runtime/record-context.js';
 import { systemClock } from '../../src/util/clock.js';
 
 const aligned = { isSavepoint: false, aligned: true };
@@ -21,7 +22,7 @@ const unaligned = { isSavepoint: false, aligned: false };
 /** A task with `n` input channels and no operators, answering into arrays. */
 function taskWith(n: number, inFlight: Map<number, CheckpointBarrier>) {
   const channels = Array.from({ length: n }, () => new LocalChannel(100));
-  const task = new OneInputStreamTask('t', channels, undefined, [], []);
+  const task = new OneInputStreamTask('t', channels, undefined, new RecordContext(), [], []);
   const snapshots: number[] = [];
   const declines: number[] = [];
   const driver = { submit: (s: TaskSnapshot) => snapshots.push(s.checkpointId) } as unknown as SnapshotDriver;

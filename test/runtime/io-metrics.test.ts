@@ -60,7 +60,9 @@ test('records in and out are counted per operator along chains and per task at s
   assert.equal(op(keyed, 'sink').numRecordsIn, 500);
   assert.equal(op(keyed, 'sink').numRecordsOut, 0);
   assert.equal(op(keyed, 'sink').sink, true);
-  assert.equal(keyed.currentInputWatermark, undefined, 'no event time: no watermark');
+  // No watermark strategy, yet the input ended with the maximum watermark (as in Flink).
+  assert.equal(keyed.currentInputWatermark, Number.MAX_SAFE_INTEGER, 'the end of input is the maximum watermark');
+  assert.equal(source.currentInputWatermark, undefined, 'a source task has no input watermark');
 });
 
 class Positive extends ProcessFunction<number, number> {

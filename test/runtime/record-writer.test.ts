@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LocalChannel, RecordBatch } from '../../src/runtime/index.js';
+import { LocalChannel, RecordBatch, Watermark, WatermarkStatus } from '../../src/runtime/index.js';
+import { RecordContext } from '../../src/runtime/record-context.js';
 import { createRecordWriter } from '../../src/runtime/record-writer.js';
 import { KeyGroupRange, assignToKeyGroup, operatorIndexForKeyGroup } from '../../src/state/index.js';
+import { MIN_TIMESTAMP } from '../../src/util/time.js';
 
 describe('record writer: keyBy routing', () => {
   test('a record goes to the subtask that owns its key group on restore (the same functions route and assign)', () => {
@@ -30,5 +32,31 @@ describe('record writer: keyBy routing', () => {
       });
       assert.equal(seen, keys.length);
     }
+  });
+});
+
+describe('record writer: timestamps and watermarks', () => {
+  test('a batch carries timestamps only once a record has one (earlier ones back-filled), read from the task’s slot', () => {
+    const channels = [new LocalChannel(100), new LocalChannel(100)];
+    const rc = new RecordContext();
+    const writer = createRecordWriter({ type: 'rebalance' }, channels, { batchSize: 3, maxParallelism: 128, subtaskIndex: 0, recordContext: rc });
+    for (const [v, ts] of [['a', MIN_TIMESTAMP], ['b', MIN_TIMESTAMP], ['c', MIN_TIMESTAMP], ['d', 40], ['e', MIN_TIMESTAMP], ['f', 60], ['g', MIN_TIMESTAMP]] as const) {
+      rc.timestamp = ts;
+      writer.collect(v);
+    }
+    writer.emitWatermark(50);
+    writer.emitWatermarkStatus(true);
+    const events = (c: LocalChannel) => {
+      const all: unknown[] = [];
+      for (let e = c.poll(); e; e = c.poll()) {
+        if (e instanceof RecordBatch) all.push([e.values, e.timestamps === undefined ? 'no timestamps' : Array.from(e.timestamps)]);
+        else if (e instanceof Watermark) all.push(`watermark ${e.timestamp}`);
+        else if (e instanceof WatermarkStatus) all.push(e.idle ? 'idle' : 'active');
+      }
+      return all;
+    };
+    // Round robin: a, c, e, g to channel 0; b, d, f to channel 1 (a full batch of 3 is pushed at once).
+    assert.deepEqual(events(channels[0]!), [[['a', 'c', 'e'], 'no timestamps'], [['g'], 'no timestamps'], 'watermark 50', 'idle']);
+    assert.deepEqual(events(channels[1]!), [[['b', 'd', 'f'], [MIN_TIMESTAMP, 40, 60]], 'watermark 50', 'idle']);
   });
 });

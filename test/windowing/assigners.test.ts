@@ -263,3 +263,27 @@ test('assigners, triggers and evictors fit a stream of any element type (type ch
   const triggers: Array<Trigger<Click, TimeWindow>> = [EventTimeTrigger.create(), ProcessingTimeTrigger.create()];
   assert.equal(assigners.length + triggers.length, 5);
 });
+
+describe('assignment allocates nothing while elements fall into the same windows', () => {
+  const ctx = { getCurrentProcessingTime: () => 0 };
+  const starts = (ws: readonly TimeWindow[]) => ws.map((w) => w.start);
+
+  test('tumbling: the same array for the same window, a new one for the next', () => {
+    const a = TumblingEventTimeWindows.of(ms(10));
+    const first = a.assignWindows(null, 3, ctx);
+    assert.equal(a.assignWindows(null, 9, ctx), first);
+    const next = a.assignWindows(null, 10, ctx);
+    assert.notEqual(next, first);
+    assert.deepEqual(starts(next), [10]);
+    assert.deepEqual(starts(a.assignWindows(null, 3, ctx)), [0]);
+  });
+
+  test('sliding: reused only for the same windows, also when size is not a multiple of slide', () => {
+    const a = SlidingEventTimeWindows.of(ms(10), ms(4));
+    const at4 = a.assignWindows(null, 4, ctx);
+    assert.deepEqual(starts(at4), [4, 0, -4]);
+    assert.equal(a.assignWindows(null, 5, ctx), at4);
+    assert.deepEqual(starts(a.assignWindows(null, 7, ctx)), [4, 0], 'same latest start, fewer windows');
+    assert.deepEqual(starts(a.assignWindows(null, 4, ctx)), [4, 0, -4]);
+  });
+});

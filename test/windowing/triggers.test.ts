@@ -4,6 +4,7 @@ import { Duration, MAX_TIMESTAMP, MIN_TIMESTAMP, Time } from '../../src/util/tim
 import {
   ContinuousEventTimeTrigger,
   ContinuousProcessingTimeTrigger,
+  DeltaTrigger,
   CountTrigger,
   EndOfStreamTrigger,
   EventTimeTrigger,
@@ -384,4 +385,27 @@ describe('TriggerResult and trigger arguments', () => {
     ['PurgingTrigger.of(not a trigger)', () => PurgingTrigger.of({} as Trigger<unknown, Window>), TypeError],
   ];
   for (const [name, make, type] of bad) test(`${name} is refused`, () => assert.throws(make, type));
+});
+
+describe('DeltaTrigger', () => {
+  const distance = (old: [number, number], now: [number, number]) => now[1] - old[1];
+
+  test('fires when an element is more than the threshold past the last firing one, per window; clear drops it', () => {
+    const h = new TriggerHarness(DeltaTrigger.of<[number, number], TimeWindow>(50, distance), TimeWindowBoundsSerializer.INSTANCE);
+    assert.equal(h.processElement([0, 0], 0, W02), CONTINUE, 'the first element is the reference');
+    assert.equal(h.processElement([1, 40], 1, W02), CONTINUE);
+    assert.equal(h.processElement([2, 50], 2, W02), CONTINUE, 'exactly the threshold does not fire');
+    assert.equal(h.processElement([3, 51], 3, W02), FIRE);
+    assert.equal(h.processElement([4, 100], 4, W02), CONTINUE, 'measured from the firing element now');
+    assert.equal(h.processElement([5, 102], 5, W02), FIRE);
+    assert.equal(h.processElement([6, 500], 6, W24), CONTINUE, 'another window has its own reference');
+    assert.equal(h.numStateEntries(), 2);
+    h.clearTriggerState(W02);
+    assert.equal(h.numStateEntries(W02), 0);
+    assert.equal(h.numEventTimeTimers() + h.numProcessingTimeTimers(), 0);
+    assert.equal(DeltaTrigger.of(1, distance).canMerge(), false);
+    assert.equal(String(DeltaTrigger.of(50, { getDelta: distance })), 'DeltaTrigger(50)');
+    assert.throws(() => DeltaTrigger.of(Number.NaN, distance), /DeltaTrigger.of needs a numeric threshold/);
+    assert.throws(() => DeltaTrigger.of(1, {} as never), /DeltaTrigger.of needs a delta function/);
+  });
 });

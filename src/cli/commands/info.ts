@@ -63,7 +63,7 @@ function printSnapshot(info: SnapshotInfo): void {
     say(`Operator uid '${op.uid}' (${op.name}): parallelism ${op.parallelism}, max parallelism ${op.maxParallelism}, ${formatSize(op.bytes)}`);
     for (const d of op.damaged) say(`  DAMAGED ${d}; its state is not shown`);
     for (const [name, s] of Object.entries(op.keyedStates)) {
-      const extra = [s.ttl ? 'with TTL' : '', s.serializer !== 'msgpack' ? `${s.serializer} serializer` : ''].filter(Boolean).join(', ');
+      const extra = [s.perWindow ? 'per window' : '', s.ttl ? 'with TTL' : '', s.serializer !== 'msgpack' ? `${s.serializer} serializer` : ''].filter(Boolean).join(', ');
       say(`  keyed ${s.kind} state '${name}'${extra ? ` (${extra})` : ''}: ${s.keys} keys`);
     }
     for (const [name, s] of Object.entries(op.operatorStates)) {

@@ -19,11 +19,17 @@ export interface NexmarkSourceOptions extends NexmarkGeneratorOptions {
  * `firstEventRate / n` — the timeline Nexmark gives each of its parallel generators — and its
  * position (the next index of each split) is its operator state.
  *
+ * Every event carries its `dateTime` as its record timestamp (as a Kafka record carries its
+ * own), so a watermark strategy needs no timestamp assigner; each split gets its own watermark
+ * generator.
+ *
  * @example
- * env.fromSource(new NexmarkSource({ count: 1_000_000 }), WatermarkStrategy.noWatermarks(), 'nexmark')
+ * env.fromSource(new NexmarkSource({ count: 1_000_000 }), WatermarkStrategy.forMonotonousTimestamps(), 'nexmark')
  *   .filter((e) => e.type === 'bid')
  *   .map((e) => ({ auction: e.bid!.auction, price: e.bid!.price }));
  */
+const eventTime = (e: NexmarkEvent): number => e.dateTime;
+
 export class NexmarkSource implements Source<NexmarkEvent, IndexSplit> {
   private readonly options: NexmarkSourceOptions;
   private readonly count: number;
@@ -54,6 +60,6 @@ export class NexmarkSource implements Source<NexmarkEvent, IndexSplit> {
   createReader(ctx: SourceReaderContext): SourceReader<NexmarkEvent, IndexSplit> {
     const { count: _count, recordsPerSecond: rps, ...generatorOptions } = this.options;
     const generator = new NexmarkGenerator(generatorOptions);
-    return new IndexRangeReader((i) => generator.event(i), ctx.clock, rps === undefined ? undefined : rps / ctx.parallelism);
+    return new IndexRangeReader((i) => generator.event(i), ctx.clock, rps === undefined ? undefined : rps / ctx.parallelism, eventTime);
   }
 }

@@ -1,8 +1,8 @@
-import { NO_LISTS, type PendingKeyedSnapshot, type StateFileParts, type StoredTimer } from '../../state/index.js';
+import { NO_LISTS, type PendingKeyedSnapshot, type StateFileParts } from '../../state/index.js';
 
 /**
- * What one operator subtask captured at a checkpoint's synchronous cut. Operator lists and
- * timers are copied at the cut (they are small); keyed state is a pending snapshot that is
+ * What one operator subtask captured at a checkpoint's synchronous cut. Operator lists are
+ * copied at the cut (they are small); keyed state, timers included, is a pending snapshot that is
  * encoded afterwards.
  */
 export interface OperatorSnapshot {
@@ -13,13 +13,12 @@ export interface OperatorSnapshot {
   readonly maxParallelism: number;
   /** Operator lists, encoded at the cut (snapshot format's `encodeLists`). */
   readonly lists: Uint8Array;
-  readonly timers: StoredTimer[];
   readonly keyed: PendingKeyedSnapshot | undefined;
   /** No state at all (a stateless operator): nothing is written or recorded for it. */
   readonly empty: boolean;
 }
 
-/** The operator's own state file: lists, timers and, unless it went to `shared/`, its keyed state. */
+/** The operator's own state file: lists and, unless it went to `shared/`, its keyed state. */
 export function stateFileParts(s: OperatorSnapshot): StateFileParts {
   const inline = s.keyed?.form.kind === 'self-contained';
   return {
@@ -28,12 +27,11 @@ export function stateFileParts(s: OperatorSnapshot): StateFileParts {
     kinds: s.keyed?.kinds ?? {},
     keyGroups: inline ? s.keyed!.keyGroups() : [],
     delta: false,
-    timers: s.timers,
     lists: s.lists,
   };
 }
 
 /** The `shared/` file of an incremental keyed snapshot (a base or a delta): keyed state only. */
 export function sharedStateFileParts(s: OperatorSnapshot, keyed: PendingKeyedSnapshot): StateFileParts {
-  return { uid: s.uid, subtask: s.subtask, kinds: keyed.kinds, keyGroups: keyed.keyGroups(), delta: keyed.isDelta, timers: [], lists: NO_LISTS };
+  return { uid: s.uid, subtask: s.subtask, kinds: keyed.kinds, keyGroups: keyed.keyGroups(), delta: keyed.isDelta, lists: NO_LISTS };
 }

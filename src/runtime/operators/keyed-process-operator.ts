@@ -1,50 +1,83 @@
-import type { Collector, KeyedProcessFunction, OnTimerContext, TimeDomain } from '../../graph/index.js';
-import type { InternalTimerService } from '../timer-service.js';
+import type { Collector, KeyedProcessFunction, OnTimerContext, TimeDomain, TimerService } from '../../graph/index.js';
+import { MIN_TIMESTAMP } from '../../util/time.js';
+import type { InternalTimer, Triggerable } from '../timers/internal-timer-service.js';
 import { FunctionOperator } from './function-operator.js';
+import { sideOutputEmitter } from './side-output.js';
 import type { OperatorContext } from './stream-operator.js';
 import { userError } from './user-function.js';
 
-/** `process` on a keyed stream: keyed state and processing-time timers. */
-export class KeyedProcessOperator extends FunctionOperator<unknown> {
+/** Namespace of a process function's timers (Flink's VoidNamespace). */
+const NO_NAMESPACE = 0;
+
+/**
+ * `process` on a keyed stream: keyed state and timers in both time domains (Flink's
+ * KeyedProcessOperator). Output carries the record's timestamp; from a timer, an event-time
+ * timer's time or, for a processing-time timer, none.
+ */
+export class KeyedProcessOperator extends FunctionOperator<unknown> implements Triggerable {
   private readonly fn: KeyedProcessFunction<unknown, unknown, unknown>;
-  private readonly timers: InternalTimerService;
-  private readonly context: OnTimerContext<unknown>;
+  private readonly elementContext: OnTimerContext<unknown>;
+  private readonly timerContext: OnTimerContext<unknown>;
+  private domain: TimeDomain = 'EVENT_TIME';
+  private timerTimestamp = MIN_TIMESTAMP;
 
   constructor(ctx: OperatorContext, fn: KeyedProcessFunction<unknown, unknown, unknown>) {
     super(ctx, fn);
     this.fn = fn;
-    this.timers = ctx.timerService!;
+    const internal = ctx.timerService!;
     const backend = ctx.keyedBackend!;
-    const timers = this.timers;
-    const domain: TimeDomain = 'PROCESSING_TIME';
-    // One context object for elements and timers: it only reads the current key and services.
-    this.context = {
+    const rc = ctx.recordContext;
+    const timers: TimerService = {
+      currentProcessingTime: () => internal.currentProcessingTime(),
+      currentWatermark: () => internal.currentWatermark(),
+      registerProcessingTimeTimer: (t) => internal.registerProcessingTimeTimer(NO_NAMESPACE, t),
+      registerEventTimeTimer: (t) => internal.registerEventTimeTimer(NO_NAMESPACE, t),
+      deleteProcessingTimeTimer: (t) => internal.deleteProcessingTimeTimer(NO_NAMESPACE, t),
+      deleteEventTimeTimer: (t) => internal.deleteEventTimeTimer(NO_NAMESPACE, t),
+    };
+    const output = sideOutputEmitter(ctx);
+    const common = {
       timerService: () => timers,
       getCurrentKey: () => backend.getCurrentKey(),
-      timeDomain: () => domain,
+      output,
+    };
+    // Two context objects, made once: they only read the current key, slot and services.
+    this.elementContext = {
+      ...common,
+      timestamp: () => (rc.timestamp === MIN_TIMESTAMP ? null : rc.timestamp),
+      timeDomain: () => this.domain,
+    };
+    this.timerContext = {
+      ...common,
+      timestamp: () => this.timerTimestamp,
+      timeDomain: () => this.domain,
     };
   }
 
   collect(value: unknown): void {
     this.numRecordsIn++;
     try {
-      this.fn.processElement(value, this.context, this.output as Collector<unknown>);
+      this.fn.processElement(value, this.elementContext, this.output as Collector<unknown>);
     } catch (err) {
       throw userError(this.name, err);
     }
   }
 
-  override nextTimerTime(): number {
-    return this.timers.nextTimerTime();
+  onEventTime(timer: InternalTimer): void {
+    this.onTimer(timer, 'EVENT_TIME');
   }
 
-  override advanceProcessingTime(now: number): void {
-    this.timers.advanceTo(now, (timer) => {
-      try {
-        this.fn.onTimer(timer.timestamp, this.context, this.output as Collector<unknown>);
-      } catch (err) {
-        throw userError(this.name, err);
-      }
-    });
+  onProcessingTime(timer: InternalTimer): void {
+    this.onTimer(timer, 'PROCESSING_TIME');
+  }
+
+  private onTimer(timer: InternalTimer, domain: TimeDomain): void {
+    this.domain = domain;
+    this.timerTimestamp = timer.timestamp;
+    try {
+      this.fn.onTimer(timer.timestamp, this.timerContext, this.output as Collector<unknown>);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
   }
 }

@@ -8,8 +8,10 @@ import { ProcessOperator } from './process-operator.js';
 import { ReduceOperator } from './reduce-operator.js';
 import { SinkFunctionOperator } from './sink-function-operator.js';
 import { SinkWriterOperator } from './sink-writer-operator.js';
+import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.js';
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
 import { instantiateUserFunction } from './user-function.js';
+import { createWindowOperator } from './window/create-window-operator.js';
 
 /** Creates the runtime operator for an operator spec of the job graph. */
 export function createOperator(original: OperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
@@ -27,11 +29,15 @@ export function createOperator(original: OperatorSpec, ctx: OperatorContext): St
       return new ProcessOperator(ctx, spec.fn as ProcessFunction<unknown, unknown>);
     case 'keyedProcess':
       return new KeyedProcessOperator(ctx, spec.fn as KeyedProcessFunction<unknown, unknown, unknown>);
+    case 'timestampsAndWatermarks':
+      return new TimestampsAndWatermarksOperator(ctx, spec.strategy, ctx.autoWatermarkIntervalMs);
     case 'sinkFunction':
       return new SinkFunctionOperator(ctx, spec.fn);
     case 'sink':
       return new SinkWriterOperator(ctx, spec.sink);
     case 'print':
       return new PrintSinkOperator(ctx, spec.prefix, spec.stderr);
+    case 'window':
+      return createWindowOperator(ctx, spec.window);
   }
 }

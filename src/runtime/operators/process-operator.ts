@@ -1,9 +1,15 @@
 import type { Collector, ProcessContext, ProcessFunction, TimerService } from '../../graph/index.js';
+import { MIN_TIMESTAMP } from '../../util/time.js';
 import { FunctionOperator } from './function-operator.js';
+import { sideOutputEmitter } from './side-output.js';
 import type { OperatorContext } from './stream-operator.js';
 import { userError } from './user-function.js';
 
-/** `process` on a non-keyed stream: no keyed state, no timers (as in Flink). */
+function keyedOnly(): never {
+  throw new Error('Setting timers is only supported on a keyed stream: use keyBy() before process().');
+}
+
+/** `process` on a non-keyed stream: timestamps, the watermark and side outputs; no keyed state, no timers (as in Flink). */
 export class ProcessOperator extends FunctionOperator<unknown> {
   private readonly fn: ProcessFunction<unknown, unknown>;
   private readonly context: ProcessContext;
@@ -12,16 +18,24 @@ export class ProcessOperator extends FunctionOperator<unknown> {
     super(ctx, fn);
     this.fn = fn;
     const clock = ctx.clock;
+    const rc = ctx.recordContext;
     const timers: TimerService = {
       currentProcessingTime: () => clock.now(),
-      registerProcessingTimeTimer: () => {
-        throw new Error('Setting timers is only supported on a keyed stream: use keyBy() before process().');
-      },
+      currentWatermark: () => this.currentWatermark,
+      registerProcessingTimeTimer: keyedOnly,
+      registerEventTimeTimer: keyedOnly,
       deleteProcessingTimeTimer: () => {
         throw new Error('Deleting timers is only supported on a keyed stream: use keyBy() before process().');
       },
+      deleteEventTimeTimer: () => {
+        throw new Error('Deleting timers is only supported on a keyed stream: use keyBy() before process().');
+      },
     };
-    this.context = { timerService: () => timers };
+    this.context = {
+      timestamp: () => (rc.timestamp === MIN_TIMESTAMP ? null : rc.timestamp),
+      timerService: () => timers,
+      output: sideOutputEmitter(ctx),
+    };
   }
 
   collect(value: unknown): void {

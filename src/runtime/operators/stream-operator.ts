@@ -1,10 +1,13 @@
-import type { StreamNode } from '../../graph/index.js';
-import { type CheckpointOptions, type DefaultOperatorStateStore, type KeyedStateBackend, type StoredTimer, encodeLists } from '../../state/index.js';
+import type { OutputTag, StreamNode } from '../../graph/index.js';
+import { type CheckpointOptions, type DefaultOperatorStateStore, type KeyedStateBackend, encodeLists } from '../../state/index.js';
 import type { Clock } from '../../util/clock.js';
+import { MIN_TIMESTAMP } from '../../util/time.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import { type Output, discardingOutput } from '../output.js';
+import type { RecordContext } from '../record-context.js';
 import type { StreamingRuntimeContext, TaskInfo } from '../runtime-context.js';
-import type { InternalTimerService } from '../timer-service.js';
+import { type Triggerable, isTriggerable } from '../timers/internal-timer-service.js';
+import type { InternalTimerServiceImpl } from '../timers/internal-timer-service-impl.js';
 
 /** Everything an operator subtask is built with. */
 export interface OperatorContext {
@@ -12,19 +15,37 @@ export interface OperatorContext {
   readonly node: StreamNode;
   readonly clock: Clock;
   readonly runtimeContext: StreamingRuntimeContext;
+  /** The task's timestamp slot: the timestamp of the record being processed (see RecordContext). */
+  readonly recordContext: RecordContext;
   /** Set for keyed operators only. */
   readonly keyedBackend: KeyedStateBackend | undefined;
-  /** Set for keyed operators only. */
-  readonly timerService: InternalTimerService | undefined;
+  /** Set for keyed operators only: timers of both domains, as keyed state. */
+  readonly timerService: InternalTimerServiceImpl | undefined;
   readonly operatorStateStore: DefaultOperatorStateStore;
+  /** `pipeline.auto-watermark-interval` in ms (0: no periodic watermarks). */
+  readonly autoWatermarkIntervalMs: number;
+  /** Where records for side output `tag` go; undefined when nobody reads that tag (drop them). */
+  sideOutput(tag: OutputTag<unknown>): Output<unknown> | undefined;
 }
+
+const NO_SIDE_OUTPUTS: ReadonlyMap<string, Output<unknown>> = new Map();
 
 /**
  * One operator subtask. Records arrive through `collect` as plain calls from the operator
- * before it in the chain (or from the task for a chain's head) and leave through `output`.
+ * before it in the chain (or from the task for a chain's head) and leave through `output`;
+ * watermarks arrive through `emitWatermark` (which is `processWatermark`) the same way.
+ *
+ * A keyed operator that implements {@link Triggerable} gets its timers fired: event-time timers
+ * as the watermark advances, processing-time ones as the clock does.
  */
 export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   output: Output<unknown> = discardingOutput;
+  /** The side outputs somebody reads, by tag id; watermarks go to them too. Set at deployment. */
+  sideOutputs: ReadonlyMap<string, Output<unknown>> = NO_SIDE_OUTPUTS;
+  /** The last watermark this operator processed (`MIN_TIMESTAMP` before the first). */
+  currentWatermark = MIN_TIMESTAMP;
+  /** This operator if it is keyed and Triggerable, else null; undefined until first asked (subclass fields exist by then). */
+  private triggerTarget: Triggerable | null | undefined;
   /**
    * Records this operator took in (the numRecordsIn metric): every `collect` counts one, a
    * field increment and no call, so chained calls stay as cheap as they were.
@@ -33,6 +54,11 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
 
   constructor(protected readonly ctx: OperatorContext) {}
 
+  private get triggerable(): Triggerable | null {
+    if (this.triggerTarget === undefined) this.triggerTarget = this.ctx.timerService !== undefined && isTriggerable(this) ? this : null;
+    return this.triggerTarget;
+  }
+
   get name(): string {
     return this.ctx.node.name;
   }
@@ -40,16 +66,62 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   /** Processes one record; implementations count it in {@link numRecordsIn} first. */
   abstract collect(value: IN): void;
 
+  /** As an output of the operator before it in the chain: a watermark arrives. */
+  emitWatermark(timestamp: number): void {
+    this.processWatermark(timestamp);
+  }
+
+  /** As an output of the operator before it in the chain: the input goes idle or active. */
+  emitWatermarkStatus(idle: boolean): void {
+    this.processWatermarkStatus(idle);
+  }
+
+  /**
+   * Event time reached `timestamp`: fires this operator's event-time timers up to it, then
+   * forwards the watermark to every output. Operators with their own watermark logic override.
+   */
+  processWatermark(timestamp: number): void {
+    this.currentWatermark = timestamp;
+    const target = this.triggerable;
+    if (target) this.ctx.timerService!.advanceWatermark(timestamp, target);
+    this.forwardWatermark(timestamp);
+  }
+
+  /** The input went idle or active again: forwards it. */
+  processWatermarkStatus(idle: boolean): void {
+    this.forwardWatermarkStatus(idle);
+  }
+
+  /** Sends idleness to the main output and every side output. */
+  protected forwardWatermarkStatus(idle: boolean): void {
+    this.output.emitWatermarkStatus(idle);
+    for (const o of this.sideOutputs.values()) o.emitWatermarkStatus(idle);
+  }
+
+  /** Sends a watermark to the main output and every side output (as Flink does). */
+  protected forwardWatermark(timestamp: number): void {
+    this.output.emitWatermark(timestamp);
+    for (const o of this.sideOutputs.values()) o.emitWatermark(timestamp);
+  }
+
   /** Opens user functions; runs before the first record. */
   open(): void | Promise<void> {}
 
-  /** The time of this operator's earliest processing-time timer, or Infinity. */
-  nextTimerTime(): number {
-    return Infinity;
+  /** True if the task must ask this operator about processing-time work (timers, periodic emission). */
+  get usesProcessingTime(): boolean {
+    return this.triggerable !== null || this.nextTimerTime !== StreamOperator.prototype.nextTimerTime;
   }
 
-  /** Fires timers due at `now`. */
-  advanceProcessingTime(_now: number): void {}
+  /** The time of this operator's earliest processing-time timer, or Infinity. */
+  nextTimerTime(): number {
+    return this.triggerable ? this.ctx.timerService!.nextProcessingTime() : Infinity;
+  }
+
+  /** Fires the processing-time timers due at `now`. */
+  advanceProcessingTime(now: number): void {
+    const target = this.triggerable;
+    if (target) this.ctx.timerService!.advanceProcessingTime(now, target);
+  }
 
   /** All input has arrived: emit what is left and make output visible. */
   endInput(): void {}
@@ -67,12 +139,11 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
 
   /**
    * The synchronous cut of checkpoint `checkpointId`: lets the operator put its own state into
-   * operator state, then captures operator lists, timers and keyed state. Must be cheap.
+   * operator state, then captures operator lists and keyed state (timers included). Must be cheap.
    */
   snapshotState(checkpointId: number, timestamp: number, options: CheckpointOptions = { isSavepoint: false, aligned: true }): OperatorSnapshot {
     this.prepareSnapshot(checkpointId, timestamp);
-    const { info, node, keyedBackend, timerService, operatorStateStore } = this.ctx;
-    const timers = timerService ? [...timerService.timers()].map((t): StoredTimer => [t.timestamp, t.key, t.keyGroup]) : [];
+    const { info, node, keyedBackend, operatorStateStore } = this.ctx;
     const lists = operatorStateStore.snapshot();
     const keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true });
     return {
@@ -82,10 +153,9 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
       parallelism: info.parallelism,
       maxParallelism: info.maxParallelism,
       lists: encodeLists(lists),
-      timers,
       keyed,
-      // Nothing to write: no operator lists, no timers, no keyed state registered or restored.
-      empty: lists.size === 0 && timers.length === 0 && (keyed === undefined || Object.keys(keyed.kinds).length === 0),
+      // Nothing to write: no operator lists, no keyed state (nor timers) registered or restored.
+      empty: lists.size === 0 && (keyed === undefined || Object.keys(keyed.kinds).length === 0),
     };
   }
 

@@ -4,10 +4,12 @@ import { encodeLists } from '../../state/index.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { TaskInfo } from '../runtime-context.js';
-import type { Output } from '../output.js';
+import type { RecordContext } from '../record-context.js';
 import type { RecordWriter } from '../record-writer.js';
+import type { SourceWatermarks } from '../sources/source-watermarks.js';
 import { StreamTask } from './stream-task.js';
 import { userError } from '../operators/user-function.js';
+import { MIN_TIMESTAMP } from '../../util/time.js';
 
 /** Records a source reader emits per step: enough to amortise scheduling, small enough to interleave. */
 export const SOURCE_BATCH = 1024;
@@ -15,24 +17,37 @@ export const SOURCE_BATCH = 1024;
 /** The operator-state name under which a source's split positions are stored. */
 export const SOURCE_SPLITS_STATE = '_splits';
 
-/** A subtask whose chain starts with a source reader. */
+/**
+ * A subtask whose chain starts with a source reader. Its watermarks come from the source's
+ * watermark strategy, per split (see SourceWatermarks): periodic generators run every
+ * `pipeline.auto-watermark-interval` of processing time, and the end of the input — or a
+ * `stop --drain` — sends the maximum watermark before end-of-input, so every event-time timer
+ * downstream fires.
+ */
 export class SourceStreamTask extends StreamTask {
   private idleUntil = 0;
   /** Set while stopping with a savepoint: the source emits nothing more. */
   paused = false;
   private readonly sourceName: string;
+  /** When periodic watermark generators run next (Infinity: never). */
+  private nextPeriodicEmit: number;
 
   constructor(
     name: string,
     private readonly sourceNode: StreamNode,
     private readonly info: TaskInfo,
     readonly reader: SourceReader<unknown, unknown>,
-    private readonly output: Output<unknown>,
+    private readonly watermarks: SourceWatermarks,
+    private readonly recordContext: RecordContext,
+    /** `pipeline.auto-watermark-interval` in ms; 0 turns periodic emission off. */
+    private readonly watermarkIntervalMs: number,
     operators: readonly StreamOperator[],
     writers: readonly RecordWriter[],
+    now: number,
   ) {
     super(name, operators, writers);
     this.sourceName = sourceNode.name;
+    this.nextPeriodicEmit = watermarks.periodic && watermarkIntervalMs > 0 ? now + watermarkIntervalMs : Infinity;
   }
 
   /** Starts checkpoint n at this source: its position is the cut; barrier n follows its records. */
@@ -55,7 +70,6 @@ export class SourceStreamTask extends StreamTask {
         parallelism: this.info.parallelism,
         maxParallelism: this.info.maxParallelism,
         lists: encodeLists(new Map([[SOURCE_SPLITS_STATE, { mode: 'split' as const, values: splits }]])),
-        timers: [],
         keyed: undefined,
         empty: false,
       },
@@ -66,23 +80,44 @@ export class SourceStreamTask extends StreamTask {
     return !this.finished && !this.paused && now >= this.idleUntil && this.outputsHaveCapacity();
   }
 
-  /** Ends this source's input now (stop with --drain): end-of-input flows downstream. */
+  /** Ends this source's input now (stop with --drain): the maximum watermark, then end-of-input, flow downstream. */
   endInputNow(now: number): void {
-    if (!this.finished) this.finishInput(now);
+    if (this.finished) return;
+    this.endOfEventTime();
+    this.finishInput(now);
   }
 
   override nextWakeTime(): number {
     return Math.min(this.idleUntil, this.nextTimerTime());
   }
 
+  override nextTimerTime(): number {
+    return Math.min(super.nextTimerTime(), this.paused ? Infinity : this.nextPeriodicEmit);
+  }
+
+  override fireTimers(now: number): void {
+    // A paused source (stopping with a savepoint) sends nothing after its barrier, watermarks included.
+    if (now >= this.nextPeriodicEmit && !this.finished && !this.paused) {
+      this.nextPeriodicEmit = now + this.watermarkIntervalMs;
+      try {
+        this.watermarks.emitPeriodic();
+      } catch (err) {
+        throw userError(this.sourceName, err);
+      }
+    }
+    super.fireTimers(now);
+  }
+
   step(now: number): void {
     let status;
     try {
-      status = this.reader.pollNext(this.output, SOURCE_BATCH);
+      status = this.reader.pollNext(this.watermarks.output, SOURCE_BATCH);
     } catch (err) {
       throw userError(this.sourceName, err);
     }
+    this.recordContext.timestamp = MIN_TIMESTAMP;
     if (status === 'END_OF_INPUT') {
+      this.endOfEventTime();
       this.finishInput(now);
       return;
     }
@@ -90,6 +125,14 @@ export class SourceStreamTask extends StreamTask {
       this.idleUntil = this.reader.nextAvailableTime?.() ?? now + 10;
     }
     this.flushWriters();
+  }
+
+  private endOfEventTime(): void {
+    try {
+      this.watermarks.endOfInput();
+    } catch (err) {
+      throw userError(this.sourceName, err);
+    }
   }
 
   override async close(): Promise<unknown> {

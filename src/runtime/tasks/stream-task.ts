@@ -4,7 +4,7 @@ import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import type { CheckpointResponder } from '../../state/index.js';
 import type { SnapshotDriver } from '../checkpointing/snapshot-driver.js';
 import type { TaskIOMetrics } from '../metrics/io-metrics.js';
-import { StreamOperator } from '../operators/stream-operator.js';
+import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';
 
 /** How a task takes part in checkpoints; set by the JobExecution when checkpointing is on. */
@@ -39,8 +39,8 @@ export abstract class StreamTask {
     readonly operators: readonly StreamOperator[],
     readonly writers: readonly RecordWriter[],
   ) {
-    // Only operators that override the timer hooks are asked about timers on the hot path.
-    this.timed = operators.filter((op) => op.nextTimerTime !== StreamOperator.prototype.nextTimerTime);
+    // Only operators with processing-time work are asked about timers on the hot path.
+    this.timed = operators.filter((op) => op.usesProcessingTime);
   }
 
   /** True if `step` would make progress now. */

@@ -14,3 +14,4 @@ export {
   encodeStateFile,
 } from './state-file.js';
 export * from './restore-state.js';
+export * from './timers-state.js';

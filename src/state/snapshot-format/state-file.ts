@@ -8,7 +8,8 @@ import type { BlockSource, KeyGroupBlock } from './key-group-block.js';
 /*
  * A state file: a 4-byte big-endian header length, the header (MessagePack), then the key-group
  * blocks at the offsets the header records. One file per operator subtask and checkpoint, and
- * one per incremental keyed snapshot in `shared/` (a full base or a delta, no timers or lists).
+ * one per incremental keyed snapshot in `shared/` (a full base or a delta, no lists). Timers are
+ * keyed state (`_timers`, see timers-state.ts) since format 3.
  *
  * The header carries its format number. This version writes STATE_FILE_FORMAT and reads every
  * format in HEADER_READERS, each turned into the current model; a format is never dropped, so a
@@ -17,9 +18,9 @@ import type { BlockSource, KeyGroupBlock } from './key-group-block.js';
  */
 
 /** The state-file format this version writes. */
-export const STATE_FILE_FORMAT = 2;
+export const STATE_FILE_FORMAT = 3;
 
-/** A processing-time timer as stored: time, key, key group. */
+/** A processing-time timer as format 2 stored it in the header: time, key, key group. */
 export type StoredTimer = [time: number, key: unknown, keyGroup: number];
 
 /** Operator list state of one subtask, by state name. */
@@ -34,7 +35,6 @@ export interface StateFileParts {
   readonly keyGroups: ReadonlyArray<readonly [keyGroup: number, bytes: Uint8Array]>;
   /** The key-group blocks are deltas (a file of an incremental chain). */
   readonly delta: boolean;
-  readonly timers: readonly StoredTimer[];
   /** Operator lists, encoded at the cut by {@link encodeLists}. */
   readonly lists: Uint8Array;
 }
@@ -43,7 +43,11 @@ export interface StateFileParts {
 export interface StateFileContent {
   readonly kinds: StateKinds;
   readonly keyGroups: KeyGroupBlock[];
-  readonly timers: StoredTimer[];
+  /**
+   * Processing-time timers of a format-2 file, which kept them in its header; the runtime turns
+   * them into `_timers` keyed state on restore. Always empty for later formats.
+   */
+  readonly legacyTimers: StoredTimer[];
   readonly lists: OperatorLists;
 }
 
@@ -65,9 +69,13 @@ interface StateFileHeader {
   readonly kinds: StateKinds;
   /** [key group, offset after the header, length] of each key-group block. */
   readonly keyGroupIndex: Array<[number, number, number]>;
-  readonly timers: StoredTimer[];
   readonly lists: Uint8Array;
   readonly delta?: boolean;
+}
+
+/** A header as read, in the current model: format 2's timers come along to be converted. */
+interface ReadHeader extends StateFileHeader {
+  readonly legacyTimers: StoredTimer[];
 }
 
 /**
@@ -88,7 +96,6 @@ export function encodeStateFile(parts: StateFileParts): Uint8Array[] {
     subtask: parts.subtask,
     kinds: parts.kinds,
     keyGroupIndex,
-    timers: [...parts.timers],
     lists: parts.lists,
     ...(parts.delta ? { delta: true } : {}),
   };
@@ -111,7 +118,10 @@ export const NO_LISTS: Uint8Array = encodeLists(new Map());
  * format and returns it in the current model. Add the new format's reader when the format
  * changes, and keep converting the old ones (e.g. format 2's timer list into what replaces it).
  */
-const HEADER_READERS: ReadonlyMap<number, (doc: Record<string, unknown>) => StateFileHeader> = new Map([[2, readHeaderV2]]);
+const HEADER_READERS: ReadonlyMap<number, (doc: Record<string, unknown>) => ReadHeader> = new Map([
+  [2, readHeaderV2],
+  [3, readHeaderV3],
+]);
 
 /**
  * Decodes a state file and checks it holds what `source` expects: the operator's and subtask's
@@ -161,23 +171,34 @@ export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): Sta
     if (body + offset + length > bytes.byteLength) throw new Error(`key group ${kg} lies beyond the end of the file`);
     keyGroups.push({ keyGroup: kg, bytes: bytes.subarray(body + offset, body + offset + length), delta: header.delta === true, source: blockSource });
   }
-  for (const [, , kg] of header.timers) if (!range?.contains(kg)) throw outside(kg, 'it holds a timer');
-  return { kinds: header.kinds, keyGroups, timers: header.timers, lists: decodeLists(header.lists) };
+  for (const [, , kg] of header.legacyTimers) if (!range?.contains(kg)) throw outside(kg, 'it holds a timer');
+  return { kinds: header.kinds, keyGroups, legacyTimers: header.legacyTimers, lists: decodeLists(header.lists) };
 }
 
-/** Format 2 (flink-ts 0.x, round 1): timers as a list in the header. */
-function readHeaderV2(doc: Record<string, unknown>): StateFileHeader {
-  const { uid, subtask, kinds = {}, keyGroupIndex = [], timers = [], lists = NO_LISTS, delta } = doc;
+/** Format 3 (round 2): timers are keyed state (`_timers`), no longer in the header. */
+function readHeaderV3(doc: Record<string, unknown>): ReadHeader {
+  return { ...readCommonHeader(doc, 3), legacyTimers: [] };
+}
+
+/** Format 2 (flink-ts 0.x, round 1): processing-time timers as a list in the header. */
+function readHeaderV2(doc: Record<string, unknown>): ReadHeader {
+  const { timers = [] } = doc;
+  if (!Array.isArray(timers) || !timers.every((t) => Array.isArray(t) && t.length === 3 && Number.isFinite(t[0]) && isIndex(t[2]))) {
+    throw new Error('its timers are malformed');
+  }
+  return { ...readCommonHeader(doc, 2), legacyTimers: timers as StoredTimer[] };
+}
+
+/** The fields formats 2 and 3 share. */
+function readCommonHeader(doc: Record<string, unknown>, format: number): StateFileHeader {
+  const { uid, subtask, kinds = {}, keyGroupIndex = [], lists = NO_LISTS, delta } = doc;
   if (typeof uid !== 'string' || !isIndex(subtask)) throw new Error('its header lacks its operator or subtask');
   checkKinds(kinds);
   if (!Array.isArray(keyGroupIndex) || !keyGroupIndex.every((e) => Array.isArray(e) && e.length === 3 && e.every(isIndex))) {
     throw new Error('its key-group index is malformed');
   }
-  if (!Array.isArray(timers) || !timers.every((t) => Array.isArray(t) && t.length === 3 && Number.isFinite(t[0]) && isIndex(t[2]))) {
-    throw new Error('its timers are malformed');
-  }
   if (!(lists instanceof Uint8Array)) throw new Error('its operator state is malformed');
-  return { format: 2, uid, subtask, kinds, keyGroupIndex, timers: timers as StoredTimer[], lists, delta: delta === true };
+  return { format, uid, subtask, kinds, keyGroupIndex, lists, delta: delta === true };
 }
 
 const STATE_KINDS: ReadonlySet<StateKind> = new Set(['value', 'list', 'map', 'reducing', 'aggregating']);
@@ -189,6 +210,7 @@ function checkKinds(kinds: unknown): asserts kinds is StateKinds {
       isRecord(meta) &&
       STATE_KINDS.has(meta['kind'] as StateKind) &&
       typeof meta['ttl'] === 'boolean' &&
+      (meta['namespaced'] === undefined || typeof meta['namespaced'] === 'boolean') &&
       isRecord(meta['serializer']) &&
       typeof meta['serializer']['name'] === 'string' &&
       typeof meta['serializer']['version'] === 'number';

@@ -36,13 +36,24 @@ abstract class SlidingWindows extends WindowAssigner<unknown, TimeWindow> {
     this.serializer = new TimeWindowStartSerializer(size);
   }
 
-  /** Every window holding `time`, latest start first (about size / slide of them). */
-  protected windowsAt(time: number): TimeWindow[] {
-    const windows: TimeWindow[] = [];
+  /** The windows last returned, and the latest start and count they were made for. */
+  private last: { start: number; count: number; windows: readonly TimeWindow[] } = { start: NaN, count: 0, windows: [] };
+
+  /**
+   * Every window holding `time`, latest start first (about size / slide of them). Times of the
+   * same windows get the same (read-only) array, so the common case allocates nothing.
+   */
+  protected windowsAt(time: number): readonly TimeWindow[] {
     const lastStart = TimeWindow.getWindowStartWithOffset(time, this.offset, this.slide);
+    // Starts lastStart − k·slide for k ≥ 0 while start > time − size.
+    const count = Math.ceil((lastStart - time + this.size) / this.slide);
+    const last = this.last;
+    if (last.start === lastStart && last.count === count) return last.windows;
+    const windows: TimeWindow[] = [];
     for (let start = lastStart; start > time - this.size; start -= this.slide) {
       windows.push(new TimeWindow(start, start + this.size));
     }
+    this.last = { start: lastStart, count, windows };
     return windows;
   }
 
@@ -73,7 +84,7 @@ export class SlidingEventTimeWindows extends SlidingWindows {
     return new SlidingEventTimeWindows(sizeMs, slideMs, offsetMs);
   }
 
-  assignWindows(_element: unknown, timestamp: number, _context: WindowAssignerContext): TimeWindow[] {
+  assignWindows(_element: unknown, timestamp: number, _context: WindowAssignerContext): readonly TimeWindow[] {
     return this.windowsAt(requireTimestamp(timestamp, 'SlidingEventTimeWindows'));
   }
 
@@ -97,7 +108,7 @@ export class SlidingProcessingTimeWindows extends SlidingWindows {
     return new SlidingProcessingTimeWindows(sizeMs, slideMs, offsetMs);
   }
 
-  assignWindows(_element: unknown, _timestamp: number, context: WindowAssignerContext): TimeWindow[] {
+  assignWindows(_element: unknown, _timestamp: number, context: WindowAssignerContext): readonly TimeWindow[] {
     return this.windowsAt(context.getCurrentProcessingTime());
   }
 

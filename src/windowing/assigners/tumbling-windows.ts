@@ -27,9 +27,15 @@ abstract class TumblingWindows extends WindowAssigner<unknown, TimeWindow> {
     this.serializer = new TimeWindowStartSerializer(size);
   }
 
-  protected windowAt(time: number): TimeWindow[] {
+  /** The window last returned (a read-only one-element array), reused while times fall into it. */
+  private last: readonly TimeWindow[] = [new TimeWindow(NaN, NaN)];
+
+  /** The window holding `time`; the same array as last time if it is the same window, so the common case allocates nothing. */
+  protected windowAt(time: number): readonly TimeWindow[] {
     const start = TimeWindow.getWindowStartWithOffset(time, this.offset, this.size);
-    return [new TimeWindow(start, start + this.size)];
+    if (this.last[0]!.start === start) return this.last;
+    this.last = [new TimeWindow(start, start + this.size)];
+    return this.last;
   }
 
   getSize(): number {
@@ -56,7 +62,7 @@ export class TumblingEventTimeWindows extends TumblingWindows {
     return new TumblingEventTimeWindows(sizeMs, offsetMs);
   }
 
-  assignWindows(_element: unknown, timestamp: number, _context: WindowAssignerContext): TimeWindow[] {
+  assignWindows(_element: unknown, timestamp: number, _context: WindowAssignerContext): readonly TimeWindow[] {
     return this.windowAt(requireTimestamp(timestamp, 'TumblingEventTimeWindows'));
   }
 
@@ -80,7 +86,7 @@ export class TumblingProcessingTimeWindows extends TumblingWindows {
     return new TumblingProcessingTimeWindows(sizeMs, offsetMs);
   }
 
-  assignWindows(_element: unknown, _timestamp: number, context: WindowAssignerContext): TimeWindow[] {
+  assignWindows(_element: unknown, _timestamp: number, context: WindowAssignerContext): readonly TimeWindow[] {
     return this.windowAt(context.getCurrentProcessingTime());
   }
 

@@ -1,0 +1,16 @@
+import { OutputTag } from '../../graph/index.js';
+import type { OperatorContext } from './stream-operator.js';
+
+/** What a function context's `output(tag, value)` does. */
+export type SideOutputEmitter = <X>(tag: OutputTag<X>, value: X) => void;
+
+/**
+ * `ctx.output(tag, value)` of an operator: the value goes to the side output `tag` with the
+ * timestamp of the record being processed; a tag nobody reads drops it (as in Flink).
+ */
+export function sideOutputEmitter(ctx: OperatorContext): SideOutputEmitter {
+  return (tag, value) => {
+    if (!(tag instanceof OutputTag)) throw new TypeError('ctx.output(tag, value) needs an OutputTag, e.g. new OutputTag<string>("late").');
+    ctx.sideOutput(tag)?.collect(value);
+  };
+}

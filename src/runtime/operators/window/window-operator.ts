@@ -1,0 +1,327 @@
+/**
+ * Flink's WindowOperator: assigns each element to windows, keeps their contents in namespaced
+ * keyed state (one namespace per window), asks the trigger when to fire and purge, and drops a
+ * window's state at its cleanup time. Contents are one folded value per key and window for
+ * `reduce`/`aggregate`, the elements otherwise; sessions merge through the merging window set,
+ * itself keyed state. Results carry the window's `maxTimestamp()`.
+ */
+import type { KeyedStateStore, OutputTag, WindowOperatorSpec } from '../../../graph/index.js';
+import {
+  AggregatingStateDescriptor,
+  type AggregateFunction,
+  type KeyedStateBackend,
+  ListStateDescriptor,
+  type ListState,
+  type NamespacedState,
+  ReducingStateDescriptor,
+  type State,
+  type StateDescriptor,
+} from '../../../state/index.js';
+import { FlinkError } from '../../../util/errors.js';
+import { MIN_TIMESTAMP } from '../../../util/time.js';
+import {
+  type MergingWindowAssigner,
+  MergingWindowSet,
+  type Trigger,
+  type Window,
+  type WindowAssigner,
+  type WindowAssignerContext,
+  type WindowMappingEntry,
+  type WindowSerializer,
+  cleanupTime,
+  isCleanupTime,
+  isElementLate,
+  isWindowLate,
+  needsCleanupTimer,
+} from '../../../windowing/index.js';
+import type { Output } from '../../output.js';
+import { FunctionOperator } from '../function-operator.js';
+import type { OperatorContext } from '../stream-operator.js';
+import { toCallable, userError } from '../user-function.js';
+import { type InternalWindowFunction, internalWindowFunction } from './internal-window-function.js';
+import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
+import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
+import { type WindowOperatorServices, windowServices } from './window-services.js';
+
+/** The state of a window's contents (list, reducing or aggregating: all add, get and clear). */
+export interface AppendingState extends State {
+  add(value: unknown): void;
+  get(): unknown;
+}
+
+/** State names of the window operator (engine-owned: `_`). */
+export const WINDOW_CONTENTS_STATE = '_window-contents';
+export const MERGING_WINDOW_SET_STATE = '_merging-window-set';
+
+export class WindowOperator<W extends Window = Window> extends FunctionOperator<unknown> implements Triggerable {
+  protected readonly assigner: WindowAssigner<unknown, W>;
+  protected readonly trigger: Trigger<unknown, W>;
+  protected readonly serializer: WindowSerializer<W>;
+  protected readonly allowedLateness: number;
+  protected readonly eventTime: boolean;
+  protected readonly backend: KeyedStateBackend;
+  protected readonly fn: InternalWindowFunction<W>;
+  protected readonly triggerContext: WindowTriggerContext<W>;
+  protected readonly processContext: WindowProcessContext<W>;
+  protected readonly assignerContext: WindowAssignerContext;
+  protected readonly services: WindowOperatorServices;
+  protected contents!: NamespacedState<AppendingState>;
+  private mergingSets: ListState<WindowMappingEntry> | undefined;
+  private readonly lateTag: OutputTag<unknown> | undefined;
+  private lateOutput: Output<unknown> | undefined;
+  /** Late elements dropped for want of a late-data side output (Flink's numLateRecordsDropped). */
+  numLateRecordsDropped = 0;
+
+  constructor(
+    ctx: OperatorContext,
+    protected readonly spec: WindowOperatorSpec,
+    /** The window function, its own copy for this subtask. */
+    windowFunction: InternalWindowFunction<W>,
+  ) {
+    super(ctx, windowFunction.userFunction);
+    const services = windowServices(ctx);
+    this.services = services;
+    this.assigner = spec.assigner as WindowAssigner<unknown, W>;
+    this.trigger = spec.trigger as Trigger<unknown, W>;
+    this.serializer = this.assigner.getWindowSerializer();
+    this.allowedLateness = spec.allowedLateness;
+    this.eventTime = this.assigner.isEventTime();
+    this.lateTag = spec.lateDataTag;
+    this.backend = ctx.keyedBackend!;
+    this.fn = windowFunction;
+    this.triggerContext = new WindowTriggerContext<W>(this.backend, services);
+    const global: KeyedStateStore = ctx.runtimeContext;
+    this.processContext = new WindowProcessContext<W>(this.backend, services, global, (w) => this.serializer.toNamespace(w), this.assigner.isMerging());
+    this.assignerContext = { getCurrentProcessingTime: () => services.timerService.currentProcessingTime() };
+  }
+
+  /** The descriptor of the window contents' state. */
+  protected contentsDescriptor(): StateDescriptor {
+    const c = this.spec.contents;
+    switch (c.kind) {
+      case 'elements':
+        return new ListStateDescriptor<unknown>(WINDOW_CONTENTS_STATE);
+      case 'reduce':
+        return new ReducingStateDescriptor<unknown>(WINDOW_CONTENTS_STATE, toCallable(c.fn, 'reduce'));
+      case 'aggregate':
+        return new AggregatingStateDescriptor(WINDOW_CONTENTS_STATE, c.fn as AggregateFunction<unknown, unknown, unknown>);
+    }
+  }
+
+  override async open(): Promise<void> {
+    this.contents = this.backend.getOrCreateNamespacedState<AppendingState>(this.contentsDescriptor());
+    if (this.assigner.isMerging()) {
+      if (!this.trigger.canMerge()) {
+        throw new FlinkError('window.triggerCannotMerge', `A merging window assigner (${String(this.assigner)}) cannot be used with a trigger that does not support merging (${String(this.trigger)}).`);
+      }
+      this.mergingSets = this.backend.getOrCreateState<ListState<WindowMappingEntry>>(new ListStateDescriptor<WindowMappingEntry>(MERGING_WINDOW_SET_STATE));
+    }
+    this.lateOutput = this.lateTag && this.services.sideOutput(this.lateTag);
+    await super.open();
+  }
+
+  collect(value: unknown): void {
+    try {
+      this.processElement(value, this.services.recordContext.timestamp);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  private processElement(value: unknown, timestamp: number): void {
+    const windows = this.assigner.assignWindows(value, timestamp, this.assignerContext);
+    const skipped = this.assigner.isMerging() ? this.processMerging(value, timestamp, windows) : this.processAligned(value, timestamp, windows);
+    // Late: no window took it, and its own time is past the watermark by more than the lateness.
+    if (skipped && isElementLate(timestamp, this.allowedLateness, this.eventTime, this.services.timerService.currentWatermark())) {
+      if (this.lateOutput !== undefined) this.lateOutput.collect(value);
+      else if (this.lateTag === undefined) this.numLateRecordsDropped++;
+    }
+  }
+
+  /** Windows that do not merge; true if every window was late. */
+  private processAligned(value: unknown, timestamp: number, windows: readonly W[]): boolean {
+    let skipped = true;
+    const ctx = this.triggerContext;
+    // The watermark does not move while an element is processed.
+    const watermark = this.eventTime ? this.services.timerService.currentWatermark() : MIN_TIMESTAMP;
+    for (let i = 0; i < windows.length; i++) {
+      const window = windows[i]!;
+      if (this.eventTime && isWindowLate(window, this.allowedLateness, true, watermark)) continue;
+      skipped = false;
+      const ns = this.serializer.toNamespace(window);
+      this.contents.setCurrentNamespace(ns);
+      this.addElement(value, timestamp);
+      ctx.set(window, ns);
+      const result = this.trigger.onElement(value, timestamp, window, ctx);
+      if (result.isFire()) this.fire(window);
+      if (result.isPurge()) this.contents.state.clear();
+      this.registerCleanupTimer(window);
+    }
+    return skipped;
+  }
+
+  /** Merging windows (sessions); true if every window was late. */
+  private processMerging(value: unknown, timestamp: number, windows: readonly W[]): boolean {
+    let skipped = true;
+    const ctx = this.triggerContext;
+    const sets = this.mergingWindowSet();
+    for (const window of windows) {
+      const actual = sets.addWindow(window, (mergeResult, mergedWindows, stateWindowResult, mergedStateWindows) => {
+        this.checkMergeResult(mergeResult);
+        const mergedNamespaces = mergedWindows.map((w) => this.serializer.toNamespace(w));
+        ctx.set(mergeResult, this.serializer.toNamespace(mergeResult));
+        ctx.mergedNamespaces = mergedNamespaces;
+        this.trigger.onMerge(mergeResult, ctx);
+        ctx.mergedNamespaces = [];
+        for (let i = 0; i < mergedWindows.length; i++) {
+          ctx.set(mergedWindows[i]!, mergedNamespaces[i]!);
+          this.trigger.clear(mergedWindows[i]!, ctx);
+          this.deleteCleanupTimer(mergedWindows[i]!);
+        }
+        const target = this.serializer.toNamespace(stateWindowResult);
+        this.contents.mergeNamespaces(target, mergedStateWindows.map((w) => this.serializer.toNamespace(w)));
+      });
+      if (this.isWindowLate(actual)) {
+        sets.retireWindow(actual);
+        continue;
+      }
+      skipped = false;
+      const stateWindow = sets.getStateWindow(actual);
+      if (stateWindow === undefined) throw new Error(`internal: window ${String(window)} is not in the in-flight window set`);
+      this.contents.setCurrentNamespace(this.serializer.toNamespace(stateWindow));
+      this.addElement(value, timestamp);
+      ctx.set(actual, this.serializer.toNamespace(actual));
+      const result = this.trigger.onElement(value, timestamp, actual, ctx);
+      if (result.isFire()) this.fire(actual);
+      if (result.isPurge()) this.contents.state.clear();
+      this.registerCleanupTimer(actual);
+    }
+    sets.persist();
+    return skipped;
+  }
+
+  /** Flink's checks in the merge function: merging may not move a window's end behind the watermark (or the clock). */
+  private checkMergeResult(mergeResult: W): void {
+    const timers = this.services.timerService;
+    if (this.eventTime) {
+      const watermark = timers.currentWatermark();
+      if (cleanupTime(mergeResult, this.allowedLateness, true) <= watermark) {
+        throw new FlinkError(
+          'window.lateMerge',
+          `The end timestamp of an event-time window cannot become earlier than the current watermark by merging. Current watermark: ${watermark} window: ${String(mergeResult)}`,
+        );
+      }
+    } else {
+      const now = timers.currentProcessingTime();
+      if (mergeResult.maxTimestamp() <= now) {
+        throw new FlinkError(
+          'window.lateMerge',
+          `The end timestamp of a processing-time window cannot become earlier than the current processing time by merging. Current processing time: ${now} window: ${String(mergeResult)}`,
+        );
+      }
+    }
+  }
+
+  /** An event-time timer of the current key fired (the key is set). */
+  onEventTime(timer: InternalTimer): void {
+    try {
+      this.onTimer(timer, true);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  /** A processing-time timer of the current key fired (the key is set). */
+  onProcessingTime(timer: InternalTimer): void {
+    try {
+      this.onTimer(timer, false);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  private onTimer(timer: InternalTimer, eventTimeTimer: boolean): void {
+    const window = this.serializer.fromNamespace(timer.namespace);
+    const ctx = this.triggerContext;
+    ctx.set(window, timer.namespace);
+    let sets: MergingWindowSet<W> | undefined;
+    if (this.assigner.isMerging()) {
+      sets = this.mergingWindowSet();
+      const stateWindow = sets.getStateWindow(window);
+      // A timer of a window already purged and merged away (a trigger that left its timers): nothing to do.
+      if (stateWindow === undefined) return;
+      this.contents.setCurrentNamespace(this.serializer.toNamespace(stateWindow));
+    } else {
+      this.contents.setCurrentNamespace(timer.namespace);
+    }
+    const result = eventTimeTimer ? this.trigger.onEventTime(timer.timestamp, window, ctx) : this.trigger.onProcessingTime(timer.timestamp, window, ctx);
+    if (result.isFire()) this.fire(window);
+    if (result.isPurge()) this.contents.state.clear();
+    if (this.eventTime === eventTimeTimer && isCleanupTime(window, timer.timestamp, this.allowedLateness, this.eventTime)) {
+      this.clearAllState(window, sets);
+    }
+    sets?.persist();
+  }
+
+  /** Drops everything of `window`: contents, trigger state, the function's window state, its place in the merging set. */
+  private clearAllState(window: W, sets: MergingWindowSet<W> | undefined): void {
+    this.contents.state.clear();
+    this.trigger.clear(window, this.triggerContext);
+    this.processContext.set(window);
+    this.fn.clear(window, this.processContext);
+    if (sets !== undefined) {
+      sets.retireWindow(window);
+      sets.persist();
+    }
+  }
+
+  /** Adds an element to the contents of the current namespace. */
+  protected addElement(value: unknown, _timestamp: number): void {
+    this.contents.state.add(value);
+  }
+
+  /** Runs the window function over the contents of the current namespace, if there are any. */
+  protected fire(window: W): void {
+    const contents = this.contents.state.get();
+    if (contents === undefined || (Array.isArray(contents) && contents.length === 0)) return;
+    this.emitWindowContents(window, contents);
+  }
+
+  /** Calls the window function with the window's `maxTimestamp()` as the results' timestamp. */
+  protected emitWindowContents(window: W, contents: unknown): void {
+    const slot = this.services.recordContext;
+    const previous = slot.timestamp;
+    slot.timestamp = window.maxTimestamp();
+    this.processContext.set(window);
+    try {
+      this.fn.process(this.backend.getCurrentKey(), window, this.processContext, contents, this.output);
+    } finally {
+      slot.timestamp = previous;
+    }
+  }
+
+  private mergingWindowSet(): MergingWindowSet<W> {
+    return new MergingWindowSet<W>(this.assigner as MergingWindowAssigner<unknown, W>, this.mergingSets!);
+  }
+
+  private isWindowLate(window: W): boolean {
+    return this.eventTime && isWindowLate(window, this.allowedLateness, true, this.services.timerService.currentWatermark());
+  }
+
+  /** The trigger context must point at `window`. */
+  private registerCleanupTimer(window: W): void {
+    const time = cleanupTime(window, this.allowedLateness, this.eventTime);
+    // Registering it again would be a no-op: skip the timer service's lookup.
+    if (!needsCleanupTimer(time) || this.triggerContext.registeredJustNow(time, this.eventTime)) return;
+    if (this.eventTime) this.triggerContext.registerEventTimeTimer(time);
+    else this.triggerContext.registerProcessingTimeTimer(time);
+  }
+
+  /** The trigger context must point at `window`. */
+  private deleteCleanupTimer(window: W): void {
+    const time = cleanupTime(window, this.allowedLateness, this.eventTime);
+    if (!needsCleanupTimer(time)) return;
+    if (this.eventTime) this.triggerContext.deleteEventTimeTimer(time);
+    else this.triggerContext.deleteProcessingTimeTimer(time);
+  }
+}

@@ -1,0 +1,271 @@
+import {
+  EVENT_TIME_DOMAIN,
+  type KeyedStateBackend,
+  PROCESSING_TIME_DOMAIN,
+  type StateTable,
+  type StoredTimer,
+  TIMERS_STATE,
+  ValueStateDescriptor,
+  checkStoredKeyTimers,
+  mapKey,
+} from '../../state/index.js';
+import type { Clock } from '../../util/clock.js';
+import { SnapshotRestoreError } from '../../util/errors.js';
+import { MAX_TIMESTAMP, MIN_TIMESTAMP, checkTimestamp } from '../../util/time.js';
+import type { RecordContext } from '../record-context.js';
+import type { InternalTimerService, Namespace, Triggerable } from './internal-timer-service.js';
+import { type HeapTimer, TimerHeap } from './timer-heap.js';
+
+const TIMERS = new ValueStateDescriptor<unknown[]>(TIMERS_STATE);
+
+/** Stale heap entries (deleted timers) tolerated beyond twice the live ones before a heap is compacted. */
+const COMPACT_SLACK = 1024;
+
+type Domain = typeof EVENT_TIME_DOMAIN | typeof PROCESSING_TIME_DOMAIN;
+
+/** Position of timer (domain, time, ns) in a key's `_timers` value, or -1. */
+function indexOfTimer(list: readonly unknown[], domain: Domain, time: number, ns: Namespace): number {
+  for (let i = 1; i < list.length; i += 3) {
+    if (list[i + 1] === time && list[i] === domain && list[i + 2] === ns) return i;
+  }
+  return -1;
+}
+
+function checkNamespace(ns: Namespace): void {
+  if (typeof ns !== 'number' && typeof ns !== 'string') throw new TypeError(`A timer namespace must be a number or a string, got ${typeof ns}.`);
+}
+
+/**
+ * The timers of one keyed operator subtask (Flink's InternalTimerServiceImpl). The truth is the
+ * keyed state `_timers` (see state/snapshot-format/timers-state.ts): one small list per key,
+ * which is also what keeps a timer unique — registering looks the key's list up and scans it, no
+ * identity strings built. Firing order comes from an in-memory min-heap per domain. A deleted
+ * timer is not searched for in its heap: an entry that reaches the top fires only if its timer is
+ * still in its key's list (and is removed from it then), so a timer deleted and registered again
+ * fires once. Heaps are rebuilt from the state after a restore, and compacted when deleted
+ * entries pile up.
+ */
+export class InternalTimerServiceImpl implements InternalTimerService {
+  private table: StateTable<unknown[]> | undefined;
+  private readonly heaps: [TimerHeap, TimerHeap] = [new TimerHeap(), new TimerHeap()];
+  /** Timers in state, by domain. */
+  private readonly live: [number, number] = [0, 0];
+  private seq = 0;
+  private watermark = MIN_TIMESTAMP;
+
+  constructor(
+    private readonly backend: KeyedStateBackend,
+    private readonly clock: Clock,
+    private readonly recordContext: RecordContext,
+    /** The operator's uid, for messages. */
+    private readonly operatorUid: string,
+  ) {}
+
+  currentProcessingTime(): number {
+    return this.clock.now();
+  }
+
+  currentWatermark(): number {
+    return this.watermark;
+  }
+
+  registerEventTimeTimer(ns: Namespace, time: number): void {
+    this.register(EVENT_TIME_DOMAIN, ns, time);
+  }
+
+  deleteEventTimeTimer(ns: Namespace, time: number): void {
+    this.delete(EVENT_TIME_DOMAIN, ns, time);
+  }
+
+  registerProcessingTimeTimer(ns: Namespace, time: number): void {
+    this.register(PROCESSING_TIME_DOMAIN, ns, time);
+  }
+
+  deleteProcessingTimeTimer(ns: Namespace, time: number): void {
+    this.delete(PROCESSING_TIME_DOMAIN, ns, time);
+  }
+
+  /** Timers in state (of every key), event time. */
+  get eventTimeTimerCount(): number {
+    return this.live[EVENT_TIME_DOMAIN];
+  }
+
+  /** Timers in state (of every key), processing time. */
+  get processingTimeTimerCount(): number {
+    return this.live[PROCESSING_TIME_DOMAIN];
+  }
+
+  /** Entries in the event-time and processing-time heaps, deleted timers' included (for tests). */
+  get heapSizes(): [number, number] {
+    return [this.heaps[EVENT_TIME_DOMAIN].size, this.heaps[PROCESSING_TIME_DOMAIN].size];
+  }
+
+  /** The time of the earliest processing-time timer, or Infinity (it may have been deleted: then firing finds nothing). */
+  nextProcessingTime(): number {
+    return this.heaps[PROCESSING_TIME_DOMAIN].peek()?.timestamp ?? Infinity;
+  }
+
+  /** Fires the processing-time timers due at `now`, in time order, with their key set and no record timestamp. */
+  advanceProcessingTime(now: number, target: Triggerable): void {
+    const heap = this.heaps[PROCESSING_TIME_DOMAIN];
+    for (let t = heap.peek(); t !== undefined && t.timestamp <= now; t = heap.peek()) {
+      heap.pop();
+      if (!this.claim(PROCESSING_TIME_DOMAIN, t)) continue;
+      this.backend.setCurrentKey(t.key, t.keyGroup);
+      const rc = this.recordContext;
+      const previous = rc.timestamp;
+      rc.timestamp = MIN_TIMESTAMP;
+      target.onProcessingTime(t);
+      rc.timestamp = previous;
+    }
+  }
+
+  /**
+   * The watermark reached `time`: fires the event-time timers at or below it, in time order (a
+   * timer registered meanwhile at or below it fires too, as in Flink). The maximum watermark, at
+   * end of input, is final: the timers there fire, then those registered while they fired, in
+   * one more round; timers registered during that round are dropped, so the job ends.
+   */
+  advanceWatermark(time: number, target: Triggerable): void {
+    this.watermark = time;
+    if (time === MAX_TIMESTAMP) {
+      this.fireFinal(target);
+      return;
+    }
+    const heap = this.heaps[EVENT_TIME_DOMAIN];
+    for (let t = heap.peek(); t !== undefined && t.timestamp <= time; t = heap.peek()) {
+      heap.pop();
+      if (this.claim(EVENT_TIME_DOMAIN, t)) this.fireEventTime(t, target);
+    }
+  }
+
+  /**
+   * Rebuilds the heaps from restored `_timers` state, after converting the processing-time
+   * timers of a format-2 snapshot into it. Call once, after the key groups are restored.
+   *
+   * @throws SnapshotRestoreError if a restored timer list is malformed
+   */
+  restore(legacyTimers: readonly StoredTimer[]): void {
+    if (!this.backend.stateTables().has(TIMERS_STATE) && legacyTimers.length === 0) return;
+    const table = this.stateTable();
+    for (const [time, key, kg] of legacyTimers) {
+      const mk = mapKey(key);
+      // Format 2 accepted any finite time; fire fractional ones at the next whole millisecond.
+      const t = Math.ceil(time);
+      const list = table.get(kg, mk) ?? [key];
+      if (indexOfTimer(list, PROCESSING_TIME_DOMAIN, t, 0) < 0) list.push(PROCESSING_TIME_DOMAIN, t, 0);
+      table.set(kg, mk, list);
+    }
+    const range = this.backend.keyGroupRange;
+    for (let kg = range.start; kg <= range.end; kg++) {
+      for (const [mk, value] of table.entries(kg)) {
+        const bad = checkStoredKeyTimers(value);
+        if (bad !== undefined) {
+          throw new SnapshotRestoreError(`Cannot restore the timers of operator '${this.operatorUid}': a key in key group ${kg} ${bad}; the snapshot is damaged.`);
+        }
+        for (let i = 1; i < value.length; i += 3) {
+          const domain = value[i] as Domain;
+          this.heaps[domain].push({ timestamp: value[i + 1] as number, key: value[0], namespace: value[i + 2] as Namespace, mapKey: mk, keyGroup: kg, seq: this.seq++ });
+          this.live[domain]++;
+        }
+      }
+    }
+  }
+
+  private stateTable(): StateTable<unknown[]> {
+    if (this.table) return this.table;
+    this.backend.getOrCreateState(TIMERS);
+    this.table = this.backend.stateTables().get(TIMERS_STATE)!.table as StateTable<unknown[]>;
+    return this.table;
+  }
+
+  private register(domain: Domain, ns: Namespace, time: number): void {
+    checkTimestamp(time, 'A timer');
+    checkNamespace(ns);
+    const b = this.backend;
+    const kg = b.currentKeyGroup;
+    if (kg < 0) throw new Error('Timers can only be set while a keyed record or timer is processed.');
+    const mk = b.currentMapKey;
+    const table = this.stateTable();
+    let list = table.get(kg, mk);
+    if (list === undefined) list = [b.getCurrentKey(), domain, time, ns];
+    else if (indexOfTimer(list, domain, time, ns) >= 0) return;
+    else list.push(domain, time, ns);
+    table.set(kg, mk, list);
+    this.live[domain]++;
+    const heap = this.heaps[domain];
+    heap.push({ timestamp: time, key: b.getCurrentKey(), namespace: ns, mapKey: mk, keyGroup: kg, seq: this.seq++ });
+    if (heap.size > 2 * this.live[domain] + COMPACT_SLACK) this.compact(domain);
+  }
+
+  private delete(domain: Domain, ns: Namespace, time: number): void {
+    const b = this.backend;
+    const kg = b.currentKeyGroup;
+    if (kg < 0) throw new Error('Timers can only be deleted while a keyed record or timer is processed.');
+    const table = this.table;
+    if (!table) return;
+    const mk = b.currentMapKey;
+    const list = table.get(kg, mk);
+    if (list === undefined) return;
+    const i = indexOfTimer(list, domain, time, ns);
+    if (i >= 0) this.removeAt(table, kg, mk, list, i, domain);
+  }
+
+  /** Takes timer `t` out of state if it is still there; false if it was deleted. */
+  private claim(domain: Domain, t: HeapTimer): boolean {
+    const table = this.table!;
+    const list = table.get(t.keyGroup, t.mapKey);
+    if (list === undefined) return false;
+    const i = indexOfTimer(list, domain, t.timestamp, t.namespace);
+    if (i < 0) return false;
+    this.removeAt(table, t.keyGroup, t.mapKey, list, i, domain);
+    return true;
+  }
+
+  private removeAt(table: StateTable<unknown[]>, kg: number, mk: unknown, list: unknown[], i: number, domain: Domain): void {
+    list.splice(i, 3);
+    if (list.length === 1) table.delete(kg, mk);
+    else table.set(kg, mk, list);
+    this.live[domain]--;
+  }
+
+  private fireEventTime(t: HeapTimer, target: Triggerable): void {
+    this.backend.setCurrentKey(t.key, t.keyGroup);
+    const rc = this.recordContext;
+    const previous = rc.timestamp;
+    rc.timestamp = t.timestamp;
+    target.onEventTime(t);
+    rc.timestamp = previous;
+  }
+
+  /** SPEC's final-watermark rule: two rounds, then what is still registered is dropped. */
+  private fireFinal(target: Triggerable): void {
+    const heap = this.heaps[EVENT_TIME_DOMAIN];
+    const firstRound = this.seq;
+    const secondRound: HeapTimer[] = [];
+    for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
+      if (t.seq >= firstRound) secondRound.push(t);
+      else if (this.claim(EVENT_TIME_DOMAIN, t)) this.fireEventTime(t, target);
+    }
+    const lastRound = this.seq;
+    heap.reset(secondRound);
+    for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
+      if (this.claim(EVENT_TIME_DOMAIN, t) && t.seq < lastRound) this.fireEventTime(t, target);
+    }
+  }
+
+  /** Drops heap entries of deleted timers, and all but the oldest entry of a timer registered again. */
+  private compact(domain: Domain): void {
+    const heap = this.heaps[domain];
+    const table = this.table!;
+    const kept = new Map<string, HeapTimer>();
+    for (const t of heap.drain()) {
+      const list = table.get(t.keyGroup, t.mapKey);
+      if (list === undefined || indexOfTimer(list, domain, t.timestamp, t.namespace) < 0) continue;
+      const id = `${t.keyGroup}|${typeof t.mapKey}|${String(t.mapKey)}|${t.timestamp}|${typeof t.namespace}|${t.namespace}`;
+      const seen = kept.get(id);
+      if (seen === undefined || t.seq < seen.seq) kept.set(id, t);
+    }
+    heap.reset([...kept.values()]);
+  }
+}

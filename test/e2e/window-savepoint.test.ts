@@ -1,0 +1,91 @@
+/**
+ * Windows across a savepoint: a windowed job (tumbling windows and sessions over out-of-order
+ * input, fixtures/windowed-job.ts) savepointed while its windows are open, cancelled, and
+ * restored at another parallelism on the other state backend, gives exactly the results of a
+ * straight run — every window once, with the same contents — which are the results computed by
+ * hand (fixtures/windowed-events.ts).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  FIXTURES,
+  committedLines,
+  freshHome,
+  killLeftovers,
+  parseAttachedRun,
+  removeTempDirs,
+  runDetached,
+  runFlink,
+  savepointPathOf,
+  tempDir,
+  waitForInProgressPart,
+  waitForStatus,
+} from './helpers.js';
+import { expectedWindowLines, windowLineProblems } from './fixtures/windowed-events.js';
+
+after(async () => {
+  await killLeftovers();
+  removeTempDirs();
+});
+
+const JOB = join(FIXTURES, 'windowed-job.ts');
+const N = 12_000;
+const sorted = (lines: readonly string[]) => [...lines].sort();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface InfoJson {
+  operators: Array<{ uid: string; parallelism: number; keyedStates: Record<string, { kind: string; perWindow?: true; keys: number }> }>;
+}
+
+describe('windows across a savepoint', () => {
+  let straight: string[] = [];
+
+  test('a straight run gives every window once, as computed by hand', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const r = await runFlink(['run', '-p', '1', JOB, out, String(N), 'max'], { home, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    straight = committedLines(out);
+    assert.deepEqual(windowLineProblems(straight, N).problems, []);
+    assert.equal(straight.length, expectedWindowLines(N).length);
+  });
+
+  const on = (p: number, backend: string, ...more: string[]) => ['-p', String(p), '-D', `state.backend.type=${backend}`, ...more.flatMap((d) => ['-D', d])];
+  for (const [label, from, to] of [
+    ['parallelism 2 on hashmap, restored at 3 on lmdb', on(2, 'hashmap'), on(3, 'lmdb')],
+    ['parallelism 3 on lmdb (incremental), restored at 1 on hashmap', on(3, 'lmdb', 'execution.checkpointing.incremental=true'), on(1, 'hashmap')],
+  ] as const) {
+    test(`a savepoint mid-window at ${label}: the straight run's results, each once`, async () => {
+      const home = freshHome();
+      const root = tempDir();
+      const out = join(root, 'out');
+      const { jobId } = await runDetached(home, JOB, [out, String(N), '1500'], [...from]);
+      await waitForInProgressPart(out);
+      await sleep(500);
+      const sp = savepointPathOf(await runFlink(['savepoint', jobId, join(root, 'sps')], { home, timeoutMs: 20_000 }));
+      const cancelled = await runFlink(['cancel', jobId], { home, timeoutMs: 20_000 });
+      assert.equal(cancelled.code, 0, cancelled.stderr);
+      await waitForStatus(home, jobId, ['CANCELED']);
+
+      // The savepoint holds open windows: contents, merging sessions, timers.
+      const info = JSON.parse((await runFlink(['info', sp, '--json'], { home })).stdout) as InfoJson;
+      for (const uid of ['tumbling', 'sessions']) {
+        const op = info.operators.find((o) => o.uid === uid)!;
+        const contents = op.keyedStates['_window-contents'];
+        assert.ok(contents && contents.perWindow === true && contents.keys > 0, `${uid} has open windows in the savepoint: ${JSON.stringify(op.keyedStates)}`);
+      }
+      assert.ok(info.operators.find((o) => o.uid === 'sessions')!.keyedStates['_merging-window-set']!.keys > 0);
+      const text = (await runFlink(['info', sp], { home })).stdout;
+      assert.match(text, /keyed aggregating state '_window-contents' \(per window\): [1-9]\d* keys/);
+      const before = committedLines(out).length;
+      assert.ok(before < straight.length, 'the first run had not produced everything');
+
+      const r = await runFlink(['run', '-s', sp, ...to, JOB, out, String(N), 'max'], { home, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `restore failed:\n${r.stdout}\n${r.stderr}`);
+      parseAttachedRun(r.stdout);
+      assert.deepEqual(windowLineProblems(committedLines(out), N).problems, []);
+      assert.deepEqual(sorted(committedLines(out)), sorted(straight));
+    });
+  }
+});

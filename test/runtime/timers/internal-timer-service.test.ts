@@ -1,0 +1,236 @@
+/*
+ * The timer service's semantics, as Flink's InternalTimerServiceImplTest checks them (event-time
+ * timers fire in timestamp order once the watermark reaches them, at most once per key,
+ * namespace and time; deleting; processing time; timers are keyed state, snapshotted and
+ * redistributed by key group), and SPEC's final-watermark rule — on both backends.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { RecordContext } from '../../../src/runtime/record-context.js';
+import type { InternalTimer, Namespace, Triggerable } from '../../../src/runtime/timers/internal-timer-service.js';
+import { InternalTimerServiceImpl } from '../../../src/runtime/timers/internal-timer-service-impl.js';
+import { KeyGroupRange, type KeyedStateBackend, type StoredTimer, TIMERS_STATE, encodeFullBlock } from '../../../src/state/index.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { SnapshotRestoreError } from '../../../src/util/errors.js';
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../../../src/util/time.js';
+import { BACKENDS, type BackendType, createBackend, finish, restoreChain, toBlock } from '../../state/backends.js';
+
+/** A timer service over a fresh backend, and what fired (`E`/`P`, key, namespace, time, the slot's timestamp). */
+function harness(type: BackendType, range?: KeyGroupRange, incremental = false) {
+  const backend = createBackend(type, { range, incremental });
+  const clock = new ManualClock(0);
+  const rc = new RecordContext();
+  const timers = new InternalTimerServiceImpl(backend, clock, rc, 'op');
+  const fired: string[] = [];
+  const slot = (t: number) => (t === MIN_TIMESTAMP ? 'none' : String(t));
+  const target: Triggerable & { also?: (domain: 'E' | 'P', t: InternalTimer) => void } = {
+    onEventTime(t) {
+      assert.equal(backend.getCurrentKey(), t.key, 'the timer fires with its key set');
+      fired.push(`E ${String(t.key)}/${t.namespace}@${t.timestamp} ts=${slot(rc.timestamp)}`);
+      target.also?.('E', t);
+    },
+    onProcessingTime(t) {
+      assert.equal(backend.getCurrentKey(), t.key, 'the timer fires with its key set');
+      fired.push(`P ${String(t.key)}/${t.namespace}@${t.timestamp} ts=${slot(rc.timestamp)}`);
+      target.also?.('P', t);
+    },
+  };
+  const at = (key: unknown) => backend.setCurrentKey(key);
+  const register = (key: unknown, time: number, ns: Namespace = 0) => {
+    at(key);
+    timers.registerEventTimeTimer(ns, time);
+  };
+  const take = () => fired.splice(0);
+  return { backend, clock, rc, timers, target, at, register, take };
+}
+
+for (const type of BACKENDS) {
+  describe(`timer service on ${type}`, () => {
+    test('event-time timers fire once the watermark reaches them, in timestamp order, with the slot at their time', () => {
+      const h = harness(type);
+      h.register('b', 30);
+      h.register('a', 10);
+      h.register('c', 20);
+      h.register('a', 40);
+      assert.equal(h.timers.currentWatermark(), MIN_TIMESTAMP);
+      h.timers.advanceWatermark(9, h.target);
+      assert.deepEqual(h.take(), []);
+      h.timers.advanceWatermark(20, h.target);
+      assert.deepEqual(h.take(), ['E a/0@10 ts=10', 'E c/0@20 ts=20']);
+      assert.equal(h.timers.currentWatermark(), 20);
+      h.timers.advanceWatermark(100, h.target);
+      assert.deepEqual(h.take(), ['E b/0@30 ts=30', 'E a/0@40 ts=40']);
+      assert.equal(h.timers.eventTimeTimerCount, 0);
+      assert.equal(h.rc.timestamp, MIN_TIMESTAMP, 'the slot is back as it was');
+    });
+
+    test('at most one timer per key, namespace and time; other keys and namespaces are other timers', () => {
+      const h = harness(type);
+      h.register('a', 10);
+      h.register('a', 10);
+      h.register('a', 10, 'window-1');
+      h.register('b', 10);
+      h.register(['a', 1], 10);
+      h.register(['a', 1], 10);
+      assert.equal(h.timers.eventTimeTimerCount, 4);
+      h.timers.advanceWatermark(10, h.target);
+      assert.deepEqual(h.take().sort(), ['E a,1/0@10 ts=10', 'E a/0@10 ts=10', 'E a/window-1@10 ts=10', 'E b/0@10 ts=10']);
+    });
+
+    test('a deleted timer does not fire; deleted and registered again, it fires once; registered after firing, again', () => {
+      const h = harness(type);
+      h.register('a', 10);
+      h.register('a', 20);
+      h.register('b', 20);
+      h.at('a');
+      h.timers.deleteEventTimeTimer(0, 20);
+      h.timers.deleteEventTimeTimer(0, 99); // not there: a no-op
+      h.timers.deleteEventTimeTimer('other', 10); // another namespace: a no-op
+      h.at('b');
+      h.timers.deleteEventTimeTimer(0, 20);
+      h.timers.registerEventTimeTimer(0, 20);
+      h.timers.advanceWatermark(20, h.target);
+      assert.deepEqual(h.take(), ['E a/0@10 ts=10', 'E b/0@20 ts=20']);
+      h.register('b', 20);
+      assert.deepEqual(h.take(), [], 'a timer at or below the watermark does not fire when registered…');
+      h.timers.advanceWatermark(21, h.target);
+      assert.deepEqual(h.take(), ['E b/0@20 ts=20'], '…but with the next watermark');
+    });
+
+    test('a timer registered while timers fire, at or below the watermark, fires in the same advance (as in Flink)', () => {
+      const h = harness(type);
+      h.register('a', 10);
+      h.target.also = (_d, t) => {
+        if (t.timestamp === 10) h.timers.registerEventTimeTimer(0, 15);
+        if (t.timestamp === 15) h.timers.registerEventTimeTimer(0, 50);
+      };
+      h.timers.advanceWatermark(20, h.target);
+      assert.deepEqual(h.take(), ['E a/0@10 ts=10', 'E a/0@15 ts=15']);
+      assert.equal(h.timers.eventTimeTimerCount, 1);
+    });
+
+    test('processing-time timers fire as the clock reaches them, with no record timestamp', () => {
+      const h = harness(type);
+      h.at('a');
+      h.timers.registerProcessingTimeTimer(0, 200);
+      h.timers.registerProcessingTimeTimer(0, 100);
+      h.at('b');
+      h.timers.registerProcessingTimeTimer(0, 150);
+      h.timers.registerEventTimeTimer(0, 100);
+      assert.equal(h.timers.nextProcessingTime(), 100);
+      h.rc.timestamp = 7;
+      h.timers.advanceProcessingTime(150, h.target);
+      assert.deepEqual(h.take(), ['P a/0@100 ts=none', 'P b/0@150 ts=none']);
+      assert.equal(h.rc.timestamp, 7);
+      assert.equal(h.timers.nextProcessingTime(), 200);
+      assert.equal(h.timers.eventTimeTimerCount, 1, 'the domains are separate');
+    });
+
+    test('the final watermark: its timers fire, then those they register in one more round; later ones are dropped', () => {
+      const h = harness(type);
+      h.register('a', 10);
+      h.register('b', MAX_TIMESTAMP);
+      // Every firing registers a timer a bit later, as ContinuousEventTimeTrigger on a global window does.
+      h.target.also = (_d, t) => h.timers.registerEventTimeTimer(0, Math.min(t.timestamp + 5, MAX_TIMESTAMP - 1));
+      h.timers.advanceWatermark(MAX_TIMESTAMP, h.target);
+      assert.deepEqual(h.take(), [
+        'E a/0@10 ts=10',
+        `E b/0@${MAX_TIMESTAMP} ts=${MAX_TIMESTAMP}`,
+        'E a/0@15 ts=15',
+        `E b/0@${MAX_TIMESTAMP - 1} ts=${MAX_TIMESTAMP - 1}`,
+      ]);
+      assert.equal(h.timers.eventTimeTimerCount, 0, 'the third round is dropped, from state too');
+      assert.equal(h.backend.stateTables().get(TIMERS_STATE)!.table.size, 0);
+    });
+
+    test('heaps stay bounded when timers are deleted and registered again many times', () => {
+      const h = harness(type);
+      h.at('k');
+      for (let i = 0; i < 20_000; i++) {
+        h.timers.registerProcessingTimeTimer(0, 1000 + i);
+        h.timers.deleteProcessingTimeTimer(0, 1000 + i);
+        h.timers.registerProcessingTimeTimer(0, 5); // the same timer, deleted and registered again
+        h.timers.deleteProcessingTimeTimer(0, 5);
+      }
+      h.timers.registerProcessingTimeTimer(0, 5);
+      assert.ok(h.timers.heapSizes[1] < 3000, `heap of ${h.timers.heapSizes[1]} entries for 1 timer`);
+      h.timers.advanceProcessingTime(Number.MAX_SAFE_INTEGER, h.target);
+      assert.deepEqual(h.take(), ['P k/0@5 ts=none']);
+    });
+
+    test('timers are keyed state: snapshotted (incrementally too), rescaled by key group, each fires once on the subtask owning its key', () => {
+      const from = harness(type, undefined, true);
+      const keys = Array.from({ length: 40 }, (_, i) => `key-${i}`);
+      keys.forEach((k, i) => {
+        from.register(k, 1000 + i);
+        from.at(k);
+        from.timers.registerProcessingTimeTimer(7, 5000 + i);
+      });
+      const base = from.backend.snapshot(1);
+      const baseBlocks = finish(base);
+      base.written({ file: 'base', size: 1000, checksum: '' });
+      from.backend.notifyCheckpointComplete(1);
+      // Changes after the base: a delta deletes one timer, fires another, adds one.
+      from.at('key-0');
+      from.timers.deleteEventTimeTimer(0, 1000);
+      from.timers.advanceWatermark(1001, from.target);
+      assert.deepEqual(from.take(), ['E key-1/0@1001 ts=1001']);
+      from.register('new', 1500);
+      const delta = from.backend.snapshot(2);
+      assert.ok(delta.isDelta, 'the second checkpoint is a delta');
+      const deltaBlocks = finish(delta);
+      const chain = [
+        { blocks: baseBlocks, snap: base },
+        { blocks: deltaBlocks, snap: delta },
+      ];
+      const fired: string[] = [];
+      for (const type2 of BACKENDS) {
+        for (let i = 0; i < 2; i++) {
+          const to = harness(type2, KeyGroupRange.forSubtask(128, 2, i));
+          restoreChain(to.backend, chain);
+          to.timers.restore([]);
+          to.timers.advanceWatermark(MAX_TIMESTAMP, to.target);
+          to.timers.advanceProcessingTime(MAX_TIMESTAMP, to.target);
+          const mine = to.take();
+          for (const line of mine) {
+            const key = /^[EP] ([^/]+)\//.exec(line)![1]!;
+            assert.ok(to.backend.keyGroupRange.contains(keyGroupOf(to.backend, key)), `${key} fired on the subtask owning it`);
+          }
+          if (type2 === type) fired.push(...mine);
+        }
+      }
+      const expected = [
+        ...keys.slice(2).map((k, i) => `E ${k}/0@${1002 + i} ts=${1002 + i}`),
+        'E new/0@1500 ts=1500',
+        ...keys.map((k, i) => `P ${k}/7@${5000 + i} ts=none`),
+      ];
+      assert.deepEqual(fired.sort(), expected.sort());
+    });
+
+    test('format-2 processing-time timers are converted into timer state on restore', () => {
+      const h = harness(type, KeyGroupRange.forSubtask(128, 2, 0));
+      const mine = ['a', 'c', 'd', 'x'].filter((k) => h.backend.keyGroupRange.contains(keyGroupOf(h.backend, k)));
+      const legacy: StoredTimer[] = mine.map((k, i) => [100 + i, k, keyGroupOf(h.backend, k)]);
+      legacy.push([100, mine[0]!, keyGroupOf(h.backend, mine[0]!)]); // a duplicate stays one timer
+      h.timers.restore(legacy);
+      assert.equal(h.timers.processingTimeTimerCount, mine.length);
+      h.timers.advanceProcessingTime(1000, h.target);
+      assert.deepEqual(h.take(), mine.map((k, i) => `P ${k}/0@${100 + i} ts=none`));
+    });
+
+    test('a damaged timer list in a snapshot is refused at restore, naming the operator', () => {
+      const h = harness(type, new KeyGroupRange(0, 127));
+      const meta = { [TIMERS_STATE]: { kind: 'value' as const, ttl: false, serializer: { name: 'msgpack', version: 1 } } };
+      h.backend.restoreKeyGroup(toBlock(3, encodeFullBlock({ [TIMERS_STATE]: [['k', ['k', 2, 'soon', 0]]] })), meta);
+      assert.throws(
+        () => h.timers.restore([]),
+        (err: unknown) => err instanceof SnapshotRestoreError && /timers of operator 'op': a key in key group 3 holds a timer of unknown domain 2/.test(err.message),
+      );
+    });
+  });
+}
+
+function keyGroupOf(backend: KeyedStateBackend, key: string): number {
+  backend.setCurrentKey(key);
+  return backend.currentKeyGroup;
+}
