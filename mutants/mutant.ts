@@ -79,6 +79,42 @@ export interface Score {
   readonly failures: readonly MutantResult[];
 }
 
+/** What the runner saw of one mutant, step by step; a step it did not get to is left out. */
+export interface Observed {
+  /** Its tests passed without any mutant. */
+  readonly baselinePassed: boolean;
+  readonly applied?: Applied;
+  readonly build?: { readonly ok: boolean; readonly output: string };
+  readonly test?: { readonly code: number | null; readonly timedOut: boolean; readonly output: string };
+}
+
+/** The verdict on one mutant from what was observed (run.ts stops at the first step that decides). */
+export function judge(o: Observed): { readonly outcome: Outcome; readonly detail?: string } {
+  if (!o.baselinePassed) return { outcome: 'unverified', detail: 'its tests fail without the mutant (see above)' };
+  if (o.applied === undefined) throw new Error('judge: a mutant with passing tests must have been applied');
+  if (!o.applied.ok) return { outcome: 'stale', detail: o.applied.problem };
+  if (o.build === undefined) throw new Error('judge: an applied mutant must have been built');
+  if (!o.build.ok) return { outcome: 'invalid', detail: `the mutated code does not compile: ${firstLines(o.build.output, 3)}` };
+  if (o.test === undefined) throw new Error('judge: a mutant that builds must have been tested');
+  if (o.test.timedOut) return { outcome: 'timeout', detail: 'its tests hung' };
+  if (o.test.code === 0) return { outcome: 'survived' };
+  return { outcome: 'caught', detail: firstFailingTest(o.test.output) ?? `exit code ${o.test.code}` };
+}
+
+/**
+ * The mutants of `mutants` that no longer apply to their file's current text (`read` gives it),
+ * judged stale before anything is built: a mutant whose code moved must fail the run, loudly,
+ * never pass for want of a bug to catch.
+ */
+export function staleMutants(mutants: readonly Mutant[], read: (file: string) => string): MutantResult[] {
+  const stale: MutantResult[] = [];
+  for (const m of mutants) {
+    const applied = applyMutant(m, read(m.file));
+    if (!applied.ok) stale.push({ mutant: m, outcome: 'stale', detail: applied.problem, seconds: 0 });
+  }
+  return stale;
+}
+
 /** The score of a run; anything but caught (or timed out) fails it. */
 export function score(results: readonly MutantResult[]): Score {
   const caught = results.filter((r) => r.outcome === 'caught' || r.outcome === 'timeout').length;
@@ -89,6 +125,27 @@ export function score(results: readonly MutantResult[]): Score {
     percent: total === 0 ? 0 : Math.floor((1000 * caught) / total) / 10,
     failures: results.filter((r) => r.outcome !== 'caught' && r.outcome !== 'timeout'),
   };
+}
+
+/** The end of the report: the score, and one line per mutant that fails the run (exit code 1 if any). */
+export function verdict(s: Score, minutes: number, jobs: number): { readonly lines: readonly string[]; readonly exitCode: 0 | 1 } {
+  const lines = [`${s.caught} of ${s.total} mutants caught: ${s.percent}% (${minutes.toFixed(1)} min, ${jobs} at a time)`];
+  if (s.failures.length === 0) return { lines, exitCode: 0 };
+  lines.push('', `${s.failures.length} mutant(s) FAIL the suite:`);
+  for (const r of s.failures) {
+    const why = r.outcome === 'survived' ? `${r.mutant.bug} — not caught by ${r.mutant.tests.join(', ')}` : r.detail;
+    lines.push(`  ${r.outcome.toUpperCase()} ${r.mutant.id} (${r.mutant.file}): ${why}`);
+  }
+  return { lines, exitCode: 1 };
+}
+
+/** The first `n` non-blank lines of `text`, on one line. */
+export function firstLines(text: string, n: number): string {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, n)
+    .join(' | ');
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
- * `npm run mutants [-- [--jobs N] [--list] [--keep] [--tests a.test.ts,b.test.ts] [id ...]]`: runs the
- * mutant suite (catalogue.ts), or the mutants named. `--tests` runs the mutants against other
- * test files than their own (does the rest of the suite catch this one?); `--keep` leaves the
- * scratch copies in place.
+ * `npm run mutants [-- [--jobs N] [--list] [--check] [--keep] [--tests a.test.ts,b.test.ts] [id ...]]`:
+ * runs the mutant suite (catalogue.ts), or the mutants named. `--check` only checks that every
+ * mutant still applies to the code (seconds, nothing built); `--tests` runs the mutants against
+ * other test files than their own (does the rest of the suite catch this one?); `--keep` leaves
+ * the scratch copies in place. A mutant whose snippet is gone or ambiguous is "stale" and fails
+ * the run; stale ones are reported before anything is built.
  *
  * The working tree is never touched: its files (tracked and untracked, not ignored) are copied
  * into one scratch directory per job slot under the system's temp directory, with node_modules
@@ -18,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MUTANTS } from './catalogue.js';
-import { type Mutant, type MutantResult, applyMutant, catalogueProblems, firstFailingTest, score } from './mutant.js';
+import { type Mutant, type MutantResult, type Observed, applyMutant, catalogueProblems, firstFailingTest, firstLines, judge, score, staleMutants, verdict } from './mutant.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** A mutant's tests may run this many times as long as unmutated before they count as hung. */
@@ -30,6 +32,7 @@ interface Options {
   readonly ids: readonly string[];
   readonly jobs: number;
   readonly list: boolean;
+  readonly check: boolean;
   readonly keep: boolean;
   /** Test files to run instead of each mutant's own. */
   readonly tests: readonly string[] | undefined;
@@ -39,21 +42,23 @@ function parseArgs(argv: readonly string[]): Options {
   const ids: string[] = [];
   let jobs = 2;
   let list = false;
+  let check = false;
   let keep = false;
   let tests: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--list') list = true;
+    else if (a === '--check') check = true;
     else if (a === '--keep') keep = true;
     else if (a === '--tests') tests = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--jobs' || a === '-j') {
       jobs = Number(argv[++i]);
       if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs takes a whole number of at least 1, got ${argv[i]}.`);
-    } else if (a.startsWith('-')) fail(`Unknown option ${a}; use --jobs N, --list, --keep, --tests a,b, or mutant ids.`);
+    } else if (a.startsWith('-')) fail(`Unknown option ${a}; use --jobs N, --list, --check, --keep, --tests a,b, or mutant ids.`);
     else ids.push(a);
   }
   if (tests?.length === 0) fail('--tests takes test files separated by commas.');
-  return { ids, jobs, list, keep, tests };
+  return { ids, jobs, list, check, keep, tests };
 }
 
 function fail(line: string): never {
@@ -154,14 +159,6 @@ function invocationKey(m: Pick<Mutant, 'tests' | 'testNamePattern'>): string {
   return JSON.stringify([[...m.tests].sort(), m.testNamePattern ?? null]);
 }
 
-function firstLines(text: string, n: number): string {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .slice(0, n)
-    .join(' | ');
-}
-
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
 function report(r: MutantResult): void {
@@ -186,6 +183,20 @@ async function main(): Promise<number> {
   const missing = (override ?? []).filter((t) => !existsSync(join(REPO, t)));
   if (missing.length > 0) fail(`No test file ${missing.join(', ')}.`);
 
+  // Stale mutants fail the run, but are found before anything is built.
+  const stale = staleMutants(selected, (file) => readFileSync(join(REPO, file), 'utf8'));
+  for (const r of stale) report(r);
+  if (opts.check) {
+    process.stdout.write(`${selected.length - stale.length} of ${selected.length} mutant(s) apply to the current code.\n`);
+    return stale.length === 0 ? 0 : 1;
+  }
+  const runnable = selected.filter((m) => !stale.some((r) => r.mutant === m));
+  if (runnable.length === 0) {
+    const end = verdict(score(stale), 0, 0);
+    process.stdout.write(`\n${end.lines.join('\n')}\n`);
+    return end.exitCode;
+  }
+
   const started = performance.now();
   const root = mkdtempSync(join(tmpdir(), 'flink-mutants-'));
   const cleanUp = () => {
@@ -202,8 +213,8 @@ async function main(): Promise<number> {
     const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 26 })
       .split('\0')
       .filter(Boolean);
-    const slots = Array.from({ length: Math.min(opts.jobs, selected.length) }, (_, i) => Slot.create(root, i, files));
-    process.stdout.write(`${selected.length} mutant(s), ${slots.length} at a time, in scratch copies under ${root}\n`);
+    const slots = Array.from({ length: Math.min(opts.jobs, runnable.length) }, (_, i) => Slot.create(root, i, files));
+    process.stdout.write(`${runnable.length} mutant(s), ${slots.length} at a time, in scratch copies under ${root}\n`);
 
     const builds = await Promise.all(slots.map((s) => s.build()));
     const broken = builds.find((b) => b.code !== 0);
@@ -211,7 +222,7 @@ async function main(): Promise<number> {
 
     // Baseline: every distinct test invocation, unmutated, must pass.
     const invocations = new Map<string, Pick<Mutant, 'tests' | 'testNamePattern'>>();
-    for (const m of selected) invocations.set(invocationKey(m), m);
+    for (const m of runnable) invocations.set(invocationKey(m), m);
     const baseline = new Map<string, Finished>();
     await onSlots(slots, [...invocations], async ([key, m], slot) => {
       baseline.set(key, await slot.test(m, 600_000));
@@ -224,7 +235,7 @@ async function main(): Promise<number> {
     }
 
     // Longest tests first, so the slots finish together.
-    const order = [...selected].sort((a, b) => baseline.get(invocationKey(b))!.seconds - baseline.get(invocationKey(a))!.seconds);
+    const order = [...runnable].sort((a, b) => baseline.get(invocationKey(b))!.seconds - baseline.get(invocationKey(a))!.seconds);
     const results = new Map<string, MutantResult>();
     await onSlots(slots, order, async (m, slot) => {
       const result = await runMutant(m, slot, baseline.get(invocationKey(m))!);
@@ -232,18 +243,11 @@ async function main(): Promise<number> {
       report(result);
     });
 
-    const ordered = selected.map((m) => results.get(m.id)!);
-    const s = score(ordered);
-    const minutes = (performance.now() - started) / 60_000;
-    process.stdout.write(`\n${s.caught} of ${s.total} mutants caught: ${s.percent}% (${minutes.toFixed(1)} min, ${slots.length} at a time)\n`);
-    if (s.failures.length > 0) {
-      process.stdout.write(`\n${s.failures.length} mutant(s) FAIL the suite:\n`);
-      for (const r of s.failures) {
-        process.stdout.write(`  ${r.outcome.toUpperCase()} ${r.mutant.id} (${r.mutant.file}): ${r.outcome === 'survived' ? `${r.mutant.bug} — not caught by ${r.mutant.tests.join(', ')}` : r.detail}\n`);
-      }
-      return 1;
-    }
-    return 0;
+    for (const r of stale) results.set(r.mutant.id, r);
+    const s = score(selected.map((m) => results.get(m.id)!));
+    const end = verdict(s, (performance.now() - started) / 60_000, slots.length);
+    process.stdout.write(`\n${end.lines.join('\n')}\n`);
+    return end.exitCode;
   } finally {
     cleanUp();
   }
@@ -251,19 +255,18 @@ async function main(): Promise<number> {
 
 async function runMutant(m: Mutant, slot: Slot, baseline: Finished): Promise<MutantResult> {
   const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
-  if (baseline.code !== 0) return { mutant: m, outcome: 'unverified', detail: 'its tests fail without the mutant (see above)', seconds: 0 };
+  const done = (o: Observed): MutantResult => ({ mutant: m, ...judge(o), seconds: (performance.now() - started) / 1000 });
+  if (baseline.code !== 0) return done({ baselinePassed: false });
   const original = slot.read(m.file);
   const applied = applyMutant(m, original);
-  if (!applied.ok) return { mutant: m, outcome: 'stale', detail: applied.problem, seconds: seconds() };
+  if (!applied.ok) return done({ baselinePassed: true, applied });
   slot.write(m.file, applied.text);
   try {
-    const build = await slot.build();
-    if (build.code !== 0) return { mutant: m, outcome: 'invalid', detail: `the mutated code does not compile: ${firstLines(build.output, 3)}`, seconds: seconds() };
-    const t = await slot.test(m, Math.max(MIN_TIMEOUT_MS, TIMEOUT_FACTOR * baseline.seconds * 1000));
-    if (t.timedOut) return { mutant: m, outcome: 'timeout', detail: 'its tests hung', seconds: seconds() };
-    if (t.code === 0) return { mutant: m, outcome: 'survived', seconds: seconds() };
-    return { mutant: m, outcome: 'caught', detail: firstFailingTest(t.output) ?? `exit code ${t.code}`, seconds: seconds() };
+    const b = await slot.build();
+    const build = { ok: b.code === 0, output: b.output };
+    if (!build.ok) return done({ baselinePassed: true, applied, build });
+    const test = await slot.test(m, Math.max(MIN_TIMEOUT_MS, TIMEOUT_FACTOR * baseline.seconds * 1000));
+    return done({ baselinePassed: true, applied, build, test });
   } finally {
     slot.write(m.file, original);
   }

@@ -11,6 +11,7 @@ import { CheckpointBarrier, type CheckpointResponder, EndOfInput, LocalChannel, 
 import type { OperatorSnapshot } from '../../src/runtime/checkpointing/operator-snapshot.js';
 import type { SnapshotDriver, TaskSnapshot } from '../../src/runtime/checkpointing/snapshot-driver.js';
 import { type OperatorContext, StreamOperator } from '../../src/runtime/operators/stream-operator.js';
+import { RecordContext } from '../../src/runtime/record-context.js';
 import { OneInputStreamTask } from '../../src/runtime/tasks/one-input-stream-task.js';
 
 const ALIGNED = { isSavepoint: false, aligned: true };
@@ -39,7 +40,7 @@ class Recorder extends StreamOperator<string> {
 function twoChannelTask() {
   const channels = [new LocalChannel(100), new LocalChannel(100)];
   const head = new Recorder();
-  const task = new OneInputStreamTask('aligned', channels, undefined, [head], []);
+  const task = new OneInputStreamTask('aligned', channels, undefined, new RecordContext(), [head], []);
   const snapshots: number[] = [];
   const driver = { submit: (s: TaskSnapshot) => snapshots.push(s.checkpointId) } as unknown as SnapshotDriver;
   const responder: CheckpointResponder = { acknowledge: () => {}, decline: (id) => assert.fail(`checkpoint ${id} declined`) };
