@@ -128,8 +128,10 @@ export function score(results: readonly MutantResult[]): Score {
 }
 
 /** The end of the report: the score, and one line per mutant that fails the run (exit code 1 if any). */
-export function verdict(s: Score, minutes: number, jobs: number): { readonly lines: readonly string[]; readonly exitCode: 0 | 1 } {
-  const lines = [`${s.caught} of ${s.total} mutants caught: ${s.percent}% (${minutes.toFixed(1)} min, ${jobs} at a time)`];
+export function verdict(s: Score, minutes: number, jobs: number, cpuMinutes?: number): { readonly lines: readonly string[]; readonly exitCode: 0 | 1 } {
+  // CPU time does not depend on what else the machine runs: over the job slots, it is about the wall time on idle cores.
+  const cpu = cpuMinutes === undefined || jobs === 0 ? '' : `; ${cpuMinutes.toFixed(1)} min of CPU, about ${(cpuMinutes / jobs).toFixed(1)} min on ${jobs} idle core(s)`;
+  const lines = [`${s.caught} of ${s.total} mutants caught: ${s.percent}% (${minutes.toFixed(1)} min, ${jobs} at a time${cpu})`];
   if (s.failures.length === 0) return { lines, exitCode: 0 };
   lines.push('', `${s.failures.length} mutant(s) FAIL the suite:`);
   for (const r of s.failures) {

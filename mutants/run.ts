@@ -108,6 +108,22 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/**
+ * CPU minutes of this process and every child it waited for (tsc, the tests and what they
+ * spawned), from /proc on Linux; undefined elsewhere.
+ */
+function cpuMinutes(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    // utime, stime, cutime, cstime are fields 14–17 of stat(5); the split above starts at field 3.
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(ticks) && hz > 0 ? ticks / hz / 60 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One scratch copy of the repository; runs one mutant at a time. */
 class Slot {
   constructor(readonly dir: string) {}
@@ -245,7 +261,7 @@ async function main(): Promise<number> {
 
     for (const r of stale) results.set(r.mutant.id, r);
     const s = score(selected.map((m) => results.get(m.id)!));
-    const end = verdict(s, (performance.now() - started) / 60_000, slots.length);
+    const end = verdict(s, (performance.now() - started) / 60_000, slots.length, cpuMinutes());
     process.stdout.write(`\n${end.lines.join('\n')}\n`);
     return end.exitCode;
   } finally {

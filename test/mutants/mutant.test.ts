@@ -176,6 +176,10 @@ describe('verdict: the score line, and a survivor fails the command', () => {
     });
   });
 
+  test('with the CPU time, the minutes it would take on idle cores', () => {
+    assert.equal(verdict(score([result('caught', 'a')]), 20, 2, 9).lines[0], '1 of 1 mutants caught: 100% (20.0 min, 2 at a time; 9.0 min of CPU, about 4.5 min on 2 idle core(s))');
+  });
+
   test('one survivor: exit code 1, naming the mutant, its bug and the tests that missed it', () => {
     const v = verdict(score([result('caught', 'a'), result('survived', 'b')]), 1, 2);
     assert.equal(v.exitCode, 1);
