@@ -7,7 +7,10 @@
  * The mutants themselves run with `npm run mutants`, not here.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type Mutant, type MutantResult, type Observed, applyMutant, catalogueProblems, firstFailingTest, judge, score, staleMutants, verdict } from '../../mutants/mutant.js';
 
 const mutant = (over: Partial<Mutant> = {}): Mutant => ({
@@ -209,4 +212,14 @@ test('firstFailingTest: the innermost failing test of a TAP report', () => {
   ].join('\n');
   assert.equal(firstFailingTest(tap), 'completing n commits n');
   assert.equal(firstFailingTest('ok 1 - fine\n'), undefined);
+});
+
+describe('the catalogue against the code as it is', () => {
+  // A change that moves code a mutant names must update the mutant in the same change: the
+  // full mutant run is too slow for every change, this check is not.
+  test('every mutant in the catalogue applies to the current code', async () => {
+    const { MUTANTS } = await import('../../mutants/catalogue.js');
+    const repo = fileURLToPath(new URL('../../', import.meta.url));
+    assert.deepEqual(staleMutants(MUTANTS, (f) => readFileSync(join(repo, f), 'utf8')).map((r) => r.mutant.id), []);
+  });
 });
