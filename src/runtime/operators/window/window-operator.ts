@@ -30,6 +30,7 @@ import {
   type WindowMappingEntry,
   type WindowSerializer,
   cleanupTime,
+  isCleanupReached,
   isCleanupTime,
   isElementLate,
   isWindowLate,
@@ -160,8 +161,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       const window = windows[i]!;
       if (this.slotWindows[i] !== window) this.learnWindow(i, window);
       const cleanup = this.slotCleanupTimes[i]!;
-      // Flink's isWindowLate: the watermark has reached the cleanup time (event time only).
-      if (this.eventTime && cleanup <= watermark) continue;
+      if (this.eventTime && isCleanupReached(cleanup, watermark)) continue;
       skipped = false;
       const ns = this.slotNamespaces[i]!;
       this.contents.setCurrentNamespace(ns);
