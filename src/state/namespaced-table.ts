@@ -38,6 +38,7 @@ export class NamespacedTable<V> implements StateTable<V> {
   private memoKeyGroup = -1;
   private memoKey: unknown = undefined;
   private memoMap: NamespaceMap<V> | undefined = undefined;
+  private readonly inPlace: boolean;
 
   /**
    * @param inPlace the outer table holds the stored maps themselves and needs no word of a
@@ -53,8 +54,6 @@ export class NamespacedTable<V> implements StateTable<V> {
   ) {
     this.inPlace = inPlace && epoch !== undefined;
   }
-
-  private readonly inPlace: boolean;
 
   get keyGroupRange(): KeyGroupRange {
     return this.outer.keyGroupRange;
