@@ -22,6 +22,7 @@ import { AllWindowedStream, WindowedStream } from './windowed-stream.js';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
 import { ConnectedStreams } from './connected-streams.js';
 import { IntervalJoin } from './interval-join.js';
+import { CoGroupedStreams, JoinedStreams } from './co-grouped-streams.js';
 import type { MapStateDescriptor } from '../state/index.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
@@ -120,6 +121,24 @@ export class DataStream<T> {
     }
     if (!(other instanceof DataStream)) throw new TypeError('connect() needs a DataStream or a BroadcastStream.');
     return new ConnectedStreams<T, B>(this.env, this, other);
+  }
+
+  /**
+   * Joins this stream with `other` in windows: `.where(ka).equalTo(kb).window(assigner).apply(fn)`
+   * calls `fn` for every pair of elements with equal keys in the same window.
+   */
+  join<B>(other: DataStream<B>): JoinedStreams<T, B> {
+    if (!(other instanceof DataStream) || other.env !== this.env) throw new TypeError('join() needs a DataStream of the same environment.');
+    return new JoinedStreams<T, B>(this, other);
+  }
+
+  /**
+   * Groups this stream and `other` by key and window: `.where(ka).equalTo(kb).window(assigner).apply(fn)`
+   * calls `fn` with both sides' elements of each key and window.
+   */
+  coGroup<B>(other: DataStream<B>): CoGroupedStreams<T, B> {
+    if (!(other instanceof DataStream) || other.env !== this.env) throw new TypeError('coGroup() needs a DataStream of the same environment.');
+    return new CoGroupedStreams<T, B>(this, other);
   }
 
   /**

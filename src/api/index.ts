@@ -3,6 +3,7 @@ export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream } f
 export { ConnectedStreams } from './connected-streams.js';
 export { BroadcastStream, BroadcastConnectedStream } from './broadcast-stream.js';
 export { IntervalJoin, IntervalJoined } from './interval-join.js';
+export { CoGroupedStreams, CoGroupWithWindow, type CoGroupWhere, JoinedStreams, JoinWithWindow, type JoinWhere, type TaggedUnion } from './co-grouped-streams.js';
 export { WindowedStream, AllWindowedStream, type KeyedWindowFunction, type AllWindowFunctionLike } from './windowed-stream.js';
 export { type NumericField, type ComparableField, type FieldOf, type Comparable } from './field-aggregations.js';
 export {
