@@ -44,38 +44,45 @@ function assertNoDuplicates(lines: readonly string[], what: string): void {
   assert.deepEqual(dup.slice(0, 5), [], `${what}: duplicated lines`);
 }
 
+const BACKENDS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['hashmap, full checkpoints', []],
+  ['lmdb, incremental checkpoints', ['-D', 'state.backend.type=lmdb', '-D', 'execution.checkpointing.incremental=true']],
+];
+
 describe('a keyed two-input job killed mid-stream', () => {
-  test('EXACTLY_ONCE: kill -9, then run -s <jobId>, gives exactly the output of an uninterrupted run', async () => {
-    const N = 3000;
-    const straightOut = join(tempDir(), 'straight');
-    const straight = runFlink(['run', KEYED, straightOut, String(N), 'max'], { home: freshHome(), timeoutMs: 30_000 });
+  for (const [backend, options] of BACKENDS) {
+    test(`EXACTLY_ONCE on ${backend}: kill -9, then run -s <jobId>, gives exactly the output of an uninterrupted run`, async () => {
+      const N = 3000;
+      const straightOut = join(tempDir(), 'straight');
+      const straight = runFlink(['run', KEYED, straightOut, String(N), 'max'], { home: freshHome(), timeoutMs: 30_000 });
 
-    const home = freshHome();
-    const out = join(tempDir(), 'out');
-    const { jobId, pid } = await runDetached(home, KEYED, [out, String(N), '1000'], [...interval('200ms'), '-D', 'execution.checkpointing.mode=EXACTLY_ONCE']);
-    await waitForCheckpoint(home, jobId, 3);
-    await killHard(pid);
-    const crashed = await listedJob(home, jobId);
-    assert.equal(crashed.status, 'FAILED');
-    const before = committedLines(out);
-    assert.ok(before.length < 2 * N, `killed before its end (${before.length} lines committed)`);
-    assert.ok(!before.some((l) => l.startsWith('T,')), 'the timers had not fired before the kill');
+      const home = freshHome();
+      const out = join(tempDir(), 'out');
+      const { jobId, pid } = await runDetached(home, KEYED, [out, String(N), '1000'], [...interval('200ms'), '-D', 'execution.checkpointing.mode=EXACTLY_ONCE', ...options]);
+      await waitForCheckpoint(home, jobId, 3);
+      await killHard(pid);
+      const crashed = await listedJob(home, jobId);
+      assert.equal(crashed.status, 'FAILED');
+      const before = committedLines(out);
+      assert.ok(before.length < 2 * N, `killed before its end (${before.length} lines committed)`);
+      assert.ok(!before.some((l) => l.startsWith('T,')), 'the timers had not fired before the kill');
 
-    const r = await runFlink(['run', '-s', jobId, ...interval('200ms'), KEYED, out, String(N), '1000'], { home, timeoutMs: 40_000 });
-    assert.equal(r.code, 0, r.stderr);
-    const { jobId: restoredId } = parseAttachedRun(r.stdout);
-    assert.equal((await listedJob(home, restoredId)).status, 'FINISHED');
-    assert.deepEqual(hiddenFiles(out), [], 'no in-progress or pending files remain');
+      const r = await runFlink(['run', '-s', jobId, ...interval('200ms'), ...options, KEYED, out, String(N), '1000'], { home, timeoutMs: 40_000 });
+      assert.equal(r.code, 0, r.stderr);
+      const { jobId: restoredId } = parseAttachedRun(r.stdout);
+      assert.equal((await listedJob(home, restoredId)).status, 'FINISHED');
+      assert.deepEqual(hiddenFiles(out), [], 'no in-progress or pending files remain');
 
-    const s = await straight;
-    assert.equal(s.code, 0, s.stderr);
-    const expected = committedLines(straightOut);
-    assert.equal(expected.length, 2 * N + 10, 'the uninterrupted run: a line per record of both inputs and a total per key');
-    assertNoDuplicates(expected, 'uninterrupted run');
-    const lines = committedLines(out);
-    assertNoDuplicates(lines, 'crash + restore');
-    assert.deepEqual([...lines].sort(), [...expected].sort(), 'same output as the uninterrupted run');
-  });
+      const s = await straight;
+      assert.equal(s.code, 0, s.stderr);
+      const expected = committedLines(straightOut);
+      assert.equal(expected.length, 2 * N + 10, 'the uninterrupted run: a line per record of both inputs and a total per key');
+      assertNoDuplicates(expected, 'uninterrupted run');
+      const lines = committedLines(out);
+      assertNoDuplicates(lines, 'crash + restore');
+      assert.deepEqual([...lines].sort(), [...expected].sort(), 'same output as the uninterrupted run');
+    });
+  }
 });
 
 const RULES = join(FIXTURES, 'broadcast-rules.ts');
