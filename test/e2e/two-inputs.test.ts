@@ -111,6 +111,9 @@ describe('broadcast state across a rescale', () => {
     const stop = await runFlink(['stop', first.jobId], { home, timeoutMs: 20_000 });
     const sp = savepointPathOf(stop);
     await waitForStatus(home, first.jobId, ['FINISHED']);
+    const info = await runFlink(['info', sp], { home });
+    assert.equal(info.code, 0, info.stderr);
+    assert.ok(info.stdout.includes("broadcast state 'rules': 4 entries (a copy on every subtask)"), info.stdout);
 
     // The restored job reads no rules: what its subtasks see came from the savepoint alone.
     const second = await runDetached(home, RULES, ['norules'], ['-p', '3', '-s', sp]);
