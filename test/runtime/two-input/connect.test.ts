@@ -91,6 +91,30 @@ describe('connect: CoMap, CoFlatMap, CoProcess', () => {
     assert.deepEqual(sorted(out), ['1:7@1', 'Setting timers is only supported on a keyed stream: use keyBy() before process().']);
   });
 
+  test('broadcast() without descriptors: every subtask of the next operator gets every record', async () => {
+    const out: string[] = [];
+    await runJob(
+      (env) => {
+        env
+          .fromElements(1, 2, 3, 4)
+          .rebalance()
+          .connect(env.fromElements('x').broadcast())
+          .process(
+            new (class extends CoProcessFunction<number, string, string> {
+              processElement1(): void {}
+              processElement2(s: string, _ctx: ProcessContext, o: Collector<string>): void {
+                o.collect(`${s}@${this.getRuntimeContext().getIndexOfThisSubtask()}`);
+              }
+            })(),
+          )
+          .setParallelism(3)
+          .addSink(collectInto(out));
+      },
+      { parallelism: 3 },
+    );
+    assert.deepEqual(sorted(out), ['x@0', 'x@1', 'x@2']);
+  });
+
   test('a KeyedCoProcessFunction on non-keyed inputs is refused when the job is defined', async () => {
     class Fn extends KeyedCoProcessFunction<string, number, number, string> {
       processElement1(): void {}
