@@ -220,7 +220,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       inEdges: [],
       outEdges: [],
       keyed,
-      stateful: isStateful(operator, source),
+      stateful: keyed || isStateful(operator, source),
     };
     for (const [up, partitioner, outputTag, typeNumber] of inputs) {
       const resolved = partitioner ?? (up.parallelism === parallelism ? { type: 'forward' as const } : { type: 'rebalance' as const });

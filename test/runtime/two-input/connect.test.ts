@@ -20,6 +20,7 @@ import {
   MapStateDescriptor,
   type OnTimerContext,
   type ProcessContext,
+  RichCoFlatMapFunction,
   type ValueState,
   ValueStateDescriptor,
   WatermarkStrategy,
@@ -156,6 +157,41 @@ const RIGHT: Ev[] = ['a', 'c', 'e', 'f'].map((k, i) => ({ k, v: (i + 1) * 100 })
 const EXPECTED_COUNTS = ['a=106@1000/EVENT_TIME', 'b=2@1000/EVENT_TIME', 'c=203@1000/EVENT_TIME', 'd=4@1000/EVENT_TIME', 'e=306@1000/EVENT_TIME', 'f=400@1000/EVENT_TIME'];
 
 describe('keyed connect: state and timers shared by both inputs per key', () => {
+  test("a RichCoFlatMapFunction on keyed inputs has keyed state (Flink training's control stream)", async () => {
+    let blocked = 0;
+    class ControlFunction extends RichCoFlatMapFunction<string, string, string> {
+      private block!: ValueState<boolean>;
+      override open(): void {
+        this.block = this.getRuntimeContext().getState(new ValueStateDescriptor<boolean>('blocked'));
+      }
+      flatMap1(_word: string): void {
+        this.block.update(true);
+        blocked++;
+      }
+      flatMap2(word: string, out: Collector<string>): void {
+        if (!this.block.value()) out.collect(word);
+      }
+    }
+    const out: string[] = [];
+    await runJob(
+      (env) => {
+        const control = env.fromElements('drop', 'ignore');
+        const data = env.fromSource(
+          new ScriptedSource<string>([{ waitFor: () => blocked === 2, records: ['drop', 'keep', 'ignore', 'also'].map((value) => ({ value })) }]),
+          WatermarkStrategy.noWatermarks(),
+          'data',
+        );
+        control
+          .keyBy((w) => w)
+          .connect(data.keyBy((w) => w))
+          .flatMap(new ControlFunction())
+          .addSink(collectInto(out));
+      },
+      { parallelism: 2 },
+    );
+    assert.deepEqual(sorted(out), ['also', 'keep']);
+  });
+
   for (const form of ['a.keyBy().connect(b.keyBy())', 'a.connect(b).keyBy(ka, kb)'] as const) {
     test(`${form}: one count per key over both inputs, reported by one timer per key`, async () => {
       const out: string[] = [];
