@@ -114,6 +114,22 @@ class RebalanceWriter extends RecordWriter {
 }
 
 /**
+ * To every consumer subtask (a broadcast stream): each channel's batch holds the same record
+ * objects, not copies, so a consumer must not mutate them.
+ */
+class BroadcastWriter extends RecordWriter {
+  collect(value: unknown): void {
+    for (let i = 0; i < this.channels.length; i++) this.append(i, value);
+  }
+  /** numRecordsOut counts each record once, not once per consumer. */
+  protected override flushChannel(i: number): void {
+    const n = this.pending[i]!.length;
+    super.flushChannel(i);
+    if (i !== 0) this.recordsOut -= n;
+  }
+}
+
+/**
  * By key: the key group of the record's key decides the consumer subtask, by the same
  * functions that assign key groups to subtasks on restore.
  */
@@ -178,5 +194,7 @@ export function createRecordWriter(partitioner: PartitionerSpec, channels: reado
       return new RebalanceWriter(channels, options.batchSize, rc, options.subtaskIndex);
     case 'hash':
       return new HashWriter(channels, options.batchSize, rc, partitioner.keySelector, options.maxParallelism);
+    case 'broadcast':
+      return new BroadcastWriter(channels, options.batchSize, rc);
   }
 }
