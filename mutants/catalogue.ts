@@ -615,7 +615,16 @@ export const MUTANTS: readonly Mutant[] = [
     original: 'if (r < n && this.before(r, l)) m = r;',
     replacement: 'if (r < n) m = r;',
     bug: 'the timer heap takes the right child over a smaller left one: timers fire out of time order, and a later one blocks earlier ones',
-    tests: ['test/runtime/timers/internal-timer-service.test.ts'],
+    tests: ['test/runtime/timers/timer-queue.test.ts'],
+  },
+  {
+    id: 'timer-queue-ignores-heap',
+    area: 'event-time timers',
+    file: 'src/runtime/timers/timer-queue.ts',
+    original: '    if (top !== undefined && before(top, run.first())) return this.heap.pop();\n',
+    replacement: '',
+    bug: 'the timer queue takes the earliest run first even when the heap holds an earlier timer: timers set out of order fire late',
+    tests: ['test/runtime/timers/timer-queue.test.ts'],
   },
   {
     id: 'timers-restore-drops-last-key-group',
