@@ -22,13 +22,9 @@ export class ContinuousEventTimeTrigger<W extends Window> extends ContinuousTrig
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
+  override onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
     if (time === window.maxTimestamp()) return TriggerResult.FIRE;
     return this.firesAt(time, window, ctx) ? TriggerResult.FIRE : TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
   }
 
   protected registerTimer(ctx: TriggerContext, time: number): void {

@@ -20,11 +20,7 @@ export class ContinuousProcessingTimeTrigger<W extends Window> extends Continuou
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
+  override onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
     return this.firesAt(time, window, ctx) ? TriggerResult.FIRE : TriggerResult.CONTINUE;
   }
 

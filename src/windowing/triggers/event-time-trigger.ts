@@ -25,12 +25,8 @@ export class EventTimeTrigger<W extends Window = TimeWindow> extends Trigger<unk
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(time: number, window: W, _ctx: TriggerContext): TriggerResult {
+  override onEventTime(time: number, window: W, _ctx: TriggerContext): TriggerResult {
     return time === window.maxTimestamp() ? TriggerResult.FIRE : TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
   }
 
   override canMerge(): boolean {

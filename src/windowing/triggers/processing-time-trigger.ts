@@ -23,11 +23,7 @@ export class ProcessingTimeTrigger<W extends Window = TimeWindow> extends Trigge
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
+  override onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
     return TriggerResult.FIRE;
   }
 
