@@ -22,8 +22,9 @@ export class EventTimeTrigger<W extends Window = TimeWindow> extends EndOfWindow
   }
 
   onElement(_element: unknown, _timestamp: number, window: W, ctx: TriggerContext): TriggerResult {
-    if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
-    ctx.registerEventTimeTimer(window.maxTimestamp());
+    const max = window.maxTimestamp();
+    if (max <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
+    ctx.registerEventTimeTimer(max);
     return TriggerResult.CONTINUE;
   }
 
