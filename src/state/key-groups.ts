@@ -102,9 +102,13 @@ export function mapKey(key: unknown): unknown {
   return typeof key === 'object' ? canonicalKey(key) : key;
 }
 
-/** The key group of `key`: `hash(key) mod maxParallelism`. */
+/**
+ * The key group of `key`: `hash(key) mod maxParallelism`. For a power of two (the default 128)
+ * the low bits of the hash are that remainder, without a division.
+ */
 export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
-  return hashKey(key) % maxParallelism;
+  const h = hashKey(key);
+  return (maxParallelism & (maxParallelism - 1)) === 0 ? h & (maxParallelism - 1) : h % maxParallelism;
 }
 
 /** The subtask that owns `keyGroup` for an operator of `parallelism` subtasks. */

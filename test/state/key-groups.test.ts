@@ -37,6 +37,14 @@ describe('key groups', () => {
     }
   });
 
+  test('the key group is the hash modulo the max parallelism, for powers of two and other values', () => {
+    const keys = [...Array.from({ length: 2000 }, (_, i) => `key-${i}`), ...Array.from({ length: 2000 }, (_, i) => i * 7919), 2 ** 40, -3, 1.5];
+    assert.ok(keys.some((k) => hashKey(k) >= 2 ** 31), 'some hashes have the top bit set');
+    for (const maxP of [1, 2, 7, 100, 128, 4096, 32768]) {
+      for (const k of keys) assert.equal(assignToKeyGroup(k, maxP), hashKey(k) % maxP, `key ${k} at max parallelism ${maxP}`);
+    }
+  });
+
   test('the same key always lands in the same key group and subtask', () => {
     for (const key of ['x', 42, 'long key with spaces', ['a', 2], { b: 1, a: 2 }]) {
       const kg = assignToKeyGroup(key, 128);
