@@ -63,7 +63,7 @@ export abstract class RecordWriter implements Output<unknown> {
     }
   }
 
-  private flushChannel(i: number): void {
+  protected flushChannel(i: number): void {
     const n = this.counts[i]!;
     this.counts[i] = 0;
     this.recordsOut += n;
@@ -148,7 +148,7 @@ class BroadcastWriter extends RecordWriter {
   }
   /** numRecordsOut counts each record once, not once per consumer. */
   protected override flushChannel(i: number): void {
-    const n = this.pending[i]!.length;
+    const n = this.counts[i]!;
     super.flushChannel(i);
     if (i !== 0) this.recordsOut -= n;
   }
