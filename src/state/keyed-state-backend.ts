@@ -148,7 +148,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const outer = this.tableFor(descriptor, true) as StateTable<NamespaceMap<unknown>>;
     const ttl = descriptor.getTtlConfig() !== undefined;
     // TTL cleanup rewrites stored maps behind the view's back: such a view fetches every time.
-    const view = new NamespacedTable<unknown>(outer, ttl ? undefined : this);
+    // A stored namespace map changed in place needs no `set` back, unless changes are tracked.
+    const view = new NamespacedTable<unknown>(outer, ttl ? undefined : this, this.store.storesByReference && this.incremental === undefined);
     const state = this.createState(descriptor, view, outer, true);
     const [merger, why] = namespaceMerger(descriptor);
     const namespaced = new NamespacedState<State>(descriptor.name, state, view, this, merger, why);
@@ -177,6 +178,35 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const table = entry ? this.adoptRestored(entry, d, namespaced) : this.newTable(d.name, metaOf(d, namespaced), false);
     this.tables.get(d.name)!.descriptor = d;
     return table;
+  }
+
+  /**
+   * Calls `fn` with every key of this subtask that has a value in state `descriptor`, the
+   * backend's current key set to it (Flink's applyToAllKeys); the keys are collected first, so
+   * `fn` may change or clear the state. The current key is restored afterwards. Keys are passed
+   * as stored (composite keys in their canonical form).
+   */
+  applyToAllKeys(descriptor: StateDescriptor, fn: (key: unknown, state: State) => void): void {
+    const state = this.getOrCreateState<State>(descriptor);
+    const table = this.tables.get(descriptor.name)!.table;
+    const keys: unknown[] = [];
+    const groups: number[] = [];
+    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) {
+      for (const [key] of table.entries(kg)) {
+        keys.push(key);
+        groups.push(kg);
+      }
+    }
+    const previousKey = this.currentKey;
+    const previousGroup = this.currentKeyGroup;
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        this.setCurrentKey(keys[i], groups[i]);
+        fn(keys[i], state);
+      }
+    } finally {
+      if (previousKey !== undefined) this.setCurrentKey(previousKey, previousGroup);
+    }
   }
 
   /** Every state's table and metadata, by name (registered and restored-only), for inspection. */

@@ -22,9 +22,8 @@ export class EventTimeTrigger<W extends Window = TimeWindow> extends EndOfWindow
   }
 
   onElement(_element: unknown, _timestamp: number, window: W, ctx: TriggerContext): TriggerResult {
-    const max = window.maxTimestamp();
-    if (max <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
-    ctx.registerEventTimeTimer(max);
+    if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
+    ctx.registerEventTimeTimer(window.maxTimestamp());
     return TriggerResult.CONTINUE;
   }
 
