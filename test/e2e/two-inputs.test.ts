@@ -8,18 +8,17 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   FIXTURES,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   hiddenFiles,
   killHard,
-  killLeftovers,
+  linesOf,
   listedJob,
   parseAttachedRun,
-  linesOf,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
@@ -29,10 +28,7 @@ import {
   waitForStatus,
 } from './helpers.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
 const KEYED = join(FIXTURES, 'two-input-keyed.ts');
 const interval = (v: string) => ['-D', `execution.checkpointing.interval=${v}`];
