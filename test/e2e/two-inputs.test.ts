@@ -8,17 +8,18 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import {
   FIXTURES,
-  cleanUpAfterAll,
   committedLines,
   freshHome,
   hiddenFiles,
   killHard,
-  linesOf,
+  killLeftovers,
   listedJob,
   parseAttachedRun,
+  linesOf,
+  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
@@ -28,7 +29,10 @@ import {
   waitForStatus,
 } from './helpers.js';
 
-cleanUpAfterAll();
+after(async () => {
+  await killLeftovers();
+  removeTempDirs();
+});
 
 const KEYED = join(FIXTURES, 'two-input-keyed.ts');
 const interval = (v: string) => ['-D', `execution.checkpointing.interval=${v}`];
