@@ -133,6 +133,27 @@ export function intOption(key: string, defaultValue: number, common: Common & { 
   );
 }
 
+/**
+ * An integer in `[min, max]` or `auto` (any case), for a count the engine may choose itself,
+ * e.g. `taskmanager.numberOfTaskSlots`.
+ */
+export function autoIntOption(key: string, defaultValue: number | 'auto', common: Common & { min: number; max: number }): ConfigOption<number | 'auto'> {
+  const bounds = { min: common.min, max: common.max };
+  const range = `'auto' or an integer from ${bounds.min} to ${bounds.max}`;
+  return option<number | 'auto'>(
+    key,
+    defaultValue,
+    common,
+    (raw, source) => {
+      if (typeof raw === 'string' && raw.trim().toLowerCase() === 'auto') return 'auto';
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < bounds.min || n > bounds.max) throw invalidValue(raw, key, source, range);
+      return n;
+    },
+    bounds,
+  );
+}
+
 /** A finite number in `[min, max]`. */
 export function numberOption(key: string, defaultValue: number, common: Common & { min: number; max?: number }): ConfigOption<number> {
   const bounds = { min: common.min, max: common.max ?? Number.MAX_VALUE };

@@ -1,0 +1,156 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { JobGraph } from '../../graph/index.js';
+import type { CheckpointStorageWorker, OperatorRestoreState } from '../../state/index.js';
+import { systemClock } from '../../util/clock.js';
+import { FlinkError } from '../../util/errors.js';
+import type { ChannelEnds, Placement } from '../execution-graph.js';
+import { JobExecution } from '../job-execution.js';
+import { LocalChannel } from '../local-channel.js';
+import { PortInputChannel, PortSubpartition } from './port-channel.js';
+import { FENCED, FENCE_ANSWER, FENCE_SEQ, type FromWorker, type ToWorker, type WorkerBootstrap, channelKey, deserializeError, serializeError } from './protocol.js';
+
+/** How long a worker waits for the main thread to confirm ownership before it counts itself fenced. */
+const OWNERSHIP_TIMEOUT_MS = 10_000;
+
+/** The storage view of a worker: it writes state files into directories the main thread created. */
+export interface WorkerStorage extends CheckpointStorageWorker {
+  /** Checkpoint `checkpointId` is written into `dir` (created by the coordinator). */
+  adoptLocation(checkpointId: number, dir: string): void;
+  /** Checkpoint `checkpointId` ended (completed or aborted): no more writes for it. */
+  forgetLocation(checkpointId: number): void;
+}
+
+/** Slot sharing as in Flink: subtask i of every vertex runs in slot i mod slots. */
+export function slotOf(subtask: number, slots: number): number {
+  return subtask % slots;
+}
+
+/**
+ * The worker's side of a job run: deploys the subtasks of its slot with cross-thread channels
+ * to the other slots, runs them with the same cooperative scheduler as a single-threaded run,
+ * and turns the main thread's messages into the calls the JobMaster makes on a JobExecution.
+ * Resolves when the run ended (its outcome has been reported to the main thread).
+ */
+export async function hostWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port: MessagePort, storage: WorkerStorage | undefined): Promise<void> {
+  const send = (m: FromWorker) => port.postMessage(m);
+  let wakeUp = (): void => {};
+  const wake = () => wakeUp();
+  const opened: (PortSubpartition | PortInputChannel)[] = [];
+  const ports = new Map<string, { end: 'out' | 'in'; port: MessagePort }>();
+  for (const [key, end, p] of boot.ports) ports.set(key, { end, port: p });
+  const edgeIndex = new Map(jobGraph.vertices.flatMap((v) => v.outputs).map((e, i) => [e, i]));
+  const placement: Placement = {
+    owns: (_v, subtask) => slotOf(subtask, boot.slots) === boot.slot,
+    channel: (edge, a, b): ChannelEnds => {
+      const entry = ports.get(channelKey(edgeIndex.get(edge)!, a, b));
+      if (!entry) {
+        const c = new LocalChannel(boot.channelCapacity);
+        return { out: c, in: c };
+      }
+      if (entry.end === 'out') {
+        const out = new PortSubpartition(entry.port, boot.channelCapacity, wake);
+        opened.push(out);
+        return { out };
+      }
+      const input = new PortInputChannel(entry.port, boot.channelCapacity, wake);
+      opened.push(input);
+      return { in: input };
+    },
+  };
+  const restored = new Map<string, OperatorRestoreState>();
+  for (const [uid, subtask, state] of boot.restore) restored.set(`${subtask}/${uid}`, state);
+
+  let release: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  const released = new Promise<void>((resolve, reject) => (release = { resolve, reject }));
+  released.catch(() => undefined);
+  const allFinished = (): Promise<void> => {
+    send({ t: 'finished' });
+    return released;
+  };
+
+  const fence = new Int32Array(boot.fence);
+  const checkOwnership = (action: string): void => {
+    const fenced = () => new FlinkError('job.fenced', `Job ${boot.jobId} is no longer owned by this process (it was about to ${action}). It stopped without committing anything more.`);
+    if (Atomics.load(fence, FENCED) !== 0) throw fenced();
+    // A synchronous round trip: the main thread checks its fence and answers in the shared words.
+    const seq = Atomics.load(fence, FENCE_SEQ);
+    send({ t: 'checkOwnership', action });
+    if (Atomics.wait(fence, FENCE_SEQ, seq, OWNERSHIP_TIMEOUT_MS) === 'timed-out' || Atomics.load(fence, FENCE_ANSWER) !== 0) throw fenced();
+  };
+
+  const execution = new JobExecution({
+    jobId: boot.jobId,
+    jobGraph,
+    clock: systemClock,
+    attemptNumber: boot.attemptNumber,
+    ...(boot.fenced ? { checkOwnership } : {}),
+    channels: { batchSize: boot.batchSize, channelCapacity: boot.channelCapacity },
+    ...(storage
+      ? {
+          checkpointing: {
+            storage,
+            responder: {
+              acknowledge: (ack) => send({ t: 'ack', ack }),
+              decline: (id, task, reason) => send({ t: 'decline', id, task, reason }),
+            },
+          },
+        }
+      : {}),
+    ...(boot.restored ? { restore: (uid: string, subtask: number) => restored.get(`${subtask}/${uid}`) } : {}),
+    stateBackend: boot.stateBackend,
+    autoWatermarkIntervalMs: boot.autoWatermarkIntervalMs,
+    ...(boot.periodicCheckpoints ? { finalCheckpoint: allFinished } : { allFinished }),
+    placement,
+    onRunning: () => send({ t: 'running' }),
+  });
+  wakeUp = () => execution.wakeUp();
+
+  port.on('message', (m: ToWorker) => {
+    switch (m.t) {
+      case 'trigger':
+        if (m.location !== undefined) storage?.adoptLocation(m.id, m.location);
+        try {
+          execution.triggerCheckpoint(m.id, m.timestamp, m.options);
+        } catch (err) {
+          execution.fail(err);
+        }
+        return;
+      case 'complete':
+        storage?.forgetLocation(m.id);
+        execution.notifyCheckpointComplete(m.id);
+        return;
+      case 'abort':
+        storage?.forgetLocation(m.id);
+        execution.abortCheckpoint(m.id);
+        return;
+      case 'pause':
+        execution.pauseSources(m.paused);
+        return;
+      case 'finishAfterSavepoint':
+        execution.finishAfterSavepoint(m.drain);
+        return;
+      case 'cancel':
+        execution.cancel();
+        return;
+      case 'fail':
+        execution.fail(deserializeError(m.error));
+        return;
+      case 'metrics':
+        send({ t: 'metrics', readings: execution.readMetrics() });
+        return;
+      case 'release':
+        if (m.error) release!.reject(deserializeError(m.error));
+        else release!.resolve();
+        return;
+    }
+  });
+
+  try {
+    await execution.run();
+    send({ t: 'done' });
+  } catch (err) {
+    send({ t: 'failed', error: serializeError(err) });
+  } finally {
+    for (const c of opened) c.close();
+  }
+}
