@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { CheckpointingOptions, type Configuration, PipelineOptions, StateBackendOptions, TaskManagerOptions } from '../config/index.js';
 import { type JobGraph, jobGraphHash } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
-import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssignment, type StateBackendSettings, WorkerPoolExecution } from '../runtime/index.js';
+import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssignment, type StateBackendSettings, TaskSlotPool, WorkerPoolExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
@@ -85,6 +85,8 @@ export class JobMaster {
   private wakeFromDelay: (() => void) | undefined;
   /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
   private fencedBy: JobFencedError | undefined;
+  /** The job's worker threads (task slots), started with its first run on workers; they outlive failovers. */
+  private slots: TaskSlotPool | undefined;
 
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
@@ -142,6 +144,7 @@ export class JobMaster {
       return await this.runAttempts();
     } finally {
       this.reporter?.stop();
+      await this.slots?.shutdown();
     }
   }
 
@@ -212,19 +215,17 @@ export class JobMaster {
     const autoWatermarkIntervalMs = this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL);
     const slots = taskSlotsFor(this.configuration.get(TaskManagerOptions.NUM_TASK_SLOTS), this.jobGraph, availableParallelism());
     const file = options.jobFile;
-    if (slots > 1 && file) {
-      return new WorkerPoolExecution({
-        entry: taskWorkerEntry(),
+    if (slots > 0 && file) {
+      this.slots ??= new TaskSlotPool(
+        taskWorkerEntry(),
         slots,
-        jobGraph: this.jobGraph,
-        spec: {
+        {
           jobFile: file.path,
           args: file.args,
           executeIndex: file.executeIndex,
           graphHash: jobGraphHash(this.jobGraph),
           parallelismDefaults: parallelismDefaults(this.configuration),
           jobId: this.jobId,
-          attemptNumber: attempt,
           channelCapacity: DEFAULT_CHANNEL_SETTINGS.channelCapacity,
           batchSize: DEFAULT_CHANNEL_SETTINGS.batchSize,
           checkpointsDir: checkpointing.storage.baseDir,
@@ -232,6 +233,12 @@ export class JobMaster {
           stateBackend,
           autoWatermarkIntervalMs,
         },
+        checkOwnership !== undefined,
+      );
+      return new WorkerPoolExecution({
+        pool: this.slots,
+        jobGraph: this.jobGraph,
+        attemptNumber: attempt,
         restore,
         responder: checkpointing.responder,
         locationOf: (id) => checkpointing.storage.location(id),

@@ -1,13 +1,19 @@
 import type { JobGraph } from '../graph/index.js';
 
 /**
- * How many worker threads (task slots) a job runs on: `taskmanager.numberOfTaskSlots`, `auto`
- * meaning as many as the job's highest parallelism and the cores allow, and never more than the
- * highest parallelism (a slot without subtasks would idle). 1 = every subtask on the main thread.
+ * How many worker threads (task slots) a job runs on, from `taskmanager.numberOfTaskSlots`:
+ * never more than the job's highest parallelism (a slot without subtasks would idle). `auto`
+ * takes as many as the cores allow, and none (the main thread) where that is one; `1` runs every
+ * subtask on the main thread; a number above 1 always uses workers, even one for a job of
+ * parallelism 1 (which frees the main thread for the coordinator). 0 = the main thread.
  */
 export function taskSlotsFor(configured: number | 'auto', jobGraph: JobGraph, cores: number): number {
   const highest = Math.max(1, ...jobGraph.vertices.map((v) => v.parallelism));
-  return configured === 'auto' ? Math.max(1, Math.min(highest, cores)) : Math.min(configured, highest);
+  if (configured === 'auto') {
+    const n = Math.min(highest, cores);
+    return n > 1 ? n : 0;
+  }
+  return configured > 1 ? Math.min(configured, highest) : 0;
 }
 
 /** The worker's entry module next to this one (a .ts file when the engine itself runs from source under tsx). */

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { JobExecutionResult, type Pipeline, setContextExecutor } from '../api/index.js';
 import { FsCheckpointStorage } from '../checkpoint/index.js';
 import { jobGraphHash } from '../graph/index.js';
-import { type WorkerBootstrap, hostWorker, serializeError } from '../runtime/index.js';
+import { type WorkerBootstrap, serializeError, serveWorker } from '../runtime/index.js';
 import { JobFileError } from '../util/errors.js';
 import { compilePipeline } from './compile-pipeline.js';
 import { runJobFile } from './job-loader.js';
@@ -51,13 +51,11 @@ async function main(): Promise<void> {
     );
   }
   const storage = boot.checkpointsDir === undefined ? undefined : new FsCheckpointStorage(boot.checkpointsDir, boot.jobId);
-  await hostWorker(boot, jobGraph, port, storage);
+  serveWorker(boot, jobGraph, port, storage);
 }
 
-main().then(
-  () => port.unref(),
-  (err: unknown) => {
-    port.postMessage({ t: 'failed', error: serializeError(err) });
-    port.unref();
-  },
-);
+main().catch((err: unknown) => {
+  // This worker cannot run the job at all; the main thread fails the run with why, and it ends.
+  port.postMessage({ t: 'unusable', error: serializeError(err) });
+  process.exit(0);
+});

@@ -1,6 +1,6 @@
 export { JobExecution, type JobExecutionOptions } from './job-execution.js';
 export type { JobRun } from './job-run.js';
-export { WorkerPoolExecution, type WorkerJobSpec, type WorkerPoolOptions, type WorkerBootstrap, type WorkerStorage, hostWorker, serializeError } from './workers/index.js';
+export { TaskSlotPool, WorkerPoolExecution, type WorkerJobSpec, type WorkerPoolOptions, type WorkerBootstrap, type WorkerStorage, serveWorker, serializeError } from './workers/index.js';
 export type { InputChannel, ResultSubpartition } from './channel.js';
 export { DEFAULT_CHANNEL_SETTINGS, type ChannelSettings, type ChannelEnds, type Placement, subtaskCount } from './execution-graph.js';
 

@@ -48,8 +48,11 @@ export interface JobExecutionOptions {
    * (a worker waits for the other workers, whose checkpoints its finished tasks still answer).
    */
   readonly allFinished?: () => Promise<unknown>;
-  /** Called once every task is open and the run has started. */
-  readonly onRunning?: () => void;
+  /**
+   * Awaited once every task here is open, before any runs (a worker waits until every worker's
+   * tasks are open, so no task writes before all have opened, as on one thread).
+   */
+  readonly opened?: () => Promise<void>;
 }
 
 /**
@@ -204,8 +207,9 @@ export class JobExecution implements JobRun {
     let failure: unknown;
     try {
       await this.open();
+      const opened = this.options.opened;
+      if (opened) await this.interruptible(opened());
       this.running = true;
-      this.options.onRunning?.();
       await this.loop();
     } catch (err) {
       failure = err;
@@ -234,6 +238,21 @@ export class JobExecution implements JobRun {
         if (this.cancelRequested) throw new JobCancelledError();
         await Promise.race([this.tasks[i]!.open(), stopped]);
       }
+    } finally {
+      this.stopOpening = undefined;
+    }
+  }
+
+  /** Waits for `promise`, or rejects as soon as the run fails or is cancelled. */
+  private async interruptible(promise: Promise<void>): Promise<void> {
+    const stopped = new Promise<never>((_, reject) => {
+      this.stopOpening = reject;
+    });
+    stopped.catch(() => undefined);
+    try {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.cancelRequested) throw new JobCancelledError();
+      await Promise.race([promise, stopped]);
     } finally {
       this.stopOpening = undefined;
     }

@@ -12,7 +12,7 @@
  * tumbling windows and sessions instead, and every window's result must be there once, right.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--slots S] [--keep] [--quiet]
  *
  * `--postgres` adds a third exactly-once sink, JdbcSink.exactlyOnceSink into a throwaway
  * PostgreSQL server (test/chaos/postgres-sink.ts), checked the same way.
@@ -88,6 +88,8 @@ export interface ChaosOptions {
   readonly freezes?: number;
   /** Also write through JdbcSink.exactlyOnceSink into a throwaway PostgreSQL server. */
   readonly postgres?: boolean;
+  /** `taskmanager.numberOfTaskSlots`: 2 runs the subtasks on worker threads (default: the configured default). */
+  readonly slots?: number;
 }
 
 /** How a run of the chaos loop ended. */
@@ -282,8 +284,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     '-D',
     `execution.checkpointing.incremental=${opts.incremental === true}`,
     ...((opts.freezes ?? 0) > 0 ? ['-D', `heartbeat.timeout=${HEARTBEAT_TIMEOUT_MS}ms`, '-D', `heartbeat.interval=${HEARTBEAT_INTERVAL_MS}ms`] : []),
+    ...(opts.slots !== undefined ? ['-D', `taskmanager.numberOfTaskSlots=${opts.slots}`] : []),
   ];
-  log(`chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
+  log(`chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism}${opts.slots !== undefined ? ` slots=${opts.slots}` : ''} records=${records} rate=${rate}/s home=${home} out=${work}`);
 
   const runs: ChaosRun[] = [];
   const problems: string[] = [];
@@ -416,7 +419,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
       `${postgres ? `; postgres lost=${postgres.lost} dup=${postgres.duplicated} rows=${postgres.rows} prepared-left=${ofFinal} (+${pgRead!.prepared.length - ofFinal!} of runs killed before their first checkpoint)` : ''})` +
-      ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
+      ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism}${opts.slots !== undefined ? ` slots=${opts.slots}` : ''} runs=${runs.length}` +
       ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
     return {
       mode: opts.mode,
@@ -481,6 +484,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
     backend: backendOf(value('--backend')),
     incremental: argv.includes('--incremental'),
     postgres: argv.includes('--postgres'),
+    slots: num('--slots'),
     quiet,
     log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };

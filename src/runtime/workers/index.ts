@@ -1,4 +1,5 @@
-export { WorkerPoolExecution, type WorkerJobSpec, type WorkerPoolOptions } from './worker-pool-execution.js';
-export { hostWorker, slotOf, type WorkerStorage } from './worker-host.js';
+export { WorkerPoolExecution, type WorkerPoolOptions } from './worker-pool-execution.js';
+export { TaskSlotPool, type WorkerJobSpec } from './task-slot-pool.js';
+export { serveWorker, slotOf, type WorkerStorage } from './worker-host.js';
 export { type WorkerBootstrap, serializeError, deserializeError } from './protocol.js';
 export { PortInputChannel, PortSubpartition } from './port-channel.js';

@@ -8,7 +8,7 @@ import type { TaskMetricsReading } from '../metrics/io-metrics.js';
  * cross: a worker builds the job's graph itself from the job file, and everything here is data.
  */
 
-/** What a worker starts with (its `workerData`). */
+/** What a worker starts with (its `workerData`): the same for every run (attempt) of the job. */
 export interface WorkerBootstrap {
   readonly jobFile: string;
   readonly args: readonly string[];
@@ -19,17 +19,11 @@ export interface WorkerBootstrap {
   /** `-p` / `parallelism.default` and `pipeline.max-parallelism`, as the main thread compiled with. */
   readonly parallelismDefaults: { readonly parallelism?: number; readonly maxParallelism?: number };
   readonly jobId: string;
-  readonly attemptNumber: number;
   /** This worker's slot, and how many there are: it runs subtask i of every vertex where i mod slots = slot. */
   readonly slot: number;
   readonly slots: number;
   readonly channelCapacity: number;
   readonly batchSize: number;
-  /** The producing (`out`) and consuming (`in`) ends this worker holds, by {@link channelKey}. */
-  readonly ports: ReadonlyArray<readonly [key: string, end: 'out' | 'in', port: MessagePort]>;
-  /** The state this worker's subtasks start from: [uid, subtask, state]. */
-  readonly restore: ReadonlyArray<readonly [uid: string, subtask: number, state: OperatorRestoreState]>;
-  readonly restored: boolean;
   /** Where checkpoints go (`execution.checkpointing.dir`); unset = no checkpoints. */
   readonly checkpointsDir: string | undefined;
   /** Periodic checkpoints are on: sinks commit through a final checkpoint at end of input. */
@@ -42,6 +36,16 @@ export interface WorkerBootstrap {
   readonly fenced: boolean;
 }
 
+/** One run (attempt) of the job in a worker: its channels to the other workers and the state it starts from. */
+export interface Deployment {
+  readonly attemptNumber: number;
+  /** The producing (`out`) and consuming (`in`) ends this worker holds, by {@link channelKey}. */
+  readonly ports: ReadonlyArray<readonly [key: string, end: 'out' | 'in', port: MessagePort]>;
+  /** The state this worker's subtasks start from: [uid, subtask, state]. */
+  readonly restore: ReadonlyArray<readonly [uid: string, subtask: number, state: OperatorRestoreState]>;
+  readonly restored: boolean;
+}
+
 /** The fence words (see {@link WorkerBootstrap.fence}). */
 export const FENCED = 0;
 export const FENCE_SEQ = 1;
@@ -52,8 +56,11 @@ export function channelKey(edge: number, producer: number, consumer: number): st
   return `${edge}/${producer}/${consumer}`;
 }
 
-/** Main thread → worker. */
+/** Main thread → worker. Messages other than `deploy` go to the run in progress (none: ignored). */
 export type ToWorker =
+  | { readonly t: 'deploy'; readonly deployment: Deployment }
+  /** The job has ended: the worker ends its thread. */
+  | { readonly t: 'shutdown' }
   | { readonly t: 'trigger'; readonly id: number; readonly timestamp: number; readonly options: CheckpointOptions; readonly location: string | undefined }
   | { readonly t: 'complete'; readonly id: number }
   | { readonly t: 'abort'; readonly id: number }
@@ -62,20 +69,26 @@ export type ToWorker =
   | { readonly t: 'cancel' }
   | { readonly t: 'fail'; readonly error: SerializedError }
   | { readonly t: 'metrics' }
+  /** Every worker's tasks are open: the run starts. */
+  | { readonly t: 'start' }
   /** Every worker's tasks have finished (and the final checkpoint, if any, is done): close. */
   | { readonly t: 'release'; readonly error?: SerializedError };
 
 /** Worker → main thread. */
 export type FromWorker =
-  | { readonly t: 'running' }
+  /** Every task of this worker is open; it waits for `start`. */
+  | { readonly t: 'opened' }
   | { readonly t: 'ack'; readonly ack: TaskAcknowledgement }
   | { readonly t: 'decline'; readonly id: number; readonly task: number; readonly reason: string }
   | { readonly t: 'metrics'; readonly readings: TaskMetricsReading[] }
   /** Every task of this worker has finished; it waits for `release`. */
   | { readonly t: 'finished' }
   | { readonly t: 'checkOwnership'; readonly action: string }
+  /** The run ended; the worker waits for the next `deploy`. */
   | { readonly t: 'done' }
-  | { readonly t: 'failed'; readonly error: SerializedError };
+  | { readonly t: 'failed'; readonly error: SerializedError }
+  /** The worker cannot run the job at all (its job file, its graph): it ends. */
+  | { readonly t: 'unusable'; readonly error: SerializedError };
 
 /** An error as data: its class is carried by what the main thread must know of it. */
 export interface SerializedError {

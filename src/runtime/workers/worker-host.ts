@@ -7,7 +7,18 @@ import type { ChannelEnds, Placement } from '../execution-graph.js';
 import { JobExecution } from '../job-execution.js';
 import { LocalChannel } from '../local-channel.js';
 import { PortInputChannel, PortSubpartition } from './port-channel.js';
-import { FENCED, FENCE_ANSWER, FENCE_SEQ, type FromWorker, type ToWorker, type WorkerBootstrap, channelKey, deserializeError, serializeError } from './protocol.js';
+import {
+  type Deployment,
+  FENCED,
+  FENCE_ANSWER,
+  FENCE_SEQ,
+  type FromWorker,
+  type ToWorker,
+  type WorkerBootstrap,
+  channelKey,
+  deserializeError,
+  serializeError,
+} from './protocol.js';
 
 /** How long a worker waits for the main thread to confirm ownership before it counts itself fenced. */
 const OWNERSHIP_TIMEOUT_MS = 10_000;
@@ -26,18 +37,56 @@ export function slotOf(subtask: number, slots: number): number {
 }
 
 /**
- * The worker's side of a job run: deploys the subtasks of its slot with cross-thread channels
- * to the other slots, runs them with the same cooperative scheduler as a single-threaded run,
- * and turns the main thread's messages into the calls the JobMaster makes on a JobExecution.
- * Resolves when the run ended (its outcome has been reported to the main thread).
+ * The worker's side of a job: serves one run (attempt) after another, as Flink's task slots
+ * outlive failovers — module state of the job file survives a restart as it does on the main
+ * thread. Each run deploys the subtasks of its slot with cross-thread channels to the other
+ * slots, runs them with the same cooperative scheduler as a single-threaded run, and turns the
+ * main thread's messages into the calls the JobMaster makes on a JobExecution.
  */
-export async function hostWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port: MessagePort, storage: WorkerStorage | undefined): Promise<void> {
+export function serveWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port: MessagePort, storage: WorkerStorage | undefined): void {
+  let current: ((m: ToWorker) => void) | undefined;
+  port.on('message', (m: ToWorker) => {
+    if (m.t === 'shutdown') {
+      // Ends this thread only; what it printed has been handed to the main thread.
+      process.exit(0);
+    }
+    if (m.t !== 'deploy') {
+      current?.(m);
+      return;
+    }
+    const run = startRun(boot, m.deployment, jobGraph, port, storage);
+    current = run.handle;
+    void run.ended.then(() => {
+      if (current === run.handle) current = undefined;
+    });
+  });
+}
+
+/** The fencing check a worker's sinks call: a synchronous round trip to the main thread's fence. */
+function ownershipCheck(boot: WorkerBootstrap, send: (m: FromWorker) => void): (action: string) => void {
+  const fence = new Int32Array(boot.fence);
+  return (action) => {
+    const fenced = () => new FlinkError('job.fenced', `Job ${boot.jobId} is no longer owned by this process (it was about to ${action}). It stopped without committing anything more.`);
+    if (Atomics.load(fence, FENCED) !== 0) throw fenced();
+    const seq = Atomics.load(fence, FENCE_SEQ);
+    send({ t: 'checkOwnership', action });
+    if (Atomics.wait(fence, FENCE_SEQ, seq, OWNERSHIP_TIMEOUT_MS) === 'timed-out' || Atomics.load(fence, FENCE_ANSWER) !== 0) throw fenced();
+  };
+}
+
+function startRun(
+  boot: WorkerBootstrap,
+  deployment: Deployment,
+  jobGraph: JobGraph,
+  port: MessagePort,
+  storage: WorkerStorage | undefined,
+): { handle: (m: ToWorker) => void; ended: Promise<void> } {
   const send = (m: FromWorker) => port.postMessage(m);
   let wakeUp = (): void => {};
   const wake = () => wakeUp();
-  const opened: (PortSubpartition | PortInputChannel)[] = [];
+  const channels: (PortSubpartition | PortInputChannel)[] = [];
   const ports = new Map<string, { end: 'out' | 'in'; port: MessagePort }>();
-  for (const [key, end, p] of boot.ports) ports.set(key, { end, port: p });
+  for (const [key, end, p] of deployment.ports) ports.set(key, { end, port: p });
   const edgeIndex = new Map(jobGraph.vertices.flatMap((v) => v.outputs).map((e, i) => [e, i]));
   const placement: Placement = {
     owns: (_v, subtask) => slotOf(subtask, boot.slots) === boot.slot,
@@ -49,16 +98,16 @@ export async function hostWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port
       }
       if (entry.end === 'out') {
         const out = new PortSubpartition(entry.port, boot.channelCapacity, wake);
-        opened.push(out);
+        channels.push(out);
         return { out };
       }
       const input = new PortInputChannel(entry.port, boot.channelCapacity, wake);
-      opened.push(input);
+      channels.push(input);
       return { in: input };
     },
   };
   const restored = new Map<string, OperatorRestoreState>();
-  for (const [uid, subtask, state] of boot.restore) restored.set(`${subtask}/${uid}`, state);
+  for (const [uid, subtask, state] of deployment.restore) restored.set(`${subtask}/${uid}`, state);
 
   let release: { resolve: () => void; reject: (err: unknown) => void } | undefined;
   const released = new Promise<void>((resolve, reject) => (release = { resolve, reject }));
@@ -67,45 +116,48 @@ export async function hostWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port
     send({ t: 'finished' });
     return released;
   };
-
-  const fence = new Int32Array(boot.fence);
-  const checkOwnership = (action: string): void => {
-    const fenced = () => new FlinkError('job.fenced', `Job ${boot.jobId} is no longer owned by this process (it was about to ${action}). It stopped without committing anything more.`);
-    if (Atomics.load(fence, FENCED) !== 0) throw fenced();
-    // A synchronous round trip: the main thread checks its fence and answers in the shared words.
-    const seq = Atomics.load(fence, FENCE_SEQ);
-    send({ t: 'checkOwnership', action });
-    if (Atomics.wait(fence, FENCE_SEQ, seq, OWNERSHIP_TIMEOUT_MS) === 'timed-out' || Atomics.load(fence, FENCE_ANSWER) !== 0) throw fenced();
+  let start: (() => void) | undefined;
+  const started = new Promise<void>((resolve) => (start = resolve));
+  const allOpened = (): Promise<void> => {
+    send({ t: 'opened' });
+    return started;
   };
 
-  const execution = new JobExecution({
-    jobId: boot.jobId,
-    jobGraph,
-    clock: systemClock,
-    attemptNumber: boot.attemptNumber,
-    ...(boot.fenced ? { checkOwnership } : {}),
-    channels: { batchSize: boot.batchSize, channelCapacity: boot.channelCapacity },
-    ...(storage
-      ? {
-          checkpointing: {
-            storage,
-            responder: {
-              acknowledge: (ack) => send({ t: 'ack', ack }),
-              decline: (id, task, reason) => send({ t: 'decline', id, task, reason }),
+  let execution: JobExecution;
+  try {
+    execution = new JobExecution({
+      jobId: boot.jobId,
+      jobGraph,
+      clock: systemClock,
+      attemptNumber: deployment.attemptNumber,
+      ...(boot.fenced ? { checkOwnership: ownershipCheck(boot, send) } : {}),
+      channels: { batchSize: boot.batchSize, channelCapacity: boot.channelCapacity },
+      ...(storage
+        ? {
+            checkpointing: {
+              storage,
+              responder: {
+                acknowledge: (ack) => send({ t: 'ack', ack }),
+                decline: (id, task, reason) => send({ t: 'decline', id, task, reason }),
+              },
             },
-          },
-        }
-      : {}),
-    ...(boot.restored ? { restore: (uid: string, subtask: number) => restored.get(`${subtask}/${uid}`) } : {}),
-    stateBackend: boot.stateBackend,
-    autoWatermarkIntervalMs: boot.autoWatermarkIntervalMs,
-    ...(boot.periodicCheckpoints ? { finalCheckpoint: allFinished } : { allFinished }),
-    placement,
-    onRunning: () => send({ t: 'running' }),
-  });
+          }
+        : {}),
+      ...(deployment.restored ? { restore: (uid: string, subtask: number) => restored.get(`${subtask}/${uid}`) } : {}),
+      stateBackend: boot.stateBackend,
+      autoWatermarkIntervalMs: boot.autoWatermarkIntervalMs,
+      ...(boot.periodicCheckpoints ? { finalCheckpoint: allFinished } : { allFinished }),
+      placement,
+      opened: allOpened,
+    });
+  } catch (err) {
+    for (const c of channels) c.close();
+    send({ t: 'failed', error: serializeError(err) });
+    return { handle: () => {}, ended: Promise.resolve() };
+  }
   wakeUp = () => execution.wakeUp();
 
-  port.on('message', (m: ToWorker) => {
+  const handle = (m: ToWorker): void => {
     switch (m.t) {
       case 'trigger':
         if (m.location !== undefined) storage?.adoptLocation(m.id, m.location);
@@ -138,19 +190,22 @@ export async function hostWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port
       case 'metrics':
         send({ t: 'metrics', readings: execution.readMetrics() });
         return;
+      case 'start':
+        start!();
+        return;
       case 'release':
         if (m.error) release!.reject(deserializeError(m.error));
         else release!.resolve();
         return;
+      case 'deploy':
+      case 'shutdown':
+        return;
     }
-  });
+  };
 
-  try {
-    await execution.run();
-    send({ t: 'done' });
-  } catch (err) {
-    send({ t: 'failed', error: serializeError(err) });
-  } finally {
-    for (const c of opened) c.close();
-  }
+  const ended = execution.run().then(
+    () => send({ t: 'done' }),
+    (err: unknown) => send({ t: 'failed', error: serializeError(err) }),
+  );
+  return { handle, ended: ended.finally(() => channels.forEach((c) => c.close())) };
 }

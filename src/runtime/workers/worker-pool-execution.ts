@@ -1,36 +1,22 @@
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../../graph/index.js';
 import type { CheckpointOptions, CheckpointResponder, RestoreAssignment } from '../../state/index.js';
 import { JobCancelledError } from '../../util/errors.js';
 import { subtaskCount } from '../execution-graph.js';
 import type { JobRun } from '../job-run.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
-import {
-  FENCED,
-  FENCE_ANSWER,
-  FENCE_SEQ,
-  type FromWorker,
-  type ToWorker,
-  type WorkerBootstrap,
-  channelKey,
-  deserializeError,
-  serializeError,
-} from './protocol.js';
+import { type Deployment, FENCE_ANSWER, FENCE_SEQ, type FromWorker, type ToWorker, channelKey, deserializeError, serializeError } from './protocol.js';
+import type { TaskSlot, TaskSlotPool } from './task-slot-pool.js';
 import { slotOf } from './worker-host.js';
 
 /** How long workers get to close their tasks after a failure or cancel before they are terminated. */
 const CLOSE_GRACE_MS = 10_000;
 
-/** What every worker of a run gets alike; the pool adds each one's slot, channels and state. */
-export type WorkerJobSpec = Omit<WorkerBootstrap, 'slot' | 'slots' | 'ports' | 'restore' | 'restored' | 'fence' | 'fenced'>;
-
-/** What a run on worker threads needs besides the graph. */
+/** What one run on the pool's workers needs besides the graph. */
 export interface WorkerPoolOptions {
-  /** The worker's entry module (it loads the job file and calls hostWorker). */
-  readonly entry: URL;
-  readonly slots: number;
+  readonly pool: TaskSlotPool;
   readonly jobGraph: JobGraph;
-  readonly spec: WorkerJobSpec;
+  readonly attemptNumber: number;
   readonly restore?: RestoreAssignment;
   /** Whom acknowledgements go to (the coordinator); unset = no checkpoints. */
   readonly responder?: CheckpointResponder;
@@ -41,12 +27,12 @@ export interface WorkerPoolOptions {
   readonly finalCheckpoint?: () => Promise<unknown>;
 }
 
-interface Slot {
-  readonly worker: Worker;
-  readonly fence: Int32Array;
+/** A slot's part in this run. */
+interface Member {
+  readonly slot: TaskSlot;
   running: boolean;
-  finished: boolean;
-  exited: boolean;
+  /** The run ended in this worker (it answered done or failed, or the thread ended). */
+  settled: boolean;
   metrics: TaskMetricsReading[];
 }
 
@@ -60,60 +46,59 @@ interface Slot {
  */
 export class WorkerPoolExecution implements JobRun {
   readonly taskCount: number;
-  private readonly slots: Slot[] = [];
+  private readonly members: Member[] = [];
   private failure: unknown;
   private cancelRequested = false;
   private finishedCount = 0;
   private started = false;
-  private ended: (() => void) | undefined;
+  private settledAll: (() => void) | undefined;
   private killTimer: NodeJS.Timeout | undefined;
+  /** Checkpoints triggered while workers were still starting: sent once all of them run. */
+  private queuedTriggers: ToWorker[] = [];
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.taskCount = subtaskCount(options.jobGraph);
   }
 
   private get running(): boolean {
-    return this.slots.length > 0 && this.slots.every((s) => s.running);
+    return this.members.length > 0 && this.members.every((s) => s.running);
   }
 
   async run(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     const { options } = this;
-    const n = options.slots;
+    const n = options.pool.size;
     const ports = this.channelPorts(n);
     const restore = this.restoreEntries(n);
-    const allExited = new Promise<void>((resolve) => (this.ended = resolve));
+    const settled = new Promise<void>((resolve) => (this.settledAll = resolve));
     this.started = true;
     for (let s = 0; s < n; s++) {
-      const fence = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
-      const bootstrap: WorkerBootstrap = {
-        ...options.spec,
-        slot: s,
-        slots: n,
-        ports: ports[s]!,
-        restore: restore[s]!,
-        restored: options.restore !== undefined,
-        fence,
-        fenced: options.checkOwnership !== undefined,
+      const slot = options.pool.slot(s);
+      const member: Member = { slot, running: false, settled: false, metrics: [] };
+      this.members.push(member);
+      slot.listener = {
+        message: (m) => this.onMessage(member, m),
+        error: (err) => this.onWorkerFailure(new Error(`Worker thread ${s} failed: ${err.message}`, { cause: err }), member),
+        exited: (code) => {
+          if (!member.settled) this.onWorkerFailure(new Error(`Worker thread ${s} ended (exit code ${code}) while the job was running.`), member);
+        },
       };
-      const worker = new Worker(options.entry, { workerData: bootstrap, transferList: ports[s]!.map(([, , p]) => p) });
-      const slot: Slot = { worker, fence: new Int32Array(fence), running: false, finished: false, exited: false, metrics: [] };
-      this.slots.push(slot);
-      worker.on('message', (m: FromWorker) => this.onMessage(slot, s, m));
-      worker.on('error', (err) => this.onWorkerFailure(new Error(`Worker thread ${s} failed: ${err.message}`, { cause: err })));
-      worker.on('exit', (code) => {
-        slot.exited = true;
-        if (!slot.finished || code !== 0) {
-          if (this.failure === undefined && !this.cancelRequested && code !== 0) this.onWorkerFailure(new Error(`Worker thread ${s} exited with code ${code} while the job was running.`));
-        }
-        if (this.slots.every((x) => x.exited)) this.ended?.();
-      });
+      const deployment: Deployment = { attemptNumber: options.attemptNumber, ports: ports[s]!, restore: restore[s]!, restored: options.restore !== undefined };
+      slot.post({ t: 'deploy', deployment }, ports[s]!.map(([, , p]) => p));
+      if (slot.exited) this.settle(member);
     }
-    if (this.cancelRequested) this.broadcast({ t: 'cancel' });
-    await allExited;
+    if (this.cancelRequested || this.failure !== undefined) this.stopWorkers();
+    await settled;
     clearTimeout(this.killTimer);
+    for (const m of this.members) if (m.slot.listener) m.slot.listener = undefined;
     if (this.failure !== undefined) throw this.failure;
     if (this.cancelRequested) throw new JobCancelledError();
+  }
+
+  private settle(member: Member): void {
+    if (member.settled) return;
+    member.settled = true;
+    if (this.members.length === this.options.pool.size && this.members.every((m) => m.settled)) this.settledAll?.();
   }
 
   /** The MessagePort ends each worker holds: one channel per producer/consumer pair in different slots. */
@@ -138,7 +123,7 @@ export class WorkerPoolExecution implements JobRun {
   }
 
   /** The restored state of each worker's subtasks, as data (the assignment itself is a function). */
-  private restoreEntries(n: number): WorkerBootstrap['restore'][] {
+  private restoreEntries(n: number): Deployment['restore'][] {
     const entries: [string, number, NonNullable<ReturnType<RestoreAssignment>>][][] = Array.from({ length: n }, () => []);
     const restore = this.options.restore;
     if (!restore) return entries;
@@ -153,10 +138,14 @@ export class WorkerPoolExecution implements JobRun {
     return entries;
   }
 
-  private onMessage(slot: Slot, s: number, m: FromWorker): void {
+  private onMessage(member: Member, m: FromWorker): void {
     switch (m.t) {
-      case 'running':
-        slot.running = true;
+      case 'opened':
+        member.running = true;
+        if (this.running) {
+          this.broadcast({ t: 'start' });
+          for (const t of this.queuedTriggers.splice(0)) this.broadcast(t);
+        }
         return;
       case 'ack':
         this.options.responder?.acknowledge(m.ack);
@@ -165,27 +154,30 @@ export class WorkerPoolExecution implements JobRun {
         this.options.responder?.decline(m.id, m.task, m.reason);
         return;
       case 'metrics':
-        slot.metrics = m.readings;
+        member.metrics = m.readings;
         return;
       case 'finished':
         this.onFinished();
         return;
       case 'checkOwnership':
-        this.answerOwnership(slot, m.action);
+        this.answerOwnership(member.slot, m.action);
         return;
       case 'done':
-        slot.finished = true;
+        this.settle(member);
         return;
       case 'failed':
-        slot.finished = true;
-        this.onWorkerFailure(deserializeError(m.error), s);
+        this.settle(member);
+        this.onWorkerFailure(deserializeError(m.error), member);
+        return;
+      case 'unusable':
+        this.onWorkerFailure(deserializeError(m.error), member);
         return;
     }
   }
 
   /** Every worker's tasks have finished: the final checkpoint (if any), then every worker closes. */
   private onFinished(): void {
-    if (++this.finishedCount < this.options.slots) return;
+    if (++this.finishedCount < this.options.pool.size) return;
     const take = this.options.finalCheckpoint;
     if (!take) {
       this.broadcast({ t: 'release' });
@@ -197,13 +189,13 @@ export class WorkerPoolExecution implements JobRun {
     );
   }
 
-  private answerOwnership(slot: Slot, action: string): void {
+  private answerOwnership(slot: TaskSlot, action: string): void {
     let answer = 0;
     try {
       this.options.checkOwnership?.(action);
     } catch {
       answer = 1;
-      for (const x of this.slots) Atomics.store(x.fence, FENCED, 1);
+      this.options.pool.markFenced();
     }
     Atomics.store(slot.fence, FENCE_ANSWER, answer);
     Atomics.add(slot.fence, FENCE_SEQ, 1);
@@ -211,39 +203,46 @@ export class WorkerPoolExecution implements JobRun {
   }
 
   /** A worker failed (or died): the run fails with the first failure; the others stop. */
-  private onWorkerFailure(err: unknown, from?: number): void {
-    if (this.failure === undefined && !(this.cancelRequested && err instanceof JobCancelledError)) this.failure = err;
-    this.slots.forEach((x, i) => {
-      if (i !== from && !x.exited) this.post(x, { t: 'cancel' });
-    });
-    this.terminateLater();
+  private onWorkerFailure(err: unknown, member: Member): void {
+    if (this.failure === undefined && !this.cancelRequested) this.failure = err;
+    if (member.slot.exited) this.settle(member);
+    this.stopWorkers();
   }
 
-  /** Workers that do not close within the grace period are terminated (a stuck user function). */
-  private terminateLater(): void {
+  /**
+   * Ends the run in every worker: one still starting it is terminated at once (safe: nothing it
+   * did may count before a checkpoint completes, as after a kill -9); a running one is
+   * cancelled, so its tasks close (sinks abort their transactions), and terminated if it does not
+   * end in time. A terminated worker is replaced for the next run.
+   */
+  private stopWorkers(): void {
+    this.queuedTriggers = [];
+    for (const m of this.members) {
+      if (m.settled) continue;
+      if (m.running) m.slot.post({ t: 'cancel' });
+      else m.slot.terminate();
+    }
     if (this.killTimer) return;
     this.killTimer = setTimeout(() => {
-      for (const x of this.slots) if (!x.exited) void x.worker.terminate();
+      for (const m of this.members) if (!m.settled) m.slot.terminate();
     }, CLOSE_GRACE_MS);
     this.killTimer.unref();
   }
 
-  private post(slot: Slot, m: ToWorker): void {
-    if (!slot.exited) slot.worker.postMessage(m);
-  }
-
   private broadcast(m: ToWorker): void {
-    for (const s of this.slots) this.post(s, m);
+    for (const s of this.members) if (!s.settled) s.slot.post(m);
   }
 
   readMetrics(): TaskMetricsReading[] {
     this.broadcast({ t: 'metrics' });
-    return this.slots.flatMap((s) => s.metrics);
+    return this.members.flatMap((s) => s.metrics);
   }
 
   triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void {
-    if (!this.running) throw new Error('the job is not running');
-    this.broadcast({ t: 'trigger', id: checkpointId, timestamp, options, location: this.options.locationOf?.(checkpointId) });
+    if (this.failure !== undefined || this.cancelRequested) throw new Error('the job is not running');
+    const trigger: ToWorker = { t: 'trigger', id: checkpointId, timestamp, options, location: this.options.locationOf?.(checkpointId) };
+    if (this.running) this.broadcast(trigger);
+    else this.queuedTriggers.push(trigger);
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
@@ -251,6 +250,7 @@ export class WorkerPoolExecution implements JobRun {
   }
 
   abortCheckpoint(checkpointId: number): void {
+    this.queuedTriggers = this.queuedTriggers.filter((t) => t.t !== 'trigger' || t.id !== checkpointId);
     this.broadcast({ t: 'abort', id: checkpointId });
   }
 
@@ -263,15 +263,13 @@ export class WorkerPoolExecution implements JobRun {
   }
 
   fail(err: unknown): void {
-    if ((err as { code?: unknown }).code === 'job.fenced') for (const s of this.slots) Atomics.store(s.fence, FENCED, 1);
+    if ((err as { code?: unknown }).code === 'job.fenced') this.options.pool.markFenced();
     this.failure ??= err;
-    this.broadcast({ t: 'cancel' });
-    if (this.started) this.terminateLater();
+    if (this.started) this.stopWorkers();
   }
 
   cancel(): void {
     this.cancelRequested = true;
-    this.broadcast({ t: 'cancel' });
-    if (this.started) this.terminateLater();
+    if (this.started) this.stopWorkers();
   }
 }
