@@ -76,7 +76,7 @@ describe('subtasks on worker threads', { concurrency: false }, () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0]!, /builds a different job graph in a worker thread/);
     assert.match(lines[0]!, /taskmanager\.numberOfTaskSlots=1/);
-    const { jobId } = parseAttachedRun(r.stdout);
+    const jobId = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!;
     const job = await listedJob(home, jobId);
     assert.equal(job.status, 'FAILED');
     assert.equal(restartsOf(job), 0);
