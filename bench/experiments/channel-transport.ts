@@ -180,6 +180,8 @@ async function producer(kind: 'port' | 'ring', batches: number): Promise<{ recor
   return { recordsPerSec: (batches * BATCH) / (elapsed / 1000), sendUsPerBatch: (sendMs * 1000) / batches, latencyMs: latency };
 }
 
+// Atomics.waitAsync holds no handle: without one, a thread waiting only on it would end.
+const keepAlive = setInterval(() => {}, 1000);
 if (isMainThread) {
   const batches = Number(process.argv[2] ?? 3000);
   for (let round = 0; round < 3; round++) {
@@ -194,3 +196,4 @@ if (isMainThread) {
 } else {
   await consumer();
 }
+clearInterval(keepAlive);

@@ -228,6 +228,9 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
+/** How much later a run's tasks start on worker threads than on the main thread (generous: the machine may be loaded). */
+const WORKER_STARTUP_MS = 3000;
+
 /**
  * `flink run -d [options] chaos-job.ts [args]`, then the job's pid straight from flink.db (no
  * further CLI call, so a kill can come before the first checkpoint). Both are tracked for cleanup.
@@ -260,7 +263,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const check = (lines: readonly string[], n: number) => (jobKind === 'windowed' ? checkWindowLines(lines, n) : checkLines(lines, n));
   const intervalMs = 100 + Math.floor(random() * 401);
   /** Longest wait before a kill: two intervals and 400 ms. */
-  const maxWaitMs = 2 * intervalMs + 400;
+  // On worker threads a run starts its tasks later (each worker loads the job file): the waits
+  // before a kill start that much later, so runs still live long enough to checkpoint.
+  const startupMs = (opts.slots ?? 1) > 1 ? WORKER_STARTUP_MS : 0;
+  const maxWaitMs = 2 * intervalMs + 400 + startupMs;
   // A whole number of inputs per key, so every key's final count is records / KEYS.
   const ended = opts.kills + (opts.freezes ?? 0);
   const records = opts.count ?? KEYS * Math.ceil(Math.max(20_000, (ended * rate * maxWaitMs) / 1000 + rate) / KEYS);
@@ -314,7 +320,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       }
       // Mostly long enough for a checkpoint or more; one end in four likely comes before the first.
       const early = random() < 0.25;
-      const waitMs = Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
+      const waitMs = startupMs + Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
       // With freezes, some runs also pause for less than the heartbeat timeout, at a random moment.
       const pausedMs = freezes > 0 && random() < 0.3 ? Math.round(random() * (HEARTBEAT_TIMEOUT_MS - 300)) : 0;
       const pauseAt = Math.round(random() * waitMs);

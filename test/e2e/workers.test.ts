@@ -18,6 +18,7 @@ import {
   killLeftovers,
   listedJob,
   nonWarningLines,
+  openDbReadonly,
   parseAttachedRun,
   removeTempDirs,
   runFlink,
@@ -40,13 +41,26 @@ const RESTARTS = [...D('restart-strategy.type=fixed-delay'), ...D('restart-strat
 const restartsOf = (job: ListedJob) => (job as ListedJob & { restarts: number }).restarts;
 
 describe('subtasks on worker threads', { concurrency: false }, () => {
-  test('a keyed count at -p 2 on two workers writes exactly what one thread writes', async () => {
+  test('a keyed count at -p 2 on two workers writes exactly what one thread writes; the metrics add up over the workers', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
     const r = await runFlink(['run', '-p', '2', ...WORKERS, ...CHECKPOINTS, CKPT, out, '6000', '20000'], { home, timeoutMs: 60_000 });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.deepEqual(keyedCountProblems(committedLines(out), 6000), []);
     assert.deepEqual(hiddenFiles(out), []);
+    // The job's last metrics snapshot: every subtask of both vertices, read from both workers.
+    const { jobId } = parseAttachedRun(r.stdout);
+    const db = openDbReadonly(home);
+    try {
+      const row = db.prepare('SELECT metrics FROM job_metrics WHERE job_id = ?').get(jobId) as { metrics: string };
+      const tasks = (JSON.parse(row.metrics) as { tasks: { subtask: number; source: boolean; numRecordsIn: number; numRecordsOut: number }[] }).tasks;
+      assert.deepEqual(tasks.map((t) => `${t.source ? 'source' : 'count'}/${t.subtask}`).sort(), ['count/0', 'count/1', 'source/0', 'source/1']);
+      const sum = (source: boolean, f: 'numRecordsIn' | 'numRecordsOut') => tasks.filter((t) => t.source === source).reduce((n, t) => n + t[f], 0);
+      assert.equal(sum(true, 'numRecordsOut'), 6000);
+      assert.equal(sum(false, 'numRecordsIn'), 6000);
+    } finally {
+      db.close();
+    }
   });
 
   for (const how of ['exit', 'uncaught'] as const) {

@@ -203,9 +203,16 @@ function startRun(
     }
   };
 
+  // The final counters go first: the reporter's last snapshot, after the run, reads them.
   const ended = execution.run().then(
-    () => send({ t: 'done' }),
-    (err: unknown) => send({ t: 'failed', error: serializeError(err) }),
+    () => {
+      send({ t: 'metrics', readings: execution.readMetrics() });
+      send({ t: 'done' });
+    },
+    (err: unknown) => {
+      send({ t: 'metrics', readings: execution.readMetrics() });
+      send({ t: 'failed', error: serializeError(err) });
+    },
   );
   return { handle, ended: ended.finally(() => channels.forEach((c) => c.close())) };
 }
