@@ -153,9 +153,17 @@ export function withForcedSlots(args: readonly string[]): readonly string[] {
   return ['run', '-D', `taskmanager.numberOfTaskSlots=${FORCED_TASK_SLOTS}`, ...args.slice(1)];
 }
 
+/**
+ * The extra time a forced run on workers gets: each worker loads the job file itself, which on
+ * a loaded 2-core machine takes seconds (see README, Workers).
+ */
+const WORKER_STARTUP_ALLOWANCE_MS = 15_000;
+
 /** Spawns `flink ...args` (for tests that signal it while it runs). */
 export function spawnFlink(args: readonly string[], opts: RunOptions = {}): Spawned {
-  return spawnNode([FLINK_BIN, ...withForcedSlots(args)], opts);
+  const forced = withForcedSlots(args);
+  const slower = forced !== args ? { timeoutMs: (opts.timeoutMs ?? 10_000) + WORKER_STARTUP_ALLOWANCE_MS } : {};
+  return spawnNode([FLINK_BIN, ...forced], { ...opts, ...slower });
 }
 
 /** Runs `flink ...args` to its end. */

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../../graph/index.js';
-import type { CheckpointStorageWorker, OperatorRestoreState } from '../../state/index.js';
+import type { CheckpointStorageWorker, OperatorRestoreState, StateFileOwner, StateFileRef } from '../../state/index.js';
 import { systemClock } from '../../util/clock.js';
 import { FlinkError } from '../../util/errors.js';
 import type { ChannelEnds, Placement } from '../execution-graph.js';
@@ -31,6 +31,54 @@ export interface WorkerStorage extends CheckpointStorageWorker {
   forgetLocation(checkpointId: number): void;
 }
 
+/**
+ * The worker's storage as its tasks see it: a write for a checkpoint whose directory the worker
+ * has not been told yet waits for it. A barrier from another worker can overtake the trigger
+ * message that carries the directory (they travel on different ports).
+ */
+class LocatedStorage implements CheckpointStorageWorker {
+  private readonly located = new Map<number, { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void }>();
+
+  constructor(private readonly inner: WorkerStorage) {}
+
+  private entry(checkpointId: number) {
+    let e = this.located.get(checkpointId);
+    if (!e) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      e = { promise, resolve, reject };
+      this.located.set(checkpointId, e);
+    }
+    return e;
+  }
+
+  adopt(checkpointId: number, dir: string): void {
+    this.inner.adoptLocation(checkpointId, dir);
+    this.entry(checkpointId).resolve();
+  }
+
+  forget(checkpointId: number): void {
+    this.inner.forgetLocation(checkpointId);
+    this.located.get(checkpointId)?.reject(new Error(`checkpoint ${checkpointId} has ended`));
+    this.located.delete(checkpointId);
+  }
+
+  async writeStateFile(checkpointId: number, owner: StateFileOwner, chunks: readonly Uint8Array[]): Promise<StateFileRef> {
+    await this.entry(checkpointId).promise;
+    return this.inner.writeStateFile(checkpointId, owner, chunks);
+  }
+
+  async writeSharedStateFile(checkpointId: number, owner: StateFileOwner, form: 'full' | 'delta', chunks: readonly Uint8Array[]): Promise<StateFileRef> {
+    await this.entry(checkpointId).promise;
+    return this.inner.writeSharedStateFile(checkpointId, owner, form, chunks);
+  }
+}
+
 /** Slot sharing as in Flink: subtask i of every vertex runs in slot i mod slots. */
 export function slotOf(subtask: number, slots: number): number {
   return subtask % slots;
@@ -43,13 +91,17 @@ export function slotOf(subtask: number, slots: number): number {
  * slots, runs them with the same cooperative scheduler as a single-threaded run, and turns the
  * main thread's messages into the calls the JobMaster makes on a JobExecution.
  */
-export function serveWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port: MessagePort, storage: WorkerStorage | undefined): void {
+export function serveWorker(boot: WorkerBootstrap, jobGraph: JobGraph, port: MessagePort, workerStorage: WorkerStorage | undefined): void {
+  const storage = workerStorage && new LocatedStorage(workerStorage);
   let current: ((m: ToWorker) => void) | undefined;
   port.on('message', (m: ToWorker) => {
     if (m.t === 'shutdown') {
       // Ends this thread only; what it printed has been handed to the main thread.
       process.exit(0);
     }
+    // Checkpoint directories are the worker's, whichever run is current (or none).
+    if (m.t === 'trigger' && m.location !== undefined) storage?.adopt(m.id, m.location);
+    else if (m.t === 'complete' || m.t === 'abort') storage?.forget(m.id);
     if (m.t !== 'deploy') {
       current?.(m);
       return;
@@ -79,7 +131,7 @@ function startRun(
   deployment: Deployment,
   jobGraph: JobGraph,
   port: MessagePort,
-  storage: WorkerStorage | undefined,
+  storage: LocatedStorage | undefined,
 ): { handle: (m: ToWorker) => void; ended: Promise<void> } {
   const send = (m: FromWorker) => port.postMessage(m);
   let wakeUp = (): void => {};
@@ -160,7 +212,6 @@ function startRun(
   const handle = (m: ToWorker): void => {
     switch (m.t) {
       case 'trigger':
-        if (m.location !== undefined) storage?.adoptLocation(m.id, m.location);
         try {
           execution.triggerCheckpoint(m.id, m.timestamp, m.options);
         } catch (err) {
@@ -168,11 +219,9 @@ function startRun(
         }
         return;
       case 'complete':
-        storage?.forgetLocation(m.id);
         execution.notifyCheckpointComplete(m.id);
         return;
       case 'abort':
-        storage?.forgetLocation(m.id);
         execution.abortCheckpoint(m.id);
         return;
       case 'pause':
