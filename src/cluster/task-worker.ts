@@ -42,6 +42,9 @@ function capturePipeline(): Promise<Pipeline> {
 }
 
 async function main(): Promise<void> {
+  // The engine's package entry (what 'flink-ts' resolves to) loads before the job file's loader
+  // hooks are installed: through them, each of its modules would cost a round trip to the hooks.
+  await import(new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url).href);
   const pipeline = await capturePipeline();
   const jobGraph = compilePipeline(pipeline, boot.parallelismDefaults);
   if (jobGraphHash(jobGraph) !== boot.graphHash) {
