@@ -1,6 +1,8 @@
 /**
- * `npm run bench -- [name…] [options]`: runs the benches (every `bench/<name>.bench.ts`, or the
- * ones named), each with its own checks, and prints their figures.
+ * `npm run bench -- [name [word…]]… [options]`: runs the benches (every `bench/<name>.bench.ts`,
+ * or the ones named), each with its own checks, and prints their figures. Words after a bench's
+ * name that name no bench select what that bench runs, if it takes them (its `selects`
+ * parameter): `npm run bench -- nexmark q5 q7`.
  *
  *   --list              the benches and what each measures
  *   --json              also store the results in bench/results/latest.json (replacing those benches' entries)
@@ -11,10 +13,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type BenchResult, type ParamValue, benchNames, loadBenches, runBench } from './harness/index.js';
+import { type Bench, type BenchResult, type ParamValue, benchNames, groupBenchWords, loadBenches, runBench } from './harness/index.js';
 import { README_FILE, updateReadme } from './readme.js';
 import { renderText } from './harness/render.js';
 import { writeResults } from './harness/results-file.js';
+
+/** `--set` plus the bench's selecting words, if any. */
+function selection(bench: Bench, words: readonly string[], set: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {
+  return words.length > 0 && bench.selects !== undefined ? { ...set, [bench.selects]: words.join(',') } : { ...set };
+}
 
 function parseSet(assignments: readonly string[]): Record<string, ParamValue> {
   const set: Record<string, ParamValue> = {};
@@ -39,7 +46,12 @@ async function main(): Promise<number> {
       set: { type: 'string', multiple: true },
     },
   });
-  const benches = await loadBenches(positionals);
+  const groups = groupBenchWords(positionals, benchNames());
+  const benches = await loadBenches([...groups.keys()]);
+  for (const b of benches) {
+    const words = groups.get(b.name) ?? [];
+    if (words.length > 0 && b.selects === undefined) throw new Error(`no bench named ${words.join(', ')}; the benches are: ${benchNames().join(' ')}`);
+  }
   if (values.list) {
     for (const b of benches) console.log(`${b.name.padEnd(18)} ${b.description}`);
     return 0;
@@ -53,7 +65,7 @@ async function main(): Promise<number> {
     try {
       const result = await runBench(bench, {
         size: values.smoke ? 'smoke' : 'full',
-        set,
+        set: selection(bench, groups.get(bench.name) ?? [], set),
         provisional: values.provisional,
         log: (line) => process.stderr.write(`  … ${line}\n`),
       });

@@ -29,11 +29,33 @@ export interface BenchContext {
   readonly substitutes: ReadonlyMap<string, () => unknown>;
 }
 
+/**
+ * A column of a {@link Grid}: in row `r`, the median of the figure labelled `` `${r} ${figure}` ``,
+ * or with `ratio`, that figure's ratio to the baseline named `ratio`; or a given text per row
+ * (e.g. a published figure measured elsewhere).
+ */
+export type GridColumn =
+  | { readonly header: string; readonly figure: string; readonly ratio?: string }
+  | { readonly header: string; readonly text: Readonly<Record<string, string>> };
+
+/**
+ * Figures laid out as a table of rows × columns (e.g. queries × backends) rather than one line
+ * per figure; a cell whose figure is missing shows "–".
+ */
+export interface Grid {
+  /** Heads the column of row names. */
+  readonly corner: string;
+  readonly rows: readonly string[];
+  readonly columns: readonly GridColumn[];
+}
+
 /** What one run of a bench measured. */
 export interface BenchOutcome {
   /** One line: the workload, e.g. "keyed count: 10M events over 100k keys". */
   readonly title: string;
   readonly figures: readonly Figure[];
+  /** How to show the figures, when a table of rows × columns reads better than a list. */
+  readonly grid?: Grid;
   /** Facts that are not figures (e.g. "hashmap ran out of heap"), printed under the table. */
   readonly notes?: readonly string[];
 }
@@ -48,6 +70,11 @@ export interface Bench<P extends BenchParams = BenchParams> {
   /** One sentence: what is measured, against which baseline. */
   readonly description: string;
   readonly sizes: { readonly full: P; readonly smoke: P };
+  /**
+   * A string parameter that words after the bench's name on the command line set, joined by
+   * commas (`npm run bench -- nexmark q5 q7` sets `queries` to `q5,q7`).
+   */
+  readonly selects?: keyof P & string;
   run(params: P, ctx: BenchContext): Promise<BenchOutcome>;
 }
 

@@ -31,3 +31,20 @@ export async function loadBenches(names: readonly string[] = []): Promise<Bench[
     }),
   );
 }
+
+/**
+ * The command line's words grouped by bench: each bench name with the words after it that name
+ * no bench (`nexmark q5 q7` → nexmark: q5, q7), in the order given.
+ *
+ * @throws Error for a word before any bench name
+ */
+export function groupBenchWords(words: readonly string[], known: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const w of words) {
+    if (known.includes(w)) groups.set(w, (current = groups.get(w) ?? []));
+    else if (current) current.push(w);
+    else throw new Error(`no bench named ${w}; the benches are: ${known.join(' ')}`);
+  }
+  return groups;
+}

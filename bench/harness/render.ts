@@ -1,3 +1,4 @@
+import type { Grid, GridColumn } from './bench.js';
 import { type Figure, type Ratio, type Unit, higherIsBetter } from './figures.js';
 import type { BenchResult } from './run-bench.js';
 
@@ -47,6 +48,26 @@ function row(f: Figure): [string, string, string, string] {
   return [f.label, formatValue(f), formatSpread(f), f.ratios.map((r) => formatRatio(f.unit, r)).join('; ')];
 }
 
+/** A grid cell: a figure's median (and spread), one of its ratios, or the column's text. */
+function gridCell(figures: ReadonlyMap<string, Figure>, row: string, c: GridColumn): string {
+  if ('text' in c) return c.text[row] ?? '–';
+  const f = figures.get(`${row} ${c.figure}`);
+  if (f === undefined) return '–';
+  if (c.ratio !== undefined) {
+    const r = f.ratios.find((x) => x.vs === c.ratio);
+    return r === undefined ? '–' : times(r.median);
+  }
+  const spread = formatSpread(f);
+  return spread === '' ? formatValue(f) : `${formatValue(f)} (${spread})`;
+}
+
+/** The grid's header and its rows of cells, the row name first. */
+function gridRows(r: BenchResult, grid: Grid): string[][] {
+  const figures = new Map(r.figures.map((f) => [f.label, f]));
+  const shown = grid.rows.filter((row) => grid.columns.some((c) => !('text' in c) && figures.has(`${row} ${c.figure}`)));
+  return [[grid.corner, ...grid.columns.map((c) => c.header)], ...shown.map((row) => [row, ...grid.columns.map((c) => gridCell(figures, row, c))])];
+}
+
 /** "10,000,000" for numbers; params a reader needs to reproduce the run. */
 function formatParams(r: BenchResult): string {
   return Object.entries(r.params)
@@ -68,10 +89,16 @@ export function formatMeasured(r: BenchResult): string {
 
 /** As `npm run bench` prints a result. */
 export function renderText(r: BenchResult): string {
-  const rows = r.figures.map(row);
-  const w = [0, 1, 2].map((i) => Math.max(...rows.map((x) => x[i]!.length)));
   const lines = [`\n${r.name}: ${r.title}`, `  ${formatMeasured(r)}`];
-  for (const x of rows) lines.push(`  ${x[0].padEnd(w[0]!)}  ${x[1].padStart(w[1]!)}  ${(x[2] ? `(${x[2]})` : '').padEnd(w[2]! + 2)}  ${x[3]}`.trimEnd());
+  if (r.grid) {
+    const cells = gridRows(r, r.grid);
+    const w = cells[0]!.map((_, i) => Math.max(...cells.map((x) => x[i]!.length)));
+    for (const x of cells) lines.push(`  ${x.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')}`.trimEnd());
+  } else {
+    const rows = r.figures.map(row);
+    const w = [0, 1, 2].map((i) => Math.max(...rows.map((x) => x[i]!.length)));
+    for (const x of rows) lines.push(`  ${x[0].padEnd(w[0]!)}  ${x[1].padStart(w[1]!)}  ${(x[2] ? `(${x[2]})` : '').padEnd(w[2]! + 2)}  ${x[3]}`.trimEnd());
+  }
   for (const note of r.notes) lines.push(`  note: ${note}`);
   lines.push(`  checked: ${r.checks.join('; ')}`);
   return lines.join('\n');
@@ -80,14 +107,14 @@ export function renderText(r: BenchResult): string {
 /** As the README shows a result: a title, a table, and when and on what it was measured. */
 export function renderMarkdown(r: BenchResult): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
-  const lines = [
-    `**${r.title}** (\`npm run bench -- ${r.name}\`): ${r.description}`,
-    '',
-    '| | median | spread (min–max) | vs baseline: median (min–max) |',
-    '| --- | --- | --- | --- |',
-    ...r.figures.map((f) => `| ${row(f).map(cell).join(' | ')} |`),
-    '',
-  ];
+  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  const lines = [`**${r.title}** (\`npm run bench -- ${r.name}\`): ${r.description}`, ''];
+  if (r.grid) {
+    const [header, ...rows] = gridRows(r, r.grid);
+    lines.push(line(header!), line(header!.map(() => '---')), ...rows.map(line), '');
+  } else {
+    lines.push('| | median | spread (min–max) | vs baseline: median (min–max) |', '| --- | --- | --- | --- |', ...r.figures.map((f) => line(row(f))), '');
+  }
   for (const note of r.notes) lines.push(`${note}`, '');
   lines.push(`<sub>${formatMeasured(r)}</sub>`);
   return lines.join('\n');

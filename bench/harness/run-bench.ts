@@ -1,4 +1,4 @@
-import type { Bench, BenchParams, ParamValue, SizeName } from './bench.js';
+import type { Bench, BenchParams, Grid, ParamValue, SizeName } from './bench.js';
 import { Checks } from './checks.js';
 import type { Figure } from './figures.js';
 import { type MeasuredOn, measuredOn } from './machine.js';
@@ -12,6 +12,8 @@ export interface BenchResult {
   readonly size: SizeName | 'custom';
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly figures: readonly Figure[];
+  /** Present when the bench lays its figures out as rows × columns. */
+  readonly grid?: Grid;
   readonly notes: readonly string[];
   /** The checks that held: what the bench verified it measured. */
   readonly checks: readonly string[];
@@ -45,6 +47,7 @@ export async function runBench<P extends BenchParams>(bench: Bench<P>, options: 
     size: Object.keys(options.set ?? {}).length > 0 ? 'custom' : size,
     params: { ...params },
     figures: outcome.figures,
+    ...(outcome.grid ? { grid: outcome.grid } : {}),
     notes: outcome.notes ?? [],
     checks: check.passed(),
     measured,

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BenchCheckError, loadBenches, runBench } from '../../bench/harness/index.js';
 import { type CountFacts, expectedCounts } from '../../bench/keyed-count.bench.js';
+import type { EngineFacts } from '../../bench/nexmark.bench.js';
 
-const [keyedCount, incremental] = await loadBenches(['keyed-count', 'incremental']);
+const [keyedCount, incremental, nexmark] = await loadBenches(['keyed-count', 'incremental', 'nexmark']);
 
 test('keyed-count fails when the engine miscounts', async () => {
   const { events, keys } = keyedCount!.sizes.smoke;
@@ -41,4 +42,21 @@ test('incremental fails when its delta is not 10x smaller than the full checkpoi
 
 test('an unknown parameter is refused', async () => {
   await assert.rejects(runBench(incremental!, { size: 'smoke', set: { chrun: 0.5 } }), /has no parameter 'chrun'/);
+});
+
+test('nexmark fails when a job\'s rows are not the reference\'s', async () => {
+  // q0 on 5,000 events passes its 4,600 bids through; one of them changed.
+  const changed: EngineFacts = { rows: 4600, digest: '4600:0:0', checkpoints: [1] };
+  await assert.rejects(
+    runBench(nexmark!, { size: 'smoke', set: { queries: 'q0' }, substitutes: new Map([['q0 lmdb', () => changed]]) }),
+    (e: unknown) => e instanceof BenchCheckError && /count:digest of q0 lmdb's rows \(the reference's\) is 4600:[0-9a-f]+:[0-9a-f]+: it is 4600:0:0/.test(e.message),
+  );
+});
+
+test('nexmark fails when a run took no checkpoint', async () => {
+  const unchecked: EngineFacts = { rows: 4600, digest: undefined, checkpoints: [] };
+  await assert.rejects(
+    runBench(nexmark!, { size: 'smoke', set: { queries: 'q0' }, substitutes: new Map([['q0 hashmap', () => unchecked]]) }),
+    (e: unknown) => e instanceof BenchCheckError && /checkpoints completed by a q0 hashmap run is at least 1: it is 0/.test(e.message),
+  );
 });

@@ -72,3 +72,46 @@ test('checks remember the claims that held, once each', () => {
   assert.deepEqual(check.passed(), ['x is 3', 'ratio is at least 10']);
   assert.throws(() => check.atLeast(9.25, 10, 'ratio'), /bench t: ratio is at least 10: it is 9.25/);
 });
+
+test('a grid shows figures by row and column: a median with its spread, a ratio, a given text, – where a figure is missing', async () => {
+  const { renderMarkdown, renderText } = await import('../../bench/harness/render.js');
+  const flink = { label: 'Flink', values: [100_000, 100_000] };
+  const result = {
+    name: 'grid',
+    description: 'd',
+    title: 't',
+    size: 'full' as const,
+    params: { rounds: 2, warmups: 0 },
+    figures: [figure('q0 fast', 'events/s', [1_500_000, 1_700_000], flink), figure('q1 fast', 'events/s', [50_000, 50_000], flink), figure('q0 slow', 'events/s', [20_000, 30_000])],
+    grid: {
+      corner: 'query',
+      rows: ['q0', 'q1', 'q2'],
+      columns: [
+        { header: 'fast', figure: 'fast' },
+        { header: 'slow', figure: 'slow' },
+        { header: 'Flink', text: { q0: '100k', q1: '100k' } },
+        { header: 'fast ÷ Flink', figure: 'fast', ratio: 'Flink' },
+      ],
+    },
+    notes: [],
+    checks: ['x'],
+    measured: { date: '2026-01-01T00:00:00Z', commit: 'abcdef1234', cores: 2, cpu: 'cpu', node: 'v20', os: 'linux x64', memoryGiB: 8, load: 0 },
+    provisional: false,
+  };
+  const table = renderMarkdown(result).split('\n').filter((l) => l.startsWith('|'));
+  assert.deepEqual(table, [
+    '| query | fast | slow | Flink | fast ÷ Flink |',
+    '| --- | --- | --- | --- | --- |',
+    '| q0 | 1.60 M events/s (1.50–1.70) | 25.0 k events/s (20.0–30.0) | 100k | 16× |',
+    '| q1 | 50.0 k events/s | – | 100k | 0.50× |',
+  ]);
+  assert.match(renderText(result), /\n  q1 +50\.0 k events\/s +– +100k +0\.50×\n/);
+});
+
+test('words after a bench name that name no bench go to that bench', async () => {
+  const { groupBenchWords } = await import('../../bench/harness/index.js');
+  const known = ['keyed-count', 'nexmark'];
+  assert.deepEqual([...groupBenchWords(['nexmark', 'q5', 'q7', 'keyed-count'], known)], [['nexmark', ['q5', 'q7']], ['keyed-count', []]]);
+  assert.deepEqual([...groupBenchWords([], known)], []);
+  assert.throws(() => groupBenchWords(['q5', 'nexmark'], known), /no bench named q5; the benches are: keyed-count nexmark/);
+});

@@ -114,6 +114,16 @@ describe('JobFence', () => {
     store = MetadataStore.open(join(home.path, 'flink.db'), { clock: wall });
   });
 
+  test('a job that cannot confirm its heartbeat stops committing before anyone may declare it lost', () => {
+    // Another process may declare the job lost once its heartbeat is heartbeat.timeout old; from
+    // then on a restore may commit. This process must have stopped committing before that.
+    const { fence } = acquire();
+    store.close();
+    freeze(SETTINGS.heartbeatTimeoutMs - 1);
+    assert.throws(() => fence.check('commit checkpoint 7'), JobFencedError);
+    store = MetadataStore.open(join(home.path, 'flink.db'), { clock: wall });
+  });
+
   test('a second process cannot take over a job already taken', () => {
     acquire();
     assert.throws(

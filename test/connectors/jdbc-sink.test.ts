@@ -159,6 +159,25 @@ describe('JdbcSink.exactlyOnceSink two-phase commit', () => {
     await closeWriter(w);
   });
 
+  test('completing checkpoint n never commits the transaction prepared for n+1 (a restore from n replays its rows)', async () => {
+    const { table, uid } = await freshTable();
+    const w = await exactlyOnce(table, uid);
+    for (const r of range(0, 3)) w.write(r);
+    await checkpoint(w, 1);
+    for (const r of range(3, 6)) w.write(r);
+    await checkpoint(w, 2);
+    await w.notifyCheckpointComplete!(1);
+    assert.deepEqual(await rowsOf(table), range(0, 3));
+    assert.deepEqual(
+      (await prepared(uid)).map((gid) => gid.split('.').at(-1)),
+      ['2'],
+      "checkpoint 2's transaction stays prepared",
+    );
+    await w.notifyCheckpointComplete!(2);
+    assert.deepEqual(await rowsOf(table), range(0, 6));
+    await closeWriter(w);
+  });
+
   test('a restore commits exactly what its checkpoint recorded and rolls back the later prepared ones', async () => {
     const { table, uid } = await freshTable();
     // The first run: checkpoint 1 committed, 2 and 3 prepared (3's _metadata may have been

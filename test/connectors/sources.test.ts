@@ -51,6 +51,15 @@ describe('sources replay exactly from their recorded position', () => {
     assert.ok(parts.every((p) => p.length >= 6));
   });
 
+  test('number sequence and data generator: a snapshot at any position, one record before the end too, replays exactly the rest', () => {
+    for (const src of [new NumberSequenceSource(1, 6), new DataGeneratorSource((i) => i, 6)]) {
+      for (let k = 0; k <= 6; k++) {
+        const { before, after, all } = replayFromSnapshot<number, unknown>(src, k);
+        assert.deepEqual([...before, ...after], all, `snapshot after ${k} of 6 records`);
+      }
+    }
+  });
+
   test('data generator: deterministic by index, finite and infinite', () => {
     const gen = (i: number) => `e${i}`;
     const { before, after, all } = replayFromSnapshot(new DataGeneratorSource(gen, 11), 4);

@@ -183,6 +183,20 @@ describe('SqliteSink two-phase commit', () => {
     assert.deepEqual(commits(), [[0, 1]]);
   });
 
+  test('completing checkpoint n never commits the rows staged for n+1 (a restore from n replays them)', () => {
+    const w = writer();
+    writeAll(w, range(0, 2));
+    w.snapshotState!(1);
+    writeAll(w, range(2, 5));
+    w.snapshotState!(2);
+    w.notifyCheckpointComplete!(1);
+    assert.deepEqual(rowsOf(), range(0, 2).map(([k, v]) => ({ k, v })));
+    assert.equal(stagedCount(2), 3, "checkpoint 2's rows stay staged");
+    assert.deepEqual(commits(), [[0, 1]]);
+    w.notifyCheckpointComplete!(2);
+    assert.equal(rowsOf().length, 5);
+  });
+
   test('completing a later checkpoint commits the earlier pending ones too; completion is idempotent', () => {
     const w = writer();
     writeAll(w, range(0, 2));

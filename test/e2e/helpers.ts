@@ -74,7 +74,7 @@ export interface Spawned {
 export function spawnNode(nodeArgs: readonly string[], opts: RunOptions = {}): Spawned {
   const home = opts.home ?? tempDir();
   const cwd = opts.cwd ?? tempDir();
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const child = spawn(process.execPath, [...nodeArgs], { cwd, env: childEnv(home, opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -6,8 +6,7 @@
  * Needs `npm run build` (bin/flink runs dist/).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/index.js';
 import {
@@ -23,7 +22,8 @@ import {
   tempDir,
   waitForCheckpoint,
 } from '../e2e/helpers.js';
-import { NEXMARK_REFERENCES, type NexmarkQueryName } from './reference/index.js';
+import { NEXMARK_OUTPUTS, type RunnableQuery, asMultiset, committedParts, resultTable } from './outputs.js';
+import { NEXMARK_REFERENCES } from './reference/index.js';
 
 after(async () => {
   await killLeftovers();
@@ -33,68 +33,12 @@ after(async () => {
 const JOBS = join(REPO, 'jobs', 'nexmark');
 const EVENTS = 100_000;
 
-/** One committed part file: its bucket directory (relative, '' for none) and its JSON rows. */
-interface Part {
-  readonly bucket: string;
-  readonly rows: Record<string, unknown>[];
-}
-
-/**
- * The committed (visible) part files under `dir`, each subtask's in the order it wrote them
- * (`part-<run>-<subtask>-<n>`, by n), so updates to one key read in their order.
- */
-function committedParts(dir: string): Part[] {
-  const files: { rel: string; bucket: string; order: [string, number, number] }[] = [];
-  const walk = (abs: string) => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      const p = join(abs, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (!e.name.startsWith('.')) {
-        const m = /^part-([0-9a-f]+)-(\d+)-(\d+)$/.exec(e.name);
-        assert.ok(m, `unexpected file ${p}`);
-        files.push({ rel: relative(dir, p), bucket: relative(dir, abs), order: [m[1]!, Number(m[2]), Number(m[3])] });
-      }
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  files.sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0) || (a.order[0] < b.order[0] ? -1 : a.order[0] > b.order[0] ? 1 : 0) || a.order[1] - b.order[1] || a.order[2] - b.order[2]);
-  return files.map((f) => ({
-    bucket: f.bucket,
-    rows: readFileSync(join(dir, f.rel), 'utf8')
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => JSON.parse(l) as Record<string, unknown>),
-  }));
-}
-
-/** An upsert stream's final table: the last row per key. */
-function lastPerKey(rows: readonly Record<string, unknown>[], key: (r: Record<string, unknown>) => string): Record<string, unknown>[] {
-  const table = new Map<string, Record<string, unknown>>();
-  for (const r of rows) table.set(key(r), r);
-  return [...table.values()];
-}
-
-const asMultiset = (rows: readonly object[]) => rows.map((r) => JSON.stringify(r)).sort();
-
-/** How a query's output is read: appended rows, or an upsert stream on a key. */
+/** How a query is run here; how its output is read is its NEXMARK_OUTPUTS entry. */
 interface JobCase {
-  readonly query: NexmarkQueryName;
+  readonly query: RunnableQuery;
   readonly parallelism: number;
-  /** An updating query: its output is an upsert stream on this key. */
-  readonly upsertKey?: (r: Record<string, unknown>) => string;
   /** Nexmark's event-time rate for the run (spreads 100k events over minutes or hours). */
   readonly eventRate?: number;
-  /** Turns a committed part's rows into the reference's rows (e.g. adds partition columns). */
-  readonly readRows?: (part: Part) => Record<string, unknown>[];
-  /** Turns all rows into what the reference computes (e.g. totals over windows of the wall clock). */
-  readonly finalRows?: (rows: Record<string, unknown>[]) => Record<string, unknown>[];
-}
-
-/** q12's checkable part: per bidder, the bids of all its processing-time windows. */
-function totalsPerBidder(rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  const totals = new Map<number, number>();
-  for (const r of rows) totals.set(r.bidder as number, (totals.get(r.bidder as number) ?? 0) + (r.bid_count as number));
-  return [...totals].map(([bidder, bid_count]) => ({ bidder, bid_count }));
 }
 
 const CASES: readonly JobCase[] = [
@@ -103,32 +47,23 @@ const CASES: readonly JobCase[] = [
   { query: 'q2', parallelism: 2 },
   { query: 'q3', parallelism: 2 },
   // Equal-price ties of the winning bid are decided by arrival, which parallelism 1 fixes.
-  { query: 'q4', parallelism: 2, upsertKey: (r) => String(r.id) },
+  { query: 'q4', parallelism: 2 },
   // Windows over event time (Nexmark's 4 s of bounded out-of-orderness), 100 s of it.
   { query: 'q5', parallelism: 2, eventRate: 1000 },
   { query: 'q7', parallelism: 2, eventRate: 1000 },
   { query: 'q8', parallelism: 2, eventRate: 1000 },
-  { query: 'q9', parallelism: 1, upsertKey: (r) => String(r.id) },
-  {
-    query: 'q10',
-    parallelism: 2,
-    eventRate: 100,
-    readRows: (part) => {
-      const m = /^dt=(\d{4}-\d{2}-\d{2})[/\\]hm=(\d{2}:\d{2})$/.exec(part.bucket);
-      assert.ok(m, `not a dt=…/hm=… partition: ${part.bucket}`);
-      return part.rows.map((r) => ({ ...r, dt: m[1], hm: m[2] }));
-    },
-  },
+  { query: 'q9', parallelism: 1 },
+  { query: 'q10', parallelism: 2, eventRate: 100 },
   { query: 'q11', parallelism: 2, eventRate: 1000 },
-  { query: 'q12', parallelism: 2, finalRows: totalsPerBidder },
+  { query: 'q12', parallelism: 2 },
   { query: 'q13', parallelism: 2 },
   { query: 'q14', parallelism: 2, eventRate: 1 },
-  { query: 'q15', parallelism: 2, eventRate: 1, upsertKey: (r) => String(r.day) },
-  { query: 'q16', parallelism: 2, eventRate: 10, upsertKey: (r) => `${r.channel} ${r.day}` },
-  { query: 'q17', parallelism: 2, eventRate: 1, upsertKey: (r) => `${r.auction} ${r.day}` },
+  { query: 'q15', parallelism: 2, eventRate: 1 },
+  { query: 'q16', parallelism: 2, eventRate: 10 },
+  { query: 'q17', parallelism: 2, eventRate: 1 },
   // Equal times (q18) and equal prices (q19) are decided by arrival, which parallelism 1 fixes.
-  { query: 'q18', parallelism: 1, upsertKey: (r) => `${r.bidder} ${r.auction}` },
-  { query: 'q19', parallelism: 1, upsertKey: (r) => `${r.auction} ${r.rank_number}` },
+  { query: 'q18', parallelism: 1 },
+  { query: 'q19', parallelism: 1 },
   { query: 'q20', parallelism: 2 },
   { query: 'q21', parallelism: 2 },
   { query: 'q22', parallelism: 2 },
@@ -136,7 +71,8 @@ const CASES: readonly JobCase[] = [
 
 describe('Nexmark jobs match their reference computations on 100k events', { concurrency: false }, () => {
   for (const c of CASES) {
-    const how = `${c.upsertKey ? 'final table of the upsert stream' : c.finalRows ? 'what its rows add up to' : 'rows'}, -p ${c.parallelism}${c.eventRate ? `, ${c.eventRate} events/s of event time` : ''}`;
+    const output = NEXMARK_OUTPUTS[c.query];
+    const how = `${output.upsertKey ? 'final table of the upsert stream' : output.finalRows ? 'what its rows add up to' : 'rows'}, -p ${c.parallelism}${c.eventRate ? `, ${c.eventRate} events/s of event time` : ''}`;
     test(`${c.query}: ${how}`, async () => {
       const out = join(tempDir(), 'out');
       const rateArgs = c.eventRate === undefined ? [] : ['--event-rate', String(c.eventRate)];
@@ -147,9 +83,7 @@ describe('Nexmark jobs match their reference computations on 100k events', { con
       assert.deepEqual(hiddenFiles(out), [], 'every part is committed at the end');
 
       const parts = committedParts(out);
-      let rows = parts.flatMap((p) => (c.readRows ? c.readRows(p) : p.rows));
-      if (c.upsertKey) rows = lastPerKey(rows, c.upsertKey);
-      if (c.finalRows) rows = c.finalRows(rows);
+      const rows = resultTable(output, parts.flatMap((p) => (output.readRows ? output.readRows(p) : p.rows)));
       const events = new NexmarkGenerator(c.eventRate === undefined ? {} : { firstEventRate: c.eventRate }).events(0, EVENTS);
       const expected = NEXMARK_REFERENCES[c.query](events);
       assert.ok(expected.length > 0, 'the reference finds rows');

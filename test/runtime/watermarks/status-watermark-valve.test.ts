@@ -213,6 +213,23 @@ const cases: Record<string, { channels: number; steps: Step[] }> = {
       [['w', 1, MAX_TIMESTAMP], [MAX_TIMESTAMP]],
     ],
   },
+  'a channel that ended without it, while holding the minimum back, releases it at once': {
+    channels: 2,
+    steps: [
+      [['w', 0, 3], []],
+      [['w', 1, 8], [3]],
+      [['end', 0], [8]],
+      [['w', 1, 12], [12]],
+    ],
+  },
+  'the last channel ending without it: the output reaches the maximum watermark': {
+    channels: 1,
+    steps: [
+      [['w', 0, 5], [5]],
+      [['end', 0], [MAX_TIMESTAMP]],
+      [['end', 0], []],
+    ],
+  },
   'a channel that ended without it no longer holds the minimum back, even if it was idle': {
     channels: 2,
     steps: [

@@ -121,6 +121,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   }
 
   collect(value: unknown): void {
+    this.numRecordsIn++;
     try {
       this.processElement(value, this.services.recordContext.timestamp);
     } catch (err) {

@@ -1,0 +1,137 @@
+/**
+ * FileSink's two-phase commit, driven through one writer and the calls a task makes, so each
+ * step can be checked on disk without timing: a part is pre-committed (closed, renamed to
+ * `.<name>.pending`) at checkpoint n's barrier and becomes visible only when n completes; a
+ * restore from n makes n's parts visible and deletes what was written after n (it is replayed),
+ * including a part already pre-committed for n+1.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { FileSink, type SinkWriter, type SinkWriterContext } from '../../src/index.js';
+import { tempDir } from '../helpers/run-job.js';
+
+let dir: { path: string; cleanup: () => void };
+let out: string;
+
+beforeEach(() => {
+  dir = tempDir('flink-file-sink-commit-');
+  out = join(dir.path, 'out');
+});
+afterEach(() => dir.cleanup());
+
+const JOB = '7c0ffee0000000000000000000000001';
+
+function writer(jobId = JOB): SinkWriter<string> {
+  const context: SinkWriterContext = { subtaskIndex: 0, parallelism: 1, jobId, operatorUid: 'sink', checkpointing: true };
+  return FileSink.forRowFormat<string>(out).build().createWriter(context);
+}
+
+const names = () => readdirSync(out).sort();
+const visible = () => names().filter((f) => !f.startsWith('.'));
+const hidden = () => names().filter((f) => f.startsWith('.'));
+/** The lines of every visible part, sorted: what a reader of the directory sees. */
+const committedLines = () =>
+  visible()
+    .flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean))
+    .sort();
+
+describe('FileSink two-phase commit', () => {
+  test("a part stays hidden and pending after checkpoint n's barrier and is visible only when n completes", () => {
+    const w = writer();
+    w.write('a');
+    w.write('b');
+    assert.deepEqual(visible(), []);
+    assert.match(hidden().join(), /^\.part-[0-9a-z]{20}-0-0\.inprogress$/);
+
+    w.snapshotState!(1);
+    assert.deepEqual(visible(), [], 'nothing is visible at the barrier');
+    assert.match(hidden().join(), /^\.part-[0-9a-z]{20}-0-0\.pending$/, 'the part is pre-committed');
+    assert.equal(readFileSync(join(out, hidden()[0]!), 'utf8'), 'a\nb\n', 'and complete on disk');
+
+    w.notifyCheckpointComplete!(1);
+    assert.deepEqual(hidden(), []);
+    assert.match(visible().join(), /^part-[0-9a-z]{20}-0-0$/);
+    assert.deepEqual(committedLines(), ['a', 'b']);
+    w.close();
+  });
+
+  test('completing n commits the parts of n and of earlier checkpoints that never completed, never a part of n+1', () => {
+    const w = writer();
+    w.write('a');
+    w.snapshotState!(1); // checkpoint 1 will never complete (aborted)
+    w.write('b');
+    w.snapshotState!(2);
+    w.write('c');
+    w.snapshotState!(3);
+    w.write('d'); // in progress
+
+    w.notifyCheckpointComplete!(2);
+    assert.deepEqual(committedLines(), ['a', 'b'], "2's completion commits 1's part too (subsumed), not 3's");
+    assert.equal(hidden().filter((f) => f.endsWith('.pending')).length, 1, "3's part is still pending");
+    assert.equal(hidden().filter((f) => f.endsWith('.inprogress')).length, 1);
+
+    w.notifyCheckpointComplete!(3);
+    assert.deepEqual(committedLines(), ['a', 'b', 'c']);
+    assert.deepEqual(
+      hidden().map((f) => f.replace(/^.*\./, '')),
+      ['inprogress'],
+      'only the part after the last barrier is left, hidden',
+    );
+    w.close();
+    assert.deepEqual(hidden(), [], 'close drops the part no checkpoint covers (it is replayed)');
+    assert.deepEqual(committedLines(), ['a', 'b', 'c']);
+  });
+
+  test('a restore from n makes n’s parts visible and deletes a part pre-committed for n+1 and one in progress', () => {
+    const crashed = writer();
+    crashed.write('a');
+    const state1 = crashed.snapshotState!(1);
+    crashed.write('b');
+    crashed.snapshotState!(2); // pre-committed for 2, which never completes: the process dies
+    crashed.write('c');
+    assert.deepEqual(visible(), [], 'nothing was committed before the crash');
+    assert.equal(hidden().length, 3);
+
+    // A failover: the same job restores checkpoint 1 (the crashed writer is never called again).
+    const restored = writer();
+    restored.restoreState!(state1);
+    assert.deepEqual(committedLines(), ['a'], "checkpoint 1's part is committed, 2's is not");
+    assert.deepEqual(hidden(), [], "the part pre-committed for 2 and the part in progress are deleted: their records are replayed");
+
+    // The replay writes b and c again; they become visible once their checkpoint completes.
+    restored.write('b');
+    restored.write('c');
+    restored.snapshotState!(2);
+    assert.deepEqual(committedLines(), ['a']);
+    restored.notifyCheckpointComplete!(2);
+    assert.deepEqual(committedLines(), ['a', 'b', 'c'], 'each record exactly once');
+    restored.close();
+  });
+
+  test('restoring the same checkpoint again (a second failover) commits nothing twice and loses nothing', () => {
+    const first = writer();
+    first.write('a');
+    const state1 = first.snapshotState!(1);
+    writer().restoreState!(state1);
+    writer().restoreState!(state1);
+    assert.deepEqual(committedLines(), ['a']);
+    assert.deepEqual(hidden(), []);
+  });
+
+  test('at the end of input a checkpointing job’s parts wait for its final checkpoint', () => {
+    const w = writer();
+    w.write('a');
+    w.snapshotState!(1);
+    w.write('b');
+    w.endOfInput();
+    assert.deepEqual(visible(), [], 'end of input only pre-commits');
+    w.snapshotState!(2); // the final checkpoint
+    assert.deepEqual(visible(), []);
+    w.notifyCheckpointComplete!(2);
+    assert.deepEqual(committedLines(), ['a', 'b']);
+    assert.deepEqual(hidden(), []);
+    w.close();
+  });
+});
