@@ -84,13 +84,14 @@ export class PortInputChannel implements InputChannel {
     if (this.head === this.queue.length) return undefined;
     const bytes = this.queue[this.head]!;
     this.queue[this.head++] = undefined as unknown as Uint8Array;
-    if (this.head === this.queue.length) {
+    const drained = this.head === this.queue.length;
+    if (drained) {
       this.queue = [];
       this.head = 0;
     }
     // Credit goes back in groups, and at once when the queue runs dry, so the producer never
     // waits for credit the consumer is sitting on.
-    if (++this.taken >= this.grantEvery || this.head === this.queue.length) {
+    if (++this.taken >= this.grantEvery || drained) {
       this.port.postMessage(this.taken);
       this.taken = 0;
     }
