@@ -61,7 +61,7 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.ok(r.ok);
   });
 
-  test('EXACTLY_ONCE with the subtasks on worker threads (taskmanager.numberOfTaskSlots=2), 4 kills and a freeze: no loss, no duplicates', { timeout: 120_000 }, async () => {
+  test('EXACTLY_ONCE with the subtasks on worker threads (taskmanager.numberOfTaskSlots=2), 4 kills and a freeze: no loss, no duplicates', { timeout: 240_000 }, async () => {
     const r = await runChaos({ seed: 23, kills: 4, freezes: 1, mode: 'EXACTLY_ONCE', slots: 2 });
     report(r);
     assert.equal(r.kills, 4, 'every kill happened before the input ran out');
