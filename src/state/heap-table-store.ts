@@ -7,6 +7,7 @@ import type { SnapshotGuard, StateTableStore, StoreCut, TrackedStateTable } from
 export class HeapTableStore implements StateTableStore {
   readonly type: StateBackendName = 'hashmap';
   readonly freezesAtCut = true;
+  readonly storesByReference = true;
 
   constructor(private readonly range: KeyGroupRange) {}
 

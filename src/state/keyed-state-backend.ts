@@ -148,7 +148,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const outer = this.tableFor(descriptor, true) as StateTable<NamespaceMap<unknown>>;
     const ttl = descriptor.getTtlConfig() !== undefined;
     // TTL cleanup rewrites stored maps behind the view's back: such a view fetches every time.
-    const view = new NamespacedTable<unknown>(outer, ttl ? undefined : this);
+    // A stored namespace map changed in place needs no `set` back, unless changes are tracked.
+    const view = new NamespacedTable<unknown>(outer, ttl ? undefined : this, this.store.storesByReference && this.incremental === undefined);
     const state = this.createState(descriptor, view, outer, true);
     const [merger, why] = namespaceMerger(descriptor);
     const namespaced = new NamespacedState<State>(descriptor.name, state, view, this, merger, why);

@@ -38,12 +38,22 @@ export class NamespacedTable<V> implements StateTable<V> {
   private memoKeyGroup = -1;
   private memoKey: unknown = undefined;
   private memoMap: NamespaceMap<V> | undefined = undefined;
+  private readonly inPlace: boolean;
 
+  /**
+   * @param inPlace the outer table holds the stored maps themselves and needs no word of a
+   *   change (the heap without incremental checkpoints): a map it returned is changed in place,
+   *   with no `set` back. Only with an `epoch`: the map was read in the current one, so after
+   *   any snapshot cut (the heap's freeze is released on that read).
+   */
   constructor(
     /** The stored table: a namespace map per key. */
     readonly outer: StateTable<NamespaceMap<V>>,
     private readonly epoch: AccessEpoch | undefined,
-  ) {}
+    inPlace = false,
+  ) {
+    this.inPlace = inPlace && epoch !== undefined;
+  }
 
   get keyGroupRange(): KeyGroupRange {
     return this.outer.keyGroupRange;
@@ -81,14 +91,20 @@ export class NamespacedTable<V> implements StateTable<V> {
   }
 
   set(keyGroup: number, key: unknown, value: V): void {
-    const map = this.namespaces(keyGroup, key) ?? new Map<Namespace, V>();
+    const stored = this.namespaces(keyGroup, key);
+    if (stored !== undefined && this.inPlace) {
+      stored.set(this.namespace, value);
+      return;
+    }
+    const map = stored ?? new Map<Namespace, V>();
     map.set(this.namespace, value);
     this.store(keyGroup, key, map);
   }
 
   delete(keyGroup: number, key: unknown): void {
     const map = this.namespaces(keyGroup, key);
-    if (map?.delete(this.namespace)) this.store(keyGroup, key, map);
+    // The last namespace gone: the key goes too (state ∝ open windows).
+    if (map?.delete(this.namespace) && (map.size === 0 || !this.inPlace)) this.store(keyGroup, key, map);
   }
 
   /** The keys with a value in the current namespace, and that value. */

@@ -84,6 +84,11 @@ export interface StateTableStore {
    * than reading a view the store keeps consistent by itself (a disk store's read transaction).
    */
   readonly freezesAtCut: boolean;
+  /**
+   * Tables keep the values they are given, not copies: a value read back is the stored one, so
+   * changing it in place changes the store (the heap). `set` is then only needed for tracking.
+   */
+  readonly storesByReference: boolean;
   createTable(guard: SnapshotGuard): TrackedStateTable<unknown>;
   /** Takes a consistent view for a snapshot; heap tables rely on the snapshot's freeze instead. */
   cut(): StoreCut;

@@ -36,7 +36,12 @@ export function isCleanupTime(window: Window, time: number, allowedLateness: num
  * its `maxTimestamp + allowedLateness`; never in processing time.
  */
 export function isWindowLate(window: Window, allowedLateness: number, isEventTime: boolean, watermark: number): boolean {
-  return isEventTime && cleanupTime(window, allowedLateness, true) <= watermark;
+  return isEventTime && isCleanupReached(cleanupTime(window, allowedLateness, true), watermark);
+}
+
+/** {@link isWindowLate} for an event-time window whose cleanup time is known: the watermark has reached it. */
+export function isCleanupReached(cleanup: number, watermark: number): boolean {
+  return cleanup <= watermark;
 }
 
 /**

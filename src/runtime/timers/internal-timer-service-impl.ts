@@ -52,6 +52,15 @@ export class InternalTimerServiceImpl implements InternalTimerService {
   private readonly live: [number, number] = [0, 0];
   private seq = 0;
   private watermark = MIN_TIMESTAMP;
+  /**
+   * The `_timers` list of the key looked up last, reused while the backend's access epoch stays
+   * (same key, no snapshot cut or restore since): an element of sliding windows registers a
+   * timer for each of its windows, all of one key.
+   */
+  private memoEpoch = -1;
+  private memoKeyGroup = -1;
+  private memoKey: unknown = undefined;
+  private memoList: unknown[] | undefined = undefined;
 
   constructor(
     private readonly backend: KeyedStateBackend,
@@ -147,6 +156,7 @@ export class InternalTimerServiceImpl implements InternalTimerService {
    */
   restore(legacyTimers: readonly StoredTimer[]): void {
     if (!this.backend.stateTables().has(TIMERS_STATE) && legacyTimers.length === 0) return;
+    this.memoEpoch = -1;
     const table = this.stateTable();
     for (const [time, key, kg] of legacyTimers) {
       const mk = mapKey(key);
@@ -187,11 +197,11 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     if (kg < 0) throw new Error('Timers can only be set while a keyed record or timer is processed.');
     const mk = b.currentMapKey;
     const table = this.stateTable();
-    let list = table.get(kg, mk);
+    let list = this.keyTimers(table, kg, mk);
     if (list === undefined) list = [b.getCurrentKey(), domain, time, ns];
     else if (indexOfTimer(list, domain, time, ns) >= 0) return;
     else list.push(domain, time, ns);
-    table.set(kg, mk, list);
+    this.storeKeyTimers(table, kg, mk, list);
     this.live[domain]++;
     const heap = this.heaps[domain];
     heap.push({ timestamp: time, key: b.getCurrentKey(), namespace: ns, mapKey: mk, keyGroup: kg, seq: this.seq++ });
@@ -205,16 +215,35 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     const table = this.table;
     if (!table) return;
     const mk = b.currentMapKey;
-    const list = table.get(kg, mk);
+    const list = this.keyTimers(table, kg, mk);
     if (list === undefined) return;
     const i = indexOfTimer(list, domain, time, ns);
     if (i >= 0) this.removeAt(table, kg, mk, list, i, domain);
   }
 
+  /** The timers of key `mk` as stored in `_timers` (undefined: none), looked up once per access epoch. */
+  private keyTimers(table: StateTable<unknown[]>, kg: number, mk: unknown): unknown[] | undefined {
+    const epoch = this.backend.accessEpoch;
+    if (this.memoEpoch === epoch && this.memoKey === mk && this.memoKeyGroup === kg) return this.memoList;
+    const list = table.get(kg, mk);
+    this.memoEpoch = epoch;
+    this.memoKeyGroup = kg;
+    this.memoKey = mk;
+    this.memoList = list;
+    return list;
+  }
+
+  /** Stores the timers of key `mk` (`undefined`: it has none left), keeping the memo of {@link keyTimers} true. */
+  private storeKeyTimers(table: StateTable<unknown[]>, kg: number, mk: unknown, list: unknown[] | undefined): void {
+    if (list === undefined) table.delete(kg, mk);
+    else table.set(kg, mk, list);
+    if (this.memoKey === mk && this.memoKeyGroup === kg) this.memoList = list;
+  }
+
   /** Takes timer `t` out of state if it is still there; false if it was deleted. */
   private claim(domain: Domain, t: HeapTimer): boolean {
     const table = this.table!;
-    const list = table.get(t.keyGroup, t.mapKey);
+    const list = this.keyTimers(table, t.keyGroup, t.mapKey);
     if (list === undefined) return false;
     const i = indexOfTimer(list, domain, t.timestamp, t.namespace);
     if (i < 0) return false;
@@ -224,8 +253,7 @@ export class InternalTimerServiceImpl implements InternalTimerService {
 
   private removeAt(table: StateTable<unknown[]>, kg: number, mk: unknown, list: unknown[], i: number, domain: Domain): void {
     list.splice(i, 3);
-    if (list.length === 1) table.delete(kg, mk);
-    else table.set(kg, mk, list);
+    this.storeKeyTimers(table, kg, mk, list.length === 1 ? undefined : list);
     this.live[domain]--;
   }
 

@@ -24,6 +24,7 @@ export const DEFAULT_WRITE_CACHE_ENTRIES = 50_000;
 export class LmdbStateStore implements StateTableStore {
   readonly type: StateBackendName = 'lmdb';
   readonly freezesAtCut = false;
+  readonly storesByReference = false;
   readonly dir: string;
   readonly db: RootDatabase<Buffer, Buffer>;
   private readonly tables: LmdbStateTable<unknown>[] = [];

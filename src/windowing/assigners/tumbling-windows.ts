@@ -27,13 +27,18 @@ abstract class TumblingWindows extends WindowAssigner<unknown, TimeWindow> {
     this.serializer = new TimeWindowStartSerializer(size);
   }
 
-  /** The window last returned (a read-only one-element array), reused while times fall into it. */
-  private last: readonly TimeWindow[] = [new TimeWindow(NaN, NaN)];
+  /**
+   * The window last returned (a read-only one-element array), reused while times fall into it;
+   * none yet is an empty array (not a window of NaN: that would make every window's fields
+   * doubles for V8).
+   */
+  private last: readonly TimeWindow[] = [];
 
   /** The window holding `time`; the same array as last time if it is the same window, so the common case allocates nothing. */
   protected windowAt(time: number): readonly TimeWindow[] {
     const start = TimeWindow.getWindowStartWithOffset(time, this.offset, this.size);
-    if (this.last[0]!.start === start) return this.last;
+    const last = this.last;
+    if (last.length === 1 && last[0]!.start === start) return last;
     this.last = [new TimeWindow(start, start + this.size)];
     return this.last;
   }

@@ -97,6 +97,29 @@ for (const type of BACKENDS) {
       assert.deepEqual(h.take(), ['E b/0@20 ts=20'], '…but with the next watermark');
     });
 
+    test('timers of one key registered, deleted and snapshotted without the key being set again in between', () => {
+      const h = harness(type);
+      h.at('a');
+      h.timers.registerEventTimeTimer(1, 10);
+      h.timers.registerEventTimeTimer(2, 10);
+      h.timers.deleteEventTimeTimer(1, 10);
+      h.timers.deleteEventTimeTimer(2, 10); // the key has no timers left
+      h.timers.registerEventTimeTimer(3, 10);
+      h.timers.registerEventTimeTimer(3, 10); // again: a no-op
+      const snap = h.backend.snapshot(1);
+      // After the cut, same key: the snapshot holds neither change.
+      h.timers.registerEventTimeTimer(4, 20);
+      h.timers.deleteEventTimeTimer(3, 10);
+      assert.equal(h.timers.eventTimeTimerCount, 1);
+      const to = harness(type);
+      restoreChain(to.backend, [{ blocks: finish(snap), snap }]);
+      to.timers.restore([]);
+      to.timers.advanceWatermark(MAX_TIMESTAMP, to.target);
+      assert.deepEqual(to.take(), ['E a/3@10 ts=10'], 'the snapshot has the timers at its cut');
+      h.timers.advanceWatermark(100, h.target);
+      assert.deepEqual(h.take(), ['E a/4@20 ts=20']);
+    });
+
     test('a timer registered while timers fire, at or below the watermark, fires in the same advance (as in Flink)', () => {
       const h = harness(type);
       h.register('a', 10);

@@ -11,6 +11,7 @@ import {
   type AggregateFunction,
   type KeyedStateBackend,
   ListStateDescriptor,
+  type Namespace,
   type ListState,
   type NamespacedState,
   ReducingStateDescriptor,
@@ -29,6 +30,7 @@ import {
   type WindowMappingEntry,
   type WindowSerializer,
   cleanupTime,
+  isCleanupReached,
   isCleanupTime,
   isElementLate,
   isWindowLate,
@@ -71,6 +73,16 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   private lateOutput: Output<unknown> | undefined;
   /** Late elements dropped for want of a late-data side output (Flink's numLateRecordsDropped). */
   numLateRecordsDropped = 0;
+  /**
+   * By position in the assigned windows: the window object last seen there, its namespace and
+   * its cleanup time. Assigners hand out the same window objects while times fall into them
+   * (windows are values, never changed), so these are worked out once per window, not per element.
+   */
+  private readonly slotWindows: (W | undefined)[] = [];
+  private readonly slotNamespaces: Namespace[] = [];
+  private readonly slotCleanupTimes: number[] = [];
+  private lastTimerNamespace: Namespace = 0;
+  private lastTimerWindow: W | undefined;
 
   constructor(
     ctx: OperatorContext,
@@ -147,18 +159,27 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     const watermark = this.eventTime ? this.services.timerService.currentWatermark() : MIN_TIMESTAMP;
     for (let i = 0; i < windows.length; i++) {
       const window = windows[i]!;
-      if (this.eventTime && isWindowLate(window, this.allowedLateness, true, watermark)) continue;
+      if (this.slotWindows[i] !== window) this.learnWindow(i, window);
+      const cleanup = this.slotCleanupTimes[i]!;
+      if (this.eventTime && isCleanupReached(cleanup, watermark)) continue;
       skipped = false;
-      const ns = this.serializer.toNamespace(window);
+      const ns = this.slotNamespaces[i]!;
       this.contents.setCurrentNamespace(ns);
       this.addElement(value, timestamp);
       ctx.set(window, ns);
       const result = this.trigger.onElement(value, timestamp, window, ctx);
       if (result.isFire()) this.fire(window);
       if (result.isPurge()) this.contents.state.clear();
-      this.registerCleanupTimer(window);
+      this.registerCleanupTimerAt(cleanup);
     }
     return skipped;
+  }
+
+  /** Remembers `window` at position `i` of the assigned windows, with its namespace and cleanup time. */
+  private learnWindow(i: number, window: W): void {
+    this.slotWindows[i] = window;
+    this.slotNamespaces[i] = this.serializer.toNamespace(window);
+    this.slotCleanupTimes[i] = cleanupTime(window, this.allowedLateness, this.eventTime);
   }
 
   /** Merging windows (sessions); true if every window was late. */
@@ -242,7 +263,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   }
 
   private onTimer(timer: InternalTimer, eventTimeTimer: boolean): void {
-    const window = this.serializer.fromNamespace(timer.namespace);
+    const window = this.timerWindow(timer.namespace);
     const ctx = this.triggerContext;
     ctx.set(window, timer.namespace);
     let sets: MergingWindowSet<W> | undefined;
@@ -262,6 +283,15 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       this.clearAllState(window, sets);
     }
     sets?.persist();
+  }
+
+  /** The window of a timer's namespace; the one of the previous timer if it is the same (a watermark fires a window's timers of every key in a row). */
+  private timerWindow(ns: Namespace): W {
+    if (ns !== this.lastTimerNamespace || this.lastTimerWindow === undefined) {
+      this.lastTimerWindow = this.serializer.fromNamespace(ns);
+      this.lastTimerNamespace = ns;
+    }
+    return this.lastTimerWindow;
   }
 
   /** Drops everything of `window`: contents, trigger state, the function's window state, its place in the merging set. */
@@ -311,7 +341,11 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
 
   /** The trigger context must point at `window`. */
   private registerCleanupTimer(window: W): void {
-    const time = cleanupTime(window, this.allowedLateness, this.eventTime);
+    this.registerCleanupTimerAt(cleanupTime(window, this.allowedLateness, this.eventTime));
+  }
+
+  /** Registers the cleanup timer at `time` of the window the trigger context points at. */
+  private registerCleanupTimerAt(time: number): void {
     // Registering it again would be a no-op: skip the timer service's lookup.
     if (!needsCleanupTimer(time) || this.triggerContext.registeredJustNow(time, this.eventTime)) return;
     if (this.eventTime) this.triggerContext.registerEventTimeTimer(time);

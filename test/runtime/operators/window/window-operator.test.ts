@@ -17,7 +17,12 @@ import {
   SlidingEventTimeWindows,
   SlidingProcessingTimeWindows,
   TumblingEventTimeWindows,
+  TimeWindow,
+  TimeWindowStartSerializer,
+  type Trigger,
   TumblingProcessingTimeWindows,
+  WindowAssigner,
+  type WindowSerializer,
 } from '../../../../src/windowing/index.js';
 import { BACKENDS, type BackendType } from '../../../state/backends.js';
 import {
@@ -455,5 +460,34 @@ test('window operator: a window at the end of time stays, and results never pass
   assert.ok(window!.maxTimestamp() > MAX_TIMESTAMP - 1500);
   h.processWatermark(window!.maxTimestamp());
   assertOutputEqualsSorted(h.output, [watermark(MAX_TIMESTAMP - 1500), record(['key2', 1], window!.maxTimestamp()), watermark(window!.maxTimestamp())]);
+  await h.close();
+});
+
+/** Tumbling windows of 10 ms handed out in one array that is refilled whenever the window changes. */
+class RefilledArrayWindows extends WindowAssigner<unknown, TimeWindow> {
+  private readonly windows: TimeWindow[] = [new TimeWindow(-10, 0)];
+  assignWindows(_e: unknown, timestamp: number): readonly TimeWindow[] {
+    const start = TimeWindow.getWindowStartWithOffset(timestamp, 0, 10);
+    if (this.windows[0]!.start !== start) this.windows[0] = new TimeWindow(start, start + 10);
+    return this.windows;
+  }
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return TumblingEventTimeWindows.of(ms(10)).getDefaultTrigger();
+  }
+  isEventTime(): boolean {
+    return true;
+  }
+  getWindowSerializer(): WindowSerializer<TimeWindow> {
+    return new TimeWindowStartSerializer(10);
+  }
+}
+
+test('window operator: an assigner that refills the same array with a new window puts elements in the new window', async () => {
+  const h = await new WindowHarness(windowSpec({ assigner: new RefilledArrayWindows(), contents: reduceWith(sumReducer) }), key0).open();
+  h.processElement(['a', 1], 1);
+  h.processElement(['a', 2], 12);
+  h.processElement(['a', 4], 15);
+  h.processWatermark(100);
+  assertOutputEqualsSorted(h.output, [record(['a', 1], 9), record(['a', 6], 19), watermark(100)]);
   await h.close();
 });
