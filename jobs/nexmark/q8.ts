@@ -3,14 +3,14 @@
  * (event time) in which they registered. Rows `{id, name, starttime}`, one per such person and
  * window.
  *
- * The query joins two windowed aggregations (persons per window, sellers per window) on id and
- * window. Both are events of the one Nexmark stream, so one window operator does it, without a
- * second input: persons and auctions keyed by person id (the auction's seller) into tumbling
- * windows, and a window that holds both the person and an auction of theirs gives a row.
+ * As the query says: a join of persons and auctions on person id = seller within the same
+ * tumbling window — a window coGroup of the two streams (persons, auctions), which emits a
+ * window's persons (once per id and name, as the query's GROUP BY) when the window also holds an
+ * auction of theirs.
  *
  *   npx flink run jobs/nexmark/q8.ts --events 10000000 [--out DIR | --print]
  */
-import { type Collector, Duration, type NexmarkEvent, ProcessWindowFunction, type ProcessWindowContext, type TimeWindow, TumblingEventTimeWindows } from 'flink-ts';
+import { type Auction, type Collector, Duration, type NexmarkEvent, type Person, TumblingEventTimeWindows } from 'flink-ts';
 import { nexmarkJob, sinkRows } from './common.js';
 
 interface Q8Row {
@@ -19,35 +19,40 @@ interface Q8Row {
   starttime: number;
 }
 
-/** What the window keeps per person: their name if they registered in it, and whether they sold. */
-interface Seen {
-  name: string | undefined;
-  sold: boolean;
-}
+const WINDOW_MS = 10_000;
 
-class NewSellers extends ProcessWindowFunction<Seen, Q8Row, number, TimeWindow> {
-  process(id: number, ctx: ProcessWindowContext<TimeWindow>, seen: Iterable<Seen>, out: Collector<Q8Row>): void {
-    for (const s of seen) if (s.name !== undefined && s.sold) out.collect({ id, name: s.name, starttime: ctx.window().start });
+/** The persons of one id and window who sold in it, once per name. */
+function newSellers(persons: readonly Person[], auctions: readonly Auction[], out: Collector<Q8Row>): void {
+  if (persons.length === 0 || auctions.length === 0) return;
+  const names = new Set<string>();
+  for (const p of persons) {
+    if (names.has(p.name)) continue;
+    names.add(p.name);
+    out.collect({ id: p.id, name: p.name, starttime: p.dateTime - (p.dateTime % WINDOW_MS) });
   }
 }
 
 const { env, args, events } = nexmarkJob({ eventTime: true });
 
-const rows = events
-  .filter((e: NexmarkEvent) => e.person !== null || e.auction !== null)
-  .name('persons and auctions')
-  .uid('q8-filter')
-  .keyBy((e) => (e.person !== null ? e.person.id : e.auction!.seller))
-  .window(TumblingEventTimeWindows.of(Duration.ofSeconds(10)))
-  .aggregate(
-    {
-      createAccumulator: (): Seen => ({ name: undefined, sold: false }),
-      add: (e: NexmarkEvent, acc: Seen): Seen => (e.person !== null ? { name: e.person.name, sold: acc.sold } : { name: acc.name, sold: true }),
-      getResult: (acc: Seen) => acc,
-      merge: (a: Seen, b: Seen): Seen => ({ name: a.name ?? b.name, sold: a.sold || b.sold }),
-    },
-    new NewSellers(),
-  )
+const persons = events
+  .filter((e: NexmarkEvent) => e.person !== null)
+  .name('persons')
+  .uid('q8-persons')
+  .map((e: NexmarkEvent) => e.person!)
+  .uid('q8-person');
+const auctions = events
+  .filter((e: NexmarkEvent) => e.auction !== null)
+  .name('auctions')
+  .uid('q8-auctions')
+  .map((e: NexmarkEvent) => e.auction!)
+  .uid('q8-auction');
+
+const rows = persons
+  .coGroup(auctions)
+  .where((p) => p.id)
+  .equalTo((a) => a.seller)
+  .window(TumblingEventTimeWindows.of(Duration.ofMillis(WINDOW_MS)))
+  .apply(newSellers)
   .name('new sellers')
   .uid('q8-join');
 sinkRows(rows, args);

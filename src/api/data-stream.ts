@@ -19,6 +19,11 @@ import { type GlobalWindow, type Window, type WindowAssigner, countWindowSpec } 
 import { type ComparableField, type FieldAggregation, type NumericField, checkField, fieldAggregator } from './field-aggregations.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.js';
+import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
+import { ConnectedStreams } from './connected-streams.js';
+import { IntervalJoin } from './interval-join.js';
+import { CoGroupedStreams, JoinedStreams } from './co-grouped-streams.js';
+import type { MapStateDescriptor } from '../state/index.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
 // splitting them would make an import cycle whose order decides whether the class exists.
@@ -101,6 +106,55 @@ export class DataStream<T> {
       inputs: [this.transformation, ...others.map((o) => o.transformation)],
     });
     return new DataStream<T>(this.env, t);
+  }
+
+  /**
+   * Connects this stream with `other` into an operator with two inputs (`map`, `flatMap`,
+   * `process` on the result); with a broadcast stream, an operator with broadcast state.
+   */
+  connect<B>(other: BroadcastStream<B>): BroadcastConnectedStream<T, B>;
+  connect<B>(other: DataStream<B>): ConnectedStreams<T, B>;
+  connect<B>(other: DataStream<B> | BroadcastStream<B>): ConnectedStreams<T, B> | BroadcastConnectedStream<T, B> {
+    if (other instanceof BroadcastStream) {
+      if (other.getExecutionEnvironment() !== this.env) throw new TypeError('connect() needs streams of the same environment.');
+      return new BroadcastConnectedStream<T, B>(this.env, this, other);
+    }
+    if (!(other instanceof DataStream)) throw new TypeError('connect() needs a DataStream or a BroadcastStream.');
+    return new ConnectedStreams<T, B>(this.env, this, other);
+  }
+
+  /**
+   * Joins this stream with `other` in windows: `.where(ka).equalTo(kb).window(assigner).apply(fn)`
+   * calls `fn` for every pair of elements with equal keys in the same window.
+   */
+  join<B>(other: DataStream<B>): JoinedStreams<T, B> {
+    if (!(other instanceof DataStream) || other.env !== this.env) throw new TypeError('join() needs a DataStream of the same environment.');
+    return new JoinedStreams<T, B>(this, other);
+  }
+
+  /**
+   * Groups this stream and `other` by key and window: `.where(ka).equalTo(kb).window(assigner).apply(fn)`
+   * calls `fn` with both sides' elements of each key and window.
+   */
+  coGroup<B>(other: DataStream<B>): CoGroupedStreams<T, B> {
+    if (!(other instanceof DataStream) || other.env !== this.env) throw new TypeError('coGroup() needs a DataStream of the same environment.');
+    return new CoGroupedStreams<T, B>(this, other);
+  }
+
+  /**
+   * Sends every record to every subtask of the next operator. With descriptors, the stream
+   * becomes a BroadcastStream whose records the connected operator keeps in those broadcast
+   * states. Records are shared between subtasks, not copied: do not mutate them.
+   */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: [MapStateDescriptor<unknown, unknown>, ...MapStateDescriptor<unknown, unknown>[]]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    const stream = this.partition({ type: 'broadcast' });
+    if (descriptors.length === 0) return stream;
+    for (const d of descriptors) {
+      if ((d as { kind?: unknown })?.kind !== 'map') throw new TypeError('broadcast(...) takes MapStateDescriptors, e.g. new MapStateDescriptor<string, Rule>("rules").');
+    }
+    return new BroadcastStream<T>(this.env, stream, descriptors);
   }
 
   /** Distributes records round-robin over the next operator's subtasks. */
@@ -252,6 +306,15 @@ export class KeyedStream<T, K> extends DataStream<T> {
       kind: 'keyedProcess',
       fn: asKeyed(fn) as unknown as KeyedProcessFunction<unknown, unknown, unknown>,
     });
+  }
+
+  /**
+   * Joins this stream's elements with `other`'s of the same key whose timestamps lie within an
+   * interval of theirs (set with `between`), in event time (Flink's interval join).
+   */
+  intervalJoin<B>(other: KeyedStream<B, K>): IntervalJoin<T, B, K> {
+    if (!(other instanceof KeyedStream)) throw new TypeError('intervalJoin needs a keyed stream: b.keyBy(...).');
+    return new IntervalJoin<T, B, K>(this, other);
   }
 
   /** Groups each key's records into the windows `assigner` gives them (Flink's KeyedStream.window). */

@@ -1,5 +1,9 @@
 export { StreamExecutionEnvironment, type StateBackendName, type StateBackendOptions } from './stream-execution-environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream } from './data-stream.js';
+export { ConnectedStreams } from './connected-streams.js';
+export { BroadcastStream, BroadcastConnectedStream } from './broadcast-stream.js';
+export { IntervalJoin, IntervalJoined } from './interval-join.js';
+export { CoGroupedStreams, CoGroupWithWindow, type CoGroupWhere, JoinedStreams, JoinWithWindow, type JoinWhere, type TaggedUnion } from './co-grouped-streams.js';
 export { WindowedStream, AllWindowedStream, type KeyedWindowFunction, type AllWindowFunctionLike } from './windowed-stream.js';
 export { type NumericField, type ComparableField, type FieldOf, type Comparable } from './field-aggregations.js';
 export {

@@ -13,7 +13,7 @@ export interface OperatorStateInfo {
   readonly files: number;
   /** Keyed states: kind, TTL, `perWindow` for window state, serializer and number of keys with a value. */
   readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keys: number }>;
-  /** Operator list states: redistribution mode and element count (source positions are `_splits`). */
+  /** Operator list states: redistribution mode and element count (source positions are `_splits`; broadcast state: the entries of one copy). */
   readonly operatorStates: Record<string, { mode: string; elements: number }>;
   /** Timers of both time domains (kept as the internal keyed state `_timers`, not listed above). */
   readonly timers: number;
@@ -74,7 +74,8 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
       }
       for (const [name, { mode, values }] of file.lists) {
         const s = (operatorStates[name] ??= { mode, elements: 0 });
-        s.elements += values.length;
+        // Every subtask holds a whole copy of broadcast state: its size is one copy's.
+        s.elements = mode === 'broadcast' ? Math.max(s.elements, values.length) : s.elements + values.length;
       }
       timers += file.legacyTimers.length + (file.kinds[TIMERS_STATE] ? countStoredTimers(file.keyGroups) : 0);
     }

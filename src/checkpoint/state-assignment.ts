@@ -21,7 +21,7 @@ export interface AssignmentOptions {
 /**
  * Maps a snapshot's state onto a (possibly changed) job, by operator uid, and redistributes it
  * to the job's parallelism: keyed state (timers included) by key group, operator list state by even
- * split, union list state to every subtask.
+ * split, union list state to every subtask, broadcast state as one old subtask's copy to each.
  */
 export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
   const nodes = new Map<string, StreamNode>(graph.streamGraph.nodes.map((n) => [n.uid, n]));
@@ -43,7 +43,7 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
         'snapshot.maxParallelismChanged',
       );
     }
-    const files = [...(snapshot.files.get(op.uid)?.values() ?? [])];
+    const files = [...(snapshot.files.get(op.uid)?.entries() ?? [])].sort(([a], [b]) => a - b).map(([, f]) => f);
     const hasKeyed = files.some((f) => f.keyGroups.length > 0 || f.legacyTimers.length > 0);
     if (hasKeyed && !node.keyed) {
       throw new SnapshotRestoreError(
@@ -59,8 +59,16 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
 function redistribute(uid: string, files: readonly StateFileContent[], parallelism: number, maxParallelism: number): OperatorRestoreState[] {
   const kinds: StateKinds = Object.assign({}, ...files.map((f) => f.kinds));
   const lists = new Map<string, { mode: 'split' | 'union'; values: unknown[] }>();
+  /** Each broadcast state's copies, in the order of the subtasks that wrote them. */
+  const broadcast = new Map<string, unknown[][]>();
   for (const f of files) {
     for (const [name, { mode, values }] of f.lists) {
+      if (mode === 'broadcast') {
+        const copies = broadcast.get(name) ?? [];
+        copies.push(values);
+        broadcast.set(name, copies);
+        continue;
+      }
       const l = lists.get(name) ?? { mode, values: [] };
       l.values.push(...values);
       lists.set(name, l);
@@ -87,6 +95,8 @@ function redistribute(uid: string, files: readonly StateFileContent[], paralleli
       const to = Math.floor((values.length * (i + 1)) / parallelism);
       mine.set(name, { mode, values: mode === 'union' ? [...values] : values.slice(from, to) });
     }
+    // Flink's rule: new subtask i reads old subtask i's copy, round robin when scaled up.
+    for (const [name, copies] of broadcast) mine.set(name, { mode: 'broadcast', values: [...copies[i % copies.length]!] });
     return { kinds, lists: mine, keyGroups: keyGroups[i]!, legacyTimers: timers[i]! };
   });
 }

@@ -12,3 +12,5 @@ export * from './output-tag.js';
 export * from './keyed-state-store.js';
 export * from './window-functions.js';
 export * from './window-spec.js';
+export * from './co-functions.js';
+export * from './two-input-spec.js';

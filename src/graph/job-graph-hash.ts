@@ -15,7 +15,7 @@ export function jobGraphHash(graph: JobGraph): string {
     v.parallelism,
     v.maxParallelism,
     v.nodes.map((n) => [n.uid, n.name, n.parallelism, n.keyed, n.source !== undefined, n.operator?.kind ?? null]),
-    v.outputs.map((e) => [e.target.id, e.sourceNode.uid, e.partitioner.type, e.outputTag ?? null, e.inputIndex]),
+    v.outputs.map((e) => [e.target.id, e.sourceNode.uid, e.partitioner.type, e.outputTag ?? null, e.inputIndex, e.typeNumber ?? null]),
   ]);
   return createHash('sha256').update(JSON.stringify([graph.jobName, shape])).digest('hex');
 }

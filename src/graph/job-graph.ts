@@ -4,7 +4,7 @@
  * call inside one vertex; every other edge becomes channels between subtasks.
  */
 import type { PartitionerSpec } from './transformation.js';
-import type { StreamEdge, StreamGraph, StreamNode } from './stream-graph.js';
+import { type StreamEdge, type StreamGraph, type StreamNode, isTwoInputNode } from './stream-graph.js';
 
 /** A chain of operators run together by each of `parallelism` subtasks. */
 export interface JobVertex {
@@ -31,6 +31,8 @@ export interface JobEdge {
   readonly outputTag?: string;
   /** The position of this edge among the target's inputs. */
   readonly inputIndex: number;
+  /** Which input of the target's two-input head the edge feeds (undefined for one-input heads). */
+  readonly typeNumber?: 1 | 2;
 }
 
 /** The chained job. */
@@ -48,7 +50,8 @@ export function isChainable(edge: StreamEdge, chaining: boolean): boolean {
     edge.partitioner.type === 'forward' &&
     edge.source.parallelism === edge.target.parallelism &&
     edge.target.inEdges.length === 1 &&
-    edge.target.source === undefined
+    edge.target.source === undefined &&
+    !isTwoInputNode(edge.target)
   );
 }
 
@@ -90,6 +93,7 @@ export function buildJobGraph(graph: StreamGraph, options: { chaining: boolean }
         sourceNode: edge.source,
         partitioner: edge.partitioner,
         ...(edge.outputTag !== undefined ? { outputTag: edge.outputTag } : {}),
+        ...(edge.typeNumber !== undefined ? { typeNumber: edge.typeNumber } : {}),
         inputIndex: target.inputs.length,
       };
       source.outputs.push(jobEdge);

@@ -9,6 +9,7 @@ import type { OperatorUid } from '../util/ids.js';
 import { isCheckpointedFunction } from './functions.js';
 import type { Source } from './source.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
+import type { TwoInputOperatorSpec } from './two-input-spec.js';
 import {
   KEYED_OPERATOR_KINDS,
   type OperatorSpec,
@@ -28,7 +29,8 @@ export interface StreamNode {
   readonly source: Source<unknown> | undefined;
   /** A source's watermark strategy. */
   readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
-  readonly operator: OperatorSpec | undefined;
+  /** A two-input spec for operators with two logical inputs (their in-edges say which is which). */
+  readonly operator: OperatorSpec | TwoInputOperatorSpec | undefined;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
   /** Runs after keyBy with keyed state and timers. */
@@ -44,7 +46,24 @@ export interface StreamEdge {
   readonly partitioner: PartitionerSpec;
   /** Set when the edge carries the source operator's side output with this tag id, not its main output. */
   readonly outputTag?: string;
+  /** Which input of a two-input operator the edge feeds (undefined for one-input operators). */
+  readonly typeNumber?: 1 | 2;
 }
+
+/** True if the node is a two-input operator: it heads its chain. */
+export function isTwoInputNode(node: StreamNode): boolean {
+  return node.operator !== undefined && TWO_INPUT_KINDS.has(node.operator.kind as TwoInputOperatorSpec['kind']);
+}
+
+const TWO_INPUT_KINDS: ReadonlySet<TwoInputOperatorSpec['kind']> = new Set([
+  'coMap',
+  'coFlatMap',
+  'coProcess',
+  'keyedCoProcess',
+  'broadcastProcess',
+  'keyedBroadcastProcess',
+  'intervalJoin',
+]);
 
 /** The resolved job. */
 export interface StreamGraph {
@@ -115,11 +134,11 @@ function checkChannelCount(nodes: readonly StreamNode[]): void {
   );
 }
 
-function isStateful(spec: OperatorSpec | undefined, source: Source<unknown> | undefined): boolean {
+function isStateful(spec: OperatorSpec | TwoInputOperatorSpec | undefined, source: Source<unknown> | undefined): boolean {
   if (source) return true;
   if (!spec) return false;
   if (KEYED_OPERATOR_KINDS.has(spec.kind)) return true;
-  if (spec.kind === 'sink') return true;
+  if (spec.kind === 'sink' || spec.kind === 'broadcastProcess') return true;
   return 'fn' in spec && isCheckpointedFunction(spec.fn);
 }
 
@@ -136,7 +155,8 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
   const resolveInputs = (t: Transformation, partitioner?: PartitionerSpec, outputTag?: string): Input[] => {
     switch (t.kind) {
       case 'source':
-      case 'operator': {
+      case 'operator':
+      case 'twoInputOperator': {
         const node = byTransformation.get(t.id);
         if (!node) throw new Error(`internal: transformation ${t.id} used before it was defined`);
         return [[node, partitioner, outputTag]];
@@ -154,7 +174,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     if (t.kind === 'partition' || t.kind === 'union' || t.kind === 'sideOutput') continue;
     checkParallelism(t, t.parallelism, maxParallelism);
     const source = t.kind === 'source' ? t.source : undefined;
-    const operator = t.kind === 'operator' ? t.operator : undefined;
+    const operator = t.kind === 'operator' || t.kind === 'twoInputOperator' ? t.operator : undefined;
     let parallelism = t.parallelism ?? defaultParallelism;
     const sourceLimit = source?.maxSourceParallelism;
     if (sourceLimit !== undefined && parallelism > sourceLimit) {
@@ -166,8 +186,14 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       parallelism = sourceLimit;
     }
     if (parallelism > maxParallelism) throw defaultParallelismTooHigh(parallelism, maxParallelism);
-    const inputs = t.kind === 'operator' ? resolveInputs(t.input) : [];
-    const keyed = operator !== undefined && KEYED_OPERATOR_KINDS.has(operator.kind);
+    type Typed = [...Input, typeNumber: 1 | 2 | undefined];
+    const inputs: Typed[] =
+      t.kind === 'operator'
+        ? resolveInputs(t.input).map((i): Typed => [...i, undefined])
+        : t.kind === 'twoInputOperator'
+          ? [...resolveInputs(t.input1).map((i): Typed => [...i, 1]), ...resolveInputs(t.input2).map((i): Typed => [...i, 2])]
+          : [];
+    const keyed = (operator !== undefined && KEYED_OPERATOR_KINDS.has(operator.kind)) || (t.kind === 'twoInputOperator' && t.keyed);
     if (t.uid !== undefined) {
       if (typeof t.uid !== 'string' || t.uid.length === 0) {
         throw new JobDefinitionError(`Operator "${t.name}" has an empty uid; a uid must be a non-empty string.`);
@@ -194,16 +220,22 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       inEdges: [],
       outEdges: [],
       keyed,
-      stateful: isStateful(operator, source),
+      stateful: keyed || isStateful(operator, source),
     };
-    for (const [up, partitioner, outputTag] of inputs) {
+    for (const [up, partitioner, outputTag, typeNumber] of inputs) {
       const resolved = partitioner ?? (up.parallelism === parallelism ? { type: 'forward' as const } : { type: 'rebalance' as const });
       if (resolved.type === 'forward' && up.parallelism !== parallelism) {
         throw new JobDefinitionError(
           `Forward partitioning does not allow a change of parallelism: "${up.name}" has ${up.parallelism} and "${t.name}" has ${parallelism}. Use rebalance() or equal parallelism.`,
         );
       }
-      const edge: StreamEdge = { source: up, target: node, partitioner: resolved, ...(outputTag !== undefined ? { outputTag } : {}) };
+      const edge: StreamEdge = {
+        source: up,
+        target: node,
+        partitioner: resolved,
+        ...(outputTag !== undefined ? { outputTag } : {}),
+        ...(typeNumber !== undefined ? { typeNumber } : {}),
+      };
       up.outEdges.push(edge);
       node.inEdges.push(edge);
     }
@@ -228,7 +260,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
  * A uid derived from the node's position in the graph: its ordinal, kind and inputs. Stable
  * for the same job code; changes when operators are added before it or its inputs change.
  */
-function autoUid(ordinal: number, t: Transformation, operator: OperatorSpec | undefined, inputUids: string[]): string {
+function autoUid(ordinal: number, t: Transformation, operator: OperatorSpec | TwoInputOperatorSpec | undefined, inputUids: string[]): string {
   const h = createHash('sha256');
   h.update(`${ordinal}|${t.kind}|${operator?.kind ?? ''}|${inputUids.join(',')}`);
   return h.digest('hex').slice(0, 32);

@@ -12,6 +12,7 @@ import type {
   ReduceFunction,
   SinkFunction,
 } from './functions.js';
+import type { TwoInputOperatorSpec } from './two-input-spec.js';
 import type { OutputTag } from './output-tag.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
@@ -33,13 +34,22 @@ export type OperatorSpec =
   | { readonly kind: 'window'; readonly window: WindowOperatorSpec };
 
 /** Operator kinds that run on a keyed stream and may use keyed state and timers. */
-export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['reduce', 'keyedProcess', 'window']);
+export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind'] | TwoInputOperatorSpec['kind']> = new Set([
+  'reduce',
+  'keyedProcess',
+  'window',
+  'keyedCoProcess',
+  'keyedBroadcastProcess',
+  'intervalJoin',
+]);
 
 /** How records move from one operator's subtasks to the next one's. */
 export type PartitionerSpec =
   | { readonly type: 'forward' }
   | { readonly type: 'rebalance' }
-  | { readonly type: 'hash'; readonly keySelector: KeySelector<unknown, unknown> };
+  | { readonly type: 'hash'; readonly keySelector: KeySelector<unknown, unknown> }
+  /** Every record to every consumer subtask (the records are shared, not copied). */
+  | { readonly type: 'broadcast' };
 
 interface TransformationBase {
   readonly id: number;
@@ -60,6 +70,19 @@ export interface OperatorTransformation extends TransformationBase {
   readonly kind: 'operator';
   readonly input: Transformation;
   readonly operator: OperatorSpec;
+}
+
+/**
+ * An operator with two logical inputs (`connect`, broadcast state, interval join): records of
+ * `input1` reach its first input, of `input2` its second; it never chains to its inputs.
+ */
+export interface TwoInputTransformation extends TransformationBase {
+  readonly kind: 'twoInputOperator';
+  readonly input1: Transformation;
+  readonly input2: Transformation;
+  readonly operator: TwoInputOperatorSpec;
+  /** Both inputs are keyed streams: the operator has keyed state and timers, whatever its kind. */
+  readonly keyed: boolean;
 }
 
 /** A virtual node: changes how records are routed to the next operator. */
@@ -85,6 +108,7 @@ export interface UnionTransformation extends TransformationBase {
 export type Transformation =
   | SourceTransformation
   | OperatorTransformation
+  | TwoInputTransformation
   | PartitionTransformation
   | SideOutputTransformation
   | UnionTransformation;

@@ -1,4 +1,4 @@
-import { type JobEdge, type JobGraph, type JobVertex, type StreamNode, WatermarkStrategy } from '../graph/index.js';
+import { type JobEdge, type JobGraph, type JobVertex, type StreamNode, WatermarkStrategy, isTwoInputNode } from '../graph/index.js';
 import {
   DefaultOperatorStateStore,
   KeyGroupRange,
@@ -21,6 +21,7 @@ import { createSourceWatermarks } from './sources/source-watermarks.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
+import { TwoInputStreamTask, type TypedChannel } from './tasks/two-input-stream-task.js';
 import { InternalTimerServiceImpl } from './timers/internal-timer-service-impl.js';
 
 /** Sizes of the data path; defaults suit a 2-core machine. */
@@ -139,6 +140,18 @@ function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, Chann
 
 function outputChannels(e: JobEdge, index: number, channels: Map<JobEdge, ChannelMatrix>): ResultSubpartition[] {
   return channels.get(e)![index]!.map((ends) => ends!.out!);
+}
+
+/** The input channels of a subtask whose head has two inputs, each with the input it feeds. */
+function typedInputChannels(v: JobVertex, index: number, channels: Map<JobEdge, ChannelMatrix>): TypedChannel[] {
+  const result: TypedChannel[] = [];
+  for (const e of v.inputs) {
+    const input = e.typeNumber ?? 1;
+    const matrix = channels.get(e)!;
+    if (e.partitioner.type === 'forward') result.push({ channel: matrix[index]![0]!.in!, input });
+    else for (const row of matrix) result.push({ channel: row[index]!.in!, input });
+  }
+  return result;
 }
 
 /** An operator's outputs: the main one and, by tag id, the side outputs somebody reads. */
@@ -260,6 +273,8 @@ function deploySubtask(
       clock: settings.clock,
     });
     task = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
+  } else if (isTwoInputNode(v.head)) {
+    task = new TwoInputStreamTask(info.taskName, typedInputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
   } else {
     task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
   }

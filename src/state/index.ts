@@ -15,3 +15,4 @@ export * from './serializers/index.js';
 export { type StateTable, type SnapshotGuard, type StateTableStore, type TrackedStateTable, ChangedKeys } from './state-table.js';
 export * from './operator-state-store.js';
 export * from './snapshot-format/index.js';
+export * from './broadcast-state.js';

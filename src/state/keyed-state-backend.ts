@@ -180,6 +180,35 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     return table;
   }
 
+  /**
+   * Calls `fn` with every key of this subtask that has a value in state `descriptor`, the
+   * backend's current key set to it (Flink's applyToAllKeys); the keys are collected first, so
+   * `fn` may change or clear the state. The current key is restored afterwards. Keys are passed
+   * as stored (composite keys in their canonical form).
+   */
+  applyToAllKeys(descriptor: StateDescriptor, fn: (key: unknown, state: State) => void): void {
+    const state = this.getOrCreateState<State>(descriptor);
+    const table = this.tables.get(descriptor.name)!.table;
+    const keys: unknown[] = [];
+    const groups: number[] = [];
+    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) {
+      for (const [key] of table.entries(kg)) {
+        keys.push(key);
+        groups.push(kg);
+      }
+    }
+    const previousKey = this.currentKey;
+    const previousGroup = this.currentKeyGroup;
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        this.setCurrentKey(keys[i], groups[i]);
+        fn(keys[i], state);
+      }
+    } finally {
+      if (previousKey !== undefined) this.setCurrentKey(previousKey, previousGroup);
+    }
+  }
+
   /** Every state's table and metadata, by name (registered and restored-only), for inspection. */
   stateTables(): ReadonlyMap<string, { readonly meta: StateMeta; readonly table: StateTable<unknown> }> {
     return this.tables;

@@ -1,11 +1,13 @@
-import { type ListStateDescriptor, checkUserStateName } from './descriptors.js';
+import { HeapBroadcastState } from './broadcast-state.js';
+import { type ListStateDescriptor, type MapStateDescriptor, checkUserStateName } from './descriptors.js';
 import type { ListState } from './state.js';
 
 /**
  * How operator list state is redistributed when parallelism changes: `split` deals the
- * elements of all subtasks out evenly; `union` gives every subtask all elements.
+ * elements of all subtasks out evenly; `union` gives every subtask all elements; `broadcast`
+ * (broadcast state, its elements a map's entries) gives every subtask one subtask's copy.
  */
-export type OperatorStateMode = 'split' | 'union';
+export type OperatorStateMode = 'split' | 'union' | 'broadcast';
 
 /** Operator state of one subtask, as handed to `CheckpointedFunction.initializeState`. */
 export interface OperatorStateStore {
@@ -37,6 +39,7 @@ class OperatorListState<T> implements ListState<T> {
 /** The in-memory operator state store of one subtask. */
 export class DefaultOperatorStateStore implements OperatorStateStore {
   private readonly states = new Map<string, { mode: OperatorStateMode; state: OperatorListState<unknown> }>();
+  private readonly broadcastStates = new Map<string, HeapBroadcastState<unknown, unknown>>();
 
   /**
    * @param restored the lists restored for this subtask, by state name (already redistributed)
@@ -49,6 +52,22 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
 
   getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
     return this.get(descriptor, 'union');
+  }
+
+  /**
+   * The broadcast state named by `descriptor` (restored if the snapshot had it). Only the
+   * broadcast operators use it, with the descriptors given to `broadcast(...)`.
+   */
+  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): HeapBroadcastState<K, V> {
+    const name = descriptor.name;
+    const existing = this.broadcastStates.get(name);
+    if (existing) return existing as HeapBroadcastState<K, V>;
+    if (this.states.has(name)) throw new TypeError(`Operator state '${name}' is already registered as ${this.states.get(name)!.mode} list state.`);
+    const restored = this.restored.get(name);
+    if (restored && restored.mode !== 'broadcast') throw new TypeError(`Operator state '${name}' was restored as ${restored.mode} list state, not as broadcast state.`);
+    const state = new HeapBroadcastState<unknown, unknown>((restored?.values ?? []) as Array<[unknown, unknown]>);
+    this.broadcastStates.set(name, state);
+    return state as HeapBroadcastState<K, V>;
   }
 
   /** The store as user functions see it: names starting with `_` are the engine's. */
@@ -75,10 +94,12 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
   snapshot(): Map<string, { mode: OperatorStateMode; values: unknown[] }> {
     const out = new Map<string, { mode: OperatorStateMode; values: unknown[] }>();
     for (const [name, { mode, state }] of this.states) out.set(name, { mode, values: [...state.values] });
+    for (const [name, state] of this.broadcastStates) out.set(name, { mode: 'broadcast', values: [...state.map.entries()] });
     return out;
   }
 
   private get<T>(descriptor: ListStateDescriptor<T>, mode: OperatorStateMode): ListState<T> {
+    if (this.broadcastStates.has(descriptor.name)) throw new TypeError(`Operator state '${descriptor.name}' is already registered as broadcast state.`);
     const existing = this.states.get(descriptor.name);
     if (existing) {
       if (existing.mode !== mode) {

@@ -251,6 +251,15 @@ async function startDetached(home: string, jobFile: string, jobArgs: readonly st
   }
 }
 
+function hasCompletedCheckpoint(home: string, jobId: string): boolean {
+  const db = openDbReadonly(home);
+  try {
+    return db.prepare("SELECT 1 FROM checkpoints WHERE job_id = ? AND status = 'COMPLETED' LIMIT 1").get(jobId) !== undefined;
+  } finally {
+    db.close();
+  }
+}
+
 /** Runs the chaos loop and checks the output of both sinks. */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
@@ -330,6 +339,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         signal(pid, 'SIGCONT');
       }
       await sleep(waitMs - pauseAt);
+      // On a loaded machine a job may not have started processing when its wait is over; a run
+      // meant to end after a checkpoint waits (bounded) for its first one, so restores happen.
+      if (!early) await waitFor(`job ${jobId}'s first checkpoint`, () => hasCompletedCheckpoint(home, jobId) || !isAlive(pid), 20_000, 20).catch(() => undefined);
       let end: RunEnd = planned;
       if (planned === 'killed') {
         if (!signal(pid, 'SIGKILL')) end = 'ended';

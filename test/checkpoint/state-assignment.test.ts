@@ -157,6 +157,20 @@ describe('assignState', () => {
     assert.deepEqual(a('u', 1)!.lists.get('offsets')!.values, [1, 2, 3]);
   });
 
+  test("broadcast state: each new subtask gets one old subtask's copy, round robin (Flink's rule), at any parallelism", () => {
+    const copy = (tag: string): OperatorLists => new Map([['rules', { mode: 'broadcast' as const, values: [['r', tag]] }]]);
+    const snap = snapshot([{ uid: 'bc', subtasks: [content({ lists: copy('old0') }), content({ lists: copy('old1') })] }]);
+    for (const parallelism of [1, 2, 3, 5]) {
+      const assign = assignState(snap, graph({ uid: 'bc', parallelism, keyed: true }), { allowNonRestoredState: false });
+      const got = Array.from({ length: parallelism }, (_, i) => assign('bc', i)!.lists.get('rules'));
+      assert.deepEqual(
+        got,
+        Array.from({ length: parallelism }, (_, i) => ({ mode: 'broadcast', values: [['r', `old${i % 2}`]] })),
+        `parallelism ${parallelism}`,
+      );
+    }
+  });
+
   test('state of an operator the job no longer has is refused, naming the uid, unless allowNonRestoredState', () => {
     const snap = snapshot([
       { uid: 'kept', subtasks: [content({})] },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DefaultOperatorStateStore, ListStateDescriptor } from '../../src/state/index.js';
+import { DefaultOperatorStateStore, ListStateDescriptor, MapStateDescriptor } from '../../src/state/index.js';
 
 test('operator list state: split and union lists, restored values, snapshot copies', () => {
   const fresh = new DefaultOperatorStateStore();
@@ -19,4 +19,23 @@ test('operator list state: split and union lists, restored values, snapshot copi
   const restored = new DefaultOperatorStateStore(new Map([['offsets', { mode: 'split' as const, values: [9] }]]));
   assert.equal(restored.isRestored, true);
   assert.deepEqual(restored.getListState(new ListStateDescriptor<number>('offsets')).get(), [9]);
+});
+
+test('broadcast state: a map snapshotted as its entries (mode broadcast), restored, read-only view, one mode per name', () => {
+  const store = new DefaultOperatorStateStore();
+  const rules = store.getBroadcastState(new MapStateDescriptor<string, number>('rules'));
+  rules.put('a', 1);
+  rules.putAll([['b', 2]]);
+  const snap = store.snapshot();
+  rules.remove('a');
+  assert.deepEqual(snap.get('rules'), { mode: 'broadcast', values: [['a', 1], ['b', 2]] });
+  assert.equal(store.getBroadcastState(new MapStateDescriptor<string, number>('rules')), rules, 'the same state for the same name');
+  assert.throws(() => store.getListState(new ListStateDescriptor<number>('rules')), /already registered as broadcast state/);
+  assert.throws(() => (rules.readOnly as unknown as { put(k: string, v: number): void }).put('c', 3), /read-only on the non-broadcast side/);
+  assert.equal(rules.readOnly.get('b'), 2);
+
+  const restored = new DefaultOperatorStateStore(new Map([['rules', { mode: 'broadcast' as const, values: [['x', 7]] }]]));
+  assert.deepEqual([...restored.getBroadcastState(new MapStateDescriptor<string, number>('rules')).entries()], [['x', 7]]);
+  const wrongMode = new DefaultOperatorStateStore(new Map([['rules', { mode: 'split' as const, values: [1] }]]));
+  assert.throws(() => wrongMode.getBroadcastState(new MapStateDescriptor<string, number>('rules')), /restored as split list state/);
 });

@@ -1,4 +1,4 @@
-import type { KeyedProcessFunction, OperatorSpec, ProcessFunction } from '../../graph/index.js';
+import type { KeyedProcessFunction, OperatorSpec, ProcessFunction, TwoInputOperatorSpec } from '../../graph/index.js';
 import { FilterOperator } from './filter-operator.js';
 import { FlatMapOperator } from './flat-map-operator.js';
 import { KeyedProcessOperator } from './keyed-process-operator.js';
@@ -12,10 +12,11 @@ import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-ope
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
 import { instantiateUserFunction } from './user-function.js';
 import { createWindowOperator } from './window/create-window-operator.js';
+import { createTwoInputOperator } from './two-input/create-two-input-operator.js';
 
 /** Creates the runtime operator for an operator spec of the job graph. */
-export function createOperator(original: OperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
-  const spec = 'fn' in original ? ({ ...original, fn: instantiateUserFunction(original.fn) } as OperatorSpec) : original;
+export function createOperator(original: OperatorSpec | TwoInputOperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
+  const spec = 'fn' in original ? ({ ...original, fn: instantiateUserFunction(original.fn) } as OperatorSpec | TwoInputOperatorSpec) : original;
   switch (spec.kind) {
     case 'map':
       return new MapOperator(ctx, spec.fn);
@@ -39,5 +40,7 @@ export function createOperator(original: OperatorSpec, ctx: OperatorContext): St
       return new PrintSinkOperator(ctx, spec.prefix, spec.stderr);
     case 'window':
       return createWindowOperator(ctx, spec.window);
+    default:
+      return createTwoInputOperator(spec, ctx);
   }
 }

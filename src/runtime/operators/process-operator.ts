@@ -1,13 +1,8 @@
-import type { Collector, ProcessContext, ProcessFunction, TimerService } from '../../graph/index.js';
-import { MIN_TIMESTAMP } from '../../util/time.js';
+import type { Collector, ProcessContext, ProcessFunction } from '../../graph/index.js';
 import { FunctionOperator } from './function-operator.js';
-import { sideOutputEmitter } from './side-output.js';
+import { nonKeyedProcessContext } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
 import { userError } from './user-function.js';
-
-function keyedOnly(): never {
-  throw new Error('Setting timers is only supported on a keyed stream: use keyBy() before process().');
-}
 
 /** `process` on a non-keyed stream: timestamps, the watermark and side outputs; no keyed state, no timers (as in Flink). */
 export class ProcessOperator extends FunctionOperator<unknown> {
@@ -17,25 +12,7 @@ export class ProcessOperator extends FunctionOperator<unknown> {
   constructor(ctx: OperatorContext, fn: ProcessFunction<unknown, unknown>) {
     super(ctx, fn);
     this.fn = fn;
-    const clock = ctx.clock;
-    const rc = ctx.recordContext;
-    const timers: TimerService = {
-      currentProcessingTime: () => clock.now(),
-      currentWatermark: () => this.currentWatermark,
-      registerProcessingTimeTimer: keyedOnly,
-      registerEventTimeTimer: keyedOnly,
-      deleteProcessingTimeTimer: () => {
-        throw new Error('Deleting timers is only supported on a keyed stream: use keyBy() before process().');
-      },
-      deleteEventTimeTimer: () => {
-        throw new Error('Deleting timers is only supported on a keyed stream: use keyBy() before process().');
-      },
-    };
-    this.context = {
-      timestamp: () => (rc.timestamp === MIN_TIMESTAMP ? null : rc.timestamp),
-      timerService: () => timers,
-      output: sideOutputEmitter(ctx),
-    };
+    this.context = nonKeyedProcessContext(ctx, () => this.currentWatermark);
   }
 
   collect(value: unknown): void {

@@ -2,7 +2,7 @@ import type { KeyedStateBackend } from '../../state/index.js';
 import { performance } from 'node:perf_hooks';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from '../channel-events.js';
-import { type AlignmentAction, BarrierAligner } from '../checkpointing/barrier-aligner.js';
+import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
 import type { InputChannel } from '../channel.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordContext } from '../record-context.js';
@@ -142,14 +142,5 @@ export class OneInputStreamTask extends StreamTask {
     // Several alignments may have waited only for this channel: each completes now.
     for (const action of this.aligner.onEndOfInput(i)) this.act(action);
     if (this.endedCount === this.channels.length) this.finishInput(now);
-  }
-
-  private act(action: AlignmentAction): void {
-    if (action.kind === 'checkpoint') this.performCheckpoint(action.barrier, action.alignmentMs);
-    else if (action.kind === 'abort') {
-      this.declined(action.checkpointId);
-      this.checkpointing?.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason);
-      this.act(action.then);
-    }
   }
 }

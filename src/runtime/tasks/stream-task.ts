@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { type CheckpointBarrier, EndOfInput } from '../channel-events.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
+import type { AlignmentAction } from '../checkpointing/barrier-aligner.js';
 import type { CheckpointResponder } from '../../state/index.js';
 import type { SnapshotDriver } from '../checkpointing/snapshot-driver.js';
 import type { TaskIOMetrics } from '../metrics/io-metrics.js';
@@ -126,6 +127,16 @@ export abstract class StreamTask {
     if (!cp) return;
     const missed = [...cp.inFlight.values()].filter((b) => !this.answered.has(b.checkpointId));
     for (const barrier of missed.sort((a, b) => a.checkpointId - b.checkpointId)) this.performCheckpoint(barrier, 0);
+  }
+
+  /** Carries out what the barrier aligner decided: snapshot, or decline an overtaken checkpoint and go on. */
+  protected act(action: AlignmentAction): void {
+    if (action.kind === 'checkpoint') this.performCheckpoint(action.barrier, action.alignmentMs);
+    else if (action.kind === 'abort') {
+      this.declined(action.checkpointId);
+      this.checkpointing?.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason);
+      this.act(action.then);
+    }
   }
 
   /** Records that this task declined checkpoint `checkpointId`: it must not snapshot it later. */

@@ -218,6 +218,9 @@ function checkKinds(kinds: unknown): asserts kinds is StateKinds {
   }
 }
 
+/** Broadcast state (mode `broadcast`) came with two-input operators; older files have only the first two. */
+const LIST_MODES: ReadonlySet<OperatorStateMode> = new Set(['split', 'union', 'broadcast']);
+
 function decodeLists(bytes: Uint8Array): OperatorLists {
   let entries: unknown;
   try {
@@ -228,10 +231,10 @@ function decodeLists(bytes: Uint8Array): OperatorLists {
   const lists: OperatorLists = new Map();
   if (!Array.isArray(entries)) throw new Error('its operator state is malformed');
   for (const e of entries as unknown[]) {
-    if (!Array.isArray(e) || typeof e[0] !== 'string' || (e[1] !== 'split' && e[1] !== 'union') || !Array.isArray(e[2])) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string' || !LIST_MODES.has(e[1] as OperatorStateMode) || !Array.isArray(e[2])) {
       throw new Error('its operator state is malformed');
     }
-    lists.set(e[0], { mode: e[1], values: e[2] as unknown[] });
+    lists.set(e[0], { mode: e[1] as OperatorStateMode, values: e[2] as unknown[] });
   }
   return lists;
 }

@@ -1,0 +1,212 @@
+/**
+ * `a.coGroup(b).where(ka).equalTo(kb).window(assigner).apply(fn)` and `a.join(b)…` (Flink's
+ * CoGroupedStreams and JoinedStreams), built as Flink builds them: each input is tagged with
+ * its side, the two are unioned, keyed by each side's own selector, windowed by `assigner`, and
+ * a window function splits each firing window's elements back into the two sides.
+ */
+import {
+  AbstractRichFunction,
+  type CoGroupFunction,
+  type Collector,
+  type FlatJoinFunction,
+  type JoinFunction,
+  type KeySelector,
+  type OpenContext,
+  type RuntimeContext,
+} from '../graph/index.js';
+import type { DurationLike } from '../util/time.js';
+import type { Evictor, Trigger, Window, WindowAssigner } from '../windowing/index.js';
+import type { DataStream, SingleOutputStreamOperator } from './data-stream.js';
+
+/** An element of either input on its way through the union (Flink's TaggedUnion). */
+export type TaggedUnion<A, B> = { readonly one: A } | { readonly two: B };
+
+/** How the window's elements are handed to the user function. */
+type GroupCallback<A, B, R> = (first: A[], second: B[], out: Collector<R>) => void;
+
+/**
+ * The window function of a coGroup: splits a window's tagged elements by side, in arrival order,
+ * and calls the user function once per key and window. Forwards the rich-function lifecycle.
+ */
+class CoGroupWindowFunction<A, B, R> extends AbstractRichFunction {
+  constructor(
+    private readonly user: unknown,
+    private readonly call: GroupCallback<A, B, R>,
+  ) {
+    super();
+  }
+  override setRuntimeContext(context: RuntimeContext): void {
+    super.setRuntimeContext(context);
+    (this.user as { setRuntimeContext?: (c: RuntimeContext) => void } | null)?.setRuntimeContext?.(context);
+  }
+  override open(context: OpenContext): void | Promise<void> {
+    return (this.user as { open?: (c: OpenContext) => void | Promise<void> } | null)?.open?.(context);
+  }
+  override close(): void | Promise<void> {
+    return (this.user as { close?: () => void | Promise<void> } | null)?.close?.();
+  }
+  apply(_key: unknown, _window: Window, elements: Iterable<TaggedUnion<A, B>>, out: Collector<R>): void {
+    const first: A[] = [];
+    const second: B[] = [];
+    for (const e of elements) {
+      if ('one' in e) first.push(e.one as A);
+      else second.push(e.two as B);
+    }
+    this.call(first, second, out);
+  }
+}
+
+/** The windowing of a coGroup or join, set step by step. */
+interface Windowing<A, B, W extends Window> {
+  assigner: WindowAssigner<TaggedUnion<A, B>, W>;
+  trigger?: Trigger<TaggedUnion<A, B>, W>;
+  evictor?: Evictor<TaggedUnion<A, B>, W>;
+  lateness?: DurationLike;
+}
+
+/** Tags, unions, keys and windows both inputs, then applies `fn` as the window function. */
+function windowedCoGroup<A, B, K, R, W extends Window>(
+  first: DataStream<A>,
+  second: DataStream<B>,
+  key1: KeySelector<A, K>,
+  key2: KeySelector<B, K>,
+  w: Windowing<A, B, W>,
+  fn: CoGroupWindowFunction<A, B, R>,
+): SingleOutputStreamOperator<R> {
+  const tagged1 = first.map((one: A): TaggedUnion<A, B> => ({ one })).name('Map');
+  const tagged2 = second.map((two: B): TaggedUnion<A, B> => ({ two })).name('Map');
+  let windowed = tagged1
+    .union(tagged2)
+    .keyBy((u: TaggedUnion<A, B>) => ('one' in u ? key1(u.one as A) : key2(u.two as B)))
+    .window(w.assigner);
+  if (w.trigger) windowed = windowed.trigger(w.trigger);
+  if (w.evictor) windowed = windowed.evictor(w.evictor);
+  if (w.lateness) windowed = windowed.allowedLateness(w.lateness);
+  return windowed.apply(fn as never) as SingleOutputStreamOperator<R>;
+}
+
+function checkSelector(fn: unknown, what: string): void {
+  if (typeof fn !== 'function') throw new TypeError(`${what} needs a key selector function (record) => key.`);
+}
+
+/** `coGroup(b).where(ka)`: the second side's key next. */
+export interface CoGroupWhere<A, B, K> {
+  equalTo(key2: KeySelector<B, K>): { window<W extends Window>(assigner: WindowAssigner<TaggedUnion<A, B>, W>): CoGroupWithWindow<A, B, K, W> };
+}
+
+/** `join(b).where(ka)`: the second side's key next. */
+export interface JoinWhere<A, B, K> {
+  equalTo(key2: KeySelector<B, K>): { window<W extends Window>(assigner: WindowAssigner<TaggedUnion<A, B>, W>): JoinWithWindow<A, B, K, W> };
+}
+
+/** `.where(ka).equalTo(kb).window(assigner)`, checked, then `make` builds on them. */
+function keysThenWindow<A, B, K>(key1: KeySelector<A, K>, make: (key2: KeySelector<B, K>, assigner: WindowAssigner<TaggedUnion<A, B>, Window>) => unknown) {
+  checkSelector(key1, 'where');
+  return {
+    equalTo: (key2: KeySelector<B, K>) => {
+      checkSelector(key2, 'equalTo');
+      return { window: (assigner: WindowAssigner<TaggedUnion<A, B>, Window>) => make(key2, assigner) };
+    },
+  };
+}
+
+/** `a.coGroup(b)`: name the key of each side, then the window. */
+export class CoGroupedStreams<A, B> {
+  /** @internal */
+  constructor(
+    private readonly first: DataStream<A>,
+    private readonly second: DataStream<B>,
+  ) {}
+
+  /** The key of the first input's elements. */
+  where<K>(key1: KeySelector<A, K>): CoGroupWhere<A, B, K> {
+    return keysThenWindow<A, B, K>(key1, (key2, assigner) => new CoGroupWithWindow(this.first, this.second, key1, key2, { assigner })) as CoGroupWhere<A, B, K>;
+  }
+}
+
+/** The windowing shared by coGroup and join after `.window(assigner)`. */
+abstract class WithWindow<A, B, K, W extends Window> {
+  /** @internal */
+  constructor(
+    protected readonly first: DataStream<A>,
+    protected readonly second: DataStream<B>,
+    protected readonly key1: KeySelector<A, K>,
+    protected readonly key2: KeySelector<B, K>,
+    protected readonly windowing: Windowing<A, B, W>,
+  ) {}
+
+  /** When windows fire (default: the assigner's trigger). */
+  trigger(trigger: Trigger<TaggedUnion<A, B>, W>): this {
+    this.windowing.trigger = trigger;
+    return this;
+  }
+
+  /** Removes elements before the function sees them. */
+  evictor(evictor: Evictor<TaggedUnion<A, B>, W>): this {
+    this.windowing.evictor = evictor;
+    return this;
+  }
+
+  /** Keeps windows for `lateness` after their end, so late elements fire them again. */
+  allowedLateness(lateness: DurationLike): this {
+    this.windowing.lateness = lateness;
+    return this;
+  }
+}
+
+export class CoGroupWithWindow<A, B, K, W extends Window> extends WithWindow<A, B, K, W> {
+  /** Calls `fn` with both sides' elements of each key and window (either side may be empty). */
+  apply<R>(fn: CoGroupFunction<A, B, R>): SingleOutputStreamOperator<R> {
+    const call = typeof fn === 'function' ? fn : (fn as { coGroup?: unknown })?.coGroup;
+    if (typeof call !== 'function') throw new TypeError('apply needs a CoGroupFunction: (first, second, out) => void or an object with coGroup(first, second, out).');
+    const bound = (typeof fn === 'function' ? fn : call.bind(fn)) as GroupCallback<A, B, R>;
+    return windowedCoGroup(this.first, this.second, this.key1, this.key2, this.windowing, new CoGroupWindowFunction<A, B, R>(fn, bound)).name('CoGroup');
+  }
+}
+
+/** `a.join(b)`: name the key of each side, then the window. */
+export class JoinedStreams<A, B> {
+  /** @internal */
+  constructor(
+    private readonly first: DataStream<A>,
+    private readonly second: DataStream<B>,
+  ) {}
+
+  /** The key of the first input's elements. */
+  where<K>(key1: KeySelector<A, K>): JoinWhere<A, B, K> {
+    return keysThenWindow<A, B, K>(key1, (key2, assigner) => new JoinWithWindow(this.first, this.second, key1, key2, { assigner })) as JoinWhere<A, B, K>;
+  }
+}
+
+export class JoinWithWindow<A, B, K, W extends Window> extends WithWindow<A, B, K, W> {
+  /**
+   * Calls `fn` for every pair of a window's first-side and second-side elements of one key (a
+   * nested loop in arrival order, as Flink's): a JoinFunction `(a, b) => result` emits its
+   * result; a FlatJoinFunction `(a, b, out) => void` (three parameters) emits through `out`.
+   */
+  apply<R>(fn: JoinFunction<A, B, R> | FlatJoinFunction<A, B, R>): SingleOutputStreamOperator<R> {
+    const join = this.joinMethod(fn);
+    if (join.length >= 3) {
+      const flat = join as (a: A, b: B, out: Collector<R>) => void;
+      return this.coGroup<R>(fn, (first, second, out) => {
+        for (const a of first) for (const b of second) flat(a, b, out);
+      });
+    }
+    const plain = join as (a: A, b: B) => R;
+    return this.coGroup<R>(fn, (first, second, out) => {
+      for (const a of first) for (const b of second) out.collect(plain(a, b));
+    });
+  }
+
+  /** The join method; its arity (`length`) tells a FlatJoinFunction from a JoinFunction. */
+  private joinMethod(fn: unknown): (...args: never[]) => unknown {
+    if (typeof fn === 'function') return fn as (...args: never[]) => unknown;
+    const m = (fn as { join?: unknown } | null)?.join;
+    if (typeof m !== 'function') throw new TypeError('apply needs a JoinFunction: (first, second) => result or an object with join(first, second).');
+    return m.bind(fn) as (...args: never[]) => unknown;
+  }
+
+  private coGroup<R>(user: unknown, call: GroupCallback<A, B, R>): SingleOutputStreamOperator<R> {
+    return windowedCoGroup(this.first, this.second, this.key1, this.key2, this.windowing, new CoGroupWindowFunction<A, B, R>(user, call)).name('Join');
+  }
+}

@@ -1,0 +1,134 @@
+import type { Collector, IntervalJoinSpec, OutputTag, ProcessJoinContext, ProcessJoinFunction } from '../../../graph/index.js';
+import { type MapState, MapStateDescriptor } from '../../../state/index.js';
+import { UserCodeError } from '../../../util/errors.js';
+import { MIN_TIMESTAMP } from '../../../util/time.js';
+import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
+import { sideOutputEmitter } from '../side-output.js';
+import type { OperatorContext } from '../stream-operator.js';
+import { userError } from '../user-function.js';
+import { TwoInputStreamOperator } from './two-input-stream-operator.js';
+
+const CLEANUP_LEFT = 'CLEANUP_LEFT';
+const CLEANUP_RIGHT = 'CLEANUP_RIGHT';
+
+/** Each side's buffer, per key: timestamp → the elements of that timestamp, in arrival order. */
+type Buffer = MapState<number, unknown[]>;
+
+/**
+ * `a.keyBy(k).intervalJoin(b.keyBy(k)).between(lower, upper)` (Flink's IntervalJoinOperator):
+ * every element is buffered per key and timestamp and joined with the other side's buffered
+ * elements whose timestamps lie within its bounds (a left element at t with right elements in
+ * [t + lower, t + upper]; a right one at t with left ones in [t − upper, t − lower]). A pair's
+ * timestamp is the larger of the two. An element earlier than the watermark is late: it goes to
+ * its side's late output, if set, or is dropped. A cleanup timer per element removes its bucket
+ * once the watermark has passed the last time it could still join.
+ */
+export class IntervalJoinOperator extends TwoInputStreamOperator implements Triggerable {
+  private readonly fn: ProcessJoinFunction<unknown, unknown, unknown>;
+  private readonly lowerBound: number;
+  private readonly upperBound: number;
+  private readonly leftLateTag: OutputTag<unknown> | undefined;
+  private readonly rightLateTag: OutputTag<unknown> | undefined;
+  private leftBuffer!: Buffer;
+  private rightBuffer!: Buffer;
+  private readonly context: ProcessJoinContext;
+  private leftTimestamp = MIN_TIMESTAMP;
+  private rightTimestamp = MIN_TIMESTAMP;
+  private resultTimestamp = MIN_TIMESTAMP;
+
+  constructor(ctx: OperatorContext, spec: IntervalJoinSpec) {
+    super(ctx, spec.fn);
+    this.fn = spec.fn;
+    this.lowerBound = spec.lowerBound;
+    this.upperBound = spec.upperBound;
+    this.leftLateTag = spec.leftLateTag;
+    this.rightLateTag = spec.rightLateTag;
+    this.context = {
+      getLeftTimestamp: () => this.leftTimestamp,
+      getRightTimestamp: () => this.rightTimestamp,
+      getTimestamp: () => this.resultTimestamp,
+      output: sideOutputEmitter(ctx),
+    };
+  }
+
+  override open(): Promise<void> {
+    const backend = this.ctx.keyedBackend!;
+    this.leftBuffer = backend.getOrCreateState(new MapStateDescriptor<number, unknown[]>('_intervalJoinLeft'));
+    this.rightBuffer = backend.getOrCreateState(new MapStateDescriptor<number, unknown[]>('_intervalJoinRight'));
+    return super.open();
+  }
+
+  processElement1(value: unknown): void {
+    this.numRecordsIn++;
+    this.processElement(value, this.leftBuffer, this.rightBuffer, this.lowerBound, this.upperBound, true);
+  }
+
+  processElement2(value: unknown): void {
+    this.numRecordsIn++;
+    this.processElement(value, this.rightBuffer, this.leftBuffer, -this.upperBound, -this.lowerBound, false);
+  }
+
+  private processElement(value: unknown, ours: Buffer, other: Buffer, relativeLower: number, relativeUpper: number, isLeft: boolean): void {
+    const rc = this.ctx.recordContext;
+    const ts = rc.timestamp;
+    if (ts === MIN_TIMESTAMP) {
+      throw new UserCodeError(
+        this.name,
+        new Error(
+          'Elements used in interval stream joins need to have meaningful timestamps: this one has none. Give the inputs timestamps with a WatermarkStrategy (fromSource or assignTimestampsAndWatermarks).',
+        ),
+      );
+    }
+    if (this.isLate(ts)) {
+      const tag = isLeft ? this.leftLateTag : this.rightLateTag;
+      if (tag) this.ctx.sideOutput(tag)?.collect(value);
+      return;
+    }
+    const bucket = ours.get(ts);
+    if (bucket) {
+      bucket.push(value);
+      ours.put(ts, bucket);
+    } else ours.put(ts, [value]);
+
+    const from = ts + relativeLower;
+    const to = ts + relativeUpper;
+    for (const [otherTs, elements] of other.entries()) {
+      if (otherTs < from || otherTs > to) continue;
+      for (const element of elements) {
+        if (isLeft) this.collectPair(value, element, ts, otherTs);
+        else this.collectPair(element, value, otherTs, ts);
+      }
+    }
+    rc.timestamp = ts;
+    const cleanupTime = relativeUpper > 0 ? ts + relativeUpper : ts;
+    this.ctx.timerService!.registerEventTimeTimer(isLeft ? CLEANUP_LEFT : CLEANUP_RIGHT, cleanupTime);
+  }
+
+  private isLate(timestamp: number): boolean {
+    const watermark = this.currentWatermark;
+    return watermark !== MIN_TIMESTAMP && timestamp < watermark;
+  }
+
+  /** Calls the join function with the pair's timestamp in the slot (restored by the caller). */
+  private collectPair(left: unknown, right: unknown, leftTs: number, rightTs: number): void {
+    const result = leftTs > rightTs ? leftTs : rightTs;
+    this.ctx.recordContext.timestamp = result;
+    this.leftTimestamp = leftTs;
+    this.rightTimestamp = rightTs;
+    this.resultTimestamp = result;
+    try {
+      this.fn.processElement(left, right, this.context, this.output as Collector<unknown>);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  onEventTime(timer: InternalTimer): void {
+    const t = timer.timestamp;
+    if (timer.namespace === CLEANUP_LEFT) this.leftBuffer.remove(this.upperBound <= 0 ? t : t - this.upperBound);
+    else if (timer.namespace === CLEANUP_RIGHT) this.rightBuffer.remove(this.lowerBound <= 0 ? t + this.lowerBound : t);
+    else throw new Error(`internal: invalid interval join timer namespace ${String(timer.namespace)}`);
+  }
+
+  onProcessingTime(): void {}
+}

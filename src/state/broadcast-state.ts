@@ -1,0 +1,91 @@
+import type { State } from './state.js';
+
+/**
+ * The read-only view of a {@link BroadcastState}, as the non-broadcast side of a broadcast
+ * connection sees it (Flink's ReadOnlyBroadcastState). Values are not copied: do not mutate
+ * what `get` or `immutableEntries` return.
+ */
+export interface ReadOnlyBroadcastState<K, V> extends State {
+  get(key: K): V | undefined;
+  contains(key: K): boolean;
+  immutableEntries(): Iterable<readonly [K, V]>;
+}
+
+/**
+ * Operator state that every subtask keeps a full copy of, written only from the broadcast side
+ * (`processBroadcastElement`), so all copies stay the same as long as the function is
+ * deterministic. Checkpointed per subtask; on restore each subtask gets a copy (Flink's
+ * BroadcastState).
+ */
+export interface BroadcastState<K, V> extends ReadOnlyBroadcastState<K, V> {
+  put(key: K, value: V): void;
+  putAll(entries: Iterable<readonly [K, V]>): void;
+  remove(key: K): void;
+  entries(): IterableIterator<[K, V]>;
+  keys(): IterableIterator<K>;
+  values(): IterableIterator<V>;
+  isEmpty(): boolean;
+}
+
+/** The message of a write through the read-only view. */
+export const READ_ONLY_BROADCAST_STATE =
+  'The broadcast state is read-only on the non-broadcast side (processElement): modify it in processBroadcastElement, so every subtask keeps the same state.';
+
+/** A broadcast state on the heap (as in Flink, on every state backend). */
+export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
+  readonly map: Map<K, V>;
+  /** The view handed to the non-broadcast side; writes through it throw. */
+  readonly readOnly: ReadOnlyBroadcastState<K, V>;
+
+  constructor(entries: Iterable<readonly [K, V]> = []) {
+    this.map = new Map(entries);
+    const map = this.map;
+    const refuse = (): never => {
+      throw new TypeError(READ_ONLY_BROADCAST_STATE);
+    };
+    const view = {
+      get: (key: K) => map.get(key),
+      contains: (key: K) => map.has(key),
+      immutableEntries: () => [...map.entries()] as ReadonlyArray<readonly [K, V]>,
+      clear: refuse,
+      put: refuse,
+      putAll: refuse,
+      remove: refuse,
+    };
+    this.readOnly = view;
+  }
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+  contains(key: K): boolean {
+    return this.map.has(key);
+  }
+  immutableEntries(): Iterable<readonly [K, V]> {
+    return [...this.map.entries()];
+  }
+  put(key: K, value: V): void {
+    this.map.set(key, value);
+  }
+  putAll(entries: Iterable<readonly [K, V]>): void {
+    for (const [k, v] of entries) this.map.set(k, v);
+  }
+  remove(key: K): void {
+    this.map.delete(key);
+  }
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+  isEmpty(): boolean {
+    return this.map.size === 0;
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}

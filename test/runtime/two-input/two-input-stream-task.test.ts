@@ -1,0 +1,190 @@
+/*
+ * The two-input task (Flink's TwoInputStreamTask): barrier alignment across the channels of both
+ * inputs in EXACTLY_ONCE and none in AT_LEAST_ONCE, the operator's watermark as the minimum of
+ * both inputs' (each input's the minimum over its channels; idle inputs do not hold it back),
+ * and end of input per side. The head records what reaches it, and the task's snapshots are
+ * recorded in the same list, so each test reads the exact order of events.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CheckpointBarrier, EndOfInput, LocalChannel, RecordBatch, Watermark, WatermarkStatus } from '../../../src/runtime/index.js';
+import type { OperatorSnapshot } from '../../../src/runtime/checkpointing/operator-snapshot.js';
+import type { SnapshotDriver, TaskSnapshot } from '../../../src/runtime/checkpointing/snapshot-driver.js';
+import type { OperatorContext } from '../../../src/runtime/operators/stream-operator.js';
+import { type InputIndex, TwoInputStreamOperator } from '../../../src/runtime/operators/two-input/two-input-stream-operator.js';
+import { RecordContext } from '../../../src/runtime/record-context.js';
+import { TwoInputStreamTask } from '../../../src/runtime/tasks/two-input-stream-task.js';
+import { MAX_TIMESTAMP } from '../../../src/util/time.js';
+
+const aligned = { isSavepoint: false, aligned: true };
+const unaligned = { isSavepoint: false, aligned: false };
+
+class Recorder extends TwoInputStreamOperator {
+  constructor(readonly events: string[]) {
+    super({ node: { name: 'head', uid: 'head' } } as unknown as OperatorContext, undefined);
+    this.output = {
+      collect: () => {},
+      emitWatermark: (t) => void events.push(`wm ${t === MAX_TIMESTAMP ? 'MAX' : t}`),
+      emitWatermarkStatus: (idle) => void events.push(idle ? 'idle' : 'active'),
+    };
+  }
+  processElement1(v: unknown): void {
+    this.events.push(`1:${String(v)}`);
+  }
+  processElement2(v: unknown): void {
+    this.events.push(`2:${String(v)}`);
+  }
+  override endInputOf(input: InputIndex): void {
+    this.events.push(`end ${input}`);
+  }
+  override snapshotState(checkpointId: number): OperatorSnapshot {
+    this.events.push(`snapshot ${checkpointId}`);
+    return {} as OperatorSnapshot;
+  }
+}
+
+/** A task with two channels on input 1 and one on input 2. */
+function setup() {
+  const events: string[] = [];
+  const head = new Recorder(events);
+  const [a, b, c] = [new LocalChannel(100), new LocalChannel(100), new LocalChannel(100)];
+  const task = new TwoInputStreamTask(
+    't',
+    [
+      { channel: a, input: 1 },
+      { channel: b, input: 1 },
+      { channel: c, input: 2 },
+    ],
+    undefined,
+    new RecordContext(),
+    [head],
+    [],
+  );
+  const driver = { submit: (_s: TaskSnapshot) => {} } as unknown as SnapshotDriver;
+  const declines: number[] = [];
+  task.checkpointing = { taskIndex: 0, driver, responder: { acknowledge: () => {}, decline: (id) => declines.push(id) }, inFlight: new Map() };
+  const drain = () => {
+    while (task.isRunnable()) task.step(0);
+  };
+  const records = (...vs: unknown[]) => new RecordBatch(vs, undefined, undefined);
+  return { events, task, a, b, c, drain, records, declines };
+}
+
+describe('two-input task: barrier alignment across both inputs', () => {
+  test('EXACTLY_ONCE: channels that delivered the barrier wait until every channel of both inputs has; nothing after a barrier precedes the snapshot', () => {
+    const { events, a, b, c, drain, records } = setup();
+    const b1 = new CheckpointBarrier(1, 0, aligned);
+    a.push(b1);
+    a.push(records('a-after'));
+    c.push(b1);
+    c.push(records('c-after'));
+    b.push(records('b-before'));
+    b.push(b1);
+    b.push(records('b-after'));
+    drain();
+    const snap = events.indexOf('snapshot 1');
+    assert.ok(snap > 0);
+    assert.ok(events.indexOf('1:b-before') < snap);
+    for (const after of ['1:a-after', '2:c-after', '1:b-after']) assert.ok(events.indexOf(after) > snap, `${after} after the snapshot: ${events.join(', ')}`);
+  });
+
+  test('AT_LEAST_ONCE: nothing is blocked; records behind an early barrier may precede the snapshot', () => {
+    const { events, a, b, c, drain, records } = setup();
+    const b1 = new CheckpointBarrier(1, 0, unaligned);
+    a.push(b1);
+    a.push(records('a-after'));
+    c.push(b1);
+    c.push(records('c-after'));
+    b.push(records('b-before'));
+    b.push(records('b-before-2'));
+    b.push(b1);
+    drain();
+    const snap = events.indexOf('snapshot 1');
+    assert.ok(snap > 0);
+    assert.ok(events.indexOf('1:a-after') < snap, events.join(', '));
+    assert.ok(events.indexOf('2:c-after') < snap, events.join(', '));
+  });
+
+  test('an input that ends counts as having delivered the barrier', () => {
+    const { events, a, b, c, drain } = setup();
+    const b1 = new CheckpointBarrier(1, 0, aligned);
+    a.push(b1);
+    b.push(b1);
+    c.push(EndOfInput.INSTANCE);
+    drain();
+    assert.ok(events.includes('snapshot 1'));
+  });
+
+  test('a newer barrier overtaking an aligned checkpoint declines it', () => {
+    const { a, b, c, drain, declines } = setup();
+    a.push(new CheckpointBarrier(1, 0, aligned));
+    c.push(new CheckpointBarrier(2, 0, aligned));
+    b.push(new CheckpointBarrier(1, 0, aligned));
+    drain();
+    assert.deepEqual(declines, [1]);
+  });
+});
+
+describe('two-input task: watermarks', () => {
+  test("the operator's watermark is the minimum of both inputs', each the minimum over its channels, forwarded only when it advances", () => {
+    const { events, a, b, c, drain } = setup();
+    a.push(new Watermark(10));
+    drain();
+    c.push(new Watermark(20));
+    drain();
+    assert.deepEqual(events, [], 'input 1 has no watermark yet (channel b)');
+    b.push(new Watermark(5));
+    drain();
+    assert.deepEqual(events, ['wm 5']);
+    b.push(new Watermark(30));
+    drain();
+    assert.deepEqual(events, ['wm 5', 'wm 10'], 'input 1 is at 10 (a), input 2 at 20');
+    a.push(new Watermark(40));
+    drain();
+    assert.deepEqual(events, ['wm 5', 'wm 10', 'wm 20'], 'input 1 at 30, input 2 holds at 20');
+    c.push(new Watermark(25));
+    drain();
+    assert.deepEqual(events, ['wm 5', 'wm 10', 'wm 20', 'wm 25']);
+  });
+
+  test('an idle input does not hold the watermark back; the operator is idle only when both are', () => {
+    const { events, a, b, c, drain } = setup();
+    a.push(new Watermark(10));
+    b.push(new Watermark(10));
+    drain();
+    assert.deepEqual(events, [], 'input 2 has no watermark');
+    c.push(WatermarkStatus.IDLE);
+    drain();
+    assert.deepEqual(events, ['wm 10'], 'input 2 idle: input 1 alone counts');
+    a.push(WatermarkStatus.IDLE);
+    b.push(WatermarkStatus.IDLE);
+    drain();
+    assert.deepEqual(events, ['wm 10', 'idle']);
+    c.push(WatermarkStatus.ACTIVE);
+    drain();
+    assert.deepEqual(events, ['wm 10', 'idle', 'active']);
+  });
+});
+
+describe('two-input task: end of input per side', () => {
+  test('each input ends on its own; the other goes on; the task finishes when both have ended', () => {
+    const { events, task, a, b, c, drain, records } = setup();
+    a.push(new Watermark(MAX_TIMESTAMP));
+    a.push(EndOfInput.INSTANCE);
+    drain();
+    assert.deepEqual(events, []);
+    b.push(new Watermark(MAX_TIMESTAMP));
+    b.push(EndOfInput.INSTANCE);
+    drain();
+    assert.deepEqual(events, ['end 1'], 'input 1 ended; the watermark is held by input 2');
+    c.push(records('late-but-fine'));
+    c.push(new Watermark(7));
+    drain();
+    assert.equal(task.finished, false);
+    c.push(new Watermark(MAX_TIMESTAMP));
+    c.push(EndOfInput.INSTANCE);
+    drain();
+    assert.deepEqual(events, ['end 1', '2:late-but-fine', 'wm 7', 'wm MAX', 'end 2']);
+    assert.equal(task.finished, true);
+  });
+});
