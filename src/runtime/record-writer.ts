@@ -148,7 +148,7 @@ class BroadcastWriter extends RecordWriter {
   }
   /** numRecordsOut counts each record once, not once per consumer. */
   protected override flushChannel(i: number): void {
-    const n = this.pending[i]!.length;
+    const n = this.counts[i]!;
     super.flushChannel(i);
     if (i !== 0) this.recordsOut -= n;
   }
