@@ -2,7 +2,7 @@ import type { KeySelector, PartitionerSpec } from '../graph/index.js';
 import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { type ChannelEvent, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
-import type { LocalChannel } from './local-channel.js';
+import type { ResultSubpartition } from './channel.js';
 import type { Output } from './output.js';
 import { RecordContext } from './record-context.js';
 
@@ -30,7 +30,7 @@ export abstract class RecordWriter implements Output<unknown> {
   recordsOut = 0;
 
   constructor(
-    protected readonly channels: readonly LocalChannel[],
+    protected readonly channels: readonly ResultSubpartition[],
     protected readonly batchSize: number,
     protected readonly recordContext: RecordContext,
   ) {
@@ -127,7 +127,7 @@ class ForwardWriter extends RecordWriter {
 /** Round robin over all consumer subtasks. */
 class RebalanceWriter extends RecordWriter {
   private next: number;
-  constructor(channels: readonly LocalChannel[], batchSize: number, recordContext: RecordContext, start: number) {
+  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, start: number) {
     super(channels, batchSize, recordContext);
     this.next = start % channels.length;
   }
@@ -165,7 +165,7 @@ class HashWriter extends RecordWriter {
   /** The channel of each key group: `operatorIndexForKeyGroup`, tabulated. */
   private readonly channelOfKeyGroup: Uint16Array;
   constructor(
-    channels: readonly LocalChannel[],
+    channels: readonly ResultSubpartition[],
     batchSize: number,
     recordContext: RecordContext,
     private readonly keySelector: KeySelector<unknown, unknown>,
@@ -213,7 +213,7 @@ export interface RecordWriterOptions {
 }
 
 /** Creates the writer for a partitioner. */
-export function createRecordWriter(partitioner: PartitionerSpec, channels: readonly LocalChannel[], options: RecordWriterOptions): RecordWriter {
+export function createRecordWriter(partitioner: PartitionerSpec, channels: readonly ResultSubpartition[], options: RecordWriterOptions): RecordWriter {
   const rc = options.recordContext ?? new RecordContext();
   switch (partitioner.type) {
     case 'forward':

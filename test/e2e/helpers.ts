@@ -142,9 +142,30 @@ export function spawnNode(nodeArgs: readonly string[], opts: RunOptions = {}): S
   };
 }
 
+/**
+ * `FLINK_TS_TEST_TASK_SLOTS=N` runs every `flink run` of these tests with
+ * `-D taskmanager.numberOfTaskSlots=N` (`2`: subtasks on worker threads), so the same e2e files
+ * prove the same outputs with workers on and off. A test's own `-D` of the key comes later and wins.
+ */
+export const FORCED_TASK_SLOTS = process.env.FLINK_TS_TEST_TASK_SLOTS;
+
+/** `args` with the forced task slots added to a `run` command. */
+export function withForcedSlots(args: readonly string[]): readonly string[] {
+  if (FORCED_TASK_SLOTS === undefined || FORCED_TASK_SLOTS === '' || args[0] !== 'run') return args;
+  return ['run', '-D', `taskmanager.numberOfTaskSlots=${FORCED_TASK_SLOTS}`, ...args.slice(1)];
+}
+
+/**
+ * The extra time a forced run on workers gets: each worker loads the job file itself, which on
+ * a loaded 2-core machine takes seconds (see README, Workers).
+ */
+const WORKER_STARTUP_ALLOWANCE_MS = 15_000;
+
 /** Spawns `flink ...args` (for tests that signal it while it runs). */
 export function spawnFlink(args: readonly string[], opts: RunOptions = {}): Spawned {
-  return spawnNode([FLINK_BIN, ...args], opts);
+  const forced = withForcedSlots(args);
+  const slower = forced !== args ? { timeoutMs: (opts.timeoutMs ?? 10_000) + WORKER_STARTUP_ALLOWANCE_MS } : {};
+  return spawnNode([FLINK_BIN, ...forced], { ...opts, ...slower });
 }
 
 /** Runs `flink ...args` to its end. */
