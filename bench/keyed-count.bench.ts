@@ -3,6 +3,10 @@
  * same work three ways in the same rounds: a hand-written loop over a Map, a `node:stream`
  * pipeline as a Node user writes it (objectMode, one event per `push`), and the engine at
  * parallelism 1 and 2 (keyBy → KeyedProcessFunction with a ValueState per key).
+ *
+ * Then a CPU-heavy keyed job (json-orders.ts): orders as JSON texts, parsed and priced in a
+ * map, totals per customer in keyed state — several µs of work per record, checked on the
+ * baseline — by the engine at parallelism 1 and 2 against the same work in a plain loop.
  */
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,11 +18,17 @@ import {
   WatermarkStrategy,
 } from '../src/index.js';
 import { runJob } from '../test/helpers/run-job.js';
-import { type BenchContext, type BenchParams, type Run, alternate, defineBench, figure, perSecond } from './harness/index.js';
+import { type OrderFacts, engineOrders, expectedOrderFacts, handWrittenOrders, orderTexts } from './json-orders.js';
+import { type BenchContext, type BenchParams, type Figure, type Run, alternate, defineBench, figure, median, perSecond } from './harness/index.js';
 
 interface Params extends BenchParams {
   readonly events: number;
   readonly keys: number;
+  /** Records of the CPU-heavy job (JSON orders), and its keys (customers). */
+  readonly orders: number;
+  readonly customers: number;
+  /** The least work per order, in µs, the baseline must have spent for the figures to count as CPU-heavy. */
+  readonly minMicrosPerOrder: number;
 }
 
 interface Event {
@@ -132,10 +142,10 @@ const millions = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e
 export default defineBench<Params>({
   name: 'keyed-count',
   description:
-    'events counted per key by the engine (keyBy → ValueState) at parallelism 1 and 2, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds.',
+    'events counted per key by the engine (keyBy → ValueState) at parallelism 1 and 2, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds; then a CPU-heavy job (JSON orders parsed and priced, totals per customer in keyed state, ≥ 2 µs per record) at parallelism 1 and 2 against the same work in a loop.',
   sizes: {
-    full: { events: 10_000_000, keys: 100_000, rounds: 5, warmups: 1 },
-    smoke: { events: 20_000, keys: 1_000, rounds: 1, warmups: 0 },
+    full: { events: 10_000_000, keys: 100_000, orders: 200_000, customers: 10_000, minMicrosPerOrder: 2, rounds: 5, warmups: 1 },
+    smoke: { events: 20_000, keys: 1_000, orders: 2_000, customers: 100, minMicrosPerOrder: 0, rounds: 1, warmups: 0 },
   },
   async run(p, ctx) {
     const LOOP = 'hand-written loop';
@@ -152,14 +162,42 @@ export default defineBench<Params>({
     const loop = { label: LOOP, values: rate(runs.loop) };
     const stream = { label: STREAM, values: rate(runs.stream) };
     const p1 = { label: P1, values: rate(runs.p1) };
+    const json = await jsonOrders(p, ctx);
     return {
-      title: `keyed count: ${millions(p.events)} events over ${millions(p.keys)} keys`,
+      title: `keyed count: ${millions(p.events)} events over ${millions(p.keys)} keys; JSON orders: ${millions(p.orders)} over ${millions(p.customers)} customers`,
       figures: [
         figure(LOOP, 'events/s', loop.values),
         figure(STREAM, 'events/s', stream.values, loop),
         figure(P1, 'events/s', p1.values, loop, stream),
         figure('engine p=2', 'events/s', rate(runs.p2), loop, stream, p1),
+        ...json,
       ],
     };
   },
 });
+
+/** The CPU-heavy job's rounds and figures; checks the baseline did at least `minMicrosPerOrder` of work per order. */
+async function jsonOrders(p: Params, ctx: BenchContext): Promise<Figure[]> {
+  const LOOP = 'JSON orders: hand-written loop';
+  const P1 = 'JSON orders: engine p=1';
+  const texts = orderTexts(p.customers);
+  const want = expectedOrderFacts(texts, p.orders);
+  const verify = (label: string) => (f: OrderFacts) => {
+    ctx.check.equal(f.orders, want.orders, `orders counted by ${label}`);
+    ctx.check.equal(f.customers, want.customers, `customers seen by ${label}`);
+    ctx.check.equal(f.cents, want.cents, `cents totalled by ${label}`);
+    ctx.check.equal(f.weighted, want.weighted, `Σ orders × total by ${label}`);
+  };
+  const subject = (label: string, run: () => OrderFacts | Promise<OrderFacts>) => ({ label, run, verify: verify(label) });
+  const runs = await alternate(ctx, p, {
+    loop: subject(LOOP, () => handWrittenOrders(texts, p.orders)),
+    p1: subject(P1, () => engineOrders(texts, p.orders, 1)),
+    p2: subject('JSON orders: engine p=2', () => engineOrders(texts, p.orders, 2)),
+  });
+  const micros = median(runs.loop.map((r) => (r.ms * 1000) / p.orders));
+  ctx.check.atLeast(Math.round(micros * 100) / 100, p.minMicrosPerOrder, 'µs of work per order in the hand-written loop (median)');
+  const rate = (r: readonly Run<OrderFacts>[]) => perSecond(p.orders, r.map((x) => x.ms));
+  const loop = { label: LOOP, values: rate(runs.loop) };
+  const p1 = { label: P1, values: rate(runs.p1) };
+  return [figure(LOOP, 'orders/s', loop.values), figure(P1, 'orders/s', p1.values, loop), figure('JSON orders: engine p=2', 'orders/s', rate(runs.p2), loop, p1)];
+}

@@ -765,7 +765,58 @@ export const MUTANTS: readonly Mutant[] = [
   },
 
   // ── Round 2: joins and broadcast state (issue 13) ───────────────────────────────────────
-  // To come with the two-input task: a barrier on one input not blocking it, interval-join
-  // bounds off by one, join state not cleaned at the watermark, broadcast state restored to
-  // one subtask only or split like list state.
+  {
+    id: 'two-input-ignores-blocked-channel',
+    area: 'joins and broadcast state',
+    file: 'src/runtime/tasks/two-input-stream-task.ts',
+    original: 'if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;',
+    replacement: 'if (channel.isEmpty()) continue;',
+    bug: "a two-input task reads past a barrier on one input while waiting for the other's: records after the checkpoint land in it, and a restore replays them twice",
+    tests: ['test/runtime/two-input/two-input-stream-task.test.ts'],
+  },
+  {
+    id: 'interval-join-lower-exclusive-ignored',
+    area: 'joins and broadcast state',
+    file: 'src/api/interval-join.ts',
+    original: 'const lowerBound = this.lowerInclusive ? this.lower : this.lower + 1;',
+    replacement: 'const lowerBound = this.lower;',
+    bug: 'lowerBoundExclusive() is ignored: pairs exactly at the lower bound are joined',
+    tests: ['test/runtime/two-input/interval-join-operator.test.ts', 'test/api/interval-join.test.ts'],
+  },
+  {
+    id: 'interval-join-upper-exclusive-ignored',
+    area: 'joins and broadcast state',
+    file: 'src/api/interval-join.ts',
+    original: 'const upperBound = this.upperInclusive ? this.upper : this.upper - 1;',
+    replacement: 'const upperBound = this.upper;',
+    bug: 'upperBoundExclusive() is ignored: pairs exactly at the upper bound are joined',
+    tests: ['test/runtime/two-input/interval-join-operator.test.ts', 'test/api/interval-join.test.ts'],
+  },
+  {
+    id: 'interval-join-late-at-watermark',
+    area: 'joins and broadcast state',
+    file: 'src/runtime/operators/two-input/interval-join-operator.ts',
+    original: 'return watermark !== MIN_TIMESTAMP && timestamp < watermark;',
+    replacement: 'return watermark !== MIN_TIMESTAMP && timestamp <= watermark;',
+    bug: 'an element whose timestamp equals the watermark is treated as late: its pairs are lost',
+    tests: ['test/runtime/two-input/interval-join-operator.test.ts'],
+  },
+  {
+    id: 'interval-join-left-never-cleaned',
+    area: 'joins and broadcast state',
+    file: 'src/runtime/operators/two-input/interval-join-operator.ts',
+    original: 'if (timer.namespace === CLEANUP_LEFT) this.leftBuffer.remove(this.upperBound <= 0 ? t : t - this.upperBound);',
+    replacement: 'if (timer.namespace === CLEANUP_LEFT) void t;',
+    bug: "the left side's buffer is never cleaned as the watermark passes: join state grows without bound",
+    tests: ['test/runtime/two-input/interval-join-operator.test.ts'],
+  },
+  {
+    id: 'broadcast-state-restored-to-first-subtask-only',
+    area: 'joins and broadcast state',
+    file: 'src/checkpoint/state-assignment.ts',
+    original: "for (const [name, copies] of broadcast) mine.set(name, { mode: 'broadcast', values: [...copies[i % copies.length]!] });",
+    replacement: "for (const [name, copies] of broadcast) mine.set(name, { mode: 'broadcast', values: i === 0 ? [...copies[0]!] : [] });",
+    bug: 'after a rescale only the first subtask has the broadcast state (the rules): the other subtasks apply none',
+    tests: ['test/checkpoint/state-assignment.test.ts'],
+  },
 ];

@@ -29,10 +29,10 @@ class ProcessingTimeOrEndOfInput extends Trigger<unknown, TimeWindow> {
     ctx.registerEventTimeTimer(END_OF_INPUT);
     return TriggerResult.CONTINUE;
   }
-  onProcessingTime(): TriggerResult {
+  override onProcessingTime(): TriggerResult {
     return TriggerResult.FIRE;
   }
-  onEventTime(time: number): TriggerResult {
+  override onEventTime(time: number): TriggerResult {
     return time === END_OF_INPUT ? TriggerResult.FIRE : TriggerResult.CONTINUE;
   }
   clear(window: TimeWindow, ctx: TriggerContext): void {

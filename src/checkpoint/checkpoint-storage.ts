@@ -46,6 +46,17 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     return dir;
   }
 
+  /** In a worker thread: checkpoint `checkpointId`'s state files go into `dir`, which the coordinator created. */
+  adoptLocation(checkpointId: number, dir: string): void {
+    this.locations.set(checkpointId, dir);
+  }
+
+  /** In a worker thread: checkpoint `checkpointId` ended; the coordinator's storage publishes or deletes it. */
+  forgetLocation(checkpointId: number): void {
+    this.locations.delete(checkpointId);
+    this.sharedWritten.delete(checkpointId);
+  }
+
   location(checkpointId: number): string | undefined {
     return this.locations.get(checkpointId);
   }

@@ -4,9 +4,17 @@ import { UPPER_BOUND_MAX_PARALLELISM as MAX_PARALLELISM } from '../config/option
 import { oneLine } from '../util/sanitize.js';
 import { guardTerminalOutput, reportError } from './output.js';
 
+/** What a job id argument may be (util/ids.ts's isJobIdPrefix). */
+const JOB_ID_HELP = 'a job id or a unique prefix of at least 6 characters';
+
+/** The number `value` spells in decimal digits (white space around allowed), else NaN. */
+function wholeNumber(value: string): number {
+  return /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+}
+
 /** No operator can have more subtasks than key groups, and a job has at most 32768 of those. */
 function parseParallelism(value: string): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  const n = wholeNumber(value);
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PARALLELISM) {
     throw new InvalidArgumentError(`The parallelism must be an integer from 1 to ${MAX_PARALLELISM}.`);
   }
@@ -15,7 +23,7 @@ function parseParallelism(value: string): number {
 
 /** A TCP port: 0 (any free one) to 65535. */
 function parsePort(value: string): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  const n = wholeNumber(value);
   if (!Number.isSafeInteger(n) || n > 65535) throw new InvalidArgumentError('The port must be a whole number from 0 to 65535 (0: any free port).');
   return n;
 }
@@ -109,7 +117,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('cancel')
     .description('cancel a running job')
-    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .argument('<jobId>', JOB_ID_HELP)
     .action(async (jobId: string) => {
       const { cancelCommand } = await import('./commands/cancel.js');
       setExitCode(await cancelCommand(jobId));
@@ -118,7 +126,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('checkpoint')
     .description('trigger a checkpoint of a running job now')
-    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .argument('<jobId>', JOB_ID_HELP)
     .option('--full', 'a full checkpoint (not incremental)')
     .action(async (jobId: string, opts: { full?: boolean }) => {
       const { checkpointCommand } = await import('./commands/checkpoint.js');
@@ -128,7 +136,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('checkpoints')
     .description("show a job's checkpoint history")
-    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .argument('<jobId>', JOB_ID_HELP)
     .option('--json', 'print a JSON array')
     .action(async (jobId: string, opts: { json?: boolean }) => {
       const { checkpointsCommand } = await import('./commands/checkpoints.js');
@@ -138,7 +146,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('savepoint')
     .description('take a savepoint of a running job, or dispose of one (-d)')
-    .argument('[jobId]', 'a job id or a unique prefix of at least 6 characters')
+    .argument('[jobId]', JOB_ID_HELP)
     .argument('[dir]', 'target directory (default: execution.checkpointing.savepoint-dir)')
     .option('-p, --savepointPath <dir>', 'target directory')
     .option('-d, --dispose <path>', 'delete the savepoint at <path>')
@@ -152,7 +160,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('stop')
     .description('stop a running job with a savepoint')
-    .argument('<jobId>', 'a job id or a unique prefix of at least 6 characters')
+    .argument('<jobId>', JOB_ID_HELP)
     .option('-p, --savepointPath <dir>', 'target directory (default: execution.checkpointing.savepoint-dir)')
     .option('--drain', 'let the job finish its input first (due timers fire, sinks flush)')
     .action(async (jobId: string, opts: { savepointPath?: string; drain?: boolean }) => {

@@ -58,6 +58,7 @@ export class CliExecutor implements PipelineExecutor {
       configuration: this.configuration,
       clock: systemClock,
       restore,
+      jobFile: { path: this.jobFile, args: this.args, executeIndex: this.masters.length },
       tracking: { store: this.store, jobFile: this.jobFile, args: this.args, preAcquired, log: preAcquired ? this.log : undefined },
     });
     this.preAcquired = undefined;

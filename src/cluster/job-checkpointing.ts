@@ -18,7 +18,7 @@ import {
   recoverFromRetained,
 } from '../checkpoint/index.js';
 import type { MetadataStore } from '../metadata/index.js';
-import type { CheckpointResponder, JobExecution } from '../runtime/index.js';
+import type { CheckpointResponder, JobRun } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import type { JobId } from '../util/ids.js';
 import type { CommitFence } from './job-fence.js';
@@ -45,7 +45,7 @@ export class JobCheckpointing {
   readonly storage: FsCheckpointStorage;
   readonly store: CompletedCheckpointStore;
   private coordinator: CheckpointCoordinator | undefined;
-  private execution: JobExecution | undefined;
+  private execution: JobRun | undefined;
   private readonly stats: CheckpointStatsRecorder | undefined;
   readonly responder: CheckpointResponder = {
     acknowledge: (ack) => this.coordinator?.acknowledge(ack),
@@ -82,7 +82,7 @@ export class JobCheckpointing {
    * Attaches a run of the job: the first creates the coordinator and starts periodic
    * checkpoints; a later one (after a failover) takes over, with ids continuing.
    */
-  start(execution: JobExecution): void {
+  start(execution: JobRun): void {
     const { opts } = this;
     this.execution = execution;
     const target = this.fencedTarget(execution);
@@ -179,7 +179,7 @@ export class JobCheckpointing {
    * the job commits nothing. A skipped notification is made up by the next checkpoint's (sinks
    * commit everything up to the checkpoint they are told of) or by a restore.
    */
-  private fencedTarget(execution: JobExecution): CheckpointTarget {
+  private fencedTarget(execution: JobRun): CheckpointTarget {
     return {
       get taskCount() {
         return execution.taskCount;

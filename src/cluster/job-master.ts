@@ -1,9 +1,10 @@
 import { JobExecutionResult, type Pipeline } from '../api/index.js';
 import { type LoadedSnapshot, assignState } from '../checkpoint/index.js';
-import { CheckpointingOptions, type Configuration, PipelineOptions, StateBackendOptions } from '../config/index.js';
-import type { JobGraph } from '../graph/index.js';
+import { availableParallelism } from 'node:os';
+import { CheckpointingOptions, type Configuration, PipelineOptions, StateBackendOptions, TaskManagerOptions } from '../config/index.js';
+import { type JobGraph, jobGraphHash } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
-import { JobExecution, type RestoreAssignment, type StateBackendSettings } from '../runtime/index.js';
+import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssignment, type StateBackendSettings, TaskSlotPool, WorkerPoolExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
@@ -16,6 +17,7 @@ import { type JobFence, JobFencedError, fenceSettings } from './job-fence.js';
 import { JobTracker } from './job-tracker.js';
 import { type MetricsListener, MetricsReporter } from './metrics-reporter.js';
 import { type RestartStrategy, restartStrategyFrom } from './restart-strategy.js';
+import { taskSlotsFor, taskWorkerEntry } from './task-slots.js';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -57,6 +59,11 @@ export interface JobMasterOptions {
   /** Record the job in flink.db and take commands from it; unset for an untracked local run. */
   readonly tracking?: JobTracking;
   readonly restore?: RestoreSettings;
+  /**
+   * The job file and which of its execute() calls this job is: with more than one task slot,
+   * each worker thread imports the file itself to build the job's graph. Unset = one thread.
+   */
+  readonly jobFile?: { readonly path: string; readonly args: readonly string[]; readonly executeIndex: number };
 }
 
 /**
@@ -69,7 +76,7 @@ export class JobMaster {
   readonly jobId: JobId;
   readonly jobGraph: JobGraph;
   readonly configuration: Configuration;
-  private execution: JobExecution | undefined;
+  private execution: JobRun | undefined;
   private cancelled = false;
   private readonly tracker: JobTracker | undefined;
   private readonly reporter: MetricsReporter | undefined;
@@ -78,6 +85,8 @@ export class JobMaster {
   private wakeFromDelay: (() => void) | undefined;
   /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
   private fencedBy: JobFencedError | undefined;
+  /** The job's worker threads (task slots), started with its first run on workers; they outlive failovers. */
+  private slots: TaskSlotPool | undefined;
 
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
@@ -135,6 +144,7 @@ export class JobMaster {
       return await this.runAttempts();
     } finally {
       this.reporter?.stop();
+      await this.slots?.shutdown();
     }
   }
 
@@ -177,18 +187,7 @@ export class JobMaster {
           throw await this.abandon(checkpointing, err);
         }
       }
-      const execution = new JobExecution({
-        jobId: this.jobId,
-        jobGraph: this.jobGraph,
-        clock: options.clock,
-        attemptNumber: attempt,
-        ...(fence ? { checkOwnership: (action: string) => fence.check(action) } : {}),
-        checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
-        restore,
-        stateBackend: stateBackendSettings(this.configuration),
-        autoWatermarkIntervalMs: this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL),
-        finalCheckpoint: checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined,
-      });
+      const execution = this.createRun(attempt, restore, checkpointing, fence);
       this.execution = execution;
       this.reporter?.attach(execution);
       if (this.cancelled) execution.cancel();
@@ -205,6 +204,60 @@ export class JobMaster {
     await checkpointing.stop('FINISHED');
     this.tracker?.finish({ status: 'FINISHED' });
     return new JobExecutionResult(this.jobId, this.jobName, Date.now() - start);
+  }
+
+  /** One run of the job: on the main thread, or on worker threads when it has more than one task slot. */
+  private createRun(attempt: number, restore: RestoreAssignment | undefined, checkpointing: JobCheckpointing, fence: JobFence | undefined): JobRun {
+    const { options } = this;
+    const checkOwnership = fence && ((action: string) => fence.check(action));
+    const finalCheckpoint = checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined;
+    const stateBackend = stateBackendSettings(this.configuration);
+    const autoWatermarkIntervalMs = this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL);
+    const slots = taskSlotsFor(this.configuration.get(TaskManagerOptions.NUM_TASK_SLOTS), this.jobGraph, availableParallelism());
+    const file = options.jobFile;
+    if (slots > 0 && file) {
+      this.slots ??= new TaskSlotPool(
+        taskWorkerEntry(),
+        slots,
+        {
+          jobFile: file.path,
+          args: file.args,
+          executeIndex: file.executeIndex,
+          graphHash: jobGraphHash(this.jobGraph),
+          parallelismDefaults: parallelismDefaults(this.configuration),
+          jobId: this.jobId,
+          channelCapacity: DEFAULT_CHANNEL_SETTINGS.channelCapacity,
+          batchSize: DEFAULT_CHANNEL_SETTINGS.batchSize,
+          checkpointsDir: checkpointing.storage.baseDir,
+          periodicCheckpoints: checkpointing.periodic,
+          stateBackend,
+          autoWatermarkIntervalMs,
+        },
+        checkOwnership !== undefined,
+      );
+      return new WorkerPoolExecution({
+        pool: this.slots,
+        jobGraph: this.jobGraph,
+        attemptNumber: attempt,
+        restore,
+        responder: checkpointing.responder,
+        locationOf: (id) => checkpointing.storage.location(id),
+        ...(checkOwnership ? { checkOwnership } : {}),
+        ...(finalCheckpoint ? { finalCheckpoint } : {}),
+      });
+    }
+    return new JobExecution({
+      jobId: this.jobId,
+      jobGraph: this.jobGraph,
+      clock: options.clock,
+      attemptNumber: attempt,
+      ...(checkOwnership ? { checkOwnership } : {}),
+      checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
+      restore,
+      stateBackend,
+      autoWatermarkIntervalMs,
+      finalCheckpoint,
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { JobMetricsSnapshot, JobPlan, JobScopeMetrics, MetadataStore, MetricSample } from '../metadata/index.js';
 import { ENDED_JOB_SAMPLES, sampleOf } from '../metadata/index.js';
-import type { JobExecution } from '../runtime/index.js';
+import type { JobRun } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import type { JobId } from '../util/ids.js';
 import { type TimedReadings, buildSnapshot } from './metrics-snapshot.js';
@@ -21,7 +21,7 @@ export type MetricsListener = (snapshot: JobMetricsSnapshot, sample: MetricSampl
  * is logged once and never stops the job.
  */
 export class MetricsReporter {
-  private execution: JobExecution | undefined;
+  private execution: JobRun | undefined;
   private attemptStart = 0;
   private restarts = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -47,7 +47,7 @@ export class MetricsReporter {
   }
 
   /** A run (attempt) of the job started: its tasks are the ones read from now on. */
-  attach(execution: JobExecution): void {
+  attach(execution: JobRun): void {
     this.execution = execution;
     this.attemptStart = this.opts.clock.now();
     this.window.length = 0;

@@ -17,6 +17,8 @@ export {
   StateBackendOptions,
   RestartStrategyOptions,
   CoreOptions,
+  MAX_TASK_SLOTS,
+  TaskManagerOptions,
   PipelineOptions,
   HeartbeatManagerOptions,
   ALL_OPTIONS,

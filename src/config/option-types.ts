@@ -120,15 +120,28 @@ function parseDurationValue(raw: unknown, key: string, source: string, { min, ma
 export function intOption(key: string, defaultValue: number, common: Common & { min: number; max?: number }): ConfigOption<number> {
   const bounds = { min: common.min, max: common.max ?? MAX_INT };
   const range = `an integer from ${bounds.min} to ${bounds.max}`;
-  return option(
+  return option(key, defaultValue, common, (raw, source) => parseIntIn(raw, key, source, bounds, range), bounds);
+}
+
+/** `raw` as an integer in `bounds`, or a ConfigError saying `range` was expected. */
+function parseIntIn(raw: unknown, key: string, source: string, bounds: { min: number; max: number }, range: string): number {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < bounds.min || n > bounds.max) throw invalidValue(raw, key, source, range);
+  return n;
+}
+
+/**
+ * An integer in `[min, max]` or `auto` (any case), for a count the engine may choose itself,
+ * e.g. `taskmanager.numberOfTaskSlots`.
+ */
+export function autoIntOption(key: string, defaultValue: number | 'auto', common: Common & { min: number; max: number }): ConfigOption<number | 'auto'> {
+  const bounds = { min: common.min, max: common.max };
+  const range = `'auto' or an integer from ${bounds.min} to ${bounds.max}`;
+  return option<number | 'auto'>(
     key,
     defaultValue,
     common,
-    (raw, source) => {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n) || n < bounds.min || n > bounds.max) throw invalidValue(raw, key, source, range);
-      return n;
-    },
+    (raw, source) => (typeof raw === 'string' && raw.trim().toLowerCase() === 'auto' ? 'auto' : parseIntIn(raw, key, source, bounds, range)),
     bounds,
   );
 }

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../util/ma
 import { STATE_BACKEND_NAMES, type StateBackendName } from '../util/state-backend-names.js';
 import { homeLayout } from './home.js';
 import {
+  autoIntOption,
   booleanOption,
   durationOption,
   enumOption,
@@ -185,6 +186,22 @@ export const CoreOptions = {
   }),
 } as const;
 
+/** The most worker threads a job may run on. */
+export const MAX_TASK_SLOTS = 256;
+
+/**
+ * `taskmanager.numberOfTaskSlots` (Flink's TaskManagerOptions.NUM_TASK_SLOTS). Here a slot is a
+ * worker thread of the job's process: subtask i of every operator runs in slot i mod slots.
+ */
+export const TaskManagerOptions = {
+  NUM_TASK_SLOTS: autoIntOption('taskmanager.numberOfTaskSlots', 1, {
+    min: 1,
+    max: MAX_TASK_SLOTS,
+    description:
+      "Worker threads a job's subtasks run on; 1 runs every subtask on the job's main thread, auto uses min(the job's highest parallelism, the cores).",
+  }),
+} as const;
+
 /** `pipeline.*` keys (Flink's PipelineOptions). */
 export const PipelineOptions = {
   MAX_PARALLELISM: intOption('pipeline.max-parallelism', DEFAULT_MAX_PARALLELISM, {
@@ -222,6 +239,7 @@ export const ALL_OPTIONS: readonly ConfigOption<unknown>[] = [
   ...Object.values(StateBackendOptions),
   ...Object.values(RestartStrategyOptions),
   ...Object.values(CoreOptions),
+  ...Object.values(TaskManagerOptions),
   ...Object.values(PipelineOptions),
   ...Object.values(HeartbeatManagerOptions),
 ] as ConfigOption<unknown>[];

@@ -165,6 +165,7 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   private readonly jobToken: string;
   private readonly runId: string;
   private counter = 0;
+  private restored = false;
 
   constructor(
     private readonly directory: string,
@@ -201,7 +202,20 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     this.pendingFiles = later;
   }
 
+  /**
+   * A restarted run that restored nothing (no checkpoint had completed): the hidden files of
+   * this job are what earlier runs wrote or pre-committed for checkpoints that never completed,
+   * so they are deleted, as a restore deletes those written after its checkpoint. Every subtask
+   * opens before any writes, so none of this run's files exists yet.
+   */
+  open(): void {
+    if (!this.restored && (this.context.attemptNumber ?? 0) > 0 && this.context.subtaskIndex === 0) {
+      this.removeLeftovers(new Set(), new Set([this.jobToken]));
+    }
+  }
+
   restoreState(state: unknown[]): void {
+    this.restored = true;
     // Union state: every subtask sees every pending file of the checkpoint; commits are idempotent.
     const recorded = state.filter(isPendingFile);
     for (const f of recorded) this.commit(f);

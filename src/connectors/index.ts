@@ -9,16 +9,4 @@ export { SqliteSink, type SqliteSinkOptions, type SqlValue } from './sqlite-sink
 export { FileSource, FileSourceBuilder, type DirectorySplit } from './file-source.js';
 export { JdbcSink, type JdbcSinkOptions, type JdbcExactlyOnceSinkOptions } from './jdbc-sink.js';
 export type { JdbcValue } from './jdbc-sink-encoding.js';
-export {
-  NexmarkSource,
-  type NexmarkSourceOptions,
-  NexmarkGenerator,
-  type NexmarkGeneratorOptions,
-  type NexmarkGeneratorConfig,
-  NEXMARK_DEFAULTS,
-  type Auction,
-  type Bid,
-  type NexmarkEvent,
-  type NexmarkEventType,
-  type Person,
-} from './nexmark/index.js';
+export * from './nexmark/index.js';

@@ -7,26 +7,19 @@ import { AtLeastOnceJdbcWriter } from './jdbc-sink-at-least-once-writer.js';
 import type { JdbcValue } from './jdbc-sink-encoding.js';
 import { ExactlyOnceJdbcWriter } from './jdbc-sink-exactly-once-writer.js';
 import { checkTarget } from './jdbc-sink-table.js';
+import type { TableSinkOptions } from './table-sink-options.js';
 
-/** Options of both JdbcSinks. */
-export interface JdbcSinkOptions<T> {
+/**
+ * Options of both JdbcSinks. The table (`name` or `schema.name`, case-sensitive) must exist. An
+ * upsert is `INSERT … ON CONFLICT … DO UPDATE` and needs a primary key or unique index on
+ * exactly the `upsertKey` columns; of two rows with the same key in one batch, the later wins.
+ */
+export interface JdbcSinkOptions<T> extends TableSinkOptions<T, JdbcValue> {
   /**
    * Where to connect, as `pg` reads it: `postgresql://user:password@host:5432/database`, or over
    * a Unix socket `postgresql://user@/database?host=/var/run/postgresql`.
    */
   readonly connectionString: string;
-  /** The table rows go into (`name` or `schema.name`, case-sensitive); it must exist. */
-  readonly table: string;
-  /** The columns written, in `toRow` order. */
-  readonly columns: readonly string[];
-  /** Turns a record into the values of one row, in `columns` order. */
-  readonly toRow: (element: T) => readonly JdbcValue[];
-  /**
-   * Update the row with the same values in these columns instead of inserting (`INSERT … ON
-   * CONFLICT … DO UPDATE`); needs a primary key or unique index on exactly them. Of two rows with
-   * the same key in one batch, the later wins.
-   */
-  readonly upsertKey?: readonly string[];
   /**
    * Rows per batch sent to the server (default 20,000). Large batches mean few round trips, each
    * of which waits for the job's thread to answer the server.

@@ -2,21 +2,15 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { pack, unpack } from '../util/binary-codec.js';
+import type { TableSinkOptions } from './table-sink-options.js';
 
 /** A value SQLite stores. Booleans are stored as 1/0, whole numbers as INTEGER. */
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
 
-/** Options of a {@link SqliteSink}. */
-export interface SqliteSinkOptions<T> {
+/** Options of a {@link SqliteSink}; its table is created with `columns` if it does not exist. */
+export interface SqliteSinkOptions<T> extends TableSinkOptions<T, SqlValue> {
   /** The database file; created if missing. */
   readonly path: string;
-  /** The table rows go into; created with `columns` if it does not exist. */
-  readonly table: string;
-  readonly columns: readonly string[];
-  /** Turns a record into the values of one row, in `columns` order. */
-  readonly toRow: (element: T) => readonly SqlValue[];
-  /** Replace rows with the same values in these columns (upsert) instead of inserting. */
-  readonly upsertKey?: readonly string[];
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;

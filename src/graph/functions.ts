@@ -3,19 +3,9 @@
  * (usually a class extending one of the `Rich*` bases) with the method named here. Rich
  * functions get `open`, `close` and a {@link RuntimeContext}.
  */
-import type {
-  AggregatingState,
-  AggregatingStateDescriptor,
-  ListState,
-  ListStateDescriptor,
-  MapState,
-  MapStateDescriptor,
-  OperatorStateStore,
-  ReducingState,
-  ReducingStateDescriptor,
-  ValueState,
-  ValueStateDescriptor,
-} from '../state/index.js';
+import type { OperatorStateStore } from '../state/index.js';
+import { hasMethods } from '../util/has-methods.js';
+import type { KeyedStateStore } from './keyed-state-store.js';
 import type { OutputTag } from './output-tag.js';
 
 /** Receives the records a function emits. */
@@ -28,20 +18,14 @@ export interface OpenContext {
   readonly attemptNumber: number;
 }
 
-/** What a rich function can ask of the engine: who it is and its keyed state. */
-export interface RuntimeContext {
+/** What a rich function can ask of the engine: who it is, and its keyed state (only after `keyBy`). */
+export interface RuntimeContext extends KeyedStateStore {
   getJobId(): string;
   getTaskName(): string;
   getIndexOfThisSubtask(): number;
   getNumberOfParallelSubtasks(): number;
   getMaxNumberOfParallelSubtasks(): number;
   getAttemptNumber(): number;
-  /** Keyed state; only after `keyBy`. */
-  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
-  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
-  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
-  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
-  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
 }
 
 /** Lifecycle methods every rich function may have. */
@@ -210,10 +194,5 @@ export interface CheckpointListener {
 
 /** True if `f` implements {@link CheckpointedFunction}. */
 export function isCheckpointedFunction(f: unknown): f is CheckpointedFunction {
-  return (
-    typeof f === 'object' &&
-    f !== null &&
-    typeof (f as CheckpointedFunction).initializeState === 'function' &&
-    typeof (f as CheckpointedFunction).snapshotState === 'function'
-  );
+  return hasMethods(f, 'initializeState', 'snapshotState');
 }

@@ -4,6 +4,7 @@ export * from './sink.js';
 export * from './transformation.js';
 export * from './stream-graph.js';
 export * from './job-graph.js';
+export { jobGraphHash } from './job-graph-hash.js';
 export * from './watermark.js';
 export * from './watermark-generators.js';
 export * from './watermark-strategy.js';

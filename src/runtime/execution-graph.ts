@@ -8,6 +8,7 @@ import {
   createKeyedStateBackend,
 } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
+import type { InputChannel, ResultSubpartition } from './channel.js';
 import { LocalChannel } from './local-channel.js';
 import { OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
@@ -60,50 +61,95 @@ function createKeyedBackend(v: JobVertex, index: number, settings: DeploymentSet
   return createKeyedStateBackend(settings.stateBackend ?? DEFAULT_STATE_BACKEND, v.maxParallelism, range, settings.clock);
 }
 
+/** The ends of one channel this thread holds: both for a channel within it, one for a channel to or from another thread. */
+export interface ChannelEnds {
+  readonly out?: ResultSubpartition;
+  readonly in?: InputChannel;
+}
+
 /**
- * The deployed job: every subtask of every vertex as a task, wired by channels. Channels of an
- * edge form a producer × consumer matrix (only the diagonal for forward edges).
+ * Which subtasks this thread runs, and the channels between subtasks. The default runs every
+ * subtask here, over local channels; a worker runs its slot's subtasks (see runtime/workers).
  */
-export function deployTasks(jobGraph: JobGraph, settings: DeploymentSettings): StreamTask[] {
-  const channels = new Map<JobEdge, LocalChannel[][]>();
+export interface Placement {
+  owns(vertex: JobVertex, subtask: number): boolean;
+  /** Channel `producer` → `consumer` of edge `edge` (only asked for channels with an end here). */
+  channel(edge: JobEdge, producer: number, consumer: number): ChannelEnds;
+}
+
+/** Every subtask in this thread, over local channels. */
+function localPlacement(capacity: number): Placement {
+  return {
+    owns: () => true,
+    channel: () => {
+      const c = new LocalChannel(capacity);
+      return { out: c, in: c };
+    },
+  };
+}
+
+/** The channels of one edge: producer subtask × consumer subtask (only the diagonal for forward edges). */
+type ChannelMatrix = (ChannelEnds | undefined)[][];
+
+/**
+ * The deployed job: every subtask this thread owns of every vertex as a task, wired by channels.
+ * Each task's `index` is its place among all subtasks of the job (vertex by vertex), the same
+ * in every thread: checkpoints are acknowledged by it.
+ */
+export function deployTasks(jobGraph: JobGraph, settings: DeploymentSettings, placement: Placement = localPlacement(settings.channelCapacity)): StreamTask[] {
+  const channels = new Map<JobEdge, ChannelMatrix>();
   for (const v of jobGraph.vertices) {
     for (const e of v.outputs) {
-      const matrix: LocalChannel[][] = [];
+      const matrix: ChannelMatrix = [];
       for (let a = 0; a < v.parallelism; a++) {
-        matrix.push(
-          e.partitioner.type === 'forward'
-            ? [new LocalChannel(settings.channelCapacity)]
-            : Array.from({ length: e.target.parallelism }, () => new LocalChannel(settings.channelCapacity)),
-        );
+        const row: (ChannelEnds | undefined)[] = [];
+        const targets = e.partitioner.type === 'forward' ? [a] : Array.from({ length: e.target.parallelism }, (_, b) => b);
+        for (const b of targets) row.push(placement.owns(v, a) || placement.owns(e.target, b) ? placement.channel(e, a, b) : undefined);
+        matrix.push(row);
       }
       channels.set(e, matrix);
     }
   }
   const tasks: StreamTask[] = [];
+  let index = 0;
   for (const v of jobGraph.vertices) {
-    for (let i = 0; i < v.parallelism; i++) tasks.push(deploySubtask(v, i, channels, settings));
+    for (let i = 0; i < v.parallelism; i++, index++) {
+      if (!placement.owns(v, i)) continue;
+      const task = deploySubtask(v, i, channels, settings);
+      task.index = index;
+      tasks.push(task);
+    }
   }
   return tasks;
 }
 
-function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, LocalChannel[][]>): LocalChannel[] {
-  const result: LocalChannel[] = [];
+/** The number of subtasks of the job: each acknowledges every checkpoint once. */
+export function subtaskCount(jobGraph: JobGraph): number {
+  return jobGraph.vertices.reduce((n, v) => n + v.parallelism, 0);
+}
+
+function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, ChannelMatrix>): InputChannel[] {
+  const result: InputChannel[] = [];
   for (const e of v.inputs) {
     const matrix = channels.get(e)!;
-    if (e.partitioner.type === 'forward') result.push(matrix[index]![0]!);
-    else for (const row of matrix) result.push(row[index]!);
+    if (e.partitioner.type === 'forward') result.push(matrix[index]![0]!.in!);
+    else for (const row of matrix) result.push(row[index]!.in!);
   }
   return result;
 }
 
+function outputChannels(e: JobEdge, index: number, channels: Map<JobEdge, ChannelMatrix>): ResultSubpartition[] {
+  return channels.get(e)![index]!.map((ends) => ends!.out!);
+}
+
 /** The input channels of a subtask whose head has two inputs, each with the input it feeds. */
-function typedInputChannels(v: JobVertex, index: number, channels: Map<JobEdge, LocalChannel[][]>): TypedChannel[] {
+function typedInputChannels(v: JobVertex, index: number, channels: Map<JobEdge, ChannelMatrix>): TypedChannel[] {
   const result: TypedChannel[] = [];
   for (const e of v.inputs) {
     const input = e.typeNumber ?? 1;
     const matrix = channels.get(e)!;
-    if (e.partitioner.type === 'forward') result.push({ channel: matrix[index]![0]!, input });
-    else for (const row of matrix) result.push({ channel: row[index]!, input });
+    if (e.partitioner.type === 'forward') result.push({ channel: matrix[index]![0]!.in!, input });
+    else for (const row of matrix) result.push({ channel: row[index]!.in!, input });
   }
   return result;
 }
@@ -119,7 +165,7 @@ interface NodeOutputs {
 function deploySubtask(
   v: JobVertex,
   index: number,
-  channels: Map<JobEdge, LocalChannel[][]>,
+  channels: Map<JobEdge, ChannelMatrix>,
   settings: DeploymentSettings,
 ): StreamTask {
   const info: TaskInfo = {
@@ -182,8 +228,7 @@ function deploySubtask(
     }
     for (const e of v.outputs) {
       if (e.sourceNode !== node) continue;
-      const row = channels.get(e)![index]!;
-      const writer = createRecordWriter(e.partitioner, row, {
+      const writer = createRecordWriter(e.partitioner, outputChannels(e, index, channels), {
         batchSize: settings.batchSize,
         maxParallelism: e.target.maxParallelism,
         subtaskIndex: index,

@@ -1,5 +1,8 @@
 export { JobExecution, type JobExecutionOptions } from './job-execution.js';
-export { DEFAULT_CHANNEL_SETTINGS, type ChannelSettings } from './execution-graph.js';
+export type { JobRun } from './job-run.js';
+export { TaskSlotPool, WorkerPoolExecution, type WorkerJobSpec, type WorkerPoolOptions, type WorkerBootstrap, type WorkerStorage, serveWorker, serializeError } from './workers/index.js';
+export type { InputChannel, ResultSubpartition } from './channel.js';
+export { DEFAULT_CHANNEL_SETTINGS, type ChannelSettings, type ChannelEnds, type Placement, subtaskCount } from './execution-graph.js';
 
 export * from './channel-events.js';
 export { encodeEvent, decodeEvent } from './batch-codec.js';

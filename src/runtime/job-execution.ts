@@ -6,7 +6,8 @@ import { JobCancelledError } from '../util/errors.js';
 import type { CheckpointOptions, CheckpointResponder, CheckpointStorageWorker, RestoreAssignment, StateBackendSettings } from '../state/index.js';
 import { CheckpointBarrier } from './channel-events.js';
 import { SnapshotDriver } from './checkpointing/snapshot-driver.js';
-import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, deployTasks } from './execution-graph.js';
+import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type Placement, deployTasks, subtaskCount } from './execution-graph.js';
+import type { JobRun } from './job-run.js';
 import type { TaskMetricsReading } from './metrics/io-metrics.js';
 import { SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
@@ -40,6 +41,18 @@ export interface JobExecutionOptions {
    * only pre-committed at end of input commit when it completes. Unset = no final checkpoint.
    */
   readonly finalCheckpoint?: () => Promise<unknown>;
+  /** Which subtasks run here and over which channels; default: all of them, over local channels. */
+  readonly placement?: Placement;
+  /**
+   * Without a final checkpoint: awaited when every task here has finished, before they close
+   * (a worker waits for the other workers, whose checkpoints its finished tasks still answer).
+   */
+  readonly allFinished?: () => Promise<unknown>;
+  /**
+   * Awaited once every task here is open, before any runs (a worker waits until every worker's
+   * tasks are open, so no task writes before all have opened, as on one thread).
+   */
+  readonly opened?: () => Promise<void>;
 }
 
 /**
@@ -47,7 +60,7 @@ export interface JobExecutionOptions {
  * scheduler. Steps run synchronously in slices; between slices the event loop gets a turn.
  * Downstream tasks are stepped before upstream ones so channels drain before they refill.
  */
-export class JobExecution {
+export class JobExecution implements JobRun {
   private readonly tasks: StreamTask[];
   private cancelRequested = false;
   private wake: (() => void) | undefined;
@@ -74,20 +87,22 @@ export class JobExecution {
       stateBackend: options.stateBackend,
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
       checkpointing: options.finalCheckpoint !== undefined,
-    });
+    }, options.placement);
+    this.taskCount = subtaskCount(options.jobGraph);
     const cp = options.checkpointing;
     if (cp) {
       const driver = new SnapshotDriver(cp.storage, cp.responder);
       this.driver = driver;
-      this.tasks.forEach((task, taskIndex) => {
-        task.checkpointing = { taskIndex, driver, responder: cp.responder, inFlight: this.inFlight };
-      });
+      for (const task of this.tasks) task.checkpointing = { taskIndex: task.index, driver, responder: cp.responder, inFlight: this.inFlight };
     }
   }
 
-  /** The number of tasks; each acknowledges every checkpoint once. */
-  get taskCount(): number {
-    return this.tasks.length;
+  /** The number of subtasks of the job (also those other threads run); each acknowledges every checkpoint once. */
+  readonly taskCount: number;
+
+  /** Ends an idle wait at once (a cross-thread channel received something). */
+  wakeUp(): void {
+    this.wake?.();
   }
 
   /** What every task's counters read now (the metrics reporter calls this once a second). */
@@ -113,7 +128,10 @@ export class JobExecution {
     this.inFlight.set(checkpointId, barrier);
     this.guard(() => {
       for (const task of this.tasks) {
-        if (task.finished) task.performCheckpoint(barrier, 0);
+        // A finished task may have met this barrier already (it can overtake the trigger from another thread).
+        if (task.finished) {
+          if (!task.hasAnswered(checkpointId)) task.performCheckpoint(barrier, 0);
+        }
         else if (task instanceof SourceStreamTask) task.triggerCheckpoint(barrier);
       }
     });
@@ -189,6 +207,8 @@ export class JobExecution {
     let failure: unknown;
     try {
       await this.open();
+      const opened = this.options.opened;
+      if (opened) await this.interruptible(opened());
       this.running = true;
       await this.loop();
     } catch (err) {
@@ -223,6 +243,21 @@ export class JobExecution {
     }
   }
 
+  /** Waits for `promise`, or rejects as soon as the run fails or is cancelled. */
+  private async interruptible(promise: Promise<void>): Promise<void> {
+    const stopped = new Promise<never>((_, reject) => {
+      this.stopOpening = reject;
+    });
+    stopped.catch(() => undefined);
+    try {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.cancelRequested) throw new JobCancelledError();
+      await Promise.race([promise, stopped]);
+    } finally {
+      this.stopOpening = undefined;
+    }
+  }
+
   private async loop(): Promise<void> {
     const tasks = this.tasks;
     const clock = this.options.clock;
@@ -251,7 +286,7 @@ export class JobExecution {
         }
       }
       if (unfinished === 0) {
-        const take = this.options.finalCheckpoint;
+        const take = this.options.finalCheckpoint ?? this.options.allFinished;
         if (!take) break;
         if (!final) {
           const f = { settled: false, error: undefined as unknown };

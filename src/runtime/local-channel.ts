@@ -1,10 +1,11 @@
+import type { InputChannel, ResultSubpartition } from './channel.js';
 import type { ChannelEvent } from './channel-events.js';
 
 /**
  * A bounded FIFO of channel events from one producer subtask to one consumer subtask. Being
  * bounded is what gives backpressure: a producer whose channel is full is not scheduled.
  */
-export class LocalChannel {
+export class LocalChannel implements ResultSubpartition, InputChannel {
   private items: (ChannelEvent | undefined)[] = [];
   private head = 0;
 

@@ -2,7 +2,7 @@ import type { KeySelector, PartitionerSpec } from '../graph/index.js';
 import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { type ChannelEvent, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
-import type { LocalChannel } from './local-channel.js';
+import type { ResultSubpartition } from './channel.js';
 import type { Output } from './output.js';
 import { RecordContext } from './record-context.js';
 
@@ -11,56 +11,73 @@ import { RecordContext } from './record-context.js';
  * channels and batches records per channel. A batch is pushed when full and at the end of
  * every task step, so latency stays low and events stay in order with records.
  *
+ * A channel's batch is filled into arrays allocated at the batch size (and trimmed when pushed
+ * before it is full), never grown record by record: growing an array by `push` reallocates and
+ * copies it about a dozen times on the way to 1024 elements, which is most of what a record
+ * costs to allocate at a shuffle.
+ *
  * Each record's timestamp is read from the task's {@link RecordContext}. A channel's pending
  * timestamps are only allocated when a record with a timestamp arrives (earlier records of the
  * batch are back-filled with `MIN_TIMESTAMP`): a stream without timestamps costs one
  * comparison per record here.
  */
 export abstract class RecordWriter implements Output<unknown> {
+  /** Each channel's batch being filled: `batchSize` slots, of which the first `counts[i]` hold records. */
   protected readonly pending: unknown[][];
+  protected readonly counts: number[];
   protected readonly timestamps: (number[] | undefined)[];
   /** Records sent downstream, counted per batch (the numRecordsOut metric). */
   recordsOut = 0;
 
   constructor(
-    protected readonly channels: readonly LocalChannel[],
+    protected readonly channels: readonly ResultSubpartition[],
     protected readonly batchSize: number,
     protected readonly recordContext: RecordContext,
   ) {
-    this.pending = channels.map(() => []);
+    this.pending = channels.map(() => new Array<unknown>(batchSize));
+    this.counts = channels.map(() => 0);
     this.timestamps = channels.map(() => undefined);
   }
 
   abstract collect(value: unknown): void;
 
-  /** Appends `value` with the slot's timestamp to channel `i`'s batch; pushes the batch when full. */
+  /**
+   * Appends `value` with the slot's timestamp to channel `i`'s batch; pushes the batch when
+   * full. A subclass writing more per record (keys) writes it at index `counts[i]` first.
+   */
   protected append(i: number, value: unknown): void {
-    const p = this.pending[i]!;
-    p.push(value);
+    const n = this.counts[i]!;
+    this.pending[i]![n] = value;
     const ts = this.recordContext.timestamp;
     const tss = this.timestamps[i];
-    if (tss !== undefined) tss.push(ts);
-    else if (ts !== MIN_TIMESTAMP) this.timestamps[i] = startTimestamps(p.length - 1, ts);
-    if (p.length >= this.batchSize) this.flushChannel(i);
+    if (tss !== undefined) tss[n] = ts;
+    else if (ts !== MIN_TIMESTAMP) this.timestamps[i] = startTimestamps(n, ts, this.batchSize);
+    this.counts[i] = n + 1;
+    if (n + 1 === this.batchSize) this.flushChannel(i);
   }
 
   /** Pushes every non-empty pending batch to its channel. */
   flush(): void {
     for (let i = 0; i < this.channels.length; i++) {
-      if (this.pending[i]!.length > 0) this.flushChannel(i);
+      if (this.counts[i]! > 0) this.flushChannel(i);
     }
   }
 
   protected flushChannel(i: number): void {
-    this.recordsOut += this.pending[i]!.length;
-    this.channels[i]!.push(new RecordBatch(this.pending[i]!, undefined, undefined, this.takeTimestamps(i)));
-    this.pending[i] = [];
+    const n = this.counts[i]!;
+    this.counts[i] = 0;
+    this.recordsOut += n;
+    const tss = this.timestamps[i];
+    if (tss !== undefined) {
+      this.timestamps[i] = undefined;
+      tss.length = n;
+    }
+    this.channels[i]!.push(this.takeBatch(i, n, tss));
   }
 
-  protected takeTimestamps(i: number): number[] | undefined {
-    const tss = this.timestamps[i];
-    if (tss !== undefined) this.timestamps[i] = undefined;
-    return tss;
+  /** The batch of channel `i`'s first `n` pending records; starts the channel's next batch. */
+  protected takeBatch(i: number, n: number, timestamps: number[] | undefined): RecordBatch {
+    return new RecordBatch(takeFilled(this.pending, i, n, this.batchSize), undefined, undefined, timestamps);
   }
 
   /** Sends an event to every channel, after the records before it. */
@@ -84,11 +101,19 @@ export abstract class RecordWriter implements Output<unknown> {
   }
 }
 
+/** Takes `arrays[i]` cut to its first `n` elements, and puts a fresh array of `size` slots in its place. */
+function takeFilled<T>(arrays: T[][], i: number, n: number, size: number): T[] {
+  const filled = arrays[i]!;
+  if (n < filled.length) filled.length = n;
+  arrays[i] = new Array<T>(size);
+  return filled;
+}
+
 /** The timestamps of a batch whose first `before` records had none, then `ts`. */
-function startTimestamps(before: number, ts: number): number[] {
-  const tss: number[] = [];
-  for (let k = 0; k < before; k++) tss.push(MIN_TIMESTAMP);
-  tss.push(ts);
+function startTimestamps(before: number, ts: number, size: number): number[] {
+  const tss = new Array<number>(size);
+  for (let k = 0; k < before; k++) tss[k] = MIN_TIMESTAMP;
+  tss[before] = ts;
   return tss;
 }
 
@@ -102,7 +127,7 @@ class ForwardWriter extends RecordWriter {
 /** Round robin over all consumer subtasks. */
 class RebalanceWriter extends RecordWriter {
   private next: number;
-  constructor(channels: readonly LocalChannel[], batchSize: number, recordContext: RecordContext, start: number) {
+  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, start: number) {
     super(channels, batchSize, recordContext);
     this.next = start % channels.length;
   }
@@ -123,7 +148,7 @@ class BroadcastWriter extends RecordWriter {
   }
   /** numRecordsOut counts each record once, not once per consumer. */
   protected override flushChannel(i: number): void {
-    const n = this.pending[i]!.length;
+    const n = this.counts[i]!;
     super.flushChannel(i);
     if (i !== 0) this.recordsOut -= n;
   }
@@ -131,21 +156,26 @@ class BroadcastWriter extends RecordWriter {
 
 /**
  * By key: the key group of the record's key decides the consumer subtask, by the same
- * functions that assign key groups to subtasks on restore.
+ * functions that assign key groups to subtasks on restore (looked up in a table made from
+ * them, one entry per key group).
  */
 class HashWriter extends RecordWriter {
-  private keys: unknown[][];
-  private keyGroups: number[][];
+  private readonly keys: unknown[][];
+  private readonly keyGroups: number[][];
+  /** The channel of each key group: `operatorIndexForKeyGroup`, tabulated. */
+  private readonly channelOfKeyGroup: Uint16Array;
   constructor(
-    channels: readonly LocalChannel[],
+    channels: readonly ResultSubpartition[],
     batchSize: number,
     recordContext: RecordContext,
     private readonly keySelector: KeySelector<unknown, unknown>,
     private readonly maxParallelism: number,
   ) {
     super(channels, batchSize, recordContext);
-    this.keys = channels.map(() => []);
-    this.keyGroups = channels.map(() => []);
+    this.keys = channels.map(() => new Array<unknown>(batchSize));
+    this.keyGroups = channels.map(() => new Array<number>(batchSize));
+    this.channelOfKeyGroup = new Uint16Array(maxParallelism);
+    for (let kg = 0; kg < maxParallelism; kg++) this.channelOfKeyGroup[kg] = operatorIndexForKeyGroup(maxParallelism, channels.length, kg);
   }
   collect(value: unknown): void {
     const key = this.keySelector(value);
@@ -153,17 +183,15 @@ class HashWriter extends RecordWriter {
       throw new TypeError(`The keyBy selector returned ${key} for record ${safeString(value)}; every record needs a key.`);
     }
     const kg = assignToKeyGroup(key, this.maxParallelism);
-    const i = operatorIndexForKeyGroup(this.maxParallelism, this.channels.length, kg);
-    this.keys[i]!.push(key);
-    this.keyGroups[i]!.push(kg);
+    const i = this.channelOfKeyGroup[kg]!;
+    const n = this.counts[i]!;
+    this.keys[i]![n] = key;
+    this.keyGroups[i]![n] = kg;
     this.append(i, value);
   }
-  protected override flushChannel(i: number): void {
-    this.recordsOut += this.pending[i]!.length;
-    this.channels[i]!.push(new RecordBatch(this.pending[i]!, this.keys[i]!, this.keyGroups[i]!, this.takeTimestamps(i)));
-    this.pending[i] = [];
-    this.keys[i] = [];
-    this.keyGroups[i] = [];
+  protected override takeBatch(i: number, n: number, timestamps: number[] | undefined): RecordBatch {
+    const size = this.batchSize;
+    return new RecordBatch(takeFilled(this.pending, i, n, size), takeFilled(this.keys, i, n, size), takeFilled(this.keyGroups, i, n, size), timestamps);
   }
 }
 
@@ -185,7 +213,7 @@ export interface RecordWriterOptions {
 }
 
 /** Creates the writer for a partitioner. */
-export function createRecordWriter(partitioner: PartitionerSpec, channels: readonly LocalChannel[], options: RecordWriterOptions): RecordWriter {
+export function createRecordWriter(partitioner: PartitionerSpec, channels: readonly ResultSubpartition[], options: RecordWriterOptions): RecordWriter {
   const rc = options.recordContext ?? new RecordContext();
   switch (partitioner.type) {
     case 'forward':

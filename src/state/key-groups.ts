@@ -81,20 +81,52 @@ export function hashKey(key: unknown): number {
 /**
  * The identity of a composite key: arrays and objects become a canonical JSON string (object
  * fields sorted) so that two equal tuples are the same key in a Map.
+ *
+ * Keyed records with a composite key are canonicalised twice (for the key group at the shuffle,
+ * for the state's map key after it), so the common shapes — a tuple or a plain object of
+ * strings, numbers and booleans — skip the replacer, which costs a call per value; they give
+ * the same string as the general path (a test holds the two equal).
  */
 export function canonicalKey(key: unknown): string {
   if (key === null || key === undefined) {
     throw new TypeError(`A key must not be ${key}: the keyBy selector returned ${key}.`);
   }
-  return JSON.stringify(key, (_k, v: unknown) => {
-    if (typeof v === 'bigint') return `${v}n`;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const name of Object.keys(v).sort()) sorted[name] = (v as Record<string, unknown>)[name];
-      return sorted;
+  if (Array.isArray(key)) {
+    if (hasOnlyPrimitives(key) && (key as { toJSON?: unknown }).toJSON === undefined) return JSON.stringify(key);
+  } else if (typeof key === 'object' && Object.getPrototypeOf(key) === Object.prototype) {
+    const names = Object.keys(key).sort();
+    const sorted: Record<string, unknown> = {};
+    let flat = true;
+    for (const name of names) {
+      const v = (key as Record<string, unknown>)[name];
+      const t = typeof v;
+      if (t !== 'string' && t !== 'number' && t !== 'boolean') {
+        flat = false;
+        break;
+      }
+      sorted[name] = v;
     }
-    return v;
-  });
+    if (flat) return JSON.stringify(sorted);
+  }
+  return JSON.stringify(key, canonicalReplacer);
+}
+
+function hasOnlyPrimitives(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const t = typeof values[i];
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') return false;
+  }
+  return true;
+}
+
+function canonicalReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const sorted: Record<string, unknown> = {};
+    for (const name of Object.keys(v).sort()) sorted[name] = (v as Record<string, unknown>)[name];
+    return sorted;
+  }
+  return v;
 }
 
 /** The key under which a key is stored in a Map: primitives as they are, composites canonical. */
@@ -102,9 +134,13 @@ export function mapKey(key: unknown): unknown {
   return typeof key === 'object' ? canonicalKey(key) : key;
 }
 
-/** The key group of `key`: `hash(key) mod maxParallelism`. */
+/**
+ * The key group of `key`: `hash(key) mod maxParallelism`. For a power of two (the default 128)
+ * the low bits of the hash are that remainder, without a division.
+ */
 export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
-  return hashKey(key) % maxParallelism;
+  const h = hashKey(key);
+  return (maxParallelism & (maxParallelism - 1)) === 0 ? h & (maxParallelism - 1) : h % maxParallelism;
 }
 
 /** The subtask that owns `keyGroup` for an operator of `parallelism` subtasks. */

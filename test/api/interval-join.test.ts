@@ -44,6 +44,23 @@ describe('intervalJoin', () => {
     assert.deepEqual(sorted(out), ['a:10-8@10#10', 'a:20-21@21#21']);
   });
 
+  test('lowerBoundExclusive leaves out the pair exactly at the lower bound, and keeps the one just inside', async () => {
+    const out: string[] = [];
+    await runJob((env) => {
+      const left = env.fromCollection<Ev>([{ k: 'a', t: 10 }]).assignTimestampsAndWatermarks(ts);
+      const right = env.fromCollection<Ev>([{ k: 'a', t: 8 }, { k: 'a', t: 9 }, { k: 'a', t: 12 }]).assignTimestampsAndWatermarks(ts);
+      left
+        .keyBy((e) => e.k)
+        .intervalJoin(right.keyBy((e) => e.k))
+        .between(Duration.ofMillis(-2), Duration.ofMillis(2))
+        .lowerBoundExclusive()
+        .process(new Pair())
+        .addSink(collectInto(out));
+    });
+    // 8 = 10 - 2 is the excluded lower bound; 9 is inside; 12 = 10 + 2 is the inclusive upper one.
+    assert.deepEqual(sorted(out), ['a:10-12@12', 'a:10-9@10']);
+  });
+
   test('between refuses a lower bound above the upper one, and bare numbers', () => {
     capturePipeline((env) => {
       const a = env.fromElements<Ev>({ k: 'a', t: 1 }).keyBy((e) => e.k);

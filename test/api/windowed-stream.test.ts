@@ -143,10 +143,10 @@ describe('windowed streams', () => {
         onElement() {
           return TriggerResult.FIRE;
         }
-        onEventTime() {
+        override onEventTime() {
           return TriggerResult.CONTINUE;
         }
-        onProcessingTime() {
+        override onProcessingTime() {
           return TriggerResult.CONTINUE;
         }
         clear() {}

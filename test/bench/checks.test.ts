@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BenchCheckError, loadBenches, runBench } from '../../bench/harness/index.js';
 import { type CountFacts, expectedCounts } from '../../bench/keyed-count.bench.js';
+import { expectedOrderFacts, orderTexts } from '../../bench/json-orders.js';
 import type { EngineFacts } from '../../bench/nexmark.bench.js';
 
 const [keyedCount, incremental, nexmark] = await loadBenches(['keyed-count', 'incremental', 'nexmark']);
@@ -29,6 +30,24 @@ test('keyed-count fails when events go to the wrong key', async () => {
   await assert.rejects(
     runBench(keyedCount!, { size: 'smoke', substitutes: new Map([['engine p=2', () => misrouted]]) }),
     (e: unknown) => e instanceof BenchCheckError && /Σ count² by engine p=2/.test(e.message),
+  );
+});
+
+test('keyed-count fails when the JSON orders job credits an order to the wrong customer', async () => {
+  const { orders, customers } = keyedCount!.sizes.smoke;
+  const right = expectedOrderFacts(orderTexts(Number(customers)), Number(orders));
+  // Same orders and cents in all, but one customer's total grew at another's expense.
+  const misrouted = { ...right, weighted: right.weighted + 1000 };
+  await assert.rejects(
+    runBench(keyedCount!, { size: 'smoke', substitutes: new Map([['JSON orders: engine p=2', () => misrouted]]) }),
+    (e: unknown) => e instanceof BenchCheckError && /Σ orders × total by JSON orders: engine p=2/.test(e.message),
+  );
+});
+
+test('keyed-count fails when its JSON orders are not the CPU-heavy work it names', async () => {
+  await assert.rejects(
+    runBench(keyedCount!, { size: 'smoke', set: { minMicrosPerOrder: 1_000_000 } }),
+    (e: unknown) => e instanceof BenchCheckError && /µs of work per order in the hand-written loop \(median\) is at least 1,000,000: it is /.test(e.message),
   );
 });
 

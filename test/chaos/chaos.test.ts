@@ -61,6 +61,16 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.ok(r.ok);
   });
 
+  test('EXACTLY_ONCE with the subtasks on worker threads (taskmanager.numberOfTaskSlots=2), 4 kills and a freeze: no loss, no duplicates', { timeout: 240_000 }, async () => {
+    const r = await runChaos({ seed: 23, kills: 4, freezes: 1, mode: 'EXACTLY_ONCE', slots: 2 });
+    report(r);
+    assert.equal(r.kills, 4, 'every kill happened before the input ran out');
+    assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
+    assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
+    assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);
+    assert.ok(r.ok);
+  });
+
   test('a windowed job, EXACTLY_ONCE, 4 kills mid-window: every window result once and right in both sinks', { timeout: 120_000 }, async () => {
     const r = await runChaos({ seed: 42, kills: 4, mode: 'EXACTLY_ONCE', job: 'windowed' });
     report(r);

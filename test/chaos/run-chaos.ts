@@ -12,7 +12,7 @@
  * tumbling windows and sessions instead, and every window's result must be there once, right.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--keep] [--quiet]
+ *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--slots S] [--keep] [--quiet]
  *
  * `--postgres` adds a third exactly-once sink, JdbcSink.exactlyOnceSink into a throwaway
  * PostgreSQL server (test/chaos/postgres-sink.ts), checked the same way.
@@ -88,6 +88,8 @@ export interface ChaosOptions {
   readonly freezes?: number;
   /** Also write through JdbcSink.exactlyOnceSink into a throwaway PostgreSQL server. */
   readonly postgres?: boolean;
+  /** `taskmanager.numberOfTaskSlots`: 2 runs the subtasks on worker threads (default: the configured default). */
+  readonly slots?: number;
 }
 
 /** How a run of the chaos loop ended. */
@@ -226,6 +228,9 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
+/** How much later a run's tasks start on worker threads than on the main thread (generous: the machine may be loaded). */
+const WORKER_STARTUP_MS = 3000;
+
 /**
  * `flink run -d [options] chaos-job.ts [args]`, then the job's pid straight from flink.db (no
  * further CLI call, so a kill can come before the first checkpoint). Both are tracked for cleanup.
@@ -267,7 +272,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const check = (lines: readonly string[], n: number) => (jobKind === 'windowed' ? checkWindowLines(lines, n) : checkLines(lines, n));
   const intervalMs = 100 + Math.floor(random() * 401);
   /** Longest wait before a kill: two intervals and 400 ms. */
-  const maxWaitMs = 2 * intervalMs + 400;
+  // On worker threads a run starts its tasks later (each worker loads the job file): the waits
+  // before a kill start that much later, so runs still live long enough to checkpoint.
+  const startupMs = (opts.slots ?? 1) > 1 ? WORKER_STARTUP_MS : 0;
+  const maxWaitMs = 2 * intervalMs + 400 + startupMs;
   // A whole number of inputs per key, so every key's final count is records / KEYS.
   const ended = opts.kills + (opts.freezes ?? 0);
   const records = opts.count ?? KEYS * Math.ceil(Math.max(20_000, (ended * rate * maxWaitMs) / 1000 + rate) / KEYS);
@@ -291,8 +299,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     '-D',
     `execution.checkpointing.incremental=${opts.incremental === true}`,
     ...((opts.freezes ?? 0) > 0 ? ['-D', `heartbeat.timeout=${HEARTBEAT_TIMEOUT_MS}ms`, '-D', `heartbeat.interval=${HEARTBEAT_INTERVAL_MS}ms`] : []),
+    ...(opts.slots !== undefined ? ['-D', `taskmanager.numberOfTaskSlots=${opts.slots}`] : []),
   ];
-  log(`chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism} records=${records} rate=${rate}/s home=${home} out=${work}`);
+  log(`chaos: ${jobKind === 'windowed' ? 'job=windowed ' : ''}seed=${opts.seed} mode=${opts.mode} freezes=${opts.freezes ?? 0} backend=${opts.backend ?? 'hashmap'}${opts.incremental ? ' incremental' : ''} interval=${intervalMs}ms p=${parallelism}${opts.slots !== undefined ? ` slots=${opts.slots}` : ''} records=${records} rate=${rate}/s home=${home} out=${work}`);
 
   const runs: ChaosRun[] = [];
   const problems: string[] = [];
@@ -320,7 +329,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       }
       // Mostly long enough for a checkpoint or more; one end in four likely comes before the first.
       const early = random() < 0.25;
-      const waitMs = Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
+      const waitMs = startupMs + Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
       // With freezes, some runs also pause for less than the heartbeat timeout, at a random moment.
       const pausedMs = freezes > 0 && random() < 0.3 ? Math.round(random() * (HEARTBEAT_TIMEOUT_MS - 300)) : 0;
       const pauseAt = Math.round(random() * waitMs);
@@ -428,7 +437,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       ` backend=${opts.backend ?? 'hashmap'}${opts.incremental ? '+incremental' : ''}` +
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
       `${postgres ? `; postgres lost=${postgres.lost} dup=${postgres.duplicated} rows=${postgres.rows} prepared-left=${ofFinal} (+${pgRead!.prepared.length - ofFinal!} of runs killed before their first checkpoint)` : ''})` +
-      ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism} runs=${runs.length}` +
+      ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism}${opts.slots !== undefined ? ` slots=${opts.slots}` : ''} runs=${runs.length}` +
       ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
     return {
       mode: opts.mode,
@@ -493,6 +502,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
     backend: backendOf(value('--backend')),
     incremental: argv.includes('--incremental'),
     postgres: argv.includes('--postgres'),
+    slots: num('--slots'),
     quiet,
     log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };

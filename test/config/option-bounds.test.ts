@@ -34,6 +34,7 @@ const BOUNDS: ReadonlyArray<readonly [string, Kind, number, number]> = [
   ['restart-strategy.failure-rate.delay', 'duration', 0, TIMER_MAX],
   ['parallelism.default', 'int', 1, 32768],
   ['pipeline.max-parallelism', 'int', 1, 32768],
+  ['taskmanager.numberOfTaskSlots', 'int', 1, 256],
   ['pipeline.auto-watermark-interval', 'duration', 0, TIMER_MAX],
   ['heartbeat.interval', 'duration', 10, TIMER_MAX],
   ['heartbeat.timeout', 'duration', 100, TIMER_MAX],

@@ -23,8 +23,8 @@ afterEach(() => dir.cleanup());
 
 const JOB = '7c0ffee0000000000000000000000001';
 
-function writer(jobId = JOB): SinkWriter<string> {
-  const context: SinkWriterContext = { subtaskIndex: 0, parallelism: 1, jobId, operatorUid: 'sink', checkpointing: true };
+function writer(jobId = JOB, attemptNumber = 0): SinkWriter<string> {
+  const context: SinkWriterContext = { subtaskIndex: 0, parallelism: 1, jobId, operatorUid: 'sink', checkpointing: true, attemptNumber };
   return FileSink.forRowFormat<string>(out).build().createWriter(context);
 }
 
@@ -133,5 +133,30 @@ describe('FileSink two-phase commit', () => {
     assert.deepEqual(committedLines(), ['a', 'b']);
     assert.deepEqual(hidden(), []);
     w.close();
+  });
+
+  test('a restarted run that restored nothing deletes what earlier runs of the job pre-committed (their checkpoint never completed); a first run deletes nothing', async () => {
+    const first = writer();
+    first.write('a');
+    first.snapshotState!(1); // pre-committed for checkpoint 1, which then never completes
+    first.close();
+    const other = writer('0ther000000000000000000000000002');
+    other.write('x'); // another job's part: never touched
+    assert.equal(hidden().length, 2);
+
+    const fresh = writer(JOB, 0);
+    await fresh.open?.();
+    assert.equal(hidden().length, 2, 'a first run has no earlier runs to clean up after');
+    fresh.close();
+
+    const restarted = writer(JOB, 1);
+    await restarted.open?.();
+    assert.deepEqual(hidden().map((f) => f.slice(6, 18)), ['0ther0000000'], "only the other job's part is left");
+    restarted.write('c');
+    restarted.snapshotState!(2);
+    restarted.notifyCheckpointComplete!(2);
+    assert.deepEqual(committedLines(), ['c']);
+    restarted.close();
+    other.close();
   });
 });

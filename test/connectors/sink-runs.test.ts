@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { FileSink, SqliteSink, type SinkWriter, type SinkWriterContext } from '../../src/index.js';
 import { newJobId } from '../../src/util/ids.js';
 import { tempDir } from '../helpers/run-job.js';
+import { closeWriters } from '../helpers/sink-writers.js';
 
 let dir: { path: string; cleanup: () => void };
 const writers: SinkWriter<unknown>[] = [];
@@ -20,13 +21,7 @@ beforeEach(() => {
   dir = tempDir('flink-sink-runs-');
 });
 afterEach(() => {
-  for (const w of writers.splice(0)) {
-    try {
-      w.close();
-    } catch {
-      // Already closed.
-    }
-  }
+  closeWriters(writers);
   dir.cleanup();
 });
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteSink, type SinkWriter, type SinkWriterContext } from '../../src/index.js';
 import { runJob, tempDir } from '../helpers/run-job.js';
+import { closeWriters } from '../helpers/sink-writers.js';
 
 let dir: { path: string; cleanup: () => void };
 let dbPath: string;
@@ -21,13 +22,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const w of openWriters.splice(0)) {
-    try {
-      w.close();
-    } catch {
-      // Already closed.
-    }
-  }
+  closeWriters(openWriters);
   dir.cleanup();
 });
 

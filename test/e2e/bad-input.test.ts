@@ -12,21 +12,20 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   FIXTURES,
   REPO,
   type RunResult,
   SUBMITTED_LINE,
+  cleanUpAfterAll,
+  dbRow,
   freshHome,
-  killLeftovers,
   linesOf,
   listFiles,
   listJson,
   nonWarningLines,
-  openDbReadonly,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
@@ -35,14 +34,10 @@ import {
   tempDir,
   waitForInProgressPart,
 } from './helpers.js';
+import { UNBOUNDED_KEYED as UNBOUNDED, BOUNDED_REDUCE as BOUNDED } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const UNBOUNDED = join(FIXTURES, 'unbounded-keyed.ts');
-const BOUNDED = join(FIXTURES, 'bounded-reduce.ts');
 
 /**
  * Exit 1, nothing on stdout, and the first non-warning stderr line is an `Error:` line matching
@@ -243,15 +238,6 @@ async function insertJobs(home: string, rows: ReadonlyArray<{ id: string; status
   }
 }
 
-function dbValue<T>(home: string, sql: string, ...params: unknown[]): T | undefined {
-  const db = openDbReadonly(home);
-  try {
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
-}
-
 /** A `_metadata` nested 200,000 levels deep (JSON.stringify of it overflows the stack). */
 function deepMetadataDir(): string {
   const dir = join(tempDir(), 'deep');
@@ -342,7 +328,7 @@ describe('deletion and blocking hazards', () => {
   }
   /** A savepoint's status in flink.db; one `savepoint -d` deleted shows as `COMPLETED (discarded)`, as in `flink checkpoints`. */
   const status = (home: string, path: string) => {
-    const row = dbValue<{ status: string; discarded: number }>(home, 'SELECT status, discarded FROM checkpoints WHERE path = ?', path);
+    const row = dbRow<{ status: string; discarded: number }>(home, 'SELECT status, discarded FROM checkpoints WHERE path = ?', path);
     return row && (row.discarded === 1 ? `${row.status} (discarded)` : row.status);
   };
 

@@ -9,24 +9,22 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
-  FIXTURES,
   type ListedJob,
   checkpointDirIds,
   checkpointsJson,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   hiddenFiles,
   isAlive,
   killHard,
-  killLeftovers,
   linesOf,
   listJson,
   listedJob,
   nonWarningLines,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
   stackLines,
@@ -34,14 +32,10 @@ import {
   waitFor,
   waitForCheckpoint,
 } from './helpers.js';
+import { CKPT_KEYED_COUNT as JOB } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-/** `ckpt-keyed-count.ts <out> [count] [rate]`: `key,count,i` lines into a FileSink. */
-const JOB = join(FIXTURES, 'ckpt-keyed-count.ts');
 const interval = (v: string) => ['-D', `execution.checkpointing.interval=${v}`];
 const option = (k: string, v: string) => ['-D', `execution.checkpointing.${k}=${v}`];
 

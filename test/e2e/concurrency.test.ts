@@ -5,29 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
   type RunResult,
+  cleanUpAfterAll,
   freshHome,
   isAlive,
-  killLeftovers,
   linesOf,
   listJson,
-  removeTempDirs,
   runDetached,
   runFlink,
   stackLines,
   statusHistory,
   waitFor,
 } from './helpers.js';
+import { UNBOUNDED_KEYED as UNBOUNDED } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const UNBOUNDED = join(FIXTURES, 'unbounded-keyed.ts');
 
 describe('concurrent CLI processes on one flink.db', () => {
   test('20 lists and 5 cancels at once over 3 running jobs: no lock errors, every job CANCELED once', async () => {

@@ -6,15 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   jobConfig,
-  killLeftovers,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
@@ -22,13 +20,10 @@ import {
   waitForInProgressPart,
   waitForStatus,
 } from './helpers.js';
+import { ET_JOB } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const ET_JOB = join(FIXTURES, 'et-job.ts');
 const N = 3000;
 
 /** What et-job writes for N records without failures. */

@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
   type ListedJob,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   hiddenFiles,
@@ -21,13 +21,11 @@ import {
   jobEvents,
   keyedCountProblems,
   killHard,
-  killLeftovers,
   linesOf,
   listJson,
   listedJob,
   parseAttachedRun,
   parseKeyedCountLines,
-  removeTempDirs,
   runDetached,
   runFlink,
   statusHistory,
@@ -37,16 +35,10 @@ import {
   waitForCheckpoint,
   waitForStatus,
 } from './helpers.js';
+import { FO_FLAKY as FLAKY, FO_AT_MOST_ONCE as AT_MOST_ONCE } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-/** `fo-flaky.ts <out> once|always|never [count] [rate] [failAt]`: `key,count,i` lines into a FileSink. */
-const FLAKY = join(FIXTURES, 'fo-flaky.ts');
-/** `fo-at-most-once.ts <out> [count] [rate]`: the same counts, printed and into a FileSink. */
-const AT_MOST_ONCE = join(FIXTURES, 'fo-at-most-once.ts');
 
 const D = (kv: string) => ['-D', kv];
 const checkpointEvery = (v: string) => D(`execution.checkpointing.interval=${v}`);

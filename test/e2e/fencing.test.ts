@@ -10,28 +10,25 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CHAOS_JOB, checkLines, sqliteLines } from '../chaos/run-chaos.js';
 import {
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   isAlive,
-  killLeftovers,
   linesOf,
   listedJob,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
+  sleep,
   tempDir,
   waitFor,
   waitForCheckpoint,
 } from './helpers.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
 const N = 9_000;
 const RATE = '3000';
@@ -47,8 +44,6 @@ const OPTIONS = [
 ];
 /** Longer than the heartbeat timeout. */
 const FROZEN_MS = 3_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Started {
   readonly home: string;

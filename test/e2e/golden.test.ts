@@ -7,29 +7,25 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   REPO,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   hiddenFiles,
   killHard,
-  killLeftovers,
   linesOf,
   listFiles,
   listedJob,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
   tempDir,
   waitForCheckpoint,
 } from './helpers.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
 const JOBS = join(REPO, 'jobs');
 const interval = (v: string) => ['-D', `execution.checkpointing.interval=${v}`];

@@ -2,10 +2,12 @@
  * Helpers of the end-to-end tests: they run the real `bin/flink` (the compiled CLI in dist/)
  * as a child process, each run with its own FLINK_TS_HOME and working directory.
  */
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
+import { after } from 'node:test';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -140,9 +142,30 @@ export function spawnNode(nodeArgs: readonly string[], opts: RunOptions = {}): S
   };
 }
 
+/**
+ * `FLINK_TS_TEST_TASK_SLOTS=N` runs every `flink run` of these tests with
+ * `-D taskmanager.numberOfTaskSlots=N` (`2`: subtasks on worker threads), so the same e2e files
+ * prove the same outputs with workers on and off. A test's own `-D` of the key comes later and wins.
+ */
+export const FORCED_TASK_SLOTS = process.env.FLINK_TS_TEST_TASK_SLOTS;
+
+/** `args` with the forced task slots added to a `run` command. */
+export function withForcedSlots(args: readonly string[]): readonly string[] {
+  if (FORCED_TASK_SLOTS === undefined || FORCED_TASK_SLOTS === '' || args[0] !== 'run') return args;
+  return ['run', '-D', `taskmanager.numberOfTaskSlots=${FORCED_TASK_SLOTS}`, ...args.slice(1)];
+}
+
+/**
+ * The extra time a forced run on workers gets: each worker loads the job file itself, which on
+ * a loaded 2-core machine takes seconds (see README, Workers).
+ */
+const WORKER_STARTUP_ALLOWANCE_MS = 15_000;
+
 /** Spawns `flink ...args` (for tests that signal it while it runs). */
 export function spawnFlink(args: readonly string[], opts: RunOptions = {}): Spawned {
-  return spawnNode([FLINK_BIN, ...args], opts);
+  const forced = withForcedSlots(args);
+  const slower = forced !== args ? { timeoutMs: (opts.timeoutMs ?? 10_000) + WORKER_STARTUP_ALLOWANCE_MS } : {};
+  return spawnNode([FLINK_BIN, ...forced], { ...opts, ...slower });
 }
 
 /** Runs `flink ...args` to its end. */
@@ -255,6 +278,9 @@ function isFlinkProcess(pid: number): boolean {
   }
 }
 
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** Polls `fn` every `intervalMs` until it returns a truthy value; rejects after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
@@ -317,6 +343,14 @@ export async function killLeftovers(): Promise<number[]> {
   return killed;
 }
 
+/** Registers the `after` hook of a test file that starts jobs: {@link killLeftovers}, then {@link removeTempDirs}. */
+export function cleanUpAfterAll(): void {
+  after(async () => {
+    await killLeftovers();
+    removeTempDirs();
+  });
+}
+
 /** A fresh FLINK_TS_HOME (tracked for cleanup); `create` makes the directory itself too. */
 export function freshHome(): string {
   return trackHome(join(tempDir(), 'home'));
@@ -352,6 +386,16 @@ export async function runDetached(
 /** Opens a home's flink.db read-only (close it when done). */
 export function openDbReadonly(home: string): Database.Database {
   return new Database(join(home, 'flink.db'), { readonly: true, fileMustExist: true, timeout: 5_000 });
+}
+
+/** The first row `sql` selects from a home's flink.db (undefined if none). */
+export function dbRow<T>(home: string, sql: string, ...params: unknown[]): T | undefined {
+  const db = openDbReadonly(home);
+  try {
+    return db.prepare(sql).get(...params) as T | undefined;
+  } finally {
+    db.close();
+  }
 }
 
 /** The status transitions recorded for a job in job_events, as `FROM>TO` strings. */
@@ -510,6 +554,13 @@ export async function waitForStatus(home: string, jobId: string, statuses: reado
     timeoutMs,
     100,
   );
+}
+
+/** `flink cancel <jobId>`, which must succeed; then waits until the job is CANCELED. */
+export async function cancelJob(home: string, jobId: string): Promise<void> {
+  const r = await runFlink(['cancel', jobId], { home, timeoutMs: 15_000 });
+  assert.equal(r.code, 0, `cancel failed: ${r.stderr}`);
+  await waitForStatus(home, jobId, ['CANCELED']);
 }
 
 /** Waits until a FileSink directory has an in-progress part file, i.e. records are being written. */

@@ -7,19 +7,18 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CHAOS_JOB, checkLines, sqliteLines } from '../chaos/run-chaos.js';
 import {
   FIXTURES,
   checkpointDirIds,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   killHard,
-  killLeftovers,
   linesOf,
   listedJob,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
   spawnFlink,
@@ -27,10 +26,7 @@ import {
   waitForCheckpoint,
 } from './helpers.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
 describe('flink run -d: a job that fails at start-up', () => {
   test('prints and records the real cause (a stateful operator removed without -n)', { timeout: 60_000 }, async () => {

@@ -7,19 +7,18 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   FIXTURES,
   FLINK_BIN,
   SUBMITTED_LINE,
+  cleanUpAfterAll,
   freshHome,
   isAlive,
-  killLeftovers,
   linesOf,
   listJson,
   nonWarningLines,
   openDbReadonly,
-  removeTempDirs,
   runDetached,
   runFlink,
   spawnFlink,
@@ -28,14 +27,10 @@ import {
   trackPid,
   waitFor,
 } from './helpers.js';
+import { UNBOUNDED_KEYED as UNBOUNDED, BOUNDED_REDUCE as BOUNDED } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const UNBOUNDED = join(FIXTURES, 'unbounded-keyed.ts');
-const BOUNDED = join(FIXTURES, 'bounded-reduce.ts');
 const RULE = '--------------------------------------------------------------';
 const DATE = String.raw`\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}`;
 

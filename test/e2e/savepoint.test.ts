@@ -12,28 +12,28 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
   activeJobs,
+  cancelJob,
   checkpointDirIds,
+  cleanUpAfterAll,
   committedLines,
+  dbRow,
   freshHome,
   isAlive,
   keyedCountProblems,
-  killLeftovers,
   linesOf,
   listFiles,
   listJson,
   listedJob,
   nonWarningLines,
-  openDbReadonly,
   parseAttachedRun,
   parseKeyedCountLines,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
+  sleep,
   stackLines,
   tempDir,
   waitFor,
@@ -41,22 +41,13 @@ import {
   waitForInProgressPart,
   waitForStatus,
 } from './helpers.js';
+import { SP_JOB, SP_JOB_INTERRUPTED_RATE as RATE } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const SP_JOB = join(FIXTURES, 'sp-job.ts');
 /** Inputs of the bounded runs: 300 per key. */
 const N = 3000;
-/**
- * Records per second of a run that a test interrupts (savepoint, stop): slow enough that it is
- * still running after a few CLI calls on a loaded machine (10 s for N); restores to the end run at full speed.
- */
-const RATE = '300';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Starts sp-job v1 detached at 1000 records/s (no periodic checkpoints) and waits until records flow. */
@@ -65,12 +56,6 @@ async function startV1(home: string, out: string, flinkOptions: readonly string[
   await waitForInProgressPart(out);
   await sleep(400);
   return started;
-}
-
-async function cancel(home: string, jobId: string): Promise<void> {
-  const r = await runFlink(['cancel', jobId], { home, timeoutMs: 15_000 });
-  assert.equal(r.code, 0, `cancel failed: ${r.stderr}`);
-  await waitForStatus(home, jobId, ['CANCELED']);
 }
 
 /** `flink run -s <from> sp-job.ts <variant> <out> N max` to its end; returns the new job id. */
@@ -91,15 +76,6 @@ function assertCommittedPrefix(out: string): number {
     `committed output is not exactly inputs 0..${is.length - 1}: ${is.slice(0, 20).join(',')}…`,
   );
   return is.length;
-}
-
-function dbRow<T>(home: string, sql: string, ...params: unknown[]): T | undefined {
-  const db = openDbReadonly(home);
-  try {
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
 }
 
 /** Asserts a CLI refusal: exit 1, one readable stderr line (no stack), matching `re` if given; returns that line. */
@@ -125,7 +101,7 @@ describe('flink savepoint and run -s', () => {
     assert.ok(statSync(join(sp, '_metadata')).isFile());
     // A savepoint does not stop the job (it would have needed 3 s for all its input).
     assert.equal((await listedJob(home, jobId)).status, 'RUNNING');
-    await cancel(home, jobId);
+    await cancelJob(home, jobId);
 
     // What the first job committed: a prefix of the input (flink-ts commits FileSink output on
     // savepoints). Were the restore ignored, the second job would repeat it.
@@ -148,7 +124,7 @@ describe('flink savepoint and run -s', () => {
     const target = join(root, 'sps');
     const sp = savepointPathOf(await runFlink(['savepoint', jobId, target], { home, timeoutMs: 15_000 }));
     assert.match(sp, new RegExp(`^${escapeRe(target)}/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
-    await cancel(home, jobId);
+    await cancelJob(home, jobId);
     assertCommittedPrefix(out);
 
     const moved = join(root, 'elsewhere', 'renamed-savepoint');
@@ -218,7 +194,7 @@ describe('flink savepoint and run -s', () => {
     const { jobId } = await runDetached(home, SP_JOB, ['v1', out, 'inf', '1000'], ['-D', 'execution.checkpointing.interval=200ms']);
     await waitForCheckpoint(home, jobId, 1);
     const sp = savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
-    await cancel(home, jobId);
+    await cancelJob(home, jobId);
     // Retained on cancellation (the default): the job's last completed checkpoint.
     const chkDirs = checkpointDirIds(join(home, 'checkpoints', jobId)).map((id) => join(home, 'checkpoints', jobId, `chk-${id}`));
     const chkStatus = (path: string) => dbRow<{ status: string }>(home, 'SELECT status FROM checkpoints WHERE path = ?', path)?.status;
@@ -303,7 +279,7 @@ describe('flink savepoint and run -s', () => {
     assert.equal(done.code, 0, done.stderr);
     const finished = parseAttachedRun(done.stdout).jobId;
     const { jobId: cancelled } = await runDetached(home, SP_JOB, ['v1', join(tempDir(), 'out'), 'inf', '1000']);
-    await cancel(home, cancelled);
+    await cancelJob(home, cancelled);
 
     for (const [id, status] of [
       [finished, 'FINISHED'],

@@ -7,18 +7,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
   REPO,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
   hiddenFiles,
   killHard,
-  killLeftovers,
   listedJob,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
@@ -26,14 +24,10 @@ import {
   waitFor,
   waitForCheckpoint,
 } from './helpers.js';
+import { CKPT_KEYED_COUNT as JOB } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-/** `ckpt-keyed-count.ts <out> [count] [rate]`: `key,count,i` lines into a FileSink. */
-const JOB = join(FIXTURES, 'ckpt-keyed-count.ts');
 const lineOf = (i: number) => `${i % 10},${Math.floor(i / 10) + 1},${i}`;
 const LMDB = ['-D', 'state.backend.type=lmdb'];
 const INCREMENTAL = ['-D', 'execution.checkpointing.incremental=true'];

@@ -12,43 +12,30 @@
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
   activeJobs,
+  cancelJob,
+  cleanUpAfterAll,
   committedLines,
   engineFrames,
   freshHome,
-  killLeftovers,
   listJson,
   listedJob,
   nonWarningLines,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
+  sleep,
   tempDir,
   waitForInProgressPart,
-  waitForStatus,
 } from './helpers.js';
+import { EVO_JOB, EVO_TTL } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const EVO_JOB = join(FIXTURES, 'evo-job.ts');
-const EVO_TTL = join(FIXTURES, 'evo-ttl.ts');
 const KEYS = 5;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function cancel(home: string, jobId: string): Promise<void> {
-  const r = await runFlink(['cancel', jobId], { home, timeoutMs: 15_000 });
-  assert.equal(r.code, 0, `cancel failed: ${r.stderr}`);
-  await waitForStatus(home, jobId, ['CANCELED']);
-}
-
 /** Starts a fixture detached, waits until it writes records, takes a savepoint and cancels it. */
 async function savepointOfRunning(home: string, file: string, args: readonly string[], out: string): Promise<{ jobId: string; sp: string; spDoneAt: number }> {
   const { jobId } = await runDetached(home, file, args);
@@ -57,7 +44,7 @@ async function savepointOfRunning(home: string, file: string, args: readonly str
   const sp = savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
   const spDoneAt = Date.now();
   assert.equal((await listedJob(home, jobId)).status, 'RUNNING', 'the job was still running at the savepoint');
-  await cancel(home, jobId);
+  await cancelJob(home, jobId);
   return { jobId, sp, spDoneAt };
 }
 

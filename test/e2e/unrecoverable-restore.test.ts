@@ -7,13 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  FIXTURES,
+  cleanUpAfterAll,
   freshHome,
-  killLeftovers,
   listedJob,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
@@ -22,13 +20,10 @@ import {
   waitForInProgressPart,
   waitForStatus,
 } from './helpers.js';
+import { EVO_TTL } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const EVO_TTL = join(FIXTURES, 'evo-ttl.ts');
 const D = (kv: string) => ['-D', kv];
 
 test('state that cannot be migrated fails the job at once, without going through the restart strategy', async () => {

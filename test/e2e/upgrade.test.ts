@@ -8,48 +8,37 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
   activeJobs,
+  cancelJob,
   checkpointDirIds,
   checkpointsJson,
+  cleanUpAfterAll,
   committedLines,
   engineFrames,
   freshHome,
   hiddenFiles,
   keyedCountProblems,
-  killLeftovers,
   listedJob,
   nonWarningLines,
   parseAttachedRun,
   parseKeyedCountLines,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
+  sleep,
   stackLines,
   tempDir,
   waitFor,
   waitForCheckpoint,
-  waitForInProgressPart,
   waitForStatus,
 } from './helpers.js';
+import { SP_JOB, SP_JOB_INTERRUPTED_RATE as RATE } from './fixture-jobs.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const SP_JOB = join(FIXTURES, 'sp-job.ts');
 const N = 3000;
-/**
- * Records per second of a run that a test interrupts (savepoint, stop): slow enough that it is
- * still running after a few CLI calls on a loaded machine (10 s for N); restores to the end run at full speed.
- */
-const RATE = '300';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts an sp-job variant detached at 1000 records/s and waits until this run writes records. */
 async function start(home: string, variant: string, out: string, flinkOptions: readonly string[] = [], count = String(N)) {
@@ -60,16 +49,10 @@ async function start(home: string, variant: string, out: string, flinkOptions: r
   return started;
 }
 
-async function cancel(home: string, jobId: string): Promise<void> {
-  const r = await runFlink(['cancel', jobId], { home, timeoutMs: 15_000 });
-  assert.equal(r.code, 0, `cancel failed: ${r.stderr}`);
-  await waitForStatus(home, jobId, ['CANCELED']);
-}
-
 /** A savepoint of a running job, which then is cancelled. */
 async function savepointAndCancel(home: string, jobId: string): Promise<string> {
   const sp = savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
-  await cancel(home, jobId);
+  await cancelJob(home, jobId);
   return sp;
 }
 
@@ -228,7 +211,7 @@ describe('job upgrades from a savepoint', () => {
     const job = await waitForCheckpoint(home, jobId, 3);
     assert.notEqual(job.lastCheckpoint?.path, sp);
     assert.ok(existsSync(join(sp, '_metadata')), 'the savepoint is still there');
-    await cancel(home, jobId);
+    await cancelJob(home, jobId);
     assert.ok(existsSync(join(sp, '_metadata')));
   });
 
@@ -238,7 +221,7 @@ describe('job upgrades from a savepoint', () => {
     const ckptOptions = ['-D', 'execution.checkpointing.interval=100ms', '-D', 'execution.checkpointing.num-retained=1'];
     const first = await runDetached(home, SP_JOB, ['v1', out, 'inf', '1000'], ckptOptions);
     await waitForCheckpoint(home, first.jobId, 2);
-    await cancel(home, first.jobId);
+    await cancelJob(home, first.jobId);
     // The retained checkpoint: the latest completed one (a checkpoint cut short by the cancel is not one).
     const completed = (await checkpointsJson(home, first.jobId)).filter((c) => c.status === 'COMPLETED' && c.path !== null);
     const chk = completed.sort((a, b) => a.checkpointId - b.checkpointId).at(-1)!.path!;
@@ -252,6 +235,6 @@ describe('job upgrades from a savepoint', () => {
     await waitFor(`the claimed checkpoint ${chk} to be deleted`, () => !existsSync(chk), 10_000);
     // The new job's own checkpoints are where they belong (one retained at a time).
     assert.ok(checkpointDirIds(join(home, 'checkpoints', second.jobId)).length >= 1, 'the new job has its own checkpoint');
-    await cancel(home, second.jobId);
+    await cancelJob(home, second.jobId);
   });
 });

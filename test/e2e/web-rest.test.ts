@@ -11,7 +11,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  FIXTURES,
   checkpointsJson,
   freshHome,
   killLeftovers,
@@ -28,9 +27,9 @@ import {
   waitFor,
   waitForStatus,
 } from './helpers.js';
+import { SP_JOB } from './fixture-jobs.js';
 import { type WebUnderTest, bearer, call, startWeb } from './web-helpers.js';
 
-const SP_JOB = join(FIXTURES, 'sp-job.ts');
 /** Inputs of the job: more than it reads before the test cancels it (at 300 per second). */
 const N = 20_000;
 

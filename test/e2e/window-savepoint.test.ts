@@ -7,33 +7,27 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
+  cleanUpAfterAll,
   committedLines,
   freshHome,
-  killLeftovers,
   parseAttachedRun,
-  removeTempDirs,
   runDetached,
   runFlink,
   savepointPathOf,
+  sleep,
   tempDir,
   waitForInProgressPart,
   waitForStatus,
 } from './helpers.js';
+import { WINDOWED_JOB as JOB } from './fixture-jobs.js';
 import { expectedWindowLines, windowLineProblems } from './fixtures/windowed-events.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
-const JOB = join(FIXTURES, 'windowed-job.ts');
 const N = 12_000;
 const sorted = (lines: readonly string[]) => [...lines].sort();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 interface InfoJson {
   operators: Array<{ uid: string; parallelism: number; keyedStates: Record<string, { kind: string; perWindow?: true; keys: number }> }>;
 }

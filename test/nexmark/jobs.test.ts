@@ -7,16 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { NexmarkGenerator } from '../../src/connectors/nexmark/index.js';
 import {
   REPO,
+  cleanUpAfterAll,
   freshHome,
   hiddenFiles,
   killHard,
-  killLeftovers,
   listedJob,
-  removeTempDirs,
   runDetached,
   runFlink,
   tempDir,
@@ -25,10 +24,7 @@ import {
 import { NEXMARK_OUTPUTS, type RunnableQuery, asMultiset, committedParts, resultTable } from './outputs.js';
 import { NEXMARK_REFERENCES } from './reference/index.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
 const JOBS = join(REPO, 'jobs', 'nexmark');
 const EVENTS = 100_000;

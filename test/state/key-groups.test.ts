@@ -37,6 +37,61 @@ describe('key groups', () => {
     }
   });
 
+  test('composite keys canonicalise as the general replacer path does, for the shapes that skip it and those that do not', () => {
+    // The canonical form is part of the snapshot format (map keys, hashes): the reference is the
+    // general path, written out here.
+    const reference = (key: unknown) =>
+      JSON.stringify(key, (_k, v: unknown) => {
+        if (typeof v === 'bigint') return `${v}n`;
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+          const sorted: Record<string, unknown> = {};
+          for (const name of Object.keys(v).sort()) sorted[name] = (v as Record<string, unknown>)[name];
+          return sorted;
+        }
+        return v;
+      });
+    class Point {
+      constructor(
+        readonly y: number,
+        readonly x: number,
+      ) {}
+    }
+    const nullProto = Object.assign(Object.create(null) as object, { b: 1, a: 2 });
+    const keys: unknown[] = [
+      [],
+      ['user', 7],
+      ['a"b\\c\n', 'ü€😀', true, false, 0, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 60],
+      [1, [2, 3]],
+      ['x', undefined],
+      ['x', null],
+      [1n, 'n'],
+      [new Date(0)],
+      Object.assign(['t', 1], { toJSON: () => ({ b: 1, a: 2 }) }),
+      {},
+      { b: 1, a: 2 },
+      { 10: 'ten', 2: 'two', b: 'bee', a: 'ay', '-1': 'minus' },
+      { user: 'u', region: 3, vip: true, score: NaN },
+      { a: 1, nested: { d: 1, c: 2 } },
+      { a: undefined, b: 1 },
+      { a: 1n },
+      { a: 1, toJSON: () => 'x' },
+      new Point(1, 2),
+      nullProto,
+      new Date(86_400_000),
+    ];
+    // eslint-disable-next-line no-sparse-arrays
+    keys.push([1, , 3]);
+    for (const k of keys) assert.equal(canonicalKey(k), reference(k), `key ${String(reference(k))}`);
+  });
+
+  test('the key group is the hash modulo the max parallelism, for powers of two and other values', () => {
+    const keys = [...Array.from({ length: 2000 }, (_, i) => `key-${i}`), ...Array.from({ length: 2000 }, (_, i) => i * 7919), 2 ** 40, -3, 1.5];
+    assert.ok(keys.some((k) => hashKey(k) >= 2 ** 31), 'some hashes have the top bit set');
+    for (const maxP of [1, 2, 7, 100, 128, 4096, 32768]) {
+      for (const k of keys) assert.equal(assignToKeyGroup(k, maxP), hashKey(k) % maxP, `key ${k} at max parallelism ${maxP}`);
+    }
+  });
+
   test('the same key always lands in the same key group and subtask', () => {
     for (const key of ['x', 42, 'long key with spaces', ['a', 2], { b: 1, a: 2 }]) {
       const kg = assignToKeyGroup(key, 128);

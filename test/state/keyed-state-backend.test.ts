@@ -27,15 +27,23 @@ function avgDescriptor() {
   });
 }
 
-/** One state of each kind, written for `keys` keys (some composite). */
+/** One state of each kind, and the keys they are written for (some composite). */
+function allKinds(b: KeyedStateBackend) {
+  return {
+    v: b.getOrCreateState<ValueState<{ n: number; tag: string }>>(new ValueStateDescriptor('v')),
+    l: b.getOrCreateState<ListState<number>>(new ListStateDescriptor<number>('l')),
+    m: b.getOrCreateState<MapState<string, number[]>>(new MapStateDescriptor<string, number[]>('m')),
+    r: b.getOrCreateState<ReducingState<number>>(new ReducingStateDescriptor<number>('sum', (x, y) => x + y)),
+    a: b.getOrCreateState<AggregatingState<number, number>>(avgDescriptor()),
+    setKey: (k: number) => b.setCurrentKey(k % 3 === 0 ? ['user', k] : `key-${k}`),
+  };
+}
+
+/** One state of each kind, written for `keys` keys. */
 function fillAllKinds(b: KeyedStateBackend, keys: number): void {
-  const v = b.getOrCreateState<ValueState<{ n: number; tag: string }>>(new ValueStateDescriptor('v'));
-  const l = b.getOrCreateState<ListState<number>>(new ListStateDescriptor<number>('l'));
-  const m = b.getOrCreateState<MapState<string, number[]>>(new MapStateDescriptor<string, number[]>('m'));
-  const r = b.getOrCreateState<ReducingState<number>>(new ReducingStateDescriptor<number>('sum', (x, y) => x + y));
-  const a = b.getOrCreateState<AggregatingState<number, number>>(avgDescriptor());
+  const { v, l, m, r, a, setKey } = allKinds(b);
   for (let k = 0; k < keys; k++) {
-    b.setCurrentKey(k % 3 === 0 ? ['user', k] : `key-${k}`);
+    setKey(k);
     v.update({ n: k, tag: `t${k}` });
     l.addAll([k, k + 1]);
     m.put('a', [k]);
@@ -48,13 +56,9 @@ function fillAllKinds(b: KeyedStateBackend, keys: number): void {
 }
 
 function checkAllKinds(b: KeyedStateBackend, keys: number): void {
-  const v = b.getOrCreateState<ValueState<{ n: number; tag: string }>>(new ValueStateDescriptor('v'));
-  const l = b.getOrCreateState<ListState<number>>(new ListStateDescriptor<number>('l'));
-  const m = b.getOrCreateState<MapState<string, number[]>>(new MapStateDescriptor<string, number[]>('m'));
-  const r = b.getOrCreateState<ReducingState<number>>(new ReducingStateDescriptor<number>('sum', (x, y) => x + y));
-  const a = b.getOrCreateState<AggregatingState<number, number>>(avgDescriptor());
+  const { v, l, m, r, a, setKey } = allKinds(b);
   for (let k = 0; k < keys; k++) {
-    b.setCurrentKey(k % 3 === 0 ? ['user', k] : `key-${k}`);
+    setKey(k);
     assert.deepEqual(v.value(), { n: k, tag: `t${k}` });
     assert.deepEqual(l.get(), [k, k + 1]);
     assert.deepEqual([...m.entries()], [['a', [k]], ['b', [k, k]]]);

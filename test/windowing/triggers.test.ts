@@ -319,10 +319,10 @@ describe('PurgingTrigger', () => {
     onElement(): TriggerResult {
       return this.result;
     }
-    onEventTime(): TriggerResult {
+    override onEventTime(): TriggerResult {
       return this.result;
     }
-    onProcessingTime(): TriggerResult {
+    override onProcessingTime(): TriggerResult {
       return this.result;
     }
     clear(): void {
@@ -370,8 +370,8 @@ describe('TriggerResult and trigger arguments', () => {
     assert.equal(EndOfStreamTrigger.INSTANCE.canMerge(), false);
     class Plain extends Trigger<unknown, Window> {
       onElement() { return CONTINUE; }
-      onEventTime() { return CONTINUE; }
-      onProcessingTime() { return CONTINUE; }
+      override onEventTime() { return CONTINUE; }
+      override onProcessingTime() { return CONTINUE; }
       clear() {}
     }
     assert.throws(() => new Plain().onMerge(W04, {} as OnMergeContext), /Plain does not support merging/);

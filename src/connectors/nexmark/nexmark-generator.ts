@@ -16,14 +16,12 @@ import {
   FIRST_AUCTION_ID,
   FIRST_CATEGORY_ID,
   FIRST_PERSON_ID,
-  HOT_AUCTION_RATIO,
-  HOT_BIDDER_RATIO,
-  HOT_SELLER_RATIO,
   NUM_CATEGORIES,
   lastBase0AuctionId,
   lastBase0PersonId,
-  nextBase0AuctionId,
-  nextBase0PersonId,
+  pickBase0AuctionId,
+  pickBase0BidderId,
+  pickBase0SellerId,
 } from './nexmark-ids.js';
 import {
   CHANNELS_NUMBER,
@@ -110,10 +108,7 @@ export class NexmarkGenerator {
     const t = this.tables;
     const c = this.config;
     // Most auctions are by a hot seller: the first person of the newest block of 100.
-    const seller =
-      (r.nextInt(c.hotSellersRatio) > 0
-        ? Math.floor(lastBase0PersonId(c, index) / HOT_SELLER_RATIO) * HOT_SELLER_RATIO
-        : nextBase0PersonId(c, index, r)) + FIRST_PERSON_ID;
+    const seller = pickBase0SellerId(c, index, r) + FIRST_PERSON_ID;
     const category = FIRST_CATEGORY_ID + r.nextInt(NUM_CATEGORIES);
     const initialBid = nextPrice(r);
     // Lengths average the time until numInFlightAuctions more auctions open.
@@ -143,14 +138,8 @@ export class NexmarkGenerator {
     const c = this.config;
     // Most bids go to a hot auction (the first of the newest block of 100) and come from a hot
     // bidder (the second person of the newest block, so hot bidders are not hot sellers).
-    const auction =
-      (r.nextInt(c.hotAuctionRatio) > 0
-        ? Math.floor(lastBase0AuctionId(c, index) / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO
-        : nextBase0AuctionId(c, index, r)) + FIRST_AUCTION_ID;
-    const bidder =
-      (r.nextInt(c.hotBiddersRatio) > 0
-        ? Math.floor(lastBase0PersonId(c, index) / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1
-        : nextBase0PersonId(c, index, r)) + FIRST_PERSON_ID;
+    const auction = pickBase0AuctionId(c, index, r) + FIRST_AUCTION_ID;
+    const bidder = pickBase0BidderId(c, index, r) + FIRST_PERSON_ID;
     const price = nextPrice(r);
     let channel: string;
     let url: string;

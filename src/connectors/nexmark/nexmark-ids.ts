@@ -15,9 +15,9 @@ export const NUM_CATEGORIES = 5;
 const PERSON_ID_LEAD = 10;
 const AUCTION_ID_LEAD = 10;
 /** Hot ones are the first (sellers, auctions) or second (bidders) id of each block of 100. */
-export const HOT_SELLER_RATIO = 100;
-export const HOT_AUCTION_RATIO = 100;
-export const HOT_BIDDER_RATIO = 100;
+const HOT_SELLER_RATIO = 100;
+const HOT_AUCTION_RATIO = 100;
+const HOT_BIDDER_RATIO = 100;
 
 /** The newest person id at event `eventId` (the event's own id if it is a person). */
 export function lastBase0PersonId(c: NexmarkGeneratorConfig, eventId: number): number {
@@ -59,4 +59,30 @@ export function nextBase0AuctionId(c: NexmarkGeneratorConfig, eventId: number, r
   const maxAuction = lastBase0AuctionId(c, eventId);
   const minAuction = Math.max(maxAuction - c.numInFlightAuctions, 0);
   return minAuction + random.nextInt(maxAuction - minAuction + 1 + AUCTION_ID_LEAD);
+}
+
+/** The `nth` id (from 0) of the newest block of `blockSize` ids up to `last`: a hot one. */
+function hotBase0Id(last: number, blockSize: number, nth: number): number {
+  return Math.floor(last / blockSize) * blockSize + nth;
+}
+
+/** The seller of a new auction: mostly (`hotSellersRatio`) a hot seller, else a random person. */
+export function pickBase0SellerId(c: NexmarkGeneratorConfig, eventId: number, random: EventRandom): number {
+  return random.nextInt(c.hotSellersRatio) > 0
+    ? hotBase0Id(lastBase0PersonId(c, eventId), HOT_SELLER_RATIO, 0)
+    : nextBase0PersonId(c, eventId, random);
+}
+
+/** The auction of a new bid: mostly (`hotAuctionRatio`) a hot auction, else a random one. */
+export function pickBase0AuctionId(c: NexmarkGeneratorConfig, eventId: number, random: EventRandom): number {
+  return random.nextInt(c.hotAuctionRatio) > 0
+    ? hotBase0Id(lastBase0AuctionId(c, eventId), HOT_AUCTION_RATIO, 0)
+    : nextBase0AuctionId(c, eventId, random);
+}
+
+/** The bidder of a new bid: mostly (`hotBiddersRatio`) a hot bidder (the second of a block, so never a hot seller), else a random person. */
+export function pickBase0BidderId(c: NexmarkGeneratorConfig, eventId: number, random: EventRandom): number {
+  return random.nextInt(c.hotBiddersRatio) > 0
+    ? hotBase0Id(lastBase0PersonId(c, eventId), HOT_BIDDER_RATIO, 1)
+    : nextBase0PersonId(c, eventId, random);
 }

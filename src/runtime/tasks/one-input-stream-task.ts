@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from '../channel-events.js';
 import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
-import type { LocalChannel } from '../local-channel.js';
+import type { InputChannel } from '../channel.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordContext } from '../record-context.js';
 import type { RecordWriter } from '../record-writer.js';
@@ -26,7 +26,7 @@ export class OneInputStreamTask extends StreamTask {
 
   constructor(
     name: string,
-    private readonly channels: readonly LocalChannel[],
+    private readonly channels: readonly InputChannel[],
     private readonly keyedBackend: KeyedStateBackend | undefined,
     private readonly recordContext: RecordContext,
     operators: readonly StreamOperator[],

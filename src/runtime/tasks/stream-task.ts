@@ -27,6 +27,8 @@ export interface TaskCheckpointing {
  */
 export abstract class StreamTask {
   finished = false;
+  /** This subtask's place among all subtasks of the job (set at deployment); checkpoints are acknowledged by it. */
+  index = 0;
   checkpointing: TaskCheckpointing | undefined;
   /** Set at deployment: the counters the metrics reporter reads. */
   metrics: TaskIOMetrics | undefined;
@@ -140,6 +142,11 @@ export abstract class StreamTask {
   /** Records that this task declined checkpoint `checkpointId`: it must not snapshot it later. */
   protected declined(checkpointId: number): void {
     this.answered.add(checkpointId);
+  }
+
+  /** True if this task has snapshotted or declined checkpoint `checkpointId`. */
+  hasAnswered(checkpointId: number): boolean {
+    return this.answered.has(checkpointId);
   }
 
   /** Checkpoint `checkpointId` was completed or aborted: nothing more to remember of it. */

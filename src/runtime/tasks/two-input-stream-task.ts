@@ -3,7 +3,7 @@ import type { KeyedStateBackend } from '../../state/index.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from '../channel-events.js';
 import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
-import type { LocalChannel } from '../local-channel.js';
+import type { InputChannel } from '../channel.js';
 import type { InputIndex, TwoInputStreamOperator } from '../operators/two-input/two-input-stream-operator.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordContext } from '../record-context.js';
@@ -13,7 +13,7 @@ import { StreamTask } from './stream-task.js';
 
 /** A channel of a two-input task and the input it feeds. */
 export interface TypedChannel {
-  readonly channel: LocalChannel;
+  readonly channel: InputChannel;
   readonly input: InputIndex;
 }
 
@@ -37,7 +37,7 @@ export class TwoInputStreamTask extends StreamTask {
   private readonly valves: [StatusWatermarkValve, StatusWatermarkValve];
   /** For each channel, its index within its input's valve. */
   private readonly valveIndex: number[];
-  private readonly channels: readonly LocalChannel[];
+  private readonly channels: readonly InputChannel[];
   private readonly inputs: readonly InputIndex[];
 
   constructor(

@@ -1,10 +1,9 @@
 import { durationToMillis, type DurationLike } from '../../util/time.js';
 import { type MergeCallback, TimeWindow, TimeWindowBoundsSerializer } from '../time-window.js';
-import { EventTimeTrigger } from '../triggers/event-time-trigger.js';
-import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.js';
 import type { Trigger } from '../triggers/trigger.js';
 import type { WindowSerializer } from '../window.js';
-import { MergingWindowAssigner, requireTimestamp, type WindowAssignerContext } from './window-assigner.js';
+import { MergingWindowAssigner, type WindowAssignerContext } from './window-assigner.js';
+import { EVENT_TIME, PROCESSING_TIME, type WindowTime } from './window-time.js';
 
 /** Gives each element its session gap in milliseconds (Flink's SessionWindowTimeGapExtractor). */
 export type SessionWindowTimeGapExtractor<T> = ((element: T) => number) | { extract(element: T): number };
@@ -32,7 +31,34 @@ function dynamicGap<T>(extract: (element: T) => number, element: T): number {
   return gap;
 }
 
+/**
+ * Sessions: each element opens the window `[time, time + gap)` on the assigner's clock, and
+ * windows that overlap or touch merge. `name` is the static twin's, as Flink's errors say it.
+ */
 abstract class SessionWindows<T> extends MergingWindowAssigner<T, TimeWindow> {
+  protected constructor(
+    protected readonly name: string,
+    private readonly time: WindowTime,
+  ) {
+    super();
+  }
+
+  /** The session gap `element` opens, in milliseconds. */
+  protected abstract gapOf(element: T): number;
+
+  assignWindows(element: T, timestamp: number, context: WindowAssignerContext): TimeWindow[] {
+    const t = this.time.timeOf(timestamp, context, this.name);
+    return [new TimeWindow(t, t + this.gapOf(element))];
+  }
+
+  getDefaultTrigger(): Trigger<T, TimeWindow> {
+    return this.time.defaultTrigger();
+  }
+
+  isEventTime(): boolean {
+    return this.time.isEventTime;
+  }
+
   getWindowSerializer(): WindowSerializer<TimeWindow> {
     return TimeWindowBoundsSerializer.INSTANCE;
   }
@@ -43,137 +69,84 @@ abstract class SessionWindows<T> extends MergingWindowAssigner<T, TimeWindow> {
   }
 }
 
+/** Sessions with one gap for every element. */
+abstract class FixedGapSessionWindows extends SessionWindows<unknown> {
+  protected constructor(name: string, time: WindowTime, gap: DurationLike) {
+    super(name, time);
+    this.gap = gapParam(name, gap);
+  }
+
+  private readonly gap: number;
+
+  protected gapOf(): number {
+    return this.gap;
+  }
+
+  getGap(): number {
+    return this.gap;
+  }
+
+  override toString(): string {
+    return `${this.name}(${this.gap})`;
+  }
+}
+
+/** Sessions with a gap per element. */
+abstract class DynamicGapSessionWindows<T> extends SessionWindows<T> {
+  /** @internal use EventTimeSessionWindows.withDynamicGap or ProcessingTimeSessionWindows.withDynamicGap */
+  constructor(name: string, time: WindowTime, extractor: SessionWindowTimeGapExtractor<T>) {
+    super(name, time);
+    this.extract = gapFunction(name, extractor);
+  }
+
+  private readonly extract: (element: T) => number;
+
+  protected gapOf(element: T): number {
+    return dynamicGap(this.extract, element);
+  }
+
+  override toString(): string {
+    return `Dynamic${this.name}()`;
+  }
+}
+
 /**
  * Sessions by event timestamp (Flink's EventTimeSessionWindows): each element opens the window
  * `[timestamp, timestamp + gap)`, and windows that overlap or touch merge, so a session ends
  * after `gap` without elements.
  */
-export class EventTimeSessionWindows extends SessionWindows<unknown> {
-  private constructor(private readonly gap: number) {
-    super();
-  }
-
+export class EventTimeSessionWindows extends FixedGapSessionWindows {
   static withGap(gap: DurationLike): EventTimeSessionWindows {
-    return new EventTimeSessionWindows(gapParam('EventTimeSessionWindows', gap));
+    return new EventTimeSessionWindows('EventTimeSessionWindows', EVENT_TIME, gap);
   }
 
   /** Sessions whose gap `extractor(element)` gives per element, in milliseconds. */
   static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicEventTimeSessionWindows<T> {
-    return new DynamicEventTimeSessionWindows(gapFunction('EventTimeSessionWindows', extractor));
-  }
-
-  assignWindows(_element: unknown, timestamp: number, _context: WindowAssignerContext): TimeWindow[] {
-    const t = requireTimestamp(timestamp, 'EventTimeSessionWindows');
-    return [new TimeWindow(t, t + this.gap)];
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return true;
-  }
-
-  getGap(): number {
-    return this.gap;
-  }
-
-  override toString(): string {
-    return `EventTimeSessionWindows(${this.gap})`;
+    return new DynamicEventTimeSessionWindows('EventTimeSessionWindows', EVENT_TIME, extractor);
   }
 }
 
 /** Event-time sessions with a gap per element (Flink's DynamicEventTimeSessionWindows). */
-export class DynamicEventTimeSessionWindows<T> extends SessionWindows<T> {
-  /** @internal use EventTimeSessionWindows.withDynamicGap */
-  constructor(private readonly extract: (element: T) => number) {
-    super();
-  }
-
+export class DynamicEventTimeSessionWindows<T> extends DynamicGapSessionWindows<T> {
   static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicEventTimeSessionWindows<T> {
     return EventTimeSessionWindows.withDynamicGap(extractor);
-  }
-
-  assignWindows(element: T, timestamp: number, _context: WindowAssignerContext): TimeWindow[] {
-    const t = requireTimestamp(timestamp, 'EventTimeSessionWindows');
-    return [new TimeWindow(t, t + dynamicGap(this.extract, element))];
-  }
-
-  getDefaultTrigger(): Trigger<T, TimeWindow> {
-    return EventTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return true;
-  }
-
-  override toString(): string {
-    return 'DynamicEventTimeSessionWindows()';
   }
 }
 
 /** Sessions by the machine's clock when elements arrive (Flink's ProcessingTimeSessionWindows). */
-export class ProcessingTimeSessionWindows extends SessionWindows<unknown> {
-  private constructor(private readonly gap: number) {
-    super();
-  }
-
+export class ProcessingTimeSessionWindows extends FixedGapSessionWindows {
   static withGap(gap: DurationLike): ProcessingTimeSessionWindows {
-    return new ProcessingTimeSessionWindows(gapParam('ProcessingTimeSessionWindows', gap));
+    return new ProcessingTimeSessionWindows('ProcessingTimeSessionWindows', PROCESSING_TIME, gap);
   }
 
   static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicProcessingTimeSessionWindows<T> {
-    return new DynamicProcessingTimeSessionWindows(gapFunction('ProcessingTimeSessionWindows', extractor));
-  }
-
-  assignWindows(_element: unknown, _timestamp: number, context: WindowAssignerContext): TimeWindow[] {
-    const now = context.getCurrentProcessingTime();
-    return [new TimeWindow(now, now + this.gap)];
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return false;
-  }
-
-  getGap(): number {
-    return this.gap;
-  }
-
-  override toString(): string {
-    return `ProcessingTimeSessionWindows(${this.gap})`;
+    return new DynamicProcessingTimeSessionWindows('ProcessingTimeSessionWindows', PROCESSING_TIME, extractor);
   }
 }
 
 /** Processing-time sessions with a gap per element (Flink's DynamicProcessingTimeSessionWindows). */
-export class DynamicProcessingTimeSessionWindows<T> extends SessionWindows<T> {
-  /** @internal use ProcessingTimeSessionWindows.withDynamicGap */
-  constructor(private readonly extract: (element: T) => number) {
-    super();
-  }
-
+export class DynamicProcessingTimeSessionWindows<T> extends DynamicGapSessionWindows<T> {
   static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicProcessingTimeSessionWindows<T> {
     return ProcessingTimeSessionWindows.withDynamicGap(extractor);
-  }
-
-  assignWindows(element: T, _timestamp: number, context: WindowAssignerContext): TimeWindow[] {
-    const now = context.getCurrentProcessingTime();
-    return [new TimeWindow(now, now + dynamicGap(this.extract, element))];
-  }
-
-  getDefaultTrigger(): Trigger<T, TimeWindow> {
-    return ProcessingTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return false;
-  }
-
-  override toString(): string {
-    return 'DynamicProcessingTimeSessionWindows()';
   }
 }

@@ -1,10 +1,7 @@
 import { durationToMillis, type DurationLike } from '../../util/time.js';
-import { TimeWindow, TimeWindowStartSerializer } from '../time-window.js';
-import { EventTimeTrigger } from '../triggers/event-time-trigger.js';
-import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.js';
-import type { Trigger } from '../triggers/trigger.js';
-import type { WindowSerializer } from '../window.js';
-import { requireTimestamp, WindowAssigner, type WindowAssignerContext } from './window-assigner.js';
+import { TimeWindow } from '../time-window.js';
+import { FixedSizeTimeWindows } from './fixed-size-time-windows.js';
+import { EVENT_TIME, PROCESSING_TIME, type WindowTime } from './window-time.js';
 
 /** Size, slide and offset of sliding windows, checked as Flink checks them. */
 function slidingParams(
@@ -24,16 +21,9 @@ function slidingParams(
   return [sizeMs, slideMs, offsetMs];
 }
 
-abstract class SlidingWindows extends WindowAssigner<unknown, TimeWindow> {
-  private readonly serializer: TimeWindowStartSerializer;
-
-  protected constructor(
-    protected readonly size: number,
-    protected readonly slide: number,
-    protected readonly offset: number,
-  ) {
-    super();
-    this.serializer = new TimeWindowStartSerializer(size);
+abstract class SlidingWindows extends FixedSizeTimeWindows {
+  protected constructor(name: string, time: WindowTime, size: number, protected readonly slide: number, offset: number) {
+    super(name, time, size, offset);
   }
 
   /** The windows last returned, and the latest start and count they were made for. */
@@ -57,20 +47,12 @@ abstract class SlidingWindows extends WindowAssigner<unknown, TimeWindow> {
     return windows;
   }
 
-  getSize(): number {
-    return this.size;
-  }
-
   getSlide(): number {
     return this.slide;
   }
 
-  getOffset(): number {
-    return this.offset;
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return this.serializer;
+  override toString(): string {
+    return `${this.name}(${this.size}, ${this.slide})`;
   }
 }
 
@@ -80,47 +62,15 @@ abstract class SlidingWindows extends WindowAssigner<unknown, TimeWindow> {
  */
 export class SlidingEventTimeWindows extends SlidingWindows {
   static of(size: DurationLike, slide: DurationLike, offset?: DurationLike): SlidingEventTimeWindows {
-    const [sizeMs, slideMs, offsetMs] = slidingParams('SlidingEventTimeWindows', size, slide, offset);
-    return new SlidingEventTimeWindows(sizeMs, slideMs, offsetMs);
-  }
-
-  assignWindows(_element: unknown, timestamp: number, _context: WindowAssignerContext): readonly TimeWindow[] {
-    return this.windowsAt(requireTimestamp(timestamp, 'SlidingEventTimeWindows'));
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return true;
-  }
-
-  override toString(): string {
-    return `SlidingEventTimeWindows(${this.size}, ${this.slide})`;
+    const name = 'SlidingEventTimeWindows';
+    return new SlidingEventTimeWindows(name, EVENT_TIME, ...slidingParams(name, size, slide, offset));
   }
 }
 
 /** Sliding windows by the machine's clock (Flink's SlidingProcessingTimeWindows). */
 export class SlidingProcessingTimeWindows extends SlidingWindows {
   static of(size: DurationLike, slide: DurationLike, offset?: DurationLike): SlidingProcessingTimeWindows {
-    const [sizeMs, slideMs, offsetMs] = slidingParams('SlidingProcessingTimeWindows', size, slide, offset);
-    return new SlidingProcessingTimeWindows(sizeMs, slideMs, offsetMs);
-  }
-
-  assignWindows(_element: unknown, _timestamp: number, context: WindowAssignerContext): readonly TimeWindow[] {
-    return this.windowsAt(context.getCurrentProcessingTime());
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return false;
-  }
-
-  override toString(): string {
-    return `SlidingProcessingTimeWindows(${this.size}, ${this.slide})`;
+    const name = 'SlidingProcessingTimeWindows';
+    return new SlidingProcessingTimeWindows(name, PROCESSING_TIME, ...slidingParams(name, size, slide, offset));
   }
 }

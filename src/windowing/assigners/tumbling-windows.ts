@@ -1,10 +1,7 @@
 import { durationToMillis, type DurationLike } from '../../util/time.js';
-import { TimeWindow, TimeWindowStartSerializer } from '../time-window.js';
-import { EventTimeTrigger } from '../triggers/event-time-trigger.js';
-import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.js';
-import type { Trigger } from '../triggers/trigger.js';
-import type { WindowSerializer } from '../window.js';
-import { requireTimestamp, WindowAssigner, type WindowAssignerContext } from './window-assigner.js';
+import { TimeWindow } from '../time-window.js';
+import { FixedSizeTimeWindows } from './fixed-size-time-windows.js';
+import { EVENT_TIME, PROCESSING_TIME } from './window-time.js';
 
 /** Size and offset of tumbling windows, checked as Flink checks them. */
 function tumblingParams(name: string, size: DurationLike, offset: DurationLike | undefined): [number, number] {
@@ -16,17 +13,7 @@ function tumblingParams(name: string, size: DurationLike, offset: DurationLike |
   return [sizeMs, offsetMs];
 }
 
-abstract class TumblingWindows extends WindowAssigner<unknown, TimeWindow> {
-  private readonly serializer: TimeWindowStartSerializer;
-
-  protected constructor(
-    protected readonly size: number,
-    protected readonly offset: number,
-  ) {
-    super();
-    this.serializer = new TimeWindowStartSerializer(size);
-  }
-
+abstract class TumblingWindows extends FixedSizeTimeWindows {
   /**
    * The window last returned (a read-only one-element array), reused while times fall into it;
    * none yet is an empty array (not a window of NaN: that would make every window's fields
@@ -35,24 +22,12 @@ abstract class TumblingWindows extends WindowAssigner<unknown, TimeWindow> {
   private last: readonly TimeWindow[] = [];
 
   /** The window holding `time`; the same array as last time if it is the same window, so the common case allocates nothing. */
-  protected windowAt(time: number): readonly TimeWindow[] {
+  protected windowsAt(time: number): readonly TimeWindow[] {
     const start = TimeWindow.getWindowStartWithOffset(time, this.offset, this.size);
     const last = this.last;
     if (last.length === 1 && last[0]!.start === start) return last;
     this.last = [new TimeWindow(start, start + this.size)];
     return this.last;
-  }
-
-  getSize(): number {
-    return this.size;
-  }
-
-  getOffset(): number {
-    return this.offset;
-  }
-
-  getWindowSerializer(): WindowSerializer<TimeWindow> {
-    return this.serializer;
   }
 }
 
@@ -63,47 +38,15 @@ abstract class TumblingWindows extends WindowAssigner<unknown, TimeWindow> {
  */
 export class TumblingEventTimeWindows extends TumblingWindows {
   static of(size: DurationLike, offset?: DurationLike): TumblingEventTimeWindows {
-    const [sizeMs, offsetMs] = tumblingParams('TumblingEventTimeWindows', size, offset);
-    return new TumblingEventTimeWindows(sizeMs, offsetMs);
-  }
-
-  assignWindows(_element: unknown, timestamp: number, _context: WindowAssignerContext): readonly TimeWindow[] {
-    return this.windowAt(requireTimestamp(timestamp, 'TumblingEventTimeWindows'));
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return true;
-  }
-
-  override toString(): string {
-    return `TumblingEventTimeWindows(${this.size})`;
+    const name = 'TumblingEventTimeWindows';
+    return new TumblingEventTimeWindows(name, EVENT_TIME, ...tumblingParams(name, size, offset));
   }
 }
 
 /** Tumbling windows by the machine's clock when the element arrives (Flink's TumblingProcessingTimeWindows). */
 export class TumblingProcessingTimeWindows extends TumblingWindows {
   static of(size: DurationLike, offset?: DurationLike): TumblingProcessingTimeWindows {
-    const [sizeMs, offsetMs] = tumblingParams('TumblingProcessingTimeWindows', size, offset);
-    return new TumblingProcessingTimeWindows(sizeMs, offsetMs);
-  }
-
-  assignWindows(_element: unknown, _timestamp: number, context: WindowAssignerContext): readonly TimeWindow[] {
-    return this.windowAt(context.getCurrentProcessingTime());
-  }
-
-  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
-  }
-
-  isEventTime(): boolean {
-    return false;
-  }
-
-  override toString(): string {
-    return `TumblingProcessingTimeWindows(${this.size})`;
+    const name = 'TumblingProcessingTimeWindows';
+    return new TumblingProcessingTimeWindows(name, PROCESSING_TIME, ...tumblingParams(name, size, offset));
   }
 }

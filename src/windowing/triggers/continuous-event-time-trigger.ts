@@ -2,6 +2,7 @@ import type { DurationLike } from '../../util/time.js';
 import type { Window } from '../window.js';
 import { ContinuousTrigger, triggerInterval } from './continuous-trigger.js';
 import type { TriggerContext } from './trigger.js';
+import { EVENT_TIME_CLOCK } from './trigger-clock.js';
 import { TriggerResult } from './trigger-result.js';
 
 /**
@@ -12,7 +13,7 @@ import { TriggerResult } from './trigger-result.js';
  */
 export class ContinuousEventTimeTrigger<W extends Window> extends ContinuousTrigger<W> {
   static of<W extends Window>(interval: DurationLike): ContinuousEventTimeTrigger<W> {
-    return new ContinuousEventTimeTrigger<W>(triggerInterval(interval, 'ContinuousEventTimeTrigger'));
+    return new ContinuousEventTimeTrigger<W>(triggerInterval(interval, 'ContinuousEventTimeTrigger'), EVENT_TIME_CLOCK);
   }
 
   onElement(_element: unknown, timestamp: number, window: W, ctx: TriggerContext): TriggerResult {
@@ -22,21 +23,9 @@ export class ContinuousEventTimeTrigger<W extends Window> extends ContinuousTrig
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
+  override onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
     if (time === window.maxTimestamp()) return TriggerResult.FIRE;
     return this.firesAt(time, window, ctx) ? TriggerResult.FIRE : TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  protected registerTimer(ctx: TriggerContext, time: number): void {
-    ctx.registerEventTimeTimer(time);
-  }
-
-  protected deleteTimer(ctx: TriggerContext, time: number): void {
-    ctx.deleteEventTimeTimer(time);
   }
 
   override toString(): string {

@@ -2,6 +2,7 @@ import type { DurationLike } from '../../util/time.js';
 import type { Window } from '../window.js';
 import { ContinuousTrigger, triggerInterval } from './continuous-trigger.js';
 import type { TriggerContext } from './trigger.js';
+import { PROCESSING_TIME_CLOCK } from './trigger-clock.js';
 import { TriggerResult } from './trigger-result.js';
 
 /**
@@ -12,7 +13,7 @@ import { TriggerResult } from './trigger-result.js';
  */
 export class ContinuousProcessingTimeTrigger<W extends Window> extends ContinuousTrigger<W> {
   static of<W extends Window>(interval: DurationLike): ContinuousProcessingTimeTrigger<W> {
-    return new ContinuousProcessingTimeTrigger<W>(triggerInterval(interval, 'ContinuousProcessingTimeTrigger'));
+    return new ContinuousProcessingTimeTrigger<W>(triggerInterval(interval, 'ContinuousProcessingTimeTrigger'), PROCESSING_TIME_CLOCK);
   }
 
   onElement(_element: unknown, _timestamp: number, window: W, ctx: TriggerContext): TriggerResult {
@@ -20,20 +21,8 @@ export class ContinuousProcessingTimeTrigger<W extends Window> extends Continuou
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
+  override onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
     return this.firesAt(time, window, ctx) ? TriggerResult.FIRE : TriggerResult.CONTINUE;
-  }
-
-  protected registerTimer(ctx: TriggerContext, time: number): void {
-    ctx.registerProcessingTimeTimer(time);
-  }
-
-  protected deleteTimer(ctx: TriggerContext, time: number): void {
-    ctx.deleteProcessingTimeTimer(time);
   }
 
   override toString(): string {

@@ -7,6 +7,7 @@ import { ReducingStateDescriptor } from '../../state/index.js';
 import { durationToMillis, type DurationLike, saturatingAdd } from '../../util/time.js';
 import type { Window } from '../window.js';
 import { type OnMergeContext, Trigger, type TriggerContext } from './trigger.js';
+import type { TriggerClock } from './trigger-clock.js';
 
 /** Checks the interval of a continuous trigger: a positive duration. */
 export function triggerInterval(interval: DurationLike, what: string): number {
@@ -18,19 +19,18 @@ export function triggerInterval(interval: DurationLike, what: string): number {
 export abstract class ContinuousTrigger<W extends Window> extends Trigger<unknown, W> {
   protected readonly fireTime = new ReducingStateDescriptor<number>('fire-time', (a, b) => Math.min(a, b));
 
-  protected constructor(protected readonly interval: number) {
+  protected constructor(
+    protected readonly interval: number,
+    private readonly clock: TriggerClock,
+  ) {
     super();
   }
-
-  /** Registers a timer in this trigger's time domain. */
-  protected abstract registerTimer(ctx: TriggerContext, time: number): void;
-  protected abstract deleteTimer(ctx: TriggerContext, time: number): void;
 
   /** Sets the next fire time one interval after `time`, but not past the window's end. */
   protected registerNext(time: number, window: W, ctx: TriggerContext): void {
     const next = Math.min(saturatingAdd(time, this.interval), window.maxTimestamp());
     ctx.getPartitionedState(this.fireTime).add(next);
-    this.registerTimer(ctx, next);
+    this.clock.registerTimer(ctx, next);
   }
 
   /** On the first element of a window (no fire time yet): the next fire time after `time` rounded down to the interval. */
@@ -53,7 +53,7 @@ export abstract class ContinuousTrigger<W extends Window> extends Trigger<unknow
     const fireTime = ctx.getPartitionedState(this.fireTime);
     const t = fireTime.get();
     if (t !== undefined) {
-      this.deleteTimer(ctx, t);
+      this.clock.deleteTimer(ctx, t);
       fireTime.clear();
     }
   }
@@ -65,7 +65,7 @@ export abstract class ContinuousTrigger<W extends Window> extends Trigger<unknow
   override onMerge(_window: W, ctx: OnMergeContext): void {
     ctx.mergePartitionedState(this.fireTime);
     const next = ctx.getPartitionedState(this.fireTime).get();
-    if (next !== undefined) this.registerTimer(ctx, next);
+    if (next !== undefined) this.clock.registerTimer(ctx, next);
   }
 
   getInterval(): number {

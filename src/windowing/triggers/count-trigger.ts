@@ -36,14 +36,6 @@ export class CountTrigger<W extends Window> extends Trigger<unknown, W> {
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
   clear(_window: W, ctx: TriggerContext): void {
     ctx.getPartitionedState(this.countDesc).clear();
   }

@@ -39,14 +39,6 @@ export class DeltaTrigger<T, W extends Window> extends Trigger<T, W> {
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
   clear(_window: W, ctx: TriggerContext): void {
     ctx.getPartitionedState(this.lastElement).clear();
   }

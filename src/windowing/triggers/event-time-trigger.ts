@@ -1,6 +1,8 @@
 import type { TimeWindow } from '../time-window.js';
 import type { Window } from '../window.js';
-import { type OnMergeContext, Trigger, type TriggerContext } from './trigger.js';
+import { EndOfWindowTrigger } from './end-of-window-trigger.js';
+import type { TriggerContext } from './trigger.js';
+import { EVENT_TIME_CLOCK } from './trigger-clock.js';
 import { TriggerResult } from './trigger-result.js';
 
 /**
@@ -8,11 +10,11 @@ import { TriggerResult } from './trigger-result.js';
  * of event-time assigners. An element for a window the watermark has already passed (allowed
  * lateness) fires it at once.
  */
-export class EventTimeTrigger<W extends Window = TimeWindow> extends Trigger<unknown, W> {
+export class EventTimeTrigger<W extends Window = TimeWindow> extends EndOfWindowTrigger<W> {
   private static readonly INSTANCE = new EventTimeTrigger<Window>();
 
   private constructor() {
-    super();
+    super(EVENT_TIME_CLOCK);
   }
 
   static create<W extends Window = TimeWindow>(): EventTimeTrigger<W> {
@@ -25,27 +27,8 @@ export class EventTimeTrigger<W extends Window = TimeWindow> extends Trigger<unk
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(time: number, window: W, _ctx: TriggerContext): TriggerResult {
+  override onEventTime(time: number, window: W, _ctx: TriggerContext): TriggerResult {
     return time === window.maxTimestamp() ? TriggerResult.FIRE : TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  override canMerge(): boolean {
-    return true;
-  }
-
-  override onMerge(window: W, ctx: OnMergeContext): void {
-    // Only while the watermark has not passed the merged window: otherwise the next element's
-    // onElement fires it, and a timer here would fire it a second time.
-    const max = window.maxTimestamp();
-    if (max > ctx.getCurrentWatermark()) ctx.registerEventTimeTimer(max);
-  }
-
-  clear(window: W, ctx: TriggerContext): void {
-    ctx.deleteEventTimeTimer(window.maxTimestamp());
   }
 
   override toString(): string {

@@ -9,12 +9,6 @@ export class NeverTrigger extends Trigger<unknown, GlobalWindow> {
   onElement(_element: unknown, _timestamp: number, _window: GlobalWindow, _ctx: TriggerContext): TriggerResult {
     return TriggerResult.CONTINUE;
   }
-  onEventTime(_time: number, _window: GlobalWindow, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-  onProcessingTime(_time: number, _window: GlobalWindow, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
   clear(_window: GlobalWindow, _ctx: TriggerContext): void {}
   override onMerge(_window: GlobalWindow, _ctx: OnMergeContext): void {}
   override toString(): string {
@@ -32,11 +26,8 @@ export class EndOfStreamTrigger extends Trigger<unknown, GlobalWindow> {
     ctx.registerEventTimeTimer(window.maxTimestamp());
     return TriggerResult.CONTINUE;
   }
-  onEventTime(time: number, window: GlobalWindow, _ctx: TriggerContext): TriggerResult {
+  override onEventTime(time: number, window: GlobalWindow, _ctx: TriggerContext): TriggerResult {
     return time === window.maxTimestamp() ? TriggerResult.FIRE : TriggerResult.CONTINUE;
-  }
-  onProcessingTime(_time: number, _window: GlobalWindow, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
   }
   clear(_window: GlobalWindow, _ctx: TriggerContext): void {}
   override onMerge(_window: GlobalWindow, _ctx: OnMergeContext): void {}

@@ -1,17 +1,19 @@
 import type { TimeWindow } from '../time-window.js';
 import type { Window } from '../window.js';
-import { type OnMergeContext, Trigger, type TriggerContext } from './trigger.js';
+import { EndOfWindowTrigger } from './end-of-window-trigger.js';
+import type { TriggerContext } from './trigger.js';
+import { PROCESSING_TIME_CLOCK } from './trigger-clock.js';
 import { TriggerResult } from './trigger-result.js';
 
 /**
  * Fires when the machine's clock passes the end of the window (Flink's ProcessingTimeTrigger),
  * the default of processing-time assigners.
  */
-export class ProcessingTimeTrigger<W extends Window = TimeWindow> extends Trigger<unknown, W> {
+export class ProcessingTimeTrigger<W extends Window = TimeWindow> extends EndOfWindowTrigger<W> {
   private static readonly INSTANCE = new ProcessingTimeTrigger<Window>();
 
   private constructor() {
-    super();
+    super(PROCESSING_TIME_CLOCK);
   }
 
   static create<W extends Window = TimeWindow>(): ProcessingTimeTrigger<W> {
@@ -23,27 +25,8 @@ export class ProcessingTimeTrigger<W extends Window = TimeWindow> extends Trigge
     return TriggerResult.CONTINUE;
   }
 
-  onEventTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
-    return TriggerResult.CONTINUE;
-  }
-
-  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
+  override onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
     return TriggerResult.FIRE;
-  }
-
-  override canMerge(): boolean {
-    return true;
-  }
-
-  override onMerge(window: W, ctx: OnMergeContext): void {
-    // Only while the clock has not passed the merged window (its timer would fire at once and
-    // the window fire twice otherwise), as Flink does.
-    const max = window.maxTimestamp();
-    if (max > ctx.getCurrentProcessingTime()) ctx.registerProcessingTimeTimer(max);
-  }
-
-  clear(window: W, ctx: TriggerContext): void {
-    ctx.deleteProcessingTimeTimer(window.maxTimestamp());
   }
 
   override toString(): string {

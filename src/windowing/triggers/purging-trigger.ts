@@ -17,11 +17,11 @@ export class PurgingTrigger<T, W extends Window> extends Trigger<T, W> {
     return purging(this.nested.onElement(element, timestamp, window, ctx));
   }
 
-  onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
+  override onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
     return purging(this.nested.onEventTime(time, window, ctx));
   }
 
-  onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
+  override onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult {
     return purging(this.nested.onProcessingTime(time, window, ctx));
   }
 

@@ -7,7 +7,7 @@
 import type { MergingStateDescriptor, StateFor } from '../../graph/keyed-state-store.js';
 import type { StateDescriptor } from '../../state/index.js';
 import type { Window } from '../window.js';
-import type { TriggerResult } from './trigger-result.js';
+import { TriggerResult } from './trigger-result.js';
 
 /**
  * What a trigger may do, scoped to the current key and window: read the clocks, register and
@@ -50,18 +50,26 @@ export interface OnMergeContext extends TriggerContext {
  *     n.clear();
  *     return TriggerResult.FIRE_AND_PURGE;
  *   }
- *   onEventTime() { return TriggerResult.CONTINUE; }
- *   onProcessingTime() { return TriggerResult.CONTINUE; }
  *   clear(_w: GlobalWindow, ctx: TriggerContext) { ctx.getPartitionedState(this.count).clear(); }
  * }
  */
 export abstract class Trigger<T, W extends Window> {
   /** Called for every element added to `window`. */
   abstract onElement(element: T, timestamp: number, window: W, ctx: TriggerContext): TriggerResult;
-  /** Called when a processing-time timer this trigger registered for `window` fires. */
-  abstract onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult;
-  /** Called when an event-time timer this trigger registered for `window` fires. */
-  abstract onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult;
+  /**
+   * Called when a processing-time timer this trigger registered for `window` fires. The default
+   * (for triggers that register none) continues.
+   */
+  onProcessingTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
+    return TriggerResult.CONTINUE;
+  }
+  /**
+   * Called when an event-time timer this trigger registered for `window` fires. The default (for
+   * triggers that register none) continues.
+   */
+  onEventTime(_time: number, _window: W, _ctx: TriggerContext): TriggerResult {
+    return TriggerResult.CONTINUE;
+  }
 
   /** True if the trigger can merge its state; required by merging (session) assigners. */
   canMerge(): boolean {

@@ -239,6 +239,15 @@ for (const backend of BACKENDS) {
         assert.deepEqual(b.h.sideOutput(leftLate as OutputTag<unknown>), [{ value: elem(1, 'lhs'), timestamp: 1 }]);
         assert.deepEqual(b.h.sideOutput(rightLate as OutputTag<unknown>), [{ value: elem(2, 'rhs'), timestamp: 2 }]);
       });
+
+      test('an element at exactly the watermark is not late (late is a timestamp below it, as in Flink)', async () => {
+        const leftLate = new OutputTag<TestElem>('left_late');
+        const rightLate = new OutputTag<TestElem>('right_late');
+        const b = (await setup(-1, true, 1, true, [leftLate, rightLate])).wm1(3).wm2(3).e1(3).e2(3);
+        b.expect(pair(3, 3));
+        assert.deepEqual(b.h.sideOutput(leftLate as OutputTag<unknown>), []);
+        assert.deepEqual(b.h.sideOutput(rightLate as OutputTag<unknown>), []);
+      });
     });
   }
 }

@@ -35,10 +35,10 @@ class EventTimeTriggerAccumGC extends Trigger<unknown, TimeWindow> {
     ctx.registerEventTimeTimer(window.maxTimestamp());
     return TriggerResult.CONTINUE;
   }
-  onEventTime(time: number, window: TimeWindow): TriggerResult {
+  override onEventTime(time: number, window: TimeWindow): TriggerResult {
     return time === window.maxTimestamp() || time === window.maxTimestamp() + this.cleanupTime ? TriggerResult.FIRE_AND_PURGE : TriggerResult.CONTINUE;
   }
-  onProcessingTime(): TriggerResult {
+  override onProcessingTime(): TriggerResult {
     return TriggerResult.CONTINUE;
   }
   clear(window: TimeWindow, ctx: TriggerContext): void {
@@ -51,10 +51,10 @@ class FireEverytime extends Trigger<unknown, TimeWindow> {
   onElement(): TriggerResult {
     return TriggerResult.FIRE;
   }
-  onEventTime(): TriggerResult {
+  override onEventTime(): TriggerResult {
     return TriggerResult.FIRE;
   }
-  onProcessingTime(): TriggerResult {
+  override onProcessingTime(): TriggerResult {
     return TriggerResult.FIRE;
   }
   clear(): void {}

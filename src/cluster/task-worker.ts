@@ -1,0 +1,64 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { JobExecutionResult, type Pipeline, setContextExecutor } from '../api/index.js';
+import { FsCheckpointStorage } from '../checkpoint/index.js';
+import { jobGraphHash } from '../graph/index.js';
+import { type WorkerBootstrap, serializeError, serveWorker } from '../runtime/index.js';
+import { JobFileError } from '../util/errors.js';
+import { compilePipeline } from './compile-pipeline.js';
+import { runJobFile } from './job-loader.js';
+
+/*
+ * A worker thread of a job (a task slot): imports the job file itself, as the CLI did, with the
+ * same arguments; captures the pipeline its execute() call builds instead of running it; builds
+ * the same JobGraph and checks it against the main thread's hash; then runs its slot's subtasks.
+ */
+
+const boot = workerData as WorkerBootstrap;
+const port = parentPort!;
+
+/** The pipeline of the job's execute() call; earlier calls return at once (they ran in the main thread). */
+function capturePipeline(): Promise<Pipeline> {
+  return new Promise<Pipeline>((resolve, reject) => {
+    let calls = 0;
+    setContextExecutor({
+      execute(pipeline: Pipeline): Promise<JobExecutionResult> {
+        if (calls++ !== boot.executeIndex) return Promise.resolve(new JobExecutionResult(boot.jobId, pipeline.jobName, 0));
+        resolve(pipeline);
+        // The job file's code after execute() runs in the main thread only.
+        return new Promise<JobExecutionResult>(() => {});
+      },
+    });
+    runJobFile(boot.jobFile, boot.args).then(
+      () =>
+        reject(
+          new JobFileError(
+            'job.graphMismatch',
+            `Job file ${boot.jobFile} did not reach the same env.execute() call in a worker thread: its code must take the same path in every thread (no randomness or time deciding what runs), or run it with -D taskmanager.numberOfTaskSlots=1.`,
+          ),
+        ),
+      reject,
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  // The engine's package entry (what 'flink-ts' resolves to) loads before the job file's loader
+  // hooks are installed: through them, each of its modules would cost a round trip to the hooks.
+  await import(new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url).href);
+  const pipeline = await capturePipeline();
+  const jobGraph = compilePipeline(pipeline, boot.parallelismDefaults);
+  if (jobGraphHash(jobGraph) !== boot.graphHash) {
+    throw new JobFileError(
+      'job.graphMismatch',
+      `Job file ${boot.jobFile} builds a different job graph in a worker thread than in the main thread (randomness or time at its top level?): build the graph from the arguments and configuration only, or run it with -D taskmanager.numberOfTaskSlots=1.`,
+    );
+  }
+  const storage = boot.checkpointsDir === undefined ? undefined : new FsCheckpointStorage(boot.checkpointsDir, boot.jobId);
+  serveWorker(boot, jobGraph, port, storage);
+}
+
+main().catch((err: unknown) => {
+  // This worker cannot run the job at all; the main thread fails the run with why, and it ends.
+  port.postMessage({ t: 'unusable', error: serializeError(err) });
+  process.exit(0);
+});

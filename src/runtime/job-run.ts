@@ -1,0 +1,29 @@
+import type { CheckpointOptions } from '../state/index.js';
+import type { TaskMetricsReading } from './metrics/io-metrics.js';
+
+/**
+ * One run (attempt) of a job as the JobMaster and the checkpoint coordinator drive it: every
+ * subtask on the main thread (JobExecution) or on worker threads (WorkerPoolExecution).
+ */
+export interface JobRun {
+  /** The number of subtasks; each acknowledges every checkpoint once. */
+  readonly taskCount: number;
+  /** What every task's counters read now (the metrics reporter calls this once a second). */
+  readMetrics(): TaskMetricsReading[];
+  /** Starts checkpoint `checkpointId` (sources emit its barrier; finished tasks snapshot at once). */
+  triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void;
+  /** Checkpoint `checkpointId` is complete: operators may commit. */
+  notifyCheckpointComplete(checkpointId: number): void;
+  /** Checkpoint `checkpointId` was aborted: its unfinished snapshot work is dropped. */
+  abortCheckpoint(checkpointId: number): void;
+  /** Sources stop (or resume) emitting: the first step of stop-with-savepoint. */
+  pauseSources(paused?: boolean): void;
+  /** Ends the run after a stop-with-savepoint: drained (end of input) or suspended. */
+  finishAfterSavepoint(drain: boolean): void;
+  /** Fails the run from outside (e.g. too many failed checkpoints, fenced). */
+  fail(err: unknown): void;
+  /** Asks the run to stop; `run` then rejects with JobCancelledError. */
+  cancel(): void;
+  /** Runs the job to its end; rejects with the first failure, or JobCancelledError. */
+  run(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import type { CheckpointStorageWorker, StateFileOwner, StateFileRef } from '../../state/index.js';
+
+/** The storage view of a worker: it writes state files into directories the main thread created. */
+export interface WorkerStorage extends CheckpointStorageWorker {
+  /** Checkpoint `checkpointId` is written into `dir` (created by the coordinator). */
+  adoptLocation(checkpointId: number, dir: string): void;
+  /** Checkpoint `checkpointId` ended (completed or aborted): no more writes for it. */
+  forgetLocation(checkpointId: number): void;
+}
+
+/**
+ * The worker's storage as its tasks see it: a write for a checkpoint whose directory the worker
+ * has not been told yet waits for it. A barrier from another worker can overtake the trigger
+ * message that carries the directory (they travel on different ports).
+ */
+export class LocatedStorage implements CheckpointStorageWorker {
+  private readonly located = new Map<number, { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void }>();
+
+  constructor(private readonly inner: WorkerStorage) {}
+
+  private entry(checkpointId: number) {
+    let e = this.located.get(checkpointId);
+    if (!e) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      e = { promise, resolve, reject };
+      this.located.set(checkpointId, e);
+    }
+    return e;
+  }
+
+  adopt(checkpointId: number, dir: string): void {
+    this.inner.adoptLocation(checkpointId, dir);
+    this.entry(checkpointId).resolve();
+  }
+
+  forget(checkpointId: number): void {
+    this.inner.forgetLocation(checkpointId);
+    this.located.get(checkpointId)?.reject(new Error(`checkpoint ${checkpointId} has ended`));
+    this.located.delete(checkpointId);
+  }
+
+  async writeStateFile(checkpointId: number, owner: StateFileOwner, chunks: readonly Uint8Array[]): Promise<StateFileRef> {
+    await this.entry(checkpointId).promise;
+    return this.inner.writeStateFile(checkpointId, owner, chunks);
+  }
+
+  async writeSharedStateFile(checkpointId: number, owner: StateFileOwner, form: 'full' | 'delta', chunks: readonly Uint8Array[]): Promise<StateFileRef> {
+    await this.entry(checkpointId).promise;
+    return this.inner.writeSharedStateFile(checkpointId, owner, form, chunks);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The channel contract, against both implementations: the LocalChannel (one thread) and the
+ * MessagePort channel (here both ends in one thread; delivery is still asynchronous, as between
+ * threads). Every event comes out as it went in, in order; a producer without room or credit is
+ * full; the consumer's progress makes room.
+ */
+import assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { setImmediate as tick } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import {
+  CheckpointBarrier,
+  type ChannelEvent,
+  EndOfInput,
+  type InputChannel,
+  LocalChannel,
+  RecordBatch,
+  type ResultSubpartition,
+  Watermark,
+  WatermarkStatus,
+} from '../../../src/runtime/index.js';
+import { PortInputChannel, PortSubpartition } from '../../../src/runtime/workers/index.js';
+
+interface Ends {
+  readonly out: ResultSubpartition;
+  readonly in: InputChannel;
+  /** Lets messages in flight arrive. */
+  settle(): Promise<void>;
+  close(): void;
+}
+
+const IMPLEMENTATIONS: ReadonlyArray<readonly [string, (capacity: number) => Ends]> = [
+  [
+    'LocalChannel',
+    (capacity) => {
+      const c = new LocalChannel(capacity);
+      return { out: c, in: c, settle: async () => {}, close: () => {} };
+    },
+  ],
+  [
+    'MessagePort channel',
+    (capacity) => {
+      const { port1, port2 } = new MessageChannel();
+      const out = new PortSubpartition(port1, capacity, () => {});
+      const input = new PortInputChannel(port2, capacity, () => {});
+      return {
+        out,
+        in: input,
+        settle: async () => {
+          for (let i = 0; i < 5; i++) await tick();
+        },
+        close: () => {
+          out.close();
+          input.close();
+        },
+      };
+    },
+  ],
+];
+
+/** Every kind of event, records with keys, key groups and timestamps among them. */
+function sampleEvents(): ChannelEvent[] {
+  return [
+    new RecordBatch([{ a: 1 }, 'two', 3n, new Map([['k', [1, 2]]])], ['x', 'y', 'z', 'w'], [7, 8, 9, 10], Float64Array.from([1, 2, -Number.MAX_SAFE_INTEGER, 4])),
+    new Watermark(1234),
+    WatermarkStatus.IDLE,
+    WatermarkStatus.ACTIVE,
+    new CheckpointBarrier(5, 1_700_000_000_000, { isSavepoint: false, aligned: true }),
+    new RecordBatch([1, 2, 3], undefined, undefined),
+    EndOfInput.INSTANCE,
+  ];
+}
+
+function drain(c: InputChannel): ChannelEvent[] {
+  const got: ChannelEvent[] = [];
+  for (let e = c.poll(); e !== undefined; e = c.poll()) got.push(e);
+  return got;
+}
+
+for (const [name, create] of IMPLEMENTATIONS) {
+  describe(`channel contract: ${name}`, () => {
+    test('events come out equal and in order: batches with keys, key groups and timestamps, watermarks, status, barriers, end of input', async () => {
+      const ch = create(100);
+      const sent = sampleEvents();
+      for (const e of sent) ch.out.push(e);
+      await ch.settle();
+      const got = drain(ch.in);
+      assert.equal(got.length, sent.length);
+      const batch = got[0] as RecordBatch;
+      assert.ok(batch instanceof RecordBatch);
+      assert.deepEqual(batch.values, (sent[0] as RecordBatch).values);
+      assert.deepEqual(batch.keys, ['x', 'y', 'z', 'w']);
+      assert.deepEqual(batch.keyGroups, [7, 8, 9, 10]);
+      assert.deepEqual(Array.from(batch.timestamps!), [1, 2, -Number.MAX_SAFE_INTEGER, 4]);
+      assert.ok(got[1] instanceof Watermark && got[1].timestamp === 1234);
+      assert.equal(got[2], WatermarkStatus.IDLE);
+      assert.equal(got[3], WatermarkStatus.ACTIVE);
+      assert.ok(got[4] instanceof CheckpointBarrier);
+      assert.deepEqual({ ...(got[4] as CheckpointBarrier) }, { ...(sent[4] as CheckpointBarrier) });
+      assert.ok(got[5] instanceof RecordBatch && got[5].keys === undefined && got[5].timestamps === undefined);
+      assert.deepEqual((got[5] as RecordBatch).values, [1, 2, 3]);
+      assert.equal(got[6], EndOfInput.INSTANCE);
+      assert.ok(ch.in.isEmpty());
+      ch.close();
+    });
+
+    test('a producer is full once the consumer holds its capacity, and has room again as the consumer takes events', async () => {
+      const ch = create(4);
+      for (let i = 0; i < 4; i++) {
+        assert.equal(ch.out.isFull(), false, `room for event ${i}`);
+        ch.out.push(new RecordBatch([i], undefined, undefined));
+      }
+      assert.equal(ch.out.isFull(), true);
+      await ch.settle();
+      assert.equal(ch.out.isFull(), true, 'nothing taken yet: still full');
+      const first = ch.in.poll() as RecordBatch;
+      assert.deepEqual(first.values, [0]);
+      ch.in.poll();
+      await ch.settle();
+      assert.equal(ch.out.isFull(), false, 'two taken: room again');
+      drain(ch.in);
+      ch.close();
+    });
+
+    test('many batches through a small channel, the producer writing only while it has room: all arrive in order', async () => {
+      const ch = create(3);
+      const total = 500;
+      let next = 0;
+      const got: number[] = [];
+      while (got.length < total) {
+        while (next < total && !ch.out.isFull()) ch.out.push(new RecordBatch([next++, next], undefined, undefined));
+        await ch.settle();
+        for (let e = ch.in.poll(); e !== undefined; e = ch.in.poll()) got.push(((e as RecordBatch).values[0] as number));
+      }
+      assert.deepEqual(got, Array.from({ length: total }, (_, i) => i));
+      ch.close();
+    });
+  });
+}
