@@ -805,7 +805,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'interval-join-left-never-cleaned',
     area: 'joins and broadcast state',
     file: 'src/runtime/operators/two-input/interval-join-operator.ts',
-    original: 'if (timer.namespace === CLEANUP_LEFT) this.leftBuffer.remove(this.upperBound <= 0 ? t : t - this.upperBound);',
+    original: 'if (timer.namespace === CLEANUP_LEFT) this.removeBucket(this.leftBuffer, this.upperBound <= 0 ? t : t - this.upperBound);',
     replacement: 'if (timer.namespace === CLEANUP_LEFT) void t;',
     bug: "the left side's buffer is never cleaned as the watermark passes: join state grows without bound",
     tests: ['test/runtime/two-input/interval-join-operator.test.ts'],
