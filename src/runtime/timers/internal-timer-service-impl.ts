@@ -14,7 +14,8 @@ import { SnapshotRestoreError } from '../../util/errors.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP, checkTimestamp } from '../../util/time.js';
 import type { RecordContext } from '../record-context.js';
 import type { InternalTimerService, Namespace, Triggerable } from './internal-timer-service.js';
-import { type HeapTimer, TimerHeap } from './timer-heap.js';
+import type { HeapTimer } from './timer-heap.js';
+import { TimerQueue } from './timer-queue.js';
 
 const TIMERS = new ValueStateDescriptor<unknown[]>(TIMERS_STATE);
 
@@ -39,15 +40,15 @@ function checkNamespace(ns: Namespace): void {
  * The timers of one keyed operator subtask (Flink's InternalTimerServiceImpl). The truth is the
  * keyed state `_timers` (see state/snapshot-format/timers-state.ts): one small list per key,
  * which is also what keeps a timer unique — registering looks the key's list up and scans it, no
- * identity strings built. Firing order comes from an in-memory min-heap per domain. A deleted
- * timer is not searched for in its heap: an entry that reaches the top fires only if its timer is
- * still in its key's list (and is removed from it then), so a timer deleted and registered again
- * fires once. Heaps are rebuilt from the state after a restore, and compacted when deleted
- * entries pile up.
+ * identity strings built. Firing order comes from an in-memory timer queue per domain
+ * (timer-queue.ts). A deleted timer is not searched for in its queue: an entry that comes out
+ * first fires only if its timer is still in its key's list (and is removed from it then), so a
+ * timer deleted and registered again fires once. Queues are rebuilt from the state after a
+ * restore, and compacted when deleted entries pile up.
  */
 export class InternalTimerServiceImpl implements InternalTimerService {
   private table: StateTable<unknown[]> | undefined;
-  private readonly heaps: [TimerHeap, TimerHeap] = [new TimerHeap(), new TimerHeap()];
+  private readonly heaps: [TimerQueue, TimerQueue] = [new TimerQueue(), new TimerQueue()];
   /** Timers in state, by domain. */
   private readonly live: [number, number] = [0, 0];
   private seq = 0;

@@ -1,5 +1,5 @@
 import type { Collector, IntervalJoinSpec, OutputTag, ProcessJoinContext, ProcessJoinFunction } from '../../../graph/index.js';
-import { type MapState, MapStateDescriptor } from '../../../state/index.js';
+import { type KeyedStateBackend, MapStateDescriptor, type StateTable } from '../../../state/index.js';
 import { UserCodeError } from '../../../util/errors.js';
 import { MIN_TIMESTAMP } from '../../../util/time.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
@@ -11,8 +11,12 @@ import { TwoInputStreamOperator } from './two-input-stream-operator.js';
 const CLEANUP_LEFT = 'CLEANUP_LEFT';
 const CLEANUP_RIGHT = 'CLEANUP_RIGHT';
 
-/** Each side's buffer, per key: timestamp → the elements of that timestamp, in arrival order. */
-type Buffer = MapState<number, unknown[]>;
+/**
+ * Each side's buffer, per key: timestamp → the elements of that timestamp, in arrival order. The
+ * values of a MapState, used through its table: an element costs one read of each side's map and
+ * one write of its own, where the MapState calls would read its own map three times.
+ */
+type Buffer = StateTable<Map<number, unknown[]>>;
 
 /**
  * `a.keyBy(k).intervalJoin(b.keyBy(k)).between(lower, upper)` (Flink's IntervalJoinOperator):
@@ -29,6 +33,7 @@ export class IntervalJoinOperator extends TwoInputStreamOperator implements Trig
   private readonly upperBound: number;
   private readonly leftLateTag: OutputTag<unknown> | undefined;
   private readonly rightLateTag: OutputTag<unknown> | undefined;
+  private backend!: KeyedStateBackend;
   private leftBuffer!: Buffer;
   private rightBuffer!: Buffer;
   private readonly context: ProcessJoinContext;
@@ -52,10 +57,15 @@ export class IntervalJoinOperator extends TwoInputStreamOperator implements Trig
   }
 
   override open(): Promise<void> {
-    const backend = this.ctx.keyedBackend!;
-    this.leftBuffer = backend.getOrCreateState(new MapStateDescriptor<number, unknown[]>('_intervalJoinLeft'));
-    this.rightBuffer = backend.getOrCreateState(new MapStateDescriptor<number, unknown[]>('_intervalJoinRight'));
+    this.backend = this.ctx.keyedBackend!;
+    this.leftBuffer = this.bufferTable('_intervalJoinLeft');
+    this.rightBuffer = this.bufferTable('_intervalJoinRight');
     return super.open();
+  }
+
+  private bufferTable(name: string): Buffer {
+    this.backend.getOrCreateState(new MapStateDescriptor<number, unknown[]>(name));
+    return this.backend.stateTables().get(name)!.table as Buffer;
   }
 
   processElement1(value: unknown): void {
@@ -84,19 +94,27 @@ export class IntervalJoinOperator extends TwoInputStreamOperator implements Trig
       if (tag) this.ctx.sideOutput(tag)?.collect(value);
       return;
     }
-    const bucket = ours.get(ts);
-    if (bucket) {
-      bucket.push(value);
-      ours.put(ts, bucket);
-    } else ours.put(ts, [value]);
+    const kg = this.backend.currentKeyGroup;
+    const mk = this.backend.currentMapKey;
+    const buffered = ours.get(kg, mk);
+    if (buffered === undefined) ours.set(kg, mk, new Map<number, unknown[]>().set(ts, [value]));
+    else {
+      const bucket = buffered.get(ts);
+      if (bucket) bucket.push(value);
+      else buffered.set(ts, [value]);
+      ours.set(kg, mk, buffered);
+    }
 
-    const from = ts + relativeLower;
-    const to = ts + relativeUpper;
-    for (const [otherTs, elements] of other.entries()) {
-      if (otherTs < from || otherTs > to) continue;
-      for (const element of elements) {
-        if (isLeft) this.collectPair(value, element, ts, otherTs);
-        else this.collectPair(element, value, otherTs, ts);
+    const others = other.get(kg, mk);
+    if (others !== undefined) {
+      const from = ts + relativeLower;
+      const to = ts + relativeUpper;
+      for (const [otherTs, elements] of others) {
+        if (otherTs < from || otherTs > to) continue;
+        for (const element of elements) {
+          if (isLeft) this.collectPair(value, element, ts, otherTs);
+          else this.collectPair(element, value, otherTs, ts);
+        }
       }
     }
     rc.timestamp = ts;
@@ -125,9 +143,19 @@ export class IntervalJoinOperator extends TwoInputStreamOperator implements Trig
 
   onEventTime(timer: InternalTimer): void {
     const t = timer.timestamp;
-    if (timer.namespace === CLEANUP_LEFT) this.leftBuffer.remove(this.upperBound <= 0 ? t : t - this.upperBound);
-    else if (timer.namespace === CLEANUP_RIGHT) this.rightBuffer.remove(this.lowerBound <= 0 ? t + this.lowerBound : t);
+    if (timer.namespace === CLEANUP_LEFT) this.removeBucket(this.leftBuffer, this.upperBound <= 0 ? t : t - this.upperBound);
+    else if (timer.namespace === CLEANUP_RIGHT) this.removeBucket(this.rightBuffer, this.lowerBound <= 0 ? t + this.lowerBound : t);
     else throw new Error(`internal: invalid interval join timer namespace ${String(timer.namespace)}`);
+  }
+
+  /** Drops the current key's elements at `timestamp` from `buffer` (and the key's map once empty). */
+  private removeBucket(buffer: Buffer, timestamp: number): void {
+    const kg = this.backend.currentKeyGroup;
+    const mk = this.backend.currentMapKey;
+    const buffered = buffer.get(kg, mk);
+    if (!buffered?.delete(timestamp)) return;
+    if (buffered.size === 0) buffer.delete(kg, mk);
+    else buffer.set(kg, mk, buffered);
   }
 
   onProcessingTime(): void {}

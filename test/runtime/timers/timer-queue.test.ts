@@ -1,0 +1,86 @@
+/*
+ * The timer queue (ascending runs beside a binary heap) and the heap itself give timers back in
+ * (time, registration) order whatever order they were pushed in: interleaved ascending streams
+ * (the runs' case), more streams than there are runs, random times with ties (the heap's case),
+ * and after a drain and reset.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type HeapTimer, TimerHeap } from '../../../src/runtime/timers/timer-heap.js';
+import { TimerQueue } from '../../../src/runtime/timers/timer-queue.js';
+
+/** A deterministic pseudo-random sequence in [0, 1). */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+const byOrder = (a: HeapTimer, b: HeapTimer) => a.timestamp - b.timestamp || a.seq - b.seq;
+
+interface Queue {
+  readonly size: number;
+  push(t: HeapTimer): void;
+  pop(): HeapTimer | undefined;
+  peek(): HeapTimer | undefined;
+  drain(): HeapTimer[];
+  reset(timers: HeapTimer[]): void;
+}
+
+/**
+ * Pushes `steps` timers with times from `time(step)`, popping one after every `popEvery` pushes
+ * and draining and resetting now and then; checks every pop against a sorted reference, and
+ * empties the queue at the end.
+ */
+function check(queue: Queue, steps: number, time: (step: number) => number, popEvery: number): void {
+  const pending: HeapTimer[] = [];
+  let seq = 0;
+  const expectPop = () => {
+    pending.sort(byOrder);
+    const expected = pending.shift();
+    assert.equal(queue.peek(), expected, 'peek shows the next timer');
+    assert.equal(queue.pop(), expected, 'the earliest timer comes out first');
+  };
+  for (let step = 0; step < steps; step++) {
+    const t: HeapTimer = { timestamp: time(step), key: step, namespace: 0, mapKey: step, keyGroup: 0, seq: seq++ };
+    queue.push(t);
+    pending.push(t);
+    if (step % popEvery === popEvery - 1) expectPop();
+    if (step % 997 === 996) {
+      const all = queue.drain();
+      assert.equal(all.length, pending.length, 'drain returns every timer');
+      assert.equal(queue.size, 0);
+      queue.reset(all);
+    }
+    assert.equal(queue.size, pending.length);
+  }
+  while (pending.length > 0) expectPop();
+  assert.equal(queue.pop(), undefined);
+}
+
+for (const [name, make] of [
+  ['TimerHeap', () => new TimerHeap()],
+  ['TimerQueue', () => new TimerQueue()],
+] as const) {
+  describe(name, () => {
+    test('random times with many ties come out in time, then registration, order', () => {
+      const r = random(7);
+      check(make(), 5000, () => Math.floor(r() * 50), 3);
+    });
+
+    test('two interleaved ascending streams, with a few stragglers', () => {
+      const r = random(11);
+      check(make(), 5000, (i) => (i % 2 === 0 ? i : i + 3000) - (r() < 0.05 ? 40 : 0), 2);
+    });
+
+    test('more ascending streams than there are runs', () => {
+      check(make(), 6000, (i) => (i % 7) * 10_000 + (i >> 3), 4);
+    });
+
+    test('descending times', () => {
+      check(make(), 2000, (i) => 10_000 - i, 5);
+    });
+  });
+}
