@@ -1,14 +1,12 @@
 import type { KeyedStateBackend } from '../../state/index.js';
-import { performance } from 'node:perf_hooks';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from '../channel-events.js';
-import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
 import type { InputChannel } from '../channel.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordContext } from '../record-context.js';
 import type { RecordWriter } from '../record-writer.js';
 import { StatusWatermarkValve, type ValveEmission } from '../watermarks/status-watermark-valve.js';
-import { StreamTask } from './stream-task.js';
+import { ChannelInputTask } from './channel-input-task.js';
 
 /**
  * A subtask whose chain starts with an operator fed by channels (one per upstream subtask of
@@ -16,26 +14,23 @@ import { StreamTask } from './stream-task.js';
  * every record's timestamp in the task's slot. Watermarks and idleness of the channels meet in
  * one valve; the head sees the input's watermark only when it advances.
  */
-export class OneInputStreamTask extends StreamTask {
+export class OneInputStreamTask extends ChannelInputTask {
   private readonly ended: boolean[];
   private endedCount = 0;
-  private nextChannel = 0;
   private readonly head: StreamOperator | undefined;
-  private readonly aligner: BarrierAligner;
   private readonly valve: StatusWatermarkValve;
 
   constructor(
     name: string,
-    private readonly channels: readonly InputChannel[],
-    private readonly keyedBackend: KeyedStateBackend | undefined,
-    private readonly recordContext: RecordContext,
+    channels: readonly InputChannel[],
+    keyedBackend: KeyedStateBackend | undefined,
+    recordContext: RecordContext,
     operators: readonly StreamOperator[],
     writers: readonly RecordWriter[],
   ) {
-    super(name, operators, writers);
+    super(name, channels, keyedBackend, recordContext, operators, writers);
     this.head = operators[0];
     this.ended = channels.map(() => false);
-    this.aligner = new BarrierAligner(channels.length, () => performance.now());
     this.valve = new StatusWatermarkValve(channels.length);
   }
 
@@ -43,24 +38,6 @@ export class OneInputStreamTask extends StreamTask {
   override currentInputWatermark(): number | undefined {
     const wm = this.valve.currentWatermark;
     return wm === MIN_TIMESTAMP ? undefined : wm;
-  }
-
-  /** Closes the operators, then frees the keyed state backend (on disk: deletes its files). */
-  override async close(): Promise<unknown> {
-    const first = await super.close();
-    try {
-      this.keyedBackend?.dispose();
-    } catch (err) {
-      return first ?? err;
-    }
-    return first;
-  }
-
-  isRunnable(): boolean {
-    if (this.finished || !this.outputsHaveCapacity()) return false;
-    const channels = this.channels;
-    for (let i = 0; i < channels.length; i++) if (!channels[i]!.isEmpty() && !this.aligner.isBlocked(i)) return true;
-    return false;
   }
 
   step(now: number): void {

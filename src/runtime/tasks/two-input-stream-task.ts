@@ -1,15 +1,13 @@
-import { performance } from 'node:perf_hooks';
 import type { KeyedStateBackend } from '../../state/index.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from '../channel-events.js';
-import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
 import type { InputChannel } from '../channel.js';
 import type { InputIndex, TwoInputStreamOperator } from '../operators/two-input/two-input-stream-operator.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordContext } from '../record-context.js';
 import type { RecordWriter } from '../record-writer.js';
 import { StatusWatermarkValve, type ValveEmission } from '../watermarks/status-watermark-valve.js';
-import { StreamTask } from './stream-task.js';
+import { ChannelInputTask } from './channel-input-task.js';
 
 /** A channel of a two-input task and the input it feeds. */
 export interface TypedChannel {
@@ -26,35 +24,30 @@ export interface TypedChannel {
  * keyed head, a record's key comes with its batch (each input's partitioner hashed it by that
  * input's key selector); a broadcast input's batches carry no keys.
  */
-export class TwoInputStreamTask extends StreamTask {
+export class TwoInputStreamTask extends ChannelInputTask {
   private readonly ended: boolean[];
   private readonly endedPerInput = [0, 0];
   private readonly channelsPerInput = [0, 0];
   private endedCount = 0;
-  private nextChannel = 0;
   private readonly head: TwoInputStreamOperator;
-  private readonly aligner: BarrierAligner;
   private readonly valves: [StatusWatermarkValve, StatusWatermarkValve];
   /** For each channel, its index within its input's valve. */
   private readonly valveIndex: number[];
-  private readonly channels: readonly InputChannel[];
   private readonly inputs: readonly InputIndex[];
 
   constructor(
     name: string,
     typed: readonly TypedChannel[],
-    private readonly keyedBackend: KeyedStateBackend | undefined,
-    private readonly recordContext: RecordContext,
+    keyedBackend: KeyedStateBackend | undefined,
+    recordContext: RecordContext,
     operators: readonly StreamOperator[],
     writers: readonly RecordWriter[],
   ) {
-    super(name, operators, writers);
+    super(name, typed.map((t) => t.channel), keyedBackend, recordContext, operators, writers);
     this.head = operators[0] as TwoInputStreamOperator;
-    this.channels = typed.map((t) => t.channel);
     this.inputs = typed.map((t) => t.input);
     this.valveIndex = typed.map((t) => this.channelsPerInput[t.input - 1]!++);
     this.ended = typed.map(() => false);
-    this.aligner = new BarrierAligner(typed.length, () => performance.now());
     this.valves = [new StatusWatermarkValve(this.channelsPerInput[0]!), new StatusWatermarkValve(this.channelsPerInput[1]!)];
   }
 
@@ -62,24 +55,6 @@ export class TwoInputStreamTask extends StreamTask {
   override currentInputWatermark(): number | undefined {
     const wm = Math.min(this.valves[0].currentWatermark, this.valves[1].currentWatermark);
     return wm === MIN_TIMESTAMP ? undefined : wm;
-  }
-
-  /** Closes the operators, then frees the keyed state backend (on disk: deletes its files). */
-  override async close(): Promise<unknown> {
-    const first = await super.close();
-    try {
-      this.keyedBackend?.dispose();
-    } catch (err) {
-      return first ?? err;
-    }
-    return first;
-  }
-
-  isRunnable(): boolean {
-    if (this.finished || !this.outputsHaveCapacity()) return false;
-    const channels = this.channels;
-    for (let i = 0; i < channels.length; i++) if (!channels[i]!.isEmpty() && !this.aligner.isBlocked(i)) return true;
-    return false;
   }
 
   step(now: number): void {

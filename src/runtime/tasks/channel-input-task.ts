@@ -1,0 +1,50 @@
+import { performance } from 'node:perf_hooks';
+import type { KeyedStateBackend } from '../../state/index.js';
+import type { InputChannel } from '../channel.js';
+import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
+import type { StreamOperator } from '../operators/stream-operator.js';
+import type { RecordContext } from '../record-context.js';
+import type { RecordWriter } from '../record-writer.js';
+import { StreamTask } from './stream-task.js';
+
+/**
+ * A subtask fed by channels, with one or two inputs: one barrier aligner over all its channels,
+ * runnable while a channel that is not blocked by alignment holds something and the outputs
+ * have room, and a keyed state backend freed when it closes. How events are read is the
+ * subclass's.
+ */
+export abstract class ChannelInputTask extends StreamTask {
+  protected readonly aligner: BarrierAligner;
+  /** The channel the next step looks at first (round robin). */
+  protected nextChannel = 0;
+
+  constructor(
+    name: string,
+    protected readonly channels: readonly InputChannel[],
+    protected readonly keyedBackend: KeyedStateBackend | undefined,
+    protected readonly recordContext: RecordContext,
+    operators: readonly StreamOperator[],
+    writers: readonly RecordWriter[],
+  ) {
+    super(name, operators, writers);
+    this.aligner = new BarrierAligner(channels.length, () => performance.now());
+  }
+
+  /** Closes the operators, then frees the keyed state backend (on disk: deletes its files). */
+  override async close(): Promise<unknown> {
+    const first = await super.close();
+    try {
+      this.keyedBackend?.dispose();
+    } catch (err) {
+      return first ?? err;
+    }
+    return first;
+  }
+
+  isRunnable(): boolean {
+    if (this.finished || !this.outputsHaveCapacity()) return false;
+    const channels = this.channels;
+    for (let i = 0; i < channels.length; i++) if (!channels[i]!.isEmpty() && !this.aligner.isBlocked(i)) return true;
+    return false;
+  }
+}
