@@ -4,16 +4,9 @@
  * joins (ProcessJoinFunction, JoinFunction, FlatJoinFunction, CoGroupFunction), as in Flink.
  */
 import type {
-  AggregatingState,
-  AggregatingStateDescriptor,
   BroadcastState,
-  ListState,
-  ListStateDescriptor,
-  MapState,
   MapStateDescriptor,
   ReadOnlyBroadcastState,
-  ReducingState,
-  ReducingStateDescriptor,
   StateDescriptor,
   ValueState,
   ValueStateDescriptor,
@@ -27,6 +20,7 @@ import {
   type TimeDomain,
   type TimerService,
 } from './functions.js';
+import type { StateFor } from './keyed-state-store.js';
 import type { OutputTag } from './output-tag.js';
 
 /** `connect(...).map`: one function per input, both with the same output type. */
@@ -114,19 +108,8 @@ export interface KeyedBroadcastReadOnlyContext<K> extends BroadcastReadOnlyConte
   timerService(): TimerService;
 }
 
-/** The state object a descriptor gives. */
-export type StateOf<D extends StateDescriptor> =
-  D extends ValueStateDescriptor<infer T>
-    ? ValueState<T>
-    : D extends ListStateDescriptor<infer T>
-      ? ListState<T>
-      : D extends MapStateDescriptor<infer MK, infer MV>
-        ? MapState<MK, MV>
-        : D extends ReducingStateDescriptor<infer T>
-          ? ReducingState<T>
-          : D extends AggregatingStateDescriptor<infer IN, infer _ACC, infer OUT>
-            ? AggregatingState<IN, OUT>
-            : never;
+/** The state object a descriptor gives (the keyed state store's `StateFor`, under the name this API exports). */
+export type StateOf<D extends StateDescriptor> = StateFor<D>;
 
 /** The broadcast side's context of a KeyedBroadcastProcessFunction. */
 export interface KeyedBroadcastContext<K> extends BroadcastContext {
