@@ -71,7 +71,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'task-ignores-blocked-channel',
     area: 'barrier alignment',
-    file: 'src/runtime/tasks/one-input-stream-task.ts',
+    file: 'src/runtime/tasks/channel-input-task.ts',
     original: 'if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;',
     replacement: 'if (channel.isEmpty()) continue;',
     bug: "in EXACTLY_ONCE a task processes records behind a channel's barrier before the snapshot: they are in the snapshot and replayed after a restore",
@@ -555,14 +555,8 @@ export const MUTANTS: readonly Mutant[] = [
     area: 'watermarks',
     file: 'src/runtime/sources/source-watermarks.ts',
     original: `    this.emitter.emitTimestamp(MAX_TIMESTAMP);
-    this.ended = true;
-  }
-
-  private countMain(): void {`,
-    replacement: `    this.ended = true;
-  }
-
-  private countMain(): void {`,
+    this.ended = true;`,
+    replacement: `    this.ended = true;`,
     bug: 'a bounded source with a watermark strategy ends without the maximum watermark: the last windows and timers of its chain never fire',
     tests: ['test/runtime/watermarks/source-watermarks.test.ts'],
   },
@@ -591,9 +585,18 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'timer-registered-twice-fires-twice',
     area: 'event-time timers',
     file: 'src/runtime/timers/internal-timer-service-impl.ts',
-    original: '    else if (indexOfTimer(list, domain, time, ns) >= 0) return;\n',
-    replacement: '',
+    original: '    else if (indexOfTimer(list, domain, time, ns) >= 0) {\n      holders?.keys.add(mk);\n      return;\n    } else list.push(domain, time, ns);\n',
+    replacement: '    else list.push(domain, time, ns);\n',
     bug: 'a timer registered twice for one key, namespace and time fires twice: a window emits its result twice',
+    tests: ['test/runtime/timers/internal-timer-service.test.ts'],
+  },
+  {
+    id: 'timer-holders-kept-after-removal',
+    area: 'event-time timers',
+    file: 'src/runtime/timers/internal-timer-service-impl.ts',
+    original: '    this.dropHolder(domain, list[i + 1] as number, list[i + 2] as Namespace, mk);\n',
+    replacement: '',
+    bug: 'a timer that fired or was deleted still counts as held: registering it again for that key is skipped, so it never fires again',
     tests: ['test/runtime/timers/internal-timer-service.test.ts'],
   },
   {
@@ -768,7 +771,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'two-input-ignores-blocked-channel',
     area: 'joins and broadcast state',
-    file: 'src/runtime/tasks/two-input-stream-task.ts',
+    file: 'src/runtime/tasks/channel-input-task.ts',
     original: 'if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;',
     replacement: 'if (channel.isEmpty()) continue;',
     bug: "a two-input task reads past a barrier on one input while waiting for the other's: records after the checkpoint land in it, and a restore replays them twice",
