@@ -32,18 +32,6 @@ function indexOfTimer(list: readonly unknown[], domain: Domain, time: number, ns
   return -1;
 }
 
-/**
- * The keys (as stored) holding a timer at one time, all in namespace `ns`: a mirror of part of
- * `_timers`, so registering a timer a key already holds — a window's end timer, for every
- * element — needs no state lookup. A key is in `keys` only while its `_timers` holds the timer
- * (every removal takes it out); a key not in it may still hold the timer, so a miss looks the
- * state up. Timers at the time in other namespaces are not mirrored.
- */
-interface TimeHolders {
-  readonly ns: Namespace;
-  readonly keys: Set<unknown>;
-}
-
 function checkNamespace(ns: Namespace): void {
   if (typeof ns !== 'number' && typeof ns !== 'string') throw new TypeError(`A timer namespace must be a number or a string, got ${typeof ns}.`);
 }
@@ -74,10 +62,6 @@ export class InternalTimerServiceImpl implements InternalTimerService {
   private memoKeyGroup = -1;
   private memoKey: unknown = undefined;
   private memoList: unknown[] | undefined = undefined;
-  /** By domain: who holds a timer at a time (see {@link TimeHolders}), and the entry used last. */
-  private readonly holders: [Map<number, TimeHolders>, Map<number, TimeHolders>] = [new Map(), new Map()];
-  private readonly lastHoldersTime: [number, number] = [Number.NaN, Number.NaN];
-  private readonly lastHolders: [TimeHolders | undefined, TimeHolders | undefined] = [undefined, undefined];
 
   constructor(
     private readonly backend: KeyedStateBackend,
@@ -172,9 +156,8 @@ export class InternalTimerServiceImpl implements InternalTimerService {
    * @throws SnapshotRestoreError if a restored timer list is malformed
    */
   restore(legacyTimers: readonly StoredTimer[]): void {
-    this.memoEpoch = -1;
-    this.forgetHolders();
     if (!this.backend.stateTables().has(TIMERS_STATE) && legacyTimers.length === 0) return;
+    this.memoEpoch = -1;
     const table = this.stateTable();
     for (const [time, key, kg] of legacyTimers) {
       const mk = mapKey(key);
@@ -214,17 +197,12 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     const kg = b.currentKeyGroup;
     if (kg < 0) throw new Error('Timers can only be set while a keyed record or timer is processed.');
     const mk = b.currentMapKey;
-    const holders = this.holdersAt(domain, time, ns);
-    if (holders?.keys.has(mk)) return;
     const table = this.stateTable();
     let list = this.keyTimers(table, kg, mk);
     if (list === undefined) list = [b.getCurrentKey(), domain, time, ns];
-    else if (indexOfTimer(list, domain, time, ns) >= 0) {
-      holders?.keys.add(mk);
-      return;
-    } else list.push(domain, time, ns);
+    else if (indexOfTimer(list, domain, time, ns) >= 0) return;
+    else list.push(domain, time, ns);
     this.storeKeyTimers(table, kg, mk, list);
-    holders?.keys.add(mk);
     this.live[domain]++;
     const heap = this.heaps[domain];
     heap.push({ timestamp: time, key: b.getCurrentKey(), namespace: ns, mapKey: mk, keyGroup: kg, seq: this.seq++ });
@@ -242,42 +220,6 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     if (list === undefined) return;
     const i = indexOfTimer(list, domain, time, ns);
     if (i >= 0) this.removeAt(table, kg, mk, list, i, domain);
-  }
-
-  /**
-   * The holders of timers at `time` in namespace `ns` (created if the time has none yet), or
-   * undefined if the time's timers are mirrored for another namespace.
-   */
-  private holdersAt(domain: Domain, time: number, ns: Namespace): TimeHolders | undefined {
-    let h = this.lastHoldersTime[domain] === time ? this.lastHolders[domain] : undefined;
-    if (h === undefined) {
-      const byTime = this.holders[domain];
-      h = byTime.get(time);
-      if (h === undefined) byTime.set(time, (h = { ns, keys: new Set() }));
-      this.lastHoldersTime[domain] = time;
-      this.lastHolders[domain] = h;
-    }
-    return h.ns === ns ? h : undefined;
-  }
-
-  /** Key `mk` no longer holds timer (`domain`, `time`, `ns`). */
-  private dropHolder(domain: Domain, time: number, ns: Namespace, mk: unknown): void {
-    const byTime = this.holders[domain];
-    const h = byTime.get(time);
-    if (h === undefined || h.ns !== ns || !h.keys.delete(mk) || h.keys.size > 0) return;
-    byTime.delete(time);
-    if (this.lastHolders[domain] === h) {
-      this.lastHolders[domain] = undefined;
-      this.lastHoldersTime[domain] = Number.NaN;
-    }
-  }
-
-  private forgetHolders(): void {
-    for (const d of [EVENT_TIME_DOMAIN, PROCESSING_TIME_DOMAIN] as const) {
-      this.holders[d].clear();
-      this.lastHolders[d] = undefined;
-      this.lastHoldersTime[d] = Number.NaN;
-    }
   }
 
   /** The timers of key `mk` as stored in `_timers` (undefined: none), looked up once per access epoch. */
@@ -311,7 +253,6 @@ export class InternalTimerServiceImpl implements InternalTimerService {
   }
 
   private removeAt(table: StateTable<unknown[]>, kg: number, mk: unknown, list: unknown[], i: number, domain: Domain): void {
-    this.dropHolder(domain, list[i + 1] as number, list[i + 2] as Namespace, mk);
     list.splice(i, 3);
     this.storeKeyTimers(table, kg, mk, list.length === 1 ? undefined : list);
     this.live[domain]--;
