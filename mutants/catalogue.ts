@@ -632,6 +632,24 @@ export const MUTANTS: readonly Mutant[] = [
 
   // ── Round 2: window firing and lateness ─────────────────────────────────────────────────
   {
+    id: 'window-restored-contents-skip-timers',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/window-operator.ts',
+    original: '    this.slotFresh[i] = this.restoredNamespaces !== undefined && !this.restoredNamespaces.has(this.slotNamespaces[i]!);\n',
+    replacement: '    this.slotFresh[i] = this.restoredNamespaces !== undefined;\n',
+    bug: 'a window restored with contents is taken to have its timers set: after a restore with more allowed lateness its state is never cleaned up',
+    tests: ['test/runtime/operators/window/window-known-timers.test.ts'],
+  },
+  {
+    id: 'window-known-timers-ignore-watermark',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/window-operator.ts',
+    original: '      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.contents.hasStoredValue()) {',
+    replacement: '      if (this.slotFresh[i] && this.contents.hasStoredValue()) {',
+    bug: 'a late element within the allowed lateness skips the trigger when its key has contents: the window does not fire again with the updated result',
+    tests: ['test/runtime/operators/window/window-known-timers.test.ts'],
+  },
+  {
     id: 'event-time-trigger-never-registers',
     area: 'window firing and lateness',
     file: 'src/windowing/triggers/event-time-trigger.ts',

@@ -41,6 +41,24 @@ export class NamespacedState<S extends State> {
     return this.table.namespace;
   }
 
+  /** True if the current key has a stored value in the current namespace (for a TTL state, expired or not). */
+  hasStoredValue(): boolean {
+    const s = this.scope;
+    if (s.currentKeyGroup < 0) throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
+    return this.table.get(s.currentKeyGroup, s.currentMapKey) !== undefined;
+  }
+
+  /** The namespaces any key has a stored value in (a scan over every key). */
+  namespacesInUse(): Set<Namespace> {
+    const used = new Set<Namespace>();
+    const outer = this.table.outer;
+    const range = outer.keyGroupRange;
+    for (let kg = range.start; kg <= range.end; kg++) {
+      for (const [, map] of outer.entries(kg)) for (const ns of map.keys()) used.add(ns);
+    }
+    return used;
+  }
+
   /**
    * Merges the values of `sources` into `target` for the current key, and removes the sources
    * (Flink's InternalMergingState.mergeNamespaces): the sources are combined in order first,
