@@ -41,13 +41,6 @@ export class NamespacedState<S extends State> {
     return this.table.namespace;
   }
 
-  /** True if the current key has a stored value in the current namespace (for a TTL state, expired or not). */
-  hasStoredValue(): boolean {
-    const s = this.scope;
-    if (s.currentKeyGroup < 0) throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
-    return this.table.get(s.currentKeyGroup, s.currentMapKey) !== undefined;
-  }
-
   /** The namespaces any key has a stored value in (a scan over every key). */
   namespacesInUse(): Set<Namespace> {
     const used = new Set<Namespace>();

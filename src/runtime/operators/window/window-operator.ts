@@ -50,6 +50,8 @@ import { type WindowOperatorServices, windowServices } from './window-services.j
 export interface AppendingState extends State {
   add(value: unknown): void;
   get(): unknown;
+  /** Adds only where the current key has a value in the namespace already; true if it did (the states without TTL have it). */
+  addIfPresent?(value: unknown): boolean;
 }
 
 /** State names of the window operator (engine-owned: `_`). */
@@ -141,7 +143,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       this.mergingSets = this.backend.getOrCreateState<ListState<WindowMappingEntry>>(new ListStateDescriptor<WindowMappingEntry>(MERGING_WINDOW_SET_STATE));
     }
     this.lateOutput = this.lateTag && this.services.sideOutput(this.lateTag);
-    if (this.eventTime && !this.merging && (this.trigger as unknown) === EventTimeTrigger.create()) this.restoredNamespaces = this.contents.namespacesInUse();
+    const shortcut = this.eventTime && !this.merging && (this.trigger as unknown) === EventTimeTrigger.create() && this.contents.state.addIfPresent !== undefined;
+    if (shortcut) this.restoredNamespaces = this.contents.namespacesInUse();
     await super.open();
   }
 
@@ -181,10 +184,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       // EventTimeTrigger would register the window's end timer, and we its cleanup timer: both
       // are set if this operator added to the key's contents before (the end is ahead of the
       // watermark, so neither has fired; the contents are cleared when a timer of theirs is).
-      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.contents.hasStoredValue()) {
-        this.addElement(value, timestamp);
-        continue;
-      }
+      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.addElementIfPresent(value, timestamp)) continue;
       this.addElement(value, timestamp);
       ctx.set(window, ns);
       const result = this.trigger.onElement(value, timestamp, window, ctx);
@@ -330,6 +330,11 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   /** Adds an element to the contents of the current namespace. */
   protected addElement(value: unknown, _timestamp: number): void {
     this.contents.state.add(value);
+  }
+
+  /** {@link addElement} if the current key has contents in the current namespace; true if it added. */
+  protected addElementIfPresent(value: unknown, _timestamp: number): boolean {
+    return this.contents.state.addIfPresent!(value);
   }
 
   /** Runs the window function over the contents of the current namespace, if there are any. */
