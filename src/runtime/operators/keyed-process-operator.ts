@@ -1,9 +1,8 @@
-import type { Collector, KeyedProcessFunction, TimeDomain } from '../../graph/index.js';
+import type { KeyedProcessFunction } from '../../graph/index.js';
 import type { InternalTimer, Triggerable } from '../timers/internal-timer-service.js';
 import { FunctionOperator } from './function-operator.js';
 import { KeyedFunctionContexts } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
-import { userError } from './user-function.js';
 
 /**
  * `process` on a keyed stream: keyed state and timers in both time domains (Flink's
@@ -22,26 +21,14 @@ export class KeyedProcessOperator extends FunctionOperator<unknown> implements T
 
   collect(value: unknown): void {
     this.numRecordsIn++;
-    try {
-      this.fn.processElement(value, this.contexts.element, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+    this.invokeProcess(this.fn.processElement, value, this.contexts.element);
   }
 
   onEventTime(timer: InternalTimer): void {
-    this.onTimer(timer, 'EVENT_TIME');
+    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'EVENT_TIME'));
   }
 
   onProcessingTime(timer: InternalTimer): void {
-    this.onTimer(timer, 'PROCESSING_TIME');
-  }
-
-  private onTimer(timer: InternalTimer, domain: TimeDomain): void {
-    try {
-      this.fn.onTimer(timer.timestamp, this.contexts.startTimer(timer, domain), this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'PROCESSING_TIME'));
   }
 }

@@ -1,36 +1,15 @@
-import type { Collector, CoProcessFunction, ProcessContext } from '../../../graph/index.js';
+import type { CoProcessFunction, ProcessContext } from '../../../graph/index.js';
 import { nonKeyedProcessContext } from '../process-function-contexts.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { userError } from '../user-function.js';
-import { TwoInputStreamOperator } from './two-input-stream-operator.js';
+import { TwoInputProcessOperator } from './two-input-process-operator.js';
 
 /** `connect(...).process(CoProcessFunction)` on non-keyed streams (Flink's CoProcessOperator): no timers. */
-export class CoProcessOperator extends TwoInputStreamOperator {
-  private readonly context: ProcessContext;
+export class CoProcessOperator extends TwoInputProcessOperator {
+  protected readonly context1: ProcessContext;
+  protected readonly context2: ProcessContext;
 
-  constructor(
-    ctx: OperatorContext,
-    private readonly fn: CoProcessFunction<unknown, unknown, unknown>,
-  ) {
-    super(ctx, fn);
-    this.context = nonKeyedProcessContext(ctx, () => this.currentWatermark);
-  }
-
-  processElement1(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processElement1(value, this.context, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
-  }
-
-  processElement2(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processElement2(value, this.context, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  constructor(ctx: OperatorContext, fn: CoProcessFunction<unknown, unknown, unknown>) {
+    super(ctx, fn, fn.processElement1, fn.processElement2);
+    this.context1 = this.context2 = nonKeyedProcessContext(ctx, () => this.currentWatermark);
   }
 }
