@@ -1,5 +1,6 @@
 import { CallableFunctionOperator } from './callable-function-operator.js';
 import type { OperatorContext } from './stream-operator.js';
+import { userError } from './user-function.js';
 
 /** `filter`: passes records for which the function returns true. */
 export class FilterOperator extends CallableFunctionOperator<(v: unknown) => boolean> {
@@ -9,6 +10,12 @@ export class FilterOperator extends CallableFunctionOperator<(v: unknown) => boo
 
   collect(value: unknown): void {
     this.numRecordsIn++;
-    if (this.invoke(this.fn, value)) this.output.collect(value);
+    let keep: boolean;
+    try {
+      keep = this.fn(value);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+    if (keep) this.output.collect(value);
   }
 }

@@ -1,20 +1,16 @@
-import { type CheckpointListener, type Collector, isCheckpointedFunction } from '../../graph/index.js';
+import { type CheckpointListener, type Collector, type TimeDomain, isCheckpointedFunction } from '../../graph/index.js';
+import type { InternalTimer } from '../timers/internal-timer-service.js';
+import type { KeyedFunctionContexts } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
 import { StreamOperator } from './stream-operator.js';
 import { closeUserFunction, openUserFunction, userError } from './user-function.js';
 
-/**
- * A method of a process function as the operator calls it, on the user function: an element
- * method (a record, its context, the collector) or `onTimer` (the timer's time in place of the record).
- */
-export type ProcessMethod = (value: never, context: never, out: Collector<unknown>) => void;
+/** A keyed process-style function's timer method, as the operator calls it. */
+export interface TimerFunction {
+  onTimer(timestamp: number, context: never, out: Collector<unknown>): void;
+}
 
-/**
- * An operator around one user function: opens and closes it with the operator, and calls it per
- * record through `invoke*`, which turn what it throws into this operator's UserCodeError. The
- * callers pass the function or method they hold, so each call stays a direct call: no closure
- * per record.
- */
+/** An operator around one user function: opens and closes it with the operator. */
 export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
   constructor(
     ctx: OperatorContext,
@@ -23,30 +19,16 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
     super(ctx);
   }
 
-  /** `fn(value)`: a map, filter or sink function (see `toCallable`), or one side's of a co-function. */
-  protected invoke<R>(fn: (value: unknown) => R, value: unknown): R {
+  /**
+   * Fires `onTimer` of the keyed process-style function `fn` for `timer` of `domain`, with the
+   * timer context of `contexts` pointed at it; a throw becomes this operator's UserCodeError.
+   * Records do not come through a helper like this: each operator calls its function's element
+   * methods at its own call site, which stays monomorphic and inlined (one shared site would see
+   * every operator's functions and call them all out of line).
+   */
+  protected fireTimer(fn: TimerFunction, contexts: KeyedFunctionContexts, timer: InternalTimer, domain: TimeDomain): void {
     try {
-      return fn(value);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
-  }
-
-  /** `fn(value, out)` of a flat-map function; a returned iterable is emitted too. */
-  protected invokeFlatMap(fn: (value: unknown, out: Collector<unknown>) => Iterable<unknown> | void, value: unknown): void {
-    let result: Iterable<unknown> | void;
-    try {
-      result = fn(value, this.output);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
-    if (result != null) for (const r of result) this.output.collect(r);
-  }
-
-  /** `method` of the user function, called with `value` and `context`, emitting to this operator's output. */
-  protected invokeProcess(method: ProcessMethod, value: unknown, context: unknown): void {
-    try {
-      (method as (this: unknown, value: unknown, context: unknown, out: Collector<unknown>) => void).call(this.userFunction, value, context, this.output);
+      fn.onTimer(timer.timestamp, contexts.startTimer(timer, domain) as never, this.output);
     } catch (err) {
       throw userError(this.name, err);
     }

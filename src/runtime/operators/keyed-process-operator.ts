@@ -1,8 +1,9 @@
-import type { KeyedProcessFunction } from '../../graph/index.js';
+import type { Collector, KeyedProcessFunction } from '../../graph/index.js';
 import type { InternalTimer, Triggerable } from '../timers/internal-timer-service.js';
 import { FunctionOperator } from './function-operator.js';
 import { KeyedFunctionContexts } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
+import { userError } from './user-function.js';
 
 /**
  * `process` on a keyed stream: keyed state and timers in both time domains (Flink's
@@ -21,14 +22,18 @@ export class KeyedProcessOperator extends FunctionOperator<unknown> implements T
 
   collect(value: unknown): void {
     this.numRecordsIn++;
-    this.invokeProcess(this.fn.processElement, value, this.contexts.element);
+    try {
+      this.fn.processElement(value, this.contexts.element, this.output as Collector<unknown>);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
   }
 
   onEventTime(timer: InternalTimer): void {
-    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'EVENT_TIME'));
+    this.fireTimer(this.fn, this.contexts, timer, 'EVENT_TIME');
   }
 
   onProcessingTime(timer: InternalTimer): void {
-    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'PROCESSING_TIME'));
+    this.fireTimer(this.fn, this.contexts, timer, 'PROCESSING_TIME');
   }
 }

@@ -1,5 +1,6 @@
 import { CallableFunctionOperator } from './callable-function-operator.js';
 import type { OperatorContext } from './stream-operator.js';
+import { userError } from './user-function.js';
 
 /** `map`: one record in, one out. */
 export class MapOperator extends CallableFunctionOperator<(v: unknown) => unknown> {
@@ -9,6 +10,12 @@ export class MapOperator extends CallableFunctionOperator<(v: unknown) => unknow
 
   collect(value: unknown): void {
     this.numRecordsIn++;
-    this.output.collect(this.invoke(this.fn, value));
+    let result: unknown;
+    try {
+      result = this.fn(value);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+    this.output.collect(result);
   }
 }

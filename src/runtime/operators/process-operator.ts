@@ -1,7 +1,8 @@
-import type { ProcessContext, ProcessFunction } from '../../graph/index.js';
+import type { Collector, ProcessContext, ProcessFunction } from '../../graph/index.js';
 import { FunctionOperator } from './function-operator.js';
 import { nonKeyedProcessContext } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
+import { userError } from './user-function.js';
 
 /** `process` on a non-keyed stream: timestamps, the watermark and side outputs; no keyed state, no timers (as in Flink). */
 export class ProcessOperator extends FunctionOperator<unknown> {
@@ -16,6 +17,10 @@ export class ProcessOperator extends FunctionOperator<unknown> {
 
   collect(value: unknown): void {
     this.numRecordsIn++;
-    this.invokeProcess(this.fn.processElement, value, this.context);
+    try {
+      this.fn.processElement(value, this.context, this.output as Collector<unknown>);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
   }
 }

@@ -16,7 +16,12 @@ export class SinkFunctionOperator extends CallableFunctionOperator<(v: unknown) 
 
   collect(value: unknown): void {
     this.numRecordsIn++;
-    const r = this.invoke(this.fn, value);
+    let r: unknown;
+    try {
+      r = this.fn(value);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
     if (r instanceof Promise) this.pending.push(r.catch((err: unknown) => Promise.reject(userError(this.name, err))));
   }
 

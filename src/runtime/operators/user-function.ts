@@ -39,14 +39,8 @@ export async function closeUserFunction(fn: unknown, operatorName: string): Prom
 /** Turns a plain function or an object with method `method` into a callable. */
 export function toCallable<F extends (...args: never[]) => unknown>(fn: unknown, method: string): F {
   if (typeof fn === 'function') return fn as F;
-  if (typeof (fn as Record<string, unknown> | null)?.[method] !== 'function') throw new TypeError(`Expected a function or an object with a ${method}() method.`);
-  return boundMethod(fn, method);
-}
-
-/** Method `method` of the object `fn`, bound to it: looked up once, when the operator is made. */
-export function boundMethod<F extends (...args: never[]) => unknown>(fn: unknown, method: string): F {
   const m = (fn as Record<string, unknown> | null)?.[method];
-  if (typeof m !== 'function') throw new TypeError(`Expected an object with a ${method}() method.`);
+  if (typeof m !== 'function') throw new TypeError(`Expected a function or an object with a ${method}() method.`);
   return m.bind(fn) as F;
 }
 

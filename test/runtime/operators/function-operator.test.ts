@@ -1,7 +1,7 @@
 /*
- * Every place an operator calls user code per record (or per timer) goes through
- * FunctionOperator's invoke helpers: a throw there fails the job as the operator's
- * UserCodeError, whichever operator, input or method threw.
+ * Every place an operator calls user code per record or per timer (each operator's own call
+ * sites, TwoInputFunctionOperator's per-input calls, FunctionOperator.fireTimer): a throw there
+ * fails the job as the operator's UserCodeError, whichever operator, input or method threw.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,19 +1,19 @@
-import type { KeyedBroadcastContext, KeyedBroadcastProcessFunction, KeyedBroadcastReadOnlyContext } from '../../../graph/index.js';
+import type { Collector, KeyedBroadcastContext, KeyedBroadcastProcessFunction, KeyedBroadcastReadOnlyContext } from '../../../graph/index.js';
 import type { MapStateDescriptor, State, StateDescriptor } from '../../../state/index.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { KeyedFunctionContexts, broadcastBaseContext } from '../process-function-contexts.js';
 import type { OperatorContext } from '../stream-operator.js';
 import { BroadcastStates } from './broadcast-states.js';
-import { TwoInputProcessOperator } from './two-input-process-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /**
  * A keyed stream connected with a broadcast stream (Flink's CoBroadcastWithKeyedOperator):
  * input 1 is keyed (keyed state, timers, read-only broadcast state); input 2 changes the
  * broadcast state and reaches every key's state through `applyToKeyedState`.
  */
-export class CoBroadcastWithKeyedOperator extends TwoInputProcessOperator implements Triggerable {
-  protected readonly context1: KeyedBroadcastReadOnlyContext<unknown>;
-  protected readonly context2: KeyedBroadcastContext<unknown>;
+export class CoBroadcastWithKeyedOperator extends TwoInputFunctionOperator implements Triggerable {
+  private readonly readOnlyContext: KeyedBroadcastReadOnlyContext<unknown>;
+  private readonly context: KeyedBroadcastContext<unknown>;
   /** Input 1's context and the timer context: the keyed process function's, with the clocks and read-only broadcast state. */
   private readonly contexts: KeyedFunctionContexts<Omit<KeyedBroadcastReadOnlyContext<unknown>, 'timestamp' | 'getCurrentKey' | 'timerService' | 'output'>>;
 
@@ -22,24 +22,32 @@ export class CoBroadcastWithKeyedOperator extends TwoInputProcessOperator implem
     private readonly fn: KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>,
     descriptors: readonly MapStateDescriptor<unknown, unknown>[],
   ) {
-    super(ctx, fn, fn.processElement, fn.processBroadcastElement);
+    super(ctx, fn);
     const states = new BroadcastStates(ctx, descriptors);
     const backend = ctx.keyedBackend!;
     const base = broadcastBaseContext(ctx, () => this.currentWatermark);
     this.contexts = new KeyedFunctionContexts(ctx, { currentProcessingTime: base.currentProcessingTime, currentWatermark: base.currentWatermark, getBroadcastState: states.getReadOnly });
-    this.context1 = this.contexts.element;
-    this.context2 = {
+    this.readOnlyContext = this.contexts.element;
+    this.context = {
       ...base,
       getBroadcastState: states.getWritable,
       applyToKeyedState: (descriptor: StateDescriptor, fn: (key: unknown, state: State) => void) => backend.applyToAllKeys(descriptor, fn),
     } as KeyedBroadcastContext<unknown>;
   }
 
+  protected callInput1(value: unknown): void {
+    this.fn.processElement(value, this.readOnlyContext, this.output as Collector<unknown>);
+  }
+
+  protected callInput2(value: unknown): void {
+    this.fn.processBroadcastElement(value, this.context, this.output as Collector<unknown>);
+  }
+
   onEventTime(timer: InternalTimer): void {
-    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'EVENT_TIME'));
+    this.fireTimer(this.fn, this.contexts, timer, 'EVENT_TIME');
   }
 
   onProcessingTime(timer: InternalTimer): void {
-    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'PROCESSING_TIME'));
+    this.fireTimer(this.fn, this.contexts, timer, 'PROCESSING_TIME');
   }
 }

@@ -1,20 +1,25 @@
-import type { CoFlatMapFunction, Collector } from '../../../graph/index.js';
+import type { CoFlatMapFunction } from '../../../graph/index.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { CoFunctionOperator } from './co-function-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /** `connect(...).flatMap({flatMap1, flatMap2})` (Flink's CoStreamFlatMap): emits through the collector or a returned iterable. */
-export class CoStreamFlatMap extends CoFunctionOperator<(value: unknown, out: Collector<unknown>) => Iterable<unknown> | void> {
-  constructor(ctx: OperatorContext, fn: CoFlatMapFunction<unknown, unknown, unknown>) {
-    super(ctx, fn, 'flatMap1', 'flatMap2');
+export class CoStreamFlatMap extends TwoInputFunctionOperator {
+  constructor(
+    ctx: OperatorContext,
+    private readonly fn: CoFlatMapFunction<unknown, unknown, unknown>,
+  ) {
+    super(ctx, fn);
   }
 
-  processElement1(value: unknown): void {
-    this.numRecordsIn++;
-    this.invokeFlatMap(this.fn1, value);
+  protected callInput1(value: unknown): Iterable<unknown> | void {
+    return this.fn.flatMap1(value, this.output);
   }
 
-  processElement2(value: unknown): void {
-    this.numRecordsIn++;
-    this.invokeFlatMap(this.fn2, value);
+  protected callInput2(value: unknown): Iterable<unknown> | void {
+    return this.fn.flatMap2(value, this.output);
+  }
+
+  protected override emit(result: Iterable<unknown> | void): void {
+    if (result != null) for (const r of result) this.output.collect(r);
   }
 }

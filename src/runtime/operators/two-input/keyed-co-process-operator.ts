@@ -1,33 +1,38 @@
-import type { KeyedCoProcessFunction, OnTimerContext } from '../../../graph/index.js';
+import type { Collector, KeyedCoProcessFunction } from '../../../graph/index.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { KeyedFunctionContexts } from '../process-function-contexts.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { TwoInputProcessOperator } from './two-input-process-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /**
  * `process(KeyedCoProcessFunction)` on connected keyed streams (Flink's KeyedCoProcessOperator):
  * one keyed state and one set of timers per key, shared by both inputs; the task sets the key
  * of each record from the key its input's partitioner computed.
  */
-export class KeyedCoProcessOperator extends TwoInputProcessOperator implements Triggerable {
-  protected readonly context1: OnTimerContext<unknown>;
-  protected readonly context2: OnTimerContext<unknown>;
+export class KeyedCoProcessOperator extends TwoInputFunctionOperator implements Triggerable {
   private readonly contexts: KeyedFunctionContexts;
 
   constructor(
     ctx: OperatorContext,
     private readonly fn: KeyedCoProcessFunction<unknown, unknown, unknown, unknown>,
   ) {
-    super(ctx, fn, fn.processElement1, fn.processElement2);
+    super(ctx, fn);
     this.contexts = new KeyedFunctionContexts(ctx);
-    this.context1 = this.context2 = this.contexts.element;
+  }
+
+  protected callInput1(value: unknown): void {
+    this.fn.processElement1(value, this.contexts.element, this.output as Collector<unknown>);
+  }
+
+  protected callInput2(value: unknown): void {
+    this.fn.processElement2(value, this.contexts.element, this.output as Collector<unknown>);
   }
 
   onEventTime(timer: InternalTimer): void {
-    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'EVENT_TIME'));
+    this.fireTimer(this.fn, this.contexts, timer, 'EVENT_TIME');
   }
 
   onProcessingTime(timer: InternalTimer): void {
-    this.invokeProcess(this.fn.onTimer, timer.timestamp, this.contexts.startTimer(timer, 'PROCESSING_TIME'));
+    this.fireTimer(this.fn, this.contexts, timer, 'PROCESSING_TIME');
   }
 }
