@@ -14,32 +14,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import {
-  activeJobs,
-  cancelJob,
-  checkpointDirIds,
-  cleanUpAfterAll,
-  committedLines,
-  dbRow,
-  freshHome,
-  isAlive,
-  keyedCountProblems,
-  linesOf,
-  listFiles,
-  listJson,
-  listedJob,
-  nonWarningLines,
-  parseAttachedRun,
-  parseKeyedCountLines,
-  runDetached,
-  runFlink,
-  savepointPathOf,
-  sleep,
-  stackLines,
-  tempDir,
-  waitFor,
-  waitForCheckpoint,
-  waitForInProgressPart,
-  waitForStatus,
+  activeJobs, cancelJob, checkpointDirIds, cleanUpAfterAll, committedLines, dbRow, freshHome, isAlive,
+  keyedCountProblems, linesOf, listFiles, listJson, listedJob, nonWarningLines, parseAttachedRun,
+  parseKeyedCountLines, runDetached, runFlink, savepointPathOf, sleep, stackLines, tempDir, waitFor,
+  waitForCheckpoint, waitForInProgressPart, waitForStatus,
 } from './helpers.js';
 import { SP_JOB, SP_JOB_INTERRUPTED_RATE as RATE } from './fixture-jobs.js';
 
