@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ALL_OPTIONS,
   CheckpointingOptions as C,
@@ -15,9 +14,9 @@ import {
   loadConfiguration,
 } from '../../src/config/index.js';
 import { ConfigError } from '../../src/util/errors.js';
+import { tempRoot } from '../helpers/temp-root.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-config-test-'));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempRoot('flink-config-test-');
 
 let homes = 0;
 /** A fresh home whose config.yaml holds `yaml` (no file if undefined). */
