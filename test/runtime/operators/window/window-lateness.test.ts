@@ -21,6 +21,7 @@ import { WINDOW_CONTENTS_STATE } from '../../../../src/runtime/operators/window/
 import { BACKENDS } from '../../../state/backends.js';
 import { type T2, apply, assertOutputEqualsSorted, key0, passThroughFunction, reduceWith, reducedSessionWindowFunction, sumReducer, windowSpec } from './window-fixtures.js';
 import { type OutputElement, WindowHarness, record, watermark } from './window-harness.js';
+import { ConstantTrigger } from '../../../windowing/constant-trigger.js';
 
 const s = (n: number) => Duration.ofSeconds(n);
 const lateTag = new OutputTag<T2>('late-output') as OutputTag<unknown>;
@@ -47,17 +48,10 @@ class EventTimeTriggerAccumGC extends Trigger<unknown, TimeWindow> {
 }
 
 /** Fires on every element and timer (Flink's FireEverytimeOnElementAndEventTimeTrigger). */
-class FireEverytime extends Trigger<unknown, TimeWindow> {
-  onElement(): TriggerResult {
-    return TriggerResult.FIRE;
+class FireEverytime extends ConstantTrigger<TimeWindow> {
+  constructor() {
+    super(TriggerResult.FIRE);
   }
-  override onEventTime(): TriggerResult {
-    return TriggerResult.FIRE;
-  }
-  override onProcessingTime(): TriggerResult {
-    return TriggerResult.FIRE;
-  }
-  clear(): void {}
 }
 
 for (const backend of BACKENDS) {
