@@ -60,15 +60,8 @@ export interface NewJob {
   readonly restoredFrom?: string | null;
 }
 
-/** Fields that may change outside a status transition. */
-export interface JobPatch {
-  readonly name?: string;
-  readonly pid?: number | null;
-  readonly pidStart?: number | null;
-  readonly parallelism?: number | null;
-  readonly config?: JobConfigRecord;
-  readonly restoredFrom?: string | null;
-}
+/** Fields that may change outside a status transition, as the job record types them. */
+export type JobPatch = Partial<Pick<JobRecord, 'name' | 'pid' | 'pidStart' | 'parallelism' | 'config' | 'restoredFrom'>>;
 
 /** Fields written together with a status change. */
 export interface TransitionFields {
