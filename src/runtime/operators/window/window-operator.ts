@@ -143,7 +143,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       this.mergingSets = this.backend.getOrCreateState<ListState<WindowMappingEntry>>(new ListStateDescriptor<WindowMappingEntry>(MERGING_WINDOW_SET_STATE));
     }
     this.lateOutput = this.lateTag && this.services.sideOutput(this.lateTag);
-    const shortcut = this.eventTime && !this.merging && (this.trigger as unknown) === EventTimeTrigger.create() && this.contents.state.addIfPresent !== undefined;
+    const shortcut = this.eventTime && !this.merging && this.trigger.constructor === EventTimeTrigger && this.contents.state.addIfPresent !== undefined;
     if (shortcut) this.restoredNamespaces = this.contents.namespacesInUse();
     await super.open();
   }

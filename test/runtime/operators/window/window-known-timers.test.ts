@@ -18,6 +18,35 @@ for (const backend of BACKENDS) {
   const contentsEntries = (h: WindowHarness) => h.backend.stateTables().get(WINDOW_CONTENTS_STATE)!.table.size;
 
   describe(`window operator: timers of windows with contents [${backend}]`, () => {
+    test('with EventTimeTrigger, a key registers its window timers with the first element of a window, not again with the next', async () => {
+      const h = await new WindowHarness(windowSpec({ assigner: SlidingEventTimeWindows.of(s(2), s(1)), contents: reduceWith(sumReducer) }), key0, { backend }).open();
+      let registered = 0;
+      const register = h.timers.registerEventTimeTimer.bind(h.timers);
+      h.timers.registerEventTimeTimer = (ns, time) => {
+        registered++;
+        register(ns, time);
+      };
+      h.processElement(['a', 1], 1500); // windows [0, 2000) and [1000, 3000): one timer each
+      h.processElement(['b', 1], 1500);
+      assert.equal(registered, 4);
+      h.processElement(['a', 1], 1600);
+      h.processElement(['b', 1], 1700);
+      h.processElement(['a', 1], 1800);
+      assert.equal(registered, 4, 'the timers are set: not registered again');
+      h.processElement(['a', 1], 2100); // [2000, 4000) is new for a
+      assert.equal(registered, 5);
+      h.processWatermark(5000);
+      assertOutputEqualsSorted(h.output, [
+        record(['a', 3], 1999),
+        record(['b', 2], 1999),
+        record(['a', 4], 2999),
+        record(['b', 2], 2999),
+        record(['a', 1], 3999),
+        watermark(5000),
+      ]);
+      await h.close();
+    });
+
     test('a window restored with contents gets the cleanup timer of the restoring job (its allowed lateness changed)', async () => {
       const before = await new WindowHarness(windowSpec({ assigner: TumblingEventTimeWindows.of(s(2)), contents: reduceWith(sumReducer) }), key0, { backend }).open();
       before.processElement(['k', 1], 500);
