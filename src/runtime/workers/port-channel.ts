@@ -76,8 +76,9 @@ export class PortSubpartition implements ResultSubpartition {
 
   private send(event: ChannelEvent): void {
     // The codec encodes into a buffer it reuses: the bytes are copied into memory of their own,
-    // which is then transferred (moved, not copied again) to the consumer.
-    const own = encodeEvent(event).slice();
+    // which is then transferred (moved, not copied again) to the consumer. (Not `.slice()`: on
+    // the codec's Buffer that is a view, and transferring it would take the codec's buffer away.)
+    const own = new Uint8Array(encodeEvent(event));
     this.port.postMessage(own, [own.buffer]);
     this.credits--;
   }
