@@ -11,7 +11,8 @@
  *
  * When its input ends, each keyed subtask writes `<factsDir>/<subtask>.json`: what it counted
  * (for the bench to check against the worked-out figures), whether it ran on a worker thread,
- * and when (epoch ms) it took its first record and when its input ended.
+ * when (epoch ms) it took its first record and when its input ended, and the CPU time the whole
+ * process spent in between.
  */
 import { performance } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ export interface SubtaskFacts {
   readonly onWorker: boolean;
   readonly firstRecordAt: number;
   readonly endAt: number;
+  /** CPU time (user + system) of the whole process, all its threads, from this subtask's first record to its end, in ms. */
+  readonly processCpuMs: number;
   readonly sums: Record<string, number>;
 }
 
@@ -36,14 +39,19 @@ if ((kind !== 'count' && kind !== 'orders') || !factsDir) {
 const n = Number(nArg);
 const keys = Number(keysArg);
 const now = () => performance.timeOrigin + performance.now();
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 /** Keeps this subtask's sums and writes them, with its times, when its input ends. */
 abstract class Reporting<K, I> extends KeyedProcessFunction<K, I, never> {
   protected readonly sums: Record<string, number> = {};
   private firstRecordAt = 0;
+  private cpuAtFirstRecord: NodeJS.CpuUsage | undefined;
 
   protected started(): void {
-    if (this.firstRecordAt === 0) this.firstRecordAt = now();
+    if (this.firstRecordAt === 0) {
+      this.firstRecordAt = now();
+      this.cpuAtFirstRecord = process.cpuUsage();
+    }
   }
 
   override close(): void {
@@ -52,6 +60,7 @@ abstract class Reporting<K, I> extends KeyedProcessFunction<K, I, never> {
       onWorker: !isMainThread,
       firstRecordAt: this.firstRecordAt,
       endAt: now(),
+      processCpuMs: cpuMs(process.cpuUsage(this.cpuAtFirstRecord)),
       sums: this.sums,
     };
     writeFileSync(join(factsDir!, `${facts.subtask}.json`), JSON.stringify(facts));

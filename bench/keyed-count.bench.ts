@@ -163,6 +163,11 @@ export interface JobFileRun<F> {
   readonly processingMs: number;
   /** From the job's start to the first record the keyed operator took. */
   readonly startupMs: number;
+  /**
+   * CPU time of the whole process (all threads) over the processing, as the subtask that took
+   * records longest saw it: what the run would take on free cores, whatever else the machine ran.
+   */
+  readonly processCpuMs: number;
 }
 
 /** Runs the `kind` job of keyed-count-job.ts at parallelism `p` on `slots` task slots (1 = this thread). */
@@ -184,7 +189,9 @@ export function runJobFile<F>(kind: 'count' | 'orders', records: number, keys: n
     const sums: Record<string, number> = {};
     for (const t of subtasks) for (const [k, v] of Object.entries(t.sums)) sums[k] = (sums[k] ?? 0) + v;
     const first = Math.min(...subtasks.map((t) => t.firstRecordAt));
+    const longest = subtasks.reduce((a, b) => (b.endAt - b.firstRecordAt > a.endAt - a.firstRecordAt ? b : a));
     return {
+      processCpuMs: longest.processCpuMs,
       facts: sums as F,
       subtasks: subtasks.length,
       onWorkers: subtasks.filter((t) => t.onWorker).length,
@@ -214,9 +221,13 @@ function jobFileFigures(prefix: string, unit: 'events/s' | 'orders/s', records: 
   const one = { label: `${prefix}${RUN_P1}`, values: rate(run1) };
   const startup = (r: readonly Run<JobFileRun<unknown>>[]) => r.map((x) => x.facts.startupMs);
   const oneStartup = { label: `${prefix}${RUN_P1}: start-up`, values: startup(run1) };
+  const cpu = (r: readonly Run<JobFileRun<unknown>>[]) => r.map((x) => x.facts.processCpuMs);
+  const oneCpu = { label: `${prefix}${RUN_P1}: CPU time over the processing`, values: cpu(run1) };
   return [
     figure(one.label, unit, one.values, inProcess),
     figure(`${prefix}${RUN_WORKERS}`, unit, rate(workers), one, inProcess),
+    figure(oneCpu.label, 'ms', oneCpu.values),
+    figure(`${prefix}${RUN_WORKERS}: CPU time over the processing`, 'ms', cpu(workers), oneCpu),
     figure(oneStartup.label, 'ms', oneStartup.values),
     figure(`${prefix}${RUN_WORKERS}: start-up`, 'ms', startup(workers), oneStartup),
   ];
@@ -227,7 +238,7 @@ const millions = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e
 export default defineBench<Params>({
   name: 'keyed-count',
   description:
-    'events counted per key by the engine (keyBy → ValueState) in this process at parallelism 1 and 2 (one thread), and through `flink run` (bench/keyed-count-job.ts) at parallelism 1 on one thread and at parallelism 2 on two worker threads, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds; then a CPU-heavy job (JSON orders parsed and priced, totals per customer in keyed state, ≥ 2 µs per record) the same ways against the same work in a loop. A `flink run` rate is over its processing: from the first record its keyed operator took to the end of that operator\'s input; its start-up (from the job\'s start to that first record: loading the job file in each worker, starting the workers) is a figure of its own. Every run is checked: each key\'s count (or each customer\'s orders and total) summed over the subtasks, and for `flink run` where its subtasks ran.',
+    'events counted per key by the engine (keyBy → ValueState) in this process at parallelism 1 and 2 (one thread), and through `flink run` (bench/keyed-count-job.ts) at parallelism 1 on one thread and at parallelism 2 on two worker threads, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds; then a CPU-heavy job (JSON orders parsed and priced, totals per customer in keyed state, ≥ 2 µs per record) the same ways against the same work in a loop. A `flink run` rate is over its processing: from the first record its keyed operator took to the end of that operator\'s input; its start-up (from the job\'s start to that first record: loading the job file in each worker, starting the workers) is a figure of its own, and so is the CPU time the whole process (all its threads) spent over the processing, which does not depend on what else the machine runs: with two free cores, p=2 on 2 workers would run about 2 × (p=1\'s CPU time ÷ its own) times as fast as p=1. Every run is checked: each key\'s count (or each customer\'s orders and total) summed over the subtasks, and for `flink run` where its subtasks ran.',
   sizes: {
     full: { events: 10_000_000, keys: 100_000, orders: 200_000, customers: 10_000, minMicrosPerOrder: 2, rounds: 5, warmups: 1 },
     smoke: { events: 20_000, keys: 1_000, orders: 2_000, customers: 100, minMicrosPerOrder: 0, rounds: 1, warmups: 0 },
