@@ -640,23 +640,21 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'event-time-trigger-never-registers',
     area: 'window firing and lateness',
-    file: 'src/windowing/triggers/event-time-trigger.ts',
-    original: `    if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
-    ctx.registerEventTimeTimer(window.maxTimestamp());`,
-    replacement: `    if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;`,
+    file: 'src/windowing/triggers/end-of-window-trigger.ts',
+    original: `      if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
+      ctx.registerEventTimeTimer(window.maxTimestamp());`,
+    replacement: `      if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;`,
     bug: 'the event-time trigger registers no timer at the window end: windows never fire and their results are lost',
     tests: ['test/windowing/triggers.test.ts'],
   },
   {
     id: 'late-element-not-refired',
     area: 'window firing and lateness',
-    file: 'src/windowing/triggers/event-time-trigger.ts',
-    original: `    if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
-    ctx.registerEventTimeTimer(window.maxTimestamp());
-    return TriggerResult.CONTINUE;`,
-    replacement: `    if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.CONTINUE;
-    ctx.registerEventTimeTimer(window.maxTimestamp());
-    return TriggerResult.CONTINUE;`,
+    file: 'src/windowing/triggers/end-of-window-trigger.ts',
+    original: `      if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.FIRE;
+      ctx.registerEventTimeTimer(window.maxTimestamp());`,
+    replacement: `      if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return TriggerResult.CONTINUE;
+      ctx.registerEventTimeTimer(window.maxTimestamp());`,
     bug: 'an element within the allowed lateness is added to its fired window without firing it again: the late update never reaches the output',
     tests: ['test/runtime/operators/window/window-lateness.test.ts'],
   },

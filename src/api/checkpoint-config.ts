@@ -1,18 +1,12 @@
+import { type EnumValue, stringEnum } from '../util/string-enum.js';
+
 /** Consistency of checkpoints: aligned barriers (EXACTLY_ONCE) or unaligned (AT_LEAST_ONCE). */
-export const CheckpointingMode = {
-  EXACTLY_ONCE: 'EXACTLY_ONCE',
-  AT_LEAST_ONCE: 'AT_LEAST_ONCE',
-} as const;
-export type CheckpointingMode = (typeof CheckpointingMode)[keyof typeof CheckpointingMode];
+export const CheckpointingMode = stringEnum('EXACTLY_ONCE', 'AT_LEAST_ONCE');
+export type CheckpointingMode = EnumValue<typeof CheckpointingMode>;
 
 /** What happens to retained checkpoints when a job is cancelled. */
-export const ExternalizedCheckpointRetention = {
-  RETAIN_ON_CANCELLATION: 'RETAIN_ON_CANCELLATION',
-  DELETE_ON_CANCELLATION: 'DELETE_ON_CANCELLATION',
-  NO_EXTERNALIZED_CHECKPOINTS: 'NO_EXTERNALIZED_CHECKPOINTS',
-} as const;
-export type ExternalizedCheckpointRetention =
-  (typeof ExternalizedCheckpointRetention)[keyof typeof ExternalizedCheckpointRetention];
+export const ExternalizedCheckpointRetention = stringEnum('RETAIN_ON_CANCELLATION', 'DELETE_ON_CANCELLATION', 'NO_EXTERNALIZED_CHECKPOINTS');
+export type ExternalizedCheckpointRetention = EnumValue<typeof ExternalizedCheckpointRetention>;
 
 /** Checkpoint settings made in job code; unset fields fall back to config.yaml, -D and defaults. */
 export interface CheckpointSettings {

@@ -110,19 +110,35 @@ function keysThenWindow<A, B, K>(key1: KeySelector<A, K>, make: (key2: KeySelect
   };
 }
 
-/** `a.coGroup(b)`: name the key of each side, then the window. */
-export class CoGroupedStreams<A, B> {
+/** What `a.coGroup(b)` and `a.join(b)` share: both inputs, then the keys and the window lead to a `WithWindow`. */
+abstract class WindowedPair<A, B> {
   /** @internal */
   constructor(
     private readonly first: DataStream<A>,
     private readonly second: DataStream<B>,
   ) {}
 
-  /** The key of the first input's elements. */
-  where<K>(key1: KeySelector<A, K>): CoGroupWhere<A, B, K> {
-    return keysThenWindow<A, B, K>(key1, (key2, assigner) => new CoGroupWithWindow(this.first, this.second, key1, key2, { assigner })) as CoGroupWhere<A, B, K>;
+  /** `.where(key1)`: the chain that ends in `new withWindow(...)` at `.window(assigner)`. */
+  protected keyedBy<K>(key1: KeySelector<A, K>, withWindow: WithWindowClass<A, B, K>): unknown {
+    return keysThenWindow<A, B, K>(key1, (key2, assigner) => new withWindow(this.first, this.second, key1, key2, { assigner }));
   }
 }
+
+/** `a.coGroup(b)`: name the key of each side, then the window. */
+export class CoGroupedStreams<A, B> extends WindowedPair<A, B> {
+  /** The key of the first input's elements. */
+  where<K>(key1: KeySelector<A, K>): CoGroupWhere<A, B, K> {
+    return this.keyedBy(key1, CoGroupWithWindow) as CoGroupWhere<A, B, K>;
+  }
+}
+
+type WithWindowClass<A, B, K> = new (
+  first: DataStream<A>,
+  second: DataStream<B>,
+  key1: KeySelector<A, K>,
+  key2: KeySelector<B, K>,
+  windowing: Windowing<A, B, Window>,
+) => unknown;
 
 /** The windowing shared by coGroup and join after `.window(assigner)`. */
 abstract class WithWindow<A, B, K, W extends Window> {
@@ -165,16 +181,10 @@ export class CoGroupWithWindow<A, B, K, W extends Window> extends WithWindow<A, 
 }
 
 /** `a.join(b)`: name the key of each side, then the window. */
-export class JoinedStreams<A, B> {
-  /** @internal */
-  constructor(
-    private readonly first: DataStream<A>,
-    private readonly second: DataStream<B>,
-  ) {}
-
+export class JoinedStreams<A, B> extends WindowedPair<A, B> {
   /** The key of the first input's elements. */
   where<K>(key1: KeySelector<A, K>): JoinWhere<A, B, K> {
-    return keysThenWindow<A, B, K>(key1, (key2, assigner) => new JoinWithWindow(this.first, this.second, key1, key2, { assigner })) as JoinWhere<A, B, K>;
+    return this.keyedBy(key1, JoinWithWindow) as JoinWhere<A, B, K>;
   }
 }
 

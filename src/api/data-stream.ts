@@ -16,7 +16,8 @@ import type {
 } from '../graph/index.js';
 import { OutputTag as OutputTagClass, WatermarkStrategy } from '../graph/index.js';
 import { type GlobalWindow, type Window, type WindowAssigner, countWindowSpec } from '../windowing/index.js';
-import { type ComparableField, type FieldAggregation, type NumericField, checkField, fieldAggregator } from './field-aggregations.js';
+import { FieldAggregations } from './field-aggregations.js';
+import { applyMixin } from './mixin.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.js';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
@@ -234,8 +235,13 @@ function configure(t: Transformation, what: 'uid' | 'name' | 'parallelism', valu
   else t.name = value;
 }
 
-/** A stream produced by an operator, whose uid, name and parallelism can be set. */
-export class SingleOutputStreamOperator<T> extends DataStream<T> {
+/**
+ * What every operator of a job can set, sinks included (Flink has these on both
+ * SingleOutputStreamOperator and DataStreamSink): stable id, name, parallelism.
+ */
+export abstract class OperatorSettings {
+  /** @internal */
+  abstract readonly transformation: Transformation;
   /** Sets the operator's stable id; state is matched to operators by it on restore. */
   uid(uid: string): this {
     configure(this.transformation, 'uid', uid);
@@ -251,6 +257,14 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
     configure(this.transformation, 'parallelism', parallelism);
     return this;
   }
+}
+
+// SingleOutputStreamOperator already extends DataStream, so it takes OperatorSettings as a mixin:
+// this interface adds the methods to its type, applyMixin after the class to its prototype.
+export interface SingleOutputStreamOperator<T> extends OperatorSettings {}
+
+/** A stream produced by an operator, whose uid, name and parallelism can be set. */
+export class SingleOutputStreamOperator<T> extends DataStream<T> {
   getName(): string {
     return this.transformation.name;
   }
@@ -270,25 +284,19 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
   }
 }
 
+applyMixin(SingleOutputStreamOperator, OperatorSettings);
+
 /** The end of a stream: a sink. */
-export class DataStreamSink<T> {
+export class DataStreamSink<T> extends OperatorSettings {
   declare readonly _type?: T;
   /** @internal */
-  constructor(readonly transformation: Transformation) {}
-  uid(uid: string): this {
-    configure(this.transformation, 'uid', uid);
-    return this;
-  }
-  name(name: string): this {
-    configure(this.transformation, 'name', name);
-    return this;
-  }
-  setParallelism(parallelism: number): this {
-    configure(this.transformation, 'parallelism', parallelism);
-    return this;
+  constructor(readonly transformation: Transformation) {
+    super();
   }
 }
 
+// KeyedStream takes the field aggregations as a mixin, as SingleOutputStreamOperator does OperatorSettings.
+export interface KeyedStream<T, K> extends FieldAggregations<T> {}
 
 /**
  * A stream partitioned by key (`keyBy`). Operators on it see one key at a time and may use
@@ -335,33 +343,8 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return spec.evictor ? windowed.evictor(spec.evictor) : windowed;
   }
 
-  /** The running sum of `field` per key: each record's key's first record with `field` replaced by the sum so far. */
-  sum(field: NumericField<T>): SingleOutputStreamOperator<T> {
-    return this.aggregation('sum', field);
-  }
-
-  /** The first record of the key with `field` replaced by the smallest value so far (the other fields stay the first record's). */
-  min(field: ComparableField<T>): SingleOutputStreamOperator<T> {
-    return this.aggregation('min', field);
-  }
-
-  /** The first record of the key with `field` replaced by the largest value so far. */
-  max(field: ComparableField<T>): SingleOutputStreamOperator<T> {
-    return this.aggregation('max', field);
-  }
-
-  /** The record of the key with the smallest `field` so far: the first on ties, the last with `first = false`. */
-  minBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
-    return this.aggregation('minBy', field, first);
-  }
-
-  /** The record of the key with the largest `field` so far: the first on ties, the last with `first = false`. */
-  maxBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
-    return this.aggregation('maxBy', field, first);
-  }
-
-  private aggregation(what: FieldAggregation, field: unknown, first?: boolean): SingleOutputStreamOperator<T> {
-    const fn = fieldAggregator<T>(what, checkField(field, what), first);
+  /** @internal */
+  reduceFields(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
     return this.operator<T>('Keyed Aggregation', { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
   }
 
@@ -370,6 +353,8 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return this.operator<R>(name, { kind: 'window', window: spec });
   }
 }
+
+applyMixin(KeyedStream, FieldAggregations);
 
 /** A ProcessFunction on a keyed stream behaves as a keyed one (as in Flink). */
 function asKeyed<K, T, R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): KeyedProcessFunction<K, T, R> {

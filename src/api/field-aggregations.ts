@@ -13,6 +13,9 @@
  * are never changed.
  */
 
+import type { ReduceFunction } from '../graph/index.js';
+import type { SingleOutputStreamOperator } from './data-stream.js';
+
 /** Comparable field values: what `min`, `max`, `minBy` and `maxBy` order. */
 export type Comparable = number | bigint | string | Date;
 
@@ -113,5 +116,40 @@ export function fieldAggregator<T>(what: FieldAggregation, field: string | numbe
         return c < 0 ? a : b;
       };
     }
+  }
+}
+
+/**
+ * The five aggregations by field of a keyed stream (rolling: one result per record) and of a
+ * windowed stream (one result per window firing): the same reduce functions, which each stream
+ * applies its own way.
+ */
+export abstract class FieldAggregations<T> {
+  /** The first record (of the key, or the window) with `field` replaced by the sum of its values so far. */
+  sum(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregateField('sum', field);
+  }
+  /** The first record with `field` replaced by the smallest value so far (the other fields stay the first record's). */
+  min(field: ComparableField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregateField('min', field);
+  }
+  /** The first record with `field` replaced by the largest value so far. */
+  max(field: ComparableField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregateField('max', field);
+  }
+  /** The record with the smallest `field` so far: the first on ties, the last with `first = false`. */
+  minBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
+    return this.aggregateField('minBy', field, first);
+  }
+  /** The record with the largest `field` so far: the first on ties, the last with `first = false`. */
+  maxBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
+    return this.aggregateField('maxBy', field, first);
+  }
+
+  /** @internal The stream of `fn`'s results: a rolling reduce per key, or a reduce per window. */
+  abstract reduceFields(fn: ReduceFunction<T>): SingleOutputStreamOperator<T>;
+
+  private aggregateField(what: FieldAggregation, field: unknown, first?: boolean): SingleOutputStreamOperator<T> {
+    return this.reduceFields(fieldAggregator<T>(what, checkField(field, what), first));
   }
 }

@@ -19,12 +19,12 @@ import type { AggregateFunction } from '../state/index.js';
 import { JobDefinitionError } from '../util/errors.js';
 import type { DurationLike } from '../util/time.js';
 import { type Evictor, type Trigger, type Window, type WindowAssigner, allowedLatenessMillis } from '../windowing/index.js';
-import { type ComparableField, type FieldAggregation, type NumericField, checkField, fieldAggregator } from './field-aggregations.js';
+import { FieldAggregations } from './field-aggregations.js';
 import type { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 
 /** What both windowed streams configure before a function is given. */
-abstract class WindowingBuilder<T, W extends Window> {
+abstract class WindowingBuilder<T, W extends Window> extends FieldAggregations<T> {
   protected windowTrigger: Trigger<T, W>;
   protected windowEvictor: Evictor<T, W> | undefined;
   protected lateness = 0;
@@ -39,6 +39,7 @@ abstract class WindowingBuilder<T, W extends Window> {
     protected readonly assigner: WindowAssigner<T, W>,
     private readonly add: <R>(name: string, spec: WindowOperatorSpec) => SingleOutputStreamOperator<R>,
   ) {
+    super();
     this.windowTrigger = assigner.getDefaultTrigger();
   }
 
@@ -109,35 +110,14 @@ abstract class WindowingBuilder<T, W extends Window> {
     return { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown> };
   }
 
-  /** Per window, the first record with `field` replaced by the sum of the window's values. */
-  sum(field: NumericField<T>): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation('sum', field);
-  }
-  /** Per window, the first record with `field` replaced by the smallest value. */
-  min(field: ComparableField<T>): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation('min', field);
-  }
-  /** Per window, the first record with `field` replaced by the largest value. */
-  max(field: ComparableField<T>): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation('max', field);
-  }
-  /** Per window, the record with the smallest `field` (the first on ties, or the last with `first = false`). */
-  minBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation('minBy', field, first);
-  }
-  /** Per window, the record with the largest `field` (the first on ties, or the last with `first = false`). */
-  maxBy(field: ComparableField<T>, first = true): SingleOutputStreamOperator<T> {
-    return this.fieldAggregation('maxBy', field, first);
-  }
-
   /** The environment of the windowed stream. */
   getExecutionEnvironment(): StreamExecutionEnvironment {
     return this.input.getExecutionEnvironment();
   }
 
-  private fieldAggregation(what: FieldAggregation, field: unknown, first?: boolean): SingleOutputStreamOperator<T> {
-    const f = checkField(field, what);
-    return this.windowOperator<T>({ kind: 'reduce', fn: fieldAggregator<T>(what, f, first) as ReduceFunction<unknown> }, { kind: 'none' });
+  /** @internal */
+  reduceFields(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
+    return this.windowOperator<T>({ kind: 'reduce', fn: fn as ReduceFunction<unknown> }, { kind: 'none' });
   }
 }
 

@@ -30,34 +30,31 @@ export function effectiveConfiguration(base: Configuration, s: JobSettings): Con
   return config;
 }
 
+/**
+ * The Flink key of each field of each restart strategy, under `restart-strategy.<type>.`
+ * (`restart-strategy.fixed-delay.attempts`); the type itself goes to `restart-strategy.type`.
+ */
+const RESTART_STRATEGY_KEYS: {
+  readonly [S in RestartStrategyConfiguration as S['type']]: { readonly [F in Exclude<keyof S, 'type'>]: string };
+} = {
+  none: {},
+  'fixed-delay': { attempts: 'attempts', delayMs: 'delay' },
+  'exponential-delay': {
+    initialBackoffMs: 'initial-backoff',
+    maxBackoffMs: 'max-backoff',
+    backoffMultiplier: 'backoff-multiplier',
+    resetBackoffThresholdMs: 'reset-backoff-threshold',
+    jitterFactor: 'jitter-factor',
+  },
+  'failure-rate': { maxFailuresPerInterval: 'max-failures-per-interval', failureIntervalMs: 'failure-rate-interval', delayMs: 'delay' },
+};
+
 function restartStrategyEntries(r: RestartStrategyConfiguration | undefined): Array<[string, unknown]> {
   if (!r) return [];
-  switch (r.type) {
-    case 'none':
-      return [['restart-strategy.type', 'none']];
-    case 'fixed-delay':
-      return [
-        ['restart-strategy.type', 'fixed-delay'],
-        ['restart-strategy.fixed-delay.attempts', r.attempts],
-        ['restart-strategy.fixed-delay.delay', r.delayMs],
-      ];
-    case 'exponential-delay':
-      return [
-        ['restart-strategy.type', 'exponential-delay'],
-        ['restart-strategy.exponential-delay.initial-backoff', r.initialBackoffMs],
-        ['restart-strategy.exponential-delay.max-backoff', r.maxBackoffMs],
-        ['restart-strategy.exponential-delay.backoff-multiplier', r.backoffMultiplier],
-        ['restart-strategy.exponential-delay.reset-backoff-threshold', r.resetBackoffThresholdMs],
-        ['restart-strategy.exponential-delay.jitter-factor', r.jitterFactor],
-      ];
-    case 'failure-rate':
-      return [
-        ['restart-strategy.type', 'failure-rate'],
-        ['restart-strategy.failure-rate.max-failures-per-interval', r.maxFailuresPerInterval],
-        ['restart-strategy.failure-rate.failure-rate-interval', r.failureIntervalMs],
-        ['restart-strategy.failure-rate.delay', r.delayMs],
-      ];
-  }
+  const fields: Record<string, unknown> = r;
+  const entries: Array<[string, unknown]> = [['restart-strategy.type', r.type]];
+  for (const [field, key] of Object.entries(RESTART_STRATEGY_KEYS[r.type])) entries.push([`restart-strategy.${r.type}.${key}`, fields[field]]);
+  return entries;
 }
 
 /** The parallelism settings a configuration gives the job graph. */

@@ -68,6 +68,22 @@ interface PendingCommit {
   readonly checkpointId: number;
 }
 
+/** The statements over the staging and commit tables (shared by every sink of a database), by what they do. */
+const STAGING_SQL = {
+  stage: 'INSERT INTO _flink_sink_staging (sink_uid, subtask, run_id, checkpoint_id, seq, row) VALUES (?, ?, ?, ?, ?, ?)',
+  assign: 'UPDATE _flink_sink_staging SET checkpoint_id = ? WHERE sink_uid = ? AND subtask = ? AND run_id = ? AND checkpoint_id IS NULL',
+  // Staged rows are identified by run as well: a run that crashed before its checkpoint n
+  // completed leaves rows under n that a later, fresh run must never commit as its own n.
+  staged: 'SELECT row FROM _flink_sink_staging WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ? ORDER BY seq',
+  isCommitted: 'SELECT 1 FROM _flink_sink_commits WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ?',
+  markCommitted: 'INSERT INTO _flink_sink_commits (sink_uid, run_id, subtask, checkpoint_id, committed_at) VALUES (?, ?, ?, ?, ?)',
+  dropStaged: 'DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ?',
+  // The runs of one job: ids from '<job>:' up to (not including) '<job>;' (';' follows ':').
+  dropJobStaged: 'DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND run_id >= ? AND run_id < ?',
+  dropLegacyStaged: "DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND instr(run_id, ':') = 0",
+} as const;
+type StagingStatements = { readonly [K in keyof typeof STAGING_SQL]: Database.Statement };
+
 class SqliteSinkWriter<T> implements SinkWriter<T> {
   private readonly db: Database.Database;
   private buffer: unknown[][] = [];
@@ -75,15 +91,8 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   /** Tags rows staged before their checkpoint is known, so another run's never get mixed in. */
   private readonly runId: string;
   private seq = 0;
-  private readonly stageStmt: Database.Statement;
-  private readonly assignStmt: Database.Statement;
-  private readonly stagedStmt: Database.Statement;
-  private readonly isCommittedStmt: Database.Statement;
-  private readonly markCommittedStmt: Database.Statement;
-  private readonly dropStagedStmt: Database.Statement;
   private readonly insertStmt: Database.Statement;
-  private readonly dropJobStagedStmt: Database.Statement;
-  private readonly dropLegacyStagedStmt: Database.Statement;
+  private readonly staging: StagingStatements;
 
   constructor(
     private readonly options: SqliteSinkOptions<T>,
@@ -107,29 +116,8 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
         committed_at INTEGER NOT NULL, PRIMARY KEY (sink_uid, run_id, subtask, checkpoint_id));`);
     const verb = options.upsertKey?.length ? 'INSERT OR REPLACE' : 'INSERT';
     this.insertStmt = this.db.prepare(`${verb} INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    this.stageStmt = this.db.prepare(
-      'INSERT INTO _flink_sink_staging (sink_uid, subtask, run_id, checkpoint_id, seq, row) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.assignStmt = this.db.prepare(
-      'UPDATE _flink_sink_staging SET checkpoint_id = ? WHERE sink_uid = ? AND subtask = ? AND run_id = ? AND checkpoint_id IS NULL',
-    );
-    // Staged rows are identified by run as well: a run that crashed before its checkpoint n
-    // completed leaves rows under n that a later, fresh run must never commit as its own n.
-    this.stagedStmt = this.db.prepare(
-      'SELECT row FROM _flink_sink_staging WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ? ORDER BY seq',
-    );
-    this.isCommittedStmt = this.db.prepare(
-      'SELECT 1 FROM _flink_sink_commits WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ?',
-    );
-    this.markCommittedStmt = this.db.prepare(
-      'INSERT INTO _flink_sink_commits (sink_uid, run_id, subtask, checkpoint_id, committed_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.dropStagedStmt = this.db.prepare(
-      'DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND run_id = ? AND subtask = ? AND checkpoint_id = ?',
-    );
-    // The runs of one job: ids from '<job>:' up to (not including) '<job>;' (';' follows ':').
-    this.dropJobStagedStmt = this.db.prepare('DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND run_id >= ? AND run_id < ?');
-    this.dropLegacyStagedStmt = this.db.prepare("DELETE FROM _flink_sink_staging WHERE sink_uid = ? AND instr(run_id, ':') = 0");
+    const staging = Object.entries(STAGING_SQL).map(([name, sql]) => [name, this.db.prepare(sql)]);
+    this.staging = Object.fromEntries(staging) as StagingStatements;
   }
 
   write(value: T): void {
@@ -141,7 +129,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     const { operatorUid, subtaskIndex } = this.context;
     this.db.transaction(() => {
       this.stage(checkpointId);
-      this.assignStmt.run(checkpointId, operatorUid, subtaskIndex, this.runId);
+      this.staging.assign.run(checkpointId, operatorUid, subtaskIndex, this.runId);
     })();
     this.pending.push({ runId: this.runId, subtask: subtaskIndex, checkpointId });
     return this.pending.map((p) => ({ ...p }));
@@ -169,9 +157,9 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
       else jobs.add(job);
     }
     this.db.transaction(() => {
-      for (const job of jobs) this.dropJobStagedStmt.run(uid, `${job}:`, `${job};`);
+      for (const job of jobs) this.staging.dropJobStaged.run(uid, `${job}:`, `${job};`);
       // A snapshot from before run ids named their job: its runs can no longer write either.
-      if (legacy) this.dropLegacyStagedStmt.run(uid);
+      if (legacy) this.staging.dropLegacyStaged.run(uid);
     })();
   }
 
@@ -186,7 +174,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     const final = -1 - Date.now();
     this.db.transaction(() => {
       this.stage(final);
-      this.assignStmt.run(final, operatorUid, subtaskIndex, this.runId);
+      this.staging.assign.run(final, operatorUid, subtaskIndex, this.runId);
     })();
     for (const p of [...this.pending, { runId: this.runId, subtask: subtaskIndex, checkpointId: final }]) this.commit(p);
     this.pending = [];
@@ -206,7 +194,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     const rows = this.buffer;
     this.buffer = [];
     this.db.transaction(() => {
-      for (const row of rows) this.stageStmt.run(operatorUid, subtaskIndex, this.runId, checkpointId, this.seq++, pack(row));
+      for (const row of rows) this.staging.stage.run(operatorUid, subtaskIndex, this.runId, checkpointId, this.seq++, pack(row));
     })();
   }
 
@@ -214,12 +202,12 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   private commit(p: PendingCommit): void {
     const uid = this.context.operatorUid;
     this.db.transaction(() => {
-      if (this.isCommittedStmt.get(uid, p.runId, p.subtask, p.checkpointId)) return;
-      for (const { row } of this.stagedStmt.all(uid, p.runId, p.subtask, p.checkpointId) as Array<{ row: Buffer }>) {
+      if (this.staging.isCommitted.get(uid, p.runId, p.subtask, p.checkpointId)) return;
+      for (const { row } of this.staging.staged.all(uid, p.runId, p.subtask, p.checkpointId) as Array<{ row: Buffer }>) {
         this.insertStmt.run(...(unpack(row) as unknown[]));
       }
-      this.markCommittedStmt.run(uid, p.runId, p.subtask, p.checkpointId, Date.now());
-      this.dropStagedStmt.run(uid, p.runId, p.subtask, p.checkpointId);
+      this.staging.markCommitted.run(uid, p.runId, p.subtask, p.checkpointId, Date.now());
+      this.staging.dropStaged.run(uid, p.runId, p.subtask, p.checkpointId);
     }).immediate();
   }
 }

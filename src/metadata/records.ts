@@ -60,15 +60,8 @@ export interface NewJob {
   readonly restoredFrom?: string | null;
 }
 
-/** Fields that may change outside a status transition. */
-export interface JobPatch {
-  readonly name?: string;
-  readonly pid?: number | null;
-  readonly pidStart?: number | null;
-  readonly parallelism?: number | null;
-  readonly config?: JobConfigRecord;
-  readonly restoredFrom?: string | null;
-}
+/** Fields that may change outside a status transition, as the job record types them. */
+export type JobPatch = Partial<Pick<JobRecord, 'name' | 'pid' | 'pidStart' | 'parallelism' | 'config' | 'restoredFrom'>>;
 
 /** Fields written together with a status change. */
 export interface TransitionFields {
@@ -212,85 +205,102 @@ export type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-function json<T>(v: unknown, fallback: T): T {
-  if (typeof v !== 'string') return fallback;
+function parseJson<T>(v: unknown, fallback: () => T): T {
+  if (typeof v !== 'string') return fallback();
   try {
     return JSON.parse(v) as T;
   } catch {
-    return fallback;
+    return fallback();
   }
 }
 
-export function toJobRecord(r: Row): JobRecord {
-  return {
-    jobId: r['job_id'] as JobId,
-    name: String(r['name']),
-    jobFile: String(r['job_file']),
-    args: json<string[]>(r['args'], []),
-    status: r['status'] as JobStatus,
-    pid: num(r['pid']),
-    pidStart: num(r['pid_start']),
-    epoch: Number(r['epoch'] ?? 0),
-    parallelism: num(r['parallelism']),
-    config: json<JobConfigRecord>(r['config'], {}),
-    startTime: Number(r['start_time']),
-    endTime: num(r['end_time']),
-    heartbeat: num(r['heartbeat']),
-    restoredFrom: str(r['restored_from']),
-    failureCause: str(r['failure_cause']),
-    failureStack: str(r['failure_stack']),
-    lastCheckpointId: num(r['last_checkpoint_id']),
-    lastCheckpointPath: str(r['last_checkpoint_path']),
-    lastCheckpointTime: num(r['last_checkpoint_time']),
-    savepointPath: str(r['savepoint_path']),
+/** Reads one column's value into a record field. */
+type Read<V> = (value: unknown) => V;
+
+/** A column whose value is already the field's (ids, statuses and kinds the schema constrains). */
+const as = <T>(v: unknown): T => v as T;
+/** A JSON column; `fallback()` (a fresh value each time) where it is missing or unreadable. */
+const json = <T>(fallback: () => T): Read<T> => (v) => parseJson(v, fallback);
+
+/**
+ * The mapper of rows to records of type `R`: each field is read from the column of the same
+ * name in snake_case (`checkpointId` from `checkpoint_id`), by its reader. Every field of `R`
+ * must have one, and the record's keys come in the order given.
+ */
+function rowMapper<R>(fields: { readonly [K in keyof R]-?: Read<R[K]> }): (row: Row) => R {
+  const columns = Object.entries<Read<unknown>>(fields).map(([field, read]) => {
+    const column = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return [field, column, read] as const;
+  });
+  return (row) => {
+    const record: Record<string, unknown> = {};
+    for (const [field, column, read] of columns) record[field] = read(row[column]);
+    return record as R;
   };
 }
 
-export function toEventRecord(r: Row): JobEventRecord {
-  return {
-    id: Number(r['id']),
-    jobId: r['job_id'] as JobId,
-    time: Number(r['time']),
-    kind: r['kind'] as JobEventKind,
-    statusFrom: str(r['status_from']) as JobStatus | null,
-    statusTo: str(r['status_to']) as JobStatus | null,
-    cause: str(r['cause']),
-    stack: str(r['stack']),
-    attempt: num(r['attempt']),
-  };
-}
+export const toJobRecord = rowMapper<JobRecord>({
+  jobId: as<JobId>,
+  name: String,
+  jobFile: String,
+  args: json<string[]>(() => []),
+  status: as<JobStatus>,
+  pid: num,
+  pidStart: num,
+  epoch: (v) => Number(v ?? 0),
+  parallelism: num,
+  config: json<JobConfigRecord>(() => ({})),
+  startTime: Number,
+  endTime: num,
+  heartbeat: num,
+  restoredFrom: str,
+  failureCause: str,
+  failureStack: str,
+  lastCheckpointId: num,
+  lastCheckpointPath: str,
+  lastCheckpointTime: num,
+  savepointPath: str,
+});
 
-export function toCheckpointRecord(r: Row): CheckpointRecord {
-  return {
-    jobId: r['job_id'] as JobId,
-    checkpointId: Number(r['checkpoint_id']),
-    kind: r['kind'] as CheckpointKind,
-    status: r['status'] as CheckpointStatus,
-    discarded: r['discarded'] === 1,
-    triggerTime: Number(r['trigger_time']),
-    endTime: num(r['end_time']),
-    durationMs: num(r['duration_ms']),
-    syncMs: num(r['sync_ms']),
-    asyncMs: num(r['async_ms']),
-    alignmentMs: num(r['alignment_ms']),
-    maxPauseMs: num(r['max_pause_ms']),
-    stateSize: num(r['state_size']),
-    checkpointedSize: num(r['checkpointed_size']),
-    path: str(r['path']),
-    failureReason: str(r['failure_reason']),
-  };
-}
+export const toEventRecord = rowMapper<JobEventRecord>({
+  id: Number,
+  jobId: as<JobId>,
+  time: Number,
+  kind: as<JobEventKind>,
+  statusFrom: str as Read<JobStatus | null>,
+  statusTo: str as Read<JobStatus | null>,
+  cause: str,
+  stack: str,
+  attempt: num,
+});
 
-export function toCommandRecord(r: Row): CommandRecord {
-  return {
-    id: Number(r['id']),
-    jobId: r['job_id'] as JobId,
-    kind: r['kind'] as CommandKind,
-    args: json<Record<string, unknown>>(r['args'], {}),
-    status: r['status'] as CommandStatus,
-    created: Number(r['created']),
-    updated: Number(r['updated']),
-    result: json<unknown>(r['result'], null),
-    error: str(r['error']),
-  };
-}
+export const toCheckpointRecord = rowMapper<CheckpointRecord>({
+  jobId: as<JobId>,
+  checkpointId: Number,
+  kind: as<CheckpointKind>,
+  status: as<CheckpointStatus>,
+  discarded: (v) => v === 1,
+  triggerTime: Number,
+  endTime: num,
+  durationMs: num,
+  syncMs: num,
+  asyncMs: num,
+  alignmentMs: num,
+  maxPauseMs: num,
+  stateSize: num,
+  checkpointedSize: num,
+  path: str,
+  failureReason: str,
+});
+
+export const toCommandRecord = rowMapper<CommandRecord>({
+  id: Number,
+  jobId: as<JobId>,
+  kind: as<CommandKind>,
+  args: json<Record<string, unknown>>(() => ({})),
+  status: as<CommandStatus>,
+  created: Number,
+  updated: Number,
+  result: json<unknown>(() => null),
+  error: str,
+});

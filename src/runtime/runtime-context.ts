@@ -1,19 +1,6 @@
 import type { RuntimeContext } from '../graph/index.js';
-import {
-  type AggregatingState,
-  type AggregatingStateDescriptor,
-  type KeyedStateBackend,
-  type ListState,
-  type ListStateDescriptor,
-  type MapState,
-  type MapStateDescriptor,
-  type ReducingState,
-  type ReducingStateDescriptor,
-  type StateDescriptor,
-  type ValueState,
-  type ValueStateDescriptor,
-  checkUserStateName,
-} from '../state/index.js';
+import { type KeyedStateBackend, type StateDescriptor, checkUserStateName } from '../state/index.js';
+import { DefaultKeyedStateStore } from './default-keyed-state-store.js';
 
 /** Identity of a subtask, shared by its runtime context and operators. */
 export interface TaskInfo {
@@ -30,11 +17,13 @@ export interface TaskInfo {
 }
 
 /** The runtime context handed to the rich functions of one operator subtask. */
-export class StreamingRuntimeContext implements RuntimeContext {
+export class StreamingRuntimeContext extends DefaultKeyedStateStore implements RuntimeContext {
   constructor(
     private readonly info: TaskInfo,
     private readonly keyedBackend: KeyedStateBackend | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   getJobId(): string {
     return this.info.jobId;
@@ -54,23 +43,7 @@ export class StreamingRuntimeContext implements RuntimeContext {
   getAttemptNumber(): number {
     return this.info.attemptNumber;
   }
-  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
-    return this.keyed(descriptor);
-  }
-  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
-    return this.keyed(descriptor);
-  }
-  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.keyed(descriptor);
-  }
-  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.keyed(descriptor);
-  }
-  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.keyed(descriptor);
-  }
-
-  private keyed<S>(descriptor: StateDescriptor): S {
+  protected getPartitionedState<S>(descriptor: StateDescriptor): S {
     checkUserStateName(descriptor.name);
     if (!this.keyedBackend) {
       throw new Error(

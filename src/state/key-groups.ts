@@ -5,6 +5,7 @@
  * snapshot format: changing them would strand every saved keyed state.
  */
 
+import { fmix32 } from '../util/int-hash.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
 
 export { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
@@ -26,13 +27,7 @@ function mixH(h: number, k: number): number {
 }
 
 function fmix(h: number, length: number): number {
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ length);
 }
 
 /** MurmurHash3 (x86, 32 bit) over a string's UTF-16 code units; no encoding step. */

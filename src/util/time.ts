@@ -44,6 +44,15 @@ function checkedMillis(ms: number, what: string): number {
 }
 
 /**
+ * The factory of lengths in one unit (`Duration.ofSeconds`, `Time.seconds`): `n` units as
+ * checked milliseconds, which `make` wraps; `what` names the factory in errors. Milliseconds are
+ * taken as given (a fraction of one is an error, not rounded).
+ */
+function inUnit<T>(unitMs: number, what: string, make: (ms: number) => T): (n: number) => T {
+  return (n) => make(checkedMillis(unitMs === 1 ? n : scaled(n, unitMs), what));
+}
+
+/**
  * A length of time, as Flink 2.x's `java.time.Duration`: `Duration.ofSeconds(10)`. Negative
  * lengths exist (a window offset of `Duration.ofHours(-8)`); each API says what it accepts.
  */
@@ -53,21 +62,11 @@ export class Duration {
 
   private constructor(private readonly ms: number) {}
 
-  static ofMillis(n: number): Duration {
-    return new Duration(checkedMillis(n, 'Duration.ofMillis'));
-  }
-  static ofSeconds(n: number): Duration {
-    return new Duration(checkedMillis(scaled(n, 1000), 'Duration.ofSeconds'));
-  }
-  static ofMinutes(n: number): Duration {
-    return new Duration(checkedMillis(scaled(n, 60_000), 'Duration.ofMinutes'));
-  }
-  static ofHours(n: number): Duration {
-    return new Duration(checkedMillis(scaled(n, 3_600_000), 'Duration.ofHours'));
-  }
-  static ofDays(n: number): Duration {
-    return new Duration(checkedMillis(scaled(n, 86_400_000), 'Duration.ofDays'));
-  }
+  static readonly ofMillis = inUnit(1, 'Duration.ofMillis', (ms) => new Duration(ms));
+  static readonly ofSeconds = inUnit(1000, 'Duration.ofSeconds', (ms) => new Duration(ms));
+  static readonly ofMinutes = inUnit(60_000, 'Duration.ofMinutes', (ms) => new Duration(ms));
+  static readonly ofHours = inUnit(3_600_000, 'Duration.ofHours', (ms) => new Duration(ms));
+  static readonly ofDays = inUnit(86_400_000, 'Duration.ofDays', (ms) => new Duration(ms));
 
   toMillis(): number {
     return this.ms;
@@ -89,21 +88,11 @@ export class Duration {
 /** A length of time, as Flink 1.x's `Time`: `Time.seconds(10)`. Same rules as {@link Duration}. */
 export class Time {
   private constructor(private readonly ms: number) {}
-  static milliseconds(n: number): Time {
-    return new Time(checkedMillis(n, 'Time.milliseconds'));
-  }
-  static seconds(n: number): Time {
-    return new Time(checkedMillis(scaled(n, 1000), 'Time.seconds'));
-  }
-  static minutes(n: number): Time {
-    return new Time(checkedMillis(scaled(n, 60_000), 'Time.minutes'));
-  }
-  static hours(n: number): Time {
-    return new Time(checkedMillis(scaled(n, 3_600_000), 'Time.hours'));
-  }
-  static days(n: number): Time {
-    return new Time(checkedMillis(scaled(n, 86_400_000), 'Time.days'));
-  }
+  static readonly milliseconds = inUnit(1, 'Time.milliseconds', (ms) => new Time(ms));
+  static readonly seconds = inUnit(1000, 'Time.seconds', (ms) => new Time(ms));
+  static readonly minutes = inUnit(60_000, 'Time.minutes', (ms) => new Time(ms));
+  static readonly hours = inUnit(3_600_000, 'Time.hours', (ms) => new Time(ms));
+  static readonly days = inUnit(86_400_000, 'Time.days', (ms) => new Time(ms));
   toMilliseconds(): number {
     return this.ms;
   }

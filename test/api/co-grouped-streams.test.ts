@@ -38,6 +38,14 @@ function timed<T>(env: StreamExecutionEnvironment, values: T[], ts: (v: T) => nu
 
 const JOIN_LEFT: T3[] = [['a', 'x', 0], ['a', 'y', 1], ['a', 'z', 2], ['b', 'u', 3], ['b', 'w', 5], ['a', 'i', 6], ['a', 'j', 7], ['a', 'k', 8]];
 const JOIN_RIGHT: T3[] = [['a', 'u', 0], ['a', 'w', 1], ['b', 'i', 3], ['b', 'k', 5], ['a', 'x', 6], ['a', 'z', 8]];
+/** JOIN_LEFT joined with JOIN_RIGHT on the first field, in tumbling event-time windows of 3 ms. */
+function joinInTumblingWindows(env: StreamExecutionEnvironment) {
+  return timed(env, JOIN_LEFT, (t) => t[2])
+    .join(timed(env, JOIN_RIGHT, (t) => t[2]))
+    .where((t) => t[0])
+    .equalTo((t) => t[0])
+    .window(TumblingEventTimeWindows.of(Duration.ofMillis(3)));
+}
 const JOIN_EXPECTED = [
   '(a,x,0):(a,u,0)', '(a,x,0):(a,w,1)', '(a,y,1):(a,u,0)', '(a,y,1):(a,w,1)', '(a,z,2):(a,u,0)', '(a,z,2):(a,w,1)',
   '(b,u,3):(b,i,3)', '(b,u,3):(b,k,5)', '(b,w,5):(b,i,3)', '(b,w,5):(b,k,5)',
@@ -102,11 +110,7 @@ describe('window join: any assigner, flat join, rich functions', () => {
   test('a FlatJoinFunction (three parameters) emits any number of results per pair; results carry the window’s max timestamp', async () => {
     const out: string[] = [];
     await runJob((env) => {
-      timed(env, JOIN_LEFT, (t) => t[2])
-        .join(timed(env, JOIN_RIGHT, (t) => t[2]))
-        .where((t) => t[0])
-        .equalTo((t) => t[0])
-        .window(TumblingEventTimeWindows.of(Duration.ofMillis(3)))
+      joinInTumblingWindows(env)
         .apply((a: T3, b: T3, o: Collector<string>) => {
           if (a[2] === b[2]) o.collect(`${a[1]}${b[1]}@${a[2]}`);
         })
@@ -160,11 +164,7 @@ describe('window join: any assigner, flat join, rich functions', () => {
     }
     const out: string[] = [];
     await runJob((env) => {
-      timed(env, JOIN_LEFT, (t) => t[2])
-        .join(timed(env, JOIN_RIGHT, (t) => t[2]))
-        .where((t) => t[0])
-        .equalTo((t) => t[0])
-        .window(TumblingEventTimeWindows.of(Duration.ofMillis(3)))
+      joinInTumblingWindows(env)
         .apply(new Rich())
         .addSink(collectInto(out));
     });

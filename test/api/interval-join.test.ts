@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Collector, Duration, ProcessJoinFunction, type ProcessJoinContext, ProcessFunction, type ProcessContext, WatermarkStrategy } from '../../src/index.js';
+import { type Collector, type DataStream, Duration, ProcessJoinFunction, type ProcessJoinContext, ProcessFunction, type ProcessContext, WatermarkStrategy } from '../../src/index.js';
 import { capturePipeline, collectInto, runJob, sorted } from '../helpers/run-job.js';
 
 type Ev = { k: string; t: number };
@@ -14,6 +14,14 @@ class Pair extends ProcessJoinFunction<Ev, Ev, string> {
   processElement(l: Ev, r: Ev, ctx: ProcessJoinContext, out: Collector<string>): void {
     out.collect(`${l.k}:${l.t}-${r.t}@${ctx.getTimestamp()}`);
   }
+}
+
+/** `left` joined with `right` on `k`, each left element with the right ones 2 ms either side of it. */
+function joinWithin2ms(left: DataStream<Ev>, right: DataStream<Ev>) {
+  return left
+    .keyBy((e) => e.k)
+    .intervalJoin(right.keyBy((e) => e.k))
+    .between(Duration.ofMillis(-2), Duration.ofMillis(2));
 }
 
 class Stamp extends ProcessFunction<string, string> {
@@ -29,10 +37,7 @@ describe('intervalJoin', () => {
       (env) => {
         const left = env.fromCollection<Ev>([{ k: 'a', t: 10 }, { k: 'b', t: 10 }, { k: 'a', t: 20 }]).assignTimestampsAndWatermarks(ts);
         const right = env.fromCollection<Ev>([{ k: 'a', t: 8 }, { k: 'a', t: 12 }, { k: 'b', t: 15 }, { k: 'a', t: 21 }, { k: 'c', t: 10 }]).assignTimestampsAndWatermarks(ts);
-        left
-          .keyBy((e) => e.k)
-          .intervalJoin(right.keyBy((e) => e.k))
-          .between(Duration.ofMillis(-2), Duration.ofMillis(2))
+        joinWithin2ms(left, right)
           .upperBoundExclusive()
           .process(new Pair())
           .process(new Stamp())
@@ -49,10 +54,7 @@ describe('intervalJoin', () => {
     await runJob((env) => {
       const left = env.fromCollection<Ev>([{ k: 'a', t: 10 }]).assignTimestampsAndWatermarks(ts);
       const right = env.fromCollection<Ev>([{ k: 'a', t: 8 }, { k: 'a', t: 9 }, { k: 'a', t: 12 }]).assignTimestampsAndWatermarks(ts);
-      left
-        .keyBy((e) => e.k)
-        .intervalJoin(right.keyBy((e) => e.k))
-        .between(Duration.ofMillis(-2), Duration.ofMillis(2))
+      joinWithin2ms(left, right)
         .lowerBoundExclusive()
         .process(new Pair())
         .addSink(collectInto(out));

@@ -55,14 +55,13 @@ function reading(attempt: number, inCount: number, outCount: number, bpMs: numbe
   };
 }
 
+/** The snapshot of `plan` and `job` from the task's reading at `now`, over its base reading (`[time, reading]`) if any. */
+function snapshotOf(now: number, current: TaskMetricsReading, base: [number, TaskMetricsReading] | undefined, attemptStart: number) {
+  return buildSnapshot({ current: { time: now, readings: [current] }, base: base && { time: base[0], readings: [base[1]] }, attemptStart, plan, job });
+}
+
 test('rates are the counts gained since the base reading, per second', () => {
-  const s = buildSnapshot({
-    current: { time: 12_000, readings: [reading(0, 3000, 1000, 2500)] },
-    base: { time: 10_000, readings: [reading(0, 1000, 0, 500)] },
-    attemptStart: 0,
-    plan,
-    job,
-  });
+  const s = snapshotOf(12_000, reading(0, 3000, 1000, 2500), [10_000, reading(0, 1000, 0, 500)], 0);
   const t = s.tasks[0]!;
   assert.equal(t.vertexId, plan.nodes[1]!.id);
   assert.equal(t.numRecordsIn, 3000);
@@ -75,17 +74,11 @@ test('rates are the counts gained since the base reading, per second', () => {
 });
 
 test('after a restart a task counts from zero at the attempt start, never a negative rate', () => {
-  const s = buildSnapshot({
-    current: { time: 12_000, readings: [reading(1, 400, 0, 0)] },
-    base: { time: 10_000, readings: [reading(0, 90_000, 0, 0)] },
-    attemptStart: 11_000,
-    plan,
-    job,
-  });
+  const s = snapshotOf(12_000, reading(1, 400, 0, 0), [10_000, reading(0, 90_000, 0, 0)], 11_000);
   assert.equal(s.tasks[0]!.numRecordsInPerSecond, 400);
 });
 
 test('without a base the rate runs from the attempt start', () => {
-  const s = buildSnapshot({ current: { time: 4_000, readings: [reading(0, 600, 0, 0)] }, base: undefined, attemptStart: 1_000, plan, job });
+  const s = snapshotOf(4_000, reading(0, 600, 0, 0), undefined, 1_000);
   assert.equal(s.tasks[0]!.numRecordsInPerSecond, 200);
 });

@@ -43,6 +43,12 @@ function configWith(pairs: Record<string, string> = {}): Configuration {
   return c;
 }
 
+/** The strategy `restart-strategy.type: <type>` makes, with `settings` given as `restart-strategy.<type>.<key>`. */
+function strategyOf(type: string, settings: Record<string, string>): RestartStrategy {
+  const keys = Object.entries(settings).map(([key, value]) => [`restart-strategy.${type}.${key}`, value]);
+  return restartStrategyFrom(configWith({ 'restart-strategy.type': type, ...Object.fromEntries(keys) }));
+}
+
 describe('NoRestartStrategy', () => {
   test('never restarts, from the first failure on', () => {
     const s = new NoRestartStrategy();
@@ -187,13 +193,7 @@ describe('restartStrategyFrom(Configuration)', () => {
   });
 
   test('fixed-delay with its attempts and delay', () => {
-    const s = restartStrategyFrom(
-      configWith({
-        'restart-strategy.type': 'fixed-delay',
-        'restart-strategy.fixed-delay.attempts': '2',
-        'restart-strategy.fixed-delay.delay': '250ms',
-      }),
-    );
+    const s = strategyOf('fixed-delay', { attempts: '2', delay: '250ms' });
     assert.ok(s instanceof FixedDelayRestartStrategy);
     assert.deepEqual(delays(s, [0, 1, 2]), [250, 250, 'stop']);
   });
@@ -204,31 +204,21 @@ describe('restartStrategyFrom(Configuration)', () => {
   });
 
   test('failure-rate with its maximum, interval and delay', () => {
-    const s = restartStrategyFrom(
-      configWith({
-        'restart-strategy.type': 'failure-rate',
-        'restart-strategy.failure-rate.max-failures-per-interval': '2',
-        'restart-strategy.failure-rate.failure-rate-interval': '1s',
-        'restart-strategy.failure-rate.delay': '20ms',
-      }),
-    );
+    const s = strategyOf('failure-rate', { 'max-failures-per-interval': '2', 'failure-rate-interval': '1s', delay: '20ms' });
     assert.ok(s instanceof FailureRateRestartStrategy);
     // At 1050 the failure at 0 has left the window; 100, 1050 and 1080 are three within 1 s.
     assert.deepEqual(delays(s, [0, 100, 1_050, 1_080]), [20, 20, 20, 'stop']);
   });
 
   test('exponential-delay with all of its settings (jitter 0)', () => {
-    const s = restartStrategyFrom(
-      configWith({
-        'restart-strategy.type': 'exponential-delay',
-        'restart-strategy.exponential-delay.initial-backoff': '100ms',
-        'restart-strategy.exponential-delay.max-backoff': '1s',
-        'restart-strategy.exponential-delay.backoff-multiplier': '3',
-        'restart-strategy.exponential-delay.reset-backoff-threshold': '10s',
-        'restart-strategy.exponential-delay.jitter-factor': '0',
-        'restart-strategy.exponential-delay.attempts-before-reset-backoff': '4',
-      }),
-    );
+    const s = strategyOf('exponential-delay', {
+      'initial-backoff': '100ms',
+      'max-backoff': '1s',
+      'backoff-multiplier': '3',
+      'reset-backoff-threshold': '10s',
+      'jitter-factor': '0',
+      'attempts-before-reset-backoff': '4',
+    });
     assert.ok(s instanceof ExponentialDelayRestartStrategy);
     assert.deepEqual(delays(s, [0, 1, 2, 3, 4]), [100, 300, 900, 1_000, 'stop']);
     assert.deepEqual(delays(s, [20_000]), [100]);

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ALL_OPTIONS,
   CheckpointingOptions as C,
@@ -15,9 +14,9 @@ import {
   loadConfiguration,
 } from '../../src/config/index.js';
 import { ConfigError } from '../../src/util/errors.js';
+import { tempRoot } from '../helpers/temp-root.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-config-test-'));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempRoot('flink-config-test-');
 
 let homes = 0;
 /** A fresh home whose config.yaml holds `yaml` (no file if undefined). */
@@ -29,6 +28,11 @@ function home(yaml?: string): string {
 }
 
 /** Asserts that `fn` throws a ConfigError whose message is exactly `message`. */
+/** `-D <property>` over an empty home is refused with `message`. */
+function refusesDynamic(property: string, message: string | RegExp): void {
+  throwsConfig(() => loadConfiguration({ home: home(), dynamicProperties: [property] }), message);
+}
+
 function throwsConfig(fn: () => unknown, message: string | RegExp): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
@@ -227,83 +231,44 @@ describe('errors name the key and the source, in one line', () => {
     );
     const renamed = home('state.checkpoints.dir: /x\n');
     throwsConfig(() => loadConfiguration({ home: renamed }), /'state\.checkpoints\.dir' in .*; did you mean 'execution\.checkpointing\.dir'\?$/);
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['checkpointing.interval=1s'] }),
-      "Unknown configuration key 'checkpointing.interval' in -D; did you mean 'execution.checkpointing.interval'?",
-    );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['x.y=1'] }),
-      "Unknown configuration key 'x.y' in -D",
-    );
+    refusesDynamic('checkpointing.interval=1s', "Unknown configuration key 'checkpointing.interval' in -D; did you mean 'execution.checkpointing.interval'?");
+    refusesDynamic('x.y=1', "Unknown configuration key 'x.y' in -D");
   });
 
   it('bad durations', () => {
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.interval=abc'] }),
-      "Invalid value 'abc' for execution.checkpointing.interval in -D: expected a duration such as '10 s' or '500 ms'",
-    );
+    refusesDynamic('execution.checkpointing.interval=abc', "Invalid value 'abc' for execution.checkpointing.interval in -D: expected a duration such as '10 s' or '500 ms'");
     const h = home('execution.checkpointing.timeout: 10 parsecs\n');
     throwsConfig(
       () => loadConfiguration({ home: h }),
       `Invalid value '10 parsecs' for execution.checkpointing.timeout in ${path.join(h, 'config.yaml')}: expected a duration such as '10 s' or '500 ms'`,
     );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.interval=0'] }),
-      "Invalid value '0' for execution.checkpointing.interval in -D: expected a duration of at least 1 ms",
-    );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.min-pause=-5'] }),
-      /^Invalid value '-5' for execution\.checkpointing\.min-pause in -D: expected a duration/,
-    );
+    refusesDynamic('execution.checkpointing.interval=0', "Invalid value '0' for execution.checkpointing.interval in -D: expected a duration of at least 1 ms");
+    refusesDynamic('execution.checkpointing.min-pause=-5', /^Invalid value '-5' for execution\.checkpointing\.min-pause in -D: expected a duration/);
   });
 
   it('bad enums', () => {
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.mode=TWICE'] }),
-      "Invalid value 'TWICE' for execution.checkpointing.mode in -D: expected one of EXACTLY_ONCE, AT_LEAST_ONCE",
-    );
+    refusesDynamic('execution.checkpointing.mode=TWICE', "Invalid value 'TWICE' for execution.checkpointing.mode in -D: expected one of EXACTLY_ONCE, AT_LEAST_ONCE");
     throwsConfig(
       () => loadConfiguration({ home: home('state.backend.type: rocksdb\n') }),
       /^Invalid value 'rocksdb' for state\.backend\.type in .*config\.yaml: expected one of hashmap, lmdb$/,
     );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['restart-strategy.type=sometimes'] }),
-      "Invalid value 'sometimes' for restart-strategy.type in -D: expected one of none, fixed-delay, exponential-delay, failure-rate",
-    );
+    refusesDynamic('restart-strategy.type=sometimes', "Invalid value 'sometimes' for restart-strategy.type in -D: expected one of none, fixed-delay, exponential-delay, failure-rate");
   });
 
   it('bad ints, numbers and booleans', () => {
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['parallelism.default=0'] }),
-      "Invalid value '0' for parallelism.default in -D: expected an integer from 1 to 32768",
-    );
+    refusesDynamic('parallelism.default=0', "Invalid value '0' for parallelism.default in -D: expected an integer from 1 to 32768");
     throwsConfig(
       () => loadConfiguration({ home: home('parallelism.default: 1.5\n') }),
       /^Invalid value '1\.5' for parallelism\.default in .*config\.yaml: expected an integer from 1 to 32768$/,
     );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['pipeline.max-parallelism=40000'] }),
-      "Invalid value '40000' for pipeline.max-parallelism in -D: expected an integer from 1 to 32768",
-    );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.max-concurrent-checkpoints=two'] }),
-      "Invalid value 'two' for execution.checkpointing.max-concurrent-checkpoints in -D: expected an integer from 1 to 2147483647",
-    );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['restart-strategy.exponential-delay.jitter-factor=2'] }),
-      "Invalid value '2' for restart-strategy.exponential-delay.jitter-factor in -D: expected a number from 0 to 1",
-    );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.incremental=yes'] }),
-      "Invalid value 'yes' for execution.checkpointing.incremental in -D: expected 'true' or 'false'",
-    );
+    refusesDynamic('pipeline.max-parallelism=40000', "Invalid value '40000' for pipeline.max-parallelism in -D: expected an integer from 1 to 32768");
+    refusesDynamic('execution.checkpointing.max-concurrent-checkpoints=two', "Invalid value 'two' for execution.checkpointing.max-concurrent-checkpoints in -D: expected an integer from 1 to 2147483647");
+    refusesDynamic('restart-strategy.exponential-delay.jitter-factor=2', "Invalid value '2' for restart-strategy.exponential-delay.jitter-factor in -D: expected a number from 0 to 1");
+    refusesDynamic('execution.checkpointing.incremental=yes', "Invalid value 'yes' for execution.checkpointing.incremental in -D: expected 'true' or 'false'");
   });
 
   it('bad directories', () => {
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['execution.checkpointing.dir=s3://bucket/cp'] }),
-      /^Invalid value 's3:\/\/bucket\/cp' for execution\.checkpointing\.dir in -D: expected a local directory/,
-    );
+    refusesDynamic('execution.checkpointing.dir=s3://bucket/cp', /^Invalid value 's3:\/\/bucket\/cp' for execution\.checkpointing\.dir in -D: expected a local directory/);
   });
 
   it('a YAML alias bomb: one line naming the file, nothing expanded', () => {
@@ -336,25 +301,19 @@ describe('errors name the key and the source, in one line', () => {
 
   it('echoes of keys and values are one line, without control characters, bounded', () => {
     const escape = '\u001b[2J\u001b[31m';
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: [`no.such${escape}\nkey=1`] }),
-      "Unknown configuration key 'no.such\\x1b[2J\\x1b[31m\\nkey' in -D",
-    );
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: [`parallelism.default=${'9'.repeat(100_000)}`] }),
+    refusesDynamic(`no.such${escape}\nkey=1`, "Unknown configuration key 'no.such\\x1b[2J\\x1b[31m\\nkey' in -D");
+    refusesDynamic(
+      `parallelism.default=${'9'.repeat(100_000)}`,
       /^Invalid value '9{200}… \(99800 more characters\)' for parallelism\.default in -D: expected an integer from 1 to 32768$/,
     );
     const yamlValue = home(`execution.checkpointing.mode: "ON\\e[5mCE\\u202e"\n`);
     throwsConfig(() => loadConfiguration({ home: yamlValue }), /^Invalid value 'ON\\x1b\[5mCE\\u202e' for execution\.checkpointing\.mode/);
-    throwsConfig(() => loadConfiguration({ home: home(), dynamicProperties: ['x'.repeat(10_000)] }), /^Invalid -D argument 'x{200}… \(9800 more characters\)'/);
+    refusesDynamic('x'.repeat(10_000), /^Invalid -D argument 'x{200}… \(9800 more characters\)'/);
   });
 
   it('-D without =', () => {
-    throwsConfig(
-      () => loadConfiguration({ home: home(), dynamicProperties: ['parallelism.default'] }),
-      "Invalid -D argument 'parallelism.default': expected key=value, e.g. -D parallelism.default=2",
-    );
-    throwsConfig(() => loadConfiguration({ home: home(), dynamicProperties: ['=3'] }), /^Invalid -D argument '=3'/);
+    refusesDynamic('parallelism.default', "Invalid -D argument 'parallelism.default': expected key=value, e.g. -D parallelism.default=2");
+    refusesDynamic('=3', /^Invalid -D argument '=3'/);
   });
 });
 

@@ -64,6 +64,20 @@ async function exactlyOnce(table: string, uid: string, over: Partial<SinkWriterC
   return w;
 }
 
+/**
+ * A fresh table and an exactly-once writer that wrote rows 0–2 before checkpoint 1 and rows 3–5
+ * before checkpoint 2, neither completed yet; `state` is what checkpoint 2 recorded.
+ */
+async function preparedTwice(): Promise<{ table: string; uid: string; w: SinkWriter<Row>; state: unknown[] }> {
+  const { table, uid } = await freshTable();
+  const w = await exactlyOnce(table, uid);
+  for (const r of range(0, 3)) w.write(r);
+  await checkpoint(w, 1);
+  for (const r of range(3, 6)) w.write(r);
+  const state = await checkpoint(w, 2);
+  return { table, uid, w, state };
+}
+
 /** A barrier: the cut, then the asynchronous pre-commit (as the task and its snapshot driver do). */
 async function checkpoint(w: SinkWriter<Row>, id: number): Promise<unknown[]> {
   const state = w.snapshotState!(id);
@@ -145,12 +159,7 @@ describe('JdbcSink.exactlyOnceSink two-phase commit', () => {
   });
 
   test('a completed checkpoint commits the earlier pending ones too (an aborted checkpoint’s)', async () => {
-    const { table, uid } = await freshTable();
-    const w = await exactlyOnce(table, uid);
-    for (const r of range(0, 3)) w.write(r);
-    await checkpoint(w, 1); // never completes
-    for (const r of range(3, 6)) w.write(r);
-    const state = await checkpoint(w, 2);
+    const { table, uid, w, state } = await preparedTwice(); // checkpoint 1 never completes
     assert.deepEqual(state.slice(1).map((e) => (e as { checkpointId: number }).checkpointId), [1, 2]);
     assert.equal((await prepared(uid)).length, 2);
     await w.notifyCheckpointComplete!(2);
@@ -160,12 +169,7 @@ describe('JdbcSink.exactlyOnceSink two-phase commit', () => {
   });
 
   test('completing checkpoint n never commits the transaction prepared for n+1 (a restore from n replays its rows)', async () => {
-    const { table, uid } = await freshTable();
-    const w = await exactlyOnce(table, uid);
-    for (const r of range(0, 3)) w.write(r);
-    await checkpoint(w, 1);
-    for (const r of range(3, 6)) w.write(r);
-    await checkpoint(w, 2);
+    const { table, uid, w } = await preparedTwice();
     await w.notifyCheckpointComplete!(1);
     assert.deepEqual(await rowsOf(table), range(0, 3));
     assert.deepEqual(

@@ -207,10 +207,7 @@ describe('SqliteSink two-phase commit', () => {
     w.notifyCheckpointComplete!(2);
     w.notifyCheckpointComplete!(1);
     assert.equal(rowsOf().length, 5);
-    assert.deepEqual(commits(), [
-      [0, 1],
-      [0, 2],
-    ]);
+    assert.deepEqual(commits(), [[0, 1], [0, 2]]);
   });
 
   test('restoring a checkpoint whose commit already happened commits nothing twice', () => {
@@ -257,10 +254,7 @@ describe('SqliteSink two-phase commit', () => {
     b2.restoreState!(union);
     a2.restoreState!(union);
     assert.deepEqual(rowsOf().map((r) => r.k), [0, 1, 2, 3, 4]);
-    assert.deepEqual(commits(), [
-      [0, 1],
-      [1, 1],
-    ]);
+    assert.deepEqual(commits(), [[0, 1], [1, 1]]);
   });
 
   test('close() drops rows written after the last snapshot, also those already staged without a checkpoint', () => {

@@ -11,26 +11,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import {
-  type ListedJob,
-  checkpointDirIds,
-  checkpointsJson,
-  cleanUpAfterAll,
-  committedLines,
-  freshHome,
-  hiddenFiles,
-  isAlive,
-  killHard,
-  linesOf,
-  listJson,
-  listedJob,
-  nonWarningLines,
-  parseAttachedRun,
-  runDetached,
-  runFlink,
-  stackLines,
-  tempDir,
-  waitFor,
-  waitForCheckpoint,
+  type ListedJob, checkpointDirIds, checkpointsJson, cleanUpAfterAll, committedLines, freshHome, hiddenFiles,
+  isAlive, killHard, linesOf, listJson, listedJob, nonWarningLines, parseAttachedRun, runDetached, runFlink,
+  stackLines, tempDir, waitFor, waitForCheckpoint,
 } from './helpers.js';
 import { CKPT_KEYED_COUNT as JOB } from './fixture-jobs.js';
 

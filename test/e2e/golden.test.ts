@@ -9,20 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  REPO,
-  cleanUpAfterAll,
-  committedLines,
-  freshHome,
-  hiddenFiles,
-  killHard,
-  linesOf,
-  listFiles,
-  listedJob,
-  parseAttachedRun,
-  runDetached,
-  runFlink,
-  tempDir,
-  waitForCheckpoint,
+  REPO, cleanUpAfterAll, committedLines, freshHome, hiddenFiles, killHard, linesOf, listFiles, listedJob,
+  parseAttachedRun, runDetached, runFlink, tempDir, waitForCheckpoint,
 } from './helpers.js';
 
 cleanUpAfterAll();

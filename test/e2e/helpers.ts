@@ -17,6 +17,8 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FLINK_BIN = join(REPO, 'bin', 'flink');
 /** Fixture job files of these tests (inside the package, so 'flink-ts' resolves by self-reference). */
 export const FIXTURES = join(REPO, 'test', 'e2e', 'fixtures');
+/** The example jobs shipped in the repository. */
+export const JOBS = join(REPO, 'jobs');
 
 const created: string[] = [];
 
@@ -186,6 +188,11 @@ export function linesOf(text: string): string[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/** A printed line without the `n> ` prefix naming the subtask that printed it. */
+export function withoutSubtask(line: string): string {
+  return line.replace(/^\d+> /, '');
 }
 
 /** Checks the attached-run shape of stdout; returns the job id and the lines in between. */

@@ -14,32 +14,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import {
-  activeJobs,
-  cancelJob,
-  checkpointDirIds,
-  cleanUpAfterAll,
-  committedLines,
-  dbRow,
-  freshHome,
-  isAlive,
-  keyedCountProblems,
-  linesOf,
-  listFiles,
-  listJson,
-  listedJob,
-  nonWarningLines,
-  parseAttachedRun,
-  parseKeyedCountLines,
-  runDetached,
-  runFlink,
-  savepointPathOf,
-  sleep,
-  stackLines,
-  tempDir,
-  waitFor,
-  waitForCheckpoint,
-  waitForInProgressPart,
-  waitForStatus,
+  activeJobs, cancelJob, checkpointDirIds, cleanUpAfterAll, committedLines, dbRow, freshHome, isAlive,
+  keyedCountProblems, linesOf, listFiles, listJson, listedJob, nonWarningLines, parseAttachedRun,
+  parseKeyedCountLines, runDetached, runFlink, savepointPathOf, sleep, stackLines, tempDir, waitFor,
+  waitForCheckpoint, waitForInProgressPart, waitForStatus,
 } from './helpers.js';
 import { SP_JOB, SP_JOB_INTERRUPTED_RATE as RATE } from './fixture-jobs.js';
 
@@ -56,6 +34,16 @@ async function startV1(home: string, out: string, flinkOptions: readonly string[
   await waitForInProgressPart(out);
   await sleep(400);
   return started;
+}
+
+/** A v1 job in a fresh home, out into `<root>/out`, stopped with a savepoint into `<root>/sps`. */
+async function stoppedV1(): Promise<{ home: string; root: string; jobId: string; sp: string }> {
+  const home = freshHome();
+  const root = tempDir();
+  const out = join(root, 'out');
+  const { jobId } = await startV1(home, out);
+  const sp = savepointPathOf(await runFlink(['stop', jobId, '-p', join(root, 'sps')], { home, timeoutMs: 15_000 }));
+  return { home, root, jobId, sp };
 }
 
 /** `flink run -s <from> sp-job.ts <variant> <out> N max` to its end; returns the new job id. */
@@ -237,11 +225,7 @@ describe('flink savepoint and run -s', () => {
   });
 
   test('flink info names uids, parallelism, states and key counts; --json has operators[].keyedStates', async () => {
-    const home = freshHome();
-    const root = tempDir();
-    const out = join(root, 'out');
-    const { jobId } = await startV1(home, out);
-    const sp = savepointPathOf(await runFlink(['stop', jobId, '-p', join(root, 'sps')], { home, timeoutMs: 15_000 }));
+    const { home, jobId, sp } = await stoppedV1();
 
     const human = await runFlink(['info', sp], { home, timeoutMs: 15_000 });
     assert.equal(human.code, 0, human.stderr);
@@ -298,11 +282,7 @@ describe('flink savepoint and run -s', () => {
   });
 
   test('run -s of a truncated, corrupted or foreign _metadata (or a damaged state file) is refused: exit 1, one line, no job left running', async () => {
-    const home = freshHome();
-    const root = tempDir();
-    const out = join(root, 'out');
-    const { jobId } = await startV1(home, out);
-    const sp = savepointPathOf(await runFlink(['stop', jobId, '-p', join(root, 'sps')], { home, timeoutMs: 15_000 }));
+    const { home, root, jobId, sp } = await stoppedV1();
     await waitForStatus(home, jobId, ['FINISHED']);
     const metadata = readFileSync(join(sp, '_metadata'));
     const text = metadata.toString('utf8');

@@ -9,20 +9,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  REPO,
-  cleanUpAfterAll,
-  committedLines,
-  freshHome,
-  hiddenFiles,
-  killHard,
-  listedJob,
-  parseAttachedRun,
-  runDetached,
-  runFlink,
-  savepointPathOf,
-  tempDir,
-  waitFor,
-  waitForCheckpoint,
+  REPO, cleanUpAfterAll, committedLines, freshHome, hiddenFiles, killHard, listedJob, parseAttachedRun,
+  runDetached, runFlink, savepointPathOf, tempDir, waitFor, waitForCheckpoint,
 } from './helpers.js';
 import { CKPT_KEYED_COUNT as JOB } from './fixture-jobs.js';
 

@@ -14,21 +14,8 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  activeJobs,
-  cancelJob,
-  cleanUpAfterAll,
-  committedLines,
-  engineFrames,
-  freshHome,
-  listJson,
-  listedJob,
-  nonWarningLines,
-  parseAttachedRun,
-  runDetached,
-  runFlink,
-  savepointPathOf,
-  sleep,
-  tempDir,
+  activeJobs, cancelJob, cleanUpAfterAll, committedLines, engineFrames, freshHome, listJson, listedJob,
+  nonWarningLines, parseAttachedRun, runDetached, runFlink, savepointPathOf, sleep, tempDir,
   waitForInProgressPart,
 } from './helpers.js';
 import { EVO_JOB, EVO_TTL } from './fixture-jobs.js';

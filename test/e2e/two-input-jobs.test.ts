@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { grade, salary } from '../../jobs/generators/grades-salaries.js';
 import { RULES, type Rule, alertLine, transaction } from '../../jobs/generators/payments.js';
-import { REPO, parseAttachedRun, removeTempDirs, runFlink } from './helpers.js';
+import { JOBS, parseAttachedRun, removeTempDirs, runFlink, withoutSubtask } from './helpers.js';
 
 after(removeTempDirs);
 
-const JOBS = join(REPO, 'jobs');
 const sorted = (lines: readonly string[]) => [...lines].sort();
-const withoutSubtask = (line: string) => line.replace(/^\d+> /, '');
 
 describe('jobs/window-join.ts', () => {
   test('every grade and salary of one name in one tumbling window is a result', async () => {

@@ -8,31 +8,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
-  committedLines,
-  freshHome,
-  hiddenFiles,
-  killHard,
-  killLeftovers,
-  listedJob,
-  parseAttachedRun,
-  linesOf,
-  removeTempDirs,
-  runDetached,
-  runFlink,
-  savepointPathOf,
-  tempDir,
-  waitFor,
-  waitForCheckpoint,
-  waitForStatus,
+  FIXTURES, cleanUpAfterAll, committedLines, freshHome, hiddenFiles, killHard, listedJob, parseAttachedRun,
+  linesOf, runDetached, runFlink, savepointPathOf, tempDir, waitFor, waitForCheckpoint, waitForStatus,
 } from './helpers.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
 const KEYED = join(FIXTURES, 'two-input-keyed.ts');
 const interval = (v: string) => ['-D', `execution.checkpointing.interval=${v}`];

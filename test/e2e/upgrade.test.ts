@@ -10,29 +10,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  activeJobs,
-  cancelJob,
-  checkpointDirIds,
-  checkpointsJson,
-  cleanUpAfterAll,
-  committedLines,
-  engineFrames,
-  freshHome,
-  hiddenFiles,
-  keyedCountProblems,
-  listedJob,
-  nonWarningLines,
-  parseAttachedRun,
-  parseKeyedCountLines,
-  runDetached,
-  runFlink,
-  savepointPathOf,
-  sleep,
-  stackLines,
-  tempDir,
-  waitFor,
-  waitForCheckpoint,
-  waitForStatus,
+  activeJobs, cancelJob, checkpointDirIds, checkpointsJson, cleanUpAfterAll, committedLines, engineFrames,
+  freshHome, hiddenFiles, keyedCountProblems, listedJob, nonWarningLines, parseAttachedRun,
+  parseKeyedCountLines, runDetached, runFlink, savepointPathOf, sleep, stackLines, tempDir, waitFor,
+  waitForCheckpoint, waitForStatus,
 } from './helpers.js';
 import { SP_JOB, SP_JOB_INTERRUPTED_RATE as RATE } from './fixture-jobs.js';
 

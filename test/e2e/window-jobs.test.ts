@@ -9,13 +9,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type CarReport, carGenerator } from '../../jobs/generators/cars.js';
 import { type Session, click } from '../../jobs/generators/clicks.js';
-import { REPO, linesOf, listFiles, parseAttachedRun, removeTempDirs, runFlink, tempDir } from './helpers.js';
+import { JOBS, linesOf, listFiles, parseAttachedRun, removeTempDirs, runFlink, tempDir, withoutSubtask } from './helpers.js';
 
 after(removeTempDirs);
 
-const JOBS = join(REPO, 'jobs');
 const sorted = (lines: readonly string[]) => [...lines].sort();
-const withoutSubtask = (line: string) => line.replace(/^\d+> /, '');
 
 describe('jobs/window-word-count.ts', () => {
   test('per word, every `slide` occurrences, the count among its last `window` (countWindow(20, 10).sum(1))', async () => {

@@ -9,17 +9,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  cleanUpAfterAll,
-  committedLines,
-  freshHome,
-  parseAttachedRun,
-  runDetached,
-  runFlink,
-  savepointPathOf,
-  sleep,
-  tempDir,
-  waitForInProgressPart,
-  waitForStatus,
+  cleanUpAfterAll, committedLines, freshHome, parseAttachedRun, runDetached, runFlink, savepointPathOf, sleep,
+  tempDir, waitForInProgressPart, waitForStatus,
 } from './helpers.js';
 import { WINDOWED_JOB as JOB } from './fixture-jobs.js';
 import { expectedWindowLines, windowLineProblems } from './fixtures/windowed-events.js';

@@ -7,28 +7,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  FIXTURES,
-  type ListedJob,
-  committedLines,
-  freshHome,
-  hiddenFiles,
-  keyedCountProblems,
-  killLeftovers,
-  listedJob,
-  nonWarningLines,
-  openDbReadonly,
-  parseAttachedRun,
-  removeTempDirs,
-  runFlink,
-  tempDir,
+  FIXTURES, cleanUpAfterAll, type ListedJob, committedLines, freshHome, hiddenFiles, keyedCountProblems,
+  listedJob, nonWarningLines, openDbReadonly, parseAttachedRun, runFlink, tempDir,
 } from './helpers.js';
 
-after(async () => {
-  await killLeftovers();
-  removeTempDirs();
-});
+cleanUpAfterAll();
 
 const DIES = join(FIXTURES, 'worker-dies.ts');
 const CKPT = join(FIXTURES, 'ckpt-keyed-count.ts');

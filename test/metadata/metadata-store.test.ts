@@ -1,21 +1,15 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS, MetadataStore, SCHEMA_VERSION } from '../../src/metadata/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { IllegalJobStateError, JobNotFoundError, MetadataError } from '../../src/util/errors.js';
 import { newJobId, type JobId } from '../../src/util/ids.js';
+import { freshDbPaths, userVersionOf } from './db-files.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-metadata-test-'));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-let n = 0;
-function freshPath(): string {
-  return path.join(tmp, `db-${n++}`, 'flink.db');
-}
+const freshPath = freshDbPaths('flink-metadata-test-');
 
 function open(clock = new ManualClock(1_000)): MetadataStore {
   return MetadataStore.open(freshPath(), { clock });
@@ -86,9 +80,7 @@ describe('opening', () => {
     assert.equal(s.markLost(id), true);
     assert.equal(s.getJob(id)?.epoch, 1);
     s.close();
-    const check = new BetterSqlite3(file);
-    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    check.close();
+    assert.equal(userVersionOf(file), SCHEMA_VERSION);
   });
 
   it('refuses a database from a newer flink-ts', () => {
@@ -472,9 +464,7 @@ describe('checkpoint statuses (schema version 2)', () => {
     assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 2);
     assert.equal(s.findCheckpointByPath('/cp/chk-1')?.checkpointId, 1, 'the path index survives');
     s.close();
-    const check = new BetterSqlite3(file);
-    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    check.close();
+    assert.equal(userVersionOf(file), SCHEMA_VERSION);
   });
 });
 

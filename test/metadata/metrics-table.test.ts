@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   type JobMetricsSnapshot,
@@ -17,11 +16,9 @@ import { migrate } from '../../src/metadata/migrations.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { JobNotFoundError } from '../../src/util/errors.js';
 import { type JobId, newJobId } from '../../src/util/ids.js';
+import { freshDbPaths, userVersionOf } from './db-files.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-metrics-table-'));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-let n = 0;
-const freshPath = () => path.join(tmp, `db-${n++}`, 'flink.db');
+const freshPath = freshDbPaths('flink-metrics-table-');
 
 function withJob(): { store: MetadataStore; jobId: JobId } {
   const store = MetadataStore.open(freshPath(), { clock: new ManualClock(1_000) });
@@ -75,9 +72,7 @@ describe('schema version 4', () => {
     assert.equal(store.getPlan(old), undefined);
     assert.equal(store.latestMetrics(old), undefined);
     store.close();
-    const check = new BetterSqlite3(file);
-    assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    check.close();
+    assert.equal(userVersionOf(file), SCHEMA_VERSION);
   });
 });
 

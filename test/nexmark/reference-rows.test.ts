@@ -7,28 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bid, multiset } from './events.js';
 import {
-  bidTimeType,
-  countChar,
-  formatDay,
-  formatHourMinute,
-  nexmarkSideInput,
-  q0,
-  q1,
-  q2,
-  q10,
-  q12,
-  q13,
-  q14,
-  q15,
-  q16,
-  q17,
-  q18,
-  q19,
-  q21,
-  q22,
-  regexpExtract,
-  splitIndex,
-  toEuro,
+  bidTimeType, countChar, formatDay, formatHourMinute, nexmarkSideInput, q0, q1, q2, q10, q12, q13, q14, q15,
+  q16, q17, q18, q19, q21, q22, regexpExtract, splitIndex, toEuro,
 } from './reference/index.js';
 
 const H = 3_600_000;

@@ -32,40 +32,40 @@ function taskWith(n: number, inFlight: Map<number, CheckpointBarrier>) {
   const drain = () => {
     while (task.isRunnable()) task.step(0);
   };
-  return { channels, task, snapshots, declines, drain };
+  /** Ends the inputs at `indexes` (all by default), then processes every queued event. */
+  const end = (...indexes: number[]) => {
+    for (const i of indexes.length > 0 ? indexes : channels.keys()) channels[i]!.push(EndOfInput.INSTANCE);
+    drain();
+  };
+  return { channels, task, snapshots, declines, drain, end };
 }
 
 describe('a task that finishes while a checkpoint is in flight', () => {
   test('inputs that end without the barrier: the task snapshots the checkpoint when it finishes', () => {
     const b1 = new CheckpointBarrier(1, 1000, aligned);
-    const { channels, task, snapshots, drain } = taskWith(2, new Map([[1, b1]]));
-    channels[0]!.push(EndOfInput.INSTANCE);
-    channels[1]!.push(EndOfInput.INSTANCE);
-    drain();
+    const { task, snapshots, end } = taskWith(2, new Map([[1, b1]]));
+    end();
     assert.equal(task.finished, true);
     assert.deepEqual(snapshots, [1]);
   });
 
   test('a checkpoint whose barriers did arrive is not snapshotted again at the end', () => {
     const b1 = new CheckpointBarrier(1, 1000, aligned);
-    const { channels, snapshots, drain } = taskWith(2, new Map([[1, b1]]));
+    const { channels, snapshots, end } = taskWith(2, new Map([[1, b1]]));
     for (const c of channels) c.push(b1);
-    for (const c of channels) c.push(EndOfInput.INSTANCE);
-    drain();
+    end();
     assert.deepEqual(snapshots, [1]);
   });
 
   test('one input ends before its barrier, the other delivers it: snapshotted once, at the barrier', () => {
     const b1 = new CheckpointBarrier(1, 1000, aligned);
-    const { channels, task, snapshots, drain } = taskWith(2, new Map([[1, b1]]));
-    channels[0]!.push(EndOfInput.INSTANCE);
-    drain();
+    const { channels, task, snapshots, drain, end } = taskWith(2, new Map([[1, b1]]));
+    end(0);
     assert.deepEqual(snapshots, []);
     channels[1]!.push(b1);
     drain();
     assert.deepEqual(snapshots, [1]);
-    channels[1]!.push(EndOfInput.INSTANCE);
-    drain();
+    end(1);
     assert.equal(task.finished, true);
     assert.deepEqual(snapshots, [1]);
   });
@@ -74,22 +74,20 @@ describe('a task that finishes while a checkpoint is in flight', () => {
     const b1 = new CheckpointBarrier(1, 1000, aligned);
     const b2 = new CheckpointBarrier(2, 2000, aligned);
     // The responder here does not abort anything, so 1 stays "in flight" as far as the task knows.
-    const { channels, snapshots, declines, drain } = taskWith(2, new Map([[1, b1], [2, b2]]));
+    const { channels, snapshots, declines, end } = taskWith(2, new Map([[1, b1], [2, b2]]));
     channels[0]!.push(b1);
     channels[1]!.push(b2);
     channels[0]!.push(b2);
-    for (const c of channels) c.push(EndOfInput.INSTANCE);
-    drain();
+    end();
     assert.deepEqual(declines, [1]);
     assert.deepEqual(snapshots, [2]);
   });
 
   test('a checkpoint that ended (completed or aborted) before the task finished is not snapshotted', () => {
     const inFlight = new Map([[1, new CheckpointBarrier(1, 1000, aligned)]]);
-    const { channels, snapshots, drain } = taskWith(1, inFlight);
+    const { snapshots, end } = taskWith(1, inFlight);
     inFlight.delete(1);
-    channels[0]!.push(EndOfInput.INSTANCE);
-    drain();
+    end();
     assert.deepEqual(snapshots, []);
   });
 });
@@ -98,15 +96,14 @@ describe('end of input completing several alignments', () => {
   test('unaligned checkpoints 1 and 2 both waiting only for the channel that ends: both are snapshotted', () => {
     const b1 = new CheckpointBarrier(1, 1000, unaligned);
     const b2 = new CheckpointBarrier(2, 2000, unaligned);
-    const { channels, task, snapshots, drain } = taskWith(3, new Map([[1, b1], [2, b2]]));
+    const { channels, task, snapshots, drain, end } = taskWith(3, new Map([[1, b1], [2, b2]]));
     for (const c of channels.slice(0, 2)) {
       c.push(b1);
       c.push(b2);
     }
     drain();
     assert.deepEqual(snapshots, []);
-    channels[2]!.push(EndOfInput.INSTANCE);
-    drain();
+    end(2);
     assert.equal(task.finished, false, 'two inputs are still open');
     assert.deepEqual(snapshots, [1, 2]);
   });

@@ -87,11 +87,15 @@ const KEYS = 2000;
 for (const type of BACKENDS) {
   describe(`incremental snapshots [${type}]`, () => {
     const incremental = (t: BackendType = type) => createBackend(t, { incremental: true });
+    /** An incremental backend holding keys 0 … keys-1 (written with `tag`), and its confirmed checkpoint 1. */
+    const withBase = (keys: number, tag = 1) => {
+      const b = incremental();
+      write(b, range(0, keys), tag);
+      return { b, all: [checkpoint(b, 1)] };
+    };
 
     test('a delta holds only what changed (sets and deletes), and base + deltas restore the exact state', () => {
-      const b = incremental();
-      write(b, range(0, KEYS), 1);
-      const all = [checkpoint(b, 1)];
+      const { b, all } = withBase(KEYS);
       assert.equal(all[0]!.snap.form.kind, 'shared-full');
       write(b, range(0, 20), 2); // 1% of the keys change
       remove(b, range(20, 30));
@@ -109,9 +113,7 @@ for (const type of BACKENDS) {
     });
 
     test('changes of an unconfirmed (aborted) checkpoint go into the next delta', () => {
-      const b = incremental();
-      write(b, range(0, 500), 1);
-      const all = [checkpoint(b, 1)];
+      const { b, all } = withBase(500);
       write(b, range(0, 10), 2);
       const aborted = b.snapshot(2, { full: false });
       aborted.release(); // aborted before it was written: never confirmed
@@ -123,9 +125,7 @@ for (const type of BACKENDS) {
     });
 
     test('a full snapshot (savepoint, --full) is self-contained; once it completes the next checkpoint is a new base', () => {
-      const b = incremental();
-      write(b, range(0, 300), 1);
-      const all = [checkpoint(b, 1)];
+      const { b, all } = withBase(300);
       write(b, range(0, 5), 2);
       // Cut but not yet complete: a checkpoint cut meanwhile is still a delta over checkpoint 1.
       const savepointSnap = b.snapshot(2, { full: true });
@@ -149,9 +149,7 @@ for (const type of BACKENDS) {
     });
 
     test('checkpoints that never complete do not pile up changes: past a bound the next one is a new base', () => {
-      const b = incremental();
-      write(b, range(0, 100), 1);
-      const all = [checkpoint(b, 1)];
+      const { b, all } = withBase(100);
       for (let id = 2; id < 2 + MAX_UNCONFIRMED_CUTS; id++) {
         write(b, [id], id);
         all.push(checkpoint(b, id, { confirm: false }));
@@ -169,9 +167,7 @@ for (const type of BACKENDS) {
     });
 
     test('a long chain is replaced by a new full base', () => {
-      const b = incremental();
-      write(b, range(0, 300), 0);
-      const all = [checkpoint(b, 1)];
+      const { b, all } = withBase(300, 0);
       for (let id = 2; id <= MAX_DELTA_CHAIN + 3; id++) {
         write(b, [id], id);
         all.push(checkpoint(b, id));
@@ -184,9 +180,7 @@ for (const type of BACKENDS) {
     });
 
     test('an incremental chain rescales by key group', () => {
-      const b = incremental();
-      write(b, range(0, KEYS), 1);
-      const all = [checkpoint(b, 1)];
+      const { b, all } = withBase(KEYS);
       write(b, range(0, 40), 2);
       remove(b, range(40, 50));
       all.push(checkpoint(b, 2));

@@ -41,6 +41,30 @@ function get<S extends State>(backend: KeyedStateBackend, d: StateDescriptor, ke
 }
 
 /** Restores `from`'s snapshot into a fresh backend of `type` on the same clock. */
+/**
+ * Keys 0–119 get v = k, k appended to l and m[first] = k; then, after `between`, the even keys
+ * get -k-1 appended to l and m[second] = -k-1.
+ */
+function writeTwice(
+  backend: KeyedStateBackend,
+  { v, l, m }: { v: ValueState<number>; l: ListState<number>; m: MapState<string, number> },
+  [first, second]: [string, string],
+  between: () => void,
+): void {
+  for (let k = 0; k < 120; k++) {
+    backend.setCurrentKey(k);
+    v.update(k);
+    l.add(k);
+    m.put(first, k);
+  }
+  between();
+  for (let k = 0; k < 120; k += 2) {
+    backend.setCurrentKey(k);
+    l.add(-k - 1);
+    m.put(second, -k - 1);
+  }
+}
+
 function snapshotRestore(from: KeyedStateBackend, clock: ManualClock, type: BackendType): KeyedStateBackend {
   return snapshotInto(from, type, { clock });
 }
@@ -254,18 +278,7 @@ for (const type of BACKENDS) {
       const v = get<ValueState<number>>(backend, new ValueStateDescriptor<number>('v').enableTimeToLive(cfg()));
       const l = get<ListState<number>>(backend, new ListStateDescriptor<number>('l').enableTimeToLive(cfg()));
       const m = get<MapState<string, number>>(backend, new MapStateDescriptor<string, number>('m').enableTimeToLive(cfg()));
-      for (let k = 0; k < 120; k++) {
-        backend.setCurrentKey(k);
-        v.update(k);
-        l.add(k);
-        m.put('old', k);
-      }
-      clock.advance(500);
-      for (let k = 0; k < 120; k += 2) {
-        backend.setCurrentKey(k);
-        l.add(-k - 1);
-        m.put('new', -k - 1);
-      }
+      writeTwice(backend, { v, l, m }, ['old', 'new'], () => clock.advance(500));
       clock.advance(500); // everything written first is expired; the second writes are not
       backend.setCurrentKey('reader');
       for (let i = 0; i < 200; i++) {
@@ -303,18 +316,7 @@ for (const type of BACKENDS) {
         const v = get<ValueState<number>>(backend, vd());
         const l = get<ListState<number>>(backend, ld());
         const m = get<MapState<string, number>>(backend, md());
-        for (let k = 0; k < 120; k++) {
-          backend.setCurrentKey(k);
-          v.update(k);
-          l.add(k);
-          m.put('first', k);
-        }
-        clock.advance(600);
-        for (let k = 0; k < 120; k += 2) {
-          backend.setCurrentKey(k);
-          l.add(-k - 1);
-          m.put('second', -k - 1);
-        }
+        writeTwice(backend, { v, l, m }, ['first', 'second'], () => clock.advance(600));
         const restored = snapshotRestore(backend, clock, to);
         assert.equal(restored.type, to);
         assert.deepEqual(dumpTables(restored), dumpTables(backend));

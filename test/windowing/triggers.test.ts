@@ -21,6 +21,7 @@ import {
   TriggerResult,
   type Window,
 } from '../../src/windowing/index.js';
+import { ConstantTrigger } from './constant-trigger.js';
 import { TriggerHarness } from './trigger-harness.js';
 
 const { CONTINUE, FIRE, PURGE, FIRE_AND_PURGE } = TriggerResult;
@@ -310,22 +311,10 @@ describe('global window triggers', () => {
 });
 
 describe('PurgingTrigger', () => {
-  /** Returns a fixed result and records what it was asked. */
-  class Scripted extends Trigger<unknown, Window> {
+  /** Returns a fixed result, can merge, and records when it is cleared or merged. */
+  class Scripted extends ConstantTrigger {
     readonly calls: string[] = [];
-    constructor(private readonly result: TriggerResult) {
-      super();
-    }
-    onElement(): TriggerResult {
-      return this.result;
-    }
-    override onEventTime(): TriggerResult {
-      return this.result;
-    }
-    override onProcessingTime(): TriggerResult {
-      return this.result;
-    }
-    clear(): void {
+    override clear(): void {
       this.calls.push('clear');
     }
     override canMerge(): boolean {

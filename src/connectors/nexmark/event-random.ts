@@ -7,18 +7,10 @@
  * here. 32-bit integer hashing only: no BigInt, no 64-bit emulation.
  */
 
+import { fmix32, lowbias32 } from '../../util/int-hash.js';
+
 const TWO_POW_32 = 4_294_967_296;
 const TWO_POW_53 = 9_007_199_254_740_992;
-
-/** A 32-bit finalizer (murmur3's fmix32): spreads nearby inputs over the whole range. */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 export class EventRandom {
   /** [counter, key]: int32 slots, so updates never box a number. */
@@ -32,9 +24,9 @@ export class EventRandom {
   reset(index: number): void {
     const lo = index >>> 0;
     const hi = Math.floor(index / TWO_POW_32);
-    const seed = mix32(lo ^ mix32(hi ^ 0x5bd1e995));
+    const seed = fmix32(lo ^ fmix32(hi ^ 0x5bd1e995));
     this.state[0] = seed;
-    this.state[1] = mix32(seed ^ 0x27d4eb2f);
+    this.state[1] = fmix32(seed ^ 0x27d4eb2f);
   }
 
   /** The next 32 random bits, as an unsigned integer. */
@@ -44,13 +36,7 @@ export class EventRandom {
     const st = this.state;
     const counter = (st[0]! + 0x9e3779b9) | 0;
     st[0] = counter;
-    let x = counter ^ st[1]!;
-    x ^= x >>> 16;
-    x = Math.imul(x, 0x21f0aaad);
-    x ^= x >>> 15;
-    x = Math.imul(x, 0x735a2d97);
-    x ^= x >>> 15;
-    return x >>> 0;
+    return lowbias32(counter ^ st[1]!);
   }
 
   /** A uniform integer in `[0, bound)`; `bound` a positive integer. */

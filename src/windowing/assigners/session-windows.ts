@@ -110,6 +110,22 @@ abstract class DynamicGapSessionWindows<T> extends SessionWindows<T> {
   }
 }
 
+/** Event-time sessions with a gap per element (Flink's DynamicEventTimeSessionWindows). */
+export class DynamicEventTimeSessionWindows<T> extends DynamicGapSessionWindows<T> {
+  static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicEventTimeSessionWindows<T> {
+    return new DynamicEventTimeSessionWindows('EventTimeSessionWindows', EVENT_TIME, extractor);
+  }
+}
+
+/** Processing-time sessions with a gap per element (Flink's DynamicProcessingTimeSessionWindows). */
+export class DynamicProcessingTimeSessionWindows<T> extends DynamicGapSessionWindows<T> {
+  static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicProcessingTimeSessionWindows<T> {
+    return new DynamicProcessingTimeSessionWindows('ProcessingTimeSessionWindows', PROCESSING_TIME, extractor);
+  }
+}
+
+// The fixed-gap classes offer the dynamic twins' factory under their own name too, as Flink's do.
+
 /**
  * Sessions by event timestamp (Flink's EventTimeSessionWindows): each element opens the window
  * `[timestamp, timestamp + gap)`, and windows that overlap or touch merge, so a session ends
@@ -121,16 +137,7 @@ export class EventTimeSessionWindows extends FixedGapSessionWindows {
   }
 
   /** Sessions whose gap `extractor(element)` gives per element, in milliseconds. */
-  static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicEventTimeSessionWindows<T> {
-    return new DynamicEventTimeSessionWindows('EventTimeSessionWindows', EVENT_TIME, extractor);
-  }
-}
-
-/** Event-time sessions with a gap per element (Flink's DynamicEventTimeSessionWindows). */
-export class DynamicEventTimeSessionWindows<T> extends DynamicGapSessionWindows<T> {
-  static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicEventTimeSessionWindows<T> {
-    return EventTimeSessionWindows.withDynamicGap(extractor);
-  }
+  static readonly withDynamicGap = DynamicEventTimeSessionWindows.withDynamicGap;
 }
 
 /** Sessions by the machine's clock when elements arrive (Flink's ProcessingTimeSessionWindows). */
@@ -139,14 +146,6 @@ export class ProcessingTimeSessionWindows extends FixedGapSessionWindows {
     return new ProcessingTimeSessionWindows('ProcessingTimeSessionWindows', PROCESSING_TIME, gap);
   }
 
-  static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicProcessingTimeSessionWindows<T> {
-    return new DynamicProcessingTimeSessionWindows('ProcessingTimeSessionWindows', PROCESSING_TIME, extractor);
-  }
-}
-
-/** Processing-time sessions with a gap per element (Flink's DynamicProcessingTimeSessionWindows). */
-export class DynamicProcessingTimeSessionWindows<T> extends DynamicGapSessionWindows<T> {
-  static withDynamicGap<T>(extractor: SessionWindowTimeGapExtractor<T>): DynamicProcessingTimeSessionWindows<T> {
-    return ProcessingTimeSessionWindows.withDynamicGap(extractor);
-  }
+  /** Sessions whose gap `extractor(element)` gives per element, in milliseconds. */
+  static readonly withDynamicGap = DynamicProcessingTimeSessionWindows.withDynamicGap;
 }

@@ -4,6 +4,7 @@
  * join: a bid that arrives before its auction counts too.
  */
 import type { Auction, Bid, NexmarkEvent } from '../../../src/connectors/nexmark/index.js';
+import { addTo } from './groups.js';
 
 /** An auction and its bids in time, in input order. */
 export interface AuctionWithBids {
@@ -17,11 +18,7 @@ export function auctionsWithBids(events: Iterable<NexmarkEvent>): AuctionWithBid
   const bidsByAuction = new Map<number, Bid[]>();
   for (const e of events) {
     if (e.auction !== null) auctions.set(e.auction.id, e.auction);
-    else if (e.bid !== null) {
-      let list = bidsByAuction.get(e.bid.auction);
-      if (list === undefined) bidsByAuction.set(e.bid.auction, (list = []));
-      list.push(e.bid);
-    }
+    else if (e.bid !== null) addTo(bidsByAuction, e.bid.auction, e.bid);
   }
   const out: AuctionWithBids[] = [];
   for (const auction of auctions.values()) {

@@ -25,6 +25,8 @@ export function priceRank(price: number): 1 | 2 | 3 {
   return price < 10_000 ? 1 : price < 1_000_000 ? 2 : 3;
 }
 
+const SLOTS = ['total', 'rank1', 'rank2', 'rank3'] as const;
+
 /** Collects one group's bids. */
 export class BidStatisticsAccumulator {
   private readonly bids = [0, 0, 0, 0];
@@ -40,20 +42,10 @@ export class BidStatisticsAccumulator {
   }
 
   result(): BidStatistics {
-    const [b, p, a] = [this.bids, this.bidders.map((s) => s.size), this.auctions.map((s) => s.size)];
-    return {
-      total_bids: b[0]!,
-      rank1_bids: b[1]!,
-      rank2_bids: b[2]!,
-      rank3_bids: b[3]!,
-      total_bidders: p[0]!,
-      rank1_bidders: p[1]!,
-      rank2_bidders: p[2]!,
-      rank3_bidders: p[3]!,
-      total_auctions: a[0]!,
-      rank1_auctions: a[1]!,
-      rank2_auctions: a[2]!,
-      rank3_auctions: a[3]!,
-    };
+    const counts = { bids: this.bids, bidders: this.bidders.map((s) => s.size), auctions: this.auctions.map((s) => s.size) };
+    const row: Record<string, number> = {};
+    // Field order as the query's SELECT: total, rank1 … rank3 of bids, then bidders, then auctions.
+    for (const [what, n] of Object.entries(counts)) SLOTS.forEach((slot, i) => (row[`${slot}_${what}`] = n[i]!));
+    return row as unknown as BidStatistics;
   }
 }

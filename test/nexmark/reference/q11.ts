@@ -6,6 +6,7 @@
  */
 import type { NexmarkEvent } from '../../../src/connectors/nexmark/index.js';
 import { sessions } from './windows.js';
+import { addTo } from './groups.js';
 
 export interface Q11Row {
   readonly bidder: number;
@@ -18,12 +19,7 @@ export const Q11_GAP_MS = 10_000;
 
 export function q11(events: Iterable<NexmarkEvent>): Q11Row[] {
   const times = new Map<number, number[]>();
-  for (const e of events) {
-    if (e.bid === null) continue;
-    let list = times.get(e.bid.bidder);
-    if (list === undefined) times.set(e.bid.bidder, (list = []));
-    list.push(e.bid.dateTime);
-  }
+  for (const e of events) if (e.bid !== null) addTo(times, e.bid.bidder, e.bid.dateTime);
   const rows: Q11Row[] = [];
   for (const bidder of [...times.keys()].sort((a, b) => a - b)) {
     for (const s of sessions(times.get(bidder)!, Q11_GAP_MS)) {

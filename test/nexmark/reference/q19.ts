@@ -5,6 +5,7 @@
  * by auction, then rank.
  */
 import type { Bid, NexmarkEvent } from '../../../src/connectors/nexmark/index.js';
+import { addTo } from './groups.js';
 
 /** A bid's own fields, in its order, and its rank. */
 export type Q19Row = Bid & { readonly rank_number: number };
@@ -13,12 +14,7 @@ export const Q19_TOP = 10;
 
 export function q19(events: Iterable<NexmarkEvent>): Q19Row[] {
   const byAuction = new Map<number, Bid[]>();
-  for (const e of events) {
-    if (e.bid === null) continue;
-    let list = byAuction.get(e.bid.auction);
-    if (list === undefined) byAuction.set(e.bid.auction, (list = []));
-    list.push(e.bid);
-  }
+  for (const e of events) if (e.bid !== null) addTo(byAuction, e.bid.auction, e.bid);
   const rows: Q19Row[] = [];
   for (const auction of [...byAuction.keys()].sort((a, b) => a - b)) {
     // A stable sort keeps arrival order among equal prices.

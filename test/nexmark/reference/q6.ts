@@ -11,6 +11,7 @@
 import type { NexmarkEvent } from '../../../src/connectors/nexmark/index.js';
 import { auctionsWithBids, winningBid } from './auction-bids.js';
 import { avgBigint } from './sql-functions.js';
+import { addTo } from './groups.js';
 
 export interface Q6Row {
   readonly seller: number;
@@ -24,9 +25,7 @@ export function q6(events: Iterable<NexmarkEvent>): Q6Row[] {
   const bySeller = new Map<number, { auction: number; price: number; dateTime: number }[]>();
   for (const { auction, bids } of auctionsWithBids(events)) {
     const w = winningBid(bids);
-    let list = bySeller.get(auction.seller);
-    if (list === undefined) bySeller.set(auction.seller, (list = []));
-    list.push({ auction: auction.id, price: w.price, dateTime: w.dateTime });
+    addTo(bySeller, auction.seller, { auction: auction.id, price: w.price, dateTime: w.dateTime });
   }
   const rows: Q6Row[] = [];
   for (const [seller, wins] of [...bySeller].sort(([a], [b]) => a - b)) {

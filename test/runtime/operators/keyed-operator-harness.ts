@@ -13,6 +13,7 @@ import { InternalTimerServiceImpl } from '../../../src/runtime/timers/internal-t
 import { DefaultOperatorStateStore, type KeyedStateBackend, type StateKinds } from '../../../src/state/index.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { OperatorUid } from '../../../src/util/ids.js';
+import { MIN_TIMESTAMP } from '../../../src/util/time.js';
 import { type BackendType, createBackend, finish, restoreChain } from '../../state/backends.js';
 
 export interface Emitted {
@@ -42,6 +43,8 @@ export interface HarnessOptions {
 }
 
 export abstract class KeyedOperatorHarness {
+  /** The operator under test, built by the subclass from {@link context}. */
+  abstract readonly operator: StreamOperator;
   readonly output: OutputElement[] = [];
   private readonly side = new Map<string, Emitted[]>();
   private readonly sides = new Map<string, Output<unknown>>();
@@ -80,6 +83,21 @@ export abstract class KeyedOperatorHarness {
       autoWatermarkIntervalMs: 0,
       sideOutput: (tag) => this.sides.get(tag.id),
     };
+  }
+
+  async open(): Promise<this> {
+    await this.operator.open();
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await this.operator.close();
+  }
+
+  /** Makes `key` current and `timestamp` (undefined: none) the timestamp of what comes next. */
+  protected enter(key: unknown, timestamp: number | undefined): void {
+    this.backend.setCurrentKey(key);
+    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
   }
 
   /** Points the operator's outputs at this harness. */

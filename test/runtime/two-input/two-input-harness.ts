@@ -23,23 +23,16 @@ export class TwoInputHarness extends KeyedOperatorHarness {
     this.attach(this.operator);
   }
 
-  async open(): Promise<this> {
-    await this.operator.open();
-    return this;
-  }
-
   /** An element of input 1; `timestamp` undefined: none. */
   processElement1(value: unknown, timestamp?: number): void {
-    this.backend.setCurrentKey(this.key1(value as never));
-    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
+    this.enter(this.key1(value as never), timestamp);
     this.operator.processElement1(value);
     this.slot.timestamp = MIN_TIMESTAMP;
   }
 
   /** An element of input 2; `timestamp` undefined: none. */
   processElement2(value: unknown, timestamp?: number): void {
-    this.backend.setCurrentKey(this.key2(value as never));
-    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
+    this.enter(this.key2(value as never), timestamp);
     this.operator.processElement2(value);
     this.slot.timestamp = MIN_TIMESTAMP;
   }
@@ -50,9 +43,5 @@ export class TwoInputHarness extends KeyedOperatorHarness {
 
   processWatermark2(time: number): void {
     this.operator.processWatermark2(time);
-  }
-
-  async close(): Promise<void> {
-    await this.operator.close();
   }
 }

@@ -18,6 +18,7 @@ import { MAX_TIMESTAMP } from '../../../src/util/time.js';
 
 const aligned = { isSavepoint: false, aligned: true };
 const unaligned = { isSavepoint: false, aligned: false };
+const BARRIER = '<barrier>';
 
 class Recorder extends TwoInputStreamOperator {
   constructor(readonly events: string[]) {
@@ -71,36 +72,33 @@ function setup() {
 }
 
 describe('two-input task: barrier alignment across both inputs', () => {
-  test('EXACTLY_ONCE: channels that delivered the barrier wait until every channel of both inputs has; nothing after a barrier precedes the snapshot', () => {
+  /**
+   * Checkpoint 1 (`options`): its barrier first on a and on c, each followed by a record; b
+   * holds `onB` in order, BARRIER standing for the barrier. Returns the operator's events and
+   * where the snapshot stands among them.
+   */
+  function barrierRace(options: typeof aligned, ...onB: string[]) {
     const { events, a, b, c, drain, records } = setup();
-    const b1 = new CheckpointBarrier(1, 0, aligned);
+    const b1 = new CheckpointBarrier(1, 0, options);
     a.push(b1);
     a.push(records('a-after'));
     c.push(b1);
     c.push(records('c-after'));
-    b.push(records('b-before'));
-    b.push(b1);
-    b.push(records('b-after'));
+    for (const item of onB) b.push(item === BARRIER ? b1 : records(item));
     drain();
     const snap = events.indexOf('snapshot 1');
     assert.ok(snap > 0);
+    return { events, snap };
+  }
+
+  test('EXACTLY_ONCE: channels that delivered the barrier wait until every channel of both inputs has; nothing after a barrier precedes the snapshot', () => {
+    const { events, snap } = barrierRace(aligned, 'b-before', BARRIER, 'b-after');
     assert.ok(events.indexOf('1:b-before') < snap);
     for (const after of ['1:a-after', '2:c-after', '1:b-after']) assert.ok(events.indexOf(after) > snap, `${after} after the snapshot: ${events.join(', ')}`);
   });
 
   test('AT_LEAST_ONCE: nothing is blocked; records behind an early barrier may precede the snapshot', () => {
-    const { events, a, b, c, drain, records } = setup();
-    const b1 = new CheckpointBarrier(1, 0, unaligned);
-    a.push(b1);
-    a.push(records('a-after'));
-    c.push(b1);
-    c.push(records('c-after'));
-    b.push(records('b-before'));
-    b.push(records('b-before-2'));
-    b.push(b1);
-    drain();
-    const snap = events.indexOf('snapshot 1');
-    assert.ok(snap > 0);
+    const { events, snap } = barrierRace(unaligned, 'b-before', 'b-before-2', BARRIER);
     assert.ok(events.indexOf('1:a-after') < snap, events.join(', '));
     assert.ok(events.indexOf('2:c-after') < snap, events.join(', '));
   });

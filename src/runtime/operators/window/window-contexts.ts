@@ -5,24 +5,15 @@
  */
 import type { KeyedStateStore, MergingStateDescriptor, OutputTag, ProcessWindowContext, StateFor } from '../../../graph/index.js';
 import {
-  type AggregatingState,
-  type AggregatingStateDescriptor,
   type KeyedStateBackend,
-  type ListState,
-  type ListStateDescriptor,
-  type MapState,
-  type MapStateDescriptor,
   type Namespace,
   type NamespacedState,
-  type ReducingState,
-  type ReducingStateDescriptor,
   type State,
   type StateDescriptor,
-  type ValueState,
-  type ValueStateDescriptor,
   checkUserStateName,
 } from '../../../state/index.js';
 import type { OnMergeContext, Window } from '../../../windowing/index.js';
+import { DefaultKeyedStateStore } from '../../default-keyed-state-store.js';
 import type { WindowOperatorServices } from './window-services.js';
 
 /** The trigger's context: timers and partitioned state of the current key and {@link window}. */
@@ -113,36 +104,22 @@ export class WindowTriggerContext<W extends Window> implements OnMergeContext {
  * window being evaluated; refused for merging windows, as in Flink (their windows come and go
  * by merging, and such state would be lost or double-counted).
  */
-class PerWindowStateStore implements KeyedStateStore {
+class PerWindowStateStore extends DefaultKeyedStateStore {
   namespace: Namespace = 0;
 
   constructor(
     private readonly backend: KeyedStateBackend,
     private readonly merging: boolean,
-  ) {}
-
-  getState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    return this.get(d);
-  }
-  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    return this.get(d);
-  }
-  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.get(d);
-  }
-  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.get(d);
-  }
-  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.get(d);
+  ) {
+    super();
   }
 
-  private get<S extends State>(d: StateDescriptor): S {
+  protected getPartitionedState<S>(d: StateDescriptor): S {
     if (this.merging) throw new Error('Per-window state is not allowed when using merging windows.');
     checkUserStateName(d.name);
-    const s = this.backend.getOrCreateNamespacedState<S>(d);
+    const s = this.backend.getOrCreateNamespacedState(d);
     s.setCurrentNamespace(this.namespace);
-    return s.state;
+    return s.state as S;
   }
 }
 

@@ -28,7 +28,7 @@ import {
   type WindowAssignerContext,
   type WindowSerializer,
 } from '../../../../src/windowing/index.js';
-import type { OutputElement } from './window-harness.js';
+import { type OutputElement, watermark } from './window-harness.js';
 
 export type T2 = [string, number];
 export type T3 = [string, number, number];
@@ -171,4 +171,23 @@ export function assertOutputEqualsSorted(actual: readonly OutputElement[], expec
   const key = (e: OutputElement) => JSON.stringify(e);
   const records = (l: readonly OutputElement[]) => l.filter((e) => !isWatermark(e)).map(key).sort();
   assert.deepEqual(records(actual), records(expected), message);
+}
+
+/** A watermark and the records it fires, which the output must show before the watermark itself. */
+export type WatermarkStep = readonly [watermark: number, fired: readonly OutputElement[]];
+
+/**
+ * Flink's "process a watermark, add what fires and the watermark to the expected output, assert"
+ * sequence, one step at a time: after each step all output so far must equal `expected`.
+ */
+export function advanceWatermarks(
+  h: { processWatermark(wm: number): void; readonly output: readonly OutputElement[] },
+  steps: readonly WatermarkStep[],
+  expected: OutputElement[] = [],
+): void {
+  for (const [wm, fired] of steps) {
+    h.processWatermark(wm);
+    expected.push(...fired, watermark(wm));
+    assertOutputEqualsSorted(h.output, expected, `after watermark ${wm}`);
+  }
 }

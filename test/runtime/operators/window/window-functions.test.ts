@@ -107,26 +107,20 @@ for (const backend of BACKENDS) {
       await h.close();
     });
 
-    test('per-window state is refused for merging windows, as in Flink', async () => {
-      class UsesWindowState extends ProcessWindowFunction<T2, string, string, TimeWindow> {
-        process(_k: string, ctx: ProcessWindowContext<TimeWindow>): void {
-          ctx.windowState().getState(new ValueStateDescriptor<number>('n'));
+    for (const [name, assigner, stateName, refusal] of [
+      ['per-window state is refused for merging windows, as in Flink', EventTimeSessionWindows.withGap(s(1)), 'n', /Per-window state is not allowed when using merging windows/],
+      ['window state names starting with _ belong to the engine', TumblingEventTimeWindows.of(s(1)), '_window-contents', /State name '_window-contents' is reserved/],
+    ] as const) {
+      test(name, async () => {
+        class UsesWindowState extends ProcessWindowFunction<T2, string, string, TimeWindow> {
+          process(_k: string, ctx: ProcessWindowContext<TimeWindow>): void {
+            ctx.windowState().getState(new ValueStateDescriptor<number>(stateName));
+          }
         }
-      }
-      const h = await harness(windowSpec({ assigner: EventTimeSessionWindows.withGap(s(1)), fn: process(new UsesWindowState()) }));
-      h.processElement(['a', 1], 0);
-      assert.throws(() => h.processWatermark(5000), /Per-window state is not allowed when using merging windows/);
-    });
-
-    test('window state names starting with _ belong to the engine', async () => {
-      class Reserved extends ProcessWindowFunction<T2, string, string, TimeWindow> {
-        process(_k: string, ctx: ProcessWindowContext<TimeWindow>): void {
-          ctx.windowState().getState(new ValueStateDescriptor<number>('_window-contents'));
-        }
-      }
-      const h = await harness(windowSpec({ assigner: TumblingEventTimeWindows.of(s(1)), fn: process(new Reserved()) }));
-      h.processElement(['a', 1], 0);
-      assert.throws(() => h.processWatermark(5000), /State name '_window-contents' is reserved/);
-    });
+        const h = await harness(windowSpec({ assigner, fn: process(new UsesWindowState()) }));
+        h.processElement(['a', 1], 0);
+        assert.throws(() => h.processWatermark(5000), refusal);
+      });
+    }
   });
 }

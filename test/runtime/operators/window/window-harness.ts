@@ -25,15 +25,9 @@ export class WindowHarness extends KeyedOperatorHarness {
     this.attach(this.operator);
   }
 
-  async open(): Promise<this> {
-    await this.operator.open();
-    return this;
-  }
-
   /** One element; `timestamp` undefined: none. */
   processElement(value: unknown, timestamp?: number): void {
-    this.backend.setCurrentKey(this.keySelector(value as never));
-    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
+    this.enter(this.keySelector(value as never), timestamp);
     this.operator.collect(value);
   }
 
@@ -46,9 +40,5 @@ export class WindowHarness extends KeyedOperatorHarness {
     this.clock.set(time);
     this.slot.timestamp = MIN_TIMESTAMP;
     this.operator.advanceProcessingTime(time);
-  }
-
-  async close(): Promise<void> {
-    await this.operator.close();
   }
 }

@@ -21,6 +21,7 @@ import { WINDOW_CONTENTS_STATE } from '../../../../src/runtime/operators/window/
 import { BACKENDS } from '../../../state/backends.js';
 import { type T2, apply, assertOutputEqualsSorted, key0, passThroughFunction, reduceWith, reducedSessionWindowFunction, sumReducer, windowSpec } from './window-fixtures.js';
 import { type OutputElement, WindowHarness, record, watermark } from './window-harness.js';
+import { ConstantTrigger } from '../../../windowing/constant-trigger.js';
 
 const s = (n: number) => Duration.ofSeconds(n);
 const lateTag = new OutputTag<T2>('late-output') as OutputTag<unknown>;
@@ -47,17 +48,10 @@ class EventTimeTriggerAccumGC extends Trigger<unknown, TimeWindow> {
 }
 
 /** Fires on every element and timer (Flink's FireEverytimeOnElementAndEventTimeTrigger). */
-class FireEverytime extends Trigger<unknown, TimeWindow> {
-  onElement(): TriggerResult {
-    return TriggerResult.FIRE;
+class FireEverytime extends ConstantTrigger<TimeWindow> {
+  constructor() {
+    super(TriggerResult.FIRE);
   }
-  override onEventTime(): TriggerResult {
-    return TriggerResult.FIRE;
-  }
-  override onProcessingTime(): TriggerResult {
-    return TriggerResult.FIRE;
-  }
-  clear(): void {}
 }
 
 for (const backend of BACKENDS) {
@@ -163,6 +157,18 @@ for (const backend of BACKENDS) {
       record(['key2-1', 11600, 14600], 14599),
       watermark(14600),
     ];
+    /** A harness over `spec` that has been through {@link sessionRun}. */
+    const afterSessionRun = async (spec: WindowOperatorSpec): Promise<WindowHarness> => {
+      const h = await harness(spec);
+      sessionRun(h);
+      return h;
+    };
+    /** Every session case ends with watermarks 20000 and 100000; returns them as output. */
+    const lastWatermarks = (h: WindowHarness): OutputElement[] => {
+      h.processWatermark(20000);
+      h.processWatermark(100000);
+      return [watermark(20000), watermark(100000)];
+    };
     const sessionSpec = (lateness: number, purging: boolean) =>
       windowSpec({
         assigner: EventTimeSessionWindows.withGap(s(3)),
@@ -178,14 +184,12 @@ for (const backend of BACKENDS) {
         const name = `test${tagged ? 'SideOutput' : 'Drop'}DueToLatenessSessionZeroLateness${purging ? 'PurgingTrigger' : ''}`;
         test(`${name}: late elements are ${tagged ? 'side output' : 'dropped and counted'}, not merged into each other`, async () => {
           const spec = sessionSpec(0, purging);
-          const h = await new WindowHarness(tagged ? spec : { ...spec, lateDataTag: undefined }, key0, { backend, sideOutputs: [lateTag] }).open();
-          sessionRun(h);
+          const h = await afterSessionRun(tagged ? spec : { ...spec, lateDataTag: undefined });
           h.processElement(['key2', 1], 10000);
           if (purging) h.processElement(['key2', 1], 10100);
           h.processElement(['key2', 1], 14500);
-          h.processWatermark(20000);
-          h.processWatermark(100000);
-          assertOutputEqualsSorted(h.output, [...sessionPrefix, record(['key2-1', 14500, 17500], 17499), watermark(20000), watermark(100000)]);
+          const end = lastWatermarks(h);
+          assertOutputEqualsSorted(h.output, [...sessionPrefix, record(['key2-1', 14500, 17500], 17499), ...end]);
           const late = purging ? [record(['key2', 1], 10000), record(['key2', 1], 10100)] : [record(['key2', 1], 10000)];
           assert.deepEqual(h.sideOutput(lateTag), tagged ? late : []);
           assert.equal(h.operator.numLateRecordsDropped, tagged ? 0 : late.length);
@@ -195,50 +199,38 @@ for (const backend of BACKENDS) {
     }
 
     test('testDropDueToLatenessSessionWithLatenessPurgingTrigger: a small lateness re-opens the purged session', async () => {
-      const h = await harness(sessionSpec(10, true));
-      sessionRun(h);
+      const h = await afterSessionRun(sessionSpec(10, true));
       h.processElement(['key2', 1], 10000);
       h.processElement(['key2', 1], 14500);
-      h.processWatermark(20000);
-      h.processWatermark(100000);
-      assertOutputEqualsSorted(h.output, [
-        ...sessionPrefix,
-        record(['key2-1', 10000, 14600], 14599),
-        record(['key2-1', 10000, 17500], 17499),
-        watermark(20000),
-        watermark(100000),
-      ]);
+      const end = lastWatermarks(h);
+      assertOutputEqualsSorted(h.output, [...sessionPrefix, record(['key2-1', 10000, 14600], 14599), record(['key2-1', 10000, 17500], 17499), ...end]);
       assert.deepEqual(h.sideOutput(lateTag), []);
       await h.close();
     });
 
     test('testNotSideOutputDueToLatenessSessionWithLateness: an accumulating trigger re-fires the merged session at once', async () => {
-      const h = await harness(sessionSpec(10, false));
-      sessionRun(h);
+      const h = await afterSessionRun(sessionSpec(10, false));
       h.processElement(['key2', 1], 10000);
       h.processElement(['key2', 1], 14500);
       const expected = [...sessionPrefix, record(['key2-2', 10000, 14600], 14599)];
       assertOutputEqualsSorted(h.output, expected);
       assert.deepEqual(h.sideOutput(lateTag), []);
-      h.processWatermark(20000);
-      h.processWatermark(100000);
-      assertOutputEqualsSorted(h.output, [...expected, record(['key2-3', 10000, 17500], 17499), watermark(20000), watermark(100000)]);
+      const end = lastWatermarks(h);
+      assertOutputEqualsSorted(h.output, [...expected, record(['key2-3', 10000, 17500], 17499), ...end]);
       assert.deepEqual(h.sideOutput(lateTag), []);
       await h.close();
     });
 
     for (const purging of [true, false]) {
       test(`testNotSideOutputDueToLatenessSessionWithHugeLateness${purging ? 'PurgingTrigger' : ''}: within the lateness the late element merges the old sessions back`, async () => {
-        const h = await harness(sessionSpec(10000, purging));
-        sessionRun(h);
+        const h = await afterSessionRun(sessionSpec(10000, purging));
         h.processElement(['key2', 1], 10000);
         const merged = purging ? record(['key2-1', 1000, 14600], 14599) : record(['key2-7', 1000, 14600], 14599);
         assertOutputEqualsSorted(h.output, [...sessionPrefix, merged]);
         h.processElement(['key2', 1], 14500);
-        h.processWatermark(20000);
-        h.processWatermark(100000);
+        const end = lastWatermarks(h);
         const last = purging ? record(['key2-1', 1000, 17500], 17499) : record(['key2-8', 1000, 17500], 17499);
-        assertOutputEqualsSorted(h.output, [...sessionPrefix, merged, last, watermark(20000), watermark(100000)]);
+        assertOutputEqualsSorted(h.output, [...sessionPrefix, merged, last, ...end]);
         assert.deepEqual(h.sideOutput(lateTag), []);
         await h.close();
       });

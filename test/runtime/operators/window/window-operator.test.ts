@@ -31,6 +31,7 @@ import {
   ReducedProcessSessionWindowFunction,
   RichSumReducer,
   SessionProcessWindowFunction,
+  advanceWatermarks,
   apply,
   assertOutputEqualsSorted,
   closeCalled,
@@ -56,36 +57,22 @@ for (const backend of BACKENDS) {
   describe(`window operator: Flink's WindowOperatorTest [${backend}]`, () => {
     async function slidingEventTime(spec: WindowOperatorSpec): Promise<void> {
       let h = await harness(spec);
-      const expected: OutputElement[] = [];
       for (const [v, t] of flinkInput()) h.processElement(v, t);
-
-      h.processWatermark(999);
-      expected.push(record(['key1', 3], 999), watermark(999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(1999);
-      expected.push(record(['key1', 3], 1999), record(['key2', 3], 1999), watermark(1999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(2999);
-      expected.push(record(['key1', 3], 2999), record(['key2', 3], 2999), watermark(2999));
-      assertOutputEqualsSorted(h.output, expected);
-
+      advanceWatermarks(h, [
+        [999, [record(['key1', 3], 999)]],
+        [1999, [record(['key1', 3], 1999), record(['key2', 3], 1999)]],
+        [2999, [record(['key1', 3], 2999), record(['key2', 3], 2999)]],
+      ]);
       const snapshot = h.snapshot();
       await h.close();
-      expected.length = 0;
       h = await harness(spec, snapshot);
-      h.processWatermark(3999);
-      expected.push(record(['key2', 5], 3999), watermark(3999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(4999);
-      expected.push(record(['key2', 2], 4999), watermark(4999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(5999);
-      expected.push(record(['key2', 2], 5999), watermark(5999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(6999);
-      h.processWatermark(7999);
-      expected.push(watermark(6999), watermark(7999));
-      assertOutputEqualsSorted(h.output, expected);
+      advanceWatermarks(h, [
+        [3999, [record(['key2', 5], 3999)]],
+        [4999, [record(['key2', 2], 4999)]],
+        [5999, [record(['key2', 2], 5999)]],
+        [6999, []],
+        [7999, []],
+      ]);
       await h.close();
     }
 
@@ -101,34 +88,17 @@ for (const backend of BACKENDS) {
 
     async function tumblingEventTime(spec: WindowOperatorSpec): Promise<void> {
       let h = await harness(spec);
-      const expected: OutputElement[] = [];
       for (const [v, t] of flinkInput()) h.processElement(v, t);
-      h.processWatermark(999);
-      expected.push(watermark(999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(1999);
-      expected.push(watermark(1999));
-      assertOutputEqualsSorted(h.output, expected);
-
+      advanceWatermarks(h, [[999, []], [1999, []]]);
       const snapshot = h.snapshot();
       await h.close();
-      expected.length = 0;
       h = await harness(spec, snapshot);
-      h.processWatermark(2999);
-      expected.push(record(['key1', 3], 2999), record(['key2', 3], 2999), watermark(2999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(3999);
-      expected.push(watermark(3999));
-      h.processWatermark(4999);
-      expected.push(watermark(4999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(5999);
-      expected.push(record(['key2', 2], 5999), watermark(5999));
-      assertOutputEqualsSorted(h.output, expected);
-      h.processWatermark(6999);
-      h.processWatermark(7999);
-      expected.push(watermark(6999), watermark(7999));
-      assertOutputEqualsSorted(h.output, expected);
+      advanceWatermarks(h, [
+        [2999, [record(['key1', 3], 2999), record(['key2', 3], 2999)]],
+        [3999, []], [4999, []],
+        [5999, [record(['key2', 2], 5999)]],
+        [6999, []], [7999, []],
+      ]);
       await h.close();
     }
 
@@ -268,7 +238,6 @@ for (const backend of BACKENDS) {
 
     test('testContinuousWatermarkTrigger: global windows fire every interval of event time', async () => {
       const h = await harness(windowSpec({ assigner: GlobalWindows.create(), trigger: ContinuousEventTimeTrigger.of(s(3)), contents: reduceWith(sumReducer) }));
-      const expected: OutputElement[] = [];
       h.processElement(['key1', 1], 0);
       h.processElement(['key2', 1], 3000);
       h.processElement(['key2', 1], 3999);
@@ -277,7 +246,7 @@ for (const backend of BACKENDS) {
       h.processElement(['key2', 1], 1998);
       h.processElement(['key2', 1], 1999);
       h.processElement(['key2', 1], 1000);
-      for (const [wm, records] of [
+      advanceWatermarks(h, [
         [1000, []],
         [2000, []],
         [3000, [record(['key1', 3], MAX_TIMESTAMP)]],
@@ -286,11 +255,7 @@ for (const backend of BACKENDS) {
         [6000, [record(['key1', 3], MAX_TIMESTAMP), record(['key2', 5], MAX_TIMESTAMP)]],
         [7000, []],
         [8000, []],
-      ] as const) {
-        h.processWatermark(wm);
-        expected.push(...records, watermark(wm));
-        assertOutputEqualsSorted(h.output, expected, `after watermark ${wm}`);
-      }
+      ]);
       await h.close();
     });
 
