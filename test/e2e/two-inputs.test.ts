@@ -40,7 +40,8 @@ describe('a keyed two-input job killed mid-stream', () => {
 
       const home = freshHome();
       const out = join(tempDir(), 'out');
-      const { jobId, pid } = await runDetached(home, KEYED, [out, String(N), '1000'], [...interval('200ms'), '-D', 'execution.checkpointing.mode=EXACTLY_ONCE', ...options]);
+      // 500 a second: 6 s of input, so three checkpoints land well before its end on a loaded machine.
+      const { jobId, pid } = await runDetached(home, KEYED, [out, String(N), '500'], [...interval('200ms'), '-D', 'execution.checkpointing.mode=EXACTLY_ONCE', ...options]);
       await waitForCheckpoint(home, jobId, 3);
       await killHard(pid);
       const crashed = await listedJob(home, jobId);
@@ -49,7 +50,7 @@ describe('a keyed two-input job killed mid-stream', () => {
       assert.ok(before.length < 2 * N, `killed before its end (${before.length} lines committed)`);
       assert.ok(!before.some((l) => l.startsWith('T,')), 'the timers had not fired before the kill');
 
-      const r = await runFlink(['run', '-s', jobId, ...interval('200ms'), ...options, KEYED, out, String(N), '1000'], { home, timeoutMs: 40_000 });
+      const r = await runFlink(['run', '-s', jobId, ...interval('200ms'), ...options, KEYED, out, String(N), '500'], { home, timeoutMs: 40_000 });
       assert.equal(r.code, 0, r.stderr);
       const { jobId: restoredId } = parseAttachedRun(r.stdout);
       assert.equal((await listedJob(home, restoredId)).status, 'FINISHED');

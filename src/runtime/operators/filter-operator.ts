@@ -1,14 +1,13 @@
-import { FunctionOperator } from './function-operator.js';
+import { CallableFunctionOperator } from './callable-function-operator.js';
 import type { OperatorContext } from './stream-operator.js';
-import { toCallable, userError } from './user-function.js';
+import { userError } from './user-function.js';
 
 /** `filter`: passes records for which the function returns true. */
-export class FilterOperator extends FunctionOperator<unknown> {
-  private readonly fn: (v: unknown) => boolean;
+export class FilterOperator extends CallableFunctionOperator<(v: unknown) => boolean> {
   constructor(ctx: OperatorContext, fn: unknown) {
-    super(ctx, fn);
-    this.fn = toCallable(fn, 'filter');
+    super(ctx, fn, 'filter');
   }
+
   collect(value: unknown): void {
     this.numRecordsIn++;
     let keep: boolean;

@@ -1,7 +1,14 @@
-import { type CheckpointListener, isCheckpointedFunction } from '../../graph/index.js';
+import { type CheckpointListener, type Collector, type TimeDomain, isCheckpointedFunction } from '../../graph/index.js';
+import type { InternalTimer } from '../timers/internal-timer-service.js';
+import type { KeyedFunctionContexts } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
 import { StreamOperator } from './stream-operator.js';
 import { closeUserFunction, openUserFunction, userError } from './user-function.js';
+
+/** A keyed process-style function's timer method, as the operator calls it. */
+export interface TimerFunction {
+  onTimer(timestamp: number, context: never, out: Collector<unknown>): void;
+}
 
 /** An operator around one user function: opens and closes it with the operator. */
 export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
@@ -10,6 +17,21 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
     protected readonly userFunction: unknown,
   ) {
     super(ctx);
+  }
+
+  /**
+   * Fires `onTimer` of the keyed process-style function `fn` for `timer` of `domain`, with the
+   * timer context of `contexts` pointed at it; a throw becomes this operator's UserCodeError.
+   * Records do not come through a helper like this: each operator calls its function's element
+   * methods at its own call site, which stays monomorphic and inlined (one shared site would see
+   * every operator's functions and call them all out of line).
+   */
+  protected fireTimer(fn: TimerFunction, contexts: KeyedFunctionContexts, timer: InternalTimer, domain: TimeDomain): void {
+    try {
+      fn.onTimer(timer.timestamp, contexts.startTimer(timer, domain) as never, this.output);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
   }
 
   override open(): Promise<void> {

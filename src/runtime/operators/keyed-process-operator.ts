@@ -1,4 +1,4 @@
-import type { Collector, KeyedProcessFunction, TimeDomain } from '../../graph/index.js';
+import type { Collector, KeyedProcessFunction } from '../../graph/index.js';
 import type { InternalTimer, Triggerable } from '../timers/internal-timer-service.js';
 import { FunctionOperator } from './function-operator.js';
 import { KeyedFunctionContexts } from './process-function-contexts.js';
@@ -30,18 +30,10 @@ export class KeyedProcessOperator extends FunctionOperator<unknown> implements T
   }
 
   onEventTime(timer: InternalTimer): void {
-    this.onTimer(timer, 'EVENT_TIME');
+    this.fireTimer(this.fn, this.contexts, timer, 'EVENT_TIME');
   }
 
   onProcessingTime(timer: InternalTimer): void {
-    this.onTimer(timer, 'PROCESSING_TIME');
-  }
-
-  private onTimer(timer: InternalTimer, domain: TimeDomain): void {
-    try {
-      this.fn.onTimer(timer.timestamp, this.contexts.startTimer(timer, domain), this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+    this.fireTimer(this.fn, this.contexts, timer, 'PROCESSING_TIME');
   }
 }

@@ -1,14 +1,13 @@
-import { FunctionOperator } from './function-operator.js';
+import { CallableFunctionOperator } from './callable-function-operator.js';
 import type { OperatorContext } from './stream-operator.js';
-import { toCallable, userError } from './user-function.js';
+import { userError } from './user-function.js';
 
 /** `map`: one record in, one out. */
-export class MapOperator extends FunctionOperator<unknown> {
-  private readonly fn: (v: unknown) => unknown;
+export class MapOperator extends CallableFunctionOperator<(v: unknown) => unknown> {
   constructor(ctx: OperatorContext, fn: unknown) {
-    super(ctx, fn);
-    this.fn = toCallable(fn, 'map');
+    super(ctx, fn, 'map');
   }
+
   collect(value: unknown): void {
     this.numRecordsIn++;
     let result: unknown;

@@ -1,4 +1,4 @@
-import type { KeyedProcessFunction, OperatorSpec, ProcessFunction, TwoInputOperatorSpec } from '../../graph/index.js';
+import type { OperatorSpec, TwoInputOperatorSpec } from '../../graph/index.js';
 import { FilterOperator } from './filter-operator.js';
 import { FlatMapOperator } from './flat-map-operator.js';
 import { KeyedProcessOperator } from './keyed-process-operator.js';
@@ -12,35 +12,41 @@ import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-ope
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
 import { instantiateUserFunction } from './user-function.js';
 import { createWindowOperator } from './window/create-window-operator.js';
-import { createTwoInputOperator } from './two-input/create-two-input-operator.js';
+import { CoBroadcastWithKeyedOperator } from './two-input/co-broadcast-with-keyed-operator.js';
+import { CoBroadcastWithNonKeyedOperator } from './two-input/co-broadcast-with-non-keyed-operator.js';
+import { CoProcessOperator } from './two-input/co-process-operator.js';
+import { CoStreamFlatMap } from './two-input/co-stream-flat-map.js';
+import { CoStreamMap } from './two-input/co-stream-map.js';
+import { IntervalJoinOperator } from './two-input/interval-join-operator.js';
+import { KeyedCoProcessOperator } from './two-input/keyed-co-process-operator.js';
+
+type Spec = OperatorSpec | TwoInputOperatorSpec;
+
+/** How the runtime operator of each kind of spec is made, from the spec with its function already this subtask's copy. */
+const OPERATORS: { readonly [K in Spec['kind']]: (ctx: OperatorContext, spec: Extract<Spec, { kind: K }>) => StreamOperator<unknown> } = {
+  map: (ctx, spec) => new MapOperator(ctx, spec.fn),
+  filter: (ctx, spec) => new FilterOperator(ctx, spec.fn),
+  flatMap: (ctx, spec) => new FlatMapOperator(ctx, spec.fn),
+  reduce: (ctx, spec) => new ReduceOperator(ctx, spec.fn),
+  process: (ctx, spec) => new ProcessOperator(ctx, spec.fn),
+  keyedProcess: (ctx, spec) => new KeyedProcessOperator(ctx, spec.fn),
+  timestampsAndWatermarks: (ctx, spec) => new TimestampsAndWatermarksOperator(ctx, spec.strategy, ctx.autoWatermarkIntervalMs),
+  sinkFunction: (ctx, spec) => new SinkFunctionOperator(ctx, spec.fn),
+  sink: (ctx, spec) => new SinkWriterOperator(ctx, spec.sink),
+  print: (ctx, spec) => new PrintSinkOperator(ctx, spec.prefix, spec.stderr),
+  window: (ctx, spec) => createWindowOperator(ctx, spec.window),
+  coMap: (ctx, spec) => new CoStreamMap(ctx, spec.fn),
+  coFlatMap: (ctx, spec) => new CoStreamFlatMap(ctx, spec.fn),
+  coProcess: (ctx, spec) => new CoProcessOperator(ctx, spec.fn),
+  keyedCoProcess: (ctx, spec) => new KeyedCoProcessOperator(ctx, spec.fn),
+  broadcastProcess: (ctx, spec) => new CoBroadcastWithNonKeyedOperator(ctx, spec.fn, spec.descriptors),
+  keyedBroadcastProcess: (ctx, spec) => new CoBroadcastWithKeyedOperator(ctx, spec.fn, spec.descriptors),
+  intervalJoin: (ctx, spec) => new IntervalJoinOperator(ctx, spec),
+};
 
 /** Creates the runtime operator for an operator spec of the job graph. */
-export function createOperator(original: OperatorSpec | TwoInputOperatorSpec, ctx: OperatorContext): StreamOperator<unknown> {
-  const spec = 'fn' in original ? ({ ...original, fn: instantiateUserFunction(original.fn) } as OperatorSpec | TwoInputOperatorSpec) : original;
-  switch (spec.kind) {
-    case 'map':
-      return new MapOperator(ctx, spec.fn);
-    case 'filter':
-      return new FilterOperator(ctx, spec.fn);
-    case 'flatMap':
-      return new FlatMapOperator(ctx, spec.fn);
-    case 'reduce':
-      return new ReduceOperator(ctx, spec.fn);
-    case 'process':
-      return new ProcessOperator(ctx, spec.fn as ProcessFunction<unknown, unknown>);
-    case 'keyedProcess':
-      return new KeyedProcessOperator(ctx, spec.fn as KeyedProcessFunction<unknown, unknown, unknown>);
-    case 'timestampsAndWatermarks':
-      return new TimestampsAndWatermarksOperator(ctx, spec.strategy, ctx.autoWatermarkIntervalMs);
-    case 'sinkFunction':
-      return new SinkFunctionOperator(ctx, spec.fn);
-    case 'sink':
-      return new SinkWriterOperator(ctx, spec.sink);
-    case 'print':
-      return new PrintSinkOperator(ctx, spec.prefix, spec.stderr);
-    case 'window':
-      return createWindowOperator(ctx, spec.window);
-    default:
-      return createTwoInputOperator(spec, ctx);
-  }
+export function createOperator(original: Spec, ctx: OperatorContext): StreamOperator<unknown> {
+  const spec = 'fn' in original ? ({ ...original, fn: instantiateUserFunction(original.fn) } as Spec) : original;
+  const create = OPERATORS[spec.kind] as (ctx: OperatorContext, spec: Spec) => StreamOperator<unknown>;
+  return create(ctx, spec);
 }

@@ -1,4 +1,4 @@
-import type { OnTimerContext, ProcessContext, TimeDomain, TimerService } from '../../graph/index.js';
+import type { BroadcastReadOnlyContext, OnTimerContext, ProcessContext, TimeDomain, TimerService } from '../../graph/index.js';
 import type { Clock } from '../../util/clock.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import type { InternalTimer } from '../timers/internal-timer-service.js';
@@ -26,13 +26,28 @@ export function nonKeyedTimerService(clock: Clock, watermark: () => number): Tim
   };
 }
 
+/** The timestamp of the record being processed, as a function context gives it: `null` for none. */
+export function recordTimestamp(ctx: OperatorContext): () => number | null {
+  const rc = ctx.recordContext;
+  return () => (rc.timestamp === MIN_TIMESTAMP ? null : rc.timestamp);
+}
+
 /** The context of a non-keyed process function: the record's timestamp, the clocks, side outputs. */
 export function nonKeyedProcessContext(ctx: OperatorContext, watermark: () => number): ProcessContext {
-  const rc = ctx.recordContext;
   const timers = nonKeyedTimerService(ctx.clock, watermark);
   return {
-    timestamp: () => (rc.timestamp === MIN_TIMESTAMP ? null : rc.timestamp),
+    timestamp: recordTimestamp(ctx),
     timerService: () => timers,
+    output: sideOutputEmitter(ctx),
+  };
+}
+
+/** What both contexts of a broadcast function have: the record's timestamp, the clocks, side outputs. */
+export function broadcastBaseContext(ctx: OperatorContext, watermark: () => number): Omit<BroadcastReadOnlyContext, 'getBroadcastState'> {
+  return {
+    timestamp: recordTimestamp(ctx),
+    currentProcessingTime: () => ctx.clock.now(),
+    currentWatermark: watermark,
     output: sideOutputEmitter(ctx),
   };
 }
@@ -40,19 +55,19 @@ export function nonKeyedProcessContext(ctx: OperatorContext, watermark: () => nu
 /**
  * The two contexts of a keyed process function (element and timer), made once per operator:
  * they only read the current key, the timestamp slot and the timer service. `startTimer`
- * points the timer context at the timer about to fire.
+ * points the timer context at the timer about to fire. `extra` adds what a kind of function's
+ * contexts have besides (a keyed broadcast function's clocks and read-only broadcast state).
  */
-export class KeyedFunctionContexts {
-  readonly element: OnTimerContext<unknown>;
-  readonly timer: OnTimerContext<unknown>;
+export class KeyedFunctionContexts<X extends object = object> {
+  readonly element: OnTimerContext<unknown> & X;
+  readonly timer: OnTimerContext<unknown> & X;
   readonly timerService: TimerService;
   private domain: TimeDomain = 'EVENT_TIME';
   private timerTimestamp = MIN_TIMESTAMP;
 
-  constructor(ctx: OperatorContext) {
+  constructor(ctx: OperatorContext, extra?: X) {
     const internal = ctx.timerService!;
     const backend = ctx.keyedBackend!;
-    const rc = ctx.recordContext;
     const timers: TimerService = {
       currentProcessingTime: () => internal.currentProcessingTime(),
       currentWatermark: () => internal.currentWatermark(),
@@ -62,13 +77,13 @@ export class KeyedFunctionContexts {
       deleteEventTimeTimer: (t) => internal.deleteEventTimeTimer(NO_NAMESPACE, t),
     };
     this.timerService = timers;
-    const common = { timerService: () => timers, getCurrentKey: () => backend.getCurrentKey(), output: sideOutputEmitter(ctx) };
-    this.element = { ...common, timestamp: () => (rc.timestamp === MIN_TIMESTAMP ? null : rc.timestamp), timeDomain: () => this.domain };
+    const common = { ...(extra as X), timerService: () => timers, getCurrentKey: () => backend.getCurrentKey(), output: sideOutputEmitter(ctx) };
+    this.element = { ...common, timestamp: recordTimestamp(ctx), timeDomain: () => this.domain };
     this.timer = { ...common, timestamp: () => this.timerTimestamp, timeDomain: () => this.domain };
   }
 
   /** The timer context now describes `timer` of `domain`. */
-  startTimer(timer: InternalTimer, domain: TimeDomain): OnTimerContext<unknown> {
+  startTimer(timer: InternalTimer, domain: TimeDomain): OnTimerContext<unknown> & X {
     this.domain = domain;
     this.timerTimestamp = timer.timestamp;
     return this.timer;

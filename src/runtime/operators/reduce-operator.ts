@@ -1,16 +1,14 @@
 import { type ValueState, ValueStateDescriptor } from '../../state/index.js';
-import { FunctionOperator } from './function-operator.js';
+import { CallableFunctionOperator } from './callable-function-operator.js';
 import type { OperatorContext } from './stream-operator.js';
-import { toCallable, userError } from './user-function.js';
+import { userError } from './user-function.js';
 
 /** Keyed `reduce`: folds each record into its key's value and emits the new value. */
-export class ReduceOperator extends FunctionOperator<unknown> {
-  private readonly fn: (a: unknown, b: unknown) => unknown;
+export class ReduceOperator extends CallableFunctionOperator<(a: unknown, b: unknown) => unknown> {
   private state!: ValueState<unknown>;
 
   constructor(ctx: OperatorContext, fn: unknown) {
-    super(ctx, fn);
-    this.fn = toCallable(fn, 'reduce');
+    super(ctx, fn, 'reduce');
   }
 
   override async open(): Promise<void> {

@@ -1,19 +1,17 @@
-import { FunctionOperator } from './function-operator.js';
+import { CallableFunctionOperator } from './callable-function-operator.js';
 import type { OperatorContext } from './stream-operator.js';
-import { toCallable, userError } from './user-function.js';
+import { userError } from './user-function.js';
 
 /**
  * `addSink(fn)`: calls the function per record. A function that returns a promise is not
  * awaited per record: the task waits for all of a batch's promises before the next batch.
  * At-least-once at best: what it wrote before a failure is not rolled back.
  */
-export class SinkFunctionOperator extends FunctionOperator<unknown> {
-  private readonly fn: (v: unknown) => unknown;
+export class SinkFunctionOperator extends CallableFunctionOperator<(v: unknown) => unknown> {
   private pending: Promise<unknown>[] = [];
 
   constructor(ctx: OperatorContext, fn: unknown) {
-    super(ctx, fn);
-    this.fn = toCallable(fn, 'invoke');
+    super(ctx, fn, 'invoke');
   }
 
   collect(value: unknown): void {

@@ -1,5 +1,5 @@
-import type { MapStateDescriptor } from '../../../state/index.js';
-import type { HeapBroadcastState } from '../../../state/index.js';
+import type { BroadcastContext, BroadcastReadOnlyContext } from '../../../graph/index.js';
+import type { HeapBroadcastState, MapStateDescriptor } from '../../../state/index.js';
 import type { OperatorContext } from '../stream-operator.js';
 
 /**
@@ -8,6 +8,10 @@ import type { OperatorContext } from '../stream-operator.js';
  */
 export class BroadcastStates {
   private readonly states = new Map<string, HeapBroadcastState<unknown, unknown>>();
+  /** `getBroadcastState` of the non-broadcast side's context: read-only. */
+  readonly getReadOnly = ((d: MapStateDescriptor<unknown, unknown>) => this.get(d).readOnly) as BroadcastReadOnlyContext['getBroadcastState'];
+  /** `getBroadcastState` of the broadcast side's context. */
+  readonly getWritable = ((d: MapStateDescriptor<unknown, unknown>) => this.get(d)) as BroadcastContext['getBroadcastState'];
 
   constructor(ctx: OperatorContext, descriptors: readonly MapStateDescriptor<unknown, unknown>[]) {
     for (const d of descriptors) this.states.set(d.name, ctx.operatorStateStore.getBroadcastState(d));

@@ -1,18 +1,16 @@
 import type { BroadcastContext, BroadcastProcessFunction, BroadcastReadOnlyContext, Collector } from '../../../graph/index.js';
 import type { MapStateDescriptor } from '../../../state/index.js';
-import { MIN_TIMESTAMP } from '../../../util/time.js';
-import { sideOutputEmitter } from '../side-output.js';
+import { broadcastBaseContext } from '../process-function-contexts.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { userError } from '../user-function.js';
 import { BroadcastStates } from './broadcast-states.js';
-import { TwoInputStreamOperator } from './two-input-stream-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /**
  * A non-keyed stream connected with a broadcast stream (Flink's CoBroadcastWithNonKeyedOperator):
  * input 1 sees the broadcast state read-only, input 2 (every broadcast element, on every
  * subtask) may change it.
  */
-export class CoBroadcastWithNonKeyedOperator extends TwoInputStreamOperator {
+export class CoBroadcastWithNonKeyedOperator extends TwoInputFunctionOperator {
   private readonly readOnlyContext: BroadcastReadOnlyContext;
   private readonly context: BroadcastContext;
 
@@ -23,32 +21,16 @@ export class CoBroadcastWithNonKeyedOperator extends TwoInputStreamOperator {
   ) {
     super(ctx, fn);
     const states = new BroadcastStates(ctx, descriptors);
-    const rc = ctx.recordContext;
-    const base = {
-      timestamp: () => (rc.timestamp === MIN_TIMESTAMP ? null : rc.timestamp),
-      currentProcessingTime: () => ctx.clock.now(),
-      currentWatermark: () => this.currentWatermark,
-      output: sideOutputEmitter(ctx),
-    };
-    this.readOnlyContext = { ...base, getBroadcastState: ((d: MapStateDescriptor<unknown, unknown>) => states.get(d).readOnly) as BroadcastReadOnlyContext['getBroadcastState'] };
-    this.context = { ...base, getBroadcastState: ((d: MapStateDescriptor<unknown, unknown>) => states.get(d)) as BroadcastContext['getBroadcastState'] };
+    const base = broadcastBaseContext(ctx, () => this.currentWatermark);
+    this.readOnlyContext = { ...base, getBroadcastState: states.getReadOnly };
+    this.context = { ...base, getBroadcastState: states.getWritable };
   }
 
-  processElement1(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processElement(value, this.readOnlyContext, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput1(value: unknown): void {
+    this.fn.processElement(value, this.readOnlyContext, this.output as Collector<unknown>);
   }
 
-  processElement2(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processBroadcastElement(value, this.context, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput2(value: unknown): void {
+    this.fn.processBroadcastElement(value, this.context, this.output as Collector<unknown>);
   }
 }

@@ -1,11 +1,10 @@
 import type { Collector, CoProcessFunction, ProcessContext } from '../../../graph/index.js';
 import { nonKeyedProcessContext } from '../process-function-contexts.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { userError } from '../user-function.js';
-import { TwoInputStreamOperator } from './two-input-stream-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /** `connect(...).process(CoProcessFunction)` on non-keyed streams (Flink's CoProcessOperator): no timers. */
-export class CoProcessOperator extends TwoInputStreamOperator {
+export class CoProcessOperator extends TwoInputFunctionOperator {
   private readonly context: ProcessContext;
 
   constructor(
@@ -16,21 +15,11 @@ export class CoProcessOperator extends TwoInputStreamOperator {
     this.context = nonKeyedProcessContext(ctx, () => this.currentWatermark);
   }
 
-  processElement1(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processElement1(value, this.context, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput1(value: unknown): void {
+    this.fn.processElement1(value, this.context, this.output as Collector<unknown>);
   }
 
-  processElement2(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processElement2(value, this.context, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput2(value: unknown): void {
+    this.fn.processElement2(value, this.context, this.output as Collector<unknown>);
   }
 }

@@ -1,10 +1,9 @@
 import type { CoFlatMapFunction } from '../../../graph/index.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { userError } from '../user-function.js';
-import { TwoInputStreamOperator } from './two-input-stream-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /** `connect(...).flatMap({flatMap1, flatMap2})` (Flink's CoStreamFlatMap): emits through the collector or a returned iterable. */
-export class CoStreamFlatMap extends TwoInputStreamOperator {
+export class CoStreamFlatMap extends TwoInputFunctionOperator {
   constructor(
     ctx: OperatorContext,
     private readonly fn: CoFlatMapFunction<unknown, unknown, unknown>,
@@ -12,25 +11,15 @@ export class CoStreamFlatMap extends TwoInputStreamOperator {
     super(ctx, fn);
   }
 
-  processElement1(value: unknown): void {
-    this.numRecordsIn++;
-    let result: Iterable<unknown> | void;
-    try {
-      result = this.fn.flatMap1(value, this.output);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
-    if (result != null) for (const r of result) this.output.collect(r);
+  protected callInput1(value: unknown): Iterable<unknown> | void {
+    return this.fn.flatMap1(value, this.output);
   }
 
-  processElement2(value: unknown): void {
-    this.numRecordsIn++;
-    let result: Iterable<unknown> | void;
-    try {
-      result = this.fn.flatMap2(value, this.output);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput2(value: unknown): Iterable<unknown> | void {
+    return this.fn.flatMap2(value, this.output);
+  }
+
+  protected override emit(result: Iterable<unknown> | void): void {
     if (result != null) for (const r of result) this.output.collect(r);
   }
 }

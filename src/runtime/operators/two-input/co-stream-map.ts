@@ -1,10 +1,9 @@
 import type { CoMapFunction } from '../../../graph/index.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { userError } from '../user-function.js';
-import { TwoInputStreamOperator } from './two-input-stream-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /** `connect(...).map({map1, map2})` (Flink's CoStreamMap): output keeps the input's timestamp. */
-export class CoStreamMap extends TwoInputStreamOperator {
+export class CoStreamMap extends TwoInputFunctionOperator {
   constructor(
     ctx: OperatorContext,
     private readonly fn: CoMapFunction<unknown, unknown, unknown>,
@@ -12,25 +11,15 @@ export class CoStreamMap extends TwoInputStreamOperator {
     super(ctx, fn);
   }
 
-  processElement1(value: unknown): void {
-    this.numRecordsIn++;
-    let result: unknown;
-    try {
-      result = this.fn.map1(value);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
-    this.output.collect(result);
+  protected callInput1(value: unknown): unknown {
+    return this.fn.map1(value);
   }
 
-  processElement2(value: unknown): void {
-    this.numRecordsIn++;
-    let result: unknown;
-    try {
-      result = this.fn.map2(value);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput2(value: unknown): unknown {
+    return this.fn.map2(value);
+  }
+
+  protected override emit(result: unknown): void {
     this.output.collect(result);
   }
 }

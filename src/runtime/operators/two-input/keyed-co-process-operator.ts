@@ -1,16 +1,15 @@
-import type { Collector, KeyedCoProcessFunction, TimeDomain } from '../../../graph/index.js';
+import type { Collector, KeyedCoProcessFunction } from '../../../graph/index.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { KeyedFunctionContexts } from '../process-function-contexts.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { userError } from '../user-function.js';
-import { TwoInputStreamOperator } from './two-input-stream-operator.js';
+import { TwoInputFunctionOperator } from './two-input-function-operator.js';
 
 /**
  * `process(KeyedCoProcessFunction)` on connected keyed streams (Flink's KeyedCoProcessOperator):
  * one keyed state and one set of timers per key, shared by both inputs; the task sets the key
  * of each record from the key its input's partitioner computed.
  */
-export class KeyedCoProcessOperator extends TwoInputStreamOperator implements Triggerable {
+export class KeyedCoProcessOperator extends TwoInputFunctionOperator implements Triggerable {
   private readonly contexts: KeyedFunctionContexts;
 
   constructor(
@@ -21,37 +20,19 @@ export class KeyedCoProcessOperator extends TwoInputStreamOperator implements Tr
     this.contexts = new KeyedFunctionContexts(ctx);
   }
 
-  processElement1(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processElement1(value, this.contexts.element, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput1(value: unknown): void {
+    this.fn.processElement1(value, this.contexts.element, this.output as Collector<unknown>);
   }
 
-  processElement2(value: unknown): void {
-    this.numRecordsIn++;
-    try {
-      this.fn.processElement2(value, this.contexts.element, this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+  protected callInput2(value: unknown): void {
+    this.fn.processElement2(value, this.contexts.element, this.output as Collector<unknown>);
   }
 
   onEventTime(timer: InternalTimer): void {
-    this.onTimer(timer, 'EVENT_TIME');
+    this.fireTimer(this.fn, this.contexts, timer, 'EVENT_TIME');
   }
 
   onProcessingTime(timer: InternalTimer): void {
-    this.onTimer(timer, 'PROCESSING_TIME');
-  }
-
-  private onTimer(timer: InternalTimer, domain: TimeDomain): void {
-    try {
-      this.fn.onTimer(timer.timestamp, this.contexts.startTimer(timer, domain), this.output as Collector<unknown>);
-    } catch (err) {
-      throw userError(this.name, err);
-    }
+    this.fireTimer(this.fn, this.contexts, timer, 'PROCESSING_TIME');
   }
 }
