@@ -1,14 +1,27 @@
 /**
  * Keyed count: N generated events over K keys, each event adding one to its key's count. The
- * same work three ways in the same rounds: a hand-written loop over a Map, a `node:stream`
- * pipeline as a Node user writes it (objectMode, one event per `push`), and the engine at
- * parallelism 1 and 2 (keyBy → KeyedProcessFunction with a ValueState per key).
+ * same work several ways in the same rounds: a hand-written loop over a Map, a `node:stream`
+ * pipeline as a Node user writes it (objectMode, one event per `push`), the engine in this
+ * process at parallelism 1 and 2 (keyBy → KeyedProcessFunction with a ValueState per key, every
+ * subtask on this thread), and the same job through `flink run` (keyed-count-job.ts) at
+ * parallelism 1 on one thread and at parallelism 2 on two worker threads.
  *
- * Then a CPU-heavy keyed job (json-orders.ts): orders as JSON texts, parsed and priced in a
- * map, totals per customer in keyed state — several µs of work per record, checked on the
- * baseline — by the engine at parallelism 1 and 2 against the same work in a plain loop.
+ * Then a CPU-heavy keyed job (json-orders-data.ts): orders as JSON texts, parsed and priced in
+ * a map, totals per customer in keyed state — several µs of work per record, checked on the
+ * baseline — the same ways, against the same work in a plain loop.
+ *
+ * A run through `flink run` is timed from the first record its keyed operator took (the
+ * earliest over its subtasks) to the end of that operator's input (the latest): the job's
+ * processing, without starting the process, loading the job file or starting workers. That
+ * start-up is its own figure: from the job's start (its record in flink.db) to the first record.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { pipeline } from 'node:stream/promises';
 import {
   DataGeneratorSource,
@@ -18,8 +31,9 @@ import {
   WatermarkStrategy,
 } from '../src/index.js';
 import { runJob } from '../test/helpers/run-job.js';
+import type { SubtaskFacts } from './keyed-count-job.js';
 import { type OrderFacts, engineOrders, expectedOrderFacts, handWrittenOrders, orderTexts } from './json-orders.js';
-import { type BenchContext, type BenchParams, type Figure, type Run, alternate, defineBench, figure, median, perSecond } from './harness/index.js';
+import { type BenchContext, type BenchParams, type Figure, type Run, type Series, alternate, defineBench, figure, median, perSecond } from './harness/index.js';
 
 interface Params extends BenchParams {
   readonly events: number;
@@ -137,12 +151,94 @@ function verifier(ctx: BenchContext, p: Params, label: string): (f: CountFacts) 
   };
 }
 
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+
+/** One run of keyed-count-job.ts through `flink run`: what its keyed subtasks counted, where, and when. */
+export interface JobFileRun<F> {
+  readonly facts: F;
+  /** How many keyed subtasks reported, and how many of them ran on a worker thread. */
+  readonly subtasks: number;
+  readonly onWorkers: number;
+  /** From the first record the keyed operator took to the end of its input. */
+  readonly processingMs: number;
+  /** From the job's start to the first record the keyed operator took. */
+  readonly startupMs: number;
+  /**
+   * CPU time of the whole process (all threads) over the processing, as the subtask that took
+   * records longest saw it: what the run would take on free cores, whatever else the machine ran.
+   */
+  readonly processCpuMs: number;
+}
+
+/** Runs the `kind` job of keyed-count-job.ts at parallelism `p` on `slots` task slots (1 = this thread). */
+export function runJobFile<F>(kind: 'count' | 'orders', records: number, keys: number, p: number, slots: number): JobFileRun<F> {
+  const home = mkdtempSync(join(tmpdir(), 'flink-ts-bench-keyed-'));
+  const factsDir = join(home, 'facts');
+  mkdirSync(factsDir);
+  try {
+    const r = spawnSync(
+      process.execPath,
+      [join(REPO, 'bin/flink'), 'run', '-p', String(p), '-D', `taskmanager.numberOfTaskSlots=${slots}`, join(REPO, 'bench/keyed-count-job.ts'), kind, String(records), String(keys), factsDir],
+      { env: { ...process.env, FLINK_TS_HOME: home }, encoding: 'utf8', maxBuffer: 1 << 24, cwd: REPO },
+    );
+    if (r.status !== 0) throw new Error(`flink run of the ${kind} job failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    const db = new Database(join(home, 'flink.db'), { readonly: true });
+    const { start_time: jobStart } = db.prepare('SELECT start_time FROM jobs').get() as { start_time: number };
+    db.close();
+    const subtasks = readdirSync(factsDir).map((f) => JSON.parse(readFileSync(join(factsDir, f), 'utf8')) as SubtaskFacts);
+    const sums: Record<string, number> = {};
+    for (const t of subtasks) for (const [k, v] of Object.entries(t.sums)) sums[k] = (sums[k] ?? 0) + v;
+    const first = Math.min(...subtasks.map((t) => t.firstRecordAt));
+    const longest = subtasks.reduce((a, b) => (b.endAt - b.firstRecordAt > a.endAt - a.firstRecordAt ? b : a));
+    return {
+      processCpuMs: longest.processCpuMs,
+      facts: sums as F,
+      subtasks: subtasks.length,
+      onWorkers: subtasks.filter((t) => t.onWorker).length,
+      processingMs: Math.max(...subtasks.map((t) => t.endAt)) - first,
+      startupMs: first - jobStart,
+    };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Checks a run through `flink run` counted right (by `verify`) and ran where its label says. */
+function jobFileVerifier<F>(ctx: BenchContext, label: string, p: number, slots: number, verify: (f: F) => void): (r: JobFileRun<F>) => void {
+  return (r) => {
+    verify(r.facts);
+    ctx.check.equal(r.subtasks, p, `keyed subtasks that reported in ${label}`);
+    ctx.check.equal(r.onWorkers, slots > 1 ? p : 0, `keyed subtasks on worker threads in ${label}`);
+  };
+}
+
+const RUN_P1 = 'flink run p=1';
+const RUN_WORKERS = 'flink run p=2 on 2 workers';
+
+/** The figures of the runs through `flink run`: rates over their processing, and their start-up. */
+function jobFileFigures(prefix: string, unit: 'events/s' | 'orders/s', records: number, run1: readonly Run<JobFileRun<unknown>>[], workers: readonly Run<JobFileRun<unknown>>[], inProcess: Series): Figure[] {
+  const rate = (r: readonly Run<JobFileRun<unknown>>[]) => perSecond(records, r.map((x) => x.facts.processingMs));
+  const one = { label: `${prefix}${RUN_P1}`, values: rate(run1) };
+  const startup = (r: readonly Run<JobFileRun<unknown>>[]) => r.map((x) => x.facts.startupMs);
+  const oneStartup = { label: `${prefix}${RUN_P1}: start-up`, values: startup(run1) };
+  const cpu = (r: readonly Run<JobFileRun<unknown>>[]) => r.map((x) => x.facts.processCpuMs);
+  const oneCpu = { label: `${prefix}${RUN_P1}: CPU time over the processing`, values: cpu(run1) };
+  return [
+    figure(one.label, unit, one.values, inProcess),
+    figure(`${prefix}${RUN_WORKERS}`, unit, rate(workers), one, inProcess),
+    figure(oneCpu.label, 'ms', oneCpu.values),
+    figure(`${prefix}${RUN_WORKERS}: CPU time over the processing`, 'ms', cpu(workers), oneCpu),
+    figure(oneStartup.label, 'ms', oneStartup.values),
+    figure(`${prefix}${RUN_WORKERS}: start-up`, 'ms', startup(workers), oneStartup),
+  ];
+}
+
 const millions = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 
 export default defineBench<Params>({
   name: 'keyed-count',
   description:
-    'events counted per key by the engine (keyBy → ValueState) at parallelism 1 and 2, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds; then a CPU-heavy job (JSON orders parsed and priced, totals per customer in keyed state, ≥ 2 µs per record) at parallelism 1 and 2 against the same work in a loop.',
+    'events counted per key by the engine (keyBy → ValueState) in this process at parallelism 1 and 2 (one thread), and through `flink run` (bench/keyed-count-job.ts) at parallelism 1 on one thread and at parallelism 2 on two worker threads, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds; then a CPU-heavy job (JSON orders parsed and priced, totals per customer in keyed state, ≥ 2 µs per record) the same ways against the same work in a loop. A `flink run` rate is over its processing: from the first record its keyed operator took to the end of that operator\'s input; its start-up (from the job\'s start to that first record: loading the job file in each worker, starting the workers) is a figure of its own, and so is the CPU time the whole process (all its threads) spent over the processing, which does not depend on what else the machine runs: with two free cores, p=2 on 2 workers would run about 2 × (p=1\'s CPU time ÷ its own) times as fast as p=1. Every run is checked: each key\'s count (or each customer\'s orders and total) summed over the subtasks, and for `flink run` where its subtasks ran.',
   sizes: {
     full: { events: 10_000_000, keys: 100_000, orders: 200_000, customers: 10_000, minMicrosPerOrder: 2, rounds: 5, warmups: 1 },
     smoke: { events: 20_000, keys: 1_000, orders: 2_000, customers: 100, minMicrosPerOrder: 0, rounds: 1, warmups: 0 },
@@ -152,11 +248,18 @@ export default defineBench<Params>({
     const STREAM = 'node:stream';
     const P1 = 'engine p=1';
     const subject = (label: string, run: () => CountFacts | Promise<CountFacts>) => ({ label, run, verify: verifier(ctx, p, label) });
+    const viaFile = (label: string, parallelism: number, slots: number) => ({
+      label,
+      run: () => runJobFile<CountFacts>('count', p.events, p.keys, parallelism, slots),
+      verify: jobFileVerifier(ctx, label, parallelism, slots, verifier(ctx, p, label)),
+    });
     const runs = await alternate(ctx, p, {
       loop: subject(LOOP, () => handWritten(p)),
       stream: subject(STREAM, () => nodeStream(p)),
       p1: subject(P1, () => engine(p, 1)),
       p2: subject('engine p=2', () => engine(p, 2)),
+      run1: viaFile(RUN_P1, 1, 1),
+      workers: viaFile(RUN_WORKERS, 2, 2),
     });
     const rate = (r: readonly Run<CountFacts>[]) => perSecond(p.events, r.map((x) => x.ms));
     const loop = { label: LOOP, values: rate(runs.loop) };
@@ -170,6 +273,7 @@ export default defineBench<Params>({
         figure(STREAM, 'events/s', stream.values, loop),
         figure(P1, 'events/s', p1.values, loop, stream),
         figure('engine p=2', 'events/s', rate(runs.p2), loop, stream, p1),
+        ...jobFileFigures('', 'events/s', p.events, runs.run1, runs.workers, p1),
         ...json,
       ],
     };
@@ -189,15 +293,27 @@ async function jsonOrders(p: Params, ctx: BenchContext): Promise<Figure[]> {
     ctx.check.equal(f.weighted, want.weighted, `Σ orders × total by ${label}`);
   };
   const subject = (label: string, run: () => OrderFacts | Promise<OrderFacts>) => ({ label, run, verify: verify(label) });
+  const viaFile = (label: string, parallelism: number, slots: number) => ({
+    label,
+    run: () => runJobFile<OrderFacts>('orders', p.orders, p.customers, parallelism, slots),
+    verify: jobFileVerifier(ctx, label, parallelism, slots, verify(label)),
+  });
   const runs = await alternate(ctx, p, {
     loop: subject(LOOP, () => handWrittenOrders(texts, p.orders)),
     p1: subject(P1, () => engineOrders(texts, p.orders, 1)),
     p2: subject('JSON orders: engine p=2', () => engineOrders(texts, p.orders, 2)),
+    run1: viaFile(`JSON orders: ${RUN_P1}`, 1, 1),
+    workers: viaFile(`JSON orders: ${RUN_WORKERS}`, 2, 2),
   });
   const micros = median(runs.loop.map((r) => (r.ms * 1000) / p.orders));
   ctx.check.atLeast(Math.round(micros * 100) / 100, p.minMicrosPerOrder, 'µs of work per order in the hand-written loop (median)');
   const rate = (r: readonly Run<OrderFacts>[]) => perSecond(p.orders, r.map((x) => x.ms));
   const loop = { label: LOOP, values: rate(runs.loop) };
   const p1 = { label: P1, values: rate(runs.p1) };
-  return [figure(LOOP, 'orders/s', loop.values), figure(P1, 'orders/s', p1.values, loop), figure('JSON orders: engine p=2', 'orders/s', rate(runs.p2), loop, p1)];
+  return [
+    figure(LOOP, 'orders/s', loop.values),
+    figure(P1, 'orders/s', p1.values, loop),
+    figure('JSON orders: engine p=2', 'orders/s', rate(runs.p2), loop, p1),
+    ...jobFileFigures('JSON orders: ', 'orders/s', p.orders, runs.run1, runs.workers, p1),
+  ];
 }

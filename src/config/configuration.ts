@@ -1,4 +1,5 @@
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { ConfigError } from '../util/errors.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../util/regular-file.js';
 import { echo } from '../util/sanitize.js';
@@ -165,6 +166,8 @@ function readConfigFile(file: string): Map<string, unknown> {
  */
 function parseYaml(text: string, file: string): unknown {
   try {
+    // yaml loads only when a config file is read: loading it slows every start (each worker thread's too).
+    const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof Yaml;
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
     const first = doc.errors[0];
     if (first !== undefined) {

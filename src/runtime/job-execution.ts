@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { JobGraph } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
@@ -319,15 +319,18 @@ export class JobExecution implements JobRun {
     for (const task of tasks) task.flushBuffered();
   }
 
-  private async idle(ms: number): Promise<void> {
-    const ac = new AbortController();
-    this.wake = () => ac.abort();
-    try {
-      await sleep(ms, undefined, { signal: ac.signal });
-    } catch {
-      // woken early by cancel()
-    } finally {
-      this.wake = undefined;
-    }
+  private idle(ms: number): Promise<void> {
+    // A plain timer, not an aborted sleep: a worker is woken by every message its channels
+    // receive, and an abort builds a DOMException (with its stack) each time.
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
+
 }

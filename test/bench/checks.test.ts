@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BenchCheckError, loadBenches, runBench } from '../../bench/harness/index.js';
-import { type CountFacts, expectedCounts } from '../../bench/keyed-count.bench.js';
+import { type CountFacts, expectedCounts, runJobFile } from '../../bench/keyed-count.bench.js';
 import { expectedOrderFacts, orderTexts } from '../../bench/json-orders.js';
 import type { EngineFacts } from '../../bench/nexmark.bench.js';
 
@@ -41,6 +41,16 @@ test('keyed-count fails when the JSON orders job credits an order to the wrong c
   await assert.rejects(
     runBench(keyedCount!, { size: 'smoke', substitutes: new Map([['JSON orders: engine p=2', () => misrouted]]) }),
     (e: unknown) => e instanceof BenchCheckError && /Σ orders × total by JSON orders: engine p=2/.test(e.message),
+  );
+});
+
+test('keyed-count fails when its run on two workers ran on one thread', async () => {
+  const { events, keys } = keyedCount!.sizes.smoke;
+  // The same job at the same parallelism, counting right, but with every subtask on the main thread.
+  const oneThread = () => runJobFile<CountFacts>('count', Number(events), Number(keys), 2, 1);
+  await assert.rejects(
+    runBench(keyedCount!, { size: 'smoke', substitutes: new Map([['flink run p=2 on 2 workers', oneThread]]) }),
+    (e: unknown) => e instanceof BenchCheckError && /keyed subtasks on worker threads in flink run p=2 on 2 workers is 2: it is 0/.test(e.message),
   );
 });
 

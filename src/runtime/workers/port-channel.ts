@@ -1,16 +1,24 @@
 import type { MessagePort } from 'node:worker_threads';
 import { decodeEvent, encodeEvent } from '../batch-codec.js';
 import type { InputChannel, ResultSubpartition } from '../channel.js';
-import type { ChannelEvent } from '../channel-events.js';
+import { type ChannelEvent, RecordBatch } from '../channel-events.js';
+import { MIN_TIMESTAMP } from '../../util/time.js';
 
 /*
  * A channel between two threads over a MessagePort (see the README's "Workers" for why not a
  * SharedArrayBuffer ring). Each event — a batch of records with its keys, key groups and
  * timestamps, or a barrier, watermark, watermark status or end of input — is encoded into one
- * buffer and handed over in bulk (its memory transferred, not copied), in order.
+ * buffer and handed over in bulk, in order.
+ *
+ * A message costs far more than a reference handed over inside a thread (the post, and an
+ * event-loop task on the other side), so the producing end coalesces the batches a task pushes
+ * (a source flushes after every step, ~half a batch per channel of a keyBy at p=2) into
+ * messages of at least `batchSize` records; what it holds goes out before any other event, and
+ * at the latest when the producing thread's scheduler yields (a microtask queued with the first
+ * held batch runs then), so holding adds no latency beyond the scheduler's slice.
  *
  * Credit-based backpressure (Flink's): the producer starts with `capacity` credits, one per
- * buffer the consumer holds; each event sent takes one, and the consumer gives them back as it
+ * buffer the consumer holds; each message sent takes one, and the consumer gives them back as it
  * takes events out. A producer without credit counts as full, so its task is not scheduled: a
  * slow consumer holds its producers back and memory stays flat.
  */
@@ -18,6 +26,14 @@ import type { ChannelEvent } from '../channel-events.js';
 /** The producing end, in the producer's thread. */
 export class PortSubpartition implements ResultSubpartition {
   private credits: number;
+  /** Batches pushed but not yet sent, and how many records they hold. */
+  private held: RecordBatch[] = [];
+  private heldRecords = 0;
+  private flushQueued = false;
+  private readonly flushHeld = () => {
+    this.flushQueued = false;
+    this.sendHeld();
+  };
 
   /**
    * @param onCredit called when credit arrives (the scheduler may be idle, waiting for room)
@@ -25,6 +41,7 @@ export class PortSubpartition implements ResultSubpartition {
   constructor(
     private readonly port: MessagePort,
     capacity: number,
+    private readonly batchSize: number,
     onCredit: () => void,
   ) {
     this.credits = capacity;
@@ -35,11 +52,33 @@ export class PortSubpartition implements ResultSubpartition {
   }
 
   push(event: ChannelEvent): void {
+    if (event instanceof RecordBatch) {
+      this.held.push(event);
+      this.heldRecords += event.values.length;
+      if (this.heldRecords >= this.batchSize) this.sendHeld();
+      else if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(this.flushHeld);
+      }
+      return;
+    }
+    this.sendHeld();
+    this.send(event);
+  }
+
+  private sendHeld(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    this.heldRecords = 0;
+    this.send(held.length === 1 ? held[0]! : concatBatches(held));
+  }
+
+  private send(event: ChannelEvent): void {
     // The codec encodes into a buffer it reuses: the bytes are copied into memory of their own,
-    // which is then transferred (moved, not copied again) to the consumer.
-    const encoded = encodeEvent(event);
-    const own = new Uint8Array(encoded.length);
-    own.set(encoded);
+    // which is then transferred (moved, not copied again) to the consumer. (Not `.slice()`: on
+    // the codec's Buffer that is a view, and transferring it would take the codec's buffer away.)
+    const own = new Uint8Array(encodeEvent(event));
     this.port.postMessage(own, [own.buffer]);
     this.credits--;
   }
@@ -51,6 +90,36 @@ export class PortSubpartition implements ResultSubpartition {
   close(): void {
     this.port.close();
   }
+}
+
+/** One batch of the records of `batches`, in order (all keyed, or none; timestamps where any had them). */
+export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
+  const values: unknown[] = [];
+  const keyed = batches[0]!.keys !== undefined;
+  const keys: unknown[] | undefined = keyed ? [] : undefined;
+  const keyGroups: number[] | undefined = keyed ? [] : undefined;
+  let timestamps: Float64Array | undefined;
+  let at = 0;
+  for (const b of batches) {
+    const n = b.values.length;
+    for (let i = 0; i < n; i++) values.push(b.values[i]);
+    if (keys && keyGroups) {
+      for (let i = 0; i < n; i++) {
+        keys.push(b.keys![i]);
+        keyGroups.push(b.keyGroups![i]!);
+      }
+    }
+    if (b.timestamps !== undefined) {
+      if (timestamps === undefined) {
+        let total = 0;
+        for (const c of batches) total += c.values.length;
+        timestamps = new Float64Array(total).fill(MIN_TIMESTAMP);
+      }
+      for (let i = 0; i < n; i++) timestamps[at + i] = b.timestamps[i]!;
+    }
+    at += n;
+  }
+  return new RecordBatch(values, keys, keyGroups, timestamps);
 }
 
 /** The consuming end, in the consumer's thread. */

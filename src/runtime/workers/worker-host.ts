@@ -94,7 +94,7 @@ function startRun(
         return { out: c, in: c };
       }
       if (entry.end === 'out') {
-        const out = new PortSubpartition(entry.port, boot.channelCapacity, wake);
+        const out = new PortSubpartition(entry.port, boot.channelCapacity, boot.batchSize, wake);
         channels.push(out);
         return { out };
       }
@@ -154,48 +154,26 @@ function startRun(
   }
   wakeUp = () => execution.wakeUp();
 
-  const handle = (m: ToWorker): void => {
-    switch (m.t) {
-      case 'trigger':
-        try {
-          execution.triggerCheckpoint(m.id, m.timestamp, m.options);
-        } catch (err) {
-          execution.fail(err);
-        }
-        return;
-      case 'complete':
-        execution.notifyCheckpointComplete(m.id);
-        return;
-      case 'abort':
-        execution.abortCheckpoint(m.id);
-        return;
-      case 'pause':
-        execution.pauseSources(m.paused);
-        return;
-      case 'finishAfterSavepoint':
-        execution.finishAfterSavepoint(m.drain);
-        return;
-      case 'cancel':
-        execution.cancel();
-        return;
-      case 'fail':
-        execution.fail(deserializeError(m.error));
-        return;
-      case 'metrics':
-        send({ t: 'metrics', readings: execution.readMetrics() });
-        return;
-      case 'start':
-        start!();
-        return;
-      case 'release':
-        if (m.error) release!.reject(deserializeError(m.error));
-        else release!.resolve();
-        return;
-      case 'deploy':
-      case 'shutdown':
-        return;
-    }
+  // What each message of the main thread does to this run (the JobMaster's calls on a JobExecution).
+  const handlers: { readonly [T in ToWorker['t']]?: (m: Extract<ToWorker, { t: T }>) => void } = {
+    trigger: (m) => {
+      try {
+        execution.triggerCheckpoint(m.id, m.timestamp, m.options);
+      } catch (err) {
+        execution.fail(err);
+      }
+    },
+    complete: (m) => execution.notifyCheckpointComplete(m.id),
+    abort: (m) => execution.abortCheckpoint(m.id),
+    pause: (m) => execution.pauseSources(m.paused),
+    finishAfterSavepoint: (m) => execution.finishAfterSavepoint(m.drain),
+    cancel: () => execution.cancel(),
+    fail: (m) => execution.fail(deserializeError(m.error)),
+    metrics: () => send({ t: 'metrics', readings: execution.readMetrics() }),
+    start: () => start!(),
+    release: (m) => (m.error ? release!.reject(deserializeError(m.error)) : release!.resolve()),
   };
+  const handle = (m: ToWorker): void => (handlers[m.t] as ((m: ToWorker) => void) | undefined)?.(m);
 
   // The final counters go first: the reporter's last snapshot, after the run, reads them.
   const ended = execution.run().then(

@@ -1,6 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RootDatabase, open } from 'lmdb';
+import { createRequire } from 'node:module';
+import type * as Lmdb from 'lmdb';
+import type { RootDatabase } from 'lmdb';
 import { makeDirectoriesSync } from '../../util/make-directories.js';
 import { isProcessAlive } from '../../util/process.js';
 import type { StateBackendName } from '../../util/state-backend-names.js';
@@ -42,6 +44,8 @@ export class LmdbStateStore implements StateTableStore {
     makeDirectoriesSync(localDir);
     sweepAbandoned(localDir);
     this.dir = mkdtempSync(join(localDir, `${STORE_PREFIX}${process.pid}-`));
+    // lmdb (a native addon) loads with the first store: loading it slows every start (each worker thread's too).
+    const { open } = createRequire(import.meta.url)('lmdb') as typeof Lmdb;
     this.db = open<Buffer, Buffer>({
       path: this.dir,
       noSync: true,

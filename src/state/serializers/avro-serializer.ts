@@ -1,5 +1,10 @@
-import avro from 'avsc';
+import { createRequire } from 'node:module';
+import type * as Avro from 'avsc';
 import { type SchemaCompatibility, type SerializerSnapshot, type TypeSerializer, registerSerializer } from './type-serializer.js';
+
+let avroModule: typeof Avro | undefined;
+/** avsc loads on first use: most jobs never use Avro, and loading it slows every start (each worker thread's too). */
+const avro = (): typeof Avro => (avroModule ??= createRequire(import.meta.url)('avsc') as typeof Avro);
 
 /** An Avro schema as JSON (see avro.apache.org). */
 export type AvroSchema = Record<string, unknown> | string;
@@ -16,10 +21,10 @@ export type AvroSchema = Record<string, unknown> | string;
  */
 export class AvroSerializer<T> implements TypeSerializer<T> {
   static readonly NAME = 'avro';
-  private readonly type: avro.Type;
+  private readonly type: Avro.Type;
 
   private constructor(readonly schema: AvroSchema) {
-    this.type = avro.Type.forSchema(schema as avro.Schema);
+    this.type = avro().Type.forSchema(schema as Avro.Schema);
   }
 
   /** A serializer for values of this Avro schema. */
@@ -41,7 +46,7 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
 
   resolveSchemaCompatibility(previous: SerializerSnapshot): SchemaCompatibility {
     if (previous.name !== AvroSerializer.NAME) return { type: 'INCOMPATIBLE', reason: serializerSwitched(previous.name, 'Avro') };
-    const writer = avro.Type.forSchema(previous.config as avro.Schema);
+    const writer = avro().Type.forSchema(previous.config as Avro.Schema);
     if (writer.fingerprint().equals(this.type.fingerprint())) return { type: 'COMPATIBLE_AS_IS' };
     const problem = resolutionProblem(this.type, writer);
     if (problem === undefined) return { type: 'COMPATIBLE_AFTER_MIGRATION' };
@@ -49,7 +54,7 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
   }
 
   deserializeFrom(bytes: Uint8Array, previous: SerializerSnapshot): T {
-    const writer = avro.Type.forSchema(previous.config as avro.Schema);
+    const writer = avro().Type.forSchema(previous.config as Avro.Schema);
     return plain(this.type.fromBuffer(Buffer.from(bytes), this.type.createResolver(writer))) as T;
   }
 }
@@ -58,7 +63,7 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
 const PROMOTIONS = 'int → long, float, double; long → float, double; float → double; string ↔ bytes';
 
 /** A type as a message names it: `int`, `record Address`, `array`, … */
-function typeLabel(t: avro.Type): string {
+function typeLabel(t: Avro.Type): string {
   if (t.typeName === 'record' || t.typeName === 'enum' || t.typeName === 'fixed') return `${t.typeName} ${t.name ?? ''}`.trim();
   return t.typeName.replace(/^union:.*/, 'union');
 }
@@ -68,14 +73,14 @@ function typeLabel(t: avro.Type): string {
  * path from the top record: `address.zip`, `[]` for array items, `{}` for map values); undefined
  * if they can. avsc's own error names only the two types, never where they are.
  */
-function resolutionProblem(reader: avro.Type, writer: avro.Type, path = ''): string | undefined {
+function resolutionProblem(reader: Avro.Type, writer: Avro.Type, path = ''): string | undefined {
   try {
     reader.createResolver(writer);
     return undefined;
   } catch (err) {
     const where = path === '' ? 'the value' : `field '${path}'`;
     const prefix = path === '' ? '' : `${path}.`;
-    if (reader instanceof avro.types.RecordType && writer instanceof avro.types.RecordType) {
+    if (reader instanceof avro().types.RecordType && writer instanceof avro().types.RecordType) {
       for (const field of reader.fields) {
         const old = writer.fields.find((w) => w.name === field.name || field.aliases.includes(w.name));
         if (old === undefined) {
@@ -89,10 +94,10 @@ function resolutionProblem(reader: avro.Type, writer: avro.Type, path = ''): str
       }
       return `${where} (${typeLabel(writer)}) cannot be read as ${typeLabel(reader)}: ${(err as Error).message}`;
     }
-    if (reader instanceof avro.types.ArrayType && writer instanceof avro.types.ArrayType) {
+    if (reader instanceof avro().types.ArrayType && writer instanceof avro().types.ArrayType) {
       return resolutionProblem(reader.itemsType, writer.itemsType, `${path}[]`);
     }
-    if (reader instanceof avro.types.MapType && writer instanceof avro.types.MapType) {
+    if (reader instanceof avro().types.MapType && writer instanceof avro().types.MapType) {
       return resolutionProblem(reader.valuesType, writer.valuesType, `${path}{}`);
     }
     return (
