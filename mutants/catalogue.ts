@@ -71,7 +71,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'task-ignores-blocked-channel',
     area: 'barrier alignment',
-    file: 'src/runtime/tasks/one-input-stream-task.ts',
+    file: 'src/runtime/tasks/channel-input-task.ts',
     original: 'if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;',
     replacement: 'if (channel.isEmpty()) continue;',
     bug: "in EXACTLY_ONCE a task processes records behind a channel's barrier before the snapshot: they are in the snapshot and replayed after a restore",
@@ -555,14 +555,8 @@ export const MUTANTS: readonly Mutant[] = [
     area: 'watermarks',
     file: 'src/runtime/sources/source-watermarks.ts',
     original: `    this.emitter.emitTimestamp(MAX_TIMESTAMP);
-    this.ended = true;
-  }
-
-  private countMain(): void {`,
-    replacement: `    this.ended = true;
-  }
-
-  private countMain(): void {`,
+    this.ended = true;`,
+    replacement: `    this.ended = true;`,
     bug: 'a bounded source with a watermark strategy ends without the maximum watermark: the last windows and timers of its chain never fire',
     tests: ['test/runtime/watermarks/source-watermarks.test.ts'],
   },
@@ -637,6 +631,24 @@ export const MUTANTS: readonly Mutant[] = [
   },
 
   // ── Round 2: window firing and lateness ─────────────────────────────────────────────────
+  {
+    id: 'window-restored-contents-skip-timers',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/window-operator.ts',
+    original: '    this.slotFresh[i] = this.restoredNamespaces !== undefined && !this.restoredNamespaces.has(this.slotNamespaces[i]!);\n',
+    replacement: '    this.slotFresh[i] = this.restoredNamespaces !== undefined;\n',
+    bug: 'a window restored with contents is taken to have its timers set: after a restore with more allowed lateness its state is never cleaned up',
+    tests: ['test/runtime/operators/window/window-known-timers.test.ts'],
+  },
+  {
+    id: 'window-known-timers-ignore-watermark',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/window-operator.ts',
+    original: '      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.addElementIfPresent(value, timestamp)) continue;',
+    replacement: '      if (this.slotFresh[i] && this.addElementIfPresent(value, timestamp)) continue;',
+    bug: 'a late element within the allowed lateness skips the trigger when its key has contents: the window does not fire again with the updated result',
+    tests: ['test/runtime/operators/window/window-known-timers.test.ts'],
+  },
   {
     id: 'event-time-trigger-never-registers',
     area: 'window firing and lateness',
@@ -766,7 +778,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'two-input-ignores-blocked-channel',
     area: 'joins and broadcast state',
-    file: 'src/runtime/tasks/two-input-stream-task.ts',
+    file: 'src/runtime/tasks/channel-input-task.ts',
     original: 'if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;',
     replacement: 'if (channel.isEmpty()) continue;',
     bug: "a two-input task reads past a barrier on one input while waiting for the other's: records after the checkpoint land in it, and a restore replays them twice",

@@ -66,6 +66,14 @@ export class KeyedListState<T> extends AbstractKeyedState<T[]> implements ListSt
     if (list) list.push(value);
     this.set(list ?? [value]);
   }
+  /** Adds `value` only if the key has elements already; true if it did (one lookup for both). */
+  addIfPresent(value: T): boolean {
+    const list = this.current();
+    if (list === undefined) return false;
+    list.push(value);
+    this.set(list);
+    return true;
+  }
   addAll(values: Iterable<T>): void {
     for (const v of values) this.add(v);
   }
@@ -153,6 +161,13 @@ export class KeyedReducingState<T> implements ReducingState<T> {
     const v = this.cell.live();
     this.cell.write(v === undefined ? value : this.reduce(v, value));
   }
+  /** Folds `value` in only if the key has a (live) value already; true if it did (one lookup for both). */
+  addIfPresent(value: T): boolean {
+    const v = this.cell.live();
+    if (v === undefined) return false;
+    this.cell.write(this.reduce(v, value));
+    return true;
+  }
   clear(): void {
     this.cell.clear();
   }
@@ -169,6 +184,13 @@ export class KeyedAggregatingState<IN, ACC, OUT> implements AggregatingState<IN,
   }
   add(value: IN): void {
     this.cell.write(this.fn.add(value, this.cell.live() ?? this.fn.createAccumulator()));
+  }
+  /** Adds `value` only if the key has a (live) accumulator already; true if it did (one lookup for both). */
+  addIfPresent(value: IN): boolean {
+    const acc = this.cell.live();
+    if (acc === undefined) return false;
+    this.cell.write(this.fn.add(value, acc));
+    return true;
   }
   clear(): void {
     this.cell.clear();

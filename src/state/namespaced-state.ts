@@ -41,6 +41,17 @@ export class NamespacedState<S extends State> {
     return this.table.namespace;
   }
 
+  /** The namespaces any key has a stored value in (a scan over every key). */
+  namespacesInUse(): Set<Namespace> {
+    const used = new Set<Namespace>();
+    const outer = this.table.outer;
+    const range = outer.keyGroupRange;
+    for (let kg = range.start; kg <= range.end; kg++) {
+      for (const [, map] of outer.entries(kg)) for (const ns of map.keys()) used.add(ns);
+    }
+    return used;
+  }
+
   /**
    * Merges the values of `sources` into `target` for the current key, and removes the sources
    * (Flink's InternalMergingState.mergeNamespaces): the sources are combined in order first,

@@ -47,20 +47,50 @@ export function createSourceWatermarks(ctx: SourceWatermarksContext): SourceWate
 }
 
 /**
+ * What both implementations share: watermarks and idleness the reader emits on its main output
+ * go to `target` until the end of input, which emits the maximum watermark once.
+ */
+abstract class EndingSourceWatermarks implements WatermarkOutput {
+  protected ended = false;
+
+  constructor(
+    protected readonly emitter: WatermarkEmitter,
+    private readonly target: WatermarkOutput,
+  ) {}
+
+  emitWatermark(watermark: Watermark): void {
+    if (!this.ended) this.target.emitWatermark(watermark);
+  }
+
+  markIdle(): void {
+    if (!this.ended) this.target.markIdle();
+  }
+
+  markActive(): void {
+    if (!this.ended) this.target.markActive();
+  }
+
+  endOfInput(): void {
+    if (this.ended) return;
+    this.emitter.emitTimestamp(MAX_TIMESTAMP);
+    this.ended = true;
+  }
+}
+
+/**
  * `noWatermarks()` without a timestamp assigner: records keep the timestamp the reader gives
  * (or none) and nothing runs per record; split outputs are the main output.
  */
-class PlainSourceWatermarks implements SourceWatermarks, ReaderOutput<unknown> {
+class PlainSourceWatermarks extends EndingSourceWatermarks implements SourceWatermarks, ReaderOutput<unknown> {
   readonly periodic = false;
-  private readonly emitter: WatermarkEmitter;
   private readonly chain: Output<unknown>;
   private readonly rc: RecordContext;
-  private ended = false;
 
   constructor(ctx: SourceWatermarksContext) {
+    const emitter = new WatermarkEmitter(ctx.chain);
+    super(emitter, emitter);
     this.chain = ctx.chain;
     this.rc = ctx.recordContext;
-    this.emitter = new WatermarkEmitter(ctx.chain);
   }
 
   get output(): ReaderOutput<unknown> {
@@ -78,25 +108,7 @@ class PlainSourceWatermarks implements SourceWatermarks, ReaderOutput<unknown> {
 
   releaseOutputForSplit(): void {}
 
-  emitWatermark(watermark: Watermark): void {
-    if (!this.ended) this.emitter.emitWatermark(watermark);
-  }
-
-  markIdle(): void {
-    if (!this.ended) this.emitter.markIdle();
-  }
-
-  markActive(): void {
-    if (!this.ended) this.emitter.markActive();
-  }
-
   emitPeriodic(): void {}
-
-  endOfInput(): void {
-    if (this.ended) return;
-    this.emitter.emitTimestamp(MAX_TIMESTAMP);
-    this.ended = true;
-  }
 }
 
 /** The records of one split (or of the reader's main output), with their own generator. */
@@ -147,26 +159,27 @@ class SplitOutput implements SourceOutput<unknown> {
  * nothing to read (no splits) holds the watermark back unless its strategy has idleness, as in
  * Flink.
  */
-class ProgressiveSourceWatermarks implements SourceWatermarks, ReaderOutput<unknown> {
+class ProgressiveSourceWatermarks extends EndingSourceWatermarks implements SourceWatermarks, ReaderOutput<unknown> {
   readonly periodic = true;
-  private readonly emitter: WatermarkEmitter;
   private readonly mux: WatermarkOutputMultiplexer;
   private readonly main: SplitOutput;
   private readonly splits = new Map<string, SplitOutput>();
   private readonly newSplitOutput: () => SplitOutput;
   private mainUsed = false;
   private mainCounted = true;
-  private ended = false;
 
   constructor(ctx: SourceWatermarksContext) {
-    this.emitter = new WatermarkEmitter(ctx.chain);
-    const mux = new WatermarkOutputMultiplexer(this.emitter);
-    this.mux = mux;
+    const emitter = new WatermarkEmitter(ctx.chain);
+    const mux = new WatermarkOutputMultiplexer(emitter);
     const assigner = ctx.strategy.createTimestampAssigner();
     const generatorContext: WatermarkGeneratorContext = { getInputActivityClock: () => ctx.clock };
-    this.newSplitOutput = () => new SplitOutput(ctx.chain, ctx.recordContext, assigner, ctx.strategy, generatorContext, mux);
-    this.main = this.newSplitOutput();
-    mux.register(this.main.partial);
+    const newSplitOutput = () => new SplitOutput(ctx.chain, ctx.recordContext, assigner, ctx.strategy, generatorContext, mux);
+    const main = newSplitOutput();
+    super(emitter, main);
+    this.mux = mux;
+    this.newSplitOutput = newSplitOutput;
+    this.main = main;
+    mux.register(main.partial);
   }
 
   get output(): ReaderOutput<unknown> {
@@ -179,18 +192,6 @@ class ProgressiveSourceWatermarks implements SourceWatermarks, ReaderOutput<unkn
       this.countMain();
     }
     this.main.collect(record, timestamp);
-  }
-
-  emitWatermark(watermark: Watermark): void {
-    if (!this.ended) this.main.emitWatermark(watermark);
-  }
-
-  markIdle(): void {
-    if (!this.ended) this.main.markIdle();
-  }
-
-  markActive(): void {
-    if (!this.ended) this.main.markActive();
   }
 
   createOutputForSplit(splitId: string): SourceOutput<unknown> {
@@ -217,12 +218,6 @@ class ProgressiveSourceWatermarks implements SourceWatermarks, ReaderOutput<unkn
     this.main.generator.onPeriodicEmit(this.main.deferred);
     for (const s of this.splits.values()) s.generator.onPeriodicEmit(s.deferred);
     this.mux.onPeriodicEmit();
-  }
-
-  endOfInput(): void {
-    if (this.ended) return;
-    this.emitter.emitTimestamp(MAX_TIMESTAMP);
-    this.ended = true;
   }
 
   private countMain(): void {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { KeyedStateBackend } from '../../state/index.js';
+import type { ChannelEvent } from '../channel-events.js';
 import type { InputChannel } from '../channel.js';
 import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
@@ -17,6 +18,8 @@ export abstract class ChannelInputTask extends StreamTask {
   protected readonly aligner: BarrierAligner;
   /** The channel the next step looks at first (round robin). */
   protected nextChannel = 0;
+  /** The channel {@link pollChannel} took its event from. */
+  protected polledChannel = 0;
 
   constructor(
     name: string,
@@ -39,6 +42,24 @@ export abstract class ChannelInputTask extends StreamTask {
       return first ?? err;
     }
     return first;
+  }
+
+  /**
+   * The next event of the first channel, round robin, that holds one and is not blocked by
+   * alignment (its index in {@link polledChannel}); undefined if there is none.
+   */
+  protected pollChannel(): ChannelEvent | undefined {
+    const channels = this.channels;
+    const n = channels.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.nextChannel + k) % n;
+      const channel = channels[i]!;
+      if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;
+      this.nextChannel = (i + 1) % n;
+      this.polledChannel = i;
+      return channel.poll();
+    }
+    return undefined;
   }
 
   isRunnable(): boolean {

@@ -41,22 +41,15 @@ export class OneInputStreamTask extends ChannelInputTask {
   }
 
   step(now: number): void {
-    const channels = this.channels;
-    const n = channels.length;
-    for (let k = 0; k < n; k++) {
-      const i = (this.nextChannel + k) % n;
-      const channel = channels[i]!;
-      if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;
-      this.nextChannel = (i + 1) % n;
-      const event = channel.poll()!;
-      if (event instanceof RecordBatch) this.processBatch(event);
-      else if (event instanceof Watermark) this.forward(this.valve.inputWatermark(i, event.timestamp));
-      else if (event instanceof WatermarkStatus) this.forward(this.valve.inputWatermarkStatus(i, event.idle));
-      else if (event instanceof CheckpointBarrier) this.act(this.aligner.onBarrier(i, event));
-      else if (event instanceof EndOfInput) this.endChannel(i, now);
-      this.flushWriters();
-      return;
-    }
+    const event = this.pollChannel();
+    if (event === undefined) return;
+    const i = this.polledChannel;
+    if (event instanceof RecordBatch) this.processBatch(event);
+    else if (event instanceof Watermark) this.forward(this.valve.inputWatermark(i, event.timestamp));
+    else if (event instanceof WatermarkStatus) this.forward(this.valve.inputWatermarkStatus(i, event.idle));
+    else if (event instanceof CheckpointBarrier) this.act(this.aligner.onBarrier(i, event));
+    else if (event instanceof EndOfInput) this.endChannel(i, now);
+    this.flushWriters();
   }
 
   private processBatch(batch: RecordBatch): void {

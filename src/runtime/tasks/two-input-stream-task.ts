@@ -58,24 +58,17 @@ export class TwoInputStreamTask extends ChannelInputTask {
   }
 
   step(now: number): void {
-    const channels = this.channels;
-    const n = channels.length;
-    for (let k = 0; k < n; k++) {
-      const i = (this.nextChannel + k) % n;
-      const channel = channels[i]!;
-      if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;
-      this.nextChannel = (i + 1) % n;
-      const event = channel.poll()!;
-      const input = this.inputs[i]!;
-      const valve = this.valves[input - 1]!;
-      if (event instanceof RecordBatch) this.processBatch(event, input);
-      else if (event instanceof Watermark) this.forward(input, valve.inputWatermark(this.valveIndex[i]!, event.timestamp));
-      else if (event instanceof WatermarkStatus) this.forward(input, valve.inputWatermarkStatus(this.valveIndex[i]!, event.idle));
-      else if (event instanceof CheckpointBarrier) this.act(this.aligner.onBarrier(i, event));
-      else if (event instanceof EndOfInput) this.endChannel(i, now);
-      this.flushWriters();
-      return;
-    }
+    const event = this.pollChannel();
+    if (event === undefined) return;
+    const i = this.polledChannel;
+    const input = this.inputs[i]!;
+    const valve = this.valves[input - 1]!;
+    if (event instanceof RecordBatch) this.processBatch(event, input);
+    else if (event instanceof Watermark) this.forward(input, valve.inputWatermark(this.valveIndex[i]!, event.timestamp));
+    else if (event instanceof WatermarkStatus) this.forward(input, valve.inputWatermarkStatus(this.valveIndex[i]!, event.idle));
+    else if (event instanceof CheckpointBarrier) this.act(this.aligner.onBarrier(i, event));
+    else if (event instanceof EndOfInput) this.endChannel(i, now);
+    this.flushWriters();
   }
 
   private processBatch(batch: RecordBatch, input: InputIndex): void {

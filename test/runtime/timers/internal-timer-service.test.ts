@@ -257,3 +257,40 @@ function keyGroupOf(backend: KeyedStateBackend, key: string): number {
   backend.setCurrentKey(key);
   return backend.currentKeyGroup;
 }
+
+for (const type of BACKENDS) {
+  describe(`timer service on ${type}: registering a timer a key holds already`, () => {
+    test('a timer restored from a snapshot, or sharing its time with timers of another namespace, registered again stays one timer', () => {
+      const from = harness(type);
+      from.register('a', 10);
+      const snap = from.backend.snapshot(1);
+      const to = harness(type);
+      restoreChain(to.backend, [{ blocks: finish(snap), snap }]);
+      to.timers.restore([]);
+      to.register('a', 10); // held since before the restore
+      to.register('a', 10);
+      to.register('b', 10, 'x'); // time 10 is known for namespace 0: this one is looked up in state
+      to.register('b', 10, 'x');
+      assert.equal(to.timers.eventTimeTimerCount, 2);
+      to.timers.advanceWatermark(10, to.target);
+      assert.deepEqual(to.take().sort(), ['E a/0@10 ts=10', 'E b/x@10 ts=10']);
+    });
+
+    test('a timer fired or deleted for many keys at one time is registered again for each of them', () => {
+      const h = harness(type);
+      const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+      for (const k of keys) h.register(k, 100);
+      for (const k of keys.slice(0, 10)) {
+        h.at(k);
+        h.timers.deleteEventTimeTimer(0, 100);
+      }
+      for (const k of keys) h.register(k, 100); // the ten deleted ones come back, the rest stay one timer
+      assert.equal(h.timers.eventTimeTimerCount, 50);
+      h.timers.advanceWatermark(100, h.target);
+      assert.equal(h.take().length, 50);
+      for (const k of keys) h.register(k, 100); // after firing: timers again (at the watermark: with the next one)
+      h.timers.advanceWatermark(101, h.target);
+      assert.equal(h.take().length, 50);
+    });
+  });
+}

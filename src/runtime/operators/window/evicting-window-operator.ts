@@ -42,6 +42,11 @@ export class EvictingWindowOperator<W extends Window = Window> extends WindowOpe
     this.elements.add([value, timestamp]);
   }
 
+  protected override addElementIfPresent(value: unknown, timestamp: number): boolean {
+    const element: StoredElement = [value, timestamp];
+    return this.contents.state.addIfPresent!(element);
+  }
+
   protected override fire(window: W): void {
     const stored = this.elements.get();
     if (stored.length === 0) return;

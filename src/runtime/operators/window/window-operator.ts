@@ -21,6 +21,7 @@ import {
 import { FlinkError } from '../../../util/errors.js';
 import { MIN_TIMESTAMP } from '../../../util/time.js';
 import {
+  EventTimeTrigger,
   type MergingWindowAssigner,
   MergingWindowSet,
   type Trigger,
@@ -49,6 +50,8 @@ import { type WindowOperatorServices, windowServices } from './window-services.j
 export interface AppendingState extends State {
   add(value: unknown): void;
   get(): unknown;
+  /** Adds only where the current key has a value in the namespace already; true if it did (the states without TTL have it). */
+  addIfPresent?(value: unknown): boolean;
 }
 
 /** State names of the window operator (engine-owned: `_`). */
@@ -61,6 +64,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   protected readonly serializer: WindowSerializer<W>;
   protected readonly allowedLateness: number;
   protected readonly eventTime: boolean;
+  /** The assigner merges windows (sessions): asked once, it never changes. */
+  private readonly merging: boolean;
   protected readonly backend: KeyedStateBackend;
   protected readonly fn: InternalWindowFunction<W>;
   protected readonly triggerContext: WindowTriggerContext<W>;
@@ -81,6 +86,14 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   private readonly slotWindows: (W | undefined)[] = [];
   private readonly slotNamespaces: Namespace[] = [];
   private readonly slotCleanupTimes: number[] = [];
+  /**
+   * By position, as above: no key had contents in the window when the operator opened, so every
+   * key's contents there were added by this operator, which set their timers then (see
+   * {@link processAligned}).
+   */
+  private readonly slotFresh: boolean[] = [];
+  /** The namespaces with contents when the operator opened (restored state); undefined while the shortcut is off. */
+  private restoredNamespaces: Set<Namespace> | undefined;
   private lastTimerNamespace: Namespace = 0;
   private lastTimerWindow: W | undefined;
 
@@ -98,6 +111,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     this.serializer = this.assigner.getWindowSerializer();
     this.allowedLateness = spec.allowedLateness;
     this.eventTime = this.assigner.isEventTime();
+    this.merging = this.assigner.isMerging();
     this.lateTag = spec.lateDataTag;
     this.backend = ctx.keyedBackend!;
     this.fn = windowFunction;
@@ -129,6 +143,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       this.mergingSets = this.backend.getOrCreateState<ListState<WindowMappingEntry>>(new ListStateDescriptor<WindowMappingEntry>(MERGING_WINDOW_SET_STATE));
     }
     this.lateOutput = this.lateTag && this.services.sideOutput(this.lateTag);
+    const shortcut = this.eventTime && !this.merging && this.trigger.constructor === EventTimeTrigger && this.contents.state.addIfPresent !== undefined;
+    if (shortcut) this.restoredNamespaces = this.contents.namespacesInUse();
     await super.open();
   }
 
@@ -143,7 +159,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
 
   private processElement(value: unknown, timestamp: number): void {
     const windows = this.assigner.assignWindows(value, timestamp, this.assignerContext);
-    const skipped = this.assigner.isMerging() ? this.processMerging(value, timestamp, windows) : this.processAligned(value, timestamp, windows);
+    const skipped = this.merging ? this.processMerging(value, timestamp, windows) : this.processAligned(value, timestamp, windows);
     // Late: no window took it, and its own time is past the watermark by more than the lateness.
     if (skipped && isElementLate(timestamp, this.allowedLateness, this.eventTime, this.services.timerService.currentWatermark())) {
       if (this.lateOutput !== undefined) this.lateOutput.collect(value);
@@ -165,6 +181,10 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       skipped = false;
       const ns = this.slotNamespaces[i]!;
       this.contents.setCurrentNamespace(ns);
+      // EventTimeTrigger would register the window's end timer, and we its cleanup timer: both
+      // are set if this operator added to the key's contents before (the end is ahead of the
+      // watermark, so neither has fired; the contents are cleared when a timer of theirs is).
+      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.addElementIfPresent(value, timestamp)) continue;
       this.addElement(value, timestamp);
       ctx.set(window, ns);
       const result = this.trigger.onElement(value, timestamp, window, ctx);
@@ -180,6 +200,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     this.slotWindows[i] = window;
     this.slotNamespaces[i] = this.serializer.toNamespace(window);
     this.slotCleanupTimes[i] = cleanupTime(window, this.allowedLateness, this.eventTime);
+    this.slotFresh[i] = this.restoredNamespaces !== undefined && !this.restoredNamespaces.has(this.slotNamespaces[i]!);
   }
 
   /** Merging windows (sessions); true if every window was late. */
@@ -309,6 +330,11 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   /** Adds an element to the contents of the current namespace. */
   protected addElement(value: unknown, _timestamp: number): void {
     this.contents.state.add(value);
+  }
+
+  /** {@link addElement} if the current key has contents in the current namespace; true if it added. */
+  protected addElementIfPresent(value: unknown, _timestamp: number): boolean {
+    return this.contents.state.addIfPresent!(value);
   }
 
   /** Runs the window function over the contents of the current namespace, if there are any. */
