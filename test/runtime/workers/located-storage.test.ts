@@ -50,3 +50,18 @@ test('a write for a checkpoint that ended (aborted) before its directory came fa
   storage.forget(4);
   await assert.rejects(write, /checkpoint 4 has ended/);
 });
+
+test('a write that comes after its checkpoint ended fails at once; a newer checkpoint still waits for its directory', async () => {
+  const inner = new Recording();
+  const storage = new LocatedStorage(inner);
+  storage.adopt(5, '/ck/chk-5');
+  storage.forget(5);
+  // A barrier from another worker arrived after the abort: the write must not wait forever.
+  await assert.rejects(storage.writeStateFile(5, { uid: 'count', subtask: 0 }, []), /checkpoint 5 has ended/);
+  const newer = storage.writeStateFile(6, { uid: 'count', subtask: 0 }, []);
+  await tick();
+  assert.deepEqual(inner.written, []);
+  storage.adopt(6, '/ck/chk-6');
+  await newer;
+  assert.deepEqual(inner.written, ['/ck/chk-6/count-0']);
+});
