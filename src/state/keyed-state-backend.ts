@@ -198,6 +198,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       }
     }
     const previousKey = this.currentKey;
+    const previousMapKey = this.currentMapKey;
     const previousGroup = this.currentKeyGroup;
     try {
       for (let i = 0; i < keys.length; i++) {
@@ -205,7 +206,11 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
         fn(keys[i], state);
       }
     } finally {
-      if (previousKey !== undefined) this.setCurrentKey(previousKey, previousGroup);
+      // Back to the caller's key, or to no key at all (a broadcast element has none).
+      this.accessEpoch++;
+      this.currentKey = previousKey;
+      this.currentMapKey = previousMapKey;
+      this.currentKeyGroup = previousGroup;
     }
   }
 

@@ -289,3 +289,30 @@ describe('keyed state backend [hashmap internals]', () => {
     assert.equal(s.value(), 1_234_567);
   });
 });
+
+describe('applyToAllKeys', () => {
+  for (const type of BACKENDS) {
+    test(`${type}: leaves the backend as it found it — on the caller's key, or on no key`, () => {
+      const d = new ValueStateDescriptor<number>('n', 0);
+      const b = createBackend(type);
+      const s = b.getOrCreateState<ValueState<number>>(d);
+      for (const k of [1, 2, 3]) {
+        b.setCurrentKey(k);
+        s.update(k * 10);
+      }
+      b.setCurrentKey(2);
+      const visited: unknown[] = [];
+      b.applyToAllKeys(d, (k) => visited.push(k));
+      assert.deepEqual(visited.sort(), [1, 2, 3]);
+      assert.equal(b.getCurrentKey(), 2, 'a keyed caller gets its key back');
+      assert.equal(s.value(), 20);
+
+      // Restored state and no key set yet, as for a broadcast element before any keyed one.
+      const restored = snapshotInto(b, type);
+      assert.equal(restored.currentKeyGroup, -1);
+      restored.applyToAllKeys(d, () => {});
+      assert.equal(restored.getCurrentKey(), undefined, 'no key afterwards, not the last key visited');
+      assert.equal(restored.currentKeyGroup, -1);
+    });
+  }
+});
