@@ -129,7 +129,7 @@ export function deserializeError(s: SerializedError): Error {
   if (s.code === 'job.cancelled') return new JobCancelledError(s.message);
   if (s.unrecoverable === 'jobFile') return new JobFileError(s.code ?? 'job.threw', s.message, { details: s.details });
   const cause = s.unrecoverable === 'state' ? new StateMigrationError(s.message) : s.unrecoverable === 'snapshot' ? new SnapshotRestoreError(s.message) : undefined;
-  if (s.code !== undefined) return new FlinkError(s.code, s.message, { ...(cause ? { cause } : {}), details: s.details ?? s.stack });
+  if (s.code !== undefined) return new FlinkError(s.code, s.message, { ...(cause ? { cause } : {}), details: s.details });
   const err = new Error(s.message, cause ? { cause } : undefined);
   if (s.stack !== undefined) err.stack = s.stack;
   return err;
