@@ -159,6 +159,8 @@ export interface JobFileRun<F> {
   /** How many keyed subtasks reported, and how many of them ran on a worker thread. */
   readonly subtasks: number;
   readonly onWorkers: number;
+  /** Keyed subtasks that took no record (their times would say nothing). */
+  readonly idle: number;
   /** From the first record the keyed operator took to the end of its input. */
   readonly processingMs: number;
   /** From the job's start to the first record the keyed operator took. */
@@ -188,14 +190,18 @@ export function runJobFile<F>(kind: 'count' | 'orders', records: number, keys: n
     const subtasks = readdirSync(factsDir).map((f) => JSON.parse(readFileSync(join(factsDir, f), 'utf8')) as SubtaskFacts);
     const sums: Record<string, number> = {};
     for (const t of subtasks) for (const [k, v] of Object.entries(t.sums)) sums[k] = (sums[k] ?? 0) + v;
-    const first = Math.min(...subtasks.map((t) => t.firstRecordAt));
-    const longest = subtasks.reduce((a, b) => (b.endAt - b.firstRecordAt > a.endAt - a.firstRecordAt ? b : a));
+    // A subtask that took no record has no first-record time: its times would stretch the window to the epoch.
+    const active = subtasks.filter((t) => t.firstRecordAt > 0);
+    if (active.length === 0) throw new Error(`no keyed subtask of the ${kind} job took a record`);
+    const first = Math.min(...active.map((t) => t.firstRecordAt));
+    const longest = active.reduce((a, b) => (b.endAt - b.firstRecordAt > a.endAt - a.firstRecordAt ? b : a));
     return {
       processCpuMs: longest.processCpuMs,
       facts: sums as F,
       subtasks: subtasks.length,
       onWorkers: subtasks.filter((t) => t.onWorker).length,
-      processingMs: Math.max(...subtasks.map((t) => t.endAt)) - first,
+      idle: subtasks.length - active.length,
+      processingMs: Math.max(...active.map((t) => t.endAt)) - first,
       startupMs: first - jobStart,
     };
   } finally {
@@ -209,6 +215,7 @@ function jobFileVerifier<F>(ctx: BenchContext, label: string, p: number, slots: 
     verify(r.facts);
     ctx.check.equal(r.subtasks, p, `keyed subtasks that reported in ${label}`);
     ctx.check.equal(r.onWorkers, slots > 1 ? p : 0, `keyed subtasks on worker threads in ${label}`);
+    ctx.check.equal(r.idle, 0, `keyed subtasks that took no record in ${label}`);
   };
 }
 
