@@ -14,6 +14,7 @@ import {
   type OpenContext,
   type RuntimeContext,
 } from '../graph/index.js';
+import { instantiateUserFunction, toCallable } from '../runtime/operators/user-function.js';
 import type { DurationLike } from '../util/time.js';
 import type { Evictor, Trigger, Window, WindowAssigner } from '../windowing/index.js';
 import type { DataStream, SingleOutputStreamOperator } from './data-stream.js';
@@ -29,14 +30,21 @@ type GroupCallback<A, B, R> = (first: A[], second: B[], out: Collector<R>) => vo
  * and calls the user function once per key and window. Forwards the rich-function lifecycle.
  */
 class CoGroupWindowFunction<A, B, R> extends AbstractRichFunction {
+  private call: GroupCallback<A, B, R> | undefined;
+
   constructor(
-    private readonly user: unknown,
-    private readonly call: GroupCallback<A, B, R>,
+    private user: unknown,
+    /** The callback over `user` (made per subtask, from that subtask's own copy of it). */
+    private readonly callbackOf: (user: unknown) => GroupCallback<A, B, R>,
   ) {
     super();
   }
   override setRuntimeContext(context: RuntimeContext): void {
     super.setRuntimeContext(context);
+    // The engine copies this wrapper per subtask, but a copy keeps the user's function object by
+    // reference: give each subtask its own, as the function of any other operator gets.
+    this.user = instantiateUserFunction(this.user);
+    this.call = this.callbackOf(this.user);
     (this.user as { setRuntimeContext?: (c: RuntimeContext) => void } | null)?.setRuntimeContext?.(context);
   }
   override open(context: OpenContext): void | Promise<void> {
@@ -52,7 +60,7 @@ class CoGroupWindowFunction<A, B, R> extends AbstractRichFunction {
       if ('one' in e) first.push(e.one as A);
       else second.push(e.two as B);
     }
-    this.call(first, second, out);
+    (this.call ??= this.callbackOf(this.user))(first, second, out);
   }
 }
 
@@ -173,10 +181,11 @@ abstract class WithWindow<A, B, K, W extends Window> {
 export class CoGroupWithWindow<A, B, K, W extends Window> extends WithWindow<A, B, K, W> {
   /** Calls `fn` with both sides' elements of each key and window (either side may be empty). */
   apply<R>(fn: CoGroupFunction<A, B, R>): SingleOutputStreamOperator<R> {
-    const call = typeof fn === 'function' ? fn : (fn as { coGroup?: unknown })?.coGroup;
-    if (typeof call !== 'function') throw new TypeError('apply needs a CoGroupFunction: (first, second, out) => void or an object with coGroup(first, second, out).');
-    const bound = (typeof fn === 'function' ? fn : call.bind(fn)) as GroupCallback<A, B, R>;
-    return windowedCoGroup(this.first, this.second, this.key1, this.key2, this.windowing, new CoGroupWindowFunction<A, B, R>(fn, bound)).name('CoGroup');
+    if (typeof fn !== 'function' && typeof (fn as { coGroup?: unknown } | null)?.coGroup !== 'function') {
+      throw new TypeError('apply needs a CoGroupFunction: (first, second, out) => void or an object with coGroup(first, second, out).');
+    }
+    const fnOf = (user: unknown) => toCallable<GroupCallback<A, B, R>>(user, 'coGroup');
+    return windowedCoGroup(this.first, this.second, this.key1, this.key2, this.windowing, new CoGroupWindowFunction<A, B, R>(fn, fnOf)).name('CoGroup');
   }
 }
 
@@ -195,28 +204,25 @@ export class JoinWithWindow<A, B, K, W extends Window> extends WithWindow<A, B, 
    * result; a FlatJoinFunction `(a, b, out) => void` (three parameters) emits through `out`.
    */
   apply<R>(fn: JoinFunction<A, B, R> | FlatJoinFunction<A, B, R>): SingleOutputStreamOperator<R> {
-    const join = this.joinMethod(fn);
-    if (join.length >= 3) {
-      const flat = join as (a: A, b: B, out: Collector<R>) => void;
-      return this.coGroup<R>(fn, (first, second, out) => {
-        for (const a of first) for (const b of second) flat(a, b, out);
-      });
+    if (typeof fn !== 'function' && typeof (fn as { join?: unknown } | null)?.join !== 'function') {
+      throw new TypeError('apply needs a JoinFunction: (first, second) => result or an object with join(first, second).');
     }
-    const plain = join as (a: A, b: B) => R;
-    return this.coGroup<R>(fn, (first, second, out) => {
-      for (const a of first) for (const b of second) out.collect(plain(a, b));
+    return this.coGroup<R>(fn, (user) => {
+      const join = toCallable<(...args: never[]) => unknown>(user, 'join');
+      if (join.length >= 3) {
+        const flat = join as (a: A, b: B, out: Collector<R>) => void;
+        return (first, second, out) => {
+          for (const a of first) for (const b of second) flat(a, b, out);
+        };
+      }
+      const plain = join as (a: A, b: B) => R;
+      return (first, second, out) => {
+        for (const a of first) for (const b of second) out.collect(plain(a, b));
+      };
     });
   }
 
-  /** The join method; its arity (`length`) tells a FlatJoinFunction from a JoinFunction. */
-  private joinMethod(fn: unknown): (...args: never[]) => unknown {
-    if (typeof fn === 'function') return fn as (...args: never[]) => unknown;
-    const m = (fn as { join?: unknown } | null)?.join;
-    if (typeof m !== 'function') throw new TypeError('apply needs a JoinFunction: (first, second) => result or an object with join(first, second).');
-    return m.bind(fn) as (...args: never[]) => unknown;
-  }
-
-  private coGroup<R>(user: unknown, call: GroupCallback<A, B, R>): SingleOutputStreamOperator<R> {
-    return windowedCoGroup(this.first, this.second, this.key1, this.key2, this.windowing, new CoGroupWindowFunction<A, B, R>(user, call)).name('Join');
+  private coGroup<R>(user: unknown, callbackOf: (user: unknown) => GroupCallback<A, B, R>): SingleOutputStreamOperator<R> {
+    return windowedCoGroup(this.first, this.second, this.key1, this.key2, this.windowing, new CoGroupWindowFunction<A, B, R>(user, callbackOf)).name('Join');
   }
 }

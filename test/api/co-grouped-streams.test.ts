@@ -171,4 +171,31 @@ describe('window join: any assigner, flat join, rich functions', () => {
     assert.equal(out.length, JOIN_EXPECTED.length);
     assert.deepEqual(events, ['open 0', 'close']);
   });
+
+  test('at parallelism 2 each subtask has its own instance of a rich join function, with its own runtime context', async () => {
+    const opened = new Map<object, number>();
+    class Rich extends AbstractRichFunction {
+      override open(): void {
+        opened.set(this, this.getRuntimeContext().getIndexOfThisSubtask());
+      }
+      join(a: T3, b: T3): string {
+        return `${a[1]}${b[1]}@${opened.get(this)}=${this.getRuntimeContext().getIndexOfThisSubtask()}`;
+      }
+    }
+    const out: string[] = [];
+    await runJob(
+      (env) => {
+        joinInTumblingWindows(env)
+          .apply(new Rich())
+          .addSink(collectInto(out));
+      },
+      { parallelism: 2 },
+    );
+    assert.deepEqual([...opened.values()].sort(), [0, 1], 'two instances, one opened per subtask');
+    assert.equal(out.length, JOIN_EXPECTED.length);
+    for (const line of out) {
+      const [, at, ctx] = /@(\d)=(\d)$/.exec(line)!;
+      assert.equal(at, ctx, `${line}: the instance that joined is the one its subtask opened`);
+    }
+  });
 });
