@@ -1,3 +1,4 @@
+import { FlinkError } from '../util/errors.js';
 import type { State } from './state.js';
 
 /**
@@ -28,7 +29,7 @@ export interface BroadcastState<K, V> extends ReadOnlyBroadcastState<K, V> {
 }
 
 /** The message of a write through the read-only view. */
-export const READ_ONLY_BROADCAST_STATE =
+const READ_ONLY_BROADCAST_STATE =
   'The broadcast state is read-only on the non-broadcast side (processElement): modify it in processBroadcastElement, so every subtask keeps the same state.';
 
 /** A broadcast state on the heap (as in Flink, on every state backend). */
@@ -41,12 +42,15 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
     this.map = new Map(entries);
     const map = this.map;
     const refuse = (): never => {
-      throw new TypeError(READ_ONLY_BROADCAST_STATE);
+      throw new FlinkError('state.broadcastReadOnly', READ_ONLY_BROADCAST_STATE);
     };
+    // Nothing can change the map while the non-broadcast side iterates it: no copy per call
+    // (a rules engine iterates its rules for every element).
+    const everyEntry: Iterable<readonly [K, V]> = { [Symbol.iterator]: () => map.entries() };
     const view = {
       get: (key: K) => map.get(key),
       contains: (key: K) => map.has(key),
-      immutableEntries: () => [...map.entries()] as ReadonlyArray<readonly [K, V]>,
+      immutableEntries: () => everyEntry,
       clear: refuse,
       put: refuse,
       putAll: refuse,
