@@ -8,6 +8,7 @@ import type { MapStateDescriptor } from '../state/index.js';
 import { JobDefinitionError } from '../util/errors.js';
 import { checkMethods, twoInputOperator } from './connected-streams.js';
 import { type DataStream, KeyedStream, type SingleOutputStreamOperator } from './data-stream.js';
+import { withOnTimer } from './with-on-timer.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 
 /** A stream whose every record reaches every subtask, with the broadcast states it feeds. */
@@ -54,8 +55,7 @@ export class BroadcastConnectedStream<IN1, IN2> {
     }
     const descriptors = this.broadcast.descriptors;
     if (keyed) {
-      const keyedFn = fn as unknown as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>;
-      if (typeof keyedFn.onTimer !== 'function') (keyedFn as unknown as { onTimer: () => void }).onTimer = () => {};
+      const keyedFn = withOnTimer(fn) as unknown as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>;
       return twoInputOperator<R>(this.env, this.first, this.broadcast.stream, 'Co-Process-Broadcast-Keyed', { kind: 'keyedBroadcastProcess', fn: keyedFn, descriptors }, true);
     }
     return twoInputOperator<R>(

@@ -14,6 +14,7 @@ import {
 } from '../graph/index.js';
 import { JobDefinitionError } from '../util/errors.js';
 import { type DataStream, KeyedStream, SingleOutputStreamOperator } from './data-stream.js';
+import { withOnTimer } from './with-on-timer.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 
 /** Adds a two-input operator over `first` and `second` to the job. */
@@ -77,8 +78,7 @@ export class ConnectedStreams<IN1, IN2> {
   process<K, R>(fn: KeyedCoProcessFunction<K, IN1, IN2, R> | CoProcessFunction<IN1, IN2, R>): SingleOutputStreamOperator<R> {
     checkMethods(fn, ['processElement1', 'processElement2'], 'process');
     if (this.isKeyed()) {
-      const keyedFn = fn as unknown as KeyedCoProcessFunction<unknown, unknown, unknown, unknown>;
-      if (typeof keyedFn.onTimer !== 'function') (keyedFn as unknown as { onTimer: () => void }).onTimer = () => {};
+      const keyedFn = withOnTimer(fn) as unknown as KeyedCoProcessFunction<unknown, unknown, unknown, unknown>;
       return this.add<R>('KeyedCoProcess', { kind: 'keyedCoProcess', fn: keyedFn });
     }
     if (fn instanceof KeyedCoProcessFunction) {

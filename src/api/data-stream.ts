@@ -24,6 +24,7 @@ import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js
 import { ConnectedStreams } from './connected-streams.js';
 import { IntervalJoin } from './interval-join.js';
 import { CoGroupedStreams, JoinedStreams } from './co-grouped-streams.js';
+import { withOnTimer } from './with-on-timer.js';
 import type { MapStateDescriptor } from '../state/index.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
@@ -312,7 +313,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
   override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.operator<R>('KeyedProcess', {
       kind: 'keyedProcess',
-      fn: asKeyed(fn) as unknown as KeyedProcessFunction<unknown, unknown, unknown>,
+      fn: withOnTimer(fn) as unknown as KeyedProcessFunction<unknown, unknown, unknown>,
     });
   }
 
@@ -355,14 +356,6 @@ export class KeyedStream<T, K> extends DataStream<T> {
 }
 
 applyMixin(KeyedStream, FieldAggregations);
-
-/** A ProcessFunction on a keyed stream behaves as a keyed one (as in Flink). */
-function asKeyed<K, T, R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): KeyedProcessFunction<K, T, R> {
-  if (typeof (fn as KeyedProcessFunction<K, T, R>).onTimer !== 'function') {
-    (fn as { onTimer?: () => void }).onTimer = () => {};
-  }
-  return fn as KeyedProcessFunction<K, T, R>;
-}
 
 /** Makes `op` an operator of parallelism 1 that refuses another (Flink's non-parallel operators, such as windowAll). */
 function nonParallel<R>(op: SingleOutputStreamOperator<R>): SingleOutputStreamOperator<R> {
