@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import { pack as packWithReferences, unpack as unpackWithReferences } from '../util/binary-codec.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
 
 /**
@@ -8,7 +9,8 @@ import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermar
  * Records are plain data, not an object graph: they are encoded without msgpackr's reference
  * tracking (its structuredClone mode, which made encoding a batch ~1.6× slower), each object
  * shape's field names once per batch. A batch that needs references (a value that refers to
- * itself) is encoded with them, marked by its first byte.
+ * itself) is encoded with them by the engine's general codec (util/binary-codec.ts), marked by its
+ * first byte.
  */
 
 const RECORDS = 0;
@@ -22,7 +24,6 @@ const WITH_REFERENCES = 0xc1;
 // Maps, Sets, Dates, bigints, typed arrays and errors round-trip (moreTypes); a MessagePack map
 // decodes as a Map, since every plain object is written as a record.
 const plain = new Packr({ moreTypes: true, mapsAsObjects: false });
-const withReferences = new Packr({ structuredClone: true });
 
 function batchMessage(event: RecordBatch): unknown[] {
   const ts = event.timestamps;
@@ -41,7 +42,7 @@ export function encodeEvent(event: ChannelEvent): Uint8Array {
     } catch (err) {
       // Too deep to be plain data: a cycle.
       if (!(err instanceof RangeError)) throw err;
-      const body = withReferences.pack(batchMessage(event));
+      const body = packWithReferences(batchMessage(event));
       const bytes = new Uint8Array(body.length + 1);
       bytes[0] = WITH_REFERENCES;
       bytes.set(body, 1);
@@ -58,7 +59,7 @@ export function encodeEvent(event: ChannelEvent): Uint8Array {
 
 /** Decodes a buffer made by {@link encodeEvent}. */
 export function decodeEvent(buffer: Uint8Array): ChannelEvent {
-  const msg = (buffer[0] === WITH_REFERENCES ? withReferences.unpack(buffer.subarray(1)) : plain.unpack(buffer)) as unknown[];
+  const msg = (buffer[0] === WITH_REFERENCES ? unpackWithReferences(buffer.subarray(1)) : plain.unpack(buffer)) as unknown[];
   switch (msg[0]) {
     case RECORDS:
       return new RecordBatch(

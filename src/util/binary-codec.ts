@@ -1,7 +1,8 @@
 import { Packr } from 'msgpackr';
 
 /**
- * The one binary codec for engine data (channel batches, and state values in snapshots):
+ * The binary codec for engine data (state values in snapshots, and channel batches that refer
+ * to themselves; other batches skip its reference tracking: runtime/batch-codec.ts):
  * MessagePack through msgpackr. It round-trips JSON-like values plus bigint, Date, Map, Set and
  * typed arrays, is fast in batches, and decoding data never runs code (unlike v8.deserialize).
  */
