@@ -208,7 +208,7 @@ export class JobExecution implements JobRun {
     try {
       await this.open();
       const opened = this.options.opened;
-      if (opened) await this.interruptible(opened());
+      if (opened) await this.interruptible(opened);
       this.running = true;
       await this.loop();
     } catch (err) {
@@ -228,23 +228,11 @@ export class JobExecution implements JobRun {
    * closed next, which ends that I/O.
    */
   private async open(): Promise<void> {
-    const stopped = new Promise<never>((_, reject) => {
-      this.stopOpening = reject;
-    });
-    stopped.catch(() => undefined);
-    try {
-      for (let i = this.tasks.length - 1; i >= 0; i--) {
-        if (this.failure !== undefined) throw this.failure;
-        if (this.cancelRequested) throw new JobCancelledError();
-        await Promise.race([this.tasks[i]!.open(), stopped]);
-      }
-    } finally {
-      this.stopOpening = undefined;
-    }
+    for (let i = this.tasks.length - 1; i >= 0; i--) await this.interruptible(() => this.tasks[i]!.open());
   }
 
-  /** Waits for `promise`, or rejects as soon as the run fails or is cancelled. */
-  private async interruptible(promise: Promise<void>): Promise<void> {
+  /** Starts `start` unless the run failed or was cancelled, and waits for it, or rejects as soon as the run fails or is cancelled. */
+  private async interruptible(start: () => Promise<void>): Promise<void> {
     const stopped = new Promise<never>((_, reject) => {
       this.stopOpening = reject;
     });
@@ -252,7 +240,7 @@ export class JobExecution implements JobRun {
     try {
       if (this.failure !== undefined) throw this.failure;
       if (this.cancelRequested) throw new JobCancelledError();
-      await Promise.race([promise, stopped]);
+      await Promise.race([start(), stopped]);
     } finally {
       this.stopOpening = undefined;
     }
