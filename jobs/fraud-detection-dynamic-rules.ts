@@ -42,7 +42,7 @@ function rulesAt(versions: Iterable<readonly [number, Rule[]]>, time: number): R
   return inForce.sort((a, b) => a.id - b.id);
 }
 
-export class DynamicAlertFunction extends KeyedBroadcastProcessFunction<number, Transaction, Rule, string> {
+class DynamicAlertFunction extends KeyedBroadcastProcessFunction<number, Transaction, Rule, string> {
   private window!: MapState<number, number[]>;
 
   override open(): void {

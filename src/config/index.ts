@@ -17,7 +17,6 @@ export {
   StateBackendOptions,
   RestartStrategyOptions,
   CoreOptions,
-  MAX_TASK_SLOTS,
   TaskManagerOptions,
   PipelineOptions,
   HeartbeatManagerOptions,

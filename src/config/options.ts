@@ -187,7 +187,7 @@ export const CoreOptions = {
 } as const;
 
 /** The most worker threads a job may run on. */
-export const MAX_TASK_SLOTS = 256;
+const MAX_TASK_SLOTS = 256;
 
 /**
  * `taskmanager.numberOfTaskSlots` (Flink's TaskManagerOptions.NUM_TASK_SLOTS). Here a slot is a

@@ -37,7 +37,6 @@ import {
   listedJob,
   parseAttachedRun,
   linesOf,
-  openDbReadonly,
   removeTempDirs,
   runFlink,
   SUBMITTED_LINE,
@@ -45,6 +44,8 @@ import {
   trackHome,
   trackPid,
   waitFor,
+  dbRow,
+  sleep,
 } from '../e2e/helpers.js';
 import { expectedWindowLines, windowLineProblems } from '../e2e/fixtures/windowed-events.js';
 
@@ -177,8 +178,6 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** `k,n,i` lines → losses and duplicates of the inputs 0..n-1 (out-of-range inputs count as duplicates). */
 export function checkLines(lines: readonly string[], n: number, keys = KEYS): SinkCheck {
   const times = new Uint32Array(n);
@@ -240,24 +239,14 @@ async function startDetached(home: string, jobFile: string, jobArgs: readonly st
   const r = await runFlink(['run', '-d', ...flinkOptions, jobFile, ...jobArgs], { home, timeoutMs: 30_000 });
   const jobId = SUBMITTED_LINE.exec(linesOf(r.stdout)[0] ?? '')?.[1];
   if (r.code !== 0 || jobId === undefined) throw new Error(`flink run -d failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  const db = openDbReadonly(home);
-  try {
-    const row = db.prepare('SELECT pid FROM jobs WHERE job_id = ?').get(jobId) as { pid: number | null } | undefined;
-    if (!row?.pid) throw new Error(`job ${jobId} has no pid in flink.db`);
-    trackPid(row.pid);
-    return { jobId, pid: row.pid };
-  } finally {
-    db.close();
-  }
+  const row = dbRow<{ pid: number | null }>(home, 'SELECT pid FROM jobs WHERE job_id = ?', jobId);
+  if (!row?.pid) throw new Error(`job ${jobId} has no pid in flink.db`);
+  trackPid(row.pid);
+  return { jobId, pid: row.pid };
 }
 
 function hasCompletedCheckpoint(home: string, jobId: string): boolean {
-  const db = openDbReadonly(home);
-  try {
-    return db.prepare("SELECT 1 FROM checkpoints WHERE job_id = ? AND status = 'COMPLETED' LIMIT 1").get(jobId) !== undefined;
-  } finally {
-    db.close();
-  }
+  return dbRow(home, "SELECT 1 FROM checkpoints WHERE job_id = ? AND status = 'COMPLETED' LIMIT 1", jobId) !== undefined;
 }
 
 /** Runs the chaos loop and checks the output of both sinks. */

@@ -149,10 +149,10 @@ export function spawnNode(nodeArgs: readonly string[], opts: RunOptions = {}): S
  * `-D taskmanager.numberOfTaskSlots=N` (`2`: subtasks on worker threads), so the same e2e files
  * prove the same outputs with workers on and off. A test's own `-D` of the key comes later and wins.
  */
-export const FORCED_TASK_SLOTS = process.env.FLINK_TS_TEST_TASK_SLOTS;
+const FORCED_TASK_SLOTS = process.env.FLINK_TS_TEST_TASK_SLOTS;
 
 /** `args` with the forced task slots added to a `run` command. */
-export function withForcedSlots(args: readonly string[]): readonly string[] {
+function withForcedSlots(args: readonly string[]): readonly string[] {
   if (FORCED_TASK_SLOTS === undefined || FORCED_TASK_SLOTS === '' || args[0] !== 'run') return args;
   return ['run', '-D', `taskmanager.numberOfTaskSlots=${FORCED_TASK_SLOTS}`, ...args.slice(1)];
 }

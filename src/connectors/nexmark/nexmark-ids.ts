@@ -48,14 +48,14 @@ export function lastBase0AuctionId(c: NexmarkGeneratorConfig, eventId: number): 
  * A random person among the `numActivePeople` newest, or up to 10 ids beyond the newest (so an
  * auction or bid may come before its person, as if events were slightly reordered).
  */
-export function nextBase0PersonId(c: NexmarkGeneratorConfig, eventId: number, random: EventRandom): number {
+function nextBase0PersonId(c: NexmarkGeneratorConfig, eventId: number, random: EventRandom): number {
   const numPeople = lastBase0PersonId(c, eventId) + 1;
   const active = Math.min(numPeople, c.numActivePeople);
   return numPeople - active + random.nextInt(active + PERSON_ID_LEAD);
 }
 
 /** A random auction among those likely in flight, or up to 10 ids beyond the newest. */
-export function nextBase0AuctionId(c: NexmarkGeneratorConfig, eventId: number, random: EventRandom): number {
+function nextBase0AuctionId(c: NexmarkGeneratorConfig, eventId: number, random: EventRandom): number {
   const maxAuction = lastBase0AuctionId(c, eventId);
   const minAuction = Math.max(maxAuction - c.numInFlightAuctions, 0);
   return minAuction + random.nextInt(maxAuction - minAuction + 1 + AUCTION_ID_LEAD);

@@ -6,7 +6,7 @@ import { sideOutputEmitter } from './side-output.js';
 import type { OperatorContext } from './stream-operator.js';
 
 /** Namespace of a process function's timers (Flink's VoidNamespace). */
-export const NO_NAMESPACE = 0;
+const NO_NAMESPACE = 0;
 
 function keyedOnly(what: 'Setting' | 'Deleting'): () => never {
   return () => {
@@ -15,7 +15,7 @@ function keyedOnly(what: 'Setting' | 'Deleting'): () => never {
 }
 
 /** The timer service of a non-keyed function: the clocks, no timers (as in Flink). */
-export function nonKeyedTimerService(clock: Clock, watermark: () => number): TimerService {
+function nonKeyedTimerService(clock: Clock, watermark: () => number): TimerService {
   return {
     currentProcessingTime: () => clock.now(),
     currentWatermark: watermark,

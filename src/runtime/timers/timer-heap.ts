@@ -30,11 +30,6 @@ export class TimerHeap {
     return this.items[0];
   }
 
-  /** The time of the earliest timer, or Infinity when empty. */
-  peekTime(): number {
-    return this.items.length === 0 ? Infinity : this.times[0]!;
-  }
-
   push(t: HeapTimer): void {
     const n = this.items.length;
     if (n === this.times.length) this.grow(n * 2);
