@@ -15,7 +15,7 @@ import { type Collector, DataGeneratorSource, Duration, ProcessJoinFunction, typ
 import { JobExecution } from '../src/runtime/index.js';
 import { systemClock } from '../src/util/clock.js';
 import { capturePipeline } from '../test/helpers/run-job.js';
-import { type BenchContext, type BenchParams, type Run, alternate, defineBench, figure, perSecond } from './harness/index.js';
+import { type BenchContext, type BenchParams, type Run, alternate, defineBench, figure, perSecond, shortCount } from './harness/index.js';
 
 interface Params extends BenchParams {
   /** Events per stream. */
@@ -132,8 +132,6 @@ function upperIndex(a: readonly number[], x: number): number {
   return lo;
 }
 
-const millions = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
-
 export default defineBench<Params>({
   name: 'joins',
   description: 'an interval join of two generated streams (between(lower, upper), parallelism 1), against a hand-written join loop doing the same join in the same rounds; the pairs are checked against the loop.',
@@ -157,7 +155,7 @@ export default defineBench<Params>({
     const rate = (r: readonly Run<JoinFacts>[]) => perSecond(2 * p.events, r.map((x) => x.ms));
     const loop = { label: 'the loop', values: rate(runs.loop) };
     return {
-      title: `joins: interval join of two streams of ${millions(p.events)} events over ${millions(p.keys)} keys, between(${p.lowerMs} ms, ${p.upperMs} ms)`,
+      title: `joins: interval join of two streams of ${shortCount(p.events)} events over ${shortCount(p.keys)} keys, between(${p.lowerMs} ms, ${p.upperMs} ms)`,
       figures: [figure(LOOP, 'events/s', loop.values), figure(ENGINE, 'events/s', rate(runs.engine), loop)],
       notes: [`pairs joined per run: ${reference.pairs.toLocaleString('en-US')}`],
     };

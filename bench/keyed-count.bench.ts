@@ -33,7 +33,7 @@ import {
 import { runJob } from '../test/helpers/run-job.js';
 import type { SubtaskFacts } from './keyed-count-job.js';
 import { type OrderFacts, engineOrders, expectedOrderFacts, handWrittenOrders, orderTexts } from './json-orders.js';
-import { type BenchContext, type BenchParams, type Figure, type Run, type Series, alternate, defineBench, figure, median, perSecond } from './harness/index.js';
+import { type BenchContext, type BenchParams, type Figure, type Run, type Series, alternate, defineBench, figure, median, perSecond, shortCount } from './harness/index.js';
 
 interface Params extends BenchParams {
   readonly events: number;
@@ -240,8 +240,6 @@ function jobFileFigures(prefix: string, unit: 'events/s' | 'orders/s', records: 
   ];
 }
 
-const millions = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
-
 export default defineBench<Params>({
   name: 'keyed-count',
   description:
@@ -275,7 +273,7 @@ export default defineBench<Params>({
     const p1 = { label: P1, values: rate(runs.p1) };
     const json = await jsonOrders(p, ctx);
     return {
-      title: `keyed count: ${millions(p.events)} events over ${millions(p.keys)} keys; JSON orders: ${millions(p.orders)} over ${millions(p.customers)} customers`,
+      title: `keyed count: ${shortCount(p.events)} events over ${shortCount(p.keys)} keys; JSON orders: ${shortCount(p.orders)} over ${shortCount(p.customers)} customers`,
       figures: [
         figure(LOOP, 'events/s', loop.values),
         figure(STREAM, 'events/s', stream.values, loop),

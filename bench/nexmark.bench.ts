@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { NexmarkGenerator } from '../src/connectors/nexmark/index.js';
 import { NEXMARK_OUTPUTS, type NexmarkOutput, RUNNABLE_QUERIES, type Row, type RunnableQuery, committedParts, resultTable } from '../test/nexmark/outputs.js';
 import { NEXMARK_REFERENCES } from '../test/nexmark/reference/index.js';
-import { type BenchContext, type BenchParams, type Figure, type Run, type Subject, alternate, defineBench, figure, perSecond } from './harness/index.js';
+import { type BenchContext, type BenchParams, type Figure, type Run, type Subject, alternate, defineBench, figure, perSecond, shortCount } from './harness/index.js';
 import { loadJobPipeline, replaceSinkFunction, retainedCheckpoints, runUnderJobMaster } from './nexmark/job-runner.js';
 import { RowDigest } from './nexmark/row-digest.js';
 
@@ -208,8 +208,6 @@ function verifyEngine(ctx: BenchContext, label: string, output: NexmarkOutput, f
   else if (firstRows !== undefined) check.atLeast(f.rows, want.rows, `rows sent by every ${label} run (updates of a final table of ${want.rows.toLocaleString('en-US')})`);
 }
 
-const short = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
-
 export default defineBench<Params>({
   name: 'nexmark',
   description:
@@ -240,8 +238,8 @@ export default defineBench<Params>({
     }
     const sameEvents = p.events > 0 || queries.every((q) => eventsOf(q) === eventsOf(queries[0]!));
     const eventsNote = sameEvents
-      ? `${short(eventsOf(queries[0]!))} events per query`
-      : `events per query: ${queries.map((q) => `${q} ${short(eventsOf(q))}`).join(', ')}`;
+      ? `${shortCount(eventsOf(queries[0]!))} events per query`
+      : `events per query: ${queries.map((q) => `${q} ${shortCount(eventsOf(q))}`).join(', ')}`;
     return {
       title: `Nexmark ${queries.length === RUNNABLE_QUERIES.length ? 'q0–q22 (all but q6)' : queries.join(' ')} at parallelism 1, EXACTLY_ONCE checkpoints every ${p.checkpointMs / 1000} s, ${sameEvents ? eventsNote : 'events per query below'}`,
       figures,

@@ -28,7 +28,7 @@ import {
 import { JobExecution } from '../src/runtime/index.js';
 import { systemClock } from '../src/util/clock.js';
 import { capturePipeline } from '../test/helpers/run-job.js';
-import { type BenchContext, type BenchParams, type Run, alternate, defineBench, figure, perSecond } from './harness/index.js';
+import { type BenchContext, type BenchParams, type Run, alternate, defineBench, figure, perSecond, shortCount } from './harness/index.js';
 
 interface Params extends BenchParams {
   readonly events: number;
@@ -221,8 +221,6 @@ function expectedTotal(p: Params, kind: Kind): number {
   return amounts * (p.windowMs / p.slideMs);
 }
 
-const millions = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
-
 export default defineBench<Params>({
   name: 'windows',
   description:
@@ -254,7 +252,7 @@ export default defineBench<Params>({
     const bytes = (r: readonly Run<WindowFacts>[]) => r.map((x) => x.facts.maxCheckpointBytes);
     const checkpoints = (r: readonly Run<WindowFacts>[]) => r.reduce((n, x) => n + x.facts.checkpoints, 0) / r.length;
     return {
-      title: `windows: ${millions(p.events)} events over ${millions(p.keys)} keys, ${p.windowMs / 1000} s tumbling / ${p.windowMs / 1000} s every ${p.slideMs / 1000} s sliding, checkpoints every ${p.checkpointMs} ms`,
+      title: `windows: ${shortCount(p.events)} events over ${shortCount(p.keys)} keys, ${p.windowMs / 1000} s tumbling / ${p.windowMs / 1000} s every ${p.slideMs / 1000} s sliding, checkpoints every ${p.checkpointMs} ms`,
       figures: [
         figure(TUMBLING_LOOP, 'events/s', tumblingLoop.values),
         figure(TUMBLING, 'events/s', rate(runs.tumbling), tumblingLoop),

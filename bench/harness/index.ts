@@ -14,3 +14,4 @@ export { type Figure, type Ratio, type Series, type Unit, figure, median, perSec
 export { type Run, type Runs, type Subject, type Subjects, alternate } from './rounds.js';
 export { type BenchResult, type RunOptions, runBench } from './run-bench.js';
 export { benchNames, groupBenchWords, loadBenches } from './discover.js';
+export { shortCount } from './render.js';

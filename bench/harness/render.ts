@@ -9,6 +9,11 @@ function sig(v: number): string {
   return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A count as a bench's title names it: 10M, 600k, 500. */
+export function shortCount(n: number): string {
+  return n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n);
+}
+
 /** A scale for a unit chosen from a representative value, so a median and its spread read alike. */
 function scaleFor(unit: Unit, v: number): { readonly div: number; readonly unit: string } {
   if (unit === 'bytes') return v >= 2 ** 20 ? { div: 2 ** 20, unit: 'MiB' } : v >= 1024 ? { div: 1024, unit: 'KiB' } : { div: 1, unit: 'B' };
