@@ -128,10 +128,9 @@ export class JobExecution implements JobRun {
     this.inFlight.set(checkpointId, barrier);
     this.guard(() => {
       for (const task of this.tasks) {
-        // A finished task may have met this barrier already (it can overtake the trigger from another thread).
-        if (task.finished) {
-          if (!task.hasAnswered(checkpointId)) task.performCheckpoint(barrier, 0);
-        }
+        // A finished task may have met this barrier already (it can overtake the trigger from
+        // another thread): performCheckpoint then leaves it alone.
+        if (task.finished) task.performCheckpoint(barrier, 0);
         else if (task instanceof SourceStreamTask) task.triggerCheckpoint(barrier);
       }
     });

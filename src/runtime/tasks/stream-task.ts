@@ -125,8 +125,8 @@ export abstract class StreamTask {
     this.finished = true;
     const cp = this.checkpointing;
     if (!cp) return;
-    const missed = [...cp.inFlight.values()].filter((b) => !this.answered.has(b.checkpointId));
-    for (const barrier of missed.sort((a, b) => a.checkpointId - b.checkpointId)) this.performCheckpoint(barrier, 0);
+    const inFlight = [...cp.inFlight.values()].sort((a, b) => a.checkpointId - b.checkpointId);
+    for (const barrier of inFlight) this.performCheckpoint(barrier, 0);
   }
 
   /** Carries out what the barrier aligner decided: snapshot, or decline an overtaken checkpoint and go on. */
@@ -144,11 +144,6 @@ export abstract class StreamTask {
     this.answered.add(checkpointId);
   }
 
-  /** True if this task has snapshotted or declined checkpoint `checkpointId`. */
-  hasAnswered(checkpointId: number): boolean {
-    return this.answered.has(checkpointId);
-  }
-
   /** Checkpoint `checkpointId` was completed or aborted: nothing more to remember of it. */
   checkpointEnded(checkpointId: number): void {
     this.answered.delete(checkpointId);
@@ -157,11 +152,13 @@ export abstract class StreamTask {
   /**
    * Takes this task's part of a checkpoint: the synchronous cut of every operator, then the
    * barrier goes downstream (after every record before it) and the rest happens asynchronously.
-   * A finished task only snapshots: its outputs have ended.
+   * A finished task only snapshots: its outputs have ended. A checkpoint this task already
+   * snapshotted or declined is left alone (a finished task may meet a barrier twice: through its
+   * inputs and through the trigger).
    */
   performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
     const cp = this.checkpointing;
-    if (!cp) return;
+    if (!cp || this.answered.has(barrier.checkpointId)) return;
     this.answered.add(barrier.checkpointId);
     const start = performance.now();
     const operators = [...this.snapshotSource(barrier), ...this.operators.map((op) => op.snapshotState(barrier.checkpointId, barrier.timestamp, barrier.options))];
