@@ -8,7 +8,10 @@ import type { TaskMetricsReading } from './metrics/io-metrics.js';
 export interface JobRun {
   /** The number of subtasks; each acknowledges every checkpoint once. */
   readonly taskCount: number;
-  /** What every task's counters read now (the metrics reporter calls this once a second). */
+  /**
+   * What every task's counters read (the metrics reporter calls this once a second): now on the
+   * main thread; on workers, their answers to the previous call, so up to one reporting interval old.
+   */
   readMetrics(): TaskMetricsReading[];
   /** Starts checkpoint `checkpointId` (sources emit its barrier; finished tasks snapshot at once). */
   triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void;
