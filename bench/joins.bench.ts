@@ -10,11 +10,8 @@
  * until the watermark passes it, and iterates the other side's buffer of its key per element
  * (as Flink's IntervalJoinOperator), so a lagging watermark costs time here.
  */
-import { compilePipeline } from '../src/cluster/compile-pipeline.js';
 import { type Collector, DataGeneratorSource, Duration, ProcessJoinFunction, type ProcessJoinContext, WatermarkStrategy } from '../src/index.js';
-import { JobExecution } from '../src/runtime/index.js';
-import { systemClock } from '../src/util/clock.js';
-import { capturePipeline } from '../test/helpers/run-job.js';
+import { runJob } from '../test/helpers/run-job.js';
 import { type BenchContext, type BenchParams, type Run, alternate, defineBench, figure, perSecond, shortCount } from './harness/index.js';
 
 interface Params extends BenchParams {
@@ -87,21 +84,23 @@ class CountPairs extends ProcessJoinFunction<Event, Event, never> {
 
 async function engine(p: Params): Promise<JoinFacts> {
   engineFacts = { pairs: 0, checksum: 0 };
-  const pipeline = capturePipeline((env) => {
-    const stream = (name: string, gen: (i: number) => Event) =>
-      env
-        .fromSource(new DataGeneratorSource(gen, p.events), WatermarkStrategy.forMonotonousTimestamps<Event>().withTimestampAssigner((e) => e.time), name)
-        .uid(name)
-        .keyBy((e) => e.key);
-    stream('left', left(p.keys))
-      .intervalJoin(stream('right', right(p.keys)))
-      .between(Duration.ofMillis(p.lowerMs), Duration.ofMillis(p.upperMs))
-      .process(new CountPairs())
-      .uid('join')
-      .addSink(() => {});
-  }, 'joins bench');
-  const execution = new JobExecution({ jobId: 'bench', jobGraph: compilePipeline(pipeline, { parallelism: 1 }), clock: systemClock, autoWatermarkIntervalMs: p.watermarkIntervalMs });
-  await execution.run();
+  await runJob(
+    (env) => {
+      env.getConfig().setAutoWatermarkInterval(p.watermarkIntervalMs);
+      const stream = (name: string, gen: (i: number) => Event) =>
+        env
+          .fromSource(new DataGeneratorSource(gen, p.events), WatermarkStrategy.forMonotonousTimestamps<Event>().withTimestampAssigner((e) => e.time), name)
+          .uid(name)
+          .keyBy((e) => e.key);
+      stream('left', left(p.keys))
+        .intervalJoin(stream('right', right(p.keys)))
+        .between(Duration.ofMillis(p.lowerMs), Duration.ofMillis(p.upperMs))
+        .process(new CountPairs())
+        .uid('join')
+        .addSink(() => {});
+    },
+    { parallelism: 1 },
+  );
   return engineFacts;
 }
 
