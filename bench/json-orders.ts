@@ -12,8 +12,6 @@ import {
 import { runJob } from '../test/helpers/run-job.js';
 import { type OrderFacts, type Priced, customerOf, price } from './json-orders-data.js';
 
-export { type OrderFacts, expectedOrderFacts, handWrittenOrders, orderTexts } from './json-orders-data.js';
-
 /** Summed over the subtasks of one engine run, as each customer's figures change. */
 let engineFacts = { orders: 0, customers: 0, cents: 0, weighted: 0 };
 

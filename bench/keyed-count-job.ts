@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { DataGeneratorSource, KeyedProcessFunction, StreamExecutionEnvironment, type ValueState, ValueStateDescriptor, WatermarkStrategy } from 'flink-ts';
 import { type Priced, customerOf, orderTexts, price } from './json-orders-data.js';
+import { type Event, generator } from './keyed-count-events.js';
 
 /** What one keyed subtask writes: the sums are the bench's (CountFacts or OrderFacts). */
 export interface SubtaskFacts {
@@ -67,11 +68,6 @@ abstract class Reporting<K, I> extends KeyedProcessFunction<K, I, never> {
   }
 }
 
-interface Event {
-  readonly key: number;
-  readonly amount: number;
-}
-
 class Count extends Reporting<number, Event> {
   private count!: ValueState<number>;
   override open(): void {
@@ -114,7 +110,7 @@ class Totals extends Reporting<string, Priced> {
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 if (kind === 'count') {
   env
-    .fromSource(new DataGeneratorSource((i: number): Event => ({ key: (i * 7919) % keys, amount: i & 7 }), n), WatermarkStrategy.noWatermarks(), 'events')
+    .fromSource(new DataGeneratorSource(generator(keys), n), WatermarkStrategy.noWatermarks(), 'events')
     .uid('events')
     .keyBy((e: Event) => e.key)
     .process(new Count())

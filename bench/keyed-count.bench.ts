@@ -32,7 +32,9 @@ import {
 } from '../src/index.js';
 import { runJob } from '../test/helpers/run-job.js';
 import type { SubtaskFacts } from './keyed-count-job.js';
-import { type OrderFacts, engineOrders, expectedOrderFacts, handWrittenOrders, orderTexts } from './json-orders.js';
+import { type OrderFacts, expectedOrderFacts, handWrittenOrders, orderTexts } from './json-orders-data.js';
+import { engineOrders } from './json-orders.js';
+import { type Event, generator } from './keyed-count-events.js';
 import { type BenchContext, type BenchParams, type Figure, type Run, type Series, alternate, defineBench, figure, median, perSecond, shortCount } from './harness/index.js';
 
 interface Params extends BenchParams {
@@ -45,10 +47,6 @@ interface Params extends BenchParams {
   readonly minMicrosPerOrder: number;
 }
 
-interface Event {
-  readonly key: number;
-  readonly amount: number;
-}
 
 /** What a keyed count saw: enough to tell a right count from a wrong one. */
 export interface CountFacts {
@@ -58,8 +56,6 @@ export interface CountFacts {
   readonly sumOfSquares: number;
 }
 
-// 7919 is prime, so i → key visits every key once per `keys` consecutive events.
-const generator = (keys: number) => (i: number): Event => ({ key: (i * 7919) % keys, amount: i & 7 });
 
 /** The counts a right keyed count ends with, worked out rather than measured. */
 export function expectedCounts(events: number, keys: number): CountFacts {

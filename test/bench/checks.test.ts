@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BenchCheckError, loadBenches, runBench } from '../../bench/harness/index.js';
 import { type CountFacts, expectedCounts, runJobFile } from '../../bench/keyed-count.bench.js';
-import { expectedOrderFacts, orderTexts } from '../../bench/json-orders.js';
+import { expectedOrderFacts, orderTexts } from '../../bench/json-orders-data.js';
 import type { EngineFacts } from '../../bench/nexmark.bench.js';
 
 const [keyedCount, incremental, nexmark] = await loadBenches(['keyed-count', 'incremental', 'nexmark']);
