@@ -98,17 +98,14 @@ type ChannelMatrix = (ChannelEnds | undefined)[][];
  */
 export function deployTasks(jobGraph: JobGraph, settings: DeploymentSettings, placement: Placement = localPlacement(settings.channelCapacity)): StreamTask[] {
   const channels = new Map<JobEdge, ChannelMatrix>();
-  for (const v of jobGraph.vertices) {
-    for (const e of v.outputs) {
-      const matrix: ChannelMatrix = [];
-      for (let a = 0; a < v.parallelism; a++) {
-        const row: (ChannelEnds | undefined)[] = [];
-        const targets = e.partitioner.type === 'forward' ? [a] : Array.from({ length: e.target.parallelism }, (_, b) => b);
-        for (const b of targets) row.push(placement.owns(v, a) || placement.owns(e.target, b) ? placement.channel(e, a, b) : undefined);
-        matrix.push(row);
-      }
-      channels.set(e, matrix);
+  for (const e of jobEdges(jobGraph)) {
+    const matrix: ChannelMatrix = [];
+    for (let a = 0; a < e.source.parallelism; a++) {
+      const row: (ChannelEnds | undefined)[] = [];
+      for (const b of channelTargets(e, a)) row.push(placement.owns(e.source, a) || placement.owns(e.target, b) ? placement.channel(e, a, b) : undefined);
+      matrix.push(row);
     }
+    channels.set(e, matrix);
   }
   const tasks: StreamTask[] = [];
   let index = 0;
@@ -123,19 +120,23 @@ export function deployTasks(jobGraph: JobGraph, settings: DeploymentSettings, pl
   return tasks;
 }
 
+/** The job's edges in one order every thread agrees on (a worker finds a channel's port by an edge's place in it). */
+export function jobEdges(jobGraph: JobGraph): JobEdge[] {
+  return jobGraph.vertices.flatMap((v) => v.outputs);
+}
+
+/** The consumer subtasks producer subtask `a` of edge `e` has a channel to: its own index on a forward edge, every one otherwise. */
+export function channelTargets(e: JobEdge, a: number): number[] {
+  return e.partitioner.type === 'forward' ? [a] : Array.from({ length: e.target.parallelism }, (_, b) => b);
+}
+
 /** The number of subtasks of the job: each acknowledges every checkpoint once. */
 export function subtaskCount(jobGraph: JobGraph): number {
   return jobGraph.vertices.reduce((n, v) => n + v.parallelism, 0);
 }
 
 function inputChannels(v: JobVertex, index: number, channels: Map<JobEdge, ChannelMatrix>): InputChannel[] {
-  const result: InputChannel[] = [];
-  for (const e of v.inputs) {
-    const matrix = channels.get(e)!;
-    if (e.partitioner.type === 'forward') result.push(matrix[index]![0]!.in!);
-    else for (const row of matrix) result.push(row[index]!.in!);
-  }
-  return result;
+  return typedInputChannels(v, index, channels).map((t) => t.channel);
 }
 
 function outputChannels(e: JobEdge, index: number, channels: Map<JobEdge, ChannelMatrix>): ResultSubpartition[] {

@@ -4,7 +4,7 @@ import type { OperatorRestoreState } from '../../state/index.js';
 import { LocatedStorage, type WorkerStorage } from './located-storage.js';
 import { systemClock } from '../../util/clock.js';
 import { FlinkError } from '../../util/errors.js';
-import type { ChannelEnds, Placement } from '../execution-graph.js';
+import { type ChannelEnds, type Placement, jobEdges } from '../execution-graph.js';
 import { JobExecution } from '../job-execution.js';
 import { LocalChannel } from '../local-channel.js';
 import { PortInputChannel, PortSubpartition } from './port-channel.js';
@@ -84,7 +84,7 @@ function startRun(
   const channels: (PortSubpartition | PortInputChannel)[] = [];
   const ports = new Map<string, { end: 'out' | 'in'; port: MessagePort }>();
   for (const [key, end, p] of deployment.ports) ports.set(key, { end, port: p });
-  const edgeIndex = new Map(jobGraph.vertices.flatMap((v) => v.outputs).map((e, i) => [e, i]));
+  const edgeIndex = new Map(jobEdges(jobGraph).map((e, i) => [e, i]));
   const placement: Placement = {
     owns: (_v, subtask) => slotOf(subtask, boot.slots) === boot.slot,
     channel: (edge, a, b): ChannelEnds => {

@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../../graph/index.js';
 import type { CheckpointOptions, CheckpointResponder, RestoreAssignment } from '../../state/index.js';
 import { JobCancelledError } from '../../util/errors.js';
-import { subtaskCount } from '../execution-graph.js';
+import { channelTargets, jobEdges, subtaskCount } from '../execution-graph.js';
 import type { JobRun } from '../job-run.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
 import { type Deployment, FENCE_ANSWER, FENCE_SEQ, type FromWorker, type ToWorker, channelKey, deserializeError, serializeError } from './protocol.js';
@@ -104,11 +104,9 @@ export class WorkerPoolExecution implements JobRun {
   /** The MessagePort ends each worker holds: one channel per producer/consumer pair in different slots. */
   private channelPorts(n: number): [key: string, end: 'out' | 'in', port: MessagePort][][] {
     const ports: [string, 'out' | 'in', MessagePort][][] = Array.from({ length: n }, () => []);
-    const edges = this.options.jobGraph.vertices.flatMap((v) => v.outputs);
-    edges.forEach((e, ei) => {
+    jobEdges(this.options.jobGraph).forEach((e, ei) => {
       for (let a = 0; a < e.source.parallelism; a++) {
-        const targets = e.partitioner.type === 'forward' ? [a] : Array.from({ length: e.target.parallelism }, (_, b) => b);
-        for (const b of targets) {
+        for (const b of channelTargets(e, a)) {
           const from = slotOf(a, n);
           const to = slotOf(b, n);
           if (from === to) continue;
