@@ -5,6 +5,7 @@
  * offset (up to a minute).
  */
 import { type AggregateFunction, type Collector, Duration, ProcessWindowFunction, type ProcessWindowContext, type TimeWindow } from 'flink-ts';
+import { mix } from './mix.js';
 
 export interface Click {
   readonly user: string;
@@ -28,22 +29,17 @@ const SESSION_PAUSE = 40 * 60_000;
 export const SESSION_GAP = Duration.ofMinutes(30);
 const PAGES = ['home', 'search', 'product', 'cart', 'checkout', 'help'];
 
-function mix(i: number): number {
-  let x = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
-}
+const clickMix = (i: number) => mix(i, 0x9e3779b9);
 
 /** Click `i` of `users` users. */
 export function click(i: number, users: number): Click {
   const user = i % users;
   const k = Math.floor(i / users);
   const session = Math.floor(k / CLICKS_PER_SESSION);
-  const offset = (mix(user) % 600) * 100;
-  const jitter = mix(i) % 5_000;
+  const offset = (clickMix(user) % 600) * 100;
+  const jitter = clickMix(i) % 5_000;
   const time = BASE_TIME + offset + session * (CLICKS_PER_SESSION * CLICK_SPACING + SESSION_PAUSE) + (k % CLICKS_PER_SESSION) * CLICK_SPACING + jitter;
-  return { user: `user-${user}`, page: PAGES[mix(i + 7) % PAGES.length]!, time };
+  return { user: `user-${user}`, page: PAGES[clickMix(i + 7) % PAGES.length]!, time };
 }
 
 /** Clicks per page of one session; merged when sessions merge. */

@@ -4,6 +4,8 @@
  * stream is a deterministic mix of `i`, `1000 / rate` ms of event time after the previous one,
  * so a run can be checked against a reference.
  */
+import { mix } from './mix.js';
+
 export const NAMES = ['tom', 'jerry', 'alice', 'bob', 'john', 'grace'] as const;
 export const GRADE_COUNT = 5;
 export const SALARY_MAX = 10_000;
@@ -18,13 +20,6 @@ export interface Salary {
   readonly name: string;
   readonly salary: number;
   readonly time: number;
-}
-
-function mix(i: number, seed: number): number {
-  let x = Math.imul(i ^ seed, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
 }
 
 /** Grade `i` of a stream of `rate` grades per second. */

@@ -5,6 +5,8 @@
  * job runs: each has an id and takes effect at its `since` time; a later version of an id
  * replaces the earlier one, and a version with `active: false` deletes the rule.
  */
+import { mix } from './mix.js';
+
 export interface Transaction {
   readonly id: number;
   readonly payer: number;
@@ -28,10 +30,7 @@ export const TRANSACTION_SPACING_MS = 100;
 export const MAX_RULE_WINDOW_MS = 60_000;
 
 export function transaction(i: number): Transaction {
-  let x = Math.imul(i ^ 0x2545f491, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x = (x ^ (x >>> 16)) >>> 0;
+  const x = mix(i, 0x2545f491);
   const bucket = (x >>> 8) % 100;
   const amount = bucket < 3 ? 900 + (x % 100) : 1 + ((x >>> 4) % 100);
   return { id: i, payer: x % PAYERS, amount, time: i * TRANSACTION_SPACING_MS };
