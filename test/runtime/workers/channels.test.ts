@@ -1,8 +1,9 @@
 /**
  * The channel contract, against both implementations: the LocalChannel (one thread) and the
- * MessagePort channel (here both ends in one thread; delivery is still asynchronous, as between
- * threads). Every event comes out as it went in, in order; a producer without room or credit is
- * full; the consumer's progress makes room.
+ * MessagePort channel (here both ends in one thread, as between threads: a message comes as an
+ * event when the thread yields, or is taken at once when the receiving end asks). Every event
+ * comes out as it went in, in order; a producer without room or credit is full; the consumer's
+ * progress makes room.
  */
 import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
@@ -173,5 +174,31 @@ describe('MessagePort channel: coalescing', () => {
     assert.deepEqual((got[3] as RecordBatch).values, [{ v: 7 }, { v: 8 }]);
     out.close();
     input.close();
+  });
+});
+
+describe('MessagePort channel: between event-loop turns', () => {
+  test('events and credit cross without the receiving thread yielding: a scheduler slice sees what arrived during it', () => {
+    const { port1, port2 } = new MessageChannel();
+    const out = new PortSubpartition(port1, 1, 1, () => {});
+    const input = new PortInputChannel(port2, 1, () => {});
+    try {
+      // All of this runs in one synchronous stretch: no 'message' event can be delivered.
+      out.push(new RecordBatch([{ v: 1 }], undefined, undefined));
+      assert.equal(out.isFull(), true, 'the one credit is spent');
+      assert.equal(input.isEmpty(), false, 'the batch is there before the consumer yields');
+      assert.deepEqual((input.poll() as RecordBatch).values, [{ v: 1 }]);
+      assert.equal(out.isFull(), false, 'the credit the consumer gave back is there before the producer yields');
+      out.push(new Watermark(5));
+      assert.equal(out.isFull(), true);
+      assert.ok(input.poll() instanceof Watermark);
+      assert.equal(out.isFull(), false);
+      out.push(EndOfInput.INSTANCE);
+      assert.equal(input.poll(), EndOfInput.INSTANCE);
+      assert.equal(input.poll(), undefined);
+    } finally {
+      out.close();
+      input.close();
+    }
   });
 });
