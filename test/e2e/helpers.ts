@@ -501,6 +501,11 @@ function dbJobRow(home: string, jobId: string): { status: string; last_checkpoin
   }
 }
 
+/** The id of a job's last completed checkpoint as flink.db has it now (cheap: no CLI spawned), or 0. */
+export function lastCheckpointId(home: string, jobId: string): number {
+  return dbJobRow(home, jobId)?.last_checkpoint_id ?? 0;
+}
+
 /** `kill -9` a job process and waits until it is gone. */
 export async function killHard(pid: number): Promise<void> {
   process.kill(pid, 'SIGKILL');

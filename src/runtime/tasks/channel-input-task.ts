@@ -16,6 +16,11 @@ import { StreamTask } from './stream-task.js';
  */
 export abstract class ChannelInputTask extends StreamTask {
   protected readonly aligner: BarrierAligner;
+  /** One step per input channel (see StreamTask.stepsPerSweep). */
+  override get stepsPerSweep(): number {
+    return this.channels.length;
+  }
+
   /** The channel the next step looks at first (round robin). */
   protected nextChannel = 0;
   /** The channel {@link pollChannel} took its event from. */
