@@ -269,8 +269,8 @@ export class JobExecution implements JobRun {
           task.step(now);
           worked = true;
           let pending = task.pendingWork();
-          // A task fed by k channels takes up to k steps per sweep: each producer adds at most a
-          // batch per channel per sweep, so the consumer keeps pace (see StreamTask.stepsPerSweep).
+          // A task fed by k channels takes up to k steps per sweep, about what its k producers
+          // added, so it keeps pace with them (see StreamTask.stepsPerSweep).
           // A timer that fell due meanwhile fires first, at the next sweep, as Flink's mailbox
           // runs a due timer between two inputs (end of input would drop it).
           for (let k = 1; k < task.stepsPerSweep && pending === undefined && task.isRunnable(now) && task.nextTimerTime() > clock.now(); k++) {
