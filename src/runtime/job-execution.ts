@@ -270,7 +270,10 @@ export class JobExecution implements JobRun {
           worked = true;
           let pending = task.pendingWork();
           // A task fed by k channels takes up to k steps per sweep, about what its k producers
-          // added, so it keeps pace with them (see StreamTask.stepsPerSweep).
+          // added, so it keeps pace with them (see StreamTask.stepsPerSweep). Not cut at the
+          // slice's end: k steps only keep pace, so a consumer cut short stays behind for good
+          // and its channels fill again (tried: the keyed count at p=2 on one thread spent 3×
+          // the scavenge time and ran 0.8× as fast).
           // A timer that fell due meanwhile fires first, at the next sweep, as Flink's mailbox
           // runs a due timer between two inputs (end of input would drop it).
           for (let k = 1; k < task.stepsPerSweep && pending === undefined && task.isRunnable(now) && task.nextTimerTime() > clock.now(); k++) {
