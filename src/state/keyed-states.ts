@@ -168,6 +168,17 @@ export class KeyedReducingState<T> implements ReducingState<T> {
     this.cell.write(this.reduce(v, value));
     return true;
   }
+  /** The current key's (live) value, for a caller that folds values in itself (the window operator's accumulator buffer). */
+  accumulator(): T | undefined {
+    return this.cell.live();
+  }
+  /** `value` folded into `acc`, as {@link add} folds it into the stored value. */
+  fold(value: T, acc: T): T {
+    return this.reduce(acc, value);
+  }
+  setAccumulator(acc: T): void {
+    this.cell.write(acc);
+  }
   clear(): void {
     this.cell.clear();
   }
@@ -191,6 +202,17 @@ export class KeyedAggregatingState<IN, ACC, OUT> implements AggregatingState<IN,
     if (acc === undefined) return false;
     this.cell.write(this.fn.add(value, acc));
     return true;
+  }
+  /** The current key's (live) accumulator, for a caller that folds values in itself (the window operator's accumulator buffer). */
+  accumulator(): ACC | undefined {
+    return this.cell.live();
+  }
+  /** `value` added to `acc`, as {@link add} adds it to the stored accumulator. */
+  fold(value: IN, acc: ACC): ACC {
+    return this.fn.add(value, acc);
+  }
+  setAccumulator(acc: ACC): void {
+    this.cell.write(acc);
   }
   clear(): void {
     this.cell.clear();

@@ -287,3 +287,46 @@ describe('assignment allocates nothing while elements fall into the same windows
     assert.deepEqual(starts(a.assignWindows(null, 4, ctx)), [4, 0, -4]);
   });
 });
+
+describe('assignment with its shortcuts gives the windows of the definition, in any order of times', () => {
+  const ctx = { getCurrentProcessingTime: () => 0 };
+  /** Every window start ≡ offset (mod step) with start ≤ t < start + size, latest first: Flink's definition, without shortcuts. */
+  function definition(t: number, size: number, step: number, offset: number): number[] {
+    const starts: number[] = [];
+    const latest = TimeWindow.getWindowStartWithOffset(t, offset, step);
+    for (let s = latest; s > t - size; s -= step) starts.push(s);
+    return starts;
+  }
+  // A small deterministic generator (xorshift), so a failure names a reproducible case.
+  let seed = 0x9e3779b9;
+  const rand = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const shapes: Array<[string, number, number, number]> = [
+    ['tumbling 10', 10, 10, 0],
+    ['tumbling 7 offset -3', 7, 7, -3],
+    ['sliding 10 every 4', 10, 4, 0],
+    ['sliding 12 every 4 offset 1', 12, 4, 1],
+    ['sliding 3 every 5 (gaps between windows)', 3, 5, 0],
+    ['sliding 3 every 5 offset 2 (gaps)', 3, 5, 2],
+  ];
+  for (const [name, size, step, offset] of shapes) {
+    test(name, () => {
+      const a =
+        size === step && name.startsWith('tumbling')
+          ? TumblingEventTimeWindows.of(ms(size), ms(offset))
+          : SlidingEventTimeWindows.of(ms(size), ms(step), ms(offset));
+      // Runs of nearby times (the shortcut's case), jumps both ways, negative times.
+      let t = -40;
+      for (let i = 0; i < 2000; i++) {
+        t = rand(4) === 0 ? rand(200) - 100 : t + rand(3);
+        const got = a.assignWindows(null, t, ctx).map((w) => [w.start, w.end]);
+        const want = definition(t, size, step, offset).map((s) => [s, s + size]);
+        assert.deepEqual(got, want, `time ${t}`);
+      }
+    });
+  }
+});

@@ -26,24 +26,35 @@ abstract class SlidingWindows extends FixedSizeTimeWindows {
     super(name, time, size, offset);
   }
 
-  /** The windows last returned, and the latest start and count they were made for. */
-  private last: { start: number; count: number; windows: readonly TimeWindow[] } = { start: NaN, count: 0, windows: [] };
+  /**
+   * The windows last returned, and the times that share them: from `from` (inclusive) to `until`
+   * (exclusive) no window starts or ends, so every time there lies in the same windows.
+   */
+  private last: { from: number; until: number; windows: readonly TimeWindow[] } = { from: 0, until: 0, windows: [] };
 
   /**
    * Every window holding `time`, latest start first (about size / slide of them). Times of the
-   * same windows get the same (read-only) array, so the common case allocates nothing.
+   * same windows get the same (read-only) array without a division, so the common case
+   * allocates nothing and costs two comparisons.
    */
   protected windowsAt(time: number): readonly TimeWindow[] {
-    const lastStart = TimeWindow.getWindowStartWithOffset(time, this.offset, this.slide);
-    // Starts lastStart − k·slide for k ≥ 0 while start > time − size.
-    const count = Math.ceil((lastStart - time + this.size) / this.slide);
     const last = this.last;
-    if (last.start === lastStart && last.count === count) return last.windows;
+    if (time >= last.from && time < last.until) return last.windows;
+    const lastStart = TimeWindow.getWindowStartWithOffset(time, this.offset, this.slide);
     const windows: TimeWindow[] = [];
+    // Starts lastStart − k·slide for k ≥ 0 while start > time − size.
+    let firstStart = lastStart;
     for (let start = lastStart; start > time - this.size; start -= this.slide) {
       windows.push(new TimeWindow(start, start + this.size));
+      firstStart = start;
     }
-    this.last = { start: lastStart, count, windows };
+    // The set changes where the next window starts or the earliest one ends; it began where
+    // the latest one started or the one before the earliest ended. No window (a slide longer
+    // than the size): the gap from the latest window's end to the next start.
+    const empty = windows.length === 0;
+    const from = empty ? lastStart + this.size : Math.max(lastStart, firstStart - this.slide + this.size);
+    const until = empty ? lastStart + this.slide : Math.min(lastStart + this.slide, firstStart + this.size);
+    this.last = { from, until, windows };
     return windows;
   }
 

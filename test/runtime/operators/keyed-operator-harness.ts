@@ -120,8 +120,9 @@ export abstract class KeyedOperatorHarness {
     return this.output.filter((e): e is Emitted => 'value' in e);
   }
 
+  /** The operator's synchronous cut, as a task takes it (the operator's own hook first, then keyed state). */
   snapshot(): HarnessSnapshot {
-    const snap = this.backend.snapshot(1, { full: true });
+    const snap = this.operator.snapshotState(1, 0, { isSavepoint: false, full: true, aligned: true }).keyed!;
     return { blocks: finish(snap), kinds: snap.kinds };
   }
 }

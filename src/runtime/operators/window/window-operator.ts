@@ -45,6 +45,7 @@ import { type InternalWindowFunction, internalWindowFunction } from './internal-
 import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { type WindowOperatorServices, windowServices } from './window-services.js';
+import { AccumulatorBuffer, type FoldingState } from './accumulator-buffer.js';
 
 /** The state of a window's contents (list, reducing or aggregating: all add, get and clear). */
 export interface AppendingState extends State {
@@ -52,6 +53,10 @@ export interface AppendingState extends State {
   get(): unknown;
   /** Adds only where the current key has a value in the namespace already; true if it did (the states without TTL have it). */
   addIfPresent?(value: unknown): boolean;
+  /** Reducing and aggregating states: their accumulator, for the {@link AccumulatorBuffer}. */
+  accumulator?(): unknown;
+  fold?(value: unknown, acc: unknown): unknown;
+  setAccumulator?(acc: unknown): void;
 }
 
 /** State names of the window operator (engine-owned: `_`). */
@@ -94,6 +99,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   private readonly slotFresh: boolean[] = [];
   /** The namespaces with contents when the operator opened (restored state); undefined while the shortcut is off. */
   private restoredNamespaces: Set<Namespace> | undefined;
+  /** Accumulators folded in memory between timers and snapshots (see accumulator-buffer.ts); undefined where it does not apply. */
+  private buffer: AccumulatorBuffer | undefined;
   private lastTimerNamespace: Namespace = 0;
   private lastTimerWindow: W | undefined;
 
@@ -145,6 +152,12 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     this.lateOutput = this.lateTag && this.services.sideOutput(this.lateTag);
     const shortcut = this.eventTime && !this.merging && this.trigger.constructor === EventTimeTrigger && this.contents.state.addIfPresent !== undefined;
     if (shortcut) this.restoredNamespaces = this.contents.namespacesInUse();
+    // Only where the shortcut holds (no trigger or function reads contents between timers) and
+    // contents are one accumulator, not the elements an evictor needs.
+    const c = this.spec.contents.kind;
+    if (shortcut && (c === 'reduce' || c === 'aggregate') && this.spec.evictor === undefined && isFolding(this.contents.state)) {
+      this.buffer = new AccumulatorBuffer(this.contents as NamespacedState<AppendingState & FoldingState>, this.backend);
+    }
     await super.open();
   }
 
@@ -184,7 +197,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       // EventTimeTrigger would register the window's end timer, and we its cleanup timer: both
       // are set if this operator added to the key's contents before (the end is ahead of the
       // watermark, so neither has fired; the contents are cleared when a timer of theirs is).
-      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.addElementIfPresent(value, timestamp)) continue;
+      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.addElementIfPresent(value, timestamp, i)) continue;
       this.addElement(value, timestamp);
       ctx.set(window, ns);
       const result = this.trigger.onElement(value, timestamp, window, ctx);
@@ -332,9 +345,27 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     this.contents.state.add(value);
   }
 
-  /** {@link addElement} if the current key has contents in the current namespace; true if it added. */
-  protected addElementIfPresent(value: unknown, _timestamp: number): boolean {
-    return this.contents.state.addIfPresent!(value);
+  /** {@link addElement} if the current key has contents in the current namespace (the `slot`-th the element was assigned); true if it added. */
+  protected addElementIfPresent(value: unknown, _timestamp: number, slot: number): boolean {
+    const buffer = this.buffer;
+    return buffer !== undefined ? buffer.add(slot, this.slotNamespaces[slot]!, value) : this.contents.state.addIfPresent!(value);
+  }
+
+  /** Buffered accumulators go back to state before timers can read them. */
+  override processWatermark(timestamp: number): void {
+    this.buffer?.flush();
+    super.processWatermark(timestamp);
+  }
+
+  override advanceProcessingTime(now: number): void {
+    if (this.buffer !== undefined && this.nextTimerTime() <= now) this.buffer.flush();
+    super.advanceProcessingTime(now);
+  }
+
+  /** ... and before a snapshot's cut. */
+  protected override prepareSnapshot(checkpointId: number, timestamp: number): void {
+    this.buffer?.flush();
+    super.prepareSnapshot(checkpointId, timestamp);
   }
 
   /** Runs the window function over the contents of the current namespace, if there are any. */
@@ -385,4 +416,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     if (this.eventTime) this.triggerContext.deleteEventTimeTimer(time);
     else this.triggerContext.deleteProcessingTimeTimer(time);
   }
+}
+
+function isFolding(state: AppendingState): state is AppendingState & FoldingState {
+  return typeof state.accumulator === 'function' && typeof state.fold === 'function' && typeof state.setAccumulator === 'function';
 }
