@@ -122,6 +122,18 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   }
 
   /**
+   * Makes `key` current without a step of per-record TTL cleanup: for engine work that visits
+   * keys outside the record stream (writing back buffered window accumulators), which must not
+   * advance cleanup differently from a run without it.
+   */
+  setCurrentKeyWithoutCleanup(key: unknown, keyGroup: number): void {
+    this.accessEpoch++;
+    this.currentKey = key;
+    this.currentMapKey = typeof key === 'object' ? mapKey(key) : key;
+    this.currentKeyGroup = keyGroup;
+  }
+
+  /**
    * The state object for `descriptor`, created on first use; the same object afterwards. A state
    * restored from a snapshot is checked first: same kind, TTL on or off as before, and a
    * serializer that can read what was written (values are migrated if needed). Names starting

@@ -26,6 +26,12 @@ export interface FoldingState extends State {
   setAccumulator(acc: unknown): void;
 }
 
+/** True if `state` has what the buffer needs (reducing and aggregating states do). */
+export function isFolding<S extends State>(state: S): state is S & FoldingState {
+  const s = state as Partial<FoldingState>;
+  return typeof s.accumulator === 'function' && typeof s.fold === 'function' && typeof s.setAccumulator === 'function';
+}
+
 interface Buffered {
   readonly key: unknown;
   readonly keyGroup: number;
@@ -88,7 +94,11 @@ export class AccumulatorBuffer {
     return true;
   }
 
-  /** Writes every buffered accumulator back to state and empties the buffer; the current key and namespace are as before. */
+  /**
+   * Writes every buffered accumulator back to state and empties the buffer; the current key and
+   * namespace are as before. Keys are visited without per-record TTL cleanup steps, so other
+   * states' cleanup advances as it would without the buffer.
+   */
   flush(): void {
     if (this.count === 0) return;
     const b = this.backend;
@@ -100,14 +110,14 @@ export class AccumulatorBuffer {
     for (const [ns, entries] of this.windows) {
       this.contents.setCurrentNamespace(ns);
       for (const e of entries.values()) {
-        b.setCurrentKey(e.key, e.keyGroup);
+        b.setCurrentKeyWithoutCleanup(e.key, e.keyGroup);
         state.setAccumulator(e.acc);
       }
     }
     this.windows.clear();
     this.slotEntries.fill(undefined);
     this.count = 0;
-    if (hadKey) b.setCurrentKey(key, keyGroup);
+    if (hadKey) b.setCurrentKeyWithoutCleanup(key, keyGroup);
     this.contents.setCurrentNamespace(namespace);
   }
 

@@ -45,7 +45,7 @@ import { type InternalWindowFunction, internalWindowFunction } from './internal-
 import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { type WindowOperatorServices, windowServices } from './window-services.js';
-import { AccumulatorBuffer, type FoldingState } from './accumulator-buffer.js';
+import { AccumulatorBuffer, type FoldingState, isFolding } from './accumulator-buffer.js';
 
 /** The state of a window's contents (list, reducing or aggregating: all add, get and clear). */
 export interface AppendingState extends State {
@@ -416,8 +416,4 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     if (this.eventTime) this.triggerContext.deleteEventTimeTimer(time);
     else this.triggerContext.deleteProcessingTimeTimer(time);
   }
-}
-
-function isFolding(state: AppendingState): state is AppendingState & FoldingState {
-  return typeof state.accumulator === 'function' && typeof state.fold === 'function' && typeof state.setAccumulator === 'function';
 }
