@@ -109,10 +109,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   }
 
   setCurrentKey(key: unknown, keyGroup?: number): void {
-    this.accessEpoch++;
-    this.currentKey = key;
-    this.currentMapKey = typeof key === 'object' ? mapKey(key) : key;
-    this.currentKeyGroup = keyGroup ?? assignToKeyGroup(key, this.maxParallelism);
+    this.setCurrentKeyWithoutCleanup(key, keyGroup ?? assignToKeyGroup(key, this.maxParallelism));
     const cleanups = this.perRecordCleanups;
     for (let i = 0; i < cleanups.length; i++) cleanups[i]!.step();
   }
