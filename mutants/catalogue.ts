@@ -835,4 +835,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'after a rescale only the first subtask has the broadcast state (the rules): the other subtasks apply none',
     tests: ['test/checkpoint/state-assignment.test.ts'],
   },
+  {
+    id: 'columns-int-check-drops-fractions',
+    area: 'records across threads',
+    file: 'src/runtime/columnar-batch.ts',
+    original: 'return (x | 0) === x && (x !== 0 || 1 / x > 0);',
+    replacement: 'return Number.isFinite(x) && Math.abs(x) < 2 ** 31;',
+    bug: 'a numeric field with fractions goes as an int32 column: amounts lose their cents when a keyBy crosses worker threads',
+    tests: ['test/runtime/columnar-batch.test.ts'],
+  },
+  {
+    id: 'columns-shape-ignores-field-order',
+    area: 'records across threads',
+    file: 'src/runtime/columnar-batch.ts',
+    original: 'if (c === f || k !== fields[c]) return false;',
+    replacement: 'if (c === f || !fields.includes(k)) return false;',
+    bug: 'records whose fields come in another order are taken for one shape: their values land in each other\'s fields across threads',
+    tests: ['test/runtime/columnar-batch.test.ts'],
+  },
 ];

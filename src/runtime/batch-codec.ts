@@ -1,16 +1,18 @@
 import { Packr } from 'msgpackr';
 import { pack as packWithReferences, unpack as unpackWithReferences } from '../util/binary-codec.js';
+import { MIN_TIMESTAMP } from '../util/time.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
+import { decodeColumns, encodeColumns } from './columnar-batch.js';
 
 /**
  * Binary encoding of channel events, for handing a whole batch to another thread in one buffer
  * (never one message per record). A batch's timestamps travel as one Float64Array.
  *
- * Records are plain data, not an object graph: they are encoded without msgpackr's reference
- * tracking (its structuredClone mode, which made encoding a batch ~1.6× slower), each object
- * shape's field names once per batch. A batch that needs references (a value that refers to
- * itself) is encoded with them by the engine's general codec (util/binary-codec.ts), marked by its
- * first byte.
+ * A batch goes as columns (columnar-batch.ts): numbers and objects of one shape as typed arrays,
+ * the rest in MessagePack. Records are plain data, not an object graph: they are encoded without
+ * msgpackr's reference tracking (its structuredClone mode, which made encoding a batch ~1.6×
+ * slower). A batch that needs references (a value that refers to itself) is encoded with them by
+ * the engine's general codec (util/binary-codec.ts). The first byte of every buffer says which.
  */
 
 const RECORDS = 0;
@@ -18,8 +20,13 @@ const BARRIER = 1;
 const END = 2;
 const WATERMARK = 3;
 const STATUS = 4;
-/** The first byte of a batch encoded with reference tracking: 0xc1 is the one byte MessagePack never uses. */
-const WITH_REFERENCES = 0xc1;
+
+/** Byte 0 of every encoded event: how the rest is laid out. */
+const MSGPACK = 0;
+/** MessagePack with reference tracking (util/binary-codec.ts), for values that refer to themselves. */
+const WITH_REFERENCES = 1;
+/** A record batch as columns (columnar-batch.ts). */
+const COLUMNS = 2;
 
 // Maps, Sets, Dates, bigints, typed arrays and errors round-trip (moreTypes); a MessagePack map
 // decodes as a Map, since every plain object is written as a record.
@@ -28,38 +35,54 @@ const plain = new Packr({ moreTypes: true, mapsAsObjects: false });
 function batchMessage(event: RecordBatch): unknown[] {
   const ts = event.timestamps;
   const timestamps = ts === undefined ? null : ts instanceof Float64Array ? ts : Float64Array.from(ts);
-  return [RECORDS, event.values, event.keys ?? null, event.keyGroups ?? null, timestamps];
+  const keys = event.keys === undefined ? null : Array.isArray(event.keys) ? event.keys : Array.from(event.keys);
+  const keyGroups = event.keyGroups === undefined ? null : Array.isArray(event.keyGroups) ? event.keyGroups : Array.from(event.keyGroups);
+  return [RECORDS, event.values, keys, keyGroups, timestamps];
+}
+
+/** `body` behind a format byte, in a buffer of its own (the encoder's is reused by the next call). */
+function framed(format: number, body: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(body.length + 1);
+  bytes[0] = format;
+  bytes.set(body, 1);
+  return bytes;
 }
 
 /**
- * Encodes one event. The bytes are the encoder's own buffer, valid until the next call: copy
- * them (or post them, which copies) before encoding again.
+ * Encodes one event into a buffer of its own: its `.buffer` holds exactly these bytes, so it can
+ * be transferred to another thread.
  */
 export function encodeEvent(event: ChannelEvent): Uint8Array {
-  if (event instanceof RecordBatch) {
-    try {
-      return plain.pack(batchMessage(event));
-    } catch (err) {
-      // Too deep to be plain data: a cycle.
-      if (!(err instanceof RangeError)) throw err;
-      const body = packWithReferences(batchMessage(event));
-      const bytes = new Uint8Array(body.length + 1);
-      bytes[0] = WITH_REFERENCES;
-      bytes.set(body, 1);
-      return bytes;
-    }
-  }
+  if (event instanceof RecordBatch) return encodeBatches([event]);
   if (event instanceof CheckpointBarrier) {
-    return plain.pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned, event.options.full === true]);
+    return framed(MSGPACK, plain.pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned, event.options.full === true]));
   }
-  if (event instanceof Watermark) return plain.pack([WATERMARK, event.timestamp]);
-  if (event instanceof WatermarkStatus) return plain.pack([STATUS, event.idle]);
-  return plain.pack([END]);
+  if (event instanceof Watermark) return framed(MSGPACK, plain.pack([WATERMARK, event.timestamp]));
+  if (event instanceof WatermarkStatus) return framed(MSGPACK, plain.pack([STATUS, event.idle]));
+  return framed(MSGPACK, plain.pack([END]));
 }
 
-/** Decodes a buffer made by {@link encodeEvent}. */
+/**
+ * Encodes a run of record batches (all keyed or none) as one batch, into a buffer of its own
+ * (as {@link encodeEvent}).
+ */
+export function encodeBatches(batches: readonly RecordBatch[]): Uint8Array {
+  try {
+    return encodeColumns(batches, COLUMNS, plain) ?? framed(MSGPACK, plain.pack(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
+  } catch (err) {
+    // Too deep to be plain data: a cycle.
+    if (!(err instanceof RangeError)) throw err;
+    return framed(WITH_REFERENCES, packWithReferences(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
+  }
+}
+
+/** Decodes a buffer made by {@link encodeEvent} or {@link encodeBatches}. */
 export function decodeEvent(buffer: Uint8Array): ChannelEvent {
-  const msg = (buffer[0] === WITH_REFERENCES ? unpackWithReferences(buffer.subarray(1)) : plain.unpack(buffer)) as unknown[];
+  const format = buffer[0];
+  if (format === COLUMNS) return decodeColumns(buffer, plain);
+  if (format !== MSGPACK && format !== WITH_REFERENCES) throw new Error(`Unknown channel event format ${String(format)}`);
+  const body = buffer.subarray(1);
+  const msg = (format === WITH_REFERENCES ? unpackWithReferences(body) : plain.unpack(body)) as unknown[];
   switch (msg[0]) {
     case RECORDS:
       return new RecordBatch(
@@ -79,4 +102,34 @@ export function decodeEvent(buffer: Uint8Array): ChannelEvent {
     default:
       throw new Error(`Unknown channel event type ${String(msg[0])}`);
   }
+}
+
+/** One batch of the records of `batches`, in order (all keyed, or none; timestamps where any had them). */
+export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
+  const values: unknown[] = [];
+  const keyed = batches[0]!.keys !== undefined;
+  const keys: unknown[] | undefined = keyed ? [] : undefined;
+  const keyGroups: number[] | undefined = keyed ? [] : undefined;
+  let timestamps: Float64Array | undefined;
+  let at = 0;
+  for (const b of batches) {
+    const n = b.values.length;
+    for (let i = 0; i < n; i++) values.push(b.values[i]);
+    if (keys && keyGroups) {
+      for (let i = 0; i < n; i++) {
+        keys.push(b.keys![i]);
+        keyGroups.push(b.keyGroups![i]!);
+      }
+    }
+    if (b.timestamps !== undefined) {
+      if (timestamps === undefined) {
+        let total = 0;
+        for (const c of batches) total += c.values.length;
+        timestamps = new Float64Array(total).fill(MIN_TIMESTAMP);
+      }
+      for (let i = 0; i < n; i++) timestamps[at + i] = b.timestamps[i]!;
+    }
+    at += n;
+  }
+  return new RecordBatch(values, keys, keyGroups, timestamps);
 }

@@ -15,8 +15,8 @@ import type { CheckpointOptions } from '../state/index.js';
 export class RecordBatch {
   constructor(
     readonly values: unknown[],
-    readonly keys: unknown[] | undefined,
-    readonly keyGroups: number[] | undefined,
+    readonly keys: ArrayLike<unknown> | undefined,
+    readonly keyGroups: ArrayLike<number> | undefined,
     readonly timestamps: ArrayLike<number> | undefined = undefined,
   ) {}
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pack } from 'msgpackr';
 import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus, decodeEvent, encodeEvent } from '../../src/runtime/index.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../../src/util/time.js';
 
@@ -11,14 +12,15 @@ test('channel events cross a thread boundary as one binary buffer per batch', ()
   const back = decodeEvent(buf);
   assert.ok(back instanceof RecordBatch);
   assert.deepEqual(back.values, values);
-  assert.deepEqual(back.keys, batch.keys);
-  assert.deepEqual(back.keyGroups, batch.keyGroups);
+  assert.deepEqual(Array.from(back.keys!), batch.keys);
+  assert.deepEqual(Array.from(back.keyGroups!), batch.keyGroups);
 
   const barrier = decodeEvent(encodeEvent(new CheckpointBarrier(7, 123, { isSavepoint: true, aligned: true })));
   assert.ok(barrier instanceof CheckpointBarrier);
   assert.deepEqual([barrier.checkpointId, barrier.timestamp, barrier.options], [7, 123, { isSavepoint: true, aligned: true }]);
   assert.ok(decodeEvent(encodeEvent(EndOfInput.INSTANCE)) instanceof EndOfInput);
-  assert.throws(() => decodeEvent(encodeEvent(new RecordBatch([], undefined, undefined)).fill(0x7f, 1, 2)), /Unknown channel event type/);
+  assert.throws(() => decodeEvent(new Uint8Array([0, ...pack([99])])), /Unknown channel event type 99/);
+  assert.throws(() => decodeEvent(encodeEvent(EndOfInput.INSTANCE).fill(9, 0, 1)), /Unknown channel event format 9/);
 });
 
 test('batch timestamps, watermarks and idleness cross as well; a batch without timestamps stays without', () => {

@@ -1,8 +1,7 @@
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { decodeEvent, encodeEvent } from '../batch-codec.js';
+import { decodeEvent, encodeBatches, encodeEvent } from '../batch-codec.js';
 import type { InputChannel, ResultSubpartition } from '../channel.js';
 import { type ChannelEvent, RecordBatch } from '../channel-events.js';
-import { MIN_TIMESTAMP } from '../../util/time.js';
 
 /*
  * A channel between two threads over a MessagePort (see the README's "Workers" for why not a
@@ -70,7 +69,7 @@ export class PortSubpartition implements ResultSubpartition {
       return;
     }
     this.sendHeld();
-    this.send(event);
+    this.post(encodeEvent(event));
   }
 
   private sendHeld(): void {
@@ -78,15 +77,12 @@ export class PortSubpartition implements ResultSubpartition {
     if (held.length === 0) return;
     this.held = [];
     this.heldRecords = 0;
-    this.send(held.length === 1 ? held[0]! : concatBatches(held));
+    this.post(encodeBatches(held));
   }
 
-  private send(event: ChannelEvent): void {
-    // The codec encodes into a buffer it reuses: the bytes are copied into memory of their own,
-    // which is then transferred (moved, not copied again) to the consumer. (Not `.slice()`: on
-    // the codec's Buffer that is a view, and transferring it would take the codec's buffer away.)
-    const own = new Uint8Array(encodeEvent(event));
-    this.port.postMessage(own, [own.buffer]);
+  /** Hands `bytes` (a buffer of their own, from the codec) to the consumer: transferred, not copied. */
+  private post(bytes: Uint8Array): void {
+    this.port.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
     this.credits--;
   }
 
@@ -102,36 +98,6 @@ export class PortSubpartition implements ResultSubpartition {
   close(): void {
     this.port.close();
   }
-}
-
-/** One batch of the records of `batches`, in order (all keyed, or none; timestamps where any had them). */
-export function concatBatches(batches: readonly RecordBatch[]): RecordBatch {
-  const values: unknown[] = [];
-  const keyed = batches[0]!.keys !== undefined;
-  const keys: unknown[] | undefined = keyed ? [] : undefined;
-  const keyGroups: number[] | undefined = keyed ? [] : undefined;
-  let timestamps: Float64Array | undefined;
-  let at = 0;
-  for (const b of batches) {
-    const n = b.values.length;
-    for (let i = 0; i < n; i++) values.push(b.values[i]);
-    if (keys && keyGroups) {
-      for (let i = 0; i < n; i++) {
-        keys.push(b.keys![i]);
-        keyGroups.push(b.keyGroups![i]!);
-      }
-    }
-    if (b.timestamps !== undefined) {
-      if (timestamps === undefined) {
-        let total = 0;
-        for (const c of batches) total += c.values.length;
-        timestamps = new Float64Array(total).fill(MIN_TIMESTAMP);
-      }
-      for (let i = 0; i < n; i++) timestamps[at + i] = b.timestamps[i]!;
-    }
-    at += n;
-  }
-  return new RecordBatch(values, keys, keyGroups, timestamps);
 }
 
 /** The consuming end, in the consumer's thread. */

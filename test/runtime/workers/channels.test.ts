@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { MessageChannel } from 'node:worker_threads';
 import { setImmediate as tick } from 'node:timers/promises';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import {
   CheckpointBarrier,
   type ChannelEvent,
@@ -80,8 +80,18 @@ function drain(c: InputChannel): ChannelEvent[] {
   return got;
 }
 
-for (const [name, create] of IMPLEMENTATIONS) {
+for (const [name, make] of IMPLEMENTATIONS) {
   describe(`channel contract: ${name}`, () => {
+    // An open port keeps the test process alive: close every channel, even after a failure.
+    const open: Ends[] = [];
+    const create = (capacity: number): Ends => {
+      const ends = make(capacity);
+      open.push(ends);
+      return ends;
+    };
+    afterEach(() => {
+      for (const ends of open.splice(0)) ends.close();
+    });
     test('events come out equal and in order: batches with keys, key groups and timestamps, watermarks, status, barriers, end of input', async () => {
       const ch = create(100);
       const sent = sampleEvents();
@@ -92,8 +102,8 @@ for (const [name, create] of IMPLEMENTATIONS) {
       const batch = got[0] as RecordBatch;
       assert.ok(batch instanceof RecordBatch);
       assert.deepEqual(batch.values, (sent[0] as RecordBatch).values);
-      assert.deepEqual(batch.keys, ['x', 'y', 'z', 'w']);
-      assert.deepEqual(batch.keyGroups, [7, 8, 9, 10]);
+      assert.deepEqual(Array.from(batch.keys!), ['x', 'y', 'z', 'w']);
+      assert.deepEqual(Array.from(batch.keyGroups!), [7, 8, 9, 10]);
       assert.deepEqual(Array.from(batch.timestamps!), [1, 2, -Number.MAX_SAFE_INTEGER, 4]);
       assert.ok(got[1] instanceof Watermark && got[1].timestamp === 1234);
       assert.equal(got[2], WatermarkStatus.IDLE);
@@ -153,27 +163,30 @@ describe('MessagePort channel: coalescing', () => {
         Array.from({ length: n }, (_, i) => from + i),
         withTimestamps ? Float64Array.from({ length: n }, (_, i) => 100 + from + i) : undefined,
       );
-    out.push(keyed(0, 2, false));
-    out.push(keyed(2, 1, true));
-    out.push(keyed(3, 3, false)); // 6 records held: at least 4, out as one message
-    out.push(keyed(6, 1, false));
-    out.push(new Watermark(50)); // the held record goes out first
-    out.push(keyed(7, 2, false)); // held until this thread yields
-    await tick();
-    await tick();
-    const got = drain(input);
-    assert.equal(got.length, 4);
-    const first = got[0] as RecordBatch;
-    assert.deepEqual(first.values, [0, 1, 2, 3, 4, 5].map((v) => ({ v })));
-    assert.deepEqual(first.keys, ['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
-    assert.deepEqual(first.keyGroups, [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(Array.from(first.timestamps!), [MIN_TIMESTAMP, MIN_TIMESTAMP, 102, MIN_TIMESTAMP, MIN_TIMESTAMP, MIN_TIMESTAMP]);
-    assert.deepEqual((got[1] as RecordBatch).values, [{ v: 6 }]);
-    assert.equal((got[1] as RecordBatch).timestamps, undefined);
-    assert.ok(got[2] instanceof Watermark && got[2].timestamp === 50);
-    assert.deepEqual((got[3] as RecordBatch).values, [{ v: 7 }, { v: 8 }]);
-    out.close();
-    input.close();
+    try {
+      out.push(keyed(0, 2, false));
+      out.push(keyed(2, 1, true));
+      out.push(keyed(3, 3, false)); // 6 records held: at least 4, out as one message
+      out.push(keyed(6, 1, false));
+      out.push(new Watermark(50)); // the held record goes out first
+      out.push(keyed(7, 2, false)); // held until this thread yields
+      await tick();
+      await tick();
+      const got = drain(input);
+      assert.equal(got.length, 4);
+      const first = got[0] as RecordBatch;
+      assert.deepEqual(first.values, [0, 1, 2, 3, 4, 5].map((v) => ({ v })));
+      assert.deepEqual(Array.from(first.keys!), ['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+      assert.deepEqual(Array.from(first.keyGroups!), [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual(Array.from(first.timestamps!), [MIN_TIMESTAMP, MIN_TIMESTAMP, 102, MIN_TIMESTAMP, MIN_TIMESTAMP, MIN_TIMESTAMP]);
+      assert.deepEqual((got[1] as RecordBatch).values, [{ v: 6 }]);
+      assert.equal((got[1] as RecordBatch).timestamps, undefined);
+      assert.ok(got[2] instanceof Watermark && got[2].timestamp === 50);
+      assert.deepEqual((got[3] as RecordBatch).values, [{ v: 7 }, { v: 8 }]);
+    } finally {
+      out.close();
+      input.close();
+    }
   });
 });
 
