@@ -194,11 +194,11 @@ const MAX_TASK_SLOTS = 256;
  * worker thread of the job's process: subtask i of every operator runs in slot i mod slots.
  */
 export const TaskManagerOptions = {
-  NUM_TASK_SLOTS: autoIntOption('taskmanager.numberOfTaskSlots', 1, {
+  NUM_TASK_SLOTS: autoIntOption('taskmanager.numberOfTaskSlots', 'auto', {
     min: 1,
     max: MAX_TASK_SLOTS,
     description:
-      "Worker threads a job's subtasks run on; 1 runs every subtask on the job's main thread, auto uses min(the job's highest parallelism, the cores).",
+      "Worker threads a job's subtasks run on; auto (the default) uses min(the job's highest parallelism, the cores), 1 runs every subtask on the job's main thread.",
   }),
 } as const;
 

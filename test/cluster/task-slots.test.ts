@@ -8,13 +8,13 @@ import { taskSlotsFor } from '../../src/cluster/task-slots.js';
 const graph = (...parallelisms: number[]) => ({ vertices: parallelisms.map((parallelism) => ({ parallelism })) }) as unknown as JobGraph;
 
 describe('taskmanager.numberOfTaskSlots', () => {
-  test("'auto' (any case) or an integer; the default keeps every subtask on the main thread", () => {
+  test("'auto' (any case) or an integer; the default is auto", () => {
     const parse = (raw: string) => new Configuration('/nonexistent-home').with('taskmanager.numberOfTaskSlots', raw, '-D').get(TaskManagerOptions.NUM_TASK_SLOTS);
     assert.equal(parse('auto'), 'auto');
     assert.equal(parse(' AUTO '), 'auto');
     assert.equal(parse('3'), 3);
     assert.throws(() => parse('many'), /'auto' or an integer from 1 to 256/);
-    assert.equal(new Configuration('/nonexistent-home').get(TaskManagerOptions.NUM_TASK_SLOTS), 1);
+    assert.equal(new Configuration('/nonexistent-home').get(TaskManagerOptions.NUM_TASK_SLOTS), 'auto');
   });
 
   test('workers: never more than the highest parallelism; auto by the cores; 1 = none (0)', () => {

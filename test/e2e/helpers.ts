@@ -146,8 +146,9 @@ export function spawnNode(nodeArgs: readonly string[], opts: RunOptions = {}): S
 
 /**
  * `FLINK_TS_TEST_TASK_SLOTS=N` runs every `flink run` of these tests with
- * `-D taskmanager.numberOfTaskSlots=N` (`2`: subtasks on worker threads), so the same e2e files
- * prove the same outputs with workers on and off. A test's own `-D` of the key comes later and wins.
+ * `-D taskmanager.numberOfTaskSlots=N` (`1`: every subtask on the main thread; `2`: on worker
+ * threads even where the default, `auto`, would not use them), so the same e2e files prove the
+ * same outputs with workers on and off. A test's own `-D` of the key comes later and wins.
  */
 const FORCED_TASK_SLOTS = process.env.FLINK_TS_TEST_TASK_SLOTS;
 
