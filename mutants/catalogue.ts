@@ -853,4 +853,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'records whose fields come in another order are taken for one shape: their values land in each other\'s fields across threads',
     tests: ['test/runtime/columnar-batch.test.ts'],
   },
+  {
+    id: 'window-buffer-write-back-steps-ttl-cleanup',
+    area: 'TTL',
+    file: 'src/runtime/operators/window/accumulator-buffer.ts',
+    original: '        b.setCurrentKeyWithoutCleanup(e.key, e.keyGroup);',
+    replacement: '        b.setCurrentKey(e.key, e.keyGroup);',
+    bug: "writing buffered window accumulators back counts as records: other states' per-record TTL cleanup runs ahead of a run without the buffer, and checkpoints differ",
+    tests: ['test/runtime/operators/window/accumulator-buffer.test.ts'],
+    testNamePattern: 'writing back',
+  },
 ];

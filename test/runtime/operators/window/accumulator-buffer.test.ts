@@ -10,8 +10,9 @@ import { describe, test } from 'node:test';
 import type { WindowOperatorSpec } from '../../../../src/graph/index.js';
 import { Duration } from '../../../../src/util/time.js';
 import { SlidingEventTimeWindows, TumblingEventTimeWindows } from '../../../../src/windowing/index.js';
-import { ACCUMULATOR_BUFFER_CAPACITY } from '../../../../src/runtime/operators/window/accumulator-buffer.js';
-import { BACKENDS, type BackendType } from '../../../state/backends.js';
+import { ACCUMULATOR_BUFFER_CAPACITY, AccumulatorBuffer, isFolding } from '../../../../src/runtime/operators/window/accumulator-buffer.js';
+import { type ReducingState, ReducingStateDescriptor } from '../../../../src/state/index.js';
+import { BACKENDS, type BackendType, createBackend } from '../../../state/backends.js';
 import { type T2, key0, windowSpec } from './window-fixtures.js';
 import { type HarnessSnapshot, WindowHarness } from './window-harness.js';
 
@@ -88,3 +89,36 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('window accumulator buffer: writing back', () => {
+  test('visits keys without stepping per-record TTL cleanup, and leaves the current key and namespace as they were', () => {
+    const backend = createBackend('hashmap');
+    const contents = backend.getOrCreateNamespacedState<ReducingState<number>>(new ReducingStateDescriptor<number>('contents', (a: number, b: number) => a + b));
+    assert.ok(isFolding(contents.state));
+    const buffer = new AccumulatorBuffer(contents as never, backend);
+    // Each key: a first element the full way (state), then one folded in the buffer.
+    for (const key of ['a', 'b', 'c']) {
+      backend.setCurrentKey(key);
+      contents.setCurrentNamespace('w1');
+      contents.state.add(1);
+      assert.equal(buffer.add(0, 'w1', 10), true);
+    }
+    backend.setCurrentKey('b');
+    contents.setCurrentNamespace('w0');
+    const stepping: unknown[] = [];
+    const setCurrentKey = backend.setCurrentKey.bind(backend);
+    backend.setCurrentKey = (key: unknown, keyGroup?: number) => {
+      stepping.push(key);
+      setCurrentKey(key, keyGroup);
+    };
+    buffer.flush();
+    assert.deepEqual(stepping, [], 'a write-back is not a record: per-record cleanup must not advance');
+    assert.equal(backend.getCurrentKey(), 'b');
+    assert.equal(contents.getCurrentNamespace(), 'w0');
+    for (const key of ['a', 'b', 'c']) {
+      setCurrentKey(key);
+      contents.setCurrentNamespace('w1');
+      assert.equal(contents.state.get(), 11, `${key}'s accumulator written back`);
+    }
+  });
+});
