@@ -863,4 +863,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/runtime/operators/window/accumulator-buffer.test.ts'],
     testNamePattern: 'writing back',
   },
+  {
+    id: 'frozen-lock-holder-never-stopped',
+    area: 'liveness and fencing',
+    file: 'src/cluster/liveness.ts',
+    original: "if (!(proc !== undefined && !gone && isLockedOut(err) && processState(proc) === 'stopped' && killStoppedProcessSync(proc))) throw err;",
+    replacement: 'throw err;',
+    bug: "a job process frozen in the middle of a write to flink.db keeps every command from writing: flink cancel fails with 'database is locked' for as long as it stays frozen",
+    tests: ['test/e2e/fencing.test.ts'],
+    testNamePattern: 'write lock',
+  },
 ];

@@ -79,6 +79,27 @@ export async function terminateProcess(id: ProcessIdentity, graceMs: number): Pr
   return { refused: `it is still alive ${KILL_WAIT_MS} ms after SIGKILL` };
 }
 
+/**
+ * SIGKILLs a stopped (SIGSTOPped) process and blocks until it is gone, for callers that cannot
+ * wait asynchronously (its locks go with it: see liveness.ts). True if it is gone.
+ */
+export function killStoppedProcessSync(id: ProcessIdentity): boolean {
+  if (processState(id) !== 'stopped') return processState(id) === 'gone';
+  try {
+    process.kill(id.pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return false;
+  }
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + KILL_WAIT_MS;
+  // A zombie (dead, not yet reaped by its parent) holds no locks any more: as good as gone here.
+  while (processState(id) !== 'gone' && readProcStat(id.pid)?.state !== 'Z') {
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, POLL_MS);
+  }
+  return true;
+}
+
 async function waitUntilGone(id: ProcessIdentity, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {

@@ -1,7 +1,8 @@
 import { HeartbeatManagerOptions } from '../config/index.js';
 import type { JobRecord, MetadataStore } from '../metadata/index.js';
 import { JOB_PROCESS_LOST, isTerminal } from '../metadata/index.js';
-import { type ProcessIdentity, isAlive } from './job-process.js';
+import { MetadataError } from '../util/errors.js';
+import { type ProcessIdentity, isAlive, killStoppedProcessSync, processState } from './job-process.js';
 
 /** How long a detached job may take from submission until its process takes the job over (its first heartbeat). */
 export const STARTUP_TIMEOUT_MS = 60_000;
@@ -47,8 +48,36 @@ export function declareIfLost(store: MetadataStore, job: JobRecord, now = Date.n
   const proc = jobProcess(job);
   const gone = proc !== undefined && !isAlive(proc);
   const timeout = job.heartbeat === null ? STARTUP_TIMEOUT_MS : heartbeatTimeoutOf(job);
-  store.markLost(job.jobId, reason, { staleBefore: gone ? undefined : now - timeout });
+  try {
+    store.markLost(job.jobId, reason, { staleBefore: gone ? undefined : now - timeout });
+  } catch (err) {
+    // A frozen process keeps the locks it held when it stopped: frozen in the middle of a write
+    // to flink.db (a heartbeat, a checkpoint's record), it keeps every other process from writing
+    // — the declaration that would fence it out included — for as long as it stays frozen. It is
+    // past its heartbeat timeout, so it is lost and would be stopped once declared: stop it now
+    // (its locks go with it), then declare.
+    if (!(proc !== undefined && !gone && isLockedOut(err) && processState(proc) === 'stopped' && killStoppedProcessSync(proc))) throw err;
+    stoppedToDeclare.set(job.jobId, proc.pid);
+    store.markLost(job.jobId, reason);
+  }
   return store.getJob(job.jobId) ?? job;
+}
+
+/** Jobs whose frozen process this process stopped to declare them lost (see declareIfLost), with its pid. */
+const stoppedToDeclare = new Map<string, number>();
+
+/**
+ * The pid of the job's frozen process if {@link declareIfLost} stopped it in this process (it
+ * held flink.db's write lock), so that a command reports the stop it did not make itself.
+ */
+export function stoppedToDeclareLost(jobId: string): number | undefined {
+  return stoppedToDeclare.get(jobId);
+}
+
+/** True if `err` is the store giving up on a write lock another process holds (SQLITE_BUSY past the busy timeout). */
+function isLockedOut(err: unknown): boolean {
+  const code = err instanceof MetadataError ? (err.cause as { code?: unknown } | undefined)?.code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 /**

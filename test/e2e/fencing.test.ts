@@ -8,6 +8,7 @@
  * Short liveness timeouts (`heartbeat.timeout` 2 s) keep it to seconds. Needs a built dist/.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -23,6 +24,7 @@ import {
   runDetached,
   runFlink,
   sleep,
+  TSX_LOADER,
   tempDir,
   waitFor,
   waitForCheckpoint,
@@ -173,5 +175,37 @@ describe('fencing: a frozen job declared lost commits nothing more', { concurren
     );
     assert.equal((await listedJob(home, jobId)).status, 'RUNNING');
     assert.ok(isAlive(pid));
+  });
+});
+
+describe('fencing: a job process frozen while it holds flink.db\'s write lock', () => {
+  test('flink cancel stops it to declare the job lost, instead of waiting on the lock forever', { timeout: 60_000 }, async () => {
+    const home = freshHome();
+    // The home exists once a command has run in it.
+    assert.equal((await runFlink(['list'], { home })).code, 0);
+    const holder = spawn(process.execPath, ['--import', TSX_LOADER, join(import.meta.dirname, 'fixtures', 'frozen-lock-holder.ts'), join(home, 'flink.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const jobId = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        holder.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /locked (\w+)\n/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        holder.on('exit', (code) => reject(new Error(`the lock holder exited (${code}) before locking`)));
+      });
+      await waitFor('the lock holder to stop itself', () => readFileSync(`/proc/${holder.pid}/stat`, 'utf8').split(') ')[1]!.startsWith('T'), 10_000);
+      const r = await runFlink(['cancel', jobId], { home, timeoutMs: 30_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(linesOf(r.stdout), [
+        `Stopped process ${holder.pid} of job ${jobId}; the job stays FAILED (job process lost). 'flink run -s ${jobId} <job.ts>' restores it.`,
+      ]);
+      assert.match(r.stderr, new RegExp(`process ${holder.pid} was frozen while writing to flink.db`));
+      await waitFor('the lock holder to be gone', () => !isAlive(holder.pid!), 5_000);
+      const job = await listedJob(home, jobId);
+      assert.equal(job.status, 'FAILED');
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });

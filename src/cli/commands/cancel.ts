@@ -1,6 +1,6 @@
 import { processState } from '../../cluster/job-process.js';
 import { stopLostProcess } from '../../cluster/job-takeover.js';
-import { declareIfLost, jobProcess, wasDeclaredLost } from '../../cluster/liveness.js';
+import { declareIfLost, jobProcess, stoppedToDeclareLost, wasDeclaredLost } from '../../cluster/liveness.js';
 import { type JobRecord, type MetadataStore, isTerminal } from '../../metadata/index.js';
 import { FlinkError, IllegalJobStateError } from '../../util/errors.js';
 import { say, warn } from '../output.js';
@@ -39,8 +39,10 @@ export async function cancelCommand(jobIdOrPrefix: string): Promise<number> {
 async function stopLost(job: JobRecord, otherwise: () => never): Promise<number> {
   const proc = jobProcess(job);
   const state = proc ? processState(proc) : 'gone';
-  if (!wasDeclaredLost(job) || state === 'gone') otherwise();
-  await stopLostProcess(job, state, { log: warn });
+  const stoppedToDeclare = stoppedToDeclareLost(job.jobId) !== undefined;
+  if (!wasDeclaredLost(job) || (state === 'gone' && !stoppedToDeclare)) otherwise();
+  if (stoppedToDeclare) warn(`Job ${job.jobId}'s process ${job.pid} was frozen while writing to flink.db, which kept every other process from writing; it was stopped with SIGKILL to declare the job lost.`);
+  else await stopLostProcess(job, state, { log: warn });
   say(`Stopped process ${job.pid} of job ${job.jobId}; the job stays FAILED (${job.failureCause}). 'flink run -s ${job.jobId} <job.ts>' restores it.`);
   return 0;
 }
