@@ -873,4 +873,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/e2e/fencing.test.ts'],
     testNamePattern: 'write lock',
   },
+  {
+    id: 'window-buffer-first-element-skips-trigger',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/accumulator-buffer.ts',
+    original: '    return acc !== undefined;',
+    replacement: '    return true;',
+    bug: "a window's first element goes into the buffer as if the window had contents already: its end-of-window and cleanup timers are never set, and a key's window with one element never fires",
+    tests: ['test/runtime/operators/window/accumulator-buffer.test.ts'],
+    testNamePattern: 'first element waits',
+  },
 ];

@@ -179,6 +179,10 @@ export class KeyedReducingState<T> implements ReducingState<T> {
   setAccumulator(acc: T): void {
     this.cell.write(acc);
   }
+  /** What {@link add} stores for `value` in an empty state: the value itself. */
+  first(value: T): T {
+    return value;
+  }
   clear(): void {
     this.cell.clear();
   }
@@ -213,6 +217,10 @@ export class KeyedAggregatingState<IN, ACC, OUT> implements AggregatingState<IN,
   }
   setAccumulator(acc: ACC): void {
     this.cell.write(acc);
+  }
+  /** What {@link add} stores for `value` in an empty state: `value` added to a new accumulator. */
+  first(value: IN): ACC {
+    return this.fn.add(value, this.fn.createAccumulator());
   }
   clear(): void {
     this.cell.clear();

@@ -24,12 +24,14 @@ export interface FoldingState extends State {
   fold(value: unknown, acc: unknown): unknown;
   /** Stores `acc` as the current key's accumulator in the current namespace. */
   setAccumulator(acc: unknown): void;
+  /** The accumulator of `value` alone, as adding it to an empty state would store it. */
+  first(value: unknown): unknown;
 }
 
 /** True if `state` has what the buffer needs (reducing and aggregating states do). */
 export function isFolding<S extends State>(state: S): state is S & FoldingState {
   const s = state as Partial<FoldingState>;
-  return typeof s.accumulator === 'function' && typeof s.fold === 'function' && typeof s.setAccumulator === 'function';
+  return typeof s.accumulator === 'function' && typeof s.fold === 'function' && typeof s.setAccumulator === 'function' && typeof s.first === 'function';
 }
 
 interface Buffered {
@@ -67,9 +69,11 @@ export class AccumulatorBuffer {
 
   /**
    * Folds `value` into the current key's accumulator in window `ns` (the contents' current
-   * namespace), which is the `slot`-th window the element was assigned; false if the key has no
-   * accumulator there yet (the caller adds the element the full way: state, trigger, timers).
-   * A full buffer is written back before it takes another accumulator.
+   * namespace), which is the `slot`-th window the element was assigned, reading it from state
+   * the first time. True if the key had an accumulator there; false if `value` is the first
+   * element of the key's window, now buffered as its accumulator (the caller still runs the
+   * trigger and registers the cleanup timer; state gets it at the next write-back). A full
+   * buffer is written back before it takes another accumulator.
    */
   add(slot: number, ns: Namespace, value: unknown): boolean {
     let entries = this.slotEntries[slot];
@@ -82,16 +86,15 @@ export class AccumulatorBuffer {
       return true;
     }
     const acc = state.accumulator();
-    if (acc === undefined) return false;
     if (this.count >= this.capacity) {
       // Full: write everything back and start again (what `acc` was read from is not buffered,
       // so writing back the others leaves it as it was).
       this.flush();
       entries = this.entriesOf(slot, ns);
     }
-    entries.set(b.currentMapKey, { key: b.getCurrentKey(), keyGroup: b.currentKeyGroup, acc: state.fold(value, acc) });
+    entries.set(b.currentMapKey, { key: b.getCurrentKey(), keyGroup: b.currentKeyGroup, acc: acc === undefined ? state.first(value) : state.fold(value, acc) });
     this.count++;
-    return true;
+    return acc !== undefined;
   }
 
   /**

@@ -197,10 +197,21 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       // EventTimeTrigger would register the window's end timer, and we its cleanup timer: both
       // are set if this operator added to the key's contents before (the end is ahead of the
       // watermark, so neither has fired; the contents are cleared when a timer of theirs is).
-      if (this.slotFresh[i] && window.maxTimestamp() > watermark && this.addElementIfPresent(value, timestamp, i)) continue;
-      this.addElement(value, timestamp);
+      const shortcut = this.slotFresh[i] && window.maxTimestamp() > watermark;
+      const buffer = this.buffer;
+      if (shortcut && buffer !== undefined) {
+        // Folded into the key's accumulator: done. Else it is the window's first element, now
+        // in the buffer: the trigger and cleanup timer below as for any first element.
+        if (buffer.add(i, ns, value)) continue;
+      } else {
+        if (shortcut && this.addElementIfPresent(value, timestamp)) continue;
+        this.addElement(value, timestamp);
+      }
       ctx.set(window, ns);
       const result = this.trigger.onElement(value, timestamp, window, ctx);
+      // (EventTimeTrigger neither fires nor purges a window ahead of the watermark; should one,
+      // it reads and clears state, so buffered accumulators go there first.)
+      if (buffer !== undefined && (result.isFire() || result.isPurge())) buffer.flush();
       if (result.isFire()) this.fire(window);
       if (result.isPurge()) this.contents.state.clear();
       this.registerCleanupTimerAt(cleanup);
@@ -345,10 +356,9 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     this.contents.state.add(value);
   }
 
-  /** {@link addElement} if the current key has contents in the current namespace (the `slot`-th the element was assigned); true if it added. */
-  protected addElementIfPresent(value: unknown, _timestamp: number, slot: number): boolean {
-    const buffer = this.buffer;
-    return buffer !== undefined ? buffer.add(slot, this.slotNamespaces[slot]!, value) : this.contents.state.addIfPresent!(value);
+  /** {@link addElement} if the current key has contents in the current namespace; true if it added. */
+  protected addElementIfPresent(value: unknown, _timestamp: number): boolean {
+    return this.contents.state.addIfPresent!(value);
   }
 
   /** Buffered accumulators go back to state before timers can read them. */

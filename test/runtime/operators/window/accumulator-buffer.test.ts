@@ -69,6 +69,23 @@ for (const backend of BACKENDS) {
       await restored.close();
     });
 
+    test(`a window's first element waits in the buffer too: a cut holds it, and its timers are set (restored on ${other})`, async () => {
+      const spec = windowSpec({ assigner: TumblingEventTimeWindows.of(ms(100)), contents: countAggregate });
+      const h = await open(spec);
+      h.processElement(['a', 1], 10); // each key's only element in its window
+      h.processElement(['b', 1], 20);
+      h.processElement(['c', 1], 150);
+      const snapshot = h.snapshot();
+      await h.close();
+      const restored = await open(spec, snapshot, other);
+      restored.processWatermark(99); // fires a's and b's window from the timers their first elements set
+      assert.deepEqual(results(restored), ['1 99 1', '1 99 1']);
+      restored.processElement(['c', 1], 160);
+      restored.processWatermark(199);
+      assert.deepEqual(results(restored), ['1 99 1', '1 99 1', '2 199 2']);
+      await restored.close();
+    });
+
     test('a full buffer is written back and fills again; every count is right', async () => {
       const keys = ACCUMULATOR_BUFFER_CAPACITY + 500;
       const spec = windowSpec({ assigner: TumblingEventTimeWindows.of(ms(1000)), contents: countAggregate });
