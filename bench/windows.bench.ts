@@ -226,7 +226,7 @@ export default defineBench<Params>({
   description:
     'a keyed tumbling-window count and a keyed sliding-window sum over event time with EXACTLY_ONCE checkpoints at parallelism 1, against a hand-written loop doing the same windowing in the same rounds; the largest checkpoint is checked to hold only the open windows.',
   sizes: {
-    full: { events: 10_000_000, keys: 1000, windowMs: 60_000, slideMs: 10_000, checkpointMs: 1000, rate: 0, rounds: 3, warmups: 1 },
+    full: { events: 10_000_000, keys: 1000, windowMs: 60_000, slideMs: 10_000, checkpointMs: 500, rate: 0, rounds: 3, warmups: 1 },
     smoke: { events: 20_000, keys: 100, windowMs: 1000, slideMs: 250, checkpointMs: 20, rate: 100_000, rounds: 1, warmups: 0 },
   },
   async run(p, ctx) {

@@ -24,12 +24,56 @@ const COMPACT_SLACK = 1024;
 
 type Domain = typeof EVENT_TIME_DOMAIN | typeof PROCESSING_TIME_DOMAIN;
 
-/** Position of timer (domain, time, ns) in a key's `_timers` value, or -1. */
+/**
+ * Position of timer (domain, time, ns) in a key's `_timers` value, or -1. A list is kept in time
+ * order (see {@link insertionIndex}), so the scan stops at the first later timer: finding the
+ * key's next timer to fire, or missing one that just fired, looks at the front only.
+ */
 function indexOfTimer(list: readonly unknown[], domain: Domain, time: number, ns: Namespace): number {
   for (let i = 1; i < list.length; i += 3) {
-    if (list[i + 1] === time && list[i] === domain && list[i + 2] === ns) return i;
+    const t = list[i + 1] as number;
+    if (t < time) continue;
+    if (t > time) return -1;
+    if (list[i] === domain && list[i + 2] === ns) return i;
   }
   return -1;
+}
+
+/**
+ * Where timer (domain, time, ns) goes in a key's time-ordered `_timers` value: after the last
+ * timer at or before `time` (the end, for a key's timers registered in time order, as windows
+ * register theirs); -1 if it is there already. Scans from the back, so a key with many windows
+ * open (a replay, with event time far ahead of the watermarks) does not cost a scan of them all.
+ */
+function insertionIndex(list: readonly unknown[], domain: Domain, time: number, ns: Namespace): number {
+  let i = list.length - 3;
+  while (i >= 1 && (list[i + 1] as number) > time) i -= 3;
+  for (let j = i; j >= 1 && list[j + 1] === time; j -= 3) {
+    if (list[j] === domain && list[j + 2] === ns) return -1;
+  }
+  return i + 3;
+}
+
+/** Inserts timer (domain, time, ns) at `at` (from {@link insertionIndex}). */
+function insertTimer(list: unknown[], at: number, domain: Domain, time: number, ns: Namespace): void {
+  if (at === list.length) list.push(domain, time, ns);
+  else list.splice(at, 0, domain, time, ns);
+}
+
+/**
+ * Puts a restored `_timers` value in time order, if it is not (written before lists were kept in
+ * order); true if it changed. Equal times keep their order.
+ */
+function sortTimers(list: unknown[]): boolean {
+  let sorted = true;
+  for (let i = 4; i < list.length && sorted; i += 3) sorted = (list[i + 1] as number) >= (list[i - 2] as number);
+  if (sorted) return false;
+  const triples: [unknown, number, unknown][] = [];
+  for (let i = 1; i < list.length; i += 3) triples.push([list[i], list[i + 1] as number, list[i + 2]]);
+  triples.sort((a, b) => a[1] - b[1]);
+  list.length = 1;
+  for (const t of triples) list.push(...t);
+  return true;
 }
 
 function checkNamespace(ns: Namespace): void {
@@ -38,8 +82,9 @@ function checkNamespace(ns: Namespace): void {
 
 /**
  * The timers of one keyed operator subtask (Flink's InternalTimerServiceImpl). The truth is the
- * keyed state `_timers` (see state/snapshot-format/timers-state.ts): one small list per key,
- * which is also what keeps a timer unique — registering looks the key's list up and scans it, no
+ * keyed state `_timers` (see state/snapshot-format/timers-state.ts): one list per key, in time
+ * order, which is also what keeps a timer unique — registering looks the key's list up and scans
+ * it from the back, finding a window's end (later than the key's other timers) at once; no
  * identity strings built. Firing order comes from an in-memory timer queue per domain
  * (timer-queue.ts). A deleted timer is not searched for in its queue: an entry that comes out
  * first fires only if its timer is still in its key's list (and is removed from it then), so a
@@ -164,22 +209,27 @@ export class InternalTimerServiceImpl implements InternalTimerService {
       // Format 2 accepted any finite time; fire fractional ones at the next whole millisecond.
       const t = Math.ceil(time);
       const list = table.get(kg, mk) ?? [key];
-      if (indexOfTimer(list, PROCESSING_TIME_DOMAIN, t, 0) < 0) list.push(PROCESSING_TIME_DOMAIN, t, 0);
+      const at = insertionIndex(list, PROCESSING_TIME_DOMAIN, t, 0);
+      if (at >= 0) insertTimer(list, at, PROCESSING_TIME_DOMAIN, t, 0);
       table.set(kg, mk, list);
     }
     const range = this.backend.keyGroupRange;
     for (let kg = range.start; kg <= range.end; kg++) {
+      // Written back after the scan, not while a store's cursor is open on the key group.
+      const reordered: [unknown, unknown[]][] = [];
       for (const [mk, value] of table.entries(kg)) {
         const bad = checkStoredKeyTimers(value);
         if (bad !== undefined) {
           throw new SnapshotRestoreError(`Cannot restore the timers of operator '${this.operatorUid}': a key in key group ${kg} ${bad}; the snapshot is damaged.`);
         }
+        if (sortTimers(value)) reordered.push([mk, value]);
         for (let i = 1; i < value.length; i += 3) {
           const domain = value[i] as Domain;
           this.heaps[domain].push({ timestamp: value[i + 1] as number, key: value[0], namespace: value[i + 2] as Namespace, mapKey: mk, keyGroup: kg, seq: this.seq++ });
           this.live[domain]++;
         }
       }
+      for (const [mk, value] of reordered) table.set(kg, mk, value);
     }
   }
 
@@ -200,8 +250,11 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     const table = this.stateTable();
     let list = this.keyTimers(table, kg, mk);
     if (list === undefined) list = [b.getCurrentKey(), domain, time, ns];
-    else if (indexOfTimer(list, domain, time, ns) >= 0) return;
-    else list.push(domain, time, ns);
+    else {
+      const at = insertionIndex(list, domain, time, ns);
+      if (at < 0) return;
+      insertTimer(list, at, domain, time, ns);
+    }
     this.storeKeyTimers(table, kg, mk, list);
     this.live[domain]++;
     const heap = this.heaps[domain];

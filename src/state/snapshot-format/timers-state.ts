@@ -12,7 +12,8 @@ import { decodeKeyGroupBlock } from './key-group-block.js';
  * form, and a timer fires with the original key set); `domain` is EVENT_TIME_DOMAIN or
  * PROCESSING_TIME_DOMAIN; `time` a safe integer; `namespace` a number or string (`0` for
  * process functions, a window's namespace for windows). At most one entry per domain, time and
- * namespace. Format 2 kept processing-time timers as a list in the state-file header instead;
+ * namespace. Entries are written in time order (a reader must not rely on it: lists written
+ * before that was so are put in order at restore). Format 2 kept processing-time timers as a list in the state-file header instead;
  * those are converted into this state on restore.
  */
 

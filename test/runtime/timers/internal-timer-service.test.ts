@@ -276,6 +276,44 @@ for (const type of BACKENDS) {
       assert.deepEqual(to.take().sort(), ['E a/0@10 ts=10', 'E b/x@10 ts=10']);
     });
 
+    test('a key holding many timers, registered out of time order: each stays one timer, deletes find them, and they fire in time order', () => {
+      const h = harness(type);
+      for (const t of [50, 10, 30, 10, 20, 40, 30, 5, 50]) h.register('a', t);
+      h.register('a', 30, 'x');
+      h.register('a', 30, 'x');
+      assert.equal(h.timers.eventTimeTimerCount, 7);
+      h.at('a');
+      h.timers.deleteEventTimeTimer(0, 20);
+      h.timers.deleteEventTimeTimer(0, 21); // none at 21: nothing happens
+      assert.equal(h.timers.eventTimeTimerCount, 6);
+      h.timers.advanceWatermark(10, h.target);
+      assert.deepEqual(h.take(), ['E a/0@5 ts=5', 'E a/0@10 ts=10']);
+      h.at('a');
+      h.timers.deleteEventTimeTimer(0, 10); // fired already: nothing happens
+      h.register('a', 30);
+      h.register('a', 45);
+      h.timers.advanceWatermark(100, h.target);
+      assert.deepEqual(h.take(), ['E a/0@30 ts=30', 'E a/x@30 ts=30', 'E a/0@40 ts=40', 'E a/0@45 ts=45', 'E a/0@50 ts=50']);
+      assert.equal(h.timers.eventTimeTimerCount, 0);
+    });
+
+    test('a timer list out of time order in a snapshot (written before lists were kept in order) is put in order at restore', () => {
+      const h = harness(type, new KeyGroupRange(0, 127));
+      const meta = { [TIMERS_STATE]: { kind: 'value' as const, ttl: false, serializer: { name: 'msgpack', version: 1 } } };
+      const kg = keyGroupOf(h.backend, 'k');
+      h.backend.restoreKeyGroup(toBlock(kg, encodeFullBlock({ [TIMERS_STATE]: [['k', ['k', 0, 50, 0, 0, 10, 0, 1, 30, 0, 0, 30, 0]]] })), meta);
+      h.timers.restore([]);
+      h.register('k', 50); // held already, behind earlier ones in the snapshot's list
+      h.register('k', 10);
+      h.register('k', 20);
+      assert.equal(h.timers.eventTimeTimerCount, 4);
+      h.timers.advanceWatermark(100, h.target);
+      assert.deepEqual(h.take(), ['E k/0@10 ts=10', 'E k/0@20 ts=20', 'E k/0@30 ts=30', 'E k/0@50 ts=50']);
+      h.clock.advance(30);
+      h.timers.advanceProcessingTime(h.clock.now(), h.target);
+      assert.deepEqual(h.take(), ['P k/0@30 ts=none']);
+    });
+
     test('a timer fired or deleted for many keys at one time is registered again for each of them', () => {
       const h = harness(type);
       const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
