@@ -306,11 +306,9 @@ export class InternalTimerServiceImpl implements InternalTimerService {
   }
 
   private removeAt(table: StateTable<unknown[]>, kg: number, mk: unknown, list: unknown[], i: number, domain: Domain): void {
-    // Shifted down in place: `splice` allocates an array of what it removed, per timer fired.
-    // (`copyWithin` does too little to pay its generic path: a plain loop.)
-    const n = list.length - 3;
-    for (let j = i; j < n; j++) list[j] = list[j + 3];
-    list.length = n;
+    // `splice` moves the rest down natively: measured at least as fast as a plain loop for a key
+    // with one timer, three times as fast with forty (its allocation of the removed three is cheap).
+    list.splice(i, 3);
     this.storeKeyTimers(table, kg, mk, list.length === 1 ? undefined : list);
     this.live[domain]--;
   }
