@@ -54,7 +54,7 @@ function insertionIndex(list: readonly unknown[], domain: Domain, time: number, 
   return i + 3;
 }
 
-/** Inserts timer (domain, time, ns) at `at` (from {@link insertionIndex}). */
+/** Inserts timer (domain, time, ns) at `at` (from {@link insertionIndex}); at the end, the common case, by `push`. */
 function insertTimer(list: unknown[], at: number, domain: Domain, time: number, ns: Namespace): void {
   if (at === list.length) list.push(domain, time, ns);
   else list.splice(at, 0, domain, time, ns);

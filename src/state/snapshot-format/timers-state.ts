@@ -13,8 +13,8 @@ import { decodeKeyGroupBlock } from './key-group-block.js';
  * PROCESSING_TIME_DOMAIN; `time` a safe integer; `namespace` a number or string (`0` for
  * process functions, a window's namespace for windows). At most one entry per domain, time and
  * namespace. Entries are written in time order (a reader must not rely on it: lists written
- * before that was so are put in order at restore). Format 2 kept processing-time timers as a list in the state-file header instead;
- * those are converted into this state on restore.
+ * before that was so are put in order at restore). Format 2 kept processing-time timers as a
+ * list in the state-file header instead; those are converted into this state on restore.
  */
 
 /** The reserved name of the keyed state holding an operator's timers. */
