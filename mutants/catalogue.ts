@@ -919,4 +919,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'a run that grows while wrapped around its slots keeps them in slot order, not time order: timers fire out of order',
     tests: ['test/runtime/timers/timer-queue.test.ts'],
   },
+  {
+    id: 'window-buffer-forgets-write-back',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/accumulator-buffer.ts',
+    original: '      this.writtenBack.add(ns);\n',
+    replacement: '',
+    bug: "after a watermark wrote an open window's accumulators back, a key's next element there starts a new accumulator instead of reading the written one: the next write-back overwrites the earlier elements",
+    tests: ['test/runtime/operators/window/accumulator-buffer.test.ts'],
+  },
 ];

@@ -63,6 +63,13 @@ export class AccumulatorBuffer {
   /** By position in the assigned windows: the namespace last seen there and its table in {@link windows}. */
   private readonly slotNamespaces: Namespace[] = [];
   private readonly slotEntries: (WindowAccumulators | undefined)[] = [];
+  /**
+   * The windows a write-back put accumulators of into state, until they end. A window not here
+   * has none in state (the operator buffers only windows with no restored contents, and adds
+   * nothing to state directly while they are open), so a key's first element there is not
+   * looked up.
+   */
+  private readonly writtenBack = new Set<Namespace>();
 
   constructor(
     private readonly contents: NamespacedState<FoldingState>,
@@ -95,7 +102,7 @@ export class AccumulatorBuffer {
         table.accs[at] = state.fold(value, table.accs[at]);
         return true;
       }
-      const acc = state.accumulator();
+      const acc = this.writtenBack.has(ns) ? state.accumulator() : undefined;
       const folded = acc === undefined ? state.first(value) : state.fold(value, acc);
       if (this.makeRoom()) {
         table = this.tableOf(slot, ns);
@@ -111,7 +118,7 @@ export class AccumulatorBuffer {
       buffered.acc = state.fold(value, buffered.acc);
       return true;
     }
-    const acc = state.accumulator();
+    const acc = this.writtenBack.has(ns) ? state.accumulator() : undefined;
     const folded = acc === undefined ? state.first(value) : state.fold(value, acc);
     if (this.makeRoom()) table = this.tableOf(slot, ns);
     table.others.set(k, { key: b.getCurrentKey(), keyGroup: b.currentKeyGroup, acc: folded, stored: acc !== undefined });
@@ -163,12 +170,18 @@ export class AccumulatorBuffer {
       }
       this.contents.setCurrentNamespace(ns);
       table.forEach(write);
+      this.writtenBack.add(ns);
       this.release(ns, table);
     }
     this.slotEntries.fill(undefined);
     this.count = kept;
     if (hadKey) b.setCurrentKeyWithoutCleanup(key, keyGroup);
     this.contents.setCurrentNamespace(namespace);
+  }
+
+  /** Forgets the windows `ended` names as written back: they have ended and their state is cleared (call after their timers fired). */
+  forgetEnded(ended: (ns: Namespace) => boolean): void {
+    for (const ns of this.writtenBack) if (ended(ns)) this.writtenBack.delete(ns);
   }
 
   /** What reading the contents gives for the current key in window `ns`, if its accumulator is buffered; else {@link NOT_BUFFERED}. */

@@ -366,6 +366,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
    * Buffered accumulators go back to state before timers can read them, but for the windows
    * this watermark ends (their cleanup time is reached): their timers fire now and read them
    * from the buffer (see {@link fire}, {@link clearContents}). What those left is written back.
+   * The ended windows' state is cleared by then, so the buffer forgets it wrote them back.
    */
   override processWatermark(timestamp: number): void {
     const buffer = this.buffer;
@@ -373,9 +374,11 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       super.processWatermark(timestamp);
       return;
     }
-    buffer.writeBackExcept((ns) => cleanupTime(this.serializer.fromNamespace(ns), this.allowedLateness, true) <= timestamp);
+    const ended = (ns: Namespace) => cleanupTime(this.serializer.fromNamespace(ns), this.allowedLateness, true) <= timestamp;
+    buffer.writeBackExcept(ended);
     super.processWatermark(timestamp);
     buffer.flush();
+    buffer.forgetEnded(ended);
   }
 
   override advanceProcessingTime(now: number): void {

@@ -159,11 +159,16 @@ describe('window accumulator buffer: writing back', () => {
     const contents = backend.getOrCreateNamespacedState<ReducingState<number>>(new ReducingStateDescriptor<number>('contents', (a: number, b: number) => a + b));
     assert.ok(isFolding(contents.state));
     const buffer = new AccumulatorBuffer(contents as never, backend);
-    // Each key: a first element the full way (state), then one folded in the buffer.
+    // Each key: a first element written back to state, then one read back and folded in the buffer.
     for (const key of ['a', 'b', 'c']) {
       backend.setCurrentKey(key);
       contents.setCurrentNamespace('w1');
-      contents.state.add(1);
+      assert.equal(buffer.add(0, 'w1', 1), false);
+    }
+    buffer.flush();
+    for (const key of ['a', 'b', 'c']) {
+      backend.setCurrentKey(key);
+      contents.setCurrentNamespace('w1');
       assert.equal(buffer.add(0, 'w1', 10), true);
     }
     backend.setCurrentKey('b');
