@@ -183,6 +183,10 @@ export class KeyedReducingState<T> implements ReducingState<T> {
   first(value: T): T {
     return value;
   }
+  /** What {@link get} gives when `acc` is the stored value: the value itself. */
+  result(acc: T): T {
+    return acc;
+  }
   clear(): void {
     this.cell.clear();
   }
@@ -221,6 +225,10 @@ export class KeyedAggregatingState<IN, ACC, OUT> implements AggregatingState<IN,
   /** What {@link add} stores for `value` in an empty state: `value` added to a new accumulator. */
   first(value: IN): ACC {
     return this.fn.add(value, this.fn.createAccumulator());
+  }
+  /** What {@link get} gives when `acc` is the stored accumulator. */
+  result(acc: ACC): OUT {
+    return this.fn.getResult(acc);
   }
   clear(): void {
     this.cell.clear();

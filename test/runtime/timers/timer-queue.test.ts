@@ -1,8 +1,9 @@
 /*
  * The timer queue (ascending runs beside a binary heap) and the heap itself give timers back in
  * (time, registration) order whatever order they were pushed in: interleaved ascending streams
- * (the runs' case), more streams than there are runs, random times with ties (the heap's case),
- * and after a drain and reset.
+ * (the runs' case), one stream that outgrows a run's slots while wrapped around them, more
+ * streams than there are runs, random times with ties (the heap's case), and after a drain and
+ * reset.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -77,6 +78,10 @@ for (const [name, make] of [
 
     test('more ascending streams than there are runs', () => {
       check(make(), 6000, (i) => (i % 7) * 10_000 + (i >> 3), 4);
+    });
+
+    test('one ascending stream popped as it grows: a run wraps around its slots, then grows', () => {
+      check(make(), 3000, (i) => i, 3);
     });
 
     test('descending times', () => {

@@ -3,18 +3,22 @@
  * event-time windows (tumbling, sliding) with the default trigger and incremental aggregation
  * (`reduce`/`aggregate`). Between two watermarks such a window only takes elements in — nothing
  * reads its contents until a timer fires — so each (key, window) accumulator is read from keyed
- * state once, folded in memory by every further element, and written back before anything can
- * read it: before timers fire (a watermark, a due processing-time timer) and before a snapshot's
- * cut. Elements are folded in the order they came, with the same `add`/`reduce` calls, so results
- * are exactly those without the buffer.
+ * state once, folded in memory by every further element, and written back before anything else
+ * can read it: before a snapshot's cut, before a due processing-time timer, and at a watermark
+ * for the windows it does not end. The windows a watermark ends stay in the buffer while their
+ * timers fire: the firing reads the accumulator from here and the cleanup drops it, so a window
+ * that opened and ended between two write-backs never goes to state at all. Elements are folded
+ * in the order they came, with the same `add`/`reduce` calls, so results are exactly those
+ * without the buffer.
  *
  * The gain is the lookups: state keeps a key's windows as a map per key in a map per key group
  * (three dependent lookups per element; finding the key's map alone took ~35 ns of the ~60 ns
- * the state path cost per element in a profile), the buffer one lookup in a map per window.
- * Flink's SQL window aggregation buffers records per key and window before folding them into
- * state, for the same reason.
+ * the state path cost per element in a profile), the buffer one probe in a table per window
+ * (window-accumulators.ts). Flink's SQL window aggregation buffers records per key and window
+ * before folding them into state, for the same reason.
  */
 import type { KeyedStateBackend, Namespace, NamespacedState, State } from '../../../state/index.js';
+import { WindowAccumulators, isIntKey } from './window-accumulators.js';
 
 /** What the buffer needs of the contents state: a reducing or aggregating state's accumulator. */
 export interface FoldingState extends State {
@@ -26,18 +30,17 @@ export interface FoldingState extends State {
   setAccumulator(acc: unknown): void;
   /** The accumulator of `value` alone, as adding it to an empty state would store it. */
   first(value: unknown): unknown;
+  /** What reading the state gives when `acc` is its accumulator. */
+  result(acc: unknown): unknown;
 }
+
+/** What {@link AccumulatorBuffer.resultOf} gives for a key and window whose accumulator is not in the buffer. */
+export const NOT_BUFFERED: unique symbol = Symbol('not buffered');
 
 /** True if `state` has what the buffer needs (reducing and aggregating states do). */
 export function isFolding<S extends State>(state: S): state is S & FoldingState {
   const s = state as Partial<FoldingState>;
-  return typeof s.accumulator === 'function' && typeof s.fold === 'function' && typeof s.setAccumulator === 'function' && typeof s.first === 'function';
-}
-
-interface Buffered {
-  readonly key: unknown;
-  readonly keyGroup: number;
-  acc: unknown;
+  return typeof s.accumulator === 'function' && typeof s.fold === 'function' && typeof s.setAccumulator === 'function' && typeof s.first === 'function' && typeof s.result === 'function';
 }
 
 /**
@@ -46,15 +49,27 @@ interface Buffered {
  * clock, as in a replay, windows open faster than watermarks come, and it is the bound that
  * writes back).
  */
-export const ACCUMULATOR_BUFFER_CAPACITY = 16_384;
+export const ACCUMULATOR_BUFFER_CAPACITY = 65_536;
+
+/** Emptied tables kept for reuse: more than the windows open at once in any common job. */
+const MAX_SPARE_TABLES = 64;
 
 export class AccumulatorBuffer {
-  /** Buffered accumulators by window namespace, then by the key's map key. */
-  private readonly windows = new Map<Namespace, Map<unknown, Buffered>>();
+  /** Buffered accumulators by window namespace. */
+  private readonly windows = new Map<Namespace, WindowAccumulators>();
+  /** Tables of windows written back, emptied, for the next windows (a table grows to the keys a window sees once). */
+  private readonly spare: WindowAccumulators[] = [];
   private count = 0;
-  /** By position in the assigned windows: the namespace last seen there and its entry in {@link windows}. */
+  /** By position in the assigned windows: the namespace last seen there and its table in {@link windows}. */
   private readonly slotNamespaces: Namespace[] = [];
-  private readonly slotEntries: (Map<unknown, Buffered> | undefined)[] = [];
+  private readonly slotEntries: (WindowAccumulators | undefined)[] = [];
+  /**
+   * The windows a write-back put accumulators of into state, until they end. A window not here
+   * has none in state (the operator buffers only windows with no restored contents, and adds
+   * nothing to state directly while they are open), so a key's first element there is not
+   * looked up.
+   */
+  private readonly writtenBack = new Set<Namespace>();
 
   constructor(
     private readonly contents: NamespacedState<FoldingState>,
@@ -76,33 +91,66 @@ export class AccumulatorBuffer {
    * buffer is written back before it takes another accumulator.
    */
   add(slot: number, ns: Namespace, value: unknown): boolean {
-    let entries = this.slotEntries[slot];
-    if (entries === undefined || this.slotNamespaces[slot] !== ns) entries = this.entriesOf(slot, ns);
+    let table = this.slotEntries[slot];
+    if (table === undefined || this.slotNamespaces[slot] !== ns) table = this.tableOf(slot, ns);
     const b = this.backend;
     const state = this.contents.state;
-    const buffered = entries.get(b.currentMapKey);
+    const k = b.currentMapKey;
+    if (isIntKey(k)) {
+      const at = table.find(k);
+      if (at >= 0) {
+        table.accs[at] = state.fold(value, table.accs[at]);
+        return true;
+      }
+      const acc = this.writtenBack.has(ns) ? state.accumulator() : undefined;
+      const folded = acc === undefined ? state.first(value) : state.fold(value, acc);
+      if (this.makeRoom()) {
+        table = this.tableOf(slot, ns);
+        table.insert(-1 - table.find(k), k, b.currentKeyGroup, folded, acc !== undefined);
+      } else {
+        table.insert(-1 - at, k, b.currentKeyGroup, folded, acc !== undefined);
+      }
+      this.count++;
+      return acc !== undefined;
+    }
+    const buffered = table.others.get(k);
     if (buffered !== undefined) {
       buffered.acc = state.fold(value, buffered.acc);
       return true;
     }
-    const acc = state.accumulator();
-    if (this.count >= this.capacity) {
-      // Full: write everything back and start again (what `acc` was read from is not buffered,
-      // so writing back the others leaves it as it was).
-      this.flush();
-      entries = this.entriesOf(slot, ns);
-    }
-    entries.set(b.currentMapKey, { key: b.getCurrentKey(), keyGroup: b.currentKeyGroup, acc: acc === undefined ? state.first(value) : state.fold(value, acc) });
+    const acc = this.writtenBack.has(ns) ? state.accumulator() : undefined;
+    const folded = acc === undefined ? state.first(value) : state.fold(value, acc);
+    if (this.makeRoom()) table = this.tableOf(slot, ns);
+    table.others.set(k, { key: b.getCurrentKey(), keyGroup: b.currentKeyGroup, acc: folded, stored: acc !== undefined });
     this.count++;
     return acc !== undefined;
   }
 
   /**
+   * Writes everything back if the buffer is full (what the caller read from state is not
+   * buffered, so writing back the others leaves it as it was); true if it did.
+   */
+  private makeRoom(): boolean {
+    if (this.count < this.capacity) return false;
+    this.flush();
+    return true;
+  }
+
+  /**
    * Writes every buffered accumulator back to state and empties the buffer; the current key and
-   * namespace are as before. Keys are visited without per-record TTL cleanup steps, so other
-   * states' cleanup advances as it would without the buffer.
+   * namespace are as before.
    */
   flush(): void {
+    this.writeBackExcept(undefined);
+  }
+
+  /**
+   * Writes back the windows `stays` does not keep (all, if it is undefined); those it keeps stay
+   * buffered, for {@link resultOf} and {@link discard}. The current key and namespace are as
+   * before. Keys are visited without per-record TTL cleanup steps, so other states' cleanup
+   * advances as it would without the buffer.
+   */
+  writeBackExcept(stays: ((ns: Namespace) => boolean) | undefined): void {
     if (this.count === 0) return;
     const b = this.backend;
     const hadKey = b.currentKeyGroup >= 0;
@@ -110,28 +158,88 @@ export class AccumulatorBuffer {
     const keyGroup = b.currentKeyGroup;
     const namespace = this.contents.getCurrentNamespace();
     const state = this.contents.state;
-    for (const [ns, entries] of this.windows) {
-      this.contents.setCurrentNamespace(ns);
-      for (const e of entries.values()) {
-        b.setCurrentKeyWithoutCleanup(e.key, e.keyGroup);
-        state.setAccumulator(e.acc);
+    const write = (k: unknown, kg: number, acc: unknown): void => {
+      b.setCurrentKeyWithoutCleanup(k, kg);
+      state.setAccumulator(acc);
+    };
+    let kept = 0;
+    for (const [ns, table] of this.windows) {
+      if (stays?.(ns)) {
+        kept += table.size;
+        continue;
       }
+      this.contents.setCurrentNamespace(ns);
+      table.forEach(write);
+      this.writtenBack.add(ns);
+      this.release(ns, table);
     }
-    this.windows.clear();
     this.slotEntries.fill(undefined);
-    this.count = 0;
+    this.count = kept;
     if (hadKey) b.setCurrentKeyWithoutCleanup(key, keyGroup);
     this.contents.setCurrentNamespace(namespace);
   }
 
-  private entriesOf(slot: number, ns: Namespace): Map<unknown, Buffered> {
-    let entries = this.windows.get(ns);
-    if (entries === undefined) {
-      entries = new Map();
-      this.windows.set(ns, entries);
+  /** Forgets the windows `ended` names as written back: they have ended and their state is cleared (call after their timers fired). */
+  forgetEnded(ended: (ns: Namespace) => boolean): void {
+    for (const ns of this.writtenBack) if (ended(ns)) this.writtenBack.delete(ns);
+  }
+
+  /** What reading the contents gives for the current key in window `ns`, if its accumulator is buffered; else {@link NOT_BUFFERED}. */
+  resultOf(ns: Namespace): unknown {
+    const table = this.windows.get(ns);
+    if (table === undefined) return NOT_BUFFERED;
+    const k = this.backend.currentMapKey;
+    if (isIntKey(k)) {
+      const at = table.find(k);
+      return at >= 0 ? this.contents.state.result(table.accs[at]) : NOT_BUFFERED;
+    }
+    const e = table.others.get(k);
+    return e === undefined ? NOT_BUFFERED : this.contents.state.result(e.acc);
+  }
+
+  /**
+   * Drops the current key's accumulator in window `ns` from the buffer; true if state may hold
+   * one there too (it was not buffered, or was read from state), so the caller clears that.
+   */
+  discard(ns: Namespace): boolean {
+    const table = this.windows.get(ns);
+    if (table === undefined) return true;
+    const k = this.backend.currentMapKey;
+    let stored: boolean;
+    if (isIntKey(k)) {
+      const at = table.find(k);
+      if (at < 0) return true;
+      stored = table.isStored(at);
+      table.remove(at);
+    } else {
+      const e = table.others.get(k);
+      if (e === undefined) return true;
+      stored = e.stored;
+      table.others.delete(k);
+    }
+    this.count--;
+    if (table.size === 0) {
+      this.release(ns, table);
+      this.slotEntries.fill(undefined);
+    }
+    return stored;
+  }
+
+  /** Takes `ns`'s emptied table out, keeping it for a later window. */
+  private release(ns: Namespace, table: WindowAccumulators): void {
+    this.windows.delete(ns);
+    table.clear();
+    if (this.spare.length < MAX_SPARE_TABLES) this.spare.push(table);
+  }
+
+  private tableOf(slot: number, ns: Namespace): WindowAccumulators {
+    let table = this.windows.get(ns);
+    if (table === undefined) {
+      table = this.spare.pop() ?? new WindowAccumulators();
+      this.windows.set(ns, table);
     }
     this.slotNamespaces[slot] = ns;
-    this.slotEntries[slot] = entries;
-    return entries;
+    this.slotEntries[slot] = table;
+    return table;
   }
 }

@@ -45,7 +45,7 @@ import { type InternalWindowFunction, internalWindowFunction } from './internal-
 import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { type WindowOperatorServices, windowServices } from './window-services.js';
-import { AccumulatorBuffer, type FoldingState, isFolding } from './accumulator-buffer.js';
+import { AccumulatorBuffer, type FoldingState, NOT_BUFFERED, isFolding } from './accumulator-buffer.js';
 
 /** The state of a window's contents (list, reducing or aggregating: all add, get and clear). */
 export interface AppendingState extends State {
@@ -57,6 +57,7 @@ export interface AppendingState extends State {
   accumulator?(): unknown;
   fold?(value: unknown, acc: unknown): unknown;
   setAccumulator?(acc: unknown): void;
+  result?(acc: unknown): unknown;
 }
 
 /** State names of the window operator (engine-owned: `_`). */
@@ -323,7 +324,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     }
     const result = eventTimeTimer ? this.trigger.onEventTime(timer.timestamp, window, ctx) : this.trigger.onProcessingTime(timer.timestamp, window, ctx);
     if (result.isFire()) this.fire(window);
-    if (result.isPurge()) this.contents.state.clear();
+    if (result.isPurge()) this.clearContents();
     if (this.eventTime === eventTimeTimer && isCleanupTime(window, timer.timestamp, this.allowedLateness, this.eventTime)) {
       this.clearAllState(window, sets);
     }
@@ -341,7 +342,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
 
   /** Drops everything of `window`: contents, trigger state, the function's window state, its place in the merging set. */
   private clearAllState(window: W, sets: MergingWindowSet<W> | undefined): void {
-    this.contents.state.clear();
+    this.clearContents();
     this.trigger.clear(window, this.triggerContext);
     this.processContext.set(window);
     this.fn.clear(window, this.processContext);
@@ -361,10 +362,23 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     return this.contents.state.addIfPresent!(value);
   }
 
-  /** Buffered accumulators go back to state before timers can read them. */
+  /**
+   * Buffered accumulators go back to state before timers can read them, but for the windows
+   * this watermark ends (their cleanup time is reached): their timers fire now and read them
+   * from the buffer (see {@link fire}, {@link clearContents}). What those left is written back.
+   * The ended windows' state is cleared by then, so the buffer forgets it wrote them back.
+   */
   override processWatermark(timestamp: number): void {
-    this.buffer?.flush();
+    const buffer = this.buffer;
+    if (buffer === undefined) {
+      super.processWatermark(timestamp);
+      return;
+    }
+    const ended = (ns: Namespace) => cleanupTime(this.serializer.fromNamespace(ns), this.allowedLateness, true) <= timestamp;
+    buffer.writeBackExcept(ended);
     super.processWatermark(timestamp);
+    buffer.flush();
+    buffer.forgetEnded(ended);
   }
 
   override advanceProcessingTime(now: number): void {
@@ -380,9 +394,15 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
 
   /** Runs the window function over the contents of the current namespace, if there are any. */
   protected fire(window: W): void {
-    const contents = this.contents.state.get();
+    const buffered = this.buffer === undefined ? NOT_BUFFERED : this.buffer.resultOf(this.contents.getCurrentNamespace());
+    const contents = buffered === NOT_BUFFERED ? this.contents.state.get() : buffered;
     if (contents === undefined || (Array.isArray(contents) && contents.length === 0)) return;
     this.emitWindowContents(window, contents);
+  }
+
+  /** Drops the contents of the current namespace: from the buffer, and from state unless they were only in the buffer. */
+  private clearContents(): void {
+    if (this.buffer === undefined || this.buffer.discard(this.contents.getCurrentNamespace())) this.contents.state.clear();
   }
 
   /** Calls the window function with the window's `maxTimestamp()` as the results' timestamp. */

@@ -4,6 +4,8 @@
  * those of folding every element into state in arrival order — also for a reduce whose order
  * matters, across watermarks, snapshots taken while accumulators are buffered (restored on the
  * other backend), and past the buffer's capacity — and state holds every element by the cut.
+ * Windows a watermark ends fire from the buffer: their accumulators never reach state, and those
+ * read back from state are cleared from it, for int keys (the buffer's table) and others alike.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -86,6 +88,50 @@ for (const backend of BACKENDS) {
       await restored.close();
     });
 
+    for (const [kind, keyOf] of [
+      ['int', (i: number) => i * 7919],
+      ['string', (i: number) => `k${i}`],
+    ] as const) {
+      const openKeyed = (spec: WindowOperatorSpec) => new WindowHarness(spec, (t: [unknown, number]) => t[0], { backend }).open();
+      const stateWrites = (h: WindowHarness) => {
+        const state = (h.operator as unknown as { contents: { state: { setAccumulator(acc: unknown): void } } }).contents.state;
+        const writes = { n: 0 };
+        const write = state.setAccumulator.bind(state);
+        state.setAccumulator = (acc) => {
+          writes.n++;
+          write(acc);
+        };
+        return writes;
+      };
+      const inUse = (h: WindowHarness) => (h.operator as unknown as { contents: { namespacesInUse(): Set<unknown> } }).contents.namespacesInUse().size;
+
+      test(`${kind} keys: windows a watermark ends fire from the buffer, and their accumulators never reach state`, async () => {
+        const h = await openKeyed(windowSpec({ assigner: TumblingEventTimeWindows.of(ms(100)), contents: countAggregate }));
+        const writes = stateWrites(h);
+        for (let i = 0; i < 300; i++) h.processElement([keyOf(i % 20), i], i);
+        h.processWatermark(199); // ends windows 0–99 and 100–199; 200–299 stays open
+        assert.equal(writes.n, 20, 'only the open window is written back');
+        assert.equal(h.output.filter((e) => 'value' in e).length, 40);
+        assert.ok(h.output.every((e) => !('value' in e) || e.value === 5), 'each key counts 5 elements per window');
+        assert.equal(inUse(h), 1, 'state holds the open window only');
+        h.processWatermark(299);
+        assert.equal(inUse(h), 0, 'nothing is left in state');
+        await h.close();
+      });
+
+      test(`${kind} keys: accumulators read back from state are cleared from it when their window fires`, async () => {
+        const h = await openKeyed(windowSpec({ assigner: SlidingEventTimeWindows.of(ms(100), ms(50)), contents: countAggregate }));
+        for (let i = 0; i < 40; i++) h.processElement([keyOf(i % 5), i], i);
+        h.processWatermark(20); // ends no window: all written back
+        for (let i = 40; i < 100; i++) h.processElement([keyOf(i % 5), i], i); // read back, folded in the buffer
+        h.processWatermark(149);
+        const counts = h.output.flatMap((e) => ('value' in e ? [`${e.timestamp}:${String(e.value)}`] : [])).sort();
+        assert.deepEqual(counts, [...Array(5).fill('149:10'), ...Array(5).fill('49:10'), ...Array(5).fill('99:20')].sort());
+        assert.equal(inUse(h), 0, 'no window is left in state');
+        await h.close();
+      });
+    }
+
     test('a full buffer is written back and fills again; every count is right', async () => {
       const keys = ACCUMULATOR_BUFFER_CAPACITY + 500;
       const spec = windowSpec({ assigner: TumblingEventTimeWindows.of(ms(1000)), contents: countAggregate });
@@ -113,11 +159,16 @@ describe('window accumulator buffer: writing back', () => {
     const contents = backend.getOrCreateNamespacedState<ReducingState<number>>(new ReducingStateDescriptor<number>('contents', (a: number, b: number) => a + b));
     assert.ok(isFolding(contents.state));
     const buffer = new AccumulatorBuffer(contents as never, backend);
-    // Each key: a first element the full way (state), then one folded in the buffer.
+    // Each key: a first element written back to state, then one read back and folded in the buffer.
     for (const key of ['a', 'b', 'c']) {
       backend.setCurrentKey(key);
       contents.setCurrentNamespace('w1');
-      contents.state.add(1);
+      assert.equal(buffer.add(0, 'w1', 1), false);
+    }
+    buffer.flush();
+    for (const key of ['a', 'b', 'c']) {
+      backend.setCurrentKey(key);
+      contents.setCurrentNamespace('w1');
       assert.equal(buffer.add(0, 'w1', 10), true);
     }
     backend.setCurrentKey('b');
