@@ -571,8 +571,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'timer-at-watermark-not-fired',
     area: 'event-time timers',
     file: 'src/runtime/timers/internal-timer-service-impl.ts',
-    original: 'for (let t = heap.peek(); t !== undefined && t.timestamp <= time; t = heap.peek()) {',
-    replacement: 'for (let t = heap.peek(); t !== undefined && t.timestamp < time; t = heap.peek()) {',
+    original: 'while (heap.peekTime() <= time) {',
+    replacement: 'while (heap.peekTime() < time) {',
     bug: 'a timer at exactly the watermark does not fire until the next one: a window ending at the watermark fires late (or only at the end)',
     tests: ['test/runtime/timers/internal-timer-service.test.ts'],
   },
@@ -598,9 +598,9 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'deleted-timer-fires',
     area: 'event-time timers',
     file: 'src/runtime/timers/internal-timer-service-impl.ts',
-    original: `      heap.pop();
+    original: `      const t = heap.pop()!;
       if (this.claim(EVENT_TIME_DOMAIN, t)) this.fireEventTime(t, target);`,
-    replacement: `      heap.pop();
+    replacement: `      const t = heap.pop()!;
       this.claim(EVENT_TIME_DOMAIN, t);
       this.fireEventTime(t, target);`,
     bug: 'a deleted event-time timer fires anyway (and one deleted and registered again fires twice)',
@@ -619,7 +619,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'timer-queue-ignores-heap',
     area: 'event-time timers',
     file: 'src/runtime/timers/timer-queue.ts',
-    original: '    if (top !== undefined && before(top, run.first())) return this.heap.pop();\n',
+    original: '    if (top !== undefined && precedes(top.timestamp, top.seq, run.firstTime(), run.firstSeq())) return this.heap.pop();\n',
     replacement: '',
     bug: 'the timer queue takes the earliest run first even when the heap holds an earlier timer: timers set out of order fire late',
     tests: ['test/runtime/timers/timer-queue.test.ts'],
@@ -914,8 +914,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'timer-run-grows-out-of-order',
     area: 'event-time timers',
     file: 'src/runtime/timers/timer-queue.ts',
-    original: 'for (let i = 0; i < this.size; i++) slots[i] = old[(this.head + i) & (old.length - 1)];',
-    replacement: 'for (let i = 0; i < this.size; i++) slots[i] = old[i];',
+    original: '      const i = (this.head + k) & (n - 1);\n      times[k]',
+    replacement: '      const i = k;\n      times[k]',
     bug: 'a run that grows while wrapped around its slots keeps them in slot order, not time order: timers fire out of order',
     tests: ['test/runtime/timers/timer-queue.test.ts'],
   },
@@ -927,5 +927,14 @@ export const MUTANTS: readonly Mutant[] = [
     replacement: '',
     bug: "after a watermark wrote an open window's accumulators back, a key's next element there starts a new accumulator instead of reading the written one: the next write-back overwrites the earlier elements",
     tests: ['test/runtime/operators/window/accumulator-buffer.test.ts'],
+  },
+  {
+    id: 'final-round-keeps-popped-object',
+    area: 'event-time timers',
+    file: 'src/runtime/timers/internal-timer-service-impl.ts',
+    original: 'secondRound.push({ ...t });',
+    replacement: 'secondRound.push(t);',
+    bug: 'timers registered while the end-of-input watermark fires are kept as the object the queue reuses for every pop: the second round fires one timer, the last popped, over and over, and the others never',
+    tests: ['test/runtime/timers/internal-timer-service.test.ts'],
   },
 ];

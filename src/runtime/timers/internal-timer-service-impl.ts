@@ -157,14 +157,15 @@ export class InternalTimerServiceImpl implements InternalTimerService {
 
   /** The time of the earliest processing-time timer, or Infinity (it may have been deleted: then firing finds nothing). */
   nextProcessingTime(): number {
-    return this.heaps[PROCESSING_TIME_DOMAIN].peek()?.timestamp ?? Infinity;
+    return this.heaps[PROCESSING_TIME_DOMAIN].peekTime();
   }
 
   /** Fires the processing-time timers due at `now`, in time order, with their key set and no record timestamp. */
   advanceProcessingTime(now: number, target: Triggerable): void {
     const heap = this.heaps[PROCESSING_TIME_DOMAIN];
-    for (let t = heap.peek(); t !== undefined && t.timestamp <= now; t = heap.peek()) {
-      heap.pop();
+    while (heap.peekTime() <= now) {
+      // The queue's own object for a timer out of a run: read before the next pop.
+      const t = heap.pop()!;
       if (!this.claim(PROCESSING_TIME_DOMAIN, t)) continue;
       this.backend.setCurrentKey(t.key, t.keyGroup);
       const rc = this.recordContext;
@@ -188,8 +189,8 @@ export class InternalTimerServiceImpl implements InternalTimerService {
       return;
     }
     const heap = this.heaps[EVENT_TIME_DOMAIN];
-    for (let t = heap.peek(); t !== undefined && t.timestamp <= time; t = heap.peek()) {
-      heap.pop();
+    while (heap.peekTime() <= time) {
+      const t = heap.pop()!;
       if (this.claim(EVENT_TIME_DOMAIN, t)) this.fireEventTime(t, target);
     }
   }
@@ -225,7 +226,7 @@ export class InternalTimerServiceImpl implements InternalTimerService {
         if (sortTimers(value)) reordered.push([mk, value]);
         for (let i = 1; i < value.length; i += 3) {
           const domain = value[i] as Domain;
-          this.heaps[domain].push({ timestamp: value[i + 1] as number, key: value[0], namespace: value[i + 2] as Namespace, mapKey: mk, keyGroup: kg, seq: this.seq++ });
+          this.heaps[domain].add(value[i + 1] as number, value[0], value[i + 2] as Namespace, mk, kg, this.seq++);
           this.live[domain]++;
         }
       }
@@ -258,7 +259,7 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     this.storeKeyTimers(table, kg, mk, list);
     this.live[domain]++;
     const heap = this.heaps[domain];
-    heap.push({ timestamp: time, key: b.getCurrentKey(), namespace: ns, mapKey: mk, keyGroup: kg, seq: this.seq++ });
+    heap.add(time, b.getCurrentKey(), ns, mk, kg, this.seq++);
     if (heap.size > 2 * this.live[domain] + COMPACT_SLACK) this.compact(domain);
   }
 
@@ -328,7 +329,7 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     const firstRound = this.seq;
     const secondRound: HeapTimer[] = [];
     for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
-      if (t.seq >= firstRound) secondRound.push(t);
+      if (t.seq >= firstRound) secondRound.push({ ...t }); // a copy: the queue reuses what it pops
       else if (this.claim(EVENT_TIME_DOMAIN, t)) this.fireEventTime(t, target);
     }
     const lastRound = this.seq;
