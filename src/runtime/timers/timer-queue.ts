@@ -174,11 +174,6 @@ export class TimerQueue {
     return this.popped;
   }
 
-  /** Adds `t`'s fields (see {@link add}). */
-  push(t: HeapTimer): void {
-    this.add(t.timestamp, t.key, t.namespace, t.mapKey, t.keyGroup, t.seq);
-  }
-
   /**
    * Appends a timer behind the run whose last timer it follows most closely, else starts a run,
    * else heaps it (the only case that makes an object of it).

@@ -18,7 +18,7 @@
  * before folding them into state, for the same reason.
  */
 import type { KeyedStateBackend, Namespace, NamespacedState, State } from '../../../state/index.js';
-import { WindowAccumulators, isIntKey } from './window-accumulators.js';
+import { NOT_HELD, WindowAccumulators, isIntKey } from './window-accumulators.js';
 
 /** What the buffer needs of the contents state: a reducing or aggregating state's accumulator. */
 export interface FoldingState extends State {
@@ -35,7 +35,7 @@ export interface FoldingState extends State {
 }
 
 /** What {@link AccumulatorBuffer.resultOf} gives for a key and window whose accumulator is not in the buffer. */
-export const NOT_BUFFERED: unique symbol = Symbol('not buffered');
+export const NOT_BUFFERED = NOT_HELD;
 
 /** True if `state` has what the buffer needs (reducing and aggregating states do). */
 export function isFolding<S extends State>(state: S): state is S & FoldingState {
@@ -188,15 +188,8 @@ export class AccumulatorBuffer {
 
   /** What reading the contents gives for the current key in window `ns`, if its accumulator is buffered; else {@link NOT_BUFFERED}. */
   resultOf(ns: Namespace): unknown {
-    const table = this.windows.get(ns);
-    if (table === undefined) return NOT_BUFFERED;
-    const k = this.backend.currentMapKey;
-    if (isIntKey(k)) {
-      const at = table.find(k);
-      return at >= 0 ? this.contents.state.result(table.accs[at]) : NOT_BUFFERED;
-    }
-    const e = table.others.get(k);
-    return e === undefined ? NOT_BUFFERED : this.contents.state.result(e.acc);
+    const acc = this.windows.get(ns)?.accumulatorOf(this.backend.currentMapKey) ?? NOT_HELD;
+    return acc === NOT_HELD ? NOT_BUFFERED : this.contents.state.result(acc);
   }
 
   /**
@@ -205,20 +198,8 @@ export class AccumulatorBuffer {
    */
   discard(ns: Namespace): boolean {
     const table = this.windows.get(ns);
-    if (table === undefined) return true;
-    const k = this.backend.currentMapKey;
-    let stored: boolean;
-    if (isIntKey(k)) {
-      const at = table.find(k);
-      if (at < 0) return true;
-      stored = table.isStored(at);
-      table.remove(at);
-    } else {
-      const e = table.others.get(k);
-      if (e === undefined) return true;
-      stored = e.stored;
-      table.others.delete(k);
-    }
+    const stored = table?.drop(this.backend.currentMapKey);
+    if (table === undefined || stored === undefined) return true;
     this.count--;
     if (table.size === 0) {
       this.release(ns, table);

@@ -24,6 +24,9 @@ export interface OtherEntry {
   readonly stored: boolean;
 }
 
+/** What {@link WindowAccumulators.accumulatorOf} gives for a key it does not hold. */
+export const NOT_HELD: unique symbol = Symbol('not held');
+
 const MIN_BITS = 4;
 
 /** Slot marks: never used (ends a probe), holding a key, or removed (a probe goes on past it). */
@@ -99,6 +102,31 @@ export class WindowAccumulators {
     this.taken[i] = REMOVED;
     this.accs[i] = undefined;
     this.ints--;
+  }
+
+  /** The accumulator held for key `k` (of any kind), or {@link NOT_HELD}. */
+  accumulatorOf(k: unknown): unknown {
+    if (isIntKey(k)) {
+      const at = this.find(k);
+      return at >= 0 ? this.accs[at] : NOT_HELD;
+    }
+    const e = this.others.get(k);
+    return e === undefined ? NOT_HELD : e.acc;
+  }
+
+  /** Drops key `k` (of any kind): undefined if it was not held, else whether state holds an older accumulator of it. */
+  drop(k: unknown): boolean | undefined {
+    if (isIntKey(k)) {
+      const at = this.find(k);
+      if (at < 0) return undefined;
+      const stored = this.isStored(at);
+      this.remove(at);
+      return stored;
+    }
+    const e = this.others.get(k);
+    if (e === undefined) return undefined;
+    this.others.delete(k);
+    return e.stored;
   }
 
   /** Calls `write` for every accumulator held, int keys first (in slot order), then the others. */
