@@ -937,4 +937,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'timers registered while the end-of-input watermark fires are kept as the object the queue reuses for every pop: the second round fires one timer, the last popped, over and over, and the others never',
     tests: ['test/runtime/timers/internal-timer-service.test.ts'],
   },
+  {
+    id: 'writer-reuses-pushed-batch',
+    area: 'key groups and routing',
+    file: 'src/runtime/record-writer.ts',
+    original: '    this.values = new Array<unknown>(size);\n    if (this.keyed) {',
+    replacement: '    if (this.keyed) {',
+    bug: "a writer keeps filling the values array of a batch it already pushed: records still waiting in the channel are overwritten by later ones (lost, and others counted twice)",
+    tests: ['test/runtime/record-writer.test.ts'],
+  },
 ];

@@ -60,3 +60,51 @@ describe('record writer: timestamps and watermarks', () => {
     assert.deepEqual(events(channels[1]!), [[['b', 'd', 'f'], [MIN_TIMESTAMP, 40, 60]], 'watermark 50', 'idle']);
   });
 });
+
+describe('record writer: batches', () => {
+  /** Every batch of a channel, as [values, keys, key groups, timestamps]. */
+  const batchesOf = (c: LocalChannel) => {
+    const all: unknown[][] = [];
+    for (let e = c.poll(); e; e = c.poll()) {
+      assert.ok(e instanceof RecordBatch);
+      all.push([e.values, e.keys, e.keyGroups, e.timestamps]);
+    }
+    return all;
+  };
+
+  test('one consumer: a full batch is pushed at once, the rest at flush, and a pushed batch is never written again', () => {
+    const channel = new LocalChannel(100);
+    const rc = new RecordContext();
+    const writer = createRecordWriter({ type: 'hash', keySelector: (r: unknown) => (r as { k: number }).k }, [channel], { batchSize: 2, maxParallelism: 128, subtaskIndex: 0, recordContext: rc });
+    for (const [k, ts] of [[1, MIN_TIMESTAMP], [2, 5], [3, 6], [4, MIN_TIMESTAMP], [5, 8]] as const) {
+      rc.timestamp = ts;
+      writer.collect({ k });
+    }
+    assert.equal(writer.recordsOut, 4, 'two full batches pushed');
+    writer.flush();
+    writer.flush();
+    assert.equal(writer.recordsOut, 5, 'the partial batch at flush, once');
+    const kg = (k: number) => assignToKeyGroup(k, 128);
+    assert.deepEqual(batchesOf(channel), [
+      [[{ k: 1 }, { k: 2 }], [1, 2], [kg(1), kg(2)], [MIN_TIMESTAMP, 5]],
+      [[{ k: 3 }, { k: 4 }], [3, 4], [kg(3), kg(4)], [6, MIN_TIMESTAMP]],
+      [[{ k: 5 }], [5], [kg(5)], [8]],
+    ]);
+  });
+
+  test('forward and broadcast: every channel gets the records in order; numRecordsOut counts each record once', () => {
+    const forward = new LocalChannel(100);
+    const fw = createRecordWriter({ type: 'forward' }, [forward], { batchSize: 2, maxParallelism: 128, subtaskIndex: 0 });
+    for (const v of ['a', 'b', 'c']) fw.collect(v);
+    fw.flush();
+    assert.deepEqual(batchesOf(forward), [[['a', 'b'], undefined, undefined, undefined], [['c'], undefined, undefined, undefined]]);
+    assert.equal(fw.recordsOut, 3);
+
+    const channels = [new LocalChannel(100), new LocalChannel(100), new LocalChannel(100)];
+    const bw = createRecordWriter({ type: 'broadcast' }, channels, { batchSize: 2, maxParallelism: 128, subtaskIndex: 0 });
+    for (const v of ['a', 'b', 'c']) bw.collect(v);
+    bw.flush();
+    for (const c of channels) assert.deepEqual(batchesOf(c), [[['a', 'b'], undefined, undefined, undefined], [['c'], undefined, undefined, undefined]]);
+    assert.equal(bw.recordsOut, 3);
+  });
+});
