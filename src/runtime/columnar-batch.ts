@@ -40,14 +40,26 @@ const WHOLE = 8;
 type Column = ArrayLike<unknown>;
 
 let scratch = new Float64Array(4096);
+let intScratch = new Int32Array(4096);
 
 function scratchOf(size: number): Float64Array {
   if (scratch.length < size) scratch = new Float64Array(Math.max(size, scratch.length * 2));
   return scratch;
 }
 
+function intScratchOf(size: number): Int32Array {
+  if (intScratch.length < size) intScratch = new Int32Array(Math.max(size, intScratch.length * 2));
+  return intScratch;
+}
+
+/**
+ * A plain object as MessagePack (msgpackr) tells one: its constructor is `Object`. Cheaper than
+ * comparing prototypes (`Object.getPrototypeOf` was a tenth of encoding a batch), and an object
+ * that passes with an unusual prototype still travels right: an inherited enumerable field
+ * makes `for…in` list more fields than the first record's, so the batch goes whole.
+ */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+  return typeof v === 'object' && v !== null && (v as { constructor?: unknown }).constructor === Object;
 }
 
 /** The fields of `v` if it is a plain object this layout can hold as columns. */
@@ -58,31 +70,53 @@ function fieldsOf(v: unknown): string[] | undefined {
   return f === 0 || f > MAX_FIELDS || fields.includes('__proto__') ? undefined : fields;
 }
 
+/** How a column (of a field, or the keys) travels. */
+const PACKED = 0;
+const FLOAT = 1;
+const INT = 2;
+
 /**
- * Where the encoder collects columns: numbers in a scratch area, column c of n at c·n, until a
- * value that is not a number turns up in a column, which then becomes an array of its own.
+ * Where the encoder collects columns: numbers in scratch areas, column c of n at c·n, until a
+ * value that is not a number turns up in a column, which then becomes an array of its own. Each
+ * number is stored both as a float64 and as an int32 while the column's kind is open, so the
+ * kind is known when the last value is in (no second pass to test each) and either copy goes
+ * out as it is (no conversion of each value).
  */
 class ColumnsBuilder {
   readonly cols: Float64Array;
+  readonly ints: Int32Array;
+  /** 1 for a column holding a number that is not an int32 (or is -0). */
+  readonly notInt: Uint8Array;
   readonly other: (unknown[] | undefined)[];
   constructor(
     readonly n: number,
     columns: number,
   ) {
     this.cols = scratchOf(columns * n);
+    this.ints = intScratchOf(columns * n);
+    this.notInt = new Uint8Array(columns);
     this.other = new Array<unknown[] | undefined>(columns).fill(undefined);
   }
 
   put(c: number, at: number, x: unknown): void {
     const o = this.other[c];
     if (o !== undefined) o.push(x);
-    else if (typeof x === 'number') this.cols[c * this.n + at] = x;
-    else {
+    else if (typeof x === 'number') {
+      const i = c * this.n + at;
+      this.cols[i] = x;
+      this.ints[i] = x;
+      if ((x | 0) !== x || (x === 0 && 1 / x < 0)) this.notInt[c] = 1;
+    } else {
       const arr: unknown[] = [];
       for (let j = 0; j < at; j++) arr.push(this.cols[c * this.n + j]);
       arr.push(x);
       this.other[c] = arr;
     }
+  }
+
+  /** How column `c` travels. */
+  kindOf(c: number): number {
+    return this.other[c] !== undefined ? PACKED : this.notInt[c] === 1 ? FLOAT : INT;
   }
 }
 
@@ -120,33 +154,6 @@ function putWhole(batches: readonly RecordBatch[], into: ColumnsBuilder): void {
   }
 }
 
-/** How a column (of a field, or the keys) travels. */
-const PACKED = 0;
-const FLOAT = 1;
-const INT = 2;
-
-/** Whether a number is an int32 (and not -0), which an Int32Array holds and V8 keeps unboxed. */
-function isInt32(x: number): boolean {
-  return (x | 0) === x && (x !== 0 || 1 / x > 0);
-}
-
-/** The kind of a column of `n` numbers in `cols` from `from`. */
-function numericKind(cols: Float64Array, from: number, n: number): number {
-  for (let i = from; i < from + n; i++) if (!isInt32(cols[i]!)) return FLOAT;
-  return INT;
-}
-
-/** The keys of the batches, in one array (a loop: Array.from and flatMap cost ~70 ns a key). */
-function allKeys(batches: readonly RecordBatch[], n: number): unknown[] {
-  const keys = new Array<unknown>(n);
-  let at = 0;
-  for (const b of batches) {
-    const k = b.keys!;
-    for (let i = 0; i < k.length; i++) keys[at++] = k[i];
-  }
-  return keys;
-}
-
 /**
  * Encodes a run of batches (all keyed or none) as one columnar buffer whose byte 0 is `format`
  * (undefined for no records). Throws what MessagePack throws for a value it cannot hold as
@@ -172,28 +179,20 @@ export function encodeColumns(batches: readonly RecordBatch[], format: number, p
     builder = new ColumnsBuilder(n, 2);
   }
   if (fields === undefined) putWhole(batches, builder);
-  const { cols, other } = builder;
   if (keyed) {
     let at = 0;
     for (const b of batches) {
       const keys = b.keys!;
-      for (let i = 0; i < keys.length; i++, at++) {
-        const k = keys[i];
-        if (typeof k === 'number') cols[f * n + at] = k;
-        else {
-          other[f] = allKeys(batches, n);
-          break;
-        }
-      }
-      if (other[f] !== undefined) break;
+      for (let i = 0; i < keys.length; i++) builder.put(f, at++, keys[i]);
     }
   }
+  const { cols, ints: intCols, other } = builder;
   const columns = keyed ? f + 1 : f;
   const kinds: number[] = [];
   let floats = timed ? n : 0;
   let ints = 0;
   for (let c = 0; c < columns; c++) {
-    const kind = other[c] !== undefined ? PACKED : numericKind(cols, c * n, n);
+    const kind = builder.kindOf(c);
     kinds.push(kind);
     if (kind === FLOAT) floats += n;
     else if (kind === INT) ints += n;
@@ -216,12 +215,11 @@ export function encodeColumns(batches: readonly RecordBatch[], format: number, p
   let fw = 0;
   let iw = 0;
   for (let c = 0; c < columns; c++) {
-    const column = cols.subarray(c * n, (c + 1) * n);
     if (kinds[c] === FLOAT) {
-      floatOut.set(column, fw);
+      floatOut.set(cols.subarray(c * n, (c + 1) * n), fw);
       fw += n;
     } else if (kinds[c] === INT) {
-      intOut.set(column, iw);
+      intOut.set(intCols.subarray(c * n, (c + 1) * n), iw);
       iw += n;
     }
   }
