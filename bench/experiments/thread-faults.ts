@@ -6,7 +6,9 @@
  * Samples /proc/<pid>/task/<tid>/{stat,schedstat} every 20 ms (Linux only): a thread's minor
  * faults, its time on a CPU (ns, not 10 ms ticks) and the CPU it last ran on.
  *
- *   node --import tsx bench/experiments/thread-faults.ts [p=2] [rounds=1] [orders=600000] [customers=10000]
+ *   node --import tsx bench/experiments/thread-faults.ts [p=2] [rounds=1] [orders=600000] [customers=10000] [job=orders|count]
+ *
+ * (`count` runs the keyed count instead: its records and keys in place of orders and customers.)
  *
  * (Build first, `npm run build`: `flink run` runs dist/.) Written for issue "All cores", whose
  * lead was that p=2 on workers takes ~2× the minor faults of p=1, each ~10 µs on this
@@ -78,14 +80,14 @@ function sampleAt(samples: readonly Sample[], at: number): Sample {
   return found;
 }
 
-async function run(p: number, orders: number, customers: number): Promise<void> {
+async function run(p: number, orders: number, customers: number, job: string): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'flink-ts-thread-faults-'));
   const factsDir = join(home, 'facts');
   mkdirSync(factsDir);
   try {
     const child = spawn(
       process.execPath,
-      [join(REPO, 'bin/flink'), 'run', '-p', String(p), '-D', `taskmanager.numberOfTaskSlots=${p}`, join(REPO, 'bench/keyed-count-job.ts'), 'orders', String(orders), String(customers), factsDir],
+      [join(REPO, 'bin/flink'), 'run', '-p', String(p), '-D', `taskmanager.numberOfTaskSlots=${p}`, join(REPO, 'bench/keyed-count-job.ts'), job, String(orders), String(customers), factsDir],
       { env: { ...process.env, FLINK_TS_HOME: home }, cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -139,5 +141,7 @@ async function run(p: number, orders: number, customers: number): Promise<void> 
   }
 }
 
-const [pArg, roundsArg, ordersArg, customersArg] = process.argv.slice(2);
-for (let r = 0; r < Number(roundsArg ?? 1); r++) await run(Number(pArg ?? 2), Number(ordersArg ?? 600_000), Number(customersArg ?? 10_000));
+const [pArg, roundsArg, ordersArg, customersArg, jobArg] = process.argv.slice(2);
+const job = jobArg ?? 'orders';
+if (job !== 'orders' && job !== 'count') throw new Error(`job must be orders or count, not ${job}`);
+for (let r = 0; r < Number(roundsArg ?? 1); r++) await run(Number(pArg ?? 2), Number(ordersArg ?? 600_000), Number(customersArg ?? 10_000), job);
