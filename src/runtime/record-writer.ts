@@ -14,7 +14,8 @@ import { RecordContext } from './record-context.js';
  *
  * A writer keeps one per channel and writes a record's fields into it directly: the record path
  * loads the batch once, not each array through an array of channels and a count from another
- * (that indirection cost the tumbling-window job ~10% of its time, measured).
+ * (with this object the in-process tumbling-window job took 17% less CPU time, a source → keyBy
+ * → filter job 40% less: see the README's per-record path).
  */
 class PendingBatch {
   values: unknown[];
