@@ -862,6 +862,15 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/runtime/columnar-batch.test.ts'],
   },
   {
+    id: 'columns-own-constructor-goes-whole',
+    area: 'records across threads',
+    file: 'src/runtime/columnar-batch.ts',
+    original: "return (v as { constructor?: unknown }).constructor === Object || Object.getPrototypeOf(v) === Object.prototype;",
+    replacement: "return (v as { constructor?: unknown }).constructor === Object;",
+    bug: 'records with a field of their own named constructor (parsed JSON) go whole through MessagePack, which turns one whose constructor is Array into [] and throws on one whose constructor is Map',
+    tests: ['test/runtime/columnar-batch.test.ts'],
+  },
+  {
     id: 'columns-shape-ignores-field-order',
     area: 'records across threads',
     file: 'src/runtime/columnar-batch.ts',

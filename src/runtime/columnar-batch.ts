@@ -53,13 +53,16 @@ function intScratchOf(size: number): Int32Array {
 }
 
 /**
- * A plain object as MessagePack (msgpackr) tells one: its constructor is `Object`. Cheaper than
- * comparing prototypes (`Object.getPrototypeOf` was a tenth of encoding a batch), and an object
- * that passes with an unusual prototype still travels right: an inherited enumerable field
- * makes `for…in` list more fields than the first record's, so the batch goes whole.
+ * A plain object: its constructor is `Object` (as MessagePack, msgpackr, tells one), or failing
+ * that its prototype is `Object.prototype` (a record with a field of its own named
+ * `constructor`, e.g. parsed JSON). The constructor first, since comparing prototypes
+ * (`Object.getPrototypeOf`) was a tenth of encoding a batch. An object that passes with an
+ * unusual prototype still travels right: an inherited enumerable field makes `for…in` list more
+ * fields than the first record's, so the batch goes whole.
  */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && (v as { constructor?: unknown }).constructor === Object;
+  if (typeof v !== 'object' || v === null) return false;
+  return (v as { constructor?: unknown }).constructor === Object || Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** The fields of `v` if it is a plain object this layout can hold as columns. */
