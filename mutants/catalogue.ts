@@ -128,9 +128,9 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'sqlite-sink-restore-commits-nothing',
     area: 'two-phase commit: SqliteSink',
     file: 'src/connectors/sqlite-sink.ts',
-    original: `    const recorded = state.filter(isPendingCommit);
-    for (const p of recorded) this.commit(p);`,
-    replacement: `    const recorded = state.filter(isPendingCommit);`,
+    original: `    for (const p of recorded) this.commit(p);
+    if (this.context.subtaskIndex !== 0) return;`,
+    replacement: `    if (this.context.subtaskIndex !== 0) return;`,
     bug: 'a restore does not commit the rows its checkpoint staged (a crash between completion and commit): they are lost',
     tests: ['test/connectors/sqlite-sink.test.ts'],
   },
@@ -963,5 +963,23 @@ export const MUTANTS: readonly Mutant[] = [
     replacement: '    if (this.keyed) {',
     bug: "a writer keeps filling the values array of a batch it already pushed: records still waiting in the channel are overwritten by later ones (lost, and others counted twice)",
     tests: ['test/runtime/record-writer.test.ts'],
+  },
+  {
+    id: 'sqlite-sink-commits-unfenced',
+    area: 'liveness and fencing',
+    file: 'src/connectors/sqlite-sink.ts',
+    original: "    if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);\n",
+    replacement: '',
+    bug: "a job process frozen after its job checked the fence, and declared lost meanwhile, commits a checkpoint's rows into SQLite when it wakes (its task on a worker took the word late)",
+    tests: ['test/connectors/sqlite-sink.test.ts'],
+  },
+  {
+    id: 'file-sink-commits-unfenced',
+    area: 'liveness and fencing',
+    file: 'src/connectors/file-sink.ts',
+    original: "    if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);\n",
+    replacement: '',
+    bug: "a job process frozen after its job checked the fence, and declared lost meanwhile, makes a checkpoint's part files visible when it wakes",
+    tests: ['test/connectors/file-sink-commit.test.ts'],
   },
 ];

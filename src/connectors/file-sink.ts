@@ -198,6 +198,9 @@ class FileSinkWriter<T> implements SinkWriter<T> {
 
   notifyCheckpointComplete(checkpointId: number): void {
     const [due, later] = partition(this.pendingFiles, (f) => f.checkpointId !== null && f.checkpointId <= checkpointId);
+    // The job checked its fence before it told its tasks; a process frozen since (a task on a
+    // worker takes the word a few ms later) must find out before it commits, not after.
+    if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);
     for (const f of due) this.commit(f);
     this.pendingFiles = later;
   }
@@ -218,6 +221,7 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     this.restored = true;
     // Union state: every subtask sees every pending file of the checkpoint; commits are idempotent.
     const recorded = state.filter(isPendingFile);
+    if (recorded.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
     for (const f of recorded) this.commit(f);
     if (this.context.subtaskIndex === 0) {
       const jobs = new Set([this.jobToken, ...state.filter(isWrittenBy).map((w) => w.writtenBy)]);

@@ -137,6 +137,9 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
 
   notifyCheckpointComplete(checkpointId: number): void {
     const due = this.pending.filter((p) => p.checkpointId <= checkpointId);
+    // The job checked its fence before it told its tasks; a process frozen since (a task on a
+    // worker takes the word a few ms later) must find out before it commits, not after.
+    if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);
     for (const p of due) this.commit(p);
     this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
   }
@@ -144,6 +147,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   restoreState(state: unknown[]): void {
     // Union state: every subtask sees every pending commit of the checkpoint; commits are idempotent.
     const recorded = state.filter(isPendingCommit);
+    if (recorded.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
     for (const p of recorded) this.commit(p);
     if (this.context.subtaskIndex !== 0) return;
     // What the snapshot's job (and this job's earlier attempts) still has staged was written

@@ -57,6 +57,25 @@ describe('FileSink two-phase commit', () => {
     w.close();
   });
 
+  test('a process that no longer owns the job commits nothing when a checkpoint completes (it asks its fence first)', () => {
+    let owner = true;
+    const checkOwnership = (action: string) => {
+      if (!owner) throw new Error(`fenced before it would ${action}`);
+    };
+    const context: SinkWriterContext = { subtaskIndex: 0, parallelism: 1, jobId: JOB, operatorUid: 'sink', checkpointing: true, attemptNumber: 0, checkOwnership };
+    const w = FileSink.forRowFormat<string>(out).build().createWriter(context);
+    w.write('a');
+    w.snapshotState!(1);
+    w.notifyCheckpointComplete!(1);
+    w.write('b');
+    w.snapshotState!(2);
+    owner = false;
+    assert.throws(() => w.notifyCheckpointComplete!(2), /fenced before it would commit checkpoint 2 of sink 'sink'/);
+    assert.deepEqual(committedLines(), ['a'], "checkpoint 2's part stays pending");
+    assert.match(hidden().join(), /\.pending$/);
+    w.close();
+  });
+
   test('completing n commits the parts of n and of earlier checkpoints that never completed, never a part of n+1', () => {
     const w = writer();
     w.write('a');

@@ -178,6 +178,28 @@ describe('SqliteSink two-phase commit', () => {
     assert.deepEqual(commits(), [[0, 1]]);
   });
 
+  test('a process that no longer owns the job commits nothing when a checkpoint completes (it asks its fence first)', () => {
+    let owner = true;
+    const asked: string[] = [];
+    const checkOwnership = (action: string) => {
+      asked.push(action);
+      if (!owner) throw new Error('fenced');
+    };
+    const w = sink().createWriter({ ...ctx(), checkOwnership });
+    openWriters.push(w as SinkWriter<unknown>);
+    writeAll(w, range(0, 3));
+    w.snapshotState!(1);
+    writeAll(w, range(3, 5));
+    w.snapshotState!(2);
+    w.notifyCheckpointComplete!(1);
+    assert.deepEqual(asked, ["commit checkpoint 1 of sink 'db'"]);
+    owner = false;
+    assert.throws(() => w.notifyCheckpointComplete!(2), /fenced/);
+    assert.deepEqual(rowsOf(), range(0, 3).map(([k, v]) => ({ k, v })), "checkpoint 2's rows stay staged");
+    assert.equal(stagedCount(2), 2);
+    assert.deepEqual(commits(), [[0, 1]]);
+  });
+
   test('completing checkpoint n never commits the rows staged for n+1 (a restore from n replays them)', () => {
     const w = writer();
     writeAll(w, range(0, 2));
