@@ -236,6 +236,7 @@ class FileSinkWriter<T> implements SinkWriter<T> {
       this.preCommit(null);
       return;
     }
+    this.context.checkOwnership?.(`commit the parts of sink '${this.context.operatorUid}' at the end of input`);
     for (const part of this.parts.values()) {
       part.closeDurably();
       renameSync(part.hiddenPath, part.finalPath);

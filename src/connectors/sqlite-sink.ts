@@ -175,6 +175,7 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     }
     const { operatorUid, subtaskIndex } = this.context;
     // The end of input is a final commit point: staged and buffered rows all go in.
+    this.context.checkOwnership?.(`commit the rows of sink '${operatorUid}' at the end of input`);
     const final = -1 - Date.now();
     this.db.transaction(() => {
       this.stage(final);

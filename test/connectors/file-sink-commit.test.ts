@@ -74,6 +74,12 @@ describe('FileSink two-phase commit', () => {
     assert.deepEqual(committedLines(), ['a'], "checkpoint 2's part stays pending");
     assert.match(hidden().join(), /\.pending$/);
     w.close();
+    // Without checkpointing, the end of input is the commit, and asks too.
+    const unfenced = FileSink.forRowFormat<string>(out).build().createWriter({ ...context, checkpointing: false });
+    unfenced.write('c');
+    assert.throws(() => unfenced.endOfInput!(), /fenced before it would commit the parts of sink 'sink' at the end of input/);
+    assert.deepEqual(committedLines(), ['a']);
+    unfenced.close();
   });
 
   test('completing n commits the parts of n and of earlier checkpoints that never completed, never a part of n+1', () => {

@@ -198,6 +198,12 @@ describe('SqliteSink two-phase commit', () => {
     assert.deepEqual(rowsOf(), range(0, 3).map(([k, v]) => ({ k, v })), "checkpoint 2's rows stay staged");
     assert.equal(stagedCount(2), 2);
     assert.deepEqual(commits(), [[0, 1]]);
+    // Without checkpointing, the end of input is the commit, and asks too.
+    const unfenced = sink({ table: 'other' }).createWriter({ ...ctx(), checkpointing: false, checkOwnership });
+    openWriters.push(unfenced as SinkWriter<unknown>);
+    writeAll(unfenced, range(0, 2));
+    assert.throws(() => unfenced.endOfInput!(), /fenced/);
+    assert.deepEqual(rowsOf('other'), []);
   });
 
   test('completing checkpoint n never commits the rows staged for n+1 (a restore from n replays them)', () => {
