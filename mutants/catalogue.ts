@@ -982,4 +982,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a job process frozen after its job checked the fence, and declared lost meanwhile, makes a checkpoint's part files visible when it wakes",
     tests: ['test/connectors/file-sink-commit.test.ts'],
   },
+  {
+    id: 'window-buffer-keeps-reached-windows',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/window-operator.ts',
+    original: '    buffer.writeBackExcept((ns) => this.serializer.fromNamespace(ns).maxTimestamp() > timestamp);\n',
+    replacement: '',
+    bug: "a window the watermark reaches within its allowed lateness keeps its accumulators in the buffer: its firing still reads them, but late elements take the full path through state and start over (the re-firing counts only them)",
+    tests: ['test/runtime/operators/window/accumulator-buffer.test.ts'],
+  },
 ];

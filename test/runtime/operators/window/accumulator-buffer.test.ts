@@ -36,15 +36,52 @@ for (const backend of BACKENDS) {
   const open = (spec: WindowOperatorSpec, restore?: HarnessSnapshot, on: BackendType = backend) => new WindowHarness(spec, key0, { backend: on, restore }).open();
 
   describe(`window accumulator buffer [${backend}]`, () => {
+    const openKeyed = (spec: WindowOperatorSpec) => new WindowHarness(spec, (t: [unknown, number]) => t[0], { backend }).open();
+    const stateWrites = (h: WindowHarness) => {
+      const state = (h.operator as unknown as { contents: { state: { setAccumulator(acc: unknown): void } } }).contents.state;
+      const writes = { n: 0 };
+      const write = state.setAccumulator.bind(state);
+      state.setAccumulator = (acc) => {
+        writes.n++;
+        write(acc);
+      };
+      return writes;
+    };
+    const inUse = (h: WindowHarness) => (h.operator as unknown as { contents: { namespacesInUse(): Set<unknown> } }).contents.namespacesInUse().size;
+
     test('a reduce whose order matters folds elements in arrival order, across watermarks that fire nothing', async () => {
       const h = await open(windowSpec({ assigner: TumblingEventTimeWindows.of(ms(100)), contents: concat }));
       for (let i = 1; i <= 9; i++) {
         h.processElement(['a', i], i);
         h.processElement(['b', 9 - i + 1], 50 + i);
-        if (i % 3 === 0) h.processWatermark(i); // flushes; the window stays open
+        if (i % 3 === 0) h.processWatermark(i); // fires nothing; the window stays open (and buffered)
       }
       h.processWatermark(99);
       assert.deepEqual(results(h), ['a 99 ["a",123456789]', 'b 99 ["b",987654321]']);
+      await h.close();
+    });
+
+    test('a window the watermark reaches within its allowed lateness goes back to state: late elements re-fire it with the updated result, open windows stay buffered', async () => {
+      const h = await openKeyed(windowSpec({ assigner: TumblingEventTimeWindows.of(ms(100)), contents: countAggregate, lateness: 50 }));
+      const writes = stateWrites(h);
+      h.processElement(['a', 1], 10);
+      h.processElement(['a', 2], 20);
+      h.processElement(['a', 3], 150); // the next window, open until 199
+      h.processWatermark(99); // fires [0, 100) with 2; its cleanup is at 149
+      assert.equal(writes.n, 1, 'only the fired window, still within its lateness, is written back');
+      assert.equal(inUse(h), 1);
+      h.processElement(['a', 4], 30); // late, within the lateness: through state, and fires again
+      h.processWatermark(149); // [0, 100) is cleaned up
+      h.processElement(['a', 5], 40); // past the lateness: dropped
+      h.processWatermark(199);
+      assert.deepEqual(
+        h.output.flatMap((e) => ('value' in e ? [`${e.timestamp}:${String(e.value)}`] : [])),
+        ['99:2', '99:3', '199:1'],
+      );
+      assert.equal(inUse(h), 1, '[100, 200) waits in state for late elements until its cleanup at 249');
+      h.processWatermark(249);
+      assert.equal(inUse(h), 0, 'nothing is left in state');
+      assert.equal(h.output.filter((e) => 'value' in e).length, 3);
       await h.close();
     });
 
@@ -92,29 +129,19 @@ for (const backend of BACKENDS) {
       ['int', (i: number) => i * 7919],
       ['string', (i: number) => `k${i}`],
     ] as const) {
-      const openKeyed = (spec: WindowOperatorSpec) => new WindowHarness(spec, (t: [unknown, number]) => t[0], { backend }).open();
-      const stateWrites = (h: WindowHarness) => {
-        const state = (h.operator as unknown as { contents: { state: { setAccumulator(acc: unknown): void } } }).contents.state;
-        const writes = { n: 0 };
-        const write = state.setAccumulator.bind(state);
-        state.setAccumulator = (acc) => {
-          writes.n++;
-          write(acc);
-        };
-        return writes;
-      };
-      const inUse = (h: WindowHarness) => (h.operator as unknown as { contents: { namespacesInUse(): Set<unknown> } }).contents.namespacesInUse().size;
 
       test(`${kind} keys: windows a watermark ends fire from the buffer, and their accumulators never reach state`, async () => {
         const h = await openKeyed(windowSpec({ assigner: TumblingEventTimeWindows.of(ms(100)), contents: countAggregate }));
         const writes = stateWrites(h);
         for (let i = 0; i < 300; i++) h.processElement([keyOf(i % 20), i], i);
         h.processWatermark(199); // ends windows 0–99 and 100–199; 200–299 stays open
-        assert.equal(writes.n, 20, 'only the open window is written back');
+        assert.equal(writes.n, 0, 'nothing is written back: the open window stays buffered');
         assert.equal(h.output.filter((e) => 'value' in e).length, 40);
         assert.ok(h.output.every((e) => !('value' in e) || e.value === 5), 'each key counts 5 elements per window');
-        assert.equal(inUse(h), 1, 'state holds the open window only');
+        assert.equal(inUse(h), 0, 'state holds nothing');
         h.processWatermark(299);
+        assert.equal(writes.n, 0);
+        assert.equal(h.output.filter((e) => 'value' in e).length, 60);
         assert.equal(inUse(h), 0, 'nothing is left in state');
         await h.close();
       });
@@ -122,7 +149,7 @@ for (const backend of BACKENDS) {
       test(`${kind} keys: accumulators read back from state are cleared from it when their window fires`, async () => {
         const h = await openKeyed(windowSpec({ assigner: SlidingEventTimeWindows.of(ms(100), ms(50)), contents: countAggregate }));
         for (let i = 0; i < 40; i++) h.processElement([keyOf(i % 5), i], i);
-        h.processWatermark(20); // ends no window: all written back
+        h.snapshot(); // a snapshot's cut writes everything back
         for (let i = 40; i < 100; i++) h.processElement([keyOf(i % 5), i], i); // read back, folded in the buffer
         h.processWatermark(149);
         const counts = h.output.flatMap((e) => ('value' in e ? [`${e.timestamp}:${String(e.value)}`] : [])).sort();
