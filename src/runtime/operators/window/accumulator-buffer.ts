@@ -4,10 +4,11 @@
  * (`reduce`/`aggregate`). Between two watermarks such a window only takes elements in — nothing
  * reads its contents until a timer fires — so each (key, window) accumulator is read from keyed
  * state once, folded in memory by every further element, and written back before anything else
- * can read it: before a snapshot's cut, before a due processing-time timer, and at a watermark
- * for the windows it does not end. The windows a watermark ends stay in the buffer while their
- * timers fire: the firing reads the accumulator from here and the cleanup drops it, so a window
- * that opened and ended between two write-backs never goes to state at all. Elements are folded
+ * can read it: before a snapshot's cut, before a due processing-time timer, and after a
+ * watermark's timers for the windows it reached but did not end (within their allowed lateness,
+ * whose late elements go through state). A watermark's timers read the windows they fire from
+ * here, and the cleanup drops the ones it ends, so a window that opened and ended between two
+ * write-backs never goes to state at all; windows a watermark does not reach stay buffered. Elements are folded
  * in the order they came, with the same `add`/`reduce` calls, so results are exactly those
  * without the buffer.
  *
