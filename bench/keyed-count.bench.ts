@@ -168,17 +168,22 @@ export interface JobFileRun<F> {
   readonly processCpuMs: number;
 }
 
+/** How to start a `flink run` of keyed-count-job.ts's `kind` job in `home` (its facts go to `<home>/facts`): the arguments to node, and the options. */
+export function jobFileCommand(kind: 'count' | 'orders', records: number, keys: number, p: number, slots: number, home: string): { args: string[]; options: { env: NodeJS.ProcessEnv; cwd: string } } {
+  return {
+    args: [join(REPO, 'bin/flink'), 'run', '-p', String(p), '-D', `taskmanager.numberOfTaskSlots=${slots}`, join(REPO, 'bench/keyed-count-job.ts'), kind, String(records), String(keys), join(home, 'facts')],
+    options: { env: { ...process.env, FLINK_TS_HOME: home }, cwd: REPO },
+  };
+}
+
 /** Runs the `kind` job of keyed-count-job.ts at parallelism `p` on `slots` task slots (1 = this thread). */
 export function runJobFile<F>(kind: 'count' | 'orders', records: number, keys: number, p: number, slots: number): JobFileRun<F> {
   const home = mkdtempSync(join(tmpdir(), 'flink-ts-bench-keyed-'));
   const factsDir = join(home, 'facts');
   mkdirSync(factsDir);
   try {
-    const r = spawnSync(
-      process.execPath,
-      [join(REPO, 'bin/flink'), 'run', '-p', String(p), '-D', `taskmanager.numberOfTaskSlots=${slots}`, join(REPO, 'bench/keyed-count-job.ts'), kind, String(records), String(keys), factsDir],
-      { env: { ...process.env, FLINK_TS_HOME: home }, encoding: 'utf8', maxBuffer: 1 << 24, cwd: REPO },
-    );
+    const { args, options } = jobFileCommand(kind, records, keys, p, slots, home);
+    const r = spawnSync(process.execPath, args, { ...options, encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`flink run of the ${kind} job failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
     const db = new Database(join(home, 'flink.db'), { readonly: true });
     const { start_time: jobStart } = db.prepare('SELECT start_time FROM jobs').get() as { start_time: number };

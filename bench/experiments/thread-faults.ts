@@ -27,10 +27,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SubtaskFacts } from '../keyed-count-job.js';
+import { jobFileCommand } from '../keyed-count.bench.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE_MS = 20;
 
 /** One thread at one sample. */
@@ -80,16 +79,13 @@ function sampleAt(samples: readonly Sample[], at: number): Sample {
   return found;
 }
 
-async function run(p: number, orders: number, customers: number, job: string): Promise<void> {
+async function run(p: number, orders: number, customers: number, job: 'orders' | 'count'): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'flink-ts-thread-faults-'));
   const factsDir = join(home, 'facts');
   mkdirSync(factsDir);
   try {
-    const child = spawn(
-      process.execPath,
-      [join(REPO, 'bin/flink'), 'run', '-p', String(p), '-D', `taskmanager.numberOfTaskSlots=${p}`, join(REPO, 'bench/keyed-count-job.ts'), job, String(orders), String(customers), factsDir],
-      { env: { ...process.env, FLINK_TS_HOME: home }, cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const { args, options } = jobFileCommand(job, orders, customers, p, p, home);
+    const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const samples: Sample[] = [];
     let done = false;

@@ -8,9 +8,9 @@
  * watermark's timers for the windows it reached but did not end (within their allowed lateness,
  * whose late elements go through state). A watermark's timers read the windows they fire from
  * here, and the cleanup drops the ones it ends, so a window that opened and ended between two
- * write-backs never goes to state at all; windows a watermark does not reach stay buffered. Elements are folded
- * in the order they came, with the same `add`/`reduce` calls, so results are exactly those
- * without the buffer.
+ * write-backs never goes to state at all; windows a watermark does not reach stay buffered.
+ * Elements are folded in the order they came, with the same `add`/`reduce` calls, so results are
+ * exactly those without the buffer.
  *
  * The gain is the lookups: state keeps a key's windows as a map per key in a map per key group
  * (three dependent lookups per element; finding the key's map alone took ~35 ns of the ~60 ns
