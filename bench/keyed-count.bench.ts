@@ -40,6 +40,12 @@ import { type BenchContext, type BenchParams, type Figure, type Run, type Series
 interface Params extends BenchParams {
   readonly events: number;
   readonly keys: number;
+  /**
+   * Events of the keyed count through `flink run`: more than in-process, since each of those
+   * runs is a fresh process whose threads compile their code and grow their heaps within the
+   * processing (see `sizes`).
+   */
+  readonly runEvents: number;
   /** Records of the CPU-heavy job (JSON orders), and its keys (customers). */
   readonly orders: number;
   readonly customers: number;
@@ -138,8 +144,8 @@ async function engine(p: Params, parallelism: number): Promise<CountFacts> {
   return engineFacts;
 }
 
-function verifier(ctx: BenchContext, p: Params, label: string): (f: CountFacts) => void {
-  const want = expectedCounts(p.events, p.keys);
+function verifier(ctx: BenchContext, p: Params, label: string, events = p.events): (f: CountFacts) => void {
+  const want = expectedCounts(events, p.keys);
   return (f) => {
     ctx.check.equal(f.events, want.events, `events counted by ${label}`);
     ctx.check.equal(f.keys, want.keys, `keys counted by ${label}`);
@@ -244,11 +250,14 @@ function jobFileFigures(prefix: string, unit: 'events/s' | 'orders/s', records: 
 export default defineBench<Params>({
   name: 'keyed-count',
   description:
-    'events counted per key by the engine (keyBy → ValueState) in this process at parallelism 1 and 2 (one thread), and through `flink run` (bench/keyed-count-job.ts) at parallelism 1 on one thread and at parallelism 2 on two worker threads, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds; then a CPU-heavy job (JSON orders parsed and priced, totals per customer in keyed state, ≥ 2 µs per record) the same ways against the same work in a loop. A `flink run` rate is over its processing: from the first record its keyed operator took to the end of that operator\'s input; its start-up (from the job\'s start to that first record: loading the job file in each worker, starting the workers) is a figure of its own, and so is the CPU time the whole process (all its threads) spent over the processing, which does not depend on what else the machine runs: with two free cores, p=2 on 2 workers would run about 2 × (p=1\'s CPU time ÷ its own) times as fast as p=1. Every run is checked: each key\'s count (or each customer\'s orders and total) summed over the subtasks, and for `flink run` where its subtasks ran.',
+    'events counted per key by the engine (keyBy → ValueState) in this process at parallelism 1 and 2 (one thread), and through `flink run` (bench/keyed-count-job.ts, over three times the events: each run is a fresh process that compiles its code within the processing) at parallelism 1 on one thread and at parallelism 2 on two worker threads, against a hand-written Map loop and a node:stream pipeline (objectMode, one event per push) doing the same count in the same rounds; then a CPU-heavy job (JSON orders parsed and priced, totals per customer in keyed state, ≥ 2 µs per record) the same ways against the same work in a loop. A `flink run` rate is over its processing: from the first record its keyed operator took to the end of that operator\'s input; its start-up (from the job\'s start to that first record: loading the job file in each worker, starting the workers) is a figure of its own, and so is the CPU time the whole process (all its threads) spent over the processing, which does not depend on what else the machine runs: with two free cores, p=2 on 2 workers would run about 2 × (p=1\'s CPU time ÷ its own) times as fast as p=1. Every run is checked: each key\'s count (or each customer\'s orders and total) summed over the subtasks, and for `flink run` where its subtasks ran.',
   sizes: {
     // 600k orders: a worker's run lasts seconds, not the JIT warm-up each worker pays on its own (on a quiet machine 200k gave 1.58× for p=2 on workers, 600k 1.60–1.70×).
-    full: { events: 10_000_000, keys: 100_000, orders: 600_000, customers: 10_000, minMicrosPerOrder: 2, rounds: 5, warmups: 1 },
-    smoke: { events: 20_000, keys: 1_000, orders: 2_000, customers: 100, minMicrosPerOrder: 0, rounds: 1, warmups: 0 },
+    // 30M events through `flink run` for the same reason: 10M last about a second, of which each
+    // worker's JIT warm-up is a fifth (p=2 on workers measured 0.89–0.97× p=1 over 10M, 1.02–1.04×
+    // over 30M, ~1.10× over the 20M after the first 10M; in-process runs are warm after round 0).
+    full: { events: 10_000_000, keys: 100_000, runEvents: 30_000_000, orders: 600_000, customers: 10_000, minMicrosPerOrder: 2, rounds: 5, warmups: 1 },
+    smoke: { events: 20_000, keys: 1_000, runEvents: 30_000, orders: 2_000, customers: 100, minMicrosPerOrder: 0, rounds: 1, warmups: 0 },
   },
   async run(p, ctx) {
     const LOOP = 'hand-written loop';
@@ -257,8 +266,8 @@ export default defineBench<Params>({
     const subject = (label: string, run: () => CountFacts | Promise<CountFacts>) => ({ label, run, verify: verifier(ctx, p, label) });
     const viaFile = (label: string, parallelism: number, slots: number) => ({
       label,
-      run: () => runJobFile<CountFacts>('count', p.events, p.keys, parallelism, slots),
-      verify: jobFileVerifier(ctx, label, parallelism, slots, verifier(ctx, p, label)),
+      run: () => runJobFile<CountFacts>('count', p.runEvents, p.keys, parallelism, slots),
+      verify: jobFileVerifier(ctx, label, parallelism, slots, verifier(ctx, p, label, p.runEvents)),
     });
     const runs = await alternate(ctx, p, {
       loop: subject(LOOP, () => handWritten(p)),
@@ -274,13 +283,13 @@ export default defineBench<Params>({
     const p1 = { label: P1, values: rate(runs.p1) };
     const json = await jsonOrders(p, ctx);
     return {
-      title: `keyed count: ${shortCount(p.events)} events over ${shortCount(p.keys)} keys; JSON orders: ${shortCount(p.orders)} over ${shortCount(p.customers)} customers`,
+      title: `keyed count: ${shortCount(p.events)} events over ${shortCount(p.keys)} keys (${shortCount(p.runEvents)} through flink run); JSON orders: ${shortCount(p.orders)} over ${shortCount(p.customers)} customers`,
       figures: [
         figure(LOOP, 'events/s', loop.values),
         figure(STREAM, 'events/s', stream.values, loop),
         figure(P1, 'events/s', p1.values, loop, stream),
         figure('engine p=2', 'events/s', rate(runs.p2), loop, stream, p1),
-        ...jobFileFigures('', 'events/s', p.events, runs.run1, runs.workers, p1),
+        ...jobFileFigures('', 'events/s', p.runEvents, runs.run1, runs.workers, p1),
         ...json,
       ],
     };

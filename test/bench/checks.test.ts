@@ -45,9 +45,9 @@ test('keyed-count fails when the JSON orders job credits an order to the wrong c
 });
 
 test('keyed-count fails when its run on two workers ran on one thread', async () => {
-  const { events, keys } = keyedCount!.sizes.smoke;
+  const { runEvents, keys } = keyedCount!.sizes.smoke;
   // The same job at the same parallelism, counting right, but with every subtask on the main thread.
-  const oneThread = () => runJobFile<CountFacts>('count', Number(events), Number(keys), 2, 1);
+  const oneThread = () => runJobFile<CountFacts>('count', Number(runEvents), Number(keys), 2, 1);
   await assert.rejects(
     runBench(keyedCount!, { size: 'smoke', substitutes: new Map([['flink run p=2 on 2 workers', oneThread]]) }),
     (e: unknown) => e instanceof BenchCheckError && /keyed subtasks on worker threads in flink run p=2 on 2 workers is 2: it is 0/.test(e.message),
