@@ -61,7 +61,8 @@ export class IntKeyTable<V> {
     const k = key | 0;
     // The place of the last read, if it holds this key (keys are unique), else a probe.
     let at = this.last;
-    if (this.slots[at] !== k) {
+    const held = this.slots[at];
+    if (typeof held !== 'number' || held !== k) {
       at = this.find(k);
       if (at < 0) {
         this.insert(-1 - at, k, value);
@@ -109,9 +110,14 @@ export class IntKeyTable<V> {
     // Fibonacci hashing: the top bits of k × 2^32/φ spread ids that count up.
     let i = (Math.imul(k, 0x9e3779b1) >>> (32 - this.bits)) << 1;
     let free = -1;
-    for (let s = slots[i]; s !== FREE; s = slots[i]) {
-      if (s === k) return i;
-      if (s === REMOVED && free < 0) free = i;
+    // Keys are compared only as numbers: a comparison that also met the free and removed marks
+    // (undefined, null) would be compiled as a generic one, a builtin call per probe.
+    for (;;) {
+      const s = slots[i];
+      if (typeof s === 'number') {
+        if (s === k) return i;
+      } else if (s === FREE) break;
+      else if (free < 0) free = i;
       i = (i + 2) & mask;
     }
     return -1 - (free < 0 ? i : free);
