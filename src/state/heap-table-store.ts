@@ -27,6 +27,6 @@ export class HeapTableStore implements StateTableStore {
 
 const HEAP_CUT: StoreCut = {
   entries: (t, kg) => (t as HeapStateTable<unknown>).entries(kg),
-  get: (t, kg, key) => (t as HeapStateTable<unknown>).entries(kg).get(key),
+  get: (t, kg, key) => (t as HeapStateTable<unknown>).peek(kg, key),
   release: () => {},
 };

@@ -296,7 +296,9 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       // Restored entries are the base of the next full checkpoint, not changes to ship.
       const changes = table.changes;
       table.changes = undefined;
-      for (const [k, v] of puts[name] ?? []) table.set(keyGroup, k, v);
+      const put = puts[name] ?? [];
+      if (put.length > 0) table.reserve?.(keyGroup, put);
+      for (const [k, v] of put) table.set(keyGroup, k, v);
       for (const k of deletes[name] ?? []) table.delete(keyGroup, k);
       table.changes = changes;
     }

@@ -28,6 +28,8 @@ export interface StateTable<V> {
   entries(keyGroup: number): Iterable<[unknown, V]>;
   /** Number of keys with a value, over all key groups. */
   readonly size: number;
+  /** Makes room for `entries`, about to be set in `keyGroup` by a restore (a hint; a table may ignore it). */
+  reserve?(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void;
 }
 
 /**
