@@ -68,9 +68,12 @@ export class HeapStateTable<V> implements StateTable<V> {
 
   /** Makes room for `entries` (a restore's, about to be set) in key group `keyGroup` at once. */
   reserve(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void {
+    // Room is made by rebuilding the table: a snapshot still reading the key group reads it first.
+    const i = keyGroup - this.keyGroupRange.start;
+    if (this.guard.frozen[i] === 1) this.guard.thaw(i);
     let ints = 0;
     for (const [k] of entries) if (isInt32Key(k)) ints++;
-    if (ints > 0) (this.ints[keyGroup - this.keyGroupRange.start] ??= new IntKeyTable<V>()).reserve(ints);
+    if (ints > 0) (this.ints[i] ??= new IntKeyTable<V>()).reserve(ints);
   }
 
   get size(): number {

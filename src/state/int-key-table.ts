@@ -80,6 +80,9 @@ export class IntKeyTable<V> {
     this.slots[at] = REMOVED;
     this.slots[at + 1] = undefined;
     this.live--;
+    // Shrunk when an eighth full, as a Map shrinks: a key group that TTL cleanup or window
+    // cleanup emptied would otherwise keep its largest table.
+    if (8 * this.live < 1 << this.bits && this.bits > MIN_BITS) this.rebuild(this.live);
     return true;
   }
 

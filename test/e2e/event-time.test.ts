@@ -42,7 +42,8 @@ describe('event-time timers in savepoints', () => {
   test('stop with a savepoint mid-stream, restore at parallelism 3 on lmdb: every record and timer exactly once', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
-    const { jobId } = await runDetached(home, ET_JOB, [out, String(N), '300'], ['-p', '2']);
+    // 200 records/s: 15 s of input, so the stop below comes mid-stream even when a loaded machine is slow to write the first part.
+    const { jobId } = await runDetached(home, ET_JOB, [out, String(N), '200'], ['-p', '2']);
     await waitForInProgressPart(out);
     assert.equal(jobConfig(home, jobId)['pipeline.auto-watermark-interval'], 50, 'the interval set in the job code is in effect');
     await new Promise((r) => setTimeout(r, 1500));

@@ -129,3 +129,20 @@ test('making room for a restore keeps what the table holds (a key group restored
   heap.set(0, 2, 'two');
   assert.deepEqual(new Map(heap.entries(0)), new Map<unknown, string>([[1, 'one'], [2, 'two'], ['a', 'A']]));
 });
+
+test('a table emptied by removals shrinks, and keeps what it holds', () => {
+  const table = new IntKeyTable<number>();
+  for (let k = 0; k < 10_000; k++) table.set(k, k);
+  const full = table.places.length;
+  for (let k = 10; k < 10_000; k++) table.delete(k);
+  assert.ok(table.places.length <= full / 64, `shrunk from ${full} to ${table.places.length} places`);
+  assert.deepEqual(sorted(table.entries()), Array.from({ length: 10 }, (_, k) => [k, k]));
+});
+
+test('making room in a frozen key group lets the snapshot read it first', () => {
+  const frozen = new Uint8Array([1]);
+  const thawed: number[] = [];
+  const heap = new HeapStateTable<string>(new KeyGroupRange(0, 0), { frozen, thaw: (i) => { thawed.push(i); frozen[i] = 0; } });
+  heap.reserve(0, [[1, 'one']]);
+  assert.deepEqual(thawed, [0]);
+});
