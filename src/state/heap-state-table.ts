@@ -11,8 +11,17 @@ import { type ChangedKeys, NO_GUARD, type SnapshotGuard, type StateTable } from 
 export class HeapStateTable<V> implements StateTable<V> {
   private readonly ints: (IntKeyTable<V> | undefined)[];
   private readonly maps: (Map<unknown, V> | undefined)[];
+  /** The first key group of the range. */
+  private readonly start: number;
   /** Set while incremental checkpoints are on. */
   changes: ChangedKeys | undefined;
+  /** Reads since the last prefetch (wrapping past 2^31, which only skips a prefetch). */
+  private reads = 0;
+  /**
+   * How many of the last prefetch's places held a key (0 if it loaded none): stored, so that V8
+   * cannot drop the loads as unused; tests read it.
+   */
+  prefetched = 0;
 
   /**
    * @param guard key groups frozen by a snapshot in progress; the first access to one lets the
@@ -22,12 +31,14 @@ export class HeapStateTable<V> implements StateTable<V> {
     readonly keyGroupRange: KeyGroupRange,
     private readonly guard: SnapshotGuard = NO_GUARD,
   ) {
+    this.start = keyGroupRange.start;
     this.ints = new Array<IntKeyTable<V> | undefined>(keyGroupRange.size).fill(undefined);
     this.maps = new Array<Map<unknown, V> | undefined>(keyGroupRange.size).fill(undefined);
   }
 
   get(keyGroup: number, key: unknown): V | undefined {
-    const i = keyGroup - this.keyGroupRange.start;
+    this.reads = (this.reads + 1) | 0;
+    const i = keyGroup - this.start;
     if (this.guard.frozen[i] === 1) this.guard.thaw(i);
     return this.peekAt(i, key);
   }
@@ -45,6 +56,35 @@ export class HeapStateTable<V> implements StateTable<V> {
     if (this.guard.frozen[i] === 1) this.guard.thaw(i);
     const gone = isInt32Key(key) ? this.ints[i]?.delete(key) : this.maps[i]?.delete(key);
     if (gone === true) this.changes?.record(keyGroup, key);
+  }
+
+  /**
+   * Loads the places where the lookups of a batch's keys (in `keyGroups`) will start, one after
+   * another before any record of the batch is processed. Each is a cache miss in a table larger
+   * than the cache; taken in a row, without the records' work between them, the processor has
+   * several in flight at once, and the lookups then find their places in cache (the keyed count:
+   * about 5% less CPU time). Only for a table that is read about once a record (by its reads
+   * since the last prefetch: a state read now and then is not worth a load per record), and
+   * larger than a core's cache (judged by the first record's key group): in cache, the loads
+   * only add work (4% more CPU time for the keyed count over 1000 keys).
+   */
+  prefetch(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void {
+    const reads = this.reads;
+    this.reads = 0;
+    this.prefetched = 0;
+    if (2 * reads < keys.length || keys.length === 0) return;
+    const start = this.start;
+    const ints = this.ints;
+    const sample = ints[keyGroups[0]! - start];
+    if (sample === undefined || sample.bytes * ints.length < PREFETCH_MIN_BYTES) return;
+    let found = 0;
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j];
+      if (typeof k !== 'number') continue;
+      const t = ints[keyGroups[j]! - start];
+      if (t !== undefined) found += t.touch(k);
+    }
+    this.prefetched = found;
   }
 
   /** The value of `key` as it is, for a snapshot's reads (no freeze check). */
@@ -83,6 +123,9 @@ export class HeapStateTable<V> implements StateTable<V> {
     return n;
   }
 }
+
+/** The least size of a table's places (estimated from one key group's) for which a prefetch pays: about a core's L2 cache. */
+const PREFETCH_MIN_BYTES = 1 << 20;
 
 const NO_ENTRIES: Iterable<[unknown, never]> = [];
 

@@ -48,6 +48,11 @@ export class IntKeyTable<V> {
     return this.live;
   }
 
+  /** The bytes of its places' array (8 a place). */
+  get bytes(): number {
+    return 16 << this.bits;
+  }
+
   get(key: number): V | undefined {
     const at = this.find(key | 0);
     if (at < 0) return undefined;
@@ -71,6 +76,14 @@ export class IntKeyTable<V> {
       this.last = at;
     }
     this.slots[at + 1] = value;
+  }
+
+  /**
+   * Loads the place a lookup of `key` starts at, so that the lookup finds it in cache (see
+   * HeapStateTable.prefetch); 1 if it holds a key, for the caller to keep.
+   */
+  touch(key: number): number {
+    return typeof this.slots[(Math.imul(key | 0, 0x9e3779b1) >>> (32 - this.bits)) << 1] === 'number' ? 1 : 0;
   }
 
   /** True if the key was held. */

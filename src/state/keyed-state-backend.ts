@@ -114,6 +114,15 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     for (let i = 0; i < cleanups.length; i++) cleanups[i]!.step();
   }
 
+  /** Tables that take prefetch hints. */
+  private prefetching: StateTable<unknown>[] = [];
+
+  /** Loads where the states' lookups of a batch's keys will go, before its records are processed. */
+  prefetch(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void {
+    const t = this.prefetching;
+    for (let i = 0; i < t.length; i++) t[i]!.prefetch!(keys, keyGroups);
+  }
+
   getCurrentKey(): unknown {
     return this.currentKey;
   }
@@ -186,6 +195,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const entry = this.tables.get(d.name);
     const table = entry ? this.adoptRestored(entry, d, namespaced) : this.newTable(d.name, metaOf(d, namespaced), false);
     this.tables.get(d.name)!.descriptor = d;
+    if (table.prefetch !== undefined && !this.prefetching.includes(table)) this.prefetching.push(table);
     return table;
   }
 

@@ -30,6 +30,8 @@ export interface StateTable<V> {
   readonly size: number;
   /** Makes room for `entries`, about to be set in `keyGroup` by a restore (a hint; a table may ignore it). */
   reserve?(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void;
+  /** Loads where lookups of these keys will go, ahead of them (a hint; a table may ignore it). */
+  prefetch?(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void;
 }
 
 /**

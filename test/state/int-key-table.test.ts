@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HeapStateTable } from '../../src/state/heap-state-table.js';
 import { IntKeyTable, isInt32Key } from '../../src/state/int-key-table.js';
-import { KeyGroupRange } from '../../src/state/key-groups.js';
+import { KeyGroupRange, assignToKeyGroup } from '../../src/state/key-groups.js';
+import { KeyedStateBackend } from '../../src/state/keyed-state-backend.js';
+import { ValueStateDescriptor } from '../../src/state/descriptors.js';
+import type { ValueState } from '../../src/state/state.js';
 
 /** A small deterministic generator (mulberry32), so a failure replays. */
 function random(seed: number): () => number {
@@ -145,4 +148,65 @@ test('making room in a frozen key group lets the snapshot read it first', () => 
   const heap = new HeapStateTable<string>(new KeyGroupRange(0, 0), { frozen, thaw: (i) => { thawed.push(i); frozen[i] = 0; } });
   heap.reserve(0, [[1, 'one']]);
   assert.deepEqual(thawed, [0]);
+});
+
+test('prefetch loads the places of a large table read about once a record, and skips small tables and tables seldom read', () => {
+  const range = new KeyGroupRange(0, 127);
+  const batch = (n: number, keyCount: number) => {
+    const keys: number[] = [];
+    const groups: number[] = [];
+    for (let j = 0; j < n; j++) {
+      const k = (j * 7919) % keyCount;
+      keys.push(k);
+      groups.push(assignToKeyGroup(k, 128));
+    }
+    return { keys, groups };
+  };
+  const filled = (keyCount: number) => {
+    const t = new HeapStateTable<number>(range);
+    for (let k = 0; k < keyCount; k++) t.set(assignToKeyGroup(k, 128), k, 2 * k);
+    return t;
+  };
+
+  // 200k keys: 128 tables of 4096 places, 4 MiB in all, about 38% of the places held.
+  const big = filled(200_000);
+  const { keys, groups } = batch(1024, 200_000);
+  big.prefetch(keys, groups);
+  assert.equal(big.prefetched, 0, 'no reads since the last prefetch: nothing loaded');
+  for (let j = 0; j < 1024; j++) assert.equal(big.get(groups[j]!, keys[j]!), 2 * keys[j]!);
+  big.prefetch(keys, groups);
+  assert.ok(big.prefetched > 200 && big.prefetched <= 1024, `places holding a key among the batch's 1024: ${big.prefetched}`);
+  for (let j = 0; j < 100; j++) big.get(groups[j]!, keys[j]!);
+  big.prefetch(keys, groups);
+  assert.equal(big.prefetched, 0, 'read for one record in ten: not worth a load per record');
+  for (let j = 0; j < 1024; j++) assert.equal(big.get(groups[j]!, keys[j]!), 2 * keys[j]!, 'a prefetch changes nothing');
+
+  // 1000 keys: a few KiB, in cache anyway.
+  const small = filled(1000);
+  const few = batch(1024, 1000);
+  for (let j = 0; j < 1024; j++) small.get(few.groups[j]!, few.keys[j]!);
+  small.prefetch(few.keys, few.groups);
+  assert.equal(small.prefetched, 0, 'a table that fits in cache is not prefetched');
+});
+
+test('the keyed backend prefetches the tables of the states it created, on the heap', () => {
+  const backend = new KeyedStateBackend(128, new KeyGroupRange(0, 127));
+  const count = backend.getOrCreateState<ValueState<number>>(new ValueStateDescriptor<number>('count', 0));
+  const keys: number[] = [];
+  const groups: number[] = [];
+  for (let k = 0; k < 200_000; k++) {
+    backend.setCurrentKey(k);
+    count.update(k);
+    if (k % 200 === 0) {
+      keys.push(k);
+      groups.push(assignToKeyGroup(k, 128));
+    }
+  }
+  for (let j = 0; j < keys.length; j++) {
+    backend.setCurrentKey(keys[j], groups[j]);
+    assert.equal(count.value(), keys[j]);
+  }
+  backend.prefetch(keys, groups);
+  const table = backend.stateTables().get('count')!.table as HeapStateTable<number>;
+  assert.ok(table.prefetched > 0, 'the state\'s table was prefetched');
 });

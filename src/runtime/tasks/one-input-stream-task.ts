@@ -57,6 +57,9 @@ export class OneInputStreamTask extends ChannelInputTask {
     if (this.metrics) this.metrics.numRecordsIn += values.length;
     const head = this.head!;
     const backend = this.keyedBackend;
+    // The keyed states' places of the batch's keys, loaded before the records' work (see
+    // HeapStateTable.prefetch).
+    if (backend) backend.prefetch(batch.keys!, batch.keyGroups!);
     const timestamps = batch.timestamps;
     if (timestamps !== undefined) {
       this.processTimestampedBatch(batch, timestamps);
