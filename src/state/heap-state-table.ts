@@ -62,8 +62,8 @@ export class HeapStateTable<V> implements StateTable<V> {
    * Loads the places where the lookups of a batch's keys (in `keyGroups`) will start, one after
    * another before any record of the batch is processed. Each is a cache miss in a table larger
    * than the cache; taken in a row, without the records' work between them, the processor has
-   * several in flight at once, and the lookups then find their places in cache (the keyed count:
-   * about 5% less CPU time). Only for a table that is read about once a record (by its reads
+   * several in flight at once, and the lookups then find their places in cache (the keyed count
+   * took 5% less CPU time over 100k keys, 29% less over 1M). Only for a table that is read about once a record (by its reads
    * since the last prefetch: a state read now and then is not worth a load per record), and
    * larger than a core's cache (judged by the first record's key group): in cache, the loads
    * only add work (4% more CPU time for the keyed count over 1000 keys).

@@ -83,7 +83,7 @@ export class IntKeyTable<V> {
    * HeapStateTable.prefetch); 1 if it holds a key, for the caller to keep.
    */
   touch(key: number): number {
-    return typeof this.slots[(Math.imul(key | 0, 0x9e3779b1) >>> (32 - this.bits)) << 1] === 'number' ? 1 : 0;
+    return typeof this.slots[this.home(key | 0)] === 'number' ? 1 : 0;
   }
 
   /** True if the key was held. */
@@ -119,12 +119,16 @@ export class IntKeyTable<V> {
     if (4 * (this.used + n) > 3 << this.bits) this.rebuild(this.live + n);
   }
 
+  /** Where a probe for `k` starts (its key's index). Fibonacci hashing: the top bits of k × 2^32/φ spread ids that count up. */
+  private home(k: number): number {
+    return (Math.imul(k, 0x9e3779b1) >>> (32 - this.bits)) << 1;
+  }
+
   /** The place of `k`: its key's index if held, else `-1 - index` of the free slot's key it would take. */
   private find(k: number): number {
     const mask = (2 << this.bits) - 1;
     const slots = this.slots;
-    // Fibonacci hashing: the top bits of k × 2^32/φ spread ids that count up.
-    let i = (Math.imul(k, 0x9e3779b1) >>> (32 - this.bits)) << 1;
+    let i = this.home(k);
     let free = -1;
     // Keys are compared only as numbers: a comparison that also met the free and removed marks
     // (undefined, null) would be compiled as a generic one, a builtin call per probe.
