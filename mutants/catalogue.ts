@@ -1036,4 +1036,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "no state's table is prefetched before a batch: each record's lookup waits for its own cache miss (the keyed count over 1M keys took 29% more CPU time)",
     tests: ['test/state/int-key-table.test.ts'],
   },
+  {
+    id: 'key-group-of-int-key-hashed-otherwise',
+    area: 'key groups and routing',
+    file: 'src/state/key-groups.ts',
+    original: "(key | 0) === key ? fmix(mixH(SEED, key), 4) : hashKey(key);",
+    replacement: "(key | 0) === key ? fmix(mixH(SEED, key), 8) : hashKey(key);",
+    bug: "an int key's key group comes from a hash other than hashKey's: records are routed to key groups that a restore (or an older savepoint) puts elsewhere",
+    tests: ['test/state/key-groups.test.ts'],
+  },
 ];

@@ -134,7 +134,9 @@ export function mapKey(key: unknown): unknown {
  * the low bits of the hash are that remainder, without a division.
  */
 export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
-  const h = hashKey(key);
+  // An int key (the common key) hashed here, as hashKey hashes it: a small function, which V8
+  // inlines into the record path with room to spare; hashKey's other cases would take that room.
+  const h = typeof key === 'number' && (key | 0) === key ? fmix(mixH(SEED, key), 4) : hashKey(key);
   return (maxParallelism & (maxParallelism - 1)) === 0 ? h & (maxParallelism - 1) : h % maxParallelism;
 }
 

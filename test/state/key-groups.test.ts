@@ -85,7 +85,7 @@ describe('key groups', () => {
   });
 
   test('the key group is the hash modulo the max parallelism, for powers of two and other values', () => {
-    const keys = [...Array.from({ length: 2000 }, (_, i) => `key-${i}`), ...Array.from({ length: 2000 }, (_, i) => i * 7919), 2 ** 40, -3, 1.5];
+    const keys = [...Array.from({ length: 2000 }, (_, i) => `key-${i}`), ...Array.from({ length: 2000 }, (_, i) => i * 7919), 2 ** 40, -3, 1.5, -0, 2 ** 31 - 1, -(2 ** 31), 2 ** 31];
     assert.ok(keys.some((k) => hashKey(k) >= 2 ** 31), 'some hashes have the top bit set');
     for (const maxP of [1, 2, 7, 100, 128, 4096, 32768]) {
       for (const k of keys) assert.equal(assignToKeyGroup(k, maxP), hashKey(k) % maxP, `key ${k} at max parallelism ${maxP}`);
