@@ -80,7 +80,8 @@ function factsOf(counts: Map<number, number>): CountFacts {
   return { events, keys: counts.size, sumOfSquares };
 }
 
-function handWritten(p: Params): CountFacts {
+/** The bench's loop baseline (also run by bench/experiments/keyed-count-parts.ts). */
+export function handWritten(p: Pick<Params, 'events' | 'keys'>): CountFacts {
   const generate = generator(p.keys);
   const counts = new Map<number, number>();
   for (let i = 0; i < p.events; i++) {
@@ -90,7 +91,8 @@ function handWritten(p: Params): CountFacts {
   return factsOf(counts);
 }
 
-async function nodeStream(p: Params): Promise<CountFacts> {
+/** The bench's node:stream baseline: objectMode, one event per `push`, as a Node user writes it. */
+export async function nodeStream(p: Pick<Params, 'events' | 'keys'>): Promise<CountFacts> {
   const generate = generator(p.keys);
   const counts = new Map<number, number>();
   let i = 0;
