@@ -87,6 +87,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private readonly guard: SnapshotGuard;
   private pending: PendingKeyedSnapshot | undefined;
   private readonly perRecordCleanups: IncrementalCleanup[] = [];
+  /** The registered states' tables that take prefetch hints (the heap's), each once. */
+  private readonly prefetching: StateTable<unknown>[] = [];
   private readonly store: StateTableStore;
   private readonly clock: Clock;
   private readonly incremental: IncrementalSnapshots | undefined;
@@ -113,9 +115,6 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const cleanups = this.perRecordCleanups;
     for (let i = 0; i < cleanups.length; i++) cleanups[i]!.step();
   }
-
-  /** Tables that take prefetch hints. */
-  private prefetching: StateTable<unknown>[] = [];
 
   /** Loads where the states' lookups of a batch's keys will go, before its records are processed. */
   prefetch(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void {
