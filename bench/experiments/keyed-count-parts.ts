@@ -35,7 +35,7 @@ class Count extends KeyedProcessFunction<number, Event, never> {
     super();
   }
   override open(): void {
-    this.count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count', 0));
+    if (this.withState) this.count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count', 0));
   }
   processElement(): void {
     if (this.withState) this.count.update(this.count.value()! + 1);

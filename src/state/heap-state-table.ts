@@ -44,7 +44,7 @@ export class HeapStateTable<V> implements StateTable<V> {
   }
 
   set(keyGroup: number, key: unknown, value: V): void {
-    const i = keyGroup - this.keyGroupRange.start;
+    const i = keyGroup - this.start;
     if (this.guard.frozen[i] === 1) this.guard.thaw(i);
     if (isInt32Key(key)) (this.ints[i] ??= new IntKeyTable<V>()).set(key, value);
     else (this.maps[i] ??= new Map<unknown, V>()).set(key, value);
@@ -52,7 +52,7 @@ export class HeapStateTable<V> implements StateTable<V> {
   }
 
   delete(keyGroup: number, key: unknown): void {
-    const i = keyGroup - this.keyGroupRange.start;
+    const i = keyGroup - this.start;
     if (this.guard.frozen[i] === 1) this.guard.thaw(i);
     const gone = isInt32Key(key) ? this.ints[i]?.delete(key) : this.maps[i]?.delete(key);
     if (gone === true) this.changes?.record(keyGroup, key);
@@ -63,10 +63,11 @@ export class HeapStateTable<V> implements StateTable<V> {
    * another before any record of the batch is processed. Each is a cache miss in a table larger
    * than the cache; taken in a row, without the records' work between them, the processor has
    * several in flight at once, and the lookups then find their places in cache (the keyed count
-   * took 5% less CPU time over 100k keys, 29% less over 1M). Only for a table that is read about once a record (by its reads
-   * since the last prefetch: a state read now and then is not worth a load per record), and
-   * larger than a core's cache (judged by the first record's key group): in cache, the loads
-   * only add work (4% more CPU time for the keyed count over 1000 keys).
+   * took 5% less CPU time over 100k keys, 29% less over 1M). Only for a table that is read about
+   * once a record (by its reads since the last prefetch: a state read now and then is not worth
+   * a load per record), and larger than a core's cache (judged by the first record's key
+   * group): in cache, the loads only add work (4% more CPU time for the keyed count over 1000
+   * keys).
    */
   prefetch(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void {
     const reads = this.reads;
@@ -89,7 +90,7 @@ export class HeapStateTable<V> implements StateTable<V> {
 
   /** The value of `key` as it is, for a snapshot's reads (no freeze check). */
   peek(keyGroup: number, key: unknown): V | undefined {
-    return this.peekAt(keyGroup - this.keyGroupRange.start, key);
+    return this.peekAt(keyGroup - this.start, key);
   }
 
   private peekAt(i: number, key: unknown): V | undefined {
@@ -98,7 +99,7 @@ export class HeapStateTable<V> implements StateTable<V> {
 
   /** The live entries of one key group, int keys first, for snapshots and restore (no freeze check). */
   entries(keyGroup: number): Iterable<[unknown, V]> {
-    const i = keyGroup - this.keyGroupRange.start;
+    const i = keyGroup - this.start;
     const ints = this.ints[i];
     const map = this.maps[i];
     if (map === undefined) return ints?.entries() ?? NO_ENTRIES;
@@ -109,7 +110,7 @@ export class HeapStateTable<V> implements StateTable<V> {
   /** Makes room for `entries` (a restore's, about to be set) in key group `keyGroup` at once. */
   reserve(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void {
     // Room is made by rebuilding the table: a snapshot still reading the key group reads it first.
-    const i = keyGroup - this.keyGroupRange.start;
+    const i = keyGroup - this.start;
     if (this.guard.frozen[i] === 1) this.guard.thaw(i);
     let ints = 0;
     for (const [k] of entries) if (isInt32Key(k)) ints++;
