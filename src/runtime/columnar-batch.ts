@@ -127,10 +127,21 @@ class ColumnsBuilder {
  * Fills columns 0…f-1 with the fields of every value; false as soon as a value is not a plain
  * object with exactly `fields` in order. One for…in per value checks its shape and reads each
  * field once (V8 reads them through the shape's enum cache: loading by a name from a list costs
- * ~9 ns a field more).
+ * ~9 ns a field more). Numbers go straight into the scratch areas, through locals, until some
+ * column turns out not to be numeric (then every value goes through `put`): encoding a batch of
+ * the keyed count's `{ key, amount }` took 4–5% less time than with every value through `put`
+ * (both builds alternating in one process, median of 25 rounds' ratios, three processes). Most
+ * of what is left is the for…in (~8 ns a record for two fields, against ~1.4 for reading them by
+ * name), which is what checks every record's shape.
  */
 function putFields(batches: readonly RecordBatch[], fields: readonly string[], into: ColumnsBuilder): boolean {
   const f = fields.length;
+  const n = into.n;
+  const cols = into.cols;
+  const ints = into.ints;
+  const notInt = into.notInt;
+  const other = into.other;
+  let packed = false;
   let at = 0;
   for (const b of batches) {
     const values = b.values;
@@ -140,7 +151,17 @@ function putFields(batches: readonly RecordBatch[], fields: readonly string[], i
       let c = 0;
       for (const k in v) {
         if (c === f || k !== fields[c]) return false;
-        into.put(c++, at, v[k]);
+        const x = v[k];
+        if (typeof x === 'number' && !packed) {
+          const j = c * n + at;
+          cols[j] = x;
+          ints[j] = x;
+          if ((x | 0) !== x || (x === 0 && 1 / x < 0)) notInt[c] = 1;
+        } else {
+          into.put(c, at, x);
+          packed = other[c] !== undefined || packed;
+        }
+        c++;
       }
       if (c !== f) return false;
     }
