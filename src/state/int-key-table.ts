@@ -83,8 +83,8 @@ export class IntKeyTable<V> {
    * finds them in cache (see HeapStateTable.prefetch); 1 if they hold a key, for the caller to
    * keep. Both, because a slot's two places share a cache line only when the array starts on a
    * 16-byte boundary: V8 aligns it to 8, so in about half the tables one slot in four straddles
-   * two lines (loading the value's place too took the keyed count over 1M keys 1,224–1,306 ms of
-   * CPU time against 1,436–1,461; over 100k keys, no change).
+   * two lines (loading the value's place too takes 7–10% off the keyed count's CPU time over
+   * 1M keys, 9% over 2M; over 100k keys, no change: see the README's per-record path).
    */
   touch(key: number): number {
     const h = this.home(key | 0);
