@@ -10,28 +10,23 @@
  * engine, node:stream) much more than the rest (an integer loop held within 3% while the columnar
  * encode went from 27 to 43 ns a record). Alternating whole processes compares different minutes;
  * alternating rounds in one process compares neighbouring seconds. Each build keeps its own job
- * class and generator (this file's, loaded from its checkout): one job class shared by both
- * builds would see both builds' state objects at its call sites and make them polymorphic.
+ * class and generator (this file and the bench's events module, each loaded from its checkout):
+ * one job class shared by both builds would see both builds' state objects at its call sites
+ * and make them polymorphic.
  *
  * Two checkouts of the same commit measure the method's own spread: in a slow stretch of this
  * VM, median ratio 1.029, rounds 0.969–1.112 — so a difference under ~3% is not one. (The same
  * checkout given twice shares one engine between two copies of the job: a check of the script,
- * not a control.) The first two rounds (compiling) are left out of the figures.
+ * not a control.) Run it both ways round: the same pair of builds has given 1.085 one way and
+ * 1 ÷ 1.004 the other, so one order alone can favour a build. The first two rounds (compiling)
+ * are left out of the figures.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataGeneratorSource, KeyedProcessFunction, type ValueState, ValueStateDescriptor, WatermarkStrategy } from '../../src/index.js';
 import { runJob } from '../../test/helpers/run-job.js';
+import { type Event, generator } from '../keyed-count-events.js';
 
-interface Event {
-  readonly key: number;
-  readonly amount: number;
-}
-
-// The bench's generator (bench/keyed-count-events.ts), defined here so that each build has its own.
-const generator =
-  (keys: number) =>
-  (i: number): Event => ({ key: (i * 7919) % keys, amount: i & 7 });
 
 let counted = 0;
 

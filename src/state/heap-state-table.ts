@@ -81,7 +81,7 @@ export class HeapStateTable<V> implements StateTable<V> {
     let found = 0;
     for (let j = 0; j < keys.length; j++) {
       const k = keys[j];
-      if (typeof k !== 'number') continue;
+      if (!isInt32Key(k)) continue;
       const t = ints[keyGroups[j]! - start];
       if (t !== undefined) found += t.touch(k);
     }

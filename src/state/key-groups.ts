@@ -42,10 +42,13 @@ export function murmurString(s: string): number {
 
 /** MurmurHash3 of one or two 32-bit words. */
 function murmurWords(a: number, b?: number): number {
-  let h = mixH(SEED, a);
-  if (b === undefined) return fmix(h, 4);
-  h = mixH(h, b);
-  return fmix(h, 8);
+  if (b === undefined) return murmurInt(a);
+  return fmix(mixH(mixH(SEED, a), b), 8);
+}
+
+/** MurmurHash3 of one 32-bit word: an int key's hash. */
+function murmurInt(a: number): number {
+  return fmix(mixH(SEED, a), 4);
 }
 
 const f64 = new Float64Array(1);
@@ -136,7 +139,7 @@ export function mapKey(key: unknown): unknown {
 export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
   // An int key (the common key) hashed here, as hashKey hashes it: a small function, which V8
   // inlines into the record path with room to spare; hashKey's other cases would take that room.
-  const h = typeof key === 'number' && (key | 0) === key ? fmix(mixH(SEED, key), 4) : hashKey(key);
+  const h = typeof key === 'number' && (key | 0) === key ? murmurInt(key) : hashKey(key);
   return (maxParallelism & (maxParallelism - 1)) === 0 ? h & (maxParallelism - 1) : h % maxParallelism;
 }
 
