@@ -5,40 +5,20 @@
  * Which bids share a window depends on the wall clock. Windows fire when the clock passes their
  * end; in a bounded run the input usually ends first, and processing-time timers not yet due are
  * dropped at end of input (as in Flink), so this job's trigger also fires a window when the input
- * ends (the end-of-input watermark): every bid is counted in some window.
+ * ends (the end-of-input watermark): every bid is counted in exactly one window's row (see
+ * processing-time-or-end-of-input.ts).
  *
  *   npx flink run jobs/nexmark/q12.ts --events 10000000 [--out DIR | --print]
  */
-import { type Collector, Duration, type TimeWindow, Trigger, type TriggerContext, TriggerResult, TumblingProcessingTimeWindows, Watermark } from 'flink-ts';
+import { type Collector, Duration, type TimeWindow, TumblingProcessingTimeWindows } from 'flink-ts';
 import { bidsOf, nexmarkJob, sinkRows } from './common.js';
-
-/** The end-of-input watermark's time (Flink's Long.MAX_VALUE). */
-const END_OF_INPUT = Watermark.MAX_WATERMARK.getTimestamp();
+import { ProcessingTimeOrEndOfInput } from './processing-time-or-end-of-input.js';
 
 interface Q12Row {
   bidder: number;
   bid_count: number;
   starttime: number;
   endtime: number;
-}
-
-/** ProcessingTimeTrigger, and a firing when the input ends (the maximum watermark). */
-class ProcessingTimeOrEndOfInput extends Trigger<unknown, TimeWindow> {
-  onElement(_e: unknown, _t: number, window: TimeWindow, ctx: TriggerContext): TriggerResult {
-    ctx.registerProcessingTimeTimer(window.maxTimestamp());
-    ctx.registerEventTimeTimer(END_OF_INPUT);
-    return TriggerResult.CONTINUE;
-  }
-  override onProcessingTime(): TriggerResult {
-    return TriggerResult.FIRE;
-  }
-  override onEventTime(time: number): TriggerResult {
-    return time === END_OF_INPUT ? TriggerResult.FIRE : TriggerResult.CONTINUE;
-  }
-  clear(window: TimeWindow, ctx: TriggerContext): void {
-    ctx.deleteProcessingTimeTimer(window.maxTimestamp());
-    ctx.deleteEventTimeTimer(END_OF_INPUT);
-  }
 }
 
 const { env, args, events } = nexmarkJob();
