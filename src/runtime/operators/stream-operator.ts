@@ -126,6 +126,11 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   /** All input has arrived: emit what is left and make output visible. */
   endInput(): void {}
 
+  /** The task's input ended and its end was processed: processing-time timers not yet due are dropped. */
+  dropPendingTimers(): void {
+    if (this.triggerable) this.ctx.timerService!.dropProcessingTimeTimers();
+  }
+
   /** Pushes buffered output (e.g. printed lines) out; called at every scheduler yield. */
   flush(): void {}
 

@@ -125,14 +125,16 @@ export abstract class StreamTask {
   }
 
   /**
-   * All input is consumed: due timers fire, operators finish in chain order, end flows on. Then
-   * the task takes its part of every checkpoint in flight it has not answered: their barriers
-   * can no longer reach it (each input ended without one), so, as in Flink, a finished task
-   * snapshots its final state for them — else they would hang until their timeout.
+   * All input is consumed: due timers fire, operators finish in chain order, end flows on; the
+   * timers not yet due are dropped, from state too (see dropProcessingTimeTimers). Then the task
+   * takes its part of every checkpoint in flight it has not answered: their barriers can no
+   * longer reach it (each input ended without one), so, as in Flink, a finished task snapshots
+   * its final state for them — else they would hang until their timeout.
    */
   protected finishInput(now: number): void {
     this.fireTimers(now);
     for (const op of this.operators) op.endInput();
+    for (const op of this.timed) op.dropPendingTimers();
     for (const w of this.writers) w.broadcastEvent(EndOfInput.INSTANCE);
     this.finished = true;
     const cp = this.checkpointing;

@@ -177,6 +177,18 @@ export class InternalTimerServiceImpl implements InternalTimerService {
   }
 
   /**
+   * The input ended and the due timers fired: the processing-time timers not yet due can never
+   * fire in this run (dropped at end of input, as in Flink). They leave state as well, so the
+   * finished task's snapshots hold none: a restore from such a snapshot (a failure after the
+   * input ended, before the job did) runs the task's end again, and would otherwise fire timers
+   * the failure-free run dropped — output that run never had.
+   */
+  dropProcessingTimeTimers(): void {
+    const heap = this.heaps[PROCESSING_TIME_DOMAIN];
+    for (let t = heap.pop(); t !== undefined; t = heap.pop()) this.claim(PROCESSING_TIME_DOMAIN, t);
+  }
+
+  /**
    * The watermark reached `time`: fires the event-time timers at or below it, in time order (a
    * timer registered meanwhile at or below it fires too, as in Flink). The maximum watermark, at
    * end of input, is final: the timers there fire, then those registered while they fired, in
