@@ -347,18 +347,22 @@ export class JobMaster {
   }
 
   /**
-   * Stop with savepoint: sources stop emitting, a savepoint is taken (its barriers follow the
-   * last records), then the job ends as FINISHED — drained (end of input: due timers fire, sinks
-   * make everything visible) or suspended (nothing processed after the savepoint). If the
-   * savepoint fails, the sources resume and the job keeps running.
+   * Stop with savepoint, the job then FINISHED. Suspended (no --drain): sources stop emitting, a
+   * savepoint is taken (its barriers follow the last records), nothing is processed after it; if
+   * the savepoint fails, the sources resume and the job keeps running. Drained (Flink's order):
+   * sources stop and end their input (the maximum watermark, due timers fire, every operator
+   * finishes), then the savepoint, as the final checkpoint: it holds the drained state and its
+   * completion commits the drained output. The input cannot come back after a drain: a
+   * savepoint that fails then fails the job (restarted from its last checkpoint, as in Flink).
    */
   private async stopWithSavepoint(checkpointing: JobCheckpointing, dir: string | undefined, drain: boolean): Promise<{ checkpointId: number; path: string }> {
     const execution = this.execution!;
     execution.pauseSources();
+    // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
+    if (drain) return execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
     try {
-      // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
-      const result = await checkpointing.savepoint(dir, drain ? 'SAVEPOINT_TERMINATE' : 'SAVEPOINT_SUSPEND');
-      execution.finishAfterSavepoint(drain);
+      const result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
+      execution.suspend();
       return result;
     } catch (err) {
       execution.pauseSources(false);

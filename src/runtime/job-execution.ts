@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { JobGraph } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
-import { JobCancelledError } from '../util/errors.js';
+import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { CheckpointOptions, CheckpointResponder, CheckpointStorageWorker, RestoreAssignment, StateBackendSettings } from '../state/index.js';
 import { CheckpointBarrier } from './channel-events.js';
+import { DrainRequest } from './drain-request.js';
 import { SnapshotDriver } from './checkpointing/snapshot-driver.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type Placement, deployTasks, subtaskCount } from './execution-graph.js';
 import type { JobRun } from './job-run.js';
@@ -72,6 +73,8 @@ export class JobExecution implements JobRun {
   private running = false;
   /** Stop without draining: leave the loop as soon as possible, without end-of-input. */
   private suspendRequested = false;
+  /** A drain in progress: its savepoint is the final checkpoint. */
+  private drainRequest: DrainRequest<unknown> | undefined;
   /** Checkpoints triggered and neither complete nor aborted; tasks that finish answer them. */
   private readonly inFlight = new Map<number, CheckpointBarrier>();
 
@@ -155,19 +158,27 @@ export class JobExecution implements JobRun {
     this.wake?.();
   }
 
+  /** Ends the run after a stop-with-savepoint without draining: nothing is processed after the savepoint; `run` resolves. */
+  suspend(): void {
+    this.suspendRequested = true;
+    this.wake?.();
+  }
+
   /**
-   * Ends the job after a stop-with-savepoint. With `drain`, sources end their input so every
-   * operator finishes as in a bounded job (due timers fire, sinks make everything visible);
-   * without, the job is suspended: no end-of-input, nothing processed after the savepoint.
-   * `run` then resolves normally.
+   * `flink stop --drain`: the input ends now, and once every task has finished, `savepoint` is
+   * taken as the run's final checkpoint (see DrainRequest); resolves with it.
    */
-  finishAfterSavepoint(drain: boolean): void {
-    if (drain) {
-      const now = this.options.clock.now();
-      for (const task of this.tasks) if (task instanceof SourceStreamTask) task.endInputNow(now);
-    } else {
-      this.suspendRequested = true;
-    }
+  drain<T>(savepoint: () => Promise<T>): Promise<T> {
+    const request = new DrainRequest(savepoint);
+    this.drainRequest = request as DrainRequest<unknown>;
+    this.endInputNow();
+    return request.result;
+  }
+
+  /** Sources end their input now: the maximum watermark, then end-of-input, flow on; every operator finishes as in a bounded job. */
+  endInputNow(): void {
+    const now = this.options.clock.now();
+    for (const task of this.tasks) if (task instanceof SourceStreamTask) task.endInputNow(now);
     this.wake?.();
   }
 
@@ -218,6 +229,7 @@ export class JobExecution implements JobRun {
       const err = await task.close();
       failure ??= err;
     }
+    this.drainRequest?.abandon(failure ?? new FlinkError('job.notDrained', 'The job ended before it could be drained: no savepoint was taken.'));
     if (failure !== undefined) throw failure;
   }
 
@@ -284,7 +296,8 @@ export class JobExecution implements JobRun {
         }
       }
       if (unfinished === 0) {
-        const take = this.options.finalCheckpoint ?? this.options.allFinished;
+        const drain = this.drainRequest;
+        const take = drain ? () => drain.take() : (this.options.finalCheckpoint ?? this.options.allFinished);
         if (!take) break;
         if (!final) {
           const f = { settled: false, error: undefined as unknown };

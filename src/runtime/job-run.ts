@@ -21,8 +21,13 @@ export interface JobRun {
   abortCheckpoint(checkpointId: number): void;
   /** Sources stop (or resume) emitting: the first step of stop-with-savepoint. */
   pauseSources(paused?: boolean): void;
-  /** Ends the run after a stop-with-savepoint: drained (end of input) or suspended. */
-  finishAfterSavepoint(drain: boolean): void;
+  /** Ends the run after a stop-with-savepoint without draining: nothing is processed after the savepoint. */
+  suspend(): void;
+  /**
+   * `flink stop --drain`: ends the input now and, once every task has finished, takes
+   * `savepoint` as the run's final checkpoint (see DrainRequest); rejects if the run ends first.
+   */
+  drain<T>(savepoint: () => Promise<T>): Promise<T>;
   /** Fails the run from outside (e.g. too many failed checkpoints, fenced). */
   fail(err: unknown): void;
   /** Asks the run to stop; `run` then rejects with JobCancelledError. */

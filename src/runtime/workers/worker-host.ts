@@ -166,7 +166,7 @@ function startRun(
     complete: (m) => execution.notifyCheckpointComplete(m.id),
     abort: (m) => execution.abortCheckpoint(m.id),
     pause: (m) => execution.pauseSources(m.paused),
-    finishAfterSavepoint: (m) => execution.finishAfterSavepoint(m.drain),
+    finishAfterSavepoint: (m) => (m.drain ? execution.endInputNow() : execution.suspend()),
     cancel: () => execution.cancel(),
     fail: (m) => execution.fail(deserializeError(m.error)),
     metrics: () => send({ t: 'metrics', readings: execution.readMetrics() }),

@@ -1,7 +1,8 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../../graph/index.js';
 import type { CheckpointOptions, CheckpointResponder, RestoreAssignment } from '../../state/index.js';
-import { JobCancelledError } from '../../util/errors.js';
+import { FlinkError, JobCancelledError } from '../../util/errors.js';
+import { DrainRequest } from '../drain-request.js';
 import { channelTargets, jobEdges, subtaskCount } from '../execution-graph.js';
 import type { JobRun } from '../job-run.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
@@ -53,6 +54,8 @@ export class WorkerPoolExecution implements JobRun {
   private started = false;
   private settledAll: (() => void) | undefined;
   private killTimer: NodeJS.Timeout | undefined;
+  /** A drain in progress: its savepoint is the final checkpoint. */
+  private drainRequest: DrainRequest<unknown> | undefined;
   /** Checkpoints triggered while workers were still starting: sent once all of them run. */
   private queuedTriggers: ToWorker[] = [];
 
@@ -91,6 +94,7 @@ export class WorkerPoolExecution implements JobRun {
     await settled;
     clearTimeout(this.killTimer);
     for (const m of this.members) if (m.slot.listener) m.slot.listener = undefined;
+    this.drainRequest?.abandon(this.failure ?? (this.cancelRequested ? new JobCancelledError() : new FlinkError('job.notDrained', 'The job ended before it could be drained: no savepoint was taken.')));
     if (this.failure !== undefined) throw this.failure;
     if (this.cancelRequested) throw new JobCancelledError();
   }
@@ -176,7 +180,8 @@ export class WorkerPoolExecution implements JobRun {
   /** Every worker's tasks have finished: the final checkpoint (if any), then every worker closes. */
   private onFinished(): void {
     if (++this.finishedCount < this.options.pool.size) return;
-    const take = this.options.finalCheckpoint;
+    const drain = this.drainRequest;
+    const take = drain ? () => drain.take() : this.options.finalCheckpoint;
     if (!take) {
       this.broadcast({ t: 'release' });
       return;
@@ -256,8 +261,15 @@ export class WorkerPoolExecution implements JobRun {
     this.broadcast({ t: 'pause', paused });
   }
 
-  finishAfterSavepoint(drain: boolean): void {
-    this.broadcast({ t: 'finishAfterSavepoint', drain });
+  suspend(): void {
+    this.broadcast({ t: 'finishAfterSavepoint', drain: false });
+  }
+
+  drain<T>(savepoint: () => Promise<T>): Promise<T> {
+    const request = new DrainRequest(savepoint);
+    this.drainRequest = request as DrainRequest<unknown>;
+    this.broadcast({ t: 'finishAfterSavepoint', drain: true });
+    return request.result;
   }
 
   fail(err: unknown): void {

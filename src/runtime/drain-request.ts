@@ -1,0 +1,30 @@
+/**
+ * A `flink stop --drain` in progress, in Flink's order: the input ends first (the maximum
+ * watermark, the due timers, every operator finishes), then — once every task has finished —
+ * the savepoint, taken as the run's final checkpoint. It so holds the drained state (windows
+ * fired, timers gone) and its completion commits the drained output; taken before the drain, it
+ * held the unfired windows, and a job resumed from it emitted them again.
+ */
+export class DrainRequest<T> {
+  /** Settles with the savepoint, or rejects if the run ended before it could be taken. */
+  readonly result: Promise<T>;
+  private settle!: { resolve: (v: T) => void; reject: (err: unknown) => void };
+  private taken = false;
+
+  constructor(private readonly savepoint: () => Promise<T>) {
+    this.result = new Promise<T>((resolve, reject) => (this.settle = { resolve, reject }));
+  }
+
+  /** Every task has finished: takes the savepoint (once); the run awaits it as its final checkpoint. */
+  take(): Promise<T> {
+    this.taken = true;
+    const p = this.savepoint();
+    p.then(this.settle.resolve, this.settle.reject);
+    return p;
+  }
+
+  /** The run ended (failed, cancelled) before every task finished: the stop fails with `err`. */
+  abandon(err: unknown): void {
+    if (!this.taken) this.settle.reject(err);
+  }
+}
