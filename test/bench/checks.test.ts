@@ -82,6 +82,25 @@ test('nexmark fails when a job\'s rows are not the reference\'s', async () => {
   );
 });
 
+test('nexmark checks every q12 run by the bids its windows counted, not only the run whose rows it keeps', async () => {
+  // 5,000 events hold 4,600 bids; the second run (the timed one) emits one window's 7 bids twice.
+  let runs = 0;
+  const substitutes = new Map([['q12 hashmap', (): EngineFacts => ({ rows: 103, digest: undefined, checkpoints: [1], tally: runs++ === 0 ? 4600 : 4607 })]]);
+  await assert.rejects(
+    runBench(nexmark!, { size: 'smoke', set: { queries: 'q12' }, substitutes }),
+    (e: unknown) => e instanceof BenchCheckError && /what every q12 hashmap run's rows add up to \(the reference's\) is 4,600: it is 4,607/.test(e.message),
+  );
+});
+
+test('nexmark checks that every run of an updating query sends as many updates as its first', async () => {
+  let runs = 0;
+  const substitutes = new Map([['q4 lmdb', (): EngineFacts => ({ rows: runs++ === 0 ? 1_000_000 : 1_000_001, digest: undefined, checkpoints: [1] })]]);
+  await assert.rejects(
+    runBench(nexmark!, { size: 'smoke', set: { queries: 'q4' }, substitutes }),
+    (e: unknown) => e instanceof BenchCheckError && /rows sent by every q4 lmdb run \(as by its first\) is 1,000,000: it is 1,000,001/.test(e.message),
+  );
+});
+
 test('nexmark fails when a run took no checkpoint', async () => {
   const unchecked: EngineFacts = { rows: 4600, digest: undefined, checkpoints: [] };
   await assert.rejects(
