@@ -21,7 +21,7 @@ import {
   tempDir,
   waitForCheckpoint,
 } from '../e2e/helpers.js';
-import { NEXMARK_OUTPUTS, type RunnableQuery, asMultiset, committedParts, resultTable } from './outputs.js';
+import { NEXMARK_OUTPUTS, type RunnableQuery, asMultiset, checkOneRunPerSubtask, committedParts, resultTable } from './outputs.js';
 import { NEXMARK_REFERENCES } from './reference/index.js';
 
 cleanUpAfterAll();
@@ -83,6 +83,7 @@ describe('Nexmark jobs match their reference computations on 100k events', { con
       assert.deepEqual(hiddenFiles(out), [], 'every part is committed at the end');
 
       const parts = committedParts(out);
+      if (output.upsertKey) checkOneRunPerSubtask(parts);
       const rows = resultTable(output, parts.flatMap((p) => (output.readRows ? output.readRows(p) : p.rows)));
       const events = new NexmarkGenerator(c.eventRate === undefined ? {} : { firstEventRate: c.eventRate }).events(0, EVENTS);
       const expected = NEXMARK_REFERENCES[c.query](events);

@@ -13,6 +13,9 @@ export type Row = Record<string, unknown>;
 /** One committed part file: its bucket directory (relative, '' for none) and its JSON rows. */
 export interface Part {
   readonly bucket: string;
+  /** The writer's run (`part-<run>-<subtask>-<n>`): random, so parts of different runs of a subtask (after a restore) come in no particular order. */
+  readonly run: string;
+  readonly subtask: number;
   readonly rows: Row[];
 }
 
@@ -98,6 +101,8 @@ export function committedParts(dir: string): Part[] {
   files.sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0) || (a.order[0] < b.order[0] ? -1 : a.order[0] > b.order[0] ? 1 : 0) || a.order[1] - b.order[1] || a.order[2] - b.order[2]);
   return files.map((f) => ({
     bucket: f.bucket,
+    run: f.order[0],
+    subtask: f.order[1],
     rows: readFileSync(join(dir, f.rel), 'utf8')
       .split('\n')
       .filter((l) => l.length > 0)
@@ -110,6 +115,19 @@ export function lastPerKey(rows: Iterable<Row>, key: (r: Row) => string): Row[] 
   const table = new Map<string, Row>();
   for (const r of rows) table.set(key(r), r);
   return [...table.values()];
+}
+
+/**
+ * Throws if a subtask's parts come from more than one run: their order is then unknown, and an
+ * upsert stream's last row per key could be an older one.
+ */
+export function checkOneRunPerSubtask(parts: readonly Part[]): void {
+  const runs = new Map<number, string>();
+  for (const p of parts) {
+    const seen = runs.get(p.subtask);
+    if (seen !== undefined && seen !== p.run) throw new Error(`subtask ${p.subtask} wrote parts in runs ${seen} and ${p.run}: their order is unknown`);
+    runs.set(p.subtask, p.run);
+  }
 }
 
 /** What a job's rows (in output order) come to, to compare with the reference's rows. */

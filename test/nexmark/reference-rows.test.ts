@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bid, multiset } from './events.js';
+import { type Part, checkOneRunPerSubtask } from './outputs.js';
 import {
   bidTimeType, countChar, formatDay, formatHourMinute, nexmarkSideInput, q0, q1, q2, q10, q12, q13, q14, q15,
   q16, q17, q18, q19, q21, q22, regexpExtract, splitIndex, toEuro,
@@ -163,5 +164,13 @@ describe('unwindowed aggregations', () => {
       { bidder: 1, bid_count: 1 },
       { bidder: 2, bid_count: 2 },
     ]));
+  });
+});
+
+describe('reading an upsert stream from part files', () => {
+  const part = (run: string, subtask: number): Part => ({ bucket: '', run, subtask, rows: [] });
+  test('parts of one run per subtask are in order; a subtask with two runs (a restore) is refused', () => {
+    checkOneRunPerSubtask([part('aa', 0), part('aa', 0), part('bb', 1)]);
+    assert.throws(() => checkOneRunPerSubtask([part('aa', 0), part('cc', 0)]), /subtask 0 wrote parts in runs aa and cc: their order is unknown/);
   });
 });
