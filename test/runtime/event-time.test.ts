@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   type Collector,
+  ContinuousEventTimeTrigger,
   DataGeneratorSource,
   Duration,
   KeyedProcessFunction,
@@ -16,6 +17,7 @@ import {
   type OnTimerContext,
   ProcessFunction,
   type ProcessContext,
+  TumblingEventTimeWindows,
   Watermark,
   type WatermarkOutput,
   WatermarkStrategy,
@@ -245,6 +247,61 @@ describe('the end of input', () => {
         .addSink(collectInto(out));
     });
     assert.deepEqual(out, ['k1@1', 'k2@2', 'k1@11', 'k2@12']);
+  });
+
+  test('the final watermark: a timer registered while it fires, before a timer still pending, fires in timestamp order (as in Flink)', async () => {
+    const out: string[] = [];
+    class Between extends KeyedProcessFunction<string, number, string> {
+      processElement(_v: number, ctx: KeyedProcessContext<string>): void {
+        ctx.timerService().registerEventTimeTimer(100);
+        ctx.timerService().registerEventTimeTimer(200);
+      }
+      override onTimer(t: number, ctx: OnTimerContext<string>, o: Collector<string>): void {
+        o.collect(`@${t}`);
+        if (t === 100) ctx.timerService().registerEventTimeTimer(150);
+      }
+    }
+    await runJob((env) => {
+      env
+        .fromElements(1)
+        .keyBy(() => 'k')
+        .process(new Between())
+        .addSink(collectInto(out));
+    });
+    assert.deepEqual(out, ['@100', '@150', '@200']);
+  });
+
+  test("the final watermark: ContinuousEventTimeTrigger's firings up to its window's end all come, as in Flink, whether or not a watermark came before the end", async () => {
+    /** Elements at 0, 5001 and 5002 ms of one 10 s window, fired every second; `advance`: the clock passes a periodic emission after the first two. */
+    const run = async (advance: number): Promise<number[]> => {
+      const clock = new ManualClock(0);
+      const out: number[] = [];
+      const source = new ScriptedSource<number>(
+        [
+          { records: [{ value: 0, timestamp: 0 }, { value: 5001, timestamp: 5001 }], advance },
+          { records: [{ value: 5002, timestamp: 5002 }] },
+        ],
+        clock,
+      );
+      await runJob(
+        (env) => {
+          env
+            .fromSource(source, WatermarkStrategy.forMonotonousTimestamps<number>(), 'script')
+            .keyBy(() => 'k')
+            .window(TumblingEventTimeWindows.of(Duration.ofSeconds(10)))
+            .trigger(ContinuousEventTimeTrigger.of(Duration.ofSeconds(1)))
+            .apply((_k: string, _w: unknown, elements: Iterable<number>, o: Collector<number>) => o.collect([...elements].length))
+            .addSink(collectInto(out));
+        },
+        { clock },
+      );
+      return out;
+    };
+    // Every second from 1 s to 9 s, then at the window's end: ten firings either way. With no
+    // watermark before the end they all come at it, each seeing the three elements; with one at
+    // 5000 the first five came then, seeing the two elements that had arrived.
+    assert.deepEqual(await run(0), [3, 3, 3, 3, 3, 3, 3, 3, 3, 3], 'no watermark before the end');
+    assert.deepEqual(await run(1000), [2, 2, 2, 2, 2, 3, 3, 3, 3, 3], 'a periodic watermark (5000) before the end');
   });
 });
 

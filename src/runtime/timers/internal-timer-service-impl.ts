@@ -107,6 +107,10 @@ export class InternalTimerServiceImpl implements InternalTimerService {
   private memoKeyGroup = -1;
   private memoKey: unknown = undefined;
   private memoList: unknown[] | undefined = undefined;
+  /** While the final watermark's first round fires: the registrations (by seq) that fire in it too (see fireFinal). */
+  private finalChains: Set<number> | undefined;
+  /** The time of the timer the final watermark fires now. */
+  private finalFiring = MIN_TIMESTAMP;
 
   constructor(
     private readonly backend: KeyedStateBackend,
@@ -262,14 +266,17 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     const mk = b.currentMapKey;
     const table = this.stateTable();
     let list = this.keyTimers(table, kg, mk);
+    let at = 1;
     if (list === undefined) list = [b.getCurrentKey(), domain, time, ns];
     else {
-      const at = insertionIndex(list, domain, time, ns);
+      at = insertionIndex(list, domain, time, ns);
       if (at < 0) return;
       insertTimer(list, at, domain, time, ns);
     }
     this.storeKeyTimers(table, kg, mk, list);
     this.live[domain]++;
+    const chains = this.finalChains;
+    if (chains !== undefined && domain === EVENT_TIME_DOMAIN && this.isWithinPending(list, at, time, ns)) chains.add(this.seq);
     const heap = this.heaps[domain];
     heap.add(time, b.getCurrentKey(), ns, mk, kg, this.seq++);
     if (heap.size > 2 * this.live[domain] + COMPACT_SLACK) this.compact(domain);
@@ -335,20 +342,49 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     rc.timestamp = previous;
   }
 
-  /** SPEC's final-watermark rule: two rounds, then what is still registered is dropped. */
+  /**
+   * SPEC's final-watermark rule. Every timer pending at the maximum watermark fires, in
+   * timestamp order, and so does a timer registered meanwhile that stays within what its key
+   * and namespace had pending ({@link isWithinPending}): a chain of timers that ends — a
+   * `ContinuousEventTimeTrigger` firing every second up to its window's end — fires in full and
+   * in order, as in Flink. Any other timer registered meanwhile (a chain with nothing pending
+   * after it, e.g. the same trigger on a global window, which Flink would fire without end)
+   * fires in one more round, and what that round registers is dropped, so the job ends.
+   */
   private fireFinal(target: Triggerable): void {
     const heap = this.heaps[EVENT_TIME_DOMAIN];
     const firstRound = this.seq;
     const secondRound: HeapTimer[] = [];
+    this.finalChains = new Set<number>();
     for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
-      if (t.seq >= firstRound) secondRound.push({ ...t }); // a copy: the queue reuses what it pops
-      else if (this.claim(EVENT_TIME_DOMAIN, t)) this.fireEventTime(t, target);
+      if (t.seq >= firstRound && !this.finalChains.has(t.seq)) secondRound.push({ ...t }); // a copy: the queue reuses what it pops
+      else if (this.claim(EVENT_TIME_DOMAIN, t)) {
+        this.finalFiring = t.timestamp;
+        this.fireEventTime(t, target);
+      }
     }
+    this.finalChains = undefined;
     const lastRound = this.seq;
     heap.reset(secondRound);
     for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
       if (this.claim(EVENT_TIME_DOMAIN, t) && t.seq < lastRound) this.fireEventTime(t, target);
     }
+  }
+
+  /**
+   * During the final watermark's first round: true if an event-time timer at `time`, just
+   * registered in `list` (its key's timers) at `at`, is later than the timer firing now and no
+   * later than another event-time timer of its namespace before the end of time. Such a chain
+   * climbs strictly and stays under a bound that was there at the end of input, so it ends.
+   */
+  private isWithinPending(list: readonly unknown[], at: number, time: number, ns: Namespace): boolean {
+    if (time <= this.finalFiring) return false;
+    for (let i = 1; i < list.length; i += 3) {
+      if (i === at) continue;
+      const t = list[i + 1] as number;
+      if (t >= time && t < MAX_TIMESTAMP && list[i] === EVENT_TIME_DOMAIN && list[i + 2] === ns) return true;
+    }
+    return false;
   }
 
   /** Drops heap entries of deleted timers, and all but the oldest entry of a timer registered again. */

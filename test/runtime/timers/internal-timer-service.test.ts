@@ -166,6 +166,35 @@ for (const type of BACKENDS) {
       assert.equal(h.backend.stateTables().get(TIMERS_STATE)!.table.size, 0);
     });
 
+    test('the final watermark: a chain of timers under a timer its key had pending fires in full, in order; one at or before the firing timer waits a round', () => {
+      const h = harness(type);
+      h.register('a', 10);
+      h.register('a', 40);
+      h.register('b', 20);
+      // a: every firing before 40 registers the next 10 ms later, and the same time again (a
+      // chain that would not end, as in Flink's loop); b has nothing pending after its timer.
+      h.target.also = (_d, t) => {
+        if (t.timestamp >= 40) return;
+        h.timers.registerEventTimeTimer(0, t.timestamp + 10);
+        h.timers.registerEventTimeTimer(0, t.timestamp);
+      };
+      h.timers.advanceWatermark(MAX_TIMESTAMP, h.target);
+      assert.deepEqual(h.take(), [
+        'E a/0@10 ts=10',
+        'E b/0@20 ts=20',
+        'E a/0@20 ts=20',
+        'E a/0@30 ts=30',
+        'E a/0@40 ts=40',
+        // one more round, in time order: what each registered at its own time, and b's 30
+        'E a/0@10 ts=10',
+        'E b/0@20 ts=20',
+        'E a/0@20 ts=20',
+        'E b/0@30 ts=30',
+        'E a/0@30 ts=30',
+      ]);
+      assert.equal(h.timers.eventTimeTimerCount, 0);
+    });
+
     test('heaps stay bounded when timers are deleted and registered again many times', () => {
       const h = harness(type);
       h.at('k');
