@@ -579,7 +579,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'timer-registered-twice-fires-twice',
     area: 'event-time timers',
-    file: 'src/runtime/timers/internal-timer-service-impl.ts',
+    file: 'src/runtime/timers/timer-lists.ts',
     original: '    if (list[j] === domain && list[j + 2] === ns) return -1;\n',
     replacement: '',
     bug: 'a timer registered twice for one key, namespace and time fires twice: a window emits its result twice',
