@@ -126,9 +126,9 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   /** All input has arrived: emit what is left and make output visible. */
   endInput(): void {}
 
-  /** The task's input ended and its end was processed: processing-time timers not yet due are dropped. */
+  /** The task's input ended and its end was processed: the timers left can never fire, and are dropped. */
   dropPendingTimers(): void {
-    if (this.triggerable) this.ctx.timerService!.dropProcessingTimeTimers();
+    if (this.triggerable) this.ctx.timerService!.dropTimers();
   }
 
   /** Pushes buffered output (e.g. printed lines) out; called at every scheduler yield. */

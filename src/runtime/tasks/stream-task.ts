@@ -126,7 +126,7 @@ export abstract class StreamTask {
 
   /**
    * All input is consumed: due timers fire, operators finish in chain order, end flows on; the
-   * timers not yet due are dropped, from state too (see dropProcessingTimeTimers). Then the task
+   * timers left are dropped, from state too (see InternalTimerServiceImpl.dropTimers). Then the task
    * takes its part of every checkpoint in flight it has not answered: their barriers can no
    * longer reach it (each input ended without one), so, as in Flink, a finished task snapshots
    * its final state for them — else they would hang until their timeout.

@@ -128,15 +128,19 @@ export class InternalTimerServiceImpl implements InternalTimerService {
   }
 
   /**
-   * The input ended and the due timers fired: the processing-time timers not yet due can never
-   * fire in this run (dropped at end of input, as in Flink). They leave state as well, so the
-   * finished task's snapshots hold none: a restore from such a snapshot (a failure after the
-   * input ended, before the job did) runs the task's end again, and would otherwise fire timers
-   * the failure-free run dropped — output that run never had.
+   * The task's input ended: the maximum watermark fired the event-time timers and the due
+   * processing-time timers fired. What is left can never fire in this run — processing-time
+   * timers not yet due (dropped at end of input, as in Flink), event-time timers registered
+   * after the final watermark (by a processing-time timer that fired later) — and leaves state
+   * too, so the finished task's snapshots hold none: a restore from such a snapshot (a failure
+   * after the input ended, before the job did) runs the task's end again, and would otherwise
+   * fire timers the failure-free run dropped — output that run never had.
    */
-  dropProcessingTimeTimers(): void {
-    const heap = this.heaps[PROCESSING_TIME_DOMAIN];
-    for (let t = heap.pop(); t !== undefined; t = heap.pop()) this.claim(PROCESSING_TIME_DOMAIN, t);
+  dropTimers(): void {
+    for (const domain of [EVENT_TIME_DOMAIN, PROCESSING_TIME_DOMAIN] as const) {
+      const heap = this.heaps[domain];
+      for (let t = heap.pop(); t !== undefined; t = heap.pop()) this.claim(domain, t);
+    }
   }
 
   /**
