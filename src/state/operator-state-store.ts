@@ -90,9 +90,15 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
     return this.restored.size > 0;
   }
 
-  /** Every registered list with its mode, for snapshots. */
+  /**
+   * Every list with its mode, for snapshots: the registered ones, and those restored but not
+   * asked for again (yet) as they were restored — a function that registers a state lazily (on
+   * its first element, which a subtask may not see before the next checkpoint) must not lose it,
+   * as in Flink, whose operator state backend keeps every restored state.
+   */
   snapshot(): Map<string, { mode: OperatorStateMode; values: unknown[] }> {
     const out = new Map<string, { mode: OperatorStateMode; values: unknown[] }>();
+    for (const [name, { mode, values }] of this.restored) out.set(name, { mode, values: [...values] });
     for (const [name, { mode, state }] of this.states) out.set(name, { mode, values: [...state.values] });
     for (const [name, state] of this.broadcastStates) out.set(name, { mode: 'broadcast', values: [...state.map.entries()] });
     return out;
@@ -109,6 +115,10 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
     }
     const state = new OperatorListState<unknown>();
     const restored = this.restored.get(descriptor.name);
+    if (restored && restored.mode !== mode) {
+      // Flink refuses too: the elements were redistributed by the mode they were written with.
+      throw new TypeError(`Operator state '${descriptor.name}' was restored as ${restored.mode} list state, not as ${mode} list state.`);
+    }
     if (restored) state.values = [...restored.values];
     this.states.set(descriptor.name, { mode, state });
     return state as OperatorListState<T>;
