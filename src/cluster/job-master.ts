@@ -320,15 +320,23 @@ export class JobMaster {
 
   /**
    * The state a restarted run starts from: the newest retained checkpoint that can be loaded
-   * (older ones if newer are damaged), else the initial state if none completed yet.
+   * (older ones if newer are damaged), else the initial state if none completed yet. The
+   * snapshot the job started from, claimed and so retained, is mapped as the start did (`-n`).
    *
    * @throws FlinkError if checkpoints completed but none of them can be restored
    */
   private recoveryAssignment(checkpointing: JobCheckpointing): RestoreAssignment | undefined {
-    const recovered = checkpointing.recover((snapshot) => assignState(snapshot, this.jobGraph, { allowNonRestoredState: false }));
+    const initial = this.options.restore;
+    const recovered = checkpointing.recover((snapshot) =>
+      assignState(snapshot, this.jobGraph, { allowNonRestoredState: initial !== undefined && snapshot.dir === initial.snapshot.dir && initial.allowNonRestoredState }),
+    );
     if (!recovered) return this.restoreAssignment;
     for (const problem of recovered.skipped) this.log(`Skipping a retained checkpoint that cannot be restored: ${problem}`);
-    if (recovered.skipped.length > 0) this.log(`Recovering job ${this.jobId} from checkpoint ${recovered.checkpointId} (${recovered.path}).`);
+    if (recovered.skipped.length > 0) {
+      this.log(
+        `Recovering job ${this.jobId} from checkpoint ${recovered.checkpointId} (${recovered.path}), older than the newest: output that sinks committed after it may be written again.`,
+      );
+    }
     return recovered.state;
   }
 
