@@ -32,8 +32,8 @@ export const MAX_UNCONFIRMED_CUTS = 8;
  * checkpoint that was aborted or is still unconfirmed never leaves a hole in a chain.
  *
  * A new base is written when the chain gets long or its deltas outgrow the base, after a
- * restore (the first checkpoint of an execution never references another job's files), and
- * whenever nothing is confirmed yet.
+ * restore (the first checkpoint of an execution never references another job's files),
+ * whenever nothing is confirmed yet, and while a full snapshot is not known to have ended.
  */
 export class IncrementalSnapshots {
   private confirmed: ConfirmedChain | undefined;
@@ -54,7 +54,12 @@ export class IncrementalSnapshots {
     }
     const c = this.confirmed;
     const baseBytes = c?.chain[0]?.size ?? 0;
-    const delta = !this.needsBase && c !== undefined && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
+    // A full snapshot cut earlier and not confirmed here yet may have completed already: then
+    // retention may have deleted the confirmed chain's files (nothing was in flight to hold
+    // them). On worker threads a cut can come before the completion's message does: the barrier
+    // comes through a data channel, read at once; the message waits for the worker's next slice.
+    const afterFull = this.unconfirmed.some((u) => u.form.kind === 'self-contained');
+    const delta = !this.needsBase && !afterFull && c !== undefined && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
     const form: KeyedSnapshotForm = delta ? { kind: 'shared-delta', base: c.chain } : { kind: 'shared-full' };
     this.unconfirmed.push({ checkpointId, changes, form });
     return { form, changed: delta ? this.changedSinceConfirmed() : undefined };
