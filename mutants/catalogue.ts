@@ -1081,4 +1081,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "q12's end-of-input firing keeps the window: a processing-time timer that came due just before the end fires after it and emits the window's bids a second time",
     tests: ['test/nexmark/q12-trigger.test.ts'],
   },
+  {
+    id: 'delta-over-chain-a-full-snapshot-frees',
+    area: 'incremental chains',
+    file: 'src/state/incremental-snapshots.ts',
+    original: 'const delta = !this.needsBase && !afterFull && c !== undefined',
+    replacement: 'const delta = !this.needsBase && c !== undefined',
+    bug: "a checkpoint cut while a savepoint or full checkpoint is in flight is a delta over the older chain: if the full one completes first, retention deletes that chain's files and the delta cannot be restored",
+    tests: ['test/state/incremental-snapshots.test.ts'],
+  },
 ];

@@ -57,7 +57,9 @@ export class IncrementalSnapshots {
     // A full snapshot cut earlier and not confirmed here yet may have completed already: then
     // retention may have deleted the confirmed chain's files (nothing was in flight to hold
     // them). On worker threads a cut can come before the completion's message does: the barrier
-    // comes through a data channel, read at once; the message waits for the worker's next slice.
+    // comes through a data channel, read at once; the message waits for the worker's next
+    // slice. (After a new base the same holds, but what made it a base still holds of the
+    // confirmed chain until it completes, so the next cut is a base anyway.)
     const afterFull = this.unconfirmed.some((u) => u.form.kind === 'self-contained');
     const delta = !this.needsBase && !afterFull && c !== undefined && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
     const form: KeyedSnapshotForm = delta ? { kind: 'shared-delta', base: c.chain } : { kind: 'shared-full' };
