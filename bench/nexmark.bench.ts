@@ -209,10 +209,12 @@ function querySubjects(q: RunnableQuery, events: number, p: Params, ctx: BenchCo
 /** Reads what an engine run left: its sink's rows (or q10's files), its checkpoints. */
 function engineFacts(run: EngineRun, output: NexmarkOutput): EngineFacts {
   const checkpoints = retainedCheckpoints(run.checkpointsDir);
-  const tally = output.tally ? { tally: run.sink.tally } : {};
-  if (!output.readRows) return { rows: run.sink.count, digest: run.sink.keep ? run.sink.resultDigest() : undefined, checkpoints, ...tally };
+  if (!output.readRows) {
+    return { rows: run.sink.count, digest: run.sink.keep ? run.sink.resultDigest() : undefined, checkpoints, ...(output.tally ? { tally: run.sink.tally } : {}) };
+  }
   const rows = committedParts(join(run.workDir, 'out')).flatMap((part) => output.readRows!(part));
-  return { rows: rows.length, digest: run.sink.keep ? new RowDigest().addAll(resultTable(output, rows)).toString() : undefined, checkpoints, ...(output.tally ? { tally: tallyOf(output, rows) } : {}) };
+  const tally = tallyOf(output, rows);
+  return { rows: rows.length, digest: run.sink.keep ? new RowDigest().addAll(resultTable(output, rows)).toString() : undefined, checkpoints, ...(tally === undefined ? {} : { tally }) };
 }
 
 function verifyEngine(ctx: BenchContext, label: string, output: NexmarkOutput, f: EngineFacts, want: ReferenceFacts, firstRows: number | undefined): void {

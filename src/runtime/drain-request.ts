@@ -1,3 +1,5 @@
+import { FlinkError } from '../util/errors.js';
+
 /**
  * A `flink stop --drain` in progress, in Flink's order: the input ends first (the maximum
  * watermark, the due timers, every operator finishes), then — once every task has finished —
@@ -23,8 +25,8 @@ export class DrainRequest<T> {
     return p;
   }
 
-  /** The run ended (failed, cancelled) before every task finished: the stop fails with `err`. */
-  abandon(err: unknown): void {
-    if (!this.taken) this.settle.reject(err);
+  /** The run ended before every task finished: the stop fails with the run's failure, if any, else with one line saying so. */
+  abandon(failure: unknown): void {
+    if (!this.taken) this.settle.reject(failure ?? new FlinkError('job.notDrained', 'The job ended before it could be drained: no savepoint was taken.'));
   }
 }

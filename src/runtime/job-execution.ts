@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { JobGraph } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
-import { FlinkError, JobCancelledError } from '../util/errors.js';
+import { JobCancelledError } from '../util/errors.js';
 import type { CheckpointOptions, CheckpointResponder, CheckpointStorageWorker, RestoreAssignment, StateBackendSettings } from '../state/index.js';
 import { CheckpointBarrier } from './channel-events.js';
 import { DrainRequest } from './drain-request.js';
@@ -229,7 +229,7 @@ export class JobExecution implements JobRun {
       const err = await task.close();
       failure ??= err;
     }
-    this.drainRequest?.abandon(failure ?? new FlinkError('job.notDrained', 'The job ended before it could be drained: no savepoint was taken.'));
+    this.drainRequest?.abandon(failure);
     if (failure !== undefined) throw failure;
   }
 

@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../../graph/index.js';
 import type { CheckpointOptions, CheckpointResponder, RestoreAssignment } from '../../state/index.js';
-import { FlinkError, JobCancelledError } from '../../util/errors.js';
+import { JobCancelledError } from '../../util/errors.js';
 import { DrainRequest } from '../drain-request.js';
 import { channelTargets, jobEdges, subtaskCount } from '../execution-graph.js';
 import type { JobRun } from '../job-run.js';
@@ -94,7 +94,7 @@ export class WorkerPoolExecution implements JobRun {
     await settled;
     clearTimeout(this.killTimer);
     for (const m of this.members) if (m.slot.listener) m.slot.listener = undefined;
-    this.drainRequest?.abandon(this.failure ?? (this.cancelRequested ? new JobCancelledError() : new FlinkError('job.notDrained', 'The job ended before it could be drained: no savepoint was taken.')));
+    this.drainRequest?.abandon(this.failure ?? (this.cancelRequested ? new JobCancelledError() : undefined));
     if (this.failure !== undefined) throw this.failure;
     if (this.cancelRequested) throw new JobCancelledError();
   }
