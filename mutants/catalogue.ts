@@ -113,6 +113,35 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'a restore keeps the parts written after its checkpoint (pre-committed for n+1, in progress) beside their replayed records',
     tests: ['test/connectors/file-sink-commit.test.ts'],
   },
+  {
+    id: 'file-sink-restore-deletes-other-sinks-parts',
+    area: 'two-phase commit: FileSink',
+    file: 'src/connectors/file-sink.ts',
+    original: 'if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH))) continue;',
+    replacement: '',
+    bug: "two sinks of a job share a directory: a restore of one deletes the other's pending parts, whose records are then lost",
+    tests: ['test/connectors/sink-runs.test.ts'],
+  },
+
+  // ── Two-phase commit: when the coordinator lets sinks commit ────────────────────────────
+  {
+    id: 'intermediate-savepoint-commits',
+    area: 'two-phase commit: commit points',
+    file: 'src/checkpoint/checkpoint-coordinator.ts',
+    original: "return kind !== 'SAVEPOINT';",
+    replacement: 'return true;',
+    bug: 'a savepoint of a running job commits sink output; a failover restores the checkpoint before it and writes that output again',
+    tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
+  },
+  {
+    id: 'sinks-commit-before-store-holds-checkpoint',
+    area: 'two-phase commit: commit points',
+    file: 'src/checkpoint/checkpoint-coordinator.ts',
+    original: 'await this.deps.store.add(completed, this.pendingIds());',
+    replacement: 'void this.deps.store.add(completed, this.pendingIds());',
+    bug: 'sinks commit checkpoint n while retention of n-1 still holds up its recording; a failure then restores n-1 and repeats what n committed',
+    tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
+  },
 
   // ── Two-phase commit: SqliteSink ────────────────────────────────────────────────────────
   {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
@@ -9,7 +9,8 @@ export type Encoder<T> = (element: T) => string;
 
 /**
  * Names of part files: `<partPrefix>-<run>-<subtask>-<counter><partSuffix>`, where `<run>` is the
- * first 12 characters of the job id and 8 random hex digits (one run of one subtask).
+ * first 12 characters of the job id, 8 hex digits naming the sink (from its uid) and 8 random hex
+ * digits (one run of one subtask).
  */
 export interface OutputFileConfig {
   readonly partPrefix?: string;
@@ -130,10 +131,20 @@ interface WrittenBy {
 
 /** How long the job part of a run name is. */
 const JOB_TOKEN_LENGTH = 12;
+/** How long the sink part of a run name is (it follows the job part). */
+const SINK_TOKEN_LENGTH = 8;
 
 /** The job part of run names: the job id's first characters (safe in a file name, fixed length). */
 function jobToken(jobId: string): string {
   return jobId.toLowerCase().replace(/[^0-9a-z]/g, '').slice(0, JOB_TOKEN_LENGTH).padEnd(JOB_TOKEN_LENGTH, '0');
+}
+
+/**
+ * The sink part of run names, from the sink's uid: two sinks of one job may share a directory,
+ * and a restore of one must not take the other's files for its own leftovers.
+ */
+function sinkToken(operatorUid: string): string {
+  return createHash('sha256').update(operatorUid).digest('hex').slice(0, SINK_TOKEN_LENGTH);
 }
 
 /** A closed part file waiting for its checkpoint to complete; this is the sink's state. */
@@ -163,6 +174,7 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   private readonly parts = new Map<string, InProgressPart>();
   private pendingFiles: PendingFile[] = [];
   private readonly jobToken: string;
+  private readonly sinkToken: string;
   private readonly runId: string;
   private counter = 0;
   private restored = false;
@@ -175,7 +187,8 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     private readonly context: SinkWriterContext,
   ) {
     this.jobToken = jobToken(context.jobId);
-    this.runId = `${this.jobToken}${randomBytes(4).toString('hex')}`;
+    this.sinkToken = sinkToken(context.operatorUid);
+    this.runId = `${this.jobToken}${this.sinkToken}${randomBytes(4).toString('hex')}`;
     mkdirSync(directory, { recursive: true });
   }
 
@@ -264,16 +277,25 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     this.parts.clear();
   }
 
+  /**
+   * Renames a pending part to its final name; idempotent. After a restore every subtask commits
+   * every recorded part (union state), at once, on worker threads too: a rename that finds the
+   * part gone while its final name exists lost the race to another subtask, which committed it.
+   */
   private commit(f: PendingFile): void {
     const from = this.abs(f.pending);
     const to = this.abs(f.final);
-    if (existsSync(from)) renameSync(from, to);
-    else if (!existsSync(to)) process.stderr.write(`FileSink: pending file ${from} is gone; its records are lost.\n`);
+    try {
+      renameSync(from, to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (!existsSync(to)) process.stderr.write(`FileSink: pending file ${from} is gone; its records are lost.\n`);
+    }
   }
 
   /**
-   * Deletes the hidden files of `jobs` that the restored checkpoint does not reference (written
-   * after it); other jobs' files are left alone.
+   * Deletes the hidden files of this sink in `jobs` that the restored checkpoint does not
+   * reference (written after it); other jobs' and other sinks' files are left alone.
    */
   private removeLeftovers(keep: ReadonlySet<string>, jobs: ReadonlySet<string>): void {
     const prefix = `.${this.fileConfig.partPrefix}-`;
@@ -281,9 +303,20 @@ class FileSinkWriter<T> implements SinkWriter<T> {
       if (!entry.isFile() || !entry.name.startsWith(prefix)) continue;
       if (!/\.(inprogress|pending)$/.test(entry.name)) continue;
       if (!jobs.has(entry.name.slice(prefix.length, prefix.length + JOB_TOKEN_LENGTH))) continue;
+      if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH))) continue;
       const path = join(entry.parentPath, entry.name);
       if (!keep.has(this.rel(path))) rmSync(path, { force: true });
     }
+  }
+
+  /**
+   * Whether a hidden part whose name goes on with `rest` after its job part is this sink's.
+   * Names written before sinks were named (a run of 20 characters, then `-`) are taken as any
+   * sink's of their job, as they were then.
+   */
+  private isThisSinks(rest: string): boolean {
+    if (rest[SINK_TOKEN_LENGTH] === '-') return true;
+    return rest.startsWith(this.sinkToken);
   }
 
   private rel(path: string): string {

@@ -135,14 +135,17 @@ const defaults: CoordinatorSettings = {
   aligned: true,
 };
 
-function setup(settings: Partial<CoordinatorSettings> = {}, opts: { firstCheckpointId?: number; numRetained?: number } = {}) {
+function setup(settings: Partial<CoordinatorSettings> = {}, opts: { firstCheckpointId?: number; numRetained?: number; discardGate?: Promise<void> } = {}) {
   const clock = new ManualClock(0);
   const timers = new FakeTimers(clock);
   const target = new FakeTarget(3);
   const storage = new FakeStorage();
   const storeDiscarded: number[] = [];
   const store = new CompletedCheckpointStore(opts.numRetained ?? 2, {
-    discardCompleted: async (c) => void storeDiscarded.push(c.checkpointId),
+    discardCompleted: async (c) => {
+      await opts.discardGate;
+      storeDiscarded.push(c.checkpointId);
+    },
     deleteSharedFile: async () => {},
   });
   const stats = new FakeStats();
@@ -711,6 +714,50 @@ describe('CheckpointCoordinator', () => {
       'savepoints belong to the user: never retained nor discarded by retention',
     );
     assert.deepEqual(storeDiscarded, []);
+    // An intermediate savepoint commits nothing (Flink 1.15+); one that stops the job does.
+    assert.deepEqual(target.notified, [1, 3]);
+  });
+
+  test('the tasks hear of a completed checkpoint only once the store holds it (a failover restores it, so nothing committed is replayed)', async () => {
+    let open!: () => void;
+    const discardGate = new Promise<void>((r) => (open = r));
+    const { coordinator, target, store } = setup({ interval: undefined }, { numRetained: 1, discardGate });
+    const heldAtNotify: Array<number | undefined> = [];
+    const notify = target.notifyCheckpointComplete.bind(target);
+    target.notifyCheckpointComplete = (id) => {
+      heldAtNotify.push(store.latest()?.checkpointId);
+      notify(id);
+    };
+    for (const id of [1, 2]) {
+      const c = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+      await ackAll(coordinator, id);
+      if (id === 1) await c;
+    }
+    // Checkpoint 2's retention is deleting checkpoint 1 (held up): 3 completes behind it.
+    const third = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await ackAll(coordinator, 3);
+    assert.deepEqual(target.notified, [1], 'no word of 2 and 3 while the store does not hold them');
+    open();
+    await third;
     assert.deepEqual(target.notified, [1, 2, 3]);
+    assert.deepEqual(heldAtNotify, [1, 2, 3]);
+  });
+
+  test('an intermediate savepoint subsumes no pending checkpoint; a savepoint that stops the job does', async () => {
+    const { coordinator, target } = setup({ interval: undefined, maxConcurrent: 3 });
+    const cp = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    const sp = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' });
+    await ackAll(coordinator, 2);
+    assert.equal((await sp).checkpointId, 2);
+    assert.equal(coordinator.pendingCount, 1, 'checkpoint 1 is still in flight');
+    await ackAll(coordinator, 1);
+    assert.equal((await cp).checkpointId, 1);
+    const cp3 = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }).catch((err: unknown) => err);
+    const stop = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT_SUSPEND', savepointDir: '/sp' });
+    await ackAll(coordinator, 4);
+    await stop;
+    const subsumed = await cp3;
+    assert.ok(subsumed instanceof CheckpointFailedError && subsumed.message.includes(CheckpointFailureReason.SUBSUMED), String(subsumed));
+    assert.deepEqual(target.notified, [1, 4]);
   });
 });

@@ -43,16 +43,16 @@ describe('FileSink two-phase commit', () => {
     w.write('a');
     w.write('b');
     assert.deepEqual(visible(), []);
-    assert.match(hidden().join(), /^\.part-[0-9a-z]{20}-0-0\.inprogress$/);
+    assert.match(hidden().join(), /^\.part-[0-9a-z]{28}-0-0\.inprogress$/);
 
     w.snapshotState!(1);
     assert.deepEqual(visible(), [], 'nothing is visible at the barrier');
-    assert.match(hidden().join(), /^\.part-[0-9a-z]{20}-0-0\.pending$/, 'the part is pre-committed');
+    assert.match(hidden().join(), /^\.part-[0-9a-z]{28}-0-0\.pending$/, 'the part is pre-committed');
     assert.equal(readFileSync(join(out, hidden()[0]!), 'utf8'), 'a\nb\n', 'and complete on disk');
 
     w.notifyCheckpointComplete!(1);
     assert.deepEqual(hidden(), []);
-    assert.match(visible().join(), /^part-[0-9a-z]{20}-0-0$/);
+    assert.match(visible().join(), /^part-[0-9a-z]{28}-0-0$/);
     assert.deepEqual(committedLines(), ['a', 'b']);
     w.close();
   });

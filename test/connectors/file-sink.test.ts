@@ -30,7 +30,7 @@ test('FileSink: part files stay hidden while written and become visible at end o
     assert.ok(hiddenWhileRunning.length > 0 && hiddenWhileRunning.every((f) => f.startsWith('.') && f.endsWith('.inprogress')));
     const files = visibleFiles(out);
     assert.equal(files.length, 2);
-    assert.ok(files.every((f) => /part-[0-9a-z]{20}-[01]-0$/.test(f)));
+    assert.ok(files.every((f) => /part-[0-9a-z]{28}-[01]-0$/.test(f)));
     const lines = files.flatMap((f) => readFileSync(f, 'utf8').trimEnd().split('\n'));
     assert.equal(lines.length, 5000);
     assert.deepEqual(JSON.parse(lines.find((l) => l.startsWith('{"n":42,'))!), { n: 42, even: true });
@@ -55,7 +55,7 @@ test('FileSink: encoder, bucket assigner and file names', async () => {
     });
     const files = visibleFiles(dir.path).sort();
     assert.equal(files.length, 2);
-    assert.match(files[0]!, /\/a\/fruit-[0-9a-z]{20}-0-0\.txt$/);
+    assert.match(files[0]!, /\/a\/fruit-[0-9a-z]{28}-0-0\.txt$/);
     assert.equal(readFileSync(files[0]!, 'utf8'), 'APPLE\nAVOCADO\n');
     assert.equal(readFileSync(files[1]!, 'utf8'), 'BANANA\n');
   } finally {

@@ -25,8 +25,8 @@ afterEach(() => {
   dir.cleanup();
 });
 
-function ctx(jobId: string, subtaskIndex = 0): SinkWriterContext {
-  return { subtaskIndex, parallelism: 1, jobId, operatorUid: 'sink', checkpointing: true };
+function ctx(jobId: string, subtaskIndex = 0, operatorUid = 'sink'): SinkWriterContext {
+  return { subtaskIndex, parallelism: 1, jobId, operatorUid, checkpointing: true };
 }
 
 function track<T>(w: SinkWriter<T>): SinkWriter<T> {
@@ -39,7 +39,7 @@ describe('FileSink', () => {
   const files = () => readdirSync(out()).sort();
   const visible = () => files().filter((f) => !f.startsWith('.'));
   const hiddenOf = (jobId: string) => files().filter((f) => f.startsWith(`.part-${jobId.slice(0, 12)}`));
-  const fileWriter = (jobId: string) => track(FileSink.forRowFormat<string>(out()).build().createWriter(ctx(jobId)));
+  const fileWriter = (jobId: string, uid = 'sink', subtask = 0) => track(FileSink.forRowFormat<string>(out()).build().createWriter(ctx(jobId, subtask, uid)));
 
   test("part names carry the job; a restore deletes the snapshot job's later files, never another job's", () => {
     const old = newJobId();
@@ -66,7 +66,7 @@ describe('FileSink', () => {
     // A new job restores the old one's checkpoint 1.
     fileWriter(restoring).restoreState!(state);
     assert.equal(visible().length, 1, "checkpoint 1's part is committed");
-    assert.match(visible()[0]!, new RegExp(`^part-${old.slice(0, 12)}[0-9a-f]{8}-0-0$`));
+    assert.match(visible()[0]!, new RegExp(`^part-${old.slice(0, 12)}[0-9a-f]{16}-0-0$`));
     assert.deepEqual(hiddenOf(old), [], "the old job's parts after checkpoint 1 are gone (they are replayed)");
     assert.deepEqual(hiddenOf(other), otherBefore, "another job's parts are untouched");
   });
@@ -85,6 +85,50 @@ describe('FileSink', () => {
     assert.equal(hiddenOf(job).length, 1, "the second attempt's part pending for 2, which never completed");
     fileWriter(job).restoreState!(state);
     assert.deepEqual(hiddenOf(job), []);
+  });
+
+  test("two sinks of one job in one directory: a restore of one never deletes the other's parts", () => {
+    const job = newJobId();
+    const a = fileWriter(job, 'sink-a');
+    const b = fileWriter(job, 'sink-b');
+    a.write('a1');
+    b.write('b1');
+    const stateA = a.snapshotState!(1);
+    b.snapshotState!(1);
+    a.write('a2');
+    b.write('b2');
+    a.close();
+    b.close();
+    const bParts = hiddenOf(job).filter((f) => f.endsWith('.pending'));
+    assert.equal(bParts.length, 2, 'each sink has a part pending for checkpoint 1');
+
+    // A failover restores sink-a alone first (its subtask 0 cleans up its leftovers).
+    fileWriter(job, 'sink-a').restoreState!(stateA);
+    assert.equal(visible().length, 1, "sink-a's part of checkpoint 1 is committed");
+    const left = hiddenOf(job);
+    assert.equal(left.length, 1, `sink-b's pending part stays, nothing else: ${left.join(', ')}`);
+    assert.ok(bParts.includes(left[0]!), "the part left is sink-b's");
+  });
+
+  test('restored subtasks all commit every recorded part (union state): the later ones find it done and say nothing', () => {
+    const old = newJobId();
+    const w = fileWriter(old);
+    w.write('x');
+    const state = w.snapshotState!(1);
+    const restoring = newJobId();
+    const lost: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      lost.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      for (const subtask of [0, 1, 2]) fileWriter(restoring, 'sink', subtask).restoreState!(state);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(visible().length, 1);
+    assert.deepEqual(lost, []);
   });
 });
 

@@ -7,7 +7,7 @@
  * Every job process started here is ended in `after`.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -28,11 +28,14 @@ import {
   parseKeyedCountLines,
   runDetached,
   runFlink,
+  savepointPathOf,
+  sleep,
   statusHistory,
   tempDir,
   trackHome,
   waitFor,
   waitForCheckpoint,
+  waitForInProgressPart,
   waitForStatus,
 } from './helpers.js';
 import { FO_FLAKY as FLAKY, FO_AT_MOST_ONCE as AT_MOST_ONCE } from './fixture-jobs.js';
@@ -254,6 +257,32 @@ describe('failover through the CLI', { concurrency: false }, () => {
     const delay = Number(m[1]);
     assert.ok(delay >= 90 && delay <= 110, `restart delay ${delay} ms`);
     assert.deepEqual(keyedCountProblems(committedLines(out), 30_000), []);
+    assert.deepEqual(hiddenFiles(out), []);
+  });
+
+  test('(f) a savepoint commits nothing: a failure after it restores the checkpoint before it, and the output is exactly once', async () => {
+    // Failover restores the latest retained checkpoint, never a savepoint (the user's). Had the
+    // savepoint committed its part files, the restored run would write their records again.
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const N = 5000;
+    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', String(N), '1000'], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
+    await waitForInProgressPart(out);
+    const cp = await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 });
+    assert.equal(cp.code, 0, cp.stderr);
+    const byCheckpoint = committedLines(out).length;
+    assert.ok(byCheckpoint > 0, 'the checkpoint committed what came before it');
+    await sleep(300);
+    savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
+    await sleep(200);
+    assert.equal(committedLines(out).length, byCheckpoint, 'the savepoint committed nothing');
+    writeFileSync(`${out}.fail`, '');
+    const job = await waitForStatus(home, jobId, ['FINISHED', 'FAILED', 'CANCELED'], 30_000);
+    assert.equal(job.status, 'FINISHED', JSON.stringify(job));
+    assert.equal(restartsOf(job), 1);
+    const log = readFileSync(join(home, 'log', `${jobId}.log`), 'utf8');
+    assert.match(log, /failure on request at input/);
+    assert.deepEqual(keyedCountProblems(committedLines(out), N), []);
     assert.deepEqual(hiddenFiles(out), []);
   });
 });
