@@ -28,7 +28,11 @@ type Event = string;
 interface Script {
   /** Delay of `open`, `prepareCommit` and commits (ms). */
   readonly delayMs?: number;
-  readonly failPrepareAt?: number;
+  /**
+   * The first prepareCommit (whichever checkpoint reaches the writer first: on a loaded machine
+   * the first one triggered may be aborted before it does) fails.
+   */
+  readonly failFirstPrepare?: boolean;
   /** The first commit (whichever checkpoint completes first) fails. */
   readonly failFirstCommit?: boolean;
   /** `pendingWork` returns a promise of this many ms after every `writes` writes. */
@@ -47,6 +51,7 @@ class ScriptedSink implements Sink<number> {
     const delay = script.delayMs ?? 20;
     let writes = 0;
     let failedOnce = false;
+    let preparedOnce = false;
     let held: Promise<void> | undefined;
     let holding = false;
     return {
@@ -76,7 +81,12 @@ class ScriptedSink implements Sink<number> {
       },
       prepareCommit: async (id) => {
         await sleep(delay);
-        if (id === script.failPrepareAt) throw new Error(`prepare ${id} failed`);
+        const first = !preparedOnce;
+        preparedOnce = true;
+        if (script.failFirstPrepare && first) {
+          log.push(`prepare failed ${id}`);
+          throw new Error(`prepare ${id} failed`);
+        }
         log.push(`prepared ${id}`);
       },
       notifyCheckpointComplete: async (id) => {
@@ -135,9 +145,10 @@ describe('the asynchronous sink hooks', () => {
   });
 
   test('a rejected prepareCommit declines its checkpoint: it never completes and the job fails', async () => {
-    const sink = new ScriptedSink({ failPrepareAt: 1 });
-    await assert.rejects(run(sink, { count: 1_000_000 }), /prepare 1 failed/);
-    assert.ok(!sink.log.includes('complete 1'));
+    const sink = new ScriptedSink({ failFirstPrepare: true });
+    await assert.rejects(run(sink, { count: 1_000_000 }), /prepare \d+ failed/);
+    const failed = sink.log.find((e) => e.startsWith('prepare failed '))!.split(' ')[2];
+    assert.ok(!sink.log.includes(`complete ${failed}`), sink.log.join(', '));
   });
 
   test('a commit that fails after the checkpoint completed fails the job, even the final one', async () => {
