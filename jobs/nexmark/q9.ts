@@ -12,6 +12,7 @@
 import { type Auction, type Bid, type Collector, type ValueState, ValueStateDescriptor } from 'flink-ts';
 import { AuctionJoinFunction, auctionsAndBids } from './auction-join.js';
 import { nexmarkJob, sinkRows } from './common.js';
+import { beatsBest } from './winning-bid.js';
 
 /** The auction's columns, then the bid's (written out: `{...a, more}` costs microseconds a row). */
 function row(a: Auction, b: Bid) {
@@ -58,8 +59,7 @@ class WinningBid extends AuctionJoinFunction<Auction, Bid, Q9Row> {
   protected onBid(a: Auction, b: Bid, out: Collector<Q9Row>): void {
     const best = this.best.value();
     const inTime = b.dateTime >= a.dateTime && b.dateTime <= a.expires;
-    const beats = best === undefined || b.price > best.price || (b.price === best.price && b.dateTime < best.dateTime);
-    if (!inTime || !beats) return;
+    if (!inTime || !beatsBest(b, best)) return;
     this.best.update(b);
     out.collect(row(a, b));
   }

@@ -216,13 +216,10 @@ export class CheckpointCoordinator implements CheckpointResponder {
     this.settleCompleted(p, completed);
     this.deps.stats?.completed(completed, durationsOf(p.acknowledgements()));
     await this.deps.store.add(completed, this.pendingIds());
-    // Sinks commit only once the store holds the checkpoint: a failure restores the latest
-    // retained checkpoint, and output committed beyond it would be written again. As in Flink
-    // since 1.15, an intermediate savepoint commits nothing: it is not retained, so a failover
-    // restores the checkpoint before it and replays what it covered; its pre-commits are
-    // committed by the next checkpoint, or by a restore from the savepoint. A savepoint that
-    // stops the job (suspend, drain) commits, as it is the job's last snapshot.
-    if (!this.stopped && commitsSideEffects(p.kind)) this.target.notifyCheckpointComplete(p.id);
+    // Sinks commit only once the store holds the snapshot: a failure restores the newest one it
+    // holds (a savepoint too, while no checkpoint is newer), and output committed beyond that
+    // would be written again.
+    if (!this.stopped) this.target.notifyCheckpointComplete(p.id);
     p.complete(completed);
   }
 
@@ -277,11 +274,8 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private settleCompleted(p: PendingCheckpoint, completed: CompletedCheckpoint): void {
     this.pending.delete(p.id);
     this.deps.storage.released(p.id);
-    // An intermediate savepoint subsumes nothing: a checkpoint it cut off would leave the
-    // retained checkpoints older than they need be (Flink 1.15+ likewise).
-    const subsumes = commitsSideEffects(p.kind);
     for (const older of [...this.pending.values()]) {
-      if (subsumes && older.id < p.id && !isSavepoint(older.kind) && older.status !== 'FINALIZING') this.abort(older, CheckpointFailureReason.SUBSUMED, false);
+      if (older.id < p.id && !isSavepoint(older.kind) && older.status !== 'FINALIZING') this.abort(older, CheckpointFailureReason.SUBSUMED, false);
     }
     this.lastCompletionAt = completed.completedAt;
     if (p.periodic) this.consecutiveFailures = 0;
@@ -330,12 +324,4 @@ function durationsOf(acks: readonly TaskAcknowledgement[]): CheckpointDurations 
     alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
     maxPauseMs: Math.max(0, ...acks.map((a) => a.maxPauseMs)),
   };
-}
-
-/**
- * Whether completing a snapshot of `kind` tells the tasks (sinks commit, sources commit
- * offsets): every checkpoint and a savepoint that ends the job, not an intermediate savepoint.
- */
-function commitsSideEffects(kind: SnapshotKind): boolean {
-  return kind !== 'SAVEPOINT';
 }

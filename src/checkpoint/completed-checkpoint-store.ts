@@ -1,4 +1,4 @@
-import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import { type RetentionFacts, type RetentionPlan, type WaitingFiles, planRetention } from './retention-plan.js';
 
 /** How retention deletes: through checkpoint storage's write steps (FsCheckpointStorage). */
@@ -22,10 +22,15 @@ const NO_LISTENER: RetentionListener = { discarded: () => {}, deleteFailed: () =
  * to keep and delete is decided by {@link planRetention} (a pure function of what the store
  * knows); the store carries the plan out through the storage and remembers what is left: files
  * waiting for checkpoints in flight, and deletions that failed, which are tried again with the
- * next plan. Savepoints are never added: they belong to the user.
+ * next plan. Savepoints are never retained nor deleted: they belong to the user. But the newest
+ * savepoint is remembered while no checkpoint is newer: its completion let the sinks commit, so
+ * a failure must restore it, not the checkpoint before it (which would write what it committed
+ * again), as Flink did until 1.14.
  */
 export class CompletedCheckpointStore {
   private retained: readonly CompletedCheckpoint[] = [];
+  /** The newest savepoint added, if no checkpoint completed after it. */
+  private savepoint: CompletedCheckpoint | undefined;
   /** Claimed snapshots belong to another job's directory: their shared files are left alone. */
   private readonly claimed = new Set<CompletedCheckpoint>();
   private waiting: readonly WaitingFiles[] = [];
@@ -44,6 +49,9 @@ export class CompletedCheckpointStore {
    * @param pending ids of the checkpoints still in flight
    */
   add(checkpoint: CompletedCheckpoint, pending: readonly number[] = []): Promise<void> {
+    if (isSavepoint(checkpoint.kind)) {
+      if (checkpoint.checkpointId > (this.savepoint?.checkpointId ?? -1)) this.savepoint = checkpoint;
+    } else if (checkpoint.checkpointId > (this.savepoint?.checkpointId ?? Infinity)) this.savepoint = undefined;
     return this.apply({ kind: 'add', checkpoint }, pending);
   }
 
@@ -75,6 +83,16 @@ export class CompletedCheckpointStore {
 
   all(): readonly CompletedCheckpoint[] {
     return this.retained;
+  }
+
+  /**
+   * What a failure may restore, any order: the retained checkpoints and, if none is newer, the
+   * newest savepoint (whose completion let the sinks commit).
+   */
+  recoveryCandidates(): readonly CompletedCheckpoint[] {
+    const sp = this.savepoint;
+    if (sp === undefined || this.retained.some((c) => c.checkpointId > sp.checkpointId)) return this.retained;
+    return [...this.retained, sp];
   }
 
   private apply(event: RetentionFacts['event'], pending: readonly number[]): Promise<void> {

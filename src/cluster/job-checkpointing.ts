@@ -121,13 +121,14 @@ export class JobCheckpointing {
   }
 
   /**
-   * The state a run after a failure starts from: the newest retained checkpoint that loads and
-   * maps onto the job (`assign`), falling back to older ones; undefined if none completed yet.
+   * The state a run after a failure starts from: the newest retained checkpoint — or savepoint,
+   * while none is newer — that loads and maps onto the job (`assign`), falling back to older
+   * ones; undefined if none completed yet.
    *
    * @throws SnapshotRestoreError (`checkpoint.recoveryFailed`) if no retained checkpoint can be used.
    */
   recover<T>(assign: (snapshot: LoadedSnapshot) => T): RecoveredState<T> | undefined {
-    return recoverFromRetained(this.store.all(), loadSnapshot, assign);
+    return recoverFromRetained(this.store.recoveryCandidates(), loadSnapshot, assign);
   }
 
   /** Periodic checkpoints are configured. */

@@ -319,8 +319,9 @@ export class JobMaster {
   }
 
   /**
-   * The state a restarted run starts from: the newest retained checkpoint that can be loaded
-   * (older ones if newer are damaged), else the initial state if none completed yet. The
+   * The state a restarted run starts from: the newest retained checkpoint (or savepoint, while
+   * none is newer) that can be loaded (older ones if newer are damaged or gone), else the
+   * initial state if none completed yet. The
    * snapshot the job started from, claimed and so retained, is mapped as the start did (`-n`).
    *
    * @throws FlinkError if checkpoints completed but none of them can be restored
@@ -331,7 +332,7 @@ export class JobMaster {
       assignState(snapshot, this.jobGraph, { allowNonRestoredState: initial !== undefined && snapshot.dir === initial.snapshot.dir && initial.allowNonRestoredState }),
     );
     if (!recovered) return this.restoreAssignment;
-    for (const problem of recovered.skipped) this.log(`Skipping a retained checkpoint that cannot be restored: ${problem}`);
+    for (const problem of recovered.skipped) this.log(`Skipping a snapshot that cannot be restored: ${problem}`);
     if (recovered.skipped.length > 0) {
       this.log(
         `Recovering job ${this.jobId} from checkpoint ${recovered.checkpointId} (${recovered.path}), older than the newest: output that sinks committed after it may be written again.`,

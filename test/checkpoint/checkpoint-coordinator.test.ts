@@ -714,8 +714,26 @@ describe('CheckpointCoordinator', () => {
       'savepoints belong to the user: never retained nor discarded by retention',
     );
     assert.deepEqual(storeDiscarded, []);
-    // An intermediate savepoint commits nothing (Flink 1.15+); one that stops the job does.
-    assert.deepEqual(target.notified, [1, 3]);
+    assert.deepEqual(target.notified, [1, 2, 3]);
+  });
+
+  test('a savepoint commits, so a failure restores it while no checkpoint is newer (never retained, never deleted)', async () => {
+    const { coordinator, target, store, storeDiscarded } = setup({ interval: undefined }, { numRetained: 1 });
+    const ids = () => store.recoveryCandidates().map((c) => c.checkpointId).sort((a, b) => a - b);
+    const cp1 = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await ackAll(coordinator, 1);
+    await cp1;
+    const sp2 = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' });
+    await ackAll(coordinator, 2);
+    await sp2;
+    assert.deepEqual(target.notified, [1, 2], 'the savepoint lets the sinks commit');
+    assert.deepEqual(ids(), [1, 2], 'so a failure now restores the savepoint');
+    assert.deepEqual(store.all().map((c) => c.checkpointId), [1], 'it is not retained');
+    const cp3 = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await ackAll(coordinator, 3);
+    await cp3;
+    assert.deepEqual(ids(), [3], 'a newer checkpoint replaces it');
+    assert.deepEqual(storeDiscarded, [1], 'retention deleted checkpoint 1, never the savepoint');
   });
 
   test('the tasks hear of a completed checkpoint only once the store holds it (a failover restores it, so nothing committed is replayed)', async () => {
@@ -741,23 +759,5 @@ describe('CheckpointCoordinator', () => {
     await third;
     assert.deepEqual(target.notified, [1, 2, 3]);
     assert.deepEqual(heldAtNotify, [1, 2, 3]);
-  });
-
-  test('an intermediate savepoint subsumes no pending checkpoint; a savepoint that stops the job does', async () => {
-    const { coordinator, target } = setup({ interval: undefined, maxConcurrent: 3 });
-    const cp = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
-    const sp = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' });
-    await ackAll(coordinator, 2);
-    assert.equal((await sp).checkpointId, 2);
-    assert.equal(coordinator.pendingCount, 1, 'checkpoint 1 is still in flight');
-    await ackAll(coordinator, 1);
-    assert.equal((await cp).checkpointId, 1);
-    const cp3 = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }).catch((err: unknown) => err);
-    const stop = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT_SUSPEND', savepointDir: '/sp' });
-    await ackAll(coordinator, 4);
-    await stop;
-    const subsumed = await cp3;
-    assert.ok(subsumed instanceof CheckpointFailedError && subsumed.message.includes(CheckpointFailureReason.SUBSUMED), String(subsumed));
-    assert.deepEqual(target.notified, [1, 4]);
   });
 });

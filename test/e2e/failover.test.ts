@@ -7,7 +7,7 @@
  * Every job process started here is ended in `after`.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -107,7 +107,7 @@ describe('failover through the CLI', { concurrency: false }, () => {
     const cps = await runFlink(['checkpoints', jobId], { home });
     assert.equal(cps.code, 0, cps.stderr);
     const cpLines = linesOf(cps.stdout);
-    const at = cpLines.findIndex((l) => /^Restarts \(each from the latest completed checkpoint before it\):$/.test(l));
+    const at = cpLines.findIndex((l) => /^Restarts \(each from the latest checkpoint or savepoint completed before it\):$/.test(l));
     assert.ok(at > 0, `no Restarts section:\n${cps.stdout}`);
     assert.equal(cpLines.length, at + 2, `exactly one restart listed:\n${cps.stdout}`);
     assert.match(cpLines[at + 1]!, /attempt 1: .*flaky failure at input 9999/);
@@ -260,9 +260,9 @@ describe('failover through the CLI', { concurrency: false }, () => {
     assert.deepEqual(hiddenFiles(out), []);
   });
 
-  test('(f) a savepoint commits nothing: a failure after it restores the checkpoint before it, and the output is exactly once', async () => {
-    // Failover restores the latest retained checkpoint, never a savepoint (the user's). Had the
-    // savepoint committed its part files, the restored run would write their records again.
+  test('(f) a savepoint commits, so a failure before the next checkpoint restores the savepoint: the output is exactly once', async () => {
+    // The savepoint's completion lets the sinks commit. Were the restart to restore the
+    // checkpoint before it (the newest *retained* one), it would write that output again.
     const home = freshHome();
     const out = join(tempDir(), 'out');
     const N = 5000;
@@ -273,9 +273,8 @@ describe('failover through the CLI', { concurrency: false }, () => {
     const byCheckpoint = committedLines(out).length;
     assert.ok(byCheckpoint > 0, 'the checkpoint committed what came before it');
     await sleep(300);
-    savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
-    await sleep(200);
-    assert.equal(committedLines(out).length, byCheckpoint, 'the savepoint committed nothing');
+    const sp = savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
+    await waitFor('the savepoint to commit', () => committedLines(out).length > byCheckpoint, 5000, 20);
     writeFileSync(`${out}.fail`, '');
     const job = await waitForStatus(home, jobId, ['FINISHED', 'FAILED', 'CANCELED'], 30_000);
     assert.equal(job.status, 'FINISHED', JSON.stringify(job));
@@ -284,5 +283,26 @@ describe('failover through the CLI', { concurrency: false }, () => {
     assert.match(log, /failure on request at input/);
     assert.deepEqual(keyedCountProblems(committedLines(out), N), []);
     assert.deepEqual(hiddenFiles(out), []);
+    assert.ok(existsSync(join(sp, '_metadata')), 'the savepoint is the user\'s: it stays');
+  });
+
+  test('(g) a savepoint deleted before a failure: the restart falls back to the checkpoint before it and says output may repeat', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', '5000', '1000'], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
+    await waitForInProgressPart(out);
+    assert.equal((await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 })).code, 0);
+    await sleep(200);
+    const sp = savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
+    assert.equal((await runFlink(['savepoint', '-d', sp], { home, timeoutMs: 15_000 })).code, 0);
+    writeFileSync(`${out}.fail`, '');
+    const job = await waitForStatus(home, jobId, ['FINISHED', 'FAILED', 'CANCELED'], 30_000);
+    assert.equal(job.status, 'FINISHED', JSON.stringify(job));
+    const log = readFileSync(join(home, 'log', `${jobId}.log`), 'utf8');
+    assert.match(log, /Skipping a snapshot that cannot be restored: checkpoint 2: .*no such file or directory/);
+    assert.match(log, new RegExp(`Recovering job ${jobId} from checkpoint 1 .*older than the newest: output that sinks committed after it may be written again`));
+    // Nothing lost: every input is there (those between the checkpoint and the savepoint twice).
+    const { distinct } = inputsOf(committedLines(out));
+    assert.equal(distinct.size, 5000);
   });
 });

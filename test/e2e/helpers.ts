@@ -536,18 +536,6 @@ export function committedLines(dir: string): string[] {
     .flatMap((f) => linesOf(readFileSync(join(dir, f), 'utf8')));
 }
 
-/**
- * The output a savepoint of a running job covers, once the job was cancelled: what was committed
- * before it and what it pre-committed (hidden `.pending` parts, which a restore from it commits;
- * a savepoint commits nothing itself). Only for jobs without periodic checkpoints, whose pending
- * parts are all the savepoint's.
- */
-export function savepointCoveredLines(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const pending = listFiles(dir).filter((f) => isHiddenPath(f) && f.endsWith('.pending'));
-  return [...committedLines(dir), ...pending.flatMap((f) => linesOf(readFileSync(join(dir, f), 'utf8')))];
-}
-
 /** The hidden files (in-progress, pending) under a FileSink directory. */
 export function hiddenFiles(dir: string): string[] {
   return existsSync(dir) ? listFiles(dir).filter(isHiddenPath) : [];

@@ -14,7 +14,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  activeJobs, cancelJob, cleanUpAfterAll, committedLines, engineFrames, savepointCoveredLines, freshHome, listJson, listedJob,
+  activeJobs, cancelJob, cleanUpAfterAll, committedLines, engineFrames, freshHome, listJson, listedJob,
   nonWarningLines, parseAttachedRun, runDetached, runFlink, savepointPathOf, sleep, tempDir,
   waitForInProgressPart,
 } from './helpers.js';
@@ -88,11 +88,10 @@ describe('state evolution across a savepoint', () => {
       account: { kind: 'value', ttl: false, serializer: 'avro', keys: 5 },
     });
 
-    // What v1 wrote up to the savepoint (pre-committed; a restore from it commits it): inputs
-    // 0..P-1, v1 accounts with a note.
-    const v1 = byInput<AccountLine>(savepointCoveredLines(out));
+    // What v1 committed: inputs 0..P-1, v1 accounts with a note.
+    const v1 = byInput<AccountLine>(committedLines(out));
     const P = v1.length;
-    assert.ok(P >= KEYS && P < N, `the savepoint covers ${P} of ${N} lines`);
+    assert.ok(P >= KEYS && P < N, `v1 committed ${P} of ${N} lines`);
     assert.deepEqual(
       v1.map((l) => l.i),
       [...Array(P).keys()],
@@ -163,9 +162,9 @@ describe('state evolution across a savepoint', () => {
       prev: { i: number; at: number } | null;
     }
     // The last write per key before the savepoint.
-    const written = byInput<TtlLine>(savepointCoveredLines(out));
+    const written = byInput<TtlLine>(committedLines(out));
     const P = written.length;
-    assert.ok(P >= KEYS && P < N, `the savepoint covers ${P} of ${N} written lines`);
+    assert.ok(P >= KEYS && P < N, `the write phase committed ${P} of ${N} lines`);
     const lastWrite = new Map<number, { i: number; at: number }>();
     for (const l of written) lastWrite.set(l.key, { i: l.i, at: l.now });
     const newest = Math.max(...[...lastWrite.values()].map((w) => w.at));

@@ -42,7 +42,7 @@ export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): 
     const restarts = store.listEvents(jobId).filter((e) => e.kind === 'restart');
     if (restarts.length > 0) {
       say('');
-      say(`Restarts (each from the latest completed checkpoint before it):`);
+      say(`Restarts (each from the latest checkpoint or savepoint completed before it):`);
       for (const e of restarts) say(`  ${formatTime(e.time)}  attempt ${e.attempt ?? '?'}: ${e.cause ?? 'unknown cause'}`);
     }
     return 0;
