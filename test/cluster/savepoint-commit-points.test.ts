@@ -14,11 +14,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   DataGeneratorSource,
   FileSink,
+  JdbcSink,
   type Pipeline,
   type Sink,
   type SinkWriter,
@@ -33,6 +34,7 @@ import { MetadataStore } from '../../src/metadata/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { newJobId } from '../../src/util/ids.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
+import { type TestPostgres, sharedPostgres } from '../helpers/postgres.js';
 
 /** Steered by the tests; functions are copied per subtask, this object is not. */
 const control = { failNext: false, failCommitOf: -1 };
@@ -180,6 +182,37 @@ describe('an intermediate savepoint, then a failover before the next checkpoint 
       const rows = (conn.prepare('SELECT n FROM numbers').all() as Array<{ n: number }>).map((r) => Number(r.n));
       conn.close();
       assertExactlyOncePrefix(rows, 'the SqliteSink table');
+    } finally {
+      home.cleanup();
+    }
+  });
+});
+
+describe('an intermediate savepoint, then a failover, then a restore from the savepoint: JdbcSink.exactlyOnceSink', () => {
+  let server: TestPostgres;
+  let url: string;
+  const database = `sp_commit_${process.pid}`;
+  before(async () => {
+    server = await sharedPostgres();
+    url = await server.createDatabase(database);
+    await server.query('CREATE TABLE numbers (n bigint)', [], database);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('every record is written exactly once (fails on purpose on 4c47350: the failover rolled back the savepoint’s prepared transaction)', async () => {
+    const home = tempDir('flink-sp-commit-');
+    try {
+      await savepointThenFailoverThenRestore(home, () =>
+        capturePipeline((env) => {
+          numbers(env)
+            .sinkTo(JdbcSink.exactlyOnceSink<number>({ connectionString: url, table: 'numbers', columns: ['n'], toRow: (n) => [n], takeoverTimeoutMs: 5000 }))
+            .uid('pg');
+        }, 'sp-jdbc-sink'),
+      );
+      const rows = (await server.query<{ n: string }>('SELECT n FROM numbers', [], database)).map((r) => Number(r.n));
+      assertExactlyOncePrefix(rows, 'the PostgreSQL table');
     } finally {
       home.cleanup();
     }
