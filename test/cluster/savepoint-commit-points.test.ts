@@ -83,7 +83,7 @@ function start(home: Home, store: MetadataStore, pipeline: Pipeline, restore?: R
     return cmd.result as { checkpointId: number; path: string };
   };
   const restarts = () => store.listEvents(master.jobId).filter((e) => e.kind === 'restart').length;
-  return { master, logs, outcome, done, restarts };
+  return { master, logs, outcome, command, done, restarts };
 }
 
 /** Numbers 0, 1, 2, … at a steady rate, through a map that fails once when told to. */
@@ -264,49 +264,67 @@ class RecordingSink implements Sink<number> {
   }
 }
 
-describe('stop-with-savepoint (no drain) whose sink commit fails', () => {
-  test('the job does not run on after `flink stop` reported success, and nothing is committed twice (fails on purpose on 4c47350)', async () => {
-    const home = tempDir('flink-sp-commit-');
-    const store = MetadataStore.open(join(home.path, 'flink.db'));
-    committed.length = 0;
-    committedKeys.clear();
-    control.failNext = false;
-    control.failCommitOf = -1;
-    const job = start(
-      home,
-      store,
-      capturePipeline((env) => {
-        numbers(env).rebalance().sinkTo(new RecordingSink()).setParallelism(2).uid('rec');
-      }, 'stop-commit-fails'),
-    );
-    try {
-      await sleep(200);
-      const cp = await job.done('checkpoint', { full: false });
-      await sleep(200);
-      // The stop's savepoint is the next id.
-      control.failCommitOf = cp.checkpointId + 1;
-      const stop = await job.done('stop', { drain: false });
-      assert.equal(stop.checkpointId, cp.checkpointId + 1);
-      // `flink stop` has printed "Savepoint completed" and returned 0 by now. The job must end.
-      await sleep(1000);
-      const status = store.getJob(job.master.jobId)!.status;
-      const restarts = job.restarts();
-      if (status === 'RUNNING') {
-        // It ran on: what it commits next shows the replay.
-        await job.done('checkpoint', { full: false });
-      }
-      const dups = committed.filter((v, i) => committed.indexOf(v) !== i);
-      assert.deepEqual(
-        { status, restarts, duplicated: dups.length },
-        { status: 'FINISHED', restarts: 0, duplicated: 0 },
-        `after a successful stop the job is ${status} with ${restarts} restart(s); ${dups.length} record(s) committed twice (e.g. ${dups.slice(0, 3).join(', ')})`,
-      );
-    } finally {
+for (const drain of [false, true]) {
+  describe(`stop-with-savepoint (${drain ? 'drain' : 'no drain'}) whose sink commit fails`, () => {
+    test('the stop is not reported done while the job then restarts, and nothing is committed twice (fails on purpose on 4c47350)', async () => {
+      const home = tempDir('flink-sp-commit-');
+      const store = MetadataStore.open(join(home.path, 'flink.db'));
+      committed.length = 0;
+      committedKeys.clear();
+      control.failNext = false;
       control.failCommitOf = -1;
-      job.master.cancel();
-      await job.outcome;
-      store.close();
-      home.cleanup();
-    }
+      const job = start(
+        home,
+        store,
+        capturePipeline((env) => {
+          numbers(env).rebalance().sinkTo(new RecordingSink()).setParallelism(2).uid('rec');
+        }, 'stop-commit-fails'),
+      );
+      try {
+        await sleep(200);
+        const cp = await job.done('checkpoint', { full: false });
+        await sleep(200);
+        // The stop's savepoint is the next id.
+        control.failCommitOf = cp.checkpointId + 1;
+        const stop = await job.command('stop', { drain });
+        // Give a restarted job time to run (and show what it commits next).
+        await sleep(1000);
+        const status = store.getJob(job.master.jobId)!.status;
+        const restarts = job.restarts();
+        if (status === 'RUNNING') await job.done('checkpoint', { full: false });
+        const dups = committed.filter((v, i) => committed.indexOf(v) !== i);
+        assert.ok(
+          stop.status !== 'DONE' || (status === 'FINISHED' && restarts === 0),
+          `'flink stop' was reported done (savepoint ${JSON.stringify(stop.result)}), but then the job is ${status} after ${restarts} restart(s)`,
+        );
+        assert.deepEqual({ restarts, duplicated: dups.length }, { restarts: 0, duplicated: 0 }, `${dups.length} record(s) committed twice (e.g. ${dups.slice(0, 3).join(', ')})`);
+        if (stop.status === 'DONE') return;
+        // The stop failed, and says where its savepoint is: a run from it commits what the
+        // failed commit left, once.
+        assert.equal(status, 'FAILED');
+        const path = /savepoint (\S+) completed/.exec(stop.error ?? '')?.[1];
+        assert.ok(path && existsSync(path), `the stop's error names its savepoint: ${stop.error}`);
+        const before = committed.length;
+        const resumed = start(
+          home,
+          store,
+          capturePipeline((env) => {
+            numbers(env).rebalance().sinkTo(new RecordingSink()).setParallelism(2).uid('rec');
+          }, 'stop-commit-fails'),
+          { snapshot: loadSnapshot(path), allowNonRestoredState: false },
+        );
+        control.failCommitOf = -1;
+        await resumed.done('stop', { drain: true });
+        assert.equal(await resumed.outcome, undefined);
+        assert.ok(committed.length > before);
+        assertExactlyOncePrefix(committed, 'what the recording sink committed');
+      } finally {
+        control.failCommitOf = -1;
+        job.master.cancel();
+        await job.outcome;
+        store.close();
+        home.cleanup();
+      }
+    });
   });
-});
+}
