@@ -24,7 +24,8 @@ export interface CoordinatorSettings {
 export interface CheckpointTarget {
   readonly taskCount: number;
   triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void;
-  notifyCheckpointComplete(checkpointId: number): void;
+  /** `completed`: the snapshot, so the job knows a savepoint that stops it has committed. */
+  notifyCheckpointComplete(checkpointId: number, completed?: CompletedCheckpoint): void;
   abortCheckpoint(checkpointId: number): void;
 }
 
@@ -222,7 +223,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // restores the checkpoint before it and replays what it covered; its pre-commits are
     // committed by the next checkpoint, or by a restore from the savepoint. A savepoint that
     // stops the job (suspend, drain) commits, as it is the job's last snapshot.
-    if (!this.stopped && commitsSideEffects(p.kind)) this.target.notifyCheckpointComplete(p.id);
+    if (!this.stopped && commitsSideEffects(p.kind)) this.target.notifyCheckpointComplete(p.id, completed);
     p.complete(completed);
   }
 
