@@ -24,7 +24,8 @@ export interface CoordinatorSettings {
 export interface CheckpointTarget {
   readonly taskCount: number;
   triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void;
-  notifyCheckpointComplete(checkpointId: number): void;
+  /** `completed`: the snapshot, so the job knows a savepoint that stops it has committed. */
+  notifyCheckpointComplete(checkpointId: number, completed?: CompletedCheckpoint): void;
   abortCheckpoint(checkpointId: number): void;
 }
 
@@ -219,7 +220,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // Sinks commit only once the store holds the snapshot: a failure restores the newest one it
     // holds (a savepoint too, while no checkpoint is newer), and output committed beyond that
     // would be written again.
-    if (!this.stopped) this.target.notifyCheckpointComplete(p.id);
+    if (!this.stopped) this.target.notifyCheckpointComplete(p.id, completed);
     p.complete(completed);
   }
 

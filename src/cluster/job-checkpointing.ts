@@ -47,6 +47,12 @@ export class JobCheckpointing {
   private coordinator: CheckpointCoordinator | undefined;
   private execution: JobRun | undefined;
   private readonly stats: CheckpointStatsRecorder | undefined;
+  /**
+   * The path of the savepoint of a stop (suspend or drain) once the tasks were told to commit
+   * it: from then on the job is stopped, and a failure must not restart it from an older
+   * checkpoint (what the savepoint committed would be written again).
+   */
+  stoppedWith: string | undefined;
   readonly responder: CheckpointResponder = {
     acknowledge: (ack) => this.coordinator?.acknowledge(ack),
     decline: (id, task, reason) => this.coordinator?.decline(id, task, reason),
@@ -186,7 +192,8 @@ export class JobCheckpointing {
         return execution.taskCount;
       },
       triggerCheckpoint: (id, timestamp, options) => execution.triggerCheckpoint(id, timestamp, options),
-      notifyCheckpointComplete: (id) => {
+      notifyCheckpointComplete: (id, completed) => {
+        if (completed?.kind === 'SAVEPOINT_SUSPEND' || completed?.kind === 'SAVEPOINT_TERMINATE') this.stoppedWith = completed.path;
         if (this.mayCommit(`commit checkpoint ${id}`)) execution.notifyCheckpointComplete(id);
       },
       abortCheckpoint: (id) => execution.abortCheckpoint(id),

@@ -87,6 +87,10 @@ export class JobMaster {
   private fencedBy: JobFencedError | undefined;
   /** The job's worker threads (task slots), started with its first run on workers; they outlive failovers. */
   private slots: TaskSlotPool | undefined;
+  /** The current run's end (a stop with savepoint reports once the run has ended). */
+  private runEnded: Promise<void> | undefined;
+  /** A stop with savepoint in progress; its command is answered before the job's end is recorded. */
+  private stopping: Promise<unknown> | undefined;
 
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
@@ -172,7 +176,11 @@ export class JobMaster {
       cancel: () => this.cancel(),
       checkpoint: (full) => checkpointing.checkpoint(full),
       savepoint: (dir) => checkpointing.savepoint(dir),
-      stop: (dir, drain) => this.stopWithSavepoint(checkpointing, dir, drain),
+      stop: (dir, drain) => {
+        const stop = this.stopWithSavepoint(checkpointing, dir, drain);
+        this.stopping = stop.catch(() => undefined);
+        return stop;
+      },
     });
     this.reporter?.start();
     if (options.restore?.claimMode === 'claim') await checkpointing.claim(options.restore.snapshot);
@@ -193,7 +201,9 @@ export class JobMaster {
       if (this.cancelled) execution.cancel();
       checkpointing.start(execution);
       try {
-        await execution.run();
+        const ended = execution.run();
+        this.runEnded = ended;
+        await ended;
         break;
       } catch (err) {
         const outcome = await this.handleFailure(err, restartStrategy, checkpointing, attempt + 1);
@@ -201,6 +211,8 @@ export class JobMaster {
         restore = outcome.restore;
       }
     }
+    // A stop whose savepoint completed answers its command first (it awaits only the run's end).
+    if (checkpointing.stoppedWith !== undefined) await this.stopping;
     await checkpointing.stop('FINISHED');
     this.tracker?.finish({ status: 'FINISHED' });
     return new JobExecutionResult(this.jobId, this.jobName, Date.now() - start);
@@ -275,6 +287,12 @@ export class JobMaster {
       await checkpointing.stop('CANCELED');
       this.tracker?.finish({ status: 'CANCELED' });
       return { failure: err instanceof JobCancelledError ? err : new JobCancelledError() };
+    }
+    // A stop's savepoint told the sinks to commit: the job is not restarted from an older
+    // checkpoint (the savepoint is not retained), which would write again what they committed.
+    if (checkpointing.stoppedWith !== undefined) {
+      await this.stopping;
+      return { failure: await this.fail(checkpointing, stopFailure(checkpointing.stoppedWith, err)) };
     }
     // Failed as it is, not unwrapped: the wrapper's message names the operator and its uid.
     if (unrecoverableCause(err)) return { failure: await this.fail(checkpointing, err) };
@@ -366,17 +384,26 @@ export class JobMaster {
    */
   private async stopWithSavepoint(checkpointing: JobCheckpointing, dir: string | undefined, drain: boolean): Promise<{ checkpointId: number; path: string }> {
     const execution = this.execution!;
+    const ended = this.runEnded!;
     execution.pauseSources();
+    let result: { checkpointId: number; path: string };
     // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
-    if (drain) return execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
-    try {
-      const result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
+    if (drain) result = await execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
+    else {
+      try {
+        result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
+      } catch (err) {
+        execution.pauseSources(false);
+        throw err;
+      }
       execution.suspend();
-      return result;
-    } catch (err) {
-      execution.pauseSources(false);
-      throw err;
     }
+    // The stop succeeded only if the run then ends well (its sinks' commits of the savepoint
+    // included); otherwise the job FAILS, and a run from the savepoint commits what is left.
+    await ended.catch((err: unknown) => {
+      throw stopFailure(result.path, err);
+    });
+    return result;
   }
 
   /** Cancels the job: tasks stop at their next step and the run rejects with JobCancelledError. */
@@ -387,6 +414,15 @@ export class JobMaster {
     this.execution?.cancel();
     this.wakeFromDelay?.();
   }
+}
+
+/** The failure of a job whose stop-with-savepoint completed its savepoint but not its end. */
+function stopFailure(path: string, err: unknown): FlinkError {
+  return new FlinkError(
+    'job.stopFailed',
+    `The savepoint ${path} completed, but the job failed while it stopped: ${messageOf(err)}. The job is not restarted; resume it from the savepoint (flink run -s ${path}), which commits what the savepoint recorded.`,
+    { cause: err },
+  );
 }
 
 /** The keyed state backend the job's tasks are deployed with. */
