@@ -1,0 +1,151 @@
+/*
+ * Review tests for the edges of "a savepoint commits, and a failure restores the newest
+ * savepoint while no checkpoint is newer" (93b2975, a390680), through a tracked JobMaster in
+ * this process with real sinks and real checkpoint storage.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { DataGeneratorSource, FileSink, type Pipeline, WatermarkStrategy } from '../../src/index.js';
+import { loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
+import { disposeSavepoint } from '../../src/checkpoint/savepoint-disposal.js';
+import { JobMaster, type RestoreSettings } from '../../src/cluster/job-master.js';
+import { Configuration } from '../../src/config/index.js';
+import { MetadataStore } from '../../src/metadata/index.js';
+import { systemClock } from '../../src/util/clock.js';
+import { newJobId } from '../../src/util/ids.js';
+import { capturePipeline, tempDir } from '../helpers/run-job.js';
+
+/** Steered by the tests; functions are copied per subtask, this object is not. */
+const control = { failNext: false };
+
+async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+type Home = { path: string; cleanup: () => void };
+
+/** Starts `pipeline` under a tracked JobMaster (fixed-delay restarts, periodic checkpoints rare). */
+function start(home: Home, store: MetadataStore, pipeline: Pipeline, restore?: RestoreSettings, extra: Record<string, string | number | boolean> = {}) {
+  let config = new Configuration(home.path)
+    .with('execution.checkpointing.dir', join(home.path, 'checkpoints'))
+    .with('execution.checkpointing.savepoint-dir', join(home.path, 'savepoints'))
+    .with('execution.checkpointing.interval', '1 h')
+    .with('restart-strategy.type', 'fixed-delay')
+    .with('restart-strategy.fixed-delay.attempts', 5)
+    .with('restart-strategy.fixed-delay.delay', '0 ms');
+  for (const [k, v] of Object.entries(extra)) config = config.with(k, v);
+  const logs: string[] = [];
+  const master = new JobMaster({
+    jobId: newJobId(),
+    pipeline,
+    configuration: config,
+    clock: systemClock,
+    tracking: { store, jobFile: '/jobs/review-sp.ts', args: [], log: (l) => logs.push(l) },
+    ...(restore ? { restore } : {}),
+  });
+  const outcome = master.run().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const command = async (kind: 'checkpoint' | 'savepoint' | 'stop', args: Record<string, unknown>) => {
+    await until(() => store.getJob(master.jobId)?.status === 'RUNNING', 'the job to run');
+    const id = store.submitCommand(master.jobId, kind, args);
+    await until(() => !['PENDING', 'RUNNING'].includes(store.getCommand(id)!.status), `the ${kind}`);
+    return store.getCommand(id)!;
+  };
+  const done = async (kind: 'checkpoint' | 'savepoint' | 'stop', args: Record<string, unknown> = {}) => {
+    const cmd = await command(kind, args);
+    assert.equal(cmd.status, 'DONE', `${kind} failed: ${cmd.error}`);
+    return cmd.result as { checkpointId: number; path: string };
+  };
+  const restarts = () => store.listEvents(master.jobId).filter((e) => e.kind === 'restart').length;
+  return { master, logs, outcome, command, done, restarts };
+}
+
+/** Numbers 0, 1, 2, … at a steady rate, through a map that fails once when told to. */
+function numbers(env: Parameters<Parameters<typeof capturePipeline>[0]>[0]) {
+  return env
+    .fromSource(new DataGeneratorSource<number>((i) => i, Infinity, { recordsPerSecond: 400 }), WatermarkStrategy.noWatermarks(), 'gen')
+    .uid('gen')
+    .map((v: number) => {
+      if (control.failNext) {
+        control.failNext = false;
+        throw new Error('injected failure');
+      }
+      return v;
+    })
+    .uid('fail-once');
+}
+
+function fileSinkJob(out: string): Pipeline {
+  return capturePipeline((env) => {
+    numbers(env).sinkTo(FileSink.forRowFormat<number>(out).build()).uid('files');
+  }, 'review-sp-files');
+}
+
+function committedLines(out: string): number[] {
+  return readdirSync(out)
+    .filter((f) => !f.startsWith('.'))
+    .flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean).map(Number));
+}
+
+describe('the newest savepoint of a running job is deleted (flink savepoint -d), then a failure', () => {
+  test('with no checkpoint before it, the job still restarts (from its initial state), as it would have without the savepoint', async () => {
+    const home = tempDir('flink-review-sp-');
+    const store = MetadataStore.open(join(home.path, 'flink.db'));
+    const out = join(home.path, 'out');
+    control.failNext = false;
+    const job = start(home, store, fileSinkJob(out));
+    try {
+      await sleep(200);
+      const sp = await job.done('savepoint');
+      await disposeSavepoint(sp.path);
+      control.failNext = true;
+      await until(() => job.restarts() === 1 || ['FAILED', 'FINISHED', 'CANCELED'].includes(store.getJob(job.master.jobId)!.status), 'the failover');
+      await sleep(300);
+      const status = store.getJob(job.master.jobId)!.status;
+      assert.equal(status, 'RUNNING', `the job is ${status}; logs: ${job.logs.join(' | ')}`);
+    } finally {
+      job.master.cancel();
+      await job.outcome;
+      store.close();
+      home.cleanup();
+    }
+  });
+
+  test('started from a snapshot (-s, no_claim) with no checkpoint of its own yet, the job restarts from that snapshot', async () => {
+    const home = tempDir('flink-review-sp-');
+    const store = MetadataStore.open(join(home.path, 'flink.db'));
+    const out = join(home.path, 'out');
+    control.failNext = false;
+    // A first job, stopped with a savepoint: the snapshot the second one starts from.
+    const first = start(home, store, fileSinkJob(out));
+    await sleep(200);
+    const x = await first.done('stop', { drain: false });
+    assert.equal(await first.outcome, undefined);
+    const second = start(home, store, fileSinkJob(out), { snapshot: loadSnapshot(x.path), allowNonRestoredState: false, claimMode: 'no_claim' });
+    try {
+      await sleep(200);
+      const sp = await second.done('savepoint');
+      rmSync(sp.path, { recursive: true, force: true });
+      control.failNext = true;
+      await until(() => second.restarts() === 1 || ['FAILED', 'FINISHED', 'CANCELED'].includes(store.getJob(second.master.jobId)!.status), 'the failover');
+      await sleep(300);
+      const status = store.getJob(second.master.jobId)!.status;
+      assert.equal(status, 'RUNNING', `the job is ${status}; logs: ${second.logs.join(' | ')}`);
+      void committedLines;
+    } finally {
+      second.master.cancel();
+      await second.outcome;
+      store.close();
+      home.cleanup();
+    }
+  });
+});
