@@ -12,6 +12,7 @@ import { DataGeneratorSource, FileSink, type Pipeline, WatermarkStrategy } from 
 import { loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
 import { disposeSavepoint } from '../../src/checkpoint/savepoint-disposal.js';
 import { JobMaster, type RestoreSettings } from '../../src/cluster/job-master.js';
+import { prepareRestore } from '../../src/cluster/job-launch.js';
 import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -144,6 +145,47 @@ describe('the newest savepoint of a running job is deleted (flink savepoint -d),
     } finally {
       second.master.cancel();
       await second.outcome;
+      store.close();
+      home.cleanup();
+    }
+  });
+});
+
+describe('a savepoint whose record in flink.db could not be written (SQLITE_BUSY: another process held the write lock)', () => {
+  test("'flink run -s <jobId>' after the job was stopped with it restores that savepoint, which committed, not the checkpoint before it", async () => {
+    const home = tempDir('flink-review-sp-');
+    const store = MetadataStore.open(join(home.path, 'flink.db'));
+    const out = join(home.path, 'out');
+    control.failNext = false;
+    // The statistics recorder swallows store errors ("A store error never fails a checkpoint").
+    const real = store.completeCheckpoint.bind(store);
+    store.completeCheckpoint = ((...args: Parameters<typeof real>) => {
+      if (String(args[2]).startsWith('SAVEPOINT')) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return real(...args);
+    }) as typeof store.completeCheckpoint;
+    const first = start(home, store, fileSinkJob(out));
+    try {
+      await sleep(200);
+      const cp = await first.done('checkpoint', { full: false });
+      await sleep(300);
+      const sp = await first.done('stop', { drain: false });
+      assert.equal(await first.outcome, undefined);
+      assert.ok(sp.checkpointId > cp.checkpointId);
+      // The stop's savepoint told the sinks to commit: records past the checkpoint are visible.
+      const visible = committedLines(out);
+      assert.ok(visible.length > 0);
+      store.completeCheckpoint = real;
+      const logs: string[] = [];
+      const snapshot = await prepareRestore(store, first.master.jobId, first.master.configuration, (l) => logs.push(l));
+      assert.equal(
+        snapshot.metadata.checkpointId,
+        sp.checkpointId,
+        `'flink run -s ${first.master.jobId}' restores checkpoint ${snapshot.metadata.checkpointId} (${snapshot.dir}), older than the savepoint ${sp.path} whose completion committed ${visible.length} records: a run from it writes the records between the two again`,
+      );
+    } finally {
+      store.completeCheckpoint = real;
+      first.master.cancel();
+      await first.outcome;
       store.close();
       home.cleanup();
     }
