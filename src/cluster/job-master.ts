@@ -346,9 +346,22 @@ export class JobMaster {
    */
   private recoveryAssignment(checkpointing: JobCheckpointing): RestoreAssignment | undefined {
     const initial = this.options.restore;
-    const recovered = checkpointing.recover((snapshot) =>
-      assignState(snapshot, this.jobGraph, { allowNonRestoredState: initial !== undefined && snapshot.dir === initial.snapshot.dir && initial.allowNonRestoredState }),
-    );
+    let recovered;
+    try {
+      recovered = checkpointing.recover((snapshot) =>
+        assignState(snapshot, this.jobGraph, { allowNonRestoredState: initial !== undefined && snapshot.dir === initial.snapshot.dir && initial.allowNonRestoredState }),
+      );
+    } catch (err) {
+      // Only a savepoint could be restored (no checkpoint completed yet, none claimed) and it is
+      // gone or damaged: fall back to what a restart without it starts from, as a deleted
+      // savepoint falls back to the checkpoint before it.
+      if (checkpointing.store.all().length > 0) throw err;
+      this.log(`Skipping a snapshot that cannot be restored: ${messageOf(err)}`);
+      this.log(
+        `Recovering job ${this.jobId} from ${this.restoreAssignment ? 'the snapshot it started from' : 'its initial state'}, older than the newest savepoint: output that sinks committed after it may be written again.`,
+      );
+      return this.restoreAssignment;
+    }
     if (!recovered) return this.restoreAssignment;
     for (const problem of recovered.skipped) this.log(`Skipping a snapshot that cannot be restored: ${problem}`);
     if (recovered.skipped.length > 0) {
