@@ -49,6 +49,7 @@ export interface CheckpointDurations {
 /** Receives every checkpoint's life for statistics (flink.db). */
 export interface CheckpointStatsListener {
   triggered(id: number, kind: SnapshotKind, triggerTime: number, path: string): void;
+  /** May throw for a savepoint it cannot record: the savepoint then fails (nothing commits). */
   completed(c: CompletedCheckpoint, durations: CheckpointDurations): void;
   failed(id: number, kind: SnapshotKind, reason: string, endTime: number): void;
 }
@@ -214,8 +215,17 @@ export class CheckpointCoordinator implements CheckpointResponder {
     const path = await this.publish(p, metadata);
     if (path === undefined) return;
     const completed = completedCheckpoint(metadata, { path, triggerTime: p.triggerTime, completedAt: this.deps.clock.now() });
+    try {
+      this.deps.stats?.completed(completed, durationsOf(p.acknowledgements()));
+    } catch (err) {
+      // A savepoint that flink.db could not record must not let the sinks commit: a run from
+      // the job's id after a crash (`-s <jobId>`) looks it up there, found no savepoint, and
+      // would restore the checkpoint before it (checkpoints are found on disk too).
+      this.abort(p, `${CheckpointFailureReason.IO_EXCEPTION}: cannot record the savepoint: ${(err as Error).message}`);
+      await this.deps.storage.discardPublished(p.id, path).catch(() => undefined);
+      return;
+    }
     this.settleCompleted(p, completed);
-    this.deps.stats?.completed(completed, durationsOf(p.acknowledgements()));
     await this.deps.store.add(completed, this.pendingIds());
     // Sinks commit only once the store holds the snapshot: a failure restores the newest one it
     // holds (a savepoint too, while no checkpoint is newer), and output committed beyond that

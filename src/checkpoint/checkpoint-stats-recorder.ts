@@ -1,11 +1,13 @@
 import type { MetadataStore } from '../metadata/index.js';
 import type { JobId } from '../util/ids.js';
 import type { CheckpointStatsListener } from './checkpoint-coordinator.js';
-import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 
 /**
  * Records every checkpoint's life in flink.db (status, durations, sizes, path, failure reason),
- * for `flink checkpoints` and `flink list`. A store error never fails a checkpoint.
+ * for `flink checkpoints` and `flink list`. A store error never fails a checkpoint (one whose
+ * record is missing is found on disk), but it fails a savepoint: a savepoint lives wherever
+ * the user put it, and only its record lets `flink run -s <jobId>` find it after a crash.
  */
 export class CheckpointStatsRecorder implements CheckpointStatsListener {
   constructor(
@@ -19,7 +21,7 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
   }
 
   completed(...[c, d]: Parameters<CheckpointStatsListener['completed']>): void {
-    this.guard(() =>
+    const record = () =>
       this.store.completeCheckpoint(this.jobId, c.checkpointId, c.kind, {
         endTime: c.completedAt,
         // flink.db keeps whole milliseconds.
@@ -30,8 +32,9 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
         stateSize: c.stateSize,
         checkpointedSize: c.checkpointedSize,
         path: c.path,
-      }),
-    );
+      });
+    if (isSavepoint(c.kind)) record();
+    else this.guard(record);
   }
 
   failed(...[id, kind, reason, endTime]: Parameters<CheckpointStatsListener['failed']>): void {

@@ -17,7 +17,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
-  DataGeneratorSource,
   FileSink,
   JdbcSink,
   type Pipeline,
@@ -25,81 +24,16 @@ import {
   type SinkWriter,
   type SinkWriterContext,
   SqliteSink,
-  WatermarkStrategy,
 } from '../../src/index.js';
 import { loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
-import { JobMaster, type RestoreSettings } from '../../src/cluster/job-master.js';
-import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
-import { systemClock } from '../../src/util/clock.js';
-import { newJobId } from '../../src/util/ids.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
+import { injectFailure, numbersFailingOnRequest, startTrackedJob, until } from '../helpers/tracked-job.js';
 import { type TestPostgres, sharedPostgres } from '../helpers/postgres.js';
 
 /** Steered by the tests; functions are copied per subtask, this object is not. */
-const control = { failNext: false, failCommitOf: -1 };
+const control = { failCommitOf: -1 };
 
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-type Home = { path: string; cleanup: () => void };
-
-/** Starts `pipeline` under a tracked JobMaster (fixed-delay restarts, periodic checkpoints rare). */
-function start(home: Home, store: MetadataStore, pipeline: Pipeline, restore?: RestoreSettings) {
-  const config = new Configuration(home.path)
-    .with('execution.checkpointing.dir', join(home.path, 'checkpoints'))
-    .with('execution.checkpointing.savepoint-dir', join(home.path, 'savepoints'))
-    .with('execution.checkpointing.interval', '1 h')
-    .with('restart-strategy.type', 'fixed-delay')
-    .with('restart-strategy.fixed-delay.attempts', 5)
-    .with('restart-strategy.fixed-delay.delay', '0 ms');
-  const logs: string[] = [];
-  const master = new JobMaster({
-    jobId: newJobId(),
-    pipeline,
-    configuration: config,
-    clock: systemClock,
-    tracking: { store, jobFile: '/jobs/commit-points.ts', args: [], log: (l) => logs.push(l) },
-    ...(restore ? { restore } : {}),
-  });
-  const outcome = master.run().then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  const command = async (kind: 'checkpoint' | 'savepoint' | 'stop', args: Record<string, unknown>) => {
-    await until(() => store.getJob(master.jobId)?.status === 'RUNNING', 'the job to run');
-    const id = store.submitCommand(master.jobId, kind, args);
-    await until(() => !['PENDING', 'RUNNING'].includes(store.getCommand(id)!.status), `the ${kind}`);
-    return store.getCommand(id)!;
-  };
-  const done = async (kind: 'checkpoint' | 'savepoint' | 'stop', args: Record<string, unknown> = {}) => {
-    const cmd = await command(kind, args);
-    assert.equal(cmd.status, 'DONE', `${kind} failed: ${cmd.error}`);
-    return cmd.result as { checkpointId: number; path: string };
-  };
-  const restarts = () => store.listEvents(master.jobId).filter((e) => e.kind === 'restart').length;
-  return { master, logs, outcome, command, done, restarts };
-}
-
-/** Numbers 0, 1, 2, … at a steady rate, through a map that fails once when told to. */
-function numbers(env: Parameters<Parameters<typeof capturePipeline>[0]>[0]) {
-  return env
-    .fromSource(new DataGeneratorSource<number>((i) => i, Infinity, { recordsPerSecond: 400 }), WatermarkStrategy.noWatermarks(), 'gen')
-    .uid('gen')
-    .map((v: number) => {
-      if (control.failNext) {
-        control.failNext = false;
-        throw new Error('injected failure');
-      }
-      return v;
-    })
-    .uid('fail-once');
-}
 
 /** Asserts `values` are 0..max, each exactly once; names the gaps and duplicates otherwise. */
 function assertExactlyOncePrefix(values: readonly number[], what: string): void {
@@ -120,24 +54,24 @@ function assertExactlyOncePrefix(values: readonly number[], what: string): void 
  * A checkpoint, then a savepoint, then a failure (before any later checkpoint completes), then
  * a cancel; then a new job from the savepoint, drained. Returns the new job's outcome.
  */
-async function savepointThenFailoverThenRestore(home: Home, build: () => Pipeline): Promise<void> {
+async function savepointThenFailoverThenRestore(home: { path: string }, build: () => Pipeline): Promise<void> {
   const store = MetadataStore.open(join(home.path, 'flink.db'));
   try {
-    control.failNext = false;
-    const first = start(home, store, build());
+    injectFailure.next = false;
+    const first = startTrackedJob(home, store, build());
     await sleep(200);
     await first.done('checkpoint', { full: false });
     await sleep(200);
     const savepoint = await first.done('savepoint', {});
     await sleep(100);
-    control.failNext = true;
+    injectFailure.next = true;
     await until(() => first.restarts() === 1, 'the failover');
     await until(() => store.getJob(first.master.jobId)?.status === 'RUNNING', 'the job to run again');
     await sleep(100);
     first.master.cancel();
     await first.outcome;
 
-    const second = start(home, store, build(), { snapshot: loadSnapshot(savepoint.path), allowNonRestoredState: false });
+    const second = startTrackedJob(home, store, build(), { snapshot: loadSnapshot(savepoint.path), allowNonRestoredState: false });
     await sleep(200);
     await second.done('stop', { drain: true });
     const err = await second.outcome;
@@ -154,7 +88,7 @@ describe('an intermediate savepoint, then a failover before the next checkpoint 
     try {
       await savepointThenFailoverThenRestore(home, () =>
         capturePipeline((env) => {
-          numbers(env).sinkTo(FileSink.forRowFormat<number>(out).build()).uid('files');
+          numbersFailingOnRequest(env).sinkTo(FileSink.forRowFormat<number>(out).build()).uid('files');
         }, 'sp-file-sink'),
       );
       const lines = readdirSync(out)
@@ -172,7 +106,7 @@ describe('an intermediate savepoint, then a failover before the next checkpoint 
     try {
       await savepointThenFailoverThenRestore(home, () =>
         capturePipeline((env) => {
-          numbers(env)
+          numbersFailingOnRequest(env)
             .sinkTo(new SqliteSink<number>({ path: db, table: 'numbers', columns: ['n'], toRow: (n) => [n] }))
             .uid('rows');
         }, 'sp-sqlite-sink'),
@@ -206,7 +140,7 @@ describe('an intermediate savepoint, then a failover, then a restore from the sa
     try {
       await savepointThenFailoverThenRestore(home, () =>
         capturePipeline((env) => {
-          numbers(env)
+          numbersFailingOnRequest(env)
             .sinkTo(JdbcSink.exactlyOnceSink<number>({ connectionString: url, table: 'numbers', columns: ['n'], toRow: (n) => [n], takeoverTimeoutMs: 5000 }))
             .uid('pg');
         }, 'sp-jdbc-sink'),
@@ -271,13 +205,13 @@ for (const drain of [false, true]) {
       const store = MetadataStore.open(join(home.path, 'flink.db'));
       committed.length = 0;
       committedKeys.clear();
-      control.failNext = false;
+      injectFailure.next = false;
       control.failCommitOf = -1;
-      const job = start(
+      const job = startTrackedJob(
         home,
         store,
         capturePipeline((env) => {
-          numbers(env).rebalance().sinkTo(new RecordingSink()).setParallelism(2).uid('rec');
+          numbersFailingOnRequest(env).rebalance().sinkTo(new RecordingSink()).setParallelism(2).uid('rec');
         }, 'stop-commit-fails'),
       );
       try {
@@ -305,11 +239,11 @@ for (const drain of [false, true]) {
         const path = /savepoint (\S+) completed/.exec(stop.error ?? '')?.[1];
         assert.ok(path && existsSync(path), `the stop's error names its savepoint: ${stop.error}`);
         const before = committed.length;
-        const resumed = start(
+        const resumed = startTrackedJob(
           home,
           store,
           capturePipeline((env) => {
-            numbers(env).rebalance().sinkTo(new RecordingSink()).setParallelism(2).uid('rec');
+            numbersFailingOnRequest(env).rebalance().sinkTo(new RecordingSink()).setParallelism(2).uid('rec');
           }, 'stop-commit-fails'),
           { snapshot: loadSnapshot(path), allowNonRestoredState: false },
         );

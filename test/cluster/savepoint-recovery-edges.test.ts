@@ -1,7 +1,8 @@
 /*
- * Review tests for the edges of "a savepoint commits, and a failure restores the newest
- * savepoint while no checkpoint is newer" (93b2975, a390680), through a tracked JobMaster in
- * this process with real sinks and real checkpoint storage.
+ * The edges of "a savepoint commits, and a failure restores the newest savepoint while no
+ * checkpoint is newer", through a tracked JobMaster in this process with real sinks and real
+ * checkpoint storage: the savepoint deleted before a failure (with and without a checkpoint to
+ * fall back to), a savepoint flink.db cannot record, incremental chains on both backends.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -10,93 +11,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import {
   type Collector,
-  DataGeneratorSource,
   FileSink,
   KeyedProcessFunction,
   type KeyedProcessContext,
   type Pipeline,
   ValueStateDescriptor,
-  WatermarkStrategy,
 } from '../../src/index.js';
 import { loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
 import { disposeSavepoint } from '../../src/checkpoint/savepoint-disposal.js';
-import { JobMaster, type RestoreSettings } from '../../src/cluster/job-master.js';
 import { prepareRestore } from '../../src/cluster/job-launch.js';
-import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
-import { systemClock } from '../../src/util/clock.js';
-import { newJobId } from '../../src/util/ids.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
+import { injectFailure, numbersFailingOnRequest, startTrackedJob, until } from '../helpers/tracked-job.js';
 
-/** Steered by the tests; functions are copied per subtask, this object is not. */
-const control = { failNext: false };
 
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-type Home = { path: string; cleanup: () => void };
-
-/** Starts `pipeline` under a tracked JobMaster (fixed-delay restarts, periodic checkpoints rare). */
-function start(home: Home, store: MetadataStore, pipeline: Pipeline, restore?: RestoreSettings, extra: Record<string, string | number | boolean> = {}) {
-  let config = new Configuration(home.path)
-    .with('execution.checkpointing.dir', join(home.path, 'checkpoints'))
-    .with('execution.checkpointing.savepoint-dir', join(home.path, 'savepoints'))
-    .with('execution.checkpointing.interval', '1 h')
-    .with('restart-strategy.type', 'fixed-delay')
-    .with('restart-strategy.fixed-delay.attempts', 5)
-    .with('restart-strategy.fixed-delay.delay', '0 ms');
-  for (const [k, v] of Object.entries(extra)) config = config.with(k, v);
-  const logs: string[] = [];
-  const master = new JobMaster({
-    jobId: newJobId(),
-    pipeline,
-    configuration: config,
-    clock: systemClock,
-    tracking: { store, jobFile: '/jobs/review-sp.ts', args: [], log: (l) => logs.push(l) },
-    ...(restore ? { restore } : {}),
-  });
-  const outcome = master.run().then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  const command = async (kind: 'checkpoint' | 'savepoint' | 'stop', args: Record<string, unknown>) => {
-    await until(() => store.getJob(master.jobId)?.status === 'RUNNING', 'the job to run');
-    const id = store.submitCommand(master.jobId, kind, args);
-    await until(() => !['PENDING', 'RUNNING'].includes(store.getCommand(id)!.status), `the ${kind}`);
-    return store.getCommand(id)!;
-  };
-  const done = async (kind: 'checkpoint' | 'savepoint' | 'stop', args: Record<string, unknown> = {}) => {
-    const cmd = await command(kind, args);
-    assert.equal(cmd.status, 'DONE', `${kind} failed: ${cmd.error}`);
-    return cmd.result as { checkpointId: number; path: string };
-  };
-  const restarts = () => store.listEvents(master.jobId).filter((e) => e.kind === 'restart').length;
-  return { master, logs, outcome, command, done, restarts };
-}
-
-/** Numbers 0, 1, 2, … at a steady rate, through a map that fails once when told to. */
-function numbers(env: Parameters<Parameters<typeof capturePipeline>[0]>[0]) {
-  return env
-    .fromSource(new DataGeneratorSource<number>((i) => i, Infinity, { recordsPerSecond: 400 }), WatermarkStrategy.noWatermarks(), 'gen')
-    .uid('gen')
-    .map((v: number) => {
-      if (control.failNext) {
-        control.failNext = false;
-        throw new Error('injected failure');
-      }
-      return v;
-    })
-    .uid('fail-once');
-}
 
 function fileSinkJob(out: string): Pipeline {
   return capturePipeline((env) => {
-    numbers(env).sinkTo(FileSink.forRowFormat<number>(out).build()).uid('files');
+    numbersFailingOnRequest(env).sinkTo(FileSink.forRowFormat<number>(out).build()).uid('files');
   }, 'review-sp-files');
 }
 
@@ -111,13 +43,13 @@ describe('the newest savepoint of a running job is deleted (flink savepoint -d),
     const home = tempDir('flink-review-sp-');
     const store = MetadataStore.open(join(home.path, 'flink.db'));
     const out = join(home.path, 'out');
-    control.failNext = false;
-    const job = start(home, store, fileSinkJob(out));
+    injectFailure.next = false;
+    const job = startTrackedJob(home, store, fileSinkJob(out));
     try {
       await sleep(200);
       const sp = await job.done('savepoint');
       await disposeSavepoint(sp.path);
-      control.failNext = true;
+      injectFailure.next = true;
       await until(() => job.restarts() === 1 || ['FAILED', 'FINISHED', 'CANCELED'].includes(store.getJob(job.master.jobId)!.status), 'the failover');
       await sleep(300);
       const status = store.getJob(job.master.jobId)!.status;
@@ -134,18 +66,18 @@ describe('the newest savepoint of a running job is deleted (flink savepoint -d),
     const home = tempDir('flink-review-sp-');
     const store = MetadataStore.open(join(home.path, 'flink.db'));
     const out = join(home.path, 'out');
-    control.failNext = false;
+    injectFailure.next = false;
     // A first job, stopped with a savepoint: the snapshot the second one starts from.
-    const first = start(home, store, fileSinkJob(out));
+    const first = startTrackedJob(home, store, fileSinkJob(out));
     await sleep(200);
     const x = await first.done('stop', { drain: false });
     assert.equal(await first.outcome, undefined);
-    const second = start(home, store, fileSinkJob(out), { snapshot: loadSnapshot(x.path), allowNonRestoredState: false, claimMode: 'no_claim' });
+    const second = startTrackedJob(home, store, fileSinkJob(out), { snapshot: loadSnapshot(x.path), allowNonRestoredState: false, claimMode: 'no_claim' });
     try {
       await sleep(200);
       const sp = await second.done('savepoint');
       rmSync(sp.path, { recursive: true, force: true });
-      control.failNext = true;
+      injectFailure.next = true;
       await until(() => second.restarts() === 1 || ['FAILED', 'FINISHED', 'CANCELED'].includes(store.getJob(second.master.jobId)!.status), 'the failover');
       await sleep(300);
       const status = store.getJob(second.master.jobId)!.status;
@@ -160,37 +92,34 @@ describe('the newest savepoint of a running job is deleted (flink savepoint -d),
   });
 });
 
-describe('a savepoint whose record in flink.db could not be written (SQLITE_BUSY: another process held the write lock)', () => {
-  test("'flink run -s <jobId>' after the job was stopped with it restores that savepoint, which committed, not the checkpoint before it", async () => {
+describe('a savepoint whose record in flink.db cannot be written (SQLITE_BUSY: another process held the write lock)', () => {
+  test("the savepoint fails and commits nothing, so 'flink run -s <jobId>' (which finds savepoints only there) restores the checkpoint before it without repeating output", async () => {
     const home = tempDir('flink-review-sp-');
     const store = MetadataStore.open(join(home.path, 'flink.db'));
     const out = join(home.path, 'out');
-    control.failNext = false;
-    // The statistics recorder swallows store errors ("A store error never fails a checkpoint").
+    injectFailure.next = false;
     const real = store.completeCheckpoint.bind(store);
     store.completeCheckpoint = ((...args: Parameters<typeof real>) => {
       if (String(args[2]).startsWith('SAVEPOINT')) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
       return real(...args);
     }) as typeof store.completeCheckpoint;
-    const first = start(home, store, fileSinkJob(out));
+    const first = startTrackedJob(home, store, fileSinkJob(out));
     try {
       await sleep(200);
       const cp = await first.done('checkpoint', { full: false });
+      const byCheckpoint = committedLines(out).length;
       await sleep(300);
-      const sp = await first.done('stop', { drain: false });
-      assert.equal(await first.outcome, undefined);
-      assert.ok(sp.checkpointId > cp.checkpointId);
-      // The stop's savepoint told the sinks to commit: records past the checkpoint are visible.
-      const visible = committedLines(out);
-      assert.ok(visible.length > 0);
+      const stop = await first.command('stop', { drain: false });
+      assert.equal(stop.status, 'FAILED');
+      assert.match(stop.error ?? '', /cannot record the savepoint: database is locked/);
+      await sleep(200);
+      assert.equal(store.getJob(first.master.jobId)!.status, 'RUNNING', 'a failed stop leaves the job running');
+      assert.equal(committedLines(out).length, byCheckpoint, 'the unrecorded savepoint committed nothing');
+      first.master.cancel();
+      await first.outcome;
       store.completeCheckpoint = real;
-      const logs: string[] = [];
-      const snapshot = await prepareRestore(store, first.master.jobId, first.master.configuration, (l) => logs.push(l));
-      assert.equal(
-        snapshot.metadata.checkpointId,
-        sp.checkpointId,
-        `'flink run -s ${first.master.jobId}' restores checkpoint ${snapshot.metadata.checkpointId} (${snapshot.dir}), older than the savepoint ${sp.path} whose completion committed ${visible.length} records: a run from it writes the records between the two again`,
-      );
+      const snapshot = await prepareRestore(store, first.master.jobId, first.master.configuration, () => undefined);
+      assert.equal(snapshot.metadata.checkpointId, cp.checkpointId, 'the run from the job id restores the checkpoint, which holds all that was committed');
     } finally {
       store.completeCheckpoint = real;
       first.master.cancel();
@@ -215,22 +144,22 @@ for (const backend of ['hashmap', 'lmdb']) {
       const home = tempDir('flink-review-sp-');
       const store = MetadataStore.open(join(home.path, 'flink.db'));
       const out = join(home.path, 'out');
-      control.failNext = false;
+      injectFailure.next = false;
       const pipeline = capturePipeline((env) => {
-        numbers(env)
+        numbersFailingOnRequest(env)
           .keyBy((v: number) => v % 7)
           .process(new Count())
           .uid('counts')
           .sinkTo(FileSink.forRowFormat<string>(out).build())
           .uid('files');
       }, 'review-sp-incremental');
-      const job = start(home, store, pipeline, undefined, {
+      const job = startTrackedJob(home, store, pipeline, undefined, {
         'execution.checkpointing.incremental': true,
         'state.backend.type': backend,
         'execution.checkpointing.num-retained': 2,
       });
       const failover = async (n: number) => {
-        control.failNext = true;
+        injectFailure.next = true;
         await until(() => job.restarts() === n, `failover ${n}`);
         await until(() => store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run again');
       };

@@ -1,5 +1,5 @@
 /*
- * Review: a savepoint and a checkpoint in flight together (max-concurrent 2), completing in
+ * A savepoint and a checkpoint in flight together (max-concurrent 2), completing in
  * either order: a failure must restore the newest of them that the sinks committed.
  */
 import assert from 'node:assert/strict';
