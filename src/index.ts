@@ -118,6 +118,7 @@ export {
 export {
   Window,
   TimeWindow,
+  TimeWindowBoundsSerializer,
   GlobalWindow,
   type WindowNamespace,
   type WindowSerializer,

@@ -52,7 +52,13 @@ export class CheckpointStatsRecorder implements CheckpointStatsListener {
    * picks it.
    */
   discarded(c: CompletedCheckpoint): void {
-    this.guard(() => this.store.updateCheckpoint(this.jobId, c.checkpointId, c.kind, { discarded: true }));
+    // A claimed snapshot (`--claim-mode claim`) is another job's: its record is that job's, and
+    // a snapshot copied in from elsewhere may have none.
+    const owner = c.metadata.jobId as JobId;
+    this.guard(() => {
+      if (owner !== this.jobId && !this.store.getCheckpoint(owner, c.checkpointId, c.kind)) return;
+      this.store.updateCheckpoint(owner, c.checkpointId, c.kind, { discarded: true });
+    });
   }
 
   private guard(fn: () => void): void {

@@ -8,6 +8,7 @@ import { sha256 } from './atomic-write.js';
 import { noMetadataError } from './no-metadata.js';
 import { METADATA_FILE, metadataPath, sharedFilePath } from './paths.js';
 import { InvalidMetadataError, type OperatorMetadata, type SnapshotMetadata, decodeMetadata } from './snapshot-metadata.js';
+import { echo } from '../util/sanitize.js';
 
 export { SnapshotRestoreError };
 
@@ -27,11 +28,11 @@ export function snapshotDirOf(input: string): string {
   try {
     st = statSync(path);
   } catch {
-    throw new SnapshotRestoreError(`Cannot restore from ${path}: no such file or directory.`, 'snapshot.notFound');
+    throw new SnapshotRestoreError(`Cannot restore from ${echo(path)}: no such file or directory.`, 'snapshot.notFound');
   }
   if (st.isDirectory()) return path;
   if (path.endsWith(`/${METADATA_FILE}`)) return path.slice(0, -METADATA_FILE.length - 1);
-  throw new SnapshotRestoreError(`Cannot restore from ${path}: give a checkpoint or savepoint directory or its ${METADATA_FILE} file.`);
+  throw new SnapshotRestoreError(`Cannot restore from ${echo(path)}: give a checkpoint or savepoint directory or its ${METADATA_FILE} file.`);
 }
 
 /** A state file read and decoded, or what is wrong with it (`is damaged (checksum mismatch)`, …). */

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { UPPER_BOUND_MAX_PARALLELISM as MAX_PARALLELISM } from '../config/options.js';
+import { FlinkError } from '../util/errors.js';
 
 /** One subcommand. */
 export interface CliCommand {
@@ -128,7 +129,8 @@ export const COMMANDS: readonly CliCommand[] = [
     run: async (jobId: string | undefined, dir: string | undefined, opts: { savepointPath?: string; dispose?: string }) => {
       const m = await import('./commands/savepoint.js');
       if (opts.dispose !== undefined) return m.disposeSavepointCommand(opts.dispose);
-      if (jobId === undefined) throw new InvalidArgumentError('flink savepoint needs a job id (or -d <path> to dispose of a savepoint).');
+      // Thrown from an action, commander's own errors go unsaid: this one is ours.
+      if (jobId === undefined) throw new FlinkError('cli.missingArgument', "flink savepoint needs a job id (or -d <path> to dispose of a savepoint); see 'flink savepoint --help'.");
       return m.savepointCommand(jobId, opts.savepointPath ?? dir);
     },
   },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './command-table.js';
-import { oneLine } from '../util/sanitize.js';
+import { echo, oneLine } from '../util/sanitize.js';
 import { guardTerminalOutput, reportError } from './output.js';
 
 /** `Version: 0.1.0`, as Flink's `flink --version` prints its own (it adds a commit id when it knows one). */
@@ -17,6 +17,8 @@ function versionLine(): string {
 function writeCommanderError(text: string, write: (s: string) => void): void {
   // Commander puts its "(Did you mean ...?)" on a line of its own; other newlines are the user's.
   let message = text.replace(/\n$/, '').replace(/^error:\s*/i, '').replace(/\n(?=\(Did you mean)/g, ' ');
+  // The argument commander quotes is the user's: cut like any echoed input.
+  message = message.replace(/(argument ')([\s\S]*?)(' is invalid)/, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
   message = message.charAt(0).toUpperCase() + message.slice(1);
   if (/^(unknown|missing|too many)/i.test(message) && !message.includes('(Did you mean')) message += "; see 'flink --help'";
   write(`Error: ${oneLine(message, 2000)}\n`);

@@ -44,14 +44,15 @@ export function guardTerminalOutput(): void {
 }
 
 /**
- * Reports an error on stderr: a FlinkError as one line (plus the user's own stack where the
- * error came from user code); anything else is a bug in flink-ts and is shown with its stack.
+ * Reports an error on stderr: a FlinkError as one line (plus the user's own stack frames where
+ * the error came from user code); anything else is a bug in flink-ts and is shown with its
+ * stack. `verbose` adds every stack in full: the error's and its causes'.
  */
 export function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof FlinkError) {
     process.stderr.write(`${chalk.red('Error:')} ${oneLine(err.message, MAX_ERROR_LENGTH)}\n`);
-    const details = verbose ? ((err.cause as Error | undefined)?.stack ?? err.stack) : err.details;
-    if (details) process.stderr.write(`${safeLines(indentStack(details))}\n`);
+    const details = verbose ? fullStacks(err) : err.details && userFrames(err.details);
+    if (details) process.stderr.write(`${safeLines(details)}\n`);
     return;
   }
   const e = err instanceof Error ? err : new Error(String(err));
@@ -61,11 +62,26 @@ export function reportError(err: unknown, verbose: boolean): void {
 /** The flink-ts package directory (two levels above this module, in dist/ or src/). */
 const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Keeps the user's frames and drops the engine's and Node's, which say nothing to a job author. */
-function indentStack(stack: string): string {
-  return stack
-    .split('\n')
-    .filter((l) => !/^\s+at /.test(l) || !(l.includes(PACKAGE_DIR) || /node:internal|node_modules/.test(l)))
-    .map((l) => `  ${l.trim()}`)
-    .join('\n');
+const FRAME = /^\s+at /;
+
+/**
+ * The user's frames of `stack`, under the error line they belong to, indented; the engine's
+ * and Node's frames say nothing to a job author. Empty when no frame is left: the error line
+ * alone repeats the message already printed.
+ */
+function userFrames(stack: string): string {
+  const kept = stack.split('\n').filter((l) => !FRAME.test(l) || !(l.includes(PACKAGE_DIR) || /node:internal|node_modules/.test(l)));
+  if (!kept.some((l) => FRAME.test(l))) return '';
+  return kept.map((l) => `  ${l.trim()}`).join('\n');
+}
+
+/** Every stack of `err` and its chain of causes, unfiltered (`--verbose`). */
+function fullStacks(err: Error): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    parts.push(`${parts.length === 0 ? '' : 'Caused by: '}${e.stack ?? `${e.name}: ${e.message}`}`);
+  }
+  return parts.map((p) => p.split('\n').map((l) => `  ${l.trim()}`).join('\n')).join('\n');
 }

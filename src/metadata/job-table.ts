@@ -4,6 +4,7 @@ import { IllegalJobStateError, JobNotFoundError, MetadataError } from '../util/e
 import type { JobId } from '../util/ids.js';
 import { ACTIVE_STATUSES, decideStatusChange, isTerminal, type JobStatus } from './job-status.js';
 import { isSqliteError } from './open.js';
+import { echo } from '../util/sanitize.js';
 import {
   toEventRecord,
   toJobRecord,
@@ -131,7 +132,7 @@ export class JobTable {
     const p = prefixOrId.trim().toLowerCase();
     if (!/^[0-9a-f]+$/.test(p) || p.length > 32) {
       throw new JobNotFoundError(
-        `'${prefixOrId}' is not a job id: job ids are 32 hexadecimal characters (a prefix of at least 6 will do).`,
+        `'${echo(prefixOrId)}' is not a job id: job ids are 32 hexadecimal characters (a prefix of at least 6 will do).`,
         'job.invalidId',
       );
     }

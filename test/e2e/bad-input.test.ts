@@ -34,7 +34,7 @@ import {
   tempDir,
   waitForInProgressPart,
 } from './helpers.js';
-import { UNBOUNDED_KEYED as UNBOUNDED, BOUNDED_REDUCE as BOUNDED } from './fixture-jobs.js';
+import { UNBOUNDED_KEYED as UNBOUNDED, BOUNDED_REDUCE as BOUNDED, FO_FLAKY } from './fixture-jobs.js';
 
 cleanUpAfterAll();
 
@@ -251,6 +251,52 @@ function deepMetadataDir(): string {
 }
 
 describe('one line where a stack trace was', () => {
+  test("a job that throws: its own frames under the message; --verbose adds every stack; a job with no frames of its own gets one line", async () => {
+    const home = freshHome();
+    const dir = tempDir();
+    const job = join(dir, 'throws.ts');
+    writeFileSync(
+      job,
+      "import { StreamExecutionEnvironment } from 'flink-ts';\n" +
+        'const env = StreamExecutionEnvironment.getExecutionEnvironment();\n' +
+        "function check(v: number): number { if (v === 3) throw new Error('bad record 3'); return v; }\n" +
+        'env.fromSequence(1, 5).map(check).print();\n' +
+        "await env.execute('throws');\n",
+    );
+    const plain = await runFlink(['run', job], { home, timeoutMs: 30_000 });
+    assert.equal(plain.code, 1);
+    const lines = nonWarningLines(plain.stderr);
+    assert.match(lines[0]!, /^Error: Job with JobID [0-9a-f]{32} failed: Operator "Map" failed: bad record 3$/);
+    assert.ok(lines.some((l) => /^\s+at (\S+\.)?check \(.*throws\.ts:3:\d+\)$/.test(l)), plain.stderr);
+    assert.ok(lines.slice(1).every((l) => /^\s/.test(l)), plain.stderr);
+    assert.deepEqual(lines.filter((l) => /^\s+at /.test(l) && /[/\\](dist|src)[/\\]|node:internal/.test(l)), [], 'no engine or Node frames');
+    const verbose = await runFlink(['--verbose', 'run', job], { home, timeoutMs: 30_000 });
+    assert.equal(verbose.code, 1);
+    assert.ok(verbose.stderr.includes('Caused by: '), verbose.stderr);
+    assert.ok(stackLines(verbose.stderr).some((l) => /[/\\]dist[/\\]/.test(l)), `--verbose shows the engine's frames too:\n${verbose.stderr}`);
+    assert.ok(stackLines(verbose.stderr).some((l) => /throws\.ts:3:/.test(l)));
+    // A job file whose frames are all flink-ts's own (in its checkout): the message alone.
+    const bounded = await runFlink(['run', '-D', 'restart-strategy.type=none', FO_FLAKY, join(dir, 'out'), 'always', '100', 'max', '5'], { home, timeoutMs: 30_000 });
+    assert.equal(bounded.code, 1);
+    assert.deepEqual(nonWarningLines(bounded.stderr).length, 1, bounded.stderr);
+  });
+
+  test('input echoed in an error is cut after 200 characters, and flink savepoint without a job id says what it needs', async () => {
+    const home = freshHome();
+    const long = 'a'.repeat(300);
+    for (const args of [['cancel', long], ['run', `/tmp/${long}.ts`], ['info', `/tmp/${long}`], ['web', '--port', long], ['savepoint', '-d', `/tmp/${long}`]]) {
+      const r = await runFlink(args, { home, timeoutMs: 15_000 });
+      assert.equal(r.code, 1, `${args[0]}: exit ${r.code}`);
+      const lines = nonWarningLines(r.stderr);
+      assert.equal(lines.length, 1, `${args[0]}: one line, got:\n${r.stderr}`);
+      assert.doesNotMatch(lines[0]!, /a{201}/, `${args[0]} echoes the whole input`);
+      assert.match(lines[0]!, /a{190,200}… \(\d+ more characters\)/, `${args[0]}: ${lines[0]}`);
+    }
+    const r = await runFlink(['savepoint'], { home, timeoutMs: 15_000 });
+    assert.equal(r.code, 1);
+    assert.deepEqual(nonWarningLines(r.stderr), ["Error: flink savepoint needs a job id (or -d <path> to dispose of a savepoint); see 'flink savepoint --help'."]);
+  });
+
   test('a _metadata nested 200,000 levels deep: run -s, info and savepoint -d refuse it in one line', async () => {
     const home = freshHome();
     const dir = deepMetadataDir();

@@ -6,7 +6,7 @@
  * (see savepoint.test.ts). Every job process started here is ended in `after`.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -217,5 +217,10 @@ describe('job upgrades from a savepoint', () => {
     // The new job's own checkpoints are where they belong (one retained at a time).
     assert.ok(checkpointDirIds(join(home, 'checkpoints', second.jobId)).length >= 1, 'the new job has its own checkpoint');
     await cancelJob(home, second.jobId);
+    // The claimed checkpoint's record, the first job's, says it is gone; nothing was misfiled.
+    const claimed = (await checkpointsJson(home, first.jobId)).find((c) => c.path === chk);
+    assert.equal(claimed?.discarded, true, JSON.stringify(claimed));
+    const log = readFileSync(join(home, 'log', `${second.jobId}.log`), 'utf8');
+    assert.doesNotMatch(log, /cannot record checkpoint statistics/);
   });
 });

@@ -7,6 +7,7 @@ import { FlinkError, JobFileError } from '../../util/errors.js';
 import type { JobId } from '../../util/ids.js';
 import { lines, say, warn } from '../output.js';
 import { LiveStatusLine, formatStatusLine } from '../status-line.js';
+import { echo } from '../../util/sanitize.js';
 
 /** Options of `flink run`. */
 export interface RunOptions {
@@ -60,7 +61,7 @@ function logLine(line: string): void {
 
 function checkJobFile(jobFile: string): string {
   const path = resolve(jobFile);
-  if (!existsSync(path)) throw new JobFileError('job.fileNotFound', `Job file not found: ${path}. Check the path and try again.`);
+  if (!existsSync(path)) throw new JobFileError('job.fileNotFound', `Job file not found: ${echo(path)}. Check the path and try again.`);
   return path;
 }
 
