@@ -307,14 +307,14 @@ export class JobMaster {
       this.tracker?.finish({ status: 'CANCELED' });
       return { failure: new JobCancelledError() };
     }
-    let restore: RestoreAssignment | undefined;
+    let recovery: Recovery;
     try {
-      restore = this.recoveryAssignment(checkpointing);
+      recovery = this.recoveryAssignment(checkpointing);
     } catch (recoveryError) {
       return { failure: await this.fail(checkpointing, recoveryError) };
     }
-    this.tracker?.restarted();
-    return { restore };
+    this.tracker?.restarted(recovery.from);
+    return { restore: recovery.state };
   }
 
   /**
@@ -344,8 +344,12 @@ export class JobMaster {
    *
    * @throws FlinkError if checkpoints completed but none of them can be restored
    */
-  private recoveryAssignment(checkpointing: JobCheckpointing): RestoreAssignment | undefined {
+  private recoveryAssignment(checkpointing: JobCheckpointing): Recovery {
     const initial = this.options.restore;
+    const fromStart: Recovery = {
+      state: this.restoreAssignment,
+      ...(initial ? { from: { id: initial.snapshot.metadata.checkpointId, path: initial.snapshot.dir } } : {}),
+    };
     let recovered;
     try {
       recovered = checkpointing.recover((snapshot) =>
@@ -360,16 +364,16 @@ export class JobMaster {
       this.log(
         `Recovering job ${this.jobId} from ${this.restoreAssignment ? 'the snapshot it started from' : 'its initial state'}, older than the newest savepoint: output that sinks committed after it may be written again.`,
       );
-      return this.restoreAssignment;
+      return fromStart;
     }
-    if (!recovered) return this.restoreAssignment;
+    if (!recovered) return fromStart;
     for (const problem of recovered.skipped) this.log(`Skipping a snapshot that cannot be restored: ${problem}`);
     if (recovered.skipped.length > 0) {
       this.log(
         `Recovering job ${this.jobId} from checkpoint ${recovered.checkpointId} (${recovered.path}), older than the newest: output that sinks committed after it may be written again.`,
       );
     }
-    return recovered.state;
+    return { state: recovered.state, from: { id: recovered.checkpointId, path: recovered.path } };
   }
 
   private log(line: string): void {
@@ -427,6 +431,12 @@ export class JobMaster {
     this.execution?.cancel();
     this.wakeFromDelay?.();
   }
+}
+
+/** What a restarted run starts from: its state, and the snapshot it came from (none: the job's start, without one). */
+interface Recovery {
+  readonly state: RestoreAssignment | undefined;
+  readonly from?: { readonly id: number; readonly path: string };
 }
 
 /** The failure of a job whose stop-with-savepoint completed its savepoint but not its end. */

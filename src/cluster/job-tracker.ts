@@ -95,9 +95,12 @@ export class JobTracker {
     });
   }
 
-  /** The job runs again after a restart. */
-  restarted(): void {
-    this.guard(() => this.moveTo('RUNNING'));
+  /** The job runs again after a restart, from `restored` (none: from its start). */
+  restarted(restored?: { id: number; path: string }): void {
+    this.guard(() => {
+      if (restored) this.store.recordRestored(this.job.jobId, { ...restored, time: this.clock.now() });
+      this.moveTo('RUNNING');
+    });
   }
 
   /** Moves to CANCELLING (a cancel by signal or command); the end status follows in `finish`. */

@@ -38,6 +38,7 @@ export class JobTable {
   private readonly bumpEpochStmt: Statement;
   private readonly insertEventStmt: Statement;
   private readonly listEventsStmt: Statement;
+  private readonly recordRestoredStmt: Statement;
   private readonly restartSummaryStmt: Statement;
 
   constructor(
@@ -78,6 +79,10 @@ export class JobTable {
        VALUES (@jobId, @time, @kind, @statusFrom, @statusTo, @cause, @stack, @attempt)`,
     );
     this.listEventsStmt = db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY id');
+    this.recordRestoredStmt = db.prepare(
+      `UPDATE job_events SET restored_id = @id, restored_path = @path, restored_time = @time
+       WHERE id = (SELECT max(id) FROM job_events WHERE job_id = @jobId AND kind = 'restart')`,
+    );
     // One query for all jobs: the count of restarts and the cause of the latest one.
     this.restartSummaryStmt = db.prepare(
       `SELECT job_id, COUNT(*) AS restarts,
@@ -254,6 +259,11 @@ export class JobTable {
     } catch (err) {
       throw foreignKeyToNotFound(err, ev.jobId);
     }
+  }
+
+  /** The job's latest restart restored snapshot `id` at `path` (its event says so). */
+  recordRestored(jobId: JobId, restored: { id: number; path: string; time: number }): void {
+    this.recordRestoredStmt.run({ jobId, ...restored });
   }
 
   restartSummary(): Map<string, { restarts: number; lastCause: string | null }> {

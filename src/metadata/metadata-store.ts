@@ -190,6 +190,11 @@ export class MetadataStore {
     return this.run(() => this.jobs.recordEvent(ev));
   }
 
+  /** The job's latest restart restored snapshot `id` at `path`, running again at `time`. */
+  recordRestored(jobId: JobId, restored: { id: number; path: string; time: number }): void {
+    this.run(() => this.jobs.recordRestored(jobId, restored));
+  }
+
   /** The job's events, oldest first. */
   listEvents(jobId: JobId): JobEventRecord[] {
     return this.run(() => this.jobs.listEvents(jobId));

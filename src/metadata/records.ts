@@ -105,6 +105,10 @@ export interface JobEventRecord {
   readonly stack: string | null;
   /** Restart attempt number (restart and failure events). */
   readonly attempt: number | null;
+  /** A restart's restored snapshot (id, path, when the job ran again); null if it started over. */
+  readonly restoredId: number | null;
+  readonly restoredPath: string | null;
+  readonly restoredTime: number | null;
 }
 
 /** What {@link MetadataStore.recordEvent} takes. */
@@ -272,6 +276,9 @@ export const toEventRecord = rowMapper<JobEventRecord>({
   cause: str,
   stack: str,
   attempt: num,
+  restoredId: num,
+  restoredPath: str,
+  restoredTime: num,
 });
 
 export const toCheckpointRecord = rowMapper<CheckpointRecord>({

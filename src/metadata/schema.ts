@@ -139,6 +139,17 @@ CREATE TABLE job_metric_history (
 ) STRICT, WITHOUT ROWID;
 `;
 
+/**
+ * Version 5: what a restart restored (Flink's "latest restored" counts failovers too): the
+ * snapshot's id and path on the restart's event, once the job runs again; null when it started
+ * over (no checkpoint yet).
+ */
+const V5 = `
+ALTER TABLE job_events ADD COLUMN restored_id INTEGER;
+ALTER TABLE job_events ADD COLUMN restored_path TEXT;
+ALTER TABLE job_events ADD COLUMN restored_time INTEGER;
+`;
+
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
 export interface Migration {
   readonly version: number;
@@ -151,6 +162,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, sql: V2 },
   { version: 3, sql: V3 },
   { version: 4, sql: V4 },
+  { version: 5, sql: V5 },
 ];
 
 /** The schema version this code reads and writes. */

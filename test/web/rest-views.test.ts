@@ -33,7 +33,7 @@ test('checkpoint statistics: counts, summary, latest of each kind and a history 
   }
   store.disposeCheckpointByPath('/cp/1');
   const rows = store.listCheckpoints(jobId);
-  const stats = checkpointingStatistics(store.getJob(jobId)!, undefined, rows, store.checkpointCounts(jobId), undefined);
+  const stats = checkpointingStatistics(store.getJob(jobId)!, undefined, rows, store.checkpointCounts(jobId), []);
   assert.deepEqual(stats.counts, { restored: 0, total: 12, in_progress: 1, completed: 10, failed: 1 });
   assert.equal(stats.history.length, 10);
   assert.deepEqual(stats.history.map((c) => c.id), [12, 11, 10, 9, 8, 7, 6, 5, 4, 3]);
@@ -51,7 +51,7 @@ test('checkpoint statistics: counts, summary, latest of each kind and a history 
   assert.equal(stats.summary.end_to_end_duration.min, 10);
   assert.equal(stats.summary.end_to_end_duration.max, 110);
   assert.equal(stats.summary.checkpointed_size.max, 110);
-  const all = checkpointingStatistics(store.getJob(jobId)!, undefined, rows.slice(-1), store.checkpointCounts(jobId), undefined);
+  const all = checkpointingStatistics(store.getJob(jobId)!, undefined, rows.slice(-1), store.checkpointCounts(jobId), []);
   assert.equal((all.history[0] as { discarded?: boolean }).discarded, true, 'retention deleted checkpoint 1: still COMPLETED, discarded');
   assert.equal(all.history[0]!.status, 'COMPLETED');
   store.close();

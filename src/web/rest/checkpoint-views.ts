@@ -1,4 +1,4 @@
-import type { CheckpointCounts, CheckpointRecord, JobConfigRecord, JobPlan, JobRecord } from '../../metadata/index.js';
+import type { CheckpointCounts, CheckpointRecord, JobConfigRecord, JobEventRecord, JobPlan, JobRecord } from '../../metadata/index.js';
 import { isSavepointKind } from '../../metadata/index.js';
 
 /**
@@ -72,8 +72,8 @@ export function checkpointingStatistics(
   plan: JobPlan | undefined,
   rows: readonly CheckpointRecord[],
   counts: CheckpointCounts,
-  /** The snapshot the job was started from, if flink.db knows it (its id; -1 if not). */
-  restored: CheckpointRecord | undefined,
+  /** Every restore, oldest first: the job's start from a snapshot, then its failovers'. */
+  restores: readonly Restore[],
 ) {
   const subtasks = plan?.nodes.reduce((n, v) => n + v.parallelism, 0) ?? 0;
   const completed = rows.filter((c) => c.status === 'COMPLETED');
@@ -83,7 +83,7 @@ export function checkpointingStatistics(
   };
   return {
     counts: {
-      restored: job.restoredFrom === null ? 0 : 1,
+      restored: restores.length,
       total: counts.total,
       in_progress: counts.inProgress,
       completed: counts.completed,
@@ -101,18 +101,41 @@ export function checkpointingStatistics(
       completed: latestOf((c) => c.status === 'COMPLETED' && !isSavepointKind(c.kind)),
       savepoint: latestOf((c) => c.status === 'COMPLETED' && isSavepointKind(c.kind)),
       failed: latestOf((c) => c.status === 'FAILED'),
-      restored:
-        job.restoredFrom === null
-          ? null
-          : {
-              id: restored?.checkpointId ?? -1,
-              restore_timestamp: job.startTime,
-              is_savepoint: restored !== undefined && isSavepointKind(restored.kind),
-              external_path: job.restoredFrom,
-            },
+      restored: restoredView(restores.at(-1)),
     },
     history: rows.slice(0, CHECKPOINT_HISTORY_SIZE).map((c) => checkpointStatistics(c, subtasks)),
   };
+}
+
+/** A restore of a job from a snapshot: at its start (`-s`) or at a failover. */
+export interface Restore {
+  /** The snapshot's checkpoint id; -1 if flink.db does not know it. */
+  readonly id: number;
+  readonly path: string;
+  readonly time: number;
+  readonly isSavepoint: boolean;
+}
+
+function restoredView(r: Restore | undefined) {
+  return r === undefined ? null : { id: r.id, restore_timestamp: r.time, is_savepoint: r.isSavepoint, external_path: r.path };
+}
+
+/**
+ * A job's restores, oldest first, from its record and events: the snapshot it started from,
+ * then each restart's (a restart that started over restored nothing). `kindOf` finds a
+ * snapshot's kind by its path (undefined if flink.db does not know it).
+ */
+export function restoresOf(job: JobRecord, events: readonly JobEventRecord[], kindOf: (path: string) => CheckpointRecord | undefined): Restore[] {
+  const restores: Restore[] = [];
+  const add = (path: string, id: number | undefined, time: number) => {
+    const known = kindOf(path);
+    restores.push({ id: id ?? known?.checkpointId ?? -1, path, time, isSavepoint: known !== undefined && isSavepointKind(known.kind) });
+  };
+  if (job.restoredFrom !== null) add(job.restoredFrom, undefined, job.startTime);
+  for (const e of events) {
+    if (e.kind === 'restart' && e.restoredPath !== null) add(e.restoredPath, e.restoredId ?? undefined, e.restoredTime ?? e.time);
+  }
+  return restores;
 }
 
 function num(config: JobConfigRecord, key: string, fallback: number): number {

@@ -2,7 +2,7 @@ import type { JobRecord, MetadataStore } from '../../metadata/index.js';
 import { METRIC_HISTORY_MS, isTerminal } from '../../metadata/index.js';
 import type { JobId } from '../../util/ids.js';
 import { type ScrapedJob, prometheusText } from '../prometheus.js';
-import { checkpointConfig, checkpointStatistics, checkpointingStatistics } from './checkpoint-views.js';
+import { checkpointConfig, checkpointStatistics, checkpointingStatistics, restoresOf } from './checkpoint-views.js';
 import { jobExceptions } from './exception-views.js';
 import { HttpError, type Reply, cancelJob, jobOrNotFound, savepointStatus, stopJob, triggerSavepoint } from './job-commands.js';
 import { clusterOverview, jobDetails, jobMetrics, jobOverview, vertexBackPressure, vertexWatermarks } from './job-views.js';
@@ -108,8 +108,8 @@ const ROUTES: readonly Route[] = [
     handler: (ctx, [id]) => {
       const j = job(ctx, id!);
       const s = ctx.store;
-      const restored = j.restoredFrom === null ? undefined : s.findCheckpointByPath(j.restoredFrom);
-      return ok(checkpointingStatistics(j, s.getPlan(jobId(j)), s.listCheckpoints(jobId(j)), s.checkpointCounts(jobId(j)), restored));
+      const restores = restoresOf(j, s.listEvents(jobId(j)), (path) => s.findCheckpointByPath(path));
+      return ok(checkpointingStatistics(j, s.getPlan(jobId(j)), s.listCheckpoints(jobId(j)), s.checkpointCounts(jobId(j)), restores));
     },
   },
   { method: 'GET', path: /^\/jobs\/([^/]+)\/checkpoints\/config$/, handler: (ctx, [id]) => ok(checkpointConfig(job(ctx, id!))) },
