@@ -65,13 +65,15 @@ const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const FRAME = /^\s+at /;
 
 /**
- * The user's frames of `stack`, under the error line they belong to, indented; the engine's
- * and Node's frames say nothing to a job author. Empty when no frame is left: the error line
- * alone repeats the message already printed.
+ * The user's frames of a stack, under the error line they belong to, indented; the engine's
+ * and Node's frames say nothing to a job author. Empty when a stack had frames and none of them
+ * is the user's: its error line alone repeats the message already printed. Details that are
+ * not a stack (a note) are kept as they are.
  */
-function userFrames(stack: string): string {
-  const kept = stack.split('\n').filter((l) => !FRAME.test(l) || !(l.includes(PACKAGE_DIR) || /node:internal|node_modules/.test(l)));
-  if (!kept.some((l) => FRAME.test(l))) return '';
+function userFrames(details: string): string {
+  const all = details.split('\n');
+  const kept = all.filter((l) => !FRAME.test(l) || !(l.includes(PACKAGE_DIR) || /node:internal|node_modules/.test(l)));
+  if (all.some((l) => FRAME.test(l)) && !kept.some((l) => FRAME.test(l))) return '';
   return kept.map((l) => `  ${l.trim()}`).join('\n');
 }
 
