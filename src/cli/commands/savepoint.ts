@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { disposeSavepoint } from '../../checkpoint/index.js';
+import type { CheckpointRecord, MetadataStore } from '../../metadata/index.js';
 import { FlinkError } from '../../util/errors.js';
 import { echo } from '../../util/sanitize.js';
 import { say, warn } from '../output.js';
@@ -47,10 +48,21 @@ export async function stopCommand(jobIdOrPrefix: string, dir: string | undefined
  */
 export async function disposeSavepointCommand(path: string): Promise<number> {
   const result = await disposeSavepoint(path);
-  await withStore((store) => {
+  const runningJobs = await withStore((store) => {
+    const jobs = new Set<string>();
     // flink.db has the path the job wrote to, which may be either side of a symbolic link.
-    for (const p of new Set([result.dir, result.givenDir])) store.disposeCheckpointByPath(p);
+    for (const p of new Set([result.dir, result.givenDir])) {
+      const record = store.findCheckpointByPath(p);
+      if (record && isNewestOfRunningJob(store, record)) jobs.add(record.jobId);
+      store.disposeCheckpointByPath(p);
+    }
+    return jobs;
   });
+  for (const jobId of runningJobs) {
+    warn(
+      `Job ${jobId} is running and this savepoint was its newest snapshot: should the job fail before its next checkpoint, it restarts from an older one and its sinks write again what they committed since.`,
+    );
+  }
   if (result.leftInDir > 0) {
     warn(`Kept ${echo(result.dir)}: it holds ${result.leftInDir} file${result.leftInDir === 1 ? '' : 's'} that are not part of the savepoint.`);
   }
@@ -62,4 +74,14 @@ export async function disposeSavepointCommand(path: string): Promise<number> {
   }
   say(`Savepoint '${echo(path)}' disposed.`);
   return 0;
+}
+
+/**
+ * Whether `record` is the newest completed snapshot of a job that runs: a failure then would
+ * restore it (its completion let the sinks commit).
+ */
+function isNewestOfRunningJob(store: MetadataStore, record: CheckpointRecord): boolean {
+  const job = store.getJob(record.jobId);
+  if (job === undefined || !['RUNNING', 'RESTARTING', 'CREATED'].includes(job.status)) return false;
+  return !store.listCheckpoints(record.jobId).some((c) => c.status === 'COMPLETED' && !c.discarded && c.checkpointId > record.checkpointId);
 }
