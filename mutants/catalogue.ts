@@ -117,7 +117,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'file-sink-restore-deletes-other-sinks-parts',
     area: 'two-phase commit: FileSink',
     file: 'src/connectors/file-sink.ts',
-    original: 'if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH))) continue;',
+    original: "if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH), entry.name.endsWith('.pending'))) continue;",
     replacement: '',
     bug: "two sinks of a job share a directory: a restore of one deletes the other's pending parts, whose records are then lost",
     tests: ['test/connectors/sink-runs.test.ts'],

@@ -19,6 +19,7 @@ function writeCommanderError(text: string, write: (s: string) => void): void {
   let message = text.replace(/\n$/, '').replace(/^error:\s*/i, '').replace(/\n(?=\(Did you mean)/g, ' ');
   // The argument commander quotes is the user's: cut like any echoed input.
   message = message.replace(/(argument ')([\s\S]*?)(' is invalid)/, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
+  message = message.replace(/^(unknown (?:command|option) ')([\s\S]*?)(')/i, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
   message = message.charAt(0).toUpperCase() + message.slice(1);
   if (/^(unknown|missing|too many)/i.test(message) && !message.includes('(Did you mean')) message += "; see 'flink --help'";
   write(`Error: ${oneLine(message, 2000)}\n`);

@@ -51,7 +51,7 @@ export function guardTerminalOutput(): void {
 export function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof FlinkError) {
     process.stderr.write(`${chalk.red('Error:')} ${oneLine(err.message, MAX_ERROR_LENGTH)}\n`);
-    const details = verbose ? fullStacks(err) : err.details && userFrames(err.details);
+    const details = verbose ? fullStacks(err) : err.details && userFrames(err.details, err.message);
     if (details) process.stderr.write(`${safeLines(details)}\n`);
     return;
   }
@@ -70,20 +70,39 @@ const FRAME = /^\s+at /;
  * is the user's: its error line alone repeats the message already printed. Details that are
  * not a stack (a note) are kept as they are.
  */
-function userFrames(details: string): string {
+function userFrames(details: string, message: string): string {
   const all = details.split('\n');
   const kept = all.filter((l) => !FRAME.test(l) || !(l.includes(PACKAGE_DIR) || /node:internal|node_modules/.test(l)));
   if (all.some((l) => FRAME.test(l)) && !kept.some((l) => FRAME.test(l))) return '';
+  // A stack without any frame (Error.stackTraceLimit = 0, a stack set by hand) is its error
+  // line alone: the message already printed, not a note.
+  if (!all.some((l) => FRAME.test(l)) && isErrorLineOf(all[0]!, message)) return '';
   return kept.map((l) => `  ${l.trim()}`).join('\n');
+}
+
+/** Whether `line` is the `Name: message` line of an error whose message `message` ends with. */
+function isErrorLineOf(line: string, message: string): boolean {
+  const m = /^\s*[\w$.]*(?:Error|Exception)[\w$.]*: ([\s\S]*)$/.exec(line);
+  return m !== null && m[1]!.length > 0 && message.endsWith(m[1]!.split('\n')[0]!);
 }
 
 /** Every stack of `err` and its chain of causes, unfiltered (`--verbose`). */
 function fullStacks(err: Error): string {
   const parts: string[] = [];
   const seen = new Set<unknown>();
+  const chain: Error[] = [];
   for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
     seen.add(e);
+    chain.push(e);
     parts.push(`${parts.length === 0 ? '' : 'Caused by: '}${e.stack ?? `${e.name}: ${e.message}`}`);
+  }
+  // Details no stack of the chain holds are shown too: the user's stack from a worker thread
+  // (its error crossed as text), a note (the log of a detached job that failed to start).
+  const shown = new Set(chain.map((e) => e.stack));
+  for (const e of chain) {
+    if (!(e instanceof FlinkError) || !e.details || shown.has(e.details)) continue;
+    shown.add(e.details);
+    parts.push(e.details.split('\n').some((l) => FRAME.test(l)) ? `Caused by: ${e.details.trim()}` : e.details);
   }
   return parts.map((p) => p.split('\n').map((l) => `  ${l.trim()}`).join('\n')).join('\n');
 }

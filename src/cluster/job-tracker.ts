@@ -97,10 +97,9 @@ export class JobTracker {
 
   /** The job runs again after a restart, from `restored` (none: from its start). */
   restarted(restored?: { id: number; path: string }): void {
-    this.guard(() => {
-      if (restored) this.store.recordRestored(this.job.jobId, { ...restored, time: this.clock.now() });
-      this.moveTo('RUNNING');
-    });
+    // Apart: a restore flink.db cannot record must not keep the job's record RESTARTING.
+    if (restored && !this.fence?.fenced) this.guard(() => this.store.recordRestored(this.job.jobId, { ...restored, time: this.clock.now() }));
+    this.guard(() => this.moveTo('RUNNING'));
   }
 
   /** Moves to CANCELLING (a cancel by signal or command); the end status follows in `finish`. */

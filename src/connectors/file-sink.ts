@@ -303,7 +303,7 @@ class FileSinkWriter<T> implements SinkWriter<T> {
       if (!entry.isFile() || !entry.name.startsWith(prefix)) continue;
       if (!/\.(inprogress|pending)$/.test(entry.name)) continue;
       if (!jobs.has(entry.name.slice(prefix.length, prefix.length + JOB_TOKEN_LENGTH))) continue;
-      if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH))) continue;
+      if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH), entry.name.endsWith('.pending'))) continue;
       const path = join(entry.parentPath, entry.name);
       if (!keep.has(this.rel(path))) rmSync(path, { force: true });
     }
@@ -311,11 +311,13 @@ class FileSinkWriter<T> implements SinkWriter<T> {
 
   /**
    * Whether a hidden part whose name goes on with `rest` after its job part is this sink's.
-   * Names written before sinks were named (a run of 20 characters, then `-`) are taken as any
-   * sink's of their job, as they were then.
+   * Names written before sinks were named (a run of 20 characters, then `-`) name no sink: an
+   * in-progress one is no checkpoint's, so it is taken as any sink's of its job; a pending one
+   * may be another sink's, recorded in the same checkpoint (that sink's restore commits it), so
+   * it is left alone (hidden, never visible).
    */
-  private isThisSinks(rest: string): boolean {
-    if (rest[SINK_TOKEN_LENGTH] === '-') return true;
+  private isThisSinks(rest: string, pending: boolean): boolean {
+    if (rest[SINK_TOKEN_LENGTH] === '-') return !pending;
     return rest.startsWith(this.sinkToken);
   }
 
