@@ -1,5 +1,5 @@
 /**
- * Review (review3) of the CLI's error reporting (d348b5f, 0a2b32f): `--verbose` must show every
+ * The CLI's error reports: `--verbose` must show every
  * stack in full without losing what the plain report shows (the user's frames of an error from a
  * worker thread, the 'See <log>' note of a detached start failure); input echoed by commander's
  * own messages (an unknown command or option) is cut at 200 characters as the README says; an
@@ -27,7 +27,7 @@ function throwingJob(preamble = ''): string {
   return job;
 }
 
-describe('review3: CLI error reports', () => {
+describe('CLI error reports', () => {
   test('--verbose with worker threads (-p 2, 2 slots) still shows the frames of the user code that threw', async () => {
     const home = freshHome();
     const job = throwingJob();

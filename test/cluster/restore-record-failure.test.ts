@@ -1,8 +1,7 @@
 /**
- * Review (review3) of b6bcce3: `JobTracker.restarted` records the restored snapshot and then
- * moves the job back to RUNNING in one guarded step, so a failed write of the restore (a store
- * error, which the tracker reports and otherwise ignores: "Store errors while running ... never
- * stop the job") leaves flink.db saying RESTARTING while the job runs on.
+ * `JobTracker.restarted` records the restored snapshot and moves the job back to RUNNING as two
+ * steps: a failed write of the restore (a store error, which the tracker reports and otherwise
+ * ignores) must not leave flink.db saying RESTARTING while the job runs on.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { injectFailure, numbersFailingOnRequest, startTrackedJob, until } from '../helpers/tracked-job.js';
 
 test('a restore flink.db cannot record still moves the restarted job back to RUNNING', async () => {
-  const home = tempDir('flink-review3-');
+  const home = tempDir('flink-restore-record-');
   const store = MetadataStore.open(join(home.path, 'flink.db'));
   const out = join(home.path, 'out');
   injectFailure.next = false;

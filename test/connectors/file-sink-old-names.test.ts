@@ -1,9 +1,8 @@
 /**
- * Review (review3) of 4c47350's FileSink part names: parts written before sinks were named
- * (`part-<job 12><random 8>-…`) are "taken as any sink's of their job". So after an upgrade, a
- * restore of one sink of a job deletes the parts another sink of the same job (same directory)
- * still has pending in the restored checkpoint, and that sink's restore then finds them gone: its
- * records of that checkpoint are lost. The README says other sinks' files are never touched.
+ * FileSink parts written before part names carried the sink (`part-<job 12><random 8>-…`): after
+ * an upgrade, a restore of one sink of a job must not delete the parts another sink of the same
+ * job (same directory) still has pending in the restored checkpoint, or that sink's records of
+ * the checkpoint are lost. Old in-progress parts (no checkpoint's) are still cleaned up.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, renameSync } from 'node:fs';
@@ -17,7 +16,7 @@ import { closeWriters } from '../helpers/sink-writers.js';
 let dir: { path: string; cleanup: () => void };
 const writers: SinkWriter<unknown>[] = [];
 beforeEach(() => {
-  dir = tempDir('flink-review3-sink-');
+  dir = tempDir('flink-old-names-');
 });
 afterEach(() => {
   closeWriters(writers);
