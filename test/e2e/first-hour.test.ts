@@ -167,6 +167,12 @@ describe("a user's project", () => {
     assert.match(missing.stderr, /^Error: --flink-ts .*nope\.tgz: no such file or directory\.\n$/);
     assert.ok(!existsSync(join(root, 'job-b')), 'no project directory left behind');
   });
+
+  test('flink init where no directory can be made (under /proc) answers at once, in one line', async () => {
+    const r = await runFlink(['init', '/proc/flink-ts-project/x'], { timeoutMs: 15_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^Error: Cannot create a project in \/proc\/flink-ts-project\/x: .*Give a new or empty directory you can write\.\n$/);
+  });
 });
 
 describe('what a new user is told', () => {

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlinkError } from '../../util/errors.js';
 import { echo } from '../../util/sanitize.js';
 import { say } from '../output.js';
 import { EXAMPLE_JOB, type FlinkTsManifest, PROJECT_GITIGNORE, PROJECT_TSCONFIG, projectNameOf, projectPackageJson } from '../project-template.js';
+import { makeDirectories } from '../../util/make-directories.js';
 
 /** This flink-ts package: the directory above dist/ (or src/). */
 const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
@@ -39,7 +40,12 @@ export async function initCommand(dirArg: string | undefined, options: InitOptio
   }
   const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as FlinkTsManifest;
   const created = !existsSync(dir);
-  mkdirSync(dir, { recursive: true });
+  try {
+    // Not mkdirSync's recursive mode: under /proc it never returns.
+    await makeDirectories(dir, 0o777);
+  } catch (err) {
+    throw new FlinkError('init.cannotCreate', `Cannot create a project in ${echo(dir)}: ${(err as Error).message}. Give a new or empty directory you can write.`);
+  }
   let dependency: { spec: string; origin: string };
   try {
     dependency = options.flinkTs === undefined ? packInto(dir) : dependencySpec(options.flinkTs, dir);
