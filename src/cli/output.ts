@@ -77,7 +77,31 @@ function userFrames(details: string, message: string): string {
   // A stack without any frame (Error.stackTraceLimit = 0, a stack set by hand) is its error
   // line alone: the message already printed, not a note.
   if (!all.some((l) => FRAME.test(l)) && isErrorLineOf(all[0]!, message)) return '';
-  return kept.map((l) => `  ${l.trim()}`).join('\n');
+  return capText(kept).map((l) => `  ${l.trim()}`).join('\n');
+}
+
+/** Lines of text (not frames) shown under an error, at most; more are counted, not shown. */
+const MAX_TEXT_LINES = 20;
+
+/**
+ * The error's own text lines, which repeat its message (a job's error may be 100 kB, or
+ * thousands of lines), cut as the message's line is: each line at {@link MAX_ERROR_LENGTH}
+ * characters, and at most {@link MAX_TEXT_LINES} of them. Frames are kept.
+ */
+function capText(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let text = 0;
+  let dropped = 0;
+  for (const l of lines) {
+    if (FRAME.test(l)) {
+      if (dropped > 0) out.push(`… (${dropped} more lines)`);
+      dropped = 0;
+      out.push(l);
+    } else if (text++ < MAX_TEXT_LINES) out.push(oneLine(l, MAX_ERROR_LENGTH));
+    else dropped++;
+  }
+  if (dropped > 0) out.push(`… (${dropped} more lines)`);
+  return out;
 }
 
 /** Whether `line` is the `Name: message` line of an error whose message `message` ends with. */

@@ -28,6 +28,24 @@ function throwingJob(preamble = ''): string {
 }
 
 describe('CLI error reports', () => {
+  test("a job error of 100 kB over 5,000 lines: its line is cut, the text under it too, the user's frame kept", async () => {
+    const home = freshHome();
+    const job = join(tempDir(), 'huge.ts');
+    writeFileSync(
+      job,
+      "import { StreamExecutionEnvironment } from 'flink-ts';\n" +
+        'const env = StreamExecutionEnvironment.getExecutionEnvironment();\n' +
+        "function check(v: number): number { if (v === 3) throw new Error('x'.repeat(20).concat('\\n').repeat(5000)); return v; }\n" +
+        'env.fromSequence(1, 5).map(check).print();\n' +
+        "await env.execute('huge');\n",
+    );
+    const r = await runFlink(['run', job], { home, timeoutMs: 30_000 });
+    assert.equal(r.code, 1);
+    assert.ok(r.stderr.length < 10_000, `stderr is ${r.stderr.length} characters`);
+    assert.ok(stackLines(r.stderr).some((l) => /huge\.ts:3:/.test(l)), r.stderr.slice(-2000));
+    assert.match(r.stderr, /… \(\d+ more lines\)/);
+  });
+
   test('--verbose with worker threads (-p 2, 2 slots) still shows the frames of the user code that threw', async () => {
     const home = freshHome();
     const job = throwingJob();
