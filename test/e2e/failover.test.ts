@@ -286,6 +286,31 @@ describe('failover through the CLI', { concurrency: false }, () => {
     assert.ok(existsSync(join(sp, '_metadata')), 'the savepoint is the user\'s: it stays');
   });
 
+  test('(f, workers) -p 2 on two worker threads: a failure after a savepoint restores it, and the output is exactly once', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const N = 8000;
+    const { jobId } = await runDetached(
+      home,
+      FLAKY,
+      [out, 'marker', String(N), '2000'],
+      ['-p', '2', ...D('taskmanager.numberOfTaskSlots=2'), ...checkpointEvery('1h'), ...fixedDelay(3, '100ms')],
+    );
+    await waitForInProgressPart(out);
+    assert.equal((await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 })).code, 0);
+    const byCheckpoint = committedLines(out).length;
+    await sleep(300);
+    savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
+    await waitFor('the savepoint to commit', () => committedLines(out).length > byCheckpoint, 5000, 20);
+    // Each worker imports the job file itself: each of its map's subtasks throws once.
+    writeFileSync(`${out}.fail`, '');
+    const job = await waitForStatus(home, jobId, ['FINISHED', 'FAILED', 'CANCELED'], 40_000);
+    assert.equal(job.status, 'FINISHED', JSON.stringify(job));
+    assert.ok(restartsOf(job) >= 1);
+    assert.deepEqual(keyedCountProblems(committedLines(out), N), []);
+    assert.deepEqual(hiddenFiles(out), []);
+  });
+
   test('(g) a savepoint deleted before a failure: the restart falls back to the checkpoint before it and says output may repeat', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
