@@ -1,7 +1,8 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileKind } from '../util/regular-file.js';
-import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
+import type { SnapshotKind } from './snapshot-metadata.js';
 import { noMetadataError } from './no-metadata.js';
 import { METADATA_FILE, metadataPath, parseCheckpointDirName } from './paths.js';
 import { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
@@ -26,6 +27,8 @@ export interface RecoveredState<T> {
 export interface RestoreCandidate {
   readonly checkpointId: number;
   readonly path: string;
+  /** Named in messages (a savepoint is called one); a checkpoint if not known. */
+  readonly kind?: SnapshotKind;
 }
 
 /**
@@ -45,7 +48,8 @@ export function restoreNewest<T>(
       return { checkpointId: c.checkpointId, path: c.path, state: attempt(c), skipped: problems };
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
-      problems.push(message.includes(c.path) ? `checkpoint ${c.checkpointId}: ${message}` : `checkpoint ${c.checkpointId} (${c.path}): ${message}`);
+      const what = `${c.kind !== undefined && isSavepoint(c.kind) ? 'savepoint' : 'checkpoint'} ${c.checkpointId}`;
+      problems.push(message.includes(c.path) ? `${what}: ${message}` : `${what} (${c.path}): ${message}`);
     }
   }
   if (problems.length === 0) return undefined;

@@ -326,7 +326,7 @@ describe('failover through the CLI', { concurrency: false }, () => {
     const job = await waitForStatus(home, jobId, ['FINISHED', 'FAILED', 'CANCELED'], 30_000);
     assert.equal(job.status, 'FINISHED', JSON.stringify(job));
     const log = readFileSync(join(home, 'log', `${jobId}.log`), 'utf8');
-    assert.match(log, /Skipping a snapshot that cannot be restored: checkpoint 2: .*no such file or directory/);
+    assert.match(log, /Skipping a snapshot that cannot be restored: savepoint 2: .*no such file or directory/);
     assert.match(log, new RegExp(`Recovering job ${jobId} from checkpoint 1 .*older than the newest: output that sinks committed after it may be written again`));
     // Nothing lost: every input is there (those between the checkpoint and the savepoint twice).
     const { distinct } = inputsOf(committedLines(out));
