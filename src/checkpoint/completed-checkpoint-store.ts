@@ -29,7 +29,7 @@ const NO_LISTENER: RetentionListener = { discarded: () => {}, deleteFailed: () =
  */
 export class CompletedCheckpointStore {
   private retained: readonly CompletedCheckpoint[] = [];
-  /** The newest savepoint added, if no checkpoint completed after it. */
+  /** The newest savepoint added (whether a checkpoint is newer is the retained list's to say). */
   private savepoint: CompletedCheckpoint | undefined;
   /** Claimed snapshots belong to another job's directory: their shared files are left alone. */
   private readonly claimed = new Set<CompletedCheckpoint>();
@@ -49,9 +49,7 @@ export class CompletedCheckpointStore {
    * @param pending ids of the checkpoints still in flight
    */
   add(checkpoint: CompletedCheckpoint, pending: readonly number[] = []): Promise<void> {
-    if (isSavepoint(checkpoint.kind)) {
-      if (checkpoint.checkpointId > (this.savepoint?.checkpointId ?? -1)) this.savepoint = checkpoint;
-    } else if (checkpoint.checkpointId > (this.savepoint?.checkpointId ?? Infinity)) this.savepoint = undefined;
+    if (isSavepoint(checkpoint.kind) && checkpoint.checkpointId > (this.savepoint?.checkpointId ?? -1)) this.savepoint = checkpoint;
     return this.apply({ kind: 'add', checkpoint }, pending);
   }
 

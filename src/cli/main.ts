@@ -10,6 +10,9 @@ function versionLine(): string {
   return `Version: ${pkg.version}`;
 }
 
+/** Where commander's messages quote the user's input: before it, it, after it. */
+const COMMANDER_QUOTES = [/(argument ')([\s\S]*?)(' is invalid)/, /^(unknown (?:command|option) ')([\s\S]*?)(')/i];
+
 /**
  * Commander's errors as ours: one line on stderr (`Error: ...`, no usage dump, any input it
  * echoes made safe); `--help` shows the usage.
@@ -17,9 +20,8 @@ function versionLine(): string {
 function writeCommanderError(text: string, write: (s: string) => void): void {
   // Commander puts its "(Did you mean ...?)" on a line of its own; other newlines are the user's.
   let message = text.replace(/\n$/, '').replace(/^error:\s*/i, '').replace(/\n(?=\(Did you mean)/g, ' ');
-  // The argument commander quotes is the user's: cut like any echoed input.
-  message = message.replace(/(argument ')([\s\S]*?)(' is invalid)/, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
-  message = message.replace(/^(unknown (?:command|option) ')([\s\S]*?)(')/i, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
+  // What commander quotes of the user's (an argument, an unknown command or option): cut like any echoed input.
+  for (const quoted of COMMANDER_QUOTES) message = message.replace(quoted, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
   message = message.charAt(0).toUpperCase() + message.slice(1);
   if (/^(unknown|missing|too many)/i.test(message) && !message.includes('(Did you mean')) message += "; see 'flink --help'";
   write(`Error: ${oneLine(message, 2000)}\n`);

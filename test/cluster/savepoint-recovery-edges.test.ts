@@ -82,7 +82,6 @@ describe('the newest savepoint of a running job is deleted (flink savepoint -d),
       await sleep(300);
       const status = store.getJob(second.master.jobId)!.status;
       assert.equal(status, 'RUNNING', `the job is ${status}; logs: ${second.logs.join(' | ')}`);
-      void committedLines;
     } finally {
       second.master.cancel();
       await second.outcome;
