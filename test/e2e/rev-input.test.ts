@@ -12,6 +12,9 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   FIXTURES,
+  cancelJob,
+  listFiles,
+  waitFor,
   type RunResult,
   cleanUpAfterAll,
   freshHome,
@@ -180,6 +183,27 @@ describe('job files that throw odd values', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.doesNotMatch(r.stderr, /Node\.js v\d|\^$/m, r.stderr);
     assert.match(r.stderr, /^Error: .*early boom/m, r.stderr);
+  });
+});
+
+describe('--claim-mode claim', () => {
+  test('a claimed savepoint copied into a directory of the user\'s own files: only the snapshot\'s files are deleted, as savepoint -d does', async () => {
+    const home = freshHome();
+    const first = await runDetached(home, UNBOUNDED);
+    const sp = savepointPathOf(await runFlink(['savepoint', first.jobId, join(tempDir(), 'sps')], { home, timeoutMs: 30_000 }));
+    await cancelJob(home, first.jobId);
+    // The user keeps the savepoint among other files (the case savepoint -d is careful about).
+    const mine = join(tempDir(), 'mine');
+    cpSync(sp, mine, { recursive: true });
+    writeFileSync(join(mine, 'notes.txt'), 'keep me\n');
+    mkdirSync(join(mine, 'sub'));
+    writeFileSync(join(mine, 'sub', 'deep.txt'), 'keep me\n');
+    const second = await runDetached(home, UNBOUNDED, [], ['-s', mine, '--claim-mode', 'claim', '-D', 'execution.checkpointing.interval=100ms']);
+    // Once the new job's checkpoint subsumes the claimed savepoint, the savepoint is discarded.
+    await waitFor('the claimed savepoint to be discarded', () => !existsSync(join(mine, '_metadata')), 15_000);
+    await cancelJob(home, second.jobId);
+    assert.ok(existsSync(mine), `${mine} itself was deleted, with the user's files in it`);
+    assert.deepEqual(listFiles(mine), ['notes.txt', 'sub/deep.txt']);
   });
 });
 
