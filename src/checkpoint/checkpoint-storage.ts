@@ -1,10 +1,10 @@
 import * as fsp from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CheckpointStorageWorker, StateFileOwner, StateFileRef } from '../state/index.js';
 import { makeDirectories } from '../util/make-directories.js';
 import { type WriteSteps, nodeWriteSteps, writeFileAtomic, writeFileDurable } from './atomic-write.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
-import { checkpointDir, metadataPath, newSavepointDir, sharedStateDir, sharedStateFileName, stateFileName } from './paths.js';
+import { checkpointDir, jobCheckpointsDir, metadataPath, newSavepointDir, sharedStateDir, sharedStateFileName, stateFileName } from './paths.js';
 import { type SnapshotMetadata, encodeMetadata } from './snapshot-metadata.js';
 
 /**
@@ -133,9 +133,17 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
     if (dir) await this.discardDirectory(dir);
   }
 
-  /** Deletes a completed checkpoint's directory (retention); its shared files are the store's to decide. */
+  /**
+   * Deletes a completed checkpoint (retention); its shared files are the store's to decide. A
+   * directory of this job's own checkpoints holds nothing else and goes whole. Any other — a
+   * snapshot claimed on restore (`--claim-mode claim`), which may be a directory the user keeps
+   * other files in — loses only what its `_metadata` names, and is removed only if that leaves
+   * it empty, as `flink savepoint -d` does (Flink deletes a claimed snapshot's directory
+   * non-recursively for the same reason).
+   */
   discardCompleted(checkpoint: CompletedCheckpoint): Promise<void> {
-    return this.discardDirectory(checkpoint.path);
+    if (isWithin(checkpoint.path, jobCheckpointsDir(this.baseDir, this.jobId))) return this.discardDirectory(checkpoint.path);
+    return discardSnapshotFiles(checkpoint.path, checkpoint.metadata, this.steps);
   }
 
   /** Deletes a file of `shared/` that no checkpoint needs any more. */
@@ -161,4 +169,33 @@ export async function discardDirectory(dir: string, steps: WriteSteps = nodeWrit
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await steps.removeDir(dir);
+}
+
+/**
+ * Deletes the files of the snapshot in `dir` that `metadata` names — `_metadata` first, durably,
+ * as {@link discardDirectory} does — then `dir` itself if nothing else is left in it.
+ */
+export async function discardSnapshotFiles(dir: string, metadata: SnapshotMetadata, steps: WriteSteps = nodeWriteSteps): Promise<void> {
+  await steps.remove(metadataPath(dir));
+  try {
+    await steps.syncDir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const names = new Set<string>();
+  for (const op of metadata.operators) for (const h of op.subtasks) names.add(h.file);
+  for (const name of names) await steps.remove(join(dir, name));
+  try {
+    await fsp.rmdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw err;
+  }
+}
+
+/** True if `path` is `dir` or inside it (both absolute). */
+function isWithin(path: string, dir: string): boolean {
+  const r = relative(resolve(dir), resolve(path));
+  return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
 }

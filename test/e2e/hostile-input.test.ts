@@ -1,0 +1,273 @@
+/**
+ * Review of hostile and odd input (branch rev-input): each test here shows an input that breaks
+ * the promise "one clear line, exit 1, no stack trace without --verbose, nothing half-written".
+ * They fail on purpose until the product code is fixed.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, truncateSync, writeFileSync, cpSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import {
+  FIXTURES,
+  cancelJob,
+  listFiles,
+  waitFor,
+  type RunResult,
+  cleanUpAfterAll,
+  freshHome,
+  listJson,
+  nonWarningLines,
+  runDetached,
+  runFlink,
+  savepointPathOf,
+  stackLines,
+  tempDir,
+} from './helpers.js';
+import { BOUNDED_REDUCE as BOUNDED, UNBOUNDED_KEYED as UNBOUNDED } from './fixture-jobs.js';
+import { startWeb } from './web-helpers.js';
+
+cleanUpAfterAll();
+
+/** Exit 1, one `Error:` line on stderr (warnings aside), no "Internal error", no stack frames. */
+function assertOneLine(r: RunResult, ...patterns: (RegExp | string)[]): string {
+  const all = `--- exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+  assert.equal(r.code, 1, all);
+  const lines = nonWarningLines(r.stderr);
+  assert.deepEqual(stackLines(r.stderr), [], all);
+  assert.doesNotMatch(r.stderr, /Internal error|TypeError|Node\.js v\d/, all);
+  assert.equal(lines.length, 1, `expected one error line:\n${all}`);
+  assert.match(lines[0]!, /^Error: \S/, all);
+  for (const p of patterns) {
+    if (typeof p === 'string') assert.ok(lines[0]!.includes(p), `${JSON.stringify(p)} not in: ${lines[0]}`);
+    else assert.match(lines[0]!, p, all);
+  }
+  return lines[0]!;
+}
+
+const flink = (home: string, args: readonly string[], cwd?: string) => runFlink(args, { home, cwd, timeoutMs: 30_000 });
+
+/** Writes a `_metadata` whose checksum matches its content (the checksum is no secret: anyone can compute it). */
+function writeMetadata(dir: string, metadata: Record<string, unknown>): void {
+  mkdirSync(dir, { recursive: true });
+  const text = JSON.stringify(metadata);
+  const checksum = createHash('sha256').update(text).digest('hex');
+  writeFileSync(join(dir, '_metadata'), JSON.stringify({ checksum, metadata: JSON.parse(text) as unknown }));
+}
+
+function savepointMetadata(operators: unknown[]): Record<string, unknown> {
+  return { magic: 'flink-ts-snapshot', formatVersion: 1, jobId: 'ab'.repeat(16), jobName: 'x', checkpointId: 1, kind: 'SAVEPOINT', timestamp: 1, operators };
+}
+
+describe('hostile _metadata', () => {
+  test('a _metadata whose subtask list holds null (checksum valid): info, run -s and savepoint -d answer in one line, no stack', async () => {
+    const home = freshHome();
+    const dir = join(tempDir(), 'null-subtask');
+    writeMetadata(dir, savepointMetadata([{ uid: 'count', name: 'count', parallelism: 1, maxParallelism: 128, subtasks: [null] }]));
+    for (const args of [['info', dir], ['info', dir, '--json'], ['run', '-s', dir, BOUNDED], ['run', '-d', '-s', dir, UNBOUNDED]]) {
+      assertOneLine(await flink(home, args), dir);
+    }
+    // savepoint -d already says one line, but quotes the TypeError's words ("Cannot read properties of null").
+    const line = assertOneLine(await flink(home, ['savepoint', '-d', dir]), dir);
+    assert.doesNotMatch(line, /Cannot read properties/, line);
+    assert.ok(existsSync(join(dir, '_metadata')), 'nothing deleted');
+    assert.deepEqual(await listJson(home), [], 'no job row');
+  });
+
+  test('a state file 2.5 GB long (sparse) where _metadata says a few hundred bytes: info names its size without reading it', async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const { jobId } = await runDetached(home, join(FIXTURES, 'sp-job.ts'), ['v1', out, 'inf', '200']);
+    const sp = savepointPathOf(await runFlink(['stop', jobId, '-p', join(tempDir(), 'sps')], { home, timeoutMs: 30_000 }));
+    const copy = join(tempDir(), 'copy');
+    cpSync(sp, copy, { recursive: true });
+    const stateFile = readdirSync(copy).find((f) => f.endsWith('.state'))!;
+    // Past 2 GiB, which Node's readFile refuses: a loader that read the file to learn its size
+    // would say "unreadable" (after reading 2 GiB into memory below that); the size comes first.
+    truncateSync(join(copy, stateFile), 2560 * 1024 * 1024);
+    const r = await flink(home, ['info', copy]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /DAMAGED subtask 0: state file \S+ of operator '\w+' has 2684354560 bytes, more than the \d+ recorded/, r.stdout);
+    assert.doesNotMatch(r.stdout, /truncated\?/, r.stdout);
+  });
+});
+
+describe('configuration keys that are names of Object.prototype', () => {
+  for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    test(`-D ${key}=1: the unknown key is named, with no suggestion made of JavaScript internals`, async () => {
+      const home = freshHome();
+      const line = assertOneLine(await flink(home, ['run', '-D', `${key}=1`, BOUNDED]), `Unknown configuration key '${key}' in -D`);
+      assert.doesNotMatch(line, /function|native code|\[object Object\]/, line);
+    });
+  }
+
+  test('config.yaml with a key `valueOf`: no suggestion of JavaScript internals', async () => {
+    const home = freshHome();
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'config.yaml'), 'valueOf: 1\n');
+    const line = assertOneLine(await flink(home, ['run', BOUNDED]), "Unknown configuration key 'valueOf'");
+    assert.doesNotMatch(line, /function|native code/, line);
+  });
+});
+
+describe('config.yaml values of odd YAML types', () => {
+  for (const [what, yaml] of [
+    ['a !!set', 'parallelism.default: !!set {a, b}\n'],
+    ['an !!omap', 'parallelism.default: !!omap [ {a: 1} ]\n'],
+  ] as const) {
+    test(`${what} as the value of parallelism.default is a bad value naming the key, not silently ignored`, async () => {
+      const home = freshHome();
+      mkdirSync(home, { recursive: true });
+      writeFileSync(join(home, 'config.yaml'), yaml);
+      assertOneLine(await flink(home, ['run', BOUNDED]), 'parallelism.default', join(home, 'config.yaml'));
+    });
+  }
+});
+
+describe('job files that throw odd values', () => {
+  for (const [what, body] of [
+    ['an object without a prototype (throw Object.create(null))', 'throw Object.create(null);\n'],
+    ['an object whose toString throws', "throw { toString() { throw new Error('toString trap'); } };\n"],
+    ['an Error whose message getter throws', "const e = new Error('x'); Object.defineProperty(e, 'message', { get() { throw new Error('message trap'); } }); throw e;\n"],
+    ['an Error whose stack is not a string', "const e: any = new Error('stackless'); e.stack = {}; throw e;\n"],
+  ] as const) {
+    test(`a job file that throws ${what}: one line naming the job file, no Internal error, no crash of the reporter`, async () => {
+      const home = freshHome();
+      const dir = tempDir();
+      const job = join(dir, 'odd-throw.ts');
+      writeFileSync(job, body);
+      assertOneLine(await flink(home, ['run', job]), job);
+    });
+  }
+
+  test('run -d of a job file whose Error has a non-string stack: the cause is the job\'s error, not a SQLite bind error', async () => {
+    const home = freshHome();
+    const job = join(tempDir(), 'stackless.ts');
+    writeFileSync(job, "const e: any = new Error('stackless'); e.stack = {}; throw e;\n");
+    const r = await flink(home, ['run', '-d', job]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /SQLite|can only bind/, r.stderr);
+    assert.match(r.stderr, /stackless/, r.stderr);
+  });
+
+  test('an exception thrown from a timer callback while the job runs: one line with its cause, the job FAILED with it (not "job process lost"), no Node crash dump', async () => {
+    const home = freshHome();
+    const job = join(tempDir(), 'async-throw.ts');
+    writeFileSync(
+      job,
+      "import { StreamExecutionEnvironment } from 'flink-ts';\n" +
+        'const env = StreamExecutionEnvironment.getExecutionEnvironment();\n' +
+        "env.fromSequence(1, 100_000_000).map((n) => { if (n === 5) setTimeout(() => { throw new Error('async boom'); }, 0); return n; }).addSink(() => {});\n" +
+        "await env.execute('async-throw');\n",
+    );
+    const r = await flink(home, ['run', job]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(stackLines(r.stderr).filter((l) => !l.includes(job)), [], r.stderr);
+    assert.doesNotMatch(r.stderr, /Node\.js v\d/, r.stderr);
+    assert.match(r.stderr, /async boom/, r.stderr);
+    const [listed] = await listJson(home);
+    assert.equal(listed?.status, 'FAILED', JSON.stringify(listed));
+    assert.doesNotMatch(String(listed?.failureCause), /job process lost/, JSON.stringify(listed));
+  });
+
+  test('an exception thrown from a timer callback before execute(): one line, no Node crash dump', async () => {
+    const home = freshHome();
+    const job = join(tempDir(), 'early-async-throw.ts');
+    writeFileSync(job, "setTimeout(() => { throw new Error('early boom'); }, 10);\nawait new Promise((r) => setTimeout(r, 200));\n");
+    const r = await flink(home, ['run', job]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /Node\.js v\d|\^$/m, r.stderr);
+    assert.match(r.stderr, /^Error: .*early boom/m, r.stderr);
+  });
+});
+
+describe('--claim-mode claim', () => {
+  test('a claimed savepoint copied into a directory of the user\'s own files: only the snapshot\'s files are deleted, as savepoint -d does', async () => {
+    const home = freshHome();
+    const first = await runDetached(home, UNBOUNDED);
+    const sp = savepointPathOf(await runFlink(['savepoint', first.jobId, join(tempDir(), 'sps')], { home, timeoutMs: 30_000 }));
+    await cancelJob(home, first.jobId);
+    // The user keeps the savepoint among other files (the case savepoint -d is careful about).
+    const mine = join(tempDir(), 'mine');
+    cpSync(sp, mine, { recursive: true });
+    writeFileSync(join(mine, 'notes.txt'), 'keep me\n');
+    mkdirSync(join(mine, 'sub'));
+    writeFileSync(join(mine, 'sub', 'deep.txt'), 'keep me\n');
+    const second = await runDetached(home, UNBOUNDED, [], ['-s', mine, '--claim-mode', 'claim', '-D', 'execution.checkpointing.interval=100ms']);
+    // Once the new job's checkpoint subsumes the claimed savepoint, the savepoint is discarded.
+    await waitFor('the claimed savepoint to be discarded', () => !existsSync(join(mine, '_metadata')), 15_000);
+    await cancelJob(home, second.jobId);
+    assert.ok(existsSync(mine), `${mine} itself was deleted, with the user's files in it`);
+    assert.deepEqual(listFiles(mine), ['notes.txt', 'sub/deep.txt']);
+  });
+});
+
+/** A RUNNING-looking job row (no process: only the REST layer is exercised before reconcile matters). */
+function insertJob(home: string, jobId: string, status: string): void {
+  const db = new Database(join(home, 'flink.db'), { timeout: 5_000 });
+  try {
+    db.prepare('INSERT INTO jobs (job_id, name, job_file, status, config, start_time, end_time) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      jobId,
+      'rest-target',
+      '/nowhere/job.ts',
+      status,
+      '{}',
+      Date.now() - 1000,
+      Date.now(),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** A raw request: the request-target exactly as given (no URL normalisation), body as bytes. */
+function raw(port: number, method: string, target: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; type: string; text: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method, path: target, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), text }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    req.end(body);
+  });
+}
+
+describe('flink web: odd requests', () => {
+  test('a POST body over the limit is answered 413 in Flink\'s error shape, not with a reset connection', async () => {
+    const home = freshHome();
+    assert.equal((await flink(home, ['list'])).code, 0);
+    const jobId = 'cd'.repeat(16);
+    insertJob(home, jobId, 'FINISHED');
+    const web = await startWeb(home);
+    try {
+      const body = Buffer.from(JSON.stringify({ 'target-directory': `/tmp/${'a'.repeat(200_000)}` }));
+      const r = await raw(web.port, 'POST', `/jobs/${jobId}/savepoints`, { Authorization: `Bearer ${web.token}`, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }, body);
+      assert.ok('status' in r, `no answer: ${JSON.stringify(r)}`);
+      assert.equal(r.status, 413, r.text);
+      assert.match(r.text, /"errors"/);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  test('GET //jobs (an empty first path segment) is not answered with the dashboard page', async () => {
+    const home = freshHome();
+    const web = await startWeb(home);
+    try {
+      // The request-target "//jobs" is a path; the server parses it as an authority ("jobs") and serves "/".
+      const r = await raw(web.port, 'GET', '//jobs', {});
+      assert.ok('status' in r, JSON.stringify(r));
+      assert.doesNotMatch(r.type, /text\/html/, `GET //jobs answered ${r.status} ${r.type}: ${r.text.slice(0, 80)}`);
+      // And //anything/jobs/overview is not /jobs/overview either.
+      const o = await raw(web.port, 'GET', '//evil.example/jobs/overview', {});
+      assert.ok('status' in o, JSON.stringify(o));
+      assert.equal(o.status, 404, `GET //evil.example/jobs/overview answered ${o.status}: ${o.text.slice(0, 80)}`);
+    } finally {
+      await web.stop();
+    }
+  });
+});
