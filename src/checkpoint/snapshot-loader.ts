@@ -42,18 +42,25 @@ export type StateFileRead = { readonly content: StateFileContent; readonly probl
 function readStateFile(path: string, h: { readonly size: number; readonly checksum: string }, expected: StateFileSource): StateFileRead {
   let bytes: Buffer;
   try {
-    if (!lstatSync(path).isFile()) throw new Error('not a regular file');
+    const stat = lstatSync(path);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    // The size first: a file far larger than recorded is not read into memory to find that out.
+    if (stat.size !== h.size) return { problem: sizeProblem(stat.size, h.size) };
     bytes = readFileSync(path);
   } catch (err) {
     return { problem: `is missing or unreadable (${(err as Error).message})` };
   }
-  if (bytes.byteLength !== h.size) return { problem: `has ${bytes.byteLength} bytes, expected ${h.size} (truncated?)` };
+  if (bytes.byteLength !== h.size) return { problem: sizeProblem(bytes.byteLength, h.size) };
   if (sha256(bytes) !== h.checksum) return { problem: 'is damaged (checksum mismatch)' };
   try {
     return { content: decodeStateFile(bytes, expected) };
   } catch (err) {
     return { problem: `cannot be read: ${(err as Error).message}` };
   }
+}
+
+function sizeProblem(actual: number, recorded: number): string {
+  return actual < recorded ? `has ${actual} bytes, expected ${recorded} (truncated?)` : `has ${actual} bytes, more than the ${recorded} recorded (it was modified or damaged)`;
 }
 
 /**

@@ -90,7 +90,8 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
   if (d.checksum !== sha256(body(m as SnapshotMetadata))) fail('its checksum does not match its content (it was modified or damaged)');
   if (typeof m.jobId !== 'string' || !isInt(m.checkpointId, 1) || !Array.isArray(m.operators)) fail('it lacks its job id, checkpoint id or operators');
   if (typeof m.kind !== 'string' || !SNAPSHOT_KINDS.includes(m.kind)) fail(`it has an unknown snapshot kind (${JSON.stringify(m.kind)})`);
-  if (!isInt(m.timestamp)) fail('it lacks its timestamp');
+  // 8.64e15 ms is the last instant a Date can hold.
+  if (!isInt(m.timestamp) || m.timestamp > 8.64e15) fail('it lacks its timestamp');
   const savepoint = m.kind.startsWith('SAVEPOINT');
   const uids = new Set<string>();
   for (const op of m.operators) {
@@ -101,6 +102,7 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
     uids.add(op.uid);
     const subtasks = new Set<number>();
     for (const h of op.subtasks) {
+      if (h === null || typeof h !== 'object') fail(`operator '${op.uid}' has a malformed state handle`);
       if (!isSafeFileName(h.file)) fail(`operator '${op.uid}' names a state file outside the snapshot directory (${JSON.stringify(h.file)})`);
       if (!isInt(h.size) || typeof h.checksum !== 'string' || !isInt(h.subtask) || h.subtask >= op.parallelism) {
         fail(`operator '${op.uid}' has a malformed state handle`);
