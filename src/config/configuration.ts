@@ -189,7 +189,10 @@ function yamlReason(message: string): string {
 }
 
 function isPlainMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+  if (typeof v !== 'object' || v === null) return false;
+  // Only a YAML map of keys: `!!set`, `!!omap` and the like come as a Set or a Map, values no setting takes.
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 /**
@@ -224,7 +227,8 @@ const MAX_KEY_LENGTH = Math.max(...ALL_OPTIONS.map((o) => o.key.length));
 
 /** The supported key the user most likely meant: a renamed Flink 1.x key, a typo, or a suffix. */
 export function suggestKey(key: string): string | undefined {
-  const renamed = RENAMED_KEYS[key];
+  // An own key only: `constructor` or `toString` must not find Object.prototype's.
+  const renamed = Object.hasOwn(RENAMED_KEYS, key) ? RENAMED_KEYS[key] : undefined;
   if (renamed !== undefined) return renamed;
   // No key is this long; comparing one would take time in proportion to its length.
   if (key.length > 2 * MAX_KEY_LENGTH) return undefined;
