@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import chalk from 'chalk';
 import { guardOutput, onOutputClosed } from '../util/closed-output.js';
-import { FlinkError } from '../util/errors.js';
+import { FlinkError, asError } from '../util/errors.js';
 import { oneLine, safeLines } from '../util/sanitize.js';
 
 /** Lines of SPEC.md's CLI contract, in one place. */
@@ -51,11 +51,11 @@ export function guardTerminalOutput(): void {
 export function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof FlinkError) {
     process.stderr.write(`${chalk.red('Error:')} ${oneLine(err.message, MAX_ERROR_LENGTH)}\n`);
-    const details = verbose ? fullStacks(err) : err.details && userFrames(err.details, err.message);
+    const details = verbose ? fullStacks(err) : typeof err.details === 'string' && userFrames(err.details, err.message);
     if (details) process.stderr.write(`${safeLines(details)}\n`);
     return;
   }
-  const e = err instanceof Error ? err : new Error(String(err));
+  const e = asError(err);
   process.stderr.write(`${chalk.red('Internal error:')} ${oneLine(e.message, MAX_ERROR_LENGTH)}\n${safeLines(e.stack ?? '')}\n`);
 }
 
@@ -117,14 +117,16 @@ function fullStacks(err: Error): string {
   const chain: Error[] = [];
   for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
     seen.add(e);
-    chain.push(e);
-    parts.push(`${parts.length === 0 ? '' : 'Caused by: '}${e.stack ?? `${e.name}: ${e.message}`}`);
+    // Read through asError: a user's error may have a stack that is not text, or a getter that throws.
+    const readable = asError(e);
+    chain.push(readable);
+    parts.push(`${parts.length === 0 ? '' : 'Caused by: '}${readable.stack ?? `Error: ${readable.message}`}`);
   }
   // Details no stack of the chain holds are shown too: the user's stack from a worker thread
   // (its error crossed as text), a note (the log of a detached job that failed to start).
   const shown = new Set(chain.map((e) => e.stack));
   for (const e of chain) {
-    if (!(e instanceof FlinkError) || !e.details || shown.has(e.details)) continue;
+    if (!(e instanceof FlinkError) || typeof e.details !== 'string' || !e.details || shown.has(e.details)) continue;
     shown.add(e.details);
     parts.push(e.details.split('\n').some((l) => FRAME.test(l)) ? `Caused by: ${e.details.trim()}` : e.details);
   }

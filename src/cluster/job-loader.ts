@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FlinkError, JobFileError } from '../util/errors.js';
+import { FlinkError, JobFileError, asError } from '../util/errors.js';
 
 let hooksInstalled = false;
 
@@ -43,7 +43,7 @@ export async function runJobFile(file: string, args: readonly string[]): Promise
 
 function explainLoadError(path: string, err: unknown): unknown {
   if (err instanceof FlinkError) return err;
-  const e = err instanceof Error ? err : new Error(String(err));
+  const e = asError(err);
   const firstLine = e.message.split('\n').find((l) => l.trim().length > 0) ?? e.message;
   if (/Transform failed|Expected|Unexpected|SyntaxError/.test(e.message) || e.name === 'SyntaxError') {
     const located = /:(\d+):(\d+): ERROR: (.*)/.exec(e.message);

@@ -57,7 +57,7 @@ export class UserCodeError extends FlinkError {
   readonly operatorName: string;
   /** @param uid named in the message where it helps (e.g. state that does not fit on restore) */
   constructor(operatorName: string, cause: unknown, uid?: string) {
-    const err = cause instanceof Error ? cause : new Error(String(cause));
+    const err = asError(cause);
     const who = uid === undefined ? `"${operatorName}"` : `"${operatorName}" (uid '${uid}')`;
     super('job.userCodeFailed', `Operator ${who} failed: ${err.message}`, {
       cause: err,
@@ -107,4 +107,46 @@ export function describeError(err: unknown): string {
   if (err instanceof FlinkError) return err.message;
   if (err instanceof Error) return err.stack ?? err.message;
   return String(err);
+}
+
+/**
+ * Any thrown value as an Error whose message is a string and whose stack is a string or
+ * undefined, read without throwing: a job file may throw anything — null, an object without a
+ * prototype, a Proxy, an Error whose `message` getter or `toString` throws, or whose `stack` is
+ * not a string. An Error that is sound is returned as it is.
+ */
+export function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) {
+    const message = read(() => thrown.message);
+    const stack = read(() => thrown.stack);
+    if (typeof message === 'string' && (stack === undefined || typeof stack === 'string')) return thrown;
+    const e = new Error(typeof message === 'string' ? message : showValue(message));
+    e.stack = typeof stack === 'string' ? stack : `Error: ${e.message}`;
+    return e;
+  }
+  return new Error(showValue(thrown));
+}
+
+function read(get: () => unknown): unknown {
+  try {
+    return get();
+  } catch {
+    return CANNOT_READ;
+  }
+}
+
+const CANNOT_READ = Symbol('cannot read');
+
+/** A value as text, for a message: never throws. */
+function showValue(v: unknown): string {
+  if (v === CANNOT_READ) return 'an error whose message cannot be read';
+  try {
+    return String(v);
+  } catch {
+    try {
+      return Object.prototype.toString.call(v);
+    } catch {
+      return 'a value that cannot be shown';
+    }
+  }
 }

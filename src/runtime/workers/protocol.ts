@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckpointOptions, OperatorRestoreState, StateBackendSettings, TaskAcknowledgement } from '../../state/index.js';
-import { FlinkError, JobCancelledError, JobFileError, SnapshotRestoreError, StateMigrationError } from '../../util/errors.js';
+import { FlinkError, JobCancelledError, JobFileError, SnapshotRestoreError, StateMigrationError, asError } from '../../util/errors.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
 
 /*
@@ -104,7 +104,7 @@ export interface SerializedError {
 const MAX_CAUSE_DEPTH = 16;
 
 export function serializeError(err: unknown): SerializedError {
-  const e = err instanceof Error ? err : new Error(String(err));
+  const e = asError(err);
   let unrecoverable: SerializedError['unrecoverable'];
   let c: unknown = e;
   for (let d = 0; d < MAX_CAUSE_DEPTH && c instanceof Error && !unrecoverable; d++, c = c.cause) {
