@@ -2,7 +2,7 @@ import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../api/inde
 import type { Configuration } from '../config/index.js';
 import type { JobMetricsSnapshot, MetadataStore, MetricSample } from '../metadata/index.js';
 import { systemClock } from '../util/clock.js';
-import { JobCancelledError } from '../util/errors.js';
+import { JobCancelledError, type JobFileError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
 import type { JobFence } from './job-fence.js';
 import { JobMaster, type RestoreSettings } from './job-master.js';
@@ -29,6 +29,8 @@ export class CliExecutor implements PipelineExecutor {
   private readonly runs: Promise<unknown>[] = [];
   failure: Error | undefined;
   cancelledBy: NodeJS.Signals | undefined;
+  /** Set by {@link failAll}. */
+  private fatal: JobFileError | undefined;
   /** Jobs started and not yet ended. */
   private active = 0;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.cancelAll(signal);
@@ -70,6 +72,7 @@ export class CliExecutor implements PipelineExecutor {
     this.reporter.submitted(master.jobId);
     for (const w of master.jobGraph.streamGraph.warnings) this.reporter.warning(w);
     if (this.cancelledBy) master.cancel();
+    if (this.fatal) master.failNow(this.fatal);
     const run = master.run().then(
       (result) => {
         this.reporter.finished(master.jobId, result.getNetRuntime());
@@ -107,6 +110,15 @@ export class CliExecutor implements PipelineExecutor {
   dispose(): void {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
+  }
+
+  /**
+   * Fails every job started so far, and those the job file starts later, without a restart
+   * (see JobMaster.failNow).
+   */
+  failAll(err: JobFileError): void {
+    this.fatal ??= err;
+    for (const m of this.masters) m.failNow(err);
   }
 
   /** Cancels every job started so far, and those the job file starts later. */

@@ -6,7 +6,7 @@ import { type JobGraph, jobGraphHash } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssignment, type StateBackendSettings, TaskSlotPool, WorkerPoolExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
-import { FlinkError, JobCancelledError } from '../util/errors.js';
+import { FlinkError, JobCancelledError, type JobFileError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
@@ -85,6 +85,8 @@ export class JobMaster {
   private wakeFromDelay: (() => void) | undefined;
   /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
   private fencedBy: JobFencedError | undefined;
+  /** Set by {@link failNow}: the job ends with it, without a restart. */
+  private fatal: JobFileError | undefined;
   /** The job's worker threads (task slots), started with its first run on workers; they outlive failovers. */
   private slots: TaskSlotPool | undefined;
   /** The current run's end (a stop with savepoint reports once the run has ended). */
@@ -188,6 +190,7 @@ export class JobMaster {
     for (let attempt = 0; ; attempt++) {
       // Restoring commits what the snapshot's sinks pre-committed: only the job's owner may.
       if (this.fencedBy) throw await this.abandon(checkpointing);
+      if (this.fatal) throw await this.fail(checkpointing, this.fatal);
       if (restore) {
         try {
           fence?.check('restore the job');
@@ -302,6 +305,7 @@ export class JobMaster {
     this.reporter?.restarting();
     await this.restartDelay(decision.delayMs);
     if (this.fencedBy) return { failure: await this.abandon(checkpointing) };
+    if (this.fatal) return { failure: await this.fail(checkpointing, this.fatal) };
     if (this.cancelled) {
       await checkpointing.stop('CANCELED');
       this.tracker?.finish({ status: 'CANCELED' });
@@ -421,6 +425,17 @@ export class JobMaster {
       throw stopFailure(result.path, err);
     });
     return result;
+  }
+
+  /**
+   * Fails the job at once, without a restart: for an error outside every task — a callback the
+   * job file scheduled itself (a timer, a promise) threw — after which what the job file's code
+   * keeps in this process cannot be trusted, so a restart would not help.
+   */
+  failNow(err: JobFileError): void {
+    this.fatal ??= err;
+    this.execution?.fail(err);
+    this.wakeFromDelay?.();
   }
 
   /** Cancels the job: tasks stop at their next step and the run rejects with JobCancelledError. */
