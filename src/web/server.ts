@@ -36,6 +36,8 @@ export interface WebServer {
 const TOKEN_COOKIE = 'flink_ts_token';
 /** The largest request body accepted (savepoint and stop bodies are a few dozen bytes). */
 const MAX_BODY = 64 * 1024;
+/** How much of a body over {@link MAX_BODY} is read and dropped before the connection is cut. */
+const MAX_DRAINED_BODY = 16 * 1024 * 1024;
 
 /** True for an address only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -85,8 +87,12 @@ function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        // Answered at once (a promise settles once); the rest is read and dropped, so that the
+        // client, still sending, gets the 413 rather than a reset connection — up to a bound,
+        // past which the connection is cut.
         reject(new HttpError(413, `The request body is larger than ${MAX_BODY} bytes.`));
-        req.destroy();
+        chunks.length = 0;
+        if (size > MAX_DRAINED_BODY) req.destroy();
         return;
       }
       chunks.push(c);
@@ -173,7 +179,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RestContex
   const head = method === 'HEAD';
   let url: URL;
   try {
-    url = new URL(req.url ?? '/', 'http://flink-web.invalid');
+    // The target is a path, appended to the base rather than resolved against it: resolved,
+    // `//jobs` would name a host `jobs` and the path `/`.
+    const target = req.url ?? '/';
+    if (!target.startsWith('/')) throw new Error('not a path');
+    url = new URL(`http://flink-web.invalid${target}`);
   } catch {
     return sendError(res, 400, 'The request URL is malformed.', head);
   }
@@ -218,7 +228,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RestContex
     if ('text' in reply) return send(res, reply.status, reply.type, reply.text, head, extra);
     return sendJson(res, reply.status, reply.body, head, extra);
   } catch (err) {
-    if (err instanceof HttpError) return sendError(res, err.status, err.message, head);
+    // Over a body too large the connection is closed after the answer, not kept for more requests.
+    if (err instanceof HttpError) return sendError(res, err.status, err.message, head, err.status === 413 ? { Connection: 'close' } : undefined);
     if (err instanceof FlinkError) return sendError(res, err.code.startsWith('job.') ? 404 : 500, err.message, head);
     throw err;
   }
