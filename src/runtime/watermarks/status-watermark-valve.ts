@@ -23,10 +23,11 @@ interface ChannelStatus {
  * The watermark of a task input over its channels (Flink's StatusWatermarkValve), as a small
  * state machine that returns what to forward instead of forwarding it. The output is the minimum
  * watermark over the aligned, active channels; it never goes back and is emitted only when it
- * advances. Idle channels do not hold it back. When the last active channel goes idle, the valve
- * first emits the largest watermark of any channel (if that advances the output), so the
- * result does not depend on the order channels went idle, then IDLE; the first channel to become
- * active again makes it ACTIVE. While the valve is idle, watermarks are ignored.
+ * advances. Idle channels do not hold it back. When the last active channel goes idle and its
+ * watermark is the output's, the valve first emits the largest watermark of any channel (if that
+ * advances the output), then IDLE; the first channel to become active again makes it ACTIVE,
+ * and a channel coming back emits no watermark itself. While the valve is idle, watermarks are
+ * ignored. All of it as Flink's valve does, edge for edge.
  */
 export class StatusWatermarkValve {
   private readonly channels: ChannelStatus[];
@@ -68,11 +69,15 @@ export class StatusWatermarkValve {
       c.aligned = false;
       if (this.channels.every((x) => x.idle)) {
         const out: ValveEmission[] = [];
-        let max = MIN_TIMESTAMP;
-        for (const x of this.channels) if (x.watermark > max) max = x.watermark;
-        if (max > this.lastOutputWatermark) {
-          this.lastOutputWatermark = max;
-          out.push({ kind: 'watermark', timestamp: max });
+        // The flush, only if this channel held the output where it is: the others went idle
+        // (or stayed behind it) with the output past them already.
+        if (c.watermark === this.lastOutputWatermark) {
+          let max = MIN_TIMESTAMP;
+          for (const x of this.channels) if (x.watermark > max) max = x.watermark;
+          if (max > this.lastOutputWatermark) {
+            this.lastOutputWatermark = max;
+            out.push({ kind: 'watermark', timestamp: max });
+          }
         }
         this.idle = true;
         out.push(IDLE);
@@ -84,11 +89,11 @@ export class StatusWatermarkValve {
     if (!idle && c.idle) {
       c.idle = false;
       if (c.watermark >= this.lastOutputWatermark) c.aligned = true;
-      const wasIdle = this.idle;
+      // No new minimum is looked for here: the output moves on the next watermark, by when a
+      // channel that came back behind it may have caught up (and count again).
+      if (!this.idle) return NOTHING;
       this.idle = false;
-      const advanced = this.newMinimum();
-      if (!wasIdle) return advanced;
-      return advanced.length === 0 ? [ACTIVE] : [ACTIVE, ...advanced];
+      return [ACTIVE];
     }
     return NOTHING;
   }

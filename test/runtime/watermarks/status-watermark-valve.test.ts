@@ -126,7 +126,8 @@ const cases: Record<string, { channels: number; steps: Step[] }> = {
       [['idle', 2], [10, 'IDLE']],
     ],
   },
-  'the flush happens even when the last channel to go idle is unaligned (FLINK-7728)': {
+  // Flink flushes the maximum only when the last channel to go idle held the output.
+  'no flush when the last channel to go idle is behind the output (unaligned)': {
     channels: 3,
     steps: [
       [['w', 0, 100], []],
@@ -137,7 +138,7 @@ const cases: Record<string, { channels: number; steps: Step[] }> = {
       [['w', 1, 60], [], { watermark: [1, 60], aligned: [1, false] }],
       [['idle', 0], []],
       [['idle', 2], []],
-      [['idle', 1], [100, 'IDLE']],
+      [['idle', 1], ['IDLE']],
     ],
   },
   'a channel back from idleness counts again only once it caught up': {
@@ -175,7 +176,8 @@ const cases: Record<string, { channels: number; steps: Step[] }> = {
       [['idle', 0], []],
     ],
   },
-  'a channel that comes back aligned while no other is re-derives the minimum': {
+  // Coming back emits nothing (Flink's inputWatermarkStatus looks for no new minimum there).
+  'a channel that comes back aligned while no other is counts from its next watermark': {
     channels: 3,
     steps: [
       [['w', 0, 10], []],
@@ -184,11 +186,12 @@ const cases: Record<string, { channels: number; steps: Step[] }> = {
       [['active', 2], []],
       [['idle', 0], []],
       [['idle', 1], []],
-      [['active', 0], [10], { aligned: [0, true] }],
+      [['active', 0], [], { aligned: [0, true] }],
       [['idle', 2], []],
+      [['w', 0, 11], [11]],
     ],
   },
-  'realigning above the output emits the new minimum; the later flush does not repeat it': {
+  'a channel realigned above the output moves it with its next watermark; the later flush does not repeat it': {
     channels: 3,
     steps: [
       [['w', 0, 10], []],
@@ -198,9 +201,22 @@ const cases: Record<string, { channels: number; steps: Step[] }> = {
       [['idle', 0], [20]],
       [['active', 0], [], { aligned: [0, false] }],
       [['idle', 1], []],
-      [['active', 2], [30], { aligned: [2, true] }],
+      [['active', 2], [], { aligned: [2, true] }],
+      [['w', 2, 31], [31]],
       [['idle', 0], []],
       [['idle', 2], ['IDLE']],
+    ],
+  },
+  'idle, active again, idle again: the flush emits only what advances the output': {
+    channels: 2,
+    steps: [
+      [['w', 0, 10], []],
+      [['w', 1, 20], [10]],
+      [['idle', 1], []],
+      [['idle', 0], [20, 'IDLE']],
+      [['active', 1], ['ACTIVE']],
+      [['w', 1, 25], [25]],
+      [['idle', 1], ['IDLE']],
     ],
   },
   // Beyond Flink's table: end of input, which sources precede with the maximum watermark.
