@@ -1,7 +1,10 @@
 /**
- * Review of hostile and odd input (branch rev-input): each test here shows an input that breaks
- * the promise "one clear line, exit 1, no stack trace without --verbose, nothing half-written".
- * They fail on purpose until the product code is fixed.
+ * Hostile and odd input (found by a review): each test shows an input that broke the promise
+ * "one clear line, exit 1, no stack trace without --verbose, nothing half-written, nothing
+ * deleted that is not ours" — a _metadata with a null handle, an oversized state file, config
+ * keys named like Object.prototype's members, YAML sets, job files that throw odd values or
+ * throw from their own callbacks, a claimed snapshot in a directory of the user's files, an
+ * oversized REST body, a `//` request target.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
