@@ -136,6 +136,10 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Fl
  * @throws FlinkError (`web.portInUse`, `web.badHost`, ...) when it cannot listen.
  */
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  // An empty address would make Node listen on every interface, unasked.
+  if (opts.host.trim() === '') {
+    throw new FlinkError('web.badHost', "The address to listen on is empty: use 127.0.0.1 (the default), or 0.0.0.0 for every interface.");
+  }
   const assets = loadAssets();
   const loopbackOnly = isLoopback(opts.host);
   const ctx: RestContext = {

@@ -257,6 +257,28 @@ describe('flink web: odd requests', () => {
     }
   });
 
+  test('a savepoint target-directory holding a NUL byte is refused with 400, not accepted and failed later', async () => {
+    const home = freshHome();
+    assert.equal((await flink(home, ['list'])).code, 0);
+    const jobId = 'ef'.repeat(16);
+    insertJob(home, jobId, 'FINISHED');
+    const web = await startWeb(home);
+    try {
+      const body = Buffer.from(JSON.stringify({ 'target-directory': '/tmp/a\u0000b' }));
+      const r = await raw(web.port, 'POST', `/jobs/${jobId}/savepoints`, { Authorization: `Bearer ${web.token}`, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }, body);
+      assert.ok('status' in r, JSON.stringify(r));
+      assert.equal(r.status, 400, r.text);
+      assert.match(r.text, /target-directory/);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  test("flink web --host '' (which Node reads as every interface) is refused in one line", async () => {
+    const home = freshHome();
+    assertOneLine(await flink(home, ['web', '--host', '', '--port', '0']), 'empty');
+  });
+
   test('GET //jobs (an empty first path segment) is not answered with the dashboard page', async () => {
     const home = freshHome();
     const web = await startWeb(home);

@@ -56,7 +56,8 @@ function requireState(job: JobRecord, ok: (j: JobRecord) => boolean, action: str
 function targetDirectory(body: Record<string, unknown>, field: string): string | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.trim() === '') throw new HttpError(400, `'${field}' must be a directory path.`);
+  // A NUL byte can be in no path (the file system call would fail later, after the 202).
+  if (typeof v !== 'string' || v.trim() === '' || v.includes('\0')) throw new HttpError(400, `'${field}' must be a directory path.`);
   if (!isFileUri(v) && !isAbsolute(v)) throw new HttpError(400, `'${field}' must be an absolute path or a file: URI, not '${v.slice(0, 200)}'.`);
   try {
     return localPathOf(v);
