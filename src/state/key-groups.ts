@@ -78,27 +78,30 @@ export function hashKey(key: unknown): number {
 
 /**
  * The identity of a composite key: arrays and objects become a canonical JSON string (object
- * fields sorted) so that two equal tuples are the same key in a Map.
+ * fields sorted) so that two equal tuples are the same key in a Map. Values JSON cannot tell
+ * apart are made distinct: a bigint is `"<n>n"`; ±Infinity and NaN (which JSON writes as null)
+ * are `"\u0000Infinity"`, `"\u0000-Infinity"` and `"\u0000NaN"`; and a string that could be taken
+ * for one of those (`"12n"`, or one starting with `\u0000`) gets a `\u0000` in front — so no two
+ * different keys share a form. (null and undefined are one key component, as Java's null.)
  *
  * Keyed records with a composite key are canonicalised twice (for the key group at the shuffle,
  * for the state's map key after it), so the common shapes — a tuple or a plain object of
- * strings, numbers and booleans — skip the replacer, which costs a call per value; they give
- * the same string as the general path (a test holds the two equal).
+ * strings, finite numbers and booleans — skip the replacer, which costs a call per value; they
+ * give the same string as the general path (a test holds the two equal).
  */
 export function canonicalKey(key: unknown): string {
   if (key === null || key === undefined) {
     throw new TypeError(`A key must not be ${key}: the keyBy selector returned ${key}.`);
   }
   if (Array.isArray(key)) {
-    if (hasOnlyPrimitives(key) && (key as { toJSON?: unknown }).toJSON === undefined) return JSON.stringify(key);
+    if (hasOnlyPlainPrimitives(key) && (key as { toJSON?: unknown }).toJSON === undefined) return JSON.stringify(key);
   } else if (typeof key === 'object' && Object.getPrototypeOf(key) === Object.prototype) {
     const names = Object.keys(key).sort();
     const sorted: Record<string, unknown> = {};
     let flat = true;
     for (const name of names) {
       const v = (key as Record<string, unknown>)[name];
-      const t = typeof v;
-      if (t !== 'string' && t !== 'number' && t !== 'boolean') {
+      if (!isPlainPrimitive(v)) {
         flat = false;
         break;
       }
@@ -109,16 +112,43 @@ export function canonicalKey(key: unknown): string {
   return JSON.stringify(key, canonicalReplacer);
 }
 
-function hasOnlyPrimitives(values: readonly unknown[]): boolean {
-  for (let i = 0; i < values.length; i++) {
-    const t = typeof values[i];
-    if (t !== 'string' && t !== 'number' && t !== 'boolean') return false;
+/** A value JSON writes as itself, distinct from every other: a string not needing the escape, a finite number, a boolean. */
+function isPlainPrimitive(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+      return !needsEscape(v);
+    case 'number':
+      return Number.isFinite(v);
+    case 'boolean':
+      return true;
+    default:
+      return false;
   }
+}
+
+function hasOnlyPlainPrimitives(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (!isPlainPrimitive(values[i])) return false;
   return true;
 }
 
+/** True for a string that could be taken for a bigint's form or a mark: `"12n"`, or one starting with \u0000. */
+function needsEscape(s: string): boolean {
+  if (s.length === 0) return false;
+  if (s.charCodeAt(0) === 0) return true;
+  return s.charCodeAt(s.length - 1) === 110 && /^-?\d+n$/.test(s);
+}
+
 function canonicalReplacer(_k: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return `${v}n`;
+  switch (typeof v) {
+    case 'bigint':
+      return `${v}n`;
+    case 'number':
+      return Number.isFinite(v) ? v : `\u0000${v}`;
+    case 'string':
+      return needsEscape(v) ? `\u0000${v}` : v;
+    default:
+      break;
+  }
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const sorted: Record<string, unknown> = {};
     for (const name of Object.keys(v).sort()) sorted[name] = (v as Record<string, unknown>)[name];

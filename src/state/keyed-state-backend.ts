@@ -168,7 +168,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     // A stored namespace map changed in place needs no `set` back, unless changes are tracked.
     const view = new NamespacedTable<unknown>(outer, ttl ? undefined : this, this.store.storesByReference && this.incremental === undefined);
     const state = this.createState(descriptor, view, outer, true);
-    const [merger, why] = namespaceMerger(descriptor);
+    const [merger, why] = namespaceMerger(descriptor, () => this.clock.now());
     const namespaced = new NamespacedState<State>(descriptor.name, state, view, this, merger, why);
     this.namespacedStates.set(descriptor.name, namespaced);
     return namespaced as NamespacedState<S>;

@@ -84,31 +84,49 @@ export class KeyedListState<T> extends AbstractKeyedState<T[]> implements ListSt
   }
 }
 
+/**
+ * A MapState's user key, checked: a string, number, bigint or boolean (or null). An object or
+ * array would be compared by identity, as a JS Map compares keys — Flink compares user keys by
+ * value — and would not survive a snapshot (a restore makes new objects), so it is refused at
+ * once rather than lost later.
+ */
+export function checkUserKey<K>(key: K): K {
+  if (typeof key === 'object' && key !== null) {
+    throw new TypeError(
+      'A MapState user key must be a string, number, bigint or boolean: an object or array key would be compared by identity, not by value as in Flink, and would not survive a restore. Use a string made from its parts (e.g. JSON.stringify(key)).',
+    );
+  }
+  return key;
+}
+
 export class KeyedMapState<K, V> extends AbstractKeyedState<Map<K, V>> implements MapState<K, V> {
   private map(create: boolean): Map<K, V> | undefined {
     return this.current() ?? (create ? new Map<K, V>() : undefined);
   }
   get(key: K): V | undefined {
-    return this.map(false)?.get(key);
+    const k = checkUserKey(key);
+    return this.map(false)?.get(k);
   }
   put(key: K, value: V): void {
     const m = this.map(true)!;
-    m.set(key, value);
+    m.set(checkUserKey(key), value);
     this.set(m);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
     const m = this.map(true)!;
-    for (const [k, v] of entries) m.set(k, v);
+    for (const [k, v] of entries) m.set(checkUserKey(k), v);
     this.set(m);
   }
   remove(key: K): void {
+    const k = checkUserKey(key);
     const m = this.map(false);
-    if (!m?.delete(key)) return;
+    if (!m?.delete(k)) return;
     if (m.size === 0) this.clear();
     else this.set(m);
   }
   contains(key: K): boolean {
-    return this.map(false)?.has(key) ?? false;
+    const k = checkUserKey(key);
+    return this.map(false)?.has(k) ?? false;
   }
   entries(): IterableIterator<[K, V]> {
     return (this.map(false) ?? new Map<K, V>()).entries();
@@ -131,7 +149,7 @@ export class KeyedMapState<K, V> extends AbstractKeyedState<Map<K, V>> implement
 export interface ValueCell<V> extends State {
   /** The value as a read returns it. */
   read(): V | undefined;
-  /** The value to fold a new one into: an expired one counts as absent. */
+  /** The value to fold a new one into: an expired one counts as absent (unless its TTL returns expired values). */
   live(): V | undefined;
   write(value: V): void;
 }

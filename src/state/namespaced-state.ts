@@ -4,6 +4,7 @@ import type { KeyScope } from './keyed-states.js';
 import type { KeyGroupBlock } from './snapshot-format/key-group-block.js';
 import type { Namespace, NamespacedTable } from './namespaced-table.js';
 import type { State } from './state.js';
+import type { TtlValue } from './state-meta.js';
 
 /** Combines the stored values of two namespaces into one (a list's concatenation, a reduce, an accumulator merge). */
 export type NamespaceMerger = (target: unknown, source: unknown) => unknown;
@@ -58,7 +59,7 @@ export class NamespacedState<S extends State> {
    * then folded into the target's value (after it: a list keeps the target's elements first).
    * The current namespace is unchanged.
    *
-   * @throws TypeError for a state that cannot merge (value and map states, TTL states, an
+   * @throws TypeError for a state that cannot merge (value and map states, an
    *   aggregating state whose function has no `merge`)
    */
   mergeNamespaces(target: Namespace, sources: Iterable<Namespace>): void {
@@ -80,7 +81,10 @@ export class NamespacedState<S extends State> {
     if (!changed) return;
     if (merged !== undefined) {
       const current = map.get(target);
-      map.set(target, current === undefined ? merged : merge(current, merged));
+      const result = current === undefined ? merged : merge(current, merged);
+      // With TTL, two values that both expired merge into none.
+      if (result === undefined) map.delete(target);
+      else map.set(target, result);
     }
     this.table.store(s.currentKeyGroup, s.currentMapKey, map);
   }
@@ -88,11 +92,16 @@ export class NamespacedState<S extends State> {
 
 /**
  * How the stored values of two namespaces of `d` merge, or why they cannot: lists concatenate
- * (target first), reducing states reduce, aggregating states merge accumulators.
+ * (target first), reducing states reduce, aggregating states merge accumulators. With TTL (as
+ * Flink's TTL merging states), list elements keep their own timestamps (expired ones are dropped
+ * on read, as ever); a reduce or a merge leaves an expired value out — unless expired values are
+ * returned while not cleaned up — and stamps its result now; two expired values merge into none.
+ *
+ * @param now the state's clock, for TTL
  */
-export function namespaceMerger(d: StateDescriptor): [NamespaceMerger | undefined, string] {
+export function namespaceMerger(d: StateDescriptor, now: () => number): [NamespaceMerger | undefined, string] {
   const cannot = (why: string): [undefined, string] => [undefined, `State '${d.name}' cannot merge across windows: ${why}.`];
-  if (d.getTtlConfig() !== undefined) return cannot('states with TTL do not merge');
+  const ttl = d.getTtlConfig();
   if (d instanceof ListStateDescriptor) {
     return [
       (a, b) => {
@@ -103,18 +112,34 @@ export function namespaceMerger(d: StateDescriptor): [NamespaceMerger | undefine
       '',
     ];
   }
+  let combine: ((a: unknown, b: unknown) => unknown) | undefined;
   if (d instanceof ReducingStateDescriptor) {
-    const reduce = d.reduceFunction as (a: unknown, b: unknown) => unknown;
-    return [(a, b) => reduce(a, b), ''];
-  }
-  if (d instanceof AggregatingStateDescriptor) {
+    combine = d.reduceFunction as (a: unknown, b: unknown) => unknown;
+  } else if (d instanceof AggregatingStateDescriptor) {
     const fn = d.aggregateFunction as { merge?: (a: unknown, b: unknown) => unknown };
     if (typeof fn.merge !== 'function') {
       return cannot('its AggregateFunction has no merge(a, b); windows that merge (sessions) need one to combine accumulators');
     }
-    return [(a, b) => fn.merge!(a, b), ''];
+    combine = (a, b) => fn.merge!(a, b);
+  } else {
+    return cannot(`only list, reducing and aggregating states merge, not ${d.kind} state`);
   }
-  return cannot(`only list, reducing and aggregating states merge, not ${d.kind} state`);
+  if (ttl === undefined) return [combine, ''];
+  const f = combine;
+  const returnExpired = ttl.visibility === 'ReturnExpiredIfNotCleanedUp';
+  return [
+    (a, b) => {
+      const t = now();
+      const usable = (x: TtlValue<unknown>) => returnExpired || x[1] + ttl.ttlMs > t;
+      const [x, y] = [a as TtlValue<unknown>, b as TtlValue<unknown>];
+      const ux = usable(x);
+      const uy = usable(y);
+      if (ux && uy) return [f(x[0], y[0]), t];
+      if (ux) return [x[0], t];
+      return uy ? [y[0], t] : undefined;
+    },
+    '',
+  ];
 }
 
 /** A restored value of a namespaced state must be a map from namespaces (numbers or strings) to values. */

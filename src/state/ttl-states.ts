@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import { AbstractKeyedState, type KeyScope, type ValueCell } from './keyed-states.js';
+import { AbstractKeyedState, type KeyScope, type ValueCell, checkUserKey } from './keyed-states.js';
 import type { ListState, MapState, ValueState } from './state.js';
 import type { TtlValue } from './state-meta.js';
 import type { StateTable } from './state-table.js';
@@ -55,11 +55,15 @@ export class TtlCell<V> extends TtlState<TtlValue<V>> implements ValueCell<V> {
     return s[0];
   }
 
-  /** The live value for an update (expired counts as absent; no refresh, the write refreshes). */
+  /**
+   * The value to fold an update into: an expired one counts as absent, unless expired values are
+   * returned while not cleaned up (ReturnExpiredIfNotCleanedUp), as Flink's TTL reduce and
+   * aggregate functions fold them in too. No refresh: the write refreshes.
+   */
   live(): V | undefined {
     this.touched();
     const s = this.current();
-    return s && !this.expired(s, this.now()) ? s[0] : undefined;
+    return s && (this.returnExpired || !this.expired(s, this.now())) ? s[0] : undefined;
   }
 
   write(v: V): void {
@@ -117,9 +121,10 @@ export class TtlListState<T> extends TtlState<TtlValue<T>[]> implements ListStat
 /** A map whose entries expire one by one. */
 export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements MapState<K, V> {
   get(key: K): V | undefined {
+    const k = checkUserKey(key);
     this.touched();
     const m = this.current();
-    const x = m?.get(key);
+    const x = m?.get(k);
     if (!m || !x) return undefined;
     const now = this.now();
     if (this.expired(x, now)) {
@@ -135,7 +140,7 @@ export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements 
   put(key: K, value: V): void {
     this.touched();
     const m = this.current() ?? new Map<K, TtlValue<V>>();
-    m.set(key, [value, this.now()]);
+    m.set(checkUserKey(key), [value, this.now()]);
     this.set(m);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
@@ -143,8 +148,9 @@ export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements 
   }
   remove(key: K): void {
     this.touched();
+    const k = checkUserKey(key);
     const m = this.current();
-    if (m) this.removeEntry(m, key);
+    if (m) this.removeEntry(m, k);
   }
   contains(key: K): boolean {
     return this.get(key) !== undefined;

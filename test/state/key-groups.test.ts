@@ -43,6 +43,8 @@ describe('key groups', () => {
     const reference = (key: unknown) =>
       JSON.stringify(key, (_k, v: unknown) => {
         if (typeof v === 'bigint') return `${v}n`;
+        if (typeof v === 'number' && !Number.isFinite(v)) return `\u0000${v}`;
+        if (typeof v === 'string' && (v.startsWith('\u0000') || /^-?\d+n$/.test(v))) return `\u0000${v}`;
         if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
           const sorted: Record<string, unknown> = {};
           for (const name of Object.keys(v).sort()) sorted[name] = (v as Record<string, unknown>)[name];
@@ -65,6 +67,8 @@ describe('key groups', () => {
       ['x', undefined],
       ['x', null],
       [1n, 'n'],
+      ['1n', '-20n', 'n1', '\u0000x', 'x\u0000'],
+      { s: '7n', t: Infinity },
       [new Date(0)],
       Object.assign(['t', 1], { toJSON: () => ({ b: 1, a: 2 }) }),
       {},
@@ -82,6 +86,23 @@ describe('key groups', () => {
     // eslint-disable-next-line no-sparse-arrays
     keys.push([1, , 3]);
     for (const k of keys) assert.equal(canonicalKey(k), reference(k), `key ${String(reference(k))}`);
+  });
+
+  test('composite keys that JSON alone cannot tell apart stay apart', () => {
+    const distinct: unknown[][] = [
+      [[Infinity], [-Infinity], [NaN], [null]],
+      [[1n], ['1n'], [1], ['1']],
+      [['s', 10n], ['s', '10n']],
+      [{ t: Infinity }, { t: -Infinity }, { t: NaN }, { t: null }],
+      [['\u0000NaN'], [NaN]],
+      [['\u00001n'], ['1n'], [1n]],
+    ];
+    for (const group of distinct) {
+      const forms = group.map((k) => canonicalKey(k));
+      assert.equal(new Set(forms).size, group.length, `${JSON.stringify(forms)} are not all distinct`);
+    }
+    // null and undefined stay one key component (as Java's null), as before.
+    assert.equal(canonicalKey(['x', undefined]), canonicalKey(['x', null]));
   });
 
   test('the key group is the hash modulo the max parallelism, for powers of two and other values', () => {
