@@ -268,11 +268,13 @@ function jobPage(jobId) {
   }
 
   return every(async () => {
-    const [job, cps, history, exc] = await Promise.all([
+    const [job, cps, history, exc, restarts] = await Promise.all([
       api(`/jobs/${jobId}`),
       api(`/jobs/${jobId}/checkpoints`),
       api(`/jobs/${jobId}/metrics/history`),
       api(`/jobs/${jobId}/exceptions`),
+      // The job's own count (as Flink's UI shows it): the exception history keeps only its last entries.
+      api(`/jobs/${jobId}/metrics?get=numRestarts`),
     ]);
     state = job.state;
     document.title = `${job.name} · flink-ts`;
@@ -290,7 +292,7 @@ function jobPage(jobId) {
       ...[
         ['Records in / s', num(last?.recordsInPerSecond)],
         ['Records out / s', num(last?.recordsOutPerSecond)],
-        ['Restarts', String(exc.exceptionHistory.entries.filter((e) => e.restarted).length)],
+        ['Restarts', restarts.find((m) => m.id === 'numRestarts')?.value ?? '0'],
         ['Checkpoints', `${cps.counts.completed} completed, ${cps.counts.failed} failed`],
         ['Last checkpoint', lastCp ? `#${lastCp.id}: ${bytes(lastCp.checkpointed_size)} in ${ms(lastCp.end_to_end_duration)}` : 'none yet', 'checkpoint'],
         ['Last savepoint', cps.latest.savepoint ? `#${cps.latest.savepoint.id}: ${bytes(cps.latest.savepoint.state_size)}` : 'none yet', 'savepoint'],

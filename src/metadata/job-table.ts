@@ -36,6 +36,7 @@ export class JobTable {
   private readonly renewStmt: Statement;
   private readonly ownershipStmt: Statement;
   private readonly bumpEpochStmt: Statement;
+  private readonly failInFlightStmt: Statement;
   private readonly insertEventStmt: Statement;
   private readonly listEventsStmt: Statement;
   private readonly recordRestoredStmt: Statement;
@@ -74,6 +75,9 @@ export class JobTable {
     );
     this.ownershipStmt = db.prepare('SELECT epoch, status FROM jobs WHERE job_id = ?');
     this.bumpEpochStmt = db.prepare('UPDATE jobs SET epoch = epoch + 1 WHERE job_id = ?');
+    this.failInFlightStmt = db.prepare(
+      `UPDATE checkpoints SET status = 'FAILED', end_time = @now, failure_reason = @cause WHERE job_id = @id AND status = 'IN_PROGRESS'`,
+    );
     this.insertEventStmt = db.prepare(
       `INSERT INTO job_events (job_id, time, kind, status_from, status_to, cause, stack, attempt)
        VALUES (@jobId, @time, @kind, @statusFrom, @statusTo, @cause, @stack, @attempt)`,
@@ -236,6 +240,9 @@ export class JobTable {
         this.write({ ...job, status: 'FAILED', endTime: now, failureCause: cause, failureStack: null });
         // A new epoch: the process, should it still run, finds itself superseded and commits nothing more.
         this.bumpEpochStmt.run(id);
+        // Its checkpoints in flight end with it, as Flink fails the pending checkpoints of a job
+        // that ends (one published just before the crash is still found on disk by `run -s`).
+        this.failInFlightStmt.run({ id, now, cause });
         this.recordEvent({ jobId: id, kind: 'failure', time: now, cause });
         this.recordEvent({ jobId: id, kind: 'status', time: now, statusFrom: job.status, statusTo: 'FAILED', cause });
         return true;

@@ -78,6 +78,9 @@ export function cancelJob(store: MetadataStore, job: JobRecord, mode: string | u
   if (mode !== undefined && mode.toLowerCase() !== 'cancel') {
     throw new HttpError(400, `mode '${mode.slice(0, 64)}' is not supported: use mode=cancel, or POST /jobs/:jobid/stop to stop with a savepoint.`);
   }
+  // A job cancelled already is acknowledged again, as Flink's Dispatcher does (a client may
+  // retry a cancel); any other ended job is a conflict.
+  if (job.status === 'CANCELED') return { status: 202, body: {} };
   requireState(job, (j) => !isTerminal(j.status), 'cancelled');
   store.submitCommand(job.jobId, 'cancel');
   return { status: 202, body: {} };
