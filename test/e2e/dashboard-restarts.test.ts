@@ -1,7 +1,7 @@
 /**
- * Review test (branch rev-rest): the dashboard's "Restarts" card for a job that restarted more
- * often than the exception history keeps (16 entries, Flink's web.exception-history-size).
- * The job's own numRestarts metric (Flink's name for the count) says 20.
+ * The dashboard's "Restarts" card for a job that restarted more often than the exception history
+ * keeps (16 entries, Flink's web.exception-history-size): it shows the job's own numRestarts (it
+ * counted the history, at most 15; found by review).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

@@ -1,8 +1,8 @@
 /**
- * Review test (branch rev-rest): /metrics text checked by a strict parser of Prometheus' text
- * format 0.0.4: metric and label names, label-value escaping, one HELP and TYPE per family before
- * its samples, no duplicate series, parseable values — over job names with quotes, backslashes
- * and newlines, two jobs of the same name and chained operators of the same name.
+ * /metrics text checked by a strict parser of Prometheus' text format 0.0.4: metric and label
+ * names, label-value escaping, one HELP and TYPE per family before its samples, no duplicate
+ * series, parseable values — over job names with quotes, backslashes and newlines, two jobs of
+ * the same name and chained operators of the same name.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,6 +1,7 @@
 /**
- * tests (branch rev-rest): flink web's REST answers compared with Apache Flink's, over a
- * flink.db written through MetadataStore and a real in-process server on a free port.
+ * flink web's REST answers compared with Apache Flink's (found by review): a cancel of a
+ * cancelled job is acknowledged (202), a job declared lost shows no checkpoint in progress —
+ * over a flink.db written through MetadataStore and a real in-process server on a free port.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
