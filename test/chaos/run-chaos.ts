@@ -25,6 +25,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { chaosPostgres } from './postgres-sink.js';
 import {
   type RunResult,
@@ -164,18 +165,6 @@ export interface ChaosResult {
   readonly summary: string;
   /** The problems that make `ok` false, and other notes. */
   readonly problems: string[];
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same waits and interval. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** `k,n,i` lines → losses and duplicates of the inputs 0..n-1 (out-of-range inputs count as duplicates). */

@@ -11,8 +11,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type BrowserContext, chromium } from 'playwright-core';
-import { FIXTURES, freshHome, killLeftovers, removeTempDirs, runDetached, tempDir, waitFor, waitForStatus } from './helpers.js';
-import { type WebUnderTest, startWeb } from './web-helpers.js';
+import { FIXTURES, SUBMITTED_LINE, freshHome, killLeftovers, linesOf, removeTempDirs, runDetached, runFlink, tempDir, waitFor, waitForStatus } from './helpers.js';
+import { type WebUnderTest, call, startWeb } from './web-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -28,9 +28,13 @@ const FLAGS = [
 
 let web: WebUnderTest | undefined;
 let browser: BrowserContext | undefined;
+/** The second test's server and browser (a job of its own, in a home of its own). */
+let web2: WebUnderTest | undefined;
+let browser2: BrowserContext | undefined;
 after(async () => {
   await browser?.close();
-  if (web && web.spawned.child.exitCode === null) web.spawned.child.kill('SIGKILL');
+  await browser2?.close();
+  for (const w of [web, web2]) if (w && w.spawned.child.exitCode === null) w.spawned.child.kill('SIGKILL');
   await killLeftovers();
   removeTempDirs();
 });
@@ -103,4 +107,27 @@ test('the dashboard shows a running job and its checkpoints; its buttons take a 
     await page.screenshot({ path: join(process.env['FLINK_TS_SCREENSHOTS'], 'dashboard-jobs.png') });
   }
   assert.deepEqual(errors, [], 'no script errors on the page');
+});
+
+// The exception history keeps 16 entries (Flink's web.exception-history-size): a card counting
+// them showed at most 15 restarts (found by review); it reads the job's numRestarts.
+test('the dashboard counts all 20 restarts of a job, not only those left in the exception history', { timeout: 120_000 }, async () => {
+  const home = freshHome();
+  const out = join(tempDir(), 'out');
+  const r = await runFlink(
+    ['run', '-D', 'execution.checkpointing.interval=100ms', '-D', 'restart-strategy.type=fixed-delay', '-D', 'restart-strategy.fixed-delay.attempts=20',
+      '-D', 'restart-strategy.fixed-delay.delay=10 ms', join(FIXTURES, 'fo-flaky.ts'), out, 'always', '3000', '5000', '1000'],
+    { home, timeoutMs: 90_000 },
+  );
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const jobId = linesOf(r.stdout).map((l) => SUBMITTED_LINE.exec(l)?.[1]).find((x) => x !== undefined)!;
+  web2 = await startWeb(home);
+  const metrics = await call(web2.base, 'GET', `/jobs/${jobId}/metrics?get=numRestarts`);
+  assert.deepEqual(metrics.json, [{ id: 'numRestarts', value: '20' }], 'the job restarted 20 times');
+  browser2 = await chromium.launchPersistentContext(join(tempDir(), 'profile'), { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const page = browser2.pages()[0] ?? (await browser2.newPage());
+  await page.goto(`${web2.base}/?token=${web2.token}#/jobs/${jobId}`);
+  const card = page.locator('.stat', { hasText: 'Restarts' });
+  await card.waitFor();
+  assert.equal((await card.locator('.v').innerText()).trim(), '20');
 });

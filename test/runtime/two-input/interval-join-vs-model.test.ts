@@ -4,6 +4,7 @@
  * ts + upper / ts - lower, the operator watermark = min of both inputs), random bounds
  * (positive, negative, mixed, exclusive), random elements and watermarks, snapshot/restore.
  */
+import { seededRandom } from '../../helpers/seeded-random.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Collector, type IntervalJoinSpec, OutputTag, ProcessJoinFunction, type ProcessJoinContext } from '../../../src/graph/index.js';
@@ -12,14 +13,6 @@ import { TwoInputHarness } from './two-input-harness.js';
 const MIN = Number.MIN_SAFE_INTEGER;
 type El = { k: string; id: number };
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 class Fn extends ProcessJoinFunction<El, El, string> {
   processElement(l: El, r: El, ctx: ProcessJoinContext, out: Collector<string>): void {
@@ -74,7 +67,7 @@ const LT = new OutputTag<El>('l-late');
 const RT = new OutputTag<El>('r-late');
 
 function runCase(seed: number) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   let lo = Math.floor(r() * 2000) - 1000;
   let hi = lo + Math.floor(r() * 1500);
   const spec: { kind: 'intervalJoin' } & IntervalJoinSpec = { kind: 'intervalJoin', fn: new Fn() as never, lowerBound: lo, upperBound: hi, leftLateTag: LT as never, rightLateTag: RT as never };

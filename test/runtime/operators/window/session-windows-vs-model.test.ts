@@ -3,6 +3,7 @@
  * allowed lateness, late side output, snapshot/restore into the other backend) against a direct
  * model of Flink's WindowOperator + MergingWindowSet semantics.
  */
+import { seededRandom } from '../../../helpers/seeded-random.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Collector, OutputTag } from '../../../../src/graph/index.js';
@@ -14,14 +15,6 @@ import { WindowHarness, type HarnessSnapshot } from './window-harness.js';
 type E = [number | string, number];
 const MIN = Number.MIN_SAFE_INTEGER;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 interface W { start: number; end: number; vals: number[] }
 
@@ -93,7 +86,7 @@ class SessionModel {
 const lateTag = new OutputTag<unknown>('late');
 
 function runCase(seed: number, contents: 'reduce' | 'list') {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const gap = [300, 1000, 2000][Math.floor(r() * 3)]!;
   const lateness = [0, 0, 500, 1500, 3000][Math.floor(r() * 5)]!;
   const model = new SessionModel(gap, lateness);

@@ -5,6 +5,7 @@
  * random out-of-order elements, watermarks, and snapshot/restore (the watermark restarts at MIN
  * after a restore, as in Flink).
  */
+import { seededRandom } from '../../../helpers/seeded-random.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Collector, OutputTag } from '../../../../src/graph/index.js';
@@ -16,14 +17,6 @@ import { WindowHarness, type HarnessSnapshot } from './window-harness.js';
 type E = [number | string, number]; // [key, value]
 const MIN = Number.MIN_SAFE_INTEGER;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s >>> 12;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 interface Model {
   windows(t: number): Array<[number, number]>;
@@ -81,7 +74,7 @@ class FlinkModel {
 const lateTag = new OutputTag<unknown>('late');
 
 function runCase(seed: number, kind: 'tumbling' | 'sliding', contents: 'reduce' | 'list', backend: 'hashmap' | 'lmdb') {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const size = 1000 * (1 + Math.floor(r() * 3));
   const slide = kind === "sliding" ? [250, 500, 700, 1000, 1500][Math.floor(r() * 5)]! : size;
   const offset = Math.floor(r() * 3) * 100 * (r() < 0.5 ? -1 : 1) % slide;
