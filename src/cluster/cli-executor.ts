@@ -2,7 +2,7 @@ import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../api/inde
 import type { Configuration } from '../config/index.js';
 import type { JobMetricsSnapshot, MetadataStore, MetricSample } from '../metadata/index.js';
 import { systemClock } from '../util/clock.js';
-import { JobCancelledError, type JobFileError } from '../util/errors.js';
+import { JobCancelledError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
 import type { JobFence } from './job-fence.js';
 import { JobMaster, type RestoreSettings } from './job-master.js';
@@ -29,8 +29,6 @@ export class CliExecutor implements PipelineExecutor {
   private readonly runs: Promise<unknown>[] = [];
   failure: Error | undefined;
   cancelledBy: NodeJS.Signals | undefined;
-  /** Set by {@link failAll}. */
-  private fatal: JobFileError | undefined;
   /** Jobs started and not yet ended. */
   private active = 0;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.cancelAll(signal);
@@ -72,7 +70,6 @@ export class CliExecutor implements PipelineExecutor {
     this.reporter.submitted(master.jobId);
     for (const w of master.jobGraph.streamGraph.warnings) this.reporter.warning(w);
     if (this.cancelledBy) master.cancel();
-    if (this.fatal) master.failNow(this.fatal);
     const run = master.run().then(
       (result) => {
         this.reporter.finished(master.jobId, result.getNetRuntime());
@@ -112,13 +109,14 @@ export class CliExecutor implements PipelineExecutor {
     process.off('SIGTERM', this.onSignal);
   }
 
-  /**
-   * Fails every job started so far, and those the job file starts later, without a restart
-   * (see JobMaster.failNow).
-   */
-  failAll(err: JobFileError): void {
-    this.fatal ??= err;
-    for (const m of this.masters) m.failNow(err);
+  /** Fails the runs of the jobs running now, as a task failure would (see JobMaster.failFromOutside). */
+  failRunning(err: Error): void {
+    for (const m of this.masters) m.failFromOutside(err);
+  }
+
+  /** True while a job the file started runs. */
+  get hasRunningJobs(): boolean {
+    return this.active > 0;
   }
 
   /** Cancels every job started so far, and those the job file starts later. */

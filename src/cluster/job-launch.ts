@@ -13,7 +13,7 @@ import { JobFence, fenceSettings } from './job-fence.js';
 import { runJobFile } from './job-loader.js';
 import type { RestoreSettings } from './job-master.js';
 import { takeOverJob } from './job-takeover.js';
-import { watchUncaughtErrors } from './uncaught-errors.js';
+import { watchJobFileEscapes } from './job-file-escapes.js';
 
 /**
  * The snapshot `flink run -s <from>` starts from, read and verified before anything starts. For
@@ -88,15 +88,18 @@ export async function runJobFileTracked(run: TrackedRun): Promise<number> {
     // stdout's reader gone (`flink run job.ts | head`): cancel, as SIGPIPE ends `yes | head`.
     const cli = executor;
     const offClosed = onOutputClosed((stream) => stream === process.stdout && cli.cancelAll('SIGPIPE'));
-    // A callback of the job file's that throws fails its jobs, and the job file's run with them
-    // (its top level may be waiting for what that callback would have done).
+    // What the job file's code does outside every operator (see watchJobFileEscapes): a failure
+    // of the running jobs' runs, or — with none running — of the job file (its top level may be
+    // waiting for what a callback that threw would have done).
     let failFile: (err: JobFileError) => void = () => {};
     const uncaught = new Promise<never>((_, reject) => (failFile = reject));
     uncaught.catch(() => undefined);
-    const offUncaught = watchUncaughtErrors(run.jobFile, (err) => {
-      cli.failAll(err);
-      failFile(err);
-    });
+    const offUncaught = watchJobFileEscapes(
+      run.jobFile,
+      () => cli.hasRunningJobs,
+      (err) => cli.failRunning(err),
+      failFile,
+    );
     try {
       await Promise.race([runJobFile(run.jobFile, run.args), uncaught]);
     } catch (err) {

@@ -6,7 +6,7 @@ import { type JobGraph, jobGraphHash } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssignment, type StateBackendSettings, TaskSlotPool, WorkerPoolExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
-import { FlinkError, JobCancelledError, type JobFileError } from '../util/errors.js';
+import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
@@ -85,8 +85,8 @@ export class JobMaster {
   private wakeFromDelay: (() => void) | undefined;
   /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
   private fencedBy: JobFencedError | undefined;
-  /** Set by {@link failNow}: the job ends with it, without a restart. */
-  private fatal: JobFileError | undefined;
+  /** A failure from outside the tasks ({@link failFromOutside}) that came between two runs: it fails the next. */
+  private outsideFailure: Error | undefined;
   /** The job's worker threads (task slots), started with its first run on workers; they outlive failovers. */
   private slots: TaskSlotPool | undefined;
   /** The current run's end (a stop with savepoint reports once the run has ended). */
@@ -190,7 +190,6 @@ export class JobMaster {
     for (let attempt = 0; ; attempt++) {
       // Restoring commits what the snapshot's sinks pre-committed: only the job's owner may.
       if (this.fencedBy) throw await this.abandon(checkpointing);
-      if (this.fatal) throw await this.fail(checkpointing, this.fatal);
       if (restore) {
         try {
           fence?.check('restore the job');
@@ -200,6 +199,8 @@ export class JobMaster {
       }
       const execution = this.createRun(attempt, restore, checkpointing, fence);
       this.execution = execution;
+      if (this.outsideFailure) execution.fail(this.outsideFailure);
+      this.outsideFailure = undefined;
       this.reporter?.attach(execution);
       if (this.cancelled) execution.cancel();
       checkpointing.start(execution);
@@ -305,7 +306,6 @@ export class JobMaster {
     this.reporter?.restarting();
     await this.restartDelay(decision.delayMs);
     if (this.fencedBy) return { failure: await this.abandon(checkpointing) };
-    if (this.fatal) return { failure: await this.fail(checkpointing, this.fatal) };
     if (this.cancelled) {
       await checkpointing.stop('CANCELED');
       this.tracker?.finish({ status: 'CANCELED' });
@@ -428,14 +428,14 @@ export class JobMaster {
   }
 
   /**
-   * Fails the job at once, without a restart: for an error outside every task — a callback the
-   * job file scheduled itself (a timer, a promise) threw — after which what the job file's code
-   * keeps in this process cannot be trusted, so a restart would not help.
+   * Fails the current run as a task failure would — the restart strategy decides — for an error
+   * outside every task: a callback the job file scheduled itself (a timer, a promise) threw, or
+   * its code called `process.exit`, on the main thread (on a worker thread that ends the worker,
+   * which fails the run the same way). Between two runs, it fails the next one.
    */
-  failNow(err: JobFileError): void {
-    this.fatal ??= err;
-    this.execution?.fail(err);
-    this.wakeFromDelay?.();
+  failFromOutside(err: Error): void {
+    if (this.execution) this.execution.fail(err);
+    else this.outsideFailure ??= err;
   }
 
   /** Cancels the job: tasks stop at their next step and the run rejects with JobCancelledError. */

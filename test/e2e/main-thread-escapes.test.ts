@@ -1,0 +1,58 @@
+/**
+ * User code that escapes every operator on the MAIN thread (taskmanager.numberOfTaskSlots=1): a
+ * throw from a timer it set, a promise it rejected and never handled, process.exit(0) in a map.
+ * As on a worker thread (workers.test.ts, 'an uncaught exception'), the run fails over and the job
+ * finishes exactly once, without a stack trace. (Found by review: it killed `flink run` with
+ * Node's crash dump, or — process.exit(0) — ended it 0 with the job unfinished.)
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  FIXTURES,
+  cleanUpAfterAll,
+  committedLines,
+  engineFrames,
+  freshHome,
+  keyedCountProblems,
+  listJson,
+  runFlink,
+  stackLines,
+  tempDir,
+} from './helpers.js';
+
+cleanUpAfterAll();
+
+const JOB = join(FIXTURES, 'escapes-outside-operators.ts');
+const N = 6000;
+const OPTS = [
+  '-D', 'taskmanager.numberOfTaskSlots=1',
+  '-D', 'execution.checkpointing.interval=200ms',
+  '-D', 'restart-strategy.type=fixed-delay',
+  '-D', 'restart-strategy.fixed-delay.attempts=3',
+  '-D', 'restart-strategy.fixed-delay.delay=100ms',
+];
+
+describe('an uncaught throw from user code on the main thread', () => {
+  for (const how of ['timer', 'reject', 'exit'] as const) {
+    const what = { timer: 'a throw in a setTimeout callback', reject: 'an unhandled promise rejection', exit: 'process.exit(0) in a map (on a worker: a failover)' }[how];
+    test(`${what}: the job fails over and finishes exactly once, no stack trace`, { timeout: 90_000 }, async () => {
+      const home = freshHome();
+      const work = tempDir();
+      const out = join(work, 'out');
+      const r = await runFlink(['run', ...OPTS, JOB, out, join(work, 'marker'), String(N), '2000', '2000', how], { home, timeoutMs: 60_000 });
+      const [job] = await listJson(home);
+      assert.deepEqual(
+        {
+          exit: r.code,
+          status: job?.status,
+          stackLines: stackLines(r.stderr).length,
+          engineFrames: engineFrames(r.stderr).length,
+          problems: keyedCountProblems(committedLines(out), N).filter((p) => p.startsWith('repeated') || p.startsWith('missing')),
+        },
+        { exit: 0, status: 'FINISHED', stackLines: 0, engineFrames: 0, problems: [] },
+        `stderr:\n${r.stderr}`,
+      );
+    });
+  }
+});
