@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { HomeLayout } from '../config/index.js';
 import type { JobConfigRecord, MetadataStore } from '../metadata/index.js';
 import { type JobId, newJobId } from '../util/ids.js';
+import { claimForJob, claimantProcess } from './job-continuation.js';
 import { processStartTime } from './job-process.js';
 
 /** Set in a detached job's environment: the id `flink run -d` already created its row with. */
@@ -57,6 +58,8 @@ export interface DetachedSubmission {
   readonly config: JobConfigRecord;
   /** The snapshot the job starts from (already verified). */
   readonly restoredFrom: string | null;
+  /** The job that snapshot belongs to, which this process claimed to continue (see job-continuation.ts). */
+  readonly continues?: string;
   /** The `flink run` arguments the background process gets (options, job file, its args). */
   readonly runArgs: readonly string[];
   /** How long to wait for the job to start; default {@link DETACHED_START_WAIT_MS}. */
@@ -91,6 +94,8 @@ export async function submitDetached(store: MetadataStore, s: DetachedSubmission
     config: s.config,
     restoredFrom: s.restoredFrom,
   });
+  // The claim passes to the new job before its process starts: that process finds it its own.
+  if (s.continues !== undefined) claimForJob(store, s.continues, { ...claimantProcess(), job: null }, jobId);
   const child = launchDetached({ jobId, layout: s.layout, runArgs: s.runArgs });
   store.updateJob(jobId, { pid: child.pid, pidStart: processStartTime(child.pid) });
   let exited = false;

@@ -12,6 +12,7 @@ import { CliExecutor, type JobReporter } from './cli-executor.js';
 import { JobFence, fenceSettings } from './job-fence.js';
 import { runJobFile } from './job-loader.js';
 import type { RestoreSettings } from './job-master.js';
+import { type Claimant, claimContinuation, claimantProcess } from './job-continuation.js';
 import { takeOverJob } from './job-takeover.js';
 import { watchJobFileEscapes } from './job-file-escapes.js';
 
@@ -24,15 +25,25 @@ import { watchJobFileEscapes } from './job-file-escapes.js';
  *
  * @param log where skipped snapshots and stopped processes are reported
  */
-export async function prepareRestore(store: MetadataStore, from: string, configuration: Configuration, log: (line: string) => void): Promise<LoadedSnapshot> {
+export async function prepareRestore(
+  store: MetadataStore,
+  from: string,
+  configuration: Configuration,
+  log: (line: string) => void,
+  continuingAs: JobId | null = null,
+): Promise<LoadedSnapshot> {
+  const me: Claimant = { ...claimantProcess(), job: continuingAs };
   if (!isJobIdPrefix(from) || existsSync(from)) {
     const snapshot = loadSnapshotChecked(from);
     const owner = store.getJob(snapshot.metadata.jobId);
     if (owner) await takeOverJob(store, owner, { log });
+    await claimContinuation(store, snapshot.metadata.jobId, me, { log });
     return snapshot;
   }
   const jobId = store.resolveJobId(from);
   const job = await takeOverJob(store, store.getJob(jobId)!, { log });
+  // Claimed before its checkpoints are looked at: none can appear or vanish meanwhile.
+  await claimContinuation(store, jobId, me, { log });
   const configured = job.config[CheckpointingOptions.CHECKPOINTS_DIRECTORY.key];
   const baseDir = typeof configured === 'string' ? configured : configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
   const recorded = store
@@ -81,7 +92,7 @@ export async function runJobFileTracked(run: TrackedRun): Promise<number> {
   let executor: CliExecutor | undefined;
   let error: unknown;
   try {
-    const snapshot = run.fromSavepoint === undefined ? undefined : await prepareRestore(store, run.fromSavepoint, configuration, run.log);
+    const snapshot = run.fromSavepoint === undefined ? undefined : await prepareRestore(store, run.fromSavepoint, configuration, run.log, run.preCreated ?? null);
     const restore: RestoreSettings | undefined = snapshot && { snapshot, allowNonRestoredState: run.allowNonRestoredState, claimMode: run.claimMode };
     executor = new CliExecutor(configuration, store, run.jobFile, run.args, run.reporter, preAcquired, restore, preAcquired ? run.log : undefined);
     setContextExecutor(executor);

@@ -30,6 +30,7 @@ export {
   type CommandKind,
   type CommandStatus,
   type CommandRecord,
+  type Continuation,
 } from './records.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './schema.js';
 export {

@@ -8,6 +8,7 @@ import { echo } from '../util/sanitize.js';
 import {
   toEventRecord,
   toJobRecord,
+  type Continuation,
   type JobEventRecord,
   type JobOwner,
   type JobPatch,
@@ -37,6 +38,8 @@ export class JobTable {
   private readonly ownershipStmt: Statement;
   private readonly bumpEpochStmt: Statement;
   private readonly failInFlightStmt: Statement;
+  private readonly continuationStmt: Statement;
+  private readonly claimContinuationStmt: Statement;
   private readonly insertEventStmt: Statement;
   private readonly listEventsStmt: Statement;
   private readonly recordRestoredStmt: Statement;
@@ -75,6 +78,12 @@ export class JobTable {
     );
     this.ownershipStmt = db.prepare('SELECT epoch, status FROM jobs WHERE job_id = ?');
     this.bumpEpochStmt = db.prepare('UPDATE jobs SET epoch = epoch + 1 WHERE job_id = ?');
+    this.continuationStmt = db.prepare('SELECT continued_by_job, continued_by_pid, continued_by_pid_start FROM jobs WHERE job_id = ?');
+    // Compare-and-set: only over the claim the caller saw, so two restores cannot both take it.
+    this.claimContinuationStmt = db.prepare(
+      `UPDATE jobs SET continued_by_job = @job, continued_by_pid = @pid, continued_by_pid_start = @pidStart
+       WHERE job_id = @id AND continued_by_job IS @seenJob AND continued_by_pid IS @seenPid AND continued_by_pid_start IS @seenPidStart`,
+    );
     this.failInFlightStmt = db.prepare(
       `UPDATE checkpoints SET status = 'FAILED', end_time = @now, failure_reason = @cause WHERE job_id = @id AND status = 'IN_PROGRESS'`,
     );
@@ -248,6 +257,27 @@ export class JobTable {
         return true;
       })
       .immediate();
+  }
+
+  /** Who continues job `id` from its snapshot (see {@link Continuation}); undefined for an unknown job. */
+  continuation(id: string): Continuation | undefined {
+    const row = this.continuationStmt.get(id) as { continued_by_job: string | null; continued_by_pid: number | null; continued_by_pid_start: number | null } | undefined;
+    if (row === undefined) return undefined;
+    return { job: row.continued_by_job as JobId | null, pid: row.continued_by_pid, pidStart: row.continued_by_pid_start };
+  }
+
+  /** Sets who continues job `id` if the claim is still `seen`; false if another changed it meanwhile. */
+  claimContinuation(id: string, seen: Continuation, next: Continuation): boolean {
+    const info = this.claimContinuationStmt.run({
+      id,
+      job: next.job,
+      pid: next.pid,
+      pidStart: next.pidStart,
+      seenJob: seen.job,
+      seenPid: seen.pid,
+      seenPidStart: seen.pidStart,
+    });
+    return info.changes === 1;
   }
 
   recordEvent(ev: NewJobEvent): number {

@@ -16,6 +16,7 @@ import type {
   CheckpointRecord,
   CommandKind,
   CommandRecord,
+  Continuation,
   JobEventRecord,
   JobOwner,
   JobPatch,
@@ -146,6 +147,16 @@ export class MetadataStore {
   }
 
   /** Changes fields that are not part of the status machine (name, pid, parallelism, ...). */
+  /** Who continues job `id` from its snapshot; undefined for an unknown job. */
+  continuation(id: string): Continuation | undefined {
+    return this.run(() => this.jobs.continuation(id));
+  }
+
+  /** Sets who continues job `id`, if the claim is still `seen` (compare-and-set); false if not. */
+  claimContinuation(id: string, seen: Continuation, next: Continuation): boolean {
+    return this.run(() => this.jobs.claimContinuation(id, seen, next));
+  }
+
   updateJob(id: JobId, patch: JobPatch): JobRecord {
     return this.run(() => this.jobs.update(id, patch));
   }

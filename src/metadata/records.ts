@@ -311,3 +311,13 @@ export const toCommandRecord = rowMapper<CommandRecord>({
   result: json<unknown>(() => null),
   error: str,
 });
+
+/**
+ * Who continues a job from its snapshot (`flink run -s` of its checkpoint or savepoint): the
+ * restoring process and, once it has one, its job. All null when nobody ever did.
+ */
+export interface Continuation {
+  readonly job: JobId | null;
+  readonly pid: number | null;
+  readonly pidStart: number | null;
+}

@@ -150,6 +150,18 @@ ALTER TABLE job_events ADD COLUMN restored_path TEXT;
 ALTER TABLE job_events ADD COLUMN restored_time INTEGER;
 `;
 
+/**
+ * Version 6: which process (and, once it has one, which job) continues a job from its snapshot
+ * — `flink run -s` of its checkpoint or savepoint — so that a second restore of the job while the
+ * first one's job can still commit is refused (two jobs continuing one would write its output
+ * twice). Claimed by compare-and-set on the restored job's row.
+ */
+const V6 = `
+ALTER TABLE jobs ADD COLUMN continued_by_job TEXT;
+ALTER TABLE jobs ADD COLUMN continued_by_pid INTEGER;
+ALTER TABLE jobs ADD COLUMN continued_by_pid_start INTEGER;
+`;
+
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
 export interface Migration {
   readonly version: number;
@@ -163,6 +175,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, sql: V3 },
   { version: 4, sql: V4 },
   { version: 5, sql: V5 },
+  { version: 6, sql: V6 },
 ];
 
 /** The schema version this code reads and writes. */

@@ -74,9 +74,9 @@ describe('rescaling keyed state from a checkpoint', () => {
     const { jobId } = parseAttachedRun(first.stdout);
     assert.deepEqual(wrongCounts(countsOf(first.stdout), keys, 1), [], 'the first run counts each key once');
 
-    const restores = await Promise.all(
-      ['5', '2'].map((p) => runFlink(['run', '-p', p, '-s', jobId, '-n', JOB, 'keys-again', keyList], { home, timeoutMs: 30_000 })),
-    );
+    // One after the other: a job is continued by one job at a time (job-continuation.ts).
+    const restores = [];
+    for (const p of ['5', '2']) restores.push(await runFlink(['run', '-p', p, '-s', jobId, '-n', JOB, 'keys-again', keyList], { home, timeoutMs: 30_000 }));
     for (const [i, r] of restores.entries()) {
       const p = ['5', '2'][i];
       assert.equal(r.code, 0, `restore at parallelism ${p}: ${r.stderr}`);

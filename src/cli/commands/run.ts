@@ -125,6 +125,7 @@ async function runDetached(
     parallelism: options.parallelism ?? null,
     config: configuration.toRecord(),
     restoredFrom: snapshot?.dir ?? null,
+    ...(snapshot ? { continues: snapshot.metadata.jobId } : {}),
     runArgs,
   });
   for (const w of start.warnings) warn(w);
