@@ -52,7 +52,9 @@ export async function prepareRestore(
     .map((c) => ({ checkpointId: c.checkpointId, path: c.path! }));
   const restored = restoreLatestOfJob({ jobId, recorded, checkpointsDir: jobCheckpointsDir(baseDir, jobId) });
   for (const problem of restored.skipped) log(`Skipping a snapshot of job ${jobId} that cannot be restored: ${problem}`);
-  if (restored.skipped.length > 0) log(`Restoring job ${jobId} from checkpoint ${restored.checkpointId} (${restored.path}).`);
+  if (restored.skipped.length > 0) {
+    log(`Restoring job ${jobId} from checkpoint ${restored.checkpointId} (${restored.path}): output its sinks committed after it may be written again.`);
+  }
   return restored.state;
 }
 
