@@ -535,15 +535,33 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'valve-all-idle-no-max-flush',
     area: 'watermarks',
     file: 'src/runtime/watermarks/status-watermark-valve.ts',
-    original: `        let max = MIN_TIMESTAMP;
-        for (const x of this.channels) if (x.watermark > max) max = x.watermark;
-        if (max > this.lastOutputWatermark) {
-          this.lastOutputWatermark = max;
-          out.push({ kind: 'watermark', timestamp: max });
-        }
+    original: `          let max = MIN_TIMESTAMP;
+          for (const x of this.channels) if (x.watermark > max) max = x.watermark;
+          if (max > this.lastOutputWatermark) {
+            this.lastOutputWatermark = max;
+            out.push({ kind: 'watermark', timestamp: max });
+          }
 `,
     replacement: '',
     bug: 'when the last input goes idle the largest watermark of any input is not forwarded: the result depends on the order inputs went idle',
+    tests: ['test/runtime/watermarks/status-watermark-valve.test.ts'],
+  },
+  {
+    id: 'valve-all-idle-flush-always',
+    area: 'watermarks',
+    file: 'src/runtime/watermarks/status-watermark-valve.ts',
+    original: 'if (c.watermark === this.lastOutputWatermark) {\n          let max = MIN_TIMESTAMP;',
+    replacement: 'if (c.watermark >= MIN_TIMESTAMP) {\n          let max = MIN_TIMESTAMP;',
+    bug: "the largest watermark is flushed even when the last input to go idle was behind the output: event time runs ahead of Flink's, and records Flink keeps are late",
+    tests: ['test/runtime/watermarks/status-watermark-valve.test.ts'],
+  },
+  {
+    id: 'valve-rejoin-emits-minimum',
+    area: 'watermarks',
+    file: 'src/runtime/watermarks/status-watermark-valve.ts',
+    original: 'if (!this.idle) return NOTHING;',
+    replacement: 'if (!this.idle) return this.newMinimum();',
+    bug: "an input coming back from idleness moves the watermark at once (Flink waits for the next watermark): records of an input still catching up become late",
     tests: ['test/runtime/watermarks/status-watermark-valve.test.ts'],
   },
   {
@@ -551,11 +569,29 @@ export const MUTANTS: readonly Mutant[] = [
     area: 'watermarks',
     file: 'src/runtime/watermarks/status-watermark-valve.ts',
     original: `      if (c.watermark >= this.lastOutputWatermark) c.aligned = true;
-      const wasIdle = this.idle;`,
+      // No new minimum`,
     replacement: `      c.aligned = true;
-      const wasIdle = this.idle;`,
+      // No new minimum`,
     bug: "an input back from idleness behind the task's watermark counts in the minimum at once: event time stalls until it catches up",
     tests: ['test/runtime/watermarks/status-watermark-valve.test.ts'],
+  },
+  {
+    id: 'continuation-unguarded',
+    area: 'liveness and fencing',
+    file: 'src/cluster/job-continuation.ts',
+    original: 'if (!mine) await makeSureItCannotCommit(store, jobId, seen, opts);',
+    replacement: 'if (!mine && attempt < 0) await makeSureItCannotCommit(store, jobId, seen, opts);',
+    bug: 'a second restore of a job runs beside the first one continuing it: both write what came after the snapshot into the same sinks',
+    tests: ['test/e2e/one-continuation.test.ts'],
+  },
+  {
+    id: 'composite-key-nonfinite-as-null',
+    area: 'key groups and routing',
+    file: 'src/state/key-groups.ts',
+    original: 'return Number.isFinite(v) ? v : `\\u0000${v}`;',
+    replacement: 'return v;',
+    bug: 'composite keys holding Infinity, -Infinity or NaN share one state entry with each other and with null',
+    tests: ['test/state/key-groups.test.ts', 'test/state/composite-key-identity.test.ts'],
   },
   {
     id: 'valve-end-of-input-holds-back',

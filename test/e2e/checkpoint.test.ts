@@ -143,16 +143,16 @@ describe('kill -9 and flink run -s', () => {
       ['_metadata path', join(chk.path!, '_metadata')],
       ['file: URI of a copy', pathToFileURL(copied).href],
     ];
-    const runs = await Promise.all(
-      forms.map(async ([what, from]) => {
-        // Each restore continues the same output: a copy of the cancelled job's directory.
-        const dir = join(tempDir(), 'out');
-        cpSync(out, dir, { recursive: true });
-        // The rate limit is no state: the restored runs go at full speed.
-        const r = await runFlink(['run', '-s', from, JOB, dir, String(N), 'max'], { home, timeoutMs: 25_000 });
-        return { what, from, dir, r };
-      }),
-    );
+    // One after the other: a job is continued by one job at a time (job-continuation.ts).
+    const runs = [];
+    for (const [what, from] of forms) {
+      // Each restore continues the same output: a copy of the cancelled job's directory.
+      const dir = join(tempDir(), 'out');
+      cpSync(out, dir, { recursive: true });
+      // The rate limit is no state: the restored runs go at full speed.
+      const r = await runFlink(['run', '-s', from, JOB, dir, String(N), 'max'], { home, timeoutMs: 25_000 });
+      runs.push({ what, from, dir, r });
+    }
     const ids = new Set<string>([jobId]);
     for (const { what, from, dir, r } of runs) {
       assert.equal(r.code, 0, `-s ${from}: ${r.stderr}`);
