@@ -9,16 +9,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { CHAOS_JOB, checkLines, sqliteLines } from '../chaos/run-chaos.js';
 import {
   cleanUpAfterAll,
   committedLines,
   freshHome,
   isAlive,
+  isHiddenPath,
   linesOf,
+  listFiles,
   listedJob,
   parseAttachedRun,
   runDetached,
@@ -85,6 +88,33 @@ function assertExact(s: Started): void {
   assert.deepEqual([...file.problems, ...sqlite.problems], []);
 }
 
+/** The committed name of a pending part: `.part-….pending` → `part-…` (in its bucket directory). */
+function committedNameOf(pending: string): string {
+  const slash = pending.lastIndexOf('/');
+  return pending.slice(0, slash + 1) + pending.slice(slash + 2).replace(/\.pending$/, '');
+}
+
+/** The ids of the job's checkpoints published (a `_metadata` in `chk-<n>`), ascending. */
+function publishedCheckpoints(home: string, jobId: string): number[] {
+  const dir = join(home, 'checkpoints', jobId);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => /^chk-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(dir, m[0], '_metadata')))
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** The checkpoint ids the SqliteSink recorded as committed. */
+function sinkCommits(db: string): number[] {
+  const conn = new Database(db, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try {
+    return (conn.prepare('SELECT checkpoint_id AS id FROM _flink_sink_commits').all() as { id: number }[]).map((r) => r.id);
+  } finally {
+    conn.close();
+  }
+}
+
 function wake(pid: number): void {
   try {
     process.kill(pid, 'SIGCONT');
@@ -114,12 +144,22 @@ describe('fencing: a frozen job declared lost commits nothing more', { concurren
     // `flink list` declares it lost (FAILED, a new epoch) and says its process still lives.
     const list = await runFlink(['list', '-a'], { home: s.home });
     assert.match(list.stdout, new RegExp(`${s.jobId} : chaos-job \\(FAILED\\)\\n    cause: job process lost\\n    process ${s.pid} is still alive \\(frozen or hung\\): 'flink cancel ${s.jobId}' stops it`));
-    const committedBefore = committedLines(s.out).length;
-    const rowsBefore = sqliteLines(s.db).lines.length;
+    const filesBefore = new Set(listFiles(s.out).filter((f) => !isHiddenPath(f)));
+    // What was pre-committed when it froze: parts pending and checkpoints published. A process
+    // frozen between its ownership check and the commit right after it (microseconds on the
+    // main thread, a round trip on a worker) finishes that commit on waking — of a checkpoint
+    // that completed before it froze, which a restore commits anyway, once (README, Reliability)
+    // — and nothing else: no part not pending then, no checkpoint published after.
+    const pendingBefore = new Set(listFiles(s.out).filter((f) => f.endsWith('.pending')).map(committedNameOf));
+    const published = publishedCheckpoints(s.home, s.jobId);
+    const newestPublished = Math.max(0, ...published);
     wake(s.pid);
     await waitFor('the woken process to stop by itself', () => !isAlive(s.pid), 20_000, 20);
-    assert.equal(committedLines(s.out).length, committedBefore, 'no file committed after it was declared lost');
-    assert.equal(sqliteLines(s.db).lines.length, rowsBefore, 'no row committed after it was declared lost');
+    const newFiles = listFiles(s.out).filter((f) => !isHiddenPath(f) && !filesBefore.has(f));
+    assert.deepEqual(newFiles.filter((f) => !pendingBefore.has(f)), [], 'no part committed after it was declared lost but one pre-committed before it froze');
+    assert.deepEqual(publishedCheckpoints(s.home, s.jobId), published, 'no checkpoint published after it was declared lost');
+    const committedIds = sinkCommits(s.db);
+    assert.ok(committedIds.every((id) => id <= newestPublished), `no row committed for a checkpoint published after it froze (committed ${committedIds.join(', ')}; newest published ${newestPublished})`);
     const log = readFileSync(join(s.home, 'log', `${s.jobId}.log`), 'utf8');
     assert.match(log, new RegExp(`Job ${s.jobId} is no longer owned by this process: another process declared it FAILED \\(job process lost\\)`));
     const old = await listedJob(s.home, s.jobId);
