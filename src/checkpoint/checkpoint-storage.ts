@@ -5,6 +5,7 @@ import { makeDirectories } from '../util/make-directories.js';
 import { type WriteSteps, nodeWriteSteps, writeFileAtomic, writeFileDurable } from './atomic-write.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
 import { checkpointDir, jobCheckpointsDir, metadataPath, newSavepointDir, sharedStateDir, sharedStateFileName, stateFileName } from './paths.js';
+import { planDisposal } from './savepoint-disposal.js';
 import { type SnapshotMetadata, encodeMetadata } from './snapshot-metadata.js';
 
 /**
@@ -162,35 +163,36 @@ export class FsCheckpointStorage implements CheckpointStorageWorker {
  * already gone is fine.
  */
 export async function discardDirectory(dir: string, steps: WriteSteps = nodeWriteSteps): Promise<void> {
-  await steps.remove(metadataPath(dir));
-  try {
-    await steps.syncDir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  await removeMetadataDurably(dir, steps);
   await steps.removeDir(dir);
 }
 
 /**
- * Deletes the files of the snapshot in `dir` that `metadata` names — `_metadata` first, durably,
- * as {@link discardDirectory} does — then `dir` itself if nothing else is left in it.
+ * Deletes the files of the snapshot in `dir` that `metadata` names (as `flink savepoint -d`
+ * plans them), `_metadata` first and durably as {@link discardDirectory} does, then `dir` itself
+ * if nothing else is left in it.
  */
 export async function discardSnapshotFiles(dir: string, metadata: SnapshotMetadata, steps: WriteSteps = nodeWriteSteps): Promise<void> {
-  await steps.remove(metadataPath(dir));
-  try {
-    await steps.syncDir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  const names = new Set<string>();
-  for (const op of metadata.operators) for (const h of op.subtasks) names.add(h.file);
-  for (const name of names) await steps.remove(join(dir, name));
+  if (!(await removeMetadataDurably(dir, steps))) return;
+  const [, ...stateFiles] = planDisposal(dir, metadata).files;
+  for (const file of stateFiles) await steps.remove(file);
   try {
     await fsp.rmdir(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw err;
+  }
+}
+
+/** Removes `dir`'s `_metadata` and syncs `dir`; false if `dir` is gone. */
+async function removeMetadataDurably(dir: string, steps: WriteSteps): Promise<boolean> {
+  await steps.remove(metadataPath(dir));
+  try {
+    await steps.syncDir(dir);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return false;
   }
 }
 

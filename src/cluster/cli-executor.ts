@@ -5,7 +5,7 @@ import { systemClock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
 import type { JobFence } from './job-fence.js';
-import { claimForJob, claimantProcess } from './job-continuation.js';
+import { claimForJob } from './job-continuation.js';
 import { JobMaster, type RestoreSettings } from './job-master.js';
 
 /** What the CLI shows of the jobs a job file runs (the cluster part prints nothing itself). */
@@ -65,7 +65,7 @@ export class CliExecutor implements PipelineExecutor {
     this.preAcquired = undefined;
     this.restore = undefined;
     // The job continuing the restored one holds its claim from now on (see job-continuation.ts).
-    if (restore) claimForJob(this.store, restore.snapshot.metadata.jobId, { ...claimantProcess(), job: null }, master.jobId);
+    if (restore) claimForJob(this.store, restore.snapshot.metadata.jobId, master.jobId);
     this.masters.push(master);
     this.running(+1);
     const onMetrics = this.reporter.metrics?.bind(this.reporter);

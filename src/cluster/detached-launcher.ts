@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { HomeLayout } from '../config/index.js';
 import type { JobConfigRecord, MetadataStore } from '../metadata/index.js';
 import { type JobId, newJobId } from '../util/ids.js';
-import { claimForJob, claimantProcess } from './job-continuation.js';
+import { claimForJob } from './job-continuation.js';
 import { processStartTime } from './job-process.js';
 
 /** Set in a detached job's environment: the id `flink run -d` already created its row with. */
@@ -95,7 +95,7 @@ export async function submitDetached(store: MetadataStore, s: DetachedSubmission
     restoredFrom: s.restoredFrom,
   });
   // The claim passes to the new job before its process starts: that process finds it its own.
-  if (s.continues !== undefined) claimForJob(store, s.continues, { ...claimantProcess(), job: null }, jobId);
+  if (s.continues !== undefined) claimForJob(store, s.continues, jobId);
   const child = launchDetached({ jobId, layout: s.layout, runArgs: s.runArgs });
   store.updateJob(jobId, { pid: child.pid, pidStart: processStartTime(child.pid) });
   let exited = false;

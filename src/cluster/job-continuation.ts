@@ -52,10 +52,11 @@ export async function claimContinuation(store: MetadataStore, jobId: string, me:
 }
 
 /**
- * Records that `me`'s claim on job `jobId` now runs as job `job` (its row exists or is about to):
- * from then on the claim lives as long as that job can commit.
+ * Records that this process's claim on job `jobId` now runs as job `job` (its row exists or is
+ * about to): from then on the claim lives as long as that job can commit.
  */
-export function claimForJob(store: MetadataStore, jobId: string, me: Claimant, job: JobId): void {
+export function claimForJob(store: MetadataStore, jobId: string, job: JobId): void {
+  const me: Claimant = { ...claimantProcess(), job: null };
   const seen = store.continuation(jobId);
   if (seen === undefined || !isMine(seen, me)) return;
   store.claimContinuation(jobId, seen, { job, pid: me.pid, pidStart: me.pidStart });

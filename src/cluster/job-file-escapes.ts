@@ -1,4 +1,4 @@
-import { FlinkError, JobFileError, asError } from '../util/errors.js';
+import { FlinkError, JobFileError, asError, firstLineOf } from '../util/errors.js';
 
 /**
  * What a job file's own code does outside every operator while `flink run` runs it on the main
@@ -20,7 +20,7 @@ export function watchJobFileEscapes(
 ): () => void {
   const handle = (thrown: unknown): void => {
     const e = asError(thrown);
-    const firstLine = e.message.split('\n').find((l) => l.trim().length > 0) ?? e.message;
+    const firstLine = firstLineOf(e.message);
     const message = `Job file ${jobFile} threw outside any operator (in a callback it scheduled): ${firstLine}`;
     if (jobsRunning()) onJobFailure(new FlinkError('job.uncaught', message, { cause: e, details: e.stack }));
     else onFileError(new JobFileError('job.uncaught', message, { cause: e, details: e.stack }));

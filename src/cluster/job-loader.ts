@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FlinkError, JobFileError, asError } from '../util/errors.js';
+import { FlinkError, JobFileError, asError, firstLineOf } from '../util/errors.js';
 
 let hooksInstalled = false;
 
@@ -44,7 +44,7 @@ export async function runJobFile(file: string, args: readonly string[]): Promise
 function explainLoadError(path: string, err: unknown): unknown {
   if (err instanceof FlinkError) return err;
   const e = asError(err);
-  const firstLine = e.message.split('\n').find((l) => l.trim().length > 0) ?? e.message;
+  const firstLine = firstLineOf(e.message);
   if (/Transform failed|Expected|Unexpected|SyntaxError/.test(e.message) || e.name === 'SyntaxError') {
     const located = /:(\d+):(\d+): ERROR: (.*)/.exec(e.message);
     const detail = located ? `line ${located[1]}, column ${located[2]}: ${located[3]}` : firstLine.replace(/^Transform failed with \d+ errors?:?\s*/, '');

@@ -85,7 +85,7 @@ export class JobMaster {
   private wakeFromDelay: (() => void) | undefined;
   /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
   private fencedBy: JobFencedError | undefined;
-  /** A failure from outside the tasks ({@link failFromOutside}) that came between two runs: it fails the next. */
+  /** A failure from outside the tasks ({@link failFromOutside}) not yet spent by a run's failure: it fails the next run. */
   private outsideFailure: Error | undefined;
   /** The job's worker threads (task slots), started with its first run on workers; they outlive failovers. */
   private slots: TaskSlotPool | undefined;
@@ -210,6 +210,9 @@ export class JobMaster {
         await ended;
         break;
       } catch (err) {
+        // An outside failure that failed this run is spent; one that comes during the restart
+        // delay fails the next run.
+        this.outsideFailure = undefined;
         const outcome = await this.handleFailure(err, restartStrategy, checkpointing, attempt + 1);
         if ('failure' in outcome) throw outcome.failure;
         restore = outcome.restore;
@@ -434,8 +437,9 @@ export class JobMaster {
    * which fails the run the same way). Between two runs, it fails the next one.
    */
   failFromOutside(err: Error): void {
-    if (this.execution) this.execution.fail(err);
-    else this.outsideFailure ??= err;
+    // Kept as well as passed on: between two runs the execution is the last one, already ended.
+    this.outsideFailure ??= err;
+    this.execution?.fail(err);
   }
 
   /** Cancels the job: tasks stop at their next step and the run rejects with JobCancelledError. */

@@ -5,6 +5,7 @@ import type { KeyGroupBlock } from './snapshot-format/key-group-block.js';
 import type { Namespace, NamespacedTable } from './namespaced-table.js';
 import type { State } from './state.js';
 import type { TtlValue } from './state-meta.js';
+import { isExpired } from './ttl-states.js';
 
 /** Combines the stored values of two namespaces into one (a list's concatenation, a reduce, an accumulator merge). */
 export type NamespaceMerger = (target: unknown, source: unknown) => unknown;
@@ -130,7 +131,7 @@ export function namespaceMerger(d: StateDescriptor, now: () => number): [Namespa
   return [
     (a, b) => {
       const t = now();
-      const usable = (x: TtlValue<unknown>) => returnExpired || x[1] + ttl.ttlMs > t;
+      const usable = (x: TtlValue<unknown>) => returnExpired || !isExpired(x, ttl.ttlMs, t);
       const [x, y] = [a as TtlValue<unknown>, b as TtlValue<unknown>];
       const ux = usable(x);
       const uy = usable(y);

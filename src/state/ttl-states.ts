@@ -6,6 +6,11 @@ import type { StateTable } from './state-table.js';
 import type { StateTtlConfig } from './ttl-config.js';
 import type { IncrementalCleanup } from './ttl-cleanup.js';
 
+/** Whether a value stamped `x[1]` has expired at `now` (Flink's TtlUtils.expired: `ts + ttl <= now`). */
+export function isExpired(x: TtlValue<unknown>, ttlMs: number, now: number): boolean {
+  return x[1] + ttlMs <= now;
+}
+
 /**
  * Base of the TTL states: every user value is stored with its timestamp; an expired value is
  * removed when read, and returned that once only with ReturnExpiredIfNotCleanedUp.
@@ -31,7 +36,7 @@ abstract class TtlState<S> extends AbstractKeyedState<S> {
   }
 
   protected expired(x: TtlValue<unknown>, now: number): boolean {
-    return x[1] + this.ttl.ttlMs <= now;
+    return isExpired(x, this.ttl.ttlMs, now);
   }
 
   /** Runs the bounded incremental cleanup tied to state access. */

@@ -150,3 +150,8 @@ function showValue(v: unknown): string {
     }
   }
 }
+
+/** The first non-blank line of an error message (the message itself if it has none). */
+export function firstLineOf(message: string): string {
+  return message.split('\n').find((l) => l.trim().length > 0) ?? message;
+}
