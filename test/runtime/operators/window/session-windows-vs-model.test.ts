@@ -10,7 +10,7 @@ import { type Collector, OutputTag } from '../../../../src/graph/index.js';
 import { EventTimeSessionWindows, type TimeWindow } from '../../../../src/windowing/index.js';
 import { Duration } from '../../../../src/util/time.js';
 import { apply, reduceWith, windowSpec } from './window-fixtures.js';
-import { WindowHarness, type HarnessSnapshot } from './window-harness.js';
+import { HarnessUnderModel } from './harness-under-model.js';
 
 type E = [number | string, number];
 const MIN = Number.MIN_SAFE_INTEGER;
@@ -101,21 +101,7 @@ function runCase(seed: number, contents: 'reduce' | 'list') {
       out.collect([key, w.start, w.end, sum]);
     }),
   });
-  const keyOf = (e: E) => e[0];
-  let backend: 'hashmap' | 'lmdb' = seed % 2 ? 'hashmap' : 'lmdb';
-  let h = new WindowHarness(spec, keyOf as never, { backend, sideOutputs: [lateTag] });
-  void h.open();
-  const actual: string[] = [];
-  const actualLate: string[] = [];
-  let consumed = 0;
-  let lateConsumed = 0;
-  const drain = () => {
-    for (const e of h.output.slice(consumed)) if ('value' in e) actual.push(JSON.stringify([...(e.value as unknown[]), e.timestamp]));
-    consumed = h.output.length;
-    const side = h.sideOutput(lateTag);
-    for (const e of side.slice(lateConsumed)) actualLate.push(JSON.stringify([...(e.value as E), e.timestamp]));
-    lateConsumed = side.length;
-  };
+  const h = new HarnessUnderModel(spec, seed % 2 ? 'hashmap' : 'lmdb', lateTag);
   const keys: Array<number | string> = r() < 0.5 ? [1, 2] : ['a', 'b'];
   let wm = 0;
   const log: string[] = [`gap=${gap} lateness=${lateness} ${contents}`];
@@ -127,29 +113,24 @@ function runCase(seed: number, contents: 'reduce' | 'list') {
       const v = 1 + Math.floor(r() * 9);
       log.push(`e ${String(k)} ${v} @${t}`);
       let err: unknown;
-      try { h.processElement([k, v] as E, t); } catch (e) { err = e; }
+      try { h.element([k, v], t); } catch (e) { err = e; }
       model.element(k, v, t);
       if (err) throw new Error(`seed ${seed}: threw ${String(err)}\n${log.slice(-25).join('\n')}`);
     } else if (x < 0.95) {
       wm += Math.floor(r() * 800);
       log.push(`wm ${wm}`);
-      h.processWatermark(wm);
+      h.watermark(wm);
       model.watermark(wm);
     } else {
       log.push('snapshot/restore');
-      drain();
-      const snap: HarnessSnapshot = h.snapshot();
-      consumed = 0; lateConsumed = 0;
-      backend = backend === 'hashmap' ? 'lmdb' : 'hashmap';
-      h = new WindowHarness(spec, keyOf as never, { backend, restore: snap, sideOutputs: [lateTag] });
-      void h.open();
+      h.restoreIntoOtherBackend();
       model.restore();
       wm = Math.max(0, wm - 1000);
     }
-    drain();
+    h.drain();
     const sort = (a: string[]) => [...a].sort();
-    assert.deepEqual(sort(actual), sort(model.out), `seed ${seed}: output differs after\n${log.slice(-30).join('\n')}`);
-    assert.deepEqual(sort(actualLate), sort(model.late), `seed ${seed}: late output differs after\n${log.slice(-30).join('\n')}`);
+    assert.deepEqual(sort(h.actual), sort(model.out), `seed ${seed}: output differs after\n${log.slice(-30).join('\n')}`);
+    assert.deepEqual(sort(h.actualLate), sort(model.late), `seed ${seed}: late output differs after\n${log.slice(-30).join('\n')}`);
   }
 }
 

@@ -12,7 +12,7 @@ import { type Collector, OutputTag } from '../../../../src/graph/index.js';
 import { SlidingEventTimeWindows, TumblingEventTimeWindows, type TimeWindow } from '../../../../src/windowing/index.js';
 import { Duration } from '../../../../src/util/time.js';
 import { apply, reduceWith, windowSpec } from './window-fixtures.js';
-import { WindowHarness, type HarnessSnapshot } from './window-harness.js';
+import { HarnessUnderModel } from './harness-under-model.js';
 
 type E = [number | string, number]; // [key, value]
 const MIN = Number.MIN_SAFE_INTEGER;
@@ -101,20 +101,7 @@ function runCase(seed: number, kind: 'tumbling' | 'sliding', contents: 'reduce' 
     contents: contents === 'reduce' ? reduceWith(((a: E, b: E): E => [a[0], a[1] + b[1]]) as never) : undefined,
     fn: contents === 'reduce' ? apply((key: unknown, w: TimeWindow, vals: Iterable<E>, out: Collector<unknown>) => { for (const v of vals) out.collect([key, w.start, v[1]]); }) : apply(fn),
   });
-  const keyOf = (e: E) => e[0];
-  let h = new WindowHarness(spec, keyOf as never, { backend, sideOutputs: [lateTag] });
-  void h.open();
-  const actual: string[] = [];
-  const actualLate: string[] = [];
-  let consumed = 0;
-  let lateConsumed = 0;
-  const drain = () => {
-    for (const e of h.output.slice(consumed)) if ('value' in e) actual.push(JSON.stringify([...(e.value as unknown[]), e.timestamp]));
-    consumed = h.output.length;
-    const side = h.sideOutput(lateTag);
-    for (const e of side.slice(lateConsumed)) actualLate.push(JSON.stringify([...(e.value as E), e.timestamp]));
-    lateConsumed = side.length;
-  };
+  const h = new HarnessUnderModel(spec, backend, lateTag);
   const keys: Array<number | string> = r() < 0.5 ? [1, 2, 3] : ['a', 'b', 7];
   let wm = 0;
   const log: string[] = [`size=${size} slide=${slide} offset=${offset} lateness=${lateness} ${kind} ${contents}`];
@@ -125,32 +112,28 @@ function runCase(seed: number, kind: 'tumbling' | 'sliding', contents: 'reduce' 
       const t = wm + Math.floor(r() * 4000) - 2500;
       const v = 1 + Math.floor(r() * 9);
       log.push(`e ${String(k)} ${v} @${t}`);
-      h.processElement([k, v] as E, t);
+      h.element([k, v], t);
       model.element(k, v, t);
     } else if (x < 0.95) {
       wm += Math.floor(r() * 800);
       log.push(`wm ${wm}`);
-      h.processWatermark(wm);
+      h.watermark(wm);
       model.watermark(wm);
     } else {
       log.push('snapshot/restore');
-      drain();
-      const snap: HarnessSnapshot = h.snapshot();
-      consumed = 0; lateConsumed = 0;
-      h = new WindowHarness(spec, keyOf as never, { backend: backend === 'hashmap' ? 'lmdb' : 'hashmap', restore: snap, sideOutputs: [lateTag] });
-      void h.open();
+      h.restoreIntoOtherBackend();
       model.restore();
       wm = Math.max(0, wm - 1000);
     }
-    drain();
+    h.drain();
     const sort = (a: string[]) => [...a].sort();
-    assert.deepEqual(sort(actual), sort(model.out), `seed ${seed}: output differs after\n${log.slice(-25).join('\n')}`);
-    assert.deepEqual(sort(actualLate), sort(model.late), `seed ${seed}: late output differs after\n${log.slice(-25).join('\n')}`);
+    assert.deepEqual(sort(h.actual), sort(model.out), `seed ${seed}: output differs after\n${log.slice(-25).join('\n')}`);
+    assert.deepEqual(sort(h.actualLate), sort(model.late), `seed ${seed}: late output differs after\n${log.slice(-25).join('\n')}`);
   }
-  h.processWatermark(Number.MAX_SAFE_INTEGER);
+  h.watermark(Number.MAX_SAFE_INTEGER);
   model.watermark(Number.MAX_SAFE_INTEGER);
-  drain();
-  assert.deepEqual([...actual].sort(), [...model.out].sort(), `seed ${seed}: final output differs\n${log.join('\n')}`);
+  h.drain();
+  assert.deepEqual([...h.actual].sort(), [...model.out].sort(), `seed ${seed}: final output differs\n${log.join('\n')}`);
 }
 
 describe('window operator vs a model of Flink WindowOperator (random)', () => {
