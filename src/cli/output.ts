@@ -72,7 +72,7 @@ const FRAME = /^\s+at /;
  */
 function userFrames(details: string, message: string): string {
   const all = details.split('\n');
-  const kept = all.filter((l) => !FRAME.test(l) || !(l.includes(PACKAGE_DIR) || /node:internal|node_modules/.test(l)));
+  const kept = all.filter((l) => !FRAME.test(l) || !(l.includes(PACKAGE_DIR) || /[( ]node:[a-z]|node_modules/.test(l)));
   if (all.some((l) => FRAME.test(l)) && !kept.some((l) => FRAME.test(l))) return '';
   // A stack without any frame (Error.stackTraceLimit = 0, a stack set by hand) is its error
   // line alone: the message already printed, not a note.

@@ -105,7 +105,11 @@ export async function runJobFileTracked(run: TrackedRun): Promise<number> {
     // of the running jobs' runs, or — with none running — of the job file (its top level may be
     // waiting for what a callback that threw would have done).
     let failFile: (err: JobFileError) => void = () => {};
-    const uncaught = new Promise<never>((_, reject) => (failFile = reject));
+    let escapedAfter: JobFileError | undefined;
+    const uncaught = new Promise<never>((_, reject) => (failFile = (err) => {
+      escapedAfter ??= err;
+      reject(err);
+    }));
     uncaught.catch(() => undefined);
     const offUncaught = watchJobFileEscapes(
       run.jobFile,
@@ -119,6 +123,11 @@ export async function runJobFileTracked(run: TrackedRun): Promise<number> {
       error = err;
     } finally {
       await executor.settled();
+      // Node reports a promise rejected in the job's last steps (or after its env.execute())
+      // only once the microtasks have run, and a callback scheduled then for 0 ms in the next
+      // timers phase: still watched here, or `flink run` would end 0 in silence where Node ends 1.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (error === undefined && escapedAfter !== undefined) error = escapedAfter;
       executor.dispose();
       offClosed();
       offUncaught();

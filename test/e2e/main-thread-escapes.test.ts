@@ -56,3 +56,48 @@ describe('an uncaught throw from user code on the main thread', () => {
     });
   }
 });
+
+/**
+ * Node reports a rejected promise only once the microtasks have run, and a 0 ms timer in the next
+ * timers phase: an error that escapes in a short job's last steps, or after its `env.execute()`,
+ * came when `flink run` had stopped watching, and it ended 0 in silence (plain Node ends 1).
+ */
+describe('an error that escapes as the job ends', () => {
+  const JOB_END = join(FIXTURES, 'escapes-at-the-end.ts');
+  const cases = {
+    after: 'rejected after the job',
+    last: 'rejected in the last record',
+    timer: 'thrown by a timer set in the last record',
+  } as const;
+  for (const [how, message] of Object.entries(cases)) {
+    test(`${message}: flink run ends 1 with the job file's error in one line; the job finished`, { timeout: 30_000 }, async () => {
+      const home = freshHome();
+      const r = await runFlink(['run', '-D', 'taskmanager.numberOfTaskSlots=1', JOB_END, how], { home, timeoutMs: 20_000 });
+      const [job] = await listJson(home);
+      const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('Error:'));
+      assert.deepEqual(
+        {
+          exit: r.code,
+          status: job?.status,
+          errorLines: errorLines.length,
+          names: errorLines[0]?.includes(`threw outside any operator (in a callback it scheduled): ${message}`),
+          engineFrames: engineFrames(r.stderr).length,
+          printed: r.stdout.split('\n').filter((l) => /^\d+$/.test(l)),
+        },
+        { exit: 1, status: 'FINISHED', errorLines: 1, names: true, engineFrames: 0, printed: ['2', '4', '6'] },
+        `stderr:\n${r.stderr}`,
+      );
+    });
+  }
+
+  test('on worker threads, rejected in the last record: the job fails in one line without frames of Node', { timeout: 30_000 }, async () => {
+    const home = freshHome();
+    const r = await runFlink(['run', '-p', '2', '-D', 'taskmanager.numberOfTaskSlots=2', JOB_END, 'last'], { home, timeoutMs: 20_000 });
+    const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('Error:'));
+    assert.deepEqual(
+      { exit: r.code, errorLines: errorLines.length, names: errorLines[0]?.includes('rejected in the last record'), stackLines: stackLines(r.stderr) },
+      { exit: 1, errorLines: 1, names: true, stackLines: [] },
+      `stderr:\n${r.stderr}`,
+    );
+  });
+});
