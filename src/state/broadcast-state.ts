@@ -1,4 +1,5 @@
 import { FlinkError } from '../util/errors.js';
+import { checkUserKey } from './keyed-states.js';
 import type { State } from './state.js';
 
 /**
@@ -48,8 +49,8 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
     // (a rules engine iterates its rules for every element).
     const everyEntry: Iterable<readonly [K, V]> = { [Symbol.iterator]: () => map.entries() };
     const view = {
-      get: (key: K) => map.get(key),
-      contains: (key: K) => map.has(key),
+      get: (key: K) => map.get(checked(key)),
+      contains: (key: K) => map.has(checked(key)),
       immutableEntries: () => everyEntry,
       clear: refuse,
       put: refuse,
@@ -60,22 +61,22 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
   }
 
   get(key: K): V | undefined {
-    return this.map.get(key);
+    return this.map.get(checked(key));
   }
   contains(key: K): boolean {
-    return this.map.has(key);
+    return this.map.has(checked(key));
   }
   immutableEntries(): Iterable<readonly [K, V]> {
     return [...this.map.entries()];
   }
   put(key: K, value: V): void {
-    this.map.set(key, value);
+    this.map.set(checked(key), value);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
-    for (const [k, v] of entries) this.map.set(k, v);
+    for (const [k, v] of entries) this.map.set(checked(k), v);
   }
   remove(key: K): void {
-    this.map.delete(key);
+    this.map.delete(checked(key));
   }
   entries(): IterableIterator<[K, V]> {
     return this.map.entries();
@@ -92,4 +93,12 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
   clear(): void {
     this.map.clear();
   }
+}
+
+/**
+ * A user key checked as a MapState's is (see checkUserKey): an object key would be compared by
+ * identity and lost on restore, where every subtask's copy is made from the snapshot's.
+ */
+function checked<K>(key: K): K {
+  return checkUserKey(key, 'BroadcastState');
 }

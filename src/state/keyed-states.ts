@@ -85,15 +85,15 @@ export class KeyedListState<T> extends AbstractKeyedState<T[]> implements ListSt
 }
 
 /**
- * A MapState's user key, checked: a string, number, bigint or boolean (or null). An object or
+ * A MapState's (or a BroadcastState's) user key, checked: a string, number, bigint or boolean (or null). An object or
  * array would be compared by identity, as a JS Map compares keys — Flink compares user keys by
  * value — and would not survive a snapshot (a restore makes new objects), so it is refused at
  * once rather than lost later.
  */
-export function checkUserKey<K>(key: K): K {
+export function checkUserKey<K>(key: K, state: 'MapState' | 'BroadcastState' = 'MapState'): K {
   if (typeof key === 'object' && key !== null) {
     throw new TypeError(
-      'A MapState user key must be a string, number, bigint or boolean: an object or array key would be compared by identity, not by value as in Flink, and would not survive a restore. Use a string made from its parts (e.g. JSON.stringify(key)).',
+      `A ${state} user key must be a string, number, bigint or boolean: an object or array key would be compared by identity, not by value as in Flink, and would not survive a restore. Use a string made from its parts (e.g. JSON.stringify(key)).`,
     );
   }
   return key;
