@@ -1204,4 +1204,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a checkpoint cut while a savepoint or full checkpoint is in flight is a delta over the older chain: if the full one completes first, retention deletes that chain's files and the delta cannot be restored",
     tests: ['test/state/incremental-snapshots.test.ts'],
   },
+  {
+    id: 'broadcast-object-keys-accepted',
+    area: 'joins and broadcast state',
+    file: 'src/state/broadcast-state.ts',
+    original: "return checkUserKey(key, 'BroadcastState');",
+    replacement: 'return key;',
+    bug: 'a broadcast state keyed by objects works until a restore, which makes new key objects: every rule is then missed by the same key',
+    tests: ['test/state/broadcast-state-user-keys.test.ts'],
+  },
 ];
