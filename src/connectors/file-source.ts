@@ -1,7 +1,8 @@
-import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
+import { TextLineCursor } from './text-lines.js';
 
 /** Position in a directory: the files read to the end, and how far into the current one. */
 export interface DirectorySplit {
@@ -12,11 +13,9 @@ export interface DirectorySplit {
   readonly current: { readonly name: string; readonly offset: number } | null;
 }
 
-const CHUNK = 1 << 16;
-
 /**
  * The lines of the files in a directory, file by file in name order (Flink's FileSource with a
- * text line format). With `monitorContinuously(ms)` it keeps watching for new files and never
+ * text line format: lines end at `\n`, `\r` or `\r\n`, as its TextLineInputFormat reads them). With `monitorContinuously(ms)` it keeps watching for new files and never
  * ends. It remembers which files it has read (operator state), so a restored job neither reads a
  * file twice nor misses one. Add files by moving finished files in (write elsewhere, then rename);
  * names starting with `.` or `_` are ignored, as in Flink.
@@ -76,7 +75,7 @@ export class FileSourceBuilder {
 class DirectoryReader implements SourceReader<string, DirectorySplit> {
   private dir: string | undefined;
   private done = new Set<string>();
-  private current: { name: string; offset: number; fd: number; buf: Buffer; eof: boolean } | undefined;
+  private current: { name: string; fd: number; lines: TextLineCursor } | undefined;
   private nextScan = 0;
   /** Files the last scan found and that are still to be read, in name order. */
   private queue: string[] = [];
@@ -106,24 +105,11 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
         return 'END_OF_INPUT';
       }
       const c = this.current!;
-      const nl = c.buf.indexOf(10);
-      if (nl >= 0) {
-        const end = nl > 0 && c.buf[nl - 1] === 13 ? nl - 1 : nl;
-        split.collect(c.buf.toString('utf8', 0, end));
-        c.buf = c.buf.subarray(nl + 1);
-        c.offset += nl + 1;
+      const line = c.lines.next();
+      if (line !== null) {
+        split.collect(line);
         emitted++;
-      } else if (!c.eof) {
-        const chunk = Buffer.allocUnsafe(CHUNK);
-        const n = readSync(c.fd, chunk, 0, CHUNK, c.offset + c.buf.length);
-        if (n === 0) c.eof = true;
-        else c.buf = Buffer.concat([c.buf, chunk.subarray(0, n)]);
       } else {
-        if (c.buf.length > 0) {
-          split.collect(c.buf.toString('utf8'));
-          c.offset += c.buf.length;
-          emitted++;
-        }
         closeSync(c.fd);
         this.done.add(c.name);
         this.current = undefined;
@@ -139,7 +125,7 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
   snapshotState(): DirectorySplit[] {
     if (this.dir === undefined) return [];
     const c = this.current;
-    return [{ dir: this.dir, done: [...this.done], current: c ? { name: c.name, offset: c.offset } : null }];
+    return [{ dir: this.dir, done: [...this.done], current: c ? { name: c.name, offset: c.lines.offset } : null }];
   }
 
   close(): void {
@@ -174,6 +160,6 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
 
   private open(name: string, offset: number): void {
     const fd = openSync(join(this.dir!, name), 'r');
-    this.current = { name, offset, fd, buf: Buffer.alloc(0), eof: false };
+    this.current = { name, fd, lines: new TextLineCursor(fd, offset, 'any') };
   }
 }

@@ -76,6 +76,12 @@ describe('FileSource bounded', () => {
     assert.deepEqual(poll(readerOf(FileSource.forTextLines(dir).build())).lines, ['x', 'y', '', 'z', 'c']);
   });
 
+  test("a lone \\r ends a line, as in Flink's TextLineInputFormat (Java's readLine); so does one last in the file", () => {
+    writeFileSync(join(dir, 'a'), 'p\rq\nr\r');
+    writeFileSync(join(dir, 'b'), 'old mac\rline ends\r');
+    assert.deepEqual(poll(readerOf(FileSource.forTextLines(dir).build())).lines, ['p', 'q', 'r', 'old mac', 'line ends']);
+  });
+
   test('lines longer than the read chunk (64 KiB) come out whole', () => {
     const long = 'x'.repeat(200_000);
     writeFileSync(join(dir, 'a'), `${long}\nshort\n${long}`);

@@ -108,6 +108,20 @@ describe('sources replay exactly from their recorded position', () => {
     }
   });
 
+  test("text file: a lone \\r stays in its line and a last line's \\r is dropped, as Flink's TextInputFormat does", () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, 'in.txt');
+      writeFileSync(path, 'p\rq\nr\r');
+      const out = new TestingReaderOutput<string>();
+      const file = reader(new TextFileSource(path));
+      while (file.pollNext(out, 10) !== 'END_OF_INPUT');
+      assert.deepEqual(out.into, ['p\rq', 'r']);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   test('a reader with several splits reads them side by side, each through its own split output, released when done', () => {
     // Two readers' splits restored into one (a restore at a lower parallelism): an endless split
     // must not starve the other.
