@@ -4,6 +4,7 @@
  * the same way, so a row means the same whichever way it goes: dates as ISO 8601 in UTC, bytes
  * as bytea hex, booleans as t/f.
  */
+import { describeValue } from './table-sink-options.js';
 
 /** A value of one column. */
 export type JdbcValue = string | number | bigint | boolean | null | Date | Uint8Array;
@@ -26,13 +27,8 @@ export function textOf(v: JdbcValue | undefined): string | null {
       if (v instanceof Uint8Array) return `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
   }
   throw new TypeError(
-    `JdbcSink: toRow returned ${describe(v)}; a column value must be a string, number, bigint, boolean, Date, Uint8Array or null.`,
+    `JdbcSink: toRow returned ${describeValue(v)}; a column value must be a string, number, bigint, boolean, Date, Uint8Array or null.`,
   );
-}
-
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? `an object (${(v as object).constructor?.name ?? 'no prototype'})` : `a ${typeof v}`;
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;

@@ -7,6 +7,7 @@ import type { JdbcWriterSettings } from './jdbc-sink.js';
 import { BatchStatement, RowBatches } from './jdbc-sink-batches.js';
 import { type Connection, checkTable, connect } from './jdbc-sink-connection.js';
 import type { JdbcValue } from './jdbc-sink-encoding.js';
+import { checkRowWidth } from './table-sink-options.js';
 
 export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
   protected writer: Connection | undefined;
@@ -48,12 +49,7 @@ export abstract class JdbcWriterBase<T> implements SinkWriter<T> {
 
   write(value: T): void {
     if (this.failure) throw this.failure;
-    const row = this.settings.toRow(value);
-    if (!Array.isArray(row) || row.length !== this.settings.columns.length) {
-      throw new TypeError(
-        `JdbcSink: toRow returned ${Array.isArray(row) ? `${row.length} values` : 'no array'} for the ${this.settings.columns.length} columns (${this.settings.columns.join(', ')}).`,
-      );
-    }
+    const row = checkRowWidth('JdbcSink', this.settings.toRow(value), this.settings.columns);
     this.batches!.add(row as JdbcValue[]);
   }
 

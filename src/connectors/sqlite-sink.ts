@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { pack, unpack } from '../util/binary-codec.js';
-import type { TableSinkOptions } from './table-sink-options.js';
+import { type TableSinkOptions, checkRowWidth, describeValue } from './table-sink-options.js';
 
 /** A value SQLite stores. Booleans are stored as 1/0, whole numbers as INTEGER. */
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
@@ -121,7 +121,13 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   }
 
   write(value: T): void {
-    this.buffer.push(this.options.toRow(value).map(toSql));
+    // Checked here, not when the row's checkpoint commits: a row SQLite refuses would fail every
+    // commit of that checkpoint, also after each restore, and the job could never go on.
+    const { columns } = this.options;
+    const row = checkRowWidth('SqliteSink', this.options.toRow(value), columns);
+    const values = new Array<unknown>(row.length);
+    for (let i = 0; i < row.length; i++) values[i] = toSql(row[i], columns[i]!);
+    this.buffer.push(values);
     if (this.buffer.length >= STAGE_LIMIT) this.stage(null);
   }
 
@@ -217,11 +223,36 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
   }
 }
 
-/** Booleans as 1/0; whole numbers as integers (better-sqlite3 would bind every number as REAL). */
-function toSql(v: SqlValue): unknown {
-  if (typeof v === 'boolean') return v ? 1n : 0n;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
-  return v;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A value as it is bound: booleans as 1/0; whole numbers as integers (better-sqlite3 would bind
+ * every number as REAL); undefined as NULL, as the JdbcSink takes it. Refused: what SQLite
+ * cannot store — a bigint beyond 64 bits, an object (better-sqlite3 takes it for named
+ * parameters) — and NaN, which SQLite would store as NULL.
+ */
+function toSql(v: SqlValue | undefined, column: string): unknown {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'boolean':
+      return v ? 1n : 0n;
+    case 'number':
+      if (Number.isSafeInteger(v)) return BigInt(v);
+      if (Number.isNaN(v)) throw new TypeError(`SqliteSink: column '${column}' got NaN, which SQLite would store as NULL; map it to null or a number in toRow.`);
+      return v;
+    case 'bigint':
+      if (v >= INT64_MIN && v <= INT64_MAX) return v;
+      throw new TypeError(`SqliteSink: column '${column}' got the bigint ${v}, beyond SQLite's 64-bit integers; store it as a string.`);
+    case 'undefined':
+      return null;
+    default:
+      if (v === null || v instanceof Uint8Array) return v;
+  }
+  throw new TypeError(
+    `SqliteSink: column '${column}' got ${describeValue(v)}; a value must be a string, number, bigint, boolean, Uint8Array or null (JSON.stringify an object, toISOString a Date).`,
+  );
 }
 
 function isPendingCommit(v: unknown): v is PendingCommit {
