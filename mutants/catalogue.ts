@@ -1213,4 +1213,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'a broadcast state keyed by objects works until a restore, which makes new key objects: every rule is then missed by the same key',
     tests: ['test/state/broadcast-state-user-keys.test.ts'],
   },
+  {
+    id: 'sqlite-sink-stages-unstorable-values',
+    area: 'two-phase commit: SqliteSink',
+    file: 'src/connectors/sqlite-sink.ts',
+    original: 'if (v === null || v instanceof Uint8Array) return v;',
+    replacement: 'return v as unknown;',
+    bug: "a value SQLite cannot store is staged and fails its checkpoint's commit after every restore: the job can never go on",
+    tests: ['test/connectors/sqlite-sink.test.ts'],
+    testNamePattern: 'SqliteSink values',
+  },
 ];
