@@ -330,11 +330,13 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'file-source-offset-skips-byte',
     area: 'source positions',
-    file: 'src/connectors/file-source.ts',
-    original: 'c.offset += nl + 1;',
-    replacement: 'c.offset += nl + 2;',
-    bug: "the file source's recorded position runs one byte ahead per line: a restore starts mid-line and loses data",
-    tests: ['test/connectors/file-source.test.ts'],
+    file: 'src/connectors/text-lines.ts',
+    original: `  get offset(): number {
+    return this.position;`,
+    replacement: `  get offset(): number {
+    return this.position + 1;`,
+    bug: "the file sources' recorded position is one byte past the next line: a restore starts mid-line and loses data",
+    tests: ['test/connectors/file-source.test.ts', 'test/connectors/sources.test.ts'],
   },
   {
     id: 'index-source-restores-drop-last',
