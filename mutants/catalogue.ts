@@ -1225,4 +1225,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/connectors/sqlite-sink.test.ts'],
     testNamePattern: 'SqliteSink values',
   },
+  {
+    id: 'tolerable-count-survives-failover',
+    area: 'restart counting',
+    file: 'src/checkpoint/checkpoint-coordinator.ts',
+    original: `    if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {
+      this.consecutiveFailures = 0;`,
+    replacement: `    if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {`,
+    bug: 'after failing over for too many failed checkpoints, the first failure of the new run fails the job over again: restarts run out for failures the settings tolerate',
+    tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
+  },
 ];

@@ -89,8 +89,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private nextId: number;
   private readonly pending = new Map<number, PendingCheckpoint>();
   private consecutiveFailures = 0;
+  /** The newest checkpoint or savepoint that completed: a failure of an older one no longer counts (as in Flink). */
+  private lastCompletedId = -1;
   private lastCompletionAt = -Infinity;
   private cancelTick: (() => void) | undefined;
+  /** A periodic trigger found max-concurrent checkpoints in flight: it runs when one ends (as Flink queues it). */
+  private periodicQueued = false;
+  /** Checkpoints asked for (`flink checkpoint`, the final one) while max-concurrent were in flight, in order. */
+  private readonly queued: Array<{ readonly request: TriggerRequest; readonly settle: (c: Promise<CompletedCheckpoint>) => void }> = [];
   private stopped = false;
   private target: CheckpointTarget;
   /** Background work that must finish before the job's process may end: deletes, completions. */
@@ -127,6 +133,13 @@ export class CheckpointCoordinator implements CheckpointResponder {
   triggerCheckpoint(request: TriggerRequest): Promise<CompletedCheckpoint> {
     const { deps } = this;
     if (this.stopped) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING));
+    // A checkpoint that is not periodic waits for room under max-concurrent (Flink queues
+    // requests that are not forced); a savepoint is forced and starts at once.
+    if (request.kind === 'CHECKPOINT' && request.periodic !== true && this.pending.size >= deps.settings.maxConcurrent) {
+      return new Promise<CompletedCheckpoint>((resolve, reject) => {
+        this.queued.push({ request, settle: (c) => c.then(resolve, reject) });
+      });
+    }
     const p = new PendingCheckpoint(this.nextId++, request.kind, deps.clock.now(), request.periodic === true, this.target.taskCount);
     this.pending.set(p.id, p);
     p.cancelTimeout = deps.schedule(() => {
@@ -178,6 +191,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.cancelTick?.();
+    for (const q of this.queued.splice(0)) q.settle(Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING)));
     for (const p of [...this.pending.values()]) this.abort(p, CheckpointFailureReason.JOB_ENDED, false);
     // A checkpoint whose `_metadata` is being written, or whose completion is deleting older
     // ones, finishes first: the process must not end with a half-deleted directory.
@@ -202,10 +216,32 @@ export class CheckpointCoordinator implements CheckpointResponder {
       this.scheduleTick(decision.until - clock.now());
       return;
     }
-    if (decision.action === 'trigger') {
-      this.triggerCheckpoint({ kind: 'CHECKPOINT', periodic: true }).catch(() => undefined);
+    if (decision.action === 'skip') {
+      this.periodicQueued = true;
+      return;
     }
+    this.triggerCheckpoint({ kind: 'CHECKPOINT', periodic: true }).catch(() => undefined);
     this.scheduleTick(settings.interval!);
+  }
+
+  /**
+   * A checkpoint left the pending ones: what waited for room goes now — the checkpoints asked
+   * for first, then a queued periodic trigger (which min-pause may still delay). After the
+   * current call, so that a failover's retarget has its new run in place.
+   */
+  private roomMade(): void {
+    queueMicrotask(() => {
+      if (this.stopped) return;
+      while (this.queued.length > 0 && this.pending.size < this.deps.settings.maxConcurrent) {
+        const q = this.queued.shift()!;
+        q.settle(this.triggerCheckpoint(q.request));
+      }
+      if (this.periodicQueued && this.pending.size < this.deps.settings.maxConcurrent) {
+        this.periodicQueued = false;
+        this.cancelTick?.();
+        this.tick();
+      }
+    });
   }
 
   /** Every task acknowledged: publish, then count the checkpoint as complete. */
@@ -289,12 +325,16 @@ export class CheckpointCoordinator implements CheckpointResponder {
       if (older.id < p.id && !isSavepoint(older.kind) && older.status !== 'FINALIZING') this.abort(older, CheckpointFailureReason.SUBSUMED, false);
     }
     this.lastCompletionAt = completed.completedAt;
-    if (p.periodic) this.consecutiveFailures = 0;
+    // Any completed checkpoint or savepoint ends a run of failures (Flink's handleCheckpointSuccess).
+    this.lastCompletedId = Math.max(this.lastCompletedId, p.id);
+    this.consecutiveFailures = 0;
+    this.roomMade();
   }
 
   private abort(p: PendingCheckpoint, reason: string, countsAsFailure = true): void {
     const was = p.abort(reason);
     if (was === undefined || !this.pending.delete(p.id)) return;
+    this.roomMade();
     this.target.abortCheckpoint(p.id);
     // A checkpoint whose directory is being created is deleted when that settles (start), one
     // whose `_metadata` is being written when that write settles (publish).
@@ -302,7 +342,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // Shared files an incremental checkpoint in flight might have used may go now.
     this.track(this.deps.store.settle(this.pendingIds()));
     this.deps.stats?.failed(p.id, p.kind, reason, this.deps.clock.now());
-    if (countsAsFailure) this.countFailure(p.periodic, reason);
+    if (countsAsFailure) this.countFailure(p, reason);
   }
 
   private pendingIds(): number[] {
@@ -316,10 +356,16 @@ export class CheckpointCoordinator implements CheckpointResponder {
     return p;
   }
 
-  private countFailure(periodic: boolean, reason: string): void {
-    if (!periodic || this.stopped) return;
+  /**
+   * A failed periodic checkpoint counts towards the tolerable number, unless a newer one has
+   * completed since it started (Flink counts only ids past the last success). Past the number,
+   * the count starts over as the job fails over, as Flink clears it before failing the job.
+   */
+  private countFailure(p: PendingCheckpoint, reason: string): void {
+    if (!p.periodic || this.stopped || p.id < this.lastCompletedId) return;
     this.consecutiveFailures++;
     if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {
+      this.consecutiveFailures = 0;
       this.deps.onTooManyFailures(
         `Exceeded checkpoint tolerable failure threshold (${this.deps.settings.tolerableFailures}); last failure: ${reason}`,
       );

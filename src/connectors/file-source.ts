@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
@@ -149,7 +149,7 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
     let names: string[];
     try {
       names = readdirSync(this.dir!, { withFileTypes: true })
-        .filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.startsWith('_'))
+        .filter((e) => !e.name.startsWith('.') && !e.name.startsWith('_') && (e.isFile() || (e.isSymbolicLink() && isFileBehind(join(this.dir!, e.name)))))
         .map((e) => e.name)
         .sort();
     } catch (err) {
@@ -161,5 +161,14 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
   private open(name: string, offset: number): void {
     const fd = openSync(join(this.dir!, name), 'r');
     this.current = { name, fd, lines: new TextLineCursor(fd, offset, 'any') };
+  }
+}
+
+/** True if a symbolic link leads to a file (followed, as Flink's local file system follows it); false if it leads nowhere. */
+function isFileBehind(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }

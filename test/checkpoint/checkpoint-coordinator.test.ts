@@ -761,3 +761,150 @@ describe('CheckpointCoordinator', () => {
     assert.deepEqual(heldAtNotify, [1, 2, 3]);
   });
 });
+
+/*
+ * The coordinator against Flink's CheckpointFailureManager and CheckpointRequestDecider (found by
+ * review): a failure count that survived the failover it caused and ignored manual checkpoints
+ * and savepoints, an older checkpoint's late failure counted, and max-concurrent skipping a
+ * periodic trigger (and not holding back `flink checkpoint`) where Flink queues it.
+ */
+describe('CheckpointCoordinator vs Flink’s CheckpointFailureManager', () => {
+  test('tolerable failures: the count starts over after the job failed over for too many failures (Flink clears it before failJob)', async () => {
+    // Flink: checkFailureAgainstCounter → `if (counter > tolerable) { clearCount(); errorHandler… }`.
+    const { timers, coordinator, tooMany } = setup({ interval: 1000, tolerableFailures: 1 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    coordinator.decline(1, 0, 'no');
+    await timers.advanceTo(2000);
+    coordinator.decline(2, 0, 'no');
+    await flush();
+    assert.equal(tooMany.length, 1, 'two consecutive failures with 1 tolerated: the job fails over');
+    // The job restarts (the JobMaster retargets the same coordinator at the new run).
+    const next = new FakeTarget(3);
+    coordinator.retarget(next);
+    await timers.advanceTo(3000);
+    assert.deepEqual(next.ids, [3]);
+    coordinator.decline(3, 0, 'a first failure after the restart');
+    await flush();
+    assert.equal(tooMany.length, 1, 'one failure after the failover is within the 1 tolerated: the job must not fail again at once');
+  });
+
+  test('tolerable failures: a completed manual checkpoint resets the count (Flink: handleCheckpointSuccess for every completed checkpoint)', async () => {
+    const { timers, coordinator, tooMany, clock } = setup({ interval: 1000, tolerableFailures: 1 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    coordinator.decline(1, 0, 'no');
+    await timers.advanceTo(1500);
+    assert.equal(clock.now(), 1500);
+    const manual = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await ackAll(coordinator, 2);
+    assert.equal((await manual).checkpointId, 2);
+    await timers.advanceTo(2000);
+    coordinator.decline(3, 0, 'no again');
+    await flush();
+    assert.deepEqual(tooMany, [], 'failure, completed checkpoint, failure: never two failures in a row');
+  });
+
+  test('tolerable failures: a completed savepoint resets the count too (Flink: reportCompletedCheckpoint → handleCheckpointSuccess)', async () => {
+    const { timers, coordinator, tooMany } = setup({ interval: 1000, tolerableFailures: 1 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    coordinator.decline(1, 0, 'no');
+    await timers.advanceTo(1500);
+    const sp = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' });
+    await ackAll(coordinator, 2);
+    assert.equal((await sp).checkpointId, 2);
+    await timers.advanceTo(2000);
+    coordinator.decline(3, 0, 'no again');
+    await flush();
+    assert.deepEqual(tooMany, []);
+  });
+
+  test('tolerable failures: a checkpoint older than the last completed one failing afterwards does not count (Flink: only ids > lastSucceededCheckpointId)', async () => {
+    const { timers, coordinator, tooMany, storage, target } = setup({ interval: 1000, maxConcurrent: 2, tolerableFailures: 0 });
+    // Checkpoint 1's `_metadata` write hangs, then fails; checkpoint 2 completes meanwhile.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const finalize = storage.finalize.bind(storage);
+    storage.finalize = async (id: number, metadata: SnapshotMetadata) => {
+      if (id === 1) {
+        await gate;
+        throw new Error('EIO: i/o error');
+      }
+      return finalize(id, metadata);
+    };
+    coordinator.startPeriodic();
+    await timers.advanceTo(2000);
+    assert.deepEqual(target.ids, [1, 2]);
+    await ackAll(coordinator, 1);
+    await ackAll(coordinator, 2);
+    assert.deepEqual(target.notified, [2], 'checkpoint 2 completed');
+    release();
+    await flush();
+    await flush();
+    assert.deepEqual(tooMany, [], 'checkpoint 1 is older than the completed checkpoint 2: its failure must not fail the job');
+  });
+});
+
+describe('CheckpointCoordinator vs Flink’s CheckpointRequestDecider', () => {
+  test('a periodic trigger that finds max-concurrent checkpoints in flight is queued and runs when the pending one completes (Flink enqueues it)', async () => {
+    // CheckpointRequestDeciderTest.testEnqueueOnTooManyPending: a periodic (regular) request with
+    // too many pending is not dropped; chooseQueuedRequestToExecute returns it once pending drops,
+    // which completePendingCheckpoint does at once (scheduleTriggerRequest in its finally).
+    const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 1 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    await timers.advanceTo(2000); // the tick finds checkpoint 1 in flight
+    assert.deepEqual(target.ids, [1]);
+    await timers.advanceTo(2500);
+    await ackAll(coordinator, 1); // completes at 2500
+    await flush();
+    assert.deepEqual(
+      target.triggered.map((t) => [t.id, t.timestamp]),
+      [
+        [1, 1000],
+        [2, 2500],
+      ],
+      'the queued periodic request runs when checkpoint 1 completes, not a whole interval later',
+    );
+  });
+
+  test('a manual checkpoint does not exceed max-concurrent: it waits until the pending one ends (Flink queues non-forced requests)', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 1 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    const manual = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await flush();
+    assert.deepEqual(target.ids, [1], 'with max-concurrent 1 the manual checkpoint must not start while checkpoint 1 is in flight');
+    await ackAll(coordinator, 1);
+    await flush();
+    assert.deepEqual(target.ids, [1, 2], 'it starts once checkpoint 1 completed');
+    await ackAll(coordinator, 2);
+    assert.equal((await manual).checkpointId, 2);
+  });
+
+  test('a savepoint is forced: it starts even while max-concurrent checkpoints are in flight (Flink testForce)', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 1 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    const sp = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' });
+    await flush();
+    assert.deepEqual(target.ids, [1, 2]);
+    await ackAll(coordinator, 2);
+    assert.equal((await sp).checkpointId, 2);
+  });
+
+  test('min-pause applies to periodic checkpoints only: a savepoint right after a completion starts at once (Flink testSavepointTiming)', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, minPause: 5000 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    await ackAll(coordinator, 1);
+    const sp = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' });
+    await flush();
+    assert.deepEqual(target.ids, [1, 2]);
+    await ackAll(coordinator, 2);
+    await sp;
+    await timers.advanceTo(5999);
+    assert.deepEqual(target.ids, [1, 2], 'the periodic trigger waits for min-pause after the savepoint completed (Flink records every completion)');
+  });
+});

@@ -4,7 +4,7 @@
  * ManualClock, and in a real job that picks up a file moved in while it runs.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FileSource, JobCancelledError, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
@@ -236,5 +236,82 @@ describe('FileSource monitorContinuously', () => {
     assert.ok(moved);
     const result = await outcome;
     assert.ok(result instanceof JobCancelledError, `the job ends by the cancel, not by itself: ${String(result)}`);
+  });
+});
+
+/*
+ * Against Flink's FileSource with TextLineInputFormat (found by review): its line ends (Java's
+ * readLine), symbolic links followed, and edges that must hold. Where flink-ts still differs
+ * (sub-directories, compressed files, a bounded source's listing, parallelism), the README says so.
+ */
+describe('FileSource: Flink parity (files)', () => {
+  test('a symbolic link to a file in the directory is read (Flink lists files through the file system, following links)', () => {
+    const elsewhere = join(tmp.path, 'real.txt');
+    writeFileSync(elsewhere, 'linked\n');
+    symlinkSync(elsewhere, join(dir, 'link.txt'));
+    writeFileSync(join(dir, 'plain.txt'), 'plain\n');
+    const r = readerOf(FileSource.forTextLines(dir).build());
+    assert.deepEqual(poll(r).lines, ['linked', 'plain']);
+    r.close?.();
+  });
+
+});
+
+describe('FileSource: edges that must hold', () => {
+  test('a multi-byte UTF-8 character cut by the 64 KiB read boundary comes out whole, also after a restore there', () => {
+    const CHUNK = 1 << 16;
+    // Line 1 ends 1 byte before the boundary; line 2 begins with a 4-byte emoji across it.
+    const line1 = 'x'.repeat(CHUNK - 2);
+    const line2 = '😀é漢字' + 'y'.repeat(10);
+    const line3 = 'ü'.repeat(CHUNK); // 2-byte chars, odd/even boundaries further on
+    writeFileSync(join(dir, 'u.txt'), `${line1}\n${line2}\r\n${line3}`);
+    const r = readerOf(FileSource.forTextLines(dir).build());
+    const one = poll(r, { limit: 1, max: 1 });
+    assert.equal(one.lines[0], line1);
+    const snap = r.snapshotState();
+    r.close?.();
+    assert.equal(snap[0]!.current?.offset, CHUNK - 1);
+    const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, snap);
+    const rest = poll(r2);
+    assert.deepEqual(rest.lines, [line2, line3]);
+    assert.equal(rest.status, 'END_OF_INPUT');
+    r2.close?.();
+  });
+
+  test('restores at every line of a CRLF file with empty lines and no final newline give each line exactly once', () => {
+    const content = 'α\r\n\r\nβγ\r\n\n\r\nlast-без-newline';
+    const expected = ['α', '', 'βγ', '', '', 'last-без-newline'];
+    writeFileSync(join(dir, 'f.txt'), content);
+    for (let k = 0; k <= expected.length; k++) {
+      const r = readerOf(FileSource.forTextLines(dir).build());
+      const head = poll(r, { limit: k, max: 1 }).lines;
+      const snap = r.snapshotState();
+      r.close?.();
+      const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, snap);
+      const tail = poll(r2).lines;
+      r2.close?.();
+      assert.deepEqual([...head, ...tail], expected, `snapshot after ${k} lines`);
+    }
+  });
+
+  test('a 3 MiB line with no newline at all is one record', () => {
+    const big = 'z'.repeat(3 * 1024 * 1024);
+    writeFileSync(join(dir, 'big'), big);
+    const r = readerOf(FileSource.forTextLines(dir).build());
+    const { lines } = poll(r);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.length, big.length);
+    r.close?.();
+  });
+
+  test('monitoring: a file whose name sorts before files already read is still read', () => {
+    const clock = new ManualClock(0);
+    writeFileSync(join(dir, 'm.txt'), 'm\n');
+    const r = readerOf(FileSource.forTextLines(dir).monitorContinuously(100).build(), clock);
+    assert.deepEqual(poll(r).lines, ['m']);
+    writeFileSync(join(dir, 'a.txt'), 'a\n');
+    clock.advance(100);
+    assert.deepEqual(poll(r).lines, ['a']);
+    r.close?.();
   });
 });
