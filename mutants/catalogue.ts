@@ -1235,4 +1235,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'after failing over for too many failed checkpoints, the first failure of the new run fails the job over again: restarts run out for failures the settings tolerate',
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
   },
+  {
+    id: 'lmdb-large-value-read-as-uint8array',
+    area: 'keyed state',
+    file: 'src/state/lmdb/lmdb-codec.ts',
+    original: 'const bytes = Buffer.isBuffer(read) ? read : Buffer.from(read.buffer, read.byteOffset, read.byteLength);',
+    replacement: 'const bytes = read as Buffer;',
+    bug: 'a value above ~16 MiB read back from lmdb is its bytes joined with commas: silently wrong state, checkpointed as it is',
+    tests: ['test/state/lmdb-large-values.test.ts'],
+  },
 ];

@@ -32,7 +32,10 @@ export function encodeTagged(value: unknown, prefix: number): Buffer {
 }
 
 /** Decodes what {@link encodeTagged} wrote, starting at `offset`. */
-export function decodeTagged(bytes: Buffer, offset: number): unknown {
+export function decodeTagged(read: Uint8Array, offset: number): unknown {
+  // lmdb-js hands a large value (above ~16 MiB) back as a plain Uint8Array over shared memory,
+  // whose toString would join its bytes with commas: read it as a Buffer, without a copy.
+  const bytes = Buffer.isBuffer(read) ? read : Buffer.from(read.buffer, read.byteOffset, read.byteLength);
   switch (bytes[offset]) {
     case NUMBER:
       return bytes.readDoubleBE(offset + 1);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Lmdb from 'lmdb';
 import type { RootDatabase } from 'lmdb';
+import { FlinkError } from '../../util/errors.js';
 import { makeDirectoriesSync } from '../../util/make-directories.js';
 import { isProcessAlive } from '../../util/process.js';
 import type { StateBackendName } from '../../util/state-backend-names.js';
@@ -150,9 +151,19 @@ function sweepAbandoned(localDir: string): void {
 
 
 /** The on-disk key of `key` in key group `keyGroup` of table `tableId`. */
+/** LMDB's largest key (its default build): the table id, key group and tag (5 bytes) and the key. */
+const MAX_KEY_BYTES = 1978;
+
 export function encodeKey(tableId: number, keyGroup: number, key: unknown): Buffer {
   // -0 and 0 are one key in a Map (and on the heap backend): one key on disk too.
   const out = encodeTagged(key === 0 ? 0 : key, 4);
+  if (out.length > MAX_KEY_BYTES) {
+    // Said at the first access, in words: LMDB would refuse it only when the cache writes it out.
+    throw new FlinkError(
+      'state.keyTooLong',
+      `A key of ${out.length - 5} bytes is longer than the lmdb state backend stores (${MAX_KEY_BYTES - 5} bytes): key the stream by a shorter form (a hash of it), or use state.backend.type: hashmap.`,
+    );
+  }
   out.writeUInt16BE(tableId, 0);
   out.writeUInt16BE(keyGroup, 2);
   return out;
