@@ -38,6 +38,16 @@ function parseParallelism(value: string): number {
 }
 
 /** A TCP port: 0 (any free one) to 65535. */
+/**
+ * Flink's `--type` of `flink savepoint` and `flink stop`: `canonical` is what every savepoint
+ * here is (any backend restores it); Flink's backend-specific `native` format is not written.
+ */
+function parseSavepointFormat(v: string): 'canonical' {
+  if (v === 'canonical') return v;
+  if (v === 'native') throw new InvalidArgumentError("flink-ts writes savepoints in the canonical format only (every state backend restores it): leave out '--type native'.");
+  throw new InvalidArgumentError(`The savepoint format must be canonical (Flink's native is not written here), got '${v}'.`);
+}
+
 function parsePort(value: string): number {
   const n = wholeNumber(value);
   if (!Number.isSafeInteger(n) || n > 65535) throw new InvalidArgumentError('The port must be a whole number from 0 to 65535 (0: any free port).');
@@ -125,7 +135,11 @@ export const COMMANDS: readonly CliCommand[] = [
       ['[jobId]', JOB_ID[1]],
       ['[dir]', 'target directory (default: execution.checkpointing.savepoint-dir)'],
     ],
-    options: [option('-p, --savepointPath <dir>', 'target directory'), option('-d, --dispose <path>', 'delete the savepoint at <path>')],
+    options: [
+      option('-p, --savepointPath <dir>', 'target directory'),
+      option('-d, --dispose <path>', 'delete the savepoint at <path>'),
+      option('--type <format>', 'savepoint format: canonical (the only one; as Flink\'s default)').argParser(parseSavepointFormat),
+    ],
     run: async (jobId: string | undefined, dir: string | undefined, opts: { savepointPath?: string; dispose?: string }) => {
       const m = await import('./commands/savepoint.js');
       if (opts.dispose !== undefined) return m.disposeSavepointCommand(opts.dispose);
@@ -141,6 +155,7 @@ export const COMMANDS: readonly CliCommand[] = [
     options: [
       option('-p, --savepointPath <dir>', 'target directory (default: execution.checkpointing.savepoint-dir)'),
       option('--drain', 'let the job finish its input first (due timers fire, sinks flush)'),
+      option('--type <format>', 'savepoint format: canonical (the only one; as Flink\'s default)').argParser(parseSavepointFormat),
     ],
     run: async (jobId: string, opts: { savepointPath?: string; drain?: boolean }) =>
       (await import('./commands/savepoint.js')).stopCommand(jobId, opts.savepointPath, opts.drain === true),
