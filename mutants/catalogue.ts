@@ -1236,6 +1236,15 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
   },
   {
+    id: 'final-checkpoint-failure-not-retried',
+    area: 'restart counting',
+    file: 'src/checkpoint/checkpoint-coordinator.ts',
+    original: `        if (this.stopped || this.countedFailures === counted || this.failoversAsked !== failovers) throw err;`,
+    replacement: `        throw err;`,
+    bug: 'a final checkpoint that fails within tolerable-failed-checkpoints fails the bounded job at once instead of being taken again an interval later',
+    tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
+  },
+  {
     id: 'lmdb-large-value-read-as-uint8array',
     area: 'keyed state',
     file: 'src/state/lmdb/lmdb-codec.ts',

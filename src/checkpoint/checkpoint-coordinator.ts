@@ -77,6 +77,8 @@ export interface TriggerRequest {
   /** Where a savepoint goes (its base directory). */
   readonly savepointDir?: string;
   readonly periodic?: boolean;
+  /** The job's final checkpoint (see {@link CheckpointCoordinator.triggerFinalCheckpoint}): its failures count as a periodic one's. */
+  readonly final?: boolean;
 }
 
 /**
@@ -89,6 +91,11 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private nextId: number;
   private readonly pending = new Map<number, PendingCheckpoint>();
   private consecutiveFailures = 0;
+  /** Failures counted towards the tolerable number, and failovers asked for past it, ever: the final checkpoint's retries tell by them what became of an attempt. */
+  private countedFailures = 0;
+  private failoversAsked = 0;
+  /** Ends the final checkpoint's wait before its next attempt (shutdown: the attempt then fails at once). */
+  private wakeFinal: (() => void) | undefined;
   /** The newest checkpoint or savepoint that completed: a failure of an older one no longer counts (as in Flink). */
   private lastCompletedId = -1;
   private lastCompletionAt = -Infinity;
@@ -140,13 +147,49 @@ export class CheckpointCoordinator implements CheckpointResponder {
         this.queued.push({ request, settle: (c) => c.then(resolve, reject) });
       });
     }
-    const p = new PendingCheckpoint(this.nextId++, request.kind, deps.clock.now(), request.periodic === true, this.target.taskCount);
+    const counted = request.periodic === true || request.final === true;
+    const p = new PendingCheckpoint(this.nextId++, request.kind, deps.clock.now(), counted, this.target.taskCount);
     this.pending.set(p.id, p);
     p.cancelTimeout = deps.schedule(() => {
       if (p.status === 'INITIALIZING' || p.status === 'IN_PROGRESS') this.abort(p, CheckpointFailureReason.EXPIRED);
     }, deps.settings.timeout);
     void this.track(this.start(p, request.savepointDir));
     return p.completion;
+  }
+
+  /**
+   * The checkpoint taken once every task has finished, on which sinks commit their last data
+   * (Flink's final checkpoint, FLIP-147, where finished tasks wait for the next periodic
+   * checkpoint): it waits for room under max-concurrent like a manual one; its failure counts
+   * towards the tolerable number like a periodic one's, and a failure tolerated is followed by
+   * another attempt an interval later, as Flink's scheduler triggers the next one. Resolves once
+   * an attempt completes, or a newer checkpoint completed first (taken after the tasks finished,
+   * it commits the same); rejects with the attempt's error once a failure is not tolerated (the
+   * job then fails over), or one that does not count (the job is ending), or on shutdown.
+   */
+  async triggerFinalCheckpoint(): Promise<void> {
+    for (;;) {
+      const counted = this.countedFailures;
+      const failovers = this.failoversAsked;
+      try {
+        await this.triggerCheckpoint({ kind: 'CHECKPOINT', final: true });
+        return;
+      } catch (err) {
+        if (err instanceof CheckpointFailedError && err.reason === CheckpointFailureReason.SUBSUMED) return;
+        if (this.stopped || this.countedFailures === counted || this.failoversAsked !== failovers) throw err;
+      }
+      await new Promise<void>((resume) => {
+        const cancel = this.deps.schedule(() => {
+          this.wakeFinal = undefined;
+          resume();
+        }, this.deps.settings.interval ?? 0);
+        this.wakeFinal = () => {
+          cancel();
+          this.wakeFinal = undefined;
+          resume();
+        };
+      });
+    }
   }
 
   /** Creates the checkpoint's location, then triggers the tasks. */
@@ -191,6 +234,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.cancelTick?.();
+    this.wakeFinal?.();
     for (const q of this.queued.splice(0)) q.settle(Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING)));
     for (const p of [...this.pending.values()]) this.abort(p, CheckpointFailureReason.JOB_ENDED, false);
     // A checkpoint whose `_metadata` is being written, or whose completion is deleting older
@@ -357,15 +401,17 @@ export class CheckpointCoordinator implements CheckpointResponder {
   }
 
   /**
-   * A failed periodic checkpoint counts towards the tolerable number, unless a newer one has
+   * A failed periodic (or final) checkpoint counts towards the tolerable number, unless a newer one has
    * completed since it started (Flink counts only ids past the last success). Past the number,
    * the count starts over as the job fails over, as Flink clears it before failing the job.
    */
   private countFailure(p: PendingCheckpoint, reason: string): void {
-    if (!p.periodic || this.stopped || p.id < this.lastCompletedId) return;
+    if (!p.counted || this.stopped || p.id < this.lastCompletedId) return;
     this.consecutiveFailures++;
+    this.countedFailures++;
     if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {
       this.consecutiveFailures = 0;
+      this.failoversAsked++;
       this.deps.onTooManyFailures(
         `Exceeded checkpoint tolerable failure threshold (${this.deps.settings.tolerableFailures}); last failure: ${reason}`,
       );

@@ -30,8 +30,8 @@ export class PendingCheckpoint {
     readonly id: number,
     readonly kind: SnapshotKind,
     readonly triggerTime: number,
-    /** Triggered by the periodic scheduler (its failures count towards the tolerable number). */
-    readonly periodic: boolean,
+    /** Its failure counts towards the tolerable number: triggered by the periodic scheduler, or the job's final checkpoint. */
+    readonly counted: boolean,
     /** The tasks that must acknowledge. */
     readonly taskCount: number,
   ) {

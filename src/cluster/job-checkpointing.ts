@@ -142,10 +142,10 @@ export class JobCheckpointing {
     return this.opts.config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL) !== undefined;
   }
 
-  /** The checkpoint taken when every task has finished; sinks commit their last data on it. */
+  /** The checkpoint taken when every task has finished; sinks commit their last data on it (retried as Flink's, see CheckpointCoordinator.triggerFinalCheckpoint). */
   async finalCheckpoint(): Promise<void> {
     if (!this.coordinator) throw new Error('the job is not running');
-    await this.coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    await this.coordinator.triggerFinalCheckpoint();
   }
 
   /** Takes a checkpoint now (`flink checkpoint`). */

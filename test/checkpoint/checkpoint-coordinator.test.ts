@@ -908,3 +908,101 @@ describe('CheckpointCoordinator vs Flink’s CheckpointRequestDecider', () => {
     assert.deepEqual(target.ids, [1, 2], 'the periodic trigger waits for min-pause after the savepoint completed (Flink records every completion)');
   });
 });
+
+describe('CheckpointCoordinator: the final checkpoint as Flink’s (FLIP-147: finished tasks wait for the next checkpoint)', () => {
+  /** Settles `p` into a record, so that a test can look at it before and after. */
+  function watch(p: Promise<void>): { state: 'pending' | 'resolved' | 'rejected'; error?: unknown } {
+    const w: { state: 'pending' | 'resolved' | 'rejected'; error?: unknown } = { state: 'pending' };
+    p.then(
+      () => (w.state = 'resolved'),
+      (err: unknown) => {
+        w.state = 'rejected';
+        w.error = err;
+      },
+    );
+    return w;
+  }
+
+  test('a failure within the tolerable number is counted and followed by another attempt an interval later; the job finishes on it', async () => {
+    const { timers, target, coordinator, stats, tooMany } = setup({ interval: 1000, timeout: 500, tolerableFailures: 1 });
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    assert.deepEqual(target.ids, [1]);
+    await timers.advance(500); // checkpoint 1 expires
+    assert.deepEqual(stats.failures.map((f) => f.id), [1]);
+    assert.equal(final.state, 'pending', 'a tolerated failure of the final checkpoint must not fail the job');
+    await timers.advance(999);
+    assert.deepEqual(target.ids, [1], 'the next attempt comes an interval later');
+    await timers.advance(1);
+    assert.deepEqual(target.ids, [1, 2]);
+    await ackAll(coordinator, 2);
+    assert.equal(final.state, 'resolved');
+    assert.deepEqual(target.notified, [2]);
+    assert.deepEqual(tooMany, []);
+  });
+
+  test('a failure past the tolerable number fails the job over (counted like a periodic one), and no attempt follows', async () => {
+    const { timers, target, coordinator, tooMany } = setup({ interval: 1000, timeout: 500, tolerableFailures: 1 });
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    await timers.advance(500);
+    await timers.advance(1000);
+    assert.deepEqual(target.ids, [1, 2]);
+    await timers.advance(500); // the second consecutive failure: past 1 tolerated
+    assert.equal(final.state, 'rejected');
+    assert.ok(final.error instanceof CheckpointFailedError && final.error.reason === CheckpointFailureReason.EXPIRED);
+    assert.equal(tooMany.length, 1, 'the failures count towards the tolerable number');
+    await timers.advance(5000);
+    assert.deepEqual(target.ids, [1, 2]);
+  });
+
+  test('with none tolerated (the default), its first failure fails the job', async () => {
+    const { coordinator, target, tooMany } = setup({ interval: 1000 });
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    coordinator.decline(1, 0, 'the sink could not pre-commit');
+    await flush();
+    assert.equal(final.state, 'rejected');
+    assert.equal(tooMany.length, 1);
+    assert.deepEqual(target.ids, [1]);
+  });
+
+  test('a newer checkpoint completing first (taken after the tasks finished) ends it: the sinks commit on that one', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 2 });
+    coordinator.startPeriodic();
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    await timers.advanceTo(1000); // periodic checkpoint 2 starts beside final checkpoint 1
+    assert.deepEqual(target.ids, [1, 2]);
+    await ackAll(coordinator, 2);
+    assert.equal(final.state, 'resolved', 'checkpoint 2 subsumed the final one: the job may finish');
+    assert.deepEqual(target.notified, [2]);
+  });
+
+  test('shutdown while it waits for its next attempt: it rejects at once and nothing more is triggered', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, timeout: 500, tolerableFailures: 3 });
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    await timers.advance(500);
+    assert.equal(final.state, 'pending');
+    await coordinator.shutdown();
+    await flush();
+    assert.equal(final.state, 'rejected');
+    await timers.advance(5000);
+    assert.deepEqual(target.ids, [1]);
+  });
+
+  test('it waits for room under max-concurrent, as a manual checkpoint does', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 1 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    assert.deepEqual(target.ids, [1]);
+    await ackAll(coordinator, 1);
+    await flush();
+    assert.deepEqual(target.ids, [1, 2]);
+    await ackAll(coordinator, 2);
+    assert.equal(final.state, 'resolved');
+  });
+});

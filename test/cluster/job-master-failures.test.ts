@@ -17,6 +17,8 @@ import {
   KeyedProcessFunction,
   type Pipeline,
   RichMapFunction,
+  type Sink,
+  type SinkWriter,
   StreamExecutionEnvironment,
   type ValueState,
   ValueStateDescriptor,
@@ -217,6 +219,67 @@ describe('JobMaster and failures a restart cannot fix', () => {
       assert.equal(rec.status, 'FAILED');
       assert.equal(rec.failureCause, err.message);
       assert.deepEqual(job.store.listEvents(job.master.jobId).filter((e) => e.kind === 'restart'), []);
+    } finally {
+      await job.stop();
+    }
+  });
+});
+
+/** A sink whose pre-commit of the first checkpoint after its end of input hangs past the checkpoint timeout (then settles late). */
+const finalSink = { ended: false, hung: 0, written: 0, committed: [] as number[] };
+
+class SlowFinalPreCommitSink implements Sink<number> {
+  createWriter(): SinkWriter<number> {
+    return {
+      write: () => {
+        finalSink.written++;
+      },
+      endOfInput: () => {
+        finalSink.ended = true;
+      },
+      prepareCommit: async () => {
+        if (finalSink.ended && finalSink.hung === 0) {
+          finalSink.hung++;
+          await sleep(600);
+        }
+      },
+      notifyCheckpointComplete: (id) => {
+        finalSink.committed.push(id);
+      },
+      close: () => {},
+    };
+  }
+}
+
+describe('JobMaster: the final checkpoint as Flink’s (FLIP-147)', () => {
+  test('a bounded job whose final checkpoint fails within the tolerable number retries it and FINISHES, without a restart', async () => {
+    Object.assign(finalSink, { ended: false, hung: 0, written: 0, committed: [] });
+    const pipeline = capture((env) => {
+      env
+        .fromSource(new DataGeneratorSource<number>((i) => i, 200, { recordsPerSecond: 2000 }), WatermarkStrategy.noWatermarks(), 'gen')
+        .uid('gen')
+        .sinkTo(new SlowFinalPreCommitSink())
+        .uid('sink');
+    });
+    const job = start(pipeline, {
+      'execution.checkpointing.interval': '300 ms',
+      'execution.checkpointing.timeout': '200 ms',
+      'execution.checkpointing.tolerable-failed-checkpoints': 1,
+      'restart-strategy.type': 'none',
+    });
+    try {
+      const err = await job.outcome;
+      assert.equal(err, undefined, `the job failed: ${String(err)}\n${job.logs.join('\n')}`);
+      assert.equal(job.store.getJob(job.master.jobId)?.status, 'FINISHED');
+      assert.equal(finalSink.hung, 1, 'the first final checkpoint hung past the timeout');
+      const failed = job.store.listCheckpoints(job.master.jobId).filter((c) => c.status === 'FAILED');
+      assert.equal(failed.length, 1, 'the expired final checkpoint is recorded as failed');
+      assert.ok(
+        finalSink.committed.some((id) => id > failed[0]!.checkpointId),
+        `a later checkpoint committed the sink's last data (committed ${finalSink.committed.join(', ')}; failed ${failed[0]!.checkpointId})`,
+      );
+      assert.equal(finalSink.written, 200);
+      assert.ok(!job.logs.some((l) => /restart|Recovering/i.test(l)), job.logs.join('\n'));
     } finally {
       await job.stop();
     }
