@@ -1245,6 +1245,15 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
   },
   {
+    id: 'bounded-file-source-relists',
+    area: 'sources',
+    file: 'src/connectors/file-source.ts',
+    original: `    if (this.queue.length === 0 && !this.listed) this.scan();`,
+    replacement: `    if (this.queue.length === 0) this.scan();`,
+    bug: 'a bounded FileSource lists its directory again whenever it has read what it found: a file added while it runs, or before a restore, is read by one run and not by another',
+    tests: ['test/connectors/file-source.test.ts'],
+  },
+  {
     id: 'lmdb-large-value-read-as-uint8array',
     area: 'keyed state',
     file: 'src/state/lmdb/lmdb-codec.ts',

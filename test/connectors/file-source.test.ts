@@ -50,7 +50,7 @@ function lines(prefix: string, n: number): string {
 const expectLines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe('FileSource bounded', () => {
-  test('reads every file in name order, line by line; ignores .hidden and _temp files and sub-directories', () => {
+  test('reads every file in name order, line by line; ignores .hidden and _temp files', () => {
     writeFileSync(join(dir, 'b.txt'), lines('b', 3));
     writeFileSync(join(dir, 'a.txt'), lines('a', 2));
     writeFileSync(join(dir, '10.txt'), 'ten\n');
@@ -59,8 +59,6 @@ describe('FileSource bounded', () => {
     writeFileSync(join(dir, '.part-1.inprogress'), 'in progress\n');
     writeFileSync(join(dir, '_temp'), 'temp\n');
     writeFileSync(join(dir, '_SUCCESS'), '');
-    mkdirSync(join(dir, 'sub'));
-    writeFileSync(join(dir, 'sub', 'inner.txt'), 'inner\n');
     const source = FileSource.forTextLines(dir).build();
     assert.equal(source.getBoundedness(), 'BOUNDED');
     const { lines: got, status } = poll(readerOf(source));
@@ -119,7 +117,7 @@ describe('FileSource bounded', () => {
     writeFileSync(join(dir, 'b'), 'b0\nbb1\nb2\n');
     const r = readerOf(FileSource.forTextLines(dir).build());
     assert.deepEqual(poll(r, { limit: 4 }).lines, ['a0', 'a1', 'b0', 'bb1']);
-    assert.deepEqual(r.snapshotState(), [{ dir, done: ['a'], current: { name: 'b', offset: 7 } }]);
+    assert.deepEqual(r.snapshotState(), [{ dir, done: ['a'], current: { name: 'b', offset: 7 }, pending: [] }]);
     r.close?.();
     // A finished file may even change or vanish: a restored reader does not look at it again.
     writeFileSync(join(dir, 'a'), 'changed\n');
@@ -313,5 +311,59 @@ describe('FileSource: edges that must hold', () => {
     clock.advance(100);
     assert.deepEqual(poll(r).lines, ['a']);
     r.close?.();
+  });
+});
+
+describe('FileSource: Flink parity (directories and listing)', () => {
+  test("sub-directories are read recursively, in path order, as by Flink's default enumerator; '.' and '_' directories are skipped", () => {
+    // The layout a FileSink with a bucket assigner leaves: committed parts in bucket directories,
+    // its in-progress and pending parts hidden.
+    mkdirSync(join(dir, 'dt=2024-01-02'));
+    mkdirSync(join(dir, 'dt=2024-01-01', 'hour=07'), { recursive: true });
+    mkdirSync(join(dir, '_temporary', 'x'), { recursive: true });
+    mkdirSync(join(dir, '.staging'));
+    writeFileSync(join(dir, 'top'), 'top\n');
+    writeFileSync(join(dir, 'dt=2024-01-02', 'part-0'), 'd2-0\n');
+    writeFileSync(join(dir, 'dt=2024-01-02', '.part-1.inprogress'), 'in progress\n');
+    writeFileSync(join(dir, 'dt=2024-01-01', 'part-0'), 'd1-0\n');
+    writeFileSync(join(dir, 'dt=2024-01-01', 'hour=07', 'part-0'), 'd1-h7\n');
+    writeFileSync(join(dir, '_temporary', 'x', 'part-9'), 'uncommitted\n');
+    writeFileSync(join(dir, '.staging', 'part-8'), 'staged\n');
+    const r = readerOf(FileSource.forTextLines(dir).build());
+    assert.deepEqual(poll(r), { lines: ['d1-h7', 'd1-0', 'd2-0', 'top'], status: 'END_OF_INPUT' });
+    assert.deepEqual(r.snapshotState()[0]!.done, ['dt=2024-01-01/hour=07/part-0', 'dt=2024-01-01/part-0', 'dt=2024-01-02/part-0', 'top']);
+  });
+
+  test('a symbolic link to a directory is followed; a link back up the tree is not read twice', () => {
+    const other = join(tmp.path, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'o'), 'o\n');
+    symlinkSync(other, join(dir, 'linked'));
+    writeFileSync(join(dir, 'a'), 'a\n');
+    symlinkSync(dir, join(dir, 'loop'));
+    assert.deepEqual(poll(readerOf(FileSource.forTextLines(dir).build())), { lines: ['a', 'o'], status: 'END_OF_INPUT' });
+  });
+
+  test("a bounded source lists its files once, at its start (Flink's static enumerator): a file added later is not read", () => {
+    writeFileSync(join(dir, 'a'), lines('a', 3));
+    writeFileSync(join(dir, 'b'), lines('b', 2));
+    const source = FileSource.forTextLines(dir).build();
+    const r = readerOf(source);
+    assert.deepEqual(poll(r, { limit: 1 }).lines, ['a0']);
+    writeFileSync(join(dir, 'c'), 'late\n');
+    const snapshot = structuredClone(r.snapshotState());
+    assert.deepEqual(snapshot, [{ dir, done: [], current: { name: 'a', offset: 3 }, pending: ['b'] }]);
+    assert.deepEqual(poll(r), { lines: ['a1', 'a2', 'b0', 'b1'], status: 'END_OF_INPUT' });
+    // Restored, it reads what its listing found, not what came since.
+    writeFileSync(join(dir, 'd'), 'later still\n');
+    assert.deepEqual(poll(readerOf(source, systemClock, snapshot)), { lines: ['a1', 'a2', 'b0', 'b1'], status: 'END_OF_INPUT' });
+  });
+
+  test('a snapshot taken before the listing (or written before listings were recorded) lists at restore', () => {
+    writeFileSync(join(dir, 'a'), 'a\n');
+    writeFileSync(join(dir, 'sub'), 'not a directory here\n');
+    const source = FileSource.forTextLines(dir).build();
+    assert.deepEqual(readerOf(source).snapshotState(), [{ dir, done: [], current: null }]);
+    assert.deepEqual(poll(readerOf(source, systemClock, [{ dir, done: ['a'], current: null }])).lines, ['not a directory here']);
   });
 });
