@@ -1,7 +1,8 @@
-import { closeSync, openSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
+import { type TextFileBytes, openTextFile } from './text-file-bytes.js';
 import { TextLineCursor } from './text-lines.js';
 
 /**
@@ -87,7 +88,7 @@ export class FileSourceBuilder {
 class DirectoryReader implements SourceReader<string, DirectorySplit> {
   private dir: string | undefined;
   private done = new Set<string>();
-  private current: { name: string; fd: number; lines: TextLineCursor } | undefined;
+  private current: { name: string; file: TextFileBytes; lines: TextLineCursor } | undefined;
   private nextScan = 0;
   /** Files the last scan found and that are still to be read, in path order. */
   private queue: string[] = [];
@@ -128,7 +129,7 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
         split.collect(line);
         emitted++;
       } else {
-        closeSync(c.fd);
+        c.file.close();
         this.done.add(c.name);
         this.current = undefined;
       }
@@ -148,7 +149,7 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
   }
 
   close(): void {
-    if (this.current) closeSync(this.current.fd);
+    this.current?.file.close();
     this.current = undefined;
   }
 
@@ -170,8 +171,8 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
   }
 
   private open(name: string, offset: number): void {
-    const fd = openSync(join(this.dir!, name), 'r');
-    this.current = { name, fd, lines: new TextLineCursor(fd, offset, 'any') };
+    const file = openTextFile(join(this.dir!, name));
+    this.current = { name, file, lines: new TextLineCursor(file.source, offset, 'any') };
   }
 }
 

@@ -1,6 +1,6 @@
-import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader } from '../graph/index.js';
+import { type TextFileBytes, openTextFile } from './text-file-bytes.js';
 import { TextLineCursor } from './text-lines.js';
 
 /** Position in a text file: the byte offset of the next unread line. */
@@ -37,7 +37,7 @@ export class TextFileSource implements Source<string, TextFileSplit> {
 
 class TextFileReader implements SourceReader<string, TextFileSplit> {
   private queue: TextFileSplit[] = [];
-  private fd = -1;
+  private file: TextFileBytes | undefined;
   private lines: TextLineCursor | undefined;
 
   addSplits(splits: TextFileSplit[]): void {
@@ -78,18 +78,19 @@ class TextFileReader implements SourceReader<string, TextFileSplit> {
     const split = this.queue[0];
     if (!split) return false;
     try {
-      this.fd = openSync(split.path, 'r');
+      this.file = openTextFile(split.path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined) throw err;
       throw new Error(`Cannot read text file ${split.path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
-    this.lines = new TextLineCursor(this.fd, split.offset, 'lf');
+    this.lines = new TextLineCursor(this.file.source, split.offset, 'lf');
     return true;
   }
 
   private closeFile(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.file?.close();
+    this.file = undefined;
     this.lines = undefined;
   }
 }

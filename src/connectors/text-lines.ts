@@ -31,16 +31,16 @@ export class TextLineCursor {
   private eof = false;
 
   /**
-   * @param fd an open file
-   * @param position the file offset of the first line to read
+   * @param source an open file, or a file's bytes already in memory (a decompressed file)
+   * @param position the offset of the first line to read
    */
   constructor(
-    private readonly fd: number,
+    private readonly source: number | Buffer,
     private position: number,
     private readonly endings: LineEndings,
   ) {}
 
-  /** The file offset of the next unread line. */
+  /** The offset of the next unread line (in a compressed file, of its decompressed bytes). */
   get offset(): number {
     return this.position;
   }
@@ -117,7 +117,14 @@ export class TextLineCursor {
       this.start = 0;
       this.end = held;
     }
-    const n = readSync(this.fd, this.store, this.end, this.store.length - this.end, this.position + (this.end - this.start));
+    const from = this.position + (this.end - this.start);
+    const src = this.source;
+    const n =
+      typeof src === 'number'
+        ? readSync(src, this.store, this.end, this.store.length - this.end, from)
+        : from >= src.length
+          ? 0
+          : src.copy(this.store, this.end, from, Math.min(src.length, from + this.store.length - this.end));
     if (n === 0) this.eof = true;
     else this.end += n;
   }

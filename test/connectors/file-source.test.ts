@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FileSource, JobCancelledError, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
 import type { DirectorySplit } from '../../src/connectors/index.js';
@@ -365,5 +366,36 @@ describe('FileSource: Flink parity (directories and listing)', () => {
     const source = FileSource.forTextLines(dir).build();
     assert.deepEqual(readerOf(source).snapshotState(), [{ dir, done: [], current: null }]);
     assert.deepEqual(poll(readerOf(source, systemClock, [{ dir, done: ['a'], current: null }])).lines, ['not a directory here']);
+  });
+});
+
+describe('FileSource: compressed files, decompressed by extension as Flink does', () => {
+  test('.gz (several members too), .gzip and .deflate files are read decompressed; a restore goes on at the exact next line', () => {
+    writeFileSync(join(dir, 'a.gz'), Buffer.concat([gzipSync('a0\r\na1\n'), gzipSync('a2\n')]));
+    writeFileSync(join(dir, 'b.GZIP'), gzipSync('b0\nb1'));
+    writeFileSync(join(dir, 'c.deflate'), deflateSync('c0\n'));
+    writeFileSync(join(dir, 'd.txt'), 'd0\n');
+    const source = FileSource.forTextLines(dir).build();
+    const all = ['a0', 'a1', 'a2', 'b0', 'b1', 'c0', 'd0'];
+    assert.deepEqual(poll(readerOf(source)).lines, all);
+    for (let cut = 0; cut <= all.length; cut++) {
+      const r1 = readerOf(source);
+      assert.deepEqual(poll(r1, { max: 1, limit: cut }).lines, all.slice(0, cut));
+      const snapshot = structuredClone(r1.snapshotState());
+      r1.close?.();
+      assert.deepEqual(poll(readerOf(source, systemClock, snapshot)).lines, all.slice(cut), `restored after ${cut} lines`);
+    }
+  });
+
+  test('a damaged .gz file, or a format not decompressed here, fails in one line naming the file', () => {
+    writeFileSync(join(dir, 'bad.gz'), 'not gzip at all\n');
+    assert.throws(
+      () => poll(readerOf(FileSource.forTextLines(dir).build())),
+      (err: Error) => err.message === `Cannot decompress ${join(dir, 'bad.gz')}: it is not a valid .gz file (incorrect header check).`,
+    );
+    const other = join(tmp.path, 'xz');
+    mkdirSync(other);
+    writeFileSync(join(other, 'x.xz'), 'whatever');
+    assert.throws(() => poll(readerOf(FileSource.forTextLines(other).build())), /^Error: Cannot read .*x\.xz: \.xz files are not decompressed here \(only \.gz, \.gzip and \.deflate are\); decompress it first/);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { CollectionSource, DataGeneratorSource, NumberSequenceSource, TextFileSource } from '../../src/connectors/index.js';
 import type { Source, SourceReader } from '../../src/graph/index.js';
@@ -103,6 +104,19 @@ describe('sources replay exactly from their recorded position', () => {
       })();
       assert.equal(snap.offset, Buffer.byteLength('héllo\r\nwörld\n'));
       assert.throws(() => drain(reader(new TextFileSource(join(dir.path, 'missing.txt')))), /Cannot read text file .*missing\.txt: no such file/);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('text file: a .gz file is read decompressed (as Flink\'s TextInputFormat), and replays from a snapshot at the exact next line', () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, 'in.txt.gz');
+      writeFileSync(path, gzipSync('héllo\r\nwörld\n\nlast'));
+      const { before, after, all } = replayFromSnapshot(new TextFileSource(path), 2);
+      assert.deepEqual(all, ['héllo', 'wörld', '', 'last']);
+      assert.deepEqual([...before, ...after], all);
     } finally {
       dir.cleanup();
     }
