@@ -103,6 +103,39 @@ describe('flink web over a running job', () => {
     assert.deepEqual(plan.json.plan.nodes[1].operators.map((o: { uid: string }) => o.uid), ['count', 'sink']);
   });
 
+  test("a vertex's subtasks and metrics, and the job's configuration, in Flink's shapes", async () => {
+    const details = (await call(web.base, 'GET', `/jobs/${jobId}`)).json;
+    const count = details.vertices[1];
+    const vertex = await waitFor(
+      'the keyed vertex to have read records',
+      async () => {
+        const r = await call(web.base, 'GET', `/jobs/${jobId}/vertices/${count.id}`);
+        return r.json.subtasks?.[0]?.metrics['read-records'] > 0 ? r.json : undefined;
+      },
+      20_000,
+      200,
+    );
+    assert.deepEqual({ id: vertex.id, name: vertex.name, parallelism: vertex.parallelism, subtasks: vertex.subtasks.length }, { id: count.id, name: count.name, parallelism: 1, subtasks: 1 });
+    const sub = vertex.subtasks[0];
+    assert.deepEqual({ subtask: sub.subtask, status: sub.status, attempt: sub.attempt }, { subtask: 0, status: 'RUNNING', attempt: 0 });
+    assert.equal(sub.metrics['read-records-complete'], true);
+    const ids = (await call(web.base, 'GET', `/jobs/${jobId}/vertices/${count.id}/metrics`)).json.map((m: { id: string }) => m.id);
+    assert.ok(ids.includes('0.numRecordsIn') && ids.includes('0.currentInputWatermark'), ids.join(', '));
+    const values = (await call(web.base, 'GET', `/jobs/${jobId}/vertices/${count.id}/metrics?get=0.numRecordsIn,0.nope`)).json;
+    assert.equal(values.length, 1, 'an unknown metric is left out, as in Flink');
+    assert.equal(values[0].id, '0.numRecordsIn');
+    assert.ok(Number(values[0].value) > 0);
+    const missing = await call(web.base, 'GET', `/jobs/${jobId}/vertices/${'0'.repeat(32)}`);
+    assert.equal(missing.status, 404);
+    assert.match(missing.json.errors[0], /has no vertex 0{32}/);
+    const config = (await call(web.base, 'GET', `/jobs/${jobId}/config`)).json;
+    assert.equal(config.jid, jobId);
+    assert.equal(config.name, 'sp-job-v1');
+    // With checkpointing on, the default is Flink's: exponential delay.
+    assert.match(config['execution-config']['restart-strategy'], /^Restart with exponential delay: starting at 1000 ms, increasing by 1\.5, with maximum 60000 ms\.$/);
+    assert.equal(config['execution-config']['user-config']['execution.checkpointing.interval'], '300');
+  });
+
   test('checkpoint statistics agree with flink checkpoints --json; the config is the job\'s', async () => {
     const stats = await waitFor(
       'three completed checkpoints',

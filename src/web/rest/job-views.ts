@@ -43,11 +43,11 @@ function stateCounts(state: ExecutionState, n: number, upper: boolean): Record<s
   return counts;
 }
 
-function endTime(job: JobRecord): number {
+export function endTime(job: JobRecord): number {
   return isTerminal(job.status) && job.endTime !== null ? job.endTime : -1;
 }
 
-function duration(job: JobRecord, now: number): number {
+export function duration(job: JobRecord, now: number): number {
   const end = endTime(job);
   return (end >= 0 ? end : now) - job.startTime;
 }
@@ -94,7 +94,7 @@ function statusTimestamps(events: readonly JobEventRecord[]): Record<string, num
   return out;
 }
 
-function tasksOfVertex(metrics: JobMetricsSnapshot | undefined, vertexId: string): TaskMetrics[] {
+export function tasksOfVertex(metrics: JobMetricsSnapshot | undefined, vertexId: string): TaskMetrics[] {
   return metrics?.tasks.filter((t) => t.vertexId === vertexId) ?? [];
 }
 
@@ -109,8 +109,6 @@ export function jobDetails(
   const state = subtaskState(job.status);
   const vertices = (plan?.nodes ?? []).map((node) => {
     const tasks = tasksOfVertex(metrics, node.id);
-    const sum = (f: (t: TaskMetrics) => number) => tasks.reduce((n, t) => n + f(t), 0);
-    const complete = tasks.length === node.parallelism;
     return {
       id: node.id,
       name: node.operator,
@@ -121,18 +119,7 @@ export function jobDetails(
       'end-time': endTime(job),
       duration: duration(job, now),
       tasks: stateCounts(state, node.parallelism, true),
-      metrics: {
-        // Bytes are not measured: records move between subtasks as objects, never serialized.
-        'read-bytes': 0,
-        'read-bytes-complete': false,
-        'write-bytes': 0,
-        'write-bytes-complete': false,
-        // As in Flink, a source's records are written, not read.
-        'read-records': node.inputs === undefined ? 0 : sum((t) => t.numRecordsIn),
-        'read-records-complete': complete,
-        'write-records': sum((t) => t.numRecordsOut),
-        'write-records-complete': complete,
-      },
+      metrics: ioMetrics(tasks, node.inputs === undefined, tasks.length === node.parallelism),
     };
   });
   const total = taskCount(plan);
@@ -154,40 +141,28 @@ export function jobDetails(
   };
 }
 
+/**
+ * Flink's IOMetricsInfo over `tasks` (a vertex's subtasks, or one): records from the latest
+ * metrics; bytes are not measured, records moving between subtasks as objects, never serialized.
+ */
+export function ioMetrics(tasks: readonly TaskMetrics[], source: boolean, complete: boolean) {
+  const sum = (f: (t: TaskMetrics) => number) => tasks.reduce((n, t) => n + f(t), 0);
+  return {
+    'read-bytes': 0,
+    'read-bytes-complete': false,
+    'write-bytes': 0,
+    'write-bytes-complete': false,
+    // As in Flink, a source's records are written, not read.
+    'read-records': source ? 0 : sum((t) => t.numRecordsIn),
+    'read-records-complete': complete,
+    'write-records': sum((t) => t.numRecordsOut),
+    'write-records-complete': complete,
+  };
+}
+
 /** Flink's plan, without flink-ts's per-node operator lists (those are in `GET /jobs/:jobid/plan`). */
 function stripOperators(plan: JobPlan) {
   return { ...plan, nodes: plan.nodes.map(({ operators: _operators, ...node }) => node) };
-}
-
-/** Flink's back-pressure levels: up to 10 % of the time is ok, up to 50 % low, above that high. */
-export function backPressureLevel(ratio: number): 'ok' | 'low' | 'high' {
-  return ratio <= 0.1 ? 'ok' : ratio <= 0.5 ? 'low' : 'high';
-}
-
-/** `GET /jobs/:jobid/vertices/:vertexid/backpressure` (Flink's JobVertexBackPressureInfo), from the latest metrics. */
-export function vertexBackPressure(metrics: JobMetricsSnapshot | undefined, vertexId: string) {
-  const tasks = tasksOfVertex(metrics, vertexId);
-  const subtasks = tasks.map((t) => {
-    const ratio = t.backPressuredTimeMsPerSecond / 1000;
-    return {
-      subtask: t.subtask,
-      'attempt-number': t.attempt,
-      'backpressure-level': backPressureLevel(ratio),
-      ratio,
-      idleRatio: 0,
-      busyRatio: 1 - ratio,
-    };
-  });
-  const worst = Math.max(0, ...subtasks.map((s) => s.ratio));
-  return { status: 'ok', 'backpressure-level': backPressureLevel(worst), 'end-timestamp': metrics?.time ?? 0, subtasks };
-}
-
-/** `GET /jobs/:jobid/vertices/:vertexid/watermarks`: Flink's list of `<subtask>.currentInputWatermark` values (strings). */
-export function vertexWatermarks(metrics: JobMetricsSnapshot | undefined, vertexId: string) {
-  return tasksOfVertex(metrics, vertexId).map((t) => ({
-    id: `${t.subtask}.currentInputWatermark`,
-    value: t.currentInputWatermark === undefined ? '-9223372036854775808' : String(t.currentInputWatermark),
-  }));
 }
 
 /** The job-scope metric names `GET /jobs/:jobid/metrics` offers, as Flink names them. */

@@ -5,7 +5,8 @@ import { type ScrapedJob, prometheusText } from '../prometheus.js';
 import { checkpointConfig, checkpointStatistics, checkpointingStatistics, restoresOf } from './checkpoint-views.js';
 import { jobExceptions } from './exception-views.js';
 import { HttpError, type Reply, cancelJob, jobOrNotFound, savepointStatus, stopJob, triggerSavepoint } from './job-commands.js';
-import { clusterOverview, jobDetails, jobMetrics, jobOverview, vertexBackPressure, vertexWatermarks } from './job-views.js';
+import { clusterOverview, jobDetails, jobMetrics, jobOverview } from './job-views.js';
+import { jobConfig, vertexBackPressure, vertexDetails, vertexMetrics, vertexWatermarks } from './vertex-views.js';
 
 /** What the handlers work with. */
 export interface RestContext {
@@ -164,6 +165,24 @@ const ROUTES: readonly Route[] = [
           state_size: c.stateSize,
         }));
       return ok({ samples: s.metricHistory(jobId(j), ctx.now() - METRIC_HISTORY_MS), checkpoints });
+    },
+  },
+  { method: 'GET', path: /^\/jobs\/([^/]+)\/config$/, handler: (ctx, [id]) => ok(jobConfig(job(ctx, id!))) },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})$/,
+    handler: (ctx, [id, v]) => {
+      const j = job(ctx, id!);
+      return ok(vertexDetails(j, ctx.store.getPlan(jobId(j)), ctx.store.latestMetrics(jobId(j)), v!, ctx.now()));
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/metrics$/,
+    handler: (ctx, [id, v], req) => {
+      const j = job(ctx, id!);
+      const get = req.query.get('get');
+      return ok(vertexMetrics(j, ctx.store.getPlan(jobId(j)), ctx.store.latestMetrics(jobId(j)), v!, get === null ? undefined : get.split(',').map((s) => s.trim())));
     },
   },
   {
