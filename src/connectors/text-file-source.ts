@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader } from '../graph/index.js';
 import { type TextFileBytes, openTextFile } from './text-file-bytes.js';
 import { TextLineCursor } from './text-lines.js';
@@ -12,7 +13,10 @@ export interface TextFileSplit {
 /**
  * The lines of a UTF-8 text file (`readTextFile`), without their line endings: lines end at
  * `\n`, a `\r` before it dropped, as Flink's TextInputFormat reads them. Its position is a byte
- * offset, so a restored reader continues at the exact next line.
+ * offset, so a restored reader continues at the exact next line. A directory is read file by
+ * file, in name order, as Flink's FileInputFormat reads one: the files directly in it (not its
+ * sub-directories: Flink's `enumerateNestedFiles` is off by default), names starting with `.`
+ * or `_` skipped, listed when the job starts.
  */
 export class TextFileSource implements Source<string, TextFileSplit> {
   readonly maxSourceParallelism = 1;
@@ -27,7 +31,17 @@ export class TextFileSource implements Source<string, TextFileSplit> {
   }
 
   createSplits(): TextFileSplit[] {
-    return [{ path: this.path, offset: 0 }];
+    if (!isDirectory(this.path)) return [{ path: this.path, offset: 0 }];
+    let names: string[];
+    try {
+      names = readdirSync(this.path);
+    } catch (err) {
+      throw new Error(`Cannot read directory ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return names
+      .filter((n) => !n.startsWith('.') && !n.startsWith('_') && isFile(join(this.path, n)))
+      .sort()
+      .map((n) => ({ path: join(this.path, n), offset: 0 }));
   }
 
   createReader(): SourceReader<string, TextFileSplit> {
@@ -92,5 +106,23 @@ class TextFileReader implements SourceReader<string, TextFileSplit> {
     this.file?.close();
     this.file = undefined;
     this.lines = undefined;
+  }
+}
+
+/** True if `path` is a directory (links followed); false if it is anything else or is not there (reading it then says why). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True if `path` is a file (links followed). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
@@ -104,6 +104,27 @@ describe('sources replay exactly from their recorded position', () => {
       })();
       assert.equal(snap.offset, Buffer.byteLength('héllo\r\nwörld\n'));
       assert.throws(() => drain(reader(new TextFileSource(join(dir.path, 'missing.txt')))), /Cannot read text file .*missing\.txt: no such file/);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("text file: a directory is read file by file in name order, as Flink's FileInputFormat reads one (not nested, '.' and '_' skipped); replays across files", () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.path, 'b.txt'), 'b0\nb1\n');
+      writeFileSync(join(dir.path, 'a.txt'), 'a0\n');
+      writeFileSync(join(dir.path, 'c.gz'), gzipSync('c0\n'));
+      writeFileSync(join(dir.path, '.hidden'), 'h\n');
+      writeFileSync(join(dir.path, '_SUCCESS'), '');
+      mkdirSync(join(dir.path, 'nested'));
+      writeFileSync(join(dir.path, 'nested', 'n.txt'), 'n\n');
+      const src = new TextFileSource(dir.path);
+      for (let cut = 0; cut <= 4; cut++) {
+        const { before, after, all } = replayFromSnapshot(src, cut);
+        assert.deepEqual(all, ['a0', 'b0', 'b1', 'c0']);
+        assert.deepEqual([...before, ...after], all, `restored after ${cut} lines`);
+      }
     } finally {
       dir.cleanup();
     }
