@@ -164,6 +164,25 @@ export class DataStream<T> {
     return this.partition({ type: 'rebalance' });
   }
 
+  /**
+   * Round robin over a share of the next operator's subtasks, as Flink's rescale(): with m
+   * subtasks here and n there, subtask i sends to subtasks ⌊i·n/m⌋ up to before ⌊(i+1)·n/m⌋
+   * (to ⌊i·n/m⌋ alone when n < m), so each subtask feeds few rather than all.
+   */
+  rescale(): DataStream<T> {
+    return this.partition({ type: 'rescale' });
+  }
+
+  /** Sends each record to a subtask of the next operator drawn at random (Flink's shuffle()). */
+  shuffle(): DataStream<T> {
+    return this.partition({ type: 'shuffle' });
+  }
+
+  /** Sends every record to the next operator's first subtask (Flink's global()). */
+  global(): DataStream<T> {
+    return this.partition({ type: 'global' });
+  }
+
   /** Sends records to the next operator's subtask of the same index (equal parallelism needed). */
   forward(): DataStream<T> {
     return this.partition({ type: 'forward' });
@@ -256,6 +275,16 @@ export abstract class OperatorSettings {
   /** Sets the operator's parallelism; wins over the job's default. */
   setParallelism(parallelism: number): this {
     configure(this.transformation, 'parallelism', parallelism);
+    return this;
+  }
+  /** Starts a new chain at this operator: it is not chained to the operator before it (Flink's startNewChain). */
+  startNewChain(): this {
+    this.transformation.chaining = 'head';
+    return this;
+  }
+  /** Chains this operator to none before or after it: it runs as a task of its own (Flink's disableChaining). */
+  disableChaining(): this {
+    this.transformation.chaining = 'never';
     return this;
   }
 }

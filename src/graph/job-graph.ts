@@ -47,6 +47,8 @@ export interface JobGraph {
 export function isChainable(edge: StreamEdge, chaining: boolean): boolean {
   return (
     chaining &&
+    edge.target.chaining === undefined &&
+    edge.source.chaining !== 'never' &&
     edge.partitioner.type === 'forward' &&
     edge.source.parallelism === edge.target.parallelism &&
     edge.target.inEdges.length === 1 &&

@@ -13,6 +13,7 @@ import type { TwoInputOperatorSpec } from './two-input-spec.js';
 import {
   KEYED_OPERATOR_KINDS,
   type OperatorSpec,
+  type ChainingStrategy,
   type PartitionerSpec,
   type Transformation,
 } from './transformation.js';
@@ -26,6 +27,8 @@ export interface StreamNode {
   readonly uidIsExplicit: boolean;
   readonly parallelism: number;
   readonly maxParallelism: number;
+  /** How the operator chains (Flink's ChainingStrategy): absent = with its neighbours where it can. */
+  readonly chaining: ChainingStrategy | undefined;
   readonly source: Source<unknown> | undefined;
   /** A source's watermark strategy. */
   readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
@@ -214,6 +217,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       uidIsExplicit: t.uid !== undefined,
       parallelism,
       maxParallelism,
+      chaining: t.chaining,
       source,
       watermarkStrategy: t.kind === 'source' ? t.watermarkStrategy : undefined,
       operator,

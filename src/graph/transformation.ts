@@ -47,15 +47,29 @@ export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind'] | TwoInputOp
 export type PartitionerSpec =
   | { readonly type: 'forward' }
   | { readonly type: 'rebalance' }
+  /** Round robin over a share of the consumer subtasks: Flink's RescalePartitioner (see RescaleWriter). */
+  | { readonly type: 'rescale' }
+  /** To a consumer subtask drawn at random for each record. */
+  | { readonly type: 'shuffle' }
+  /** Every record to the consumer's first subtask. */
+  | { readonly type: 'global' }
   | { readonly type: 'hash'; readonly keySelector: KeySelector<unknown, unknown> }
   /** Every record to every consumer subtask (the records are shared, not copied). */
   | { readonly type: 'broadcast' };
+
+/**
+ * An operator's chaining, as Flink's ChainingStrategy: `head` starts a new chain (it chains to
+ * no operator before it; `startNewChain()`), `never` chains to none before or after it
+ * (`disableChaining()`).
+ */
+export type ChainingStrategy = 'head' | 'never';
 
 interface TransformationBase {
   readonly id: number;
   name: string;
   uid: string | undefined;
   parallelism: number | undefined;
+  chaining?: ChainingStrategy;
 }
 
 /** A source of records, with the strategy that gives them timestamps and watermarks (per split). */

@@ -233,6 +233,7 @@ function deploySubtask(
         batchSize: settings.batchSize,
         maxParallelism: e.target.maxParallelism,
         subtaskIndex: index,
+        producers: v.parallelism,
         recordContext,
       });
       writers.push(writer);

@@ -142,7 +142,7 @@ function startTimestamps(before: number, ts: number, size: number): number[] {
   return tss;
 }
 
-/** One-to-one: subtask i of the producer feeds subtask i of the consumer. */
+/** One-to-one: subtask i of the producer feeds subtask i of the consumer (also a global edge's writer: see createRecordWriter). */
 class ForwardWriter extends RecordWriter {
   private readonly only = this.batches[0]!;
   collect(value: unknown): void {
@@ -161,6 +161,36 @@ class RebalanceWriter extends RecordWriter {
     const i = this.next;
     this.next = i + 1 === this.channels.length ? 0 : i + 1;
     this.append(this.batches[i]!, value);
+  }
+}
+
+/**
+ * Round robin over this subtask's share of the consumers (Flink's RescalePartitioner with its
+ * pointwise wiring): with m producers and n consumers, producer i feeds consumers ⌊i·n/m⌋ up to
+ * before ⌊(i+1)·n/m⌋, or consumer ⌊i·n/m⌋ alone when n < m. Every channel still carries events
+ * (watermarks, barriers), so a consumer no producer writes records to still sees them.
+ */
+class RescaleWriter extends RecordWriter {
+  private readonly first: number;
+  private readonly count: number;
+  private next = 0;
+  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, subtaskIndex: number, producers: number) {
+    super(channels, batchSize, recordContext);
+    const n = channels.length;
+    this.first = Math.floor((subtaskIndex * n) / producers);
+    this.count = Math.max(1, Math.floor(((subtaskIndex + 1) * n) / producers) - this.first);
+  }
+  collect(value: unknown): void {
+    const i = this.next;
+    this.next = i + 1 === this.count ? 0 : i + 1;
+    this.append(this.batches[this.first + i]!, value);
+  }
+}
+
+/** To a consumer subtask drawn at random for each record (Flink's ShufflePartitioner). */
+class ShuffleWriter extends RecordWriter {
+  collect(value: unknown): void {
+    this.append(this.batches[Math.floor(Math.random() * this.batches.length)]!, value);
   }
 }
 
@@ -229,6 +259,8 @@ export interface RecordWriterOptions {
   readonly batchSize: number;
   readonly maxParallelism: number;
   readonly subtaskIndex: number;
+  /** The producing operator's parallelism (a rescale edge divides the consumers among its subtasks). */
+  readonly producers?: number;
   /** The producing task's timestamp slot (a fresh one, i.e. no timestamps, if not given). */
   readonly recordContext?: RecordContext;
 }
@@ -241,6 +273,14 @@ export function createRecordWriter(partitioner: PartitionerSpec, channels: reado
       return new ForwardWriter(channels, options.batchSize, rc);
     case 'rebalance':
       return new RebalanceWriter(channels, options.batchSize, rc, options.subtaskIndex);
+    case 'rescale':
+      return new RescaleWriter(channels, options.batchSize, rc, options.subtaskIndex, options.producers ?? 1);
+    case 'shuffle':
+      return new ShuffleWriter(channels, options.batchSize, rc);
+    case 'global':
+      // Flink's GlobalPartitioner: the first consumer's channel (the first of all of them, as a
+      // forward writer's only one) takes every record; events still go to every channel.
+      return new ForwardWriter(channels, options.batchSize, rc);
     case 'hash':
       return new HashWriter(channels, options.batchSize, rc, partitioner.keySelector, options.maxParallelism);
     case 'broadcast':

@@ -126,3 +126,21 @@ describe('StreamGraph → JobGraph', () => {
     assert.equal(graphOf(keyed, 1000).vertices.length, 2);
   });
 });
+
+describe("Flink's chaining controls and partitioners", () => {
+  test('startNewChain() breaks the chain before the operator; disableChaining() before and after it', () => {
+    const g = graphOf((env) => {
+      env.fromSequence(1, 10).map((x) => x).name('a').map((x) => x).name('b').startNewChain().map((x) => x).name('c').filter(() => true).name('d').disableChaining().map((x) => x).name('e').print();
+    });
+    assert.deepEqual(g.vertices.map((v) => v.name), ['Source: Sequence Source -> a', 'b -> c', 'd', 'e -> Sink: Print to Std. Out']);
+    assert.deepEqual(g.vertices.map((v) => v.inputs.map((e) => e.partitioner.type)), [[], ['forward'], ['forward'], ['forward']]);
+  });
+
+  test('rescale(), shuffle() and global() are edges of their own kind, as Flink names them in the plan', () => {
+    const g = graphOf((env) => {
+      const s = env.fromSequence(1, 10).setParallelism(2);
+      s.rescale().map((x) => x).setParallelism(4).shuffle().map((x) => x).setParallelism(3).global().print().setParallelism(2);
+    });
+    assert.deepEqual(g.vertices.map((v) => v.inputs.map((e) => e.partitioner.type)), [[], ['rescale'], ['shuffle'], ['global']]);
+  });
+});

@@ -71,6 +71,41 @@ describe('operators', () => {
     assert.deepEqual([...subtasks].sort(), [0, 1, 2]);
   });
 
+  test("rescale, shuffle and global route records as Flink's partitioners do", async () => {
+    /** Which consumer subtask each producer subtask's records reached: `${from}>${to}`, counted. */
+    const routes = new Map<string, number>();
+    class From extends RichMapFunction<number, [number, number]> {
+      map(v: number): [number, number] {
+        return [this.getRuntimeContext().getIndexOfThisSubtask(), v];
+      }
+    }
+    class To extends RichMapFunction<[number, number], number> {
+      map([from, v]: [number, number]): number {
+        const key = `${from}>${this.getRuntimeContext().getIndexOfThisSubtask()}`;
+        routes.set(key, (routes.get(key) ?? 0) + 1);
+        return v;
+      }
+    }
+    const run = async (edge: 'rescale' | 'shuffle' | 'global', producers: number, consumers: number) => {
+      routes.clear();
+      const out: number[] = [];
+      await runJob((env) => {
+        const from = env.fromSequence(1, 600).setParallelism(producers).map(new From()).setParallelism(producers);
+        from[edge]().map(new To()).setParallelism(consumers).addSink(collectInto(out));
+      });
+      assert.equal(out.length, 600, `${edge}: every record arrives once`);
+      return [...routes.keys()].sort();
+    };
+    // 2 → 4: producer 0 feeds consumers 0 and 1, producer 1 feeds 2 and 3 (round robin within).
+    assert.deepEqual(await run('rescale', 2, 4), ['0>0', '0>1', '1>2', '1>3']);
+    assert.equal(routes.get('0>0'), routes.get('0>1'));
+    // 4 → 2: producers 0 and 1 feed consumer 0, producers 2 and 3 consumer 1.
+    assert.deepEqual(await run('rescale', 4, 2), ['0>0', '1>0', '2>1', '3>1']);
+    assert.deepEqual(await run('global', 2, 3), ['0>0', '1>0']);
+    const shuffled = await run('shuffle', 1, 3);
+    assert.deepEqual(shuffled, ['0>0', '0>1', '0>2'], 'over 600 records every consumer gets some');
+  });
+
   test('every keyed state type inside a KeyedProcessFunction', async () => {
     const out: string[] = [];
     class AllStates extends KeyedProcessFunction<string, number, string> {
