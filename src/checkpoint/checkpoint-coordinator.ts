@@ -211,7 +211,12 @@ export class CheckpointCoordinator implements CheckpointResponder {
     deps.stats?.triggered(p.id, p.kind, p.triggerTime, dir);
     const savepoint = isSavepoint(p.kind);
     try {
-      this.target.triggerCheckpoint(p.id, p.triggerTime, { isSavepoint: savepoint, aligned: savepoint || deps.settings.aligned, full: p.kind !== 'CHECKPOINT' });
+      this.target.triggerCheckpoint(p.id, p.triggerTime, {
+        isSavepoint: savepoint,
+        aligned: savepoint || deps.settings.aligned,
+        full: p.kind !== 'CHECKPOINT',
+        ...(this.lastCompletedId >= 0 ? { latestCompleted: this.lastCompletedId } : {}),
+      });
     } catch (err) {
       this.abort(p, `${CheckpointFailureReason.NOT_RUNNING} (${(err as Error).message})`, false);
     }
@@ -292,6 +297,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private async complete(p: PendingCheckpoint): Promise<void> {
     p.startFinalizing();
     const metadata = this.metadataOf(p);
+    // A fence: a task built on files retention let go of (it must not, see latestCompleted in
+    // the trigger); published, this checkpoint could never be restored.
+    const unheld = await this.deps.store.unheldSharedFiles(metadata);
+    if (unheld.length > 0) {
+      if (p.status !== 'ABORTED') this.abort(p, `${CheckpointFailureReason.SHARED_STATE_DISCARDED}: ${unheld.slice(0, 3).join(', ')}`);
+      await this.deps.storage.discard(p.id).catch(() => undefined);
+      return;
+    }
     const path = await this.publish(p, metadata);
     if (path === undefined) return;
     const completed = completedCheckpoint(metadata, { path, triggerTime: p.triggerTime, completedAt: this.deps.clock.now() });

@@ -7,6 +7,7 @@ export const CheckpointFailureReason = {
   NOT_RUNNING: 'The job is not running yet or any more.',
   TOO_MANY_CONCURRENT: 'Too many checkpoints are in progress.',
   SUBSUMED: 'A newer checkpoint completed first (subsumed).',
+  SHARED_STATE_DISCARDED: 'The checkpoint builds on shared state files that were already discarded',
 } as const;
 
 /** A checkpoint that failed, with a reason for `flink checkpoints` and the CLI. */

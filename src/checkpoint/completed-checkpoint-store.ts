@@ -1,5 +1,6 @@
 import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
-import { type RetentionFacts, type RetentionPlan, type WaitingFiles, planRetention } from './retention-plan.js';
+import { type RetentionFacts, type RetentionPlan, type WaitingFiles, planRetention, unheldSharedFiles } from './retention-plan.js';
+import type { SnapshotMetadata } from './snapshot-metadata.js';
 
 /** How retention deletes: through checkpoint storage's write steps (FsCheckpointStorage). */
 export interface RetentionStorage {
@@ -73,6 +74,16 @@ export class CompletedCheckpointStore {
   /** Deletes every retained checkpoint (cancel with DELETE_ON_CANCELLATION, or no externalization). */
   discardAll(): Promise<void> {
     return this.apply({ kind: 'discardAll' }, []);
+  }
+
+  /**
+   * The shared files a checkpoint about to be published builds on that are no longer held
+   * (see {@link unheldSharedFiles}), once the plans asked for before have been carried out.
+   */
+  unheldSharedFiles(metadata: SnapshotMetadata): Promise<string[]> {
+    const next = this.queue.then(() => unheldSharedFiles(metadata, this.retained, this.waiting));
+    this.queue = next.then(() => undefined);
+    return next;
   }
 
   latest(): CompletedCheckpoint | undefined {

@@ -1,5 +1,7 @@
+import { basename } from 'node:path';
 import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import { sharedFilePath } from './paths.js';
+import type { SnapshotMetadata } from './snapshot-metadata.js';
 
 /** Shared files no retained checkpoint uses, waiting until the checkpoints in flight when they became unused have ended. */
 export interface WaitingFiles {
@@ -86,4 +88,25 @@ export function planRetention(facts: RetentionFacts): RetentionPlan {
 /** The `shared/` files a checkpoint refers to, as paths. */
 export function sharedPaths(checkpoint: CompletedCheckpoint): string[] {
   return checkpoint.metadata.operators.flatMap((op) => op.subtasks.flatMap((h) => (h.sharedState ?? []).map((r) => sharedFilePath(checkpoint.path, r.file))));
+}
+
+/**
+ * The shared files a completing checkpoint builds on that retention no longer holds (Flink's
+ * SharedStateRegistry refuses a reference to state it has discarded): a chain's files but its
+ * last, which the checkpoint itself wrote, must each belong to a retained checkpoint or wait
+ * for checkpoints in flight. Anything else may be deleted already, and publishing the
+ * checkpoint would leave a snapshot that cannot be restored. By file name (unique per write).
+ */
+export function unheldSharedFiles(metadata: SnapshotMetadata, retained: readonly CompletedCheckpoint[], waiting: readonly WaitingFiles[]): string[] {
+  const held = new Set<string>();
+  for (const c of retained) for (const op of c.metadata.operators) for (const h of op.subtasks) for (const r of h.sharedState ?? []) held.add(r.file);
+  for (const w of waiting) for (const f of w.files) held.add(basename(f));
+  const unheld: string[] = [];
+  for (const op of metadata.operators) {
+    for (const h of op.subtasks) {
+      const builtOn = (h.sharedState ?? []).slice(0, -1);
+      for (const r of builtOn) if (!held.has(r.file)) unheld.push(r.file);
+    }
+  }
+  return unheld;
 }

@@ -55,7 +55,7 @@ function framed(format: number, body: Uint8Array): Uint8Array {
 export function encodeEvent(event: ChannelEvent): Uint8Array {
   if (event instanceof RecordBatch) return encodeBatches([event]);
   if (event instanceof CheckpointBarrier) {
-    return framed(MSGPACK, plain.pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned, event.options.full === true]));
+    return framed(MSGPACK, plain.pack([BARRIER, event.checkpointId, event.timestamp, event.options.isSavepoint, event.options.aligned, event.options.full === true, event.options.latestCompleted ?? null]));
   }
   if (event instanceof Watermark) return framed(MSGPACK, plain.pack([WATERMARK, event.timestamp]));
   if (event instanceof WatermarkStatus) return framed(MSGPACK, plain.pack([STATUS, event.idle]));
@@ -92,7 +92,12 @@ export function decodeEvent(buffer: Uint8Array): ChannelEvent {
         (msg[4] as Float64Array | null | undefined) ?? undefined,
       );
     case BARRIER:
-      return new CheckpointBarrier(msg[1] as number, msg[2] as number, { isSavepoint: msg[3] as boolean, aligned: msg[4] as boolean, ...(msg[5] === true ? { full: true } : {}) });
+      return new CheckpointBarrier(msg[1] as number, msg[2] as number, {
+        isSavepoint: msg[3] as boolean,
+        aligned: msg[4] as boolean,
+        ...(msg[5] === true ? { full: true } : {}),
+        ...(typeof msg[6] === 'number' ? { latestCompleted: msg[6] } : {}),
+      });
     case END:
       return EndOfInput.INSTANCE;
     case WATERMARK:

@@ -4,6 +4,7 @@ import type { ChangedKeys } from './state-table.js';
 
 /** The chain of the newest confirmed incremental checkpoint: a full base, then deltas. */
 interface ConfirmedChain {
+  readonly checkpointId: number;
   readonly chain: readonly SharedStateRef[];
   readonly deltaBytes: number;
 }
@@ -41,11 +42,22 @@ export class IncrementalSnapshots {
   /** Change sets were dropped: only a confirmed full base makes deltas possible again. */
   private needsBase = false;
 
-  /** Takes the tables' changes at the cut of `checkpointId` and picks its form. */
+  /**
+   * Takes the tables' changes at the cut of `checkpointId` and picks its form.
+   *
+   * @param latestCompleted the newest checkpoint completed when this one was triggered. Its
+   *   completion may not have been notified here yet (on worker threads the barrier comes
+   *   through a data channel, read at once; the notification waits for the worker's next
+   *   slice; in one thread the coordinator notifies only after retention has run), and
+   *   retention may already have deleted the files of every chain older than its own: so it
+   *   counts as confirmed now, and a delta builds only on its chain or a newer one.
+   */
   cut(
     checkpointId: number,
     tables: ReadonlyMap<string, ChangedKeys>,
+    latestCompleted?: number,
   ): { form: KeyedSnapshotForm; changed: ReadonlyMap<string, readonly Set<unknown>[]> | undefined } {
+    if (latestCompleted !== undefined) this.complete(latestCompleted);
     const changes = new Map<string, Set<unknown>[]>();
     for (const [name, c] of tables) changes.set(name, c.take());
     if (this.unconfirmed.length >= MAX_UNCONFIRMED_CUTS) {
@@ -54,14 +66,14 @@ export class IncrementalSnapshots {
     }
     const c = this.confirmed;
     const baseBytes = c?.chain[0]?.size ?? 0;
-    // A full snapshot cut earlier and not confirmed here yet may have completed already: then
-    // retention may have deleted the confirmed chain's files (nothing was in flight to hold
-    // them). On worker threads a cut can come before the completion's message does: the barrier
-    // comes through a data channel, read at once; the message waits for the worker's next
-    // slice. (After a new base the same holds, but what made it a base still holds of the
-    // confirmed chain until it completes, so the next cut is a base anyway.)
+    // A chain older than the newest completed checkpoint may be gone (when that one was cut
+    // elsewhere, e.g. before a restore, nothing here can be built on).
+    const current = c !== undefined && c.checkpointId >= (latestCompleted ?? -Infinity);
+    // A full snapshot cut earlier and not confirmed here yet may have completed already (when
+    // the barrier does not say which checkpoint completed last): then retention may have
+    // deleted the confirmed chain's files, nothing being in flight to hold them.
     const afterFull = this.unconfirmed.some((u) => u.form.kind === 'self-contained');
-    const delta = !this.needsBase && !afterFull && c !== undefined && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
+    const delta = !this.needsBase && !afterFull && current && c.chain.length <= MAX_DELTA_CHAIN && c.deltaBytes <= baseBytes;
     const form: KeyedSnapshotForm = delta ? { kind: 'shared-delta', base: c.chain } : { kind: 'shared-full' };
     this.unconfirmed.push({ checkpointId, changes, form });
     return { form, changed: delta ? this.changedSinceConfirmed() : undefined };
@@ -91,7 +103,7 @@ export class IncrementalSnapshots {
       this.confirmed = undefined;
     } else {
       const chain = cut.form.kind === 'shared-delta' ? [...cut.form.base, written] : [written];
-      this.confirmed = { chain, deltaBytes: chain.slice(1).reduce((n, r) => n + r.size, 0) };
+      this.confirmed = { checkpointId, chain, deltaBytes: chain.slice(1).reduce((n, r) => n + r.size, 0) };
       if (cut.form.kind === 'shared-full') this.needsBase = false;
     }
     this.unconfirmed = this.unconfirmed.filter((u) => u.checkpointId > checkpointId);

@@ -66,6 +66,8 @@ export interface KeyedSnapshotOptions {
    * `flink checkpoint --full` (Flink's NO_SHARING).
    */
   readonly full: boolean;
+  /** The newest checkpoint completed when this one was triggered (CheckpointOptions.latestCompleted). */
+  readonly latestCompleted?: number;
 }
 
 /**
@@ -252,7 +254,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     else if (this.incremental) {
       const tracked = new Map<string, ChangedKeys>();
       for (const [name, e] of this.tables) if (e.table.changes) tracked.set(name, e.table.changes);
-      ({ form, changed } = this.incremental.cut(checkpointId, tracked));
+      ({ form, changed } = this.incremental.cut(checkpointId, tracked, options.latestCompleted));
     }
     const cut = this.store.cut();
     const tables = new Map<string, SnapshotState>();

@@ -8,7 +8,7 @@ import {
   type Schedule,
 } from '../../src/checkpoint/checkpoint-coordinator.js';
 import { CheckpointFailedError, CheckpointFailureReason } from '../../src/checkpoint/checkpoint-failure.js';
-import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
+import { type CompletedCheckpoint, completedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
 import { CompletedCheckpointStore } from '../../src/checkpoint/completed-checkpoint-store.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotMetadata } from '../../src/checkpoint/snapshot-metadata.js';
 import type { CheckpointOptions, OperatorStateHandle, TaskAcknowledgement } from '../../src/state/index.js';
@@ -166,6 +166,21 @@ function setup(settings: Partial<CoordinatorSettings> = {}, opts: { firstCheckpo
   return { clock, timers, target, storage, store, storeDiscarded, stats, tooMany, coordinator };
 }
 
+/** A completed snapshot whose operator 'a' subtask 1 holds the shared file `file` (a restored one). */
+function restoredWith(file: string): CompletedCheckpoint {
+  const metadata: SnapshotMetadata = {
+    magic: SNAPSHOT_MAGIC,
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    jobId: 'job-0',
+    jobName: 'the job',
+    checkpointId: 0,
+    kind: 'CHECKPOINT',
+    timestamp: 0,
+    operators: [{ uid: 'a', name: 'op a', parallelism: 2, maxParallelism: 128, subtasks: [{ ...handle('a', 1), sharedState: [{ file, size: 100, checksum: 'cd'.repeat(32) }] }] }],
+  };
+  return completedCheckpoint(metadata, { path: '/ckpt/job-0/chk-0', triggerTime: 0, completedAt: 0 });
+}
+
 function handle(uid: string, subtask: number, parallelism = 2): OperatorStateHandle {
   return {
     uid,
@@ -244,8 +259,10 @@ describe('CheckpointCoordinator', () => {
     const done = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
     await flush();
     clock.set(700);
-    // Subtask 1 of 'a' is incremental: its keyed state is a chain of a base (100 B) and a delta (7 B).
+    // Subtask 1 of 'a' is incremental: its keyed state is a chain of a base (100 B) and a delta (7 B),
+    // the base held by the snapshot the job was restored from and claimed.
     const chain = [{ file: 'base', size: 100, checksum: 'cd'.repeat(32) }, { file: 'delta', size: 7, checksum: 'ef'.repeat(32) }];
+    await store.claim(restoredWith('base'));
     coordinator.acknowledge(ack(1, 1, { handles: [handle('b', 1), { ...handle('a', 1), sharedState: chain }], syncMs: 3, alignmentMs: 7 }));
     coordinator.acknowledge(ack(1, 1, { handles: [handle('b', 1), handle('a', 1)], syncMs: 99, alignmentMs: 99 })); // a duplicate: ignored
     coordinator.acknowledge(ack(1, 0, { handles: [handle('b', 0), handle('a', 0)], asyncMs: 40, maxPauseMs: 5 }));
@@ -291,6 +308,29 @@ describe('CheckpointCoordinator', () => {
     assert.equal(storage.finalized.length, 1);
   });
 
+  test('a checkpoint building on a shared file retention already deleted is aborted, never published (a fence)', async () => {
+    const { coordinator, storage, store } = setup({ interval: undefined }, { numRetained: 1 });
+    const ref = (file: string) => ({ file, size: 10, checksum: 'ab'.repeat(32) });
+    const take = async (id: number, chain: ReturnType<typeof ref>[]) => {
+      const done = coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+      await flush();
+      coordinator.acknowledge(ack(id, 0, { handles: [{ ...handle('a', 0, 1), sharedState: chain }] }));
+      coordinator.acknowledge(ack(id, 1));
+      coordinator.acknowledge(ack(id, 2));
+      return done;
+    };
+    await take(1, [ref('base-1')]);
+    await take(2, [ref('base-2')]); // a new base: checkpoint 1 and base-1 are deleted
+    const err = await rejection(take(3, [ref('base-1'), ref('delta-3')]));
+    assert.match(err.reason, new RegExp(`^${CheckpointFailureReason.SHARED_STATE_DISCARDED}: base-1$`));
+    assert.deepEqual(storage.finalized.map((f) => f.id), [1, 2], 'never published');
+    assert.ok(storage.discarded.includes(3), 'its directory (and what it wrote) deleted');
+    assert.equal(store.latest()?.checkpointId, 2);
+    // Building on what is retained is fine.
+    const ok = await take(4, [ref('base-2'), ref('delta-4')]);
+    assert.equal(ok.checkpointId, 4);
+  });
+
   test('retention: with num-retained 2 the third completion discards the first', async () => {
     const { coordinator, store, storeDiscarded } = setup({ interval: undefined }, { numRetained: 2 });
     for (const id of [1, 2]) {
@@ -327,7 +367,7 @@ describe('CheckpointCoordinator', () => {
     await timers.advanceTo(4199);
     assert.deepEqual(target.ids, [1, 2], 'next tick at 3700 waits until 4200');
     await timers.advanceTo(4200);
-    assert.deepEqual(target.triggered.at(-1), { id: 3, timestamp: 4200, options: { isSavepoint: false, aligned: true, full: false } });
+    assert.deepEqual(target.triggered.at(-1), { id: 3, timestamp: 4200, options: { isSavepoint: false, aligned: true, full: false, latestCompleted: 2 } });
   });
 
   test('min-pause counts from the last completion only: a failed checkpoint does not delay the next (as in Flink)', async () => {
@@ -701,8 +741,8 @@ describe('CheckpointCoordinator', () => {
       target.triggered.map((t) => t.options),
       [
         { isSavepoint: false, aligned: false, full: false },
-        { isSavepoint: true, aligned: true, full: true },
-        { isSavepoint: true, aligned: true, full: true },
+        { isSavepoint: true, aligned: true, full: true, latestCompleted: 1 },
+        { isSavepoint: true, aligned: true, full: true, latestCompleted: 2 },
       ],
     );
     assert.deepEqual(storage.initialized[1], { id: 2, savepointDir: '/sp' });

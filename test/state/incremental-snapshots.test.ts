@@ -24,8 +24,8 @@ interface Taken {
 }
 
 /** Takes checkpoint `id` as the snapshot driver would: encode, "write", then confirm unless told not to. */
-function checkpoint(b: KeyedStateBackend, id: number, opts: { confirm?: boolean; full?: boolean } = {}): Taken {
-  const snap = b.snapshot(id, { full: opts.full ?? false });
+function checkpoint(b: KeyedStateBackend, id: number, opts: { confirm?: boolean; full?: boolean; latestCompleted?: number } = {}): Taken {
+  const snap = b.snapshot(id, { full: opts.full ?? false, latestCompleted: opts.latestCompleted });
   const blocks = finish(snap);
   const size = blocks.reduce((n, [, bytes]) => n + bytes.byteLength, 0);
   const file = snap.form.kind === 'self-contained' ? undefined : { file: `f${id}`, size, checksum: '' };
@@ -148,6 +148,35 @@ for (const type of BACKENDS) {
       assert.equal(all[3]!.snap.form.kind, 'shared-delta');
       assert.deepEqual(chainOf(all, all[3]!).map((t) => t.id), [4, 5]);
       assert.equal(dump(restoreChain(createBackend(type), chainOf(all, all[3]!)), 300), dump(b, 300));
+    });
+
+    test('a barrier saying which checkpoint completed last: the delta builds on that one, never on an older chain retention may have deleted', () => {
+      // Checkpoint 1 (base) confirmed; 2 cut and written; its completion, and 3's, reach this
+      // task late (on a worker the notification waits behind the next barrier; in one thread it
+      // comes after retention ran).
+      const { b, all } = withBase(400);
+      write(b, range(0, 10), 2);
+      all.push(checkpoint(b, 2, { confirm: false, latestCompleted: 1 }));
+      assert.deepEqual(chainOf(all, all[1]!).map((t) => t.id), [1, 2]);
+      // 3 is triggered after 2 completed: 2's notification has not come, the barrier says it.
+      write(b, range(20, 30), 3);
+      all.push(checkpoint(b, 3, { confirm: false, latestCompleted: 2 }));
+      assert.deepEqual(chainOf(all, all[2]!).map((t) => t.id), [1, 2, 3], 'built on 2, which retention holds, and its changes only since 2');
+      assert.equal(dump(restoreChain(createBackend(type), chainOf(all, all[2]!)), 400), dump(b, 400));
+      // 2's notification comes late, after 3 was cut: nothing goes back to an older chain.
+      b.notifyCheckpointComplete(2);
+      // 4 is triggered after 3 completed, whose own cut is here but never named: the barrier
+      // says 3, so nothing older than 3 may be built on.
+      write(b, range(40, 45), 4);
+      all.push(checkpoint(b, 4, { confirm: false, latestCompleted: 3 }));
+      assert.deepEqual(chainOf(all, all[3]!).map((t) => t.id), [1, 2, 3, 4]);
+      assert.equal(dump(restoreChain(createBackend(type), chainOf(all, all[3]!)), 400), dump(b, 400));
+      // A checkpoint completed that this backend never cut (the one restored from, another
+      // execution's): nothing here can be built on, so a new base.
+      write(b, range(50, 52), 6);
+      all.push(checkpoint(b, 6, { latestCompleted: 5 }));
+      assert.equal(all[4]!.snap.form.kind, 'shared-full');
+      assert.equal(dump(restoreChain(createBackend(type), chainOf(all, all[4]!)), 400), dump(b, 400));
     });
 
     test('checkpoints that never complete do not pile up changes: past a bound the next one is a new base', () => {

@@ -150,7 +150,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
     this.prepareSnapshot(checkpointId, timestamp);
     const { info, node, keyedBackend, operatorStateStore } = this.ctx;
     const lists = operatorStateStore.snapshot();
-    const keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true });
+    const keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true, latestCompleted: options.latestCompleted });
     return {
       uid: node.uid,
       name: node.name,

@@ -13,6 +13,13 @@ export interface CheckpointOptions {
    * incremental checkpoints on: savepoints and `flink checkpoint --full`.
    */
   readonly full?: boolean;
+  /**
+   * The newest checkpoint completed when this one was triggered. An incremental snapshot may
+   * build only on that checkpoint's files (or a newer one's): retention may already have
+   * deleted an older chain's, and the completion's notification can reach a task after the
+   * next barrier does.
+   */
+  readonly latestCompleted?: number;
   /** Align barriers at multi-input tasks (EXACTLY_ONCE). */
   readonly aligned: boolean;
 }
