@@ -285,6 +285,15 @@ for (const backend of BACKENDS) {
       assert.ok(h.records().every((r) => r.timestamp === Number.MAX_SAFE_INTEGER), 'results carry the global window maxTimestamp');
     });
 
+    test('CountTrigger on event-time tumbling windows: the cleanup drops the unfired rest without firing (Flink: onEventTime CONTINUE, then clearAllState)', async () => {
+      const h = await open({ assigner: TumblingEventTimeWindows.of(ms(10)) as never, trigger: CountTrigger.of(2) as never, fn: applyList });
+      for (const v of [1, 2, 3]) h.processElement(v, v);
+      h.processWatermark(9);
+      h.processWatermark(Number.MAX_SAFE_INTEGER);
+      assert.deepEqual(h.records(), [record([1, 2], 9)]);
+      for (const [name, { table }] of h.backend.stateTables()) assert.equal(table.size, 0, `${name} is empty after the cleanup`);
+    });
+
     test('PurgingTrigger(CountTrigger): each firing starts over', async () => {
       const h = await open({ assigner: GlobalWindows.create() as never, trigger: PurgingTrigger.of(CountTrigger.of(2)) as never, fn: applyList });
       for (const v of [1, 2, 3, 4, 5]) h.processElement(v, v);
