@@ -45,7 +45,10 @@ export abstract class ContinuousTrigger<W extends Window> extends Trigger<unknow
     const fireTime = ctx.getPartitionedState(this.fireTime);
     if (fireTime.get() !== time) return false;
     fireTime.clear();
-    this.registerNext(time, window, ctx);
+    // At the window's end there is no next fire time: the next would be the end again, a timer
+    // already due, fired at once for ever where the window outlives its end on this clock (an
+    // event-time window under ContinuousProcessingTimeTrigger). Flink's FLINK-35069 fix.
+    if (time !== window.maxTimestamp()) this.registerNext(time, window, ctx);
     return true;
   }
 
