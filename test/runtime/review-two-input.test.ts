@@ -1,0 +1,236 @@
+/*
+ * Review of the two-input operators against Flink's own operator tests
+ * (flink-streaming-java/src/test/java/org/apache/flink/streaming/api/operators/co/):
+ * KeyedCoProcessOperatorTest, CoBroadcastWithKeyedOperatorTest, CoBroadcastWithNonKeyedOperatorTest
+ * and IntervalJoinOperatorTest's edges: their inputs, and the outputs Flink expects.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  type Collector,
+  KeyedCoProcessFunction,
+  type KeyedProcessContext,
+  type OnTimerContext,
+  type TwoInputOperatorSpec,
+} from '../../src/graph/index.js';
+import { type ValueState, ValueStateDescriptor } from '../../src/state/index.js';
+import { MIN_TIMESTAMP } from '../../src/util/time.js';
+import type { HarnessOptions } from './operators/keyed-operator-harness.js';
+import { TwoInputHarness } from './two-input/two-input-harness.js';
+
+/** `value@ts` of a record (`value` alone when it has no timestamp), `WM:t` of a watermark, in output order. */
+function rendered(h: TwoInputHarness): string[] {
+  return h.output.map((e) => ('watermark' in e ? `WM:${e.watermark}` : e.timestamp === MIN_TIMESTAMP ? String(e.value) : `${String(e.value)}@${e.timestamp}`));
+}
+
+const intToString = (v: number) => `${v}`;
+const identity = (v: string) => v;
+
+async function keyedCoProcess(fn: KeyedCoProcessFunction<string, number, string, string>, options: HarnessOptions = {}): Promise<TwoInputHarness> {
+  const spec: TwoInputOperatorSpec = { kind: 'keyedCoProcess', fn: fn as KeyedCoProcessFunction<unknown, unknown, unknown, unknown> };
+  return new TwoInputHarness(spec, intToString as (v: never) => unknown, identity as (v: never) => unknown, options).open();
+}
+
+function setProcessingTime(h: TwoInputHarness, t: number): void {
+  h.clock.set(t);
+  h.operator.advanceProcessingTime(t);
+}
+
+type Ctx = KeyedProcessContext<string>;
+type Out = Collector<string>;
+
+describe("keyed co-process: Flink's KeyedCoProcessOperatorTest", () => {
+  test('testTimestampAndWatermarkQuerying', async () => {
+    class Fn extends KeyedCoProcessFunction<string, number, string, string> {
+      processElement1(v: number, ctx: Ctx, out: Out) {
+        out.collect(`${v}WM:${ctx.timerService().currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+      processElement2(v: string, ctx: Ctx, out: Out) {
+        out.collect(`${v}WM:${ctx.timerService().currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+    }
+    const h = await keyedCoProcess(new Fn());
+    h.processWatermark1(17);
+    h.processWatermark2(17);
+    h.processElement1(5, 12);
+    h.processWatermark1(42);
+    h.processWatermark2(42);
+    h.processElement2('6', 13);
+    assert.deepEqual(rendered(h), ['WM:17', '5WM:17 TS:12@12', 'WM:42', '6WM:42 TS:13@13']);
+  });
+
+  test('testTimestampAndProcessingTimeQuerying', async () => {
+    class Fn extends KeyedCoProcessFunction<string, number, string, string> {
+      processElement1(v: number, ctx: Ctx, out: Out) {
+        out.collect(`${v}PT:${ctx.timerService().currentProcessingTime()} TS:${ctx.timestamp()}`);
+      }
+      processElement2(v: string, ctx: Ctx, out: Out) {
+        out.collect(`${v}PT:${ctx.timerService().currentProcessingTime()} TS:${ctx.timestamp()}`);
+      }
+    }
+    const h = await keyedCoProcess(new Fn());
+    setProcessingTime(h, 17);
+    h.processElement1(5);
+    setProcessingTime(h, 42);
+    h.processElement2('6');
+    assert.deepEqual(rendered(h), ['5PT:17 TS:null', '6PT:42 TS:null']);
+  });
+
+  test('testEventTimeTimers (and testGetCurrentKeyFromTimers)', async () => {
+    class Fn extends KeyedCoProcessFunction<string, number, string, string> {
+      processElement1(v: number, ctx: Ctx, out: Out) {
+        out.collect(`INPUT1:${v}`);
+        ctx.timerService().registerEventTimeTimer(5);
+      }
+      processElement2(v: string, ctx: Ctx, out: Out) {
+        out.collect(`INPUT2:${v}`);
+        ctx.timerService().registerEventTimeTimer(6);
+      }
+      override onTimer(_t: number, ctx: OnTimerContext<string>, out: Out) {
+        assert.equal(ctx.timeDomain(), 'EVENT_TIME');
+        out.collect(`${ctx.getCurrentKey()}:1777`);
+      }
+    }
+    const h = await keyedCoProcess(new Fn());
+    h.processElement1(17, 42);
+    h.processElement2('18', 42);
+    h.processWatermark1(5);
+    h.processWatermark2(5);
+    h.processWatermark1(6);
+    h.processWatermark2(6);
+    assert.deepEqual(rendered(h), ['INPUT1:17@42', 'INPUT2:18@42', '17:1777@5', 'WM:5', '18:1777@6', 'WM:6']);
+  });
+
+  test('testProcessingTimeTimers', async () => {
+    class Fn extends KeyedCoProcessFunction<string, number, string, string> {
+      processElement1(v: number, ctx: Ctx, out: Out) {
+        out.collect(`INPUT1:${v}`);
+        ctx.timerService().registerProcessingTimeTimer(5);
+      }
+      processElement2(v: string, ctx: Ctx, out: Out) {
+        out.collect(`INPUT2:${v}`);
+        ctx.timerService().registerProcessingTimeTimer(6);
+      }
+      override onTimer(_t: number, ctx: OnTimerContext<string>, out: Out) {
+        assert.equal(ctx.timeDomain(), 'PROCESSING_TIME');
+        out.collect('1777');
+      }
+    }
+    const h = await keyedCoProcess(new Fn());
+    h.processElement1(17);
+    h.processElement2('18');
+    setProcessingTime(h, 5);
+    setProcessingTime(h, 6);
+    assert.deepEqual(rendered(h), ['INPUT1:17', 'INPUT2:18', '1777', '1777']);
+  });
+
+  /** Flink's EventTimeTriggeringStatefulProcessFunction and its processing-time twin: no leakage between keys. */
+  class Stateful extends KeyedCoProcessFunction<string, number, string, string> {
+    private state!: ValueState<string>;
+    constructor(private readonly domain: 'EVENT_TIME' | 'PROCESSING_TIME') {
+      super();
+    }
+    override open() {
+      this.state = this.getRuntimeContext().getState(new ValueStateDescriptor<string>('seen-element'));
+    }
+    private handle(v: unknown, ctx: Ctx, out: Out, channel: number) {
+      const ts = ctx.timerService();
+      const now = this.domain === 'EVENT_TIME' ? ts.currentWatermark() : ts.currentProcessingTime();
+      if (this.state.value() == null) {
+        out.collect(`INPUT${channel}:${String(v)}`);
+        this.state.update(String(v));
+        if (this.domain === 'EVENT_TIME') ts.registerEventTimeTimer(now + 5);
+        else ts.registerProcessingTimeTimer(now + 5);
+      } else {
+        this.state.clear();
+        if (this.domain === 'EVENT_TIME') ts.deleteEventTimeTimer(now + 4);
+        else ts.deleteProcessingTimeTimer(now + 4);
+      }
+    }
+    processElement1(v: number, ctx: Ctx, out: Out) {
+      this.handle(v, ctx, out, 1);
+    }
+    processElement2(v: string, ctx: Ctx, out: Out) {
+      this.handle(v, ctx, out, 2);
+    }
+    override onTimer(_t: number, ctx: OnTimerContext<string>, out: Out) {
+      assert.equal(ctx.timeDomain(), this.domain);
+      out.collect(`STATE:${this.state.value()}`);
+    }
+  }
+
+  test('testEventTimeTimerWithState', async () => {
+    const h = await keyedCoProcess(new Stateful('EVENT_TIME'));
+    h.processWatermark1(1);
+    h.processWatermark2(1);
+    h.processElement1(17, 0);
+    h.processElement1(13, 0);
+    h.processWatermark1(2);
+    h.processWatermark2(2);
+    h.processElement1(13, 1);
+    h.processElement2('42', 1);
+    h.processWatermark1(6);
+    h.processWatermark2(6);
+    h.processWatermark1(7);
+    h.processWatermark2(7);
+    assert.deepEqual(rendered(h), ['WM:1', 'INPUT1:17@0', 'INPUT1:13@0', 'WM:2', 'INPUT2:42@1', 'STATE:17@6', 'WM:6', 'STATE:42@7', 'WM:7']);
+  });
+
+  test('testProcessingTimeTimerWithState', async () => {
+    const h = await keyedCoProcess(new Stateful('PROCESSING_TIME'));
+    setProcessingTime(h, 1);
+    h.processElement1(17);
+    h.processElement1(13);
+    setProcessingTime(h, 2);
+    h.processElement1(13);
+    h.processElement2('42');
+    setProcessingTime(h, 6);
+    setProcessingTime(h, 7);
+    assert.deepEqual(rendered(h), ['INPUT1:17', 'INPUT1:13', 'INPUT2:42', 'STATE:17', 'STATE:42']);
+  });
+
+  test('testSnapshotAndRestore', async () => {
+    class Both extends KeyedCoProcessFunction<string, number, string, string> {
+      processElement1(_v: number, ctx: Ctx) {
+        ctx.timerService().registerProcessingTimeTimer(3);
+        ctx.timerService().registerEventTimeTimer(6);
+        ctx.timerService().deleteProcessingTimeTimer(3);
+      }
+      processElement2(_v: string, ctx: Ctx) {
+        ctx.timerService().registerEventTimeTimer(4);
+        ctx.timerService().registerProcessingTimeTimer(5);
+        ctx.timerService().deleteEventTimeTimer(4);
+      }
+      override onTimer(_t: number, ctx: OnTimerContext<string>, out: Out) {
+        out.collect(ctx.timeDomain() === 'EVENT_TIME' ? 'EVENT:1777' : 'PROC:1777');
+      }
+    }
+    const first = await keyedCoProcess(new Both());
+    first.processElement1(5, 12);
+    first.processElement2('5', 12);
+    const snapshot = first.snapshot();
+    await first.close();
+    const h = await keyedCoProcess(new Both(), { restore: snapshot });
+    setProcessingTime(h, 5);
+    h.processWatermark1(6);
+    h.processWatermark2(6);
+    assert.deepEqual(rendered(h), ['PROC:1777', 'EVENT:1777@6', 'WM:6']);
+  });
+
+  test('testGetCurrentKeyFromContext', async () => {
+    class Fn extends KeyedCoProcessFunction<string, number, string, string> {
+      processElement1(v: number, ctx: Ctx, out: Out) {
+        out.collect(`${v},${ctx.getCurrentKey()}`);
+      }
+      processElement2(v: string, ctx: Ctx, out: Out) {
+        out.collect(`${v},${ctx.getCurrentKey()}`);
+      }
+    }
+    const h = await keyedCoProcess(new Fn());
+    h.processElement1(5);
+    h.processElement1(6);
+    h.processElement2('hello');
+    h.processElement2('world');
+    assert.deepEqual(rendered(h), ['5,5', '6,6', 'hello,hello', 'world,world']);
+  });
+});
