@@ -7,13 +7,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  BroadcastProcessFunction,
+  type BroadcastContext,
+  type BroadcastReadOnlyContext,
   type Collector,
+  KeyedBroadcastProcessFunction,
+  type KeyedBroadcastContext,
+  type KeyedBroadcastOnTimerContext,
+  type KeyedBroadcastReadOnlyContext,
   KeyedCoProcessFunction,
+  OutputTag,
   type KeyedProcessContext,
   type OnTimerContext,
   type TwoInputOperatorSpec,
 } from '../../src/graph/index.js';
-import { type ValueState, ValueStateDescriptor } from '../../src/state/index.js';
+import { ListStateDescriptor, MapStateDescriptor, type ValueState, ValueStateDescriptor } from '../../src/state/index.js';
 import { MIN_TIMESTAMP } from '../../src/util/time.js';
 import type { HarnessOptions } from './operators/keyed-operator-harness.js';
 import { TwoInputHarness } from './two-input/two-input-harness.js';
@@ -232,5 +240,172 @@ describe("keyed co-process: Flink's KeyedCoProcessOperatorTest", () => {
     h.processElement2('hello');
     h.processElement2('world');
     assert.deepEqual(rendered(h), ['5,5', '6,6', 'hello,hello', 'world,world']);
+  });
+});
+
+/** A keyed harness whose second input is a broadcast one: its elements carry no key (Flink's null key selector). */
+class BroadcastHarness extends TwoInputHarness {
+  processBroadcast(value: unknown, timestamp?: number): void {
+    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
+    this.operator.processElement2(value);
+    this.slot.timestamp = MIN_TIMESTAMP;
+  }
+}
+
+const STATE_DESCRIPTOR = new MapStateDescriptor<string, number>('broadcast-state');
+
+async function keyedBroadcast<IN1>(
+  fn: KeyedBroadcastProcessFunction<string, IN1, number, string>,
+  key: (v: IN1) => unknown = (v) => v,
+  options: HarnessOptions = {},
+): Promise<BroadcastHarness> {
+  const spec: TwoInputOperatorSpec = {
+    kind: 'keyedBroadcastProcess',
+    fn: fn as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>,
+    descriptors: [STATE_DESCRIPTOR as MapStateDescriptor<unknown, unknown>],
+  };
+  const noKey = () => {
+    throw new Error('a broadcast element has no key');
+  };
+  return new BroadcastHarness(spec, key as (v: never) => unknown, noKey, options).open();
+}
+
+type KRo = KeyedBroadcastReadOnlyContext<string>;
+type KRw = KeyedBroadcastContext<string>;
+
+describe("keyed broadcast: Flink's CoBroadcastWithKeyedOperatorTest", () => {
+  test('testKeyQuerying', async () => {
+    class Fn extends KeyedBroadcastProcessFunction<string, [number, string], number, string> {
+      processElement(v: [number, string], ctx: KRo, out: Out) {
+        assert.equal(ctx.getCurrentKey(), v[0]);
+        out.collect(v[1]);
+      }
+      processBroadcastElement() {}
+    }
+    const h = await keyedBroadcast(new Fn(), (v) => v[0]);
+    h.processElement1([5, '5'], 12);
+    h.processElement1([42, '42'], 13);
+    assert.deepEqual(rendered(h), ['5@12', '42@13']);
+  });
+
+  test('testAccessToKeyedStateIt: applyToKeyedState sees every key with its list', async () => {
+    const listDesc = new ListStateDescriptor<string>('listStateTest');
+    const seen = new Map<string, string[]>();
+    class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
+      processElement(v: string) {
+        this.getRuntimeContext().getListState(listDesc).add(v);
+      }
+      processBroadcastElement(_v: number, ctx: KRw) {
+        ctx.applyToKeyedState(listDesc, (key, state) => void seen.set(key, [...state.get()]));
+      }
+    }
+    const h = await keyedBroadcast(new Fn());
+    for (const [v, ts] of [['test1', 12], ['test1', 12], ['test2', 13], ['test2', 13], ['test2', 13], ['test3', 14], ['test3', 14], ['test3', 14], ['test2', 13]] as const) h.processElement1(v, ts);
+    h.processBroadcast(1, 13);
+    assert.deepEqual(
+      new Map([...seen].sort()),
+      new Map([
+        ['test1', ['test1', 'test1']],
+        ['test2', ['test2', 'test2', 'test2', 'test2']],
+        ['test3', ['test3', 'test3', 'test3']],
+      ]),
+    );
+  });
+
+  test('testFunctionWithTimer', async () => {
+    class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
+      processBroadcastElement(v: number, ctx: KRw, out: Out) {
+        out.collect(`BR:${v} WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+      processElement(v: string, ctx: KRo, out: Out) {
+        ctx.timerService().registerEventTimeTimer(41);
+        out.collect(`NON-BR:${v} WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+      override onTimer(t: number, ctx: KeyedBroadcastOnTimerContext<string>, out: Out) {
+        assert.equal(ctx.getCurrentKey(), '6');
+        out.collect(`TIMER:${t}`);
+      }
+    }
+    const h = await keyedBroadcast(new Fn());
+    h.processWatermark1(10);
+    h.processWatermark2(10);
+    h.processBroadcast(5, 12);
+    h.processWatermark1(40);
+    h.processWatermark2(40);
+    h.processElement1('6', 13);
+    h.processElement1('6', 15);
+    h.processWatermark1(50);
+    h.processWatermark2(50);
+    assert.deepEqual(rendered(h), ['WM:10', 'BR:5 WM:10 TS:12@12', 'WM:40', 'NON-BR:6 WM:40 TS:13@13', 'NON-BR:6 WM:40 TS:15@15', 'TIMER:41@41', 'WM:50']);
+  });
+
+  test('testSideOutput', async () => {
+    const BR = new OutputTag<string>('br-out');
+    const NON_BR = new OutputTag<string>('non-br-out');
+    class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
+      processBroadcastElement(v: number, ctx: KRw) {
+        ctx.output(BR, `BR:${v} WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+      processElement(v: string, ctx: KRo) {
+        ctx.output(NON_BR, `NON-BR:${v} WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+    }
+    const h = await keyedBroadcast(new Fn(), undefined, { sideOutputs: [BR, NON_BR] as OutputTag<unknown>[] });
+    h.processWatermark1(10);
+    h.processWatermark2(10);
+    h.processBroadcast(5, 12);
+    h.processWatermark1(40);
+    h.processWatermark2(40);
+    h.processElement1('6', 13);
+    h.processElement1('6', 15);
+    h.processWatermark1(50);
+    h.processWatermark2(50);
+    assert.deepEqual(h.sideOutput(BR as OutputTag<unknown>), [{ value: 'BR:5 WM:10 TS:12', timestamp: 12 }]);
+    assert.deepEqual(h.sideOutput(NON_BR as OutputTag<unknown>), [
+      { value: 'NON-BR:6 WM:40 TS:13', timestamp: 13 },
+      { value: 'NON-BR:6 WM:40 TS:15', timestamp: 15 },
+    ]);
+  });
+
+  test('testFunctionWithBroadcastState: the keyed side and its timer read the broadcast state', async () => {
+    const expected = new Map([['5.key', 5], ['34.key', 34], ['53.key', 53], ['12.key', 12], ['98.key', 98]]);
+    const show = (entries: Iterable<readonly [string, number]>) => [...entries].map(([k, v]) => ` ${k}=${v}`).sort().join('');
+    class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
+      processBroadcastElement(v: number, ctx: KRw) {
+        ctx.getBroadcastState(STATE_DESCRIPTOR).put(`${v}.key`, v);
+      }
+      processElement(_v: string, ctx: KRo) {
+        assert.equal(show(ctx.getBroadcastState(STATE_DESCRIPTOR).immutableEntries()), show(expected));
+        ctx.timerService().registerEventTimeTimer(41);
+      }
+      override onTimer(t: number, ctx: KeyedBroadcastOnTimerContext<string>, out: Out) {
+        assert.equal(ctx.getCurrentKey(), 'trigger');
+        out.collect(`TS:${t} ${show(ctx.getBroadcastState(STATE_DESCRIPTOR).immutableEntries())}`);
+      }
+    }
+    const h = await keyedBroadcast(new Fn());
+    h.processWatermark1(10);
+    h.processWatermark2(10);
+    for (const [v, ts] of [[5, 10], [34, 12], [53, 15], [12, 16], [98, 19]]) h.processBroadcast(v, ts);
+    h.processElement1('trigger', 13);
+    h.processBroadcast(51, 21);
+    h.processWatermark1(50);
+    h.processWatermark2(50);
+    expected.set('51.key', 51);
+    assert.deepEqual(rendered(h), ['WM:10', `TS:41 ${show(expected)}@41`, 'WM:50']);
+  });
+
+  test('testNoKeyedStateOnBroadcastSide: keyed state on the broadcast side before any key is an error', async () => {
+    const valueState = new ValueStateDescriptor<string>('any');
+    class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
+      processBroadcastElement() {
+        this.getRuntimeContext().getState(valueState).value();
+      }
+      processElement() {}
+    }
+    const h = await keyedBroadcast(new Fn());
+    h.processWatermark1(10);
+    h.processWatermark2(10);
+    assert.throws(() => h.processBroadcast(5, 12), /No key is set/);
   });
 });
