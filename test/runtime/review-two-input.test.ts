@@ -409,3 +409,82 @@ describe("keyed broadcast: Flink's CoBroadcastWithKeyedOperatorTest", () => {
     assert.throws(() => h.processBroadcast(5, 12), /No key is set/);
   });
 });
+
+describe("non-keyed broadcast: Flink's CoBroadcastWithNonKeyedOperatorTest", () => {
+  const STATE_A = new MapStateDescriptor<number, string>('broadcast-state-A');
+  async function nonKeyed(fn: BroadcastProcessFunction<string, number, string>, descriptors: MapStateDescriptor<never, never>[], options: HarnessOptions = {}): Promise<BroadcastHarness> {
+    const spec: TwoInputOperatorSpec = { kind: 'broadcastProcess', fn: fn as BroadcastProcessFunction<unknown, unknown, unknown>, descriptors: descriptors as MapStateDescriptor<unknown, unknown>[] };
+    return new BroadcastHarness(spec, () => 0, () => 0, options).open();
+  }
+
+  test('testMultiStateSupport (entries in insertion order here; Flink\'s expected order is its HashMap\'s)', async () => {
+    class Fn extends BroadcastProcessFunction<string, number, string> {
+      processBroadcastElement(v: number, ctx: BroadcastContext) {
+        ctx.getBroadcastState(STATE_DESCRIPTOR).put(`key.${v}`, v);
+        ctx.getBroadcastState(STATE_A).put(v, `value.${v}`);
+      }
+      processElement(v: string, ctx: BroadcastReadOnlyContext, out: Out) {
+        for (const [k, x] of ctx.getBroadcastState(STATE_DESCRIPTOR).immutableEntries()) out.collect(`${v}:${k}->${x}`);
+        for (const [k, x] of ctx.getBroadcastState(STATE_A).immutableEntries()) out.collect(`${v}:${k}->${x}`);
+      }
+    }
+    const h = await nonKeyed(new Fn(), [STATE_DESCRIPTOR, STATE_A] as MapStateDescriptor<never, never>[]);
+    h.processBroadcast(5, 12);
+    h.processBroadcast(6, 13);
+    h.processElement1('9', 15);
+    assert.deepEqual(rendered(h).sort(), ['9:key.6->6@15', '9:key.5->5@15', '9:5->value.5@15', '9:6->value.6@15'].sort());
+  });
+
+  test('testBroadcastState', async () => {
+    const keys = ['test1', 'test2', 'test3'];
+    class Fn extends BroadcastProcessFunction<string, number, string> {
+      processBroadcastElement(v: number, ctx: BroadcastContext, out: Out) {
+        for (const k of keys) ctx.getBroadcastState(STATE_DESCRIPTOR).put(k, v);
+        out.collect(`${v}WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+      processElement(v: string, ctx: BroadcastReadOnlyContext, out: Out) {
+        assert.deepEqual(new Set([...ctx.getBroadcastState(STATE_DESCRIPTOR).immutableEntries()].map(([k]) => k)), new Set(keys));
+        out.collect(`${v}WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+    }
+    const h = await nonKeyed(new Fn(), [STATE_DESCRIPTOR] as MapStateDescriptor<never, never>[]);
+    h.processWatermark1(10);
+    h.processWatermark2(10);
+    h.processBroadcast(5, 12);
+    h.processWatermark1(40);
+    h.processWatermark2(40);
+    h.processElement1('6', 13);
+    h.processElement1('6', 15);
+    h.processWatermark1(50);
+    h.processWatermark2(50);
+    assert.deepEqual(rendered(h), ['WM:10', '5WM:10 TS:12@12', 'WM:40', '6WM:40 TS:13@13', '6WM:40 TS:15@15', 'WM:50']);
+  });
+
+  test('testSideOutput', async () => {
+    const BR = new OutputTag<string>('br-out');
+    const NON_BR = new OutputTag<string>('non-br-out');
+    class Fn extends BroadcastProcessFunction<string, number, string> {
+      processBroadcastElement(v: number, ctx: BroadcastContext) {
+        ctx.output(BR, `BR:${v} WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+      processElement(v: string, ctx: BroadcastReadOnlyContext) {
+        ctx.output(NON_BR, `NON-BR:${v} WM:${ctx.currentWatermark()} TS:${ctx.timestamp()}`);
+      }
+    }
+    const h = await nonKeyed(new Fn(), [STATE_DESCRIPTOR] as MapStateDescriptor<never, never>[], { sideOutputs: [BR, NON_BR] as OutputTag<unknown>[] });
+    h.processWatermark1(10);
+    h.processWatermark2(10);
+    h.processBroadcast(5, 12);
+    h.processWatermark1(40);
+    h.processWatermark2(40);
+    h.processElement1('6', 13);
+    h.processElement1('6', 15);
+    h.processWatermark1(50);
+    h.processWatermark2(50);
+    assert.deepEqual(h.sideOutput(BR as OutputTag<unknown>), [{ value: 'BR:5 WM:10 TS:12', timestamp: 12 }]);
+    assert.deepEqual(h.sideOutput(NON_BR as OutputTag<unknown>), [
+      { value: 'NON-BR:6 WM:40 TS:13', timestamp: 13 },
+      { value: 'NON-BR:6 WM:40 TS:15', timestamp: 15 },
+    ]);
+  });
+});
