@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Collector, RichCoFlatMapFunction, type ValueState, ValueStateDescriptor } from '../../src/index.js';
-import { collectInto, runJob, sorted } from '../helpers/run-job.js';
+import { type Collector, Duration, ProcessJoinFunction, type ProcessJoinContext, RichCoFlatMapFunction, type ValueState, ValueStateDescriptor, WatermarkStrategy } from '../../src/index.js';
+import { capturePipeline, collectInto, runJob, sorted } from '../helpers/run-job.js';
 
 describe('connect with only the first input keyed', () => {
   test('keyed state on the keyed input of a RichCoFlatMapFunction (Flink gives the operator a keyed backend for input 1)', async () => {
@@ -66,5 +66,33 @@ describe('connect with only the second input keyed', () => {
     assert.equal(ctl.length, 1);
     assert.match(ctl[0]!, /^ctl: (a key|No key is set)/);
     assert.deepEqual(sorted(out.filter((l) => !l.startsWith('ctl'))), ['a:1', 'a:2', 'b:1']);
+  });
+});
+
+describe("interval join: Flink's KeyedStream.IntervalJoin time behaviour", () => {
+  type Ev = { k: string; t: number };
+  const ts = WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.t);
+
+  test('inEventTime() is accepted (the default) and joins as without it', async () => {
+    const out: string[] = [];
+    class Pair extends ProcessJoinFunction<Ev, Ev, string> {
+      processElement(l: Ev, r: Ev, ctx: ProcessJoinContext, o: Collector<string>) {
+        o.collect(`${l.t}-${r.t}@${ctx.getTimestamp()}`);
+      }
+    }
+    await runJob((env) => {
+      const left = env.fromCollection<Ev>([{ k: 'a', t: 10 }]).assignTimestampsAndWatermarks(ts).keyBy((e) => e.k);
+      const right = env.fromCollection<Ev>([{ k: 'a', t: 11 }, { k: 'a', t: 13 }]).assignTimestampsAndWatermarks(ts).keyBy((e) => e.k);
+      left.intervalJoin(right).inEventTime().between(Duration.ofMillis(0), Duration.ofMillis(2)).process(new Pair()).addSink(collectInto(out));
+    });
+    assert.deepEqual(out, ['10-11@11']);
+  });
+
+  test("inProcessingTime() makes between() fail with Flink's message", () => {
+    capturePipeline((env) => {
+      const a = env.fromElements<Ev>({ k: 'a', t: 1 }).keyBy((e) => e.k);
+      assert.throws(() => a.intervalJoin(a).inProcessingTime().between(Duration.ofMillis(0), Duration.ofMillis(1)), /Time-bounded stream joins are only supported in event time/);
+      a.print();
+    });
   });
 });
