@@ -11,12 +11,14 @@ import {
   type BroadcastContext,
   type BroadcastReadOnlyContext,
   type Collector,
+  CoProcessFunction,
   KeyedBroadcastProcessFunction,
   type KeyedBroadcastContext,
   type KeyedBroadcastOnTimerContext,
   type KeyedBroadcastReadOnlyContext,
   KeyedCoProcessFunction,
   OutputTag,
+  type ProcessContext,
   type KeyedProcessContext,
   type OnTimerContext,
   type TwoInputOperatorSpec,
@@ -486,5 +488,55 @@ describe("non-keyed broadcast: Flink's CoBroadcastWithNonKeyedOperatorTest", () 
       { value: 'NON-BR:6 WM:40 TS:13', timestamp: 13 },
       { value: 'NON-BR:6 WM:40 TS:15', timestamp: 15 },
     ]);
+  });
+});
+
+describe("co-process: Flink's CoProcessOperatorTest", () => {
+  class Querying extends CoProcessFunction<number, string, string> {
+    constructor(private readonly what: 'WM' | 'PT') {
+      super();
+    }
+    private show(v: unknown, ctx: ProcessContext): string {
+      const ts = ctx.timerService();
+      return `${String(v)}${this.what}:${this.what === 'WM' ? ts.currentWatermark() : ts.currentProcessingTime()} TS:${ctx.timestamp()}`;
+    }
+    processElement1(v: number, ctx: ProcessContext, out: Out) {
+      out.collect(this.show(v, ctx));
+    }
+    processElement2(v: string, ctx: ProcessContext, out: Out) {
+      out.collect(this.show(v, ctx));
+    }
+  }
+  const coProcess = (fn: CoProcessFunction<number, string, string>) =>
+    new TwoInputHarness({ kind: 'coProcess', fn: fn as CoProcessFunction<unknown, unknown, unknown> }, () => 0, () => 0).open();
+
+  test('testTimestampAndWatermarkQuerying', async () => {
+    const h = await coProcess(new Querying('WM'));
+    h.processWatermark1(17);
+    h.processWatermark2(17);
+    h.processElement1(5, 12);
+    h.processWatermark1(42);
+    h.processWatermark2(42);
+    h.processElement2('6', 13);
+    assert.deepEqual(rendered(h), ['WM:17', '5WM:17 TS:12@12', 'WM:42', '6WM:42 TS:13@13']);
+  });
+
+  test('testTimestampAndProcessingTimeQuerying', async () => {
+    const h = await coProcess(new Querying('PT'));
+    setProcessingTime(h, 17);
+    h.processElement1(5);
+    setProcessingTime(h, 42);
+    h.processElement2('6');
+    assert.deepEqual(rendered(h), ['5PT:17 TS:null', '6PT:42 TS:null']);
+  });
+
+  test('the watermark is the minimum of both inputs: one input alone does not advance it', async () => {
+    const h = await coProcess(new Querying('WM'));
+    h.processWatermark1(17);
+    h.processElement1(5, 12);
+    h.processWatermark2(10);
+    h.processElement2('6', 13);
+    h.processWatermark2(30);
+    assert.deepEqual(rendered(h), [`5WM:${MIN_TIMESTAMP} TS:12@12`, 'WM:10', '6WM:10 TS:13@13', 'WM:17']);
   });
 });
