@@ -87,8 +87,15 @@ export class ConnectedStreams<IN1, IN2> {
     return this.add<R>('Co-Process', { kind: 'coProcess', fn: fn as CoProcessFunction<unknown, unknown, unknown> });
   }
 
+  /**
+   * The operator has keyed state if either input is keyed (Flink's ConnectedStreams sets a state
+   * key selector for each keyed input on its own): `keyed.connect(control.broadcast())` keeps
+   * per-key state for the keyed input. A record of a non-keyed input leaves the current key as it
+   * was, as in Flink; before any keyed record it has none, and keyed state refuses access.
+   */
   private add<R>(name: string, operator: TwoInputOperatorSpec): SingleOutputStreamOperator<R> {
-    return twoInputOperator<R>(this.env, this.first, this.second, name, operator, this.isKeyed());
+    const anyKeyed = this.first instanceof KeyedStream || this.second instanceof KeyedStream;
+    return twoInputOperator<R>(this.env, this.first, this.second, name, operator, anyKeyed);
   }
 }
 

@@ -10,14 +10,30 @@ import { checkMethods, twoInputOperator } from './connected-streams.js';
 import type { KeyedStream, SingleOutputStreamOperator } from './data-stream.js';
 
 export class IntervalJoin<IN1, IN2, K> {
+  /** Flink's TimeBehaviour: only event time can join; processing time is refused at `between`. */
+  private eventTime = true;
+
   /** @internal */
   constructor(
     private readonly left: KeyedStream<IN1, K>,
     private readonly right: KeyedStream<IN2, K>,
   ) {}
 
+  /** Joins in event time (the default, and the only time an interval join supports). */
+  inEventTime(): this {
+    this.eventTime = true;
+    return this;
+  }
+
+  /** As in Flink, accepted here and refused by `between`: an interval join needs event time. */
+  inProcessingTime(): this {
+    this.eventTime = false;
+    return this;
+  }
+
   /** Joins a left element at t with right elements at [t + lower, t + upper] (both inclusive unless made exclusive). */
   between(lower: DurationLike, upper: DurationLike): IntervalJoined<IN1, IN2, K> {
+    if (!this.eventTime) throw new JobDefinitionError('Time-bounded stream joins are only supported in event time: remove inProcessingTime() from the interval join.');
     const lo = durationToMillis(lower, 'The lower bound of an interval join');
     const hi = durationToMillis(upper, 'The upper bound of an interval join');
     if (lo > hi) throw new JobDefinitionError(`The interval join's lower bound (${lo} ms) must not be above its upper bound (${hi} ms): lowerBound <= upperBound must be fulfilled.`);

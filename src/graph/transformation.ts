@@ -95,7 +95,7 @@ export interface TwoInputTransformation extends TransformationBase {
   readonly input1: Transformation;
   readonly input2: Transformation;
   readonly operator: TwoInputOperatorSpec;
-  /** Both inputs are keyed streams: the operator has keyed state and timers, whatever its kind. */
+  /** An input is a keyed stream: the operator has a keyed backend (keyed state; timers if its kind is keyed). */
   readonly keyed: boolean;
 }
 
