@@ -1,5 +1,5 @@
 /*
- * Review of windows against Flink: operator-level scenarios from Flink's tests
+ * Windows against Flink: operator-level scenarios from Flink's tests
  * (ContinuousProcessingTimeTriggerTest, WindowOperatorTest, EvictingWindowOperatorTest) and
  * Flink's WindowOperator semantics where the existing tests do not reach: late firings within
  * the allowed lateness with reduce/aggregate + ProcessWindowFunction and with evictors,
@@ -95,7 +95,7 @@ function withoutWatermarks(out: readonly OutputElement[]): OutputElement[] {
   return out.filter((e) => !('watermark' in e));
 }
 
-describe('review: ContinuousProcessingTimeTrigger at the window end (Flink FLINK-35069)', () => {
+describe('ContinuousProcessingTimeTrigger at the window end (Flink FLINK-35069)', () => {
   test('firing at the window maxTimestamp registers no next timer (it would be the same, already due, for ever)', () => {
     const h = new TriggerHarness<unknown, TimeWindow>(ContinuousProcessingTimeTrigger.of<TimeWindow>(ms(5)), TimeWindowBoundsSerializer.INSTANCE);
     const win = new TimeWindow(0, 10);
@@ -108,7 +108,7 @@ describe('review: ContinuousProcessingTimeTrigger at the window end (Flink FLINK
 });
 
 for (const backend of BACKENDS) {
-  describe(`review: Flink ContinuousProcessingTimeTriggerTest at the operator [${backend}]`, () => {
+  describe(`Flink ContinuousProcessingTimeTriggerTest at the operator [${backend}]`, () => {
     const open = (p: Parts) => new WindowHarness(spec(p), () => 0, { backend }).open();
 
     test('testProcessingTimeWindowFiring', async () => {
@@ -181,7 +181,7 @@ for (const backend of BACKENDS) {
     });
   });
 
-  describe(`review: late firings within the allowed lateness (Flink WindowOperator + EventTimeTrigger) [${backend}]`, () => {
+  describe(`late firings within the allowed lateness (Flink WindowOperator + EventTimeTrigger) [${backend}]`, () => {
     const lateTag = new OutputTag<unknown>('late');
     const open = (p: Parts) => new WindowHarness(spec({ ...p, lateTag, lateness: 5 }), (v: KV) => v[0], { backend, sideOutputs: [lateTag] }).open();
 
@@ -275,7 +275,7 @@ for (const backend of BACKENDS) {
     });
   });
 
-  describe(`review: count triggers on global windows [${backend}]`, () => {
+  describe(`count triggers on global windows [${backend}]`, () => {
     const open = (p: Parts) => new WindowHarness(spec(p), () => 0, { backend }).open();
 
     test('CountTrigger without purging: the window keeps everything and fires every n elements', async () => {

@@ -1,5 +1,5 @@
 /*
- * Review of the two-input operators against Flink's own operator tests
+ * The two-input operators against Flink's own operator tests
  * (flink-streaming-java/src/test/java/org/apache/flink/streaming/api/operators/co/):
  * KeyedCoProcessOperatorTest, CoBroadcastWithKeyedOperatorTest, CoBroadcastWithNonKeyedOperatorTest
  * and IntervalJoinOperatorTest's edges: their inputs, and the outputs Flink expects.
@@ -22,11 +22,11 @@ import {
   type KeyedProcessContext,
   type OnTimerContext,
   type TwoInputOperatorSpec,
-} from '../../src/graph/index.js';
-import { ListStateDescriptor, MapStateDescriptor, type ValueState, ValueStateDescriptor } from '../../src/state/index.js';
-import { MIN_TIMESTAMP } from '../../src/util/time.js';
-import type { HarnessOptions } from './operators/keyed-operator-harness.js';
-import { TwoInputHarness } from './two-input/two-input-harness.js';
+} from '../../../src/graph/index.js';
+import { ListStateDescriptor, MapStateDescriptor, type ValueState, ValueStateDescriptor } from '../../../src/state/index.js';
+import { MIN_TIMESTAMP } from '../../../src/util/time.js';
+import type { HarnessOptions } from '../operators/keyed-operator-harness.js';
+import { TwoInputHarness } from './two-input-harness.js';
 
 /** `value@ts` of a record (`value` alone when it has no timestamp), `WM:t` of a watermark, in output order. */
 function rendered(h: TwoInputHarness): string[] {

@@ -1,5 +1,5 @@
 /*
- * Review of windows against Flink, through the DataStream API in a running job: windowAll with
+ * Windows against Flink, through the DataStream API in a running job: windowAll with
  * allowed lateness, the late-data side output and a ProcessAllWindowFunction's window and global
  * state; keyed reduce + ProcessWindowFunction over sessions; a keyed window with an evictor.
  * Watermarks are punctuated (emitted after the record that carries them), so the run is
@@ -83,7 +83,7 @@ function sourceOf(env: Parameters<Parameters<typeof runJob>[0]>[0], events: Ev[]
   return env.fromSource(new ScriptedSource(steps, clock), punctuated, 'events');
 }
 
-describe('review: windows in a running job', () => {
+describe('windows in a running job', () => {
   test('windowAll: late firings within the allowed lateness, late data to the side output, window and global state', async () => {
     const late = new OutputTag<Ev>('late');
     const { main, late: lateOut } = await run<unknown>(

@@ -1,11 +1,11 @@
 /*
- * Review of the two-input operators against Flink, run as jobs: connect with one keyed input,
+ * The two-input operators against Flink, run as jobs: connect with one keyed input,
  * window join edges.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Collector, Duration, ProcessJoinFunction, type ProcessJoinContext, RichCoFlatMapFunction, type ValueState, ValueStateDescriptor, WatermarkStrategy } from '../../src/index.js';
-import { capturePipeline, collectInto, runJob, sorted } from '../helpers/run-job.js';
+import { type Collector, Duration, ProcessJoinFunction, type ProcessJoinContext, RichCoFlatMapFunction, type ValueState, ValueStateDescriptor, WatermarkStrategy } from '../../../src/index.js';
+import { capturePipeline, collectInto, runJob, sorted } from '../../helpers/run-job.js';
 
 describe('connect with only the first input keyed', () => {
   test('keyed state on the keyed input of a RichCoFlatMapFunction (Flink gives the operator a keyed backend for input 1)', async () => {
