@@ -1280,4 +1280,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'a checkpoint building on a shared file retention deleted is published, a snapshot that cannot be restored',
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
   },
+  {
+    id: 'aligned-source-never-waits',
+    area: 'watermarks',
+    file: 'src/runtime/watermarks/watermark-alignment.ts',
+    original: `    return this.maxAllowed < watermark;`,
+    replacement: `    return false;`,
+    bug: 'a source further ahead of its alignment group than the drift reads on: withWatermarkAlignment does nothing',
+    tests: ['test/runtime/watermarks/watermark-alignment.test.ts'],
+  },
+  {
+    id: 'finished-source-holds-alignment-group',
+    area: 'watermarks',
+    file: 'src/runtime/tasks/source-stream-task.ts',
+    original: `    this.alignment?.finished();`,
+    replacement: ``,
+    bug: 'a source that has finished keeps its last watermark in its alignment group: the others wait for it for ever',
+    tests: ['test/runtime/watermarks/watermark-alignment.test.ts'],
+  },
 ];

@@ -4,7 +4,7 @@
  * source split (or per subtask of `assignTimestampsAndWatermarks`).
  */
 import type { Clock } from '../util/clock.js';
-import { checkTimestamp, durationToMillis, type DurationLike } from '../util/time.js';
+import { Duration, checkTimestamp, durationToMillis, type DurationLike } from '../util/time.js';
 import type { TimestampAssigner, WatermarkGenerator } from './watermark.js';
 import {
   AscendingTimestampsWatermarks,
@@ -21,6 +21,18 @@ export interface WatermarkGeneratorContext {
 
 /** Makes a generator: what `WatermarkStrategy.forGenerator` takes. */
 export type WatermarkGeneratorSupplier<T> = (context: WatermarkGeneratorContext) => WatermarkGenerator<T>;
+
+/** Flink's WatermarkAlignmentParams: which group a source aligns in, and how. */
+export interface WatermarkAlignment {
+  readonly group: string;
+  /** How far ahead of the group's lowest watermark a subtask may read. */
+  readonly maxAllowedDriftMs: number;
+  /** How often a subtask reports its watermark (Flink's default: 1 s). */
+  readonly updateIntervalMs: number;
+}
+
+/** Flink's default `updateInterval` of watermark alignment. */
+export const DEFAULT_ALIGNMENT_UPDATE_INTERVAL_MS = 1000;
 
 /** A timestamp assigner as a function or, as in Flink, an object with `extractTimestamp`. */
 export type TimestampAssignerLike<T> = TimestampAssigner<T> | { extractTimestamp(event: T, recordTimestamp: number): number };
@@ -41,6 +53,7 @@ export class WatermarkStrategy<T> {
     private readonly supplier: WatermarkGeneratorSupplier<T> | undefined,
     private readonly assigner: TimestampAssigner<T> | undefined,
     private readonly idleTimeoutMs: number | undefined,
+    private readonly alignment: WatermarkAlignment | undefined = undefined,
   ) {}
 
   /** No watermarks: the job runs on processing time only (timestamps, if assigned, still travel). */
@@ -77,7 +90,7 @@ export class WatermarkStrategy<T> {
     } else {
       throw new TypeError('withTimestampAssigner needs a function (event, recordTimestamp) => milliseconds.');
     }
-    return new WatermarkStrategy<T>(this.supplier, fn, this.idleTimeoutMs);
+    return new WatermarkStrategy<T>(this.supplier, fn, this.idleTimeoutMs, this.alignment);
   }
 
   /**
@@ -87,7 +100,28 @@ export class WatermarkStrategy<T> {
   withIdleness(idleTimeout: DurationLike): WatermarkStrategy<T> {
     const ms = durationToMillis(idleTimeout, 'idleTimeout');
     if (ms <= 0) throw new RangeError(`idleTimeout must be greater than zero, got ${ms} ms.`);
-    return new WatermarkStrategy<T>(this.supplier, this.assigner, ms);
+    return new WatermarkStrategy<T>(this.supplier, this.assigner, ms, this.alignment);
+  }
+
+  /**
+   * Watermark alignment (Flink's FLIP-182): every source subtask whose strategy names `group`
+   * reports its watermark every `updateInterval`; a subtask whose watermark is more than
+   * `maxAllowedWatermarkDrift` ahead of the lowest reported in the group stops reading until the
+   * others catch up, so one fast source cannot fill the state of the operators downstream with
+   * records they must hold back. Only sources (`fromSource`) align.
+   */
+  withWatermarkAlignment(watermarkGroup: string, maxAllowedWatermarkDrift: DurationLike, updateInterval: DurationLike = Duration.ofMillis(DEFAULT_ALIGNMENT_UPDATE_INTERVAL_MS)): WatermarkStrategy<T> {
+    if (typeof watermarkGroup !== 'string' || watermarkGroup === '') throw new TypeError('withWatermarkAlignment needs a watermark group name (a non-empty string).');
+    const maxAllowedDriftMs = durationToMillis(maxAllowedWatermarkDrift, 'maxAllowedWatermarkDrift');
+    if (maxAllowedDriftMs < 0) throw new RangeError(`maxAllowedWatermarkDrift cannot be negative, got ${maxAllowedDriftMs} ms.`);
+    const updateIntervalMs = durationToMillis(updateInterval, 'updateInterval');
+    if (updateIntervalMs <= 0) throw new RangeError(`updateInterval must be greater than zero, got ${updateIntervalMs} ms.`);
+    return new WatermarkStrategy<T>(this.supplier, this.assigner, this.idleTimeoutMs, { group: watermarkGroup, maxAllowedDriftMs, updateIntervalMs });
+  }
+
+  /** The alignment `withWatermarkAlignment` set, if any. */
+  getAlignment(): WatermarkAlignment | undefined {
+    return this.alignment;
   }
 
   /**

@@ -18,6 +18,7 @@ import { RecordContext } from './record-context.js';
 import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
 import { createSourceWatermarks } from './sources/source-watermarks.js';
+import { SourceAlignment, type WatermarkAlignmentReporter } from './watermarks/watermark-alignment.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
@@ -51,6 +52,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly stateBackend?: StateBackendSettings;
   /** How often periodic watermark generators run (`pipeline.auto-watermark-interval`), in ms; 0 = never. */
   readonly autoWatermarkIntervalMs?: number;
+  /** Where aligned sources report their watermarks (`withWatermarkAlignment`); unset = no alignment. */
+  readonly alignment?: WatermarkAlignmentReporter;
 }
 
 /** The heap backend with full checkpoints, when the job names none. */
@@ -268,13 +271,12 @@ function deploySubtask(
     reader.addSplits(splits);
     const o = outputsOf(v.head);
     emitted.set(v.head, o.emitted);
-    const watermarks = createSourceWatermarks({
-      strategy: v.head.watermarkStrategy ?? WatermarkStrategy.noWatermarks(),
-      chain: o.main,
-      recordContext,
-      clock: settings.clock,
-    });
-    task = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
+    const strategy = v.head.watermarkStrategy ?? WatermarkStrategy.noWatermarks();
+    const watermarks = createSourceWatermarks({ strategy, chain: o.main, recordContext, clock: settings.clock });
+    const sourceTask = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
+    const alignment = strategy.getAlignment();
+    if (alignment && settings.alignment) sourceTask.alignment = new SourceAlignment(alignment, `${v.head.uid}#${index}`, settings.alignment, settings.clock.now());
+    task = sourceTask;
   } else if (isTwoInputNode(v.head)) {
     task = new TwoInputStreamTask(info.taskName, typedInputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
   } else {

@@ -11,6 +11,7 @@ import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type Placement, deployT
 import type { JobRun } from './job-run.js';
 import type { TaskMetricsReading } from './metrics/io-metrics.js';
 import { SourceStreamTask } from './tasks/source-stream-task.js';
+import { WatermarkAlignmentAggregator, type WatermarkAlignmentReporter } from './watermarks/watermark-alignment.js';
 import type { StreamTask } from './tasks/stream-task.js';
 
 /** How long the scheduler runs steps before it lets the event loop in (timers, commands, I/O). */
@@ -54,6 +55,11 @@ export interface JobExecutionOptions {
    * tasks are open, so no task writes before all have opened, as on one thread).
    */
   readonly opened?: () => Promise<void>;
+  /**
+   * Where aligned sources report their watermarks: the main thread's aggregator, for a worker
+   * (it answers through {@link JobExecution.announceAlignment}); default: one here.
+   */
+  readonly alignment?: WatermarkAlignmentReporter;
 }
 
 /**
@@ -90,6 +96,7 @@ export class JobExecution implements JobRun {
       stateBackend: options.stateBackend,
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
       checkpointing: options.finalCheckpoint !== undefined,
+      alignment: options.alignment ?? this.localAlignment(),
     }, options.placement);
     this.taskCount = subtaskCount(options.jobGraph);
     const cp = options.checkpointing;
@@ -102,6 +109,25 @@ export class JobExecution implements JobRun {
 
   /** The number of subtasks of the job (also those other threads run); each acknowledges every checkpoint once. */
   readonly taskCount: number;
+
+  /** Aligned sources report to an aggregator on this thread, which announces to them at once. */
+  private localAlignment(): WatermarkAlignmentReporter {
+    const aggregator = new WatermarkAlignmentAggregator();
+    return {
+      report: (group, member, watermark) => {
+        const lowest = aggregator.report(group, member, watermark);
+        if (lowest !== undefined) this.announceAlignment(group, lowest);
+      },
+    };
+  }
+
+  /** The lowest watermark of alignment group `group` changed: its sources here may read up to it plus their drift. */
+  announceAlignment(group: string, lowest: number): void {
+    for (const task of this.tasks) {
+      if (task instanceof SourceStreamTask && task.alignment?.params.group === group) task.alignment.announce(lowest);
+    }
+    this.wake?.();
+  }
 
   /** Ends an idle wait at once (a cross-thread channel received something). */
   wakeUp(): void {

@@ -28,6 +28,9 @@ export interface SourceWatermarks {
   emitPeriodic(): void;
   /** The input ended (or is drained): emits the maximum watermark; nothing is emitted after it. */
   endOfInput(): void;
+  /** The last watermark the source emitted (Flink's current effective watermark), and whether it is idle. */
+  readonly currentWatermark: number;
+  readonly idle: boolean;
 }
 
 /** Where a source's records and watermarks go, and what it runs with. */
@@ -57,6 +60,14 @@ abstract class EndingSourceWatermarks implements WatermarkOutput {
     protected readonly emitter: WatermarkEmitter,
     private readonly target: WatermarkOutput,
   ) {}
+
+  get currentWatermark(): number {
+    return this.emitter.currentWatermark;
+  }
+
+  get idle(): boolean {
+    return this.emitter.isIdle;
+  }
 
   emitWatermark(watermark: Watermark): void {
     if (!this.ended) this.target.emitWatermark(watermark);

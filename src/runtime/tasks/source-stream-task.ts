@@ -7,6 +7,7 @@ import type { TaskInfo } from '../runtime-context.js';
 import type { RecordContext } from '../record-context.js';
 import type { RecordWriter } from '../record-writer.js';
 import type { SourceWatermarks } from '../sources/source-watermarks.js';
+import type { SourceAlignment } from '../watermarks/watermark-alignment.js';
 import { StreamTask } from './stream-task.js';
 import { userError } from '../operators/user-function.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
@@ -31,6 +32,8 @@ export class SourceStreamTask extends StreamTask {
   private readonly sourceName: string;
   /** When periodic watermark generators run next (Infinity: never). */
   private nextPeriodicEmit: number;
+  /** Watermark alignment, when the source's strategy asks for it. */
+  alignment: SourceAlignment | undefined;
 
   constructor(
     name: string,
@@ -77,7 +80,12 @@ export class SourceStreamTask extends StreamTask {
   }
 
   isRunnable(now: number): boolean {
-    return !this.finished && !this.paused && now >= this.idleUntil && this.outputsHaveCapacity();
+    return !this.finished && !this.paused && now >= this.idleUntil && !this.waitsForAlignment() && this.outputsHaveCapacity();
+  }
+
+  /** The source's watermark is further ahead of its group's than the drift allows: it reads nothing until told otherwise. */
+  waitsForAlignment(): boolean {
+    return this.alignment !== undefined && this.alignment.waits(this.watermarks.currentWatermark);
   }
 
   /** Ends this source's input now (stop with --drain): the maximum watermark, then end-of-input, flow downstream. */
@@ -92,7 +100,7 @@ export class SourceStreamTask extends StreamTask {
   }
 
   override nextTimerTime(): number {
-    return Math.min(super.nextTimerTime(), this.paused ? Infinity : this.nextPeriodicEmit);
+    return Math.min(super.nextTimerTime(), this.paused ? Infinity : this.nextPeriodicEmit, this.alignment?.nextReportTime ?? Infinity);
   }
 
   override fireTimers(now: number): void {
@@ -105,6 +113,7 @@ export class SourceStreamTask extends StreamTask {
         throw userError(this.sourceName, err);
       }
     }
+    if (!this.finished) this.alignment?.reportIfDue(now, this.watermarks.currentWatermark, this.watermarks.idle);
     super.fireTimers(now);
   }
 
@@ -133,6 +142,7 @@ export class SourceStreamTask extends StreamTask {
     } catch (err) {
       throw userError(this.sourceName, err);
     }
+    this.alignment?.finished();
   }
 
   override async close(): Promise<unknown> {

@@ -18,6 +18,11 @@ export class WatermarkEmitter implements WatermarkOutput {
     return this.current;
   }
 
+  /** The output is idle (the last status forwarded). */
+  get isIdle(): boolean {
+    return this.idle;
+  }
+
   emitWatermark(watermark: Watermark): void {
     this.emitTimestamp(watermark.timestamp);
   }

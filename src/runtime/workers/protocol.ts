@@ -69,6 +69,8 @@ export type ToWorker =
   | { readonly t: 'cancel' }
   | { readonly t: 'fail'; readonly error: SerializedError }
   | { readonly t: 'metrics' }
+  /** The lowest watermark of alignment group `group` changed. */
+  | { readonly t: 'align'; readonly group: string; readonly lowest: number }
   /** Every worker's tasks are open: the run starts. */
   | { readonly t: 'start' }
   /** Every worker's tasks have finished (and the final checkpoint, if any, is done): close. */
@@ -84,6 +86,8 @@ export type FromWorker =
   /** Every task of this worker has finished; it waits for `release`. */
   | { readonly t: 'finished' }
   | { readonly t: 'checkOwnership'; readonly action: string }
+  /** An aligned source subtask's watermark (`member`: uid#subtask), every update interval. */
+  | { readonly t: 'watermark'; readonly group: string; readonly member: string; readonly watermark: number }
   /** The run ended; the worker waits for the next `deploy`. */
   | { readonly t: 'done' }
   | { readonly t: 'failed'; readonly error: SerializedError }

@@ -146,6 +146,7 @@ function startRun(
       ...(boot.periodicCheckpoints ? { finalCheckpoint: allFinished } : { allFinished }),
       placement,
       opened: allOpened,
+      alignment: { report: (group, member, watermark) => send({ t: 'watermark', group, member, watermark }) },
     });
   } catch (err) {
     for (const c of channels) c.close();
@@ -170,6 +171,7 @@ function startRun(
     cancel: () => execution.cancel(),
     fail: (m) => execution.fail(deserializeError(m.error)),
     metrics: () => send({ t: 'metrics', readings: execution.readMetrics() }),
+    align: (m) => execution.announceAlignment(m.group, m.lowest),
     start: () => start!(),
     release: (m) => (m.error ? release!.reject(deserializeError(m.error)) : release!.resolve()),
   };

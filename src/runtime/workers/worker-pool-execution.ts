@@ -9,6 +9,7 @@ import type { TaskMetricsReading } from '../metrics/io-metrics.js';
 import { type Deployment, FENCE_ANSWER, FENCE_SEQ, type FromWorker, type ToWorker, channelKey, deserializeError, serializeError } from './protocol.js';
 import type { TaskSlot, TaskSlotPool } from './task-slot-pool.js';
 import { slotOf } from './worker-host.js';
+import { WatermarkAlignmentAggregator } from '../watermarks/watermark-alignment.js';
 
 /** How long workers get to close their tasks after a failure or cancel before they are terminated. */
 const CLOSE_GRACE_MS = 10_000;
@@ -58,6 +59,8 @@ export class WorkerPoolExecution implements JobRun {
   private drainRequest: DrainRequest<unknown> | undefined;
   /** Checkpoints triggered while workers were still starting: sent once all of them run. */
   private queuedTriggers: ToWorker[] = [];
+  /** The job's watermark alignment groups (Flink's SourceCoordinator side): workers' sources report here. */
+  private readonly alignment = new WatermarkAlignmentAggregator();
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.taskCount = subtaskCount(options.jobGraph);
@@ -161,6 +164,11 @@ export class WorkerPoolExecution implements JobRun {
       case 'finished':
         this.onFinished();
         return;
+      case 'watermark': {
+        const lowest = this.alignment.report(m.group, m.member, m.watermark);
+        if (lowest !== undefined) this.broadcast({ t: 'align', group: m.group, lowest });
+        return;
+      }
       case 'checkOwnership':
         this.answerOwnership(member.slot, m.action);
         return;
