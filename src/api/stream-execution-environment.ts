@@ -136,6 +136,20 @@ export class StreamExecutionEnvironment {
     return this.addSource(new CollectionSource(collection), 'Collection Source');
   }
 
+  /**
+   * A stream of the given elements, in order (parallelism 1): Flink's `fromData`, which
+   * replaces `fromElements` and `fromCollection` there. As in Flink, one argument that is a
+   * collection (an array or a Set) is the collection of elements: `fromData([1, 2])` is 1 then 2;
+   * for a stream of one array, `fromData([[1, 2]])`.
+   */
+  fromData<T>(collection: readonly T[] | ReadonlySet<T>): SingleOutputStreamOperator<T>;
+  fromData<T>(...elements: T[]): SingleOutputStreamOperator<T>;
+  fromData<T>(...args: unknown[]): SingleOutputStreamOperator<T> {
+    const only = args.length === 1 ? args[0] : undefined;
+    const elements = Array.isArray(only) || only instanceof Set ? (only as Iterable<T>) : (args as T[]);
+    return this.addSource(new CollectionSource(elements), 'Collection Source');
+  }
+
   /** The numbers `from` to `to`, both inclusive, read in parallel. */
   fromSequence(from: number, to: number): SingleOutputStreamOperator<number> {
     return this.addSource(new NumberSequenceSource(from, to), 'Sequence Source');

@@ -7,7 +7,8 @@ import { CollectionSource, DataGeneratorSource, NumberSequenceSource, TextFileSo
 import type { Source, SourceReader } from '../../src/graph/index.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
 import { TestingReaderOutput } from '../helpers/reader-output.js';
-import { tempDir } from '../helpers/run-job.js';
+import { runJob, tempDir } from '../helpers/run-job.js';
+import type { DataStream, StreamExecutionEnvironment } from '../../src/index.js';
 
 function reader<T, S>(source: Source<T, S>, subtask = 0, parallelism = 1, clock = systemClock): SourceReader<T, S> {
   const r = source.createReader({ subtaskIndex: subtask, parallelism, clock });
@@ -192,5 +193,22 @@ describe('sources replay exactly from their recorded position', () => {
     } finally {
       dir.cleanup();
     }
+  });
+});
+
+describe('fromData (Flink 1.19+, in place of fromElements and fromCollection)', () => {
+  test('elements as arguments, or one collection (an array or a Set) as the elements; a stream of arrays needs them wrapped', async () => {
+    const runs: unknown[][] = [];
+    const collect = <T>(build: (env: StreamExecutionEnvironment) => DataStream<T>) => {
+      const out: T[] = [];
+      runs.push(out);
+      return runJob((env) => void build(env).addSink((v: T) => void out.push(v)));
+    };
+    await collect((env) => env.fromData(3, 1, 2));
+    await collect((env) => env.fromData([3, 1, 2]));
+    await collect((env) => env.fromData(new Set(['a', 'b'])));
+    await collect((env) => env.fromData([[1, 2], [3]]));
+    await collect((env) => env.fromData('ab'));
+    assert.deepEqual(runs, [[3, 1, 2], [3, 1, 2], ['a', 'b'], [[1, 2], [3]], ['ab']]);
   });
 });
