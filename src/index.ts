@@ -41,6 +41,10 @@ export {
 } from './state/index.js';
 export {
   AbstractRichFunction,
+  AsyncTimeoutError,
+  RichAsyncFunction,
+  type AsyncFunction,
+  type ResultFuture,
   KeyedProcessFunction,
   ProcessFunction,
   RichFilterFunction,

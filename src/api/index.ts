@@ -1,5 +1,6 @@
 export { StreamExecutionEnvironment, type StateBackendName, type StateBackendOptions } from './stream-execution-environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, KeyedStream } from './data-stream.js';
+export { AsyncDataStream } from './async-data-stream.js';
 export { ConnectedStreams } from './connected-streams.js';
 export { BroadcastStream, BroadcastConnectedStream } from './broadcast-stream.js';
 export { IntervalJoin, IntervalJoined } from './interval-join.js';

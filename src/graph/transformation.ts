@@ -2,6 +2,7 @@
  * Transformations: what the DataStream API records as a job is defined. They are plain data —
  * building them runs nothing. `name`, `uid` and `parallelism` stay settable until `execute`.
  */
+import type { AsyncFunction } from './async-function.js';
 import type {
   FilterFunction,
   FlatMapFunction,
@@ -31,7 +32,9 @@ export type OperatorSpec =
   | { readonly kind: 'sinkFunction'; readonly fn: SinkFunction<unknown> }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean }
-  | { readonly kind: 'window'; readonly window: WindowOperatorSpec };
+  | { readonly kind: 'window'; readonly window: WindowOperatorSpec }
+  /** Flink's AsyncWaitOperator: `capacity` inputs in flight at most; `timeoutMs` ≤ 0 = none. */
+  | { readonly kind: 'asyncWait'; readonly fn: AsyncFunction<unknown, unknown>; readonly ordered: boolean; readonly timeoutMs: number; readonly capacity: number };
 
 /** Operator kinds that run on a keyed stream and may use keyed state and timers. */
 export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind'] | TwoInputOperatorSpec['kind']> = new Set([

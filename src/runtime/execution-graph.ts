@@ -52,6 +52,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly stateBackend?: StateBackendSettings;
   /** How often periodic watermark generators run (`pipeline.auto-watermark-interval`), in ms; 0 = never. */
   readonly autoWatermarkIntervalMs?: number;
+  /** Wakes the scheduler from an idle wait (asynchronous work of an operator completed). */
+  readonly wake?: () => void;
   /** Where aligned sources report their watermarks (`withWatermarkAlignment`); unset = no alignment. */
   readonly alignment?: WatermarkAlignmentReporter;
 }
@@ -209,6 +211,7 @@ function deploySubtask(
       operatorStateStore: new DefaultOperatorStateStore(restored?.lists),
       autoWatermarkIntervalMs: watermarkInterval,
       sideOutput: (tag) => sides.get(tag.id),
+      ...(settings.wake ? { wake: settings.wake } : {}),
     };
     operators.set(node, createOperator(node.operator, ctx));
   }

@@ -1,4 +1,5 @@
 import type { OperatorSpec, TwoInputOperatorSpec } from '../../graph/index.js';
+import { AsyncWaitOperator } from './async/async-wait-operator.js';
 import { FilterOperator } from './filter-operator.js';
 import { FlatMapOperator } from './flat-map-operator.js';
 import { KeyedProcessOperator } from './keyed-process-operator.js';
@@ -42,6 +43,7 @@ const OPERATORS: { readonly [K in Spec['kind']]: (ctx: OperatorContext, spec: Ex
   broadcastProcess: (ctx, spec) => new CoBroadcastWithNonKeyedOperator(ctx, spec.fn, spec.descriptors),
   keyedBroadcastProcess: (ctx, spec) => new CoBroadcastWithKeyedOperator(ctx, spec.fn, spec.descriptors),
   intervalJoin: (ctx, spec) => new IntervalJoinOperator(ctx, spec),
+  asyncWait: (ctx, spec) => new AsyncWaitOperator(ctx, spec.fn, spec.ordered, spec.timeoutMs, spec.capacity),
 };
 
 /** Creates the runtime operator for an operator spec of the job graph. */

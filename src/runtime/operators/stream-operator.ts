@@ -26,6 +26,8 @@ export interface OperatorContext {
   readonly autoWatermarkIntervalMs: number;
   /** Where records for side output `tag` go; undefined when nobody reads that tag (drop them). */
   sideOutput(tag: OutputTag<unknown>): Output<unknown> | undefined;
+  /** Wakes the scheduler from an idle wait: asynchronous work of the operator completed. */
+  readonly wake?: () => void;
 }
 
 const NO_SIDE_OUTPUTS: ReadonlyMap<string, Output<unknown>> = new Map();
@@ -125,6 +127,23 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
 
   /** All input has arrived: emit what is left and make output visible. */
   endInput(): void {}
+
+  /**
+   * False while the operator cannot take more records (its asynchronous work is at capacity):
+   * the task then reads no input. Operators that override it are asked before each step.
+   */
+  acceptsInput(): boolean {
+    return true;
+  }
+
+  /**
+   * True while output is still to come after `endInput` (asynchronous calls in flight): the task
+   * finishes the operators after this one, and itself, only once it is false. Checked from its
+   * timers, so an operator that overrides it also overrides `nextTimerTime`.
+   */
+  hasPendingOutput(): boolean {
+    return false;
+  }
 
   /** The task's input ended and its end was processed: the timers left can never fire, and are dropped. */
   dropPendingTimers(): void {

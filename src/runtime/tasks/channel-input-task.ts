@@ -68,7 +68,7 @@ export abstract class ChannelInputTask extends StreamTask {
   }
 
   isRunnable(): boolean {
-    if (this.finished || !this.outputsHaveCapacity()) return false;
+    if (this.finished || !this.operatorsAcceptInput() || !this.outputsHaveCapacity()) return false;
     const channels = this.channels;
     for (let i = 0; i < channels.length; i++) if (!channels[i]!.isEmpty() && !this.aligner.isBlocked(i)) return true;
     return false;

@@ -80,7 +80,7 @@ export class SourceStreamTask extends StreamTask {
   }
 
   isRunnable(now: number): boolean {
-    return !this.finished && !this.paused && now >= this.idleUntil && !this.waitsForAlignment() && this.outputsHaveCapacity();
+    return !this.finished && !this.finishing && !this.paused && now >= this.idleUntil && !this.waitsForAlignment() && this.operatorsAcceptInput() && this.outputsHaveCapacity();
   }
 
   /** The source's watermark is further ahead of its group's than the drift allows: it reads nothing until told otherwise. */
@@ -90,7 +90,7 @@ export class SourceStreamTask extends StreamTask {
 
   /** Ends this source's input now (stop with --drain): the maximum watermark, then end-of-input, flow downstream. */
   endInputNow(now: number): void {
-    if (this.finished) return;
+    if (this.finished || this.finishing) return;
     this.endOfEventTime();
     this.finishInput(now);
   }

@@ -5,7 +5,7 @@ import type { AlignmentAction } from '../checkpointing/barrier-aligner.js';
 import type { CheckpointResponder } from '../../state/index.js';
 import type { SnapshotDriver } from '../checkpointing/snapshot-driver.js';
 import type { TaskIOMetrics } from '../metrics/io-metrics.js';
-import type { StreamOperator } from '../operators/stream-operator.js';
+import { StreamOperator } from '../operators/stream-operator.js';
 import type { RecordWriter } from '../record-writer.js';
 
 /** How a task takes part in checkpoints; set by the JobExecution when checkpointing is on. */
@@ -33,6 +33,12 @@ export abstract class StreamTask {
   /** Set at deployment: the counters the metrics reporter reads. */
   metrics: TaskIOMetrics | undefined;
   private readonly timed: StreamOperator[];
+  /** Operators that may refuse input (asynchronous work at capacity), asked before each step. */
+  private readonly gated: StreamOperator[];
+  /** All input has been consumed and the operators are being finished, head first (see finishInput). */
+  protected finishing = false;
+  /** How many operators of the chain have had `endInput`. */
+  private endedOperators = 0;
   /** Checkpoints in flight this task has answered (snapshotted or declined). */
   private readonly answered = new Set<number>();
 
@@ -44,6 +50,13 @@ export abstract class StreamTask {
   ) {
     // Only operators with processing-time work are asked about timers on the hot path.
     this.timed = operators.filter((op) => op.usesProcessingTime);
+    this.gated = operators.filter((op) => op.acceptsInput !== StreamOperator.prototype.acceptsInput);
+  }
+
+  /** True while every operator of the chain takes input. */
+  protected operatorsAcceptInput(): boolean {
+    for (const op of this.gated) if (!op.acceptsInput()) return false;
+    return true;
   }
 
   /**
@@ -82,6 +95,7 @@ export abstract class StreamTask {
   /** Fires the timers due at `now` and sends what they emitted. */
   fireTimers(now: number): void {
     for (const op of this.timed) op.advanceProcessingTime(now);
+    if (this.finishing && !this.finished) this.endOperators();
     this.flushWriters();
   }
 
@@ -133,7 +147,22 @@ export abstract class StreamTask {
    */
   protected finishInput(now: number): void {
     this.fireTimers(now);
-    for (const op of this.operators) op.endInput();
+    this.finishing = true;
+    this.endOperators();
+  }
+
+  /**
+   * Ends the operators' input in chain order; an operator with output still to come (async
+   * calls in flight) holds back the ones after it, and the task's end, until a later timer pass
+   * finds it done (as Flink's AsyncWaitOperator.endInput waits for its queue).
+   */
+  private endOperators(): void {
+    const ops = this.operators;
+    while (this.endedOperators < ops.length) {
+      if (this.endedOperators > 0 && ops[this.endedOperators - 1]!.hasPendingOutput()) return;
+      ops[this.endedOperators++]!.endInput();
+    }
+    if (ops.length > 0 && ops[ops.length - 1]!.hasPendingOutput()) return;
     for (const op of this.timed) op.dropPendingTimers();
     for (const w of this.writers) w.broadcastEvent(EndOfInput.INSTANCE);
     this.finished = true;

@@ -1,0 +1,50 @@
+import type { AsyncFunction } from '../graph/index.js';
+import { type DurationLike, durationToMillis } from '../util/time.js';
+import { type DataStream, SingleOutputStreamOperator } from './data-stream.js';
+
+/** Flink's default capacity of an async operator: inputs in flight at once. */
+export const DEFAULT_ASYNC_CAPACITY = 100;
+
+/**
+ * Asynchronous I/O (Flink's AsyncDataStream): each record goes to an {@link AsyncFunction}
+ * (a database or service lookup) and up to `capacity` calls are in flight at once, so the job
+ * waits for many answers together rather than for one after another. Results carry their
+ * input's timestamp. In-flight inputs are part of every checkpoint and are called again after
+ * a restore, so exactly-once holds.
+ *
+ * @example
+ * AsyncDataStream.unorderedWait(orders, async (o: Order, result: ResultFuture<Priced>) => {
+ *   result.complete([{ ...o, price: await prices.lookup(o.item) }]);
+ * }, Duration.ofSeconds(5), 50);
+ */
+export class AsyncDataStream {
+  private constructor() {}
+
+  /** Results leave in the order their inputs came; watermarks after everything before them. */
+  static orderedWait<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity = DEFAULT_ASYNC_CAPACITY): SingleOutputStreamOperator<OUT> {
+    return add(input, fn, timeout, capacity, true);
+  }
+
+  /**
+   * Results leave as soon as they come, but never across a watermark: records before a
+   * watermark leave before it, those after it after it (Flink's unordered queue).
+   */
+  static unorderedWait<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity = DEFAULT_ASYNC_CAPACITY): SingleOutputStreamOperator<OUT> {
+    return add(input, fn, timeout, capacity, false);
+  }
+}
+
+function add<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity: number, ordered: boolean): SingleOutputStreamOperator<OUT> {
+  const valid = typeof fn === 'function' || (typeof fn === 'object' && fn !== null && typeof fn.asyncInvoke === 'function');
+  if (!valid) throw new TypeError('An async function is a function (input, resultFuture) => … or an object with asyncInvoke(input, resultFuture).');
+  const timeoutMs = durationToMillis(timeout, 'timeout');
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`The capacity of an async operator must be a positive integer, got ${capacity}.`);
+  const env = input.getExecutionEnvironment();
+  const t = env.addTransformation({
+    kind: 'operator',
+    name: ordered ? 'async wait operator (ordered)' : 'async wait operator (unordered)',
+    input: input.transformation,
+    operator: { kind: 'asyncWait', fn: fn as AsyncFunction<unknown, unknown>, ordered, timeoutMs, capacity },
+  });
+  return new SingleOutputStreamOperator<OUT>(env, t);
+}

@@ -1,0 +1,38 @@
+import { AbstractRichFunction } from './functions.js';
+
+/**
+ * Where an async function hands over the results of one input (Flink's ResultFuture): once,
+ * with `complete` (any number of records, none included) or `completeExceptionally` (the job
+ * fails over). Later calls for the same input are ignored.
+ */
+export interface ResultFuture<OUT> {
+  complete(results: Iterable<OUT>): void;
+  completeExceptionally(error: unknown): void;
+}
+
+/**
+ * A function that answers each record asynchronously (Flink's AsyncFunction), for
+ * `AsyncDataStream.orderedWait` / `unorderedWait`: a lookup in a database or a service, many of
+ * them in flight at once. A function `(input, resultFuture) => …` or an object with
+ * `asyncInvoke`; a rejected promise from it counts as `completeExceptionally`. `timeout` is
+ * called for an input whose results did not come in time; without it, the job fails over.
+ */
+export type AsyncFunction<IN, OUT> =
+  | ((input: IN, resultFuture: ResultFuture<OUT>) => void | Promise<void>)
+  | {
+      asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
+      timeout?(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
+    };
+
+/** An async function with `open`, `close` and the runtime context (Flink's RichAsyncFunction). */
+export abstract class RichAsyncFunction<IN, OUT> extends AbstractRichFunction {
+  abstract asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
+}
+
+/** Why an async call failed when its function has no `timeout` (Flink's TimeoutException message). */
+export class AsyncTimeoutError extends Error {
+  constructor() {
+    super('Async function call has timed out.');
+    this.name = 'AsyncTimeoutError';
+  }
+}

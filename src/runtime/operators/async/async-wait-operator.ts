@@ -1,0 +1,205 @@
+import { type AsyncFunction, AsyncTimeoutError, type ResultFuture } from '../../../graph/index.js';
+import { type ListState, ListStateDescriptor } from '../../../state/index.js';
+import { MIN_TIMESTAMP } from '../../../util/time.js';
+import { FunctionOperator } from '../function-operator.js';
+import type { OperatorContext } from '../stream-operator.js';
+import { userError } from '../user-function.js';
+import { type ElementEntry, StreamElementQueue } from './stream-element-queue.js';
+
+/** The operator list state that holds the inputs in flight at a checkpoint (Flink's name). */
+export const ASYNC_STATE_NAME = '_async_wait_operator_state_';
+
+/** An input in flight: the record, its timestamp, and when its call times out. */
+interface AsyncElement {
+  readonly value: unknown;
+  readonly timestamp: number;
+  deadline: number;
+  /** Where the call and its timeout answer; only the first answer counts (Flink's ResultHandler). */
+  resultFuture: ResultFuture<unknown>;
+}
+
+/** What a checkpoint keeps of each entry, in order: a record with its timestamp, or a watermark. */
+type StoredEntry = { readonly v: unknown; readonly t: number } | { readonly w: number };
+
+const NO_ANSWER: ResultFuture<unknown> = { complete: () => {}, completeExceptionally: () => {} };
+
+type Invoke = (input: unknown, resultFuture: ResultFuture<unknown>) => void | Promise<void>;
+
+/**
+ * Flink's AsyncWaitOperator. Each record starts a call of the user's async function; up to
+ * `capacity` entries (records and watermarks) are in the queue at once, and what comes while it
+ * is full waits in a backlog — the task takes no more input until the backlog is empty (back
+ * pressure). Completions arrive in promise callbacks, outside the scheduler: they only mark the
+ * entry and wake the scheduler, whose next pass emits what may leave (see StreamElementQueue),
+ * with the input's timestamp. A call past its timeout gets the function's `timeout` (or fails
+ * the job). At a checkpoint every input in flight, and every watermark between them, goes into
+ * operator state; a restore calls the function again for them, in order. At the end of input
+ * the task waits until the queue is empty before it finishes.
+ */
+export class AsyncWaitOperator extends FunctionOperator<unknown> {
+  private readonly queue: StreamElementQueue<AsyncElement>;
+  private backlog: StoredEntry[] = [];
+  private readonly invoke: Invoke;
+  private readonly onTimeout: Invoke | undefined;
+  private readonly inFlight: ListState<StoredEntry>;
+  /** A call completed (or failed) since the last pass: the next one emits. */
+  private completed = false;
+  private failure: { readonly error: unknown } | undefined;
+
+  constructor(
+    ctx: OperatorContext,
+    fn: AsyncFunction<unknown, unknown>,
+    private readonly ordered: boolean,
+    private readonly timeoutMs: number,
+    private readonly capacity: number,
+  ) {
+    super(ctx, fn);
+    this.queue = new StreamElementQueue(ordered);
+    if (typeof fn === 'function') this.invoke = fn;
+    else {
+      this.invoke = (input, rf) => fn.asyncInvoke(input, rf);
+      const timeout = fn.timeout;
+      if (typeof timeout === 'function') this.onTimeout = (input, rf) => timeout.call(fn, input, rf);
+    }
+    this.inFlight = ctx.operatorStateStore.getListState(new ListStateDescriptor<StoredEntry>(ASYNC_STATE_NAME));
+  }
+
+  override async open(): Promise<void> {
+    await super.open();
+    // The inputs in flight at the checkpoint restored: called again, in their order.
+    const restored = this.inFlight.get();
+    this.inFlight.clear();
+    for (const e of restored) this.add(e);
+  }
+
+  collect(value: unknown): void {
+    this.numRecordsIn++;
+    this.add({ v: value, t: this.ctx.recordContext.timestamp });
+  }
+
+  override processWatermark(timestamp: number): void {
+    this.currentWatermark = timestamp;
+    this.add({ w: timestamp });
+  }
+
+  /** The task takes input only while nothing waits for room in the queue. */
+  override acceptsInput(): boolean {
+    return this.backlog.length === 0;
+  }
+
+  override hasPendingOutput(): boolean {
+    return this.queue.size > 0 || this.backlog.length > 0;
+  }
+
+  override nextTimerTime(): number {
+    if (this.completed || this.failure) return -Infinity;
+    // Calls start in queue order with one timeout, so the first unanswered one is due first.
+    for (const e of this.queue.all()) if (e.kind === 'element' && e.results === undefined) return e.element.deadline;
+    return Infinity;
+  }
+
+  /** The scheduler's pass: calls past their timeout, then what may leave, then what waited for room. */
+  override advanceProcessingTime(now: number): void {
+    this.fireTimeouts(now);
+    if (this.failure) throw userError(this.name, this.failure.error);
+    this.completed = false;
+    const rc = this.ctx.recordContext;
+    for (const e of this.queue.takeReady()) {
+      if (e.kind === 'watermark') {
+        this.forwardWatermark(e.timestamp);
+        continue;
+      }
+      rc.timestamp = e.element.timestamp;
+      for (const r of e.results!) this.output.collect(r);
+    }
+    rc.timestamp = MIN_TIMESTAMP;
+    this.admit();
+  }
+
+  protected override prepareSnapshot(checkpointId: number, timestamp: number): void {
+    super.prepareSnapshot(checkpointId, timestamp);
+    const stored: StoredEntry[] = [];
+    for (const e of this.queue.all()) stored.push(e.kind === 'watermark' ? { w: e.timestamp } : { v: e.element.value, t: e.element.timestamp });
+    stored.push(...this.backlog);
+    this.inFlight.update(stored);
+  }
+
+  private add(e: StoredEntry): void {
+    this.backlog.push(e);
+    if (this.backlog.length === 1) this.admit();
+  }
+
+  /** Moves what waited into the queue while it has room, starting each record's call. */
+  private admit(): void {
+    let taken = 0;
+    while (taken < this.backlog.length && this.queue.size < this.capacity) {
+      const e = this.backlog[taken++]!;
+      if ('w' in e) this.queue.add({ kind: 'watermark', timestamp: e.w });
+      else this.start(e.v, e.t);
+    }
+    if (taken > 0) this.backlog = this.backlog.slice(taken);
+  }
+
+  private start(value: unknown, timestamp: number): void {
+    const deadline = this.timeoutMs > 0 ? this.ctx.clock.now() + this.timeoutMs : Infinity;
+    const entry: ElementEntry<AsyncElement> = { kind: 'element', element: { value, timestamp, deadline, resultFuture: NO_ANSWER }, results: undefined, completedAt: 0 };
+    const rf = this.resultFuture(entry);
+    entry.element.resultFuture = rf;
+    this.queue.add(entry);
+    let returned: unknown;
+    try {
+      returned = this.invoke(value, rf);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+    if (returned instanceof Promise) returned.then(undefined, (err: unknown) => rf.completeExceptionally(err));
+  }
+
+  /** The handle the function completes one input's call through; only its first answer counts. */
+  private resultFuture(entry: ElementEntry<AsyncElement>): ResultFuture<unknown> {
+    const wake = this.ctx.wake;
+    let answered = false;
+    return {
+      complete: (results) => {
+        if (answered) return;
+        answered = true;
+        let list: unknown[];
+        try {
+          list = Array.from(results);
+        } catch {
+          this.failure ??= { error: new TypeError('ResultFuture.complete needs an iterable of results (e.g. an array).') };
+          wake?.();
+          return;
+        }
+        this.queue.complete(entry, list);
+        this.completed = true;
+        wake?.();
+      },
+      completeExceptionally: (error) => {
+        if (answered) return;
+        answered = true;
+        this.failure ??= { error };
+        wake?.();
+      },
+    };
+  }
+
+  private fireTimeouts(now: number): void {
+    for (const e of this.queue.all()) {
+      if (e.kind !== 'element' || e.results !== undefined || e.element.deadline > now) continue;
+      e.element.deadline = Infinity;
+      const rf = e.element.resultFuture;
+      if (!this.onTimeout) {
+        rf.completeExceptionally(new AsyncTimeoutError());
+        continue;
+      }
+      let returned: unknown;
+      try {
+        returned = this.onTimeout(e.element.value, rf);
+      } catch (err) {
+        throw userError(this.name, err);
+      }
+      if (returned instanceof Promise) returned.then(undefined, (err: unknown) => rf.completeExceptionally(err));
+    }
+  }
+}
