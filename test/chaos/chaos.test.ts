@@ -61,8 +61,8 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.ok(r.ok);
   });
 
-  test('EXACTLY_ONCE with the subtasks on worker threads (taskmanager.numberOfTaskSlots=2), 4 kills and a freeze: no loss, no duplicates', { timeout: 240_000 }, async () => {
-    const r = await runChaos({ seed: 23, kills: 4, freezes: 1, mode: 'EXACTLY_ONCE', slots: 2 });
+  test('EXACTLY_ONCE with the subtasks on worker threads (taskmanager.numberOfTaskSlots=2) and async lookups in flight, 4 kills and a freeze: no loss, no duplicates', { timeout: 240_000 }, async () => {
+    const r = await runChaos({ seed: 23, kills: 4, freezes: 1, mode: 'EXACTLY_ONCE', slots: 2, async: true });
     report(r);
     assert.equal(r.kills, 4, 'every kill happened before the input ran out');
     assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');

@@ -12,7 +12,7 @@
  * tumbling windows and sessions instead, and every window's result must be there once, right.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
- *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--slots S] [--keep] [--quiet]
+ *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--slots S] [--async] [--keep] [--quiet]
  *
  * `--postgres` adds a third exactly-once sink, JdbcSink.exactlyOnceSink into a throwaway
  * PostgreSQL server (test/chaos/postgres-sink.ts), checked the same way.
@@ -92,6 +92,8 @@ export interface ChaosOptions {
   readonly postgres?: boolean;
   /** `taskmanager.numberOfTaskSlots`: 2 runs the subtasks on worker threads (default: the configured default). */
   readonly slots?: number;
+  /** The keyed job looks each number up through an async function first (AsyncDataStream.unorderedWait), so kills find calls in flight. */
+  readonly async?: boolean;
 }
 
 /** How a run of the chaos loop ended. */
@@ -264,7 +266,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const db = join(work, 'events.db');
   if (opts.postgres && jobKind === 'windowed') throw new Error('--postgres adds its sink to the keyed job only');
   const pg = opts.postgres ? await chaosPostgres() : undefined;
-  const jobArgs = [out, db, String(records), String(rate), ...(pg ? [pg.url] : [])];
+  if (opts.async && jobKind === 'windowed') throw new Error('--async is an option of the keyed job only');
+  const jobArgs = [out, db, String(records), String(rate), ...(pg ? [pg.url] : []), ...(opts.async ? ['--async'] : [])];
   const flinkOptions = [
     '-p',
     String(parallelism),
@@ -481,6 +484,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions & { quiet: boolean } {
     incremental: argv.includes('--incremental'),
     postgres: argv.includes('--postgres'),
     slots: num('--slots'),
+    async: argv.includes('--async'),
     quiet,
     log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };
