@@ -1334,4 +1334,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'an async operator starts every call at once, whatever its capacity: a service is flooded and nothing pushes back',
     tests: ['test/runtime/operators/async/async-wait-operator.test.ts'],
   },
+  {
+    id: 'file-source-shares-overlap',
+    area: 'sources',
+    file: 'src/connectors/file-source.ts',
+    original: `  return shards <= 1 || pathHash(name) % shards === shard;`,
+    replacement: `  return true;`,
+    bug: 'at parallelism p every FileSource subtask reads every file: each line p times',
+    tests: ['test/connectors/file-source.test.ts'],
+  },
 ];

@@ -1,6 +1,6 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
+import type { Boundedness, InputStatus, ReaderOutput, Source, SourceOutput, SourceReader, SourceReaderContext } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
 import { type TextFileBytes, openTextFile } from './text-file-bytes.js';
 import { TextLineCursor } from './text-lines.js';
@@ -21,6 +21,13 @@ export interface DirectorySplit {
    * listing, and for a monitoring source, which lists again every interval).
    */
   readonly pending?: readonly string[];
+  /**
+   * Which share of the files this split reads (a source at parallelism p has p splits): those
+   * whose path hashes to `shard` modulo `shards`. Absent: every file (parallelism 1, and
+   * snapshots from before sources read directories in parallel).
+   */
+  readonly shard?: number;
+  readonly shards?: number;
 }
 
 /**
@@ -38,8 +45,6 @@ export interface DirectorySplit {
  *   WatermarkStrategy.noWatermarks(), 'files');
  */
 export class FileSource implements Source<string, DirectorySplit> {
-  readonly maxSourceParallelism = 1;
-
   private constructor(
     private readonly dir: string,
     private readonly monitorIntervalMs: number | undefined,
@@ -59,8 +64,10 @@ export class FileSource implements Source<string, DirectorySplit> {
     return this.monitorIntervalMs === undefined ? 'BOUNDED' : 'CONTINUOUS_UNBOUNDED';
   }
 
-  createSplits(): DirectorySplit[] {
-    return [{ dir: this.dir, done: [], current: null }];
+  /** One split per subtask, each a share of the files by path hash (Flink assigns whole files to readers too). */
+  createSplits(parallelism = 1): DirectorySplit[] {
+    if (parallelism <= 1) return [{ dir: this.dir, done: [], current: null }];
+    return Array.from({ length: parallelism }, (_, shard) => ({ dir: this.dir, done: [], current: null, shard, shards: parallelism }));
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<string, DirectorySplit> {
@@ -85,48 +92,62 @@ export class FileSourceBuilder {
   }
 }
 
-class DirectoryReader implements SourceReader<string, DirectorySplit> {
-  private dir: string | undefined;
-  private done = new Set<string>();
+/** FNV-1a over a path's UTF-16 code units: which shard a file belongs to. Part of the state format: never change it. */
+function pathHash(path: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) {
+    h ^= path.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** True if the file at relative path `name` belongs to shard `shard` of `shards`. */
+export function inShard(name: string, shard: number, shards: number): boolean {
+  return shards <= 1 || pathHash(name) % shards === shard;
+}
+
+/** One directory split being read: its shard's files, one after another in path order. */
+class ShardReader {
+  readonly dir: string;
+  readonly shard: number;
+  readonly shards: number;
+  readonly id: string;
+  private readonly done: Set<string>;
   private current: { name: string; file: TextFileBytes; lines: TextLineCursor } | undefined;
-  private nextScan = 0;
+  nextScan = 0;
   /** Files the last scan found and that are still to be read, in path order. */
   private queue: string[] = [];
   /** A bounded reader's one listing is done: what it found is `queue` (and `current`). */
   private listed = false;
+  ended = false;
 
   constructor(
+    split: DirectorySplit,
     private readonly monitorIntervalMs: number | undefined,
     private readonly clock: Clock,
-  ) {}
-
-  addSplits(splits: DirectorySplit[]): void {
-    for (const s of splits) {
-      this.dir = s.dir;
-      for (const name of s.done) this.done.add(name);
-      if (s.current) this.open(s.current.name, s.current.offset);
-      if (s.pending !== undefined && this.monitorIntervalMs === undefined) {
-        this.queue = s.pending.filter((n) => !this.done.has(n));
-        this.listed = true;
-      }
+  ) {
+    this.dir = split.dir;
+    this.shard = split.shard ?? 0;
+    this.shards = split.shards ?? 1;
+    this.id = this.shards > 1 ? `${this.dir}#${this.shard}/${this.shards}` : this.dir;
+    this.done = new Set(split.done);
+    if (split.current) this.open(split.current.name, split.current.offset);
+    if (split.pending !== undefined && monitorIntervalMs === undefined) {
+      this.queue = split.pending.filter((n) => !this.done.has(n));
+      this.listed = true;
     }
   }
 
-  pollNext(output: ReaderOutput<string>, max: number): InputStatus {
-    if (this.dir === undefined) return 'END_OF_INPUT';
-    // The directory is the one split; its files are read in order, so they share its output.
-    const split = output.createOutputForSplit(this.dir);
+  /** Emits up to `max` lines into `out`; false once there is nothing (more) to read now. */
+  read(out: SourceOutput<string>, max: number): { emitted: number; more: boolean } {
     let emitted = 0;
     while (emitted < max) {
-      if (!this.current && !this.openNextFile()) {
-        if (this.monitorIntervalMs !== undefined) return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
-        output.releaseOutputForSplit(this.dir);
-        return 'END_OF_INPUT';
-      }
+      if (!this.current && !this.openNextFile()) return { emitted, more: false };
       const c = this.current!;
       const line = c.lines.next();
       if (line !== null) {
-        split.collect(line);
+        out.collect(line);
         emitted++;
       } else {
         c.file.close();
@@ -134,18 +155,18 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
         this.current = undefined;
       }
     }
-    return 'MORE_AVAILABLE';
+    return { emitted, more: true };
   }
 
-  nextAvailableTime(): number {
-    return this.nextScan;
-  }
-
-  snapshotState(): DirectorySplit[] {
-    if (this.dir === undefined) return [];
+  snapshot(): DirectorySplit {
     const c = this.current;
-    const split: DirectorySplit = { dir: this.dir, done: [...this.done], current: c ? { name: c.name, offset: c.lines.offset } : null };
-    return [this.listed ? { ...split, pending: [...this.queue] } : split];
+    const split: DirectorySplit = {
+      dir: this.dir,
+      done: [...this.done],
+      current: c ? { name: c.name, offset: c.lines.offset } : null,
+      ...(this.shards > 1 ? { shard: this.shard, shards: this.shards } : {}),
+    };
+    return this.listed ? { ...split, pending: [...this.queue] } : split;
   }
 
   close(): void {
@@ -161,18 +182,64 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
     return true;
   }
 
-  /** Lists the directory (a bounded reader once; a monitoring one at most once per interval) for files not read yet. */
+  /** Lists the directory (a bounded reader once; a monitoring one at most once per interval) for this shard's files not read yet. */
   private scan(): void {
     const now = this.clock.now();
     if (this.monitorIntervalMs !== undefined && now < this.nextScan) return;
     this.nextScan = now + (this.monitorIntervalMs ?? 0);
     this.listed = this.monitorIntervalMs === undefined;
-    this.queue = listFiles(this.dir!).filter((n) => !this.done.has(n));
+    this.queue = listFiles(this.dir).filter((n) => !this.done.has(n) && inShard(n, this.shard, this.shards));
   }
 
   private open(name: string, offset: number): void {
-    const file = openTextFile(join(this.dir!, name));
+    const file = openTextFile(join(this.dir, name));
     this.current = { name, file, lines: new TextLineCursor(file.source, offset, 'any') };
+  }
+}
+
+/**
+ * A source subtask's reader: the directory splits it was given (one, or several after a restore
+ * at a lower parallelism), read one after another; each split's files share its output (they
+ * are read in order, so one watermark generator follows them).
+ */
+class DirectoryReader implements SourceReader<string, DirectorySplit> {
+  private readonly shards: ShardReader[] = [];
+
+  constructor(
+    private readonly monitorIntervalMs: number | undefined,
+    private readonly clock: Clock,
+  ) {}
+
+  addSplits(splits: DirectorySplit[]): void {
+    for (const s of splits) this.shards.push(new ShardReader(s, this.monitorIntervalMs, this.clock));
+  }
+
+  pollNext(output: ReaderOutput<string>, max: number): InputStatus {
+    let emitted = 0;
+    for (const shard of this.shards) {
+      if (shard.ended) continue;
+      const { emitted: n, more } = shard.read(output.createOutputForSplit(shard.id), max - emitted);
+      emitted += n;
+      if (more) return 'MORE_AVAILABLE';
+      if (this.monitorIntervalMs === undefined) {
+        shard.ended = true;
+        output.releaseOutputForSplit(shard.id);
+      }
+    }
+    if (this.monitorIntervalMs === undefined && this.shards.every((s) => s.ended)) return 'END_OF_INPUT';
+    return emitted > 0 ? 'MORE_AVAILABLE' : 'NOTHING_AVAILABLE';
+  }
+
+  nextAvailableTime(): number {
+    return Math.min(...this.shards.map((s) => s.nextScan));
+  }
+
+  snapshotState(): DirectorySplit[] {
+    return this.shards.map((s) => s.snapshot());
+  }
+
+  close(): void {
+    for (const s of this.shards) s.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { FileSource, JobCancelledError, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
+import { FileSource, JobCancelledError, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
 import type { DirectorySplit } from '../../src/connectors/index.js';
 import type { InputStatus, SourceReader } from '../../src/graph/index.js';
 import { type Clock, ManualClock, systemClock } from '../../src/util/clock.js';
@@ -397,5 +397,81 @@ describe('FileSource: compressed files, decompressed by extension as Flink does'
     mkdirSync(other);
     writeFileSync(join(other, 'x.xz'), 'whatever');
     assert.throws(() => poll(readerOf(FileSource.forTextLines(other).build())), /^Error: Cannot read .*x\.xz: \.xz files are not decompressed here \(only \.gz, \.gzip and \.deflate are\); decompress it first/);
+  });
+});
+
+describe('FileSource at parallelism p', () => {
+  /** A reader of subtask `i` of `p` given `splits` (a restore's share, or the source's own). */
+  const subtaskReader = (source: FileSource, i: number, p: number, splits: DirectorySplit[]) => {
+    const r = source.createReader({ subtaskIndex: i, parallelism: p, clock: systemClock });
+    r.addSplits(splits);
+    return r;
+  };
+
+  test('each subtask reads a share of the files (by path hash), together every line once, each share in path order', () => {
+    for (let f = 0; f < 12; f++) writeFileSync(join(dir, `f${String(f).padStart(2, '0')}`), lines(`f${f}-`, 5));
+    const source = FileSource.forTextLines(dir).build();
+    const splits = source.createSplits(3);
+    assert.equal(splits.length, 3);
+    const read = splits.map((s, i) => poll(subtaskReader(source, i, 3, [s])));
+    assert.ok(read.every((r) => r.status === 'END_OF_INPUT'));
+    assert.ok(read.filter((r) => r.lines.length > 0).length >= 2, `the files are spread: ${read.map((r) => r.lines.length)}`);
+    const all = read.flatMap((r) => r.lines);
+    assert.deepEqual([...all].sort(), Array.from({ length: 12 }, (_, f) => expectLines(`f${f}-`, 5)).flat().sort());
+    for (const r of read) {
+      const files = [...new Set(r.lines.map((l) => Number(l.slice(1, l.indexOf('-')))))];
+      assert.deepEqual(files, [...files].sort((a, b) => a - b), 'a share is read in path order');
+    }
+  });
+
+  test('restored at a lower parallelism a subtask reads every share it gets; at a higher one the extra subtasks read nothing; each line once', () => {
+    for (let f = 0; f < 10; f++) writeFileSync(join(dir, `f${f}`), lines(`f${f}-`, 20));
+    const source = FileSource.forTextLines(dir).build();
+    const expected = Array.from({ length: 10 }, (_, f) => expectLines(`f${f}-`, 20)).flat().sort();
+    for (const [from, to] of [[2, 1], [2, 3], [3, 2]] as const) {
+      const readers = source.createSplits(from).map((s, i) => subtaskReader(source, i, from, [s]));
+      const before = readers.map((r) => poll(r, { limit: 17 }).lines).flat();
+      // The splits go round robin to the new subtasks, as operator list state is redistributed.
+      const snapshot = readers.flatMap((r) => r.snapshotState());
+      const shares = Array.from({ length: to }, (_, i) => snapshot.filter((_, k) => k % to === i));
+      const after = shares.map((splits, i) => poll(subtaskReader(source, i, to, splits), { max: 7 }));
+      assert.ok(after.every((r) => r.status === 'END_OF_INPUT'));
+      assert.deepEqual([...before, ...after.flatMap((r) => r.lines)].sort(), expected, `${from} → ${to}`);
+    }
+  });
+
+  test('a snapshot of a source at parallelism 1 (no shard) reads every file, as before', () => {
+    writeFileSync(join(dir, 'a'), lines('a', 3));
+    const source = FileSource.forTextLines(dir).build();
+    assert.deepEqual(source.createSplits(1), [{ dir, done: [], current: null }]);
+    assert.deepEqual(poll(readerOf(source, systemClock, [{ dir, done: [], current: null }])).lines, expectLines('a', 3));
+  });
+
+  test('in a running job at parallelism 2: every line once, read by both subtasks', async () => {
+    for (let f = 0; f < 8; f++) writeFileSync(join(dir, `f${f}`), lines(`f${f}-`, 50));
+    const bySubtask = new Map<number, number>();
+    const out: string[] = [];
+    const executor = new TestExecutor(systemClock, 2);
+    setContextExecutor(executor);
+    try {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env
+        .fromSource(FileSource.forTextLines(dir).build(), WatermarkStrategy.noWatermarks(), 'files')
+        .map(
+          new (class extends RichMapFunction<string, string> {
+            map(line: string): string {
+              const i = this.getRuntimeContext().getIndexOfThisSubtask();
+              bySubtask.set(i, (bySubtask.get(i) ?? 0) + 1);
+              return line;
+            }
+          })(),
+        )
+        .addSink((l: string) => void out.push(l));
+      await env.execute('parallel files');
+    } finally {
+      setContextExecutor(undefined);
+    }
+    assert.deepEqual([...out].sort(), Array.from({ length: 8 }, (_, f) => expectLines(`f${f}-`, 50)).flat().sort());
+    assert.deepEqual([...bySubtask.keys()].sort(), [0, 1], `both subtasks read: ${[...bySubtask]}`);
   });
 });
