@@ -1343,4 +1343,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'at parallelism p every FileSource subtask reads every file: each line p times',
     tests: ['test/connectors/file-source.test.ts'],
   },
+  {
+    id: 'user-metric-second-registration-wins',
+    area: 'observability',
+    file: 'src/runtime/metrics/user-metrics.ts',
+    original: `      if (!this.metrics.has(id)) this.metrics.set(id, entry);`,
+    replacement: `      this.metrics.set(id, entry);`,
+    bug: 'a metric name registered twice reports the second metric, not the first as Flink does',
+    tests: ['test/runtime/metrics/user-metrics.test.ts'],
+  },
 ];

@@ -41,6 +41,13 @@ export {
 } from './state/index.js';
 export {
   AbstractRichFunction,
+  MeterView,
+  SimpleCounter,
+  type Counter,
+  type Gauge,
+  type GaugeValue,
+  type Meter,
+  type MetricGroup,
   AsyncTimeoutError,
   RichAsyncFunction,
   type AsyncFunction,

@@ -45,6 +45,7 @@ export function buildSnapshot(input: {
         numRecordsOutPerSecond: perSecond(op.numRecordsOut, bop?.numRecordsOut ?? 0, ms),
         ...(r.currentInputWatermark === undefined ? {} : { currentInputWatermark: r.currentInputWatermark }),
         sink: op.sink,
+        ...(op.user ? { user: op.user } : {}),
       };
     });
     const bpPerSecond = perSecond(r.backPressuredMs, b?.reading.backPressuredMs ?? 0, ms);

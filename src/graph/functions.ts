@@ -6,6 +6,7 @@
 import type { OperatorStateStore } from '../state/index.js';
 import { hasMethods } from '../util/has-methods.js';
 import type { KeyedStateStore } from './keyed-state-store.js';
+import type { MetricGroup } from './metrics.js';
 import type { OutputTag } from './output-tag.js';
 
 /** Receives the records a function emits. */
@@ -26,6 +27,8 @@ export interface RuntimeContext extends KeyedStateStore {
   getNumberOfParallelSubtasks(): number;
   getMaxNumberOfParallelSubtasks(): number;
   getAttemptNumber(): number;
+  /** Where the function registers its own metrics (counters, gauges, meters), usually in `open()`. */
+  getMetricGroup(): MetricGroup;
 }
 
 /** Lifecycle methods every rich function may have. */

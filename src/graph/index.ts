@@ -1,4 +1,5 @@
 export * from './functions.js';
+export * from './metrics.js';
 export * from './async-function.js';
 export * from './source.js';
 export * from './sink.js';

@@ -62,6 +62,8 @@ export interface OperatorMetrics {
   /** ms; undefined until the operator has seen a watermark (Flink reports Long.MIN_VALUE). */
   readonly currentInputWatermark?: number;
   readonly sink: boolean;
+  /** Metrics the operator's user functions registered, by identifier (`group.name`): counts, meter rates, gauge values. */
+  readonly user?: Readonly<Record<string, number | string | boolean>>;
 }
 
 /** One subtask of a job vertex. */

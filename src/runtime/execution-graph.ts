@@ -315,7 +315,7 @@ function taskMetrics(
     const out = emitted.get(node) ?? (() => 0);
     const op = operators.get(node);
     const into = op ? () => op.numRecordsIn : out;
-    return new OperatorIOMetrics(node.uid, node.name, node.outEdges.length === 0, into, out);
+    return new OperatorIOMetrics(node.uid, node.name, node.outEdges.length === 0, into, out, op?.userMetrics);
   });
   return metrics;
 }

@@ -1,6 +1,7 @@
-import type { RuntimeContext } from '../graph/index.js';
+import type { MetricGroup, RuntimeContext } from '../graph/index.js';
 import { type KeyedStateBackend, type StateDescriptor, checkUserStateName } from '../state/index.js';
 import { DefaultKeyedStateStore } from './default-keyed-state-store.js';
+import { OperatorMetricGroup } from './metrics/user-metrics.js';
 
 /** Identity of a subtask, shared by its runtime context and operators. */
 export interface TaskInfo {
@@ -21,8 +22,14 @@ export class StreamingRuntimeContext extends DefaultKeyedStateStore implements R
   constructor(
     private readonly info: TaskInfo,
     private readonly keyedBackend: KeyedStateBackend | undefined,
+    /** The operator's user metrics (read with the task's metrics). */
+    readonly metrics: OperatorMetricGroup = new OperatorMetricGroup(),
   ) {
     super();
+  }
+
+  getMetricGroup(): MetricGroup {
+    return this.metrics.root;
   }
 
   getJobId(): string {

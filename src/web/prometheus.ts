@@ -103,7 +103,12 @@ export function prometheusText(jobs: readonly ScrapedJob[], host: string): strin
       families.add('taskmanager_job_task', 'isBackPressured', taskLabels, t.isBackPressured);
       families.add('taskmanager_job_task', 'backPressuredTimeMsPerSecond', taskLabels, t.backPressuredTimeMsPerSecond);
       for (const op of t.operators) {
-        addIO(families, 'taskmanager_job_task_operator', [...taskLabels, ['operator_id', op.operatorId], ['operator_name', op.name]], op);
+        const opLabels: Labels = [...taskLabels, ['operator_id', op.operatorId], ['operator_name', op.name]];
+        addIO(families, 'taskmanager_job_task_operator', opLabels, op);
+        // User metrics: groups and name joined by '_'; a string gauge is left out, as Flink's reporter leaves it out.
+        for (const [id, v] of Object.entries(op.user ?? {})) {
+          if (typeof v !== 'string') families.add('taskmanager_job_task_operator', id.replace(/\./g, '_'), opLabels, v);
+        }
       }
     }
   }

@@ -125,6 +125,10 @@ describe('flink web over a running job', () => {
     assert.equal(values.length, 1, 'an unknown metric is left out, as in Flink');
     assert.equal(values[0].id, '0.numRecordsIn');
     assert.ok(Number(values[0].value) > 0);
+    // A user metric (CountPerKey's counter in group 'keyed'), operator-scoped as Flink lists it.
+    assert.ok(ids.includes('0.KeyedProcess.keyed.counted'), ids.join(', '));
+    const counted = (await call(web.base, 'GET', `/jobs/${jobId}/vertices/${count.id}/metrics?get=0.KeyedProcess.keyed.counted`)).json;
+    assert.ok(Number(counted[0].value) > 0, JSON.stringify(counted));
     const missing = await call(web.base, 'GET', `/jobs/${jobId}/vertices/${'0'.repeat(32)}`);
     assert.equal(missing.status, 404);
     assert.match(missing.json.errors[0], /has no vertex 0{32}/);

@@ -28,7 +28,7 @@ const metrics: JobMetricsSnapshot = {
       isBackPressured: true,
       backPressuredTimeMsPerSecond: 250,
       operators: [
-        { operatorId: 'b'.repeat(32), name: 'Map', numRecordsIn: 10, numRecordsOut: 7, numRecordsInPerSecond: 2.5, numRecordsOutPerSecond: 1, currentInputWatermark: 1234, sink: false },
+        { operatorId: 'b'.repeat(32), name: 'Map', numRecordsIn: 10, numRecordsOut: 7, numRecordsInPerSecond: 2.5, numRecordsOutPerSecond: 1, currentInputWatermark: 1234, sink: false, user: { seen: 42, 'cache.hitRate': 0.5, 'cache.state': 'warm', ready: true } },
       ],
     },
   ],
@@ -84,4 +84,14 @@ test('every sample line of a family follows its HELP and TYPE (Prometheus reject
       seen.add(current);
     } else if (!l.startsWith('#')) assert.ok(l.startsWith(`${current}{`), `${l} outside its family`);
   }
+});
+
+test("user metrics of an operator, named by their groups, with the operator's labels; a string gauge is left out (as Flink's reporter)", () => {
+  const seen = sample('flink_taskmanager_job_task_operator_seen');
+  assert.equal(seen.value, '42');
+  assert.equal(seen.labels.operator_name, 'Map');
+  assert.equal(seen.labels.subtask_index, '0');
+  assert.equal(sample('flink_taskmanager_job_task_operator_cache_hitRate').value, '0.5');
+  assert.equal(sample('flink_taskmanager_job_task_operator_ready').value, '1');
+  assert.ok(!lines.some((l) => l.startsWith('flink_taskmanager_job_task_operator_cache_state')));
 });

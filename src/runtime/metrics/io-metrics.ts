@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { OperatorMetricGroup, UserMetricValues } from './user-metrics.js';
 
 /**
  * The counters of one operator subtask, as Flink's OperatorIOMetricGroup has them. Nothing is
@@ -13,6 +14,8 @@ export class OperatorIOMetrics {
     readonly sink: boolean,
     private readonly recordsIn: () => number,
     private readonly recordsOut: () => number,
+    /** The metrics the operator's user functions registered, if it has any. */
+    readonly user?: OperatorMetricGroup,
   ) {}
 
   get numRecordsIn(): number {
@@ -37,7 +40,15 @@ export interface TaskMetricsReading {
   readonly backPressuredMs: number;
   readonly isBackPressured: boolean;
   readonly currentInputWatermark: number | undefined;
-  readonly operators: readonly { readonly uid: string; readonly name: string; readonly sink: boolean; readonly numRecordsIn: number; readonly numRecordsOut: number }[];
+  readonly operators: readonly {
+    readonly uid: string;
+    readonly name: string;
+    readonly sink: boolean;
+    readonly numRecordsIn: number;
+    readonly numRecordsOut: number;
+    /** User-defined metrics by identifier; absent when the operator registered none. */
+    readonly user?: UserMetricValues;
+  }[];
 }
 
 /**
@@ -88,7 +99,14 @@ export class TaskIOMetrics {
       backPressuredMs: this.backPressuredMs + (this.backPressuredSince >= 0 ? now - this.backPressuredSince : 0),
       isBackPressured: this.backPressuredSince >= 0,
       currentInputWatermark: this.watermark(),
-      operators: this.operators.map((op) => ({ uid: op.uid, name: op.name, sink: op.sink, numRecordsIn: op.numRecordsIn, numRecordsOut: op.numRecordsOut })),
+      operators: this.operators.map((op) => ({
+        uid: op.uid,
+        name: op.name,
+        sink: op.sink,
+        numRecordsIn: op.numRecordsIn,
+        numRecordsOut: op.numRecordsOut,
+        ...(op.user && !op.user.isEmpty ? { user: op.user.read(Date.now()) } : {}),
+      })),
     };
   }
 }

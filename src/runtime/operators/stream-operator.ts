@@ -6,6 +6,7 @@ import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import { type Output, discardingOutput } from '../output.js';
 import type { RecordContext } from '../record-context.js';
 import type { StreamingRuntimeContext, TaskInfo } from '../runtime-context.js';
+import type { OperatorMetricGroup } from '../metrics/user-metrics.js';
 import { type Triggerable, isTriggerable } from '../timers/internal-timer-service.js';
 import type { InternalTimerServiceImpl } from '../timers/internal-timer-service-impl.js';
 
@@ -59,6 +60,11 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   private get triggerable(): Triggerable | null {
     if (this.triggerTarget === undefined) this.triggerTarget = this.ctx.timerService !== undefined && isTriggerable(this) ? this : null;
     return this.triggerTarget;
+  }
+
+  /** The metrics this operator's user functions registered (through the runtime context). */
+  get userMetrics(): OperatorMetricGroup | undefined {
+    return this.ctx.runtimeContext.metrics;
   }
 
   get name(): string {

@@ -56,7 +56,11 @@ function taskMetric(t: TaskMetrics, name: (typeof TASK_METRICS)[number]): string
 export function vertexMetrics(job: JobRecord, plan: JobPlan | undefined, metrics: JobMetricsSnapshot | undefined, vertexId: string, get: readonly string[] | undefined) {
   vertexOf(job, plan, vertexId);
   const values = new Map<string, string>();
-  for (const t of tasksOfVertex(metrics, vertexId)) for (const name of TASK_METRICS) values.set(`${t.subtask}.${name}`, taskMetric(t, name));
+  for (const t of tasksOfVertex(metrics, vertexId)) {
+    for (const name of TASK_METRICS) values.set(`${t.subtask}.${name}`, taskMetric(t, name));
+    // User metrics are operator-scoped, as Flink lists them: `<subtask>.<operator name>.<group…>.<name>`.
+    for (const op of t.operators) for (const [id, v] of Object.entries(op.user ?? {})) values.set(`${t.subtask}.${op.name}.${id}`, String(v));
+  }
   if (get === undefined) return [...values.keys()].map((id) => ({ id }));
   return get.filter((id) => values.has(id)).map((id) => ({ id, value: values.get(id)! }));
 }
