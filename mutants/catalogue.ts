@@ -1298,4 +1298,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'a source that has finished keeps its last watermark in its alignment group: the others wait for it for ever',
     tests: ['test/runtime/watermarks/watermark-alignment.test.ts'],
   },
+  {
+    id: 'aligned-source-idles-while-waiting',
+    area: 'watermarks',
+    file: 'src/runtime/watermarks/watermark-alignment.ts',
+    original: `    if (this.waits(watermark)) this.activity.pause();`,
+    replacement: `    if (this.waits(watermark)) return;`,
+    bug: "a source waiting for alignment goes idle after its idle timeout and reports the maximum watermark, so the group's lowest passes subtasks still behind (Flink pauses its idleness clock while it waits)",
+    tests: ['test/runtime/watermarks/flink-watermark-alignment.test.ts'],
+  },
 ];
