@@ -1352,4 +1352,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'a metric name registered twice reports the second metric, not the first as Flink does',
     tests: ['test/runtime/metrics/user-metrics.test.ts'],
   },
+  {
+    id: 'aligned-source-idles-while-waiting',
+    area: 'watermarks',
+    file: 'src/runtime/watermarks/watermark-alignment.ts',
+    original: `    if (this.waits(watermark)) this.activity.pause();`,
+    replacement: `    if (this.waits(watermark)) return;`,
+    bug: "a source waiting for alignment goes idle after its idle timeout and reports the maximum watermark, so the group's lowest passes subtasks still behind (Flink pauses its idleness clock while it waits)",
+    tests: ['test/runtime/watermarks/flink-watermark-alignment.test.ts'],
+  },
 ];

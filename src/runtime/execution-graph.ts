@@ -275,10 +275,13 @@ function deploySubtask(
     const o = outputsOf(v.head);
     emitted.set(v.head, o.emitted);
     const strategy = v.head.watermarkStrategy ?? WatermarkStrategy.noWatermarks();
-    const watermarks = createSourceWatermarks({ strategy, chain: o.main, recordContext, clock: settings.clock });
+    const params = strategy.getAlignment();
+    const alignment = params && settings.alignment ? new SourceAlignment(params, `${v.head.uid}#${index}`, settings.alignment, settings.clock.now()) : undefined;
+    // An aligned source measures idleness on a clock that stops while it waits for alignment.
+    const clock = alignment ? alignment.activityClock(settings.clock) : settings.clock;
+    const watermarks = createSourceWatermarks({ strategy, chain: o.main, recordContext, clock });
     const sourceTask = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
-    const alignment = strategy.getAlignment();
-    if (alignment && settings.alignment) sourceTask.alignment = new SourceAlignment(alignment, `${v.head.uid}#${index}`, settings.alignment, settings.clock.now());
+    sourceTask.alignment = alignment;
     task = sourceTask;
   } else if (isTwoInputNode(v.head)) {
     task = new TwoInputStreamTask(info.taskName, typedInputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);

@@ -124,7 +124,7 @@ export class JobExecution implements JobRun {
   /** The lowest watermark of alignment group `group` changed: its sources here may read up to it plus their drift. */
   announceAlignment(group: string, lowest: number): void {
     for (const task of this.tasks) {
-      if (task instanceof SourceStreamTask && task.alignment?.params.group === group) task.alignment.announce(lowest);
+      if (task instanceof SourceStreamTask && task.alignment?.params.group === group) task.announceAlignment(lowest);
     }
     this.wake?.();
   }

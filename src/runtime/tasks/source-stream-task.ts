@@ -88,6 +88,13 @@ export class SourceStreamTask extends StreamTask {
     return this.alignment !== undefined && this.alignment.waits(this.watermarks.currentWatermark);
   }
 
+  /** The group's lowest watermark was announced: the source may read up to it plus its drift. */
+  announceAlignment(lowest: number): void {
+    if (this.alignment === undefined) return;
+    this.alignment.announce(lowest);
+    this.alignment.sync(this.watermarks.currentWatermark);
+  }
+
   /** Ends this source's input now (stop with --drain): the maximum watermark, then end-of-input, flow downstream. */
   endInputNow(now: number): void {
     if (this.finished || this.finishing) return;
@@ -112,6 +119,8 @@ export class SourceStreamTask extends StreamTask {
       } catch (err) {
         throw userError(this.sourceName, err);
       }
+      // Its watermark may have moved past (or back within) what alignment allows.
+      this.alignment?.sync(this.watermarks.currentWatermark);
     }
     if (!this.finished) this.alignment?.reportIfDue(now, this.watermarks.currentWatermark, this.watermarks.idle);
     super.fireTimers(now);
@@ -125,6 +134,8 @@ export class SourceStreamTask extends StreamTask {
       throw userError(this.sourceName, err);
     }
     this.recordContext.timestamp = MIN_TIMESTAMP;
+    // A watermark per record may have taken the source past what alignment allows.
+    this.alignment?.sync(this.watermarks.currentWatermark);
     if (status === 'END_OF_INPUT') {
       this.endOfEventTime();
       this.finishInput(now);

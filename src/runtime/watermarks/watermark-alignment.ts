@@ -1,4 +1,5 @@
 import type { WatermarkAlignment } from '../../graph/index.js';
+import type { Clock } from '../../util/clock.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../../util/time.js';
 
 /*
@@ -44,6 +45,7 @@ export class SourceAlignment {
   /** The highest watermark this subtask may read past (Flink's currentMaxDesiredWatermark); none until told. */
   private maxAllowed = MAX_TIMESTAMP;
   private nextReport: number;
+  private activity: PausableClock | undefined;
 
   constructor(
     readonly params: WatermarkAlignment,
@@ -70,6 +72,24 @@ export class SourceAlignment {
     return this.maxAllowed < watermark;
   }
 
+  /**
+   * The clock this subtask's idleness is measured on (Flink's mainInputActivityClock): `base`,
+   * standing still while the subtask waits for alignment — a source that reads nothing because
+   * it is ahead is not idle, and reporting the maximum watermark for it would let the group's
+   * lowest pass subtasks that are still behind.
+   */
+  activityClock(base: Clock): Clock {
+    this.activity ??= new PausableClock(base);
+    return this.activity;
+  }
+
+  /** The subtask's watermark or the announced lowest changed: pauses or resumes the activity clock. */
+  sync(watermark: number): void {
+    if (this.activity === undefined) return;
+    if (this.waits(watermark)) this.activity.pause();
+    else this.activity.resume();
+  }
+
   /** The update interval passed: reports `watermark` (the maximum while idle). */
   reportIfDue(now: number, watermark: number, idle: boolean): void {
     if (now < this.nextReport) return;
@@ -82,5 +102,27 @@ export class SourceAlignment {
   finished(): void {
     this.nextReport = Infinity;
     this.reporter.report(this.params.group, this.member, MAX_TIMESTAMP);
+  }
+}
+
+/** A clock that can be stopped: while paused it reads the time it was paused at, and after it the time paused is left out. */
+class PausableClock implements Clock {
+  private pausedAt: number | undefined;
+  private pausedFor = 0;
+
+  constructor(private readonly base: Clock) {}
+
+  now(): number {
+    return (this.pausedAt ?? this.base.now()) - this.pausedFor;
+  }
+
+  pause(): void {
+    this.pausedAt ??= this.base.now();
+  }
+
+  resume(): void {
+    if (this.pausedAt === undefined) return;
+    this.pausedFor += this.base.now() - this.pausedAt;
+    this.pausedAt = undefined;
   }
 }
