@@ -44,6 +44,7 @@ export {
   type JobScopeMetrics,
   type TaskMetrics,
   type OperatorMetrics,
+  type UserHistogram,
   type MetricSample,
   type VertexSample,
 } from './metric-records.js';

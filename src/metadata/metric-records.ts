@@ -62,8 +62,24 @@ export interface OperatorMetrics {
   /** ms; undefined until the operator has seen a watermark (Flink reports Long.MIN_VALUE). */
   readonly currentInputWatermark?: number;
   readonly sink: boolean;
-  /** Metrics the operator's user functions registered, by identifier (`group.name`): counts, meter rates, gauge values. */
-  readonly user?: Readonly<Record<string, number | string | boolean>>;
+  /** Metrics the operator's user functions registered, by identifier (`group.name`): counts, meter rates, gauge values, histogram statistics. */
+  readonly user?: Readonly<Record<string, number | string | boolean | UserHistogram>>;
+}
+
+/** A user histogram's statistics at one read (the runtime's HistogramSummary). */
+export interface UserHistogram {
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly median: number;
+  readonly stddev: number;
+  readonly p75: number;
+  readonly p90: number;
+  readonly p95: number;
+  readonly p98: number;
+  readonly p99: number;
+  readonly p999: number;
 }
 
 /** One subtask of a job vertex. */

@@ -1,4 +1,4 @@
-import type { JobMetricsSnapshot, JobPlan, JobRecord, OperatorMetrics, TaskMetrics } from '../metadata/index.js';
+import type { JobMetricsSnapshot, JobPlan, JobRecord, OperatorMetrics, TaskMetrics, UserHistogram } from '../metadata/index.js';
 
 /**
  * `GET /metrics` in Prometheus' text format, named as Flink's PrometheusReporter names metrics:
@@ -35,24 +35,48 @@ function formatValue(v: number | boolean | undefined): string {
 
 type Labels = ReadonlyArray<readonly [string, string]>;
 
-class Families {
-  private readonly families = new Map<string, { scope: string; metric: string; lines: string[] }>();
+/** The quantiles of a histogram's summary, as Flink's reporter (HistogramSummaryProxy) writes them. */
+const QUANTILES: ReadonlyArray<readonly [string, keyof UserHistogram]> = [
+  ['0.5', 'median'],
+  ['0.75', 'p75'],
+  ['0.95', 'p95'],
+  ['0.98', 'p98'],
+  ['0.99', 'p99'],
+  ['0.999', 'p999'],
+];
 
-  add(scope: string, metric: string, labels: Labels, value: number | boolean | undefined): void {
+const labelText = (labels: Labels) => labels.map(([k, v]) => `${k}="${labelValue(v)}"`).join(',');
+
+class Families {
+  private readonly families = new Map<string, { scope: string; metric: string; type: 'gauge' | 'summary'; lines: string[] }>();
+
+  private family(scope: string, metric: string, type: 'gauge' | 'summary'): { name: string; lines: string[] } {
     const name = `flink_${scope}_${metric.replace(INVALID, '_')}`;
     let f = this.families.get(name);
     if (f === undefined) {
-      f = { scope, metric, lines: [] };
+      f = { scope, metric, type, lines: [] };
       this.families.set(name, f);
     }
-    const text = labels.map(([k, v]) => `${k}="${labelValue(v)}"`).join(',');
-    f.lines.push(`${name}{${text}} ${formatValue(value)}`);
+    return { name, lines: f.lines };
+  }
+
+  add(scope: string, metric: string, labels: Labels, value: number | boolean | undefined): void {
+    const { name, lines } = this.family(scope, metric, 'gauge');
+    lines.push(`${name}{${labelText(labels)}} ${formatValue(value)}`);
+  }
+
+  /** A histogram as a summary: its count, then its value at each quantile (Flink writes no sum: its window cannot give one). */
+  addSummary(scope: string, metric: string, labels: Labels, h: UserHistogram): void {
+    const { name, lines } = this.family(scope, metric, 'summary');
+    lines.push(`${name}_count{${labelText(labels)}} ${formatValue(h.count)}`);
+    // The quantile label is not filtered (Flink adds it after the scope's variables were).
+    for (const [q, field] of QUANTILES) lines.push(`${name}{${labelText(labels)},quantile="${q}"} ${formatValue(h[field])}`);
   }
 
   text(): string {
     let out = '';
     for (const [name, f] of this.families) {
-      out += `# HELP ${name} ${f.metric} (scope: ${f.scope})\n# TYPE ${name} gauge\n${f.lines.join('\n')}\n`;
+      out += `# HELP ${name} ${f.metric} (scope: ${f.scope})\n# TYPE ${name} ${f.type}\n${f.lines.join('\n')}\n`;
     }
     return out;
   }
@@ -105,9 +129,11 @@ export function prometheusText(jobs: readonly ScrapedJob[], host: string): strin
       for (const op of t.operators) {
         const opLabels: Labels = [...taskLabels, ['operator_id', op.operatorId], ['operator_name', op.name]];
         addIO(families, 'taskmanager_job_task_operator', opLabels, op);
-        // User metrics: groups and name joined by '_'; a string gauge is left out, as Flink's reporter leaves it out.
+        // User metrics: groups and name joined by '_'; a string gauge reads 0, as Flink's reporter has it.
         for (const [id, v] of Object.entries(op.user ?? {})) {
-          if (typeof v !== 'string') families.add('taskmanager_job_task_operator', id.replace(/\./g, '_'), opLabels, v);
+          const metric = id.replace(/\./g, '_');
+          if (typeof v === 'object') families.addSummary('taskmanager_job_task_operator', metric, opLabels, v);
+          else families.add('taskmanager_job_task_operator', metric, opLabels, typeof v === 'string' ? 0 : v);
         }
       }
     }

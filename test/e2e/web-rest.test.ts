@@ -129,6 +129,8 @@ describe('flink web over a running job', () => {
     assert.ok(ids.includes('0.KeyedProcess.keyed.counted'), ids.join(', '));
     const counted = (await call(web.base, 'GET', `/jobs/${jobId}/vertices/${count.id}/metrics?get=0.KeyedProcess.keyed.counted`)).json;
     assert.ok(Number(counted[0].value) > 0, JSON.stringify(counted));
+    // A user histogram, a value per statistic as Flink's MetricStore lists it.
+    for (const stat of ['min', 'max', 'mean', 'median', 'stddev', 'p75', 'p90', 'p95', 'p98', 'p99', 'p999']) assert.ok(ids.includes(`0.KeyedProcess.keyed.counts_${stat}`), stat);
     const missing = await call(web.base, 'GET', `/jobs/${jobId}/vertices/${'0'.repeat(32)}`);
     assert.equal(missing.status, 404);
     assert.match(missing.json.errors[0], /has no vertex 0{32}/);

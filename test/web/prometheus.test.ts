@@ -28,7 +28,7 @@ const metrics: JobMetricsSnapshot = {
       isBackPressured: true,
       backPressuredTimeMsPerSecond: 250,
       operators: [
-        { operatorId: 'b'.repeat(32), name: 'Map', numRecordsIn: 10, numRecordsOut: 7, numRecordsInPerSecond: 2.5, numRecordsOutPerSecond: 1, currentInputWatermark: 1234, sink: false, user: { seen: 42, 'cache.hitRate': 0.5, 'cache.state': 'warm', ready: true } },
+        { operatorId: 'b'.repeat(32), name: 'Map', numRecordsIn: 10, numRecordsOut: 7, numRecordsInPerSecond: 2.5, numRecordsOutPerSecond: 1, currentInputWatermark: 1234, sink: false, user: { seen: 42, 'cache.hitRate': 0.5, 'cache.state': 'warm', ready: true, latency: { count: 9, min: 1, max: 9, mean: 5, median: 5, stddev: 2.7, p75: 7.5, p90: 9, p95: 9, p98: 9, p99: 9, p999: 9 } } },
       ],
     },
   ],
@@ -82,16 +82,23 @@ test('every sample line of a family follows its HELP and TYPE (Prometheus reject
       current = l.split(' ')[2]!;
       assert.ok(!seen.has(current), `${current} appears twice`);
       seen.add(current);
-    } else if (!l.startsWith('#')) assert.ok(l.startsWith(`${current}{`), `${l} outside its family`);
+    } else if (!l.startsWith('#')) assert.ok(l.startsWith(`${current}{`) || l.startsWith(`${current}_count{`), `${l} outside its family`);
   }
 });
 
-test("user metrics of an operator, named by their groups, with the operator's labels; a string gauge is left out (as Flink's reporter)", () => {
+test("user metrics of an operator, named by their groups, with the operator's labels; a string gauge reads 0 (as Flink's reporter has it)", () => {
   const seen = sample('flink_taskmanager_job_task_operator_seen');
   assert.equal(seen.value, '42');
   assert.equal(seen.labels.operator_name, 'Map');
   assert.equal(seen.labels.subtask_index, '0');
   assert.equal(sample('flink_taskmanager_job_task_operator_cache_hitRate').value, '0.5');
   assert.equal(sample('flink_taskmanager_job_task_operator_ready').value, '1');
-  assert.ok(!lines.some((l) => l.startsWith('flink_taskmanager_job_task_operator_cache_state')));
+  assert.equal(sample('flink_taskmanager_job_task_operator_cache_state').value, '0');
+});
+
+test("a user histogram is a summary, as Flink's reporter writes one: its count, then quantiles 0.5 … 0.999", () => {
+  assert.ok(lines.includes('# TYPE flink_taskmanager_job_task_operator_latency summary'));
+  assert.equal(sample('flink_taskmanager_job_task_operator_latency_count').value, '9');
+  const quantiles = lines.filter((l) => l.startsWith('flink_taskmanager_job_task_operator_latency{')).map((l) => [/quantile="([^"]+)"/.exec(l)![1], l.split(' ').at(-1)]);
+  assert.deepEqual(quantiles, [['0.5', '5'], ['0.75', '7.5'], ['0.95', '9'], ['0.98', '9'], ['0.99', '9'], ['0.999', '9']]);
 });

@@ -1,15 +1,36 @@
-import { type Counter, type Gauge, type GaugeValue, type Meter, MeterView, type MetricGroup, SimpleCounter } from '../../graph/index.js';
+import {
+  type Counter,
+  type Gauge,
+  type GaugeValue,
+  type Histogram,
+  type HistogramSummary,
+  type Meter,
+  MeterView,
+  type MetricGroup,
+  SimpleCounter,
+} from '../../graph/index.js';
 
-type Registered = { readonly kind: 'counter'; readonly metric: Counter } | { readonly kind: 'gauge'; readonly metric: Gauge<GaugeValue> } | { readonly kind: 'meter'; readonly metric: Meter };
+type Registered =
+  | { readonly kind: 'counter'; readonly metric: Counter }
+  | { readonly kind: 'gauge'; readonly metric: Gauge<GaugeValue> }
+  | { readonly kind: 'meter'; readonly metric: Meter }
+  | { readonly kind: 'histogram'; readonly metric: Histogram };
 
 /** What one read of an operator's user metrics gives: value by identifier (`group.name`). */
-export type UserMetricValues = Readonly<Record<string, GaugeValue>>;
+export type UserMetricValues = Readonly<Record<string, GaugeValue | HistogramSummary>>;
+
+/** A histogram's statistics at one read. */
+function summarize(h: Histogram): HistogramSummary {
+  const s = h.getStatistics();
+  const q = (x: number) => s.getQuantile(x);
+  return { count: h.getCount(), min: s.getMin(), max: s.getMax(), mean: s.getMean(), median: q(0.5), stddev: s.getStdDev(), p75: q(0.75), p90: q(0.9), p95: q(0.95), p98: q(0.98), p99: q(0.99), p999: q(0.999) };
+}
 
 /**
  * The metrics user functions of one operator subtask register (Flink's operator MetricGroup),
  * by identifier relative to the operator: sub-group names and the metric's name joined by `.`.
  * Read once a second with the task's I/O metrics: a counter gives its count, a meter its rate
- * (after updating it), a gauge its value (a throwing gauge or one that gives something else than a
+ * (after updating it), a histogram its statistics over its window, a gauge its value (a throwing gauge or one that gives something else than a
  * number, string or boolean is left out of that read).
  */
 export class OperatorMetricGroup {
@@ -24,9 +45,10 @@ export class OperatorMetricGroup {
   }
 
   read(nowMs: number): UserMetricValues {
-    const out: Record<string, GaugeValue> = {};
+    const out: Record<string, GaugeValue | HistogramSummary> = {};
     for (const [id, r] of this.metrics) {
       if (r.kind === 'counter') out[id] = r.metric.getCount();
+      else if (r.kind === 'histogram') out[id] = summarize(r.metric);
       else if (r.kind === 'meter') {
         if (r.metric instanceof MeterView) r.metric.update(nowMs);
         out[id] = r.metric.getRate();
@@ -60,6 +82,10 @@ export class OperatorMetricGroup {
         return register(name, { kind: 'gauge', metric: gauge }, gauge);
       },
       meter: (name, meter = new MeterView()) => register(name, { kind: 'meter', metric: meter }, meter),
+      histogram: (name, histogram) => {
+        if (typeof (histogram as Partial<Histogram> | null)?.getStatistics !== 'function') throw new TypeError(`Histogram '${name}' must be a Histogram, e.g. new DescriptiveStatisticsHistogram(500).`);
+        return register(name, { kind: 'histogram', metric: histogram }, histogram);
+      },
       addGroup: (name, value) => {
         checkName(name);
         if (value !== undefined) checkName(value);

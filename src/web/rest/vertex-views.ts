@@ -40,6 +40,9 @@ export function vertexDetails(job: JobRecord, plan: JobPlan | undefined, metrics
   return { id: node.id, name: node.operator, maxParallelism: node.maxParallelism, parallelism: node.parallelism, now, subtasks };
 }
 
+/** A histogram's statistics under Flink's ids (`<name>_min`, …), in its MetricStore's order. */
+const HISTOGRAM_STATISTICS = ['min', 'max', 'mean', 'median', 'stddev', 'p75', 'p90', 'p95', 'p98', 'p99', 'p999'] as const;
+
 /** The task-scope metrics a vertex offers per subtask, as Flink names them (`<subtask>.<name>`). */
 const TASK_METRICS = ['numRecordsIn', 'numRecordsOut', 'numRecordsInPerSecond', 'numRecordsOutPerSecond', 'isBackPressured', 'backPressuredTimeMsPerSecond', 'currentInputWatermark'] as const;
 
@@ -59,7 +62,14 @@ export function vertexMetrics(job: JobRecord, plan: JobPlan | undefined, metrics
   for (const t of tasksOfVertex(metrics, vertexId)) {
     for (const name of TASK_METRICS) values.set(`${t.subtask}.${name}`, taskMetric(t, name));
     // User metrics are operator-scoped, as Flink lists them: `<subtask>.<operator name>.<group…>.<name>`.
-    for (const op of t.operators) for (const [id, v] of Object.entries(op.user ?? {})) values.set(`${t.subtask}.${op.name}.${id}`, String(v));
+    for (const op of t.operators) {
+      for (const [id, v] of Object.entries(op.user ?? {})) {
+        const at = `${t.subtask}.${op.name}.${id}`;
+        if (typeof v !== 'object') values.set(at, String(v));
+        // A histogram as Flink's MetricStore lists one: a value per statistic.
+        else for (const stat of HISTOGRAM_STATISTICS) values.set(`${at}_${stat}`, String(v[stat]));
+      }
+    }
   }
   if (get === undefined) return [...values.keys()].map((id) => ({ id }));
   return get.filter((id) => values.has(id)).map((id) => ({ id, value: values.get(id)! }));

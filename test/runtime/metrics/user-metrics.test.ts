@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Counter, DataGeneratorSource, type Meter, MeterView, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../../src/index.js';
+import { type Counter, DataGeneratorSource, DescriptiveStatisticsHistogram, type Meter, MeterView, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../../src/index.js';
+import type { HistogramSummary } from '../../../src/graph/index.js';
 import { OperatorMetricGroup } from '../../../src/runtime/metrics/user-metrics.js';
 import { TestExecutor } from '../../helpers/run-job.js';
 
@@ -39,6 +40,24 @@ describe('OperatorMetricGroup', () => {
     });
     g.root.gauge('object', (() => ({})) as unknown as () => number);
     assert.deepEqual(g.read(0), { n: 3 });
+  });
+
+  test("a histogram reports Flink's statistics over its window (Commons Math's percentile estimate, the sample standard deviation)", () => {
+    const g = new OperatorMetricGroup();
+    const h = g.root.histogram('latency', new DescriptiveStatisticsHistogram(10));
+    for (let v = 100; v >= 1; v--) h.update(v); // the window keeps the last 10: 10 … 1
+    assert.equal(h.getCount(), 100);
+    const read = g.read(0).latency as HistogramSummary;
+    assert.deepEqual(
+      { count: read.count, min: read.min, max: read.max, mean: read.mean, median: read.median, p75: read.p75, p90: read.p90, p99: read.p99 },
+      { count: 100, min: 1, max: 10, mean: 5.5, median: 5.5, p75: 8.25, p90: 9.9, p99: 10 },
+    );
+    assert.ok(Math.abs(read.stddev - 3.0276503540974917) < 1e-12);
+    const empty = new OperatorMetricGroup();
+    empty.root.histogram('none', new DescriptiveStatisticsHistogram(5));
+    assert.ok(Number.isNaN((empty.read(0).none as HistogramSummary).median));
+    assert.throws(() => g.root.histogram('bad', {} as never), /must be a Histogram/);
+    assert.throws(() => new DescriptiveStatisticsHistogram(0), /window size must be a positive integer/);
   });
 
   test('names are checked in one line', () => {
