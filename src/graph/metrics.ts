@@ -44,21 +44,7 @@ export type Gauge<T> = (() => T) | { getValue(): T };
 /** The values a gauge may report: what Flink's REST API and Prometheus show. */
 export type GaugeValue = number | string | boolean;
 
-/** A histogram as one read reports it: Flink's HistogramDump (its REST ids are `<name>_min`, …). */
-export interface HistogramSummary {
-  readonly count: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  readonly median: number;
-  readonly stddev: number;
-  readonly p75: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p98: number;
-  readonly p99: number;
-  readonly p999: number;
-}
+export type { HistogramSummary } from '../util/histogram-summary.js';
 
 /**
  * Where a function registers its metrics (Flink's MetricGroup). A name registered twice in one

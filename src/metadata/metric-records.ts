@@ -3,6 +3,7 @@
  * submission (its plan), as stored in flink.db for `flink web` and the live status line. The
  * names are Flink's metric names; ids are Flink-style 32-hex vertex and operator ids.
  */
+import type { HistogramSummary } from '../util/histogram-summary.js';
 
 /** The job's chained graph as Flink's REST API shows it (`plan` of `GET /jobs/:jobid`). */
 export interface JobPlan {
@@ -66,21 +67,8 @@ export interface OperatorMetrics {
   readonly user?: Readonly<Record<string, number | string | boolean | UserHistogram>>;
 }
 
-/** A user histogram's statistics at one read (the runtime's HistogramSummary). */
-export interface UserHistogram {
-  readonly count: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  readonly median: number;
-  readonly stddev: number;
-  readonly p75: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p98: number;
-  readonly p99: number;
-  readonly p999: number;
-}
+/** A user histogram's statistics at one read. */
+export type UserHistogram = HistogramSummary;
 
 /** One subtask of a job vertex. */
 export interface TaskMetrics {
