@@ -5,6 +5,7 @@
  * replayable.
  */
 import type { Clock } from '../util/clock.js';
+import type { MetricGroup } from './metrics.js';
 import type { WatermarkOutput } from './watermark.js';
 
 /** Whether a source ends. */
@@ -18,6 +19,8 @@ export interface SourceReaderContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly clock: Clock;
+  /** Where the reader registers its own metrics (Flink's SourceReaderContext.metricGroup()); shown under the source's name. */
+  readonly metricGroup?: MetricGroup;
 }
 
 /**

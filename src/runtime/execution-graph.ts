@@ -19,6 +19,7 @@ import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
 import { createSourceWatermarks } from './sources/source-watermarks.js';
 import { SourceAlignment, type WatermarkAlignmentReporter } from './watermarks/watermark-alignment.js';
+import { OperatorMetricGroup } from './metrics/user-metrics.js';
 import { OneInputStreamTask } from './tasks/one-input-stream-task.js';
 import { SOURCE_SPLITS_STATE, SourceStreamTask } from './tasks/source-stream-task.js';
 import type { StreamTask } from './tasks/stream-task.js';
@@ -264,8 +265,10 @@ function deploySubtask(
   const chain = v.nodes.filter((n) => n.operator).map((n) => operators.get(n)!);
   const source = v.head.source;
   let task: StreamTask;
+  let readerMetrics: OperatorMetricGroup | undefined;
   if (source) {
-    const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock });
+    readerMetrics = new OperatorMetricGroup();
+    const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock, metricGroup: readerMetrics.root });
     // A restored source continues from its recorded splits (none left = it had finished).
     const restored = settings.restore?.(v.head.uid, index);
     const splits = restored
@@ -288,7 +291,7 @@ function deploySubtask(
   } else {
     task = new OneInputStreamTask(info.taskName, inputChannels(v, index, channels), keyedBackend, recordContext, chain, writers);
   }
-  task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, operators, emitted);
+  task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, operators, emitted, readerMetrics);
   return task;
 }
 
@@ -304,6 +307,8 @@ function taskMetrics(
   writers: readonly RecordWriter[],
   operators: ReadonlyMap<StreamNode, StreamOperator>,
   emitted: ReadonlyMap<StreamNode, () => number>,
+  /** What a source's reader registered (the head node has no operator). */
+  readerMetrics?: OperatorMetricGroup,
 ): TaskIOMetrics {
   const isSource = v.head.source !== undefined;
   const metrics = new TaskIOMetrics(
@@ -318,7 +323,7 @@ function taskMetrics(
     const out = emitted.get(node) ?? (() => 0);
     const op = operators.get(node);
     const into = op ? () => op.numRecordsIn : out;
-    return new OperatorIOMetrics(node.uid, node.name, node.outEdges.length === 0, into, out, op?.userMetrics);
+    return new OperatorIOMetrics(node.uid, node.name, node.outEdges.length === 0, into, out, op ? op.userMetrics : readerMetrics);
   });
   return metrics;
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Counter, DataGeneratorSource, DescriptiveStatisticsHistogram, type Meter, MeterView, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../../src/index.js';
-import type { HistogramSummary } from '../../../src/graph/index.js';
+import type { HistogramSummary, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../../src/graph/index.js';
 import { OperatorMetricGroup } from '../../../src/runtime/metrics/user-metrics.js';
 import { TestExecutor } from '../../helpers/run-job.js';
 
@@ -104,5 +104,39 @@ describe('user metrics in a running job', () => {
     assert.ok(counted.every((c) => typeof c.user?.['parity.odd'] === 'number'));
     // Operators without user metrics report none.
     assert.ok(readings.flatMap((r) => r.operators).filter((o) => o.name !== 'Counted').every((o) => o.user === undefined));
+  });
+});
+
+describe('a source reader’s own metrics', () => {
+  test("registered through its context's metric group (Flink's SourceReaderContext.metricGroup()), reported under the source", async () => {
+    const source: Source<number, number> = {
+      getBoundedness: () => 'BOUNDED',
+      createSplits: () => [0],
+      createReader(ctx: SourceReaderContext): SourceReader<number, number> {
+        const polled = ctx.metricGroup!.counter('polls');
+        let next = 0;
+        return {
+          addSplits: () => {},
+          pollNext(out: ReaderOutput<number>): InputStatus {
+            polled.inc();
+            if (next === 5) return 'END_OF_INPUT';
+            out.collect(next++);
+            return 'MORE_AVAILABLE';
+          },
+          snapshotState: () => [next],
+        };
+      },
+    };
+    const executor = new TestExecutor();
+    setContextExecutor(executor);
+    try {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env.fromSource(source, WatermarkStrategy.noWatermarks(), 'five').addSink(() => {});
+      await env.execute('reader metrics');
+    } finally {
+      setContextExecutor(undefined);
+    }
+    const op = executor.execution!.readMetrics().flatMap((r) => r.operators).find((o) => o.name === 'Source: five');
+    assert.deepEqual(op?.user, { polls: 6 });
   });
 });
