@@ -1361,4 +1361,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a source waiting for alignment goes idle after its idle timeout and reports the maximum watermark, so the group's lowest passes subtasks still behind (Flink pauses its idleness clock while it waits)",
     tests: ['test/runtime/watermarks/flink-watermark-alignment.test.ts'],
   },
+  {
+    id: 'async-retry-ignores-max-attempts',
+    area: 'async I/O',
+    file: 'src/runtime/operators/async/async-wait-operator.ts',
+    original: `    if (!match || !strategy.canRetry(entry.element.attempts)) return false;`,
+    replacement: `    if (!match) return false;`,
+    bug: 'a failing call is retried for ever (until its timeout) instead of failing after maxAttempts retries',
+    tests: ['test/runtime/operators/async/async-retry.test.ts'],
+  },
+  {
+    id: 'async-retry-after-end-of-input',
+    area: 'async I/O',
+    file: 'src/runtime/operators/async/async-wait-operator.ts',
+    original: `    if (!strategy || this.retryDisabled) return false;`,
+    replacement: `    if (!strategy) return false;`,
+    bug: "after the end of input answers are still retried (Flink's retryDisabledOnFinish): a bounded job waits out every back-off",
+    tests: ['test/runtime/operators/async/async-retry.test.ts'],
+  },
 ];

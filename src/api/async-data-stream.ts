@@ -1,4 +1,4 @@
-import type { AsyncFunction } from '../graph/index.js';
+import type { AsyncFunction, AsyncRetryStrategy } from '../graph/index.js';
 import { type DurationLike, durationToMillis } from '../util/time.js';
 import { type DataStream, SingleOutputStreamOperator } from './data-stream.js';
 
@@ -32,9 +32,32 @@ export class AsyncDataStream {
   static unorderedWait<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity = DEFAULT_ASYNC_CAPACITY): SingleOutputStreamOperator<OUT> {
     return add(input, fn, timeout, capacity, false);
   }
+
+  /**
+   * `orderedWait` with retries (Flink 1.16's orderedWaitWithRetry): an answer or failure the
+   * strategy's predicates match is tried again after its back-off, within the same `timeout`.
+   */
+  static orderedWaitWithRetry<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity: number, retry: AsyncRetryStrategy<OUT>): SingleOutputStreamOperator<OUT> {
+    return add(input, fn, timeout, capacity, true, retry);
+  }
+
+  /** `unorderedWait` with retries (Flink 1.16's unorderedWaitWithRetry). */
+  static unorderedWaitWithRetry<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity: number, retry: AsyncRetryStrategy<OUT>): SingleOutputStreamOperator<OUT> {
+    return add(input, fn, timeout, capacity, false, retry);
+  }
 }
 
-function add<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity: number, ordered: boolean): SingleOutputStreamOperator<OUT> {
+function add<IN, OUT>(
+  input: DataStream<IN>,
+  fn: AsyncFunction<IN, OUT>,
+  timeout: DurationLike,
+  capacity: number,
+  ordered: boolean,
+  retry?: AsyncRetryStrategy<OUT>,
+): SingleOutputStreamOperator<OUT> {
+  if (retry !== undefined && (typeof retry !== 'object' || retry === null || typeof retry.canRetry !== 'function')) {
+    throw new TypeError('A retry strategy comes from AsyncRetryStrategies (e.g. new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder(3, 100).ifException(RetryPredicates.HAS_EXCEPTION_PREDICATE).build()).');
+  }
   const valid = typeof fn === 'function' || (typeof fn === 'object' && fn !== null && typeof fn.asyncInvoke === 'function');
   if (!valid) throw new TypeError('An async function is a function (input, resultFuture) => … or an object with asyncInvoke(input, resultFuture).');
   const timeoutMs = durationToMillis(timeout, 'timeout');
@@ -44,7 +67,7 @@ function add<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout
     kind: 'operator',
     name: ordered ? 'async wait operator (ordered)' : 'async wait operator (unordered)',
     input: input.transformation,
-    operator: { kind: 'asyncWait', fn: fn as AsyncFunction<unknown, unknown>, ordered, timeoutMs, capacity },
+    operator: { kind: 'asyncWait', fn: fn as AsyncFunction<unknown, unknown>, ordered, timeoutMs, capacity, ...(retry ? { retry: retry as AsyncRetryStrategy<unknown> } : {}) },
   });
   return new SingleOutputStreamOperator<OUT>(env, t);
 }

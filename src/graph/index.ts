@@ -1,6 +1,7 @@
 export * from './functions.js';
 export * from './metrics.js';
 export * from './async-function.js';
+export * from './async-retry.js';
 export * from './source.js';
 export * from './sink.js';
 export * from './transformation.js';

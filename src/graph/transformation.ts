@@ -3,6 +3,7 @@
  * building them runs nothing. `name`, `uid` and `parallelism` stay settable until `execute`.
  */
 import type { AsyncFunction } from './async-function.js';
+import type { AsyncRetryStrategy } from './async-retry.js';
 import type {
   FilterFunction,
   FlatMapFunction,
@@ -34,7 +35,14 @@ export type OperatorSpec =
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean }
   | { readonly kind: 'window'; readonly window: WindowOperatorSpec }
   /** Flink's AsyncWaitOperator: `capacity` inputs in flight at most; `timeoutMs` ≤ 0 = none. */
-  | { readonly kind: 'asyncWait'; readonly fn: AsyncFunction<unknown, unknown>; readonly ordered: boolean; readonly timeoutMs: number; readonly capacity: number };
+  | {
+      readonly kind: 'asyncWait';
+      readonly fn: AsyncFunction<unknown, unknown>;
+      readonly ordered: boolean;
+      readonly timeoutMs: number;
+      readonly capacity: number;
+      readonly retry?: AsyncRetryStrategy<unknown>;
+    };
 
 /** Operator kinds that run on a keyed stream and may use keyed state and timers. */
 export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind'] | TwoInputOperatorSpec['kind']> = new Set([

@@ -43,7 +43,7 @@ const OPERATORS: { readonly [K in Spec['kind']]: (ctx: OperatorContext, spec: Ex
   broadcastProcess: (ctx, spec) => new CoBroadcastWithNonKeyedOperator(ctx, spec.fn, spec.descriptors),
   keyedBroadcastProcess: (ctx, spec) => new CoBroadcastWithKeyedOperator(ctx, spec.fn, spec.descriptors),
   intervalJoin: (ctx, spec) => new IntervalJoinOperator(ctx, spec),
-  asyncWait: (ctx, spec) => new AsyncWaitOperator(ctx, spec.fn, spec.ordered, spec.timeoutMs, spec.capacity),
+  asyncWait: (ctx, spec) => new AsyncWaitOperator(ctx, spec.fn, spec.ordered, spec.timeoutMs, spec.capacity, spec.retry),
 };
 
 /** Creates the runtime operator for an operator spec of the job graph. */

@@ -1,4 +1,4 @@
-import { type AsyncFunction, AsyncTimeoutError, type ResultFuture } from '../../../graph/index.js';
+import { type AsyncFunction, type AsyncRetryStrategy, AsyncTimeoutError, type ResultFuture } from '../../../graph/index.js';
 import { type ListState, ListStateDescriptor } from '../../../state/index.js';
 import { MIN_TIMESTAMP } from '../../../util/time.js';
 import { FunctionOperator } from '../function-operator.js';
@@ -13,15 +13,18 @@ export const ASYNC_STATE_NAME = '_async_wait_operator_state_';
 interface AsyncElement {
   readonly value: unknown;
   readonly timestamp: number;
+  /** When the call times out: one timeout over every attempt, as Flink's. */
   deadline: number;
-  /** Where the call and its timeout answer; only the first answer counts (Flink's ResultHandler). */
-  resultFuture: ResultFuture<unknown>;
+  /** The input's answer is final (results, a failure, or its timeout's answer): later ones are ignored (Flink's ResultHandler). */
+  answered: boolean;
+  /** Calls made so far (Flink's currentAttempts, from 1). */
+  attempts: number;
+  /** When the next attempt is due, while a retry waits for its back-off. */
+  retryAt: number | undefined;
 }
 
 /** What a checkpoint keeps of each entry, in order: a record with its timestamp, or a watermark. */
 type StoredEntry = { readonly v: unknown; readonly t: number } | { readonly w: number };
-
-const NO_ANSWER: ResultFuture<unknown> = { complete: () => {}, completeExceptionally: () => {} };
 
 type Invoke = (input: unknown, resultFuture: ResultFuture<unknown>) => void | Promise<void>;
 
@@ -45,6 +48,8 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
   /** A call completed (or failed) since the last pass: the next one emits. */
   private completed = false;
   private failure: { readonly error: unknown } | undefined;
+  /** Input has ended: a retry waiting for its back-off is made at once, and no answer is retried after (Flink's retryDisabledOnFinish). */
+  private retryDisabled = false;
 
   constructor(
     ctx: OperatorContext,
@@ -52,6 +57,7 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
     private readonly ordered: boolean,
     private readonly timeoutMs: number,
     private readonly capacity: number,
+    private readonly retry?: AsyncRetryStrategy<unknown>,
   ) {
     super(ctx, fn);
     this.queue = new StreamElementQueue(ordered);
@@ -93,14 +99,24 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
 
   override nextTimerTime(): number {
     if (this.completed || this.failure) return -Infinity;
-    // Calls start in queue order with one timeout, so the first unanswered one is due first.
-    for (const e of this.queue.all()) if (e.kind === 'element' && e.results === undefined) return e.element.deadline;
-    return Infinity;
+    let next = Infinity;
+    for (const e of this.queue.all()) {
+      if (e.kind !== 'element' || e.element.answered) continue;
+      next = Math.min(next, e.element.deadline, e.element.retryAt ?? Infinity);
+    }
+    return next;
   }
 
-  /** The scheduler's pass: calls past their timeout, then what may leave, then what waited for room. */
+  override endInput(): void {
+    if (!this.retry) return;
+    this.retryDisabled = true;
+    for (const e of this.queue.all()) if (e.kind === 'element' && e.element.retryAt !== undefined) e.element.retryAt = -Infinity;
+  }
+
+  /** The scheduler's pass: calls past their timeout, retries due, then what may leave, then what waited for room. */
   override advanceProcessingTime(now: number): void {
     this.fireTimeouts(now);
+    this.fireRetries(now);
     if (this.failure) throw userError(this.name, this.failure.error);
     this.completed = false;
     const rc = this.ctx.recordContext;
@@ -142,53 +158,86 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
 
   private start(value: unknown, timestamp: number): void {
     const deadline = this.timeoutMs > 0 ? this.ctx.clock.now() + this.timeoutMs : Infinity;
-    const entry: ElementEntry<AsyncElement> = { kind: 'element', element: { value, timestamp, deadline, resultFuture: NO_ANSWER }, results: undefined, completedAt: 0 };
-    const rf = this.resultFuture(entry);
-    entry.element.resultFuture = rf;
+    const entry: ElementEntry<AsyncElement> = { kind: 'element', element: { value, timestamp, deadline, answered: false, attempts: 1, retryAt: undefined }, results: undefined, completedAt: 0 };
     this.queue.add(entry);
+    this.call(entry);
+  }
+
+  /** Makes one attempt of `entry`'s call. */
+  private call(entry: ElementEntry<AsyncElement>): void {
+    const rf = this.handle(entry, true);
     let returned: unknown;
     try {
-      returned = this.invoke(value, rf);
+      returned = this.invoke(entry.element.value, rf);
     } catch (err) {
       throw userError(this.name, err);
     }
     if (returned instanceof Promise) returned.then(undefined, (err: unknown) => rf.completeExceptionally(err));
   }
 
-  /** The handle the function completes one input's call through; only its first answer counts. */
-  private resultFuture(entry: ElementEntry<AsyncElement>): ResultFuture<unknown> {
-    const wake = this.ctx.wake;
+  /**
+   * The handle one attempt (or the function's `timeout`) answers through: its first answer
+   * counts, and, from an attempt, is tried again if the retry strategy says so; else it is final.
+   */
+  private handle(entry: ElementEntry<AsyncElement>, retryable: boolean): ResultFuture<unknown> {
     let answered = false;
-    return {
-      complete: (results) => {
-        if (answered) return;
-        answered = true;
-        let list: unknown[];
+    const answer = (results: Iterable<unknown> | undefined, error: { readonly error: unknown } | undefined): void => {
+      if (answered || entry.element.answered) return;
+      answered = true;
+      let list: unknown[] | undefined;
+      if (results !== undefined) {
         try {
           list = Array.from(results);
         } catch {
-          this.failure ??= { error: new TypeError('ResultFuture.complete needs an iterable of results (e.g. an array).') };
-          wake?.();
-          return;
+          error = { error: new TypeError('ResultFuture.complete needs an iterable of results (e.g. an array).') };
         }
-        this.queue.complete(entry, list);
-        this.completed = true;
-        wake?.();
-      },
-      completeExceptionally: (error) => {
-        if (answered) return;
-        answered = true;
-        this.failure ??= { error };
-        wake?.();
-      },
+      }
+      if (retryable && this.retries(entry, list, error)) return;
+      this.finish(entry, list, error);
     };
+    return { complete: (results) => answer(results, undefined), completeExceptionally: (error) => answer(undefined, { error }) };
+  }
+
+  /** True if the answer is to be tried again: schedules the attempt after the strategy's back-off. */
+  private retries(entry: ElementEntry<AsyncElement>, results: readonly unknown[] | undefined, error: { readonly error: unknown } | undefined): boolean {
+    const strategy = this.retry;
+    if (!strategy || this.retryDisabled) return false;
+    const p = strategy.getRetryPredicate();
+    const match = results !== undefined ? p.resultPredicate?.(results) === true : error !== undefined && p.exceptionPredicate?.(error.error) === true;
+    if (!match || !strategy.canRetry(entry.element.attempts)) return false;
+    entry.element.retryAt = this.ctx.clock.now() + strategy.getBackoffTimeMillis(entry.element.attempts);
+    this.ctx.wake?.();
+    return true;
+  }
+
+  /** The input's final answer: its results go into the queue, or its failure fails the job. */
+  private finish(entry: ElementEntry<AsyncElement>, results: readonly unknown[] | undefined, error: { readonly error: unknown } | undefined): void {
+    entry.element.answered = true;
+    entry.element.retryAt = undefined;
+    if (error !== undefined || results === undefined) this.failure ??= error ?? { error: new Error('no answer') };
+    else {
+      this.queue.complete(entry, results);
+      this.completed = true;
+    }
+    this.ctx.wake?.();
+  }
+
+  private fireRetries(now: number): void {
+    for (const e of this.queue.all()) {
+      if (e.kind !== 'element' || e.element.answered || e.element.retryAt === undefined || e.element.retryAt > now) continue;
+      e.element.retryAt = undefined;
+      e.element.attempts++;
+      this.call(e);
+    }
   }
 
   private fireTimeouts(now: number): void {
     for (const e of this.queue.all()) {
-      if (e.kind !== 'element' || e.results !== undefined || e.element.deadline > now) continue;
+      if (e.kind !== 'element' || e.element.answered || e.element.deadline > now) continue;
       e.element.deadline = Infinity;
-      const rf = e.element.resultFuture;
+      // A retry waiting for its back-off is not made: the timeout ends the call (as Flink cancels it).
+      e.element.retryAt = undefined;
+      const rf = this.handle(e, false);
       if (!this.onTimeout) {
         rf.completeExceptionally(new AsyncTimeoutError());
         continue;
