@@ -9,8 +9,8 @@ import { AsyncDataStream, AsyncRetryStrategies, DataGeneratorSource, Duration, t
 import { runJob } from '../../../helpers/run-job.js';
 
 
-/** Records after the `n` a test is about, so its input lasts ~300 ms more: at the end of input Flink makes no more retries. */
-const PADDING = 60;
+/** Records after the `n` a test is about, so its input lasts ~500 ms more: at the end of input Flink makes no more retries. */
+const PADDING = 100;
 
 /** Runs an unordered async job over `n` numbers (then padding) with `fn` and `retry`; returns what came out for the `n`. */
 async function run(n: number, fn: (i: number, r: ResultFuture<string>) => void, retry: ReturnType<typeof fixed>, timeout = Duration.ofSeconds(10)): Promise<string[]> {
