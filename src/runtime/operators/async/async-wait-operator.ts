@@ -50,6 +50,8 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
   private failure: { readonly error: unknown } | undefined;
   /** Input has ended: a retry waiting for its back-off is made at once, and no answer is retried after (Flink's retryDisabledOnFinish). */
   private retryDisabled = false;
+  /** The last watermark status forwarded was idle (see processWatermarkStatus). */
+  private outputIdle = false;
 
   constructor(
     ctx: OperatorContext,
@@ -76,6 +78,9 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
     const restored = this.inFlight.get();
     this.inFlight.clear();
     for (const e of restored) this.add(e);
+    // A restored watermark with nothing incomplete before it leaves on the first pass (not in
+    // open: the operators after this one may not be open yet).
+    if (restored.length > 0) this.completed = true;
   }
 
   collect(value: unknown): void {
@@ -86,6 +91,20 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
   override processWatermark(timestamp: number): void {
     this.currentWatermark = timestamp;
     this.add({ w: timestamp });
+    // As Flink's processWatermark (outputCompletedElement): a watermark with nothing incomplete
+    // before it leaves now. Left to the next pass it waited for a later completion or timeout,
+    // since a waiting watermark is no timer (and an idle status could overtake it).
+    this.emitReady();
+  }
+
+  /**
+   * Idleness is not queued (Flink's operator forwards it at once); while the output is idle a
+   * watermark that leaves the queue is dropped, as Flink's ChainingOutput and RecordWriterOutput
+   * drop watermarks while their announced status is idle.
+   */
+  override processWatermarkStatus(idle: boolean): void {
+    this.outputIdle = idle;
+    this.forwardWatermarkStatus(idle);
   }
 
   /** The task takes input only while nothing waits for room in the queue. */
@@ -119,10 +138,15 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
     this.fireRetries(now);
     if (this.failure) throw userError(this.name, this.failure.error);
     this.completed = false;
+    this.emitReady();
+  }
+
+  /** Emits what may leave the queue now, with each input's timestamp, then admits what waited for room. */
+  private emitReady(): void {
     const rc = this.ctx.recordContext;
     for (const e of this.queue.takeReady()) {
       if (e.kind === 'watermark') {
-        this.forwardWatermark(e.timestamp);
+        if (!this.outputIdle) this.forwardWatermark(e.timestamp);
         continue;
       }
       rc.timestamp = e.element.timestamp;

@@ -1,0 +1,327 @@
+/*
+ * Flink's AsyncWaitOperatorTest, OrderedStreamElementQueueTest and UnorderedStreamElementQueueTest
+ * (flink-streaming-java/src/test/java/org/apache/flink/streaming/api/operators/async/…), ported:
+ * the same inputs, the same expected output. The operator runs in a harness that drives it as
+ * the runtime's scheduler does (a pass only when `nextTimerTime()` is due, no input while
+ * `acceptsInput()` is false, the end of input waiting for `hasPendingOutput()`), on a manual
+ * clock, so timeouts fall exactly where a test puts them. Whole jobs cover chaining, a keyed
+ * input and a restore from a checkpoint with calls and watermarks in flight.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  AsyncDataStream,
+  DataGeneratorSource,
+  Duration,
+  type ResultFuture,
+  RichAsyncFunction,
+  WatermarkStrategy,
+} from '../../../../src/index.js';
+import type { AsyncFunction, StreamNode } from '../../../../src/graph/index.js';
+import { AsyncWaitOperator } from '../../../../src/runtime/operators/async/async-wait-operator.js';
+import { StreamElementQueue } from '../../../../src/runtime/operators/async/stream-element-queue.js';
+import type { OperatorContext } from '../../../../src/runtime/operators/stream-operator.js';
+import { RecordContext } from '../../../../src/runtime/record-context.js';
+import { StreamingRuntimeContext, type TaskInfo } from '../../../../src/runtime/runtime-context.js';
+import { DefaultOperatorStateStore, type OperatorStateMode } from '../../../../src/state/index.js';
+import { ManualClock } from '../../../../src/util/clock.js';
+import type { OperatorUid } from '../../../../src/util/ids.js';
+import { MIN_TIMESTAMP } from '../../../../src/util/time.js';
+import { runJob } from '../../../helpers/run-job.js';
+
+type Out = { readonly value: unknown; readonly timestamp: number } | { readonly watermark: number } | { readonly idle: boolean };
+const rec = (value: unknown, timestamp: number): Out => ({ value, timestamp });
+const wm = (watermark: number): Out => ({ watermark });
+type Lists = Map<string, { mode: OperatorStateMode; values: unknown[] }>;
+
+/** A macrotask: every promise callback and setImmediate queued before it has run. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * One AsyncWaitOperator subtask driven as the task and the scheduler drive it (Flink's
+ * OneInputStreamOperatorTestHarness, with the mailbox being the scheduler's passes).
+ */
+class AsyncHarness {
+  readonly clock = new ManualClock(0);
+  readonly output: Out[] = [];
+  readonly operator: AsyncWaitOperator;
+  private readonly slot = new RecordContext();
+  wakes = 0;
+
+  constructor(fn: AsyncFunction<never, unknown>, ordered: boolean, timeoutMs: number, capacity: number, restore?: Lists) {
+    const info: TaskInfo = { jobId: 'test', taskName: 'async (1/1)', subtaskIndex: 0, parallelism: 1, maxParallelism: 128, attemptNumber: 0, checkpointing: true };
+    const ctx: OperatorContext = {
+      info,
+      node: { name: 'async', uid: 'async-uid' as OperatorUid } as StreamNode,
+      clock: this.clock,
+      runtimeContext: new StreamingRuntimeContext(info, undefined),
+      recordContext: this.slot,
+      keyedBackend: undefined,
+      timerService: undefined,
+      operatorStateStore: new DefaultOperatorStateStore(restore ? structuredClone(restore) : new Map()),
+      autoWatermarkIntervalMs: 0,
+      sideOutput: () => undefined,
+      wake: () => void this.wakes++,
+    };
+    this.operator = new AsyncWaitOperator(ctx, fn as AsyncFunction<unknown, unknown>, ordered, timeoutMs, capacity);
+    const slot = this.slot;
+    this.operator.output = {
+      collect: (value) => void this.output.push({ value, timestamp: slot.timestamp }),
+      emitWatermark: (time) => void this.output.push({ watermark: time }),
+      emitWatermarkStatus: (idle) => void this.output.push({ idle }),
+    };
+  }
+
+  async open(): Promise<this> {
+    await this.operator.open();
+    return this;
+  }
+
+  /** The scheduler's pass over this task: timers (and completions) fire only when due. */
+  private pass(): boolean {
+    const now = this.clock.now();
+    if (this.operator.nextTimerTime() > now) return false;
+    this.operator.advanceProcessingTime(now);
+    return true;
+  }
+
+  /** Lets completions arrive and the scheduler pass, until nothing is left to do now. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      await tick();
+      this.pass();
+    }
+  }
+
+  /** The task takes the record only once the operator accepts input (Flink's yield in addToWorkQueue). */
+  async processElement(value: unknown, timestamp?: number): Promise<void> {
+    await this.waitForRoom();
+    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
+    this.operator.collect(value);
+    this.slot.timestamp = MIN_TIMESTAMP;
+  }
+
+  async processWatermark(time: number): Promise<void> {
+    await this.waitForRoom();
+    this.operator.processWatermark(time);
+  }
+
+  processWatermarkStatus(idle: boolean): void {
+    this.operator.processWatermarkStatus(idle);
+  }
+
+  private async waitForRoom(): Promise<void> {
+    for (let i = 0; i < 200 && !this.operator.acceptsInput(); i++) {
+      await tick();
+      this.pass();
+    }
+    assert.ok(this.operator.acceptsInput(), 'the operator never took input again');
+  }
+
+  /** Moves processing time on and lets the due timers fire (Flink's setProcessingTime). */
+  async setProcessingTime(time: number): Promise<void> {
+    this.clock.set(time);
+    this.pass();
+    await this.settle();
+  }
+
+  /** End of input: waits until the operator has no more output to come (Flink's endInput waits for its queue). */
+  async endInput(): Promise<void> {
+    this.operator.endInput();
+    for (let i = 0; i < 500 && this.operator.hasPendingOutput(); i++) {
+      await tick();
+      this.pass();
+    }
+    assert.equal(this.operator.hasPendingOutput(), false, 'the end of input never finished');
+  }
+
+  /** The operator lists of a checkpoint now (a copy, as the snapshot's encoding makes one). */
+  snapshot(): Lists {
+    this.operator.snapshotState(1, 0);
+    return structuredClone((this.operator as unknown as { ctx: OperatorContext }).ctx.operatorStateStore.snapshot());
+  }
+
+  records(): Out[] {
+    return this.output.filter((o) => 'value' in o);
+  }
+}
+
+/** Flink's MyAsyncFunction: answers input * 2 from another thread (here: a later macrotask). */
+const double = (input: number, rf: ResultFuture<number>) => void setImmediate(() => rf.complete([input * 2]));
+
+/** Flink's LazyAsyncFunction: answers the input itself once the latch opens. */
+class Latch {
+  private waiting: Array<() => void> = [];
+  open = false;
+  await(): Promise<void> {
+    return this.open ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+  countDown(): void {
+    this.open = true;
+    for (const w of this.waiting.splice(0)) setImmediate(w);
+  }
+}
+const lazy = (latch: Latch) => (input: number, rf: ResultFuture<number>) => void latch.await().then(() => rf.complete([input]));
+
+const byTimestampThenValue = (a: Out, b: Out) =>
+  'value' in a && 'value' in b ? a.timestamp - b.timestamp || (a.value as number) - (b.value as number) : 0;
+
+describe("Flink's AsyncWaitOperatorTest", () => {
+  for (const ordered of [true, false]) {
+    const mode = ordered ? 'ordered' : 'unordered';
+
+    test(`testEventTime (${mode}): records and watermark 2 in place, capacity 2`, async () => {
+      const h = await new AsyncHarness(double, ordered, 1000, 2).open();
+      await h.processElement(1, 1);
+      await h.processElement(2, 2);
+      await h.processWatermark(2);
+      await h.processElement(3, 3);
+      await h.endInput();
+      const expected = [rec(2, 1), rec(4, 2), wm(2), rec(6, 3)];
+      if (ordered) assert.deepEqual(h.output, expected);
+      else {
+        assert.deepEqual(h.output[2], wm(2), 'the watermark is at index 2');
+        assert.deepEqual(h.output[3], rec(6, 3), 'record 3 is last');
+        assert.deepEqual([...h.output].sort(byTimestampThenValue), expected);
+      }
+    });
+
+    test(`testProcessingTime (${mode}): eight records, capacity 6`, async () => {
+      const h = await new AsyncHarness(double, ordered, 1000, 6).open();
+      for (let i = 1; i <= 8; i++) await h.processElement(i, i);
+      await h.endInput();
+      const expected = Array.from({ length: 8 }, (_, k) => rec(2 * (k + 1), k + 1));
+      if (ordered) assert.deepEqual(h.output, expected);
+      else assert.deepEqual([...h.records()].sort(byTimestampThenValue), expected);
+    });
+
+    test(`testTimeoutCleanup (${mode}, capacity 1): the result is out and no timeout is left`, async () => {
+      const h = await new AsyncHarness(double, ordered, 1000, 1).open();
+      await h.processElement(42, 1);
+      await h.endInput();
+      assert.deepEqual(h.output, [rec(84, 1)]);
+      assert.equal(h.operator.nextTimerTime(), Infinity);
+      // Past the timeout nothing happens (the timer of a completed call is cancelled).
+      await h.setProcessingTime(5000);
+      assert.deepEqual(h.output, [rec(84, 1)]);
+    });
+
+    test(`testUserExceptionHandling (${mode}): completeExceptionally fails the task`, async () => {
+      const h = await new AsyncHarness((_i: number, rf: ResultFuture<number>) => rf.completeExceptionally(new Error('Test exception')), ordered, 1000, 2).open();
+      await h.processElement(1, 1);
+      await tick();
+      assert.throws(() => h.operator.advanceProcessingTime(h.clock.now()), /Test exception/);
+    });
+
+    test(`testTimeoutExceptionHandling (${mode}): a call that never answers times out and fails the task`, async () => {
+      const h = await new AsyncHarness(() => {}, ordered, 10, 2).open();
+      await h.processElement(1, 1);
+      h.clock.set(10);
+      assert.ok(h.operator.nextTimerTime() <= 10, 'the timeout is due at 10');
+      assert.throws(() => h.operator.advanceProcessingTime(10), /Async function call has timed out\./);
+    });
+  }
+
+  test('testAsyncTimeoutIgnore: the timeout handler answers input * 3; the late call answer is ignored', async () => {
+    const latch = new Latch();
+    const fn = { asyncInvoke: lazy(latch), timeout: (i: number, rf: ResultFuture<number>) => rf.complete([i * 3]) };
+    const h = await new AsyncHarness(fn, true, 10, 2).open();
+    await h.processElement(1, 0);
+    h.clock.set(5);
+    await h.processElement(2, 5);
+    await h.setProcessingTime(11); // the first record's timeout
+    latch.countDown();
+    await h.endInput();
+    assert.deepEqual(h.output, [rec(3, 0), rec(2, 5)]);
+  });
+
+  test('testAsyncTimeoutFailure: the first record times out (TimeoutException), the task fails', async () => {
+    const latch = new Latch();
+    const h = await new AsyncHarness(lazy(latch), true, 10, 2).open();
+    await h.processElement(1, 0);
+    h.clock.set(5);
+    await h.processElement(2, 5);
+    h.clock.set(11);
+    assert.throws(() => h.operator.advanceProcessingTime(11), /Async function call has timed out\./);
+  });
+
+  test('testRestartWithFullQueue: a snapshot of a full queue (capacity 10) restores and completes in order', async () => {
+    let release!: () => void;
+    const trigger = new Promise<void>((resolve) => (release = resolve));
+    const first = await new AsyncHarness((i: number, rf: ResultFuture<number>) => void trigger.then(() => rf.complete([i])), true, 1000, 10).open();
+    for (let i = 0; i < 10; i++) await first.processElement(i, 0);
+    const snapshot = first.snapshot();
+    release();
+    await first.endInput();
+
+    const restored = await new AsyncHarness((i: number, rf: ResultFuture<number>) => rf.complete([i]), true, 1000, 10, snapshot).open();
+    await restored.endInput();
+    assert.deepEqual(restored.records().map((o) => ('value' in o ? o.value : undefined)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  test('testStateSnapshotAndRestore (capacity 4 then 6): in-flight records re-run after restore, then 5…8', async () => {
+    const latch = new Latch();
+    const first = await new AsyncHarness(lazy(latch), true, 1000, 4).open();
+    for (let i = 1; i <= 4; i++) await first.processElement(i, i);
+    const snapshot = first.snapshot();
+    latch.countDown();
+    await first.endInput();
+
+    const restored = await new AsyncHarness(double, true, 1000, 6, snapshot).open();
+    for (let i = 5; i <= 7; i++) await restored.processElement(i, i);
+    restored.snapshot(); // a checkpoint while processing
+    await restored.processElement(8, 8);
+    await restored.endInput();
+    assert.deepEqual(restored.output, Array.from({ length: 8 }, (_, k) => rec(2 * (k + 1), k + 1)));
+  });
+});
+
+describe('AsyncWaitOperator: watermarks', () => {
+  for (const ordered of [true, false]) {
+    const mode = ordered ? 'ordered' : 'unordered';
+
+    test(`a watermark with nothing before it leaves at once (${mode}; Flink's processWatermark emits what is complete)`, async () => {
+      const h = await new AsyncHarness(double, ordered, 1000, 5).open();
+      await h.processWatermark(5);
+      await h.settle();
+      assert.deepEqual(h.output, [wm(5)], 'not held back until the next record');
+      await h.processElement(1, 6);
+      await h.settle();
+      await h.processWatermark(7);
+      await h.settle();
+      assert.deepEqual(h.output, [wm(5), rec(2, 6), wm(7)]);
+    });
+  }
+});
+
+describe('AsyncWaitOperator: idleness (WatermarkStatus)', () => {
+  for (const ordered of [true, false]) {
+    const mode = ordered ? 'ordered' : 'unordered';
+    test(`idleness passes at once; a watermark leaving while idle is dropped, as Flink's outputs drop it (${mode})`, async () => {
+      const latch = new Latch();
+      const h = await new AsyncHarness(lazy(latch), ordered, 0, 5).open();
+      await h.processElement(1, 1);
+      await h.processWatermark(5); // behind record 1
+      h.processWatermarkStatus(true);
+      assert.deepEqual(h.output, [{ idle: true }], 'the status overtakes the queue');
+      latch.countDown();
+      await h.settle();
+      assert.deepEqual(h.output, [{ idle: true }, rec(1, 1)], 'watermark 5 left while idle: dropped');
+      h.processWatermarkStatus(false);
+      await h.processWatermark(8);
+      await h.settle();
+      assert.deepEqual(h.output, [{ idle: true }, rec(1, 1), { idle: false }, wm(8)]);
+    });
+  }
+
+  test('a restored record and watermark leave in order after the restore', async () => {
+    const latch = new Latch();
+    const first = await new AsyncHarness(lazy(latch), true, 0, 5).open();
+    await first.processElement(1, 1);
+    await first.processWatermark(5);
+    const snapshot = first.snapshot();
+    const restored = await new AsyncHarness((i: number, rf: ResultFuture<number>) => rf.complete([i]), true, 0, 5, snapshot).open();
+    await restored.settle();
+    assert.deepEqual(restored.output, [rec(1, 1), wm(5)]);
+  });
+});
