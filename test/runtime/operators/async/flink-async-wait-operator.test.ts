@@ -19,7 +19,7 @@ import {
 } from '../../../../src/index.js';
 import type { AsyncFunction, StreamNode } from '../../../../src/graph/index.js';
 import { AsyncWaitOperator } from '../../../../src/runtime/operators/async/async-wait-operator.js';
-import { StreamElementQueue } from '../../../../src/runtime/operators/async/stream-element-queue.js';
+import { type ElementEntry, type QueueEntry, StreamElementQueue } from '../../../../src/runtime/operators/async/stream-element-queue.js';
 import type { OperatorContext } from '../../../../src/runtime/operators/stream-operator.js';
 import { RecordContext } from '../../../../src/runtime/record-context.js';
 import { StreamingRuntimeContext, type TaskInfo } from '../../../../src/runtime/runtime-context.js';
@@ -323,5 +323,201 @@ describe('AsyncWaitOperator: idleness (WatermarkStatus)', () => {
     const restored = await new AsyncHarness((i: number, rf: ResultFuture<number>) => rf.complete([i]), true, 0, 5, snapshot).open();
     await restored.settle();
     assert.deepEqual(restored.output, [rec(1, 1), wm(5)]);
+  });
+});
+
+/** The queue's entries as Flink's QueueUtil.popCompleted shows them: each result with its input's timestamp, and watermarks. */
+function popCompleted(q: StreamElementQueue<number>): Out[] {
+  const out: Out[] = [];
+  for (const e of q.takeReady()) {
+    if (e.kind === 'watermark') out.push(wm(e.timestamp));
+    else for (const r of e.results!) out.push(rec(r, e.element));
+  }
+  return out;
+}
+/** A record entry; its `element` is its input's timestamp here. */
+const put = (q: StreamElementQueue<number>, timestamp: number): ElementEntry<number> => {
+  const e: ElementEntry<number> = { kind: 'element', element: timestamp, results: undefined, completedAt: 0 };
+  q.add(e);
+  return e;
+};
+const putWatermark = (q: StreamElementQueue<number>, t: number): void => q.add({ kind: 'watermark', timestamp: t } satisfies QueueEntry<number>);
+
+describe("Flink's OrderedStreamElementQueueTest / UnorderedStreamElementQueueTest / StreamElementQueueTest", () => {
+  test('OrderedStreamElementQueueTest.testCompletionOrder: R1, R2, W2, R3; R2 and R3 first; then R1 (no results)', () => {
+    const q = new StreamElementQueue<number>(true);
+    const e1 = put(q, 0);
+    const e2 = put(q, 1);
+    putWatermark(q, 2);
+    const e4 = put(q, 3);
+    assert.deepEqual(popCompleted(q), []);
+    assert.equal(q.size, 4);
+    q.complete(e2, [11]);
+    q.complete(e4, [12]);
+    assert.deepEqual(popCompleted(q), []);
+    assert.equal(q.size, 4);
+    q.complete(e1, []);
+    assert.deepEqual(popCompleted(q), [rec(11, 1), wm(2), rec(12, 3)]);
+    assert.equal(q.size, 0);
+  });
+
+  test('UnorderedStreamElementQueueTest.testCompletionOrder: R1 R2 W2 R3 R4 W5 R5 R6', () => {
+    const q = new StreamElementQueue<number>(false);
+    const r1 = put(q, 0);
+    const r2 = put(q, 1);
+    putWatermark(q, 2);
+    const r3 = put(q, 3);
+    const r4 = put(q, 4);
+    putWatermark(q, 5);
+    const r5 = put(q, 6);
+    const r6 = put(q, 7);
+    assert.deepEqual(popCompleted(q), []);
+    assert.equal(q.size, 8);
+    q.complete(r3, [13]); // behind W2: cannot leave
+    assert.deepEqual(popCompleted(q), []);
+    q.complete(r2, [12]);
+    assert.deepEqual(popCompleted(q), [rec(12, 1)]);
+    q.complete(r6, [16]);
+    q.complete(r4, [14]);
+    assert.deepEqual(popCompleted(q), [], 'R1 holds back W2 and what is behind it');
+    q.complete(r1, [11]);
+    assert.deepEqual(popCompleted(q), [rec(11, 0), wm(2), rec(13, 3), rec(14, 4), wm(5), rec(16, 7)]);
+    assert.equal(q.size, 1, 'only R5 is left');
+    q.complete(r5, [15]);
+    assert.deepEqual(popCompleted(q), [rec(15, 6)]);
+    assert.equal(q.size, 0);
+  });
+
+  for (const ordered of [true, false]) {
+    const mode = ordered ? 'ordered' : 'unordered';
+    test(`StreamElementQueueTest.testWatermarkOnly (${mode}): two watermarks leave in order`, () => {
+      const q = new StreamElementQueue<number>(ordered);
+      putWatermark(q, 2);
+      putWatermark(q, 5);
+      assert.equal(q.size, 2);
+      assert.deepEqual(popCompleted(q), [wm(2), wm(5)]);
+      assert.equal(q.size, 0);
+    });
+
+    test(`StreamElementQueueTest.testPop (${mode}): a completed record and a watermark`, () => {
+      const q = new StreamElementQueue<number>(ordered);
+      const e = put(q, 0);
+      putWatermark(q, 1);
+      q.complete(e, [42, 43]);
+      assert.deepEqual(popCompleted(q), [rec(42, 0), rec(43, 0), wm(1)]);
+    });
+  }
+});
+
+describe('AsyncWaitOperator: capacity, results, completion', () => {
+  for (const ordered of [true, false]) {
+    const mode = ordered ? 'ordered' : 'unordered';
+
+    test(`capacity 1 (${mode}): one call at a time, the next input waits for room`, async () => {
+      let inFlight = 0;
+      let most = 0;
+      const calls: number[] = [];
+      const fn = (i: number, rf: ResultFuture<number>) => {
+        calls.push(i);
+        most = Math.max(most, ++inFlight);
+        setImmediate(() => {
+          inFlight--;
+          rf.complete([i]);
+        });
+      };
+      const h = await new AsyncHarness(fn, ordered, 1000, 1).open();
+      for (let i = 1; i <= 5; i++) await h.processElement(i, i);
+      await h.endInput();
+      assert.equal(most, 1);
+      assert.deepEqual(calls, [1, 2, 3, 4, 5]);
+      assert.deepEqual(h.records(), [1, 2, 3, 4, 5].map((i) => rec(i, i)));
+    });
+
+    test(`watermarks take room in the queue (${mode}; Flink's queues count them): capacity 2, R1 W R2 -> R2 waits`, async () => {
+      const latch = new Latch();
+      const calls: number[] = [];
+      const fn = (i: number, rf: ResultFuture<number>) => {
+        calls.push(i);
+        void latch.await().then(() => rf.complete([i]));
+      };
+      const h = await new AsyncHarness(fn, ordered, 0, 2).open();
+      await h.processElement(1, 1);
+      await h.processWatermark(1);
+      assert.equal(h.operator.acceptsInput(), true);
+      // The queue is full (R1, W1): R2 is taken but its call waits for room; no more input.
+      h.operator.collect(2);
+      assert.equal(h.operator.acceptsInput(), false);
+      assert.deepEqual(calls, [1]);
+      latch.countDown();
+      await h.endInput();
+      assert.deepEqual(calls, [1, 2]);
+      assert.deepEqual(h.output, [rec(1, 1), wm(1), rec(2, MIN_TIMESTAMP)]);
+    });
+
+    test(`complete called twice, or complete then completeExceptionally (${mode}): only the first counts`, async () => {
+      const fn = (i: number, rf: ResultFuture<number>) => {
+        rf.complete([i]);
+        rf.complete([i * 100]);
+        rf.completeExceptionally(new Error('ignored'));
+        setImmediate(() => rf.complete([i * 1000]));
+      };
+      const h = await new AsyncHarness(fn, ordered, 1000, 3).open();
+      for (let i = 1; i <= 4; i++) await h.processElement(i, i);
+      await h.endInput();
+      assert.deepEqual([...h.records()].sort(byTimestampThenValue), [1, 2, 3, 4].map((i) => rec(i, i)));
+    });
+
+    test(`several results per input, and none, keep their input's timestamp (${mode})`, async () => {
+      const fn = (i: number, rf: ResultFuture<string>) => void setImmediate(() => rf.complete(i % 2 === 0 ? [`${i}a`, `${i}b`, `${i}c`] : []));
+      const h = await new AsyncHarness(fn, ordered, 1000, 10).open();
+      for (let i = 1; i <= 4; i++) await h.processElement(i, i * 10);
+      await h.processWatermark(40);
+      await h.endInput();
+      const expected = [rec('2a', 20), rec('2b', 20), rec('2c', 20), rec('4a', 40), rec('4b', 40), rec('4c', 40), wm(40)];
+      if (ordered) assert.deepEqual(h.output, expected);
+      else {
+        assert.deepEqual(h.output.at(-1), wm(40));
+        // One input's results leave together, in the order given.
+        const s = h.records().map((o) => ('value' in o ? o.value : ''));
+        assert.ok(s.join() === '2a,2b,2c,4a,4b,4c' || s.join() === '4a,4b,4c,2a,2b,2c', s.join());
+      }
+    });
+
+    test(`a record without a timestamp gives results without one (${mode})`, async () => {
+      const h = await new AsyncHarness(double, ordered, 1000, 2).open();
+      await h.processElement(21);
+      await h.endInput();
+      assert.deepEqual(h.output, [rec(42, MIN_TIMESTAMP)]);
+    });
+  }
+
+  test('the user timeout handler sees the input; completeExceptionally from it fails with its error', async () => {
+    const seen: number[] = [];
+    const fn = {
+      asyncInvoke: () => {},
+      timeout: (i: number, rf: ResultFuture<number>) => {
+        seen.push(i);
+        rf.completeExceptionally(new Error(`gave up on ${i}`));
+      },
+    };
+    const h = await new AsyncHarness(fn, false, 10, 2).open();
+    await h.processElement(7, 1);
+    h.clock.set(10);
+    assert.throws(() => h.operator.advanceProcessingTime(10), /gave up on 7/);
+    assert.deepEqual(seen, [7]);
+  });
+
+  test('a timeout counts from when the call starts (after waiting for room), as Flink registers it in processElement', async () => {
+    const latch = new Latch();
+    const fn = { asyncInvoke: lazy(latch), timeout: (i: number, rf: ResultFuture<number>) => rf.complete([-i]) };
+    const h = await new AsyncHarness(fn, true, 10, 1).open();
+    await h.processElement(1, 1); // starts at 0, times out at 10
+    h.operator.collect(2); // waits for room
+    await h.setProcessingTime(10); // 1 times out (-1), 2 starts at 10 and times out at 20
+    assert.deepEqual(h.records(), [rec(-1, 1)]);
+    await h.setProcessingTime(19);
+    assert.deepEqual(h.records(), [rec(-1, 1)], 'not yet at 19');
+    await h.setProcessingTime(20);
+    assert.deepEqual(h.records(), [rec(-1, 1), rec(-2, MIN_TIMESTAMP)]);
   });
 });
