@@ -13,8 +13,13 @@ import {
   AsyncDataStream,
   DataGeneratorSource,
   Duration,
+  type Collector,
+  ProcessFunction,
+  type ProcessContext,
   type ResultFuture,
   RichAsyncFunction,
+  RichMapFunction,
+  TumblingEventTimeWindows,
   WatermarkStrategy,
 } from '../../../../src/index.js';
 import type { AsyncFunction, StreamNode } from '../../../../src/graph/index.js';
@@ -28,6 +33,7 @@ import { ManualClock } from '../../../../src/util/clock.js';
 import type { OperatorUid } from '../../../../src/util/ids.js';
 import { MIN_TIMESTAMP } from '../../../../src/util/time.js';
 import { runJob } from '../../../helpers/run-job.js';
+import { ScriptedSource } from '../../../helpers/scripted-source.js';
 
 type Out = { readonly value: unknown; readonly timestamp: number } | { readonly watermark: number } | { readonly idle: boolean };
 const rec = (value: unknown, timestamp: number): Out => ({ value, timestamp });
@@ -519,5 +525,93 @@ describe('AsyncWaitOperator: capacity, results, completion', () => {
     assert.deepEqual(h.records(), [rec(-1, 1)], 'not yet at 19');
     await h.setProcessingTime(20);
     assert.deepEqual(h.records(), [rec(-1, 1), rec(-2, MIN_TIMESTAMP)]);
+  });
+});
+
+/** Flink's MyAsyncFunction as a rich function: input * 2, answered in a later macrotask. */
+class Doubling extends RichAsyncFunction<number, number> {
+  asyncInvoke(input: number, rf: ResultFuture<number>): void {
+    setImmediate(() => rf.complete([input * 2]));
+  }
+}
+
+describe('AsyncWaitOperator in jobs', () => {
+  test("testOperatorChainWithProcessingTime: ordered async -> rich map (+1, set in open) -> unordered async, chained; 5…9 -> 22…38", async () => {
+    const out: Array<[number, number | undefined]> = [];
+    await runJob((env) => {
+      const src = env.fromSource(new ScriptedSource([{ records: [5, 6, 7, 8, 9].map((v, k) => ({ value: v, timestamp: k })) }]), WatermarkStrategy.noWatermarks(), 'numbers');
+      const first = AsyncDataStream.orderedWait(src, new Doubling(), Duration.ofSeconds(1), 6);
+      const plusOne = first.map(
+        new (class extends RichMapFunction<number, number> {
+          private initial: number | undefined;
+          override open(): void {
+            this.initial = 1;
+          }
+          map(v: number): number {
+            return this.initial! + v;
+          }
+        })(),
+      );
+      AsyncDataStream.unorderedWait(plusOne, new Doubling(), Duration.ofSeconds(1), 3)
+        .process(
+          new (class extends ProcessFunction<number, [number, number | undefined]> {
+            processElement(v: number, ctx: ProcessContext, o: Collector<[number, number | undefined]>): void {
+              o.collect([v, ctx.timestamp()]);
+            }
+          })(),
+        )
+        .addSink((v: [number, number | undefined]) => void out.push(v));
+    });
+    assert.deepEqual([...out].sort((a, b) => a[0] - b[0]), [[22, 0], [26, 1], [30, 2], [34, 3], [38, 4]]);
+  });
+
+  test('a keyed input stream (keyBy before the async operator): every result once, per key in order when ordered', async () => {
+    const out: string[] = [];
+    await runJob(
+      (env) => {
+        const src = env.fromSource(new DataGeneratorSource((i: number) => i, 200), WatermarkStrategy.noWatermarks(), 'numbers');
+        const keyed = src.keyBy((i: number) => i % 3);
+        AsyncDataStream.orderedWait(keyed, (i: number, rf: ResultFuture<string>) => void setTimeout(() => rf.complete([`${i % 3}:${i}`]), (i * 7) % 5), Duration.ofSeconds(5), 10).addSink((s: string) => void out.push(s));
+      },
+      { parallelism: 2 },
+    );
+    assert.equal(out.length, 200);
+    for (const k of [0, 1, 2]) {
+      const mine = out.filter((s) => s.startsWith(`${k}:`)).map((s) => Number(s.split(':')[1]));
+      assert.deepEqual(mine, Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 === k), `key ${k} in input order`);
+    }
+  });
+
+  test('a watermark after the last completion reaches a window downstream without waiting for the next record', async () => {
+    const fired: number[] = [];
+    let firedWhileSourceWaited = false;
+    let deadline = Infinity;
+    await runJob((env) => {
+      const steps = [
+        { records: [{ value: 1, timestamp: 1 }, { value: 2, timestamp: 2 }, { value: 15, timestamp: 15 }] },
+        // Wait (at most 5 s) for window [0, 10) to fire from the periodic watermark 14.
+        {
+          records: [],
+          waitFor: () => {
+            if (deadline === Infinity) deadline = Date.now() + 5000;
+            return fired.length > 0 || Date.now() > deadline;
+          },
+        },
+        { records: [{ value: 16, timestamp: 16 }] },
+      ];
+      // Not chained to the source: its periodic emission would make a pass of the async operator.
+      env.disableOperatorChaining();
+      const src = env.fromSource(new ScriptedSource(steps), WatermarkStrategy.forMonotonousTimestamps<number>(), 'scripted');
+      AsyncDataStream.unorderedWait(src, (i: number, rf: ResultFuture<number>) => void setImmediate(() => rf.complete([i])), Duration.ofSeconds(30), 10)
+        .keyBy(() => 0)
+        .window(TumblingEventTimeWindows.of(Duration.ofMillis(10)))
+        .reduce((a: number, b: number) => a + b)
+        .addSink((n: number) => {
+          if (fired.length === 0) firedWhileSourceWaited = Date.now() <= deadline;
+          fired.push(n);
+        });
+    });
+    assert.deepEqual(fired, [3, 31]);
+    assert.ok(firedWhileSourceWaited, 'window [0, 10) fired only at the end of input');
   });
 });
