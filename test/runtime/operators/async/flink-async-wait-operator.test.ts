@@ -537,7 +537,7 @@ class Doubling extends RichAsyncFunction<number, number> {
 
 describe('AsyncWaitOperator in jobs', () => {
   test("testOperatorChainWithProcessingTime: ordered async -> rich map (+1, set in open) -> unordered async, chained; 5…9 -> 22…38", async () => {
-    const out: Array<[number, number | undefined]> = [];
+    const out: Array<[number, number | null]> = [];
     await runJob((env) => {
       const src = env.fromSource(new ScriptedSource([{ records: [5, 6, 7, 8, 9].map((v, k) => ({ value: v, timestamp: k })) }]), WatermarkStrategy.noWatermarks(), 'numbers');
       const first = AsyncDataStream.orderedWait(src, new Doubling(), Duration.ofSeconds(1), 6);
@@ -554,13 +554,13 @@ describe('AsyncWaitOperator in jobs', () => {
       );
       AsyncDataStream.unorderedWait(plusOne, new Doubling(), Duration.ofSeconds(1), 3)
         .process(
-          new (class extends ProcessFunction<number, [number, number | undefined]> {
-            processElement(v: number, ctx: ProcessContext, o: Collector<[number, number | undefined]>): void {
+          new (class extends ProcessFunction<number, [number, number | null]> {
+            processElement(v: number, ctx: ProcessContext, o: Collector<[number, number | null]>): void {
               o.collect([v, ctx.timestamp()]);
             }
           })(),
         )
-        .addSink((v: [number, number | undefined]) => void out.push(v));
+        .addSink((v: [number, number | null]) => void out.push(v));
     });
     assert.deepEqual([...out].sort((a, b) => a[0] - b[0]), [[22, 0], [26, 1], [30, 2], [34, 3], [38, 4]]);
   });
