@@ -1,4 +1,5 @@
-import { AbstractRichFunction } from './functions.js';
+import { JobDefinitionError } from '../util/errors.js';
+import { AbstractRichFunction, type RuntimeContext } from './functions.js';
 
 /**
  * Where an async function hands over the results of one input (Flink's ResultFuture): once,
@@ -24,9 +25,37 @@ export type AsyncFunction<IN, OUT> =
       timeout?(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
     };
 
-/** An async function with `open`, `close` and the runtime context (Flink's RichAsyncFunction). */
+/**
+ * An async function with `open`, `close` and the runtime context (Flink's RichAsyncFunction).
+ * Its context has no keyed state, as in Flink: answers come back outside their input's key.
+ */
 export abstract class RichAsyncFunction<IN, OUT> extends AbstractRichFunction {
   abstract asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
+
+  override setRuntimeContext(context: RuntimeContext): void {
+    super.setRuntimeContext(asyncRuntimeContext(context));
+  }
+}
+
+/** Flink's RichAsyncFunctionRuntimeContext: the subtask's identity and metrics; state access throws. */
+function asyncRuntimeContext(context: RuntimeContext): RuntimeContext {
+  const noState = (): never => {
+    throw new JobDefinitionError('State is not supported in rich async functions.');
+  };
+  return {
+    getJobId: () => context.getJobId(),
+    getTaskName: () => context.getTaskName(),
+    getIndexOfThisSubtask: () => context.getIndexOfThisSubtask(),
+    getNumberOfParallelSubtasks: () => context.getNumberOfParallelSubtasks(),
+    getMaxNumberOfParallelSubtasks: () => context.getMaxNumberOfParallelSubtasks(),
+    getAttemptNumber: () => context.getAttemptNumber(),
+    getMetricGroup: () => context.getMetricGroup(),
+    getState: noState,
+    getListState: noState,
+    getMapState: noState,
+    getReducingState: noState,
+    getAggregatingState: noState,
+  };
 }
 
 /** Why an async call failed when its function has no `timeout` (Flink's TimeoutException message). */

@@ -20,6 +20,7 @@ import {
   RichAsyncFunction,
   RichMapFunction,
   TumblingEventTimeWindows,
+  ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../../../src/index.js';
 import type { AsyncFunction, StreamNode } from '../../../../src/graph/index.js';
@@ -613,5 +614,28 @@ describe('AsyncWaitOperator in jobs', () => {
     });
     assert.deepEqual(fired, [3, 31]);
     assert.ok(firedWhileSourceWaited, 'window [0, 10) fired only at the end of input');
+  });
+});
+
+describe('RichAsyncFunction', () => {
+  test("its runtime context has no state (Flink: 'State is not supported in rich async functions.'), but knows its subtask", async () => {
+    const seen: string[] = [];
+    class WithState extends RichAsyncFunction<number, number> {
+      override open(): void {
+        seen.push(`${this.getRuntimeContext().getIndexOfThisSubtask()}/${this.getRuntimeContext().getNumberOfParallelSubtasks()}`);
+      }
+      asyncInvoke(i: number, rf: ResultFuture<number>): void {
+        this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+        rf.complete([i]);
+      }
+    }
+    await assert.rejects(
+      runJob((env) => {
+        const src = env.fromSource(new DataGeneratorSource((i: number) => i, 3), WatermarkStrategy.noWatermarks(), 'numbers').keyBy((i: number) => i);
+        AsyncDataStream.orderedWait(src, new WithState(), Duration.ofSeconds(1)).addSink(() => {});
+      }),
+      /State is not supported in rich async functions\./,
+    );
+    assert.deepEqual(seen, ['0/1']);
   });
 });
