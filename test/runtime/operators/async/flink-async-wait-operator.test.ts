@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AsyncDataStream,
+  AsyncRetryStrategies,
   DataGeneratorSource,
+  RetryPredicates,
   Duration,
   type Collector,
   ProcessFunction,
@@ -637,5 +639,23 @@ describe('RichAsyncFunction', () => {
       /State is not supported in rich async functions\./,
     );
     assert.deepEqual(seen, ['0/1']);
+  });
+});
+
+describe('AsyncDataStream: arguments (Flink AsyncDataStream.addOperator)', () => {
+  test('a retry strategy needs a timeout above 0; without retries a timeout of 0 means none', async () => {
+    const strategy = new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<number>(3, 10).ifException(RetryPredicates.HAS_EXCEPTION_PREDICATE).build();
+    await assert.rejects(
+      runJob((env) => {
+        const src = env.fromSource(new DataGeneratorSource((i: number) => i, 3), WatermarkStrategy.noWatermarks(), 'numbers');
+        AsyncDataStream.orderedWaitWithRetry(src, (i: number, rf: ResultFuture<number>) => rf.complete([i]), Duration.ofMillis(0), 5, strategy).addSink(() => {});
+      }),
+      /Timeout should be configured when do async with retry/,
+    );
+    const h = await new AsyncHarness(() => {}, true, 0, 2).open();
+    await h.processElement(1, 1);
+    assert.equal(h.operator.nextTimerTime(), Infinity, 'no timeout');
+    await h.setProcessingTime(1_000_000);
+    assert.equal(h.operator.hasPendingOutput(), true);
   });
 });
