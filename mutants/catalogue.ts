@@ -1335,6 +1335,37 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/runtime/operators/async/async-wait-operator.test.ts'],
   },
   {
+    id: 'async-watermark-waits-for-next-completion',
+    area: 'async I/O',
+    file: 'src/runtime/operators/async/async-wait-operator.ts',
+    original: `    this.add({ w: timestamp });
+    // As Flink's processWatermark`,
+    replacement: `    this.add({ w: timestamp });
+    return;
+    // As Flink's processWatermark`,
+    bug: 'a watermark with nothing incomplete before it stays in the async queue until a later call completes or times out: windows downstream fire late (Flink emits it in processWatermark)',
+    tests: ['test/runtime/operators/async/flink-async-wait-operator.test.ts'],
+  },
+  {
+    id: 'async-restore-watermarks-first',
+    area: 'async I/O',
+    file: 'src/runtime/operators/async/async-wait-operator.ts',
+    original: `    stored.push(...this.backlog);`,
+    replacement: `    stored.push(...this.backlog);
+    stored.sort((a, b) => Number('v' in a) - Number('v' in b));`,
+    bug: 'a checkpoint keeps the watermarks in flight ahead of the records before them: after a restore those records are late downstream',
+    tests: ['test/runtime/operators/async/flink-async-wait-operator.test.ts'],
+  },
+  {
+    id: 'async-watermark-while-idle',
+    area: 'async I/O',
+    file: 'src/runtime/operators/async/async-wait-operator.ts',
+    original: `        if (!this.outputIdle) this.forwardWatermark(e.timestamp);`,
+    replacement: `        this.forwardWatermark(e.timestamp);`,
+    bug: "a watermark leaving the async queue after the operator forwarded idleness still goes out (Flink's outputs drop watermarks while idle): a chained operator fires on it",
+    tests: ['test/runtime/operators/async/flink-async-wait-operator.test.ts'],
+  },
+  {
     id: 'file-source-shares-overlap',
     area: 'sources',
     file: 'src/connectors/file-source.ts',
