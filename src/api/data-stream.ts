@@ -25,6 +25,8 @@ import { ConnectedStreams } from './connected-streams.js';
 import { IntervalJoin } from './interval-join.js';
 import { CoGroupedStreams, JoinedStreams } from './co-grouped-streams.js';
 import { withOnTimer } from './with-on-timer.js';
+import { type CloseableIterator, CollectResultIterator, takeAndClose } from './collect-result-iterator.js';
+import { CollectSink } from '../connectors/collect/collect-sink.js';
 import type { MapStateDescriptor } from '../state/index.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
@@ -207,6 +209,42 @@ export class DataStream<T> {
   sinkTo(sink: Sink<T>): DataStreamSink<T> {
     const name = (sink as object).constructor?.name || 'Sink';
     return this.sinkOperator(name, { kind: 'sink', sink: sink as Sink<unknown> });
+  }
+
+  /**
+   * The stream's records, read as the job runs (Flink's collectAsync): start the job with
+   * `env.executeAsync()`, then iterate. Each record is handed out once — with checkpointing on,
+   * once a completed checkpoint covers it, so a failover never takes one back (see the README's
+   * "Collecting results"). The collect sink has parallelism 1.
+   */
+  collectAsync(): CloseableIterator<T> {
+    const iterator = new CollectResultIterator<T>(this.env.nextCollectToken());
+    this.sinkOperator('Data stream collect sink', { kind: 'sink', sink: new CollectSink<unknown>(iterator.token) })
+      .setParallelism(1)
+      // Its state (the offset) maps by the token across runs of the same job file.
+      .uid(`__${iterator.token}`);
+    this.env.registerCollect(iterator as CollectResultIterator<unknown>);
+    return iterator;
+  }
+
+  /**
+   * Runs the job and returns its records (Flink's executeAndCollect): an iterator over them as
+   * they come (leaving it early cancels the job), or, given `limit`, the first `limit` records
+   * (fewer if the job ends first), after which the job is cancelled.
+   *
+   * @example
+   * const doubled = await env.fromData(1, 2, 3).map((n) => n * 2).executeAndCollect(10); // [2, 4, 6]
+   */
+  executeAndCollect(jobName?: string): Promise<CloseableIterator<T>>;
+  executeAndCollect(limit: number): Promise<T[]>;
+  executeAndCollect(jobName: string, limit: number): Promise<T[]>;
+  async executeAndCollect(nameOrLimit?: string | number, maybeLimit?: number): Promise<CloseableIterator<T> | T[]> {
+    const jobName = typeof nameOrLimit === 'string' ? nameOrLimit : 'DataStream Collect';
+    const limit = typeof nameOrLimit === 'number' ? nameOrLimit : maybeLimit;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) throw new RangeError(`Limit must be greater than 0, got ${limit}.`);
+    const iterator = this.collectAsync();
+    await this.env.executeAsync(jobName);
+    return limit === undefined ? iterator : takeAndClose(iterator, limit);
   }
 
   /**

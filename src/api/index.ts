@@ -17,10 +17,13 @@ export { RestartStrategies, type RestartStrategyConfiguration } from './restart-
 export { ExecutionConfig } from './execution-config.js';
 export { Duration, Time } from '../util/time.js';
 export {
+  type JobClient,
   JobExecutionResult,
   type JobSettings,
+  jobClient,
   type Pipeline,
   type PipelineExecutor,
   setContextExecutor,
   setDefaultExecutor,
 } from './pipeline-executor.js';
+export type { CloseableIterator } from './collect-result-iterator.js';

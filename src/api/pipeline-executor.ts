@@ -39,9 +39,42 @@ export class JobExecutionResult {
   }
 }
 
+/** A job started by `executeAsync()` (Flink's JobClient). */
+export interface JobClient {
+  getJobID(): string;
+  /** The job's result when it ends; rejects if it fails or is cancelled. */
+  getJobExecutionResult(): Promise<JobExecutionResult>;
+  /** Cancels the job; resolves once it is cancelled (or had ended). */
+  cancel(): Promise<void>;
+  /**
+   * @internal True in a worker thread re-running the job file for a later job: this job ran in
+   * the main thread, so collected results are not seen here (see task-worker.ts).
+   */
+  readonly ranElsewhere?: boolean;
+}
+
 /** Runs pipelines; the CLI installs one that tracks jobs, a plain program gets a local one. */
 export interface PipelineExecutor {
   execute(pipeline: Pipeline): Promise<JobExecutionResult>;
+  /** Starts the job and returns at once (without it, `executeAsync()` is refused). */
+  executeAsync?(pipeline: Pipeline): Promise<JobClient>;
+}
+
+/** @internal A JobClient over a started run (for executors): `cancel` is the run's own, `result` its outcome. */
+export function jobClient(jobId: string, result: Promise<JobExecutionResult>, cancel: () => void): JobClient {
+  // Handled here so that a job nobody asks about does not end the process with an unhandled rejection.
+  result.catch(() => undefined);
+  return {
+    getJobID: () => jobId,
+    getJobExecutionResult: () => result,
+    cancel: async () => {
+      cancel();
+      await result.then(
+        () => undefined,
+        () => undefined,
+      );
+    },
+  };
 }
 
 const CONTEXT = Symbol.for('flink-ts.execution-context');

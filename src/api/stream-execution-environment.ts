@@ -7,7 +7,8 @@ import { WatermarkStrategy } from '../graph/watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from './checkpoint-config.js';
 import { ExecutionConfig } from './execution-config.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
-import { type JobExecutionResult, type JobSettings, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
+import type { CollectResultIterator } from './collect-result-iterator.js';
+import { type JobClient, type JobExecutionResult, type JobSettings, type Pipeline, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
 import type { RestartStrategyConfiguration } from './restart-strategies.js';
 
 type NewTransformation = Transformation extends infer T
@@ -53,6 +54,9 @@ export class StreamExecutionEnvironment {
   private chaining = true;
   private readonly checkpointConfig = new CheckpointConfig();
   private readonly executionConfig = new ExecutionConfig();
+  /** Collect sinks' iterators waiting for their job to start (see `DataStream.collectAsync`). */
+  private readonly unboundCollects: CollectResultIterator<unknown>[] = [];
+  private collectTokens = 0;
 
   private constructor(private readonly executor: PipelineExecutor) {}
 
@@ -172,8 +176,44 @@ export class StreamExecutionEnvironment {
     return this.addSource(source, sourceName, watermarkStrategy);
   }
 
-  /** Runs the job and resolves when it ends (never, for an unbounded job that is not cancelled). */
-  execute(jobName = 'Flink Streaming Job'): Promise<JobExecutionResult> {
+  /**
+   * Runs the job and resolves when it ends (never, for an unbounded job that is not cancelled).
+   * Iterators from `collectAsync()` keep every result until read, however many: with many
+   * results, read them while the job runs (`executeAsync()`).
+   */
+  async execute(jobName = 'Flink Streaming Job'): Promise<JobExecutionResult> {
+    if (this.unboundCollects.length === 0) return this.executor.execute(this.pipeline(jobName));
+    return (await this.start(jobName, true)).getJobExecutionResult();
+  }
+
+  /**
+   * Starts the job and returns at once (Flink's executeAsync): its client cancels it or awaits
+   * its result. Iterators from `collectAsync()` read this job's results.
+   */
+  executeAsync(jobName = 'Flink Streaming Job'): Promise<JobClient> {
+    return this.start(jobName, false);
+  }
+
+  private async start(jobName: string, holdsAll: boolean): Promise<JobClient> {
+    if (!this.executor.executeAsync) throw new TypeError('This environment runs jobs only to their end: use execute().');
+    const collects = this.unboundCollects.splice(0);
+    const pipeline = this.pipeline(jobName);
+    const client = await this.executor.executeAsync(pipeline);
+    for (const c of collects) c.bind(client, holdsAll);
+    return client;
+  }
+
+  /** @internal Registers a collect sink's iterator, bound to the next job this environment starts. */
+  registerCollect(iterator: CollectResultIterator<unknown>): void {
+    this.unboundCollects.push(iterator);
+  }
+
+  /** @internal A name for the next collect sink, the same in every thread that runs the job file. */
+  nextCollectToken(): string {
+    return `collect-${this.collectTokens++}`;
+  }
+
+  private pipeline(jobName: string): Pipeline {
     const settings: JobSettings = {
       parallelism: this.parallelism,
       maxParallelism: this.maxParallelism,
@@ -184,7 +224,11 @@ export class StreamExecutionEnvironment {
       operatorChaining: this.chaining,
       autoWatermarkInterval: this.executionConfig.autoWatermarkIntervalSetting,
     };
-    return this.executor.execute({ jobName, transformations: [...this.transformations], settings });
+    // As Flink's getStreamGraph: a job takes the transformations added since the last one (and
+    // what they read from), so a second execute() runs only what was added after the first.
+    const transformations = withInputs(this.transformations);
+    this.transformations.length = 0;
+    return { jobName, transformations, settings };
   }
 
   /** @internal Records a transformation and gives it an id. */
@@ -203,4 +247,23 @@ export class StreamExecutionEnvironment {
     });
     return new SingleOutputStreamOperator<T>(this, t);
   }
+}
+
+/** `transformations` and every transformation they read from, directly or not, in the order they were added. */
+function withInputs(transformations: readonly Transformation[]): Transformation[] {
+  const all = new Map<number, Transformation>();
+  const visit = (t: Transformation): void => {
+    if (all.has(t.id)) return;
+    all.set(t.id, t);
+    if (t.kind === 'twoInputOperator') {
+      visit(t.input1);
+      visit(t.input2);
+    } else if (t.kind === 'union') {
+      for (const i of t.inputs) visit(i);
+    } else if (t.kind !== 'source') {
+      visit(t.input);
+    }
+  };
+  for (const t of transformations) visit(t);
+  return [...all.values()].sort((a, b) => a.id - b.id);
 }

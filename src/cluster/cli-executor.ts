@@ -1,4 +1,4 @@
-import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../api/index.js';
+import { type JobClient, type JobExecutionResult, type Pipeline, type PipelineExecutor, jobClient } from '../api/index.js';
 import type { Configuration } from '../config/index.js';
 import type { JobMetricsSnapshot, MetadataStore, MetricSample } from '../metadata/index.js';
 import { systemClock } from '../util/clock.js';
@@ -49,6 +49,10 @@ export class CliExecutor implements PipelineExecutor {
   ) {}
 
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
+    return (await this.executeAsync(pipeline)).getJobExecutionResult();
+  }
+
+  async executeAsync(pipeline: Pipeline): Promise<JobClient> {
     const preAcquired = this.preAcquired;
     const restore = this.restore;
     // Building the JobMaster maps restored state onto the job: if that fails, the pre-created
@@ -88,7 +92,7 @@ export class CliExecutor implements PipelineExecutor {
       },
     );
     this.runs.push(run.catch(() => undefined).finally(() => this.running(-1)));
-    return run;
+    return jobClient(master.jobId, run, () => master.cancel());
   }
 
   /**

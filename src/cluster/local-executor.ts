@@ -1,4 +1,4 @@
-import type { JobExecutionResult, Pipeline, PipelineExecutor } from '../api/index.js';
+import { type JobClient, type JobExecutionResult, type Pipeline, type PipelineExecutor, jobClient } from '../api/index.js';
 import { Configuration } from '../config/index.js';
 import { systemClock } from '../util/clock.js';
 import { newJobId } from '../util/ids.js';
@@ -10,8 +10,12 @@ import { JobMaster } from './job-master.js';
  */
 export class LocalExecutor implements PipelineExecutor {
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
+    return (await this.executeAsync(pipeline)).getJobExecutionResult();
+  }
+
+  async executeAsync(pipeline: Pipeline): Promise<JobClient> {
     const master = new JobMaster({ jobId: newJobId(), pipeline, configuration: new Configuration(), clock: systemClock });
     for (const w of master.jobGraph.streamGraph.warnings) process.stderr.write(`Warning: ${w}\n`);
-    return master.run();
+    return jobClient(master.jobId, master.run(), () => master.cancel());
   }
 }

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { JobExecutionResult, type Pipeline, setContextExecutor } from '../api/index.js';
+import { type JobClient, JobExecutionResult, type Pipeline, setContextExecutor } from '../api/index.js';
 import { FsCheckpointStorage } from '../checkpoint/index.js';
 import { jobGraphHash } from '../graph/index.js';
 import { type WorkerBootstrap, serializeError, serveWorker } from '../runtime/index.js';
@@ -16,27 +16,55 @@ import { runJobFile } from './job-loader.js';
 const boot = workerData as WorkerBootstrap;
 const port = parentPort!;
 
+/**
+ * Drops what the job file's code writes to stdout and stderr until the returned function is
+ * called: the main thread ran the same code and wrote the same lines (a worker re-runs the file
+ * only to reach its job's graph; before, each worker printed the file's top-level lines again).
+ */
+function muteJobFileOutput(): () => void {
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((s) => s.write);
+  const drop = (...args: unknown[]): boolean => {
+    const done = args.at(-1);
+    if (typeof done === 'function') (done as () => void)();
+    return true;
+  };
+  for (const s of streams) s.write = drop as typeof s.write;
+  return () => streams.forEach((s, i) => (s.write = writes[i]!));
+}
+
 /** The pipeline of the job's execute() call; earlier calls return at once (they ran in the main thread). */
 function capturePipeline(): Promise<Pipeline> {
   return new Promise<Pipeline>((resolve, reject) => {
     let calls = 0;
-    setContextExecutor({
-      execute(pipeline: Pipeline): Promise<JobExecutionResult> {
-        if (calls++ !== boot.executeIndex) return Promise.resolve(new JobExecutionResult(boot.jobId, pipeline.jobName, 0));
+    const unmute = muteJobFileOutput();
+    const executeAsync = (pipeline: Pipeline): Promise<JobClient> => {
+      if (calls++ === boot.executeIndex) {
+        // From here on, output is the job's tasks' own (print sinks, functions that log).
+        unmute();
         resolve(pipeline);
-        // The job file's code after execute() runs in the main thread only.
-        return new Promise<JobExecutionResult>(() => {});
-      },
-    });
+        // The job file's code after this job's execute() runs in the main thread only.
+        return new Promise<JobClient>(() => {});
+      }
+      // An earlier job ran in the main thread: here it has ended at once, and collected nothing.
+      const ended = Promise.resolve(new JobExecutionResult(boot.jobId, pipeline.jobName, 0));
+      return Promise.resolve({ getJobID: () => boot.jobId, getJobExecutionResult: () => ended, cancel: async () => {}, ranElsewhere: true });
+    };
+    setContextExecutor({ execute: async (pipeline) => (await executeAsync(pipeline)).getJobExecutionResult(), executeAsync });
     runJobFile(boot.jobFile, boot.args).then(
-      () =>
+      () => {
+        unmute();
         reject(
           new JobFileError(
             'job.graphMismatch',
             `Job file ${boot.jobFile} did not reach the same env.execute() call in a worker thread: its code must take the same path in every thread (no randomness or time deciding what runs), or run it with -D taskmanager.numberOfTaskSlots=1.`,
           ),
-        ),
-      reject,
+        );
+      },
+      (err: unknown) => {
+        unmute();
+        reject(err);
+      },
     );
   });
 }
