@@ -39,6 +39,8 @@ export function projectPackageJson(name: string, flinkTs: string, manifest: Flin
       start: 'flink run job.ts',
       local: 'tsx job.ts',
       typecheck: 'tsc',
+      // Node 20's test runner takes no globs: the test files are named.
+      test: 'node --import tsx --test count-words.test.ts',
     },
     dependencies: { 'flink-ts': flinkTs },
     // The same versions flink-ts itself is built and run with; tsx is named so `npx tsx` finds it here.
@@ -70,24 +72,18 @@ export const PROJECT_TSCONFIG = `${JSON.stringify(
 
 export const PROJECT_GITIGNORE = 'node_modules/\nout/\n';
 
-/** The example job: words counted in keyed state, every stateful operator with a uid. */
-export const EXAMPLE_JOB = `/**
- * An example flink-ts job: counts words, keeping each word's count in keyed state.
- *
- *   npx flink run job.ts    under the flink CLI: tracked in flink.db, checkpoints, savepoints, restore
- *   npx tsx job.ts          locally, with defaults and no bookkeeping
- */
-import {
+/** The example's logic, in a module of its own so a test can run it without the job file's execute(). */
+export const EXAMPLE_LOGIC = `import {
   type Collector,
+  type DataStream,
   KeyedProcessFunction,
   type KeyedProcessContext,
-  StreamExecutionEnvironment,
   type ValueState,
   ValueStateDescriptor,
 } from 'flink-ts';
 
 /** Emits \`word,count\` for every word. */
-class CountWords extends KeyedProcessFunction<string, string, string> {
+export class CountWords extends KeyedProcessFunction<string, string, string> {
   private count!: ValueState<number>;
 
   override open(): void {
@@ -101,15 +97,44 @@ class CountWords extends KeyedProcessFunction<string, string, string> {
   }
 }
 
+/** Lines → words → a running count per word, kept in keyed state; every stateful operator has a uid. */
+export function wordCounts(lines: DataStream<string>): DataStream<string> {
+  return lines
+    .flatMap((line: string) => line.split(' '))
+    .uid('words')
+    .keyBy((word) => word)
+    .process(new CountWords())
+    .uid('count');
+}
+`;
+
+/** The example job: the word count over two lines, printed. */
+export const EXAMPLE_JOB = `/**
+ * An example flink-ts job: counts words, keeping each word's count in keyed state.
+ *
+ *   npx flink run job.ts    under the flink CLI: tracked in flink.db, checkpoints, savepoints, restore
+ *   npx tsx job.ts          locally, with defaults and no bookkeeping
+ *   npm test                count-words.test.ts: the job's logic, its results collected
+ */
+import { StreamExecutionEnvironment } from 'flink-ts';
+import { wordCounts } from './count-words.js';
+
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
-env
-  .fromElements('to be or not to be', 'that is the question')
-  .flatMap((line: string) => line.split(' '))
-  .uid('words')
-  .keyBy((word) => word)
-  .process(new CountWords())
-  .uid('count')
-  .print();
+wordCounts(env.fromElements('to be or not to be', 'that is the question')).print();
 
 await env.execute('word-count');
+`;
+
+/** A test of the example's logic: the job run in the test's process, its results read back. */
+export const EXAMPLE_TEST = `import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { StreamExecutionEnvironment } from 'flink-ts';
+import { wordCounts } from './count-words.js';
+
+test('each word is counted in its own state', async () => {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  // executeAndCollect runs the job here and gives its results (at most 100 of them).
+  const counts = await wordCounts(env.fromElements('to be or not to be')).executeAndCollect(100);
+  assert.deepEqual(counts.sort(), ['be,1', 'be,2', 'not,1', 'or,1', 'to,1', 'to,2']);
+});
 `;

@@ -30,7 +30,7 @@ describe('flink init: the project files', () => {
       version: '0.1.0',
       private: true,
       type: 'module',
-      scripts: { start: 'flink run job.ts', local: 'tsx job.ts', typecheck: 'tsc' },
+      scripts: { start: 'flink run job.ts', local: 'tsx job.ts', typecheck: 'tsc', test: 'node --import tsx --test count-words.test.ts' },
       dependencies: { 'flink-ts': 'file:flink-ts-1.2.3.tgz' },
       devDependencies: { '@types/node': '^20.1.0', typescript: '^5.9.0', tsx: '^4.1.0' },
       allowScripts: { 'better-sqlite3': true, lmdb: false },

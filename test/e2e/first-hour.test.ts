@@ -89,7 +89,7 @@ describe("a user's project", () => {
     assert.deepEqual(linesOf(init.stdout).slice(-4), ['Next:', '  cd my-job', '  npm install', '  npx flink run job.ts']);
     const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
     const tarball = `flink-ts-${version}.tgz`;
-    assert.deepEqual(readdirSync(project).sort(), ['.gitignore', tarball, 'job.ts', 'package.json', 'tsconfig.json']);
+    assert.deepEqual(readdirSync(project).sort(), ['.gitignore', 'count-words.test.ts', 'count-words.ts', tarball, 'job.ts', 'package.json', 'tsconfig.json']);
     const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as {
       type: string;
       dependencies: Record<string, string>;
@@ -104,8 +104,8 @@ describe("a user's project", () => {
     // A second init there overwrites nothing.
     const again = await runFlink(['init', project], { cwd: root, home });
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^Error: .*my-job already has package\.json, tsconfig\.json, job\.ts, \.gitignore; flink init makes a new project and overwrites nothing\./);
-    assert.equal(readFileSync(join(project, 'job.ts'), 'utf8').includes("env\n  .fromElements"), true, 'job.ts unchanged');
+    assert.match(again.stderr, /^Error: .*my-job already has package\.json, tsconfig\.json, job\.ts, count-words\.ts, count-words\.test\.ts, \.gitignore; flink init makes a new project and overwrites nothing\./);
+    assert.equal(readFileSync(join(project, 'job.ts'), 'utf8').includes('wordCounts(env.fromElements('), true, 'job.ts unchanged');
 
     // The tarball: compiled code and declarations, no sources, no scripts that would build at install.
     const listing = linesOf(must(await run('tar', ['-tzf', join(project, tarball)], { cwd: root }), 'tar -t').stdout);
@@ -149,6 +149,11 @@ describe("a user's project", () => {
     const local = must(await run('npx', ['tsx', 'job.ts'], { cwd: project, env: { FLINK_TS_HOME: home } }), 'npx tsx');
     assert.deepEqual(linesOf(local.stdout), EXAMPLE_OUTPUT);
     assert.equal(local.stderr, '');
+
+    // npm test: the example's test runs the job's logic in its process and reads its results back.
+    const tested = must(await run('npm', ['test'], { cwd: project, env: { FLINK_TS_HOME: home } }), 'npm test');
+    assert.match(tested.stdout, /# pass 1\n/);
+    assert.match(tested.stdout, /# fail 0\n/);
   });
 
   test('flink init --flink-ts <tarball> depends on that file; a missing one is refused and nothing is created', async () => {

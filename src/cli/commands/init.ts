@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { FlinkError } from '../../util/errors.js';
 import { echo } from '../../util/sanitize.js';
 import { say } from '../output.js';
-import { EXAMPLE_JOB, type FlinkTsManifest, PROJECT_GITIGNORE, PROJECT_TSCONFIG, projectNameOf, projectPackageJson } from '../project-template.js';
+import { EXAMPLE_JOB, EXAMPLE_LOGIC, EXAMPLE_TEST, type FlinkTsManifest, PROJECT_GITIGNORE, PROJECT_TSCONFIG, projectNameOf, projectPackageJson } from '../project-template.js';
 import { makeDirectories } from '../../util/make-directories.js';
 
 /** This flink-ts package: the directory above dist/ (or src/). */
 const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The files `flink init` writes, in the order it reports them. */
-const FILES = ['package.json', 'tsconfig.json', 'job.ts', '.gitignore'] as const;
+const FILES = ['package.json', 'tsconfig.json', 'job.ts', 'count-words.ts', 'count-words.test.ts', '.gitignore'] as const;
 
 /** Options of `flink init`. */
 export interface InitOptions {
@@ -58,6 +58,8 @@ export async function initCommand(dirArg: string | undefined, options: InitOptio
     'package.json': projectPackageJson(projectNameOf(basename(dir)), spec, manifest),
     'tsconfig.json': PROJECT_TSCONFIG,
     'job.ts': EXAMPLE_JOB,
+    'count-words.ts': EXAMPLE_LOGIC,
+    'count-words.test.ts': EXAMPLE_TEST,
     '.gitignore': PROJECT_GITIGNORE,
   };
   // 'wx': never replace a file that appeared since the check.
@@ -65,9 +67,11 @@ export async function initCommand(dirArg: string | undefined, options: InitOptio
   const rel = relative(process.cwd(), dir);
   const shown = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   say(`Created a flink-ts project in ${dir}:`);
-  say(`  package.json    flink-ts ${spec} (${origin}); scripts start, local, typecheck`);
-  say('  tsconfig.json   strict, ES modules');
-  say('  job.ts          an example job');
+  say(`  package.json         flink-ts ${spec} (${origin}); scripts start, local, typecheck, test`);
+  say('  tsconfig.json        strict, ES modules');
+  say('  job.ts               an example job');
+  say('  count-words.ts       its logic');
+  say('  count-words.test.ts  a test of it (npm test)');
   say('  .gitignore');
   say('Next:');
   if (shown !== '.') say(`  cd ${shown.includes(' ') ? JSON.stringify(shown) : shown}`);
