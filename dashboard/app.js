@@ -171,6 +171,43 @@ function chart(title, name, series, yFormat) {
   };
 }
 
+/** The task metrics every vertex reports (`<subtask>.<name>`); the rest of a vertex's ids are its functions' own. */
+const TASK_METRIC = /^\d+\.(numRecordsIn|numRecordsOut|numRecordsInPerSecond|numRecordsOutPerSecond|isBackPressured|backPressuredTimeMsPerSecond|currentInputWatermark)$/;
+/** A histogram's statistics as the REST API lists them (`<name>_min` …); shown in one row. */
+const HISTOGRAM_STATS = ['min', 'max', 'mean', 'median', 'stddev', 'p75', 'p90', 'p95', 'p98', 'p99', 'p999'];
+const SHOWN_STATS = ['min', 'median', 'p99', 'max'];
+
+/**
+ * The user metrics of one vertex, a row per subtask and metric (a histogram's statistics in one):
+ * ids `<subtask>.<operator name>.<group…>.<name>`, the operator found among the chain's operators.
+ */
+async function userMetricRows(jobId, vertex, plan) {
+  const path = `/jobs/${jobId}/vertices/${vertex.id}/metrics`;
+  const ids = (await api(path)).map((m) => m.id).filter((id) => !TASK_METRIC.test(id));
+  if (ids.length === 0) return [];
+  const values = new Map((await api(`${path}?get=${encodeURIComponent(ids.join(','))}`)).map((m) => [m.id, m.value]));
+  const operators = (plan?.nodes.find((n) => n.id === vertex.id)?.operators ?? []).map((o) => o.name).sort((a, b) => b.length - a.length);
+  const rows = new Map();
+  for (const id of ids) {
+    const dot = id.indexOf('.');
+    const subtask = id.slice(0, dot);
+    const rest = id.slice(dot + 1);
+    const operator = operators.find((o) => rest.startsWith(`${o}.`)) ?? '';
+    let name = operator ? rest.slice(operator.length + 1) : rest;
+    const stat = HISTOGRAM_STATS.find((st) => name.endsWith(`_${st}`));
+    if (stat) name = name.slice(0, -stat.length - 1);
+    const key = `${subtask}.${operator}.${name}`;
+    const row = rows.get(key) ?? { id: key, chain: vertex.name, subtask, operator, name, value: '', stats: {} };
+    if (stat) row.stats[stat] = values.get(id);
+    else row.value = values.get(id) ?? '';
+    rows.set(key, row);
+  }
+  for (const row of rows.values()) {
+    if (Object.keys(row.stats).length > 0) row.value = SHOWN_STATS.map((st) => `${st} ${row.stats[st] === undefined ? '–' : num(Number(row.stats[st]))}`).join(' · ');
+  }
+  return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name) || Number(a.subtask) - Number(b.subtask));
+}
+
 function jobPage(jobId) {
   const title = h('h1', {}, jobId);
   const facts = h('div', { class: 'facts' });
@@ -187,6 +224,7 @@ function jobPage(jobId) {
   const checkpointCounts = h('p', { class: 'muted' });
   const checkpoints = h('tbody', { id: 'checkpoint-history' });
   const exceptions = h('div', { id: 'exceptions' });
+  const userMetrics = h('tbody', { id: 'user-metrics' });
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← all jobs')),
     h('div', { class: 'head' }, h('div', {}, title, facts), h('div', { class: 'actions' }, savepointButton, stopButton, cancelButton)),
@@ -197,6 +235,8 @@ function jobPage(jobId) {
     h('table', { id: 'vertices' },
       h('thead', {}, h('tr', {}, ...['Chain', 'Parallelism', 'Records in', 'Records out', 'In / s', 'Out / s', 'Watermark', 'Back pressure'].map((c, i) => h('th', { class: i > 0 && i < 6 ? 'num' : undefined }, c)))),
       vertices),
+    h('h2', {}, 'Your metrics'),
+    h('table', {}, h('thead', {}, h('tr', {}, ...['Chain', 'Subtask', 'Operator', 'Metric', 'Value'].map((c) => h('th', {}, c)))), userMetrics),
     h('h2', {}, 'Throughput and checkpoints'),
     h('div', { class: 'grid' }, records.el, duration.el, size.el),
     h('h2', {}, 'Checkpoints'),
@@ -328,6 +368,13 @@ function jobPage(jobId) {
           h('td', {}, h('span', { class: `bp ${level}` }, `${level} (${Math.round((s?.backPressuredTimeMsPerSecond ?? 0) / 10)} %)`)),
         );
       }),
+    );
+
+    const mine = (await Promise.all(job.vertices.map((v) => userMetricRows(jobId, v, fullPlan)))).flat();
+    userMetrics.replaceChildren(
+      ...(mine.length === 0
+        ? [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'None: register counters, gauges, meters and histograms with getRuntimeContext().getMetricGroup().'))]
+        : mine.map((m) => h('tr', { 'data-metric': m.id }, h('td', { class: 'wrap' }, m.chain), h('td', { class: 'num' }, m.subtask), h('td', { class: 'wrap' }, m.operator), h('td', {}, m.name), h('td', { class: 'wrap' }, m.value)))),
     );
 
     records.set([samples.map((x) => x.time / 1000), samples.map((x) => x.recordsInPerSecond), samples.map((x) => x.recordsOutPerSecond)]);

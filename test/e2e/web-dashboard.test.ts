@@ -77,6 +77,12 @@ test('the dashboard shows a running job and its checkpoints; its buttons take a 
   await page.locator('#vertices tr[data-vertex]').first().waitFor();
   assert.equal(await page.locator('#vertices tr[data-vertex]').count(), 2);
   await page.locator('#checkpoint-history tr[data-checkpoint]').first().waitFor();
+  // The job's own metrics (CountPerKey's keyed.counted and its keyed.counts histogram), per subtask.
+  const counted = page.locator('#user-metrics tr[data-metric]', { hasText: 'keyed.counted' });
+  await waitFor('both subtasks’ keyed.counted in Your metrics', async () => (await counted.count()) === 2, 30_000, 100);
+  assert.match(await counted.first().innerText(), /KeyedProcess[\s\S]*keyed\.counted\s+\d+/);
+  const histogram = page.locator('#user-metrics tr[data-metric]', { hasText: 'keyed.counts' }).first();
+  assert.match(await histogram.innerText(), /min \d+ · median [\d.]+ · p99 [\d.]+ · max \d+/);
 
   if (process.env['FLINK_TS_SCREENSHOTS']) {
     const dir = process.env['FLINK_TS_SCREENSHOTS'];
