@@ -75,6 +75,7 @@ export {
   type FunctionSnapshotContext,
   type KeyedProcessContext,
   type KeySelector,
+  type Partitioner,
   type MapFunction,
   type OnTimerContext,
   type OpenContext,

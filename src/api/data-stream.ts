@@ -7,6 +7,7 @@ import type {
   MapFunction,
   OperatorSpec,
   OutputTag,
+  Partitioner,
   PartitionerSpec,
   ProcessFunction,
   Sink,
@@ -178,6 +179,15 @@ export class DataStream<T> {
   /** Sends each record to a subtask of the next operator drawn at random (Flink's shuffle()). */
   shuffle(): DataStream<T> {
     return this.partition({ type: 'shuffle' });
+  }
+
+  /**
+   * Sends each record to the subtask `partitioner` picks for its key (Flink's partitionCustom):
+   * `partitioner(key, numPartitions)` returns an index from 0 to `numPartitions - 1`. The stream
+   * is not keyed after it (no keyed state): use keyBy for that.
+   */
+  partitionCustom<K>(partitioner: Partitioner<K>, keySelector: KeySelector<T, K>): DataStream<T> {
+    return this.partition({ type: 'custom', partitioner: partitioner as Partitioner<unknown>, keySelector: keySelector as KeySelector<unknown, unknown> });
   }
 
   /** Sends every record to the next operator's first subtask (Flink's global()). */

@@ -10,7 +10,7 @@ export function operatorIdOf(uid: string): string {
   return createHash('sha256').update(uid).digest('hex').slice(0, 32);
 }
 
-const SHIP_STRATEGY = { forward: 'FORWARD', rebalance: 'REBALANCE', rescale: 'RESCALE', shuffle: 'SHUFFLE', global: 'GLOBAL', hash: 'HASH', broadcast: 'BROADCAST' } as const;
+const SHIP_STRATEGY = { forward: 'FORWARD', rebalance: 'REBALANCE', rescale: 'RESCALE', shuffle: 'SHUFFLE', global: 'GLOBAL', hash: 'HASH', broadcast: 'BROADCAST', custom: 'CUSTOM' } as const;
 
 /** The chained graph as Flink's REST API shows it, plus each chain's operators. */
 export function jobPlanOf(jobId: string, graph: JobGraph): JobPlan {

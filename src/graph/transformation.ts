@@ -55,6 +55,12 @@ export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind'] | TwoInputOp
 ]);
 
 /** How records move from one operator's subtasks to the next one's. */
+/**
+ * Picks the consumer subtask of a key (Flink's Partitioner): an index from 0 to
+ * `numPartitions - 1`. A function, or an object with `partition`.
+ */
+export type Partitioner<K> = ((key: K, numPartitions: number) => number) | { partition(key: K, numPartitions: number): number };
+
 export type PartitionerSpec =
   | { readonly type: 'forward' }
   | { readonly type: 'rebalance' }
@@ -65,6 +71,8 @@ export type PartitionerSpec =
   /** Every record to the consumer's first subtask. */
   | { readonly type: 'global' }
   | { readonly type: 'hash'; readonly keySelector: KeySelector<unknown, unknown> }
+  /** The subtask a user's partitioner picks for the record's key (Flink's partitionCustom). */
+  | { readonly type: 'custom'; readonly partitioner: Partitioner<unknown>; readonly keySelector: KeySelector<unknown, unknown> }
   /** Every record to every consumer subtask (the records are shared, not copied). */
   | { readonly type: 'broadcast' };
 

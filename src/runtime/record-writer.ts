@@ -1,4 +1,4 @@
-import type { KeySelector, PartitionerSpec } from '../graph/index.js';
+import type { KeySelector, Partitioner, PartitionerSpec } from '../graph/index.js';
 import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { type ChannelEvent, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
@@ -246,6 +246,30 @@ class HashWriter extends RecordWriter {
   }
 }
 
+/** To the consumer subtask a user's partitioner picks for the record's key (Flink's CustomPartitionerWrapper). */
+class CustomWriter extends RecordWriter {
+  private readonly pick: (key: unknown, numPartitions: number) => number;
+  constructor(
+    channels: readonly ResultSubpartition[],
+    batchSize: number,
+    recordContext: RecordContext,
+    partitioner: Partitioner<unknown>,
+    private readonly keySelector: KeySelector<unknown, unknown>,
+  ) {
+    super(channels, batchSize, recordContext);
+    this.pick = typeof partitioner === 'function' ? partitioner : (key, n) => partitioner.partition(key, n);
+  }
+  collect(value: unknown): void {
+    const key = this.keySelector(value);
+    const n = this.batches.length;
+    const i = this.pick(key, n);
+    if (!Number.isInteger(i) || i < 0 || i >= n) {
+      throw new RangeError(`The partitioner of partitionCustom returned ${String(i)} for key ${safeString(key)}: it must return a subtask index from 0 to ${n - 1} (its second argument is the number of subtasks).`);
+    }
+    this.append(this.batches[i]!, value);
+  }
+}
+
 function safeString(v: unknown): string {
   try {
     return JSON.stringify(v)?.slice(0, 200) ?? String(v);
@@ -285,5 +309,7 @@ export function createRecordWriter(partitioner: PartitionerSpec, channels: reado
       return new HashWriter(channels, options.batchSize, rc, partitioner.keySelector, options.maxParallelism);
     case 'broadcast':
       return new BroadcastWriter(channels, options.batchSize, rc);
+    case 'custom':
+      return new CustomWriter(channels, options.batchSize, rc, partitioner.partitioner, partitioner.keySelector);
   }
 }
