@@ -1411,17 +1411,6 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/e2e/collect.test.ts'],
   },
   {
-    id: 'file-sink-rolled-part-never-committed',
-    area: 'two-phase commit: FileSink',
-    file: 'src/connectors/file-sink.ts',
-    original: `    this.preCommitPart(part, null);
-    this.parts.delete(part.bucketId);`,
-    replacement: `    part.closeDurably();
-    this.parts.delete(part.bucketId);`,
-    bug: 'a part a rolling policy closes between checkpoints is never made pending, so no checkpoint commits it: its records never become visible',
-    tests: ['test/connectors/file-sink-rolling.test.ts'],
-  },
-  {
     id: 'file-source-shares-overlap',
     area: 'sources',
     file: 'src/connectors/file-source.ts',

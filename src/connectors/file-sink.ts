@@ -1,10 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { formatRecord } from '../util/format-record.js';
-import { InProgressPart } from './file-sink-part.js';
-import { CheckpointRollingPolicy, OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
 
 /** Turns a record into one line of text (the sink adds the newline). */
 export type Encoder<T> = (element: T) => string;
@@ -22,6 +20,8 @@ export interface OutputFileConfig {
 /** Picks the bucket (a sub-directory of the sink's directory) of a record; '' = the directory itself. */
 export type BucketAssigner<T> = (element: T) => string;
 
+const FLUSH_BYTES = 1 << 16;
+
 /**
  * Writes records as lines into part files under a directory, exactly once. Files being written
  * or waiting for a checkpoint are hidden (their names start with `.`) and become visible,
@@ -37,7 +37,6 @@ export class FileSink<T> implements Sink<T> {
     private readonly encoder: Encoder<T>,
     private readonly fileConfig: Required<OutputFileConfig>,
     private readonly bucketAssigner: BucketAssigner<T> | undefined,
-    private readonly rollingPolicy: CheckpointRollingPolicy<T>,
   ) {}
 
   /** Starts a row-format file sink writing to `directory`; `encoder` defaults to text of the record. */
@@ -46,12 +45,12 @@ export class FileSink<T> implements Sink<T> {
   }
 
   /** @internal used by the builder */
-  static create<T>(dir: string, enc: Encoder<T>, cfg: Required<OutputFileConfig>, buckets: BucketAssigner<T> | undefined, policy: CheckpointRollingPolicy<T>): FileSink<T> {
-    return new FileSink(resolve(dir), enc, cfg, buckets, policy);
+  static create<T>(dir: string, enc: Encoder<T>, cfg: Required<OutputFileConfig>, buckets: BucketAssigner<T> | undefined): FileSink<T> {
+    return new FileSink(resolve(dir), enc, cfg, buckets);
   }
 
   createWriter(context: SinkWriterContext): SinkWriter<T> {
-    return new FileSinkWriter(this.directory, this.encoder, this.fileConfig, this.bucketAssigner, this.rollingPolicy, context);
+    return new FileSinkWriter(this.directory, this.encoder, this.fileConfig, this.bucketAssigner, context);
   }
 }
 
@@ -59,7 +58,6 @@ export class FileSink<T> implements Sink<T> {
 export class FileSinkBuilder<T> {
   private fileConfig: Required<OutputFileConfig> = { partPrefix: 'part', partSuffix: '' };
   private bucketAssigner: BucketAssigner<T> | undefined;
-  private rollingPolicy: CheckpointRollingPolicy<T> = OnCheckpointRollingPolicy.build<T>();
 
   constructor(
     private readonly directory: string,
@@ -78,22 +76,47 @@ export class FileSinkBuilder<T> {
     return this;
   }
 
-  /**
-   * When parts roll besides at every checkpoint (Flink's withRollingPolicy): a
-   * CheckpointRollingPolicy — OnCheckpointRollingPolicy (the default), SizeAndTimeRollingPolicy,
-   * or your own subclass. Flink's DefaultRollingPolicy, which keeps a part open across
-   * checkpoints, has no counterpart here (see file-sink-rolling-policy.ts).
-   */
-  withRollingPolicy(policy: CheckpointRollingPolicy<T>): this {
-    if (!(policy instanceof CheckpointRollingPolicy)) {
-      throw new TypeError('FileSink.withRollingPolicy takes a CheckpointRollingPolicy (OnCheckpointRollingPolicy.build(), SizeAndTimeRollingPolicy.of({ maxPartSize, rolloverInterval, inactivityInterval }) or a subclass of your own): parts roll at every checkpoint here.');
-    }
-    this.rollingPolicy = policy;
-    return this;
+  build(): FileSink<T> {
+    return FileSink.create(this.directory, this.encoder, this.fileConfig, this.bucketAssigner);
+  }
+}
+
+/** One open, hidden part file. */
+class InProgressPart {
+  private fd: number;
+  private pending = '';
+
+  constructor(
+    readonly hiddenPath: string,
+    readonly finalPath: string,
+  ) {
+    this.fd = openSync(hiddenPath, 'wx', 0o644);
   }
 
-  build(): FileSink<T> {
-    return FileSink.create(this.directory, this.encoder, this.fileConfig, this.bucketAssigner, this.rollingPolicy);
+  write(line: string): void {
+    this.pending += line;
+    if (this.pending.length >= FLUSH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    writeSync(this.fd, this.pending);
+    this.pending = '';
+  }
+
+  /** Closes the file durably; it stays hidden until committed. */
+  closeDurably(): void {
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Closes and deletes the file: its records come after the last checkpoint and will be replayed. */
+  discard(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    rmSync(this.hiddenPath, { force: true });
   }
 }
 
@@ -155,18 +178,14 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   private readonly runId: string;
   private counter = 0;
   private restored = false;
-  /** The policy may roll between checkpoints: parts keep their size and times (the default's do not, so its records pay nothing). */
-  private readonly measures: boolean;
 
   constructor(
     private readonly directory: string,
     private readonly encoder: Encoder<T>,
     private readonly fileConfig: Required<OutputFileConfig>,
     private readonly bucketAssigner: BucketAssigner<T> | undefined,
-    private readonly rollingPolicy: CheckpointRollingPolicy<T>,
     private readonly context: SinkWriterContext,
   ) {
-    this.measures = !(rollingPolicy instanceof OnCheckpointRollingPolicy);
     this.jobToken = jobToken(context.jobId);
     this.sinkToken = sinkToken(context.operatorUid);
     this.runId = `${this.jobToken}${this.sinkToken}${randomBytes(4).toString('hex')}`;
@@ -176,35 +195,11 @@ class FileSinkWriter<T> implements SinkWriter<T> {
   write(value: T): void {
     const bucket = this.bucketAssigner ? this.bucketAssigner(value) : '';
     let part = this.parts.get(bucket);
-    // As Flink's bucket: the policy is asked about the open part before the record is written.
-    if (part && this.measures && this.rollingPolicy.shouldRollOnEvent(part, value)) {
-      this.roll(part);
-      part = undefined;
-    }
     if (!part) {
       part = this.openPart(bucket);
       this.parts.set(bucket, part);
     }
-    const line = `${this.encoder(value)}\n`;
-    part.write(line);
-    if (this.measures) {
-      part.size += Buffer.byteLength(line);
-      part.lastUpdateTime = Date.now();
-    }
-  }
-
-  /** After each batch of records: parts the policy finds too old or idle roll. */
-  pendingWork(): undefined {
-    if (!this.measures || this.parts.size === 0) return undefined;
-    const now = Date.now();
-    for (const part of [...this.parts.values()]) if (this.rollingPolicy.shouldRollOnProcessingTime(part, now)) this.roll(part);
-    return undefined;
-  }
-
-  /** Closes a part between checkpoints: pending, committed with the next checkpoint (or at end of input). */
-  private roll(part: InProgressPart): void {
-    this.preCommitPart(part, null);
-    this.parts.delete(part.bucketId);
+    part.write(`${this.encoder(value)}\n`);
   }
 
   snapshotState(checkpointId: number): unknown[] {
@@ -266,15 +261,13 @@ class FileSinkWriter<T> implements SinkWriter<T> {
 
   /** Closes every open part durably and makes it pending for `checkpointId` (null = the next one). */
   private preCommit(checkpointId: number | null): void {
-    for (const part of this.parts.values()) this.preCommitPart(part, checkpointId);
+    for (const part of this.parts.values()) {
+      part.closeDurably();
+      const pending = part.hiddenPath.replace(/\.inprogress$/, '.pending');
+      renameSync(part.hiddenPath, pending);
+      this.pendingFiles.push({ pending: this.rel(pending), final: this.rel(part.finalPath), checkpointId });
+    }
     this.parts.clear();
-  }
-
-  private preCommitPart(part: InProgressPart, checkpointId: number | null): void {
-    part.closeDurably();
-    const pending = part.hiddenPath.replace(/\.inprogress$/, '.pending');
-    renameSync(part.hiddenPath, pending);
-    this.pendingFiles.push({ pending: this.rel(pending), final: this.rel(part.finalPath), checkpointId });
   }
 
   close(): void {
@@ -344,7 +337,7 @@ class FileSinkWriter<T> implements SinkWriter<T> {
     if (bucket) mkdirSync(dir, { recursive: true });
     const { partPrefix, partSuffix } = this.fileConfig;
     const name = `${partPrefix}-${this.runId}-${this.context.subtaskIndex}-${this.counter++}${partSuffix}`;
-    return new InProgressPart(bucket, join(dir, `.${name}.inprogress`), join(dir, name));
+    return new InProgressPart(join(dir, `.${name}.inprogress`), join(dir, name));
   }
 
   /**
