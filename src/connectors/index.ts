@@ -4,6 +4,14 @@ export { DataGeneratorSource, type DataGeneratorOptions } from './data-generator
 export { TextFileSource, type TextFileSplit } from './text-file-source.js';
 export type { IndexSplit } from './index-range-reader.js';
 export { FileSink, FileSinkBuilder, type Encoder, type OutputFileConfig, type BucketAssigner } from './file-sink.js';
+export {
+  type RollingPolicy,
+  type PartFileInfo,
+  CheckpointRollingPolicy,
+  OnCheckpointRollingPolicy,
+  DefaultRollingPolicy,
+  DefaultRollingPolicyBuilder,
+} from './file-sink-rolling-policy.js';
 export { WatermarkStrategy } from './watermark-strategy.js';
 export { SqliteSink, type SqliteSinkOptions, type SqlValue } from './sqlite-sink.js';
 export { FileSource, FileSourceBuilder, type DirectorySplit } from './file-source.js';

@@ -38,6 +38,25 @@ export interface SinkWriterContext {
    * commits (so a crash while the job finishes never leaves output beyond its last checkpoint).
    */
   readonly checkpointing: boolean;
+  /**
+   * Processing time and timers (Flink's `Sink.ProcessingTimeService`), e.g. for a file sink's
+   * time-based rolling. Absent where nothing drives time (a writer driven by hand).
+   */
+  readonly processingTimeService?: SinkProcessingTimeService;
+}
+
+/** Processing time for a sink writer (Flink's `Sink.ProcessingTimeService`). */
+export interface SinkProcessingTimeService {
+  /**
+   * The current processing time in ms. Cheap enough to ask per record: the task's clock reading
+   * for the records it is processing (it reads the clock once per batch, not per record).
+   */
+  getCurrentProcessingTime(): number;
+  /**
+   * Calls `callback(time)` once processing time reaches `time`, on the writer's task, between
+   * records. Timers are not part of the writer's state, and are dropped at the end of input.
+   */
+  registerProcessingTimer(time: number, callback: (time: number) => void): void;
 }
 
 /** One parallel instance of a sink. */

@@ -188,6 +188,7 @@ function deploySubtask(
   const watermarkInterval = settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS;
   // One timestamp slot for the whole chain and its writers (see RecordContext).
   const recordContext = new RecordContext();
+  recordContext.processingTime = settings.clock.now();
   const keyedBackend = v.head.keyed ? createKeyedBackend(v, index, settings) : undefined;
   const operators = new Map<StreamNode, StreamOperator>();
   const sideOutputs = new Map<StreamNode, Map<string, Output<unknown>>>();

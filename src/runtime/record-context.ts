@@ -17,4 +17,10 @@ import { MIN_TIMESTAMP } from '../util/time.js';
  */
 export class RecordContext {
   timestamp: number = MIN_TIMESTAMP;
+  /**
+   * The processing time of the task's current step or timer firing (the scheduler's clock
+   * reading for it): a clock an operator may read per record without reading the system clock
+   * per record (a file sink's part times). Set by the task before each step and timer firing.
+   */
+  processingTime = 0;
 }

@@ -23,6 +23,10 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   private asyncFailure: unknown;
   /** Set when `close` begins: a checkpoint completing after that commits nothing here. */
   private closing = false;
+  /** The writer's processing-time timers (see SinkProcessingTimeService), in no order. */
+  private timers: { readonly time: number; readonly callback: (time: number) => void }[] = [];
+  /** The earliest of `timers`' times, or Infinity. */
+  private nextTimer = Infinity;
 
   constructor(
     ctx: OperatorContext,
@@ -42,6 +46,14 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         attemptNumber: info.attemptNumber,
         ...(info.checkOwnership ? { checkOwnership: info.checkOwnership } : {}),
         checkpointing: info.checkpointing,
+        processingTimeService: {
+          // The task's clock reading for its current step: no clock read per record.
+          getCurrentProcessingTime: () => this.ctx.recordContext.processingTime,
+          registerProcessingTimer: (time, callback) => {
+            this.timers.push({ time, callback });
+            if (time < this.nextTimer) this.nextTimer = time;
+          },
+        },
       });
       // Union: on restore every subtask sees all of the writers' state (e.g. every pending file).
       this.writerState = this.ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('_sink'));
@@ -78,6 +90,28 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
     } catch (err) {
       throw userError(this.name, err);
     }
+  }
+
+  override nextTimerTime(): number {
+    return this.nextTimer;
+  }
+
+  /** Fires the writer's timers due at `now`, earliest first, each with its own time (as Flink's). */
+  override advanceProcessingTime(now: number): void {
+    if (now < this.nextTimer) return;
+    const due = this.timers.filter((t) => t.time <= now).sort((a, b) => a.time - b.time);
+    this.timers = this.timers.filter((t) => t.time > now);
+    this.nextTimer = this.timers.reduce((min, t) => Math.min(min, t.time), Infinity);
+    try {
+      for (const t of due) t.callback(t.time);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  override dropPendingTimers(): void {
+    this.timers = [];
+    this.nextTimer = Infinity;
   }
 
   collect(value: unknown): void {

@@ -38,6 +38,12 @@ export abstract class ChannelInputTask extends StreamTask {
     this.aligner = new BarrierAligner(channels.length, () => performance.now());
   }
 
+  /** Timers may emit records: operators reading the task's processing time see the firing's. */
+  override fireTimers(now: number): void {
+    this.recordContext.processingTime = now;
+    super.fireTimers(now);
+  }
+
   /** Closes the operators, then frees the keyed state backend (on disk: deletes its files). */
   override async close(): Promise<unknown> {
     const first = await super.close();

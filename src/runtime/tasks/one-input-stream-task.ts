@@ -41,6 +41,7 @@ export class OneInputStreamTask extends ChannelInputTask {
   }
 
   step(now: number): void {
+    this.recordContext.processingTime = now;
     const event = this.pollChannel();
     if (event === undefined) return;
     const i = this.polledChannel;

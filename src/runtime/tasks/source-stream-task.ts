@@ -111,6 +111,7 @@ export class SourceStreamTask extends StreamTask {
   }
 
   override fireTimers(now: number): void {
+    this.recordContext.processingTime = now;
     // A paused source (stopping with a savepoint) sends nothing after its barrier, watermarks included.
     if (now >= this.nextPeriodicEmit && !this.finished && !this.paused) {
       this.nextPeriodicEmit = now + this.watermarkIntervalMs;
@@ -127,6 +128,7 @@ export class SourceStreamTask extends StreamTask {
   }
 
   step(now: number): void {
+    this.recordContext.processingTime = now;
     let status;
     try {
       status = this.reader.pollNext(this.watermarks.output, SOURCE_BATCH);

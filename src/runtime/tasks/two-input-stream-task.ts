@@ -58,6 +58,7 @@ export class TwoInputStreamTask extends ChannelInputTask {
   }
 
   step(now: number): void {
+    this.recordContext.processingTime = now;
     const event = this.pollChannel();
     if (event === undefined) return;
     const i = this.polledChannel;

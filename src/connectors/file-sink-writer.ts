@@ -1,0 +1,326 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext } from '../graph/index.js';
+import type { FileSinkSettings } from './file-sink.js';
+import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
+import { OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
+
+/**
+ * Recorded with the pending files at every snapshot: the job whose part files these are, as it
+ * appears in their names. A restore deletes that job's unreferenced hidden files (written after
+ * the snapshot), and no other job's.
+ */
+interface WrittenBy {
+  readonly writtenBy: string;
+}
+
+/** How long the job part of a run name is. */
+const JOB_TOKEN_LENGTH = 12;
+/** How long the sink part of a run name is (it follows the job part). */
+const SINK_TOKEN_LENGTH = 8;
+
+/** The job part of run names: the job id's first characters (safe in a file name, fixed length). */
+function jobToken(jobId: string): string {
+  return jobId.toLowerCase().replace(/[^0-9a-z]/g, '').slice(0, JOB_TOKEN_LENGTH).padEnd(JOB_TOKEN_LENGTH, '0');
+}
+
+/**
+ * The sink part of run names, from the sink's uid: two sinks of one job may share a directory,
+ * and a restore of one must not take the other's files for its own leftovers.
+ */
+function sinkToken(operatorUid: string): string {
+  return createHash('sha256').update(operatorUid).digest('hex').slice(0, SINK_TOKEN_LENGTH);
+}
+
+/**
+ * A part a checkpoint recorded while it was open (its rolling policy kept it open across the
+ * barrier): `length` bytes of it were durable then. A restore from that checkpoint cuts it back
+ * to them and commits it.
+ */
+interface RecordedPart {
+  /** Hidden name while open (relative to the sink's directory). */
+  readonly inProgress: string;
+  /** Visible name once committed (relative to the sink's directory). */
+  readonly final: string;
+  readonly length: number;
+}
+
+/** A closed part file waiting for its checkpoint to complete; this is the sink's state. */
+interface PendingFile {
+  /** Hidden name while pending (relative to the sink's directory). */
+  readonly pending: string;
+  /** Visible name once committed (relative to the sink's directory). */
+  readonly final: string;
+  /** The checkpoint that commits it; null until the next snapshot (a part pre-committed at end of input). */
+  checkpointId: number | null;
+}
+
+/**
+ * One subtask's writer. Two-phase commit: a part that rolls (at checkpoint n's barrier, or
+ * between checkpoints as its rolling policy says) is closed and renamed to `.<name>.pending`
+ * (pre-commit) for the next checkpoint; when that completes, it is renamed to its visible name
+ * (commit). A part that does not roll at a barrier stays open, and the checkpoint records its
+ * durable length. On restore, the pending parts the checkpoint recorded are committed, the open
+ * ones it recorded are cut back to their recorded length and committed, and parts written after
+ * it are deleted (they are replayed). At end of input, parts are committed at once without
+ * checkpointing, and by the job's final checkpoint with it.
+ *
+ * Each run's files carry its job in their names, and a restore deletes only leftovers of the
+ * job that took the snapshot and of the restoring job (its earlier attempts) — both of which can
+ * no longer write: the restore starts only once the snapshot's job is stopped or fenced. So a
+ * process that lost its job can never delete or rename another job's files.
+ */
+export class FileSinkWriter<T> implements SinkWriter<T> {
+  private readonly parts = new Map<string, InProgressPart>();
+  private pendingFiles: PendingFile[] = [];
+  private readonly jobToken: string;
+  private readonly sinkToken: string;
+  private readonly runId: string;
+  private counter = 0;
+  private restored = false;
+  /** Set at the end of input: parts no longer roll on processing time (none is left open). */
+  private ended = false;
+  private readonly time: SinkProcessingTimeService;
+
+  constructor(
+    private readonly directory: string,
+    private readonly settings: FileSinkSettings<T>,
+    private readonly context: SinkWriterContext,
+  ) {
+    this.jobToken = jobToken(context.jobId);
+    this.sinkToken = sinkToken(context.operatorUid);
+    this.runId = `${this.jobToken}${this.sinkToken}${randomBytes(4).toString('hex')}`;
+    // A writer driven by hand has no timers: its parts roll on size and checkpoints only.
+    this.time = context.processingTimeService ?? { getCurrentProcessingTime: () => Date.now(), registerProcessingTimer: () => undefined };
+    mkdirSync(directory, { recursive: true });
+  }
+
+  write(value: T): void {
+    const { bucketAssigner, rollingPolicy, encoder } = this.settings;
+    const bucket = bucketAssigner ? bucketAssigner(value) : '';
+    const now = this.time.getCurrentProcessingTime();
+    let part = this.parts.get(bucket);
+    // As Flink's FileWriterBucket.write: the policy is asked before the record is written.
+    if (part && rollingPolicy.shouldRollOnEvent(part, value)) {
+      this.roll(part, null);
+      part = undefined;
+    }
+    if (!part) {
+      part = this.openPart(bucket, now);
+      this.parts.set(bucket, part);
+    }
+    part.write(`${encoder(value)}\n`, now);
+  }
+
+  snapshotState(checkpointId: number): unknown[] {
+    const recorded: RecordedPart[] = [];
+    for (const part of [...this.parts.values()]) {
+      if (this.settings.rollingPolicy.shouldRollOnCheckpoint(part)) this.roll(part, null);
+      else recorded.push({ inProgress: this.rel(part.hiddenPath), final: this.rel(part.finalPath), length: part.persist() });
+    }
+    for (const f of this.pendingFiles) f.checkpointId ??= checkpointId;
+    const writtenBy: WrittenBy = { writtenBy: this.jobToken };
+    return [...this.pendingFiles.map((f) => ({ ...f })), ...recorded, writtenBy];
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    const [due, later] = partition(this.pendingFiles, (f) => f.checkpointId !== null && f.checkpointId <= checkpointId);
+    // The job checked its fence before it told its tasks; a process frozen since (a task on a
+    // worker takes the word a few ms later) must find out before it commits, not after.
+    if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);
+    for (const f of due) this.commit(f);
+    this.pendingFiles = later;
+  }
+
+  /**
+   * A restarted run that restored nothing (no checkpoint had completed): the hidden files of
+   * this job are what earlier runs wrote or pre-committed for checkpoints that never completed,
+   * so they are deleted, as a restore deletes those written after its checkpoint. Every subtask
+   * opens before any writes, so none of this run's files exists yet.
+   */
+  open(): void {
+    if (!this.restored && (this.context.attemptNumber ?? 0) > 0 && this.context.subtaskIndex === 0) {
+      this.removeLeftovers(new Set(), new Set([this.jobToken]));
+    }
+    // Flink's FileWriter checks its buckets every interval; OnCheckpointRollingPolicy never rolls on time.
+    if (!(this.settings.rollingPolicy instanceof OnCheckpointRollingPolicy)) this.scheduleCheck();
+  }
+
+  /** Asks each open part whether it rolls at processing time `time`, then schedules the next check. */
+  private onProcessingTime(time: number): void {
+    if (this.ended) return;
+    for (const part of [...this.parts.values()]) {
+      if (this.settings.rollingPolicy.shouldRollOnProcessingTime(part, time)) this.roll(part, null);
+    }
+    this.scheduleCheck();
+  }
+
+  private scheduleCheck(): void {
+    this.time.registerProcessingTimer(this.time.getCurrentProcessingTime() + this.settings.bucketCheckInterval, (t) => this.onProcessingTime(t));
+  }
+
+  restoreState(state: unknown[]): void {
+    this.restored = true;
+    // Union state: every subtask sees every pending file of the checkpoint; commits are idempotent.
+    const recorded = state.filter(isPendingFile);
+    const open = state.filter(isRecordedPart);
+    // An open part is cut and renamed by one subtask (chosen by its name), not by every one at once.
+    const mine = open.filter((p) => ownerOf(p.inProgress, this.context.parallelism) === this.context.subtaskIndex);
+    if (recorded.length + mine.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
+    for (const f of recorded) this.commit(f);
+    for (const p of mine) commitRecordedPart(this.abs(p.inProgress), this.abs(p.final), p.length);
+    if (this.context.subtaskIndex === 0) {
+      const jobs = new Set([this.jobToken, ...state.filter(isWrittenBy).map((w) => w.writtenBy)]);
+      // An open part may have rolled (been renamed to .pending) after the checkpoint: keep both names.
+      const keep = [...recorded.map((f) => f.pending), ...open.flatMap((p) => [p.inProgress, pendingPathOf(p.inProgress)])];
+      this.removeLeftovers(new Set(keep), jobs);
+    }
+  }
+
+  endOfInput(): void {
+    this.ended = true;
+    if (this.context.checkpointing) {
+      // Committed by the job's final checkpoint: a crash before it completes leaves nothing
+      // visible beyond the last checkpoint, so a restore replays without duplicates.
+      this.preCommit(null);
+      return;
+    }
+    this.context.checkOwnership?.(`commit the parts of sink '${this.context.operatorUid}' at the end of input`);
+    for (const part of this.parts.values()) {
+      part.closeDurably();
+      renameSync(part.hiddenPath, part.finalPath);
+    }
+    this.parts.clear();
+    for (const f of this.pendingFiles) this.commit(f);
+    this.pendingFiles = [];
+  }
+
+  /** Closes every open part durably and makes it pending for `checkpointId` (null = the next one). */
+  private preCommit(checkpointId: number | null): void {
+    for (const part of [...this.parts.values()]) this.roll(part, checkpointId);
+  }
+
+  /** Closes `part` durably and makes it pending for `checkpointId` (null = the next checkpoint). */
+  private roll(part: InProgressPart, checkpointId: number | null): void {
+    part.closeDurably();
+    const pending = pendingPathOf(part.hiddenPath);
+    renameSync(part.hiddenPath, pending);
+    this.pendingFiles.push({ pending: this.rel(pending), final: this.rel(part.finalPath), checkpointId });
+    this.parts.delete(part.bucketId);
+  }
+
+  close(): void {
+    // Parts still open (cancel or failure): one no checkpoint recorded holds only records after
+    // the last checkpoint and is deleted; a recorded one stays for a restore from its checkpoint,
+    // as pending parts do.
+    for (const part of this.parts.values()) part.abandon();
+    this.parts.clear();
+  }
+
+  /**
+   * Renames a pending part to its final name; idempotent. After a restore every subtask commits
+   * every recorded part (union state), at once, on worker threads too: a rename that finds the
+   * part gone while its final name exists lost the race to another subtask, which committed it.
+   */
+  private commit(f: PendingFile): void {
+    const from = this.abs(f.pending);
+    const to = this.abs(f.final);
+    try {
+      renameSync(from, to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (!existsSync(to)) process.stderr.write(`FileSink: pending file ${from} is gone; its records are lost.\n`);
+    }
+  }
+
+  /**
+   * Deletes the hidden files of this sink in `jobs` that the restored checkpoint does not
+   * reference (written after it); other jobs' and other sinks' files are left alone.
+   */
+  private removeLeftovers(keep: ReadonlySet<string>, jobs: ReadonlySet<string>): void {
+    const prefix = `.${this.settings.fileConfig.partPrefix}-`;
+    for (const entry of readdirSync(this.directory, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.startsWith(prefix)) continue;
+      if (!/\.(inprogress|pending)$/.test(entry.name)) continue;
+      if (!jobs.has(entry.name.slice(prefix.length, prefix.length + JOB_TOKEN_LENGTH))) continue;
+      if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH), entry.name.endsWith('.pending'))) continue;
+      const path = join(entry.parentPath, entry.name);
+      if (!keep.has(this.rel(path))) rmSync(path, { force: true });
+    }
+  }
+
+  /**
+   * Whether a hidden part whose name goes on with `rest` after its job part is this sink's.
+   * Names written before sinks were named (a run of 20 characters, then `-`) name no sink: an
+   * in-progress one is no checkpoint's, so it is taken as any sink's of its job; a pending one
+   * may be another sink's, recorded in the same checkpoint (that sink's restore commits it), so
+   * it is left alone (hidden, never visible).
+   */
+  private isThisSinks(rest: string, pending: boolean): boolean {
+    if (rest[SINK_TOKEN_LENGTH] === '-') return !pending;
+    return rest.startsWith(this.sinkToken);
+  }
+
+  private rel(path: string): string {
+    return relative(this.directory, path);
+  }
+
+  private abs(rel: string): string {
+    const path = resolve(this.directory, rel);
+    // State is data: never follow a recorded name out of the sink's directory.
+    if (path !== this.directory && !path.startsWith(this.directory + sep)) throw new Error(`FileSink state names a file outside ${this.directory}: ${rel}`);
+    return path;
+  }
+
+  private openPart(bucket: string, now: number): InProgressPart {
+    const dir = bucket ? this.bucketDir(bucket) : this.directory;
+    if (bucket) mkdirSync(dir, { recursive: true });
+    const { partPrefix, partSuffix } = this.settings.fileConfig;
+    const name = `${partPrefix}-${this.runId}-${this.context.subtaskIndex}-${this.counter++}${partSuffix}`;
+    return new InProgressPart(bucket, join(dir, `.${name}.inprogress`), join(dir, name), now);
+  }
+
+  /**
+   * The directory of `bucket`, which must stay inside the sink's directory: the assigner is user
+   * code fed with record data, and a name like `../x` or `/etc` would write outside it.
+   */
+  private bucketDir(bucket: unknown): string {
+    const refuse = (why: string): never => {
+      throw new Error(`FileSink: the bucket assigner returned ${JSON.stringify(bucket)}, ${why}; a bucket must be a relative path inside ${this.directory}.`);
+    };
+    if (typeof bucket !== 'string') return refuse('not a string');
+    if (bucket.includes('\0')) refuse('which contains a NUL character');
+    if (isAbsolute(bucket) || /^[\\/]/.test(bucket) || /^[A-Za-z]:/.test(bucket)) refuse('an absolute path');
+    if (bucket.split(/[\\/]/).includes('..')) refuse("which contains a '..' segment");
+    const dir = resolve(this.directory, bucket);
+    if (dir !== this.directory && !dir.startsWith(this.directory + sep)) refuse('which leads outside the sink directory');
+    return dir;
+  }
+}
+
+function isWrittenBy(v: unknown): v is WrittenBy {
+  return typeof (v as WrittenBy | null)?.writtenBy === 'string';
+}
+
+function isRecordedPart(v: unknown): v is RecordedPart {
+  const p = v as RecordedPart | null;
+  return typeof p?.inProgress === 'string' && typeof p.final === 'string' && Number.isSafeInteger(p.length) && p.length >= 0;
+}
+
+/** The subtask of a restored run (at `parallelism`) that commits the recorded open part `rel`. */
+function ownerOf(rel: string, parallelism: number): number {
+  return createHash('sha256').update(rel).digest().readUInt32BE(0) % Math.max(1, parallelism);
+}
+
+function isPendingFile(v: unknown): v is PendingFile {
+  const f = v as PendingFile | null;
+  return typeof f?.pending === 'string' && typeof f.final === 'string';
+}
+
+function partition<T>(items: readonly T[], pred: (t: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const i of items) (pred(i) ? yes : no).push(i);
+  return [yes, no];
+}
