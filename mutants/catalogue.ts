@@ -86,7 +86,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'file-sink-commits-at-barrier',
     area: 'two-phase commit: FileSink',
-    file: 'src/connectors/file-sink.ts',
+    file: 'src/connectors/file-sink-writer.ts',
     original: `    for (const f of this.pendingFiles) f.checkpointId ??= checkpointId;
     const writtenBy: WrittenBy = { writtenBy: this.jobToken };`,
     replacement: `    for (const f of this.pendingFiles) f.checkpointId ??= checkpointId;
@@ -98,7 +98,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'file-sink-commits-later-checkpoint',
     area: 'two-phase commit: FileSink',
-    file: 'src/connectors/file-sink.ts',
+    file: 'src/connectors/file-sink-writer.ts',
     original: '(f) => f.checkpointId !== null && f.checkpointId <= checkpointId',
     replacement: '(f) => f.checkpointId !== null',
     bug: "checkpoint n's completion also commits parts pre-committed for n+1, which a restore from n replays",
@@ -107,7 +107,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'file-sink-restore-keeps-leftovers',
     area: 'two-phase commit: FileSink',
-    file: 'src/connectors/file-sink.ts',
+    file: 'src/connectors/file-sink-writer.ts',
     original: 'if (!keep.has(this.rel(path))) rmSync(path, { force: true });',
     replacement: 'if (!keep.has(this.rel(path))) continue;',
     bug: 'a restore keeps the parts written after its checkpoint (pre-committed for n+1, in progress) beside their replayed records',
@@ -116,7 +116,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'file-sink-restore-deletes-other-sinks-parts',
     area: 'two-phase commit: FileSink',
-    file: 'src/connectors/file-sink.ts',
+    file: 'src/connectors/file-sink-writer.ts',
     original: "if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH), entry.name.endsWith('.pending'))) continue;",
     replacement: '',
     bug: "two sinks of a job share a directory: a restore of one deletes the other's pending parts, whose records are then lost",
@@ -1073,7 +1073,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'file-sink-commits-unfenced',
     area: 'liveness and fencing',
-    file: 'src/connectors/file-sink.ts',
+    file: 'src/connectors/file-sink-writer.ts',
     original: "    if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);\n",
     replacement: '',
     bug: "a job process frozen after its job checked the fence, and declared lost meanwhile, makes a checkpoint's part files visible when it wakes",
@@ -1409,6 +1409,26 @@ export const MUTANTS: readonly Mutant[] = [
     replacement: ``,
     bug: "a worker re-running the job file prints its top-level lines again (and the results of earlier collect jobs, empty there)",
     tests: ['test/e2e/collect.test.ts'],
+  },
+  {
+    id: 'file-sink-open-part-not-truncated',
+    area: 'two-phase commit: FileSink',
+    file: 'src/connectors/file-sink-part.ts',
+    original: `      else if (size > length) ftruncateSync(fd, length);`,
+    replacement: ``,
+    bug: 'a part open across checkpoint n is committed on restore with the records written after n, which the restore replays: duplicates',
+    tests: ['test/connectors/file-sink-rolling.test.ts'],
+  },
+  {
+    id: 'file-sink-default-policy-rolls-at-size',
+    area: 'two-phase commit: FileSink',
+    file: 'src/connectors/file-sink-rolling-policy.ts',
+    original: `  shouldRollOnEvent(part: PartFileInfo, _element: IN): boolean {
+    return sizeExceeds(part, this.partSize);`,
+    replacement: `  shouldRollOnEvent(part: PartFileInfo, _element: IN): boolean {
+    return false;`,
+    bug: 'DefaultRollingPolicy never rolls a part on its size: parts grow past maxPartSize until a checkpoint finds them too large',
+    tests: ['test/connectors/file-sink-rolling.test.ts'],
   },
   {
     id: 'file-source-shares-overlap',
