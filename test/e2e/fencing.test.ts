@@ -36,7 +36,10 @@ import {
 cleanUpAfterAll();
 
 const N = 9_000;
-const RATE = '3000';
+// 6 s of input: under a loaded CI machine, seeing checkpoint 2 through `flink list` took long
+// enough that a 3 s job had ended before the freeze (a SIGSTOP to a process that is exiting
+// freezes nothing, and the restore then finds the job FINISHED, not lost).
+const RATE = '1500';
 const OPTIONS = [
   '-p',
   '2',
@@ -67,6 +70,17 @@ async function startAndFreeze(): Promise<Started> {
   const { jobId, pid } = await runDetached(home, CHAOS_JOB, [out, db, String(N), RATE], OPTIONS);
   await waitForCheckpoint(home, jobId, 2, 15_000);
   process.kill(pid, 'SIGSTOP');
+  // The test is about a frozen job: one that ended before the freeze would test nothing.
+  // (A signal is delivered a moment after it is sent: the state is looked at until it shows.)
+  const state = (): string | undefined => {
+    try {
+      return /^\d+ \(.*\) (\S) /.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+    } catch {
+      return undefined;
+    }
+  };
+  await waitFor(`the job's process ${pid} to be frozen (it must not have ended before the SIGSTOP)`, () => state() === 'T', 5_000, 10);
+  assert.equal((await listedJob(home, jobId)).status, 'RUNNING', 'the job still ran when it was frozen');
   await sleep(FROZEN_MS);
   return { home, out, db, jobId, pid };
 }
