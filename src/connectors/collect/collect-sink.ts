@@ -46,6 +46,7 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
   private markReady!: () => void;
   /** Resolved when the client reads on (or closes), while this writer waits for it. */
   private wake: (() => void) | undefined;
+  private waiting: Promise<void> | undefined;
 
   constructor(
     name: string,
@@ -89,7 +90,11 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
     this.flush();
     if (!this.context.checkpointing) this.shown = this.offset;
     if (this.neverWait || this.shown - this.consumed <= COLLECT_MAX_UNREAD) return undefined;
-    return new Promise<void>((resolve) => (this.wake = resolve));
+    // One wait, however often it is asked for (the task asks after a batch and again at the end
+    // of input): a second promise would replace the first's resolver, and whoever awaits the
+    // first would wait for ever.
+    this.waiting ??= new Promise<void>((resolve) => (this.wake = resolve));
+    return this.waiting;
   }
 
   snapshotState(checkpointId: number): unknown[] {
@@ -120,6 +125,8 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
     // An open() still waiting for the client (a cancel while it waits) ends, and so do its hellos.
     this.markReady();
     this.wake?.();
+    this.wake = undefined;
+    this.waiting = undefined;
     // Messages posted before close still arrive.
     this.channel.close();
   }
@@ -151,6 +158,7 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
     if (this.wake && (this.neverWait || this.shown - this.consumed <= COLLECT_MAX_UNREAD)) {
       const wake = this.wake;
       this.wake = undefined;
+      this.waiting = undefined;
       wake();
     }
   }
