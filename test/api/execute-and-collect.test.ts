@@ -23,6 +23,7 @@ import { systemClock } from '../../src/util/clock.js';
 import { JobCancelledError } from '../../src/util/errors.js';
 import { newJobId } from '../../src/util/ids.js';
 import { tempDir } from '../helpers/run-job.js';
+import { waitFor } from '../e2e/helpers.js';
 
 /** The default environment: the package's local executor (what `npx tsx job.ts` gets). */
 const localEnv = (): StreamExecutionEnvironment => StreamExecutionEnvironment.getExecutionEnvironment();
@@ -94,7 +95,14 @@ describe('executeAndCollect in this process', () => {
       .collectAsync();
     await env.executeAsync('slow reader');
     assert.equal((await it.next()).value, 1);
-    await new Promise((r) => setTimeout(r, 300));
+    // Until the job stops producing (no fixed sleep: a slow machine takes longer to get there).
+    let last = -1;
+    await waitFor('the job to be held back', async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      const still = produced === last;
+      last = produced;
+      return still;
+    }, 20_000, 0);
     const held = produced;
     await new Promise((r) => setTimeout(r, 300));
     // Unread results stop at the writer's limit (10,000) plus what is in flight in channels.
