@@ -28,7 +28,7 @@ import { CoGroupedStreams, JoinedStreams } from './co-grouped-streams.js';
 import { withOnTimer } from './with-on-timer.js';
 import { type CloseableIterator, CollectResultIterator, takeAndClose } from './collect-result-iterator.js';
 import { CollectSink } from '../connectors/collect/collect-sink.js';
-import type { MapStateDescriptor } from '../state/index.js';
+import { type MapStateDescriptor, checkMaxParallelism } from '../state/index.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
 // splitting them would make an import cycle whose order decides whether the class exists.
@@ -323,6 +323,19 @@ export abstract class OperatorSettings {
   /** Sets the operator's parallelism; wins over the job's default. */
   setParallelism(parallelism: number): this {
     configure(this.transformation, 'parallelism', parallelism);
+    return this;
+  }
+  /**
+   * Sets the operator's max parallelism: the number of key groups its keyed state is split into,
+   * and so the most subtasks it can ever be rescaled to. Wins over the job's
+   * (`env.setMaxParallelism`, `pipeline.max-parallelism`). As in Flink, it must stay the same for
+   * the operator's state to be restored; a chained operator runs with the max parallelism of its
+   * chain's first operator (Flink's job vertex).
+   */
+  setMaxParallelism(maxParallelism: number): this {
+    const invalid = checkMaxParallelism(maxParallelism);
+    if (invalid) throw new RangeError(`${invalid.slice(0, -1)} (operator "${this.transformation.name}").`);
+    this.transformation.maxParallelism = maxParallelism;
     return this;
   }
   /** Starts a new chain at this operator: it is not chained to the operator before it (Flink's startNewChain). */

@@ -25,6 +25,9 @@ export interface AssignmentOptions {
  */
 export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
   const nodes = new Map<string, StreamNode>(graph.streamGraph.nodes.map((n) => [n.uid, n]));
+  // An operator runs with its chain's max parallelism (the job vertex's, as in Flink), and that
+  // is what its state was written with.
+  const vertexMaxParallelism = new Map<string, number>(graph.vertices.flatMap((v) => v.nodes.map((n): [string, number] => [n.uid, v.maxParallelism])));
   const assigned = new Map<string, OperatorRestoreState[]>();
   for (const op of snapshot.metadata.operators) {
     const node = nodes.get(op.uid);
@@ -36,10 +39,12 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
         'snapshot.unmappedState',
       );
     }
-    if (node.maxParallelism !== op.maxParallelism) {
+    const maxParallelism = vertexMaxParallelism.get(op.uid) ?? node.maxParallelism;
+    if (maxParallelism !== op.maxParallelism) {
       throw new SnapshotRestoreError(
-        `Operator '${op.uid}' (${node.name}) has max parallelism ${node.maxParallelism}, but its state was written with ${op.maxParallelism}. ` +
-          `Keyed state is partitioned into max-parallelism key groups and cannot be re-partitioned; set pipeline.max-parallelism to ${op.maxParallelism}.`,
+        `Operator '${op.uid}' (${node.name}) has max parallelism ${maxParallelism}, but its state was written with ${op.maxParallelism}. ` +
+          `Keyed state is partitioned into max-parallelism key groups and cannot be re-partitioned; ` +
+          `set the operator's max parallelism back to ${op.maxParallelism} (setMaxParallelism, or pipeline.max-parallelism for the whole job).`,
         'snapshot.maxParallelismChanged',
       );
     }
@@ -51,7 +56,7 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
         'snapshot.unmappedState',
       );
     }
-    assigned.set(op.uid, redistribute(op.uid, files, node.parallelism, node.maxParallelism));
+    assigned.set(op.uid, redistribute(op.uid, files, node.parallelism, maxParallelism));
   }
   return (uid, subtask) => assigned.get(uid)?.[subtask];
 }

@@ -93,9 +93,16 @@ function checkParallelism(t: Transformation, p: number | undefined, maxParalleli
   }
   if (p > maxParallelism) {
     throw new JobDefinitionError(
-      `The parallelism ${p} of operator "${t.name}" exceeds the max parallelism ${maxParallelism}. Raise pipeline.max-parallelism or lower the parallelism.`,
+      `The parallelism ${p} of operator "${t.name}" exceeds ${maxParallelismSource(t, maxParallelism)}. Raise it or lower the parallelism.`,
     );
   }
+}
+
+/** Names the max parallelism an operator runs with and where it was set, for messages. */
+function maxParallelismSource(t: Transformation, maxParallelism: number): string {
+  return t.maxParallelism !== undefined
+    ? `its max parallelism ${maxParallelism} (setMaxParallelism)`
+    : `the max parallelism ${maxParallelism} (pipeline.max-parallelism)`;
 }
 
 /**
@@ -103,10 +110,13 @@ function checkParallelism(t: Transformation, p: number | undefined, maxParalleli
  * Flink refuses this too; unlike Flink, the max parallelism does not grow with the parallelism
  * (it stays 128 unless set), so the message says which setting to raise.
  */
-function defaultParallelismTooHigh(parallelism: number, maxParallelism: number): JobDefinitionError {
+function defaultParallelismTooHigh(t: Transformation, parallelism: number, maxParallelism: number): JobDefinitionError {
+  const exceeded = `The parallelism ${parallelism} (parallelism.default, -p or setParallelism) exceeds`;
+  const bound = `(at most ${UPPER_BOUND_MAX_PARALLELISM})`;
   return new JobDefinitionError(
-    `The parallelism ${parallelism} (parallelism.default, -p or setParallelism) exceeds the max parallelism ${maxParallelism} (pipeline.max-parallelism). ` +
-      `Raise pipeline.max-parallelism (at most ${UPPER_BOUND_MAX_PARALLELISM}) or lower the parallelism.`,
+    t.maxParallelism !== undefined
+      ? `${exceeded} the max parallelism ${maxParallelism} that operator "${t.name}" set with setMaxParallelism. Raise it ${bound} or lower the parallelism.`
+      : `${exceeded} the max parallelism ${maxParallelism} (pipeline.max-parallelism). Raise pipeline.max-parallelism ${bound} or lower the parallelism.`,
   );
 }
 
@@ -147,7 +157,7 @@ function isStateful(spec: OperatorSpec | TwoInputOperatorSpec | undefined, sourc
 
 /** Builds the StreamGraph of every transformation the environment recorded. */
 export function buildStreamGraph(transformations: readonly Transformation[], settings: StreamGraphSettings): StreamGraph {
-  const { defaultParallelism, maxParallelism } = settings;
+  const { defaultParallelism } = settings;
   const byTransformation = new Map<number, StreamNode>();
   const nodes: StreamNode[] = [];
   const explicitUids = new Map<string, string>();
@@ -175,6 +185,8 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
 
   for (const t of sorted) {
     if (t.kind === 'partition' || t.kind === 'union' || t.kind === 'sideOutput') continue;
+    // The operator's own max parallelism wins over the job's (Flink's Transformation#setMaxParallelism).
+    const maxParallelism = t.maxParallelism ?? settings.maxParallelism;
     checkParallelism(t, t.parallelism, maxParallelism);
     const source = t.kind === 'source' ? t.source : undefined;
     const operator = t.kind === 'operator' || t.kind === 'twoInputOperator' ? t.operator : undefined;
@@ -188,7 +200,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       }
       parallelism = sourceLimit;
     }
-    if (parallelism > maxParallelism) throw defaultParallelismTooHigh(parallelism, maxParallelism);
+    if (parallelism > maxParallelism) throw defaultParallelismTooHigh(t, parallelism, maxParallelism);
     type Typed = [...Input, typeNumber: 1 | 2 | undefined];
     const inputs: Typed[] =
       t.kind === 'operator'
@@ -257,7 +269,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     throw new JobDefinitionError('The job has no sources: add one with env.fromSequence(), env.fromSource() or similar before execute().');
   }
   checkChannelCount(nodes);
-  return { jobName: settings.jobName, nodes, maxParallelism, warnings };
+  return { jobName: settings.jobName, nodes, maxParallelism: settings.maxParallelism, warnings };
 }
 
 /**

@@ -88,6 +88,8 @@ interface TransformationBase {
   name: string;
   uid: string | undefined;
   parallelism: number | undefined;
+  /** The operator's own max parallelism (`setMaxParallelism`); unset = the job's. */
+  maxParallelism?: number;
   chaining?: ChainingStrategy;
 }
 

@@ -18,10 +18,19 @@ interface Node {
   keyed: boolean;
 }
 
-/** A job with just what assignState reads: its nodes' uid, name, parallelism, max parallelism, keyedness. */
+/**
+ * A job with just what assignState reads: its nodes' uid, name, parallelism, max parallelism,
+ * keyedness, and its vertices (each node its own chain, unless `chains` groups uids).
+ */
 function graph(...nodes: Node[]): JobGraph {
+  return chainedGraph(nodes.map((n) => [n]));
+}
+
+function chainedGraph(chains: Node[][]): JobGraph {
+  const full = chains.map((c) => c.map((n) => ({ name: `op ${n.uid}`, maxParallelism: MAX_P, ...n })));
   return {
-    streamGraph: { nodes: nodes.map((n) => ({ name: `op ${n.uid}`, maxParallelism: MAX_P, ...n })) },
+    streamGraph: { nodes: full.flat() },
+    vertices: full.map((c) => ({ maxParallelism: c[0]!.maxParallelism, parallelism: c[0]!.parallelism, nodes: c })),
   } as unknown as JobGraph;
 }
 
@@ -212,10 +221,20 @@ describe('assignState', () => {
         assert.equal(err.code, 'snapshot.maxParallelismChanged');
         assert.match(err.message, /max parallelism 256/);
         assert.match(err.message, /written with 128/);
-        assert.match(err.message, /pipeline\.max-parallelism to 128/);
+        assert.match(err.message, /back to 128 \(setMaxParallelism, or pipeline\.max-parallelism/);
         return true;
       },
     );
+  });
+
+  test("an operator chained after another is checked against its chain's max parallelism (the job vertex's, as in Flink), not its own setting", () => {
+    const snap = snapshot([{ uid: 'm', maxParallelism: 64, subtasks: [content({ lists: new Map() })] }]);
+    const chained = (own: number) =>
+      chainedGraph([[{ uid: 'src', parallelism: 1, maxParallelism: 64, keyed: false }, { uid: 'm', parallelism: 1, maxParallelism: own, keyed: false }]]);
+    // Its own setting differs from its chain's: the chain's is what it ran and runs with.
+    assert.doesNotThrow(() => assignState(snap, chained(512), { allowNonRestoredState: false }));
+    const moved = chainedGraph([[{ uid: 'src', parallelism: 1, maxParallelism: 32, keyed: false }, { uid: 'm', parallelism: 1, maxParallelism: 64, keyed: false }]]);
+    assert.throws(() => assignState(snap, moved, { allowNonRestoredState: false }), /'m' \(op m\) has max parallelism 32, but its state was written with 64/);
   });
 
   test('a key group beyond the max parallelism is refused, never dropped', () => {

@@ -168,6 +168,37 @@ describe('job upgrades from a savepoint', () => {
     assert.match(line, /\b256\b/);
   });
 
+  test("an operator's own max parallelism (setMaxParallelism): its key groups, kept across a rescale 2 → 3; a restore that changes it is refused", async () => {
+    const home = freshHome();
+    const root = tempDir();
+    const out = join(root, 'out');
+    const { jobId } = await start(home, 'maxp16', out, ['-p', '2']);
+    const sp = await savepointAndCancel(home, jobId);
+    const info = await runFlink(['info', sp, '--json'], { home, timeoutMs: 15_000 });
+    assert.equal(info.code, 0, info.stderr);
+    const ops = (JSON.parse(info.stdout) as { operators: Array<{ uid: string; maxParallelism: number }> }).operators;
+    assert.deepEqual(
+      Object.fromEntries(ops.map((o) => [o.uid, o.maxParallelism])),
+      { gen: 128, count: 16, sink: 16 },
+      "the operator's setting for 'count' and the sink chained after it (its job vertex's, as in Flink), the job's default for the source",
+    );
+
+    // Changing it (to the job's default, or another setting) cannot re-partition the key groups.
+    for (const [variant, now] of [['v1', '128'], ['maxp32', '32']] as const) {
+      const line = await assertRestoreRefused(home, await restore(home, sp, variant, out, ['-p', '3']));
+      assert.match(line, new RegExp(`'count'.*max parallelism ${now}.*written with 16`));
+      assert.match(line, /setMaxParallelism/);
+    }
+    // More subtasks than key groups is refused before the job starts, naming the setting.
+    const tooMany = await restore(home, sp, 'maxp16', out, ['-p', '17']);
+    assert.match(await assertRestoreRefused(home, tooMany), /parallelism 17.*max parallelism 16.*setMaxParallelism/);
+
+    const r = await restore(home, sp, 'maxp16', out, ['-p', '3']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    parseAttachedRun(r.stdout);
+    assert.deepEqual(keyedCountProblems(committedLines(out), N), []);
+  });
+
   test("a state registered with another kind fails, naming the state 'n' and its operator", async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');

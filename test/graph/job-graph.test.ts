@@ -103,6 +103,40 @@ describe('StreamGraph → JobGraph', () => {
     assert.throws(() => graphOf(() => {}), /The job has no sources/);
   });
 
+  test("an operator's own max parallelism (setMaxParallelism) wins over the job's; a chain runs with its head's (Flink's job vertex)", () => {
+    const g = graphOf((env) => {
+      env.setMaxParallelism(64);
+      const keyed = env.fromSequence(1, 10).keyBy((x) => x % 3);
+      keyed.reduce((a, b) => a + b).setMaxParallelism(8).map(String).setMaxParallelism(1024).print();
+      keyed.reduce((a, b) => Math.max(a, b)).map(String).print();
+    }, 2);
+    assert.deepEqual(
+      g.vertices.map((v) => [v.name, v.maxParallelism]),
+      [
+        ['Source: Sequence Source', 64],
+        ['Keyed Reduce -> Map -> Sink: Print to Std. Out', 8],
+        ['Keyed Reduce -> Map -> Sink: Print to Std. Out', 64],
+      ],
+    );
+    // The shuffle into the reduce routes by its 8 key groups.
+    const reduce = g.vertices[1]!;
+    assert.deepEqual(reduce.inputs.map((e) => e.target.maxParallelism), [8]);
+    for (const bad of [0, -1, 1.5, 32769, Number.NaN]) {
+      assert.throws(
+        () => graphOf((env) => void env.fromSequence(1, 2).map((x) => x).name('m').setMaxParallelism(bad)),
+        (e: unknown) => e instanceof RangeError && /max parallelism must be an integer from 1 to 32768, got .* \(operator "m"\)\.$/.test(e.message),
+      );
+    }
+    assert.throws(
+      () => graphOf((env) => void env.fromSequence(1, 2).map((x) => x).name('m').setParallelism(5).setMaxParallelism(4).print()),
+      /The parallelism 5 of operator "m" exceeds its max parallelism 4 \(setMaxParallelism\)/,
+    );
+    assert.throws(
+      () => graphOf((env) => void env.fromSequence(1, 2).map((x) => x).name('m').setMaxParallelism(4).print(), 5),
+      /The parallelism 5 \(parallelism.default, -p or setParallelism\) exceeds the max parallelism 4 that operator "m" set with setMaxParallelism\./,
+    );
+  });
+
   test('a default parallelism above the max parallelism is refused, naming both keys and the limits (Flink refuses it too)', () => {
     const job = (env: StreamExecutionEnvironment) => void env.fromSequence(1, 1000).map((x) => x).print();
     const expected =
