@@ -20,7 +20,9 @@ import {
 } from '../../../src/index.js';
 import { KeyedProcessOperator } from '../../../src/runtime/operators/keyed-process-operator.js';
 import { ProcessOperator } from '../../../src/runtime/operators/process-operator.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { MIN_TIMESTAMP } from '../../../src/util/time.js';
+import { collectInto, runJob, sorted } from '../../helpers/run-job.js';
 import { type HarnessOptions, KeyedOperatorHarness, type OutputElement, record, watermark } from '../operators/keyed-operator-harness.js';
 
 /** `null` for the harness's "no timestamp". */
@@ -60,8 +62,8 @@ class KeyedProcessHarness extends KeyedOperatorHarness {
 
 class ProcessHarness extends KeyedOperatorHarness {
   readonly operator: ProcessOperator;
-  constructor(fn: ProcessFunction<never, unknown>) {
-    super('process', {});
+  constructor(fn: ProcessFunction<never, unknown>, options: HarnessOptions = {}) {
+    super('process', options);
     this.operator = new ProcessOperator(this.context, fn as unknown as ProcessFunction<unknown, unknown>);
     this.attach(this.operator);
   }
@@ -464,6 +466,37 @@ describe('KeyedProcessOperator: what KeyedProcessOperator.java does besides', ()
   });
 });
 
+describe('in a job', () => {
+  test("a processing-time timer's side output reaches its reader, across a shuffle, at the timer's time; its main output without one", async () => {
+    const clock = new ManualClock(1000);
+    const side = new OutputTag<string>('from-timer');
+    class Due extends KeyedProcessFunction<number, number, string> {
+      processElement(v: number, ctx: KeyedProcessContext<number>): void {
+        ctx.timerService().registerProcessingTimeTimer(500 + v); // already due
+      }
+      override onTimer(t: number, ctx: OnTimerContext<number>, out: Collector<string>): void {
+        out.collect(`main ${t}`);
+        ctx.output(side, `side ${t}`);
+      }
+    }
+    class Stamp extends ProcessFunction<string, string> {
+      processElement(v: string, ctx: ProcessContext, out: Collector<string>): void {
+        out.collect(`${v}@${ctx.timestamp() ?? 'none'}`);
+      }
+    }
+    const out: string[] = [];
+    await runJob(
+      (env) => {
+        const main = env.fromElements(1, 2).keyBy((v) => v).process(new Due());
+        main.rebalance().process(new Stamp()).addSink(collectInto(out));
+        main.getSideOutput(side).rebalance().process(new Stamp()).addSink(collectInto(out));
+      },
+      { clock, parallelism: 2 },
+    );
+    assert.deepEqual(sorted(out), sorted(['main 501@none', 'main 502@none', 'side 501@501', 'side 502@502']));
+  });
+});
+
 describe("ProcessOperator as Flink's ProcessOperatorTest", () => {
   test('testTimestampAndWatermarkQuerying / ProcessingTimeQuerying', async () => {
     class Q extends ProcessFunction<number, string> {
@@ -480,17 +513,19 @@ describe("ProcessOperator as Flink's ProcessOperatorTest", () => {
     assert.deepEqual(h.output, [watermark(17), record('5WM:17 PT:3 TS:12', 12), watermark(42), noTs('6WM:42 PT:3 TS:null')]);
   });
 
-  test('testNullOutputTagRefusal and side outputs at the record timestamp', async () => {
-    const tag = new OutputTag<number>('side');
+  test('testSideOutput and testNullOutputTagRefusal: side outputs at the record timestamp; a null tag refused', async () => {
+    const ints = new OutputTag<number>('int-out') as OutputTag<unknown>;
     class S extends ProcessFunction<number, string> {
-      processElement(v: number, ctx: ProcessContext): void {
+      processElement(v: number, ctx: ProcessContext, out: Collector<string>): void {
         if (v < 0) ctx.output(null as unknown as OutputTag<number>, v);
-        else ctx.output(tag, v);
+        out.collect(`IN:${v}`);
+        ctx.output(ints as OutputTag<number>, v);
       }
     }
-    const h = new ProcessHarness(new S() as never);
-    (h.operator as { sideOutputs: unknown }).sideOutputs = new Map();
-    await h.open();
+    const h = await new ProcessHarness(new S() as never, { sideOutputs: [ints] }).open();
+    h.processElement(42, 17);
+    assert.deepEqual(h.output, [record('IN:42', 17)]);
+    assert.deepEqual(h.sideOutput(ints), [record(42, 17)]);
     assert.throws(() => h.processElement(-1, 3), /OutputTag/);
   });
 
