@@ -18,11 +18,13 @@ import {
   type ProcessContext,
   ValueStateDescriptor,
 } from '../../../src/index.js';
+import { KeyedCoProcessFunction, type TwoInputOperatorSpec } from '../../../src/graph/index.js';
 import { KeyedProcessOperator } from '../../../src/runtime/operators/keyed-process-operator.js';
 import { ProcessOperator } from '../../../src/runtime/operators/process-operator.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { MIN_TIMESTAMP } from '../../../src/util/time.js';
 import { collectInto, runJob, sorted } from '../../helpers/run-job.js';
+import { TwoInputHarness } from '../two-input/two-input-harness.js';
 import { type HarnessOptions, KeyedOperatorHarness, type OutputElement, record, watermark } from '../operators/keyed-operator-harness.js';
 
 /** `null` for the harness's "no timestamp". */
@@ -299,6 +301,30 @@ describe('KeyedProcessOperator: what KeyedProcessOperator.java does besides', ()
     // Main output: a processing-time timer erases the timestamp; side output: Flink stamps it with the timer's time.
     assert.deepEqual(h.records(), [noTs('PROCESSING_TIME@5'), record('EVENT_TIME@6', 6)]);
     assert.deepEqual(h.sideOutput(tag as OutputTag<unknown>), [record('PROCESSING_TIME@5', 5), record('EVENT_TIME@6', 6)]);
+  });
+
+  test('the same for a KeyedCoProcessFunction (KeyedCoProcessOperator.OnTimerContextImpl.output: timer.getTimestamp())', async () => {
+    const tag = new OutputTag<string>('timer-side') as OutputTag<unknown>;
+    class Co extends KeyedCoProcessFunction<string, string, string, string> {
+      processElement1(_v: string, ctx: KeyedProcessContext<string>): void {
+        ctx.timerService().registerProcessingTimeTimer(5);
+        ctx.timerService().registerEventTimeTimer(6);
+      }
+      processElement2(): void {}
+      override onTimer(t: number, ctx: OnTimerContext<string>, out: Collector<string>): void {
+        out.collect(`${ctx.timeDomain()}@${t}`);
+        ctx.output(tag as OutputTag<string>, `${ctx.timeDomain()}@${t}`);
+      }
+    }
+    const spec: TwoInputOperatorSpec = { kind: 'keyedCoProcess', fn: new Co() as KeyedCoProcessFunction<unknown, unknown, unknown, unknown> };
+    const h = await new TwoInputHarness(spec, (v) => v, (v) => v, { sideOutputs: [tag] }).open();
+    h.processElement1('a', 100);
+    h.clock.set(5);
+    h.operator.advanceProcessingTime(5);
+    h.processWatermark1(6);
+    h.processWatermark2(6);
+    assert.deepEqual(h.records(), [noTs('PROCESSING_TIME@5'), record('EVENT_TIME@6', 6)]);
+    assert.deepEqual(h.sideOutput(tag), [record('PROCESSING_TIME@5', 5), record('EVENT_TIME@6', 6)]);
   });
 
   test('the same timer registered twice fires once; deleting a timer never registered is a no-op', async () => {
