@@ -2,7 +2,7 @@ import type { BroadcastReadOnlyContext, OnTimerContext, ProcessContext, TimeDoma
 import type { Clock } from '../../util/clock.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import type { InternalTimer } from '../timers/internal-timer-service.js';
-import { sideOutputEmitter } from './side-output.js';
+import { type SideOutputEmitter, sideOutputEmitter } from './side-output.js';
 import type { OperatorContext } from './stream-operator.js';
 
 /** Namespace of a process function's timers (Flink's VoidNamespace). */
@@ -53,6 +53,25 @@ export function broadcastBaseContext(ctx: OperatorContext, watermark: () => numb
 }
 
 /**
+ * `ctx.output(tag, value)` in `onTimer`: the value carries the timer's time in both domains, as
+ * Flink's OnTimerContextImpl stamps it (`timer.getTimestamp()`), although the main output of a
+ * processing-time timer carries none (Flink erases it there); the task's slot holds no timestamp
+ * while a processing-time timer fires, so it is set for the side output's call only.
+ */
+function timerSideOutput(ctx: OperatorContext, emit: SideOutputEmitter, timerTimestamp: () => number): SideOutputEmitter {
+  const rc = ctx.recordContext;
+  return (tag, value) => {
+    const previous = rc.timestamp;
+    rc.timestamp = timerTimestamp();
+    try {
+      emit(tag, value);
+    } finally {
+      rc.timestamp = previous;
+    }
+  };
+}
+
+/**
  * The two contexts of a keyed process function (element and timer), made once per operator:
  * they only read the current key, the timestamp slot and the timer service. `startTimer`
  * points the timer context at the timer about to fire. `extra` adds what a kind of function's
@@ -77,9 +96,10 @@ export class KeyedFunctionContexts<X extends object = object> {
       deleteEventTimeTimer: (t) => internal.deleteEventTimeTimer(NO_NAMESPACE, t),
     };
     this.timerService = timers;
-    const common = { ...(extra as X), timerService: () => timers, getCurrentKey: () => backend.getCurrentKey(), output: sideOutputEmitter(ctx) };
+    const emit = sideOutputEmitter(ctx);
+    const common = { ...(extra as X), timerService: () => timers, getCurrentKey: () => backend.getCurrentKey(), output: emit };
     this.element = { ...common, timestamp: recordTimestamp(ctx), timeDomain: () => this.domain };
-    this.timer = { ...common, timestamp: () => this.timerTimestamp, timeDomain: () => this.domain };
+    this.timer = { ...common, timestamp: () => this.timerTimestamp, timeDomain: () => this.domain, output: timerSideOutput(ctx, emit, () => this.timerTimestamp) };
   }
 
   /** The timer context now describes `timer` of `domain`. */
