@@ -1475,4 +1475,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "after the end of input answers are still retried (Flink's retryDisabledOnFinish): a bounded job waits out every back-off",
     tests: ['test/runtime/operators/async/async-retry.test.ts'],
   },
+  {
+    id: 'operator-max-parallelism-ignored',
+    area: 'key groups',
+    file: 'src/graph/stream-graph.ts',
+    original: `    const maxParallelism = t.maxParallelism ?? settings.maxParallelism;`,
+    replacement: `    const maxParallelism = settings.maxParallelism;`,
+    bug: "an operator's setMaxParallelism is ignored: its state is split into the job's key groups, and a savepoint restored with the setting is refused",
+    tests: ['test/graph/job-graph.test.ts'],
+  },
+  {
+    id: 'timer-side-output-without-timer-time',
+    area: 'timers',
+    file: 'src/runtime/operators/process-function-contexts.ts',
+    original: `    rc.timestamp = timerTimestamp();`,
+    replacement: ``,
+    bug: "a side output from a processing-time timer carries no timestamp (Flink's OnTimerContextImpl stamps it with the timer's time)",
+    tests: ['test/runtime/timers/flink-keyed-process-cases.test.ts'],
+  },
 ];
