@@ -22,10 +22,12 @@ import {
   ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../src/index.js';
+import type { TwoInputOperatorSpec } from '../../src/graph/index.js';
 import { FlinkError } from '../../src/util/errors.js';
 import { MIN_TIMESTAMP } from '../../src/util/time.js';
 import { collectInto, runJob, sorted } from '../helpers/run-job.js';
 import { ScriptedSource } from '../helpers/scripted-source.js';
+import { TwoInputHarness } from '../runtime/two-input/two-input-harness.js';
 
 const rules = new MapStateDescriptor<string, number>('rules');
 const byValue = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((v) => v);
@@ -179,6 +181,35 @@ describe('contexts', () => {
     assert.deepEqual(sorted(el), ['el 1@1', 'el 2@2']);
     assert.deepEqual(br, ['br 5', 'br 6']);
     assert.deepEqual(tm, ['t 11@11', 't 12@12']);
+  });
+});
+
+describe('processing-time timers', () => {
+  test("onTimer's side output of a processing-time timer carries the timer's time (Flink's OnTimerContextImpl.output); the main output has none", async () => {
+    // Flink: onProcessingTime erases the collector's timestamp, but OnTimerContextImpl.output
+    // emits new StreamRecord<>(value, timer.getTimestamp()) in both time domains.
+    const SIDE = new OutputTag<string>('side');
+    class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
+      processElement(_v: string, ctx: KeyedBroadcastReadOnlyContext<string>) {
+        ctx.timerService().registerProcessingTimeTimer(50);
+      }
+      processBroadcastElement() {}
+      override onTimer(t: number, ctx: KeyedBroadcastOnTimerContext<string>, out: Collector<string>) {
+        out.collect(`main ${t} ${ctx.timeDomain()}`);
+        ctx.output(SIDE, `side ${t}`);
+        out.collect(`main again ${t}`);
+      }
+    }
+    const spec: TwoInputOperatorSpec = { kind: 'keyedBroadcastProcess', fn: new Fn() as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>, descriptors: [rules as MapStateDescriptor<unknown, unknown>] };
+    const h = await new TwoInputHarness(spec, (v: never) => v, () => null, { sideOutputs: [SIDE as OutputTag<unknown>] }).open();
+    h.processElement1('k', 5);
+    h.clock.set(60);
+    h.operator.advanceProcessingTime(60);
+    assert.deepEqual(h.output, [
+      { value: 'main 50 PROCESSING_TIME', timestamp: MIN_TIMESTAMP },
+      { value: 'main again 50', timestamp: MIN_TIMESTAMP },
+    ]);
+    assert.deepEqual(h.sideOutput(SIDE as OutputTag<unknown>), [{ value: 'side 50', timestamp: 50 }]);
   });
 });
 

@@ -2,7 +2,7 @@ import type { BroadcastReadOnlyContext, OnTimerContext, ProcessContext, TimeDoma
 import type { Clock } from '../../util/clock.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import type { InternalTimer } from '../timers/internal-timer-service.js';
-import { sideOutputEmitter } from './side-output.js';
+import { type SideOutputEmitter, sideOutputEmitter } from './side-output.js';
 import type { OperatorContext } from './stream-operator.js';
 
 /** Namespace of a process function's timers (Flink's VoidNamespace). */
@@ -85,7 +85,22 @@ export class KeyedFunctionContexts<X extends object = object> {
     this.timerService = timers;
     const common = { ...(extra as X), timerService: () => timers, getCurrentKey: () => backend.getCurrentKey(), output: sideOutputEmitter(ctx) };
     this.element = { ...common, timestamp: recordTimestamp(ctx), timeDomain: () => this.domain };
-    this.timer = { ...common, timestamp: () => this.timerTimestamp, timeDomain: () => this.domain };
+    // A timer's side output carries the timer's time in both domains (Flink's
+    // OnTimerContextImpl.output: new StreamRecord<>(value, timer.getTimestamp())), though a
+    // processing-time timer's main output has no timestamp: the slot holds the timer's time
+    // for the side output only, and what it held before afterwards.
+    const emit = common.output;
+    const rc = ctx.recordContext;
+    const timerOutput: SideOutputEmitter = (tag, value) => {
+      const before = rc.timestamp;
+      rc.timestamp = this.timerTimestamp;
+      try {
+        emit(tag, value);
+      } finally {
+        rc.timestamp = before;
+      }
+    };
+    this.timer = { ...common, output: timerOutput, timestamp: () => this.timerTimestamp, timeDomain: () => this.domain };
   }
 
   /** The timer context now describes `timer` of `domain`. */
