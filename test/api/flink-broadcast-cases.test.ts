@@ -268,3 +268,4 @@ describe('iteration order', () => {
     },
   );
 });
+
