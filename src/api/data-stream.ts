@@ -29,6 +29,7 @@ import { withOnTimer } from './with-on-timer.js';
 import { type CloseableIterator, CollectResultIterator, takeAndClose } from './collect-result-iterator.js';
 import { CollectSink } from '../connectors/collect/collect-sink.js';
 import { type MapStateDescriptor, checkMaxParallelism } from '../state/index.js';
+import { JobDefinitionError } from '../util/errors.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
 // splitting them would make an import cycle whose order decides whether the class exists.
@@ -274,6 +275,11 @@ export class DataStream<T> {
   }
 
   private partition(partitioner: PartitionerSpec): DataStream<T> {
+    // Flink's KeyedStream.setConnectionType throws: a keyed stream's partitioning is its keys
+    // (rebalance, broadcast(...) and the rest would silently drop the keying).
+    if (this instanceof KeyedStream) {
+      throw new JobDefinitionError(`Cannot override partitioning for KeyedStream: ${partitioner.type === 'custom' ? 'partitionCustom' : partitioner.type}() cannot follow keyBy(); apply it before keyBy(), or after an operator on the keyed stream.`);
+    }
     const t = this.env.addTransformation({ kind: 'partition', name: 'Partition', input: this.transformation, partitioner });
     return new DataStream<T>(this.env, t);
   }

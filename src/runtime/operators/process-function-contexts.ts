@@ -42,10 +42,16 @@ export function nonKeyedProcessContext(ctx: OperatorContext, watermark: () => nu
   };
 }
 
-/** What both contexts of a broadcast function have: the record's timestamp, the clocks, side outputs. */
-export function broadcastBaseContext(ctx: OperatorContext, watermark: () => number): Omit<BroadcastReadOnlyContext, 'getBroadcastState'> {
+/**
+ * What both contexts of a broadcast function have: the record's timestamp, the clocks, side
+ * outputs. `rawTimestamp`: the broadcast side's `timestamp()` is the slot as it is, MIN_TIMESTAMP
+ * for a record without one (Flink's ReadWriteContextImpl returns element.getTimestamp(),
+ * Long.MIN_VALUE then), where the non-broadcast side's is null (ReadOnlyContextImpl).
+ */
+export function broadcastBaseContext(ctx: OperatorContext, watermark: () => number, rawTimestamp = false): Omit<BroadcastReadOnlyContext, 'getBroadcastState'> {
+  const rc = ctx.recordContext;
   return {
-    timestamp: recordTimestamp(ctx),
+    timestamp: rawTimestamp ? () => rc.timestamp : recordTimestamp(ctx),
     currentProcessingTime: () => ctx.clock.now(),
     currentWatermark: watermark,
     output: sideOutputEmitter(ctx),

@@ -1,5 +1,6 @@
 import type { BroadcastContext, BroadcastReadOnlyContext } from '../../../graph/index.js';
 import type { HeapBroadcastState, MapStateDescriptor } from '../../../state/index.js';
+import { FlinkError } from '../../../util/errors.js';
 import type { OperatorContext } from '../stream-operator.js';
 
 /**
@@ -21,7 +22,9 @@ export class BroadcastStates {
   get(descriptor: MapStateDescriptor<unknown, unknown>): HeapBroadcastState<unknown, unknown> {
     const state = this.states.get(descriptor?.name);
     if (!state) {
-      throw new Error(
+      // Flink's IllegalArgumentException (CoBroadcastWith*Operator), typed like the read-only refusal.
+      throw new FlinkError(
+        'state.broadcastNotDeclared',
         'The requested state does not exist. Check for typos in your state descriptor, or specify the state descriptor in the datastream.broadcast(...) call if you forgot to register it.',
       );
     }

@@ -29,7 +29,7 @@ export class CoBroadcastWithKeyedOperator extends TwoInputFunctionOperator imple
     this.contexts = new KeyedFunctionContexts(ctx, { currentProcessingTime: base.currentProcessingTime, currentWatermark: base.currentWatermark, getBroadcastState: states.getReadOnly });
     this.readOnlyContext = this.contexts.element;
     this.context = {
-      ...base,
+      ...broadcastBaseContext(ctx, () => this.currentWatermark, true),
       getBroadcastState: states.getWritable,
       applyToKeyedState: (descriptor: StateDescriptor, fn: (key: unknown, state: State) => void) => backend.applyToAllKeys(descriptor, fn),
     } as KeyedBroadcastContext<unknown>;

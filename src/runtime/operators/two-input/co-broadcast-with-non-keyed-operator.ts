@@ -23,7 +23,7 @@ export class CoBroadcastWithNonKeyedOperator extends TwoInputFunctionOperator {
     const states = new BroadcastStates(ctx, descriptors);
     const base = broadcastBaseContext(ctx, () => this.currentWatermark);
     this.readOnlyContext = { ...base, getBroadcastState: states.getReadOnly };
-    this.context = { ...base, getBroadcastState: states.getWritable };
+    this.context = { ...broadcastBaseContext(ctx, () => this.currentWatermark, true), getBroadcastState: states.getWritable };
   }
 
   protected callInput1(value: unknown): void {
