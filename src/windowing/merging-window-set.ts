@@ -33,21 +33,24 @@ export interface MergingWindowSetState {
  */
 export type MergeFunction<W> = (mergeResult: W, mergedWindows: W[], stateWindowResult: W, mergedStateWindows: W[]) => void;
 
-interface Entry<W> {
-  readonly window: W;
-  readonly stateWindow: W;
-}
-
 /**
  * The in-flight windows of one key and their state windows. Build one per key access from the
  * key's state, call {@link addWindow}/{@link retireWindow}, then {@link persist}.
+ *
+ * Built per record, so it is kept to a few flat arrays (a key has few windows in flight; the
+ * lookups scan them): in-flight window i is `windows[i]`, under `namespaces[i]`, its contents
+ * in `stateWindows[i]`. The order is the one the mapping had as a Map (read order, merge
+ * results and new windows appended), since it is the order written to state and snapshots.
  */
 export class MergingWindowSet<W extends Window> {
   private readonly serializer: WindowSerializer<W>;
-  /** In-flight window namespace → window and its state window. */
-  private readonly mapping = new Map<WindowNamespace, Entry<W>>();
+  private readonly windows: W[] = [];
+  private readonly namespaces: WindowNamespace[] = [];
+  private readonly stateWindows: W[] = [];
+  /** The stored entry of window i while it is unchanged (written back as it is), else undefined. */
+  private readonly entries: (WindowMappingEntry | undefined)[] = [];
   /** The mapping as read, to write only when it changed. */
-  private readonly initial: Map<WindowNamespace, WindowNamespace>;
+  private readonly initial: readonly WindowMappingEntry[];
   private changed = false;
 
   /** Reads the mapping from `state`; the stored namespaces are decoded (and checked) by the assigner's serializer. */
@@ -55,26 +58,34 @@ export class MergingWindowSet<W extends Window> {
     private readonly assigner: WindowMerger<W>,
     private readonly state: MergingWindowSetState,
   ) {
-    this.serializer = assigner.getWindowSerializer();
-    this.initial = new Map();
-    for (const [ns, stateNs] of state.get() ?? []) {
-      const window = this.serializer.fromNamespace(ns);
-      const stateWindow = this.serializer.fromNamespace(stateNs);
-      this.mapping.set(ns, { window, stateWindow });
-      this.initial.set(ns, stateNs);
+    const serializer = assigner.getWindowSerializer();
+    this.serializer = serializer;
+    const initial = state.get() ?? [];
+    this.initial = initial;
+    for (let i = 0; i < initial.length; i++) {
+      const entry = initial[i]!;
+      const ns = entry[0];
+      const stateNs = entry[1];
+      const window = serializer.fromNamespace(ns);
+      // An unmerged window is its own state window: one decoding for both.
+      this.windows.push(window);
+      this.namespaces.push(ns);
+      this.stateWindows.push(stateNs === ns ? window : serializer.fromNamespace(stateNs));
+      this.entries.push(entry);
     }
   }
 
   /** The state window of an in-flight window, or undefined if it is not in flight. */
   getStateWindow(window: W): W | undefined {
-    return this.mapping.get(this.serializer.toNamespace(window))?.stateWindow;
+    const i = this.namespaces.indexOf(this.serializer.toNamespace(window));
+    return i < 0 ? undefined : this.stateWindows[i];
   }
 
   /** Removes an in-flight window (after it was purged or cleaned up). */
   retireWindow(window: W): void {
-    if (!this.mapping.delete(this.serializer.toNamespace(window))) {
-      throw new Error(`Window ${String(window)} is not in the in-flight window set.`);
-    }
+    const i = this.namespaces.indexOf(this.serializer.toNamespace(window));
+    if (i < 0) throw new Error(`Window ${String(window)} is not in the in-flight window set.`);
+    this.removeAt(i);
     this.changed = true;
   }
 
@@ -86,18 +97,20 @@ export class MergingWindowSet<W extends Window> {
    */
   addWindow(newWindow: W, mergeFunction: MergeFunction<W>): W {
     const ser = this.serializer;
-    const newNs = ser.toNamespace(newWindow);
-    const windows = [...[...this.mapping.values()].map((e) => e.window), newWindow];
+    const windows = this.windows.slice();
+    windows.push(newWindow);
 
-    const merges: [W, W[]][] = [];
+    let merges: [W, W[]][] | undefined;
     this.assigner.mergeWindows(windows, (toBeMerged, mergeResult) => {
-      merges.push([mergeResult, toBeMerged]);
+      (merges ??= []).push([mergeResult, toBeMerged]);
     });
 
     let resultWindow = newWindow;
     let mergedNewWindow = false;
-    for (const [mergeResult, reported] of merges) {
-      const merged = reported.filter((w) => ser.toNamespace(w) !== newNs);
+    for (const [mergeResult, reported] of merges ?? []) {
+      // The new window by equality (windows are values: equal windows have one namespace),
+      // which spares making the namespace of a new window that is merged away.
+      const merged = reported.filter((w) => w !== newWindow && !w.equals(newWindow));
       if (merged.length === 0) continue; // the new window "merged" with copies of itself only
       if (merged.length < reported.length) {
         mergedNewWindow = true;
@@ -105,21 +118,21 @@ export class MergingWindowSet<W extends Window> {
       }
       // The first merged window's state window holds the merge result's contents (Flink picks
       // any; the first keeps it deterministic, so a restored run picks the same).
-      const first = this.mapping.get(ser.toNamespace(merged[0]!));
-      if (first === undefined) {
+      const first = this.namespaces.indexOf(ser.toNamespace(merged[0]!));
+      if (first < 0) {
         throw new Error(`The window assigner merged ${String(merged[0])}, which is not in flight; mergeWindows must only merge the windows it was given, each at most once.`);
       }
-      const target = first.stateWindow;
+      const target = this.stateWindows[first]!;
       const mergedStateWindows: W[] = [];
       for (const w of merged) {
-        const ns = ser.toNamespace(w);
-        const entry = this.mapping.get(ns);
-        if (entry !== undefined) {
-          this.mapping.delete(ns);
-          if (!entry.stateWindow.equals(target)) mergedStateWindows.push(entry.stateWindow);
+        const i = this.namespaces.indexOf(ser.toNamespace(w));
+        if (i >= 0) {
+          const stateWindow = this.stateWindows[i]!;
+          this.removeAt(i);
+          if (!stateWindow.equals(target)) mergedStateWindows.push(stateWindow);
         }
       }
-      this.mapping.set(ser.toNamespace(mergeResult), { window: mergeResult, stateWindow: target });
+      this.put(mergeResult, target);
       this.changed = true;
 
       // A merge of one in-flight window into itself (the new window fell inside it) changes
@@ -131,8 +144,8 @@ export class MergingWindowSet<W extends Window> {
     // A self-contained new window. Flink puts it even when an equal window is already in flight,
     // which re-points that window at itself and orphans its state window's contents (possible
     // with dynamic gaps); an equal in-flight window is kept as it is instead.
-    if (!mergedNewWindow && !this.mapping.has(newNs)) {
-      this.mapping.set(newNs, { window: newWindow, stateWindow: newWindow });
+    if (!mergedNewWindow && this.namespaces.indexOf(ser.toNamespace(newWindow)) < 0) {
+      this.put(newWindow, newWindow);
       this.changed = true;
     }
     return resultWindow;
@@ -140,19 +153,55 @@ export class MergingWindowSet<W extends Window> {
 
   /** Writes the mapping to the state if it differs from what was read. */
   persist(): void {
-    if (!this.changed) return;
-    const entries: WindowMappingEntry[] = [];
-    let same = this.mapping.size === this.initial.size;
-    for (const [ns, e] of this.mapping) {
-      const stateNs = this.serializer.toNamespace(e.stateWindow);
-      if (same && this.initial.get(ns) !== stateNs) same = false;
-      entries.push([ns, stateNs]);
+    if (!this.changed || this.sameAsRead()) return;
+    const out: WindowMappingEntry[] = new Array<WindowMappingEntry>(this.windows.length);
+    for (let i = 0; i < out.length; i++) {
+      out[i] = this.entries[i] ?? [this.namespaces[i]!, this.serializer.toNamespace(this.stateWindows[i]!)];
     }
-    if (!same) this.state.update(entries);
+    this.state.update(out);
+  }
+
+  /** Whether the mapping, as a map from namespace to state namespace, is the one read (its order may differ). */
+  private sameAsRead(): boolean {
+    const initial = this.initial;
+    const n = this.namespaces.length;
+    if (n !== initial.length) return false;
+    for (let i = 0; i < n; i++) {
+      const kept = this.entries[i];
+      if (kept !== undefined) continue; // an entry as read, still mapped as it was
+      const ns = this.namespaces[i]!;
+      let j = 0;
+      while (j < n && initial[j]![0] !== ns) j++;
+      if (j === n || initial[j]![1] !== this.serializer.toNamespace(this.stateWindows[i]!)) return false;
+    }
+    return true;
+  }
+
+  /** Maps `window` to `stateWindow`: in place if it is in flight (a Map's `set`), else appended. */
+  private put(window: W, stateWindow: W): void {
+    const ns = this.serializer.toNamespace(window);
+    const i = this.namespaces.indexOf(ns);
+    if (i >= 0) {
+      this.windows[i] = window;
+      this.stateWindows[i] = stateWindow;
+      this.entries[i] = undefined;
+      return;
+    }
+    this.windows.push(window);
+    this.namespaces.push(ns);
+    this.stateWindows.push(stateWindow);
+    this.entries.push(undefined);
+  }
+
+  private removeAt(i: number): void {
+    this.windows.splice(i, 1);
+    this.namespaces.splice(i, 1);
+    this.stateWindows.splice(i, 1);
+    this.entries.splice(i, 1);
   }
 
   toString(): string {
-    const parts = [...this.mapping.values()].map((e) => `${String(e.window)} -> ${String(e.stateWindow)}`);
+    const parts = this.windows.map((w, i) => `${String(w)} -> ${String(this.stateWindows[i])}`);
     return `MergingWindowSet{${parts.join(', ')}}`;
   }
 }

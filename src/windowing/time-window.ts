@@ -6,11 +6,34 @@ export type MergeCallback<W> = (toBeMerged: W[], mergeResult: W) => void;
 
 /** A window from `start` (inclusive) to `end` (exclusive), in milliseconds. */
 export class TimeWindow extends Window {
+  /**
+   * This window's `start:end` namespace ({@link TimeWindowBoundsSerializer}'s), made on first
+   * use and kept: a session's window is asked for it several times per record, and a string made
+   * afresh each time costs its formatting and, as a Map key, its hashing. The one read back from
+   * state is kept as it was read. Private, so equality checks and encoders never see it.
+   */
+  #bounds: string | undefined;
+
   constructor(
     readonly start: number,
     readonly end: number,
   ) {
     super();
+  }
+
+  /** @internal The bounds namespace of `window`, made once (see {@link TimeWindow.#bounds}). */
+  static boundsNamespace(window: TimeWindow): string {
+    const { start, end } = window;
+    // A look-alike that is no TimeWindow instance (no private slot) gets a fresh string.
+    if (!(#bounds in window)) return `${start}:${end}`;
+    return (window.#bounds ??= `${start}:${end}`);
+  }
+
+  /** @internal The window of a bounds namespace already parsed, keeping `namespace` as its own. */
+  static ofBoundsNamespace(start: number, end: number, namespace: string): TimeWindow {
+    const window = new TimeWindow(start, end);
+    window.#bounds = namespace;
+    return window;
   }
 
   getStart(): number {
@@ -57,27 +80,44 @@ export class TimeWindow extends Window {
   /**
    * Merges overlapping (or touching) windows, as Flink's: sorts by start, groups each run of
    * intersecting windows, and calls `callback` for every group of more than one distinct window
-   * with the window covering it. Equal windows count once.
+   * with the window covering it (a new window). Equal windows count once. Sessions call it on
+   * every record, so the cover is kept as two numbers and a group's array is made only once it
+   * has a second window.
    */
   static mergeWindows(windows: Iterable<TimeWindow>, callback: MergeCallback<TimeWindow>): void {
-    const sorted = [...windows].sort((a, b) => a.start - b.start);
-    let cover: TimeWindow | undefined;
-    let group: TimeWindow[] = [];
-    const flush = () => {
-      if (cover !== undefined && group.length > 1) callback(group, cover);
-    };
+    const sorted = Array.isArray(windows) ? (windows as TimeWindow[]).slice() : [...windows];
+    // (A stable sort leaves sorted windows as they are: a new session bid's window comes last.)
+    if (!sortedByStart(sorted)) sorted.sort((a, b) => a.start - b.start);
+    let first: TimeWindow | undefined;
+    let group: TimeWindow[] | undefined;
+    let start = 0;
+    let end = 0;
     for (const candidate of sorted) {
-      if (cover !== undefined && cover.intersects(candidate)) {
-        cover = cover.cover(candidate);
-        if (!group.some((w) => w.equals(candidate))) group.push(candidate);
+      if (first !== undefined && start <= candidate.end && end >= candidate.start) {
+        start = Math.min(start, candidate.start);
+        end = Math.max(end, candidate.end);
+        group ??= [first];
+        if (!containsEqual(group, candidate)) group.push(candidate);
       } else {
-        flush();
-        cover = candidate;
-        group = [candidate];
+        if (group !== undefined && group.length > 1) callback(group, new TimeWindow(start, end));
+        first = candidate;
+        group = undefined;
+        start = candidate.start;
+        end = candidate.end;
       }
     }
-    flush();
+    if (group !== undefined && group.length > 1) callback(group, new TimeWindow(start, end));
   }
+}
+
+function sortedByStart(windows: readonly TimeWindow[]): boolean {
+  for (let i = 1; i < windows.length; i++) if (windows[i - 1]!.start > windows[i]!.start) return false;
+  return true;
+}
+
+function containsEqual(group: readonly TimeWindow[], window: TimeWindow): boolean {
+  for (const w of group) if (w.equals(window)) return true;
+  return false;
 }
 
 function windowDataError(serializerId: string, namespace: unknown): WindowDataError {
@@ -103,20 +143,38 @@ export class TimeWindowStartSerializer implements WindowSerializer<TimeWindow> {
   }
 }
 
-const BOUNDS = /^(-?\d{1,16}):(-?\d{1,16})$/;
+/**
+ * Reads one bound of a `start:end` namespace: `-?` and 1–16 ASCII digits from `from` up to
+ * `to`; NaN if that is not what is there. By hand, not by a regular expression: sessions decode
+ * their windows from state on every record.
+ */
+function parseBound(s: string, from: number, to: number): number {
+  const negative = s.charCodeAt(from) === 45; // '-'
+  const first = negative ? from + 1 : from;
+  if (to - first < 1 || to - first > 16) return NaN;
+  let value = 0;
+  for (let i = first; i < to; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    // Exact below 2^53; above it, rounding keeps it above, so the safe-integer check still fails.
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
 
 /** Time windows of any size (sessions, custom assigners), keyed by `"start:end"`. */
 export class TimeWindowBoundsSerializer implements WindowSerializer<TimeWindow> {
   static readonly INSTANCE = new TimeWindowBoundsSerializer();
   readonly id = 'TimeWindow.bounds';
   toNamespace(window: TimeWindow): WindowNamespace {
-    return `${window.start}:${window.end}`;
+    return TimeWindow.boundsNamespace(window);
   }
   fromNamespace(namespace: unknown): TimeWindow {
-    const m = typeof namespace === 'string' ? BOUNDS.exec(namespace) : null;
-    const start = m ? Number(m[1]) : NaN;
-    const end = m ? Number(m[2]) : NaN;
+    const colon = typeof namespace === 'string' ? namespace.indexOf(':') : -1;
+    const ns = namespace as string;
+    const start = colon < 0 ? NaN : parseBound(ns, 0, colon);
+    const end = colon < 0 ? NaN : parseBound(ns, colon + 1, ns.length);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) throw windowDataError(this.id, namespace);
-    return new TimeWindow(start, end);
+    return TimeWindow.ofBoundsNamespace(start, end, ns);
   }
 }

@@ -28,6 +28,7 @@ import {
   type Window,
   type WindowAssigner,
   type WindowAssignerContext,
+  type MergeFunction,
   type WindowMappingEntry,
   type WindowSerializer,
   cleanupTime,
@@ -59,6 +60,9 @@ export interface AppendingState extends State {
   setAccumulator?(acc: unknown): void;
   result?(acc: unknown): unknown;
 }
+
+/** No namespaces to merge (a session that grew without swallowing another's contents). */
+const NO_NAMESPACES: readonly Namespace[] = [];
 
 /** State names of the window operator (engine-owned: `_`). */
 export const WINDOW_CONTENTS_STATE = '_window-contents';
@@ -234,21 +238,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     const ctx = this.triggerContext;
     const sets = this.mergingWindowSet();
     for (const window of windows) {
-      const actual = sets.addWindow(window, (mergeResult, mergedWindows, stateWindowResult, mergedStateWindows) => {
-        this.checkMergeResult(mergeResult);
-        const mergedNamespaces = mergedWindows.map((w) => this.serializer.toNamespace(w));
-        ctx.set(mergeResult, this.serializer.toNamespace(mergeResult));
-        ctx.mergedNamespaces = mergedNamespaces;
-        this.trigger.onMerge(mergeResult, ctx);
-        ctx.mergedNamespaces = [];
-        for (let i = 0; i < mergedWindows.length; i++) {
-          ctx.set(mergedWindows[i]!, mergedNamespaces[i]!);
-          this.trigger.clear(mergedWindows[i]!, ctx);
-          this.deleteCleanupTimer(mergedWindows[i]!);
-        }
-        const target = this.serializer.toNamespace(stateWindowResult);
-        this.contents.mergeNamespaces(target, mergedStateWindows.map((w) => this.serializer.toNamespace(w)));
-      });
+      const actual = sets.addWindow(window, this.mergeWindowState);
       if (this.isWindowLate(actual)) {
         sets.retireWindow(actual);
         continue;
@@ -267,6 +257,29 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     sets.persist();
     return skipped;
   }
+
+  /**
+   * The merge function of {@link processMerging}: moves the trigger to the merge result and the
+   * merged windows' contents into its state window. One function for the operator's life, not a
+   * closure per record.
+   */
+  private readonly mergeWindowState: MergeFunction<W> = (mergeResult, mergedWindows, stateWindowResult, mergedStateWindows) => {
+    const ctx = this.triggerContext;
+    const ser = this.serializer;
+    this.checkMergeResult(mergeResult);
+    const mergedNamespaces = mergedWindows.map((w) => ser.toNamespace(w));
+    ctx.set(mergeResult, ser.toNamespace(mergeResult));
+    ctx.mergedNamespaces = mergedNamespaces;
+    this.trigger.onMerge(mergeResult, ctx);
+    ctx.mergedNamespaces = [];
+    for (let i = 0; i < mergedWindows.length; i++) {
+      ctx.set(mergedWindows[i]!, mergedNamespaces[i]!);
+      this.trigger.clear(mergedWindows[i]!, ctx);
+      this.deleteCleanupTimer(mergedWindows[i]!);
+    }
+    const target = ser.toNamespace(stateWindowResult);
+    this.contents.mergeNamespaces(target, mergedStateWindows.length === 0 ? NO_NAMESPACES : mergedStateWindows.map((w) => ser.toNamespace(w)));
+  };
 
   /** Flink's checks in the merge function: merging may not move a window's end behind the watermark (or the clock). */
   private checkMergeResult(mergeResult: W): void {
