@@ -1493,4 +1493,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a side output from a processing-time timer carries no timestamp (Flink's OnTimerContextImpl stamps it with the timer's time)",
     tests: ['test/runtime/timers/flink-keyed-process-cases.test.ts'],
   },
+  {
+    id: 'savepoint-reader-union-read-once',
+    area: 'state processor',
+    file: 'src/state-processor/operator-state-source.ts',
+    original: `      if (mode === 'broadcast') break;`,
+    replacement: `      break;`,
+    bug: "readListState and readUnionState give only the first subtask's elements, as if every subtask held a copy",
+    tests: ['test/e2e/state-processor.test.ts'],
+  },
 ];

@@ -211,3 +211,4 @@ export {
   type Person,
 } from './connectors/index.js';
 export { FlinkError, UserCodeError, JobCancelledError } from './util/errors.js';
+export { SavepointReader, KeyedStateReaderFunction, type KeyedStateReaderContext } from './state-processor/index.js';
