@@ -114,6 +114,7 @@ class KeyedStateReader<K, OUT> implements SourceReader<OUT, KeyedStateSplit> {
     // Timers are keyed state of their own; the timer service turns a format-2 file's into it.
     new InternalTimerServiceImpl(backend, this.context.clock, new RecordContext(), this.op.uid).restore(read.content.legacyTimers);
     const registered = this.openFunction(backend, split.subtask);
+    checkRegistered(this.dir, this.op.uid, registered, Object.keys(read.content.kinds));
     const { keys, groups } = keysOf(backend, range, registered);
     const timers = backend.stateTables().get(TIMERS_STATE)?.table as StateTable<unknown[]> | undefined;
     this.current = { subtask: split.subtask, keys, groups, backend, timers, next: split.next };
@@ -161,6 +162,20 @@ class RecordingRuntimeContext extends StreamingRuntimeContext {
     if (!this.registered.includes(descriptor.name)) this.registered.push(descriptor.name);
     return state;
   }
+}
+
+/**
+ * A state the function registered that the operator never wrote is a mistake (a typo, another
+ * operator's uid), not an empty state: it is refused, naming the states there are.
+ */
+function checkRegistered(dir: string, uid: string, registered: readonly string[], written: readonly string[]): void {
+  const missing = registered.filter((name) => !written.includes(name));
+  if (missing.length === 0) return;
+  const user = written.filter((name) => !name.startsWith('_')).map((name) => `'${name}'`);
+  throw new SnapshotRestoreError(
+    `Operator '${uid}' in ${dir} has no keyed state ${missing.map((name) => `'${name}'`).join(', ')}${user.length > 0 ? `; it has ${user.join(', ')}` : '; it has none of its own'}.`,
+    'snapshot.unknownState',
+  );
 }
 
 /**

@@ -106,7 +106,7 @@ describe('reading a savepoint (State Processor API)', () => {
     assert.deepEqual([...rules].sort(), [['large', 1000], ['medium', 100], ['small', 10], ['tiny', 1]]);
   });
 
-  test('refused with one line: a state read as the wrong kind, an unknown uid, a damaged state file', async () => {
+  test('refused with one line: a state read as the wrong kind, a keyed state the operator never wrote, an unknown uid, a damaged state file', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
     const { jobId } = await runDetached(home, SP_JOB, ['v1', out, '3000', RATE]);
@@ -115,6 +115,7 @@ describe('reading a savepoint (State Processor API)', () => {
     await cancelJob(home, jobId);
 
     assert.match(await refusedRead(home, sp, 'wrong-kind'), /Operator 'count' .* has no list state 'n'; it has keyed state 'n' \(readKeyedState\)/);
+    assert.match(await refusedRead(home, sp, 'typo'), /Operator 'count' .* has no keyed state 'm'; it has 'n'\./);
     assert.match(await refusedRead(home, sp, 'rules'), /has no state of an operator with uid 'apply'; it has 'gen', 'count', 'sink'/);
 
     const meta = JSON.parse(readFileSync(join(sp, '_metadata'), 'utf8')) as { metadata: { operators: Array<{ uid: string; subtasks: Array<{ file: string }> }> } };
