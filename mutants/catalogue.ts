@@ -848,7 +848,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'session-merge-drops-contents',
     area: 'window firing and lateness',
     file: 'src/runtime/operators/window/window-operator.ts',
-    original: '        this.contents.mergeNamespaces(target, mergedStateWindows.map((w) => this.serializer.toNamespace(w)));\n',
+    original: '    this.contents.mergeNamespaces(target, mergedStateWindows.length === 0 ? NO_NAMESPACES : mergedStateWindows.map((w) => ser.toNamespace(w)));\n',
     replacement: '',
     bug: "merging sessions keeps only one session's contents: the merged session's result misses the elements of the others",
     tests: ['test/runtime/operators/window/window-operator.test.ts'],
