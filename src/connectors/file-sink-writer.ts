@@ -274,8 +274,9 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   }
 
   private openPart(bucket: string, now: number): InProgressPart {
-    const dir = bucket ? this.bucketDir(bucket) : this.directory;
-    if (bucket) mkdirSync(dir, { recursive: true });
+    // '' is the sink's directory; anything else, a non-string included (0 and undefined too), is checked.
+    const dir = bucket === '' ? this.directory : this.bucketDir(bucket);
+    if (dir !== this.directory) mkdirSync(dir, { recursive: true });
     const { partPrefix, partSuffix } = this.settings.fileConfig;
     const name = `${partPrefix}-${this.runId}-${this.context.subtaskIndex}-${this.counter++}${partSuffix}`;
     return new InProgressPart(bucket, join(dir, `.${name}.inprogress`), join(dir, name), now);

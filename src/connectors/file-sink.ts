@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { formatRecord } from '../util/format-record.js';
 import { FileSinkWriter } from './file-sink-writer.js';
-import { OnCheckpointRollingPolicy, type RollingPolicy, positive } from './file-sink-rolling-policy.js';
+import type { DurationLike } from '../util/time.js';
+import { OnCheckpointRollingPolicy, type RollingPolicy, positiveMillis } from './file-sink-rolling-policy.js';
 
 /** Turns a record into one line of text (the sink adds the newline). */
 export type Encoder<T> = (element: T) => string;
@@ -76,7 +77,7 @@ export class FileSinkBuilder<T> {
 
   /** Sets the prefix and suffix of part file names. */
   withOutputFileConfig(config: OutputFileConfig): this {
-    this.fileConfig = { partPrefix: config.partPrefix ?? 'part', partSuffix: config.partSuffix ?? '' };
+    this.fileConfig = { partPrefix: fileNamePart('partPrefix', config.partPrefix ?? 'part'), partSuffix: fileNamePart('partSuffix', config.partSuffix ?? '') };
     return this;
   }
 
@@ -100,9 +101,9 @@ export class FileSinkBuilder<T> {
     return this;
   }
 
-  /** How often (ms) open parts are asked whether they roll on processing time (default 60 000, as Flink's). */
-  withBucketCheckInterval(ms: number): this {
-    this.bucketCheckInterval = positive('withBucketCheckInterval', 'a duration in milliseconds', ms);
+  /** How often open parts are asked whether they roll on processing time: a Duration, Time or ms (default 60 000, as Flink's). */
+  withBucketCheckInterval(interval: number | DurationLike): this {
+    this.bucketCheckInterval = positiveMillis('withBucketCheckInterval', interval);
     return this;
   }
 
@@ -112,3 +113,15 @@ export class FileSinkBuilder<T> {
   }
 }
 
+/**
+ * `value` if it can frame a part's file name: a string without a path separator or NUL. A
+ * separator would put the part in another directory than its bucket's — and `..` out of the
+ * sink's directory — and its hidden name (`.` + name) would no longer be hidden there.
+ */
+function fileNamePart(setting: 'partPrefix' | 'partSuffix', value: unknown): string {
+  if (typeof value !== 'string' || /[\\/\0]/.test(value)) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
+    throw new TypeError(`withOutputFileConfig: ${setting} must be a string without '/', '\\' or NUL (it is part of a file name); got ${shown}.`);
+  }
+  return value;
+}
