@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import type { FileSinkSettings } from './file-sink.js';
+import type { BucketAssignerContext } from './file-sink-bucket-assigners.js';
 import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
 import { OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
 
@@ -82,6 +83,8 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   /** Set at the end of input: parts no longer roll on processing time (none is left open). */
   private ended = false;
   private readonly time: SinkProcessingTimeService;
+  /** What a bucket assigner sees besides the record (Flink's BucketAssigner.Context): the task's processing time. */
+  private readonly assignerContext: BucketAssignerContext = { currentProcessingTime: () => this.time.getCurrentProcessingTime() };
 
   constructor(
     private readonly directory: string,
@@ -98,8 +101,8 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
 
   write(value: T): void {
     const { bucketAssigner, rollingPolicy, encoder } = this.settings;
-    const bucket = bucketAssigner ? bucketAssigner(value) : '';
     const now = this.time.getCurrentProcessingTime();
+    const bucket = bucketAssigner ? bucketAssigner(value, this.assignerContext) : '';
     let part = this.parts.get(bucket);
     // As Flink's FileWriterBucket.write: the policy is asked before the record is written.
     if (part && rollingPolicy.shouldRollOnEvent(part, value)) {

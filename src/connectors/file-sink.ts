@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { formatRecord } from '../util/format-record.js';
+import type { BucketAssignerContext, BucketAssignerObject } from './file-sink-bucket-assigners.js';
 import { FileSinkWriter } from './file-sink-writer.js';
 import type { DurationLike } from '../util/time.js';
 import { OnCheckpointRollingPolicy, type RollingPolicy, positiveMillis } from './file-sink-rolling-policy.js';
@@ -18,8 +19,12 @@ export interface OutputFileConfig {
   readonly partSuffix?: string;
 }
 
-/** Picks the bucket (a sub-directory of the sink's directory) of a record; '' = the directory itself. */
-export type BucketAssigner<T> = (element: T) => string;
+/**
+ * Picks the bucket (a sub-directory of the sink's directory) of a record; '' = the directory
+ * itself. A function, or an object with Flink's `getBucketId(element, context)` such as
+ * `new DateTimeBucketAssigner()`.
+ */
+export type BucketAssigner<T> = ((element: T, context: BucketAssignerContext) => string) | BucketAssignerObject<T>;
 
 /** Flink's default bucket check interval: how often parts are asked whether they roll on processing time. */
 const DEFAULT_BUCKET_CHECK_INTERVAL = 60_000;
@@ -28,7 +33,7 @@ const DEFAULT_BUCKET_CHECK_INTERVAL = 60_000;
 export interface FileSinkSettings<T> {
   readonly encoder: Encoder<T>;
   readonly fileConfig: Required<OutputFileConfig>;
-  readonly bucketAssigner: BucketAssigner<T> | undefined;
+  readonly bucketAssigner: ((element: T, context: BucketAssignerContext) => string) | undefined;
   readonly rollingPolicy: RollingPolicy<T>;
   readonly bucketCheckInterval: number;
 }
@@ -66,7 +71,7 @@ export class FileSink<T> implements Sink<T> {
 /** Configures a {@link FileSink}. */
 export class FileSinkBuilder<T> {
   private fileConfig: Required<OutputFileConfig> = { partPrefix: 'part', partSuffix: '' };
-  private bucketAssigner: BucketAssigner<T> | undefined;
+  private bucketAssigner: ((element: T, context: BucketAssignerContext) => string) | undefined;
   private rollingPolicy: RollingPolicy<T> = OnCheckpointRollingPolicy.build<T>();
   private bucketCheckInterval = DEFAULT_BUCKET_CHECK_INTERVAL;
 
@@ -83,7 +88,13 @@ export class FileSinkBuilder<T> {
 
   /** Writes each record into the sub-directory the assigner names. */
   withBucketAssigner(assigner: BucketAssigner<T>): this {
-    this.bucketAssigner = assigner;
+    if (typeof assigner === 'function') {
+      this.bucketAssigner = assigner;
+    } else if (typeof (assigner as Partial<BucketAssignerObject<T>> | null)?.getBucketId === 'function') {
+      this.bucketAssigner = (element, context) => assigner.getBucketId(element, context);
+    } else {
+      throw new TypeError('withBucketAssigner takes a function (record, context) => bucket or a BucketAssigner such as new DateTimeBucketAssigner().');
+    }
     return this;
   }
 

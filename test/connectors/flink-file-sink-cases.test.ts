@@ -10,6 +10,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import {
+  BasePathBucketAssigner,
+  DateTimeBucketAssigner,
   DefaultRollingPolicy,
   Duration,
   FileSink,
@@ -246,5 +248,34 @@ describe('FileSink against Flink', () => {
     const files = all().filter((f) => /part-/.test(f));
     assert.deepEqual(files.map((f) => f.split('/')[0]).sort(), ['a', 'b', 'c']);
     assert.deepEqual(files.flatMap(linesOf).sort(), ['a1', 'a2', 'b1', 'c1']);
+  });
+
+  test('DateTimeBucketAssignerTest: 1533363082011 in America/Los_Angeles is 2018-08-03--23 (default format) and 2018-08-03-23; BasePathBucketAssigner is the directory', () => {
+    const ctx = { currentProcessingTime: () => 1533363082011 };
+    assert.equal(new DateTimeBucketAssigner(undefined, 'America/Los_Angeles').getBucketId(null, ctx), '2018-08-03--23');
+    assert.equal(new DateTimeBucketAssigner('yyyy-MM-dd-HH', 'America/Los_Angeles').getBucketId(null, ctx), '2018-08-03-23');
+    assert.equal(new DateTimeBucketAssigner("'dt='yyyy-MM-dd/'hm='HHmm/ss.SSS''yy", 'UTC').getBucketId(null, ctx), "dt=2018-08-04/hm=0611/22.011'18");
+    assert.equal(new BasePathBucketAssigner().getBucketId(null, ctx), '');
+    assert.throws(() => new DateTimeBucketAssigner('yyyy-MMM'), (e: unknown) => e instanceof TypeError && /'MMM'.*month names/.test(e.message));
+    assert.throws(() => new DateTimeBucketAssigner('ddd'), (e: unknown) => e instanceof TypeError && /at most 2/.test(e.message));
+    assert.equal(new DateTimeBucketAssigner('y/S/SSSS', 'UTC').getBucketId(null, ctx), '2018/0/0110');
+    assert.throws(() => new DateTimeBucketAssigner('yyyy-EEE'), (e: unknown) => e instanceof TypeError && /'E'.*not supported/.test(e.message));
+    assert.throws(() => new DateTimeBucketAssigner(undefined, 'Mars/Olympus'), (e: unknown) => e instanceof TypeError && /unknown time zone/.test(e.message));
+  });
+
+  test('DateTimeBucketAssigner in a sink: buckets by the processing time each record is written at', () => {
+    const time = new FakeTime(Date.UTC(2024, 0, 1, 10, 59, 59));
+    const w = writer((b) => b.withBucketAssigner(new DateTimeBucketAssigner<string>(undefined, 'UTC')), { time });
+    w.open?.();
+    w.write('a');
+    time.now += 1000;
+    w.write('b');
+    w.endOfInput();
+    w.snapshotState!(1);
+    w.notifyCheckpointComplete!(1);
+    const files = all().filter((f) => /part-/.test(f));
+    assert.deepEqual(files.map((f) => `${f.split('/')[0]}:${linesOf(f).join()}`).sort(), ['2024-01-01--10:a', '2024-01-01--11:b']);
+    assert.throws(() => FileSink.forRowFormat(out).withBucketAssigner({} as DateTimeBucketAssigner), (e: unknown) => e instanceof TypeError && /withBucketAssigner/.test(e.message));
+    w.close();
   });
 });
