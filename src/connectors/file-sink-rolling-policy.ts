@@ -1,3 +1,5 @@
+import { Duration, Time, type DurationLike } from '../util/time.js';
+
 /**
  * When a FileSink closes its open part file and starts a new one (Flink's `RollingPolicy`, from
  * `org.apache.flink.streaming.api.functions.sink.filesystem`). A closed part waits, hidden, for
@@ -67,7 +69,7 @@ const DEFAULT_INACTIVITY_INTERVAL = 60_000;
  * Rolls a part once it is larger than the maximum size (checked before each record and at each
  * checkpoint), once it is as old as the rollover interval, or once nothing was written to it for
  * the inactivity interval (both checked every bucket check interval) — Flink's `DefaultRollingPolicy`.
- * Sizes are bytes and intervals milliseconds where Flink takes a `MemorySize` and a `Duration`.
+ * Sizes are bytes where Flink takes a `MemorySize`; intervals are Durations or Times, as Flink's, or ms.
  *
  * @example
  * DefaultRollingPolicy.builder().withMaxPartSize(1 << 20).withRolloverInterval(15 * 60_000).withInactivityInterval(5 * 60_000).build()
@@ -130,14 +132,14 @@ export class DefaultRollingPolicyBuilder {
     return new DefaultRollingPolicyBuilder(positive('withMaxPartSize', 'a size in bytes', bytes), this.rolloverInterval, this.inactivityInterval);
   }
 
-  /** How long (ms) a part may stay open before it rolls (default 60 000). */
-  withRolloverInterval(ms: number): DefaultRollingPolicyBuilder {
-    return new DefaultRollingPolicyBuilder(this.partSize, positive('withRolloverInterval', 'a duration in milliseconds', ms), this.inactivityInterval);
+  /** How long a part may stay open before it rolls: a Duration or Time, as Flink's, or ms (default 60 000). */
+  withRolloverInterval(interval: number | DurationLike): DefaultRollingPolicyBuilder {
+    return new DefaultRollingPolicyBuilder(this.partSize, positiveMillis('withRolloverInterval', interval), this.inactivityInterval);
   }
 
-  /** How long (ms) a part may go without a record before it rolls (default 60 000). */
-  withInactivityInterval(ms: number): DefaultRollingPolicyBuilder {
-    return new DefaultRollingPolicyBuilder(this.partSize, this.rolloverInterval, positive('withInactivityInterval', 'a duration in milliseconds', ms));
+  /** How long a part may go without a record before it rolls: a Duration or Time, as Flink's, or ms (default 60 000). */
+  withInactivityInterval(interval: number | DurationLike): DefaultRollingPolicyBuilder {
+    return new DefaultRollingPolicyBuilder(this.partSize, this.rolloverInterval, positiveMillis('withInactivityInterval', interval));
   }
 
   build<IN = unknown>(): DefaultRollingPolicy<IN> {
@@ -156,6 +158,18 @@ interface SizeBound {
 function sizeExceeds(part: PartFileInfo, limit: number): boolean {
   const bounded = part as PartFileInfo & Partial<SizeBound>;
   return typeof bounded.sizeExceeds === 'function' ? bounded.sizeExceeds(limit) : part.getSize() > limit;
+}
+
+/**
+ * The milliseconds of `value`, a Duration or Time (what Flink's builders take since 1.17; the
+ * spec's "a duration is a Duration or a Time wherever one is taken") or a bare number of ms (what
+ * this API took first), if positive; else a TypeError naming `setting` (Flink checks `> 0`).
+ */
+export function positiveMillis(setting: string, value: unknown): number {
+  const what = 'a Duration or Time (e.g. Duration.ofMinutes(15)) or a number of milliseconds';
+  if (value instanceof Duration) return positive(setting, what, value.toMillis());
+  if (value instanceof Time) return positive(setting, what, value.toMilliseconds());
+  return positive(setting, what, value);
 }
 
 /** `value` if it is a positive finite number; else a TypeError naming `setting` (Flink checks `> 0`). */

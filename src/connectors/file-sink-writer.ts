@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import type { FileSinkSettings } from './file-sink.js';
+import type { BucketAssignerContext } from './file-sink-bucket-assigners.js';
 import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
 import { OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
 
@@ -82,6 +83,8 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   /** Set at the end of input: parts no longer roll on processing time (none is left open). */
   private ended = false;
   private readonly time: SinkProcessingTimeService;
+  /** What a bucket assigner sees besides the record (Flink's BucketAssigner.Context): the task's processing time. */
+  private readonly assignerContext: BucketAssignerContext = { currentProcessingTime: () => this.time.getCurrentProcessingTime() };
 
   constructor(
     private readonly directory: string,
@@ -98,8 +101,8 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
 
   write(value: T): void {
     const { bucketAssigner, rollingPolicy, encoder } = this.settings;
-    const bucket = bucketAssigner ? bucketAssigner(value) : '';
     const now = this.time.getCurrentProcessingTime();
+    const bucket = bucketAssigner ? bucketAssigner(value, this.assignerContext) : '';
     let part = this.parts.get(bucket);
     // As Flink's FileWriterBucket.write: the policy is asked before the record is written.
     if (part && rollingPolicy.shouldRollOnEvent(part, value)) {
@@ -274,8 +277,9 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   }
 
   private openPart(bucket: string, now: number): InProgressPart {
-    const dir = bucket ? this.bucketDir(bucket) : this.directory;
-    if (bucket) mkdirSync(dir, { recursive: true });
+    // '' is the sink's directory; anything else, a non-string included (0 and undefined too), is checked.
+    const dir = bucket === '' ? this.directory : this.bucketDir(bucket);
+    if (dir !== this.directory) mkdirSync(dir, { recursive: true });
     const { partPrefix, partSuffix } = this.settings.fileConfig;
     const name = `${partPrefix}-${this.runId}-${this.context.subtaskIndex}-${this.counter++}${partSuffix}`;
     return new InProgressPart(bucket, join(dir, `.${name}.inprogress`), join(dir, name), now);

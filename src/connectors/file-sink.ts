@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
 import { formatRecord } from '../util/format-record.js';
+import type { BucketAssignerContext, BucketAssignerObject } from './file-sink-bucket-assigners.js';
 import { FileSinkWriter } from './file-sink-writer.js';
-import { OnCheckpointRollingPolicy, type RollingPolicy, positive } from './file-sink-rolling-policy.js';
+import type { DurationLike } from '../util/time.js';
+import { OnCheckpointRollingPolicy, type RollingPolicy, positiveMillis } from './file-sink-rolling-policy.js';
 
 /** Turns a record into one line of text (the sink adds the newline). */
 export type Encoder<T> = (element: T) => string;
@@ -17,8 +19,12 @@ export interface OutputFileConfig {
   readonly partSuffix?: string;
 }
 
-/** Picks the bucket (a sub-directory of the sink's directory) of a record; '' = the directory itself. */
-export type BucketAssigner<T> = (element: T) => string;
+/**
+ * Picks the bucket (a sub-directory of the sink's directory) of a record; '' = the directory
+ * itself. A function, or an object with Flink's `getBucketId(element, context)` such as
+ * `new DateTimeBucketAssigner()`.
+ */
+export type BucketAssigner<T> = ((element: T, context: BucketAssignerContext) => string) | BucketAssignerObject<T>;
 
 /** Flink's default bucket check interval: how often parts are asked whether they roll on processing time. */
 const DEFAULT_BUCKET_CHECK_INTERVAL = 60_000;
@@ -27,7 +33,7 @@ const DEFAULT_BUCKET_CHECK_INTERVAL = 60_000;
 export interface FileSinkSettings<T> {
   readonly encoder: Encoder<T>;
   readonly fileConfig: Required<OutputFileConfig>;
-  readonly bucketAssigner: BucketAssigner<T> | undefined;
+  readonly bucketAssigner: ((element: T, context: BucketAssignerContext) => string) | undefined;
   readonly rollingPolicy: RollingPolicy<T>;
   readonly bucketCheckInterval: number;
 }
@@ -65,7 +71,7 @@ export class FileSink<T> implements Sink<T> {
 /** Configures a {@link FileSink}. */
 export class FileSinkBuilder<T> {
   private fileConfig: Required<OutputFileConfig> = { partPrefix: 'part', partSuffix: '' };
-  private bucketAssigner: BucketAssigner<T> | undefined;
+  private bucketAssigner: ((element: T, context: BucketAssignerContext) => string) | undefined;
   private rollingPolicy: RollingPolicy<T> = OnCheckpointRollingPolicy.build<T>();
   private bucketCheckInterval = DEFAULT_BUCKET_CHECK_INTERVAL;
 
@@ -76,13 +82,19 @@ export class FileSinkBuilder<T> {
 
   /** Sets the prefix and suffix of part file names. */
   withOutputFileConfig(config: OutputFileConfig): this {
-    this.fileConfig = { partPrefix: config.partPrefix ?? 'part', partSuffix: config.partSuffix ?? '' };
+    this.fileConfig = { partPrefix: fileNamePart('partPrefix', config.partPrefix ?? 'part'), partSuffix: fileNamePart('partSuffix', config.partSuffix ?? '') };
     return this;
   }
 
   /** Writes each record into the sub-directory the assigner names. */
   withBucketAssigner(assigner: BucketAssigner<T>): this {
-    this.bucketAssigner = assigner;
+    if (typeof assigner === 'function') {
+      this.bucketAssigner = assigner;
+    } else if (typeof (assigner as Partial<BucketAssignerObject<T>> | null)?.getBucketId === 'function') {
+      this.bucketAssigner = (element, context) => assigner.getBucketId(element, context);
+    } else {
+      throw new TypeError('withBucketAssigner takes a function (record, context) => bucket or a BucketAssigner such as new DateTimeBucketAssigner().');
+    }
     return this;
   }
 
@@ -100,9 +112,9 @@ export class FileSinkBuilder<T> {
     return this;
   }
 
-  /** How often (ms) open parts are asked whether they roll on processing time (default 60 000, as Flink's). */
-  withBucketCheckInterval(ms: number): this {
-    this.bucketCheckInterval = positive('withBucketCheckInterval', 'a duration in milliseconds', ms);
+  /** How often open parts are asked whether they roll on processing time: a Duration, Time or ms (default 60 000, as Flink's). */
+  withBucketCheckInterval(interval: number | DurationLike): this {
+    this.bucketCheckInterval = positiveMillis('withBucketCheckInterval', interval);
     return this;
   }
 
@@ -112,3 +124,15 @@ export class FileSinkBuilder<T> {
   }
 }
 
+/**
+ * `value` if it can frame a part's file name: a string without a path separator or NUL. A
+ * separator would put the part in another directory than its bucket's — and `..` out of the
+ * sink's directory — and its hidden name (`.` + name) would no longer be hidden there.
+ */
+function fileNamePart(setting: 'partPrefix' | 'partSuffix', value: unknown): string {
+  if (typeof value !== 'string' || /[\\/\0]/.test(value)) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
+    throw new TypeError(`withOutputFileConfig: ${setting} must be a string without '/', '\\' or NUL (it is part of a file name); got ${shown}.`);
+  }
+  return value;
+}

@@ -4,6 +4,7 @@ export { DataGeneratorSource, type DataGeneratorOptions } from './data-generator
 export { TextFileSource, type TextFileSplit } from './text-file-source.js';
 export type { IndexSplit } from './index-range-reader.js';
 export { FileSink, FileSinkBuilder, type Encoder, type OutputFileConfig, type BucketAssigner } from './file-sink.js';
+export { BasePathBucketAssigner, DateTimeBucketAssigner, type BucketAssignerContext, type BucketAssignerObject } from './file-sink-bucket-assigners.js';
 export {
   type RollingPolicy,
   type PartFileInfo,
