@@ -1,6 +1,7 @@
 import type { OperatorMetadata } from '../checkpoint/index.js';
 import { readSubtaskState } from '../checkpoint/snapshot-loader.js';
 import type { Boundedness, Collector, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
+import { WINDOW_CONTENTS_STATE } from '../runtime/operators/window/window-operator.js';
 import { RecordContext } from '../runtime/record-context.js';
 import { StreamingRuntimeContext } from '../runtime/runtime-context.js';
 import { InternalTimerServiceImpl } from '../runtime/timers/internal-timer-service-impl.js';
@@ -116,7 +117,12 @@ class KeyedStateReader<K, OUT> implements SourceReader<OUT, KeyedStateSplit> {
     const registered = this.openFunction(backend, split.subtask);
     checkRegistered(this.dir, this.op.uid, registered, Object.keys(read.content.kinds));
     const { keys, groups } = keysOf(backend, range, registered);
-    const timers = backend.stateTables().get(TIMERS_STATE)?.table as StateTable<unknown[]> | undefined;
+    // A window operator's timers are its windows' (Flink keeps them in 'window-timers', apart from
+    // a process function's 'user-timers', which is all the context shows): the global window's
+    // namespace, and a time window's starting at 0, is 0 like a process function's, so they are
+    // told apart by the operator, not by the namespace.
+    const windowOperator = Object.hasOwn(read.content.kinds, WINDOW_CONTENTS_STATE);
+    const timers = windowOperator ? undefined : (backend.stateTables().get(TIMERS_STATE)?.table as StateTable<unknown[]> | undefined);
     this.current = { subtask: split.subtask, keys, groups, backend, timers, next: split.next };
     return this.current;
   }

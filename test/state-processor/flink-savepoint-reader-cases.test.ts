@@ -1,0 +1,368 @@
+/**
+ * The State Processor API (SavepointReader) against Flink's (flink-state-processing-api:
+ * KeyedStateInputFormat, KeyedStateReaderOperator, MultiStateKeyIterator, the list / union /
+ * broadcast input formats, SavepointReaderKeyedStateITCase): snapshots written in this process
+ * by a real job (a gated source, a checkpoint coordinator, a savepoint once every record was
+ * emitted), then read by a job of their own at several parallelisms. Also the reader's position
+ * (a count of keys) across a restore, and hostile snapshots.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  CheckpointCoordinator,
+  CompletedCheckpointStore,
+  FsCheckpointStorage,
+  encodeMetadata,
+  realSchedule,
+  type SnapshotMetadata,
+} from '../../src/checkpoint/index.js';
+import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import type { DataStream } from '../../src/api/index.js';
+import {
+  type AggregateFunction,
+  type AggregatingState,
+  AggregatingStateDescriptor,
+  type Collector,
+  type GlobalWindow,
+  GlobalWindows,
+  type ProcessWindowContext,
+  type TriggerContext,
+  type ListState,
+  ListStateDescriptor,
+  type MapState,
+  MapStateDescriptor,
+  ProcessWindowFunction,
+  type ReducingState,
+  ReducingStateDescriptor,
+  Trigger,
+  TriggerResult,
+  KeyedProcessFunction,
+  type KeyedProcessContext,
+  KeyedStateReaderFunction,
+  type KeyedStateReaderContext,
+  type Source,
+  type SourceReader,
+  SavepointReader,
+  type StreamExecutionEnvironment,
+  type ValueState,
+  ValueStateDescriptor,
+  WatermarkStrategy,
+} from '../../src/index.js';
+import { KeyedStateSource } from '../../src/state-processor/keyed-state-source.js';
+import { JobExecution } from '../../src/runtime/index.js';
+import { type Clock, ManualClock } from '../../src/util/clock.js';
+import { capturePipeline, runJob } from '../helpers/run-job.js';
+import { TestingReaderOutput } from '../helpers/reader-output.js';
+
+const roots: string[] = [];
+after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function tempRoot(): string {
+  const r = mkdtempSync(join(tmpdir(), 'sp-reader-'));
+  roots.push(r);
+  return r;
+}
+
+/** Emits its values (one split, parallelism 1), then waits at the end until `released`. */
+class GatedSource<T> implements Source<T, number> {
+  readonly maxSourceParallelism = 1;
+  constructor(
+    private readonly values: readonly T[],
+    private readonly gate: { emitted: number; released: boolean },
+  ) {}
+  getBoundedness() {
+    return 'BOUNDED' as const;
+  }
+  createSplits(): number[] {
+    return [0];
+  }
+  createReader(): SourceReader<T, number> {
+    let next = 0;
+    const { values, gate } = this;
+    return {
+      addSplits(s) {
+        next = s[0] ?? 0;
+      },
+      pollNext(out, max) {
+        const to = Math.min(values.length, next + max);
+        for (; next < to; next++) {
+          const v = values[next]!;
+          const ts = typeof v === 'object' && v !== null && 'ts' in v ? (v as { ts: number }).ts : undefined;
+          out.collect(v, ts);
+        }
+        gate.emitted = next;
+        if (next < values.length) return 'MORE_AVAILABLE';
+        return gate.released ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
+      },
+      nextAvailableTime: () => 0,
+      snapshotState: () => [next],
+    };
+  }
+}
+
+interface WriteOptions {
+  readonly backend?: 'hashmap' | 'lmdb';
+  readonly incremental?: boolean;
+  /** Checkpoints (kind CHECKPOINT) instead of a savepoint: taken after each of these counts of emitted records; the last one is returned. */
+  readonly checkpointsAt?: readonly number[];
+  readonly clock?: ManualClock;
+}
+
+/**
+ * Runs the job `build` makes of the gated values and takes a savepoint (or checkpoints) once the
+ * source emitted them all (the barrier follows them, so the snapshot holds their effects).
+ * @returns the snapshot directory
+ */
+async function snapshotOf<T>(values: readonly T[], build: (env: StreamExecutionEnvironment, input: DataStream<T>) => void, options: WriteOptions = {}): Promise<string> {
+  const root = tempRoot();
+  const jobId = 'aa4f0e1d2c3b4a5968778695a4b3c2d1';
+  const clock = options.clock ?? new ManualClock(1000);
+  const gate = { emitted: 0, released: false };
+  const jobGraph = compilePipeline(
+    capturePipeline((env) => build(env, env.fromSource(new GatedSource(values, gate), WatermarkStrategy.noWatermarks<T>(), 'gated').uid('gated'))),
+    { parallelism: 1 },
+  );
+  const storage = new FsCheckpointStorage(join(root, 'checkpoints'), jobId);
+  const store = new CompletedCheckpointStore(5, storage);
+  let execution!: JobExecution;
+  const coordinator = new CheckpointCoordinator({
+    jobId,
+    jobName: 'sp-writer',
+    settings: { interval: undefined, timeout: 60_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0, aligned: true },
+    clock,
+    schedule: realSchedule,
+    storage,
+    store,
+    target: {
+      get taskCount() {
+        return execution.taskCount;
+      },
+      triggerCheckpoint: (...a) => execution.triggerCheckpoint(...a),
+      notifyCheckpointComplete: (id) => execution.notifyCheckpointComplete(id),
+      abortCheckpoint: (id) => execution.abortCheckpoint(id),
+    },
+    firstCheckpointId: 1,
+    onTooManyFailures: (reason) => {
+      throw new Error(reason);
+    },
+  });
+  execution = new JobExecution({
+    jobId,
+    jobGraph,
+    clock,
+    checkpointing: { storage, responder: coordinator },
+    stateBackend: { type: options.backend ?? 'hashmap', incremental: options.incremental ?? false, localDirectory: join(root, 'local') },
+    autoWatermarkIntervalMs: 0,
+  });
+  const until = async (cond: () => boolean) => {
+    while (!cond()) await new Promise((r) => setTimeout(r, 2));
+  };
+  const run = execution.run();
+  let path: string;
+  if (options.checkpointsAt === undefined) {
+    await until(() => gate.emitted >= values.length);
+    path = (await coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: join(root, 'savepoints') })).path;
+  } else {
+    // Checkpoints along the way need the source to stop at each count: values are emitted at once, so take them at the end, repeatedly.
+    await until(() => gate.emitted >= values.length);
+    let last = '';
+    for (const _ of options.checkpointsAt) last = (await coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' })).path;
+    path = last;
+  }
+  await coordinator.shutdown();
+  gate.released = true;
+  await run;
+  return path;
+}
+
+/** Runs a job of `build` at `parallelism` on `clock`, gathering what reaches its sink. */
+async function readWith<T>(parallelism: number, build: (env: StreamExecutionEnvironment) => DataStream<T>, clock?: Clock): Promise<T[]> {
+  const out: T[] = [];
+  await runJob((env) => void build(env).addSink((v: T) => void out.push(v)), { parallelism, clock });
+  return out;
+}
+
+/** A keyed count per key, in ValueState 'n'. */
+class Count extends KeyedProcessFunction<unknown, { k: unknown }, string> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement(_: { k: unknown }, __: KeyedProcessContext<unknown>, ___: Collector<string>): void {
+    this.n.update((this.n.value() ?? 0) + 1);
+  }
+}
+
+class ReadN extends KeyedStateReaderFunction<unknown, [unknown, number | undefined]> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  readKey(key: unknown, _: KeyedStateReaderContext, out: Collector<[unknown, number | undefined]>): void {
+    out.collect([key, this.n.value()]);
+  }
+}
+
+const byKey = (a: [unknown, unknown], b: [unknown, unknown]) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0);
+
+describe('readKeyedState: every key once, whatever the parallelisms', () => {
+  const records = Array.from({ length: 300 }, (_, i) => ({ k: i % 97 }));
+  const expected = Array.from({ length: 97 }, (_, k): [unknown, number] => [k, k < 300 % 97 ? 4 : 3]).sort(byKey);
+  for (const writeP of [1, 2, 3, 4]) {
+    test(`written at parallelism ${writeP}, read at 1..4`, async () => {
+      const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new Count()).uid('count').setParallelism(writeP));
+      for (const readP of [1, 2, 3, 4]) {
+        const rows = await readWith(readP, (env) => SavepointReader.read(env, sp).readKeyedState('count', new ReadN()));
+        assert.deepEqual(rows.sort(byKey), expected, `read at ${readP}`);
+      }
+    });
+  }
+});
+
+/** Keeps 'v' for even keys, 'm' (map) for keys % 3 == 0, 'l' (list) % 5, 'r' (reducing) % 7, 'a' (aggregating) % 11; 'e' for key 1 only. */
+class Several extends KeyedProcessFunction<number, { k: number }, string> {
+  private v!: ValueState<number>;
+  private m!: MapState<string, number>;
+  private l!: ListState<number>;
+  private r!: ReducingState<number>;
+  private a!: AggregatingState<number, string>;
+  private e!: ValueState<number>;
+  override open(): void {
+    const c = this.getRuntimeContext();
+    this.v = c.getState(new ValueStateDescriptor<number>('v'));
+    this.m = c.getMapState(new MapStateDescriptor<string, number>('m'));
+    this.l = c.getListState(new ListStateDescriptor<number>('l'));
+    this.r = c.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
+    this.a = c.getAggregatingState(new AggregatingStateDescriptor('a', SUM_AS_TEXT));
+    this.e = c.getState(new ValueStateDescriptor<number>('e'));
+  }
+  processElement({ k }: { k: number }): void {
+    if (k % 2 === 0) this.v.update(k);
+    if (k % 3 === 0) this.m.put(`x${k}`, k);
+    if (k % 5 === 0) this.l.add(k);
+    if (k % 7 === 0) this.r.add(k);
+    if (k % 11 === 0) this.a.add(k);
+    if (k === 1) this.e.update(1);
+  }
+}
+
+const SUM_AS_TEXT: AggregateFunction<number, number, string> = {
+  createAccumulator: () => 0,
+  add: (v, acc) => acc + v,
+  getResult: (acc) => `sum=${acc}`,
+  mergeAccumulators: (a, b) => a + b,
+};
+
+class ReadSeveral extends KeyedStateReaderFunction<number, string> {
+  private v!: ValueState<number>;
+  private m!: MapState<string, number>;
+  private l!: ListState<number>;
+  private r!: ReducingState<number>;
+  private a!: AggregatingState<number, string>;
+  override open(): void {
+    const c = this.getRuntimeContext();
+    this.v = c.getState(new ValueStateDescriptor<number>('v'));
+    this.m = c.getMapState(new MapStateDescriptor<string, number>('m'));
+    this.l = c.getListState(new ListStateDescriptor<number>('l'));
+    this.r = c.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
+    this.a = c.getAggregatingState(new AggregatingStateDescriptor('a', SUM_AS_TEXT));
+  }
+  readKey(key: number, _: KeyedStateReaderContext, out: Collector<string>): void {
+    out.collect(`${key} v=${this.v.value()} m=${JSON.stringify([...this.m.entries()])} l=${JSON.stringify(this.l.get())} r=${this.r.get()} a=${this.a.get()}`);
+  }
+}
+
+describe('readKeyedState: several states', () => {
+  test('a key with a value in any registered state is read once; one only in a state not registered is not (MultiStateKeyIterator)', async () => {
+    const records = Array.from({ length: 60 }, (_, i) => ({ k: i % 30 }));
+    const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new Several()).uid('several').setParallelism(2));
+    const expected: string[] = [];
+    for (let k = 0; k < 30; k++) {
+      if (k % 2 !== 0 && k % 3 !== 0 && k % 5 !== 0 && k % 7 !== 0 && k % 11 !== 0) continue;
+      const m = k % 3 === 0 ? JSON.stringify([[`x${k}`, k]]) : '[]';
+      const l = k % 5 === 0 ? `[${k},${k}]` : '[]';
+      expected.push(`${k} v=${k % 2 === 0 ? k : undefined} m=${m} l=${l} r=${k % 7 === 0 ? 2 * k : undefined} a=${k % 11 === 0 ? `sum=${2 * k}` : undefined}`);
+    }
+    for (const p of [1, 3]) {
+      const rows = await readWith(p, (env) => SavepointReader.read(env, sp).readKeyedState('several', new ReadSeveral()));
+      assert.deepEqual(rows.sort(), expected.sort(), `read at ${p}`);
+    }
+  });
+});
+
+describe('readKeyedState: composite keys', () => {
+  test('array and object keys come as their canonical JSON string, each once, with their state', async () => {
+    const records = Array.from({ length: 40 }, (_, i) => ({ k: [i % 4, `s${i % 5}`] as [number, string], o: { b: i % 2, a: 'x' } }));
+    const sp = await snapshotOf(records, (_, input) => {
+      input.keyBy((r) => r.k).process(new Count()).uid('arr').setParallelism(3);
+      input.keyBy((r) => r.o).process(new Count()).uid('obj').setParallelism(2);
+    });
+    const arr = await readWith(2, (env) => SavepointReader.read(env, sp).readKeyedState('arr', new ReadN()));
+    const want: [unknown, number][] = [];
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 5; b++) want.push([JSON.stringify([a, `s${b}`]), 2]);
+    assert.deepEqual(arr.sort(byKey), want.sort(byKey));
+    const obj = await readWith(3, (env) => SavepointReader.read(env, sp).readKeyedState('obj', new ReadN()));
+    assert.deepEqual(obj.sort(byKey), [['{"a":"x","b":0}', 20], ['{"a":"x","b":1}', 20]]);
+  });
+});
+
+/** Registers an event-time and a processing-time timer per record (deleting some), and counts in 'n'. */
+class WithTimers extends KeyedProcessFunction<number, { k: number; ts: number }, string> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement(r: { k: number; ts: number }, ctx: KeyedProcessContext<number>): void {
+    this.n.update((this.n.value() ?? 0) + 1);
+    ctx.timerService().registerEventTimeTimer(r.ts + 100);
+    ctx.timerService().registerProcessingTimeTimer(1_000_000 + r.ts);
+    if (r.k === 0) ctx.timerService().deleteEventTimeTimer(r.ts + 100);
+  }
+}
+
+class ReadTimers extends KeyedStateReaderFunction<number, string> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  readKey(key: number, ctx: KeyedStateReaderContext, out: Collector<string>): void {
+    out.collect(`${key} n=${this.n.value()} et=${ctx.registeredEventTimeTimers().join(',')} pt=${ctx.registeredProcessingTimeTimers().join(',')}`);
+  }
+}
+
+/** Fires at every element (the process function writes global state) and leaves a timer pending in the window. */
+class FireAndWait extends Trigger<{ k: number; ts: number }, GlobalWindow> {
+  onElement(_: unknown, timestamp: number, __: GlobalWindow, ctx: TriggerContext): TriggerResult {
+    ctx.registerEventTimeTimer(timestamp + 10_000);
+    return TriggerResult.FIRE;
+  }
+  clear(): void {}
+}
+
+class GlobalCount extends ProcessWindowFunction<{ k: number; ts: number }, string, number, GlobalWindow> {
+  process(_: number, ctx: ProcessWindowContext<GlobalWindow>, elements: Iterable<{ k: number; ts: number }>): void {
+    const g = ctx.globalState().getState(new ValueStateDescriptor<number>('n'));
+    g.update([...elements].length);
+  }
+}
+
+describe('readKeyedState: timers', () => {
+  test("a process function's pending event-time and processing-time timers, per key, deleted ones not", async () => {
+    const records = Array.from({ length: 6 }, (_, i) => ({ k: i % 3, ts: i * 10 }));
+    const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new WithTimers()).uid('timers').setParallelism(2));
+    const rows = await readWith(2, (env) => SavepointReader.read(env, sp).readKeyedState('timers', new ReadTimers()));
+    assert.deepEqual(rows.sort(), ['0 n=2 et= pt=1000000,1000030', '1 n=2 et=110,140 pt=1000010,1000040', '2 n=2 et=120,150 pt=1000020,1000050']);
+  });
+
+  test("a window operator's timers are not the context's (Flink's are in 'window-timers', not 'user-timers'): also the global window's, namespace 0", async () => {
+    const records = Array.from({ length: 4 }, (_, i) => ({ k: i % 2, ts: i }));
+    const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).window(GlobalWindows.create()).trigger(new FireAndWait()).process(new GlobalCount()).uid('win'));
+    const rows = await readWith(1, (env) => SavepointReader.read(env, sp).readKeyedState('win', new ReadTimers()));
+    assert.deepEqual(rows.sort(), ['0 n=2 et= pt=', '1 n=2 et= pt=']);
+  });
+});
