@@ -255,7 +255,7 @@ const SUM_AS_TEXT: AggregateFunction<number, number, string> = {
   createAccumulator: () => 0,
   add: (v, acc) => acc + v,
   getResult: (acc) => `sum=${acc}`,
-  mergeAccumulators: (a, b) => a + b,
+  merge: (a, b) => a + b,
 };
 
 class ReadSeveral extends KeyedStateReaderFunction<number, string> {
