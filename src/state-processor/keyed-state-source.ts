@@ -110,7 +110,9 @@ class KeyedStateReader<K, OUT> implements SourceReader<OUT, KeyedStateSplit> {
     const read = readSubtaskState(this.dir, this.op, handle);
     if (read.problem !== undefined) throw new SnapshotRestoreError(`Cannot read the state of ${this.dir}: ${read.problem}.`);
     const range = KeyGroupRange.forSubtask(this.op.maxParallelism, this.op.parallelism, split.subtask);
-    const backend = new KeyedStateBackend(this.op.maxParallelism, range);
+    // TTL is judged at the reading job's processing time (Flink's reader: the processing time of
+    // its task), not the system clock behind the job's back.
+    const backend = new KeyedStateBackend(this.op.maxParallelism, range, { clock: this.context.clock });
     for (const block of read.content.keyGroups) backend.restoreKeyGroup(block, read.content.kinds);
     // Timers are keyed state of their own; the timer service turns a format-2 file's into it.
     new InternalTimerServiceImpl(backend, this.context.clock, new RecordContext(), this.op.uid).restore(read.content.legacyTimers);

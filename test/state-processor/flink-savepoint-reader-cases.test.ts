@@ -25,7 +25,10 @@ import {
   type AggregateFunction,
   type AggregatingState,
   AggregatingStateDescriptor,
+  AvroSerializer,
   type Collector,
+  StateTtlConfig,
+  Time,
   type GlobalWindow,
   GlobalWindows,
   type ProcessWindowContext,
@@ -364,5 +367,52 @@ describe('readKeyedState: timers', () => {
     const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).window(GlobalWindows.create()).trigger(new FireAndWait()).process(new GlobalCount()).uid('win'));
     const rows = await readWith(1, (env) => SavepointReader.read(env, sp).readKeyedState('win', new ReadTimers()));
     assert.deepEqual(rows.sort(), ['0 n=2 et= pt=', '1 n=2 et= pt=']);
+  });
+});
+
+const ACCOUNT_V1 = { type: 'record', name: 'Account', fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }] } as const;
+const ACCOUNT_V2 = {
+  type: 'record',
+  name: 'Account',
+  fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }, { name: 'note', type: 'string', default: 'none' }],
+} as const;
+
+/** 'acc' in Avro (schema v1); 'ttl' with a 10 s time-to-live (written at the writer's clock, 1000 ms). */
+class AvroAndTtl extends KeyedProcessFunction<number, { k: number }, string> {
+  private acc!: ValueState<{ id: number; total: number }>;
+  private ttl!: ValueState<number>;
+  override open(): void {
+    const c = this.getRuntimeContext();
+    this.acc = c.getState(new ValueStateDescriptor<{ id: number; total: number }>('acc').setSerializer(AvroSerializer.of(ACCOUNT_V1)));
+    this.ttl = c.getState(new ValueStateDescriptor<number>('ttl').enableTimeToLive(StateTtlConfig.newBuilder(Time.seconds(10)).build()));
+  }
+  processElement({ k }: { k: number }): void {
+    const a = this.acc.value() ?? { id: k, total: 0 };
+    this.acc.update({ id: k, total: a.total + k });
+    this.ttl.update(k);
+  }
+}
+
+class ReadAvroAndTtl extends KeyedStateReaderFunction<number, string> {
+  private acc!: ValueState<{ id: number; total: number; note: string }>;
+  private ttl!: ValueState<number>;
+  override open(): void {
+    const c = this.getRuntimeContext();
+    this.acc = c.getState(new ValueStateDescriptor<{ id: number; total: number; note: string }>('acc').setSerializer(AvroSerializer.of(ACCOUNT_V2)));
+    this.ttl = c.getState(new ValueStateDescriptor<number>('ttl').enableTimeToLive(StateTtlConfig.newBuilder(Time.seconds(10)).build()));
+  }
+  readKey(key: number, _: KeyedStateReaderContext, out: Collector<string>): void {
+    out.collect(`${key} acc=${JSON.stringify(this.acc.value())} ttl=${this.ttl.value()}`);
+  }
+}
+
+describe('readKeyedState: Avro and TTL', () => {
+  test("an Avro state comes migrated to the registered schema; a TTL state's values are unexpired ones at the reading job's processing time", async () => {
+    const records = Array.from({ length: 6 }, (_, i) => ({ k: i % 3 }));
+    const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new AvroAndTtl()).uid('at').setParallelism(2));
+    const fresh = await readWith(2, (env) => SavepointReader.read(env, sp).readKeyedState('at', new ReadAvroAndTtl()), new ManualClock(5_000));
+    assert.deepEqual(fresh.sort(), [0, 1, 2].map((k) => `${k} acc=${JSON.stringify({ id: k, total: 2 * k, note: 'none' })} ttl=${k}`));
+    const late = await readWith(1, (env) => SavepointReader.read(env, sp).readKeyedState('at', new ReadAvroAndTtl()), new ManualClock(20_000));
+    assert.deepEqual(late.sort(), [0, 1, 2].map((k) => `${k} acc=${JSON.stringify({ id: k, total: 2 * k, note: 'none' })} ttl=undefined`));
   });
 });
