@@ -16,6 +16,7 @@ import {
   CompletedCheckpointStore,
   FsCheckpointStorage,
   encodeMetadata,
+  readSnapshotMetadata,
   realSchedule,
   type SnapshotMetadata,
 } from '../../src/checkpoint/index.js';
@@ -71,12 +72,12 @@ function tempRoot(): string {
   return r;
 }
 
-/** Emits its values (one split, parallelism 1), then waits at the end until `released`. */
+/** Emits its values (one split, parallelism 1) up to `gate.limit`, then waits at the end until `released`. */
 class GatedSource<T> implements Source<T, number> {
   readonly maxSourceParallelism = 1;
   constructor(
     private readonly values: readonly T[],
-    private readonly gate: { emitted: number; released: boolean },
+    private readonly gate: { emitted: number; limit: number; released: boolean },
   ) {}
   getBoundedness() {
     return 'BOUNDED' as const;
@@ -92,14 +93,14 @@ class GatedSource<T> implements Source<T, number> {
         next = s[0] ?? 0;
       },
       pollNext(out, max) {
-        const to = Math.min(values.length, next + max);
+        const to = Math.min(values.length, gate.limit, next + max);
         for (; next < to; next++) {
           const v = values[next]!;
           const ts = typeof v === 'object' && v !== null && 'ts' in v ? (v as { ts: number }).ts : undefined;
           out.collect(v, ts);
         }
         gate.emitted = next;
-        if (next < values.length) return 'MORE_AVAILABLE';
+        if (next < Math.min(values.length, gate.limit)) return 'MORE_AVAILABLE';
         return gate.released ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
       },
       nextAvailableTime: () => 0,
@@ -111,7 +112,7 @@ class GatedSource<T> implements Source<T, number> {
 interface WriteOptions {
   readonly backend?: 'hashmap' | 'lmdb';
   readonly incremental?: boolean;
-  /** Checkpoints (kind CHECKPOINT) instead of a savepoint: taken after each of these counts of emitted records; the last one is returned. */
+  /** Checkpoints (kind CHECKPOINT) instead of a savepoint: one once each of these counts of records was emitted; the last one is returned. */
   readonly checkpointsAt?: readonly number[];
   readonly clock?: ManualClock;
 }
@@ -125,7 +126,7 @@ async function snapshotOf<T>(values: readonly T[], build: (env: StreamExecutionE
   const root = tempRoot();
   const jobId = 'aa4f0e1d2c3b4a5968778695a4b3c2d1';
   const clock = options.clock ?? new ManualClock(1000);
-  const gate = { emitted: 0, released: false };
+  const gate = { emitted: 0, limit: options.checkpointsAt?.[0] ?? values.length, released: false };
   const jobGraph = compilePipeline(
     capturePipeline((env) => build(env, env.fromSource(new GatedSource(values, gate), WatermarkStrategy.noWatermarks<T>(), 'gated').uid('gated'))),
     { parallelism: 1 },
@@ -171,13 +172,16 @@ async function snapshotOf<T>(values: readonly T[], build: (env: StreamExecutionE
     await until(() => gate.emitted >= values.length);
     path = (await coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: join(root, 'savepoints') })).path;
   } else {
-    // Checkpoints along the way need the source to stop at each count: values are emitted at once, so take them at the end, repeatedly.
-    await until(() => gate.emitted >= values.length);
     let last = '';
-    for (const _ of options.checkpointsAt) last = (await coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' })).path;
+    for (const at of options.checkpointsAt) {
+      gate.limit = at;
+      await until(() => gate.emitted >= at);
+      last = (await coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' })).path;
+    }
     path = last;
   }
   await coordinator.shutdown();
+  gate.limit = values.length;
   gate.released = true;
   await run;
   return path;
@@ -414,5 +418,76 @@ describe('readKeyedState: Avro and TTL', () => {
     assert.deepEqual(fresh.sort(), [0, 1, 2].map((k) => `${k} acc=${JSON.stringify({ id: k, total: 2 * k, note: 'none' })} ttl=${k}`));
     const late = await readWith(1, (env) => SavepointReader.read(env, sp).readKeyedState('at', new ReadAvroAndTtl()), new ManualClock(20_000));
     assert.deepEqual(late.sort(), [0, 1, 2].map((k) => `${k} acc=${JSON.stringify({ id: k, total: 2 * k, note: 'none' })} ttl=undefined`));
+  });
+});
+
+describe("readKeyedState: the source's position (a count of keys) across a restore of the reading job", () => {
+  test('a reader restored from its snapshot at any point goes on with the next key: none read twice, none lost', async () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({ k: i % 53 }));
+    const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new Count()).uid('count').setParallelism(3));
+    const op = readSnapshotMetadata(sp).operators.find((o) => o.uid === 'count')!;
+    const context = { subtaskIndex: 0, parallelism: 1, clock: new ManualClock(0) };
+    for (const cut of [0, 1, 7, 17, 18, 40, 52, 53]) {
+      const source = new KeyedStateSource<unknown, [unknown, number | undefined]>(sp, op, new ReadN());
+      const first = source.createReader(context);
+      first.addSplits(source.createSplits());
+      const out = new TestingReaderOutput<[unknown, number | undefined]>();
+      while (out.into.length < cut) first.pollNext(out, Math.min(3, cut - out.into.length));
+      const position = first.snapshotState();
+      first.close?.();
+      // What a failover replays from: a new function and reader, from the position.
+      const again = new KeyedStateSource<unknown, [unknown, number | undefined]>(sp, op, new ReadN()).createReader(context);
+      again.addSplits(position);
+      while (again.pollNext(out, 4) !== 'END_OF_INPUT');
+      assert.equal(out.into.length, 53, `cut after ${cut}`);
+      assert.deepEqual(out.into.map(([k]) => k).sort((a, b) => Number(a) - Number(b)), Array.from({ length: 53 }, (_, k) => k), `cut after ${cut}`);
+    }
+  });
+});
+
+/** Counts per key in 'n'; a record with `clear` clears its key's count instead. */
+class CountOrClear extends KeyedProcessFunction<number, { k: number; clear?: boolean }, string> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement(r: { k: number; clear?: boolean }): void {
+    if (r.clear) this.n.clear();
+    else this.n.update((this.n.value() ?? 0) + 1);
+  }
+}
+
+describe('readKeyedState: backends and incremental checkpoints', () => {
+  const records: Array<{ k: number; clear?: boolean }> = [];
+  for (let i = 0; i < 100; i++) records.push({ k: i % 50 });
+  for (let i = 100; i < 200; i++) records.push({ k: i % 10 });
+  for (let i = 0; i < 5; i++) records.push({ k: i * 2, clear: true });
+  for (let i = 205; i < 300; i++) records.push({ k: 40 + (i % 5) });
+  const expected = new Map<number, number>();
+  for (const r of records) {
+    if (r.clear) expected.delete(r.k);
+    else expected.set(r.k, (expected.get(r.k) ?? 0) + 1);
+  }
+  const want = [...expected].sort(byKey);
+
+  for (const backend of ['hashmap', 'lmdb'] as const) {
+    test(`${backend}: the last of a chain of incremental checkpoints (a base, then deltas with updates and deletions), read at 1 and 3`, async () => {
+      const chk = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new CountOrClear()).uid('count').setParallelism(2), {
+        backend,
+        incremental: true,
+        checkpointsAt: [100, 205, 300],
+      });
+      assert.ok(readSnapshotMetadata(chk).operators.find((o) => o.uid === 'count')!.subtasks.some((h) => (h.sharedState?.length ?? 0) > 1), 'a chain of shared files');
+      for (const p of [1, 3]) {
+        const rows = await readWith(p, (env) => SavepointReader.read(env, chk).readKeyedState('count', new ReadN()));
+        assert.deepEqual(rows.sort(byKey), want, `read at ${p}`);
+      }
+    });
+  }
+
+  test('lmdb: a savepoint', async () => {
+    const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new CountOrClear()).uid('count').setParallelism(3), { backend: 'lmdb' });
+    const rows = await readWith(2, (env) => SavepointReader.read(env, sp).readKeyedState('count', new ReadN()));
+    assert.deepEqual(rows.sort(byKey), want);
   });
 });
