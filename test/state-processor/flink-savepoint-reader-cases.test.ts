@@ -27,7 +27,12 @@ import {
   type AggregatingState,
   AggregatingStateDescriptor,
   AvroSerializer,
+  type CheckpointedFunction,
   type Collector,
+  type FunctionInitializationContext,
+  type KeyedBroadcastContext,
+  KeyedBroadcastProcessFunction,
+  RichMapFunction,
   StateTtlConfig,
   Time,
   type GlobalWindow,
@@ -489,5 +494,47 @@ describe('readKeyedState: backends and incremental checkpoints', () => {
     const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new CountOrClear()).uid('count').setParallelism(3), { backend: 'lmdb' });
     const rows = await readWith(2, (env) => SavepointReader.read(env, sp).readKeyedState('count', new ReadN()));
     assert.deepEqual(rows.sort(byKey), want);
+  });
+});
+
+/** Keeps list state 'seen' ([its subtask, its count]), and list, union list state that stay empty. */
+class WithOperatorState extends RichMapFunction<{ k: number }, number> implements CheckpointedFunction {
+  private seen!: ListState<[number, number]>;
+  private count = 0;
+  initializeState(context: FunctionInitializationContext): void {
+    this.seen = context.getOperatorStateStore().getListState(new ListStateDescriptor<[number, number]>('seen'));
+    context.getOperatorStateStore().getListState(new ListStateDescriptor<number>('empty'));
+    context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<number>('empty-union'));
+  }
+  snapshotState(): void {
+    this.seen.update([[this.getRuntimeContext().getIndexOfThisSubtask(), this.count]]);
+  }
+  map(r: { k: number }): number {
+    this.count++;
+    return r.k;
+  }
+}
+
+class NoRules extends KeyedBroadcastProcessFunction<number, number, [string, number], string> {
+  processElement(): void {}
+  processBroadcastElement(rule: [string, number], ctx: KeyedBroadcastContext<number>): void {
+    ctx.getBroadcastState(RULES).put(rule[0], rule[1]);
+  }
+}
+const RULES = new MapStateDescriptor<string, number>('rules');
+
+describe('operator state', () => {
+  test("list state: every subtask's elements in subtask order; an empty list, union list and broadcast state read as empty streams (Flink's input formats)", async () => {
+    const records = Array.from({ length: 30 }, (_, i) => ({ k: i }));
+    const sp = await snapshotOf(records, (env, input) => {
+      const mapped = input.map(new WithOperatorState()).uid('ops').setParallelism(3);
+      mapped.keyBy((k) => k % 4).connect(env.fromCollection<[string, number]>([]).uid('rules').broadcast(RULES)).process(new NoRules()).uid('apply');
+    });
+    const seen = await readWith(1, (env) => SavepointReader.read(env, sp).readListState<[number, number]>('ops', 'seen'));
+    assert.deepEqual(seen.map(([subtask]) => subtask), [0, 1, 2]);
+    assert.equal(seen.reduce((n, [, c]) => n + c, 0), 30);
+    assert.deepEqual(await readWith(1, (env) => SavepointReader.read(env, sp).readListState<number>('ops', 'empty')), []);
+    assert.deepEqual(await readWith(1, (env) => SavepointReader.read(env, sp).readUnionState<number>('ops', 'empty-union')), []);
+    assert.deepEqual(await readWith(1, (env) => SavepointReader.read(env, sp).readBroadcastState<string, number>('apply', 'rules')), []);
   });
 });
