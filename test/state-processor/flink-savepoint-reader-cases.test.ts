@@ -55,11 +55,12 @@ import {
   type Source,
   type SourceReader,
   SavepointReader,
-  type StreamExecutionEnvironment,
+  StreamExecutionEnvironment,
   type ValueState,
   ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../src/index.js';
+import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
 import { KeyedStateSource } from '../../src/state-processor/keyed-state-source.js';
 import { JobExecution } from '../../src/runtime/index.js';
 import { type Clock, ManualClock } from '../../src/util/clock.js';
@@ -536,5 +537,83 @@ describe('operator state', () => {
     assert.deepEqual(await readWith(1, (env) => SavepointReader.read(env, sp).readListState<number>('ops', 'empty')), []);
     assert.deepEqual(await readWith(1, (env) => SavepointReader.read(env, sp).readUnionState<number>('ops', 'empty-union')), []);
     assert.deepEqual(await readWith(1, (env) => SavepointReader.read(env, sp).readBroadcastState<string, number>('apply', 'rules')), []);
+  });
+});
+
+/** Rewrites `sp`'s _metadata through `edit` with a valid checksum (what a hostile writer can do). */
+function rewriteMetadata(sp: string, edit: (m: { operators: Array<{ uid: string; maxParallelism: number; parallelism: number; subtasks: Array<Record<string, unknown>> }> }) => void): void {
+  const doc = JSON.parse(readFileSync(join(sp, '_metadata'), 'utf8')) as { metadata: SnapshotMetadata };
+  const m = structuredClone(doc.metadata) as unknown as Parameters<typeof edit>[0];
+  edit(m);
+  writeFileSync(join(sp, '_metadata'), encodeMetadata(m as unknown as SnapshotMetadata));
+}
+
+/** The error a read job fails with (the reading job's own failure, unwrapped to its cause). */
+async function readFailure<T>(sp: string, build: (r: SavepointReader) => DataStream<T>): Promise<Error> {
+  try {
+    await readWith(2, (env) => build(SavepointReader.read(env, sp)));
+  } catch (err) {
+    let e = err as Error;
+    while (e.cause instanceof Error && !(e instanceof SnapshotRestoreError)) e = e.cause;
+    return e;
+  }
+  assert.fail('the read should fail');
+}
+
+describe('hostile snapshots: refused with one line, nothing outside the snapshot read', () => {
+  const records = Array.from({ length: 20 }, (_, i) => ({ k: i % 7 }));
+  const write = () => snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new Count()).uid('count').setParallelism(2));
+  const stateFile = (sp: string) => (readSnapshotMetadata(sp).operators.find((o) => o.uid === 'count')!.subtasks[0]!.file);
+
+  test('a _metadata naming a file outside its directory is refused by read(), before any job', async () => {
+    const sp = await write();
+    rewriteMetadata(sp, (m) => {
+      m.operators.find((o) => o.uid === 'count')!.subtasks[0]!['file'] = '../../outside.state';
+    });
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    assert.throws(() => SavepointReader.read(env, sp), (e: Error) => e instanceof SnapshotRestoreError && /names a state file outside the snapshot directory/.test(e.message) && !e.message.includes('\n'));
+  });
+
+  test('a state file that is a symlink (to a faithful copy elsewhere) is not followed', async () => {
+    const sp = await write();
+    const file = stateFile(sp);
+    const elsewhere = join(tempRoot(), 'copy.state');
+    writeFileSync(elsewhere, readFileSync(join(sp, file)));
+    rmSync(join(sp, file));
+    symlinkSync(elsewhere, join(sp, file));
+    const e = await readFailure(sp, (r) => r.readKeyedState('count', new ReadN()));
+    assert.ok(e instanceof SnapshotRestoreError, String(e));
+    assert.match(e.message, /not a regular file/);
+    assert.ok(!e.message.includes('\n'));
+  });
+
+  test('a missing state file: one line naming it', async () => {
+    const sp = await write();
+    const file = stateFile(sp);
+    rmSync(join(sp, file));
+    const e = await readFailure(sp, (r) => r.readKeyedState('count', new ReadN()));
+    assert.ok(e instanceof SnapshotRestoreError, String(e));
+    assert.match(e.message, new RegExp(`state file ${file} of operator 'count' is missing or unreadable`));
+    assert.ok(!e.message.includes('\n'));
+  });
+
+  test("a max parallelism no job can have (Flink's bound: 32768) is refused, not a key-group loop of 2^31", async () => {
+    // Written at parallelism 1, so every key group it holds lies in the one range of the claimed max parallelism.
+    const sp = await snapshotOf(records, (_, input) => void input.keyBy((r) => r.k).process(new Count()).uid('count').setParallelism(1));
+    rewriteMetadata(sp, (m) => {
+      const op = m.operators.find((o) => o.uid === 'count')!;
+      op.maxParallelism = 2 ** 31;
+      for (const h of op.subtasks) h['keyGroupRange'] = [0, 2 ** 31 - 1];
+    });
+    let failure: unknown;
+    try {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      SavepointReader.read(env, sp).readKeyedState('count', new ReadN());
+    } catch (err) {
+      failure = err;
+    }
+    if (failure === undefined) failure = await readFailure(sp, (r) => r.readKeyedState('count', new ReadN()));
+    assert.ok(failure instanceof SnapshotRestoreError, String(failure));
+    assert.match(failure.message, /max parallelism/);
   });
 });
