@@ -1,6 +1,7 @@
 import type { OperatorMetadata } from '../checkpoint/index.js';
 import { readSubtaskState } from '../checkpoint/snapshot-loader.js';
 import type { Boundedness, Collector, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
+import { WINDOW_CONTENTS_STATE } from '../runtime/operators/window/window-operator.js';
 import { RecordContext } from '../runtime/record-context.js';
 import { StreamingRuntimeContext } from '../runtime/runtime-context.js';
 import { InternalTimerServiceImpl } from '../runtime/timers/internal-timer-service-impl.js';
@@ -109,14 +110,21 @@ class KeyedStateReader<K, OUT> implements SourceReader<OUT, KeyedStateSplit> {
     const read = readSubtaskState(this.dir, this.op, handle);
     if (read.problem !== undefined) throw new SnapshotRestoreError(`Cannot read the state of ${this.dir}: ${read.problem}.`);
     const range = KeyGroupRange.forSubtask(this.op.maxParallelism, this.op.parallelism, split.subtask);
-    const backend = new KeyedStateBackend(this.op.maxParallelism, range);
+    // TTL is judged at the reading job's processing time (Flink's reader: the processing time of
+    // its task), not the system clock behind the job's back.
+    const backend = new KeyedStateBackend(this.op.maxParallelism, range, { clock: this.context.clock });
     for (const block of read.content.keyGroups) backend.restoreKeyGroup(block, read.content.kinds);
     // Timers are keyed state of their own; the timer service turns a format-2 file's into it.
     new InternalTimerServiceImpl(backend, this.context.clock, new RecordContext(), this.op.uid).restore(read.content.legacyTimers);
     const registered = this.openFunction(backend, split.subtask);
     checkRegistered(this.dir, this.op.uid, registered, Object.keys(read.content.kinds));
     const { keys, groups } = keysOf(backend, range, registered);
-    const timers = backend.stateTables().get(TIMERS_STATE)?.table as StateTable<unknown[]> | undefined;
+    // A window operator's timers are its windows' (Flink keeps them in 'window-timers', apart from
+    // a process function's 'user-timers', which is all the context shows): the global window's
+    // namespace, and a time window's starting at 0, is 0 like a process function's, so they are
+    // told apart by the operator, not by the namespace.
+    const windowOperator = Object.hasOwn(read.content.kinds, WINDOW_CONTENTS_STATE);
+    const timers = windowOperator ? undefined : (backend.stateTables().get(TIMERS_STATE)?.table as StateTable<unknown[]> | undefined);
     this.current = { subtask: split.subtask, keys, groups, backend, timers, next: split.next };
     return this.current;
   }
