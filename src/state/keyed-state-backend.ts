@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../util/clock.js';
-import { StateMigrationError } from '../util/errors.js';
+import { FlinkError, StateMigrationError, StateSerializationError } from '../util/errors.js';
 import type { StateBackendName } from '../util/state-backend-names.js';
 import {
   AggregatingStateDescriptor,
@@ -24,7 +24,7 @@ import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from
 import { NamespacedState, checkNamespaceMap, namespaceMerger } from './namespaced-state.js';
 import { type AccessEpoch, NamespacedTable, type NamespaceMap } from './namespaced-table.js';
 import { type KeyGroupBlock, decodeKeyGroupBlock } from './snapshot-format/key-group-block.js';
-import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, restoreSerializer } from './serializers/type-serializer.js';
+import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
 import { type StateKinds, type StateMeta, mapUserValues, withoutExpired } from './state-meta.js';
@@ -348,7 +348,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     // Converting rewrites values in place: a snapshot still reading them must encode them first.
     this.pending?.encodeUntil(Infinity, () => 0);
     this.accessEpoch++;
-    if (entry.raw) convertRaw(entry, serializer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : meta.serializer, this.keyGroupRange);
+    if (entry.raw) convertRaw(d.name, entry, serializer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : meta.serializer, this.keyGroupRange);
     entry.meta = metaOf(d, namespaced);
     entry.raw = false;
     return entry.table;
@@ -406,10 +406,18 @@ function snapshotEncoder(e: TableEntry, now: number): ((stored: unknown) => unkn
   const ttl = e.descriptor?.getTtlConfig();
   const serializer = e.descriptor?.getSerializer();
   const dropExpired = ttl?.cleanupFullSnapshot ? (v: unknown) => withoutExpired(e.meta, v, now, ttl.ttlMs) : undefined;
-  const serialize =
-    serializer && serializer.snapshot().name !== MessagePackSerializer.NAME
-      ? (v: unknown) => mapUserValues(e.meta, v, (x) => serializer.serialize(x))
-      : undefined;
+  const name = e.descriptor?.name;
+  // A value the serializer refuses fails the checkpoint in one line naming the state (the
+  // serializer's own error names only the field).
+  const one = (x: unknown): unknown => {
+    try {
+      return serializer!.serialize(x);
+    } catch (err) {
+      if (err instanceof FlinkError) throw err;
+      throw new StateSerializationError(`State '${name}' cannot be written into the checkpoint by its ${serializer!.snapshot().name} serializer: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const serialize = serializer && serializer.snapshot().name !== MessagePackSerializer.NAME ? (v: unknown) => mapUserValues(e.meta, v, one) : undefined;
   if (!dropExpired && !serialize) return undefined;
   return (v) => {
     const kept = dropExpired ? dropExpired(v) : v;
@@ -418,12 +426,17 @@ function snapshotEncoder(e: TableEntry, now: number): ((stored: unknown) => unkn
 }
 
 /** Deserializes restored values with the job's serializer, migrating from `previous` if given. */
-function convertRaw(entry: TableEntry, serializer: TypeSerializer<unknown>, previous: SerializerSnapshot | undefined, range: KeyGroupRange): void {
+function convertRaw(name: string, entry: TableEntry, serializer: TypeSerializer<unknown>, previous: SerializerSnapshot | undefined, range: KeyGroupRange): void {
   const read = previous
     ? (b: unknown) => serializer.deserializeFrom(b as Uint8Array, previous)
     : (b: unknown) => serializer.deserialize(b as Uint8Array);
   // Fail early, before anything is converted, if the writer's serializer is unknown here.
-  if (previous) restoreSerializer(previous);
+  if (previous && !isSerializerRegistered(previous.name)) {
+    throw new StateMigrationError(
+      `State '${name}' cannot be restored: it was written by the serializer '${previous.name}', which is not registered in this job; ` +
+        `call registerSerializer('${previous.name}', snapshot => …) in the job file before the job runs, so a restore can rebuild it from the snapshot.`,
+    );
+  }
   for (let kg = range.start; kg <= range.end; kg++) {
     for (const [k, v] of [...entry.table.entries(kg)]) entry.table.set(kg, k, mapUserValues(entry.meta, v, read));
   }

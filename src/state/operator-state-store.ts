@@ -1,5 +1,6 @@
 import { HeapBroadcastState } from './broadcast-state.js';
-import { type ListStateDescriptor, type MapStateDescriptor, checkUserStateName } from './descriptors.js';
+import { type ListStateDescriptor, type MapStateDescriptor, type StateDescriptor, checkUserStateName } from './descriptors.js';
+import { MessagePackSerializer } from './serializers/type-serializer.js';
 import type { ListState } from './state.js';
 
 /**
@@ -59,6 +60,7 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
    * broadcast operators use it, with the descriptors given to `broadcast(...)`.
    */
   getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): HeapBroadcastState<K, V> {
+    checkDefaultSerializer(descriptor);
     const name = descriptor.name;
     const existing = this.broadcastStates.get(name);
     if (existing) return existing as HeapBroadcastState<K, V>;
@@ -105,6 +107,7 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
   }
 
   private get<T>(descriptor: ListStateDescriptor<T>, mode: OperatorStateMode): ListState<T> {
+    checkDefaultSerializer(descriptor);
     if (this.broadcastStates.has(descriptor.name)) throw new TypeError(`Operator state '${descriptor.name}' is already registered as broadcast state.`);
     const existing = this.states.get(descriptor.name);
     if (existing) {
@@ -123,4 +126,18 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
     this.states.set(descriptor.name, { mode, state });
     return state as OperatorListState<T>;
   }
+}
+
+/**
+ * Operator state is stored with the default serializer (MessagePack) only: a serializer set on
+ * its descriptor would be ignored, with no schema evolution where the user expects it (Flink's
+ * operator state uses it), so it is refused instead.
+ */
+function checkDefaultSerializer(d: StateDescriptor): void {
+  const name = d.getSerializer().snapshot().name;
+  if (name === MessagePackSerializer.NAME) return;
+  throw new TypeError(
+    `Operator state '${d.name}' has the ${name} serializer set, but serializers (setSerializer) apply to keyed state only; ` +
+      'operator state is stored with the default serializer (MessagePack): remove setSerializer from its descriptor.',
+  );
 }

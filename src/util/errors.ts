@@ -79,6 +79,16 @@ export class StateMigrationError extends FlinkError {
 }
 
 /**
+ * A state value its serializer cannot write into a checkpoint (e.g. a value that does not fit
+ * its Avro schema). The message names the state and the field.
+ */
+export class StateSerializationError extends FlinkError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('state.unserializable', message, options);
+  }
+}
+
+/**
  * A snapshot cannot be restored: missing, damaged, foreign, or state that does not fit the job.
  * The message names the snapshot (or the operator, state file and key group) and why.
  */

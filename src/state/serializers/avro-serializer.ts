@@ -32,7 +32,14 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
     return new AvroSerializer<T>(schema);
   }
 
+  /**
+   * @throws TypeError naming the field if the value does not fit the schema: avsc alone would
+   * drop a field the schema does not declare, and write a JS Map as an empty map, so the value
+   * would change on its way through a snapshot.
+   */
   serialize(value: T): Uint8Array {
+    const problem = valueProblem(this.type, value);
+    if (problem !== undefined) throw new TypeError(`the value does not fit its Avro schema: ${problem}`);
     return this.type.toBuffer(value);
   }
 
@@ -46,7 +53,13 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
 
   resolveSchemaCompatibility(previous: SerializerSnapshot): SchemaCompatibility {
     if (previous.name !== AvroSerializer.NAME) return { type: 'INCOMPATIBLE', reason: serializerSwitched(previous.name, 'Avro') };
-    const writer = avro().Type.forSchema(previous.config as Avro.Schema);
+    let writer: Avro.Type;
+    try {
+      // A snapshot is data: a schema that does not parse is a damaged snapshot, refused in one line.
+      writer = this.writerType(previous);
+    } catch (err) {
+      return { type: 'INCOMPATIBLE', reason: `the snapshot's Avro schema is not valid (${(err as Error).message}); the snapshot is damaged or was not written by this serializer` };
+    }
     if (writer.fingerprint().equals(this.type.fingerprint())) return { type: 'COMPATIBLE_AS_IS' };
     const problem = resolutionProblem(this.type, writer);
     if (problem === undefined) return { type: 'COMPATIBLE_AFTER_MIGRATION' };
@@ -54,18 +67,103 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
   }
 
   deserializeFrom(bytes: Uint8Array, previous: SerializerSnapshot): T {
-    const writer = avro().Type.forSchema(previous.config as Avro.Schema);
-    return plain(this.type.fromBuffer(Buffer.from(bytes), this.type.createResolver(writer))) as T;
+    return plain(this.type.fromBuffer(Buffer.from(bytes), this.resolverFor(previous))) as T;
+  }
+
+  /** The last writer schema parsed, by its snapshot: a restore reads every value of a state with one. */
+  private lastWriter: { readonly previous: SerializerSnapshot; readonly type: Avro.Type; resolver?: Avro.Resolver } | undefined;
+
+  private writerType(previous: SerializerSnapshot): Avro.Type {
+    if (this.lastWriter?.previous !== previous) this.lastWriter = { previous, type: avro().Type.forSchema(previous.config as Avro.Schema) };
+    return this.lastWriter.type;
+  }
+
+  /** Parsing the writer's schema and building a resolver cost far more than reading a value: done once per restored state. */
+  private resolverFor(previous: SerializerSnapshot): Avro.Resolver {
+    const writer = this.writerType(previous);
+    return (this.lastWriter!.resolver ??= this.type.createResolver(writer));
   }
 }
 
 /** What Avro's schema resolution converts: each writer type and the reader types it is read as. */
 const PROMOTIONS = 'int → long, float, double; long → float, double; float → double; string ↔ bytes';
 
-/** A type as a message names it: `int`, `record Address`, `array`, … */
+/** A type as a message names it: `int`, `record Address`, `fixed Hash (16 bytes)`, `union [null, int]`, … */
 function typeLabel(t: Avro.Type): string {
-  if (t.typeName === 'record' || t.typeName === 'enum' || t.typeName === 'fixed') return `${t.typeName} ${t.name ?? ''}`.trim();
-  return t.typeName.replace(/^union:.*/, 'union');
+  const { UnwrappedUnionType, WrappedUnionType } = avro().types;
+  if (t instanceof UnwrappedUnionType || t instanceof WrappedUnionType) return `union [${t.types.map(typeLabel).join(', ')}]`;
+  if (t instanceof avro().types.FixedType) return `fixed ${t.name ?? ''} (${t.size} bytes)`;
+  if (t.typeName === 'record' || t.typeName === 'enum') return `${t.typeName} ${t.name ?? ''}`.trim();
+  return t.typeName;
+}
+
+/** A value as a message shows it, briefly (bigints included, which JSON cannot show). */
+function shown(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : `a ${v.constructor?.name ?? 'null-prototype object'}`;
+}
+
+/** A path as avsc's errorHook gives it (field names, array indices, map keys), as `a.b[2].c`. */
+function pathLabel(path: readonly string[]): string {
+  return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/**
+ * Why `value` cannot be written with `type` as it is, or undefined: a value avsc would reject
+ * (named by its field), a field the schema does not declare (avsc would drop it), or an object
+ * other than plain data (a Map, Set, Date or class instance: avsc would write a Map as an empty
+ * map and a class instance as its own fields).
+ */
+function valueProblem(type: Avro.Type, value: unknown): string | undefined {
+  const foreign = foreignObject(value, []);
+  if (foreign !== undefined) return foreign;
+  let problem: string | undefined;
+  type.isValid(value, {
+    noUndeclaredFields: true,
+    errorHook: (path, v, t) => {
+      if (problem !== undefined) return;
+      const where = path.length === 0 ? 'the value' : `field '${pathLabel(path)}'`;
+      if (t instanceof avro().types.RecordType && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        const extra = Object.keys(v).filter((k) => !t.fields.some((f) => f.name === k));
+        if (extra.length > 0) {
+          problem = `${where} has ${extra.map((k) => `'${k}'`).join(', ')}, which ${typeLabel(t)} does not declare (Avro would drop it): add it to the schema (with a default) or leave it out`;
+          return;
+        }
+      }
+      problem = `${where} is ${shown(v)}, which is not a valid ${typeLabel(t)}`;
+    },
+  });
+  return problem;
+}
+
+/** The first object in `v` that is not plain data (arrays, plain objects, Buffers), by its path. */
+function foreignObject(v: unknown, path: string[]): string | undefined {
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return undefined;
+  const where = path.length === 0 ? 'the value' : `field '${pathLabel(path)}'`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const inner = foreignObject(v[i], [...path, String(i)]);
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    const hint = v instanceof Map ? ' (for an Avro map, use a plain object: Object.fromEntries(map))' : '';
+    return `${where} is ${shown(v)}, which Avro cannot hold as is: give it plain objects, arrays, strings, numbers, booleans, null and Buffers${hint}`;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    const inner = foreignObject(x, [...path, k]);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
+/** The symbols of a writer enum a reader enum lacks (read as the reader's default if it has one). */
+function lostSymbols(reader: Avro.types.EnumType, writer: Avro.types.EnumType): string[] {
+  return writer.symbols.filter((s) => !reader.symbols.includes(s));
 }
 
 /**
@@ -99,6 +197,16 @@ function resolutionProblem(reader: Avro.Type, writer: Avro.Type, path = ''): str
     }
     if (reader instanceof avro().types.MapType && writer instanceof avro().types.MapType) {
       return resolutionProblem(reader.valuesType, writer.valuesType, `${path}{}`);
+    }
+    if (reader instanceof avro().types.EnumType && writer instanceof avro().types.EnumType) {
+      // Avro's SchemaCompatibility calls this MISSING_ENUM_SYMBOLS: name them, not the two enums.
+      const lost = lostSymbols(reader, writer);
+      if (lost.length > 0) {
+        return (
+          `${where} (${typeLabel(reader)}) no longer has the symbol${lost.length > 1 ? 's' : ''} ${lost.join(', ')}, which values written before may hold: ` +
+          'keep them, or give the enum a default (Avro reads a symbol it lacks as the default)'
+        );
+      }
     }
     return (
       `${where} was ${typeLabel(writer)} and is now ${typeLabel(reader)}, which Avro cannot convert (it converts ${PROMOTIONS}); ` +

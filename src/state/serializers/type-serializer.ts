@@ -73,6 +73,11 @@ export function registerSerializer(name: string, factory: SerializerFactory): vo
   factories.set(name, factory);
 }
 
+/** True if serializers named `name` can be rebuilt from their snapshots here. */
+export function isSerializerRegistered(name: string): boolean {
+  return factories.has(name);
+}
+
 /** The serializer that wrote `snapshot`; throws if its name is unknown here. */
 export function restoreSerializer(snapshot: SerializerSnapshot): TypeSerializer<unknown> {
   const factory = factories.get(snapshot.name);
