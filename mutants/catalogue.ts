@@ -1502,4 +1502,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "readListState and readUnionState give only the first subtask's elements, as if every subtask held a copy",
     tests: ['test/e2e/state-processor.test.ts'],
   },
+  {
+    id: 'savepoint-writer-drops-kept-operators',
+    area: 'state processor',
+    file: 'src/state-processor/savepoint-files-sink.ts',
+    original: `  for (const op of plan.kept?.operators ?? []) {`,
+    replacement: `  for (const op of [] as OperatorMetadata[]) {`,
+    bug: "fromExistingSavepoint writes only the new operators: the existing savepoint's other operators (a source's position) are lost, and a job started from it reads its input again",
+    tests: ['test/e2e/savepoint-writer.test.ts'],
+  },
 ];

@@ -215,4 +215,14 @@ export {
   type Person,
 } from './connectors/index.js';
 export { FlinkError, UserCodeError, JobCancelledError } from './util/errors.js';
-export { SavepointReader, KeyedStateReaderFunction, type KeyedStateReaderContext } from './state-processor/index.js';
+export {
+  SavepointReader,
+  KeyedStateReaderFunction,
+  type KeyedStateReaderContext,
+  SavepointWriter,
+  OperatorTransformation,
+  type OneInputOperatorTransformation,
+  type KeyedOperatorTransformation,
+  type StateBootstrapTransformation,
+} from './state-processor/index.js';
+export { KeyedStateBootstrapFunction, type KeyedStateBootstrapContext } from './graph/index.js';

@@ -17,3 +17,4 @@ export * from './window-functions.js';
 export * from './window-spec.js';
 export * from './co-functions.js';
 export * from './two-input-spec.js';
+export * from './state-bootstrap.js';

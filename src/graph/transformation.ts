@@ -14,6 +14,7 @@ import type {
   ReduceFunction,
   SinkFunction,
 } from './functions.js';
+import type { KeyedStateBootstrapFunction } from './state-bootstrap.js';
 import type { TwoInputOperatorSpec } from './two-input-spec.js';
 import type { OutputTag } from './output-tag.js';
 import type { Sink } from './sink.js';
@@ -34,6 +35,11 @@ export type OperatorSpec =
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean }
   | { readonly kind: 'window'; readonly window: WindowOperatorSpec }
+  /**
+   * Writes keyed state for a new savepoint (Flink's KeyedStateBootstrapOperator): runs `fn` per
+   * record, fires no timers, and at the end of its input emits its state file for operator `uid`.
+   */
+  | { readonly kind: 'keyedStateBootstrap'; readonly fn: KeyedStateBootstrapFunction<unknown, unknown>; readonly uid: string; readonly name: string }
   /** Flink's AsyncWaitOperator: `capacity` inputs in flight at most; `timeoutMs` ≤ 0 = none. */
   | {
       readonly kind: 'asyncWait';
@@ -48,6 +54,7 @@ export type OperatorSpec =
 export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind'] | TwoInputOperatorSpec['kind']> = new Set([
   'reduce',
   'keyedProcess',
+  'keyedStateBootstrap',
   'window',
   'keyedCoProcess',
   'keyedBroadcastProcess',

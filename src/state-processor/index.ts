@@ -1,2 +1,4 @@
 export { SavepointReader } from './savepoint-reader.js';
 export { KeyedStateReaderFunction, type KeyedStateReaderContext } from './keyed-state-reader-function.js';
+export { SavepointWriter } from './savepoint-writer.js';
+export { OperatorTransformation, OneInputOperatorTransformation, KeyedOperatorTransformation, StateBootstrapTransformation } from './operator-transformation.js';

@@ -3,6 +3,7 @@ import { AsyncWaitOperator } from './async/async-wait-operator.js';
 import { FilterOperator } from './filter-operator.js';
 import { FlatMapOperator } from './flat-map-operator.js';
 import { KeyedProcessOperator } from './keyed-process-operator.js';
+import { KeyedStateBootstrapOperator } from './keyed-state-bootstrap-operator.js';
 import { MapOperator } from './map-operator.js';
 import { PrintSinkOperator } from './print-sink-operator.js';
 import { ProcessOperator } from './process-operator.js';
@@ -31,6 +32,7 @@ const OPERATORS: { readonly [K in Spec['kind']]: (ctx: OperatorContext, spec: Ex
   reduce: (ctx, spec) => new ReduceOperator(ctx, spec.fn),
   process: (ctx, spec) => new ProcessOperator(ctx, spec.fn),
   keyedProcess: (ctx, spec) => new KeyedProcessOperator(ctx, spec.fn),
+  keyedStateBootstrap: (ctx, spec) => new KeyedStateBootstrapOperator(ctx, spec.fn, spec.uid, spec.name),
   timestampsAndWatermarks: (ctx, spec) => new TimestampsAndWatermarksOperator(ctx, spec.strategy, ctx.autoWatermarkIntervalMs),
   sinkFunction: (ctx, spec) => new SinkFunctionOperator(ctx, spec.fn),
   sink: (ctx, spec) => new SinkWriterOperator(ctx, spec.sink),

@@ -1,0 +1,64 @@
+import type { BootstrappedSubtaskState, KeyedStateBootstrapContext, KeyedStateBootstrapFunction } from '../../graph/index.js';
+import { NO_LISTS, encodeStateFile } from '../../state/index.js';
+import { FunctionOperator } from './function-operator.js';
+import { KeyedFunctionContexts } from './process-function-contexts.js';
+import type { OperatorContext } from './stream-operator.js';
+import { userError } from './user-function.js';
+
+/**
+ * Flink's KeyedStateBootstrapOperator: runs a bootstrap function on each keyed record, and at
+ * the end of its input encodes the subtask's keyed state — timers included — as the state file
+ * of operator `uid` and emits it, for the savepoint writer downstream. It is no Triggerable, so
+ * the timers the function registers never fire here (not even at the final watermark): they
+ * are for the job that starts from the savepoint.
+ */
+export class KeyedStateBootstrapOperator extends FunctionOperator<unknown> {
+  private readonly fn: KeyedStateBootstrapFunction<unknown, unknown>;
+  private readonly context: KeyedStateBootstrapContext<unknown>;
+
+  constructor(
+    ctx: OperatorContext,
+    fn: KeyedStateBootstrapFunction<unknown, unknown>,
+    private readonly uid: string,
+    private readonly operatorName: string,
+  ) {
+    super(ctx, fn);
+    this.fn = fn;
+    const element = new KeyedFunctionContexts(ctx).element;
+    this.context = { timerService: element.timerService, getCurrentKey: element.getCurrentKey };
+  }
+
+  collect(value: unknown): void {
+    this.numRecordsIn++;
+    try {
+      this.fn.processElement(value, this.context);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+  }
+
+  override endInput(): void {
+    const backend = this.ctx.keyedBackend!;
+    const { info } = this.ctx;
+    // A full, self-contained cut taken after the last record: nothing changes it any more.
+    const snapshot = backend.snapshot(0, { full: true });
+    try {
+      snapshot.encodeUntil(Infinity, () => 0);
+      const kinds = snapshot.kinds;
+      const chunks = encodeStateFile({ uid: this.uid, subtask: info.subtaskIndex, kinds, keyGroups: snapshot.keyGroups(), delta: false, lists: NO_LISTS });
+      const state: BootstrappedSubtaskState = {
+        uid: this.uid,
+        name: this.operatorName,
+        subtask: info.subtaskIndex,
+        parallelism: info.parallelism,
+        maxParallelism: info.maxParallelism,
+        keyGroupRange: [backend.keyGroupRange.start, backend.keyGroupRange.end],
+        stateNames: Object.keys(kinds),
+        bytes: Buffer.concat(chunks),
+      };
+      this.output.collect(state);
+    } finally {
+      snapshot.release();
+    }
+  }
+}

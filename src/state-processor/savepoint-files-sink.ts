@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type OperatorMetadata,
+  type SnapshotMetadata,
+  SNAPSHOT_FORMAT_VERSION,
+  SNAPSHOT_MAGIC,
+  encodeMetadata,
+  metadataPath,
+  sha256,
+  stateFileName,
+  writeFileAtomic,
+  writeFileDurable,
+} from '../checkpoint/index.js';
+import type { BootstrappedSubtaskState, Sink, SinkWriter } from '../graph/index.js';
+import type { OperatorStateHandle } from '../state/index.js';
+import { SnapshotRestoreError } from '../util/errors.js';
+import { newJobId } from '../util/ids.js';
+import { readRegularFileSync } from '../util/regular-file.js';
+
+/** Where the new savepoint goes and what it keeps of an existing one. */
+export interface SavepointPlan {
+  /** The new savepoint's directory (absolute). */
+  readonly path: string;
+  /** Operators carried over from an existing savepoint, with its directory. */
+  readonly kept: { readonly dir: string; readonly operators: readonly OperatorMetadata[] } | undefined;
+}
+
+/** A refusal of where a savepoint is written: one line, exit 1. */
+export function existingSnapshotError(path: string): SnapshotRestoreError {
+  return new SnapshotRestoreError(`${path} already holds a snapshot (a _metadata file): write the new savepoint to a directory of its own.`, 'savepoint.exists');
+}
+
+/**
+ * The end of a savepoint-writing job (parallelism 1): collects every bootstrap subtask's state
+ * file — kept in its own state, so a failover loses none — and at the end of input writes them
+ * into the savepoint's directory, copies the operators kept from an existing savepoint (their
+ * checksums checked), and publishes `_metadata` last and atomically: until then the directory is
+ * no snapshot, so a failure on the way leaves none, never half of one.
+ */
+export class SavepointFilesSink implements Sink<BootstrappedSubtaskState> {
+  constructor(private readonly plan: SavepointPlan) {}
+
+  createWriter(): SinkWriter<BootstrappedSubtaskState> {
+    const plan = this.plan;
+    let states = new Map<string, BootstrappedSubtaskState>();
+    let work: Promise<unknown> | undefined;
+    const keyOf = (s: BootstrappedSubtaskState) => `${s.uid}\u0000${s.subtask}`;
+    return {
+      write(state) {
+        states.set(keyOf(state), state);
+      },
+      snapshotState: () => [...states.values()],
+      restoreState(restored) {
+        states = new Map((restored as BootstrappedSubtaskState[]).map((s) => [keyOf(s), s]));
+      },
+      endOfInput() {
+        work = publish(plan, [...states.values()]);
+      },
+      pendingWork() {
+        const w = work;
+        work = undefined;
+        return w;
+      },
+      close() {},
+    };
+  }
+}
+
+async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtaskState[]): Promise<void> {
+  const { path } = plan;
+  if (existsSync(metadataPath(path))) throw existingSnapshotError(path);
+  mkdirSync(path, { recursive: true });
+  const operators: OperatorMetadata[] = [];
+  for (const op of plan.kept?.operators ?? []) {
+    const subtasks: OperatorStateHandle[] = [];
+    for (const h of op.subtasks) {
+      // Copied as written, after checking it is what `_metadata` says it is.
+      const bytes = readRegularFileSync(join(plan.kept!.dir, h.file));
+      if (bytes.byteLength !== h.size || sha256(bytes) !== h.checksum) {
+        throw new SnapshotRestoreError(`Cannot copy state file ${h.file} of operator '${op.uid}' from ${plan.kept!.dir}: it is damaged (size or checksum mismatch).`);
+      }
+      await writeFileDurable(join(path, h.file), [bytes]);
+      subtasks.push(h);
+    }
+    operators.push({ ...op, subtasks });
+  }
+  const byUid = new Map<string, BootstrappedSubtaskState[]>();
+  for (const s of states) byUid.set(s.uid, [...(byUid.get(s.uid) ?? []), s]);
+  for (const [uid, subtaskStates] of byUid) {
+    const first = subtaskStates[0]!;
+    const subtasks: OperatorStateHandle[] = [];
+    for (const s of [...subtaskStates].sort((a, b) => a.subtask - b.subtask)) {
+      const file = stateFileName(uid, s.subtask);
+      const written = await writeFileDurable(join(path, file), [s.bytes]);
+      subtasks.push({
+        uid,
+        name: s.name,
+        subtask: s.subtask,
+        parallelism: s.parallelism,
+        maxParallelism: s.maxParallelism,
+        file,
+        ...written,
+        keyGroupRange: [s.keyGroupRange[0], s.keyGroupRange[1]],
+        stateNames: [...s.stateNames],
+      });
+    }
+    operators.push({ uid, name: first.name, parallelism: first.parallelism, maxParallelism: first.maxParallelism, subtasks });
+  }
+  const metadata: SnapshotMetadata = {
+    magic: SNAPSHOT_MAGIC,
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    jobId: newJobId(),
+    jobName: 'SavepointWriter',
+    // A savepoint of no running job: the first (and only) snapshot of its own lineage.
+    checkpointId: 1,
+    kind: 'SAVEPOINT',
+    timestamp: Date.now(),
+    operators,
+  };
+  await writeFileAtomic(metadataPath(path), encodeMetadata(metadata));
+}

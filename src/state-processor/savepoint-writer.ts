@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type DataStream, SingleOutputStreamOperator, type StreamExecutionEnvironment } from '../api/index.js';
+import { type OperatorMetadata, metadataPath, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
+import type { BootstrappedSubtaskState, KeyedStateBootstrapFunction } from '../graph/index.js';
+import { DEFAULT_MAX_PARALLELISM, checkMaxParallelism } from '../state/index.js';
+import { SnapshotRestoreError } from '../util/errors.js';
+import { echo } from '../util/sanitize.js';
+import { localPathOf } from '../util/file-uri.js';
+import type { StateBootstrapTransformation } from './operator-transformation.js';
+import { SavepointFilesSink, existingSnapshotError } from './savepoint-files-sink.js';
+
+/**
+ * Writes a new savepoint from records (Flink's State Processor API, `SavepointWriter`): each
+ * `withOperator(uid, transformation)` puts its records into that operator's keyed state, a new
+ * savepoint may keep the operators of an existing one (`fromExistingSavepoint`, minus those
+ * removed with `removeOperator`), and `write(path)` adds the steps that write it to the job;
+ * the job writes it when it runs (`env.execute`). A job started with `flink run -s <path>`
+ * then finds the state under those uids, as if it had written it itself.
+ */
+export class SavepointWriter {
+  private readonly bootstraps = new Map<string, StateBootstrapTransformation<unknown, unknown>>();
+  private readonly removed = new Set<string>();
+  private written = false;
+
+  private constructor(
+    private readonly env: StreamExecutionEnvironment,
+    private readonly maxParallelism: number,
+    private readonly existing: { readonly dir: string; readonly operators: readonly OperatorMetadata[] } | undefined,
+  ) {}
+
+  /**
+   * A savepoint of only the operators given to `withOperator`.
+   * @param maxParallelism the key groups of their keyed state: what the job restored from it must run with (default 128)
+   */
+  static newSavepoint(env: StreamExecutionEnvironment, maxParallelism: number = DEFAULT_MAX_PARALLELISM): SavepointWriter {
+    const invalid = checkMaxParallelism(maxParallelism);
+    if (invalid) throw new RangeError(invalid);
+    return new SavepointWriter(env, maxParallelism, undefined);
+  }
+
+  /**
+   * A savepoint with the operators of the one at `path` (a savepoint, or a checkpoint whose state
+   * is all in its directory), changed by `withOperator` and `removeOperator`. New operators get
+   * the max parallelism its keyed operators have (or 128).
+   */
+  static fromExistingSavepoint(env: StreamExecutionEnvironment, path: string): SavepointWriter {
+    const dir = snapshotDirOf(path);
+    const metadata = readSnapshotMetadata(dir);
+    for (const op of metadata.operators) {
+      if (op.subtasks.some((h) => (h.sharedState ?? []).length > 0)) {
+        throw new SnapshotRestoreError(
+          `${dir} is an incremental checkpoint: the state of '${echo(op.uid)}' lies in files shared with other checkpoints. Take a savepoint of the job (flink savepoint) and start from that.`,
+          'savepoint.incrementalSource',
+        );
+      }
+    }
+    const keyed = metadata.operators.find((op) => op.subtasks.some((h) => h.keyGroupRange !== null && h.keyGroupRange !== undefined));
+    return new SavepointWriter(env, keyed?.maxParallelism ?? DEFAULT_MAX_PARALLELISM, { dir, operators: metadata.operators });
+  }
+
+  /** Writes `transformation`'s records into the keyed state of operator `uid` (replacing that operator's state in an existing savepoint). */
+  withOperator<K, T>(uid: string, transformation: StateBootstrapTransformation<K, T>): this {
+    this.checkOpen();
+    if (typeof uid !== 'string' || uid === '') throw new TypeError("withOperator needs the operator's uid (a non-empty string).");
+    if (this.bootstraps.has(uid)) throw new TypeError(`withOperator was given uid '${uid}' twice: each operator's state is written once.`);
+    if (this.existing?.operators.some((op) => op.uid === uid) && !this.removed.has(uid)) {
+      throw new SnapshotRestoreError(`The savepoint ${this.existing.dir} already has state of operator '${echo(uid)}': removeOperator('${echo(uid)}') first to replace it.`, 'savepoint.operatorExists');
+    }
+    this.bootstraps.set(uid, transformation as unknown as StateBootstrapTransformation<unknown, unknown>);
+    return this;
+  }
+
+  /** Leaves operator `uid`'s state of the existing savepoint out of the new one. */
+  removeOperator(uid: string): this {
+    this.checkOpen();
+    if (!this.existing?.operators.some((op) => op.uid === uid)) {
+      const known = this.existing?.operators.map((op) => `'${echo(op.uid)}'`).join(', ');
+      throw new SnapshotRestoreError(`removeOperator('${echo(uid)}'): the savepoint has no state of that operator${known ? `; it has ${known}` : ''}.`, 'snapshot.unknownOperator');
+    }
+    this.removed.add(uid);
+    return this;
+  }
+
+  /**
+   * Adds the writing of the savepoint into `path` to the job: each operator's records keyed and
+   * put into state by its function (at the job's parallelism, `maxParallelism` key groups), then
+   * the files and `_metadata`, written when the last record is in. `path` must not hold a
+   * snapshot already.
+   */
+  write(path: string): void {
+    this.checkOpen();
+    const target = resolve(localPathOf(path));
+    if (existsSync(metadataPath(target))) throw existingSnapshotError(target);
+    if (this.existing !== undefined && resolve(this.existing.dir) === target) throw existingSnapshotError(target);
+    this.written = true;
+    const states: DataStream<BootstrappedSubtaskState>[] = [];
+    for (const [uid, t] of this.bootstraps) {
+      const keyed = t.stream.keyBy(t.selector);
+      const name = `Bootstrap '${uid}'`;
+      const op = this.env.addTransformation({
+        kind: 'operator',
+        name,
+        input: keyed.transformation,
+        operator: { kind: 'keyedStateBootstrap', fn: t.fn as KeyedStateBootstrapFunction<unknown, unknown>, uid, name },
+      });
+      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(this.maxParallelism).uid(`__bootstrap:${uid}`));
+    }
+    const kept = this.existing && { dir: this.existing.dir, operators: this.existing.operators.filter((op) => !this.removed.has(op.uid)) };
+    const all = states.length === 0 ? this.env.fromData<BootstrappedSubtaskState>() : states.length === 1 ? states[0]! : states[0]!.union(...states.slice(1));
+    all.sinkTo(new SavepointFilesSink({ path: target, kept })).name(`Savepoint: ${target}`).setParallelism(1).uid(`__savepoint-writer:${target}`);
+  }
+
+  private checkOpen(): void {
+    if (this.written) throw new TypeError('This SavepointWriter was written already: make a new one for another savepoint.');
+  }
+}
