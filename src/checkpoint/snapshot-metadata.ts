@@ -1,4 +1,4 @@
-import type { OperatorStateHandle } from '../state/index.js';
+import { type OperatorStateHandle, UPPER_BOUND_MAX_PARALLELISM } from '../state/index.js';
 import { sha256 } from './atomic-write.js';
 import { isSafeFileName } from './paths.js';
 
@@ -98,6 +98,10 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
     if (typeof op?.uid !== 'string' || !isInt(op.parallelism, 1) || !isInt(op.maxParallelism, 1) || !Array.isArray(op.subtasks)) {
       fail('an operator entry is malformed');
     }
+    // No job runs with more (Flink's bound too); one that claims more would have a restore or a
+    // reader walk billions of key groups.
+    if (op.maxParallelism > UPPER_BOUND_MAX_PARALLELISM) fail(`operator '${op.uid}' has max parallelism ${op.maxParallelism}, above the most any job can have (${UPPER_BOUND_MAX_PARALLELISM})`);
+    if (op.parallelism > op.maxParallelism) fail(`operator '${op.uid}' has parallelism ${op.parallelism} above its max parallelism ${op.maxParallelism}`);
     if (uids.has(op.uid)) fail(`operator uid '${op.uid}' appears twice`);
     uids.add(op.uid);
     const subtasks = new Set<number>();

@@ -2,7 +2,6 @@ import type { DataStream, StreamExecutionEnvironment } from '../api/index.js';
 import { type OperatorMetadata, type SnapshotMetadata, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
 import { WatermarkStrategy } from '../graph/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
-import { UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
 import { echo } from '../util/sanitize.js';
 import { KeyedStateSource } from './keyed-state-source.js';
 import type { KeyedStateReaderFunction } from './keyed-state-reader-function.js';
@@ -81,13 +80,6 @@ export class SavepointReader {
       throw new SnapshotRestoreError(
         `The snapshot ${this.path} has no state of an operator with uid '${echo(uid)}'${known.length > 0 ? `; it has ${known.join(', ')}` : '; it holds no operator state'}.`,
         'snapshot.unknownOperator',
-      );
-    }
-    // No job has more key groups than Flink's bound; a _metadata claiming more (its checksum
-    // recomputed) would have a reader allocate and walk that many key groups until the heap gives out.
-    if (op.maxParallelism > UPPER_BOUND_MAX_PARALLELISM || op.parallelism > op.maxParallelism) {
-      throw new SnapshotRestoreError(
-        `Operator '${echo(uid)}' in ${this.path} records parallelism ${op.parallelism} of max parallelism ${op.maxParallelism}, which no job can have (max parallelism at most ${UPPER_BOUND_MAX_PARALLELISM}, parallelism at most that); its _metadata is damaged.`,
       );
     }
     return op;

@@ -52,6 +52,22 @@ describe('decodeMetadata on hostile input', () => {
     assert.deepEqual(decodeMetadata(encodeMetadata(m)), m);
   });
 
+  test("a max parallelism above Flink's bound (32768), or a parallelism above the max parallelism, is refused: no restore or reader walks 2^31 key groups", () => {
+    const op = (parallelism: number, maxParallelism: number): SnapshotMetadata => ({
+      magic: SNAPSHOT_MAGIC,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      jobId: 'ab'.repeat(16),
+      jobName: 'j',
+      checkpointId: 1,
+      kind: 'SAVEPOINT',
+      timestamp: 1,
+      operators: [{ uid: 'u', name: 'u', parallelism, maxParallelism, subtasks: [] }],
+    });
+    assert.throws(() => decodeMetadata(encodeMetadata(op(1, 2 ** 31))), (e: unknown) => e instanceof InvalidMetadataError && /max parallelism 2147483648, above the most any job can have \(32768\)/.test(e.message));
+    assert.throws(() => decodeMetadata(encodeMetadata(op(5, 4))), (e: unknown) => e instanceof InvalidMetadataError && /parallelism 5 above its max parallelism 4/.test(e.message));
+    assert.equal(decodeMetadata(encodeMetadata(op(4, 32768))).operators[0]!.maxParallelism, 32768);
+  });
+
   test('nestsDeeperThan counts levels of arrays and objects, iteratively', () => {
     assert.equal(nestsDeeperThan(1, 0), false);
     assert.equal(nestsDeeperThan([], 0), true);
