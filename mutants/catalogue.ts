@@ -1511,4 +1511,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "fromExistingSavepoint writes only the new operators: the existing savepoint's other operators (a source's position) are lost, and a job started from it reads its input again",
     tests: ['test/e2e/savepoint-writer.test.ts'],
   },
+  {
+    id: 'bootstrap-operator-fires-timers',
+    area: 'state processor',
+    file: 'src/runtime/operators/keyed-state-bootstrap-operator.ts',
+    original: `export class KeyedStateBootstrapOperator extends FunctionOperator<unknown> {`,
+    replacement: `export class KeyedStateBootstrapOperator extends FunctionOperator<unknown> {\n  onEventTime(): void {}\n  onProcessingTime(): void {}`,
+    bug: "the bootstrap operator fires its timers (the final watermark fires every event-time one): the savepoint holds none of the timers the bootstrap registered",
+    tests: ['test/e2e/savepoint-writer.test.ts'],
+  },
 ];
