@@ -1,7 +1,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { type CollectClientMessage, type CollectWriterMessage, collectChannelName } from '../connectors/collect/collect-protocol.js';
 import { CollectResultBuffer } from '../connectors/collect/collect-result-buffer.js';
-import { JobCancelledError } from '../util/errors.js';
+import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { JobClient } from './pipeline-executor.js';
 
 /** An iterator over a running job's results that can be closed early (Flink's CloseableIterator). */
@@ -71,7 +71,8 @@ export class CollectResultIterator<T> implements CloseableIterator<T> {
   }
 
   async next(): Promise<IteratorResult<T>> {
-    if (this.client === undefined) throw new Error('The job of this collect iterator has not started: call env.executeAsync() (or use stream.executeAndCollect()).');
+    // A user's mistake, not a bug: one typed line (Flink's Collector.getOutput refuses it too, "The job execution was not yet started").
+    if (this.client === undefined) throw new FlinkError('collect.notStarted', 'The job of this collect iterator has not started: call env.executeAsync() (or use stream.executeAndCollect()).');
     for (;;) {
       if (this.closed) return { value: undefined, done: true };
       if (this.buffer.hasNext) {
