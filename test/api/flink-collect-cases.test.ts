@@ -5,9 +5,24 @@
  * collects, back pressure.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type CloseableIterator, StreamExecutionEnvironment } from '../../src/index.js';
+import {
+  type CloseableIterator,
+  DataGeneratorSource,
+  type JobClient,
+  type PipelineExecutor,
+  StreamExecutionEnvironment,
+  WatermarkStrategy,
+  jobClient,
+  setContextExecutor,
+} from '../../src/index.js';
+import { JobMaster } from '../../src/cluster/job-master.js';
+import { Configuration } from '../../src/config/index.js';
+import { systemClock } from '../../src/util/clock.js';
 import { FlinkError, JobCancelledError } from '../../src/util/errors.js';
+import { newJobId } from '../../src/util/ids.js';
+import { tempDir } from '../helpers/run-job.js';
 
 const localEnv = (): StreamExecutionEnvironment => StreamExecutionEnvironment.getExecutionEnvironment();
 
@@ -53,5 +68,148 @@ describe('misuse gets one clear, typed line', () => {
   test('reading a collectAsync iterator before its job started is a FlinkError with a code', async () => {
     const it = localEnv().fromData(1).collectAsync();
     await assert.rejects(it.next(), (err: unknown) => err instanceof FlinkError && err.code === 'collect.notStarted' && /executeAsync/.test(err.message));
+  });
+});
+
+/** Runs jobs under a JobMaster that restarts once at once; `settings` add configuration (e.g. checkpointing). */
+function restartingExecutor(dir: string, settings: Record<string, string> = {}): PipelineExecutor {
+  let configuration = new Configuration(dir)
+    .with('execution.checkpointing.dir', join(dir, 'checkpoints'))
+    .with('restart-strategy.type', 'fixed-delay')
+    .with('restart-strategy.fixed-delay.attempts', 1)
+    .with('restart-strategy.fixed-delay.delay', '0 ms');
+  for (const [k, v] of Object.entries(settings)) configuration = configuration.with(k, v);
+  const executeAsync = async (pipeline: Parameters<PipelineExecutor['execute']>[0]): Promise<JobClient> => {
+    const master = new JobMaster({ jobId: newJobId(), pipeline, configuration, clock: systemClock });
+    return jobClient(master.jobId, master.run(), () => master.cancel());
+  };
+  return { execute: async (p) => (await executeAsync(p)).getJobExecutionResult(), executeAsync };
+}
+
+/** Runs `body` with `getExecutionEnvironment()` giving jobs to a restarting executor (see above). */
+async function underRestarts<R>(settings: Record<string, string>, body: () => Promise<R>): Promise<R> {
+  const home = tempDir('flink-collect-cases-');
+  setContextExecutor(restartingExecutor(home.path, settings));
+  try {
+    return await body();
+  } finally {
+    setContextExecutor(undefined);
+    home.cleanup();
+  }
+}
+
+/** The numbers 0 … n-1 at `perSecond`, through a map that fails once at `failAt`. */
+function failingOnce(env: StreamExecutionEnvironment, n: number, failAt: number, perSecond: number) {
+  const state = { failed: false };
+  const stream = env
+    .fromSource(new DataGeneratorSource((i) => i, n, { recordsPerSecond: perSecond }), WatermarkStrategy.noWatermarks(), 'numbers')
+    .uid('numbers')
+    .map((i) => {
+      if (i === failAt && !state.failed) {
+        state.failed = true;
+        throw new Error(`fails once at ${failAt}`);
+      }
+      return i;
+    })
+    .uid('map');
+  return { stream, state };
+}
+
+describe('a failover without checkpointing (Flink: UncheckpointedCollectResultBuffer without failure tolerance)', () => {
+  test('after results were read, the reader fails with collect.restarted rather than repeat them, and the job is cancelled', async () => {
+    await underRestarts({}, async () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      const { stream, state } = failingOnce(env, 2_000, 1_000, 4_000);
+      const it = stream.collectAsync();
+      const client = await env.executeAsync('restart, uncheckpointed');
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const v of it) seen.push(v);
+        })(),
+        (err: unknown) => err instanceof FlinkError && err.code === 'collect.restarted' && /Enable checkpointing/.test(err.message) && !err.message.includes('\n'),
+      );
+      assert.ok(state.failed);
+      assert.ok(seen.length > 0 && seen.length <= 1_000, `read before the restart: ${seen.length}`);
+      assert.ok(seen.every((v, i) => v === i), 'what was read came once, in order');
+      await assert.rejects(client.getJobExecutionResult(), JobCancelledError);
+    });
+  });
+
+  test('before anything was read, the reader starts over with the new attempt: every result once (README: differs from Flink, which fails)', async () => {
+    await underRestarts({}, async () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      const { stream, state } = failingOnce(env, 3_000, 1_500, 20_000);
+      const it = stream.collectAsync();
+      const client = await env.executeAsync('restart before reading');
+      await client.getJobExecutionResult();
+      assert.ok(state.failed);
+      const all = await drain(it);
+      assert.deepEqual(all, Array.from({ length: 3_000 }, (_, i) => i));
+    });
+  });
+});
+
+describe('with checkpointing (Flink: CheckpointedCollectResultBuffer)', () => {
+  test('a job that fails for good hands out nothing no completed checkpoint covers, then its error', async () => {
+    await underRestarts({ 'execution.checkpointing.interval': '1 h', 'restart-strategy.type': 'none' }, async () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      const { stream } = failingOnce(env, 1_000, 500, 50_000);
+      const it = await stream.executeAndCollect('fails, no checkpoint yet');
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const v of it) seen.push(v);
+        })(),
+        (err: unknown) => err instanceof FlinkError && err.code === 'job.userCodeFailed' && /fails once at 500/.test(err.message),
+      );
+      assert.deepEqual(seen, [], 'no checkpoint completed: none of the results may be handed out');
+    });
+  });
+
+  test('an empty stream gives no results and the iterator ends', async () => {
+    await underRestarts({ 'execution.checkpointing.interval': '30 ms' }, async () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      assert.deepEqual(await drain(await env.fromData<number>([]).executeAndCollect()), []);
+      assert.deepEqual(await env.fromData<number>([]).map((n) => n).executeAndCollect(5), []);
+    });
+  });
+
+  test('a bounded job: every result once, in order, at the end even past the last periodic checkpoint', async () => {
+    await underRestarts({ 'execution.checkpointing.interval': '1 h' }, async () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      // More than the sink holds for a reader that is not waiting: a reader waiting for results lets it go on (Flink's client fetches on).
+      const all = await drain(await env.fromSequence(1, 50_000).executeAndCollect());
+      assert.equal(all.length, 50_000);
+      assert.ok(all.every((v, i) => v === i + 1));
+    });
+  });
+});
+
+describe('back pressure with checkpointing (Flink: CollectSinkFunction holds a bounded buffer until the client fetches)', () => {
+  test('a reader that does not read holds the job back even before a checkpoint makes results readable', async () => {
+    await underRestarts({ 'execution.checkpointing.interval': '1 h' }, async () => {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment();
+      let produced = 0;
+      const it = env
+        .fromSequence(1, Number.MAX_SAFE_INTEGER)
+        .map((n) => {
+          produced++;
+          return n;
+        })
+        .collectAsync();
+      await env.executeAsync('unbounded, never read');
+      try {
+        // Until the job stops producing, or clearly runs ahead (no fixed sleep: a slow machine takes longer).
+        let last = -1;
+        while (produced !== last && produced < 500_000) {
+          last = produced;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.ok(produced < 100_000, `the job ran ahead of a reader that reads nothing: ${produced} records`);
+      } finally {
+        await it.close();
+      }
+    });
   });
 });
