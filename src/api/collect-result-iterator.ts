@@ -89,6 +89,9 @@ export class CollectResultIterator<T> implements CloseableIterator<T> {
         this.finish();
         return { value: undefined, done: true };
       }
+      // Said at each wait (a message wakes this reader, so at most once per message received):
+      // a writer of a new attempt, or one waiting on unreadable results, hears it.
+      this.post({ t: 'waiting', offset: this.buffer.handedOut });
       this.channel?.ref();
       await new Promise<void>((resolve) => (this.signal = resolve));
       this.channel?.unref();
@@ -122,7 +125,7 @@ export class CollectResultIterator<T> implements CloseableIterator<T> {
       this.wake();
       return;
     }
-    if (message.t === 'ready' || message.t === 'consumed' || message.t === 'closed') return;
+    if (message.t === 'ready' || message.t === 'consumed' || message.t === 'waiting' || message.t === 'closed') return;
     if (message.t === 'hello') this.post({ t: 'ready', attempt: message.attempt, holdsAll: this.holdsAll || this.closed });
     try {
       this.buffer.receive(message);
