@@ -234,3 +234,98 @@ describe('checkpointing in AT_LEAST_ONCE mode (Flink: UncheckpointedCollectResul
     },
   );
 });
+
+describe('cases that match Flink', () => {
+  test('executeAndCollect(limit): a limit of 0, negative or not an integer is refused before the job runs; a limit past the end gives what there is', async () => {
+    // Flink: Preconditions.checkState(limit > 0, "Limit must be greater than 0").
+    const env = localEnv();
+    for (const limit of [0, -1, 2.5, Number.NaN]) {
+      await assert.rejects(env.fromData(1, 2).executeAndCollect(limit), (err: unknown) => err instanceof RangeError && /Limit must be greater than 0/.test(err.message));
+      await assert.rejects(env.fromData(1, 2).executeAndCollect('named', limit), RangeError);
+    }
+    assert.deepEqual(await env.fromData(1, 2).executeAndCollect(10), [1, 2]);
+  });
+
+  test('an empty stream: no results, the iterator ends', async () => {
+    const env = localEnv();
+    assert.deepEqual(await drain(await env.fromData<number>([]).executeAndCollect()), []);
+    assert.deepEqual(await env.fromData<number>([]).filter(() => true).executeAndCollect(3), []);
+  });
+
+  test('a failing job: the results before it, then its error with the user’s error as cause; then the iterator is done', async () => {
+    const env = localEnv();
+    const boom = new Error('boom at 3');
+    const it = await env
+      .fromData(1, 2, 3)
+      .map((n) => {
+        if (n === 3) throw boom;
+        return n;
+      })
+      .executeAndCollect();
+    const seen: number[] = [];
+    await assert.rejects(
+      (async () => {
+        for (;;) {
+          const r = await it.next();
+          if (r.done === true) return;
+          seen.push(r.value);
+        }
+      })(),
+      (err: unknown) => err instanceof FlinkError && err.code === 'job.userCodeFailed' && err.cause === boom,
+    );
+    assert.deepEqual(seen, [1, 2]);
+    assert.deepEqual(await it.next(), { value: undefined, done: true });
+  });
+
+  test('an iterator used after close is done, and close twice is harmless', async () => {
+    const env = localEnv();
+    const it = await env.fromSequence(1, Number.MAX_SAFE_INTEGER).executeAndCollect();
+    assert.equal((await it.next()).value, 1);
+    await it.close();
+    await it.close();
+    assert.deepEqual(await it.next(), { value: undefined, done: true });
+  });
+
+  test('collectAsync twice on one stream: each iterator gets every record, in order', async () => {
+    const env = localEnv();
+    const numbers = env.fromSequence(1, 30_000);
+    const a = numbers.collectAsync();
+    const b = numbers.collectAsync();
+    await env.executeAsync('two collects of one stream');
+    const [ra, rb] = await Promise.all([drain(a), drain(b)]);
+    const expected = Array.from({ length: 30_000 }, (_, i) => i + 1);
+    assert.deepEqual(ra, expected);
+    assert.deepEqual(rb, expected);
+  });
+
+  test('closing one of two iterators cancels the job: the other ends with the cancellation (Flink: closing any cancels the job)', async () => {
+    const env = localEnv();
+    const numbers = env.fromSequence(1, Number.MAX_SAFE_INTEGER);
+    const a = numbers.collectAsync();
+    const b = numbers.map((n) => -n).collectAsync();
+    const client = await env.executeAsync('two collects');
+    assert.equal((await a.next()).value, 1);
+    await a.close();
+    await assert.rejects(client.getJobExecutionResult(), JobCancelledError);
+    await assert.rejects(drain(b), JobCancelledError);
+  });
+});
+
+describe('what a collect job runs', () => {
+  test(
+    'a source nothing reads from is not part of the job (Flink adds a source to the job only through what reads it)',
+    {
+      todo: "env.fromX() registers the source as a transformation of the next job, so an unused unbounded source keeps executeAndCollect's job from ending; changing it touches every source-only job (they would get 'The job has no sources')",
+    },
+    async () => {
+      const env = localEnv();
+      env.fromSequence(1, Number.MAX_SAFE_INTEGER); // built, never used
+      const it = await env.fromData(1, 2).executeAndCollect();
+      try {
+        assert.deepEqual(await within(drain(it), 3_000, 'the job'), [1, 2]);
+      } finally {
+        await it.close();
+      }
+    },
+  );
+});
