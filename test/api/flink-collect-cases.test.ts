@@ -179,7 +179,13 @@ describe('with checkpointing (Flink: CheckpointedCollectResultBuffer)', () => {
     await underRestarts({ 'execution.checkpointing.interval': '1 h' }, async () => {
       const env = StreamExecutionEnvironment.getExecutionEnvironment();
       // More than the sink holds for a reader that is not waiting: a reader waiting for results lets it go on (Flink's client fetches on).
-      const all = await drain(await env.fromSequence(1, 50_000).executeAndCollect());
+      const it = await env.fromSequence(1, 50_000).executeAndCollect();
+      let all: number[];
+      try {
+        all = await within(drain(it), 20_000, 'reading the job');
+      } finally {
+        await it.close();
+      }
       assert.equal(all.length, 50_000);
       assert.ok(all.every((v, i) => v === i + 1));
     });
