@@ -1,7 +1,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { type CollectClientMessage, type CollectWriterMessage, collectChannelName } from '../connectors/collect/collect-protocol.js';
 import { CollectResultBuffer } from '../connectors/collect/collect-result-buffer.js';
-import { JobCancelledError } from '../util/errors.js';
+import { FlinkError, JobCancelledError } from '../util/errors.js';
 import type { JobClient } from './pipeline-executor.js';
 
 /** An iterator over a running job's results that can be closed early (Flink's CloseableIterator). */
@@ -71,7 +71,8 @@ export class CollectResultIterator<T> implements CloseableIterator<T> {
   }
 
   async next(): Promise<IteratorResult<T>> {
-    if (this.client === undefined) throw new Error('The job of this collect iterator has not started: call env.executeAsync() (or use stream.executeAndCollect()).');
+    // A user's mistake, not a bug: one typed line (Flink's Collector.getOutput refuses it too, "The job execution was not yet started").
+    if (this.client === undefined) throw new FlinkError('collect.notStarted', 'The job of this collect iterator has not started: call env.executeAsync() (or use stream.executeAndCollect()).');
     for (;;) {
       if (this.closed) return { value: undefined, done: true };
       if (this.buffer.hasNext) {
@@ -88,6 +89,9 @@ export class CollectResultIterator<T> implements CloseableIterator<T> {
         this.finish();
         return { value: undefined, done: true };
       }
+      // Said at each wait (a message wakes this reader, so at most once per message received):
+      // a writer of a new attempt, or one waiting on unreadable results, hears it.
+      this.post({ t: 'waiting', offset: this.buffer.handedOut });
       this.channel?.ref();
       await new Promise<void>((resolve) => (this.signal = resolve));
       this.channel?.unref();
@@ -121,7 +125,7 @@ export class CollectResultIterator<T> implements CloseableIterator<T> {
       this.wake();
       return;
     }
-    if (message.t === 'ready' || message.t === 'consumed' || message.t === 'closed') return;
+    if (message.t === 'ready' || message.t === 'consumed' || message.t === 'waiting' || message.t === 'closed') return;
     if (message.t === 'hello') this.post({ t: 'ready', attempt: message.attempt, holdsAll: this.holdsAll || this.closed });
     try {
       this.buffer.receive(message);

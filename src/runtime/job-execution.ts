@@ -71,7 +71,7 @@ export class JobExecution implements JobRun {
   private readonly tasks: StreamTask[];
   private cancelRequested = false;
   private wake: (() => void) | undefined;
-  /** Ends the wait for tasks to open (e.g. a sink recovering its transactions) on a failure or cancel. */
+  /** Ends the wait for tasks to open (e.g. a sink recovering its transactions), or for a held-back task, on a failure or cancel. */
   private stopOpening: ((reason: unknown) => void) | undefined;
   private readonly driver: SnapshotDriver | undefined;
   /** A failure raised outside the loop (e.g. in user snapshot code during a trigger). */
@@ -318,7 +318,11 @@ export class JobExecution implements JobRun {
             task.step(now);
             pending = task.pendingWork();
           }
-          if (pending) await pending;
+          // A task held back (a sink waiting for its reader or its batches) may wait long, even
+          // for ever (a collect reader that stopped reading): a cancel or a failure ends the wait,
+          // as Flink interrupts a task blocked in its sink; the tasks are closed next, which
+          // releases what they waited on.
+          if (pending) await this.interruptible(async () => void (await pending));
         }
       }
       if (unfinished === 0) {

@@ -31,6 +31,14 @@ export type CollectClientMessage =
   | { readonly t: 'ready'; readonly attempt: number; readonly holdsAll: boolean }
   /** The client handed out every result before `offset`: a writer held back by it may go on. */
   | { readonly t: 'consumed'; readonly offset: number }
+  /**
+   * The client handed out every result before `offset` and waits for more, having none it may
+   * hand out: a writer goes on even with many results sent and not yet readable (with
+   * checkpointing, only a checkpoint taken further on makes them readable). Flink's client
+   * likewise fetches from the sink while its reader waits, and leaves the sink's buffer full
+   * while it does not.
+   */
+  | { readonly t: 'waiting'; readonly offset: number }
   /** The client stopped reading: writers no longer wait for it. */
   | { readonly t: 'closed' }
   /**
@@ -46,7 +54,8 @@ export function collectChannelName(jobId: string, token: string): string {
 }
 
 /**
- * How many shown results the client may hold unread before the writer waits (Flink's collect
- * sink blocks on its buffer in the same way): an unbounded job read slowly stays in bounded memory.
+ * How many results the client may hold unread before the writer waits (Flink's collect sink
+ * blocks on its buffer in the same way): an unbounded job read slowly stays in bounded memory.
+ * Results not yet readable (with checkpointing) count too, unless the client waits for results.
  */
 export const COLLECT_MAX_UNREAD = 10_000;

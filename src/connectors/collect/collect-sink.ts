@@ -39,6 +39,8 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
   private shown = 0;
   /** What the client has handed out. */
   private consumed = 0;
+  /** Where the client last said it waits for results (-1: not heard); it starves while this is at `shown`. */
+  private waitingAt = -1;
   /** The client stopped reading, or keeps everything: this writer never waits for it. */
   private neverWait = false;
   private closed = false;
@@ -89,7 +91,7 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
   pendingWork(): Promise<unknown> | undefined {
     this.flush();
     if (!this.context.checkpointing) this.shown = this.offset;
-    if (this.neverWait || this.shown - this.consumed <= COLLECT_MAX_UNREAD) return undefined;
+    if (!this.mustWait()) return undefined;
     // One wait, however often it is asked for (the task asks after a batch and again at the end
     // of input): a second promise would replace the first's resolver, and whoever awaits the
     // first would wait for ever.
@@ -131,6 +133,19 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
     this.channel.close();
   }
 
+  /**
+   * The client holds too many results unread: readable ones, or (with checkpointing) results sent
+   * ahead of the last completed checkpoint while the client is not waiting for any. A client
+   * that waits must get them: only a checkpoint taken further on, past this writer, makes them
+   * readable. (Without checkpointing every result sent is readable: the two bounds are one.)
+   */
+  private mustWait(): boolean {
+    if (this.neverWait) return false;
+    if (this.shown - this.consumed > COLLECT_MAX_UNREAD) return true;
+    const starving = this.waitingAt >= this.shown;
+    return !starving && this.offset - this.consumed > COLLECT_MAX_UNREAD;
+  }
+
   private flush(): void {
     if (this.batch.length === 0) return;
     const records = pack(this.batch);
@@ -151,11 +166,15 @@ class CollectSinkWriter<T> implements SinkWriter<T> {
       this.markReady();
     }
     else if (message.t === 'consumed') this.consumed = Math.max(this.consumed, message.offset);
+    else if (message.t === 'waiting') {
+      this.consumed = Math.max(this.consumed, message.offset);
+      this.waitingAt = Math.max(this.waitingAt, message.offset);
+    }
     else if (message.t === 'closed') {
       this.neverWait = true;
       this.markReady();
     }
-    if (this.wake && (this.neverWait || this.shown - this.consumed <= COLLECT_MAX_UNREAD)) {
+    if (this.wake && !this.mustWait()) {
       const wake = this.wake;
       this.wake = undefined;
       this.waiting = undefined;
