@@ -10,6 +10,7 @@ import { SingleOutputStreamOperator } from './data-stream.js';
 import type { CollectResultIterator } from './collect-result-iterator.js';
 import { type JobClient, type JobExecutionResult, type JobSettings, type Pipeline, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
 import type { RestartStrategyConfiguration } from './restart-strategies.js';
+import { JobDefinitionError } from '../util/errors.js';
 
 type NewTransformation = Transformation extends infer T
   ? T extends Transformation
@@ -224,10 +225,17 @@ export class StreamExecutionEnvironment {
       operatorChaining: this.chaining,
       autoWatermarkInterval: this.executionConfig.autoWatermarkIntervalSetting,
     };
-    // As Flink's getStreamGraph: a job takes the transformations added since the last one (and
-    // what they read from), so a second execute() runs only what was added after the first.
-    const transformations = withInputs(this.transformations);
-    this.transformations.length = 0;
+    // As Flink's getStreamGraph: a job takes the operators added since the last one (and what
+    // they read from), so a second execute() runs only what was added after the first. A source
+    // is part of a job only through what reads it, as in Flink (its addOperator skips sources):
+    // one built and left unread must not run — an unbounded one would keep the job from ending.
+    const added = this.transformations.splice(0);
+    const transformations = withInputs(added.filter((t) => t.kind === 'operator' || t.kind === 'twoInputOperator'));
+    if (transformations.length === 0 && added.some((t) => t.kind === 'source')) {
+      throw new JobDefinitionError(
+        'The job has no operators: a source nothing reads from does not run (as in Flink, "No operators defined in streaming topology"). Give it a sink, e.g. .print().',
+      );
+    }
     return { jobName, transformations, settings };
   }
 

@@ -17,6 +17,7 @@ import {
   jobClient,
   setContextExecutor,
 } from '../../src/index.js';
+import { JobDefinitionError } from '../../src/util/errors.js';
 import { JobMaster } from '../../src/cluster/job-master.js';
 import { Configuration } from '../../src/config/index.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -220,27 +221,6 @@ describe('back pressure with checkpointing (Flink: CollectSinkFunction holds a b
   });
 });
 
-describe('checkpointing in AT_LEAST_ONCE mode (Flink: UncheckpointedCollectResultBuffer with failure tolerance)', () => {
-  test(
-    'results are readable at once, without waiting for a checkpoint',
-    {
-      todo: "the collect sink's context says only whether the job checkpoints, not the mode: AT_LEAST_ONCE is handed out as EXACTLY_ONCE (after a checkpoint, never repeated); Flink shows results at once and may repeat them after a failover",
-    },
-    async () => {
-      await underRestarts({ 'execution.checkpointing.interval': '1 h', 'execution.checkpointing.mode': 'AT_LEAST_ONCE' }, async () => {
-        const env = StreamExecutionEnvironment.getExecutionEnvironment();
-        const it = env.fromSequence(1, Number.MAX_SAFE_INTEGER).collectAsync();
-        await env.executeAsync('at least once');
-        try {
-          assert.deepEqual(await within(it.next(), 3_000, 'the first result'), { value: 1, done: false });
-        } finally {
-          await it.close();
-        }
-      });
-    },
-  );
-});
-
 describe('cases that match Flink', () => {
   test('executeAndCollect(limit): a limit of 0, negative or not an integer is refused before the job runs; a limit past the end gives what there is', async () => {
     // Flink: Preconditions.checkState(limit > 0, "Limit must be greater than 0").
@@ -320,9 +300,6 @@ describe('cases that match Flink', () => {
 describe('what a collect job runs', () => {
   test(
     'a source nothing reads from is not part of the job (Flink adds a source to the job only through what reads it)',
-    {
-      todo: "env.fromX() registers the source as a transformation of the next job, so an unused unbounded source keeps executeAndCollect's job from ending; changing it touches every source-only job (they would get 'The job has no sources')",
-    },
     async () => {
       const env = localEnv();
       env.fromSequence(1, Number.MAX_SAFE_INTEGER); // built, never used
@@ -334,4 +311,12 @@ describe('what a collect job runs', () => {
       }
     },
   );
+
+  test('a job of sources alone is refused in one line, as Flink refuses a topology without operators', async () => {
+    const env = localEnv();
+    env.fromSequence(1, 10);
+    await assert.rejects(env.execute('sources only'), (err: unknown) => err instanceof JobDefinitionError && /The job has no operators: a source nothing reads from does not run/.test(err.message));
+    // What was built is gone with the refused job: the next one starts afresh.
+    assert.deepEqual(await env.fromData(3).executeAndCollect(5), [3]);
+  });
 });

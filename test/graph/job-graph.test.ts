@@ -98,7 +98,7 @@ describe('StreamGraph → JobGraph', () => {
 
   test('bad settings are refused with the operator named', () => {
     assert.throws(() => graphOf((env) => void env.fromSequence(1, 2).map((x) => x).setParallelism(0)), /positive integer/);
-    assert.throws(() => graphOf((env) => void env.fromElements(1).setParallelism(2)), /supports a parallelism of at most 1/);
+    assert.throws(() => graphOf((env) => void env.fromElements(1).setParallelism(2).print()), /supports a parallelism of at most 1/);
     assert.throws(() => graphOf((env) => void env.setMaxParallelism(4).fromSequence(1, 2).setParallelism(5).print()), /exceeds the max parallelism 4/);
     assert.throws(() => graphOf(() => {}), /The job has no sources/);
   });
