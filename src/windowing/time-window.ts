@@ -96,8 +96,9 @@ export class TimeWindow extends Window {
       if (first !== undefined && start <= candidate.end && end >= candidate.start) {
         start = Math.min(start, candidate.start);
         end = Math.max(end, candidate.end);
-        group ??= [first];
-        if (!containsEqual(group, candidate)) group.push(candidate);
+        // Made with its first two windows: an array grows by 16 slots at its first push.
+        if (group === undefined) group = first.equals(candidate) ? [first] : [first, candidate];
+        else if (!containsEqual(group, candidate)) group.push(candidate);
       } else {
         if (group !== undefined && group.length > 1) callback(group, new TimeWindow(start, end));
         first = candidate;

@@ -228,6 +228,24 @@ describe('MergingWindowSet state', () => {
     assert.deepEqual(merges, [`${String(w(0, 11))} in ${String(w(0, 3))}`]);
   });
 
+  test('a set loaded again reads the state afresh: nothing of what it held before (the operator reuses one set per key)', () => {
+    const state = new FakeState([['0:3', '0:3'], ['10:13', '10:13'], ['20:23', '20:23']]);
+    const set = new MergingWindowSet(sessions, state);
+    set.addWindow(w(3, 6), () => {}); // merges into 0:6, moved behind the others
+    assert.equal(String(set), `MergingWindowSet{${String(w(10, 13))} -> ${String(w(10, 13))}, ${String(w(20, 23))} -> ${String(w(20, 23))}, ${String(w(0, 6))} -> ${String(w(0, 3))}}`);
+    // another key's state, with fewer windows: none of the first key's are left in the set
+    const other = new FakeState([['5:8', '1:2']]);
+    (set as unknown as { state: FakeState }).state = other;
+    set.load();
+    assert.equal(String(set), `MergingWindowSet{${String(w(5, 8))} -> ${String(w(1, 2))}}`);
+    assert.equal(set.getStateWindow(w(10, 13)), undefined);
+    set.persist();
+    assert.deepEqual(other.writes, [], 'unchanged since the load');
+    assert.equal(String(set.addWindow(w(8, 9), () => {})), String(w(5, 9)));
+    set.persist();
+    assert.deepEqual(other.writes, [[['5:9', '1:2']]]);
+  });
+
   test('corrupt mapping data is refused, not guessed at', () => {
     assert.throws(() => new MergingWindowSet(sessions, new FakeState([['1:2', 7 as never]])), WindowDataError);
     assert.throws(() => new MergingWindowSet(sessions, new FakeState([['x', '1:2']])), WindowDataError);

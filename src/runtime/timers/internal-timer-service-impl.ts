@@ -14,7 +14,7 @@ import { SnapshotRestoreError } from '../../util/errors.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP, checkTimestamp } from '../../util/time.js';
 import type { RecordContext } from '../record-context.js';
 import type { InternalTimerService, Namespace, Triggerable } from './internal-timer-service.js';
-import type { HeapTimer } from './timer-heap.js';
+import type { HeapTimer, RetainPredicate } from './timer-heap.js';
 import { TimerQueue } from './timer-queue.js';
 import { type Domain, indexOfTimer, insertTimer, insertionIndex, sortTimers } from './timer-lists.js';
 
@@ -338,8 +338,32 @@ export class InternalTimerServiceImpl implements InternalTimerService {
     return false;
   }
 
-  /** Drops heap entries of deleted timers, and all but the oldest entry of a timer registered again. */
+  /**
+   * Drops queue entries of deleted timers, and all but the oldest entry of a timer registered
+   * again. The deleted ones go in place (no entry copied, no identity string built: a session
+   * window moves its timer on every record, so this runs every thousand records or so). Every
+   * timer in state has an entry (it got one when registered, and loses it only by firing or
+   * here), so as many entries left as timers in state means no timer has two; only otherwise
+   * (a timer deleted and registered again while its old entry waited) are entries told apart.
+   */
   private compact(domain: Domain): void {
+    const kept = this.heaps[domain].retain(this.isInState[domain]);
+    if (kept !== this.live[domain]) this.dropDuplicates(domain);
+  }
+
+  /** Whether an event-time timer's entry is in state still, for {@link compact}; then a processing-time one's. */
+  private readonly isInState: [RetainPredicate, RetainPredicate] = [
+    (time, _key, ns, mk, kg) => this.inState(EVENT_TIME_DOMAIN, time, ns, mk, kg),
+    (time, _key, ns, mk, kg) => this.inState(PROCESSING_TIME_DOMAIN, time, ns, mk, kg),
+  ];
+
+  private inState(domain: Domain, time: number, ns: Namespace, mk: unknown, kg: number): boolean {
+    const list = this.table!.get(kg, mk);
+    return list !== undefined && indexOfTimer(list, domain, time, ns) >= 0;
+  }
+
+  /** Keeps the oldest of the entries of each timer in state (and none of a deleted one's): by identity strings, rarely needed. */
+  private dropDuplicates(domain: Domain): void {
     const heap = this.heaps[domain];
     const table = this.table!;
     const kept = new Map<string, HeapTimer>();

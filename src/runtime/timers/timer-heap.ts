@@ -13,6 +13,12 @@ export interface HeapTimer extends InternalTimer {
 }
 
 /**
+ * Whether a timer stays, by its fields (as arguments, so that asking makes no object per timer:
+ * the run queue holds its timers as columns).
+ */
+export type RetainPredicate = (timestamp: number, key: unknown, namespace: Namespace, mapKey: unknown, keyGroup: number, seq: number) => boolean;
+
+/**
  * A binary min-heap of timers by time, then registration order. The order keys live in typed
  * arrays beside the timers, so sifting compares numbers in place instead of following a pointer
  * to each timer: with tens of thousands of timers, those loads were most of the time of a pop.
@@ -52,6 +58,27 @@ export class TimerHeap {
     const all = this.items;
     this.items = [];
     return all;
+  }
+
+  /**
+   * Keeps the timers `keep` accepts, in place, and restores the heap order (in O(n)); returns
+   * how many are kept. For compaction: no timer is copied or made.
+   */
+  retain(keep: RetainPredicate): number {
+    const items = this.items;
+    const n = items.length;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const t = items[i]!;
+      if (!keep(t.timestamp, t.key, t.namespace, t.mapKey, t.keyGroup, t.seq)) continue;
+      items[w] = t;
+      this.times[w] = this.times[i]!;
+      this.seqs[w] = this.seqs[i]!;
+      w++;
+    }
+    items.length = w;
+    for (let i = (w >> 1) - 1; i >= 0; i--) this.siftDown(i, items[i]!, this.times[i]!, this.seqs[i]!);
+    return w;
   }
 
   /** Replaces the content with `timers` (in O(n)). */

@@ -1,5 +1,5 @@
 import type { Namespace } from './internal-timer-service.js';
-import { type HeapTimer, TimerHeap } from './timer-heap.js';
+import { type HeapTimer, type RetainPredicate, TimerHeap } from './timer-heap.js';
 
 /** Ascending runs kept beside the heap. */
 const MAX_RUNS = 4;
@@ -88,6 +88,40 @@ class Run {
     this.size--;
   }
 
+  /**
+   * Keeps the timers `keep` accepts, in order, moved to the front of the slots (a run stays
+   * ascending when some of it goes); returns how many are kept.
+   */
+  retain(keep: RetainPredicate): number {
+    const mask = this.times.length - 1;
+    let w = 0;
+    for (let n = 0; n < this.size; n++) {
+      const i = (this.head + n) & mask;
+      const time = this.times[i]!;
+      const seq = this.seqs[i]!;
+      const key = this.keys[i];
+      const namespace = this.namespaces[i]!;
+      const mapKey = this.mapKeys[i];
+      const keyGroup = this.keyGroups[i]!;
+      // Dropped, so a slot does not keep a removed timer's key alive.
+      this.keys[i] = undefined;
+      this.mapKeys[i] = undefined;
+      if (!keep(time, key, namespace, mapKey, keyGroup, seq)) continue;
+      // Written head-relative: the write slot trails the read slot (w ≤ n), so every slot is
+      // read before it is overwritten.
+      const o = (this.head + w) & mask;
+      this.times[o] = time;
+      this.seqs[o] = seq;
+      this.keys[o] = key;
+      this.namespaces[o] = namespace;
+      this.mapKeys[o] = mapKey;
+      this.keyGroups[o] = keyGroup;
+      w++;
+    }
+    this.size = w;
+    return w;
+  }
+
   /** The timers as objects, from the front (for a drain: rare). */
   timers(): HeapTimer[] {
     const all: HeapTimer[] = [];
@@ -141,10 +175,11 @@ export class TimerQueue {
   /** What {@link pop} gives for a timer out of a run. */
   private readonly popped: PoppedTimer = { timestamp: 0, key: undefined, namespace: 0, mapKey: undefined, keyGroup: 0, seq: 0 };
 
+  /** Timers in the runs and the heap: counted as they come and go, since every registration asks. */
+  private count = 0;
+
   get size(): number {
-    let n = this.heap.size;
-    for (const r of this.runs) n += r.size;
-    return n;
+    return this.count;
   }
 
   /** The time of the earliest timer; Infinity if there is none. */
@@ -162,9 +197,10 @@ export class TimerQueue {
   pop(): HeapTimer | undefined {
     const r = this.earliestRun();
     const top = this.heap.peek();
-    if (r < 0) return this.heap.pop();
+    if (r < 0) return this.popHeap();
     const run = this.runs[r]!;
-    if (top !== undefined && precedes(top.timestamp, top.seq, run.firstTime(), run.firstSeq())) return this.heap.pop();
+    if (top !== undefined && precedes(top.timestamp, top.seq, run.firstTime(), run.firstSeq())) return this.popHeap();
+    this.count--;
     run.shiftInto(this.popped);
     if (run.size === 0) {
       this.runs.splice(r, 1);
@@ -179,6 +215,7 @@ export class TimerQueue {
    * else heaps it (the only case that makes an object of it).
    */
   add(timestamp: number, key: unknown, namespace: Namespace, mapKey: unknown, keyGroup: number, seq: number): void {
+    this.count++;
     let best: Run | undefined;
     for (const r of this.runs) {
       const lastTime = r.lastTime();
@@ -199,6 +236,7 @@ export class TimerQueue {
     const all = this.heap.drain();
     for (const r of this.runs) for (const t of r.timers()) all.push(t);
     this.runs = [];
+    this.count = 0;
     return all;
   }
 
@@ -206,6 +244,30 @@ export class TimerQueue {
   reset(timers: HeapTimer[]): void {
     this.runs = [];
     this.heap.reset(timers);
+    this.count = timers.length;
+  }
+
+  /**
+   * Keeps the timers `keep` accepts (each asked once, in no particular order), where they are:
+   * no timer is copied or made, and the runs stay runs (an emptied one is dropped); returns how
+   * many are kept.
+   */
+  retain(keep: RetainPredicate): number {
+    let n = this.heap.retain(keep);
+    for (const r of this.runs) n += r.retain(keep);
+    const emptied = this.runs.findIndex((r) => r.size === 0);
+    if (emptied >= 0) {
+      this.spare = this.runs[emptied];
+      this.runs = this.runs.filter((r) => r.size > 0);
+    }
+    this.count = n;
+    return n;
+  }
+
+  private popHeap(): HeapTimer | undefined {
+    const t = this.heap.pop();
+    if (t !== undefined) this.count--;
+    return t;
   }
 
   /** The index of the run with the earliest first timer, or -1. */

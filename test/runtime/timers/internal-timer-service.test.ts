@@ -210,6 +210,28 @@ for (const type of BACKENDS) {
       assert.deepEqual(h.take(), ['P k/0@5 ts=none']);
     });
 
+    test('timers moved later on every record (a growing session) leave bounded heaps, and each fires once, at its last time', () => {
+      const h = harness(type);
+      const keys = 50;
+      for (let i = 0; i < 20_000; i++) {
+        const key = i % keys;
+        h.at(key);
+        const round = Math.floor(i / keys);
+        if (round > 0) h.timers.deleteEventTimeTimer(`ns${key}`, 1000 + round - 1 + key);
+        h.timers.registerEventTimeTimer(`ns${key}`, 1000 + round + key);
+      }
+      // one timer deleted, then registered again while its old entry waits: it still fires once
+      h.at(0);
+      h.timers.registerEventTimeTimer('again', 5);
+      h.timers.deleteEventTimeTimer('again', 5);
+      h.timers.registerEventTimeTimer('again', 5);
+      assert.ok(h.timers.heapSizes[0] < 3 * keys + 1100, `heap of ${h.timers.heapSizes[0]} entries for ${keys + 1} timers`);
+      assert.equal(h.timers.eventTimeTimerCount, keys + 1);
+      h.timers.advanceWatermark(MAX_TIMESTAMP - 1, h.target);
+      const last = 20_000 / keys - 1;
+      assert.deepEqual(h.take(), ['E 0/again@5 ts=5', ...Array.from({ length: keys }, (_, k) => `E ${k}/ns${k}@${1000 + last + k} ts=${1000 + last + k}`)]);
+    });
+
     test('timers are keyed state: snapshotted (incrementally too), rescaled by key group, each fires once on the subtask owning its key', () => {
       const from = harness(type, undefined, true);
       const keys = Array.from({ length: 40 }, (_, i) => `key-${i}`);

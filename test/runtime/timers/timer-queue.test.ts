@@ -3,11 +3,11 @@
  * (time, registration) order whatever order they were pushed in: interleaved ascending streams
  * (the runs' case), one stream that outgrows a run's slots while wrapped around them, more
  * streams than there are runs, random times with ties (the heap's case), and after a drain and
- * reset.
+ * reset or a compaction in place (retain).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type HeapTimer, TimerHeap } from '../../../src/runtime/timers/timer-heap.js';
+import { type HeapTimer, type RetainPredicate, TimerHeap } from '../../../src/runtime/timers/timer-heap.js';
 import { TimerQueue } from '../../../src/runtime/timers/timer-queue.js';
 
 /** A deterministic pseudo-random sequence in [0, 1). */
@@ -28,6 +28,7 @@ interface Queue {
   peekTime(): number;
   drain(): HeapTimer[];
   reset(timers: HeapTimer[]): void;
+  retain(keep: RetainPredicate): number;
 }
 
 /** The queue, taking a timer object's fields. */
@@ -42,6 +43,7 @@ function timerQueue(): Queue {
     peekTime: () => queue.peekTime(),
     drain: () => queue.drain(),
     reset: (timers) => queue.reset(timers),
+    retain: (keep) => queue.retain(keep),
   };
 }
 
@@ -57,12 +59,13 @@ function heapQueue(): Queue {
     peekTime: () => heap.peek()?.timestamp ?? Infinity,
     drain: () => heap.drain(),
     reset: (timers) => heap.reset(timers),
+    retain: (keep) => heap.retain(keep),
   };
 }
 
 /**
  * Pushes `steps` timers with times from `time(step)`, popping one after every `popEvery` pushes
- * and draining and resetting now and then; checks every pop against a sorted reference, and
+ * and draining and resetting, or dropping every fifth key's timers (a compaction), now and then; checks every pop against a sorted reference, and
  * empties the queue at the end.
  */
 function check(queue: Queue, steps: number, time: (step: number) => number, popEvery: number): void {
@@ -86,6 +89,11 @@ function check(queue: Queue, steps: number, time: (step: number) => number, popE
       assert.equal(all.length, pending.length, 'drain returns every timer');
       assert.equal(queue.size, 0);
       queue.reset(all);
+    }
+    if (step % 1499 === 1498) {
+      const kept = queue.retain((_time, key) => (key as number) % 5 !== 0);
+      for (let i = pending.length - 1; i >= 0; i--) if ((pending[i]!.key as number) % 5 === 0) pending.splice(i, 1);
+      assert.equal(kept, pending.length, 'retain keeps the timers asked for');
     }
     assert.equal(queue.size, pending.length);
   }

@@ -84,6 +84,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   protected readonly services: WindowOperatorServices;
   protected contents!: NamespacedState<AppendingState>;
   private mergingSets: ListState<WindowMappingEntry> | undefined;
+  /** See {@link mergingWindowSet}. */
+  private mergingSet: MergingWindowSet<W> | undefined;
   private readonly lateTag: OutputTag<unknown> | undefined;
   private lateOutput: Output<unknown> | undefined;
   /** Late elements dropped for want of a late-data side output (Flink's numLateRecordsDropped). */
@@ -153,6 +155,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
         throw new FlinkError('window.triggerCannotMerge', `A merging window assigner (${String(this.assigner)}) cannot be used with a trigger that does not support merging (${String(this.trigger)}).`);
       }
       this.mergingSets = this.backend.getOrCreateState<ListState<WindowMappingEntry>>(new ListStateDescriptor<WindowMappingEntry>(MERGING_WINDOW_SET_STATE));
+      this.mergingSet = undefined;
     }
     this.lateOutput = this.lateTag && this.services.sideOutput(this.lateTag);
     const shortcut = this.eventTime && !this.merging && this.trigger.constructor === EventTimeTrigger && this.contents.state.addIfPresent !== undefined;
@@ -434,8 +437,16 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     }
   }
 
+  /**
+   * The current key's merging-window set, read from state: one set for the operator's life,
+   * loaded afresh for each record or timer (one is done with it before the next starts), so
+   * that a record does not make the set's arrays anew.
+   */
   private mergingWindowSet(): MergingWindowSet<W> {
-    return new MergingWindowSet<W>(this.assigner as MergingWindowAssigner<unknown, W>, this.mergingSets!);
+    if (this.mergingSet === undefined) {
+      this.mergingSet = new MergingWindowSet<W>(this.assigner as MergingWindowAssigner<unknown, W>, this.mergingSets!);
+    } else this.mergingSet.load();
+    return this.mergingSet;
   }
 
   private isWindowLate(window: W): boolean {
