@@ -716,7 +716,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'timer-queue-ignores-heap',
     area: 'event-time timers',
     file: 'src/runtime/timers/timer-queue.ts',
-    original: '    if (top !== undefined && precedes(top.timestamp, top.seq, run.firstTime(), run.firstSeq())) return this.heap.pop();\n',
+    original: '    if (top !== undefined && precedes(top.timestamp, top.seq, run.firstTime(), run.firstSeq())) return this.popHeap();\n',
     replacement: '',
     bug: 'the timer queue takes the earliest run first even when the heap holds an earlier timer: timers set out of order fire late',
     tests: ['test/runtime/timers/timer-queue.test.ts'],

@@ -7,15 +7,11 @@
  */
 import type { KeyedStateStore, OutputTag, WindowOperatorSpec } from '../../../graph/index.js';
 import {
-  AggregatingStateDescriptor,
-  type AggregateFunction,
   type KeyedStateBackend,
   ListStateDescriptor,
   type Namespace,
   type ListState,
   type NamespacedState,
-  ReducingStateDescriptor,
-  type State,
   type StateDescriptor,
 } from '../../../state/index.js';
 import { FlinkError } from '../../../util/errors.js';
@@ -41,32 +37,19 @@ import {
 import type { Output } from '../../output.js';
 import { FunctionOperator } from '../function-operator.js';
 import type { OperatorContext } from '../stream-operator.js';
-import { toCallable, userError } from '../user-function.js';
-import { type InternalWindowFunction, internalWindowFunction } from './internal-window-function.js';
+import { userError } from '../user-function.js';
+import type { InternalWindowFunction } from './internal-window-function.js';
 import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { type WindowOperatorServices, windowServices } from './window-services.js';
 import { AccumulatorBuffer, type FoldingState, NOT_BUFFERED, isFolding } from './accumulator-buffer.js';
+import { type AppendingState, MERGING_WINDOW_SET_STATE, contentsDescriptor } from './window-contents-state.js';
 
-/** The state of a window's contents (list, reducing or aggregating: all add, get and clear). */
-export interface AppendingState extends State {
-  add(value: unknown): void;
-  get(): unknown;
-  /** Adds only where the current key has a value in the namespace already; true if it did (the states without TTL have it). */
-  addIfPresent?(value: unknown): boolean;
-  /** Reducing and aggregating states: their accumulator, for the {@link AccumulatorBuffer}. */
-  accumulator?(): unknown;
-  fold?(value: unknown, acc: unknown): unknown;
-  setAccumulator?(acc: unknown): void;
-  result?(acc: unknown): unknown;
-}
+export { type AppendingState, MERGING_WINDOW_SET_STATE, WINDOW_CONTENTS_STATE } from './window-contents-state.js';
 
 /** No namespaces to merge (a session that grew without swallowing another's contents). */
 const NO_NAMESPACES: readonly Namespace[] = [];
 
-/** State names of the window operator (engine-owned: `_`). */
-export const WINDOW_CONTENTS_STATE = '_window-contents';
-export const MERGING_WINDOW_SET_STATE = '_merging-window-set';
 
 export class WindowOperator<W extends Window = Window> extends FunctionOperator<unknown> implements Triggerable {
   protected readonly assigner: WindowAssigner<unknown, W>;
@@ -137,15 +120,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
 
   /** The descriptor of the window contents' state. */
   protected contentsDescriptor(): StateDescriptor {
-    const c = this.spec.contents;
-    switch (c.kind) {
-      case 'elements':
-        return new ListStateDescriptor<unknown>(WINDOW_CONTENTS_STATE);
-      case 'reduce':
-        return new ReducingStateDescriptor<unknown>(WINDOW_CONTENTS_STATE, toCallable(c.fn, 'reduce'));
-      case 'aggregate':
-        return new AggregatingStateDescriptor(WINDOW_CONTENTS_STATE, c.fn as AggregateFunction<unknown, unknown, unknown>);
-    }
+    return contentsDescriptor(this.spec.contents);
   }
 
   override async open(): Promise<void> {
