@@ -163,3 +163,148 @@ describe('every keyed state kind restores into a real job, each key in its key g
     assert.deepEqual(await restoreAndRun(sp, 2, readAllKindsJob(2)), expectedAllKinds);
   });
 });
+
+const ACCOUNT_V1 = { type: 'record', name: 'Account', fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }] } as const;
+const ACCOUNT_V2 = {
+  type: 'record',
+  name: 'Account',
+  fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }, { name: 'note', type: 'string', default: 'none' }],
+} as const;
+const TTL = StateTtlConfig.newBuilder(Time.seconds(10)).build();
+
+/** 'acc' in Avro (schema v1) and 'ttl' with a 10 s time-to-live. */
+class WriteAvroAndTtl extends KeyedStateBootstrapFunction<number, Row> {
+  private acc!: ValueState<{ id: number; total: number }>;
+  private ttl!: ValueState<number>;
+  override open(): void {
+    const c = this.getRuntimeContext();
+    this.acc = c.getState(new ValueStateDescriptor<{ id: number; total: number }>('acc').setSerializer(AvroSerializer.of(ACCOUNT_V1)));
+    this.ttl = c.getState(new ValueStateDescriptor<number>('ttl').enableTimeToLive(TTL));
+  }
+  processElement({ k }: Row): void {
+    this.acc.update({ id: k, total: 100 + k });
+    this.ttl.update(k);
+  }
+}
+
+class ReadAvroAndTtl extends KeyedProcessFunction<number, Row, string> {
+  private acc!: ValueState<{ id: number; total: number; note: string }>;
+  private ttl!: ValueState<number>;
+  override open(): void {
+    const c = this.getRuntimeContext();
+    this.acc = c.getState(new ValueStateDescriptor<{ id: number; total: number; note: string }>('acc').setSerializer(AvroSerializer.of(ACCOUNT_V2)));
+    this.ttl = c.getState(new ValueStateDescriptor<number>('ttl').enableTimeToLive(TTL));
+  }
+  processElement({ k }: Row, _: KeyedProcessContext<number>, out: Collector<string>): void {
+    out.collect(`${k} acc=${JSON.stringify(this.acc.value())} ttl=${this.ttl.value()}`);
+  }
+}
+
+describe('Avro and TTL state', () => {
+  test("Avro state restores migrated to the job's schema; TTL state carries the bootstrap job's time (alive before it expires, gone after)", async () => {
+    const sp = join(tempRoot(), 'sp');
+    const keys = [0, 1, 2, 3];
+    // The bootstrap job's clock is 1000 ms: its TTL state expires at 11_000.
+    await bootstrap((env) => {
+      const t = OperatorTransformation.bootstrapWith(env.fromData<Row>(keys.map((k) => ({ k })))).keyBy((r) => r.k).transform(new WriteAvroAndTtl());
+      SavepointWriter.newSavepoint(env).withOperator('at', t).write(sp);
+    }, 2, new ManualClock(1000));
+    const job = (env: StreamExecutionEnvironment, out: (l: string) => void) =>
+      void env.fromData<Row>(keys.map((k) => ({ k }))).keyBy((r) => r.k).process(new ReadAvroAndTtl()).uid('at').addSink(out);
+    const acc = (k: number) => JSON.stringify({ id: k, total: 100 + k, note: 'none' });
+    assert.deepEqual(await restoreAndRun(sp, 3, job, new ManualClock(10_999)), keys.map((k) => `${k} acc=${acc(k)} ttl=${k}`));
+    assert.deepEqual(await restoreAndRun(sp, 1, job, new ManualClock(11_001)), keys.map((k) => `${k} acc=${acc(k)} ttl=undefined`));
+  });
+});
+
+type Pair = { a: number; b: string; o: { y: number; x: string } };
+
+class WriteCount extends KeyedStateBootstrapFunction<unknown, Pair> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement(): void {
+    this.n.update((this.n.value() ?? 0) + 1);
+  }
+}
+
+class PrintCount extends KeyedProcessFunction<unknown, Pair, string> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement(_: Pair, ctx: KeyedProcessContext<unknown>, out: Collector<string>): void {
+    out.collect(`${JSON.stringify(ctx.getCurrentKey())} n=${this.n.value()}`);
+  }
+}
+
+describe('composite keys', () => {
+  test('array and object keys written by a bootstrap are found by the job that keys its records the same way', async () => {
+    const sp = join(tempRoot(), 'sp');
+    const rows: Pair[] = [];
+    for (let i = 0; i < 24; i++) rows.push({ a: i % 4, b: `s${i % 3}`, o: { y: i % 2, x: 'x' } });
+    await bootstrap((env) => {
+      const arr = OperatorTransformation.bootstrapWith(env.fromData<Pair>(rows)).keyBy((r): unknown => [r.a, r.b]).transform(new WriteCount());
+      // The job's object keys have their fields in another order: the same key.
+      const obj = OperatorTransformation.bootstrapWith(env.fromData<Pair>(rows)).keyBy((r): unknown => ({ y: r.o.y, x: r.o.x })).transform(new WriteCount());
+      SavepointWriter.newSavepoint(env).withOperator('arr', arr).withOperator('obj', obj).write(sp);
+    }, 3);
+    const once: Pair[] = [];
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) once.push({ a, b: `s${b}`, o: { y: (a + b) % 2, x: 'x' } });
+    const lines = await restoreAndRun(sp, 2, (env, out) => {
+      const input = env.fromData<Pair>(once);
+      input.keyBy((r): unknown => [r.a, r.b]).process(new PrintCount()).uid('arr').addSink((l: string) => out(`arr ${l}`));
+      input.filter((r) => r.a === 0).keyBy((r): unknown => ({ x: r.o.x, y: r.o.y })).process(new PrintCount()).uid('obj').addSink((l: string) => out(`obj ${l}`));
+    });
+    const want: string[] = [];
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) want.push(`arr ${JSON.stringify([a, `s${b}`])} n=2`);
+    for (let b = 0; b < 3; b++) want.push(`obj ${JSON.stringify({ x: 'x', y: b % 2 })} n=12`);
+    assert.deepEqual(lines, want.sort());
+  });
+});
+
+/** Registers an event-time timer at 500 + k and a processing-time timer at 2000 + k, and keeps 'n'. */
+class WriteTimers extends KeyedStateBootstrapFunction<number, Row> {
+  static fired = 0;
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement({ k }: Row, ctx: KeyedStateBootstrapContext<number>): void {
+    this.n.update(k);
+    ctx.timerService().registerEventTimeTimer(500 + k);
+    ctx.timerService().registerProcessingTimeTimer(2000 + k);
+  }
+  // Never called: a bootstrap function has no onTimer; this proves nothing fires it by duck typing either.
+  onTimer(): void {
+    WriteTimers.fired++;
+  }
+}
+
+class FireTimers extends KeyedProcessFunction<number, Row, string> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement(): void {}
+  override onTimer(timestamp: number, ctx: OnTimerContext<number>, out: Collector<string>): void {
+    out.collect(`${ctx.getCurrentKey()} ${ctx.timeDomain()} ${timestamp} n=${this.n.value()}`);
+  }
+}
+
+describe('timers', () => {
+  test('registered in the bootstrap, never fired there (not by the final watermark, nor by a clock past them); fired in the restored job', async () => {
+    const sp = join(tempRoot(), 'sp');
+    const keys = [0, 1, 2, 3, 4];
+    WriteTimers.fired = 0;
+    await bootstrap((env) => {
+      const t = OperatorTransformation.bootstrapWith(env.fromData<Row>(keys.map((k) => ({ k })))).keyBy((r) => r.k).transform(new WriteTimers());
+      SavepointWriter.newSavepoint(env).withOperator('timers', t).write(sp);
+    }, 2, new ManualClock(100_000));
+    assert.equal(WriteTimers.fired, 0);
+    const lines = await restoreAndRun(sp, 3, (env, out) => void env.fromData<Row>([]).keyBy((r) => r.k).process(new FireTimers()).uid('timers').addSink(out), new ManualClock(100_000));
+    const want = keys.flatMap((k) => [`${k} EVENT_TIME ${500 + k} n=${k}`, `${k} PROCESSING_TIME ${2000 + k} n=${k}`]).sort();
+    assert.deepEqual(lines, want);
+  });
+});
