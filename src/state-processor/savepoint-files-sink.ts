@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   type OperatorMetadata,
   type SnapshotMetadata,
@@ -16,7 +16,7 @@ import type { BootstrappedSubtaskState, Sink, SinkWriter } from '../graph/index.
 import type { OperatorStateHandle } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
-import { readRegularFileSync } from '../util/regular-file.js';
+import { fileKind, readRegularFileSync } from '../util/regular-file.js';
 
 /** Where the new savepoint goes and what it keeps of an existing one. */
 export interface SavepointPlan {
@@ -29,6 +29,29 @@ export interface SavepointPlan {
 /** A refusal of where a savepoint is written: one line, exit 1. */
 export function existingSnapshotError(path: string): SnapshotRestoreError {
   return new SnapshotRestoreError(`${path} already holds a snapshot (a _metadata file): write the new savepoint to a directory of its own.`, 'savepoint.exists');
+}
+
+/**
+ * Refuses a savepoint directory that cannot be written, before the job runs and again before it
+ * publishes: one that holds a snapshot already, or a path that is (or lies under) something other
+ * than a directory. Without this, the job would run to its end and then fail with Node's
+ * "EEXIST: file already exists, mkdir".
+ */
+export function checkSavepointTarget(path: string): void {
+  if (existsSync(metadataPath(path))) throw existingSnapshotError(path);
+  // The path itself if it exists, else its nearest existing ancestor, must be a directory.
+  for (let at = path; ; at = dirname(at)) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch {
+      if (dirname(at) === at) return;
+      continue;
+    }
+    if (st.isDirectory()) return;
+    const where = at === path ? `${path} is ${fileKind(st)}` : `${at} (on the way to ${path}) is ${fileKind(st)}`;
+    throw new SnapshotRestoreError(`Cannot write a savepoint to ${path}: ${where}, not a directory.`, 'savepoint.notADirectory');
+  }
 }
 
 /**
@@ -69,7 +92,7 @@ export class SavepointFilesSink implements Sink<BootstrappedSubtaskState> {
 
 async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtaskState[]): Promise<void> {
   const { path } = plan;
-  if (existsSync(metadataPath(path))) throw existingSnapshotError(path);
+  checkSavepointTarget(path);
   mkdirSync(path, { recursive: true });
   const operators: OperatorMetadata[] = [];
   for (const op of plan.kept?.operators ?? []) {

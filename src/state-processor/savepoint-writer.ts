@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DataStream, SingleOutputStreamOperator, type StreamExecutionEnvironment } from '../api/index.js';
-import { type OperatorMetadata, metadataPath, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
+import { type OperatorMetadata, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
 import type { BootstrappedSubtaskState, KeyedStateBootstrapFunction } from '../graph/index.js';
 import { DEFAULT_MAX_PARALLELISM, checkMaxParallelism } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { echo } from '../util/sanitize.js';
 import { localPathOf } from '../util/file-uri.js';
 import type { StateBootstrapTransformation } from './operator-transformation.js';
-import { SavepointFilesSink, existingSnapshotError } from './savepoint-files-sink.js';
+import { SavepointFilesSink, checkSavepointTarget, existingSnapshotError } from './savepoint-files-sink.js';
 
 /**
  * Writes a new savepoint from records (Flink's State Processor API, `SavepointWriter`): each
@@ -91,8 +90,17 @@ export class SavepointWriter {
   write(path: string): void {
     this.checkOpen();
     const target = resolve(localPathOf(path));
-    if (existsSync(metadataPath(target))) throw existingSnapshotError(target);
+    checkSavepointTarget(target);
     if (this.existing !== undefined && resolve(this.existing.dir) === target) throw existingSnapshotError(target);
+    const kept = this.existing && { dir: this.existing.dir, operators: this.existing.operators.filter((op) => !this.removed.has(op.uid)) };
+    if (this.bootstraps.size === 0 && (kept?.operators.length ?? 0) === 0) {
+      // As Flink's SavepointWriter#write: a savepoint of no operator restores nothing, and a job
+      // started from it would silently start empty.
+      throw new SnapshotRestoreError(
+        `The savepoint for ${target} would have no operator: add one with withOperator(uid, transformation)${this.existing ? ', or keep one of the existing savepoint' : ''}.`,
+        'savepoint.noOperators',
+      );
+    }
     this.written = true;
     const states: DataStream<BootstrappedSubtaskState>[] = [];
     for (const [uid, t] of this.bootstraps) {
@@ -106,7 +114,6 @@ export class SavepointWriter {
       });
       states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(this.maxParallelism).uid(`__bootstrap:${uid}`));
     }
-    const kept = this.existing && { dir: this.existing.dir, operators: this.existing.operators.filter((op) => !this.removed.has(op.uid)) };
     const all = states.length === 0 ? this.env.fromData<BootstrappedSubtaskState>() : states.length === 1 ? states[0]! : states[0]!.union(...states.slice(1));
     all.sinkTo(new SavepointFilesSink({ path: target, kept })).name(`Savepoint: ${target}`).setParallelism(1).uid(`__savepoint-writer:${target}`);
   }

@@ -308,3 +308,190 @@ describe('timers', () => {
     assert.deepEqual(lines, want);
   });
 });
+
+/** Writes 'n' = the row's k plus `add`. */
+class WriteN extends KeyedStateBootstrapFunction<number, Row> {
+  private n!: ValueState<number>;
+  constructor(private readonly add: number) {
+    super();
+  }
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement({ k }: Row): void {
+    this.n.update(k + this.add);
+  }
+}
+
+class PrintN extends KeyedProcessFunction<number, Row, string> {
+  constructor(private readonly tag: string) {
+    super();
+  }
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  processElement({ k }: Row, _: KeyedProcessContext<number>, out: Collector<string>): void {
+    out.collect(`${this.tag} ${k} n=${this.n.value()}`);
+  }
+}
+
+const rowsOf = (keys: readonly number[]) => keys.map((k) => ({ k }));
+const writeN = (env: StreamExecutionEnvironment, keys: readonly number[], add: number) =>
+  OperatorTransformation.bootstrapWith(env.fromData<Row>(rowsOf(keys))).keyBy((r) => r.k).transform(new WriteN(add));
+
+/** A job with a PrintN per uid, every one at max parallelism `maxP`. */
+function printJob(uids: readonly string[], keys: readonly number[], maxP: number) {
+  return (env: StreamExecutionEnvironment, out: (l: string) => void) => {
+    const input = env.fromData<Row>(rowsOf(keys));
+    for (const uid of uids) input.keyBy((r) => r.k).process(new PrintN(uid)).uid(uid).setMaxParallelism(maxP).addSink(out);
+  };
+}
+
+describe('fromExistingSavepoint', () => {
+  const keys = [0, 1, 2, 3, 4, 5, 6];
+  async function original(): Promise<string> {
+    const sp = join(tempRoot(), 'original');
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env, 256).withOperator('a', writeN(env, keys, 100)).withOperator('b', writeN(env, keys, 200)).write(sp), 2);
+    return sp;
+  }
+
+  test("keeps the operators not removed (their files copied byte for byte), replaces a removed one, adds new ones at the savepoint's max parallelism", async () => {
+    const sp = await original();
+    const next = join(tempRoot(), 'next');
+    await bootstrap(
+      (env) => void SavepointWriter.fromExistingSavepoint(env, sp).removeOperator('a').withOperator('a', writeN(env, keys, 300)).withOperator('c', writeN(env, keys, 400)).write(next),
+      3,
+    );
+    const meta = readSnapshotMetadata(next);
+    assert.deepEqual(meta.operators.map((o) => [o.uid, o.maxParallelism, o.subtasks.length]).sort(), [['a', 256, 3], ['b', 256, 2], ['c', 256, 3]]);
+    for (const h of readSnapshotMetadata(sp).operators.find((o) => o.uid === 'b')!.subtasks) {
+      assert.deepEqual(readFileSync(join(next, h.file)), readFileSync(join(sp, h.file)));
+    }
+    const lines = await restoreAndRun(next, 4, printJob(['a', 'b', 'c'], keys, 256));
+    assert.deepEqual(lines, keys.flatMap((k) => [`a ${k} n=${k + 300}`, `b ${k} n=${k + 200}`, `c ${k} n=${k + 400}`]).sort());
+    // The original is untouched and still restores.
+    assert.deepEqual(await restoreAndRun(sp, 1, printJob(['a', 'b'], keys, 256)), keys.flatMap((k) => [`a ${k} n=${k + 100}`, `b ${k} n=${k + 200}`]).sort());
+  });
+
+  test('an operator the savepoint has must be removed before it is replaced; the same uid twice is refused', async () => {
+    const sp = await original();
+    await bootstrap((env) => {
+      const w = SavepointWriter.fromExistingSavepoint(env, sp);
+      assert.throws(() => w.withOperator('a', writeN(env, keys, 1)), (e: FlinkError) => e.code === 'savepoint.operatorExists' && !e.message.includes('\n'));
+      w.withOperator('new', writeN(env, keys, 1));
+      assert.throws(() => w.withOperator('new', writeN(env, keys, 2)), /twice/);
+      w.write(join(tempRoot(), 'x'));
+    });
+  });
+
+  test('a kept state file that was damaged is not copied: the writing job fails with one line, and no _metadata is written', async () => {
+    const sp = await original();
+    const h = readSnapshotMetadata(sp).operators.find((o) => o.uid === 'b')!.subtasks[0]!;
+    const bytes = readFileSync(join(sp, h.file));
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(join(sp, h.file), bytes);
+    const next = join(tempRoot(), 'next');
+    await assert.rejects(
+      bootstrap((env) => void SavepointWriter.fromExistingSavepoint(env, sp).removeOperator('a').write(next)),
+      (e: Error) => /damaged/.test(e.message) && !e.message.includes('\n'),
+    );
+    assert.equal(existsSync(join(next, '_metadata')), false);
+  });
+});
+
+describe('edge cases', () => {
+  test('a bootstrap with no records writes the operator with no state: the job restores and starts empty', async () => {
+    const sp = join(tempRoot(), 'sp');
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [], 0)).write(sp), 2);
+    const op = readSnapshotMetadata(sp).operators.find((o) => o.uid === 'a')!;
+    assert.equal(op.subtasks.length, 2);
+    assert.deepEqual(await restoreAndRun(sp, 3, printJob(['a'], [1, 2], 128)), ['a 1 n=undefined', 'a 2 n=undefined']);
+  });
+
+  test('a savepoint with no operator at all is refused, as Flink\'s write ("Savepoint must contain at least one operator")', async () => {
+    const root = tempRoot();
+    await bootstrap((env) => {
+      assert.throws(() => SavepointWriter.newSavepoint(env).write(join(root, 'empty')), (e: FlinkError) => e.code === 'savepoint.noOperators');
+      env.fromData([1]).addSink(() => {});
+    });
+    assert.equal(existsSync(join(root, 'empty', '_metadata')), false);
+    const sp = join(root, 'sp');
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1], 0)).write(sp));
+    await bootstrap((env) => {
+      assert.throws(() => SavepointWriter.fromExistingSavepoint(env, sp).removeOperator('a').write(join(root, 'none')), (e: FlinkError) => e.code === 'savepoint.noOperators');
+      env.fromData([1]).addSink(() => {});
+    });
+  });
+
+  test('the max parallelism of a new savepoint must be 1..32768', async () => {
+    await runJob((env) => {
+      for (const bad of [0, -1, 32769, 1.5]) assert.throws(() => SavepointWriter.newSavepoint(env, bad), /from 1 to 32768/, String(bad));
+      env.fromData([1]).addSink(() => {});
+    });
+  });
+
+  test('written into a relative path and a file: URI', async () => {
+    const root = tempRoot();
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1, 2], 5)).write('rel/sp'));
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.ok(existsSync(join(root, 'rel', 'sp', '_metadata')));
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1, 2], 5)).write(`file://${join(root, 'uri sp')}`));
+    assert.ok(existsSync(join(root, 'uri sp', '_metadata')));
+    assert.deepEqual(await restoreAndRun(join(root, 'uri sp'), 2, printJob(['a'], [1, 2], 128)), ['a 1 n=6', 'a 2 n=7']);
+  });
+
+  test('into a directory holding a snapshot: refused at write(), one line; into a path that is (or is under) a file: refused at write(), one line, typed', async () => {
+    const root = tempRoot();
+    const sp = join(root, 'sp');
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1], 0)).write(sp));
+    await bootstrap((env) => {
+      assert.throws(() => SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1], 0)).write(sp), (e: FlinkError) => e.code === 'savepoint.exists');
+      env.fromData([1]).addSink(() => {});
+    });
+    // A file, or a path under a file (its _metadata named as the path): never written over.
+    const file = join(root, 'file');
+    writeFileSync(file, 'x');
+    await bootstrap((env) => {
+      for (const target of [file, join(file, 'sub'), join(sp, '_metadata')]) {
+        // At once, not after the job ran (it failed at its end with Node's "EEXIST: file already exists, mkdir").
+        assert.throws(
+          () => SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1], 0)).write(target),
+          (e: FlinkError) => e.code === 'savepoint.notADirectory' && /not a directory/.test(e.message) && !e.message.includes('\n'),
+          target,
+        );
+      }
+      env.fromData([1]).addSink(() => {});
+    });
+    assert.equal(readFileSync(file, 'utf8'), 'x');
+    assert.deepEqual(readSnapshotMetadata(sp).operators.map((o) => o.uid), ['a']);
+  });
+
+  test('a bootstrap job that fails mid-way leaves no savepoint (no _metadata); a rerun into the same path succeeds', async () => {
+    const sp = join(tempRoot(), 'sp');
+    class Failing extends WriteN {
+      override processElement(r: Row): void {
+        if (r.k === 50) throw new Error('boom');
+        super.processElement(r);
+      }
+    }
+    const keys = Array.from({ length: 100 }, (_, k) => k);
+    await assert.rejects(
+      bootstrap((env) => {
+        const failing = OperatorTransformation.bootstrapWith(env.fromData<Row>(rowsOf(keys))).keyBy((r) => r.k).transform(new Failing(0));
+        SavepointWriter.newSavepoint(env).withOperator('ok', writeN(env, keys, 0)).withOperator('failing', failing).write(sp);
+      }, 2),
+      /boom/,
+    );
+    assert.equal(existsSync(join(sp, '_metadata')), false);
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('ok', writeN(env, keys, 1)).write(sp), 2);
+    assert.deepEqual(readSnapshotMetadata(sp).operators.map((o) => o.uid), ['ok']);
+    assert.deepEqual(await restoreAndRun(sp, 3, printJob(['ok'], [7], 128)), ['ok 7 n=8']);
+    void readdirSync;
+  });
+});
