@@ -41,7 +41,7 @@ export class SavepointWriter {
   /**
    * A savepoint with the operators of the one at `path` (a savepoint, or a checkpoint whose state
    * is all in its directory), changed by `withOperator` and `removeOperator`. New operators get
-   * the max parallelism its keyed operators have (or 128).
+   * the largest max parallelism of its operators (or 128 if it has none).
    */
   static fromExistingSavepoint(env: StreamExecutionEnvironment, path: string): SavepointWriter {
     const dir = snapshotDirOf(path);
@@ -54,8 +54,9 @@ export class SavepointWriter {
         );
       }
     }
-    const keyed = metadata.operators.find((op) => op.subtasks.some((h) => h.keyGroupRange !== null && h.keyGroupRange !== undefined));
-    return new SavepointWriter(env, keyed?.maxParallelism ?? DEFAULT_MAX_PARALLELISM, { dir, operators: metadata.operators });
+    // The largest of its operators' max parallelisms, as Flink's SavepointWriter#readSavepointMetadata.
+    const maxParallelism = metadata.operators.reduce<number | undefined>((max, op) => Math.max(max ?? 0, op.maxParallelism), undefined);
+    return new SavepointWriter(env, maxParallelism ?? DEFAULT_MAX_PARALLELISM, { dir, operators: metadata.operators });
   }
 
   /** Writes `transformation`'s records into the keyed state of operator `uid` (replacing that operator's state in an existing savepoint). */

@@ -6,11 +6,11 @@
  * does) at several parallelisms, or read back with SavepointReader.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { assignState, loadSnapshot, readSnapshotMetadata } from '../../src/checkpoint/index.js';
+import { assignState, encodeMetadata, loadSnapshot, readSnapshotMetadata } from '../../src/checkpoint/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import {
   type AggregateFunction,
@@ -372,6 +372,22 @@ describe('fromExistingSavepoint', () => {
     assert.deepEqual(lines, keys.flatMap((k) => [`a ${k} n=${k + 300}`, `b ${k} n=${k + 200}`, `c ${k} n=${k + 400}`]).sort());
     // The original is untouched and still restores.
     assert.deepEqual(await restoreAndRun(sp, 1, printJob(['a', 'b'], keys, 256)), keys.flatMap((k) => [`a ${k} n=${k + 100}`, `b ${k} n=${k + 200}`]).sort());
+  });
+
+  test("new operators get the savepoint's largest max parallelism, over all its operators (Flink's readSavepointMetadata)", async () => {
+    // One savepoint of 'a' (64 key groups) and 'b' (256), as a job whose operators set different max parallelisms writes.
+    const root = tempRoot();
+    const [a, b, merged] = [join(root, 'a'), join(root, 'b'), join(root, 'merged')];
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env, 64).withOperator('a', writeN(env, keys, 100)).write(a));
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env, 256).withOperator('b', writeN(env, keys, 200)).write(b));
+    mkdirSync(merged);
+    const ma = readSnapshotMetadata(a);
+    const mb = readSnapshotMetadata(b);
+    for (const [dir, m] of [[a, ma], [b, mb]] as const) for (const h of m.operators[0]!.subtasks) copyFileSync(join(dir, h.file), join(merged, h.file));
+    writeFileSync(join(merged, '_metadata'), encodeMetadata({ ...ma, operators: [...ma.operators, ...mb.operators] }));
+    const next = join(root, 'next');
+    await bootstrap((env) => void SavepointWriter.fromExistingSavepoint(env, merged).withOperator('c', writeN(env, keys, 400)).write(next));
+    assert.deepEqual(readSnapshotMetadata(next).operators.map((o) => [o.uid, o.maxParallelism]).sort(), [['a', 64], ['b', 256], ['c', 256]]);
   });
 
   test('an operator the savepoint has must be removed before it is replaced; the same uid twice is refused', async () => {
