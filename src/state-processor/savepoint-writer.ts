@@ -71,9 +71,13 @@ export class SavepointWriter {
     return this;
   }
 
-  /** Leaves operator `uid`'s state of the existing savepoint out of the new one. */
+  /**
+   * Leaves operator `uid` out of the new savepoint: the state the existing savepoint has of it, or
+   * what `withOperator` was to write for it (as Flink's, which keeps one entry per uid).
+   */
   removeOperator(uid: string): this {
     this.checkOpen();
+    if (this.bootstraps.delete(uid)) return this;
     if (!this.existing?.operators.some((op) => op.uid === uid)) {
       const known = this.existing?.operators.map((op) => `'${echo(op.uid)}'`).join(', ');
       throw new SnapshotRestoreError(`removeOperator('${echo(uid)}'): the savepoint has no state of that operator${known ? `; it has ${known}` : ''}.`, 'snapshot.unknownOperator');
@@ -113,7 +117,8 @@ export class SavepointWriter {
         input: keyed.transformation,
         operator: { kind: 'keyedStateBootstrap', fn: t.fn as KeyedStateBootstrapFunction<unknown, unknown>, uid, name },
       });
-      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(this.maxParallelism).uid(`__bootstrap:${uid}`));
+      const maxParallelism = t.maxParallelism ?? this.maxParallelism;
+      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(maxParallelism).uid(`__bootstrap:${uid}`));
     }
     const all = states.length === 0 ? this.env.fromData<BootstrappedSubtaskState>() : states.length === 1 ? states[0]! : states[0]!.union(...states.slice(1));
     all.sinkTo(new SavepointFilesSink({ path: target, kept })).name(`Savepoint: ${target}`).setParallelism(1).uid(`__savepoint-writer:${target}`);

@@ -153,6 +153,23 @@ describe('every keyed state kind restores into a real job, each key in its key g
     });
   }
 
+  test("a transformation's own max parallelism (OneInputStateTransformation#setMaxParallelism) wins over the savepoint's", async () => {
+    const sp = join(tempRoot(), 'sp');
+    await bootstrap((env) => {
+      const own = OperatorTransformation.bootstrapWith(env.fromData<Row>(twice)).setMaxParallelism(3).keyBy((r) => r.k).transform(new WriteAllKinds());
+      const global = OperatorTransformation.bootstrapWith(env.fromData<Row>(twice)).keyBy((r) => r.k).transform(new WriteAllKinds());
+      SavepointWriter.newSavepoint(env, 300).withOperator('state', own).withOperator('other', global).write(sp);
+    }, 4);
+    const ops = readSnapshotMetadata(sp).operators;
+    assert.deepEqual(ops.map((o) => [o.uid, o.maxParallelism, o.subtasks.length]).sort(), [['other', 300, 4], ['state', 3, 3]]);
+    const job = (env: StreamExecutionEnvironment, out: (l: string) => void) => {
+      readAllKindsJob(3)(env, out);
+      env.fromData<Row>([]).keyBy((r) => r.k).process(new ReadAllKinds()).uid('other').setMaxParallelism(300).addSink(out);
+    };
+    assert.deepEqual(await restoreAndRun(sp, 2, job), expectedAllKinds);
+    assert.throws(() => OperatorTransformation.bootstrapWith(null as never).setMaxParallelism(0), /from 1 to 32768/);
+  });
+
   test('a bootstrap at a parallelism above the max parallelism runs at the max parallelism (StateBootstrapTransformation caps it)', async () => {
     const sp = join(tempRoot(), 'sp');
     await bootstrap((env) => {
@@ -388,6 +405,16 @@ describe('fromExistingSavepoint', () => {
     const next = join(root, 'next');
     await bootstrap((env) => void SavepointWriter.fromExistingSavepoint(env, merged).withOperator('c', writeN(env, keys, 400)).write(next));
     assert.deepEqual(readSnapshotMetadata(next).operators.map((o) => [o.uid, o.maxParallelism]).sort(), [['a', 64], ['b', 256], ['c', 256]]);
+  });
+
+  test('removeOperator also drops what withOperator was to write for that uid (Flink keeps one entry per uid)', async () => {
+    const sp = await original();
+    const next = join(tempRoot(), 'next');
+    await bootstrap((env) => {
+      const w = SavepointWriter.fromExistingSavepoint(env, sp).removeOperator('a').withOperator('a', writeN(env, keys, 1)).withOperator('c', writeN(env, keys, 2));
+      w.removeOperator('a').removeOperator('c').write(next);
+    });
+    assert.deepEqual(readSnapshotMetadata(next).operators.map((o) => o.uid), ['b']);
   });
 
   test('an operator the savepoint has must be removed before it is replaced; the same uid twice is refused', async () => {
