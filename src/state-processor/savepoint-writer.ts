@@ -118,7 +118,9 @@ export class SavepointWriter {
         operator: { kind: 'keyedStateBootstrap', fn: t.fn as KeyedStateBootstrapFunction<unknown, unknown>, uid, name },
       });
       const maxParallelism = t.maxParallelism ?? this.maxParallelism;
-      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(maxParallelism).uid(`__bootstrap:${uid}`));
+      // The writing job's own uid for it (its checkpoints map by it): the savepoint's path in it,
+      // so one job may write the same operator uid into two savepoints.
+      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(maxParallelism).uid(`__bootstrap:${target}:${uid}`));
     }
     const all = states.length === 0 ? this.env.fromData<BootstrappedSubtaskState>() : states.length === 1 ? states[0]! : states[0]!.union(...states.slice(1));
     all.sinkTo(new SavepointFilesSink({ path: target, kept })).name(`Savepoint: ${target}`).setParallelism(1).uid(`__savepoint-writer:${target}`);

@@ -467,6 +467,16 @@ describe('edge cases', () => {
     });
   });
 
+  test('two savepoints written by one job, with the same uid in each (Flink names no bootstrap uid: they do not clash)', async () => {
+    const root = tempRoot();
+    await bootstrap((env) => {
+      SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1, 2], 10)).write(join(root, 'one'));
+      SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1, 2], 20)).write(join(root, 'two'));
+    }, 2);
+    assert.deepEqual(await restoreAndRun(join(root, 'one'), 1, printJob(['a'], [1, 2], 128)), ['a 1 n=11', 'a 2 n=12']);
+    assert.deepEqual(await restoreAndRun(join(root, 'two'), 1, printJob(['a'], [1, 2], 128)), ['a 1 n=21', 'a 2 n=22']);
+  });
+
   test('the max parallelism of a new savepoint must be 1..32768', async () => {
     await runJob((env) => {
       for (const bad of [0, -1, 32769, 1.5]) assert.throws(() => SavepointWriter.newSavepoint(env, bad), /from 1 to 32768/, String(bad));
