@@ -16,7 +16,8 @@ import type { BootstrappedSubtaskState, Sink, SinkWriter } from '../graph/index.
 import type { OperatorStateHandle } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
-import { fileKind, readRegularFileSync } from '../util/regular-file.js';
+import { FileTooLargeError, NotRegularFileError, fileKind, readRegularFileSync } from '../util/regular-file.js';
+import { echo } from '../util/sanitize.js';
 
 /** Where the new savepoint goes and what it keeps of an existing one. */
 export interface SavepointPlan {
@@ -99,10 +100,7 @@ async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtask
     const subtasks: OperatorStateHandle[] = [];
     for (const h of op.subtasks) {
       // Copied as written, after checking it is what `_metadata` says it is.
-      const bytes = readRegularFileSync(join(plan.kept!.dir, h.file));
-      if (bytes.byteLength !== h.size || sha256(bytes) !== h.checksum) {
-        throw new SnapshotRestoreError(`Cannot copy state file ${h.file} of operator '${op.uid}' from ${plan.kept!.dir}: it is damaged (size or checksum mismatch).`);
-      }
+      const bytes = readKeptFile(plan.kept!.dir, op.uid, h);
       await writeFileDurable(join(path, h.file), [bytes]);
       subtasks.push(h);
     }
@@ -142,4 +140,25 @@ async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtask
     operators,
   };
   await writeFileAtomic(metadataPath(path), encodeMetadata(metadata));
+}
+
+/**
+ * A state file of an operator kept from the existing savepoint, checked against its `_metadata`.
+ * Read up to its recorded size (not a fixed cap: a restore reads a state file of any size, so a
+ * large one must be carried over too); anything else is one line naming the file.
+ */
+function readKeptFile(dir: string, uid: string, h: OperatorStateHandle): Buffer {
+  const fail = (why: string) =>
+    new SnapshotRestoreError(`Cannot copy state file ${h.file} of operator '${echo(uid)}' from ${dir}: ${why}.`, 'savepoint.keptStateDamaged');
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFileSync(join(dir, h.file), h.size);
+  } catch (err) {
+    if (err instanceof FileTooLargeError) throw fail(`it has ${err.size} bytes, more than the ${h.size} recorded (it was modified or damaged)`);
+    if (err instanceof NotRegularFileError) throw fail(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw fail(code === 'ENOENT' ? 'it is missing' : `it cannot be read (${code ?? (err as Error).message})`);
+  }
+  if (bytes.byteLength !== h.size || sha256(bytes) !== h.checksum) throw fail('it is damaged (size or checksum mismatch)');
+  return bytes;
 }

@@ -441,6 +441,19 @@ describe('fromExistingSavepoint', () => {
     );
     assert.equal(existsSync(join(next, '_metadata')), false);
   });
+
+  test('a kept state file that is missing: one line naming it, typed; no _metadata', async () => {
+    const sp = await original();
+    const h = readSnapshotMetadata(sp).operators.find((o) => o.uid === 'b')!.subtasks[1]!;
+    rmSync(join(sp, h.file));
+    const next = join(tempRoot(), 'next');
+    await assert.rejects(bootstrap((env) => void SavepointWriter.fromExistingSavepoint(env, sp).write(next)), (e: Error) => {
+      assert.match(e.message, new RegExp(`Cannot copy state file ${h.file} of operator 'b' .*: it is missing\\.$`));
+      assert.ok(!e.message.includes('\n'));
+      return true;
+    });
+    assert.equal(existsSync(join(next, '_metadata')), false);
+  });
 });
 
 describe('edge cases', () => {
