@@ -63,7 +63,7 @@ export class SavepointWriter {
   withOperator<K, T>(uid: string, transformation: StateBootstrapTransformation<K, T>): this {
     this.checkOpen();
     if (typeof uid !== 'string' || uid === '') throw new TypeError("withOperator needs the operator's uid (a non-empty string).");
-    if (this.bootstraps.has(uid)) throw new TypeError(`withOperator was given uid '${uid}' twice: each operator's state is written once.`);
+    if (this.bootstraps.has(uid)) throw new TypeError(`withOperator was given uid '${echo(uid)}' twice: each operator's state is written once.`);
     if (this.existing?.operators.some((op) => op.uid === uid) && !this.removed.has(uid)) {
       throw new SnapshotRestoreError(`The savepoint ${this.existing.dir} already has state of operator '${echo(uid)}': removeOperator('${echo(uid)}') first to replace it.`, 'savepoint.operatorExists');
     }

@@ -170,6 +170,19 @@ describe('every keyed state kind restores into a real job, each key in its key g
     assert.throws(() => OperatorTransformation.bootstrapWith(null as never).setMaxParallelism(0), /from 1 to 32768/);
   });
 
+  test('a bootstrap job on the lmdb backend writes the same savepoint', async () => {
+    const sp = join(tempRoot(), 'sp');
+    const jobGraph = compilePipeline(
+      capturePipeline((env) => {
+        const t = OperatorTransformation.bootstrapWith(env.fromData<Row>(twice)).keyBy((r) => r.k).transform(new WriteAllKinds());
+        SavepointWriter.newSavepoint(env).withOperator('state', t).write(sp);
+      }),
+      { parallelism: 3 },
+    );
+    await new JobExecution({ jobId: 'lmdb', jobGraph, clock: new ManualClock(0), stateBackend: { type: 'lmdb', incremental: false, localDirectory: tempRoot() } }).run();
+    for (const p of [1, 4]) assert.deepEqual(await restoreAndRun(sp, p, readAllKindsJob()), expectedAllKinds, `restored at ${p}`);
+  });
+
   test('a bootstrap at a parallelism above the max parallelism runs at the max parallelism (StateBootstrapTransformation caps it)', async () => {
     const sp = join(tempRoot(), 'sp');
     await bootstrap((env) => {
@@ -415,6 +428,15 @@ describe('fromExistingSavepoint', () => {
       w.removeOperator('a').removeOperator('c').write(next);
     });
     assert.deepEqual(readSnapshotMetadata(next).operators.map((o) => o.uid), ['b']);
+  });
+
+  test('the existing savepoint given as a file: URI or as its _metadata', async () => {
+    const sp = await original();
+    for (const [name, given] of [['uri', `file://${sp}`], ['metadata', join(sp, '_metadata')]] as const) {
+      const next = join(tempRoot(), name);
+      await bootstrap((env) => void SavepointWriter.fromExistingSavepoint(env, given).removeOperator('b').write(next));
+      assert.deepEqual(await restoreAndRun(next, 2, printJob(['a'], [3], 256)), ['a 3 n=103'], name);
+    }
   });
 
   test('an operator the savepoint has must be removed before it is replaced; the same uid twice is refused', async () => {
