@@ -29,6 +29,7 @@ import {
   OperatorTransformation,
   type ReducingState,
   ReducingStateDescriptor,
+  RichMapFunction,
   SavepointWriter,
   StateTtlConfig,
   type StreamExecutionEnvironment,
@@ -322,6 +323,25 @@ class FireTimers extends KeyedProcessFunction<number, Row, string> {
     out.collect(`${ctx.getCurrentKey()} ${ctx.timeDomain()} ${timestamp} n=${this.n.value()}`);
   }
 }
+
+class MapN extends RichMapFunction<Row, string> {
+  private n!: ValueState<number>;
+  override open(): void {
+    this.n = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('n'));
+  }
+  map({ k }: Row): string {
+    return `${k} n=${this.n.value()}`;
+  }
+}
+
+describe('restored by an operator that is no process function (KeyedStateBootstrapOperatorTest#testNonTimerStatesRestorableByNonProcessesOperator)', () => {
+  test('a keyed map reads the written value state', { todo: 'flink-ts has no keyed state in a RichMapFunction after keyBy at all (getState throws "can only be used on a keyed stream"; a map node is not keyed for a restore): a runtime gap, not the writer\'s' }, async () => {
+    const sp = join(tempRoot(), 'sp');
+    await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('m', writeN(env, [1, 2, 3], 0)).write(sp), 2);
+    const lines = await restoreAndRun(sp, 3, (env, out) => void env.fromData<Row>(rowsOf([1, 2, 3])).keyBy((r) => r.k).map(new MapN()).uid('m').addSink(out));
+    assert.deepEqual(lines, ['1 n=1', '2 n=2', '3 n=3']);
+  });
+});
 
 describe('timers', () => {
   test('registered in the bootstrap, never fired there (not by the final watermark, nor by a clock past them); fired in the restored job', async () => {
