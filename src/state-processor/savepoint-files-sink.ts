@@ -72,6 +72,10 @@ export class SavepointFilesSink implements Sink<BootstrappedSubtaskState> {
     const keyOf = (s: BootstrappedSubtaskState) => `${s.uid}\u0000${s.subtask}`;
     return {
       write(state) {
+        // A writing job restored at another parallelism re-runs its bootstraps, whose subtasks
+        // then cover other key groups: the states restored from before of that operator, of
+        // the old parallelism, would overlap them (a malformed savepoint), so they go.
+        for (const [key, s] of states) if (s.uid === state.uid && s.parallelism !== state.parallelism) states.delete(key);
         states.set(keyOf(state), state);
       },
       snapshotState: () => [...states.values()],

@@ -39,6 +39,8 @@ import {
   type OnTimerContext,
 } from '../../src/index.js';
 import { JobExecution } from '../../src/runtime/index.js';
+import { SavepointFilesSink } from '../../src/state-processor/savepoint-files-sink.js';
+import type { BootstrappedSubtaskState, SinkWriterContext } from '../../src/graph/index.js';
 import { type Clock, ManualClock } from '../../src/util/clock.js';
 import { FlinkError } from '../../src/util/errors.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
@@ -601,5 +603,47 @@ describe('edge cases', () => {
     assert.deepEqual(readSnapshotMetadata(sp).operators.map((o) => o.uid), ['ok']);
     assert.deepEqual(await restoreAndRun(sp, 3, printJob(['ok'], [7], 128)), ['ok 7 n=8']);
     void readdirSync;
+  });
+});
+
+describe("the savepoint sink's collected state across a restore of the writing job", () => {
+  const state = (uid: string, subtask: number, parallelism: number): BootstrappedSubtaskState => {
+    const per = Math.ceil(128 / parallelism);
+    return {
+      uid, name: `Bootstrap '${uid}'`, subtask, parallelism, maxParallelism: 128,
+      keyGroupRange: [subtask * per, Math.min(127, (subtask + 1) * per - 1)], stateNames: ['n'], bytes: new Uint8Array([subtask, parallelism]),
+    };
+  };
+  const context = { subtaskIndex: 0, parallelism: 1 } as SinkWriterContext;
+
+  test('restored at another parallelism, the re-run bootstrap replaces all of its old subtask states (none left over to overlap)', async () => {
+    const sp = join(tempRoot(), 'sp');
+    const sink = new SavepointFilesSink({ path: sp, kept: undefined });
+    const first = sink.createWriter(context);
+    for (let i = 0; i < 3; i++) first.write(state('a', i, 3));
+    const snapshot = first.snapshotState!();
+    const again = sink.createWriter(context);
+    again.restoreState!(snapshot);
+    for (let i = 0; i < 2; i++) again.write(state('a', i, 2));
+    again.endOfInput();
+    await again.pendingWork!();
+    const op = readSnapshotMetadata(sp).operators[0]!;
+    assert.deepEqual(op.subtasks.map((h) => [h.subtask, h.parallelism, h.keyGroupRange]), [[0, 2, [0, 63]], [1, 2, [64, 127]]]);
+    assert.equal(op.parallelism, 2);
+  });
+
+  test('restored at the same parallelism, a replayed subtask state replaces its copy (none twice)', async () => {
+    const sp = join(tempRoot(), 'sp');
+    const sink = new SavepointFilesSink({ path: sp, kept: undefined });
+    const first = sink.createWriter(context);
+    first.write(state('a', 1, 2));
+    first.write(state('b', 0, 1));
+    const again = sink.createWriter(context);
+    again.restoreState!(first.snapshotState!());
+    again.write(state('a', 0, 2));
+    again.write(state('a', 1, 2));
+    again.endOfInput();
+    await again.pendingWork!();
+    assert.deepEqual(readSnapshotMetadata(sp).operators.map((o) => [o.uid, o.subtasks.map((h) => h.subtask)]), [['a', [0, 1]], ['b', [0]]]);
   });
 });
