@@ -40,7 +40,7 @@ import {
 } from '../../src/index.js';
 import { JobExecution } from '../../src/runtime/index.js';
 import { SavepointFilesSink } from '../../src/state-processor/savepoint-files-sink.js';
-import type { BootstrappedSubtaskState, SinkWriterContext } from '../../src/graph/index.js';
+import type { BootstrappedSubtaskState } from '../../src/graph/index.js';
 import { type Clock, ManualClock } from '../../src/util/clock.js';
 import { FlinkError } from '../../src/util/errors.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
@@ -614,15 +614,14 @@ describe("the savepoint sink's collected state across a restore of the writing j
       keyGroupRange: [subtask * per, Math.min(127, (subtask + 1) * per - 1)], stateNames: ['n'], bytes: new Uint8Array([subtask, parallelism]),
     };
   };
-  const context = { subtaskIndex: 0, parallelism: 1 } as SinkWriterContext;
 
   test('restored at another parallelism, the re-run bootstrap replaces all of its old subtask states (none left over to overlap)', async () => {
     const sp = join(tempRoot(), 'sp');
     const sink = new SavepointFilesSink({ path: sp, kept: undefined });
-    const first = sink.createWriter(context);
+    const first = sink.createWriter();
     for (let i = 0; i < 3; i++) first.write(state('a', i, 3));
-    const snapshot = first.snapshotState!();
-    const again = sink.createWriter(context);
+    const snapshot = first.snapshotState!(1);
+    const again = sink.createWriter();
     again.restoreState!(snapshot);
     for (let i = 0; i < 2; i++) again.write(state('a', i, 2));
     again.endOfInput();
@@ -635,11 +634,11 @@ describe("the savepoint sink's collected state across a restore of the writing j
   test('restored at the same parallelism, a replayed subtask state replaces its copy (none twice)', async () => {
     const sp = join(tempRoot(), 'sp');
     const sink = new SavepointFilesSink({ path: sp, kept: undefined });
-    const first = sink.createWriter(context);
+    const first = sink.createWriter();
     first.write(state('a', 1, 2));
     first.write(state('b', 0, 1));
-    const again = sink.createWriter(context);
-    again.restoreState!(first.snapshotState!());
+    const again = sink.createWriter();
+    again.restoreState!(first.snapshotState!(1));
     again.write(state('a', 0, 2));
     again.write(state('a', 1, 2));
     again.endOfInput();
