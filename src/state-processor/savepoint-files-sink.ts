@@ -50,7 +50,7 @@ export function checkSavepointTarget(path: string): void {
       continue;
     }
     if (st.isDirectory()) return;
-    const where = at === path ? `${path} is ${fileKind(st)}` : `${at} (on the way to ${path}) is ${fileKind(st)}`;
+    const where = at === path ? `it is ${fileKind(st)}` : `${at} on its way is ${fileKind(st)}`;
     throw new SnapshotRestoreError(`Cannot write a savepoint to ${path}: ${where}, not a directory.`, 'savepoint.notADirectory');
   }
 }
