@@ -94,6 +94,8 @@ export class SavepointWriter {
    */
   write(path: string): void {
     this.checkOpen();
+    // resolve('') is the working directory: an empty path must not write a savepoint there (Flink's Path refuses it too).
+    if (typeof path !== 'string' || path.trim() === '') throw new TypeError('write needs the path of the new savepoint (a non-empty string).');
     const target = resolve(localPathOf(path));
     checkSavepointTarget(target);
     if (this.existing !== undefined && resolve(this.existing.dir) === target) throw existingSnapshotError(target);

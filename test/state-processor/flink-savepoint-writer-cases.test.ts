@@ -541,6 +541,13 @@ describe('edge cases', () => {
     });
   });
 
+  test('an empty path is refused (it would be the working directory)', async () => {
+    await runJob((env) => {
+      for (const bad of ['', ' ']) assert.throws(() => SavepointWriter.newSavepoint(env).withOperator('a', writeN(env, [1], 0)).write(bad), /non-empty string/);
+      env.fromData([1]).addSink(() => {});
+    });
+  });
+
   test('written into a relative path and a file: URI', async () => {
     const root = tempRoot();
     const cwd = process.cwd();
