@@ -589,6 +589,25 @@ describe('edge cases', () => {
     assert.deepEqual(readSnapshotMetadata(sp).operators.map((o) => o.uid), ['a']);
   });
 
+  test('a snapshot that appears at the path while the job runs is not written over: the job fails with one typed line', async () => {
+    const sp = join(tempRoot(), 'sp');
+    class Intruder extends WriteN {
+      override processElement(r: Row): void {
+        mkdirSync(sp, { recursive: true });
+        writeFileSync(join(sp, '_metadata'), 'theirs');
+        super.processElement(r);
+      }
+    }
+    await assert.rejects(
+      bootstrap((env) => {
+        const t = OperatorTransformation.bootstrapWith(env.fromData<Row>(rowsOf([1]))).keyBy((r) => r.k).transform(new Intruder(0));
+        SavepointWriter.newSavepoint(env).withOperator('a', t).write(sp);
+      }),
+      (e: Error) => /already holds a snapshot/.test(e.message) && !e.message.includes('\n'),
+    );
+    assert.equal(readFileSync(join(sp, '_metadata'), 'utf8'), 'theirs');
+  });
+
   test('a bootstrap job that fails mid-way leaves no savepoint (no _metadata); a rerun into the same path succeeds', async () => {
     const sp = join(tempRoot(), 'sp');
     class Failing extends WriteN {
