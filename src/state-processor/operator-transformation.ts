@@ -1,5 +1,6 @@
 import type { DataStream } from '../api/index.js';
 import type { KeySelector, KeyedStateBootstrapFunction } from '../graph/index.js';
+import { checkMaxParallelism } from '../state/index.js';
 
 /**
  * Records to be written into an operator's state of a new savepoint (Flink's
@@ -14,11 +15,24 @@ export const OperatorTransformation = {
 
 /** A bootstrap input, before it is keyed. */
 export class OneInputOperatorTransformation<T> {
+  private maxParallelism: number | undefined;
+
   constructor(private readonly stream: DataStream<T>) {}
+
+  /**
+   * The key groups of this operator's state, instead of the savepoint's max parallelism (Flink's
+   * OneInputStateTransformation#setMaxParallelism): for a job whose operator sets its own.
+   */
+  setMaxParallelism(maxParallelism: number): this {
+    const invalid = checkMaxParallelism(maxParallelism);
+    if (invalid) throw new RangeError(invalid);
+    this.maxParallelism = maxParallelism;
+    return this;
+  }
 
   /** Keys the records as the job that will start from the savepoint keys them: the same key, the same key group. */
   keyBy<K>(selector: KeySelector<T, K>): KeyedOperatorTransformation<K, T> {
-    return new KeyedOperatorTransformation(this.stream, selector);
+    return new KeyedOperatorTransformation(this.stream, selector, this.maxParallelism);
   }
 }
 
@@ -27,11 +41,12 @@ export class KeyedOperatorTransformation<K, T> {
   constructor(
     private readonly stream: DataStream<T>,
     private readonly selector: KeySelector<T, K>,
+    private readonly maxParallelism?: number,
   ) {}
 
   /** The keyed state `fn` writes for each record becomes the operator's state. */
   transform(fn: KeyedStateBootstrapFunction<K, T>): StateBootstrapTransformation<K, T> {
-    return new StateBootstrapTransformation(this.stream, this.selector, fn);
+    return new StateBootstrapTransformation(this.stream, this.selector, fn, this.maxParallelism);
   }
 }
 
@@ -44,5 +59,7 @@ export class StateBootstrapTransformation<K, T> {
     readonly selector: KeySelector<T, K>,
     /** @internal */
     readonly fn: KeyedStateBootstrapFunction<K, T>,
+    /** @internal Its own max parallelism; unset: the savepoint's. */
+    readonly maxParallelism?: number,
   ) {}
 }

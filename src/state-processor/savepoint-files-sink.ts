@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   type OperatorMetadata,
   type SnapshotMetadata,
@@ -16,7 +16,8 @@ import type { BootstrappedSubtaskState, Sink, SinkWriter } from '../graph/index.
 import type { OperatorStateHandle } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
-import { readRegularFileSync } from '../util/regular-file.js';
+import { FileTooLargeError, NotRegularFileError, fileKind, readRegularFileSync } from '../util/regular-file.js';
+import { echo } from '../util/sanitize.js';
 
 /** Where the new savepoint goes and what it keeps of an existing one. */
 export interface SavepointPlan {
@@ -29,6 +30,29 @@ export interface SavepointPlan {
 /** A refusal of where a savepoint is written: one line, exit 1. */
 export function existingSnapshotError(path: string): SnapshotRestoreError {
   return new SnapshotRestoreError(`${path} already holds a snapshot (a _metadata file): write the new savepoint to a directory of its own.`, 'savepoint.exists');
+}
+
+/**
+ * Refuses a savepoint directory that cannot be written, before the job runs and again before it
+ * publishes: one that holds a snapshot already, or a path that is (or lies under) something other
+ * than a directory. Without this, the job would run to its end and then fail with Node's
+ * "EEXIST: file already exists, mkdir".
+ */
+export function checkSavepointTarget(path: string): void {
+  if (existsSync(metadataPath(path))) throw existingSnapshotError(path);
+  // The path itself if it exists, else its nearest existing ancestor, must be a directory.
+  for (let at = path; ; at = dirname(at)) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch {
+      if (dirname(at) === at) return;
+      continue;
+    }
+    if (st.isDirectory()) return;
+    const where = at === path ? `it is ${fileKind(st)}` : `${at} on its way is ${fileKind(st)}`;
+    throw new SnapshotRestoreError(`Cannot write a savepoint to ${path}: ${where}, not a directory.`, 'savepoint.notADirectory');
+  }
 }
 
 /**
@@ -48,6 +72,10 @@ export class SavepointFilesSink implements Sink<BootstrappedSubtaskState> {
     const keyOf = (s: BootstrappedSubtaskState) => `${s.uid}\u0000${s.subtask}`;
     return {
       write(state) {
+        // A writing job restored at another parallelism re-runs its bootstraps, whose subtasks
+        // then cover other key groups: the states restored from before of that operator, of
+        // the old parallelism, would overlap them (a malformed savepoint), so they go.
+        for (const [key, s] of states) if (s.uid === state.uid && s.parallelism !== state.parallelism) states.delete(key);
         states.set(keyOf(state), state);
       },
       snapshotState: () => [...states.values()],
@@ -69,17 +97,14 @@ export class SavepointFilesSink implements Sink<BootstrappedSubtaskState> {
 
 async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtaskState[]): Promise<void> {
   const { path } = plan;
-  if (existsSync(metadataPath(path))) throw existingSnapshotError(path);
+  checkSavepointTarget(path);
   mkdirSync(path, { recursive: true });
   const operators: OperatorMetadata[] = [];
   for (const op of plan.kept?.operators ?? []) {
     const subtasks: OperatorStateHandle[] = [];
     for (const h of op.subtasks) {
       // Copied as written, after checking it is what `_metadata` says it is.
-      const bytes = readRegularFileSync(join(plan.kept!.dir, h.file));
-      if (bytes.byteLength !== h.size || sha256(bytes) !== h.checksum) {
-        throw new SnapshotRestoreError(`Cannot copy state file ${h.file} of operator '${op.uid}' from ${plan.kept!.dir}: it is damaged (size or checksum mismatch).`);
-      }
+      const bytes = readKeptFile(plan.kept!.dir, op.uid, h);
       await writeFileDurable(join(path, h.file), [bytes]);
       subtasks.push(h);
     }
@@ -119,4 +144,25 @@ async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtask
     operators,
   };
   await writeFileAtomic(metadataPath(path), encodeMetadata(metadata));
+}
+
+/**
+ * A state file of an operator kept from the existing savepoint, checked against its `_metadata`.
+ * Read up to its recorded size (not a fixed cap: a restore reads a state file of any size, so a
+ * large one must be carried over too); anything else is one line naming the file.
+ */
+function readKeptFile(dir: string, uid: string, h: OperatorStateHandle): Buffer {
+  const fail = (why: string) =>
+    new SnapshotRestoreError(`Cannot copy state file ${h.file} of operator '${echo(uid)}' from ${dir}: ${why}.`, 'savepoint.keptStateDamaged');
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFileSync(join(dir, h.file), h.size);
+  } catch (err) {
+    if (err instanceof FileTooLargeError) throw fail(`it has ${err.size} bytes, more than the ${h.size} recorded (it was modified or damaged)`);
+    if (err instanceof NotRegularFileError) throw fail(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw fail(code === 'ENOENT' ? 'it is missing' : `it cannot be read (${code ?? (err as Error).message})`);
+  }
+  if (bytes.byteLength !== h.size || sha256(bytes) !== h.checksum) throw fail('it is damaged (size or checksum mismatch)');
+  return bytes;
 }

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type DataStream, SingleOutputStreamOperator, type StreamExecutionEnvironment } from '../api/index.js';
-import { type OperatorMetadata, metadataPath, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
+import { type OperatorMetadata, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
 import type { BootstrappedSubtaskState, KeyedStateBootstrapFunction } from '../graph/index.js';
 import { DEFAULT_MAX_PARALLELISM, checkMaxParallelism } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { echo } from '../util/sanitize.js';
 import { localPathOf } from '../util/file-uri.js';
 import type { StateBootstrapTransformation } from './operator-transformation.js';
-import { SavepointFilesSink, existingSnapshotError } from './savepoint-files-sink.js';
+import { SavepointFilesSink, checkSavepointTarget, existingSnapshotError } from './savepoint-files-sink.js';
 
 /**
  * Writes a new savepoint from records (Flink's State Processor API, `SavepointWriter`): each
@@ -42,7 +41,7 @@ export class SavepointWriter {
   /**
    * A savepoint with the operators of the one at `path` (a savepoint, or a checkpoint whose state
    * is all in its directory), changed by `withOperator` and `removeOperator`. New operators get
-   * the max parallelism its keyed operators have (or 128).
+   * the largest max parallelism of its operators (or 128 if it has none).
    */
   static fromExistingSavepoint(env: StreamExecutionEnvironment, path: string): SavepointWriter {
     const dir = snapshotDirOf(path);
@@ -55,15 +54,16 @@ export class SavepointWriter {
         );
       }
     }
-    const keyed = metadata.operators.find((op) => op.subtasks.some((h) => h.keyGroupRange !== null && h.keyGroupRange !== undefined));
-    return new SavepointWriter(env, keyed?.maxParallelism ?? DEFAULT_MAX_PARALLELISM, { dir, operators: metadata.operators });
+    // The largest of its operators' max parallelisms, as Flink's SavepointWriter#readSavepointMetadata.
+    const maxParallelism = metadata.operators.reduce<number | undefined>((max, op) => Math.max(max ?? 0, op.maxParallelism), undefined);
+    return new SavepointWriter(env, maxParallelism ?? DEFAULT_MAX_PARALLELISM, { dir, operators: metadata.operators });
   }
 
   /** Writes `transformation`'s records into the keyed state of operator `uid` (replacing that operator's state in an existing savepoint). */
   withOperator<K, T>(uid: string, transformation: StateBootstrapTransformation<K, T>): this {
     this.checkOpen();
     if (typeof uid !== 'string' || uid === '') throw new TypeError("withOperator needs the operator's uid (a non-empty string).");
-    if (this.bootstraps.has(uid)) throw new TypeError(`withOperator was given uid '${uid}' twice: each operator's state is written once.`);
+    if (this.bootstraps.has(uid)) throw new TypeError(`withOperator was given uid '${echo(uid)}' twice: each operator's state is written once.`);
     if (this.existing?.operators.some((op) => op.uid === uid) && !this.removed.has(uid)) {
       throw new SnapshotRestoreError(`The savepoint ${this.existing.dir} already has state of operator '${echo(uid)}': removeOperator('${echo(uid)}') first to replace it.`, 'savepoint.operatorExists');
     }
@@ -71,9 +71,13 @@ export class SavepointWriter {
     return this;
   }
 
-  /** Leaves operator `uid`'s state of the existing savepoint out of the new one. */
+  /**
+   * Leaves operator `uid` out of the new savepoint: the state the existing savepoint has of it, or
+   * what `withOperator` was to write for it (as Flink's, which keeps one entry per uid).
+   */
   removeOperator(uid: string): this {
     this.checkOpen();
+    if (this.bootstraps.delete(uid)) return this;
     if (!this.existing?.operators.some((op) => op.uid === uid)) {
       const known = this.existing?.operators.map((op) => `'${echo(op.uid)}'`).join(', ');
       throw new SnapshotRestoreError(`removeOperator('${echo(uid)}'): the savepoint has no state of that operator${known ? `; it has ${known}` : ''}.`, 'snapshot.unknownOperator');
@@ -90,9 +94,20 @@ export class SavepointWriter {
    */
   write(path: string): void {
     this.checkOpen();
+    // resolve('') is the working directory: an empty path must not write a savepoint there (Flink's Path refuses it too).
+    if (typeof path !== 'string' || path.trim() === '') throw new TypeError('write needs the path of the new savepoint (a non-empty string).');
     const target = resolve(localPathOf(path));
-    if (existsSync(metadataPath(target))) throw existingSnapshotError(target);
+    checkSavepointTarget(target);
     if (this.existing !== undefined && resolve(this.existing.dir) === target) throw existingSnapshotError(target);
+    const kept = this.existing && { dir: this.existing.dir, operators: this.existing.operators.filter((op) => !this.removed.has(op.uid)) };
+    if (this.bootstraps.size === 0 && (kept?.operators.length ?? 0) === 0) {
+      // As Flink's SavepointWriter#write: a savepoint of no operator restores nothing, and a job
+      // started from it would silently start empty.
+      throw new SnapshotRestoreError(
+        `The savepoint for ${target} would have no operator: add one with withOperator(uid, transformation)${this.existing ? ', or keep one of the existing savepoint' : ''}.`,
+        'savepoint.noOperators',
+      );
+    }
     this.written = true;
     const states: DataStream<BootstrappedSubtaskState>[] = [];
     for (const [uid, t] of this.bootstraps) {
@@ -104,9 +119,11 @@ export class SavepointWriter {
         input: keyed.transformation,
         operator: { kind: 'keyedStateBootstrap', fn: t.fn as KeyedStateBootstrapFunction<unknown, unknown>, uid, name },
       });
-      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(this.maxParallelism).uid(`__bootstrap:${uid}`));
+      const maxParallelism = t.maxParallelism ?? this.maxParallelism;
+      // The writing job's own uid for it (its checkpoints map by it): the savepoint's path in it,
+      // so one job may write the same operator uid into two savepoints.
+      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(maxParallelism).uid(`__bootstrap:${target}:${uid}`));
     }
-    const kept = this.existing && { dir: this.existing.dir, operators: this.existing.operators.filter((op) => !this.removed.has(op.uid)) };
     const all = states.length === 0 ? this.env.fromData<BootstrappedSubtaskState>() : states.length === 1 ? states[0]! : states[0]!.union(...states.slice(1));
     all.sinkTo(new SavepointFilesSink({ path: target, kept })).name(`Savepoint: ${target}`).setParallelism(1).uid(`__savepoint-writer:${target}`);
   }
