@@ -1547,4 +1547,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "the bootstrap operator fires its timers (the final watermark fires every event-time one): the savepoint holds none of the timers the bootstrap registered",
     tests: ['test/e2e/savepoint-writer.test.ts'],
   },
+  {
+    id: 'keyed-rich-map-not-keyed',
+    area: 'key groups',
+    file: 'src/graph/stream-graph.ts',
+    original: `  return spec !== undefined && (spec.kind === 'map' || spec.kind === 'flatMap' || spec.kind === 'filter') && spec.fn instanceof AbstractRichFunction;`,
+    replacement: `  return false;`,
+    bug: "a rich map, flatMap or filter after keyBy has no keyed state (Flink's CountWindowAverage fails: 'can only be used on a keyed stream')",
+    tests: ['test/api/keyed-rich-functions.test.ts'],
+  },
 ];

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/index.js';
 import { JobDefinitionError } from '../util/errors.js';
 import type { OperatorUid } from '../util/ids.js';
-import { isCheckpointedFunction } from './functions.js';
+import { AbstractRichFunction, isCheckpointedFunction } from './functions.js';
 import type { Source } from './source.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
 import type { TwoInputOperatorSpec } from './two-input-spec.js';
@@ -147,6 +147,16 @@ function checkChannelCount(nodes: readonly StreamNode[]): void {
   );
 }
 
+/**
+ * A rich map, flatMap or filter function right after `keyBy` has keyed state, as in Flink
+ * (every operator of a KeyedStream gets the keyed backend: Flink's CountWindowAverage example
+ * keeps a ValueState in a RichFlatMapFunction). Only a rich function can reach its runtime
+ * context, so a plain function after keyBy gets no keyed backend and pays nothing per record.
+ */
+function keyedRichFunction(spec: OperatorSpec | TwoInputOperatorSpec | undefined): boolean {
+  return spec !== undefined && (spec.kind === 'map' || spec.kind === 'flatMap' || spec.kind === 'filter') && spec.fn instanceof AbstractRichFunction;
+}
+
 function isStateful(spec: OperatorSpec | TwoInputOperatorSpec | undefined, source: Source<unknown> | undefined): boolean {
   if (source) return true;
   if (!spec) return false;
@@ -212,7 +222,10 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
         : t.kind === 'twoInputOperator'
           ? [...resolveInputs(t.input1).map((i): Typed => [...i, 1]), ...resolveInputs(t.input2).map((i): Typed => [...i, 2])]
           : [];
-    const keyed = (operator !== undefined && KEYED_OPERATOR_KINDS.has(operator.kind)) || (t.kind === 'twoInputOperator' && t.keyed);
+    const keyed =
+      (operator !== undefined && KEYED_OPERATOR_KINDS.has(operator.kind)) ||
+      (t.kind === 'twoInputOperator' && t.keyed) ||
+      (keyedRichFunction(operator) && inputs.length > 0 && inputs.every(([, p]) => p?.type === 'hash'));
     if (t.uid !== undefined) {
       if (typeof t.uid !== 'string' || t.uid.length === 0) {
         throw new JobDefinitionError(`Operator "${t.name}" has an empty uid; a uid must be a non-empty string.`);

@@ -337,7 +337,7 @@ class MapN extends RichMapFunction<Row, string> {
 }
 
 describe('restored by an operator that is no process function (KeyedStateBootstrapOperatorTest#testNonTimerStatesRestorableByNonProcessesOperator)', () => {
-  test('a keyed map reads the written value state', { todo: 'flink-ts has no keyed state in a RichMapFunction after keyBy at all (getState throws "can only be used on a keyed stream"; a map node is not keyed for a restore): a runtime gap, not the writer\'s' }, async () => {
+  test('a keyed map reads the written value state', async () => {
     const sp = join(tempRoot(), 'sp');
     await bootstrap((env) => void SavepointWriter.newSavepoint(env).withOperator('m', writeN(env, [1, 2, 3], 0)).write(sp), 2);
     const lines = await restoreAndRun(sp, 3, (env, out) => void env.fromData<Row>(rowsOf([1, 2, 3])).keyBy((r) => r.k).map(new MapN()).uid('m').addSink(out));
