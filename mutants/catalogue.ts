@@ -1556,4 +1556,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a rich map, flatMap or filter after keyBy has no keyed state (Flink's CountWindowAverage fails: 'can only be used on a keyed stream')",
     tests: ['test/api/keyed-rich-functions.test.ts'],
   },
+  {
+    id: 'renamed-state-file-keeps-old-uid',
+    area: 'state processor',
+    file: 'src/state-processor/savepoint-files-sink.ts',
+    original: `  return encodeStateFile({ uid, subtask: h.subtask,`,
+    replacement: `  return encodeStateFile({ uid: op.uid, subtask: h.subtask,`,
+    bug: "changeOperatorIdentifier lists the state under the new uid but its files still name the old one: a restore refuses them",
+    tests: ['test/state-processor/change-operator-identifier.test.ts'],
+  },
 ];

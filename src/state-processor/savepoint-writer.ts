@@ -20,6 +20,8 @@ import { SavepointFilesSink, checkSavepointTarget, existingSnapshotError } from 
 export class SavepointWriter {
   private readonly bootstraps = new Map<string, StateBootstrapTransformation<unknown, unknown>>();
   private readonly removed = new Set<string>();
+  /** Kept operators given another uid: old uid → new. */
+  private readonly renamed = new Map<string, string>();
   private written = false;
 
   private constructor(
@@ -64,11 +66,42 @@ export class SavepointWriter {
     this.checkOpen();
     if (typeof uid !== 'string' || uid === '') throw new TypeError("withOperator needs the operator's uid (a non-empty string).");
     if (this.bootstraps.has(uid)) throw new TypeError(`withOperator was given uid '${echo(uid)}' twice: each operator's state is written once.`);
-    if (this.existing?.operators.some((op) => op.uid === uid) && !this.removed.has(uid)) {
-      throw new SnapshotRestoreError(`The savepoint ${this.existing.dir} already has state of operator '${echo(uid)}': removeOperator('${echo(uid)}') first to replace it.`, 'savepoint.operatorExists');
+    if (this.keptUids().has(uid)) {
+      throw new SnapshotRestoreError(`The savepoint ${this.existing!.dir} already has state of operator '${echo(uid)}': removeOperator('${echo(uid)}') first to replace it.`, 'savepoint.operatorExists');
     }
     this.bootstraps.set(uid, transformation as unknown as StateBootstrapTransformation<unknown, unknown>);
     return this;
+  }
+
+  /**
+   * Gives the state of operator `from` of the existing savepoint to uid `to` (Flink's
+   * changeOperatorIdentifier): for a job whose operator had no uid set (its state is under the
+   * generated one, which `flink info` shows) and now has one, or whose uid changed. Its state
+   * files are rewritten for the new uid, their contents unchanged.
+   */
+  changeOperatorIdentifier(from: string, to: string): this {
+    this.checkOpen();
+    if (typeof from !== 'string' || from === '' || typeof to !== 'string' || to === '') {
+      throw new TypeError("changeOperatorIdentifier needs the operator's old and new uids (non-empty strings).");
+    }
+    if (!this.keptUids().has(from)) {
+      const known = [...this.keptUids()].map((u) => `'${echo(u)}'`).join(', ');
+      throw new SnapshotRestoreError(`changeOperatorIdentifier('${echo(from)}', …): the savepoint keeps no state of that operator${known ? `; it has ${known}` : ''}.`, 'snapshot.unknownOperator');
+    }
+    if (from === to) return this;
+    if (this.keptUids().has(to) || this.bootstraps.has(to)) {
+      throw new SnapshotRestoreError(`changeOperatorIdentifier(…, '${echo(to)}'): the new savepoint has an operator with uid '${echo(to)}' already.`, 'savepoint.operatorExists');
+    }
+    const original = [...this.renamed].find(([, now]) => now === from)?.[0] ?? from;
+    this.renamed.set(original, to);
+    return this;
+  }
+
+  /** The uids of the existing savepoint's operators the new one keeps, as they will be named. */
+  private keptUids(): Set<string> {
+    const uids = new Set<string>();
+    for (const op of this.existing?.operators ?? []) if (!this.removed.has(op.uid)) uids.add(this.renamed.get(op.uid) ?? op.uid);
+    return uids;
   }
 
   /**
@@ -78,11 +111,14 @@ export class SavepointWriter {
   removeOperator(uid: string): this {
     this.checkOpen();
     if (this.bootstraps.delete(uid)) return this;
-    if (!this.existing?.operators.some((op) => op.uid === uid)) {
-      const known = this.existing?.operators.map((op) => `'${echo(op.uid)}'`).join(', ');
+    if (!this.keptUids().has(uid)) {
+      const known = [...this.keptUids()].map((u) => `'${echo(u)}'`).join(', ');
       throw new SnapshotRestoreError(`removeOperator('${echo(uid)}'): the savepoint has no state of that operator${known ? `; it has ${known}` : ''}.`, 'snapshot.unknownOperator');
     }
-    this.removed.add(uid);
+    // By the uid it has in the existing savepoint (it may have been renamed to `uid`).
+    const original = [...this.renamed].find(([, now]) => now === uid)?.[0] ?? uid;
+    this.renamed.delete(original);
+    this.removed.add(original);
     return this;
   }
 
@@ -99,7 +135,7 @@ export class SavepointWriter {
     const target = resolve(localPathOf(path));
     checkSavepointTarget(target);
     if (this.existing !== undefined && resolve(this.existing.dir) === target) throw existingSnapshotError(target);
-    const kept = this.existing && { dir: this.existing.dir, operators: this.existing.operators.filter((op) => !this.removed.has(op.uid)) };
+    const kept = this.existing && { dir: this.existing.dir, operators: this.existing.operators.filter((op) => !this.removed.has(op.uid)), renamed: new Map(this.renamed) };
     if (this.bootstraps.size === 0 && (kept?.operators.length ?? 0) === 0) {
       // As Flink's SavepointWriter#write: a savepoint of no operator restores nothing, and a job
       // started from it would silently start empty.

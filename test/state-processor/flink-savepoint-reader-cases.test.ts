@@ -7,10 +7,9 @@
  * (a count of keys) across a restore, and hostile snapshots.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   CheckpointCoordinator,
   CompletedCheckpointStore,
@@ -66,17 +65,10 @@ import { JobExecution } from '../../src/runtime/index.js';
 import { type Clock, ManualClock } from '../../src/util/clock.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
 import { TestingReaderOutput } from '../helpers/reader-output.js';
+import { tempRoot as tempRootIn } from '../helpers/temp-root.js';
 
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-function tempRoot(): string {
-  const r = mkdtempSync(join(tmpdir(), 'sp-reader-'));
-  roots.push(r);
-  return r;
-}
+/** A fresh directory, removed after the test that asked for it. */
+const tempRoot = (): string => tempRootIn('sp-reader-');
 
 /** Emits its values (one split, parallelism 1) up to `gate.limit`, then waits at the end until `released`. */
 class GatedSource<T> implements Source<T, number> {

@@ -6,10 +6,9 @@
  * does) at several parallelisms, or read back with SavepointReader.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { assignState, encodeMetadata, loadSnapshot, readSnapshotMetadata } from '../../src/checkpoint/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import {
@@ -44,17 +43,10 @@ import type { BootstrappedSubtaskState } from '../../src/graph/index.js';
 import { type Clock, ManualClock } from '../../src/util/clock.js';
 import { FlinkError } from '../../src/util/errors.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
+import { tempRoot as tempRootIn } from '../helpers/temp-root.js';
 
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-function tempRoot(): string {
-  const r = mkdtempSync(join(tmpdir(), 'sp-writer-'));
-  roots.push(r);
-  return r;
-}
+/** A fresh directory, removed after the test that asked for it. */
+const tempRoot = (): string => tempRootIn('sp-writer-');
 
 /** Runs the bootstrap job `build` defines, in this process, at `parallelism`. */
 async function bootstrap(build: (env: StreamExecutionEnvironment) => void, parallelism = 1, clock?: Clock): Promise<void> {
