@@ -56,7 +56,8 @@ export interface SourceReader<T, Split> {
   nextAvailableTime?(): number;
   /** The unfinished splits with their current positions; must be cheap and synchronous. */
   snapshotState(): Split[];
-  close?(): void;
+  /** Releases the reader; a promise (e.g. a user function's asynchronous close) is awaited, and a rejection fails the task as a throw would. */
+  close?(): void | Promise<void>;
 }
 
 /** A replayable source of records of type `T`. */

@@ -97,8 +97,8 @@ class KeyedStateReader<K, OUT> implements SourceReader<OUT, KeyedStateSplit> {
     return [...open, ...this.queue];
   }
 
-  close(): void {
-    void this.fn.close();
+  close(): void | Promise<void> {
+    return this.fn.close();
   }
 
   /** Restores the next split's subtask and lists its keys; undefined when none is left. */

@@ -5,34 +5,20 @@
  * failing job fails the reader; a second job of one environment runs only what was added since.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  type CloseableIterator,
   DataGeneratorSource,
-  type JobClient,
-  type PipelineExecutor,
   StreamExecutionEnvironment,
   WatermarkStrategy,
-  jobClient,
   setContextExecutor,
 } from '../../src/index.js';
-import { JobMaster } from '../../src/cluster/job-master.js';
-import { Configuration } from '../../src/config/index.js';
-import { systemClock } from '../../src/util/clock.js';
 import { JobCancelledError } from '../../src/util/errors.js';
-import { newJobId } from '../../src/util/ids.js';
+import { drain, restartingExecutor } from '../helpers/collect.js';
 import { tempDir } from '../helpers/run-job.js';
 import { waitFor } from '../e2e/helpers.js';
 
 /** The default environment: the package's local executor (what `npx tsx job.ts` gets). */
 const localEnv = (): StreamExecutionEnvironment => StreamExecutionEnvironment.getExecutionEnvironment();
-
-async function drain<T>(it: CloseableIterator<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of it) out.push(v);
-  return out;
-}
 
 describe('executeAndCollect in this process', () => {
   test('the records of a bounded job, in order, and the job ends', async () => {
@@ -167,24 +153,9 @@ describe('executeAndCollect in this process', () => {
 });
 
 describe('executeAndCollect with checkpoints and a failover', () => {
-  /** Runs jobs under a JobMaster with checkpoints every `interval` ms, restarting once. */
-  function checkpointingExecutor(dir: string): PipelineExecutor {
-    const configuration = new Configuration(dir)
-      .with('execution.checkpointing.dir', join(dir, 'checkpoints'))
-      .with('execution.checkpointing.interval', '30 ms')
-      .with('restart-strategy.type', 'fixed-delay')
-      .with('restart-strategy.fixed-delay.attempts', 1)
-      .with('restart-strategy.fixed-delay.delay', '0 ms');
-    const executeAsync = async (pipeline: Parameters<PipelineExecutor['execute']>[0]): Promise<JobClient> => {
-      const master = new JobMaster({ jobId: newJobId(), pipeline, configuration, clock: systemClock });
-      return jobClient(master.jobId, master.run(), () => master.cancel());
-    };
-    return { execute: async (p) => (await executeAsync(p)).getJobExecutionResult(), executeAsync };
-  }
-
   test('every result once across a failover, and none before a checkpoint covers it', async () => {
     const home = tempDir('flink-collect-failover-');
-    setContextExecutor(checkpointingExecutor(home.path));
+    setContextExecutor(restartingExecutor(home.path, { 'execution.checkpointing.interval': '30 ms' }));
     try {
       const env = StreamExecutionEnvironment.getExecutionEnvironment();
       const N = 3_000;

@@ -5,33 +5,18 @@
  * collects, back pressure.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  type CloseableIterator,
   DataGeneratorSource,
-  type JobClient,
-  type PipelineExecutor,
   StreamExecutionEnvironment,
   WatermarkStrategy,
-  jobClient,
   setContextExecutor,
 } from '../../src/index.js';
-import { JobDefinitionError } from '../../src/util/errors.js';
-import { JobMaster } from '../../src/cluster/job-master.js';
-import { Configuration } from '../../src/config/index.js';
-import { systemClock } from '../../src/util/clock.js';
-import { FlinkError, JobCancelledError } from '../../src/util/errors.js';
-import { newJobId } from '../../src/util/ids.js';
+import { FlinkError, JobCancelledError, JobDefinitionError } from '../../src/util/errors.js';
+import { drain, restartingExecutor } from '../helpers/collect.js';
 import { tempDir } from '../helpers/run-job.js';
 
 const localEnv = (): StreamExecutionEnvironment => StreamExecutionEnvironment.getExecutionEnvironment();
-
-async function drain<T>(it: CloseableIterator<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of it) out.push(v);
-  return out;
-}
 
 /** Rejects if `p` has not settled within `ms` (a hang would otherwise stop the whole file). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -71,21 +56,6 @@ describe('misuse gets one clear, typed line', () => {
     await assert.rejects(it.next(), (err: unknown) => err instanceof FlinkError && err.code === 'collect.notStarted' && /executeAsync/.test(err.message));
   });
 });
-
-/** Runs jobs under a JobMaster that restarts once at once; `settings` add configuration (e.g. checkpointing). */
-function restartingExecutor(dir: string, settings: Record<string, string> = {}): PipelineExecutor {
-  let configuration = new Configuration(dir)
-    .with('execution.checkpointing.dir', join(dir, 'checkpoints'))
-    .with('restart-strategy.type', 'fixed-delay')
-    .with('restart-strategy.fixed-delay.attempts', 1)
-    .with('restart-strategy.fixed-delay.delay', '0 ms');
-  for (const [k, v] of Object.entries(settings)) configuration = configuration.with(k, v);
-  const executeAsync = async (pipeline: Parameters<PipelineExecutor['execute']>[0]): Promise<JobClient> => {
-    const master = new JobMaster({ jobId: newJobId(), pipeline, configuration, clock: systemClock });
-    return jobClient(master.jobId, master.run(), () => master.cancel());
-  };
-  return { execute: async (p) => (await executeAsync(p)).getJobExecutionResult(), executeAsync };
-}
 
 /** Runs `body` with `getExecutionEnvironment()` giving jobs to a restarting executor (see above). */
 async function underRestarts<R>(settings: Record<string, string>, body: () => Promise<R>): Promise<R> {

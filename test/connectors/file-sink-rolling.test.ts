@@ -21,6 +21,7 @@ import {
   type SinkWriterContext,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { ManualProcessingTime } from '../helpers/manual-processing-time.js';
 import { runJob, tempDir } from '../helpers/run-job.js';
 
 let tmp: { path: string; cleanup: () => void };
@@ -34,35 +35,12 @@ afterEach(() => tmp.cleanup());
 const JOB_A = 'aaaaaaaaaaaa00000000000000000001';
 const JOB_B = 'bbbbbbbbbbbb00000000000000000002';
 
-/** A processing-time service whose time moves only when told; `advanceTo` fires due timers in time order. */
-class FakeTime implements SinkProcessingTimeService {
-  now = 0;
-  private timers: { time: number; callback: (t: number) => void }[] = [];
-  getCurrentProcessingTime(): number {
-    return this.now;
-  }
-  registerProcessingTimer(time: number, callback: (t: number) => void): void {
-    this.timers.push({ time, callback });
-  }
-  advanceTo(to: number): void {
-    for (;;) {
-      this.timers.sort((a, b) => a.time - b.time);
-      const next = this.timers[0];
-      if (!next || next.time > to) break;
-      this.timers.shift();
-      this.now = next.time;
-      next.callback(next.time);
-    }
-    this.now = to;
-  }
-}
-
 interface WriterOptions {
   policy?: RollingPolicy<string>;
   jobId?: string;
   subtask?: number;
   parallelism?: number;
-  time?: FakeTime;
+  time?: ManualProcessingTime;
   checkInterval?: number;
   checkpointing?: boolean;
 }
@@ -153,7 +131,7 @@ describe('FileSink rolling policies', () => {
   });
 
   test('rollover interval: checked every bucket check interval; rolls when now - creation >= interval', () => {
-    const time = new FakeTime();
+    const time = new ManualProcessingTime();
     const w = writer({ time, checkInterval: 100, policy: DefaultRollingPolicy.builder().withRolloverInterval(1000).withInactivityInterval(1e9).build() });
     w.open?.();
     w.write('a');
@@ -178,7 +156,7 @@ describe('FileSink rolling policies', () => {
   });
 
   test('inactivity interval: rolls when now - last write >= interval', () => {
-    const time = new FakeTime();
+    const time = new ManualProcessingTime();
     const w = writer({ time, checkInterval: 100, policy: DefaultRollingPolicy.builder().withRolloverInterval(1e9).withInactivityInterval(500).build() });
     w.open?.();
     w.write('a');
@@ -195,7 +173,7 @@ describe('FileSink rolling policies', () => {
   });
 
   test('a part that spans checkpoints stays hidden until it rolls and the next checkpoint completes', () => {
-    const time = new FakeTime();
+    const time = new ManualProcessingTime();
     const w = writer({ time, checkInterval: 100, policy: DefaultRollingPolicy.builder().withRolloverInterval(1000).build() });
     w.open?.();
     w.write('a');
@@ -217,7 +195,7 @@ describe('FileSink rolling policies', () => {
 
   test('OnCheckpointRollingPolicy (the default): a part per checkpoint, no timers', () => {
     let timers = 0;
-    const time = new FakeTime();
+    const time = new ManualProcessingTime();
     const counting: SinkProcessingTimeService = { getCurrentProcessingTime: () => time.now, registerProcessingTimer: () => void timers++ };
     for (const policy of [undefined, OnCheckpointRollingPolicy.build<string>()]) {
       const w = FileSink.forRowFormat<string>(out)
@@ -262,7 +240,7 @@ describe('FileSink rolling policies', () => {
   });
 
   test('restore when the recorded part rolled after the checkpoint (renamed to .pending, longer): cut back and committed', () => {
-    const time = new FakeTime();
+    const time = new ManualProcessingTime();
     const w = writer({ time, checkInterval: 100, policy: DefaultRollingPolicy.builder().withRolloverInterval(1000).build() });
     w.open?.();
     w.write('a');

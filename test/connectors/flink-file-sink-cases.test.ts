@@ -17,12 +17,12 @@ import {
   FileSink,
   OnCheckpointRollingPolicy,
   type RollingPolicy,
-  type SinkProcessingTimeService,
   type SinkWriter,
   type SinkWriterContext,
   Time,
 } from '../../src/index.js';
 import type { FileSinkBuilder } from '../../src/connectors/file-sink.js';
+import { ManualProcessingTime } from '../helpers/manual-processing-time.js';
 import { runJob, tempDir } from '../helpers/run-job.js';
 
 let tmp: { path: string; cleanup: () => void };
@@ -36,30 +36,7 @@ afterEach(() => tmp.cleanup());
 const JOB_A = 'aaaaaaaaaaaa00000000000000000001';
 const JOB_B = 'bbbbbbbbbbbb00000000000000000002';
 
-/** Flink's ManuallyTriggeredProcessingTimeService: time moves only when told; due timers fire in order. */
-class FakeTime implements SinkProcessingTimeService {
-  constructor(public now = 0) {}
-  private timers: { time: number; callback: (t: number) => void }[] = [];
-  getCurrentProcessingTime(): number {
-    return this.now;
-  }
-  registerProcessingTimer(time: number, callback: (t: number) => void): void {
-    this.timers.push({ time, callback });
-  }
-  advanceTo(to: number): void {
-    for (;;) {
-      this.timers.sort((a, b) => a.time - b.time);
-      const next = this.timers[0];
-      if (!next || next.time > to) break;
-      this.timers.shift();
-      this.now = next.time;
-      next.callback(next.time);
-    }
-    this.now = to;
-  }
-}
-
-function writer(configure: (b: FileSinkBuilder<string>) => FileSinkBuilder<string>, o: { time?: FakeTime; jobId?: string } = {}): SinkWriter<string> {
+function writer(configure: (b: FileSinkBuilder<string>) => FileSinkBuilder<string>, o: { time?: ManualProcessingTime; jobId?: string } = {}): SinkWriter<string> {
   const context: SinkWriterContext = {
     subtaskIndex: 0,
     parallelism: 1,
@@ -94,7 +71,7 @@ describe('FileSink against Flink', () => {
   });
 
   test('FileWriterTest.testOnProcessingTime: rollover 10 ms, check every 5 ms from 10: the part opened at 10 rolls at 20, the one opened at 15 does not', () => {
-    const time = new FakeTime(10);
+    const time = new ManualProcessingTime(10);
     const w = writer((b) => b.withBucketAssigner((r) => r).withRollingPolicy(DefaultRollingPolicy.builder().withRolloverInterval(Duration.ofMillis(10)).build()).withBucketCheckInterval(Duration.ofMillis(5)), { time });
     w.open?.();
     w.write('test1');
@@ -208,7 +185,7 @@ describe('FileSink against Flink', () => {
   });
 
   test('a custom CheckpointRollingPolicy-style policy that rolls on processing time gets its timer; an empty bucket leaves no file', () => {
-    const time = new FakeTime(0);
+    const time = new ManualProcessingTime(0);
     const policy: RollingPolicy<string> = {
       shouldRollOnCheckpoint: () => true,
       shouldRollOnEvent: () => false,
@@ -264,7 +241,7 @@ describe('FileSink against Flink', () => {
   });
 
   test('DateTimeBucketAssigner in a sink: buckets by the processing time each record is written at', () => {
-    const time = new FakeTime(Date.UTC(2024, 0, 1, 10, 59, 59));
+    const time = new ManualProcessingTime(Date.UTC(2024, 0, 1, 10, 59, 59));
     const w = writer((b) => b.withBucketAssigner(new DateTimeBucketAssigner<string>(undefined, 'UTC')), { time });
     w.open?.();
     w.write('a');

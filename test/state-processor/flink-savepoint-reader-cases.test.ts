@@ -22,9 +22,6 @@ import {
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import type { DataStream } from '../../src/api/index.js';
 import {
-  type AggregateFunction,
-  type AggregatingState,
-  AggregatingStateDescriptor,
   AvroSerializer,
   type CheckpointedFunction,
   type Collector,
@@ -40,11 +37,8 @@ import {
   type TriggerContext,
   type ListState,
   ListStateDescriptor,
-  type MapState,
   MapStateDescriptor,
   ProcessWindowFunction,
-  type ReducingState,
-  ReducingStateDescriptor,
   Trigger,
   TriggerResult,
   KeyedProcessFunction,
@@ -66,6 +60,7 @@ import { type Clock, ManualClock } from '../../src/util/clock.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
 import { TestingReaderOutput } from '../helpers/reader-output.js';
 import { tempRoot as tempRootIn } from '../helpers/temp-root.js';
+import { ACCOUNT_V1, ACCOUNT_V2, type AllKinds, registerAllKinds } from './state-kinds.js';
 
 /** A fresh directory, removed after the test that asked for it. */
 const tempRoot = (): string => tempRootIn('sp-reader-');
@@ -231,54 +226,30 @@ describe('readKeyedState: every key once, whatever the parallelisms', () => {
 
 /** Keeps 'v' for even keys, 'm' (map) for keys % 3 == 0, 'l' (list) % 5, 'r' (reducing) % 7, 'a' (aggregating) % 11; 'e' for key 1 only. */
 class Several extends KeyedProcessFunction<number, { k: number }, string> {
-  private v!: ValueState<number>;
-  private m!: MapState<string, number>;
-  private l!: ListState<number>;
-  private r!: ReducingState<number>;
-  private a!: AggregatingState<number, string>;
+  private s!: AllKinds;
   private e!: ValueState<number>;
   override open(): void {
     const c = this.getRuntimeContext();
-    this.v = c.getState(new ValueStateDescriptor<number>('v'));
-    this.m = c.getMapState(new MapStateDescriptor<string, number>('m'));
-    this.l = c.getListState(new ListStateDescriptor<number>('l'));
-    this.r = c.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
-    this.a = c.getAggregatingState(new AggregatingStateDescriptor('a', SUM_AS_TEXT));
+    this.s = registerAllKinds(c);
     this.e = c.getState(new ValueStateDescriptor<number>('e'));
   }
   processElement({ k }: { k: number }): void {
-    if (k % 2 === 0) this.v.update(k);
-    if (k % 3 === 0) this.m.put(`x${k}`, k);
-    if (k % 5 === 0) this.l.add(k);
-    if (k % 7 === 0) this.r.add(k);
-    if (k % 11 === 0) this.a.add(k);
+    if (k % 2 === 0) this.s.v.update(k);
+    if (k % 3 === 0) this.s.m.put(`x${k}`, k);
+    if (k % 5 === 0) this.s.l.add(k);
+    if (k % 7 === 0) this.s.r.add(k);
+    if (k % 11 === 0) this.s.a.add(k);
     if (k === 1) this.e.update(1);
   }
 }
 
-const SUM_AS_TEXT: AggregateFunction<number, number, string> = {
-  createAccumulator: () => 0,
-  add: (v, acc) => acc + v,
-  getResult: (acc) => `sum=${acc}`,
-  merge: (a, b) => a + b,
-};
-
 class ReadSeveral extends KeyedStateReaderFunction<number, string> {
-  private v!: ValueState<number>;
-  private m!: MapState<string, number>;
-  private l!: ListState<number>;
-  private r!: ReducingState<number>;
-  private a!: AggregatingState<number, string>;
+  private s!: AllKinds;
   override open(): void {
-    const c = this.getRuntimeContext();
-    this.v = c.getState(new ValueStateDescriptor<number>('v'));
-    this.m = c.getMapState(new MapStateDescriptor<string, number>('m'));
-    this.l = c.getListState(new ListStateDescriptor<number>('l'));
-    this.r = c.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
-    this.a = c.getAggregatingState(new AggregatingStateDescriptor('a', SUM_AS_TEXT));
+    this.s = registerAllKinds(this.getRuntimeContext());
   }
   readKey(key: number, _: KeyedStateReaderContext, out: Collector<string>): void {
-    out.collect(`${key} v=${this.v.value()} m=${JSON.stringify([...this.m.entries()])} l=${JSON.stringify(this.l.get())} r=${this.r.get()} a=${this.a.get()}`);
+    out.collect(`${key} v=${this.s.v.value()} m=${JSON.stringify([...this.s.m.entries()])} l=${JSON.stringify(this.s.l.get())} r=${this.s.r.get()} a=${this.s.a.get()}`);
   }
 }
 
@@ -371,13 +342,6 @@ describe('readKeyedState: timers', () => {
     assert.deepEqual(rows.sort(), ['0 n=2 et= pt=', '1 n=2 et= pt=']);
   });
 });
-
-const ACCOUNT_V1 = { type: 'record', name: 'Account', fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }] } as const;
-const ACCOUNT_V2 = {
-  type: 'record',
-  name: 'Account',
-  fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }, { name: 'note', type: 'string', default: 'none' }],
-} as const;
 
 /** 'acc' in Avro (schema v1); 'ttl' with a 10 s time-to-live (written at the writer's clock, 1000 ms). */
 class AvroAndTtl extends KeyedProcessFunction<number, { k: number }, string> {

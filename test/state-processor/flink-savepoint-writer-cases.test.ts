@@ -12,22 +12,13 @@ import { describe, test } from 'node:test';
 import { assignState, encodeMetadata, loadSnapshot, readSnapshotMetadata } from '../../src/checkpoint/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import {
-  type AggregateFunction,
-  type AggregatingState,
-  AggregatingStateDescriptor,
   AvroSerializer,
   type Collector,
   type KeyedProcessContext,
   KeyedProcessFunction,
   type KeyedStateBootstrapContext,
   KeyedStateBootstrapFunction,
-  type ListState,
-  ListStateDescriptor,
-  type MapState,
-  MapStateDescriptor,
   OperatorTransformation,
-  type ReducingState,
-  ReducingStateDescriptor,
   RichMapFunction,
   SavepointWriter,
   StateTtlConfig,
@@ -44,6 +35,7 @@ import { type Clock, ManualClock } from '../../src/util/clock.js';
 import { FlinkError } from '../../src/util/errors.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
 import { tempRoot as tempRootIn } from '../helpers/temp-root.js';
+import { ACCOUNT_V1, ACCOUNT_V2, type AllKinds, registerAllKinds } from './state-kinds.js';
 
 /** A fresh directory, removed after the test that asked for it. */
 const tempRoot = (): string => tempRootIn('sp-writer-');
@@ -63,57 +55,32 @@ async function restoreAndRun(sp: string, parallelism: number, build: (env: Strea
   return lines.sort();
 }
 
-const SUM_AS_TEXT: AggregateFunction<number, number, string> = {
-  createAccumulator: () => 0,
-  add: (v, acc) => acc + v,
-  getResult: (acc) => `sum=${acc}`,
-  merge: (a, b) => a + b,
-};
-
 type Row = { k: number };
 
 /** Writes every keyed state kind: 'v' value, 'l' list, 'm' map, 'r' reducing, 'a' aggregating. */
 class WriteAllKinds extends KeyedStateBootstrapFunction<number, Row> {
-  private v!: ValueState<number>;
-  private l!: ListState<number>;
-  private m!: MapState<string, number>;
-  private r!: ReducingState<number>;
-  private a!: AggregatingState<number, string>;
+  private s!: AllKinds;
   override open(): void {
-    const c = this.getRuntimeContext();
-    this.v = c.getState(new ValueStateDescriptor<number>('v'));
-    this.l = c.getListState(new ListStateDescriptor<number>('l'));
-    this.m = c.getMapState(new MapStateDescriptor<string, number>('m'));
-    this.r = c.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
-    this.a = c.getAggregatingState(new AggregatingStateDescriptor('a', SUM_AS_TEXT));
+    this.s = registerAllKinds(this.getRuntimeContext());
   }
   processElement({ k }: Row, ctx: KeyedStateBootstrapContext<number>): void {
     assert.equal(ctx.getCurrentKey(), k);
-    this.v.update(k * 10);
-    this.l.add(k);
-    this.m.put(`x${k}`, k);
-    this.r.add(k);
-    this.a.add(k);
+    this.s.v.update(k * 10);
+    this.s.l.add(k);
+    this.s.m.put(`x${k}`, k);
+    this.s.r.add(k);
+    this.s.a.add(k);
   }
 }
 
 /** Prints each key's states (then adds one more record's worth, as the job would go on). */
 class ReadAllKinds extends KeyedProcessFunction<number, Row, string> {
-  private v!: ValueState<number>;
-  private l!: ListState<number>;
-  private m!: MapState<string, number>;
-  private r!: ReducingState<number>;
-  private a!: AggregatingState<number, string>;
+  private s!: AllKinds;
   override open(): void {
-    const c = this.getRuntimeContext();
-    this.v = c.getState(new ValueStateDescriptor<number>('v'));
-    this.l = c.getListState(new ListStateDescriptor<number>('l'));
-    this.m = c.getMapState(new MapStateDescriptor<string, number>('m'));
-    this.r = c.getReducingState(new ReducingStateDescriptor<number>('r', (x, y) => x + y));
-    this.a = c.getAggregatingState(new AggregatingStateDescriptor('a', SUM_AS_TEXT));
+    this.s = registerAllKinds(this.getRuntimeContext());
   }
   processElement({ k }: Row, _: KeyedProcessContext<number>, out: Collector<string>): void {
-    out.collect(`${k} v=${this.v.value()} l=${JSON.stringify(this.l.get())} m=${JSON.stringify([...this.m.entries()])} r=${this.r.get()} a=${this.a.get()}`);
+    out.collect(`${k} v=${this.s.v.value()} l=${JSON.stringify(this.s.l.get())} m=${JSON.stringify([...this.s.m.entries()])} r=${this.s.r.get()} a=${this.s.a.get()}`);
   }
 }
 
@@ -189,12 +156,6 @@ describe('every keyed state kind restores into a real job, each key in its key g
   });
 });
 
-const ACCOUNT_V1 = { type: 'record', name: 'Account', fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }] } as const;
-const ACCOUNT_V2 = {
-  type: 'record',
-  name: 'Account',
-  fields: [{ name: 'id', type: 'int' }, { name: 'total', type: 'long' }, { name: 'note', type: 'string', default: 'none' }],
-} as const;
 const TTL = StateTtlConfig.newBuilder(Time.seconds(10)).build();
 
 /** 'acc' in Avro (schema v1) and 'ttl' with a 10 s time-to-live. */

@@ -161,7 +161,7 @@ export class SourceStreamTask extends StreamTask {
   override async close(): Promise<unknown> {
     let first: unknown;
     try {
-      this.reader.close?.();
+      await this.reader.close?.();
     } catch (err) {
       first = userError(this.sourceName, err);
     }
