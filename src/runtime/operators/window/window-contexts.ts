@@ -12,7 +12,7 @@ import {
   type StateDescriptor,
   checkUserStateName,
 } from '../../../state/index.js';
-import type { OnMergeContext, Window } from '../../../windowing/index.js';
+import { type OnMergeContext, type Window, needsCleanupTimer } from '../../../windowing/index.js';
 import { DefaultKeyedStateStore } from '../../default-keyed-state-store.js';
 import type { WindowOperatorServices } from './window-services.js';
 
@@ -77,6 +77,25 @@ export class WindowTriggerContext<W extends Window> implements OnMergeContext {
   deleteEventTimeTimer(time: number): void {
     this.services.timerService.deleteEventTimeTimer(this.namespace, time);
     if (time === this.lastEventTimer) this.lastEventTimer = Number.NaN;
+  }
+
+  /**
+   * The window operator's cleanup timer of the current window at `time`, in the window's time
+   * domain: none for a window that never ends (see needsCleanupTimer), and no lookup in the
+   * timer service if the trigger has just registered the same timer (EventTimeTrigger without
+   * lateness does).
+   */
+  registerCleanupTimer(time: number, eventTime: boolean): void {
+    if (!needsCleanupTimer(time) || this.registeredJustNow(time, eventTime)) return;
+    if (eventTime) this.registerEventTimeTimer(time);
+    else this.registerProcessingTimeTimer(time);
+  }
+
+  /** Deletes the cleanup timer at `time` of the current window (one merged away). */
+  deleteCleanupTimer(time: number, eventTime: boolean): void {
+    if (!needsCleanupTimer(time)) return;
+    if (eventTime) this.deleteEventTimeTimer(time);
+    else this.deleteProcessingTimeTimer(time);
   }
 
   getPartitionedState<D extends StateDescriptor>(descriptor: D): StateFor<D> {

@@ -15,6 +15,7 @@ import {
   type StateDescriptor,
 } from '../../../state/index.js';
 import { FlinkError } from '../../../util/errors.js';
+import { checkMergeResult } from './merge-check.js';
 import { MIN_TIMESTAMP } from '../../../util/time.js';
 import {
   EventTimeTrigger,
@@ -32,7 +33,6 @@ import {
   isCleanupTime,
   isElementLate,
   isWindowLate,
-  needsCleanupTimer,
 } from '../../../windowing/index.js';
 import type { Output } from '../../output.js';
 import { FunctionOperator } from '../function-operator.js';
@@ -49,7 +49,6 @@ export { type AppendingState, MERGING_WINDOW_SET_STATE, WINDOW_CONTENTS_STATE } 
 
 /** No namespaces to merge (a session that grew without swallowing another's contents). */
 const NO_NAMESPACES: readonly Namespace[] = [];
-
 
 export class WindowOperator<W extends Window = Window> extends FunctionOperator<unknown> implements Triggerable {
   protected readonly assigner: WindowAssigner<unknown, W>;
@@ -197,7 +196,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       if (buffer !== undefined && (result.isFire() || result.isPurge())) buffer.flush();
       if (result.isFire()) this.fire(window);
       if (result.isPurge()) this.contents.state.clear();
-      this.registerCleanupTimerAt(cleanup);
+      ctx.registerCleanupTimer(cleanup, this.eventTime);
     }
     return skipped;
   }
@@ -230,7 +229,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
       const result = this.trigger.onElement(value, timestamp, actual, ctx);
       if (result.isFire()) this.fire(actual);
       if (result.isPurge()) this.contents.state.clear();
-      this.registerCleanupTimer(actual);
+      ctx.registerCleanupTimer(cleanupTime(actual, this.allowedLateness, this.eventTime), this.eventTime);
     }
     sets.persist();
     return skipped;
@@ -244,7 +243,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   private readonly mergeWindowState: MergeFunction<W> = (mergeResult, mergedWindows, stateWindowResult, mergedStateWindows) => {
     const ctx = this.triggerContext;
     const ser = this.serializer;
-    this.checkMergeResult(mergeResult);
+    checkMergeResult(mergeResult, this.eventTime, this.allowedLateness, this.services.timerService);
     const mergedNamespaces = mergedWindows.map((w) => ser.toNamespace(w));
     ctx.set(mergeResult, ser.toNamespace(mergeResult));
     ctx.mergedNamespaces = mergedNamespaces;
@@ -253,33 +252,11 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     for (let i = 0; i < mergedWindows.length; i++) {
       ctx.set(mergedWindows[i]!, mergedNamespaces[i]!);
       this.trigger.clear(mergedWindows[i]!, ctx);
-      this.deleteCleanupTimer(mergedWindows[i]!);
+      ctx.deleteCleanupTimer(cleanupTime(mergedWindows[i]!, this.allowedLateness, this.eventTime), this.eventTime);
     }
     const target = ser.toNamespace(stateWindowResult);
     this.contents.mergeNamespaces(target, mergedStateWindows.length === 0 ? NO_NAMESPACES : mergedStateWindows.map((w) => ser.toNamespace(w)));
   };
-
-  /** Flink's checks in the merge function: merging may not move a window's end behind the watermark (or the clock). */
-  private checkMergeResult(mergeResult: W): void {
-    const timers = this.services.timerService;
-    if (this.eventTime) {
-      const watermark = timers.currentWatermark();
-      if (cleanupTime(mergeResult, this.allowedLateness, true) <= watermark) {
-        throw new FlinkError(
-          'window.lateMerge',
-          `The end timestamp of an event-time window cannot become earlier than the current watermark by merging. Current watermark: ${watermark} window: ${String(mergeResult)}`,
-        );
-      }
-    } else {
-      const now = timers.currentProcessingTime();
-      if (mergeResult.maxTimestamp() <= now) {
-        throw new FlinkError(
-          'window.lateMerge',
-          `The end timestamp of a processing-time window cannot become earlier than the current processing time by merging. Current processing time: ${now} window: ${String(mergeResult)}`,
-        );
-      }
-    }
-  }
 
   /** An event-time timer of the current key fired (the key is set). */
   onEventTime(timer: InternalTimer): void {
@@ -426,26 +403,5 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
 
   private isWindowLate(window: W): boolean {
     return this.eventTime && isWindowLate(window, this.allowedLateness, true, this.services.timerService.currentWatermark());
-  }
-
-  /** The trigger context must point at `window`. */
-  private registerCleanupTimer(window: W): void {
-    this.registerCleanupTimerAt(cleanupTime(window, this.allowedLateness, this.eventTime));
-  }
-
-  /** Registers the cleanup timer at `time` of the window the trigger context points at. */
-  private registerCleanupTimerAt(time: number): void {
-    // Registering it again would be a no-op: skip the timer service's lookup.
-    if (!needsCleanupTimer(time) || this.triggerContext.registeredJustNow(time, this.eventTime)) return;
-    if (this.eventTime) this.triggerContext.registerEventTimeTimer(time);
-    else this.triggerContext.registerProcessingTimeTimer(time);
-  }
-
-  /** The trigger context must point at `window`. */
-  private deleteCleanupTimer(window: W): void {
-    const time = cleanupTime(window, this.allowedLateness, this.eventTime);
-    if (!needsCleanupTimer(time)) return;
-    if (this.eventTime) this.triggerContext.deleteEventTimeTimer(time);
-    else this.triggerContext.deleteProcessingTimeTimer(time);
   }
 }
