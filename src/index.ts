@@ -225,4 +225,11 @@ export {
   type KeyedOperatorTransformation,
   type StateBootstrapTransformation,
 } from './state-processor/index.js';
-export { KeyedStateBootstrapFunction, type KeyedStateBootstrapContext } from './graph/index.js';
+export {
+  KeyedStateBootstrapFunction,
+  type KeyedStateBootstrapContext,
+  StateBootstrapFunction,
+  type StateBootstrapContext,
+  BroadcastStateBootstrapFunction,
+  type BroadcastStateBootstrapContext,
+} from './graph/index.js';

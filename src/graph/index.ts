@@ -18,3 +18,4 @@ export * from './window-spec.js';
 export * from './co-functions.js';
 export * from './two-input-spec.js';
 export * from './state-bootstrap.js';
+export * from './operator-state-bootstrap.js';

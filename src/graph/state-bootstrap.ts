@@ -22,8 +22,15 @@ export abstract class KeyedStateBootstrapFunction<K, IN> extends AbstractRichFun
 }
 
 /**
- * One bootstrap subtask's keyed state at the end of its input: a state file as a snapshot
- * writes it (the subtask's key groups of `maxParallelism`), for the savepoint's `_metadata`.
+ * The checkpoint id of a written savepoint, in its `_metadata` and as a bootstrap function's
+ * `snapshotState` sees it: the first (and only) snapshot of a lineage of its own.
+ */
+export const BOOTSTRAP_CHECKPOINT_ID = 1;
+
+/**
+ * One bootstrap subtask's state at the end of its input: a state file as a snapshot writes it
+ * (keyed state: the subtask's key groups of `maxParallelism`; operator and broadcast state: its
+ * lists), for the savepoint's `_metadata`.
  */
 export interface BootstrappedSubtaskState {
   readonly uid: string;
@@ -31,7 +38,8 @@ export interface BootstrappedSubtaskState {
   readonly subtask: number;
   readonly parallelism: number;
   readonly maxParallelism: number;
-  readonly keyGroupRange: readonly [number, number];
+  /** The key groups of keyed state; null for operator (list, union, broadcast) state. */
+  readonly keyGroupRange: readonly [number, number] | null;
   readonly stateNames: readonly string[];
   /** The encoded state file. */
   readonly bytes: Uint8Array;

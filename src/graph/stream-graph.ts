@@ -211,9 +211,11 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       parallelism = sourceLimit;
     }
     // A savepoint's bootstrap runs at the job's parallelism but at most at the savepoint's max
-    // parallelism, as Flink's StateBootstrapTransformation caps it: a larger one would leave
-    // subtasks without key groups, and the savepoint's max parallelism is the user's choice.
-    if (operator?.kind === 'keyedStateBootstrap' && t.parallelism === undefined && parallelism > maxParallelism) parallelism = maxParallelism;
+    // parallelism, as Flink's StateBootstrapTransformation caps it (keyed or not): a larger one
+    // would leave subtasks without key groups, and the savepoint's max parallelism is the user's
+    // choice. (A broadcast bootstrap has its parallelism set: 1.)
+    const bootstrap = operator?.kind === 'keyedStateBootstrap' || operator?.kind === 'operatorStateBootstrap';
+    if (bootstrap && t.parallelism === undefined && parallelism > maxParallelism) parallelism = maxParallelism;
     if (parallelism > maxParallelism) throw defaultParallelismTooHigh(t, parallelism, maxParallelism);
     type Typed = [...Input, typeNumber: 1 | 2 | undefined];
     const inputs: Typed[] =

@@ -15,6 +15,7 @@ import type {
   SinkFunction,
 } from './functions.js';
 import type { KeyedStateBootstrapFunction } from './state-bootstrap.js';
+import type { BroadcastStateBootstrapFunction, StateBootstrapFunction } from './operator-state-bootstrap.js';
 import type { TwoInputOperatorSpec } from './two-input-spec.js';
 import type { OutputTag } from './output-tag.js';
 import type { Sink } from './sink.js';
@@ -40,6 +41,18 @@ export type OperatorSpec =
    * record, fires no timers, and at the end of its input emits its state file for operator `uid`.
    */
   | { readonly kind: 'keyedStateBootstrap'; readonly fn: KeyedStateBootstrapFunction<unknown, unknown>; readonly uid: string; readonly name: string }
+  /**
+   * Writes operator state for a new savepoint (Flink's StateBootstrapOperator and
+   * BroadcastStateBootstrapOperator): runs `fn` per record, and at the end of its input emits
+   * the lists (list, union list or broadcast state) of operator `uid` as its state file.
+   */
+  | {
+      readonly kind: 'operatorStateBootstrap';
+      readonly fn: StateBootstrapFunction<unknown> | BroadcastStateBootstrapFunction<unknown>;
+      readonly broadcast: boolean;
+      readonly uid: string;
+      readonly name: string;
+    }
   /** Flink's AsyncWaitOperator: `capacity` inputs in flight at most; `timeoutMs` ≤ 0 = none. */
   | {
       readonly kind: 'asyncWait';

@@ -1,10 +1,17 @@
 import type { DataStream } from '../api/index.js';
-import type { KeySelector, KeyedStateBootstrapFunction } from '../graph/index.js';
+import {
+  BroadcastStateBootstrapFunction,
+  type KeySelector,
+  KeyedStateBootstrapFunction,
+  StateBootstrapFunction,
+  isCheckpointedFunction,
+} from '../graph/index.js';
 import { checkMaxParallelism } from '../state/index.js';
 
 /**
  * Records to be written into an operator's state of a new savepoint (Flink's
- * OperatorTransformation): `bootstrapWith(stream).keyBy(selector).transform(fn)`, handed to
+ * OperatorTransformation): `bootstrapWith(stream).keyBy(selector).transform(fn)` for keyed
+ * state, `bootstrapWith(stream).transform(fn)` for operator or broadcast state, handed to
  * `SavepointWriter.withOperator(uid, …)`.
  */
 export const OperatorTransformation = {
@@ -13,15 +20,17 @@ export const OperatorTransformation = {
   },
 };
 
-/** A bootstrap input, before it is keyed. */
+/** A bootstrap input, before it is keyed (or written into non-keyed state). */
 export class OneInputOperatorTransformation<T> {
   private maxParallelism: number | undefined;
 
   constructor(private readonly stream: DataStream<T>) {}
 
   /**
-   * The key groups of this operator's state, instead of the savepoint's max parallelism (Flink's
+   * The max parallelism of this operator's state, instead of the savepoint's (Flink's
    * OneInputStateTransformation#setMaxParallelism): for a job whose operator sets its own.
+   * Keyed state is split into that many key groups; operator state is written at most at that
+   * parallelism.
    */
   setMaxParallelism(maxParallelism: number): this {
     const invalid = checkMaxParallelism(maxParallelism);
@@ -33,6 +42,26 @@ export class OneInputOperatorTransformation<T> {
   /** Keys the records as the job that will start from the savepoint keys them: the same key, the same key group. */
   keyBy<K>(selector: KeySelector<T, K>): KeyedOperatorTransformation<K, T> {
     return new KeyedOperatorTransformation(this.stream, selector, this.maxParallelism);
+  }
+
+  /**
+   * Writes the records into operator state: with a {@link StateBootstrapFunction}, the list and
+   * union list states it registers (at the job's parallelism, each subtask its own lists); with
+   * a {@link BroadcastStateBootstrapFunction}, the broadcast states it writes (at parallelism 1:
+   * one copy, which every subtask of the restored job gets).
+   */
+  transform(fn: StateBootstrapFunction<T> | BroadcastStateBootstrapFunction<T>): StateBootstrapTransformation<never, T> {
+    if (fn instanceof BroadcastStateBootstrapFunction) return new StateBootstrapTransformation(this.stream, { kind: 'broadcast', fn }, this.maxParallelism);
+    if (fn instanceof KeyedStateBootstrapFunction) {
+      throw new TypeError('A KeyedStateBootstrapFunction writes keyed state: key the records first, bootstrapWith(stream).keyBy(selector).transform(fn).');
+    }
+    const shaped = fn as Partial<StateBootstrapFunction<T>> | null;
+    if (typeof shaped?.processElement !== 'function' || !isCheckpointedFunction(fn)) {
+      throw new TypeError(
+        'transform needs a StateBootstrapFunction (processElement, and initializeState and snapshotState of a CheckpointedFunction, for list and union list state) or a BroadcastStateBootstrapFunction (for broadcast state).',
+      );
+    }
+    return new StateBootstrapTransformation(this.stream, { kind: 'operator', fn: fn as StateBootstrapFunction<T> }, this.maxParallelism);
   }
 }
 
@@ -46,19 +75,26 @@ export class KeyedOperatorTransformation<K, T> {
 
   /** The keyed state `fn` writes for each record becomes the operator's state. */
   transform(fn: KeyedStateBootstrapFunction<K, T>): StateBootstrapTransformation<K, T> {
-    return new StateBootstrapTransformation(this.stream, this.selector, fn, this.maxParallelism);
+    if (fn instanceof StateBootstrapFunction || fn instanceof BroadcastStateBootstrapFunction) {
+      throw new TypeError(`A ${fn instanceof StateBootstrapFunction ? 'StateBootstrapFunction' : 'BroadcastStateBootstrapFunction'} writes non-keyed state: bootstrapWith(stream).transform(fn), without keyBy.`);
+    }
+    return new StateBootstrapTransformation(this.stream, { kind: 'keyed', selector: this.selector, fn }, this.maxParallelism);
   }
 }
 
-/** What `withOperator` writes: records, their key, and the function that puts them into state. */
+/** What a bootstrap writes, and with which function. */
+export type BootstrapKind<K, T> =
+  | { readonly kind: 'keyed'; readonly selector: KeySelector<T, K>; readonly fn: KeyedStateBootstrapFunction<K, T> }
+  | { readonly kind: 'operator'; readonly fn: StateBootstrapFunction<T> }
+  | { readonly kind: 'broadcast'; readonly fn: BroadcastStateBootstrapFunction<T> };
+
+/** What `withOperator` writes: records, and the function that puts them into state (after keying them, for keyed state). */
 export class StateBootstrapTransformation<K, T> {
   constructor(
     /** @internal */
     readonly stream: DataStream<T>,
     /** @internal */
-    readonly selector: KeySelector<T, K>,
-    /** @internal */
-    readonly fn: KeyedStateBootstrapFunction<K, T>,
+    readonly bootstrap: BootstrapKind<K, T>,
     /** @internal Its own max parallelism; unset: the savepoint's. */
     readonly maxParallelism?: number,
   ) {}

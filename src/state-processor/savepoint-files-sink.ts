@@ -12,7 +12,7 @@ import {
   writeFileAtomic,
   writeFileDurable,
 } from '../checkpoint/index.js';
-import type { BootstrappedSubtaskState, Sink, SinkWriter } from '../graph/index.js';
+import { BOOTSTRAP_CHECKPOINT_ID, type BootstrappedSubtaskState, type Sink, type SinkWriter } from '../graph/index.js';
 import { KeyGroupRange, type OperatorStateHandle, decodeStateFile, encodeLists, encodeStateFile } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
@@ -133,7 +133,7 @@ async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtask
         maxParallelism: s.maxParallelism,
         file,
         ...written,
-        keyGroupRange: [s.keyGroupRange[0], s.keyGroupRange[1]],
+        keyGroupRange: s.keyGroupRange === null ? null : [s.keyGroupRange[0], s.keyGroupRange[1]],
         stateNames: [...s.stateNames],
       });
     }
@@ -144,8 +144,7 @@ async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtask
     formatVersion: SNAPSHOT_FORMAT_VERSION,
     jobId: newJobId(),
     jobName: 'SavepointWriter',
-    // A savepoint of no running job: the first (and only) snapshot of its own lineage.
-    checkpointId: 1,
+    checkpointId: BOOTSTRAP_CHECKPOINT_ID,
     kind: 'SAVEPOINT',
     timestamp: Date.now(),
     operators,

@@ -1,17 +1,19 @@
 import { resolve } from 'node:path';
-import { type DataStream, SingleOutputStreamOperator, type StreamExecutionEnvironment } from '../api/index.js';
+import type { StreamExecutionEnvironment } from '../api/index.js';
 import { type OperatorMetadata, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
-import type { BootstrappedSubtaskState, KeyedStateBootstrapFunction } from '../graph/index.js';
+import type { BootstrappedSubtaskState } from '../graph/index.js';
 import { DEFAULT_MAX_PARALLELISM, checkMaxParallelism } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { echo } from '../util/sanitize.js';
 import { localPathOf } from '../util/file-uri.js';
-import type { StateBootstrapTransformation } from './operator-transformation.js';
+import { bootstrapStep } from './bootstrap-step.js';
+import { StateBootstrapTransformation } from './operator-transformation.js';
 import { SavepointFilesSink, checkSavepointTarget, existingSnapshotError } from './savepoint-files-sink.js';
 
 /**
  * Writes a new savepoint from records (Flink's State Processor API, `SavepointWriter`): each
- * `withOperator(uid, transformation)` puts its records into that operator's keyed state, a new
+ * `withOperator(uid, transformation)` puts its records into that operator's state (keyed,
+ * operator list or union list, or broadcast state: what its function writes), a new
  * savepoint may keep the operators of an existing one (`fromExistingSavepoint`, minus those
  * removed with `removeOperator`), and `write(path)` adds the steps that write it to the job;
  * the job writes it when it runs (`env.execute`). A job started with `flink run -s <path>`
@@ -61,10 +63,13 @@ export class SavepointWriter {
     return new SavepointWriter(env, maxParallelism ?? DEFAULT_MAX_PARALLELISM, { dir, operators: metadata.operators });
   }
 
-  /** Writes `transformation`'s records into the keyed state of operator `uid` (replacing that operator's state in an existing savepoint). */
+  /** Writes `transformation`'s records into the state of operator `uid` (an operator of the existing savepoint must be removed first). */
   withOperator<K, T>(uid: string, transformation: StateBootstrapTransformation<K, T>): this {
     this.checkOpen();
     if (typeof uid !== 'string' || uid === '') throw new TypeError("withOperator needs the operator's uid (a non-empty string).");
+    if (!(transformation instanceof StateBootstrapTransformation)) {
+      throw new TypeError('withOperator needs a transformation: OperatorTransformation.bootstrapWith(stream).transform(fn), or .keyBy(selector).transform(fn) for keyed state.');
+    }
     if (this.bootstraps.has(uid)) throw new TypeError(`withOperator was given uid '${echo(uid)}' twice: each operator's state is written once.`);
     if (this.keptUids().has(uid)) {
       throw new SnapshotRestoreError(`The savepoint ${this.existing!.dir} already has state of operator '${echo(uid)}': removeOperator('${echo(uid)}') first to replace it.`, 'savepoint.operatorExists');
@@ -123,10 +128,10 @@ export class SavepointWriter {
   }
 
   /**
-   * Adds the writing of the savepoint into `path` to the job: each operator's records keyed and
-   * put into state by its function (at the job's parallelism, `maxParallelism` key groups), then
-   * the files and `_metadata`, written when the last record is in. `path` must not hold a
-   * snapshot already.
+   * Adds the writing of the savepoint into `path` to the job: each operator's records put into
+   * state by its function (at the job's parallelism, at most `maxParallelism`: keyed state in
+   * that many key groups; broadcast state at parallelism 1), then the files and `_metadata`,
+   * written when the last record is in. `path` must not hold a snapshot already.
    */
   write(path: string): void {
     this.checkOpen();
@@ -145,21 +150,7 @@ export class SavepointWriter {
       );
     }
     this.written = true;
-    const states: DataStream<BootstrappedSubtaskState>[] = [];
-    for (const [uid, t] of this.bootstraps) {
-      const keyed = t.stream.keyBy(t.selector);
-      const name = `Bootstrap '${uid}'`;
-      const op = this.env.addTransformation({
-        kind: 'operator',
-        name,
-        input: keyed.transformation,
-        operator: { kind: 'keyedStateBootstrap', fn: t.fn as KeyedStateBootstrapFunction<unknown, unknown>, uid, name },
-      });
-      const maxParallelism = t.maxParallelism ?? this.maxParallelism;
-      // The writing job's own uid for it (its checkpoints map by it): the savepoint's path in it,
-      // so one job may write the same operator uid into two savepoints.
-      states.push(new SingleOutputStreamOperator<BootstrappedSubtaskState>(this.env, op).setMaxParallelism(maxParallelism).uid(`__bootstrap:${target}:${uid}`));
-    }
+    const states = [...this.bootstraps].map(([uid, t]) => bootstrapStep(this.env, uid, t, target, this.maxParallelism));
     const all = states.length === 0 ? this.env.fromData<BootstrappedSubtaskState>() : states.length === 1 ? states[0]! : states[0]!.union(...states.slice(1));
     all.sinkTo(new SavepointFilesSink({ path: target, kept })).name(`Savepoint: ${target}`).setParallelism(1).uid(`__savepoint-writer:${target}`);
   }

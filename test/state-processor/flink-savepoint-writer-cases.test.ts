@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { assignState, encodeMetadata, loadSnapshot, readSnapshotMetadata } from '../../src/checkpoint/index.js';
+import { encodeMetadata, readSnapshotMetadata } from '../../src/checkpoint/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import {
   AvroSerializer,
@@ -34,6 +34,7 @@ import type { BootstrappedSubtaskState } from '../../src/graph/index.js';
 import { type Clock, ManualClock } from '../../src/util/clock.js';
 import { FlinkError } from '../../src/util/errors.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
+import { restoreAndRun } from './restore-and-run.js';
 import { tempRoot as tempRootIn } from '../helpers/temp-root.js';
 import { ACCOUNT_V1, ACCOUNT_V2, type AllKinds, registerAllKinds } from './state-kinds.js';
 
@@ -43,16 +44,6 @@ const tempRoot = (): string => tempRootIn('sp-writer-');
 /** Runs the bootstrap job `build` defines, in this process, at `parallelism`. */
 async function bootstrap(build: (env: StreamExecutionEnvironment) => void, parallelism = 1, clock?: Clock): Promise<void> {
   await runJob(build, { parallelism, clock });
-}
-
-/** Restores `sp` into the job `build` defines at `parallelism` and runs it to the end; returns what it collected, sorted. */
-async function restoreAndRun(sp: string, parallelism: number, build: (env: StreamExecutionEnvironment, out: (line: string) => void) => void, clock: Clock = new ManualClock(0)): Promise<string[]> {
-  const lines: string[] = [];
-  const jobGraph = compilePipeline(capturePipeline((env) => build(env, (l) => void lines.push(l))), { parallelism });
-  const restore = assignState(loadSnapshot(sp), jobGraph, { allowNonRestoredState: false });
-  const local = tempRoot();
-  await new JobExecution({ jobId: 'restored', jobGraph, clock, restore, stateBackend: { type: 'hashmap', incremental: false, localDirectory: local } }).run();
-  return lines.sort();
 }
 
 type Row = { k: number };

@@ -1,5 +1,6 @@
-import type { BootstrappedSubtaskState, KeyedStateBootstrapContext, KeyedStateBootstrapFunction } from '../../graph/index.js';
-import { NO_LISTS, encodeStateFile } from '../../state/index.js';
+import type { KeyedStateBootstrapContext, KeyedStateBootstrapFunction } from '../../graph/index.js';
+import { NO_LISTS } from '../../state/index.js';
+import { bootstrappedState } from './bootstrapped-state.js';
 import { FunctionOperator } from './function-operator.js';
 import { KeyedFunctionContexts } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
@@ -44,18 +45,9 @@ export class KeyedStateBootstrapOperator extends FunctionOperator<unknown> {
     const snapshot = backend.snapshot(0, { full: true });
     try {
       snapshot.encodeUntil(Infinity, () => 0);
-      const kinds = snapshot.kinds;
-      const chunks = encodeStateFile({ uid: this.uid, subtask: info.subtaskIndex, kinds, keyGroups: snapshot.keyGroups(), delta: false, lists: NO_LISTS });
-      const state: BootstrappedSubtaskState = {
-        uid: this.uid,
-        name: this.operatorName,
-        subtask: info.subtaskIndex,
-        parallelism: info.parallelism,
-        maxParallelism: info.maxParallelism,
-        keyGroupRange: [backend.keyGroupRange.start, backend.keyGroupRange.end],
-        stateNames: Object.keys(kinds),
-        bytes: Buffer.concat(chunks),
-      };
+      const range = backend.keyGroupRange;
+      const parts = { kinds: snapshot.kinds, keyGroups: snapshot.keyGroups(), lists: NO_LISTS };
+      const state = bootstrappedState(info, this.uid, this.operatorName, parts, [range.start, range.end]);
       this.output.collect(state);
     } finally {
       snapshot.release();

@@ -5,6 +5,7 @@ import { FlatMapOperator } from './flat-map-operator.js';
 import { KeyedProcessOperator } from './keyed-process-operator.js';
 import { KeyedStateBootstrapOperator } from './keyed-state-bootstrap-operator.js';
 import { MapOperator } from './map-operator.js';
+import { OperatorStateBootstrapOperator } from './operator-state-bootstrap-operator.js';
 import { PrintSinkOperator } from './print-sink-operator.js';
 import { ProcessOperator } from './process-operator.js';
 import { ReduceOperator } from './reduce-operator.js';
@@ -33,6 +34,7 @@ const OPERATORS: { readonly [K in Spec['kind']]: (ctx: OperatorContext, spec: Ex
   process: (ctx, spec) => new ProcessOperator(ctx, spec.fn),
   keyedProcess: (ctx, spec) => new KeyedProcessOperator(ctx, spec.fn),
   keyedStateBootstrap: (ctx, spec) => new KeyedStateBootstrapOperator(ctx, spec.fn, spec.uid, spec.name),
+  operatorStateBootstrap: (ctx, spec) => new OperatorStateBootstrapOperator(ctx, spec.fn, spec.broadcast, spec.uid, spec.name),
   timestampsAndWatermarks: (ctx, spec) => new TimestampsAndWatermarksOperator(ctx, spec.strategy, ctx.autoWatermarkIntervalMs),
   sinkFunction: (ctx, spec) => new SinkFunctionOperator(ctx, spec.fn),
   sink: (ctx, spec) => new SinkWriterOperator(ctx, spec.sink),
