@@ -21,7 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: ['graph', 'windowing', 'state', 'util'],
   api: ['util', 'config', 'metadata', 'state', 'graph', 'windowing', 'connectors', 'runtime'],
   checkpoint: ['state', 'graph', 'metadata', 'util'],
-  'state-processor': ['util', 'state', 'graph', 'runtime', 'api', 'checkpoint'],
+  'state-processor': ['util', 'state', 'graph', 'windowing', 'runtime', 'api', 'checkpoint'],
   cluster: ['util', 'config', 'metadata', 'state', 'graph', 'windowing', 'connectors', 'runtime', 'api', 'checkpoint'],
   web: ['checkpoint', 'metadata', 'config', 'util'],
   cli: ['cluster', 'web', 'checkpoint', 'metadata', 'config', 'api', 'util'],

@@ -6,11 +6,13 @@ import { echo } from '../util/sanitize.js';
 import { KeyedStateSource } from './keyed-state-source.js';
 import type { KeyedStateReaderFunction } from './keyed-state-reader-function.js';
 import { OperatorStateSource } from './operator-state-source.js';
+import type { Window, WindowAssigner } from '../windowing/index.js';
+import { WindowSavepointReader } from './window-savepoint-reader.js';
 
 /**
  * The state of a savepoint or retained checkpoint as streams of a job (Flink's State Processor
- * API, `SavepointReader`): read the keyed state of an operator key by key, or its list, union
- * list or broadcast state, and process it like any other input — print it, count it, write it
+ * API, `SavepointReader`): read the keyed state of an operator key by key, a window operator's
+ * windows, or its list, union list or broadcast state, and process it like any other input — print it, count it, write it
  * to a sink, or `executeAndCollect()` it in a script. Operators are named by their uid.
  *
  * `read` checks the snapshot's `_metadata` at once; state files are read, and their checksums
@@ -49,6 +51,22 @@ export class SavepointReader {
       throw new SnapshotRestoreError(`Operator '${echo(uid)}' in ${this.path} has no keyed state: read its operator state with readListState, readUnionState or readBroadcastState.`, 'snapshot.stateKindMismatch');
     }
     return this.env.fromSource(new KeyedStateSource<K, OUT>(this.path, op, fn), WatermarkStrategy.noWatermarks<OUT>(), `Savepoint: keyed state of '${uid}'`);
+  }
+
+  /**
+   * The windows of a window operator whose assigner is `assigner` (the one the job used: its
+   * windows are read as its serializer encodes them), per key and window that has contents:
+   * then `.reduce(uid, fn, reader?)`, `.aggregate(uid, fn, reader?)` or `.process(uid, reader)`
+   * as the job's window did, with `.evictor()` first for a window with an evictor.
+   */
+  window<W extends Window>(assigner: WindowAssigner<unknown, W>): WindowSavepointReader<W> {
+    if (typeof (assigner as { getWindowSerializer?: unknown } | null)?.getWindowSerializer !== 'function') {
+      throw new TypeError('window needs the WindowAssigner the job used, e.g. TumblingEventTimeWindows.of(Duration.ofSeconds(10)).');
+    }
+    return new WindowSavepointReader(
+      { env: this.env, path: this.path, operator: (uid) => this.operator(uid) },
+      assigner,
+    );
   }
 
   /** The elements of list state `name` of operator `uid` (`getListState`), every subtask's, in subtask order. */

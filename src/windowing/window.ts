@@ -24,7 +24,8 @@ export type WindowNamespace = number | string;
 export interface WindowSerializer<W extends Window> {
   /**
    * Names the encoding, e.g. `TimeWindow.start/5000`. Namespaces written under one id mean
-   * nothing under another, so the runtime records it with window state and compares on restore.
+   * nothing under another, so the window operator records it with its contents' state (see
+   * runtime's WindowContentsSerializer), where the State Processor API's window reader checks it.
    */
   readonly id: string;
   toNamespace(window: W): WindowNamespace;

@@ -9,6 +9,7 @@ import { type ListState, ListStateDescriptor, type StateDescriptor } from '../..
 import { type Evictor, type EvictorContext, TimestampedValue, type Window } from '../../../windowing/index.js';
 import type { OperatorContext } from '../stream-operator.js';
 import { type Fold, type InternalWindowFunction, foldOf } from './internal-window-function.js';
+import { WindowContentsSerializer } from './window-contents-state.js';
 import { WINDOW_CONTENTS_STATE, WindowOperator } from './window-operator.js';
 
 /** An element as the window keeps it: plain data, so it snapshots and restores as it was. */
@@ -31,7 +32,7 @@ export class EvictingWindowOperator<W extends Window = Window> extends WindowOpe
   }
 
   protected override contentsDescriptor(): StateDescriptor {
-    return new ListStateDescriptor<StoredElement>(WINDOW_CONTENTS_STATE);
+    return new ListStateDescriptor<StoredElement>(WINDOW_CONTENTS_STATE).setSerializer(new WindowContentsSerializer({ windows: this.serializer.id, timestamped: true }));
   }
 
   private get elements(): ListState<StoredElement> {

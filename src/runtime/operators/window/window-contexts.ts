@@ -123,7 +123,7 @@ export class WindowTriggerContext<W extends Window> implements OnMergeContext {
  * window being evaluated; refused for merging windows, as in Flink (their windows come and go
  * by merging, and such state would be lost or double-counted).
  */
-class PerWindowStateStore extends DefaultKeyedStateStore {
+export class PerWindowStateStore extends DefaultKeyedStateStore {
   namespace: Namespace = 0;
 
   constructor(
