@@ -1565,4 +1565,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "changeOperatorIdentifier lists the state under the new uid but its files still name the old one: a restore refuses them",
     tests: ['test/state-processor/change-operator-identifier.test.ts'],
   },
+  {
+    id: 'file-sink-state-split-on-rescale',
+    area: 'two-phase commit: FileSink',
+    file: 'src/runtime/operators/sink-writer-operator.ts',
+    original: `this.writerState = this.ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('_sink'));`,
+    replacement: `this.writerState = this.ctx.operatorStateStore.getListState(new ListStateDescriptor<unknown>('_sink'));`,
+    bug: "a sink's state is split, not given whole to every subtask, on restore at another parallelism: the FileSink's subtask 0 deletes the pending parts other subtasks were handed, and open parts whose owner did not get them stay hidden — records lost",
+    tests: ['test/e2e/file-sink-workers.test.ts'],
+  },
 ];
