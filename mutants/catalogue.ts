@@ -1664,4 +1664,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'reading subtasks in one thread share one reader function: its states, bound to the split opened last, give another split\'s values for many keys',
     tests: ['test/state-processor/window-reader-splits.test.ts'],
   },
+  {
+    id: 'file-sink-state-split-on-rescale',
+    area: 'two-phase commit: FileSink',
+    file: 'src/runtime/operators/sink-writer-operator.ts',
+    original: `this.writerState = this.ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<unknown>('_sink'));`,
+    replacement: `this.writerState = this.ctx.operatorStateStore.getListState(new ListStateDescriptor<unknown>('_sink'));`,
+    bug: "a sink's state is split, not given whole to every subtask, on restore at another parallelism: the FileSink's subtask 0 deletes the pending parts other subtasks were handed, and open parts whose owner did not get them stay hidden — records lost",
+    tests: ['test/e2e/file-sink-workers.test.ts'],
+  },
 ];
