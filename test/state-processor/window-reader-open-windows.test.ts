@@ -230,3 +230,35 @@ describe('count and processing-time windows', () => {
     await readsAs(sp, (r) => r.window(window()).reduce('w', sum, new Describe<TimeWindow>()), ['a [1000,1010) [14] et= pt=1009', 'b [1000,1010) [14] et= pt=1009', 'c [1000,1010) [17] et= pt=1009']);
   });
 });
+
+// A subtask may hold no window at the cut: its keys' windows all fired and were cleaned up, or
+// it was given no key. It reads as nothing, for windows that merge and windows that do not,
+// beside what the other subtask holds — not as an operator of another kind.
+describe('subtasks without windows', () => {
+  const sessions = () => EventTimeSessionWindows.withGap(Duration.ofMillis(10));
+
+  test('one key only: the other subtask has no session, and reads as none', async () => {
+    const sp = await savepointOf((k) => k.window(sessions()).reduce(sum), [{ k: 'a', v: 1, ts: 1 }, { k: 'a', v: 2, ts: 5 }]);
+    await readsAs(sp, (r) => r.window(sessions()).reduce('w', sum, new Describe<TimeWindow>()), ['a [1,15) [3] et=14 pt=']);
+  });
+
+  test('every session fired and cleaned up before the savepoint: nothing to read', async () => {
+    const records: Rec[] = [
+      { k: 'a', v: 1, ts: 1 },
+      { k: 'b', v: 2, ts: 2 },
+      { k: 'c', v: 3, ts: 3, wm: 100 },
+    ];
+    const sp = await savepointOf((k) => k.window(sessions()).reduce(sum), records);
+    await readsAs(sp, (r) => r.window(sessions()).reduce('w', sum, new Describe<TimeWindow>()), []);
+  });
+
+  test('every tumbling window fired, then one key opens a new one', async () => {
+    const records: Rec[] = [
+      { k: 'a', v: 1, ts: 1 },
+      { k: 'b', v: 2, ts: 2, wm: 50 },
+      { k: 'a', v: 3, ts: 61 },
+    ];
+    const sp = await savepointOf((k) => k.window(tumbling()).reduce(sum), records);
+    await readsAs(sp, (r) => r.window(tumbling()).reduce('w', sum, new Describe<TimeWindow>()), ['a [60,70) [3] et=69 pt=']);
+  });
+});
