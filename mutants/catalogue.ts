@@ -1673,4 +1673,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a sink's state is split, not given whole to every subtask, on restore at another parallelism: the FileSink's subtask 0 deletes the pending parts other subtasks were handed, and open parts whose owner did not get them stay hidden — records lost",
     tests: ['test/e2e/file-sink-workers.test.ts'],
   },
+  {
+    id: 'reader-function-closed-once',
+    area: 'state processor',
+    file: 'src/state-processor/keyed-split-reader.ts',
+    original: `    this.closeOpen();
+    const restored = this.restore(split.subtask);`,
+    replacement: `    const restored = this.restore(split.subtask);`,
+    bug: "a savepoint reader's function is opened for every old subtask it reads but closed once at the end (Flink closes it per split): what a function releases or flushes in close() happens for one subtask's keys only",
+    tests: ['test/state-processor/reader-function-lifecycle.test.ts'],
+  },
 ];

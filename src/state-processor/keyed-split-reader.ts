@@ -63,7 +63,34 @@ export abstract class KeyedSplitReader<OUT> implements SourceReader<OUT, KeyedSt
   /** The units of a restored subtask, with what reading them needs. */
   protected abstract openSplit(restored: RestoredSubtask): SplitUnits<OUT>;
 
-  abstract close(): void | Promise<void>;
+  /** Closes the reader function the last {@link openSplit} opened. */
+  protected abstract closeFunction(): void | Promise<void>;
+
+  /**
+   * A split's function is open (Flink opens and closes the reader function per split, as its
+   * input format's open and close are; a reading subtask given no split never opens it).
+   */
+  private opened = false;
+  /** The closes of earlier splits' functions that returned promises, awaited by {@link close}. */
+  private closing: Promise<void> = Promise.resolve();
+
+  async close(): Promise<void> {
+    await this.closing;
+    this.closeOpen();
+    await this.closing;
+  }
+
+  /** Closes the open split's function, if one is; a promise it returns joins {@link closing}. */
+  private closeOpen(): void {
+    if (!this.opened) return;
+    this.opened = false;
+    const closed = this.closeFunction();
+    if (closed instanceof Promise) {
+      this.closing = Promise.all([this.closing, closed]).then(() => undefined);
+      // Awaited by close(); until then a rejection is not an unhandled one.
+      this.closing.catch(() => undefined);
+    }
+  }
 
   addSplits(splits: KeyedStateSplit[]): void {
     this.queue.push(...splits);
@@ -101,7 +128,9 @@ export abstract class KeyedSplitReader<OUT> implements SourceReader<OUT, KeyedSt
   private openNext(): OpenSplit<OUT> | undefined {
     const split = this.queue.shift();
     if (split === undefined) return undefined;
+    this.closeOpen();
     const restored = this.restore(split.subtask);
+    this.opened = true;
     this.current = { subtask: split.subtask, units: this.openSplit(restored), next: split.next };
     return this.current;
   }

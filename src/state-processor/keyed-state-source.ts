@@ -51,7 +51,7 @@ class KeyedStateReader<K, OUT> extends KeyedSplitReader<OUT> {
     super(dir, op, context);
   }
 
-  close(): void | Promise<void> {
+  protected closeFunction(): void | Promise<void> {
     return this.fn.close();
   }
 

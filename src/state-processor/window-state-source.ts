@@ -73,7 +73,7 @@ class WindowStateReader<K, W extends Window, OUT> extends KeyedSplitReader<OUT> 
     super(dir, op, context);
   }
 
-  close(): void | Promise<void> {
+  protected closeFunction(): void | Promise<void> {
     return this.fn.close();
   }
 
