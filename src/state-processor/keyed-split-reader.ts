@@ -75,7 +75,6 @@ export abstract class KeyedSplitReader<OUT> implements SourceReader<OUT, KeyedSt
   private closing: Promise<void> = Promise.resolve();
 
   async close(): Promise<void> {
-    await this.closing;
     this.closeOpen();
     await this.closing;
   }

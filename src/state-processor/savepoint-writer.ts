@@ -97,9 +97,13 @@ export class SavepointWriter {
     if (this.keptUids().has(to) || this.bootstraps.has(to)) {
       throw new SnapshotRestoreError(`changeOperatorIdentifier(…, '${echo(to)}'): the new savepoint has an operator with uid '${echo(to)}' already.`, 'savepoint.operatorExists');
     }
-    const original = [...this.renamed].find(([, now]) => now === from)?.[0] ?? from;
-    this.renamed.set(original, to);
+    this.renamed.set(this.originalUid(from), to);
     return this;
+  }
+
+  /** The uid a kept operator has in the existing savepoint, given the one it will have (it may have been renamed to it). */
+  private originalUid(uid: string): string {
+    return [...this.renamed].find(([, now]) => now === uid)?.[0] ?? uid;
   }
 
   /** The uids of the existing savepoint's operators the new one keeps, as they will be named. */
@@ -120,8 +124,7 @@ export class SavepointWriter {
       const known = [...this.keptUids()].map((u) => `'${echo(u)}'`).join(', ');
       throw new SnapshotRestoreError(`removeOperator('${echo(uid)}'): the savepoint has no state of that operator${known ? `; it has ${known}` : ''}.`, 'snapshot.unknownOperator');
     }
-    // By the uid it has in the existing savepoint (it may have been renamed to `uid`).
-    const original = [...this.renamed].find(([, now]) => now === uid)?.[0] ?? uid;
+    const original = this.originalUid(uid);
     this.renamed.delete(original);
     this.removed.add(original);
     return this;

@@ -15,7 +15,6 @@ import {
   type StateDescriptor,
 } from '../../../state/index.js';
 import { FlinkError } from '../../../util/errors.js';
-import { checkMergeResult } from './merge-check.js';
 import { MIN_TIMESTAMP } from '../../../util/time.js';
 import {
   EventTimeTrigger,
@@ -39,6 +38,7 @@ import { FunctionOperator } from '../function-operator.js';
 import type { OperatorContext } from '../stream-operator.js';
 import { userError } from '../user-function.js';
 import type { InternalWindowFunction } from './internal-window-function.js';
+import { checkMergeResult } from './merge-check.js';
 import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { type WindowOperatorServices, windowServices } from './window-services.js';
