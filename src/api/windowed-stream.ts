@@ -18,7 +18,7 @@ import {
 import type { AggregateFunction } from '../state/index.js';
 import { JobDefinitionError } from '../util/errors.js';
 import type { DurationLike } from '../util/time.js';
-import { type Evictor, type Trigger, type Window, type WindowAssigner, allowedLatenessMillis } from '../windowing/index.js';
+import { type Evictor, type Trigger, type Window, type WindowAssigner, allowedLatenessMillis, assignedWindows } from '../windowing/index.js';
 import { FieldAggregations } from './field-aggregations.js';
 import type { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
@@ -82,6 +82,7 @@ abstract class WindowingBuilder<T, W extends Window> extends FieldAggregations<T
     }
     const spec: WindowOperatorSpec = {
       assigner: this.assigner,
+      windows: assignedWindows(this.assigner),
       trigger: this.windowTrigger,
       evictor: this.windowEvictor,
       allowedLateness: this.lateness,

@@ -11,6 +11,7 @@ import {
 } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import type { LoadedSnapshot } from './snapshot-loader.js';
+import { checkWindowRestore } from './window-restore-check.js';
 
 /** Options of a restore. */
 export interface AssignmentOptions {
@@ -19,9 +20,11 @@ export interface AssignmentOptions {
 }
 
 /**
- * Maps a snapshot's state onto a (possibly changed) job, by operator uid, and redistributes it
- * to the job's parallelism: keyed state (timers included) by key group, operator list state by even
- * split, union list state to every subtask, broadcast state as one old subtask's copy to each.
+ * Maps a snapshot's state onto a (possibly changed) job, by operator uid, refusing state the
+ * job would misread (a window operator's open windows under another windowing: see
+ * window-restore-check.ts), and redistributes it to the job's parallelism: keyed state (timers
+ * included) by key group, operator list state by even split, union list state to every subtask,
+ * broadcast state as one old subtask's copy to each.
  */
 export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
   const nodes = new Map<string, StreamNode>(graph.streamGraph.nodes.map((n) => [n.uid, n]));
@@ -56,13 +59,14 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
         'snapshot.unmappedState',
       );
     }
-    assigned.set(op.uid, redistribute(op.uid, files, node.parallelism, maxParallelism));
+    const kinds: StateKinds = Object.assign({}, ...files.map((f) => f.kinds));
+    checkWindowRestore(snapshot.dir, node, kinds, files);
+    assigned.set(op.uid, redistribute(op.uid, files, kinds, node.parallelism, maxParallelism));
   }
   return (uid, subtask) => assigned.get(uid)?.[subtask];
 }
 
-function redistribute(uid: string, files: readonly StateFileContent[], parallelism: number, maxParallelism: number): OperatorRestoreState[] {
-  const kinds: StateKinds = Object.assign({}, ...files.map((f) => f.kinds));
+function redistribute(uid: string, files: readonly StateFileContent[], kinds: StateKinds, parallelism: number, maxParallelism: number): OperatorRestoreState[] {
   const lists = new Map<string, { mode: 'split' | 'union'; values: unknown[] }>();
   /** Each broadcast state's copies, in the order of the subtasks that wrote them. */
   const broadcast = new Map<string, unknown[][]>();

@@ -15,6 +15,7 @@ export * from './output-tag.js';
 export * from './keyed-state-store.js';
 export * from './window-functions.js';
 export * from './window-spec.js';
+export * from './window-encoding.js';
 export * from './co-functions.js';
 export * from './two-input-spec.js';
 export * from './state-bootstrap.js';

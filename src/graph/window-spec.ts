@@ -26,10 +26,25 @@ export type WindowFunctionSpec =
   | { readonly kind: 'apply'; readonly fn: WindowFunction<unknown, unknown, unknown, unknown> }
   | { readonly kind: 'applyAll'; readonly fn: AllWindowFunction<unknown, unknown, unknown> };
 
+/**
+ * What the assigner's windows are, as data (the assigner is opaque here): what a restore
+ * compares with a snapshot's window state, and names to the user when they differ.
+ */
+export interface AssignedWindows {
+  /** The id of the assigner's window serializer, which turns its windows into state namespaces (`TimeWindow.start/1000`). */
+  readonly encoding: string;
+  /** The assigner merges windows (sessions). */
+  readonly merging: boolean;
+  /** The windows as a user would name them: `10 s tumbling event-time windows`. */
+  readonly shape: string;
+}
+
 /** A window operator: Flink's WindowOperator, or EvictingWindowOperator when there is an evictor. */
 export interface WindowOperatorSpec {
   /** A `WindowAssigner`. */
   readonly assigner: object;
+  /** What the assigner's windows are (windowing's `assignedWindows(assigner)`). */
+  readonly windows: AssignedWindows;
   /** A `Trigger`. */
   readonly trigger: object;
   /** An `Evictor`, if any. */

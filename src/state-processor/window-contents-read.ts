@@ -4,10 +4,10 @@
  * contents a snapshot holds: the descriptor they are read through, the elements handed to
  * `readWindow`, and the one-line refusal of an operator that kept them otherwise.
  */
-import type { WindowContentsSpec } from '../graph/index.js';
+import { KEEPING_DESCRIBED, type WindowContentsSpec, type WindowKeeping, keepingOf, recordedWindowEncoding, windowEncodingMismatch } from '../graph/index.js';
 import type { StoredElement } from '../runtime/operators/window/evicting-window-operator.js';
 import { foldOf } from '../runtime/operators/window/internal-window-function.js';
-import { MERGING_WINDOW_SET_STATE, WINDOW_CONTENTS_STATE, contentsDescriptor, windowContentsLayout } from '../runtime/operators/window/window-contents-state.js';
+import { WINDOW_CONTENTS_STATE, contentsDescriptor } from '../runtime/operators/window/window-contents-state.js';
 import { ListStateDescriptor, type StateDescriptor, type StateKinds } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 
@@ -17,27 +17,12 @@ export interface WindowContentsRead {
   readonly evictor: boolean;
 }
 
-/** The four ways a window operator keeps its windows, by the call that reads them. */
-type Keeping = 'reduce' | 'aggregate' | 'process' | 'evictor';
-
-const DESCRIBED: Record<Keeping, string> = {
-  reduce: 'reduces its windows (.reduce)',
-  aggregate: 'aggregates its windows (.aggregate)',
-  process: "keeps its windows' elements (.process or .apply)",
-  evictor: "keeps its windows' elements for an evictor (.evictor)",
-};
-
-const READ_WITH: Record<Keeping, string> = {
+const READ_WITH: Record<WindowKeeping, string> = {
   reduce: 'window(assigner).reduce(...)',
   aggregate: 'window(assigner).aggregate(...)',
   process: 'window(assigner).process(...)',
   evictor: 'window(assigner).evictor().reduce/aggregate/process(...)',
 };
-
-function keepingOf(read: WindowContentsRead): Keeping {
-  if (read.evictor) return 'evictor';
-  return read.contents.kind === 'elements' ? 'process' : read.contents.kind;
-}
 
 /** The descriptor the contents are read through: the one the operator wrote them with. */
 export function contentsReadDescriptor(read: WindowContentsRead, windows: string): StateDescriptor {
@@ -63,36 +48,37 @@ export function elementsOf(read: WindowContentsRead, value: unknown): readonly u
 }
 
 /**
- * Refuses, in one line, an operator whose windows the reader would misread: kept another way
- * (a reduce window read as aggregate, an evicting one without `.evictor()`), windows of another
- * assigner than the reader's (its window serializer `windows`: a tumbling window's namespace is
- * its start alone, so another size reads other windows), or merging where the reader's assigner
- * does not merge, or the other way round.
+ * Refuses, in one line, an operator whose windows the reader would misread (the comparison a
+ * restore makes too, graph's windowEncodingMismatch): kept another way (a reduce window read as
+ * aggregate, an evicting one without `.evictor()`), windows of another assigner than the
+ * reader's (its window serializer `windows`: a tumbling window's namespace is its start alone,
+ * so another size reads other windows), or merging where the reader's assigner does not merge,
+ * or the other way round.
  */
 export function checkWindowContents(dir: string, uid: string, kinds: StateKinds, read: WindowContentsRead, reader: { readonly windows: string; readonly merging: boolean }): void {
-  const meta = kinds[WINDOW_CONTENTS_STATE];
-  if (meta === undefined) throw notWindowOperator(dir, uid);
-  const layout = windowContentsLayout(meta.serializer);
-  const kept: Keeping = meta.kind === 'reducing' ? 'reduce' : meta.kind === 'aggregating' ? 'aggregate' : layout.timestamped ? 'evictor' : 'process';
-  const wanted = keepingOf(read);
-  if (kept !== wanted) {
-    throw new SnapshotRestoreError(`Operator '${uid}' in ${dir} is a window operator that ${DESCRIBED[kept]}: read it with ${READ_WITH[kept]}, not ${READ_WITH[wanted]}.`, 'snapshot.stateKindMismatch');
-  }
-  const windows = reader.windows;
-  if (layout.windows !== undefined && layout.windows !== windows) {
-    throw new SnapshotRestoreError(
-      `Operator '${uid}' in ${dir} keeps windows of another assigner (${layout.windows}) than the reader's (${windows}): read it with the window assigner the job used, of the same kind and size.`,
-      'snapshot.windowMismatch',
-    );
-  }
-  const merging = Object.hasOwn(kinds, MERGING_WINDOW_SET_STATE);
-  if (merging !== reader.merging) {
-    throw new SnapshotRestoreError(
-      merging
-        ? `Operator '${uid}' in ${dir} keeps merging windows (sessions), which the reader's assigner does not merge: read it with the session assigner the job used.`
-        : `Operator '${uid}' in ${dir} keeps windows that do not merge, and the reader's assigner merges them (sessions): read it with the window assigner the job used.`,
-      'snapshot.windowMismatch',
-    );
+  const recorded = recordedWindowEncoding(kinds);
+  if (recorded === undefined) throw notWindowOperator(dir, uid);
+  const wanted = { windows: reader.windows, merging: reader.merging, keeping: keepingOf(read.contents, read.evictor), shape: undefined };
+  switch (windowEncodingMismatch(recorded, wanted)) {
+    case undefined:
+      return;
+    case 'keeping':
+      throw new SnapshotRestoreError(
+        `Operator '${uid}' in ${dir} is a window operator that ${KEEPING_DESCRIBED[recorded.keeping]}: read it with ${READ_WITH[recorded.keeping]}, not ${READ_WITH[wanted.keeping]}.`,
+        'snapshot.stateKindMismatch',
+      );
+    case 'windows':
+      throw new SnapshotRestoreError(
+        `Operator '${uid}' in ${dir} keeps windows of another assigner (${recorded.windows}) than the reader's (${reader.windows}): read it with the window assigner the job used, of the same kind and size.`,
+        'snapshot.windowMismatch',
+      );
+    case 'merging':
+      throw new SnapshotRestoreError(
+        recorded.merging
+          ? `Operator '${uid}' in ${dir} keeps merging windows (sessions), which the reader's assigner does not merge: read it with the session assigner the job used.`
+          : `Operator '${uid}' in ${dir} keeps windows that do not merge, and the reader's assigner merges them (sessions): read it with the window assigner the job used.`,
+        'snapshot.windowMismatch',
+      );
   }
 }
 

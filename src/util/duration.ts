@@ -26,3 +26,16 @@ const UNITS: Record<string, number> = {
 export function formatDuration(ms: number): string {
   return `${Math.round(ms)} ms`;
 }
+
+/** Milliseconds in the largest of Flink's units that measures them whole: `10 s`, `1 min`, `2 h`, `1 d`, else `1500 ms`. */
+export function describeDuration(ms: number): string {
+  for (const [unit, factor] of WHOLE_UNITS) if (ms !== 0 && ms % factor === 0) return `${ms / factor} ${unit}`;
+  return `${ms} ms`;
+}
+
+const WHOLE_UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1000],
+];

@@ -24,3 +24,4 @@ export * from './evictors/delta-evictor.js';
 export * from './merging-window-set.js';
 export * from './lateness.js';
 export * from './count-windows.js';
+export * from './window-shape.js';

@@ -25,7 +25,8 @@ export interface WindowSerializer<W extends Window> {
   /**
    * Names the encoding, e.g. `TimeWindow.start/5000`. Namespaces written under one id mean
    * nothing under another, so the window operator records it with its contents' state (see
-   * runtime's WindowContentsSerializer), where the State Processor API's window reader checks it.
+   * runtime's WindowContentsSerializer), where a restore and the State Processor API's window
+   * reader check it (graph's window-encoding.ts).
    */
   readonly id: string;
   toNamespace(window: W): WindowNamespace;

@@ -24,6 +24,7 @@ import {
   type WindowAssigner,
   type Trigger,
   type Evictor,
+  assignedWindows,
 } from '../../src/windowing/index.js';
 import { BACKENDS } from '../state/backends.js';
 import { TriggerHarness } from './trigger-harness.js';
@@ -46,6 +47,7 @@ function spec(p: Parts): WindowOperatorSpec {
   const assigner = p.assigner as unknown as WindowAssigner<unknown, Window>;
   return {
     assigner,
+    windows: assignedWindows(assigner),
     trigger: (p.trigger as unknown as Trigger<unknown, Window>) ?? assigner.getDefaultTrigger(),
     evictor: p.evictor as unknown as Evictor<unknown, Window> | undefined,
     allowedLateness: p.lateness ?? 0,

@@ -23,6 +23,7 @@ import {
   type Window,
   WindowAssigner,
   type WindowSerializer,
+  assignedWindows,
 } from '../../src/windowing/index.js';
 import { WindowHarness } from '../runtime/operators/window/window-harness.js';
 import { TIMERS_STATE } from '../../src/state/index.js';
@@ -235,6 +236,7 @@ async function harness<W extends Window>(s: Setup<W>, sideOutputs: OutputTag<unk
   const fn = s.fn ?? new RecordingFunction();
   const spec: WindowOperatorSpec = {
     assigner: s.assigner as WindowAssigner<unknown, Window>,
+    windows: assignedWindows(s.assigner as WindowAssigner<unknown, Window>),
     trigger: s.trigger as Trigger<unknown, Window>,
     evictor: undefined,
     allowedLateness: s.lateness ?? 0,
@@ -886,6 +888,7 @@ describe('window operator contract (Flink WindowOperatorContractTest)', () => {
     const fn2 = fn2f.log;
     const spec: WindowOperatorSpec = {
       assigner: new ScriptedMergingAssigner(true) as WindowAssigner<unknown, Window>,
+      windows: assignedWindows(new ScriptedMergingAssigner(true) as WindowAssigner<unknown, Window>),
       trigger: trigger2 as Trigger<unknown, Window>,
       evictor: undefined,
       allowedLateness: 0,

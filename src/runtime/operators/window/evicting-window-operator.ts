@@ -32,7 +32,7 @@ export class EvictingWindowOperator<W extends Window = Window> extends WindowOpe
   }
 
   protected override contentsDescriptor(): StateDescriptor {
-    return new ListStateDescriptor<StoredElement>(WINDOW_CONTENTS_STATE).setSerializer(new WindowContentsSerializer({ windows: this.serializer.id, timestamped: true }));
+    return new ListStateDescriptor<StoredElement>(WINDOW_CONTENTS_STATE).setSerializer(new WindowContentsSerializer({ windows: this.serializer.id, timestamped: true, shape: this.spec.windows.shape }));
   }
 
   private get elements(): ListState<StoredElement> {

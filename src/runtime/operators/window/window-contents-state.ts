@@ -2,7 +2,7 @@
  * The window operator's state: what holds a window's contents (one folded value per key and
  * window for `reduce`/`aggregate`, the elements otherwise) and the engine-owned state names.
  */
-import type { WindowOperatorSpec } from '../../../graph/index.js';
+import { WINDOW_CONTENTS_STATE, type WindowContentsLayout, type WindowOperatorSpec, windowContentsConfig } from '../../../graph/index.js';
 import {
   type AggregateFunction,
   AggregatingStateDescriptor,
@@ -28,26 +28,16 @@ export interface AppendingState extends State {
   result?(acc: unknown): unknown;
 }
 
-/** State names of the window operator (engine-owned: `_`). */
-export const WINDOW_CONTENTS_STATE = '_window-contents';
-export const MERGING_WINDOW_SET_STATE = '_merging-window-set';
-
-/** What the contents' serializer records of how the operator keeps its windows (see {@link WindowContentsSerializer}). */
-export interface WindowContentsLayout {
-  /** The id of the window serializer the namespaces were written with (`TimeWindow.start/1000`, ...); undefined in snapshots from before it was recorded. */
-  readonly windows: string | undefined;
-  /** The contents are an evicting window's elements, each `[value, timestamp]`. */
-  readonly timestamped: boolean;
-}
+export { MERGING_WINDOW_SET_STATE, WINDOW_CONTENTS_STATE, type WindowContentsLayout, windowContentsLayout } from '../../../graph/index.js';
 
 /**
  * The default serializer (MessagePack: values stored as they are, restorable by any MessagePack
  * descriptor), whose snapshot also records how the operator keeps its windows: which window
- * serializer wrote the namespaces, and whether the elements carry their timestamps (an evicting
- * window's). Nothing in a restore depends on it; the State Processor API's window reader reads it
- * to refuse an assigner whose windows are encoded otherwise (a tumbling window's namespace is
- * its start alone, so another size would read other windows) and to tell an evicting window's
- * elements from a plain one's, which are both list state.
+ * serializer wrote the namespaces, the windows in the user's words, and whether the elements
+ * carry their timestamps (an evictor's). A restore compares them with the job's before anything
+ * runs (checkpoint's window restore check), and so does the State Processor API's window reader:
+ * a tumbling window's namespace is its start alone, so under another size it is another window,
+ * and an evicting window's elements and a plain one's are both list state.
  */
 export class WindowContentsSerializer extends MessagePackSerializer {
   constructor(private readonly layout: WindowContentsLayout) {
@@ -55,21 +45,16 @@ export class WindowContentsSerializer extends MessagePackSerializer {
   }
 
   override snapshot(): SerializerSnapshot {
-    const { windows, timestamped } = this.layout;
-    return { ...super.snapshot(), config: timestamped ? { windows, timestamped } : { windows } };
+    return { ...super.snapshot(), config: windowContentsConfig(this.layout) };
   }
 }
 
-/** The layout a contents serializer's snapshot records (none recorded: unknown windows, no timestamps). */
-export function windowContentsLayout(snapshot: SerializerSnapshot): WindowContentsLayout {
-  const config = snapshot.config as { windows?: unknown; timestamped?: unknown } | undefined;
-  const windows = typeof config?.windows === 'string' ? config.windows : undefined;
-  return { windows, timestamped: config?.timestamped === true };
-}
-
-/** The descriptor of the window contents' state for `contents`, whose windows are namespaces of window serializer `windows`. */
-export function contentsDescriptor(contents: WindowOperatorSpec['contents'], windows: string): StateDescriptor {
-  const serializer = new WindowContentsSerializer({ windows, timestamped: false });
+/**
+ * The descriptor of the window contents' state for `contents`, whose windows are namespaces of
+ * window serializer `windows`, and are `shape` in the user's words.
+ */
+export function contentsDescriptor(contents: WindowOperatorSpec['contents'], windows: string, shape?: string): StateDescriptor {
+  const serializer = new WindowContentsSerializer({ windows, timestamped: false, shape });
   switch (contents.kind) {
     case 'elements':
       return new ListStateDescriptor<unknown>(WINDOW_CONTENTS_STATE).setSerializer(serializer);

@@ -119,7 +119,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
 
   /** The descriptor of the window contents' state. */
   protected contentsDescriptor(): StateDescriptor {
-    return contentsDescriptor(this.spec.contents, this.serializer.id);
+    return contentsDescriptor(this.spec.contents, this.serializer.id, this.spec.windows.shape);
   }
 
   override async open(): Promise<void> {

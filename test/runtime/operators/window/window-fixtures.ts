@@ -27,6 +27,7 @@ import {
   type WindowAssigner,
   type WindowAssignerContext,
   type WindowSerializer,
+  assignedWindows,
 } from '../../../../src/windowing/index.js';
 import { type OutputElement, watermark } from './window-harness.js';
 
@@ -142,6 +143,7 @@ export function windowSpec(p: SpecParts): WindowOperatorSpec {
   const assigner = p.assigner as WindowAssigner<unknown, Window>;
   return {
     assigner,
+    windows: assignedWindows(assigner),
     trigger: p.trigger ?? assigner.getDefaultTrigger(),
     evictor: p.evictor,
     allowedLateness: p.lateness ?? 0,
