@@ -30,47 +30,61 @@ export function checkAssigner(assigner: unknown): void {
   }
 }
 
-/** The trigger, evictor, allowed lateness and late-data output of a window operator being defined. */
-export class WindowOperatorSpecBuilder<T, W extends Window> {
-  private trigger: Trigger<T, W>;
-  private evictor: Evictor<T, W> | undefined;
+/**
+ * A window operator being defined (Flink's WindowOperatorBuilder): its trigger, evictor, allowed
+ * lateness and late-data output, then the spec for the contents and function its subclass's
+ * `reduce`, `aggregate`, `process` or `apply` gives.
+ */
+export abstract class WindowOperatorBuilder<T, W extends Window> {
+  private windowTrigger: Trigger<T, W>;
+  private windowEvictor: Evictor<T, W> | undefined;
   private lateness = 0;
   private lateTag: OutputTag<T> | undefined;
 
-  constructor(readonly assigner: WindowAssigner<T, W>) {
-    this.trigger = assigner.getDefaultTrigger();
+  protected constructor(protected readonly assigner: WindowAssigner<T, W>) {
+    this.windowTrigger = assigner.getDefaultTrigger();
   }
 
-  setTrigger(trigger: Trigger<T, W>): void {
+  /** Sets when windows fire (default: the assigner's trigger). */
+  trigger(trigger: Trigger<T, W>): this {
     if (this.assigner.isMerging() && !trigger.canMerge()) {
       throw new JobDefinitionError(`A merging window assigner (${String(this.assigner)}) cannot be used with a trigger that does not support merging (${String(trigger)}).`);
     }
-    this.trigger = trigger;
+    this.windowTrigger = trigger;
+    return this;
   }
 
-  setEvictor(evictor: Evictor<T, W>): void {
+  /** Removes elements before or after the window function; the window then keeps every element. */
+  evictor(evictor: Evictor<T, W>): this {
     if (typeof (evictor as { evictBefore?: unknown } | null)?.evictBefore !== 'function') throw new TypeError('evictor needs an Evictor, e.g. CountEvictor.of(100).');
-    this.evictor = evictor;
+    this.windowEvictor = evictor;
+    return this;
   }
 
-  setAllowedLateness(lateness: DurationLike): void {
+  /**
+   * How long after a window's end (by the watermark) its state is kept, so that late elements
+   * still update it and fire it again (event-time windows; default 0).
+   */
+  allowedLateness(lateness: DurationLike): this {
     this.lateness = allowedLatenessMillis(lateness);
+    return this;
   }
 
-  setLateDataTag(tag: OutputTag<T>): void {
+  /** Where late elements go (a keyed stream's windows offer it). */
+  protected setLateDataTag(tag: OutputTag<T>): void {
     if (tag === null || tag === undefined) throw new TypeError('Side output tag must not be null.');
     this.lateTag = tag;
   }
 
   /** The operator's spec with `contents` kept per window and `fn` applied when one fires. */
-  build(contents: WindowContentsSpec, fn: WindowFunctionSpec): WindowOperatorSpec {
+  protected windowSpec(contents: WindowContentsSpec, fn: WindowFunctionSpec): WindowOperatorSpec {
     if (contents.kind === 'aggregate' && this.assigner.isMerging() && typeof contents.fn.merge !== 'function') {
       throw new JobDefinitionError(`${String(this.assigner)} merges windows: the AggregateFunction needs merge(a, b) to combine their accumulators.`);
     }
     return {
       assigner: this.assigner,
-      trigger: this.trigger,
-      evictor: this.evictor,
+      trigger: this.windowTrigger,
+      evictor: this.windowEvictor,
       allowedLateness: this.lateness,
       lateDataTag: this.lateTag as OutputTag<unknown> | undefined,
       contents,

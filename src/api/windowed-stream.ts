@@ -15,14 +15,14 @@ import {
   type WindowOperatorSpec,
 } from '../graph/index.js';
 import type { AggregateFunction } from '../state/index.js';
-import type { DurationLike } from '../util/time.js';
-import type { Evictor, Trigger, Window, WindowAssigner } from '../windowing/index.js';
+import type { Window, WindowAssigner } from '../windowing/index.js';
 import { FieldAggregations } from './field-aggregations.js';
 import type { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
+import { applyMixin } from './mixin.js';
 import {
   type KeyedWindowFunction,
-  WindowOperatorSpecBuilder,
+  WindowOperatorBuilder,
   aggregateContents,
   keyedWindowFunction,
   processWindowFunction,
@@ -32,52 +32,28 @@ import {
 export type { KeyedWindowFunction } from './window-operator-spec.js';
 
 /** What both windowed streams configure before a function is given. */
-abstract class WindowingBuilder<T, W extends Window> extends FieldAggregations<T> {
-  private readonly spec: WindowOperatorSpecBuilder<T, W>;
-
+abstract class WindowingBuilder<T, W extends Window> extends WindowOperatorBuilder<T, W> {
   /**
    * @param add adds the window operator to the job (the input's transformation, keyed; for
    *   windowAll with parallelism 1)
    */
-  protected constructor(
+  constructor(
     protected readonly input: DataStream<T>,
-    protected readonly assigner: WindowAssigner<T, W>,
+    assigner: WindowAssigner<T, W>,
     private readonly add: <R>(name: string, spec: WindowOperatorSpec) => SingleOutputStreamOperator<R>,
   ) {
-    super();
-    this.spec = new WindowOperatorSpecBuilder(assigner);
-  }
-
-  /** Sets when windows fire (default: the assigner's trigger). */
-  trigger(trigger: Trigger<T, W>): this {
-    this.spec.setTrigger(trigger);
-    return this;
-  }
-
-  /** Removes elements before or after the window function; the window then keeps every element. */
-  evictor(evictor: Evictor<T, W>): this {
-    this.spec.setEvictor(evictor);
-    return this;
-  }
-
-  /**
-   * How long after a window's end (by the watermark) its state is kept, so that late elements
-   * still update it and fire it again (event-time windows; default 0).
-   */
-  allowedLateness(lateness: DurationLike): this {
-    this.spec.setAllowedLateness(lateness);
-    return this;
+    super(assigner);
   }
 
   /** Sends late elements (those every window of which has passed its lateness) to `tag` instead of dropping them. */
   sideOutputLateData(tag: OutputTag<T>): this {
-    this.spec.setLateDataTag(tag);
+    this.setLateDataTag(tag);
     return this;
   }
 
   /** Adds the window operator with `contents` and `fn`. */
   protected windowOperator<R>(contents: WindowContentsSpec, fn: WindowFunctionSpec): SingleOutputStreamOperator<R> {
-    return this.add<R>(this.assigner.constructor.name, this.spec.build(contents, fn));
+    return this.add<R>(this.assigner.constructor.name, this.windowSpec(contents, fn));
   }
 
   /** The environment of the windowed stream. */
@@ -90,6 +66,10 @@ abstract class WindowingBuilder<T, W extends Window> extends FieldAggregations<T
     return this.windowOperator<T>({ kind: 'reduce', fn: fn as ReduceFunction<unknown> }, { kind: 'none' });
   }
 }
+
+// The windowed streams take the field aggregations (sum, min, …) as a mixin, as KeyedStream does.
+interface WindowingBuilder<T, W extends Window> extends FieldAggregations<T> {}
+applyMixin(WindowingBuilder, FieldAggregations);
 
 type AnyKeyedWindowFunction = KeyedWindowFunction<unknown, unknown, unknown, unknown>;
 

@@ -1,7 +1,7 @@
 import type { DataStream } from '../api/index.js';
 import {
   type KeyedWindowFunction,
-  WindowOperatorSpecBuilder,
+  WindowOperatorBuilder,
   aggregateContents,
   keyedWindowFunction,
   processWindowFunction,
@@ -9,8 +9,7 @@ import {
 } from '../api/window-operator-spec.js';
 import type { KeySelector, ProcessWindowFunction, ReduceFunction, WindowContentsSpec, WindowFunction, WindowFunctionSpec } from '../graph/index.js';
 import type { AggregateFunction } from '../state/index.js';
-import type { DurationLike } from '../util/time.js';
-import type { Evictor, Trigger, Window, WindowAssigner } from '../windowing/index.js';
+import type { Window, WindowAssigner } from '../windowing/index.js';
 import { StateBootstrapTransformation } from './state-bootstrap-transformation.js';
 
 type AnyKeyedWindowFunction = KeyedWindowFunction<unknown, unknown, unknown, unknown>;
@@ -24,6 +23,12 @@ type AnyKeyedWindowFunction = KeyedWindowFunction<unknown, unknown, unknown, unk
  * savepoint with that window (same uid) finds them open, with their timers, and fires them when
  * its watermark — or, for processing-time windows, its clock — passes their end.
  *
+ * Give the trigger (its state and timers are written with the windows), evictor and allowed
+ * lateness the job's window has. `allowedLateness` goes beyond Flink's, which has none: it puts
+ * each window's cleanup timer at its end plus the lateness, where the job sets it; without it,
+ * a job with allowed lateness fires the windows at their end but keeps them until a late
+ * element sets their cleanup timer.
+ *
  * @example
  * const windows = OperatorTransformation.bootstrapWith(clicks)     // records with their timestamps
  *   .keyBy((c) => c.user)
@@ -31,9 +36,7 @@ type AnyKeyedWindowFunction = KeyedWindowFunction<unknown, unknown, unknown, unk
  *   .aggregate(countClicks);                                          // as the job's window
  * SavepointWriter.newSavepoint(env).withOperator('clicks-per-minute', windows).write(path);
  */
-export class WindowedStateTransformation<T, K, W extends Window> {
-  private readonly spec: WindowOperatorSpecBuilder<T, W>;
-
+export class WindowedStateTransformation<T, K, W extends Window> extends WindowOperatorBuilder<T, W> {
   /** @internal use `bootstrapWith(stream).keyBy(selector).window(assigner)` */
   constructor(
     private readonly stream: DataStream<T>,
@@ -41,31 +44,7 @@ export class WindowedStateTransformation<T, K, W extends Window> {
     private readonly maxParallelism: number | undefined,
     assigner: WindowAssigner<T, W>,
   ) {
-    this.spec = new WindowOperatorSpecBuilder(assigner);
-  }
-
-  /** The job's trigger (default: the assigner's): its state, and the timers it registers, are written with the windows. */
-  trigger(trigger: Trigger<T, W>): this {
-    this.spec.setTrigger(trigger);
-    return this;
-  }
-
-  /** The job's window has an evictor: the windows keep every element, with its timestamp, for it. */
-  evictor(evictor: Evictor<T, W>): this {
-    this.spec.setEvictor(evictor);
-    return this;
-  }
-
-  /**
-   * The job's allowed lateness (beyond Flink's WindowedStateTransformation, which writes windows
-   * without any): each window's cleanup timer is written at its end plus `lateness`, where the
-   * job itself would set it, so the job keeps the window for late elements that long and then
-   * drops it. Without it, a job with allowed lateness fires the windows at their end but keeps
-   * them until a late element sets their cleanup timer.
-   */
-  allowedLateness(lateness: DurationLike): this {
-    this.spec.setAllowedLateness(lateness);
-    return this;
+    super(assigner);
   }
 
   /** The job's window reduces its records with `fn` (with `windowFunction` or not: the state is the same). */
@@ -89,6 +68,6 @@ export class WindowedStateTransformation<T, K, W extends Window> {
   }
 
   private bootstrap(contents: WindowContentsSpec, fn: WindowFunctionSpec): StateBootstrapTransformation<K, T> {
-    return new StateBootstrapTransformation(this.stream, { kind: 'window', selector: this.selector, window: this.spec.build(contents, fn) }, this.maxParallelism);
+    return new StateBootstrapTransformation(this.stream, { kind: 'window', selector: this.selector, window: this.windowSpec(contents, fn) }, this.maxParallelism);
   }
 }

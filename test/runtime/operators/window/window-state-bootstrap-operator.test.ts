@@ -108,6 +108,21 @@ describe('the window bootstrap operator', () => {
     for (const h of [b, job, fromBootstrap, fromJob]) await h.close();
   });
 
+  test("a checkpoint of the writing job mid-input holds the windows so far, its accumulators kept in memory too: restored, the bootstrap goes on and writes them all", async () => {
+    const b = await new BootstrapHarness(tumbling()).open();
+    b.processElement(['a', 1], 10);
+    b.processElement(['a', 2], 20);
+    b.processElement(['b', 4], 3010);
+    const checkpoint = b.snapshot();
+    await b.close();
+    const again = await new BootstrapHarness(tumbling(), { restore: checkpoint }).open();
+    again.processElement(['a', 8], 30);
+    const w = await restored(tumbling(), again.end());
+    w.processWatermark(5999);
+    assert.deepEqual(sorted(w.records()), sorted([record(['a', 11], 2999), record(['b', 4], 5999)]));
+    for (const h of [again, w]) await h.close();
+  });
+
   test('allowed lateness: the cleanup timer is written at end + lateness, so late elements fire the window again until then, and are dropped after', async () => {
     const b = await new BootstrapHarness(tumbling(1000)).open();
     b.processElement(['k', 1], 10);
