@@ -1,4 +1,5 @@
 import type { DataStream } from '../api/index.js';
+import { checkAssigner } from '../api/window-operator-spec.js';
 import {
   BroadcastStateBootstrapFunction,
   type KeySelector,
@@ -6,7 +7,6 @@ import {
   StateBootstrapFunction,
   isCheckpointedFunction,
 } from '../graph/index.js';
-import { checkAssigner } from '../api/window-operator-spec.js';
 import { checkMaxParallelism } from '../state/index.js';
 import type { Window, WindowAssigner } from '../windowing/index.js';
 import { StateBootstrapTransformation } from './state-bootstrap-transformation.js';

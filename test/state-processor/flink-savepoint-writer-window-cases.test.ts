@@ -92,7 +92,7 @@ const STANDARD: Word[] = [['hello', 2], ['world', 1], ['everyone', 1]];
 const EVICTOR: Word[] = [['hello', 1], ['world', 1], ['everyone', 1]];
 
 /** Runs the bootstrap job `build` defines at `parallelism`, writing the savepoint `sp`. */
-async function write<T>(sp: string, bootstrap: (env: StreamExecutionEnvironment) => StateBootstrapTransformation<string, T>, parallelism = 2, clock = new ManualClock(1000)): Promise<void> {
+async function write<K, T>(sp: string, bootstrap: (env: StreamExecutionEnvironment) => StateBootstrapTransformation<K, T>, parallelism = 2, clock = new ManualClock(1000)): Promise<void> {
   await runJob((env) => SavepointWriter.newSavepoint(env, 128).withOperator(UID, bootstrap(env)).write(sp), { parallelism, clock });
 }
 
@@ -241,6 +241,19 @@ describe('the restored windows fire when the watermark passes their end, with th
       ['a 11'],
     );
   });
+});
+
+test("a job's windowAll: windows bootstrapped under the one key windowAll keys every record by (0)", async () => {
+  const sp = join(tempRoot(), 'sp');
+  const input = (env: StreamExecutionEnvironment, records: readonly Rec[]) => env.fromData<Rec>(...records).assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks<Rec>().withTimestampAssigner((r) => r.ts));
+  await write(sp, (env) => OperatorTransformation.bootstrapWith(input(env, [{ k: 'a', v: 1, ts: 1 }, { k: 'b', v: 2, ts: 12 }])).keyBy(() => 0).window(TumblingEventTimeWindows.of(Duration.ofMillis(10))).reduce(sumRecs));
+  const job = (env: StreamExecutionEnvironment, out: (l: string) => void) =>
+    void input(env, [{ k: 'c', v: 4, ts: 5 }])
+      .windowAll(TumblingEventTimeWindows.of(Duration.ofMillis(10)))
+      .reduce(sumRecs, (w: TimeWindow, values: Iterable<Rec>, o: Collector<string>) => o.collect(`[${w.start},${w.end}) ${[...values].map((r) => r.v)}`))
+      .uid(UID)
+      .addSink(out);
+  assert.deepEqual(await restoreAndRun(sp, 2, job), ['[0,10) 5', '[10,20) 2']);
 });
 
 describe('processing-time windows', () => {
