@@ -1578,7 +1578,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'operator-bootstrap-chained-to-input',
     area: 'state processor',
     file: 'src/state-processor/bootstrap-step.ts',
-    original: `  if (b.kind !== 'keyed') states.startNewChain();`,
+    original: `  if (!keyed) states.startNewChain();`,
     replacement: ``,
     bug: "a non-keyed bootstrap chained to its input writes its state with the input's max parallelism, not its own setMaxParallelism: the job it was written for refuses the savepoint",
     tests: ['test/state-processor/bootstrap-operator-state.test.ts'],
@@ -1596,8 +1596,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'operator-bootstrap-parallelism-uncapped',
     area: 'state processor',
     file: 'src/graph/stream-graph.ts',
-    original: `    const bootstrap = operator?.kind === 'keyedStateBootstrap' || operator?.kind === 'operatorStateBootstrap';`,
-    replacement: `    const bootstrap = operator?.kind === 'keyedStateBootstrap';`,
+    original: `    const bootstrap = operator?.kind === 'keyedStateBootstrap' || operator?.kind === 'windowStateBootstrap' || operator?.kind === 'operatorStateBootstrap';`,
+    replacement: `    const bootstrap = operator?.kind === 'keyedStateBootstrap' || operator?.kind === 'windowStateBootstrap';`,
     bug: "an operator-state bootstrap at a job parallelism above the savepoint's max parallelism is refused instead of capped at it (Flink's StateBootstrapTransformation)",
     tests: ['test/state-processor/bootstrap-operator-state.test.ts'],
   },
@@ -1700,5 +1700,43 @@ export const MUTANTS: readonly Mutant[] = [
     replacement: ``,
     bug: "a window given an evictor (or losing it) restores the other kind's open windows: elements read as [value, timestamp] pairs or the other way round",
     tests: ['test/checkpoint/window-restore-check.test.ts'],
+  },
+  {
+    id: 'window-bootstrap-passes-watermarks',
+    area: 'state processor',
+    file: 'src/runtime/operators/window/window-state-bootstrap-operator.ts',
+    original: `  override open(): void | Promise<void> {
+    return this.window.open();
+  }`,
+    replacement: `  override open(): void | Promise<void> {
+    return this.window.open();
+  }
+
+  override processWatermark(timestamp: number): void {
+    this.window.processWatermark(timestamp);
+    super.processWatermark(timestamp);
+  }`,
+    bug: "the window bootstrap hands the watermarks on to its window operator: the end of its input fires and clears every bootstrapped window, and the savepoint holds none of them (records after a watermark are dropped as late)",
+    tests: ['test/runtime/operators/window/window-state-bootstrap-operator.test.ts'],
+  },
+  {
+    id: 'window-bootstrap-skips-window-cut',
+    area: 'state processor',
+    file: 'src/runtime/operators/window/window-state-bootstrap-operator.ts',
+    original: `    const cut = this.window.snapshotState(0, this.ctx.clock.now(), { isSavepoint: true, aligned: true });`,
+    replacement: `    const cut = super.snapshotState(0, this.ctx.clock.now(), { isSavepoint: true, aligned: true });`,
+    bug: "the window bootstrap writes its keyed state without the window operator's own cut: the accumulators of reduce and aggregate windows, folded in memory, are not in the savepoint, whose windows fire empty or not at all",
+    tests: ['test/runtime/operators/window/window-state-bootstrap-operator.test.ts'],
+  },
+  {
+    id: 'window-bootstrap-checkpoint-skips-window-cut',
+    area: 'state processor',
+    file: 'src/runtime/operators/window/window-state-bootstrap-operator.ts',
+    original: `  override snapshotState(checkpointId: number, timestamp: number, options?: CheckpointOptions): OperatorSnapshot {
+    return this.window.snapshotState(checkpointId, timestamp, options);
+  }`,
+    replacement: ``,
+    bug: "a checkpoint of a window-bootstrapping job leaves out the accumulators its window operator folds in memory: after a failover the bootstrap goes on without the records before the checkpoint, and the savepoint's windows miss them",
+    tests: ['test/runtime/operators/window/window-state-bootstrap-operator.test.ts'],
   },
 ];

@@ -228,6 +228,7 @@ export {
   type OneInputOperatorTransformation,
   type KeyedOperatorTransformation,
   type StateBootstrapTransformation,
+  type WindowedStateTransformation,
 } from './state-processor/index.js';
 export {
   KeyedStateBootstrapFunction,

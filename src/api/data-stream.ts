@@ -26,6 +26,7 @@ import { ConnectedStreams } from './connected-streams.js';
 import { IntervalJoin } from './interval-join.js';
 import { CoGroupedStreams, JoinedStreams } from './co-grouped-streams.js';
 import { withOnTimer } from './with-on-timer.js';
+import { checkAssigner } from './window-operator-spec.js';
 import { type CloseableIterator, CollectResultIterator, takeAndClose } from './collect-result-iterator.js';
 import { CollectSink } from '../connectors/collect/collect-sink.js';
 import { type MapStateDescriptor, checkMaxParallelism } from '../state/index.js';
@@ -424,9 +425,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
 
   /** Groups each key's records into the windows `assigner` gives them (Flink's KeyedStream.window). */
   window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
-    if (typeof (assigner as { assignWindows?: unknown })?.assignWindows !== 'function') {
-      throw new TypeError('window needs a WindowAssigner, e.g. TumblingEventTimeWindows.of(Duration.ofMinutes(1)).');
-    }
+    checkAssigner(assigner);
     return new WindowedStream<T, K, W>(this, assigner, (name, spec) => this.windowOperator(name, spec));
   }
 

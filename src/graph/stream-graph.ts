@@ -214,7 +214,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     // parallelism, as Flink's StateBootstrapTransformation caps it (keyed or not): a larger one
     // would leave subtasks without key groups, and the savepoint's max parallelism is the user's
     // choice. (A broadcast bootstrap has its parallelism set: 1.)
-    const bootstrap = operator?.kind === 'keyedStateBootstrap' || operator?.kind === 'operatorStateBootstrap';
+    const bootstrap = operator?.kind === 'keyedStateBootstrap' || operator?.kind === 'windowStateBootstrap' || operator?.kind === 'operatorStateBootstrap';
     if (bootstrap && t.parallelism === undefined && parallelism > maxParallelism) parallelism = maxParallelism;
     if (parallelism > maxParallelism) throw defaultParallelismTooHigh(t, parallelism, maxParallelism);
     type Typed = [...Input, typeNumber: 1 | 2 | undefined];

@@ -42,6 +42,13 @@ export type OperatorSpec =
    */
   | { readonly kind: 'keyedStateBootstrap'; readonly fn: KeyedStateBootstrapFunction<unknown, unknown>; readonly uid: string; readonly name: string }
   /**
+   * Writes window state for a new savepoint (Flink's StateBootstrapWrapperOperator around a
+   * WindowOperator): the window operator of `window` takes each record as the job's would, with
+   * no watermark and no firing, and at the end of its input its keyed state — contents, trigger
+   * state, merged sessions, timers — is emitted as the state file of operator `uid`.
+   */
+  | { readonly kind: 'windowStateBootstrap'; readonly window: WindowOperatorSpec; readonly uid: string; readonly name: string }
+  /**
    * Writes operator state for a new savepoint (Flink's StateBootstrapOperator and
    * BroadcastStateBootstrapOperator): runs `fn` per record, and at the end of its input emits
    * the lists (list, union list or broadcast state) of operator `uid` as its state file.
@@ -68,6 +75,7 @@ export const KEYED_OPERATOR_KINDS: ReadonlySet<OperatorSpec['kind'] | TwoInputOp
   'reduce',
   'keyedProcess',
   'keyedStateBootstrap',
+  'windowStateBootstrap',
   'window',
   'keyedCoProcess',
   'keyedBroadcastProcess',

@@ -1,4 +1,5 @@
 import type { DataStream } from '../api/index.js';
+import { checkAssigner } from '../api/window-operator-spec.js';
 import {
   BroadcastStateBootstrapFunction,
   type KeySelector,
@@ -7,11 +8,15 @@ import {
   isCheckpointedFunction,
 } from '../graph/index.js';
 import { checkMaxParallelism } from '../state/index.js';
+import type { Window, WindowAssigner } from '../windowing/index.js';
+import { StateBootstrapTransformation } from './state-bootstrap-transformation.js';
+import { WindowedStateTransformation } from './windowed-state-transformation.js';
 
 /**
  * Records to be written into an operator's state of a new savepoint (Flink's
  * OperatorTransformation): `bootstrapWith(stream).keyBy(selector).transform(fn)` for keyed
- * state, `bootstrapWith(stream).transform(fn)` for operator or broadcast state, handed to
+ * state, `bootstrapWith(stream).keyBy(selector).window(assigner)…` for window state,
+ * `bootstrapWith(stream).transform(fn)` for operator or broadcast state, handed to
  * `SavepointWriter.withOperator(uid, …)`.
  */
 export const OperatorTransformation = {
@@ -42,6 +47,14 @@ export class OneInputOperatorTransformation<T> {
   /** Keys the records as the job that will start from the savepoint keys them: the same key, the same key group. */
   keyBy<K>(selector: KeySelector<T, K>): KeyedOperatorTransformation<K, T> {
     return new KeyedOperatorTransformation(this.stream, selector, this.maxParallelism);
+  }
+
+  /**
+   * Window state is keyed: refused with the line that says so (a call from plain JavaScript,
+   * where nothing checks the types, would otherwise fail with "window is not a function").
+   */
+  window(_assigner: WindowAssigner<T, Window>): never {
+    throw new TypeError('Window state is keyed state: key the records first, bootstrapWith(stream).keyBy(selector).window(assigner).');
   }
 
   /**
@@ -80,22 +93,14 @@ export class KeyedOperatorTransformation<K, T> {
     }
     return new StateBootstrapTransformation(this.stream, { kind: 'keyed', selector: this.selector, fn }, this.maxParallelism);
   }
-}
 
-/** What a bootstrap writes, and with which function. */
-export type BootstrapKind<K, T> =
-  | { readonly kind: 'keyed'; readonly selector: KeySelector<T, K>; readonly fn: KeyedStateBootstrapFunction<K, T> }
-  | { readonly kind: 'operator'; readonly fn: StateBootstrapFunction<T> }
-  | { readonly kind: 'broadcast'; readonly fn: BroadcastStateBootstrapFunction<T> };
-
-/** What `withOperator` writes: records, and the function that puts them into state (after keying them, for keyed state). */
-export class StateBootstrapTransformation<K, T> {
-  constructor(
-    /** @internal */
-    readonly stream: DataStream<T>,
-    /** @internal */
-    readonly bootstrap: BootstrapKind<K, T>,
-    /** @internal Its own max parallelism; unset: the savepoint's. */
-    readonly maxParallelism?: number,
-  ) {}
+  /**
+   * The records go into the windows of a window operator (Flink's KeyedStateTransformation#window):
+   * then the job window's trigger, evictor and allowed lateness, and `reduce`, `aggregate`,
+   * `process` or `apply` as it has.
+   */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStateTransformation<T, K, W> {
+    checkAssigner(assigner);
+    return new WindowedStateTransformation(this.stream, this.selector, this.maxParallelism, assigner);
+  }
 }

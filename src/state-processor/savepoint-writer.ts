@@ -7,7 +7,7 @@ import { SnapshotRestoreError } from '../util/errors.js';
 import { echo } from '../util/sanitize.js';
 import { localPathOf } from '../util/file-uri.js';
 import { bootstrapStep } from './bootstrap-step.js';
-import { StateBootstrapTransformation } from './operator-transformation.js';
+import { StateBootstrapTransformation } from './state-bootstrap-transformation.js';
 import { SavepointFilesSink, checkSavepointTarget, existingSnapshotError } from './savepoint-files-sink.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { BootstrappedSubtaskState } from '../../graph/index.js';
-import { type StateFileParts, encodeStateFile } from '../../state/index.js';
+import { type KeyGroupRange, type PendingKeyedSnapshot, type StateFileParts, encodeStateFile } from '../../state/index.js';
 import type { TaskInfo } from '../runtime-context.js';
 
 /**
@@ -26,4 +26,18 @@ export function bootstrappedState(
     stateNames: Object.keys(parts.kinds),
     bytes: Buffer.concat(chunks),
   };
+}
+
+/**
+ * {@link bootstrappedState} of a keyed bootstrap: the full cut `keyed` taken after its last
+ * record (nothing changes it any more, so it is encoded at once and released), and the
+ * operator lists encoded at that cut.
+ */
+export function keyedBootstrappedState(info: TaskInfo, uid: string, name: string, keyed: PendingKeyedSnapshot, lists: Uint8Array, range: KeyGroupRange): BootstrappedSubtaskState {
+  try {
+    keyed.encodeUntil(Infinity, () => 0);
+    return bootstrappedState(info, uid, name, { kinds: keyed.kinds, keyGroups: keyed.keyGroups(), lists }, [range.start, range.end]);
+  } finally {
+    keyed.release();
+  }
 }

@@ -1,6 +1,6 @@
 import type { KeyedStateBootstrapContext, KeyedStateBootstrapFunction } from '../../graph/index.js';
 import { NO_LISTS } from '../../state/index.js';
-import { bootstrappedState } from './bootstrapped-state.js';
+import { keyedBootstrappedState } from './bootstrapped-state.js';
 import { FunctionOperator } from './function-operator.js';
 import { KeyedFunctionContexts } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
@@ -40,17 +40,7 @@ export class KeyedStateBootstrapOperator extends FunctionOperator<unknown> {
 
   override endInput(): void {
     const backend = this.ctx.keyedBackend!;
-    const { info } = this.ctx;
-    // A full, self-contained cut taken after the last record: nothing changes it any more.
-    const snapshot = backend.snapshot(0, { full: true });
-    try {
-      snapshot.encodeUntil(Infinity, () => 0);
-      const range = backend.keyGroupRange;
-      const parts = { kinds: snapshot.kinds, keyGroups: snapshot.keyGroups(), lists: NO_LISTS };
-      const state = bootstrappedState(info, this.uid, this.operatorName, parts, [range.start, range.end]);
-      this.output.collect(state);
-    } finally {
-      snapshot.release();
-    }
+    // A full, self-contained cut taken after the last record.
+    this.output.collect(keyedBootstrappedState(this.ctx.info, this.uid, this.operatorName, backend.snapshot(0, { full: true }), NO_LISTS, backend.keyGroupRange));
   }
 }

@@ -15,6 +15,7 @@ import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-ope
 import type { OperatorContext, StreamOperator } from './stream-operator.js';
 import { instantiateUserFunction } from './user-function.js';
 import { createWindowOperator } from './window/create-window-operator.js';
+import { WindowStateBootstrapOperator } from './window/window-state-bootstrap-operator.js';
 import { CoBroadcastWithKeyedOperator } from './two-input/co-broadcast-with-keyed-operator.js';
 import { CoBroadcastWithNonKeyedOperator } from './two-input/co-broadcast-with-non-keyed-operator.js';
 import { CoProcessOperator } from './two-input/co-process-operator.js';
@@ -34,6 +35,7 @@ const OPERATORS: { readonly [K in Spec['kind']]: (ctx: OperatorContext, spec: Ex
   process: (ctx, spec) => new ProcessOperator(ctx, spec.fn),
   keyedProcess: (ctx, spec) => new KeyedProcessOperator(ctx, spec.fn),
   keyedStateBootstrap: (ctx, spec) => new KeyedStateBootstrapOperator(ctx, spec.fn, spec.uid, spec.name),
+  windowStateBootstrap: (ctx, spec) => new WindowStateBootstrapOperator(ctx, spec.window, spec.uid, spec.name),
   operatorStateBootstrap: (ctx, spec) => new OperatorStateBootstrapOperator(ctx, spec.fn, spec.broadcast, spec.uid, spec.name),
   timestampsAndWatermarks: (ctx, spec) => new TimestampsAndWatermarksOperator(ctx, spec.strategy, ctx.autoWatermarkIntervalMs),
   sinkFunction: (ctx, spec) => new SinkFunctionOperator(ctx, spec.fn),
