@@ -1739,4 +1739,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a checkpoint of a window-bootstrapping job leaves out the accumulators its window operator folds in memory: after a failover the bootstrap goes on without the records before the checkpoint, and the savepoint's windows miss them",
     tests: ['test/runtime/operators/window/window-state-bootstrap-operator.test.ts'],
   },
+  {
+    id: 'compile-cache-key-without-source',
+    area: 'job file loading',
+    file: 'src/cluster/ts-compile.ts',
+    original: 'const key = compileCacheKey([installedEsbuildVersion(), file, JSON.stringify(options), source]);',
+    replacement: 'const key = compileCacheKey([installedEsbuildVersion(), file, JSON.stringify(options)]);',
+    bug: 'the compile cache is keyed by the job file\'s path without its text: an edited job file runs its old compile, the code the user no longer has',
+    tests: ['test/cluster/compile-cache.test.ts'],
+  },
+  {
+    id: 'compile-cache-entry-unchecked',
+    area: 'job file loading',
+    file: 'src/cluster/compile-cache.ts',
+    original: "if (header.length !== 4 || header[1] !== ENTRY_FORMAT || header[2] !== key || header[3] !== digest(code)) return undefined;",
+    replacement: 'if (header.length !== 4) return undefined;',
+    bug: 'a corrupt or foreign compile cache entry is run as the job file instead of compiling the file again',
+    tests: ['test/cluster/compile-cache.test.ts'],
+  },
 ];

@@ -62,7 +62,7 @@ test('imports between parts follow the layering', () => {
   assert.deepEqual(violations, []);
 });
 
-test('list, cancel and web load neither tsx nor the engine (static import closure)', () => {
+test('list, cancel and web load neither tsx, esbuild, the job file hooks nor the engine (static import closure)', () => {
   for (const entry of ['cli/main.ts', 'cli/commands/list.ts', 'cli/commands/cancel.ts', 'cli/commands/web.ts']) {
     const seen = new Set<string>();
     const external = new Set<string>();
@@ -78,5 +78,8 @@ test('list, cancel and web load neither tsx nor the engine (static import closur
     const engine = [...seen].map((f) => relative(SRC, f)).filter((f) => /^(runtime|api|graph|connectors|state)\//.test(f));
     assert.deepEqual(engine, [], `${entry} statically loads engine modules`);
     assert.ok(![...external].some((e) => e.startsWith('tsx')), `${entry} statically loads tsx`);
+    assert.ok(![...external].some((e) => e.startsWith('esbuild')), `${entry} statically loads esbuild`);
+    const hooks = [...seen].map((f) => relative(SRC, f)).filter((f) => /^cluster\/(job-file-hooks|ts-compile|compile-cache|job-loader)\.ts$/.test(f));
+    assert.deepEqual(hooks, [], `${entry} statically loads the job file's loader`);
   }
 });

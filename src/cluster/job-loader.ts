@@ -3,17 +3,21 @@ import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FlinkError, JobFileError, asError, firstLineOf } from '../util/errors.js';
+import { COMPILE_ERROR_CODE, type CompileErrorDetail, TSCONFIG_ERROR_CODE } from './job-file-load-errors.js';
 
 let hooksInstalled = false;
 
-/** Makes TypeScript job files loadable and 'flink-ts' resolve to this package. */
-async function installHooks(jobUrl: string): Promise<void> {
+/**
+ * Makes TypeScript job files loadable and 'flink-ts' resolve to this package: registers the
+ * job file's module hooks (./job-file-hooks.ts), in each thread that loads a job file. Only this
+ * loads them, so commands other than `run` never pay for them (nor for esbuild).
+ */
+function installHooks(jobUrl: string): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  // tsx is loaded only here, so commands other than `run` never pay for it.
-  const tsx = await import('tsx/esm/api');
-  tsx.register();
-  register(new URL('./flink-ts-resolver.js', import.meta.url), {
+  // Stack traces of compiled files name their .ts lines (each compiled file has an inline map), as under tsx.
+  process.setSourceMapsEnabled(true);
+  register(new URL('./job-file-hooks.js', import.meta.url), {
     parentURL: import.meta.url,
     data: { entryUrl: new URL('../index.js', import.meta.url).href, jobUrl },
   });
@@ -32,7 +36,7 @@ export async function runJobFile(file: string, args: readonly string[]): Promise
     throw new JobFileError('job.fileNotFound', `Job file ${path} is not a file.`);
   }
   const url = pathToFileURL(path).href;
-  await installHooks(url);
+  installHooks(url);
   process.argv = [process.argv[0]!, path, ...args];
   try {
     await import(url);
@@ -45,12 +49,20 @@ function explainLoadError(path: string, err: unknown): unknown {
   if (err instanceof FlinkError) return err;
   const e = asError(err);
   const firstLine = firstLineOf(e.message);
-  if (/Transform failed|Expected|Unexpected|SyntaxError/.test(e.message) || e.name === 'SyntaxError') {
-    const located = /:(\d+):(\d+): ERROR: (.*)/.exec(e.message);
-    const detail = located ? `line ${located[1]}, column ${located[2]}: ${located[3]}` : firstLine.replace(/^Transform failed with \d+ errors?:?\s*/, '');
-    return new JobFileError('job.compileFailed', `Cannot compile job file ${path}: ${detail}`, { cause: e });
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === COMPILE_ERROR_CODE) {
+    const where = e as Error & Partial<CompileErrorDetail>;
+    const file = where.file === path ? '' : `${where.file}, `;
+    const at = where.line ? `line ${where.line}, column ${where.column}: ` : '';
+    return new JobFileError('job.compileFailed', `Cannot compile job file ${path}: ${file}${at}${firstLineOf(where.text ?? firstLine)}`, { cause: e });
   }
-  if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+  if (code === TSCONFIG_ERROR_CODE) {
+    return new JobFileError('job.compileFailed', `Cannot compile job file ${path}: ${firstLine}`, { cause: e });
+  }
+  if (e.name === 'SyntaxError') {
+    return new JobFileError('job.compileFailed', `Cannot compile job file ${path}: ${firstLine}`, { cause: e });
+  }
+  if (code === 'ERR_MODULE_NOT_FOUND') {
     return new JobFileError('job.importFailed', `Job file ${path} imports a module that cannot be found: ${firstLine}`, { cause: e });
   }
   return new JobFileError('job.threw', `Job file ${path} threw: ${firstLine}`, { cause: e, details: e.stack });

@@ -70,10 +70,8 @@ function capturePipeline(): Promise<Pipeline> {
 }
 
 async function main(): Promise<void> {
-  // The engine's package entry (what 'flink-ts' resolves to) loads before the job file's loader
+  // The engine's package entry (what 'flink-ts' resolves to) loads before the job file's module
   // hooks are installed: through them, each of its modules would cost a round trip to the hooks.
-  // The job file's loader (tsx) is fetched alongside: it is not a hook yet, just a module.
-  void import('tsx/esm/api').catch(() => undefined);
   await import(new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url).href);
   const pipeline = await capturePipeline();
   const jobGraph = compilePipeline(pipeline, boot.parallelismDefaults);
