@@ -19,7 +19,8 @@ type AnyKeyedWindowFunction = KeyedWindowFunction<unknown, unknown, unknown, unk
  * WindowedStateTransformation): `bootstrapWith(stream).keyBy(selector).window(assigner)`, then
  * the trigger, evictor and allowed lateness and the function the job's window has. Each record
  * goes into its windows as it would in the job, by its timestamp (or, for processing-time
- * windows, the writing job's clock); no window fires, and none is late. A job started from the
+ * windows, the writing job's clock); no timer fires and none is late (a trigger that fires on
+ * elements, a count window's, fires as in Flink, its results dropped). A job started from the
  * savepoint with that window (same uid) finds them open, with their timers, and fires them when
  * its watermark — or, for processing-time windows, its clock — passes their end.
  *

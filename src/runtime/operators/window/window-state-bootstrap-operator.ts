@@ -14,11 +14,12 @@ import type { WindowOperator } from './window-operator.js';
  * restores it — takes each record, and at the end of the input its keyed state (contents,
  * trigger state, merged sessions, timers) and lists are emitted as the state file of `uid`.
  *
- * Nothing fires here, as in Flink, whose wrapped operator is handed records alone, on a
+ * No timer fires here, as in Flink, whose wrapped operator is handed records alone, on a
  * processing-time service that never fires. Watermarks go on downstream as from any operator
  * but never reach the window operator, whose watermark stays at the start of time: no record is
  * late, no event-time trigger fires. This operator is no Triggerable, so the task fires none of
- * the timers either. The end-of-window and cleanup timers the windows registered are written
+ * the timers either. A trigger that fires on elements (a count window's) does fire, as in Flink:
+ * the window function's results go nowhere (the window operator's output is its own, unwired). The end-of-window and cleanup timers the windows registered are written
  * with them, and fire in the job started from the savepoint when its watermark or clock passes.
  */
 export class WindowStateBootstrapOperator extends StreamOperator<unknown> {
