@@ -1,8 +1,9 @@
 /**
  * A window resized between a savepoint and its restore, through the CLI: `flink stop` of a job
  * with 1 s tumbling windows open, then `flink run -s` of the same job with 2 s windows is refused
- * in one line (exit 1, no stack, no job, no output), and with 1 s windows it restores and gives
- * exactly the results computed by hand — on both state backends.
+ * in one line (exit 1, no stack, no job, no output; with -d, the job recorded FAILED with that
+ * line), and with 1 s windows it restores and gives exactly the results computed by hand — on
+ * both state backends.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -61,6 +62,17 @@ for (const backend of ['hashmap', 'lmdb']) {
         assert.deepEqual(homeFiles(), filesBefore, 'no log, checkpoint or savepoint was written');
         assert.deepEqual(committedLines(out), before, 'no output was written');
       }
+      // Detached: the job's own process refuses before anything runs; `flink run -d` reports its
+      // cause and the job is recorded FAILED with it, as any job that fails at start-up.
+      const d = await runFlink(['run', '-d', '-s', sp, ...state, JOB, out, String(N), 'max', '2000'], { home, timeoutMs: 30_000 });
+      assert.equal(d.code, 1, `exit code; stdout: ${d.stdout}; stderr: ${d.stderr}`);
+      assert.equal(d.stdout, '', 'no job was reported submitted');
+      const refusal = /Cannot restore operator 'tumbling' from .*: it holds open 1 s tumbling event-time windows, and the job's operator now has 2 s tumbling event-time windows, which would read them as other windows\. /;
+      assert.match(nonWarningLines(d.stderr)[0] ?? '', new RegExp(`^Error: Job with JobID [0-9a-f]{32} failed: ${refusal.source}`));
+      const failed = (await listJson(home)).filter((j) => !jobs.some((k) => k.jobId === j.jobId));
+      assert.deepEqual(failed.map((j) => j.status), ['FAILED']);
+      assert.match(failed[0]!.failureCause ?? '', new RegExp(`^${refusal.source}`));
+      assert.deepEqual(committedLines(out), before, 'no output was written');
       // -n is no way out: the job still has an operator 'tumbling'.
       const n = await runFlink(['run', '-s', sp, '-n', ...state, JOB, out, String(N), 'max', '2000'], { home, timeoutMs: 30_000 });
       assert.equal(n.code, 1, n.stderr);
