@@ -4,7 +4,8 @@
  * reduce or aggregate function, a merging assigner with a trigger that cannot merge, sessions
  * aggregated without `merge`, and the like when the job is defined; records without timestamps in
  * event-time windows when it runs (the writing job fails, and no savepoint is written); and a
- * savepoint of reduced windows restored into a job whose window aggregates.
+ * savepoint of reduced windows restored into a job whose window aggregates, or of windows of one
+ * size into a job with another size or with sessions.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -137,5 +138,22 @@ describe('refused when it runs, or when it is restored', () => {
       restoreAndRun(sp, 1, (env, out) => void env.fromData<number>().keyBy((v) => v % 2).window(tumbling()).aggregate(sumAgg).uid('w').addSink((v) => out(String(v)))),
       oneLine(/^Cannot restore operator 'w' from .*: it holds open windows of an operator that reduces its windows \(\.reduce\), and the job's operator now aggregates its windows \(\.aggregate\)/),
     );
+  });
+
+  test('bootstrapped windows restored into a job whose windows have another size or merge: refused before the job runs, naming both windowings (the savepoint records them as a job\'s does)', async () => {
+    const sp = join(tempRoot(), 'sp');
+    await runJob((env) => {
+      const input = env.fromData(1, 2, 3).assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks<number>().withTimestampAssigner((v) => v));
+      SavepointWriter.newSavepoint(env).withOperator('w', OperatorTransformation.bootstrapWith(input).keyBy((v) => v % 2).window(tumbling()).reduce(sum)).write(sp);
+    });
+    const restoreWith = (windows: ReturnType<typeof tumbling> | ReturnType<typeof sessions>) =>
+      restoreAndRun(sp, 1, (env, out) => void env.fromData<number>().keyBy((v) => v % 2).window(windows).reduce(sum).uid('w').addSink((v) => out(String(v))));
+    await assert.rejects(
+      restoreWith(TumblingEventTimeWindows.of(Duration.ofMillis(20))),
+      oneLine(/^Cannot restore operator 'w' from .*: it holds open 10 ms tumbling event-time windows, and the job's operator now has 20 ms tumbling event-time windows, which would read them as other windows\. /),
+    );
+    await assert.rejects(restoreWith(sessions()), oneLine(/^Cannot restore operator 'w' from .*: it holds open 10 ms tumbling event-time windows, and the job's operator now has event-time sessions with a 10 ms gap/));
+    // Restored with its own windows, they fire at the end of the job's input.
+    assert.deepEqual(await restoreWith(tumbling()), ['2', '4']);
   });
 });
