@@ -32,5 +32,8 @@ export function describeWindows(assigner: WindowAssigner<never, Window>): string
   if (assigner instanceof EventTimeSessionWindows || assigner instanceof ProcessingTimeSessionWindows) return `${time} sessions with a ${describeDuration(assigner.getGap())} gap`;
   if (assigner instanceof DynamicEventTimeSessionWindows || assigner instanceof DynamicProcessingTimeSessionWindows) return `${time} sessions with a gap per element`;
   if (assigner instanceof GlobalWindows) return 'global windows (GlobalWindows or countWindow)';
-  return `windows of ${assigner.constructor.name}`;
+  // An anonymous class (`new (class extends WindowAssigner {…})()`) or a plain object has no name
+  // of its own: its window serializer's id is what tells its windows apart.
+  const name = assigner.constructor?.name;
+  return name && name !== 'Object' ? `windows of ${name}` : `windows of an unnamed assigner (window serializer ${assigner.getWindowSerializer().id})`;
 }

@@ -181,6 +181,17 @@ describe("windows in the user's words", () => {
     assert.equal(describeWindows(new BoundsAssigner()), 'windows of BoundsAssigner');
   });
 
+  test('a custom assigner without a name of its own (an anonymous class): by its window serializer, not an empty name', () => {
+    const anonymous = new (class extends WindowAssigner<unknown, never> {
+      assignWindows = () => [];
+      getDefaultTrigger = (): never => assert.fail();
+      getWindowSerializer = () => TimeWindowBoundsSerializer.INSTANCE as never;
+      isEventTime = () => true;
+    })();
+    assert.equal(anonymous.constructor.name, '');
+    assert.equal(describeWindows(anonymous), 'windows of an unnamed assigner (window serializer TimeWindow.bounds)');
+  });
+
   test('durations in the largest unit that measures them whole', () => {
     assert.deepEqual([1, 999, 1000, 90_000, 120_000, 3_600_000, 86_400_000, 0].map(describeDuration), ['1 ms', '999 ms', '1 s', '90 s', '2 min', '1 h', '1 d', '0 ms']);
   });
