@@ -4,6 +4,8 @@
  * anything starts) onto a job whose operator 'w' has other windowing. Refused in one line where
  * the job would misread the open windows; mapped where it reads them as written, where the
  * snapshot holds no open windows (drained) and where it recorded no encoding (older snapshots).
+ * Incremental checkpoints too (whether windows are open is read through a base and its delta),
+ * and the window operators windowAll and coGroup make.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -13,6 +15,7 @@ import { assignState } from '../../src/checkpoint/state-assignment.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { WINDOW_CONTENTS_STATE } from '../../src/graph/index.js';
 import {
+  type Collector,
   CountEvictor,
   Duration,
   EventTimeSessionWindows,
@@ -148,6 +151,62 @@ describe('every windowing change that misreads open windows is refused', () => {
   test("a session gap changed, countWindow(5) into countWindow(10): mapped (sessions keep their bounds; a count window's trigger counts on)", async () => {
     restoreInto(loadSnapshot(await savepointOf(W.sessions!, 'hashmap')), W.sessions30!);
     restoreInto(loadSnapshot(await savepointOf(W.count5!, 'hashmap')), W.count10!);
+  });
+});
+
+for (const backend of ['hashmap', 'lmdb'] as const) {
+  describe(`incremental checkpoints: a base and a delta (${backend})`, () => {
+    /** The last of checkpoints taken once `at` records were emitted, incremental: its state is a full base then a delta, per subtask. */
+    const checkpointOf = async (records: readonly Rec[], at: readonly number[]) => {
+      const cp = loadSnapshot(await snapshotOf(records, (_, input) => void windowed(input, tumbling10, 'w'), { backend, incremental: true, checkpointsAt: at }));
+      for (const f of cp.files.get('w')!.values()) assert.deepEqual(f.keyGroups.map((b) => b.delta), [false, true], 'one base and one delta');
+      return cp;
+    };
+
+    test('windows open in the base and the delta: refused into 20 ms windows, mapped into 10 ms ones', async () => {
+      const cp = await checkpointOf(RECORDS, [3, 6]);
+      restoreInto(cp, tumbling10);
+      assert.match(refusal(cp, W.tumbling20!).message, /it holds open 10 ms tumbling event-time windows, and the job's operator now has 20 ms tumbling event-time windows/);
+    });
+
+    test('every window of the base fired and was cleaned up in the delta: mapped into any windowing', async () => {
+      // The delta deletes what the base holds: the windows' contents and timers.
+      const cp = await checkpointOf(DRAINED, [6, 7]);
+      for (const other of [W.tumbling20!, W.sessions!]) restoreInto(cp, other);
+    });
+  });
+}
+
+describe('the window operators of windowAll and coGroup', () => {
+  /** A graph of `build` over one record, to map snapshots onto. */
+  const graphOf = (build: (input: DataStream<Rec>) => void) => compilePipeline(capturePipeline((env) => build(env.fromElements<Rec>({ v: 1, ts: 0 }))), { parallelism: 2 });
+  const events = (input: DataStream<Rec>) => input.assignTimestampsAndWatermarks(punctuatedWatermarks<Rec>());
+
+  test('windowAll: refused into another size, mapped into the same', async () => {
+    const windowAll = (size: number) => (input: DataStream<Rec>) =>
+      void events(input).map((r) => r.v).windowAll(TumblingEventTimeWindows.of(ms(size))).reduce(sum).uid('w');
+    const sp = loadSnapshot(await snapshotOf(RECORDS, (_, input) => windowAll(10)(input)));
+    assignState(sp, graphOf(windowAll(10)), { allowNonRestoredState: true });
+    assert.throws(() => assignState(sp, graphOf(windowAll(20)), { allowNonRestoredState: true }), (e: SnapshotRestoreError) => e.code === 'snapshot.windowMismatch');
+  });
+
+  test('coGroup of two inputs (its window operator keeps both sides\' elements): refused into another size, mapped into the same', async () => {
+    const coGroup = (size: number) => (input: DataStream<Rec>) => {
+      const s = events(input);
+      void s
+        .coGroup(s.map((r) => ({ v: r.v * 10, ts: r.ts })))
+        .where((r) => r.v % 2)
+        .equalTo((r) => (r.v / 10) % 2)
+        .window(TumblingEventTimeWindows.of(ms(size)))
+        .apply((a: Iterable<Rec>, b: Iterable<Rec>, out: Collector<string>) => out.collect(`${[...a].length},${[...b].length}`))
+        .uid('w');
+    };
+    const sp = loadSnapshot(await snapshotOf(RECORDS, (_, input) => coGroup(10)(input)));
+    assignState(sp, graphOf(coGroup(10)), { allowNonRestoredState: true });
+    assert.throws(
+      () => assignState(sp, graphOf(coGroup(20)), { allowNonRestoredState: true }),
+      (e: SnapshotRestoreError) => e.code === 'snapshot.windowMismatch' && /it holds open 10 ms tumbling event-time windows/.test(e.message),
+    );
   });
 });
 
