@@ -20,7 +20,9 @@ export {
   realSchedule,
 } from './checkpoint-coordinator.js';
 export { CheckpointStatsRecorder } from './checkpoint-stats-recorder.js';
-export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
+export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf, verifySnapshot } from './snapshot-loader.js';
+export { type PublishedSnapshot, type SnapshotProblem, checkMetadataFile, lookAtRecorded, scanCheckpointDirectory, verdictOf } from './published-snapshots.js';
+export * from './checkpoint-reconciliation.js';
 export { assignState, type AssignmentOptions } from './state-assignment.js';
 export { inspectSnapshot, type SnapshotInfo, type OperatorStateInfo } from './snapshot-inspector.js';
 export { disposeSavepoint, planDisposal, type DisposalPlan, type DisposalResult } from './savepoint-disposal.js';
@@ -33,8 +35,7 @@ export {
   restoreNewest,
   recoverFromRetained,
   restoreLatestOfJob,
-  scanCheckpointDirectory,
-  checkMetadataFile,
+  surveyLatestOfJob,
   loadSnapshotChecked,
   discardsCheckpointsOnEnd,
 } from './recovery.js';

@@ -1,11 +1,19 @@
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileKind } from '../util/regular-file.js';
-import { type CompletedCheckpoint, isSavepoint } from './completed-checkpoint.js';
+import { statSync } from 'node:fs';
+import {
+  type FoundCheckpoint,
+  type JobSnapshot,
+  type ObservedSnapshots,
+  type RecordedSnapshot,
+  type SnapshotVerdict,
+  jobSnapshots,
+  walkResult,
+  walkSnapshots,
+} from './checkpoint-reconciliation.js';
+import { type CompletedCheckpoint, completedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import type { SnapshotKind } from './snapshot-metadata.js';
-import { noMetadataError } from './no-metadata.js';
-import { METADATA_FILE, metadataPath, parseCheckpointDirName } from './paths.js';
-import { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf } from './snapshot-loader.js';
+import { metadataPath } from './paths.js';
+import { type SnapshotProblem, checkMetadataFile, lookAtRecorded, scanCheckpointDirectory, verdictOf } from './published-snapshots.js';
+import { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf, verifySnapshot } from './snapshot-loader.js';
 
 /**
  * Recovery: choosing the snapshot a job resumes from — after a failure in its own process (the
@@ -71,20 +79,6 @@ export function recoverFromRetained<S, T>(
   return restoreNewest(retained, (c) => assign(load(c.path)), 'Cannot recover the job: no retained checkpoint can be restored');
 }
 
-/**
- * Throws unless the snapshot directory's `_metadata` is a regular file: reading a FIFO or a
- * device would block or never end, and a symlink could lead outside the snapshot.
- */
-export function checkMetadataFile(dir: string): void {
-  let st;
-  try {
-    st = lstatSync(metadataPath(dir));
-  } catch {
-    throw noMetadataError(dir);
-  }
-  if (!st.isFile()) throw new SnapshotRestoreError(`Cannot restore from ${dir}: its ${METADATA_FILE} is ${fileKind(st)}, not a regular file.`);
-}
-
 /** Loads the snapshot at `input` (a directory, its `_metadata`, or a `file:` URI), checking the file type first. */
 export function loadSnapshotChecked(input: string): LoadedSnapshot {
   const dir = snapshotDirOf(input);
@@ -92,41 +86,11 @@ export function loadSnapshotChecked(input: string): LoadedSnapshot {
   return loadSnapshot(dir);
 }
 
-/**
- * The `chk-<n>` directories in a job's checkpoint directory that have a `_metadata`, unverified
- * (none if it does not exist); one without is an unfinished checkpoint, not a snapshot. A
- * checkpoint whose `_metadata` was published just before the job's process died may never have
- * reached flink.db, so this scan is the other witness.
- */
-export function scanCheckpointDirectory(dir: string): RestoreCandidate[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const found: RestoreCandidate[] = [];
-  for (const name of names) {
-    const id = parseCheckpointDirName(name);
-    if (id !== undefined && hasMetadata(join(dir, name))) found.push({ checkpointId: id, path: join(dir, name) });
-  }
-  return found;
-}
-
-function hasMetadata(dir: string): boolean {
-  try {
-    lstatSync(metadataPath(dir));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Where the snapshots of a job whose process ended may be: what flink.db recorded, and its checkpoint directory. */
 export interface JobSnapshots {
   readonly jobId: string;
-  /** Completed checkpoints and savepoints flink.db recorded for the job. */
-  readonly recorded: readonly RestoreCandidate[];
+  /** Completed checkpoints and savepoints flink.db recorded for the job (not discarded). */
+  readonly recorded: readonly RecordedSnapshot[];
   /** The job's checkpoint directory (`<execution.checkpointing.dir>/<jobId>`). */
   readonly checkpointsDir: string;
 }
@@ -137,25 +101,88 @@ export interface JobSnapshots {
  * the newest is deleted or damaged. A `chk-<n>` found on disk must hold that job's checkpoint n.
  * Only call this once the job's process can no longer publish or delete checkpoints.
  *
+ * @param observe given what was found on the way (before the result or the error), for flink.db to record
  * @throws SnapshotRestoreError `snapshot.none` if the job has no snapshot at all,
  * `checkpoint.recoveryFailed` (naming each one tried) if none can be restored
  */
-export function restoreLatestOfJob(job: JobSnapshots, load: (path: string) => LoadedSnapshot = loadSnapshotChecked): RecoveredState<LoadedSnapshot> {
-  const recorded = new Set(job.recorded.map((c) => c.path));
-  const onDisk = scanCheckpointDirectory(job.checkpointsDir).filter((c) => !recorded.has(c.path));
-  const attempt = (c: RestoreCandidate): LoadedSnapshot => {
-    if (!recorded.has(c.path)) {
-      checkMetadataFile(c.path);
-      const m = readSnapshotMetadata(c.path);
-      if (m.jobId !== job.jobId || m.checkpointId !== c.checkpointId) {
-        throw new SnapshotRestoreError(`${c.path} holds checkpoint ${m.checkpointId} of job ${m.jobId}, not this job's checkpoint ${c.checkpointId}`);
+export function restoreLatestOfJob(
+  job: JobSnapshots,
+  load: (path: string) => LoadedSnapshot = loadSnapshotChecked,
+  observe: (observed: ObservedSnapshots) => void = () => {},
+): RecoveredState<LoadedSnapshot> {
+  const snapshots = jobSnapshots(job.recorded, scanCheckpointDirectory(job.checkpointsDir));
+  const { found, refused } = readFoundCheckpoints(job.jobId, snapshots);
+  let restored: LoadedSnapshot | undefined;
+  const verdicts = walkSnapshots(snapshots, 'snapshot', (s) =>
+    judged(s, refused, (path) => {
+      restored = load(path);
+    }),
+  );
+  const chosen = walkResult(snapshots, verdicts, 'snapshot');
+  const skipped = snapshots.flatMap((s) => {
+    const v = verdicts.get(s.path);
+    if (v === undefined || v.status === 'usable') return [];
+    const what = `${s.savepoint ? 'savepoint' : 'checkpoint'} ${s.checkpointId}`;
+    return [v.problem.includes(s.path) ? `${what}: ${v.problem}` : `${what} (${s.path}): ${v.problem}`];
+  });
+  observe({ snapshots, found, verdicts });
+  if (snapshots.length === 0) throw new SnapshotRestoreError(`Job ${job.jobId} has no completed checkpoint or savepoint to restore from.`, 'snapshot.none');
+  if (!chosen || restored === undefined) {
+    throw new SnapshotRestoreError(`Cannot restore job ${job.jobId}: none of its checkpoints and savepoints can be restored; ${skipped.join('; ')}`, 'checkpoint.recoveryFailed');
+  }
+  return { checkpointId: chosen.checkpointId, path: chosen.path, state: restored, skipped };
+}
+
+/**
+ * The snapshot a listing names as the job's latest checkpoint, read as little as it takes: a
+ * recorded one is taken as the coordinator recorded it (its `_metadata` must still be there,
+ * and no earlier read found it damaged), one found on disk only once every state file checks
+ * out — nobody vouched for it. `flink run -s <jobId>` reads every one it tries in full, and what
+ * it finds is recorded, so the listing follows.
+ */
+export function surveyLatestOfJob(jobId: string, snapshots: readonly JobSnapshot[]): ObservedSnapshots {
+  const { found, refused } = readFoundCheckpoints(jobId, snapshots);
+  const verdicts = walkSnapshots(snapshots, 'checkpoint', (s) => (s.recorded ? lookAtRecorded(s) : judged(s, refused, verifySnapshot)));
+  return { snapshots, found, verdicts };
+}
+
+/** Reads a snapshot with `read`, unless its `_metadata` already showed it is not one of this job's (see {@link readFoundCheckpoints}). */
+function judged(s: JobSnapshot, refused: ReadonlyMap<string, SnapshotProblem>, read: (path: string) => unknown): SnapshotVerdict {
+  const known = refused.get(s.path);
+  if (known !== undefined) return known;
+  try {
+    read(s.path);
+    return { status: 'usable' };
+  } catch (err) {
+    return verdictOf(err);
+  }
+}
+
+/**
+ * The `_metadata` of each snapshot found on disk that flink.db did not record: `found`, as a
+ * checkpoint to record; `refused`, why it is not one of this job's (another job's, another
+ * checkpoint's, invalid) or is gone.
+ */
+function readFoundCheckpoints(jobId: string, snapshots: readonly JobSnapshot[]): { found: Map<string, FoundCheckpoint>; refused: Map<string, SnapshotProblem> } {
+  const found = new Map<string, FoundCheckpoint>();
+  const refused = new Map<string, SnapshotProblem>();
+  for (const s of snapshots) {
+    if (s.recorded) continue;
+    try {
+      checkMetadataFile(s.path);
+      const m = readSnapshotMetadata(s.path);
+      if (m.jobId !== jobId || m.checkpointId !== s.checkpointId) {
+        refused.set(s.path, { status: 'foreign', problem: `${s.path} holds checkpoint ${m.checkpointId} of job ${m.jobId}, not this job's checkpoint ${s.checkpointId}` });
+        continue;
       }
+      const c = completedCheckpoint(m, { path: s.path, triggerTime: m.timestamp, completedAt: Math.round(statSync(metadataPath(s.path)).mtimeMs) });
+      found.set(s.path, { checkpointId: c.checkpointId, path: c.path, kind: c.kind, triggerTime: c.triggerTime, completedAt: c.completedAt, stateSize: c.stateSize, checkpointedSize: c.checkpointedSize });
+    } catch (err) {
+      const v = verdictOf(err);
+      refused.set(s.path, v.status === 'gone' ? v : { status: 'foreign', problem: v.problem });
     }
-    return load(c.path);
-  };
-  const restored = restoreNewest([...job.recorded, ...onDisk], attempt, `Cannot restore job ${job.jobId}: none of its checkpoints and savepoints can be restored`);
-  if (!restored) throw new SnapshotRestoreError(`Job ${job.jobId} has no completed checkpoint or savepoint to restore from.`, 'snapshot.none');
-  return restored;
+  }
+  return { found, refused };
 }
 
 /** How a job ended, for what happens to its checkpoints. */

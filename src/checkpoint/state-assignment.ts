@@ -20,11 +20,13 @@ export interface AssignmentOptions {
 }
 
 /**
+/**
  * Maps a snapshot's state onto a (possibly changed) job, by operator uid, refusing state the
  * job would misread (a window operator's open windows under another windowing: see
  * window-restore-check.ts), and redistributes it to the job's parallelism: keyed state (timers
- * included) by key group, operator list state by even split, union list state to every subtask,
- * broadcast state as one old subtask's copy to each.
+ * included) by key group, operator list state by even split — at an unchanged parallelism, each
+ * subtask's own back to it, as Flink's RoundRobinOperatorStateRepartitioner does — union list
+ * state to every subtask, broadcast state as one old subtask's copy to each.
  */
 export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
   const nodes = new Map<string, StreamNode>(graph.streamGraph.nodes.map((n) => [n.uid, n]));
@@ -51,7 +53,8 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
         'snapshot.maxParallelismChanged',
       );
     }
-    const files = [...(snapshot.files.get(op.uid)?.entries() ?? [])].sort(([a], [b]) => a - b).map(([, f]) => f);
+    const bySubtask = snapshot.files.get(op.uid) ?? new Map<number, StateFileContent>();
+    const files = [...bySubtask.entries()].sort(([a], [b]) => a - b).map(([, f]) => f);
     const hasKeyed = files.some((f) => f.keyGroups.length > 0 || f.legacyTimers.length > 0);
     if (hasKeyed && !node.keyed) {
       throw new SnapshotRestoreError(
@@ -61,12 +64,24 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
     }
     const kinds: StateKinds = Object.assign({}, ...files.map((f) => f.kinds));
     checkWindowRestore(snapshot.dir, node, kinds, files);
-    assigned.set(op.uid, redistribute(op.uid, files, kinds, node.parallelism, maxParallelism));
+    assigned.set(op.uid, redistribute(op.uid, files, kinds, node.parallelism, maxParallelism, op.parallelism === node.parallelism ? bySubtask : undefined));
   }
   return (uid, subtask) => assigned.get(uid)?.[subtask];
 }
 
-function redistribute(uid: string, files: readonly StateFileContent[], kinds: StateKinds, parallelism: number, maxParallelism: number): OperatorRestoreState[] {
+/**
+ * @param unchanged the old subtasks' files by subtask index, when the parallelism is unchanged:
+ *   then each subtask gets its own split list state back (a function that keeps, say, a count
+ *   of its own in a list state finds it again after a failover), as in Flink
+ */
+function redistribute(
+  uid: string,
+  files: readonly StateFileContent[],
+  kinds: StateKinds,
+  parallelism: number,
+  maxParallelism: number,
+  unchanged: ReadonlyMap<number, StateFileContent> | undefined,
+): OperatorRestoreState[] {
   const lists = new Map<string, { mode: 'split' | 'union'; values: unknown[] }>();
   /** Each broadcast state's copies, in the order of the subtasks that wrote them. */
   const broadcast = new Map<string, unknown[][]>();
@@ -100,9 +115,15 @@ function redistribute(uid: string, files: readonly StateFileContent[], kinds: St
   return Array.from({ length: parallelism }, (_, i) => {
     const mine: OperatorLists = new Map();
     for (const [name, { mode, values }] of lists) {
-      const from = Math.floor((values.length * i) / parallelism);
-      const to = Math.floor((values.length * (i + 1)) / parallelism);
-      mine.set(name, { mode, values: mode === 'union' ? [...values] : values.slice(from, to) });
+      if (mode === 'union') {
+        mine.set(name, { mode, values: [...values] });
+      } else if (unchanged !== undefined) {
+        mine.set(name, { mode, values: [...(unchanged.get(i)?.lists.get(name)?.values ?? [])] });
+      } else {
+        const from = Math.floor((values.length * i) / parallelism);
+        const to = Math.floor((values.length * (i + 1)) / parallelism);
+        mine.set(name, { mode, values: values.slice(from, to) });
+      }
     }
     // Flink's rule: new subtask i reads old subtask i's copy, round robin when scaled up.
     for (const [name, copies] of broadcast) mine.set(name, { mode: 'broadcast', values: [...copies[i % copies.length]!] });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { setContextExecutor } from '../api/index.js';
-import { type LoadedSnapshot, jobCheckpointsDir, loadSnapshotChecked, restoreLatestOfJob } from '../checkpoint/index.js';
+import { type LoadedSnapshot, loadSnapshotChecked, restoreLatestOfJob } from '../checkpoint/index.js';
 import { CheckpointingOptions, type Configuration } from '../config/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import { onOutputClosed } from '../util/closed-output.js';
@@ -14,6 +14,7 @@ import { runJobFile } from './job-loader.js';
 import type { RestoreSettings } from './job-master.js';
 import { type Claimant, claimContinuation, claimantProcess } from './job-continuation.js';
 import { takeOverJob } from './job-takeover.js';
+import { checkpointsDirOf, recordFindings, recordedHistory } from './checkpoint-reconciler.js';
 import { watchJobFileEscapes } from './job-file-escapes.js';
 
 /**
@@ -44,13 +45,12 @@ export async function prepareRestore(
   const job = await takeOverJob(store, store.getJob(jobId)!, { log });
   // Claimed before its checkpoints are looked at: none can appear or vanish meanwhile.
   await claimContinuation(store, jobId, me, { log });
-  const configured = job.config[CheckpointingOptions.CHECKPOINTS_DIRECTORY.key];
-  const baseDir = typeof configured === 'string' ? configured : configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
-  const recorded = store
-    .listCheckpoints(jobId)
-    .filter((c) => c.status === 'COMPLETED' && !c.discarded && c.path !== null)
-    .map((c) => ({ checkpointId: c.checkpointId, path: c.path! }));
-  const restored = restoreLatestOfJob({ jobId, recorded, checkpointsDir: jobCheckpointsDir(baseDir, jobId) });
+  const history = recordedHistory(store, job);
+  const checkpointsDir = checkpointsDirOf(job, configuration.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
+  // flink.db learns what this restore finds (a checkpoint it lacked, one found damaged or
+  // gone), even if none can be restored: `flink list` and `flink checkpoints` then name the
+  // checkpoint restored here.
+  const restored = restoreLatestOfJob({ jobId, recorded: history.recorded, checkpointsDir }, undefined, (observed) => recordFindings(store, job, history, observed));
   for (const problem of restored.skipped) log(`Skipping a snapshot of job ${jobId} that cannot be restored: ${problem}`);
   if (restored.skipped.length > 0) {
     log(`Restoring job ${jobId} from checkpoint ${restored.checkpointId} (${restored.path}): output its sinks committed after it may be written again.`);

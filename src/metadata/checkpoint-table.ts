@@ -7,6 +7,7 @@ import { isSqliteError } from './open.js';
 import {
   isSavepointKind,
   toCheckpointRecord,
+  type CheckpointHistoryFix,
   type CheckpointKind,
   type CheckpointPatch,
   type CheckpointRecord,
@@ -25,6 +26,12 @@ export class CheckpointTable {
   private readonly disposeByPathStmt: Statement;
   private readonly lastCheckpointStmt: Statement;
   private readonly lastSavepointStmt: Statement;
+  private readonly toReconcileStmt: Statement;
+  private readonly foundStmt: Statement;
+  private readonly discardedStmt: Statement;
+  private readonly restoreProblemStmt: Statement;
+  private readonly failInProgressStmt: Statement;
+  private readonly setLastCheckpointStmt: Statement;
 
   constructor(
     private readonly db: Database,
@@ -46,7 +53,7 @@ export class CheckpointTable {
     );
     this.latestStmt = db.prepare(
       `SELECT * FROM checkpoints
-       WHERE job_id = @jobId AND status = 'COMPLETED' AND discarded = 0 AND (@savepoints OR kind NOT LIKE 'SAVEPOINT%')
+       WHERE job_id = @jobId AND status = 'COMPLETED' AND discarded = 0 AND restore_problem IS NULL AND (@savepoints OR kind NOT LIKE 'SAVEPOINT%')
        ORDER BY checkpoint_id DESC, end_time DESC LIMIT 1`,
     );
     this.byPathStmt = db.prepare('SELECT * FROM checkpoints WHERE path = ? ORDER BY trigger_time DESC LIMIT 1');
@@ -59,6 +66,28 @@ export class CheckpointTable {
        WHERE job_id = @jobId AND (last_checkpoint_id IS NULL OR last_checkpoint_id <= @id)`,
     );
     this.lastSavepointStmt = db.prepare('UPDATE jobs SET savepoint_path = @path WHERE job_id = @jobId');
+    this.toReconcileStmt = db.prepare(
+      `SELECT * FROM checkpoints WHERE job_id = ? AND (status = 'IN_PROGRESS' OR (status = 'COMPLETED' AND discarded = 0))
+       ORDER BY checkpoint_id DESC`,
+    );
+    // A row completed meanwhile (or since) keeps what its own process recorded.
+    this.foundStmt = db.prepare(
+      `INSERT INTO checkpoints (job_id, checkpoint_id, kind, status, trigger_time, end_time, duration_ms, state_size, checkpointed_size, path, restore_problem)
+       VALUES (@jobId, @checkpointId, @kind, 'COMPLETED', @triggerTime, @endTime, @durationMs, @stateSize, @checkpointedSize, @path, @restoreProblem)
+       ON CONFLICT (job_id, checkpoint_id, kind) DO UPDATE SET status = 'COMPLETED', discarded = 0, end_time = excluded.end_time,
+         duration_ms = excluded.duration_ms, state_size = excluded.state_size, checkpointed_size = excluded.checkpointed_size,
+         path = excluded.path, failure_reason = NULL, restore_problem = excluded.restore_problem
+       WHERE status <> 'COMPLETED' OR discarded = 1`,
+    );
+    this.discardedStmt = db.prepare(`UPDATE checkpoints SET discarded = 1 WHERE job_id = ? AND path = ? AND status = 'COMPLETED'`);
+    this.restoreProblemStmt = db.prepare(`UPDATE checkpoints SET restore_problem = ? WHERE job_id = ? AND path = ? AND status = 'COMPLETED'`);
+    this.failInProgressStmt = db.prepare(
+      `UPDATE checkpoints SET status = 'FAILED', end_time = @endTime, failure_reason = @reason
+       WHERE job_id = @jobId AND checkpoint_id = @checkpointId AND kind = @kind AND status = 'IN_PROGRESS'`,
+    );
+    this.setLastCheckpointStmt = db.prepare(
+      'UPDATE jobs SET last_checkpoint_id = @id, last_checkpoint_path = @path, last_checkpoint_time = @time WHERE job_id = @jobId',
+    );
   }
 
   insert(cp: NewCheckpoint): CheckpointRecord {
@@ -116,6 +145,28 @@ export class CheckpointTable {
       endTime,
       durationMs: stats.durationMs ?? Math.max(0, endTime - cur.triggerTime),
     });
+  }
+
+  toReconcile(jobId: JobId): CheckpointRecord[] {
+    return (this.toReconcileStmt.all(jobId) as Row[]).map(toCheckpointRecord);
+  }
+
+  /** Applies `fix` in one transaction (see {@link CheckpointHistoryFix}). */
+  reconcile(jobId: JobId, fix: CheckpointHistoryFix): void {
+    this.db
+      .transaction(() => {
+        for (const c of fix.completed) {
+          this.foundStmt.run({ jobId, ...c, durationMs: Math.max(0, c.endTime - c.triggerTime) });
+        }
+        for (const path of fix.discarded) this.discardedStmt.run(jobId, path);
+        for (const p of fix.restoreProblems) this.restoreProblemStmt.run(p.problem, jobId, p.path);
+        for (const c of fix.failed) this.failInProgressStmt.run({ jobId, ...c, endTime: fix.failedAt, reason: fix.failedReason });
+        if (fix.lastCheckpoint !== undefined) {
+          const last = fix.lastCheckpoint;
+          this.setLastCheckpointStmt.run({ jobId, id: last?.id ?? null, path: last?.path ?? null, time: last?.time ?? null });
+        }
+      })
+      .immediate();
   }
 
   list(jobId: JobId, limit: number | undefined): CheckpointRecord[] {

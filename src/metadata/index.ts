@@ -27,6 +27,7 @@ export {
   type CheckpointRecord,
   type NewCheckpoint,
   type CheckpointPatch,
+  type CheckpointHistoryFix,
   type CommandKind,
   type CommandStatus,
   type CommandRecord,

@@ -11,6 +11,7 @@ import type { JobMetricsSnapshot, JobPlan, MetricSample } from './metric-records
 import { type CheckpointCounts, MetricsTable } from './metrics-table.js';
 import { guard, openDatabase } from './open.js';
 import type {
+  CheckpointHistoryFix,
   CheckpointKind,
   CheckpointPatch,
   CheckpointRecord,
@@ -252,13 +253,32 @@ export class MetadataStore {
   }
 
   /**
-   * The job's completed (not discarded) checkpoint with the highest id, savepoints included
-   * unless `includeSavepoints` is false: what `flink run -s <jobId>` restores from. As in
+   * The job's completed checkpoint with the highest id that is neither discarded nor known to
+   * be damaged, savepoints included unless `includeSavepoints` is false: what `flink run -s
+   * <jobId>` restores from once flink.db is level with the disk. As in
    * Flink, savepoints and checkpoints draw ids from one counter, so the highest id is the
    * newest state.
    */
   latestCompletedCheckpoint(jobId: JobId, opts: { includeSavepoints?: boolean } = {}): CheckpointRecord | undefined {
     return this.run(() => this.checkpoints.latestCompleted(jobId, opts.includeSavepoints ?? true));
+  }
+
+  /**
+   * The job's rows that bringing its history level with the disk looks at: completed and not
+   * discarded (what `flink run -s <jobId>` may restore), or still in progress; newest first.
+   */
+  checkpointsToReconcile(jobId: JobId): CheckpointRecord[] {
+    return this.run(() => this.checkpoints.toReconcile(jobId));
+  }
+
+  /**
+   * Brings a job's checkpoint history level with its checkpoint directory, in one transaction:
+   * records checkpoints found published, marks deleted ones discarded and damaged ones with
+   * their problem, fails those left in progress, and sets the job's latest checkpoint (which,
+   * unlike a completion's, may move back). Only for a job whose process has ended.
+   */
+  reconcileCheckpoints(jobId: JobId, fix: CheckpointHistoryFix): void {
+    this.run(() => this.checkpoints.reconcile(jobId, fix));
   }
 
   /** The newest checkpoint or savepoint recorded at exactly `path`, or undefined. */

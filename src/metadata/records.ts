@@ -155,6 +155,8 @@ export interface CheckpointRecord {
   readonly checkpointedSize: number | null;
   readonly path: string | null;
   readonly failureReason: string | null;
+  /** Why a completed one cannot be restored, as reading it found (damaged state files); null if nothing is known against it. */
+  readonly restoreProblem: string | null;
 }
 
 /** What {@link MetadataStore.insertCheckpoint} takes. */
@@ -182,6 +184,34 @@ export interface CheckpointPatch {
   readonly checkpointedSize?: number;
   readonly path?: string;
   readonly failureReason?: string;
+}
+
+/**
+ * What {@link MetadataStore.reconcileCheckpoints} writes for a job whose process has ended, so
+ * that its history says what its checkpoint directory does.
+ */
+export interface CheckpointHistoryFix {
+  /** Checkpoints found published that flink.db lacks (or has IN_PROGRESS): recorded as completed. */
+  readonly completed: readonly {
+    readonly checkpointId: number;
+    readonly kind: CheckpointKind;
+    readonly triggerTime: number;
+    readonly endTime: number;
+    readonly stateSize: number;
+    readonly checkpointedSize: number;
+    readonly path: string;
+    readonly restoreProblem: string | null;
+  }[];
+  /** Paths of completed snapshots whose files are gone: marked discarded. */
+  readonly discarded: readonly string[];
+  /** Completed snapshots (by path) whose restore problem is now the one given. */
+  readonly restoreProblems: readonly { readonly path: string; readonly problem: string | null }[];
+  /** Checkpoints left IN_PROGRESS that never completed: failed, with `reason`, at `endTime`. */
+  readonly failed: readonly { readonly checkpointId: number; readonly kind: CheckpointKind }[];
+  readonly failedReason: string;
+  readonly failedAt: number;
+  /** The job's latest checkpoint, when it changes; null when none can be restored. */
+  readonly lastCheckpoint?: { readonly id: number; readonly path: string; readonly time: number | null } | null;
 }
 
 export type CommandKind = 'cancel' | 'savepoint' | 'stop' | 'checkpoint';
@@ -298,6 +328,7 @@ export const toCheckpointRecord = rowMapper<CheckpointRecord>({
   checkpointedSize: num,
   path: str,
   failureReason: str,
+  restoreProblem: str,
 });
 
 export const toCommandRecord = rowMapper<CommandRecord>({

@@ -162,6 +162,17 @@ ALTER TABLE jobs ADD COLUMN continued_by_pid INTEGER;
 ALTER TABLE jobs ADD COLUMN continued_by_pid_start INTEGER;
 `;
 
+/**
+ * Version 7: what reading a completed checkpoint or savepoint found against restoring it (a
+ * state file missing, truncated or failing its checksum), null while nothing is known against
+ * it. Set once its job's process has ended, when flink.db is brought level with the disk, and
+ * by every `flink run -s <jobId>` for the snapshots it tried; such a snapshot is never named a
+ * job's latest.
+ */
+const V7 = `
+ALTER TABLE checkpoints ADD COLUMN restore_problem TEXT;
+`;
+
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
 export interface Migration {
   readonly version: number;
@@ -176,6 +187,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, sql: V4 },
   { version: 5, sql: V5 },
   { version: 6, sql: V6 },
+  { version: 7, sql: V7 },
 ];
 
 /** The schema version this code reads and writes. */

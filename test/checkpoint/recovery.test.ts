@@ -17,8 +17,12 @@ import {
   discardsCheckpointsOnEnd,
   encodeMetadata,
   jobCheckpointsDir,
+  jobSnapshots,
   recoverFromRetained,
   restoreLatestOfJob,
+  scanCheckpointDirectory,
+  surveyLatestOfJob,
+  walkResult,
 } from '../../src/checkpoint/index.js';
 import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
 import { FlinkError } from '../../src/util/errors.js';
@@ -166,6 +170,21 @@ describe('restoreLatestOfJob (flink run -s <jobId>)', () => {
     const savepoint = onDisk(4, 'valid', join(root.path, 'savepoints', 'savepoint-abc'));
     recorded.push({ checkpointId: 4, path: savepoint });
     assert.equal(restore().path, savepoint);
+  });
+
+  test('a listing finds the latest checkpoint a restore takes, reading only what flink.db lacks', () => {
+    // Recorded: taken as the coordinator recorded it, unread (its truncated _metadata goes unseen).
+    recorded.push({ checkpointId: 2, path: onDisk(2, 'damaged') });
+    onDisk(4, 'other-job');
+    const three = onDisk(3);
+    const survey = surveyLatestOfJob(jobId, jobSnapshots(recorded, scanCheckpointDirectory(jobCheckpointsDir(base, jobId))));
+    assert.equal(walkResult(survey.snapshots, survey.verdicts, 'checkpoint')?.path, three);
+    assert.deepEqual([...survey.verdicts.values()].map((v) => v.status), ['foreign', 'usable']);
+    assert.deepEqual([...survey.found.keys()], [three], "another job's checkpoint is nothing to record");
+    let observed: typeof survey | undefined;
+    const r = restoreLatestOfJob({ jobId, recorded, checkpointsDir: jobCheckpointsDir(base, jobId) }, undefined, (o) => (observed = o));
+    assert.equal(r.path, three);
+    assert.equal(walkResult(observed!.snapshots, observed!.verdicts, 'snapshot')?.path, three);
   });
 
   test('nothing completed anywhere: a clear error', () => {

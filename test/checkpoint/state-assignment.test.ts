@@ -156,6 +156,26 @@ describe('assignState', () => {
     assert.ok(wideParts.every((p) => p.length <= 1));
   });
 
+  test("at an unchanged parallelism each subtask gets its own split list state back (Flink's RoundRobinOperatorStateRepartitioner), union state still whole", () => {
+    const lists = (split: unknown[], union: unknown[]): OperatorLists =>
+      new Map([
+        ['counts', { mode: 'split' as const, values: split }],
+        ['seen', { mode: 'union' as const, values: union }],
+      ]);
+    // Uneven on purpose: an even split would hand subtask 0's entries to subtask 1.
+    const snap = snapshot([{ uid: 'op', subtasks: [content({ lists: lists(['a', 'b', 'c'], [1]) }), content({ lists: lists([], [2]) }), content({ lists: lists(['d'], []) })] }]);
+    const a = assignState(snap, graph({ uid: 'op', parallelism: 3, keyed: false }), { allowNonRestoredState: false });
+    assert.deepEqual([0, 1, 2].map((i) => a('op', i)!.lists.get('counts')), [
+      { mode: 'split', values: ['a', 'b', 'c'] },
+      { mode: 'split', values: [] },
+      { mode: 'split', values: ['d'] },
+    ]);
+    for (let i = 0; i < 3; i++) assert.deepEqual(a('op', i)!.lists.get('seen'), { mode: 'union', values: [1, 2] });
+    // A changed parallelism deals them out evenly.
+    const two = assignState(snap, graph({ uid: 'op', parallelism: 2, keyed: false }), { allowNonRestoredState: false });
+    assert.deepEqual([0, 1].map((i) => two('op', i)!.lists.get('counts')!.values), [['a', 'b'], ['c', 'd']]);
+  });
+
   test('union list state goes whole to every subtask', () => {
     const union = (values: unknown[]): OperatorLists => new Map([['offsets', { mode: 'union' as const, values }]]);
     const snap = snapshot([{ uid: 'u', subtasks: [content({ lists: union([1, 2]) }), content({ lists: union([3]) })] }]);

@@ -221,8 +221,10 @@ describe('retention', () => {
     assert.ok(kept.id >= r.lastCheckpoint!.id);
     assert.ok(existsSync(join(kept.path!, '_metadata')), `RETAIN_ON_CANCELLATION keeps ${kept.path}`);
 
-    const deleted = (await listedJob(homeDelete, del.jobId)).lastCheckpoint!;
-    assert.equal(existsSync(deleted.path!), false, `DELETE_ON_CANCELLATION deletes ${deleted.path}`);
+    // Nothing left to restore: the listing names no latest checkpoint, as `flink run -s <jobId>` finds none.
+    assert.equal((await listedJob(homeDelete, del.jobId)).lastCheckpoint, null);
+    const completed = (await checkpointsJson(homeDelete, del.jobId)).filter((c) => c.status === 'COMPLETED');
+    assert.ok(completed.length > 0 && completed.every((c) => c.discarded && !existsSync(c.path!)), `DELETE_ON_CANCELLATION deletes ${JSON.stringify(completed)}`);
     assert.deepEqual(checkpointDirIds(deleteBase), [], 'no chk-* directory is left');
   });
 });

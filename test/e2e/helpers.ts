@@ -446,6 +446,7 @@ export interface CheckpointJson {
   readonly checkpointedSize: number | null;
   readonly path: string | null;
   readonly failureReason: string | null;
+  readonly restoreProblem: string | null;
 }
 
 /** `flink checkpoints <jobId> --json`, parsed; fails loudly on a non-zero exit or bad JSON. */

@@ -70,4 +70,52 @@ describe('SavepointWriter: failures of the writing job', { concurrency: false },
     assert.deepEqual(found.get('small'), small);
     assert.deepEqual(found.get('count'), new Map(keys.map((k) => [k, 300])));
   });
+
+  // Operator state (StateBootstrapFunction): the same guarantees as keyed state above.
+
+  /** The operator-state savepoint's list and union states, as the check-operator mode prints them. */
+  async function checkOperator(home: string, sp: string): Promise<{ offsets: number[]; counts: string[] }> {
+    const r = await runFlink(['run', JOB, sp, 'check-operator'], { home, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    return JSON.parse(linesOf(r.stdout).find((l) => l.startsWith('{'))!) as { offsets: number[]; counts: string[] };
+  }
+
+  /** Every number 0..n-1 once in list state 'offsets'; one count per writing subtask in union state 'counts', adding up to n. */
+  function assertExact(found: { offsets: number[]; counts: string[] }, n: number, parallelism: number): void {
+    const missingOrTwice = found.offsets.length !== n || found.offsets.some((v, i) => v !== i);
+    assert.equal(missingOrTwice, false, `offsets: ${found.offsets.length} of ${n}, first wrong at ${found.offsets.findIndex((v, i) => v !== i)}`);
+    assert.deepEqual(found.counts.map((c) => c.split(':')[0]), Array.from({ length: parallelism }, (_, i) => String(i)));
+    assert.equal(found.counts.reduce((sum, c) => sum + Number(c.split(':')[1]), 0), n, found.counts.join(' '));
+  }
+
+  const failover = (checkpointing: boolean) => [
+    'run', '-p', '2',
+    ...(checkpointing ? D('execution.checkpointing.interval=50ms') : []),
+    ...D('restart-strategy.type=fixed-delay'), ...D('restart-strategy.fixed-delay.attempts=2'), ...D('restart-strategy.fixed-delay.delay=50ms'),
+  ];
+
+  for (const checkpointing of [true, false]) {
+    test(`operator state, a failover ${checkpointing ? 'with checkpointing on (state restored from a checkpoint)' : 'without checkpointing (started over)'}: every record once in the list state, the union state whole`, async () => {
+      const home = freshHome();
+      const sp = join(tempDir(), 'sp');
+      const r = await runFlink([...failover(checkpointing), JOB, sp, 'write-operator', '12000', '8000', '4000'], { home, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const job = (await listedJob(home, parseAttachedRun(r.stdout).jobId)) as ListedJob & { restarts: number };
+      assert.equal(job.restarts, 1);
+      if (checkpointing) assert.ok((job.lastCheckpoint?.id ?? 0) >= 2, JSON.stringify(job.lastCheckpoint));
+      assertExact(await checkOperator(home, sp), 12000, 2);
+    });
+  }
+
+  test('operator state, a writing job killed mid-way leaves no _metadata; a rerun into the same path writes the savepoint', async () => {
+    const home = freshHome();
+    const sp = join(tempDir(), 'sp');
+    const { pid } = await runDetached(home, JOB, [sp, 'write-operator', '1000000', '5000'], ['-p', '2', ...D('execution.checkpointing.interval=50ms')]);
+    await sleep(1500);
+    await killHard(pid);
+    assert.equal(existsSync(join(sp, '_metadata')), false);
+    const r = await runFlink(['run', '-p', '2', JOB, sp, 'write-operator', '3000', 'max'], { home, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assertExact(await checkOperator(home, sp), 3000, 2);
+  });
 });

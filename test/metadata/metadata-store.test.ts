@@ -395,6 +395,44 @@ describe('checkpoints', () => {
     s.close();
   });
 
+  it('reconciles an ended job\'s history with its checkpoint directory in one transaction', () => {
+    const s = open(new ManualClock(1_000));
+    const id = job(s);
+    for (const n of [1, 2]) {
+      s.insertCheckpoint({ jobId: id, checkpointId: n, kind: 'CHECKPOINT', triggerTime: n * 1000 });
+      s.completeCheckpoint(id, n, 'CHECKPOINT', { path: `/cp/chk-${n}`, endTime: n * 1000 + 100 });
+    }
+    s.insertCheckpoint({ jobId: id, checkpointId: 3, kind: 'CHECKPOINT', triggerTime: 3000 });
+    s.insertCheckpoint({ jobId: id, checkpointId: 4, kind: 'CHECKPOINT', triggerTime: 4000 });
+    assert.deepEqual(s.checkpointsToReconcile(id).map((c) => [c.checkpointId, c.status]), [[4, 'IN_PROGRESS'], [3, 'IN_PROGRESS'], [2, 'COMPLETED'], [1, 'COMPLETED']]);
+    const base = { discarded: [], restoreProblems: [], failed: [], failedReason: 'The job ended before the checkpoint completed.', failedAt: 9000 };
+    const found = (n: number, path: string) => ({ checkpointId: n, kind: 'CHECKPOINT' as const, triggerTime: n * 1000, endTime: n * 1000 + 300, stateSize: 7, checkpointedSize: 3, path, restoreProblem: null });
+    s.reconcileCheckpoints(id, {
+      ...base,
+      // Checkpoint 3 was published (its row is IN_PROGRESS), 5 has no row; 2 already completed keeps its own record.
+      completed: [found(3, '/cp/chk-3'), found(5, '/cp/chk-5'), found(2, '/elsewhere')],
+      failed: [{ checkpointId: 4, kind: 'CHECKPOINT' }],
+      lastCheckpoint: { id: 5, path: '/cp/chk-5', time: 5300 },
+    });
+    const rows = (n: number) => s.getCheckpoint(id, n, 'CHECKPOINT')!;
+    assert.deepEqual([rows(3).status, rows(3).durationMs, rows(3).stateSize, rows(3).path], ['COMPLETED', 300, 7, '/cp/chk-3']);
+    assert.deepEqual([rows(5).status, rows(5).endTime], ['COMPLETED', 5300]);
+    assert.equal(rows(2).path, '/cp/chk-2');
+    assert.deepEqual([rows(4).status, rows(4).endTime, rows(4).failureReason], ['FAILED', 9000, base.failedReason]);
+    const j = () => s.getJob(id)!;
+    assert.deepEqual([j().lastCheckpointId, j().lastCheckpointPath, j().lastCheckpointTime], [5, '/cp/chk-5', 5300]);
+
+    // Found damaged, then gone: the latest moves back (a completion never would), and the latest
+    // completed one flink.db gives skips what cannot be restored.
+    s.reconcileCheckpoints(id, { ...base, completed: [], restoreProblems: [{ path: '/cp/chk-5', problem: 'checksum mismatch' }], discarded: ['/cp/chk-3'], lastCheckpoint: { id: 2, path: '/cp/chk-2', time: 2100 } });
+    assert.deepEqual([rows(5).restoreProblem, rows(3).discarded], ['checksum mismatch', true]);
+    assert.equal(s.latestCompletedCheckpoint(id)?.checkpointId, 2);
+    assert.deepEqual([j().lastCheckpointId, j().lastCheckpointTime], [2, 2100]);
+    s.reconcileCheckpoints(id, { ...base, completed: [], lastCheckpoint: null });
+    assert.deepEqual([j().lastCheckpointId, j().lastCheckpointPath], [null, null]);
+    s.close();
+  });
+
   it('keeps savepoints apart from the last checkpoint and supports dispose by path', () => {
     const clock = new ManualClock(1_000);
     const s = open(clock);

@@ -17,7 +17,9 @@ import {
   BroadcastProcessFunction,
   type BroadcastStateBootstrapContext,
   BroadcastStateBootstrapFunction,
+  type CheckpointedFunction,
   type Collector,
+  type DataStream,
   type FunctionInitializationContext,
   KeyedBroadcastProcessFunction,
   type KeyedBroadcastReadOnlyContext,
@@ -130,6 +132,82 @@ describe('broadcast state written by a BroadcastStateBootstrapFunction', () => {
     };
     assert.deepEqual(JSON.stringify(await read<string, number>('currency-rate')), rateEntries);
     assert.deepEqual(await read<number, string>('inverse'), RATES.map((r): [number, string] => [r.rate, r.currency]).sort());
+  });
+});
+
+/**
+ * A BroadcastStateBootstrapFunction that is also a CheckpointedFunction (Flink's
+ * BroadcastStateBootstrapOperator is an AbstractUdfStreamOperator: its function's list states
+ * are snapshotted with the broadcast state): list state 'count' written in snapshotState, union
+ * list state 'currencies' as the records come, besides the broadcast rates.
+ */
+class WriteRatesAndLists extends BroadcastStateBootstrapFunction<Rate> implements CheckpointedFunction {
+  private seen = 0;
+  private count!: ListState<number>;
+  private currencies!: ListState<string>;
+  initializeState(ctx: FunctionInitializationContext): void {
+    this.count = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<number>('count'));
+    this.currencies = ctx.getOperatorStateStore().getUnionListState(new ListStateDescriptor<string>('currencies'));
+  }
+  processElement(r: Rate, ctx: BroadcastStateBootstrapContext): void {
+    ctx.getBroadcastState(RATE).put(r.currency, r.rate);
+    this.currencies.add(r.currency);
+    this.seen++;
+  }
+  snapshotState(): void {
+    this.count.update([this.seen]);
+  }
+}
+
+/** The job's broadcast function uid 'currency', a CheckpointedFunction too: what each subtask restored, on each record. */
+class ReportRatesAndLists extends BroadcastProcessFunction<number, Rate, string> implements CheckpointedFunction {
+  private count!: ListState<number>;
+  private currencies!: ListState<string>;
+  initializeState(ctx: FunctionInitializationContext): void {
+    this.count = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<number>('count'));
+    this.currencies = ctx.getOperatorStateStore().getUnionListState(new ListStateDescriptor<string>('currencies'));
+  }
+  snapshotState(): void {}
+  processElement(_: number, ctx: BroadcastReadOnlyContext, out: Collector<string>): void {
+    out.collect(`${view(this, ctx)} count=${JSON.stringify([...this.count.get()])} currencies=${JSON.stringify([...this.currencies.get()].sort())}`);
+  }
+  processBroadcastElement(): void {}
+}
+
+describe('a BroadcastStateBootstrapFunction that is also a CheckpointedFunction', () => {
+  test('writes its list and union list states with the broadcast state; they read back, and restore as list state is restored', async () => {
+    const sp = join(tempRoot(), 'sp');
+    await runJob((env) => {
+      SavepointWriter.newSavepoint(env).withOperator('currency', OperatorTransformation.bootstrapWith(env.fromData(RATES)).transform(new WriteRatesAndLists())).write(sp);
+    }, { parallelism: 3 });
+    const op = readSnapshotMetadata(sp).operators.find((o) => o.uid === 'currency')!;
+    assert.deepEqual([op.parallelism, op.subtasks.length], [1, 1]);
+
+    const read = async <T>(how: (r: SavepointReader) => DataStream<T>): Promise<T[]> => {
+      const out: T[] = [];
+      await runJob((env) => void how(SavepointReader.read(env, sp)).addSink((v: T) => void out.push(v)));
+      return out.sort();
+    };
+    assert.equal(JSON.stringify(await read((r) => r.readBroadcastState<string, number>('currency', 'currency-rate'))), rateEntries);
+    assert.deepEqual(await read((r) => r.readListState<number>('currency', 'count')), [3]);
+    assert.deepEqual(await read((r) => r.readUnionState<string>('currency', 'currencies')), ['EUR', 'GBP', 'USD']);
+
+    const lines = [
+      ...new Set(
+        await restoreAndRun(sp, 2, (env, out) => {
+          const events = env.fromData(Array.from({ length: 12 }, (_, i) => i)).rebalance();
+          events.connect(env.fromData<Rate>([]).broadcast(RATE)).process(new ReportRatesAndLists()).uid('currency').addSink(out);
+        }),
+      ),
+    ];
+    // Broadcast and union state on every subtask; the one list element on exactly one of them.
+    const currencies = JSON.stringify(['EUR', 'GBP', 'USD']);
+    const counts = lines.map((l) => /count=(\S+)/.exec(l)![1]).sort();
+    assert.deepEqual(counts, ['[3]', '[]'], lines.join('\n'));
+    assert.deepEqual(
+      lines.map((l) => l.replace(/ count=\S+/, '')),
+      [0, 1].map((i) => `${i} ${rateEntries} currencies=${currencies}`),
+    );
   });
 });
 

@@ -1,12 +1,19 @@
-import type { CheckpointRecord } from '../../metadata/index.js';
+import { reconcileCheckpoints } from '../../cluster/checkpoint-reconciler.js';
+import { declareIfLost } from '../../cluster/liveness.js';
+import { homeLayout, resolveHome } from '../../config/home.js';
+import { type CheckpointRecord, isSavepointKind } from '../../metadata/index.js';
 import { formatSize as size } from '../format-size.js';
 import { say } from '../output.js';
 import { formatTime } from './list.js';
 import { withStore } from './open-store.js';
 
-/** A completed checkpoint retention deleted since stays COMPLETED (as in Flink), marked discarded. */
+/**
+ * A completed checkpoint retention deleted since stays COMPLETED (as in Flink), marked
+ * discarded; one that reading found damaged, marked so (the reason follows the table).
+ */
 function statusOf(c: CheckpointRecord): string {
-  return c.discarded ? `${c.status} (discarded)` : c.status;
+  if (c.discarded) return `${c.status} (discarded)`;
+  return c.restoreProblem !== null ? `${c.status} (cannot be restored)` : c.status;
 }
 
 function row(c: CheckpointRecord): string[] {
@@ -22,10 +29,14 @@ function row(c: CheckpointRecord): string[] {
   ];
 }
 
-/** `flink checkpoints <jobId> [--json]`: the job's checkpoint history, newest first. */
+/**
+ * `flink checkpoints <jobId> [--json]`: the job's checkpoint history, newest first; for a job
+ * that has ended, level with its checkpoint directory first (see reconcileCheckpoints).
+ */
 export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): Promise<number> {
-  return withStore((store) => {
+  return withStore(async (store) => {
     const jobId = store.resolveJobId(jobIdOrPrefix);
+    await reconcileCheckpoints(store, declareIfLost(store, store.getJob(jobId)!), homeLayout(resolveHome()).checkpointsDir);
     const history = store.listCheckpoints(jobId);
     if (json) {
       say(JSON.stringify(history, null, 2));
@@ -38,6 +49,9 @@ export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): 
       const rows = [header, ...history.map(row)];
       const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows) say(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+      const unusable = history.filter((c) => c.status === 'COMPLETED' && !c.discarded && c.restoreProblem !== null);
+      if (unusable.length > 0) say('');
+      for (const c of unusable) say(`${isSavepointKind(c.kind) ? 'Savepoint' : 'Checkpoint'} ${c.checkpointId} cannot be restored: ${c.restoreProblem}`);
     }
     const restarts = store.listEvents(jobId).filter((e) => e.kind === 'restart');
     if (restarts.length > 0) {

@@ -1,6 +1,8 @@
+import { reconcileCheckpoints } from '../../cluster/checkpoint-reconciler.js';
 import { processState } from '../../cluster/job-process.js';
 import { jobProcess, reconcileLiveness, wasDeclaredLost } from '../../cluster/liveness.js';
-import { ACTIVE_STATUSES, type JobRecord, type JobStatus } from '../../metadata/index.js';
+import { homeLayout, resolveHome } from '../../config/home.js';
+import { ACTIVE_STATUSES, type JobRecord, type JobStatus, type MetadataStore, isSavepointKind } from '../../metadata/index.js';
 import { say } from '../output.js';
 import { withStore } from './open-store.js';
 
@@ -29,7 +31,7 @@ export function formatTime(ms: number): string {
 
 type Restarts = ReadonlyMap<string, { restarts: number; lastCause: string | null }>;
 
-function section(title: string, jobs: readonly JobRecord[], empty: string, restarts: Restarts): void {
+function section(store: MetadataStore, title: string, jobs: readonly JobRecord[], empty: string, restarts: Restarts): void {
   if (jobs.length === 0) {
     say(empty);
     return;
@@ -44,10 +46,21 @@ function section(title: string, jobs: readonly JobRecord[], empty: string, resta
     if (proc && processState(proc) !== 'gone') say(`    process ${proc.pid} is still alive (frozen or hung): 'flink cancel ${j.jobId}' stops it`);
     const r = restarts.get(j.jobId);
     if (r) say(`    restarts: ${r.restarts} (last after: ${r.lastCause ?? 'unknown cause'})`);
-    // What `flink run -s <jobId>` would restore from.
-    if (j.status === 'FAILED' && j.lastCheckpointPath) say(`    latest checkpoint: ${j.lastCheckpointPath}`);
+    if (j.status === 'FAILED') latestSnapshotLines(store, j);
   }
   say(RULE);
+}
+
+/**
+ * What `flink run -s <jobId>` restores a failed job from: its latest checkpoint, or a savepoint
+ * taken after it (checkpoints and savepoints draw ids from one counter).
+ */
+function latestSnapshotLines(store: MetadataStore, j: JobRecord): void {
+  if (j.lastCheckpointPath) say(`    latest checkpoint: ${j.lastCheckpointPath}`);
+  const newest = store.latestCompletedCheckpoint(j.jobId);
+  if (newest?.path && isSavepointKind(newest.kind) && newest.checkpointId > (j.lastCheckpointId ?? -1)) {
+    say(`    latest savepoint: ${newest.path} (newer: 'flink run -s ${j.jobId}' restores it)`);
+  }
 }
 
 function toJson(j: JobRecord, restarts: Restarts): Record<string, unknown> {
@@ -65,23 +78,30 @@ function toJson(j: JobRecord, restarts: Restarts): Record<string, unknown> {
   };
 }
 
-/** `flink list`: jobs from flink.db in Flink's layout, after marking jobs whose process is gone. */
+/**
+ * `flink list`: jobs from flink.db in Flink's layout, after marking jobs whose process is gone
+ * and bringing the checkpoint history of ended ones level with their checkpoint directories.
+ */
 export async function listCommand(opts: ListOptions): Promise<number> {
-  return withStore((store) => {
+  return withStore(async (store) => {
     reconcileLiveness(store, store.listJobs({ statuses: ACTIVE_STATUSES }));
     const showRunning = opts.all || opts.running || !opts.scheduled;
     const showScheduled = opts.all || opts.scheduled || !opts.running;
     const wanted = [...(showRunning ? RUNNING : []), ...(showScheduled ? SCHEDULED : []), ...(opts.all ? TERMINATED : [])];
-    const jobs = store.listJobs({ statuses: wanted }).sort((a, b) => a.startTime - b.startTime);
+    const listed = store.listJobs({ statuses: wanted }).sort((a, b) => a.startTime - b.startTime);
+    // What a listing names as a job's latest checkpoint is what `flink run -s <jobId>` restores.
+    const defaultBase = homeLayout(resolveHome()).checkpointsDir;
+    const jobs: JobRecord[] = [];
+    for (const j of listed) jobs.push(await reconcileCheckpoints(store, j, defaultBase));
     const restarts = store.restartSummary();
     if (opts.json) {
       say(JSON.stringify(jobs.map((j) => toJson(j, restarts)), null, 2));
       return 0;
     }
     const of = (statuses: readonly JobStatus[]) => jobs.filter((j) => statuses.includes(j.status));
-    if (showRunning) section('Running/Restarting Jobs', of(RUNNING), 'No running jobs.', restarts);
-    if (showScheduled) section('Scheduled Jobs', of(SCHEDULED), 'No scheduled jobs.', restarts);
-    if (opts.all) section('Terminated Jobs', of(TERMINATED), 'No terminated jobs.', restarts);
+    if (showRunning) section(store, 'Running/Restarting Jobs', of(RUNNING), 'No running jobs.', restarts);
+    if (showScheduled) section(store, 'Scheduled Jobs', of(SCHEDULED), 'No scheduled jobs.', restarts);
+    if (opts.all) section(store, 'Terminated Jobs', of(TERMINATED), 'No terminated jobs.', restarts);
     return 0;
   });
 }

@@ -98,7 +98,8 @@ export function checkpointingStatistics(
       persisted_data: summary([]),
     },
     latest: {
-      completed: latestOf((c) => c.status === 'COMPLETED' && !isSavepointKind(c.kind)),
+      // One found damaged is not the latest completed checkpoint `flink run -s <jobId>` or `flink list` name.
+      completed: latestOf((c) => c.status === 'COMPLETED' && c.restoreProblem === null && !isSavepointKind(c.kind)),
       savepoint: latestOf((c) => c.status === 'COMPLETED' && isSavepointKind(c.kind)),
       failed: latestOf((c) => c.status === 'FAILED'),
       restored: restoredView(restores.at(-1)),
