@@ -4,7 +4,8 @@
  * user CPU time per run): Nexmark q11, bids per bidder in event-time sessions of a 10 s gap with
  * an incremental count, run as the bench runs it (under a JobMaster, exactly-once checkpoints
  * every 10 s, parallelism 1), rows discarded into an order-free digest that must be the same
- * for both builds in every round.
+ * for both builds in every round. The job is jobs/nexmark/q11.ts's, written out here against this
+ * checkout's `src/`: a job file imports 'flink-ts', which one process resolves to one engine.
  *
  *   node --import tsx bench/experiments/ab-sessions.ts <checkout A> <checkout B> [events=1000000] [backend=hashmap|lmdb] [rounds=10] [hot=4]
  *
