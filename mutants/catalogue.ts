@@ -894,6 +894,34 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/runtime/operators/window/window-operator.test.ts', 'test/runtime/operators/window/window-lateness.test.ts'],
   },
 
+  {
+    id: 'merging-set-reuse-ignores-key',
+    area: 'window firing and lateness',
+    file: 'src/runtime/operators/window/window-operator.ts',
+    original: '} else if (this.mergingSetKeyGroup !== backend.currentKeyGroup || this.mergingSetKey !== backend.currentMapKey) {',
+    replacement: '} else if (this.mergingSetKeyGroup !== backend.currentKeyGroup) {',
+    bug: "the merging-window set kept from the previous record is taken for the next record's key when the two keys share a key group: one key's records merge into another key's sessions",
+    tests: ['test/runtime/operators/window/merging-set-reuse.test.ts'],
+  },
+  {
+    id: 'merging-set-persist-keeps-read-baseline',
+    area: 'window firing and lateness',
+    file: 'src/windowing/merging-window-set.ts',
+    original: '    this.initial = out;\n',
+    replacement: '',
+    bug: 'a merging-window set used again after it wrote compares its changes with what it first read, not what it wrote: a session retired back to that leaves the state unwritten, and snapshots and later records see a session that is gone',
+    tests: ['test/windowing/merging-window-set.test.ts', 'test/runtime/operators/window/merging-set-reuse.test.ts'],
+  },
+  {
+    id: 'merging-set-reuse-keeps-own-order',
+    area: 'window firing and lateness',
+    file: 'src/windowing/merging-window-set.ts',
+    original: '      this.restoreReadOrder();\n',
+    replacement: '',
+    bug: "a merging-window set used again after an unwritten change keeps its own order, not the stored one: the key's next write stores its sessions in another order than a job reading the state per record, so snapshots differ",
+    tests: ['test/windowing/merging-window-set.test.ts', 'test/runtime/operators/window/merging-set-reuse.test.ts'],
+  },
+
   // ── Round 2: joins and broadcast state (issue 13) ───────────────────────────────────────
   {
     id: 'interval-join-lower-exclusive-ignored',

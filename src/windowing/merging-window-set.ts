@@ -178,14 +178,38 @@ export class MergingWindowSet<W extends Window> {
     return resultWindow;
   }
 
-  /** Writes the mapping to the state if it differs from what was read. */
+  /**
+   * Writes the mapping to the state if it differs from what was read. Afterwards the set holds
+   * what the state holds, in its order, as a {@link load} now would: a caller that knows the
+   * state was not touched since (the same key, no restore) may use it again without loading.
+   */
   persist(): void {
-    if (!this.changed || this.sameAsRead()) return;
+    if (!this.changed) return;
+    this.changed = false;
+    if (this.sameAsRead()) {
+      // Unwritten, so the stored order stands (a merge into a window already in flight moves
+      // it to the end here, as a Map's delete and set would).
+      this.restoreReadOrder();
+      return;
+    }
     const out: WindowMappingEntry[] = new Array<WindowMappingEntry>(this.size);
     for (let i = 0; i < out.length; i++) {
-      out[i] = this.entries[i] ?? [this.namespaces[i]!, this.serializer.toNamespace(this.stateWindows[i]!)];
+      out[i] = this.entries[i] ??= [this.namespaces[i]!, this.serializer.toNamespace(this.stateWindows[i]!)];
     }
+    this.initial = out;
     this.state.update(out);
+  }
+
+  /** Puts the windows back in the order read, when the mapping is the one read (see {@link sameAsRead}). */
+  private restoreReadOrder(): void {
+    const initial = this.initial;
+    for (let j = 0; j < initial.length; j++) {
+      const entry = initial[j]!;
+      let i = j;
+      while (this.namespaces[i] !== entry[0]) i++;
+      if (i !== j) this.swap(i, j);
+      this.entries[j] = entry;
+    }
   }
 
   /** Whether the mapping, as a map from namespace to state namespace, is the one read (its order may differ). */
@@ -243,6 +267,21 @@ export class MergingWindowSet<W extends Window> {
     }
     this.clearSlot(last);
     this.size = last;
+  }
+
+  private swap(i: number, j: number): void {
+    const window = this.windows[i];
+    const ns = this.namespaces[i]!;
+    const stateWindow = this.stateWindows[i];
+    const entry = this.entries[i];
+    this.windows[i] = this.windows[j];
+    this.namespaces[i] = this.namespaces[j]!;
+    this.stateWindows[i] = this.stateWindows[j];
+    this.entries[i] = this.entries[j];
+    this.windows[j] = window;
+    this.namespaces[j] = ns;
+    this.stateWindows[j] = stateWindow;
+    this.entries[j] = entry;
   }
 
   /** Lets go of what a spare slot held (another key's windows, kept alive for nothing). */
