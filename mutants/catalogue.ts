@@ -1825,4 +1825,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "after a failover (or a restore at the same parallelism) a subtask's split list state is dealt out anew instead of given back to it, as Flink gives it back: a function that keeps its own count or position in a list state finds another subtask's",
     tests: ['test/checkpoint/state-assignment.test.ts'],
   },
+  {
+    id: 'web-shows-unlevelled-checkpoints',
+    area: 'latest checkpoint',
+    file: 'src/cli/commands/web.ts',
+    original: "out.push(levelled.has(j.jobId) || !checkpointsSettled(j) ? j : await level(j));",
+    replacement: 'out.push(j);',
+    bug: "`flink web` shows an ended job's checkpoints as flink.db recorded them: after a kill between a checkpoint's publication and its record, the REST API names an older latest checkpoint than `flink list` and `flink run -s <jobId>` do",
+    tests: ['test/e2e/list-published-checkpoints.test.ts'],
+    testNamePattern: 'list, checkpoints',
+  },
 ];

@@ -16,8 +16,8 @@ export interface WebServerOptions {
   readonly host: string;
   /** The port; 0 picks a free one. */
   readonly port: number;
-  /** Checks jobs' liveness (their process may be gone); the CLI passes the cluster's check. */
-  readonly reconcile: (jobs: readonly JobRecord[]) => JobRecord[];
+  /** Checks jobs' liveness (their process may be gone) and levels ended jobs' checkpoints; the CLI passes the cluster's. */
+  readonly reconcile: (jobs: readonly JobRecord[]) => Promise<JobRecord[]>;
   readonly version: string;
   readonly now?: () => number;
 }

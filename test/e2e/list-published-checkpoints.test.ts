@@ -5,6 +5,9 @@
  * newest one flink.db knew of. The window is made certain, not hoped for: flink.db refuses the
  * job's completion records from a chosen moment on, and the job is killed as soon as it has
  * published a checkpoint after it.
+ *
+ * The first case asks `flink web` first (its REST API levels flink.db as `flink list` does), the
+ * second `flink list`: each reader brings flink.db level with the disk on its own.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,7 @@ import {
   waitFor,
   waitForCheckpoint,
 } from './helpers.js';
+import { call, startWeb } from './web-helpers.js';
 
 cleanUpAfterAll();
 
@@ -105,6 +109,19 @@ describe('a checkpoint published but not recorded when the job was killed', () =
     const newest = published.at(-1)!;
     // The window: flink.db (read before any command looks at the job) is behind the disk.
     assert.ok(lastCheckpointId(home, jobId) < newest, `flink.db recorded ${lastCheckpointId(home, jobId)}, published: ${published.join(',')}`);
+
+    const web = await startWeb(home);
+    try {
+      const stats = await call(web.base, 'GET', `/jobs/${jobId}/checkpoints`);
+      assert.equal(stats.status, 200, stats.text);
+      assert.deepEqual(
+        { id: stats.json.latest?.completed?.id, path: stats.json.latest?.completed?.external_path },
+        { id: newest, path: join(dir, `chk-${newest}`) },
+        'the REST API names the newest published checkpoint',
+      );
+    } finally {
+      await web.stop();
+    }
 
     const listed = await listedJob(home, jobId);
     assert.equal(listed.status, 'FAILED');

@@ -19,7 +19,7 @@ const TOKEN = 'ab'.repeat(32);
 
 async function fixture() {
   const store = MetadataStore.open(path.join(tmp, `home-${n++}`, 'flink.db'));
-  const web = await startWebServer({ store, token: TOKEN, host: '127.0.0.1', port: 0, reconcile: (jobs) => [...jobs], version: 'rev' });
+  const web = await startWebServer({ store, token: TOKEN, host: '127.0.0.1', port: 0, reconcile: async (jobs) => [...jobs], version: 'rev' });
   const base = web.url.replace(/\/$/, '');
   const call = async (method: string, p: string) => {
     const res = await fetch(`${base}${p}`, { method, headers: { Authorization: `Bearer ${TOKEN}` } });

@@ -11,8 +11,12 @@ import { jobConfig, vertexBackPressure, vertexDetails, vertexMetrics, vertexWate
 /** What the handlers work with. */
 export interface RestContext {
   readonly store: MetadataStore;
-  /** The jobs as they are after a liveness check: a job whose process is gone is FAILED. */
-  readonly reconcile: (jobs: readonly JobRecord[]) => JobRecord[];
+  /**
+   * The jobs as they are after a liveness check (a job whose process is gone is FAILED) and,
+   * for a job that has ended, with flink.db level with its checkpoint directory (as `flink list`
+   * sees them).
+   */
+  readonly reconcile: (jobs: readonly JobRecord[]) => Promise<JobRecord[]>;
   readonly now: () => number;
   readonly version: string;
   /** The host name in metric labels. */
@@ -46,8 +50,8 @@ const ok = (body: unknown): Reply => ({ status: 200, body });
 /** How many checkpoints the dashboard's charts show. */
 const CHART_CHECKPOINTS = 100;
 
-function job(ctx: RestContext, id: string): JobRecord {
-  return ctx.reconcile([jobOrNotFound(ctx.store, id)])[0]!;
+async function job(ctx: RestContext, id: string): Promise<JobRecord> {
+  return (await ctx.reconcile([jobOrNotFound(ctx.store, id)]))[0]!;
 }
 
 const jobId = (j: JobRecord) => j.jobId as JobId;
@@ -67,25 +71,25 @@ const ROUTES: readonly Route[] = [
         features: { 'web-submit': false, 'web-cancel': true, 'web-rescale': false, 'web-history': false },
       }),
   },
-  { method: 'GET', path: /^\/overview$/, handler: (ctx) => ok(clusterOverview(ctx.reconcile(ctx.store.listJobs()), ctx.version)) },
+  { method: 'GET', path: /^\/overview$/, handler: async (ctx) => ok(clusterOverview((await ctx.reconcile(ctx.store.listJobs())), ctx.version)) },
   {
     method: 'GET',
     path: /^\/jobs$/,
-    handler: (ctx) => ok({ jobs: ctx.reconcile(ctx.store.listJobs()).map((j) => ({ id: j.jobId, status: j.status })) }),
+    handler: async (ctx) => ok({ jobs: (await ctx.reconcile(ctx.store.listJobs())).map((j) => ({ id: j.jobId, status: j.status })) }),
   },
   {
     method: 'GET',
     path: /^\/jobs\/overview$/,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const now = ctx.now();
-      return ok({ jobs: ctx.reconcile(ctx.store.listJobs()).map((j) => jobOverview(j, ctx.store.getPlan(jobId(j)), now)) });
+      return ok({ jobs: (await ctx.reconcile(ctx.store.listJobs())).map((j) => jobOverview(j, ctx.store.getPlan(jobId(j)), now)) });
     },
   },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)$/,
-    handler: (ctx, [id]) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id]) => {
+      const j = await job(ctx, id!);
       const s = ctx.store;
       return ok(jobDetails(j, s.getPlan(jobId(j)), s.latestMetrics(jobId(j)), s.listEvents(jobId(j)), ctx.now()));
     },
@@ -93,32 +97,32 @@ const ROUTES: readonly Route[] = [
   {
     method: 'PATCH',
     path: /^\/jobs\/([^/]+)$/,
-    handler: (ctx, [id], req) => cancelJob(ctx.store, job(ctx, id!), req.query.get('mode') ?? undefined),
+    handler: async (ctx, [id], req) => cancelJob(ctx.store, (await job(ctx, id!)), req.query.get('mode') ?? undefined),
   },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/plan$/,
-    handler: (ctx, [id]) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id]) => {
+      const j = await job(ctx, id!);
       return ok({ plan: ctx.store.getPlan(jobId(j)) ?? { jid: j.jobId, name: j.name, type: 'STREAMING', nodes: [] } });
     },
   },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/checkpoints$/,
-    handler: (ctx, [id]) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id]) => {
+      const j = await job(ctx, id!);
       const s = ctx.store;
       const restores = restoresOf(j, s.listEvents(jobId(j)), (path) => s.findCheckpointByPath(path));
       return ok(checkpointingStatistics(j, s.getPlan(jobId(j)), s.listCheckpoints(jobId(j)), s.checkpointCounts(jobId(j)), restores));
     },
   },
-  { method: 'GET', path: /^\/jobs\/([^/]+)\/checkpoints\/config$/, handler: (ctx, [id]) => ok(checkpointConfig(job(ctx, id!))) },
+  { method: 'GET', path: /^\/jobs\/([^/]+)\/checkpoints\/config$/, handler: async (ctx, [id]) => ok(checkpointConfig((await job(ctx, id!)))) },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/checkpoints\/details\/(\d{1,15})$/,
-    handler: (ctx, [id, cp]) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id, cp]) => {
+      const j = await job(ctx, id!);
       const row = ctx.store.listCheckpoints(jobId(j)).find((c) => c.checkpointId === Number(cp));
       if (row === undefined) throw new HttpError(404, `Checkpoint ${cp} of job ${j.jobId} not found.`);
       const plan = ctx.store.getPlan(jobId(j));
@@ -128,8 +132,8 @@ const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/exceptions$/,
-    handler: (ctx, [id], req) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id], req) => {
+      const j = await job(ctx, id!);
       const max = req.query.get('maxExceptions');
       const n = max === null ? undefined : Number(max);
       if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new HttpError(400, 'maxExceptions must be a whole number.');
@@ -139,8 +143,8 @@ const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/metrics$/,
-    handler: (ctx, [id], req) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id], req) => {
+      const j = await job(ctx, id!);
       const get = req.query.get('get');
       return ok(jobMetrics(ctx.store.latestMetrics(jobId(j)), get === null ? undefined : get.split(',').map((s) => s.trim())));
     },
@@ -148,8 +152,8 @@ const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/metrics\/history$/,
-    handler: (ctx, [id]) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id]) => {
+      const j = await job(ctx, id!);
       const s = ctx.store;
       const checkpoints = s
         .listCheckpoints(jobId(j), { limit: CHART_CHECKPOINTS })
@@ -167,20 +171,20 @@ const ROUTES: readonly Route[] = [
       return ok({ samples: s.metricHistory(jobId(j), ctx.now() - METRIC_HISTORY_MS), checkpoints });
     },
   },
-  { method: 'GET', path: /^\/jobs\/([^/]+)\/config$/, handler: (ctx, [id]) => ok(jobConfig(job(ctx, id!))) },
+  { method: 'GET', path: /^\/jobs\/([^/]+)\/config$/, handler: async (ctx, [id]) => ok(jobConfig((await job(ctx, id!)))) },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})$/,
-    handler: (ctx, [id, v]) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id, v]) => {
+      const j = await job(ctx, id!);
       return ok(vertexDetails(j, ctx.store.getPlan(jobId(j)), ctx.store.latestMetrics(jobId(j)), v!, ctx.now()));
     },
   },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/metrics$/,
-    handler: (ctx, [id, v], req) => {
-      const j = job(ctx, id!);
+    handler: async (ctx, [id, v], req) => {
+      const j = await job(ctx, id!);
       const get = req.query.get('get');
       return ok(vertexMetrics(j, ctx.store.getPlan(jobId(j)), ctx.store.latestMetrics(jobId(j)), v!, get === null ? undefined : get.split(',').map((s) => s.trim())));
     },
@@ -188,34 +192,34 @@ const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/backpressure$/,
-    handler: (ctx, [id, v]) => ok(vertexBackPressure(ctx.store.latestMetrics(jobId(job(ctx, id!))), v!)),
+    handler: async (ctx, [id, v]) => ok(vertexBackPressure(ctx.store.latestMetrics(jobId((await job(ctx, id!)))), v!)),
   },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/watermarks$/,
-    handler: (ctx, [id, v]) => ok(vertexWatermarks(ctx.store.latestMetrics(jobId(job(ctx, id!))), v!)),
+    handler: async (ctx, [id, v]) => ok(vertexWatermarks(ctx.store.latestMetrics(jobId((await job(ctx, id!)))), v!)),
   },
   {
     method: 'POST',
     path: /^\/jobs\/([^/]+)\/savepoints$/,
-    handler: async (ctx, [id], req) => triggerSavepoint(ctx.store, job(ctx, id!), await req.body()),
+    handler: async (ctx, [id], req) => triggerSavepoint(ctx.store, (await job(ctx, id!)), await req.body()),
   },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/savepoints\/([^/]+)$/,
-    handler: (ctx, [id, trigger]) => savepointStatus(ctx.store, job(ctx, id!), trigger!),
+    handler: async (ctx, [id, trigger]) => savepointStatus(ctx.store, (await job(ctx, id!)), trigger!),
   },
   {
     method: 'POST',
     path: /^\/jobs\/([^/]+)\/stop$/,
-    handler: async (ctx, [id], req) => stopJob(ctx.store, job(ctx, id!), await req.body()),
+    handler: async (ctx, [id], req) => stopJob(ctx.store, (await job(ctx, id!)), await req.body()),
   },
   {
     method: 'GET',
     path: /^\/metrics$/,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       // As Flink's reporter drops a job's metrics when it ends, only jobs still running are shown.
-      const live = ctx.reconcile(ctx.store.listJobs()).filter((j) => !isTerminal(j.status));
+      const live = (await ctx.reconcile(ctx.store.listJobs())).filter((j) => !isTerminal(j.status));
       const scraped: ScrapedJob[] = [];
       for (const j of live) {
         const metrics = ctx.store.latestMetrics(jobId(j));
