@@ -37,7 +37,8 @@ export function checkWindowRestore(dir: string, node: StreamNode, kinds: StateKi
 
 /**
  * Whether the snapshot holds anything stored under a window's namespace: contents, trigger or
- * per-window state (namespaced), sessions in flight, or timers. A drained savepoint holds none.
+ * per-window state (namespaced), sessions in flight, or timers. A drained savepoint holds no
+ * event-time windows (the drain fired them); processing-time ones not yet due stay, with their timers.
  */
 function holdsWindows(kinds: StateKinds, files: readonly StateFileContent[]): boolean {
   if (files.some((f) => f.legacyTimers.length > 0)) return true;

@@ -101,8 +101,9 @@ export function windowEncodingMismatch(recorded: WindowEncoding, wanted: WindowE
  * Whether a restore must refuse a snapshot's window operator state for the job's operator of
  * the same uid: only where the snapshot recorded its encoding (older ones restore as they
  * always did), the job's differs, and the snapshot holds windows (contents, per-window state,
- * sessions or timers) that would be misread: a drained savepoint holds none.
- * `holdsWindows` is asked only then (it decodes the snapshot's key groups).
+ * sessions or timers) that would be misread: a drained savepoint holds no event-time ones
+ * (the drain fired them; processing-time windows not yet due stay). `holdsWindows` is asked
+ * only then (it decodes the snapshot's key groups).
  */
 export function windowRestoreMismatch(recorded: WindowEncoding | undefined, job: WindowEncoding, holdsWindows: () => boolean): WindowMismatch | undefined {
   if (recorded?.windows === undefined) return undefined;

@@ -3,9 +3,11 @@ import { FlinkError } from '../util/errors.js';
 /**
  * A `flink stop --drain` in progress, in Flink's order: the input ends first (the maximum
  * watermark, the due timers, every operator finishes), then — once every task has finished —
- * the savepoint, taken as the run's final checkpoint. It so holds the drained state (windows
- * fired, timers gone) and its completion commits the drained output; taken before the drain, it
- * held the unfired windows, and a job resumed from it emitted them again.
+ * the savepoint, taken as the run's final checkpoint. It so holds the drained state (event-time
+ * windows fired) and its completion commits the drained output; taken before the drain, it held
+ * the unfired windows, and a job resumed from it emitted them again. What the drain cannot fire
+ * stays in it, as in Flink: processing-time timers not yet due with their windows, and the
+ * sources' positions, so a job resumed from it reads on and fires them (see StreamTask.drained).
  */
 export class DrainRequest<T> {
   /** Settles with the savepoint, or rejects if the run ended before it could be taken. */

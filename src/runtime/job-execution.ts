@@ -201,9 +201,15 @@ export class JobExecution implements JobRun {
     return request.result;
   }
 
-  /** Sources end their input now: the maximum watermark, then end-of-input, flow on; every operator finishes as in a bounded job. */
+  /**
+   * The drain's end of input: sources end now — the maximum watermark, then end-of-input, flow on;
+   * every operator finishes as in a bounded job — but every task yet to finish keeps its timers
+   * left at the end, and each source its position, in state for the drain's savepoint (see
+   * StreamTask.drained), as Flink's drained savepoint does.
+   */
   endInputNow(): void {
     const now = this.options.clock.now();
+    for (const task of this.tasks) if (!task.finished) task.drained = true;
     for (const task of this.tasks) if (task instanceof SourceStreamTask) task.endInputNow(now);
     this.wake?.();
   }

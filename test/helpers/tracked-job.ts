@@ -10,7 +10,7 @@ import { DataGeneratorSource, type Pipeline, WatermarkStrategy } from '../../src
 import { JobMaster, type RestoreSettings } from '../../src/cluster/job-master.js';
 import { Configuration } from '../../src/config/index.js';
 import type { MetadataStore } from '../../src/metadata/index.js';
-import { systemClock } from '../../src/util/clock.js';
+import { type Clock, systemClock } from '../../src/util/clock.js';
 import { newJobId } from '../../src/util/ids.js';
 import type { capturePipeline } from './run-job.js';
 
@@ -29,9 +29,17 @@ type Command = 'checkpoint' | 'savepoint' | 'stop';
 /**
  * Starts `pipeline` under a tracked JobMaster in `home`: checkpoints and savepoints there,
  * periodic checkpoints rare (1 h: the test triggers them), fixed-delay restarts without delay;
- * `settings` override or add configuration.
+ * `settings` override or add configuration; `clock` is the job's (processing time), a manual one
+ * for tests of processing-time timers.
  */
-export function startTrackedJob(home: Home, store: MetadataStore, pipeline: Pipeline, restore?: RestoreSettings, settings: Record<string, string | number | boolean> = {}) {
+export function startTrackedJob(
+  home: Home,
+  store: MetadataStore,
+  pipeline: Pipeline,
+  restore?: RestoreSettings,
+  settings: Record<string, string | number | boolean> = {},
+  clock: Clock = systemClock,
+) {
   let config = new Configuration(home.path)
     .with('execution.checkpointing.dir', join(home.path, 'checkpoints'))
     .with('execution.checkpointing.savepoint-dir', join(home.path, 'savepoints'))
@@ -45,7 +53,7 @@ export function startTrackedJob(home: Home, store: MetadataStore, pipeline: Pipe
     jobId: newJobId(),
     pipeline,
     configuration: config,
-    clock: systemClock,
+    clock,
     tracking: { store, jobFile: '/jobs/tracked.ts', args: [], log: (l) => logs.push(l) },
     ...(restore ? { restore } : {}),
   });

@@ -61,7 +61,9 @@ export class SourceStreamTask extends StreamTask {
   protected override snapshotSource(_barrier: CheckpointBarrier): OperatorSnapshot[] {
     let splits: unknown[];
     try {
-      splits = this.finished ? [] : this.reader.snapshotState();
+      // A source that read to its end has nothing left; one ended by a drain keeps its position,
+      // as Flink's reader does, so a job resumed from the drained savepoint reads on from there.
+      splits = this.finished && !this.drained ? [] : this.reader.snapshotState();
     } catch (err) {
       throw userError(this.sourceName, err);
     }

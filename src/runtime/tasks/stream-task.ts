@@ -41,6 +41,12 @@ export abstract class StreamTask {
   private endedOperators = 0;
   /** Checkpoints in flight this task has answered (snapshotted or declined). */
   private readonly answered = new Set<number>();
+  /**
+   * The job is being drained (`flink stop --drain`) and this task's input ends for the drain's
+   * savepoint: the timers left at its end stay in state for that savepoint, as in Flink, so a job
+   * resumed from it fires them (see endOperators). Set by the execution before the sources end.
+   */
+  drained = false;
 
   constructor(
     readonly name: string,
@@ -140,7 +146,8 @@ export abstract class StreamTask {
 
   /**
    * All input is consumed: due timers fire, operators finish in chain order, end flows on; the
-   * timers left are dropped, from state too (see InternalTimerServiceImpl.dropTimers). Then the task
+   * timers left are dropped, from state too (see InternalTimerServiceImpl.dropTimers), unless the
+   * input ended for a drain's savepoint (see {@link drained}). Then the task
    * takes its part of every checkpoint in flight it has not answered: their barriers can no
    * longer reach it (each input ended without one), so, as in Flink, a finished task snapshots
    * its final state for them — else they would hang until their timeout.
@@ -163,7 +170,9 @@ export abstract class StreamTask {
       ops[this.endedOperators++]!.endInput();
     }
     if (ops.length > 0 && ops[ops.length - 1]!.hasPendingOutput()) return;
-    for (const op of this.timed) op.dropPendingTimers();
+    // Only a drained savepoint is resumed with its timers (its sources resume too); a snapshot of
+    // a task whose input simply ended must not fire, after a restore, what this run never fires.
+    if (!this.drained) for (const op of this.timed) op.dropPendingTimers();
     for (const w of this.writers) w.broadcastEvent(EndOfInput.INSTANCE);
     this.finished = true;
     const cp = this.checkpointing;

@@ -134,7 +134,8 @@ export class InternalTimerServiceImpl implements InternalTimerService {
    * after the final watermark (by a processing-time timer that fired later) — and leaves state
    * too, so the finished task's snapshots hold none: a restore from such a snapshot (a failure
    * after the input ended, before the job did) runs the task's end again, and would otherwise
-   * fire timers the failure-free run dropped — output that run never had.
+   * fire timers the failure-free run dropped — output that run never had. Not called when the
+   * input ends for a drain: its savepoint keeps them, as Flink's does, for the job resumed from it.
    */
   dropTimers(): void {
     for (const domain of [EVENT_TIME_DOMAIN, PROCESSING_TIME_DOMAIN] as const) {
