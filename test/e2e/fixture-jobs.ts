@@ -31,6 +31,8 @@ export const FO_FLAKY = join(FIXTURES, 'fo-flaky.ts');
 export const FO_AT_MOST_ONCE = join(FIXTURES, 'fo-at-most-once.ts');
 /** `windowed-job.ts <out> [count] [rate]`: tumbling windows and sessions into a FileSink. */
 export const WINDOWED_JOB = join(FIXTURES, 'windowed-job.ts');
+/** `drained-processing-time.ts <out> <holdMs> [rate]`: endless `r:<i>` lines and 1 h processing-time windows due `holdMs` after its start, into a FileSink. */
+export const DRAINED_PROCESSING_TIME = join(FIXTURES, 'drained-processing-time.ts');
 /** `resizable-window-job.ts <out> [count] [rate] [windowMs]`: tumbling windows of a given size into a FileSink. */
 export const RESIZABLE_WINDOW_JOB = join(FIXTURES, 'resizable-window-job.ts');
 /** `rolling-keyed-count.ts <out> [count] [rate] [maxPartSize]`: ckpt-keyed-count with DefaultRollingPolicy (size only). */
