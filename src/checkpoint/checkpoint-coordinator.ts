@@ -105,6 +105,10 @@ export class CheckpointCoordinator implements CheckpointResponder {
   /** Checkpoints asked for (`flink checkpoint`, the final one) while max-concurrent were in flight, in order. */
   private readonly queued: Array<{ readonly request: TriggerRequest; readonly settle: (c: Promise<CompletedCheckpoint>) => void }> = [];
   private stopped = false;
+  /** A stop-with-savepoint is in progress: no checkpoint but savepoints and the final one (see {@link suspendPeriodic}). */
+  private suspended = false;
+  /** The pending checkpoints that are the job's final one (see {@link triggerFinalCheckpoint}). */
+  private readonly finalIds = new Set<number>();
   private target: CheckpointTarget;
   /** Background work that must finish before the job's process may end: deletes, completions. */
   private readonly inflight = new Set<Promise<unknown>>();
@@ -129,6 +133,43 @@ export class CheckpointCoordinator implements CheckpointResponder {
     if (interval !== undefined) this.scheduleTick(interval);
   }
 
+  /**
+   * A stop-with-savepoint begins (Flink's stopCheckpointScheduler): no periodic or manual
+   * checkpoint is triggered until {@link resumePeriodic}, and those in flight or queued are
+   * aborted (not counted as failures). A checkpoint triggered once the stop has paused or drained
+   * the sources would hold their state after it: after a drain, the windows it fired early and
+   * the timers it kept; should the stop's savepoint then fail, the job would restart from there
+   * instead of from where it ran before the stop. Savepoints and the job's final checkpoint go on.
+   */
+  suspendPeriodic(): void {
+    this.suspended = true;
+    this.cancelTick?.();
+    this.cancelTick = undefined;
+    this.periodicQueued = false;
+    const keep: typeof this.queued = [];
+    for (const q of this.queued.splice(0)) {
+      if (this.suspends(q.request)) q.settle(Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.COORDINATOR_SUSPENDED)));
+      else keep.push(q);
+    }
+    this.queued.push(...keep);
+    for (const p of [...this.pending.values()]) {
+      // One writing its `_metadata` holds what every task had before the stop: it completes.
+      if (!isSavepoint(p.kind) && !this.finalIds.has(p.id) && p.status !== 'FINALIZING') this.abort(p, CheckpointFailureReason.COORDINATOR_SUSPENDED, false);
+    }
+  }
+
+  /** The stop-with-savepoint failed and the job goes on (or restarts): periodic checkpoints again, the first one interval after now. */
+  resumePeriodic(): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    this.startPeriodic();
+  }
+
+  /** Whether a suspension holds `request` back: any checkpoint but the final one. */
+  private suspends(request: TriggerRequest): boolean {
+    return !isSavepoint(request.kind) && request.final !== true;
+  }
+
   get pendingCount(): number {
     return this.pending.size;
   }
@@ -140,6 +181,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   triggerCheckpoint(request: TriggerRequest): Promise<CompletedCheckpoint> {
     const { deps } = this;
     if (this.stopped) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING));
+    if (this.suspended && this.suspends(request)) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.COORDINATOR_SUSPENDED));
     // A checkpoint that is not periodic waits for room under max-concurrent (Flink queues
     // requests that are not forced); a savepoint is forced and starts at once.
     if (request.kind === 'CHECKPOINT' && request.periodic !== true && this.pending.size >= deps.settings.maxConcurrent) {
@@ -150,6 +192,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     const counted = request.periodic === true || request.final === true;
     const p = new PendingCheckpoint(this.nextId++, request.kind, deps.clock.now(), counted, this.target.taskCount);
     this.pending.set(p.id, p);
+    if (request.final === true) this.finalIds.add(p.id);
     p.cancelTimeout = deps.schedule(() => {
       if (p.status === 'INITIALIZING' || p.status === 'IN_PROGRESS') this.abort(p, CheckpointFailureReason.EXPIRED);
     }, deps.settings.timeout);
@@ -248,7 +291,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   }
 
   private scheduleTick(delay: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.suspended) return;
     this.cancelTick = this.deps.schedule(() => this.tick(), Math.max(0, delay));
   }
 
@@ -377,6 +420,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
    */
   private settleCompleted(p: PendingCheckpoint, completed: CompletedCheckpoint): void {
     this.pending.delete(p.id);
+    this.finalIds.delete(p.id);
     this.deps.storage.released(p.id);
     for (const older of [...this.pending.values()]) {
       if (older.id < p.id && !isSavepoint(older.kind) && older.status !== 'FINALIZING') this.abort(older, CheckpointFailureReason.SUBSUMED, false);
@@ -391,6 +435,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private abort(p: PendingCheckpoint, reason: string, countsAsFailure = true): void {
     const was = p.abort(reason);
     if (was === undefined || !this.pending.delete(p.id)) return;
+    this.finalIds.delete(p.id);
     this.roomMade();
     this.target.abortCheckpoint(p.id);
     // A checkpoint whose directory is being created is deleted when that settles (start), one

@@ -7,6 +7,7 @@ export const CheckpointFailureReason = {
   NOT_RUNNING: 'The job is not running yet or any more.',
   TOO_MANY_CONCURRENT: 'Too many checkpoints are in progress.',
   SUBSUMED: 'A newer checkpoint completed first (subsumed).',
+  COORDINATOR_SUSPENDED: 'Checkpoints are suspended while the job stops with a savepoint.',
   SHARED_STATE_DISCARDED: 'The checkpoint builds on shared state files that were already discarded',
 } as const;
 

@@ -112,6 +112,16 @@ export class JobCheckpointing {
     this.coordinator.startPeriodic();
   }
 
+  /** A stop-with-savepoint begins: no checkpoint until {@link resumePeriodic} (see CheckpointCoordinator.suspendPeriodic). */
+  suspendPeriodic(): void {
+    this.coordinator?.suspendPeriodic();
+  }
+
+  /** The stop-with-savepoint failed: periodic checkpoints go on. */
+  resumePeriodic(): void {
+    this.coordinator?.resumePeriodic();
+  }
+
   /** Takes a savepoint now (`flink savepoint`, `flink stop`) into `dir` or `execution.checkpointing.savepoint-dir`. */
   async savepoint(dir: string | undefined, kind: 'SAVEPOINT' | 'SAVEPOINT_SUSPEND' | 'SAVEPOINT_TERMINATE' = 'SAVEPOINT'): Promise<{ checkpointId: number; path: string }> {
     if (!this.coordinator) throw new Error('the job is not running yet');

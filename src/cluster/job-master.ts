@@ -409,15 +409,27 @@ export class JobMaster {
   private async stopWithSavepoint(checkpointing: JobCheckpointing, dir: string | undefined, drain: boolean): Promise<{ checkpointId: number; path: string }> {
     const execution = this.execution!;
     const ended = this.runEnded!;
+    // As Flink's stop does, no checkpoint is taken while the job stops: one taken after the
+    // sources paused or drained would be restored, should the savepoint fail, in place of the
+    // state the job ran with before the stop.
+    checkpointing.suspendPeriodic();
     execution.pauseSources();
     let result: { checkpointId: number; path: string };
     // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
-    if (drain) result = await execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
-    else {
+    if (drain) {
+      try {
+        result = await execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
+      } catch (err) {
+        // The job fails and restarts from its last checkpoint: checkpoints go on there.
+        checkpointing.resumePeriodic();
+        throw err;
+      }
+    } else {
       try {
         result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
       } catch (err) {
         execution.pauseSources(false);
+        checkpointing.resumePeriodic();
         throw err;
       }
       execution.suspend();

@@ -81,6 +81,8 @@ export class JobExecution implements JobRun {
   private suspendRequested = false;
   /** A drain in progress: its savepoint is the final checkpoint. */
   private drainRequest: DrainRequest<unknown> | undefined;
+  /** Asynchronous work of tasks whose input a drain ended (see {@link endInputNow}), awaited at the next sweep. */
+  private readonly endWork: Promise<unknown>[] = [];
   /** Checkpoints triggered and neither complete nor aborted; tasks that finish answer them. */
   private readonly inFlight = new Map<number, CheckpointBarrier>();
 
@@ -210,7 +212,14 @@ export class JobExecution implements JobRun {
   endInputNow(): void {
     const now = this.options.clock.now();
     for (const task of this.tasks) if (!task.finished) task.drained = true;
-    for (const task of this.tasks) if (task instanceof SourceStreamTask) task.endInputNow(now);
+    for (const task of this.tasks) {
+      if (!(task instanceof SourceStreamTask)) continue;
+      task.endInputNow(now);
+      // Ended here, not in a step: the asynchronous work its end started (a sink chained to the
+      // source flushing) is awaited by the loop as a step's is, before the drain's savepoint.
+      const work = task.pendingWork();
+      if (work) this.endWork.push(work);
+    }
     this.wake?.();
   }
 
@@ -298,6 +307,10 @@ export class JobExecution implements JobRun {
       if (this.failure !== undefined) throw this.failure;
       if (this.cancelRequested) throw new JobCancelledError();
       if (this.suspendRequested) break;
+      if (this.endWork.length > 0) {
+        const work = this.endWork.splice(0);
+        await this.interruptible(async () => void (await Promise.all(work)));
+      }
       const now = clock.now();
       let worked = false;
       let unfinished = 0;

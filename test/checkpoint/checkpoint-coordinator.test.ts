@@ -438,6 +438,39 @@ describe('CheckpointCoordinator', () => {
     assert.equal((await savepoint).checkpointId, 2, 'the savepoint still completes');
   });
 
+  test("a stop's suspension (Flink's stopCheckpointScheduler): no periodic or manual checkpoint until resumed; those in flight are aborted uncounted; savepoints and the final checkpoint go on", async () => {
+    const { timers, target, coordinator, stats, tooMany } = setup({ interval: 1000, maxConcurrent: 1, tolerableFailures: 0 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    assert.deepEqual(target.ids, [1]);
+    const queued = rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
+    const inFlight = rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT', periodic: true }).then(() => undefined));
+    await flush();
+    coordinator.suspendPeriodic();
+    assert.equal((await queued).reason, CheckpointFailureReason.COORDINATOR_SUSPENDED, 'a queued manual checkpoint is refused');
+    assert.ok([1, 2].every((id) => target.aborted.includes(id)), `aborted: ${target.aborted.join(',')}`);
+    assert.equal((await inFlight).reason, CheckpointFailureReason.COORDINATOR_SUSPENDED);
+    assert.deepEqual(tooMany, [], 'not counted as failures');
+    await timers.advanceTo(5000);
+    assert.deepEqual(target.ids, [1, 2], 'no periodic trigger while suspended');
+    const manual = await rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
+    assert.equal(manual.reason, CheckpointFailureReason.COORDINATOR_SUSPENDED);
+    // The stop's savepoint is taken, and a bounded job's final checkpoint too.
+    const savepoint = coordinator.triggerCheckpoint({ kind: 'SAVEPOINT_TERMINATE', savepointDir: '/sp' });
+    await ackAll(coordinator, 3);
+    assert.equal((await savepoint).checkpointId, 3);
+    const final = coordinator.triggerFinalCheckpoint();
+    await ackAll(coordinator, 4);
+    await final;
+    // Resumed (the stop failed): periodic checkpoints again, the first an interval later.
+    coordinator.resumePeriodic();
+    await timers.advance(999);
+    assert.deepEqual(target.ids, [1, 2, 3, 4]);
+    await timers.advance(1);
+    assert.deepEqual(target.ids, [1, 2, 3, 4, 5]);
+    assert.ok(stats.failures.every((f) => f.reason === CheckpointFailureReason.COORDINATOR_SUSPENDED));
+  });
+
   test('timeout: the checkpoint expires, is aborted and discarded, and the promise rejects', async () => {
     const { timers, target, coordinator, storage, stats } = setup({ interval: undefined, timeout: 5000 });
     await timers.advanceTo(1000);

@@ -1,0 +1,104 @@
+/*
+ * A stop-with-savepoint suspends periodic checkpoints, as Flink's stop calls
+ * stopCheckpointScheduler: a checkpoint triggered while the job stops would hold the state after
+ * the sources paused or drained (a drain's early-fired windows and kept timers), and a failure of
+ * the stop's savepoint would restart the job from it instead of from its state before the stop.
+ * Through a tracked JobMaster in this process, checkpoints every 20 ms, a drain that takes
+ * 400 ms (a sink chained to the source, whose end of input settles late): no checkpoint is
+ * triggered from the stop on but its savepoint, which waits for the sink's end; and a stop
+ * whose savepoint fails lets periodic checkpoints go on.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { Sink, SinkWriter } from '../../src/index.js';
+import { MetadataStore } from '../../src/metadata/index.js';
+import { capturePipeline, tempDir } from '../helpers/run-job.js';
+import { COMMAND_POLL_INTERVAL_MS } from '../../src/cluster/job-tracker.js';
+import { numbersFailingOnRequest, startTrackedJob, until } from '../helpers/tracked-job.js';
+
+/** When each writer's end-of-input work settled (epoch ms). */
+const endsSettled: number[] = [];
+
+/** A sink whose end of input settles only after `ms`: the drain takes that long. */
+function slowToEnd(ms: number): Sink<number> {
+  return {
+    createWriter(): SinkWriter<number> {
+      let ending: Promise<unknown> | undefined;
+      return {
+        write() {},
+        endOfInput() {
+          ending = new Promise<void>((r) =>
+            setTimeout(() => {
+              endsSettled.push(Date.now());
+              r();
+            }, ms),
+          );
+        },
+        pendingWork: () => {
+          const p = ending;
+          ending = undefined;
+          return p;
+        },
+        close() {},
+      };
+    },
+  };
+}
+
+const pipeline = () => capturePipeline((env) => numbersFailingOnRequest(env).sinkTo(slowToEnd(400)).uid('slow-end'), 'stop-suspends');
+
+describe('a stop suspends periodic checkpoints', () => {
+  test('stop --drain: from the stop on, no checkpoint is triggered but its savepoint', async () => {
+    const home = tempDir();
+    const store = MetadataStore.open(join(home.path, 'flink.db'));
+    try {
+      const job = startTrackedJob(home, store, pipeline(), undefined, { 'execution.checkpointing.interval': '20 ms' });
+      await until(() => store.listCheckpoints(job.master.jobId).some((c) => c.status === 'COMPLETED'), 'a periodic checkpoint');
+      // The job takes the command up within a poll of flink.db; the drain then lasts 400 ms.
+      const stopAt = Date.now() + 2 * COMMAND_POLL_INTERVAL_MS;
+      endsSettled.length = 0;
+      const sp = await job.done('stop', { drain: true });
+      assert.equal(await job.outcome, undefined);
+      // As in Flink, the drain's savepoint follows every operator's finish, the sink's flush included.
+      const savepoint = store.listCheckpoints(job.master.jobId).find((c) => c.checkpointId === sp.checkpointId)!;
+      assert.equal(endsSettled.length, 1, 'the sink ended once');
+      assert.ok(savepoint.triggerTime >= endsSettled[0]!, `savepoint triggered ${endsSettled[0]! - savepoint.triggerTime} ms before the sink's end of input settled`);
+      const after = store.listCheckpoints(job.master.jobId).filter((c) => c.triggerTime >= stopAt);
+      assert.deepEqual(
+        after.map((c) => ({ id: c.checkpointId, kind: c.kind, status: c.status })),
+        [{ id: sp.checkpointId, kind: 'SAVEPOINT_TERMINATE', status: 'COMPLETED' }],
+      );
+    } finally {
+      store.close();
+      home.cleanup();
+    }
+  });
+
+  test('a stop whose savepoint fails: the job runs on, and so do its periodic checkpoints', async () => {
+    const home = tempDir();
+    const store = MetadataStore.open(join(home.path, 'flink.db'));
+    const unwritable = join(home.path, 'unwritable');
+    mkdirSync(unwritable, { mode: 0o500 });
+    // Root writes anywhere: the savepoint's target is beneath a file instead.
+    const target = process.getuid?.() === 0 ? join(home.path, 'flink.db', 'sp') : unwritable;
+    try {
+      const job = startTrackedJob(home, store, pipeline(), undefined, { 'execution.checkpointing.interval': '20 ms' });
+      await until(() => store.listCheckpoints(job.master.jobId).some((c) => c.status === 'COMPLETED'), 'a periodic checkpoint');
+      const stop = await job.command('stop', { drain: false, dir: target });
+      assert.equal(stop.status, 'FAILED', JSON.stringify(stop));
+      const failedAt = Date.now();
+      await until(
+        () => store.listCheckpoints(job.master.jobId).some((c) => c.kind === 'CHECKPOINT' && c.status === 'COMPLETED' && c.triggerTime > failedAt),
+        'a periodic checkpoint after the failed stop',
+      );
+      await job.done('stop', { drain: false });
+      assert.equal(await job.outcome, undefined);
+    } finally {
+      chmodSync(unwritable, 0o700);
+      store.close();
+      home.cleanup();
+    }
+  });
+});
