@@ -1,4 +1,4 @@
-import { Time } from '../util/time.js';
+import { type DurationLike, Time, durationToMillis } from '../util/time.js';
 
 /** When a TTL'd value's timestamp is refreshed. */
 export const UpdateType = {
@@ -40,9 +40,9 @@ export class StateTtlConfig {
     readonly incrementalCleanup: { readonly size: number; readonly perRecord: boolean } | undefined,
   ) {}
 
-  /** Starts a config whose values live `ttl` after their last update. */
-  static newBuilder(ttl: Time | number): StateTtlConfigBuilder {
-    return new StateTtlConfigBuilder(typeof ttl === 'number' ? ttl : ttl.toMilliseconds());
+  /** Starts a config whose values live `ttl` (a Duration, as Flink 2.x takes, a Time, or milliseconds) after their last update. */
+  static newBuilder(ttl: DurationLike | number): StateTtlConfigBuilder {
+    return new StateTtlConfigBuilder(typeof ttl === 'number' ? ttl : durationToMillis(ttl, 'A state TTL'));
   }
 
   /** @internal */

@@ -19,7 +19,7 @@ import {
   type ValueState,
 } from '../../src/state/index.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { Time } from '../../src/util/time.js';
+import { Duration, Time } from '../../src/util/time.js';
 import { BACKENDS, type BackendType, createBackend, snapshotInto, dumpTables } from './backends.js';
 
 const TTL = 1000;
@@ -385,5 +385,13 @@ describe('state TTL configuration', () => {
   test('a TTL must be positive', () => {
     assert.throws(() => StateTtlConfig.newBuilder(0), /positive/);
     assert.throws(() => StateTtlConfig.newBuilder(Time.seconds(1)).cleanupIncrementally(0), /positive size/);
+    assert.throws(() => StateTtlConfig.newBuilder(Duration.ofMillis(0)), /positive/);
+  });
+
+  test("a TTL is a Duration (Flink 2.x), a Time (1.x) or milliseconds, as SPEC's durations are", () => {
+    assert.equal(StateTtlConfig.newBuilder(Duration.ofHours(24)).build().ttlMs, 86_400_000);
+    assert.equal(StateTtlConfig.newBuilder(Time.hours(24)).build().ttlMs, 86_400_000);
+    assert.equal(StateTtlConfig.newBuilder(86_400_000).build().ttlMs, 86_400_000);
+    assert.throws(() => StateTtlConfig.newBuilder('1 h' as unknown as number), /A state TTL must be a Duration or a Time/);
   });
 });
