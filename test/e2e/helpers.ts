@@ -508,6 +508,24 @@ export function lastCheckpointId(home: string, jobId: string): number {
   return dbJobRow(home, jobId)?.last_checkpoint_id ?? 0;
 }
 
+/**
+ * Waits until the heartbeat flink.db has of a job is older than `heartbeatTimeoutMs` (the job's
+ * `heartbeat.timeout`): from then on the next command that looks declares it lost. For a frozen
+ * process this is the moment a fixed sleep of the timeout and a margin only approximated.
+ */
+export async function waitForStaleHeartbeat(home: string, jobId: string, heartbeatTimeoutMs: number, timeoutMs = 15_000): Promise<void> {
+  const margin = 50;
+  await waitFor(
+    `the heartbeat of ${jobId} to be older than ${heartbeatTimeoutMs} ms`,
+    () => {
+      const heartbeat = dbRow<{ heartbeat: number | null }>(home, 'SELECT heartbeat FROM jobs WHERE job_id = ?', jobId)?.heartbeat;
+      return typeof heartbeat === 'number' && Date.now() - heartbeat > heartbeatTimeoutMs + margin;
+    },
+    timeoutMs,
+    20,
+  );
+}
+
 /** `kill -9` a job process and waits until it is gone. */
 export async function killHard(pid: number): Promise<void> {
   process.kill(pid, 'SIGKILL');
