@@ -27,6 +27,11 @@ cleanUpAfterAll();
 
 const N = 6000;
 const RATE = '2000';
+/**
+ * The rate of the last run, to the end: nothing kills it, and the rate limit is no state; at
+ * RATE it read the ~5,000 inputs the killed runs left for ~2.5 s, six times.
+ */
+const FINAL_RATE = '10000';
 const OPTS = ['-p', '2', '-D', 'execution.checkpointing.interval=150ms'];
 
 function hasSnapshot(home: string, jobId: string): boolean {
@@ -49,7 +54,7 @@ describe('kill -9 during a restore', { concurrency: false }, () => {
       await sleep(delay);
       if (isAlive(b.pid)) await killHard(b.pid);
       const from = hasSnapshot(home, b.jobId) ? b.jobId : a.jobId;
-      const r = await runFlink(['run', ...OPTS, '-s', from, CHAOS_JOB, ...args], { home, timeoutMs: 90_000 });
+      const r = await runFlink(['run', ...OPTS, '-s', from, CHAOS_JOB, out, db, String(N), FINAL_RATE], { home, timeoutMs: 90_000 });
       const file = checkLines(committedLines(out), N);
       const sqlite = checkLines(sqliteLines(db).lines, N);
       if (r.code !== 0 || file.lost + file.duplicated + sqlite.lost + sqlite.duplicated > 0) {
