@@ -16,6 +16,7 @@ import {
   freshHome,
   isAlive,
   killHard,
+  listedJob,
   runDetached,
   runFlink,
   sleep,
@@ -51,6 +52,9 @@ describe('kill -9 during a restore', { concurrency: false }, () => {
       await waitForCheckpoint(home, a.jobId, 3, 20_000);
       await killHard(a.pid);
       const b = await runDetached(home, CHAOS_JOB, args, [...OPTS, '-s', a.jobId]);
+      // The delays count from B's `flink list` entry, as they always have (runDetached used to
+      // list every job it started; it reads flink.db now, which would move each kill ~0.5 s earlier).
+      await listedJob(home, b.jobId);
       await sleep(delay);
       if (isAlive(b.pid)) await killHard(b.pid);
       const from = hasSnapshot(home, b.jobId) ? b.jobId : a.jobId;
