@@ -2,14 +2,15 @@
  * Chaos test of crash recovery through the real `flink` CLI: a keyed job with timers writing
  * through both exactly-once sinks (FileSink and SqliteSink) is started detached, SIGKILLed at a
  * seeded random moment, restored with `flink run -d -s <jobId>` from the latest job that has a
- * completed checkpoint, and so on `kills` times; the last run finishes. With `freezes`, that
- * many more runs end frozen instead (SIGSTOP past the heartbeat timeout): restored while frozen
- * (the restore must stop the old process) and woken afterwards, or declared lost by `flink list`
- * and woken before anyone restores it (it must stop by itself, committing nothing); and runs
- * may pause (SIGSTOP, then SIGCONT before the timeout) at random moments. Then the committed
- * output of both sinks is compared with what the input must give: every i in 0..N-1 once, and
- * counts 1..N/50 per key. With `--job windowed` the job puts out-of-order event-time input into
- * tumbling windows and sessions instead, and every window's result must be there once, right.
+ * completed checkpoint, and so on `kills` times; the last run (at five times the rate: nothing
+ * kills it) finishes. With `freezes`, that many more runs end frozen instead (SIGSTOP past the
+ * heartbeat timeout): restored while frozen (the restore must stop the old process) and woken
+ * afterwards, or declared lost by `flink list` and woken before anyone restores it (it must stop
+ * by itself, committing nothing); and runs may pause (SIGSTOP, then SIGCONT before the timeout)
+ * at random moments. Then the committed output of both sinks is compared with what the input
+ * must give: every i in 0..N-1 once, and counts 1..N/50 per key. With `--job windowed` the job
+ * puts out-of-order event-time input into tumbling windows and sessions instead, and every
+ * window's result must be there once, right.
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
  *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--slots S] [--async] [--keep] [--quiet]
@@ -45,6 +46,7 @@ import {
   trackHome,
   trackPid,
   waitFor,
+  waitForStaleHeartbeat,
   dbRow,
   sleep,
 } from '../e2e/helpers.js';
@@ -110,8 +112,12 @@ export type RunEnd =
 /** Liveness settings of the chaos runs with freezes: a freeze past 2 s is a lost job. */
 const HEARTBEAT_TIMEOUT_MS = 2_000;
 const HEARTBEAT_INTERVAL_MS = 250;
-/** A freeze that outlasts the heartbeat timeout. */
-const FREEZE_MS = HEARTBEAT_TIMEOUT_MS + 1_000;
+/**
+ * How much faster than `rate` the final run reads: nothing kills it, and it only has to reach the
+ * end (the source's rate limit is no state, so a restore may change it); at `rate` it read the
+ * half or more of the input the kills left for 5-8 s per chaos run. It still spans checkpoints.
+ */
+const FINAL_RATE_FACTOR = 5;
 
 /** Losses and duplicates in one sink's committed output. */
 export interface SinkCheck {
@@ -267,7 +273,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   if (opts.postgres && jobKind === 'windowed') throw new Error('--postgres adds its sink to the keyed job only');
   const pg = opts.postgres ? await chaosPostgres() : undefined;
   if (opts.async && jobKind === 'windowed') throw new Error('--async is an option of the keyed job only');
-  const jobArgs = [out, db, String(records), String(rate), ...(pg ? [pg.url] : []), ...(opts.async ? ['--async'] : [])];
+  const argsAt = (r: number) => [out, db, String(records), String(r), ...(pg ? [pg.url] : []), ...(opts.async ? ['--async'] : [])];
+  const jobArgs = argsAt(rate);
   const flinkOptions = [
     '-p',
     String(parallelism),
@@ -328,7 +335,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         if (!signal(pid, 'SIGKILL')) end = 'ended';
         else await waitFor(`process ${pid} to die`, () => !isAlive(pid), 5_000, 10);
       } else if (signal(pid, 'SIGSTOP')) {
-        await sleep(FREEZE_MS);
+        // Frozen past the heartbeat timeout: until flink.db's heartbeat of the job is that old.
+        await waitForStaleHeartbeat(home, jobId, HEARTBEAT_TIMEOUT_MS);
       } else {
         end = 'ended';
       }
@@ -365,7 +373,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     if (!finishedEarly) {
       const from = restoreFrom;
-      const final = runFlink(['run', ...flinkOptions, ...(from ? ['-s', from] : []), jobFile, ...jobArgs], {
+      const final = runFlink(['run', ...flinkOptions, ...(from ? ['-s', from] : []), jobFile, ...argsAt(rate * FINAL_RATE_FACTOR)], {
         home,
         timeoutMs: 120_000,
       });

@@ -26,6 +26,8 @@ cleanUpAfterAll();
 
 const N = 6000;
 const RATE = '2000';
+/** The restore's rate: it only has to reach the end (the rate limit is no state). */
+const RESTORE_RATE = '10000';
 const OPTS = ['-p', '2', '-D', 'execution.checkpointing.interval=50ms'];
 
 describe('cancel racing checkpoints and a savepoint', { concurrency: false }, () => {
@@ -46,7 +48,7 @@ describe('cancel racing checkpoints and a savepoint', { concurrency: false }, ()
       // By job id: the newest snapshot (the job went on checkpointing after a plain savepoint, so
       // restoring the savepoint itself would repeat what later checkpoints committed, as in Flink).
       const from = jobId;
-      const r = await runFlink(['run', ...OPTS, '-s', from, CHAOS_JOB, out, db, String(N), RATE], { home, timeoutMs: 60_000 });
+      const r = await runFlink(['run', ...OPTS, '-s', from, CHAOS_JOB, out, db, String(N), RESTORE_RATE], { home, timeoutMs: 60_000 });
       const file = checkLines(committedLines(out), N);
       const sqlite = checkLines(sqliteLines(db).lines, N);
       if (r.code !== 0 || file.lost + file.duplicated + sqlite.lost + sqlite.duplicated > 0) {

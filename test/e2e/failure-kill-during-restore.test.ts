@@ -16,6 +16,7 @@ import {
   freshHome,
   isAlive,
   killHard,
+  listedJob,
   runDetached,
   runFlink,
   sleep,
@@ -27,6 +28,11 @@ cleanUpAfterAll();
 
 const N = 6000;
 const RATE = '2000';
+/**
+ * The rate of the last run, to the end: nothing kills it, and the rate limit is no state; at
+ * RATE it read the ~5,000 inputs the killed runs left for ~2.5 s, six times.
+ */
+const FINAL_RATE = '10000';
 const OPTS = ['-p', '2', '-D', 'execution.checkpointing.interval=150ms'];
 
 function hasSnapshot(home: string, jobId: string): boolean {
@@ -46,10 +52,13 @@ describe('kill -9 during a restore', { concurrency: false }, () => {
       await waitForCheckpoint(home, a.jobId, 3, 20_000);
       await killHard(a.pid);
       const b = await runDetached(home, CHAOS_JOB, args, [...OPTS, '-s', a.jobId]);
+      // The delays count from B's `flink list` entry, as they always have (runDetached used to
+      // list every job it started; it reads flink.db now, which would move each kill ~0.5 s earlier).
+      await listedJob(home, b.jobId);
       await sleep(delay);
       if (isAlive(b.pid)) await killHard(b.pid);
       const from = hasSnapshot(home, b.jobId) ? b.jobId : a.jobId;
-      const r = await runFlink(['run', ...OPTS, '-s', from, CHAOS_JOB, ...args], { home, timeoutMs: 90_000 });
+      const r = await runFlink(['run', ...OPTS, '-s', from, CHAOS_JOB, out, db, String(N), FINAL_RATE], { home, timeoutMs: 90_000 });
       const file = checkLines(committedLines(out), N);
       const sqlite = checkLines(sqliteLines(db).lines, N);
       if (r.code !== 0 || file.lost + file.duplicated + sqlite.lost + sqlite.duplicated > 0) {

@@ -26,11 +26,11 @@ import {
   parseAttachedRun,
   runDetached,
   runFlink,
-  sleep,
   TSX_LOADER,
   tempDir,
   waitFor,
   waitForCheckpoint,
+  waitForStaleHeartbeat,
 } from './helpers.js';
 
 cleanUpAfterAll();
@@ -50,8 +50,13 @@ const OPTIONS = [
   '-D',
   'heartbeat.interval=250ms',
 ];
-/** Longer than the heartbeat timeout. */
-const FROZEN_MS = 3_000;
+/** `heartbeat.timeout` of OPTIONS: a job frozen longer than this is lost. */
+const HEARTBEAT_TIMEOUT_MS = 2_000;
+/**
+ * The rate of a restore to the end: nothing freezes it, and the rate limit is no state; at RATE
+ * it read what the frozen run left for ~5 s per test.
+ */
+const RESTORE_RATE = '7500';
 
 interface Started {
   readonly home: string;
@@ -81,13 +86,13 @@ async function startAndFreeze(): Promise<Started> {
   };
   await waitFor(`the job's process ${pid} to be frozen (it must not have ended before the SIGSTOP)`, () => state() === 'T', 5_000, 10);
   assert.equal((await listedJob(home, jobId)).status, 'RUNNING', 'the job still ran when it was frozen');
-  await sleep(FROZEN_MS);
+  await waitForStaleHeartbeat(home, jobId, HEARTBEAT_TIMEOUT_MS);
   return { home, out, db, jobId, pid };
 }
 
 /** Restores the job by id, attached, to its end; returns the restored job's id. */
 async function restoreToEnd(s: Started): Promise<{ jobId: string; stderr: string }> {
-  const r = await runFlink(['run', ...OPTIONS, '-s', s.jobId, CHAOS_JOB, s.out, s.db, String(N), RATE], { home: s.home, timeoutMs: 60_000 });
+  const r = await runFlink(['run', ...OPTIONS, '-s', s.jobId, CHAOS_JOB, s.out, s.db, String(N), RESTORE_RATE], { home: s.home, timeoutMs: 60_000 });
   assert.equal(r.code, 0, `the restore failed:\n${r.stdout}\n${r.stderr}`);
   return { jobId: parseAttachedRun(r.stdout).jobId, stderr: r.stderr };
 }

@@ -371,7 +371,11 @@ export async function listJson(home: string, flags: readonly string[] = ['-a']):
   return JSON.parse(r.stdout) as ListedJob[];
 }
 
-/** `flink run -d <file> [args]`: returns the job id and its pid (both tracked for cleanup). */
+/**
+ * `flink run -d <file> [args]`: returns the job id and its pid (both tracked for cleanup). The pid
+ * is read from flink.db: `flink run -d` returns once the job's process has recorded itself, and a
+ * `flink list` to learn it cost ~0.5 s of wall and ~0.3 s of CPU per detached job.
+ */
 export async function runDetached(
   home: string,
   file: string,
@@ -385,10 +389,10 @@ export async function runDetached(
     throw new Error(`flink run -d failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
   const jobId = m[1]!;
-  const job = (await listJson(home)).find((j) => j.jobId === jobId);
-  if (!job || job.pid === null) throw new Error(`job ${jobId} is not listed with a pid`);
-  trackPid(job.pid);
-  return { jobId, pid: job.pid, result };
+  const pid = dbRow<{ pid: number | null }>(home, 'SELECT pid FROM jobs WHERE job_id = ?', jobId)?.pid;
+  if (typeof pid !== 'number') throw new Error(`job ${jobId} has no pid in flink.db`);
+  trackPid(pid);
+  return { jobId, pid, result };
 }
 
 /** Opens a home's flink.db read-only (close it when done). */
@@ -508,6 +512,24 @@ export function lastCheckpointId(home: string, jobId: string): number {
   return dbJobRow(home, jobId)?.last_checkpoint_id ?? 0;
 }
 
+/**
+ * Waits until the heartbeat flink.db has of a job is older than `heartbeatTimeoutMs` (the job's
+ * `heartbeat.timeout`): from then on the next command that looks declares it lost. For a frozen
+ * process this is the moment a fixed sleep of the timeout and a margin only approximated.
+ */
+export async function waitForStaleHeartbeat(home: string, jobId: string, heartbeatTimeoutMs: number, timeoutMs = 15_000): Promise<void> {
+  const margin = 50;
+  await waitFor(
+    `the heartbeat of ${jobId} to be older than ${heartbeatTimeoutMs} ms`,
+    () => {
+      const heartbeat = dbRow<{ heartbeat: number | null }>(home, 'SELECT heartbeat FROM jobs WHERE job_id = ?', jobId)?.heartbeat;
+      return typeof heartbeat === 'number' && Date.now() - heartbeat > heartbeatTimeoutMs + margin;
+    },
+    timeoutMs,
+    20,
+  );
+}
+
 /** `kill -9` a job process and waits until it is gone. */
 export async function killHard(pid: number): Promise<void> {
   process.kill(pid, 'SIGKILL');
@@ -585,11 +607,23 @@ export async function waitForStatus(home: string, jobId: string, statuses: reado
   }
 }
 
-/** `flink cancel <jobId>`, which must succeed; then waits until the job is CANCELED. */
+/**
+ * `flink cancel <jobId>`, which must succeed; then waits until flink.db has the job CANCELED (a
+ * cancelled job is no dead process for `flink list` to notice: its row says it all).
+ */
 export async function cancelJob(home: string, jobId: string): Promise<void> {
   const r = await runFlink(['cancel', jobId], { home, timeoutMs: 15_000 });
   assert.equal(r.code, 0, `cancel failed: ${r.stderr}`);
-  await waitForStatus(home, jobId, ['CANCELED']);
+  await waitFor(
+    `job ${jobId} to be CANCELED`,
+    () => {
+      const status = dbJobRow(home, jobId)?.status;
+      if (status !== 'CANCELED') throw new Error(`flink.db has it ${status ?? 'unreadable'}`);
+      return true;
+    },
+    10_000,
+    20,
+  );
 }
 
 /** Waits until a FileSink directory has an in-progress part file, i.e. records are being written. */

@@ -35,6 +35,12 @@ cleanUpAfterAll();
 const JOB = join(FIXTURES, 'ckpt-keyed-count.ts');
 const N = 6000;
 const RATE = '1000';
+/**
+ * The rate of the restores that race each other: their race is over once one has claimed the job
+ * (at start-up), and the rate limit is no state; at RATE the winner read the ~5,400 inputs left
+ * for ~5 s.
+ */
+const RESTORE_RATE = '5000';
 const OPTS = ['-D', 'execution.checkpointing.interval=200ms'];
 
 describe('two restores of one lost job', { concurrency: false }, () => {
@@ -45,8 +51,8 @@ describe('two restores of one lost job', { concurrency: false }, () => {
     await waitForCheckpoint(home, jobId, 3, 20_000);
     await killHard(pid);
 
-    const a = spawnFlink(['run', ...OPTS, '-s', jobId, JOB, out, String(N), RATE], { home, timeoutMs: 60_000 });
-    const b = spawnFlink(['run', ...OPTS, '-s', jobId, JOB, out, String(N), RATE], { home, timeoutMs: 60_000 });
+    const a = spawnFlink(['run', ...OPTS, '-s', jobId, JOB, out, String(N), RESTORE_RATE], { home, timeoutMs: 60_000 });
+    const b = spawnFlink(['run', ...OPTS, '-s', jobId, JOB, out, String(N), RESTORE_RATE], { home, timeoutMs: 60_000 });
     const [ra, rb] = await Promise.all([a.exited, b.exited]);
     const succeeded = [ra, rb].filter((r) => r.code === 0).length;
 
@@ -94,8 +100,10 @@ describe('two restores of one lost job', { concurrency: false }, () => {
     const { jobId, pid } = await runDetached(home, CHAOS_JOB, args, opts);
     await waitForCheckpoint(home, jobId, 3, 20_000);
     await killHard(pid);
-    const a = spawnFlink(['run', ...opts, '-s', jobId, CHAOS_JOB, ...args], { home, timeoutMs: 120_000 });
-    const b = spawnFlink(['run', ...opts, '-s', jobId, CHAOS_JOB, ...args], { home, timeoutMs: 120_000 });
+    // As RESTORE_RATE: five times the killed run's rate.
+    const restoreArgs = [out, db, String(n), '10000', pg.url];
+    const a = spawnFlink(['run', ...opts, '-s', jobId, CHAOS_JOB, ...restoreArgs], { home, timeoutMs: 120_000 });
+    const b = spawnFlink(['run', ...opts, '-s', jobId, CHAOS_JOB, ...restoreArgs], { home, timeoutMs: 120_000 });
     const [ra, rb] = await Promise.all([a.exited, b.exited]);
     const file = checkLines(committedLines(out), n);
     const sqlite = checkLines(sqliteLines(db).lines, n);
@@ -114,7 +122,7 @@ describe('two restores of one lost job', { concurrency: false }, () => {
     await waitForCheckpoint(home, jobId, 3, 20_000);
     const stop = await runFlink(['stop', jobId], { home, timeoutMs: 30_000 });
     const savepoint = savepointPathOf(stop);
-    const run = () => spawnFlink(['run', ...OPTS, '--claim-mode', 'claim', '-s', savepoint, JOB, out, String(N), RATE], { home, timeoutMs: 60_000 });
+    const run = () => spawnFlink(['run', ...OPTS, '--claim-mode', 'claim', '-s', savepoint, JOB, out, String(N), RESTORE_RATE], { home, timeoutMs: 60_000 });
     const [ra, rb] = await Promise.all([run().exited, run().exited]);
     const succeeded = [ra, rb].filter((r) => r.code === 0).length;
     const problems = keyedCountProblems(committedLines(out), N).filter((p) => p.startsWith('repeated') || p.startsWith('missing'));

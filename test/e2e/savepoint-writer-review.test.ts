@@ -60,7 +60,9 @@ describe('SavepointWriter: failures of the writing job', { concurrency: false },
   test('a writing job killed mid-way leaves no _metadata; a rerun into the same path writes the savepoint', async () => {
     const home = freshHome();
     const sp = join(tempDir(), 'sp');
-    const { pid } = await runDetached(home, JOB, [sp, 'write', '1000000', '5000']);
+    const { jobId, pid } = await runDetached(home, JOB, [sp, 'write', '1000000', '5000']);
+    // Killed 1.5 s after it is listed running (runDetached no longer lists it itself).
+    assert.equal((await listedJob(home, jobId)).status, 'RUNNING');
     await sleep(1500);
     await killHard(pid);
     assert.equal(existsSync(join(sp, '_metadata')), false);
@@ -110,7 +112,9 @@ describe('SavepointWriter: failures of the writing job', { concurrency: false },
   test('operator state, a writing job killed mid-way leaves no _metadata; a rerun into the same path writes the savepoint', async () => {
     const home = freshHome();
     const sp = join(tempDir(), 'sp');
-    const { pid } = await runDetached(home, JOB, [sp, 'write-operator', '1000000', '5000'], ['-p', '2', ...D('execution.checkpointing.interval=50ms')]);
+    const { jobId, pid } = await runDetached(home, JOB, [sp, 'write-operator', '1000000', '5000'], ['-p', '2', ...D('execution.checkpointing.interval=50ms')]);
+    // Killed 1.5 s after it is listed running (runDetached no longer lists it itself).
+    assert.equal((await listedJob(home, jobId)).status, 'RUNNING');
     await sleep(1500);
     await killHard(pid);
     assert.equal(existsSync(join(sp, '_metadata')), false);

@@ -46,6 +46,18 @@ async function stoppedV1(): Promise<{ home: string; root: string; jobId: string;
   return { home, root, jobId, sp };
 }
 
+let shared: ReturnType<typeof stoppedV1> | undefined;
+
+/**
+ * One {@link stoppedV1}, made once, for the tests that only read its savepoint or damage copies
+ * of it (and start no job in its home that could stay running): a v1 run and stop of their own
+ * cost each ~3 s.
+ */
+function sharedStoppedV1(): ReturnType<typeof stoppedV1> {
+  shared ??= stoppedV1();
+  return shared;
+}
+
 /** `flink run -s <from> sp-job.ts <variant> <out> N max` to its end; returns the new job id. */
 async function restoreToEnd(home: string, from: string, out: string, flinkOptions: readonly string[] = [], variant = 'v1'): Promise<string> {
   const r = await runFlink(['run', '-s', from, ...flinkOptions, SP_JOB, variant, out, String(N), 'max'], { home, timeoutMs: 20_000 });
@@ -225,7 +237,7 @@ describe('flink savepoint and run -s', () => {
   });
 
   test('flink info names uids, parallelism, states and key counts; --json has operators[].keyedStates', async () => {
-    const { home, jobId, sp } = await stoppedV1();
+    const { home, jobId, sp } = await sharedStoppedV1();
 
     const human = await runFlink(['info', sp], { home, timeoutMs: 15_000 });
     assert.equal(human.code, 0, human.stderr);
@@ -282,7 +294,7 @@ describe('flink savepoint and run -s', () => {
   });
 
   test('run -s of a truncated, corrupted or foreign _metadata (or a damaged state file) is refused: exit 1, one line, no job left running', async () => {
-    const { home, root, jobId, sp } = await stoppedV1();
+    const { home, root, jobId, sp } = await sharedStoppedV1();
     await waitForStatus(home, jobId, ['FINISHED']);
     const metadata = readFileSync(join(sp, '_metadata'));
     const text = metadata.toString('utf8');

@@ -50,7 +50,8 @@ describe('a keyed two-input job killed mid-stream', () => {
       assert.ok(before.length < 2 * N, `killed before its end (${before.length} lines committed)`);
       assert.ok(!before.some((l) => l.startsWith('T,')), 'the timers had not fired before the kill');
 
-      const r = await runFlink(['run', '-s', jobId, ...interval('200ms'), ...options, KEYED, out, String(N), '500'], { home, timeoutMs: 40_000 });
+      // Five times the killed run's rate: nothing interrupts this run, and the rate limit is no state.
+      const r = await runFlink(['run', '-s', jobId, ...interval('200ms'), ...options, KEYED, out, String(N), '2500'], { home, timeoutMs: 40_000 });
       assert.equal(r.code, 0, r.stderr);
       const { jobId: restoredId } = parseAttachedRun(r.stdout);
       assert.equal((await listedJob(home, restoredId)).status, 'FINISHED');

@@ -6,7 +6,7 @@
  * (see savepoint.test.ts). Every job process started here is ended in `after`.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -41,6 +41,25 @@ async function savepointAndCancel(home: string, jobId: string): Promise<string> 
 async function v1Savepoint(home: string, out: string, count = String(N)): Promise<string> {
   const { jobId } = await start(home, 'v1', out, [], count);
   return savepointAndCancel(home, jobId);
+}
+
+let sharedV1: Promise<{ readonly sp: string; readonly out: string }> | undefined;
+
+/**
+ * The savepoint of one v1 run of N inputs (made once, in a home of its own), with that run's
+ * output copied into `out`: what {@link v1Savepoint} gives, for the tests that only restore from
+ * it. Each restores it (no_claim: it stays) in its own home into its own copy of the output, as
+ * savepoint.test.ts restores a relocated savepoint into copies; a v1 run, savepoint and cancel
+ * of their own cost each ~4 s.
+ */
+async function sharedV1Savepoint(out: string): Promise<string> {
+  sharedV1 ??= (async () => {
+    const first = join(tempDir(), 'out');
+    return { sp: await v1Savepoint(freshHome(), first), out: first };
+  })();
+  const { sp, out: first } = await sharedV1;
+  cpSync(first, out, { recursive: true });
+  return sp;
 }
 
 /** `flink run -s <from> [...options] sp-job.ts <variant> <out> N max`, to its end. */
@@ -78,7 +97,7 @@ describe('job upgrades from a savepoint', () => {
   test('adding a stateless operator (with a uid, then without one): the counts continue exactly once', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
-    const sp1 = await v1Savepoint(home, out);
+    const sp1 = await sharedV1Savepoint(out);
     const v1Lines = committedLines(out);
     assert.ok(v1Lines.length > 0 && v1Lines.every((l) => l.split(',').length === 3));
 
@@ -101,7 +120,7 @@ describe('job upgrades from a savepoint', () => {
   test("removing the stateful operator: refused naming uid 'count' and -n; accepted with -n", async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
-    const sp = await v1Savepoint(home, out);
+    const sp = await sharedV1Savepoint(out);
     const before = inputsOf(committedLines(out));
 
     const refused = await restore(home, sp, 'nocount', out);
@@ -126,7 +145,7 @@ describe('job upgrades from a savepoint', () => {
     const home = freshHome();
     const root = tempDir();
     const out = join(root, 'out');
-    const sp1 = await v1Savepoint(home, out);
+    const sp1 = await sharedV1Savepoint(out);
 
     const { jobId } = await start(home, 'v1', out, ['-p', '4', '-s', sp1]);
     const sp4 = savepointPathOf(await runFlink(['stop', jobId], { home, timeoutMs: 15_000 }));
@@ -160,7 +179,7 @@ describe('job upgrades from a savepoint', () => {
   test('a different max parallelism is refused, naming max parallelism and 128', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
-    const sp = await v1Savepoint(home, out);
+    const sp = await sharedV1Savepoint(out);
     const r = await restore(home, sp, 'v1', out, ['-D', 'pipeline.max-parallelism=256']);
     const line = await assertRestoreRefused(home, r);
     assert.match(line, /max parallelism/i);
@@ -202,7 +221,7 @@ describe('job upgrades from a savepoint', () => {
   test("a state registered with another kind fails, naming the state 'n' and its operator", async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
-    const sp = await v1Savepoint(home, out);
+    const sp = await sharedV1Savepoint(out);
     const r = await restore(home, sp, 'list', out);
     // As in Flink, this is found when the operator registers the state: the restored job fails.
     const line = await assertRestoreRefused(home, r, false);
