@@ -1880,4 +1880,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a drain's savepoint is taken before a sink chained to the source has finished its end-of-input work (its flush): the savepoint and its commit do not cover the last records as Flink's do",
     tests: ['test/cluster/stop-suspends-checkpoints.test.ts'],
   },
+  {
+    id: 'drain-mark-not-in-channel',
+    area: 'end of input',
+    file: 'src/runtime/tasks/channel-input-task.ts',
+    original: '      if (event instanceof EndOfInput && event.drained) this.drained = true;\n',
+    replacement: '',
+    bug: "a task learns of a drain only from its own thread: on a worker that takes another worker's drained end of input first, it drops its processing-time timers, and the drain's savepoint keeps its windows' contents without them, never emitted by a resumed job",
+    tests: ['test/runtime/drain-across-threads.test.ts'],
+  },
 ];

@@ -205,13 +205,14 @@ export class JobExecution implements JobRun {
 
   /**
    * The drain's end of input: sources end now — the maximum watermark, then end-of-input, flow on;
-   * every operator finishes as in a bounded job — but every task yet to finish keeps its timers
-   * left at the end, and each source its position, in state for the drain's savepoint (see
-   * StreamTask.drained), as Flink's drained savepoint does.
+   * every operator finishes as in a bounded job — but each source keeps its position, and every
+   * task its end-of-input reaches keeps its timers left at the end, in state for the drain's
+   * savepoint (see StreamTask.drained), as Flink's drained savepoint does. The end-of-input
+   * carries the mark: a task on another worker thread may take it before that worker is told of
+   * the drain.
    */
   endInputNow(): void {
     const now = this.options.clock.now();
-    for (const task of this.tasks) if (!task.finished) task.drained = true;
     for (const task of this.tasks) {
       if (!(task instanceof SourceStreamTask)) continue;
       task.endInputNow(now);
