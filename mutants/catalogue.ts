@@ -1889,4 +1889,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a task learns of a drain only from its own thread: on a worker that takes another worker's drained end of input first, it drops its processing-time timers, and the drain's savepoint keeps its windows' contents without them, never emitted by a resumed job",
     tests: ['test/runtime/drain-across-threads.test.ts'],
   },
+  {
+    id: 'timer-pass-end-work-unawaited',
+    area: 'savepoints',
+    file: 'src/runtime/job-execution.ts',
+    original: '          if (work) await this.interruptible(async () => void (await work));\n        }',
+    replacement: '          void work;\n        }',
+    bug: "a sink whose end of input an asynchronous operator's last answers held back ends in a timer pass, and its flush is not awaited: a drain's savepoint (or a final checkpoint) is taken before it, and does not cover the last records as Flink's does",
+    tests: ['test/cluster/stop-suspends-checkpoints.test.ts'],
+  },
 ];

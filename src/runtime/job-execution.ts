@@ -322,6 +322,11 @@ export class JobExecution implements JobRun {
         if (task.nextTimerTime() <= now) {
           task.fireTimers(now);
           worked = true;
+          // Awaited as a step's is: what the timers' output started (a sink's writes), or the end
+          // of input an asynchronous operator's last result let through (a chained sink's flush,
+          // which a final checkpoint or a drain's savepoint must follow, as Flink's follows finish()).
+          const work = task.pendingWork();
+          if (work) await this.interruptible(async () => void (await work));
         }
         if (task.isRunnable(now)) {
           task.step(now);

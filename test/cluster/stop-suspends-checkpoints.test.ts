@@ -5,15 +5,17 @@
  * the stop's savepoint would restart the job from it instead of from its state before the stop.
  * Through a tracked JobMaster in this process, checkpoints every 20 ms, a drain that takes
  * 400 ms (a sink chained to the source, whose end of input settles late): no checkpoint is
- * triggered from the stop on but its savepoint, which waits for the sink's end; and a stop
- * whose savepoint fails lets periodic checkpoints go on.
+ * triggered from the stop on but its savepoint, which waits for the sink's end (also when an
+ * asynchronous operator before it held its end back); and a stop whose savepoint fails lets
+ * periodic checkpoints go on.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Sink, SinkWriter } from '../../src/index.js';
+import { AsyncDataStream, Duration, type Sink, type SinkWriter } from '../../src/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
+import type { JobId } from '../../src/util/ids.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { COMMAND_POLL_INTERVAL_MS } from '../../src/cluster/job-tracker.js';
 import { numbersFailingOnRequest, startTrackedJob, until } from '../helpers/tracked-job.js';
@@ -49,6 +51,20 @@ function slowToEnd(ms: number): Sink<number> {
 
 const pipeline = () => capturePipeline((env) => numbersFailingOnRequest(env).sinkTo(slowToEnd(400)).uid('slow-end'), 'stop-suspends');
 
+/** The same behind an asynchronous operator (chained), whose last answers come 50 ms late: the sink's end follows them. */
+const asyncPipeline = () =>
+  capturePipeline((env) => {
+    const answered = AsyncDataStream.unorderedWait(numbersFailingOnRequest(env), (v: number, result) => void setTimeout(() => result.complete([v]), 50), Duration.ofSeconds(10));
+    answered.uid('async').sinkTo(slowToEnd(400)).uid('slow-end');
+  }, 'stop-suspends-async');
+
+/** Whether the drain's savepoint `checkpointId` of job `jobId` was triggered once the sink's end of input settled (it ended once). */
+function assertSavepointAfterSinkEnd(store: MetadataStore, jobId: JobId, checkpointId: number): void {
+  const savepoint = store.listCheckpoints(jobId).find((c) => c.checkpointId === checkpointId)!;
+  assert.equal(endsSettled.length, 1, 'the sink ended once');
+  assert.ok(savepoint.triggerTime >= endsSettled[0]!, `savepoint triggered ${endsSettled[0]! - savepoint.triggerTime} ms before the sink's end of input settled`);
+}
+
 describe('a stop suspends periodic checkpoints', () => {
   test('stop --drain: from the stop on, no checkpoint is triggered but its savepoint', async () => {
     const home = tempDir();
@@ -62,14 +78,28 @@ describe('a stop suspends periodic checkpoints', () => {
       const sp = await job.done('stop', { drain: true });
       assert.equal(await job.outcome, undefined);
       // As in Flink, the drain's savepoint follows every operator's finish, the sink's flush included.
-      const savepoint = store.listCheckpoints(job.master.jobId).find((c) => c.checkpointId === sp.checkpointId)!;
-      assert.equal(endsSettled.length, 1, 'the sink ended once');
-      assert.ok(savepoint.triggerTime >= endsSettled[0]!, `savepoint triggered ${endsSettled[0]! - savepoint.triggerTime} ms before the sink's end of input settled`);
+      assertSavepointAfterSinkEnd(store, job.master.jobId, sp.checkpointId);
       const after = store.listCheckpoints(job.master.jobId).filter((c) => c.triggerTime >= stopAt);
       assert.deepEqual(
         after.map((c) => ({ id: c.checkpointId, kind: c.kind, status: c.status })),
         [{ id: sp.checkpointId, kind: 'SAVEPOINT_TERMINATE', status: 'COMPLETED' }],
       );
+    } finally {
+      store.close();
+      home.cleanup();
+    }
+  });
+
+  test("stop --drain: the savepoint follows the end of a sink that an asynchronous operator's last answers held back", async () => {
+    const home = tempDir();
+    const store = MetadataStore.open(join(home.path, 'flink.db'));
+    try {
+      const job = startTrackedJob(home, store, asyncPipeline());
+      await until(() => store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run');
+      endsSettled.length = 0;
+      const sp = await job.done('stop', { drain: true });
+      assert.equal(await job.outcome, undefined);
+      assertSavepointAfterSinkEnd(store, job.master.jobId, sp.checkpointId);
     } finally {
       store.close();
       home.cleanup();
