@@ -1898,4 +1898,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a sink whose end of input an asynchronous operator's last answers held back ends in a timer pass, and its flush is not awaited: a drain's savepoint (or a final checkpoint) is taken before it, and does not cover the last records as Flink's does",
     tests: ['test/cluster/stop-suspends-checkpoints.test.ts'],
   },
+  {
+    id: 'lost-job-keeps-commands-open',
+    area: 'liveness and fencing',
+    file: 'src/metadata/metadata-store.ts',
+    original: "          this.commands.failOpen(id, `the job ended as FAILED (${cause}) before it answered`);\n",
+    replacement: '',
+    bug: "a job declared lost by another command (flink list) leaves its commands open: a flink stop waiting for a job killed during its drain waits out its 10 min timeout instead of saying the job is gone",
+    tests: ['test/cli/wait-for-command.test.ts'],
+  },
 ];
