@@ -1907,4 +1907,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a job declared lost by another command (flink list) leaves its commands open: a flink stop waiting for a job killed during its drain waits out its 10 min timeout instead of saying the job is gone",
     tests: ['test/cli/wait-for-command.test.ts'],
   },
+  {
+    id: 'second-stop-runs-under-first',
+    area: 'savepoints',
+    file: 'src/cluster/job-master.ts',
+    original: "        if (this.stopInProgress) return Promise.reject(new FlinkError('job.stopping', 'A stop with a savepoint is in progress already.'));\n",
+    replacement: '',
+    bug: 'a second flink stop while one drains runs under it: it replaces the first drain (whose command then fails as if it never ran), or suspends the run before the drain takes its savepoint',
+    tests: ['test/cluster/stop-suspends-checkpoints.test.ts'],
+  },
 ];

@@ -106,6 +106,31 @@ describe('a stop suspends periodic checkpoints', () => {
     }
   });
 
+  test('a second stop while a drain is in progress is refused in one line; the first stops the job', async () => {
+    const home = tempDir();
+    const store = MetadataStore.open(join(home.path, 'flink.db'));
+    try {
+      const job = startTrackedJob(home, store, pipeline());
+      await until(() => store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run');
+      endsSettled.length = 0;
+      const first = store.submitCommand(job.master.jobId, 'stop', { drain: true });
+      // The job took it up: its drain lasts until the sink's end settles (400 ms).
+      await until(() => store.getCommand(first)!.status === 'RUNNING', 'the drain to start');
+      for (const drain of [true, false]) {
+        const second = await job.command('stop', { drain });
+        assert.deepEqual([second.status, second.error], ['FAILED', 'A stop with a savepoint is in progress already.']);
+      }
+      assert.equal(endsSettled.length, 0, 'refused while the first drain went on');
+      assert.equal(await job.outcome, undefined);
+      const done = store.getCommand(first)!;
+      assert.equal(done.status, 'DONE', JSON.stringify(done));
+      assertSavepointAfterSinkEnd(store, job.master.jobId, (done.result as { checkpointId: number }).checkpointId);
+    } finally {
+      store.close();
+      home.cleanup();
+    }
+  });
+
   test('a stop whose savepoint fails: the job runs on, and so do its periodic checkpoints', async () => {
     const home = tempDir();
     const store = MetadataStore.open(join(home.path, 'flink.db'));
