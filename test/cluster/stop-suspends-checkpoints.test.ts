@@ -65,11 +65,21 @@ function assertSavepointAfterSinkEnd(store: MetadataStore, jobId: JobId, checkpo
   assert.ok(savepoint.triggerTime >= endsSettled[0]!, `savepoint triggered ${endsSettled[0]! - savepoint.triggerTime} ms before the sink's end of input settled`);
 }
 
+/** Runs `body` with a fresh home and its flink.db, removed afterwards. */
+async function inHome(body: (home: ReturnType<typeof tempDir>, store: MetadataStore) => Promise<void>): Promise<void> {
+  const home = tempDir();
+  const store = MetadataStore.open(join(home.path, 'flink.db'));
+  try {
+    await body(home, store);
+  } finally {
+    store.close();
+    home.cleanup();
+  }
+}
+
 describe('a stop suspends periodic checkpoints', () => {
   test('stop --drain: from the stop on, no checkpoint is triggered but its savepoint', async () => {
-    const home = tempDir();
-    const store = MetadataStore.open(join(home.path, 'flink.db'));
-    try {
+    await inHome(async (home, store) => {
       const job = startTrackedJob(home, store, pipeline(), undefined, { 'execution.checkpointing.interval': '20 ms' });
       await until(() => store.listCheckpoints(job.master.jobId).some((c) => c.status === 'COMPLETED'), 'a periodic checkpoint');
       // The job takes the command up within a poll of flink.db; the drain then lasts 400 ms.
@@ -84,32 +94,22 @@ describe('a stop suspends periodic checkpoints', () => {
         after.map((c) => ({ id: c.checkpointId, kind: c.kind, status: c.status })),
         [{ id: sp.checkpointId, kind: 'SAVEPOINT_TERMINATE', status: 'COMPLETED' }],
       );
-    } finally {
-      store.close();
-      home.cleanup();
-    }
+    });
   });
 
   test("stop --drain: the savepoint follows the end of a sink that an asynchronous operator's last answers held back", async () => {
-    const home = tempDir();
-    const store = MetadataStore.open(join(home.path, 'flink.db'));
-    try {
+    await inHome(async (home, store) => {
       const job = startTrackedJob(home, store, asyncPipeline());
       await until(() => store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run');
       endsSettled.length = 0;
       const sp = await job.done('stop', { drain: true });
       assert.equal(await job.outcome, undefined);
       assertSavepointAfterSinkEnd(store, job.master.jobId, sp.checkpointId);
-    } finally {
-      store.close();
-      home.cleanup();
-    }
+    });
   });
 
   test('a second stop while a drain is in progress is refused in one line; the first stops the job', async () => {
-    const home = tempDir();
-    const store = MetadataStore.open(join(home.path, 'flink.db'));
-    try {
+    await inHome(async (home, store) => {
       const job = startTrackedJob(home, store, pipeline());
       await until(() => store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run');
       endsSettled.length = 0;
@@ -125,10 +125,7 @@ describe('a stop suspends periodic checkpoints', () => {
       const done = store.getCommand(first)!;
       assert.equal(done.status, 'DONE', JSON.stringify(done));
       assertSavepointAfterSinkEnd(store, job.master.jobId, (done.result as { checkpointId: number }).checkpointId);
-    } finally {
-      store.close();
-      home.cleanup();
-    }
+    });
   });
 
   test('a stop whose savepoint fails: the job runs on, and so do its periodic checkpoints', async () => {
