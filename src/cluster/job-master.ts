@@ -426,22 +426,27 @@ export class JobMaster {
     // state the job ran with before the stop.
     checkpointing.suspendPeriodic();
     execution.pauseSources();
+    // A stop that fails lets the job go on: its sources read again, its checkpoints run again.
+    const goOn = (): void => {
+      execution.pauseSources(false);
+      checkpointing.resumePeriodic();
+    };
     let result: { checkpointId: number; path: string };
     // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
     if (drain) {
       try {
         result = await execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
       } catch (err) {
-        // The job fails and restarts from its last checkpoint: checkpoints go on there.
-        checkpointing.resumePeriodic();
+        // Refused before it ended anything (the tasks still open), or the job fails and restarts
+        // from its last checkpoint: either way checkpoints go on.
+        goOn();
         throw err;
       }
     } else {
       try {
         result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
       } catch (err) {
-        execution.pauseSources(false);
-        checkpointing.resumePeriodic();
+        goOn();
         throw err;
       }
       execution.suspend();

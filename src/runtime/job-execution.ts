@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
 import type { CheckpointOptions, CheckpointResponder, CheckpointStorageWorker, RestoreAssignment, StateBackendSettings } from '../state/index.js';
 import { CheckpointBarrier } from './channel-events.js';
-import { DrainRequest } from './drain-request.js';
+import { DrainRequest, drainRefused } from './drain-request.js';
 import { SnapshotDriver } from './checkpointing/snapshot-driver.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type Placement, deployTasks, subtaskCount } from './execution-graph.js';
 import type { JobRun } from './job-run.js';
@@ -77,6 +77,8 @@ export class JobExecution implements JobRun {
   /** A failure raised outside the loop (e.g. in user snapshot code during a trigger). */
   private failure: unknown;
   private running = false;
+  /** The run's loop has begun (every task opened); `running` is false again once it ended. */
+  private started = false;
   /** Stop without draining: leave the loop as soon as possible, without end-of-input. */
   private suspendRequested = false;
   /** A drain in progress: its savepoint is the final checkpoint. */
@@ -197,6 +199,7 @@ export class JobExecution implements JobRun {
    * taken as the run's final checkpoint (see DrainRequest); resolves with it.
    */
   drain<T>(savepoint: () => Promise<T>): Promise<T> {
+    if (!this.running) return Promise.reject(drainRefused(this.started));
     const request = new DrainRequest(savepoint);
     this.drainRequest = request as DrainRequest<unknown>;
     this.endInputNow();
@@ -262,6 +265,7 @@ export class JobExecution implements JobRun {
       const opened = this.options.opened;
       if (opened) await this.interruptible(opened);
       this.running = true;
+      this.started = true;
       await this.loop();
     } catch (err) {
       failure = err;

@@ -65,6 +65,24 @@ function assertSavepointAfterSinkEnd(store: MetadataStore, jobId: JobId, checkpo
   assert.ok(savepoint.triggerTime >= endsSettled[0]!, `savepoint triggered ${endsSettled[0]! - savepoint.triggerTime} ms before the sink's end of input settled`);
 }
 
+/** A sink whose writer opens once `opened` settles, and logs its life. */
+function openingLate(opened: Promise<void>, log: string[]): Sink<number> {
+  return {
+    createWriter(): SinkWriter<number> {
+      let written = 0;
+      return {
+        open: async () => {
+          await opened;
+          log.push('opened');
+        },
+        write: () => void written++,
+        endOfInput: () => void log.push(`end of input after ${written > 0 ? 'records' : 'none'}`),
+        close() {},
+      };
+    },
+  };
+}
+
 /** Runs `body` with a fresh home and its flink.db, removed afterwards. */
 async function inHome(body: (home: ReturnType<typeof tempDir>, store: MetadataStore) => Promise<void>): Promise<void> {
   const home = tempDir();
@@ -125,6 +143,22 @@ describe('a stop suspends periodic checkpoints', () => {
       const done = store.getCommand(first)!;
       assert.equal(done.status, 'DONE', JSON.stringify(done));
       assertSavepointAfterSinkEnd(store, job.master.jobId, (done.result as { checkpointId: number }).checkpointId);
+    });
+  });
+
+  test('stop --drain while the tasks still open is refused as not running yet; the job goes on, and its drain ends the opened sink', async () => {
+    await inHome(async (home, store) => {
+      let open!: () => void;
+      const log: string[] = [];
+      const job = startTrackedJob(home, store, capturePipeline((env) => numbersFailingOnRequest(env).sinkTo(openingLate(new Promise((r) => (open = r)), log)).uid('late-open'), 'opening'));
+      await until(() => store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run');
+      const early = await job.command('stop', { drain: true });
+      assert.deepEqual([early.status, early.error], ['FAILED', 'The job is not running yet: its tasks are still opening.']);
+      open();
+      await until(() => log.includes('opened'), 'the sink to open');
+      await job.done('stop', { drain: true });
+      assert.equal(await job.outcome, undefined);
+      assert.deepEqual(log, ['opened', 'end of input after records'], 'the drain ends the sink once it opened and wrote');
     });
   });
 
