@@ -93,6 +93,8 @@ export class JobMaster {
   private runEnded: Promise<void> | undefined;
   /** A stop with savepoint in progress; its command is answered before the job's end is recorded. */
   private stopping: Promise<unknown> | undefined;
+  /** A stop is running, or succeeded (the job ends): another one is refused. */
+  private stopInProgress = false;
 
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
@@ -179,8 +181,18 @@ export class JobMaster {
       checkpoint: (full) => checkpointing.checkpoint(full),
       savepoint: (dir) => checkpointing.savepoint(dir),
       stop: (dir, drain) => {
+        // One at a time, as Flink's adaptive scheduler takes stop-with-savepoint only while
+        // executing, not while it stops (a savepoint it still takes, as here): a second
+        // would drain or suspend the run under the first (a second drain replaced the first's
+        // request, whose command then failed as if it never ran; a suspend ended a drain before
+        // its savepoint).
+        if (this.stopInProgress) return Promise.reject(new FlinkError('job.stopping', 'A stop with a savepoint is in progress already.'));
+        this.stopInProgress = true;
         const stop = this.stopWithSavepoint(checkpointing, dir, drain);
-        this.stopping = stop.catch(() => undefined);
+        this.stopping = stop.catch(() => {
+          // The job runs on (or restarts): it may be stopped again.
+          this.stopInProgress = false;
+        });
         return stop;
       },
     });
@@ -414,22 +426,27 @@ export class JobMaster {
     // state the job ran with before the stop.
     checkpointing.suspendPeriodic();
     execution.pauseSources();
+    // A stop that fails lets the job go on: its sources read again, its checkpoints run again.
+    const goOn = (): void => {
+      execution.pauseSources(false);
+      checkpointing.resumePeriodic();
+    };
     let result: { checkpointId: number; path: string };
     // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
     if (drain) {
       try {
         result = await execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
       } catch (err) {
-        // The job fails and restarts from its last checkpoint: checkpoints go on there.
-        checkpointing.resumePeriodic();
+        // Refused before it ended anything (the tasks still open), or the job fails and restarts
+        // from its last checkpoint: either way checkpoints go on.
+        goOn();
         throw err;
       }
     } else {
       try {
         result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
       } catch (err) {
-        execution.pauseSources(false);
-        checkpointing.resumePeriodic();
+        goOn();
         throw err;
       }
       execution.suspend();

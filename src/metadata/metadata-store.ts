@@ -188,11 +188,22 @@ export class MetadataStore {
   /**
    * For a job whose process is gone: atomically moves it to FAILED with `cause` and an end
    * time, and to a new epoch (fencing out the process should it still run), only if it is still
-   * non-terminal and (given `staleBefore`) its heartbeat is older than that. Returns true if it
-   * changed the job.
+   * non-terminal and (given `staleBefore`) its heartbeat is older than that; its commands not
+   * yet answered fail with the cause. Returns true if it changed the job.
    */
   markLost(id: JobId, cause: string = JOB_PROCESS_LOST, opts: { staleBefore?: number } = {}): boolean {
-    return this.run(() => this.jobs.markLost(id, cause, opts.staleBefore));
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          if (!this.jobs.markLost(id, cause, opts.staleBefore)) return false;
+          // No process will answer its commands now: they fail at once, so a `flink stop` waiting
+          // for one says why instead of waiting out its timeout (the job ended while another
+          // process, `flink list` say, was the one to find it lost).
+          this.commands.failOpen(id, `the job ended as FAILED (${cause}) before it answered`);
+          return true;
+        })
+        .immediate(),
+    );
   }
 
   // ---- events (status changes, failures, restarts) ----

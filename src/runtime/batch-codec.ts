@@ -59,7 +59,7 @@ export function encodeEvent(event: ChannelEvent): Uint8Array {
   }
   if (event instanceof Watermark) return framed(MSGPACK, plain.pack([WATERMARK, event.timestamp]));
   if (event instanceof WatermarkStatus) return framed(MSGPACK, plain.pack([STATUS, event.idle]));
-  return framed(MSGPACK, plain.pack([END]));
+  return framed(MSGPACK, plain.pack([END, event.drained]));
 }
 
 /**
@@ -99,7 +99,7 @@ export function decodeEvent(buffer: Uint8Array): ChannelEvent {
         ...(typeof msg[6] === 'number' ? { latestCompleted: msg[6] } : {}),
       });
     case END:
-      return EndOfInput.INSTANCE;
+      return EndOfInput.of(msg[1] === true);
     case WATERMARK:
       return new Watermark(msg[1] as number);
     case STATUS:

@@ -44,9 +44,21 @@ export class WatermarkStatus {
   }
 }
 
-/** The channel's producer has no more records. */
+/**
+ * The channel's producer has no more records. `drained`: its input was ended by `flink stop
+ * --drain` (Flink's EndOfData carries its StopMode likewise), so the task it reaches keeps, for
+ * the drain's savepoint, what it cannot fire (see StreamTask.drained). In the channel, not told to
+ * each task by its thread: a worker thread may take this event from another worker's channel
+ * before its own message about the drain arrives.
+ */
 export class EndOfInput {
-  static readonly INSTANCE = new EndOfInput();
+  static readonly INSTANCE = new EndOfInput(false);
+  static readonly DRAINED = new EndOfInput(true);
+  private constructor(readonly drained: boolean) {}
+
+  static of(drained: boolean): EndOfInput {
+    return drained ? EndOfInput.DRAINED : EndOfInput.INSTANCE;
+  }
 }
 
 /** A watermark in a channel is the user-facing {@link Watermark}: event time has reached its timestamp. */

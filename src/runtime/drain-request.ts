@@ -32,3 +32,15 @@ export class DrainRequest<T> {
     if (!this.taken) this.settle.reject(failure ?? new FlinkError('job.notDrained', 'The job ended before it could be drained: no savepoint was taken.'));
   }
 }
+
+/**
+ * Why a drain is refused before it ends anything: the run's tasks are still opening (a sink
+ * connecting, state loading), or the run has ended. A drain then would end operators not yet
+ * opened, and its savepoint wait for them; refused, as a savepoint then is (Flink takes none
+ * until every task runs), the job goes on and the stop may be asked again.
+ */
+export function drainRefused(ended: boolean): FlinkError {
+  return ended
+    ? new FlinkError('job.notRunning', 'The job is not running any more.')
+    : new FlinkError('job.notRunning', 'The job is not running yet: its tasks are still opening.');
+}

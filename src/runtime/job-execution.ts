@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
 import type { CheckpointOptions, CheckpointResponder, CheckpointStorageWorker, RestoreAssignment, StateBackendSettings } from '../state/index.js';
 import { CheckpointBarrier } from './channel-events.js';
-import { DrainRequest } from './drain-request.js';
+import { DrainRequest, drainRefused } from './drain-request.js';
 import { SnapshotDriver } from './checkpointing/snapshot-driver.js';
 import { type ChannelSettings, DEFAULT_CHANNEL_SETTINGS, type Placement, deployTasks, subtaskCount } from './execution-graph.js';
 import type { JobRun } from './job-run.js';
@@ -77,6 +77,8 @@ export class JobExecution implements JobRun {
   /** A failure raised outside the loop (e.g. in user snapshot code during a trigger). */
   private failure: unknown;
   private running = false;
+  /** The run's loop has begun (every task opened); `running` is false again once it ended. */
+  private started = false;
   /** Stop without draining: leave the loop as soon as possible, without end-of-input. */
   private suspendRequested = false;
   /** A drain in progress: its savepoint is the final checkpoint. */
@@ -197,6 +199,7 @@ export class JobExecution implements JobRun {
    * taken as the run's final checkpoint (see DrainRequest); resolves with it.
    */
   drain<T>(savepoint: () => Promise<T>): Promise<T> {
+    if (!this.running) return Promise.reject(drainRefused(this.started));
     const request = new DrainRequest(savepoint);
     this.drainRequest = request as DrainRequest<unknown>;
     this.endInputNow();
@@ -205,13 +208,14 @@ export class JobExecution implements JobRun {
 
   /**
    * The drain's end of input: sources end now — the maximum watermark, then end-of-input, flow on;
-   * every operator finishes as in a bounded job — but every task yet to finish keeps its timers
-   * left at the end, and each source its position, in state for the drain's savepoint (see
-   * StreamTask.drained), as Flink's drained savepoint does.
+   * every operator finishes as in a bounded job — but each source keeps its position, and every
+   * task its end-of-input reaches keeps its timers left at the end, in state for the drain's
+   * savepoint (see StreamTask.drained), as Flink's drained savepoint does. The end-of-input
+   * carries the mark: a task on another worker thread may take it before that worker is told of
+   * the drain.
    */
   endInputNow(): void {
     const now = this.options.clock.now();
-    for (const task of this.tasks) if (!task.finished) task.drained = true;
     for (const task of this.tasks) {
       if (!(task instanceof SourceStreamTask)) continue;
       task.endInputNow(now);
@@ -261,6 +265,7 @@ export class JobExecution implements JobRun {
       const opened = this.options.opened;
       if (opened) await this.interruptible(opened);
       this.running = true;
+      this.started = true;
       await this.loop();
     } catch (err) {
       failure = err;
@@ -321,6 +326,11 @@ export class JobExecution implements JobRun {
         if (task.nextTimerTime() <= now) {
           task.fireTimers(now);
           worked = true;
+          // Awaited as a step's is: what the timers' output started (a sink's writes), or the end
+          // of input an asynchronous operator's last result let through (a chained sink's flush,
+          // which a final checkpoint or a drain's savepoint must follow, as Flink's follows finish()).
+          const work = task.pendingWork();
+          if (work) await this.interruptible(async () => void (await work));
         }
         if (task.isRunnable(now)) {
           task.step(now);

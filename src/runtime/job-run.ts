@@ -25,7 +25,8 @@ export interface JobRun {
   suspend(): void;
   /**
    * `flink stop --drain`: ends the input now and, once every task has finished, takes
-   * `savepoint` as the run's final checkpoint (see DrainRequest); rejects if the run ends first.
+   * `savepoint` as the run's final checkpoint (see DrainRequest); rejects if the run ends first,
+   * and at once, ending nothing, while its tasks still open or once it ended (see drainRefused).
    */
   drain<T>(savepoint: () => Promise<T>): Promise<T>;
   /** Fails the run from outside (e.g. too many failed checkpoints, fenced). */

@@ -27,3 +27,17 @@ test('a cancel the job never read is answered by the job ending CANCELED (anothe
   await assert.rejects(waitForCommand(store, jobId, third, { what: 'complete a checkpoint', timeoutMs: 300 }), /did not complete a checkpoint within/);
   store.close();
 });
+
+test('a stop waiting for a job that another process declares lost fails at once, saying so (not at its timeout)', async () => {
+  const store = MetadataStore.open(join(dir, 'flink.db'));
+  const jobId = newJobId();
+  store.createJob({ jobId, name: 'j', jobFile: '/j.ts', status: 'RUNNING', pid: process.pid });
+  const stop = store.submitCommand(jobId, 'stop', { drain: true });
+  // The job process was killed during the drain; `flink list` (here: this store) finds it lost.
+  setTimeout(() => store.markLost(jobId), 100);
+  await assert.rejects(
+    waitForCommand(store, jobId, stop, { what: 'stop with a savepoint', timeoutMs: 10_000 }),
+    { message: `Job ${jobId} could not stop with a savepoint: the job ended as FAILED (job process lost) before it answered` },
+  );
+  store.close();
+});

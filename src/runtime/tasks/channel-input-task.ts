@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { KeyedStateBackend } from '../../state/index.js';
-import type { ChannelEvent } from '../channel-events.js';
+import { type ChannelEvent, EndOfInput } from '../channel-events.js';
 import type { InputChannel } from '../channel.js';
 import { BarrierAligner } from '../checkpointing/barrier-aligner.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
@@ -68,7 +68,10 @@ export abstract class ChannelInputTask extends StreamTask {
       if (channel.isEmpty() || this.aligner.isBlocked(i)) continue;
       this.nextChannel = (i + 1) % n;
       this.polledChannel = i;
-      return channel.poll();
+      const event = channel.poll();
+      // One input ended by the drain is enough: the job is being drained.
+      if (event instanceof EndOfInput && event.drained) this.drained = true;
+      return event;
     }
     return undefined;
   }

@@ -97,9 +97,14 @@ export class SourceStreamTask extends StreamTask {
     this.alignment.sync(this.watermarks.currentWatermark);
   }
 
-  /** Ends this source's input now (stop with --drain): the maximum watermark, then end-of-input, flow downstream. */
+  /**
+   * Ends this source's input now (stop with --drain): the maximum watermark, then end-of-input,
+   * flow downstream, marked drained (see StreamTask.drained). A source that read to its end
+   * before is left as it is: it has no position to keep.
+   */
   endInputNow(now: number): void {
     if (this.finished || this.finishing) return;
+    this.drained = true;
     this.endOfEventTime();
     this.finishInput(now);
   }

@@ -44,7 +44,8 @@ export abstract class StreamTask {
   /**
    * The job is being drained (`flink stop --drain`) and this task's input ends for the drain's
    * savepoint: the timers left at its end stay in state for that savepoint, as in Flink, so a job
-   * resumed from it fires them (see endOperators). Set by the execution before the sources end.
+   * resumed from it fires them (see endOperators). Set on a source the drain ends, and on a task
+   * an EndOfInput of the drain reaches (it passes the mark on with its own end of input).
    */
   drained = false;
 
@@ -173,7 +174,7 @@ export abstract class StreamTask {
     // Only a drained savepoint is resumed with its timers (its sources resume too); a snapshot of
     // a task whose input simply ended must not fire, after a restore, what this run never fires.
     if (!this.drained) for (const op of this.timed) op.dropPendingTimers();
-    for (const w of this.writers) w.broadcastEvent(EndOfInput.INSTANCE);
+    for (const w of this.writers) w.broadcastEvent(EndOfInput.of(this.drained));
     this.finished = true;
     const cp = this.checkpointing;
     if (!cp) return;

@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { JobGraph } from '../../graph/index.js';
 import type { CheckpointOptions, CheckpointResponder, RestoreAssignment } from '../../state/index.js';
 import { JobCancelledError } from '../../util/errors.js';
-import { DrainRequest } from '../drain-request.js';
+import { DrainRequest, drainRefused } from '../drain-request.js';
 import { channelTargets, jobEdges, subtaskCount } from '../execution-graph.js';
 import type { JobRun } from '../job-run.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
@@ -274,6 +274,9 @@ export class WorkerPoolExecution implements JobRun {
   }
 
   drain<T>(savepoint: () => Promise<T>): Promise<T> {
+    if (!this.running || this.failure !== undefined || this.cancelRequested) {
+      return Promise.reject(drainRefused(this.failure !== undefined || this.cancelRequested || this.members.some((m) => m.settled)));
+    }
     const request = new DrainRequest(savepoint);
     this.drainRequest = request as DrainRequest<unknown>;
     this.broadcast({ t: 'finishAfterSavepoint', drain: true });
