@@ -17,7 +17,7 @@ import { DRAINED_PROCESSING_TIME as JOB } from './fixture-jobs.js';
 cleanUpAfterAll();
 
 /** Long enough for the first run to be stopped before its window comes due, on a loaded machine. */
-const HOLD_MS = '3000';
+const HOLD_MS = '6000';
 
 interface InfoJson {
   operators: Array<{ uid: string; keyedStates: Record<string, { keys: number }>; timers: number }>;
