@@ -240,7 +240,7 @@ class SlowFinalPreCommitSink implements Sink<number> {
       prepareCommit: async () => {
         if (finalSink.ended && finalSink.hung === 0) {
           finalSink.hung++;
-          await sleep(600);
+          await sleep(1600);
         }
       },
       notifyCheckpointComplete: (id) => {
@@ -262,8 +262,9 @@ describe('JobMaster: the final checkpoint as Flink’s (FLIP-147)', () => {
         .uid('sink');
     });
     const job = start(pipeline, {
+      // A timeout long enough that no other checkpoint expires on a loaded machine; the hang outlasts it.
       'execution.checkpointing.interval': '300 ms',
-      'execution.checkpointing.timeout': '200 ms',
+      'execution.checkpointing.timeout': '1 s',
       'execution.checkpointing.tolerable-failed-checkpoints': 1,
       'restart-strategy.type': 'none',
     });
@@ -272,8 +273,11 @@ describe('JobMaster: the final checkpoint as Flink’s (FLIP-147)', () => {
       assert.equal(err, undefined, `the job failed: ${String(err)}\n${job.logs.join('\n')}`);
       assert.equal(job.store.getJob(job.master.jobId)?.status, 'FINISHED');
       assert.equal(finalSink.hung, 1, 'the first final checkpoint hung past the timeout');
-      const failed = job.store.listCheckpoints(job.master.jobId).filter((c) => c.status === 'FAILED');
-      assert.equal(failed.length, 1, 'the expired final checkpoint is recorded as failed');
+      // Only the final one expires; on a loaded machine a periodic checkpoint may also have
+      // failed uncounted (triggered while the tasks still opened, or subsumed by the final one).
+      const all = job.store.listCheckpoints(job.master.jobId).filter((c) => c.status === 'FAILED');
+      const failed = all.filter((c) => /expired/i.test(c.failureReason ?? ''));
+      assert.equal(failed.length, 1, `the expired final checkpoint is recorded as failed: ${all.map((c) => `${c.checkpointId} ${c.failureReason}`).join('; ')}`);
       assert.ok(
         finalSink.committed.some((id) => id > failed[0]!.checkpointId),
         `a later checkpoint committed the sink's last data (committed ${finalSink.committed.join(', ')}; failed ${failed[0]!.checkpointId})`,
