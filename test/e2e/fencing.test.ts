@@ -176,7 +176,11 @@ describe('fencing: a frozen job declared lost commits nothing more', { concurren
     await waitFor('the woken process to stop by itself', () => !isAlive(s.pid), 20_000, 20);
     const newFiles = listFiles(s.out).filter((f) => !isHiddenPath(f) && !filesBefore.has(f));
     assert.deepEqual(newFiles.filter((f) => !pendingBefore.has(f)), [], 'no part committed after it was declared lost but one pre-committed before it froze');
-    assert.deepEqual(publishedCheckpoints(s.home, s.jobId), published, 'no checkpoint published after it was declared lost');
+    const publishedAfter = publishedCheckpoints(s.home, s.jobId);
+    assert.deepEqual(publishedAfter.filter((id) => !published.includes(id)), [], 'no checkpoint published after it was declared lost');
+    // A retention delete of an older checkpoint under way when it froze finishes on waking (as
+    // such a commit does); the newest one it published, which a restore takes, stays.
+    assert.ok(publishedAfter.includes(newestPublished), `checkpoint ${newestPublished} is still published: ${publishedAfter.join(', ')}`);
     const committedIds = sinkCommits(s.db);
     assert.ok(committedIds.every((id) => id <= newestPublished), `no row committed for a checkpoint published after it froze (committed ${committedIds.join(', ')}; newest published ${newestPublished})`);
     const log = readFileSync(join(s.home, 'log', `${s.jobId}.log`), 'utf8');
