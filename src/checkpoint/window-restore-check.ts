@@ -65,6 +65,6 @@ function what(mismatch: WindowMismatch, recorded: WindowEncoding, job: WindowEnc
 function waysOut(uid: string): string {
   return (
     `Restore with the windowing the snapshot was taken with, or start without -s; -n does not drop these windows while the job has an operator '${uid}': ` +
-    `to drop only them, give the window operator a new uid and run with -n. A savepoint of \`flink stop --drain\` holds no open event-time windows and restores into any.`
+    `to drop only them, give the window operator a new uid and run with -n. A savepoint of \`flink stop --drain\` fires every event-time window first, so one of event-time windows restores into any windowing.`
   );
 }

@@ -100,7 +100,7 @@ function refusal(snapshot: LoadedSnapshot, windowing: Windowing): SnapshotRestor
 
 /** The ways out every refusal names. */
 const WAYS_OUT =
-  /Restore with the windowing the snapshot was taken with, or start without -s; -n does not drop these windows while the job has an operator 'w': to drop only them, give the window operator a new uid and run with -n\. A savepoint of `flink stop --drain` holds no open event-time windows and restores into any\.$/;
+  /Restore with the windowing the snapshot was taken with, or start without -s; -n does not drop these windows while the job has an operator 'w': to drop only them, give the window operator a new uid and run with -n\. A savepoint of `flink stop --drain` fires every event-time window first, so one of event-time windows restores into any windowing\.$/;
 
 for (const backend of ['hashmap', 'lmdb'] as const) {
   describe(`a window operator's savepoint with open windows (${backend})`, () => {

@@ -55,7 +55,7 @@ for (const backend of ['hashmap', 'lmdb']) {
           assert.deepEqual(nonWarningLines(r.stderr), [
             `Error: Cannot restore operator 'tumbling' from ${sp}: it holds open 1 s tumbling event-time windows, and the job's operator now has 2 s tumbling event-time windows, which would read them as other windows. ` +
               `Restore with the windowing the snapshot was taken with, or start without -s; -n does not drop these windows while the job has an operator 'tumbling': ` +
-              'to drop only them, give the window operator a new uid and run with -n. A savepoint of `flink stop --drain` holds no open event-time windows and restores into any.',
+              'to drop only them, give the window operator a new uid and run with -n. A savepoint of `flink stop --drain` fires every event-time window first, so one of event-time windows restores into any windowing.',
           ]);
         }
         assert.deepEqual(await listJson(home), jobs, 'no job row was added or changed');
