@@ -2,14 +2,17 @@
  * Flink's WindowOperatorContractTest (flink-streaming-java, runtime/operators/windowing): how the
  * window operator drives its assigner, trigger, window function and state. Flink uses Mockito
  * mocks; here a scripted trigger and assigner record their calls. The expectations (state
- * entries, timers per domain, calls) are Flink's.
+ * entries, timers per domain, calls) are Flink's. Run against both operators, as Flink's
+ * Regular- and EvictingWindowOperatorContractTest run them.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Collector, OutputTag, type ProcessWindowContext, ProcessWindowFunction, type WindowOperatorSpec } from '../../src/graph/index.js';
+import { type Collector, OutputTag, type ProcessWindowContext, ProcessWindowFunction, type WindowContentsSpec, type WindowOperatorSpec } from '../../src/graph/index.js';
 import { ValueStateDescriptor } from '../../src/state/index.js';
 import { MIN_TIMESTAMP } from '../../src/util/time.js';
 import {
+  CountEvictor,
+  type Evictor,
   GlobalWindow,
   GlobalWindowSerializer,
   type MergeCallback,
@@ -220,6 +223,29 @@ function numKeyedStateEntries(h: WindowHarness): number {
   return n;
 }
 
+/**
+ * A trigger that keeps a timer at 0 (in `d`'s domain) and a state entry per window: set on each
+ * element and on merging, removed on clear (Flink's testWindowsAreMergedEagerly and
+ * testMergingOfExistingWindows script their mock trigger so).
+ */
+function timerAndStateTrigger(d: Domain): ScriptedTrigger<TimeWindow> {
+  const trigger = new ScriptedTrigger<TimeWindow>();
+  trigger.onElementScript = (_e, _t, _w, ctx) => {
+    d.register(ctx, 0);
+    ctx.getPartitionedState(valueState).update('hello');
+    return TriggerResult.CONTINUE;
+  };
+  trigger.onMergeScript = (_w, ctx) => {
+    d.register(ctx, 0);
+    ctx.getPartitionedState(valueState).update('hello');
+  };
+  trigger.clearScript = (_w, ctx) => {
+    d.remove(ctx, 0);
+    ctx.getPartitionedState(valueState).clear();
+  };
+  return trigger;
+}
+
 function w(start: number, end: number): TimeWindow {
   return new TimeWindow(start, end);
 }
@@ -230,25 +256,38 @@ interface Setup<W extends Window> {
   readonly lateness?: number;
   readonly lateTag?: OutputTag<unknown>;
   readonly fn?: RecordingFunction;
+  readonly evictor?: Evictor<unknown, Window> | undefined;
+  readonly contents?: WindowContentsSpec;
 }
 
-async function harness<W extends Window>(s: Setup<W>, sideOutputs: OutputTag<unknown>[] = []): Promise<{ h: WindowHarness; fn: FunctionLog }> {
+async function openHarness<W extends Window>(s: Setup<W>, sideOutputs: OutputTag<unknown>[] = []): Promise<{ h: WindowHarness; fn: FunctionLog }> {
   const fn = s.fn ?? new RecordingFunction();
   const spec: WindowOperatorSpec = {
     assigner: s.assigner as WindowAssigner<unknown, Window>,
     windows: assignedWindows(s.assigner as WindowAssigner<unknown, Window>),
     trigger: s.trigger as Trigger<unknown, Window>,
-    evictor: undefined,
+    evictor: s.evictor,
     allowedLateness: s.lateness ?? 0,
     lateDataTag: s.lateTag,
-    contents: { kind: 'elements' },
+    contents: s.contents ?? { kind: 'elements' },
     function: { kind: 'process', fn: fn as never },
   };
   const h = await new WindowHarness(spec, (v: unknown) => v, { sideOutputs: s.lateTag ? [s.lateTag, ...sideOutputs] : sideOutputs }).open();
   return { h, fn: fn.log };
 }
 
-describe('window operator contract (Flink WindowOperatorContractTest)', () => {
+/**
+ * Flink runs these tests against its evicting window operator too (EvictingWindowOperatorContractTest,
+ * with `CountEvictor.of(100)`): an evictor that evicts nothing leaves the contract as it is.
+ */
+const OPERATORS: Array<[string, Evictor<unknown, Window> | undefined]> = [
+  ['WindowOperatorContractTest', undefined],
+  ['EvictingWindowOperatorContractTest', CountEvictor.of(100)],
+];
+
+for (const [flinkTest, evictor] of OPERATORS) describe(`window operator contract (Flink ${flinkTest})`, () => {
+  const harness = <W extends Window>(s: Setup<W>, sideOutputs?: OutputTag<unknown>[]) => openHarness({ evictor, ...s }, sideOutputs);
+
   test('testNoLateSideOutputForSkippedWindows / testLateSideOutput', async () => {
     const lateTag = new OutputTag<unknown>('late');
     const assigner = new ScriptedAssigner(true);
@@ -397,6 +436,31 @@ describe('window operator contract (Flink WindowOperatorContractTest)', () => {
       assert.equal(h.timers.eventTimeTimerCount, 4);
     });
   }
+
+  // Flink's RegularWindowOperatorContractTest.testReducingWindow: the contents are one folded
+  // value per window, which the function gets when the trigger fires, and which stay after FIRE.
+  test('testReducingWindow: each window fires its sum; FIRE keeps contents and trigger state', async () => {
+    const assigner = new ScriptedAssigner(true);
+    assigner.windows = [w(2, 4), w(0, 2)];
+    const trigger = new ScriptedTrigger<TimeWindow>();
+    const contents: WindowContentsSpec = { kind: 'reduce', fn: (a, b) => (a as number) + (b as number) };
+    const { h, fn } = await harness({ assigner, trigger, contents });
+    h.processElement(1, 0);
+    h.processElement(1, 0);
+    assert.equal(fn.calls.length, 0);
+    trigger.onElementScript = (_e, _t, win, ctx) => {
+      ctx.registerEventTimeTimer(win.end);
+      ctx.getPartitionedState(valueState).update('hello');
+      return TriggerResult.FIRE;
+    };
+    h.processElement(1, 0);
+    assert.equal(fn.calls.length, 2);
+    assert.equal(fn.count(1, w(0, 2), [3]), 1);
+    assert.equal(fn.count(1, w(2, 4), [3]), 1);
+    assert.equal(trigger.clearCalls.length, 0);
+    assert.equal(numKeyedStateEntries(h), 4, 'window contents plus trigger state');
+    assert.equal(h.timers.eventTimeTimerCount, 4, 'trigger timers and cleanup timers');
+  });
 
   for (const d of [EVENT, PROCESSING]) {
     for (const [result, entries, fires] of [
@@ -563,22 +627,9 @@ describe('window operator contract (Flink WindowOperatorContractTest)', () => {
 
     test(`test${d.name}WindowsAreMergedEagerly`, async () => {
       const assigner = new ScriptedMergingAssigner(d.eventTime);
-      const trigger = new ScriptedTrigger<TimeWindow>();
+      const trigger = timerAndStateTrigger(d);
       const { h } = await harness({ assigner, trigger });
       d.advance(h, MIN_TIMESTAMP);
-      trigger.onElementScript = (_e, _t, _w, ctx) => {
-        d.register(ctx, 0);
-        ctx.getPartitionedState(valueState).update('hello');
-        return TriggerResult.CONTINUE;
-      };
-      trigger.onMergeScript = (_w, ctx) => {
-        d.register(ctx, 0);
-        ctx.getPartitionedState(valueState).update('hello');
-      };
-      trigger.clearScript = (_w, ctx) => {
-        d.remove(ctx, 0);
-        ctx.getPartitionedState(valueState).clear();
-      };
       assigner.windows = [w(0, 2)];
       h.processElement(0, 0);
       assert.equal(numKeyedStateEntries(h), 3);
@@ -615,22 +666,9 @@ describe('window operator contract (Flink WindowOperatorContractTest)', () => {
 
     test(`testMergingOfExisting${d.name}Windows: one state window kept, merged windows' cleanup timers deleted`, async () => {
       const assigner = new ScriptedMergingAssigner(d.eventTime);
-      const trigger = new ScriptedTrigger<TimeWindow>();
+      const trigger = timerAndStateTrigger(d);
       const { h } = await harness({ assigner, trigger });
       d.advance(h, MIN_TIMESTAMP);
-      trigger.onElementScript = (_e, _t, _w, ctx) => {
-        d.register(ctx, 0);
-        ctx.getPartitionedState(valueState).update('hello');
-        return TriggerResult.CONTINUE;
-      };
-      trigger.onMergeScript = (_w, ctx) => {
-        d.register(ctx, 0);
-        ctx.getPartitionedState(valueState).update('hello');
-      };
-      trigger.clearScript = (_w, ctx) => {
-        d.remove(ctx, 0);
-        ctx.getPartitionedState(valueState).clear();
-      };
       assigner.windows = [w(0, 2)];
       h.processElement(0, 0);
       assert.equal(numKeyedStateEntries(h), 3);
@@ -890,7 +928,7 @@ describe('window operator contract (Flink WindowOperatorContractTest)', () => {
       assigner: new ScriptedMergingAssigner(true) as WindowAssigner<unknown, Window>,
       windows: assignedWindows(new ScriptedMergingAssigner(true) as WindowAssigner<unknown, Window>),
       trigger: trigger2 as Trigger<unknown, Window>,
-      evictor: undefined,
+      evictor,
       allowedLateness: 0,
       lateDataTag: undefined,
       contents: { kind: 'elements' },
