@@ -1925,4 +1925,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "flink stop --drain while the job's tasks still open (a sink connecting) ends the input of operators not yet opened — a sink's end of input before its open — and waits for the open to take its savepoint, instead of being refused as not running yet as a savepoint is",
     tests: ['test/cluster/stop-suspends-checkpoints.test.ts'],
   },
+  {
+    id: 'operator-ignores-input-parallelism',
+    area: 'event time',
+    file: 'src/graph/stream-graph.ts',
+    original: "    const inherited = t.kind === 'operator' && t.parallelismFromInput ? inputs[0]?.[0].parallelism : undefined;\n",
+    replacement: '    const inherited = undefined;\n',
+    bug: "assignTimestampsAndWatermarks and a window join's taggers run at the job's default parallelism behind a rebalance instead of chained 1:1 to their input: a non-parallel source's records spread over several watermark generators (a punctuated one sees only some of them) and one key's elements reach the join's window out of order",
+    tests: ['test/graph/job-graph.test.ts', 'test/api/co-grouped-streams.test.ts'],
+  },
+  {
+    id: 'join-window-steps-mutate',
+    area: 'windows',
+    file: 'src/api/co-grouped-streams.ts',
+    original: '    return new Step(this.first, this.second, this.key1, this.key2, { ...this.windowing, ...change } as Windowing<A, B, Window>);\n',
+    replacement: '    Object.assign(this.windowing, change);\n    return this;\n',
+    bug: "a window join's allowedLateness, trigger or evictor changes the step it is called on instead of returning a new one (Flink's WithWindow): a step shared by two joins gives both the lateness or trigger meant for one",
+    tests: ['test/api/co-grouped-streams.test.ts'],
+  },
 ];

@@ -66,10 +66,10 @@ class CoGroupWindowFunction<A, B, R> extends AbstractRichFunction {
 
 /** The windowing of a coGroup or join, set step by step. */
 interface Windowing<A, B, W extends Window> {
-  assigner: WindowAssigner<TaggedUnion<A, B>, W>;
-  trigger?: Trigger<TaggedUnion<A, B>, W>;
-  evictor?: Evictor<TaggedUnion<A, B>, W>;
-  lateness?: DurationLike;
+  readonly assigner: WindowAssigner<TaggedUnion<A, B>, W>;
+  readonly trigger?: Trigger<TaggedUnion<A, B>, W>;
+  readonly evictor?: Evictor<TaggedUnion<A, B>, W>;
+  readonly lateness?: DurationLike;
 }
 
 /** Tags, unions, keys and windows both inputs, then applies `fn` as the window function. */
@@ -81,8 +81,10 @@ function windowedCoGroup<A, B, K, R, W extends Window>(
   w: Windowing<A, B, W>,
   fn: CoGroupWindowFunction<A, B, R>,
 ): SingleOutputStreamOperator<R> {
-  const tagged1 = first.map((one: A): TaggedUnion<A, B> => ({ one })).name('Map');
-  const tagged2 = second.map((two: B): TaggedUnion<A, B> => ({ two })).name('Map');
+  // Each tagger at its input's parallelism, as Flink's: chained to the input, so one key's
+  // elements of a non-parallel input stay in order and the union adds no rebalance.
+  const tagged1 = first.mapAtInputParallelism((one: A): TaggedUnion<A, B> => ({ one }));
+  const tagged2 = second.mapAtInputParallelism((two: B): TaggedUnion<A, B> => ({ two }));
   let windowed = tagged1
     .union(tagged2)
     .keyBy((u: TaggedUnion<A, B>) => ('one' in u ? key1(u.one as A) : key2(u.two as B)))
@@ -159,22 +161,25 @@ abstract class WithWindow<A, B, K, W extends Window> {
     protected readonly windowing: Windowing<A, B, W>,
   ) {}
 
-  /** When windows fire (default: the assigner's trigger). */
+  /** When windows fire (default: the assigner's trigger). A new WithWindow, this one unchanged (as Flink's). */
   trigger(trigger: Trigger<TaggedUnion<A, B>, W>): this {
-    this.windowing.trigger = trigger;
-    return this;
+    return this.with({ trigger });
   }
 
-  /** Removes elements before the function sees them. */
+  /** Removes elements before the function sees them. A new WithWindow, this one unchanged (as Flink's). */
   evictor(evictor: Evictor<TaggedUnion<A, B>, W>): this {
-    this.windowing.evictor = evictor;
-    return this;
+    return this.with({ evictor });
   }
 
-  /** Keeps windows for `lateness` after their end, so late elements fire them again. */
+  /** Keeps windows for `lateness` after their end, so late elements fire them again. A new WithWindow, this one unchanged (as Flink's). */
   allowedLateness(lateness: DurationLike): this {
-    this.windowing.lateness = lateness;
-    return this;
+    return this.with({ lateness });
+  }
+
+  /** A copy of this step with `change` to its windowing: a step shared by two joins sets nothing on the other. */
+  private with(change: Partial<Windowing<A, B, W>>): this {
+    const Step = this.constructor as new (...args: ConstructorParameters<WithWindowClass<A, B, K>>) => this;
+    return new Step(this.first, this.second, this.key1, this.key2, { ...this.windowing, ...change } as Windowing<A, B, Window>);
   }
 }
 

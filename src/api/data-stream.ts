@@ -87,7 +87,8 @@ export class DataStream<T> {
     if (!(strategy instanceof WatermarkStrategy)) {
       throw new TypeError('assignTimestampsAndWatermarks needs a WatermarkStrategy, e.g. WatermarkStrategy.forMonotonousTimestamps().');
     }
-    return this.operator<T>('Timestamps/Watermarks', { kind: 'timestampsAndWatermarks', strategy: strategy as WatermarkStrategy<unknown> });
+    // At the input's parallelism, as in Flink: 1:1 with its source subtasks, and chained to them.
+    return this.operator<T>('Timestamps/Watermarks', { kind: 'timestampsAndWatermarks', strategy: strategy as WatermarkStrategy<unknown> }, true);
   }
 
   /** Partitions the stream by key: records of one key go to one subtask, with state per key. */
@@ -285,10 +286,19 @@ export class DataStream<T> {
     return new DataStream<T>(this.env, t);
   }
 
-  /** @internal */
-  protected operator<R>(name: string, operator: OperatorSpec): SingleOutputStreamOperator<R> {
-    const t = this.env.addTransformation({ kind: 'operator', name, input: this.transformation, operator });
+  /**
+   * @internal
+   * `parallelismFromInput`: unless set, the operator runs at this stream's parallelism, not the
+   * job's default (see OperatorTransformation).
+   */
+  protected operator<R>(name: string, operator: OperatorSpec, parallelismFromInput?: true): SingleOutputStreamOperator<R> {
+    const t = this.env.addTransformation({ kind: 'operator', name, input: this.transformation, operator, ...(parallelismFromInput ? { parallelismFromInput } : {}) });
     return new SingleOutputStreamOperator<R>(this.env, t);
+  }
+
+  /** @internal A map at this stream's parallelism (unless set), as Flink's window join tags each input. */
+  mapAtInputParallelism<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('Map', { kind: 'map', fn: fn as MapFunction<unknown, unknown> }, true);
   }
 
   private sinkOperator(name: string, operator: OperatorSpec): DataStreamSink<T> {

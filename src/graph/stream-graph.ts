@@ -200,7 +200,15 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     checkParallelism(t, t.parallelism, maxParallelism);
     const source = t.kind === 'source' ? t.source : undefined;
     const operator = t.kind === 'operator' || t.kind === 'twoInputOperator' ? t.operator : undefined;
-    let parallelism = t.parallelism ?? defaultParallelism;
+    type Typed = [...Input, typeNumber: 1 | 2 | undefined];
+    const inputs: Typed[] =
+      t.kind === 'operator'
+        ? resolveInputs(t.input).map((i): Typed => [...i, undefined])
+        : t.kind === 'twoInputOperator'
+          ? [...resolveInputs(t.input1).map((i): Typed => [...i, 1]), ...resolveInputs(t.input2).map((i): Typed => [...i, 2])]
+          : [];
+    const inherited = t.kind === 'operator' && t.parallelismFromInput ? inputs[0]?.[0].parallelism : undefined;
+    let parallelism = t.parallelism ?? inherited ?? defaultParallelism;
     const sourceLimit = source?.maxSourceParallelism;
     if (sourceLimit !== undefined && parallelism > sourceLimit) {
       if (t.parallelism !== undefined) {
@@ -217,13 +225,6 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     const bootstrap = operator?.kind === 'keyedStateBootstrap' || operator?.kind === 'windowStateBootstrap' || operator?.kind === 'operatorStateBootstrap';
     if (bootstrap && t.parallelism === undefined && parallelism > maxParallelism) parallelism = maxParallelism;
     if (parallelism > maxParallelism) throw defaultParallelismTooHigh(t, parallelism, maxParallelism);
-    type Typed = [...Input, typeNumber: 1 | 2 | undefined];
-    const inputs: Typed[] =
-      t.kind === 'operator'
-        ? resolveInputs(t.input).map((i): Typed => [...i, undefined])
-        : t.kind === 'twoInputOperator'
-          ? [...resolveInputs(t.input1).map((i): Typed => [...i, 1]), ...resolveInputs(t.input2).map((i): Typed => [...i, 2])]
-          : [];
     const keyed =
       (operator !== undefined && KEYED_OPERATOR_KINDS.has(operator.kind)) ||
       (t.kind === 'twoInputOperator' && t.keyed) ||

@@ -133,6 +133,12 @@ export interface OperatorTransformation extends TransformationBase {
   readonly kind: 'operator';
   readonly input: Transformation;
   readonly operator: OperatorSpec;
+  /**
+   * Unless set, the parallelism is its (first) input's, not the job's default: Flink gives
+   * `assignTimestampsAndWatermarks` and a window join's taggers their input's parallelism so they
+   * chain 1:1 to it (a non-parallel source keeps its order and its watermarks in one subtask).
+   */
+  readonly parallelismFromInput?: true;
 }
 
 /**

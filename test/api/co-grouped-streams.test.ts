@@ -1,7 +1,9 @@
 /*
  * Window join and coGroup, with Flink's CoGroupJoinITCase ported (coGroup, join, self join over
  * tumbling windows), plus the same join at parallelism 3, a FlatJoinFunction, sliding windows and
- * sessions (any assigner), and a rich join function's lifecycle.
+ * sessions (any assigner), a rich join function's lifecycle, and how the join is built (Flink's
+ * JoinedStreamsTest: the allowed lateness reaches the window; each input tagged at its own
+ * parallelism).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -18,7 +20,9 @@ import {
   WatermarkStrategy,
   type StreamExecutionEnvironment,
 } from '../../src/index.js';
-import { collectInto, runJob, sorted } from '../helpers/run-job.js';
+import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import type { OperatorTransformation } from '../../src/graph/index.js';
+import { capturePipeline, collectInto, runJob, sorted } from '../helpers/run-job.js';
 
 /** `value#timestamp`. */
 class Stamp extends ProcessFunction<string, string> {
@@ -197,5 +201,50 @@ describe('window join: any assigner, flat join, rich functions', () => {
       const [, at, ctx] = /@(\d)=(\d)$/.exec(line)!;
       assert.equal(at, ctx, `${line}: the instance that joined is the one its subtask opened`);
     }
+  });
+});
+
+describe("how a window join is built: Flink's JoinedStreamsTest and CoGroupedStreams", () => {
+  /** The allowed lateness of every window operator of the job `build` defines. */
+  function latenessOf(build: (env: StreamExecutionEnvironment) => void): number[] {
+    return capturePipeline(build)
+      .transformations.filter((t): t is OperatorTransformation => t.kind === 'operator' && t.operator.kind === 'window')
+      .map((t) => (t.operator as Extract<OperatorTransformation['operator'], { kind: 'window' }>).window.allowedLateness);
+  }
+
+  test('testSetAllowedLateness / testDelegateToCoGrouped: the lateness reaches the window; allowedLateness, trigger and evictor return a new step and leave this one as it was', () => {
+    assert.deepEqual(
+      latenessOf((env) => {
+        const a = env.fromData('a1', 'a2', 'a3');
+        const window = a.join(env.fromData('a1', 'a2')).where((e) => e).equalTo((e) => e).window(TumblingEventTimeWindows.of(Duration.ofMillis(1)));
+        const withLateness = window.allowedLateness(Duration.ofMillis(42));
+        assert.notEqual(withLateness, window);
+        withLateness.apply((x: string, y: string) => x + y).print();
+        window.apply((x: string, y: string) => x + y).print();
+        const cogrouped = a.coGroup(a).where((e) => e).equalTo((e) => e).window(TumblingEventTimeWindows.of(Duration.ofMillis(1)));
+        cogrouped.allowedLateness(Duration.ofMillis(7)).apply((x: readonly string[], _y: readonly string[], o: Collector<number>) => o.collect(x.length)).print();
+        cogrouped.apply((x: readonly string[], _y: readonly string[], o: Collector<number>) => o.collect(x.length)).print();
+      }),
+      [42, 0, 7, 0],
+    );
+  });
+
+  test("each input is tagged at its own parallelism, chained to it (a non-parallel input's keys stay in order), not at the job's default behind a rebalance", () => {
+    const pipeline = capturePipeline((env) => {
+      env.setParallelism(2);
+      timed<T3>(env, JOIN_LEFT, (t) => t[2])
+        .join(env.fromSequence(0, 9).map((n): T3 => ['a', 'n', n]))
+        .where((t) => t[0])
+        .equalTo((t) => t[0])
+        .window(TumblingEventTimeWindows.of(Duration.ofMillis(3)))
+        .apply((a: T3, b: T3) => `${t3(a)}:${t3(b)}`)
+        .print();
+    });
+    const vertices = compilePipeline(pipeline).vertices.map((v) => `${v.name} [${v.parallelism}]${v.inputs.map((e) => ` <${e.partitioner.type}`).join('')}`);
+    assert.deepEqual(vertices, [
+      'Source: Collection Source -> Timestamps/Watermarks -> Map [1]',
+      'Source: Sequence Source -> Map -> Map [2]',
+      'Join -> Sink: Print to Std. Out [2] <hash <hash',
+    ]);
   });
 });

@@ -89,6 +89,27 @@ describe('broadcast(...) and connect, as Flink defines them', () => {
       'state.broadcastNotDeclared The requested state does not exist. Check for typos in your state descriptor, or specify the state descriptor in the datastream.broadcast(...) call if you forgot to register it.';
     assert.deepEqual(messages, [`element: ${line}`, `broadcast: ${line}`, `timer: ${line}`]);
   });
+
+  test("testNoKeyedStateOnBroadcastSide / testNoKeyedStateOnNonBroadcastSide (non-keyed): keyed state without keyBy fails on either side, naming the state", async () => {
+    const valueState = new ValueStateDescriptor<string>('any');
+    for (const side of ['broadcast', 'non-broadcast'] as const) {
+      class Fn extends BroadcastProcessFunction<number, number, string> {
+        processElement() {
+          if (side === 'non-broadcast') this.getRuntimeContext().getState(valueState).value();
+        }
+        processBroadcastElement() {
+          if (side === 'broadcast') this.getRuntimeContext().getState(valueState).value();
+        }
+      }
+      await assert.rejects(
+        runJob((env) => {
+          env.fromElements(5).connect(env.fromElements(12).broadcast(rules)).process(new Fn()).addSink(() => {});
+        }),
+        /Keyed state 'any' can only be used on a keyed stream, i\.e\. after keyBy\(\)/,
+        side,
+      );
+    }
+  });
 });
 
 describe('contexts', () => {

@@ -45,6 +45,31 @@ describe('StreamGraph → JobGraph', () => {
     assert.equal(map.inputs.length, 2);
   });
 
+  test("assignTimestampsAndWatermarks runs at its input's parallelism, chained 1:1 to it (Flink's DataStream); setParallelism still wins", () => {
+    const strategy = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n);
+    const g = graphOf((env) => {
+      env.fromElements(1, 2).assignTimestampsAndWatermarks(strategy).map((x) => x).print();
+      env.fromSequence(1, 2).setParallelism(3).assignTimestampsAndWatermarks(strategy).print().setParallelism(3);
+      env.fromElements(1, 2).union(env.fromSequence(1, 2)).assignTimestampsAndWatermarks(strategy).print();
+      env.fromElements(1, 2).assignTimestampsAndWatermarks(strategy).setParallelism(2).print();
+    }, 2);
+    assert.deepEqual(
+      g.vertices.map((v) => `${v.name} [${v.parallelism}]${v.inputs.map((e) => ` <${e.partitioner.type}`).join('')}`),
+      [
+        'Source: Collection Source -> Timestamps/Watermarks [1]',
+        'Map -> Sink: Print to Std. Out [2] <rebalance',
+        'Source: Sequence Source -> Timestamps/Watermarks -> Sink: Print to Std. Out [3]',
+        // A union's parallelism is its first input's, as Flink's UnionTransformation's.
+        'Source: Collection Source [1]',
+        'Source: Sequence Source [2]',
+        'Timestamps/Watermarks [1] <forward <rebalance',
+        'Sink: Print to Std. Out [2] <rebalance',
+        'Source: Collection Source [1]',
+        'Timestamps/Watermarks -> Sink: Print to Std. Out [2] <rebalance',
+      ],
+    );
+  });
+
   test('-p sets the default; code settings and non-parallel sources win', () => {
     const g = graphOf((env) => {
       env.fromElements(1).map((x) => x).print();

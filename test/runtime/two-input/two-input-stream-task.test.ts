@@ -44,18 +44,15 @@ class Recorder extends TwoInputStreamOperator {
   }
 }
 
-/** A task with two channels on input 1 and one on input 2. */
-function setup() {
+/** A task with a channel per entry of `inputs` (the input it feeds): by default two on input 1 and one on input 2. */
+function setup(inputs: readonly InputIndex[] = [1, 1, 2]) {
   const events: string[] = [];
   const head = new Recorder(events);
-  const [a, b, c] = [new LocalChannel(100), new LocalChannel(100), new LocalChannel(100)];
+  const channels = inputs.map(() => new LocalChannel(100));
+  const [a, b, c] = channels as [LocalChannel, LocalChannel, LocalChannel];
   const task = new TwoInputStreamTask(
     't',
-    [
-      { channel: a, input: 1 },
-      { channel: b, input: 1 },
-      { channel: c, input: 2 },
-    ],
+    channels.map((channel, i) => ({ channel, input: inputs[i]! })),
     undefined,
     new RecordContext(),
     [head],
@@ -68,7 +65,7 @@ function setup() {
     while (task.isRunnable()) task.step(0);
   };
   const records = (...vs: unknown[]) => new RecordBatch(vs, undefined, undefined);
-  return { events, task, a, b, c, drain, records, declines };
+  return { events, task, a, b, c, channels, drain, records, declines };
 }
 
 describe('two-input task: barrier alignment across both inputs', () => {
@@ -161,6 +158,56 @@ describe('two-input task: watermarks', () => {
     c.push(WatermarkStatus.ACTIVE);
     drain();
     assert.deepEqual(events, ['wm 10', 'idle', 'active']);
+  });
+
+  test("testWatermarkAndWatermarkStatusForwarding (Flink's TwoInputStreamTaskTest): two channels per input, idle channels and inputs", () => {
+    const { events, channels, drain, records } = setup([1, 1, 2, 2]);
+    /** Flink's processElement(event, input gate 0|1, channel 0|1), each processed before the next. */
+    const send = (event: Watermark | WatermarkStatus | RecordBatch, gate: 0 | 1, channel: 0 | 1) => {
+      channels[gate * 2 + channel]!.push(event);
+      drain();
+    };
+    const expected: string[] = [];
+    send(new Watermark(0), 0, 0);
+    send(new Watermark(0), 0, 1);
+    send(new Watermark(0), 1, 0);
+    assert.deepEqual(events, expected, 'not every channel has a watermark yet');
+    send(new Watermark(0), 1, 1);
+    expected.push('wm 0');
+    assert.deepEqual(events, expected);
+    // Records are not held back by watermarks.
+    send(records('Hello'), 0, 0);
+    send(records(42), 1, 1);
+    expected.push('1:Hello', '2:42');
+    assert.deepEqual(events, expected);
+    send(new Watermark(4), 0, 0);
+    send(new Watermark(3), 0, 1);
+    send(new Watermark(3), 1, 0);
+    send(new Watermark(2), 1, 1);
+    expected.push('wm 2');
+    assert.deepEqual(events, expected, 'the minimum of all channels');
+    send(new Watermark(4), 1, 1);
+    expected.push('wm 3');
+    assert.deepEqual(events, expected);
+    send(new Watermark(4), 0, 1);
+    send(new Watermark(4), 1, 0);
+    expected.push('wm 4');
+    assert.deepEqual(events, expected);
+    // Idle channels are left out of their input's minimum.
+    send(WatermarkStatus.IDLE, 0, 1);
+    send(WatermarkStatus.IDLE, 1, 0);
+    send(new Watermark(6), 0, 0);
+    send(new Watermark(5), 1, 1);
+    send(WatermarkStatus.IDLE, 1, 1);
+    expected.push('wm 5', 'wm 6');
+    assert.deepEqual(events, expected, 'input 2 all idle: input 1 alone counts');
+    send(WatermarkStatus.IDLE, 0, 0);
+    expected.push('idle');
+    assert.deepEqual(events, expected, 'every channel idle: the operator is idle');
+    send(WatermarkStatus.ACTIVE, 1, 0);
+    send(WatermarkStatus.ACTIVE, 0, 1);
+    expected.push('active');
+    assert.deepEqual(events, expected, 'active again, forwarded once');
   });
 });
 
