@@ -1943,4 +1943,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a window join's allowedLateness, trigger or evictor changes the step it is called on instead of returning a new one (Flink's WithWindow): a step shared by two joins gives both the lateness or trigger meant for one",
     tests: ['test/api/co-grouped-streams.test.ts'],
   },
+  {
+    id: 'metadata-checkpoint-id-unbounded',
+    area: 'bad input',
+    file: 'src/checkpoint/snapshot-metadata.ts',
+    original: "  if (m.checkpointId > MAX_CHECKPOINT_ID) fail(",
+    replacement: "  if (m.checkpointId > Number.POSITIVE_INFINITY) fail(",
+    bug: 'a _metadata claiming checkpoint id 1e308 (or 2^53) is restored: the new job counts on from it into ids that are no longer distinct numbers, and every checkpoint fails writing a chk-<n> that exists, restarting the job for ever',
+    tests: ['test/checkpoint/snapshot-metadata.test.ts'],
+  },
+  {
+    id: 'say-keeps-newlines',
+    area: 'bad input',
+    file: 'src/cli/output.ts',
+    original: '  process.stdout.write(`${oneLine(line)}\\n`);',
+    replacement: '  process.stdout.write(`${safeLines(line)}\\n`);',
+    bug: "a job's name or an operator uid in a crafted _metadata holding a newline starts a line of its own in flink list and flink info: a job listed as RUNNING that is not, a Path: line that is not the snapshot's",
+    tests: ['test/e2e/hostile-input.test.ts'],
+  },
 ];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KeyGroupRange, type OperatorStateHandle, type StateFileContent, type StateFileSource, decodeStateFile } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { localPathOf } from '../util/file-uri.js';
-import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../util/regular-file.js';
+import { FileTooLargeError, NotRegularFileError, readRegularFileSync, whyUnreachable } from '../util/regular-file.js';
 import { sha256 } from './atomic-write.js';
 import { noMetadataError } from './no-metadata.js';
 import { METADATA_FILE, metadataPath, sharedFilePath } from './paths.js';
@@ -27,8 +27,8 @@ export function snapshotDirOf(input: string): string {
   let st;
   try {
     st = statSync(path);
-  } catch {
-    throw new SnapshotRestoreError(`Cannot restore from ${echo(path)}: no such file or directory.`, 'snapshot.notFound');
+  } catch (err) {
+    throw new SnapshotRestoreError(`Cannot restore from ${echo(path)}: ${whyUnreachable(err)}.`, 'snapshot.notFound');
   }
   if (st.isDirectory()) return path;
   if (path.endsWith(`/${METADATA_FILE}`)) return path.slice(0, -METADATA_FILE.length - 1);

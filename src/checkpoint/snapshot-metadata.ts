@@ -68,6 +68,13 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * The largest checkpoint id a snapshot may have: a restored job counts on from its snapshot's id,
+ * and past 2^53 consecutive ids are no longer distinct numbers (chk-n would be taken twice).
+ * 2^52 leaves room for as many more checkpoints; one a millisecond would take 140,000 years.
+ */
+export const MAX_CHECKPOINT_ID = 2 ** 52;
+
 function isInt(v: unknown, min = 0): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min;
 }
@@ -89,6 +96,7 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
   }
   if (d.checksum !== sha256(body(m as SnapshotMetadata))) fail('its checksum does not match its content (it was modified or damaged)');
   if (typeof m.jobId !== 'string' || !isInt(m.checkpointId, 1) || !Array.isArray(m.operators)) fail('it lacks its job id, checkpoint id or operators');
+  if (m.checkpointId > MAX_CHECKPOINT_ID) fail(`its checkpoint id ${m.checkpointId} is beyond the largest a job reaches (${MAX_CHECKPOINT_ID}); it was modified or damaged`);
   if (typeof m.kind !== 'string' || !SNAPSHOT_KINDS.includes(m.kind)) fail(`it has an unknown snapshot kind (${JSON.stringify(m.kind)})`);
   // 8.64e15 ms is the last instant a Date can hold.
   if (!isInt(m.timestamp) || m.timestamp > 8.64e15) fail('it lacks its timestamp');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './command-table.js';
 import { echo, oneLine } from '../util/sanitize.js';
-import { guardTerminalOutput, reportError } from './output.js';
+import { guardTerminalOutput, outputWasLost, reportError } from './output.js';
 
 /** `Version: 0.1.0`, as Flink's `flink --version` prints its own (it adds a commit id when it knows one). */
 function versionLine(): string {
@@ -59,9 +59,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
-    reportError(err, verbose);
-    return 1;
+    if (err instanceof CommanderError) exitCode = err.exitCode === 0 ? 0 : 1;
+    else {
+      reportError(err, verbose);
+      exitCode = 1;
+    }
   }
-  return exitCode;
+  // Output that never arrived (said on stderr when it failed) is a failure, whatever the command did.
+  return (await outputWasLost()) ? 1 : exitCode;
 }

@@ -14,11 +14,17 @@ export const lines = {
 };
 
 /**
- * Writes a line to stdout. Names from job files and snapshots reach the terminal through here,
- * so control characters are shown as escapes (a line may still hold several on purpose: JSON).
+ * Writes one line to stdout. Names from job files and snapshots reach the terminal through here
+ * (a job's name, an operator uid in a crafted `_metadata`), so control characters — a newline
+ * too, which would start a line that looks like ours — are shown as escapes.
  */
 export function say(line: string): void {
-  process.stdout.write(`${safeLines(line)}\n`);
+  process.stdout.write(`${oneLine(line)}\n`);
+}
+
+/** Writes `value` as indented JSON (whose strings JSON itself escapes) to stdout. */
+export function sayJson(value: unknown): void {
+  process.stdout.write(`${safeLines(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** Writes a warning to stderr, as one line. */
@@ -39,8 +45,22 @@ export function guardTerminalOutput(): void {
   guardOutput(process.stdout);
   guardOutput(process.stderr);
   onOutputClosed((stream, err) => {
-    if (stream === process.stdout && err.code !== 'EPIPE') warn(`Cannot write to stdout (${err.code ?? err.message}); further output is dropped.`);
+    if (stream !== process.stdout || err.code === 'EPIPE') return;
+    stdoutFailed = true;
+    warn(`Cannot write to stdout (${err.code ?? err.message}); further output is dropped.`);
   });
+}
+
+let stdoutFailed = false;
+
+/**
+ * True if output was lost for a reason other than its reader going away (a full disk under
+ * `flink list --json > jobs.json`): the command must not exit 0 as if it were all written. A
+ * write to a file fails synchronously but is reported a tick later, so wait one first.
+ */
+export async function outputWasLost(): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return stdoutFailed;
 }
 
 /**

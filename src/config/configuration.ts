@@ -185,6 +185,8 @@ function yamlReason(message: string): string {
   const reason = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   if (/call stack/i.test(reason)) return `it is nested too deeply (more than ${MAX_NESTING} levels make no setting)`;
   if (/alias count/i.test(reason)) return `its aliases (*name) expand to too much (at most ${MAX_ALIAS_COUNT} are expanded)`;
+  // The yaml package's own advice (parseAllDocuments) is for programmers, not for this file's author.
+  if (/multiple documents/i.test(reason)) return "it holds more than one YAML document (a second '---'); keep every setting in one";
   return echo(reason);
 }
 

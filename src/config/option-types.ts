@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../util/duration.js';
 import { ConfigError } from '../util/errors.js';
+import { isRemoteUri } from '../util/file-uri.js';
 import { echo } from '../util/sanitize.js';
 
 /** A value as recorded on a job row: durations are milliseconds, enums their names. */
@@ -205,7 +206,7 @@ export function pathOption(key: string, common: Common & { computeDefault: (ctx:
         throw invalidValue(raw, key, source, "a file: URI such as 'file:///data/checkpoints'");
       }
     }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+    if (isRemoteUri(s)) {
       throw invalidValue(raw, key, source, 'a local directory or file: URI (remote file systems are not supported)');
     }
     if (s === '~' || s.startsWith('~/')) return path.join(os.homedir(), s.slice(1));

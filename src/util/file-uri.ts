@@ -24,11 +24,28 @@ function whyInvalid(err: unknown): string {
 }
 
 /**
- * The absolute local path that a path or `file:` URI given by a user names.
+ * True if `input` is a URI of a scheme other than `file:` (`s3://`, `hdfs://`, `http://`):
+ * Flink reads snapshots there, flink-ts does not, and resolved as a path it would name a
+ * directory `s3:` under the current one.
+ */
+export function isRemoteUri(input: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) && !isFileUri(input);
+}
+
+/**
+ * The absolute local path that a path or `file:` URI given by a user names. An empty path is
+ * refused rather than read as the current directory (`-s "$SP"` with `SP` unset), and so is a
+ * remote URI.
  *
- * @throws FlinkError `path.invalidUri`: one line naming the URI and what is wrong with it
+ * @throws FlinkError `path.invalidUri`: one line naming the input and what is wrong with it
  */
 export function localPathOf(input: string): string {
+  if (input.trim() === '') {
+    throw new FlinkError('path.invalidUri', `Cannot use '${echo(input)}': the path is empty; give a file or directory.`);
+  }
+  if (isRemoteUri(input)) {
+    throw new FlinkError('path.invalidUri', `Cannot use '${echo(input)}': only local paths and file: URIs are supported (remote file systems are not); copy it to a local directory first.`);
+  }
   if (!isFileUri(input)) return resolve(input);
   try {
     return fileURLToPath(input.replace(/^file:/i, 'file:'));

@@ -74,3 +74,26 @@ export function readRegularFileSync(path: string, maxBytes = DEFAULT_MAX_BYTES):
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Why a path given by a user could not be reached, in words for a message: a loop of symbolic
+ * links or a missing permission is not "no such file".
+ */
+export function whyUnreachable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'ELOOP':
+      return 'its path runs into a loop of symbolic links';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a directory';
+    case 'ENAMETOOLONG':
+      return 'the path is too long';
+    default:
+      return code ?? (err instanceof Error ? err.message : String(err));
+  }
+}

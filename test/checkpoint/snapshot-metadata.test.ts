@@ -68,6 +68,23 @@ describe('decodeMetadata on hostile input', () => {
     assert.equal(decodeMetadata(encodeMetadata(op(4, 32768))).operators[0]!.maxParallelism, 32768);
   });
 
+  test('a checkpoint id past 2^52 is refused: a job restored from it would count on into ids that are no longer distinct numbers', () => {
+    const withId = (checkpointId: number): SnapshotMetadata => ({
+      magic: SNAPSHOT_MAGIC,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      jobId: 'ab'.repeat(16),
+      jobName: 'j',
+      checkpointId,
+      kind: 'SAVEPOINT',
+      timestamp: 1,
+      operators: [],
+    });
+    for (const id of [1e308, 2 ** 53 - 1, 2 ** 52 + 1]) {
+      assert.throws(() => decodeMetadata(encodeMetadata(withId(id))), (e: unknown) => e instanceof InvalidMetadataError && /checkpoint id \S+ is beyond the largest a job reaches \(4503599627370496\)/.test(e.message), String(id));
+    }
+    assert.equal(decodeMetadata(encodeMetadata(withId(2 ** 52))).checkpointId, 2 ** 52);
+  });
+
   test('nestsDeeperThan counts levels of arrays and objects, iteratively', () => {
     assert.equal(nestsDeeperThan(1, 0), false);
     assert.equal(nestsDeeperThan([], 0), true);

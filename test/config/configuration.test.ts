@@ -290,6 +290,11 @@ describe('errors name the key and the source, in one line', () => {
     throwsConfig(() => loadConfiguration({ home: deep }), /config\.yaml: key 'a\.a\.a.*' is nested too deeply/);
   });
 
+  it('two YAML documents in config.yaml: the file and the second document named, not the yaml package\'s advice to programmers', () => {
+    const h = home('parallelism.default: 2\n---\nparallelism.default: 3\n');
+    throwsConfig(() => loadConfiguration({ home: h }), new RegExp(`^${path.join(h, 'config.yaml')}: line 2: it holds more than one YAML document \\(a second '---'\\); keep every setting in one$`));
+  });
+
   it('a config.yaml that is a FIFO or a directory is refused without blocking', () => {
     const fifo = home();
     execFileSync('mkfifo', [path.join(fifo, 'config.yaml')]);

@@ -8,13 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, truncateSync, writeFileSync, cpSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, truncateSync, writeFileSync, cpSync, readdirSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   FIXTURES,
+  FLINK_BIN,
   cancelJob,
   listFiles,
   waitFor,
@@ -208,12 +211,12 @@ describe('--claim-mode claim', () => {
 });
 
 /** A RUNNING-looking job row (no process: only the REST layer is exercised before reconcile matters). */
-function insertJob(home: string, jobId: string, status: string): void {
+function insertJob(home: string, jobId: string, status: string, name = 'rest-target'): void {
   const db = new Database(join(home, 'flink.db'), { timeout: 5_000 });
   try {
     db.prepare('INSERT INTO jobs (job_id, name, job_file, status, config, start_time, end_time) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       jobId,
-      'rest-target',
+      name,
       '/nowhere/job.ts',
       status,
       '{}',
@@ -294,5 +297,72 @@ describe('flink web: odd requests', () => {
     } finally {
       await web.stop();
     }
+  });
+});
+
+describe('outside input, second review', () => {
+  test('names from a crafted _metadata and from a job cannot forge lines of info or list: a newline in them is shown as \\n', async () => {
+    const home = freshHome();
+    const dir = join(tempDir(), 'forged-names');
+    writeMetadata(dir, {
+      ...savepointMetadata([{ uid: 'u\nOperator uid forged', name: 'n\r', parallelism: 1, maxParallelism: 128, subtasks: [] }]),
+      jobName: 'x\nPath: /forged',
+    });
+    const info = await flink(home, ['info', dir]);
+    assert.equal(info.code, 0, info.stderr);
+    assert.deepEqual(info.stdout.split('\n').filter((l) => /^(Path: \/forged|Operator uid forged)/.test(l)), [], info.stdout);
+    assert.ok(info.stdout.includes('(x\\nPath: /forged)') && info.stdout.includes("'u\\nOperator uid forged' (n\\r)"), info.stdout);
+
+    // A job's name is the job file's to choose (env.execute(name)).
+    assert.equal((await flink(home, ['list'])).code, 0);
+    insertJob(home, 'ab'.repeat(16), 'FINISHED', `evil\n01.01.2020 00:00:00 : ${'cd'.repeat(16)} : forged (RUNNING)`);
+    const list = await flink(home, ['list', '-a']);
+    assert.equal(list.code, 0, list.stderr);
+    const lines = list.stdout.split('\n');
+    assert.deepEqual(lines.filter((l) => l.startsWith('01.01.2020')), [], list.stdout);
+    assert.ok(lines.some((l) => l.endsWith(` : evil\\n01.01.2020 00:00:00 : ${'cd'.repeat(16)} : forged (RUNNING) (FINISHED)`)), list.stdout);
+  });
+
+  test('empty paths and remote URIs (s3://, http://) are refused in one line, never read as the current directory or a directory named s3:', async () => {
+    const home = freshHome();
+    const cwd = tempDir();
+    for (const [args, words] of [
+      [['run', '-s', '', BOUNDED], "Cannot use '': the path is empty"],
+      [['savepoint', '-d', ''], "Cannot use '': the path is empty"],
+      [['info', 's3://bucket/sp'], "Cannot use 's3://bucket/sp': only local paths and file: URIs"],
+      [['run', 'http://host/job.ts'], "Cannot use 'http://host/job.ts': only local paths and file: URIs"],
+      // A savepoint's target is checked before the job is asked (here there is none).
+      [['savepoint', 'abcdef', 's3://bucket/sp'], "Cannot use 's3://bucket/sp': only local paths and file: URIs"],
+      [['stop', 'abcdef', '-p', ''], "Cannot use '': the path is empty"],
+      [['stop', 'abcdef', '-p', '/dev/null'], 'Cannot write a savepoint into /dev/null: it is a character device, not a directory'],
+    ] as const) {
+      assertOneLine(await flink(home, args, cwd), words);
+    }
+    assert.deepEqual(readdirSync(cwd), []);
+  });
+
+  test('a job file given as a file: URI runs; one behind a loop of symbolic links is named as such, not "not found"', async () => {
+    const home = freshHome();
+    const r = await flink(home, ['run', pathToFileURL(BOUNDED).href]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Job has been submitted with JobID [0-9a-f]{32}$/m);
+    const dir = tempDir();
+    symlinkSync(join(dir, 'b.ts'), join(dir, 'a.ts'));
+    symlinkSync(join(dir, 'a.ts'), join(dir, 'b.ts'));
+    assertOneLine(await flink(home, ['run', join(dir, 'a.ts')]), `Cannot read job file ${join(dir, 'a.ts')}: its path runs into a loop of symbolic links`);
+  });
+
+  test('stdout on a full disk (/dev/full): the loss is said once and the exit code is 1, not 0', async () => {
+    const home = freshHome();
+    const full = openSync('/dev/full', 'w');
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [FLINK_BIN, 'list', '-a', '--json'], { env: { ...process.env, FLINK_TS_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', full, 'pipe'] });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', resolve);
+    }).finally(() => closeSync(full));
+    assert.equal(code, 1, stderr);
+    assert.equal(stderr, 'Warning: Cannot write to stdout (ENOSPC); further output is dropped.\n');
   });
 });

@@ -3,7 +3,7 @@ import { declareIfLost } from '../../cluster/liveness.js';
 import { homeLayout, resolveHome } from '../../config/home.js';
 import { type CheckpointRecord, isSavepointKind } from '../../metadata/index.js';
 import { formatSize as size } from '../format-size.js';
-import { say } from '../output.js';
+import { say, sayJson } from '../output.js';
 import { formatTime } from './list.js';
 import { withStore } from './open-store.js';
 
@@ -39,7 +39,7 @@ export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): 
     await reconcileCheckpoints(store, declareIfLost(store, store.getJob(jobId)!), homeLayout(resolveHome()).checkpointsDir);
     const history = store.listCheckpoints(jobId);
     if (json) {
-      say(JSON.stringify(history, null, 2));
+      sayJson(history);
       return 0;
     }
     if (history.length === 0) {

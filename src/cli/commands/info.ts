@@ -4,7 +4,7 @@ import { FlinkError } from '../../util/errors.js';
 import { isJobIdPrefix } from '../../util/ids.js';
 import { formatSize } from '../format-size.js';
 import { configurationLines, planLines } from '../job-plan-view.js';
-import { say } from '../output.js';
+import { say, sayJson } from '../output.js';
 import { formatTime } from './list.js';
 import { withStore } from './open-store.js';
 
@@ -23,7 +23,7 @@ async function jobInfo(idOrPrefix: string, json: boolean): Promise<number> {
     const plan = store.getPlan(job.jobId);
     if (json) {
       const { jobId, name, status, jobFile, args, startTime, endTime, restoredFrom, config } = job;
-      say(JSON.stringify({ jobId, name, status, jobFile, args, startTime, endTime, restoredFrom, plan: plan ?? null, configuration: config }, null, 2));
+      sayJson({ jobId, name, status, jobFile, args, startTime, endTime, restoredFrom, plan: plan ?? null, configuration: config });
       return 0;
     }
     say(`Job ${job.jobId}: ${job.name} (${job.status})`);
@@ -40,7 +40,7 @@ async function jobInfo(idOrPrefix: string, json: boolean): Promise<number> {
 
 async function snapshotInfo(path: string, json: boolean): Promise<number> {
   const info = inspectSnapshot(path);
-  if (json) say(JSON.stringify(info, null, 2));
+  if (json) sayJson(info);
   else printSnapshot(info);
   const damaged = info.operators.reduce((n, o) => n + o.damaged.length, 0);
   if (damaged > 0) {

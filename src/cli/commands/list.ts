@@ -3,7 +3,7 @@ import { processState } from '../../cluster/job-process.js';
 import { jobProcess, reconcileLiveness, wasDeclaredLost } from '../../cluster/liveness.js';
 import { homeLayout, resolveHome } from '../../config/home.js';
 import { ACTIVE_STATUSES, type JobRecord, type JobStatus, type MetadataStore, isSavepointKind } from '../../metadata/index.js';
-import { say } from '../output.js';
+import { say, sayJson } from '../output.js';
 import { withStore } from './open-store.js';
 
 /** Options of `flink list`. */
@@ -95,7 +95,7 @@ export async function listCommand(opts: ListOptions): Promise<number> {
     for (const j of listed) jobs.push(await reconcileCheckpoints(store, j, defaultBase));
     const restarts = store.restartSummary();
     if (opts.json) {
-      say(JSON.stringify(jobs.map((j) => toJson(j, restarts)), null, 2));
+      sayJson(jobs.map((j) => toJson(j, restarts)));
       return 0;
     }
     const of = (statuses: readonly JobStatus[]) => jobs.filter((j) => statuses.includes(j.status));

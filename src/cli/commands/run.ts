@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { DETACHED_JOB_ID_ENV, type JobReporter, prepareRestore, runJobFileTracked, submitDetached } from '../../cluster/index.js';
 import { type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
 import { MetadataStore } from '../../metadata/index.js';
@@ -8,6 +8,8 @@ import type { JobId } from '../../util/ids.js';
 import { lines, say, warn } from '../output.js';
 import { LiveStatusLine, formatStatusLine } from '../status-line.js';
 import { echo } from '../../util/sanitize.js';
+import { localPathOf } from '../../util/file-uri.js';
+import { fileKind, whyUnreachable } from '../../util/regular-file.js';
 
 /** Options of `flink run`. */
 export interface RunOptions {
@@ -59,9 +61,26 @@ function logLine(line: string): void {
   process.stderr.write(`${new Date().toISOString()} INFO ${line}\n`);
 }
 
+/**
+ * The job file's absolute path (a path or a `file:` URI), checked to be a readable regular file
+ * before anything starts: otherwise a loop of symbolic links reads as "not found" and a file
+ * without read permission as something the job file threw.
+ */
 function checkJobFile(jobFile: string): string {
-  const path = resolve(jobFile);
-  if (!existsSync(path)) throw new JobFileError('job.fileNotFound', `Job file not found: ${echo(path)}. Check the path and try again.`);
+  const path = localPathOf(jobFile);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new JobFileError('job.fileNotFound', `Job file not found: ${echo(path)}. Check the path and try again.`);
+    throw new JobFileError('job.fileNotFound', `Cannot read job file ${echo(path)}: ${whyUnreachable(err)}.`);
+  }
+  if (!st.isFile()) throw new JobFileError('job.fileNotFound', `Job file ${echo(path)} is ${fileKind(st)}, not a file of TypeScript or JavaScript.`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw new JobFileError('job.fileNotFound', `Cannot read job file ${echo(path)}: ${whyUnreachable(err)}.`);
+  }
   return path;
 }
 

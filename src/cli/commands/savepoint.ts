@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import { disposeSavepoint } from '../../checkpoint/index.js';
 import type { CheckpointRecord, MetadataStore } from '../../metadata/index.js';
 import { FlinkError } from '../../util/errors.js';
+import { localPathOf } from '../../util/file-uri.js';
+import { fileKind, whyUnreachable } from '../../util/regular-file.js';
 import { echo } from '../../util/sanitize.js';
 import { say, warn } from '../output.js';
 import { waitForCommand } from '../wait-for-command.js';
@@ -11,12 +13,34 @@ import { requireRunningJob } from './running-job.js';
 /** How long savepoint and stop wait (the default checkpoint timeout). */
 const SAVEPOINT_WAIT_MS = 10 * 60_000;
 
+/**
+ * The directory a savepoint is to be written into, as given (a path or a `file:` URI), checked
+ * before the job is asked: a remote URI or an empty path would otherwise land in a directory
+ * named `s3:` or in the current one, and a file in the way would fail the savepoint only in the job.
+ *
+ * @throws FlinkError `path.invalidUri` or `savepoint.badTarget`, naming the directory
+ */
+export function savepointTargetOf(dir: string): string {
+  const path = localPathOf(dir);
+  let st;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new FlinkError('savepoint.badTarget', `Cannot write a savepoint into ${echo(path)}: ${whyUnreachable(err)}.`);
+  }
+  if (st !== undefined && !st.isDirectory()) {
+    throw new FlinkError('savepoint.badTarget', `Cannot write a savepoint into ${echo(path)}: it is ${fileKind(st)}, not a directory. Give a directory (it is created if missing).`);
+  }
+  return path;
+}
+
 /** `flink savepoint <jobId> [dir]`: a savepoint of a running job into dir (or savepoint-dir). */
 export async function savepointCommand(jobIdOrPrefix: string, dir: string | undefined): Promise<number> {
+  const target = dir === undefined ? undefined : savepointTargetOf(dir);
   return withStore(async (store) => {
     const job = requireRunningJob(store, jobIdOrPrefix, 'savepointed');
     say(`Triggering savepoint for job ${job.jobId}.`);
-    const commandId = store.submitCommand(job.jobId, 'savepoint', dir === undefined ? {} : { dir: resolve(dir) });
+    const commandId = store.submitCommand(job.jobId, 'savepoint', target === undefined ? {} : { dir: target });
     const result = (await waitForCommand(store, job.jobId, commandId, { what: 'complete the savepoint', timeoutMs: SAVEPOINT_WAIT_MS })) as {
       path: string;
     };
@@ -27,11 +51,12 @@ export async function savepointCommand(jobIdOrPrefix: string, dir: string | unde
 
 /** `flink stop <jobId> [-p dir] [--drain]`: a savepoint, then the job ends as FINISHED. */
 export async function stopCommand(jobIdOrPrefix: string, dir: string | undefined, drain: boolean): Promise<number> {
+  const target = dir === undefined ? undefined : savepointTargetOf(dir);
   return withStore(async (store) => {
     const job = requireRunningJob(store, jobIdOrPrefix, 'stopped');
     // Flink's words: --drain ends the job's input first (SAVEPOINT_TERMINATE).
     say(`${drain ? 'Draining' : 'Suspending'} job "${job.jobId}" with a savepoint.`);
-    const args = { drain, ...(dir === undefined ? {} : { dir: resolve(dir) }) };
+    const args = { drain, ...(target === undefined ? {} : { dir: target }) };
     const commandId = store.submitCommand(job.jobId, 'stop', args);
     const result = (await waitForCommand(store, job.jobId, commandId, { what: 'stop with a savepoint', timeoutMs: SAVEPOINT_WAIT_MS })) as {
       path: string;
@@ -64,7 +89,7 @@ export async function disposeSavepointCommand(path: string): Promise<number> {
     );
   }
   if (result.leftInDir > 0) {
-    warn(`Kept ${echo(result.dir)}: it holds ${result.leftInDir} file${result.leftInDir === 1 ? '' : 's'} that are not part of the savepoint.`);
+    warn(`Kept ${echo(result.dir)}: it holds ${result.leftInDir} file${result.leftInDir === 1 ? ' that is' : 's that are'} not part of the savepoint.`);
   }
   if (result.failed.length > 0) {
     throw new FlinkError(
