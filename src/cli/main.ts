@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './command-table.js';
+import { packageFile } from '../util/package-root.js';
 import { echo, oneLine } from '../util/sanitize.js';
 import { guardTerminalOutput, outputWasLost, reportError } from './output.js';
 
 /** `Version: 0.1.0`, as Flink's `flink --version` prints its own (it adds a commit id when it knows one). */
 function versionLine(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
   return `Version: ${pkg.version}`;
 }
 

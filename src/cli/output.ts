@@ -1,7 +1,8 @@
-import { fileURLToPath } from 'node:url';
+import { sep } from 'node:path';
 import chalk from 'chalk';
 import { guardOutput, onOutputClosed } from '../util/closed-output.js';
 import { FlinkError, asError } from '../util/errors.js';
+import { PACKAGE_ROOT } from '../util/package-root.js';
 import { oneLine, safeLines } from '../util/sanitize.js';
 
 /** Lines of SPEC.md's CLI contract, in one place. */
@@ -79,8 +80,8 @@ export function reportError(err: unknown, verbose: boolean): void {
   process.stderr.write(`${chalk.red('Internal error:')} ${oneLine(e.message, MAX_ERROR_LENGTH)}\n${safeLines(e.stack ?? '')}\n`);
 }
 
-/** The flink-ts package directory (two levels above this module, in dist/ or src/). */
-const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+/** The flink-ts package directory, with a trailing separator. */
+const PACKAGE_DIR = `${PACKAGE_ROOT}${sep}`;
 
 const FRAME = /^\s+at /;
 

@@ -3,6 +3,7 @@ import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FlinkError, JobFileError, asError, firstLineOf } from '../util/errors.js';
+import { FROM_SOURCE, entryModuleUrl } from '../util/package-root.js';
 import { COMPILE_ERROR_CODE, type CompileErrorDetail, TSCONFIG_ERROR_CODE } from './job-file-load-errors.js';
 
 let hooksInstalled = false;
@@ -17,10 +18,11 @@ function installHooks(jobUrl: string): void {
   hooksInstalled = true;
   // Stack traces of compiled files name their .ts lines (each compiled file has an inline map), as under tsx.
   process.setSourceMapsEnabled(true);
-  register(new URL('./job-file-hooks.js', import.meta.url), {
-    parentURL: import.meta.url,
-    data: { entryUrl: new URL('../index.js', import.meta.url).href, jobUrl },
-  });
+  // Built, the hooks and the engine's entry are bundles of their own in dist/; from source (under
+  // tsx) they sit beside this module, named as the built ones are.
+  const hooks = FROM_SOURCE ? new URL('./job-file-hooks.js', import.meta.url) : entryModuleUrl('cluster/job-file-hooks');
+  const entry = FROM_SOURCE ? new URL('../index.js', import.meta.url) : entryModuleUrl('index');
+  register(hooks, { parentURL: import.meta.url, data: { entryUrl: entry.href, jobUrl } });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { JobGraph } from '../graph/index.js';
+import { entryModuleUrl } from '../util/package-root.js';
 
 /**
  * How many worker threads (task slots) a job runs on, from `taskmanager.numberOfTaskSlots`:
@@ -16,8 +17,7 @@ export function taskSlotsFor(configured: number | 'auto', jobGraph: JobGraph, co
   return configured > 1 ? Math.min(configured, highest) : 0;
 }
 
-/** The worker's entry module next to this one (a .ts file when the engine itself runs from source under tsx). */
+/** The worker's entry module (a .ts file when the engine itself runs from source under tsx). */
 export function taskWorkerEntry(): URL {
-  const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? './task-worker.ts' : './task-worker.js', here);
+  return entryModuleUrl('cluster/task-worker');
 }

@@ -4,6 +4,7 @@ import { FsCheckpointStorage } from '../checkpoint/index.js';
 import { jobGraphHash } from '../graph/index.js';
 import { type WorkerBootstrap, serializeError, serveWorker } from '../runtime/index.js';
 import { JobFileError } from '../util/errors.js';
+import { entryModuleUrl } from '../util/package-root.js';
 import { compilePipeline } from './compile-pipeline.js';
 import { runJobFile } from './job-loader.js';
 
@@ -72,7 +73,7 @@ function capturePipeline(): Promise<Pipeline> {
 async function main(): Promise<void> {
   // The engine's package entry (what 'flink-ts' resolves to) loads before the job file's module
   // hooks are installed: through them, each of its modules would cost a round trip to the hooks.
-  await import(new URL(import.meta.url.endsWith('.ts') ? '../index.ts' : '../index.js', import.meta.url).href);
+  await import(entryModuleUrl('index').href);
   const pipeline = await capturePipeline();
   const jobGraph = compilePipeline(pipeline, boot.parallelismDefaults);
   if (jobGraphHash(jobGraph) !== boot.graphHash) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../util/package-root.js';
 
 /** A file the server sends as is. */
 export interface Asset {
@@ -10,7 +10,7 @@ export interface Asset {
 }
 
 /** The dashboard's own files, shipped in the package beside dist/ (`files` in package.json). */
-const DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+const DASHBOARD_DIR = `${packageFile('dashboard')}/`;
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

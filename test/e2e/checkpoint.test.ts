@@ -293,10 +293,17 @@ describe('checkpoints that cannot be written', () => {
     );
     await waitForCheckpoint(home, jobId, 2);
     // The checkpoint directory stops being usable while the job runs: moved aside, and a regular
-    // file in its place (permissions would not stop root).
+    // file in its place (permissions would not stop root). The job is stopped for the swap: a
+    // checkpoint it started in between would make the directory again, and the file could not
+    // take its place.
     const aside = join(root, 'ck-aside');
-    renameSync(dir, aside);
-    writeFileSync(dir, 'not a directory\n');
+    process.kill(pid, 'SIGSTOP');
+    try {
+      renameSync(dir, aside);
+      writeFileSync(dir, 'not a directory\n');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
 
     const history = await waitFor(
       'three checkpoint failures',

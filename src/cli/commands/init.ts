@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FlinkError } from '../../util/errors.js';
+import { PACKAGE_ROOT } from '../../util/package-root.js';
 import { echo } from '../../util/sanitize.js';
 import { say } from '../output.js';
 import { EXAMPLE_JOB, EXAMPLE_LOGIC, EXAMPLE_TEST, type FlinkTsManifest, PROJECT_GITIGNORE, PROJECT_TSCONFIG, projectNameOf, projectPackageJson } from '../project-template.js';
 import { makeDirectories } from '../../util/make-directories.js';
 
-/** This flink-ts package: the directory above dist/ (or src/). */
-const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+/** This flink-ts package's directory, with a trailing separator. */
+const PACKAGE_DIR = `${PACKAGE_ROOT}${sep}`;
 
 /** The files `flink init` writes, in the order it reports them. */
 const FILES = ['package.json', 'tsconfig.json', 'job.ts', 'count-words.ts', 'count-words.test.ts', '.gitignore'] as const;

@@ -6,6 +6,7 @@ import { ensureHome, resolveHome } from '../../config/index.js';
 import { type JobRecord, MetadataStore } from '../../metadata/index.js';
 import { loadOrCreateToken, startWebServer } from '../../web/index.js';
 import { say, warn } from '../output.js';
+import { packageFile } from '../../util/package-root.js';
 
 /** Options of `flink web`. */
 export interface WebOptions {
@@ -14,7 +15,7 @@ export interface WebOptions {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
