@@ -1961,4 +1961,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a job's name or an operator uid in a crafted _metadata holding a newline starts a line of its own in flink list and flink info: a job listed as RUNNING that is not, a Path: line that is not the snapshot's",
     tests: ['test/e2e/hostile-input.test.ts'],
   },
+  {
+    id: 'dispose-deletes-unrecorded-file',
+    area: 'bad input',
+    file: 'src/checkpoint/savepoint-disposal.ts',
+    original: '      if (why !== undefined) {\n',
+    replacement: '      if (why === "never") {\n',
+    bug: "flink savepoint -d deletes every file its _metadata names, whatever it is: a _metadata someone else wrote or copied into a directory of the user's deletes the user's files of those names",
+    tests: ['test/checkpoint/savepoint-disposal.test.ts'],
+  },
 ];

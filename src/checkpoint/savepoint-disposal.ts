@@ -1,6 +1,8 @@
-import { lstatSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, lstatSync, realpathSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { StateFileRef } from '../state/index.js';
 import { FlinkError } from '../util/errors.js';
 import { isFileUri } from '../util/file-uri.js';
 import { echo } from '../util/sanitize.js';
@@ -13,8 +15,10 @@ import type { SnapshotMetadata } from './snapshot-metadata.js';
  * Disposing of a savepoint (`flink savepoint -d`). A savepoint is whatever its `_metadata` names,
  * not the directory it sits in: the directory may have been copied into, or be a place the user
  * keeps other files. So exactly the files `_metadata` names are deleted — `_metadata` first, so
- * an interrupted disposal never leaves something that looks restorable — and the directory only
- * if nothing else is left in it.
+ * an interrupted disposal never leaves something that looks restorable — each only if it is the
+ * file the savepoint recorded (a regular file of its size and checksum: a `_metadata` written or
+ * copied by someone else could name a file of the user's), and the directory only if nothing
+ * else is left in it.
  */
 
 /** What a disposal deletes: absolute paths, in order. */
@@ -38,7 +42,7 @@ export interface DisposalResult {
   readonly givenDir: string;
   /** Files deleted, `_metadata` included. */
   readonly deleted: number;
-  /** State files that could not be deleted (e.g. a directory in a state file's place), with why. */
+  /** State files that could not be deleted (e.g. a directory in a state file's place) or were kept as not the savepoint's, with why. */
   readonly failed: readonly string[];
   /** Entries left in the directory (not part of the savepoint), so the directory was kept. */
   readonly leftInDir: number;
@@ -92,6 +96,8 @@ function locate(input: string): { dir: string; givenDir: string; metadata: Snaps
 export async function disposeSavepoint(input: string): Promise<DisposalResult> {
   const { dir, givenDir, metadata } = locate(input);
   const [metadataFile, ...stateFiles] = planDisposal(dir, metadata).files;
+  const recorded = new Map<string, StateFileRef>();
+  for (const op of metadata.operators) for (const h of op.subtasks) if (!recorded.has(join(dir, h.file))) recorded.set(join(dir, h.file), h);
   try {
     await fsp.unlink(metadataFile!);
   } catch (err) {
@@ -102,6 +108,11 @@ export async function disposeSavepoint(input: string): Promise<DisposalResult> {
   const failed: string[] = [];
   for (const file of stateFiles) {
     try {
+      const why = await notAsRecorded(file, recorded.get(file)!);
+      if (why !== undefined) {
+        failed.push(`${file} (kept: ${why})`);
+        continue;
+      }
       await fsp.unlink(file);
       deleted++;
     } catch (err) {
@@ -117,6 +128,26 @@ export async function disposeSavepoint(input: string): Promise<DisposalResult> {
     else if (code !== 'ENOENT') failed.push(`${dir} (${errorCode(err)})`);
   }
   return { dir, givenDir, deleted, failed, leftInDir };
+}
+
+/** Why `file` is not the state file `ref` records (so it is kept), or undefined if it is (or is gone already: the unlink says so). */
+async function notAsRecorded(file: string, ref: StateFileRef): Promise<string | undefined> {
+  const st = await fsp.lstat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (st === undefined) return undefined;
+  if (!st.isFile()) return 'not a regular file';
+  if (st.size !== ref.size) return `${st.size} bytes, where the savepoint recorded ${ref.size}`;
+  if ((await sha256OfFile(file)) !== ref.checksum) return 'its content is not what the savepoint recorded (checksum)';
+  return undefined;
+}
+
+/** The hex sha256 of a file's content, read as a stream (state files can be large). */
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function errorCode(err: unknown): string {

@@ -1,8 +1,9 @@
 /**
  * `flink savepoint -d` deletes what a savepoint's `_metadata` names and nothing else: not the
  * other files of a directory it was copied into, not files through a `_metadata` link, and it
- * follows a symbolic link to the real directory. Savepoints here are written by hand (the
- * disposal never reads state files, only `_metadata`).
+ * follows a symbolic link to the real directory, and keeps a named file that is not the one the
+ * savepoint recorded (size, checksum). Savepoints here are written by hand: state files of a
+ * few bytes whose size and checksum `_metadata` records.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,14 +14,18 @@ import { after, describe, test } from 'node:test';
 import { disposeSavepoint, planDisposal } from '../../src/checkpoint/savepoint-disposal.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotKind, type SnapshotMetadata, encodeMetadata } from '../../src/checkpoint/snapshot-metadata.js';
 import type { OperatorStateHandle } from '../../src/state/index.js';
+import { sha256 } from '../../src/checkpoint/atomic-write.js';
 import { FlinkError } from '../../src/util/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'flink-dispose-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 
+/** What every hand-written state file holds, and so what `_metadata` records of each. */
+const STATE = 'state';
+
 function handle(uid: string, subtask: number): OperatorStateHandle {
-  return { uid, name: uid, subtask, parallelism: 2, maxParallelism: 128, file: `${uid}-${subtask}.state`, size: 1, checksum: 'x', keyGroupRange: null, stateNames: [] };
+  return { uid, name: uid, subtask, parallelism: 2, maxParallelism: 128, file: `${uid}-${subtask}.state`, size: STATE.length, checksum: sha256(STATE), keyGroupRange: null, stateNames: [] };
 }
 
 function metadata(kind: SnapshotKind = 'SAVEPOINT'): SnapshotMetadata {
@@ -44,7 +49,7 @@ function savepoint(kind: SnapshotKind = 'SAVEPOINT'): string {
   const dir = join(root, `sp-${dirs++}`);
   mkdirSync(dir);
   writeFileSync(join(dir, '_metadata'), encodeMetadata(metadata(kind)));
-  for (const f of ['count-0.state', 'count-1.state', 'gen-0.state']) writeFileSync(join(dir, f), 'state');
+  for (const f of ['count-0.state', 'count-1.state', 'gen-0.state']) writeFileSync(join(dir, f), STATE);
   return dir;
 }
 
@@ -85,6 +90,25 @@ describe('savepoint disposal', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['notes.txt', 'photo.jpg']);
   });
 
+  test("a named file that is not the one the savepoint recorded is kept: another size, other content, not a regular file", async () => {
+    const dir = savepoint();
+    writeFileSync(join(dir, 'count-0.state'), 'a user file of other size');
+    writeFileSync(join(dir, 'count-1.state'), 'STATE'); // the recorded size, other content
+    rmSync(join(dir, 'gen-0.state'));
+    symlinkSync(join(dir, 'count-0.state'), join(dir, 'gen-0.state'));
+    const r = await disposeSavepoint(dir);
+    assert.equal(r.deleted, 1, 'only _metadata');
+    assert.deepEqual(readdirSync(dir).sort(), ['count-0.state', 'count-1.state', 'gen-0.state']);
+    assert.deepEqual(
+      r.failed.map((f) => f.replace(`${dir}/`, '')),
+      [
+        'count-0.state (kept: 25 bytes, where the savepoint recorded 5)',
+        'count-1.state (kept: its content is not what the savepoint recorded (checksum))',
+        'gen-0.state (kept: not a regular file)',
+      ],
+    );
+  });
+
   test('a symbolic link to the savepoint: the real directory is disposed, the link is left', async () => {
     const dir = savepoint();
     const link = join(root, `link-${dirs++}`);
@@ -120,13 +144,13 @@ describe('savepoint disposal', () => {
     await assertRefused(() => disposeSavepoint(join(root, 'no-such')), /^Refusing to dispose .*no-such: it is not a valid savepoint \(no such file or directory\)/);
   });
 
-  test('a named file that cannot be deleted is reported; the rest is gone', async () => {
+  test('a directory where a named file should be is kept and reported; the rest is gone', async () => {
     const dir = savepoint();
     rmSync(join(dir, 'gen-0.state'));
     mkdirSync(join(dir, 'gen-0.state'));
     const r = await disposeSavepoint(dir);
     assert.equal(r.failed.length, 1);
-    assert.match(r.failed[0]!, /gen-0\.state \((EISDIR|EPERM)\)$/);
+    assert.match(r.failed[0]!, /gen-0\.state \(kept: not a regular file\)$/);
     assert.deepEqual(readdirSync(dir), ['gen-0.state']);
   });
 });
