@@ -195,11 +195,6 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
 
   for (const t of sorted) {
     if (t.kind === 'partition' || t.kind === 'union' || t.kind === 'sideOutput') continue;
-    // The operator's own max parallelism wins over the job's (Flink's Transformation#setMaxParallelism).
-    const maxParallelism = t.maxParallelism ?? settings.maxParallelism;
-    checkParallelism(t, t.parallelism, maxParallelism);
-    const source = t.kind === 'source' ? t.source : undefined;
-    const operator = t.kind === 'operator' || t.kind === 'twoInputOperator' ? t.operator : undefined;
     type Typed = [...Input, typeNumber: 1 | 2 | undefined];
     const inputs: Typed[] =
       t.kind === 'operator'
@@ -207,8 +202,17 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
         : t.kind === 'twoInputOperator'
           ? [...resolveInputs(t.input1).map((i): Typed => [...i, 1]), ...resolveInputs(t.input2).map((i): Typed => [...i, 2])]
           : [];
-    const inherited = t.kind === 'operator' && t.parallelismFromInput ? inputs[0]?.[0].parallelism : undefined;
-    let parallelism = t.parallelism ?? inherited ?? defaultParallelism;
+    const inheritedFrom = t.kind === 'operator' && t.parallelismFromInput ? inputs[0]?.[0] : undefined;
+    // The operator's own max parallelism wins over the job's (Flink's Transformation#setMaxParallelism).
+    // One that takes its input's parallelism beyond the job's max parallelism (the input set a
+    // higher one) takes the input's too: in Flink it chains into the input's vertex, whose max
+    // parallelism is the input's, so the job runs; anywhere else the job's stays, as before.
+    const inheritsMax = t.parallelism === undefined && inheritedFrom !== undefined && inheritedFrom.parallelism > settings.maxParallelism;
+    const maxParallelism = t.maxParallelism ?? (inheritsMax ? inheritedFrom.maxParallelism : settings.maxParallelism);
+    checkParallelism(t, t.parallelism, maxParallelism);
+    const source = t.kind === 'source' ? t.source : undefined;
+    const operator = t.kind === 'operator' || t.kind === 'twoInputOperator' ? t.operator : undefined;
+    let parallelism = t.parallelism ?? inheritedFrom?.parallelism ?? defaultParallelism;
     const sourceLimit = source?.maxSourceParallelism;
     if (sourceLimit !== undefined && parallelism > sourceLimit) {
       if (t.parallelism !== undefined) {

@@ -70,6 +70,30 @@ describe('StreamGraph → JobGraph', () => {
     );
   });
 
+  test("an operator at its input's parallelism above the job's max parallelism takes the input's max too (it chains into the input's vertex, as in Flink); elsewhere the job's stays", () => {
+    const strategy = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n);
+    const g = graphOf((env) => {
+      env.setMaxParallelism(4);
+      env.fromSequence(1, 10).setParallelism(8).setMaxParallelism(16).assignTimestampsAndWatermarks(strategy).print().setParallelism(8).setMaxParallelism(16);
+      env.fromSequence(1, 10).setParallelism(2).setMaxParallelism(16).assignTimestampsAndWatermarks(strategy).print().setParallelism(2);
+    });
+    assert.deepEqual(
+      g.vertices.map((v) => `${v.name} [${v.parallelism}/${v.maxParallelism}] ${v.nodes.map((n) => n.maxParallelism).join(',')}`),
+      [
+        'Source: Sequence Source -> Timestamps/Watermarks -> Sink: Print to Std. Out [8/16] 16,16,16',
+        'Source: Sequence Source -> Timestamps/Watermarks -> Sink: Print to Std. Out [2/16] 16,4,4',
+      ],
+    );
+    // A parallelism set on the operator itself is still checked against the job's max parallelism.
+    assert.throws(
+      () => graphOf((env) => {
+        env.setMaxParallelism(4);
+        env.fromSequence(1, 10).setParallelism(8).setMaxParallelism(16).assignTimestampsAndWatermarks(strategy).setParallelism(8).print();
+      }),
+      /exceeds the max parallelism 4/,
+    );
+  });
+
   test('-p sets the default; code settings and non-parallel sources win', () => {
     const g = graphOf((env) => {
       env.fromElements(1).map((x) => x).print();
