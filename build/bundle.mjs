@@ -7,13 +7,18 @@
 // engine took ~0.6 s of CPU from 370 files and ~0.3 s as bundles (measured with
 // `node -e "await import('./dist/index.js')"`), paid by every `flink run` and by each of its
 // worker threads.
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ENTRIES = ['src/index.ts', 'src/cli/main.ts', 'src/cluster/task-worker.ts', 'src/cluster/job-file-hooks.ts'];
 
+const root = fileURLToPath(new URL('..', import.meta.url));
+// Chunks are named by content hash: a rebuild without `npm run build`'s clean (mutants/run.ts's) would leave the old ones beside the new.
+rmSync(`${root}/dist/chunks`, { recursive: true, force: true });
+
 await build({
-  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
+  absWorkingDir: root,
   entryPoints: ENTRIES,
   outdir: 'dist',
   outbase: 'src',

@@ -2,7 +2,7 @@ import { sep } from 'node:path';
 import chalk from 'chalk';
 import { guardOutput, onOutputClosed } from '../util/closed-output.js';
 import { FlinkError, asError } from '../util/errors.js';
-import { PACKAGE_ROOT } from '../util/package-root.js';
+import { findPackageRoot } from '../util/package-root.js';
 import { oneLine, safeLines } from '../util/sanitize.js';
 
 /** Lines of SPEC.md's CLI contract, in one place. */
@@ -81,7 +81,10 @@ export function reportError(err: unknown, verbose: boolean): void {
 }
 
 /** The flink-ts package directory, with a trailing separator. */
-const PACKAGE_DIR = `${PACKAGE_ROOT}${sep}`;
+const packageDir = (): string | undefined => {
+  const root = findPackageRoot();
+  return root === undefined ? undefined : `${root}${sep}`;
+};
 
 const FRAME = /^\s+at /;
 
@@ -93,7 +96,8 @@ const FRAME = /^\s+at /;
  */
 function userFrames(details: string, message: string): string {
   const all = details.split('\n');
-  const kept = all.filter((l) => !FRAME.test(l) || !(l.includes(PACKAGE_DIR) || /[( ]node:[a-z]|node_modules/.test(l)));
+  const dir = packageDir();
+  const kept = all.filter((l) => !FRAME.test(l) || !((dir !== undefined && l.includes(dir)) || /[( ]node:[a-z]|node_modules/.test(l)));
   if (all.some((l) => FRAME.test(l)) && !kept.some((l) => FRAME.test(l))) return '';
   // A stack without any frame (Error.stackTraceLimit = 0, a stack set by hand) is its error
   // line alone: the message already printed, not a note.

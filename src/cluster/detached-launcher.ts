@@ -11,7 +11,6 @@ import { processStartTime } from './job-process.js';
 /** Set in a detached job's environment: the id `flink run -d` already created its row with. */
 export const DETACHED_JOB_ID_ENV = 'FLINK_TS_DETACHED_JOB_ID';
 
-const BIN = packageFile('bin/flink');
 
 /** How long `flink run -d` waits for the job to start before it returns anyway. */
 export const DETACHED_START_WAIT_MS = 30_000;
@@ -31,7 +30,7 @@ export function launchDetached(opts: {
   const out = openSync(opts.layout.jobOut(opts.jobId), 'a', 0o600);
   const log = openSync(opts.layout.jobLog(opts.jobId), 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [BIN, 'run', ...opts.runArgs], {
+    const child = spawn(process.execPath, [packageFile('bin/flink'), 'run', ...opts.runArgs], {
       detached: true,
       stdio: ['ignore', out, log],
       env: { ...process.env, [DETACHED_JOB_ID_ENV]: opts.jobId },

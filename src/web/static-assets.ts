@@ -10,7 +10,8 @@ export interface Asset {
 }
 
 /** The dashboard's own files, shipped in the package beside dist/ (`files` in package.json). */
-const DASHBOARD_DIR = `${packageFile('dashboard')}/`;
+/** A file of the dashboard's own directory. */
+const dashboardFile = (name: string): string => join(packageFile('dashboard'), name);
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -34,10 +35,10 @@ function uplotFile(name: string): string {
  * request path ever becomes a file path.
  */
 const FILES: Readonly<Record<string, () => string>> = {
-  '/': () => join(DASHBOARD_DIR, 'index.html'),
-  '/assets/app.js': () => join(DASHBOARD_DIR, 'app.js'),
-  '/assets/graph.js': () => join(DASHBOARD_DIR, 'graph.js'),
-  '/assets/app.css': () => join(DASHBOARD_DIR, 'app.css'),
+  '/': () => dashboardFile('index.html'),
+  '/assets/app.js': () => dashboardFile('app.js'),
+  '/assets/graph.js': () => dashboardFile('graph.js'),
+  '/assets/app.css': () => dashboardFile('app.css'),
   '/assets/vendor/uPlot.iife.min.js': () => uplotFile('uPlot.iife.min.js'),
   '/assets/vendor/uPlot.min.css': () => uplotFile('uPlot.min.css'),
 };

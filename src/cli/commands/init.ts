@@ -2,14 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FlinkError } from '../../util/errors.js';
-import { PACKAGE_ROOT } from '../../util/package-root.js';
+import { packageRoot } from '../../util/package-root.js';
 import { echo } from '../../util/sanitize.js';
 import { say } from '../output.js';
 import { EXAMPLE_JOB, EXAMPLE_LOGIC, EXAMPLE_TEST, type FlinkTsManifest, PROJECT_GITIGNORE, PROJECT_TSCONFIG, projectNameOf, projectPackageJson } from '../project-template.js';
 import { makeDirectories } from '../../util/make-directories.js';
 
 /** This flink-ts package's directory, with a trailing separator. */
-const PACKAGE_DIR = `${PACKAGE_ROOT}${sep}`;
+const packageDir = (): string => `${packageRoot()}${sep}`;
 
 /** The files `flink init` writes, in the order it reports them. */
 const FILES = ['package.json', 'tsconfig.json', 'job.ts', 'count-words.ts', 'count-words.test.ts', '.gitignore'] as const;
@@ -38,7 +38,7 @@ export async function initCommand(dirArg: string | undefined, options: InitOptio
       `${echo(dir)} already has ${taken.join(', ')}; flink init makes a new project and overwrites nothing. Give a new or empty directory.`,
     );
   }
-  const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as FlinkTsManifest;
+  const manifest = JSON.parse(readFileSync(join(packageDir(), 'package.json'), 'utf8')) as FlinkTsManifest;
   const created = !existsSync(dir);
   try {
     // Not mkdirSync's recursive mode: under /proc it never returns.
@@ -93,7 +93,7 @@ function dependencySpec(given: string, projectDir: string): { spec: string; orig
 
 /** Packs this flink-ts (as built: no scripts run) into the project directory and depends on the tarball. */
 function packInto(dir: string): { spec: string; origin: string } {
-  const r = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, PACKAGE_DIR], {
+  const r = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, packageDir()], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -107,9 +107,9 @@ function packInto(dir: string): { spec: string; origin: string } {
   if (file === undefined || !existsSync(join(dir, file))) {
     throw new FlinkError(
       'init.packFailed',
-      `Cannot pack flink-ts from ${PACKAGE_DIR} into the project (npm pack: ${why ?? 'no tarball written'}). ` +
+      `Cannot pack flink-ts from ${packageDir()} into the project (npm pack: ${why ?? 'no tarball written'}). ` +
         'Pack it yourself (npm pack in the flink-ts directory) and pass the tarball with --flink-ts <file.tgz>.',
     );
   }
-  return { spec: `file:${file}`, origin: `packed from ${PACKAGE_DIR.replace(/\/$/, '')}` };
+  return { spec: `file:${file}`, origin: `packed from ${packageRoot()}` };
 }

@@ -94,7 +94,7 @@ export async function disposeSavepointCommand(path: string): Promise<number> {
   if (result.failed.length > 0) {
     throw new FlinkError(
       'savepoint.disposeIncomplete',
-      `Savepoint '${echo(path)}' is disposed (its _metadata is deleted), but these could not be deleted: ${echo(result.failed.join(', '))}`,
+      `Savepoint '${echo(path)}' is disposed (its _metadata is deleted), but these files it named are left (kept as not the savepoint's, or not deletable); delete them by hand if they are its: ${echo(result.failed.join(', '))}`,
     );
   }
   say(`Savepoint '${echo(path)}' disposed.`);
