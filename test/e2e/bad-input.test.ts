@@ -531,4 +531,13 @@ describe('flink --version', () => {
       assert.equal(r.stderr, '');
     }
   });
+
+  test('through a link (node_modules/.bin, npm link), also with --preserve-symlinks-main', () => {
+    const link = join(tempDir(), 'flink');
+    symlinkSync(join(REPO, 'bin', 'flink'), link);
+    for (const flags of [[], ['--preserve-symlinks-main']]) {
+      const out = execFileSync(process.execPath, [...flags, link, '--version'], { encoding: 'utf8', env: { ...process.env, FLINK_TS_HOME: tempDir() } });
+      assert.match(out, /^Version: /, flags.join(' '));
+    }
+  });
 });
