@@ -96,8 +96,7 @@ function locate(input: string): { dir: string; givenDir: string; metadata: Snaps
 export async function disposeSavepoint(input: string): Promise<DisposalResult> {
   const { dir, givenDir, metadata } = locate(input);
   const [metadataFile, ...stateFiles] = planDisposal(dir, metadata).files;
-  const recorded = new Map<string, StateFileRef>();
-  for (const op of metadata.operators) for (const h of op.subtasks) if (!recorded.has(join(dir, h.file))) recorded.set(join(dir, h.file), h);
+  const recorded = new Map<string, StateFileRef>(metadata.operators.flatMap((op) => op.subtasks.map((h) => [join(dir, h.file), h] as const)));
   try {
     await fsp.unlink(metadataFile!);
   } catch (err) {

@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { packageFile } from '../util/package-root.js';
 import type { HomeLayout } from '../config/index.js';
 import type { JobConfigRecord, MetadataStore } from '../metadata/index.js';
 import { type JobId, newJobId } from '../util/ids.js';
+import { packageFile } from '../util/package-root.js';
 import { claimForJob } from './job-continuation.js';
 import { processStartTime } from './job-process.js';
 
 /** Set in a detached job's environment: the id `flink run -d` already created its row with. */
 export const DETACHED_JOB_ID_ENV = 'FLINK_TS_DETACHED_JOB_ID';
-
 
 /** How long `flink run -d` waits for the job to start before it returns anyway. */
 export const DETACHED_START_WAIT_MS = 30_000;

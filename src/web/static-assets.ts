@@ -9,8 +9,7 @@ export interface Asset {
   readonly body: Buffer;
 }
 
-/** The dashboard's own files, shipped in the package beside dist/ (`files` in package.json). */
-/** A file of the dashboard's own directory. */
+/** A file of the dashboard's own, shipped in the package beside dist/ (`files` in package.json). */
 const dashboardFile = (name: string): string => join(packageFile('dashboard'), name);
 
 const TYPES: Readonly<Record<string, string>> = {
