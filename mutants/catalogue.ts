@@ -1970,4 +1970,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "flink savepoint -d deletes every file its _metadata names, whatever it is: a _metadata someone else wrote or copied into a directory of the user's deletes the user's files of those names",
     tests: ['test/checkpoint/savepoint-disposal.test.ts'],
   },
+  {
+    id: 'verbose-worker-frames-unmapped',
+    area: 'bad input',
+    file: 'src/runtime/workers/task-slot-pool.ts',
+    original: 'execArgv: workerExecArgv() });',
+    replacement: 'execArgv: undefined });',
+    bug: "flink --verbose run of a job on worker threads shows the failing task's engine frames as lines of hashed bundle chunks (dist/chunks/chunk-3MZPSJWH.js:4878), which name nothing a bug report can use: a worker thread does not inherit the source maps the CLI turned on",
+    tests: ['test/e2e/cli-error-details.test.ts'],
+  },
 ];

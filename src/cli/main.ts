@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './command-table.js';
+import { mapEngineFrames } from '../util/engine-frames.js';
 import { packageFile } from '../util/package-root.js';
 import { echo, oneLine } from '../util/sanitize.js';
 import { guardTerminalOutput, outputWasLost, reportError } from './output.js';
@@ -57,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   program.exitOverride();
   const verbose = argv.includes('--verbose');
+  // bin/flink turned source maps on before loading this module; called here too (and by tests that call main) for worker threads.
+  if (verbose) mapEngineFrames();
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -46,7 +46,7 @@ describe('CLI error reports', () => {
     assert.match(r.stderr, /… \(\d+ more lines\)/);
   });
 
-  test('--verbose with worker threads (-p 2, 2 slots) still shows the frames of the user code that threw', async () => {
+  test("--verbose with worker threads (-p 2, 2 slots) still shows the frames of the user code that threw, and names the engine's frames by its sources", async () => {
     const home = freshHome();
     const job = throwingJob();
     const args = ['run', '-D', 'taskmanager.numberOfTaskSlots=2', '-p', '2', job];
@@ -59,6 +59,13 @@ describe('CLI error reports', () => {
       stackLines(verbose.stderr).some((l) => /throws\.ts:3:/.test(l)),
       `--verbose ("every stack trace in full") lost the user's frame that the plain report shows:\n${verbose.stderr}`,
     );
+    // Engine frames by the bundles' source maps, not by lines of hashed chunks: those of the
+    // worker thread where the record failed (its task), and those of the CLI's own thread.
+    const frames = stackLines(verbose.stderr);
+    const inWorker = stackLines(verbose.stderr.slice(verbose.stderr.lastIndexOf('Caused by: Error: bad record 3')));
+    assert.ok(inWorker.some((l) => /src\/runtime\/tasks\/[\w-]+\.ts:\d+/.test(l)), `a worker's engine frame named by its source:\n${verbose.stderr}`);
+    assert.ok(frames.some((l) => /src\/cluster\/[\w-]+\.ts:\d+/.test(l)), `a main-thread engine frame named by its source:\n${verbose.stderr}`);
+    assert.ok(!frames.some((l) => /dist\/chunks\//.test(l)), `no frame left in a bundled chunk:\n${verbose.stderr}`);
   });
 
   test("--verbose keeps the 'See <log>' note of a detached job that fails at start-up", async () => {

@@ -107,12 +107,16 @@ describe("a user's project", () => {
     assert.match(again.stderr, /^Error: .*my-job already has package\.json, tsconfig\.json, job\.ts, count-words\.ts, count-words\.test\.ts, \.gitignore; flink init makes a new project and overwrites nothing\./);
     assert.equal(readFileSync(join(project, 'job.ts'), 'utf8').includes('wordCounts(env.fromElements('), true, 'job.ts unchanged');
 
-    // The tarball: compiled code and declarations, no sources, no scripts that would build at install.
+    // The tarball: compiled code, declarations and source maps, no sources, no scripts that would build at install.
     const listing = linesOf(must(await run('tar', ['-tzf', join(project, tarball)], { cwd: root }), 'tar -t').stdout);
     for (const f of ['package/package.json', 'package/README.md', 'package/bin/flink', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/cli/main.js']) {
       assert.ok(listing.includes(f), `${f} is in the tarball`);
     }
-    assert.deepEqual(listing.filter((f) => /^package\/(src|test|jobs|bench)\/|\.map$|\.ts$/.test(f) && !f.endsWith('.d.ts')), []);
+    assert.deepEqual(listing.filter((f) => /^package\/(src|test|jobs|bench)\/|\.ts$/.test(f) && !f.endsWith('.d.ts')), []);
+    // Source maps for --verbose stacks: the sources' names and lines, not their text.
+    const map = JSON.parse(must(await run('tar', ['-xzOf', join(project, tarball), 'package/dist/index.js.map'], { cwd: root }), 'tar -x map').stdout) as { sources: string[]; sourcesContent?: unknown };
+    assert.ok(map.sources.some((s) => s.endsWith('src/index.ts')), map.sources.slice(0, 5).join(', '));
+    assert.equal(map.sourcesContent, undefined);
     const packed = JSON.parse(must(await run('tar', ['-xzOf', join(project, tarball), 'package/package.json'], { cwd: root }), 'tar -x').stdout) as {
       scripts: Record<string, string>;
       exports: Record<string, { types: string; import: string }>;

@@ -1,4 +1,5 @@
 import { type MessagePort, Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../../util/engine-frames.js';
 import { FENCED, type FromWorker, type ToWorker, type WorkerBootstrap } from './protocol.js';
 
 /** How long a worker may take to end its thread when the job has ended. */
@@ -24,7 +25,7 @@ export class TaskSlot {
 
   constructor(entry: URL, bootstrap: WorkerBootstrap) {
     this.fence = new Int32Array(bootstrap.fence);
-    this.worker = new Worker(entry, { workerData: bootstrap });
+    this.worker = new Worker(entry, { workerData: bootstrap, execArgv: workerExecArgv() });
     this.worker.on('message', (m: FromWorker) => this.listener?.message(m));
     this.worker.on('error', (err) => this.listener?.error(err));
     this.worker.on('exit', (code) => {
