@@ -1970,4 +1970,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "flink savepoint -d deletes every file its _metadata names, whatever it is: a _metadata someone else wrote or copied into a directory of the user's deletes the user's files of those names",
     tests: ['test/checkpoint/savepoint-disposal.test.ts'],
   },
+  {
+    id: 'execution-result-failed-succeeded',
+    area: 'observability',
+    file: 'src/web/rest/job-views.ts',
+    original: "      return 'SUCCEEDED';\n    case 'FAILED':\n      return 'FAILED';\n",
+    replacement: "      return 'SUCCEEDED';\n    case 'FAILED':\n      return 'SUCCEEDED';\n",
+    bug: "GET /jobs/:jobid/execution-result reports a failed job's application-status as SUCCEEDED: a script waiting for the job's result takes a failure for success",
+    tests: ['test/web/rest-flink-compat.test.ts'],
+  },
 ];
