@@ -1979,4 +1979,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "flink --verbose run of a job on worker threads shows the failing task's engine frames as lines of hashed bundle chunks (dist/chunks/chunk-3MZPSJWH.js:4878), which name nothing a bug report can use: a worker thread does not inherit the source maps the CLI turned on",
     tests: ['test/e2e/cli-error-details.test.ts'],
   },
+  {
+    id: 'execution-result-failed-succeeded',
+    area: 'observability',
+    file: 'src/web/rest/job-views.ts',
+    original: "      return 'SUCCEEDED';\n    case 'FAILED':\n      return 'FAILED';\n",
+    replacement: "      return 'SUCCEEDED';\n    case 'FAILED':\n      return 'SUCCEEDED';\n",
+    bug: "GET /jobs/:jobid/execution-result reports a failed job's application-status as SUCCEEDED: a script waiting for the job's result takes a failure for success",
+    tests: ['test/web/rest-flink-compat.test.ts'],
+  },
 ];

@@ -93,7 +93,8 @@ test('a savepoint over REST is a savepoint command; its status follows the comma
   assert.match(trigger, /^[0-9a-f]{32}$/);
   const [cmd] = store.takePendingCommands(jobId);
   assert.deepEqual([cmd?.kind, cmd?.args], ['savepoint', { dir: '/sp' }]);
-  assert.deepEqual(savepointStatus(store, job, trigger).body, { status: { id: 'IN_PROGRESS' } });
+  // As Flink's AsynchronousOperationResult: the operation is written, null, while in progress.
+  assert.deepEqual(savepointStatus(store, job, trigger).body, { status: { id: 'IN_PROGRESS' }, operation: null });
   store.completeCommand(cmd!.id, { checkpointId: 3, path: '/sp/savepoint-1' });
   assert.deepEqual(savepointStatus(store, job, trigger).body, { status: { id: 'COMPLETED' }, operation: { location: '/sp/savepoint-1' } });
   assert.throws(() => savepointStatus(store, job, 'f'.repeat(32)), (e: unknown) => e instanceof HttpError && e.status === 404);

@@ -7,7 +7,8 @@ export const EXCEPTION_HISTORY_SIZE = 16;
  * `GET /jobs/:jobid/exceptions` (Flink's JobExceptionsInfoWithHistory): the failures the job
  * restarted after and the one it failed with, newest first. flink-ts records no exception
  * classes, so `exceptionName` holds the failure's message; `stacktrace` its stack when one was
- * recorded. No task or location is known per failure.
+ * recorded. No task or location is known per failure, so those fields are absent, as in Flink
+ * when it knows none.
  */
 export function jobExceptions(events: readonly JobEventRecord[], maxExceptions = EXCEPTION_HISTORY_SIZE) {
   const failures = events.filter((e) => e.kind === 'restart' || e.kind === 'failure').reverse();
@@ -17,10 +18,7 @@ export function jobExceptions(events: readonly JobEventRecord[], maxExceptions =
       exceptionName: message,
       stacktrace: e.stack ?? message,
       timestamp: e.time,
-      taskName: null,
-      endpoint: null,
-      taskManagerId: null,
-      location: null,
+      // No taskName, endpoint, taskManagerId or location: Flink leaves out those it does not know.
       failureLabels: {},
       concurrentExceptions: [],
       // flink-ts: whether the job restarted after this failure, and which attempt it ended.

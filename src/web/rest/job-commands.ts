@@ -27,9 +27,18 @@ export interface Reply {
   readonly body: unknown;
 }
 
+/**
+ * A 32-hex-digit id from a path (a job's, a vertex's, a trigger's), in lower case: Flink parses
+ * these case-insensitively and answers 400 for anything else.
+ */
+export function hexIdParam(value: string, what: string): string {
+  if (!/^[0-9a-f]{32}$/i.test(value)) throw new HttpError(400, `'${value.slice(0, 64)}' is not a ${what} id: ${what} ids are 32 hexadecimal characters.`);
+  return value.toLowerCase();
+}
+
 /** The job with exactly this id (Flink's REST API takes full ids only). */
-export function jobOrNotFound(store: MetadataStore, jobId: string): JobRecord {
-  if (!/^[0-9a-f]{32}$/.test(jobId)) throw new HttpError(400, `'${jobId.slice(0, 64)}' is not a job id: job ids are 32 hexadecimal characters.`);
+export function jobOrNotFound(store: MetadataStore, id: string): JobRecord {
+  const jobId = hexIdParam(id, 'job');
   const job = store.getJob(jobId);
   if (job === undefined) throw new HttpError(404, `Job ${jobId} not found.`);
   return job;
@@ -41,7 +50,6 @@ export function triggerIdOf(commandId: number): string {
 }
 
 function commandIdOf(triggerId: string): number | undefined {
-  if (!/^[0-9a-f]{32}$/.test(triggerId)) return undefined;
   const n = Number.parseInt(triggerId.slice(-13), 16);
   return /^0{19}/.test(triggerId) && Number.isSafeInteger(n) ? n : undefined;
 }
@@ -114,7 +122,8 @@ export function stopJob(store: MetadataStore, job: JobRecord, body: Record<strin
  * COMPLETED with the savepoint's `location` or a `failure-cause`. A command the job's process
  * can no longer answer (the job ended, or its process is gone) is COMPLETED with a failure.
  */
-export function savepointStatus(store: MetadataStore, job: JobRecord, triggerId: string): Reply {
+export function savepointStatus(store: MetadataStore, job: JobRecord, trigger: string): Reply {
+  const triggerId = hexIdParam(trigger, 'trigger');
   const id = commandIdOf(triggerId);
   const cmd: CommandRecord | undefined = id === undefined ? undefined : store.getCommand(id);
   if (cmd === undefined || cmd.jobId !== (job.jobId as JobId) || (cmd.kind !== 'savepoint' && cmd.kind !== 'stop')) {
@@ -130,5 +139,6 @@ export function savepointStatus(store: MetadataStore, job: JobRecord, triggerId:
   }
   if (cmd.status === 'FAILED') return failed(cmd.error ?? 'unknown error');
   if (isTerminal(job.status)) return failed(`the job ended as ${job.status} before the savepoint completed`);
-  return { status: 200, body: { status: { id: 'IN_PROGRESS' } } };
+  // Flink's AsynchronousOperationResult writes its operation even while there is none.
+  return { status: 200, body: { status: { id: 'IN_PROGRESS' }, operation: null } };
 }

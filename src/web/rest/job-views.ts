@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobEventRecord, JobMetricsSnapshot, JobPlan, JobRecord, JobStatus, TaskMetrics } from '../../metadata/index.js';
 import { isTerminal } from '../../metadata/index.js';
 
@@ -98,6 +99,14 @@ export function tasksOfVertex(metrics: JobMetricsSnapshot | undefined, vertexId:
   return metrics?.tasks.filter((t) => t.vertexId === vertexId) ?? [];
 }
 
+/**
+ * The id of the job's one slot sharing group (Flink's `default`, which every vertex is in unless
+ * a job names others): 32 hex digits, as Flink's SlotSharingGroupId, stable for the job.
+ */
+function slotSharingGroupId(job: JobRecord): string {
+  return createHash('md5').update(`slot-sharing-group:default:${job.jobId}`).digest('hex');
+}
+
 /** `GET /jobs/:jobid` (Flink's JobDetailsInfo). Records come from the job's latest metrics. */
 export function jobDetails(
   job: JobRecord,
@@ -111,6 +120,8 @@ export function jobDetails(
     const tasks = tasksOfVertex(metrics, node.id);
     return {
       id: node.id,
+      // Flink 2.x's client requires it (a vertex's slot sharing group).
+      slotSharingGroupId: slotSharingGroupId(job),
       name: node.operator,
       maxParallelism: node.maxParallelism,
       parallelism: node.parallelism,
@@ -138,6 +149,44 @@ export function jobDetails(
     vertices,
     'status-counts': stateCounts(state, total, true),
     plan: plan === undefined ? { jid: job.jobId, name: job.name, type: 'STREAMING', nodes: [] } : stripOperators(plan),
+    // Operators of a batch job's stream graph not yet turned into vertices: none in a streaming job.
+    'pending-operators': 0,
+  };
+}
+
+/** Flink's ApplicationStatus of an ended job (what `application-status` reports). */
+function applicationStatus(status: JobStatus): 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN' {
+  switch (status) {
+    case 'FINISHED':
+      return 'SUCCEEDED';
+    case 'FAILED':
+      return 'FAILED';
+    case 'CANCELED':
+      return 'CANCELED';
+    default:
+      return 'UNKNOWN';
+  }
+}
+
+/**
+ * `GET /jobs/:jobid/execution-result` (Flink's JobExecutionResultResponseBody): IN_PROGRESS until
+ * the job has ended, then its JobResult: `application-status`, `net-runtime` (ms from its start to
+ * its end), no accumulators (flink-ts has none) and, for a failed job, `failure-cause` as in the
+ * savepoint status (its message and stack, no serialized Java throwable).
+ */
+export function executionResult(job: JobRecord, now: number) {
+  if (!isTerminal(job.status)) return { status: { id: 'IN_PROGRESS' }, 'job-execution-result': null };
+  const failed = job.status === 'FAILED';
+  const message = job.failureCause ?? 'unknown cause';
+  return {
+    status: { id: 'COMPLETED' },
+    'job-execution-result': {
+      id: job.jobId,
+      'application-status': applicationStatus(job.status),
+      'accumulator-results': {},
+      'net-runtime': duration(job, now),
+      ...(failed ? { 'failure-cause': { class: 'flink-ts.job.failed', 'stack-trace': job.failureStack ?? message, 'serialized-throwable': null } } : {}),
+    },
   };
 }
 
@@ -184,9 +233,10 @@ const JOB_METRICS = [
  * checkpoint is -1, as in Flink.
  */
 export function jobMetrics(metrics: JobMetricsSnapshot | undefined, get: readonly string[] | undefined) {
-  if (get === undefined) return JOB_METRICS.map((id) => ({ id }));
+  // Like Flink's MetricStore before the job's first report: nothing, not even ids.
   const job = metrics?.job;
   if (job === undefined) return [];
+  if (get === undefined) return JOB_METRICS.map((id) => ({ id }));
   return get
     .filter((id): id is (typeof JOB_METRICS)[number] => (JOB_METRICS as readonly string[]).includes(id))
     .map((id) => ({ id, value: String(job[id] ?? -1) }));

@@ -4,9 +4,9 @@ import type { JobId } from '../../util/ids.js';
 import { type ScrapedJob, prometheusText } from '../prometheus.js';
 import { checkpointConfig, checkpointStatistics, checkpointingStatistics, restoresOf } from './checkpoint-views.js';
 import { jobExceptions } from './exception-views.js';
-import { HttpError, type Reply, cancelJob, jobOrNotFound, savepointStatus, stopJob, triggerSavepoint } from './job-commands.js';
-import { clusterOverview, jobDetails, jobMetrics, jobOverview } from './job-views.js';
-import { jobConfig, vertexBackPressure, vertexDetails, vertexMetrics, vertexWatermarks } from './vertex-views.js';
+import { HttpError, type Reply, cancelJob, hexIdParam, jobOrNotFound, savepointStatus, stopJob, triggerSavepoint } from './job-commands.js';
+import { clusterOverview, executionResult, jobDetails, jobMetrics, jobOverview } from './job-views.js';
+import { jobConfig, vertexBackPressure, vertexDetails, vertexMetrics, vertexOf, vertexWatermarks } from './vertex-views.js';
 
 /** What the handlers work with. */
 export interface RestContext {
@@ -56,6 +56,26 @@ async function job(ctx: RestContext, id: string): Promise<JobRecord> {
 
 const jobId = (j: JobRecord) => j.jobId as JobId;
 
+/** A request for one vertex of a job: 400 for a malformed vertex id, 404 for one the job's plan lacks (as Flink). */
+async function vertexRequest(ctx: RestContext, id: string, vertex: string) {
+  const j = await job(ctx, id);
+  const plan = ctx.store.getPlan(jobId(j));
+  const vertexId = vertexOf(j, plan, hexIdParam(vertex, 'vertex')).id;
+  return { job: j, plan, metrics: ctx.store.latestMetrics(jobId(j)), vertexId };
+}
+
+/** The metric ids of a `get` parameter: Flink reads them as a set (each once, in the order first asked). */
+function metricIds(query: URLSearchParams): string[] | undefined {
+  const get = query.get('get');
+  return get === null ? undefined : [...new Set(get.split(',').map((s) => s.trim()))];
+}
+
+/** A checkpoint id from a path: Flink parses it as a long (400 if it is not one). */
+function checkpointIdParam(value: string): number {
+  if (!/^-?\d{1,19}$/.test(value)) throw new HttpError(400, `'${value.slice(0, 64)}' is not a checkpoint id: checkpoint ids are whole numbers.`);
+  return Number(value);
+}
+
 /** Flink's REST API, as far as flink-ts has it, plus `GET /jobs/:jobid/metrics/history` for the dashboard. */
 const ROUTES: readonly Route[] = [
   {
@@ -94,6 +114,8 @@ const ROUTES: readonly Route[] = [
       return ok(jobDetails(j, s.getPlan(jobId(j)), s.latestMetrics(jobId(j)), s.listEvents(jobId(j)), ctx.now()));
     },
   },
+  { method: 'GET', path: /^\/jobs\/([^/]+)\/status$/, handler: async (ctx, [id]) => ok({ status: (await job(ctx, id!)).status }) },
+  { method: 'GET', path: /^\/jobs\/([^/]+)\/execution-result$/, handler: async (ctx, [id]) => ok(executionResult((await job(ctx, id!)), ctx.now())) },
   {
     method: 'PATCH',
     path: /^\/jobs\/([^/]+)$/,
@@ -120,10 +142,11 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/jobs\/([^/]+)\/checkpoints\/config$/, handler: async (ctx, [id]) => ok(checkpointConfig((await job(ctx, id!)))) },
   {
     method: 'GET',
-    path: /^\/jobs\/([^/]+)\/checkpoints\/details\/(\d{1,15})$/,
+    path: /^\/jobs\/([^/]+)\/checkpoints\/details\/([^/]+)$/,
     handler: async (ctx, [id, cp]) => {
       const j = await job(ctx, id!);
-      const row = ctx.store.listCheckpoints(jobId(j)).find((c) => c.checkpointId === Number(cp));
+      const checkpointId = checkpointIdParam(cp!);
+      const row = ctx.store.listCheckpoints(jobId(j)).find((c) => c.checkpointId === checkpointId);
       if (row === undefined) throw new HttpError(404, `Checkpoint ${cp} of job ${j.jobId} not found.`);
       const plan = ctx.store.getPlan(jobId(j));
       return ok(checkpointStatistics(row, plan?.nodes.reduce((n, v) => n + v.parallelism, 0) ?? 0));
@@ -145,8 +168,7 @@ const ROUTES: readonly Route[] = [
     path: /^\/jobs\/([^/]+)\/metrics$/,
     handler: async (ctx, [id], req) => {
       const j = await job(ctx, id!);
-      const get = req.query.get('get');
-      return ok(jobMetrics(ctx.store.latestMetrics(jobId(j)), get === null ? undefined : get.split(',').map((s) => s.trim())));
+      return ok(jobMetrics(ctx.store.latestMetrics(jobId(j)), metricIds(req.query)));
     },
   },
   {
@@ -174,30 +196,35 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/jobs\/([^/]+)\/config$/, handler: async (ctx, [id]) => ok(jobConfig((await job(ctx, id!)))) },
   {
     method: 'GET',
-    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})$/,
+    path: /^\/jobs\/([^/]+)\/vertices\/([^/]+)$/,
     handler: async (ctx, [id, v]) => {
-      const j = await job(ctx, id!);
-      return ok(vertexDetails(j, ctx.store.getPlan(jobId(j)), ctx.store.latestMetrics(jobId(j)), v!, ctx.now()));
+      const r = await vertexRequest(ctx, id!, v!);
+      return ok(vertexDetails(r.job, r.plan, r.metrics, r.vertexId, ctx.now()));
     },
   },
   {
     method: 'GET',
-    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/metrics$/,
+    path: /^\/jobs\/([^/]+)\/vertices\/([^/]+)\/metrics$/,
     handler: async (ctx, [id, v], req) => {
-      const j = await job(ctx, id!);
-      const get = req.query.get('get');
-      return ok(vertexMetrics(j, ctx.store.getPlan(jobId(j)), ctx.store.latestMetrics(jobId(j)), v!, get === null ? undefined : get.split(',').map((s) => s.trim())));
+      const r = await vertexRequest(ctx, id!, v!);
+      return ok(vertexMetrics(r.job, r.plan, r.metrics, r.vertexId, metricIds(req.query)));
     },
   },
   {
     method: 'GET',
-    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/backpressure$/,
-    handler: async (ctx, [id, v]) => ok(vertexBackPressure(ctx.store.latestMetrics(jobId((await job(ctx, id!)))), v!)),
+    path: /^\/jobs\/([^/]+)\/vertices\/([^/]+)\/backpressure$/,
+    handler: async (ctx, [id, v]) => {
+      const r = await vertexRequest(ctx, id!, v!);
+      return ok(vertexBackPressure(r.metrics, r.vertexId));
+    },
   },
   {
     method: 'GET',
-    path: /^\/jobs\/([^/]+)\/vertices\/([0-9a-f]{32})\/watermarks$/,
-    handler: async (ctx, [id, v]) => ok(vertexWatermarks(ctx.store.latestMetrics(jobId((await job(ctx, id!)))), v!)),
+    path: /^\/jobs\/([^/]+)\/vertices\/([^/]+)\/watermarks$/,
+    handler: async (ctx, [id, v]) => {
+      const r = await vertexRequest(ctx, id!, v!);
+      return ok(vertexWatermarks(r.metrics, r.vertexId));
+    },
   },
   {
     method: 'POST',

@@ -9,7 +9,7 @@ import { duration, endTime, ioMetrics, subtaskState, tasksOfVertex } from './job
  */
 
 /** The vertex `vertexId` of the job's plan; a 404 if the plan has none. */
-function vertexOf(job: JobRecord, plan: JobPlan | undefined, vertexId: string) {
+export function vertexOf(job: JobRecord, plan: JobPlan | undefined, vertexId: string) {
   const node = plan?.nodes.find((n) => n.id === vertexId);
   if (node === undefined) throw new HttpError(404, `Job ${job.jobId} has no vertex ${vertexId}.`);
   return node;
