@@ -54,8 +54,25 @@ export interface SourceReader<T, Split> {
   pollNext(output: ReaderOutput<T>, maxRecords: number): InputStatus;
   /** After NOTHING_AVAILABLE: the earliest time more may be available (ms since epoch). */
   nextAvailableTime?(): number;
-  /** The unfinished splits with their current positions; must be cheap and synchronous. */
-  snapshotState(): Split[];
+  /**
+   * The unfinished splits with their current positions, as checkpoint (or savepoint)
+   * `checkpointId` stores them; must be cheap and synchronous. A reader that commits its
+   * positions somewhere on completion (see {@link notifyCheckpointComplete}) keeps what it
+   * returned here under the id.
+   */
+  snapshotState(checkpointId: number): Split[];
+  /**
+   * Checkpoint (or savepoint) `checkpointId` is complete: published, so a restore starts from
+   * the positions {@link snapshotState} returned for it. The moment to commit them outside the job
+   * — a Kafka reader commits its offsets to the broker's consumer group here, as Flink's does
+   * (the job restores from its own snapshots, not from those commits). Not called for a
+   * checkpoint that did not complete, and notifications may skip ids: a later one covers the
+   * earlier ones. Runs on the reader's thread between its polls; a throw or a rejected promise
+   * fails the job, as a sink's failed commit does.
+   */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** Checkpoint `checkpointId` was aborted (it failed or timed out): what {@link snapshotState} kept for it can go. */
+  notifyCheckpointAborted?(checkpointId: number): void;
   /** Releases the reader; a promise (e.g. a user function's asynchronous close) is awaited, and a rejection fails the task as a throw would. */
   close?(): void | Promise<void>;
 }

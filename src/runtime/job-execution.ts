@@ -234,10 +234,12 @@ export class JobExecution implements JobRun {
     this.wake?.();
   }
 
-  /** Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work. */
+  /** Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work, and tell the tasks (a source reader may drop what it kept for it). */
   abortCheckpoint(checkpointId: number): void {
     this.inFlight.delete(checkpointId);
-    for (const task of this.tasks) task.checkpointEnded(checkpointId);
+    this.guard(() => {
+      for (const task of this.tasks) task.notifyCheckpointAborted(checkpointId);
+    });
     this.driver?.abort(checkpointId);
   }
 

@@ -104,7 +104,7 @@ describe('FileSource bounded', () => {
       const r1 = readerOf(source);
       const before = poll(r1, { max: 2, limit: cut }).lines;
       assert.deepEqual(before, all.slice(0, cut));
-      const snapshot = structuredClone(r1.snapshotState());
+      const snapshot = structuredClone(r1.snapshotState(1));
       r1.close?.();
       const r2 = readerOf(source, systemClock, snapshot);
       const after = poll(r2).lines;
@@ -118,7 +118,7 @@ describe('FileSource bounded', () => {
     writeFileSync(join(dir, 'b'), 'b0\nbb1\nb2\n');
     const r = readerOf(FileSource.forTextLines(dir).build());
     assert.deepEqual(poll(r, { limit: 4 }).lines, ['a0', 'a1', 'b0', 'bb1']);
-    assert.deepEqual(r.snapshotState(), [{ dir, done: ['a'], current: { name: 'b', offset: 7 }, pending: [] }]);
+    assert.deepEqual(r.snapshotState(1), [{ dir, done: ['a'], current: { name: 'b', offset: 7 }, pending: [] }]);
     r.close?.();
     // A finished file may even change or vanish: a restored reader does not look at it again.
     writeFileSync(join(dir, 'a'), 'changed\n');
@@ -131,7 +131,7 @@ describe('FileSource bounded', () => {
     const source = FileSource.forTextLines(dir).build();
     const r = readerOf(source);
     assert.equal(poll(r).status, 'END_OF_INPUT');
-    const snap = r.snapshotState();
+    const snap = r.snapshotState(1);
     assert.deepEqual(poll(readerOf(source, systemClock, snap)), { lines: [], status: 'END_OF_INPUT' });
   });
 });
@@ -177,7 +177,7 @@ describe('FileSource monitorContinuously', () => {
     const source = FileSource.forTextLines(dir).monitorContinuously(100).build();
     const r1 = readerOf(source, clock);
     assert.deepEqual(poll(r1, { limit: 2 }).lines, expectLines('a', 2));
-    const snap = structuredClone(r1.snapshotState());
+    const snap = structuredClone(r1.snapshotState(1));
     r1.close?.();
     writeFileSync(join(dir, 'b'), lines('b', 2));
     clock.advance(100);
@@ -267,7 +267,7 @@ describe('FileSource: edges that must hold', () => {
     const r = readerOf(FileSource.forTextLines(dir).build());
     const one = poll(r, { limit: 1, max: 1 });
     assert.equal(one.lines[0], line1);
-    const snap = r.snapshotState();
+    const snap = r.snapshotState(1);
     r.close?.();
     assert.equal(snap[0]!.current?.offset, CHUNK - 1);
     const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, snap);
@@ -284,7 +284,7 @@ describe('FileSource: edges that must hold', () => {
     for (let k = 0; k <= expected.length; k++) {
       const r = readerOf(FileSource.forTextLines(dir).build());
       const head = poll(r, { limit: k, max: 1 }).lines;
-      const snap = r.snapshotState();
+      const snap = r.snapshotState(1);
       r.close?.();
       const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, snap);
       const tail = poll(r2).lines;
@@ -332,7 +332,7 @@ describe('FileSource: Flink parity (directories and listing)', () => {
     writeFileSync(join(dir, '.staging', 'part-8'), 'staged\n');
     const r = readerOf(FileSource.forTextLines(dir).build());
     assert.deepEqual(poll(r), { lines: ['d1-h7', 'd1-0', 'd2-0', 'top'], status: 'END_OF_INPUT' });
-    assert.deepEqual(r.snapshotState()[0]!.done, ['dt=2024-01-01/hour=07/part-0', 'dt=2024-01-01/part-0', 'dt=2024-01-02/part-0', 'top']);
+    assert.deepEqual(r.snapshotState(1)[0]!.done, ['dt=2024-01-01/hour=07/part-0', 'dt=2024-01-01/part-0', 'dt=2024-01-02/part-0', 'top']);
   });
 
   test('a symbolic link to a directory is followed; a link back up the tree is not read twice', () => {
@@ -352,7 +352,7 @@ describe('FileSource: Flink parity (directories and listing)', () => {
     const r = readerOf(source);
     assert.deepEqual(poll(r, { limit: 1 }).lines, ['a0']);
     writeFileSync(join(dir, 'c'), 'late\n');
-    const snapshot = structuredClone(r.snapshotState());
+    const snapshot = structuredClone(r.snapshotState(1));
     assert.deepEqual(snapshot, [{ dir, done: [], current: { name: 'a', offset: 3 }, pending: ['b'] }]);
     assert.deepEqual(poll(r), { lines: ['a1', 'a2', 'b0', 'b1'], status: 'END_OF_INPUT' });
     // Restored, it reads what its listing found, not what came since.
@@ -364,7 +364,7 @@ describe('FileSource: Flink parity (directories and listing)', () => {
     writeFileSync(join(dir, 'a'), 'a\n');
     writeFileSync(join(dir, 'sub'), 'not a directory here\n');
     const source = FileSource.forTextLines(dir).build();
-    assert.deepEqual(readerOf(source).snapshotState(), [{ dir, done: [], current: null }]);
+    assert.deepEqual(readerOf(source).snapshotState(1), [{ dir, done: [], current: null }]);
     assert.deepEqual(poll(readerOf(source, systemClock, [{ dir, done: ['a'], current: null }])).lines, ['not a directory here']);
   });
 });
@@ -381,7 +381,7 @@ describe('FileSource: compressed files, decompressed by extension as Flink does'
     for (let cut = 0; cut <= all.length; cut++) {
       const r1 = readerOf(source);
       assert.deepEqual(poll(r1, { max: 1, limit: cut }).lines, all.slice(0, cut));
-      const snapshot = structuredClone(r1.snapshotState());
+      const snapshot = structuredClone(r1.snapshotState(1));
       r1.close?.();
       assert.deepEqual(poll(readerOf(source, systemClock, snapshot)).lines, all.slice(cut), `restored after ${cut} lines`);
     }
@@ -432,7 +432,7 @@ describe('FileSource at parallelism p', () => {
       const readers = source.createSplits(from).map((s, i) => subtaskReader(source, i, from, [s]));
       const before = readers.map((r) => poll(r, { limit: 17 }).lines).flat();
       // The splits go round robin to the new subtasks, as operator list state is redistributed.
-      const snapshot = readers.flatMap((r) => r.snapshotState());
+      const snapshot = readers.flatMap((r) => r.snapshotState(1));
       const shares = Array.from({ length: to }, (_, i) => snapshot.filter((_, k) => k % to === i));
       const after = shares.map((splits, i) => poll(subtaskReader(source, i, to, splits), { max: 7 }));
       assert.ok(after.every((r) => r.status === 'END_OF_INPUT'));

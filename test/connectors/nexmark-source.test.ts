@@ -52,7 +52,7 @@ describe('NexmarkSource', () => {
     const source = new NexmarkSource({ count });
     const [r1, r2] = readers(source, 2);
     const before = [...drain(r1!, 1_234), ...drain(r2!, 777)];
-    const snapshot = unpack(pack([...r1!.snapshotState(), ...r2!.snapshotState()])) as IndexSplit[];
+    const snapshot = unpack(pack([...r1!.snapshotState(1), ...r2!.snapshotState(1)])) as IndexSplit[];
 
     const sameParallelism = readers(source, 2, snapshot).flatMap((r) => drain(r));
     assert.deepEqual(sortedJson([...before, ...sameParallelism]), [...expected].sort());

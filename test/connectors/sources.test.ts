@@ -28,7 +28,7 @@ function drain<T>(r: SourceReader<T, unknown>, max = 3, limit = Infinity): T[] {
 function replayFromSnapshot<T, S>(source: Source<T, S>, firstPart: number): { before: T[]; after: T[]; all: T[] } {
   const r1 = reader(source);
   const before = drain(r1, 2, firstPart);
-  const snapshot = structuredClone(r1.snapshotState());
+  const snapshot = structuredClone(r1.snapshotState(1));
   const r2 = source.createReader({ subtaskIndex: 0, parallelism: 1, clock: systemClock });
   r2.addSplits(snapshot);
   const after = drain(r2);
@@ -101,7 +101,7 @@ describe('sources replay exactly from their recorded position', () => {
       const snap = (() => {
         const r = reader(src);
         drain(r, 1, 2);
-        return r.snapshotState()[0]!;
+        return r.snapshotState(1)[0]!;
       })();
       assert.equal(snap.offset, Buffer.byteLength('héllo\r\nwörld\n'));
       assert.throws(() => drain(reader(new TextFileSource(join(dir.path, 'missing.txt')))), /Cannot read text file .*missing\.txt: no such file/);
@@ -170,7 +170,7 @@ describe('sources replay exactly from their recorded position', () => {
     r.pollNext(out, 10);
     assert.deepEqual(out.released, ['7/1'], 'the finite split is released once read to its end');
     assert.deepEqual(out.into.filter((v) => v % 2 === 1), [1, 3, 5]);
-    assert.deepEqual(r.snapshotState(), [{ next: out.into.filter((v) => v % 2 === 0).length * 2, end: Infinity, stride: 2 }]);
+    assert.deepEqual(r.snapshotState(1), [{ next: out.into.filter((v) => v % 2 === 0).length * 2, end: Infinity, stride: 2 }]);
     assert.ok(out.emitted.every((e) => e.timestamp === undefined), 'generated records have no timestamp of their own');
     assert.deepEqual(out.created, ['Infinity/0', '7/1']);
   });

@@ -256,7 +256,7 @@ describe("readKeyedState: the source's position (a count of keys) across a resto
       first.addSplits(source.createSplits());
       const out = new TestingReaderOutput<[unknown, number | undefined]>();
       while (out.into.length < cut) first.pollNext(out, Math.min(3, cut - out.into.length));
-      const position = first.snapshotState();
+      const position = first.snapshotState(1);
       first.close?.();
       // What a failover replays from: a new function and reader, from the position.
       const again = new KeyedStateSource<unknown, [unknown, number | undefined]>(sp, op, new ReadN()).createReader(context);

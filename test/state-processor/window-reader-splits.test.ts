@@ -77,7 +77,7 @@ describe('the position: a count of windows', () => {
       first.addSplits(source().createSplits());
       const out = new TestingReaderOutput<string>();
       while (out.into.length < cut) first.pollNext(out, Math.min(7, cut - out.into.length));
-      const position = first.snapshotState();
+      const position = first.snapshotState(1);
       await first.close?.();
       // What a failover replays from: a new function and reader, from the position.
       const again = source().createReader(context);

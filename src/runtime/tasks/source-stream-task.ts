@@ -34,6 +34,8 @@ export class SourceStreamTask extends StreamTask {
   private nextPeriodicEmit: number;
   /** Watermark alignment, when the source's strategy asks for it. */
   alignment: SourceAlignment | undefined;
+  /** Set when the task closes: the reader is told nothing after its close. */
+  private readerClosed = false;
 
   constructor(
     name: string,
@@ -58,12 +60,12 @@ export class SourceStreamTask extends StreamTask {
     this.performCheckpoint(barrier, 0);
   }
 
-  protected override snapshotSource(_barrier: CheckpointBarrier): OperatorSnapshot[] {
+  protected override snapshotSource(barrier: CheckpointBarrier): OperatorSnapshot[] {
     let splits: unknown[];
     try {
       // A source that read to its end has nothing left; one ended by a drain keeps its position,
       // as Flink's reader does, so a job resumed from the drained savepoint reads on from there.
-      splits = this.finished && !this.drained ? [] : this.reader.snapshotState();
+      splits = this.finished && !this.drained ? [] : this.reader.snapshotState(barrier.checkpointId);
     } catch (err) {
       throw userError(this.sourceName, err);
     }
@@ -165,7 +167,38 @@ export class SourceStreamTask extends StreamTask {
     this.alignment?.finished();
   }
 
+  /**
+   * Checkpoint `checkpointId` is complete: the chain's operators commit, then the reader (e.g.
+   * its offsets to a broker). A closed reader is not called.
+   */
+  override notifyCheckpointComplete(checkpointId: number): Promise<unknown> | undefined {
+    const commits = super.notifyCheckpointComplete(checkpointId);
+    if (this.readerClosed || this.reader.notifyCheckpointComplete === undefined) return commits;
+    let own: void | Promise<void>;
+    try {
+      own = this.reader.notifyCheckpointComplete(checkpointId);
+    } catch (err) {
+      throw userError(this.sourceName, err);
+    }
+    if (!(own instanceof Promise)) return commits;
+    const committed = own.catch((err: unknown) => {
+      throw userError(this.sourceName, err);
+    });
+    return commits ? Promise.all([commits, committed]) : committed;
+  }
+
+  override notifyCheckpointAborted(checkpointId: number): void {
+    super.notifyCheckpointAborted(checkpointId);
+    if (this.readerClosed) return;
+    try {
+      this.reader.notifyCheckpointAborted?.(checkpointId);
+    } catch (err) {
+      throw userError(this.sourceName, err);
+    }
+  }
+
   override async close(): Promise<unknown> {
+    this.readerClosed = true;
     let first: unknown;
     try {
       await this.reader.close?.();

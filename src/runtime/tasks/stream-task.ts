@@ -202,6 +202,11 @@ export abstract class StreamTask {
     this.answered.delete(checkpointId);
   }
 
+  /** Checkpoint `checkpointId` was aborted. */
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.checkpointEnded(checkpointId);
+  }
+
   /**
    * Takes this task's part of a checkpoint: the synchronous cut of every operator, then the
    * barrier goes downstream (after every record before it) and the rest happens asynchronously.
