@@ -1970,4 +1970,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "flink savepoint -d deletes every file its _metadata names, whatever it is: a _metadata someone else wrote or copied into a directory of the user's deletes the user's files of those names",
     tests: ['test/checkpoint/savepoint-disposal.test.ts'],
   },
+  {
+    id: 'nexmark-extra-unsigned-draws',
+    area: 'nexmark',
+    file: 'src/connectors/nexmark/nexmark-strings.ts',
+    original: '      rnd = random.nextUint32() | 0;',
+    replacement: '      rnd = random.nextUint32() >>> 0;',
+    bug: "extra is lower-case letters only, not Nexmark's H … z from signed ints: a `c` one character in 26 instead of 52, so q14's c_counts doubles",
+    tests: ['test/connectors/nexmark-generator-formulas.test.ts'],
+  },
 ];
