@@ -1979,4 +1979,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "extra is lower-case letters only, not Nexmark's H … z from signed ints: a `c` one character in 26 instead of 52, so q14's c_counts doubles",
     tests: ['test/connectors/nexmark-generator-formulas.test.ts'],
   },
+  {
+    id: 'q10-unescaped-partition',
+    area: 'nexmark',
+    file: 'jobs/nexmark/q10.ts',
+    original: "utcHourMinute(row.dateTime).replace(':', '%3A')",
+    replacement: 'utcHourMinute(row.dateTime)',
+    bug: "q10 writes its minute partitions as hm=00:00, where Flink's partitioned file system sink escapes the value's colon (hm=00%3A00)",
+    tests: ['test/nexmark/jobs.test.ts'],
+  },
 ];
