@@ -2015,4 +2015,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a source reader is never told a checkpoint was aborted: what it kept for it (its offsets) stays until a later checkpoint completes, for ever if none does",
     tests: ['test/connectors/source-checkpoint-listener.test.ts'],
   },
+  {
+    id: 'nexmark-extra-unsigned-draws',
+    area: 'nexmark',
+    file: 'src/connectors/nexmark/nexmark-strings.ts',
+    original: '      rnd = random.nextUint32() | 0;',
+    replacement: '      rnd = random.nextUint32() >>> 0;',
+    bug: "extra is lower-case letters only, not Nexmark's H … z from signed ints: a `c` one character in 26 instead of 52, so q14's c_counts doubles",
+    tests: ['test/connectors/nexmark-generator-formulas.test.ts'],
+  },
+  {
+    id: 'q10-unescaped-partition',
+    area: 'nexmark',
+    file: 'jobs/nexmark/q10.ts',
+    original: "utcHourMinute(row.dateTime).replace(':', '%3A')",
+    replacement: 'utcHourMinute(row.dateTime)',
+    bug: "q10 writes its minute partitions as hm=00:00, where Flink's partitioned file system sink escapes the value's colon (hm=00%3A00)",
+    tests: ['test/nexmark/jobs.test.ts'],
+  },
 ];

@@ -1,8 +1,10 @@
 /**
  * Nexmark q10, log to file system: every bid into files partitioned by the day and minute of
- * its time in UTC, `dt=yyyy-MM-dd/hm=HH:mm/part-…` (Nexmark writes CSV into a partitioned
+ * its time in UTC, `dt=yyyy-MM-dd/hm=HH%3Amm/part-…` (Nexmark writes CSV into a partitioned
  * file system table; here JSON lines into FileSink buckets, exactly-once). The partition columns
- * are in the path, not in the rows, as in Flink's file system sink.
+ * are in the path, not in the rows, as in Flink's file system sink, which escapes a partition
+ * value's `:` (and other characters Hive escapes) as `%3A`: the directory of `hm` `00:00` is
+ * `hm=00%3A00`.
  *
  *   npx flink run jobs/nexmark/q10.ts --events 10000000 [--out DIR]   (default DIR out/nexmark-q10)
  */
@@ -19,13 +21,13 @@ let partitionMinute = Number.NaN;
 let partitionPath = '';
 
 /**
- * `dt=2015-07-15/hm=00:00` from `2015-07-15T00:00:00.000Z`. Bids come in time order, so the path
+ * `dt=2015-07-15/hm=00%3A00` from `2015-07-15T00:00:00.000Z`. Bids come in time order, so the path
  * is made once per minute rather than formatted per row.
  */
 const partition = (row: { dateTime: number }) => {
   const minute = Math.floor(row.dateTime / 60_000);
   if (minute !== partitionMinute) {
-    partitionPath = `dt=${utcDay(row.dateTime)}/hm=${utcHourMinute(row.dateTime)}`;
+    partitionPath = `dt=${utcDay(row.dateTime)}/hm=${utcHourMinute(row.dateTime).replace(':', '%3A')}`;
     partitionMinute = minute;
   }
   return partitionPath;

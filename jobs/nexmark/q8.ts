@@ -1,7 +1,7 @@
 /**
  * Nexmark q8, monitor new users: persons who opened an auction in the same tumbling 10 s window
- * (event time) in which they registered. Rows `{id, name, starttime}`, one per such person and
- * window.
+ * (event time) in which they registered. Rows `{id, name, stime}` (the window's start, named as
+ * Nexmark's sink table names it), one per such person and window.
  *
  * As the query says: a join of persons and auctions on person id = seller within the same
  * tumbling window — a window coGroup of the two streams (persons, auctions), which emits a
@@ -16,7 +16,7 @@ import { nexmarkJob, sinkRows } from './common.js';
 interface Q8Row {
   id: number;
   name: string;
-  starttime: number;
+  stime: number;
 }
 
 const WINDOW_MS = 10_000;
@@ -28,7 +28,7 @@ function newSellers(persons: readonly Person[], auctions: readonly Auction[], ou
   for (const p of persons) {
     if (names.has(p.name)) continue;
     names.add(p.name);
-    out.collect({ id: p.id, name: p.name, starttime: p.dateTime - (p.dateTime % WINDOW_MS) });
+    out.collect({ id: p.id, name: p.name, stime: p.dateTime - (p.dateTime % WINDOW_MS) });
   }
 }
 

@@ -42,11 +42,14 @@ function totalsPerBidder(rows: Row[]): Row[] {
   return [...totals].map(([bidder, bid_count]) => ({ bidder, bid_count }));
 }
 
-/** q10's rows with the partition columns of their bucket `dt=…/hm=…`. */
+/**
+ * q10's rows with the partition columns of their bucket `dt=…/hm=…`, its values unescaped as
+ * Flink's file system table reads them (`hm=00%3A00` is `00:00`).
+ */
 function withPartitionColumns(part: Part): Row[] {
-  const m = /^dt=(\d{4}-\d{2}-\d{2})[/\\]hm=(\d{2}:\d{2})$/.exec(part.bucket);
+  const m = /^dt=(\d{4}-\d{2}-\d{2})[/\\]hm=(\d{2})%3A(\d{2})$/.exec(part.bucket);
   if (!m) throw new Error(`not a dt=…/hm=… partition: ${part.bucket}`);
-  return part.rows.map((r) => ({ ...r, dt: m[1], hm: m[2] }));
+  return part.rows.map((r) => ({ ...r, dt: m[1], hm: `${m[2]}:${m[3]}` }));
 }
 
 /** The runnable queries (all but q6) and how each one's output is read. */

@@ -136,7 +136,7 @@ describe('event-time windows', () => {
       auction({ id: 13, seller: 3, dateTime: 25_000 }), // arrives before its person
       person({ id: 3, name: 'C', dateTime: 21_000 }),
     ]);
-    assert.deepEqual(rows, [{ id: 1, name: 'A', starttime: 0 }, { id: 3, name: 'C', starttime: 20_000 }]);
+    assert.deepEqual(rows, [{ id: 1, name: 'A', stime: 0 }, { id: 3, name: 'C', stime: 20_000 }]);
   });
 
   test('q11: sessions per bidder with a 10 s gap; bids exactly 10 s apart share one', () => {

@@ -22,7 +22,7 @@ export const CHANNELS_NUMBER = 10_000;
 const MIN_STRING_LENGTH = 3;
 /** One character in 13 of a random string is the special one (a space, or `_` in URLs). */
 const SPECIAL_ONE_IN = 13;
-/** Pool sizes: 1 MiB of letters as Nexmark's reusable extra string, 256 KiB of text. */
+/** Pool sizes: 1 MiB of characters as Nexmark's reusable extra string, 256 KiB of text. */
 const EXTRA_POOL_LENGTH = 1 << 20;
 const TEXT_POOL_LENGTH = 1 << 18;
 /** The tables are drawn from this seed, so every process has the same ones. */
@@ -30,7 +30,7 @@ const TABLES_SEED = 0x4e45584d; // 'NEXM'
 
 /** Value tables shared by every generator of the process (built on first use). */
 export interface NexmarkTables {
-  /** Lower-case letters, for `extra`. */
+  /** Nexmark's reusable extra string: `H` … `z`, as its `nextExactString` makes them. */
   readonly extraPool: string;
   /** Letters with one space in 13, for item names, descriptions and e-mail parts. */
   readonly textPool: string;
@@ -54,8 +54,7 @@ export function nexmarkTables(): NexmarkTables {
 
 function buildTables(): NexmarkTables {
   const random = new EventRandom(TABLES_SEED);
-  const extra = Buffer.allocUnsafe(EXTRA_POOL_LENGTH);
-  for (let i = 0; i < extra.length; i++) extra[i] = 97 + random.nextInt(26);
+  const extra = exactChars(random, EXTRA_POOL_LENGTH);
   const text = Buffer.allocUnsafe(TEXT_POOL_LENGTH);
   for (let i = 0; i < text.length; i++) text[i] = random.nextInt(SPECIAL_ONE_IN) === 0 ? 32 : 97 + random.nextInt(26);
 
@@ -71,7 +70,7 @@ function buildTables(): NexmarkTables {
     channelUrls.push(url);
   }
   return Object.freeze({
-    extraPool: extra.toString('latin1'),
+    extraPool: extra,
     textPool: text.toString('latin1'),
     fullNames,
     cardGroups,
@@ -115,15 +114,36 @@ export function nextString(random: EventRandom, t: NexmarkTables, maxLength: num
   return t.textPool.substring(at, at + len).trim();
 }
 
-/** Nexmark's `nextExactString`: `length` lower-case letters. */
+/**
+ * The characters of Nexmark's `nextExactString`: six from each random 32-bit int, `'a' + rnd %
+ * 26` and then `rnd /= 26`, in Java's signed int arithmetic. Half the ints are negative, and
+ * their remainders are −25 … 0, so the characters run from `H` to `z` and each lower-case letter
+ * after `a` is one character in 52, not 26 — which is what q14's count of `c`s in `extra` sees.
+ */
+export function exactChars(random: Pick<EventRandom, 'nextUint32'>, length: number): string {
+  const chars = Buffer.allocUnsafe(length);
+  let rnd = 0;
+  let left = 0;
+  for (let i = 0; i < length; i++) {
+    if (left === 0) {
+      rnd = random.nextUint32() | 0;
+      left = 6;
+    }
+    // `%` and `| 0` truncate toward zero, as Java's int `%` and `/` do.
+    chars[i] = 97 + (rnd % 26);
+    rnd = (rnd / 26) | 0;
+    left--;
+  }
+  return chars.toString('latin1');
+}
+
+/** Nexmark's `nextExactString`: `length` characters, cut from the extra pool where it can. */
 export function nextExactString(random: EventRandom, t: NexmarkTables, length: number): string {
   if (length < t.extraPool.length / 2) {
     const at = random.nextInt(t.extraPool.length - length);
     return t.extraPool.substring(at, at + length);
   }
-  let s = '';
-  for (let i = 0; i < length; i++) s += String.fromCharCode(97 + random.nextInt(26));
-  return s;
+  return exactChars(random, length);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * q10, log to file system: every bid with its partition, `dt` (`yyyy-MM-dd`) and `hm` (`HH:mm`)
  * of its time in UTC, in input order. Rows `{auction, bidder, price, dateTime, extra, dt, hm}`;
- * a job writes each into the directory `dt=<dt>/hm=<hm>` (Nexmark's partitioned file sink).
+ * a job writes each into the directory `dt=<dt>/hm=<hm>`, the values escaped as Flink's
+ * partitioned file sink escapes them (`hm=00%3A00`).
  */
 import type { NexmarkEvent } from '../../../src/connectors/nexmark/index.js';
 import type { Q0Row } from './q0.js';
