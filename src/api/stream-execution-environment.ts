@@ -2,6 +2,7 @@ import type { Source, Transformation } from '../graph/index.js';
 import { type StateBackendName, STATE_BACKEND_NAMES, checkMaxParallelism, isStateBackendName } from '../state/index.js';
 import { CollectionSource } from '../connectors/collection-source.js';
 import { NumberSequenceSource } from '../connectors/number-sequence-source.js';
+import { SocketTextSource } from '../connectors/socket-text-source.js';
 import { TextFileSource } from '../connectors/text-file-source.js';
 import { WatermarkStrategy } from '../graph/watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from './checkpoint-config.js';
@@ -163,6 +164,16 @@ export class StreamExecutionEnvironment {
   /** The lines of a UTF-8 text file. */
   readTextFile(path: string): SingleOutputStreamOperator<string> {
     return this.addSource(new TextFileSource(path), `readTextFile(${path})`);
+  }
+
+  /**
+   * The text a server sends over TCP, cut at `delimiter` (Flink's socketTextStream; see
+   * SocketTextSource): `maxRetry` reconnections after the server closes (-1: for ever). Not
+   * replayable: after a restore it connects anew, and what arrived after the last checkpoint is
+   * lost. For trying things out, e.g. with `nc -lk 9999`.
+   */
+  socketTextStream(hostname: string, port: number, delimiter = '\n', maxRetry = 0): SingleOutputStreamOperator<string> {
+    return this.addSource(new SocketTextSource(hostname, port, delimiter, maxRetry), 'Socket Stream');
   }
 
   /**

@@ -2,6 +2,7 @@ export { CollectionSource, type CollectionSplit } from './collection-source.js';
 export { NumberSequenceSource } from './number-sequence-source.js';
 export { DataGeneratorSource, type DataGeneratorOptions } from './data-generator-source.js';
 export { TextFileSource, type TextFileSplit } from './text-file-source.js';
+export { SocketTextSource, type SocketSplit } from './socket-text-source.js';
 export type { IndexSplit } from './index-range-reader.js';
 export { FileSink, FileSinkBuilder, type Encoder, type OutputFileConfig, type BucketAssigner } from './file-sink.js';
 export { BasePathBucketAssigner, DateTimeBucketAssigner, type BucketAssignerContext, type BucketAssignerObject } from './file-sink-bucket-assigners.js';

@@ -21,6 +21,13 @@ export interface SourceReaderContext {
   readonly clock: Clock;
   /** Where the reader registers its own metrics (Flink's SourceReaderContext.metricGroup()); shown under the source's name. */
   readonly metricGroup?: MetricGroup;
+  /**
+   * Tells the engine that records arrived for a reader that last returned NOTHING_AVAILABLE
+   * (a socket's data event, a client's callback): it is polled at once rather than at its
+   * `nextAvailableTime()` — the role of Flink's `SourceReader.isAvailable()` future. Safe to call
+   * from any callback on the reader's thread, as often as data comes.
+   */
+  readonly notifyAvailable?: () => void;
 }
 
 /**
@@ -87,6 +94,11 @@ export interface Source<T, Split = unknown> {
    * such a source is for examples and tests, so a missing uid on it is not warned about.
    */
   readonly inlineInput?: boolean;
+  /**
+   * False for a source that cannot read its input again (a socket): a restore cannot take it
+   * back to a position, so a missing uid on it is not warned about either.
+   */
+  readonly replayable?: boolean;
   /** Splits of the whole input, created once when the job starts from scratch. */
   createSplits(parallelism: number): Split[];
   createReader(context: SourceReaderContext): SourceReader<T, Split>;

@@ -283,7 +283,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     nodes.push(node);
   }
   // A source of records written in the job file holds only its position in them: not worth a warning.
-  const withoutUid = nodes.filter((n) => n.stateful && !n.uidIsExplicit && n.source?.inlineInput !== true).map((n) => `"${n.name}"`);
+  const withoutUid = nodes.filter((n) => n.stateful && !n.uidIsExplicit && n.source?.inlineInput !== true && n.source?.replayable !== false).map((n) => `"${n.name}"`);
   if (withoutUid.length > 0) {
     warnings.push(
       `${withoutUid.length === 1 ? 'A stateful operator has' : `${withoutUid.length} stateful operators have`} no uid (${withoutUid.join(', ')}); set .uid('...') so state survives changes to the job.`,

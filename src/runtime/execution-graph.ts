@@ -269,7 +269,12 @@ function deploySubtask(
   let readerMetrics: OperatorMetricGroup | undefined;
   if (source) {
     readerMetrics = new OperatorMetricGroup();
-    const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock, metricGroup: readerMetrics.root });
+    let sourceTask: SourceStreamTask | undefined;
+    const notifyAvailable = () => {
+      sourceTask?.pollNow();
+      settings.wake?.();
+    };
+    const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock, metricGroup: readerMetrics.root, notifyAvailable });
     // A restored source continues from its recorded splits (none left = it had finished).
     const restored = settings.restore?.(v.head.uid, index);
     const splits = restored
@@ -284,7 +289,7 @@ function deploySubtask(
     // An aligned source measures idleness on a clock that stops while it waits for alignment.
     const clock = alignment ? alignment.activityClock(settings.clock) : settings.clock;
     const watermarks = createSourceWatermarks({ strategy, chain: o.main, recordContext, clock });
-    const sourceTask = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
+    sourceTask = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
     sourceTask.alignment = alignment;
     task = sourceTask;
   } else if (isTwoInputNode(v.head)) {

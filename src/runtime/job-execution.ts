@@ -101,6 +101,8 @@ export class JobExecution implements JobRun {
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
       checkpointing: options.finalCheckpoint !== undefined,
       alignment: options.alignment ?? this.localAlignment(),
+      // Asynchronous work that completed (an async I/O answer, a source reader's data) ends an idle wait at once.
+      wake: () => this.wake?.(),
     }, options.placement);
     this.taskCount = subtaskCount(options.jobGraph);
     const cp = options.checkpointing;

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type CarReport, carGenerator } from '../../jobs/generators/cars.js';
@@ -29,6 +30,28 @@ describe('jobs/window-word-count.ts', () => {
     }
     assert.ok(expected.length > 3, 'the text has words seen 10 times or more');
     assert.deepEqual(sorted(parseAttachedRun(r.stdout).body.map(withoutSubtask)), sorted(expected));
+  });
+});
+
+describe('jobs/socket-window-word-count.ts', () => {
+  test("words from a text server counted per processing-time window, printed as 'word : count'; the job ends when the server closes", async () => {
+    // Two lines in one packet (one step, so one window), then a pause of several windows, then the end.
+    const server = createServer((socket) => {
+      socket.write('hello world\nhello again\n');
+      setTimeout(() => socket.end(), 1500);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await runFlink(['run', join(JOBS, 'socket-window-word-count.ts'), '--hostname', '127.0.0.1', '--port', String(port), '--window', '200']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(sorted(parseAttachedRun(r.stdout).body), ['again : 1', 'hello : 2', 'world : 1']);
+      const noPort = await runFlink(['run', join(JOBS, 'socket-window-word-count.ts')]);
+      assert.equal(noPort.code, 1);
+      assert.match(noPort.stderr, /No port specified/);
+    } finally {
+      server.close();
+    }
   });
 });
 

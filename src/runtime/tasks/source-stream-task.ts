@@ -87,6 +87,11 @@ export class SourceStreamTask extends StreamTask {
     return !this.finished && !this.finishing && !this.paused && now >= this.idleUntil && !this.waitsForAlignment() && this.operatorsAcceptInput() && this.outputsHaveCapacity();
   }
 
+  /** Its reader said records arrived (SourceReaderContext.notifyAvailable): poll it at the next sweep, not at the time it gave. */
+  pollNow(): void {
+    this.idleUntil = 0;
+  }
+
   /** The source's watermark is further ahead of its group's than the drift allows: it reads nothing until told otherwise. */
   waitsForAlignment(): boolean {
     return this.alignment !== undefined && this.alignment.waits(this.watermarks.currentWatermark);
