@@ -2033,4 +2033,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "q10 writes its minute partitions as hm=00:00, where Flink's partitioned file system sink escapes the value's colon (hm=00%3A00)",
     tests: ['test/nexmark/jobs.test.ts'],
   },
+  {
+    id: 'async-exponential-backoff-rounds-once',
+    area: 'async I/O',
+    file: 'src/graph/async-retry.ts',
+    original: '        for (let attempt = 2; attempt <= n; attempt++) delay = Math.min(Math.trunc(delay * multiplier), maxRetryDelay);',
+    replacement: '        delay = Math.min(Math.floor(initialDelay * multiplier ** (n - 1)), maxRetryDelay);',
+    bug: "the exponential back-off rounds once from the initial delay instead of cutting each step to whole milliseconds as Flink's (1.5 from 10 ms: 50 where Flink waits 49), and caps the first retry's initial delay",
+    tests: ['test/runtime/operators/async/async-retry.test.ts'],
+  },
 ];
