@@ -2060,4 +2060,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a reader's notice that data arrived does not get it polled: a socket line waits for the reader's next poll time (100 ms, or never on a stopped clock) instead of going out at once",
     tests: ['test/connectors/socket-text-source.test.ts'],
   },
+  {
+    id: 'async-exponential-backoff-rounds-once',
+    area: 'async I/O',
+    file: 'src/graph/async-retry.ts',
+    original: '        for (let attempt = 2; attempt <= n; attempt++) delay = Math.min(Math.trunc(delay * multiplier), maxRetryDelay);',
+    replacement: '        delay = Math.min(Math.floor(initialDelay * multiplier ** (n - 1)), maxRetryDelay);',
+    bug: "the exponential back-off rounds once from the initial delay instead of cutting each step to whole milliseconds as Flink's (1.5 from 10 ms: 50 where Flink waits 49), and caps the first retry's initial delay",
+    tests: ['test/runtime/operators/async/async-retry.test.ts'],
+  },
 ];

@@ -1,4 +1,4 @@
-import type { AsyncFunction, AsyncRetryStrategy } from '../graph/index.js';
+import { type AsyncFunction, AsyncRetryStrategies, type AsyncRetryStrategy } from '../graph/index.js';
 import { type DurationLike, durationToMillis } from '../util/time.js';
 import { type DataStream, SingleOutputStreamOperator } from './data-stream.js';
 
@@ -62,8 +62,9 @@ function add<IN, OUT>(
   if (!valid) throw new TypeError('An async function is a function (input, resultFuture) => … or an object with asyncInvoke(input, resultFuture).');
   const timeoutMs = durationToMillis(timeout, 'timeout');
   if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`The capacity of an async operator must be a positive integer, got ${capacity}.`);
-  // Flink's AsyncDataStream.addOperator: retries live within the one timeout, so there must be one.
-  if (retry !== undefined && timeoutMs <= 0) throw new RangeError('Timeout should be configured when do async with retry: give a timeout above 0.');
+  // Flink's AsyncDataStream.addOperator: retries live within the one timeout, so there must be
+  // one (NO_RETRY_STRATEGY retries nothing, so it needs none).
+  if (retry !== undefined && retry !== AsyncRetryStrategies.NO_RETRY_STRATEGY && timeoutMs <= 0) throw new RangeError('Timeout should be configured when do async with retry: give a timeout above 0.');
   const env = input.getExecutionEnvironment();
   const t = env.addTransformation({
     kind: 'operator',

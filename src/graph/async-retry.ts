@@ -82,7 +82,7 @@ class FixedDelayRetryStrategyBuilder<OUT> extends RetryBuilder<OUT, FixedDelayRe
 
 /**
  * Flink's ExponentialBackoffDelayRetryStrategyBuilder: the first retry after `initialDelay`, each
- * later one `multiplier` times the one before, at most `maxRetryDelay`. (Flink keeps the last
+ * later one `multiplier` times the one before (in whole milliseconds), at most `maxRetryDelay`. (Flink keeps the last
  * delay in the strategy, shared by every call of the subtask; here each call backs off on its own.)
  */
 class ExponentialBackoffDelayRetryStrategyBuilder<OUT> extends RetryBuilder<OUT, ExponentialBackoffDelayRetryStrategyBuilder<OUT>> {
@@ -104,7 +104,14 @@ class ExponentialBackoffDelayRetryStrategyBuilder<OUT> extends RetryBuilder<OUT,
     const predicate = this.predicate();
     return {
       canRetry: (n) => n <= maxAttempts,
-      getBackoffTimeMillis: (n) => Math.min(Math.floor(initialDelay * multiplier ** Math.max(0, n - 1)), maxRetryDelay),
+      getBackoffTimeMillis: (n) => {
+        // Flink's steps: the first retry after initialDelay (even above the maximum), each later
+        // one the one before times the multiplier, cut to whole milliseconds at every step (its
+        // (long) cast), at most maxRetryDelay. (A closed form rounds once and drifts for 1.5.)
+        let delay = initialDelay;
+        for (let attempt = 2; attempt <= n; attempt++) delay = Math.min(Math.trunc(delay * multiplier), maxRetryDelay);
+        return delay;
+      },
       getRetryPredicate: () => predicate,
     };
   }

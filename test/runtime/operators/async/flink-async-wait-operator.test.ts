@@ -28,15 +28,7 @@ import {
   ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../../../src/index.js';
-import type { AsyncFunction, StreamNode } from '../../../../src/graph/index.js';
-import { AsyncWaitOperator } from '../../../../src/runtime/operators/async/async-wait-operator.js';
 import { type ElementEntry, type QueueEntry, StreamElementQueue } from '../../../../src/runtime/operators/async/stream-element-queue.js';
-import type { OperatorContext } from '../../../../src/runtime/operators/stream-operator.js';
-import { RecordContext } from '../../../../src/runtime/record-context.js';
-import { StreamingRuntimeContext, type TaskInfo } from '../../../../src/runtime/runtime-context.js';
-import { DefaultOperatorStateStore, type OperatorStateMode } from '../../../../src/state/index.js';
-import { ManualClock } from '../../../../src/util/clock.js';
-import type { OperatorUid } from '../../../../src/util/ids.js';
 import { MIN_TIMESTAMP } from '../../../../src/util/time.js';
 import { join } from 'node:path';
 import { JobMaster } from '../../../../src/cluster/job-master.js';
@@ -46,143 +38,7 @@ import { systemClock } from '../../../../src/util/clock.js';
 import { newJobId } from '../../../../src/util/ids.js';
 import { capturePipeline, runJob, tempDir } from '../../../helpers/run-job.js';
 import { ScriptedSource } from '../../../helpers/scripted-source.js';
-
-type Out = { readonly value: unknown; readonly timestamp: number } | { readonly watermark: number } | { readonly idle: boolean };
-const rec = (value: unknown, timestamp: number): Out => ({ value, timestamp });
-const wm = (watermark: number): Out => ({ watermark });
-type Lists = Map<string, { mode: OperatorStateMode; values: unknown[] }>;
-
-/** A macrotask: every promise callback and setImmediate queued before it has run. */
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * One AsyncWaitOperator subtask driven as the task and the scheduler drive it (Flink's
- * OneInputStreamOperatorTestHarness, with the mailbox being the scheduler's passes).
- */
-class AsyncHarness {
-  readonly clock = new ManualClock(0);
-  readonly output: Out[] = [];
-  readonly operator: AsyncWaitOperator;
-  private readonly slot = new RecordContext();
-  wakes = 0;
-
-  constructor(fn: AsyncFunction<never, unknown>, ordered: boolean, timeoutMs: number, capacity: number, restore?: Lists) {
-    const info: TaskInfo = { jobId: 'test', taskName: 'async (1/1)', subtaskIndex: 0, parallelism: 1, maxParallelism: 128, attemptNumber: 0, checkpointing: true };
-    const ctx: OperatorContext = {
-      info,
-      node: { name: 'async', uid: 'async-uid' as OperatorUid } as StreamNode,
-      clock: this.clock,
-      runtimeContext: new StreamingRuntimeContext(info, undefined),
-      recordContext: this.slot,
-      keyedBackend: undefined,
-      timerService: undefined,
-      operatorStateStore: new DefaultOperatorStateStore(restore ? structuredClone(restore) : new Map()),
-      autoWatermarkIntervalMs: 0,
-      sideOutput: () => undefined,
-      wake: () => void this.wakes++,
-    };
-    this.operator = new AsyncWaitOperator(ctx, fn as AsyncFunction<unknown, unknown>, ordered, timeoutMs, capacity);
-    const slot = this.slot;
-    this.operator.output = {
-      collect: (value) => void this.output.push({ value, timestamp: slot.timestamp }),
-      emitWatermark: (time) => void this.output.push({ watermark: time }),
-      emitWatermarkStatus: (idle) => void this.output.push({ idle }),
-    };
-  }
-
-  async open(): Promise<this> {
-    await this.operator.open();
-    return this;
-  }
-
-  /** The scheduler's pass over this task: timers (and completions) fire only when due. */
-  private pass(): boolean {
-    const now = this.clock.now();
-    if (this.operator.nextTimerTime() > now) return false;
-    this.operator.advanceProcessingTime(now);
-    return true;
-  }
-
-  /** Lets completions arrive and the scheduler pass, until nothing is left to do now. */
-  async settle(): Promise<void> {
-    for (let i = 0; i < 50; i++) {
-      await tick();
-      this.pass();
-    }
-  }
-
-  /** The task takes the record only once the operator accepts input (Flink's yield in addToWorkQueue). */
-  async processElement(value: unknown, timestamp?: number): Promise<void> {
-    await this.waitForRoom();
-    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
-    this.operator.collect(value);
-    this.slot.timestamp = MIN_TIMESTAMP;
-  }
-
-  async processWatermark(time: number): Promise<void> {
-    await this.waitForRoom();
-    this.operator.processWatermark(time);
-  }
-
-  processWatermarkStatus(idle: boolean): void {
-    this.operator.processWatermarkStatus(idle);
-  }
-
-  private async waitForRoom(): Promise<void> {
-    for (let i = 0; i < 200 && !this.operator.acceptsInput(); i++) {
-      await tick();
-      this.pass();
-    }
-    assert.ok(this.operator.acceptsInput(), 'the operator never took input again');
-  }
-
-  /** Moves processing time on and lets the due timers fire (Flink's setProcessingTime). */
-  async setProcessingTime(time: number): Promise<void> {
-    this.clock.set(time);
-    this.pass();
-    await this.settle();
-  }
-
-  /** End of input: waits until the operator has no more output to come (Flink's endInput waits for its queue). */
-  async endInput(): Promise<void> {
-    this.operator.endInput();
-    for (let i = 0; i < 500 && this.operator.hasPendingOutput(); i++) {
-      await tick();
-      this.pass();
-    }
-    assert.equal(this.operator.hasPendingOutput(), false, 'the end of input never finished');
-  }
-
-  /** The operator lists of a checkpoint now (a copy, as the snapshot's encoding makes one). */
-  snapshot(): Lists {
-    this.operator.snapshotState(1, 0);
-    return structuredClone((this.operator as unknown as { ctx: OperatorContext }).ctx.operatorStateStore.snapshot());
-  }
-
-  records(): Out[] {
-    return this.output.filter((o) => 'value' in o);
-  }
-}
-
-/** Flink's MyAsyncFunction: answers input * 2 from another thread (here: a later macrotask). */
-const double = (input: number, rf: ResultFuture<number>) => void setImmediate(() => rf.complete([input * 2]));
-
-/** Flink's LazyAsyncFunction: answers the input itself once the latch opens. */
-class Latch {
-  private waiting: Array<() => void> = [];
-  open = false;
-  await(): Promise<void> {
-    return this.open ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
-  }
-  countDown(): void {
-    this.open = true;
-    for (const w of this.waiting.splice(0)) setImmediate(w);
-  }
-}
-const lazy = (latch: Latch) => (input: number, rf: ResultFuture<number>) => void latch.await().then(() => rf.complete([input]));
-
-const byTimestampThenValue = (a: Out, b: Out) =>
-  'value' in a && 'value' in b ? a.timestamp - b.timestamp || (a.value as number) - (b.value as number) : 0;
+import { AsyncHarness, byTimestampThenValue, double, Latch, lazy, type Out, rec, tick, wm } from './async-harness.js';
 
 describe("Flink's AsyncWaitOperatorTest", () => {
   for (const ordered of [true, false]) {
@@ -222,6 +78,24 @@ describe("Flink's AsyncWaitOperatorTest", () => {
       // Past the timeout nothing happens (the timer of a completed call is cancelled).
       await h.setProcessingTime(5000);
       assert.deepEqual(h.output, [rec(84, 1)]);
+    });
+
+    test(`testTimeoutAfterComplete (${mode}): an answer that came before the timeout, emitted after it, calls no timeout()`, async () => {
+      let release!: () => void;
+      const trigger = new Promise<void>((resolve) => (release = resolve));
+      let timedOut = false;
+      const fn = {
+        asyncInvoke: (i: number, rf: ResultFuture<number>) => void trigger.then(() => rf.complete([i])),
+        timeout: () => void (timedOut = true),
+      };
+      const h = await new AsyncHarness(fn, ordered, 1000, 1).open();
+      await h.processElement(1);
+      release();
+      await tick(); // the answer is in, not yet emitted: no pass has run since
+      assert.deepEqual(h.output, []);
+      await h.setProcessingTime(1000); // the pass that emits it is also the one its timeout was due in
+      assert.deepEqual(h.output, [rec(1, MIN_TIMESTAMP)]);
+      assert.equal(timedOut, false);
     });
 
     test(`testUserExceptionHandling (${mode}): completeExceptionally fails the task`, async () => {
@@ -652,7 +526,7 @@ describe('RichAsyncFunction', () => {
 });
 
 describe('AsyncDataStream: arguments (Flink AsyncDataStream.addOperator)', () => {
-  test('a retry strategy needs a timeout above 0; without retries a timeout of 0 means none', async () => {
+  test('a retry strategy needs a timeout above 0 (not NO_RETRY_STRATEGY); without retries a timeout of 0 means none', async () => {
     const strategy = new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<number>(3, 10).ifException(RetryPredicates.HAS_EXCEPTION_PREDICATE).build();
     await assert.rejects(
       runJob((env) => {
@@ -661,6 +535,14 @@ describe('AsyncDataStream: arguments (Flink AsyncDataStream.addOperator)', () =>
       }),
       /Timeout should be configured when do async with retry/,
     );
+    // NO_RETRY_STRATEGY retries nothing: as in Flink, it needs no timeout.
+    const out: number[] = [];
+    await runJob((env) => {
+      const src = env.fromSource(new DataGeneratorSource((i: number) => i, 3), WatermarkStrategy.noWatermarks(), 'numbers');
+      const noRetry = AsyncRetryStrategies.NO_RETRY_STRATEGY;
+      AsyncDataStream.unorderedWaitWithRetry(src, (i: number, rf: ResultFuture<number>) => rf.complete([i]), Duration.ofMillis(0), 5, noRetry).addSink((i: number) => void out.push(i));
+    });
+    assert.deepEqual(out.sort(), [0, 1, 2]);
     const h = await new AsyncHarness(() => {}, true, 0, 2).open();
     await h.processElement(1, 1);
     assert.equal(h.operator.nextTimerTime(), Infinity, 'no timeout');
