@@ -1970,4 +1970,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "flink savepoint -d deletes every file its _metadata names, whatever it is: a _metadata someone else wrote or copied into a directory of the user's deletes the user's files of those names",
     tests: ['test/checkpoint/savepoint-disposal.test.ts'],
   },
+  {
+    id: 'jdbc-misfit-retried',
+    area: 'error handling',
+    file: 'src/cluster/failure-classification.ts',
+    original: ' || err instanceof SinkTargetError) return err;',
+    replacement: ') return err;',
+    bug: 'a JdbcSink whose table is missing (or a database that does not exist) restarts the job for ever under checkpointing, silently, instead of failing it at once with one line',
+    tests: ['test/cluster/job-master-failures.test.ts', 'test/connectors/jdbc-sink.test.ts'],
+  },
+  {
+    id: 'jdbc-takeover-waits-for-other-databases',
+    area: 'two-phase commit: JdbcSink',
+    file: 'src/connectors/jdbc-sink-recovery.ts',
+    original: ' AND datname = current_database()\n',
+    replacement: '\n',
+    bug: 'a restore waits for runs of its lineage connected to another database of the server (e.g. a job forked from one savepoint into another database), which cannot touch its prepared transactions, and fails with previousRunAlive after takeoverTimeoutMs',
+    tests: ['test/connectors/jdbc-sink.test.ts'],
+  },
 ];
