@@ -2069,4 +2069,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "the exponential back-off rounds once from the initial delay instead of cutting each step to whole milliseconds as Flink's (1.5 from 10 ms: 50 where Flink waits 49), and caps the first retry's initial delay",
     tests: ['test/runtime/operators/async/async-retry.test.ts'],
   },
+  {
+    id: 'jdbc-misfit-retried',
+    area: 'error handling',
+    file: 'src/cluster/failure-classification.ts',
+    original: ' || err instanceof SinkTargetError) return err;',
+    replacement: ') return err;',
+    bug: 'a JdbcSink whose table is missing (or a database that does not exist) restarts the job for ever under checkpointing, silently, instead of failing it at once with one line',
+    tests: ['test/cluster/job-master-failures.test.ts', 'test/connectors/jdbc-sink.test.ts'],
+  },
+  {
+    id: 'jdbc-takeover-waits-for-other-databases',
+    area: 'two-phase commit: JdbcSink',
+    file: 'src/connectors/jdbc-sink-recovery.ts',
+    original: ' AND datname = current_database()\n',
+    replacement: '\n',
+    bug: 'a restore waits for runs of its lineage connected to another database of the server (e.g. a job forked from one savepoint into another database), which cannot touch its prepared transactions, and fails with previousRunAlive after takeoverTimeoutMs',
+    tests: ['test/connectors/jdbc-sink.test.ts'],
+  },
 ];

@@ -5,11 +5,18 @@
  * and reading the catalog.
  */
 import type { Client, QueryResult, QueryResultRow } from 'pg';
-import { CATALOG_QUERIES, type CatalogColumn, type CatalogTable, JdbcSinkError, type TableTarget, checkTableFits, quoteTable } from './jdbc-sink-table.js';
+import { CATALOG_QUERIES, type CatalogColumn, type CatalogTable, JdbcSinkError, JdbcSinkUnavailableError, type TableTarget, checkTableFits, quoteTable } from './jdbc-sink-table.js';
 
 type CopyFrom = typeof import('pg-copy-streams').from;
 
 const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * SQLSTATEs of a server that answered and refused the connection — no such database, no such
+ * role, a wrong password, no pg_hba.conf entry: a restart meets the same answer. Anything else
+ * (refused, not found, the server starting up or shutting down) may pass.
+ */
+const REFUSED_FOR_GOOD = new Set(['3D000', '28000', '28P01']);
 
 /** One connection; statements run one after another, in the order they were sent. */
 export class Connection {
@@ -58,12 +65,24 @@ export async function connect(connectionString: string, applicationName: string,
   const [{ default: pg }, { from }] = await Promise.all([import('pg'), import('pg-copy-streams')]);
   // Keep-alive: a connection idles inside its transaction for a checkpoint interval, and a
   // server that vanished must fail the job, not hang it.
-  const client = new pg.Client({ connectionString, application_name: applicationName, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  let client: Client;
+  try {
+    client = new pg.Client({ connectionString, application_name: applicationName, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  } catch (err) {
+    // Not echoed: the string may hold a password.
+    throw new JdbcSinkError(
+      'badConnectionString',
+      `JdbcSink: its connectionString cannot be read (${(err as Error).message}); write it as postgresql://user:password@host:5432/database, or postgresql://user@/database?host=/socket/directory.`,
+    );
+  }
   client.on('error', onLost);
   try {
     await client.connect();
   } catch (err) {
-    throw new JdbcSinkError('connectionFailed', `JdbcSink: cannot connect to PostgreSQL: ${(err as Error).message}`);
+    const message = `JdbcSink: cannot connect to PostgreSQL: ${(err as Error).message}`;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && REFUSED_FOR_GOOD.has(code)) throw new JdbcSinkError('connectionRefused', message);
+    throw new JdbcSinkUnavailableError('connectionFailed', message);
   }
   // An application_name in the connection string would win over the one given above; the
   // exactly-once sink tells runs apart by it, so it is set again on the connection.

@@ -9,12 +9,15 @@
  * restore that acted beside it could roll back what it is about to commit, or commit what a
  * restore from an older checkpoint must roll back. A killed process's connections close with it.
  * Only runs connected before this one are waited for (the later one yields), so two runs that
- * start together never wait for each other; and right before it acts, the job's own fence is
- * checked (`checkOwnership`), so a process that lost the job while it waited changes nothing.
+ * start together never wait for each other; only connections to this database count, since a
+ * prepared transaction can be committed or rolled back only from its own database (two jobs
+ * started from one savepoint into two databases of one server do not block each other); and
+ * right before it acts, the job's own fence is checked (`checkOwnership`), so a process that
+ * lost the job while it waited changes nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from './jdbc-sink-connection.js';
-import { JdbcSinkError } from './jdbc-sink-table.js';
+import { JdbcSinkError, JdbcSinkUnavailableError } from './jdbc-sink-table.js';
 import { type PreparedTransaction, type RestoredSinkState, gidLiteral, judgeMissing, planRecovery } from './jdbc-sink-transactions.js';
 
 export interface RecoveryTarget {
@@ -47,14 +50,14 @@ export async function waitForOtherRuns(client: Connection, target: RecoveryTarge
   const deadline = Date.now() + target.timeoutMs;
   for (;;) {
     const { rows } = await client.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE starts_with(application_name, $1) AND application_name <> $2
+      `SELECT pid FROM pg_stat_activity WHERE starts_with(application_name, $1) AND application_name <> $2 AND datname = current_database()
          AND backend_start < (SELECT min(backend_start) FROM pg_stat_activity WHERE application_name = $2) ORDER BY pid`,
       [target.applicationNamePrefix, target.applicationName],
     );
     if (rows.length === 0) return;
     if (Date.now() >= deadline) {
       const pids = rows.map((r) => r.pid).join(', ');
-      throw new JdbcSinkError(
+      throw new JdbcSinkUnavailableError(
         'previousRunAlive',
         `JdbcSink '${target.uid}': another run of this job still has ${rows.length} connection(s) open to PostgreSQL (server process ${pids}) after ${Math.round(target.timeoutMs / 1000)} s; it could still commit, so this run cannot take over its transactions. Stop that job's process (or SELECT pg_terminate_backend(pid)) and start this one again.`,
       );

@@ -3,7 +3,7 @@
  * what the catalog says, each misfit one line naming it and what to do), and the statements
  * that write a batch.
  */
-import { FlinkError } from '../util/errors.js';
+import { FlinkError, SinkTargetError } from '../util/errors.js';
 
 /** A column as the catalog describes it. */
 export interface CatalogColumn {
@@ -31,8 +31,21 @@ export interface TableTarget {
   readonly upsertKey?: readonly string[];
 }
 
-/** An error of the JdbcSink's configuration or of its target that retrying cannot fix. */
-export class JdbcSinkError extends FlinkError {
+/**
+ * An error of the JdbcSink's configuration or of its target that retrying cannot fix: the job
+ * fails at once, without going through its restart strategy.
+ */
+export class JdbcSinkError extends SinkTargetError {
+  constructor(code: string, message: string) {
+    super(`connector.jdbc.${code}`, message);
+  }
+}
+
+/**
+ * The server cannot be used right now — it is down or restarting, or another run of the job is
+ * still connected — which a restart may get past: the job goes through its restart strategy.
+ */
+export class JdbcSinkUnavailableError extends FlinkError {
   constructor(code: string, message: string) {
     super(`connector.jdbc.${code}`, message);
   }

@@ -98,6 +98,14 @@ export class SnapshotRestoreError extends FlinkError {
   }
 }
 
+/**
+ * A sink's target cannot take the job's rows as the job is written — a table that is missing or
+ * does not fit, a server setting the sink needs, a committed transaction the server lost — and
+ * no restart changes that, so the job fails at once instead of going through its restart
+ * strategy (which would meet the same misfit at every attempt).
+ */
+export class SinkTargetError extends FlinkError {}
+
 /** The job ended because it was cancelled. */
 export class JobCancelledError extends FlinkError {
   constructor(message = 'The job was cancelled.') {

@@ -30,17 +30,19 @@ import { unrecoverableCause } from '../../src/cluster/failure-classification.js'
 import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
 import { systemClock } from '../../src/util/clock.js';
-import { FlinkError, StateMigrationError, UserCodeError } from '../../src/util/errors.js';
+import { FlinkError, SinkTargetError, StateMigrationError, UserCodeError } from '../../src/util/errors.js';
 import { newJobId } from '../../src/util/ids.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
 
 describe('unrecoverableCause', () => {
-  test('finds a StateMigrationError or SnapshotRestoreError, also behind UserCodeError causes', () => {
+  test('finds a StateMigrationError, SnapshotRestoreError or SinkTargetError, also behind UserCodeError causes', () => {
     const migration = new StateMigrationError("State 'count' of operator 'count' changed kind from value to list.");
     assert.equal(unrecoverableCause(migration), migration);
     assert.equal(unrecoverableCause(new UserCodeError('count', migration, 'count')), migration);
     const restore = new SnapshotRestoreError('Cannot restore from /x: its _metadata is invalid.');
     assert.equal(unrecoverableCause(new Error('outer', { cause: new UserCodeError('op', restore) })), restore);
+    const misfit = new SinkTargetError('connector.jdbc.tableMissing', 'JdbcSink: table "t" does not exist');
+    assert.equal(unrecoverableCause(new UserCodeError('Sink: JdbcSink', misfit)), misfit);
   });
 
   test('ordinary failures may be retried', () => {

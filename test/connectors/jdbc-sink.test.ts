@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { JdbcSink, type JdbcValue, type SinkWriter, type SinkWriterContext } from '../../src/index.js';
 import { sinkKey } from '../../src/connectors/jdbc-sink-transactions.js';
+import { unrecoverableCause } from '../../src/cluster/failure-classification.js';
 import { runJob } from '../helpers/run-job.js';
 import { type TestPostgres, sharedPostgres, startPostgres } from '../helpers/postgres.js';
 
@@ -292,6 +293,24 @@ describe('JdbcSink.exactlyOnceSink two-phase commit', () => {
     }
   });
 
+  test('a run connected to another database does not hold up a restore (it cannot touch this database’s prepared transactions)', async () => {
+    const { table, uid } = await freshTable();
+    const elsewhere = `jdbc_sink_other_${process.pid}`;
+    const otherUrl = await server.createDatabase(elsewhere);
+    await server.query(`CREATE TABLE ${table} (k bigint, v text)`, [], elsewhere);
+    const plain = url;
+    url = otherUrl;
+    let a: SinkWriter<Row>;
+    try {
+      a = await exactlyOnce(table, uid); // stays connected to the other database, like a job forked from one savepoint
+    } finally {
+      url = plain;
+    }
+    const b = await exactlyOnce(table, uid, { jobId: 'b'.repeat(32) }, [{ lineage: 'a'.repeat(32) }], { takeoverTimeoutMs: 300 });
+    await closeWriter(b);
+    await closeWriter(a);
+  });
+
   test('a process that no longer owns the job commits and rolls back nothing (the job’s fence, checked right before)', async () => {
     const { table, uid } = await freshTable();
     let owner = true;
@@ -386,9 +405,31 @@ describe('JdbcSink errors before the first row', () => {
     }
   });
 
-  test('a server that is not there', async () => {
+  test('a server that is not there: a restart may find it back', async () => {
     const w = JdbcSink.sink<Row>({ connectionString: `postgresql://postgres@/x?host=${encodeURIComponent('/nonexistent/dir')}`, table: 't', columns: ['k', 'v'], toRow }).createWriter(ctx('gone'));
-    await assert.rejects(Promise.resolve(w.open!()), (e: Error & { code?: string }) => e.code === 'connector.jdbc.connectionFailed' && /^JdbcSink: cannot connect to PostgreSQL: /.test(e.message));
+    await assert.rejects(Promise.resolve(w.open!()), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'connector.jdbc.connectionFailed');
+      assert.match(e.message, /^JdbcSink: cannot connect to PostgreSQL: /);
+      assert.equal(unrecoverableCause(e), undefined);
+      return true;
+    });
     await w.close();
+  });
+
+  test('what no restart fixes is unrecoverable: a misfit table, a database that does not exist, a connection string that cannot be read', async () => {
+    const open = async (connectionString: string, table: string) => {
+      const w = JdbcSink.exactlyOnceSink<Row>({ connectionString, table, columns: ['k', 'v'], toRow }).createWriter(ctx('misfit'));
+      openWriters.push(w as SinkWriter<unknown>);
+      await w.open!();
+    };
+    const unrecoverable = (code: string, message: RegExp) => (e: Error & { code?: string }) => {
+      assert.equal(e.code, `connector.jdbc.${code}`);
+      assert.match(e.message, message);
+      assert.equal(unrecoverableCause(e), e);
+      return true;
+    };
+    await assert.rejects(open(url, 'absent'), unrecoverable('tableMissing', /table "absent" does not exist/));
+    await assert.rejects(open(server.connectionStringFor('no_such_db'), 't'), unrecoverable('connectionRefused', /^JdbcSink: cannot connect to PostgreSQL: database "no_such_db" does not exist$/));
+    await assert.rejects(open('postgresql://u:s3cret@host:99999/db', 't'), unrecoverable('badConnectionString', /^JdbcSink: its connectionString cannot be read \(Invalid URL\); write it as postgresql:\/\/user:password@host:5432\/database/));
   });
 });

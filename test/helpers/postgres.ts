@@ -37,6 +37,13 @@ export interface TestPostgres {
   createDatabase(name?: string): Promise<string>;
   /** Runs one statement on `database` (default `postgres`) with a short-lived connection. */
   query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: readonly unknown[], database?: string): Promise<R[]>;
+  /**
+   * Shuts the server down at once, as a crash of it would (open transactions are lost, prepared
+   * ones are kept), leaving its data for {@link TestPostgres.start}.
+   */
+  crash(): Promise<void>;
+  /** Starts the server again after {@link TestPostgres.crash}; returns once it takes connections. */
+  start(): void;
   /** Stops the server at once and removes its directory. */
   stop(): Promise<void>;
 }
@@ -135,6 +142,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
   };
   process.once('exit', cleanupAtExit);
   let watchdog: number | undefined;
+  let startServer = (): void => undefined;
   try {
     runAsServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
     const settings = [
@@ -144,7 +152,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
       'max_connections=200',
       ...(options.durable ? [] : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off']),
     ];
-    runAsServerUser(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings.map((s) => `-c ${s}`).join(' '), 'start']);
+    startServer = () => runAsServerUser(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings.map((s) => `-c ${s}`).join(' '), 'start']);
+    startServer();
     // Outlives this process if it is killed: stops the server and removes the directory.
     const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; p=$(head -1 '${data}/postmaster.pid' 2>/dev/null); [ -n "$p" ] && kill -QUIT "$p" 2>/dev/null; sleep 2; rm -rf '${dir}'`;
     const dog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
@@ -175,6 +184,10 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
       await query(`CREATE DATABASE "${name}"`);
       return connectionStringFor(name);
     },
+    async crash() {
+      if (stopNow(data)) for (let i = 0; !stopped(data) && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    },
+    start: () => startServer(),
     async stop() {
       if (stopNow(data)) for (let i = 0; !stopped(data) && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
       rmSync(dir, { recursive: true, force: true });

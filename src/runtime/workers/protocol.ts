@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckpointOptions, OperatorRestoreState, StateBackendSettings, TaskAcknowledgement } from '../../state/index.js';
-import { FlinkError, JobCancelledError, JobFileError, SnapshotRestoreError, StateMigrationError, asError } from '../../util/errors.js';
+import { FlinkError, JobCancelledError, JobFileError, SinkTargetError, SnapshotRestoreError, StateMigrationError, asError } from '../../util/errors.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
 
 /*
@@ -100,8 +100,8 @@ export interface SerializedError {
   readonly code?: string;
   readonly stack?: string;
   readonly details?: string;
-  /** A failure no restart can fix (restored state that does not fit, a job file that cannot run in a worker). */
-  readonly unrecoverable?: 'state' | 'snapshot' | 'jobFile';
+  /** A failure no restart can fix (restored state that does not fit, a job file that cannot run in a worker, a sink's target that does not fit). */
+  readonly unrecoverable?: 'state' | 'snapshot' | 'jobFile' | 'sinkTarget';
 }
 
 /** How deep a `cause` chain is searched for an unrecoverable error. */
@@ -115,6 +115,7 @@ export function serializeError(err: unknown): SerializedError {
     if (c instanceof StateMigrationError) unrecoverable = 'state';
     else if (c instanceof SnapshotRestoreError) unrecoverable = 'snapshot';
     else if (c instanceof JobFileError) unrecoverable = 'jobFile';
+    else if (c instanceof SinkTargetError) unrecoverable = 'sinkTarget';
   }
   return {
     message: e.message,
@@ -124,6 +125,13 @@ export function serializeError(err: unknown): SerializedError {
   };
 }
 
+/** The unrecoverable classes that come back as a cause (the job file's comes back as the error itself). */
+const UNRECOVERABLE: Record<string, ((message: string) => Error) | undefined> = {
+  state: (m) => new StateMigrationError(m),
+  snapshot: (m) => new SnapshotRestoreError(m),
+  sinkTarget: (m) => new SinkTargetError('connector.targetMisfit', m),
+};
+
 /**
  * The error a worker's failure fails the job with on the main thread: a FlinkError keeps its
  * code and message; one no restart can fix stays recognisable as such (its cause is of the
@@ -132,7 +140,7 @@ export function serializeError(err: unknown): SerializedError {
 export function deserializeError(s: SerializedError): Error {
   if (s.code === 'job.cancelled') return new JobCancelledError(s.message);
   if (s.unrecoverable === 'jobFile') return new JobFileError(s.code ?? 'job.threw', s.message, { details: s.details });
-  const cause = s.unrecoverable === 'state' ? new StateMigrationError(s.message) : s.unrecoverable === 'snapshot' ? new SnapshotRestoreError(s.message) : undefined;
+  const cause = UNRECOVERABLE[s.unrecoverable ?? '']?.(s.message);
   if (s.code !== undefined) return new FlinkError(s.code, s.message, { ...(cause ? { cause } : {}), details: s.details });
   const err = new Error(s.message, cause ? { cause } : undefined);
   if (s.stack !== undefined) err.stack = s.stack;

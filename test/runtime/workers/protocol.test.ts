@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { unrecoverableCause } from '../../../src/cluster/failure-classification.js';
 import { deserializeError, serializeError } from '../../../src/runtime/workers/index.js';
-import { FlinkError, JobCancelledError, JobFileError, SnapshotRestoreError, StateMigrationError, UserCodeError } from '../../../src/util/errors.js';
+import { FlinkError, JobCancelledError, JobFileError, SinkTargetError, SnapshotRestoreError, StateMigrationError, UserCodeError } from '../../../src/util/errors.js';
 
 const roundTrip = (err: unknown) => deserializeError(structuredClone(serializeError(err)));
 
@@ -19,6 +19,8 @@ describe('errors between threads', () => {
     assert.equal(back.message, wrapped.message);
     assert.equal((back as FlinkError).code, 'job.userCodeFailed');
     assert.ok(unrecoverableCause(roundTrip(new SnapshotRestoreError('damaged'))));
+    const misfit = roundTrip(new UserCodeError('Sink: JdbcSink', new SinkTargetError('connector.jdbc.tableMissing', 'JdbcSink: table "t" does not exist')));
+    assert.ok(unrecoverableCause(misfit), "a sink's target that does not fit stays unrecoverable");
   });
 
   test('a job file a worker cannot run is unrecoverable; a plain user error is not', () => {
