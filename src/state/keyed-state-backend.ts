@@ -16,6 +16,8 @@ import {
   KeyedReducingState,
   KeyedValueState,
   PlainCell,
+  defaultValueOf,
+  listNullRefusal,
 } from './keyed-states.js';
 import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
 import { HeapTableStore } from './heap-table-store.js';
@@ -337,7 +339,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     if (meta.ttl !== ttl) {
       throw new StateMigrationError(
         `State '${d.name}' was written ${meta.ttl ? 'with' : 'without'} TTL and is registered ${ttl ? 'with' : 'without'} it; ` +
-          `turning TTL on or off for an existing state is not supported (as in Flink). Use a new state name.`,
+          `turning TTL on or off for an existing state is not supported (as in Flink's heap backend). Use a new state name.`,
       );
     }
     const serializer = d.getSerializer();
@@ -368,8 +370,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private createState(d: StateDescriptor, table: StateTable<unknown>, stored: StateTable<unknown>, namespaced: boolean): State {
     const ttl = d.getTtlConfig();
     if (!ttl) {
-      if (d instanceof ValueStateDescriptor) return new KeyedValueState(this, table, d.defaultValue);
-      if (d instanceof ListStateDescriptor) return new KeyedListState(this, table as StateTable<unknown[]>);
+      if (d instanceof ValueStateDescriptor) return new KeyedValueState(this, table, defaultValueOf(d.name, d.defaultValue));
+      if (d instanceof ListStateDescriptor) return new KeyedListState(this, table as StateTable<unknown[]>, listNullRefusal(d.name));
       if (d instanceof MapStateDescriptor) return new KeyedMapState(this, table as StateTable<Map<unknown, unknown>>);
       if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new PlainCell(this, table), d.reduceFunction);
       if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new PlainCell(this, table), d.aggregateFunction);
@@ -384,8 +386,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     let background: IncrementalCleanup | undefined;
     this.store.addBackgroundWork(() => (background ??= new IncrementalCleanup(stored, this.keyGroupRange, layout, ttl.ttlMs, this.clock, BACKGROUND_CLEANUP_ENTRIES)).step());
     const t = table as StateTable<never>;
-    if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, d.defaultValue);
-    if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup);
+    if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, defaultValueOf(d.name, d.defaultValue));
+    if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup, listNullRefusal(d.name));
     if (d instanceof MapStateDescriptor) return new TtlMapState(this, t, ttl, this.clock, cleanup);
     if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.reduceFunction);
     if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.aggregateFunction);

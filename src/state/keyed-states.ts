@@ -42,13 +42,37 @@ function noKey(): never {
   throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
 }
 
+/**
+ * What a ValueState without a value returns: its descriptor's default, a fresh copy on every read
+ * for an object, as Flink's ValueStateDescriptor.getDefaultValue copies it with the state's
+ * serializer — code that changes the object it read and writes it back (`acc.n++;
+ * state.update(acc)`) must not change the default every other key reads. A class instance keeps
+ * its class. A default that cannot be copied (one holding a function) is refused when the state
+ * is created, in one line naming it.
+ */
+export function defaultValueOf<T>(stateName: string, value: T | undefined): () => T | undefined {
+  if (value === null || typeof value !== 'object') return () => value;
+  const proto: unknown = Object.getPrototypeOf(value);
+  const copy = (): T => {
+    const c = structuredClone(value);
+    if (Object.getPrototypeOf(c) !== proto) Object.setPrototypeOf(c, proto as object | null);
+    return c;
+  };
+  try {
+    copy();
+  } catch (err) {
+    throw new TypeError(`The default value of ValueState '${stateName}' cannot be copied for each key (${(err as Error).message}): make it plain data.`);
+  }
+  return copy;
+}
+
 export class KeyedValueState<T> extends AbstractKeyedState<T> implements ValueState<T> {
-  constructor(scope: KeyScope, table: StateTable<T>, private readonly defaultValue: T | undefined) {
+  constructor(scope: KeyScope, table: StateTable<T>, private readonly defaultValue: () => T | undefined) {
     super(scope, table);
   }
   value(): T | undefined {
     const v = this.current();
-    return v === undefined ? this.defaultValue : v;
+    return v === undefined ? this.defaultValue() : v;
   }
   /** As in Flink, updating to null (or undefined) clears the value: the default comes back. */
   update(value: T | null): void {
@@ -57,11 +81,40 @@ export class KeyedValueState<T> extends AbstractKeyedState<T> implements ValueSt
   }
 }
 
+/**
+ * Refuses null and undefined as list elements, as Flink's ListState refuses null in `add`,
+ * `addAll` and `update` (StateBackendTestBase.testListStateAddNull and friends) — before
+ * anything is changed. `refuse` is undefined for the engine's own lists (names starting with
+ * `_`), which hold whatever records a stream carries.
+ */
+export function checkListElements<T>(refuse: string | undefined, values: Iterable<T> | null | undefined): readonly T[] {
+  if (values === null || values === undefined || typeof (values as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${refuse ?? 'ListState'}: addAll and update take an iterable of elements, got ${values === null ? 'null' : typeof values}.`);
+  }
+  const list = Array.isArray(values) ? (values as T[]) : [...values];
+  if (refuse !== undefined) for (const v of list) if (v === null || v === undefined) nullElement(refuse, v);
+  return list;
+}
+
+/** Throws the error for a null or undefined list element. */
+export function nullElement(refuse: string, v: unknown): never {
+  throw new TypeError(`${refuse} cannot hold ${v === null ? 'null' : 'undefined'}: a list state's elements may not be null or undefined, as in Flink. Leave the element out, or wrap it.`);
+}
+
+/** The refusal prefix for a list state named `name`, or undefined for the engine's own lists. */
+export function listNullRefusal(name: string): string | undefined {
+  return name.startsWith('_') ? undefined : `ListState '${name}'`;
+}
+
 export class KeyedListState<T> extends AbstractKeyedState<T[]> implements ListState<T> {
+  constructor(scope: KeyScope, table: StateTable<T[]>, private readonly refuseNull: string | undefined) {
+    super(scope, table);
+  }
   get(): readonly T[] {
     return this.current() ?? [];
   }
   add(value: T): void {
+    if (this.refuseNull !== undefined && (value === null || value === undefined)) nullElement(this.refuseNull, value);
     const list = this.current();
     if (list) list.push(value);
     this.set(list ?? [value]);
@@ -75,10 +128,14 @@ export class KeyedListState<T> extends AbstractKeyedState<T[]> implements ListSt
     return true;
   }
   addAll(values: Iterable<T>): void {
-    for (const v of values) this.add(v);
+    const checked = checkListElements(this.refuseNull, values);
+    if (checked.length === 0) return;
+    const list = this.current();
+    if (list) for (const v of checked) list.push(v);
+    this.set(list ?? [...checked]);
   }
   update(values: Iterable<T>): void {
-    const list = [...values];
+    const list = [...checkListElements(this.refuseNull, values)];
     if (list.length === 0) this.clear();
     else this.set(list);
   }

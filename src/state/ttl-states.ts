@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import { AbstractKeyedState, type KeyScope, type ValueCell, checkUserKey } from './keyed-states.js';
+import { AbstractKeyedState, type KeyScope, type ValueCell, checkListElements, checkUserKey, nullElement } from './keyed-states.js';
 import type { ListState, MapState, ValueState } from './state.js';
 import type { TtlValue } from './state-meta.js';
 import type { StateTable } from './state-table.js';
@@ -77,12 +77,13 @@ export class TtlCell<V> extends TtlState<TtlValue<V>> implements ValueCell<V> {
 }
 
 export class TtlValueState<T> extends TtlCell<T> implements ValueState<T> {
-  constructor(scope: KeyScope, table: StateTable<TtlValue<T>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly defaultValue: T | undefined) {
+  /** @param defaultValue a fresh copy of the descriptor's default per call (see defaultValueOf) */
+  constructor(scope: KeyScope, table: StateTable<TtlValue<T>>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly defaultValue: () => T | undefined) {
     super(scope, table, ttl, clock, cleanup);
   }
   value(): T | undefined {
     const v = this.read();
-    return v === undefined ? this.defaultValue : v;
+    return v === undefined ? this.defaultValue() : v;
   }
   update(value: T | null): void {
     this.touched();
@@ -93,6 +94,10 @@ export class TtlValueState<T> extends TtlCell<T> implements ValueState<T> {
 
 /** A list whose elements expire one by one. */
 export class TtlListState<T> extends TtlState<TtlValue<T>[]> implements ListState<T> {
+  /** @param refuseNull see checkListElements (undefined for the engine's own lists) */
+  constructor(scope: KeyScope, table: StateTable<TtlValue<T>[]>, ttl: StateTtlConfig, clock: Clock, cleanup: IncrementalCleanup | undefined, private readonly refuseNull: string | undefined) {
+    super(scope, table, ttl, clock, cleanup);
+  }
   get(): readonly T[] {
     this.touched();
     const list = this.current();
@@ -106,18 +111,26 @@ export class TtlListState<T> extends TtlState<TtlValue<T>[]> implements ListStat
     return result;
   }
   add(value: T): void {
+    if (this.refuseNull !== undefined && (value === null || value === undefined)) nullElement(this.refuseNull, value);
     this.touched();
     const list = this.current();
     if (list) list.push([value, this.now()]);
     this.set(list ?? [[value, this.now()]]);
   }
   addAll(values: Iterable<T>): void {
-    for (const v of values) this.add(v);
+    const checked = checkListElements(this.refuseNull, values);
+    this.touched();
+    if (checked.length === 0) return;
+    const now = this.now();
+    const list = this.current() ?? [];
+    for (const v of checked) list.push([v, now]);
+    this.set(list);
   }
   update(values: Iterable<T>): void {
+    const checked = checkListElements(this.refuseNull, values);
     this.touched();
     const now = this.now();
-    const list = [...values].map((v): TtlValue<T> => [v, now]);
+    const list = checked.map((v): TtlValue<T> => [v, now]);
     if (list.length === 0) this.clear();
     else this.set(list);
   }
