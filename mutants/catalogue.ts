@@ -2107,4 +2107,13 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/state/state-flink-edges.test.ts'],
     testNamePattern: 'testListStateAddNull',
   },
+{
+    id: 'operator-list-state-takes-null',
+    area: 'state',
+    file: 'src/state/operator-state-store.ts',
+    original: '    const state = new OperatorListState<unknown>(listNullRefusal(descriptor.name));',
+    replacement: '    const state = new OperatorListState<unknown>(undefined);',
+    bug: "a CheckpointedFunction's operator list state takes null elements, which Flink refuses at once: a job written against flink-ts then fails on Flink, or a null offset restored later is read as a position",
+    tests: ['test/state/operator-state-store.test.ts'],
+  },
 ];

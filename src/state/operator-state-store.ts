@@ -1,6 +1,7 @@
 import { HeapBroadcastState } from './broadcast-state.js';
 import { type ListStateDescriptor, type MapStateDescriptor, type StateDescriptor, checkUserStateName } from './descriptors.js';
 import { MessagePackSerializer } from './serializers/type-serializer.js';
+import { checkListElements, listNullRefusal, nullElement } from './keyed-states.js';
 import type { ListState } from './state.js';
 
 /**
@@ -18,19 +19,22 @@ export interface OperatorStateStore {
   getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
 }
 
+/** Null and undefined elements are refused, as Flink's operator list state refuses null (the engine's own `_` lists excepted). */
 class OperatorListState<T> implements ListState<T> {
   values: T[] = [];
+  constructor(private readonly refuseNull: string | undefined) {}
   get(): readonly T[] {
     return this.values;
   }
   add(value: T): void {
+    if (this.refuseNull !== undefined && (value === null || value === undefined)) nullElement(this.refuseNull, value);
     this.values.push(value);
   }
   addAll(values: Iterable<T>): void {
-    for (const v of values) this.values.push(v);
+    for (const v of checkListElements(this.refuseNull, values)) this.values.push(v);
   }
   update(values: Iterable<T>): void {
-    this.values = [...values];
+    this.values = [...checkListElements(this.refuseNull, values)];
   }
   clear(): void {
     this.values = [];
@@ -116,7 +120,7 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
       }
       return existing.state as OperatorListState<T>;
     }
-    const state = new OperatorListState<unknown>();
+    const state = new OperatorListState<unknown>(listNullRefusal(descriptor.name));
     const restored = this.restored.get(descriptor.name);
     if (restored && restored.mode !== mode) {
       // Flink refuses too: the elements were redistributed by the mode they were written with.

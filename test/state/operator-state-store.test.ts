@@ -62,3 +62,16 @@ test('a restored list asked for in another mode is refused, naming both (its ele
   const store = new DefaultOperatorStateStore(new Map([['offsets', { mode: 'union' as const, values: ['a'] }]]));
   assert.throws(() => store.getListState(new ListStateDescriptor<string>('offsets')), /^TypeError: Operator state 'offsets' was restored as union list state, not as split list state\.$/);
 });
+
+test("operator list state refuses null and undefined elements, as Flink's does, before changing anything", () => {
+  const store = new DefaultOperatorStateStore();
+  const list = store.getListState(new ListStateDescriptor<number | null>('offsets'));
+  list.add(1);
+  assert.throws(() => list.add(null), /ListState 'offsets' cannot hold null/);
+  assert.throws(() => list.addAll([2, undefined as unknown as number]), /ListState 'offsets' cannot hold undefined/);
+  assert.throws(() => list.update([3, null]), /cannot hold null/);
+  assert.throws(() => list.addAll(null as unknown as number[]), /take an iterable of elements, got null/);
+  assert.deepEqual(list.get(), [1], 'nothing of a refused call was applied');
+  const union = store.getUnionListState(new ListStateDescriptor<string | null>('u'));
+  assert.throws(() => union.add(null), /ListState 'u' cannot hold null/);
+});
