@@ -66,20 +66,23 @@ export function withoutExpired(layout: StoredLayout, stored: unknown, now: numbe
   return kept.size > 0 ? kept : undefined;
 }
 
+// No closures here: this runs for every entry a TTL cleanup step visits, and the build names each
+// closure it makes (esbuild's keepNames: a defineProperty per closure made).
 function oneWithoutExpired(kind: StateKind, stored: unknown, now: number, ttlMs: number): unknown {
-  const alive = (x: unknown) => (x as TtlValue<unknown>)[1] + ttlMs > now;
   switch (kind) {
     case 'list': {
-      const list = stored as unknown[];
-      const kept = list.filter(alive);
+      const list = stored as TtlValue<unknown>[];
+      const kept: TtlValue<unknown>[] = [];
+      for (const x of list) if (x[1] + ttlMs > now) kept.push(x);
       return kept.length === list.length ? list : kept.length > 0 ? kept : undefined;
     }
     case 'map': {
-      const map = stored as Map<unknown, unknown>;
-      const kept = new Map([...map].filter(([, x]) => alive(x)));
+      const map = stored as Map<unknown, TtlValue<unknown>>;
+      const kept = new Map<unknown, TtlValue<unknown>>();
+      for (const [k, x] of map) if (x[1] + ttlMs > now) kept.set(k, x);
       return kept.size === map.size ? map : kept.size > 0 ? kept : undefined;
     }
     default:
-      return alive(stored) ? stored : undefined;
+      return (stored as TtlValue<unknown>)[1] + ttlMs > now ? stored : undefined;
   }
 }

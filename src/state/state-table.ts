@@ -30,6 +30,13 @@ export interface StateTable<V> {
   readonly size: number;
   /** Makes room for `entries`, about to be set in `keyGroup` by a restore (a hint; a table may ignore it). */
   reserve?(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void;
+  /**
+   * The keys of one key group as last written out, without writing pending changes first (on
+   * disk, `entries` writes the cache out in a write transaction): for a walk that reads each key
+   * through `get` again — TTL cleanup — and may skip keys written since. Unset where `entries`
+   * costs nothing more (the heap).
+   */
+  storedKeys?(keyGroup: number): Iterable<unknown>;
   /** Loads where lookups of these keys will go, ahead of them (a hint; a table may ignore it). */
   prefetch?(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void;
 }

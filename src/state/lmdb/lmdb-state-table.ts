@@ -98,6 +98,11 @@ export class LmdbStateTable<V> implements StateTable<V> {
     }
   }
 
+  /** The keys of one key group on disk, pending writes not flushed (see StateTable.storedKeys); no read snapshot held, as in {@link entries}. */
+  *storedKeys(keyGroup: number): Generator<unknown> {
+    for (const key of this.store.db.getKeys({ ...keyGroupBounds(this.tableId, keyGroup), snapshot: false })) yield decodeMapKey(key);
+  }
+
   get size(): number {
     this.store.flush();
     let n = 0;
