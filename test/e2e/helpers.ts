@@ -224,9 +224,9 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Lines of stderr that look like stack frames of flink-ts's own compiled code. */
+/** Lines of stderr that look like stack frames of flink-ts's own code (its bundles, or its sources where a source map names them). */
 export function engineFrames(stderr: string): string[] {
-  return linesOf(stderr).filter((l) => /^\s*at\s/.test(l) && /[/\\]dist[/\\]/.test(l));
+  return linesOf(stderr).filter((l) => /^\s*at\s/.test(l) && /[/\\](dist|src)[/\\]/.test(l));
 }
 
 // ---------------------------------------------------------------------------------------------

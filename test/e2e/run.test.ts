@@ -38,7 +38,7 @@ function stackFrames(stderr: string): string[] {
 /** Asserts that stderr shows no frame of flink-ts itself (its dist/ or bin/flink), only the user's. */
 function assertOnlyUserFrames(stderr: string, jobFile: string): void {
   for (const frame of stackFrames(stderr)) {
-    assert.ok(!/[/\\]dist[/\\]|bin[/\\]flink/.test(frame), `stderr shows a frame of flink-ts internals: ${frame}\n${stderr}`);
+    assert.ok(!/[/\\](dist|src)[/\\]|bin[/\\]flink/.test(frame), `stderr shows a frame of flink-ts internals: ${frame}\n${stderr}`);
     assert.ok(frame.includes(jobFile), `stderr shows a frame outside the user's job file: ${frame}\n${stderr}`);
   }
 }
