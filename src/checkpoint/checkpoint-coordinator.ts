@@ -138,9 +138,9 @@ export class CheckpointCoordinator implements CheckpointResponder {
   }
 
   /**
-   * A stop-with-savepoint begins (Flink's stopCheckpointScheduler): no periodic or manual
-   * checkpoint is triggered until {@link resumePeriodic}, and those in flight or queued are
-   * aborted (not counted as failures). A checkpoint triggered once the stop has paused or drained
+   * A stop-with-savepoint begins (Flink's stopCheckpointScheduler): no periodic checkpoint — nor,
+   * unlike Flink, a manual one — is triggered until {@link resumePeriodic}, and those in flight or
+   * queued are aborted (not counted as failures). A checkpoint triggered once the stop has paused or drained
    * the sources would hold their state after it: after a drain, the windows it fired early and
    * the timers it kept; should the stop's savepoint then fail, the job would restart from there
    * instead of from where it ran before the stop. Savepoints and the job's final checkpoint go on.
