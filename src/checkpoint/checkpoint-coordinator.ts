@@ -1,4 +1,4 @@
-import type { CheckpointOptions, CheckpointResponder, OperatorStateHandle, TaskAcknowledgement } from '../state/index.js';
+import type { CheckpointOptions, CheckpointResponder, DeclineCause, OperatorStateHandle, TaskAcknowledgement } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
 import type { FsCheckpointStorage } from './checkpoint-storage.js';
@@ -77,7 +77,7 @@ export interface TriggerRequest {
   /** Where a savepoint goes (its base directory). */
   readonly savepointDir?: string;
   readonly periodic?: boolean;
-  /** The job's final checkpoint (see {@link CheckpointCoordinator.triggerFinalCheckpoint}): its failures count as a periodic one's. */
+  /** The job's final checkpoint (see {@link CheckpointCoordinator.triggerFinalCheckpoint}). */
   readonly final?: boolean;
 }
 
@@ -91,8 +91,12 @@ export class CheckpointCoordinator implements CheckpointResponder {
   private nextId: number;
   private readonly pending = new Map<number, PendingCheckpoint>();
   private consecutiveFailures = 0;
-  /** Failures counted towards the tolerable number, and failovers asked for past it, ever: the final checkpoint's retries tell by them what became of an attempt. */
-  private countedFailures = 0;
+  /**
+   * Checkpoints that failed as checkpoints (counted towards the tolerable number, or overtaken by a
+   * newer barrier), and failovers asked for past the number, ever: the final checkpoint's retries
+   * tell by them what became of an attempt.
+   */
+  private failedAttempts = 0;
   private failoversAsked = 0;
   /** Ends the final checkpoint's wait before its next attempt (shutdown: the attempt then fails at once). */
   private wakeFinal: (() => void) | undefined;
@@ -134,9 +138,9 @@ export class CheckpointCoordinator implements CheckpointResponder {
   }
 
   /**
-   * A stop-with-savepoint begins (Flink's stopCheckpointScheduler): no periodic or manual
-   * checkpoint is triggered until {@link resumePeriodic}, and those in flight or queued are
-   * aborted (not counted as failures). A checkpoint triggered once the stop has paused or drained
+   * A stop-with-savepoint begins (Flink's stopCheckpointScheduler): no periodic checkpoint — nor,
+   * unlike Flink, a manual one — is triggered until {@link resumePeriodic}, and those in flight or
+   * queued are aborted (not counted as failures). A checkpoint triggered once the stop has paused or drained
    * the sources would hold their state after it: after a drain, the windows it fired early and
    * the timers it kept; should the stop's savepoint then fail, the job would restart from there
    * instead of from where it ran before the stop. Savepoints and the job's final checkpoint go on.
@@ -182,15 +186,16 @@ export class CheckpointCoordinator implements CheckpointResponder {
     const { deps } = this;
     if (this.stopped) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING));
     if (this.suspended && this.suspends(request)) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.COORDINATOR_SUSPENDED));
-    // A checkpoint that is not periodic waits for room under max-concurrent (Flink queues
-    // requests that are not forced); a savepoint is forced and starts at once.
-    if (request.kind === 'CHECKPOINT' && request.periodic !== true && this.pending.size >= deps.settings.maxConcurrent) {
+    // A checkpoint that is not periodic (full or not) waits for room under max-concurrent (Flink
+    // queues requests that are not forced); a savepoint is forced and starts at once.
+    if (!isSavepoint(request.kind) && request.periodic !== true && this.pending.size >= deps.settings.maxConcurrent) {
       return new Promise<CompletedCheckpoint>((resolve, reject) => {
         this.queued.push({ request, settle: (c) => c.then(resolve, reject) });
       });
     }
-    const counted = request.periodic === true || request.final === true;
-    const p = new PendingCheckpoint(this.nextId++, request.kind, deps.clock.now(), counted, this.target.taskCount);
+    // As Flink's CheckpointFailureManager: every checkpoint's failure counts (periodic, `flink
+    // checkpoint`, the final one), a savepoint's never (a manual action a failover would not help).
+    const p = new PendingCheckpoint(this.nextId++, request.kind, deps.clock.now(), !isSavepoint(request.kind), this.target.taskCount);
     this.pending.set(p.id, p);
     if (request.final === true) this.finalIds.add(p.id);
     p.cancelTimeout = deps.schedule(() => {
@@ -204,22 +209,23 @@ export class CheckpointCoordinator implements CheckpointResponder {
    * The checkpoint taken once every task has finished, on which sinks commit their last data
    * (Flink's final checkpoint, FLIP-147, where finished tasks wait for the next periodic
    * checkpoint): it waits for room under max-concurrent like a manual one; its failure counts
-   * towards the tolerable number like a periodic one's, and a failure tolerated is followed by
-   * another attempt an interval later, as Flink's scheduler triggers the next one. Resolves once
-   * an attempt completes, or a newer checkpoint completed first (taken after the tasks finished,
-   * it commits the same); rejects with the attempt's error once a failure is not tolerated (the
-   * job then fails over), or one that does not count (the job is ending), or on shutdown.
+   * towards the tolerable number like any checkpoint's, and a failure tolerated (or a newer
+   * barrier overtaking it) is followed by another attempt an interval later, as Flink's scheduler
+   * triggers the next one. Resolves once an attempt completes, or a newer checkpoint completed
+   * first (taken after the tasks finished, it commits the same); rejects with the attempt's error
+   * once a failure is not tolerated (the job then fails over), or one that does not count (the
+   * job is ending), or on shutdown.
    */
   async triggerFinalCheckpoint(): Promise<void> {
     for (;;) {
-      const counted = this.countedFailures;
+      const failed = this.failedAttempts;
       const failovers = this.failoversAsked;
       try {
         await this.triggerCheckpoint({ kind: 'CHECKPOINT', final: true });
         return;
       } catch (err) {
         if (err instanceof CheckpointFailedError && err.reason === CheckpointFailureReason.SUBSUMED) return;
-        if (this.stopped || this.countedFailures === counted || this.failoversAsked !== failovers) throw err;
+        if (this.stopped || this.failedAttempts === failed || this.failoversAsked !== failovers) throw err;
       }
       await new Promise<void>((resume) => {
         const cancel = this.deps.schedule(() => {
@@ -270,9 +276,12 @@ export class CheckpointCoordinator implements CheckpointResponder {
     if (p?.acknowledge(ack) === 'SUCCESS' && p.isFullyAcknowledged) void this.track(this.complete(p));
   }
 
-  decline(checkpointId: number, taskIndex: number, reason: string): void {
+  decline(checkpointId: number, taskIndex: number, reason: string, cause: DeclineCause = 'error'): void {
     const p = this.pending.get(checkpointId);
-    if (p) this.abort(p, `${CheckpointFailureReason.TASK_DECLINED} (task ${taskIndex}): ${reason}`);
+    if (!p) return;
+    // Overtaken by a newer barrier, the checkpoint did not fail: Flink does not count CHECKPOINT_DECLINED_SUBSUMED.
+    this.abort(p, `${CheckpointFailureReason.TASK_DECLINED} (task ${taskIndex}): ${reason}`, cause === 'error');
+    if (cause === 'subsumed') this.failedAttempts++;
   }
 
   /**
@@ -426,9 +435,12 @@ export class CheckpointCoordinator implements CheckpointResponder {
       if (older.id < p.id && !isSavepoint(older.kind) && older.status !== 'FINALIZING') this.abort(older, CheckpointFailureReason.SUBSUMED, false);
     }
     this.lastCompletionAt = completed.completedAt;
-    // Any completed checkpoint or savepoint ends a run of failures (Flink's handleCheckpointSuccess).
-    this.lastCompletedId = Math.max(this.lastCompletedId, p.id);
-    this.consecutiveFailures = 0;
+    // A completed checkpoint or savepoint ends a run of failures (Flink's handleCheckpointSuccess)
+    // — unless a newer one completed before it: the failures since that one still stand.
+    if (p.id > this.lastCompletedId) {
+      this.lastCompletedId = p.id;
+      this.consecutiveFailures = 0;
+    }
     this.roomMade();
   }
 
@@ -459,14 +471,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
   }
 
   /**
-   * A failed periodic (or final) checkpoint counts towards the tolerable number, unless a newer one has
-   * completed since it started (Flink counts only ids past the last success). Past the number,
-   * the count starts over as the job fails over, as Flink clears it before failing the job.
+   * A failed checkpoint (not a savepoint) counts towards the tolerable number, unless a newer one
+   * has completed since it started (Flink counts only ids past the last success). Past the
+   * number, the count starts over as the job fails over, as Flink clears it before failing the job.
    */
   private countFailure(p: PendingCheckpoint, reason: string): void {
     if (!p.counted || this.stopped || p.id < this.lastCompletedId) return;
     this.consecutiveFailures++;
-    this.countedFailures++;
+    this.failedAttempts++;
     if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {
       this.consecutiveFailures = 0;
       this.failoversAsked++;

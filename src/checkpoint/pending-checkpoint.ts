@@ -30,7 +30,7 @@ export class PendingCheckpoint {
     readonly id: number,
     readonly kind: SnapshotKind,
     readonly triggerTime: number,
-    /** Its failure counts towards the tolerable number: triggered by the periodic scheduler, or the job's final checkpoint. */
+    /** Its failure counts towards the tolerable number: a checkpoint, not a savepoint. */
     readonly counted: boolean,
     /** The tasks that must acknowledge. */
     readonly taskCount: number,

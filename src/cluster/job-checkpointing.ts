@@ -55,7 +55,7 @@ export class JobCheckpointing {
   stoppedWith: string | undefined;
   readonly responder: CheckpointResponder = {
     acknowledge: (ack) => this.coordinator?.acknowledge(ack),
-    decline: (id, task, reason) => this.coordinator?.decline(id, task, reason),
+    decline: (id, task, reason, cause) => this.coordinator?.decline(id, task, reason, cause),
   };
 
   constructor(

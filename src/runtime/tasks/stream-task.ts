@@ -187,7 +187,8 @@ export abstract class StreamTask {
     if (action.kind === 'checkpoint') this.performCheckpoint(action.barrier, action.alignmentMs);
     else if (action.kind === 'abort') {
       this.declined(action.checkpointId);
-      this.checkpointing?.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason);
+      // Flink's CHECKPOINT_DECLINED_SUBSUMED: not a failure of the checkpointing (a savepoint forced past max-concurrent does this).
+      this.checkpointing?.responder.decline(action.checkpointId, this.checkpointing.taskIndex, action.reason, 'subsumed');
       this.act(action.then);
     }
   }

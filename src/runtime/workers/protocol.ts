@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { CheckpointOptions, OperatorRestoreState, StateBackendSettings, TaskAcknowledgement } from '../../state/index.js';
+import type { CheckpointOptions, DeclineCause, OperatorRestoreState, StateBackendSettings, TaskAcknowledgement } from '../../state/index.js';
 import { FlinkError, JobCancelledError, JobFileError, SinkTargetError, SnapshotRestoreError, StateMigrationError, asError } from '../../util/errors.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
 
@@ -81,7 +81,7 @@ export type FromWorker =
   /** Every task of this worker is open; it waits for `start`. */
   | { readonly t: 'opened' }
   | { readonly t: 'ack'; readonly ack: TaskAcknowledgement }
-  | { readonly t: 'decline'; readonly id: number; readonly task: number; readonly reason: string }
+  | { readonly t: 'decline'; readonly id: number; readonly task: number; readonly reason: string; readonly cause?: DeclineCause }
   | { readonly t: 'metrics'; readonly readings: TaskMetricsReading[] }
   /** Every task of this worker has finished; it waits for `release`. */
   | { readonly t: 'finished' }

@@ -135,7 +135,7 @@ function startRun(
               storage,
               responder: {
                 acknowledge: (ack) => send({ t: 'ack', ack }),
-                decline: (id, task, reason) => send({ t: 'decline', id, task, reason }),
+                decline: (id, task, reason, cause) => send({ t: 'decline', id, task, reason, ...(cause ? { cause } : {}) }),
               },
             },
           }

@@ -156,7 +156,7 @@ export class WorkerPoolExecution implements JobRun {
         this.options.responder?.acknowledge(m.ack);
         return;
       case 'decline':
-        this.options.responder?.decline(m.id, m.task, m.reason);
+        this.options.responder?.decline(m.id, m.task, m.reason, m.cause);
         return;
       case 'metrics':
         member.metrics = m.readings;

@@ -52,8 +52,16 @@ export interface TaskAcknowledgement {
   readonly maxPauseMs: number;
 }
 
+/**
+ * Why a task declined a checkpoint. `subsumed`: a newer barrier overtook its alignment (Flink's
+ * CHECKPOINT_DECLINED_SUBSUMED), which does not count towards the tolerable failed checkpoints;
+ * `error`: anything else (Flink's CHECKPOINT_DECLINED), which does.
+ */
+export type DeclineCause = 'error' | 'subsumed';
+
 /** Receives tasks' answers to a checkpoint (the coordinator side). */
 export interface CheckpointResponder {
   acknowledge(ack: TaskAcknowledgement): void;
-  decline(checkpointId: number, taskIndex: number, reason: string): void;
+  /** `cause` defaults to `error`. */
+  decline(checkpointId: number, taskIndex: number, reason: string, cause?: DeclineCause): void;
 }

@@ -60,12 +60,14 @@ function setup(inputs: readonly InputIndex[] = [1, 1, 2]) {
   );
   const driver = { submit: (_s: TaskSnapshot) => {} } as unknown as SnapshotDriver;
   const declines: number[] = [];
-  task.checkpointing = { taskIndex: 0, driver, responder: { acknowledge: () => {}, decline: (id) => declines.push(id) }, inFlight: new Map() };
+  const causes: Array<string | undefined> = [];
+  const decline = (id: number, _task: number, _reason: string, cause?: string) => void (declines.push(id), causes.push(cause));
+  task.checkpointing = { taskIndex: 0, driver, responder: { acknowledge: () => {}, decline }, inFlight: new Map() };
   const drain = () => {
     while (task.isRunnable()) task.step(0);
   };
   const records = (...vs: unknown[]) => new RecordBatch(vs, undefined, undefined);
-  return { events, task, a, b, c, channels, drain, records, declines };
+  return { events, task, a, b, c, channels, drain, records, declines, causes };
 }
 
 describe('two-input task: barrier alignment across both inputs', () => {
@@ -110,13 +112,14 @@ describe('two-input task: barrier alignment across both inputs', () => {
     assert.ok(events.includes('snapshot 1'));
   });
 
-  test('a newer barrier overtaking an aligned checkpoint declines it', () => {
-    const { a, b, c, drain, declines } = setup();
+  test('a newer barrier overtaking an aligned checkpoint declines it, as subsumed (not counted as a failed checkpoint)', () => {
+    const { a, b, c, drain, declines, causes } = setup();
     a.push(new CheckpointBarrier(1, 0, aligned));
     c.push(new CheckpointBarrier(2, 0, aligned));
     b.push(new CheckpointBarrier(1, 0, aligned));
     drain();
     assert.deepEqual(declines, [1]);
+    assert.deepEqual(causes, ['subsumed']);
   });
 });
 
