@@ -2152,4 +2152,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "`flink checkpoint --full` starts while max-concurrent checkpoints are in flight, where Flink queues every checkpoint request that is not forced",
     tests: ['test/checkpoint/coordinator-flink-cases.test.ts'],
   },
+{
+    id: 'coordinator-request-queue-unbounded',
+    area: 'checkpoints',
+    file: 'src/checkpoint/checkpoint-coordinator.ts',
+    original: '      if (this.queued.length >= MAX_QUEUED_REQUESTS) return',
+    replacement: '      if (this.queued.length >= Number.MAX_SAFE_INTEGER) return',
+    bug: "checkpoint requests that wait for room pile up without bound (a script calling flink checkpoint in a loop against a slow job holds every one in memory), where Flink refuses past 1000",
+    tests: ['test/checkpoint/coordinator-flink-cases.test.ts'],
+  },
 ];

@@ -87,6 +87,9 @@ export interface TriggerRequest {
  * `_metadata`, tells tasks the checkpoint is complete, keeps the retained ones, and aborts on
  * timeout, decline or I/O error.
  */
+
+/** Checkpoint requests that may wait for room under max-concurrent at once (Flink's CheckpointRequestDecider's default). */
+const MAX_QUEUED_REQUESTS = 1000;
 export class CheckpointCoordinator implements CheckpointResponder {
   private nextId: number;
   private readonly pending = new Map<number, PendingCheckpoint>();
@@ -189,6 +192,8 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // A checkpoint that is not periodic (full or not) waits for room under max-concurrent (Flink
     // queues requests that are not forced); a savepoint is forced and starts at once.
     if (!isSavepoint(request.kind) && request.periodic !== true && this.pending.size >= deps.settings.maxConcurrent) {
+      // At most as many waiting as Flink's CheckpointRequestDecider keeps; more are refused (not counted as failures).
+      if (this.queued.length >= MAX_QUEUED_REQUESTS) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.TOO_MANY_CHECKPOINT_REQUESTS));
       return new Promise<CompletedCheckpoint>((resolve, reject) => {
         this.queued.push({ request, settle: (c) => c.then(resolve, reject) });
       });

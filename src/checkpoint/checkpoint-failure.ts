@@ -6,6 +6,7 @@ export const CheckpointFailureReason = {
   JOB_ENDED: 'The job ended before the checkpoint completed.',
   NOT_RUNNING: 'The job is not running yet or any more.',
   TOO_MANY_CONCURRENT: 'Too many checkpoints are in progress.',
+  TOO_MANY_CHECKPOINT_REQUESTS: 'Too many checkpoint requests are waiting for room (1000): wait for some to complete.',
   SUBSUMED: 'A newer checkpoint completed first (subsumed).',
   COORDINATOR_SUSPENDED: 'Checkpoints are suspended while the job stops with a savepoint.',
   SHARED_STATE_DISCARDED: 'The checkpoint builds on shared state files that were already discarded',

@@ -136,6 +136,19 @@ describe('requests and max-concurrent, min-pause (CheckpointRequestDeciderTest, 
     assert.equal((await full).checkpointId, 2);
   });
 
+  test('testQueueSizeLimit: 1000 requests wait for room, the next is refused and not counted as a failure', async () => {
+    const { coordinator, timers, target, tooMany } = setup({ interval: 1000, maxConcurrent: 1, tolerableFailures: 0 });
+    coordinator.startPeriodic();
+    await timers.advanceTo(1000);
+    const waiting = Array.from({ length: 1000 }, () => coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
+    await assert.rejects(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }), /Too many checkpoint requests are waiting for room \(1000\)/);
+    await flush();
+    assert.deepEqual(target.ids, [1]);
+    assert.equal(tooMany.length, 0, 'the refusal is no failed checkpoint');
+    await coordinator.shutdown();
+    for (const w of await Promise.allSettled(waiting)) assert.equal(w.status, 'rejected', 'the waiting requests end with the job');
+  });
+
   test('testUserSubmittedPrioritized: with both waiting, the requested checkpoint goes before the periodic one', async () => {
     const { coordinator, timers, target } = setup({ interval: 1000, maxConcurrent: 1 });
     coordinator.startPeriodic();
