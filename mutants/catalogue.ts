@@ -1988,7 +1988,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "GET /jobs/:jobid/execution-result reports a failed job's application-status as SUCCEEDED: a script waiting for the job's result takes a failure for success",
     tests: ['test/web/rest-flink-compat.test.ts'],
   },
-{
+  {
     id: 'source-reader-never-notified',
     area: 'checkpoints',
     file: 'src/runtime/tasks/source-stream-task.ts',
@@ -2033,7 +2033,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "q10 writes its minute partitions as hm=00:00, where Flink's partitioned file system sink escapes the value's colon (hm=00%3A00)",
     tests: ['test/nexmark/jobs.test.ts'],
   },
-{
+  {
     id: 'socket-keeps-carriage-return',
     area: 'connectors',
     file: 'src/connectors/socket-text-source.ts',
@@ -2101,13 +2101,13 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'list-state-takes-null',
     area: 'keyed state',
     file: 'src/state/keyed-states.ts',
-    original: '  if (refuse !== undefined) for (const v of list) if (v === null || v === undefined) nullElement(refuse, v);\n',
+    original: '  for (const v of list) checkListElement(refuse, v);\n',
     replacement: '',
     bug: "ListState.addAll and update store null elements, which Flink refuses: a null comes back from get() (and out of a restore) where Flink's job would have failed at the write",
     tests: ['test/state/state-flink-edges.test.ts'],
     testNamePattern: 'testListStateAddNull',
   },
-{
+  {
     id: 'operator-list-state-takes-null',
     area: 'state',
     file: 'src/state/operator-state-store.ts',
@@ -2116,7 +2116,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a CheckpointedFunction's operator list state takes null elements, which Flink refuses at once: a job written against flink-ts then fails on Flink, or a null offset restored later is read as a position",
     tests: ['test/state/operator-state-store.test.ts'],
   },
-{
+  {
     id: 'ttl-cleanup-never-flushes',
     area: 'state',
     file: 'src/state/ttl-cleanup.ts',
@@ -2125,7 +2125,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "incremental TTL cleanup on lmdb walks only the keys already on disk: keys that stay in the write cache (all of them, while it does not fill) are never checked, and their expired values stay in state and in every snapshot",
     tests: ['test/state/ttl-flink-cases.test.ts'],
   },
-{
+  {
     id: 'coordinator-late-older-success-resets-failures',
     area: 'checkpoints',
     file: 'src/checkpoint/checkpoint-coordinator.ts',
@@ -2134,7 +2134,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "an older checkpoint whose _metadata write finished late resets the count of consecutive failures that followed a newer completion: the job runs on past tolerable-failed-checkpoints, where Flink's handleCheckpointSuccess ignores an id older than the last success",
     tests: ['test/checkpoint/coordinator-flink-cases.test.ts'],
   },
-{
+  {
     id: 'coordinator-overtaken-decline-counts',
     area: 'checkpoints',
     file: 'src/checkpoint/checkpoint-coordinator.ts',
@@ -2143,7 +2143,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a checkpoint declined because a newer barrier overtook its alignment (Flink's CHECKPOINT_DECLINED_SUBSUMED) counts as a failed checkpoint: a savepoint taken while a checkpoint aligns fails the job over at the default tolerable-failed-checkpoints 0",
     tests: ['test/checkpoint/coordinator-flink-cases.test.ts'],
   },
-{
+  {
     id: 'coordinator-full-checkpoint-forced',
     area: 'checkpoints',
     file: 'src/checkpoint/checkpoint-coordinator.ts',
@@ -2152,7 +2152,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "`flink checkpoint --full` starts while max-concurrent checkpoints are in flight, where Flink queues every checkpoint request that is not forced",
     tests: ['test/checkpoint/coordinator-flink-cases.test.ts'],
   },
-{
+  {
     id: 'coordinator-request-queue-unbounded',
     area: 'checkpoints',
     file: 'src/checkpoint/checkpoint-coordinator.ts',

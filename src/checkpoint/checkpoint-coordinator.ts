@@ -81,15 +81,15 @@ export interface TriggerRequest {
   readonly final?: boolean;
 }
 
+/** Checkpoint requests that may wait for room under max-concurrent at once (Flink's CheckpointRequestDecider's default). */
+const MAX_QUEUED_REQUESTS = 1000;
+
 /**
  * Flink's CheckpointCoordinator for one job: triggers checkpoints (periodically and on
  * request), collects every task's acknowledgement into its PendingCheckpoint, publishes
  * `_metadata`, tells tasks the checkpoint is complete, keeps the retained ones, and aborts on
  * timeout, decline or I/O error.
  */
-
-/** Checkpoint requests that may wait for room under max-concurrent at once (Flink's CheckpointRequestDecider's default). */
-const MAX_QUEUED_REQUESTS = 1000;
 export class CheckpointCoordinator implements CheckpointResponder {
   private nextId: number;
   private readonly pending = new Map<number, PendingCheckpoint>();

@@ -92,13 +92,15 @@ export function checkListElements<T>(refuse: string | undefined, values: Iterabl
     throw new TypeError(`${refuse ?? 'ListState'}: addAll and update take an iterable of elements, got ${values === null ? 'null' : typeof values}.`);
   }
   const list = Array.isArray(values) ? (values as T[]) : [...values];
-  if (refuse !== undefined) for (const v of list) if (v === null || v === undefined) nullElement(refuse, v);
+  for (const v of list) checkListElement(refuse, v);
   return list;
 }
 
-/** Throws the error for a null or undefined list element. */
-export function nullElement(refuse: string, v: unknown): never {
-  throw new TypeError(`${refuse} cannot hold ${v === null ? 'null' : 'undefined'}: a list state's elements may not be null or undefined, as in Flink. Leave the element out, or wrap it.`);
+/** Refuses one element as {@link checkListElements} does. */
+export function checkListElement(refuse: string | undefined, v: unknown): void {
+  if (refuse !== undefined && (v === null || v === undefined)) {
+    throw new TypeError(`${refuse} cannot hold ${v === null ? 'null' : 'undefined'}: a list state's elements may not be null or undefined, as in Flink. Leave the element out, or wrap it.`);
+  }
 }
 
 /** The refusal prefix for a list state named `name`, or undefined for the engine's own lists. */
@@ -114,7 +116,7 @@ export class KeyedListState<T> extends AbstractKeyedState<T[]> implements ListSt
     return this.current() ?? [];
   }
   add(value: T): void {
-    if (this.refuseNull !== undefined && (value === null || value === undefined)) nullElement(this.refuseNull, value);
+    checkListElement(this.refuseNull, value);
     const list = this.current();
     if (list) list.push(value);
     this.set(list ?? [value]);

@@ -1,7 +1,7 @@
 import { HeapBroadcastState } from './broadcast-state.js';
 import { type ListStateDescriptor, type MapStateDescriptor, type StateDescriptor, checkUserStateName } from './descriptors.js';
 import { MessagePackSerializer } from './serializers/type-serializer.js';
-import { checkListElements, listNullRefusal, nullElement } from './keyed-states.js';
+import { checkListElement, checkListElements, listNullRefusal } from './keyed-states.js';
 import type { ListState } from './state.js';
 
 /**
@@ -27,7 +27,7 @@ class OperatorListState<T> implements ListState<T> {
     return this.values;
   }
   add(value: T): void {
-    if (this.refuseNull !== undefined && (value === null || value === undefined)) nullElement(this.refuseNull, value);
+    checkListElement(this.refuseNull, value);
     this.values.push(value);
   }
   addAll(values: Iterable<T>): void {

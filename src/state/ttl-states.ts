@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import { AbstractKeyedState, type KeyScope, type ValueCell, checkListElements, checkUserKey, nullElement } from './keyed-states.js';
+import { AbstractKeyedState, type KeyScope, type ValueCell, checkListElement, checkListElements, checkUserKey } from './keyed-states.js';
 import type { ListState, MapState, ValueState } from './state.js';
 import type { TtlValue } from './state-meta.js';
 import type { StateTable } from './state-table.js';
@@ -111,7 +111,7 @@ export class TtlListState<T> extends TtlState<TtlValue<T>[]> implements ListStat
     return result;
   }
   add(value: T): void {
-    if (this.refuseNull !== undefined && (value === null || value === undefined)) nullElement(this.refuseNull, value);
+    checkListElement(this.refuseNull, value);
     this.touched();
     const list = this.current();
     if (list) list.push([value, this.now()]);
