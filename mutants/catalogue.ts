@@ -1256,10 +1256,10 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'tolerable-count-survives-failover',
     area: 'restart counting',
-    file: 'src/checkpoint/checkpoint-coordinator.ts',
-    original: `    if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {
-      this.consecutiveFailures = 0;`,
-    replacement: `    if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {`,
+    file: 'src/checkpoint/checkpoint-failure-manager.ts',
+    original: `    if (this.consecutive > this.tolerableFailures) {
+      this.consecutive = 0;`,
+    replacement: `    if (this.consecutive > this.tolerableFailures) {`,
     bug: 'after failing over for too many failed checkpoints, the first failure of the new run fails the job over again: restarts run out for failures the settings tolerate',
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
   },
@@ -1267,7 +1267,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'final-checkpoint-failure-not-retried',
     area: 'restart counting',
     file: 'src/checkpoint/checkpoint-coordinator.ts',
-    original: `        if (this.stopped || this.failedAttempts === failed || this.failoversAsked !== failovers) throw err;`,
+    original: `        if (this.stopped || this.failures.failedAttempts === failed || this.failures.failoversAsked !== failovers) throw err;`,
     replacement: `        throw err;`,
     bug: 'a final checkpoint that fails within tolerable-failed-checkpoints fails the bounded job at once instead of being taken again an interval later',
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
@@ -2128,8 +2128,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'coordinator-late-older-success-resets-failures',
     area: 'checkpoints',
-    file: 'src/checkpoint/checkpoint-coordinator.ts',
-    original: '    if (p.id > this.lastCompletedId) {\n',
+    file: 'src/checkpoint/checkpoint-failure-manager.ts',
+    original: '    if (id > this.lastCompleted) {\n',
     replacement: '    if (true) {\n',
     bug: "an older checkpoint whose _metadata write finished late resets the count of consecutive failures that followed a newer completion: the job runs on past tolerable-failed-checkpoints, where Flink's handleCheckpointSuccess ignores an id older than the last success",
     tests: ['test/checkpoint/coordinator-flink-cases.test.ts'],

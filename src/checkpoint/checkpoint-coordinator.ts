@@ -1,11 +1,12 @@
-import type { CheckpointOptions, CheckpointResponder, DeclineCause, OperatorStateHandle, TaskAcknowledgement } from '../state/index.js';
+import type { CheckpointOptions, CheckpointResponder, DeclineCause, TaskAcknowledgement } from '../state/index.js';
 import type { Clock } from '../util/clock.js';
 import { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
+import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import type { FsCheckpointStorage } from './checkpoint-storage.js';
 import { type CompletedCheckpoint, completedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 import type { CompletedCheckpointStore } from './completed-checkpoint-store.js';
-import { PendingCheckpoint } from './pending-checkpoint.js';
-import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind, type SnapshotMetadata } from './snapshot-metadata.js';
+import { type CheckpointDurations, PendingCheckpoint } from './pending-checkpoint.js';
+import type { SnapshotKind, SnapshotMetadata } from './snapshot-metadata.js';
 import { decideTrigger } from './trigger-decision.js';
 
 /** The checkpoint settings the coordinator enforces. */
@@ -37,14 +38,6 @@ export const realSchedule: Schedule = (fn, ms) => {
   t.unref();
   return () => clearTimeout(t);
 };
-
-/** The durations of a completed checkpoint, over its tasks (the longest of each). */
-export interface CheckpointDurations {
-  readonly syncMs: number;
-  readonly asyncMs: number;
-  readonly alignmentMs: number;
-  readonly maxPauseMs: number;
-}
 
 /** Receives every checkpoint's life for statistics (flink.db). */
 export interface CheckpointStatsListener {
@@ -93,18 +86,10 @@ const MAX_QUEUED_REQUESTS = 1000;
 export class CheckpointCoordinator implements CheckpointResponder {
   private nextId: number;
   private readonly pending = new Map<number, PendingCheckpoint>();
-  private consecutiveFailures = 0;
-  /**
-   * Checkpoints that failed as checkpoints (counted towards the tolerable number, or overtaken by a
-   * newer barrier), and failovers asked for past the number, ever: the final checkpoint's retries
-   * tell by them what became of an attempt.
-   */
-  private failedAttempts = 0;
-  private failoversAsked = 0;
+  /** Counts failures towards the tolerable number; knows the newest checkpoint that completed. */
+  private readonly failures: CheckpointFailureManager;
   /** Ends the final checkpoint's wait before its next attempt (shutdown: the attempt then fails at once). */
   private wakeFinal: (() => void) | undefined;
-  /** The newest checkpoint or savepoint that completed: a failure of an older one no longer counts (as in Flink). */
-  private lastCompletedId = -1;
   private lastCompletionAt = -Infinity;
   private cancelTick: (() => void) | undefined;
   /** A periodic trigger found max-concurrent checkpoints in flight: it runs when one ends (as Flink queues it). */
@@ -123,6 +108,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
     this.target = deps.target;
+    this.failures = new CheckpointFailureManager(deps.settings.tolerableFailures, deps.onTooManyFailures);
   }
 
   /**
@@ -223,14 +209,13 @@ export class CheckpointCoordinator implements CheckpointResponder {
    */
   async triggerFinalCheckpoint(): Promise<void> {
     for (;;) {
-      const failed = this.failedAttempts;
-      const failovers = this.failoversAsked;
+      const { failedAttempts: failed, failoversAsked: failovers } = this.failures;
       try {
         await this.triggerCheckpoint({ kind: 'CHECKPOINT', final: true });
         return;
       } catch (err) {
         if (err instanceof CheckpointFailedError && err.reason === CheckpointFailureReason.SUBSUMED) return;
-        if (this.stopped || this.failedAttempts === failed || this.failoversAsked !== failovers) throw err;
+        if (this.stopped || this.failures.failedAttempts === failed || this.failures.failoversAsked !== failovers) throw err;
       }
       await new Promise<void>((resume) => {
         const cancel = this.deps.schedule(() => {
@@ -264,12 +249,13 @@ export class CheckpointCoordinator implements CheckpointResponder {
     p.triggered();
     deps.stats?.triggered(p.id, p.kind, p.triggerTime, dir);
     const savepoint = isSavepoint(p.kind);
+    const latestCompleted = this.failures.lastCompletedId;
     try {
       this.target.triggerCheckpoint(p.id, p.triggerTime, {
         isSavepoint: savepoint,
         aligned: savepoint || deps.settings.aligned,
         full: p.kind !== 'CHECKPOINT',
-        ...(this.lastCompletedId >= 0 ? { latestCompleted: this.lastCompletedId } : {}),
+        ...(latestCompleted >= 0 ? { latestCompleted } : {}),
       });
     } catch (err) {
       this.abort(p, `${CheckpointFailureReason.NOT_RUNNING} (${(err as Error).message})`, false);
@@ -286,7 +272,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     if (!p) return;
     // Overtaken by a newer barrier, the checkpoint did not fail: Flink does not count CHECKPOINT_DECLINED_SUBSUMED.
     this.abort(p, `${CheckpointFailureReason.TASK_DECLINED} (task ${taskIndex}): ${reason}`, cause === 'error');
-    if (cause === 'subsumed') this.failedAttempts++;
+    if (cause === 'subsumed') this.failures.handleOvertaken();
   }
 
   /**
@@ -353,7 +339,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   /** Every task acknowledged: publish, then count the checkpoint as complete. */
   private async complete(p: PendingCheckpoint): Promise<void> {
     p.startFinalizing();
-    const metadata = this.metadataOf(p);
+    const metadata = p.metadata(this.deps.jobId, this.deps.jobName);
     // A fence: a task built on files retention let go of (it must not, see latestCompleted in
     // the trigger); published, this checkpoint could never be restored.
     const unheld = await this.deps.store.unheldSharedFiles(metadata);
@@ -366,7 +352,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
     if (path === undefined) return;
     const completed = completedCheckpoint(metadata, { path, triggerTime: p.triggerTime, completedAt: this.deps.clock.now() });
     try {
-      this.deps.stats?.completed(completed, durationsOf(p.acknowledgements()));
+      this.deps.stats?.completed(completed, p.durations());
     } catch (err) {
       // A savepoint that flink.db could not record must not let the sinks commit: a run from
       // the job's id after a crash (`-s <jobId>`) looks it up there, found no savepoint, and
@@ -382,27 +368,6 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // would be written again.
     if (!this.stopped) this.target.notifyCheckpointComplete(p.id, completed);
     p.complete(completed);
-  }
-
-  /** The `_metadata` of a fully acknowledged checkpoint: handles grouped by operator uid, subtasks in order. */
-  private metadataOf(p: PendingCheckpoint): SnapshotMetadata {
-    const byUid = new Map<string, OperatorMetadata & { subtasks: OperatorStateHandle[] }>();
-    for (const h of p.acknowledgements().flatMap((a) => a.handles)) {
-      let op = byUid.get(h.uid);
-      if (!op) byUid.set(h.uid, (op = { uid: h.uid, name: h.name, parallelism: h.parallelism, maxParallelism: h.maxParallelism, subtasks: [] }));
-      op.subtasks.push(h);
-    }
-    for (const op of byUid.values()) op.subtasks.sort((a, b) => a.subtask - b.subtask);
-    return {
-      magic: SNAPSHOT_MAGIC,
-      formatVersion: SNAPSHOT_FORMAT_VERSION,
-      jobId: this.deps.jobId,
-      jobName: this.deps.jobName,
-      checkpointId: p.id,
-      kind: p.kind,
-      timestamp: p.triggerTime,
-      operators: [...byUid.values()],
-    };
   }
 
   /**
@@ -440,12 +405,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
       if (older.id < p.id && !isSavepoint(older.kind) && older.status !== 'FINALIZING') this.abort(older, CheckpointFailureReason.SUBSUMED, false);
     }
     this.lastCompletionAt = completed.completedAt;
-    // A completed checkpoint or savepoint ends a run of failures (Flink's handleCheckpointSuccess)
-    // — unless a newer one completed before it: the failures since that one still stand.
-    if (p.id > this.lastCompletedId) {
-      this.lastCompletedId = p.id;
-      this.consecutiveFailures = 0;
-    }
+    this.failures.handleSuccess(p.id);
     this.roomMade();
   }
 
@@ -461,7 +421,8 @@ export class CheckpointCoordinator implements CheckpointResponder {
     // Shared files an incremental checkpoint in flight might have used may go now.
     this.track(this.deps.store.settle(this.pendingIds()));
     this.deps.stats?.failed(p.id, p.kind, reason, this.deps.clock.now());
-    if (countsAsFailure) this.countFailure(p, reason);
+    // A savepoint's failure never counts (a manual action a failover would not help), nor one once the job is ending.
+    if (countsAsFailure && p.counted && !this.stopped) this.failures.handleFailure(p.id, reason);
   }
 
   private pendingIds(): number[] {
@@ -474,32 +435,4 @@ export class CheckpointCoordinator implements CheckpointResponder {
     void p.finally(() => this.inflight.delete(p));
     return p;
   }
-
-  /**
-   * A failed checkpoint (not a savepoint) counts towards the tolerable number, unless a newer one
-   * has completed since it started (Flink counts only ids past the last success). Past the
-   * number, the count starts over as the job fails over, as Flink clears it before failing the job.
-   */
-  private countFailure(p: PendingCheckpoint, reason: string): void {
-    if (!p.counted || this.stopped || p.id < this.lastCompletedId) return;
-    this.consecutiveFailures++;
-    this.failedAttempts++;
-    if (this.consecutiveFailures > this.deps.settings.tolerableFailures) {
-      this.consecutiveFailures = 0;
-      this.failoversAsked++;
-      this.deps.onTooManyFailures(
-        `Exceeded checkpoint tolerable failure threshold (${this.deps.settings.tolerableFailures}); last failure: ${reason}`,
-      );
-    }
-  }
-}
-
-/** The longest of each duration over a checkpoint's tasks. */
-function durationsOf(acks: readonly TaskAcknowledgement[]): CheckpointDurations {
-  return {
-    syncMs: Math.max(0, ...acks.map((a) => a.syncMs)),
-    asyncMs: Math.max(0, ...acks.map((a) => a.asyncMs)),
-    alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
-    maxPauseMs: Math.max(0, ...acks.map((a) => a.maxPauseMs)),
-  };
 }

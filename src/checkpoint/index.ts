@@ -5,12 +5,12 @@ export { FsCheckpointStorage, discardDirectory } from './checkpoint-storage.js';
 export { type CompletedCheckpoint, completedCheckpoint, isSavepoint } from './completed-checkpoint.js';
 export { CompletedCheckpointStore, type RetentionListener, type RetentionStorage } from './completed-checkpoint-store.js';
 export { planRetention, type RetentionFacts, type RetentionPlan, type WaitingFiles } from './retention-plan.js';
-export { PendingCheckpoint, type AcknowledgeResult, type PendingCheckpointStatus } from './pending-checkpoint.js';
+export { PendingCheckpoint, type AcknowledgeResult, type CheckpointDurations, type PendingCheckpointStatus } from './pending-checkpoint.js';
+export { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 export { CheckpointFailedError, CheckpointFailureReason } from './checkpoint-failure.js';
 export { decideTrigger, type TriggerDecision, type TriggerFacts } from './trigger-decision.js';
 export {
   CheckpointCoordinator,
-  type CheckpointDurations,
   type CheckpointStatsListener,
   type CheckpointTarget,
   type CoordinatorDeps,

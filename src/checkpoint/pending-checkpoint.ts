@@ -1,7 +1,15 @@
-import type { TaskAcknowledgement } from '../state/index.js';
+import type { OperatorStateHandle, TaskAcknowledgement } from '../state/index.js';
 import { CheckpointFailedError } from './checkpoint-failure.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
-import type { SnapshotKind } from './snapshot-metadata.js';
+import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind, type SnapshotMetadata } from './snapshot-metadata.js';
+
+/** The durations of a completed checkpoint, over its tasks (the longest of each). */
+export interface CheckpointDurations {
+  readonly syncMs: number;
+  readonly asyncMs: number;
+  readonly alignmentMs: number;
+  readonly maxPauseMs: number;
+}
 
 /**
  * Where a pending checkpoint is in its life (after Flink's PendingCheckpoint): `INITIALIZING`
@@ -61,6 +69,38 @@ export class PendingCheckpoint {
   /** The acknowledgements, in task order. */
   acknowledgements(): TaskAcknowledgement[] {
     return [...this.acks.values()].sort((a, b) => a.taskIndex - b.taskIndex);
+  }
+
+  /** The `_metadata` of the fully acknowledged checkpoint: handles grouped by operator uid, subtasks in order. */
+  metadata(jobId: string, jobName: string): SnapshotMetadata {
+    const byUid = new Map<string, OperatorMetadata & { subtasks: OperatorStateHandle[] }>();
+    for (const h of this.acknowledgements().flatMap((a) => a.handles)) {
+      let op = byUid.get(h.uid);
+      if (!op) byUid.set(h.uid, (op = { uid: h.uid, name: h.name, parallelism: h.parallelism, maxParallelism: h.maxParallelism, subtasks: [] }));
+      op.subtasks.push(h);
+    }
+    for (const op of byUid.values()) op.subtasks.sort((a, b) => a.subtask - b.subtask);
+    return {
+      magic: SNAPSHOT_MAGIC,
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      jobId,
+      jobName,
+      checkpointId: this.id,
+      kind: this.kind,
+      timestamp: this.triggerTime,
+      operators: [...byUid.values()],
+    };
+  }
+
+  /** The longest of each duration over its tasks' acknowledgements. */
+  durations(): CheckpointDurations {
+    const acks = [...this.acks.values()];
+    return {
+      syncMs: Math.max(0, ...acks.map((a) => a.syncMs)),
+      asyncMs: Math.max(0, ...acks.map((a) => a.asyncMs)),
+      alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
+      maxPauseMs: Math.max(0, ...acks.map((a) => a.maxPauseMs)),
+    };
   }
 
   /** Its directory exists and the tasks are being triggered: acknowledgements count from now. */
