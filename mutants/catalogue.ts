@@ -2179,4 +2179,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a two-input operator whose inputs both go idle stays where it was (Flink since FLINK-38454 moves up to the larger of their watermarks): its timers up to there wait until an input is active again, and its event time depends on the order the inputs went idle in",
     tests: ['test/runtime/two-input/two-input-stream-task.test.ts'],
   },
+  {
+    id: 'split-outputs-created-as-read',
+    area: 'watermarks',
+    file: 'src/connectors/index-range-reader.ts',
+    original: '    for (const s of this.splits) output.createOutputForSplit(s.id);\n    let budget = max;',
+    replacement: '    let budget = max;',
+    bug: "a reader holding several index splits (after a restore at a lower parallelism) lets the first split's watermarks pass before the others count (Flink creates every split's output at assignment, FLINK-26018): with a watermark per record, the other splits' earlier records are late",
+    tests: ['test/runtime/watermarks/source-watermarks.test.ts'],
+  },
 ];

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { IndexRangeReader } from '../../../src/connectors/index-range-reader.js';
 import { type ReaderOutput, Watermark, WatermarkStrategy } from '../../../src/graph/index.js';
 import type { Output } from '../../../src/runtime/output.js';
 import { RecordContext } from '../../../src/runtime/record-context.js';
@@ -360,4 +361,20 @@ describe("per-split source watermarks (Flink's SourceOperatorEventTimeTest)", ()
     // The generator's watermark at MIN for the first record is no advance, so it is not passed on.
     assert.deepEqual(chain.events, ['record 17', 'record 42', 'wm 12345']);
   });
+});
+
+// Flink's FLINK-26018 (SourceOperatorEventTimeTest.testCreatingPerSplitOutputOnSplitAddition):
+// every split assigned counts before any is read, so a split read first cannot push the
+// watermark past the others' records.
+test('a reader with several splits: no watermark passes a split that has not been read yet', () => {
+  const chain = new ChainRecorder();
+  const punctuated = WatermarkStrategy.forGenerator<number>(() => ({
+    onEvent: (_e, ts, out) => out.emitWatermark(new Watermark(ts)),
+    onPeriodicEmit: () => {},
+  }));
+  const sw = createSourceWatermarks({ strategy: punctuated as WatermarkStrategy<unknown>, chain, recordContext: new RecordContext(), clock: new ManualClock(0) });
+  const reader = new IndexRangeReader((i) => i, new ManualClock(0), undefined, (i) => i);
+  reader.addSplits([{ next: 10, end: 20, stride: 1 }, { next: 0, end: 10, stride: 1 }]);
+  reader.pollNext(sw.output as ReaderOutput<number>, 4);
+  assert.deepEqual(chain.events, ['record 10', 'record 11', 'record 0', 'wm 0', 'record 1', 'wm 1']);
 });
