@@ -62,6 +62,11 @@ export class IndexRangeReader<T> {
   }
 
   pollNext(output: ReaderOutput<T>, max: number): InputStatus {
+    // Every split's output exists before any split is read (Flink's SourceOperator creates them
+    // when splits are assigned, FLINK-26018): otherwise the first split's watermarks (one per
+    // record with a punctuated generator) would pass before the others count, and their earlier
+    // records would be late. Idempotent, one lookup per split.
+    for (const s of this.splits) output.createOutputForSplit(s.id);
     let budget = max;
     if (this.ratePerSecond !== undefined) {
       const now = this.clock.now();

@@ -43,8 +43,10 @@ export interface SourceOutput<T> extends WatermarkOutput {
  * The output `pollNext` gets (Flink's ReaderOutput). A reader that reads several splits should
  * emit each split's records through `createOutputForSplit(splitId)`: each split then gets its own
  * watermark generator, and the source's watermark is the minimum over its splits' (idle splits
- * left out), so a split that is behind does not find its records late. Release a split's output
- * when the split is finished. A reader without splits uses this output directly.
+ * left out), so a split that is behind does not find its records late. Create the output of
+ * every split the reader holds before reading any (Flink's source operator creates them when
+ * splits are assigned), so a split not read yet holds the watermark back; release a split's
+ * output when the split is finished. A reader without splits uses this output directly.
  */
 export interface ReaderOutput<T> extends SourceOutput<T> {
   /** The output of split `splitId`, created on first use; the same object afterwards. */

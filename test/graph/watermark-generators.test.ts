@@ -149,6 +149,23 @@ describe('WatermarksWithIdleness', () => {
       assert.deepEqual(out.events, expected);
     });
   }
+  // Flink's WatermarksWithIdlenessTimeoutTest: the countdown starts at the first quiet probe, not
+  // at the last event. Timeout 10 ms, an event at 4 ms, probes every 5 ms: idle at 25 ms.
+  test('idle at the first probe strictly more than the timeout after the first quiet probe', () => {
+    const clock = new ManualClock(1_000);
+    const g = new WatermarksWithIdleness(new NoWatermarksGenerator<string>(), 10, clock);
+    const out = new RecordingOutput();
+    clock.advance(4);
+    g.onEvent('e', 1, out);
+    const idleAt: number[] = [];
+    for (let t = 5; t <= 30; t += 5) {
+      clock.advance(t === 5 ? 1 : 5);
+      g.onPeriodicEmit(out);
+      if (out.events.at(-1) === 'idle' && idleAt.length === 0) idleAt.push(t);
+    }
+    assert.deepEqual(idleAt, [25]);
+    assert.deepEqual(out.events, ['idle'], 'once');
+  });
   // Flink testZeroTimeout / testNegativeTimeout.
   for (const timeout of [0, -1]) {
     test(`a timeout of ${timeout} is refused`, () => {

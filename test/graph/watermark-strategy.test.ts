@@ -25,6 +25,9 @@ describe('WatermarkStrategy (Flink WatermarkStrategyTest)', () => {
     ['forMonotonousTimestamps', WatermarkStrategy.forMonotonousTimestamps(), AscendingTimestampsWatermarks],
     ['forBoundedOutOfOrderness', WatermarkStrategy.forBoundedOutOfOrderness(Duration.ofSeconds(5)), BoundedOutOfOrdernessWatermarks],
     ['withIdleness', WatermarkStrategy.forMonotonousTimestamps().withIdleness(Duration.ofDays(7)), WatermarksWithIdleness],
+    // testWithWatermarkAlignment: another with… on top of alignment keeps both.
+    ['withWatermarkAlignment, then withIdleness', WatermarkStrategy.forMonotonousTimestamps().withWatermarkAlignment('group-1', Duration.ofMillis(200)).withIdleness(Duration.ofMillis(200)), WatermarksWithIdleness],
+    ['withIdleness, then withTimestampAssigner', WatermarkStrategy.forMonotonousTimestamps().withIdleness(Duration.ofDays(7)).withTimestampAssigner(() => 42), WatermarksWithIdleness],
   ];
   for (const [name, strategy, type] of generators) {
     test(`${name} makes a ${type.name}`, () => assert.ok(strategy.createWatermarkGenerator(context) instanceof type));
@@ -84,6 +87,9 @@ describe('WatermarkStrategy (Flink WatermarkStrategyTest)', () => {
     ['an object with extractTimestamp', WatermarkStrategy.forMonotonousTimestamps().withTimestampAssigner({ extractTimestamp: () => 42 }), 42],
     ['noWatermarks with an assigner', WatermarkStrategy.noWatermarks().withTimestampAssigner((_e, ts) => ts + 1), 14],
     ['withIdleness keeps the assigner', WatermarkStrategy.forMonotonousTimestamps().withTimestampAssigner(() => 42).withIdleness(Time.seconds(1)), 42],
+    ['the last withTimestampAssigner wins', WatermarkStrategy.forMonotonousTimestamps().withTimestampAssigner(() => 1).withTimestampAssigner(() => 42), 42],
+    ['alignment and idleness keep the record timestamp', WatermarkStrategy.forMonotonousTimestamps().withWatermarkAlignment('group-1', Duration.ofMillis(200)).withIdleness(Duration.ofMillis(200)), 13],
+    ['alignment keeps the assigner', WatermarkStrategy.forMonotonousTimestamps().withTimestampAssigner(() => 42).withWatermarkAlignment('g', Duration.ofMillis(200)), 42],
   ];
   for (const [name, strategy, expected] of assigners) {
     test(`timestamp assigner: ${name}`, () => assert.equal(strategy.createTimestampAssigner()(null, 13), expected));

@@ -55,7 +55,7 @@ export class TimestampsAndWatermarksOperator extends StreamOperator<unknown> {
     this.emitter.emitTimestamp(MAX_TIMESTAMP);
   }
 
-  override processWatermarkStatus(): void {}
+  override processWatermarkStatus(_idle: boolean): void {}
 
   override nextTimerTime(): number {
     return this.nextEmit;

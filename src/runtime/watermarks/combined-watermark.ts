@@ -3,9 +3,9 @@ import { MIN_TIMESTAMP } from '../../util/time.js';
 /**
  * The watermark of an operator with several inputs (Flink's IndexedCombinedWatermarkStatus): the
  * minimum over the inputs that are not idle; it never goes back. When every input is idle the
- * combined status is idle and the watermark stays where it was. Each input's own watermark
- * comes from its valve (already the minimum over its channels); an ended input has sent the
- * maximum watermark, so it holds nothing back.
+ * combined status is idle and the watermark moves up to the largest of any input. Each input's
+ * own watermark comes from its valve (already the minimum over its channels); an ended input has
+ * sent the maximum watermark, so it holds nothing back.
  */
 export class CombinedWatermark {
   private readonly watermarks: number[];
@@ -42,15 +42,21 @@ export class CombinedWatermark {
 
   private update(): boolean {
     let min = Infinity;
+    let max = MIN_TIMESTAMP;
     let allIdle = true;
     for (let i = 0; i < this.watermarks.length; i++) {
+      const w = this.watermarks[i]!;
+      if (w > max) max = w;
       if (this.idle[i]) continue;
       allIdle = false;
-      if (this.watermarks[i]! < min) min = this.watermarks[i]!;
+      if (w < min) min = w;
     }
     this.combinedIdle = allIdle;
-    if (!allIdle && min > this.combined) {
-      this.combined = min;
+    // All idle: the largest watermark of any input (Flink's CombinedWatermarkStatus since
+    // FLINK-38454, as the valve flushes), so the result does not hang on the order they went idle in.
+    const next = allIdle ? max : min;
+    if (next > this.combined) {
+      this.combined = next;
       return true;
     }
     return false;

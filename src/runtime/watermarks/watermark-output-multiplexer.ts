@@ -11,7 +11,7 @@ export class PartialWatermark {
 /**
  * Combines the watermarks of several outputs — a source reader's splits — into one (Flink's
  * WatermarkOutputMultiplexer): the minimum over the outputs that are not idle; idle only when all
- * are. An immediate output's update may emit at once (punctuated generators, a reader's own
+ * are, and then first the largest watermark of any output if that advances it. An immediate output's update may emit at once (punctuated generators, a reader's own
  * watermarks); a deferred output's waits for `onPeriodicEmit` (periodic generators).
  */
 export class WatermarkOutputMultiplexer {
@@ -75,8 +75,19 @@ export class WatermarkOutputMultiplexer {
   private update(): void {
     if (this.outputs.size === 0) return;
     let min = Infinity;
-    for (const p of this.outputs) if (!p.idle && p.watermark < min) min = p.watermark;
+    let max = MIN_TIMESTAMP;
+    for (const p of this.outputs) {
+      if (p.watermark > max) max = p.watermark;
+      if (!p.idle && p.watermark < min) min = p.watermark;
+    }
     if (min === Infinity) {
+      // All idle: none will advance for now, so what every one of them reached may pass (Flink's
+      // CombinedWatermarkStatus since FLINK-38454, as the valve flushes). Otherwise the result
+      // would hang on the order they went idle in: the last one's watermark would decide.
+      if (max > this.combined) {
+        this.combined = max;
+        this.underlying.emitTimestamp(max);
+      }
       this.underlying.markIdle();
       return;
     }

@@ -163,6 +163,43 @@ describe('two-input task: watermarks', () => {
     assert.deepEqual(events, ['wm 10', 'idle', 'active']);
   });
 
+  // Flink's AbstractStreamOperator test of two inputs and idleness (processWatermark1 / processWatermarkStatus2).
+  test('one input idle: the other alone moves the watermark; once active again (at none) it holds it back', () => {
+    const { events, a, b, drain } = setup([1, 2]);
+    a.push(new Watermark(1));
+    drain();
+    assert.deepEqual(events, [], 'input 2 has no watermark');
+    b.push(WatermarkStatus.IDLE);
+    drain();
+    assert.deepEqual(events, ['wm 1']);
+    a.push(new Watermark(3));
+    drain();
+    assert.deepEqual(events, ['wm 1', 'wm 3']);
+    b.push(WatermarkStatus.ACTIVE);
+    a.push(new Watermark(4));
+    drain();
+    assert.deepEqual(events, ['wm 1', 'wm 3'], 'input 2 is active again with no watermark');
+  });
+
+  // Flink's CombinedWatermarkStatus since FLINK-38454: all idle flushes the largest, as the valve does.
+  test('both inputs idle: the largest watermark of either is processed first, then the operator is idle', () => {
+    const { events, a, b, drain } = setup([1, 2]);
+    a.push(new Watermark(10));
+    b.push(new Watermark(20));
+    drain();
+    assert.deepEqual(events, ['wm 10']);
+    b.push(WatermarkStatus.IDLE);
+    drain();
+    assert.deepEqual(events, ['wm 10'], 'input 1 alone: still 10');
+    a.push(WatermarkStatus.IDLE);
+    drain();
+    assert.deepEqual(events, ['wm 10', 'wm 20', 'idle']);
+    b.push(WatermarkStatus.ACTIVE);
+    b.push(new Watermark(25));
+    drain();
+    assert.deepEqual(events, ['wm 10', 'wm 20', 'idle', 'active', 'wm 25']);
+  });
+
   test("testWatermarkAndWatermarkStatusForwarding (Flink's TwoInputStreamTaskTest): two channels per input, idle channels and inputs", () => {
     const { events, channels, drain, records } = setup([1, 1, 2, 2]);
     /** Flink's processElement(event, input gate 0|1, channel 0|1), each processed before the next. */
