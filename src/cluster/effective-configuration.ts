@@ -1,5 +1,5 @@
 import type { JobSettings, RestartStrategyConfiguration } from '../api/index.js';
-import { type Configuration, CoreOptions, PipelineOptions } from '../config/index.js';
+import { type Configuration, CoreOptions, PipelineOptions, RestartStrategyOptions } from '../config/index.js';
 import type { ParallelismDefaults } from './compile-pipeline.js';
 
 const CODE = 'job code';
@@ -49,11 +49,16 @@ const RESTART_STRATEGY_KEYS: {
   'failure-rate': { maxFailuresPerInterval: 'max-failures-per-interval', failureIntervalMs: 'failure-rate-interval', delayMs: 'delay' },
 };
 
+const ATTEMPTS = RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS;
+
 function restartStrategyEntries(r: RestartStrategyConfiguration | undefined): Array<[string, unknown]> {
   if (!r) return [];
   const fields: Record<string, unknown> = r;
   const entries: Array<[string, unknown]> = [['restart-strategy.type', r.type]];
   for (const [field, key] of Object.entries(RESTART_STRATEGY_KEYS[r.type])) entries.push([`restart-strategy.${r.type}.${key}`, fields[field]]);
+  // RestartStrategies.exponentialDelayRestart takes no attempts: as Flink's loader, the job's
+  // strategy restarts without that limit, whatever the configuration says.
+  if (r.type === 'exponential-delay') entries.push([ATTEMPTS.key, ATTEMPTS.defaultValue]);
   return entries;
 }
 

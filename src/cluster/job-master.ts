@@ -83,6 +83,10 @@ export class JobMaster {
   private readonly restoreAssignment: RestoreAssignment | undefined;
   /** Ends a restart delay early (on cancel). */
   private wakeFromDelay: (() => void) | undefined;
+  /** Set during a restart delay: hands an outside failure to the waiting restart ({@link waitToRestart}). */
+  private failDuringDelay: ((err: Error) => void) | undefined;
+  /** Decides on every failure; made with the job, so settings it refuses fail `execute()` before the job starts. */
+  private readonly restartStrategy: RestartStrategy;
   /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
   private fencedBy: JobFencedError | undefined;
   /** A failure from outside the tasks ({@link failFromOutside}) not yet spent by a run's failure: it fails the next run. */
@@ -100,6 +104,7 @@ export class JobMaster {
     this.jobId = options.jobId;
     this.configuration = effectiveConfiguration(options.configuration, options.pipeline.settings);
     this.jobGraph = compilePipeline(options.pipeline, parallelismDefaults(this.configuration));
+    this.restartStrategy = restartStrategyFrom(this.configuration);
     // Restored state is mapped before anything starts, so a snapshot that does not fit the job
     // is refused with no job record left behind.
     const r = options.restore;
@@ -175,7 +180,6 @@ export class JobMaster {
       log: options.tracking?.log ?? ((line) => process.stderr.write(`${line}\n`)),
       fence,
     });
-    const restartStrategy = restartStrategyFrom(this.configuration);
     this.tracker?.listen({
       cancel: () => this.cancel(),
       checkpoint: (full) => checkpointing.checkpoint(full),
@@ -225,7 +229,7 @@ export class JobMaster {
         // An outside failure that failed this run is spent; one that comes during the restart
         // delay fails the next run.
         this.outsideFailure = undefined;
-        const outcome = await this.handleFailure(err, restartStrategy, checkpointing, attempt + 1);
+        const outcome = await this.handleFailure(err, checkpointing, attempt + 1);
         if ('failure' in outcome) throw outcome.failure;
         restore = outcome.restore;
       }
@@ -297,7 +301,6 @@ export class JobMaster {
    */
   private async handleFailure(
     err: unknown,
-    strategy: RestartStrategy,
     checkpointing: JobCheckpointing,
     attempt: number,
   ): Promise<{ failure: unknown } | { restore: RestoreAssignment | undefined }> {
@@ -315,11 +318,12 @@ export class JobMaster {
     }
     // Failed as it is, not unwrapped: the wrapper's message names the operator and its uid.
     if (unrecoverableCause(err)) return { failure: await this.fail(checkpointing, err) };
-    const decision = strategy.onFailure(this.options.clock.now());
+    const decision = this.restartStrategy.onFailure(this.options.clock.now());
     if (!decision.restart) return { failure: await this.fail(checkpointing, err) };
     this.tracker?.restarting(messageOf(err), stackOf(err), attempt, decision.delayMs);
     this.reporter?.restarting();
-    await this.restartDelay(decision.delayMs);
+    const late = await this.waitToRestart(decision.delayMs, attempt);
+    if (late !== undefined && !this.fencedBy && !this.cancelled) return { failure: await this.fail(checkpointing, late) };
     if (this.fencedBy) return { failure: await this.abandon(checkpointing) };
     if (this.cancelled) {
       await checkpointing.stop('CANCELED');
@@ -399,13 +403,37 @@ export class JobMaster {
     (this.options.tracking?.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
-  private restartDelay(ms: number): Promise<void> {
+  /**
+   * Waits out a restart delay. A failure from outside the tasks that comes meanwhile goes to the
+   * restart strategy at once, as Flink's scheduler hands it a failure while the job restarts:
+   * exponential-delay joins it to the pending restart (no new attempt, same time); the others
+   * count it, and the restart then waits that failure's delay, from when it came. Returns the
+   * failure the strategy gave up on, if it did.
+   */
+  private async waitToRestart(delayMs: number, attempt: number): Promise<Error | undefined> {
+    let wait = delayMs;
+    for (;;) {
+      const late = await this.restartDelay(wait);
+      if (late === undefined || this.fencedBy || this.cancelled || unrecoverableCause(late)) return late;
+      const decision = this.restartStrategy.onFailure(this.options.clock.now());
+      if (!decision.restart) return late;
+      if (decision.newAttempt) this.tracker?.failedWhileRestarting(messageOf(late), stackOf(late), attempt, decision.delayMs);
+      else this.log(`A failure while job ${this.jobId} waits to restart joins the pending restart (in ${decision.delayMs} ms): ${messageOf(late)}`);
+      wait = decision.delayMs;
+    }
+  }
+
+  /** Waits `ms`; ends early on cancel or fencing (undefined), or with an outside failure (that error). */
+  private restartDelay(ms: number): Promise<Error | undefined> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeFromDelay = () => {
+      const end = (late: Error | undefined): void => {
         clearTimeout(timer);
-        resolve();
+        this.failDuringDelay = undefined;
+        resolve(late);
       };
+      const timer = setTimeout(() => end(undefined), ms);
+      this.wakeFromDelay = () => end(undefined);
+      this.failDuringDelay = (err) => end(err);
     });
   }
 
@@ -466,7 +494,12 @@ export class JobMaster {
    * which fails the run the same way). Between two runs, it fails the next one.
    */
   failFromOutside(err: Error): void {
-    // Kept as well as passed on: between two runs the execution is the last one, already ended.
+    if (this.failDuringDelay) {
+      this.failDuringDelay(err);
+      return;
+    }
+    // Kept as well as passed on: after a run ended and before the restart delay (or the next
+    // run) begins, the execution is the last one, already ended.
     this.outsideFailure ??= err;
     this.execution?.fail(err);
   }

@@ -95,6 +95,17 @@ export class JobTracker {
     });
   }
 
+  /**
+   * A failure while the job waits to restart that its restart strategy counts as a restart of
+   * its own (fixed-delay, failure-rate): recorded as one; the job stays RESTARTING.
+   */
+  failedWhileRestarting(cause: string, stack: string | undefined, attempt: number, delayMs: number): void {
+    this.guard(() => {
+      this.store.recordEvent({ jobId: this.job.jobId, kind: 'restart', time: this.clock.now(), cause, stack: stack ?? null, attempt });
+      this.log?.(`Restarting job ${this.job.name} (${this.job.jobId}) in ${delayMs} ms instead, attempt ${attempt}, after a failure while it waited: ${cause}`);
+    });
+  }
+
   /** The job runs again after a restart, from `restored` (none: from its start). */
   restarted(restored?: { id: number; path: string }): void {
     // Apart: a restore flink.db cannot record must not keep the job's record RESTARTING.

@@ -31,8 +31,8 @@ export interface ConfigOption<T> {
   readonly computeDefault?: (ctx: DefaultContext) => T;
   /** How the default reads in documentation when it is computed. */
   readonly defaultDescription?: string;
-  /** The accepted range of a number or duration (in ms), both ends included. */
-  readonly bounds?: { readonly min: number; readonly max: number };
+  /** The accepted range of a number or duration (in ms), both ends included unless `minExclusive`. */
+  readonly bounds?: { readonly min: number; readonly max: number; readonly minExclusive?: true };
 }
 
 /**
@@ -74,7 +74,7 @@ function option<T>(
   defaultValue: T,
   common: Common,
   parse: (raw: unknown, source: string) => T,
-  bounds?: { min: number; max: number },
+  bounds?: { min: number; max: number; minExclusive?: true },
 ): ConfigOption<T> {
   const { description, computeDefault, defaultDescription } = common;
   return {
@@ -147,17 +147,23 @@ export function autoIntOption(key: string, defaultValue: number | 'auto', common
   );
 }
 
-/** A finite number in `[min, max]`. */
-export function numberOption(key: string, defaultValue: number, common: Common & { min: number; max?: number }): ConfigOption<number> {
-  const bounds = { min: common.min, max: common.max ?? Number.MAX_VALUE };
-  const range = common.max === undefined ? `a number >= ${common.min}` : `a number from ${common.min} to ${bounds.max}`;
+/** A finite number in `[min, max]`, or in `(min, max]` with `minExclusive` (Flink's "must be greater than"). */
+export function numberOption(
+  key: string,
+  defaultValue: number,
+  common: Common & { min: number; max?: number; minExclusive?: boolean },
+): ConfigOption<number> {
+  const exclusive = common.minExclusive === true;
+  const bounds = { min: common.min, max: common.max ?? Number.MAX_VALUE, ...(exclusive ? { minExclusive: true as const } : {}) };
+  const lower = exclusive ? `greater than ${common.min}` : `>= ${common.min}`;
+  const range = common.max === undefined ? `a number ${lower}` : exclusive ? `a number ${lower} and at most ${bounds.max}` : `a number from ${common.min} to ${bounds.max}`;
   return option(
     key,
     defaultValue,
     common,
     (raw, source) => {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-      if (!Number.isFinite(n) || n < bounds.min || n > bounds.max) throw invalidValue(raw, key, source, range);
+      if (!Number.isFinite(n) || n < bounds.min || (exclusive && n === bounds.min) || n > bounds.max) throw invalidValue(raw, key, source, range);
       return n;
     },
     bounds,

@@ -143,7 +143,8 @@ export const RestartStrategyOptions = {
   RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER: numberOption(
     'restart-strategy.exponential-delay.backoff-multiplier',
     1.5,
-    { min: 1, description: 'Factor the delay grows by after each failure.' },
+    // As Flink's ExponentialDelayRestartBackoffTimeStrategy: a factor of 1 would never grow.
+    { min: 1, minExclusive: true, description: 'Factor the delay grows by after each failure.' },
   ),
   RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD: durationOption(
     'restart-strategy.exponential-delay.reset-backoff-threshold',

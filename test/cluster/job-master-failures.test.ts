@@ -5,7 +5,9 @@
  *   with none loadable the job FAILS (recorded) instead of hanging in RESTARTING (the choice
  *   itself: test/checkpoint/recovery.test.ts);
  * - state that does not fit (StateMigrationError) or a snapshot that cannot be restored
- *   (SnapshotRestoreError), also wrapped: the job fails at once, without restarts.
+ *   (SnapshotRestoreError), also wrapped: the job fails at once, without restarts;
+ * - a failure from outside the tasks while the job waits to restart: the restart strategy
+ *   decides at once (joined, counted, or the job fails).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -286,6 +288,68 @@ describe('JobMaster: the final checkpoint as Flink’s (FLIP-147)', () => {
       );
       assert.equal(finalSink.written, 200);
       assert.ok(!job.logs.some((l) => /restart|Recovering/i.test(l)), job.logs.join('\n'));
+    } finally {
+      await job.stop();
+    }
+  });
+});
+
+/**
+ * A failure from outside the tasks (a job file's timer) while the job waits to restart goes to
+ * the restart strategy at once, as Flink's scheduler notifies its strategy of a failure while
+ * the job restarts (ExecutionFailureHandler: notifyFailure, then canRestart).
+ */
+describe('JobMaster: a failure while the job waits to restart', () => {
+  const restartEvents = (job: ReturnType<typeof start>) => job.store.listEvents(job.master.jobId).filter((e) => e.kind === 'restart');
+  const waitingToRestart = async (job: ReturnType<typeof start>) => {
+    control.failNext = true;
+    await until(() => job.store.getJob(job.master.jobId)?.status === 'RESTARTING', 'the job to wait to restart');
+  };
+
+  test('exponential-delay joins it to the pending restart: no new attempt, no new restart recorded', async () => {
+    // One attempt only: were the second failure counted, it would fail the job.
+    const job = start(countingJob(), {
+      'restart-strategy.type': 'exponential-delay',
+      'restart-strategy.exponential-delay.initial-backoff': '1 min',
+      'restart-strategy.exponential-delay.attempts-before-reset-backoff': 1,
+    });
+    try {
+      await waitingToRestart(job);
+      job.master.failFromOutside(new Error('a timer threw'));
+      await until(() => job.logs.some((l) => l.includes('joins the pending restart')), 'the failure to join the restart');
+      assert.match(job.logs.find((l) => l.includes('joins the pending restart'))!, /\(in \d+ ms\): a timer threw$/);
+      assert.equal(job.store.getJob(job.master.jobId)?.status, 'RESTARTING');
+      assert.equal(restartEvents(job).length, 1);
+    } finally {
+      await job.stop();
+    }
+  });
+
+  test('fixed-delay counts it: a restart of its own is recorded, and the restart waits its delay', async () => {
+    const job = start(countingJob(), { 'restart-strategy.fixed-delay.attempts': 2, 'restart-strategy.fixed-delay.delay': '1 min' });
+    try {
+      await waitingToRestart(job);
+      job.master.failFromOutside(new Error('a timer threw'));
+      await until(() => restartEvents(job).length === 2, 'the second restart to be recorded');
+      assert.match(restartEvents(job)[1]!.cause ?? '', /a timer threw/);
+      assert.ok(job.logs.some((l) => /in 60000 ms instead, attempt 1, after a failure while it waited: .*a timer threw/.test(l)), job.logs.join('\n'));
+      assert.equal(job.store.getJob(job.master.jobId)?.status, 'RESTARTING');
+    } finally {
+      await job.stop();
+    }
+  });
+
+  test('fixed-delay with no attempt left fails the job at once with that failure, without waiting out the delay', { timeout: 30_000 }, async () => {
+    const job = start(countingJob(), { 'restart-strategy.fixed-delay.attempts': 1, 'restart-strategy.fixed-delay.delay': '1 min' });
+    try {
+      await waitingToRestart(job);
+      job.master.failFromOutside(new Error('a timer threw'));
+      const err = await job.outcome;
+      assert.equal((err as Error).message, 'a timer threw');
+      const rec = job.store.getJob(job.master.jobId)!;
+      assert.equal(rec.status, 'FAILED');
+      assert.equal(rec.failureCause, 'a timer threw');
+      assert.equal(restartEvents(job).length, 1);
     } finally {
       await job.stop();
     }

@@ -1,6 +1,8 @@
 /**
  * Unit tests of the restart strategies (Flink's RestartBackoffTimeStrategy family), driven with
- * explicit failure times, and of restartStrategyFrom(Configuration) including its defaults.
+ * explicit failure times, and of restartStrategyFrom(Configuration) including its defaults and
+ * which setting wins (Flink's RestartBackoffTimeStrategyFactoryLoaderTest). Exponential-delay's
+ * own cases: restart-strategy-exponential.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -9,32 +11,14 @@ import {
   FailureRateRestartStrategy,
   FixedDelayRestartStrategy,
   NoRestartStrategy,
-  type RestartDecision,
   type RestartStrategy,
   restartStrategyFrom,
 } from '../../src/cluster/restart-strategy.js';
 import { Configuration } from '../../src/config/index.js';
+import { ConfigError } from '../../src/util/errors.js';
+import { assertGivesUp, delayOf, delays } from '../helpers/restart-decisions.js';
 
 const HOME = '/nonexistent/flink-ts-home';
-
-/** The delay of a decision that must be a restart. */
-function delayOf(d: RestartDecision): number {
-  assert.equal(d.restart, true, `expected a restart, got ${JSON.stringify(d)}`);
-  return (d as { delayMs: number }).delayMs;
-}
-
-function assertGivesUp(d: RestartDecision, reason: RegExp): void {
-  assert.equal(d.restart, false, `expected no restart, got ${JSON.stringify(d)}`);
-  assert.match((d as { reason: string }).reason, reason);
-}
-
-/** The delays of failures at `times`, or 'stop' where the strategy gives up. */
-function delays(s: RestartStrategy, times: readonly number[]): Array<number | 'stop'> {
-  return times.map((t) => {
-    const d = s.onFailure(t);
-    return d.restart ? d.delayMs : 'stop';
-  });
-}
 
 /** A Configuration as `-D key=value` pairs would build it. */
 function configWith(pairs: Record<string, string> = {}): Configuration {
@@ -73,6 +57,13 @@ describe('FixedDelayRestartStrategy', () => {
     assert.deepEqual(delays(s, [0, 3_600_000, 7_200_000]), [0, 0, 'stop']);
   });
 
+  test('every failure is a new attempt, also one during a pending restart (only exponential-delay joins them)', () => {
+    const s = new FixedDelayRestartStrategy(2, 10_000);
+    assert.deepEqual(s.onFailure(0), { restart: true, delayMs: 10_000, newAttempt: true });
+    assert.deepEqual(s.onFailure(1), { restart: true, delayMs: 10_000, newAttempt: true });
+    assertGivesUp(s.onFailure(2), /2 restart/);
+  });
+
   test('zero attempts: the first failure fails the job', () => {
     assertGivesUp(new FixedDelayRestartStrategy(0, 100).onFailure(0), /0 restart/);
   });
@@ -90,19 +81,32 @@ describe('FailureRateRestartStrategy', () => {
 
   test('old failures leave the window, so a steady low rate restarts forever', () => {
     const s = new FailureRateRestartStrategy(2, 1_000, 10);
-    // Two failures per interval, never three within one.
-    assert.deepEqual(delays(s, [0, 500, 1_000, 1_500, 2_000, 2_500, 3_000]), [10, 10, 10, 10, 10, 10, 10]);
+    // Two failures per interval, never three within one (both ends included: 0 and 1000 would be).
+    assert.deepEqual(delays(s, [0, 501, 1_002, 1_503, 2_004, 2_505, 3_006]), [10, 10, 10, 10, 10, 10, 10]);
   });
 
-  test('a failure exactly one interval later no longer counts the old one', () => {
+  test('both ends of the interval count: a failure exactly one interval later still counts the old one', () => {
+    // Flink restarts only if the oldest of the last max + 1 failures lies more than the interval back.
     const s = new FailureRateRestartStrategy(1, 1_000, 0);
     assert.equal(delayOf(s.onFailure(0)), 0);
-    // 999 ms later: two failures within 1000 ms.
+    assertGivesUp(s.onFailure(1_000), /more than 1 failure/);
     const t = new FailureRateRestartStrategy(1, 1_000, 0);
     t.onFailure(0);
-    assertGivesUp(t.onFailure(999), /more than 1 failure/);
-    // 1000 ms later: the first one has left the window.
-    assert.equal(delayOf(s.onFailure(1_000)), 0);
+    assert.equal(delayOf(t.onFailure(1_001)), 0);
+  });
+
+  test('Flink testManyFailuresWithinRate: one failure per 1 ms interval, each 2 ms apart, restarts every time', () => {
+    const s = new FailureRateRestartStrategy(1, 1, 0);
+    assert.deepEqual(delays(s, [0, 2, 4]), [0, 0, 0]);
+  });
+
+  test('Flink testFailuresExceedingRate: the fourth failure within 10 s with a maximum of 3 fails the job', () => {
+    const s = new FailureRateRestartStrategy(3, 10_000, 0);
+    assert.deepEqual(delays(s, [0, 0, 0, 0]), [0, 0, 0, 'stop']);
+  });
+
+  test('every failure is a new attempt with the fixed delay (Flink testBackoffTime)', () => {
+    assert.deepEqual(new FailureRateRestartStrategy(1, 1, 10_000).onFailure(0), { restart: true, delayMs: 10_000, newAttempt: true });
   });
 
   test('recovers after a burst once the burst has left the window', () => {
@@ -114,56 +118,6 @@ describe('FailureRateRestartStrategy', () => {
   });
 });
 
-describe('ExponentialDelayRestartStrategy', () => {
-  const noJitter = () => 0.5; // random() * 2 - 1 = 0
-
-  test('the backoff grows by the multiplier from the initial one', () => {
-    const s = new ExponentialDelayRestartStrategy(100, 100_000, 2, 60_000, 0, 100, noJitter);
-    assert.equal(s.name, 'exponential-delay');
-    assert.deepEqual(delays(s, [0, 1_000, 2_000, 3_000, 4_000]), [100, 200, 400, 800, 1_600]);
-  });
-
-  test('a fractional multiplier is applied too (1.5 by default)', () => {
-    const s = new ExponentialDelayRestartStrategy(1_000, 60_000, 1.5, 3_600_000, 0, 100, noJitter);
-    assert.deepEqual(delays(s, [0, 1, 2, 3]), [1_000, 1_500, 2_250, 3_375]);
-  });
-
-  test('the backoff is capped at the maximum', () => {
-    const s = new ExponentialDelayRestartStrategy(100, 500, 3, 60_000, 0, 100, noJitter);
-    assert.deepEqual(delays(s, [0, 1, 2, 3, 4]), [100, 300, 500, 500, 500]);
-  });
-
-  test('a failure after the reset threshold starts over at the initial backoff', () => {
-    const s = new ExponentialDelayRestartStrategy(100, 100_000, 2, 10_000, 0, 100, noJitter);
-    assert.deepEqual(delays(s, [0, 1_000, 2_000]), [100, 200, 400]);
-    // 10 s without a failure: back to the initial backoff.
-    assert.deepEqual(delays(s, [12_000, 13_000]), [100, 200]);
-    // Just under the threshold: keeps growing.
-    assert.deepEqual(delays(s, [22_999]), [400]);
-  });
-
-  test('gives up after `attempts` failures without a reset; a reset renews them', () => {
-    const s = new ExponentialDelayRestartStrategy(100, 100_000, 2, 10_000, 0, 3, noJitter);
-    assert.deepEqual(delays(s, [0, 1, 2]), [100, 200, 400]);
-    assertGivesUp(s.onFailure(3), /exponential-delay.*3 attempt/);
-
-    const r = new ExponentialDelayRestartStrategy(100, 100_000, 2, 10_000, 0, 2, noJitter);
-    assert.deepEqual(delays(r, [0, 1]), [100, 200]);
-    assert.deepEqual(delays(r, [20_000, 20_001, 20_002]), [100, 200, 'stop']);
-  });
-
-  test('jitter spreads the backoff by at most ± the factor, through the random function', () => {
-    const lowest = new ExponentialDelayRestartStrategy(1_000, 60_000, 2, 60_000, 0.1, 100, () => 0);
-    const highest = new ExponentialDelayRestartStrategy(1_000, 60_000, 2, 60_000, 0.1, 100, () => 0.999_999);
-    assert.equal(delayOf(lowest.onFailure(0)), 900);
-    assert.equal(delayOf(highest.onFailure(0)), 1_100);
-    assert.equal(delayOf(lowest.onFailure(1)), 1_800);
-    // Jitter 0 ignores the random function altogether.
-    const none = new ExponentialDelayRestartStrategy(1_000, 60_000, 2, 60_000, 0, 100, () => 0);
-    assert.equal(delayOf(none.onFailure(0)), 1_000);
-  });
-});
-
 describe('restartStrategyFrom(Configuration)', () => {
   test('default without checkpointing: none', () => {
     const s = restartStrategyFrom(configWith());
@@ -171,13 +125,22 @@ describe('restartStrategyFrom(Configuration)', () => {
     assertGivesUp(s.onFailure(0), /none/);
   });
 
-  test('default with a checkpointing interval: exponential-delay with Flink defaults (1 s initial, ±10%, ×1.5)', () => {
+  test('default with a checkpointing interval: exponential-delay with every Flink 2.x default (Flink testNoStrategySpecifiedWhenCheckpointingEnabled)', () => {
     const s = restartStrategyFrom(configWith({ 'execution.checkpointing.interval': '100ms' }));
     assert.ok(s instanceof ExponentialDelayRestartStrategy);
     assert.equal(s.name, 'exponential-delay');
+    assert.deepEqual(s.settings, {
+      initialBackoffMs: 1_000,
+      maxBackoffMs: 60_000,
+      multiplier: 1.5,
+      resetThresholdMs: 3_600_000,
+      jitter: 0.1,
+      maxAttempts: 2_147_483_647,
+    });
+    // 1 s ± 10%, never below the initial backoff; then 1.5 s ± 10%.
     const first = delayOf(s.onFailure(0));
-    assert.ok(first >= 900 && first <= 1_100, `first delay ${first}`);
-    const second = delayOf(s.onFailure(1));
+    assert.ok(first >= 1_000 && first <= 1_100, `first delay ${first}`);
+    const second = delayOf(s.onFailure(100_000));
     assert.ok(second >= 1_350 && second <= 1_650, `second delay ${second}`);
   });
 
@@ -220,13 +183,72 @@ describe('restartStrategyFrom(Configuration)', () => {
       'attempts-before-reset-backoff': '4',
     });
     assert.ok(s instanceof ExponentialDelayRestartStrategy);
-    assert.deepEqual(delays(s, [0, 1, 2, 3, 4]), [100, 300, 900, 1_000, 'stop']);
-    assert.deepEqual(delays(s, [20_000]), [100]);
+    // Each failure after the previous restart (at most 1 s later); 2700 is capped at 1 s.
+    assert.deepEqual(delays(s, [0, 1_001, 2_002, 3_003, 4_004]), [100, 300, 900, 1_000, 'stop']);
+    // 10 s after the last restart was due (5004): the backoff and the attempts start over.
+    assert.deepEqual(delays(s, [15_004]), [100]);
   });
 
-  test('bad values are refused by the configuration', () => {
-    assert.throws(() => configWith({ 'restart-strategy.type': 'sometimes' }), /restart-strategy\.type/);
-    assert.throws(() => configWith({ 'restart-strategy.fixed-delay.attempts': '-1' }), /restart-strategy\.fixed-delay\.attempts/);
-    assert.throws(() => configWith({ 'restart-strategy.exponential-delay.jitter-factor': '2' }), /jitter-factor/);
+  test('bad values are refused by the configuration, in one line naming the key (what Flink refuses too)', () => {
+    const refused: Array<[string, string, RegExp]> = [
+      ['restart-strategy.type', 'sometimes', /one of none, fixed-delay, exponential-delay, failure-rate/],
+      ['restart-strategy.fixed-delay.attempts', '-1', /an integer from 0/],
+      ['restart-strategy.fixed-delay.delay', '-1 s', /a duration such as/],
+      ['restart-strategy.fixed-delay.delay', 'soon', /a duration such as/],
+      ['restart-strategy.failure-rate.max-failures-per-interval', '0', /an integer from 1/],
+      ['restart-strategy.failure-rate.failure-rate-interval', '0 ms', /at least 1 ms/],
+      ['restart-strategy.failure-rate.delay', '10 lightyears', /a duration such as/],
+      ['restart-strategy.exponential-delay.initial-backoff', '0', /at least 1 ms/],
+      ['restart-strategy.exponential-delay.max-backoff', '0 s', /at least 1 ms/],
+      // Flink: "Backoff multiplier must be greater than 1."
+      ['restart-strategy.exponential-delay.backoff-multiplier', '1', /greater than 1/],
+      ['restart-strategy.exponential-delay.backoff-multiplier', '0.5', /greater than 1/],
+      ['restart-strategy.exponential-delay.reset-backoff-threshold', '0 min', /at least 1 ms/],
+      ['restart-strategy.exponential-delay.jitter-factor', '1.01', /from 0 to 1/],
+      ['restart-strategy.exponential-delay.jitter-factor', '-0.1', /from 0 to 1/],
+      ['restart-strategy.exponential-delay.attempts-before-reset-backoff', '0', /an integer from 1/],
+    ];
+    for (const [key, value, expected] of refused) {
+      assert.throws(
+        () => configWith({ [key]: value }),
+        (err: unknown) => err instanceof ConfigError && !err.message.includes('\n') && err.message.includes(key) && expected.test(err.message),
+        `${key}=${value}`,
+      );
+    }
+  });
+
+  test("Flink's duration forms for these keys: 10 s, 10s, 1min, 1 m, 500 ms, 2 h, 1 d, a bare number in ms", () => {
+    const forms: Array<[string, number]> = [
+      ['10 s', 10_000],
+      ['10s', 10_000],
+      ['1min', 60_000],
+      ['1 m', 60_000],
+      ['2 minutes', 120_000],
+      ['500 ms', 500],
+      ['2 h', 7_200_000],
+      ['1 d', 86_400_000],
+      ['250', 250],
+      [' 3 SEC ', 3_000],
+    ];
+    for (const [text, ms] of forms) {
+      const s = strategyOf('fixed-delay', { attempts: '1', delay: text });
+      assert.deepEqual(delays(s, [0]), [ms], text);
+    }
+  });
+
+  test('an initial backoff above the maximum is refused naming both keys and where each came from (Flink: "Initial backoff cannot be higher than maximum backoff")', () => {
+    const config = configWith({ 'restart-strategy.type': 'exponential-delay', 'restart-strategy.exponential-delay.initial-backoff': '2 min' });
+    assert.throws(
+      () => restartStrategyFrom(config),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message ===
+          'restart-strategy.exponential-delay.initial-backoff (2 min, in -D) cannot be higher than restart-strategy.exponential-delay.max-backoff (1 min, its default).',
+    );
+    // Equal is fine; and other strategies do not read the pair.
+    const equal = configWith({ 'restart-strategy.type': 'exponential-delay', 'restart-strategy.exponential-delay.initial-backoff': '1 min' });
+    assert.ok(restartStrategyFrom(equal) instanceof ExponentialDelayRestartStrategy);
+    const fixed = configWith({ 'restart-strategy.type': 'fixed-delay', 'restart-strategy.exponential-delay.initial-backoff': '2 min' });
+    assert.ok(restartStrategyFrom(fixed) instanceof FixedDelayRestartStrategy);
   });
 });

@@ -12,8 +12,9 @@ import { ConfigError } from '../../src/util/errors.js';
 const TIMER_MAX = 2_147_483_647;
 const INT_MAX = 2_147_483_647;
 
-type Kind = 'duration' | 'int' | 'number';
-/** key, kind, min, max (both included; a duration's in ms). */
+/** `number>`: a number whose minimum itself is refused (Flink's "must be greater than"). */
+type Kind = 'duration' | 'int' | 'number' | 'number>';
+/** key, kind, min, max (both included but a `number>`'s min; a duration's in ms). */
 const BOUNDS: ReadonlyArray<readonly [string, Kind, number, number]> = [
   ['execution.checkpointing.interval', 'duration', 1, TIMER_MAX],
   ['execution.checkpointing.timeout', 'duration', 1, TIMER_MAX],
@@ -25,7 +26,7 @@ const BOUNDS: ReadonlyArray<readonly [string, Kind, number, number]> = [
   ['restart-strategy.fixed-delay.delay', 'duration', 0, TIMER_MAX],
   ['restart-strategy.exponential-delay.initial-backoff', 'duration', 1, TIMER_MAX],
   ['restart-strategy.exponential-delay.max-backoff', 'duration', 1, TIMER_MAX],
-  ['restart-strategy.exponential-delay.backoff-multiplier', 'number', 1, Number.MAX_VALUE],
+  ['restart-strategy.exponential-delay.backoff-multiplier', 'number>', 1, Number.MAX_VALUE],
   ['restart-strategy.exponential-delay.reset-backoff-threshold', 'duration', 1, TIMER_MAX],
   ['restart-strategy.exponential-delay.jitter-factor', 'number', 0, 1],
   ['restart-strategy.exponential-delay.attempts-before-reset-backoff', 'int', 1, INT_MAX],
@@ -48,10 +49,11 @@ function written(kind: Kind, v: number): string {
 /** The value just outside a bound, or undefined where nothing lies beyond it. */
 function below(kind: Kind, min: number): number | undefined {
   if (kind === 'number') return min - 0.001;
+  if (kind === 'number>') return min;
   return min - 1;
 }
 function above(kind: Kind, max: number): number | undefined {
-  if (kind === 'number') return max === Number.MAX_VALUE ? undefined : max + 0.001;
+  if (kind === 'number' || kind === 'number>') return max === Number.MAX_VALUE ? undefined : max + 0.001;
   return max + 1;
 }
 
@@ -76,7 +78,8 @@ function refuses(key: string, raw: string, limit: RegExp): void {
 describe('bounded options: each end accepted, one past it refused with the key and the limit', () => {
   for (const [key, kind, min, max] of BOUNDS) {
     it(`${key}: ${written(kind, min)} .. ${written(kind, max)}`, () => {
-      assert.equal(parse(key, written(kind, min)), min);
+      const lowest = kind === 'number>' ? min + 0.001 : min;
+      assert.equal(parse(key, written(kind, lowest)), lowest);
       assert.equal(parse(key, written(kind, max)), max);
       const low = below(kind, min);
       // Durations below 0 are not durations at all: refused, but with the syntax hint.
@@ -95,8 +98,8 @@ describe('bounded options: each end accepted, one past it refused with the key a
   it('the table covers every option with bounds, and only those', () => {
     const bounded = ALL_OPTIONS.filter((o) => o.bounds !== undefined).map((o) => o.key).sort();
     assert.deepEqual(bounded, BOUNDS.map(([key]) => key).sort());
-    for (const [key, , min, max] of BOUNDS) {
-      assert.deepEqual(ALL_OPTIONS.find((o) => o.key === key)!.bounds, { min, max }, key);
+    for (const [key, kind, min, max] of BOUNDS) {
+      assert.deepEqual(ALL_OPTIONS.find((o) => o.key === key)!.bounds, kind === 'number>' ? { min, max, minExclusive: true } : { min, max }, key);
     }
   });
 });

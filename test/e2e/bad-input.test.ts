@@ -471,6 +471,7 @@ describe('bounds', () => {
     ['restart-strategy.fixed-delay.delay=25d', ['restart-strategy.fixed-delay.delay', 'at most 2147483647 ms']],
     ['execution.checkpointing.timeout=0', ['execution.checkpointing.timeout', 'at least 1 ms']],
     ['restart-strategy.failure-rate.failure-rate-interval=0', ['restart-strategy.failure-rate.failure-rate-interval', 'at least 1 ms']],
+    ['restart-strategy.exponential-delay.backoff-multiplier=1', ['restart-strategy.exponential-delay.backoff-multiplier', 'greater than 1']],
   ] as const) {
     test(`-D ${d}: one line naming the key and the limit, no job`, async () => {
       const home = freshHome();
@@ -478,6 +479,14 @@ describe('bounds', () => {
       await assertNothingRunning(home);
     });
   }
+
+  test('an exponential-delay initial backoff above its maximum: one line naming both keys, no job row', async () => {
+    const home = freshHome();
+    const args = ['-D', 'restart-strategy.type=exponential-delay', '-D', 'restart-strategy.exponential-delay.initial-backoff=2 min'];
+    const words = ['restart-strategy.exponential-delay.initial-backoff (2 min, in -D) cannot be higher than restart-strategy.exponential-delay.max-backoff (1 min, its default)'];
+    assertCleanError(await flink(home, ['run', ...args, BOUNDED]), ...words);
+    assert.deepEqual(jobRows(home), []);
+  });
 
   test('-p 0, -p abc and -p 100000: one line with the range, not the usage', async () => {
     const home = freshHome();
