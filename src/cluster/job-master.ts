@@ -6,22 +6,21 @@ import { type JobGraph, jobGraphHash } from '../graph/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssignment, type StateBackendSettings, TaskSlotPool, WorkerPoolExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
-import { FlinkError, JobCancelledError } from '../util/errors.js';
+import { FlinkError, JobCancelledError, messageOf } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 import { compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
 import { unrecoverableCause } from './failure-classification.js';
 import { JobCheckpointing } from './job-checkpointing.js';
+import { type Recovery, recoveryAssignment } from './job-recovery.js';
 import { jobPlanOf } from './job-plan.js';
 import { type JobFence, JobFencedError, fenceSettings } from './job-fence.js';
 import { JobTracker } from './job-tracker.js';
 import { type MetricsListener, MetricsReporter } from './metrics-reporter.js';
+import { RestartDelay } from './restart-delay.js';
+import { stopFailure, stopWithSavepoint } from './stop-with-savepoint.js';
 import { type RestartStrategy, restartStrategyFrom } from './restart-strategy.js';
 import { taskSlotsFor, taskWorkerEntry } from './task-slots.js';
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function stackOf(err: unknown): string | undefined {
   return err instanceof FlinkError ? err.details : err instanceof Error ? err.stack : undefined;
@@ -81,12 +80,10 @@ export class JobMaster {
   private readonly tracker: JobTracker | undefined;
   private readonly reporter: MetricsReporter | undefined;
   private readonly restoreAssignment: RestoreAssignment | undefined;
-  /** Ends a restart delay early (on cancel). */
-  private wakeFromDelay: (() => void) | undefined;
-  /** Set during a restart delay: hands an outside failure to the waiting restart ({@link waitToRestart}). */
-  private failDuringDelay: ((err: Error) => void) | undefined;
   /** Decides on every failure; made with the job, so settings it refuses fail `execute()` before the job starts. */
   private readonly restartStrategy: RestartStrategy;
+  /** The wait before a restart (ended early by a cancel or fencing; failures during it go to the strategy). */
+  private readonly restartDelay: RestartDelay;
   /** Set once this process finds it no longer owns the job: it stops and commits nothing more. */
   private fencedBy: JobFencedError | undefined;
   /** A failure from outside the tasks ({@link failFromOutside}) not yet spent by a run's failure: it fails the next run. */
@@ -105,6 +102,13 @@ export class JobMaster {
     this.configuration = effectiveConfiguration(options.configuration, options.pipeline.settings);
     this.jobGraph = compilePipeline(options.pipeline, parallelismDefaults(this.configuration));
     this.restartStrategy = restartStrategyFrom(this.configuration);
+    this.restartDelay = new RestartDelay({
+      strategy: this.restartStrategy,
+      now: () => options.clock.now(),
+      ended: () => this.fencedBy !== undefined || this.cancelled,
+      newAttempt: (late, attempt, delayMs) => this.tracker?.failedWhileRestarting(messageOf(late), stackOf(late), attempt, delayMs),
+      joined: (late, delayMs) => this.log(`A failure while job ${this.jobId} waits to restart joins the pending restart (in ${delayMs} ms): ${messageOf(late)}`),
+    });
     // Restored state is mapped before anything starts, so a snapshot that does not fit the job
     // is refused with no job record left behind.
     const r = options.restore;
@@ -168,7 +172,7 @@ export class JobMaster {
     fence?.onFenced((err) => {
       this.fencedBy = err;
       this.execution?.fail(err);
-      this.wakeFromDelay?.();
+      this.restartDelay.wake();
     });
     const checkpointing = new JobCheckpointing({
       jobId: this.jobId,
@@ -192,7 +196,7 @@ export class JobMaster {
         // its savepoint).
         if (this.stopInProgress) return Promise.reject(new FlinkError('job.stopping', 'A stop with a savepoint is in progress already.'));
         this.stopInProgress = true;
-        const stop = this.stopWithSavepoint(checkpointing, dir, drain);
+        const stop = stopWithSavepoint(this.execution!, this.runEnded!, checkpointing, dir, drain);
         this.stopping = stop.catch(() => {
           // The job runs on (or restarts): it may be stopped again.
           this.stopInProgress = false;
@@ -322,7 +326,7 @@ export class JobMaster {
     if (!decision.restart) return { failure: await this.fail(checkpointing, err) };
     this.tracker?.restarting(messageOf(err), stackOf(err), attempt, decision.delayMs);
     this.reporter?.restarting();
-    const late = await this.waitToRestart(decision.delayMs, attempt);
+    const late = await this.restartDelay.wait(decision.delayMs, attempt);
     if (late !== undefined && !this.fencedBy && !this.cancelled) return { failure: await this.fail(checkpointing, late) };
     if (this.fencedBy) return { failure: await this.abandon(checkpointing) };
     if (this.cancelled) {
@@ -332,7 +336,14 @@ export class JobMaster {
     }
     let recovery: Recovery;
     try {
-      recovery = this.recoveryAssignment(checkpointing);
+      recovery = recoveryAssignment({
+        jobId: this.jobId,
+        jobGraph: this.jobGraph,
+        checkpointing,
+        initial: this.options.restore,
+        initialState: this.restoreAssignment,
+        log: (line) => this.log(line),
+      });
     } catch (recoveryError) {
       return { failure: await this.fail(checkpointing, recoveryError) };
     }
@@ -359,132 +370,8 @@ export class JobMaster {
     return failure;
   }
 
-  /**
-   * The state a restarted run starts from: the newest retained checkpoint (or savepoint, while
-   * none is newer) that can be loaded (older ones if newer are damaged or gone), else the
-   * initial state if none completed yet. The
-   * snapshot the job started from, claimed and so retained, is mapped as the start did (`-n`).
-   *
-   * @throws FlinkError if checkpoints completed but none of them can be restored
-   */
-  private recoveryAssignment(checkpointing: JobCheckpointing): Recovery {
-    const initial = this.options.restore;
-    const fromStart: Recovery = {
-      state: this.restoreAssignment,
-      ...(initial ? { from: { id: initial.snapshot.metadata.checkpointId, path: initial.snapshot.dir } } : {}),
-    };
-    let recovered;
-    try {
-      recovered = checkpointing.recover((snapshot) =>
-        assignState(snapshot, this.jobGraph, { allowNonRestoredState: initial !== undefined && snapshot.dir === initial.snapshot.dir && initial.allowNonRestoredState }),
-      );
-    } catch (err) {
-      // Only a savepoint could be restored (no checkpoint completed yet, none claimed) and it is
-      // gone or damaged: fall back to what a restart without it starts from, as a deleted
-      // savepoint falls back to the checkpoint before it.
-      if (checkpointing.store.all().length > 0) throw err;
-      this.log(`Skipping a snapshot that cannot be restored: ${messageOf(err)}`);
-      this.log(
-        `Recovering job ${this.jobId} from ${this.restoreAssignment ? 'the snapshot it started from' : 'its initial state'}, older than the newest savepoint: output that sinks committed after it may be written again.`,
-      );
-      return fromStart;
-    }
-    if (!recovered) return fromStart;
-    for (const problem of recovered.skipped) this.log(`Skipping a snapshot that cannot be restored: ${problem}`);
-    if (recovered.skipped.length > 0) {
-      this.log(
-        `Recovering job ${this.jobId} from checkpoint ${recovered.checkpointId} (${recovered.path}), older than the newest: output that sinks committed after it may be written again.`,
-      );
-    }
-    return { state: recovered.state, from: { id: recovered.checkpointId, path: recovered.path } };
-  }
-
   private log(line: string): void {
     (this.options.tracking?.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
-  }
-
-  /**
-   * Waits out a restart delay. A failure from outside the tasks that comes meanwhile goes to the
-   * restart strategy at once, as Flink's scheduler hands it a failure while the job restarts:
-   * exponential-delay joins it to the pending restart (no new attempt, same time); the others
-   * count it, and the restart then waits that failure's delay, from when it came. Returns the
-   * failure the strategy gave up on, if it did.
-   */
-  private async waitToRestart(delayMs: number, attempt: number): Promise<Error | undefined> {
-    let wait = delayMs;
-    for (;;) {
-      const late = await this.restartDelay(wait);
-      if (late === undefined || this.fencedBy || this.cancelled || unrecoverableCause(late)) return late;
-      const decision = this.restartStrategy.onFailure(this.options.clock.now());
-      if (!decision.restart) return late;
-      if (decision.newAttempt) this.tracker?.failedWhileRestarting(messageOf(late), stackOf(late), attempt, decision.delayMs);
-      else this.log(`A failure while job ${this.jobId} waits to restart joins the pending restart (in ${decision.delayMs} ms): ${messageOf(late)}`);
-      wait = decision.delayMs;
-    }
-  }
-
-  /** Waits `ms`; ends early on cancel or fencing (undefined), or with an outside failure (that error). */
-  private restartDelay(ms: number): Promise<Error | undefined> {
-    return new Promise((resolve) => {
-      const end = (late: Error | undefined): void => {
-        clearTimeout(timer);
-        this.failDuringDelay = undefined;
-        resolve(late);
-      };
-      const timer = setTimeout(() => end(undefined), ms);
-      this.wakeFromDelay = () => end(undefined);
-      this.failDuringDelay = (err) => end(err);
-    });
-  }
-
-  /**
-   * Stop with savepoint, the job then FINISHED. Suspended (no --drain): sources stop emitting, a
-   * savepoint is taken (its barriers follow the last records), nothing is processed after it; if
-   * the savepoint fails, the sources resume and the job keeps running. Drained (Flink's order):
-   * sources stop and end their input (the maximum watermark, due timers fire, every operator
-   * finishes), then the savepoint, as the final checkpoint: it holds the drained state and its
-   * completion commits the drained output. The input cannot come back after a drain: a
-   * savepoint that fails then fails the job (restarted from its last checkpoint, as in Flink).
-   */
-  private async stopWithSavepoint(checkpointing: JobCheckpointing, dir: string | undefined, drain: boolean): Promise<{ checkpointId: number; path: string }> {
-    const execution = this.execution!;
-    const ended = this.runEnded!;
-    // As Flink's stop does, no checkpoint is taken while the job stops: one taken after the
-    // sources paused or drained would be restored, should the savepoint fail, in place of the
-    // state the job ran with before the stop.
-    checkpointing.suspendPeriodic();
-    execution.pauseSources();
-    // A stop that fails lets the job go on: its sources read again, its checkpoints run again.
-    const goOn = (): void => {
-      execution.pauseSources(false);
-      checkpointing.resumePeriodic();
-    };
-    let result: { checkpointId: number; path: string };
-    // Flink's names: a drained job terminates, an undrained one is suspended (to be resumed).
-    if (drain) {
-      try {
-        result = await execution.drain(() => checkpointing.savepoint(dir, 'SAVEPOINT_TERMINATE'));
-      } catch (err) {
-        // Refused before it ended anything (the tasks still open), or the job fails and restarts
-        // from its last checkpoint: either way checkpoints go on.
-        goOn();
-        throw err;
-      }
-    } else {
-      try {
-        result = await checkpointing.savepoint(dir, 'SAVEPOINT_SUSPEND');
-      } catch (err) {
-        goOn();
-        throw err;
-      }
-      execution.suspend();
-    }
-    // The stop succeeded only if the run then ends well (its sinks' commits of the savepoint
-    // included); otherwise the job FAILS, and a run from the savepoint commits what is left.
-    await ended.catch((err: unknown) => {
-      throw stopFailure(result.path, err);
-    });
-    return result;
   }
 
   /**
@@ -494,8 +381,8 @@ export class JobMaster {
    * which fails the run the same way). Between two runs, it fails the next one.
    */
   failFromOutside(err: Error): void {
-    if (this.failDuringDelay) {
-      this.failDuringDelay(err);
+    if (this.restartDelay.waiting) {
+      this.restartDelay.fail(err);
       return;
     }
     // Kept as well as passed on: after a run ended and before the restart delay (or the next
@@ -510,23 +397,8 @@ export class JobMaster {
     this.cancelled = true;
     this.tracker?.cancelling();
     this.execution?.cancel();
-    this.wakeFromDelay?.();
+    this.restartDelay.wake();
   }
-}
-
-/** What a restarted run starts from: its state, and the snapshot it came from (none: the job's start, without one). */
-interface Recovery {
-  readonly state: RestoreAssignment | undefined;
-  readonly from?: { readonly id: number; readonly path: string };
-}
-
-/** The failure of a job whose stop-with-savepoint completed its savepoint but not its end. */
-function stopFailure(path: string, err: unknown): FlinkError {
-  return new FlinkError(
-    'job.stopFailed',
-    `The savepoint ${path} completed, but the job failed while it stopped: ${messageOf(err)}. The job is not restarted; resume it from the savepoint (flink run -s ${path}), which commits what the savepoint recorded.`,
-    { cause: err },
-  );
 }
 
 /** The keyed state backend the job's tasks are deployed with. */

@@ -120,6 +120,11 @@ export class MetadataError extends FlinkError {
   }
 }
 
+/** The message of a thrown value: an Error's, or the value as a string. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Formats any thrown value as one line for the user (FlinkError) or a stack (a bug). */
 export function describeError(err: unknown): string {
   if (err instanceof FlinkError) return err.message;
