@@ -48,8 +48,14 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
 
   /**
    * @param restored the lists restored for this subtask, by state name (already redistributed)
+   * @param fromSnapshot the subtask's operator had state in the snapshot the job starts from (so
+   *   it is restored even if its share is empty, e.g. a subtask added by scaling up, or the state
+   *   is keyed only); by default, whether any list was restored
    */
-  constructor(private readonly restored: ReadonlyMap<string, { mode: OperatorStateMode; values: unknown[] }> = new Map()) {}
+  constructor(
+    private readonly restored: ReadonlyMap<string, { mode: OperatorStateMode; values: unknown[] }> = new Map(),
+    private readonly fromSnapshot = restored.size > 0,
+  ) {}
 
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
     return this.get(descriptor, 'split');
@@ -91,9 +97,13 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
     };
   }
 
-  /** True if this subtask was started from a snapshot. */
+  /**
+   * True if this subtask was started from a snapshot holding state of its operator, as Flink's
+   * `isRestored()`: on every subtask at any parallelism, an empty share or not (Flink's
+   * RestoreStreamTaskTest); false for an operator the snapshot has no state of (a new uid).
+   */
   get isRestored(): boolean {
-    return this.restored.size > 0;
+    return this.fromSnapshot;
   }
 
   /**
