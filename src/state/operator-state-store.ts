@@ -6,14 +6,14 @@ import type { ListState } from './state.js';
 
 /**
  * How operator list state is redistributed when parallelism changes: `split` deals the
- * elements of all subtasks out evenly; `union` gives every subtask all elements; `broadcast`
+ * elements of all subtasks out in contiguous runs (checkpoint/operator-state-repartitioner.ts); `union` gives every subtask all elements; `broadcast`
  * (broadcast state, its elements a map's entries) gives every subtask one subtask's copy.
  */
 export type OperatorStateMode = 'split' | 'union' | 'broadcast';
 
 /** Operator state of one subtask, as handed to `CheckpointedFunction.initializeState`. */
 export interface OperatorStateStore {
-  /** List state redistributed by even split on rescale. */
+  /** List state whose elements are dealt out among the subtasks on rescale. */
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   /** List state of which every subtask receives the union of all subtasks' lists on restore. */
   getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
