@@ -1,7 +1,6 @@
 import type { JobGraph, StreamNode } from '../graph/index.js';
 import {
   type KeyGroupBlock,
-  type OperatorLists,
   type OperatorRestoreState,
   type RestoreAssignment,
   type StateFileContent,
@@ -11,6 +10,7 @@ import {
 } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import type { LoadedSnapshot } from './snapshot-loader.js';
+import { repartitionOperatorLists } from './operator-state-repartitioner.js';
 import { checkWindowRestore } from './window-restore-check.js';
 
 /** Options of a restore. */
@@ -20,13 +20,11 @@ export interface AssignmentOptions {
 }
 
 /**
-/**
  * Maps a snapshot's state onto a (possibly changed) job, by operator uid, refusing state the
  * job would misread (a window operator's open windows under another windowing: see
  * window-restore-check.ts), and redistributes it to the job's parallelism: keyed state (timers
- * included) by key group, operator list state by even split — at an unchanged parallelism, each
- * subtask's own back to it, as Flink's RoundRobinOperatorStateRepartitioner does — union list
- * state to every subtask, broadcast state as one old subtask's copy to each.
+ * included) by key group, operator list, union list and broadcast state as Flink's
+ * RoundRobinOperatorStateRepartitioner does (operator-state-repartitioner.ts).
  */
 export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
   const nodes = new Map<string, StreamNode>(graph.streamGraph.nodes.map((n) => [n.uid, n]));
@@ -64,40 +62,24 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
     }
     const kinds: StateKinds = Object.assign({}, ...files.map((f) => f.kinds));
     checkWindowRestore(snapshot.dir, node, kinds, files);
-    assigned.set(op.uid, redistribute(op.uid, files, kinds, node.parallelism, maxParallelism, op.parallelism === node.parallelism ? bySubtask : undefined));
+    // By old subtask index: which subtask wrote what decides who gets it back at the same parallelism.
+    const old = Array.from({ length: Math.max(op.parallelism, ...[...bySubtask.keys()].map((i) => i + 1)) }, (_, i) => bySubtask.get(i));
+    assigned.set(op.uid, redistribute(op.uid, old, kinds, node.parallelism, maxParallelism));
   }
   return (uid, subtask) => assigned.get(uid)?.[subtask];
 }
 
 /**
- * @param unchanged the old subtasks' files by subtask index, when the parallelism is unchanged:
- *   then each subtask gets its own split list state back (a function that keeps, say, a count
- *   of its own in a list state finds it again after a failover), as in Flink
+ * @param old the old subtasks' files by old subtask index (undefined: that subtask wrote none)
  */
 function redistribute(
   uid: string,
-  files: readonly StateFileContent[],
+  old: ReadonlyArray<StateFileContent | undefined>,
   kinds: StateKinds,
   parallelism: number,
   maxParallelism: number,
-  unchanged: ReadonlyMap<number, StateFileContent> | undefined,
 ): OperatorRestoreState[] {
-  const lists = new Map<string, { mode: 'split' | 'union'; values: unknown[] }>();
-  /** Each broadcast state's copies, in the order of the subtasks that wrote them. */
-  const broadcast = new Map<string, unknown[][]>();
-  for (const f of files) {
-    for (const [name, { mode, values }] of f.lists) {
-      if (mode === 'broadcast') {
-        const copies = broadcast.get(name) ?? [];
-        copies.push(values);
-        broadcast.set(name, copies);
-        continue;
-      }
-      const l = lists.get(name) ?? { mode, values: [] };
-      l.values.push(...values);
-      lists.set(name, l);
-    }
-  }
+  const lists = repartitionOperatorLists(old.map((f) => f?.lists), parallelism);
   const keyGroups: KeyGroupBlock[][] = Array.from({ length: parallelism }, () => []);
   const timers: StoredTimer[][] = Array.from({ length: parallelism }, () => []);
   // By the function that routes records: a key group goes to the subtask its keys go to.
@@ -108,25 +90,9 @@ function redistribute(
     }
     return i;
   };
-  for (const f of files) {
-    for (const block of f.keyGroups) keyGroups[subtaskOf(block.keyGroup)]!.push(block);
-    for (const timer of f.legacyTimers) timers[subtaskOf(timer[2])]!.push(timer);
+  for (const f of old) {
+    for (const block of f?.keyGroups ?? []) keyGroups[subtaskOf(block.keyGroup)]!.push(block);
+    for (const timer of f?.legacyTimers ?? []) timers[subtaskOf(timer[2])]!.push(timer);
   }
-  return Array.from({ length: parallelism }, (_, i) => {
-    const mine: OperatorLists = new Map();
-    for (const [name, { mode, values }] of lists) {
-      if (mode === 'union') {
-        mine.set(name, { mode, values: [...values] });
-      } else if (unchanged !== undefined) {
-        mine.set(name, { mode, values: [...(unchanged.get(i)?.lists.get(name)?.values ?? [])] });
-      } else {
-        const from = Math.floor((values.length * i) / parallelism);
-        const to = Math.floor((values.length * (i + 1)) / parallelism);
-        mine.set(name, { mode, values: values.slice(from, to) });
-      }
-    }
-    // Flink's rule: new subtask i reads old subtask i's copy, round robin when scaled up.
-    for (const [name, copies] of broadcast) mine.set(name, { mode: 'broadcast', values: [...copies[i % copies.length]!] });
-    return { kinds, lists: mine, keyGroups: keyGroups[i]!, legacyTimers: timers[i]! };
-  });
+  return Array.from({ length: parallelism }, (_, i) => ({ kinds, lists: lists[i]!, keyGroups: keyGroups[i]!, legacyTimers: timers[i]! }));
 }

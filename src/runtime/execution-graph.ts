@@ -210,7 +210,7 @@ function deploySubtask(
       recordContext,
       keyedBackend: node.keyed ? keyedBackend : undefined,
       timerService,
-      operatorStateStore: new DefaultOperatorStateStore(restored?.lists),
+      operatorStateStore: new DefaultOperatorStateStore(restored?.lists, restored !== undefined),
       autoWatermarkIntervalMs: watermarkInterval,
       sideOutput: (tag) => sides.get(tag.id),
       ...(settings.wake ? { wake: settings.wake } : {}),

@@ -6,14 +6,14 @@ import type { ListState } from './state.js';
 
 /**
  * How operator list state is redistributed when parallelism changes: `split` deals the
- * elements of all subtasks out evenly; `union` gives every subtask all elements; `broadcast`
+ * elements of all subtasks out in contiguous runs (checkpoint/operator-state-repartitioner.ts); `union` gives every subtask all elements; `broadcast`
  * (broadcast state, its elements a map's entries) gives every subtask one subtask's copy.
  */
 export type OperatorStateMode = 'split' | 'union' | 'broadcast';
 
 /** Operator state of one subtask, as handed to `CheckpointedFunction.initializeState`. */
 export interface OperatorStateStore {
-  /** List state redistributed by even split on rescale. */
+  /** List state whose elements are dealt out among the subtasks on rescale. */
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   /** List state of which every subtask receives the union of all subtasks' lists on restore. */
   getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
@@ -48,8 +48,14 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
 
   /**
    * @param restored the lists restored for this subtask, by state name (already redistributed)
+   * @param fromSnapshot the subtask's operator had state in the snapshot the job starts from (so
+   *   it is restored even if its share is empty, e.g. a subtask added by scaling up, or the state
+   *   is keyed only); by default, whether any list was restored
    */
-  constructor(private readonly restored: ReadonlyMap<string, { mode: OperatorStateMode; values: unknown[] }> = new Map()) {}
+  constructor(
+    private readonly restored: ReadonlyMap<string, { mode: OperatorStateMode; values: unknown[] }> = new Map(),
+    private readonly fromSnapshot = restored.size > 0,
+  ) {}
 
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
     return this.get(descriptor, 'split');
@@ -91,9 +97,13 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
     };
   }
 
-  /** True if this subtask was started from a snapshot. */
+  /**
+   * True if this subtask was started from a snapshot holding state of its operator, as Flink's
+   * `isRestored()`: on every subtask at any parallelism, an empty share or not (Flink's
+   * RestoreStreamTaskTest); false for an operator the snapshot has no state of (a new uid).
+   */
   get isRestored(): boolean {
-    return this.restored.size > 0;
+    return this.fromSnapshot;
   }
 
   /**

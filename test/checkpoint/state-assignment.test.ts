@@ -140,13 +140,13 @@ describe('assignState', () => {
     checkKeyGroups(assignedFiles(a, 'k', 3), 3);
   });
 
-  test('split list state is divided evenly, in order, nothing lost or duplicated', () => {
+  test("split list state is dealt out in runs, in order, the first subtasks one more (Flink's round-robin repartitioner), nothing lost or duplicated", () => {
     const lists = (values: unknown[]): OperatorLists => new Map([['_splits', { mode: 'split' as const, values }]]);
     const snap = snapshot([{ uid: 'src', subtasks: [content({ lists: lists(['a', 'b', 'c', 'd']) }), content({ lists: lists(['e', 'f', 'g', 'h', 'i', 'j']) })] }]);
     const a = assignState(snap, graph({ uid: 'src', parallelism: 3, keyed: false }), { allowNonRestoredState: false });
     const parts = [0, 1, 2].map((i) => a('src', i)!.lists.get('_splits')!);
     assert.ok(parts.every((p) => p.mode === 'split'));
-    assert.deepEqual(parts.map((p) => p.values.length), [3, 3, 4]);
+    assert.deepEqual(parts.map((p) => p.values.length), [4, 3, 3]);
     assert.deepEqual(parts.flatMap((p) => p.values), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
 
     // Scaling up beyond the number of entries: some subtasks get an empty list.
@@ -171,9 +171,40 @@ describe('assignState', () => {
       { mode: 'split', values: ['d'] },
     ]);
     for (let i = 0; i < 3; i++) assert.deepEqual(a('op', i)!.lists.get('seen'), { mode: 'union', values: [1, 2] });
-    // A changed parallelism deals them out evenly.
+    // A changed parallelism deals them out: 4 elements over 2.
     const two = assignState(snap, graph({ uid: 'op', parallelism: 2, keyed: false }), { allowNonRestoredState: false });
     assert.deepEqual([0, 1].map((i) => two('op', i)!.lists.get('counts')!.values), [['a', 'b'], ['c', 'd']]);
+  });
+
+  test('restoring 3 → 2 → 5: key groups by range, list state dealt in runs, union state whole, broadcast copies round robin, at every step', () => {
+    const keyGroups: Array<[number, Uint8Array]> = Array.from({ length: MAX_P }, (_, kg) => [kg, pack({ count: [[`key-${kg}`, kg]] })]);
+    // Parallelism 3 as a job would have written it: each subtask its own key-group range.
+    const at3 = [0, 1, 2].map((i) => {
+      const range = KeyGroupRange.forSubtask(MAX_P, 3, i);
+      const lists: OperatorLists = new Map<string, { mode: 'split' | 'union' | 'broadcast'; values: unknown[] }>([
+        ['offsets', { mode: 'split', values: [['e0', 'e1', 'e2'], ['e3', 'e4'], ['e5', 'e6']][i]! }],
+        ['seen', { mode: 'union', values: [`u${i}`] }],
+        ['rules', { mode: 'broadcast', values: [['rule', `copy${i}`]] }],
+      ]);
+      return content({ kinds: { count: VALUE_META }, keyGroups: keyGroups.filter(([kg]) => range.contains(kg)), lists });
+    });
+    const restore = (files: StateFileContent[], parallelism: number) =>
+      assignedFiles(assignState(snapshot([{ uid: 'op', subtasks: files }]), graph({ uid: 'op', parallelism, keyed: true }), { allowNonRestoredState: false }), 'op', parallelism);
+    const listsOf = (files: StateFileContent[], name: string) => files.map((f) => f.lists.get(name)!.values);
+
+    const at2 = restore(at3, 2);
+    checkKeyGroups(at2, 2);
+    assert.deepEqual(listsOf(at2, 'offsets'), [['e0', 'e1', 'e2', 'e3'], ['e4', 'e5', 'e6']]);
+    assert.deepEqual(listsOf(at2, 'seen'), [['u0', 'u1', 'u2'], ['u0', 'u1', 'u2']]);
+    assert.deepEqual(listsOf(at2, 'rules'), [[['rule', 'copy0']], [['rule', 'copy1']]]);
+
+    const at5 = restore(at2, 5);
+    checkKeyGroups(at5, 5);
+    assert.deepEqual(listsOf(at5, 'offsets'), [['e0', 'e1'], ['e2', 'e3'], ['e4'], ['e5'], ['e6']]);
+    // Each subtask at 2 wrote back the whole union it was given: as in Flink, the next restore
+    // hands out both copies (a function keeps only its share to avoid that).
+    for (const seen of listsOf(at5, 'seen')) assert.deepEqual(seen, ['u0', 'u1', 'u2', 'u0', 'u1', 'u2']);
+    assert.deepEqual(listsOf(at5, 'rules'), [0, 1, 0, 1, 0].map((i) => [['rule', `copy${i}`]]));
   });
 
   test('union list state goes whole to every subtask', () => {

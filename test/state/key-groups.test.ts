@@ -7,6 +7,7 @@ import {
   hashKey,
   operatorIndexForKeyGroup,
 } from '../../src/state/index.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 describe('key groups', () => {
   test('hashes are stable across runs (part of the snapshot format)', () => {
@@ -135,6 +136,28 @@ describe('key groups', () => {
       }
       assert.equal(next, maxP);
     }
+  });
+
+  test("random max parallelisms and parallelisms: every key group lies in the range of the subtask it is routed to (Flink's CheckpointCoordinatorTest#testCreateKeyGroupPartitions)", () => {
+    const random = seededRandom(7);
+    for (let run = 0; run < 200; run++) {
+      const maxP = 1 + Math.floor(random() * (2 ** 15 - 1));
+      const p = 1 + Math.floor(random() * maxP);
+      const ranges = Array.from({ length: p }, (_, i) => KeyGroupRange.forSubtask(maxP, p, i));
+      for (let kg = 0; kg < maxP; kg++) {
+        const r = ranges[operatorIndexForKeyGroup(maxP, p, kg)]!;
+        if (!r.contains(kg)) assert.fail(`key group ${kg} not in its subtask's range ${r.start}-${r.end} (${p} of ${maxP})`);
+      }
+    }
+  });
+
+  test("Flink's ranges: 128 key groups over 3 are 0-42, 43-85, 86-127; over 5, 0-25, 26-51, 52-76, 77-102, 103-127; and at a parallelism equal to the max parallelism one each", () => {
+    const ranges = (maxP: number, p: number) => Array.from({ length: p }, (_, i) => KeyGroupRange.forSubtask(maxP, p, i)).map((r) => `${r.start}-${r.end}`);
+    assert.deepEqual(ranges(128, 3), ['0-42', '43-85', '86-127']);
+    assert.deepEqual(ranges(128, 2), ['0-63', '64-127']);
+    assert.deepEqual(ranges(128, 5), ['0-25', '26-51', '52-76', '77-102', '103-127']);
+    assert.deepEqual(ranges(4, 4), ['0-0', '1-1', '2-2', '3-3']);
+    assert.deepEqual(ranges(10, 4), ['0-2', '3-4', '5-7', '8-9']);
   });
 
   test('null and undefined are not keys', () => {
