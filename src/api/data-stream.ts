@@ -313,6 +313,9 @@ function configure(t: Transformation, what: 'uid' | 'name' | 'parallelism', valu
     if (!Number.isInteger(value) || (value as number) < 1) {
       throw new RangeError(`The parallelism of "${t.name}" must be a positive integer, got ${value}.`);
     }
+    if (t.nonParallel && value !== 1) {
+      throw new RangeError(`The parallelism of non parallel operator must be 1, got ${value} for "${t.name}".`);
+    }
     t.parallelism = value as number;
   } else if (typeof value !== 'string' || value.length === 0) {
     throw new TypeError(`The ${what} of "${t.name}" must be a non-empty string.`);
@@ -462,12 +465,9 @@ export class KeyedStream<T, K> extends DataStream<T> {
 
 applyMixin(KeyedStream, FieldAggregations);
 
-/** Makes `op` an operator of parallelism 1 that refuses another (Flink's non-parallel operators, such as windowAll). */
+/** Makes `op` an operator of parallelism 1 that refuses another (Flink's forceNonParallel, as windowAll's). */
 function nonParallel<R>(op: SingleOutputStreamOperator<R>): SingleOutputStreamOperator<R> {
   op.setParallelism(1);
-  op.setParallelism = (parallelism: number) => {
-    if (parallelism !== 1) throw new RangeError(`The parallelism of non parallel operator must be 1, got ${parallelism} for "${op.getName()}".`);
-    return op;
-  };
+  op.transformation.nonParallel = true;
   return op;
 }

@@ -263,6 +263,10 @@ export class StreamExecutionEnvironment {
       name: `Source: ${name}`,
       source: source as Source<unknown>,
       watermarkStrategy: strategy as WatermarkStrategy<unknown>,
+      // A source that reads in one subtask only refuses another parallelism at once, as Flink's
+      // non-parallel sources do (fromElements, socketTextStream); a larger limit is checked when
+      // the graph is built.
+      ...(source.maxSourceParallelism === 1 ? { nonParallel: true as const } : {}),
     });
     return new SingleOutputStreamOperator<T>(this, t);
   }

@@ -184,8 +184,11 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
         if (!node) throw new Error(`internal: transformation ${t.id} used before it was defined`);
         return [[node, partitioner, outputTag]];
       }
+      // The partitioning closest to the consumer wins, as in Flink's StreamGraph (a virtual
+      // partition node's partitioner applies only if none was set after it): in
+      // `rebalance().keyBy(k)` the records are hashed by key, and keyed state finds its keys.
       case 'partition':
-        return resolveInputs(t.input, t.partitioner, outputTag);
+        return resolveInputs(t.input, partitioner ?? t.partitioner, outputTag);
       case 'sideOutput':
         return resolveInputs(t.input, partitioner, t.tag.id);
       case 'union':
@@ -281,6 +284,17 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     }
     byTransformation.set(t.id, node);
     nodes.push(node);
+  }
+  // A uid set with uid() may be one generated for another operator (copied from `flink info` to
+  // pin an operator's state, while the graph around it changed): two operators would share one
+  // uid and so one state. Flink refuses that too (its "Hash collision on user-specified ID").
+  for (const node of nodes) {
+    const other = node.uidIsExplicit ? undefined : explicitUids.get(node.uid);
+    if (other !== undefined) {
+      throw new JobDefinitionError(
+        `The uid '${node.uid}' set on "${other}" is the one generated for "${node.name}": every uid must be unique within a job. Set a uid on "${node.name}" too.`,
+      );
+    }
   }
   // A source of records written in the job file holds only its position in them: not worth a warning.
   const withoutUid = nodes.filter((n) => n.stateful && !n.uidIsExplicit && n.source?.inlineInput !== true && n.source?.replayable !== false).map((n) => `"${n.name}"`);

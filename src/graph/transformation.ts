@@ -119,6 +119,11 @@ interface TransformationBase {
   /** The operator's own max parallelism (`setMaxParallelism`); unset = the job's. */
   maxParallelism?: number;
   chaining?: ChainingStrategy;
+  /**
+   * Runs with parallelism 1 and refuses another (Flink's non-parallel sources and
+   * `forceNonParallel`, e.g. windowAll): `setParallelism(n)` with n ≠ 1 throws at once.
+   */
+  nonParallel?: true;
 }
 
 /** A source of records, with the strategy that gives them timestamps and watermarks (per split). */
