@@ -215,7 +215,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     checkParallelism(t, t.parallelism, maxParallelism);
     const source = t.kind === 'source' ? t.source : undefined;
     const operator = t.kind === 'operator' || t.kind === 'twoInputOperator' ? t.operator : undefined;
-    let parallelism = t.parallelism ?? inheritedFrom?.parallelism ?? defaultParallelism;
+    let parallelism = t.parallelism ?? inheritedFrom?.parallelism ?? t.envParallelism ?? defaultParallelism;
     const sourceLimit = source?.maxSourceParallelism;
     if (sourceLimit !== undefined && parallelism > sourceLimit) {
       if (t.parallelism !== undefined) {

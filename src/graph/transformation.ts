@@ -116,6 +116,13 @@ interface TransformationBase {
   name: string;
   uid: string | undefined;
   parallelism: number | undefined;
+  /**
+   * The environment's parallelism (`env.setParallelism`) when the operator was added: its
+   * parallelism unless set on the operator. Flink gives each transformation the environment's
+   * parallelism as it is created, so a later `env.setParallelism` leaves earlier operators as
+   * they were (DataStreamTest.testParallelism). Unset: the job's default (`-p`, config).
+   */
+  readonly envParallelism?: number;
   /** The operator's own max parallelism (`setMaxParallelism`); unset = the job's. */
   maxParallelism?: number;
   chaining?: ChainingStrategy;

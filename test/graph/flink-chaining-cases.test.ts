@@ -192,6 +192,42 @@ describe("chains (StreamingJobGraphGeneratorTest, StreamingJobGraphGenerator's c
   });
 });
 
+describe('parallelism (DataStreamTest.testParallelism)', () => {
+  test("an operator takes the environment's parallelism as it is added: a later env.setParallelism leaves it; setParallelism on it still wins", () => {
+    const g = graphOf((env) => {
+      env.setParallelism(10);
+      const src = env.fromElements(0, 1);
+      const map = src.map((x) => x).name('MyMap');
+      const windowed = map.countWindowAll(10).reduce((a, b) => a + b).name('windowed');
+      windowed.addSink(() => {}).name('windowedSink');
+      const sink = map.addSink(() => {}).name('sink');
+      env.setParallelism(7);
+      assert.throws(() => src.setParallelism(3), /non parallel operator must be 1/);
+      const parallelSource = env.fromSequence(0, 0).name('parallelSource');
+      parallelSource.addSink(() => {}).name('parallelSink');
+      const later = env.fromSequence(0, 0).name('later');
+      later.setParallelism(3);
+      later.addSink(() => {}).name('laterSink');
+      map.setParallelism(2);
+      sink.setParallelism(4);
+    }, 5);
+    const p = (name: string) => node(g, name).parallelism;
+    assert.deepEqual(
+      ['Source: Collection Source', 'MyMap', 'windowed', 'windowedSink', 'sink', 'parallelSource', 'parallelSink', 'later', 'laterSink'].map(p),
+      [1, 2, 1, 10, 4, 7, 7, 3, 7],
+    );
+  });
+
+  test('operators added before any env.setParallelism run at the default (-p); those after at what it set', () => {
+    const g = graphOf((env) => {
+      env.fromSequence(1, 2).name('before').print().name('beforeSink');
+      env.setParallelism(2);
+      env.fromSequence(1, 2).name('after').print().name('afterSink');
+    }, 3);
+    assert.deepEqual(['before', 'beforeSink', 'after', 'afterSink'].map((n) => node(g, n).parallelism), [3, 3, 2, 2]);
+  });
+});
+
 describe('refusals', () => {
   test('setParallelism on a non-parallel source is refused at once, naming it (DataStreamTest.testParallelism)', () => {
     capturePipeline((env) => {
