@@ -2233,4 +2233,42 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a reader holding several index splits (after a restore at a lower parallelism) lets the first split's watermarks pass before the others count (Flink creates every split's output at assignment, FLINK-26018): with a watermark per record, the other splits' earlier records are late",
     tests: ['test/runtime/watermarks/source-watermarks.test.ts'],
   },
+
+  // ── The job graph (Flink's StreamGraphGenerator and StreamingJobGraphGenerator) ─────────
+  {
+    id: 'graph-first-partitioning-wins',
+    area: 'job graph',
+    file: 'src/graph/stream-graph.ts',
+    original: 'return resolveInputs(t.input, partitioner ?? t.partitioner, outputTag);',
+    replacement: 'return resolveInputs(t.input, t.partitioner, outputTag);',
+    bug: "the partitioning set first wins over the one set last: after rebalance().keyBy(k) a keyed operator gets rebalanced records, so each key's state is split over subtasks and its sums come out wrong",
+    tests: ['test/graph/flink-chaining-cases.test.ts'],
+  },
+  {
+    id: 'graph-uid-equal-to-generated-accepted',
+    area: 'job graph',
+    file: 'src/graph/stream-graph.ts',
+    original: 'const other = node.uidIsExplicit ? undefined : explicitUids.get(node.uid);',
+    replacement: 'const other = undefined as string | undefined;',
+    bug: "a uid set on one operator that is the uid generated for another is accepted: both operators share one uid, so a restore gives one operator's state to both",
+    tests: ['test/graph/flink-chaining-cases.test.ts'],
+  },
+  {
+    id: 'graph-env-parallelism-at-execute',
+    area: 'job graph',
+    file: 'src/graph/stream-graph.ts',
+    original: 'let parallelism = t.parallelism ?? inheritedFrom?.parallelism ?? t.envParallelism ?? defaultParallelism;',
+    replacement: 'let parallelism = t.parallelism ?? inheritedFrom?.parallelism ?? defaultParallelism;',
+    bug: "env.setParallelism applies only through the job's default: operators added after it run at -p instead of what the code set",
+    tests: ['test/graph/flink-chaining-cases.test.ts'],
+  },
+  {
+    id: 'non-parallel-source-takes-parallelism',
+    area: 'job graph',
+    file: 'src/api/data-stream.ts',
+    original: 'if (t.nonParallel && value !== 1) {',
+    replacement: 'if (false as boolean) {',
+    bug: "setParallelism(n) on a non-parallel source or windowAll is taken: windowAll's one window operator runs as n, each seeing part of the stream",
+    tests: ['test/graph/flink-chaining-cases.test.ts', 'test/api/windowed-stream.test.ts'],
+  },
 ];
