@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Collector, OutputTag, type ProcessContext, ProcessFunction, RichMapFunction, type StreamExecutionEnvironment } from '../../src/index.js';
+import { AsyncDataStream, type Collector, Duration, OutputTag, type ResultFuture, type ProcessContext, ProcessFunction, RichMapFunction, type StreamExecutionEnvironment } from '../../src/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { jobPlanOf } from '../../src/cluster/job-plan.js';
 import type { JobGraph, StreamNode } from '../../src/graph/index.js';
@@ -165,6 +165,37 @@ describe("chains (StreamingJobGraphGeneratorTest, StreamingJobGraphGenerator's c
     assert.deepEqual(g.vertices.map((v) => v.name), ['Source: Collection Source -> Map', 'Filter', 'Sink: Print to Std. Out']);
     assert.deepEqual(g.vertices.map((v) => v.parallelism), [1, 1, 1]);
     assert.deepEqual(g.vertices.map((v) => v.inputs.map((e) => e.partitioner.type)), [[], ['forward'], ['forward']]);
+  });
+
+  test('operators of different max parallelism chain, the chain taking its head\'s (testChainingOfOperatorsWithDifferentMaxParallelism, Flink\'s default)', () => {
+    const g = graphOf((env) => {
+      env.setMaxParallelism(10);
+      env.fromElements(1).map((x) => x).map((x) => x).setMaxParallelism(1).map((x) => x).print();
+    }, 1);
+    assert.equal(g.vertices.length, 1);
+    assert.equal(g.vertices[0]!.nodes.length, 5);
+    assert.equal(g.vertices[0]!.maxParallelism, 10);
+  });
+
+  test('an async operator chains to a chain headed by a source (testYieldingOperatorProperlyChainedOnNewSources)', () => {
+    const g = graphOf((env) => {
+      const mapped = env.fromSequence(0, 10).map((x) => x);
+      AsyncDataStream.unorderedWait(mapped, (x: number, result: ResultFuture<number>) => result.complete([x]), Duration.ofSeconds(1)).print();
+    }, 1);
+    assert.equal(g.vertices.length, 1);
+    assert.equal(g.vertices[0]!.nodes.length, 4);
+  });
+
+  test('a union keeps its inputs in the order they were given, run after run (testDeterministicUnionOrder)', () => {
+    const order = () => {
+      const g = graphOf((env) => {
+        const source = (i: number) => env.fromElements(i).name(`source${i}`).map((x) => x).name(`map${i}`);
+        source(1).union(source(2)).union(source(3)).union(source(4)).print();
+      }, 1);
+      return g.vertices.at(-1)!.inputs.map((e) => e.source.name);
+    };
+    const expected = ['source1 -> map1', 'source2 -> map2', 'source3 -> map3', 'source4 -> map4'];
+    for (let i = 0; i < 5; i++) assert.deepEqual(order(), expected);
   });
 
   test('env.disableOperatorChaining(): every operator a vertex of its own, the edges still forward', () => {
