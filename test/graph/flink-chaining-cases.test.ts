@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AsyncDataStream, type Collector, Duration, OutputTag, type ResultFuture, type ProcessContext, ProcessFunction, RichMapFunction, type StreamExecutionEnvironment } from '../../src/index.js';
+import { AsyncDataStream, type Collector, Duration, OutputTag, type ResultFuture, type ProcessContext, ProcessFunction, RichMapFunction, type StreamExecutionEnvironment, type ValueState, ValueStateDescriptor } from '../../src/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { jobPlanOf } from '../../src/cluster/job-plan.js';
 import type { JobGraph, StreamNode } from '../../src/graph/index.js';
@@ -32,6 +32,19 @@ function inputsOf(g: JobGraph, name: string): string[] {
 class WhereKeyed extends RichMapFunction<[number, number], [number, number, number]> {
   map([key, sum]: [number, number]): [number, number, number] {
     return [key, sum, this.getRuntimeContext().getIndexOfThisSubtask()];
+  }
+}
+
+/** Counts the records of each key in keyed state: emits `<record>:<count so far>`. */
+class CountPerKey extends RichMapFunction<number, string> {
+  private count!: ValueState<number>;
+  override open(): void {
+    this.count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count'));
+  }
+  map(n: number): string {
+    const c = (this.count.value() ?? 0) + 1;
+    this.count.update(c);
+    return `${n}:${c}`;
   }
 }
 
@@ -128,6 +141,19 @@ describe('unions (DataStreamTest.testUnion)', () => {
     }, 4);
     assert.deepEqual(inputsOf(g, 'unionDifferingParallelism'), ['input2:forward', 'input3:rebalance']);
     assert.deepEqual(inputsOf(g, 'unionDifferingPartitioning'), ['input4:broadcast', 'input5:forward']);
+  });
+
+  test('ours: a rich function after a union of keyed streams has keyed state, each record under its own keyBy\'s key (Flink has none there)', async () => {
+    const out: string[] = [];
+    await runJob((env) => {
+      const a = env.fromSequence(1, 4).keyBy((x) => x % 2);
+      const b = env.fromSequence(5, 8).keyBy((x) => x % 2);
+      a.union(b).map(new CountPerKey()).addSink((s) => void out.push(s));
+    }, { parallelism: 2 });
+    // Per key (odd, even), four records each: counts 1 to 4 whatever the interleaving.
+    const counts = (odd: boolean) => out.filter((s) => Number(s.split(':')[0]) % 2 === (odd ? 1 : 0)).map((s) => Number(s.split(':')[1])).sort();
+    assert.deepEqual(counts(true), [1, 2, 3, 4]);
+    assert.deepEqual(counts(false), [1, 2, 3, 4]);
   });
 
   test('a union of a stream with itself gives each record twice', async () => {
@@ -272,6 +298,17 @@ describe('refusals', () => {
       parallel.setParallelism(3);
       src.union(socket.map(Number)).print();
       parallel.print();
+    });
+  });
+
+  test('max parallelism from 1 to 32768 (KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM), on the environment and on an operator', () => {
+    capturePipeline((env) => {
+      for (const bad of [0, 32769]) {
+        assert.throws(() => env.setMaxParallelism(bad), new RegExp(`^RangeError: The max parallelism must be an integer from 1 to 32768, got ${bad}\\.$`));
+        assert.throws(() => env.fromSequence(1, 2).name('s').setMaxParallelism(bad), /from 1 to 32768, got .* \(operator "s"\)\.$/);
+      }
+      env.setMaxParallelism(32768);
+      env.fromSequence(1, 2).setMaxParallelism(1).print();
     });
   });
 
