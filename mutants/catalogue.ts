@@ -2271,4 +2271,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "setParallelism(n) on a non-parallel source or windowAll is taken: windowAll's one window operator runs as n, each seeing part of the stream",
     tests: ['test/graph/flink-chaining-cases.test.ts', 'test/api/windowed-stream.test.ts'],
   },
+  {
+    id: 'graph-named-source-loses-prefix',
+    area: 'job graph',
+    file: 'src/graph/transformation.ts',
+    original: "if (t.kind === 'source') return `Source: ${t.name}`;",
+    replacement: "if (t.kind === 'source') return t.name;",
+    bug: "a source shows under its bare name, not Flink's 'Source: <name>': plans, metrics and messages name it differently from Flink",
+    tests: ['test/graph/flink-chaining-cases.test.ts'],
+  },
 ];

@@ -264,7 +264,7 @@ export class StreamExecutionEnvironment {
   private addSource<T>(source: Source<T>, name: string, strategy: WatermarkStrategy<T> = WatermarkStrategy.noWatermarks()): SingleOutputStreamOperator<T> {
     const t = this.addTransformation({
       kind: 'source',
-      name: `Source: ${name}`,
+      name,
       source: source as Source<unknown>,
       watermarkStrategy: strategy as WatermarkStrategy<unknown>,
       // A source that reads in one subtask only refuses another parallelism at once, as Flink's

@@ -193,3 +193,16 @@ export type Transformation =
   | PartitionTransformation
   | SideOutputTransformation
   | UnionTransformation;
+
+/** Operator kinds that end a stream: Flink names their operators "Sink: <name>". */
+const SINK_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['sink', 'sinkFunction', 'print']);
+
+/**
+ * The name an operator shows in plans, metrics and messages: a source's and a sink's with
+ * "Source: " and "Sink: " before the name it was given, as Flink's translators add them, so
+ * `.name('numbers')` on a source shows "Source: numbers" and `getName()` still returns "numbers".
+ */
+export function displayName(t: Transformation): string {
+  if (t.kind === 'source') return `Source: ${t.name}`;
+  return t.kind === 'operator' && SINK_KINDS.has(t.operator.kind) ? `Sink: ${t.name}` : t.name;
+}

@@ -181,6 +181,20 @@ describe("chains (StreamingJobGraphGeneratorTest, StreamingJobGraphGenerator's c
     assert.deepEqual(jobPlanOf('j', g).nodes.map((n) => n.description), [g.vertices[0]!.name]);
   });
 
+  test('a source and a sink show as "Source: <name>" and "Sink: <name>", the name they were given (testInputOutputFormat, Flink\'s translators)', () => {
+    const g = graphOf((env) => {
+      const source = env.fromSequence(1, 2).name('source');
+      assert.equal(source.getName(), 'source');
+      source.map((x) => x).name('m').startNewChain().addSink(() => {}).name('sink1');
+      source.print().name('sink2');
+    }, 1);
+    assert.deepEqual(g.vertices.map((v) => v.name), ['Source: source -> Sink: sink2', 'm -> Sink: sink1']);
+    assert.throws(
+      () => graphOf((env) => void env.fromSequence(1, 2).name('numbers').setParallelism(2).forward().print().name('out').setParallelism(3)),
+      /^JobDefinitionError: Forward partitioning does not allow a change of parallelism: "Source: numbers" has 2 and "Sink: out" has 3\. Use rebalance\(\) or equal parallelism\.$/,
+    );
+  });
+
   test('parallelism one, chaining disabled on the filter and the sink: three vertices (testParallelismOneNotChained)', () => {
     const g = graphOf((env) => {
       env.setParallelism(1);
@@ -220,7 +234,7 @@ describe("chains (StreamingJobGraphGeneratorTest, StreamingJobGraphGenerator's c
       }, 1);
       return g.vertices.at(-1)!.inputs.map((e) => e.source.name);
     };
-    const expected = ['source1 -> map1', 'source2 -> map2', 'source3 -> map3', 'source4 -> map4'];
+    const expected = ['Source: source1 -> map1', 'Source: source2 -> map2', 'Source: source3 -> map3', 'Source: source4 -> map4'];
     for (let i = 0; i < 5; i++) assert.deepEqual(order(), expected);
   });
 
@@ -270,7 +284,7 @@ describe('parallelism (DataStreamTest.testParallelism)', () => {
     }, 5);
     const p = (name: string) => node(g, name).parallelism;
     assert.deepEqual(
-      ['Source: Collection Source', 'MyMap', 'windowed', 'windowedSink', 'sink', 'parallelSource', 'parallelSink', 'later', 'laterSink'].map(p),
+      ['Source: Collection Source', 'MyMap', 'windowed', 'Sink: windowedSink', 'Sink: sink', 'Source: parallelSource', 'Sink: parallelSink', 'Source: later', 'Sink: laterSink'].map(p),
       [1, 2, 1, 10, 4, 7, 7, 3, 7],
     );
   });
@@ -281,7 +295,7 @@ describe('parallelism (DataStreamTest.testParallelism)', () => {
       env.setParallelism(2);
       env.fromSequence(1, 2).name('after').print().name('afterSink');
     }, 3);
-    assert.deepEqual(['before', 'beforeSink', 'after', 'afterSink'].map((n) => node(g, n).parallelism), [3, 3, 2, 2]);
+    assert.deepEqual(['Source: before', 'Sink: beforeSink', 'Source: after', 'Sink: afterSink'].map((n) => node(g, n).parallelism), [3, 3, 2, 2]);
   });
 });
 
@@ -305,7 +319,7 @@ describe('refusals', () => {
     capturePipeline((env) => {
       for (const bad of [0, 32769]) {
         assert.throws(() => env.setMaxParallelism(bad), new RegExp(`^RangeError: The max parallelism must be an integer from 1 to 32768, got ${bad}\\.$`));
-        assert.throws(() => env.fromSequence(1, 2).name('s').setMaxParallelism(bad), /from 1 to 32768, got .* \(operator "s"\)\.$/);
+        assert.throws(() => env.fromSequence(1, 2).name('s').setMaxParallelism(bad), /from 1 to 32768, got .* \(operator "Source: s"\)\.$/);
       }
       env.setMaxParallelism(32768);
       env.fromSequence(1, 2).setMaxParallelism(1).print();
