@@ -9,6 +9,10 @@ import { describe, test } from 'node:test';
 import { AsyncDataStream, type Collector, Duration, OutputTag, type ResultFuture, type ProcessContext, ProcessFunction, RichMapFunction, type StreamExecutionEnvironment, type ValueState, ValueStateDescriptor } from '../../src/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { jobPlanOf } from '../../src/cluster/job-plan.js';
+import { JobMaster } from '../../src/cluster/job-master.js';
+import { Configuration } from '../../src/config/index.js';
+import { systemClock } from '../../src/util/clock.js';
+import { newJobId } from '../../src/util/ids.js';
 import type { JobGraph, StreamNode } from '../../src/graph/index.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
 
@@ -296,6 +300,14 @@ describe('parallelism (DataStreamTest.testParallelism)', () => {
       env.fromSequence(1, 2).name('after').print().name('afterSink');
     }, 3);
     assert.deepEqual(['Source: before', 'Sink: beforeSink', 'Source: after', 'Sink: afterSink'].map((n) => node(g, n).parallelism), [3, 3, 2, 2]);
+    // The same where `flink run -p 3` builds the graph (the JobMaster, whose configuration the code's setting joins).
+    const pipeline = capturePipeline((env) => {
+      env.fromSequence(1, 2).name('before').print().name('beforeSink');
+      env.setParallelism(2);
+      env.fromSequence(1, 2).name('after').print().name('afterSink');
+    });
+    const master = new JobMaster({ jobId: newJobId(), pipeline, configuration: new Configuration().with('parallelism.default', 3, '-p'), clock: systemClock });
+    assert.deepEqual(master.jobGraph.vertices.map((v) => `${v.name} [${v.parallelism}]`), ['Source: before -> Sink: beforeSink [3]', 'Source: after -> Sink: afterSink [2]']);
   });
 });
 
