@@ -181,8 +181,34 @@ describe("chains (StreamingJobGraphGeneratorTest, StreamingJobGraphGenerator's c
       g.vertices.map((v) => v.name),
       ['Source: Sequence Source -> (A -> Sink: Print to Std. Out, B -> C -> Sink: Print to Std. Out)'],
     );
-    // The REST plan shows that name too.
-    assert.deepEqual(jobPlanOf('j', g).nodes.map((n) => n.description), [g.vertices[0]!.name]);
+    assert.deepEqual(jobPlanOf('j', g).nodes.map((n) => n.operator), [g.vertices[0]!.name]);
+  });
+
+  test("the REST plan describes a chain as Flink's default tree, HTML-escaped (testTreeDescription)", () => {
+    const g = graphOf((env) => {
+      const source = env.fromSequence(1, 10).name('test source');
+      const map1 = source.map((x) => x + 1).name('x + 1');
+      map1.print().name('first print of map1');
+      map1.print().name('second print of map1');
+      const map2 = source.map((x) => x + 2).name('x + 2');
+      map2.print().name('first print of map2');
+      map2.print().name('second <print> of map2');
+    }, 1);
+    assert.deepEqual(
+      jobPlanOf('j', g).nodes.map((n) => n.description.split('<br/>')),
+      [
+        [
+          'Source: test source',
+          ':- x + 1',
+          ':  :- Sink: first print of map1',
+          ':  +- Sink: second print of map1',
+          '+- x + 2',
+          '   :- Sink: first print of map2',
+          '   +- Sink: second &lt;print&gt; of map2',
+          '',
+        ],
+      ],
+    );
   });
 
   test('a source and a sink show as "Source: <name>" and "Sink: <name>", the name they were given (testInputOutputFormat, Flink\'s translators)', () => {
