@@ -6,7 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AsyncDataStream, type Collector, Duration, OutputTag, type ResultFuture, type ProcessContext, ProcessFunction, RichMapFunction, type StreamExecutionEnvironment, type ValueState, ValueStateDescriptor } from '../../src/index.js';
+import {
+  AsyncDataStream,
+  type Collector,
+  Duration,
+  OutputTag,
+  type ProcessContext,
+  ProcessFunction,
+  type ResultFuture,
+  RichMapFunction,
+  type StreamExecutionEnvironment,
+  type ValueState,
+  ValueStateDescriptor,
+} from '../../src/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import { jobPlanOf } from '../../src/cluster/job-plan.js';
 import { JobMaster } from '../../src/cluster/job-master.js';
