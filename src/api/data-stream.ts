@@ -15,7 +15,7 @@ import type {
   Transformation,
   WindowOperatorSpec,
 } from '../graph/index.js';
-import { OutputTag as OutputTagClass, WatermarkStrategy } from '../graph/index.js';
+import { OutputTag as OutputTagClass, WatermarkStrategy, displayName } from '../graph/index.js';
 import { type GlobalWindow, type Window, type WindowAssigner, countWindowSpec } from '../windowing/index.js';
 import { FieldAggregations } from './field-aggregations.js';
 import { applyMixin } from './mixin.js';
@@ -302,7 +302,7 @@ export class DataStream<T> {
   }
 
   private sinkOperator(name: string, operator: OperatorSpec): DataStreamSink<T> {
-    const t = this.env.addTransformation({ kind: 'operator', name: `Sink: ${name}`, input: this.transformation, operator });
+    const t = this.env.addTransformation({ kind: 'operator', name, input: this.transformation, operator });
     return new DataStreamSink<T>(t);
   }
 }
@@ -311,11 +311,14 @@ export class DataStream<T> {
 function configure(t: Transformation, what: 'uid' | 'name' | 'parallelism', value: string | number): void {
   if (what === 'parallelism') {
     if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new RangeError(`The parallelism of "${t.name}" must be a positive integer, got ${value}.`);
+      throw new RangeError(`The parallelism of "${displayName(t)}" must be a positive integer, got ${value}.`);
+    }
+    if (t.nonParallel && value !== 1) {
+      throw new RangeError(`The parallelism of non parallel operator must be 1, got ${value} for "${displayName(t)}".`);
     }
     t.parallelism = value as number;
   } else if (typeof value !== 'string' || value.length === 0) {
-    throw new TypeError(`The ${what} of "${t.name}" must be a non-empty string.`);
+    throw new TypeError(`The ${what} of "${displayName(t)}" must be a non-empty string.`);
   } else if (what === 'uid') t.uid = value;
   else t.name = value;
 }
@@ -351,7 +354,7 @@ export abstract class OperatorSettings {
    */
   setMaxParallelism(maxParallelism: number): this {
     const invalid = checkMaxParallelism(maxParallelism);
-    if (invalid) throw new RangeError(`${invalid.slice(0, -1)} (operator "${this.transformation.name}").`);
+    if (invalid) throw new RangeError(`${invalid.slice(0, -1)} (operator "${displayName(this.transformation)}").`);
     this.transformation.maxParallelism = maxParallelism;
     return this;
   }
@@ -462,12 +465,9 @@ export class KeyedStream<T, K> extends DataStream<T> {
 
 applyMixin(KeyedStream, FieldAggregations);
 
-/** Makes `op` an operator of parallelism 1 that refuses another (Flink's non-parallel operators, such as windowAll). */
+/** Makes `op` an operator of parallelism 1 that refuses another (Flink's forceNonParallel, as windowAll's). */
 function nonParallel<R>(op: SingleOutputStreamOperator<R>): SingleOutputStreamOperator<R> {
   op.setParallelism(1);
-  op.setParallelism = (parallelism: number) => {
-    if (parallelism !== 1) throw new RangeError(`The parallelism of non parallel operator must be 1, got ${parallelism} for "${op.getName()}".`);
-    return op;
-  };
+  op.transformation.nonParallel = true;
   return op;
 }

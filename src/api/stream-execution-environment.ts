@@ -15,7 +15,7 @@ import { JobDefinitionError } from '../util/errors.js';
 
 type NewTransformation = Transformation extends infer T
   ? T extends Transformation
-    ? Omit<T, 'id' | 'uid' | 'parallelism'>
+    ? Omit<T, 'id' | 'uid' | 'parallelism' | 'envParallelism'>
     : never
   : never;
 
@@ -67,7 +67,10 @@ export class StreamExecutionEnvironment {
     return new StreamExecutionEnvironment(currentExecutor());
   }
 
-  /** Sets the default parallelism of the job's operators (wins over `-p` and config). */
+  /**
+   * Sets the default parallelism of the operators added after it (wins over `-p` and config), as
+   * in Flink: operators added before keep the parallelism they were added with.
+   */
   setParallelism(parallelism: number): this {
     if (!Number.isInteger(parallelism) || parallelism < 1) {
       throw new RangeError(`The parallelism must be a positive integer, got ${parallelism}.`);
@@ -252,7 +255,8 @@ export class StreamExecutionEnvironment {
 
   /** @internal Records a transformation and gives it an id. */
   addTransformation<T extends NewTransformation>(t: T): Transformation {
-    const full = { ...t, id: this.nextId++, uid: undefined, parallelism: undefined } as unknown as Transformation;
+    const envParallelism = this.parallelism !== undefined ? { envParallelism: this.parallelism } : {};
+    const full = { ...t, id: this.nextId++, uid: undefined, parallelism: undefined, ...envParallelism } as unknown as Transformation;
     this.transformations.push(full);
     return full;
   }
@@ -260,9 +264,13 @@ export class StreamExecutionEnvironment {
   private addSource<T>(source: Source<T>, name: string, strategy: WatermarkStrategy<T> = WatermarkStrategy.noWatermarks()): SingleOutputStreamOperator<T> {
     const t = this.addTransformation({
       kind: 'source',
-      name: `Source: ${name}`,
+      name,
       source: source as Source<unknown>,
       watermarkStrategy: strategy as WatermarkStrategy<unknown>,
+      // A source that reads in one subtask only refuses another parallelism at once, as Flink's
+      // non-parallel sources do (fromElements, socketTextStream); a larger limit is checked when
+      // the graph is built.
+      ...(source.maxSourceParallelism === 1 ? { nonParallel: true as const } : {}),
     });
     return new SingleOutputStreamOperator<T>(this, t);
   }

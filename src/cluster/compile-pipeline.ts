@@ -13,7 +13,9 @@ export function compilePipeline(pipeline: Pipeline, defaults: ParallelismDefault
   const s = pipeline.settings;
   const streamGraph = buildStreamGraph(pipeline.transformations, {
     jobName: pipeline.jobName,
-    defaultParallelism: s.parallelism ?? defaults.parallelism ?? 1,
+    // An operator added after env.setParallelism carries that parallelism (envParallelism); one
+    // added before it runs at the job's default, as in Flink.
+    defaultParallelism: defaults.parallelism ?? 1,
     maxParallelism: s.maxParallelism ?? defaults.maxParallelism ?? DEFAULT_MAX_PARALLELISM,
     chaining: s.operatorChaining,
   });

@@ -8,7 +8,7 @@ import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssign
 import type { Clock } from '../util/clock.js';
 import { FlinkError, JobCancelledError, messageOf } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
-import { compilePipeline } from './compile-pipeline.js';
+import { type ParallelismDefaults, compilePipeline } from './compile-pipeline.js';
 import { effectiveConfiguration, parallelismDefaults } from './effective-configuration.js';
 import { unrecoverableCause } from './failure-classification.js';
 import { JobCheckpointing } from './job-checkpointing.js';
@@ -97,10 +97,19 @@ export class JobMaster {
   /** A stop is running, or succeeded (the job ends): another one is refused. */
   private stopInProgress = false;
 
+  /**
+   * The defaults the graph is compiled with: `-p` and the configuration, without the job code's
+   * env.setParallelism — that one reaches only the operators added after it (their
+   * envParallelism), as in Flink; the ones added before run at these defaults.
+   */
+  private compileDefaults(): ParallelismDefaults {
+    return parallelismDefaults(this.options.configuration);
+  }
+
   constructor(private readonly options: JobMasterOptions) {
     this.jobId = options.jobId;
     this.configuration = effectiveConfiguration(options.configuration, options.pipeline.settings);
-    this.jobGraph = compilePipeline(options.pipeline, parallelismDefaults(this.configuration));
+    this.jobGraph = compilePipeline(options.pipeline, this.compileDefaults());
     this.restartStrategy = restartStrategyFrom(this.configuration);
     this.restartDelay = new RestartDelay({
       strategy: this.restartStrategy,
@@ -263,7 +272,7 @@ export class JobMaster {
           args: file.args,
           executeIndex: file.executeIndex,
           graphHash: jobGraphHash(this.jobGraph),
-          parallelismDefaults: parallelismDefaults(this.configuration),
+          parallelismDefaults: this.compileDefaults(),
           jobId: this.jobId,
           channelCapacity: DEFAULT_CHANNEL_SETTINGS.channelCapacity,
           batchSize: DEFAULT_CHANNEL_SETTINGS.batchSize,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JobGraph } from '../graph/index.js';
+import type { JobGraph, JobVertex, StreamNode } from '../graph/index.js';
 import type { JobPlan } from '../metadata/index.js';
 
 /**
@@ -31,7 +31,7 @@ export function jobPlanOf(jobId: string, graph: JobGraph): JobPlan {
         maxParallelism: v.maxParallelism,
         operator: v.name,
         operator_strategy: '',
-        description: v.name,
+        description: treeDescription(v),
         optimizer_properties: {},
         ...(inputs.length > 0 ? { inputs } : {}),
         operators: v.nodes.map((n) => ({ id: operatorIdOf(n.uid), uid: n.uid, name: n.name, sink: n.outEdges.length === 0 })),
@@ -39,3 +39,30 @@ export function jobPlanOf(jobId: string, graph: JobGraph): JobPlan {
     }),
   };
 }
+
+/**
+ * A chain as Flink's plan describes it (its default `pipeline.vertex-description-mode: TREE`):
+ * the head on the first line, then each operator it chains to on a line of its own, under ":- "
+ * while more follow and "+- " for the last, indented under its input — HTML-escaped, each line
+ * ended by <br/>, as Flink's JsonPlanGenerator writes the `description`.
+ */
+function treeDescription(v: JobVertex): string {
+  const inChain = new Set(v.nodes);
+  const lines: string[] = [];
+  const visit = (node: StreamNode, prefix: string, childPrefix: string): void => {
+    lines.push(prefix + node.name);
+    const next = node.outEdges.map((e) => e.target).filter((t) => inChain.has(t));
+    next.forEach((t, i) => {
+      const last = i === next.length - 1;
+      visit(t, childPrefix + (last ? '+- ' : ':- '), childPrefix + (last ? '   ' : ':  '));
+    });
+  };
+  visit(v.head, '', '');
+  return lines.map((line) => `${escapeHtml(line)}<br/>`).join('');
+}
+
+/** What Flink's plan escapes in a description: HTML's special characters, and backslashes. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\\/g, '&#92;');
+}
+

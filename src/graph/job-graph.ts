@@ -9,7 +9,7 @@ import { type StreamEdge, type StreamGraph, type StreamNode, isTwoInputNode } fr
 /** A chain of operators run together by each of `parallelism` subtasks. */
 export interface JobVertex {
   readonly id: number;
-  /** Chain names joined with " -> ", as Flink shows them. */
+  /** The chain's operator names as Flink shows them: "A -> B", branches as "A -> (B, C)". */
   readonly name: string;
   readonly parallelism: number;
   readonly maxParallelism: number;
@@ -57,6 +57,17 @@ export function isChainable(edge: StreamEdge, chaining: boolean): boolean {
   );
 }
 
+/**
+ * A chain's name as Flink's StreamingJobGraphGenerator builds it: an operator, then " -> " and
+ * what it chains to; an operator that chains to several gets them in parentheses, comma-separated
+ * ("Source -> (Map -> Sink, Filter -> Sink)"), so the name shows the chain's branches.
+ */
+function chainedName(node: StreamNode, chaining: boolean): string {
+  const next = node.outEdges.filter((e) => isChainable(e, chaining)).map((e) => chainedName(e.target, chaining));
+  if (next.length === 0) return node.name;
+  return next.length === 1 ? `${node.name} -> ${next[0]}` : `${node.name} -> (${next.join(', ')})`;
+}
+
 /** Chains the StreamGraph into a JobGraph. */
 export function buildJobGraph(graph: StreamGraph, options: { chaining: boolean } = { chaining: true }): JobGraph {
   const vertexOf = new Map<number, { head: StreamNode; nodes: StreamNode[] }>();
@@ -75,7 +86,7 @@ export function buildJobGraph(graph: StreamGraph, options: { chaining: boolean }
   }
   const vertices: JobVertex[] = chains.map((c, i) => ({
     id: i,
-    name: c.nodes.map((n) => n.name).join(' -> '),
+    name: chainedName(c.head, options.chaining),
     parallelism: c.head.parallelism,
     maxParallelism: c.head.maxParallelism,
     head: c.head,

@@ -16,6 +16,7 @@ import {
   type ChainingStrategy,
   type PartitionerSpec,
   type Transformation,
+  displayName,
 } from './transformation.js';
 
 /** One operator of the job. */
@@ -89,11 +90,11 @@ export interface StreamGraphSettings {
 function checkParallelism(t: Transformation, p: number | undefined, maxParallelism: number): void {
   if (p === undefined) return;
   if (!Number.isInteger(p) || p < 1) {
-    throw new JobDefinitionError(`Invalid parallelism ${p} for operator "${t.name}": it must be a positive integer.`);
+    throw new JobDefinitionError(`Invalid parallelism ${p} for operator "${displayName(t)}": it must be a positive integer.`);
   }
   if (p > maxParallelism) {
     throw new JobDefinitionError(
-      `The parallelism ${p} of operator "${t.name}" exceeds ${maxParallelismSource(t, maxParallelism)}. Raise it or lower the parallelism.`,
+      `The parallelism ${p} of operator "${displayName(t)}" exceeds ${maxParallelismSource(t, maxParallelism)}. Raise it or lower the parallelism.`,
     );
   }
 }
@@ -115,7 +116,7 @@ function defaultParallelismTooHigh(t: Transformation, parallelism: number, maxPa
   const bound = `(at most ${UPPER_BOUND_MAX_PARALLELISM})`;
   return new JobDefinitionError(
     t.maxParallelism !== undefined
-      ? `${exceeded} the max parallelism ${maxParallelism} that operator "${t.name}" set with setMaxParallelism. Raise it ${bound} or lower the parallelism.`
+      ? `${exceeded} the max parallelism ${maxParallelism} that operator "${displayName(t)}" set with setMaxParallelism. Raise it ${bound} or lower the parallelism.`
       : `${exceeded} the max parallelism ${maxParallelism} (pipeline.max-parallelism). Raise pipeline.max-parallelism ${bound} or lower the parallelism.`,
   );
 }
@@ -184,8 +185,11 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
         if (!node) throw new Error(`internal: transformation ${t.id} used before it was defined`);
         return [[node, partitioner, outputTag]];
       }
+      // The partitioning closest to the consumer wins, as in Flink's StreamGraph (a virtual
+      // partition node's partitioner applies only if none was set after it): in
+      // `rebalance().keyBy(k)` the records are hashed by key, and keyed state finds its keys.
       case 'partition':
-        return resolveInputs(t.input, t.partitioner, outputTag);
+        return resolveInputs(t.input, partitioner ?? t.partitioner, outputTag);
       case 'sideOutput':
         return resolveInputs(t.input, partitioner, t.tag.id);
       case 'union':
@@ -212,12 +216,12 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     checkParallelism(t, t.parallelism, maxParallelism);
     const source = t.kind === 'source' ? t.source : undefined;
     const operator = t.kind === 'operator' || t.kind === 'twoInputOperator' ? t.operator : undefined;
-    let parallelism = t.parallelism ?? inheritedFrom?.parallelism ?? defaultParallelism;
+    let parallelism = t.parallelism ?? inheritedFrom?.parallelism ?? t.envParallelism ?? defaultParallelism;
     const sourceLimit = source?.maxSourceParallelism;
     if (sourceLimit !== undefined && parallelism > sourceLimit) {
       if (t.parallelism !== undefined) {
         throw new JobDefinitionError(
-          `Source "${t.name}" supports a parallelism of at most ${sourceLimit}, but ${t.parallelism} was set.`,
+          `Source "${displayName(t)}" supports a parallelism of at most ${sourceLimit}, but ${t.parallelism} was set.`,
         );
       }
       parallelism = sourceLimit;
@@ -235,20 +239,20 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       (keyedRichFunction(operator) && inputs.length > 0 && inputs.every(([, p]) => p?.type === 'hash'));
     if (t.uid !== undefined) {
       if (typeof t.uid !== 'string' || t.uid.length === 0) {
-        throw new JobDefinitionError(`Operator "${t.name}" has an empty uid; a uid must be a non-empty string.`);
+        throw new JobDefinitionError(`Operator "${displayName(t)}" has an empty uid; a uid must be a non-empty string.`);
       }
       const other = explicitUids.get(t.uid);
       if (other !== undefined) {
         throw new JobDefinitionError(
-          `Duplicate operator uid '${t.uid}' on "${other}" and "${t.name}": every uid must be unique within a job.`,
+          `Duplicate operator uid '${t.uid}' on "${other}" and "${displayName(t)}": every uid must be unique within a job.`,
         );
       }
-      explicitUids.set(t.uid, t.name);
+      explicitUids.set(t.uid, displayName(t));
     }
     const uid = (t.uid ?? autoUid(nodes.length, t, operator, inputs.map(([n]) => n.uid))) as OperatorUid;
     const node: StreamNode = {
       id: t.id,
-      name: t.name,
+      name: displayName(t),
       uid,
       uidIsExplicit: t.uid !== undefined,
       parallelism,
@@ -266,7 +270,7 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
       const resolved = partitioner ?? (up.parallelism === parallelism ? { type: 'forward' as const } : { type: 'rebalance' as const });
       if (resolved.type === 'forward' && up.parallelism !== parallelism) {
         throw new JobDefinitionError(
-          `Forward partitioning does not allow a change of parallelism: "${up.name}" has ${up.parallelism} and "${t.name}" has ${parallelism}. Use rebalance() or equal parallelism.`,
+          `Forward partitioning does not allow a change of parallelism: "${up.name}" has ${up.parallelism} and "${displayName(t)}" has ${parallelism}. Use rebalance() or equal parallelism.`,
         );
       }
       const edge: StreamEdge = {
@@ -281,6 +285,17 @@ export function buildStreamGraph(transformations: readonly Transformation[], set
     }
     byTransformation.set(t.id, node);
     nodes.push(node);
+  }
+  // A uid set with uid() may be one generated for another operator (copied from `flink info` to
+  // pin an operator's state, while the graph around it changed): two operators would share one
+  // uid and so one state. Flink refuses that too (its "Hash collision on user-specified ID").
+  for (const node of nodes) {
+    const other = node.uidIsExplicit ? undefined : explicitUids.get(node.uid);
+    if (other !== undefined) {
+      throw new JobDefinitionError(
+        `The uid '${node.uid}' set on "${other}" is the one generated for "${node.name}": every uid must be unique within a job. Set a uid on "${node.name}" too.`,
+      );
+    }
   }
   // A source of records written in the job file holds only its position in them: not worth a warning.
   const withoutUid = nodes.filter((n) => n.stateful && !n.uidIsExplicit && n.source?.inlineInput !== true && n.source?.replayable !== false).map((n) => `"${n.name}"`);

@@ -116,9 +116,21 @@ interface TransformationBase {
   name: string;
   uid: string | undefined;
   parallelism: number | undefined;
+  /**
+   * The environment's parallelism (`env.setParallelism`) when the operator was added: its
+   * parallelism unless set on the operator. Flink gives each transformation the environment's
+   * parallelism as it is created, so a later `env.setParallelism` leaves earlier operators as
+   * they were (DataStreamTest.testParallelism). Unset: the job's default (`-p`, config).
+   */
+  readonly envParallelism?: number;
   /** The operator's own max parallelism (`setMaxParallelism`); unset = the job's. */
   maxParallelism?: number;
   chaining?: ChainingStrategy;
+  /**
+   * Runs with parallelism 1 and refuses another (Flink's non-parallel sources and
+   * `forceNonParallel`, e.g. windowAll): `setParallelism(n)` with n ≠ 1 throws at once.
+   */
+  nonParallel?: true;
 }
 
 /** A source of records, with the strategy that gives them timestamps and watermarks (per split). */
@@ -181,3 +193,16 @@ export type Transformation =
   | PartitionTransformation
   | SideOutputTransformation
   | UnionTransformation;
+
+/** Operator kinds that end a stream: Flink names their operators "Sink: <name>". */
+const SINK_KINDS: ReadonlySet<OperatorSpec['kind']> = new Set(['sink', 'sinkFunction', 'print']);
+
+/**
+ * The name an operator shows in plans, metrics and messages: a source's and a sink's with
+ * "Source: " and "Sink: " before the name it was given, as Flink's translators add them, so
+ * `.name('numbers')` on a source shows "Source: numbers" and `getName()` still returns "numbers".
+ */
+export function displayName(t: Transformation): string {
+  if (t.kind === 'source') return `Source: ${t.name}`;
+  return t.kind === 'operator' && SINK_KINDS.has(t.operator.kind) ? `Sink: ${t.name}` : t.name;
+}

@@ -20,7 +20,7 @@ export interface JobPlanNode {
   readonly id: string;
   readonly parallelism: number;
   readonly maxParallelism: number;
-  /** The chain's operator names joined by " -> ", as Flink names a vertex. */
+  /** The chain's operator names as Flink names a vertex: "A -> B", branches as "A -> (B, C)". */
   readonly operator: string;
   readonly operator_strategy: string;
   readonly description: string;

@@ -147,7 +147,10 @@ describe('StreamGraph → JobGraph', () => {
 
   test('bad settings are refused with the operator named', () => {
     assert.throws(() => graphOf((env) => void env.fromSequence(1, 2).map((x) => x).setParallelism(0)), /positive integer/);
-    assert.throws(() => graphOf((env) => void env.fromElements(1).setParallelism(2).print()), /supports a parallelism of at most 1/);
+    assert.throws(() => graphOf((env) => void env.fromElements(1).setParallelism(2).print()), /The parallelism of non parallel operator must be 1, got 2 for "Source: Collection Source"/);
+    // A source's larger limit is checked when the graph is built.
+    const two = Object.assign(new DataGeneratorSource((i) => i, 3), { maxSourceParallelism: 2 });
+    assert.throws(() => graphOf((env) => void env.fromSource(two, WatermarkStrategy.noWatermarks(), 'two').setParallelism(3).print()), /Source "Source: two" supports a parallelism of at most 2, but 3 was set\./);
     assert.throws(() => graphOf((env) => void env.setMaxParallelism(4).fromSequence(1, 2).setParallelism(5).print()), /exceeds the max parallelism 4/);
     assert.throws(() => graphOf(() => {}), /The job has no sources/);
   });

@@ -54,7 +54,8 @@ test('records in and out are counted per operator along chains and per task at s
   assert.equal(keyed.source, false);
   assert.equal(keyed.numRecordsIn, 500);
   assert.equal(keyed.numRecordsOut, 0, 'the chain ends in a sink: nothing leaves the task');
-  assert.deepEqual(counts(keyed, 'pass', 'sink'), { pass: [500, 500, false], sink: [500, 0, true] });
+  // A sink shows as "Sink: <its name>", as in Flink.
+  assert.deepEqual(counts(keyed, 'pass', 'Sink: sink'), { pass: [500, 500, false], 'Sink: sink': [500, 0, true] });
   // No watermark strategy, yet the input ended with the maximum watermark (as in Flink).
   assert.equal(keyed.currentInputWatermark, Number.MAX_SAFE_INTEGER, 'the end of input is the maximum watermark');
   assert.equal(source.currentInputWatermark, undefined, 'a source task has no input watermark');
@@ -98,7 +99,7 @@ test('every kind of operator counts what it takes in, so each chained one shows 
     [
       ['sum', 100, 100],
       ['all', 100, 100],
-      ['sink', 100, 0],
+      ['Sink: sink', 100, 0],
     ],
   );
 });
