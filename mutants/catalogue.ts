@@ -2161,4 +2161,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "checkpoint requests that wait for room pile up without bound (a script calling flink checkpoint in a loop against a slow job holds every one in memory), where Flink refuses past 1000",
     tests: ['test/checkpoint/coordinator-flink-cases.test.ts'],
   },
+  {
+    id: 'attached-run-cancelled-exits-0',
+    area: 'error handling',
+    file: 'src/cluster/job-launch.ts',
+    original: 'if (error instanceof JobCancelledError && run.preCreated !== undefined) error = undefined;',
+    replacement: 'if (error instanceof JobCancelledError) error = undefined;',
+    bug: "an attached flink run whose job is cancelled from elsewhere (flink cancel, flink web) exits 0 as if it had finished, so `flink run job.ts && next` goes on; Flink's client exits 1",
+    tests: ['test/e2e/lifecycle.test.ts'],
+    testNamePattern: 'cancelled by flink cancel',
+  },
 ];
