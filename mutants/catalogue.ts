@@ -2316,4 +2316,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a source shows under its bare name, not Flink's 'Source: <name>': plans, metrics and messages name it differently from Flink",
     tests: ['test/graph/flink-chaining-cases.test.ts'],
   },
+  {
+    id: 'attached-run-cancelled-exits-0',
+    area: 'error handling',
+    file: 'src/cluster/job-launch.ts',
+    original: 'if (error instanceof JobCancelledError && run.preCreated !== undefined) error = undefined;',
+    replacement: 'if (error instanceof JobCancelledError) error = undefined;',
+    bug: "an attached flink run whose job is cancelled from elsewhere (flink cancel, flink web) exits 0 as if it had finished, so `flink run job.ts && next` goes on; Flink's client exits 1",
+    tests: ['test/e2e/lifecycle.test.ts'],
+    testNamePattern: 'cancelled by flink cancel',
+  },
 ];

@@ -154,7 +154,7 @@ export const COMMANDS: readonly CliCommand[] = [
     arguments: [JOB_ID],
     options: [
       option('-p, --savepointPath <dir>', 'target directory (default: execution.checkpointing.savepoint-dir)'),
-      option('--drain', 'end the input first, as Flink\'s MAX_WATERMARK: event-time timers fire, sinks flush (the sources keep their position)'),
+      option('-d, --drain', 'end the input first, as Flink\'s MAX_WATERMARK: event-time timers fire, sinks flush (the sources keep their position)'),
       option('--type <format>', 'savepoint format: canonical (the only one; as Flink\'s default)').argParser(parseSavepointFormat),
     ],
     run: async (jobId: string, opts: { savepointPath?: string; drain?: boolean }) =>

@@ -17,15 +17,18 @@ const COMMANDER_QUOTES = [/(argument ')([\s\S]*?)(' is invalid)/, /^(unknown (?:
 
 /**
  * Commander's errors as ours: one line on stderr (`Error: ...`, no usage dump, any input it
- * echoes made safe); `--help` shows the usage.
+ * echoes made safe); `--help` shows the usage — the command's own (`flink run --help`) for an
+ * error in a command's options or arguments, which `flink --help` does not list.
  */
-function writeCommanderError(text: string, write: (s: string) => void): void {
+function writeCommanderError(text: string, write: (s: string) => void, command?: string): void {
   // Commander puts its "(Did you mean ...?)" on a line of its own; other newlines are the user's.
   let message = text.replace(/\n$/, '').replace(/^error:\s*/i, '').replace(/\n(?=\(Did you mean)/g, ' ');
   // What commander quotes of the user's (an argument, an unknown command or option): cut like any echoed input.
   for (const quoted of COMMANDER_QUOTES) message = message.replace(quoted, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
   message = message.charAt(0).toUpperCase() + message.slice(1);
-  if (/^(unknown|missing|too many)/i.test(message) && !message.includes('(Did you mean')) message += "; see 'flink --help'";
+  if (/^(unknown|missing|too many)/i.test(message) && !message.includes('(Did you mean')) {
+    message = `${message.replace(/\.$/, '')}; see 'flink ${command === undefined ? '' : `${command} `}--help'`;
+  }
   write(`Error: ${oneLine(message, 2000)}\n`);
 }
 
@@ -39,7 +42,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .configureOutput({ outputError: writeCommanderError });
 
   for (const spec of COMMANDS) {
-    const command = program.command(spec.name).description(spec.description);
+    const command = program
+      .command(spec.name)
+      .description(spec.description)
+      .configureOutput({ outputError: (text, write) => writeCommanderError(text, write, spec.name) });
     for (const [usage, description] of spec.arguments ?? []) command.argument(usage, description);
     for (const option of spec.options ?? []) command.addOption(option);
     if (spec.passThroughOptions) command.passThroughOptions();

@@ -138,7 +138,10 @@ export async function runJobFileTracked(run: TrackedRun): Promise<number> {
   // 128 + the signal's number, as a shell reports a process that a signal ended.
   if (executor?.cancelledBy) return 128 + osConstants.signals[executor.cancelledBy];
   if (executor?.failure) throw executor.failure;
-  if (error instanceof JobCancelledError) error = undefined;
+  // Cancelled from elsewhere (`flink cancel`, `flink web`): an attached run ends 1, as Flink's
+  // client does (its execute() throws JobCancellationException). A detached job's process has
+  // nobody to tell, and its log says so already.
+  if (error instanceof JobCancelledError && run.preCreated !== undefined) error = undefined;
   if (error === undefined && executor?.started !== true) {
     error = new JobFileError(
       'job.noExecute',

@@ -531,6 +531,20 @@ describe('echoes of user input', () => {
   });
 });
 
+describe('a bad option or argument', () => {
+  test("one line that points to the command's own --help (flink --help lists no command's options)", async () => {
+    const home = freshHome();
+    for (const [args, words] of [
+      [['list', '--bogus'], ["Unknown option '--bogus'", "see 'flink list --help'"]],
+      [['run'], ["Missing required argument 'jobFile'", "see 'flink run --help'"]],
+      [['cancel', 'abcdef12', 'extra'], ["Expected 1 argument but got 2; see 'flink cancel --help'"]],
+      [['bogus'], ["Unknown command 'bogus'", "see 'flink --help'"]],
+    ] as const) {
+      assertCleanError(await flink(home, args), ...words);
+    }
+  });
+});
+
 describe('flink --version', () => {
   test('prints the version in one line, as Flink does', async () => {
     const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };

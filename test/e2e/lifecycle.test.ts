@@ -219,6 +219,20 @@ describe('flink run -d / list / cancel', () => {
 });
 
 describe('flink run attached: signals and the recorded end', () => {
+  test("cancelled by flink cancel: exit 1 as Flink's client, the cancelled line and one error line", async () => {
+    const home = freshHome();
+    const job = spawnFlink(['run', UNBOUNDED, 'attached-cancel'], { home, timeoutMs: 15_000 });
+    trackPid(job.child.pid);
+    const id = SUBMITTED_LINE.exec(await job.waitForLine(SUBMITTED_LINE))![1]!;
+    await job.waitForLine(/^key \d count 2$/);
+    await cancel(home, id, id);
+    const r = await job.exited;
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(linesOf(r.stdout).at(-1), `Job with JobID ${id} has been cancelled.`);
+    assert.deepEqual(nonWarningLines(r.stderr), ['Error: The job was cancelled.']);
+    assert.equal((await listJson(home))[0]?.status, 'CANCELED');
+  });
+
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     test(`${signal} → exit ${code}, and the job is recorded CANCELED with an end time`, async () => {
       const home = freshHome();

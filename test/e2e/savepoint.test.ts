@@ -167,11 +167,12 @@ describe('flink savepoint and run -s', () => {
     assert.deepEqual(keyedCountProblems(committedLines(out), N), []);
   });
 
-  test('flink stop --drain ends the job FINISHED with its savepoint and exactly-once output so far', async () => {
+  test("flink stop -d (Flink's short --drain) ends the job FINISHED with its savepoint and exactly-once output so far", async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
     const { jobId, pid } = await startV1(home, out);
-    const r = await runFlink(['stop', jobId, '--drain'], { home, timeoutMs: 15_000 });
+    // The other drain tests spell it --drain.
+    const r = await runFlink(['stop', jobId, '-d'], { home, timeoutMs: 15_000 });
     const sp = savepointPathOf(r);
     assert.equal(linesOf(r.stdout)[0], `Draining job "${jobId}" with a savepoint.`, "Flink's words for a drained stop");
     assert.match(sp, new RegExp(`^${escapeRe(join(home, 'savepoints'))}/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
