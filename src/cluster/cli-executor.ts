@@ -96,7 +96,8 @@ export class CliExecutor implements PipelineExecutor {
   }
 
   /**
-   * SIGINT and SIGTERM cancel the jobs cleanly while one runs. Outside of that — before the
+   * SIGINT, SIGTERM and SIGHUP (the terminal closed: the jobs run in this process and would die
+   * with it, recorded as lost) cancel the jobs cleanly while one runs. Outside of that — before the
    * first execute(), or in code after the last job ended — they keep their default action: a
    * job file stuck at top level (a long await, a busy loop, where no handler could run) ends at once.
    */
@@ -105,6 +106,7 @@ export class CliExecutor implements PipelineExecutor {
     if (delta === 1 && this.active === 1) {
       process.on('SIGINT', this.onSignal);
       process.on('SIGTERM', this.onSignal);
+      process.on('SIGHUP', this.onSignal);
     } else if (this.active === 0) {
       this.dispose();
     }
@@ -114,6 +116,7 @@ export class CliExecutor implements PipelineExecutor {
   dispose(): void {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
+    process.off('SIGHUP', this.onSignal);
   }
 
   /** Fails the runs of the jobs running now, as a task failure would (see JobMaster.failFromOutside). */

@@ -233,7 +233,7 @@ describe('flink run attached: signals and the recorded end', () => {
     assert.equal((await listJson(home))[0]?.status, 'CANCELED');
   });
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     test(`${signal} → exit ${code}, and the job is recorded CANCELED with an end time`, async () => {
       const home = freshHome();
       const job = spawnFlink(['run', UNBOUNDED, `attached-${signal}`], { home, timeoutMs: 15_000 });
