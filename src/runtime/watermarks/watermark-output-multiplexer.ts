@@ -11,8 +11,9 @@ export class PartialWatermark {
 /**
  * Combines the watermarks of several outputs — a source reader's splits — into one (Flink's
  * WatermarkOutputMultiplexer): the minimum over the outputs that are not idle; idle only when all
- * are, and then first the largest watermark of any output if that advances it. An immediate output's update may emit at once (punctuated generators, a reader's own
- * watermarks); a deferred output's waits for `onPeriodicEmit` (periodic generators).
+ * are, and then first the largest watermark of any output if that advances it. An immediate
+ * output's update may emit at once (punctuated generators, a reader's own watermarks); a deferred
+ * output's waits for `onPeriodicEmit` (periodic generators).
  */
 export class WatermarkOutputMultiplexer {
   private readonly outputs = new Set<PartialWatermark>();
