@@ -2326,4 +2326,13 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/e2e/lifecycle.test.ts'],
     testNamePattern: 'cancelled by flink cancel',
   },
+  {
+    id: 'restart-give-up-reason-dropped',
+    area: 'failover',
+    file: 'src/cluster/job-master.ts',
+    original: 'if (!decision.restart) return { failure: await this.fail(checkpointing, err, decision.reason) };',
+    replacement: 'if (!decision.restart) return { failure: await this.fail(checkpointing, err) };',
+    bug: "a job whose restart strategy gives up fails with no word of why: its log and exception history do not say the strategy's attempts (or rate) ran out, as Flink's 'Recovery is suppressed by …' does",
+    tests: ['test/cluster/job-master-failures.test.ts'],
+  },
 ];

@@ -332,11 +332,11 @@ export class JobMaster {
     // Failed as it is, not unwrapped: the wrapper's message names the operator and its uid.
     if (unrecoverableCause(err)) return { failure: await this.fail(checkpointing, err) };
     const decision = this.restartStrategy.onFailure(this.options.clock.now());
-    if (!decision.restart) return { failure: await this.fail(checkpointing, err) };
+    if (!decision.restart) return { failure: await this.fail(checkpointing, err, decision.reason) };
     this.tracker?.restarting(messageOf(err), stackOf(err), attempt, decision.delayMs);
     this.reporter?.restarting();
     const late = await this.restartDelay.wait(decision.delayMs, attempt);
-    if (late !== undefined && !this.fencedBy && !this.cancelled) return { failure: await this.fail(checkpointing, late) };
+    if (late !== undefined && !this.fencedBy && !this.cancelled) return { failure: await this.fail(checkpointing, late.failure, late.suppressedBy) };
     if (this.fencedBy) return { failure: await this.abandon(checkpointing) };
     if (this.cancelled) {
       await checkpointing.stop('CANCELED');
@@ -373,9 +373,20 @@ export class JobMaster {
   }
 
   /** Ends the job as FAILED with `failure` (its message and stack recorded); returns `failure`. */
-  private async fail(checkpointing: JobCheckpointing, failure: unknown): Promise<unknown> {
+  /**
+   * Fails the job for good. `suppressedBy` is the restart strategy's reason for not restarting:
+   * logged, and put before the failure's stack as Flink's scheduler wraps it ("Recovery is
+   * suppressed by …", the cause below), so the exception history says why the job stopped
+   * trying; the cause itself, the line the CLI prints, stays the failure's own message.
+   */
+  private async fail(checkpointing: JobCheckpointing, failure: unknown, suppressedBy?: string): Promise<unknown> {
     await checkpointing.stop('FAILED');
-    this.tracker?.finish({ status: 'FAILED', cause: messageOf(failure), stack: stackOf(failure) });
+    let stack = stackOf(failure);
+    if (suppressedBy !== undefined) {
+      this.log(`Recovery of job ${this.jobId} is suppressed: ${suppressedBy}.`);
+      stack = `Recovery is suppressed: ${suppressedBy}\nCaused by: ${stack ?? messageOf(failure)}`;
+    }
+    this.tracker?.finish({ status: 'FAILED', cause: messageOf(failure), stack });
     return failure;
   }
 

@@ -13,6 +13,13 @@ export interface RestartDelayHooks {
   readonly joined: (failure: Error, delayMs: number) => void;
 }
 
+/** How a restart wait ended in failure: the failure, and why the restart strategy gave up, if it did. */
+export interface FailedWait {
+  readonly failure: Error;
+  /** The strategy's reason for not restarting (Flink's "Recovery is suppressed by …"); unset when no restart could fix the failure or the job ended. */
+  readonly suppressedBy?: string;
+}
+
 /**
  * The wait between a failed run and the next (Flink's restart backoff). A failure from outside
  * the tasks that comes meanwhile goes to the restart strategy at once, as Flink's scheduler hands
@@ -33,16 +40,17 @@ export class RestartDelay {
 
   /**
    * Waits `delayMs` before restart `attempt`, and longer if failures that come meanwhile say so. Returns the failure the
-   * strategy gave up on (or one no restart can fix, or one that came as the job ended), if any.
+   * strategy gave up on, with its reason (or one no restart can fix, or one that came as the job ended), if any.
    */
-  async wait(delayMs: number, attempt: number): Promise<Error | undefined> {
+  async wait(delayMs: number, attempt: number): Promise<FailedWait | undefined> {
     const { hooks } = this;
     let wait = delayMs;
     for (;;) {
       const late = await this.sleep(wait);
-      if (late === undefined || hooks.ended() || unrecoverableCause(late)) return late;
+      if (late === undefined) return undefined;
+      if (hooks.ended() || unrecoverableCause(late)) return { failure: late };
       const decision = hooks.strategy.onFailure(hooks.now());
-      if (!decision.restart) return late;
+      if (!decision.restart) return { failure: late, suppressedBy: decision.reason };
       if (decision.newAttempt) hooks.newAttempt(late, attempt, decision.delayMs);
       else hooks.joined(late, decision.delayMs);
       wait = decision.delayMs;

@@ -350,6 +350,52 @@ describe('JobMaster: a failure while the job waits to restart', () => {
       assert.equal(rec.status, 'FAILED');
       assert.equal(rec.failureCause, 'a timer threw');
       assert.equal(restartEvents(job).length, 1);
+      // Why it stopped trying, as Flink's "Recovery is suppressed by …": logged, and above the
+      // failure in its recorded stack (the exception history's); the cause stays the failure's.
+      const why = 'the fixed-delay restart strategy allows 1 restart(s)';
+      assert.ok(job.logs.includes(`Recovery of job ${job.master.jobId} is suppressed: ${why}.`), job.logs.join('\n'));
+      assert.match(rec.failureStack ?? '', new RegExp(`^Recovery is suppressed: ${escape(why)}\\nCaused by: Error: a timer threw\\n`));
+    } finally {
+      await job.stop();
+    }
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('JobMaster: the restart strategy gives up', () => {
+  test('on a task failure: the job fails with the failure as its cause, and the reason logged and above its stack', async () => {
+    const job = start(countingJob(), { 'restart-strategy.fixed-delay.attempts': 0 });
+    try {
+      await until(() => job.store.getJob(job.master.jobId)?.status === 'RUNNING', 'the job to run');
+      control.failNext = true;
+      const err = await job.outcome;
+      assert.match((err as Error).message, /injected failure/);
+      const rec = job.store.getJob(job.master.jobId)!;
+      assert.equal(rec.status, 'FAILED');
+      assert.match(rec.failureCause ?? '', /injected failure/);
+      assert.doesNotMatch(rec.failureCause ?? '', /suppressed/);
+      const why = 'the fixed-delay restart strategy allows 0 restart(s)';
+      assert.ok(job.logs.includes(`Recovery of job ${job.master.jobId} is suppressed: ${why}.`), job.logs.join('\n'));
+      assert.match(rec.failureStack ?? '', new RegExp(`^Recovery is suppressed: ${escape(why)}\\nCaused by: .*injected failure`));
+      const failure = job.store.listEvents(job.master.jobId).find((e) => e.kind === 'failure');
+      assert.equal(failure?.stack, rec.failureStack);
+    } finally {
+      await job.stop();
+    }
+  });
+
+  test('a failure no restart can fix is not said to be suppressed by the strategy', async () => {
+    control.opens = 0;
+    const job = start(capture((env) => { env.fromElements(1, 2).map(new OpenFails()).uid('m').addSink(() => {}); }), {});
+    try {
+      await job.outcome;
+      const rec = job.store.getJob(job.master.jobId)!;
+      assert.equal(rec.status, 'FAILED');
+      assert.doesNotMatch(rec.failureStack ?? '', /suppressed/);
+      assert.ok(!job.logs.some((l) => /suppressed/.test(l)), job.logs.join('\n'));
     } finally {
       await job.stop();
     }
