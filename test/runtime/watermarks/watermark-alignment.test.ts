@@ -136,10 +136,14 @@ async function worstLead(aligned: boolean): Promise<number> {
 
 describe('aligned sources in a running job', () => {
   test('a source more than the drift ahead of its group waits for the others; every record comes', { timeout: 30_000 }, async () => {
-    const unaligned = await worstLead(false);
-    assert.ok(unaligned > 15_000, `without alignment the fast source runs ${unaligned} ms of event time ahead`);
-    const aligned = await worstLead(true);
     // The drift (2 s), plus what a source reads between two checks (a batch) and between two reports.
-    assert.ok(aligned <= 4500, `with alignment the fast source got ${aligned} ms of event time ahead (drift 2000 ms)`);
+    const bound = 4500;
+    // Without alignment the lead must be well past that bound, or the aligned run would prove
+    // nothing; it is ~39 s on an idle machine, and less on a loaded one, where the fast source's sweeps
+    // come further apart (past 15 s was asked once, and a run at load ~11 missed it).
+    const unaligned = await worstLead(false);
+    assert.ok(unaligned > 2 * bound, `without alignment the fast source runs ${unaligned} ms of event time ahead`);
+    const aligned = await worstLead(true);
+    assert.ok(aligned <= bound, `with alignment the fast source got ${aligned} ms of event time ahead (drift 2000 ms)`);
   });
 });
