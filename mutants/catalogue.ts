@@ -2335,4 +2335,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a job whose restart strategy gives up fails with no word of why: its log and exception history do not say the strategy's attempts (or rate) ran out, as Flink's 'Recovery is suppressed by …' does",
     tests: ['test/cluster/job-master-failures.test.ts'],
   },
+  {
+    id: 'field-agg-nan-compares-equal',
+    area: 'operators',
+    file: 'src/api/field-aggregations.ts',
+    original: "return kind === 'number' ? compareDoubleTies(x as number, y as number) : 0;",
+    replacement: 'return 0;',
+    bug: "max/min/maxBy over a number field treat NaN as equal to everything and -0 as 0 (JavaScript's <), where Flink orders a double field as Double.compareTo: max of 5, NaN, 7 is 7 instead of NaN",
+    tests: ['test/api/field-aggregations.test.ts'],
+  },
+  {
+    id: 'field-agg-first-record-unchecked',
+    area: 'operators',
+    file: 'src/runtime/operators/reduce-operator.ts',
+    original: 'this.checkFirst?.(value);',
+    replacement: '',
+    bug: "a keyed sum/min/… over a field the records lack (a typo in a plain JS job) passes every key's first record through unchanged, failing only at a key's second record or never; Flink refuses the job",
+    tests: ['test/api/field-aggregations.test.ts'],
+  },
 ];

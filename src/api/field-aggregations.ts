@@ -8,29 +8,19 @@
  * - `minBy(f)` / `maxBy(f)` return the whole record with the smallest / largest `f`: the first
  *   such record on ties, or the last with `first = false`.
  *
- * A field is a property name of an object record, an index of a tuple (array) record, or `0`
- * (or `'*'`) for a record that is itself a number. Results are new objects: the records given
- * are never changed.
+ * Fields are named as Flink's field expressions name them (see field-path.ts). Values compare
+ * as Java's compareTo does (numbers as Double.compareTo: NaN above everything, -0 below 0).
+ * Results are new objects: the records given are never changed.
  */
 
-import type { ReduceFunction } from '../graph/index.js';
+import { type ReduceFunction, withRecordCheck } from '../graph/index.js';
 import type { SingleOutputStreamOperator } from './data-stream.js';
+import { type FieldOf, type FieldPath, describeValue, getField, parseFieldPath, setField } from './field-path.js';
 
-/** Comparable field values: what `min`, `max`, `minBy` and `maxBy` order. */
-export type Comparable = number | bigint | string | Date;
+export type { FieldOf } from './field-path.js';
 
-type TupleIndexOf<T extends readonly unknown[], V> = {
-  [I in keyof T]: T[I] extends V ? (I extends `${infer N extends number}` ? N : never) : never;
-}[number];
-
-/** The fields of `T` whose values are `V`: property names, tuple indexes, or `0` / `'*'` for a `V` itself. */
-export type FieldOf<T, V> = T extends V
-  ? 0 | '*'
-  : T extends readonly unknown[]
-    ? TupleIndexOf<T, V>
-    : T extends object
-      ? { [P in keyof T & string]: T[P] extends V ? P : never }[keyof T & string]
-      : never;
+/** Comparable field values: what `min`, `max`, `minBy` and `maxBy` order (Java's Comparables: numbers, strings, booleans, dates). */
+export type Comparable = number | bigint | string | boolean | Date;
 
 /** The fields `sum` adds: numbers (or bigints). */
 export type NumericField<T> = FieldOf<T, number> | FieldOf<T, bigint>;
@@ -39,79 +29,78 @@ export type ComparableField<T> = FieldOf<T, Comparable>;
 
 export type FieldAggregation = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
 
-/** Checks a field argument when the stream is defined. */
-export function checkField(field: unknown, what: FieldAggregation): string | number {
-  const ok = (typeof field === 'string' && field.length > 0) || (typeof field === 'number' && Number.isSafeInteger(field) && field >= 0);
-  if (!ok) throw new TypeError(`${what}(field) needs a field name or a tuple position (a whole number ≥ 0), got ${String(field)}.`);
-  return field;
-}
-
-function isWhole(record: unknown, field: string | number): boolean {
-  return (field === 0 || field === '*') && (typeof record !== 'object' || record === null || record instanceof Date);
-}
-
-function get(record: unknown, field: string | number, what: FieldAggregation): unknown {
-  if (isWhole(record, field)) return record;
-  if (typeof record !== 'object' || record === null) {
-    throw new TypeError(`${what}(${JSON.stringify(field)}) got a record that is ${record === null ? 'null' : typeof record}, not an object or a tuple with that field.`);
-  }
-  const value = (record as Record<string | number, unknown>)[field];
-  if (value === undefined) throw new TypeError(`${what}(${JSON.stringify(field)}): a record has no field ${JSON.stringify(field)}.`);
-  return value;
-}
-
-/** A copy of `record` with `field` set to `value`. */
-function withField<T>(record: T, field: string | number, value: unknown): T {
-  if (isWhole(record, field)) return value as T;
-  if (Array.isArray(record)) {
-    const copy = record.slice();
-    copy[field as number] = value;
-    return copy as T;
-  }
-  return { ...(record as object), [field]: value } as T;
-}
-
-function add(a: unknown, b: unknown, field: string | number): unknown {
+function add(a: unknown, b: unknown, path: FieldPath): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (typeof a === 'bigint' && typeof b === 'bigint') return a + b;
-  throw new TypeError(`sum(${JSON.stringify(field)}) needs numbers (or bigints) in that field, got ${typeof a} and ${typeof b}.`);
+  throw new TypeError(`sum(${path.name}) needs numbers (or bigints) in that field, got ${describeValue(a)} and ${describeValue(b)}.`);
 }
 
-/** -1, 0 or 1; values of different kinds cannot be compared. */
-function compare(a: unknown, b: unknown, field: string | number, what: FieldAggregation): number {
+/**
+ * -1, 0 or 1 as Java's compareTo: numbers (and dates, by their time) as Double.compareTo, a
+ * total order with NaN above +Infinity and equal to itself, and -0 below 0 — so max keeps a NaN
+ * once seen, as Flink's does over a double field; strings by UTF-16 code units, false before
+ * true. Values of different kinds cannot be compared (Java would throw a ClassCastException).
+ */
+function compare(a: unknown, b: unknown, path: FieldPath, what: FieldAggregation): number {
   const x = a instanceof Date ? a.getTime() : a;
   const y = b instanceof Date ? b.getTime() : b;
   const kind = typeof x;
-  if (kind !== typeof y || !(kind === 'number' || kind === 'bigint' || kind === 'string')) {
-    throw new TypeError(`${what}(${JSON.stringify(field)}) compares numbers, bigints, strings or dates, got ${describe(a)} and ${describe(b)}.`);
+  if (kind !== typeof y || !(kind === 'number' || kind === 'bigint' || kind === 'string' || kind === 'boolean')) {
+    throw new TypeError(`${what}(${path.name}) compares numbers, bigints, strings, booleans or dates, got ${describeValue(a)} and ${describeValue(b)}.`);
   }
-  return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+  // Same kind: < and > order them (bigints as BigInteger, strings by code units, booleans as 0/1).
+  if ((x as number) < (y as number)) return -1;
+  if ((x as number) > (y as number)) return 1;
+  return kind === 'number' ? compareDoubleTies(x as number, y as number) : 0;
 }
 
-function describe(v: unknown): string {
-  return v === null ? 'null' : v instanceof Date ? 'a date' : typeof v;
+/** Double.compareTo for numbers that are neither < nor >: equal, ±0, or a NaN. */
+function compareDoubleTies(x: number, y: number): number {
+  const xNaN = Number.isNaN(x);
+  const yNaN = Number.isNaN(y);
+  if (xNaN || yNaN) return xNaN && yNaN ? 0 : xNaN ? 1 : -1;
+  if (x === 0 && Object.is(x, -0) !== Object.is(y, -0)) return Object.is(x, -0) ? -1 : 1;
+  return 0;
 }
 
-/** The reduce function of a field aggregation. */
-export function fieldAggregator<T>(what: FieldAggregation, field: string | number, first = true): (a: T, b: T) => T {
+/**
+ * The reduce function of a field aggregation; the field is checked here, when the stream is
+ * defined, and each record's value in it by the operator (see RECORD_CHECK).
+ */
+export function fieldAggregator<T>(what: FieldAggregation, field: unknown, first = true): (a: T, b: T) => T {
+  const path = parseFieldPath(field, what);
+  const check =
+    what === 'sum'
+      ? (r: unknown) => {
+          const v = getField(r, path, what);
+          if (typeof v !== 'number' && typeof v !== 'bigint') throw new TypeError(`sum(${path.name}) needs numbers (or bigints) in that field, got ${describeValue(v)}.`);
+        }
+      : (r: unknown) => {
+          const v = getField(r, path, what);
+          compare(v, v, path, what);
+        };
+  return withRecordCheck(reducer<T>(what, path, first), check);
+}
+
+function reducer<T>(what: FieldAggregation, path: FieldPath, first: boolean): (a: T, b: T) => T {
   switch (what) {
     case 'sum':
-      return (a, b) => withField(a, field, add(get(a, field, what), get(b, field, what), field));
+      return (a, b) => setField(a, path, add(getField(a, path, what), getField(b, path, what), path));
     case 'min':
     case 'max': {
       const sign = what === 'min' ? 1 : -1;
       // As Flink: the field takes b's value unless a's is strictly more extreme.
       return (a, b) => {
-        const x = get(a, field, what);
-        const y = get(b, field, what);
-        return sign * compare(x, y, field, what) < 0 ? a : withField(a, field, y);
+        const x = getField(a, path, what);
+        const y = getField(b, path, what);
+        return sign * compare(x, y, path, what) < 0 ? a : setField(a, path, y);
       };
     }
     case 'minBy':
     case 'maxBy': {
       const sign = what === 'minBy' ? 1 : -1;
       return (a, b) => {
-        const c = sign * compare(get(a, field, what), get(b, field, what), field, what);
+        const c = sign * compare(getField(a, path, what), getField(b, path, what), path, what);
         if (c === 0) return first ? a : b;
         return c < 0 ? a : b;
       };
@@ -150,6 +139,6 @@ export abstract class FieldAggregations<T> {
   abstract reduceFields(fn: ReduceFunction<T>): SingleOutputStreamOperator<T>;
 
   private aggregateField(what: FieldAggregation, field: unknown, first?: boolean): SingleOutputStreamOperator<T> {
-    return this.reduceFields(fieldAggregator<T>(what, checkField(field, what), first));
+    return this.reduceFields(fieldAggregator<T>(what, field, first));
   }
 }

@@ -20,3 +20,4 @@ export * from './co-functions.js';
 export * from './two-input-spec.js';
 export * from './state-bootstrap.js';
 export * from './operator-state-bootstrap.js';
+export * from './record-check.js';

@@ -5,7 +5,7 @@
  * `reduce`/`aggregate`, the elements otherwise; sessions merge through the merging window set,
  * itself keyed state. Results carry the window's `maxTimestamp()`.
  */
-import type { KeyedStateStore, OutputTag, WindowOperatorSpec } from '../../../graph/index.js';
+import { type KeyedStateStore, type OutputTag, type RecordCheck, type WindowOperatorSpec, recordCheckOf } from '../../../graph/index.js';
 import {
   type KeyedStateBackend,
   ListStateDescriptor,
@@ -99,6 +99,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   private buffer: AccumulatorBuffer | undefined;
   private lastTimerNamespace: Namespace = 0;
   private lastTimerWindow: W | undefined;
+  private readonly checkElement: RecordCheck | undefined;
 
   constructor(
     ctx: OperatorContext,
@@ -122,6 +123,8 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
     const global: KeyedStateStore = ctx.runtimeContext;
     this.processContext = new WindowProcessContext<W>(this.backend, services, global, (w) => this.serializer.toNamespace(w), this.assigner.isMerging());
     this.assignerContext = { getCurrentProcessingTime: () => services.timerService.currentProcessingTime() };
+    // A field aggregation checks every element: the reduce function never sees a window's first alone.
+    this.checkElement = spec.contents.kind === 'reduce' ? recordCheckOf(spec.contents.fn) : undefined;
   }
 
   /** The descriptor of the window contents' state. */
@@ -154,6 +157,7 @@ export class WindowOperator<W extends Window = Window> extends FunctionOperator<
   collect(value: unknown): void {
     this.numRecordsIn++;
     try {
+      this.checkElement?.(value);
       this.processElement(value, this.services.recordContext.timestamp);
     } catch (err) {
       throw userError(this.name, err);
