@@ -2353,4 +2353,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a keyed sum/min/… over a field the records lack (a typo in a plain JS job) passes every key's first record through unchanged, failing only at a key's second record or never; Flink refuses the job",
     tests: ['test/api/field-aggregations.test.ts'],
   },
+  {
+    id: 'source-side-outputs-without-watermarks',
+    area: 'watermarks',
+    file: 'src/runtime/execution-graph.ts',
+    original: 'chain: withWatermarksToSides(o.main, [...o.sides.values()])',
+    replacement: 'chain: o.main',
+    bug: "a source's getSideOutput(tag) gets no watermarks: a stream unioned or connected with it has its event time stand still until the end of input, its windows and timers firing only then",
+    tests: ['test/runtime/flink-side-output-cases.test.ts'],
+  },
+  {
+    id: 'late-data-tag-id-accepted',
+    area: 'bad input',
+    file: 'src/api/window-operator-spec.ts',
+    original: "if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputLateData needs an OutputTag",
+    replacement: "if (false as boolean) throw new TypeError('sideOutputLateData needs an OutputTag",
+    bug: "sideOutputLateData('late') (a tag's id, which a job file's types do not stop at run time) is taken: it matches no reader, and every late element is lost, not even counted as dropped",
+    tests: ['test/api/windowed-stream.test.ts'],
+  },
 ];

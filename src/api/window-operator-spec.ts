@@ -7,7 +7,7 @@
  */
 import {
   AbstractRichFunction,
-  type OutputTag,
+  OutputTag,
   ProcessWindowFunction,
   type ReduceFunction,
   type WindowContentsSpec,
@@ -73,6 +73,9 @@ export abstract class WindowOperatorBuilder<T, W extends Window> {
   /** Where late elements go (a keyed stream's windows offer it). */
   protected setLateDataTag(tag: OutputTag<T>): void {
     if (tag === null || tag === undefined) throw new TypeError('Side output tag must not be null.');
+    // A tag's id alone (a string, which a job file's types would not stop at run time) would
+    // match no reader: every late element would be lost, and not even counted as dropped.
+    if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputLateData needs an OutputTag, e.g. new OutputTag<Event>("late").');
     this.lateTag = tag;
   }
 

@@ -13,7 +13,7 @@ import { LocalChannel } from './local-channel.js';
 import { OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
 import { type OperatorContext, StreamOperator } from './operators/stream-operator.js';
-import { type Output, combineOutputs } from './output.js';
+import { type Output, combineOutputs, withWatermarksToSides } from './output.js';
 import { RecordContext } from './record-context.js';
 import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
@@ -288,7 +288,7 @@ function deploySubtask(
     const alignment = params && settings.alignment ? new SourceAlignment(params, `${v.head.uid}#${index}`, settings.alignment, settings.clock.now()) : undefined;
     // An aligned source measures idleness on a clock that stops while it waits for alignment.
     const clock = alignment ? alignment.activityClock(settings.clock) : settings.clock;
-    const watermarks = createSourceWatermarks({ strategy, chain: o.main, recordContext, clock });
+    const watermarks = createSourceWatermarks({ strategy, chain: withWatermarksToSides(o.main, [...o.sides.values()]), recordContext, clock });
     sourceTask = new SourceStreamTask(info.taskName, v.head, info, reader, watermarks, recordContext, watermarkInterval, chain, writers, settings.clock.now());
     sourceTask.alignment = alignment;
     task = sourceTask;

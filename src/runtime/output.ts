@@ -34,3 +34,23 @@ export function combineOutputs<T>(outputs: readonly Output<T>[]): Output<T> {
   if (outputs.length === 1) return outputs[0]!;
   return new BroadcastingOutput(outputs);
 }
+
+/**
+ * Records to `main` only; watermarks and idleness to the side outputs too. What a source's
+ * chain starts with: a source sends no records to side outputs, but `getSideOutput(tag)` of it
+ * is a stream, and as in Flink (where watermarks go to every output of an operator) its readers'
+ * event time moves with the source's instead of standing still until the end of input.
+ */
+export function withWatermarksToSides<T>(main: Output<T>, sides: readonly Output<unknown>[]): Output<T> {
+  if (sides.length === 0) return main;
+  const all = [main, ...sides];
+  return {
+    collect: (value) => main.collect(value),
+    emitWatermark: (timestamp) => {
+      for (const o of all) o.emitWatermark(timestamp);
+    },
+    emitWatermarkStatus: (idle) => {
+      for (const o of all) o.emitWatermarkStatus(idle);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 /*
- * The interval join as a job: keyed inputs at parallelism 2, results at the larger timestamp,
- * exclusive bounds (Flink's IntervalJoinITCase), late elements of each side on their side
- * outputs, and the checks `between` makes.
+ * The interval join as a job: keyed inputs at parallelism 2, results (and side outputs) at the
+ * larger timestamp, exclusive bounds (Flink's IntervalJoinITCase), late elements of each side on
+ * their side outputs, and the checks `between` makes.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -24,9 +24,13 @@ import { type ScriptStep, ScriptedSource } from '../helpers/scripted-source.js';
 type Ev = { k: string; t: number };
 const ts = WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.t);
 
+/** Where {@link Pair} also sends each pair (dropped where nobody reads it). */
+const PAIRS = new OutputTag<string>('pairs');
+
 class Pair extends ProcessJoinFunction<Ev, Ev, string> {
   processElement(l: Ev, r: Ev, ctx: ProcessJoinContext, out: Collector<string>): void {
     out.collect(`${l.k}:${l.t}-${r.t}@${ctx.getTimestamp()}`);
+    ctx.output(PAIRS, `side ${l.k}:${l.t}-${r.t}`);
   }
 }
 
@@ -51,16 +55,15 @@ describe('intervalJoin', () => {
       (env) => {
         const left = env.fromCollection<Ev>([{ k: 'a', t: 10 }, { k: 'b', t: 10 }, { k: 'a', t: 20 }]).assignTimestampsAndWatermarks(ts);
         const right = env.fromCollection<Ev>([{ k: 'a', t: 8 }, { k: 'a', t: 12 }, { k: 'b', t: 15 }, { k: 'a', t: 21 }, { k: 'c', t: 10 }]).assignTimestampsAndWatermarks(ts);
-        joinWithin2ms(left, right)
-          .upperBoundExclusive()
-          .process(new Pair())
-          .process(new Stamp())
-          .addSink(collectInto(out));
+        const joined = joinWithin2ms(left, right).upperBoundExclusive().process(new Pair());
+        joined.process(new Stamp()).addSink(collectInto(out));
+        joined.getSideOutput(PAIRS).process(new Stamp()).addSink(collectInto(out));
       },
       { parallelism: 2 },
     );
     // a@10 joins 8 (= 10-2, inclusive) but not 12 (= 10+2, exclusive); a@20 joins 21; b@10 is 5 from 15.
-    assert.deepEqual(sorted(out), ['a:10-8@10#10', 'a:20-21@21#21']);
+    // A side output of the join function carries the pair's timestamp too (Flink's ContextImpl.output).
+    assert.deepEqual(sorted(out), ['a:10-8@10#10', 'a:20-21@21#21', 'side a:10-8#10', 'side a:20-21#21']);
   });
 
   test('lowerBoundExclusive leaves out the pair exactly at the lower bound, and keeps the one just inside', async () => {

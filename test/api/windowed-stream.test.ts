@@ -165,6 +165,10 @@ describe('windowed streams', () => {
       assert.throws(() => keyed.window(TumblingEventTimeWindows.of(Duration.ofSeconds(1))).reduce(new Rich()), /can not be a RichFunction/);
       assert.throws(() => keyed.window(GlobalWindows.create()).allowedLateness(Duration.ofMillis(-1)), /The allowed lateness cannot be negative/);
       assert.throws(() => keyed.window({} as never), /window needs a WindowAssigner/);
+      // A tag's id alone would match no reader: the late elements would vanish uncounted.
+      assert.throws(() => sessions().sideOutputLateData(null as never), /Side output tag must not be null/);
+      assert.throws(() => sessions().sideOutputLateData('late' as never), /sideOutputLateData needs an OutputTag/);
+      assert.throws(() => env.fromElements<Click>().windowAll(GlobalWindows.create()).sideOutputLateData({ id: 'late' } as never), /sideOutputLateData needs an OutputTag/);
     });
   });
 

@@ -8,12 +8,15 @@ import { describe, test } from 'node:test';
 import {
   type Collector,
   DataGeneratorSource,
+  type GlobalWindow,
   KeyedProcessFunction,
   type KeyedProcessContext,
   type OnTimerContext,
   OutputTag,
   ProcessFunction,
   type ProcessContext,
+  ProcessWindowFunction,
+  type ProcessWindowContext,
   WatermarkStrategy,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -71,11 +74,13 @@ describe('side outputs', () => {
     ]));
   });
 
-  test('a keyed function sends to a side output from onTimer too, at the timer’s time; the side output can be unioned with the main one', async () => {
+  test('a keyed function sends to a side output from onTimer too, at the timer’s time (from a record without one, with none); the side output can be unioned with the main one', async () => {
     const late = new OutputTag<string>('late');
     class Timers extends KeyedProcessFunction<number, number, string> {
       processElement(v: number, ctx: KeyedProcessContext<number>, out: Collector<string>): void {
         out.collect(`element ${v}`);
+        // The record has no timestamp, so neither has its side output (Flink's has Long.MIN_VALUE: see README).
+        if (v === 1) ctx.output(late, `side ${v}`);
         ctx.timerService().registerEventTimeTimer(1000 + v);
       }
       override onTimer(t: number, ctx: OnTimerContext<number>): void {
@@ -87,7 +92,7 @@ describe('side outputs', () => {
       const main = env.fromElements(1, 2, 3).keyBy((v) => v).process(new Timers());
       main.union(main.getSideOutput(late)).process(new Stamp('')).addSink(collectInto(out));
     });
-    assert.deepEqual(sorted(out), sorted([' element 1@none', ' element 2@none', ' element 3@none', ' timer 1001@1001', ' timer 1002@1002', ' timer 1003@1003']));
+    assert.deepEqual(sorted(out), sorted([' element 1@none', ' element 2@none', ' element 3@none', ' side 1@none', ' timer 1001@1001', ' timer 1002@1002', ' timer 1003@1003']));
   });
 
   test('watermarks reach side-output readers too', async () => {
@@ -124,6 +129,18 @@ describe('side outputs', () => {
     await assert.rejects(
       runJob((env) => {
         env.fromElements(1).process(new Bad()).addSink(() => {});
+      }),
+      /ctx\.output\(tag, value\) needs an OutputTag/,
+    );
+    // A window function's context too: a tag's id alone would match no reader and be lost unseen.
+    class BadWindow extends ProcessWindowFunction<number, number, number, GlobalWindow> {
+      process(_key: number, ctx: ProcessWindowContext<GlobalWindow>, elements: Iterable<number>): void {
+        for (const v of elements) ctx.output('odd' as never, v);
+      }
+    }
+    await assert.rejects(
+      runJob((env) => {
+        env.fromElements(1).keyBy((v) => v).countWindow(1).process(new BadWindow()).addSink(() => {});
       }),
       /ctx\.output\(tag, value\) needs an OutputTag/,
     );

@@ -14,6 +14,7 @@ import {
 } from '../../../state/index.js';
 import { type OnMergeContext, type Window, needsCleanupTimer } from '../../../windowing/index.js';
 import { DefaultKeyedStateStore } from '../../default-keyed-state-store.js';
+import { checkOutputTag } from '../side-output.js';
 import type { WindowOperatorServices } from './window-services.js';
 
 /** The trigger's context: timers and partitioned state of the current key and {@link window}. */
@@ -185,8 +186,8 @@ export class WindowProcessContext<W extends Window> implements ProcessWindowCont
 
   /** Emits `value` to side output `tag` with the window's `maxTimestamp()`, as Flink does. */
   output<X>(tag: OutputTag<X>, value: X): void {
-    if (tag === null || tag === undefined) throw new TypeError('OutputTag must not be null.');
-    const out = this.services.sideOutput(tag as OutputTag<unknown>);
+    checkOutputTag(tag);
+    const out = this.services.sideOutput(tag);
     if (out === undefined) return;
     const slot = this.services.recordContext;
     const previous = slot.timestamp;
