@@ -375,7 +375,7 @@ export class JobMaster {
   /** Ends the job as FAILED with `failure` (its message and stack recorded); returns `failure`. */
   /**
    * Fails the job for good. `suppressedBy` is the restart strategy's reason for not restarting:
-   * logged, and put before the failure's stack as Flink's scheduler wraps it ("Recovery is
+   * written to the job's log, and put before the failure's stack as Flink's scheduler wraps it ("Recovery is
    * suppressed by …", the cause below), so the exception history says why the job stopped
    * trying; the cause itself, the line the CLI prints, stays the failure's own message.
    */
@@ -383,7 +383,9 @@ export class JobMaster {
     await checkpointing.stop('FAILED');
     let stack = stackOf(failure);
     if (suppressedBy !== undefined) {
-      this.log(`Recovery of job ${this.jobId} is suppressed: ${suppressedBy}.`);
+      // To the job's log only (a detached job's file): an attached run's stderr keeps its one
+      // line, the failure, as for every other job that fails.
+      this.options.tracking?.log?.(`Recovery of job ${this.jobId} is suppressed: ${suppressedBy}.`);
       stack = `Recovery is suppressed: ${suppressedBy}\nCaused by: ${stack ?? messageOf(failure)}`;
     }
     this.tracker?.finish({ status: 'FAILED', cause: messageOf(failure), stack });
