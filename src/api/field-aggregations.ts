@@ -32,7 +32,11 @@ export type FieldAggregation = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
 function add(a: unknown, b: unknown, path: FieldPath): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (typeof a === 'bigint' && typeof b === 'bigint') return a + b;
-  throw new TypeError(`sum(${path.name}) needs numbers (or bigints) in that field, got ${describeValue(a)} and ${describeValue(b)}.`);
+  throw notSummable(path, `${describeValue(a)} and ${describeValue(b)}`);
+}
+
+function notSummable(path: FieldPath, got: string): TypeError {
+  return new TypeError(`sum(${path.name}) needs numbers (or bigints) in that field, got ${got}.`);
 }
 
 /**
@@ -73,7 +77,7 @@ export function fieldAggregator<T>(what: FieldAggregation, field: unknown, first
     what === 'sum'
       ? (r: unknown) => {
           const v = getField(r, path, what);
-          if (typeof v !== 'number' && typeof v !== 'bigint') throw new TypeError(`sum(${path.name}) needs numbers (or bigints) in that field, got ${describeValue(v)}.`);
+          if (typeof v !== 'number' && typeof v !== 'bigint') throw notSummable(path, describeValue(v));
         }
       : (r: unknown) => {
           const v = getField(r, path, what);

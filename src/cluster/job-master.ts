@@ -372,12 +372,12 @@ export class JobMaster {
     return fenced;
   }
 
-  /** Ends the job as FAILED with `failure` (its message and stack recorded); returns `failure`. */
   /**
-   * Fails the job for good. `suppressedBy` is the restart strategy's reason for not restarting:
-   * written to the job's log, and put before the failure's stack as Flink's scheduler wraps it ("Recovery is
+   * Ends the job as FAILED with `failure` (its message and stack recorded); returns `failure`.
+   * `suppressedBy` is the restart strategy's reason for not restarting: written to the job's
+   * log, and put before the failure's stack as Flink's scheduler wraps it ("Recovery is
    * suppressed by …", the cause below), so the exception history says why the job stopped
-   * trying; the cause itself, the line the CLI prints, stays the failure's own message.
+   * trying; the cause, the line the CLI prints, stays the failure's own message.
    */
   private async fail(checkpointing: JobCheckpointing, failure: unknown, suppressedBy?: string): Promise<unknown> {
     await checkpointing.stop('FAILED');
