@@ -2371,4 +2371,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "sideOutputLateData('late') (a tag's id, which a job file's types do not stop at run time) is taken: it matches no reader, and every late element is lost, not even counted as dropped",
     tests: ['test/api/windowed-stream.test.ts'],
   },
+  {
+    id: 'tuple-f-names-ignored',
+    area: 'operators',
+    file: 'src/api/field-path.ts',
+    original: 'return Array.isArray(node) && path.positions[i]! >= 0 ? path.positions[i]! : path.steps[i]!;',
+    replacement: 'return path.steps[i]!;',
+    bug: "sum('f1') on a stream of tuples, as a Flink user names a Tuple's field, finds no such field and fails the job at its first record",
+    tests: ['test/api/field-aggregations.test.ts'],
+  },
 ];

@@ -1,9 +1,10 @@
 /**
  * The field a field aggregation (`sum`, `min`, …) reads and replaces, as Flink's field
  * expressions and FieldAccessors name it: a property name of an object record, a position of a
- * tuple (array) record, `0` or `'*'` for a record that is itself the value, and — as Flink's
- * `"stats.count"` — a dotted path into nested objects and tuples (`'stats.count'`, `'pos.1'`).
- * A property whose own name has a dot cannot be named, as in Flink.
+ * tuple (array) record — by number or, as Flink names a Tuple's fields, `'f1'` — `0` or `'*'`
+ * for a record that is itself the value, and — as Flink's `"stats.count"` — a dotted path into
+ * nested objects and tuples (`'stats.count'`, `'pos.1'`, `'pos.f1'`). A property whose own name
+ * has a dot cannot be named, as in Flink.
  */
 
 /** Field values of the kind `V`: how a path may go on below a value that is not one. */
@@ -14,7 +15,7 @@ type Less = [never, 0, 1, 2, 3];
 
 type TupleFields<T extends readonly unknown[], V, D extends number> = {
   [I in keyof T]: I extends `${infer N extends number}`
-    ? (T[I] extends V ? N : never) | (Nested<T[I], V, Less[D]> extends infer P extends string | number ? `${N}.${P}` : never)
+    ? (T[I] extends V ? N | `f${N}` : never) | (Nested<T[I], V, Less[D]> extends infer P extends string | number ? `${N}.${P}` | `f${N}.${P}` : never)
     : never;
 }[number];
 
@@ -35,21 +36,37 @@ export interface FieldPath {
   /** The field as the user gave it, for messages. */
   readonly name: string;
   readonly steps: readonly (string | number)[];
+  /**
+   * For each step, the tuple position it names in a tuple (an array): a number's own, `'1'`'s or
+   * Flink's Tuple field name `'f1'`'s; -1 for a name no tuple has. Worked out once, not per record.
+   */
+  readonly positions: readonly number[];
   /** `0` (or `'0'`) and `'*'` select a record that is itself a value (`'*'` only that). */
   readonly whole: boolean;
 }
 
 /** Parses a field argument when the stream is defined; a malformed one is refused there. */
 export function parseFieldPath(field: unknown, what: string): FieldPath {
-  if (typeof field === 'number' && Number.isSafeInteger(field) && field >= 0) return { name: String(field), steps: [field], whole: field === 0 };
+  if (typeof field === 'number' && Number.isSafeInteger(field) && field >= 0) return { name: String(field), steps: [field], positions: [field], whole: field === 0 };
   if (typeof field === 'string' && field.length > 0) {
     const name = JSON.stringify(field);
-    if (field === '*') return { name, steps: [], whole: true };
+    if (field === '*') return { name, steps: [], positions: [], whole: true };
     const steps = field.split('.');
-    if (steps.every((s) => s.length > 0 && s !== '*')) return { name, steps, whole: field === '0' };
+    if (steps.every((s) => s.length > 0 && s !== '*')) return { name, steps, positions: steps.map(tuplePosition), whole: field === '0' };
     throw new TypeError(`${what}(${name}) is not a field expression: the parts between dots need names or positions.`);
   }
   throw new TypeError(`${what}(field) needs a field name or a tuple position (a whole number ≥ 0), got ${String(field)}.`);
+}
+
+/** The tuple position a step names: `'2'` or Flink's `'f2'`; -1 for any other name. */
+function tuplePosition(step: string): number {
+  const m = /^f?(0|[1-9][0-9]*)$/.exec(step);
+  return m === null ? -1 : Number(m[1]);
+}
+
+/** Where `step` (the i-th of `path`) leads in `node`: a tuple's position, else the property. */
+function key(node: object, path: FieldPath, i: number): string | number {
+  return Array.isArray(node) && path.positions[i]! >= 0 ? path.positions[i]! : path.steps[i]!;
 }
 
 /** Whether `v` has fields (an object or a tuple), rather than being a value itself. */
@@ -61,12 +78,12 @@ function hasFields(v: unknown): v is Record<string | number, unknown> {
 export function getField(record: unknown, path: FieldPath, what: string): unknown {
   if (path.whole && !hasFields(record)) return record;
   let v: unknown = record;
-  for (const step of path.steps) {
+  for (let i = 0; i < path.steps.length; i++) {
     if (!hasFields(v)) {
       const where = v === record ? 'a record that is' : 'a record with, on the way to it,';
       throw new TypeError(`${what}(${path.name}) got ${where} ${describeValue(v)}, not an object or a tuple with that field.`);
     }
-    v = v[step];
+    v = v[key(v, path, i)];
   }
   if (v === undefined || path.steps.length === 0) throw new TypeError(`${what}(${path.name}): a record has no field ${path.name}.`);
   return v;
@@ -75,14 +92,14 @@ export function getField(record: unknown, path: FieldPath, what: string): unknow
 /** A copy of `record` with the value at `path` replaced: new objects along the path, the rest shared. */
 export function setField<T>(record: T, path: FieldPath, value: unknown): T {
   if (path.whole && !hasFields(record)) return value as T;
-  return setAt(record, path.steps, 0, value) as T;
+  return setAt(record, path, 0, value) as T;
 }
 
-function setAt(v: unknown, steps: readonly (string | number)[], i: number, value: unknown): unknown {
+function setAt(v: unknown, path: FieldPath, i: number, value: unknown): unknown {
   const node = v as Record<string | number, unknown>;
-  const step = steps[i]!;
+  const step = key(node, path, i);
   const copy = shallowCopy(node);
-  copy[step] = i === steps.length - 1 ? value : setAt(node[step], steps, i + 1, value);
+  copy[step] = i === path.steps.length - 1 ? value : setAt(node[step], path, i + 1, value);
   return copy;
 }
 

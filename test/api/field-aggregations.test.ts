@@ -186,6 +186,23 @@ describe('field aggregations', () => {
     assert.deepEqual(nested.at(-1), { p: ['a', { n: 1 }] });
   });
 
+  test("Flink's Tuple field names: 'f1' is position 1 of a tuple, also inside a path; an object's own f1 stays its property; 'f0' is no whole value", async () => {
+    const tuples: Array<[string, number]> = [['x', 1], ['y', 5], ['x', 2], ['x', 3]];
+    const sums: Array<[string, number]> = [];
+    const maxBys: Array<[string, number]> = [];
+    await runJob((env) => {
+      const keyed = env.fromData(tuples).keyBy((t) => t[0]);
+      keyed.sum('f1').addSink(collectInto(sums));
+      keyed.maxBy('f1').addSink(collectInto(maxBys));
+    });
+    assert.deepEqual(sorted(sums.map((t) => t.join(' '))), ['x 1', 'x 3', 'x 6', 'y 5']);
+    assert.deepEqual(sorted(maxBys.map((t) => t.join(' '))), ['x 1', 'x 2', 'x 3', 'y 5']);
+    const nested = fold(fieldAggregator<{ p: [string, [number, number]] }>('sum', 'p.f1.f0'), [{ p: ['a', [2, 7]] }, { p: ['b', [1, 9]] }]);
+    assert.deepEqual(nested.at(-1), { p: ['a', [3, 7]] }, 'f-names at each tuple along the path');
+    assert.deepEqual(fold(fieldAggregator<{ f1: number; 1: number }>('sum', 'f1'), [{ f1: 1, 1: 10 }, { f1: 2, 1: 20 }]).at(-1), { f1: 3, 1: 10 }, 'on an object, f1 is its property');
+    assert.throws(() => fieldAggregator<number>('sum', 'f0' as never)(1, 2), /got a record that is number, not an object or a tuple/, "Flink selects a basic value with '0' or '*' only");
+  });
+
   test('a wrong field fails at the first record of a key or window (Flink refuses it at build time); a malformed expression when defined', async () => {
     const failure = (build: Parameters<typeof runJob>[0]) =>
       assert.rejects(runJob(build), (err: unknown) => {
