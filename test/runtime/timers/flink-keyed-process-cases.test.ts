@@ -17,6 +17,7 @@ import {
   ProcessFunction,
   type ProcessContext,
   ValueStateDescriptor,
+  WatermarkStrategy,
 } from '../../../src/index.js';
 import { KeyedCoProcessFunction, type TwoInputOperatorSpec } from '../../../src/graph/index.js';
 import { KeyedProcessOperator } from '../../../src/runtime/operators/keyed-process-operator.js';
@@ -232,8 +233,14 @@ describe("KeyedProcessOperator as Flink's KeyedProcessOperatorTest", () => {
 
   class BothTriggering extends KeyedProcessFunction<number, number, string> {
     processElement(_v: number, ctx: KeyedProcessContext<number>): void {
-      ctx.timerService().registerProcessingTimeTimer(5);
-      ctx.timerService().registerEventTimeTimer(6);
+      // Flink's BothTriggeringFlatMapFunction: the two timers deleted again must not be in the snapshot.
+      const ts = ctx.timerService();
+      ts.registerProcessingTimeTimer(3);
+      ts.registerEventTimeTimer(4);
+      ts.registerProcessingTimeTimer(5);
+      ts.registerEventTimeTimer(6);
+      ts.deleteProcessingTimeTimer(3);
+      ts.deleteEventTimeTimer(4);
     }
     override onTimer(_t: number, ctx: OnTimerContext<number>, out: Collector<string>): void {
       assert.equal(ctx.getCurrentKey(), 5);
@@ -248,6 +255,7 @@ describe("KeyedProcessOperator as Flink's KeyedProcessOperatorTest", () => {
     await h.close();
     const r = await new KeyedProcessHarness(new BothTriggering() as never, (v) => v, { restore: snap }).open();
     assert.equal(r.timers.currentWatermark(), MIN_TIMESTAMP, 'the watermark is not part of a snapshot');
+    assert.deepEqual([r.timers.eventTimeTimerCount, r.timers.processingTimeTimerCount], [1, 1], 'the deleted timers are not restored');
     r.setProcessingTime(5);
     r.processWatermark(6);
     assert.deepEqual(r.output, [noTs('PROC:1777'), record('EVENT:1777', 6), watermark(6)]);
@@ -520,6 +528,44 @@ describe('in a job', () => {
       { clock, parallelism: 2 },
     );
     assert.deepEqual(sorted(out), sorted(['main 501@none', 'main 502@none', 'side 501@501', 'side 502@502']));
+  });
+});
+
+describe("a ProcessFunction on a keyed stream, as Flink's LegacyKeyedProcessOperatorTest", () => {
+  test('testEventTimeTimers / testProcessingTimeTimers: it has timers; one without onTimer may set them too', async () => {
+    const clock = new ManualClock(1000);
+    const out: string[] = [];
+    // Flink's TriggeringFlatMapFunction, in both domains at once; the processing-time timer is due.
+    class Triggering extends ProcessFunction<number, string> {
+      processElement(v: number, ctx: ProcessContext, o: Collector<string>): void {
+        o.collect(`${v}`);
+        ctx.timerService().registerEventTimeTimer(v + 5);
+        ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() - 1);
+      }
+      onTimer(t: number, ctx: OnTimerContext<unknown>, o: Collector<string>): void {
+        o.collect(`1777 ${ctx.timeDomain()}@${t}`);
+      }
+    }
+    class NoOnTimer extends ProcessFunction<number, string> {
+      processElement(v: number, ctx: ProcessContext, o: Collector<string>): void {
+        ctx.timerService().registerEventTimeTimer(v);
+        o.collect(`${v}`);
+      }
+    }
+    class Stamp extends ProcessFunction<string, string> {
+      processElement(v: string, ctx: ProcessContext, o: Collector<string>): void {
+        o.collect(`${v} ts=${ctx.timestamp() ?? 'none'}`);
+      }
+    }
+    await runJob(
+      (env) => {
+        const input = env.fromElements(17).assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner(() => 42));
+        input.keyBy((v) => v).process(new Triggering()).process(new Stamp()).addSink(collectInto(out));
+        input.keyBy((v) => v).process(new NoOnTimer()).process(new Stamp()).addSink(collectInto(out));
+      },
+      { clock },
+    );
+    assert.deepEqual(sorted(out), sorted(['17 ts=42', '1777 PROCESSING_TIME@999 ts=none', '1777 EVENT_TIME@22 ts=22', '17 ts=42']));
   });
 });
 

@@ -132,6 +132,40 @@ for (const type of BACKENDS) {
       assert.equal(h.timers.eventTimeTimerCount, 1);
     });
 
+    test('a timer registered again while it fires, at its own time, fires again in the same advance (as in Flink, which takes it out first)', () => {
+      const h = harness(type);
+      h.register('a', 5);
+      h.timers.registerProcessingTimeTimer(0, 5);
+      let again = 2;
+      h.target.also = (domain, t) => {
+        if (again-- <= 0) return;
+        if (domain === 'E') h.timers.registerEventTimeTimer(0, t.timestamp);
+        else h.timers.registerProcessingTimeTimer(0, t.timestamp);
+      };
+      h.timers.advanceWatermark(5, h.target);
+      assert.deepEqual(h.take(), ['E a/0@5 ts=5', 'E a/0@5 ts=5', 'E a/0@5 ts=5']);
+      again = 1;
+      h.timers.advanceProcessingTime(5, h.target);
+      assert.deepEqual(h.take(), ['P a/0@5 ts=none', 'P a/0@5 ts=none']);
+      assert.deepEqual([h.timers.eventTimeTimerCount, h.timers.processingTimeTimerCount], [0, 0]);
+    });
+
+    test('timers at one time fire in the order they were registered; restored ones, by key group', () => {
+      const h = harness(type);
+      const byGroup = new Map<number, string>();
+      for (let i = 0; byGroup.size < 5; i++) byGroup.set(keyGroupOf(h.backend, `k${i}`), `k${i}`);
+      const keys = [...byGroup.entries()].sort((a, b) => b[0] - a[0]).map(([, k]) => k); // highest key group first
+      for (const k of keys) h.register(k, 10);
+      const snap = h.backend.snapshot(1);
+      h.timers.advanceWatermark(10, h.target);
+      assert.deepEqual(h.take(), keys.map((k) => `E ${k}/0@10 ts=10`));
+      const to = harness(type);
+      restoreChain(to.backend, [{ blocks: finish(snap), snap }]);
+      to.timers.restore([]);
+      to.timers.advanceWatermark(10, to.target);
+      assert.deepEqual(to.take(), [...keys].reverse().map((k) => `E ${k}/0@10 ts=10`));
+    });
+
     test('processing-time timers fire as the clock reaches them, with no record timestamp', () => {
       const h = harness(type);
       h.at('a');
