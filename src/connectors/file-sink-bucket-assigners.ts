@@ -3,10 +3,14 @@
  * bucketassigners`): every part in the sink's directory, or a bucket per processing-time period.
  */
 
-/** What an assigner sees besides the record (Flink's `BucketAssigner.Context`, processing time only here). */
+/** What an assigner sees besides the record (Flink's `BucketAssigner.Context`). */
 export interface BucketAssignerContext {
   /** The task's processing time (ms) as the record is written. */
   currentProcessingTime(): number;
+  /** The sink's current watermark (`Number.MIN_SAFE_INTEGER` before the first). */
+  currentWatermark(): number;
+  /** The record's timestamp, or `null` if it has none (no timestamp assigner upstream). */
+  timestamp(): number | null;
 }
 
 /** An assigner as an object (Flink's `BucketAssigner` interface); a plain function works too. */

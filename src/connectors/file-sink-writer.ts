@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext } from '../graph/index.js';
+import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext, SinkWriterRecordContext } from '../graph/index.js';
+import { MIN_TIMESTAMP } from '../util/time.js';
 import type { FileSinkSettings } from './file-sink.js';
 import type { BucketAssignerContext } from './file-sink-bucket-assigners.js';
 import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
@@ -83,8 +84,14 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   /** Set at the end of input: parts no longer roll on processing time (none is left open). */
   private ended = false;
   private readonly time: SinkProcessingTimeService;
-  /** What a bucket assigner sees besides the record (Flink's BucketAssigner.Context): the task's processing time. */
-  private readonly assignerContext: BucketAssignerContext = { currentProcessingTime: () => this.time.getCurrentProcessingTime() };
+  /** The context of the record being written (none when driven by hand: no timestamp, no watermark yet). */
+  private record: SinkWriterRecordContext = NO_RECORD_CONTEXT;
+  /** What a bucket assigner sees besides the record (Flink's BucketAssigner.Context). */
+  private readonly assignerContext: BucketAssignerContext = {
+    currentProcessingTime: () => this.time.getCurrentProcessingTime(),
+    currentWatermark: () => this.record.currentWatermark(),
+    timestamp: () => this.record.timestamp(),
+  };
 
   constructor(
     private readonly directory: string,
@@ -99,8 +106,9 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     mkdirSync(directory, { recursive: true });
   }
 
-  write(value: T): void {
+  write(value: T, context?: SinkWriterRecordContext): void {
     const { bucketAssigner, rollingPolicy, encoder } = this.settings;
+    this.record = context ?? NO_RECORD_CONTEXT;
     const now = this.time.getCurrentProcessingTime();
     const bucket = bucketAssigner ? bucketAssigner(value, this.assignerContext) : '';
     let part = this.parts.get(bucket);
@@ -302,6 +310,9 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     return dir;
   }
 }
+
+/** A record written without a context (a writer driven by hand): no timestamp, no watermark yet. */
+const NO_RECORD_CONTEXT: SinkWriterRecordContext = { currentWatermark: () => MIN_TIMESTAMP, timestamp: () => null };
 
 function isWrittenBy(v: unknown): v is WrittenBy {
   return typeof (v as WrittenBy | null)?.writtenBy === 'string';

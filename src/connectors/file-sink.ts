@@ -4,20 +4,12 @@ import { formatRecord } from '../util/format-record.js';
 import type { BucketAssignerContext, BucketAssignerObject } from './file-sink-bucket-assigners.js';
 import { FileSinkWriter } from './file-sink-writer.js';
 import type { DurationLike } from '../util/time.js';
-import { OnCheckpointRollingPolicy, type RollingPolicy, positiveMillis } from './file-sink-rolling-policy.js';
+import { OnCheckpointRollingPolicy, type RollingPolicy } from './file-sink-rolling-policy.js';
+import { positiveMillis } from './positive-setting.js';
+import { OutputFileConfig, type OutputFileConfigOptions, outputFileConfigOf } from './file-sink-output-file-config.js';
 
 /** Turns a record into one line of text (the sink adds the newline). */
 export type Encoder<T> = (element: T) => string;
-
-/**
- * Names of part files: `<partPrefix>-<run>-<subtask>-<counter><partSuffix>`, where `<run>` is the
- * first 12 characters of the job id, 8 hex digits naming the sink (from its uid) and 8 random hex
- * digits (one run of one subtask).
- */
-export interface OutputFileConfig {
-  readonly partPrefix?: string;
-  readonly partSuffix?: string;
-}
 
 /**
  * Picks the bucket (a sub-directory of the sink's directory) of a record; '' = the directory
@@ -32,7 +24,7 @@ const DEFAULT_BUCKET_CHECK_INTERVAL = 60_000;
 /** How a FileSink writes, as its builder configured it. */
 export interface FileSinkSettings<T> {
   readonly encoder: Encoder<T>;
-  readonly fileConfig: Required<OutputFileConfig>;
+  readonly fileConfig: OutputFileConfig;
   readonly bucketAssigner: ((element: T, context: BucketAssignerContext) => string) | undefined;
   readonly rollingPolicy: RollingPolicy<T>;
   readonly bucketCheckInterval: number;
@@ -70,7 +62,7 @@ export class FileSink<T> implements Sink<T> {
 
 /** Configures a {@link FileSink}. */
 export class FileSinkBuilder<T> {
-  private fileConfig: Required<OutputFileConfig> = { partPrefix: 'part', partSuffix: '' };
+  private fileConfig = OutputFileConfig.builder().build();
   private bucketAssigner: ((element: T, context: BucketAssignerContext) => string) | undefined;
   private rollingPolicy: RollingPolicy<T> = OnCheckpointRollingPolicy.build<T>();
   private bucketCheckInterval = DEFAULT_BUCKET_CHECK_INTERVAL;
@@ -80,9 +72,12 @@ export class FileSinkBuilder<T> {
     private readonly encoder: Encoder<T>,
   ) {}
 
-  /** Sets the prefix and suffix of part file names. */
-  withOutputFileConfig(config: OutputFileConfig): this {
-    this.fileConfig = { partPrefix: fileNamePart('partPrefix', config.partPrefix ?? 'part'), partSuffix: fileNamePart('partSuffix', config.partSuffix ?? '') };
+  /**
+   * Sets the prefix and suffix of part file names: `OutputFileConfig.builder().withPartPrefix(p)
+   * .withPartSuffix(s).build()`, as in Flink, or `{ partPrefix, partSuffix }`.
+   */
+  withOutputFileConfig(config: OutputFileConfig | OutputFileConfigOptions): this {
+    this.fileConfig = outputFileConfigOf(config, 'withOutputFileConfig');
     return this;
   }
 
@@ -124,15 +119,3 @@ export class FileSinkBuilder<T> {
   }
 }
 
-/**
- * `value` if it can frame a part's file name: a string without a path separator or NUL. A
- * separator would put the part in another directory than its bucket's — and `..` out of the
- * sink's directory — and its hidden name (`.` + name) would no longer be hidden there.
- */
-function fileNamePart(setting: 'partPrefix' | 'partSuffix', value: unknown): string {
-  if (typeof value !== 'string' || /[\\/\0]/.test(value)) {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
-    throw new TypeError(`withOutputFileConfig: ${setting} must be a string without '/', '\\' or NUL (it is part of a file name); got ${shown}.`);
-  }
-  return value;
-}

@@ -45,6 +45,14 @@ export interface SinkWriterContext {
   readonly processingTimeService?: SinkProcessingTimeService;
 }
 
+/** What a sink writer knows of the record it is writing (Flink's `SinkWriter.Context`). */
+export interface SinkWriterRecordContext {
+  /** The sink's current watermark (`Number.MIN_SAFE_INTEGER` before the first). */
+  currentWatermark(): number;
+  /** The record's timestamp, or `null` if it has none (no timestamp assigner upstream). */
+  timestamp(): number | null;
+}
+
 /** Processing time for a sink writer (Flink's `Sink.ProcessingTimeService`). */
 export interface SinkProcessingTimeService {
   /**
@@ -66,7 +74,11 @@ export interface SinkWriter<T> {
    * starts only when it resolves. A rejection fails the start.
    */
   open?(): void | Promise<void>;
-  write(value: T): void;
+  /**
+   * Writes one record. `context` (Flink's `SinkWriter.Context`) gives the record's timestamp and
+   * the sink's current watermark; it is one object reused for every record, valid during the call.
+   */
+  write(value: T, context?: SinkWriterRecordContext): void;
   /**
    * Asynchronous work the writer started that must settle before more records come, or
    * undefined to go on. Asked after every batch of `write`s (and after `endOfInput`); a

@@ -340,4 +340,103 @@ describe('FileSink rolling policies', () => {
     );
     assert.deepEqual(hidden(), []);
   });
+  test('RollingPolicyTest: which policy method is asked when, and how often it rolls (DefaultRollingPolicy 10 B / 4 ms / 11 ms, OnCheckpoint, a custom one)', () => {
+    /** Flink's RollingPolicyTest drives `onProcessingTime(t)` by hand: this fires the writer's one pending check at `t`. */
+    class DirectTime implements SinkProcessingTimeService {
+      now = 0;
+      private check: ((t: number) => void) | undefined;
+      getCurrentProcessingTime(): number {
+        return this.now;
+      }
+      registerProcessingTimer(_time: number, callback: (t: number) => void): void {
+        this.check = callback;
+      }
+      fire(t: number): void {
+        this.now = t;
+        const c = this.check;
+        this.check = undefined;
+        c?.(t);
+      }
+    }
+    /** Counts [onCheckpoint calls, rolls, onEvent calls, rolls, onProcessingTime calls, rolls], as Flink's MethodCallCountingPolicyWrapper. */
+    const counting = (p: RollingPolicy<string>) => {
+      const n = [0, 0, 0, 0, 0, 0];
+      const count = (i: number, roll: boolean) => {
+        n[i]!++;
+        if (roll) n[i + 1]!++;
+        return roll;
+      };
+      const policy: RollingPolicy<string> = {
+        shouldRollOnCheckpoint: (part) => count(0, p.shouldRollOnCheckpoint(part)),
+        shouldRollOnEvent: (part, e) => count(2, p.shouldRollOnEvent(part, e)),
+        shouldRollOnProcessingTime: (part, t) => count(4, p.shouldRollOnProcessingTime(part, t)),
+      };
+      return { policy, n };
+    };
+    const run = (p: RollingPolicy<string>, jobId: string, steps: (w: SinkWriter<string>, time: DirectTime, n: number[]) => void) => {
+      const time = new DirectTime();
+      const { policy, n } = counting(p);
+      const context: SinkWriterContext = { subtaskIndex: 0, parallelism: 1, jobId, operatorUid: 'sink', checkpointing: true, attemptNumber: 0, processingTimeService: time };
+      const w = FileSink.forRowFormat<string>(out).withRollingPolicy(policy).build().createWriter(context);
+      w.open?.();
+      steps(w, time, n);
+      w.close();
+    };
+    const at = (w: SinkWriter<string>, time: DirectTime, t: number) => {
+      time.now = t;
+      w.write('test1');
+    };
+
+    // testDefaultRollingPolicy: 'test1\n' is 6 bytes.
+    run(DefaultRollingPolicy.builder().withMaxPartSize(10).withInactivityInterval(4).withRolloverInterval(11).build(), JOB_A, (w, time, n) => {
+      assert.deepEqual(n, [0, 0, 0, 0, 0, 0]);
+      at(w, time, 1);
+      at(w, time, 2);
+      assert.deepEqual(n, [0, 0, 1, 0, 0, 0], 'the first record opens the part without asking');
+      at(w, time, 3);
+      assert.deepEqual(n, [0, 0, 2, 1, 0, 0], '12 > 10: rolls before the third');
+      time.fire(5);
+      assert.deepEqual(n, [0, 0, 2, 1, 1, 0], 'still no time to roll');
+      time.fire(7);
+      assert.deepEqual(n, [0, 0, 2, 1, 2, 1], 'rolls on inactivity (7 - 3 >= 4)');
+      at(w, time, 3);
+      time.fire(20);
+      assert.deepEqual(n, [0, 0, 2, 1, 3, 2], 'rolls on the rollover interval');
+      w.snapshotState!(1);
+      assert.deepEqual(n, [0, 0, 2, 1, 3, 2], 'no open part at the checkpoint: the policy is not asked');
+    });
+
+    // testRollOnCheckpointPolicy
+    run(OnCheckpointRollingPolicy.build<string>(), JOB_B, (w, time, n) => {
+      at(w, time, 2);
+      at(w, time, 2);
+      at(w, time, 3);
+      w.snapshotState!(1);
+      assert.deepEqual(n, [1, 1, 2, 0, 0, 0]);
+      at(w, time, 5);
+      w.snapshotState!(2);
+      assert.deepEqual(n, [2, 2, 2, 0, 0, 0]);
+    });
+
+    // testCustomRollingPolicy: rolls at every checkpoint, on an event when > 9 bytes, 10 ms after the last write.
+    const custom: RollingPolicy<string> = {
+      shouldRollOnCheckpoint: () => true,
+      shouldRollOnEvent: (part) => part.getSize() > 9,
+      shouldRollOnProcessingTime: (part, t) => t - part.getLastUpdateTime() >= 10,
+    };
+    run(custom, 'cccccccccccc00000000000000000003', (w, time, n) => {
+      at(w, time, 2);
+      at(w, time, 2);
+      assert.deepEqual(n, [0, 0, 1, 0, 0, 0]);
+      at(w, time, 2);
+      assert.deepEqual(n, [0, 0, 2, 1, 0, 0]);
+      w.snapshotState!(1);
+      assert.deepEqual(n, [1, 1, 2, 1, 0, 0]);
+      at(w, time, 5);
+      time.fire(12);
+      assert.deepEqual(n, [1, 1, 2, 1, 1, 0], 'last write at 5: not yet at 12');
+      time.fire(16);
+      assert.deepEqual(n, [1, 1, 2, 1, 2, 1], 'rolls at 16');
+    });
+  });
 });

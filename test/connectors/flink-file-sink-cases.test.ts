@@ -16,10 +16,13 @@ import {
   Duration,
   FileSink,
   OnCheckpointRollingPolicy,
+  OutputFileConfig,
   type RollingPolicy,
   type SinkWriter,
   type SinkWriterContext,
   Time,
+  Watermark,
+  WatermarkStrategy,
 } from '../../src/index.js';
 import type { FileSinkBuilder } from '../../src/connectors/file-sink.js';
 import { ManualProcessingTime } from '../helpers/manual-processing-time.js';
@@ -228,7 +231,7 @@ describe('FileSink against Flink', () => {
   });
 
   test('DateTimeBucketAssignerTest: 1533363082011 in America/Los_Angeles is 2018-08-03--23 (default format) and 2018-08-03-23; BasePathBucketAssigner is the directory', () => {
-    const ctx = { currentProcessingTime: () => 1533363082011 };
+    const ctx = { currentProcessingTime: () => 1533363082011, currentWatermark: () => Number.MIN_SAFE_INTEGER, timestamp: () => null };
     assert.equal(new DateTimeBucketAssigner(undefined, 'America/Los_Angeles').getBucketId(null, ctx), '2018-08-03--23');
     assert.equal(new DateTimeBucketAssigner('yyyy-MM-dd-HH', 'America/Los_Angeles').getBucketId(null, ctx), '2018-08-03-23');
     assert.equal(new DateTimeBucketAssigner("'dt='yyyy-MM-dd/'hm='HHmm/ss.SSS''yy", 'UTC').getBucketId(null, ctx), "dt=2018-08-04/hm=0611/22.011'18");
@@ -253,6 +256,92 @@ describe('FileSink against Flink', () => {
     const files = all().filter((f) => /part-/.test(f));
     assert.deepEqual(files.map((f) => `${f.split('/')[0]}:${linesOf(f).join()}`).sort(), ['2024-01-01--10:a', '2024-01-01--11:b']);
     assert.throws(() => FileSink.forRowFormat(out).withBucketAssigner({} as DateTimeBucketAssigner), (e: unknown) => e instanceof TypeError && /withBucketAssigner/.test(e.message));
+    w.close();
+  });
+  test('BucketsTest/FileWriterTest.testContextPassing: the assigner sees the record’s timestamp (or null), the watermark and the processing time', () => {
+    const cases: [number | null, number, number][] = [
+      [1, 2, 3],
+      [null, 4, 5],
+    ];
+    for (const [timestamp, watermark, processingTime] of cases) {
+      const seen: [number | null, number, number][] = [];
+      const time = new ManualProcessingTime(processingTime);
+      const w = writer(
+        (b) =>
+          b.withBucketAssigner((r, ctx) => {
+            seen.push([ctx.timestamp(), ctx.currentWatermark(), ctx.currentProcessingTime()]);
+            return r;
+          }),
+        { time },
+      );
+      w.write('test', { timestamp: () => timestamp, currentWatermark: () => watermark });
+      assert.deepEqual(seen, [[timestamp, watermark, processingTime]]);
+      w.close();
+    }
+    // Driven without a record context (by hand): no timestamp, no watermark yet.
+    const w = writer((b) => b.withBucketAssigner((_r, ctx) => `${ctx.timestamp()}/${ctx.currentWatermark() === Number.MIN_SAFE_INTEGER}`));
+    w.write('x');
+    assert.match(hidden().join(), /^null\/true\//);
+    w.close();
+  });
+
+  test('in a job: an event-time bucket assigner sees each record’s timestamp and the watermark before it', async () => {
+    // A punctuated generator emits each record's timestamp as the watermark right after the
+    // record (as Flink's does), so each record reaches the sink with the previous one's.
+    const strategy = WatermarkStrategy.forGenerator<number>(() => ({
+      onEvent: (_e, ts, output) => output.emitWatermark(new Watermark(ts)),
+      onPeriodicEmit: () => undefined,
+    })).withTimestampAssigner((e) => e * 1000);
+    await runJob((env) => {
+      env
+        .fromElements(1, 2, 3)
+        .assignTimestampsAndWatermarks(strategy)
+        .sinkTo(
+          FileSink.forRowFormat<number>(out)
+            .withBucketAssigner((_r, ctx) => {
+              const wm = ctx.currentWatermark();
+              return `ts=${ctx.timestamp()}/wm=${wm === Number.MIN_SAFE_INTEGER ? 'min' : wm}`;
+            })
+            .build(),
+        );
+    });
+    const files = all().filter((f) => /part-/.test(f));
+    assert.deepEqual(files.map((f) => `${f.split('/').slice(0, 2).join('/')}:${linesOf(f).join()}`).sort(), ['ts=1000/wm=min:1', 'ts=2000/wm=1000:2', 'ts=3000/wm=2000:3']);
+  });
+
+  test('OutputFileConfig.builder().withPartPrefix(..).withPartSuffix(..).build(), as in Flink; new OutputFileConfig(prefix, suffix); defaults part and ""', () => {
+    const config = OutputFileConfig.builder().withPartPrefix('prefix').withPartSuffix('.ext').build();
+    assert.deepEqual([config.getPartPrefix(), config.getPartSuffix()], ['prefix', '.ext']);
+    const defaults = OutputFileConfig.builder().build();
+    assert.deepEqual([defaults.getPartPrefix(), defaults.getPartSuffix()], ['part', '']);
+    // Flink's FileWriterTest builds one with `new OutputFileConfig("part-", "")`: the dash is doubled.
+    for (const [c, name] of [
+      [config, /^prefix-[0-9a-z]{28}-0-0\.ext$/],
+      [new OutputFileConfig('part-', ''), /^part--[0-9a-z]{28}-0-0$/],
+    ] as const) {
+      const w = writer((b) => b.withOutputFileConfig(c));
+      w.write('x');
+      w.endOfInput();
+      w.snapshotState!(1);
+      w.notifyCheckpointComplete!(1);
+      w.close();
+      assert.equal(all().filter((f) => name.test(f)).length, 1, String(name));
+    }
+    assert.throws(
+      () => OutputFileConfig.builder().withPartPrefix('a/b').build(),
+      (e: unknown) => e instanceof TypeError && /^OutputFileConfig: partPrefix must be a string without/.test(e.message),
+    );
+  });
+
+  test('FileWriterBucketTest.testOnCheckpointMultiplePendingFiles: a policy rolling on every event but never at a checkpoint — 3 records, 2 pending, the last stays open', () => {
+    const eachElement: RollingPolicy<string> = { shouldRollOnCheckpoint: () => false, shouldRollOnEvent: () => true, shouldRollOnProcessingTime: () => false };
+    const w = writer((b) => b.withRollingPolicy(eachElement));
+    for (let i = 0; i < 3; i++) w.write('test-element');
+    w.snapshotState!(1);
+    assert.deepEqual(hidden().map((f) => f.replace(/^.*\./, '')).sort(), ['inprogress', 'pending', 'pending']);
+    w.notifyCheckpointComplete!(1);
+    assert.equal(all().filter((f) => !isHidden(f)).length, 2);
+    assert.match(hidden().join(), /\.inprogress$/, 'the last part stays open across the checkpoint');
     w.close();
   });
 });

@@ -1,5 +1,6 @@
-import type { Sink, SinkWriter } from '../../graph/index.js';
+import type { Sink, SinkWriter, SinkWriterRecordContext } from '../../graph/index.js';
 import { type ListState, ListStateDescriptor } from '../../state/index.js';
+import { MIN_TIMESTAMP } from '../../util/time.js';
 import { StreamOperator } from './stream-operator.js';
 import type { OperatorContext } from './stream-operator.js';
 import { userError } from './user-function.js';
@@ -27,6 +28,14 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   private timers: { readonly time: number; readonly callback: (time: number) => void }[] = [];
   /** The earliest of `timers`' times, or Infinity. */
   private nextTimer = Infinity;
+  /** What the writer sees of each record (Flink's SinkWriter.Context): one object, read live. */
+  private readonly recordContext: SinkWriterRecordContext = {
+    currentWatermark: () => this.currentWatermark,
+    timestamp: () => {
+      const ts = this.ctx.recordContext.timestamp;
+      return ts === MIN_TIMESTAMP ? null : ts;
+    },
+  };
 
   constructor(
     ctx: OperatorContext,
@@ -117,7 +126,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
   collect(value: unknown): void {
     this.numRecordsIn++;
     try {
-      this.writer!.write(value);
+      this.writer!.write(value, this.recordContext);
     } catch (err) {
       throw userError(this.name, err);
     }
