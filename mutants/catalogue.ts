@@ -2380,4 +2380,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "sum('f1') on a stream of tuples, as a Flink user names a Tuple's field, finds no such field and fails the job at its first record",
     tests: ['test/api/field-aggregations.test.ts'],
   },
+  {
+    id: 'sink-writer-without-record-context',
+    area: 'two-phase commit: FileSink',
+    file: 'src/runtime/operators/sink-writer-operator.ts',
+    original: 'this.writer!.write(value, this.recordContext);',
+    replacement: 'this.writer!.write(value);',
+    bug: "a sink writer never sees a record's timestamp or the watermark: a FileSink bucket assigner bucketing by event time (Flink's BucketAssigner.Context.timestamp()) gets null for every record",
+    tests: ['test/connectors/flink-file-sink-cases.test.ts'],
+  },
+  {
+    id: 'file-source-file-path-refused',
+    area: 'sources',
+    file: 'src/connectors/file-source.ts',
+    original: "if (isFile(dir)) return rootHidden ? [] : [''];",
+    replacement: '',
+    bug: "FileSource.forTextLines('input.txt') fails ('Cannot read … ENOTDIR') where Flink's FileSource reads the one file it is given",
+    tests: ['test/connectors/file-source.test.ts'],
+  },
 ];

@@ -1,8 +1,11 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceOutput, SourceReader, SourceReaderContext } from '../graph/index.js';
 import type { Clock } from '../util/clock.js';
+import type { DurationLike } from '../util/time.js';
+import { positiveMillis } from './positive-setting.js';
 import { type TextFileBytes, openTextFile } from './text-file-bytes.js';
+import { isFile } from './text-file-source.js';
 import { TextLineCursor } from './text-lines.js';
 
 /**
@@ -32,7 +35,7 @@ export interface DirectorySplit {
 
 /**
  * The lines of the files under a directory, its sub-directories included, file by file in path
- * order (Flink's FileSource with a text line format: lines end at `\n`, `\r` or `\r\n`, as its
+ * order (or of one file, given as the path) (Flink's FileSource with a text line format: lines end at `\n`, `\r` or `\r\n`, as its
  * TextLineInputFormat reads them). Bounded, it lists the files once, at its start, as Flink's
  * static enumerator does: files added later are not read. With `monitorContinuously(ms)` it
  * lists them again every interval and never ends. It remembers which files it has read
@@ -50,9 +53,9 @@ export class FileSource implements Source<string, DirectorySplit> {
     private readonly monitorIntervalMs: number | undefined,
   ) {}
 
-  /** A source of the text lines of every file in `dir`. */
-  static forTextLines(dir: string): FileSourceBuilder {
-    return new FileSourceBuilder(resolve(dir));
+  /** A source of the text lines of every file under the directory `path` — or of the file `path`, as Flink's reads one. */
+  static forTextLines(path: string): FileSourceBuilder {
+    return new FileSourceBuilder(resolve(path));
   }
 
   /** @internal */
@@ -80,10 +83,12 @@ export class FileSourceBuilder {
   private interval: number | undefined;
   constructor(private readonly dir: string) {}
 
-  /** Keeps watching the directory for new files, scanning every `intervalMs`; the source never ends. */
-  monitorContinuously(intervalMs: number): this {
-    if (!(intervalMs > 0)) throw new RangeError(`monitorContinuously needs a positive interval, got ${intervalMs}.`);
-    this.interval = intervalMs;
+  /**
+   * Keeps watching the directory for new files, listing it every `discoveryInterval` (a Duration
+   * or Time, as Flink's, or a number of ms); the source never ends.
+   */
+  monitorContinuously(discoveryInterval: number | DurationLike): this {
+    this.interval = positiveMillis('monitorContinuously', discoveryInterval);
     return this;
   }
 
@@ -250,6 +255,11 @@ class DirectoryReader implements SourceReader<string, DirectorySplit> {
  * follows them, and a directory reached a second time (a link back up the tree) is not read again.
  */
 function listFiles(dir: string): string[] {
+  // Flink's enumerator filters the path it is given as it filters what it finds under it: a
+  // hidden one (that exists) yields nothing. A file given as the path is the source's one file
+  // (Flink takes files and directories alike), named '' relative to itself.
+  const rootHidden = isHidden(basename(dir));
+  if (isFile(dir)) return rootHidden ? [] : [''];
   const files: string[] = [];
   const seen = new Set<string>();
   const walk = (path: string, prefix: string): void => {
@@ -261,11 +271,12 @@ function listFiles(dir: string): string[] {
       entries = readdirSync(path, { withFileTypes: true });
     } catch (err) {
       // The directory itself must be there; a sub-directory removed while listing is skipped.
-      if (prefix === '') throw new Error(`Cannot read directory ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if (prefix === '') throw new Error(`Cannot read ${path} (the FileSource's file or directory): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return;
     }
+    if (prefix === '' && rootHidden) return;
     for (const e of entries) {
-      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+      if (isHidden(e.name)) continue;
       const full = join(path, e.name);
       const kind = e.isSymbolicLink() ? kindBehind(full) : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : undefined;
       if (kind === 'file') files.push(prefix + e.name);
@@ -284,4 +295,9 @@ function kindBehind(path: string): 'file' | 'dir' | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Flink's DefaultFileFilter: names starting with `.` or `_` are hidden (a root's empty name is not). */
+function isHidden(name: string): boolean {
+  return name.startsWith('.') || name.startsWith('_');
 }

@@ -118,8 +118,8 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** True if `path` is a file (links followed). */
-function isFile(path: string): boolean {
+/** True if `path` is a file (links followed); false if it is anything else or is not there. */
+export function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
   } catch {

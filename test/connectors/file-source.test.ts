@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { FileSource, JobCancelledError, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
+import { Duration, FileSource, JobCancelledError, Time, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
 import type { DirectorySplit } from '../../src/connectors/index.js';
 import type { InputStatus, SourceReader } from '../../src/graph/index.js';
 import { type Clock, ManualClock, systemClock } from '../../src/util/clock.js';
@@ -366,6 +366,46 @@ describe('FileSource: Flink parity (directories and listing)', () => {
     const source = FileSource.forTextLines(dir).build();
     assert.deepEqual(readerOf(source).snapshotState(1), [{ dir, done: [], current: null }]);
     assert.deepEqual(poll(readerOf(source, systemClock, [{ dir, done: ['a'], current: null }])).lines, ['not a directory here']);
+  });
+});
+
+describe("FileSource: the path it is given, as Flink's enumerator takes it", () => {
+  test('a file as the path is read on its own, a restore going on at the next line; a hidden file or directory as the path yields nothing', () => {
+    const file = join(dir, 'one.txt');
+    writeFileSync(file, lines('x', 4));
+    writeFileSync(join(dir, 'other'), 'not read\n');
+    const source = FileSource.forTextLines(file).build();
+    const r = readerOf(source);
+    assert.deepEqual(poll(r, { limit: 1 }).lines, ['x0']);
+    const snapshot = structuredClone(r.snapshotState(1));
+    assert.deepEqual(poll(r), { lines: ['x1', 'x2', 'x3'], status: 'END_OF_INPUT' });
+    assert.deepEqual(poll(readerOf(source, systemClock, snapshot)), { lines: ['x1', 'x2', 'x3'], status: 'END_OF_INPUT' });
+    // Flink's DefaultFileFilter also applies to the path given (NonSplittingRecursiveEnumerator).
+    writeFileSync(join(dir, '_hidden.txt'), 'h\n');
+    mkdirSync(join(tmp.path, '.hiddendir'));
+    writeFileSync(join(tmp.path, '.hiddendir', 'f'), 'f\n');
+    for (const hiddenPath of [join(dir, '_hidden.txt'), join(tmp.path, '.hiddendir')]) {
+      assert.deepEqual(poll(readerOf(FileSource.forTextLines(hiddenPath).build())), { lines: [], status: 'END_OF_INPUT' }, hiddenPath);
+    }
+    // Monitoring a file reads it once.
+    const clock = new ManualClock(0);
+    const m = readerOf(FileSource.forTextLines(file).monitorContinuously(100).build(), clock);
+    assert.deepEqual(poll(m).lines, expectLines('x', 4));
+    clock.advance(500);
+    assert.deepEqual(poll(m), { lines: [], status: 'NOTHING_AVAILABLE' });
+  });
+
+  test('monitorContinuously takes a Duration (Flink 2.x) or a Time, as well as ms; anything but a positive interval is refused naming it', () => {
+    writeFileSync(join(dir, 'a'), 'a\n');
+    for (const interval of [Duration.ofMillis(250), Time.milliseconds(250), 250]) {
+      const clock = new ManualClock(1_000);
+      const r = readerOf(FileSource.forTextLines(dir).monitorContinuously(interval).build(), clock);
+      assert.deepEqual(poll(r).lines, ['a']);
+      assert.equal(r.nextAvailableTime!(), 1_250, String(interval));
+    }
+    for (const bad of [0, -1, Duration.ofMillis(0), NaN]) {
+      assert.throws(() => FileSource.forTextLines(dir).monitorContinuously(bad), (e: unknown) => e instanceof TypeError && /^monitorContinuously takes/.test(e.message), String(bad));
+    }
   });
 });
 
