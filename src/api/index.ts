@@ -16,6 +16,7 @@ export {
 export { RestartStrategies, type RestartStrategyConfiguration } from './restart-strategies.js';
 export { ExecutionConfig } from './execution-config.js';
 export { Duration, Time } from '../util/time.js';
+export { MemorySize } from '../util/memory-size.js';
 export {
   type JobClient,
   JobExecutionResult,

@@ -1,3 +1,4 @@
+import { MemorySize } from '../util/memory-size.js';
 import type { DurationLike } from '../util/time.js';
 import { positive, positiveMillis } from './positive-setting.js';
 
@@ -70,10 +71,10 @@ const DEFAULT_INACTIVITY_INTERVAL = 60_000;
  * Rolls a part once it is larger than the maximum size (checked before each record and at each
  * checkpoint), once it is as old as the rollover interval, or once nothing was written to it for
  * the inactivity interval (both checked every bucket check interval) — Flink's `DefaultRollingPolicy`.
- * Sizes are bytes where Flink takes a `MemorySize`; intervals are Durations or Times, as Flink's, or ms.
+ * Sizes are MemorySizes, as Flink's, or bytes; intervals are Durations or Times, as Flink's, or ms.
  *
  * @example
- * DefaultRollingPolicy.builder().withMaxPartSize(1 << 20).withRolloverInterval(15 * 60_000).withInactivityInterval(5 * 60_000).build()
+ * DefaultRollingPolicy.builder().withMaxPartSize(MemorySize.ofMebiBytes(1)).withRolloverInterval(15 * 60_000).withInactivityInterval(5 * 60_000).build()
  */
 export class DefaultRollingPolicy<IN = unknown> implements RollingPolicy<IN> {
   private constructor(
@@ -128,9 +129,10 @@ export class DefaultRollingPolicyBuilder {
     private readonly inactivityInterval: number,
   ) {}
 
-  /** The size in bytes above which a part rolls (default 128 MiB). */
-  withMaxPartSize(bytes: number): DefaultRollingPolicyBuilder {
-    return new DefaultRollingPolicyBuilder(positive('withMaxPartSize', 'a size in bytes', bytes), this.rolloverInterval, this.inactivityInterval);
+  /** The size above which a part rolls: a MemorySize, as Flink 2.x's, or a number of bytes (default 128 MiB). */
+  withMaxPartSize(size: number | MemorySize): DefaultRollingPolicyBuilder {
+    const bytes = size instanceof MemorySize ? size.getBytes() : size;
+    return new DefaultRollingPolicyBuilder(positive('withMaxPartSize', 'a MemorySize or a number of bytes', bytes), this.rolloverInterval, this.inactivityInterval);
   }
 
   /** How long a part may stay open before it rolls: a Duration or Time, as Flink's, or ms (default 60 000). */

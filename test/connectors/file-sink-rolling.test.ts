@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import {
   DefaultRollingPolicy,
   FileSink,
+  MemorySize,
   OnCheckpointRollingPolicy,
   type RollingPolicy,
   type SinkProcessingTimeService,
@@ -98,6 +99,19 @@ describe('FileSink rolling policies', () => {
     const sizes = visible().filter((f) => f.includes('bbbb')).map((f) => statSync(join(out, f)).size).sort();
     assert.deepEqual(sizes, [3, 6]);
     u.close();
+  });
+
+  test('BucketsTest: withMaxPartSize(new MemorySize(7)) (Flink 2.x takes a MemorySize) rolls after two 6-byte records; MemorySize.parse and ofMebiBytes too', () => {
+    const w = writer({ policy: DefaultRollingPolicy.builder().withMaxPartSize(new MemorySize(7)).build() });
+    for (let i = 0; i < 3; i++) w.write('test1');
+    w.snapshotState!(1);
+    w.notifyCheckpointComplete!(1);
+    assert.deepEqual(parts(), [['test1', 'test1']], 'one part of two records committed');
+    assert.match(hidden().join(), /\.inprogress$/, 'the third record’s part stays open');
+    w.close();
+    assert.equal(DefaultRollingPolicy.builder().withMaxPartSize(MemorySize.parse('64 kb')).build().getMaxPartSize(), 65536);
+    assert.equal(DefaultRollingPolicy.builder().withMaxPartSize(MemorySize.ofMebiBytes(1)).build().getMaxPartSize(), 1 << 20);
+    assert.throws(() => DefaultRollingPolicy.builder().withMaxPartSize(MemorySize.ZERO), (e: unknown) => e instanceof TypeError && /withMaxPartSize takes a MemorySize/.test(e.message));
   });
 
   test('size: exact across buffer flushes — 10-byte records and a 100 000-byte limit give a first part of 10 001 records', () => {
