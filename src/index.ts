@@ -193,6 +193,8 @@ export {
   BasePathBucketAssigner,
   DateTimeBucketAssigner,
   type Encoder,
+  type EncoderObject,
+  SimpleStringEncoder,
   OutputFileConfig,
   OutputFileConfigBuilder,
   type OutputFileConfigOptions,

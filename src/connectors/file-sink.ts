@@ -1,15 +1,12 @@
 import { resolve } from 'node:path';
 import type { Sink, SinkWriter, SinkWriterContext } from '../graph/index.js';
-import { formatRecord } from '../util/format-record.js';
 import type { BucketAssignerContext, BucketAssignerObject } from './file-sink-bucket-assigners.js';
 import { FileSinkWriter } from './file-sink-writer.js';
 import type { DurationLike } from '../util/time.js';
 import { OnCheckpointRollingPolicy, type RollingPolicy } from './file-sink-rolling-policy.js';
 import { positiveMillis } from './positive-setting.js';
 import { OutputFileConfig, type OutputFileConfigOptions, outputFileConfigOf } from './file-sink-output-file-config.js';
-
-/** Turns a record into one line of text (the sink adds the newline). */
-export type Encoder<T> = (element: T) => string;
+import { type Encoder, type EncoderObject, encoderOf } from './file-sink-encoders.js';
 
 /**
  * Picks the bucket (a sub-directory of the sink's directory) of a record; '' = the directory
@@ -45,9 +42,12 @@ export class FileSink<T> implements Sink<T> {
     private readonly settings: FileSinkSettings<T>,
   ) {}
 
-  /** Starts a row-format file sink writing to `directory`; `encoder` defaults to text of the record. */
-  static forRowFormat<T>(directory: string, encoder?: Encoder<T>): FileSinkBuilder<T> {
-    return new FileSinkBuilder<T>(directory, encoder ?? formatRecord);
+  /**
+   * Starts a row-format file sink writing to `directory`; `encoder` (a function, or an object
+   * with `encode` such as Flink's `new SimpleStringEncoder()`) defaults to the text of the record.
+   */
+  static forRowFormat<T>(directory: string, encoder?: Encoder<T> | EncoderObject<T>): FileSinkBuilder<T> {
+    return new FileSinkBuilder<T>(directory, encoderOf(encoder));
   }
 
   /** @internal used by the builder */

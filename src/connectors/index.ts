@@ -4,7 +4,8 @@ export { DataGeneratorSource, type DataGeneratorOptions } from './data-generator
 export { TextFileSource, type TextFileSplit } from './text-file-source.js';
 export { SocketTextSource, type SocketSplit } from './socket-text-source.js';
 export type { IndexSplit } from './index-range-reader.js';
-export { FileSink, FileSinkBuilder, type Encoder, type BucketAssigner } from './file-sink.js';
+export { FileSink, FileSinkBuilder, type BucketAssigner } from './file-sink.js';
+export { SimpleStringEncoder, type Encoder, type EncoderObject } from './file-sink-encoders.js';
 export { OutputFileConfig, OutputFileConfigBuilder, type OutputFileConfigOptions } from './file-sink-output-file-config.js';
 export { BasePathBucketAssigner, DateTimeBucketAssigner, type BucketAssignerContext, type BucketAssignerObject } from './file-sink-bucket-assigners.js';
 export {

@@ -18,6 +18,7 @@ import {
   OnCheckpointRollingPolicy,
   OutputFileConfig,
   type RollingPolicy,
+  SimpleStringEncoder,
   type SinkWriter,
   type SinkWriterContext,
   Time,
@@ -343,5 +344,18 @@ describe('FileSink against Flink', () => {
     assert.equal(all().filter((f) => !isHidden(f)).length, 2);
     assert.match(hidden().join(), /\.inprogress$/, 'the last part stays open across the checkpoint');
     w.close();
+  });
+  test("forRowFormat(dir, new SimpleStringEncoder('UTF-8')), Flink's usual encoder: each record's text and a newline; an object with encode(); anything else refused", async () => {
+    await runJob((env) => {
+      env.fromElements('héllo', 'world').sinkTo(FileSink.forRowFormat(join(out, 'simple'), new SimpleStringEncoder<string>('UTF-8')).build());
+      env.fromElements(1, 2).sinkTo(FileSink.forRowFormat(join(out, 'object'), { encode: (n: number) => `n=${n}` }).build());
+      env.fromElements({ a: 1 }).sinkTo(FileSink.forRowFormat(join(out, 'default'), new SimpleStringEncoder<{ a: number }>()).build());
+    });
+    const read = (sub: string) => all().filter((f) => f.startsWith(`${sub}/`) && /part-/.test(f)).map((f) => readFileSync(join(out, f), 'utf8')).join('');
+    assert.equal(read('simple'), 'héllo\nworld\n');
+    assert.equal(read('object'), 'n=1\nn=2\n');
+    assert.equal(read('default'), '{"a":1}\n', 'as print() shows it');
+    assert.throws(() => new SimpleStringEncoder('ISO-8859-1'), (e: unknown) => e instanceof TypeError && /only UTF-8/.test(e.message));
+    assert.throws(() => FileSink.forRowFormat(out, {} as SimpleStringEncoder), (e: unknown) => e instanceof TypeError && /forRowFormat takes an encoder/.test(e.message));
   });
 });
