@@ -11,11 +11,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import {
   BasePathBucketAssigner,
+  CheckpointRollingPolicy,
   DateTimeBucketAssigner,
   DefaultRollingPolicy,
   Duration,
   FileSink,
   OnCheckpointRollingPolicy,
+  type PartFileInfo,
   OutputFileConfig,
   type RollingPolicy,
   SimpleStringEncoder,
@@ -357,5 +359,43 @@ describe('FileSink against Flink', () => {
     assert.equal(read('default'), '{"a":1}\n', 'as print() shows it');
     assert.throws(() => new SimpleStringEncoder('ISO-8859-1'), (e: unknown) => e instanceof TypeError && /only UTF-8/.test(e.message));
     assert.throws(() => FileSink.forRowFormat(out, {} as SimpleStringEncoder), (e: unknown) => e instanceof TypeError && /forRowFormat takes an encoder/.test(e.message));
+  });
+  test('FileSinkITBase/BatchExecutionFileSinkITCase: 4 sources of 0..3999 into 3 sink subtasks, 4 buckets by modulo, a CheckpointRollingPolicy subclass rolling at 1 KiB — each number 4 times in its bucket', async () => {
+    const NUM_SOURCES = 4;
+    const NUM_RECORDS = 4_000; // Flink: 10 000 (each rolled part is fsynced: kept small here)
+    const NUM_BUCKETS = 4;
+    class PartSizeAndCheckpointRollingPolicy extends CheckpointRollingPolicy<number> {
+      shouldRollOnEvent(part: PartFileInfo): boolean {
+        return part.getSize() >= 1024;
+      }
+      shouldRollOnProcessingTime(): boolean {
+        return false;
+      }
+    }
+    await runJob((env) => {
+      env
+        .fromSequence(0, NUM_SOURCES * NUM_RECORDS - 1)
+        .setParallelism(NUM_SOURCES)
+        .map((n) => n % NUM_RECORDS)
+        .setParallelism(NUM_SOURCES)
+        .sinkTo(
+          FileSink.forRowFormat<number>(out)
+            .withBucketAssigner((n) => String(n % NUM_BUCKETS))
+            .withRollingPolicy(new PartSizeAndCheckpointRollingPolicy())
+            .build(),
+        )
+        .setParallelism(3);
+    });
+    assert.deepEqual(hidden(), []);
+    const buckets = readdirSync(out).sort();
+    assert.deepEqual(buckets, ['0', '1', '2', '3']);
+    for (const bucket of buckets) {
+      const counts = new Map<number, number>();
+      const parts = readdirSync(join(out, bucket));
+      assert.ok(parts.length > 3, `bucket ${bucket} rolled at 1 KiB: ${parts.length} parts`);
+      for (const f of parts) for (const l of linesOf(`${bucket}/${f}`)) counts.set(Number(l), (counts.get(Number(l)) ?? 0) + 1);
+      const expected = Array.from({ length: NUM_RECORDS / NUM_BUCKETS }, (_, k) => [k * NUM_BUCKETS + Number(bucket), NUM_SOURCES]);
+      assert.deepEqual([...counts].sort((a, b) => a[0]! - b[0]!), expected);
+    }
   });
 });
