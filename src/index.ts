@@ -203,6 +203,7 @@ export {
   type SqlValue,
   FileSource,
   FileSourceBuilder,
+  TextLineInputFormat,
   JdbcSink,
   type JdbcSinkOptions,
   type JdbcExactlyOnceSinkOptions,

@@ -4,6 +4,7 @@ import type { Boundedness, InputStatus, ReaderOutput, Source, SourceOutput, Sour
 import type { Clock } from '../util/clock.js';
 import type { DurationLike } from '../util/time.js';
 import { positiveMillis } from './positive-setting.js';
+import { TextLineInputFormat } from './text-line-input-format.js';
 import { type TextFileBytes, openTextFile } from './text-file-bytes.js';
 import { isFile } from './text-file-source.js';
 import { TextLineCursor } from './text-lines.js';
@@ -46,31 +47,56 @@ export interface DirectorySplit {
  * @example
  * env.fromSource(FileSource.forTextLines('in/').monitorContinuously(1000).build(),
  *   WatermarkStrategy.noWatermarks(), 'files');
+ * @example Flink's spelling, several paths read one after another:
+ * FileSource.forRecordStreamFormat(new TextLineInputFormat(), 'in/a', 'in/b').build()
  */
 export class FileSource implements Source<string, DirectorySplit> {
   private constructor(
-    private readonly dir: string,
+    private readonly dirs: readonly string[],
     private readonly monitorIntervalMs: number | undefined,
   ) {}
 
   /** A source of the text lines of every file under the directory `path` — or of the file `path`, as Flink's reads one. */
   static forTextLines(path: string): FileSourceBuilder {
-    return new FileSourceBuilder(resolve(path));
+    return FileSource.forRecordStreamFormat(new TextLineInputFormat(), path);
+  }
+
+  /**
+   * Flink's way to build the same source: the lines of every file under each of `paths` (files
+   * or directories), one path after another. `TextLineInputFormat` is the one format here.
+   */
+  static forRecordStreamFormat(format: TextLineInputFormat, ...paths: string[]): FileSourceBuilder {
+    if (!(format instanceof TextLineInputFormat)) {
+      throw new TypeError('FileSource.forRecordStreamFormat takes a TextLineInputFormat (new TextLineInputFormat()), the one stream format here.');
+    }
+    if (paths.length === 0 || paths.some((p) => typeof p !== 'string' || p === '')) {
+      throw new TypeError(`FileSource.forRecordStreamFormat needs one or more paths (strings) after the format; got ${paths.length === 0 ? 'none' : JSON.stringify(paths)}.`);
+    }
+    const dirs = paths.map((p) => resolve(p));
+    // Flink would read a path given twice twice; here a path is a split's identity, so refuse it.
+    const twice = dirs.find((d, i) => dirs.indexOf(d) !== i);
+    if (twice !== undefined) throw new TypeError(`FileSource.forRecordStreamFormat: the path ${twice} is given twice.`);
+    return new FileSourceBuilder(dirs);
   }
 
   /** @internal */
-  static create(dir: string, monitorIntervalMs: number | undefined): FileSource {
-    return new FileSource(dir, monitorIntervalMs);
+  static create(dirs: readonly string[], monitorIntervalMs: number | undefined): FileSource {
+    return new FileSource(dirs, monitorIntervalMs);
   }
 
   getBoundedness(): Boundedness {
     return this.monitorIntervalMs === undefined ? 'BOUNDED' : 'CONTINUOUS_UNBOUNDED';
   }
 
-  /** One split per subtask, each a share of the files by path hash (Flink assigns whole files to readers too). */
+  /**
+   * Per path, one split per subtask, each a share of the files by path hash (Flink assigns whole
+   * files to readers too); subtask i gets share i of every path (splits are dealt round-robin).
+   */
   createSplits(parallelism = 1): DirectorySplit[] {
-    if (parallelism <= 1) return [{ dir: this.dir, done: [], current: null }];
-    return Array.from({ length: parallelism }, (_, shard) => ({ dir: this.dir, done: [], current: null, shard, shards: parallelism }));
+    return this.dirs.flatMap((dir): DirectorySplit[] => {
+      if (parallelism <= 1) return [{ dir, done: [], current: null }];
+      return Array.from({ length: parallelism }, (_, shard) => ({ dir, done: [], current: null, shard, shards: parallelism }));
+    });
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<string, DirectorySplit> {
@@ -81,7 +107,7 @@ export class FileSource implements Source<string, DirectorySplit> {
 /** Configures a {@link FileSource}. */
 export class FileSourceBuilder {
   private interval: number | undefined;
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dirs: readonly string[]) {}
 
   /**
    * Keeps watching the directory for new files, listing it every `discoveryInterval` (a Duration
@@ -93,7 +119,7 @@ export class FileSourceBuilder {
   }
 
   build(): FileSource {
-    return FileSource.create(this.dir, this.interval);
+    return FileSource.create(this.dirs, this.interval);
   }
 }
 

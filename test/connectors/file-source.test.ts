@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { Duration, FileSource, JobCancelledError, Time, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
+import { Duration, FileSource, JobCancelledError, TextLineInputFormat, Time, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
 import type { DirectorySplit } from '../../src/connectors/index.js';
 import type { InputStatus, SourceReader } from '../../src/graph/index.js';
 import { type Clock, ManualClock, systemClock } from '../../src/util/clock.js';
@@ -393,6 +393,26 @@ describe("FileSource: the path it is given, as Flink's enumerator takes it", () 
     assert.deepEqual(poll(m).lines, expectLines('x', 4));
     clock.advance(500);
     assert.deepEqual(poll(m), { lines: [], status: 'NOTHING_AVAILABLE' });
+  });
+
+  test("FileSource.forRecordStreamFormat(new TextLineInputFormat(), ...paths), Flink's spelling: each path in turn, files and directories; at parallelism 2 each subtask a share of every path", () => {
+    mkdirSync(join(tmp.path, 'second'));
+    writeFileSync(join(dir, 'b'), lines('b', 2));
+    writeFileSync(join(dir, 'a'), lines('a', 2));
+    writeFileSync(join(tmp.path, 'second', 'c'), lines('c', 2));
+    writeFileSync(join(tmp.path, 'single.txt'), 'single\n');
+    const source = FileSource.forRecordStreamFormat(new TextLineInputFormat('UTF-8'), join(tmp.path, 'single.txt'), dir, join(tmp.path, 'second')).build();
+    assert.deepEqual(poll(readerOf(source), { max: 10 }), { lines: ['single', 'a0', 'a1', 'b0', 'b1', 'c0', 'c1'], status: 'END_OF_INPUT' });
+    const shares = [0, 1].map((i) => {
+      const r = source.createReader({ subtaskIndex: i, parallelism: 2, clock: systemClock });
+      r.addSplits(source.createSplits(2).filter((_, k) => k % 2 === i));
+      return poll(r, { max: 10 }).lines;
+    });
+    assert.deepEqual(shares.flat().sort(), ['a0', 'a1', 'b0', 'b1', 'c0', 'c1', 'single']);
+    assert.throws(() => FileSource.forRecordStreamFormat(new TextLineInputFormat(), dir, `${dir}/`), (e: unknown) => e instanceof TypeError && /is given twice/.test(e.message));
+    assert.throws(() => FileSource.forRecordStreamFormat(new TextLineInputFormat()), (e: unknown) => e instanceof TypeError && /one or more paths/.test(e.message));
+    assert.throws(() => FileSource.forRecordStreamFormat({} as TextLineInputFormat, dir), (e: unknown) => e instanceof TypeError && /takes a TextLineInputFormat/.test(e.message));
+    assert.throws(() => new TextLineInputFormat('UTF-16'), (e: unknown) => e instanceof TypeError && /only UTF-8/.test(e.message));
   });
 
   test('monitorContinuously takes a Duration (Flink 2.x) or a Time, as well as ms; anything but a positive interval is refused naming it', () => {
