@@ -302,6 +302,18 @@ describe('user functions in a chain: the lifecycle Flink pins down', () => {
     assert.deepEqual(calls.filter((c) => c.endsWith(':close')), ['last:close', 'middle:close']);
   });
 
+  test("a throw in snapshotState fails the job with it (StreamTaskTest's testDecliningCheckpointStreamOperator), and every function is closed", async () => {
+    calls = [];
+    script = { throwIn: 'middle:snapshotState 1' };
+    await assert.rejects(executionWithFinalCheckpoint(chain((env) => env.fromElements(1))).execution.run(), (err: unknown) => {
+      assert.ok(err instanceof UserCodeError, String(err));
+      assert.match(err.message, /middle failed in snapshotState 1/);
+      return true;
+    });
+    assert.ok(!calls.some((c) => c.includes('notifyCheckpointComplete')), 'the checkpoint did not complete');
+    assert.deepEqual(calls.filter((c) => c.endsWith(':close')), ['sink:close', 'middle:close', 'head:close']);
+  });
+
   test('a throw in open: the job fails with it, and every function of the chain is closed, also those not yet opened', async () => {
     calls = [];
     script = { throwIn: 'middle:open' };
