@@ -178,9 +178,8 @@ export class JobExecution implements JobRun {
    */
   notifyCheckpointComplete(checkpointId: number): void {
     this.inFlight.delete(checkpointId);
-    this.guard(() => {
-      for (const task of this.tasks) task.notifyCheckpointComplete(checkpointId)?.catch((err: unknown) => this.fail(err));
-    });
+    // Each task is told, whatever another one threw (Flink's tasks are told one by one).
+    for (const task of this.tasks) this.guard(() => void task.notifyCheckpointComplete(checkpointId)?.catch((err: unknown) => this.fail(err)));
     this.wake?.();
   }
 
@@ -239,9 +238,7 @@ export class JobExecution implements JobRun {
   /** Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work, and tell the tasks (a source reader may drop what it kept for it). */
   abortCheckpoint(checkpointId: number): void {
     this.inFlight.delete(checkpointId);
-    this.guard(() => {
-      for (const task of this.tasks) task.notifyCheckpointAborted(checkpointId);
-    });
+    for (const task of this.tasks) this.guard(() => task.notifyCheckpointAborted(checkpointId));
     this.driver?.abort(checkpointId);
   }
 

@@ -12,6 +12,9 @@ export interface TimerFunction {
 
 /** An operator around one user function: opens and closes it with the operator. */
 export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
+  /** The function's asynchronous checkpoint completions not yet settled (see notifyCheckpointComplete). */
+  private completions: Set<Promise<unknown>> | undefined;
+
   constructor(
     ctx: OperatorContext,
     protected readonly userFunction: unknown,
@@ -38,8 +41,23 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
     return openUserFunction(this.userFunction, this.ctx);
   }
 
-  override close(): Promise<void> {
-    return closeUserFunction(this.userFunction, this.name);
+  /**
+   * Closes the function once its checkpoint completions in flight (an asynchronous
+   * `notifyCheckpointComplete`, e.g. the final checkpoint's commit) have settled: in Flink the
+   * notification runs to its end before the task closes. One that failed fails the close, even
+   * if it failed too late for the run to see it.
+   */
+  override async close(): Promise<void> {
+    let failure: unknown;
+    if (this.completions) {
+      for (const r of await Promise.allSettled(this.completions)) if (r.status === 'rejected') failure ??= r.reason;
+    }
+    try {
+      await closeUserFunction(this.userFunction, this.name);
+    } catch (err) {
+      failure ??= err;
+    }
+    if (failure !== undefined) throw failure;
   }
 
   protected override prepareSnapshot(checkpointId: number, timestamp: number): void {
@@ -52,12 +70,35 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
     }
   }
 
-  override notifyCheckpointComplete(checkpointId: number): void {
+  /**
+   * Tells a function that is a CheckpointListener. A promise it returns is a commit in flight: a
+   * rejection fails the job (as a throw does), and `close` waits for it.
+   */
+  override notifyCheckpointComplete(checkpointId: number): void | Promise<unknown> {
     super.notifyCheckpointComplete(checkpointId);
     const listener = this.userFunction as Partial<CheckpointListener> | null;
     if (typeof listener?.notifyCheckpointComplete !== 'function') return;
+    let result: unknown;
     try {
-      void listener.notifyCheckpointComplete(checkpointId);
+      result = listener.notifyCheckpointComplete(checkpointId);
+    } catch (err) {
+      throw userError(this.name, err);
+    }
+    if (!(result instanceof Promise)) return;
+    const completion = result.catch((err: unknown) => Promise.reject(userError(this.name, err)));
+    const completions = (this.completions ??= new Set());
+    completions.add(completion);
+    const settled = () => void completions.delete(completion);
+    completion.then(settled, settled);
+    return completion;
+  }
+
+  /** Tells a function that is a CheckpointListener with `notifyCheckpointAborted`; a throw fails the job. */
+  override notifyCheckpointAborted(checkpointId: number): void {
+    const listener = this.userFunction as Partial<CheckpointListener> | null;
+    if (typeof listener?.notifyCheckpointAborted !== 'function') return;
+    try {
+      listener.notifyCheckpointAborted(checkpointId);
     } catch (err) {
       throw userError(this.name, err);
     }

@@ -207,4 +207,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   notifyCheckpointComplete(checkpointId: number): void | Promise<unknown> {
     this.ctx.keyedBackend?.notifyCheckpointComplete(checkpointId);
   }
+
+  /** Checkpoint `checkpointId` was aborted (declined somewhere, expired, or failed to write). */
+  notifyCheckpointAborted(_checkpointId: number): void {}
 }

@@ -177,40 +177,56 @@ export class SourceStreamTask extends StreamTask {
    * its offsets to a broker). A closed reader is not called.
    */
   override notifyCheckpointComplete(checkpointId: number): Promise<unknown> | undefined {
-    const commits = super.notifyCheckpointComplete(checkpointId);
-    if (this.readerClosed || this.reader.notifyCheckpointComplete === undefined) return commits;
-    let own: void | Promise<void>;
+    let commits: Promise<unknown> | undefined;
+    let failure: { err: unknown } | undefined;
     try {
-      own = this.reader.notifyCheckpointComplete(checkpointId);
+      commits = super.notifyCheckpointComplete(checkpointId);
     } catch (err) {
-      throw userError(this.sourceName, err);
+      failure = { err };
     }
-    if (!(own instanceof Promise)) return commits;
-    const committed = own.catch((err: unknown) => {
-      throw userError(this.sourceName, err);
-    });
-    return commits ? Promise.all([commits, committed]) : committed;
+    // The reader is the chain's head: told last, also when an operator after it threw.
+    let committed: Promise<unknown> | undefined;
+    if (!this.readerClosed && this.reader.notifyCheckpointComplete !== undefined) {
+      try {
+        const own = this.reader.notifyCheckpointComplete(checkpointId);
+        if (own instanceof Promise) committed = own.catch((err: unknown) => Promise.reject(userError(this.sourceName, err)));
+      } catch (err) {
+        failure ??= { err: userError(this.sourceName, err) };
+      }
+    }
+    if (failure) {
+      void committed?.catch(() => undefined);
+      throw failure.err;
+    }
+    return commits && committed ? Promise.all([commits, committed]) : (commits ?? committed);
   }
 
   override notifyCheckpointAborted(checkpointId: number): void {
-    super.notifyCheckpointAborted(checkpointId);
-    if (this.readerClosed) return;
+    let failure: { err: unknown } | undefined;
     try {
-      this.reader.notifyCheckpointAborted?.(checkpointId);
+      super.notifyCheckpointAborted(checkpointId);
     } catch (err) {
-      throw userError(this.sourceName, err);
+      failure = { err };
     }
+    if (!this.readerClosed) {
+      try {
+        this.reader.notifyCheckpointAborted?.(checkpointId);
+      } catch (err) {
+        failure ??= { err: userError(this.sourceName, err) };
+      }
+    }
+    if (failure) throw failure.err;
   }
 
+  /** Closes the chain's operators, then the reader: the source is the chain's head, closed last as in Flink. */
   override async close(): Promise<unknown> {
+    const first = await super.close();
     this.readerClosed = true;
-    let first: unknown;
     try {
       await this.reader.close?.();
     } catch (err) {
-      first = userError(this.sourceName, err);
+      return first ?? userError(this.sourceName, err);
     }
-    const rest = await super.close();
-    return first ?? rest;
+    return first;
   }
 }

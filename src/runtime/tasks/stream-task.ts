@@ -39,6 +39,8 @@ export abstract class StreamTask {
   protected finishing = false;
   /** How many operators of the chain have had `endInput`. */
   private endedOperators = 0;
+  /** The operators of the chain not yet closed are its first this many (it closes from its end). */
+  private openOperators: number;
   /** Checkpoints in flight this task has answered (snapshotted or declined). */
   private readonly answered = new Set<number>();
   /**
@@ -58,6 +60,7 @@ export abstract class StreamTask {
     // Only operators with processing-time work are asked about timers on the hot path.
     this.timed = operators.filter((op) => op.usesProcessingTime);
     this.gated = operators.filter((op) => op.acceptsInput !== StreamOperator.prototype.acceptsInput);
+    this.openOperators = operators.length;
   }
 
   /** True while every operator of the chain takes input. */
@@ -203,9 +206,27 @@ export abstract class StreamTask {
     this.answered.delete(checkpointId);
   }
 
-  /** Checkpoint `checkpointId` was aborted. */
+  /** Checkpoint `checkpointId` was aborted: the operators are told (see {@link tellOperators}). */
   notifyCheckpointAborted(checkpointId: number): void {
     this.checkpointEnded(checkpointId);
+    this.tellOperators((op) => op.notifyCheckpointAborted(checkpointId));
+  }
+
+  /**
+   * Calls `tell` on the operators not yet closed, tail to head, as Flink's chain tells them of a
+   * completed or aborted checkpoint: one that throws does not keep the others from being told;
+   * the first throw is rethrown after (it fails the job).
+   */
+  protected tellOperators(tell: (op: StreamOperator) => void): void {
+    let failure: { err: unknown } | undefined;
+    for (let i = this.openOperators - 1; i >= 0; i--) {
+      try {
+        tell(this.operators[i]!);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+    if (failure) throw failure.err;
   }
 
   /**
@@ -220,7 +241,12 @@ export abstract class StreamTask {
     if (!cp || this.answered.has(barrier.checkpointId)) return;
     this.answered.add(barrier.checkpointId);
     const start = performance.now();
-    const operators = [...this.snapshotSource(barrier), ...this.operators.map((op) => op.snapshotState(barrier.checkpointId, barrier.timestamp, barrier.options))];
+    // Tail to head, the source last, as Flink's chain snapshots (user snapshotState calls show the
+    // order); listed head first all the same.
+    const chain = this.operators;
+    const cut: OperatorSnapshot[] = new Array<OperatorSnapshot>(chain.length);
+    for (let i = chain.length - 1; i >= 0; i--) cut[i] = chain[i]!.snapshotState(barrier.checkpointId, barrier.timestamp, barrier.options);
+    const operators = [...this.snapshotSource(barrier), ...cut];
     let awaiting: Promise<unknown>[] | undefined;
     for (const op of this.operators) {
       const work = op.snapshotPendingWork(barrier.checkpointId);
@@ -249,9 +275,15 @@ export abstract class StreamTask {
   notifyCheckpointComplete(checkpointId: number): Promise<unknown> | undefined {
     this.checkpointEnded(checkpointId);
     let commits: Promise<unknown>[] | undefined;
-    for (const op of this.operators) {
-      const commit = op.notifyCheckpointComplete(checkpointId);
-      if (commit) (commits ??= []).push(commit);
+    try {
+      this.tellOperators((op) => {
+        const commit = op.notifyCheckpointComplete(checkpointId);
+        if (commit) (commits ??= []).push(commit);
+      });
+    } catch (err) {
+      // The job fails with the throw; the commits that did start still settle, unobserved.
+      if (commits) void Promise.allSettled(commits);
+      throw err;
     }
     return commits && Promise.all(commits);
   }
@@ -261,10 +293,15 @@ export abstract class StreamTask {
     for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.open();
   }
 
-  /** Closes every operator; the first error wins, the rest still close. */
+  /**
+   * Closes every operator, from the end of the chain to its head (as Flink's chain closes them,
+   * after finishing them head first at the end of input); the first error wins, the rest still
+   * close. Also after a failure or a cancel, and also operators that never opened.
+   */
   async close(): Promise<unknown> {
     let first: unknown;
-    for (const op of this.operators) {
+    while (this.openOperators > 0) {
+      const op = this.operators[--this.openOperators]!;
       try {
         op.flush();
         await op.close();
