@@ -2165,10 +2165,10 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'ttl-cleanup-never-flushes',
     area: 'state',
     file: 'src/state/ttl-cleanup.ts',
-    original: '    const stored = this.keyGroupIndex === 0 ? undefined : this.table.storedKeys?.(kg);',
-    replacement: '    const stored = this.table.storedKeys?.(kg);',
+    original: '    if (table.storedEntries) return table.storedEntries(kg, this.keyGroupIndex === 0)[Symbol.iterator]();',
+    replacement: '    if (table.storedEntries) return table.storedEntries(kg, false)[Symbol.iterator]();',
     bug: "incremental TTL cleanup on lmdb walks only the keys already on disk: keys that stay in the write cache (all of them, while it does not fill) are never checked, and their expired values stay in state and in every snapshot",
-    tests: ['test/state/ttl-flink-cases.test.ts'],
+    tests: ['test/state/ttl-flink-cases.test.ts', 'test/state/ttl-cleanup-walk.test.ts'],
   },
   {
     id: 'coordinator-late-older-success-resets-failures',
@@ -2379,5 +2379,14 @@ export const MUTANTS: readonly Mutant[] = [
     replacement: 'return path.steps[i]!;',
     bug: "sum('f1') on a stream of tuples, as a Flink user names a Tuple's field, finds no such field and fails the job at its first record",
     tests: ['test/api/field-aggregations.test.ts'],
+  },
+  {
+    id: 'ttl-cleanup-scanned-value-wins',
+    area: 'state',
+    file: 'src/state/lmdb/lmdb-state-table.ts',
+    original: '      yield [mapKey, hit ? hit.value : (decodeValue(value) as V)];',
+    replacement: '      yield [mapKey, decodeValue(value) as V];',
+    bug: "incremental TTL cleanup on lmdb judges the value its range scan read from disk even where the cache holds a newer write: a key rewritten since it was written out is deleted because its old value expired, and a key cleared since comes back with the live part of its old list",
+    tests: ['test/state/ttl-cleanup-walk.test.ts'],
   },
 ];

@@ -10,7 +10,7 @@ import type { StateTable } from './state-table.js';
  */
 export class IncrementalCleanup {
   private keyGroupIndex = 0;
-  private iterator: Iterator<unknown> | undefined;
+  private iterator: Iterator<[unknown, unknown]> | undefined;
 
   constructor(
     private readonly table: StateTable<unknown>,
@@ -25,16 +25,16 @@ export class IncrementalCleanup {
     const now = this.clock.now();
     for (let budget = this.size; budget > 0; budget--) {
       const kg = this.range.start + this.keyGroupIndex;
-      this.iterator ??= this.keysOf(kg);
+      this.iterator ??= this.entriesOf(kg);
       const next = this.iterator.next();
       if (next.done) {
         this.iterator = undefined;
         this.keyGroupIndex = (this.keyGroupIndex + 1) % this.range.size;
         continue;
       }
-      // Read through the table: on disk the iteration lags behind cached writes.
-      const key = next.value;
-      const stored = this.table.get(kg, key);
+      // The value as of now (on disk, the cached one where the cache holds a newer write); used
+      // before anything else runs, so a write made since the walk started is never undone.
+      const [key, stored] = next.value;
       if (stored === undefined) continue;
       const kept = withoutExpired(this.layout, stored, now, this.ttlMs);
       if (kept === undefined) this.table.delete(kg, key);
@@ -43,20 +43,23 @@ export class IncrementalCleanup {
   }
 
   /**
-   * The keys of key group `kg` to check. On disk a pass writes the cache out once, as it starts
-   * (through `entries`), and then walks the keys written out (`storedKeys`): `entries` writes the
-   * cache out first, a write transaction each time, and entering every key group through it made
-   * per-record cleanup cost ~125 ms over 970 keys on lmdb, against ~1 ms without cleanup. A key
-   * written after its key group's turn in a pass is checked in the next one.
+   * The entries of key group `kg` to check, each with its current value. On disk a pass writes
+   * the cache out once, as it starts, and then scans the entries written out (`storedEntries`),
+   * keys and values in one range scan: `entries` writes the cache out first, a write transaction
+   * each time, and entering every key group through it made per-record cleanup cost ~125 ms over
+   * 970 keys on lmdb; reading each scanned key again through `get` cost a disk read per entry
+   * (and filled the cache with entries the job never asked for). A key written after its key
+   * group's turn in a pass is checked in the next one.
    */
-  private keysOf(kg: number): Iterator<unknown> {
-    const stored = this.keyGroupIndex === 0 ? undefined : this.table.storedKeys?.(kg);
-    if (stored !== undefined) return stored[Symbol.iterator]();
-    const entries = this.table.entries(kg)[Symbol.iterator]();
+  private entriesOf(kg: number): Iterator<[unknown, unknown]> {
+    const table = this.table;
+    if (table.storedEntries) return table.storedEntries(kg, this.keyGroupIndex === 0)[Symbol.iterator]();
+    // The heap: its entries are live and a `get` costs a lookup in memory.
+    const entries = table.entries(kg)[Symbol.iterator]();
     return {
       next: () => {
         const n = entries.next();
-        return n.done ? { value: undefined, done: true } : { value: n.value[0], done: false };
+        return n.done ? { value: undefined, done: true } : { value: [n.value[0], table.get(kg, n.value[0])], done: false };
       },
     };
   }

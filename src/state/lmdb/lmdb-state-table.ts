@@ -98,9 +98,23 @@ export class LmdbStateTable<V> implements StateTable<V> {
     }
   }
 
-  /** The keys of one key group on disk, pending writes not flushed (see StateTable.storedKeys); no read snapshot held, as in {@link entries}. */
-  *storedKeys(keyGroup: number): Generator<unknown> {
-    for (const key of this.store.db.getKeys({ ...keyGroupBounds(this.tableId, keyGroup), snapshot: false })) yield decodeMapKey(key);
+  /**
+   * The entries of one key group with their current values, for a walk that may change each as
+   * it goes (TTL cleanup; see StateTable.storedEntries): one range scan over what is on disk,
+   * each key's value the cached one where the cache holds the key (a write not yet on disk is
+   * newer), else the scanned one; a key only in the cache is seen only if `writeOut`. No read
+   * snapshot is held between entries, as in {@link entries}: a scan paused across a write-out
+   * goes on from its position in what was written (lmdb-js repositions a renewing cursor after
+   * each commit), so a scanned value of a key not cached is what is stored now — an entry leaves
+   * the cache only after it is written out. A yielded value is current until the caller writes.
+   */
+  *storedEntries(keyGroup: number, writeOut: boolean): Generator<[unknown, V | undefined]> {
+    if (writeOut) this.store.flush();
+    for (const { key, value } of this.store.db.getRange({ ...keyGroupBounds(this.tableId, keyGroup), snapshot: false })) {
+      const mapKey = decodeMapKey(key);
+      const hit = this.cache.get(mapKey);
+      yield [mapKey, hit ? hit.value : (decodeValue(value) as V)];
+    }
   }
 
   get size(): number {
