@@ -9,7 +9,7 @@ import { isProcessAlive } from '../../util/process.js';
 import type { StateBackendName } from '../../util/state-backend-names.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import type { StateTableStore, StoreCut, TrackedStateTable } from '../state-table.js';
-import { decodeTagged, encodeTagged } from './lmdb-codec.js';
+import { decodeStoredValue, decodeTagged, encodeStoredValue, encodeTagged } from './lmdb-codec.js';
 import { LmdbStateTable } from './lmdb-state-table.js';
 
 /** Entries held in memory (read or written since the last flush) before they go to disk. */
@@ -174,11 +174,11 @@ export function decodeMapKey(key: Buffer): unknown {
 }
 
 export function encodeValue(value: unknown): Buffer {
-  return encodeTagged(value, 0);
+  return encodeStoredValue(value);
 }
 
 export function decodeValue(bytes: Buffer): unknown {
-  return decodeTagged(bytes, 0);
+  return decodeStoredValue(bytes);
 }
 
 /** The range of keys of one key group of one table. */
