@@ -38,8 +38,24 @@ export interface StateTable<V> {
    * last write-out may be skipped. Unset where `entries` costs nothing more (the heap).
    */
   storedEntries?(keyGroup: number, writeOut: boolean): Iterable<[unknown, V | undefined]>;
+  /**
+   * Starts keeping the earliest timestamps of the values `set` per key group, for a table of
+   * [value, timestamp] pairs: TTL cleanup skips key groups in which nothing can have expired.
+   * Unset where walking a key group costs too little to be worth it (the heap).
+   */
+  watchStamps?(): StampWatch;
+  /** How many times pending changes were written out (on disk: write transactions committed), where `watchStamps` is set. */
+  readonly writeOuts?: number;
   /** Loads where lookups of these keys will go, ahead of them (a hint; a table may ignore it). */
   prefetch?(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void;
+}
+
+/** Earliest timestamps of values set into a table of [value, timestamp] pairs, per key group by index in the range. */
+export interface StampWatch {
+  /** Since the watcher last put Infinity in the slot (the watcher's own). */
+  readonly sinceReset: Float64Array;
+  /** Among the values set since the last write-out: what only the cache holds (shared, kept by the table). */
+  readonly unwritten: Float64Array;
 }
 
 /**

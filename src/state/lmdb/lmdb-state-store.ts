@@ -33,6 +33,8 @@ export class LmdbStateStore implements StateTableStore {
   private readonly tables: LmdbStateTable<unknown>[] = [];
   private cached = 0;
   private evicting = false;
+  /** Write transactions committed (TTL cleanup tells by it whether a scan was interrupted). */
+  writeOuts = 0;
   /** Work to run before the cache is flushed and emptied (background TTL cleanup). */
   private readonly beforeEvict: Array<() => void> = [];
 
@@ -95,6 +97,7 @@ export class LmdbStateStore implements StateTableStore {
     this.db.transactionSync(() => {
       for (const t of this.tables) t.writeDirty();
     });
+    this.writeOuts++;
   }
 
   /** Flushes, then opens a read transaction that sees the store as it is now. */
