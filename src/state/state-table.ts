@@ -33,9 +33,9 @@ export interface StateTable<V> {
   /**
    * The entries of one key group as last written out, each with the value `get` would return at
    * the moment it is yielded: for a walk that judges each entry and may delete or rewrite it
-   * through the table (TTL cleanup). Pending changes are written out first only if `writeOut`
-   * (on disk `entries` always does, a write transaction each time), so keys written since the
-   * last write-out may be skipped. Unset where `entries` costs nothing more (the heap).
+   * through the table (TTL cleanup). Pending changes are written out, at the call, only if
+   * `writeOut` (on disk `entries` always does, a write transaction each time), so keys written
+   * since the last write-out may be missed. Unset where `entries` costs nothing more (the heap).
    */
   storedEntries?(keyGroup: number, writeOut: boolean): Iterable<[unknown, V | undefined]>;
   /**
