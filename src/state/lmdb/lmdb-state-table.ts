@@ -130,8 +130,9 @@ export class LmdbStateTable<V> implements StateTable<V> {
    * newer), else the scanned one; a key only in the cache is seen only if `writeOut`. No read
    * snapshot is held between entries, as in {@link entries}: a scan paused across a write-out
    * goes on from its position in what was written (lmdb-js repositions a renewing cursor after
-   * each commit), so a scanned value of a key not cached is what is stored now — an entry leaves
-   * the cache only after it is written out. A yielded value is current until the caller writes.
+   * each commit, and may then step over the key after a deleted one: the next pass sees it), so a
+   * scanned value of a key not cached is what is stored now — an entry leaves the cache only after
+   * it is written out. A yielded value is current until the caller writes.
    */
   storedEntries(keyGroup: number, writeOut: boolean): Iterable<[unknown, V | undefined]> {
     // Now, not at the first step of the scan: TTL cleanup counts write-outs from here.
