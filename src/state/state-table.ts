@@ -31,14 +31,31 @@ export interface StateTable<V> {
   /** Makes room for `entries`, about to be set in `keyGroup` by a restore (a hint; a table may ignore it). */
   reserve?(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void;
   /**
-   * The keys of one key group as last written out, without writing pending changes first (on
-   * disk, `entries` writes the cache out in a write transaction): for a walk that reads each key
-   * through `get` again — TTL cleanup — and may skip keys written since. Unset where `entries`
-   * costs nothing more (the heap).
+   * The entries of one key group as last written out, each with the value `get` would return at
+   * the moment it is yielded: for a walk that judges each entry and may delete or rewrite it
+   * through the table (TTL cleanup). Pending changes are written out, at the call, only if
+   * `writeOut` (on disk `entries` always does, a write transaction each time), so keys written
+   * since the last write-out may be missed. Unset where `entries` costs nothing more (the heap).
    */
-  storedKeys?(keyGroup: number): Iterable<unknown>;
+  storedEntries?(keyGroup: number, writeOut: boolean): Iterable<[unknown, V | undefined]>;
+  /**
+   * Starts keeping the earliest timestamps of the values `set` per key group, for a table of
+   * [value, timestamp] pairs: TTL cleanup skips key groups in which nothing can have expired.
+   * Unset where walking a key group costs too little to be worth it (the heap).
+   */
+  watchStamps?(): StampWatch;
+  /** How many times pending changes were written out (on disk: write transactions committed), where `watchStamps` is set. */
+  readonly writeOuts?: number;
   /** Loads where lookups of these keys will go, ahead of them (a hint; a table may ignore it). */
   prefetch?(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void;
+}
+
+/** Earliest timestamps of values set into a table of [value, timestamp] pairs, per key group by index in the range. */
+export interface StampWatch {
+  /** Since the watcher last put Infinity in the slot (the watcher's own). */
+  readonly sinceReset: Float64Array;
+  /** Among the values set since the last write-out: what only the cache holds (shared, kept by the table). */
+  readonly unwritten: Float64Array;
 }
 
 /**

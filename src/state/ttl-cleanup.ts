@@ -1,7 +1,7 @@
 import type { Clock } from '../util/clock.js';
 import type { KeyGroupRange } from './key-groups.js';
-import { type StoredLayout, withoutExpired } from './state-meta.js';
-import type { StateTable } from './state-table.js';
+import { type StoredLayout, type TtlValue, withoutExpired } from './state-meta.js';
+import type { StampWatch, StateTable } from './state-table.js';
 
 /**
  * Flink's incremental TTL cleanup: a cursor walks a state's entries across key groups, and each
@@ -10,7 +10,9 @@ import type { StateTable } from './state-table.js';
  */
 export class IncrementalCleanup {
   private keyGroupIndex = 0;
-  private iterator: Iterator<unknown> | undefined;
+  private iterator: Iterator<[unknown, unknown]> | undefined;
+  /** On disk, for a state of [value, timestamp] pairs: see {@link StampBounds}. */
+  private readonly bounds: StampBounds | undefined;
 
   constructor(
     private readonly table: StateTable<unknown>,
@@ -19,45 +21,115 @@ export class IncrementalCleanup {
     private readonly ttlMs: number,
     private readonly clock: Clock,
     private readonly size: number,
-  ) {}
+  ) {
+    const pairs = !layout.namespaced && layout.kind !== 'list' && layout.kind !== 'map';
+    this.bounds = pairs && table.watchStamps ? new StampBounds(table, range.size) : undefined;
+  }
 
   step(): void {
     const now = this.clock.now();
+    const bounds = this.bounds;
     for (let budget = this.size; budget > 0; budget--) {
       const kg = this.range.start + this.keyGroupIndex;
-      this.iterator ??= this.keysOf(kg);
+      if (this.iterator === undefined) {
+        // A key group where nothing can have expired counts as checked, one unit of the budget
+        // as an empty one; a pass starts (and writes the cache out) only if anything may have.
+        const index = this.keyGroupIndex;
+        if (bounds !== undefined && (index === 0 ? bounds.noneExpiredAnywhere(now, this.ttlMs) : bounds.noneExpired(index, now, this.ttlMs))) {
+          this.keyGroupIndex = (index + 1) % this.range.size;
+          continue;
+        }
+        this.iterator = this.entriesOf(kg);
+        bounds?.scanStarts(index); // after the pass's write-out, which entriesOf makes at once
+      }
       const next = this.iterator.next();
       if (next.done) {
+        bounds?.scanEnds(this.keyGroupIndex);
         this.iterator = undefined;
         this.keyGroupIndex = (this.keyGroupIndex + 1) % this.range.size;
         continue;
       }
-      // Read through the table: on disk the iteration lags behind cached writes.
-      const key = next.value;
-      const stored = this.table.get(kg, key);
+      // The value as of now (on disk, the cached one where the cache holds a newer write); used
+      // before anything else runs, so a write made since the walk started is never undone.
+      const [key, stored] = next.value;
       if (stored === undefined) continue;
       const kept = withoutExpired(this.layout, stored, now, this.ttlMs);
       if (kept === undefined) this.table.delete(kg, key);
       else if (kept !== stored) this.table.set(kg, key, kept);
+      else bounds?.kept((stored as TtlValue<unknown>)[1]);
     }
   }
 
   /**
-   * The keys of key group `kg` to check. On disk a pass writes the cache out once, as it starts
-   * (through `entries`), and then walks the keys written out (`storedKeys`): `entries` writes the
-   * cache out first, a write transaction each time, and entering every key group through it made
-   * per-record cleanup cost ~125 ms over 970 keys on lmdb, against ~1 ms without cleanup. A key
-   * written after its key group's turn in a pass is checked in the next one.
+   * The entries of key group `kg` to check, each with its current value. On disk a pass writes
+   * the cache out once, as it starts, and then scans the entries written out (`storedEntries`),
+   * keys and values in one range scan: `entries` writes the cache out first, a write transaction
+   * each time, and entering every key group through it made per-record cleanup cost ~125 ms over
+   * 970 keys on lmdb; reading each scanned key again through `get` cost a disk read per entry
+   * (and filled the cache with entries the job never asked for). A key written after its key
+   * group's turn in a pass is checked in the next one.
    */
-  private keysOf(kg: number): Iterator<unknown> {
-    const stored = this.keyGroupIndex === 0 ? undefined : this.table.storedKeys?.(kg);
-    if (stored !== undefined) return stored[Symbol.iterator]();
-    const entries = this.table.entries(kg)[Symbol.iterator]();
+  private entriesOf(kg: number): Iterator<[unknown, unknown]> {
+    const table = this.table;
+    if (table.storedEntries) return table.storedEntries(kg, this.keyGroupIndex === 0)[Symbol.iterator]();
+    // The heap: its entries are live and a `get` costs a lookup in memory.
+    const entries = table.entries(kg)[Symbol.iterator]();
     return {
       next: () => {
         const n = entries.next();
-        return n.done ? { value: undefined, done: true } : { value: n.value[0], done: false };
+        return n.done ? { value: undefined, done: true } : { value: [n.value[0], table.get(kg, n.value[0])], done: false };
       },
     };
+  }
+}
+
+/**
+ * What lets the cleanup skip a key group of [value, timestamp] pairs without reading it: a lower
+ * bound on every timestamp in it, on disk or only in the cache. A scan no write-out interrupted
+ * saw every entry on disk with its current value (the cached one where newer); a key only in the
+ * cache then was set since the last write-out (the table's `unwritten`, taken as the scan
+ * starts); and since the scan started the table has kept the earliest timestamp set in the key
+ * group (`sinceReset`). A value set before the scan started and not since is one of the first
+ * two. So min(what the scan kept, unwritten then, sinceReset) bounds every timestamp: while that
+ * has not expired, nothing in the key group has. An interrupted scan gives no bound (lmdb-js
+ * repositions its cursor after a commit, and can step over the key after a deleted one).
+ */
+class StampBounds {
+  private readonly watch: StampWatch;
+  /** Per key group: the bound its last scan left, without what was set since (-Infinity: none). */
+  private readonly scanned: Float64Array;
+  private scanMin = Infinity;
+  private writeOutsAtStart = 0;
+
+  constructor(
+    private readonly table: StateTable<unknown>,
+    size: number,
+  ) {
+    this.watch = table.watchStamps!();
+    this.scanned = new Float64Array(size).fill(-Infinity);
+  }
+
+  noneExpired(index: number, now: number, ttlMs: number): boolean {
+    return now < Math.min(this.scanned[index]!, this.watch.sinceReset[index]!) + ttlMs;
+  }
+
+  /** Whether no key group can hold an expired value: a pass is then not worth starting. */
+  noneExpiredAnywhere(now: number, ttlMs: number): boolean {
+    for (let i = 0; i < this.scanned.length; i++) if (!this.noneExpired(i, now, ttlMs)) return false;
+    return true;
+  }
+
+  scanStarts(index: number): void {
+    this.scanMin = this.watch.unwritten[index]!;
+    this.watch.sinceReset[index] = Infinity;
+    this.writeOutsAtStart = this.table.writeOuts ?? 0;
+  }
+
+  kept(stamp: number): void {
+    if (!(stamp >= this.scanMin)) this.scanMin = stamp;
+  }
+
+  scanEnds(index: number): void {
+    this.scanned[index] = this.table.writeOuts === this.writeOutsAtStart ? this.scanMin : -Infinity;
   }
 }

@@ -9,7 +9,7 @@ import { isProcessAlive } from '../../util/process.js';
 import type { StateBackendName } from '../../util/state-backend-names.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import type { StateTableStore, StoreCut, TrackedStateTable } from '../state-table.js';
-import { decodeTagged, encodeTagged } from './lmdb-codec.js';
+import { decodeStoredValue, decodeTagged, encodeStoredValue, encodeTagged } from './lmdb-codec.js';
 import { LmdbStateTable } from './lmdb-state-table.js';
 
 /** Entries held in memory (read or written since the last flush) before they go to disk. */
@@ -33,6 +33,8 @@ export class LmdbStateStore implements StateTableStore {
   private readonly tables: LmdbStateTable<unknown>[] = [];
   private cached = 0;
   private evicting = false;
+  /** Write transactions committed (TTL cleanup tells by it whether a scan was interrupted). */
+  writeOuts = 0;
   /** Work to run before the cache is flushed and emptied (background TTL cleanup). */
   private readonly beforeEvict: Array<() => void> = [];
 
@@ -95,6 +97,7 @@ export class LmdbStateStore implements StateTableStore {
     this.db.transactionSync(() => {
       for (const t of this.tables) t.writeDirty();
     });
+    this.writeOuts++;
   }
 
   /** Flushes, then opens a read transaction that sees the store as it is now. */
@@ -174,11 +177,11 @@ export function decodeMapKey(key: Buffer): unknown {
 }
 
 export function encodeValue(value: unknown): Buffer {
-  return encodeTagged(value, 0);
+  return encodeStoredValue(value);
 }
 
 export function decodeValue(bytes: Buffer): unknown {
-  return decodeTagged(bytes, 0);
+  return decodeStoredValue(bytes);
 }
 
 /** The range of keys of one key group of one table. */

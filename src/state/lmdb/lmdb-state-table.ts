@@ -1,5 +1,6 @@
 import type { KeyGroupRange } from '../key-groups.js';
-import type { ChangedKeys, StateTable } from '../state-table.js';
+import type { TtlValue } from '../state-meta.js';
+import type { ChangedKeys, StampWatch, StateTable } from '../state-table.js';
 import { type LmdbStateStore, decodeMapKey, decodeValue, encodeKey, encodeValue, keyGroupBounds } from './lmdb-state-store.js';
 
 interface CacheEntry<V> {
@@ -18,6 +19,9 @@ interface CacheEntry<V> {
 export class LmdbStateTable<V> implements StateTable<V> {
   private cache = new Map<unknown, CacheEntry<V>>();
   private dirty = 0;
+  /** See StateTable.watchStamps: each watcher's own slots, and the shared `unwritten` once watched. */
+  private stampWatches: Float64Array[] = [];
+  private unwritten: Float64Array | undefined;
   /** Set while incremental checkpoints are on. */
   changes: ChangedKeys | undefined;
 
@@ -53,6 +57,7 @@ export class LmdbStateTable<V> implements StateTable<V> {
 
   private put(keyGroup: number, key: unknown, value: V | undefined): void {
     this.changes?.record(keyGroup, key);
+    if (value !== undefined && this.stampWatches.length > 0) this.noteStamp(keyGroup, (value as TtlValue<unknown>)[1]);
     const hit = this.cache.get(key);
     if (hit) {
       hit.value = value;
@@ -67,6 +72,25 @@ export class LmdbStateTable<V> implements StateTable<V> {
     this.store.noteCached();
   }
 
+  watchStamps(): StampWatch {
+    const sinceReset = new Float64Array(this.keyGroupRange.size).fill(Infinity);
+    this.stampWatches.push(sinceReset);
+    // Values set before the first watcher and not written out yet are unknown: -Infinity.
+    this.unwritten ??= new Float64Array(this.keyGroupRange.size).fill(this.dirty > 0 ? -Infinity : Infinity);
+    return { sinceReset, unwritten: this.unwritten };
+  }
+
+  get writeOuts(): number {
+    return this.store.writeOuts;
+  }
+
+  private noteStamp(keyGroup: number, stamp: number): void {
+    const i = keyGroup - this.keyGroupRange.start;
+    for (const watch of this.stampWatches) if (!(stamp >= watch[i]!)) watch[i] = stamp;
+    const unwritten = this.unwritten!;
+    if (!(stamp >= unwritten[i]!)) unwritten[i] = stamp;
+  }
+
   /** Writes the changed cache entries; runs inside the store's write transaction. */
   writeDirty(): void {
     if (this.dirty === 0) return;
@@ -78,6 +102,7 @@ export class LmdbStateTable<V> implements StateTable<V> {
       e.dirty = false;
     }
     this.dirty = 0;
+    this.unwritten?.fill(Infinity);
   }
 
   /** Drops the cache (after a flush). */
@@ -98,9 +123,29 @@ export class LmdbStateTable<V> implements StateTable<V> {
     }
   }
 
-  /** The keys of one key group on disk, pending writes not flushed (see StateTable.storedKeys); no read snapshot held, as in {@link entries}. */
-  *storedKeys(keyGroup: number): Generator<unknown> {
-    for (const key of this.store.db.getKeys({ ...keyGroupBounds(this.tableId, keyGroup), snapshot: false })) yield decodeMapKey(key);
+  /**
+   * The entries of one key group with their current values, for a walk that may change each as
+   * it goes (TTL cleanup; see StateTable.storedEntries): one range scan over what is on disk,
+   * each key's value the cached one where the cache holds the key (a write not yet on disk is
+   * newer), else the scanned one; a key only in the cache is seen only if `writeOut`. No read
+   * snapshot is held between entries, as in {@link entries}: a scan paused across a write-out
+   * goes on from its position in what was written (lmdb-js repositions a renewing cursor after
+   * each commit, and may then step over the key after a deleted one: the next pass sees it), so a
+   * scanned value of a key not cached is what is stored now — an entry leaves the cache only after
+   * it is written out. A yielded value is current until the caller writes.
+   */
+  storedEntries(keyGroup: number, writeOut: boolean): Iterable<[unknown, V | undefined]> {
+    // Now, not at the first step of the scan: TTL cleanup counts write-outs from here.
+    if (writeOut) this.store.flush();
+    return this.scanCurrent(keyGroup);
+  }
+
+  private *scanCurrent(keyGroup: number): Generator<[unknown, V | undefined]> {
+    for (const { key, value } of this.store.db.getRange({ ...keyGroupBounds(this.tableId, keyGroup), snapshot: false })) {
+      const mapKey = decodeMapKey(key);
+      const hit = this.cache.get(mapKey);
+      yield [mapKey, hit ? hit.value : (decodeValue(value) as V)];
+    }
   }
 
   get size(): number {
