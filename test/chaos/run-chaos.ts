@@ -342,6 +342,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       }
       // `flink list` declares a frozen job lost (its heartbeat is stale).
       const job = await listedJob(home, jobId);
+      const finishedFirst = end !== 'ended' && job.status === 'FINISHED';
+      if (finishedFirst) {
+        // The input ran out and the job finished just before the signal: its process was still
+        // exiting, or had exited and was not yet reaped (a zombie takes signals), when the kill
+        // or freeze landed. A job records FINISHED only after its final commits, so it ended by
+        // itself; its output is checked as such.
+        if (end !== 'killed') {
+          signal(pid, 'SIGCONT');
+          await waitFor(`finished process ${pid} to exit`, () => !isAlive(pid), 15_000, 20);
+        }
+        end = 'ended';
+      }
       if (end === 'frozen-woken') {
         signal(pid, 'SIGCONT');
         await waitFor(`woken process ${pid} to stop by itself`, () => !isAlive(pid), 15_000, 20);
@@ -352,7 +364,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       const killed = end !== 'ended';
       runs.push({ jobId, restoredFrom: from, waitMs, lastCheckpointId, killed, end, pausedMs });
       log(
-        `chaos: run ${runs.length} ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'}: ${killed ? `${end} after ${waitMs} ms` : `ended by itself (${job.status})`}${pausedMs > 0 ? ` (paused ${pausedMs} ms)` : ''}, latest checkpoint ${lastCheckpointId ?? 'none'}`,
+        `chaos: run ${runs.length} ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'}: ${killed ? `${end} after ${waitMs} ms` : `ended by itself (${job.status}${finishedFirst ? `, before the ${planned === 'killed' ? 'kill' : 'freeze'} landed` : ''})`}${pausedMs > 0 ? ` (paused ${pausedMs} ms)` : ''}, latest checkpoint ${lastCheckpointId ?? 'none'}`,
       );
       if (!killed) {
         if (job.status !== 'FINISHED') throw new Error(`chaos: job ${jobId} ended as ${job.status} before it was killed: ${job.failureCause ?? ''}`);
