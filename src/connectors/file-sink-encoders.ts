@@ -1,3 +1,4 @@
+import { utf8CharsetName } from './utf8-charset.js';
 import { formatRecord } from '../util/format-record.js';
 
 /** Turns a record into one line of text (the sink adds the newline). */
@@ -19,10 +20,7 @@ export class SimpleStringEncoder<T = unknown> implements EncoderObject<T> {
   readonly charsetName: string;
 
   constructor(charsetName = 'UTF-8') {
-    if (typeof charsetName !== 'string' || !/^utf-?8$/i.test(charsetName)) {
-      throw new TypeError(`SimpleStringEncoder: only UTF-8 is written here; got ${JSON.stringify(charsetName)}.`);
-    }
-    this.charsetName = charsetName;
+    this.charsetName = utf8CharsetName('SimpleStringEncoder', 'written', charsetName);
   }
 
   encode(element: T): string {

@@ -1,3 +1,5 @@
+import { utf8CharsetName } from './utf8-charset.js';
+
 /**
  * The format of `FileSource.forRecordStreamFormat(new TextLineInputFormat(), path)`: each line of
  * a file a record, cut at `\n`, `\r` or `\r\n` (Flink's `TextLineInputFormat`, which reads with
@@ -8,9 +10,6 @@ export class TextLineInputFormat {
   readonly charsetName: string;
 
   constructor(charsetName = 'UTF-8') {
-    if (typeof charsetName !== 'string' || !/^utf-?8$/i.test(charsetName)) {
-      throw new TypeError(`TextLineInputFormat: only UTF-8 is read here; got ${JSON.stringify(charsetName)}.`);
-    }
-    this.charsetName = charsetName;
+    this.charsetName = utf8CharsetName('TextLineInputFormat', 'read', charsetName);
   }
 }
