@@ -112,6 +112,53 @@ describe('broadcast(...) and connect, as Flink defines them', () => {
   });
 });
 
+describe('several broadcast streams', () => {
+  test("two broadcast operators in one job: each keeps its own states, a state of the same name apart, and sees only the descriptors of its own broadcast(...)", async () => {
+    // Flink keys broadcast state by operator (each operator's own operator state backend) and
+    // hands an operator only the descriptors its BroadcastStream carries.
+    const limits = new MapStateDescriptor<string, number>('limits');
+    const rulesAgain = new MapStateDescriptor<string, number>('rules');
+    let broadcastsIn = 0;
+    const note = (f: () => unknown): string => {
+      try {
+        return String(f());
+      } catch (err) {
+        return (err as FlinkError).code;
+      }
+    };
+    class First extends BroadcastProcessFunction<string, number, string> {
+      processBroadcastElement(v: number, ctx: BroadcastContext) {
+        ctx.getBroadcastState(rules).put('r', v);
+        ctx.getBroadcastState(limits).put('l', v * 2);
+        broadcastsIn++;
+      }
+      processElement(e: string, ctx: BroadcastReadOnlyContext, out: Collector<string>) {
+        out.collect(`${e} first: rules=${ctx.getBroadcastState(rules).get('r')} limits=${ctx.getBroadcastState(limits).get('l')}`);
+      }
+    }
+    class Second extends BroadcastProcessFunction<string, number, string> {
+      processBroadcastElement(v: number, ctx: BroadcastContext) {
+        ctx.getBroadcastState(rulesAgain).put('r', v);
+        broadcastsIn++;
+      }
+      processElement(e: string, ctx: BroadcastReadOnlyContext, out: Collector<string>) {
+        out.collect(`${e} | second: rules=${ctx.getBroadcastState(rules).get('r')} limits=${note(() => ctx.getBroadcastState(limits))}`);
+      }
+    }
+    const out: string[] = [];
+    await runJob(
+      (env) => {
+        const events = env.fromSource(new ScriptedSource<string>([{ waitFor: () => broadcastsIn === 2, records: [{ value: 'e' }] }]), WatermarkStrategy.noWatermarks(), 'events');
+        const a = env.fromElements(1).broadcast(rules, limits);
+        const b = env.fromElements(7).broadcast(rulesAgain);
+        events.connect(a).process(new First()).connect(b).process(new Second()).addSink(collectInto(out));
+      },
+      { parallelism: 1 },
+    );
+    assert.deepEqual(out, ['e first: rules=1 limits=2 | second: rules=7 limits=state.broadcastNotDeclared']);
+  });
+});
+
 describe('contexts', () => {
   test("processBroadcastElement's ctx.timestamp() of a record without one is Long.MIN_VALUE (Flink's ReadWriteContextImpl), processElement's is null", async () => {
     // Flink: ReadOnlyContextImpl.timestamp() = element.hasTimestamp() ? getTimestamp() : null;

@@ -11,6 +11,7 @@ import { RecordContext } from '../../../src/runtime/record-context.js';
 import { StreamingRuntimeContext, type TaskInfo } from '../../../src/runtime/runtime-context.js';
 import { InternalTimerServiceImpl } from '../../../src/runtime/timers/internal-timer-service-impl.js';
 import { DefaultOperatorStateStore, type KeyedStateBackend, type StateKinds } from '../../../src/state/index.js';
+import { decodeStateFile, encodeStateFile, type OperatorLists } from '../../../src/state/snapshot-format/state-file.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { OperatorUid } from '../../../src/util/ids.js';
 import { MIN_TIMESTAMP } from '../../../src/util/time.js';
@@ -29,10 +30,14 @@ export function watermark(time: number): OutputElement {
   return { watermark: time };
 }
 
-/** What a harness snapshot holds: the keyed state blocks (timers included, as `_timers`). */
+/**
+ * What a harness snapshot holds: the keyed state blocks (timers included, as `_timers`) and the
+ * operator lists (broadcast state included), as read back from a state file.
+ */
 export interface HarnessSnapshot {
   readonly blocks: Array<[number, Uint8Array]>;
   readonly kinds: StateKinds;
+  readonly lists?: OperatorLists;
 }
 
 export interface HarnessOptions {
@@ -79,7 +84,7 @@ export abstract class KeyedOperatorHarness {
       recordContext: slot,
       keyedBackend: this.backend,
       timerService: this.timers,
-      operatorStateStore: new DefaultOperatorStateStore(),
+      operatorStateStore: new DefaultOperatorStateStore(restore?.lists),
       autoWatermarkIntervalMs: 0,
       sideOutput: (tag) => this.sides.get(tag.id),
     };
@@ -120,9 +125,15 @@ export abstract class KeyedOperatorHarness {
     return this.output.filter((e): e is Emitted => 'value' in e);
   }
 
-  /** The operator's synchronous cut, as a task takes it (the operator's own hook first, then keyed state). */
+  /**
+   * The operator's synchronous cut, as a task takes it (the operator's own hook first, then keyed
+   * state); its operator lists go through a state file and back, as a restore reads them.
+   */
   snapshot(): HarnessSnapshot {
-    const snap = this.operator.snapshotState(1, 0, { isSavepoint: false, full: true, aligned: true }).keyed!;
-    return { blocks: finish(snap), kinds: snap.kinds };
+    const cut = this.operator.snapshotState(1, 0, { isSavepoint: false, full: true, aligned: true });
+    const snap = cut.keyed!;
+    const file = Buffer.concat(encodeStateFile({ uid: cut.uid, subtask: 0, kinds: {}, keyGroups: [], delta: false, lists: cut.lists }));
+    const { lists } = decodeStateFile(file, { file: 'harness', uid: cut.uid, subtask: 0, keyGroupRange: undefined });
+    return { blocks: finish(snap), kinds: snap.kinds, lists };
   }
 }

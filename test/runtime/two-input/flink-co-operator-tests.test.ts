@@ -26,7 +26,7 @@ import {
 import { ListStateDescriptor, MapStateDescriptor, type ValueState, ValueStateDescriptor } from '../../../src/state/index.js';
 import { MIN_TIMESTAMP } from '../../../src/util/time.js';
 import type { HarnessOptions } from '../operators/keyed-operator-harness.js';
-import { TwoInputHarness } from './two-input-harness.js';
+import { BroadcastHarness, TwoInputHarness } from './two-input-harness.js';
 
 /** `value@ts` of a record (`value` alone when it has no timestamp), `WM:t` of a watermark, in output order. */
 function rendered(h: TwoInputHarness): string[] {
@@ -245,14 +245,6 @@ describe("keyed co-process: Flink's KeyedCoProcessOperatorTest", () => {
   });
 });
 
-/** A keyed harness whose second input is a broadcast one: its elements carry no key (Flink's null key selector). */
-class BroadcastHarness extends TwoInputHarness {
-  processBroadcast(value: unknown, timestamp?: number): void {
-    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
-    this.operator.processElement2(value);
-    this.slot.timestamp = MIN_TIMESTAMP;
-  }
-}
 
 const STATE_DESCRIPTOR = new MapStateDescriptor<string, number>('broadcast-state');
 

@@ -45,3 +45,12 @@ export class TwoInputHarness extends KeyedOperatorHarness {
     this.operator.processWatermark2(time);
   }
 }
+
+/** A keyed harness whose second input is a broadcast one: its elements carry no key (Flink's null key selector). */
+export class BroadcastHarness extends TwoInputHarness {
+  processBroadcast(value: unknown, timestamp?: number): void {
+    this.slot.timestamp = timestamp ?? MIN_TIMESTAMP;
+    this.operator.processElement2(value);
+    this.slot.timestamp = MIN_TIMESTAMP;
+  }
+}
