@@ -2455,4 +2455,22 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/state/ttl-cleanup-walk.test.ts'],
     testNamePattern: 'steps over when a write-out interrupts it',
   },
+  {
+    id: 'broadcast-read-only-clear-allowed',
+    area: 'joins and broadcast state',
+    file: 'src/state/broadcast-state.ts',
+    original: '      clear: refuse,',
+    replacement: '      clear: () => map.clear(),',
+    bug: "clear() on the read-only broadcast state of processElement empties that one subtask's copy (as Flink lets it): the subtasks' rules drift apart",
+    tests: ['test/runtime/two-input/flink-broadcast-operator-cases.test.ts'],
+  },
+  {
+    id: 'broadcast-state-left-out-of-snapshot',
+    area: 'joins and broadcast state',
+    file: 'src/state/operator-state-store.ts',
+    original: "for (const [name, state] of this.broadcastStates) out.set(name, { mode: 'broadcast', values: [...state.map.entries()] });",
+    replacement: 'void this.broadcastStates;',
+    bug: 'a checkpoint leaves broadcast state out: after a failure or a restore from a savepoint every subtask starts without its rules',
+    tests: ['test/runtime/two-input/flink-broadcast-operator-cases.test.ts'],
+  },
 ];

@@ -207,7 +207,7 @@ describe('time on both sides', () => {
     assert.deepEqual(rendered(h), [`NON-BR:a WM:${min}@1`, `BR:1 WM:${min}@2`, 'WM:5', 'BR:2 WM:5@6', 'TIMER:7 WM:10@7', 'WM:10', 'NON-BR:b WM:10@11']);
   });
 
-  test('currentProcessingTime() is the clock on both sides and in onTimer; a processing-time timer from processElement fires for its key', async () => {
+  test('currentProcessingTime() is the clock on both sides and in onTimer; a processing-time timer from processElement fires for its key, and onTimer may set another', async () => {
     class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
       processBroadcastElement(v: number, ctx: KRw, out: Out) {
         out.collect(`BR:${v} PT:${ctx.currentProcessingTime()}`);
@@ -217,7 +217,8 @@ describe('time on both sides', () => {
         out.collect(`NON-BR:${v} PT:${ctx.currentProcessingTime()}`);
       }
       override onTimer(t: number, ctx: KT, out: Out) {
-        out.collect(`TIMER:${t} ${ctx.timeDomain()} key=${ctx.getCurrentKey()} PT:${ctx.currentProcessingTime()}`);
+        out.collect(`TIMER:${t} ${ctx.timeDomain()} key=${ctx.getCurrentKey()} ts=${ctx.timestamp()} PT:${ctx.currentProcessingTime()}`);
+        if (t < 20) ctx.timerService().registerProcessingTimeTimer(t + 10);
       }
     }
     const h = await keyed(new Fn());
@@ -226,9 +227,10 @@ describe('time on both sides', () => {
     setProcessingTime(h, 5);
     h.processBroadcast(9, 2);
     setProcessingTime(h, 13);
+    setProcessingTime(h, 30);
     assert.deepEqual(
       h.records().map((r) => r.value),
-      ['NON-BR:a PT:3', 'BR:9 PT:5', 'TIMER:13 PROCESSING_TIME key=a PT:13'],
+      ['NON-BR:a PT:3', 'BR:9 PT:5', 'TIMER:13 PROCESSING_TIME key=a ts=13 PT:13', 'TIMER:23 PROCESSING_TIME key=a ts=23 PT:30'],
     );
   });
 });
