@@ -1,4 +1,4 @@
-import type { OperatorStateHandle, TaskAcknowledgement } from '../state/index.js';
+import type { OperatorIdentity, OperatorStateHandle, TaskAcknowledgement } from '../state/index.js';
 import { CheckpointFailedError } from './checkpoint-failure.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata, type SnapshotKind, type SnapshotMetadata } from './snapshot-metadata.js';
@@ -71,13 +71,21 @@ export class PendingCheckpoint {
     return [...this.acks.values()].sort((a, b) => a.taskIndex - b.taskIndex);
   }
 
-  /** The `_metadata` of the fully acknowledged checkpoint: handles grouped by operator uid, subtasks in order. */
+  /**
+   * The `_metadata` of the fully acknowledged checkpoint: handles grouped by operator uid,
+   * subtasks in order; an operator that wrote no state but shared a task with one that did is
+   * listed without handles (Flink records it with empty state, and restores it).
+   */
   metadata(jobId: string, jobName: string): SnapshotMetadata {
     const byUid = new Map<string, OperatorMetadata & { subtasks: OperatorStateHandle[] }>();
-    for (const h of this.acknowledgements().flatMap((a) => a.handles)) {
-      let op = byUid.get(h.uid);
-      if (!op) byUid.set(h.uid, (op = { uid: h.uid, name: h.name, parallelism: h.parallelism, maxParallelism: h.maxParallelism, subtasks: [] }));
-      op.subtasks.push(h);
+    const entry = (o: OperatorIdentity) => {
+      let op = byUid.get(o.uid);
+      if (!op) byUid.set(o.uid, (op = { uid: o.uid, name: o.name, parallelism: o.parallelism, maxParallelism: o.maxParallelism, subtasks: [] }));
+      return op;
+    };
+    for (const ack of this.acknowledgements()) {
+      for (const h of ack.handles) entry(h).subtasks.push(h);
+      for (const o of ack.stateless ?? []) entry(o);
     }
     for (const op of byUid.values()) op.subtasks.sort((a, b) => a.subtask - b.subtask);
     return {

@@ -11,7 +11,12 @@ export const SNAPSHOT_FORMAT_VERSION = 1;
 export const SNAPSHOT_KINDS = ['CHECKPOINT', 'FULL_CHECKPOINT', 'SAVEPOINT', 'SAVEPOINT_SUSPEND', 'SAVEPOINT_TERMINATE'] as const;
 export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
-/** One operator's state in a snapshot: its parallelism then, and a handle per subtask with state. */
+/**
+ * One operator's state in a snapshot: its parallelism then, and a handle per subtask with state.
+ * No handles: it wrote no state, but shared a task with an operator that did (recorded, as
+ * Flink's empty operator state, so that a restore restores it; earlier versions did not record
+ * it, and need no other format: an entry without handles reads the same to them).
+ */
 export interface OperatorMetadata {
   readonly uid: string;
   readonly name: string;

@@ -24,7 +24,9 @@ export interface AssignmentOptions {
  * job would misread (a window operator's open windows under another windowing: see
  * window-restore-check.ts), and redistributes it to the job's parallelism: keyed state (timers
  * included) by key group, operator list, union list and broadcast state as Flink's
- * RoundRobinOperatorStateRepartitioner does (operator-state-repartitioner.ts).
+ * RoundRobinOperatorStateRepartitioner does (operator-state-repartitioner.ts). Every operator
+ * the snapshot lists, with state or without (see PendingCheckpoint#metadata), gets an entry for
+ * every subtask, so its `isRestored()` is true; an operator it does not list gets none (false).
  */
 export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: AssignmentOptions): RestoreAssignment {
   const nodes = new Map<string, StreamNode>(graph.streamGraph.nodes.map((n) => [n.uid, n]));
@@ -34,8 +36,12 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
   const assigned = new Map<string, OperatorRestoreState[]>();
   for (const op of snapshot.metadata.operators) {
     const node = nodes.get(op.uid);
+    // Recorded without state (it shared a task with state, see PendingCheckpoint#metadata): it
+    // blocks nothing, as Flink skips "empty savepoint state" of a removed operator, and holds no
+    // key group a max parallelism could misplace.
+    const stateless = op.subtasks.length === 0;
     if (!node) {
-      if (options.allowNonRestoredState) continue;
+      if (options.allowNonRestoredState || stateless) continue;
       throw new SnapshotRestoreError(
         `Cannot map the state of operator '${op.uid}' (${op.name}) in ${snapshot.dir} to the new job: it has no operator with that uid. ` +
           `Restore with -n (--allowNonRestoredState) to drop that state.`,
@@ -43,7 +49,7 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
       );
     }
     const maxParallelism = vertexMaxParallelism.get(op.uid) ?? node.maxParallelism;
-    if (maxParallelism !== op.maxParallelism) {
+    if (maxParallelism !== op.maxParallelism && !stateless) {
       throw new SnapshotRestoreError(
         `Operator '${op.uid}' (${node.name}) has max parallelism ${maxParallelism}, but its state was written with ${op.maxParallelism}. ` +
           `Keyed state is partitioned into max-parallelism key groups and cannot be re-partitioned; ` +

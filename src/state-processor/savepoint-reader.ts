@@ -35,9 +35,9 @@ export class SavepointReader {
     return new SavepointReader(env, dir, readSnapshotMetadata(dir));
   }
 
-  /** The uids of the snapshot's operators that have state, in its order. */
+  /** The uids of the snapshot's operators that have state, in its order (not those it records without state). */
   operatorUids(): string[] {
-    return this.metadata.operators.map((op) => op.uid);
+    return this.metadata.operators.filter((op) => op.subtasks.length > 0).map((op) => op.uid);
   }
 
   /**

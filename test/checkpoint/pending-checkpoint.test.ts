@@ -44,6 +44,20 @@ describe('PendingCheckpoint', () => {
     assert.equal(p.abort('late'), undefined, 'a completed checkpoint cannot be aborted');
   });
 
+  test("metadata lists an operator that wrote no state in a task with state, without handles (Flink records it empty), once, and one with state on another subtask with its handles only", () => {
+    const handle = (uid: string, subtask: number) =>
+      ({ uid, name: uid, subtask, parallelism: 2, maxParallelism: 128, file: `op-${uid}-${subtask}.state`, size: 1, checksum: 'c', keyGroupRange: null, stateNames: [] }) as const;
+    const id = (uid: string, subtask: number) => ({ uid, name: uid, subtask, parallelism: 2, maxParallelism: 128 });
+    const p = new PendingCheckpoint(4, 'CHECKPOINT', 1000, true, 3);
+    p.triggered();
+    // Chain [count, quiet, mixed] at parallelism 2, then a task of no state at all.
+    p.acknowledge({ ...ack(0), handles: [handle('count', 0)], stateless: [id('quiet', 0), id('mixed', 0)] });
+    p.acknowledge({ ...ack(1), handles: [handle('count', 1), handle('mixed', 1)], stateless: [id('quiet', 1)] });
+    p.acknowledge(ack(2));
+    const ops = p.metadata('j', 'job').operators.map((o) => [o.uid, o.parallelism, o.subtasks.map((h) => h.subtask)]);
+    assert.deepEqual(ops, [['count', 2, [0, 1]], ['quiet', 2, []], ['mixed', 2, [1]]]);
+  });
+
   test('abort: from any live status, once; says where it was; rejects with the reason', async () => {
     for (const to of ['INITIALIZING', 'IN_PROGRESS', 'FINALIZING'] as const) {
       const p = new PendingCheckpoint(4, 'SAVEPOINT', 1000, false, 1);

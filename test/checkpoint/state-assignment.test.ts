@@ -253,6 +253,23 @@ describe('assignState', () => {
     assert.equal(a('gone-operator', 0), undefined);
   });
 
+  test("an operator recorded without state (it shared a task with state) is restored empty on every subtask at any parallelism, and blocks nothing when gone or at another max parallelism (Flink skips empty state)", () => {
+    const snap = snapshot([{ uid: 'kept', subtasks: [content({})] }]);
+    const recorded: LoadedSnapshot = {
+      ...snap,
+      metadata: { ...snap.metadata, operators: [...snap.metadata.operators, { uid: 'quiet', name: 'old quiet', parallelism: 2, maxParallelism: MAX_P, subtasks: [] }] },
+    };
+    const a = assignState(recorded, graph({ uid: 'kept', parallelism: 1, keyed: false }, { uid: 'quiet', parallelism: 3, keyed: true }), { allowNonRestoredState: false });
+    for (let i = 0; i < 3; i++) {
+      const s = a('quiet', i);
+      assert.ok(s, `subtask ${i} is restored`);
+      assert.deepEqual([s.keyGroups, s.legacyTimers, [...s.lists.keys()]], [[], [], []], 'with nothing in it');
+    }
+    assert.doesNotThrow(() => assignState(recorded, graph({ uid: 'kept', parallelism: 1, keyed: false }), { allowNonRestoredState: false }), 'gone');
+    const otherMax = graph({ uid: 'kept', parallelism: 1, keyed: false }, { uid: 'quiet', parallelism: 2, maxParallelism: 256, keyed: true });
+    assert.ok(assignState(recorded, otherMax, { allowNonRestoredState: false })('quiet', 1), 'another max parallelism: no key group to misplace');
+  });
+
   test('an operator of the job that the snapshot lacks starts empty', () => {
     const a = assignState(
       snapshot([{ uid: 'a', subtasks: [content({})] }]),

@@ -79,6 +79,8 @@ function printSnapshot(info: SnapshotInfo): void {
     say('');
     say(`Operator uid '${op.uid}' (${op.name}): parallelism ${op.parallelism}, max parallelism ${op.maxParallelism}, ${formatSize(op.bytes)}`);
     for (const d of op.damaged) say(`  DAMAGED ${d}; its state is not shown`);
+    // Recorded without state files: it ran in a chain with state (see PendingCheckpoint#metadata).
+    if (op.files === 0) say('  no state (it ran chained with state, so a restore restores it: isRestored() is true)');
     for (const [name, s] of Object.entries(op.keyedStates)) {
       const extra = [s.perWindow ? 'per window' : '', s.ttl ? 'with TTL' : '', s.serializer !== 'msgpack' ? `${s.serializer} serializer` : ''].filter(Boolean).join(', ');
       say(`  keyed ${s.kind} state '${name}'${extra ? ` (${extra})` : ''}: ${s.keys} keys`);

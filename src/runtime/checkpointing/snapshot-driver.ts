@@ -107,6 +107,9 @@ export class SnapshotDriver {
       const preCommitted = w.awaiting && Promise.all(w.awaiting);
       preCommitted?.catch(() => undefined);
       const handles = await Promise.all(w.operators.filter((op) => !op.empty).map((op) => this.writeOperator(w.checkpointId, op)));
+      // A task with any state names its stateless operators too (Flink's task reports an empty
+      // state for each), so a restore restores them; a wholly stateless task names none.
+      const stateless = handles.length === 0 ? [] : w.operators.filter((op) => op.empty).map(({ uid, name, subtask, parallelism, maxParallelism }) => ({ uid, name, subtask, parallelism, maxParallelism }));
       await preCommitted;
       release(w);
       if (!this.finish(w)) return; // aborted meanwhile
@@ -115,6 +118,7 @@ export class SnapshotDriver {
         checkpointId: w.checkpointId,
         taskIndex: w.taskIndex,
         handles,
+        ...(stateless.length > 0 ? { stateless } : {}),
         syncMs: w.syncMs,
         asyncMs: performance.now() - w.cutAt,
         alignmentMs: w.alignmentMs,

@@ -38,11 +38,21 @@ export interface CheckpointStorageWorker {
   writeSharedStateFile(checkpointId: number, owner: StateFileOwner, form: 'full' | 'delta', chunks: readonly Uint8Array[]): Promise<StateFileRef>;
 }
 
+/** An operator subtask as a snapshot names it (what a handle says besides its files). */
+export type OperatorIdentity = Pick<OperatorStateHandle, 'uid' | 'name' | 'subtask' | 'parallelism' | 'maxParallelism'>;
+
 /** A task's acknowledgement of checkpoint n: where its state went and what it cost. */
 export interface TaskAcknowledgement {
   readonly checkpointId: number;
   readonly taskIndex: number;
   readonly handles: readonly OperatorStateHandle[];
+  /**
+   * The operators of the task's chain that wrote no state, when another of the chain did (empty
+   * when none did: a wholly stateless task acknowledges nothing, as Flink's reports null). Flink's
+   * task reports an empty state for each of them and its restore restores them: `_metadata`
+   * records them without handles, so `isRestored()` is true for them after a restore.
+   */
+  readonly stateless?: readonly OperatorIdentity[];
   /** Duration of the synchronous cut (processing paused). */
   readonly syncMs: number;
   /** From the cut to the files being durable (processing went on). */
