@@ -314,7 +314,10 @@ describe('failover through the CLI', { concurrency: false }, () => {
   test('(g) a savepoint deleted before a failure: the restart falls back to the checkpoint before it and says output may repeat', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
-    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', '5000', '1000'], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
+    // 8 s of input: the checkpoint, the savepoint and its disposal (three CLI processes) must
+    // all come before the job ends, also on a loaded machine (5 s once did not suffice).
+    const N = 8000;
+    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', String(N), '1000'], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
     await waitForInProgressPart(out);
     assert.equal((await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 })).code, 0);
     await sleep(200);
@@ -330,6 +333,6 @@ describe('failover through the CLI', { concurrency: false }, () => {
     assert.match(log, new RegExp(`Recovering job ${jobId} from checkpoint 1 .*older than the newest: output that sinks committed after it may be written again`));
     // Nothing lost: every input is there (those between the checkpoint and the savepoint twice).
     const { distinct } = inputsOf(committedLines(out));
-    assert.equal(distinct.size, 5000);
+    assert.equal(distinct.size, N);
   });
 });
