@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../util/clock.js';
 import { isDeepStrictEqual } from 'node:util';
-import { FlinkError, SnapshotRestoreError, StateMigrationError, StateSerializationError } from '../util/errors.js';
+import { FlinkError, StateMigrationError, StateSerializationError } from '../util/errors.js';
 import type { StateBackendName } from '../util/state-backend-names.js';
 import {
   AggregatingStateDescriptor,
@@ -340,11 +340,13 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       entry = this.tables.get(name)!;
     }
     if (entry.raw !== raw) {
-      // Bytes and inline values cannot share a table; no job writes such a pair (switching to or
-      // from the default serializer is refused), so the snapshot is damaged.
-      throw new SnapshotRestoreError(
-        `Cannot restore state '${name}' of operator '${block.source.operator}' from ${block.source.file}: key group ${keyGroup} was written by the ` +
-          `${writer.name} serializer and others by the ${entry.meta.serializer.name} serializer; the snapshot is damaged.`,
+      // Bytes and inline values cannot share a table. A job that switched the state to or from
+      // the default serializer is refused where a subtask held its values; one that held none
+      // accepted it and wrote the other kind.
+      throw new StateMigrationError(
+        `State '${name}' cannot be restored: key group ${keyGroup} (${block.source.file}) was written by the ${writer.name} serializer and others by the ` +
+          `${entry.meta.serializer.name} serializer, and a state keeps its serializer (as in Flink); restore from a snapshot taken before the serializer changed, ` +
+          `or register the new one under a new state name.`,
       );
     }
     if (isDeepStrictEqual(writer, entry.meta.serializer)) {

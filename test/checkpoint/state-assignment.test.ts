@@ -19,6 +19,7 @@ import {
   ValueStateDescriptor,
 } from '../../src/state/index.js';
 import { pack } from '../../src/util/binary-codec.js';
+import { FlinkError } from '../../src/util/errors.js';
 import { BACKENDS, type BackendType, createBackend, finish, toBlock } from '../state/backends.js';
 
 const MAX_P = 128;
@@ -415,6 +416,22 @@ for (const type of BACKENDS) {
     test('scaled in to one subtask (key groups of both writers in one backend), and out to three', () => {
       assert.deepEqual(readAll(restore(mixed(), 1)), expected);
       assert.deepEqual(readAll(restore(mixed(), 3)), expected);
+    });
+
+    test('key groups written by Avro on one subtask and by the default serializer on another are refused in one typed line naming the state', () => {
+      const [avro, plain] = [acct(V1), new ValueStateDescriptor<unknown>('acct')].map((d, i) => {
+        const b = createBackend(type as BackendType, { range: KeyGroupRange.forSubtask(MAX_P, 2, i) });
+        const s = b.getOrCreateState<ValueState<unknown>>(d);
+        const k = Array.from({ length: KEYS }, (_, x) => x).find((x) => b.keyGroupRange.contains(assignToKeyGroup(x, MAX_P)))!;
+        b.setCurrentKey(k);
+        s.update({ a: 1, b: 2 });
+        return files([b], 1)[0]!;
+      });
+      assert.throws(() => restore([avro!, plain!], 1), (err: unknown) => {
+        assert.ok(err instanceof FlinkError, String(err));
+        assert.match(err.message, /^State 'acct' cannot be restored: key group \d+ .*written by the (avro|msgpack) serializer and others by the (msgpack|avro) serializer.*new state name\.$/);
+        return true;
+      });
     });
 
     test('scaled in, then checkpointed before the state is registered again: the next restore still reads every key', () => {
