@@ -97,8 +97,11 @@ function redistribute(
     return i;
   };
   for (const f of old) {
-    for (const block of f?.keyGroups ?? []) keyGroups[subtaskOf(block.keyGroup)]!.push(block);
-    for (const timer of f?.legacyTimers ?? []) timers[subtaskOf(timer[2])]!.push(timer);
+    if (!f) continue;
+    // Each block keeps its own file's metadata: the merged `kinds` has one writer per state, and
+    // subtasks may have recorded different ones (a state migrated on some subtasks only).
+    for (const block of f.keyGroups) keyGroups[subtaskOf(block.keyGroup)]!.push({ ...block, kinds: f.kinds });
+    for (const timer of f.legacyTimers) timers[subtaskOf(timer[2])]!.push(timer);
   }
   return Array.from({ length: parallelism }, (_, i) => ({ kinds, lists: lists[i]!, keyGroups: keyGroups[i]!, legacyTimers: timers[i]! }));
 }

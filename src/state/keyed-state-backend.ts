@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../util/clock.js';
+import { isDeepStrictEqual } from 'node:util';
 import { FlinkError, StateMigrationError, StateSerializationError } from '../util/errors.js';
 import type { StateBackendName } from '../util/state-backend-names.js';
 import {
@@ -29,7 +30,7 @@ import { type KeyGroupBlock, decodeKeyGroupBlock } from './snapshot-format/key-g
 import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
-import { type StateKinds, type StateMeta, mapUserValues, withoutExpired } from './state-meta.js';
+import { type StateKinds, type StateMeta, mapUserValues, withoutExpired, writerOf } from './state-meta.js';
 import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
 import { IncrementalCleanup } from './ttl-cleanup.js';
 import { TtlCell, TtlListState, TtlMapState, TtlValueState } from './ttl-states.js';
@@ -50,6 +51,11 @@ interface TableEntry {
   descriptor: StateDescriptor | undefined;
   /** Restored values are still serialized bytes, waiting for the job's serializer. */
   raw: boolean;
+  /**
+   * While raw: key groups whose bytes another serializer than `meta.serializer` wrote (restored
+   * from subtasks that had and had not migrated the state).
+   */
+  writers?: Map<number, SerializerSnapshot>;
 }
 
 /** What a keyed state backend is built with besides its key groups. */
@@ -262,7 +268,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const tables = new Map<string, SnapshotState>();
     const kinds: StateKinds = {};
     for (const [name, e] of this.tables) {
-      kinds[name] = e.meta;
+      // Raw bytes go out as restored: each key group under the writer that wrote it.
+      kinds[name] = e.writers?.size ? { ...e.meta, writers: Object.fromEntries(e.writers) } : e.meta;
       const table = e.table;
       tables.set(name, {
         entries: (kg) => cut.entries(table, kg),
@@ -300,12 +307,14 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     if (!this.keyGroupRange.contains(keyGroup)) {
       throw new Error(`internal: key group ${keyGroup} restored into a subtask owning ${this.keyGroupRange.start}-${this.keyGroupRange.end}`);
     }
-    const { puts, deletes } = decodeKeyGroupBlock(block, kinds);
+    // A block is read with its own subtask's metadata, which may name other writers than the merged one.
+    const fileKinds = block.kinds ?? kinds;
+    const { puts, deletes } = decodeKeyGroupBlock(block, fileKinds);
     this.accessEpoch++;
     for (const name of new Set([...Object.keys(puts), ...Object.keys(deletes)])) {
-      const meta = kinds[name]!;
+      const meta = fileKinds[name]!;
       if (meta.namespaced) for (const [, v] of puts[name] ?? []) checkNamespaceMap(v, name, block);
-      const table = this.tables.get(name)?.table ?? this.newTable(name, meta, meta.serializer.name !== MessagePackSerializer.NAME);
+      const table = this.restoredTable(name, meta, keyGroup, block);
       // Restored entries are the base of the next full checkpoint, not changes to ship.
       const changes = table.changes;
       table.changes = undefined;
@@ -315,6 +324,40 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       for (const k of deletes[name] ?? []) table.delete(keyGroup, k);
       table.changes = changes;
     }
+  }
+
+  /**
+   * The table `name`'s restored key group `keyGroup` goes into, noting its writer where it is not
+   * the table's (a state migrated on some old subtasks only, restored into one).
+   */
+  private restoredTable(name: string, meta: StateMeta, keyGroup: number, block: KeyGroupBlock): TrackedStateTable<unknown> {
+    const writer = writerOf(meta, keyGroup);
+    const raw = writer.name !== MessagePackSerializer.NAME;
+    let entry = this.tables.get(name);
+    if (!entry) {
+      const { writers: _, ...own } = meta;
+      this.newTable(name, { ...own, serializer: writer }, raw);
+      entry = this.tables.get(name)!;
+    }
+    if (entry.raw !== raw) {
+      // Bytes and inline values cannot share a table. A job that switched the state to or from
+      // the default serializer is refused where a subtask held its values; one that held none
+      // accepted it and wrote the other kind.
+      throw new StateMigrationError(
+        `State '${name}' cannot be restored: key group ${keyGroup} (${block.source.file}) was written by the ${writer.name} serializer and others by the ` +
+          `${entry.meta.serializer.name} serializer, and a state keeps its serializer (as in Flink); restore from a snapshot taken before the serializer changed, ` +
+          `or register the new one under a new state name.`,
+      );
+    }
+    if (isDeepStrictEqual(writer, entry.meta.serializer)) {
+      entry.writers?.delete(keyGroup);
+    } else {
+      // One object per distinct writer: registering resolves each once.
+      const writers = (entry.writers ??= new Map());
+      const known = [...new Set(writers.values())].find((w) => isDeepStrictEqual(w, writer));
+      writers.set(keyGroup, known ?? writer);
+    }
+    return entry.table;
   }
 
   /** Frees the store (on disk: deletes the backend's files). Called once the task is done. */
@@ -343,16 +386,22 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       );
     }
     const serializer = d.getSerializer();
-    const compat = serializer.resolveSchemaCompatibility(meta.serializer);
-    if (compat.type === 'INCOMPATIBLE') {
-      throw new StateMigrationError(`State '${d.name}' cannot be restored: its serializer is incompatible: ${compat.reason}.`);
+    // Every writer is checked before anything is converted: key groups may have several.
+    const readers = new Map<SerializerSnapshot, SerializerSnapshot | undefined>();
+    for (const writer of [meta.serializer, ...new Set(entry.writers?.values())]) {
+      const compat = serializer.resolveSchemaCompatibility(writer);
+      if (compat.type === 'INCOMPATIBLE') {
+        throw new StateMigrationError(`State '${d.name}' cannot be restored: its serializer is incompatible: ${compat.reason}.`);
+      }
+      readers.set(writer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : writer);
     }
     // Converting rewrites values in place: a snapshot still reading them must encode them first.
     this.pending?.encodeUntil(Infinity, () => 0);
     this.accessEpoch++;
-    if (entry.raw) convertRaw(d.name, entry, serializer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : meta.serializer, this.keyGroupRange);
+    if (entry.raw) convertRaw(d.name, entry, serializer, (kg) => readers.get(entry.writers?.get(kg) ?? meta.serializer), this.keyGroupRange);
     entry.meta = metaOf(d, namespaced);
     entry.raw = false;
+    entry.writers = undefined;
     return entry.table;
   }
 
@@ -427,19 +476,40 @@ function snapshotEncoder(e: TableEntry, now: number): ((stored: unknown) => unkn
   };
 }
 
-/** Deserializes restored values with the job's serializer, migrating from `previous` if given. */
-function convertRaw(name: string, entry: TableEntry, serializer: TypeSerializer<unknown>, previous: SerializerSnapshot | undefined, range: KeyGroupRange): void {
-  const read = previous
-    ? (b: unknown) => serializer.deserializeFrom(b as Uint8Array, previous)
-    : (b: unknown) => serializer.deserialize(b as Uint8Array);
-  // Fail early, before anything is converted, if the writer's serializer is unknown here.
-  if (previous && !isSerializerRegistered(previous.name)) {
-    throw new StateMigrationError(
-      `State '${name}' cannot be restored: it was written by the serializer '${previous.name}', which is not registered in this job; ` +
-        `call registerSerializer('${previous.name}', snapshot => …) in the job file before the job runs, so a restore can rebuild it from the snapshot.`,
-    );
+/**
+ * Deserializes restored values with the job's serializer, migrating each key group from the
+ * writer `previousOf` gives (undefined: read as is).
+ */
+function convertRaw(
+  name: string,
+  entry: TableEntry,
+  serializer: TypeSerializer<unknown>,
+  previousOf: (keyGroup: number) => SerializerSnapshot | undefined,
+  range: KeyGroupRange,
+): void {
+  const asIs = (b: unknown) => serializer.deserialize(b as Uint8Array);
+  const reads = new Map<SerializerSnapshot, (b: unknown) => unknown>();
+  const readerOf = (previous: SerializerSnapshot): ((b: unknown) => unknown) => {
+    let read = reads.get(previous);
+    if (read) return read;
+    // Fail early, before anything is converted, if the writer's serializer is unknown here.
+    if (!isSerializerRegistered(previous.name)) {
+      throw new StateMigrationError(
+        `State '${name}' cannot be restored: it was written by the serializer '${previous.name}', which is not registered in this job; ` +
+          `call registerSerializer('${previous.name}', snapshot => …) in the job file before the job runs, so a restore can rebuild it from the snapshot.`,
+      );
+    }
+    read = (b: unknown) => serializer.deserializeFrom(b as Uint8Array, previous);
+    reads.set(previous, read);
+    return read;
+  };
+  const perKeyGroup: Array<(b: unknown) => unknown> = [];
+  for (let kg = range.start; kg <= range.end; kg++) {
+    const previous = previousOf(kg);
+    perKeyGroup.push(previous ? readerOf(previous) : asIs);
   }
   for (let kg = range.start; kg <= range.end; kg++) {
+    const read = perKeyGroup[kg - range.start]!;
     for (const [k, v] of [...entry.table.entries(kg)]) entry.table.set(kg, k, mapUserValues(entry.meta, v, read));
   }
 }

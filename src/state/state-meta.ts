@@ -16,10 +16,21 @@ export interface StateMeta {
    */
   readonly namespaced?: boolean;
   readonly serializer: SerializerSnapshot;
+  /**
+   * Key groups (by number) whose values another serializer wrote: a state restored, not
+   * registered since, from subtasks of which some had migrated it and some had not. Absent when
+   * `serializer` wrote every key group.
+   */
+  readonly writers?: Readonly<Record<number, SerializerSnapshot>>;
 }
 
 /** The parts of {@link StateMeta} that say how a stored value is laid out. */
 export type StoredLayout = Pick<StateMeta, 'kind' | 'ttl' | 'namespaced'>;
+
+/** The serializer that wrote key group `keyGroup` of a state with metadata `meta`. */
+export function writerOf(meta: StateMeta, keyGroup: number): SerializerSnapshot {
+  return meta.writers?.[keyGroup] ?? meta.serializer;
+}
 
 /** The metadata of every state in a snapshot, by state name. */
 export type StateKinds = Record<string, StateMeta>;

@@ -4,9 +4,23 @@ import type { LoadedSnapshot } from '../../src/checkpoint/snapshot-loader.js';
 import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type OperatorMetadata } from '../../src/checkpoint/snapshot-metadata.js';
 import { assignState } from '../../src/checkpoint/state-assignment.js';
+import { assignToKeyGroup } from '../../src/state/index.js';
 import type { JobGraph } from '../../src/graph/index.js';
-import { type KeyGroupBlock, KeyGroupRange, type OperatorLists, type RestoreAssignment, type StateFileContent, type StoredTimer } from '../../src/state/index.js';
+import {
+  AvroSerializer,
+  type KeyGroupBlock,
+  KeyGroupRange,
+  type KeyedStateBackend,
+  type OperatorLists,
+  type RestoreAssignment,
+  type StateFileContent,
+  type StoredTimer,
+  type ValueState,
+  ValueStateDescriptor,
+} from '../../src/state/index.js';
 import { pack } from '../../src/util/binary-codec.js';
+import { FlinkError } from '../../src/util/errors.js';
+import { BACKENDS, type BackendType, createBackend, finish, toBlock } from '../state/backends.js';
 
 const MAX_P = 128;
 
@@ -334,3 +348,96 @@ describe('assignState', () => {
     assert.ok(assignState(snapshot([{ uid: 'op', subtasks: [content({ lists })] }]), graph({ uid: 'op', parallelism: 1, keyed: false }), { allowNonRestoredState: false })('op', 0));
   });
 });
+
+/*
+ * A state registered lazily (getState in processElement, a window's windowState()) is migrated
+ * only on the subtasks that register it before a checkpoint: the others' snapshots still record
+ * the old writer. Flink reads each subtask's keyed state handle with the serializer snapshot of
+ * that handle; so must we, at any parallelism, and a subtask that gets key groups of both kinds
+ * (scaled in) must read each with its own writer, also through a snapshot taken before the
+ * state is registered again.
+ */
+for (const type of BACKENDS) {
+  describe(`a state migrated on some subtasks only, restored [${type}]`, () => {
+    const V1 = { type: 'record', name: 'Acct', fields: [{ name: 'a', type: 'int' }, { name: 'b', type: 'int' }] };
+    // Fields reordered: V2 bytes read as V1 would swap a and b (or fail), not only lose c.
+    const V2 = { type: 'record', name: 'Acct', fields: [{ name: 'b', type: 'long' }, { name: 'a', type: 'int' }, { name: 'c', type: 'string', default: 'none' }] };
+    const KEYS = 60;
+    const acct = (schema: Record<string, unknown>) => new ValueStateDescriptor<unknown>('acct').setSerializer(AvroSerializer.of(schema));
+
+    /** The subtasks' snapshots of `backends` as state files of operator 'acct-op'. */
+    const files = (backends: KeyedStateBackend[], id: number): StateFileContent[] =>
+      backends.map((b) => {
+        const snap = b.snapshot(id, { full: true });
+        return { kinds: snap.kinds, keyGroups: finish(snap).map(([kg, bytes]) => toBlock(kg, bytes)), legacyTimers: [], lists: new Map() };
+      });
+
+    /** Restores `from` into `parallelism` new backends of `type`. */
+    const restore = (from: StateFileContent[], parallelism: number): KeyedStateBackend[] => {
+      const assign = assignState(snapshot([{ uid: 'acct-op', subtasks: from }]), graph({ uid: 'acct-op', parallelism, keyed: true }), { allowNonRestoredState: false });
+      return Array.from({ length: parallelism }, (_, i) => {
+        const b = createBackend(type as BackendType, { range: KeyGroupRange.forSubtask(MAX_P, parallelism, i) });
+        const s = assign('acct-op', i)!;
+        for (const block of s.keyGroups) b.restoreKeyGroup(block, s.kinds);
+        return b;
+      });
+    };
+
+    /** Every key's value, read with V2 on whichever backend owns it. */
+    const readAll = (backends: KeyedStateBackend[]): unknown[] =>
+      Array.from({ length: KEYS }, (_, k) => {
+        const b = backends.find((x) => x.keyGroupRange.contains(assignToKeyGroup(k, MAX_P)))!;
+        const s = b.getOrCreateState<ValueState<unknown>>(acct(V2));
+        b.setCurrentKey(k);
+        return s.value();
+      });
+
+    /** Snapshot B: written with V1 at parallelism 2, restored, then only subtask 0 registers V2 (and updates key 0's value if it owns it). */
+    const mixed = (): StateFileContent[] => {
+      const first = [0, 1].map((i) => createBackend(type as BackendType, { range: KeyGroupRange.forSubtask(MAX_P, 2, i) }));
+      for (let k = 0; k < KEYS; k++) {
+        const b = first.find((x) => x.keyGroupRange.contains(assignToKeyGroup(k, MAX_P)))!;
+        const s = b.getOrCreateState<ValueState<unknown>>(acct(V1));
+        b.setCurrentKey(k);
+        s.update({ a: k, b: 1000 + k });
+      }
+      const second = restore(files(first, 1), 2);
+      second[0]!.getOrCreateState<ValueState<unknown>>(acct(V2));
+      const out = files(second, 2);
+      assert.notDeepEqual(out[0]!.kinds.acct!.serializer, out[1]!.kinds.acct!.serializer, 'the two subtasks recorded different writers');
+      return out;
+    };
+    const expected = Array.from({ length: KEYS }, (_, k) => ({ b: 1000 + k, a: k, c: 'none' }));
+
+    test('at the same parallelism, each subtask reads its key groups with the writer its own file records', () => {
+      assert.deepEqual(readAll(restore(mixed(), 2)), expected);
+    });
+
+    test('scaled in to one subtask (key groups of both writers in one backend), and out to three', () => {
+      assert.deepEqual(readAll(restore(mixed(), 1)), expected);
+      assert.deepEqual(readAll(restore(mixed(), 3)), expected);
+    });
+
+    test('key groups written by Avro on one subtask and by the default serializer on another are refused in one typed line naming the state', () => {
+      const [avro, plain] = [acct(V1), new ValueStateDescriptor<unknown>('acct')].map((d, i) => {
+        const b = createBackend(type as BackendType, { range: KeyGroupRange.forSubtask(MAX_P, 2, i) });
+        const s = b.getOrCreateState<ValueState<unknown>>(d);
+        const k = Array.from({ length: KEYS }, (_, x) => x).find((x) => b.keyGroupRange.contains(assignToKeyGroup(x, MAX_P)))!;
+        b.setCurrentKey(k);
+        s.update({ a: 1, b: 2 });
+        return files([b], 1)[0]!;
+      });
+      assert.throws(() => restore([avro!, plain!], 1), (err: unknown) => {
+        assert.ok(err instanceof FlinkError, String(err));
+        assert.match(err.message, /^State 'acct' cannot be restored: key group \d+ .*written by the (avro|msgpack) serializer and others by the (msgpack|avro) serializer.*new state name\.$/);
+        return true;
+      });
+    });
+
+    test('scaled in, then checkpointed before the state is registered again: the next restore still reads every key', () => {
+      const unregistered = restore(mixed(), 1);
+      assert.deepEqual(readAll(restore(files(unregistered, 3), 2)), expected);
+      assert.deepEqual(readAll(restore(files(unregistered, 3), 1)), expected);
+    });
+  });
+}

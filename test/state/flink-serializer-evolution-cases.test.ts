@@ -127,6 +127,18 @@ for (const type of BACKENDS) {
       assert.match(reason(compat(record('Old', [{ name: 'a', type: 'int' }]), record('New', [{ name: 'a', type: 'int' }]))), /Old.*New|New.*Old/);
     });
 
+    test("names: a changed namespace still matches (Avro's SchemaCompatibility compares unqualified names), another name does not", () => {
+      const ns = (namespace: string, name = 'Acct') => record(name, [{ name: 'a', type: 'int' }, { name: 'h', type: { type: 'fixed', name: 'Hash', size: 2 } }], { namespace });
+      migrated(ns('com.old'), ns('com.new'), { a: 1, h: Buffer.from([1, 2]) }, { a: 1, h: Buffer.from([1, 2]) });
+      // Nested named types and union branches are matched by their unqualified names too.
+      const nested = (namespace: string, inner: unknown) => record('Outer', [{ name: 'x', type: ['null', inner] }], { namespace });
+      const addr = { type: 'record', name: 'Address', fields: [{ name: 'zip', type: 'int' }] };
+      migrated(nested('a', addr), nested('b', { ...addr, fields: [{ name: 'zip', type: 'long' }] }), { x: { zip: 5 } }, { x: { zip: 5 } });
+      const color = (namespace: string) => one({ type: 'enum', name: 'Color', namespace, symbols: ['RED'] });
+      migrated(color('p'), color('q'), { x: 'RED' }, { x: 'RED' });
+      assert.match(reason(compat(ns('com.old'), ns('com.old', 'Account'))), /record com\.old\.Acct.*com\.old\.Account|com\.old\.Account.*com\.old\.Acct/);
+    });
+
     test('nested records, map values and array items are resolved recursively', () => {
       const addr = (zip: string, more: unknown[] = []) => ({ type: 'record', name: 'Address', fields: [{ name: 'zip', type: zip }, ...more] });
       const w = record('Account', [{ name: 'home', type: addr('int') }, { name: 'tags', type: { type: 'array', items: 'int' } }, { name: 'm', type: { type: 'map', values: 'Address' } }]);

@@ -81,9 +81,16 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
   /** Parsing the writer's schema and building a resolver cost far more than reading a value: done once per restored state. */
   private resolverFor(previous: SerializerSnapshot): Avro.Resolver {
     const writer = this.writerType(previous);
-    return (this.lastWriter!.resolver ??= this.type.createResolver(writer));
+    return (this.lastWriter!.resolver ??= this.type.createResolver(writer, resolution()));
   }
 }
+
+/**
+ * How a reader resolves a writer: named types (records, enums, fixed) match by their unqualified
+ * names or the reader's aliases, as in Avro's SchemaCompatibility (since 1.9, which Flink uses),
+ * so a changed namespace reads. A new object each time: avsc keeps its resolvers in it.
+ */
+const resolution = (): { ignoreNamespaces: boolean } => ({ ignoreNamespaces: true });
 
 /** What Avro's schema resolution converts: each writer type and the reader types it is read as. */
 const PROMOTIONS = 'int → long, float, double; long → float, double; float → double; string ↔ bytes';
@@ -173,7 +180,7 @@ function lostSymbols(reader: Avro.types.EnumType, writer: Avro.types.EnumType): 
  */
 function resolutionProblem(reader: Avro.Type, writer: Avro.Type, path = ''): string | undefined {
   try {
-    reader.createResolver(writer);
+    reader.createResolver(writer, resolution());
     return undefined;
   } catch (err) {
     const where = path === '' ? 'the value' : `field '${path}'`;

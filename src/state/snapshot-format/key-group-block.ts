@@ -21,6 +21,12 @@ export interface KeyGroupBlock {
   readonly bytes: Uint8Array;
   readonly delta: boolean;
   readonly source: BlockSource;
+  /**
+   * The state metadata of the subtask's snapshot the block comes from, when a restore merges the
+   * files of several subtasks: each subtask records its own writers (a state registered lazily
+   * may be migrated on one subtask and not yet on another), and a block is read with its own.
+   */
+  readonly kinds?: StateKinds;
 }
 
 /** Entries of one state in a block: [key as stored, value as stored]. */

@@ -211,11 +211,14 @@ function checkKinds(kinds: unknown): asserts kinds is StateKinds {
       STATE_KINDS.has(meta['kind'] as StateKind) &&
       typeof meta['ttl'] === 'boolean' &&
       (meta['namespaced'] === undefined || typeof meta['namespaced'] === 'boolean') &&
-      isRecord(meta['serializer']) &&
-      typeof meta['serializer']['name'] === 'string' &&
-      typeof meta['serializer']['version'] === 'number';
+      isSerializerSnapshot(meta['serializer']) &&
+      (meta['writers'] === undefined || (isRecord(meta['writers']) && Object.values(meta['writers']).every(isSerializerSnapshot)));
     if (!ok) throw new Error(`the metadata of state '${name}' is malformed`);
   }
+}
+
+function isSerializerSnapshot(s: unknown): boolean {
+  return isRecord(s) && typeof s['name'] === 'string' && typeof s['version'] === 'number';
 }
 
 /** Broadcast state (mode `broadcast`) came with two-input operators; older files have only the first two. */
