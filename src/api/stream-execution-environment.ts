@@ -12,6 +12,7 @@ import type { CollectResultIterator } from './collect-result-iterator.js';
 import { type JobClient, type JobExecutionResult, type JobSettings, type Pipeline, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
 import type { RestartStrategyConfiguration } from './restart-strategies.js';
 import { JobDefinitionError } from '../util/errors.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 type NewTransformation = Transformation extends infer T
   ? T extends Transformation
@@ -73,7 +74,7 @@ export class StreamExecutionEnvironment {
    */
   setParallelism(parallelism: number): this {
     if (!Number.isInteger(parallelism) || parallelism < 1) {
-      throw new RangeError(`The parallelism must be a positive integer, got ${parallelism}.`);
+      throw new RangeError(`The parallelism must be a positive integer, got ${describeArgument(parallelism)}.`);
     }
     this.parallelism = parallelism;
     return this;
