@@ -49,6 +49,7 @@ function asyncRuntimeContext(context: RuntimeContext): RuntimeContext {
     getNumberOfParallelSubtasks: () => context.getNumberOfParallelSubtasks(),
     getMaxNumberOfParallelSubtasks: () => context.getMaxNumberOfParallelSubtasks(),
     getAttemptNumber: () => context.getAttemptNumber(),
+    getTaskInfo: () => context.getTaskInfo(),
     getMetricGroup: () => context.getMetricGroup(),
     getState: noState,
     getListState: noState,
