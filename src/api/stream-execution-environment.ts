@@ -80,9 +80,12 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  /** The parallelism set in code, or -1 if the configured default applies. */
+  /**
+   * The parallelism of the operators added from now on: the one set in code, else the configured
+   * default (`flink run -p`, `parallelism.default`), as Flink's reads it from its configuration.
+   */
   getParallelism(): number {
-    return this.parallelism ?? -1;
+    return this.parallelism ?? this.executor.defaultParallelism?.() ?? 1;
   }
 
   /** Sets the number of key groups: the upper bound of parallelism for keyed state. */
