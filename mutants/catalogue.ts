@@ -2530,4 +2530,22 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/state/flink-serializer-evolution-cases.test.ts'],
     testNamePattern: 'namespace',
   },
+  {
+    id: 'parameter-tool-negative-number-as-key',
+    area: 'api',
+    file: 'src/api/parameter-tool.ts',
+    original: "      else if (isNumber(next) || !next.startsWith('-')) {",
+    replacement: "      else if (!next.startsWith('-')) {",
+    bug: "ParameterTool.fromArgs takes a negative number after a key for the next key, as a flag: '--offset -5' leaves offset without a value and makes a parameter named '5'",
+    tests: ['test/api/parameter-tool.test.ts'],
+  },
+  {
+    id: 'env-parallelism-ignores-configuration',
+    area: 'api',
+    file: 'src/api/stream-execution-environment.ts',
+    original: '    return this.parallelism ?? this.executor.defaultParallelism?.() ?? 1;',
+    replacement: '    return this.parallelism ?? 1;',
+    bug: "env.getParallelism() answers 1 under 'flink run -p 4' (or parallelism.default) when the code set none: a job file sizing its graph or its splits by it builds for the wrong parallelism",
+    tests: ['test/e2e/env-parallelism.test.ts'],
+  },
 ];

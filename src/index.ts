@@ -82,6 +82,7 @@ export {
   type ProcessContext,
   type ReduceFunction,
   type RuntimeContext,
+  type TaskInfo,
   type SinkFunction,
   type TimeDomain,
   type TimerService,

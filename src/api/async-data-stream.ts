@@ -1,6 +1,7 @@
 import { type AsyncFunction, AsyncRetryStrategies, type AsyncRetryStrategy } from '../graph/index.js';
 import { type DurationLike, durationToMillis } from '../util/time.js';
 import { type DataStream, SingleOutputStreamOperator } from './data-stream.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /** Flink's default capacity of an async operator: inputs in flight at once. */
 export const DEFAULT_ASYNC_CAPACITY = 100;
@@ -61,7 +62,7 @@ function add<IN, OUT>(
   const valid = typeof fn === 'function' || (typeof fn === 'object' && fn !== null && typeof fn.asyncInvoke === 'function');
   if (!valid) throw new TypeError('An async function is a function (input, resultFuture) => … or an object with asyncInvoke(input, resultFuture).');
   const timeoutMs = durationToMillis(timeout, 'timeout');
-  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`The capacity of an async operator must be a positive integer, got ${capacity}.`);
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`The capacity of an async operator must be a positive integer, got ${describeArgument(capacity)}.`);
   // Flink's AsyncDataStream.addOperator: retries live within the one timeout, so there must be
   // one (NO_RETRY_STRATEGY retries nothing, so it needs none).
   if (retry !== undefined && retry !== AsyncRetryStrategies.NO_RETRY_STRATEGY && timeoutMs <= 0) throw new RangeError('Timeout should be configured when do async with retry: give a timeout above 0.');

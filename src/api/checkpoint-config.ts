@@ -1,4 +1,5 @@
 import { type EnumValue, stringEnum } from '../util/string-enum.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /** Consistency of checkpoints: aligned barriers (EXACTLY_ONCE) or unaligned (AT_LEAST_ONCE). */
 export const CheckpointingMode = stringEnum('EXACTLY_ONCE', 'AT_LEAST_ONCE');
@@ -22,7 +23,7 @@ export interface CheckpointSettings {
 
 function nonNegative(name: string, v: number, min = 0): number {
   if (!Number.isFinite(v) || v < min || !Number.isInteger(v)) {
-    throw new RangeError(`${name} must be an integer >= ${min}, got ${v}.`);
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${describeArgument(v)}.`);
   }
   return v;
 }

@@ -31,6 +31,7 @@ import { type CloseableIterator, CollectResultIterator, takeAndClose } from './c
 import { CollectSink } from '../connectors/collect/collect-sink.js';
 import { type MapStateDescriptor, checkMaxParallelism } from '../state/index.js';
 import { JobDefinitionError } from '../util/errors.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 // KeyedStream lives here too: it extends DataStream and DataStream.keyBy creates it, and
 // splitting them would make an import cycle whose order decides whether the class exists.
@@ -254,7 +255,7 @@ export class DataStream<T> {
   async executeAndCollect(nameOrLimit?: string | number, maybeLimit?: number): Promise<CloseableIterator<T> | T[]> {
     const jobName = typeof nameOrLimit === 'string' ? nameOrLimit : 'DataStream Collect';
     const limit = typeof nameOrLimit === 'number' ? nameOrLimit : maybeLimit;
-    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) throw new RangeError(`Limit must be greater than 0, got ${limit}.`);
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) throw new RangeError(`Limit must be greater than 0, got ${describeArgument(limit)}.`);
     const iterator = this.collectAsync();
     await this.env.executeAsync(jobName);
     return limit === undefined ? iterator : takeAndClose(iterator, limit);
@@ -311,7 +312,7 @@ export class DataStream<T> {
 function configure(t: Transformation, what: 'uid' | 'name' | 'parallelism', value: string | number): void {
   if (what === 'parallelism') {
     if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new RangeError(`The parallelism of "${displayName(t)}" must be a positive integer, got ${value}.`);
+      throw new RangeError(`The parallelism of "${displayName(t)}" must be a positive integer, got ${describeArgument(value)}.`);
     }
     if (t.nonParallel && value !== 1) {
       throw new RangeError(`The parallelism of non parallel operator must be 1, got ${value} for "${displayName(t)}".`);

@@ -1,3 +1,5 @@
+import { describeArgument } from '../util/describe-argument.js';
+
 /**
  * Flink's ExecutionConfig: settings of how a job runs, made in its code (they win over
  * `config.yaml` and `-D`). Only what this engine has: the watermark interval.
@@ -12,7 +14,7 @@ export class ExecutionConfig {
    */
   setAutoWatermarkInterval(intervalMs: number): this {
     if (!Number.isInteger(intervalMs) || intervalMs < 0 || intervalMs > 2_147_483_647) {
-      throw new RangeError(`The auto-watermark interval must be a whole number of milliseconds from 0 to 2147483647, got ${intervalMs}.`);
+      throw new RangeError(`The auto-watermark interval must be a whole number of milliseconds from 0 to 2147483647, got ${describeArgument(intervalMs)}.`);
     }
     this.autoWatermarkInterval = intervalMs;
     return this;

@@ -15,6 +15,7 @@ export {
 } from './checkpoint-config.js';
 export { RestartStrategies, type RestartStrategyConfiguration } from './restart-strategies.js';
 export { ExecutionConfig } from './execution-config.js';
+export { ParameterTool } from './parameter-tool.js';
 export { Duration, Time } from '../util/time.js';
 export { MemorySize } from '../util/memory-size.js';
 export {

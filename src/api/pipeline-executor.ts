@@ -58,6 +58,8 @@ export interface PipelineExecutor {
   execute(pipeline: Pipeline): Promise<JobExecutionResult>;
   /** Starts the job and returns at once (without it, `executeAsync()` is refused). */
   executeAsync?(pipeline: Pipeline): Promise<JobClient>;
+  /** The parallelism its jobs' operators get unless their code sets one (`-p`, `parallelism.default`). */
+  defaultParallelism?(): number;
 }
 
 /** @internal A JobClient over a started run (for executors): `cancel` is the run's own, `result` its outcome. */

@@ -12,6 +12,7 @@ import type { CollectResultIterator } from './collect-result-iterator.js';
 import { type JobClient, type JobExecutionResult, type JobSettings, type Pipeline, type PipelineExecutor, currentExecutor } from './pipeline-executor.js';
 import type { RestartStrategyConfiguration } from './restart-strategies.js';
 import { JobDefinitionError } from '../util/errors.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 type NewTransformation = Transformation extends infer T
   ? T extends Transformation
@@ -73,15 +74,18 @@ export class StreamExecutionEnvironment {
    */
   setParallelism(parallelism: number): this {
     if (!Number.isInteger(parallelism) || parallelism < 1) {
-      throw new RangeError(`The parallelism must be a positive integer, got ${parallelism}.`);
+      throw new RangeError(`The parallelism must be a positive integer, got ${describeArgument(parallelism)}.`);
     }
     this.parallelism = parallelism;
     return this;
   }
 
-  /** The parallelism set in code, or -1 if the configured default applies. */
+  /**
+   * The parallelism of the operators added from now on: the one set in code, else the configured
+   * default (`flink run -p`, `parallelism.default`), as Flink's reads it from its configuration.
+   */
   getParallelism(): number {
-    return this.parallelism ?? -1;
+    return this.parallelism ?? this.executor.defaultParallelism?.() ?? 1;
   }
 
   /** Sets the number of key groups: the upper bound of parallelism for keyed state. */

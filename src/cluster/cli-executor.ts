@@ -4,6 +4,7 @@ import type { JobMetricsSnapshot, MetadataStore, MetricSample } from '../metadat
 import { systemClock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
+import { parallelismDefaults } from './effective-configuration.js';
 import type { JobFence } from './job-fence.js';
 import { claimForJob } from './job-continuation.js';
 import { JobMaster, type RestoreSettings } from './job-master.js';
@@ -47,6 +48,10 @@ export class CliExecutor implements PipelineExecutor {
     /** Where a detached job's status changes are logged. */
     private readonly log?: (line: string) => void,
   ) {}
+
+  defaultParallelism(): number {
+    return parallelismDefaults(this.configuration).parallelism ?? 1;
+  }
 
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
     return (await this.executeAsync(pipeline)).getJobExecutionResult();

@@ -74,7 +74,8 @@ export class JobTracker {
       clearInterval(this.pollTimer);
       this.log?.(err.message);
     });
-    this.log?.(`Starting job ${this.job.name} (${jobId}) in process ${process.pid}.`);
+    const from = this.job.restoredFrom === null ? '' : `, restored from ${this.job.restoredFrom}`;
+    this.log?.(`Starting job ${this.job.name} (${jobId}) in process ${process.pid}${from}.`);
     this.moveTo('RUNNING');
     return fence;
   }
@@ -161,9 +162,22 @@ export class JobTracker {
             ? handler.stop(dir, cmd.args['drain'] === true)
             : undefined;
     if (work) {
+      // What was asked of a job and what came of it belongs in its log, as in Flink's JobManager log:
+      // after an incident, the log says which savepoint a stop left and which snapshot a run began from.
+      const what = cmd.kind === 'stop' ? `Stop with a savepoint${cmd.args['drain'] === true ? ' (drain)' : ''}` : cmd.kind === 'savepoint' ? 'Savepoint' : 'Checkpoint';
+      const job = `job ${this.job.name} (${this.job.jobId})`;
+      this.log?.(`${what} of ${job} triggered.`);
       work.then(
-        (result) => this.guard(() => this.store.completeCommand(cmd.id, result)),
-        (err: unknown) => this.guard(() => this.store.failCommand(cmd.id, (err as Error).message)),
+        (result) =>
+          this.guard(() => {
+            this.log?.(`${what} of ${job} completed: checkpoint ${result.checkpointId}, ${result.path}.`);
+            this.store.completeCommand(cmd.id, result);
+          }),
+        (err: unknown) =>
+          this.guard(() => {
+            this.log?.(`${what} of ${job} failed: ${(err as Error).message}`);
+            this.store.failCommand(cmd.id, (err as Error).message);
+          }),
       );
       return;
     }

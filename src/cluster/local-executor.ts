@@ -2,6 +2,7 @@ import { type JobClient, type JobExecutionResult, type Pipeline, type PipelineEx
 import { Configuration } from '../config/index.js';
 import { systemClock } from '../util/clock.js';
 import { newJobId } from '../util/ids.js';
+import { parallelismDefaults } from './effective-configuration.js';
 import { JobMaster } from './job-master.js';
 
 /**
@@ -9,6 +10,10 @@ import { JobMaster } from './job-master.js';
  * when it is run as a plain program (`npx tsx job.ts`) rather than by `flink run`.
  */
 export class LocalExecutor implements PipelineExecutor {
+  defaultParallelism(): number {
+    return parallelismDefaults(new Configuration()).parallelism ?? 1;
+  }
+
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
     return (await this.executeAsync(pipeline)).getJobExecutionResult();
   }

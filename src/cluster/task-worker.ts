@@ -51,7 +51,9 @@ function capturePipeline(): Promise<Pipeline> {
       const ended = Promise.resolve(new JobExecutionResult(boot.jobId, pipeline.jobName, 0));
       return Promise.resolve({ getJobID: () => boot.jobId, getJobExecutionResult: () => ended, cancel: async () => {}, ranElsewhere: true });
     };
-    setContextExecutor({ execute: async (pipeline) => (await executeAsync(pipeline)).getJobExecutionResult(), executeAsync });
+    // The job file must build the same graph here: getParallelism() answers as in the main thread.
+    const defaultParallelism = (): number => boot.parallelismDefaults.parallelism ?? 1;
+    setContextExecutor({ execute: async (pipeline) => (await executeAsync(pipeline)).getJobExecutionResult(), executeAsync, defaultParallelism });
     runJobFile(boot.jobFile, boot.args).then(
       () => {
         unmute();

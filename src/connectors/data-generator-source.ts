@@ -1,5 +1,6 @@
 import type { Boundedness, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
 import { type IndexSplit, IndexRangeReader, splitIndexRange } from './index-range-reader.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /** Options of a {@link DataGeneratorSource}. */
 export interface DataGeneratorOptions {
@@ -24,11 +25,11 @@ export class DataGeneratorSource<T> implements Source<T, IndexSplit> {
   ) {
     if (typeof generator !== 'function') throw new TypeError('DataGeneratorSource needs a generator function (index) => record.');
     if (!(count === Infinity || (Number.isSafeInteger(count) && count >= 0))) {
-      throw new TypeError(`DataGeneratorSource count must be a non-negative integer or Infinity, got ${count}.`);
+      throw new TypeError(`DataGeneratorSource count must be a non-negative integer or Infinity, got ${describeArgument(count)}.`);
     }
     const rps = options.recordsPerSecond;
     if (rps !== undefined && !(rps > 0)) {
-      throw new TypeError(`recordsPerSecond must be positive, got ${rps}.`);
+      throw new TypeError(`recordsPerSecond must be positive, got ${describeArgument(rps)}.`);
     }
   }
 

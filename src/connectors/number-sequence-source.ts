@@ -1,5 +1,6 @@
 import type { Boundedness, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
 import { type IndexSplit, IndexRangeReader, splitIndexRange } from './index-range-reader.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /** The numbers `from` to `to`, both inclusive (`fromSequence`); parallel, by contiguous ranges. */
 export class NumberSequenceSource implements Source<number, IndexSplit> {
@@ -10,7 +11,8 @@ export class NumberSequenceSource implements Source<number, IndexSplit> {
     private readonly to: number,
   ) {
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
-      throw new TypeError(`fromSequence(${from}, ${to}): both ends must be safe integers.`);
+      const bad = Number.isSafeInteger(from) ? to : from;
+      throw new TypeError(`fromSequence(from, to): both ends must be safe integers, got ${describeArgument(bad)}.`);
     }
     if (to < from) throw new TypeError(`fromSequence(${from}, ${to}): 'to' must not be less than 'from'.`);
   }

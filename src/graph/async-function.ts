@@ -1,5 +1,5 @@
 import { JobDefinitionError } from '../util/errors.js';
-import { AbstractRichFunction, type RuntimeContext } from './functions.js';
+import { AbstractRichFunction, type RuntimeContext, taskInfoOf } from './functions.js';
 
 /**
  * Where an async function hands over the results of one input (Flink's ResultFuture): once,
@@ -42,13 +42,12 @@ function asyncRuntimeContext(context: RuntimeContext): RuntimeContext {
   const noState = (): never => {
     throw new JobDefinitionError('State is not supported in rich async functions.');
   };
+  // The 1.x getters are the TaskInfo's own (taskInfoOf's functions, spread).
+  const { getTaskNameWithSubtasks: _withSubtasks, ...identity } = taskInfoOf(context);
   return {
     getJobId: () => context.getJobId(),
-    getTaskName: () => context.getTaskName(),
-    getIndexOfThisSubtask: () => context.getIndexOfThisSubtask(),
-    getNumberOfParallelSubtasks: () => context.getNumberOfParallelSubtasks(),
-    getMaxNumberOfParallelSubtasks: () => context.getMaxNumberOfParallelSubtasks(),
-    getAttemptNumber: () => context.getAttemptNumber(),
+    ...identity,
+    getTaskInfo: () => context.getTaskInfo(),
     getMetricGroup: () => context.getMetricGroup(),
     getState: noState,
     getListState: noState,

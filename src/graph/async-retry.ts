@@ -4,6 +4,8 @@
  * another attempt, the call is made again after a back-off, within the same overall timeout.
  */
 
+import { describeArgument } from '../util/describe-argument.js';
+
 /** When an answer calls for another attempt (Flink's AsyncRetryPredicate). */
 export interface AsyncRetryPredicate<OUT> {
   readonly resultPredicate?: (results: readonly OUT[]) => boolean;
@@ -31,11 +33,11 @@ export const RetryPredicates = {
 } as const;
 
 function checkAttempts(maxAttempts: number): void {
-  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts should be greater than zero, got ${maxAttempts}.`);
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts should be greater than zero, got ${describeArgument(maxAttempts)}.`);
 }
 
 function checkDelay(name: string, ms: number): void {
-  if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`${name} should be greater than zero, got ${ms}.`);
+  if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`${name} should be greater than zero, got ${describeArgument(ms)}.`);
 }
 
 abstract class RetryBuilder<OUT, Self> {
@@ -96,7 +98,7 @@ class ExponentialBackoffDelayRetryStrategyBuilder<OUT> extends RetryBuilder<OUT,
     checkAttempts(maxAttempts);
     checkDelay('initialDelay', initialDelay);
     checkDelay('maxRetryDelay', maxRetryDelay);
-    if (!(Number.isFinite(multiplier) && multiplier >= 1)) throw new RangeError(`multiplier should be at least 1, got ${multiplier}.`);
+    if (!(Number.isFinite(multiplier) && multiplier >= 1)) throw new RangeError(`multiplier should be at least 1, got ${describeArgument(multiplier)}.`);
   }
 
   build(): AsyncRetryStrategy<OUT> {

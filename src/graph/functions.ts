@@ -27,8 +27,34 @@ export interface RuntimeContext extends KeyedStateStore {
   getNumberOfParallelSubtasks(): number;
   getMaxNumberOfParallelSubtasks(): number;
   getAttemptNumber(): number;
+  /** The subtask's identity as Flink 2.x asks for it (its RuntimeContext has only this). */
+  getTaskInfo(): TaskInfo;
   /** Where the function registers its own metrics (counters, gauges, meters), usually in `open()`. */
   getMetricGroup(): MetricGroup;
+}
+
+/** Flink 2.x's TaskInfo: which subtask of which task a function runs in. */
+export interface TaskInfo {
+  getTaskName(): string;
+  getIndexOfThisSubtask(): number;
+  getNumberOfParallelSubtasks(): number;
+  getMaxNumberOfParallelSubtasks(): number;
+  getAttemptNumber(): number;
+  /** `<task name> (<index + 1>/<parallelism>)#<attempt>`, as Flink names a subtask in its logs. */
+  getTaskNameWithSubtasks(): string;
+}
+
+/** The {@link TaskInfo} of a runtime context, read from its 1.x getters. */
+export function taskInfoOf(context: Omit<RuntimeContext, 'getTaskInfo'>): TaskInfo {
+  return {
+    getTaskName: () => context.getTaskName(),
+    getIndexOfThisSubtask: () => context.getIndexOfThisSubtask(),
+    getNumberOfParallelSubtasks: () => context.getNumberOfParallelSubtasks(),
+    getMaxNumberOfParallelSubtasks: () => context.getMaxNumberOfParallelSubtasks(),
+    getAttemptNumber: () => context.getAttemptNumber(),
+    getTaskNameWithSubtasks: () =>
+      `${context.getTaskName()} (${context.getIndexOfThisSubtask() + 1}/${context.getNumberOfParallelSubtasks()})#${context.getAttemptNumber()}`,
+  };
 }
 
 /** Lifecycle methods every rich function may have. */

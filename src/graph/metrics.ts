@@ -4,6 +4,8 @@
  * (`<subtask>.<operator>.<group…>.<name>`), Prometheus and the dashboard.
  */
 
+import { describeArgument } from '../util/describe-argument.js';
+
 /** Counts something up and down (Flink's Counter). */
 export interface Counter {
   inc(n?: number): void;
@@ -85,7 +87,7 @@ export class MeterView implements Meter {
   private readonly spanMs: number;
 
   constructor(timeSpanSeconds = 60) {
-    if (!(timeSpanSeconds > 0)) throw new RangeError(`A MeterView's time span must be positive, got ${timeSpanSeconds}.`);
+    if (!(timeSpanSeconds > 0)) throw new RangeError(`A MeterView's time span must be positive, got ${describeArgument(timeSpanSeconds)}.`);
     this.spanMs = timeSpanSeconds * 1000;
   }
 
@@ -121,7 +123,7 @@ export class DescriptiveStatisticsHistogram implements Histogram {
   private count = 0;
 
   constructor(private readonly windowSize: number) {
-    if (!Number.isSafeInteger(windowSize) || windowSize < 1) throw new RangeError(`A histogram's window size must be a positive integer, got ${windowSize}.`);
+    if (!Number.isSafeInteger(windowSize) || windowSize < 1) throw new RangeError(`A histogram's window size must be a positive integer, got ${describeArgument(windowSize)}.`);
   }
 
   update(value: number): void {

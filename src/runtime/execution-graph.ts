@@ -178,6 +178,7 @@ function deploySubtask(
   const info: TaskInfo = {
     jobId: settings.jobId,
     taskName: `${v.name} (${index + 1}/${v.parallelism})`,
+    chainName: v.name,
     subtaskIndex: index,
     parallelism: v.parallelism,
     maxParallelism: v.maxParallelism,

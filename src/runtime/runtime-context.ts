@@ -1,4 +1,4 @@
-import type { MetricGroup, RuntimeContext } from '../graph/index.js';
+import { type MetricGroup, type RuntimeContext, type TaskInfo as SubtaskInfo, taskInfoOf } from '../graph/index.js';
 import { type KeyedStateBackend, type StateDescriptor, checkUserStateName } from '../state/index.js';
 import { DefaultKeyedStateStore } from './default-keyed-state-store.js';
 import { OperatorMetricGroup } from './metrics/user-metrics.js';
@@ -6,7 +6,10 @@ import { OperatorMetricGroup } from './metrics/user-metrics.js';
 /** Identity of a subtask, shared by its runtime context and operators. */
 export interface TaskInfo {
   readonly jobId: string;
+  /** The subtask's name in messages: the chain's name and `(index + 1/parallelism)`. */
   readonly taskName: string;
+  /** The chain's name alone, what Flink's getTaskName() returns (else taskName is returned). */
+  readonly chainName?: string;
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly maxParallelism: number;
@@ -36,7 +39,7 @@ export class StreamingRuntimeContext extends DefaultKeyedStateStore implements R
     return this.info.jobId;
   }
   getTaskName(): string {
-    return this.info.taskName;
+    return this.info.chainName ?? this.info.taskName;
   }
   getIndexOfThisSubtask(): number {
     return this.info.subtaskIndex;
@@ -49,6 +52,9 @@ export class StreamingRuntimeContext extends DefaultKeyedStateStore implements R
   }
   getAttemptNumber(): number {
     return this.info.attemptNumber;
+  }
+  getTaskInfo(): SubtaskInfo {
+    return taskInfoOf(this);
   }
   protected getPartitionedState<S>(descriptor: StateDescriptor): S {
     checkUserStateName(descriptor.name);

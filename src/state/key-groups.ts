@@ -7,6 +7,7 @@
 
 import { fmix32 } from '../util/int-hash.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 export { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../util/max-parallelism.js';
 
@@ -208,7 +209,7 @@ export class KeyGroupRange {
 /** Validates a max parallelism value; returns an error message (a sentence) or undefined. */
 export function checkMaxParallelism(maxParallelism: number): string | undefined {
   if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > UPPER_BOUND_MAX_PARALLELISM) {
-    return `The max parallelism must be an integer from 1 to ${UPPER_BOUND_MAX_PARALLELISM}, got ${maxParallelism}.`;
+    return `The max parallelism must be an integer from 1 to ${UPPER_BOUND_MAX_PARALLELISM}, got ${describeArgument(maxParallelism)}.`;
   }
   return undefined;
 }

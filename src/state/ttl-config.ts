@@ -1,4 +1,5 @@
 import { type DurationLike, Time, durationToMillis } from '../util/time.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /** When a TTL'd value's timestamp is refreshed. */
 export const UpdateType = {
@@ -85,7 +86,7 @@ export class StateTtlConfigBuilder {
    * `runCleanupForEveryRecord`, on every record the operator processes.
    */
   cleanupIncrementally(cleanupSize: number, runCleanupForEveryRecord = false): this {
-    if (!(Number.isInteger(cleanupSize) && cleanupSize > 0)) throw new RangeError(`cleanupIncrementally needs a positive size, got ${cleanupSize}.`);
+    if (!(Number.isInteger(cleanupSize) && cleanupSize > 0)) throw new RangeError(`cleanupIncrementally needs a positive size, got ${describeArgument(cleanupSize)}.`);
     this.incremental = { size: cleanupSize, perRecord: runCleanupForEveryRecord };
     return this;
   }

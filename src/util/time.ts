@@ -5,6 +5,8 @@
  * wrapping around).
  */
 
+import { describeArgument } from './describe-argument.js';
+
 /**
  * The largest time (Flink's `Long.MAX_VALUE`): the watermark at the end of a bounded input,
  * a `GlobalWindow`'s `maxTimestamp()` and `end`.
@@ -35,7 +37,7 @@ function scaled(n: number, unitMs: number): number {
 
 function checkedMillis(ms: number, what: string): number {
   if (typeof ms !== 'number' || Number.isNaN(ms)) throw new TypeError(`${what} needs a number, got ${String(ms)}.`);
-  if (!Number.isFinite(ms)) throw new RangeError(`${what} must be finite, got ${ms}.`);
+  if (!Number.isFinite(ms)) throw new RangeError(`${what} must be finite, got ${describeArgument(ms)}.`);
   if (!Number.isInteger(ms)) throw new RangeError(`${what} must be a whole number of milliseconds, got ${ms} ms.`);
   if (!Number.isSafeInteger(ms)) {
     throw new RangeError(`${what} is out of range: ${ms} ms is beyond ±${MAX_TIMESTAMP} ms.`);
@@ -104,11 +106,9 @@ export class Time {
 /** What every API that takes a length of time accepts. */
 export type DurationLike = Duration | Time;
 
+/** A bare number where a Duration goes is named as one: the unit is what is missing. */
 function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
-  if (typeof value === 'string') return `the string '${value}'`;
-  return `${typeof value} ${String(value)}`;
+  return typeof value === 'number' ? `number ${value}` : describeArgument(value);
 }
 
 /**
