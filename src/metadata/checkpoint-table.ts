@@ -15,6 +15,16 @@ import {
   type Row,
 } from './records.js';
 
+/**
+ * How many of a job's checkpoints that are over — failed, or completed and deleted by retention —
+ * flink.db keeps listing: the newest ones. Older ones are deleted as new ones end and counted on
+ * the job's row instead, so a job checkpointing every second for weeks keeps flink.db, and every
+ * read of its history (`flink checkpoints`, the REST API the dashboard polls), the same size.
+ * Savepoints, and completed checkpoints whose files still exist, are always kept: they are what
+ * `flink run -s` and `flink savepoint -d` look up. (The REST history shows 10, its charts 100.)
+ */
+export const ENDED_CHECKPOINTS_KEPT = 1000;
+
 /** Queries on `checkpoints` (checkpoint and savepoint history with stats). */
 export class CheckpointTable {
   private readonly insertStmt: Statement;
@@ -32,6 +42,9 @@ export class CheckpointTable {
   private readonly restoreProblemStmt: Statement;
   private readonly failInProgressStmt: Statement;
   private readonly setLastCheckpointStmt: Statement;
+  private readonly forgettableStmt: Statement;
+  private readonly forgetStmt: Statement;
+  private readonly countForgottenStmt: Statement;
 
   constructor(
     private readonly db: Database,
@@ -88,6 +101,17 @@ export class CheckpointTable {
     this.setLastCheckpointStmt = db.prepare(
       'UPDATE jobs SET last_checkpoint_id = @id, last_checkpoint_path = @path, last_checkpoint_time = @time WHERE job_id = @jobId',
     );
+    this.forgettableStmt = db.prepare(
+      `SELECT checkpoint_id, kind, status FROM checkpoints
+       WHERE job_id = ? AND kind IN ('CHECKPOINT', 'FULL_CHECKPOINT') AND (status = 'FAILED' OR (status = 'COMPLETED' AND discarded = 1))
+       ORDER BY checkpoint_id DESC LIMIT -1 OFFSET ?`,
+    );
+    this.forgetStmt = db.prepare('DELETE FROM checkpoints WHERE job_id = ? AND checkpoint_id = ? AND kind = ?');
+    this.countForgottenStmt = db.prepare(
+      `UPDATE jobs SET forgotten_completed_checkpoints = forgotten_completed_checkpoints + @completed,
+         forgotten_failed_checkpoints = forgotten_failed_checkpoints + @failed
+       WHERE job_id = @jobId`,
+    );
   }
 
   insert(cp: NewCheckpoint): CheckpointRecord {
@@ -125,6 +149,7 @@ export class CheckpointTable {
         const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
         const next: CheckpointRecord = { ...cur, ...defined };
         this.writeStmt.run({ ...next, discardedFlag: next.discarded ? 1 : 0 });
+        if (next.status === 'FAILED' || next.discarded) this.forgetOld(jobId);
         if (next.status === 'COMPLETED' && cur.status !== 'COMPLETED') {
           const time = next.endTime ?? this.clock.now();
           if (isSavepointKind(kind)) this.lastSavepointStmt.run({ jobId, path: next.path });
@@ -165,8 +190,25 @@ export class CheckpointTable {
           const last = fix.lastCheckpoint;
           this.setLastCheckpointStmt.run({ jobId, id: last?.id ?? null, path: last?.path ?? null, time: last?.time ?? null });
         }
+        this.forgetOld(jobId);
       })
       .immediate();
+  }
+
+  /**
+   * Deletes the job's rows of checkpoints that are over beyond the newest
+   * {@link ENDED_CHECKPOINTS_KEPT}, counting them on the job's row. Called inside the
+   * transaction that ended one, so usually one row goes.
+   */
+  private forgetOld(jobId: JobId): void {
+    const rows = this.forgettableStmt.all(jobId, ENDED_CHECKPOINTS_KEPT) as Row[];
+    if (rows.length === 0) return;
+    let completed = 0;
+    for (const r of rows) {
+      this.forgetStmt.run(jobId, r['checkpoint_id'], r['kind']);
+      if (r['status'] === 'COMPLETED') completed++;
+    }
+    this.countForgottenStmt.run({ jobId, completed, failed: rows.length - completed });
   }
 
   list(jobId: JobId, limit: number | undefined): CheckpointRecord[] {

@@ -50,4 +50,5 @@ export {
   type VertexSample,
 } from './metric-records.js';
 export { ENDED_JOB_SAMPLES, METRIC_HISTORY_MS, type CheckpointCounts } from './metrics-table.js';
+export { ENDED_CHECKPOINTS_KEPT } from './checkpoint-table.js';
 export { BUSY_TIMEOUT_MS } from './open.js';

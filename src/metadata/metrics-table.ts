@@ -53,13 +53,14 @@ export class MetricsTable {
          (SELECT time FROM job_metric_history WHERE job_id = @jobId ORDER BY time DESC LIMIT 1 OFFSET @keep)`,
     );
     this.historyStmt = db.prepare('SELECT sample FROM job_metric_history WHERE job_id = ? AND time >= ? ORDER BY time');
-    // A discarded checkpoint (its files deleted by retention) is still a completed one, as in Flink.
+    // A discarded checkpoint (its files deleted by retention) is still a completed one, as in
+    // Flink; so are those whose rows are no longer kept (counted on the job's row).
     this.countsStmt = db.prepare(
-      `SELECT COUNT(*) AS total,
-              COALESCE(SUM(status = 'IN_PROGRESS'), 0) AS in_progress,
-              COALESCE(SUM(status = 'COMPLETED'), 0) AS completed,
-              COALESCE(SUM(status = 'FAILED'), 0) AS failed
-         FROM checkpoints WHERE job_id = ?`,
+      `SELECT COUNT(c.job_id) + COALESCE(j.forgotten_completed_checkpoints + j.forgotten_failed_checkpoints, 0) AS total,
+              COALESCE(SUM(c.status = 'IN_PROGRESS'), 0) AS in_progress,
+              COALESCE(SUM(c.status = 'COMPLETED'), 0) + COALESCE(j.forgotten_completed_checkpoints, 0) AS completed,
+              COALESCE(SUM(c.status = 'FAILED'), 0) + COALESCE(j.forgotten_failed_checkpoints, 0) AS failed
+         FROM jobs j LEFT JOIN checkpoints c ON c.job_id = j.job_id WHERE j.job_id = ?`,
     );
   }
 

@@ -173,6 +173,18 @@ const V7 = `
 ALTER TABLE checkpoints ADD COLUMN restore_problem TEXT;
 `;
 
+/**
+ * Version 8: how many of a job's checkpoints flink.db no longer lists. A long-running job
+ * checkpoints every few seconds for weeks; keeping a row for each would grow flink.db, and every
+ * read of the history, without bound. So once a checkpoint is over — failed, or completed and
+ * deleted by retention — only the newest of such rows are kept, and the ones dropped are
+ * counted here, so the job's checkpoint counts still span its whole life.
+ */
+const V8 = `
+ALTER TABLE jobs ADD COLUMN forgotten_completed_checkpoints INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN forgotten_failed_checkpoints INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
 export interface Migration {
   readonly version: number;
@@ -188,6 +200,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, sql: V5 },
   { version: 6, sql: V6 },
   { version: 7, sql: V7 },
+  { version: 8, sql: V8 },
 ];
 
 /** The schema version this code reads and writes. */

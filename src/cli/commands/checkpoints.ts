@@ -52,6 +52,9 @@ export async function checkpointsCommand(jobIdOrPrefix: string, json: boolean): 
       const unusable = history.filter((c) => c.status === 'COMPLETED' && !c.discarded && c.restoreProblem !== null);
       if (unusable.length > 0) say('');
       for (const c of unusable) say(`${isSavepointKind(c.kind) ? 'Savepoint' : 'Checkpoint'} ${c.checkpointId} cannot be restored: ${c.restoreProblem}`);
+      // flink.db keeps the newest ENDED_CHECKPOINTS_KEPT of those that are over; the rest are counted.
+      const forgotten = store.checkpointCounts(jobId).total - history.length;
+      if (forgotten > 0) say(`${forgotten} older checkpoint${forgotten === 1 ? '' : 's'} (failed, or deleted by retention) no longer listed.`);
     }
     const restarts = store.listEvents(jobId).filter((e) => e.kind === 'restart');
     if (restarts.length > 0) {

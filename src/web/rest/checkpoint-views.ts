@@ -65,7 +65,8 @@ function summary(values: readonly number[]) {
 /**
  * `GET /jobs/:jobid/checkpoints` (Flink's CheckpointingStatistics): counts, a summary of the
  * completed ones, the latest completed/savepoint/failed/restored, and the newest
- * {@link CHECKPOINT_HISTORY_SIZE} of `rows` (all the job's rows, newest first).
+ * {@link CHECKPOINT_HISTORY_SIZE} of `rows` (the job's rows flink.db keeps, newest first: see
+ * ENDED_CHECKPOINTS_KEPT).
  */
 export function checkpointingStatistics(
   job: JobRecord,
