@@ -2548,4 +2548,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "env.getParallelism() answers 1 under 'flink run -p 4' (or parallelism.default) when the code set none: a job file sizing its graph or its splits by it builds for the wrong parallelism",
     tests: ['test/e2e/env-parallelism.test.ts'],
   },
+  {
+    id: 'checkpoint-history-kept-forever',
+    area: 'checkpoints',
+    file: 'src/metadata/checkpoint-table.ts',
+    original: "        if (next.status === 'FAILED' || next.discarded) this.forgetOld(jobId);",
+    replacement: '',
+    bug: 'a job checkpointing every second adds a flink.db row a second forever: flink.db, every metrics report and every REST /checkpoints request the dashboard polls grow without bound',
+    tests: ['test/metadata/checkpoint-history-bound.test.ts'],
+  },
+  {
+    id: 'forgotten-checkpoints-not-counted',
+    area: 'checkpoints',
+    file: 'src/metadata/checkpoint-table.ts',
+    original: '    this.countForgottenStmt.run({ jobId, completed, failed: rows.length - completed });',
+    replacement: '',
+    bug: "checkpoints dropped from flink.db's history drop out of totalNumberOfCheckpoints and the completed and failed counts, which Flink counts over the job's life",
+    tests: ['test/metadata/checkpoint-history-bound.test.ts'],
+  },
 ];
