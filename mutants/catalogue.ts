@@ -2578,10 +2578,10 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'key-types-per-subtask-only',
     area: 'state redistribution',
-    file: 'src/runtime/execution-graph.ts',
-    original: '      keyedBackend!.restoredKeyKinds(restored.keyKinds);',
-    replacement: '      keyedBackend!.restoredKeyKinds(undefined);',
+    file: 'src/state/key-kinds.ts',
+    original: '    this.recorded.addAll(kinds);',
+    replacement: '    void kinds;',
     bug: "a job whose keys mix types fails after a restore on a subtask whose own share held one type only, though the operator's snapshot held both",
-    tests: ['test/cluster/key-type-upgrade.test.ts'],
+    tests: ['test/cluster/key-type-upgrade.test.ts', 'test/state/key-type-fence.test.ts'],
   },
 ];
