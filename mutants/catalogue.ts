@@ -2566,4 +2566,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "checkpoints dropped from flink.db's history drop out of totalNumberOfCheckpoints and the completed and failed counts, which Flink counts over the job's life",
     tests: ['test/metadata/checkpoint-history-bound.test.ts'],
   },
+  {
+    id: 'key-type-fence-off',
+    area: 'state',
+    file: 'src/state/keyed-state-backend.ts',
+    original: '    if (this.restoredKeys.armed) this.restoredKeys.checkFirstBatch(keys);',
+    replacement: '    void this.restoredKeys;',
+    bug: "a job upgraded from keyBy(e => e.id) to keyBy(e => Number(e.id)) restores and silently finds none of its state, where Flink refuses the changed key serializer",
+    tests: ['test/state/key-type-fence.test.ts', 'test/cluster/key-type-upgrade.test.ts'],
+  },
+  {
+    id: 'key-types-per-subtask-only',
+    area: 'state redistribution',
+    file: 'src/state/key-kinds.ts',
+    original: '    this.recorded.addAll(kinds);',
+    replacement: '    void kinds;',
+    bug: "a job whose keys mix types fails after a restore on a subtask whose own share held one type only, though the operator's snapshot held both",
+    tests: ['test/cluster/key-type-upgrade.test.ts', 'test/state/key-type-fence.test.ts'],
+  },
 ];

@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyGroupRange, type OperatorStateHandle, type StateFileContent, type StateFileSource, decodeStateFile } from '../state/index.js';
+import { KeyGroupRange, type OperatorStateHandle, type StateFileContent, type StateFileSource, decodeStateFile, keyKindsOfFiles } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { localPathOf } from '../util/file-uri.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync, whyUnreachable } from '../util/regular-file.js';
@@ -78,7 +78,10 @@ export function readSubtaskState(dir: string, op: OperatorMetadata, h: OperatorS
     if (r.problem !== undefined) return { problem: `shared state file ${ref.file} of operator '${op.uid}' ${r.problem}` };
     chain.push(r.content);
   }
-  return { content: chain.length === 0 ? own.content : { ...own.content, keyGroups: [...own.content.keyGroups, ...chain.flatMap((c) => c.keyGroups)] } };
+  if (chain.length === 0) return { content: own.content };
+  const { keyKinds: _, ...ownContent } = own.content;
+  const keyKinds = keyKindsOfFiles([own.content, ...chain]);
+  return { content: { ...ownContent, keyGroups: [...own.content.keyGroups, ...chain.flatMap((c) => c.keyGroups)], ...(keyKinds ? { keyKinds } : {}) } };
 }
 
 /** Far above the `_metadata` of any real job; a larger file is not one of ours. */

@@ -6,6 +6,7 @@ import {
   type StateFileContent,
   type StateKinds,
   type StoredTimer,
+  keyKindsOfFiles,
   operatorIndexForKeyGroup,
 } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
@@ -86,6 +87,9 @@ function redistribute(
   maxParallelism: number,
 ): OperatorRestoreState[] {
   const lists = repartitionOperatorLists(old.map((f) => f?.lists), parallelism);
+  // Every subtask checks its first records against the kinds of the whole operator's keys (a
+  // subtask's share may hold only some kinds of a job whose keys mix them).
+  const keyKinds = keyKindsOfFiles(old.filter((f) => f !== undefined));
   const keyGroups: KeyGroupBlock[][] = Array.from({ length: parallelism }, () => []);
   const timers: StoredTimer[][] = Array.from({ length: parallelism }, () => []);
   // By the function that routes records: a key group goes to the subtask its keys go to.
@@ -103,5 +107,5 @@ function redistribute(
     for (const block of f.keyGroups) keyGroups[subtaskOf(block.keyGroup)]!.push({ ...block, kinds: f.kinds });
     for (const timer of f.legacyTimers) timers[subtaskOf(timer[2])]!.push(timer);
   }
-  return Array.from({ length: parallelism }, (_, i) => ({ kinds, lists: lists[i]!, keyGroups: keyGroups[i]!, legacyTimers: timers[i]! }));
+  return Array.from({ length: parallelism }, (_, i) => ({ kinds, lists: lists[i]!, keyGroups: keyGroups[i]!, legacyTimers: timers[i]!, ...(keyKinds ? { keyKinds } : {}) }));
 }

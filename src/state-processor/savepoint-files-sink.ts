@@ -193,5 +193,6 @@ function withUid(bytes: Buffer, op: OperatorMetadata, h: OperatorStateHandle, ui
     );
   }
   const delta = content.keyGroups.some((b) => b.delta);
-  return encodeStateFile({ uid, subtask: h.subtask, kinds: content.kinds, keyGroups: content.keyGroups.map((b) => [b.keyGroup, b.bytes]), delta, lists: encodeLists(content.lists) });
+  const keyKinds = content.keyKinds !== undefined ? { keyKinds: content.keyKinds } : {};
+  return encodeStateFile({ uid, subtask: h.subtask, kinds: content.kinds, keyGroups: content.keyGroups.map((b) => [b.keyGroup, b.bytes]), delta, lists: encodeLists(content.lists), ...keyKinds });
 }

@@ -21,6 +21,7 @@ import {
   listNullRefusal,
 } from './keyed-states.js';
 import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
+import { type KeyKindExamples, KeyKindSet, RestoredKeyKinds } from './key-kinds.js';
 import { HeapTableStore } from './heap-table-store.js';
 import { IncrementalSnapshots } from './incremental-snapshots.js';
 import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
@@ -102,6 +103,10 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private readonly store: StateTableStore;
   private readonly clock: Clock;
   private readonly incremental: IncrementalSnapshots | undefined;
+  /** The kinds of keys restored (see key-kinds.ts): the first batch of records is checked against them. */
+  private readonly restoredKeys = new RestoredKeyKinds();
+  /** The kinds of keys restored or written into snapshots: what each snapshot records (deltas hold only some keys). */
+  private readonly keyKinds = new KeyKindSet();
 
   constructor(
     readonly maxParallelism: number,
@@ -126,8 +131,14 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     for (let i = 0; i < cleanups.length; i++) cleanups[i]!.step();
   }
 
-  /** Loads where the states' lookups of a batch's keys will go, before its records are processed. */
+  /**
+   * Called once per batch of records, before they are processed: loads where the states' lookups
+   * of the batch's keys will go. After a restore, the first batch is checked to bring keys of a
+   * kind the restored state holds (once, off the per-record path).
+   * @throws KeyTypeChangedError if the job's keys are of another type than the restored ones
+   */
   prefetch(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void {
+    if (this.restoredKeys.armed) this.restoredKeys.checkFirstBatch(keys);
     const t = this.prefetching;
     for (let i = 0; i < t.length; i++) t[i]!.prefetch!(keys, keyGroups);
   }
@@ -196,6 +207,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
         `State '${d.name}' is already registered as ${namespaced ? 'state of the key' : 'per-window state'} and cannot be used as ${namespaced ? 'per-window state' : 'state of the key'}; give one of them another name.`,
       );
     }
+    checkSameSerializer(registered, d);
     return true;
   }
 
@@ -286,7 +298,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     };
     const frozen = this.store.freezesAtCut ? this.guard.frozen : new Uint8Array(this.keyGroupRange.size);
     const written = (file: SharedStateRef) => this.incremental?.written(checkpointId, file);
-    const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release, written);
+    const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release, written, this.keyKinds);
     this.pending = pending;
     return pending;
   }
@@ -320,10 +332,25 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       table.changes = undefined;
       const put = puts[name] ?? [];
       if (put.length > 0) table.reserve?.(keyGroup, put);
+      // Timers and window state count: each of their keys is a key the job's records must bring again.
+      const where = () => `key group ${keyGroup} in ${block.source.file}`;
+      for (const [k] of put) {
+        this.restoredKeys.note(k, block.source.operator, where);
+        this.keyKinds.note(k);
+      }
       for (const [k, v] of put) table.set(keyGroup, k, v);
       for (const k of deletes[name] ?? []) table.delete(keyGroup, k);
       table.changes = changes;
     }
+  }
+
+  /**
+   * The kinds of keys the restored operator's snapshot recorded over all its subtasks, if it
+   * did (see key-kinds.ts): the first records are checked against these rather than only the
+   * kinds this subtask restored. Called after the key groups are restored.
+   */
+  restoredKeyKinds(operatorWide: KeyKindExamples | undefined): void {
+    this.restoredKeys.operatorWide(operatorWide);
   }
 
   /**
@@ -442,6 +469,26 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.aggregateFunction);
     throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
   }
+}
+
+/**
+ * A state registered again under its name gets the state object of the first registration,
+ * whose serializer writes its values; a serializer that cannot read what that one writes would
+ * see values it does not understand, so it is refused. Flink's backends return the first state
+ * unchecked (AbstractKeyedStateBackend caches it by name); their check of a new serializer
+ * against the old one (tryRegisterStateTable) is the one adoptRestored does. Cheap when the
+ * same serializer object comes again (a descriptor built per call, without setSerializer).
+ */
+function checkSameSerializer(registered: StateDescriptor, d: StateDescriptor): void {
+  const first = registered.getSerializer();
+  const next = d.getSerializer();
+  if (first === next) return;
+  const written = first.snapshot();
+  if (isDeepStrictEqual(written, next.snapshot()) || next.resolveSchemaCompatibility(written).type === 'COMPATIBLE_AS_IS') return;
+  throw new StateMigrationError(
+    `State '${d.name}' is already registered with the ${written.name} serializer, and registering it again with a ${next.snapshot().name} serializer ` +
+      `that cannot read its values as they are would get the first one's state; register it once, or give the new state another name.`,
+  );
 }
 
 /** Entries the on-disk backend checks for expiry each time its cache fills, per TTL state. */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { KeyGroupRange } from './key-groups.js';
+import { type KeyKindExamples, KeyKindSet } from './key-kinds.js';
 import { type BlockEntries, encodeDeltaBlock, encodeFullBlock } from './snapshot-format/key-group-block.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { StateKinds } from './state-meta.js';
@@ -49,6 +50,8 @@ export class PendingKeyedSnapshot {
    * @param frozen the heap tables' freeze flags (all set here; cleared as key groups are encoded)
    * @param onRelease called once, when the snapshot is written or abandoned
    * @param onWritten told where an incremental snapshot was written in `shared/`
+   * @param keyKindSet the kinds of keys the backend restored or wrote before (a delta holds only
+   *   some keys); the keys encoded here add theirs
    */
   constructor(
     readonly checkpointId: number,
@@ -59,10 +62,19 @@ export class PendingKeyedSnapshot {
     readonly form: KeyedSnapshotForm,
     private readonly onRelease: (s: PendingKeyedSnapshot) => void = () => {},
     private readonly onWritten: (file: SharedStateRef) => void = () => {},
+    private readonly keyKindSet: KeyKindSet = new KeyKindSet(),
   ) {
     this.encoded = new Array(keyGroupRange.size);
     this.remaining = keyGroupRange.size;
     frozen.fill(1);
+  }
+
+  /**
+   * The kinds of the keys the state holds (see key-kinds.ts), once encoded: recorded in the
+   * state file, so a restore knows the kinds of the whole operator's keys.
+   */
+  get keyKinds(): KeyKindExamples {
+    return this.keyKindSet.entries();
   }
 
   get isDelta(): boolean {
@@ -114,9 +126,13 @@ export class PendingKeyedSnapshot {
     let n = 0;
     for (const [name, { entries, encodeValue }] of this.tables) {
       const out: BlockEntries = [];
+      const keyKinds = this.keyKindSet;
       for (const [k, v] of entries(kg)) {
         const e = encodeValue ? encodeValue(v) : v;
-        if (e !== undefined) out.push([k, e]);
+        if (e !== undefined) {
+          out.push([k, e]);
+          keyKinds.note(k);
+        }
         if (++n % STEP_ENTRIES === 0) yield;
       }
       if (out.length === 0) continue;
@@ -140,7 +156,10 @@ export class PendingKeyedSnapshot {
         const v = state.get(kg, k);
         const e = v === undefined ? undefined : state.encodeValue ? state.encodeValue(v) : v;
         if (e === undefined) d.push(k);
-        else p.push([k, e]);
+        else {
+          p.push([k, e]);
+          this.keyKindSet.note(k);
+        }
         if (++n % STEP_ENTRIES === 0) yield;
       }
       if (p.length > 0) puts[name] = p;

@@ -73,8 +73,19 @@ export class UserCodeError extends FlinkError {
  * instead of going through its restart strategy.
  */
 export class StateMigrationError extends FlinkError {
+  constructor(message: string, code = 'state.incompatible') {
+    super(code, message);
+  }
+}
+
+/**
+ * A restored keyed operator's records bring keys of another type than its state was written
+ * with (`'7'` restored, `7` now): none of its state would be found. Flink refuses such a restore
+ * because the key serializer changed; like a state migration refusal, no restart can fix it.
+ */
+export class KeyTypeChangedError extends StateMigrationError {
   constructor(message: string) {
-    super('state.incompatible', message);
+    super(message, 'state.keyTypeChanged');
   }
 }
 

@@ -221,6 +221,25 @@ describe('assignState', () => {
     assert.deepEqual(listsOf(at5, 'rules'), [0, 1, 0, 1, 0].map((i) => [['rule', `copy${i}`]]));
   });
 
+  test("every subtask gets the key types of the whole operator's keys (union over the old subtasks); none if a file with key groups did not record them", () => {
+    const bytes = pack({ count: [['a', 1]] });
+    const recorded = snapshot([
+      {
+        uid: 'count',
+        subtasks: [
+          content({ keyGroups: [[3, bytes]], keyKinds: [['string', 'a']] }),
+          content({ keyGroups: [[100, pack({ count: [[7, 1]] })]], keyKinds: [['number', 7], ['string', 'b']] }),
+          content({}),
+        ],
+      },
+    ]);
+    const assign = assignState(recorded, graph({ uid: 'count', parallelism: 2, keyed: true }), { allowNonRestoredState: false });
+    for (const i of [0, 1]) assert.deepEqual(assign('count', i)!.keyKinds, [['string', 'a'], ['number', 7]]);
+    const older = snapshot([{ uid: 'count', subtasks: [content({ keyGroups: [[3, bytes]], keyKinds: [['string', 'a']] }), content({ keyGroups: [[100, bytes]] })] }]);
+    const unknown = assignState(older, graph({ uid: 'count', parallelism: 2, keyed: true }), { allowNonRestoredState: false });
+    for (const i of [0, 1]) assert.equal(unknown('count', i)!.keyKinds, undefined);
+  });
+
   test('union list state goes whole to every subtask', () => {
     const union = (values: unknown[]): OperatorLists => new Map([['offsets', { mode: 'union' as const, values }]]);
     const snap = snapshot([{ uid: 'u', subtasks: [content({ lists: union([1, 2]) }), content({ lists: union([3]) })] }]);

@@ -2,8 +2,9 @@
  * End-to-end tests of job upgrades from a savepoint (sp-job.ts versions share operator uids:
  * v1 = 'gen' → keyBy → 'count' (ValueState 'n') → 'sink'): added stateless operators, removed
  * stateful ones (-n), rescaling with -p, a changed max parallelism, a state whose kind changed,
- * and --claim-mode. Jobs whose output is checked for repeats run without periodic checkpoints
- * (see savepoint.test.ts). Every job process started here is ended in `after`.
+ * a key whose type changed, and --claim-mode. Jobs whose output is checked for repeats run
+ * without periodic checkpoints (see savepoint.test.ts). Every job process started here is
+ * ended in `after`.
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
@@ -230,6 +231,18 @@ describe('job upgrades from a savepoint', () => {
     assert.match(line, /list/i);
     // The operator: by its uid 'count' or its name (KeyedProcess, the default of process()).
     assert.match(line, /'count'|"KeyedProcess"/);
+  });
+
+  test("a key whose type changed (3 → '3') fails with one line naming uid 'count', both types and what to do; no restarts", async () => {
+    const home = freshHome();
+    const out = join(tempDir(), 'out');
+    const sp = await sharedV1Savepoint(out);
+    // Restarts allowed: the failure must still end the job at once, as a state migration refusal.
+    const r = await restore(home, sp, 'strkey', out, ['-D', 'restart-strategy.type=fixed-delay', '-D', 'restart-strategy.fixed-delay.attempts=3']);
+    const line = await assertRestoreRefused(home, r);
+    assert.match(line, /Operator uid 'count' restored state keyed by numbers \(e\.g\. \d\), but the job's keyBy now returns strings \(e\.g\. "\d"\)/);
+    assert.match(line, /Change keyBy back to return numbers, or start the operator fresh: give it a new uid and restore with --allow-non-restored-state \(-n\)/);
+    assert.doesNotMatch(r.stdout + r.stderr, /restart/i);
   });
 
   test('--claim-mode no_claim (the default) never deletes the restored savepoint', async () => {

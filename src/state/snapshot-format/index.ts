@@ -12,6 +12,7 @@ export {
   decodeStateFile,
   encodeLists,
   encodeStateFile,
+  keyKindsOfFiles,
 } from './state-file.js';
 export * from './restore-state.js';
 export * from './timers-state.js';

@@ -1,6 +1,7 @@
 import { pack, unpack } from '../../util/binary-codec.js';
 import type { StateKind } from '../descriptors.js';
 import type { KeyGroupRange } from '../key-groups.js';
+import { type KeyKindExamples, KeyKindSet, checkKeyKindExamples } from '../key-kinds.js';
 import type { OperatorStateMode } from '../operator-state-store.js';
 import type { StateKinds } from '../state-meta.js';
 import type { BlockSource, KeyGroupBlock } from './key-group-block.js';
@@ -37,6 +38,12 @@ export interface StateFileParts {
   readonly delta: boolean;
   /** Operator lists, encoded at the cut by {@link encodeLists}. */
   readonly lists: Uint8Array;
+  /**
+   * The kinds of the keys the subtask's keyed state holds (with a delta: held in the whole
+   * chain), when known; a file with key groups records them so a restore can check the job's
+   * keys against the whole operator's (key-kinds.ts).
+   */
+  readonly keyKinds?: KeyKindExamples;
 }
 
 /** Decoded content of a state file. */
@@ -49,6 +56,8 @@ export interface StateFileContent {
    */
   readonly legacyTimers: StoredTimer[];
   readonly lists: OperatorLists;
+  /** The kinds of keys the file's keyed state holds; undefined in files written before they were recorded. */
+  readonly keyKinds?: KeyKindExamples;
 }
 
 /** Which file is read, and whose state it must hold. */
@@ -71,6 +80,8 @@ interface StateFileHeader {
   readonly keyGroupIndex: Array<[number, number, number]>;
   readonly lists: Uint8Array;
   readonly delta?: boolean;
+  /** Optional: files written before flink-ts recorded key kinds have none (their keys are not checked operator-wide). */
+  readonly keyKinds?: KeyKindExamples;
 }
 
 /** A header as read, in the current model: format 2's timers come along to be converted. */
@@ -98,6 +109,7 @@ export function encodeStateFile(parts: StateFileParts): Uint8Array[] {
     keyGroupIndex,
     lists: parts.lists,
     ...(parts.delta ? { delta: true } : {}),
+    ...(parts.keyKinds !== undefined && parts.keyGroups.length > 0 ? { keyKinds: parts.keyKinds } : {}),
   };
   const head = pack(header);
   const length = new Uint8Array(4);
@@ -172,7 +184,28 @@ export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): Sta
     keyGroups.push({ keyGroup: kg, bytes: bytes.subarray(body + offset, body + offset + length), delta: header.delta === true, source: blockSource });
   }
   for (const [, , kg] of header.legacyTimers) if (!range?.contains(kg)) throw outside(kg, 'it holds a timer');
-  return { kinds: header.kinds, keyGroups, legacyTimers: header.legacyTimers, lists: decodeLists(header.lists) };
+  return {
+    kinds: header.kinds,
+    keyGroups,
+    legacyTimers: header.legacyTimers,
+    lists: decodeLists(header.lists),
+    ...(header.keyKinds !== undefined ? { keyKinds: header.keyKinds } : {}),
+  };
+}
+
+/**
+ * The kinds of keys the key groups of `files` hold, together (the subtasks of an operator, or
+ * the files of an incremental chain): undefined if a file with key groups does not record them
+ * (written before flink-ts did), so that the kinds would be a guess.
+ */
+export function keyKindsOfFiles(files: readonly StateFileContent[]): KeyKindExamples | undefined {
+  const all = new KeyKindSet();
+  for (const f of files) {
+    if (f.keyGroups.length === 0 && f.legacyTimers.length === 0) continue;
+    if (f.keyKinds === undefined) return undefined;
+    all.addAll(f.keyKinds);
+  }
+  return all.entries();
 }
 
 /** Format 3 (round 2): timers are keyed state (`_timers`), no longer in the header. */
@@ -191,14 +224,16 @@ function readHeaderV2(doc: Record<string, unknown>): ReadHeader {
 
 /** The fields formats 2 and 3 share. */
 function readCommonHeader(doc: Record<string, unknown>, format: number): StateFileHeader {
-  const { uid, subtask, kinds = {}, keyGroupIndex = [], lists = NO_LISTS, delta } = doc;
+  const { uid, subtask, kinds = {}, keyGroupIndex = [], lists = NO_LISTS, delta, keyKinds } = doc;
   if (typeof uid !== 'string' || !isIndex(subtask)) throw new Error('its header lacks its operator or subtask');
   checkKinds(kinds);
   if (!Array.isArray(keyGroupIndex) || !keyGroupIndex.every((e) => Array.isArray(e) && e.length === 3 && e.every(isIndex))) {
     throw new Error('its key-group index is malformed');
   }
   if (!(lists instanceof Uint8Array)) throw new Error('its operator state is malformed');
-  return { format, uid, subtask, kinds, keyGroupIndex, lists, delta: delta === true };
+  const badKeyKinds = keyKinds === undefined ? undefined : checkKeyKindExamples(keyKinds);
+  if (badKeyKinds) throw new Error(badKeyKinds);
+  return { format, uid, subtask, kinds, keyGroupIndex, lists, delta: delta === true, ...(keyKinds !== undefined ? { keyKinds: keyKinds as KeyKindExamples } : {}) };
 }
 
 const STATE_KINDS: ReadonlySet<StateKind> = new Set(['value', 'list', 'map', 'reducing', 'aggregating']);
