@@ -2548,4 +2548,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "env.getParallelism() answers 1 under 'flink run -p 4' (or parallelism.default) when the code set none: a job file sizing its graph or its splits by it builds for the wrong parallelism",
     tests: ['test/e2e/env-parallelism.test.ts'],
   },
+  {
+    id: 'checkpoint-after-final',
+    area: 'checkpoints',
+    file: 'src/checkpoint/checkpoint-coordinator.ts',
+    original: '      this.tasksDone = true;',
+    replacement: '      void this.tasksDone;',
+    bug: "the coordinator goes on triggering checkpoints after the run's final checkpoint completed (a periodic trigger that waited for room goes as soon as it did): the finished tasks snapshot a checkpoint that their functions never hear completed or aborted, as close() comes first — a function preparing a transaction per snapshot leaves one prepared",
+    tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
+    testNamePattern: 'nothing more is triggered',
+  },
 ];
