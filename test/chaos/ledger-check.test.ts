@@ -120,6 +120,12 @@ describe('ledger check', () => {
     ['an entry not stored', { restored: [healthy.restored[0]!, { job: C, attempt: 0, subtask: 1, entries: [entry(A, 1, 2, 8)] }] }, {}, /not stored \[a+\/1\/2\/8\/80\/800\]/],
     ['entries of two checkpoints', { restored: [healthy.restored[0]!, { job: C, attempt: 0, subtask: 1, entries: [entry(A, 1, 1, 3)] }] }, {}, /got entries of aaaaaaaa at checkpoints 2, 1/],
     ['a subtask of the finished run that did not say what it restored', { restored: [healthy.restored[0]!] }, {}, /job cccccccc restored from aaaaaaaa, but only 1 of 2 subtasks/],
+    [
+      'a run with a completed checkpoint whose subtasks did not say what they restored',
+      {},
+      { completed: new Map([...facts.completed, [B, new Set([3])]]) },
+      /job bbbbbbbb restored from aaaaaaaa, but only 0 of 2 subtasks/,
+    ],
     ['a notification still being written at close', { closed: [closed(0, 10, { pendingNotes: 1 }), closed(1, 10)] }, {}, /subtask 0 of the finished job closed with 1 notification\(s\) still being written/],
     ['closed before hearing of the final checkpoint', { closed: [closed(0, 10), closed(1, 10, { lastNotified: 3 })] }, {}, /subtask 1 of the finished job closed having snapshotted up to 4 but heard of 3 completed/],
     ['no note of the final checkpoint', { done: healthy.done.filter((d) => !(d.job === C && d.subtask === 1)) }, {}, /subtask 1 of the finished job has no note of its final checkpoint 4/],

@@ -154,8 +154,9 @@ export function ledgerProblems(notes: LedgerNotes, facts: LedgerFacts): LedgerSu
       if (restored.length > 0) problems.push(`ledger: job ${short(run.jobId)} started from scratch, yet its function was restored`);
       continue;
     }
-    const snapshotted = notes.snapshots.some((s) => s.job === run.jobId);
-    if (restored.length < facts.parallelism && (snapshotted || run === facts.runs.at(-1))) {
+    // A run with a completed checkpoint had every subtask running (each acknowledged it); the finished run too.
+    const wasRunning = (facts.completed.get(run.jobId)?.size ?? 0) > 0 || run === facts.runs.at(-1);
+    if (restored.length < facts.parallelism && wasRunning) {
       problems.push(`ledger: job ${short(run.jobId)} restored from ${short(from)}, but only ${restored.length} of ${facts.parallelism} subtasks wrote what they restored`);
     }
     if (restored.length === 0) continue; // killed before its functions started
