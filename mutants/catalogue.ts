@@ -2584,4 +2584,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a job whose keys mix types fails after a restore on a subtask whose own share held one type only, though the operator's snapshot held both",
     tests: ['test/cluster/key-type-upgrade.test.ts', 'test/state/key-type-fence.test.ts'],
   },
+  {
+    id: 'checkpoint-after-final',
+    area: 'checkpoints',
+    file: 'src/checkpoint/checkpoint-coordinator.ts',
+    original: '      this.tasksDone = true;',
+    replacement: '      void this.tasksDone;',
+    bug: "the coordinator goes on triggering checkpoints after the run's final checkpoint completed (a periodic trigger that waited for room goes as soon as it did): the finished tasks snapshot a checkpoint that their functions never hear completed or aborted, as close() comes first — a function preparing a transaction per snapshot leaves one prepared",
+    tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
+    testNamePattern: 'nothing more is triggered',
+  },
 ];

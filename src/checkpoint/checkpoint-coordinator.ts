@@ -97,6 +97,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
   /** Checkpoints asked for (`flink checkpoint`, the final one) while max-concurrent were in flight, in order. */
   private readonly queued: Array<{ readonly request: TriggerRequest; readonly settle: (c: Promise<CompletedCheckpoint>) => void }> = [];
   private stopped = false;
+  /**
+   * The run's final checkpoint completed: its tasks close next, and no checkpoint is triggered
+   * any more (until a failover's next run, {@link retarget}). Flink's task closes once told of its
+   * final checkpoint and takes no later one; triggered here, finished tasks would snapshot a
+   * checkpoint their functions never hear the end of (`close()` comes first), and a function that
+   * prepares a transaction per snapshot would leave one prepared.
+   */
+  private tasksDone = false;
   /** A stop-with-savepoint is in progress: no checkpoint but savepoints and the final one (see {@link suspendPeriodic}). */
   private suspended = false;
   /** The pending checkpoints that are the job's final one (see {@link triggerFinalCheckpoint}). */
@@ -118,6 +126,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
   retarget(target: CheckpointTarget): void {
     for (const p of [...this.pending.values()]) this.abort(p, CheckpointFailureReason.JOB_ENDED, false);
     this.target = target;
+    this.resumeAfterFinal();
+  }
+
+  /** A new run (or the job going on after a failed stop) after its final checkpoint: periodic checkpoints again, the first one interval after now. */
+  private resumeAfterFinal(): void {
+    if (!this.tasksDone) return;
+    this.tasksDone = false;
+    this.startPeriodic();
   }
 
   /** Starts periodic checkpoints, the first one interval after now. */
@@ -155,7 +171,8 @@ export class CheckpointCoordinator implements CheckpointResponder {
   resumePeriodic(): void {
     if (!this.suspended) return;
     this.suspended = false;
-    this.startPeriodic();
+    if (this.tasksDone) this.resumeAfterFinal();
+    else this.startPeriodic();
   }
 
   /** Whether a suspension holds `request` back: any checkpoint but the final one. */
@@ -173,7 +190,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
    */
   triggerCheckpoint(request: TriggerRequest): Promise<CompletedCheckpoint> {
     const { deps } = this;
-    if (this.stopped) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING));
+    if (this.stopped || this.tasksDone) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.NOT_RUNNING));
     if (this.suspended && this.suspends(request)) return Promise.reject(new CheckpointFailedError(undefined, CheckpointFailureReason.COORDINATOR_SUSPENDED));
     // A checkpoint that is not periodic (full or not) waits for room under max-concurrent (Flink
     // queues requests that are not forced); a savepoint is forced and starts at once.
@@ -291,7 +308,7 @@ export class CheckpointCoordinator implements CheckpointResponder {
   }
 
   private scheduleTick(delay: number): void {
-    if (this.stopped || this.suspended) return;
+    if (this.stopped || this.suspended || this.tasksDone) return;
     this.cancelTick = this.deps.schedule(() => this.tick(), Math.max(0, delay));
   }
 
@@ -398,6 +415,14 @@ export class CheckpointCoordinator implements CheckpointResponder {
    * builds on a state older than this one.
    */
   private settleCompleted(p: PendingCheckpoint, completed: CompletedCheckpoint): void {
+    // It ends the final checkpoint's wait if it is the final one, or subsumes one (see triggerFinalCheckpoint).
+    const endsFinal = [...this.finalIds].some((id) => id === p.id || (id < p.id && this.pending.get(id)?.status !== 'FINALIZING'));
+    if (endsFinal) {
+      this.tasksDone = true;
+      this.cancelTick?.();
+      this.cancelTick = undefined;
+      this.periodicQueued = false;
+    }
     this.pending.delete(p.id);
     this.finalIds.delete(p.id);
     this.deps.storage.released(p.id);

@@ -8,8 +8,11 @@
  * transaction left prepared. AT_LEAST_ONCE (3 kills): nothing lost (duplicates are allowed and
  * counted). The EXACTLY_ONCE run again on the lmdb backend with incremental checkpoints (5 kills,
  * 2 freezes). And a windowed job — out-of-order event time into tumbling windows and sessions —
- * through both sinks, 4 kills: every window's result exactly once and right. Each prints its
- * summary line. Needs a built dist/ (bin/flink).
+ * through both sinks, 4 kills: every window's result exactly once and right. In every run a
+ * user function with operator ListState and an asynchronous notifyCheckpointComplete sits
+ * before the sinks (fixtures/ledger.ts), and what it saw of restores and notifications must
+ * keep Flink's contract (ledger-check.ts): each run asserts its problems are none. Each prints
+ * its summary line. Needs a built dist/ (bin/flink).
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -33,6 +36,12 @@ function report(r: ChaosResult): void {
   for (const p of r.problems.slice(0, 10)) console.log(`  ${p}`);
 }
 
+/** The Ledger's checks found nothing, and had a restore and a notification to check (the finished run always has both). */
+function assertLedgerKept(r: ChaosResult): void {
+  assert.deepEqual(r.ledger.problems, []);
+  assert.ok(r.ledger.restores > 0 && r.ledger.done > 0, `the ledger saw ${r.ledger.restores} restores and ${r.ledger.done} notifications`);
+}
+
 describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: false }, () => {
   test('EXACTLY_ONCE, 5 kills and 2 freezes: no loss, no duplicates in FileSink, SqliteSink and JdbcSink (PostgreSQL), exact counts per key', { timeout: 150_000 }, async () => {
     const r = await runChaos({ seed: 42, kills: 5, freezes: 2, mode: 'EXACTLY_ONCE', postgres: true });
@@ -47,6 +56,7 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.equal(r.sqlite.rows, r.records);
     assert.deepEqual([r.postgres?.lost, r.postgres?.duplicated, r.postgres?.rows, r.postgres?.problems], [0, 0, r.records, []]);
     assert.equal(r.leftovers.preparedOfFinalLineage, 0, "every prepared transaction of the finished run's lineage was committed or rolled back");
+    assertLedgerKept(r);
     assert.ok(r.ok);
   });
 
@@ -58,6 +68,7 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
     assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
     assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);
+    assertLedgerKept(r);
     assert.ok(r.ok);
   });
 
@@ -68,6 +79,7 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.ok(r.runs.some((run) => run.restoredFrom !== null), 'at least one run restored from a checkpoint');
     assert.deepEqual({ file: [r.file.lost, r.file.duplicated], sqlite: [r.sqlite.lost, r.sqlite.duplicated] }, { file: [0, 0], sqlite: [0, 0] });
     assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);
+    assertLedgerKept(r);
     assert.ok(r.ok);
   });
 
@@ -80,6 +92,7 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.deepEqual([...r.file.problems, ...r.sqlite.problems], []);
     assert.equal(r.file.rows, r.expectedRows);
     assert.equal(r.sqlite.rows, r.expectedRows);
+    assertLedgerKept(r);
     assert.ok(r.ok);
   });
 
@@ -90,6 +103,7 @@ describe('chaos: kill -9 or freeze, and restore, over and over', { concurrency: 
     assert.equal(r.file.lost, 0);
     assert.equal(r.sqlite.lost, 0);
     assert.ok(r.file.rows >= r.records && r.sqlite.rows >= r.records);
+    assertLedgerKept(r);
     assert.ok(r.ok);
   });
 });

@@ -10,7 +10,9 @@
  * at random moments. Then the committed output of both sinks is compared with what the input
  * must give: every i in 0..N-1 once, and counts 1..N/50 per key. With `--job windowed` the job
  * puts out-of-order event-time input into tumbling windows and sessions instead, and every
- * window's result must be there once, right.
+ * window's result must be there once, right. Both jobs pass their output through a user function
+ * with operator ListState that is a CheckpointListener (fixtures/ledger.ts); what it saw of
+ * restores and notifications is checked against Flink's contract (ledger-check.ts).
  *
  *   node --import tsx test/chaos/run-chaos.ts --seed 42 --kills 10 --mode EXACTLY_ONCE|AT_LEAST_ONCE
  *     [--job keyed|windowed] [--freezes F] [--backend hashmap|lmdb] [--incremental] [--postgres] [--count N] [--rate R] [-p P] [--slots S] [--async] [--keep] [--quiet]
@@ -22,11 +24,13 @@
  * EXACTLY_ONCE lost or duplicated anything, or AT_LEAST_ONCE lost anything.
  * Building dist/ (`npm run build`) first is up to the caller: bin/flink runs the compiled code.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { hashOfLine, inputOfLine } from './fixtures/ledger.js';
+import { type LedgerSummary, completedCheckpoints, ledgerProblems, readLedger, tallyOf } from './ledger-check.js';
 import { chaosPostgres } from './postgres-sink.js';
 import {
   type RunResult,
@@ -37,6 +41,7 @@ import {
   keyedCountProblems,
   killLeftovers,
   listedJob,
+  listJson,
   parseAttachedRun,
   linesOf,
   removeTempDirs,
@@ -160,6 +165,8 @@ export interface ChaosResult {
   readonly sqlite: SinkCheck;
   /** The JdbcSink's output, with `postgres`. */
   readonly postgres?: SinkCheck;
+  /** What the Ledger function saw of restores and notifications, and its problems (in `problems` too). */
+  readonly ledger: LedgerSummary;
   readonly runs: readonly ChaosRun[];
   /**
    * Hidden FileSink files, staged SqliteSink rows and prepared PostgreSQL transactions left when
@@ -270,10 +277,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const work = tempDir();
   const out = join(work, 'out');
   const db = join(work, 'events.db');
+  const ledgerDir = join(work, 'ledger');
+  mkdirSync(ledgerDir, { recursive: true });
   if (opts.postgres && jobKind === 'windowed') throw new Error('--postgres adds its sink to the keyed job only');
   const pg = opts.postgres ? await chaosPostgres() : undefined;
   if (opts.async && jobKind === 'windowed') throw new Error('--async is an option of the keyed job only');
-  const argsAt = (r: number) => [out, db, String(records), String(r), ...(pg ? [pg.url] : []), ...(opts.async ? ['--async'] : [])];
+  const argsAt = (r: number) => [out, db, String(records), String(r), ...(pg ? [pg.url] : []), ...(opts.async ? ['--async'] : []), '--ledger', ledgerDir];
   const jobArgs = argsAt(rate);
   const flinkOptions = [
     '-p',
@@ -402,7 +411,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       log(`chaos: final run ${jobId.slice(0, 8)} from ${from?.slice(0, 8) ?? 'scratch'} finished`);
     }
 
-    const file = check(committedLines(out), records);
+    const fileLines = committedLines(out);
+    const file = check(fileLines, records);
     const sq = sqliteLines(db, jobKind);
     const sqlite = check(sq.lines, records);
     const pgRead = await pg?.read();
@@ -417,6 +427,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       ...(pgRead ? { preparedTransactions: pgRead.prepared.length, preparedOfFinalLineage: ofFinal } : {}),
     };
     if (ofFinal) problems.push(`postgres: ${ofFinal} transaction(s) of the finished run's lineage left prepared`);
+    // `flink list` brings flink.db level with every ended job's checkpoint directory first.
+    await listJson(home);
+    const ledger = ledgerProblems(readLedger(ledgerDir), {
+      runs,
+      completed: completedCheckpoints(home),
+      parallelism,
+      mode: opts.mode,
+      sink: tallyOf(fileLines, jobKind === 'windowed' ? hashOfLine : inputOfLine),
+      records,
+    });
+    problems.push(...ledger.problems);
     const lost = file.lost + sqlite.lost + (postgres?.lost ?? 0);
     const duplicated = file.duplicated + sqlite.duplicated + (postgres?.duplicated ?? 0);
     if (lost > 0) problems.push(`lost: file ${file.lost}, sqlite ${sqlite.lost}${postgres ? `, postgres ${postgres.lost}` : ''}`);
@@ -428,6 +449,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
     const ok =
       lost === 0 &&
+      ledger.problems.length === 0 &&
       (opts.mode === 'AT_LEAST_ONCE' || (duplicated === 0 && file.problems.length === 0 && sqlite.problems.length === 0 && (postgres?.problems.length ?? 0) === 0 && !ofFinal));
     const killsDone = runs.filter((r) => r.end === 'killed').length;
     const freezesDone = runs.filter((r) => r.end === 'frozen-restored' || r.end === 'frozen-woken').length;
@@ -439,7 +461,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       ` (file lost=${file.lost} dup=${file.duplicated}; sqlite lost=${sqlite.lost} dup=${sqlite.duplicated}` +
       `${postgres ? `; postgres lost=${postgres.lost} dup=${postgres.duplicated} rows=${postgres.rows} prepared-left=${ofFinal} (+${pgRead!.prepared.length - ofFinal!} of runs killed before their first checkpoint)` : ''})` +
       ` seed=${opts.seed} interval=${intervalMs}ms p=${parallelism}${opts.slots !== undefined ? ` slots=${opts.slots}` : ''} runs=${runs.length}` +
-      ` restores=${runs.filter((r) => r.restoredFrom).length} elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
+      ` restores=${runs.filter((r) => r.restoredFrom).length}` +
+      ` ledger: restores=${ledger.restores} notified=${ledger.done} aborted=${ledger.aborted} problems=${ledger.problems.length}` +
+      ` elapsed=${(elapsedMs / 1000).toFixed(1)}s`;
     return {
       mode: opts.mode,
       job: jobKind,
@@ -455,6 +479,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       file,
       sqlite,
       ...(postgres ? { postgres } : {}),
+      ledger,
       runs,
       leftovers,
       elapsedMs,

@@ -858,6 +858,41 @@ describe('CheckpointCoordinator: the final checkpoint as Flink’s (FLIP-147: fi
     assert.deepEqual(target.ids, [1]);
   });
 
+  test("once it completed nothing more is triggered, as Flink's tasks close on their final checkpoint: not the periodic trigger that waited for room", async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 1 });
+    coordinator.startPeriodic();
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    await timers.advanceTo(1000); // the periodic trigger finds final checkpoint 1 in flight: it waits
+    assert.deepEqual(target.ids, [1]);
+    await ackAll(coordinator, 1);
+    assert.equal(final.state, 'resolved');
+    assert.deepEqual(target.notified, [1]);
+    await timers.advance(5000);
+    assert.deepEqual(target.ids, [1], 'the finished tasks would snapshot a checkpoint whose end their functions never hear of');
+    const manual = await rejection(coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' }));
+    assert.equal(manual.reason, CheckpointFailureReason.NOT_RUNNING);
+    // A failover after it (a listener's commit failed): the next run checkpoints again, an interval later.
+    coordinator.retarget(target);
+    await timers.advance(999);
+    assert.deepEqual(target.ids, [1]);
+    await timers.advance(1);
+    assert.deepEqual(target.ids, [1, 2]);
+  });
+
+  test('once a newer checkpoint subsumed it, nothing more is triggered either', async () => {
+    const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 2 });
+    coordinator.startPeriodic();
+    const final = watch(coordinator.triggerFinalCheckpoint());
+    await flush();
+    await timers.advanceTo(1000);
+    assert.deepEqual(target.ids, [1, 2]);
+    await ackAll(coordinator, 2);
+    assert.equal(final.state, 'resolved');
+    await timers.advance(5000);
+    assert.deepEqual(target.ids, [1, 2]);
+  });
+
   test('it waits for room under max-concurrent, as a manual checkpoint does', async () => {
     const { timers, target, coordinator } = setup({ interval: 1000, maxConcurrent: 1 });
     coordinator.startPeriodic();
