@@ -2594,4 +2594,13 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
     testNamePattern: 'nothing more is triggered',
   },
+{
+    id: 'lmdb-cache-pins-pooled-keys',
+    area: 'state backends',
+    file: 'src/state/lmdb/lmdb-state-table.ts',
+    original: '    this.cache.set(key, { keyGroup, value, dirty: true });',
+    replacement: '    this.cache.set(key, Object.assign({ keyGroup, value, dirty: true }, { pinned: encodeKey(this.tableId, keyGroup, key) }));',
+    bug: "the lmdb write cache keeps each entry's encoded key, a slice of Node's 8 KiB Buffer pool that holds its whole slab alive: a long-running job with churning keys grows its memory by megabytes a minute until the cache is evicted",
+    tests: ['test/state/lmdb-cache-memory.test.ts'],
+  },
 ];

@@ -4,8 +4,13 @@ import type { ChangedKeys, StampWatch, StateTable } from '../state-table.js';
 import { type LmdbStateStore, decodeMapKey, decodeValue, encodeKey, encodeValue, keyGroupBounds } from './lmdb-state-store.js';
 
 interface CacheEntry<V> {
-  /** The on-disk key. */
-  readonly key: Buffer;
+  /**
+   * The map key's key group: its on-disk key is encoded again when the entry is written out, not
+   * kept. A small Buffer is a slice of Node's shared 8 KiB pool and holds the whole slab alive, so
+   * cached keys (up to the cache's 50,000 entries) pinned up to 8 KiB each: a soak of TTL'd
+   * churning keys grew the process's ArrayBuffers ~4.5 MB a minute until the cache was evicted.
+   */
+  readonly keyGroup: number;
   /** Undefined: no value (never stored, or deleted). */
   value: V | undefined;
   dirty: boolean;
@@ -42,7 +47,7 @@ export class LmdbStateTable<V> implements StateTable<V> {
     const bytes = this.store.db.getBinaryFast(k);
     // getBinaryFast's buffer is reused by the next read: decode it now.
     const value = bytes === undefined ? undefined : (decodeValue(bytes) as V);
-    this.cache.set(key, { key: k, value, dirty: false });
+    this.cache.set(key, { keyGroup, value, dirty: false });
     this.store.noteCached();
     return value;
   }
@@ -67,7 +72,9 @@ export class LmdbStateTable<V> implements StateTable<V> {
       }
       return;
     }
-    this.cache.set(key, { key: encodeKey(this.tableId, keyGroup, key), value, dirty: true });
+    // Encoded here only to refuse a key too long for LMDB at its first access (see encodeKey).
+    encodeKey(this.tableId, keyGroup, key);
+    this.cache.set(key, { keyGroup, value, dirty: true });
     this.dirty++;
     this.store.noteCached();
   }
@@ -95,10 +102,11 @@ export class LmdbStateTable<V> implements StateTable<V> {
   writeDirty(): void {
     if (this.dirty === 0) return;
     const db = this.store.db;
-    for (const e of this.cache.values()) {
+    for (const [key, e] of this.cache) {
       if (!e.dirty) continue;
-      if (e.value === undefined) db.removeSync(e.key);
-      else db.putSync(e.key, encodeValue(e.value));
+      const k = encodeKey(this.tableId, e.keyGroup, key);
+      if (e.value === undefined) db.removeSync(k);
+      else db.putSync(k, encodeValue(e.value));
       e.dirty = false;
     }
     this.dirty = 0;
