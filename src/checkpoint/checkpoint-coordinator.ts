@@ -171,8 +171,9 @@ export class CheckpointCoordinator implements CheckpointResponder {
   resumePeriodic(): void {
     if (!this.suspended) return;
     this.suspended = false;
-    if (this.tasksDone) this.resumeAfterFinal();
-    else this.startPeriodic();
+    // A failed stop after its final checkpoint completed: the job goes on, checkpointing again.
+    this.tasksDone = false;
+    this.startPeriodic();
   }
 
   /** Whether a suspension holds `request` back: any checkpoint but the final one. */

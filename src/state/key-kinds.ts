@@ -86,16 +86,8 @@ export class KeyKindSet {
 
 /** How a key of `kind` reads in a message: the key itself, typed. */
 function describeKey(kind: KeyKind, key: unknown): string {
-  switch (kind) {
-    case 'string':
-    case 'array':
-    case 'object':
-      return kind === 'string' ? JSON.stringify(key) : String(key);
-    case 'bigint':
-      return `${String(key)}n`;
-    default:
-      return String(key);
-  }
+  if (kind === 'string') return JSON.stringify(key);
+  return kind === 'bigint' ? `${String(key)}n` : String(key);
 }
 
 /**
