@@ -2603,4 +2603,15 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "the lmdb write cache keeps each entry's encoded key, a slice of Node's 8 KiB Buffer pool that holds its whole slab alive: a long-running job with churning keys grows its memory by megabytes a minute until the cache is evicted",
     tests: ['test/state/lmdb-cache-memory.test.ts'],
   },
+  {
+    id: 'lmdb-cut-keeps-read-transaction',
+    area: 'state backends',
+    file: 'src/state/lmdb/lmdb-state-store.ts',
+    original: `        released = true;
+        transaction.done();`,
+    replacement: `        released = true;
+        void transaction;`,
+    bug: "an lmdb checkpoint cut never lets its read transaction go: LMDB cannot reuse any page freed after it, so the data file grows with every write-out (and the job fails once its 126 reader slots are used)",
+    tests: ['test/state/lmdb-file-bound.test.ts'],
+  },
 ];
