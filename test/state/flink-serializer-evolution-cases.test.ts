@@ -15,13 +15,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AvroSerializer,
-  DefaultOperatorStateStore,
   type KeyedStateBackend,
   type ListState,
   ListStateDescriptor,
   type MapState,
   MapStateDescriptor,
-  MSGPACK_SERIALIZER,
   type SchemaCompatibility,
   type SerializerSnapshot,
   type StateKinds,
@@ -382,13 +380,3 @@ for (const type of BACKENDS) {
     });
   });
 }
-
-describe('operator state and serializers', () => {
-  test('a serializer set on an operator state descriptor is refused, not silently ignored', () => {
-    const store = new DefaultOperatorStateStore();
-    assert.throws(() => store.getListState(new ListStateDescriptor('offsets').setSerializer(AvroSerializer.of(one('int')))), /Operator state 'offsets'.*serializer.*keyed state/);
-    assert.throws(() => store.getBroadcastState(new MapStateDescriptor('rules').setSerializer(AvroSerializer.of(one('int')))), /Operator state 'rules'.*serializer.*keyed state/);
-    // The default one, set explicitly, changes nothing.
-    assert.doesNotThrow(() => store.getUnionListState(new ListStateDescriptor('u').setSerializer(MSGPACK_SERIALIZER)));
-  });
-});
