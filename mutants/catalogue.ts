@@ -2711,4 +2711,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'the State Processor API\'s readListState / readUnionState / readBroadcastState give an Avro-serialized operator state\'s raw bytes instead of its values',
     tests: ['test/state-processor/bootstrap-broadcast-state.test.ts'],
   },
+  {
+    id: 'op-state-unregistered-writer-accepted',
+    area: 'state serializers',
+    file: 'src/state/operator-state-serializers.ts',
+    original: '  if (!isSerializerRegistered(written.name)) {',
+    replacement: '  if (!isSerializerRegistered(written.name) && written.name === \'\') {',
+    bug: 'an operator state written by a custom serializer this job never registered is read by whatever the new serializer guesses, instead of being refused with the registerSerializer hint',
+    tests: ['test/state/operator-state-serializers.test.ts'],
+  },
 ];
