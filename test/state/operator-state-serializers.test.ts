@@ -22,13 +22,11 @@ import {
   encodeStateFile,
   readAsWritten,
   registerSerializer,
-  type SchemaCompatibility,
-  type SerializerSnapshot,
-  type TypeSerializer,
 } from '../../src/state/index.js';
 import { pack } from '../../src/util/binary-codec.js';
 import { FlinkError, StateMigrationError, StateSerializationError } from '../../src/util/errors.js';
 import { createBackend } from './backends.js';
+import { DecimalSerializer } from './decimal-serializer.js';
 
 type Schema = Record<string, unknown>;
 type Acct = { a: number; b: number; c?: string };
@@ -134,29 +132,8 @@ describe('operator list and union list state migrate through their serializers',
 });
 
 describe('custom serializers of operator state', () => {
-  /** Numbers as decimal strings (version 1) or as "v2:<n>" (version 2), under `name`. */
-  class Decimal implements TypeSerializer<unknown> {
-    constructor(private readonly version: number, private readonly name: string) {}
-    serialize(v: unknown): Uint8Array {
-      return Buffer.from(this.version === 1 ? String(v) : `v2:${String(v)}`);
-    }
-    deserialize(bytes: Uint8Array): unknown {
-      const text = Buffer.from(bytes).toString();
-      return Number(this.version === 1 ? text : text.slice(3));
-    }
-    snapshot(): SerializerSnapshot {
-      return { name: this.name, version: this.version };
-    }
-    resolveSchemaCompatibility(previous: SerializerSnapshot): SchemaCompatibility {
-      if (previous.name !== this.name) return { type: 'INCOMPATIBLE', reason: 'another serializer' };
-      return previous.version === this.version ? { type: 'COMPATIBLE_AS_IS' } : { type: 'COMPATIBLE_AFTER_MIGRATION' };
-    }
-    deserializeFrom(bytes: Uint8Array, previous: SerializerSnapshot): unknown {
-      return new Decimal(previous.version, this.name).deserialize(bytes);
-    }
-  }
-  registerSerializer('op-test-decimal', (s) => new Decimal(s.version, s.name));
-  const numbers = (name: string, version: number) => new ListStateDescriptor<number>('n').setSerializer(new Decimal(version, name));
+  registerSerializer('op-test-decimal', (s) => new DecimalSerializer(s.version, s.name));
+  const numbers = (name: string, version: number) => new ListStateDescriptor<number>('n').setSerializer(new DecimalSerializer(version, name));
 
   test('registered: migrated from version 1 to 2; a writer nobody registered is refused in one typed line naming registerSerializer', () => {
     for (const [name, ok] of [['op-test-decimal', true], ['op-never-registered', false]] as const) {
