@@ -1,4 +1,4 @@
-import type { OperatorLists } from '../state/index.js';
+import { type OperatorListEntry, type OperatorLists, type OperatorStateWriter, type WriterRuns, distinctWriters, runsOf, shareWriters, sliceRuns } from '../state/index.js';
 
 /**
  * Redistributes one operator's operator state — list, union list and broadcast state — from the
@@ -18,7 +18,10 @@ import type { OperatorLists } from '../state/index.js';
  *   that wrote it (at an unchanged parallelism: its own).
  *
  * Every new subtask gets every name the snapshot holds, an empty list where its share is empty, so
- * a state is restored in the mode it was written in on every subtask.
+ * a state is restored in the mode it was written in on every subtask. Elements keep their writers
+ * (operator-state-writers.ts): a share records the runs of the elements it got, and every writer
+ * the state had on any old subtask, so each subtask reads each element with its own writer's
+ * schema and checks the job's serializer against all of them.
  *
  * @param old each old subtask's lists, by old subtask index (undefined: it wrote none)
  * @param parallelism the new parallelism
@@ -27,11 +30,14 @@ export function repartitionOperatorLists(old: ReadonlyArray<OperatorLists | unde
   const merged = mergeByName(old);
   const result: OperatorLists[] = Array.from({ length: parallelism }, () => new Map());
   const split = old.length === parallelism ? ownSplitLists(old, merged) : dealSplitLists(merged, parallelism);
-  for (const [name, { mode, values, copies }] of merged) {
+  for (const [name, { mode, values, runs, writers, copies }] of merged) {
     for (let i = 0; i < parallelism; i++) {
-      if (mode === 'split') result[i]!.set(name, { mode, values: split.get(name)![i]! });
-      else if (mode === 'union') result[i]!.set(name, { mode, values: [...values] });
-      else result[i]!.set(name, { mode, values: [...copies[i % copies.length]!] });
+      if (mode === 'split') result[i]!.set(name, split.get(name)![i]!);
+      else if (mode === 'union') result[i]!.set(name, entry(mode, [...values], runs, writers));
+      else {
+        const copy = copies[i % copies.length]!;
+        result[i]!.set(name, { mode, values: [...copy.values], ...(copy.writers ? { writers: copy.writers } : {}) });
+      }
     }
   }
   return result;
@@ -41,47 +47,68 @@ interface Merged {
   readonly mode: 'split' | 'union' | 'broadcast';
   /** Split and union state: every old subtask's elements, in subtask order. */
   readonly values: unknown[];
+  /** The writers of `values`, in the same order. */
+  readonly runs: Array<WriterRuns[number]>;
+  /** Every writer the state had on any old subtask. */
+  readonly writers: OperatorStateWriter[];
   /** Broadcast state: each old subtask's copy, in subtask order (those that wrote one). */
-  readonly copies: unknown[][];
+  readonly copies: OperatorListEntry[];
+}
+
+/** An entry of `values` written as `runs` tell, recording every writer of the state (`all`). */
+function entry(mode: Merged['mode'], values: unknown[], runs: WriterRuns, all: readonly OperatorStateWriter[]): OperatorListEntry {
+  const writers = shareWriters(runs, all);
+  return writers ? { mode, values, writers } : { mode, values };
 }
 
 /** Each state name (in the order first seen) with its mode and all old subtasks' elements. */
 function mergeByName(old: ReadonlyArray<OperatorLists | undefined>): Map<string, Merged> {
   const merged = new Map<string, Merged>();
   for (const lists of old) {
-    for (const [name, { mode, values }] of lists ?? []) {
+    for (const [name, e] of lists ?? []) {
       let m = merged.get(name);
-      if (!m) merged.set(name, (m = { mode, values: [], copies: [] }));
-      if (m.mode === 'broadcast') m.copies.push(values);
-      else m.values.push(...values);
+      if (!m) merged.set(name, (m = { mode: e.mode, values: [], runs: [], writers: [], copies: [] }));
+      if (m.mode === 'broadcast') m.copies.push(e);
+      else {
+        m.values.push(...e.values);
+        m.runs.push(...runsOf(e));
+      }
     }
   }
+  for (const m of merged.values()) m.writers.push(...distinctWriters(m.runs));
   return merged;
 }
 
 /** At an unchanged parallelism: each subtask's own split lists. */
-function ownSplitLists(old: ReadonlyArray<OperatorLists | undefined>, merged: ReadonlyMap<string, Merged>): Map<string, unknown[][]> {
-  const out = new Map<string, unknown[][]>();
-  for (const [name, { mode }] of merged) {
-    if (mode === 'split') out.set(name, old.map((lists) => [...(lists?.get(name)?.values ?? [])]));
+function ownSplitLists(old: ReadonlyArray<OperatorLists | undefined>, merged: ReadonlyMap<string, Merged>): Map<string, OperatorListEntry[]> {
+  const out = new Map<string, OperatorListEntry[]>();
+  for (const [name, { mode, writers }] of merged) {
+    if (mode !== 'split') continue;
+    out.set(
+      name,
+      old.map((lists) => {
+        const own = lists?.get(name);
+        return entry(mode, [...(own?.values ?? [])], own ? runsOf(own) : [], writers);
+      }),
+    );
   }
   return out;
 }
 
 /** At a changed parallelism: each split list's elements dealt out as Flink's round-robin repartitioner does. */
-function dealSplitLists(merged: ReadonlyMap<string, Merged>, parallelism: number): Map<string, unknown[][]> {
-  const out = new Map<string, unknown[][]>();
+function dealSplitLists(merged: ReadonlyMap<string, Merged>, parallelism: number): Map<string, OperatorListEntry[]> {
+  const out = new Map<string, OperatorListEntry[]>();
   const names = javaHashMapOrder([...merged].filter(([, m]) => m.mode === 'split').map(([name]) => name));
   let start = 0;
   for (const name of names) {
-    const { values } = merged.get(name)!;
+    const { mode, values, runs, writers } = merged.get(name)!;
     const base = Math.floor(values.length / parallelism);
     const extra = values.length % parallelism;
-    const shares: unknown[][] = Array.from({ length: parallelism }, () => []);
+    const shares: OperatorListEntry[] = [];
     let from = 0;
     for (let i = 0; i < parallelism; i++) {
       const count = base + (i < extra ? 1 : 0);
-      shares[(start + i) % parallelism] = values.slice(from, from + count);
+      shares[(start + i) % parallelism] = entry(mode, values.slice(from, from + count), sliceRuns(runs, from, count), writers);
       from += count;
     }
     out.set(name, shares);

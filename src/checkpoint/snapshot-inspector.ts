@@ -1,4 +1,4 @@
-import { type StateFileContent, TIMERS_STATE, countKeys, countStoredTimers, stateSize } from '../state/index.js';
+import { type StateFileContent, TIMERS_STATE, countKeys, countStoredTimers, isMessagePack, runsOf, stateSize } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { readSnapshotMetadata, readSubtaskState, snapshotDirOf } from './snapshot-loader.js';
 import type { SnapshotKind, SnapshotMetadata } from './snapshot-metadata.js';
@@ -13,8 +13,12 @@ export interface OperatorStateInfo {
   readonly files: number;
   /** Keyed states: kind, TTL, `perWindow` for window state, serializer and number of keys with a value. */
   readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keys: number }>;
-  /** Operator list states: redistribution mode and element count (source positions are `_splits`; broadcast state: the entries of one copy). */
-  readonly operatorStates: Record<string, { mode: string; elements: number }>;
+  /**
+   * Operator list states: redistribution mode and element count (source positions are `_splits`;
+   * broadcast state: the entries of one copy), and the serializers that wrote them where not
+   * MessagePack (names, `, `-joined if subtasks differed; a broadcast state's keys apart).
+   */
+  readonly operatorStates: Record<string, { mode: string; elements: number; serializer?: string; keySerializer?: string }>;
   /** Timers of both time domains (kept as the internal keyed state `_timers`, not listed above). */
   readonly timers: number;
   /** Subtasks whose state cannot be read (a file missing, truncated, damaged): what is wrong, naming the file. Not counted above. */
@@ -48,7 +52,7 @@ export function inspectSnapshot(path: string): SnapshotInfo {
 function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
   const operators = m.operators.map((op): OperatorStateInfo => {
     const keyedStates: OperatorStateInfo['keyedStates'] = {};
-    const operatorStates: Record<string, { mode: string; elements: number }> = {};
+    const operatorStates: OperatorStateInfo['operatorStates'] = {};
     const damaged: string[] = [];
     const files: StateFileContent[] = [];
     for (const h of op.subtasks) {
@@ -72,10 +76,15 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
       for (const [name, keys] of countKeys(file.keyGroups)) {
         if (keyedStates[name]) keyedStates[name].keys += keys;
       }
-      for (const [name, { mode, values }] of file.lists) {
+      for (const [name, entry] of file.lists) {
+        const { mode, values } = entry;
         const s = (operatorStates[name] ??= { mode, elements: 0 });
         // Every subtask holds a whole copy of broadcast state: its size is one copy's.
         s.elements = mode === 'broadcast' ? Math.max(s.elements, values.length) : s.elements + values.length;
+        for (const [, w] of runsOf(entry)) {
+          if (!isMessagePack(w.value)) s.serializer = joinName(s.serializer, w.value.name);
+          if (!isMessagePack(w.key)) s.keySerializer = joinName(s.keySerializer, w.key!.name);
+        }
       }
       timers += file.legacyTimers.length + (file.kinds[TIMERS_STATE] ? countStoredTimers(file.keyGroups) : 0);
     }
@@ -103,4 +112,10 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
     operators,
     restorable: operators.every((o) => o.damaged.length === 0),
   };
+}
+
+/** `names` with `name` added, if new. */
+function joinName(names: string | undefined, name: string): string {
+  if (names === undefined) return name;
+  return names.split(', ').includes(name) ? names : `${names}, ${name}`;
 }

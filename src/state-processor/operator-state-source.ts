@@ -1,7 +1,7 @@
 import type { OperatorMetadata } from '../checkpoint/index.js';
 import { readSubtaskState } from '../checkpoint/snapshot-loader.js';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader } from '../graph/index.js';
-import type { OperatorStateMode } from '../state/index.js';
+import { type OperatorStateMode, readAsWritten } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 
 /** Position in an operator state's elements: the index of the next one. */
@@ -22,7 +22,8 @@ export interface OperatorStateRead {
  * list state's elements, every subtask's in subtask order (Flink's readListState /
  * readUnionState: the union is what each subtask gets back on restore), or a broadcast state's
  * entries as `[key, value]` pairs, from one subtask's copy (every subtask holds the same).
- * Files are read, their checksums checked, when the reader first polls.
+ * Elements are read with the serializers that wrote them, rebuilt from the snapshot. Files are
+ * read, their checksums checked, when the reader first polls.
  */
 export class OperatorStateSource<T> implements Source<T, OperatorStateSplit> {
   readonly maxSourceParallelism = 1;
@@ -80,7 +81,13 @@ export class OperatorStateSource<T> implements Source<T, OperatorStateSplit> {
           'snapshot.stateKindMismatch',
         );
       }
-      out.push(...(list.values as T[]));
+      let values: unknown[];
+      try {
+        values = readAsWritten(list);
+      } catch (err) {
+        throw new SnapshotRestoreError(`Cannot read operator state '${name}' of '${this.op.uid}' in ${this.dir}: ${(err as Error).message}.`);
+      }
+      out.push(...(values as T[]));
       if (mode === 'broadcast') break;
     }
     if (!found) {

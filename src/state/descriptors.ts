@@ -86,10 +86,35 @@ export class ListStateDescriptor<T> extends StateDescriptor<'list'> {
   declare readonly _type?: T;
 }
 
-/** Describes a {@link MapState}. */
+/**
+ * Describes a {@link MapState}, or a broadcast state (`broadcast(descriptor)`). `setSerializer`
+ * sets the serializer of its values; a broadcast state's keys may have one too
+ * (`setKeySerializer`), as Flink's MapStateDescriptor has a key and a value serializer. A keyed
+ * MapState's user keys are stored as they are, by MessagePack (a key serializer is refused there).
+ *
+ * @example
+ * new MapStateDescriptor<string, Rule>('rules').setSerializer(AvroSerializer.of(ruleSchema));
+ */
 export class MapStateDescriptor<K, V> extends StateDescriptor<'map'> {
   readonly kind = 'map';
   declare readonly _type?: [K, V];
+  private keySerializer: TypeSerializer<unknown> | undefined;
+
+  /** Sets how a broadcast state's keys are written into snapshots; the default is MessagePack. */
+  setKeySerializer(serializer: TypeSerializer<unknown>): this {
+    this.keySerializer = serializer;
+    return this;
+  }
+
+  /** The serializer of the keys (Flink's getKeySerializer). */
+  getKeySerializer(): TypeSerializer<unknown> {
+    return this.keySerializer ?? MSGPACK_SERIALIZER;
+  }
+
+  /** The serializer of the values, the one `setSerializer` sets (Flink's getValueSerializer). */
+  getValueSerializer(): TypeSerializer<unknown> {
+    return this.getSerializer();
+  }
 }
 
 /** Describes a {@link ReducingState}. */

@@ -17,3 +17,5 @@ export { type StateTable, type SnapshotGuard, type StateTableStore, type Tracked
 export * from './operator-state-store.js';
 export * from './snapshot-format/index.js';
 export * from './broadcast-state.js';
+export * from './operator-state-writers.js';
+export { type OperatorStateSerializers, readAsWritten } from './operator-state-serializers.js';

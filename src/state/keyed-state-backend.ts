@@ -28,7 +28,7 @@ import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from
 import { NamespacedState, checkNamespaceMap, namespaceMerger } from './namespaced-state.js';
 import { type AccessEpoch, NamespacedTable, type NamespaceMap } from './namespaced-table.js';
 import { type KeyGroupBlock, decodeKeyGroupBlock } from './snapshot-format/key-group-block.js';
-import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
+import { MSGPACK_SERIALIZER, MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
 import { type StateKinds, type StateMeta, mapUserValues, withoutExpired, writerOf } from './state-meta.js';
@@ -167,6 +167,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * refuses them).
    */
   getOrCreateState<S extends State>(descriptor: StateDescriptor): S {
+    checkNoKeySerializer(descriptor);
     if (this.registeredAs(descriptor, false)) return this.states.get(descriptor.name) as S;
     const table = this.tableFor(descriptor, false);
     const state = this.createState(descriptor, table, table, false);
@@ -182,6 +183,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * namespaced or not, never both.
    */
   getOrCreateNamespacedState<S extends State>(descriptor: StateDescriptor): NamespacedState<S> {
+    checkNoKeySerializer(descriptor);
     if (this.registeredAs(descriptor, true)) return this.namespacedStates.get(descriptor.name) as NamespacedState<S>;
     const outer = this.tableFor(descriptor, true) as StateTable<NamespaceMap<unknown>>;
     const ttl = descriptor.getTtlConfig() !== undefined;
@@ -488,6 +490,21 @@ function checkSameSerializer(registered: StateDescriptor, d: StateDescriptor): v
   throw new StateMigrationError(
     `State '${d.name}' is already registered with the ${written.name} serializer, and registering it again with a ${next.snapshot().name} serializer ` +
       `that cannot read its values as they are would get the first one's state; register it once, or give the new state another name.`,
+  );
+}
+
+/**
+ * A keyed MapState's user keys are stored as they are (MessagePack), in the backends' tables and
+ * their snapshots; only broadcast state writes its keys through a serializer. A key serializer
+ * set here would be ignored, so it is refused.
+ */
+function checkNoKeySerializer(d: StateDescriptor): void {
+  if (!(d instanceof MapStateDescriptor)) return;
+  const keys = d.getKeySerializer();
+  if (keys === MSGPACK_SERIALIZER || keys.snapshot().name === MessagePackSerializer.NAME) return;
+  throw new TypeError(
+    `MapState '${d.name}' has a key serializer set (setKeySerializer), but a keyed MapState's user keys are stored as they are, by MessagePack; ` +
+      'only broadcast state writes its keys through a serializer. Remove setKeySerializer (setSerializer sets the serializer of the values).',
   );
 }
 

@@ -1,7 +1,8 @@
 import { HeapBroadcastState } from './broadcast-state.js';
-import { type ListStateDescriptor, type MapStateDescriptor, type StateDescriptor, checkUserStateName } from './descriptors.js';
-import { MessagePackSerializer } from './serializers/type-serializer.js';
+import { type ListStateDescriptor, type MapStateDescriptor, checkUserStateName } from './descriptors.js';
 import { checkListElement, checkListElements, listNullRefusal } from './keyed-states.js';
+import { type OperatorStateSerializers, readRestored, serializersOf, snapshotEntry } from './operator-state-serializers.js';
+import type { OperatorListEntry } from './operator-state-writers.js';
 import type { ListState } from './state.js';
 
 /**
@@ -41,10 +42,15 @@ class OperatorListState<T> implements ListState<T> {
   }
 }
 
-/** The in-memory operator state store of one subtask. */
+/**
+ * The in-memory operator state store of one subtask. Each state's elements go into snapshots
+ * through its descriptor's serializers (broadcast state: key and value serializers); restored
+ * elements stay as the snapshot held them until the state is registered, and are then read,
+ * migrated if the serializer changed (operator-state-serializers.ts).
+ */
 export class DefaultOperatorStateStore implements OperatorStateStore {
-  private readonly states = new Map<string, { mode: OperatorStateMode; state: OperatorListState<unknown> }>();
-  private readonly broadcastStates = new Map<string, HeapBroadcastState<unknown, unknown>>();
+  private readonly states = new Map<string, { mode: OperatorStateMode; state: OperatorListState<unknown>; serializers: OperatorStateSerializers }>();
+  private readonly broadcastStates = new Map<string, { state: HeapBroadcastState<unknown, unknown>; serializers: OperatorStateSerializers }>();
 
   /**
    * @param restored the lists restored for this subtask, by state name (already redistributed)
@@ -53,7 +59,7 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
    *   is keyed only); by default, whether any list was restored
    */
   constructor(
-    private readonly restored: ReadonlyMap<string, { mode: OperatorStateMode; values: unknown[] }> = new Map(),
+    private readonly restored: ReadonlyMap<string, OperatorListEntry> = new Map(),
     private readonly fromSnapshot = restored.size > 0,
   ) {}
 
@@ -67,18 +73,21 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
 
   /**
    * The broadcast state named by `descriptor` (restored if the snapshot had it). Only the
-   * broadcast operators use it, with the descriptors given to `broadcast(...)`.
+   * broadcast operators use it, with the descriptors given to `broadcast(...)`. Its keys and
+   * values go into snapshots through the descriptor's key and value serializers.
+   *
+   * @throws StateMigrationError if the restored state's serializers cannot be read by the descriptor's
    */
   getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): HeapBroadcastState<K, V> {
-    checkDefaultSerializer(descriptor);
     const name = descriptor.name;
     const existing = this.broadcastStates.get(name);
-    if (existing) return existing as HeapBroadcastState<K, V>;
+    if (existing) return existing.state as HeapBroadcastState<K, V>;
     if (this.states.has(name)) throw new TypeError(`Operator state '${name}' is already registered as ${this.states.get(name)!.mode} list state.`);
     const restored = this.restored.get(name);
     if (restored && restored.mode !== 'broadcast') throw new TypeError(`Operator state '${name}' was restored as ${restored.mode} list state, not as broadcast state.`);
-    const state = new HeapBroadcastState<unknown, unknown>((restored?.values ?? []) as Array<[unknown, unknown]>);
-    this.broadcastStates.set(name, state);
+    const serializers = serializersOf(descriptor as MapStateDescriptor<unknown, unknown>);
+    const state = new HeapBroadcastState<unknown, unknown>((restored ? readRestored(name, restored, serializers) : []) as Array<[unknown, unknown]>);
+    this.broadcastStates.set(name, { state, serializers });
     return state as HeapBroadcastState<K, V>;
   }
 
@@ -107,21 +116,23 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
   }
 
   /**
-   * Every list with its mode, for snapshots: the registered ones, and those restored but not
-   * asked for again (yet) as they were restored — a function that registers a state lazily (on
-   * its first element, which a subtask may not see before the next checkpoint) must not lose it,
-   * as in Flink, whose operator state backend keeps every restored state.
+   * Every list with its mode, for snapshots, each registered one written by its serializers; and
+   * those restored but not asked for again (yet) as they were restored, with their writers — a
+   * function that registers a state lazily (on its first element, which a subtask may not see
+   * before the next checkpoint) must not lose it, as in Flink, whose operator state backend
+   * keeps every restored state.
+   *
+   * @throws StateSerializationError naming the state if its serializer refuses an element
    */
-  snapshot(): Map<string, { mode: OperatorStateMode; values: unknown[] }> {
-    const out = new Map<string, { mode: OperatorStateMode; values: unknown[] }>();
-    for (const [name, { mode, values }] of this.restored) out.set(name, { mode, values: [...values] });
-    for (const [name, { mode, state }] of this.states) out.set(name, { mode, values: [...state.values] });
-    for (const [name, state] of this.broadcastStates) out.set(name, { mode: 'broadcast', values: [...state.map.entries()] });
+  snapshot(): Map<string, OperatorListEntry> {
+    const out = new Map<string, OperatorListEntry>();
+    for (const [name, { mode, values, writers }] of this.restored) out.set(name, { mode, values: [...values], ...(writers ? { writers } : {}) });
+    for (const [name, { mode, state, serializers }] of this.states) out.set(name, snapshotEntry(name, mode, state.values, serializers));
+    for (const [name, { state, serializers }] of this.broadcastStates) out.set(name, snapshotEntry(name, 'broadcast', [...state.map.entries()], serializers));
     return out;
   }
 
   private get<T>(descriptor: ListStateDescriptor<T>, mode: OperatorStateMode): ListState<T> {
-    checkDefaultSerializer(descriptor);
     if (this.broadcastStates.has(descriptor.name)) throw new TypeError(`Operator state '${descriptor.name}' is already registered as broadcast state.`);
     const existing = this.states.get(descriptor.name);
     if (existing) {
@@ -136,22 +147,9 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
       // Flink refuses too: the elements were redistributed by the mode they were written with.
       throw new TypeError(`Operator state '${descriptor.name}' was restored as ${restored.mode} list state, not as ${mode} list state.`);
     }
-    if (restored) state.values = [...restored.values];
-    this.states.set(descriptor.name, { mode, state });
+    const serializers = serializersOf(descriptor as ListStateDescriptor<unknown>);
+    if (restored) state.values = readRestored(descriptor.name, restored, serializers);
+    this.states.set(descriptor.name, { mode, state, serializers });
     return state as OperatorListState<T>;
   }
-}
-
-/**
- * Operator state is stored with the default serializer (MessagePack) only: a serializer set on
- * its descriptor would be ignored, with no schema evolution where the user expects it (Flink's
- * operator state uses it), so it is refused instead.
- */
-function checkDefaultSerializer(d: StateDescriptor): void {
-  const name = d.getSerializer().snapshot().name;
-  if (name === MessagePackSerializer.NAME) return;
-  throw new TypeError(
-    `Operator state '${d.name}' has the ${name} serializer set, but serializers (setSerializer) apply to keyed state only; ` +
-      'operator state is stored with the default serializer (MessagePack): remove setSerializer from its descriptor.',
-  );
 }

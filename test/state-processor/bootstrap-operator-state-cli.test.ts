@@ -3,11 +3,12 @@
  * savepoint written by `flink run write-operator-state.ts` (list and union list state at
  * parallelism 2; then broadcast state added to it with fromExistingSavepoint, written by one
  * subtask), and a job started from it with `flink run -s` at parallelism 3 whose
- * CheckpointedFunction and BroadcastProcessFunction print what they restored. A broadcast
- * bootstrap that cannot be written fails in one line, leaving no savepoint.
+ * CheckpointedFunction and BroadcastProcessFunction print what they restored. Broadcast state
+ * written with an Avro value serializer is migrated by a job with a newer schema, and refused in
+ * one line by one with an incompatible schema.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FIXTURES, cleanUpAfterAll, freshHome, linesOf, nonWarningLines, runFlink, stackLines, tempDir, withoutSubtask } from '../e2e/helpers.js';
@@ -52,15 +53,23 @@ describe('bootstrapped operator and broadcast state, restored by `flink run -s`'
     assert.deepEqual(printed.filter((l) => l.startsWith('rules ')).sort(), [0, 1, 2].map((i) => `rules ${i} ${rules}`));
   });
 
-  test('a broadcast bootstrap whose descriptor has a serializer fails in one line, without a stack, and writes no savepoint', async () => {
+  test('broadcast state bootstrapped with an Avro value serializer: a job with a newer schema reads it migrated on every subtask; an incompatible one fails in one line', async () => {
     const home = freshHome();
     const sp = join(tempDir(), 'sp');
-    const r = await runFlink(['run', WRITER, sp, 'bad-rules'], { home, timeoutMs: 30_000 });
-    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
-    assert.deepEqual(stackLines(r.stderr), []);
-    const errors = nonWarningLines(r.stderr);
-    assert.equal(errors.length, 1, r.stderr);
-    assert.match(errors[0]!, /Operator "Bootstrap 'rules'".* failed: Operator state 'rules' has the \S+ serializer set, but serializers \(setSerializer\) apply to keyed state only/);
-    assert.equal(existsSync(join(sp, '_metadata')), false);
-  });
+    const write = await runFlink(['run', WRITER, sp, 'avro-rules'], { home, timeoutMs: 30_000 });
+    assert.equal(write.code, 0, `${write.stdout}\n${write.stderr}`);
+    const info = await runFlink(['info', sp], { home, timeoutMs: 30_000 });
+    assert.match(info.stdout, /^ {2}broadcast state 'rules' \(avro serializer\): 4 entries \(a copy on every subtask\)$/m, info.stdout);
+    const r = await runFlink(['run', '-p', '2', '-s', sp, READER, 'avro'], { home, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const rules = JSON.stringify([['large', 1000], ['medium', 100], ['small', 10], ['tiny', 1]].map(([name, threshold]) => [name, { threshold, unit: 'none' }]));
+    assert.deepEqual(linesOf(r.stdout).map(withoutSubtask).filter((l) => l.startsWith('rules ')).sort(), [0, 1].map((i) => `rules ${i} ${rules}`));
+
+    const bad = await runFlink(['run', '-s', sp, READER, 'avro-bad'], { home, timeoutMs: 30_000 });
+    assert.equal(bad.code, 1, `${bad.stdout}\n${bad.stderr}`);
+    assert.deepEqual(stackLines(bad.stderr), []);
+    const errors = nonWarningLines(bad.stderr);
+    assert.equal(errors.length, 1, bad.stderr);
+    assert.match(errors[0]!, /State 'rules' cannot be restored: its serializer is incompatible: its Avro schema cannot read the values written with the old one: field 'threshold' was int and is now string/);
+});
 });

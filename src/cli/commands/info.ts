@@ -86,12 +86,13 @@ function printSnapshot(info: SnapshotInfo): void {
       say(`  keyed ${s.kind} state '${name}'${extra ? ` (${extra})` : ''}: ${s.keys} keys`);
     }
     for (const [name, s] of Object.entries(op.operatorStates)) {
+      const serializers = [s.keySerializer ? `${s.keySerializer} key serializer` : '', s.serializer ? `${s.serializer} serializer` : ''].filter(Boolean).join(', ');
       if (s.mode === 'broadcast') {
-        say(`  broadcast state '${name}': ${s.elements} entr${s.elements === 1 ? 'y' : 'ies'} (a copy on every subtask)`);
+        say(`  broadcast state '${name}'${serializers ? ` (${serializers})` : ''}: ${s.elements} entr${s.elements === 1 ? 'y' : 'ies'} (a copy on every subtask)`);
         continue;
       }
       const what = name === '_splits' ? 'source position' : name === '_sink' ? 'sink state' : `operator ${s.mode} list state '${name}'`;
-      say(`  ${what}: ${s.elements} element${s.elements === 1 ? '' : 's'}`);
+      say(`  ${what}${serializers ? ` (${serializers})` : ''}: ${s.elements} element${s.elements === 1 ? '' : 's'}`);
     }
     if (op.timers > 0) say(`  timers: ${op.timers}`);
   }

@@ -10,6 +10,11 @@ export interface SerializerSnapshot {
   readonly config?: unknown;
 }
 
+/** True if `s` has the shape of a {@link SerializerSnapshot} (read from a snapshot, not yet trusted). */
+export function isSerializerSnapshot(s: unknown): s is SerializerSnapshot {
+  return typeof s === 'object' && s !== null && typeof (s as SerializerSnapshot).name === 'string' && typeof (s as SerializerSnapshot).version === 'number';
+}
+
 /** Whether a serializer can read what an earlier one wrote (Flink's TypeSerializerSchemaCompatibility). */
 export type SchemaCompatibility =
   | { readonly type: 'COMPATIBLE_AS_IS' }

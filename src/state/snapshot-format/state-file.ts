@@ -3,6 +3,8 @@ import type { StateKind } from '../descriptors.js';
 import type { KeyGroupRange } from '../key-groups.js';
 import { type KeyKindExamples, KeyKindSet, checkKeyKindExamples } from '../key-kinds.js';
 import type { OperatorStateMode } from '../operator-state-store.js';
+import { type OperatorListEntry, type WriterRuns, writerRunsProblem } from '../operator-state-writers.js';
+import { isSerializerSnapshot } from '../serializers/type-serializer.js';
 import type { StateKinds } from '../state-meta.js';
 import type { BlockSource, KeyGroupBlock } from './key-group-block.js';
 
@@ -25,7 +27,7 @@ export const STATE_FILE_FORMAT = 3;
 export type StoredTimer = [time: number, key: unknown, keyGroup: number];
 
 /** Operator list state of one subtask, by state name. */
-export type OperatorLists = Map<string, { mode: OperatorStateMode; values: unknown[] }>;
+export type OperatorLists = Map<string, OperatorListEntry>;
 
 /** What one state file is made of, as a task hands it over after its cut. */
 export interface StateFileParts {
@@ -117,9 +119,13 @@ export function encodeStateFile(parts: StateFileParts): Uint8Array[] {
   return [length, head, ...parts.keyGroups.map(([, bytes]) => bytes)];
 }
 
-/** Encodes operator lists at the cut (a copy, so later changes do not leak in). */
+/**
+ * Encodes operator lists at the cut (a copy, so later changes do not leak in): `[name, mode,
+ * elements]` per state, as before operator state had serializers, and the writers of the
+ * elements fourth where a serializer other than MessagePack wrote any (operator-state-writers.ts).
+ */
 export function encodeLists(lists: OperatorLists): Uint8Array {
-  return pack([...lists.entries()].map(([name, { mode, values }]) => [name, mode, values]));
+  return pack([...lists.entries()].map(([name, { mode, values, writers }]) => (writers ? [name, mode, values, writers] : [name, mode, values])));
 }
 
 /** Operator lists of a file that has none. */
@@ -252,10 +258,6 @@ function checkKinds(kinds: unknown): asserts kinds is StateKinds {
   }
 }
 
-function isSerializerSnapshot(s: unknown): boolean {
-  return isRecord(s) && typeof s['name'] === 'string' && typeof s['version'] === 'number';
-}
-
 /** Broadcast state (mode `broadcast`) came with two-input operators; older files have only the first two. */
 const LIST_MODES: ReadonlySet<OperatorStateMode> = new Set(['split', 'union', 'broadcast']);
 
@@ -272,7 +274,16 @@ function decodeLists(bytes: Uint8Array): OperatorLists {
     if (!Array.isArray(e) || typeof e[0] !== 'string' || !LIST_MODES.has(e[1] as OperatorStateMode) || !Array.isArray(e[2])) {
       throw new Error('its operator state is malformed');
     }
-    lists.set(e[0], { mode: e[1] as OperatorStateMode, values: e[2] as unknown[] });
+    const mode = e[1] as OperatorStateMode;
+    const values = e[2] as unknown[];
+    if (e[3] === undefined) {
+      lists.set(e[0], { mode, values });
+      continue;
+    }
+    // A snapshot is data: bytes go to a serializer only under the writer that says it wrote them.
+    const problem = writerRunsProblem(e[3], mode, values);
+    if (problem !== undefined) throw new Error(`its operator state '${e[0]}' is malformed: ${problem}`);
+    lists.set(e[0], { mode, values, writers: e[3] as WriterRuns });
   }
   return lists;
 }
