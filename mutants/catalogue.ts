@@ -2594,7 +2594,7 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/checkpoint/checkpoint-coordinator.test.ts'],
     testNamePattern: 'nothing more is triggered',
   },
-{
+  {
     id: 'lmdb-cache-pins-pooled-keys',
     area: 'state backends',
     file: 'src/state/lmdb/lmdb-state-table.ts',
@@ -2613,6 +2613,8 @@ export const MUTANTS: readonly Mutant[] = [
         void transaction;`,
     bug: "an lmdb checkpoint cut never lets its read transaction go: LMDB cannot reuse any page freed after it, so the data file grows with every write-out (and the job fails once its 126 reader slots are used)",
     tests: ['test/state/lmdb-file-bound.test.ts'],
+  },
+  {
     id: 'op-state-incompatible-serializer-accepted',
     area: 'state serializers',
     file: 'src/state/operator-state-serializers.ts',
