@@ -2657,4 +2657,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "GET /jobs/:jobid/config shows the configuration as user-config instead of the job's global parameters, where Flink tools look for them",
     tests: ['test/web/rest-views.test.ts'],
   },
+  {
+    id: 'count-error-hides-type',
+    area: 'api',
+    file: 'src/windowing/triggers/count-trigger.ts',
+    original: 'must be a positive whole number, got ${describeArgument(n)}.`);',
+    replacement: 'must be a positive whole number, got ${String(n)}.`);',
+    bug: "countWindow(params.get('size')) with the string '5' says \"must be a positive whole number, got 5\", which reads as if 5 were refused",
+    tests: ['test/windowing/evictors.test.ts'],
+  },
 ];
