@@ -19,6 +19,7 @@ import { OutputTag as OutputTagClass, WatermarkStrategy, displayName } from '../
 import { type GlobalWindow, type Window, type WindowAssigner, countWindowSpec } from '../windowing/index.js';
 import { FieldAggregations } from './field-aggregations.js';
 import { applyMixin } from './mixin.js';
+import { parallelismOf } from './stream-parallelism.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.js';
 import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
@@ -51,6 +52,26 @@ export class DataStream<T> {
   /** The environment this stream belongs to. */
   getExecutionEnvironment(): StreamExecutionEnvironment {
     return this.env;
+  }
+
+  /** The id of the transformation that makes this stream: unique within its environment (Flink's getId). */
+  getId(): number {
+    return this.transformation.id;
+  }
+
+  /**
+   * The parallelism this stream is produced at (Flink's getParallelism): for an operator's stream,
+   * the one set with `setParallelism`, else the environment's when the operator was added
+   * (`env.setParallelism`, else `flink run -p` / `parallelism.default`); a keyed, rebalanced or
+   * side-output stream answers its input's. What the job runs with, as long as nothing changes it later.
+   *
+   * @example
+   * env.setParallelism(4);
+   * const words = lines.flatMap(split);                        // words.getParallelism() === 4
+   * const counted = words.keyBy((w) => w).process(new Count()).setParallelism(2); // 2
+   */
+  getParallelism(): number {
+    return parallelismOf(this.transformation, this.env.configuredParallelism());
   }
 
   /** Applies `fn` to every record. */

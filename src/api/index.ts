@@ -14,7 +14,7 @@ export {
   type CheckpointSettings,
 } from './checkpoint-config.js';
 export { RestartStrategies, type RestartStrategyConfiguration } from './restart-strategies.js';
-export { ExecutionConfig } from './execution-config.js';
+export { ExecutionConfig, type GlobalJobParameters, type GlobalJobParametersLike } from './execution-config.js';
 export { ParameterTool } from './parameter-tool.js';
 export { Duration, Time } from '../util/time.js';
 export { MemorySize } from '../util/memory-size.js';

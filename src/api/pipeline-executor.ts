@@ -14,6 +14,8 @@ export interface JobSettings {
   readonly operatorChaining: boolean;
   /** `pipeline.auto-watermark-interval` in ms, as the job's code set it. */
   readonly autoWatermarkInterval?: number;
+  /** `env.getConfig().setGlobalJobParameters(...)`: what every function's runtime context gives out. */
+  readonly globalJobParameters?: Readonly<Record<string, string>>;
 }
 
 /** A job as `execute()` hands it over: its name, its transformations and its settings. */

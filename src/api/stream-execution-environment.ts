@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Source, Transformation } from '../graph/index.js';
 import { type StateBackendName, STATE_BACKEND_NAMES, checkMaxParallelism, isStateBackendName } from '../state/index.js';
 import { CollectionSource } from '../connectors/collection-source.js';
@@ -69,6 +70,21 @@ export class StreamExecutionEnvironment {
   }
 
   /**
+   * An environment as {@link getExecutionEnvironment}'s (the CLI's under `flink run`, so the job
+   * is tracked as any other), with its parallelism set as `setParallelism(parallelism)` sets it:
+   * in code, so it wins over `flink run -p` and `parallelism.default`. Without an argument, the
+   * number of CPUs (`os.availableParallelism()`), as Flink's local environment defaults to its
+   * cores. Flink's own starts a local mini-cluster even under `flink run`; here every job of a
+   * process runs in that process already, so only the parallelism differs.
+   *
+   * @example
+   * const env = StreamExecutionEnvironment.createLocalEnvironment(2);
+   */
+  static createLocalEnvironment(parallelism: number = availableParallelism()): StreamExecutionEnvironment {
+    return StreamExecutionEnvironment.getExecutionEnvironment().setParallelism(parallelism);
+  }
+
+  /**
    * Sets the default parallelism of the operators added after it (wins over `-p` and config), as
    * in Flink: operators added before keep the parallelism they were added with.
    */
@@ -85,7 +101,12 @@ export class StreamExecutionEnvironment {
    * default (`flink run -p`, `parallelism.default`), as Flink's reads it from its configuration.
    */
   getParallelism(): number {
-    return this.parallelism ?? this.executor.defaultParallelism?.() ?? 1;
+    return this.parallelism ?? this.configuredParallelism();
+  }
+
+  /** @internal The parallelism from outside the code (`-p`, `parallelism.default`): operators added before any `setParallelism` get it. */
+  configuredParallelism(): number {
+    return this.executor.defaultParallelism?.() ?? 1;
   }
 
   /** Sets the number of key groups: the upper bound of parallelism for keyed state. */
@@ -242,6 +263,7 @@ export class StreamExecutionEnvironment {
       restartStrategy: this.restartStrategy,
       operatorChaining: this.chaining,
       autoWatermarkInterval: this.executionConfig.autoWatermarkIntervalSetting,
+      globalJobParameters: this.executionConfig.globalJobParametersSetting,
     };
     // As Flink's getStreamGraph: a job takes the operators added since the last one (and what
     // they read from), so a second execute() runs only what was added after the first. A source

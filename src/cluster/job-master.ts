@@ -3,7 +3,7 @@ import { type LoadedSnapshot, assignState } from '../checkpoint/index.js';
 import { availableParallelism } from 'node:os';
 import { CheckpointingOptions, type Configuration, PipelineOptions, StateBackendOptions, TaskManagerOptions } from '../config/index.js';
 import { type JobGraph, jobGraphHash } from '../graph/index.js';
-import type { MetadataStore } from '../metadata/index.js';
+import { type MetadataStore, withGlobalJobParameters } from '../metadata/index.js';
 import { DEFAULT_CHANNEL_SETTINGS, JobExecution, type JobRun, type RestoreAssignment, type StateBackendSettings, TaskSlotPool, WorkerPoolExecution } from '../runtime/index.js';
 import type { Clock } from '../util/clock.js';
 import { FlinkError, JobCancelledError, messageOf } from '../util/errors.js';
@@ -132,7 +132,8 @@ export class JobMaster {
           jobFile: t.jobFile,
           args: t.args,
           parallelism: parallelismDefaults(this.configuration).parallelism ?? 1,
-          config: this.configuration.toRecord(),
+          // The parameters go with the configuration, where `flink web` finds them (its user-config).
+          config: withGlobalJobParameters(this.configuration.toRecord(), options.pipeline.settings.globalJobParameters),
           preAcquired: t.preAcquired,
           restoredFrom: r?.snapshot.dir ?? null,
         },
@@ -261,6 +262,7 @@ export class JobMaster {
     const finalCheckpoint = checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined;
     const stateBackend = stateBackendSettings(this.configuration);
     const autoWatermarkIntervalMs = this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL);
+    const { globalJobParameters } = options.pipeline.settings;
     const slots = taskSlotsFor(this.configuration.get(TaskManagerOptions.NUM_TASK_SLOTS), this.jobGraph, availableParallelism());
     const file = options.jobFile;
     if (slots > 0 && file) {
@@ -280,6 +282,7 @@ export class JobMaster {
           periodicCheckpoints: checkpointing.periodic,
           stateBackend,
           autoWatermarkIntervalMs,
+          ...(globalJobParameters ? { globalJobParameters } : {}),
         },
         checkOwnership !== undefined,
       );
@@ -304,6 +307,7 @@ export class JobMaster {
       restore,
       stateBackend,
       autoWatermarkIntervalMs,
+      ...(globalJobParameters ? { globalJobParameters } : {}),
       finalCheckpoint,
     });
   }

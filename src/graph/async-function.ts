@@ -49,6 +49,7 @@ function asyncRuntimeContext(context: RuntimeContext): RuntimeContext {
     ...identity,
     getTaskInfo: () => context.getTaskInfo(),
     getMetricGroup: () => context.getMetricGroup(),
+    getGlobalJobParameters: () => context.getGlobalJobParameters(),
     getState: noState,
     getListState: noState,
     getMapState: noState,

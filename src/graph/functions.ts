@@ -31,6 +31,11 @@ export interface RuntimeContext extends KeyedStateStore {
   getTaskInfo(): TaskInfo;
   /** Where the function registers its own metrics (counters, gauges, meters), usually in `open()`. */
   getMetricGroup(): MetricGroup;
+  /**
+   * The job's global parameters (`env.getConfig().setGlobalJobParameters(...)`), read-only; empty
+   * if none were set. Flink 1.19+'s; `ParameterTool.fromMap(...)` reads them with its getters.
+   */
+  getGlobalJobParameters(): ReadonlyMap<string, string>;
 }
 
 /** Flink 2.x's TaskInfo: which subtask of which task a function runs in. */

@@ -34,6 +34,7 @@ export {
   type Continuation,
 } from './records.js';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './schema.js';
+export { GLOBAL_JOB_PARAMETERS_KEY, globalJobParametersOf, withGlobalJobParameters } from './global-job-parameters.js';
 export {
   NO_WATERMARK,
   sampleOf,

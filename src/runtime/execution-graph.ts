@@ -57,6 +57,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly wake?: () => void;
   /** Where aligned sources report their watermarks (`withWatermarkAlignment`); unset = no alignment. */
   readonly alignment?: WatermarkAlignmentReporter;
+  /** The job's global parameters, one map every subtask's runtime context gives out (read-only there). */
+  readonly globalJobParameters?: ReadonlyMap<string, string>;
 }
 
 /** The heap backend with full checkpoints, when the job names none. */
@@ -185,6 +187,7 @@ function deploySubtask(
     attemptNumber: settings.attemptNumber,
     ...(settings.checkOwnership ? { checkOwnership: settings.checkOwnership } : {}),
     checkpointing: settings.checkpointing,
+    ...(settings.globalJobParameters ? { globalJobParameters: settings.globalJobParameters } : {}),
   };
   const watermarkInterval = settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS;
   // One timestamp slot for the whole chain and its writers (see RecordContext).

@@ -38,6 +38,8 @@ export interface JobExecutionOptions {
   readonly stateBackend?: StateBackendSettings;
   /** `pipeline.auto-watermark-interval` in ms (default 200; 0: no periodic watermarks). */
   readonly autoWatermarkIntervalMs?: number;
+  /** The job's global parameters (`setGlobalJobParameters`), as the job's code set them. */
+  readonly globalJobParameters?: Readonly<Record<string, string>>;
   /**
    * Taken when every task has finished, before they close (Flink's final checkpoint): sinks that
    * only pre-committed at end of input commit when it completes. Unset = no final checkpoint.
@@ -99,6 +101,7 @@ export class JobExecution implements JobRun {
       restore: options.restore,
       stateBackend: options.stateBackend,
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
+      ...(options.globalJobParameters ? { globalJobParameters: new Map(Object.entries(options.globalJobParameters)) } : {}),
       checkpointing: options.finalCheckpoint !== undefined,
       alignment: options.alignment ?? this.localAlignment(),
       // Asynchronous work that completed (an async I/O answer, a source reader's data) ends an idle wait at once.

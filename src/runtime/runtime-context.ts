@@ -18,7 +18,11 @@ export interface TaskInfo {
   readonly checkOwnership?: (action: string) => void;
   /** The job takes checkpoints (and a final one at end of input). */
   readonly checkpointing: boolean;
+  /** The job's global parameters (`setGlobalJobParameters`); unset = none. */
+  readonly globalJobParameters?: ReadonlyMap<string, string>;
 }
+
+const NO_PARAMETERS: ReadonlyMap<string, string> = new Map();
 
 /** The runtime context handed to the rich functions of one operator subtask. */
 export class StreamingRuntimeContext extends DefaultKeyedStateStore implements RuntimeContext {
@@ -55,6 +59,9 @@ export class StreamingRuntimeContext extends DefaultKeyedStateStore implements R
   }
   getTaskInfo(): SubtaskInfo {
     return taskInfoOf(this);
+  }
+  getGlobalJobParameters(): ReadonlyMap<string, string> {
+    return this.info.globalJobParameters ?? NO_PARAMETERS;
   }
   protected getPartitionedState<S>(descriptor: StateDescriptor): S {
     checkUserStateName(descriptor.name);

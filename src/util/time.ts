@@ -36,7 +36,7 @@ function scaled(n: number, unitMs: number): number {
 }
 
 function checkedMillis(ms: number, what: string): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new TypeError(`${what} needs a number, got ${String(ms)}.`);
+  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new TypeError(`${what} needs a number, got ${describeArgument(ms)}.`);
   if (!Number.isFinite(ms)) throw new RangeError(`${what} must be finite, got ${describeArgument(ms)}.`);
   if (!Number.isInteger(ms)) throw new RangeError(`${what} must be a whole number of milliseconds, got ${ms} ms.`);
   if (!Number.isSafeInteger(ms)) {

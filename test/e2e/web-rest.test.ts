@@ -139,7 +139,10 @@ describe('flink web over a running job', () => {
     assert.equal(config.name, 'sp-job-v1');
     // With checkpointing on, the default is Flink's: exponential delay.
     assert.match(config['execution-config']['restart-strategy'], /^Restart with exponential delay: starting at 1000 ms, increasing by 1\.5, with maximum 60000 ms\.$/);
-    assert.equal(config['execution-config']['user-config']['execution.checkpointing.interval'], '300');
+    // user-config is the global job parameters, as Flink's (this job sets none); the configuration is the jobmanager config's.
+    assert.deepEqual(config['execution-config']['user-config'], {});
+    const configuration = (await call(web.base, 'GET', `/jobs/${jobId}/jobmanager/config`)).json as Array<{ key: string; value: string }>;
+    assert.equal(configuration.find((e) => e.key === 'execution.checkpointing.interval')?.value, '300');
   });
 
   test('checkpoint statistics agree with flink checkpoints --json; the config is the job\'s', async () => {

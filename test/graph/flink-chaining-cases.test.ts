@@ -8,11 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AsyncDataStream,
-  type Collector,
   Duration,
   OutputTag,
-  type ProcessContext,
-  ProcessFunction,
   type ResultFuture,
   RichMapFunction,
   type StreamExecutionEnvironment,
@@ -27,6 +24,7 @@ import { systemClock } from '../../src/util/clock.js';
 import { newJobId } from '../../src/util/ids.js';
 import type { JobGraph, StreamNode } from '../../src/graph/index.js';
 import { capturePipeline, runJob } from '../helpers/run-job.js';
+import { SplitOdd } from '../helpers/split-odd.js';
 
 function graphOf(build: (env: StreamExecutionEnvironment) => void, parallelism?: number): JobGraph {
   return compilePipeline(capturePipeline(build, 'graph'), { parallelism });
@@ -61,17 +59,6 @@ class CountPerKey extends RichMapFunction<number, string> {
     const c = (this.count.value() ?? 0) + 1;
     this.count.update(c);
     return `${n}:${c}`;
-  }
-}
-
-/** Sends odd numbers to side output `odd`, even ones to the main output. */
-class Split extends ProcessFunction<number, number> {
-  constructor(private readonly odd: OutputTag<number>) {
-    super();
-  }
-  processElement(n: number, ctx: ProcessContext, out: Collector<number>): void {
-    if (n % 2 === 1) ctx.output(this.odd, n);
-    else out.collect(n);
   }
 }
 
@@ -292,7 +279,7 @@ describe("chains (StreamingJobGraphGeneratorTest, StreamingJobGraphGenerator's c
   test('a side output chains to its consumer like the main output; a two-input operator heads its chain', () => {
     const g = graphOf((env) => {
       const odd = new OutputTag<number>('odd');
-      const split = env.fromSequence(1, 10).process(new Split(odd)).name('split');
+      const split = env.fromSequence(1, 10).process(new SplitOdd(odd)).name('split');
       split.getSideOutput(odd).map((x) => x).name('odds').print();
       split.connect(env.fromSequence(1, 2)).map({ map1: (x: number) => x, map2: (x: number) => x }).print();
     }, 2);

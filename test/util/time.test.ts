@@ -33,10 +33,31 @@ describe('Duration and Time', () => {
     ['NaN', () => Duration.ofSeconds(Number.NaN), TypeError, /Duration.ofSeconds needs a number, got NaN/],
     ['Infinity', () => Time.seconds(Infinity), RangeError, /Time.seconds must be finite/],
     ['beyond safe integers', () => Duration.ofDays(1e9), RangeError, /Duration.ofDays is out of range/],
-    ['a string', () => Duration.ofSeconds('5' as unknown as number), TypeError, /Duration.ofSeconds needs a number, got 5/],
+    // A string read from process.argv is named as one: "got 5" read as if 5 were refused.
+    ['a string', () => Duration.ofSeconds('5' as unknown as number), TypeError, /^Duration.ofSeconds needs a number, got the string '5'\.$/],
+    ['undefined', () => Time.minutes(undefined as unknown as number), TypeError, /^Time.minutes needs a number, got undefined\.$/],
     ['a bare number where a duration goes', () => durationToMillis(5000 as unknown as Duration, 'The window size'), TypeError, /The window size must be a Duration or a Time \(e.g. Duration.ofSeconds\(5\)\), got number 5000/],
     ['a plain object where a duration goes', () => durationToMillis({ ms: 5 } as unknown as Duration, 'The gap'), TypeError, /The gap must be a Duration or a Time.*an object \(Object\)/],
   ];
+  // Every factory of both classes goes through the same check, milliseconds (not scaled) included.
+  const factories: Array<[string, (n: number) => unknown]> = [
+    ['Duration.ofMillis', Duration.ofMillis],
+    ['Duration.ofSeconds', Duration.ofSeconds],
+    ['Duration.ofMinutes', Duration.ofMinutes],
+    ['Duration.ofHours', Duration.ofHours],
+    ['Duration.ofDays', Duration.ofDays],
+    ['Time.milliseconds', Time.milliseconds],
+    ['Time.seconds', Time.seconds],
+    ['Time.minutes', Time.minutes],
+    ['Time.hours', Time.hours],
+    ['Time.days', Time.days],
+  ];
+  test('every factory names the type of a string or a bigint it is given', () => {
+    for (const [name, factory] of factories) {
+      assert.throws(() => factory('10' as unknown as number), { name: 'TypeError', message: `${name} needs a number, got the string '10'.` });
+      assert.throws(() => factory(10n as unknown as number), { name: 'TypeError', message: `${name} needs a number, got the bigint 10n.` });
+    }
+  });
   for (const [name, make, type, message] of bad) {
     test(`refuses ${name}`, () => assert.throws(make, (e: unknown) => e instanceof type && message.test(e.message)));
   }

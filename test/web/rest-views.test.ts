@@ -3,13 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { MetadataStore } from '../../src/metadata/index.js';
+import { MetadataStore, withGlobalJobParameters } from '../../src/metadata/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { type JobId, newJobId } from '../../src/util/ids.js';
 import { checkpointConfig, checkpointingStatistics } from '../../src/web/rest/checkpoint-views.js';
 import { jobExceptions } from '../../src/web/rest/exception-views.js';
 import { HttpError, cancelJob, savepointStatus, triggerSavepoint } from '../../src/web/rest/job-commands.js';
 import { jobOverview } from '../../src/web/rest/job-views.js';
+import { jobConfig, jobManagerJobConfig } from '../../src/web/rest/vertex-views.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-web-views-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -64,6 +65,23 @@ test("checkpoint config comes from the job's recorded configuration", () => {
   assert.equal(c.interval, 1000);
   assert.equal(c.timeout, 600_000);
   assert.deepEqual(c.externalization, { enabled: true, delete_on_cancellation: false });
+  store.close();
+});
+
+test("job config: user-config is the global job parameters, as Flink's; the configuration is the jobmanager config's", () => {
+  const store = MetadataStore.open(path.join(tmp, `db-${n++}`, 'flink.db'), { clock: new ManualClock(10_000) });
+  const withParams = newJobId();
+  const params = { input: '/data/in.txt', 'odd:key,': 'a "quoted", value' };
+  store.createJob({ jobId: withParams, name: 'p', jobFile: '/p.ts', config: withGlobalJobParameters({ 'parallelism.default': 2, 'execution.checkpointing.interval': 1000 }, params) });
+  const job = store.getJob(withParams)!;
+  assert.deepEqual(jobConfig(job)['execution-config']['user-config'], params);
+  assert.deepEqual(jobManagerJobConfig(job), [
+    { key: 'execution.checkpointing.interval', value: '1000' },
+    { key: 'parallelism.default', value: '2' },
+  ]);
+  const without = newJobId();
+  store.createJob({ jobId: without, name: 'q', jobFile: '/q.ts', config: withGlobalJobParameters({ 'parallelism.default': 1 }, undefined) });
+  assert.deepEqual(jobConfig(store.getJob(without)!)['execution-config']['user-config'], {});
   store.close();
 });
 

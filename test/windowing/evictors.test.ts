@@ -150,6 +150,13 @@ describe('count windows (Flink KeyedStream.countWindow)', () => {
     assert.throws(() => countWindowSpec(0), /countWindow size must be a positive whole number, got 0/);
     assert.throws(() => countWindowSpec(4, 1.5), /countWindow slide must be a positive whole number/);
   });
+  // A count read from process.argv is a string: the message names it as one, not as the number it looks like.
+  test('a count given as a string is named as one', () => {
+    assert.throws(() => countWindowSpec('5' as unknown as number), { message: "countWindow size must be a positive whole number, got the string '5'." });
+    assert.throws(() => CountTrigger.of('5' as unknown as number), /got the string '5'\.$/);
+    assert.throws(() => CountEvictor.of('5' as unknown as number), { message: "CountEvictor.of(maxCount) needs a whole number ≥ 0, got the string '5'." });
+    assert.throws(() => DeltaEvictor.of('5' as unknown as number, () => 0), { message: "DeltaEvictor.of needs a numeric threshold, got the string '5'." });
+  });
 });
 
 describe('evictors directly', () => {

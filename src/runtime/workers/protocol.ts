@@ -30,6 +30,11 @@ export interface WorkerBootstrap {
   readonly periodicCheckpoints: boolean;
   readonly stateBackend: StateBackendSettings;
   readonly autoWatermarkIntervalMs: number;
+  /**
+   * The global job parameters the main thread's job code set: a worker's functions read these,
+   * not what its own import of the job file set, so every subtask sees the same values.
+   */
+  readonly globalJobParameters?: Readonly<Record<string, string>>;
   /** Int32 words: [0] set once the job's process is fenced; [1] request sequence; [2] answer (0 ok, 1 fenced). */
   readonly fence: SharedArrayBuffer;
   /** The job is tracked: sinks must confirm ownership with the main thread before they commit. */

@@ -143,6 +143,7 @@ function startRun(
       ...(deployment.restored ? { restore: (uid: string, subtask: number) => restored.get(`${subtask}/${uid}`) } : {}),
       stateBackend: boot.stateBackend,
       autoWatermarkIntervalMs: boot.autoWatermarkIntervalMs,
+      ...(boot.globalJobParameters ? { globalJobParameters: boot.globalJobParameters } : {}),
       ...(boot.periodicCheckpoints ? { finalCheckpoint: allFinished } : { allFinished }),
       placement,
       opened: allOpened,

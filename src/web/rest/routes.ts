@@ -6,7 +6,7 @@ import { checkpointConfig, checkpointStatistics, checkpointingStatistics, restor
 import { jobExceptions } from './exception-views.js';
 import { HttpError, type Reply, cancelJob, hexIdParam, jobOrNotFound, savepointStatus, stopJob, triggerSavepoint } from './job-commands.js';
 import { clusterOverview, executionResult, jobDetails, jobMetrics, jobOverview } from './job-views.js';
-import { jobConfig, vertexBackPressure, vertexDetails, vertexMetrics, vertexOf, vertexWatermarks } from './vertex-views.js';
+import { jobConfig, jobManagerJobConfig, vertexBackPressure, vertexDetails, vertexMetrics, vertexOf, vertexWatermarks } from './vertex-views.js';
 
 /** What the handlers work with. */
 export interface RestContext {
@@ -194,6 +194,7 @@ const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', path: /^\/jobs\/([^/]+)\/config$/, handler: async (ctx, [id]) => ok(jobConfig((await job(ctx, id!)))) },
+  { method: 'GET', path: /^\/jobs\/([^/]+)\/jobmanager\/config$/, handler: async (ctx, [id]) => ok(jobManagerJobConfig((await job(ctx, id!)))) },
   {
     method: 'GET',
     path: /^\/jobs\/([^/]+)\/vertices\/([^/]+)$/,

@@ -1,4 +1,4 @@
-import type { JobMetricsSnapshot, JobPlan, JobRecord, TaskMetrics } from '../../metadata/index.js';
+import { GLOBAL_JOB_PARAMETERS_KEY, type JobMetricsSnapshot, type JobPlan, type JobRecord, type TaskMetrics, globalJobParametersOf } from '../../metadata/index.js';
 import { HttpError } from './job-commands.js';
 import { duration, endTime, ioMetrics, subtaskState, tasksOfVertex } from './job-views.js';
 
@@ -123,8 +123,9 @@ function restartStrategyDescription(c: JobRecord['config']): string {
 }
 
 /**
- * `GET /jobs/:jobid/config` (Flink's JobConfigInfo). flink-ts has no global job parameters:
- * `user-config` holds the job's effective configuration as it was recorded when it started.
+ * `GET /jobs/:jobid/config` (Flink's JobConfigInfo): `user-config` holds the job's global job
+ * parameters (`setGlobalJobParameters`), as Flink's does; the rest of its configuration is
+ * {@link jobManagerJobConfig}'s.
  */
 export function jobConfig(job: JobRecord) {
   return {
@@ -135,7 +136,19 @@ export function jobConfig(job: JobRecord) {
       'restart-strategy': restartStrategyDescription(job.config),
       'job-parallelism': job.parallelism ?? 1,
       'object-reuse-mode': false,
-      'user-config': Object.fromEntries(Object.entries(job.config).map(([k, v]) => [k, String(v)])),
+      'user-config': globalJobParametersOf(job.config),
     },
   };
+}
+
+/**
+ * `GET /jobs/:jobid/jobmanager/config` (Flink's JobManagerJobConfigurationHandler): the job's
+ * effective configuration as recorded when it started, as `{key, value}` entries sorted by key.
+ * The global job parameters are left to `user-config` above, where Flink shows them.
+ */
+export function jobManagerJobConfig(job: JobRecord): Array<{ key: string; value: string }> {
+  return Object.entries(job.config)
+    .filter(([key]) => key !== GLOBAL_JOB_PARAMETERS_KEY)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => ({ key, value: String(value) }));
 }

@@ -1,3 +1,4 @@
+import { describeArgument } from '../../util/describe-argument.js';
 import type { Window } from '../window.js';
 import type { Evictor, EvictorContext, TimestampedValue } from './evictor.js';
 
@@ -11,7 +12,7 @@ export class CountEvictor<W extends Window> implements Evictor<unknown, W> {
   /** Evicts before the window function unless `doEvictAfter`. */
   static of<W extends Window>(maxCount: number, doEvictAfter = false): CountEvictor<W> {
     if (typeof maxCount !== 'number' || !Number.isSafeInteger(maxCount) || maxCount < 0) {
-      throw new RangeError(`CountEvictor.of(maxCount) needs a whole number ≥ 0, got ${String(maxCount)}.`);
+      throw new RangeError(`CountEvictor.of(maxCount) needs a whole number ≥ 0, got ${describeArgument(maxCount)}.`);
     }
     return new CountEvictor<W>(maxCount, doEvictAfter === true);
   }

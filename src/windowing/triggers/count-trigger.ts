@@ -1,4 +1,5 @@
 import { ReducingStateDescriptor } from '../../state/index.js';
+import { describeArgument } from '../../util/describe-argument.js';
 import type { Window } from '../window.js';
 import { type OnMergeContext, Trigger, type TriggerContext } from './trigger.js';
 import { TriggerResult } from './trigger-result.js';
@@ -6,7 +7,7 @@ import { TriggerResult } from './trigger-result.js';
 /** Checks a count argument: a positive safe integer. */
 export function positiveCount(n: number, what: string): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-    throw new RangeError(`${what} must be a positive whole number, got ${String(n)}.`);
+    throw new RangeError(`${what} must be a positive whole number, got ${describeArgument(n)}.`);
   }
   return n;
 }
