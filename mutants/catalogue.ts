@@ -2603,4 +2603,23 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "the lmdb write cache keeps each entry's encoded key, a slice of Node's 8 KiB Buffer pool that holds its whole slab alive: a long-running job with churning keys grows its memory by megabytes a minute until the cache is evicted",
     tests: ['test/state/lmdb-cache-memory.test.ts'],
   },
+  {
+    id: 'custom-trigger-unnamed',
+    area: 'windows',
+    file: 'src/windowing/triggers/trigger.ts',
+    original: "    return this.constructor.name || 'a custom Trigger';",
+    replacement: '    return Object.prototype.toString.call(this);',
+    bug: 'a session window refusing a custom trigger that cannot merge names it `[object Object]`, so the user cannot tell which trigger to fix',
+    tests: ['test/api/windowed-stream.test.ts'],
+  },
+  {
+    id: 'engine-refusal-as-stack',
+    area: 'cli',
+    file: 'src/cli/output.ts',
+    original: "  if (frames.length === 0 || !frames[0]!.includes(dir)) return undefined;",
+    replacement: '  if (frames.length >= 0) return undefined;',
+    bug: "flink-ts's own refusal of a call from the job (a session gap of 0, negative lateness, a timer on a non-keyed stream) prints the message twice with a stack under it, instead of one line naming the job's line",
+    tests: ['test/e2e/bad-input.test.ts'],
+    testNamePattern: 'refusal of a call',
+  },
 ];
