@@ -2622,4 +2622,13 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/e2e/bad-input.test.ts'],
     testNamePattern: 'refusal of a call',
   },
+  {
+    id: 'timestamp-date-unexplained',
+    area: 'event time',
+    file: 'src/util/time.ts',
+    original: "  if (value instanceof Date) return ': return its getTime()';",
+    replacement: "  if (value instanceof Date) return '';",
+    bug: 'a timestamp assigner that returns a Date fails the job without saying that its getTime() is what it should return',
+    tests: ['test/util/time.test.ts'],
+  },
 ];
