@@ -2631,4 +2631,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'a timestamp assigner that returns a Date fails the job without saying that its getTime() is what it should return',
     tests: ['test/util/time.test.ts'],
   },
+  {
+    id: 'dynamic-gap-text-as-number',
+    area: 'windows',
+    file: 'src/windowing/assigners/session-windows.ts',
+    original: 'throw new TypeError(`The dynamic session gap function returned ${describeArgument(gap)}; it must return a whole number of milliseconds.`);',
+    replacement: 'throw new TypeError(`The dynamic session gap function returned ${String(gap)}; it must return a whole number of milliseconds.`);',
+    bug: "a dynamic session gap read as text ('10') fails the job saying it returned 10, which reads as a valid gap",
+    tests: ['test/windowing/assigners.test.ts'],
+  },
 ];
