@@ -71,8 +71,10 @@ export async function outputWasLost(): Promise<boolean> {
  */
 export function reportError(err: unknown, verbose: boolean): void {
   if (err instanceof FlinkError) {
-    process.stderr.write(`${chalk.red('Error:')} ${oneLine(err.message, MAX_ERROR_LENGTH)}\n`);
-    const details = verbose ? fullStacks(err) : typeof err.details === 'string' && userFrames(err.details, err.message);
+    const site = verbose || typeof err.details !== 'string' ? undefined : callSiteOf(err.details);
+    const message = site === undefined ? err.message : `${err.message} (at ${site})`;
+    process.stderr.write(`${chalk.red('Error:')} ${oneLine(message, MAX_ERROR_LENGTH)}\n`);
+    const details = verbose ? fullStacks(err) : site === undefined && typeof err.details === 'string' && userFrames(err.details, err.message);
     if (details) process.stderr.write(`${safeLines(details)}\n`);
     return;
   }
@@ -88,6 +90,29 @@ const packageDir = (): string | undefined => {
 
 const FRAME = /^\s+at /;
 
+/** Whether a stack frame is the engine's (flink-ts's own files) or Node's, not the user's. */
+function isEngineFrame(frame: string, dir: string | undefined): boolean {
+  return (dir !== undefined && frame.includes(dir)) || /[( ]node:[a-z]|node_modules/.test(frame);
+}
+
+/**
+ * Where the user's code called flink-ts, when flink-ts itself raised the error: a bad argument
+ * (`withGap(Duration.ofMillis(0))`), a timer or per-window state used where it cannot be. Such a
+ * message already says what is wrong and what to do, so it stays one line, naming the user's
+ * line (`/job.ts:3:77`) instead of a stack under it. Undefined when the stack's first frame is
+ * not flink-ts's (the user's code threw: its frames are shown) or no frame is the user's.
+ */
+function callSiteOf(details: string): string | undefined {
+  const dir = packageDir();
+  if (dir === undefined) return undefined;
+  const frames = details.split('\n').filter((l) => FRAME.test(l));
+  if (frames.length === 0 || !frames[0]!.includes(dir)) return undefined;
+  const user = frames.find((f) => !isEngineFrame(f, dir));
+  if (user === undefined) return undefined;
+  const at = user.trim().slice('at '.length);
+  return /\(([^()]*)\)$/.exec(at)?.[1] ?? at;
+}
+
 /**
  * The user's frames of a stack, under the error line they belong to, indented; the engine's
  * and Node's frames say nothing to a job author. Empty when a stack had frames and none of them
@@ -97,7 +122,7 @@ const FRAME = /^\s+at /;
 function userFrames(details: string, message: string): string {
   const all = details.split('\n');
   const dir = packageDir();
-  const kept = all.filter((l) => !FRAME.test(l) || !((dir !== undefined && l.includes(dir)) || /[( ]node:[a-z]|node_modules/.test(l)));
+  const kept = all.filter((l) => !FRAME.test(l) || !isEngineFrame(l, dir));
   if (all.some((l) => FRAME.test(l)) && !kept.some((l) => FRAME.test(l))) return '';
   // A stack without any frame (Error.stackTraceLimit = 0, a stack set by hand) is its error
   // line alone: the message already printed, not a note.

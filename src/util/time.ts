@@ -136,8 +136,18 @@ export function durationToMillis(value: DurationLike, what: string): number {
 export function checkTimestamp(value: number, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw new TypeError(
-      `${what} must be a whole number of milliseconds between ${MIN_TIMESTAMP} and ${MAX_TIMESTAMP}, got ${describe(value)}.`,
+      `${what} must be a whole number of milliseconds between ${MIN_TIMESTAMP} and ${MAX_TIMESTAMP}, got ${describe(value)}${timestampHint(value)}.`,
     );
   }
   return value;
+}
+
+/**
+ * What to do with the two values event times most often arrive as, where a number is needed:
+ * a `Date` (Flink's assigners return a long, so Java code calls `getTime()`) and a date string.
+ */
+function timestampHint(value: unknown): string {
+  if (value instanceof Date) return ': return its getTime()';
+  if (typeof value === 'string') return ': parse it, e.g. Date.parse(text)';
+  return '';
 }

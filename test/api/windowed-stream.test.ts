@@ -151,7 +151,9 @@ describe('windowed streams', () => {
         }
         clear() {}
       }
-      assert.throws(() => sessions().trigger(PurgingTrigger.of(new NoMerge())), /cannot be used with a trigger that does not support merging \(PurgingTrigger/);
+      assert.throws(() => sessions().trigger(PurgingTrigger.of(new NoMerge())), /cannot be used with a trigger that does not support merging \(PurgingTrigger\(NoMerge\)\)/);
+      // A custom trigger is named by its class, not `[object Object]`.
+      assert.throws(() => sessions().trigger(new NoMerge()), /does not support merging \(NoMerge\)\.$/);
       sessions().trigger(PurgingTrigger.of(CountTrigger.of(3)));
       sessions().evictor(CountEvictor.of(3)); // sessions may evict, as in Flink 1.x and 2.x
       assert.throws(() => sessions().evictor({} as never), /evictor needs an Evictor/);

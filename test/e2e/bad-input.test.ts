@@ -298,6 +298,27 @@ describe('one line where a stack trace was', () => {
     assert.deepEqual(nonWarningLines(bounded.stderr).length, 1, bounded.stderr);
   });
 
+  test("flink-ts's own refusal of a call from the job (a session gap of 0, a timer on a non-keyed stream): one line naming the job's line, no stack", async () => {
+    const home = freshHome();
+    const dir = tempDir();
+    const header = "import { Duration, EventTimeSessionWindows, ProcessFunction, StreamExecutionEnvironment } from 'flink-ts';\nconst env = StreamExecutionEnvironment.getExecutionEnvironment();\n";
+    const gap = join(dir, 'gap.ts');
+    writeFileSync(gap, `${header}env.fromSequence(1, 5).keyBy((n) => n % 2).window(EventTimeSessionWindows.withGap(Duration.ofMillis(0))).reduce((a, b) => a + b).print();\nawait env.execute('gap');\n`);
+    const timer = join(dir, 'timer.ts');
+    writeFileSync(
+      timer,
+      `${header}class SetsTimer extends ProcessFunction<number, number> {\n  processElement(n: number, ctx: any) { ctx.timerService().registerEventTimeTimer(n); }\n}\n` +
+        "env.fromSequence(1, 5).process(new SetsTimer()).print();\nawait env.execute('timer');\n",
+    );
+    const [g, t] = await Promise.all([runFlink(['run', gap], { home, timeoutMs: 30_000 }), runFlink(['run', timer], { home, timeoutMs: 30_000 })]);
+    assertCleanError(g, 'threw: EventTimeSessionWindows parameters must satisfy 0 < size, got a gap of 0 ms.', `(at ${gap}:3:`);
+    assert.doesNotMatch(g.stderr, /RangeError/, 'the message once, not again as an error line');
+    const line = nonWarningLines(t.stderr);
+    assert.equal(t.code, 1, t.stderr);
+    assert.equal(line.length, 1, t.stderr);
+    assert.match(line[0]!, /failed: Operator "Process" failed: Setting timers is only supported on a keyed stream: .* \(at .*timer\.ts:4:\d+\)$/);
+  });
+
   test('input echoed in an error is cut after 200 characters, and flink savepoint without a job id says what it needs', async () => {
     const home = freshHome();
     const long = 'a'.repeat(300);

@@ -82,5 +82,8 @@ describe('time arithmetic', () => {
   test('checkTimestamp accepts safe integers only', () => {
     assert.equal(checkTimestamp(MIN_TIMESTAMP, 't'), MIN_TIMESTAMP);
     assert.throws(() => checkTimestamp(0.5, 'The timer'), /The timer must be a whole number of milliseconds/);
+    // The usual mistakes of a timestamp assigner say what to return instead.
+    assert.throws(() => checkTimestamp(new Date(5000) as never, 'The timestamp assigner result'), /got an object \(Date\): return its getTime\(\)\.$/);
+    assert.throws(() => checkTimestamp('2024-01-01T00:00:00Z' as never, 'The timestamp assigner result'), /: parse it, e\.g\. Date\.parse\(text\)\.$/);
   });
 });

@@ -196,6 +196,9 @@ describe('argument checks (Flink testInvalidParameters)', () => {
     }
     test(`dynamic ${name} session: a gap that is not a number`, () => {
       assert.throws(() => assigner.assignWindows(Number.NaN, 1, at(1)), TypeError);
+      // A gap read as text from a record is named as the string it is, not shown as a number.
+      const fromText = DynamicEventTimeSessionWindows.withDynamicGap<string>((text) => text as unknown as number);
+      assert.throws(() => fromText.assignWindows('10', 1, at(1)), /returned the string '10'; it must return a whole number of milliseconds/);
     });
   }
 });

@@ -1,3 +1,4 @@
+import { describeArgument } from '../../util/describe-argument.js';
 import { durationToMillis, type DurationLike } from '../../util/time.js';
 import { type MergeCallback, TimeWindow, TimeWindowBoundsSerializer } from '../time-window.js';
 import type { Trigger } from '../triggers/trigger.js';
@@ -25,7 +26,7 @@ function gapFunction<T>(name: string, extractor: SessionWindowTimeGapExtractor<T
 function dynamicGap<T>(extract: (element: T) => number, element: T): number {
   const gap = extract(element);
   if (typeof gap !== 'number' || !Number.isSafeInteger(gap)) {
-    throw new TypeError(`The dynamic session gap function returned ${String(gap)}; it must return a whole number of milliseconds.`);
+    throw new TypeError(`The dynamic session gap function returned ${describeArgument(gap)}; it must return a whole number of milliseconds.`);
   }
   if (gap <= 0) throw new RangeError(`Dynamic session time gap must satisfy 0 < gap, got ${gap} ms.`);
   return gap;

@@ -35,6 +35,14 @@ export abstract class WindowAssigner<T, W extends Window> {
   isMerging(): this is MergingWindowAssigner<T, W> {
     return false;
   }
+
+  /**
+   * How messages name the assigner: its class. The built-in ones add their sizes; a custom one
+   * would otherwise read `[object Object]` in an error about it.
+   */
+  toString(): string {
+    return this.constructor.name || 'a custom WindowAssigner';
+  }
 }
 
 /** An assigner whose windows can merge, such as sessions. */

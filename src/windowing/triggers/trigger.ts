@@ -88,4 +88,12 @@ export abstract class Trigger<T, W extends Window> {
    * Called when the window is removed: delete its timers and its partitioned state.
    */
   abstract clear(window: W, ctx: TriggerContext): void;
+
+  /**
+   * How messages name the trigger: its class. The built-in ones add their settings; a custom one
+   * would otherwise read `[object Object]` in an error about it (a session window refusing it).
+   */
+  toString(): string {
+    return this.constructor.name || 'a custom Trigger';
+  }
 }
