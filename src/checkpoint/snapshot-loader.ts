@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyGroupRange, type OperatorStateHandle, type StateFileContent, type StateFileSource, decodeStateFile, keyKindsOfFiles } from '../state/index.js';
+import { KeyGroupRange, type OperatorStateHandle, type StateFileContent, type StateFileSource, decodeStateFile, recordedKeyKindsOfFiles } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { localPathOf } from '../util/file-uri.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync, whyUnreachable } from '../util/regular-file.js';
@@ -79,9 +79,9 @@ export function readSubtaskState(dir: string, op: OperatorMetadata, h: OperatorS
     chain.push(r.content);
   }
   if (chain.length === 0) return { content: own.content };
-  const { keyKinds: _, ...ownContent } = own.content;
-  const keyKinds = keyKindsOfFiles([own.content, ...chain]);
-  return { content: { ...ownContent, keyGroups: [...own.content.keyGroups, ...chain.flatMap((c) => c.keyGroups)], ...(keyKinds ? { keyKinds } : {}) } };
+  const { keyKinds: _, userKeyKinds: __, ...ownContent } = own.content;
+  const recorded = recordedKeyKindsOfFiles([own.content, ...chain]);
+  return { content: { ...ownContent, keyGroups: [...own.content.keyGroups, ...chain.flatMap((c) => c.keyGroups)], ...recorded } };
 }
 
 /** Far above the `_metadata` of any real job; a larger file is not one of ours. */

@@ -6,7 +6,7 @@ import {
   type StateFileContent,
   type StateKinds,
   type StoredTimer,
-  keyKindsOfFiles,
+  recordedKeyKindsOfFiles,
   operatorIndexForKeyGroup,
 } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
@@ -87,9 +87,9 @@ function redistribute(
   maxParallelism: number,
 ): OperatorRestoreState[] {
   const lists = repartitionOperatorLists(old.map((f) => f?.lists), parallelism);
-  // Every subtask checks its first records against the kinds of the whole operator's keys (a
-  // subtask's share may hold only some kinds of a job whose keys mix them).
-  const keyKinds = keyKindsOfFiles(old.filter((f) => f !== undefined));
+  // Every subtask checks its records (and map states their user keys) against the kinds of the
+  // whole operator's (a subtask's share may hold only some kinds of a job whose keys mix them).
+  const recorded = recordedKeyKindsOfFiles(old.filter((f) => f !== undefined));
   const keyGroups: KeyGroupBlock[][] = Array.from({ length: parallelism }, () => []);
   const timers: StoredTimer[][] = Array.from({ length: parallelism }, () => []);
   // By the function that routes records: a key group goes to the subtask its keys go to.
@@ -107,5 +107,5 @@ function redistribute(
     for (const block of f.keyGroups) keyGroups[subtaskOf(block.keyGroup)]!.push({ ...block, kinds: f.kinds });
     for (const timer of f.legacyTimers) timers[subtaskOf(timer[2])]!.push(timer);
   }
-  return Array.from({ length: parallelism }, (_, i) => ({ kinds, lists: lists[i]!, keyGroups: keyGroups[i]!, legacyTimers: timers[i]!, ...(keyKinds ? { keyKinds } : {}) }));
+  return Array.from({ length: parallelism }, (_, i) => ({ kinds, lists: lists[i]!, keyGroups: keyGroups[i]!, legacyTimers: timers[i]!, ...recorded }));
 }

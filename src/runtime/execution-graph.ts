@@ -202,7 +202,7 @@ function deploySubtask(
     const timerService = node.keyed ? new InternalTimerServiceImpl(keyedBackend!, settings.clock, recordContext, node.uid) : undefined;
     if (restored && node.keyed) {
       for (const block of restored.keyGroups) keyedBackend!.restoreKeyGroup(block, restored.kinds);
-      keyedBackend!.restoredKeyKinds(restored.keyKinds);
+      keyedBackend!.restoredKeyKinds(node.uid, restored);
       timerService!.restore(restored.legacyTimers);
     }
     const sides = new Map<string, Output<unknown>>();

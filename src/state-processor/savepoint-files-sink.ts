@@ -13,7 +13,7 @@ import {
   writeFileDurable,
 } from '../checkpoint/index.js';
 import { BOOTSTRAP_CHECKPOINT_ID, type BootstrappedSubtaskState, type Sink, type SinkWriter } from '../graph/index.js';
-import { KeyGroupRange, type OperatorStateHandle, decodeStateFile, encodeLists, encodeStateFile } from '../state/index.js';
+import { KeyGroupRange, type OperatorStateHandle, decodeStateFile, encodeLists, encodeStateFile, recordedKeyKinds } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
 import { FileTooLargeError, NotRegularFileError, fileKind, readRegularFileSync } from '../util/regular-file.js';
@@ -193,6 +193,5 @@ function withUid(bytes: Buffer, op: OperatorMetadata, h: OperatorStateHandle, ui
     );
   }
   const delta = content.keyGroups.some((b) => b.delta);
-  const keyKinds = content.keyKinds !== undefined ? { keyKinds: content.keyKinds } : {};
-  return encodeStateFile({ uid, subtask: h.subtask, kinds: content.kinds, keyGroups: content.keyGroups.map((b) => [b.keyGroup, b.bytes]), delta, lists: encodeLists(content.lists), ...keyKinds });
+  return encodeStateFile({ uid, subtask: h.subtask, kinds: content.kinds, keyGroups: content.keyGroups.map((b) => [b.keyGroup, b.bytes]), delta, lists: encodeLists(content.lists), ...recordedKeyKinds(content) });
 }

@@ -1,7 +1,7 @@
 export * from './descriptors.js';
 export * from './state.js';
 export * from './key-groups.js';
-export { type KeyKind, type KeyKindExamples } from './key-kinds.js';
+export { type KeyKind, type KeyKindExamples, type RecordedKeyKinds, type UserKeyKindRecord } from './key-kinds.js';
 export { KeyedStateBackend, type KeyContext, type KeyedStateBackendOptions, type KeyedSnapshotOptions } from './keyed-state-backend.js';
 export { HeapStateTable } from './heap-state-table.js';
 export { HeapTableStore } from './heap-table-store.js';

@@ -21,7 +21,8 @@ import {
   listNullRefusal,
 } from './keyed-states.js';
 import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
-import { type KeyKindExamples, KeyKindSet, RestoredKeyKinds } from './key-kinds.js';
+import { KeyKindSet, type RecordedKeyKinds, noteUserKeysOf, userKeyKind } from './key-kinds.js';
+import { RestoredKeyKinds, type UserKeyFence } from './restored-key-kinds.js';
 import { HeapTableStore } from './heap-table-store.js';
 import { IncrementalSnapshots } from './incremental-snapshots.js';
 import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
@@ -103,10 +104,12 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private readonly store: StateTableStore;
   private readonly clock: Clock;
   private readonly incremental: IncrementalSnapshots | undefined;
-  /** The kinds of keys restored (see key-kinds.ts): the first batch of records is checked against them. */
+  /** The kinds of keys restored (see restored-key-kinds.ts): every batch of records is checked against them, map states' user keys too. */
   private readonly restoredKeys = new RestoredKeyKinds();
   /** The kinds of keys restored or written into snapshots: what each snapshot records (deltas hold only some keys). */
   private readonly keyKinds = new KeyKindSet();
+  /** Likewise the kinds of each map state's user keys, by state name. */
+  private readonly userKeyKinds = new Map<string, KeyKindSet>();
 
   constructor(
     readonly maxParallelism: number,
@@ -133,12 +136,12 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
 
   /**
    * Called once per batch of records, before they are processed: loads where the states' lookups
-   * of the batch's keys will go. After a restore, the first batch is checked to bring keys of a
-   * kind the restored state holds (once, off the per-record path).
+   * of the batch's keys will go. After a restore, every batch is checked to bring only keys of
+   * kinds the restored state holds (one pass over the keys, off the per-record path).
    * @throws KeyTypeChangedError if the job's keys are of another type than the restored ones
    */
   prefetch(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void {
-    if (this.restoredKeys.armed) this.restoredKeys.checkFirstBatch(keys);
+    if (this.restoredKeys.armed) this.restoredKeys.checkBatch(keys);
     const t = this.prefetching;
     for (let i = 0; i < t.length; i++) t[i]!.prefetch!(keys, keyGroups);
   }
@@ -300,7 +303,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     };
     const frozen = this.store.freezesAtCut ? this.guard.frozen : new Uint8Array(this.keyGroupRange.size);
     const written = (file: SharedStateRef) => this.incremental?.written(checkpointId, file);
-    const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release, written, this.keyKinds);
+    const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release, written, this.keyKinds, this.userKeyKinds);
     this.pending = pending;
     return pending;
   }
@@ -340,6 +343,13 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
         this.restoredKeys.note(k, block.source.operator, where);
         this.keyKinds.note(k);
       }
+      if (meta.kind === 'map') {
+        const userKeys = this.userKeyKindsOf(name);
+        for (const [, v] of put) {
+          this.restoredKeys.noteUserKeys(name, meta, v);
+          noteUserKeysOf(meta, v, userKeys);
+        }
+      }
       for (const [k, v] of put) table.set(keyGroup, k, v);
       for (const k of deletes[name] ?? []) table.delete(keyGroup, k);
       table.changes = changes;
@@ -347,12 +357,20 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   }
 
   /**
-   * The kinds of keys the restored operator's snapshot recorded over all its subtasks, if it
-   * did (see key-kinds.ts): the first records are checked against these rather than only the
-   * kinds this subtask restored. Called after the key groups are restored.
+   * The kinds of keys (and map states' user keys) restored operator `uid`'s snapshot recorded
+   * over all its subtasks, if it did (see restored-key-kinds.ts): records and map accesses are
+   * checked against these rather than only the kinds this subtask restored. Called after the key
+   * groups are restored, before the operator registers its states.
    */
-  restoredKeyKinds(operatorWide: KeyKindExamples | undefined): void {
-    this.restoredKeys.operatorWide(operatorWide);
+  restoredKeyKinds(uid: string, recorded: RecordedKeyKinds): void {
+    this.restoredKeys.operatorWide(uid, recorded);
+  }
+
+  /** The user-key kinds of map state `name` restored or written into snapshots (created empty). */
+  private userKeyKindsOf(name: string): KeyKindSet {
+    let kinds = this.userKeyKinds.get(name);
+    if (kinds === undefined) this.userKeyKinds.set(name, (kinds = new KeyKindSet(userKeyKind)));
+    return kinds;
   }
 
   /**
@@ -441,6 +459,11 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     return table;
   }
 
+  /** The check of map state `d`'s user keys against those restored, if any (restored-key-kinds.ts). */
+  private mapFence(d: MapStateDescriptor<unknown, unknown>): UserKeyFence | undefined {
+    return this.restoredKeys.userKeyFence(d.name);
+  }
+
   /**
    * The state object of `d` over `table` (for namespaced state, the view of one namespace);
    * TTL cleanup walks `stored`, the table as stored.
@@ -450,7 +473,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     if (!ttl) {
       if (d instanceof ValueStateDescriptor) return new KeyedValueState(this, table, defaultValueOf(d.name, d.defaultValue));
       if (d instanceof ListStateDescriptor) return new KeyedListState(this, table as StateTable<unknown[]>, listNullRefusal(d.name));
-      if (d instanceof MapStateDescriptor) return new KeyedMapState(this, table as StateTable<Map<unknown, unknown>>);
+      if (d instanceof MapStateDescriptor) return new KeyedMapState(this, table as StateTable<Map<unknown, unknown>>, this.mapFence(d));
       if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new PlainCell(this, table), d.reduceFunction);
       if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new PlainCell(this, table), d.aggregateFunction);
       throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
@@ -466,7 +489,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const t = table as StateTable<never>;
     if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, defaultValueOf(d.name, d.defaultValue));
     if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup, listNullRefusal(d.name));
-    if (d instanceof MapStateDescriptor) return new TtlMapState(this, t, ttl, this.clock, cleanup);
+    if (d instanceof MapStateDescriptor) return new TtlMapState(this, t, ttl, this.clock, cleanup, this.mapFence(d));
     if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.reduceFunction);
     if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.aggregateFunction);
     throw new TypeError(`Unknown state descriptor for '${d.name}'.`);

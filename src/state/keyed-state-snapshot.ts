@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { KeyGroupRange } from './key-groups.js';
-import { type KeyKindExamples, KeyKindSet } from './key-kinds.js';
+import { type KeyKindExamples, KeyKindSet, type UserKeyKindRecord, noteUserKeysOf, userKeyKind } from './key-kinds.js';
 import { type BlockEntries, encodeDeltaBlock, encodeFullBlock } from './snapshot-format/key-group-block.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { StateKinds } from './state-meta.js';
@@ -52,6 +52,7 @@ export class PendingKeyedSnapshot {
    * @param onWritten told where an incremental snapshot was written in `shared/`
    * @param keyKindSet the kinds of keys the backend restored or wrote before (a delta holds only
    *   some keys); the keys encoded here add theirs
+   * @param userKeyKindSets likewise the kinds of each map state's user keys, by state name
    */
   constructor(
     readonly checkpointId: number,
@@ -63,6 +64,7 @@ export class PendingKeyedSnapshot {
     private readonly onRelease: (s: PendingKeyedSnapshot) => void = () => {},
     private readonly onWritten: (file: SharedStateRef) => void = () => {},
     private readonly keyKindSet: KeyKindSet = new KeyKindSet(),
+    private readonly userKeyKindSets: Map<string, KeyKindSet> = new Map(),
   ) {
     this.encoded = new Array(keyGroupRange.size);
     this.remaining = keyGroupRange.size;
@@ -75,6 +77,24 @@ export class PendingKeyedSnapshot {
    */
   get keyKinds(): KeyKindExamples {
     return this.keyKindSet.entries();
+  }
+
+  /**
+   * The kinds of each map state's user keys (restored or written, as {@link keyKinds}), once
+   * encoded: recorded in the state file, so a restore can check a map's user keys.
+   */
+  get userKeyKinds(): UserKeyKindRecord {
+    const out: Record<string, KeyKindExamples> = {};
+    for (const [name, kinds] of this.userKeyKindSets) if (kinds.size > 0) out[name] = kinds.entries();
+    return out;
+  }
+
+  /** Where the user keys of state `name` are noted while encoding: a map state's set, or undefined. */
+  private userKeysOf(name: string): KeyKindSet | undefined {
+    if (this.kinds[name]?.kind !== 'map') return undefined;
+    let kinds = this.userKeyKindSets.get(name);
+    if (kinds === undefined) this.userKeyKindSets.set(name, (kinds = new KeyKindSet(userKeyKind)));
+    return kinds;
   }
 
   get isDelta(): boolean {
@@ -127,11 +147,14 @@ export class PendingKeyedSnapshot {
     for (const [name, { entries, encodeValue }] of this.tables) {
       const out: BlockEntries = [];
       const keyKinds = this.keyKindSet;
+      const userKeys = this.userKeysOf(name);
+      const layout = this.kinds[name]!;
       for (const [k, v] of entries(kg)) {
         const e = encodeValue ? encodeValue(v) : v;
         if (e !== undefined) {
           out.push([k, e]);
           keyKinds.note(k);
+          if (userKeys !== undefined) noteUserKeysOf(layout, v, userKeys);
         }
         if (++n % STEP_ENTRIES === 0) yield;
       }
@@ -152,6 +175,8 @@ export class PendingKeyedSnapshot {
       if (!changed || changed.size === 0) continue;
       const p: BlockEntries = [];
       const d: unknown[] = [];
+      const userKeys = this.userKeysOf(name);
+      const layout = this.kinds[name]!;
       for (const k of changed) {
         const v = state.get(kg, k);
         const e = v === undefined ? undefined : state.encodeValue ? state.encodeValue(v) : v;
@@ -159,6 +184,7 @@ export class PendingKeyedSnapshot {
         else {
           p.push([k, e]);
           this.keyKindSet.note(k);
+          if (userKeys !== undefined) noteUserKeysOf(layout, v, userKeys);
         }
         if (++n % STEP_ENTRIES === 0) yield;
       }

@@ -158,33 +158,61 @@ export function checkUserKey<K>(key: K, state: 'MapState' | 'BroadcastState' = '
   return key;
 }
 
+/** The check of a restored map's user keys against the kinds it held (restored-key-kinds.ts). */
+export interface UserKeyCheck {
+  check(key: unknown): void;
+}
+
+/** A MapState's user key, checked as {@link checkUserKey} does and, for a restored map, by `fence`. */
+export function checkMapUserKey<K>(key: K, fence: UserKeyCheck | undefined): K {
+  checkUserKey(key);
+  if (fence !== undefined) fence.check(key);
+  return key;
+}
+
+/** The entries of a `putAll`, every user key checked before any is put (a refusal changes nothing). */
+export function checkMapUserKeys<K, V>(entries: Iterable<readonly [K, V]>, fence: UserKeyCheck | undefined): ReadonlyArray<readonly [K, V]> {
+  const all = [...entries];
+  for (const [k] of all) checkMapUserKey(k, fence);
+  return all;
+}
+
 export class KeyedMapState<K, V> extends AbstractKeyedState<Map<K, V>> implements MapState<K, V> {
+  constructor(
+    scope: KeyScope,
+    table: StateTable<Map<K, V>>,
+    private readonly fence: UserKeyCheck | undefined,
+  ) {
+    super(scope, table);
+  }
   private map(create: boolean): Map<K, V> | undefined {
     return this.current() ?? (create ? new Map<K, V>() : undefined);
   }
   get(key: K): V | undefined {
-    const k = checkUserKey(key);
+    const k = checkMapUserKey(key, this.fence);
     return this.map(false)?.get(k);
   }
   put(key: K, value: V): void {
+    const k = checkMapUserKey(key, this.fence);
     const m = this.map(true)!;
-    m.set(checkUserKey(key), value);
+    m.set(k, value);
     this.set(m);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
+    const all = checkMapUserKeys(entries, this.fence);
     const m = this.map(true)!;
-    for (const [k, v] of entries) m.set(checkUserKey(k), v);
+    for (const [k, v] of all) m.set(k, v);
     this.set(m);
   }
   remove(key: K): void {
-    const k = checkUserKey(key);
+    const k = checkMapUserKey(key, this.fence);
     const m = this.map(false);
     if (!m?.delete(k)) return;
     if (m.size === 0) this.clear();
     else this.set(m);
   }
   contains(key: K): boolean {
-    const k = checkUserKey(key);
+    const k = checkMapUserKey(key, this.fence);
     return this.map(false)?.has(k) ?? false;
   }
   entries(): IterableIterator<[K, V]> {

@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import { AbstractKeyedState, type KeyScope, type ValueCell, checkListElement, checkListElements, checkUserKey } from './keyed-states.js';
+import { AbstractKeyedState, type KeyScope, type UserKeyCheck, type ValueCell, checkListElement, checkListElements, checkMapUserKey, checkMapUserKeys } from './keyed-states.js';
 import type { ListState, MapState, ValueState } from './state.js';
 import type { TtlValue } from './state-meta.js';
 import type { StateTable } from './state-table.js';
@@ -138,8 +138,18 @@ export class TtlListState<T> extends TtlState<TtlValue<T>[]> implements ListStat
 
 /** A map whose entries expire one by one. */
 export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements MapState<K, V> {
+  constructor(
+    scope: KeyScope,
+    table: StateTable<Map<K, TtlValue<V>>>,
+    ttl: StateTtlConfig,
+    clock: Clock,
+    cleanup: IncrementalCleanup | undefined,
+    private readonly fence: UserKeyCheck | undefined,
+  ) {
+    super(scope, table, ttl, clock, cleanup);
+  }
   get(key: K): V | undefined {
-    const k = checkUserKey(key);
+    const k = checkMapUserKey(key, this.fence);
     this.touched();
     const m = this.current();
     const x = m?.get(k);
@@ -158,15 +168,15 @@ export class TtlMapState<K, V> extends TtlState<Map<K, TtlValue<V>>> implements 
   put(key: K, value: V): void {
     this.touched();
     const m = this.current() ?? new Map<K, TtlValue<V>>();
-    m.set(checkUserKey(key), [value, this.now()]);
+    m.set(checkMapUserKey(key, this.fence), [value, this.now()]);
     this.set(m);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
-    for (const [k, v] of entries) this.put(k, v);
+    for (const [k, v] of checkMapUserKeys(entries, this.fence)) this.put(k, v);
   }
   remove(key: K): void {
     this.touched();
-    const k = checkUserKey(key);
+    const k = checkMapUserKey(key, this.fence);
     const m = this.current();
     if (m) this.removeEntry(m, k);
   }

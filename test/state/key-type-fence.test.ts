@@ -2,10 +2,10 @@
  * The key-type fence of a restored keyed backend (Flink's StateBackendMigrationTestBase
  * #testStateBackendRestoreFailsIfNewKeySerializerRequiresMigration / …IsIncompatible: a restore
  * whose key serializer changed is refused). Keys have no serializer here, so the kinds of the
- * keys a snapshot recorded stand for it: the first batch of records after the restore must
- * bring a key of a kind the state holds. Both backends, full and incremental snapshots; and the cases that must
- * not fail: mixed kinds, a fresh backend, an empty restored share, ints vs other numbers, a key
- * and the string of its canonical form. Then what the state files record — full and incremental
+ * keys a snapshot recorded stand for it: every batch of records after the restore must bring
+ * only keys of kinds the operator's state held. Both backends, full and incremental snapshots;
+ * and the cases that must not fail: mixed kinds before and after, a fresh backend, a snapshot
+ * that held no key, ints vs other numbers, a key and the string of its canonical form. Then what the state files record — full and incremental
  * (a delta: the kinds of its whole chain) — how a header's record is read and refused when
  * malformed, and how a restored subtask uses the whole operator's kinds, so that a job whose
  * keys mix types is not refused on a subtask whose own share held one type only.
@@ -23,7 +23,7 @@ import {
   encodeStateFile,
   keyKindsOfFiles,
 } from '../../src/state/index.js';
-import { keyKind, storedKeyKind } from '../../src/state/key-kinds.js';
+import { KIND_BITS, allowedKeyBits, keyBit, keyKind, kindBit, kindBitsOf, storedKeyKind } from '../../src/state/key-kinds.js';
 import { pack } from '../../src/util/binary-codec.js';
 import { KeyTypeChangedError, SnapshotRestoreError, StateMigrationError } from '../../src/util/errors.js';
 import { unrecoverableCause } from '../../src/cluster/failure-classification.js';
@@ -45,6 +45,21 @@ const batch = (b: KeyedStateBackend, keys: readonly unknown[]) => b.prefetch(key
 describe('kinds of keys', () => {
   test('what the hash and identity tell apart, ints and other numbers alike; composites by their stored form', () => {
     assert.deepEqual([7, 7.5, -0, '7', 7n, true, ['7'], { id: '7' }].map(keyKind), ['number', 'number', 'number', 'string', 'bigint', 'boolean', 'array', 'object']);
+    // A batch's kinds at once, without canonicalising composites: the same as keyKind's, key by key.
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const keys: unknown[] = [7, 7.5, '7', '', 7n, false, ['7'], { id: '7' }, new Point(1), new Date(0), new Map(), Object.assign([1], { toJSON: () => 'x' }), { toJSON: () => [1] }];
+    for (const k of keys) assert.equal(keyBit(k), kindBit(keyKind(k)), String(k));
+    assert.equal(kindBitsOf(keys), keys.reduce<number>((bits, k) => bits | kindBit(keyKind(k)), 0));
+    // A string in a composite's stored form is told apart: it passes where strings or such composites were held.
+    for (const [k, composite] of [['[1]', 'array'], ['{"a":1}', 'object']] as const) {
+      assert.equal(keyKind(k), composite);
+      assert.equal(kindBitsOf([k]), KIND_BITS.string, 'coarsely a string');
+      assert.equal(keyBit(k) & ~allowedKeyBits(KIND_BITS.string), 0, `${k} where strings were held`);
+      assert.equal(keyBit(k) & ~allowedKeyBits(KIND_BITS[composite]), 0, `${k} where ${composite}s were held`);
+      assert.notEqual(keyBit(k) & ~allowedKeyBits(KIND_BITS.number), 0, `${k} where numbers were held`);
+    }
     // A composite and the string of its canonical form are one key (same hash, same stored key).
     assert.equal(keyKind(['7']), keyKind('["7"]'));
     assert.equal(storedKeyKind(null), undefined);
@@ -69,7 +84,7 @@ for (const type of BACKENDS) {
         if (incremental) assert.equal(s2.isDelta, true);
         const r = restoreChain(createBackend(type, { incremental, ...(range ? { range } : {}) }), incremental ? [c1, c2] : [c2]);
         // The operator's kinds as its state files recorded them (one subtask here: the last file's).
-        r.restoredKeyKinds(s2.keyKinds);
+        r.restoredKeyKinds('test-op', { keyKinds: s2.keyKinds });
         return r;
       }
 
@@ -106,35 +121,44 @@ for (const type of BACKENDS) {
         }
       });
 
-      test('the same kind again passes, ints and non-ints are both numbers, and the check is done once', () => {
+      test('the same kind again passes, ints and non-ints are both numbers; every batch is checked, not only the first', () => {
         const r = restored([1, 2, 3]);
         batch(r, [2.5, 4]);
-        // Only the first batch is checked: a later batch of another kind costs nothing and is let through.
-        batch(r, ['x']);
+        batch(r, [5]);
         r.setCurrentKey(2);
         assert.equal(r.getOrCreateState<ValueState<number>>(count()).value(), 1, 'the restored state is found under the same key');
+        // Keys of the old type first, of a new type later: the later batch is refused, wherever the key stands in it.
+        assert.throws(() => batch(r, [6, 7, 'x']), /keyed by numbers \(e\.g\. 1\), but the job's keyBy now returns strings \(e\.g\. "x"\)/);
+        assert.throws(() => batch(r, [[1, 'x']]), /now returns arrays \(e\.g\. \[1,"x"\]\)/);
       });
 
-      test('a snapshot that held both kinds accepts either; one key of a held kind in the first batch is enough', () => {
-        batch(restored(['a', 1]), [2]);
-        batch(restored(['a', 1]), ['b']);
-        batch(restored(['a', 'b']), [1, 'c']);
+      test('a snapshot that held both kinds accepts either, batch after batch; a key of a held kind does not let a key of another through', () => {
+        const r = restored(['a', 1]);
+        for (const keys of [[2], ['b'], [3, 'c', 4], ['d', 5]]) batch(r, keys);
+        assert.throws(() => batch(restored(['a', 'b']), ['c', 1]), /keyed by strings \(e\.g\. "a"\), but the job's keyBy now returns numbers \(e\.g\. 1\)/);
       });
 
-      test('a key and the string of its canonical form are one key: no alarm, and its state is found', () => {
+      test('a key and the string of its canonical form are one key: no alarm, and its state is found; a string key that starts like JSON is a string', () => {
+        batch(restored(['a', 'b']), ['[not json', '{x}']);
+        assert.throws(() => batch(restored([['a', 1]]), ['a']), /keyed by arrays \(e\.g\. \["a",1\]\), but the job's keyBy now returns strings \(e\.g\. "a"\)/);
         const r = restored([['a', 1]]);
         batch(r, ['["a",1]']);
         r.setCurrentKey('["a",1]');
         assert.equal(r.getOrCreateState<ValueState<number>>(count()).value(), 1);
       });
 
-      test('a fresh backend and a restored share without keys check nothing', () => {
+      test("a fresh backend and an operator that held no key check nothing; a restored share without keys checks against the operator's kinds", () => {
         batch(createBackend(type, { incremental }), [1]);
-        // Keys 'a'…'z' restored into a subtask owning one key group none of them falls in.
+        const none = createBackend(type, { incremental });
+        none.restoredKeyKinds('test-op', { keyKinds: [] });
+        batch(none, [1, 'a']);
+        // Keys 'a'…'c' restored into a subtask owning one key group none of them falls in.
         const probe = createBackend(type);
         const groups = new Set(['a', 'b', 'c'].map((k) => (probe.setCurrentKey(k), probe.currentKeyGroup)));
         const empty = [...Array(128).keys()].find((kg) => !groups.has(kg))!;
-        batch(restored(['a', 'b', 'c'], new KeyGroupRange(empty, empty)), [1]);
+        const share = restored(['a', 'b', 'c'], new KeyGroupRange(empty, empty));
+        batch(share, ['x']);
+        assert.throws(() => batch(share, [1]), /Operator uid 'test-op' restored state keyed by strings \(e\.g\. "[abc]"\), but the job's keyBy now returns numbers/);
       });
 
       test('timers and window state count as restored keys', () => {
@@ -146,7 +170,7 @@ for (const type of BACKENDS) {
         const snap = b.snapshot(1, { full: true });
         const r = restoreChain(createBackend(type, { incremental }), [{ blocks: finish(snap), snap }]);
         assert.deepEqual(snap.keyKinds, [['string', 'k']]);
-        r.restoredKeyKinds(snap.keyKinds);
+        r.restoredKeyKinds('test-op', { keyKinds: snap.keyKinds });
         assert.throws(() => batch(r, [1]), KeyTypeChangedError);
       });
     });
@@ -260,13 +284,13 @@ for (const type of BACKENDS) {
         return restoreChain(createBackend(type), [{ blocks: finish(s), snap: s }]);
       };
       const recorded = shareOfStrings();
-      recorded.restoredKeyKinds([['string', 'a'], ['number', 7]]);
+      recorded.restoredKeyKinds('test-op', { keyKinds: [['string', 'a'], ['number', 7]] });
       batch(recorded, [7]);
       const older = shareOfStrings();
-      older.restoredKeyKinds(undefined);
+      older.restoredKeyKinds('test-op', {});
       batch(older, [7]);
       const changed = shareOfStrings();
-      changed.restoredKeyKinds([['string', 'a']]);
+      changed.restoredKeyKinds('test-op', { keyKinds: [['string', 'a']] });
       assert.throws(() => batch(changed, [7]), /keyed by strings \(e\.g\. "a"\), but the job's keyBy now returns numbers/);
     });
   });

@@ -28,11 +28,11 @@ export function stateFileParts(s: OperatorSnapshot): StateFileParts {
     keyGroups: inline ? s.keyed!.keyGroups() : [],
     delta: false,
     lists: s.lists,
-    ...(inline ? { keyKinds: s.keyed!.keyKinds } : {}),
+    ...(inline ? { keyKinds: s.keyed!.keyKinds, userKeyKinds: s.keyed!.userKeyKinds } : {}),
   };
 }
 
 /** The `shared/` file of an incremental keyed snapshot (a base or a delta): keyed state only. */
 export function sharedStateFileParts(s: OperatorSnapshot, keyed: PendingKeyedSnapshot): StateFileParts {
-  return { uid: s.uid, subtask: s.subtask, kinds: keyed.kinds, keyGroups: keyed.keyGroups(), delta: keyed.isDelta, lists: NO_LISTS, keyKinds: keyed.keyKinds };
+  return { uid: s.uid, subtask: s.subtask, kinds: keyed.kinds, keyGroups: keyed.keyGroups(), delta: keyed.isDelta, lists: NO_LISTS, keyKinds: keyed.keyKinds, userKeyKinds: keyed.userKeyKinds };
 }

@@ -12,7 +12,7 @@ export function bootstrappedState(
   info: TaskInfo,
   uid: string,
   name: string,
-  parts: Pick<StateFileParts, 'kinds' | 'keyGroups' | 'lists' | 'keyKinds'>,
+  parts: Pick<StateFileParts, 'kinds' | 'keyGroups' | 'lists' | 'keyKinds' | 'userKeyKinds'>,
   keyGroupRange: readonly [number, number] | null,
 ): BootstrappedSubtaskState {
   const chunks = encodeStateFile({ uid, subtask: info.subtaskIndex, delta: false, ...parts });
@@ -36,7 +36,7 @@ export function bootstrappedState(
 export function keyedBootstrappedState(info: TaskInfo, uid: string, name: string, keyed: PendingKeyedSnapshot, lists: Uint8Array, range: KeyGroupRange): BootstrappedSubtaskState {
   try {
     keyed.encodeUntil(Infinity, () => 0);
-    return bootstrappedState(info, uid, name, { kinds: keyed.kinds, keyGroups: keyed.keyGroups(), lists, keyKinds: keyed.keyKinds }, [range.start, range.end]);
+    return bootstrappedState(info, uid, name, { kinds: keyed.kinds, keyGroups: keyed.keyGroups(), lists, keyKinds: keyed.keyKinds, userKeyKinds: keyed.userKeyKinds }, [range.start, range.end]);
   } finally {
     keyed.release();
   }

@@ -13,6 +13,9 @@ export {
   encodeLists,
   encodeStateFile,
   keyKindsOfFiles,
+  recordedKeyKinds,
+  recordedKeyKindsOfFiles,
+  userKeyKindsOfFiles,
 } from './state-file.js';
 export * from './restore-state.js';
 export * from './timers-state.js';

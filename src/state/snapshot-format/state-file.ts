@@ -1,7 +1,7 @@
 import { pack, unpack } from '../../util/binary-codec.js';
 import type { StateKind } from '../descriptors.js';
 import type { KeyGroupRange } from '../key-groups.js';
-import { type KeyKindExamples, KeyKindSet, checkKeyKindExamples } from '../key-kinds.js';
+import { type KeyKindExamples, KeyKindSet, type RecordedKeyKinds, type UserKeyKindRecord, checkKeyKindExamples, checkUserKeyKindRecord, userKeyKind } from '../key-kinds.js';
 import type { OperatorStateMode } from '../operator-state-store.js';
 import { type OperatorListEntry, type WriterRuns, writerRunsProblem } from '../operator-state-writers.js';
 import { isSerializerSnapshot } from '../serializers/type-serializer.js';
@@ -46,6 +46,8 @@ export interface StateFileParts {
    * keys against the whole operator's (key-kinds.ts).
    */
   readonly keyKinds?: KeyKindExamples;
+  /** Likewise the kinds of each map state's user keys, by state name (maps without user keys left out). */
+  readonly userKeyKinds?: UserKeyKindRecord;
 }
 
 /** Decoded content of a state file. */
@@ -60,6 +62,8 @@ export interface StateFileContent {
   readonly lists: OperatorLists;
   /** The kinds of keys the file's keyed state holds; undefined in files written before they were recorded. */
   readonly keyKinds?: KeyKindExamples;
+  /** The kinds of its map states' user keys; undefined in files written before they were recorded. */
+  readonly userKeyKinds?: UserKeyKindRecord;
 }
 
 /** Which file is read, and whose state it must hold. */
@@ -84,6 +88,8 @@ interface StateFileHeader {
   readonly delta?: boolean;
   /** Optional: files written before flink-ts recorded key kinds have none (their keys are not checked operator-wide). */
   readonly keyKinds?: KeyKindExamples;
+  /** Optional likewise: files written before flink-ts recorded user-key kinds have none (their maps are not checked). */
+  readonly userKeyKinds?: UserKeyKindRecord;
 }
 
 /** A header as read, in the current model: format 2's timers come along to be converted. */
@@ -112,6 +118,7 @@ export function encodeStateFile(parts: StateFileParts): Uint8Array[] {
     lists: parts.lists,
     ...(parts.delta ? { delta: true } : {}),
     ...(parts.keyKinds !== undefined && parts.keyGroups.length > 0 ? { keyKinds: parts.keyKinds } : {}),
+    ...(parts.userKeyKinds !== undefined && parts.keyGroups.length > 0 ? { userKeyKinds: parts.userKeyKinds } : {}),
   };
   const head = pack(header);
   const length = new Uint8Array(4);
@@ -195,8 +202,13 @@ export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): Sta
     keyGroups,
     legacyTimers: header.legacyTimers,
     lists: decodeLists(header.lists),
-    ...(header.keyKinds !== undefined ? { keyKinds: header.keyKinds } : {}),
+    ...recordedKeyKinds(header),
   };
+}
+
+/** The recorded kinds of `r`, only those it has (for spreading into a header or content). */
+export function recordedKeyKinds(r: RecordedKeyKinds): RecordedKeyKinds {
+  return { ...(r.keyKinds !== undefined ? { keyKinds: r.keyKinds } : {}), ...(r.userKeyKinds !== undefined ? { userKeyKinds: r.userKeyKinds } : {}) };
 }
 
 /**
@@ -212,6 +224,26 @@ export function keyKindsOfFiles(files: readonly StateFileContent[]): KeyKindExam
     all.addAll(f.keyKinds);
   }
   return all.entries();
+}
+
+/** The user-key kinds of each map state in `files` together, as {@link keyKindsOfFiles} (undefined likewise). */
+export function userKeyKindsOfFiles(files: readonly StateFileContent[]): UserKeyKindRecord | undefined {
+  const all = new Map<string, KeyKindSet>();
+  for (const f of files) {
+    if (f.keyGroups.length === 0 && f.legacyTimers.length === 0) continue;
+    if (f.userKeyKinds === undefined) return undefined;
+    for (const [state, kinds] of Object.entries(f.userKeyKinds)) {
+      let set = all.get(state);
+      if (set === undefined) all.set(state, (set = new KeyKindSet(userKeyKind)));
+      set.addAll(kinds);
+    }
+  }
+  return Object.fromEntries([...all].map(([state, kinds]) => [state, kinds.entries()]));
+}
+
+/** What `files` (an operator's subtasks, or an incremental chain) recorded of their kinds together, only what is known. */
+export function recordedKeyKindsOfFiles(files: readonly StateFileContent[]): RecordedKeyKinds {
+  return recordedKeyKinds({ keyKinds: keyKindsOfFiles(files), userKeyKinds: userKeyKindsOfFiles(files) } as RecordedKeyKinds);
 }
 
 /** Format 3 (round 2): timers are keyed state (`_timers`), no longer in the header. */
@@ -230,7 +262,7 @@ function readHeaderV2(doc: Record<string, unknown>): ReadHeader {
 
 /** The fields formats 2 and 3 share. */
 function readCommonHeader(doc: Record<string, unknown>, format: number): StateFileHeader {
-  const { uid, subtask, kinds = {}, keyGroupIndex = [], lists = NO_LISTS, delta, keyKinds } = doc;
+  const { uid, subtask, kinds = {}, keyGroupIndex = [], lists = NO_LISTS, delta, keyKinds, userKeyKinds } = doc;
   if (typeof uid !== 'string' || !isIndex(subtask)) throw new Error('its header lacks its operator or subtask');
   checkKinds(kinds);
   if (!Array.isArray(keyGroupIndex) || !keyGroupIndex.every((e) => Array.isArray(e) && e.length === 3 && e.every(isIndex))) {
@@ -239,7 +271,10 @@ function readCommonHeader(doc: Record<string, unknown>, format: number): StateFi
   if (!(lists instanceof Uint8Array)) throw new Error('its operator state is malformed');
   const badKeyKinds = keyKinds === undefined ? undefined : checkKeyKindExamples(keyKinds);
   if (badKeyKinds) throw new Error(badKeyKinds);
-  return { format, uid, subtask, kinds, keyGroupIndex, lists, delta: delta === true, ...(keyKinds !== undefined ? { keyKinds: keyKinds as KeyKindExamples } : {}) };
+  const badUserKeyKinds = userKeyKinds === undefined ? undefined : checkUserKeyKindRecord(userKeyKinds);
+  if (badUserKeyKinds) throw new Error(badUserKeyKinds);
+  const recorded = recordedKeyKinds({ keyKinds, userKeyKinds } as RecordedKeyKinds);
+  return { format, uid, subtask, kinds, keyGroupIndex, lists, delta: delta === true, ...recorded };
 }
 
 const STATE_KINDS: ReadonlySet<StateKind> = new Set(['value', 'list', 'map', 'reducing', 'aggregating']);
