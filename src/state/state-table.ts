@@ -31,13 +31,14 @@ export interface StateTable<V> {
   /** Makes room for `entries`, about to be set in `keyGroup` by a restore (a hint; a table may ignore it). */
   reserve?(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void;
   /**
-   * The entries of one key group as last written out, each with the value `get` would return at
-   * the moment it is yielded: for a walk that judges each entry and may delete or rewrite it
-   * through the table (TTL cleanup). Pending changes are written out, at the call, only if
-   * `writeOut` (on disk `entries` always does, a write transaction each time), so keys written
-   * since the last write-out may be missed. Unset where `entries` costs nothing more (the heap).
+   * The entries of one key group, each with the value `get` would return at the moment it is
+   * yielded: for a walk that judges each entry and may delete or rewrite it through the table
+   * (TTL cleanup). Every key with a value at the call is met, written out or only cached, and
+   * nothing is written out (on disk `entries` writes the cache out, a write transaction each
+   * time); a key given a value during the walk may be missed. Unset where `entries` costs
+   * nothing more (the heap).
    */
-  storedEntries?(keyGroup: number, writeOut: boolean): Iterable<[unknown, V | undefined]>;
+  storedEntries?(keyGroup: number): Iterable<[unknown, V | undefined]>;
   /**
    * Starts keeping the earliest timestamps of the values `set` per key group, for a table of
    * [value, timestamp] pairs: TTL cleanup skips key groups in which nothing can have expired.
@@ -54,8 +55,6 @@ export interface StateTable<V> {
 export interface StampWatch {
   /** Since the watcher last put Infinity in the slot (the watcher's own). */
   readonly sinceReset: Float64Array;
-  /** Among the values set since the last write-out: what only the cache holds (shared, kept by the table). */
-  readonly unwritten: Float64Array;
 }
 
 /**

@@ -33,14 +33,14 @@ export class IncrementalCleanup {
       const kg = this.range.start + this.keyGroupIndex;
       if (this.iterator === undefined) {
         // A key group where nothing can have expired counts as checked, one unit of the budget
-        // as an empty one; a pass starts (and writes the cache out) only if anything may have.
+        // as an empty one; a pass starts only if anything may have.
         const index = this.keyGroupIndex;
         if (bounds !== undefined && (index === 0 ? bounds.noneExpiredAnywhere(now, this.ttlMs) : bounds.noneExpired(index, now, this.ttlMs))) {
           this.keyGroupIndex = (index + 1) % this.range.size;
           continue;
         }
         this.iterator = this.entriesOf(kg);
-        bounds?.scanStarts(index); // after the pass's write-out, which entriesOf makes at once
+        bounds?.scanStarts(index);
       }
       const next = this.iterator.next();
       if (next.done) {
@@ -61,17 +61,19 @@ export class IncrementalCleanup {
   }
 
   /**
-   * The entries of key group `kg` to check, each with its current value. On disk a pass writes
-   * the cache out once, as it starts, and then scans the entries written out (`storedEntries`),
-   * keys and values in one range scan: `entries` writes the cache out first, a write transaction
-   * each time, and entering every key group through it made per-record cleanup cost ~125 ms over
-   * 970 keys on lmdb; reading each scanned key again through `get` cost a disk read per entry
-   * (and filled the cache with entries the job never asked for). A key written after its key
-   * group's turn in a pass is checked in the next one.
+   * The entries of key group `kg` to check, each with its current value. On disk one range scan
+   * gives keys and values, the keys only in the write cache added (`storedEntries`), and nothing
+   * is written out: `entries` writes the cache out first, a write transaction each time, and
+   * entering every key group through it made per-record cleanup cost ~125 ms over 970 keys on
+   * lmdb; writing it out once per pass still made ~60 write transactions a second in a job of
+   * TTL'd state (pages each frees wait for any open checkpoint read, growing the data file);
+   * reading each scanned key again through `get` cost a disk read per entry (and filled the
+   * cache with entries the job never asked for). A key written after its key group's turn in a
+   * pass is checked in the next one.
    */
   private entriesOf(kg: number): Iterator<[unknown, unknown]> {
     const table = this.table;
-    if (table.storedEntries) return table.storedEntries(kg, this.keyGroupIndex === 0)[Symbol.iterator]();
+    if (table.storedEntries) return table.storedEntries(kg)[Symbol.iterator]();
     // The heap: its entries are live and a `get` costs a lookup in memory.
     const entries = table.entries(kg)[Symbol.iterator]();
     return {
@@ -86,13 +88,12 @@ export class IncrementalCleanup {
 /**
  * What lets the cleanup skip a key group of [value, timestamp] pairs without reading it: a lower
  * bound on every timestamp in it, on disk or only in the cache. A scan no write-out interrupted
- * saw every entry on disk with its current value (the cached one where newer); a key only in the
- * cache then was set since the last write-out (the table's `unwritten`, taken as the scan
- * starts); and since the scan started the table has kept the earliest timestamp set in the key
- * group (`sinceReset`). A value set before the scan started and not since is one of the first
- * two. So min(what the scan kept, unwritten then, sinceReset) bounds every timestamp: while that
- * has not expired, nothing in the key group has. An interrupted scan gives no bound (lmdb-js
- * repositions its cursor after a commit, and can step over the key after a deleted one).
+ * met every key with a value when it started, with its current value (`storedEntries`: those on
+ * disk and those only in the cache); and since the scan started the table has kept the earliest
+ * timestamp set in the key group (`sinceReset`). A value set before the scan started and not
+ * since is one the scan met. So min(what the scan kept, sinceReset) bounds every timestamp:
+ * while that has not expired, nothing in the key group has. An interrupted scan gives no bound
+ * (lmdb-js repositions its cursor after a commit, and can step over the key after a deleted one).
  */
 class StampBounds {
   private readonly watch: StampWatch;
@@ -120,7 +121,7 @@ class StampBounds {
   }
 
   scanStarts(index: number): void {
-    this.scanMin = this.watch.unwritten[index]!;
+    this.scanMin = Infinity;
     this.watch.sinceReset[index] = Infinity;
     this.writeOutsAtStart = this.table.writeOuts ?? 0;
   }

@@ -24,9 +24,14 @@ interface CacheEntry<V> {
 export class LmdbStateTable<V> implements StateTable<V> {
   private cache = new Map<unknown, CacheEntry<V>>();
   private dirty = 0;
-  /** See StateTable.watchStamps: each watcher's own slots, and the shared `unwritten` once watched. */
+  /**
+   * Per key group, the keys given a value since the last write-out that the disk may not hold
+   * (new to the cache, or cached as absent): what a scan of the disk alone would miss, so a walk
+   * over a key group's entries (TTL cleanup) needs no write-out to see them.
+   */
+  private unwrittenKeys = new Map<number, Set<unknown>>();
+  /** See StateTable.watchStamps: each watcher's own slots. */
   private stampWatches: Float64Array[] = [];
-  private unwritten: Float64Array | undefined;
   /** Set while incremental checkpoints are on. */
   changes: ChangedKeys | undefined;
 
@@ -64,6 +69,7 @@ export class LmdbStateTable<V> implements StateTable<V> {
     this.changes?.record(keyGroup, key);
     if (value !== undefined && this.stampWatches.length > 0) this.noteStamp(keyGroup, (value as TtlValue<unknown>)[1]);
     const hit = this.cache.get(key);
+    if (value !== undefined && (hit === undefined || hit.value === undefined)) this.noteUnwritten(keyGroup, key);
     if (hit) {
       hit.value = value;
       if (!hit.dirty) {
@@ -82,9 +88,13 @@ export class LmdbStateTable<V> implements StateTable<V> {
   watchStamps(): StampWatch {
     const sinceReset = new Float64Array(this.keyGroupRange.size).fill(Infinity);
     this.stampWatches.push(sinceReset);
-    // Values set before the first watcher and not written out yet are unknown: -Infinity.
-    this.unwritten ??= new Float64Array(this.keyGroupRange.size).fill(this.dirty > 0 ? -Infinity : Infinity);
-    return { sinceReset, unwritten: this.unwritten };
+    return { sinceReset };
+  }
+
+  private noteUnwritten(keyGroup: number, key: unknown): void {
+    let keys = this.unwrittenKeys.get(keyGroup);
+    if (keys === undefined) this.unwrittenKeys.set(keyGroup, (keys = new Set()));
+    keys.add(key);
   }
 
   get writeOuts(): number {
@@ -94,8 +104,6 @@ export class LmdbStateTable<V> implements StateTable<V> {
   private noteStamp(keyGroup: number, stamp: number): void {
     const i = keyGroup - this.keyGroupRange.start;
     for (const watch of this.stampWatches) if (!(stamp >= watch[i]!)) watch[i] = stamp;
-    const unwritten = this.unwritten!;
-    if (!(stamp >= unwritten[i]!)) unwritten[i] = stamp;
   }
 
   /** Writes the changed cache entries; runs inside the store's write transaction. */
@@ -110,7 +118,8 @@ export class LmdbStateTable<V> implements StateTable<V> {
       e.dirty = false;
     }
     this.dirty = 0;
-    this.unwritten?.fill(Infinity);
+    // A new map, not clear(): a scan under way keeps the set it took, whose keys it has yet to see.
+    this.unwrittenKeys = new Map();
   }
 
   /** Drops the cache (after a flush). */
@@ -133,26 +142,42 @@ export class LmdbStateTable<V> implements StateTable<V> {
 
   /**
    * The entries of one key group with their current values, for a walk that may change each as
-   * it goes (TTL cleanup; see StateTable.storedEntries): one range scan over what is on disk,
-   * each key's value the cached one where the cache holds the key (a write not yet on disk is
-   * newer), else the scanned one; a key only in the cache is seen only if `writeOut`. No read
-   * snapshot is held between entries, as in {@link entries}: a scan paused across a write-out
-   * goes on from its position in what was written (lmdb-js repositions a renewing cursor after
-   * each commit, and may then step over the key after a deleted one: the next pass sees it), so a
-   * scanned value of a key not cached is what is stored now — an entry leaves the cache only after
-   * it is written out. A yielded value is current until the caller writes.
+   * it goes (TTL cleanup; see StateTable.storedEntries), without writing the cache out: one range
+   * scan over what is on disk, each key's value the cached one where the cache holds the key (a
+   * write not yet on disk is newer), else the scanned one; then the keys given a value in the
+   * cache since the last write-out that the scan did not meet. Writing the cache out at each pass
+   * instead made ~60 write transactions a second in a job of TTL'd state, each freeing pages a
+   * checkpoint's open read transaction kept LMDB from reusing (the data file's high-water mark).
+   * No read snapshot is held between entries, as in {@link entries}: a scan paused across a
+   * write-out goes on from its position in what was written (lmdb-js repositions a renewing
+   * cursor after each commit, and may then step over the key after a deleted one: the next pass
+   * sees it), so a scanned value of a key not cached is what is stored now — an entry leaves the
+   * cache only after it is written out. A yielded value is current until the caller writes.
    */
-  storedEntries(keyGroup: number, writeOut: boolean): Iterable<[unknown, V | undefined]> {
-    // Now, not at the first step of the scan: TTL cleanup counts write-outs from here.
-    if (writeOut) this.store.flush();
-    return this.scanCurrent(keyGroup);
+  storedEntries(keyGroup: number): Iterable<[unknown, V | undefined]> {
+    // Taken now: the walk's bound on timestamps (ttl-cleanup.ts) counts from the call.
+    return this.scanCurrent(keyGroup, this.unwrittenKeys.get(keyGroup));
   }
 
-  private *scanCurrent(keyGroup: number): Generator<[unknown, V | undefined]> {
+  private *scanCurrent(keyGroup: number, unwritten: Set<unknown> | undefined): Generator<[unknown, V | undefined]> {
+    let met: Set<unknown> | undefined;
     for (const { key, value } of this.store.db.getRange({ ...keyGroupBounds(this.tableId, keyGroup), snapshot: false })) {
       const mapKey = decodeMapKey(key);
+      if (unwritten?.has(mapKey)) (met ??= new Set()).add(mapKey);
       const hit = this.cache.get(mapKey);
       yield [mapKey, hit ? hit.value : (decodeValue(value) as V)];
+    }
+    if (unwritten === undefined) return;
+    for (const key of unwritten) {
+      if (met?.has(key)) continue;
+      const hit = this.cache.get(key);
+      if (hit) {
+        if (hit.value !== undefined) yield [key, hit.value];
+        continue;
+      }
+      // Written out and evicted while the scan was paused: on disk now, maybe behind the cursor.
+      const bytes = this.store.db.getBinaryFast(encodeKey(this.tableId, keyGroup, key));
+      if (bytes !== undefined) yield [key, decodeValue(bytes) as V];
     }
   }
 
