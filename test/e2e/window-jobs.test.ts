@@ -45,7 +45,13 @@ describe('jobs/socket-window-word-count.ts', () => {
       const { port } = server.address() as AddressInfo;
       const r = await runFlink(['run', join(JOBS, 'socket-window-word-count.ts'), '--hostname', '127.0.0.1', '--port', String(port), '--window', '200']);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(sorted(parseAttachedRun(r.stdout).body), ['again : 1', 'hello : 2', 'world : 1']);
+      // Each record takes the time it is processed at, as in Flink: the packet's words are
+      // processed within a millisecond or so, but on a loaded host a window's end can fall
+      // between the two hellos (seen in CI), which then count 1 in each window. Nothing else.
+      const body = sorted(parseAttachedRun(r.stdout).body);
+      const oneWindow = ['again : 1', 'hello : 2', 'world : 1'];
+      const hellosSplit = ['again : 1', 'hello : 1', 'hello : 1', 'world : 1'];
+      assert.ok([oneWindow, hellosSplit].some((want) => JSON.stringify(want) === JSON.stringify(body)), `printed: ${JSON.stringify(body)}`);
       const noPort = await runFlink(['run', join(JOBS, 'socket-window-word-count.ts')]);
       assert.equal(noPort.code, 1);
       assert.match(noPort.stderr, /No port specified/);
