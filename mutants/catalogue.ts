@@ -2886,4 +2886,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "lmdb's incremental TTL cleanup writes the cache out each time it enters a key group: dozens of write transactions a second, each freeing pages an open checkpoint read keeps LMDB from reusing, so the data file grows to megabytes",
     tests: ['test/state/ttl-cleanup-walk.test.ts'],
   },
+  {
+    id: 'rest-no-checkpoint-external-path',
+    area: 'observability',
+    file: 'src/web/rest/job-views.ts',
+    original: "  if (id === 'lastCheckpointExternalPath') return job.lastCheckpointExternalPath ?? 'n/a';",
+    replacement: "  if (id === 'lastCheckpointExternalPath') return String(job.lastCheckpointExternalPath ?? -1);",
+    bug: "a script polling GET /jobs/:jobid/metrics?get=lastCheckpointExternalPath for Flink's \"n/a\" before the first checkpoint reads -1 and takes it for a path",
+    tests: ['test/web/rest-flink-compat.test.ts'],
+  },
+  {
+    id: 'metrics-no-checkpoint-external-path',
+    area: 'observability',
+    file: 'src/cluster/metrics-reporter.ts',
+    original: '            ...(last.path === null ? {} : { lastCheckpointExternalPath: last.path }),',
+    replacement: '',
+    bug: "a job never reports where its latest checkpoint is: GET /jobs/:jobid/metrics?get=lastCheckpointExternalPath answers n/a after checkpoints completed",
+    tests: ['test/e2e/web-rest.test.ts'],
+  },
 ];

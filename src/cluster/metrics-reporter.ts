@@ -125,6 +125,7 @@ export class MetricsReporter {
             lastCheckpointDuration: last.durationMs ?? 0,
             lastCheckpointSize: last.checkpointedSize ?? 0,
             lastCheckpointFullSize: last.stateSize ?? 0,
+            ...(last.path === null ? {} : { lastCheckpointExternalPath: last.path }),
           }),
     };
   }

@@ -105,6 +105,8 @@ export interface JobScopeMetrics {
   readonly lastCheckpointSize?: number;
   /** Bytes of all state it refers to (Flink's full size). */
   readonly lastCheckpointFullSize?: number;
+  /** Where it was written (Flink's lastCheckpointExternalPath); undefined for one without a path. */
+  readonly lastCheckpointExternalPath?: string;
 }
 
 /** Everything a job reports at one moment. */

@@ -174,6 +174,11 @@ describe('flink web over a running job', () => {
     assert.equal(config.json.interval, 300);
     const detail = await call(web.base, 'GET', `/jobs/${jobId}/checkpoints/details/${stats.latest.completed.id}`);
     assert.equal(detail.json.id, stats.latest.completed.id);
+    // A Flink script reads the latest checkpoint's path from the job's metrics too.
+    const [external, id] = (await call(web.base, 'GET', `/jobs/${jobId}/metrics?get=lastCheckpointExternalPath,lastCompletedCheckpointId`)).json;
+    const reported = (await checkpointsJson(home, jobId)).find((r) => r.checkpointId === Number(id.value));
+    assert.ok(reported, `checkpoint ${id.value} is in flink checkpoints`);
+    assert.equal(external.value, reported.path);
   });
 
   test("/metrics: Prometheus text with Flink's metric names and this job's values", async () => {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type JobMetricsSnapshot, type JobPlan, MetadataStore, sampleOf } from '../../src/metadata/index.js';
 import { type JobId, newJobId } from '../../src/util/ids.js';
+import { jobMetrics } from '../../src/web/rest/job-views.js';
 import { startWebServer } from '../../src/web/server.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rev-rest-'));
@@ -167,6 +168,21 @@ describe('endpoints a Flink client polls, and ids as Flink parses them', () => {
     assert.deepEqual((await f.call('GET', `/jobs/${silent}/metrics`)).json, []);
     assert.deepEqual((await f.call('GET', `/jobs/${running}/metrics?get=uptime,uptime`)).json, [{ id: 'uptime', value: '1234' }]);
     assert.deepEqual((await f.call('GET', `/jobs/${running}/vertices/${SOURCE}/metrics?get=0.numRecordsOut,0.numRecordsOut`)).json, [{ id: '0.numRecordsOut', value: '7' }]);
+  });
+
+  // Flink's CheckpointStatsTracker gauges: scripts read the latest checkpoint's path and id from
+  // the job's metrics, "n/a" and -1 before the first completed one.
+  test('job metrics: lastCheckpointExternalPath and lastCompletedCheckpointId, as Flink answers them', async () => {
+    const get = ['lastCheckpointExternalPath', 'lastCompletedCheckpointId'];
+    assert.deepEqual((await f.call('GET', `/jobs/${running}/metrics?get=${get.join(',')}`)).json, [
+      { id: 'lastCheckpointExternalPath', value: 'n/a' },
+      { id: 'lastCompletedCheckpointId', value: '-1' },
+    ]);
+    const job = { ...report(1).job, lastCheckpointId: 7, lastCheckpointExternalPath: '/cp/chk-7' };
+    assert.deepEqual(jobMetrics({ time: 1, job, tasks: [] }, get), [
+      { id: 'lastCheckpointExternalPath', value: '/cp/chk-7' },
+      { id: 'lastCompletedCheckpointId', value: '7' },
+    ]);
   });
 
   // Flink 2.x's JobDetailsInfo requires each vertex's slotSharingGroupId and writes pending-operators;

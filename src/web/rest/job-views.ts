@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JobEventRecord, JobMetricsSnapshot, JobPlan, JobRecord, JobStatus, TaskMetrics } from '../../metadata/index.js';
+import type { JobEventRecord, JobMetricsSnapshot, JobPlan, JobRecord, JobScopeMetrics, JobStatus, TaskMetrics } from '../../metadata/index.js';
 import { isTerminal } from '../../metadata/index.js';
 
 /**
@@ -225,6 +225,8 @@ const JOB_METRICS = [
   'lastCheckpointDuration',
   'lastCheckpointSize',
   'lastCheckpointFullSize',
+  'lastCheckpointExternalPath',
+  'lastCompletedCheckpointId',
 ] as const;
 
 /**
@@ -239,5 +241,16 @@ export function jobMetrics(metrics: JobMetricsSnapshot | undefined, get: readonl
   if (get === undefined) return JOB_METRICS.map((id) => ({ id }));
   return get
     .filter((id): id is (typeof JOB_METRICS)[number] => (JOB_METRICS as readonly string[]).includes(id))
-    .map((id) => ({ id, value: String(job[id] ?? -1) }));
+    .map((id) => ({ id, value: jobMetricValue(job, id) }));
+}
+
+/**
+ * One job metric as a string. Before the first completed checkpoint (or for one without a
+ * path) Flink's gauges answer -1, and its external-path gauge "n/a": scripts polling
+ * `lastCheckpointExternalPath` compare against that.
+ */
+function jobMetricValue(job: JobScopeMetrics, id: (typeof JOB_METRICS)[number]): string {
+  if (id === 'lastCheckpointExternalPath') return job.lastCheckpointExternalPath ?? 'n/a';
+  if (id === 'lastCompletedCheckpointId') return String(job.lastCheckpointId ?? -1);
+  return String(job[id] ?? -1);
 }
