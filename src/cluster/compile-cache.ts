@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { makeDirectoriesSync } from '../util/make-directories.js';
 
 /**
  * Compiled job files kept on disk between runs, so a `flink run` (and each of its worker
@@ -49,7 +50,7 @@ export function defaultCompileCacheDir(): string {
  */
 function usableDir(dir: string): boolean {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectoriesSync(dir, 0o700);
     const st = lstatSync(dir);
     if (!st.isDirectory()) return false;
     const uid = process.getuid?.();

@@ -7,6 +7,7 @@ import { type JobId, newJobId } from '../util/ids.js';
 import { packageFile } from '../util/package-root.js';
 import { claimForJob } from './job-continuation.js';
 import { processStartTime } from './job-process.js';
+import { WARNING_PREFIX } from '../util/warning.js';
 
 /** Set in a detached job's environment: the id `flink run -d` already created its row with. */
 export const DETACHED_JOB_ID_ENV = 'FLINK_TS_DETACHED_JOB_ID';
@@ -140,6 +141,6 @@ export function lastErrorIn(logFile: string): string | undefined {
 /** The warnings (`Warning: …`) a `flink` process wrote to `logFile` so far, without the prefix. */
 export function warningsIn(logFile: string): string[] {
   return logLines(logFile)
-    .filter((l) => l.startsWith('Warning: '))
-    .map((l) => l.slice('Warning: '.length));
+    .filter((l) => l.startsWith(WARNING_PREFIX))
+    .map((l) => l.slice(WARNING_PREFIX.length));
 }

@@ -3,6 +3,7 @@ import { isTerminal } from '../metadata/index.js';
 import type { Clock } from '../util/clock.js';
 import type { JobId } from '../util/ids.js';
 import { type FenceSettings, JobFence } from './job-fence.js';
+import { writeWarning } from '../util/warning.js';
 
 /** How often a running job looks for commands (cancel, savepoint, stop, checkpoint). */
 export const COMMAND_POLL_INTERVAL_MS = 100;
@@ -209,7 +210,7 @@ export class JobTracker {
     try {
       fn();
     } catch (err) {
-      process.stderr.write(`flink-ts: cannot update the job's record in flink.db: ${(err as Error).message}\n`);
+      writeWarning(`Cannot update the job's record in flink.db: ${(err as Error).message}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { systemClock } from '../util/clock.js';
 import { newJobId } from '../util/ids.js';
 import { parallelismDefaults } from './effective-configuration.js';
 import { JobMaster } from './job-master.js';
+import { writeWarning } from '../util/warning.js';
 
 /**
  * Runs a job in this process with default settings and no bookkeeping: what a job file gets
@@ -20,7 +21,7 @@ export class LocalExecutor implements PipelineExecutor {
 
   async executeAsync(pipeline: Pipeline): Promise<JobClient> {
     const master = new JobMaster({ jobId: newJobId(), pipeline, configuration: new Configuration(), clock: systemClock });
-    for (const w of master.jobGraph.streamGraph.warnings) process.stderr.write(`Warning: ${w}\n`);
+    for (const w of master.jobGraph.streamGraph.warnings) writeWarning(w);
     return jobClient(master.jobId, master.run(), () => master.cancel());
   }
 }

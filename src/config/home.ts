@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../util/errors.js';
+import { makeDirectoriesSync } from '../util/make-directories.js';
 
 /** Owner-only: the home holds job history, logs and state that may contain user data. */
 const DIR_MODE = 0o700;
@@ -68,7 +69,7 @@ export function ensureHome(home: string): HomeLayout {
   const layout = homeLayout(home);
   for (const dir of [layout.home, layout.logDir]) {
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      makeDirectoriesSync(dir, DIR_MODE);
       const st = fs.statSync(dir);
       if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
       tighten(dir, st);
@@ -110,6 +111,9 @@ function reason(err: unknown, dir: string, home: string): string {
       return `read-only file system${where}`;
     case 'ENOSPC':
       return `no space left on device${where}`;
+    case 'ENOENT':
+      // Its parent exists (makeDirectoriesSync made it) yet the system refuses it: under /proc.
+      return `${(err as NodeJS.ErrnoException).path ?? dir} cannot be created there`;
     default:
       return `${err instanceof Error ? err.message : String(err)}${where}`;
   }

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { PartFileInfo } from './file-sink-rolling-policy.js';
+import { writeWarning } from '../util/warning.js';
 
 /** Records are buffered as text and written in blocks of about this many characters. */
 const FLUSH_CHARS = 1 << 16;
@@ -122,7 +123,7 @@ export function commitRecordedPart(hidden: string, final: string, length: number
     }
     try {
       const size = fstatSync(fd).size;
-      if (size < length) process.stderr.write(`FileSink: in-progress file ${from} holds ${size} of the ${length} bytes its checkpoint recorded; the rest is lost.\n`);
+      if (size < length) writeWarning(`FileSink: in-progress file ${from} holds ${size} of the ${length} bytes its checkpoint recorded; the rest is lost.`);
       else if (size > length) ftruncateSync(fd, length);
       fsyncSync(fd);
     } finally {
@@ -131,5 +132,5 @@ export function commitRecordedPart(hidden: string, final: string, length: number
     renameSync(from, final);
     return;
   }
-  if (!existsSync(final)) process.stderr.write(`FileSink: in-progress file ${hidden} is gone; its records are lost.\n`);
+  if (!existsSync(final)) writeWarning(`FileSink: in-progress file ${hidden} is gone; its records are lost.`);
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext, SinkWriterRecordContext } from '../graph/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
@@ -7,6 +7,8 @@ import type { FileSinkSettings } from './file-sink.js';
 import type { BucketAssignerContext } from './file-sink-bucket-assigners.js';
 import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
 import { OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
+import { writeWarning } from '../util/warning.js';
+import { makeDirectoriesSync } from '../util/make-directories.js';
 
 /**
  * Recorded with the pending files at every snapshot: the job whose part files these are, as it
@@ -103,7 +105,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     this.runId = `${this.jobToken}${this.sinkToken}${randomBytes(4).toString('hex')}`;
     // A writer driven by hand has no timers: its parts roll on size and checkpoints only.
     this.time = context.processingTimeService ?? { getCurrentProcessingTime: () => Date.now(), registerProcessingTimer: () => undefined };
-    mkdirSync(directory, { recursive: true });
+    makeDirectoriesSync(directory, 0o777);
   }
 
   write(value: T, context?: SinkWriterRecordContext): void {
@@ -241,7 +243,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       renameSync(from, to);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (!existsSync(to)) process.stderr.write(`FileSink: pending file ${from} is gone; its records are lost.\n`);
+      if (!existsSync(to)) writeWarning(`FileSink: pending file ${from} is gone; its records are lost.`);
     }
   }
 
@@ -287,7 +289,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   private openPart(bucket: string, now: number): InProgressPart {
     // '' is the sink's directory; anything else, a non-string included (0 and undefined too), is checked.
     const dir = bucket === '' ? this.directory : this.bucketDir(bucket);
-    if (dir !== this.directory) mkdirSync(dir, { recursive: true });
+    if (dir !== this.directory) makeDirectoriesSync(dir, 0o777);
     const { partPrefix, partSuffix } = this.settings.fileConfig;
     const name = `${partPrefix}-${this.runId}-${this.context.subtaskIndex}-${this.counter++}${partSuffix}`;
     return new InProgressPart(bucket, join(dir, `.${name}.inprogress`), join(dir, name), now);

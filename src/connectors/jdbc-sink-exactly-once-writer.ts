@@ -36,6 +36,7 @@ import {
 } from './jdbc-sink-transactions.js';
 import { JdbcWriterBase } from './jdbc-sink-writer-base.js';
 import type { Connection } from './jdbc-sink-connection.js';
+import { writeWarning } from '../util/warning.js';
 
 /** The transaction open on the writer connection. */
 interface OpenTransaction {
@@ -98,7 +99,7 @@ export class ExactlyOnceJdbcWriter<T> extends JdbcWriterBase<T> {
         applicationNamePrefix: applicationNamePrefix(this.sink, this.lineage),
         restored: this.restored,
         timeoutMs: this.settings.takeoverTimeoutMs,
-        warn: (line) => process.stderr.write(`${line}\n`),
+        warn: writeWarning,
         ...(this.context.checkOwnership ? { checkOwnership: this.context.checkOwnership } : {}),
       });
     }

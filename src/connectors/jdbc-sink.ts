@@ -8,6 +8,7 @@ import type { JdbcValue } from './jdbc-sink-encoding.js';
 import { ExactlyOnceJdbcWriter } from './jdbc-sink-exactly-once-writer.js';
 import { checkTarget } from './jdbc-sink-table.js';
 import type { TableSinkOptions } from './table-sink-options.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /**
  * Options of both JdbcSinks. The table (`name` or `schema.name`, case-sensitive) must exist. An
@@ -88,9 +89,9 @@ function settingsOf<T>(o: JdbcExactlyOnceSinkOptions<T>): JdbcWriterSettings<T> 
   if (typeof o.toRow !== 'function') throw new TypeError('JdbcSink needs a toRow function.');
   checkTarget(o);
   const batchSize = o.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TypeError(`JdbcSink: batchSize must be a positive whole number, got ${String(o.batchSize)}.`);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TypeError(`JdbcSink: batchSize must be a positive whole number, got ${describeArgument(o.batchSize)}.`);
   const takeoverTimeoutMs = o.takeoverTimeoutMs ?? DEFAULT_TAKEOVER_TIMEOUT_MS;
-  if (!(takeoverTimeoutMs >= 0 && takeoverTimeoutMs <= 2 ** 31 - 1)) throw new TypeError(`JdbcSink: takeoverTimeoutMs must be between 0 and 2147483647, got ${String(o.takeoverTimeoutMs)}.`);
+  if (!(typeof takeoverTimeoutMs === 'number' && takeoverTimeoutMs >= 0 && takeoverTimeoutMs <= 2 ** 31 - 1)) throw new TypeError(`JdbcSink: takeoverTimeoutMs must be between 0 and 2147483647, got ${describeArgument(o.takeoverTimeoutMs)}.`);
   return {
     connectionString: o.connectionString,
     table: o.table,

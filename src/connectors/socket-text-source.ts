@@ -1,6 +1,7 @@
 import { type Socket, connect } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../graph/index.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /** The one split of a socket source: where it connects. It has no position: a socket cannot be read again. */
 export interface SocketSplit {
@@ -39,10 +40,10 @@ export class SocketTextSource implements Source<string, SocketSplit> {
     private readonly maxRetry = 0,
   ) {
     if (typeof hostname !== 'string' || hostname.length === 0) throw new TypeError('socketTextStream needs a hostname, e.g. "localhost".');
-    if (!Number.isInteger(port) || port <= 0 || port >= 65536) throw new RangeError(`socketTextStream's port must be an integer from 1 to 65535, got ${String(port)}.`);
+    if (!Number.isInteger(port) || port <= 0 || port >= 65536) throw new RangeError(`socketTextStream's port must be an integer from 1 to 65535, got ${describeArgument(port)}.`);
     if (typeof delimiter !== 'string' || delimiter.length === 0) throw new TypeError('socketTextStream\'s delimiter must be a non-empty string (default "\\n").');
     if (!Number.isInteger(maxRetry) || maxRetry < -1) {
-      throw new RangeError(`socketTextStream's maxRetry must be 0 or more, or -1 to retry for ever, got ${String(maxRetry)}.`);
+      throw new RangeError(`socketTextStream's maxRetry must be 0 or more, or -1 to retry for ever, got ${describeArgument(maxRetry)}.`);
     }
   }
 

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { FlinkError, MetadataError } from '../util/errors.js';
 import { checkSchemaCurrent, migrate } from './migrations.js';
+import { makeDirectoriesSync } from '../util/make-directories.js';
 
 /** Owner-only: job history names files, arguments and failure stacks. */
 const FILE_MODE = 0o600;
@@ -44,7 +45,7 @@ export function openDatabase(file: string, readonly: boolean): Database {
 
 /** Creates `file` with mode 0600 (and its directory with 0700) before SQLite does with 0644. */
 function createPrivateFile(file: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  makeDirectoriesSync(path.dirname(file), 0o700);
   fs.closeSync(fs.openSync(file, 'a', FILE_MODE));
 }
 

@@ -5,6 +5,7 @@ import { type ChannelEvent, RecordBatch, Watermark, WatermarkStatus } from './ch
 import type { ResultSubpartition } from './channel.js';
 import type { Output } from './output.js';
 import { RecordContext } from './record-context.js';
+import { describeArgument } from '../util/describe-argument.js';
 
 /**
  * One channel's batch being filled: arrays allocated at the batch size (and trimmed when pushed
@@ -264,7 +265,7 @@ class CustomWriter extends RecordWriter {
     const n = this.batches.length;
     const i = this.pick(key, n);
     if (!Number.isInteger(i) || i < 0 || i >= n) {
-      throw new RangeError(`The partitioner of partitionCustom returned ${String(i)} for key ${safeString(key)}: it must return a subtask index from 0 to ${n - 1} (its second argument is the number of subtasks).`);
+      throw new RangeError(`The partitioner of partitionCustom returned ${describeArgument(i)} for key ${safeString(key)}: it must return a subtask index from 0 to ${n - 1} (its second argument is the number of subtasks).`);
     }
     this.append(this.batches[i]!, value);
   }

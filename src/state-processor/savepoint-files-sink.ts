@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   type OperatorMetadata,
@@ -18,6 +18,7 @@ import { SnapshotRestoreError } from '../util/errors.js';
 import { newJobId } from '../util/ids.js';
 import { FileTooLargeError, NotRegularFileError, fileKind, readRegularFileSync } from '../util/regular-file.js';
 import { echo } from '../util/sanitize.js';
+import { makeDirectoriesSync } from '../util/make-directories.js';
 
 /** Where the new savepoint goes and what it keeps of an existing one. */
 export interface SavepointPlan {
@@ -98,7 +99,7 @@ export class SavepointFilesSink implements Sink<BootstrappedSubtaskState> {
 async function publish(plan: SavepointPlan, states: readonly BootstrappedSubtaskState[]): Promise<void> {
   const { path } = plan;
   checkSavepointTarget(path);
-  mkdirSync(path, { recursive: true });
+  makeDirectoriesSync(path, 0o777);
   const operators: OperatorMetadata[] = [];
   for (const op of plan.kept?.operators ?? []) {
     const uid = plan.kept!.renamed?.get(op.uid) ?? op.uid;

@@ -1,3 +1,5 @@
+import { describeArgument } from './describe-argument.js';
+
 /**
  * A number of bytes, as Flink's `MemorySize` (org.apache.flink.configuration): what Flink 2.x's
  * `DefaultRollingPolicy.builder().withMaxPartSize(...)` takes. Parsed from text as Flink parses
@@ -13,7 +15,7 @@ export class MemorySize {
   /** `bytes` must be a whole number from 0 up to `Number.MAX_SAFE_INTEGER` (Flink's long goes to 2⁶³ − 1). */
   constructor(private readonly bytes: number) {
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
-      throw new RangeError(`MemorySize: bytes must be a whole number >= 0 (at most ${Number.MAX_SAFE_INTEGER}); got ${String(bytes)}.`);
+      throw new RangeError(`MemorySize: bytes must be a whole number >= 0 (at most ${Number.MAX_SAFE_INTEGER}); got ${describeArgument(bytes)}.`);
     }
   }
 

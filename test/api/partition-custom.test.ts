@@ -54,6 +54,20 @@ describe('partitionCustom', () => {
     );
   });
 
+  test('an index given as a string is named as one: "returned 1" would read as valid', async () => {
+    await assert.rejects(
+      runJob((env) => {
+        env
+          .fromData(1)
+          .partitionCustom(() => '1' as unknown as number, (n) => n)
+          .map((n) => n)
+          .setParallelism(2)
+          .addSink(() => {});
+      }),
+      /partitionCustom returned the string '1' for key 1: it must return a subtask index/,
+    );
+  });
+
   test('the plan names the edge CUSTOM, as Flink ships it', () => {
     const pipeline = capturePipeline((env) => {
       env

@@ -1,3 +1,5 @@
+import { describeArgument } from '../../util/describe-argument.js';
+
 /**
  * The Nexmark generator's parameters, after the Nexmark project's `NexmarkConfiguration` and
  * `GeneratorConfig`: the same names and defaults, resolved once into the figures the generator
@@ -78,14 +80,14 @@ export function resolveNexmarkConfig(options: NexmarkGeneratorOptions = {}): Nex
 
   const positive = (key: keyof NexmarkGeneratorOptions) => {
     const v = c[key];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new TypeError(`Nexmark option ${key} must be a positive number, got ${String(v)}.`);
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new TypeError(`Nexmark option ${key} must be a positive number, got ${describeArgument(v)}.`);
   };
   const count = (key: keyof NexmarkGeneratorOptions, min: number) => {
     const v = c[key];
-    if (!(Number.isSafeInteger(v) && v >= min)) throw new TypeError(`Nexmark option ${key} must be an integer >= ${min}, got ${String(v)}.`);
+    if (!(Number.isSafeInteger(v) && v >= min)) throw new TypeError(`Nexmark option ${key} must be an integer >= ${min}, got ${describeArgument(v)}.`);
   };
   positive('firstEventRate');
-  if (!Number.isSafeInteger(c.baseTime)) throw new TypeError(`Nexmark option baseTime must be an integer (ms since the epoch), got ${String(c.baseTime)}.`);
+  if (!Number.isSafeInteger(c.baseTime)) throw new TypeError(`Nexmark option baseTime must be an integer (ms since the epoch), got ${describeArgument(c.baseTime)}.`);
   for (const k of ['personProportion', 'auctionProportion', 'bidProportion', 'hotAuctionRatio', 'hotSellersRatio', 'hotBiddersRatio', 'numInFlightAuctions', 'numActivePeople'] as const) {
     count(k, 1);
   }

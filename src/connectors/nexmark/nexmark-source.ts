@@ -3,6 +3,7 @@ import { type IndexSplit, IndexRangeReader } from '../index-range-reader.js';
 import { type NexmarkGeneratorOptions, resolveNexmarkConfig } from './nexmark-config.js';
 import type { NexmarkEvent } from './nexmark-events.js';
 import { NexmarkGenerator } from './nexmark-generator.js';
+import { describeArgument } from '../../util/describe-argument.js';
 
 /** Options of a {@link NexmarkSource}: how many events, how fast, and Nexmark's own parameters. */
 export interface NexmarkSourceOptions extends NexmarkGeneratorOptions {
@@ -37,10 +38,10 @@ export class NexmarkSource implements Source<NexmarkEvent, IndexSplit> {
   constructor(options: NexmarkSourceOptions = {}) {
     const { count = Infinity, recordsPerSecond, ...generatorOptions } = options;
     if (!(count === Infinity || (Number.isSafeInteger(count) && count >= 0))) {
-      throw new TypeError(`NexmarkSource count must be a non-negative integer or Infinity, got ${String(count)}.`);
+      throw new TypeError(`NexmarkSource count must be a non-negative integer or Infinity, got ${describeArgument(count)}.`);
     }
-    if (recordsPerSecond !== undefined && !(recordsPerSecond > 0)) {
-      throw new TypeError(`NexmarkSource recordsPerSecond must be positive, got ${String(recordsPerSecond)}.`);
+    if (recordsPerSecond !== undefined && !(typeof recordsPerSecond === 'number' && recordsPerSecond > 0)) {
+      throw new TypeError(`NexmarkSource recordsPerSecond must be positive, got ${describeArgument(recordsPerSecond)}.`);
     }
     // Checked now, where the job is defined, rather than in every reader.
     resolveNexmarkConfig(generatorOptions);
