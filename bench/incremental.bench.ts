@@ -30,6 +30,7 @@ import {
   countKeys,
   decodeKeyGroupBlock,
   decodeStateFile,
+  PendingOperatorLists,
   encodeLists,
 } from '../src/state/index.js';
 import { type BenchContext, type BenchParams, type Subject, alternate, defineBench, figure } from './harness/index.js';
@@ -121,7 +122,7 @@ class CheckpointedState {
     driver.submit({
       checkpointId: id,
       taskIndex: 0,
-      operators: [{ uid: UID, name: 'Count', subtask: 0, parallelism: 1, maxParallelism: MAX_PARALLELISM, lists: encodeLists(new Map()), keyed, empty: false }],
+      operators: [{ uid: UID, name: 'Count', subtask: 0, parallelism: 1, maxParallelism: MAX_PARALLELISM, lists: PendingOperatorLists.of(encodeLists(new Map())), keyed, empty: false }],
       syncMs: 0,
       alignmentMs: 0,
     });

@@ -10,6 +10,7 @@ export { STATE_BACKEND_NAMES, type StateBackendName, type StateBackendSettings, 
 export { NamespacedState } from './namespaced-state.js';
 export { type Namespace, type NamespaceMap } from './namespaced-table.js';
 export { PendingKeyedSnapshot, type SnapshotState, type KeyedSnapshotForm } from './keyed-state-snapshot.js';
+export { PendingOperatorLists, type OperatorStateCut } from './operator-state-snapshot.js';
 export { type StateKinds, type StateMeta, type TtlValue } from './state-meta.js';
 export * from './ttl-config.js';
 export * from './serializers/index.js';

@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { FlinkError, StateMigrationError, StateSerializationError } from '../util/errors.js';
 import { type ListStateDescriptor, MapStateDescriptor } from './descriptors.js';
 import type { OperatorStateMode } from './operator-state-store.js';
-import { type OperatorListEntry, type OperatorStateWriter, MSGPACK_WRITER, distinctWriters, isMessagePack, runsOf } from './operator-state-writers.js';
+import type { OperatorStateCut } from './operator-state-snapshot.js';
+import { type OperatorListEntry, type OperatorStateWriter, type WriterRuns, MSGPACK_WRITER, distinctWriters, isMessagePack, runsOf } from './operator-state-writers.js';
 import { MSGPACK_SERIALIZER, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered, restoreSerializer } from './serializers/type-serializer.js';
 
 /*
@@ -33,24 +34,56 @@ export function serializersOf(d: ListStateDescriptor<unknown> | MapStateDescript
 }
 
 /**
- * A registered state's elements as a snapshot holds them: inline where MessagePack writes them,
- * otherwise as their serializer's bytes, with the writer recorded.
+ * A registered state at a checkpoint's cut: a copy of its array of elements (the elements
+ * themselves are not copied) and how each is written: inline where MessagePack writes it,
+ * otherwise as its serializer's bytes, with the writer recorded. The serializers run later
+ * (PendingOperatorLists), off the cut.
+ */
+export function cutEntry(name: string, mode: OperatorStateMode, values: readonly unknown[], s: OperatorStateSerializers): OperatorStateCut {
+  const { writer } = s;
+  if (writer === undefined) return { mode, values: values.slice() };
+  const writers: WriterRuns = [[values.length, writer]];
+  const value = isMessagePack(writer.value) ? undefined : encoder(name, 'serializer', s.value);
+  if (mode !== 'broadcast') return { mode, values: values.slice(), writers, ...(value ? { encode: value } : {}) };
+  const key = isMessagePack(writer.key) ? undefined : encoder(name, 'key serializer', s.key!);
+  const encode = (e: unknown) => {
+    const [k, v] = e as [unknown, unknown];
+    return [key ? key(k) : k, value ? value(v) : v];
+  };
+  return { mode, values: values.slice(), writers, encode };
+}
+
+/**
+ * A registered state's elements as a snapshot holds them (see {@link cutEntry}), encoded now.
  *
  * @throws StateSerializationError naming the state if its serializer refuses an element
  */
 export function snapshotEntry(name: string, mode: OperatorStateMode, values: readonly unknown[], s: OperatorStateSerializers): OperatorListEntry {
-  const { writer } = s;
-  if (writer === undefined) return { mode, values: [...values] };
-  const value = isMessagePack(writer.value) ? undefined : encoder(name, 'serializer', s.value);
-  let out: unknown[];
-  if (mode === 'broadcast') {
-    const key = isMessagePack(writer.key) ? undefined : encoder(name, 'key serializer', s.key!);
-    out = values.map((e) => {
-      const [k, v] = e as [unknown, unknown];
-      return [key ? key(k) : k, value ? value(v) : v];
-    });
-  } else out = value ? values.map(value) : [...values];
-  return { mode, values: out, writers: [[out.length, writer]] };
+  const { values: cut, writers, encode } = cutEntry(name, mode, values, s);
+  return { mode, values: encode ? cut.map(encode) : [...cut], ...(writers ? { writers } : {}) };
+}
+
+/**
+ * An operator state registered again under its name gets the first registration's state, whose
+ * serializers write it; serializers that cannot read what those write are refused, as keyed
+ * state refuses them (keyed-state-backend's checkSameSerializer), instead of the first silently
+ * winning. Cheap when the same serializer objects come again.
+ *
+ * @throws StateMigrationError naming the state and both serializers
+ */
+export function checkSameSerializers(name: string, first: OperatorStateSerializers, next: OperatorStateSerializers): void {
+  checkSame(name, 'serializer', first.value, next.value);
+  if (first.key && next.key) checkSame(name, 'key serializer', first.key, next.key);
+}
+
+function checkSame(name: string, what: string, first: TypeSerializer<unknown>, next: TypeSerializer<unknown>): void {
+  if (first === next) return;
+  const written = first.snapshot();
+  if (isDeepStrictEqual(written, next.snapshot()) || next.resolveSchemaCompatibility(written).type === 'COMPATIBLE_AS_IS') return;
+  throw new StateMigrationError(
+    `Operator state '${name}' is already registered with the ${written.name} ${what}, and registering it again with a ${next.snapshot().name} ${what} ` +
+      `that cannot read its elements as they are would get the first one's state; register it once, or give the new state another name.`,
+  );
 }
 
 /** Serializes with `serializer`; a value it refuses fails the checkpoint in one line naming the state (its own error names only the field). */

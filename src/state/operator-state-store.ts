@@ -1,7 +1,8 @@
 import { HeapBroadcastState } from './broadcast-state.js';
 import { type ListStateDescriptor, type MapStateDescriptor, checkUserStateName } from './descriptors.js';
 import { checkListElement, checkListElements, listNullRefusal } from './keyed-states.js';
-import { type OperatorStateSerializers, readRestored, serializersOf, snapshotEntry } from './operator-state-serializers.js';
+import { type OperatorStateSerializers, checkSameSerializers, cutEntry, readRestored, serializersOf, snapshotEntry } from './operator-state-serializers.js';
+import { type OperatorStateCut, PendingOperatorLists } from './operator-state-snapshot.js';
 import type { OperatorListEntry } from './operator-state-writers.js';
 import type { ListState } from './state.js';
 
@@ -81,7 +82,10 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
   getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): HeapBroadcastState<K, V> {
     const name = descriptor.name;
     const existing = this.broadcastStates.get(name);
-    if (existing) return existing.state as HeapBroadcastState<K, V>;
+    if (existing) {
+      checkSameSerializers(name, existing.serializers, serializersOf(descriptor as MapStateDescriptor<unknown, unknown>));
+      return existing.state as HeapBroadcastState<K, V>;
+    }
     if (this.states.has(name)) throw new TypeError(`Operator state '${name}' is already registered as ${this.states.get(name)!.mode} list state.`);
     const restored = this.restored.get(name);
     if (restored && restored.mode !== 'broadcast') throw new TypeError(`Operator state '${name}' was restored as ${restored.mode} list state, not as broadcast state.`);
@@ -125,10 +129,33 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
    * @throws StateSerializationError naming the state if its serializer refuses an element
    */
   snapshot(): Map<string, OperatorListEntry> {
-    const out = new Map<string, OperatorListEntry>();
-    for (const [name, { mode, values, writers }] of this.restored) out.set(name, { mode, values: [...values], ...(writers ? { writers } : {}) });
+    const out = this.restoredEntries();
     for (const [name, { mode, state, serializers }] of this.states) out.set(name, snapshotEntry(name, mode, state.values, serializers));
     for (const [name, { state, serializers }] of this.broadcastStates) out.set(name, snapshotEntry(name, 'broadcast', [...state.map.entries()], serializers));
+    return out;
+  }
+
+  /**
+   * A checkpoint's cut of every state {@link snapshot} writes: a copy of each state's array of
+   * element references (a broadcast state's entries), nothing serialized; the returned snapshot
+   * serializes and packs them afterwards, in slices. What the snapshot holds is each list as it
+   * was at the cut: elements added, removed or replaced after it (add, update, clear, put) are
+   * not in it. The elements are not copied: one mutated in place after the cut, before the
+   * asynchronous part reaches it, is written as mutated, so treat an added element as
+   * immutable (add a new object instead of changing one the state holds, as with keyed state
+   * on `hashmap`).
+   */
+  cut(): PendingOperatorLists {
+    const out: Map<string, OperatorStateCut> = this.restoredEntries();
+    for (const [name, { mode, state, serializers }] of this.states) out.set(name, cutEntry(name, mode, state.values, serializers));
+    for (const [name, { state, serializers }] of this.broadcastStates) out.set(name, cutEntry(name, 'broadcast', [...state.map.entries()], serializers));
+    return new PendingOperatorLists(out);
+  }
+
+  /** The restored states as they were restored (registered ones are replaced by the callers). */
+  private restoredEntries(): Map<string, OperatorListEntry> {
+    const out = new Map<string, OperatorListEntry>();
+    for (const [name, { mode, values, writers }] of this.restored) out.set(name, { mode, values: [...values], ...(writers ? { writers } : {}) });
     return out;
   }
 
@@ -139,6 +166,7 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
       if (existing.mode !== mode) {
         throw new TypeError(`Operator state '${descriptor.name}' is already registered as ${existing.mode} list state.`);
       }
+      checkSameSerializers(descriptor.name, existing.serializers, serializersOf(descriptor as ListStateDescriptor<unknown>));
       return existing.state as OperatorListState<T>;
     }
     const state = new OperatorListState<unknown>(listNullRefusal(descriptor.name));

@@ -17,6 +17,7 @@ import {
   type TaskAcknowledgement,
   ValueStateDescriptor,
   type ValueState,
+  PendingOperatorLists,
   encodeLists,
 } from '../../src/state/index.js';
 import { tempDir } from '../helpers/run-job.js';
@@ -53,7 +54,7 @@ class Job {
     this.acks.length = 0;
     this.backends.forEach((b, subtask) => {
       const keyed = b.snapshot(id, { full: kind !== 'CHECKPOINT' });
-      const op = { uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: encodeLists(new Map()), timers: [], keyed, empty: false };
+      const op = { uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: PendingOperatorLists.of(encodeLists(new Map())), timers: [], keyed, empty: false };
       this.driver.submit({ checkpointId: id, taskIndex: subtask, operators: [op], syncMs: 0, alignmentMs: 0 });
     });
     while (this.acks.length < 2) {

@@ -18,6 +18,7 @@ import {
   type StateFileParts,
   ValueStateDescriptor,
   type ValueState,
+  PendingOperatorLists,
   encodeLists,
   encodeStateFile,
 } from '../../src/state/index.js';
@@ -54,7 +55,7 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
     }
     const keyed = backend.snapshot(id);
     keyed.encodeUntil(Infinity, () => 0);
-    out.push({ uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: encodeLists(new Map()), keyed, empty: false });
+    out.push({ uid: 'counter', name: 'Counter', subtask, parallelism: 2, maxParallelism: 128, lists: PendingOperatorLists.of(encodeLists(new Map())), keyed, empty: false });
   }
   out.push({
     uid: 'source',
@@ -62,7 +63,7 @@ function operatorSnapshots(id: number): OperatorSnapshot[] {
     subtask: 0,
     parallelism: 1,
     maxParallelism: 128,
-    lists: encodeLists(new Map([['_splits', { mode: 'split' as const, values: [{ next: id * 100, end: Infinity, stride: 1 }] }]])),
+    lists: PendingOperatorLists.of(encodeLists(new Map([['_splits', { mode: 'split' as const, values: [{ next: id * 100, end: Infinity, stride: 1 }] }]]))),
     keyed: undefined,
     empty: false,
   });

@@ -1,9 +1,9 @@
-import { NO_LISTS, type PendingKeyedSnapshot, type StateFileParts } from '../../state/index.js';
+import { NO_LISTS, type PendingKeyedSnapshot, type PendingOperatorLists, type StateFileParts } from '../../state/index.js';
 
 /**
- * What one operator subtask captured at a checkpoint's synchronous cut. Operator lists are
- * copied at the cut (they are small); keyed state, timers included, is a pending snapshot that is
- * encoded afterwards.
+ * What one operator subtask captured at a checkpoint's synchronous cut. Operator lists are a copy
+ * of each state's array of elements, serialized and packed afterwards; keyed state, timers
+ * included, is a pending snapshot that is encoded afterwards.
  */
 export interface OperatorSnapshot {
   readonly uid: string;
@@ -11,8 +11,8 @@ export interface OperatorSnapshot {
   readonly subtask: number;
   readonly parallelism: number;
   readonly maxParallelism: number;
-  /** Operator lists, encoded at the cut (snapshot format's `encodeLists`). */
-  readonly lists: Uint8Array;
+  /** Operator lists, encoded after the cut into the snapshot format's lists section. */
+  readonly lists: PendingOperatorLists;
   readonly keyed: PendingKeyedSnapshot | undefined;
   /** No state at all (a stateless operator): nothing is written or recorded for it. */
   readonly empty: boolean;
@@ -27,7 +27,7 @@ export function stateFileParts(s: OperatorSnapshot): StateFileParts {
     kinds: s.keyed?.kinds ?? {},
     keyGroups: inline ? s.keyed!.keyGroups() : [],
     delta: false,
-    lists: s.lists,
+    lists: s.lists.bytes(),
     ...(inline ? { keyKinds: s.keyed!.keyKinds, userKeyKinds: s.keyed!.userKeyKinds } : {}),
   };
 }

@@ -31,7 +31,7 @@ function release(snapshot: TaskSnapshot): void {
 }
 
 /**
- * The asynchronous part of checkpoints: encodes the key groups of pending snapshots in small
+ * The asynchronous part of checkpoints: encodes the operator lists and key groups of pending snapshots in small
  * time slices between processing slices, then writes the state files with asynchronous I/O and
  * acknowledges. Processing never waits for it.
  */
@@ -56,12 +56,14 @@ export class SnapshotDriver {
   work(deadline: number): void {
     for (const w of this.pendingWrites) {
       if (w.writing) continue;
-      let done = true;
-      for (const op of w.operators) {
-        if (op.keyed && !op.keyed.encodeUntil(deadline, () => performance.now())) {
-          done = false;
-          break;
-        }
+      let done: boolean;
+      try {
+        done = w.operators.every((op) => op.lists.encodeUntil(deadline, () => performance.now()) && (!op.keyed || op.keyed.encodeUntil(deadline, () => performance.now())));
+      } catch (err) {
+        // A value its serializer refuses: this checkpoint fails (declined, as a failed write is), not the task.
+        release(w);
+        if (this.finish(w)) this.responder.decline(w.checkpointId, w.taskIndex, (err as Error).message);
+        return;
       }
       if (!done) return;
       w.writing = true;

@@ -49,7 +49,7 @@ export class OperatorStateBootstrapOperator extends FunctionOperator<unknown> {
     const { info, clock } = this.ctx;
     // The cut after the last record: nothing changes the lists any more.
     const snapshot = this.snapshotState(BOOTSTRAP_CHECKPOINT_ID, clock.now(), { isSavepoint: true, aligned: true });
-    this.output.collect(bootstrappedState(info, this.uid, this.operatorName, { kinds: {}, keyGroups: [], lists: snapshot.lists }, null));
+    this.output.collect(bootstrappedState(info, this.uid, this.operatorName, { kinds: {}, keyGroups: [], lists: snapshot.lists.bytes() }, null));
   }
 }
 

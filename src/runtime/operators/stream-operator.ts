@@ -1,5 +1,5 @@
 import type { OutputTag, StreamNode } from '../../graph/index.js';
-import { type CheckpointOptions, type DefaultOperatorStateStore, type KeyedStateBackend, encodeLists } from '../../state/index.js';
+import { type CheckpointOptions, type DefaultOperatorStateStore, type KeyedStateBackend } from '../../state/index.js';
 import type { Clock } from '../../util/clock.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
@@ -174,7 +174,7 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
   snapshotState(checkpointId: number, timestamp: number, options: CheckpointOptions = { isSavepoint: false, aligned: true }): OperatorSnapshot {
     this.prepareSnapshot(checkpointId, timestamp);
     const { info, node, keyedBackend, operatorStateStore } = this.ctx;
-    const lists = operatorStateStore.snapshot();
+    const lists = operatorStateStore.cut();
     const keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true, latestCompleted: options.latestCompleted });
     return {
       uid: node.uid,
@@ -182,10 +182,10 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
       subtask: info.subtaskIndex,
       parallelism: info.parallelism,
       maxParallelism: info.maxParallelism,
-      lists: encodeLists(lists),
+      lists,
       keyed,
       // Nothing to write: no operator lists, no keyed state (nor timers) registered or restored.
-      empty: lists.size === 0 && (keyed === undefined || Object.keys(keyed.kinds).length === 0),
+      empty: lists.isEmpty && (keyed === undefined || Object.keys(keyed.kinds).length === 0),
     };
   }
 

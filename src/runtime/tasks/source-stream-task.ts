@@ -1,6 +1,6 @@
 import type { SourceReader, StreamNode } from '../../graph/index.js';
 import type { CheckpointBarrier } from '../channel-events.js';
-import { encodeLists } from '../../state/index.js';
+import { PendingOperatorLists, encodeLists } from '../../state/index.js';
 import type { OperatorSnapshot } from '../checkpointing/operator-snapshot.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { TaskInfo } from '../runtime-context.js';
@@ -76,7 +76,7 @@ export class SourceStreamTask extends StreamTask {
         subtask: this.info.subtaskIndex,
         parallelism: this.info.parallelism,
         maxParallelism: this.info.maxParallelism,
-        lists: encodeLists(new Map([[SOURCE_SPLITS_STATE, { mode: 'split' as const, values: splits }]])),
+        lists: PendingOperatorLists.of(encodeLists(new Map([[SOURCE_SPLITS_STATE, { mode: 'split' as const, values: splits }]]))),
         keyed: undefined,
         empty: false,
       },

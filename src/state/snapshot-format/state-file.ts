@@ -38,7 +38,7 @@ export interface StateFileParts {
   readonly keyGroups: ReadonlyArray<readonly [keyGroup: number, bytes: Uint8Array]>;
   /** The key-group blocks are deltas (a file of an incremental chain). */
   readonly delta: boolean;
-  /** Operator lists, encoded at the cut by {@link encodeLists}. */
+  /** Operator lists, as {@link encodeLists} encodes them (a checkpoint's, by PendingOperatorLists after its cut). */
   readonly lists: Uint8Array;
   /**
    * The kinds of the keys the subtask's keyed state holds (with a delta: held in the whole
@@ -127,8 +127,8 @@ export function encodeStateFile(parts: StateFileParts): Uint8Array[] {
 }
 
 /**
- * Encodes operator lists at the cut (a copy, so later changes do not leak in): `[name, mode,
- * elements]` per state, as before operator state had serializers, and the writers of the
+ * Encodes operator lists (a checkpoint encodes the same bytes in slices after its cut:
+ * operator-state-snapshot.ts): `[name, mode, elements]` per state, as before operator state had serializers, and the writers of the
  * elements fourth where a serializer other than MessagePack wrote any (operator-state-writers.ts).
  */
 export function encodeLists(lists: OperatorLists): Uint8Array {

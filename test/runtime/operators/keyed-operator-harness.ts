@@ -132,7 +132,7 @@ export abstract class KeyedOperatorHarness {
   snapshot(): HarnessSnapshot {
     const cut = this.operator.snapshotState(1, 0, { isSavepoint: false, full: true, aligned: true });
     const snap = cut.keyed!;
-    const file = Buffer.concat(encodeStateFile({ uid: cut.uid, subtask: 0, kinds: {}, keyGroups: [], delta: false, lists: cut.lists }));
+    const file = Buffer.concat(encodeStateFile({ uid: cut.uid, subtask: 0, kinds: {}, keyGroups: [], delta: false, lists: cut.lists.bytes() }));
     const { lists } = decodeStateFile(file, { file: 'harness', uid: cut.uid, subtask: 0, keyGroupRange: undefined });
     return { blocks: finish(snap), kinds: snap.kinds, lists };
   }

@@ -62,6 +62,6 @@ export class WindowStateBootstrapOperator extends StreamOperator<unknown> {
     // The full cut after the last record, as the keyed bootstrap takes it (checkpoint id 0: no
     // checkpoint of the writing job's own, incremental ones included, is confused with it).
     const cut = this.window.snapshotState(0, this.ctx.clock.now(), { isSavepoint: true, aligned: true });
-    this.output.collect(keyedBootstrappedState(this.ctx.info, this.uid, this.operatorName, cut.keyed!, cut.lists, this.ctx.keyedBackend!.keyGroupRange));
+    this.output.collect(keyedBootstrappedState(this.ctx.info, this.uid, this.operatorName, cut.keyed!, cut.lists.bytes(), this.ctx.keyedBackend!.keyGroupRange));
   }
 }

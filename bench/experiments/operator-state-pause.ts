@@ -1,0 +1,125 @@
+/**
+ * The pause a checkpoint causes in an operator holding a large operator list state: a map
+ * function keeps `elements` records in a list state (MessagePack, or Avro through its
+ * serializer) while records flow; checkpoints are taken one after another with the coordinator,
+ * in process, as bench/checkpoint.bench.ts takes them. Printed per checkpoint: the task's
+ * synchronous part (`syncMs`), the longest pause the checkpoint reports (`maxPauseMs`, the
+ * figure the checkpoint bench shows), and the longest gap between two records while it ran.
+ *
+ *   node --import tsx bench/experiments/operator-state-pause.ts [elements=500000] [checkpoints=5]
+ */
+import { performance } from 'node:perf_hooks';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckpointCoordinator, CompletedCheckpointStore, FsCheckpointStorage, realSchedule } from '../../src/checkpoint/index.js';
+import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import {
+  AvroSerializer,
+  type CheckpointedFunction,
+  DataGeneratorSource,
+  type FunctionInitializationContext,
+  type ListState,
+  ListStateDescriptor,
+  RichMapFunction,
+  WatermarkStrategy,
+} from '../../src/index.js';
+import { JobExecution } from '../../src/runtime/index.js';
+import { systemClock } from '../../src/util/clock.js';
+import { capturePipeline } from '../../test/helpers/run-job.js';
+
+const ELEMENTS = Number(process.argv[2] ?? 500_000);
+const CHECKPOINTS = Number(process.argv[3] ?? 5);
+
+interface Acct {
+  id: number;
+  owner: string;
+  balance: number;
+}
+const SCHEMA = { type: 'record', name: 'Acct', fields: [{ name: 'id', type: 'long' }, { name: 'owner', type: 'string' }, { name: 'balance', type: 'double' }] };
+
+let last = 0;
+let maxGapMs = 0;
+let processed = 0;
+
+class Holding extends RichMapFunction<number, number> implements CheckpointedFunction {
+  private accts!: ListState<Acct>;
+  constructor(private readonly avro: boolean) {
+    super();
+  }
+  initializeState(ctx: FunctionInitializationContext): void {
+    const d = new ListStateDescriptor<Acct>('accts');
+    if (this.avro) d.setSerializer(AvroSerializer.of<Acct>(SCHEMA as never));
+    this.accts = ctx.getOperatorStateStore().getListState(d);
+    const all: Acct[] = new Array(ELEMENTS);
+    for (let i = 0; i < ELEMENTS; i++) all[i] = { id: i, owner: `owner-${i}`, balance: i / 4 };
+    this.accts.update(all);
+  }
+  snapshotState(): void {}
+  map(i: number): number {
+    const now = performance.now();
+    if (last > 0) maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    processed++;
+    return i;
+  }
+}
+
+async function run(avro: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'flink-ts-opstate-pause-'));
+  const graph = compilePipeline(
+    capturePipeline((env) => {
+      env
+        .fromSource(new DataGeneratorSource((i) => i, Infinity), WatermarkStrategy.noWatermarks(), 'events').uid('events')
+        .map(new Holding(avro)).uid('holding')
+        .addSink(() => {}).uid('sink');
+    }, 'operator state pause'),
+  );
+  const storage = new FsCheckpointStorage(dir, 'opstate');
+  let stats = { syncMs: 0, maxPauseMs: 0 };
+  let coordinator: CheckpointCoordinator | undefined;
+  const execution = new JobExecution({
+    jobId: 'opstate',
+    jobGraph: graph,
+    clock: systemClock,
+    checkpointing: { storage, responder: { acknowledge: (a) => coordinator!.acknowledge(a), decline: (id, t, r) => coordinator!.decline(id, t, r) } },
+  });
+  coordinator = new CheckpointCoordinator({
+    jobId: 'opstate',
+    jobName: 'opstate',
+    settings: { interval: undefined, timeout: 600_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0, aligned: true },
+    clock: systemClock,
+    schedule: realSchedule,
+    storage,
+    store: new CompletedCheckpointStore(2, storage),
+    target: execution,
+    firstCheckpointId: 1,
+    stats: {
+      triggered: () => {},
+      completed: (_c, s) => (stats = { syncMs: s.syncMs, maxPauseMs: s.maxPauseMs }),
+      failed: (_id, _kind, reason) => {
+        throw new Error(`checkpoint failed: ${reason}`);
+      },
+    },
+    onTooManyFailures: () => {},
+  });
+  const done = execution.run();
+  while (processed < 10_000) await sleep(10);
+  for (let i = 0; i < CHECKPOINTS; i++) {
+    await sleep(200);
+    last = 0;
+    maxGapMs = 0;
+    const c = await coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
+    console.log(
+      `${avro ? 'avro' : 'msgpack'} ${ELEMENTS} elements, checkpoint ${c.checkpointId}: sync ${stats.syncMs.toFixed(1)} ms, ` +
+        `maxPause ${stats.maxPauseMs.toFixed(1)} ms, longest gap between records ${maxGapMs.toFixed(1)} ms, ${(c.stateSize / 1e6).toFixed(1)} MB`,
+    );
+  }
+  execution.cancel();
+  await done.catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await run(false);
+await run(true);
