@@ -16,14 +16,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  CheckpointCoordinator,
-  type CheckpointStatsListener,
-  CompletedCheckpointStore,
-  FsCheckpointStorage,
   assignState,
   inspectSnapshot,
   loadSnapshot,
-  realSchedule,
 } from '../src/checkpoint/index.js';
 import { compilePipeline } from '../src/cluster/compile-pipeline.js';
 import type { JobGraph } from '../src/graph/index.js';
@@ -38,6 +33,7 @@ import {
 } from '../src/index.js';
 import { JobExecution, type RestoreAssignment } from '../src/runtime/index.js';
 import { pack, unpack } from '../src/util/binary-codec.js';
+import { startCoordinatedJob } from './harness/coordinated-job.js';
 import { systemClock } from '../src/util/clock.js';
 import { capturePipeline } from '../test/helpers/run-job.js';
 import { type BenchParams, alternate, defineBench, figure } from './harness/index.js';
@@ -110,39 +106,10 @@ async function waitFor(cond: () => boolean): Promise<void> {
 
 /** A job running with a coordinator that takes checkpoints and savepoints on request. */
 function startJob(graph: JobGraph, dir: string) {
-  const storage = new FsCheckpointStorage(dir, 'bench');
   let lastPauseMs = 0;
-  const stats: CheckpointStatsListener = {
-    triggered: () => {},
-    completed: (_c, s) => {
-      lastPauseMs = s.maxPauseMs;
-    },
-    failed: (_id, _kind, reason) => {
-      throw new Error(`checkpoint failed: ${reason}`);
-    },
-  };
-  let coordinator: CheckpointCoordinator | undefined;
-  const execution = new JobExecution({
-    jobId: 'bench',
-    jobGraph: graph,
-    clock: systemClock,
-    checkpointing: { storage, responder: { acknowledge: (a) => coordinator!.acknowledge(a), decline: (id, t, r) => coordinator!.decline(id, t, r) } },
+  const { execution, coordinator: c, done } = startCoordinatedJob(graph, dir, 'bench', (_c, s) => {
+    lastPauseMs = s.maxPauseMs;
   });
-  coordinator = new CheckpointCoordinator({
-    jobId: 'bench',
-    jobName: 'bench',
-    settings: { interval: undefined, timeout: 600_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0, aligned: true },
-    clock: systemClock,
-    schedule: realSchedule,
-    storage,
-    store: new CompletedCheckpointStore(2, storage),
-    target: execution,
-    firstCheckpointId: 1,
-    stats,
-    onTooManyFailures: () => {},
-  });
-  const done = execution.run();
-  const c = coordinator;
   return {
     /** A checkpoint or savepoint, and what it cost the records flowing through. */
     async snapshot(savepointDir?: string) {

@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CheckpointCoordinator, CompletedCheckpointStore, FsCheckpointStorage, realSchedule } from '../../src/checkpoint/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import {
   AvroSerializer,
@@ -25,9 +24,8 @@ import {
   RichMapFunction,
   WatermarkStrategy,
 } from '../../src/index.js';
-import { JobExecution } from '../../src/runtime/index.js';
-import { systemClock } from '../../src/util/clock.js';
 import { capturePipeline } from '../../test/helpers/run-job.js';
+import { startCoordinatedJob } from '../harness/coordinated-job.js';
 
 const ELEMENTS = Number(process.argv[2] ?? 500_000);
 const CHECKPOINTS = Number(process.argv[3] ?? 5);
@@ -76,35 +74,10 @@ async function run(avro: boolean): Promise<void> {
         .addSink(() => {}).uid('sink');
     }, 'operator state pause'),
   );
-  const storage = new FsCheckpointStorage(dir, 'opstate');
   let stats = { syncMs: 0, maxPauseMs: 0 };
-  let coordinator: CheckpointCoordinator | undefined;
-  const execution = new JobExecution({
-    jobId: 'opstate',
-    jobGraph: graph,
-    clock: systemClock,
-    checkpointing: { storage, responder: { acknowledge: (a) => coordinator!.acknowledge(a), decline: (id, t, r) => coordinator!.decline(id, t, r) } },
+  const { execution, coordinator, done } = startCoordinatedJob(graph, dir, 'opstate', (_c, s) => {
+    stats = { syncMs: s.syncMs, maxPauseMs: s.maxPauseMs };
   });
-  coordinator = new CheckpointCoordinator({
-    jobId: 'opstate',
-    jobName: 'opstate',
-    settings: { interval: undefined, timeout: 600_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0, aligned: true },
-    clock: systemClock,
-    schedule: realSchedule,
-    storage,
-    store: new CompletedCheckpointStore(2, storage),
-    target: execution,
-    firstCheckpointId: 1,
-    stats: {
-      triggered: () => {},
-      completed: (_c, s) => (stats = { syncMs: s.syncMs, maxPauseMs: s.maxPauseMs }),
-      failed: (_id, _kind, reason) => {
-        throw new Error(`checkpoint failed: ${reason}`);
-      },
-    },
-    onTooManyFailures: () => {},
-  });
-  const done = execution.run();
   while (processed < 10_000) await sleep(10);
   for (let i = 0; i < CHECKPOINTS; i++) {
     await sleep(200);
