@@ -31,17 +31,16 @@ export class PendingOperatorLists {
   /** No operator state at all (nothing registered or restored). */
   readonly isEmpty: boolean;
 
-  constructor(cuts: ReadonlyMap<string, OperatorStateCut>) {
+  constructor(cuts: ReadonlyMap<string, OperatorStateCut>, encoded?: Uint8Array) {
     this.steps = encode(cuts);
-    this.isEmpty = cuts.size === 0;
+    this.result = encoded;
+    // Lists encoded already are never left out as empty: only an operator's own cut tells.
+    this.isEmpty = encoded === undefined && cuts.size === 0;
   }
 
   /** Lists encoded already (a source's splits, a bootstrap's lists). */
   static of(bytes: Uint8Array): PendingOperatorLists {
-    const p = new PendingOperatorLists(new Map());
-    p.result = bytes;
-    // Only an operator's own cut tells whether it has state; these are never left out as empty.
-    return p;
+    return new PendingOperatorLists(new Map(), bytes);
   }
 
   get done(): boolean {
