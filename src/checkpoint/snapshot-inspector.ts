@@ -11,8 +11,11 @@ export interface OperatorStateInfo {
   readonly maxParallelism: number;
   readonly bytes: number;
   readonly files: number;
-  /** Keyed states: kind, TTL, `perWindow` for window state, serializer and number of keys with a value. */
-  readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keys: number }>;
+  /**
+   * Keyed states: kind, TTL, `perWindow` for window state, serializer, a map state's key
+   * serializer where not MessagePack, and number of keys with a value.
+   */
+  readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keySerializer?: string; keys: number }>;
   /**
    * Operator list states: redistribution mode and element count (source positions are `_splits`;
    * broadcast state: the entries of one copy), and the serializers that wrote them where not
@@ -71,7 +74,8 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
     for (const file of files) {
       for (const [name, meta] of Object.entries(file.kinds)) {
         if (name === TIMERS_STATE) continue;
-        keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, ...(meta.namespaced ? { perWindow: true as const } : {}), serializer: meta.serializer.name, keys: 0 };
+        const s = (keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, ...(meta.namespaced ? { perWindow: true as const } : {}), serializer: meta.serializer.name, keys: 0 });
+        for (const w of [meta.keySerializer, ...Object.values(meta.keyWriters ?? {})]) if (!isMessagePack(w)) s.keySerializer = joinName(s.keySerializer, w!.name);
       }
       for (const [name, keys] of countKeys(file.keyGroups)) {
         if (keyedStates[name]) keyedStates[name].keys += keys;

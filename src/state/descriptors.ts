@@ -88,9 +88,9 @@ export class ListStateDescriptor<T> extends StateDescriptor<'list'> {
 
 /**
  * Describes a {@link MapState}, or a broadcast state (`broadcast(descriptor)`). `setSerializer`
- * sets the serializer of its values; a broadcast state's keys may have one too
- * (`setKeySerializer`), as Flink's MapStateDescriptor has a key and a value serializer. A keyed
- * MapState's user keys are stored as they are, by MessagePack (a key serializer is refused there).
+ * sets the serializer of its values and `setKeySerializer` that of its keys, as Flink's
+ * MapStateDescriptor has a key and a value serializer; both write snapshots (tables keep keys
+ * and values as the job uses them), and a restore checks and migrates each.
  *
  * @example
  * new MapStateDescriptor<string, Rule>('rules').setSerializer(AvroSerializer.of(ruleSchema));
@@ -100,7 +100,7 @@ export class MapStateDescriptor<K, V> extends StateDescriptor<'map'> {
   declare readonly _type?: [K, V];
   private keySerializer: TypeSerializer<unknown> | undefined;
 
-  /** Sets how a broadcast state's keys are written into snapshots; the default is MessagePack. */
+  /** Sets how the state's (user) keys are written into snapshots; the default is MessagePack. */
   setKeySerializer(serializer: TypeSerializer<unknown>): this {
     this.keySerializer = serializer;
     return this;

@@ -29,10 +29,11 @@ import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from
 import { NamespacedState, checkNamespaceMap, namespaceMerger } from './namespaced-state.js';
 import { type AccessEpoch, NamespacedTable, type NamespaceMap } from './namespaced-table.js';
 import { type KeyGroupBlock, decodeKeyGroupBlock } from './snapshot-format/key-group-block.js';
-import { MSGPACK_SERIALIZER, MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
+import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
-import { type StateKinds, type StateMeta, mapUserValues, withoutExpired, writerOf } from './state-meta.js';
+import { type StateKinds, type StateMeta, keyWriterOf, mapUserKeys, mapUserValues, withoutExpired, writerOf } from './state-meta.js';
+import { type KeyReader, isMessagePackKeys, keyEncoder, keyReaders, keySerializerOf } from './map-key-serializers.js';
 import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
 import { IncrementalCleanup } from './ttl-cleanup.js';
 import { TtlCell, TtlListState, TtlMapState, TtlValueState } from './ttl-states.js';
@@ -58,6 +59,10 @@ interface TableEntry {
    * from subtasks that had and had not migrated the state).
    */
   writers?: Map<number, SerializerSnapshot>;
+  /** While restored only (a map state): some key group's user keys are still their key serializer's bytes. */
+  rawKeys?: boolean;
+  /** Key groups whose user keys another key serializer than `meta.keySerializer` wrote (as `writers` for values). */
+  keyWriters?: Map<number, SerializerSnapshot>;
 }
 
 /** What a keyed state backend is built with besides its key groups. */
@@ -170,7 +175,6 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * refuses them).
    */
   getOrCreateState<S extends State>(descriptor: StateDescriptor): S {
-    checkNoKeySerializer(descriptor);
     if (this.registeredAs(descriptor, false)) return this.states.get(descriptor.name) as S;
     const table = this.tableFor(descriptor, false);
     const state = this.createState(descriptor, table, table, false);
@@ -186,7 +190,6 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * namespaced or not, never both.
    */
   getOrCreateNamespacedState<S extends State>(descriptor: StateDescriptor): NamespacedState<S> {
-    checkNoKeySerializer(descriptor);
     if (this.registeredAs(descriptor, true)) return this.namespacedStates.get(descriptor.name) as NamespacedState<S>;
     const outer = this.tableFor(descriptor, true) as StateTable<NamespaceMap<unknown>>;
     const ttl = descriptor.getTtlConfig() !== undefined;
@@ -286,12 +289,12 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const kinds: StateKinds = {};
     for (const [name, e] of this.tables) {
       // Raw bytes go out as restored: each key group under the writer that wrote it.
-      kinds[name] = e.writers?.size ? { ...e.meta, writers: Object.fromEntries(e.writers) } : e.meta;
+      kinds[name] = restoredMeta(e);
       const table = e.table;
       tables.set(name, {
         entries: (kg) => cut.entries(table, kg),
         get: (kg, key) => cut.get(table, kg, key),
-        encodeValue: e.raw ? undefined : snapshotEncoder(e, now),
+        encodeValue: e.raw || e.rawKeys ? undefined : snapshotEncoder(e, now),
         changed: changed ? (changed.get(name) ?? []) : undefined,
       });
     }
@@ -379,12 +382,22 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    */
   private restoredTable(name: string, meta: StateMeta, keyGroup: number, block: KeyGroupBlock): TrackedStateTable<unknown> {
     const writer = writerOf(meta, keyGroup);
+    const keyWriter = keyWriterOf(meta, keyGroup);
     const raw = writer.name !== MessagePackSerializer.NAME;
     let entry = this.tables.get(name);
     if (!entry) {
-      const { writers: _, ...own } = meta;
-      this.newTable(name, { ...own, serializer: writer }, raw);
+      const { writers: _, keyWriters: _k, keySerializer: _s, ...own } = meta;
+      this.newTable(name, { ...own, serializer: writer, ...(isMessagePackKeys(keyWriter) ? {} : { keySerializer: keyWriter }) }, raw);
       entry = this.tables.get(name)!;
+    }
+    // User keys of key groups written by different key serializers may share a table: each is
+    // read with its own writer at registration, where the job's key serializer is checked against all.
+    if (!isMessagePackKeys(keyWriter)) entry.rawKeys = true;
+    if (isDeepStrictEqual(keyWriter, keyWriterOf(entry.meta, -1))) entry.keyWriters?.delete(keyGroup);
+    else {
+      const keyWriters = (entry.keyWriters ??= new Map());
+      const known = [...new Set(keyWriters.values())].find((w) => isDeepStrictEqual(w, keyWriter));
+      keyWriters.set(keyGroup, known ?? keyWriter);
     }
     if (entry.raw !== raw) {
       // Bytes and inline values cannot share a table. A job that switched the state to or from
@@ -442,14 +455,38 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       }
       readers.set(writer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : writer);
     }
+    // Likewise the user keys' writers, against the job's key serializer (MessagePack if none is set).
+    const ownKeys = keyWriterOf(meta, -1);
+    const keys = d instanceof MapStateDescriptor ? keyReaders(d.name, d.getKeySerializer(), [ownKeys, ...new Set(entry.keyWriters?.values())]) : undefined;
     // Converting rewrites values in place: a snapshot still reading them must encode them first.
     this.pending?.encodeUntil(Infinity, () => 0);
     this.accessEpoch++;
     if (entry.raw) convertRaw(d.name, entry, serializer, (kg) => readers.get(entry.writers?.get(kg) ?? meta.serializer), this.keyGroupRange);
+    if (entry.rawKeys && keys) this.convertRawKeys(d.name, entry, (kg) => keys.get(entry.keyWriters?.get(kg) ?? ownKeys));
     entry.meta = metaOf(d, namespaced);
     entry.raw = false;
     entry.writers = undefined;
+    entry.rawKeys = false;
+    entry.keyWriters = undefined;
     return entry.table;
+  }
+
+  /**
+   * Reads restored user keys with the job's key serializer, each key group with its writer's
+   * reader (`readerOf`; undefined: inline), and notes their kinds for the user-key fence, which
+   * could not see them as bytes at restore.
+   */
+  private convertRawKeys(name: string, entry: TableEntry, readerOf: (keyGroup: number) => KeyReader): void {
+    const { table, meta } = entry;
+    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) {
+      const read = readerOf(kg);
+      for (const [k, v] of [...table.entries(kg)]) {
+        const converted = read ? mapUserKeys(meta, v, read) : v;
+        this.restoredKeys.noteUserKeysLate(name, meta, converted);
+        noteUserKeysOf(meta, converted, this.userKeyKindsOf(name));
+        if (converted !== v) table.set(kg, k, converted);
+      }
+    }
   }
 
   private newTable(name: string, meta: StateMeta, raw: boolean): TrackedStateTable<unknown> {
@@ -505,29 +542,17 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
  * same serializer object comes again (a descriptor built per call, without setSerializer).
  */
 function checkSameSerializer(registered: StateDescriptor, d: StateDescriptor): void {
-  const first = registered.getSerializer();
-  const next = d.getSerializer();
+  checkSame(d.name, 'serializer', 'values', registered.getSerializer(), d.getSerializer());
+  if (registered instanceof MapStateDescriptor && d instanceof MapStateDescriptor) checkSame(d.name, 'key serializer', 'keys', registered.getKeySerializer(), d.getKeySerializer());
+}
+
+function checkSame(name: string, what: string, of: string, first: TypeSerializer<unknown>, next: TypeSerializer<unknown>): void {
   if (first === next) return;
   const written = first.snapshot();
   if (isDeepStrictEqual(written, next.snapshot()) || next.resolveSchemaCompatibility(written).type === 'COMPATIBLE_AS_IS') return;
   throw new StateMigrationError(
-    `State '${d.name}' is already registered with the ${written.name} serializer, and registering it again with a ${next.snapshot().name} serializer ` +
-      `that cannot read its values as they are would get the first one's state; register it once, or give the new state another name.`,
-  );
-}
-
-/**
- * A keyed MapState's user keys are stored as they are (MessagePack), in the backends' tables and
- * their snapshots; only broadcast state writes its keys through a serializer. A key serializer
- * set here would be ignored, so it is refused.
- */
-function checkNoKeySerializer(d: StateDescriptor): void {
-  if (!(d instanceof MapStateDescriptor)) return;
-  const keys = d.getKeySerializer();
-  if (keys === MSGPACK_SERIALIZER || keys.snapshot().name === MessagePackSerializer.NAME) return;
-  throw new TypeError(
-    `MapState '${d.name}' has a key serializer set (setKeySerializer), but a keyed MapState's user keys are stored as they are, by MessagePack; ` +
-      'only broadcast state writes its keys through a serializer. Remove setKeySerializer (setSerializer sets the serializer of the values).',
+    `State '${name}' is already registered with the ${written.name} ${what}, and registering it again with a ${next.snapshot().name} ${what} ` +
+      `that cannot read its ${of} as they are would get the first one's state; register it once, or give the new state another name.`,
   );
 }
 
@@ -535,8 +560,19 @@ function checkNoKeySerializer(d: StateDescriptor): void {
 const BACKGROUND_CLEANUP_ENTRIES = 1000;
 
 function metaOf(d: StateDescriptor, namespaced: boolean): StateMeta {
-  const meta = { kind: d.kind, ttl: d.getTtlConfig() !== undefined, serializer: d.getSerializer().snapshot() };
+  const keys = keySerializerOf(d);
+  const meta = { kind: d.kind, ttl: d.getTtlConfig() !== undefined, serializer: d.getSerializer().snapshot(), ...(keys ? { keySerializer: keys.snapshot() } : {}) };
   return namespaced ? { ...meta, namespaced: true } : meta;
+}
+
+/** What a snapshot records of `e`'s state: its metadata, with the writers of key groups still held as restored. */
+function restoredMeta(e: TableEntry): StateMeta {
+  if (!e.writers?.size && !e.keyWriters?.size) return e.meta;
+  return {
+    ...e.meta,
+    ...(e.writers?.size ? { writers: Object.fromEntries(e.writers) } : {}),
+    ...(e.keyWriters?.size ? { keyWriters: Object.fromEntries(e.keyWriters) } : {}),
+  };
 }
 
 /** How a registered state's values go into a snapshot: expired ones dropped, then serialized. */
@@ -555,7 +591,11 @@ function snapshotEncoder(e: TableEntry, now: number): ((stored: unknown) => unkn
       throw new StateSerializationError(`State '${name}' cannot be written into the checkpoint by its ${serializer!.snapshot().name} serializer: ${(err as Error).message}`, { cause: err });
     }
   };
-  const serialize = serializer && serializer.snapshot().name !== MessagePackSerializer.NAME ? (v: unknown) => mapUserValues(e.meta, v, one) : undefined;
+  const values = serializer && serializer.snapshot().name !== MessagePackSerializer.NAME;
+  const keySerializer = keySerializerOf(e.descriptor);
+  const keys = keySerializer && keyEncoder(name!, keySerializer);
+  const serialize =
+    values && keys ? (v: unknown) => mapUserKeys(e.meta, mapUserValues(e.meta, v, one), keys) : values ? (v: unknown) => mapUserValues(e.meta, v, one) : keys ? (v: unknown) => mapUserKeys(e.meta, v, keys) : undefined;
   if (!dropExpired && !serialize) return undefined;
   return (v) => {
     const kept = dropExpired ? dropExpired(v) : v;

@@ -65,6 +65,19 @@ export class RestoredKeyKinds {
   }
 
   /**
+   * Notes user keys of map state `state` that were bytes at restore (a key serializer wrote
+   * them) once they are read, at registration: after {@link operatorWide}, so they count towards
+   * the operator's kinds too, as if noted at restore.
+   */
+  noteUserKeysLate(state: string, layout: StoredLayout, stored: unknown): void {
+    this.noteUserKeys(state, layout, stored);
+    if (this.heldUserKeys === undefined) return;
+    let held = this.heldUserKeys.get(state);
+    if (held === undefined) this.heldUserKeys.set(state, (held = new KeyKindSet(userKeyKind)));
+    noteUserKeysOf(layout, stored, held);
+  }
+
+  /**
    * What operator `uid`'s snapshot recorded over all its subtasks, once the subtask's key groups
    * are restored: arms the checks. Without a record (a snapshot written before flink-ts recorded
    * kinds, or not by every subtask) nothing is checked, since the kinds this subtask restored may

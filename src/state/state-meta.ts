@@ -1,5 +1,5 @@
 import type { StateKind } from './descriptors.js';
-import type { SerializerSnapshot } from './serializers/type-serializer.js';
+import { MessagePackSerializer, type SerializerSnapshot } from './serializers/type-serializer.js';
 
 /**
  * What a snapshot records about each keyed state besides its values: its kind, whether its
@@ -22,6 +22,13 @@ export interface StateMeta {
    * `serializer` wrote every key group.
    */
   readonly writers?: Readonly<Record<number, SerializerSnapshot>>;
+  /**
+   * Map state only: the serializer that wrote its user keys, as bytes. Absent when MessagePack
+   * wrote them (inline, as stored): snapshots from before keyed MapState had key serializers.
+   */
+  readonly keySerializer?: SerializerSnapshot;
+  /** Key groups whose user keys another key serializer wrote (as `writers` for the values). */
+  readonly keyWriters?: Readonly<Record<number, SerializerSnapshot>>;
 }
 
 /** The parts of {@link StateMeta} that say how a stored value is laid out. */
@@ -30,6 +37,29 @@ export type StoredLayout = Pick<StateMeta, 'kind' | 'ttl' | 'namespaced'>;
 /** The serializer that wrote key group `keyGroup` of a state with metadata `meta`. */
 export function writerOf(meta: StateMeta, keyGroup: number): SerializerSnapshot {
   return meta.writers?.[keyGroup] ?? meta.serializer;
+}
+
+const MSGPACK_KEYS: SerializerSnapshot = { name: MessagePackSerializer.NAME, version: 1 };
+
+/** The key serializer that wrote key group `keyGroup`'s user keys of a map state with metadata `meta` (MessagePack: inline). */
+export function keyWriterOf(meta: StateMeta, keyGroup: number): SerializerSnapshot {
+  return meta.keyWriters?.[keyGroup] ?? meta.keySerializer ?? MSGPACK_KEYS;
+}
+
+/**
+ * Applies `f` to every user key of a map state's stored value (in every namespace), keeping
+ * the values as they are: the keys' side of {@link mapUserValues}.
+ */
+export function mapUserKeys(layout: StoredLayout, stored: unknown, f: (k: unknown) => unknown): unknown {
+  const one = (m: Map<unknown, unknown>) => {
+    const out = new Map<unknown, unknown>();
+    for (const [k, v] of m) out.set(f(k), v);
+    return out;
+  };
+  if (!layout.namespaced) return one(stored as Map<unknown, unknown>);
+  const out = new Map<unknown, unknown>();
+  for (const [ns, v] of stored as Map<unknown, Map<unknown, unknown>>) out.set(ns, one(v));
+  return out;
 }
 
 /** The metadata of every state in a snapshot, by state name. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { encodeMetadata, readSnapshotMetadata } from '../../src/checkpoint/index.js';
+import { encodeMetadata, inspectSnapshot, readSnapshotMetadata } from '../../src/checkpoint/index.js';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import {
   AvroSerializer,
@@ -18,6 +18,8 @@ import {
   KeyedProcessFunction,
   type KeyedStateBootstrapContext,
   KeyedStateBootstrapFunction,
+  type MapState,
+  MapStateDescriptor,
   OperatorTransformation,
   RichMapFunction,
   SavepointWriter,
@@ -191,6 +193,45 @@ describe('Avro and TTL state', () => {
     const acc = (k: number) => JSON.stringify({ id: k, total: 100 + k, note: 'none' });
     assert.deepEqual(await restoreAndRun(sp, 3, job, new ManualClock(10_999)), keys.map((k) => `${k} acc=${acc(k)} ttl=${k}`));
     assert.deepEqual(await restoreAndRun(sp, 1, job, new ManualClock(11_001)), keys.map((k) => `${k} acc=${acc(k)} ttl=undefined`));
+  });
+});
+
+/** Map 'seen' with Avro user keys: `int` when written, `double` when read (migrated: other bytes). */
+const seen = (keys: 'int' | 'double') => new MapStateDescriptor<number, string>('seen').setKeySerializer(AvroSerializer.of(keys));
+
+class WriteAvroKeys extends KeyedStateBootstrapFunction<number, Row> {
+  private m!: MapState<number, string>;
+  override open(): void {
+    this.m = this.getRuntimeContext().getMapState(seen('int'));
+  }
+  processElement({ k }: Row): void {
+    this.m.put(k * 7, `v${k}`);
+  }
+}
+
+class ReadAvroKeys extends KeyedProcessFunction<number, Row, string> {
+  private m!: MapState<number, string>;
+  override open(): void {
+    this.m = this.getRuntimeContext().getMapState(seen('double'));
+  }
+  processElement({ k }: Row, _: KeyedProcessContext<number>, out: Collector<string>): void {
+    out.collect(`${k} ${this.m.get(k * 7)}`);
+  }
+}
+
+describe('keyed MapState user keys through a key serializer', () => {
+  test('written by a bootstrap, named by flink info, restored at another parallelism with a migrated key schema', async () => {
+    const sp = join(tempRoot(), 'sp');
+    const keys = [0, 1, 2, 3, 4];
+    await bootstrap((env) => {
+      const t = OperatorTransformation.bootstrapWith(env.fromData<Row>(keys.map((k) => ({ k })))).keyBy((r) => r.k).transform(new WriteAvroKeys());
+      SavepointWriter.newSavepoint(env).withOperator('mk', t).write(sp);
+    }, 2);
+    const op = inspectSnapshot(sp).operators.find((o) => o.uid === 'mk')!;
+    assert.deepEqual(op.keyedStates['seen'], { kind: 'map', ttl: false, serializer: 'msgpack', keySerializer: 'avro', keys: keys.length });
+    const job = (env: StreamExecutionEnvironment, out: (l: string) => void) =>
+      void env.fromData<Row>(keys.map((k) => ({ k }))).keyBy((r) => r.k).process(new ReadAvroKeys()).uid('mk').addSink(out);
+    assert.deepEqual(await restoreAndRun(sp, 3, job), keys.map((k) => `${k} v${k}`));
   });
 });
 

@@ -13,7 +13,6 @@ import { repartitionOperatorLists } from '../../src/checkpoint/operator-state-re
 import {
   AvroSerializer,
   DefaultOperatorStateStore,
-  type KeyedStateBackend,
   ListStateDescriptor,
   MapStateDescriptor,
   type OperatorLists,
@@ -224,13 +223,6 @@ describe('broadcast state migrates its keys and values through their serializers
     const state = restore([first], 1)[0]!.getBroadcastState(rules(V2));
     assert.deepEqual(state.readOnly.get(1), migrated({ a: 1, b: 2 }));
     assert.throws(() => (state.readOnly as unknown as { put(k: number, v: Acct): void }).put(2, { a: 0, b: 0 }), /read-only on the non-broadcast side/);
-  });
-
-  test("a keyed MapState's user keys have no serializer: setKeySerializer is refused there", () => {
-    const b: KeyedStateBackend = createBackend('hashmap');
-    assert.throws(() => b.getOrCreateState(rules(V1, 'int')), /^TypeError: MapState 'rules' has a key serializer set \(setKeySerializer\), but a keyed MapState's user keys are stored as they are/);
-    assert.throws(() => b.getOrCreateNamespacedState(rules(V1, 'int')), /MapState 'rules' has a key serializer set/);
-    assert.doesNotThrow(() => b.getOrCreateState(rules(V1)));
   });
 });
 

@@ -82,7 +82,14 @@ function printSnapshot(info: SnapshotInfo): void {
     // Recorded without state files: it ran in a chain with state (see PendingCheckpoint#metadata).
     if (op.files === 0) say('  no state (it ran chained with state, so a restore restores it: isRestored() is true)');
     for (const [name, s] of Object.entries(op.keyedStates)) {
-      const extra = [s.perWindow ? 'per window' : '', s.ttl ? 'with TTL' : '', s.serializer !== 'msgpack' ? `${s.serializer} serializer` : ''].filter(Boolean).join(', ');
+      const extra = [
+        s.perWindow ? 'per window' : '',
+        s.ttl ? 'with TTL' : '',
+        s.keySerializer ? `${s.keySerializer} key serializer` : '',
+        s.serializer !== 'msgpack' ? `${s.serializer} serializer` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       say(`  keyed ${s.kind} state '${name}'${extra ? ` (${extra})` : ''}: ${s.keys} keys`);
     }
     for (const [name, s] of Object.entries(op.operatorStates)) {

@@ -288,7 +288,12 @@ function checkKinds(kinds: unknown): asserts kinds is StateKinds {
       typeof meta['ttl'] === 'boolean' &&
       (meta['namespaced'] === undefined || typeof meta['namespaced'] === 'boolean') &&
       isSerializerSnapshot(meta['serializer']) &&
-      (meta['writers'] === undefined || (isRecord(meta['writers']) && Object.values(meta['writers']).every(isSerializerSnapshot)));
+      (meta['writers'] === undefined || (isRecord(meta['writers']) && Object.values(meta['writers']).every(isSerializerSnapshot))) &&
+      // User keys through a key serializer: map state only (absent in snapshots before keyed MapState had key serializers).
+      ((meta['keySerializer'] === undefined && meta['keyWriters'] === undefined) ||
+        (meta['kind'] === 'map' &&
+          (meta['keySerializer'] === undefined || isSerializerSnapshot(meta['keySerializer'])) &&
+          (meta['keyWriters'] === undefined || (isRecord(meta['keyWriters']) && Object.values(meta['keyWriters']).every(isSerializerSnapshot)))));
     if (!ok) throw new Error(`the metadata of state '${name}' is malformed`);
   }
 }
