@@ -3048,4 +3048,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'flink info does not name a keyed MapState\'s key serializer',
     tests: ['test/state-processor/flink-savepoint-writer-cases.test.ts'],
   },
+  {
+    id: 'apply-to-keyed-state-object-ignored',
+    area: 'joins and broadcast state',
+    file: 'src/runtime/operators/two-input/co-broadcast-with-keyed-operator.ts',
+    original: "  if (typeof (fn as { process?: unknown } | null)?.process === 'function') return (key, state) => fn.process(key, state);\n",
+    replacement: "  if (typeof (fn as { process?: unknown } | null)?.process === 'function') return () => {};\n",
+    bug: "applyToKeyedState given Flink's KeyedStateFunction shape (an object with process(key, state)) visits no key: the broadcast side's changes to keyed state silently do nothing",
+    tests: ['test/runtime/two-input/flink-broadcast-operator-cases.test.ts'],
+  },
+  {
+    id: 'rate-limiter-strategy-unlimited',
+    area: 'connectors',
+    file: 'src/connectors/data-generator-source.ts',
+    original: '    return Object.freeze({ recordsPerSecond });\n',
+    replacement: '    return Object.freeze({});\n',
+    bug: "RateLimiterStrategy.perSecond(n) gives a DataGeneratorSource no limit: a job ported from Flink floods its pipeline instead of producing n records per second",
+    tests: ['test/connectors/sources.test.ts'],
+  },
 ];

@@ -130,6 +130,7 @@ export {
   type KeyedBroadcastContext,
   type KeyedBroadcastReadOnlyContext,
   type KeyedBroadcastOnTimerContext,
+  type KeyedStateFunction,
   type StateOf,
   ProcessJoinFunction,
   type ProcessJoinContext,
@@ -180,6 +181,7 @@ export {
 export {
   DataGeneratorSource,
   type DataGeneratorOptions,
+  RateLimiterStrategy,
   FileSink,
   FileSinkBuilder,
   type RollingPolicy,

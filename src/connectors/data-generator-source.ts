@@ -9,6 +9,23 @@ export interface DataGeneratorOptions {
 }
 
 /**
+ * Flink's RateLimiterStrategy, for code ported from Flink: it makes the options above
+ * (`perSecond(n)`: `n` records per second over all readers, as Flink divides it by the
+ * parallelism; `noOp()`: unlimited). Flink's `perCheckpoint` has no counterpart here.
+ *
+ * @example
+ * new DataGeneratorSource((i) => `e${i}`, 1000, RateLimiterStrategy.perSecond(100));
+ */
+export const RateLimiterStrategy = Object.freeze({
+  perSecond(recordsPerSecond: number): DataGeneratorOptions {
+    return Object.freeze({ recordsPerSecond });
+  },
+  noOp(): DataGeneratorOptions {
+    return Object.freeze({});
+  },
+});
+
+/**
  * Records made by a function of their index (0, 1, 2, …), `count` of them or without end
  * (`Infinity`). Deterministic by index, so a restored reader produces exactly what follows its
  * recorded position.

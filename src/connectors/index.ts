@@ -1,6 +1,6 @@
 export { CollectionSource, type CollectionSplit } from './collection-source.js';
 export { NumberSequenceSource } from './number-sequence-source.js';
-export { DataGeneratorSource, type DataGeneratorOptions } from './data-generator-source.js';
+export { DataGeneratorSource, type DataGeneratorOptions, RateLimiterStrategy } from './data-generator-source.js';
 export { TextFileSource, type TextFileSplit } from './text-file-source.js';
 export { SocketTextSource, type SocketSplit } from './socket-text-source.js';
 export type { IndexSplit } from './index-range-reader.js';

@@ -111,14 +111,20 @@ export interface KeyedBroadcastReadOnlyContext<K> extends BroadcastReadOnlyConte
 /** The state object a descriptor gives (the keyed state store's `StateFor`, under the name this API exports). */
 export type StateOf<D extends StateDescriptor> = StateFor<D>;
 
+/**
+ * What `applyToKeyedState` calls per key: a function, or an object with `process(key, state)` —
+ * Flink's KeyedStateFunction is an abstract class with that method, so ported code has the object.
+ */
+export type KeyedStateFunction<K, S> = ((key: K, state: S) => void) | { process(key: K, state: S): void };
+
 /** The broadcast side's context of a KeyedBroadcastProcessFunction. */
 export interface KeyedBroadcastContext<K> extends BroadcastContext {
   /**
-   * Calls `fn` with every key of this subtask that has a value in the keyed state `descriptor`,
-   * with the state scoped to that key (Flink's applyToKeyedState). Composite keys are passed in
-   * their canonical (JSON) form.
+   * Calls `fn` (or `fn.process`) with every key of this subtask that has a value in the keyed
+   * state `descriptor`, with the state scoped to that key (Flink's applyToKeyedState). Composite
+   * keys are passed in their canonical (JSON) form.
    */
-  applyToKeyedState<D extends StateDescriptor>(descriptor: D, fn: (key: K, state: StateOf<D>) => void): void;
+  applyToKeyedState<D extends StateDescriptor>(descriptor: D, fn: KeyedStateFunction<K, StateOf<D>>): void;
 }
 
 /** The context of `KeyedBroadcastProcessFunction.onTimer`. */

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
-import { CollectionSource, DataGeneratorSource, NumberSequenceSource, TextFileSource } from '../../src/connectors/index.js';
+import { CollectionSource, DataGeneratorSource, NumberSequenceSource, RateLimiterStrategy, TextFileSource } from '../../src/connectors/index.js';
 import type { Source, SourceReader } from '../../src/graph/index.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
 import { TestingReaderOutput } from '../helpers/reader-output.js';
@@ -86,6 +86,17 @@ describe('sources replay exactly from their recorded position', () => {
     assert.equal(out.length, 51);
     assert.equal(r.pollNext(c, 1000), 'NOTHING_AVAILABLE');
     assert.equal(out.length, 51);
+  });
+
+  test("Flink's RateLimiterStrategy: perSecond(n) limits as { recordsPerSecond: n } does; noOp() does not limit", () => {
+    const clock = new ManualClock(0);
+    const out: number[] = [];
+    const limited = reader(new DataGeneratorSource((i) => i, Infinity, RateLimiterStrategy.perSecond(100)), 0, 2, clock);
+    limited.pollNext(new TestingReaderOutput(out), 1000);
+    assert.equal(limited.nextAvailableTime!(), 20);
+    const free = reader(new DataGeneratorSource((i) => i, 10, RateLimiterStrategy.noOp()), 0, 1, clock);
+    assert.deepEqual(drain(free, 10), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.throws(() => new DataGeneratorSource((i) => i, 1, RateLimiterStrategy.perSecond(0)), /recordsPerSecond must be positive/);
   });
 
   test('text file: lines without endings, byte offsets across chunk borders, CRLF and no final newline', () => {

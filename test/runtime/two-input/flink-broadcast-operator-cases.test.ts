@@ -19,7 +19,7 @@ import {
   type KeyedBroadcastReadOnlyContext,
   type TwoInputOperatorSpec,
 } from '../../../src/graph/index.js';
-import { MapStateDescriptor, type ReadOnlyBroadcastState, ValueStateDescriptor } from '../../../src/state/index.js';
+import { MapStateDescriptor, type ReadOnlyBroadcastState, type ValueState, ValueStateDescriptor } from '../../../src/state/index.js';
 import { FlinkError } from '../../../src/util/errors.js';
 import { MIN_TIMESTAMP } from '../../../src/util/time.js';
 import type { HarnessOptions, HarnessSnapshot } from '../operators/keyed-operator-harness.js';
@@ -271,6 +271,30 @@ describe('applyToKeyedState', () => {
       assert.deepEqual(out.slice(6), ['a count=21 total=102', 'b count=11 total=101', 'c count=1 total=0']);
     });
   }
+
+  test("Flink's KeyedStateFunction shape: an object's process(key, state) is called per key, as a method; anything else is refused in one line", async () => {
+    class Scale {
+      constructor(private readonly by: number) {}
+      process(key: string, state: ValueState<number>) { state.update(state.value()! * this.by); }
+    }
+    class Fn extends KeyedBroadcastProcessFunction<string, string, number, string> {
+      processElement(v: string, _ctx: KRo, out: Out) {
+        const count = this.getRuntimeContext().getState(COUNT);
+        count.update(count.value()! + 1);
+        out.collect(`${v}=${count.value()}`);
+      }
+      processBroadcastElement(by: number, ctx: KRw) {
+        ctx.applyToKeyedState(COUNT, by > 0 ? new Scale(by) : ({ apply: () => {} } as never));
+      }
+    }
+    const h = await keyed(new Fn());
+    h.processElement1('a');
+    h.processElement1('b');
+    h.processBroadcast(10);
+    h.processElement1('a');
+    assert.deepEqual(h.records().map((r) => r.value), ['a=1', 'b=1', 'a=11']);
+    assert.throws(() => h.processBroadcast(-1), /applyToKeyedState needs a function \(key, state\) => void or an object with process\(key, state\), got /);
+  });
 });
 
 describe('checkpoint and restore', () => {

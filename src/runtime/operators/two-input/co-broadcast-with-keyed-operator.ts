@@ -1,5 +1,8 @@
-import type { Collector, KeyedBroadcastContext, KeyedBroadcastProcessFunction, KeyedBroadcastReadOnlyContext } from '../../../graph/index.js';
+import type {
+  Collector, KeyedBroadcastContext, KeyedBroadcastProcessFunction, KeyedBroadcastReadOnlyContext, KeyedStateFunction,
+} from '../../../graph/index.js';
 import type { MapStateDescriptor, State, StateDescriptor } from '../../../state/index.js';
+import { describeArgument } from '../../../util/describe-argument.js';
 import type { InternalTimer, Triggerable } from '../../timers/internal-timer-service.js';
 import { KeyedFunctionContexts, broadcastBaseContext } from '../process-function-contexts.js';
 import type { OperatorContext } from '../stream-operator.js';
@@ -31,7 +34,7 @@ export class CoBroadcastWithKeyedOperator extends TwoInputFunctionOperator imple
     this.context = {
       ...broadcastBaseContext(ctx, () => this.currentWatermark, true),
       getBroadcastState: states.getWritable,
-      applyToKeyedState: (descriptor: StateDescriptor, fn: (key: unknown, state: State) => void) => backend.applyToAllKeys(descriptor, fn),
+      applyToKeyedState: (descriptor: StateDescriptor, fn: KeyedStateFunction<unknown, State>) => backend.applyToAllKeys(descriptor, perKey(fn)),
     } as KeyedBroadcastContext<unknown>;
   }
 
@@ -50,4 +53,11 @@ export class CoBroadcastWithKeyedOperator extends TwoInputFunctionOperator imple
   onProcessingTime(timer: InternalTimer): void {
     this.fireTimer(this.fn, this.contexts, timer, 'PROCESSING_TIME');
   }
+}
+
+/** The per-key call of `applyToKeyedState`'s function: a function itself, or Flink's KeyedStateFunction shape (`process(key, state)`). */
+function perKey(fn: KeyedStateFunction<unknown, State>): (key: unknown, state: State) => void {
+  if (typeof fn === 'function') return fn;
+  if (typeof (fn as { process?: unknown } | null)?.process === 'function') return (key, state) => fn.process(key, state);
+  throw new TypeError(`applyToKeyedState needs a function (key, state) => void or an object with process(key, state), got ${describeArgument(fn)}.`);
 }
