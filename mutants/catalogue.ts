@@ -3005,4 +3005,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/e2e/bad-input.test.ts'],
     testNamePattern: 'a bad option or argument',
   },
+  {
+    id: 'config-error-unterminated',
+    area: 'cli',
+    file: 'src/util/errors.ts',
+    original: "    super(code, /[.?]$/.test(message) ? message : `${message}.`);",
+    replacement: '    super(code, message);',
+    bug: "a bad configuration key or value (`Invalid value '0' for parallelism.default in -D: expected an integer from 1 to 32768`) ends without the full stop the CLI's other one-line errors end with",
+    tests: ['test/config/configuration.test.ts'],
+    testNamePattern: 'bad ints',
+  },
 ];
