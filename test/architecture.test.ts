@@ -27,6 +27,25 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ['cluster', 'web', 'checkpoint', 'metadata', 'config', 'api', 'util'],
 };
 
+/**
+ * The parts table of README's "Design" as `ALLOWED` reads it: a row's "may import" is `nothing`,
+ * the parts it names, or "every part before it" (but those it names after "but").
+ */
+function readmePartsTable(): Record<string, string[]> {
+  const lines = readFileSync(new URL('../README.md', import.meta.url), 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('| part | owns | may import |'));
+  assert.ok(start > 0, "README's parts table was found");
+  const table: Record<string, string[]> = {};
+  for (let i = start + 2; lines[i]?.startsWith('|'); i++) {
+    const cells = lines[i]!.split(' | ');
+    const part = /`([\w-]+)\/`/.exec(cells[0]!)![1]!;
+    const mayImport = cells[cells.length - 1]!;
+    const named = [...mayImport.matchAll(/`([\w-]+)\/`/g)].map((m) => m[1]!);
+    table[part] = mayImport.startsWith('nothing') ? [] : mayImport.startsWith('every part before it') ? Object.keys(table).filter((p) => !named.includes(p)) : named;
+  }
+  return table;
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
 }
@@ -46,6 +65,11 @@ function partOf(file: string): string {
 test('every folder under src/ is a part of the architecture', () => {
   const folders = readdirSync(SRC, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   assert.deepEqual(folders.filter((f) => !(f in ALLOWED)), []);
+});
+
+test("README's parts table says what ALLOWED says", () => {
+  const sorted = (t: Record<string, readonly string[]>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [...v].sort()]));
+  assert.deepEqual(sorted(readmePartsTable()), sorted(ALLOWED));
 });
 
 test('imports between parts follow the layering', () => {

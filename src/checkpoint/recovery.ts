@@ -102,6 +102,7 @@ export interface JobSnapshots {
  * Only call this once the job's process can no longer publish or delete checkpoints.
  *
  * @param observe given what was found on the way (before the result or the error), for flink.db to record
+ * @param nextStep what the caller can do instead when the job has no snapshot at all, said after the error
  * @throws SnapshotRestoreError `snapshot.none` if the job has no snapshot at all,
  * `checkpoint.recoveryFailed` (naming each one tried) if none can be restored
  */
@@ -109,6 +110,7 @@ export function restoreLatestOfJob(
   job: JobSnapshots,
   load: (path: string) => LoadedSnapshot = loadSnapshotChecked,
   observe: (observed: ObservedSnapshots) => void = () => {},
+  nextStep?: string,
 ): RecoveredState<LoadedSnapshot> {
   const snapshots = jobSnapshots(job.recorded, scanCheckpointDirectory(job.checkpointsDir));
   const { found, refused } = readFoundCheckpoints(job.jobId, snapshots);
@@ -126,7 +128,10 @@ export function restoreLatestOfJob(
     return [v.problem.includes(s.path) ? `${what}: ${v.problem}` : `${what} (${s.path}): ${v.problem}`];
   });
   observe({ snapshots, found, verdicts });
-  if (snapshots.length === 0) throw new SnapshotRestoreError(`Job ${job.jobId} has no completed checkpoint or savepoint to restore from.`, 'snapshot.none');
+  if (snapshots.length === 0) {
+    const none = `Job ${job.jobId} has no completed checkpoint or savepoint to restore from`;
+    throw new SnapshotRestoreError(nextStep === undefined ? `${none}.` : `${none}; ${nextStep}.`, 'snapshot.none');
+  }
   if (!chosen || restored === undefined) {
     throw new SnapshotRestoreError(`Cannot restore job ${job.jobId}: none of its checkpoints and savepoints can be restored; ${skipped.join('; ')}`, 'checkpoint.recoveryFailed');
   }

@@ -37,7 +37,6 @@ function parseParallelism(value: string): number {
   return n;
 }
 
-/** A TCP port: 0 (any free one) to 65535. */
 /**
  * Flink's `--type` of `flink savepoint` and `flink stop`: `canonical` is what every savepoint
  * here is (any backend restores it); Flink's backend-specific `native` format is not written.
@@ -48,6 +47,7 @@ function parseSavepointFormat(v: string): 'canonical' {
   throw new InvalidArgumentError(`The savepoint format must be canonical (Flink's native is not written here), got '${v}'.`);
 }
 
+/** A TCP port: 0 (any free one) to 65535. */
 function parsePort(value: string): number {
   const n = wholeNumber(value);
   if (!Number.isSafeInteger(n) || n > 65535) throw new InvalidArgumentError('The port must be a whole number from 0 to 65535 (0: any free port).');

@@ -17,18 +17,25 @@ const COMMANDER_QUOTES = [/(argument ')([\s\S]*?)(' is invalid)/, /^(unknown (?:
 
 /**
  * Commander's errors as ours: one line on stderr (`Error: ...`, no usage dump, any input it
- * echoes made safe); `--help` shows the usage — the command's own (`flink run --help`) for an
- * error in a command's options or arguments, which `flink --help` does not list.
+ * echoes made safe) that ends as our own errors do, with a full stop or a question; `--help`
+ * shows the usage — the command's own (`flink run --help`) for an error in a command's options
+ * or arguments, which `flink --help` does not list.
  */
 function writeCommanderError(text: string, write: (s: string) => void, command?: string): void {
   // Commander puts its "(Did you mean ...?)" on a line of its own; other newlines are the user's.
-  let message = text.replace(/\n$/, '').replace(/^error:\s*/i, '').replace(/\n(?=\(Did you mean)/g, ' ');
+  let message = text.replace(/\n$/, '').replace(/^error:\s*/i, '');
+  let suggestion: string | undefined;
+  message = message.replace(/\n\(Did you mean (.*)\?\)$/, (_m, similar: string) => {
+    suggestion = similar;
+    return '';
+  });
   // What commander quotes of the user's (an argument, an unknown command or option): cut like any echoed input.
   for (const quoted of COMMANDER_QUOTES) message = message.replace(quoted, (_m, a: string, arg: string, b: string) => `${a}${echo(arg)}${b}`);
-  message = message.charAt(0).toUpperCase() + message.slice(1);
-  if (/^(unknown|missing|too many)/i.test(message) && !message.includes('(Did you mean')) {
-    message = `${message.replace(/\.$/, '')}; see 'flink ${command === undefined ? '' : `${command} `}--help'`;
-  }
+  message = message.charAt(0).toUpperCase() + message.slice(1).replace(/\.$/, '');
+  // As a bad configuration key reads: `Unknown configuration key 'x' in -D; did you mean 'y'?`.
+  if (suggestion !== undefined) message = `${message}; did you mean ${suggestion}?`;
+  else if (/^(unknown|missing|too many)|argument missing$/i.test(message)) message = `${message}; see 'flink ${command === undefined ? '' : `${command} `}--help'`;
+  if (!/[.?]$/.test(message)) message = `${message}.`;
   write(`Error: ${oneLine(message, 2000)}\n`);
 }
 

@@ -17,6 +17,9 @@ import { takeOverJob } from './job-takeover.js';
 import { checkpointsDirOf, recordFindings, recordedHistory } from './checkpoint-reconciler.js';
 import { watchJobFileEscapes } from './job-file-escapes.js';
 
+/** What a user of `flink run -s <jobId>` can do when that job has nothing to restore. */
+const NO_SNAPSHOT_NEXT_STEP = 'run the job file without -s to start it fresh, or give -s the path of a savepoint';
+
 /**
  * The snapshot `flink run -s <from>` starts from, read and verified before anything starts. For
  * a job id (prefix) that is not a path: that job's newest snapshot that can be restored. Either
@@ -50,7 +53,7 @@ export async function prepareRestore(
   // flink.db learns what this restore finds (a checkpoint it lacked, one found damaged or
   // gone), even if none can be restored: `flink list` and `flink checkpoints` then name the
   // checkpoint restored here.
-  const restored = restoreLatestOfJob({ jobId, recorded: history.recorded, checkpointsDir }, undefined, (observed) => recordFindings(store, job, history, observed));
+  const restored = restoreLatestOfJob({ jobId, recorded: history.recorded, checkpointsDir }, undefined, (observed) => recordFindings(store, job, history, observed), NO_SNAPSHOT_NEXT_STEP);
   for (const problem of restored.skipped) log(`Skipping a snapshot of job ${jobId} that cannot be restored: ${problem}`);
   if (restored.skipped.length > 0) {
     log(`Restoring job ${jobId} from checkpoint ${restored.checkpointId} (${restored.path}): output its sinks committed after it may be written again.`);

@@ -119,7 +119,7 @@ export function parseDynamicProperty(prop: string): [string, string] {
   const key = eq < 0 ? '' : prop.slice(0, eq).trim();
   if (key === '') {
     throw new ConfigError(
-      `Invalid -D argument '${echo(prop)}': expected key=value, e.g. -D parallelism.default=2`,
+      `Invalid -D argument '${echo(prop)}': expected key=value (e.g. -D parallelism.default=2)`,
       'config.invalidDynamicProperty',
     );
   }

@@ -17,10 +17,13 @@ export class FlinkError extends Error {
   }
 }
 
-/** A bad value in config.yaml, in `-D`, or in a job's own settings. */
+/**
+ * A bad value in config.yaml, in `-D`, or in a job's own settings. Its message ends as the CLI's
+ * other one-line errors end, with a full stop (or the question of a "did you mean").
+ */
 export class ConfigError extends FlinkError {
   constructor(message: string, code = 'config.invalid') {
-    super(code, message);
+    super(code, /[.?]$/.test(message) ? message : `${message}.`);
   }
 }
 

@@ -207,14 +207,14 @@ describe('errors name the key and the source, in one line', () => {
     const h = home('parallelism.default: 2\nexecution: [\n');
     throwsConfig(() => loadConfiguration({ home: h }), new RegExp(`^${path.join(h, 'config.yaml')}: line \\d+: .+`));
     const dup = home('parallelism.default: 2\nparallelism.default: 3\n');
-    throwsConfig(() => loadConfiguration({ home: dup }), `${path.join(dup, 'config.yaml')}: line 2: Map keys must be unique`);
+    throwsConfig(() => loadConfiguration({ home: dup }), `${path.join(dup, 'config.yaml')}: line 2: Map keys must be unique.`);
     const bad = home('a: 1\n  b: 2\n');
     throwsConfig(() => loadConfiguration({ home: bad }), new RegExp(`^${path.join(bad, 'config.yaml')}: line 1: `));
   });
 
   it('a key given both flat and nested', () => {
     const h = home('parallelism.default: 2\nparallelism:\n  default: 3\n');
-    throwsConfig(() => loadConfiguration({ home: h }), `${path.join(h, 'config.yaml')}: key 'parallelism.default' is set twice`);
+    throwsConfig(() => loadConfiguration({ home: h }), `${path.join(h, 'config.yaml')}: key 'parallelism.default' is set twice.`);
   });
 
   it('a file that is not a map', () => {
@@ -232,39 +232,39 @@ describe('errors name the key and the source, in one line', () => {
     const renamed = home('state.checkpoints.dir: /x\n');
     throwsConfig(() => loadConfiguration({ home: renamed }), /'state\.checkpoints\.dir' in .*; did you mean 'execution\.checkpointing\.dir'\?$/);
     refusesDynamic('checkpointing.interval=1s', "Unknown configuration key 'checkpointing.interval' in -D; did you mean 'execution.checkpointing.interval'?");
-    refusesDynamic('x.y=1', "Unknown configuration key 'x.y' in -D");
+    refusesDynamic('x.y=1', "Unknown configuration key 'x.y' in -D.");
   });
 
   it('bad durations', () => {
-    refusesDynamic('execution.checkpointing.interval=abc', "Invalid value 'abc' for execution.checkpointing.interval in -D: expected a duration such as '10 s' or '500 ms'");
+    refusesDynamic('execution.checkpointing.interval=abc', "Invalid value 'abc' for execution.checkpointing.interval in -D: expected a duration such as '10 s' or '500 ms'.");
     const h = home('execution.checkpointing.timeout: 10 parsecs\n');
     throwsConfig(
       () => loadConfiguration({ home: h }),
-      `Invalid value '10 parsecs' for execution.checkpointing.timeout in ${path.join(h, 'config.yaml')}: expected a duration such as '10 s' or '500 ms'`,
+      `Invalid value '10 parsecs' for execution.checkpointing.timeout in ${path.join(h, 'config.yaml')}: expected a duration such as '10 s' or '500 ms'.`,
     );
-    refusesDynamic('execution.checkpointing.interval=0', "Invalid value '0' for execution.checkpointing.interval in -D: expected a duration of at least 1 ms");
+    refusesDynamic('execution.checkpointing.interval=0', "Invalid value '0' for execution.checkpointing.interval in -D: expected a duration of at least 1 ms.");
     refusesDynamic('execution.checkpointing.min-pause=-5', /^Invalid value '-5' for execution\.checkpointing\.min-pause in -D: expected a duration/);
   });
 
   it('bad enums', () => {
-    refusesDynamic('execution.checkpointing.mode=TWICE', "Invalid value 'TWICE' for execution.checkpointing.mode in -D: expected one of EXACTLY_ONCE, AT_LEAST_ONCE");
+    refusesDynamic('execution.checkpointing.mode=TWICE', "Invalid value 'TWICE' for execution.checkpointing.mode in -D: expected one of EXACTLY_ONCE, AT_LEAST_ONCE.");
     throwsConfig(
       () => loadConfiguration({ home: home('state.backend.type: rocksdb\n') }),
-      /^Invalid value 'rocksdb' for state\.backend\.type in .*config\.yaml: expected one of hashmap, lmdb$/,
+      /^Invalid value 'rocksdb' for state\.backend\.type in .*config\.yaml: expected one of hashmap, lmdb\.$/,
     );
-    refusesDynamic('restart-strategy.type=sometimes', "Invalid value 'sometimes' for restart-strategy.type in -D: expected one of none, fixed-delay, exponential-delay, failure-rate");
+    refusesDynamic('restart-strategy.type=sometimes', "Invalid value 'sometimes' for restart-strategy.type in -D: expected one of none, fixed-delay, exponential-delay, failure-rate.");
   });
 
   it('bad ints, numbers and booleans', () => {
-    refusesDynamic('parallelism.default=0', "Invalid value '0' for parallelism.default in -D: expected an integer from 1 to 32768");
+    refusesDynamic('parallelism.default=0', "Invalid value '0' for parallelism.default in -D: expected an integer from 1 to 32768.");
     throwsConfig(
       () => loadConfiguration({ home: home('parallelism.default: 1.5\n') }),
-      /^Invalid value '1\.5' for parallelism\.default in .*config\.yaml: expected an integer from 1 to 32768$/,
+      /^Invalid value '1\.5' for parallelism\.default in .*config\.yaml: expected an integer from 1 to 32768\.$/,
     );
-    refusesDynamic('pipeline.max-parallelism=40000', "Invalid value '40000' for pipeline.max-parallelism in -D: expected an integer from 1 to 32768");
-    refusesDynamic('execution.checkpointing.max-concurrent-checkpoints=two', "Invalid value 'two' for execution.checkpointing.max-concurrent-checkpoints in -D: expected an integer from 1 to 2147483647");
-    refusesDynamic('restart-strategy.exponential-delay.jitter-factor=2', "Invalid value '2' for restart-strategy.exponential-delay.jitter-factor in -D: expected a number from 0 to 1");
-    refusesDynamic('execution.checkpointing.incremental=yes', "Invalid value 'yes' for execution.checkpointing.incremental in -D: expected 'true' or 'false'");
+    refusesDynamic('pipeline.max-parallelism=40000', "Invalid value '40000' for pipeline.max-parallelism in -D: expected an integer from 1 to 32768.");
+    refusesDynamic('execution.checkpointing.max-concurrent-checkpoints=two', "Invalid value 'two' for execution.checkpointing.max-concurrent-checkpoints in -D: expected an integer from 1 to 2147483647.");
+    refusesDynamic('restart-strategy.exponential-delay.jitter-factor=2', "Invalid value '2' for restart-strategy.exponential-delay.jitter-factor in -D: expected a number from 0 to 1.");
+    refusesDynamic('execution.checkpointing.incremental=yes', "Invalid value 'yes' for execution.checkpointing.incremental in -D: expected 'true' or 'false'.");
   });
 
   it('bad directories', () => {
@@ -292,24 +292,24 @@ describe('errors name the key and the source, in one line', () => {
 
   it('two YAML documents in config.yaml: the file and the second document named, not the yaml package\'s advice to programmers', () => {
     const h = home('parallelism.default: 2\n---\nparallelism.default: 3\n');
-    throwsConfig(() => loadConfiguration({ home: h }), new RegExp(`^${path.join(h, 'config.yaml')}: line 2: it holds more than one YAML document \\(a second '---'\\); keep every setting in one$`));
+    throwsConfig(() => loadConfiguration({ home: h }), new RegExp(`^${path.join(h, 'config.yaml')}: line 2: it holds more than one YAML document \\(a second '---'\\); keep every setting in one\\.$`));
   });
 
   it('a config.yaml that is a FIFO or a directory is refused without blocking', () => {
     const fifo = home();
     execFileSync('mkfifo', [path.join(fifo, 'config.yaml')]);
-    throwsConfig(() => loadConfiguration({ home: fifo }), `Cannot read ${path.join(fifo, 'config.yaml')}: it is a FIFO (named pipe), not a regular file`);
+    throwsConfig(() => loadConfiguration({ home: fifo }), `Cannot read ${path.join(fifo, 'config.yaml')}: it is a FIFO (named pipe), not a regular file.`);
     const dir = home();
     fs.mkdirSync(path.join(dir, 'config.yaml'));
-    throwsConfig(() => loadConfiguration({ home: dir }), `Cannot read ${path.join(dir, 'config.yaml')}: it is a directory, not a regular file`);
+    throwsConfig(() => loadConfiguration({ home: dir }), `Cannot read ${path.join(dir, 'config.yaml')}: it is a directory, not a regular file.`);
   });
 
   it('echoes of keys and values are one line, without control characters, bounded', () => {
     const escape = '\u001b[2J\u001b[31m';
-    refusesDynamic(`no.such${escape}\nkey=1`, "Unknown configuration key 'no.such\\x1b[2J\\x1b[31m\\nkey' in -D");
+    refusesDynamic(`no.such${escape}\nkey=1`, "Unknown configuration key 'no.such\\x1b[2J\\x1b[31m\\nkey' in -D.");
     refusesDynamic(
       `parallelism.default=${'9'.repeat(100_000)}`,
-      /^Invalid value '9{200}… \(99800 more characters\)' for parallelism\.default in -D: expected an integer from 1 to 32768$/,
+      /^Invalid value '9{200}… \(99800 more characters\)' for parallelism\.default in -D: expected an integer from 1 to 32768\.$/,
     );
     const yamlValue = home(`execution.checkpointing.mode: "ON\\e[5mCE\\u202e"\n`);
     throwsConfig(() => loadConfiguration({ home: yamlValue }), /^Invalid value 'ON\\x1b\[5mCE\\u202e' for execution\.checkpointing\.mode/);
@@ -317,7 +317,7 @@ describe('errors name the key and the source, in one line', () => {
   });
 
   it('-D without =', () => {
-    refusesDynamic('parallelism.default', "Invalid -D argument 'parallelism.default': expected key=value, e.g. -D parallelism.default=2");
+    refusesDynamic('parallelism.default', "Invalid -D argument 'parallelism.default': expected key=value (e.g. -D parallelism.default=2).");
     refusesDynamic('=3', /^Invalid -D argument '=3'/);
   });
 });

@@ -553,15 +553,20 @@ describe('echoes of user input', () => {
 });
 
 describe('a bad option or argument', () => {
-  test("one line that points to the command's own --help (flink --help lists no command's options)", async () => {
+  test("one line that points to the command's own --help (flink --help lists no command's options), ending as our own errors end", async () => {
     const home = freshHome();
-    for (const [args, words] of [
-      [['list', '--bogus'], ["Unknown option '--bogus'", "see 'flink list --help'"]],
-      [['run'], ["Missing required argument 'jobFile'", "see 'flink run --help'"]],
-      [['cancel', 'abcdef12', 'extra'], ["Expected 1 argument but got 2; see 'flink cancel --help'"]],
-      [['bogus'], ["Unknown command 'bogus'", "see 'flink --help'"]],
+    for (const [args, line] of [
+      [['list', '--bogus'], "Error: Unknown option '--bogus'; see 'flink list --help'."],
+      [['run'], "Error: Missing required argument 'jobFile'; see 'flink run --help'."],
+      [['cancel', 'abcdef12', 'extra'], "Error: Too many arguments for 'cancel'. Expected 1 argument but got 2; see 'flink cancel --help'."],
+      [['bogus'], "Error: Unknown command 'bogus'; see 'flink --help'."],
+      [['run', '-p'], "Error: Option '-p, --parallelism <n>' argument missing; see 'flink run --help'."],
+      [['run', '-p', '0', BOUNDED], "Error: Option '-p, --parallelism <n>' argument '0' is invalid. The parallelism must be an integer from 1 to 32768."],
+      // A suggestion reads as a bad configuration key's does (`…; did you mean 'x'?`).
+      [['list', '--jsn'], "Error: Unknown option '--jsn'; did you mean --json?"],
+      [['lst'], "Error: Unknown command 'lst'; did you mean list?"],
     ] as const) {
-      assertCleanError(await flink(home, args), ...words);
+      assert.equal(assertCleanError(await flink(home, args)), line);
     }
   });
 });

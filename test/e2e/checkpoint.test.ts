@@ -475,9 +475,10 @@ describe('flink run -s refuses what is not a usable snapshot', () => {
     await refused(dir, /state file .* missing/);
   });
 
-  test('a job id whose job has no checkpoints, also with -d', async () => {
-    await refused(noCheckpointsJob, /has no completed checkpoint or savepoint/);
-    await refused(noCheckpointsJob.slice(0, 8), /has no completed checkpoint or savepoint/, true);
+  test('a job id whose job has no checkpoints, also with -d: the line says what to do instead', async () => {
+    const noneThen = /has no completed checkpoint or savepoint to restore from; run the job file without -s to start it fresh, or give -s the path of a savepoint\.$/;
+    await refused(noCheckpointsJob, noneThen);
+    await refused(noCheckpointsJob.slice(0, 8), noneThen, true);
   });
 
   test('a path that does not exist', async () => {
