@@ -2513,7 +2513,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'raw-state-snapshot-drops-per-key-group-writers',
     area: 'state redistribution',
-    file: 'src/state/keyed-state-backend.ts',
+    file: 'src/state/raw-restored-state.ts',
     original: '    ...(e.writers?.size ? { writers: Object.fromEntries(e.writers) } : {}),',
     replacement: '    ...{},',
     bug: 'a subtask scaled in over key groups of two writer schemas checkpoints before registering the state: the snapshot says one writer for all, and the next restore misreads the others',
@@ -2979,7 +2979,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'keyed-map-keys-not-serialized',
     area: 'state serializers',
-    file: 'src/state/keyed-state-backend.ts',
+    file: 'src/state/keyed-snapshot-cut.ts',
     original: '  const keys = keySerializer && keyEncoder(name!, keySerializer);',
     replacement: '  const keys = keySerializer && undefined;',
     bug: 'a keyed MapState\'s key serializer is recorded but its user keys go into snapshots as they are, not as its bytes: the restore cannot read them',
@@ -3015,9 +3015,9 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'keyed-map-restored-keys-stay-bytes',
     area: 'state serializers',
-    file: 'src/state/keyed-state-backend.ts',
-    original: '    if (!isMessagePackKeys(keyWriter)) entry.rawKeys = true;',
-    replacement: '    if (!isMessagePackKeys(keyWriter) && keyGroup < 0) entry.rawKeys = true;',
+    file: 'src/state/raw-restored-state.ts',
+    original: '  if (!isMessagePackKeys(keyWriter)) entry.rawKeys = true;',
+    replacement: '  if (!isMessagePackKeys(keyWriter) && keyGroup < 0) entry.rawKeys = true;',
     bug: 'restored user keys a key serializer wrote stay bytes after registration: no lookup finds them',
     tests: ['test/state/map-state-key-serializer.test.ts'],
   },
@@ -3025,7 +3025,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'keyed-map-key-fence-blind',
     area: 'state serializers',
     file: 'src/state/keyed-state-backend.ts',
-    original: '        this.restoredKeys.noteUserKeysLate(name, meta, converted);',
+    original: '        this.restoredKeys.noteUserKeysLate(d.name, meta, converted);',
     replacement: '',
     bug: 'user keys read through a key serializer at registration are not noted for the user-key fence: a map restored with numbers accepts strings and finds none of its entries',
     tests: ['test/state/map-state-key-serializer.test.ts'],
@@ -3033,7 +3033,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'keyed-map-key-serializer-reregistered',
     area: 'state serializers',
-    file: 'src/state/keyed-state-backend.ts',
+    file: 'src/state/state-registration.ts',
     original: '  if (registered instanceof MapStateDescriptor && d instanceof MapStateDescriptor) checkSame(d.name, \'key serializer\', \'keys\', registered.getKeySerializer(), d.getKeySerializer());',
     replacement: '',
     bug: 'a MapState registered again with a key serializer that cannot read the first one\'s keys gets the first one\'s state silently',

@@ -1,42 +1,27 @@
 import { type Clock, systemClock } from '../util/clock.js';
-import { isDeepStrictEqual } from 'node:util';
-import { FlinkError, StateMigrationError, StateSerializationError } from '../util/errors.js';
 import type { StateBackendName } from '../util/state-backend-names.js';
-import {
-  AggregatingStateDescriptor,
-  ListStateDescriptor,
-  MapStateDescriptor,
-  ReducingStateDescriptor,
-  type StateDescriptor,
-  ValueStateDescriptor,
-} from './descriptors.js';
-import {
-  KeyedAggregatingState,
-  KeyedListState,
-  KeyedMapState,
-  KeyedReducingState,
-  KeyedValueState,
-  PlainCell,
-  defaultValueOf,
-  listNullRefusal,
-} from './keyed-states.js';
+import { MapStateDescriptor, type StateDescriptor } from './descriptors.js';
 import { type KeyGroupRange, assignToKeyGroup, mapKey } from './key-groups.js';
 import { KeyKindSet, type RecordedKeyKinds, noteUserKeysOf, userKeyKind } from './key-kinds.js';
-import { RestoredKeyKinds, type UserKeyFence } from './restored-key-kinds.js';
+import { RestoredKeyKinds } from './restored-key-kinds.js';
 import { HeapTableStore } from './heap-table-store.js';
 import { IncrementalSnapshots } from './incremental-snapshots.js';
-import { type KeyedSnapshotForm, PendingKeyedSnapshot, type SnapshotState } from './keyed-state-snapshot.js';
+import { cutStates } from './keyed-snapshot-cut.js';
+import type { TableEntry } from './keyed-state-entry.js';
+import { type KeyedStateParts, createKeyedState } from './keyed-state-factory.js';
+import { type KeyedSnapshotForm, PendingKeyedSnapshot } from './keyed-state-snapshot.js';
 import { NamespacedState, checkNamespaceMap, namespaceMerger } from './namespaced-state.js';
 import { type AccessEpoch, NamespacedTable, type NamespaceMap } from './namespaced-table.js';
+import { convertRawKeys, convertRawValues, noteKeyGroupWriters, restoredTableMeta } from './raw-restored-state.js';
 import { type KeyGroupBlock, decodeKeyGroupBlock } from './snapshot-format/key-group-block.js';
-import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
+import { MessagePackSerializer } from './serializers/type-serializer.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
-import { type StateKinds, type StateMeta, keyWriterOf, mapUserKeys, mapUserValues, withoutExpired, writerOf } from './state-meta.js';
-import { type KeyReader, isMessagePackKeys, keyEncoder, keyReaders, keySerializerOf } from './map-key-serializers.js';
+import { type StateKinds, type StateMeta, keyWriterOf, writerOf } from './state-meta.js';
+import { keyReaders } from './map-key-serializers.js';
 import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
-import { IncrementalCleanup } from './ttl-cleanup.js';
-import { TtlCell, TtlListState, TtlMapState, TtlValueState } from './ttl-states.js';
+import { checkRegisteredAgain, checkRestoredAs, metaOf, restoredReaders } from './state-registration.js';
+import type { IncrementalCleanup } from './ttl-cleanup.js';
 
 /**
  * The key the task is processing. The task sets it before each record or timer; state objects
@@ -45,24 +30,6 @@ import { TtlCell, TtlListState, TtlMapState, TtlValueState } from './ttl-states.
 export interface KeyContext {
   setCurrentKey(key: unknown, keyGroup?: number): void;
   getCurrentKey(): unknown;
-}
-
-interface TableEntry {
-  meta: StateMeta;
-  readonly table: TrackedStateTable<unknown>;
-  /** The registered descriptor (undefined while only restored). */
-  descriptor: StateDescriptor | undefined;
-  /** Restored values are still serialized bytes, waiting for the job's serializer. */
-  raw: boolean;
-  /**
-   * While raw: key groups whose bytes another serializer than `meta.serializer` wrote (restored
-   * from subtasks that had and had not migrated the state).
-   */
-  writers?: Map<number, SerializerSnapshot>;
-  /** While restored only (a map state): some key group's user keys are still their key serializer's bytes. */
-  rawKeys?: boolean;
-  /** Key groups whose user keys another key serializer than `meta.keySerializer` wrote (as `writers` for values). */
-  keyWriters?: Map<number, SerializerSnapshot>;
 }
 
 /** What a keyed state backend is built with besides its key groups. */
@@ -115,6 +82,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private readonly keyKinds = new KeyKindSet();
   /** Likewise the kinds of each map state's user keys, by state name. */
   private readonly userKeyKinds = new Map<string, KeyKindSet>();
+  /** What state objects are built with (keyed-state-factory.ts). */
+  private readonly parts: KeyedStateParts;
 
   constructor(
     readonly maxParallelism: number,
@@ -126,6 +95,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     this.store = options.store ?? new HeapTableStore(keyGroupRange);
     this.clock = options.clock ?? systemClock;
     this.incremental = options.incremental ? new IncrementalSnapshots() : undefined;
+    const { store, clock, perRecordCleanups, restoredKeys } = this;
+    this.parts = { scope: this, keyGroupRange, clock, store, perRecordCleanups, userKeyFence: (name) => restoredKeys.userKeyFence(name) };
   }
 
   /** `state.backend.type` of this backend's store. */
@@ -177,7 +148,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   getOrCreateState<S extends State>(descriptor: StateDescriptor): S {
     if (this.registeredAs(descriptor, false)) return this.states.get(descriptor.name) as S;
     const table = this.tableFor(descriptor, false);
-    const state = this.createState(descriptor, table, table, false);
+    const state = createKeyedState(this.parts, descriptor, table, table, false);
     this.states.set(descriptor.name, state);
     return state as S;
   }
@@ -196,7 +167,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     // TTL cleanup rewrites stored maps behind the view's back: such a view fetches every time.
     // A stored namespace map changed in place needs no `set` back, unless changes are tracked.
     const view = new NamespacedTable<unknown>(outer, ttl ? undefined : this, this.store.storesByReference && this.incremental === undefined);
-    const state = this.createState(descriptor, view, outer, true);
+    const state = createKeyedState(this.parts, descriptor, view, outer, true);
     const [merger, why] = namespaceMerger(descriptor, () => this.clock.now());
     const namespaced = new NamespacedState<State>(descriptor.name, state, view, this, merger, why);
     this.namespacedStates.set(descriptor.name, namespaced);
@@ -207,15 +178,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private registeredAs(d: StateDescriptor, namespaced: boolean): boolean {
     const registered = this.tables.get(d.name)?.descriptor;
     if (!registered) return false;
-    if (registered.kind !== d.kind) {
-      throw new TypeError(`State '${d.name}' is already registered as ${registered.kind} state and cannot be used as ${d.kind} state.`);
-    }
-    if (this.namespacedStates.has(d.name) !== namespaced) {
-      throw new TypeError(
-        `State '${d.name}' is already registered as ${namespaced ? 'state of the key' : 'per-window state'} and cannot be used as ${namespaced ? 'per-window state' : 'state of the key'}; give one of them another name.`,
-      );
-    }
-    checkSameSerializer(registered, d);
+    checkRegisteredAgain(registered, d, this.namespacedStates.has(d.name), namespaced);
     return true;
   }
 
@@ -285,19 +248,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       ({ form, changed } = this.incremental.cut(checkpointId, tracked, options.latestCompleted));
     }
     const cut = this.store.cut();
-    const tables = new Map<string, SnapshotState>();
-    const kinds: StateKinds = {};
-    for (const [name, e] of this.tables) {
-      // Raw bytes go out as restored: each key group under the writer that wrote it.
-      kinds[name] = restoredMeta(e);
-      const table = e.table;
-      tables.set(name, {
-        entries: (kg) => cut.entries(table, kg),
-        get: (kg, key) => cut.get(table, kg, key),
-        encodeValue: e.raw || e.rawKeys ? undefined : snapshotEncoder(e, now),
-        changed: changed ? (changed.get(name) ?? []) : undefined,
-      });
-    }
+    const { states: tables, kinds } = cutStates(this.tables, cut, now, changed);
     const release = (s: PendingKeyedSnapshot) => {
       cut.release();
       if (this.pending !== s) return;
@@ -386,37 +337,10 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const raw = writer.name !== MessagePackSerializer.NAME;
     let entry = this.tables.get(name);
     if (!entry) {
-      const { writers: _, keyWriters: _k, keySerializer: _s, ...own } = meta;
-      this.newTable(name, { ...own, serializer: writer, ...(isMessagePackKeys(keyWriter) ? {} : { keySerializer: keyWriter }) }, raw);
+      this.newTable(name, restoredTableMeta(meta, writer, keyWriter), raw);
       entry = this.tables.get(name)!;
     }
-    // User keys of key groups written by different key serializers may share a table: each is
-    // read with its own writer at registration, where the job's key serializer is checked against all.
-    if (!isMessagePackKeys(keyWriter)) entry.rawKeys = true;
-    if (isDeepStrictEqual(keyWriter, keyWriterOf(entry.meta, -1))) entry.keyWriters?.delete(keyGroup);
-    else {
-      const keyWriters = (entry.keyWriters ??= new Map());
-      const known = [...new Set(keyWriters.values())].find((w) => isDeepStrictEqual(w, keyWriter));
-      keyWriters.set(keyGroup, known ?? keyWriter);
-    }
-    if (entry.raw !== raw) {
-      // Bytes and inline values cannot share a table. A job that switched the state to or from
-      // the default serializer is refused where a subtask held its values; one that held none
-      // accepted it and wrote the other kind.
-      throw new StateMigrationError(
-        `State '${name}' cannot be restored: key group ${keyGroup} (${block.source.file}) was written by the ${writer.name} serializer and others by the ` +
-          `${entry.meta.serializer.name} serializer, and a state keeps its serializer (as in Flink); restore from a snapshot taken before the serializer changed, ` +
-          `or register the new one under a new state name.`,
-      );
-    }
-    if (isDeepStrictEqual(writer, entry.meta.serializer)) {
-      entry.writers?.delete(keyGroup);
-    } else {
-      // One object per distinct writer: registering resolves each once.
-      const writers = (entry.writers ??= new Map());
-      const known = [...new Set(writers.values())].find((w) => isDeepStrictEqual(w, writer));
-      writers.set(keyGroup, known ?? writer);
-    }
+    noteKeyGroupWriters(entry, name, keyGroup, writer, keyWriter, raw, block.source.file);
     return entry.table;
   }
 
@@ -428,41 +352,24 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
 
   private adoptRestored(entry: TableEntry, d: StateDescriptor, namespaced: boolean): StateTable<unknown> {
     const { meta } = entry;
-    const ttl = d.getTtlConfig() !== undefined;
-    if ((meta.namespaced === true) !== namespaced) {
-      throw new StateMigrationError(
-        `State '${d.name}' was ${meta.namespaced ? 'per-window' : 'per-key'} state in the restored snapshot but is registered as ${namespaced ? 'per-window' : 'per-key'} state; give the new state another name.`,
-      );
-    }
-    if (meta.kind !== d.kind) {
-      throw new StateMigrationError(
-        `State '${d.name}' was ${meta.kind} state in the restored snapshot but is registered as ${d.kind} state; keep its kind or give the new state another name.`,
-      );
-    }
-    if (meta.ttl !== ttl) {
-      throw new StateMigrationError(
-        `State '${d.name}' was written ${meta.ttl ? 'with' : 'without'} TTL and is registered ${ttl ? 'with' : 'without'} it; ` +
-          `turning TTL on or off for an existing state is not supported (as in Flink's heap backend). Use a new state name.`,
-      );
-    }
+    checkRestoredAs(meta, d, namespaced);
     const serializer = d.getSerializer();
     // Every writer is checked before anything is converted: key groups may have several.
-    const readers = new Map<SerializerSnapshot, SerializerSnapshot | undefined>();
-    for (const writer of [meta.serializer, ...new Set(entry.writers?.values())]) {
-      const compat = serializer.resolveSchemaCompatibility(writer);
-      if (compat.type === 'INCOMPATIBLE') {
-        throw new StateMigrationError(`State '${d.name}' cannot be restored: its serializer is incompatible: ${compat.reason}.`);
-      }
-      readers.set(writer, compat.type === 'COMPATIBLE_AS_IS' ? undefined : writer);
-    }
+    const readers = restoredReaders(d.name, serializer, [meta.serializer, ...new Set(entry.writers?.values())]);
     // Likewise the user keys' writers, against the job's key serializer (MessagePack if none is set).
     const ownKeys = keyWriterOf(meta, -1);
     const keys = d instanceof MapStateDescriptor ? keyReaders(d.name, d.getKeySerializer(), [ownKeys, ...new Set(entry.keyWriters?.values())]) : undefined;
     // Converting rewrites values in place: a snapshot still reading them must encode them first.
     this.pending?.encodeUntil(Infinity, () => 0);
     this.accessEpoch++;
-    if (entry.raw) convertRaw(d.name, entry, serializer, (kg) => readers.get(entry.writers?.get(kg) ?? meta.serializer), this.keyGroupRange);
-    if (entry.rawKeys && keys) this.convertRawKeys(d.name, entry, (kg) => keys.get(entry.keyWriters?.get(kg) ?? ownKeys));
+    if (entry.raw) convertRawValues(d.name, entry, serializer, (kg) => readers.get(entry.writers?.get(kg) ?? meta.serializer), this.keyGroupRange);
+    if (entry.rawKeys && keys) {
+      // Restored user keys are noted for the user-key fence as they are read: as bytes at restore, their kinds were unknown.
+      convertRawKeys(entry, this.keyGroupRange, (kg) => keys.get(entry.keyWriters?.get(kg) ?? ownKeys), (converted) => {
+        this.restoredKeys.noteUserKeysLate(d.name, meta, converted);
+        noteUserKeysOf(meta, converted, this.userKeyKindsOf(d.name));
+      });
+    }
     entry.meta = metaOf(d, namespaced);
     entry.raw = false;
     entry.writers = undefined;
@@ -471,172 +378,10 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     return entry.table;
   }
 
-  /**
-   * Reads restored user keys with the job's key serializer, each key group with its writer's
-   * reader (`readerOf`; undefined: inline), and notes their kinds for the user-key fence, which
-   * could not see them as bytes at restore.
-   */
-  private convertRawKeys(name: string, entry: TableEntry, readerOf: (keyGroup: number) => KeyReader): void {
-    const { table, meta } = entry;
-    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) {
-      const read = readerOf(kg);
-      for (const [k, v] of [...table.entries(kg)]) {
-        const converted = read ? mapUserKeys(meta, v, read) : v;
-        this.restoredKeys.noteUserKeysLate(name, meta, converted);
-        noteUserKeysOf(meta, converted, this.userKeyKindsOf(name));
-        if (converted !== v) table.set(kg, k, converted);
-      }
-    }
-  }
-
   private newTable(name: string, meta: StateMeta, raw: boolean): TrackedStateTable<unknown> {
     const table = this.store.createTable(this.guard);
     if (this.incremental) table.changes = new ChangedKeys(this.keyGroupRange);
     this.tables.set(name, { meta, table, descriptor: undefined, raw });
     return table;
-  }
-
-  /** The check of map state `d`'s user keys against those restored, if any (restored-key-kinds.ts). */
-  private mapFence(d: MapStateDescriptor<unknown, unknown>): UserKeyFence | undefined {
-    return this.restoredKeys.userKeyFence(d.name);
-  }
-
-  /**
-   * The state object of `d` over `table` (for namespaced state, the view of one namespace);
-   * TTL cleanup walks `stored`, the table as stored.
-   */
-  private createState(d: StateDescriptor, table: StateTable<unknown>, stored: StateTable<unknown>, namespaced: boolean): State {
-    const ttl = d.getTtlConfig();
-    if (!ttl) {
-      if (d instanceof ValueStateDescriptor) return new KeyedValueState(this, table, defaultValueOf(d.name, d.defaultValue));
-      if (d instanceof ListStateDescriptor) return new KeyedListState(this, table as StateTable<unknown[]>, listNullRefusal(d.name));
-      if (d instanceof MapStateDescriptor) return new KeyedMapState(this, table as StateTable<Map<unknown, unknown>>, this.mapFence(d));
-      if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new PlainCell(this, table), d.reduceFunction);
-      if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new PlainCell(this, table), d.aggregateFunction);
-      throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
-    }
-    const layout = { kind: d.kind, ttl: true, namespaced };
-    const inc = ttl.incrementalCleanup;
-    const cleanup = inc && new IncrementalCleanup(stored, this.keyGroupRange, layout, ttl.ttlMs, this.clock, inc.size);
-    if (cleanup && inc.perRecord) this.perRecordCleanups.push(cleanup);
-    // On disk, expired entries are also dropped in the background, a bounded chunk each time
-    // the write cache fills (the role RocksDB's compaction filter plays in Flink).
-    let background: IncrementalCleanup | undefined;
-    this.store.addBackgroundWork(() => (background ??= new IncrementalCleanup(stored, this.keyGroupRange, layout, ttl.ttlMs, this.clock, BACKGROUND_CLEANUP_ENTRIES)).step());
-    const t = table as StateTable<never>;
-    if (d instanceof ValueStateDescriptor) return new TtlValueState(this, t, ttl, this.clock, cleanup, defaultValueOf(d.name, d.defaultValue));
-    if (d instanceof ListStateDescriptor) return new TtlListState(this, t, ttl, this.clock, cleanup, listNullRefusal(d.name));
-    if (d instanceof MapStateDescriptor) return new TtlMapState(this, t, ttl, this.clock, cleanup, this.mapFence(d));
-    if (d instanceof ReducingStateDescriptor) return new KeyedReducingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.reduceFunction);
-    if (d instanceof AggregatingStateDescriptor) return new KeyedAggregatingState(new TtlCell(this, t, ttl, this.clock, cleanup), d.aggregateFunction);
-    throw new TypeError(`Unknown state descriptor for '${d.name}'.`);
-  }
-}
-
-/**
- * A state registered again under its name gets the state object of the first registration,
- * whose serializer writes its values; a serializer that cannot read what that one writes would
- * see values it does not understand, so it is refused. Flink's backends return the first state
- * unchecked (AbstractKeyedStateBackend caches it by name); their check of a new serializer
- * against the old one (tryRegisterStateTable) is the one adoptRestored does. Cheap when the
- * same serializer object comes again (a descriptor built per call, without setSerializer).
- */
-function checkSameSerializer(registered: StateDescriptor, d: StateDescriptor): void {
-  checkSame(d.name, 'serializer', 'values', registered.getSerializer(), d.getSerializer());
-  if (registered instanceof MapStateDescriptor && d instanceof MapStateDescriptor) checkSame(d.name, 'key serializer', 'keys', registered.getKeySerializer(), d.getKeySerializer());
-}
-
-function checkSame(name: string, what: string, of: string, first: TypeSerializer<unknown>, next: TypeSerializer<unknown>): void {
-  if (first === next) return;
-  const written = first.snapshot();
-  if (isDeepStrictEqual(written, next.snapshot()) || next.resolveSchemaCompatibility(written).type === 'COMPATIBLE_AS_IS') return;
-  throw new StateMigrationError(
-    `State '${name}' is already registered with the ${written.name} ${what}, and registering it again with a ${next.snapshot().name} ${what} ` +
-      `that cannot read its ${of} as they are would get the first one's state; register it once, or give the new state another name.`,
-  );
-}
-
-/** Entries the on-disk backend checks for expiry each time its cache fills, per TTL state. */
-const BACKGROUND_CLEANUP_ENTRIES = 1000;
-
-function metaOf(d: StateDescriptor, namespaced: boolean): StateMeta {
-  const keys = keySerializerOf(d);
-  const meta = { kind: d.kind, ttl: d.getTtlConfig() !== undefined, serializer: d.getSerializer().snapshot(), ...(keys ? { keySerializer: keys.snapshot() } : {}) };
-  return namespaced ? { ...meta, namespaced: true } : meta;
-}
-
-/** What a snapshot records of `e`'s state: its metadata, with the writers of key groups still held as restored. */
-function restoredMeta(e: TableEntry): StateMeta {
-  if (!e.writers?.size && !e.keyWriters?.size) return e.meta;
-  return {
-    ...e.meta,
-    ...(e.writers?.size ? { writers: Object.fromEntries(e.writers) } : {}),
-    ...(e.keyWriters?.size ? { keyWriters: Object.fromEntries(e.keyWriters) } : {}),
-  };
-}
-
-/** How a registered state's values go into a snapshot: expired ones dropped, then serialized. */
-function snapshotEncoder(e: TableEntry, now: number): ((stored: unknown) => unknown) | undefined {
-  const ttl = e.descriptor?.getTtlConfig();
-  const serializer = e.descriptor?.getSerializer();
-  const dropExpired = ttl?.cleanupFullSnapshot ? (v: unknown) => withoutExpired(e.meta, v, now, ttl.ttlMs) : undefined;
-  const name = e.descriptor?.name;
-  // A value the serializer refuses fails the checkpoint in one line naming the state (the
-  // serializer's own error names only the field).
-  const one = (x: unknown): unknown => {
-    try {
-      return serializer!.serialize(x);
-    } catch (err) {
-      if (err instanceof FlinkError) throw err;
-      throw new StateSerializationError(`State '${name}' cannot be written into the checkpoint by its ${serializer!.snapshot().name} serializer: ${(err as Error).message}`, { cause: err });
-    }
-  };
-  const values = serializer && serializer.snapshot().name !== MessagePackSerializer.NAME;
-  const keySerializer = keySerializerOf(e.descriptor);
-  const keys = keySerializer && keyEncoder(name!, keySerializer);
-  const serialize =
-    values && keys ? (v: unknown) => mapUserKeys(e.meta, mapUserValues(e.meta, v, one), keys) : values ? (v: unknown) => mapUserValues(e.meta, v, one) : keys ? (v: unknown) => mapUserKeys(e.meta, v, keys) : undefined;
-  if (!dropExpired && !serialize) return undefined;
-  return (v) => {
-    const kept = dropExpired ? dropExpired(v) : v;
-    return kept === undefined || !serialize ? kept : serialize(kept);
-  };
-}
-
-/**
- * Deserializes restored values with the job's serializer, migrating each key group from the
- * writer `previousOf` gives (undefined: read as is).
- */
-function convertRaw(
-  name: string,
-  entry: TableEntry,
-  serializer: TypeSerializer<unknown>,
-  previousOf: (keyGroup: number) => SerializerSnapshot | undefined,
-  range: KeyGroupRange,
-): void {
-  const asIs = (b: unknown) => serializer.deserialize(b as Uint8Array);
-  const reads = new Map<SerializerSnapshot, (b: unknown) => unknown>();
-  const readerOf = (previous: SerializerSnapshot): ((b: unknown) => unknown) => {
-    let read = reads.get(previous);
-    if (read) return read;
-    // Fail early, before anything is converted, if the writer's serializer is unknown here.
-    if (!isSerializerRegistered(previous.name)) {
-      throw new StateMigrationError(
-        `State '${name}' cannot be restored: it was written by the serializer '${previous.name}', which is not registered in this job; ` +
-          `call registerSerializer('${previous.name}', snapshot => …) in the job file before the job runs, so a restore can rebuild it from the snapshot.`,
-      );
-    }
-    read = (b: unknown) => serializer.deserializeFrom(b as Uint8Array, previous);
-    reads.set(previous, read);
-    return read;
-  };
-  const perKeyGroup: Array<(b: unknown) => unknown> = [];
-  for (let kg = range.start; kg <= range.end; kg++) {
-    const previous = previousOf(kg);
-    perKeyGroup.push(previous ? readerOf(previous) : asIs);
-  }
-  for (let kg = range.start; kg <= range.end; kg++) {
-    const read = perKeyGroup[kg - range.start]!;
-    for (const [k, v] of [...entry.table.entries(kg)]) entry.table.set(kg, k, mapUserValues(entry.meta, v, read));
   }
 }

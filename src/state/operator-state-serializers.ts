@@ -66,7 +66,7 @@ export function snapshotEntry(name: string, mode: OperatorStateMode, values: rea
 /**
  * An operator state registered again under its name gets the first registration's state, whose
  * serializers write it; serializers that cannot read what those write are refused, as keyed
- * state refuses them (keyed-state-backend's checkSameSerializer), instead of the first silently
+ * state refuses them (state-registration's checkRegisteredAgain), instead of the first silently
  * winning. Cheap when the same serializer objects come again.
  *
  * @throws StateMigrationError naming the state and both serializers
