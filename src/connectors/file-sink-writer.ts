@@ -6,6 +6,7 @@ import { MIN_TIMESTAMP } from '../util/time.js';
 import type { FileSinkSettings } from './file-sink.js';
 import type { BucketAssignerContext } from './file-sink-bucket-assigners.js';
 import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
+import { type RecordedFiles, recordedDirectoryOf, resolveRecordedPart } from './file-sink-recorded-files.js';
 import { OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
 import { writeWarning } from '../util/warning.js';
 import { makeDirectoriesSync } from '../util/make-directories.js';
@@ -48,6 +49,8 @@ interface RecordedPart {
   /** Visible name once committed (relative to the sink's directory). */
   readonly final: string;
   readonly length: number;
+  /** The sink's absolute directory when it was recorded; absent in snapshots from before it was. */
+  readonly directory?: string;
 }
 
 /** A closed part file waiting for its checkpoint to complete; this is the sink's state. */
@@ -58,6 +61,8 @@ interface PendingFile {
   readonly final: string;
   /** The checkpoint that commits it; null until the next snapshot (a part pre-committed at end of input). */
   checkpointId: number | null;
+  /** The sink's absolute directory when it was recorded; absent in memory and in snapshots from before it was. */
+  readonly directory?: string;
 }
 
 /**
@@ -68,7 +73,9 @@ interface PendingFile {
  * durable length. On restore, the pending parts the checkpoint recorded are committed, the open
  * ones it recorded are cut back to their recorded length and committed, and parts written after
  * it are deleted (they are replayed). At end of input, parts are committed at once without
- * checkpointing, and by the job's final checkpoint with it.
+ * checkpointing, and by the job's final checkpoint with it. A snapshot records the sink's
+ * directory with its files, so a restore with another directory commits them where they were
+ * written (file-sink-recorded-files.ts) and deletes leftovers in its own directory only.
  *
  * Each run's files carry its job in their names, and a restore deletes only leftovers of the
  * job that took the snapshot and of the restoring job (its earlier attempts) — both of which can
@@ -130,11 +137,13 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     const recorded: RecordedPart[] = [];
     for (const part of [...this.parts.values()]) {
       if (this.settings.rollingPolicy.shouldRollOnCheckpoint(part)) this.roll(part, null);
-      else recorded.push({ inProgress: this.rel(part.hiddenPath), final: this.rel(part.finalPath), length: part.persist() });
+      else recorded.push({ inProgress: this.rel(part.hiddenPath), final: this.rel(part.finalPath), length: part.persist(), directory: this.directory });
     }
     for (const f of this.pendingFiles) f.checkpointId ??= checkpointId;
     const writtenBy: WrittenBy = { writtenBy: this.jobToken };
-    return [...this.pendingFiles.map((f) => ({ ...f })), ...recorded, writtenBy];
+    // Each file with the directory it is in, as Flink's committables carry full paths: a restore
+    // into another directory commits them where they were written.
+    return [...this.pendingFiles.map((f) => ({ ...f, directory: this.directory })), ...recorded, writtenBy];
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
@@ -142,7 +151,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     // The job checked its fence before it told its tasks; a process frozen since (a task on a
     // worker takes the word a few ms later) must find out before it commits, not after.
     if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);
-    for (const f of due) this.commit(f);
+    for (const f of due) this.commit(this.abs(f.pending), this.abs(f.final));
     this.pendingFiles = later;
   }
 
@@ -175,20 +184,56 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
 
   restoreState(state: unknown[]): void {
     this.restored = true;
+    const writers = state.filter(isWrittenBy).map((w) => w.writtenBy);
+    // Every recorded name is resolved and checked before anything is renamed.
+    const recorded = state.filter(isPendingFile).map((f) => this.recordedFiles(f, f.pending, f.final, '.pending', writers));
+    const open = state.filter(isRecordedPart).map((p) => ({ ...this.recordedFiles(p, p.inProgress, p.final, '.inprogress', writers), length: p.length, name: p.inProgress }));
     // Union state: every subtask sees every pending file of the checkpoint; commits are idempotent.
-    const recorded = state.filter(isPendingFile);
-    const open = state.filter(isRecordedPart);
     // An open part is cut and renamed by one subtask (chosen by its name), not by every one at once.
-    const mine = open.filter((p) => ownerOf(p.inProgress, this.context.parallelism) === this.context.subtaskIndex);
+    const mine = open.filter((p) => ownerOf(p.name, this.context.parallelism) === this.context.subtaskIndex);
     if (recorded.length + mine.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
-    for (const f of recorded) this.commit(f);
-    for (const p of mine) commitRecordedPart(this.abs(p.inProgress), this.abs(p.final), p.length);
+    const gone = this.goneDirectories(recorded, open);
+    for (const f of recorded) if (!gone.has(f.directory)) this.commit(f.hidden, f.final);
+    for (const p of mine) if (!gone.has(p.directory)) commitRecordedPart(p.hidden, p.final, p.length);
     if (this.context.subtaskIndex === 0) {
-      const jobs = new Set([this.jobToken, ...state.filter(isWrittenBy).map((w) => w.writtenBy)]);
+      const jobs = new Set([this.jobToken, ...writers]);
+      // Leftovers are deleted in the current directory only; files recorded in another one are
+      // committed there and nothing else in it is touched.
+      const here = (f: RecordedFiles) => f.directory === this.directory;
       // An open part may have rolled (been renamed to .pending) after the checkpoint: keep both names.
-      const keep = [...recorded.map((f) => f.pending), ...open.flatMap((p) => [p.inProgress, pendingPathOf(p.inProgress)])];
-      this.removeLeftovers(new Set(keep), jobs);
+      const keep = [...recorded.filter(here).map((f) => f.hidden), ...open.filter(here).flatMap((p) => [p.hidden, pendingPathOf(p.hidden)])];
+      this.removeLeftovers(new Set(keep.map((path) => this.rel(path))), jobs);
     }
+  }
+
+  /**
+   * Where a recorded part is: in the directory its entry records (checked; the name must be a
+   * part file of the snapshot's jobs there), or, for an entry from before directories were
+   * recorded, in the current directory as before.
+   */
+  private recordedFiles(entry: { readonly directory?: unknown }, hidden: string, final: string, suffix: '.pending' | '.inprogress', writers: readonly string[]): RecordedFiles {
+    const directory = recordedDirectoryOf(entry, this.directory);
+    const jobs = entry.directory === undefined ? null : new Set(writers.filter((w) => /^[0-9a-z]{12}$/.test(w)));
+    return resolveRecordedPart(directory, hidden, final, suffix, jobs);
+  }
+
+  /**
+   * The recorded directories other than the current one that no longer exist. Their parts'
+   * records are lost; subtask 0 says so in one line per directory (every subtask sees every
+   * entry), instead of one line per part.
+   */
+  private goneDirectories(pending: readonly RecordedFiles[], open: readonly RecordedFiles[]): Set<string> {
+    const gone = new Set<string>();
+    for (const { directory } of [...pending, ...open]) {
+      if (directory !== this.directory && !gone.has(directory) && !existsSync(directory)) gone.add(directory);
+    }
+    if (this.context.subtaskIndex === 0) {
+      for (const dir of gone) {
+        const count = (files: readonly RecordedFiles[]) => files.filter((f) => f.directory === dir).length;
+        writeWarning(`FileSink: the output directory ${dir} the restored checkpoint wrote to is gone; the records of its ${count(pending)} pending and ${count(open)} in-progress part files are lost.`);
+      }
+    }
+    return gone;
   }
 
   endOfInput(): void {
@@ -205,7 +250,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       renameSync(part.hiddenPath, part.finalPath);
     }
     this.parts.clear();
-    for (const f of this.pendingFiles) this.commit(f);
+    for (const f of this.pendingFiles) this.commit(this.abs(f.pending), this.abs(f.final));
     this.pendingFiles = [];
   }
 
@@ -236,9 +281,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
    * every recorded part (union state), at once, on worker threads too: a rename that finds the
    * part gone while its final name exists lost the race to another subtask, which committed it.
    */
-  private commit(f: PendingFile): void {
-    const from = this.abs(f.pending);
-    const to = this.abs(f.final);
+  private commit(from: string, to: string): void {
     try {
       renameSync(from, to);
     } catch (err) {

@@ -9,18 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { commitRecordedPart } from '../../src/connectors/file-sink-part.js';
-
-function stderrOf(fn: () => void): string {
-  const write = process.stderr.write;
-  let out = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    fn();
-  } finally {
-    process.stderr.write = write;
-  }
-  return out;
-}
+import { stderrOf } from '../helpers/stderr-of.js';
 
 describe('FileSink restore notices are warnings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'file-sink-warnings-'));

@@ -14,7 +14,7 @@
  * in `after`.
  */
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -169,21 +169,21 @@ describe('FileSink on workers, killed and restored at other parallelisms', { con
     // `flink list` finds the job lost; from then on its checkpoints are only read.
     assert.equal((await listedJob(home, killed.jobId)).status, 'FAILED');
 
-    // The sink's state names its files relative to its directory: a copy of the directory is the same output.
-    const copies = (['1 thread', '2 workers', '3 workers'] as const).map((how) => {
-      const dir = join(root, `out-${how.replace(' ', '-')}`);
-      cpSync(out, dir, { recursive: true });
-      return { how, dir };
-    });
+    // The sink's state records its files' directory (as Flink's committables carry full paths), so
+    // each restore runs in that directory, put back first as the kill left it.
+    const asKilled = join(root, 'out-as-killed');
+    cpSync(out, asKilled, { recursive: true });
     // One after the other: a job is continued by one restore at a time (a second one is refused while
     // it starts). The one at 3 fails over before its first checkpoint, so it restores that checkpoint twice.
-    for (const { how, dir } of copies) {
+    for (const how of ['1 thread', '2 workers', '3 workers'] as const) {
+      rmSync(out, { recursive: true, force: true });
+      cpSync(asKilled, out, { recursive: true });
       const [p, where] = how.split(' ') as [string, 'thread' | 'workers'];
       const restore = how === '3 workers' ? ({ kill: 'throw', interval: '1h' } as const) : ({ kill: 'none' } as const);
-      const { jobId } = await run(home, dir, { p: Number(p), where, policy: 'checkpoint', rate: 'max', from: killed.jobId, ...restore });
+      const { jobId } = await run(home, out, { p: Number(p), where, policy: 'checkpoint', rate: 'max', from: killed.jobId, ...restore });
       if (restore.kill === 'throw') assert.equal((await listedJob(home, jobId) as ListedJob & { restarts: number }).restarts, 1);
+      assertFinishedExactlyOnce(out);
     }
-    for (const { dir } of copies) assertFinishedExactlyOnce(dir);
   });
 
   test('flink stop at p=2 on workers while parts are open across checkpoints, then flink run -s at p=3 on workers: every input once', async () => {
