@@ -3095,6 +3095,8 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a bad configuration key or value (`Invalid value '0' for parallelism.default in -D: expected an integer from 1 to 32768`) ends without the full stop the CLI's other one-line errors end with",
     tests: ['test/config/configuration.test.ts'],
     testNamePattern: 'bad ints',
+  },
+  {
     id: 'filesink-recorded-directory-ignored',
     area: 'two-phase commit: FileSink',
     file: 'src/connectors/file-sink-writer.ts',
