@@ -146,13 +146,20 @@ describe('kill -9 and flink run -s', () => {
       ['file: URI of a copy', pathToFileURL(copied).href],
     ];
     // One after the other: a job is continued by one job at a time (job-continuation.ts).
+    // Each restore continues the cancelled job's output where it was written — a FileSink commits
+    // the parts a checkpoint recorded in the directory that wrote them (the cancel may have come
+    // before the last checkpoint's commit) — so `out` is put back as the cancel left it before
+    // each run, and the run's result is moved aside.
+    const asCancelled = join(tempDir(), 'as-cancelled');
+    cpSync(out, asCancelled, { recursive: true });
     const runs = [];
     for (const [what, from] of forms) {
-      // Each restore continues the same output: a copy of the cancelled job's directory.
-      const dir = join(tempDir(), 'out');
-      cpSync(out, dir, { recursive: true });
+      rmSync(out, { recursive: true, force: true });
+      cpSync(asCancelled, out, { recursive: true });
       // The rate limit is no state: the restored runs go at full speed.
-      const r = await runFlink(['run', '-s', from, JOB, dir, String(N), 'max'], { home, timeoutMs: 25_000 });
+      const r = await runFlink(['run', '-s', from, JOB, out, String(N), 'max'], { home, timeoutMs: 25_000 });
+      const dir = join(tempDir(), 'out');
+      renameSync(out, dir);
       runs.push({ what, from, dir, r });
     }
     const ids = new Set<string>([jobId]);
