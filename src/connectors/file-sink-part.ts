@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { PartFileInfo } from './file-sink-rolling-policy.js';
 import { writeWarning } from '../util/warning.js';
 
@@ -116,9 +116,17 @@ export function commitRecordedPart(hidden: string, final: string, length: number
   for (const from of [hidden, pendingPathOf(hidden)]) {
     let fd: number;
     try {
-      fd = openSync(from, 'r+');
+      // Not through a symbolic link: the writer creates its parts exclusively (never a link), so
+      // a link under a part's name was put there by someone else, and the cut would shorten
+      // whatever file it points to — the recorded directory may be one this job no longer owns.
+      fd = openSync(from, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'ELOOP') {
+        writeWarning(`FileSink: in-progress file ${from} is a symbolic link, not a part file; it is left as it is and its records are lost.`);
+        return;
+      }
       throw err;
     }
     try {

@@ -53,14 +53,17 @@ export function resolveRecordedPart(
   const name = basename(final);
   const isPart =
     dirname(hidden) === dirname(final) &&
+    // The final name may itself start with '.': a part prefix may (OutputFileConfig allows any
+    // name without a separator), and a sink must restore its own snapshots.
     basename(hidden) === `.${name}${suffix}` &&
-    !name.startsWith('.') &&
-    (jobs === null || [...jobs].some((job) => job !== '' && name.indexOf(`-${job}`) > 0));
+    (jobs === null || [...jobs].some((job) => job !== '' && name.includes(`-${job}`)));
   if (!isPart) throw new SnapshotRestoreError(`FileSink state names ${JSON.stringify(hiddenRel)} → ${JSON.stringify(finalRel)}, which is not one of its part files; the snapshot is damaged or was not written by this FileSink.`);
   return { directory, hidden, final };
 }
 
 function inside(directory: string, rel: string): string {
+  // fs would throw a TypeError on a NUL, after the names checked before it were committed.
+  if (rel.includes('\0')) throw new SnapshotRestoreError(`FileSink state names a file with a NUL character in ${directory}: ${JSON.stringify(rel)}`);
   const path = resolve(directory, rel);
   // State is data: never follow a recorded name out of the sink's directory.
   if (!path.startsWith(directory.endsWith(sep) ? directory : directory + sep)) throw new SnapshotRestoreError(`FileSink state names a file outside ${directory}: ${rel}`);

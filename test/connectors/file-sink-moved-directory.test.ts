@@ -7,10 +7,10 @@
  * hidden part files are ever renamed, to their visible names beside them.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { DefaultRollingPolicy, FileSink, MemorySize, type SinkWriter } from '../../src/index.js';
+import { DefaultRollingPolicy, FileSink, MemorySize, OutputFileConfig, type SinkWriter } from '../../src/index.js';
 import { SnapshotRestoreError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/run-job.js';
 import { closeWriters } from '../helpers/sink-writers.js';
@@ -116,6 +116,7 @@ describe('FileSink restored with another output directory', () => {
       { pending: '.notes.pending', final: 'notes' }, // no part of the snapshot's job
       { pending: `.part-${JOB_A.slice(0, 12)}x.pending`, final: `sub/part-${JOB_A.slice(0, 12)}x` }, // another folder
       { pending: '../escape.pending', final: '../escape' },
+      { pending: `.part-${JOB_A.slice(0, 12)}\0x.pending`, final: `part-${JOB_A.slice(0, 12)}\0x` }, // a NUL (fs would throw a TypeError)
     ];
     for (const names of foreign) {
       const bad = state.map((e) => (e === entry ? { ...entry, ...names } : e));
@@ -124,5 +125,41 @@ describe('FileSink restored with another output directory', () => {
     assert.equal(readFileSync(join(oldDir, 'notes'), 'utf8'), 'mine');
     assert.equal(readFileSync(join(oldDir, '.notes.pending'), 'utf8'), 'mine');
     assert.deepEqual(visible(oldDir), ['notes'], 'nothing was committed: every name is checked before any rename');
+  });
+
+  test("a part prefix that is empty or starts with '.' still restores its own snapshots, old-format ones too", () => {
+    for (const prefix of ['', '.p']) {
+      const sink = () => FileSink.forRowFormat<string>(oldDir).withOutputFileConfig(OutputFileConfig.builder().withPartPrefix(prefix).build()).build();
+      const make = (jobId: string) => {
+        const w = sink().createWriter({ subtaskIndex: 0, parallelism: 1, jobId, operatorUid: 'sink', checkpointing: true, attemptNumber: 0 });
+        writers.push(w as SinkWriter<unknown>);
+        return w;
+      };
+      const w = make(JOB_A);
+      w.write(`${prefix}:1`);
+      const state = w.snapshotState!(1);
+      w.close();
+      const legacy = state.map((e) => Object.fromEntries(Object.entries(e as object).filter(([k]) => k !== 'directory')));
+      for (const restored of [state, legacy]) {
+        const err = stderrOf(() => make(JOB_B).restoreState!(restored));
+        assert.equal(err, '', JSON.stringify(prefix));
+      }
+      const committed = readdirSync(oldDir).filter((f) => f.startsWith(`${prefix}-`) && !f.endsWith('.pending'));
+      assert.equal(committed.length, 1, JSON.stringify(prefix));
+      assert.equal(readFileSync(join(oldDir, committed[0]!), 'utf8'), `${prefix}:1\n`);
+      rmSync(oldDir, { recursive: true });
+    }
+  });
+
+  test('a recorded in-progress part replaced by a symbolic link is not cut through it: the file it points to stays whole', () => {
+    const state = killedAfterCheckpoint();
+    const open = state.find((e) => typeof (e as { inProgress?: unknown }).inProgress === 'string') as { inProgress: string };
+    const victim = join(tmp.path, 'victim');
+    writeFileSync(victim, 'a file of someone else, longer than the part');
+    rmSync(join(oldDir, open.inProgress));
+    symlinkSync(victim, join(oldDir, open.inProgress));
+    const err = stderrOf(() => writer(newDir, JOB_B).restoreState!(state));
+    assert.equal(readFileSync(victim, 'utf8'), 'a file of someone else, longer than the part');
+    assert.equal(err, `Warning: FileSink: in-progress file ${join(oldDir, open.inProgress)} is a symbolic link, not a part file; it is left as it is and its records are lost.\n`);
   });
 });
