@@ -3141,4 +3141,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a checkpoint drops restored operator state no descriptor registers: after a broadcast MapStateDescriptor is renamed, the old rules are gone for good, and renaming it back finds nothing (Flink keeps them)",
     tests: ['test/runtime/two-input/broadcast-state-renamed.test.ts'],
   },
+  {
+    id: 'map-key-serializer-raw-kinds-not-carried',
+    area: 'state serializers',
+    file: 'src/state/keyed-state-backend.ts',
+    original: '    for (const [name, kinds] of Object.entries(recorded.userKeyKinds ?? {})) if (this.tables.get(name)?.rawKeys) this.userKeyKindsOf(name).addAll(kinds);\n',
+    replacement: '',
+    bug: "a map state whose keys a key serializer wrote, restored and not registered before the next checkpoint, records no user-key kinds there: a restore from it fences the map to one subtask's kinds and refuses keys the operator held",
+    tests: ['test/state/map-state-key-serializer.test.ts'],
+  },
+  {
+    id: 'map-key-serializer-round-trip-unchecked',
+    area: 'state serializers',
+    file: 'src/state/map-key-serializers.ts',
+    original: '    if (back !== key && !(back !== back && key !== key)) {',
+    replacement: '    if (false) {',
+    bug: "a keyed MapState's key serializer that reads a user key back as another key (Avro float rounds 0.1) is written into checkpoints silently: after a restore the key's entries are never found",
+    tests: ['test/state/map-state-key-serializer.test.ts'],
+  },
 ];
