@@ -3177,4 +3177,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a FileSink restore cuts a recorded in-progress part through a symbolic link put under its name, shortening the file the link points to (in an old output directory anyone may have write access to)",
     tests: ['test/connectors/file-sink-moved-directory.test.ts'],
   },
+  {
+    id: 'map-key-serializer-raw-kinds-not-carried',
+    area: 'state serializers',
+    file: 'src/state/keyed-state-backend.ts',
+    original: '    for (const [name, kinds] of Object.entries(recorded.userKeyKinds ?? {})) if (this.tables.get(name)?.rawKeys) this.userKeyKindsOf(name).addAll(kinds);\n',
+    replacement: '',
+    bug: "a map state whose keys a key serializer wrote, restored and not registered before the next checkpoint, records no user-key kinds there: a restore from it fences the map to one subtask's kinds and refuses keys the operator held",
+    tests: ['test/state/map-state-key-serializer.test.ts'],
+  },
+  {
+    id: 'map-key-serializer-round-trip-unchecked',
+    area: 'state serializers',
+    file: 'src/state/map-key-serializers.ts',
+    original: '    if (back !== key && !(back !== back && key !== key)) {',
+    replacement: '    if (false) {',
+    bug: "a keyed MapState's key serializer that reads a user key back as another key (Avro float rounds 0.1) is written into checkpoints silently: after a restore the key's entries are never found",
+    tests: ['test/state/map-state-key-serializer.test.ts'],
+  },
 ];

@@ -318,6 +318,10 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    */
   restoredKeyKinds(uid: string, recorded: RecordedKeyKinds): void {
     this.restoredKeys.operatorWide(uid, recorded);
+    // A map state whose user keys are still its key serializer's bytes showed no kinds at restore;
+    // the operator's record stands for them, so a snapshot taken before it is registered records
+    // them again (as inline keys are), and a restore from that snapshot still knows them.
+    for (const [name, kinds] of Object.entries(recorded.userKeyKinds ?? {})) if (this.tables.get(name)?.rawKeys) this.userKeyKindsOf(name).addAll(kinds);
   }
 
   /** The user-key kinds of map state `name` restored or written into snapshots (created empty). */

@@ -24,19 +24,35 @@ export function keySerializerOf(d: StateDescriptor | undefined): TypeSerializer<
 
 /**
  * Writes user keys of state `name` with `serializer`; a key it refuses fails the checkpoint in
- * one line naming the state (the serializer's own error names only the value).
+ * one line naming the state (the serializer's own error names only the value). So does a key it
+ * reads back as another key (Avro `float` rounds 0.1): unlike a value
+ * read back a little off, such a key's entries would never be found after a restore, and two
+ * keys read back alike would become one. One read per key, at checkpoints only.
  */
 export function keyEncoder(name: string, serializer: TypeSerializer<unknown>): (key: unknown) => Uint8Array {
+  const fail = (why: string, cause?: unknown): never => {
+    throw new StateSerializationError(`State '${name}' cannot be written into the checkpoint by its ${serializer.snapshot().name} key serializer: ${why}`, cause === undefined ? undefined : { cause });
+  };
   return (key) => {
+    let bytes: Uint8Array;
+    let back: unknown;
     try {
-      return serializer.serialize(key);
+      bytes = serializer.serialize(key);
+      back = serializer.deserialize(bytes);
     } catch (err) {
       if (err instanceof FlinkError) throw err;
-      throw new StateSerializationError(`State '${name}' cannot be written into the checkpoint by its ${serializer.snapshot().name} key serializer: ${(err as Error).message}`, {
-        cause: err,
-      });
+      return fail((err as Error).message, err);
     }
+    // As a Map compares keys (SameValueZero: NaN finds NaN).
+    if (back !== key && !(back !== back && key !== key)) {
+      fail(`user key ${shownKey(key)} reads back as ${shownKey(back)}, another key, so its entries would not be found after a restore; give the key serializer a schema that keeps the keys as they are.`);
+    }
+    return bytes;
   };
+}
+
+function shownKey(k: unknown): string {
+  return typeof k === 'string' ? JSON.stringify(k) : typeof k === 'bigint' ? `${k}n` : typeof k === 'object' && k !== null ? `an object (${k.constructor.name})` : String(k);
 }
 
 /** Reads one stored user key; undefined: stored inline, as it is. */
