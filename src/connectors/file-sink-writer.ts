@@ -22,6 +22,12 @@ interface WrittenBy {
 
 /** How long the job part of a run name is. */
 const JOB_TOKEN_LENGTH = 12;
+
+/** True for a job's token as {@link jobToken} makes it (a recorded writer is data: anything else names no job). */
+function isJobToken(w: string): boolean {
+  return w.length === JOB_TOKEN_LENGTH && /^[0-9a-z]+$/.test(w);
+}
+
 /** How long the sink part of a run name is (it follows the job part). */
 const SINK_TOKEN_LENGTH = 8;
 
@@ -213,7 +219,7 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
    */
   private recordedFiles(entry: { readonly directory?: unknown }, hidden: string, final: string, suffix: '.pending' | '.inprogress', writers: readonly string[]): RecordedFiles {
     const directory = recordedDirectoryOf(entry, this.directory);
-    const jobs = entry.directory === undefined ? null : new Set(writers.filter((w) => /^[0-9a-z]{12}$/.test(w)));
+    const jobs = entry.directory === undefined ? null : new Set(writers.filter(isJobToken));
     return resolveRecordedPart(directory, hidden, final, suffix, jobs);
   }
 

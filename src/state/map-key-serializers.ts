@@ -1,3 +1,4 @@
+import { describeArgument } from '../util/describe-argument.js';
 import { FlinkError, SnapshotRestoreError, StateMigrationError, StateSerializationError } from '../util/errors.js';
 import { MapStateDescriptor, type StateDescriptor } from './descriptors.js';
 import { MessagePackSerializer, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered } from './serializers/type-serializer.js';
@@ -45,14 +46,10 @@ export function keyEncoder(name: string, serializer: TypeSerializer<unknown>): (
     }
     // As a Map compares keys (SameValueZero: NaN finds NaN).
     if (back !== key && !(back !== back && key !== key)) {
-      fail(`user key ${shownKey(key)} reads back as ${shownKey(back)}, another key, so its entries would not be found after a restore; give the key serializer a schema that keeps the keys as they are.`);
+      fail(`user key ${describeArgument(key)} reads back as ${describeArgument(back)}, another key, so its entries would not be found after a restore; give the key serializer a schema that keeps the keys as they are.`);
     }
     return bytes;
   };
-}
-
-function shownKey(k: unknown): string {
-  return typeof k === 'string' ? JSON.stringify(k) : typeof k === 'bigint' ? `${k}n` : typeof k === 'object' && k !== null ? `an object (${k.constructor.name})` : String(k);
 }
 
 /** Reads one stored user key; undefined: stored inline, as it is. */
