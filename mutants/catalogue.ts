@@ -3195,4 +3195,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a keyed MapState's key serializer that reads a user key back as another key (Avro float rounds 0.1) is written into checkpoints silently: after a restore the key's entries are never found",
     tests: ['test/state/map-state-key-serializer.test.ts'],
   },
+  {
+    id: 'key-selector-object-ignored',
+    area: 'API',
+    file: 'src/graph/functions.ts',
+    original: "  if (typeof getKey === 'function') return getKey.bind(selector);\n",
+    replacement: '',
+    bug: "a class that implements Flink's KeySelector (getKey) is refused by keyBy, where, equalTo and partitionCustom: ported code must be rewritten as arrow functions",
+    tests: ['test/api/function-interfaces.test.ts'],
+  },
 ];

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { JobExecutionResult, type Pipeline, setContextExecutor } from '../../src/api/index.js';
 import { JobMaster } from '../../src/cluster/index.js';
 import { Configuration } from '../../src/config/index.js';
-import type { SinkFunction, Transformation } from '../../src/graph/index.js';
+import type { SinkFunctionLike, Transformation } from '../../src/graph/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { newJobId } from '../../src/util/ids.js';
 
@@ -60,7 +60,7 @@ export async function loadJobPipeline(file: string, args: readonly string[]): Pr
  * The pipeline with the sink function of the operator with uid `uid` replaced by `fn`, or
  * undefined if it has no such sink (a job writing through a `Sink`, such as FileSink, keeps it).
  */
-export function replaceSinkFunction(pipeline: Pipeline, uid: string, fn: SinkFunction<unknown>): Pipeline | undefined {
+export function replaceSinkFunction(pipeline: Pipeline, uid: string, fn: SinkFunctionLike<unknown>): Pipeline | undefined {
   const isSink = (t: Transformation) => t.uid === uid && t.kind === 'operator' && t.operator.kind === 'sinkFunction';
   if (!pipeline.transformations.some(isSink)) return undefined;
   // A sink is a leaf: no other transformation refers to it, so a copy can take its place.

@@ -1,4 +1,4 @@
-import { type AsyncFunction, AsyncRetryStrategies, type AsyncRetryStrategy } from '../graph/index.js';
+import { type AsyncFunction, type AsyncFunctionLike, AsyncRetryStrategies, type AsyncRetryStrategy } from '../graph/index.js';
 import { type DurationLike, durationToMillis } from '../util/time.js';
 import { type DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import { describeArgument } from '../util/describe-argument.js';
@@ -22,7 +22,7 @@ export class AsyncDataStream {
   private constructor() {}
 
   /** Results leave in the order their inputs came; watermarks after everything before them. */
-  static orderedWait<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity = DEFAULT_ASYNC_CAPACITY): SingleOutputStreamOperator<OUT> {
+  static orderedWait<IN, OUT>(input: DataStream<IN>, fn: AsyncFunctionLike<IN, OUT>, timeout: DurationLike, capacity = DEFAULT_ASYNC_CAPACITY): SingleOutputStreamOperator<OUT> {
     return add(input, fn, timeout, capacity, true);
   }
 
@@ -30,7 +30,7 @@ export class AsyncDataStream {
    * Results leave as soon as they come, but never across a watermark: records before a
    * watermark leave before it, those after it after it (Flink's unordered queue).
    */
-  static unorderedWait<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity = DEFAULT_ASYNC_CAPACITY): SingleOutputStreamOperator<OUT> {
+  static unorderedWait<IN, OUT>(input: DataStream<IN>, fn: AsyncFunctionLike<IN, OUT>, timeout: DurationLike, capacity = DEFAULT_ASYNC_CAPACITY): SingleOutputStreamOperator<OUT> {
     return add(input, fn, timeout, capacity, false);
   }
 
@@ -38,19 +38,19 @@ export class AsyncDataStream {
    * `orderedWait` with retries (Flink 1.16's orderedWaitWithRetry): an answer or failure the
    * strategy's predicates match is tried again after its back-off, within the same `timeout`.
    */
-  static orderedWaitWithRetry<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity: number, retry: AsyncRetryStrategy<OUT>): SingleOutputStreamOperator<OUT> {
+  static orderedWaitWithRetry<IN, OUT>(input: DataStream<IN>, fn: AsyncFunctionLike<IN, OUT>, timeout: DurationLike, capacity: number, retry: AsyncRetryStrategy<OUT>): SingleOutputStreamOperator<OUT> {
     return add(input, fn, timeout, capacity, true, retry);
   }
 
   /** `unorderedWait` with retries (Flink 1.16's unorderedWaitWithRetry). */
-  static unorderedWaitWithRetry<IN, OUT>(input: DataStream<IN>, fn: AsyncFunction<IN, OUT>, timeout: DurationLike, capacity: number, retry: AsyncRetryStrategy<OUT>): SingleOutputStreamOperator<OUT> {
+  static unorderedWaitWithRetry<IN, OUT>(input: DataStream<IN>, fn: AsyncFunctionLike<IN, OUT>, timeout: DurationLike, capacity: number, retry: AsyncRetryStrategy<OUT>): SingleOutputStreamOperator<OUT> {
     return add(input, fn, timeout, capacity, false, retry);
   }
 }
 
 function add<IN, OUT>(
   input: DataStream<IN>,
-  fn: AsyncFunction<IN, OUT>,
+  fn: AsyncFunctionLike<IN, OUT>,
   timeout: DurationLike,
   capacity: number,
   ordered: boolean,
@@ -71,7 +71,7 @@ function add<IN, OUT>(
     kind: 'operator',
     name: ordered ? 'async wait operator (ordered)' : 'async wait operator (unordered)',
     input: input.transformation,
-    operator: { kind: 'asyncWait', fn: fn as AsyncFunction<unknown, unknown>, ordered, timeoutMs, capacity, ...(retry ? { retry: retry as AsyncRetryStrategy<unknown> } : {}) },
+    operator: { kind: 'asyncWait', fn: fn as AsyncFunctionLike<unknown, unknown>, ordered, timeoutMs, capacity, ...(retry ? { retry: retry as AsyncRetryStrategy<unknown> } : {}) },
   });
   return new SingleOutputStreamOperator<OUT>(env, t);
 }

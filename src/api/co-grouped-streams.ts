@@ -6,11 +6,13 @@
  */
 import {
   AbstractRichFunction,
-  type CoGroupFunction,
+  type CoGroupFunction, type CoGroupFunctionLike,
   type Collector,
-  type FlatJoinFunction,
-  type JoinFunction,
-  type KeySelector,
+  type FlatJoinFunction, type FlatJoinFunctionLike,
+  type JoinFunction, type JoinFunctionLike,
+  type KeyFunction,
+  type KeySelectorLike,
+  keyFunctionOf,
   type OpenContext,
   type RuntimeContext,
 } from '../graph/index.js';
@@ -76,8 +78,8 @@ interface Windowing<A, B, W extends Window> {
 function windowedCoGroup<A, B, K, R, W extends Window>(
   first: DataStream<A>,
   second: DataStream<B>,
-  key1: KeySelector<A, K>,
-  key2: KeySelector<B, K>,
+  key1: KeyFunction<A, K>,
+  key2: KeyFunction<B, K>,
   w: Windowing<A, B, W>,
   fn: CoGroupWindowFunction<A, B, R>,
 ): SingleOutputStreamOperator<R> {
@@ -95,27 +97,22 @@ function windowedCoGroup<A, B, K, R, W extends Window>(
   return windowed.apply(fn as never) as SingleOutputStreamOperator<R>;
 }
 
-function checkSelector(fn: unknown, what: string): void {
-  if (typeof fn !== 'function') throw new TypeError(`${what} needs a key selector function (record) => key.`);
-}
-
 /** `coGroup(b).where(ka)`: the second side's key next. */
 export interface CoGroupWhere<A, B, K> {
-  equalTo(key2: KeySelector<B, K>): { window<W extends Window>(assigner: WindowAssigner<TaggedUnion<A, B>, W>): CoGroupWithWindow<A, B, K, W> };
+  equalTo(key2: KeySelectorLike<B, K>): { window<W extends Window>(assigner: WindowAssigner<TaggedUnion<A, B>, W>): CoGroupWithWindow<A, B, K, W> };
 }
 
 /** `join(b).where(ka)`: the second side's key next. */
 export interface JoinWhere<A, B, K> {
-  equalTo(key2: KeySelector<B, K>): { window<W extends Window>(assigner: WindowAssigner<TaggedUnion<A, B>, W>): JoinWithWindow<A, B, K, W> };
+  equalTo(key2: KeySelectorLike<B, K>): { window<W extends Window>(assigner: WindowAssigner<TaggedUnion<A, B>, W>): JoinWithWindow<A, B, K, W> };
 }
 
 /** `.where(ka).equalTo(kb).window(assigner)`, checked, then `make` builds on them. */
-function keysThenWindow<A, B, K>(key1: KeySelector<A, K>, make: (key2: KeySelector<B, K>, assigner: WindowAssigner<TaggedUnion<A, B>, Window>) => unknown) {
-  checkSelector(key1, 'where');
+function keysThenWindow<A, B, K>(key1: KeyFunction<A, K>, make: (key2: KeyFunction<B, K>, assigner: WindowAssigner<TaggedUnion<A, B>, Window>) => unknown) {
   return {
-    equalTo: (key2: KeySelector<B, K>) => {
-      checkSelector(key2, 'equalTo');
-      return { window: (assigner: WindowAssigner<TaggedUnion<A, B>, Window>) => make(key2, assigner) };
+    equalTo: (key2: KeySelectorLike<B, K>) => {
+      const second = keyFunctionOf(key2, 'equalTo');
+      return { window: (assigner: WindowAssigner<TaggedUnion<A, B>, Window>) => make(second, assigner) };
     },
   };
 }
@@ -129,15 +126,16 @@ abstract class WindowedPair<A, B> {
   ) {}
 
   /** `.where(key1)`: the chain that ends in `new withWindow(...)` at `.window(assigner)`. */
-  protected keyedBy<K>(key1: KeySelector<A, K>, withWindow: WithWindowClass<A, B, K>): unknown {
-    return keysThenWindow<A, B, K>(key1, (key2, assigner) => new withWindow(this.first, this.second, key1, key2, { assigner }));
+  protected keyedBy<K>(key1: KeySelectorLike<A, K>, withWindow: WithWindowClass<A, B, K>): unknown {
+    const first = keyFunctionOf(key1, 'where');
+    return keysThenWindow<A, B, K>(first, (key2, assigner) => new withWindow(this.first, this.second, first, key2, { assigner }));
   }
 }
 
 /** `a.coGroup(b)`: name the key of each side, then the window. */
 export class CoGroupedStreams<A, B> extends WindowedPair<A, B> {
   /** The key of the first input's elements. */
-  where<K>(key1: KeySelector<A, K>): CoGroupWhere<A, B, K> {
+  where<K>(key1: KeySelectorLike<A, K>): CoGroupWhere<A, B, K> {
     return this.keyedBy(key1, CoGroupWithWindow) as CoGroupWhere<A, B, K>;
   }
 }
@@ -145,8 +143,8 @@ export class CoGroupedStreams<A, B> extends WindowedPair<A, B> {
 type WithWindowClass<A, B, K> = new (
   first: DataStream<A>,
   second: DataStream<B>,
-  key1: KeySelector<A, K>,
-  key2: KeySelector<B, K>,
+  key1: KeyFunction<A, K>,
+  key2: KeyFunction<B, K>,
   windowing: Windowing<A, B, Window>,
 ) => unknown;
 
@@ -156,8 +154,8 @@ abstract class WithWindow<A, B, K, W extends Window> {
   constructor(
     protected readonly first: DataStream<A>,
     protected readonly second: DataStream<B>,
-    protected readonly key1: KeySelector<A, K>,
-    protected readonly key2: KeySelector<B, K>,
+    protected readonly key1: KeyFunction<A, K>,
+    protected readonly key2: KeyFunction<B, K>,
     protected readonly windowing: Windowing<A, B, W>,
   ) {}
 
@@ -185,7 +183,7 @@ abstract class WithWindow<A, B, K, W extends Window> {
 
 export class CoGroupWithWindow<A, B, K, W extends Window> extends WithWindow<A, B, K, W> {
   /** Calls `fn` with both sides' elements of each key and window (either side may be empty). */
-  apply<R>(fn: CoGroupFunction<A, B, R>): SingleOutputStreamOperator<R> {
+  apply<R>(fn: CoGroupFunctionLike<A, B, R>): SingleOutputStreamOperator<R> {
     if (typeof fn !== 'function' && typeof (fn as { coGroup?: unknown } | null)?.coGroup !== 'function') {
       throw new TypeError('apply needs a CoGroupFunction: (first, second, out) => void or an object with coGroup(first, second, out).');
     }
@@ -197,7 +195,7 @@ export class CoGroupWithWindow<A, B, K, W extends Window> extends WithWindow<A, 
 /** `a.join(b)`: name the key of each side, then the window. */
 export class JoinedStreams<A, B> extends WindowedPair<A, B> {
   /** The key of the first input's elements. */
-  where<K>(key1: KeySelector<A, K>): JoinWhere<A, B, K> {
+  where<K>(key1: KeySelectorLike<A, K>): JoinWhere<A, B, K> {
     return this.keyedBy(key1, JoinWithWindow) as JoinWhere<A, B, K>;
   }
 }
@@ -208,7 +206,10 @@ export class JoinWithWindow<A, B, K, W extends Window> extends WithWindow<A, B, 
    * nested loop in arrival order, as Flink's): a JoinFunction `(a, b) => result` emits its
    * result; a FlatJoinFunction `(a, b, out) => void` (three parameters) emits through `out`.
    */
-  apply<R>(fn: JoinFunction<A, B, R> | FlatJoinFunction<A, B, R>): SingleOutputStreamOperator<R> {
+  apply<R>(fn: JoinFunctionLike<A, B, R>): SingleOutputStreamOperator<R>;
+  // Second: a FlatJoinFunction's `join` also returns (void), so tried first it would take every JoinFunction.
+  apply<R>(fn: FlatJoinFunctionLike<A, B, R>): SingleOutputStreamOperator<R>;
+  apply<R>(fn: JoinFunctionLike<A, B, R> | FlatJoinFunctionLike<A, B, R>): SingleOutputStreamOperator<R> {
     if (typeof fn !== 'function' && typeof (fn as { join?: unknown } | null)?.join !== 'function') {
       throw new TypeError('apply needs a JoinFunction: (first, second) => result or an object with join(first, second).');
     }

@@ -8,7 +8,8 @@ import {
   type CoMapFunction,
   type CoProcessFunction,
   KeyedCoProcessFunction,
-  type KeySelector,
+  type KeySelectorLike,
+  keyFunctionOf,
   type Transformation,
   type TwoInputOperatorSpec,
 } from '../graph/index.js';
@@ -54,9 +55,8 @@ export class ConnectedStreams<IN1, IN2> {
   }
 
   /** Keys both inputs, each by its own selector into the same key space: records of equal keys meet in one subtask. */
-  keyBy<K>(key1: KeySelector<IN1, K>, key2: KeySelector<IN2, K>): ConnectedStreams<IN1, IN2> {
-    if (typeof key1 !== 'function' || typeof key2 !== 'function') throw new TypeError('ConnectedStreams.keyBy needs two key selector functions.');
-    return new ConnectedStreams(this.env, this.first.keyBy(key1), this.second.keyBy(key2));
+  keyBy<K>(key1: KeySelectorLike<IN1, K>, key2: KeySelectorLike<IN2, K>): ConnectedStreams<IN1, IN2> {
+    return new ConnectedStreams(this.env, this.first.keyBy(keyFunctionOf(key1, 'ConnectedStreams.keyBy')), this.second.keyBy(keyFunctionOf(key2, 'ConnectedStreams.keyBy')));
   }
 
   /** Applies `map1` to records of the first input and `map2` to those of the second. */

@@ -1,21 +1,22 @@
 import type {
-  FilterFunction,
+  FilterFunctionLike,
   KeyedProcessFunction,
-  ReduceFunction,
-  FlatMapFunction,
-  KeySelector,
-  MapFunction,
+  ReduceFunctionLike,
+  FlatMapFunctionLike,
+  KeyFunction,
+  KeySelectorLike,
+  MapFunctionLike,
   OperatorSpec,
   OutputTag,
   Partitioner,
   PartitionerSpec,
   ProcessFunction,
   Sink,
-  SinkFunction,
+  SinkFunctionLike,
   Transformation,
   WindowOperatorSpec,
 } from '../graph/index.js';
-import { OutputTag as OutputTagClass, WatermarkStrategy, displayName } from '../graph/index.js';
+import { OutputTag as OutputTagClass, WatermarkStrategy, displayName, keyFunctionOf } from '../graph/index.js';
 import { type GlobalWindow, type Window, type WindowAssigner, countWindowSpec } from '../windowing/index.js';
 import { FieldAggregations } from './field-aggregations.js';
 import { applyMixin } from './mixin.js';
@@ -75,18 +76,18 @@ export class DataStream<T> {
   }
 
   /** Applies `fn` to every record. */
-  map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.operator<R>('Map', { kind: 'map', fn: fn as MapFunction<unknown, unknown> });
+  map<R>(fn: MapFunctionLike<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('Map', { kind: 'map', fn: fn as MapFunctionLike<unknown, unknown> });
   }
 
   /** Keeps the records for which `fn` returns true. */
-  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
-    return this.operator<T>('Filter', { kind: 'filter', fn: fn as FilterFunction<unknown> });
+  filter(fn: FilterFunctionLike<T>): SingleOutputStreamOperator<T> {
+    return this.operator<T>('Filter', { kind: 'filter', fn: fn as FilterFunctionLike<unknown> });
   }
 
   /** Emits any number of records per input, through the collector or a returned iterable. */
-  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.operator<R>('Flat Map', { kind: 'flatMap', fn: fn as FlatMapFunction<unknown, unknown> });
+  flatMap<R>(fn: FlatMapFunctionLike<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('Flat Map', { kind: 'flatMap', fn: fn as FlatMapFunctionLike<unknown, unknown> });
   }
 
   /** A low-level function over every record (no keyed state or timers: use keyBy first). */
@@ -114,13 +115,13 @@ export class DataStream<T> {
   }
 
   /** Partitions the stream by key: records of one key go to one subtask, with state per key. */
-  keyBy<K>(selector: KeySelector<T, K>): KeyedStream<T, K> {
-    if (typeof selector !== 'function') throw new TypeError('keyBy needs a key selector function (record) => key.');
+  keyBy<K>(selector: KeySelectorLike<T, K>): KeyedStream<T, K> {
+    const keySelector = keyFunctionOf(selector, 'keyBy') as KeyFunction<unknown, unknown>;
     const t = this.env.addTransformation({
       kind: 'partition',
       name: 'Partition',
       input: this.transformation,
-      partitioner: { type: 'hash', keySelector: selector as KeySelector<unknown, unknown> },
+      partitioner: { type: 'hash', keySelector },
     });
     return new KeyedStream<T, K>(this.env, t);
   }
@@ -211,8 +212,8 @@ export class DataStream<T> {
    * `partitioner(key, numPartitions)` returns an index from 0 to `numPartitions - 1`. The stream
    * is not keyed after it (no keyed state): use keyBy for that.
    */
-  partitionCustom<K>(partitioner: Partitioner<K>, keySelector: KeySelector<T, K>): DataStream<T> {
-    return this.partition({ type: 'custom', partitioner: partitioner as Partitioner<unknown>, keySelector: keySelector as KeySelector<unknown, unknown> });
+  partitionCustom<K>(partitioner: Partitioner<K>, keySelector: KeySelectorLike<T, K>): DataStream<T> {
+    return this.partition({ type: 'custom', partitioner: partitioner as Partitioner<unknown>, keySelector: keyFunctionOf(keySelector, 'partitionCustom') as KeyFunction<unknown, unknown> });
   }
 
   /** Sends every record to the next operator's first subtask (Flink's global()). */
@@ -236,8 +237,8 @@ export class DataStream<T> {
   }
 
   /** Calls `fn` for every record (at-least-once: nothing is rolled back on failure). */
-  addSink(fn: SinkFunction<T>): DataStreamSink<T> {
-    return this.sinkOperator('Unnamed', { kind: 'sinkFunction', fn: fn as SinkFunction<unknown> });
+  addSink(fn: SinkFunctionLike<T>): DataStreamSink<T> {
+    return this.sinkOperator('Unnamed', { kind: 'sinkFunction', fn: fn as SinkFunctionLike<unknown> });
   }
 
   /** Writes to a sink such as {@link FileSink}. */
@@ -319,8 +320,8 @@ export class DataStream<T> {
   }
 
   /** @internal A map at this stream's parallelism (unless set), as Flink's window join tags each input. */
-  mapAtInputParallelism<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.operator<R>('Map', { kind: 'map', fn: fn as MapFunction<unknown, unknown> }, true);
+  mapAtInputParallelism<R>(fn: MapFunctionLike<T, R>): SingleOutputStreamOperator<R> {
+    return this.operator<R>('Map', { kind: 'map', fn: fn as MapFunctionLike<unknown, unknown> }, true);
   }
 
   private sinkOperator(name: string, operator: OperatorSpec): DataStreamSink<T> {
@@ -437,8 +438,8 @@ export interface KeyedStream<T, K> extends FieldAggregations<T> {}
  */
 export class KeyedStream<T, K> extends DataStream<T> {
   /** Folds the records of each key; emits the key's new value for every record. */
-  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
-    return this.operator<T>('Keyed Reduce', { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
+  reduce(fn: ReduceFunctionLike<T>): SingleOutputStreamOperator<T> {
+    return this.operator<T>('Keyed Reduce', { kind: 'reduce', fn: fn as ReduceFunctionLike<unknown> });
   }
 
   /** A keyed process function: keyed state and timers in event time and processing time. */
@@ -475,8 +476,8 @@ export class KeyedStream<T, K> extends DataStream<T> {
   }
 
   /** @internal */
-  reduceFields(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
-    return this.operator<T>('Keyed Aggregation', { kind: 'reduce', fn: fn as ReduceFunction<unknown> });
+  reduceFields(fn: ReduceFunctionLike<T>): SingleOutputStreamOperator<T> {
+    return this.operator<T>('Keyed Aggregation', { kind: 'reduce', fn: fn as ReduceFunctionLike<unknown> });
   }
 
   /** @internal the window operator of a windowed stream of this keyed stream */

@@ -13,7 +13,7 @@
  * Results are new objects: the records given are never changed.
  */
 
-import { type ReduceFunction, withRecordCheck } from '../graph/index.js';
+import { type ReduceFunctionLike, withRecordCheck } from '../graph/index.js';
 import type { SingleOutputStreamOperator } from './data-stream.js';
 import { type FieldOf, type FieldPath, describeValue, getField, parseFieldPath, setField } from './field-path.js';
 
@@ -140,7 +140,7 @@ export abstract class FieldAggregations<T> {
   }
 
   /** @internal The stream of `fn`'s results: a rolling reduce per key, or a reduce per window. */
-  abstract reduceFields(fn: ReduceFunction<T>): SingleOutputStreamOperator<T>;
+  abstract reduceFields(fn: ReduceFunctionLike<T>): SingleOutputStreamOperator<T>;
 
   private aggregateField(what: FieldAggregation, field: unknown, first?: boolean): SingleOutputStreamOperator<T> {
     return this.reduceFields(fieldAggregator<T>(what, field, first));

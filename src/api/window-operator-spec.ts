@@ -9,9 +9,9 @@ import {
   AbstractRichFunction,
   OutputTag,
   ProcessWindowFunction,
-  type ReduceFunction,
+  type ReduceFunction, type ReduceFunctionLike,
   type WindowContentsSpec,
-  type WindowFunction,
+  type WindowFunction, type WindowFunctionLike,
   type WindowFunctionSpec,
   type WindowOperatorSpec,
 } from '../graph/index.js';
@@ -21,7 +21,7 @@ import type { DurationLike } from '../util/time.js';
 import { type Evictor, type Trigger, type Window, type WindowAssigner, allowedLatenessMillis, assignedWindows } from '../windowing/index.js';
 
 /** A window function of a keyed window: a ProcessWindowFunction, or a WindowFunction (a function or an object with `apply`). */
-export type KeyedWindowFunction<IN, OUT, KEY, W> = ProcessWindowFunction<IN, OUT, KEY, W> | WindowFunction<IN, OUT, KEY, W>;
+export type KeyedWindowFunction<IN, OUT, KEY, W> = ProcessWindowFunction<IN, OUT, KEY, W> | WindowFunctionLike<IN, OUT, KEY, W>;
 
 /** Refuses what is no WindowAssigner (from plain JavaScript, or a forgotten `.of(...)`). */
 export function checkAssigner(assigner: unknown): void {
@@ -98,14 +98,14 @@ export abstract class WindowOperatorBuilder<T, W extends Window> {
 }
 
 /** A window `reduce`'s contents: one value per key and window, folded with `fn`. */
-export function reduceContents<T>(fn: ReduceFunction<T>): WindowContentsSpec {
+export function reduceContents<T>(fn: ReduceFunctionLike<T>): WindowContentsSpec {
   if (typeof fn !== 'function' && typeof (fn as { reduce?: unknown } | null)?.reduce !== 'function') {
     throw new TypeError('reduce needs a function (a, b) => value or an object with reduce(a, b).');
   }
   if (fn instanceof AbstractRichFunction) {
     throw new JobDefinitionError('The ReduceFunction of a window reduce can not be a RichFunction; use reduce(fn, windowFunction) for state and the runtime context.');
   }
-  return { kind: 'reduce', fn: fn as ReduceFunction<unknown> };
+  return { kind: 'reduce', fn: fn as ReduceFunctionLike<unknown> };
 }
 
 /** A window `aggregate`'s contents: one accumulator per key and window. */
@@ -121,7 +121,7 @@ export function aggregateContents<T, ACC, V>(fn: AggregateFunction<T, ACC, V>): 
 export function keyedWindowFunction(fn: KeyedWindowFunction<unknown, unknown, unknown, unknown> | undefined, optional = false): WindowFunctionSpec {
   if (fn === undefined && optional) return { kind: 'none' };
   if (fn instanceof ProcessWindowFunction) return { kind: 'process', fn };
-  if (typeof fn === 'function' || typeof (fn as { apply?: unknown } | null)?.apply === 'function') return { kind: 'apply', fn: fn as WindowFunction<unknown, unknown, unknown, unknown> };
+  if (typeof fn === 'function' || typeof (fn as { apply?: unknown } | null)?.apply === 'function') return { kind: 'apply', fn: fn as WindowFunctionLike<unknown, unknown, unknown, unknown> };
   throw new TypeError('A window function is a ProcessWindowFunction, a function (key, window, elements, out) => void, or an object with apply(key, window, elements, out).');
 }
 

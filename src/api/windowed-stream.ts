@@ -4,13 +4,13 @@
  * and late-data output, then a function that turns each firing window into results.
  */
 import {
-  type AllWindowFunction,
+  type AllWindowFunctionOrLambda,
   type OutputTag,
   ProcessAllWindowFunction,
   type ProcessWindowFunction,
-  type ReduceFunction,
+  type ReduceFunctionLike,
   type WindowContentsSpec,
-  type WindowFunction,
+  type WindowFunctionLike,
   type WindowFunctionSpec,
   type WindowOperatorSpec,
 } from '../graph/index.js';
@@ -62,8 +62,8 @@ abstract class WindowingBuilder<T, W extends Window> extends WindowOperatorBuild
   }
 
   /** @internal */
-  reduceFields(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
-    return this.windowOperator<T>({ kind: 'reduce', fn: fn as ReduceFunction<unknown> }, { kind: 'none' });
+  reduceFields(fn: ReduceFunctionLike<T>): SingleOutputStreamOperator<T> {
+    return this.windowOperator<T>({ kind: 'reduce', fn: fn as ReduceFunctionLike<unknown> }, { kind: 'none' });
   }
 }
 
@@ -91,10 +91,10 @@ export class WindowedStream<T, K, W extends Window> extends WindowingBuilder<T, 
   }
 
   /** Folds each window's records with `fn` as they arrive (one value per key and window); emits it when the window fires. */
-  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T>;
+  reduce(fn: ReduceFunctionLike<T>): SingleOutputStreamOperator<T>;
   /** Folds each window's records with `fn`; when the window fires, `windowFunction` gets the folded value (one element). */
-  reduce<R>(fn: ReduceFunction<T>, windowFunction: KeyedWindowFunction<T, R, K, W>): SingleOutputStreamOperator<R>;
-  reduce<R>(fn: ReduceFunction<T>, windowFunction?: KeyedWindowFunction<T, R, K, W>): SingleOutputStreamOperator<R | T> {
+  reduce<R>(fn: ReduceFunctionLike<T>, windowFunction: KeyedWindowFunction<T, R, K, W>): SingleOutputStreamOperator<R>;
+  reduce<R>(fn: ReduceFunctionLike<T>, windowFunction?: KeyedWindowFunction<T, R, K, W>): SingleOutputStreamOperator<R | T> {
     const contents = reduceContents(fn);
     return this.windowOperator(contents, keyedWindowFunction(windowFunction as AnyKeyedWindowFunction | undefined, true));
   }
@@ -114,14 +114,14 @@ export class WindowedStream<T, K, W extends Window> extends WindowingBuilder<T, 
   }
 
   /** Keeps each window's records and hands them to `fn(key, window, elements, out)` when the window fires. */
-  apply<R>(fn: WindowFunction<T, R, K, W>): SingleOutputStreamOperator<R> {
+  apply<R>(fn: WindowFunctionLike<T, R, K, W>): SingleOutputStreamOperator<R> {
     return this.windowOperator({ kind: 'elements' }, keyedWindowFunction(fn as AnyKeyedWindowFunction));
   }
 
 }
 
 /** A window function of `windowAll`: a ProcessAllWindowFunction, or an AllWindowFunction (a function or an object with `apply`). */
-export type AllWindowFunctionLike<IN, OUT, W> = ProcessAllWindowFunction<IN, OUT, W> | AllWindowFunction<IN, OUT, W>;
+export type AllWindowFunctionLike<IN, OUT, W> = ProcessAllWindowFunction<IN, OUT, W> | AllWindowFunctionOrLambda<IN, OUT, W>;
 
 function allFunction(fn: AllWindowFunctionLike<unknown, unknown, unknown>): WindowFunctionSpec {
   if (fn instanceof ProcessAllWindowFunction) return { kind: 'processAll', fn };
@@ -139,9 +139,9 @@ export class AllWindowedStream<T, W extends Window> extends WindowingBuilder<T, 
     super(input, assigner, add);
   }
 
-  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T>;
-  reduce<R>(fn: ReduceFunction<T>, windowFunction: AllWindowFunctionLike<T, R, W>): SingleOutputStreamOperator<R>;
-  reduce<R>(fn: ReduceFunction<T>, windowFunction?: AllWindowFunctionLike<T, R, W>): SingleOutputStreamOperator<R | T> {
+  reduce(fn: ReduceFunctionLike<T>): SingleOutputStreamOperator<T>;
+  reduce<R>(fn: ReduceFunctionLike<T>, windowFunction: AllWindowFunctionLike<T, R, W>): SingleOutputStreamOperator<R>;
+  reduce<R>(fn: ReduceFunctionLike<T>, windowFunction?: AllWindowFunctionLike<T, R, W>): SingleOutputStreamOperator<R | T> {
     const contents = reduceContents(fn);
     return this.windowOperator(contents, windowFunction === undefined ? { kind: 'none' } : allFunction(windowFunction as AllWindowFunctionLike<unknown, unknown, unknown>));
   }
@@ -158,8 +158,8 @@ export class AllWindowedStream<T, W extends Window> extends WindowingBuilder<T, 
     return this.windowOperator({ kind: 'elements' }, { kind: 'processAll', fn: fn as ProcessAllWindowFunction<unknown, unknown, unknown> });
   }
 
-  apply<R>(fn: AllWindowFunction<T, R, W>): SingleOutputStreamOperator<R> {
-    return this.windowOperator({ kind: 'elements' }, allFunction(fn as AllWindowFunction<unknown, unknown, unknown>));
+  apply<R>(fn: AllWindowFunctionOrLambda<T, R, W>): SingleOutputStreamOperator<R> {
+    return this.windowOperator({ kind: 'elements' }, allFunction(fn as AllWindowFunctionOrLambda<unknown, unknown, unknown>));
   }
 
 }

@@ -18,18 +18,18 @@ export interface ResultFuture<OUT> {
  * `asyncInvoke`; a rejected promise from it counts as `completeExceptionally`. `timeout` is
  * called for an input whose results did not come in time; without it, the job fails over.
  */
-export type AsyncFunction<IN, OUT> =
-  | ((input: IN, resultFuture: ResultFuture<OUT>) => void | Promise<void>)
-  | {
-      asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
-      timeout?(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
-    };
+export interface AsyncFunction<IN, OUT> {
+  asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
+  timeout?(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
+}
+/** What `AsyncDataStream` takes: an {@link AsyncFunction} or a plain function (with no `timeout`). */
+export type AsyncFunctionLike<IN, OUT> = AsyncFunction<IN, OUT> | ((input: IN, resultFuture: ResultFuture<OUT>) => void | Promise<void>);
 
 /**
  * An async function with `open`, `close` and the runtime context (Flink's RichAsyncFunction).
  * Its context has no keyed state, as in Flink: answers come back outside their input's key.
  */
-export abstract class RichAsyncFunction<IN, OUT> extends AbstractRichFunction {
+export abstract class RichAsyncFunction<IN, OUT> extends AbstractRichFunction implements AsyncFunction<IN, OUT> {
   abstract asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void | Promise<void>;
 
   override setRuntimeContext(context: RuntimeContext): void {

@@ -112,10 +112,14 @@ export interface KeyedBroadcastReadOnlyContext<K> extends BroadcastReadOnlyConte
 export type StateOf<D extends StateDescriptor> = StateFor<D>;
 
 /**
- * What `applyToKeyedState` calls per key: a function, or an object with `process(key, state)` —
- * Flink's KeyedStateFunction is an abstract class with that method, so ported code has the object.
+ * What `applyToKeyedState` calls per key (Flink's KeyedStateFunction, an abstract class there
+ * with this method: ported code has the object).
  */
-export type KeyedStateFunction<K, S> = ((key: K, state: S) => void) | { process(key: K, state: S): void };
+export interface KeyedStateFunction<K, S> {
+  process(key: K, state: S): void;
+}
+/** What `applyToKeyedState` takes: a {@link KeyedStateFunction} or a plain function. */
+export type KeyedStateFunctionLike<K, S> = KeyedStateFunction<K, S> | ((key: K, state: S) => void);
 
 /** The broadcast side's context of a KeyedBroadcastProcessFunction. */
 export interface KeyedBroadcastContext<K> extends BroadcastContext {
@@ -124,7 +128,7 @@ export interface KeyedBroadcastContext<K> extends BroadcastContext {
    * state `descriptor`, with the state scoped to that key (Flink's applyToKeyedState). Composite
    * keys are passed in their canonical (JSON) form.
    */
-  applyToKeyedState<D extends StateDescriptor>(descriptor: D, fn: KeyedStateFunction<K, StateOf<D>>): void;
+  applyToKeyedState<D extends StateDescriptor>(descriptor: D, fn: KeyedStateFunctionLike<K, StateOf<D>>): void;
 }
 
 /** The context of `KeyedBroadcastProcessFunction.onTimer`. */
@@ -159,14 +163,22 @@ export abstract class ProcessJoinFunction<IN1, IN2, OUT> extends AbstractRichFun
 }
 
 /** A window join's function: one result per pair of the window. */
-export type JoinFunction<IN1, IN2, OUT> = ((first: IN1, second: IN2) => OUT) | { join(first: IN1, second: IN2): OUT };
+export interface JoinFunction<IN1, IN2, OUT> {
+  join(first: IN1, second: IN2): OUT;
+}
+/** What a window join's `apply` takes for one result per pair: a {@link JoinFunction} or a plain function. */
+export type JoinFunctionLike<IN1, IN2, OUT> = JoinFunction<IN1, IN2, OUT> | ((first: IN1, second: IN2) => OUT);
 
 /** A window join's function with any number of results per pair. */
-export type FlatJoinFunction<IN1, IN2, OUT> =
-  | ((first: IN1, second: IN2, out: Collector<OUT>) => void)
-  | { join(first: IN1, second: IN2, out: Collector<OUT>): void };
+export interface FlatJoinFunction<IN1, IN2, OUT> {
+  join(first: IN1, second: IN2, out: Collector<OUT>): void;
+}
+/** What a window join's `apply` takes for any number of results per pair: a {@link FlatJoinFunction} or a plain function. */
+export type FlatJoinFunctionLike<IN1, IN2, OUT> = FlatJoinFunction<IN1, IN2, OUT> | ((first: IN1, second: IN2, out: Collector<OUT>) => void);
 
 /** A window coGroup's function: both sides' elements of one key and window (either may be empty). */
-export type CoGroupFunction<IN1, IN2, OUT> =
-  | ((first: readonly IN1[], second: readonly IN2[], out: Collector<OUT>) => void)
-  | { coGroup(first: readonly IN1[], second: readonly IN2[], out: Collector<OUT>): void };
+export interface CoGroupFunction<IN1, IN2, OUT> {
+  coGroup(first: readonly IN1[], second: readonly IN2[], out: Collector<OUT>): void;
+}
+/** What a window coGroup's `apply` takes: a {@link CoGroupFunction} or a plain function. */
+export type CoGroupFunctionLike<IN1, IN2, OUT> = CoGroupFunction<IN1, IN2, OUT> | ((first: readonly IN1[], second: readonly IN2[], out: Collector<OUT>) => void);

@@ -5,6 +5,7 @@
  */
 import type { OperatorStateStore } from '../state/index.js';
 import { hasMethods } from '../util/has-methods.js';
+import { describeArgument } from '../util/describe-argument.js';
 import type { KeyedStateStore } from './keyed-state-store.js';
 import type { MetricGroup } from './metrics.js';
 import type { OutputTag } from './output-tag.js';
@@ -99,34 +100,83 @@ export abstract class AbstractRichFunction implements RichFunction {
   close(): void | Promise<void> {}
 }
 
-/** `map`: one record in, one out. */
-export type MapFunction<I, O> = ((value: I) => O) | { map(value: I): O };
-/** `filter`: keeps records for which it returns true. */
-export type FilterFunction<T> = ((value: T) => boolean) | { filter(value: T): boolean };
-/** `flatMap`: any number of records out, through the collector or as a returned iterable. */
-export type FlatMapFunction<I, O> =
-  | ((value: I, out: Collector<O>) => Iterable<O> | void)
-  | { flatMap(value: I, out: Collector<O>): Iterable<O> | void };
-/** `reduce`: folds records of one key into one value. */
-export type ReduceFunction<T> = ((a: T, b: T) => T) | { reduce(a: T, b: T): T };
-/** `keyBy`: extracts the key of a record. */
-export type KeySelector<T, K> = (value: T) => K;
-/** `addSink`: called once per record; a returned promise is awaited per batch, not per record. */
-export type SinkFunction<T> = ((value: T) => void | Promise<void>) | { invoke(value: T): void | Promise<void> };
+/*
+ * The function types below are Flink's interfaces, so ported code keeps its shape (`class
+ * Tokenizer implements FlatMapFunction<string, string>`); every method that takes one also takes
+ * a plain function with the method's parameters (the `…Like` types), as a Java lambda stands for
+ * Flink's interface. TypeScript cannot let a class implement a union, hence the two names.
+ */
 
-export abstract class RichMapFunction<I, O> extends AbstractRichFunction {
+/** `map`: one record in, one out (Flink's MapFunction). */
+export interface MapFunction<I, O> {
+  map(value: I): O;
+}
+/** What `map` takes: a {@link MapFunction} or a plain function. */
+export type MapFunctionLike<I, O> = MapFunction<I, O> | ((value: I) => O);
+
+/** `filter`: keeps records for which it returns true (Flink's FilterFunction). */
+export interface FilterFunction<T> {
+  filter(value: T): boolean;
+}
+/** What `filter` takes: a {@link FilterFunction} or a plain function. */
+export type FilterFunctionLike<T> = FilterFunction<T> | ((value: T) => boolean);
+
+/** `flatMap`: any number of records out, through the collector or as a returned iterable (Flink's FlatMapFunction). */
+export interface FlatMapFunction<I, O> {
+  flatMap(value: I, out: Collector<O>): Iterable<O> | void;
+}
+/** What `flatMap` takes: a {@link FlatMapFunction} or a plain function. */
+export type FlatMapFunctionLike<I, O> = FlatMapFunction<I, O> | ((value: I, out: Collector<O>) => Iterable<O> | void);
+
+/** `reduce`: folds records of one key into one value (Flink's ReduceFunction). */
+export interface ReduceFunction<T> {
+  reduce(a: T, b: T): T;
+}
+/** What `reduce` takes: a {@link ReduceFunction} or a plain function. */
+export type ReduceFunctionLike<T> = ReduceFunction<T> | ((a: T, b: T) => T);
+
+/** `keyBy`: extracts the key of a record (Flink's KeySelector). */
+export interface KeySelector<T, K> {
+  getKey(value: T): K;
+}
+/** What `keyBy` takes: a {@link KeySelector} or a plain function. */
+export type KeySelectorLike<T, K> = KeySelector<T, K> | ((value: T) => K);
+/** A key selector as the engine calls it: the API turns a {@link KeySelector} into one by {@link keyFunctionOf}. */
+export type KeyFunction<T, K> = (value: T) => K;
+
+/**
+ * A key selector as a plain function: itself, or a {@link KeySelector}'s `getKey` bound to it
+ * (once, where the job is defined: the record writer calls a key function per record).
+ *
+ * @throws TypeError if `selector` is neither
+ */
+export function keyFunctionOf<T, K>(selector: KeySelectorLike<T, K>, what: string): KeyFunction<T, K> {
+  if (typeof selector === 'function') return selector;
+  const getKey = (selector as Partial<KeySelector<T, K>> | null)?.getKey;
+  if (typeof getKey === 'function') return getKey.bind(selector);
+  throw new TypeError(`${what} needs a key selector: a function (value) => key or an object with getKey(value), got ${describeArgument(selector)}.`);
+}
+
+/** `addSink`: called once per record; a returned promise is awaited per batch, not per record (Flink's SinkFunction). */
+export interface SinkFunction<T> {
+  invoke(value: T): void | Promise<void>;
+}
+/** What `addSink` takes: a {@link SinkFunction} or a plain function. */
+export type SinkFunctionLike<T> = SinkFunction<T> | ((value: T) => void | Promise<void>);
+
+export abstract class RichMapFunction<I, O> extends AbstractRichFunction implements MapFunction<I, O> {
   abstract map(value: I): O;
 }
-export abstract class RichFilterFunction<T> extends AbstractRichFunction {
+export abstract class RichFilterFunction<T> extends AbstractRichFunction implements FilterFunction<T> {
   abstract filter(value: T): boolean;
 }
-export abstract class RichFlatMapFunction<I, O> extends AbstractRichFunction {
+export abstract class RichFlatMapFunction<I, O> extends AbstractRichFunction implements FlatMapFunction<I, O> {
   abstract flatMap(value: I, out: Collector<O>): Iterable<O> | void;
 }
-export abstract class RichReduceFunction<T> extends AbstractRichFunction {
+export abstract class RichReduceFunction<T> extends AbstractRichFunction implements ReduceFunction<T> {
   abstract reduce(a: T, b: T): T;
 }
-export abstract class RichSinkFunction<T> extends AbstractRichFunction {
+export abstract class RichSinkFunction<T> extends AbstractRichFunction implements SinkFunction<T> {
   abstract invoke(value: T): void | Promise<void>;
 }
 

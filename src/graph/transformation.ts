@@ -2,17 +2,17 @@
  * Transformations: what the DataStream API records as a job is defined. They are plain data —
  * building them runs nothing. `name`, `uid` and `parallelism` stay settable until `execute`.
  */
-import type { AsyncFunction } from './async-function.js';
+import type { AsyncFunctionLike } from './async-function.js';
 import type { AsyncRetryStrategy } from './async-retry.js';
 import type {
-  FilterFunction,
-  FlatMapFunction,
+  FilterFunctionLike,
+  FlatMapFunctionLike,
   KeyedProcessFunction,
-  KeySelector,
-  MapFunction,
+  KeyFunction,
+  MapFunctionLike,
   ProcessFunction,
-  ReduceFunction,
-  SinkFunction,
+  ReduceFunctionLike,
+  SinkFunctionLike,
 } from './functions.js';
 import type { KeyedStateBootstrapFunction } from './state-bootstrap.js';
 import type { BroadcastStateBootstrapFunction, StateBootstrapFunction } from './operator-state-bootstrap.js';
@@ -25,14 +25,14 @@ import type { WatermarkStrategy } from './watermark-strategy.js';
 
 /** What an operator does; the runtime turns each kind into an operator implementation. */
 export type OperatorSpec =
-  | { readonly kind: 'map'; readonly fn: MapFunction<unknown, unknown> }
-  | { readonly kind: 'filter'; readonly fn: FilterFunction<unknown> }
-  | { readonly kind: 'flatMap'; readonly fn: FlatMapFunction<unknown, unknown> }
-  | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
+  | { readonly kind: 'map'; readonly fn: MapFunctionLike<unknown, unknown> }
+  | { readonly kind: 'filter'; readonly fn: FilterFunctionLike<unknown> }
+  | { readonly kind: 'flatMap'; readonly fn: FlatMapFunctionLike<unknown, unknown> }
+  | { readonly kind: 'reduce'; readonly fn: ReduceFunctionLike<unknown> }
   | { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown> }
   | { readonly kind: 'keyedProcess'; readonly fn: KeyedProcessFunction<unknown, unknown, unknown> }
   | { readonly kind: 'timestampsAndWatermarks'; readonly strategy: WatermarkStrategy<unknown> }
-  | { readonly kind: 'sinkFunction'; readonly fn: SinkFunction<unknown> }
+  | { readonly kind: 'sinkFunction'; readonly fn: SinkFunctionLike<unknown> }
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> }
   | { readonly kind: 'print'; readonly prefix: string | undefined; readonly stderr: boolean }
   | { readonly kind: 'window'; readonly window: WindowOperatorSpec }
@@ -63,7 +63,7 @@ export type OperatorSpec =
   /** Flink's AsyncWaitOperator: `capacity` inputs in flight at most; `timeoutMs` ≤ 0 = none. */
   | {
       readonly kind: 'asyncWait';
-      readonly fn: AsyncFunction<unknown, unknown>;
+      readonly fn: AsyncFunctionLike<unknown, unknown>;
       readonly ordered: boolean;
       readonly timeoutMs: number;
       readonly capacity: number;
@@ -98,9 +98,9 @@ export type PartitionerSpec =
   | { readonly type: 'shuffle' }
   /** Every record to the consumer's first subtask. */
   | { readonly type: 'global' }
-  | { readonly type: 'hash'; readonly keySelector: KeySelector<unknown, unknown> }
+  | { readonly type: 'hash'; readonly keySelector: KeyFunction<unknown, unknown> }
   /** The subtask a user's partitioner picks for the record's key (Flink's partitionCustom). */
-  | { readonly type: 'custom'; readonly partitioner: Partitioner<unknown>; readonly keySelector: KeySelector<unknown, unknown> }
+  | { readonly type: 'custom'; readonly partitioner: Partitioner<unknown>; readonly keySelector: KeyFunction<unknown, unknown> }
   /** Every record to every consumer subtask (the records are shared, not copied). */
   | { readonly type: 'broadcast' };
 

@@ -51,11 +51,15 @@ export abstract class ProcessAllWindowFunction<IN, OUT, W> extends AbstractRichF
 }
 
 /** The older window function (Flink's WindowFunction): key, window, elements, collector. */
-export type WindowFunction<IN, OUT, KEY, W> =
-  | ((key: KEY, window: W, input: Iterable<IN>, out: Collector<OUT>) => void)
-  | { apply(key: KEY, window: W, input: Iterable<IN>, out: Collector<OUT>): void };
+export interface WindowFunction<IN, OUT, KEY, W> {
+  apply(key: KEY, window: W, input: Iterable<IN>, out: Collector<OUT>): void;
+}
+/** A {@link WindowFunction} or a plain function. */
+export type WindowFunctionLike<IN, OUT, KEY, W> = WindowFunction<IN, OUT, KEY, W> | ((key: KEY, window: W, input: Iterable<IN>, out: Collector<OUT>) => void);
 
 /** {@link WindowFunction} for `windowAll`. */
-export type AllWindowFunction<IN, OUT, W> =
-  | ((window: W, input: Iterable<IN>, out: Collector<OUT>) => void)
-  | { apply(window: W, input: Iterable<IN>, out: Collector<OUT>): void };
+export interface AllWindowFunction<IN, OUT, W> {
+  apply(window: W, input: Iterable<IN>, out: Collector<OUT>): void;
+}
+/** An {@link AllWindowFunction} or a plain function (the API's AllWindowFunctionLike also takes a ProcessAllWindowFunction). */
+export type AllWindowFunctionOrLambda<IN, OUT, W> = AllWindowFunction<IN, OUT, W> | ((window: W, input: Iterable<IN>, out: Collector<OUT>) => void);

@@ -4,9 +4,9 @@
  * they are opaque objects here; the runtime reads them with their types.
  */
 import type { AggregateFunction } from '../state/index.js';
-import type { ReduceFunction } from './functions.js';
+import type { ReduceFunctionLike } from './functions.js';
 import type { OutputTag } from './output-tag.js';
-import type { AllWindowFunction, ProcessAllWindowFunction, ProcessWindowFunction, WindowFunction } from './window-functions.js';
+import type { AllWindowFunctionOrLambda, ProcessAllWindowFunction, ProcessWindowFunction, WindowFunctionLike } from './window-functions.js';
 
 /**
  * How a window keeps its contents: every element (`process`, `apply`, and any window with an
@@ -15,7 +15,7 @@ import type { AllWindowFunction, ProcessAllWindowFunction, ProcessWindowFunction
  */
 export type WindowContentsSpec =
   | { readonly kind: 'elements' }
-  | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
+  | { readonly kind: 'reduce'; readonly fn: ReduceFunctionLike<unknown> }
   | { readonly kind: 'aggregate'; readonly fn: AggregateFunction<unknown, unknown, unknown> };
 
 /** The function a firing window's contents go through: a window function, or none (the folded value itself is the result). */
@@ -23,8 +23,8 @@ export type WindowFunctionSpec =
   | { readonly kind: 'none' }
   | { readonly kind: 'process'; readonly fn: ProcessWindowFunction<unknown, unknown, unknown, unknown> }
   | { readonly kind: 'processAll'; readonly fn: ProcessAllWindowFunction<unknown, unknown, unknown> }
-  | { readonly kind: 'apply'; readonly fn: WindowFunction<unknown, unknown, unknown, unknown> }
-  | { readonly kind: 'applyAll'; readonly fn: AllWindowFunction<unknown, unknown, unknown> };
+  | { readonly kind: 'apply'; readonly fn: WindowFunctionLike<unknown, unknown, unknown, unknown> }
+  | { readonly kind: 'applyAll'; readonly fn: AllWindowFunctionOrLambda<unknown, unknown, unknown> };
 
 /**
  * What the assigner's windows are, as data (the assigner is opaque here): what a restore

@@ -1,4 +1,4 @@
-import type { KeySelector, Partitioner, PartitionerSpec } from '../graph/index.js';
+import type { KeyFunction, Partitioner, PartitionerSpec } from '../graph/index.js';
 import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { type ChannelEvent, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
@@ -225,7 +225,7 @@ class HashWriter extends RecordWriter {
     channels: readonly ResultSubpartition[],
     batchSize: number,
     recordContext: RecordContext,
-    private readonly keySelector: KeySelector<unknown, unknown>,
+    private readonly keySelector: KeyFunction<unknown, unknown>,
     private readonly maxParallelism: number,
   ) {
     super(channels, batchSize, recordContext, true);
@@ -255,7 +255,7 @@ class CustomWriter extends RecordWriter {
     batchSize: number,
     recordContext: RecordContext,
     partitioner: Partitioner<unknown>,
-    private readonly keySelector: KeySelector<unknown, unknown>,
+    private readonly keySelector: KeyFunction<unknown, unknown>,
   ) {
     super(channels, batchSize, recordContext);
     this.pick = typeof partitioner === 'function' ? partitioner : (key, n) => partitioner.partition(key, n);

@@ -2,7 +2,9 @@ import type { DataStream } from '../api/index.js';
 import { checkAssigner } from '../api/window-operator-spec.js';
 import {
   BroadcastStateBootstrapFunction,
-  type KeySelector,
+  type KeyFunction,
+  type KeySelectorLike,
+  keyFunctionOf,
   KeyedStateBootstrapFunction,
   StateBootstrapFunction,
   isCheckpointedFunction,
@@ -45,8 +47,8 @@ export class OneInputOperatorTransformation<T> {
   }
 
   /** Keys the records as the job that will start from the savepoint keys them: the same key, the same key group. */
-  keyBy<K>(selector: KeySelector<T, K>): KeyedOperatorTransformation<K, T> {
-    return new KeyedOperatorTransformation(this.stream, selector, this.maxParallelism);
+  keyBy<K>(selector: KeySelectorLike<T, K>): KeyedOperatorTransformation<K, T> {
+    return new KeyedOperatorTransformation(this.stream, keyFunctionOf(selector, 'keyBy'), this.maxParallelism);
   }
 
   /**
@@ -82,7 +84,7 @@ export class OneInputOperatorTransformation<T> {
 export class KeyedOperatorTransformation<K, T> {
   constructor(
     private readonly stream: DataStream<T>,
-    private readonly selector: KeySelector<T, K>,
+    private readonly selector: KeyFunction<T, K>,
     private readonly maxParallelism?: number,
   ) {}
 

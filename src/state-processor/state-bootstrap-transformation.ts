@@ -1,10 +1,10 @@
 import type { DataStream } from '../api/index.js';
-import type { BroadcastStateBootstrapFunction, KeySelector, KeyedStateBootstrapFunction, StateBootstrapFunction, WindowOperatorSpec } from '../graph/index.js';
+import type { BroadcastStateBootstrapFunction, KeySelectorLike, KeyedStateBootstrapFunction, StateBootstrapFunction, WindowOperatorSpec } from '../graph/index.js';
 
 /** What a bootstrap writes, and with which function (or, for windows, which window operator). */
 export type BootstrapKind<K, T> =
-  | { readonly kind: 'keyed'; readonly selector: KeySelector<T, K>; readonly fn: KeyedStateBootstrapFunction<K, T> }
-  | { readonly kind: 'window'; readonly selector: KeySelector<T, K>; readonly window: WindowOperatorSpec }
+  | { readonly kind: 'keyed'; readonly selector: KeySelectorLike<T, K>; readonly fn: KeyedStateBootstrapFunction<K, T> }
+  | { readonly kind: 'window'; readonly selector: KeySelectorLike<T, K>; readonly window: WindowOperatorSpec }
   | { readonly kind: 'operator'; readonly fn: StateBootstrapFunction<T> }
   | { readonly kind: 'broadcast'; readonly fn: BroadcastStateBootstrapFunction<T> };
 

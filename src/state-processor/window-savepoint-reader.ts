@@ -1,6 +1,6 @@
 import type { DataStream, StreamExecutionEnvironment } from '../api/index.js';
 import type { OperatorMetadata } from '../checkpoint/index.js';
-import { AbstractRichFunction, type ReduceFunction, WatermarkStrategy, type WindowContentsSpec } from '../graph/index.js';
+import { AbstractRichFunction, type ReduceFunction, type ReduceFunctionLike, WatermarkStrategy, type WindowContentsSpec } from '../graph/index.js';
 import { WINDOW_CONTENTS_STATE } from '../runtime/operators/window/window-operator.js';
 import type { AggregateFunction } from '../state/index.js';
 import type { Window, WindowAssigner } from '../windowing/index.js';
@@ -31,13 +31,13 @@ abstract class WindowStateReaderBase<W extends Window> {
   ) {}
 
   /** Each window's reduced value, through `reader` (default: the value itself). */
-  reduce<T>(uid: string, fn: ReduceFunction<T>): DataStream<T>;
-  reduce<T, OUT, K = unknown>(uid: string, fn: ReduceFunction<T>, reader: WindowReaderFunction<T, OUT, K, W>): DataStream<OUT>;
-  reduce<T, OUT, K>(uid: string, fn: ReduceFunction<T>, reader?: WindowReaderFunction<T, OUT, K, W>): DataStream<OUT> {
+  reduce<T>(uid: string, fn: ReduceFunctionLike<T>): DataStream<T>;
+  reduce<T, OUT, K = unknown>(uid: string, fn: ReduceFunctionLike<T>, reader: WindowReaderFunction<T, OUT, K, W>): DataStream<OUT>;
+  reduce<T, OUT, K>(uid: string, fn: ReduceFunctionLike<T>, reader?: WindowReaderFunction<T, OUT, K, W>): DataStream<OUT> {
     if (typeof fn !== 'function' && typeof (fn as { reduce?: unknown } | null)?.reduce !== 'function') {
       throw new TypeError('reduce needs the ReduceFunction the window used: a function (a, b) => value or an object with reduce(a, b).');
     }
-    return this.windows(uid, { kind: 'reduce', fn: fn as ReduceFunction<unknown> }, reader ?? passThrough<T, OUT, K, W>());
+    return this.windows(uid, { kind: 'reduce', fn: fn as ReduceFunctionLike<unknown> }, reader ?? passThrough<T, OUT, K, W>());
   }
 
   /** Each window's aggregate result (`getResult` of its accumulator), through `reader` (default: the result itself). */

@@ -7,7 +7,7 @@ import {
   processWindowFunction,
   reduceContents,
 } from '../api/window-operator-spec.js';
-import type { KeySelector, ProcessWindowFunction, ReduceFunction, WindowContentsSpec, WindowFunction, WindowFunctionSpec } from '../graph/index.js';
+import type { KeySelectorLike, ProcessWindowFunction, ReduceFunctionLike, WindowContentsSpec, WindowFunction, WindowFunctionLike, WindowFunctionSpec } from '../graph/index.js';
 import type { AggregateFunction } from '../state/index.js';
 import type { Window, WindowAssigner } from '../windowing/index.js';
 import { StateBootstrapTransformation } from './state-bootstrap-transformation.js';
@@ -41,7 +41,7 @@ export class WindowedStateTransformation<T, K, W extends Window> extends WindowO
   /** @internal use `bootstrapWith(stream).keyBy(selector).window(assigner)` */
   constructor(
     private readonly stream: DataStream<T>,
-    private readonly selector: KeySelector<T, K>,
+    private readonly selector: KeySelectorLike<T, K>,
     private readonly maxParallelism: number | undefined,
     assigner: WindowAssigner<T, W>,
   ) {
@@ -49,7 +49,7 @@ export class WindowedStateTransformation<T, K, W extends Window> extends WindowO
   }
 
   /** The job's window reduces its records with `fn` (with `windowFunction` or not: the state is the same). */
-  reduce<R>(fn: ReduceFunction<T>, windowFunction?: KeyedWindowFunction<T, R, K, W>): StateBootstrapTransformation<K, T> {
+  reduce<R>(fn: ReduceFunctionLike<T>, windowFunction?: KeyedWindowFunction<T, R, K, W>): StateBootstrapTransformation<K, T> {
     return this.bootstrap(reduceContents(fn), keyedWindowFunction(windowFunction as AnyKeyedWindowFunction | undefined, true));
   }
 
@@ -64,7 +64,7 @@ export class WindowedStateTransformation<T, K, W extends Window> extends WindowO
   }
 
   /** The job's window keeps its records for a WindowFunction. */
-  apply<R>(fn: WindowFunction<T, R, K, W>): StateBootstrapTransformation<K, T> {
+  apply<R>(fn: WindowFunctionLike<T, R, K, W>): StateBootstrapTransformation<K, T> {
     return this.bootstrap({ kind: 'elements' }, keyedWindowFunction(fn as AnyKeyedWindowFunction));
   }
 

@@ -7,7 +7,7 @@ import {
   ProcessAllWindowFunction,
   type ProcessWindowContext,
   ProcessWindowFunction,
-  type WindowFunction,
+  type WindowFunctionLike,
 } from '../../src/graph/index.js';
 import { ValueStateDescriptor, type ValueState } from '../../src/state/index.js';
 import { TimeWindow } from '../../src/windowing/index.js';
@@ -76,7 +76,7 @@ test('window functions are rich functions; clear is optional', () => {
   f.process(contextFor(new TimeWindow(0, 1), []), [1, 2, 3], { collect: (n) => out.push(n) });
   f.clear(contextFor(new TimeWindow(0, 1), []));
   assert.deepEqual(out, [6]);
-  const legacy: WindowFunction<number, string, string, TimeWindow> = (key, window, input, o) => o.collect(`${key}@${window.maxTimestamp()}:${[...input].length}`);
+  const legacy: WindowFunctionLike<number, string, string, TimeWindow> = (key, window, input, o) => o.collect(`${key}@${window.maxTimestamp()}:${[...input].length}`);
   const got: string[] = [];
   if (typeof legacy === 'function') legacy('k', new TimeWindow(0, 10), [1, 2], { collect: (s) => got.push(s) });
   assert.deepEqual(got, ['k@9:2']);

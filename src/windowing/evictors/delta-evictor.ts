@@ -1,8 +1,8 @@
-import { type DeltaFunction, deltaOf } from '../delta-function.js';
+import { type DeltaFunction, type DeltaFunctionLike, deltaOf } from '../delta-function.js';
 import type { Window } from '../window.js';
 import { type Evictor, type EvictorContext, retainInPlace, type TimestampedValue } from './evictor.js';
 
-export type { DeltaFunction };
+export type { DeltaFunction, DeltaFunctionLike };
 
 /**
  * Evicts every element whose delta to the last element is ≥ `threshold` (Flink's
@@ -16,7 +16,7 @@ export class DeltaEvictor<T, W extends Window> implements Evictor<T, W> {
   ) {}
 
   /** Evicts before the window function unless `doEvictAfter`. */
-  static of<T, W extends Window>(threshold: number, deltaFunction: DeltaFunction<T>, doEvictAfter = false): DeltaEvictor<T, W> {
+  static of<T, W extends Window>(threshold: number, deltaFunction: DeltaFunctionLike<T>, doEvictAfter = false): DeltaEvictor<T, W> {
     return new DeltaEvictor<T, W>(threshold, deltaOf(threshold, deltaFunction, 'DeltaEvictor'), doEvictAfter === true);
   }
 

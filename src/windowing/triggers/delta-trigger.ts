@@ -1,5 +1,5 @@
 import { ValueStateDescriptor } from '../../state/index.js';
-import { type DeltaFunction, deltaOf } from '../delta-function.js';
+import { type DeltaFunctionLike, deltaOf } from '../delta-function.js';
 import type { Window } from '../window.js';
 import { Trigger, type TriggerContext } from './trigger.js';
 import { TriggerResult } from './trigger-result.js';
@@ -21,7 +21,7 @@ export class DeltaTrigger<T, W extends Window> extends Trigger<T, W> {
     super();
   }
 
-  static of<T, W extends Window>(threshold: number, deltaFunction: DeltaFunction<T>): DeltaTrigger<T, W> {
+  static of<T, W extends Window>(threshold: number, deltaFunction: DeltaFunctionLike<T>): DeltaTrigger<T, W> {
     return new DeltaTrigger<T, W>(threshold, deltaOf(threshold, deltaFunction, 'DeltaTrigger'));
   }
 

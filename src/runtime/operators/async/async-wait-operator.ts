@@ -1,4 +1,4 @@
-import { type AsyncFunction, type AsyncRetryStrategy, AsyncTimeoutError, type ResultFuture } from '../../../graph/index.js';
+import { type AsyncFunctionLike, type AsyncRetryStrategy, AsyncTimeoutError, type ResultFuture } from '../../../graph/index.js';
 import { type ListState, ListStateDescriptor } from '../../../state/index.js';
 import { MIN_TIMESTAMP } from '../../../util/time.js';
 import { FunctionOperator } from '../function-operator.js';
@@ -55,7 +55,7 @@ export class AsyncWaitOperator extends FunctionOperator<unknown> {
 
   constructor(
     ctx: OperatorContext,
-    fn: AsyncFunction<unknown, unknown>,
+    fn: AsyncFunctionLike<unknown, unknown>,
     private readonly ordered: boolean,
     private readonly timeoutMs: number,
     private readonly capacity: number,

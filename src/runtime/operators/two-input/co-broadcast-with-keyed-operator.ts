@@ -1,5 +1,5 @@
 import type {
-  Collector, KeyedBroadcastContext, KeyedBroadcastProcessFunction, KeyedBroadcastReadOnlyContext, KeyedStateFunction,
+  Collector, KeyedBroadcastContext, KeyedBroadcastProcessFunction, KeyedBroadcastReadOnlyContext, KeyedStateFunction, KeyedStateFunctionLike,
 } from '../../../graph/index.js';
 import type { MapStateDescriptor, State, StateDescriptor } from '../../../state/index.js';
 import { describeArgument } from '../../../util/describe-argument.js';
@@ -34,7 +34,7 @@ export class CoBroadcastWithKeyedOperator extends TwoInputFunctionOperator imple
     this.context = {
       ...broadcastBaseContext(ctx, () => this.currentWatermark, true),
       getBroadcastState: states.getWritable,
-      applyToKeyedState: (descriptor: StateDescriptor, fn: KeyedStateFunction<unknown, State>) => backend.applyToAllKeys(descriptor, perKey(fn)),
+      applyToKeyedState: (descriptor: StateDescriptor, fn: KeyedStateFunctionLike<unknown, State>) => backend.applyToAllKeys(descriptor, perKey(fn)),
     } as KeyedBroadcastContext<unknown>;
   }
 
@@ -56,7 +56,7 @@ export class CoBroadcastWithKeyedOperator extends TwoInputFunctionOperator imple
 }
 
 /** The per-key call of `applyToKeyedState`'s function: a function itself, or Flink's KeyedStateFunction shape (`process(key, state)`). */
-function perKey(fn: KeyedStateFunction<unknown, State>): (key: unknown, state: State) => void {
+function perKey(fn: KeyedStateFunctionLike<unknown, State>): (key: unknown, state: State) => void {
   if (typeof fn === 'function') return fn;
   if (typeof (fn as { process?: unknown } | null)?.process === 'function') return (key, state) => fn.process(key, state);
   throw new TypeError(`applyToKeyedState needs a function (key, state) => void or an object with process(key, state), got ${describeArgument(fn)}.`);

@@ -6,13 +6,13 @@
  * value.
  */
 import type {
-  AllWindowFunction,
+  AllWindowFunctionOrLambda,
   Collector,
   ProcessAllWindowFunction,
   ProcessWindowContext,
   ProcessWindowFunction,
   WindowContentsSpec,
-  WindowFunction,
+  WindowFunction, WindowFunctionLike,
   WindowFunctionSpec,
 } from '../../../graph/index.js';
 import type { AggregateFunction } from '../../../state/index.js';
@@ -84,11 +84,11 @@ export function internalWindowFunction<W>(spec: WindowFunctionSpec, singleValue:
       };
     }
     case 'apply': {
-      const apply = toCallable<(key: unknown, w: W, input: Iterable<unknown>, out: Collector<unknown>) => void>(spec.fn as WindowFunction<unknown, unknown, unknown, W>, 'apply');
+      const apply = toCallable<(key: unknown, w: W, input: Iterable<unknown>, out: Collector<unknown>) => void>(spec.fn as WindowFunctionLike<unknown, unknown, unknown, W>, 'apply');
       return { userFunction: spec.fn, process: (key, window, _c, contents, out) => apply(key, window, input(contents), out), clear: () => {} };
     }
     case 'applyAll': {
-      const apply = toCallable<(w: W, input: Iterable<unknown>, out: Collector<unknown>) => void>(spec.fn as AllWindowFunction<unknown, unknown, W>, 'apply');
+      const apply = toCallable<(w: W, input: Iterable<unknown>, out: Collector<unknown>) => void>(spec.fn as AllWindowFunctionOrLambda<unknown, unknown, W>, 'apply');
       return { userFunction: spec.fn, process: (_k, window, _c, contents, out) => apply(window, input(contents), out), clear: () => {} };
     }
   }

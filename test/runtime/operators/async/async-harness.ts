@@ -4,7 +4,7 @@
  * AsyncWaitOperatorTest that the tests share.
  */
 import assert from 'node:assert/strict';
-import type { AsyncFunction, AsyncRetryStrategy, ResultFuture, StreamNode } from '../../../../src/graph/index.js';
+import type { AsyncFunctionLike, AsyncRetryStrategy, ResultFuture, StreamNode } from '../../../../src/graph/index.js';
 import { AsyncWaitOperator } from '../../../../src/runtime/operators/async/async-wait-operator.js';
 import type { OperatorContext } from '../../../../src/runtime/operators/stream-operator.js';
 import { RecordContext } from '../../../../src/runtime/record-context.js';
@@ -33,7 +33,7 @@ export class AsyncHarness {
   private readonly slot = new RecordContext();
   wakes = 0;
 
-  constructor(fn: AsyncFunction<never, unknown>, ordered: boolean, timeoutMs: number, capacity: number, restore?: Lists, retry?: AsyncRetryStrategy<never>) {
+  constructor(fn: AsyncFunctionLike<never, unknown>, ordered: boolean, timeoutMs: number, capacity: number, restore?: Lists, retry?: AsyncRetryStrategy<never>) {
     const info: TaskInfo = { jobId: 'test', taskName: 'async (1/1)', subtaskIndex: 0, parallelism: 1, maxParallelism: 128, attemptNumber: 0, checkpointing: true };
     const ctx: OperatorContext = {
       info,
@@ -48,7 +48,7 @@ export class AsyncHarness {
       sideOutput: () => undefined,
       wake: () => void this.wakes++,
     };
-    this.operator = new AsyncWaitOperator(ctx, fn as AsyncFunction<unknown, unknown>, ordered, timeoutMs, capacity, retry as AsyncRetryStrategy<unknown> | undefined);
+    this.operator = new AsyncWaitOperator(ctx, fn as AsyncFunctionLike<unknown, unknown>, ordered, timeoutMs, capacity, retry as AsyncRetryStrategy<unknown> | undefined);
     const slot = this.slot;
     this.operator.output = {
       collect: (value) => void this.output.push({ value, timestamp: slot.timestamp }),
