@@ -61,6 +61,17 @@ export async function prepareRestore(
   return restored.state;
 }
 
+/**
+ * The jobs that may still write into the output a restore of `snapshot` finds. None when flink.db
+ * knows the snapshot's job: {@link prepareRestore} made sure it can no longer commit (its process
+ * gone, ended or stopped), or refused. The snapshot's job when flink.db does not know it — a
+ * snapshot taken under another FLINK_TS_HOME, whose job may be running there now, into the same
+ * directories: nothing here can tell, so the sinks' restores leave its files alone.
+ */
+export function jobsStillWritingAfter(store: MetadataStore, snapshot: LoadedSnapshot): readonly string[] {
+  return store.getJob(snapshot.metadata.jobId) === undefined ? [snapshot.metadata.jobId] : [];
+}
+
 /** What {@link runJobFileTracked} runs. */
 export interface TrackedRun {
   readonly store: MetadataStore;
@@ -98,7 +109,12 @@ export async function runJobFileTracked(run: TrackedRun): Promise<number> {
   let error: unknown;
   try {
     const snapshot = run.fromSavepoint === undefined ? undefined : await prepareRestore(store, run.fromSavepoint, configuration, run.log, run.preCreated ?? null);
-    const restore: RestoreSettings | undefined = snapshot && { snapshot, allowNonRestoredState: run.allowNonRestoredState, claimMode: run.claimMode };
+    const restore: RestoreSettings | undefined = snapshot && {
+      snapshot,
+      allowNonRestoredState: run.allowNonRestoredState,
+      claimMode: run.claimMode,
+      jobsStillWriting: jobsStillWritingAfter(store, snapshot),
+    };
     executor = new CliExecutor(configuration, store, run.jobFile, run.args, run.reporter, preAcquired, restore, preAcquired ? run.log : undefined);
     setContextExecutor(executor);
     // stdout's reader gone (`flink run job.ts | head`): cancel, as SIGPIPE ends `yes | head`.

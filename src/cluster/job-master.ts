@@ -46,6 +46,11 @@ export interface RestoreSettings {
   readonly allowNonRestoredState: boolean;
   /** `claim`: the job owns the snapshot and deletes it once subsumed; `no_claim` (default) never touches it. */
   readonly claimMode?: 'claim' | 'no_claim';
+  /**
+   * Jobs that may still write into the sinks' output: the snapshot's job when flink.db does not
+   * know it (see {@link jobsStillWritingAfter}); a sink's restore leaves their files alone.
+   */
+  readonly jobsStillWriting?: readonly string[];
 }
 
 /** What a JobMaster runs with. */
@@ -263,6 +268,7 @@ export class JobMaster {
     const stateBackend = stateBackendSettings(this.configuration);
     const autoWatermarkIntervalMs = this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL);
     const { globalJobParameters } = options.pipeline.settings;
+    const jobsStillWriting = options.restore?.jobsStillWriting;
     const slots = taskSlotsFor(this.configuration.get(TaskManagerOptions.NUM_TASK_SLOTS), this.jobGraph, availableParallelism());
     const file = options.jobFile;
     if (slots > 0 && file) {
@@ -283,6 +289,7 @@ export class JobMaster {
           stateBackend,
           autoWatermarkIntervalMs,
           ...(globalJobParameters ? { globalJobParameters } : {}),
+          ...(jobsStillWriting ? { jobsStillWriting } : {}),
         },
         checkOwnership !== undefined,
       );
@@ -305,6 +312,7 @@ export class JobMaster {
       ...(checkOwnership ? { checkOwnership } : {}),
       checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
       restore,
+      ...(jobsStillWriting ? { jobsStillWriting } : {}),
       stateBackend,
       autoWatermarkIntervalMs,
       ...(globalJobParameters ? { globalJobParameters } : {}),

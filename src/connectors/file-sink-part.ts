@@ -106,6 +106,39 @@ export function pendingPathOf(inProgressPath: string): string {
 }
 
 /**
+ * Opens a part a checkpoint recorded open, for a restore to cut or copy (`flags`: O_RDWR or
+ * O_RDONLY): its descriptor and size, with one warning if it holds less than the `length` the
+ * checkpoint recorded; 'absent' if nothing is under that name (or its bucket folder is a file
+ * now, which holds the part no more than a deleted folder); 'link' if a symbolic link is (one
+ * warning; it is left as it is). Never through a link: the writer creates its parts exclusively
+ * (never a link), so a link under a part's name was put there by someone else, and a cut would
+ * shorten whatever file it points to — the recorded directory may be one this job no longer owns.
+ */
+export function openRecordedPart(path: string, flags: number, length: number): { readonly fd: number; readonly size: number } | 'absent' | 'link' {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | (constants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'absent';
+    if (code === 'ELOOP') {
+      writeWarning(`FileSink: in-progress file ${path} is a symbolic link, not a part file; it is left as it is and its records are lost.`);
+      return 'link';
+    }
+    throw err;
+  }
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  if (size < length) writeWarning(`FileSink: in-progress file ${path} holds ${size} of the ${length} bytes its checkpoint recorded; the rest is lost.`);
+  return { fd, size };
+}
+
+/**
  * Commits a part a checkpoint recorded while it was open: cuts it back to the recorded length
  * (what came after was written after the checkpoint and is replayed) and renames it to its final
  * name. After the checkpoint the part may have rolled (then it is pending, a longer file under
@@ -114,28 +147,14 @@ export function pendingPathOf(inProgressPath: string): string {
  */
 export function commitRecordedPart(hidden: string, final: string, length: number): void {
   for (const from of [hidden, pendingPathOf(hidden)]) {
-    let fd: number;
+    const part = openRecordedPart(from, constants.O_RDWR, length);
+    if (part === 'absent') continue;
+    if (part === 'link') return;
     try {
-      // Not through a symbolic link: the writer creates its parts exclusively (never a link), so
-      // a link under a part's name was put there by someone else, and the cut would shorten
-      // whatever file it points to — the recorded directory may be one this job no longer owns.
-      fd = openSync(from, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') continue;
-      if (code === 'ELOOP') {
-        writeWarning(`FileSink: in-progress file ${from} is a symbolic link, not a part file; it is left as it is and its records are lost.`);
-        return;
-      }
-      throw err;
-    }
-    try {
-      const size = fstatSync(fd).size;
-      if (size < length) writeWarning(`FileSink: in-progress file ${from} holds ${size} of the ${length} bytes its checkpoint recorded; the rest is lost.`);
-      else if (size > length) ftruncateSync(fd, length);
-      fsyncSync(fd);
+      if (part.size > length) ftruncateSync(part.fd, length);
+      fsyncSync(part.fd);
     } finally {
-      closeSync(fd);
+      closeSync(part.fd);
     }
     renameSync(from, final);
     return;

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { type Stats, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext, SinkWriterRecordContext } from '../graph/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import type { FileSinkSettings } from './file-sink.js';
@@ -8,68 +8,27 @@ import type { BucketAssignerContext } from './file-sink-bucket-assigners.js';
 import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
 import { type RecordedFiles, recordedDirectoryOf, resolveRecordedPart } from './file-sink-recorded-files.js';
 import { OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
+import { type RestoreScope, commitRecordedPrefix, copyInProgressPathOf, copyPathOf, decideRestoreScope, liveWriterOf } from './file-sink-live-writers.js';
 import { writeWarning } from '../util/warning.js';
 import { makeDirectoriesSync } from '../util/make-directories.js';
+import {
+  JOB_TOKEN_LENGTH,
+  type PendingFile,
+  type RecordedPart,
+  SINK_TOKEN_LENGTH,
+  type WrittenBy,
+  isJobToken,
+  isPendingFile,
+  isRecordedPart,
+  isWrittenBy,
+  jobToken,
+  ownerOf,
+  partition,
+  sinkToken,
+} from './file-sink-state.js';
 
-/**
- * Recorded with the pending files at every snapshot: the job whose part files these are, as it
- * appears in their names. A restore deletes that job's unreferenced hidden files (written after
- * the snapshot), and no other job's.
- */
-interface WrittenBy {
-  readonly writtenBy: string;
-}
 
-/** How long the job part of a run name is. */
-const JOB_TOKEN_LENGTH = 12;
 
-/** True for a job's token as {@link jobToken} makes it (a recorded writer is data: anything else names no job). */
-function isJobToken(w: string): boolean {
-  return w.length === JOB_TOKEN_LENGTH && /^[0-9a-z]+$/.test(w);
-}
-
-/** How long the sink part of a run name is (it follows the job part). */
-const SINK_TOKEN_LENGTH = 8;
-
-/** The job part of run names: the job id's first characters (safe in a file name, fixed length). */
-function jobToken(jobId: string): string {
-  return jobId.toLowerCase().replace(/[^0-9a-z]/g, '').slice(0, JOB_TOKEN_LENGTH).padEnd(JOB_TOKEN_LENGTH, '0');
-}
-
-/**
- * The sink part of run names, from the sink's uid: two sinks of one job may share a directory,
- * and a restore of one must not take the other's files for its own leftovers.
- */
-function sinkToken(operatorUid: string): string {
-  return createHash('sha256').update(operatorUid).digest('hex').slice(0, SINK_TOKEN_LENGTH);
-}
-
-/**
- * A part a checkpoint recorded while it was open (its rolling policy kept it open across the
- * barrier): `length` bytes of it were durable then. A restore from that checkpoint cuts it back
- * to them and commits it.
- */
-interface RecordedPart {
-  /** Hidden name while open (relative to the sink's directory). */
-  readonly inProgress: string;
-  /** Visible name once committed (relative to the sink's directory). */
-  readonly final: string;
-  readonly length: number;
-  /** The sink's absolute directory when it was recorded; absent in snapshots from before it was. */
-  readonly directory?: string;
-}
-
-/** A closed part file waiting for its checkpoint to complete; this is the sink's state. */
-interface PendingFile {
-  /** Hidden name while pending (relative to the sink's directory). */
-  readonly pending: string;
-  /** Visible name once committed (relative to the sink's directory). */
-  readonly final: string;
-  /** The checkpoint that commits it; null until the next snapshot (a part pre-committed at end of input). */
-  checkpointId: number | null;
-  /** The sink's absolute directory when it was recorded; absent in memory and in snapshots from before it was. */
-  readonly directory?: string;
-}
 
 /**
  * One subtask's writer. Two-phase commit: a part that rolls (at checkpoint n's barrier, or
@@ -84,9 +43,12 @@ interface PendingFile {
  * written (file-sink-recorded-files.ts) and deletes leftovers in its own directory only.
  *
  * Each run's files carry its job in their names, and a restore deletes only leftovers of the
- * job that took the snapshot and of the restoring job (its earlier attempts) — both of which can
- * no longer write: the restore starts only once the snapshot's job is stopped or fenced. So a
- * process that lost its job can never delete or rename another job's files.
+ * job that took the snapshot and of the restoring job (its earlier attempts), and cuts back only
+ * that job's parts — once it can no longer write: `flink run -s` of a job flink.db knows starts
+ * only once that job is stopped or fenced, and is refused while it runs. A snapshot's job that
+ * flink.db does not know (another FLINK_TS_HOME's) may still be writing: the context names it
+ * (`jobsStillWriting`), and its files are left alone (file-sink-live-writers.ts). So a restore
+ * never deletes, cuts or renames away a file a running job may still write.
  */
 export class FileSinkWriter<T> implements SinkWriter<T> {
   private readonly parts = new Map<string, InProgressPart>();
@@ -198,18 +160,40 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     // An open part is cut and renamed by one subtask (chosen by its name), not by every one at once.
     const mine = open.filter((p) => ownerOf(p.name, this.context.parallelism) === this.context.subtaskIndex);
     if (recorded.length + mine.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
-    const gone = this.goneDirectories(recorded, open);
+    const scope = decideRestoreScope({ own: this.jobToken, writers, stillWriting: new Set((this.context.jobsStillWriting ?? []).map(jobToken)) });
+    const gone = this.unusableDirectories(recorded, open);
     for (const f of recorded) if (!gone.has(f.directory)) this.commit(f.hidden, f.final);
-    for (const p of mine) if (!gone.has(p.directory)) commitRecordedPart(p.hidden, p.final, p.length);
+    for (const p of mine) if (!gone.has(p.directory)) this.commitOpen(p, scope);
     if (this.context.subtaskIndex === 0) {
-      const jobs = new Set([this.jobToken, ...writers]);
       // Leftovers are deleted in the current directory only; files recorded in another one are
       // committed there and nothing else in it is touched.
       const here = (f: RecordedFiles) => f.directory === this.directory;
-      // An open part may have rolled (been renamed to .pending) after the checkpoint: keep both names.
-      const keep = [...recorded.filter(here).map((f) => f.hidden), ...open.filter(here).flatMap((p) => [p.hidden, pendingPathOf(p.hidden)])];
-      this.removeLeftovers(new Set(keep.map((path) => this.rel(path))), jobs);
+      // An open part may have rolled (been renamed to .pending) after the checkpoint: keep both
+      // names; a copy of another job's part (this job's name) may be being made by another subtask.
+      const keep = [...recorded.filter(here).map((f) => f.hidden), ...open.filter(here).flatMap((p) => [p.hidden, pendingPathOf(p.hidden), ...this.copyOf(p, scope).map(copyInProgressPathOf)])];
+      const spared = this.removeLeftovers(new Set(keep.map((path) => this.rel(path))), scope.leftoversOf, new Set(scope.live));
+      const copied = open.filter((p) => !gone.has(p.directory) && this.copyOf(p, scope).length > 0).length;
+      if (copied + spared > 0) {
+        const jobs = (this.context.jobsStillWriting ?? []).filter((id) => scope.live.includes(jobToken(id)));
+        writeWarning(
+          `FileSink: job ${jobs.join(', ')}, whose snapshot this job restored, is unknown to this FLINK_TS_HOME's flink.db and may still be running, into ${this.directory}: ` +
+            `its files are left as they are (${copied} in-progress parts copied up to their recorded length instead of cut back, ${spared} hidden files written after the snapshot not deleted). If it runs, both jobs write what comes after the snapshot.`,
+        );
+      }
     }
+  }
+
+  /** Commits a recorded open part: cut back and renamed, or — another job's that may still write it — copied. */
+  private commitOpen(p: RecordedFiles & { readonly length: number }, scope: RestoreScope): void {
+    const [copy] = this.copyOf(p, scope);
+    if (copy === undefined) commitRecordedPart(p.hidden, p.final, p.length);
+    else commitRecordedPrefix(p.hidden, p.final, p.length, copy);
+  }
+
+  /** The copy this job makes of a recorded open part a job that may still write wrote ([] if it is cut back). */
+  private copyOf(p: RecordedFiles, scope: RestoreScope): string[] {
+    const writer = liveWriterOf(basename(p.final), scope.live);
+    return writer === undefined ? [] : [copyPathOf(p.final, writer, this.jobToken)];
   }
 
   /**
@@ -224,22 +208,28 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   }
 
   /**
-   * The recorded directories other than the current one that no longer exist. Their parts'
-   * records are lost; subtask 0 says so in one line per directory (every subtask sees every
-   * entry), instead of one line per part.
+   * The recorded directories other than the current one that no longer exist, or are no longer
+   * directories (a regular file in their place holds none of their parts: as lost as a deleted
+   * directory, so the restore goes on, as for one — a restore that failed instead could only be
+   * made to go on by removing the file). Their parts' records are lost; subtask 0 says so in one
+   * line per directory (every subtask sees every entry), instead of one line per part. Checked
+   * before anything is renamed.
    */
-  private goneDirectories(pending: readonly RecordedFiles[], open: readonly RecordedFiles[]): Set<string> {
-    const gone = new Set<string>();
+  private unusableDirectories(pending: readonly RecordedFiles[], open: readonly RecordedFiles[]): Map<string, string> {
+    const unusable = new Map<string, string>();
     for (const { directory } of [...pending, ...open]) {
-      if (directory !== this.directory && !gone.has(directory) && !existsSync(directory)) gone.add(directory);
+      if (directory === this.directory || unusable.has(directory)) continue;
+      const st = statOrNone(directory);
+      if (st === undefined) unusable.set(directory, 'is gone');
+      else if (!st.isDirectory()) unusable.set(directory, 'is no longer a directory');
     }
     if (this.context.subtaskIndex === 0) {
-      for (const dir of gone) {
+      for (const [dir, why] of unusable) {
         const count = (files: readonly RecordedFiles[]) => files.filter((f) => f.directory === dir).length;
-        writeWarning(`FileSink: the output directory ${dir} the restored checkpoint wrote to is gone; the records of its ${count(pending)} pending and ${count(open)} in-progress part files are lost.`);
+        writeWarning(`FileSink: the output directory ${dir} the restored checkpoint wrote to ${why}; the records of its ${count(pending)} pending and ${count(open)} in-progress part files are lost.`);
       }
     }
-    return gone;
+    return unusable;
   }
 
   endOfInput(): void {
@@ -291,25 +281,33 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     try {
       renameSync(from, to);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // ENOTDIR: a bucket folder that is a file now holds the part no more than a deleted one.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
       if (!existsSync(to)) writeWarning(`FileSink: pending file ${from} is gone; its records are lost.`);
     }
   }
 
   /**
    * Deletes the hidden files of this sink in `jobs` that the restored checkpoint does not
-   * reference (written after it); other jobs' and other sinks' files are left alone.
+   * reference (written after it); other jobs' and other sinks' files are left alone. Returns how
+   * many it would have deleted of the jobs in `spare`, which may still write them.
    */
-  private removeLeftovers(keep: ReadonlySet<string>, jobs: ReadonlySet<string>): void {
+  private removeLeftovers(keep: ReadonlySet<string>, jobs: ReadonlySet<string>, spare: ReadonlySet<string> = new Set()): number {
     const prefix = `.${this.settings.fileConfig.partPrefix}-`;
+    let spared = 0;
     for (const entry of readdirSync(this.directory, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || !entry.name.startsWith(prefix)) continue;
       if (!/\.(inprogress|pending)$/.test(entry.name)) continue;
-      if (!jobs.has(entry.name.slice(prefix.length, prefix.length + JOB_TOKEN_LENGTH))) continue;
+      const job = entry.name.slice(prefix.length, prefix.length + JOB_TOKEN_LENGTH);
+      if (!jobs.has(job) && !spare.has(job)) continue;
       if (!this.isThisSinks(entry.name.slice(prefix.length + JOB_TOKEN_LENGTH), entry.name.endsWith('.pending'))) continue;
       const path = join(entry.parentPath, entry.name);
-      if (!keep.has(this.rel(path))) rmSync(path, { force: true });
+      if (keep.has(this.rel(path))) continue;
+      if (jobs.has(job)) rmSync(path, { force: true });
+      else spared++;
     }
+    return spared;
   }
 
   /**
@@ -362,31 +360,15 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   }
 }
 
+/** The stat of `path`, or undefined where existsSync says false (gone, or under a path that is a file now, or unreadable). */
+function statOrNone(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A record written without a context (a writer driven by hand): no timestamp, no watermark yet. */
 const NO_RECORD_CONTEXT: SinkWriterRecordContext = { currentWatermark: () => MIN_TIMESTAMP, timestamp: () => null };
 
-function isWrittenBy(v: unknown): v is WrittenBy {
-  return typeof (v as WrittenBy | null)?.writtenBy === 'string';
-}
-
-function isRecordedPart(v: unknown): v is RecordedPart {
-  const p = v as RecordedPart | null;
-  return typeof p?.inProgress === 'string' && typeof p.final === 'string' && Number.isSafeInteger(p.length) && p.length >= 0;
-}
-
-/** The subtask of a restored run (at `parallelism`) that commits the recorded open part `rel`. */
-function ownerOf(rel: string, parallelism: number): number {
-  return createHash('sha256').update(rel).digest().readUInt32BE(0) % Math.max(1, parallelism);
-}
-
-function isPendingFile(v: unknown): v is PendingFile {
-  const f = v as PendingFile | null;
-  return typeof f?.pending === 'string' && typeof f.final === 'string';
-}
-
-function partition<T>(items: readonly T[], pred: (t: T) => boolean): [T[], T[]] {
-  const yes: T[] = [];
-  const no: T[] = [];
-  for (const i of items) (pred(i) ? yes : no).push(i);
-  return [yes, no];
-}

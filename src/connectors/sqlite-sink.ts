@@ -49,7 +49,8 @@ export class SqliteSink<T> implements Sink<T> {
 /**
  * A run id: `<job id>:<16 hex>`. The job part lets a restore clean up what the snapshot's job
  * (and the restoring job's earlier attempts) staged after the snapshot, and nothing of any other
- * job: the restore starts only once the snapshot's job can no longer write.
+ * job: the restore starts only once the snapshot's job can no longer write — or, for a snapshot
+ * flink.db does not know the job of (the context's `jobsStillWriting`), leaves that job's rows.
  */
 function newRunId(jobId: string): string {
   return `${jobId}:${randomBytes(8).toString('hex')}`;
@@ -160,11 +161,13 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     // after the restored checkpoint: it will be replayed. Other jobs' rows are theirs.
     const uid = this.context.operatorUid;
     const jobs = new Set([this.context.jobId]);
+    // A job that may still be running (another home's) stages rows for its next checkpoint: they are its own to commit.
+    const stillWriting = new Set((this.context.jobsStillWriting ?? []).filter((job) => job !== this.context.jobId));
     let legacy = false;
     for (const p of recorded) {
       const job = jobOfRun(p.runId);
-      if (job === undefined) legacy = true;
-      else jobs.add(job);
+      if (job === undefined) legacy = stillWriting.size === 0;
+      else if (!stillWriting.has(job)) jobs.add(job);
     }
     this.db.transaction(() => {
       for (const job of jobs) this.staging.dropJobStaged.run(uid, `${job}:`, `${job};`);

@@ -34,6 +34,14 @@ export interface SinkWriterContext {
    */
   readonly checkOwnership?: (action: string) => void;
   /**
+   * Jobs other than this one that may still be writing into the files this run's restore finds:
+   * the restored snapshot's job when nothing tells that it has stopped (flink.db does not know it,
+   * as for a snapshot taken under another FLINK_TS_HOME). A sink's restore must not cut back,
+   * rename away or delete what they may still write. Absent: none (every job whose files a
+   * restore finds can no longer write: `flink run -s` waits for, or refuses, a known one).
+   */
+  readonly jobsStillWriting?: readonly string[];
+  /**
    * True when the job checkpoints: then `endOfInput` only pre-commits, and a final checkpoint
    * commits (so a crash while the job finishes never leaves output beyond its last checkpoint).
    */

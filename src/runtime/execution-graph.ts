@@ -47,6 +47,8 @@ export interface DeploymentSettings extends ChannelSettings {
   /** Throws unless this process still owns the job; sinks call it before committing on their own. */
   readonly checkOwnership?: (action: string) => void;
   readonly restore?: RestoreAssignment;
+  /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
+  readonly jobsStillWriting?: readonly string[];
   /** Periodic checkpoints are on: sinks commit through a final checkpoint at end of input. */
   readonly checkpointing: boolean;
   /** Where keyed state lives; default: the heap, full checkpoints. */
@@ -186,6 +188,7 @@ function deploySubtask(
     maxParallelism: v.maxParallelism,
     attemptNumber: settings.attemptNumber,
     ...(settings.checkOwnership ? { checkOwnership: settings.checkOwnership } : {}),
+    ...(settings.jobsStillWriting ? { jobsStillWriting: settings.jobsStillWriting } : {}),
     checkpointing: settings.checkpointing,
     ...(settings.globalJobParameters ? { globalJobParameters: settings.globalJobParameters } : {}),
   };

@@ -34,6 +34,8 @@ export interface JobExecutionOptions {
   readonly checkpointing?: { readonly storage: CheckpointStorageWorker; readonly responder: CheckpointResponder };
   /** The state operators start from (a restored checkpoint or savepoint). */
   readonly restore?: RestoreAssignment;
+  /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
+  readonly jobsStillWriting?: readonly string[];
   /** Where keyed state lives; default: the heap, full checkpoints. */
   readonly stateBackend?: StateBackendSettings;
   /** `pipeline.auto-watermark-interval` in ms (default 200; 0: no periodic watermarks). */
@@ -99,6 +101,7 @@ export class JobExecution implements JobRun {
       attemptNumber: options.attemptNumber ?? 0,
       checkOwnership: options.checkOwnership,
       restore: options.restore,
+      ...(options.jobsStillWriting ? { jobsStillWriting: options.jobsStillWriting } : {}),
       stateBackend: options.stateBackend,
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
       ...(options.globalJobParameters ? { globalJobParameters: new Map(Object.entries(options.globalJobParameters)) } : {}),

@@ -16,6 +16,8 @@ export interface TaskInfo {
   readonly attemptNumber: number;
   /** Throws unless this process still owns the job (see SinkWriterContext.checkOwnership). */
   readonly checkOwnership?: (action: string) => void;
+  /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
+  readonly jobsStillWriting?: readonly string[];
   /** The job takes checkpoints (and a final one at end of input). */
   readonly checkpointing: boolean;
   /** The job's global parameters (`setGlobalJobParameters`); unset = none. */

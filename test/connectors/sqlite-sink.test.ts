@@ -387,6 +387,23 @@ describe('SqliteSink two-phase commit', () => {
     assert.deepEqual(rowsOf().map((r) => r.k), [0, 1, 2, 3, 4]);
     assert.equal(stagedCount(), 0);
   });
+
+  test("a restore of the savepoint of a job that may still be running (jobsStillWriting: another home's) leaves its staged rows for it to commit", () => {
+    const s = sink();
+    const a = s.createWriter({ ...ctx(), jobId: 'jobA' });
+    openWriters.push(a as SinkWriter<unknown>);
+    writeAll(a, range(0, 2));
+    const savepoint = a.snapshotState!(1);
+    // The job runs on: checkpoint 2 stages its next rows.
+    writeAll(a, range(2, 4));
+    a.snapshotState!(2);
+    const b = s.createWriter({ ...ctx(), jobId: 'jobB', jobsStillWriting: ['jobA'] });
+    openWriters.push(b as SinkWriter<unknown>);
+    b.restoreState!(savepoint);
+    assert.deepEqual(rowsOf().map((r) => r.k), [0, 1], 'the savepoint\'s pending commit is committed');
+    a.notifyCheckpointComplete!(2);
+    assert.deepEqual(rowsOf().map((r) => r.k), [0, 1, 2, 3], "the running job's checkpoint 2 commits its rows");
+  });
 });
 
 /**

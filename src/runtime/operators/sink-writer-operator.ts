@@ -54,6 +54,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         operatorUid: node.uid,
         attemptNumber: info.attemptNumber,
         ...(info.checkOwnership ? { checkOwnership: info.checkOwnership } : {}),
+        ...(info.jobsStillWriting ? { jobsStillWriting: info.jobsStillWriting } : {}),
         checkpointing: info.checkpointing,
         processingTimeService: {
           // The task's clock reading for its current step: no clock read per record.

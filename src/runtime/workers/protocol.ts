@@ -35,6 +35,8 @@ export interface WorkerBootstrap {
    * not what its own import of the job file set, so every subtask sees the same values.
    */
   readonly globalJobParameters?: Readonly<Record<string, string>>;
+  /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
+  readonly jobsStillWriting?: readonly string[];
   /** Int32 words: [0] set once the job's process is fenced; [1] request sequence; [2] answer (0 ok, 1 fenced). */
   readonly fence: SharedArrayBuffer;
   /** The job is tracked: sinks must confirm ownership with the main thread before they commit. */

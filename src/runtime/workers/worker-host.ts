@@ -140,6 +140,7 @@ function startRun(
             },
           }
         : {}),
+      ...(boot.jobsStillWriting ? { jobsStillWriting: boot.jobsStillWriting } : {}),
       ...(deployment.restored ? { restore: (uid: string, subtask: number) => restored.get(`${subtask}/${uid}`) } : {}),
       stateBackend: boot.stateBackend,
       autoWatermarkIntervalMs: boot.autoWatermarkIntervalMs,
