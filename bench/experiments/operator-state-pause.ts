@@ -4,9 +4,14 @@
  * serializer) while records flow; checkpoints are taken one after another with the coordinator,
  * in process, as bench/checkpoint.bench.ts takes them. Printed per checkpoint: the task's
  * synchronous part (`syncMs`), the longest pause the checkpoint reports (`maxPauseMs`, the
- * figure the checkpoint bench shows), and the longest gap between two records while it ran.
+ * figure the checkpoint bench shows), the longest gap between two records while it ran, and
+ * the longest the thread ran without yielding to the event loop (`longest step`: a processing
+ * slice is ~10 ms, an asynchronous slice ~2 ms; a longer one is a step of the asynchronous part
+ * that did not slice, e.g. laying out the state file, or a garbage collection). With
+ * `read`, the function also reads its list (`get()`) at every record, so the first record after
+ * each barrier makes the checkpoint encode the list at once (operator-state-freeze.ts).
  *
- *   node --import tsx bench/experiments/operator-state-pause.ts [elements=500000] [checkpoints=5]
+ *   node --import tsx bench/experiments/operator-state-pause.ts [elements=500000] [checkpoints=5] [read]
  */
 import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +34,19 @@ import { startCoordinatedJob } from '../harness/coordinated-job.js';
 
 const ELEMENTS = Number(process.argv[2] ?? 500_000);
 const CHECKPOINTS = Number(process.argv[3] ?? 5);
+const READ = process.argv[4] === 'read';
+
+let maxStepMs = 0;
+let lastTick = 0;
+let ticking = true;
+// The job's loop yields with setImmediate between slices: the longest time between two ticks
+// is the longest the thread ran without yielding.
+const tick = (): void => {
+  const now = performance.now();
+  if (lastTick > 0) maxStepMs = Math.max(maxStepMs, now - lastTick);
+  lastTick = now;
+  if (ticking) setImmediate(tick);
+};
 
 interface Acct {
   id: number;
@@ -60,6 +78,7 @@ class Holding extends RichMapFunction<number, number> implements CheckpointedFun
     if (last > 0) maxGapMs = Math.max(maxGapMs, now - last);
     last = now;
     processed++;
+    if (READ && this.accts.get().length !== ELEMENTS) throw new Error('the list changed');
     return i;
   }
 }
@@ -83,10 +102,13 @@ async function run(avro: boolean): Promise<void> {
     await sleep(200);
     last = 0;
     maxGapMs = 0;
+    maxStepMs = 0;
+    lastTick = 0;
     const c = await coordinator.triggerCheckpoint({ kind: 'CHECKPOINT' });
     console.log(
       `${avro ? 'avro' : 'msgpack'} ${ELEMENTS} elements, checkpoint ${c.checkpointId}: sync ${stats.syncMs.toFixed(1)} ms, ` +
-        `maxPause ${stats.maxPauseMs.toFixed(1)} ms, longest gap between records ${maxGapMs.toFixed(1)} ms, ${(c.stateSize / 1e6).toFixed(1)} MB`,
+        `maxPause ${stats.maxPauseMs.toFixed(1)} ms, longest gap between records ${maxGapMs.toFixed(1)} ms, ` +
+        `longest step ${maxStepMs.toFixed(1)} ms, ${(c.stateSize / 1e6).toFixed(1)} MB`,
     );
   }
   execution.cancel();
@@ -94,5 +116,7 @@ async function run(avro: boolean): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+tick();
 await run(false);
 await run(true);
+ticking = false;

@@ -1,5 +1,6 @@
 import { FlinkError } from '../util/errors.js';
 import { checkUserKey } from './keyed-states.js';
+import { NEVER_FROZEN, type StateFreeze } from './operator-state-freeze.js';
 import type { State } from './state.js';
 
 /**
@@ -33,13 +34,21 @@ export interface BroadcastState<K, V> extends ReadOnlyBroadcastState<K, V> {
 const READ_ONLY_BROADCAST_STATE =
   'The broadcast state is read-only on the non-broadcast side (processElement): modify it in processBroadcastElement, so every subtask keeps the same state.';
 
-/** A broadcast state on the heap (as in Flink, on every state backend). */
+/**
+ * A broadcast state on the heap (as in Flink, on every state backend). While a snapshot in
+ * progress holds it unencoded (`freeze`), every call that hands out a value or changes the map
+ * lets the snapshot encode it first (operator-state-freeze.ts); `contains`, `keys` and `isEmpty`
+ * need not: keys are primitives.
+ */
 export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
   readonly map: Map<K, V>;
   /** The view handed to the non-broadcast side; writes through it throw. */
   readonly readOnly: ReadOnlyBroadcastState<K, V>;
 
-  constructor(entries: Iterable<readonly [K, V]> = []) {
+  constructor(
+    entries: Iterable<readonly [K, V]> = [],
+    private readonly freeze: StateFreeze = NEVER_FROZEN,
+  ) {
     this.map = new Map(entries);
     const map = this.map;
     const refuse = (): never => {
@@ -47,9 +56,17 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
     };
     // Nothing can change the map while the non-broadcast side iterates it: no copy per call
     // (a rules engine iterates its rules for every element).
-    const everyEntry: Iterable<readonly [K, V]> = { [Symbol.iterator]: () => map.entries() };
+    const everyEntry: Iterable<readonly [K, V]> = {
+      [Symbol.iterator]: () => {
+        if (freeze.holders.length !== 0) freeze.thaw();
+        return map.entries();
+      },
+    };
     const view = {
-      get: (key: K) => map.get(checked(key)),
+      get: (key: K) => {
+        if (freeze.holders.length !== 0) freeze.thaw();
+        return map.get(checked(key));
+      },
       contains: (key: K) => map.has(checked(key)),
       immutableEntries: () => everyEntry,
       clear: refuse,
@@ -61,37 +78,50 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
   }
 
   get(key: K): V | undefined {
+    this.thawed();
     return this.map.get(checked(key));
   }
   contains(key: K): boolean {
     return this.map.has(checked(key));
   }
   immutableEntries(): Iterable<readonly [K, V]> {
+    this.thawed();
     return [...this.map.entries()];
   }
   put(key: K, value: V): void {
+    this.thawed();
     this.map.set(checked(key), value);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
+    this.thawed();
     for (const [k, v] of entries) this.map.set(checked(k), v);
   }
   remove(key: K): void {
+    this.thawed();
     this.map.delete(checked(key));
   }
   entries(): IterableIterator<[K, V]> {
+    this.thawed();
     return this.map.entries();
   }
   keys(): IterableIterator<K> {
     return this.map.keys();
   }
   values(): IterableIterator<V> {
+    this.thawed();
     return this.map.values();
   }
   isEmpty(): boolean {
     return this.map.size === 0;
   }
   clear(): void {
+    this.thawed();
     this.map.clear();
+  }
+
+  /** Lets the snapshots in progress that hold the state unencoded encode it first. */
+  private thawed(): void {
+    if (this.freeze.holders.length !== 0) this.freeze.thaw();
   }
 }
 

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { FlinkError, StateMigrationError, StateSerializationError } from '../util/errors.js';
 import { type ListStateDescriptor, MapStateDescriptor } from './descriptors.js';
 import type { OperatorStateMode } from './operator-state-store.js';
+import type { StateFreeze } from './operator-state-freeze.js';
 import type { OperatorStateCut } from './operator-state-snapshot.js';
 import { type OperatorListEntry, type OperatorStateWriter, type WriterRuns, MSGPACK_WRITER, distinctWriters, isMessagePack, runsOf } from './operator-state-writers.js';
 import { MSGPACK_SERIALIZER, type SerializerSnapshot, type TypeSerializer, isSerializerRegistered, restoreSerializer } from './serializers/type-serializer.js';
@@ -34,23 +35,31 @@ export function serializersOf(d: ListStateDescriptor<unknown> | MapStateDescript
 }
 
 /**
- * A registered state at a checkpoint's cut: a copy of its array of elements (the elements
- * themselves are not copied) and how each is written: inline where MessagePack writes it,
- * otherwise as its serializer's bytes, with the writer recorded. The serializers run later
- * (PendingOperatorLists), off the cut.
+ * A registered state at a checkpoint's cut: its elements as they are (the first `count` of
+ * `values`; nothing is copied, the state is frozen by `freeze` until they are encoded) and how
+ * each is written: inline where MessagePack writes it, otherwise as its serializer's bytes, with
+ * the writer recorded. The serializers run later (PendingOperatorLists), off the cut.
  */
-export function cutEntry(name: string, mode: OperatorStateMode, values: readonly unknown[], s: OperatorStateSerializers): OperatorStateCut {
+export function cutEntry(
+  name: string,
+  mode: OperatorStateMode,
+  values: Iterable<unknown>,
+  count: number,
+  s: OperatorStateSerializers,
+  freeze?: StateFreeze,
+): OperatorStateCut {
+  const held = { mode, values, count, ...(freeze ? { freeze } : {}) };
   const { writer } = s;
-  if (writer === undefined) return { mode, values: values.slice() };
-  const writers: WriterRuns = [[values.length, writer]];
+  if (writer === undefined) return held;
+  const writers: WriterRuns = [[count, writer]];
   const value = isMessagePack(writer.value) ? undefined : encoder(name, 'serializer', s.value);
-  if (mode !== 'broadcast') return { mode, values: values.slice(), writers, ...(value ? { encode: value } : {}) };
+  if (mode !== 'broadcast') return { ...held, writers, ...(value ? { encode: value } : {}) };
   const key = isMessagePack(writer.key) ? undefined : encoder(name, 'key serializer', s.key!);
   const encode = (e: unknown) => {
     const [k, v] = e as [unknown, unknown];
     return [key ? key(k) : k, value ? value(v) : v];
   };
-  return { mode, values: values.slice(), writers, encode };
+  return { ...held, writers, encode };
 }
 
 /**
@@ -59,8 +68,8 @@ export function cutEntry(name: string, mode: OperatorStateMode, values: readonly
  * @throws StateSerializationError naming the state if its serializer refuses an element
  */
 export function snapshotEntry(name: string, mode: OperatorStateMode, values: readonly unknown[], s: OperatorStateSerializers): OperatorListEntry {
-  const { values: cut, writers, encode } = cutEntry(name, mode, values, s);
-  return { mode, values: encode ? cut.map(encode) : [...cut], ...(writers ? { writers } : {}) };
+  const { writers, encode } = cutEntry(name, mode, values, values.length, s);
+  return { mode, values: encode ? values.map(encode) : [...values], ...(writers ? { writers } : {}) };
 }
 
 /**

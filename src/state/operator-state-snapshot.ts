@@ -1,39 +1,73 @@
+import { performance } from 'node:perf_hooks';
 import { pack } from '../util/binary-codec.js';
+import type { FrozenStateHolder, StateFreeze } from './operator-state-freeze.js';
 import type { OperatorStateMode } from './operator-state-store.js';
 import type { WriterRuns } from './operator-state-writers.js';
 
 /** One operator state at a checkpoint's cut: its elements, and how each is written. */
 export interface OperatorStateCut {
   readonly mode: OperatorStateMode;
-  /** A copy of the state's array of elements (broadcast state: its `[key, value]` entries) taken at the cut. */
-  readonly values: readonly unknown[];
+  /**
+   * The state's elements (broadcast state: its `[key, value]` entries) as they were at the cut:
+   * the first `count` the iterable yields. Not a copy: the state stays frozen ({@link freeze})
+   * until they are encoded, so nothing can change them meanwhile.
+   */
+  readonly values: Iterable<unknown>;
+  readonly count: number;
   /** Recorded with the elements (absent: all MessagePack, inline). */
   readonly writers?: WriterRuns;
   /** The element as the snapshot holds it (its serializer's bytes); undefined: stored as it is. */
   readonly encode?: (element: unknown) => unknown;
+  /** The state's freeze: held until its elements are encoded; absent: `values` cannot change. */
+  readonly freeze?: StateFreeze;
+}
+
+/** One state of a pending snapshot: its cut, then its encoded pieces. */
+interface Slot {
+  readonly name: string;
+  readonly cut: OperatorStateCut;
+  /** Started by the background encoder (a large state takes several slices). */
+  steps: Generator<void, Uint8Array[]> | undefined;
+  pieces: Uint8Array[] | undefined;
 }
 
 /**
  * The operator lists of a snapshot in progress (list, union and broadcast state), as
- * PendingKeyedSnapshot is for keyed state: the cut only copies each state's array of element
- * references; serializing the elements and packing them into the state file's lists section
- * happens afterwards, `STEP_ELEMENTS` at a time between processing slices, so a large list no
- * longer lengthens the pause at the barrier. The bytes are those {@link encodeLists} writes (same
- * format): MessagePack arrays are a header then their elements, so the elements are packed in
- * chunks behind a header written here. One difference, invisible to readers: an object added
- * twice to a list is restored as two equal objects if the copies fall in different chunks
- * (MessagePack's reference tracking spans one chunk).
+ * PendingKeyedSnapshot is for keyed state: the cut copies nothing and freezes each state; the
+ * elements are serialized and packed into the state file's lists section afterwards,
+ * `STEP_ELEMENTS` at a time between processing slices, or all of one state at once when the task
+ * is about to read or change it (see operator-state-freeze.ts): so what is written is each
+ * state as it was at the cut, elements mutated in place afterwards included. The bytes are those
+ * {@link encodeLists} writes (same format): MessagePack arrays are a header then their elements,
+ * so the elements are packed in chunks behind a header written here, and handed to the write as
+ * those chunks (never joined: a long copy would pause processing). One difference, invisible to
+ * readers: an object added twice to a list is restored as two equal objects if the copies fall
+ * in different chunks (MessagePack's reference tracking spans one chunk).
  */
-export class PendingOperatorLists {
-  private readonly steps: Generator<void, Uint8Array>;
-  private result: Uint8Array | undefined;
+export class PendingOperatorLists implements FrozenStateHolder {
+  private readonly slots: Slot[] = [];
+  private readonly byName = new Map<string, Slot>();
+  /** The first slot the background encoder has not finished. */
+  private next = 0;
+  private result: Uint8Array[] | undefined;
+  /** A state that failed to encode on access: the snapshot fails at its next step. */
+  private failure: { readonly error: unknown } | undefined;
+  /** The longest encode of one state done on access (a pause of processing). */
+  maxInlineEncodeMs = 0;
 
   /** No operator state at all (nothing registered or restored). */
   readonly isEmpty: boolean;
 
   constructor(cuts: ReadonlyMap<string, OperatorStateCut>, encoded?: Uint8Array) {
-    this.steps = encode(cuts);
-    this.result = encoded;
+    if (encoded !== undefined) this.result = [encoded];
+    else {
+      for (const [name, cut] of cuts) {
+        const slot: Slot = { name, cut, steps: undefined, pieces: undefined };
+        this.slots.push(slot);
+        this.byName.set(name, slot);
+        cut.freeze?.hold(this);
+      }
+    }
     // Lists encoded already are never left out as empty: only an operator's own cut tells.
     this.isEmpty = encoded === undefined && cuts.size === 0;
   }
@@ -47,42 +81,96 @@ export class PendingOperatorLists {
     return this.result !== undefined;
   }
 
+  /** The task is about to read or change state `name`: encodes it now, completely. */
+  encodeState(name: string): void {
+    const slot = this.byName.get(name);
+    if (slot === undefined || slot.pieces !== undefined || this.failure !== undefined) return;
+    const start = performance.now();
+    try {
+      this.finish(slot);
+    } catch (error) {
+      // Thrown into the function's state access it would fail the task; it fails this snapshot.
+      this.failure = { error };
+      this.release();
+    }
+    this.maxInlineEncodeMs = Math.max(this.maxInlineEncodeMs, performance.now() - start);
+  }
+
+  private finish(slot: Slot): void {
+    const steps = slot.steps ?? encodeState(slot.name, slot.cut);
+    slot.steps = undefined;
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    this.encoded(slot, r.value);
+  }
+
+  private encoded(slot: Slot, pieces: Uint8Array[]): void {
+    slot.pieces = pieces;
+    slot.cut.freeze?.letGo(this);
+  }
+
   /**
    * Encodes until `deadline` (performance.now() ms); true when done.
    *
    * @throws StateSerializationError naming the state if its serializer refuses an element
    */
   encodeUntil(deadline: number, now: () => number): boolean {
+    if (this.failure !== undefined) throw this.failure.error;
     while (this.result === undefined) {
-      const r = this.steps.next();
-      if (r.done) this.result = r.value;
-      else if (now() >= deadline) break;
+      while (this.next < this.slots.length && this.slots[this.next]!.pieces !== undefined) this.next++;
+      const slot = this.slots[this.next];
+      if (slot === undefined) {
+        this.result = [arrayHeader(this.slots.length), ...this.slots.flatMap((s) => s.pieces!)];
+        break;
+      }
+      const steps = (slot.steps ??= encodeState(slot.name, slot.cut));
+      const r = steps.next();
+      if (r.done) {
+        slot.steps = undefined;
+        this.encoded(slot, r.value);
+      }
+      if (now() >= deadline) break;
     }
     return this.result !== undefined;
   }
 
-  /** The lists section of the state file, encoded now if not yet. */
-  bytes(): Uint8Array {
+  /** The lists section of the state file as chunks in order, encoded now if not yet. */
+  chunks(): readonly Uint8Array[] {
     this.encodeUntil(Infinity, () => 0);
     return this.result!;
+  }
+
+  /** The lists section of the state file in one buffer (bootstraps, tests), encoded now if not yet. */
+  bytes(): Uint8Array {
+    const chunks = this.chunks();
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  /** The snapshot is written or abandoned: its states are no longer frozen for it. */
+  release(): void {
+    for (const slot of this.slots) if (slot.pieces === undefined) slot.cut.freeze?.letGo(this);
   }
 }
 
 /** Elements serialized and packed between checks of the time budget. */
 const STEP_ELEMENTS = 1024;
 
-function* encode(cuts: ReadonlyMap<string, OperatorStateCut>): Generator<void, Uint8Array> {
-  const pieces: Uint8Array[] = [arrayHeader(cuts.size)];
-  for (const [name, { mode, values, writers, encode: one }] of cuts) {
-    pieces.push(arrayHeader(writers ? 4 : 3), pack(name), pack(mode), arrayHeader(values.length));
-    for (let i = 0; i < values.length; i += STEP_ELEMENTS) {
-      const chunk = values.slice(i, i + STEP_ELEMENTS);
-      pieces.push(elementsOf(pack(one ? chunk.map(one) : chunk)));
-      yield;
+/** One state's part of the lists section, `[name, mode, elements, writers?]`, in pieces. */
+function* encodeState(name: string, { mode, values, count, writers, encode: one }: OperatorStateCut): Generator<void, Uint8Array[]> {
+  const pieces: Uint8Array[] = [arrayHeader(writers ? 4 : 3), pack(name), pack(mode), arrayHeader(count)];
+  const elements = values[Symbol.iterator]();
+  for (let i = 0; i < count; i += STEP_ELEMENTS) {
+    const chunk: unknown[] = new Array(Math.min(STEP_ELEMENTS, count - i));
+    for (let j = 0; j < chunk.length; j++) {
+      const r = elements.next();
+      if (r.done === true) throw new Error(`internal: operator state '${name}' has fewer elements than at its cut`);
+      chunk[j] = one ? one(r.value) : r.value;
     }
-    if (writers) pieces.push(pack(writers));
+    pieces.push(elementsOf(pack(chunk)));
+    yield;
   }
-  return Buffer.concat(pieces);
+  if (writers) pieces.push(pack(writers));
+  return pieces;
 }
 
 /** A MessagePack array header for `n` elements. */

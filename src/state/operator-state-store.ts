@@ -2,6 +2,7 @@ import { HeapBroadcastState } from './broadcast-state.js';
 import { type ListStateDescriptor, type MapStateDescriptor, checkUserStateName } from './descriptors.js';
 import { checkListElement, checkListElements, listNullRefusal } from './keyed-states.js';
 import { type OperatorStateSerializers, checkSameSerializers, cutEntry, readRestored, serializersOf, snapshotEntry } from './operator-state-serializers.js';
+import { NEVER_FROZEN, StateFreeze } from './operator-state-freeze.js';
 import { type OperatorStateCut, PendingOperatorLists } from './operator-state-snapshot.js';
 import type { OperatorListEntry } from './operator-state-writers.js';
 import type { ListState } from './state.js';
@@ -21,11 +22,20 @@ export interface OperatorStateStore {
   getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
 }
 
-/** Null and undefined elements are refused, as Flink's operator list state refuses null (the engine's own `_` lists excepted). */
+/**
+ * Null and undefined elements are refused, as Flink's operator list state refuses null (the
+ * engine's own `_` lists excepted). A snapshot in progress holds `values` as it was at its cut:
+ * `add` only appends (the cut holds its length), `update` and `clear` replace the array; only
+ * `get` hands out the elements, so only `get` lets the snapshot encode the state first.
+ */
 class OperatorListState<T> implements ListState<T> {
   values: T[] = [];
-  constructor(private readonly refuseNull: string | undefined) {}
+  constructor(
+    private readonly refuseNull: string | undefined,
+    private readonly freeze: StateFreeze = NEVER_FROZEN,
+  ) {}
   get(): readonly T[] {
+    if (this.freeze.holders.length !== 0) this.freeze.thaw();
     return this.values;
   }
   add(value: T): void {
@@ -52,6 +62,8 @@ class OperatorListState<T> implements ListState<T> {
 export class DefaultOperatorStateStore implements OperatorStateStore {
   private readonly states = new Map<string, { mode: OperatorStateMode; state: OperatorListState<unknown>; serializers: OperatorStateSerializers }>();
   private readonly broadcastStates = new Map<string, { state: HeapBroadcastState<unknown, unknown>; serializers: OperatorStateSerializers }>();
+  /** Each state's freeze (operator-state-freeze.ts), by name: a restored one's before it is registered, then the registered state's. */
+  private readonly freezes = new Map<string, StateFreeze>();
 
   /**
    * @param restored the lists restored for this subtask, by state name (already redistributed)
@@ -90,7 +102,8 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
     const restored = this.restored.get(name);
     if (restored && restored.mode !== 'broadcast') throw new TypeError(`Operator state '${name}' was restored as ${restored.mode} list state, not as broadcast state.`);
     const serializers = serializersOf(descriptor as MapStateDescriptor<unknown, unknown>);
-    const state = new HeapBroadcastState<unknown, unknown>((restored ? readRestored(name, restored, serializers) : []) as Array<[unknown, unknown]>);
+    const freeze = this.freezeOf(name);
+    const state = new HeapBroadcastState<unknown, unknown>((restored ? readRestored(name, restored, serializers) : []) as Array<[unknown, unknown]>, freeze);
     this.broadcastStates.set(name, { state, serializers });
     return state as HeapBroadcastState<K, V>;
   }
@@ -129,34 +142,47 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
    * @throws StateSerializationError naming the state if its serializer refuses an element
    */
   snapshot(): Map<string, OperatorListEntry> {
-    const out = this.restoredEntries();
+    const out = new Map<string, OperatorListEntry>();
+    // Restored states first, at their places (registered ones too), as cut() orders them.
+    for (const [name, { mode, values, writers }] of this.restored) out.set(name, { mode, values: [...values], ...(writers ? { writers } : {}) });
     for (const [name, { mode, state, serializers }] of this.states) out.set(name, snapshotEntry(name, mode, state.values, serializers));
     for (const [name, { state, serializers }] of this.broadcastStates) out.set(name, snapshotEntry(name, 'broadcast', [...state.map.entries()], serializers));
     return out;
   }
 
   /**
-   * A checkpoint's cut of every state {@link snapshot} writes: a copy of each state's array of
-   * element references (a broadcast state's entries), nothing serialized; the returned snapshot
-   * serializes and packs them afterwards, in slices. What the snapshot holds is each list as it
-   * was at the cut: elements added, removed or replaced after it (add, update, clear, put) are
-   * not in it. The elements are not copied: one mutated in place after the cut, before the
-   * asynchronous part reaches it, is written as mutated, so treat an added element as
-   * immutable (add a new object instead of changing one the state holds, as with keyed state
-   * on `hashmap`).
+   * A checkpoint's cut of every state {@link snapshot} writes, in the same order, copying
+   * nothing: each state is frozen for the returned snapshot, which serializes and packs its
+   * elements afterwards, in slices, or at once when the task is about to read or change the
+   * state (operator-state-freeze.ts). What the snapshot holds is each state as it was at the
+   * cut, as Flink's copy at the synchronous part gives: elements added, removed or replaced after
+   * it (add, update, clear, put) are not in it, and an element or value read through the state
+   * after it (get, iteration) is encoded before the function gets it, so changing it in place
+   * does not change the snapshot. Only what the function still holds from before the cut (an
+   * object it added, or read before) escapes: changed in place, it is written as changed if the
+   * snapshot has not encoded its state yet.
    */
   cut(): PendingOperatorLists {
-    const out: Map<string, OperatorStateCut> = this.restoredEntries();
-    for (const [name, { mode, state, serializers }] of this.states) out.set(name, cutEntry(name, mode, state.values, serializers));
-    for (const [name, { state, serializers }] of this.broadcastStates) out.set(name, cutEntry(name, 'broadcast', [...state.map.entries()], serializers));
+    const out = new Map<string, OperatorStateCut>();
+    for (const [name, { mode, values, writers }] of this.restored) {
+      // Held as restored (MessagePack elements are the very objects a registration hands the
+      // function): registered, the state shares this freeze, so its first read encodes them first.
+      out.set(name, { mode, values, count: values.length, ...(writers ? { writers } : {}), freeze: this.freezeOf(name) });
+    }
+    for (const [name, { mode, state, serializers }] of this.states) out.set(name, cutEntry(name, mode, state.values, state.values.length, serializers, this.freezeOf(name)));
+    for (const [name, { state, serializers }] of this.broadcastStates) {
+      const map = state.map;
+      // Entries as fresh pairs, as [...map.entries()] gives them (the bytes are the same).
+      out.set(name, cutEntry(name, 'broadcast', { [Symbol.iterator]: () => map.entries() }, map.size, serializers, this.freezeOf(name)));
+    }
     return new PendingOperatorLists(out);
   }
 
-  /** The restored states as they were restored (registered ones are replaced by the callers). */
-  private restoredEntries(): Map<string, OperatorListEntry> {
-    const out = new Map<string, OperatorListEntry>();
-    for (const [name, { mode, values, writers }] of this.restored) out.set(name, { mode, values: [...values], ...(writers ? { writers } : {}) });
-    return out;
+  /** The freeze of state `name` (one per name, shared by its restored and registered forms). */
+  private freezeOf(name: string): StateFreeze {
+    let freeze = this.freezes.get(name);
+    if (freeze === undefined) this.freezes.set(name, (freeze = new StateFreeze(name)));
+    return freeze;
   }
 
   private get<T>(descriptor: ListStateDescriptor<T>, mode: OperatorStateMode): ListState<T> {
@@ -169,7 +195,8 @@ export class DefaultOperatorStateStore implements OperatorStateStore {
       checkSameSerializers(descriptor.name, existing.serializers, serializersOf(descriptor as ListStateDescriptor<unknown>));
       return existing.state as OperatorListState<T>;
     }
-    const state = new OperatorListState<unknown>(listNullRefusal(descriptor.name));
+    const freeze = this.freezeOf(descriptor.name);
+    const state = new OperatorListState<unknown>(listNullRefusal(descriptor.name), freeze);
     const restored = this.restored.get(descriptor.name);
     if (restored && restored.mode !== mode) {
       // Flink refuses too: the elements were redistributed by the mode they were written with.

@@ -81,27 +81,7 @@ export async function snapshotOf<T>(values: readonly T[], build: (env: StreamExe
   const storage = new FsCheckpointStorage(join(root, 'checkpoints'), jobId);
   const store = new CompletedCheckpointStore(5, storage);
   let execution!: JobExecution;
-  const coordinator = new CheckpointCoordinator({
-    jobId,
-    jobName: 'sp-writer',
-    settings: { interval: undefined, timeout: 60_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0, aligned: true },
-    clock,
-    schedule: realSchedule,
-    storage,
-    store,
-    target: {
-      get taskCount() {
-        return execution.taskCount;
-      },
-      triggerCheckpoint: (...a) => execution.triggerCheckpoint(...a),
-      notifyCheckpointComplete: (id) => execution.notifyCheckpointComplete(id),
-      abortCheckpoint: (id) => execution.abortCheckpoint(id),
-    },
-    firstCheckpointId: 1,
-    onTooManyFailures: (reason) => {
-      throw new Error(reason);
-    },
-  });
+  const coordinator = manualCoordinator(jobId, storage, store, clock, () => execution);
   execution = new JobExecution({
     jobId,
     jobGraph,
@@ -132,6 +112,31 @@ export async function snapshotOf<T>(values: readonly T[], build: (env: StreamExe
   gate.released = true;
   await run;
   return path;
+}
+
+/** A coordinator of `execution()` that checkpoints only when asked (aligned, one at a time); a failure throws. */
+export function manualCoordinator(jobId: string, storage: FsCheckpointStorage, store: CompletedCheckpointStore, clock: Clock, execution: () => JobExecution): CheckpointCoordinator {
+  return new CheckpointCoordinator({
+    jobId,
+    jobName: 'sp-writer',
+    settings: { interval: undefined, timeout: 60_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0, aligned: true },
+    clock,
+    schedule: realSchedule,
+    storage,
+    store,
+    target: {
+      get taskCount() {
+        return execution().taskCount;
+      },
+      triggerCheckpoint: (...a) => execution().triggerCheckpoint(...a),
+      notifyCheckpointComplete: (id) => execution().notifyCheckpointComplete(id),
+      abortCheckpoint: (id) => execution().abortCheckpoint(id),
+    },
+    firstCheckpointId: 1,
+    onTooManyFailures: (reason) => {
+      throw new Error(reason);
+    },
+  });
 }
 
 /** Runs a job of `build` at `parallelism` on `clock`, gathering what reaches its sink. */

@@ -1,6 +1,6 @@
 /*
  * Operator state at a checkpoint's cut (DefaultOperatorStateStore.cut): the synchronous part
- * copies each state's array of element references and serializes nothing; the asynchronous part
+ * copies nothing and serializes nothing (operator-state-frozen.test.ts: what it freezes); the asynchronous part
  * serializes and packs the elements in slices, into the bytes encodeLists writes (same format).
  * Also: registering an operator state again with a serializer that cannot read the first one's
  * elements is refused, as keyed state refuses it.

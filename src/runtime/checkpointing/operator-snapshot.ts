@@ -1,9 +1,9 @@
 import { NO_LISTS, type PendingKeyedSnapshot, type PendingOperatorLists, type StateFileParts } from '../../state/index.js';
 
 /**
- * What one operator subtask captured at a checkpoint's synchronous cut. Operator lists are a copy
- * of each state's array of elements, serialized and packed afterwards; keyed state, timers
- * included, is a pending snapshot that is encoded afterwards.
+ * What one operator subtask captured at a checkpoint's synchronous cut. Operator lists and keyed
+ * state (timers included) are pending snapshots, each state frozen at the cut and encoded
+ * afterwards.
  */
 export interface OperatorSnapshot {
   readonly uid: string;
@@ -27,7 +27,7 @@ export function stateFileParts(s: OperatorSnapshot): StateFileParts {
     kinds: s.keyed?.kinds ?? {},
     keyGroups: inline ? s.keyed!.keyGroups() : [],
     delta: false,
-    lists: s.lists.bytes(),
+    lists: s.lists.chunks(),
     ...(inline ? { keyKinds: s.keyed!.keyKinds, userKeyKinds: s.keyed!.userKeyKinds } : {}),
   };
 }

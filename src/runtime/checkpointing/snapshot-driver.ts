@@ -25,9 +25,12 @@ interface PendingWrite extends TaskSnapshot {
   writing: boolean;
 }
 
-/** Lets go of a snapshot's keyed parts (their bytes, and the backend's read view). */
+/** Lets go of a snapshot's parts: keyed (their bytes, and the backend's read view) and the operator states it froze. */
 function release(snapshot: TaskSnapshot): void {
-  for (const op of snapshot.operators) op.keyed?.release();
+  for (const op of snapshot.operators) {
+    op.lists.release();
+    op.keyed?.release();
+  }
 }
 
 /**
@@ -115,7 +118,7 @@ export class SnapshotDriver {
       await preCommitted;
       release(w);
       if (!this.finish(w)) return; // aborted meanwhile
-      const maxEncode = Math.max(0, ...w.operators.map((o) => o.keyed?.maxInlineEncodeMs ?? 0));
+      const maxEncode = Math.max(0, ...w.operators.map((o) => Math.max(o.keyed?.maxInlineEncodeMs ?? 0, o.lists.maxInlineEncodeMs)));
       this.responder.acknowledge({
         checkpointId: w.checkpointId,
         taskIndex: w.taskIndex,
