@@ -3295,4 +3295,22 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a checkpoint's operator lists are joined into one buffer and copied into the state file header in one step on the task's thread: a processing pause of 50-490 ms for a 500,000-element list",
     tests: ['test/state/operator-state-frozen.test.ts'],
   },
+  {
+    id: 'window-join-function-not-snapshotted',
+    area: 'checkpoints: operator state',
+    file: 'src/graph/wrapping-function.ts',
+    original: '  return unwrapTo(fn, isCheckpointedFunction);',
+    replacement: '  return isCheckpointedFunction(fn) ? fn : undefined;',
+    bug: "a window join's or coGroup's function that is a CheckpointedFunction never hears initializeState or snapshotState: its operator state is never registered, checkpointed nor restored (Flink looks through the wrapper)",
+    tests: ['test/runtime/two-input/two-input-checkpointed.test.ts'],
+  },
+  {
+    id: 'window-join-function-not-told-of-completion',
+    area: 'checkpoints: operator state',
+    file: 'src/graph/wrapping-function.ts',
+    original: '  return unwrapTo(fn, (f): f is Partial<CheckpointListener> => hasMethods(f, hook));',
+    replacement: '  return hasMethods(fn, hook) ? (fn as Partial<CheckpointListener>) : undefined;',
+    bug: "a window join's or coGroup's function that is a CheckpointListener never hears notifyCheckpointComplete, where every other function does",
+    tests: ['test/runtime/two-input/two-input-checkpointed.test.ts'],
+  },
 ];

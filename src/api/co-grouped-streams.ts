@@ -15,6 +15,7 @@ import {
   keyFunctionOf,
   type OpenContext,
   type RuntimeContext,
+  type WrappingFunction,
 } from '../graph/index.js';
 import { instantiateUserFunction, toCallable } from '../runtime/operators/user-function.js';
 import type { DurationLike } from '../util/time.js';
@@ -29,9 +30,11 @@ type GroupCallback<A, B, R> = (first: A[], second: B[], out: Collector<R>) => vo
 
 /**
  * The window function of a coGroup: splits a window's tagged elements by side, in arrival order,
- * and calls the user function once per key and window. Forwards the rich-function lifecycle.
+ * and calls the user function once per key and window. Forwards the rich-function lifecycle; the
+ * engine finds the user function's CheckpointedFunction and CheckpointListener methods through
+ * `getWrappedFunction`, as Flink's operator looks through its WrappingFunction.
  */
-class CoGroupWindowFunction<A, B, R> extends AbstractRichFunction {
+class CoGroupWindowFunction<A, B, R> extends AbstractRichFunction implements WrappingFunction {
   private call: GroupCallback<A, B, R> | undefined;
 
   constructor(
@@ -40,6 +43,9 @@ class CoGroupWindowFunction<A, B, R> extends AbstractRichFunction {
     private readonly callbackOf: (user: unknown) => GroupCallback<A, B, R>,
   ) {
     super();
+  }
+  getWrappedFunction(): unknown {
+    return this.user;
   }
   override setRuntimeContext(context: RuntimeContext): void {
     super.setRuntimeContext(context);

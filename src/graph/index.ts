@@ -17,6 +17,7 @@ export * from './window-functions.js';
 export * from './window-spec.js';
 export * from './window-encoding.js';
 export * from './co-functions.js';
+export * from './wrapping-function.js';
 export * from './two-input-spec.js';
 export * from './state-bootstrap.js';
 export * from './operator-state-bootstrap.js';

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/index.js';
 import { JobDefinitionError } from '../util/errors.js';
 import type { OperatorUid } from '../util/ids.js';
-import { AbstractRichFunction, isCheckpointedFunction } from './functions.js';
+import { AbstractRichFunction } from './functions.js';
+import { checkpointedFunctionOf } from './wrapping-function.js';
 import type { Source } from './source.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
 import type { TwoInputOperatorSpec } from './two-input-spec.js';
@@ -163,7 +164,7 @@ function isStateful(spec: OperatorSpec | TwoInputOperatorSpec | undefined, sourc
   if (!spec) return false;
   if (KEYED_OPERATOR_KINDS.has(spec.kind)) return true;
   if (spec.kind === 'sink' || spec.kind === 'broadcastProcess') return true;
-  return 'fn' in spec && isCheckpointedFunction(spec.fn);
+  return 'fn' in spec && checkpointedFunctionOf(spec.fn) !== undefined;
 }
 
 /** Builds the StreamGraph of every transformation the environment recorded. */

@@ -1,4 +1,4 @@
-import { type CheckpointListener, type Collector, type TimeDomain, isCheckpointedFunction } from '../../graph/index.js';
+import { type Collector, type TimeDomain, checkpointListenerOf, checkpointedFunctionOf } from '../../graph/index.js';
 import type { InternalTimer } from '../timers/internal-timer-service.js';
 import type { KeyedFunctionContexts } from './process-function-contexts.js';
 import type { OperatorContext } from './stream-operator.js';
@@ -61,8 +61,8 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
   }
 
   protected override prepareSnapshot(checkpointId: number, timestamp: number): void {
-    const fn = this.userFunction;
-    if (!isCheckpointedFunction(fn)) return;
+    const fn = checkpointedFunctionOf(this.userFunction);
+    if (fn === undefined) return;
     try {
       fn.snapshotState({ getCheckpointId: () => checkpointId, getCheckpointTimestamp: () => timestamp });
     } catch (err) {
@@ -76,8 +76,8 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
    */
   override notifyCheckpointComplete(checkpointId: number): void | Promise<unknown> {
     super.notifyCheckpointComplete(checkpointId);
-    const listener = this.userFunction as Partial<CheckpointListener> | null;
-    if (typeof listener?.notifyCheckpointComplete !== 'function') return;
+    const listener = checkpointListenerOf(this.userFunction, 'notifyCheckpointComplete');
+    if (listener?.notifyCheckpointComplete === undefined) return;
     let result: unknown;
     try {
       result = listener.notifyCheckpointComplete(checkpointId);
@@ -95,8 +95,8 @@ export abstract class FunctionOperator<IN> extends StreamOperator<IN> {
 
   /** Tells a function that is a CheckpointListener with `notifyCheckpointAborted`; a throw fails the job. */
   override notifyCheckpointAborted(checkpointId: number): void {
-    const listener = this.userFunction as Partial<CheckpointListener> | null;
-    if (typeof listener?.notifyCheckpointAborted !== 'function') return;
+    const listener = checkpointListenerOf(this.userFunction, 'notifyCheckpointAborted');
+    if (listener?.notifyCheckpointAborted === undefined) return;
     try {
       listener.notifyCheckpointAborted(checkpointId);
     } catch (err) {

@@ -1,4 +1,4 @@
-import { type RichFunction, isCheckpointedFunction } from '../../graph/index.js';
+import { type RichFunction, checkpointedFunctionOf } from '../../graph/index.js';
 import { UserCodeError } from '../../util/errors.js';
 import type { OperatorContext } from './stream-operator.js';
 
@@ -13,12 +13,11 @@ export async function openUserFunction(fn: unknown, ctx: OperatorContext): Promi
   try {
     const rich = fn as RichFunction;
     rich.setRuntimeContext?.(ctx.runtimeContext);
-    if (isCheckpointedFunction(fn)) {
-      fn.initializeState({
-        isRestored: () => ctx.operatorStateStore.isRestored,
-        getOperatorStateStore: () => ctx.operatorStateStore.forUserCode(),
-      });
-    }
+    // After setRuntimeContext: a wrapper (a window join's) makes its subtask's copy of the function it wraps there.
+    checkpointedFunctionOf(fn)?.initializeState({
+      isRestored: () => ctx.operatorStateStore.isRestored,
+      getOperatorStateStore: () => ctx.operatorStateStore.forUserCode(),
+    });
     await rich.open?.({ attemptNumber: ctx.info.attemptNumber });
   } catch (err) {
     // Open is where restored state is registered: name the uid it is matched by.
