@@ -3313,4 +3313,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a window join's or coGroup's function that is a CheckpointListener never hears notifyCheckpointComplete, where every other function does",
     tests: ['test/runtime/two-input/two-input-checkpointed.test.ts'],
   },
+  {
+    id: 'broadcast-shares-records',
+    area: 'joins and broadcast state',
+    file: 'src/runtime/record-writer.ts',
+    original: 'channels[i]!.push(bytes !== undefined && this.copyHere[i] ? decodeEvent(bytes) : batch);',
+    replacement: 'channels[i]!.push(batch);',
+    bug: 'every consumer subtask of a broadcast edge on one thread gets the same record objects: a subtask that changes a broadcast element (or keeps it in broadcast state) changes what the others see, and the job gives other results than on worker threads',
+    tests: ['test/runtime/record-writer.test.ts', 'test/e2e/broadcast-copies.test.ts'],
+  },
 ];

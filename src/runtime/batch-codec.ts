@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import { pack as packWithReferences, unpack as unpackWithReferences } from '../util/binary-codec.js';
+import { RecordEncodingError, messageOf } from '../util/errors.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
 import { decodeColumns, encodeColumns } from './columnar-batch.js';
@@ -71,9 +72,24 @@ export function encodeBatches(batches: readonly RecordBatch[]): Uint8Array {
     return encodeColumns(batches, COLUMNS, plain) ?? framed(MSGPACK, plain.pack(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
   } catch (err) {
     // Too deep to be plain data: a cycle.
-    if (!(err instanceof RangeError)) throw err;
-    return framed(WITH_REFERENCES, packWithReferences(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
+    if (!(err instanceof RangeError)) throw unencodable(err);
+    try {
+      return framed(WITH_REFERENCES, packWithReferences(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
+    } catch (again) {
+      throw unencodable(again);
+    }
   }
+}
+
+/**
+ * What msgpackr throws for a value it has no encoding for ("Unknown type: symbol"), as one line
+ * that says where and what to do: it surfaces as the producing operator's failure.
+ */
+function unencodable(err: unknown): RecordEncodingError {
+  return new RecordEncodingError(
+    `A record cannot be copied to its consumer subtask (across worker threads, or to each subtask of a broadcast edge): ${messageOf(err)}. Records must be plain data: numbers, strings, booleans, bigints, null, arrays, plain objects, Maps, Sets, Dates and typed arrays; a Symbol cannot be copied.`,
+    { cause: err },
+  );
 }
 
 /** Decodes a buffer made by {@link encodeEvent} or {@link encodeBatches}. */

@@ -14,6 +14,11 @@ export interface ResultSubpartition {
   push(event: ChannelEvent): void;
   /** True while the consumer holds as much as it may: the producing task is held back. */
   isFull(): boolean;
+  /**
+   * True for a channel that encodes what it carries (a cross-thread one): its consumer decodes
+   * records of its own, so a broadcast edge need not copy them for it.
+   */
+  readonly copiesRecords?: boolean;
 }
 
 /** The consuming end: a task polls it. */

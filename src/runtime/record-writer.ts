@@ -1,6 +1,7 @@
 import type { KeyFunction, Partitioner, PartitionerSpec } from '../graph/index.js';
 import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
+import { decodeEvent, encodeBatches } from './batch-codec.js';
 import { type ChannelEvent, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
 import type { ResultSubpartition } from './channel.js';
 import type { Output } from './output.js';
@@ -196,18 +197,35 @@ class ShuffleWriter extends RecordWriter {
 }
 
 /**
- * To every consumer subtask (a broadcast stream): each channel's batch holds the same record
- * objects, not copies, so a consumer must not mutate them.
+ * To every consumer subtask (a broadcast stream), each of which gets its own copy of every
+ * record, as in Flink, where each consumer deserializes its own: a consumer that changes a
+ * broadcast element (or keeps it in broadcast state and changes it later) changes nobody
+ * else's. A copy is made the way a record crossing threads is (batch-codec.ts), so what a copy
+ * keeps (class instances arrive as plain objects, Dates, Maps, bigints stay) is what a worker's
+ * consumer gets, and workers on or off give the same results.
+ *
+ * Records go into one pending batch, encoded once when it is pushed and decoded for each
+ * channel in this thread; a cross-thread channel gets the batch itself, since it encodes it on
+ * the way out and its consumer decodes its own. No consumer keeps the original objects: the
+ * producing function (chained operators hand on references, not copies) and any other operator
+ * the producer feeds still hold them and may change them, and an original would keep its class
+ * where the copies do not.
  */
 class BroadcastWriter extends RecordWriter {
+  private readonly filling = this.batches[0]!;
+  /** Whether each channel's consumer needs a copy made here (it is in this thread). */
+  private readonly copyHere: readonly boolean[] = this.channels.map((c) => c.copiesRecords !== true);
+  private readonly anyCopyHere = this.copyHere.includes(true);
   collect(value: unknown): void {
-    for (const b of this.batches) this.append(b, value);
+    this.append(this.filling, value);
   }
   /** numRecordsOut counts each record once, not once per consumer. */
   protected override push(b: PendingBatch): void {
-    const n = b.count;
-    super.push(b);
-    if (b !== this.batches[0]) this.recordsOut -= n;
+    this.recordsOut += b.count;
+    const batch = b.take();
+    const bytes = this.anyCopyHere ? encodeBatches([batch]) : undefined;
+    const channels = this.channels;
+    for (let i = 0; i < channels.length; i++) channels[i]!.push(bytes !== undefined && this.copyHere[i] ? decodeEvent(bytes) : batch);
   }
 }
 

@@ -134,6 +134,16 @@ export class MetadataError extends FlinkError {
   }
 }
 
+/**
+ * A record the record codec cannot encode (a Symbol value), met where a record is copied: on its
+ * way to another thread, or to each consumer subtask of a broadcast edge. No restart changes it.
+ */
+export class RecordEncodingError extends FlinkError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('record.unencodable', message, options);
+  }
+}
+
 /** The message of a thrown value: an Error's, or the value as a string. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

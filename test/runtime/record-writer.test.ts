@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LocalChannel, RecordBatch, Watermark, WatermarkStatus } from '../../src/runtime/index.js';
+import { type ChannelEvent, LocalChannel, RecordBatch, Watermark, WatermarkStatus } from '../../src/runtime/index.js';
+import { RecordEncodingError } from '../../src/util/errors.js';
 import { RecordContext } from '../../src/runtime/record-context.js';
 import { createRecordWriter } from '../../src/runtime/record-writer.js';
 import { KeyGroupRange, assignToKeyGroup, operatorIndexForKeyGroup } from '../../src/state/index.js';
@@ -106,5 +107,43 @@ describe('record writer: batches', () => {
     bw.flush();
     for (const c of channels) assert.deepEqual(batchesOf(c), [[['a', 'b'], undefined, undefined, undefined], [['c'], undefined, undefined, undefined]]);
     assert.equal(bw.recordsOut, 3);
+  });
+
+  test('broadcast: each consumer in this thread gets its own copy, made by the cross-thread codec; a cross-thread channel gets the batch to encode itself', () => {
+    class Rule {
+      constructor(readonly name: string) {}
+    }
+    const rule = new Rule('r');
+    const sent = [{ name: 'a', seenBy: [] as number[], at: new Date(5), ids: new Map([[1n, 'x']]) }, rule];
+    const local = [new LocalChannel(100), new LocalChannel(100)];
+    const pushed: ChannelEvent[] = [];
+    const crossThread = { push: (e: ChannelEvent) => void pushed.push(e), isFull: () => false, copiesRecords: true };
+    const bw = createRecordWriter({ type: 'broadcast' }, [...local, crossThread], { batchSize: 8, maxParallelism: 128, subtaskIndex: 0, recordContext: new RecordContext() });
+    for (const v of sent) bw.collect(v);
+    bw.flush();
+    const got = local.map((c) => {
+      const e = c.poll();
+      assert.ok(e instanceof RecordBatch && c.poll() === undefined);
+      return e.values as [{ seenBy: number[]; at: Date; ids: Map<bigint, string> }, object];
+    });
+    (got[0]![0].seenBy).push(0);
+    assert.deepEqual(got[1]![0].seenBy, [], 'a change by one consumer is not seen by another');
+    assert.deepEqual(sent[0], { name: 'a', seenBy: [], at: new Date(5), ids: new Map([[1n, 'x']]) }, 'nor by the producer');
+    for (const [record, instance] of got) {
+      assert.notEqual(record, sent[0]);
+      assert.ok(record.at instanceof Date && record.ids instanceof Map);
+      assert.deepEqual(instance, { name: 'r' });
+      assert.equal(Object.getPrototypeOf(instance), Object.prototype, 'a class instance arrives as a plain object, as across threads');
+    }
+    assert.notEqual(got[0]![0], got[1]![0]);
+    assert.equal(pushed.length, 1);
+    assert.equal((pushed[0] as RecordBatch).values[1], rule, 'the cross-thread channel encodes the originals itself');
+    assert.equal(bw.recordsOut, 2);
+  });
+
+  test('broadcast: a record the codec cannot encode fails with one line, as across threads', () => {
+    const bw = createRecordWriter({ type: 'broadcast' }, [new LocalChannel(100), new LocalChannel(100)], { batchSize: 8, maxParallelism: 128, subtaskIndex: 0 });
+    bw.collect({ tag: Symbol('t') });
+    assert.throws(() => bw.flush(), (e: unknown) => e instanceof RecordEncodingError && e.code === 'record.unencodable' && /Unknown type: symbol.*Records must be plain data/.test(e.message));
   });
 });

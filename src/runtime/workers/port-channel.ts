@@ -31,6 +31,8 @@ import { type ChannelEvent, RecordBatch } from '../channel-events.js';
 
 /** The producing end, in the producer's thread. */
 export class PortSubpartition implements ResultSubpartition {
+  /** Its consumer decodes records of its own (a broadcast edge copies for local channels only). */
+  readonly copiesRecords = true;
   private credits: number;
   /** Batches pushed but not yet sent, and how many records they hold. */
   private held: RecordBatch[] = [];
