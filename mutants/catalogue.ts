@@ -3322,4 +3322,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'every consumer subtask of a broadcast edge on one thread gets the same record objects: a subtask that changes a broadcast element (or keeps it in broadcast state) changes what the others see, and the job gives other results than on worker threads',
     tests: ['test/runtime/record-writer.test.ts', 'test/e2e/broadcast-copies.test.ts'],
   },
+  {
+    id: 'chaos-ledger-sum-of-squares-rounds',
+    area: 'chaos harness',
+    file: 'test/chaos/fixtures/tally.ts',
+    original: '  const r = w % SUM_SQ_MODULUS;\n  return (sumSq + ((r * r) % SUM_SQ_MODULUS)) % SUM_SQ_MODULUS;\n',
+    replacement: '  return sumSq + w * w;\n',
+    bug: "the chaos check's tally sums squares as plain doubles: past 2^53 (about 300,000 records, a run at 20,000 records/s) the Ledger's state and the sinks' output round differently, and an exactly-once run is reported as a mismatch",
+    tests: ['test/chaos/ledger-check.test.ts'],
+  },
 ];

@@ -25,7 +25,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDbReadonly } from '../e2e/helpers.js';
-import type { ClosedNote, DoneNote, LedgerEntry, Tally } from './fixtures/ledger.js';
+import type { ClosedNote, DoneNote, LedgerEntry } from './fixtures/ledger.js';
+import { type Tally, addTallies } from './fixtures/tally.js';
 
 /** Which subtask of which run of a job wrote a note. */
 export interface Writer {
@@ -204,7 +205,7 @@ export function ledgerProblems(notes: LedgerNotes, facts: LedgerFacts): LedgerSu
         problems.push(`ledger: subtask ${c.subtask} of the finished job has no note of its final checkpoint ${c.lastSnapshotted}`);
       }
     }
-    const total = [...closed.values()].reduce<Tally>((t, c) => ({ count: t.count + c.count, sum: t.sum + c.sum, sumSq: t.sumSq + c.sumSq }), { count: 0, sum: 0, sumSq: 0 });
+    const total = [...closed.values()].reduce<Tally>(addTallies, { count: 0, sum: 0, sumSq: 0 });
     if (closed.size === facts.parallelism) {
       if (facts.mode === 'EXACTLY_ONCE' && !sameTally(total, facts.sink)) {
         problems.push(`ledger: the finished job's state holds ${tallyText(total)}; the sink's committed output ${tallyText(facts.sink)}`);
@@ -213,16 +214,4 @@ export function ledgerProblems(notes: LedgerNotes, facts: LedgerFacts): LedgerSu
     }
   }
   return { restores, done: notes.done.length, aborted: notes.aborted.length, problems };
-}
-
-/** The tally of lines as a Ledger weighing them with `weigh` keeps it. */
-export function tallyOf(lines: readonly string[], weigh: (line: string) => number): Tally {
-  let sum = 0;
-  let sumSq = 0;
-  for (const line of lines) {
-    const w = weigh(line);
-    sum += w;
-    sumSq += w * w;
-  }
-  return { count: lines.length, sum, sumSq };
 }

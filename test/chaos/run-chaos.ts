@@ -30,7 +30,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { hashOfLine, inputOfLine } from './fixtures/ledger.js';
-import { type LedgerSummary, completedCheckpoints, ledgerProblems, readLedger, tallyOf } from './ledger-check.js';
+import { type LedgerSummary, completedCheckpoints, ledgerProblems, readLedger } from './ledger-check.js';
+import { tallyOf } from './fixtures/tally.js';
 import { chaosPostgres } from './postgres-sink.js';
 import {
   type RunResult,
