@@ -27,9 +27,6 @@ import {
   sinkToken,
 } from './file-sink-state.js';
 
-
-
-
 /**
  * One subtask's writer. Two-phase commit: a part that rolls (at checkpoint n's barrier, or
  * between checkpoints as its rolling policy says) is closed and renamed to `.<name>.pending`
@@ -162,17 +159,19 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     if (recorded.length + mine.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
     const scope = decideRestoreScope({ own: this.jobToken, writers, stillWriting: new Set((this.context.jobsStillWriting ?? []).map(jobToken)) });
     const gone = this.unusableDirectories(recorded, open);
+    // The copy this job makes of each open part a job that may still write wrote (none: cut back).
+    const copies = new Map(open.map((p) => [p, this.copyOf(p, scope)]));
     for (const f of recorded) if (!gone.has(f.directory)) this.commit(f.hidden, f.final);
-    for (const p of mine) if (!gone.has(p.directory)) this.commitOpen(p, scope);
+    for (const p of mine) if (!gone.has(p.directory)) this.commitOpen(p, copies.get(p));
     if (this.context.subtaskIndex === 0) {
       // Leftovers are deleted in the current directory only; files recorded in another one are
       // committed there and nothing else in it is touched.
       const here = (f: RecordedFiles) => f.directory === this.directory;
       // An open part may have rolled (been renamed to .pending) after the checkpoint: keep both
       // names; a copy of another job's part (this job's name) may be being made by another subtask.
-      const keep = [...recorded.filter(here).map((f) => f.hidden), ...open.filter(here).flatMap((p) => [p.hidden, pendingPathOf(p.hidden), ...this.copyOf(p, scope).map(copyInProgressPathOf)])];
+      const keep = [...recorded.filter(here).map((f) => f.hidden), ...open.filter(here).flatMap((p) => [p.hidden, pendingPathOf(p.hidden), ...(copies.get(p) === undefined ? [] : [copyInProgressPathOf(copies.get(p)!)])])];
       const spared = this.removeLeftovers(new Set(keep.map((path) => this.rel(path))), scope.leftoversOf, new Set(scope.live));
-      const copied = open.filter((p) => !gone.has(p.directory) && this.copyOf(p, scope).length > 0).length;
+      const copied = open.filter((p) => !gone.has(p.directory) && copies.get(p) !== undefined).length;
       if (copied + spared > 0) {
         const jobs = (this.context.jobsStillWriting ?? []).filter((id) => scope.live.includes(jobToken(id)));
         writeWarning(
@@ -184,16 +183,15 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
   }
 
   /** Commits a recorded open part: cut back and renamed, or — another job's that may still write it — copied. */
-  private commitOpen(p: RecordedFiles & { readonly length: number }, scope: RestoreScope): void {
-    const [copy] = this.copyOf(p, scope);
+  private commitOpen(p: RecordedFiles & { readonly length: number }, copy: string | undefined): void {
     if (copy === undefined) commitRecordedPart(p.hidden, p.final, p.length);
     else commitRecordedPrefix(p.hidden, p.final, p.length, copy);
   }
 
-  /** The copy this job makes of a recorded open part a job that may still write wrote ([] if it is cut back). */
-  private copyOf(p: RecordedFiles, scope: RestoreScope): string[] {
+  /** The copy this job makes of a recorded open part a job that may still write wrote (undefined if it is cut back). */
+  private copyOf(p: RecordedFiles, scope: RestoreScope): string | undefined {
     const writer = liveWriterOf(basename(p.final), scope.live);
-    return writer === undefined ? [] : [copyPathOf(p.final, writer, this.jobToken)];
+    return writer === undefined ? undefined : copyPathOf(p.final, writer, this.jobToken);
   }
 
   /**

@@ -166,13 +166,13 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     let legacy = false;
     for (const p of recorded) {
       const job = jobOfRun(p.runId);
-      if (job === undefined) legacy = stillWriting.size === 0;
+      if (job === undefined) legacy = true;
       else if (!stillWriting.has(job)) jobs.add(job);
     }
     this.db.transaction(() => {
       for (const job of jobs) this.staging.dropJobStaged.run(uid, `${job}:`, `${job};`);
       // A snapshot from before run ids named their job: its runs can no longer write either.
-      if (legacy) this.staging.dropLegacyStaged.run(uid);
+      if (legacy && stillWriting.size === 0) this.staging.dropLegacyStaged.run(uid);
     })();
   }
 

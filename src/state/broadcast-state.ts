@@ -1,6 +1,6 @@
 import { FlinkError } from '../util/errors.js';
 import { checkUserKey } from './keyed-states.js';
-import { NEVER_FROZEN, type StateFreeze } from './operator-state-freeze.js';
+import type { StateFreeze } from './operator-state-freeze.js';
 import type { State } from './state.js';
 
 /**
@@ -46,8 +46,8 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
   readonly readOnly: ReadOnlyBroadcastState<K, V>;
 
   constructor(
-    entries: Iterable<readonly [K, V]> = [],
-    private readonly freeze: StateFreeze = NEVER_FROZEN,
+    entries: Iterable<readonly [K, V]>,
+    private readonly freeze: StateFreeze,
   ) {
     this.map = new Map(entries);
     const map = this.map;
@@ -58,13 +58,13 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
     // (a rules engine iterates its rules for every element).
     const everyEntry: Iterable<readonly [K, V]> = {
       [Symbol.iterator]: () => {
-        if (freeze.holders.length !== 0) freeze.thaw();
+        freeze.thaw();
         return map.entries();
       },
     };
     const view = {
       get: (key: K) => {
-        if (freeze.holders.length !== 0) freeze.thaw();
+        freeze.thaw();
         return map.get(checked(key));
       },
       contains: (key: K) => map.has(checked(key)),
@@ -78,50 +78,45 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
   }
 
   get(key: K): V | undefined {
-    this.thawed();
+    this.freeze.thaw();
     return this.map.get(checked(key));
   }
   contains(key: K): boolean {
     return this.map.has(checked(key));
   }
   immutableEntries(): Iterable<readonly [K, V]> {
-    this.thawed();
+    this.freeze.thaw();
     return [...this.map.entries()];
   }
   put(key: K, value: V): void {
-    this.thawed();
+    this.freeze.thaw();
     this.map.set(checked(key), value);
   }
   putAll(entries: Iterable<readonly [K, V]>): void {
-    this.thawed();
+    this.freeze.thaw();
     for (const [k, v] of entries) this.map.set(checked(k), v);
   }
   remove(key: K): void {
-    this.thawed();
+    this.freeze.thaw();
     this.map.delete(checked(key));
   }
   entries(): IterableIterator<[K, V]> {
-    this.thawed();
+    this.freeze.thaw();
     return this.map.entries();
   }
   keys(): IterableIterator<K> {
     return this.map.keys();
   }
   values(): IterableIterator<V> {
-    this.thawed();
+    this.freeze.thaw();
     return this.map.values();
   }
   isEmpty(): boolean {
     return this.map.size === 0;
   }
   clear(): void {
-    this.thawed();
+    this.freeze.thaw();
     this.map.clear();
-  }
-
-  /** Lets the snapshots in progress that hold the state unencoded encode it first. */
-  private thawed(): void {
-    if (this.freeze.holders.length !== 0) this.freeze.thaw();
   }
 }
 

@@ -17,7 +17,7 @@ export interface FrozenStateHolder {
 /** The snapshots in progress holding one operator state (by name) unencoded. */
 export class StateFreeze {
   /** Read on every guarded access: an empty array is the fast path. */
-  holders: FrozenStateHolder[] = [];
+  private holders: FrozenStateHolder[] = [];
 
   constructor(readonly name: string) {}
 
@@ -31,17 +31,11 @@ export class StateFreeze {
     if (i >= 0) this.holders.splice(i, 1);
   }
 
-  /** Lets every holder encode the state before it is read or changed. */
+  /** Lets every holder encode the state before it is read or changed; called on every guarded access. */
   thaw(): void {
+    if (this.holders.length === 0) return;
     const holders = this.holders;
     this.holders = [];
     for (const h of holders) h.encodeState(this.name);
   }
 }
-
-/** The freeze of a state no snapshot can hold (never held: a state outside any store). */
-export const NEVER_FROZEN: StateFreeze = new (class extends StateFreeze {
-  override hold(): void {
-    throw new Error('internal: a state outside an operator state store cannot be held by a snapshot');
-  }
-})('');

@@ -97,11 +97,16 @@ export class PendingOperatorLists implements FrozenStateHolder {
   }
 
   private finish(slot: Slot): void {
-    const steps = slot.steps ?? encodeState(slot.name, slot.cut);
+    while (!this.step(slot));
+  }
+
+  /** One step of `slot`'s encoding (started if need be); true once the slot is encoded. */
+  private step(slot: Slot): boolean {
+    const r = (slot.steps ??= stateSteps(slot.name, slot.cut)).next();
+    if (!r.done) return false;
     slot.steps = undefined;
-    let r = steps.next();
-    while (!r.done) r = steps.next();
     this.encoded(slot, r.value);
+    return true;
   }
 
   private encoded(slot: Slot, pieces: Uint8Array[]): void {
@@ -123,12 +128,7 @@ export class PendingOperatorLists implements FrozenStateHolder {
         this.result = [arrayHeader(this.slots.length), ...this.slots.flatMap((s) => s.pieces!)];
         break;
       }
-      const steps = (slot.steps ??= encodeState(slot.name, slot.cut));
-      const r = steps.next();
-      if (r.done) {
-        slot.steps = undefined;
-        this.encoded(slot, r.value);
-      }
+      this.step(slot);
       if (now() >= deadline) break;
     }
     return this.result !== undefined;
@@ -156,7 +156,7 @@ export class PendingOperatorLists implements FrozenStateHolder {
 const STEP_ELEMENTS = 1024;
 
 /** One state's part of the lists section, `[name, mode, elements, writers?]`, in pieces. */
-function* encodeState(name: string, { mode, values, count, writers, encode: one }: OperatorStateCut): Generator<void, Uint8Array[]> {
+function* stateSteps(name: string, { mode, values, count, writers, encode: one }: OperatorStateCut): Generator<void, Uint8Array[]> {
   const pieces: Uint8Array[] = [arrayHeader(writers ? 4 : 3), pack(name), pack(mode), arrayHeader(count)];
   const elements = values[Symbol.iterator]();
   for (let i = 0; i < count; i += STEP_ELEMENTS) {

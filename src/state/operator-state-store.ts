@@ -2,7 +2,7 @@ import { HeapBroadcastState } from './broadcast-state.js';
 import { type ListStateDescriptor, type MapStateDescriptor, checkUserStateName } from './descriptors.js';
 import { checkListElement, checkListElements, listNullRefusal } from './keyed-states.js';
 import { type OperatorStateSerializers, checkSameSerializers, cutEntry, readRestored, serializersOf, snapshotEntry } from './operator-state-serializers.js';
-import { NEVER_FROZEN, StateFreeze } from './operator-state-freeze.js';
+import { StateFreeze } from './operator-state-freeze.js';
 import { type OperatorStateCut, PendingOperatorLists } from './operator-state-snapshot.js';
 import type { OperatorListEntry } from './operator-state-writers.js';
 import type { ListState } from './state.js';
@@ -32,10 +32,10 @@ class OperatorListState<T> implements ListState<T> {
   values: T[] = [];
   constructor(
     private readonly refuseNull: string | undefined,
-    private readonly freeze: StateFreeze = NEVER_FROZEN,
+    private readonly freeze: StateFreeze,
   ) {}
   get(): readonly T[] {
-    if (this.freeze.holders.length !== 0) this.freeze.thaw();
+    this.freeze.thaw();
     return this.values;
   }
   add(value: T): void {

@@ -20,6 +20,7 @@ import {
   isHiddenPath,
   keyedCountProblems,
   listFiles,
+  linesOf,
   listedJob,
   runDetached,
   runFlink,
@@ -85,7 +86,7 @@ describe('flink run -s of a savepoint whose job still runs', { concurrency: fals
     // Each job wrote the inputs 0..its last once (B: the savepoint's open parts copied, then on).
     for (const jobId of [a.jobId, b.jobId]) {
       const mine = visible.filter((f) => f.split('/').pop()!.startsWith(`part-${jobId.slice(0, 12)}`));
-      const is = mine.flatMap((f) => linesOf(join(out, f))).map((l) => Number(l.split(',')[2]));
+      const is = mine.flatMap((f) => linesOf(readFileSync(join(out, f), 'utf8'))).map((l) => Number(l.split(',')[2]));
       const sorted = [...is].sort((x, y) => x - y);
       assert.ok(sorted.length > 0, `${jobId} committed nothing`);
       assert.deepEqual(
@@ -96,7 +97,3 @@ describe('flink run -s of a savepoint whose job still runs', { concurrency: fals
     }
   });
 });
-
-function linesOf(path: string): string[] {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean);
-}

@@ -124,15 +124,19 @@ export function encodeStateFile(parts: StateFileParts): Uint8Array[] {
     ...(parts.keyKinds !== undefined && parts.keyGroups.length > 0 ? { keyKinds: parts.keyKinds } : {}),
     ...(parts.userKeyKinds !== undefined && parts.keyGroups.length > 0 ? { userKeyKinds: parts.userKeyKinds } : {}),
   });
-  const head = parts.lists instanceof Uint8Array ? [pack(header(parts.lists))] : headerChunks(header, parts.lists);
-  // Joined when small (a copy of well under a millisecond): one header chunk, as before lists came in chunks.
-  if (head.length > 1 && head.reduce((n, c) => n + c.byteLength, 0) <= JOIN_HEADER_BELOW) head.splice(0, head.length, Buffer.concat(head));
+  const lists = parts.lists instanceof Uint8Array ? [parts.lists] : parts.lists;
+  // One chunk, or small lists joined first (a copy of well under a millisecond): the header packed
+  // once; larger lists stay chunks inside it.
+  const head =
+    lists.length === 1 ? [pack(header(lists[0]!))]
+    : lists.reduce((n, c) => n + c.byteLength, 0) <= JOIN_HEADER_BELOW ? [pack(header(Buffer.concat(lists)))]
+    : headerChunks(header, lists);
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, head.reduce((n, c) => n + c.byteLength, 0));
   return [length, ...head, ...parts.keyGroups.map(([, bytes]) => bytes)];
 }
 
-/** The size up to which a header given in chunks is joined into one. */
+/** The size of operator lists up to which their chunks are joined before the header is packed. */
 const JOIN_HEADER_BELOW = 1 << 20;
 
 /** Two placeholders for the lists, alike but for their first byte. */
