@@ -3331,4 +3331,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "the chaos check's tally sums squares as plain doubles: past 2^53 (about 300,000 records, a run at 20,000 records/s) the Ledger's state and the sinks' output round differently, and an exactly-once run is reported as a mismatch",
     tests: ['test/chaos/ledger-check.test.ts'],
   },
+  {
+    id: 'foreign-job-restored-twice',
+    area: 'liveness and fencing',
+    file: 'src/metadata/job-table.ts',
+    original: 'const row = (this.continuationStmt.get(id) ?? this.foreignContinuationStmt.get(id)) as ContinuationRow | undefined;',
+    replacement: 'const row = this.continuationStmt.get(id) as ContinuationRow | undefined;',
+    bug: "two restores under one home of a snapshot taken under another (its job unknown to this flink.db) both run as its continuation: both write what came after the snapshot into the same sinks",
+    tests: ['test/cluster/job-launch.test.ts'],
+  },
 ];

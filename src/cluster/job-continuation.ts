@@ -13,7 +13,10 @@ import { takeOverJob } from './job-takeover.js';
  * while the previous claim's job can still commit. A previous continuation that ended (finished,
  * failed, cancelled) frees the job: restoring it again is restoring an older snapshot, which
  * writes again what that continuation committed after it, as in Flink. One declared lost whose
- * process still lives is stopped first, as the job itself would be (see takeOverJob).
+ * process still lives is stopped first, as the job itself would be (see takeOverJob). A job this
+ * flink.db does not know (a snapshot taken under another home) is claimed the same way, in a row
+ * of its own: whether that job itself still runs elsewhere nobody here can tell (its sinks are
+ * told so, see jobsStillWritingAfter), but two restores of its snapshot here are one too many.
  */
 
 /** The claimant: this process, and the job it runs for the restore once it has one. */
@@ -35,14 +38,13 @@ const CLAIM_ATTEMPTS = 5;
 
 /**
  * Claims job `jobId` for `me` to continue, after making sure no earlier continuation of it can
- * commit any more. A job flink.db does not know (a snapshot copied from elsewhere) is not claimed.
+ * commit any more.
  *
  * @throws IllegalJobStateError if another continuation of the job still runs (or is being started)
  */
 export async function claimContinuation(store: MetadataStore, jobId: string, me: Claimant, opts: { readonly log: (line: string) => void }): Promise<void> {
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const seen = store.continuation(jobId);
-    if (seen === undefined) return;
     const mine = isMine(seen, me);
     if (!mine) await makeSureItCannotCommit(store, jobId, seen, opts);
     const next: Continuation = { job: me.job ?? (mine ? seen.job : null), pid: me.pid, pidStart: me.pidStart };
@@ -58,7 +60,7 @@ export async function claimContinuation(store: MetadataStore, jobId: string, me:
 export function claimForJob(store: MetadataStore, jobId: string, job: JobId): void {
   const me: Claimant = { ...claimantProcess(), job: null };
   const seen = store.continuation(jobId);
-  if (seen === undefined || !isMine(seen, me)) return;
+  if (!isMine(seen, me)) return;
   store.claimContinuation(jobId, seen, { job, pid: me.pid, pidStart: me.pidStart });
 }
 

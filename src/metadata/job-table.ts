@@ -40,6 +40,9 @@ export class JobTable {
   private readonly failInFlightStmt: Statement;
   private readonly continuationStmt: Statement;
   private readonly claimContinuationStmt: Statement;
+  private readonly foreignContinuationStmt: Statement;
+  private readonly firstForeignContinuationStmt: Statement;
+  private readonly claimForeignContinuationStmt: Statement;
   private readonly insertEventStmt: Statement;
   private readonly listEventsStmt: Statement;
   private readonly recordRestoredStmt: Statement;
@@ -82,6 +85,16 @@ export class JobTable {
     // Compare-and-set: only over the claim the caller saw, so two restores cannot both take it.
     this.claimContinuationStmt = db.prepare(
       `UPDATE jobs SET continued_by_job = @job, continued_by_pid = @pid, continued_by_pid_start = @pidStart
+       WHERE job_id = @id AND continued_by_job IS @seenJob AND continued_by_pid IS @seenPid AND continued_by_pid_start IS @seenPidStart`,
+    );
+    this.foreignContinuationStmt = db.prepare('SELECT continued_by_job, continued_by_pid, continued_by_pid_start FROM foreign_continuations WHERE job_id = ?');
+    // The first claim of a job makes its row (of two at once, one); later ones change it only over the claim they saw.
+    this.firstForeignContinuationStmt = db.prepare(
+      `INSERT INTO foreign_continuations (job_id, continued_by_job, continued_by_pid, continued_by_pid_start)
+       VALUES (@id, @job, @pid, @pidStart) ON CONFLICT (job_id) DO NOTHING`,
+    );
+    this.claimForeignContinuationStmt = db.prepare(
+      `UPDATE foreign_continuations SET continued_by_job = @job, continued_by_pid = @pid, continued_by_pid_start = @pidStart
        WHERE job_id = @id AND continued_by_job IS @seenJob AND continued_by_pid IS @seenPid AND continued_by_pid_start IS @seenPidStart`,
     );
     this.failInFlightStmt = db.prepare(
@@ -259,25 +272,27 @@ export class JobTable {
       .immediate();
   }
 
-  /** Who continues job `id` from its snapshot (see {@link Continuation}); undefined for an unknown job. */
-  continuation(id: string): Continuation | undefined {
-    const row = this.continuationStmt.get(id) as { continued_by_job: string | null; continued_by_pid: number | null; continued_by_pid_start: number | null } | undefined;
-    if (row === undefined) return undefined;
+  /**
+   * Who continues job `id` from its snapshot (see {@link Continuation}): a job of this home on its
+   * row, one this flink.db does not know (its snapshot taken elsewhere) in foreign_continuations;
+   * all null when nobody did.
+   */
+  continuation(id: string): Continuation {
+    const row = (this.continuationStmt.get(id) ?? this.foreignContinuationStmt.get(id)) as ContinuationRow | undefined;
+    if (row === undefined) return NOBODY;
     return { job: row.continued_by_job as JobId | null, pid: row.continued_by_pid, pidStart: row.continued_by_pid_start };
   }
 
   /** Sets who continues job `id` if the claim is still `seen`; false if another changed it meanwhile. */
   claimContinuation(id: string, seen: Continuation, next: Continuation): boolean {
-    const info = this.claimContinuationStmt.run({
-      id,
-      job: next.job,
-      pid: next.pid,
-      pidStart: next.pidStart,
-      seenJob: seen.job,
-      seenPid: seen.pid,
-      seenPidStart: seen.pidStart,
-    });
-    return info.changes === 1;
+    const params = { id, job: next.job, pid: next.pid, pidStart: next.pidStart, seenJob: seen.job, seenPid: seen.pid, seenPidStart: seen.pidStart };
+    return this.db
+      .transaction(() => {
+        if (this.ownershipStmt.get(id) !== undefined) return this.claimContinuationStmt.run(params).changes === 1;
+        const first = seen.job === null && seen.pid === null && seen.pidStart === null;
+        return (first ? this.firstForeignContinuationStmt : this.claimForeignContinuationStmt).run(params).changes === 1;
+      })
+      .immediate();
   }
 
   recordEvent(ev: NewJobEvent): number {
@@ -338,3 +353,11 @@ export function noSuchJob(idOrPrefix: string): JobNotFoundError {
 export function foreignKeyToNotFound(err: unknown, jobId: string): unknown {
   return isSqliteError(err) && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ? noSuchJob(jobId) : err;
 }
+
+interface ContinuationRow {
+  readonly continued_by_job: string | null;
+  readonly continued_by_pid: number | null;
+  readonly continued_by_pid_start: number | null;
+}
+
+const NOBODY: Continuation = Object.freeze({ job: null, pid: null, pidStart: null });

@@ -147,9 +147,8 @@ export class MetadataStore {
     return change.job;
   }
 
-  /** Changes fields that are not part of the status machine (name, pid, parallelism, ...). */
-  /** Who continues job `id` from its snapshot; undefined for an unknown job. */
-  continuation(id: string): Continuation | undefined {
+  /** Who continues job `id` from its snapshot, whether this home knows the job or not; all null when nobody did. */
+  continuation(id: string): Continuation {
     return this.run(() => this.jobs.continuation(id));
   }
 
@@ -158,6 +157,7 @@ export class MetadataStore {
     return this.run(() => this.jobs.claimContinuation(id, seen, next));
   }
 
+  /** Changes fields that are not part of the status machine (name, pid, parallelism, ...). */
   updateJob(id: JobId, patch: JobPatch): JobRecord {
     return this.run(() => this.jobs.update(id, patch));
   }

@@ -185,6 +185,21 @@ ALTER TABLE jobs ADD COLUMN forgotten_completed_checkpoints INTEGER NOT NULL DEF
 ALTER TABLE jobs ADD COLUMN forgotten_failed_checkpoints INTEGER NOT NULL DEFAULT 0;
 `;
 
+/**
+ * Version 9: who continues a job this flink.db does not know — `flink run -s` of a snapshot taken
+ * under another home, or copied from elsewhere — as version 6 records it on a known job's row: a
+ * second restore of the same snapshot here while the first one's job can still commit is refused
+ * as it is for a job of this home. One row per such job, made by the first restore of it.
+ */
+const V9 = `
+CREATE TABLE foreign_continuations (
+  job_id                 TEXT PRIMARY KEY,
+  continued_by_job       TEXT,
+  continued_by_pid       INTEGER,
+  continued_by_pid_start INTEGER
+);
+`;
+
 /** One schema step: applied when the database's `PRAGMA user_version` is below `version`. */
 export interface Migration {
   readonly version: number;
@@ -201,6 +216,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, sql: V6 },
   { version: 7, sql: V7 },
   { version: 8, sql: V8 },
+  { version: 9, sql: V9 },
 ];
 
 /** The schema version this code reads and writes. */

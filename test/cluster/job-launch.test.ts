@@ -5,12 +5,13 @@
  * runs is not restored a second time.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, checkpointDir, encodeMetadata } from '../../src/checkpoint/index.js';
 import { prepareRestore } from '../../src/cluster/job-launch.js';
-import { ownProcess } from '../../src/cluster/job-process.js';
+import { ownProcess, processStartTime } from '../../src/cluster/job-process.js';
 import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
 import { IllegalJobStateError } from '../../src/util/errors.js';
@@ -88,5 +89,44 @@ describe('prepareRestore', () => {
       await assert.rejects(prepareRestore(store, from, config, log), (err: unknown) => err instanceof IllegalJobStateError && /is still RUNNING in process/.test(err.message));
     }
     assert.equal(store.getJob(jobId)?.status, 'RUNNING');
+  });
+
+  test('a snapshot of a job this home does not know: restored once at a time, as a known job is', async () => {
+    const foreign = newJobId(); // its job ran under another home: no row here
+    const dir = snapshot(join(home.path, 'copied'), foreign, 4);
+    // The first restore of it is another process (a live one), now running as job `first`.
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const them = { pid: other.pid!, pidStart: processStartTime(other.pid!) };
+      const first = newJobId();
+      store.createJob({ jobId: first, name: 'j', jobFile: '/j.ts' });
+      store.acquireJob(first, { ...them, heartbeat: Date.now() });
+      store.transitionJob(first, 'RUNNING');
+      assert.ok(store.claimContinuation(foreign, store.continuation(foreign), { job: first, ...them }));
+      await assert.rejects(
+        prepareRestore(store, dir, config, log, newJobId()),
+        (err: unknown) => err instanceof IllegalJobStateError && err.message.includes(`Job ${foreign} is already being continued by job ${first}`) && /is still RUNNING in process/.test(err.message),
+      );
+      // Once that continuation has ended, the snapshot may be restored again: this process claims it.
+      store.transitionJob(first, 'CANCELLING');
+      store.transitionJob(first, 'CANCELED');
+      const second = newJobId();
+      assert.equal((await prepareRestore(store, dir, config, log, second)).dir, dir);
+      assert.deepEqual(store.continuation(foreign), { job: second, pid: process.pid, pidStart: ownProcess().startTime });
+      assert.equal(store.getJob(foreign), undefined, 'the foreign job gets no job row');
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  test('the first restore of a snapshot of a job this home does not know claims it (one row, one winner)', async () => {
+    const foreign = newJobId();
+    const dir = snapshot(join(home.path, 'copied'), foreign, 2);
+    const mine = newJobId();
+    assert.equal((await prepareRestore(store, dir, config, log, mine)).dir, dir);
+    assert.deepEqual(store.continuation(foreign), { job: mine, pid: process.pid, pidStart: ownProcess().startTime });
+    // Another claimant that saw nobody (a race lost): its compare-and-set fails.
+    assert.equal(store.claimContinuation(foreign, { job: null, pid: null, pidStart: null }, { job: newJobId(), pid: 1, pidStart: 1 }), false);
+    assert.equal(store.continuation(foreign).job, mine);
   });
 });
