@@ -3340,4 +3340,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "two restores under one home of a snapshot taken under another (its job unknown to this flink.db) both run as its continuation: both write what came after the snapshot into the same sinks",
     tests: ['test/cluster/job-launch.test.ts'],
   },
+  {
+    id: 'opstate-small-state-not-encoded-at-cut',
+    area: 'checkpoints: operator state',
+    file: 'src/state/operator-state-snapshot.ts',
+    original: '        if (cut.freeze !== undefined && cut.count <= AT_CUT_ELEMENTS) this.encodeAtCut(slot);\n        else cut.freeze?.hold(this);\n',
+    replacement: '        cut.freeze?.hold(this);\n',
+    bug: 'an element of a small operator list that the function keeps in a field since before the barrier and changes in place after it (without reading the state) is checkpointed as changed: a restore counts the records after the barrier twice (Flink copies operator state at the barrier)',
+    tests: ['test/state/operator-state-frozen.test.ts', 'test/runtime/operator-state-at-the-cut.test.ts'],
+  },
 ];

@@ -65,8 +65,10 @@ export class PendingOperatorLists implements FrozenStateHolder {
         const slot: Slot = { name, cut, steps: undefined, pieces: undefined };
         this.slots.push(slot);
         this.byName.set(name, slot);
-        cut.freeze?.hold(this);
+        if (cut.freeze !== undefined && cut.count <= AT_CUT_ELEMENTS) this.encodeAtCut(slot);
+        else cut.freeze?.hold(this);
       }
+      if (this.failure !== undefined) this.release();
     }
     // Lists encoded already are never left out as empty: only an operator's own cut tells.
     this.isEmpty = encoded === undefined && cuts.size === 0;
@@ -94,6 +96,20 @@ export class PendingOperatorLists implements FrozenStateHolder {
       this.release();
     }
     this.maxInlineEncodeMs = Math.max(this.maxInlineEncodeMs, performance.now() - start);
+  }
+
+  /**
+   * A small state is encoded at the cut itself, as Flink copies operator state there: then even an
+   * element the function still holds from before the barrier (one it added, or read) and changes
+   * in place afterwards without reading it through the state is written as it was.
+   */
+  private encodeAtCut(slot: Slot): void {
+    try {
+      this.finish(slot);
+    } catch (error) {
+      // The snapshot fails at its next step, as for a state that fails to encode on access.
+      this.failure ??= { error };
+    }
   }
 
   private finish(slot: Slot): void {
@@ -154,6 +170,13 @@ export class PendingOperatorLists implements FrozenStateHolder {
 
 /** Elements serialized and packed between checks of the time budget. */
 const STEP_ELEMENTS = 1024;
+
+/**
+ * A state of at most this many elements is encoded at the cut (records of four fields: 0.1 ms with
+ * MessagePack, 0.6 ms with Avro, the least of 50 cuts); a larger one is frozen and encoded
+ * afterwards. Offsets, a sink's buffer, a rule set: most operator state is this small.
+ */
+const AT_CUT_ELEMENTS = 256;
 
 /** One state's part of the lists section, `[name, mode, elements, writers?]`, in pieces. */
 function* stateSteps(name: string, { mode, values, count, writers, encode: one }: OperatorStateCut): Generator<void, Uint8Array[]> {

@@ -3,7 +3,9 @@
  * path (a running job, the coordinator, state files, a restore from the checkpoint): a list
  * element and a broadcast value that the function reads through the state and changes in place
  * right after the barrier, while the asynchronous part has not encoded them yet, are restored as
- * they were at the barrier — as Flink's copy of operator state at the synchronous part gives.
+ * they were at the barrier — as Flink's copy of operator state at the synchronous part gives; and
+ * so is an element of a small list the function keeps in a field and changes without reading the
+ * state (a small state is encoded at the cut).
  *
  * Why the change always falls between the cut and the encoding: the job's loop processes records
  * for a slice before it gives the asynchronous part its first 2 ms; the list's function is chained
@@ -61,45 +63,49 @@ async function checkpointOf(build: (env: StreamExecutionEnvironment) => void, re
 
 const endless = (env: StreamExecutionEnvironment) => env.fromSource(new DataGeneratorSource((i) => i, Infinity), WatermarkStrategy.noWatermarks(), 'endless').uid('endless');
 
-test('a list element changed in place right after the barrier is restored as it was at the barrier', async () => {
-  type Tally = { seen: number };
-  const atBarrier = new Map<number, number>();
-  let processed = 0;
-  class Tallying extends RichMapFunction<number, number> implements CheckpointedFunction {
-    private tallies!: ListState<Tally>;
-    initializeState(ctx: FunctionInitializationContext): void {
-      this.tallies = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<Tally>('tallies'));
-      this.tallies.add({ seen: 0 });
+for (const held of [false, true]) {
+  test(`a list element changed in place right after the barrier is restored as it was at the barrier (${held ? 'held in a field since before the barrier' : 'read through the state'})`, async () => {
+    type Tally = { seen: number };
+    const atBarrier = new Map<number, number>();
+    let processed = 0;
+    class Tallying extends RichMapFunction<number, number> implements CheckpointedFunction {
+      private tallies!: ListState<Tally>;
+      private tally: Tally = { seen: 0 };
+      initializeState(ctx: FunctionInitializationContext): void {
+        this.tallies = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<Tally>('tallies'));
+        this.tallies.add(this.tally);
+      }
+      snapshotState(ctx: FunctionSnapshotContext): void {
+        atBarrier.set(ctx.getCheckpointId(), this.tallies.get()[0]!.seen);
+      }
+      map(v: number): number {
+        // Changed in place, as a function keeping mutable objects in its list does: read through
+        // the state, or kept in a field (a small state is encoded at the cut for this one).
+        (held ? this.tally : this.tallies.get()[0]!).seen++;
+        processed++;
+        return v;
+      }
     }
-    snapshotState(ctx: FunctionSnapshotContext): void {
-      atBarrier.set(ctx.getCheckpointId(), this.tallies.get()[0]!.seen);
-    }
-    map(v: number): number {
-      // Read through the state and changed in place, as a function keeping mutable objects in its list does.
-      this.tallies.get()[0]!.seen++;
-      processed++;
-      return v;
-    }
-  }
-  const path = await checkpointOf((env) => void endless(env).map(new Tallying()).uid('tallying').addSink(() => {}).uid('sink'), () => processed > 100);
-  const [id] = [...atBarrier.keys()];
-  assert.ok(processed > atBarrier.get(id!)!, 'records were processed after the barrier');
+    const path = await checkpointOf((env) => void endless(env).map(new Tallying()).uid('tallying').addSink(() => {}).uid('sink'), () => processed > 100);
+    const [id] = [...atBarrier.keys()];
+    assert.ok(processed > atBarrier.get(id!)!, 'records were processed after the barrier');
 
-  class Report extends RichMapFunction<number, number> implements CheckpointedFunction {
-    constructor(private readonly out: (line: string) => void) {
-      super();
+    class Report extends RichMapFunction<number, number> implements CheckpointedFunction {
+      constructor(private readonly out: (line: string) => void) {
+        super();
+      }
+      initializeState(ctx: FunctionInitializationContext): void {
+        this.out(JSON.stringify(ctx.getOperatorStateStore().getListState(new ListStateDescriptor<Tally>('tallies')).get()));
+      }
+      snapshotState(): void {}
+      map(v: number): number {
+        return v;
+      }
     }
-    initializeState(ctx: FunctionInitializationContext): void {
-      this.out(JSON.stringify(ctx.getOperatorStateStore().getListState(new ListStateDescriptor<Tally>('tallies')).get()));
-    }
-    snapshotState(): void {}
-    map(v: number): number {
-      return v;
-    }
-  }
-  const lines = await restoreAndRun(path, 1, (env, out) => void env.fromElements(1).uid('endless').map(new Report(out)).uid('tallying').addSink(() => {}).uid('sink'));
-  assert.deepEqual(lines, [JSON.stringify([{ seen: atBarrier.get(id!) }])]);
-});
+    const lines = await restoreAndRun(path, 1, (env, out) => void env.fromElements(1).uid('endless').map(new Report(out)).uid('tallying').addSink(() => {}).uid('sink'));
+    assert.deepEqual(lines, [JSON.stringify([{ seen: atBarrier.get(id!) }])]);
+  });
+}
 
 test('a broadcast value changed in place through the read-only side right after the barrier is restored as it was at the barrier', async () => {
   type Rule = { last: number };

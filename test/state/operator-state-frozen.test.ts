@@ -4,7 +4,8 @@
  * `entries`, `values`, `immutableEntries`, the read-only side's `get` and entries), or changes
  * in a broadcast state, is encoded for the snapshots in progress first: an element or value
  * changed in place after the cut is written as it was at the cut, as Flink's copy at the
- * synchronous part gives. Also the paths around it: a restored state registered after the cut,
+ * synchronous part gives (states larger than the cut encodes at once; a small one is encoded at
+ * the cut, the last describe). Also the paths around it: a restored state registered after the cut,
  * two snapshots in progress, an abandoned one, a serializer that refuses an element on access;
  * and the lists section handed to the write in chunks, byte for byte what one buffer gives.
  */
@@ -26,6 +27,10 @@ import type { CheckpointStorageWorker } from '../../src/state/index.js';
 import { StateSerializationError } from '../../src/util/errors.js';
 
 type Box = { n: number };
+/** The most elements a state may have to be encoded at the cut (operator-state-snapshot.ts). */
+const AT_CUT = 256;
+/** A state large enough to be frozen at the cut rather than encoded there. */
+const FROZEN = AT_CUT + 1;
 const V = { type: 'record', name: 'Box', fields: [{ name: 'n', type: 'int' }] };
 
 /** An Avro serializer of boxes with its serialize calls counted. */
@@ -79,11 +84,12 @@ describe('an element or value changed in place after the cut is written as it wa
         const rules = store.getBroadcastState(d);
         const before = rules.readOnly.immutableEntries();
         rules.put('a', { n: 1 });
+        for (let i = 1; i < FROZEN; i++) rules.put(`b${i}`, { n: 0 });
         const pending = store.cut();
         const box = read(rules, before);
         box.n = 2;
         const entry = decoded(pending.chunks()).get('rules')!;
-        assert.deepEqual(entry.values.length, 1);
+        assert.deepEqual(entry.values.length, FROZEN);
         const [k, v] = entry.values[0] as [string, unknown];
         assert.equal(k, 'a');
         assert.deepEqual(avro ? d.getSerializer().deserialize(v as Uint8Array) : v, { n: 1 }, `avro: ${avro}`);
@@ -94,32 +100,35 @@ describe('an element or value changed in place after the cut is written as it wa
   test('broadcast: put, remove and clear after the cut leave the snapshot as it was at the cut', () => {
     const store = new DefaultOperatorStateStore();
     const rules = store.getBroadcastState(new MapStateDescriptor<string, number>('rules'));
-    rules.putAll([['a', 1], ['b', 2]]);
+    const filler = Array.from({ length: FROZEN }, (_, i): [string, number] => [`f${i}`, i]);
+    rules.putAll([['a', 1], ['b', 2], ...filler]);
     const first = store.cut();
     rules.put('c', 3);
     rules.remove('a');
     const second = store.cut();
     rules.clear();
-    assert.deepEqual(decoded(first.chunks()).get('rules')!.values, [['a', 1], ['b', 2]]);
-    assert.deepEqual(decoded(second.chunks()).get('rules')!.values, [['b', 2], ['c', 3]]);
+    assert.deepEqual(decoded(first.chunks()).get('rules')!.values, [['a', 1], ['b', 2], ...filler]);
+    assert.deepEqual(decoded(second.chunks()).get('rules')!.values, [['b', 2], ...filler, ['c', 3]]);
   });
 
   test('a restored state registered after the cut: its elements, changed in place, are written as restored', () => {
-    const restored = new Map<string, OperatorListEntry>([['boxes', { mode: 'split', values: [{ n: 1 }] }], ['rules', { mode: 'broadcast', values: [['a', { n: 1 }]] }]]);
+    const boxes = Array.from({ length: FROZEN }, () => ({ n: 1 }));
+    const rules = Array.from({ length: FROZEN }, (_, i) => [i === 0 ? 'a' : `r${i}`, { n: 1 }]);
+    const restored = new Map<string, OperatorListEntry>([['boxes', { mode: 'split', values: boxes }], ['rules', { mode: 'broadcast', values: rules }]]);
     const store = new DefaultOperatorStateStore(restored);
     const pending = store.cut();
     store.getListState(new ListStateDescriptor<Box>('boxes')).get()[0]!.n = 2;
     store.getBroadcastState(new MapStateDescriptor<string, Box>('rules')).get('a')!.n = 2;
     const lists = decoded(pending.chunks());
-    assert.deepEqual(lists.get('boxes')!.values, [{ n: 1 }]);
-    assert.deepEqual(lists.get('rules')!.values, [['a', { n: 1 }]]);
+    assert.deepEqual(lists.get('boxes')!.values[0], { n: 1 });
+    assert.deepEqual(lists.get('rules')!.values[0], ['a', { n: 1 }]);
   });
 
   test('two snapshots in progress (a savepoint during a checkpoint) both hold the state as at their cuts; one abandoned is not encoded', () => {
     const store = new DefaultOperatorStateStore();
     const { avro, calls } = countedAvro();
     const boxes = store.getListState(new ListStateDescriptor<Box>('boxes').setSerializer(avro));
-    boxes.add({ n: 1 });
+    boxes.update(Array.from({ length: FROZEN }, () => ({ n: 1 })));
     const checkpoint = store.cut();
     boxes.get()[0]!.n = 2;
     const savepoint = store.cut();
@@ -127,17 +136,17 @@ describe('an element or value changed in place after the cut is written as it wa
     abandoned.release();
     const before = calls();
     boxes.get()[0]!.n = 3;
-    assert.equal(calls() - before, 1, 'encoded for the savepoint only: the checkpoint already was, the abandoned one is not');
-    const read = (p: typeof checkpoint) => (decoded(p.chunks()).get('boxes')!.values as Uint8Array[]).map((b) => avro.deserialize(b));
-    assert.deepEqual(read(checkpoint), [{ n: 1 }]);
-    assert.deepEqual(read(savepoint), [{ n: 2 }]);
+    assert.equal(calls() - before, FROZEN, 'encoded for the savepoint only: the checkpoint already was, the abandoned one is not');
+    const first = (p: typeof checkpoint) => avro.deserialize((decoded(p.chunks()).get('boxes')!.values as Uint8Array[])[0]!);
+    assert.deepEqual(first(checkpoint), { n: 1 });
+    assert.deepEqual(first(savepoint), { n: 2 });
   });
 
   test('a checkpoint aborted before its asynchronous part ran lets go of the states it froze', () => {
     const store = new DefaultOperatorStateStore();
     const { avro, calls } = countedAvro();
     const boxes = store.getListState(new ListStateDescriptor<Box>('boxes').setSerializer(avro));
-    boxes.add({ n: 1 });
+    boxes.update(Array.from({ length: FROZEN }, () => ({ n: 1 })));
     const driver = new SnapshotDriver({} as CheckpointStorageWorker, { acknowledge: () => assert.fail('acknowledged'), decline: () => assert.fail('declined') });
     const lists = store.cut();
     driver.submit({ checkpointId: 1, taskIndex: 0, operators: [{ uid: 'op', name: 'op', subtask: 0, parallelism: 1, maxParallelism: 128, lists, keyed: undefined, empty: false }], syncMs: 0, alignmentMs: 0 });
@@ -146,13 +155,38 @@ describe('an element or value changed in place after the cut is written as it wa
     assert.equal(calls(), 0, 'nothing encoded for the aborted checkpoint');
   });
 
-  test('an element the serializer refuses, met on access: the access goes on, the snapshot fails at its next step naming the state', () => {
+  for (const size of [1, FROZEN]) {
+    test(`an element the serializer refuses, met ${size === 1 ? 'at the cut' : 'on access'}: the access goes on, the snapshot fails at its next step naming the state`, () => {
+      const store = new DefaultOperatorStateStore();
+      const boxes = store.getListState(new ListStateDescriptor<Box>('boxes').setSerializer(AvroSerializer.of(V as never) as TypeSerializer<Box>));
+      boxes.update(Array.from({ length: size }, () => ({ n: 'not an int' }) as unknown as Box));
+      const pending = store.cut();
+      assert.equal(boxes.get().length, size);
+      assert.throws(() => pending.encodeUntil(Infinity, () => 0), (err: unknown) => err instanceof StateSerializationError && /^State 'boxes' cannot be written/.test(err.message));
+    });
+  }
+});
+
+describe('a small state is encoded at the cut, as Flink copies operator state there', () => {
+  test('an element the function still holds from before the cut, changed in place without reading the state, is written as it was', () => {
     const store = new DefaultOperatorStateStore();
-    const boxes = store.getListState(new ListStateDescriptor<Box>('boxes').setSerializer(AvroSerializer.of(V as never) as TypeSerializer<Box>));
-    boxes.add({ n: 'not an int' } as unknown as Box);
+    const { avro, calls } = countedAvro();
+    const boxes = store.getListState(new ListStateDescriptor<Box>('boxes').setSerializer(avro));
+    const held: Box = { n: 1 };
+    boxes.update([held, ...Array.from({ length: AT_CUT - 1 }, () => ({ n: 0 }))]);
     const pending = store.cut();
-    assert.equal(boxes.get().length, 1);
-    assert.throws(() => pending.encodeUntil(Infinity, () => 0), (err: unknown) => err instanceof StateSerializationError && /^State 'boxes' cannot be written/.test(err.message));
+    assert.equal(calls(), AT_CUT, 'encoded at the cut');
+    held.n = 2;
+    assert.deepEqual(avro.deserialize((decoded(pending.chunks()).get('boxes')!.values as Uint8Array[])[0]!), { n: 1 });
+  });
+
+  test('a larger one is frozen instead: nothing encoded at the cut', () => {
+    const store = new DefaultOperatorStateStore();
+    const { avro, calls } = countedAvro();
+    store.getListState(new ListStateDescriptor<Box>('boxes').setSerializer(avro)).update(Array.from({ length: AT_CUT + 1 }, () => ({ n: 0 })));
+    const pending = store.cut();
+    assert.equal(calls(), 0);
+    assert.equal(decoded(pending.chunks()).get('boxes')!.values.length, AT_CUT + 1);
   });
 });
 
