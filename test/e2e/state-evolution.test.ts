@@ -14,7 +14,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  activeJobs, cancelJob, cleanUpAfterAll, committedLines, engineFrames, freshHome, listJson, listedJob,
+  activeJobRows, cancelJob, cleanUpAfterAll, committedLines, engineFrames, freshHome, listJson, listedJob,
   nonWarningLines, parseAttachedRun, runDetached, runFlink, savepointPathOf, sleep, tempDir,
   waitForInProgressPart,
 } from './helpers.js';
@@ -47,7 +47,7 @@ async function assertRestoreFailed(home: string, r: { code: number | null; stdou
   assert.equal(errorLines.length, 1, `expected one Error: line, got:\n${r.stderr}`);
   assert.ok(lines.every((l) => l === errorLines[0] || /^\s/.test(l)), `unexpected stderr lines:\n${r.stderr}`);
   assert.deepEqual(engineFrames(r.stderr), []);
-  assert.deepEqual(await activeJobs(home), []);
+  assert.deepEqual(activeJobRows(home), []);
   assert.deepEqual((await listJson(home, [])).filter((j) => j.status === 'RUNNING'), [], 'flink list --json shows no running job');
   return errorLines[0]!;
 }
