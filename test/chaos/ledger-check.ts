@@ -73,6 +73,7 @@ export interface LedgerSummary {
   readonly problems: string[];
 }
 
+/** The notes the check reads; `opened-*` (a task started) is only the chaos loop's signal to start its clock. */
 const NOTE = /^(restored|snap|done|aborted|closed)-([0-9a-f]+)-(\d+)-(\d+)(?:-(\d+))?\.json$/;
 
 /** Reads a Ledger directory (temp files of writes a kill cut short are passed over). */

@@ -24,7 +24,7 @@
  * EXACTLY_ONCE lost or duplicated anything, or AT_LEAST_ONCE lost anything.
  * Building dist/ (`npm run build`) first is up to the caller: bin/flink runs the compiled code.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -232,8 +232,21 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
-/** How much later a run's tasks start on worker threads than on the main thread (generous: the machine may be loaded). */
-const WORKER_STARTUP_MS = 3000;
+/**
+ * How long a run on worker threads may take to start its tasks (each worker loads the job file;
+ * generous: the machine may be loaded). Its waits before a kill start when they have started.
+ */
+const WORKER_STARTUP_TIMEOUT_MS = 30_000;
+
+/**
+ * Waits until every subtask of the Ledger of job `jobId` has run initializeState (its `opened-`
+ * note, fixtures/ledger.ts), or its process is gone: a run on worker threads has its tasks up.
+ * A fixed allowance (3 s) waited the slowest start out on every run, and sized the input for it.
+ */
+async function waitForTasksStarted(ledgerDir: string, jobId: string, parallelism: number, pid: number): Promise<void> {
+  const opened = () => readdirSync(ledgerDir).filter((n) => n.startsWith(`opened-${jobId}-`) && n.endsWith('.json')).length;
+  await waitFor(`job ${jobId}'s ${parallelism} Ledger subtasks to start`, () => opened() >= parallelism || !isAlive(pid), WORKER_STARTUP_TIMEOUT_MS, 20);
+}
 
 /**
  * `flink run -d [options] chaos-job.ts [args]`, then the job's pid straight from flink.db (no
@@ -266,10 +279,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const check = (lines: readonly string[], n: number) => (jobKind === 'windowed' ? checkWindowLines(lines, n) : checkLines(lines, n));
   const intervalMs = 100 + Math.floor(random() * 401);
   /** Longest wait before a kill: two intervals and 400 ms. */
+  const maxWaitMs = 2 * intervalMs + 400;
   // On worker threads a run starts its tasks later (each worker loads the job file): the waits
-  // before a kill start that much later, so runs still live long enough to checkpoint.
-  const startupMs = (opts.slots ?? 1) > 1 ? WORKER_STARTUP_MS : 0;
-  const maxWaitMs = 2 * intervalMs + 400 + startupMs;
+  // before a kill count from when its tasks have started, so runs still live long enough to
+  // checkpoint (and the input needs no more records for it).
+  const onWorkers = (opts.slots ?? 1) > 1;
   // A whole number of inputs per key, so every key's final count is records / KEYS.
   const ended = opts.kills + (opts.freezes ?? 0);
   const records = opts.count ?? KEYS * Math.ceil(Math.max(20_000, (ended * rate * maxWaitMs) / 1000 + rate) / KEYS);
@@ -327,10 +341,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       }
       // Mostly long enough for a checkpoint or more; one end in four likely comes before the first.
       const early = random() < 0.25;
-      const waitMs = startupMs + Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
+      const waitMs = Math.round(early ? random() * intervalMs * 0.8 : intervalMs + random() * (intervalMs + 400));
       // With freezes, some runs also pause for less than the heartbeat timeout, at a random moment.
       const pausedMs = freezes > 0 && random() < 0.3 ? Math.round(random() * (HEARTBEAT_TIMEOUT_MS - 300)) : 0;
       const pauseAt = Math.round(random() * waitMs);
+      if (onWorkers) await waitForTasksStarted(ledgerDir, jobId, parallelism, pid);
       await sleep(pauseAt);
       if (pausedMs > 0 && signal(pid, 'SIGSTOP')) {
         await sleep(pausedMs);

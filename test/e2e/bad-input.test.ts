@@ -19,14 +19,15 @@ import {
   REPO,
   type RunResult,
   SUBMITTED_LINE,
+  activeJobRows,
   cleanUpAfterAll,
   dbRow,
   freshHome,
+  jobRows,
   linesOf,
   listFiles,
   listJson,
   nonWarningLines,
-  openDbReadonly,
   runDetached,
   runFlink,
   savepointPathOf,
@@ -61,24 +62,9 @@ function assertCleanError(r: RunResult, ...patterns: (RegExp | string)[]): strin
   return line;
 }
 
-/**
- * The jobs a home's flink.db holds, none if there is none: read directly, not through `flink
- * list` (a process of ~0.3 s of CPU, and these tests asked it ~25 times). A row still active
- * whose process died would be one `flink list` shows FAILED: this is the stricter look.
- */
-function jobRows(home: string): { job_id: string; status: string }[] {
-  if (!existsSync(join(home, 'flink.db'))) return [];
-  const db = openDbReadonly(home);
-  try {
-    return db.prepare('SELECT job_id, status FROM jobs ORDER BY start_time').all() as { job_id: string; status: string }[];
-  } finally {
-    db.close();
-  }
-}
-
 /** Nothing is RUNNING (or otherwise active) in the home afterwards. */
 async function assertNothingRunning(home: string): Promise<void> {
-  const active = jobRows(home).filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.status));
+  const active = activeJobRows(home);
   assert.deepEqual(active, [], JSON.stringify(active));
 }
 

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import {
-  type ListedJob, checkpointDirIds, checkpointsJson, cleanUpAfterAll, committedLines, freshHome, hiddenFiles,
-  isAlive, killHard, linesOf, listJson, listedJob, nonWarningLines, parseAttachedRun, runDetached, runFlink,
+  checkpointDirIds, checkpointsJson, cleanUpAfterAll, committedLines, freshHome, hiddenFiles,
+  isAlive, jobRows, killHard, linesOf, listedJob, nonWarningLines, parseAttachedRun, runDetached, runFlink,
   stackLines, tempDir, waitFor, waitForCheckpoint,
 } from './helpers.js';
 import { CKPT_KEYED_COUNT as JOB } from './fixture-jobs.js';
@@ -398,9 +398,13 @@ describe('flink run -s refuses what is not a usable snapshot', () => {
     noCheckpointsJob = parseAttachedRun(r.stdout).jobId;
   });
 
-  /** Runs `flink run [-d] -s <from>` and checks the refusal: exit 1, one line, no job started. */
+  /**
+   * Runs `flink run [-d] -s <from>` and checks the refusal: exit 1, one line, no job started.
+   * The jobs before and after are flink.db's rows, read directly (jobRows): two `flink list`
+   * processes per refusal cost ~1 s, and no job of this home runs between the refusals.
+   */
   async function refused(from: string, message: RegExp, detached = false): Promise<void> {
-    const jobsBefore = await listJson(home);
+    const jobsBefore = jobRows(home);
     const out = join(tempDir(), 'out');
     const r = await runFlink(['run', ...(detached ? ['-d'] : []), '-s', from, JOB, out, '100', 'max'], { home, timeoutMs: 15_000 });
     assert.equal(r.code, 1, `exit code; stdout: ${r.stdout}; stderr: ${r.stderr}`);
@@ -409,12 +413,8 @@ describe('flink run -s refuses what is not a usable snapshot', () => {
     assert.equal(lines.length, 1, `one stderr line: ${r.stderr}`);
     assert.deepEqual(stackLines(r.stderr), []);
     assert.match(lines[0]!, message);
-    const jobsAfter = await listJson(home);
-    assert.deepEqual(
-      jobsAfter.map((j: ListedJob) => [j.jobId, j.status]),
-      jobsBefore.map((j: ListedJob) => [j.jobId, j.status]),
-      'no job row was added or changed',
-    );
+    const jobsAfter = jobRows(home);
+    assert.deepEqual(jobsAfter, jobsBefore, 'no job row was added or changed');
     assert.ok(!jobsAfter.some((j) => j.status === 'RUNNING'));
     assert.equal(existsSync(out), false, 'the job did not run');
   }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import {
-  activeJobs, cancelJob, checkpointDirIds, cleanUpAfterAll, committedLines, dbRow, freshHome, isAlive,
+  activeJobRows, cancelJob, checkpointDirIds, cleanUpAfterAll, committedLines, dbRow, freshHome, isAlive,
   keyedCountProblems, linesOf, listFiles, listJson, listedJob, nonWarningLines, parseAttachedRun,
   parseKeyedCountLines, runDetached, runFlink, savepointPathOf, sleep, stackLines, tempDir, waitFor,
   waitForCheckpoint, waitForInProgressPart, waitForStatus,
@@ -341,7 +341,7 @@ describe('flink savepoint and run -s', () => {
       const line = assertRefused(r, new RegExp(escapeRe(copy)));
       assert.doesNotMatch(r.stdout, /has finished/, `${what}: ${line}`);
     }
-    assert.deepEqual(await activeJobs(home), []);
+    assert.deepEqual(activeJobRows(home), []);
     assert.deepEqual((await listJson(home, [])).filter((j) => j.status === 'RUNNING'), [], 'flink list --json shows no running job');
   });
 });

@@ -11,7 +11,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  activeJobs, cancelJob, checkpointDirIds, checkpointsJson, cleanUpAfterAll, committedLines, engineFrames,
+  activeJobRows, cancelJob, checkpointDirIds, checkpointsJson, cleanUpAfterAll, committedLines, engineFrames,
   freshHome, hiddenFiles, keyedCountProblems, listedJob, nonWarningLines, parseAttachedRun,
   parseKeyedCountLines, runDetached, runFlink, savepointPathOf, sleep, stackLines, tempDir, waitFor,
   waitForCheckpoint, waitForStatus,
@@ -84,7 +84,7 @@ async function assertRestoreRefused(home: string, r: { code: number | null; stdo
     assert.deepEqual(engineFrames(r.stderr), []);
   }
   assert.doesNotMatch(r.stdout, /has finished/);
-  assert.deepEqual(await activeJobs(home), []);
+  assert.deepEqual(activeJobRows(home), []);
   return lines[0]!;
 }
 

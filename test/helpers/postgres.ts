@@ -1,6 +1,7 @@
 /**
- * A throwaway PostgreSQL server for tests and benchmarks: `initdb` into a fresh temporary
- * directory, started listening only on a Unix socket in that directory (no TCP port), with
+ * A throwaway PostgreSQL server for tests and benchmarks: a fresh temporary directory with a
+ * copy of an `initdb`'d data directory (made once per machine, see {@link dataTemplate}),
+ * started listening only on a Unix socket in that directory (no TCP port), with
  * `max_prepared_transactions` set, and stopped and removed afterwards — by `stop()`, at process
  * exit, and, should this process be killed outright, by a small watchdog that outlives it.
  *
@@ -13,7 +14,8 @@
  * makes its own database in it with {@link TestPostgres.createDatabase}.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -80,11 +82,14 @@ function runAsServerUser(bin: string, args: readonly string[]): void {
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr || r.stdout || r.error?.message}`);
 }
 
+/** Where server directories go: as root, TMPDIR may lie under a directory `postgres` cannot enter; /tmp it can. */
+function serverBase(): string {
+  return isRoot && !traversableByOthers(tmpdir()) ? '/tmp' : tmpdir();
+}
+
 /** A temporary directory the server user can reach and own. */
-function serverDirectory(): string {
-  // As root, TMPDIR may lie under a directory `postgres` cannot enter; /tmp it can.
-  const base = isRoot && !traversableByOthers(tmpdir()) ? '/tmp' : tmpdir();
-  const dir = mkdtempSync(join(base, 'flink-pg-'));
+function serverDirectory(prefix = 'flink-pg-'): string {
+  const dir = mkdtempSync(join(serverBase(), prefix));
   if (isRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
@@ -130,6 +135,41 @@ function stopNow(dataDir: string): boolean {
 
 const stopped = (dataDir: string) => !existsSync(join(dataDir, 'postmaster.pid'));
 
+/**
+ * The data directory `initdb` makes for these servers (its options are fixed; the server's
+ * settings are given at start), made once per machine, user and server binaries and copied into
+ * each new server's directory: initdb costs ~1.5 s of CPU, and a test run starts about nine
+ * servers (one per test process that needs one, and a few of their own); a copy costs ~0.3 s.
+ * Made under a temporary name and renamed into place, so a process that finds it finds it
+ * whole, also when two test processes make it at once (the second keeps the first's). It stays
+ * in the temporary directory for the next run.
+ */
+function dataTemplate(bin: string): string {
+  const key = createHash('sha256').update(bin).digest('hex').slice(0, 12);
+  const dir = join(serverBase(), `flink-pg-template-${key}-${process.getuid?.() ?? 'user'}`);
+  const data = join(dir, 'data');
+  if (existsSync(join(data, 'PG_VERSION'))) return data;
+  const fresh = serverDirectory('flink-pg-template-');
+  try {
+    runAsServerUser(join(bin, 'initdb'), ['-D', join(fresh, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
+    try {
+      renameSync(fresh, dir);
+    } catch (err) {
+      // Another process put its template in place first: that one is used.
+      if (!existsSync(join(data, 'PG_VERSION'))) throw err;
+    }
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
+  return data;
+}
+
+/** Copies a data directory with its owner and modes (the server refuses one others can read). */
+function copyDataDirectory(from: string, to: string): void {
+  const r = spawnSync('cp', ['-a', from, to], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`cp -a ${from} ${to} failed (exit ${r.status}): ${r.stderr || r.error?.message}`);
+}
+
 /** Starts a fresh server; see the file comment. */
 export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
@@ -144,7 +184,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
   let watchdog: number | undefined;
   let startServer = (): void => undefined;
   try {
-    runAsServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
+    copyDataDirectory(dataTemplate(bin), data);
     const settings = [
       `listen_addresses=''`,
       `unix_socket_directories='${dir}'`,
