@@ -3368,15 +3368,6 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/runtime/record-writer.test.ts', 'test/runtime/object-reuse.test.ts'],
   },
   {
-    id: 'object-reuse-cross-thread-not-captured',
-    area: 'object reuse',
-    file: 'src/runtime/record-writer.ts',
-    original: "return !objectReuse || channel.copiesRecords === true;",
-    replacement: 'return !objectReuse;',
-    bug: 'with object reuse on, a channel to another worker thread encodes its records when the batch is sent, not when each is emitted: a producer that changes an emitted object sends its later state',
-    tests: ['test/runtime/record-writer.test.ts'],
-  },
-  {
     id: 'object-reuse-key-not-captured',
     area: 'object reuse',
     file: 'src/runtime/record-writer.ts',

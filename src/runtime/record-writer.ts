@@ -70,12 +70,14 @@ function cut<T>(array: T[], n: number): T[] {
  * channels and batches records per channel. A batch is pushed when full and at the end of
  * every task step, so latency stays low and events stay in order with records.
  *
- * A record is captured as it is when emitted, as Flink's network edge serializes it then: the
- * batch takes a copy of it (copy-record.ts) while object reuse is off, and always for a channel to
- * another thread, which encodes the batch only when it is sent (a producer that changes an
- * emitted object, or reuses one for every output, would otherwise send only its last state).
- * With object reuse on, a channel within the thread takes the record itself: its consumer shares
- * it with the producer, which must then leave it alone once emitted (see the README's "Object reuse").
+ * With object reuse off (the default) a record is captured as it is when emitted, as Flink's
+ * network edge serializes it then: the batch takes a copy of it (copy-record.ts), whether the
+ * channel stays within the thread or goes to another, which encodes the batch only when it is
+ * sent (a producer that changes an emitted object, or reuses one for every output, would
+ * otherwise send only its last state). With object reuse on, the batch takes the record itself,
+ * for a channel within the thread and to another alike: the producer must leave it alone once
+ * emitted (the README's "Object reuse"), and a job keeping that contract gives the same results
+ * with workers on and off, without a copy per record on the way.
  *
  * Each record's timestamp is read from the task's {@link RecordContext}. A channel's pending
  * timestamps are only allocated when a record with a timestamp arrives (earlier records of the
@@ -95,12 +97,8 @@ export abstract class RecordWriter implements Output<unknown> {
     objectReuse: boolean,
     keyed = false,
   ) {
-    this.batches = channels.map((c) => new PendingBatch(c, batchSize, keyed, this.capturesFor(c, objectReuse)));
-  }
-
-  /** Whether records for `channel` go into its batch as copies (see the class comment). */
-  protected capturesFor(channel: ResultSubpartition, objectReuse: boolean): boolean {
-    return !objectReuse || channel.copiesRecords === true;
+    // Records go into the batches as copies with object reuse off (see the class comment).
+    this.batches = channels.map((c) => new PendingBatch(c, batchSize, keyed, !objectReuse));
   }
 
   abstract collect(value: unknown): void;
@@ -233,10 +231,6 @@ class BroadcastWriter extends RecordWriter {
   private readonly takesBatch = this.local.includes(false) ? -1 : 0;
   constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, objectReuse: boolean) {
     super(channels, batchSize, recordContext, objectReuse);
-  }
-  /** One batch for every channel: captured if any channel would capture (a channel to another thread, or reuse off). */
-  protected override capturesFor(_channel: ResultSubpartition, objectReuse: boolean): boolean {
-    return !objectReuse || this.channels.some((c) => c.copiesRecords === true);
   }
   collect(value: unknown): void {
     this.append(this.filling, value);
