@@ -87,6 +87,8 @@ async function engine(p: Params): Promise<JoinFacts> {
   await runJob(
     (env) => {
       env.getConfig().setAutoWatermarkInterval(p.watermarkIntervalMs);
+      // As every bench job: object reuse on (records handed on, not copied; see the README's "Object reuse").
+      env.getConfig().enableObjectReuse();
       const stream = (name: string, gen: (i: number) => Event) =>
         env
           .fromSource(new DataGeneratorSource(gen, p.events), WatermarkStrategy.forMonotonousTimestamps<Event>().withTimestampAssigner((e) => e.time), name)

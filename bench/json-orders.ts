@@ -41,6 +41,8 @@ export async function engineOrders(texts: readonly string[], events: number, par
   const keys = texts.length;
   await runJob(
     (env) => {
+      // As every bench job: object reuse on (records handed on, not copied; see the README's "Object reuse").
+      env.getConfig().enableObjectReuse();
       env
         .fromSource(new DataGeneratorSource((i) => texts[customerOf(i, keys)]!, events), WatermarkStrategy.noWatermarks(), 'orders')
         .map(price)

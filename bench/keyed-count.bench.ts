@@ -152,6 +152,8 @@ async function engine(p: Params, parallelism: number): Promise<CountFacts> {
   engineFacts = { events: 0, keys: 0, sumOfSquares: 0 };
   await runJob(
     (env) => {
+      // As every bench job: object reuse on (records handed on, not copied; see the README's "Object reuse").
+      env.getConfig().enableObjectReuse();
       env
         .fromSource(new DataGeneratorSource(generator(p.keys), p.events), WatermarkStrategy.noWatermarks(), 'events')
         .keyBy((e) => e.key)

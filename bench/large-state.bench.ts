@@ -34,7 +34,7 @@ function runJob(p: Params, backend: Backend): Outcome {
   try {
     const r = spawnSync(
       join(REPO, 'bin', 'flink'),
-      ['run', '-D', `state.backend.type=${backend}`, join(REPO, 'jobs', 'distinct-keys.ts'), String(p.keys)],
+      ['run', '-D', `state.backend.type=${backend}`, '-D', 'pipeline.object-reuse=true', join(REPO, 'jobs', 'distinct-keys.ts'), String(p.keys)],
       { env: { ...process.env, FLINK_TS_HOME: home, NODE_OPTIONS: `--max-old-space-size=${p.heapMiB}` }, encoding: 'utf8', maxBuffer: 1 << 26 },
     );
     const line = /keys checked: (\d+), wrong: (\d+) \(heap used (\d+) MiB/.exec(r.stdout);

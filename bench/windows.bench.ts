@@ -150,6 +150,8 @@ async function engine(p: Params, kind: Kind, ctx: BenchContext): Promise<WindowF
     jobId: 'bench',
     jobGraph,
     clock: systemClock,
+    // As every bench job: object reuse on (see the README's "Object reuse").
+    objectReuse: true,
     checkpointing: { storage, responder: { acknowledge: (a) => coordinator!.acknowledge(a), decline: (id, t, r) => coordinator!.decline(id, t, r) } },
   });
   coordinator = new CheckpointCoordinator({

@@ -7,6 +7,9 @@
  *   chained        source → map → sink in one task: no shuffle (V8 drops the event object)
  *   keyBy          source → keyBy → process without state: the shuffle's batch, the keyed task
  *   keyBy + state  the bench's engine p=1: a ValueState read and written per event
+ *   …, reuse off   the same two engine parts with `pipeline.object-reuse` off, the default:
+ *                  the chained job copies each event for its map and for its sink, the keyed
+ *                  job into the keyBy's batch (the other parts run with it on, as the bench)
  *   loop           the bench's hand-written Map loop (its own function)
  *   node:stream    the bench's node:stream pipeline (ditto)
  *
@@ -24,7 +27,7 @@ import { runJob } from '../../test/helpers/run-job.js';
 import { type Event, generator } from '../keyed-count-events.js';
 import { handWritten, nodeStream } from '../keyed-count.bench.js';
 
-const PARTS = ['generator', 'chained', 'keyBy', 'keyBy + state', 'loop', 'node:stream'] as const;
+const PARTS = ['generator', 'chained', 'keyBy', 'keyBy + state', 'loop', 'node:stream', 'chained, reuse off', 'keyBy + state, reuse off'] as const;
 type Part = (typeof PARTS)[number];
 
 let counted = 0;
@@ -59,8 +62,10 @@ async function runPart(part: Part, events: number, keys: number): Promise<number
   } else {
     await runJob(
       (env) => {
+        // As the bench runs it, but for the parts that measure the default.
+        if (!part.endsWith('reuse off')) env.getConfig().enableObjectReuse();
         const source = env.fromSource(new DataGeneratorSource(generate, events), WatermarkStrategy.noWatermarks(), 'events');
-        if (part === 'chained') {
+        if (part.startsWith('chained')) {
           source
             .map((e) => {
               counted++;
@@ -70,7 +75,7 @@ async function runPart(part: Part, events: number, keys: number): Promise<number
         } else {
           source
             .keyBy((e) => e.key)
-            .process(new Count(part === 'keyBy + state'))
+            .process(new Count(part.startsWith('keyBy + state')))
             .addSink(() => {});
         }
       },
@@ -109,11 +114,16 @@ function parent(events: number, keys: number, runs: number): void {
     // runs collect the earlier runs' Maps), so the median, not the least, stands for a part.
     const settled = times.length > 2 ? times.slice(2) : times;
     medians.set(part, median(settled));
-    console.log(`${part.padEnd(14)} median ${median(settled).toFixed(0).padStart(5)} ms, least ${Math.min(...settled).toFixed(0).padStart(5)} ms  (runs: ${times.map((t) => t.toFixed(0)).join(' ')})`);
+    console.log(`${part.padEnd(24)} median ${median(settled).toFixed(0).padStart(5)} ms, least ${Math.min(...settled).toFixed(0).padStart(5)} ms  (runs: ${times.map((t) => t.toFixed(0)).join(' ')})`);
   }
   const perEvent = (a: Part, b: Part) => (((medians.get(a)! - medians.get(b)!) * 1e6) / events).toFixed(1);
   console.log(`the keyBy adds ${perEvent('keyBy', 'chained')} ns an event over the chained job; the state ${perEvent('keyBy + state', 'keyBy')} ns over the keyBy (medians)`);
   const engine = medians.get('keyBy + state')!;
+  for (const part of ['chained', 'keyBy + state'] as const) {
+    const off = medians.get(`${part}, reuse off`)!;
+    const on = medians.get(part)!;
+    console.log(`${part}: object reuse off adds ${perEvent(`${part}, reuse off`, part)} ns an event (${(off / on).toFixed(2)}× the time with it on)`);
+  }
   console.log(`keyBy + state (the bench's engine p=1): ${(medians.get('node:stream')! / engine).toFixed(2)}× node:stream, ${(medians.get('loop')! / engine).toFixed(2)}× the loop, by median CPU time${pin ? ' (each process pinned to cpu0)' : ''}`);
 }
 

@@ -94,6 +94,8 @@ export async function runUnderJobMaster(pipeline: Pipeline, settings: RunSetting
     .with('execution.checkpointing.incremental', settings.incremental)
     .with('state.backend.type', settings.backend)
     .with('state.backend.lmdb.local-directory', join(settings.workDir, 'lmdb'))
+    // As every bench job: object reuse on (see the README's "Object reuse").
+    .with('pipeline.object-reuse', true)
     // A failure must end the run, not be recovered from inside the measurement.
     .with('restart-strategy.type', 'none');
   const jobId = newJobId();

@@ -14,14 +14,21 @@ export type GlobalJobParametersLike = GlobalJobParameters | ReadonlyMap<string, 
 
 /**
  * Flink's ExecutionConfig: settings of how a job runs, made in its code (they win over
- * `config.yaml` and `-D`). Only what this engine has: the watermark interval and the global job
- * parameters.
+ * `config.yaml` and `-D`). Only what this engine has: the watermark interval, object reuse and
+ * the global job parameters.
  */
 export class ExecutionConfig {
   private autoWatermarkInterval: number | undefined;
+  private objectReuse: boolean | undefined;
   private globalJobParameters: GlobalJobParameters | undefined;
   /** The parameters' strings, copied when set: what the job's functions read. */
   private globalJobParameterValues: Readonly<Record<string, string>> | undefined;
+
+  /**
+   * @param configuredObjectReuse `pipeline.object-reuse` as configured outside the code
+   * (`config.yaml`, `-D`): what {@link isObjectReuseEnabled} says until the code sets it
+   */
+  constructor(private readonly configuredObjectReuse: () => boolean = () => false) {}
 
   /**
    * How often periodic watermark generators emit (`pipeline.auto-watermark-interval`), in
@@ -44,6 +51,38 @@ export class ExecutionConfig {
   /** @internal The interval set in code, if any. */
   get autoWatermarkIntervalSetting(): number | undefined {
     return this.autoWatermarkInterval;
+  }
+
+  /**
+   * Lets operators share records (`pipeline.object-reuse: true`), as Flink's: a chained operator
+   * gets the object the operator before it emitted, every output of a fan-out gets the same one,
+   * and a keyBy or rebalance within a thread hands it on as it is. Faster (no copies), but a
+   * function must then neither change a record after emitting it nor keep changing one it was
+   * given. Without it (the default) every operator gets its own copy. See the README's "Object
+   * reuse".
+   *
+   * @example
+   * env.getConfig().enableObjectReuse();
+   */
+  enableObjectReuse(): this {
+    this.objectReuse = true;
+    return this;
+  }
+
+  /** Gives every operator its own copy of each record (`pipeline.object-reuse: false`, the default). */
+  disableObjectReuse(): this {
+    this.objectReuse = false;
+    return this;
+  }
+
+  /** Whether operators share records: as set in code, else as configured (`pipeline.object-reuse`, default false). */
+  isObjectReuseEnabled(): boolean {
+    return this.objectReuse ?? this.configuredObjectReuse();
+  }
+
+  /** @internal Object reuse as set in code, if it was. */
+  get objectReuseSetting(): boolean | undefined {
+    return this.objectReuse;
   }
 
   /**

@@ -14,6 +14,8 @@ export interface JobSettings {
   readonly operatorChaining: boolean;
   /** `pipeline.auto-watermark-interval` in ms, as the job's code set it. */
   readonly autoWatermarkInterval?: number;
+  /** `pipeline.object-reuse` as the job's code set it (`enableObjectReuse()` / `disableObjectReuse()`). */
+  readonly objectReuse?: boolean;
   /** `env.getConfig().setGlobalJobParameters(...)`: what every function's runtime context gives out. */
   readonly globalJobParameters?: Readonly<Record<string, string>>;
 }
@@ -62,6 +64,8 @@ export interface PipelineExecutor {
   executeAsync?(pipeline: Pipeline): Promise<JobClient>;
   /** The parallelism its jobs' operators get unless their code sets one (`-p`, `parallelism.default`). */
   defaultParallelism?(): number;
+  /** `pipeline.object-reuse` as configured for its jobs (`config.yaml`, `-D`), unless their code sets it. */
+  objectReuse?(): boolean;
 }
 
 /** @internal A JobClient over a started run (for executors): `cancel` is the run's own, `result` its outcome. */

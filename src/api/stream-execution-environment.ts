@@ -57,7 +57,7 @@ export class StreamExecutionEnvironment {
   private restartStrategy: RestartStrategyConfiguration | undefined;
   private chaining = true;
   private readonly checkpointConfig = new CheckpointConfig();
-  private readonly executionConfig = new ExecutionConfig();
+  private readonly executionConfig = new ExecutionConfig(() => this.executor.objectReuse?.() ?? false);
   /** Collect sinks' iterators waiting for their job to start (see `DataStream.collectAsync`). */
   private readonly unboundCollects: CollectResultIterator<unknown>[] = [];
   private collectTokens = 0;
@@ -263,6 +263,7 @@ export class StreamExecutionEnvironment {
       restartStrategy: this.restartStrategy,
       operatorChaining: this.chaining,
       autoWatermarkInterval: this.executionConfig.autoWatermarkIntervalSetting,
+      objectReuse: this.executionConfig.objectReuseSetting,
       globalJobParameters: this.executionConfig.globalJobParametersSetting,
     };
     // As Flink's getStreamGraph: a job takes the operators added since the last one (and what

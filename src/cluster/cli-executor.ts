@@ -1,5 +1,5 @@
 import { type JobClient, type JobExecutionResult, type Pipeline, type PipelineExecutor, jobClient } from '../api/index.js';
-import type { Configuration } from '../config/index.js';
+import { type Configuration, PipelineOptions } from '../config/index.js';
 import type { JobMetricsSnapshot, MetadataStore, MetricSample } from '../metadata/index.js';
 import { systemClock } from '../util/clock.js';
 import { JobCancelledError } from '../util/errors.js';
@@ -51,6 +51,10 @@ export class CliExecutor implements PipelineExecutor {
 
   defaultParallelism(): number {
     return parallelismDefaults(this.configuration).parallelism ?? 1;
+  }
+
+  objectReuse(): boolean {
+    return this.configuration.get(PipelineOptions.OBJECT_REUSE);
   }
 
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {

@@ -13,6 +13,7 @@ export function effectiveConfiguration(base: Configuration, s: JobSettings): Con
     ['parallelism.default', s.parallelism],
     ['pipeline.max-parallelism', s.maxParallelism],
     ['pipeline.auto-watermark-interval', s.autoWatermarkInterval],
+    ['pipeline.object-reuse', s.objectReuse],
     ['execution.checkpointing.interval', s.checkpoint.interval],
     ['execution.checkpointing.mode', s.checkpoint.mode],
     ['execution.checkpointing.timeout', s.checkpoint.timeout],

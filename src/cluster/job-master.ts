@@ -267,6 +267,7 @@ export class JobMaster {
     const finalCheckpoint = checkpointing.periodic ? () => checkpointing.finalCheckpoint() : undefined;
     const stateBackend = stateBackendSettings(this.configuration);
     const autoWatermarkIntervalMs = this.configuration.get(PipelineOptions.AUTO_WATERMARK_INTERVAL);
+    const objectReuse = this.configuration.get(PipelineOptions.OBJECT_REUSE);
     const { globalJobParameters } = options.pipeline.settings;
     const jobsStillWriting = options.restore?.jobsStillWriting;
     const slots = taskSlotsFor(this.configuration.get(TaskManagerOptions.NUM_TASK_SLOTS), this.jobGraph, availableParallelism());
@@ -288,6 +289,7 @@ export class JobMaster {
           periodicCheckpoints: checkpointing.periodic,
           stateBackend,
           autoWatermarkIntervalMs,
+          objectReuse,
           ...(globalJobParameters ? { globalJobParameters } : {}),
           ...(jobsStillWriting ? { jobsStillWriting } : {}),
         },
@@ -315,6 +317,7 @@ export class JobMaster {
       ...(jobsStillWriting ? { jobsStillWriting } : {}),
       stateBackend,
       autoWatermarkIntervalMs,
+      objectReuse,
       ...(globalJobParameters ? { globalJobParameters } : {}),
       finalCheckpoint,
     });

@@ -53,7 +53,8 @@ function capturePipeline(): Promise<Pipeline> {
     };
     // The job file must build the same graph here: getParallelism() answers as in the main thread.
     const defaultParallelism = (): number => boot.parallelismDefaults.parallelism ?? 1;
-    setContextExecutor({ execute: async (pipeline) => (await executeAsync(pipeline)).getJobExecutionResult(), executeAsync, defaultParallelism });
+    const objectReuse = (): boolean => boot.objectReuse;
+    setContextExecutor({ execute: async (pipeline) => (await executeAsync(pipeline)).getJobExecutionResult(), executeAsync, defaultParallelism, objectReuse });
     runJobFile(boot.jobFile, boot.args).then(
       () => {
         unmute();

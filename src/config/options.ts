@@ -214,6 +214,10 @@ export const PipelineOptions = {
     min: 0,
     description: 'How often periodic watermark generators emit (processing time); 0 turns periodic emission off.',
   }),
+  OBJECT_REUSE: booleanOption('pipeline.object-reuse', false, {
+    description:
+      'Chained operators and the outputs of a fan-out share records, and a shuffle within a thread hands them on as they are; false (the default) gives every operator its own copy, as Flink does.',
+  }),
 } as const;
 
 /**

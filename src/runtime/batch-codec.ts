@@ -87,7 +87,7 @@ export function encodeBatches(batches: readonly RecordBatch[]): Uint8Array {
  */
 function unencodable(err: unknown): RecordEncodingError {
   return new RecordEncodingError(
-    `A record cannot be copied to its consumer subtask (across worker threads, or to each subtask of a broadcast edge): ${messageOf(err)}. Records must be plain data: numbers, strings, booleans, bigints, null, arrays, plain objects, Maps, Sets, Dates and typed arrays; a Symbol cannot be copied.`,
+    `A record cannot be copied to its consumer subtask in another worker thread: ${messageOf(err)}. Records must be plain data: numbers, strings, booleans, bigints, null, arrays, plain objects, Maps, Sets, Dates and typed arrays; a Symbol cannot be copied.`,
     { cause: err },
   );
 }

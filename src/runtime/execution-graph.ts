@@ -13,7 +13,7 @@ import { LocalChannel } from './local-channel.js';
 import { OperatorIOMetrics, TaskIOMetrics } from './metrics/io-metrics.js';
 import { createOperator } from './operators/operator-factory.js';
 import { type OperatorContext, StreamOperator } from './operators/stream-operator.js';
-import { type Output, combineOutputs, withWatermarksToSides } from './output.js';
+import { CopyingChainedOutput, type Output, combineOutputs, withWatermarksToSides } from './output.js';
 import { RecordContext } from './record-context.js';
 import { RecordWriter, createRecordWriter } from './record-writer.js';
 import { StreamingRuntimeContext, type TaskInfo } from './runtime-context.js';
@@ -61,6 +61,12 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly alignment?: WatermarkAlignmentReporter;
   /** The job's global parameters, one map every subtask's runtime context gives out (read-only there). */
   readonly globalJobParameters?: ReadonlyMap<string, string>;
+  /**
+   * `pipeline.object-reuse`: chained operators and the outputs of a fan-out share records, and a
+   * shuffle within this thread hands them on as they are. Off (the default), each gets its own
+   * copy, as in Flink (see the README's "Object reuse").
+   */
+  readonly objectReuse?: boolean;
 }
 
 /** The heap backend with full checkpoints, when the job names none. */
@@ -193,6 +199,7 @@ function deploySubtask(
     ...(settings.globalJobParameters ? { globalJobParameters: settings.globalJobParameters } : {}),
   };
   const watermarkInterval = settings.autoWatermarkIntervalMs ?? DEFAULT_AUTO_WATERMARK_INTERVAL_MS;
+  const objectReuse = settings.objectReuse === true;
   // One timestamp slot for the whole chain and its writers (see RecordContext).
   const recordContext = new RecordContext();
   recordContext.processingTime = settings.clock.now();
@@ -241,7 +248,7 @@ function deploySubtask(
     };
     for (const edge of node.outEdges) {
       const chained = operators.get(edge.target);
-      if (chained && v.nodes.includes(edge.target)) add(edge.outputTag, chained);
+      if (chained && v.nodes.includes(edge.target)) add(edge.outputTag, objectReuse ? chained : new CopyingChainedOutput(chained));
     }
     for (const e of v.outputs) {
       if (e.sourceNode !== node) continue;
@@ -251,6 +258,7 @@ function deploySubtask(
         subtaskIndex: index,
         producers: v.parallelism,
         recordContext,
+        objectReuse,
       });
       writers.push(writer);
       add(e.outputTag, writer);
@@ -258,7 +266,7 @@ function deploySubtask(
     const sides = new Map<string, Output<unknown>>();
     for (const [tag, outs] of byTag) if (tag !== undefined) sides.set(tag, combineOutputs(outs));
     const mains = byTag.get(undefined) ?? [];
-    const first = mains[0];
+    const first = mains[0] instanceof CopyingChainedOutput ? mains[0].operator : mains[0];
     const emitted = first instanceof StreamOperator ? () => first.numRecordsIn : first instanceof RecordWriter ? () => first.recordsOut : () => 0;
     return { main: combineOutputs(mains), sides, emitted };
   };

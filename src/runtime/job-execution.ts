@@ -42,6 +42,8 @@ export interface JobExecutionOptions {
   readonly autoWatermarkIntervalMs?: number;
   /** The job's global parameters (`setGlobalJobParameters`), as the job's code set them. */
   readonly globalJobParameters?: Readonly<Record<string, string>>;
+  /** `pipeline.object-reuse` (default false: every operator gets its own copy of each record). */
+  readonly objectReuse?: boolean;
   /**
    * Taken when every task has finished, before they close (Flink's final checkpoint): sinks that
    * only pre-committed at end of input commit when it completes. Unset = no final checkpoint.
@@ -104,6 +106,7 @@ export class JobExecution implements JobRun {
       ...(options.jobsStillWriting ? { jobsStillWriting: options.jobsStillWriting } : {}),
       stateBackend: options.stateBackend,
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
+      objectReuse: options.objectReuse === true,
       ...(options.globalJobParameters ? { globalJobParameters: new Map(Object.entries(options.globalJobParameters)) } : {}),
       checkpointing: options.finalCheckpoint !== undefined,
       alignment: options.alignment ?? this.localAlignment(),

@@ -1,3 +1,5 @@
+import { copyRecord } from '../util/copy-record.js';
+
 /**
  * Where an operator sends its results: the next chained operator, a record writer, or several.
  * A record's timestamp is not an argument: it is the task's {@link RecordContext} slot.
@@ -22,6 +24,26 @@ export class BroadcastingOutput<T> implements Output<T> {
   }
   emitWatermarkStatus(idle: boolean): void {
     for (const o of this.outputs) o.emitWatermarkStatus(idle);
+  }
+}
+
+/**
+ * In front of a chained operator while object reuse is off (`pipeline.object-reuse: false`, the
+ * default): the operator gets its own copy of each record (Flink's CopyingChainingOutput), so
+ * what it keeps or changes is not what the operator before it keeps changing (a function that
+ * reuses one output object), nor what another operator fed by the same output sees (a fan-out:
+ * each of its chained outputs copies, as each of Flink's does). Primitives pass as they are.
+ */
+export class CopyingChainedOutput<T> implements Output<T> {
+  constructor(readonly operator: Output<T>) {}
+  collect(value: T): void {
+    this.operator.collect(typeof value !== 'object' || value === null ? value : copyRecord(value));
+  }
+  emitWatermark(timestamp: number): void {
+    this.operator.emitWatermark(timestamp);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    this.operator.emitWatermarkStatus(idle);
   }
 }
 

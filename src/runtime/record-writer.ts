@@ -1,11 +1,11 @@
 import type { KeyFunction, Partitioner, PartitionerSpec } from '../graph/index.js';
 import { assignToKeyGroup, operatorIndexForKeyGroup } from '../state/index.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
-import { decodeEvent, encodeBatches } from './batch-codec.js';
 import { type ChannelEvent, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
 import type { ResultSubpartition } from './channel.js';
 import type { Output } from './output.js';
 import { RecordContext } from './record-context.js';
+import { copyRecord } from '../util/copy-record.js';
 import { describeArgument } from '../util/describe-argument.js';
 
 /**
@@ -33,6 +33,8 @@ class PendingBatch {
     readonly channel: ResultSubpartition,
     private readonly size: number,
     private readonly keyed: boolean,
+    /** Records (and keys) go in as copies: the batch holds them as they were when emitted. */
+    readonly copies: boolean,
   ) {
     this.values = new Array<unknown>(size);
     this.keys = keyed ? new Array<unknown>(size) : undefined;
@@ -68,6 +70,15 @@ function cut<T>(array: T[], n: number): T[] {
  * channels and batches records per channel. A batch is pushed when full and at the end of
  * every task step, so latency stays low and events stay in order with records.
  *
+ * With object reuse off (the default) a record is captured as it is when emitted, as Flink's
+ * network edge serializes it then: the batch takes a copy of it (copy-record.ts), whether the
+ * channel stays within the thread or goes to another, which encodes the batch only when it is
+ * sent (a producer that changes an emitted object, or reuses one for every output, would
+ * otherwise send only its last state). With object reuse on, the batch takes the record itself,
+ * for a channel within the thread and to another alike: the producer must leave it alone once
+ * emitted (the README's "Object reuse"), and a job keeping that contract gives the same results
+ * with workers on and off, without a copy per record on the way.
+ *
  * Each record's timestamp is read from the task's {@link RecordContext}. A channel's pending
  * timestamps are only allocated when a record with a timestamp arrives (earlier records of the
  * batch are back-filled with `MIN_TIMESTAMP`): a stream without timestamps costs one
@@ -83,9 +94,11 @@ export abstract class RecordWriter implements Output<unknown> {
     protected readonly channels: readonly ResultSubpartition[],
     protected readonly batchSize: number,
     protected readonly recordContext: RecordContext,
+    objectReuse: boolean,
     keyed = false,
   ) {
-    this.batches = channels.map((c) => new PendingBatch(c, batchSize, keyed));
+    // Records go into the batches as copies with object reuse off (see the class comment).
+    this.batches = channels.map((c) => new PendingBatch(c, batchSize, keyed, !objectReuse));
   }
 
   abstract collect(value: unknown): void;
@@ -96,7 +109,7 @@ export abstract class RecordWriter implements Output<unknown> {
    */
   protected append(b: PendingBatch, value: unknown): void {
     const n = b.count;
-    b.values[n] = value;
+    b.values[n] = b.copies && typeof value === 'object' && value !== null ? copyRecord(value) : value;
     const ts = this.recordContext.timestamp;
     const tss = b.timestamps;
     if (tss !== undefined) tss[n] = ts;
@@ -155,8 +168,8 @@ class ForwardWriter extends RecordWriter {
 /** Round robin over all consumer subtasks. */
 class RebalanceWriter extends RecordWriter {
   private next: number;
-  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, start: number) {
-    super(channels, batchSize, recordContext);
+  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, objectReuse: boolean, start: number) {
+    super(channels, batchSize, recordContext, objectReuse);
     this.next = start % channels.length;
   }
   collect(value: unknown): void {
@@ -176,8 +189,8 @@ class RescaleWriter extends RecordWriter {
   private readonly first: number;
   private readonly count: number;
   private next = 0;
-  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, subtaskIndex: number, producers: number) {
-    super(channels, batchSize, recordContext);
+  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, objectReuse: boolean, subtaskIndex: number, producers: number) {
+    super(channels, batchSize, recordContext, objectReuse);
     const n = channels.length;
     this.first = Math.floor((subtaskIndex * n) / producers);
     this.count = Math.max(1, Math.floor(((subtaskIndex + 1) * n) / producers) - this.first);
@@ -198,24 +211,27 @@ class ShuffleWriter extends RecordWriter {
 
 /**
  * To every consumer subtask (a broadcast stream), each of which gets its own copy of every
- * record, as in Flink, where each consumer deserializes its own: a consumer that changes a
- * broadcast element (or keeps it in broadcast state and changes it later) changes nobody
- * else's. A copy is made the way a record crossing threads is (batch-codec.ts), so what a copy
- * keeps (class instances arrive as plain objects, Dates, Maps, bigints stay) is what a worker's
- * consumer gets, and workers on or off give the same results.
+ * record, as in Flink (where each consumer deserializes its own) in both object-reuse modes: a
+ * consumer that changes a broadcast element (or keeps it in broadcast state and changes it
+ * later) changes nobody else's. The copies are the ones every edge makes (copy-record.ts:
+ * class instances keep their class within a thread; a consumer in another thread decodes its
+ * own, as plain data).
  *
- * Records go into one pending batch, encoded once when it is pushed and decoded for each
- * channel in this thread; a cross-thread channel gets the batch itself, since it encodes it on
- * the way out and its consumer decodes its own. No consumer keeps the original objects: the
- * producing function (chained operators hand on references, not copies) and any other operator
- * the producer feeds still hold them and may change them, and an original would keep its class
- * where the copies do not.
+ * Records go into one pending batch, captured as the writer captures them (see
+ * {@link RecordWriter}). When it is pushed, the channels to other threads share it (each
+ * encodes it on the way out and its consumer decodes its own), and each channel within this
+ * thread gets a copy of it, except one, which takes the batch itself when no other thread's
+ * channel still has to encode it.
  */
 class BroadcastWriter extends RecordWriter {
   private readonly filling = this.batches[0]!;
-  /** Whether each channel's consumer needs a copy made here (it is in this thread). */
-  private readonly copyHere: readonly boolean[] = this.channels.map((c) => c.copiesRecords !== true);
-  private readonly anyCopyHere = this.copyHere.includes(true);
+  /** Each channel's consumer is in this thread. */
+  private readonly local: readonly boolean[] = this.channels.map((c) => c.copiesRecords !== true);
+  /** The local channel that takes the batch itself, or -1 when every local one needs a copy. */
+  private readonly takesBatch = this.local.includes(false) ? -1 : 0;
+  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, objectReuse: boolean) {
+    super(channels, batchSize, recordContext, objectReuse);
+  }
   collect(value: unknown): void {
     this.append(this.filling, value);
   }
@@ -223,10 +239,18 @@ class BroadcastWriter extends RecordWriter {
   protected override push(b: PendingBatch): void {
     this.recordsOut += b.count;
     const batch = b.take();
-    const bytes = this.anyCopyHere ? encodeBatches([batch]) : undefined;
     const channels = this.channels;
-    for (let i = 0; i < channels.length; i++) channels[i]!.push(bytes !== undefined && this.copyHere[i] ? decodeEvent(bytes) : batch);
+    for (let i = 0; i < channels.length; i++) channels[i]!.push(this.local[i] && i !== this.takesBatch ? copyBatch(batch) : batch);
   }
+}
+
+/** `batch` with a copy of each record (timestamps shared: nobody changes them). */
+function copyBatch(batch: RecordBatch): RecordBatch {
+  const values = batch.values;
+  const n = values.length;
+  const copies = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) copies[i] = copyRecord(values[i]);
+  return new RecordBatch(copies, batch.keys, batch.keyGroups, batch.timestamps);
 }
 
 /**
@@ -243,10 +267,11 @@ class HashWriter extends RecordWriter {
     channels: readonly ResultSubpartition[],
     batchSize: number,
     recordContext: RecordContext,
+    objectReuse: boolean,
     private readonly keySelector: KeyFunction<unknown, unknown>,
     private readonly maxParallelism: number,
   ) {
-    super(channels, batchSize, recordContext, true);
+    super(channels, batchSize, recordContext, objectReuse, true);
     this.channelOfKeyGroup = new Uint16Array(maxParallelism);
     for (let kg = 0; kg < maxParallelism; kg++) this.channelOfKeyGroup[kg] = operatorIndexForKeyGroup(maxParallelism, channels.length, kg);
     this.only = channels.length === 1 ? this.batches[0] : undefined;
@@ -259,7 +284,8 @@ class HashWriter extends RecordWriter {
     const kg = assignToKeyGroup(key, this.maxParallelism);
     const b = this.only ?? this.batches[this.channelOfKeyGroup[kg]!]!;
     const n = b.count;
-    b.keys![n] = key;
+    // A key that is an object (a tuple of fields) may be the record's own: captured with it.
+    b.keys![n] = b.copies && typeof key === 'object' ? copyRecord(key) : key;
     b.keyGroups![n] = kg;
     this.append(b, value);
   }
@@ -272,10 +298,11 @@ class CustomWriter extends RecordWriter {
     channels: readonly ResultSubpartition[],
     batchSize: number,
     recordContext: RecordContext,
+    objectReuse: boolean,
     partitioner: Partitioner<unknown>,
     private readonly keySelector: KeyFunction<unknown, unknown>,
   ) {
-    super(channels, batchSize, recordContext);
+    super(channels, batchSize, recordContext, objectReuse);
     this.pick = typeof partitioner === 'function' ? partitioner : (key, n) => partitioner.partition(key, n);
   }
   collect(value: unknown): void {
@@ -306,29 +333,32 @@ export interface RecordWriterOptions {
   readonly producers?: number;
   /** The producing task's timestamp slot (a fresh one, i.e. no timestamps, if not given). */
   readonly recordContext?: RecordContext;
+  /** `pipeline.object-reuse` (default false: records are copied as they are emitted). */
+  readonly objectReuse?: boolean;
 }
 
 /** Creates the writer for a partitioner. */
 export function createRecordWriter(partitioner: PartitionerSpec, channels: readonly ResultSubpartition[], options: RecordWriterOptions): RecordWriter {
   const rc = options.recordContext ?? new RecordContext();
+  const reuse = options.objectReuse === true;
   switch (partitioner.type) {
     case 'forward':
-      return new ForwardWriter(channels, options.batchSize, rc);
+      return new ForwardWriter(channels, options.batchSize, rc, reuse);
     case 'rebalance':
-      return new RebalanceWriter(channels, options.batchSize, rc, options.subtaskIndex);
+      return new RebalanceWriter(channels, options.batchSize, rc, reuse, options.subtaskIndex);
     case 'rescale':
-      return new RescaleWriter(channels, options.batchSize, rc, options.subtaskIndex, options.producers ?? 1);
+      return new RescaleWriter(channels, options.batchSize, rc, reuse, options.subtaskIndex, options.producers ?? 1);
     case 'shuffle':
-      return new ShuffleWriter(channels, options.batchSize, rc);
+      return new ShuffleWriter(channels, options.batchSize, rc, reuse);
     case 'global':
       // Flink's GlobalPartitioner: the first consumer's channel (the first of all of them, as a
       // forward writer's only one) takes every record; events still go to every channel.
-      return new ForwardWriter(channels, options.batchSize, rc);
+      return new ForwardWriter(channels, options.batchSize, rc, reuse);
     case 'hash':
-      return new HashWriter(channels, options.batchSize, rc, partitioner.keySelector, options.maxParallelism);
+      return new HashWriter(channels, options.batchSize, rc, reuse, partitioner.keySelector, options.maxParallelism);
     case 'broadcast':
-      return new BroadcastWriter(channels, options.batchSize, rc);
+      return new BroadcastWriter(channels, options.batchSize, rc, reuse);
     case 'custom':
-      return new CustomWriter(channels, options.batchSize, rc, partitioner.partitioner, partitioner.keySelector);
+      return new CustomWriter(channels, options.batchSize, rc, reuse, partitioner.partitioner, partitioner.keySelector);
   }
 }

@@ -22,7 +22,7 @@ export class TestExecutor implements PipelineExecutor {
   async execute(pipeline: Pipeline): Promise<JobExecutionResult> {
     const jobGraph = compilePipeline(pipeline, { parallelism: this.parallelism });
     const start = Date.now();
-    this.execution = new JobExecution({ jobId: 'test', jobGraph, clock: this.clock, autoWatermarkIntervalMs: pipeline.settings.autoWatermarkInterval });
+    this.execution = new JobExecution({ jobId: 'test', jobGraph, clock: this.clock, autoWatermarkIntervalMs: pipeline.settings.autoWatermarkInterval, objectReuse: pipeline.settings.objectReuse });
     await this.execution.run();
     return new JobExecutionResult('test', pipeline.jobName, Date.now() - start);
   }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ChannelEvent, LocalChannel, RecordBatch, Watermark, WatermarkStatus } from '../../src/runtime/index.js';
-import { RecordEncodingError } from '../../src/util/errors.js';
 import { RecordContext } from '../../src/runtime/record-context.js';
 import { createRecordWriter } from '../../src/runtime/record-writer.js';
 import { KeyGroupRange, assignToKeyGroup, operatorIndexForKeyGroup } from '../../src/state/index.js';
@@ -109,41 +108,91 @@ describe('record writer: batches', () => {
     assert.equal(bw.recordsOut, 3);
   });
 
-  test('broadcast: each consumer in this thread gets its own copy, made by the cross-thread codec; a cross-thread channel gets the batch to encode itself', () => {
+  test('broadcast: each consumer in this thread gets its own copy, class instances keeping their class, in both object-reuse modes; a cross-thread channel gets the batch captured at emit with object reuse off', () => {
     class Rule {
       constructor(readonly name: string) {}
     }
-    const rule = new Rule('r');
-    const sent = [{ name: 'a', seenBy: [] as number[], at: new Date(5), ids: new Map([[1n, 'x']]) }, rule];
-    const local = [new LocalChannel(100), new LocalChannel(100)];
-    const pushed: ChannelEvent[] = [];
-    const crossThread = { push: (e: ChannelEvent) => void pushed.push(e), isFull: () => false, copiesRecords: true };
-    const bw = createRecordWriter({ type: 'broadcast' }, [...local, crossThread], { batchSize: 8, maxParallelism: 128, subtaskIndex: 0, recordContext: new RecordContext() });
-    for (const v of sent) bw.collect(v);
-    bw.flush();
-    const got = local.map((c) => {
-      const e = c.poll();
-      assert.ok(e instanceof RecordBatch && c.poll() === undefined);
-      return e.values as [{ seenBy: number[]; at: Date; ids: Map<bigint, string> }, object];
-    });
-    (got[0]![0].seenBy).push(0);
-    assert.deepEqual(got[1]![0].seenBy, [], 'a change by one consumer is not seen by another');
-    assert.deepEqual(sent[0], { name: 'a', seenBy: [], at: new Date(5), ids: new Map([[1n, 'x']]) }, 'nor by the producer');
-    for (const [record, instance] of got) {
-      assert.notEqual(record, sent[0]);
-      assert.ok(record.at instanceof Date && record.ids instanceof Map);
-      assert.deepEqual(instance, { name: 'r' });
-      assert.equal(Object.getPrototypeOf(instance), Object.prototype, 'a class instance arrives as a plain object, as across threads');
+    // Object reuse on: a broadcast edge copies all the same (each of Flink's consumers deserializes its own);
+    // only the producer's change after emitting (against the contract) is then not guarded against.
+    for (const objectReuse of [false, true]) {
+      const rule = new Rule('r');
+      const element = { name: 'a', seenBy: [] as number[], at: new Date(5), ids: new Map([[1n, 'x']]) };
+      const sent = [element, rule];
+      const local = [new LocalChannel(100), new LocalChannel(100)];
+      const pushed: ChannelEvent[] = [];
+      const crossThread = { push: (e: ChannelEvent) => void pushed.push(e), isFull: () => false, copiesRecords: true };
+      const bw = createRecordWriter({ type: 'broadcast' }, [...local, crossThread], { batchSize: 8, maxParallelism: 128, subtaskIndex: 0, recordContext: new RecordContext(), objectReuse });
+      for (const v of sent) bw.collect(v);
+      if (!objectReuse) element.seenBy.push(-1);
+      bw.flush();
+      const got = local.map((c) => {
+        const e = c.poll();
+        assert.ok(e instanceof RecordBatch && c.poll() === undefined);
+        return e.values as [{ seenBy: number[]; at: Date; ids: Map<bigint, string> }, object];
+      });
+      got[0]![0].seenBy.push(0);
+      assert.deepEqual(got[1]![0].seenBy, [], 'a change by one consumer is not seen by another, nor one by the producer after emitting');
+      assert.deepEqual(sent[0], { name: 'a', seenBy: objectReuse ? [] : [-1], at: new Date(5), ids: new Map([[1n, 'x']]) }, "a consumer's change is not seen by the producer");
+      for (const [record, instance] of got) {
+        assert.notEqual(record, sent[0]);
+        assert.ok(record.at instanceof Date && record.ids instanceof Map && record.ids.get(1n) === 'x');
+        assert.ok(instance instanceof Rule && instance !== rule && instance.name === 'r', 'a class instance keeps its class in this thread');
+      }
+      assert.notEqual(got[0]![0], got[1]![0]);
+      assert.equal(pushed.length, 1);
+      const across = (pushed[0] as RecordBatch).values as [{ seenBy: number[] }, object];
+      assert.ok(across[0] !== got[0]![0] && across[0] !== got[1]![0], 'the cross-thread batch shares no record with this thread\'s consumers');
+      assert.equal(across[0] === sent[0], objectReuse, 'captured at emit with object reuse off; the emitted record itself with it on');
+      if (!objectReuse) assert.deepEqual(across[0].seenBy, [], 'the cross-thread channel encodes the record as it was emitted');
+      assert.equal(bw.recordsOut, 2);
     }
-    assert.notEqual(got[0]![0], got[1]![0]);
-    assert.equal(pushed.length, 1);
-    assert.equal((pushed[0] as RecordBatch).values[1], rule, 'the cross-thread channel encodes the originals itself');
-    assert.equal(bw.recordsOut, 2);
   });
 
-  test('broadcast: a record the codec cannot encode fails with one line, as across threads', () => {
-    const bw = createRecordWriter({ type: 'broadcast' }, [new LocalChannel(100), new LocalChannel(100)], { batchSize: 8, maxParallelism: 128, subtaskIndex: 0 });
-    bw.collect({ tag: Symbol('t') });
-    assert.throws(() => bw.flush(), (e: unknown) => e instanceof RecordEncodingError && e.code === 'record.unencodable' && /Unknown type: symbol.*Records must be plain data/.test(e.message));
+  test('broadcast within one thread: one consumer takes the captured batch, the others copies; with object reuse on, the originals', () => {
+    for (const objectReuse of [false, true]) {
+      const sent = { n: 1 };
+      const local = [new LocalChannel(100), new LocalChannel(100), new LocalChannel(100)];
+      const bw = createRecordWriter({ type: 'broadcast' }, local, { batchSize: 8, maxParallelism: 128, subtaskIndex: 0, objectReuse });
+      bw.collect(sent);
+      bw.flush();
+      const got = local.map((c) => (c.poll() as RecordBatch).values[0]);
+      assert.equal(new Set(got).size, 3, 'no two consumers share a record');
+      assert.deepEqual(got, [{ n: 1 }, { n: 1 }, { n: 1 }]);
+      assert.equal(got[0] === sent, objectReuse, 'only with object reuse on does a consumer get the emitted object itself');
+    }
+  });
+
+  test('a record is captured as it was when emitted with object reuse off, for a channel within the thread and to another alike; with it on, neither copies', () => {
+    for (const objectReuse of [false, true]) {
+      const local = new LocalChannel(100);
+      const pushed: ChannelEvent[] = [];
+      const crossThread = { push: (e: ChannelEvent) => void pushed.push(e), isFull: () => false, copiesRecords: true };
+      for (const channel of [local, crossThread]) {
+        const key = { city: 'a' };
+        const record = { key, n: 1 };
+        const w = createRecordWriter({ type: 'hash', keySelector: (r: unknown) => (r as typeof record).key }, [channel], { batchSize: 8, maxParallelism: 128, subtaskIndex: 0, objectReuse });
+        w.collect(record);
+        record.n = 2;
+        key.city = 'b';
+        w.flush();
+        const batch = (channel === local ? local.poll() : pushed.pop()) as RecordBatch;
+        const captured = !objectReuse;
+        assert.deepEqual(batch.values[0], captured ? { key: { city: 'a' }, n: 1 } : { key: { city: 'b' }, n: 2 }, `objectReuse ${objectReuse}, ${channel === local ? 'local' : 'cross-thread'}`);
+        assert.deepEqual(batch.keys![0], captured ? { city: 'a' } : { city: 'b' }, 'the key with it');
+      }
+    }
+  });
+
+  test('every partitioner captures its records (object reuse off)', () => {
+    const specs = [{ type: 'forward' }, { type: 'rebalance' }, { type: 'rescale' }, { type: 'shuffle' }, { type: 'global' }, { type: 'custom', partitioner: () => 0, keySelector: (r: unknown) => r }] as const;
+    for (const spec of specs) {
+      const channel = new LocalChannel(100);
+      const w = createRecordWriter(spec, [channel], { batchSize: 8, maxParallelism: 128, subtaskIndex: 0 });
+      const record = { n: 1 };
+      w.collect(record);
+      record.n = 2;
+      w.flush();
+      assert.deepEqual((channel.poll() as RecordBatch).values, [{ n: 1 }], spec.type);
+    }
   });
 });

@@ -85,6 +85,19 @@ test("job config: user-config is the global job parameters, as Flink's; the conf
   store.close();
 });
 
+test("job config: object-reuse-mode is the job's pipeline.object-reuse", () => {
+  const store = MetadataStore.open(path.join(tmp, `db-${n++}`, 'flink.db'), { clock: new ManualClock(10_000) });
+  const mode = (config: Record<string, string | number | boolean>) => {
+    const id = newJobId();
+    store.createJob({ jobId: id, name: 'r', jobFile: '/r.ts', config });
+    return jobConfig(store.getJob(id)!)['execution-config']['object-reuse-mode'];
+  };
+  assert.equal(mode({ 'pipeline.object-reuse': true }), true);
+  assert.equal(mode({ 'pipeline.object-reuse': false }), false);
+  assert.equal(mode({}), false);
+  store.close();
+});
+
 test('exceptions: restarts and the final failure, newest first, bounded by maxExceptions', () => {
   const { store, jobId, clock } = fresh();
   store.recordEvent({ jobId, kind: 'restart', cause: 'first', stack: 'Error: first\n  at x', attempt: 1 });

@@ -30,6 +30,8 @@ export interface WorkerBootstrap {
   readonly periodicCheckpoints: boolean;
   readonly stateBackend: StateBackendSettings;
   readonly autoWatermarkIntervalMs: number;
+  /** `pipeline.object-reuse` as the job runs with it (its code's setting, else the configured one). */
+  readonly objectReuse: boolean;
   /**
    * The global job parameters the main thread's job code set: a worker's functions read these,
    * not what its own import of the job file set, so every subtask sees the same values.

@@ -144,6 +144,7 @@ function startRun(
       ...(deployment.restored ? { restore: (uid: string, subtask: number) => restored.get(`${subtask}/${uid}`) } : {}),
       stateBackend: boot.stateBackend,
       autoWatermarkIntervalMs: boot.autoWatermarkIntervalMs,
+      objectReuse: boot.objectReuse,
       ...(boot.globalJobParameters ? { globalJobParameters: boot.globalJobParameters } : {}),
       ...(boot.periodicCheckpoints ? { finalCheckpoint: allFinished } : { allFinished }),
       placement,

@@ -124,7 +124,8 @@ function restartStrategyDescription(c: JobRecord['config']): string {
 
 /**
  * `GET /jobs/:jobid/config` (Flink's JobConfigInfo): `user-config` holds the job's global job
- * parameters (`setGlobalJobParameters`), as Flink's does; the rest of its configuration is
+ * parameters (`setGlobalJobParameters`), as Flink's does, and `object-reuse-mode` its
+ * `pipeline.object-reuse`; the rest of its configuration is
  * {@link jobManagerJobConfig}'s.
  */
 export function jobConfig(job: JobRecord) {
@@ -135,7 +136,7 @@ export function jobConfig(job: JobRecord) {
       'execution-mode': 'PIPELINED',
       'restart-strategy': restartStrategyDescription(job.config),
       'job-parallelism': job.parallelism ?? 1,
-      'object-reuse-mode': false,
+      'object-reuse-mode': job.config['pipeline.object-reuse'] === true,
       'user-config': globalJobParametersOf(job.config),
     },
   };
