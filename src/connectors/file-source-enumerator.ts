@@ -24,7 +24,11 @@ export interface FileEnumeratorState {
 
 /** The files under the source's paths, path by path, each path's in path order. */
 function listAll(dirs: readonly string[]): FileSplit[] {
-  return dirs.flatMap((dir) => listFiles(dir).map((name) => ({ dir, name, offset: 0 })));
+  // A plain loop, not flatMap: a listing's error then has no native frame between the engine's
+  // and the job's, which the CLI would name as where it came from.
+  const all: FileSplit[] = [];
+  for (const dir of dirs) for (const name of listFiles(dir)) all.push({ dir, name, offset: 0 });
+  return all;
 }
 
 const key = (s: FileSplit): string => `${s.dir}\0${s.name}`;

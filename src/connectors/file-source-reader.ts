@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext } from '../graph/index.js';
 import { type DirectorySplit, DirectoryReader } from './directory-split-reader.js';
 import { type FileSourceSplit, type FileSplit, isDirectorySplit } from './file-source-split.js';
+import { checkedSplits } from './file-split-check.js';
 import { type TextFileBytes, openTextFile } from './text-file-bytes.js';
 import { TextLineCursor } from './text-lines.js';
 
@@ -32,12 +33,14 @@ export class FileSourceReader implements SourceReader<string, FileSourceSplit> {
 
   constructor(
     private readonly ctx: SourceReaderContext,
+    /** The source's paths: a split names one of them (restored splits are data from disk). */
+    private readonly dirs: readonly string[],
     private readonly monitorIntervalMs: number | undefined,
   ) {}
 
   addSplits(splits: FileSourceSplit[]): void {
     const legacy: DirectorySplit[] = [];
-    for (const s of splits) {
+    for (const s of checkedSplits(splits, this.dirs)) {
       if (isDirectorySplit(s)) legacy.push(s);
       else {
         this.queue.push(s);

@@ -4,6 +4,7 @@ import { SnapshotRestoreError } from '../util/errors.js';
 import type { DurationLike } from '../util/time.js';
 import { ContinuousFileSplitEnumerator, type FileEnumeratorState, LegacySplitsEnumerator, StaticFileSplitEnumerator } from './file-source-enumerator.js';
 import { FileSourceReader } from './file-source-reader.js';
+import { isFileSplit } from './file-split-check.js';
 import type { FileSourceSplit } from './file-source-split.js';
 import { positiveMillis } from './positive-setting.js';
 import { TextLineInputFormat } from './text-line-input-format.js';
@@ -74,14 +75,14 @@ export class FileSource implements Source<string, FileSourceSplit> {
     return this.enumerator(ctx, undefined);
   }
 
-  /** `state` undefined: a snapshot from before the enumerator, whose directory splits the readers read as then. */
-  restoreEnumerator(ctx: SplitEnumeratorContext<FileSourceSplit>, state: unknown): SplitEnumerator<FileSourceSplit, FileEnumeratorState> {
-    if (state === undefined) return new LegacySplitsEnumerator(ctx, this.monitorIntervalMs === undefined);
-    return this.enumerator(ctx, checkedState(state));
+  /** `legacy`: a snapshot from before the enumerator, whose directory splits the readers read as then. */
+  restoreEnumerator(ctx: SplitEnumeratorContext<FileSourceSplit>, state: unknown, legacy: boolean): SplitEnumerator<FileSourceSplit, FileEnumeratorState> {
+    if (legacy) return new LegacySplitsEnumerator(ctx, this.monitorIntervalMs === undefined);
+    return this.enumerator(ctx, checkedState(state, this.dirs));
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<string, FileSourceSplit> {
-    return new FileSourceReader(ctx, this.monitorIntervalMs);
+    return new FileSourceReader(ctx, this.dirs, this.monitorIntervalMs);
   }
 
   private enumerator(ctx: SplitEnumeratorContext<FileSourceSplit>, state: FileEnumeratorState | undefined): SplitEnumerator<FileSourceSplit, FileEnumeratorState> {
@@ -91,22 +92,23 @@ export class FileSource implements Source<string, FileSourceSplit> {
   }
 }
 
-/** A restored enumerator state, checked for the shape this version writes (it is data from disk). */
-function checkedState(state: unknown): FileEnumeratorState {
+/** A restored enumerator state, checked for the shape this version writes (it is data from disk), its files inside `dirs`. */
+function checkedState(state: unknown, dirs: readonly string[]): FileEnumeratorState {
   const s = state as Partial<FileEnumeratorState> | null;
-  const fileSplit = (f: unknown): boolean => {
-    const x = f as { dir?: unknown; name?: unknown; offset?: unknown } | null;
-    return typeof x === 'object' && x !== null && typeof x.dir === 'string' && typeof x.name === 'string' && typeof x.offset === 'number';
-  };
   const ok =
     typeof s === 'object' &&
     s !== null &&
     Array.isArray(s.pending) &&
-    s.pending.every(fileSplit) &&
+    s.pending.every((f) => isFileSplit(f, dirs)) &&
     typeof s.listed === 'boolean' &&
     (s.seen === undefined || (Array.isArray(s.seen) && s.seen.every((k) => typeof k === 'string')));
   // No restart can mend it: the snapshot is refused, as any state that does not fit.
-  if (!ok) throw new SnapshotRestoreError("The FileSource's enumerator state in the snapshot is not one this version wrote (pending files, listed, seen).", 'connector.enumeratorState');
+  if (!ok) {
+    throw new SnapshotRestoreError(
+      "The FileSource's enumerator state in the snapshot is not one this version wrote for this source (pending files inside its paths at offsets >= 0, listed, seen).",
+      'connector.enumeratorState',
+    );
+  }
   return s as FileEnumeratorState;
 }
 

@@ -130,10 +130,12 @@ export interface Source<T, Split = unknown> {
   createEnumerator?(context: SplitEnumeratorContext<Split>): SplitEnumerator<Split, unknown>;
   /**
    * The enumerator of a restored job, from what its {@link SplitEnumerator.snapshotState} returned
-   * in the snapshot — or `undefined` when the snapshot holds none, one taken before the source had
-   * an enumerator: the readers' restored splits then hold all of the source's position.
+   * in the snapshot (`state`, whatever it was, undefined included). `legacy` is true when the
+   * snapshot holds no enumerator state for the source — one taken before the source had an
+   * enumerator: the readers' restored splits then hold all of the source's position (`state` is
+   * undefined). A damaged entry never restores as legacy: the restore is refused.
    */
-  restoreEnumerator?(context: SplitEnumeratorContext<Split>, state: unknown): SplitEnumerator<Split, unknown>;
+  restoreEnumerator?(context: SplitEnumeratorContext<Split>, state: unknown, legacy: boolean): SplitEnumerator<Split, unknown>;
 }
 
 /**

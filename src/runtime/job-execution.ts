@@ -164,7 +164,12 @@ export class JobExecution implements JobRun {
 
   /** The source coordinator of `uid` sent the reader of `subtask` (here) splits or the end of them. */
   deliverSourceEvent(uid: string, subtask: number, event: SourceEvent): void {
-    this.sourceTasks.get(`${uid}#${subtask}`)?.receiveSourceEvent(event);
+    try {
+      this.sourceTasks.get(`${uid}#${subtask}`)?.receiveSourceEvent(event);
+    } catch (err) {
+      // Splits sent to a reader that has finished: the job fails (see receiveSourceEvent).
+      this.fail(err);
+    }
     this.wake?.();
   }
 

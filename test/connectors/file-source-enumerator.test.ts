@@ -116,12 +116,53 @@ test('LegacySplitsEnumerator: assigns nothing; a bounded one tells each reader s
   assert.deepEqual(b.snapshotState(), { pending: [], listed: true, legacy: true });
 });
 
-test("FileSource.restoreEnumerator: a state this version did not write is refused as the snapshot's fault; none at all (a snapshot from before the enumerator) gives the legacy one", () => {
+test("FileSource.restoreEnumerator: a state this version did not write for this source is refused as the snapshot's fault; a snapshot from before the enumerator (legacy) gives the legacy one", () => {
   const source = FileSource.forTextLines(dir).build();
   const { ctx } = recording();
-  for (const bad of [null, 7, { pending: 'a', listed: true }, { pending: [{ dir }], listed: true }, { pending: [], listed: true, seen: [1] }]) {
-    assert.throws(() => source.restoreEnumerator(ctx, bad), (e: unknown) => e instanceof SnapshotRestoreError && e.code === 'connector.enumeratorState', JSON.stringify(bad));
+  const pending = (f: object) => ({ pending: [{ dir, name: 'a', offset: 0, ...f }], listed: true });
+  const bad = [
+    undefined,
+    null,
+    7,
+    { pending: 'a', listed: true },
+    { pending: [{ dir }], listed: true },
+    { pending: [], listed: true, seen: [1] },
+    // Offsets are non-negative integers; names stay inside the source's paths, which are its own.
+    pending({ offset: -1 }),
+    pending({ offset: 1.5 }),
+    pending({ name: '../x' }),
+    pending({ name: 'sub/../../x' }),
+    pending({ name: '/etc/passwd' }),
+    pending({ dir: '/etc', name: 'passwd' }),
+  ];
+  for (const state of bad) {
+    assert.throws(() => source.restoreEnumerator(ctx, state, false), (e: unknown) => e instanceof SnapshotRestoreError && e.code === 'connector.enumeratorState' && !e.message.includes('\n'), JSON.stringify(state));
   }
-  assert.ok(source.restoreEnumerator(ctx, undefined) instanceof LegacySplitsEnumerator);
-  assert.ok(source.restoreEnumerator(ctx, { pending: [], listed: true }) instanceof StaticFileSplitEnumerator);
+  assert.ok(source.restoreEnumerator(ctx, undefined, true) instanceof LegacySplitsEnumerator);
+  assert.ok(source.restoreEnumerator(ctx, { pending: [], listed: true }, false) instanceof StaticFileSplitEnumerator);
+  assert.ok(source.restoreEnumerator(ctx, pending({ name: 'day=1/..a', offset: 12 }), false) instanceof StaticFileSplitEnumerator);
+});
+
+test("a FileSource reader refuses a restored or assigned split of another shape, outside the source's paths or at a bad offset, before opening anything", () => {
+  writeFileSync(join(tmp.path, 'secret'), 'no\n');
+  const source = FileSource.forTextLines(dir).build();
+  const reader = source.createReader({ subtaskIndex: 0, parallelism: 1, clock: systemClock, sendSplitRequest: () => {} });
+  const bad: unknown[] = [
+    null,
+    { dir, name: 'a' },
+    { dir, name: 'a', offset: -3 },
+    { dir, name: 'a', offset: 0.5 },
+    { dir, name: '../secret', offset: 0 },
+    { dir: tmp.path, name: 'secret', offset: 0 },
+    { dir, done: ['../secret'], current: null },
+    { dir, done: [], current: { name: '../secret', offset: 0 } },
+    { dir, done: [], current: { name: 'a', offset: -1 } },
+    { dir, done: [], current: null, pending: ['/etc/passwd'] },
+    { dir, done: [], current: null, shard: 2, shards: 2 },
+    { dir: '/', done: [], current: null },
+  ];
+  for (const split of bad) {
+    assert.throws(() => reader.addSplits([split as FileSourceSplit]), (e: unknown) => e instanceof SnapshotRestoreError && e.code === 'connector.splitState' && !e.message.includes('\n'), JSON.stringify(split));
+  }
+  reader.addSplits([{ dir, name: 'a', offset: 0 }, { dir, done: [], current: null, shard: 1, shards: 2 }]);
 });

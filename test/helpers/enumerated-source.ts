@@ -66,10 +66,10 @@ export class EnumeratedSource<T, S> {
     );
     if (restore === undefined) this.enumerator = source.createEnumerator!(ctx);
     else if ('legacy' in restore) {
-      this.enumerator = source.restoreEnumerator!(ctx, undefined);
+      this.enumerator = source.restoreEnumerator!(ctx, undefined, true);
       restore.legacy.forEach((splits, i) => this.readers[i]!.addSplits(structuredClone(splits)));
     } else {
-      this.enumerator = source.restoreEnumerator!(ctx, structuredClone(restore.enumerator));
+      this.enumerator = source.restoreEnumerator!(ctx, structuredClone(restore.enumerator), false);
       restore.readers.forEach((splits, i) => this.readers[i]!.addSplits(structuredClone(splits)));
     }
     for (let i = 0; i < parallelism; i++) this.enumerator.addReader(i);

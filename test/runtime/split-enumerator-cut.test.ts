@@ -18,6 +18,7 @@ import { JobExecution, SOURCE_SPLITS_STATE, type TaskAcknowledgement } from '../
 import { SOURCE_ENUMERATOR_STATE } from '../../src/runtime/sources/source-coordinators.js';
 import { type OperatorRestoreState, decodeStateFile } from '../../src/state/index.js';
 import { systemClock } from '../../src/util/clock.js';
+import { SnapshotRestoreError } from '../../src/util/errors.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { until } from '../helpers/tracked-job.js';
@@ -109,5 +110,19 @@ describe('a FileSource checkpoint taken while an assignment is in flight', () =>
     assert.deepEqual(got.sort(), ['a0', 'a1', 'b0', 'b1', 'c0', 'c1']);
     const done: OperatorRestoreState = { ...state, lists: new Map([[SOURCE_SPLITS_STATE, { mode: 'split', values: [{ dir, done: ['a', 'b'], current: { name: 'c', offset: 3 } }] }]]) };
     assert.deepEqual(await runFrom(1, (uid) => (uid === 'files' ? done : undefined)), ['c1']);
+  });
+
+  test('an enumerator entry that is not exactly one element (damaged) is refused in one line naming the source, never restored as a snapshot from before the enumerator', async () => {
+    const { state } = await cutWithAssignmentInFlight();
+    const one = state.lists.get(SOURCE_ENUMERATOR_STATE)!.values[0];
+    for (const values of [[], [one, one]]) {
+      const damaged: OperatorRestoreState = { ...state, lists: new Map([[SOURCE_SPLITS_STATE, { mode: 'split', values: [] }], [SOURCE_ENUMERATOR_STATE, { mode: 'union', values }]]) };
+      const got: string[] = [];
+      await assert.rejects(
+        new JobExecution({ jobId: 'cut', jobGraph: job(1, got), clock: systemClock, restore: (uid) => (uid === 'files' ? damaged : undefined) }).run(),
+        (e: unknown) => e instanceof SnapshotRestoreError && /^The snapshot's enumerator state of "Source: files" \(uid 'files'\) holds \d elements/.test(e.message) && !e.message.includes('\n'),
+      );
+      assert.deepEqual(got, [], `${values.length} elements: nothing read`);
+    }
   });
 });

@@ -16,8 +16,11 @@ export interface SourceCoordinatorOptions {
   readonly source: Source<unknown, unknown>;
   readonly parallelism: number;
   readonly clock: Clock;
-  /** Set for a restored job: the enumerator's state in the snapshot (undefined if it holds none). */
-  readonly restored?: { readonly state: unknown };
+  /**
+   * Set for a restored job: the enumerator's state in the snapshot, or `legacy` when the snapshot
+   * holds none for the source (taken before it had an enumerator; `state` is then undefined).
+   */
+  readonly restored?: { readonly state: unknown; readonly legacy: boolean };
   readonly deliver: SourceEventDelivery;
   /** A throw in asynchronous enumerator code (a callAsync handler): the job fails with it. */
   readonly fail: (err: unknown) => void;
@@ -48,7 +51,7 @@ export class SourceCoordinator {
     this.enumerator = this.call(() => {
       if (options.restored === undefined) return source.createEnumerator!(ctx);
       if (source.restoreEnumerator === undefined) throw new Error('the source has createEnumerator but no restoreEnumerator: it cannot be restored');
-      return source.restoreEnumerator(ctx, options.restored.state);
+      return source.restoreEnumerator(ctx, options.restored.state, options.restored.legacy);
     });
   }
 

@@ -1,6 +1,7 @@
 import type { JobGraph } from '../../graph/index.js';
 import type { RestoreAssignment } from '../../state/index.js';
 import type { Clock } from '../../util/clock.js';
+import { SnapshotRestoreError } from '../../util/errors.js';
 import { SourceCoordinator, type SourceEvent } from './source-coordinator.js';
 
 /**
@@ -34,9 +35,16 @@ export class SourceCoordinators {
       if (source?.createEnumerator === undefined) continue;
       const uid = v.head.uid;
       // The enumerator's state is subtask 0's (see SOURCE_ENUMERATOR_STATE); a restored source
-      // without it was snapshotted before it had an enumerator.
+      // without the entry was snapshotted before it had an enumerator (legacy). An entry is one
+      // element, whatever the enumerator returned: any other count is damage, never "legacy".
       const restored = restore?.(uid, 0);
-      const state = restored?.lists.get(SOURCE_ENUMERATOR_STATE)?.values[0];
+      const entry = restored?.lists.get(SOURCE_ENUMERATOR_STATE);
+      if (entry !== undefined && entry.values.length !== 1) {
+        throw new SnapshotRestoreError(
+          `The snapshot's enumerator state of "${v.head.name}" (uid '${uid}') holds ${entry.values.length} elements, not the one its enumerator wrote: the snapshot is damaged.`,
+          'snapshot.enumeratorState',
+        );
+      }
       this.byUid.set(
         uid,
         new SourceCoordinator({
@@ -45,7 +53,7 @@ export class SourceCoordinators {
           source,
           parallelism: v.parallelism,
           clock,
-          ...(restored ? { restored: { state } } : {}),
+          ...(restored ? { restored: entry ? { state: entry.values[0], legacy: false } : { state: undefined, legacy: true } } : {}),
           deliver: (subtask, event) => deliver(uid, subtask, event),
           fail,
         }),

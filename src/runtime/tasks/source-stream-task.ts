@@ -89,7 +89,14 @@ export class SourceStreamTask extends StreamTask {
    * task's snapshot for it (the trigger snapshots at once), as Flink's event valve keeps them.
    */
   receiveSourceEvent(event: SourceEvent): void {
-    if (this.finished && !this.drained) return;
+    // A drained source keeps what arrives (a request answered after the drain's end of input is
+    // its split in the savepoint). A reader that ended takes nothing more: the end of splits is
+    // moot, but splits would be lost, so the job fails, as Flink refuses an assignment to a
+    // reader that is not registered.
+    if (this.finished && !this.drained) {
+      if (event.kind === 'noMoreSplits') return;
+      throw userError(this.sourceName, new Error(`its split enumerator assigned ${event.splits.length} split(s) to subtask ${this.info.subtaskIndex}, whose reader has finished: they would be lost`));
+    }
     this.sourceEvents.push(event);
     this.pollNow();
   }

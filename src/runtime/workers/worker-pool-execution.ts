@@ -279,7 +279,11 @@ export class WorkerPoolExecution implements JobRun {
    */
   private broadcastTrigger(trigger: Extract<ToWorker, { t: 'trigger' }>): void {
     const states = this.coordinators?.snapshot(trigger.id);
-    this.broadcast(states && states.size > 0 ? { ...trigger, enumerators: [...states] } : trigger);
+    if (states === undefined || states.size === 0) return this.broadcast(trigger);
+    // Only the worker running each source's subtask 0 stores the enumerator's state: the others get the trigger alone.
+    const holder = this.members[slotOf(0, this.members.length)];
+    const withStates: ToWorker = { ...trigger, enumerators: [...states] };
+    for (const m of this.members) if (!m.settled) m.slot.post(m === holder ? withStates : trigger);
   }
 
   private broadcast(m: ToWorker): void {
