@@ -53,6 +53,14 @@ function isDirectorySplitOf(x: unknown, dirs: readonly string[]): boolean {
 export function checkedSplits(splits: readonly unknown[], dirs: readonly string[]): FileSourceSplit[] {
   for (const s of splits) {
     if (isFileSplit(s, dirs) || isDirectorySplitOf(s, dirs)) continue;
+    const dir = isRecord(s) ? s.dir : undefined;
+    if (typeof dir === 'string' && !dirs.includes(dir) && (isFileSplit(s, [dir]) || isDirectorySplitOf(s, [dir]))) {
+      // Well formed, but for a path the source no longer reads: the job's input changed.
+      throw new SnapshotRestoreError(
+        `The snapshot's FileSource was reading ${dir}, which this job's source does not read (${dirs.join(', ')}). Keep that path, or give the source a new uid and restore with --allowNonRestoredState to start it afresh.`,
+        'connector.splitState',
+      );
+    }
     throw new SnapshotRestoreError(
       `A FileSource split in the snapshot is not one this version wrote for this source (one of its paths, a file inside it, an offset >= 0): ${clip(s)}.`,
       'connector.splitState',

@@ -164,5 +164,10 @@ test("a FileSource reader refuses a restored or assigned split of another shape,
   for (const split of bad) {
     assert.throws(() => reader.addSplits([split as FileSourceSplit]), (e: unknown) => e instanceof SnapshotRestoreError && e.code === 'connector.splitState' && !e.message.includes('\n'), JSON.stringify(split));
   }
+  // A well-formed split of a path the source no longer reads: the line says so and what to do.
+  assert.throws(
+    () => reader.addSplits([{ dir: tmp.path, name: 'secret', offset: 0 }]),
+    (e: unknown) => e instanceof SnapshotRestoreError && e.message.includes(`was reading ${tmp.path}, which this job's source does not read (${dir})`) && e.message.includes('new uid'),
+  );
   reader.addSplits([{ dir, name: 'a', offset: 0 }, { dir, done: [], current: null, shard: 1, shards: 2 }]);
 });
