@@ -98,6 +98,8 @@ export {
   type Source,
   type SourceReader,
   type SourceReaderContext,
+  type SplitEnumerator,
+  type SplitEnumeratorContext,
   type SourceOutput,
   type ReaderOutput,
   type Sink,

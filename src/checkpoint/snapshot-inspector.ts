@@ -17,7 +17,8 @@ export interface OperatorStateInfo {
    */
   readonly keyedStates: Record<string, { kind: string; ttl: boolean; perWindow?: true; serializer: string; keySerializer?: string; keys: number }>;
   /**
-   * Operator list states: redistribution mode and element count (source positions are `_splits`;
+   * Operator list states: redistribution mode and element count (source positions are `_splits`, a
+   * source's split enumerator state `_enumerator`;
    * broadcast state: the entries of one copy), and the serializers that wrote them where not
    * MessagePack (names, `, `-joined if subtasks differed; a broadcast state's keys apart).
    */

@@ -89,6 +89,7 @@ const packageDir = (): string | undefined => {
 };
 
 const FRAME = /^\s+at /;
+const NATIVE_FRAME = /\(<anonymous>\)\s*$/;
 
 /** Whether a stack frame is the engine's (flink-ts's own files) or Node's, not the user's. */
 function isEngineFrame(frame: string, dir: string | undefined): boolean {
@@ -107,7 +108,8 @@ function callSiteOf(details: string): string | undefined {
   if (dir === undefined) return undefined;
   const frames = details.split('\n').filter((l) => FRAME.test(l));
   if (frames.length === 0 || !frames[0]!.includes(dir)) return undefined;
-  const user = frames.find((f) => !isEngineFrame(f, dir));
+  // A native frame (`Array.flatMap (<anonymous>)`) names no place in the user's files.
+  const user = frames.find((f) => !isEngineFrame(f, dir) && !NATIVE_FRAME.test(f));
   if (user === undefined) return undefined;
   const at = user.trim().slice('at '.length);
   return /\(([^()]*)\)$/.exec(at)?.[1] ?? at;

@@ -1,5 +1,6 @@
 import type { JobGraph } from '../graph/index.js';
-import { entryModuleUrl } from '../util/package-root.js';
+import { pathToFileURL } from 'node:url';
+import { FROM_SOURCE, entryModuleUrl, packageFile } from '../util/package-root.js';
 
 /**
  * How many worker threads (task slots) a job runs on, from `taskmanager.numberOfTaskSlots`:
@@ -17,7 +18,7 @@ export function taskSlotsFor(configured: number | 'auto', jobGraph: JobGraph, co
   return configured > 1 ? Math.min(configured, highest) : 0;
 }
 
-/** The worker's entry module (a .ts file when the engine itself runs from source under tsx). */
+/** The worker's entry module (from source under tsx, a shim that registers tsx in the thread first). */
 export function taskWorkerEntry(): URL {
-  return entryModuleUrl('cluster/task-worker');
+  return FROM_SOURCE ? pathToFileURL(packageFile('src/cluster/task-worker-under-tsx.mjs')) : entryModuleUrl('cluster/task-worker');
 }

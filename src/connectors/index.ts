@@ -18,7 +18,7 @@ export {
 } from './file-sink-rolling-policy.js';
 export { WatermarkStrategy } from './watermark-strategy.js';
 export { SqliteSink, type SqliteSinkOptions, type SqlValue } from './sqlite-sink.js';
-export { FileSource, FileSourceBuilder, type DirectorySplit } from './file-source.js';
+export { FileSource, FileSourceBuilder, type DirectorySplit, type FileEnumeratorState, type FileSourceSplit, type FileSplit } from './file-source.js';
 export { TextLineInputFormat } from './text-line-input-format.js';
 export { JdbcSink, type JdbcSinkOptions, type JdbcExactlyOnceSinkOptions } from './jdbc-sink.js';
 export type { JdbcValue } from './jdbc-sink-encoding.js';

@@ -28,6 +28,15 @@ export interface SourceReaderContext {
    * from any callback on the reader's thread, as often as data comes.
    */
   readonly notifyAvailable?: () => void;
+  /**
+   * Asks the source's {@link SplitEnumerator} for a split (Flink's `sendSplitRequest()`): its
+   * answer, a split or the end of them, comes later through {@link SourceReader.addSplits} or
+   * {@link SourceReader.notifyNoMoreSplits}, never within this call. Set by the engine for a source
+   * with an enumerator; a reader asks when it starts without splits and again each time it
+   * finished the ones it had (a request in flight when a checkpoint was taken is not in it: a
+   * restored reader without splits asks again).
+   */
+  readonly sendSplitRequest?: () => void;
 }
 
 /**
@@ -82,6 +91,11 @@ export interface SourceReader<T, Split> {
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   /** Checkpoint `checkpointId` was aborted (it failed or timed out): what {@link snapshotState} kept for it can go. */
   notifyCheckpointAborted?(checkpointId: number): void;
+  /**
+   * A source with an enumerator: the enumerator will assign this reader no more splits
+   * (Flink's `notifyNoMoreSplits`); a bounded reader ends once it finished the splits it has.
+   */
+  notifyNoMoreSplits?(): void;
   /** Releases the reader; a promise (e.g. a user function's asynchronous close) is awaited, and a rejection fails the task as a throw would. */
   close?(): void | Promise<void>;
 }
@@ -101,7 +115,76 @@ export interface Source<T, Split = unknown> {
    * back to a position, so a missing uid on it is not warned about either.
    */
   readonly replayable?: boolean;
-  /** Splits of the whole input, created once when the job starts from scratch. */
-  createSplits(parallelism: number): Split[];
+  /**
+   * Splits of the whole input, created once when the job starts from scratch and dealt to the
+   * readers round robin. A source with an enumerator ({@link createEnumerator}) has none: its
+   * readers ask for splits.
+   */
+  createSplits?(parallelism: number): Split[];
   createReader(context: SourceReaderContext): SourceReader<T, Split>;
+  /**
+   * The source's split enumerator (Flink's FLIP-27 SplitEnumerator), for a job that starts from
+   * scratch: it runs once per source, on the job's main thread, and hands splits to the readers
+   * that ask. Without it the source's splits come from {@link createSplits}.
+   */
+  createEnumerator?(context: SplitEnumeratorContext<Split>): SplitEnumerator<Split, unknown>;
+  /**
+   * The enumerator of a restored job, from what its {@link SplitEnumerator.snapshotState} returned
+   * in the snapshot (`state`, whatever it was, undefined included). `legacy` is true when the
+   * snapshot holds no enumerator state for the source — one taken before the source had an
+   * enumerator: the readers' restored splits then hold all of the source's position (`state` is
+   * undefined). A damaged entry never restores as legacy: the restore is refused.
+   */
+  restoreEnumerator?(context: SplitEnumeratorContext<Split>, state: unknown, legacy: boolean): SplitEnumerator<Split, unknown>;
+}
+
+/**
+ * What a {@link SplitEnumerator} knows of the job and how it answers the readers (Flink's
+ * SplitEnumeratorContext). Every call is made on the job's main thread; an assignment reaches
+ * the reader asynchronously, in order with the other assignments to it.
+ */
+export interface SplitEnumeratorContext<Split> {
+  /** The source's parallelism (the number of readers). */
+  readonly parallelism: number;
+  readonly clock: Clock;
+  /** The subtasks whose readers are registered (all of them once the job runs). */
+  registeredReaders(): ReadonlySet<number>;
+  /** Gives `split` to the reader of subtask `subtask`; it is the reader's from now on (its state). */
+  assignSplit(split: Split, subtask: number): void;
+  /** Gives several splits at once, by subtask. */
+  assignSplits(assignment: ReadonlyMap<number, readonly Split[]>): void;
+  /** Tells the reader of `subtask` that no more splits will come. */
+  signalNoMoreSplits(subtask: number): void;
+  /**
+   * Runs `callable` (e.g. listing a directory) now or after `initialDelayMs`, then every
+   * `periodMs` if given, and `handler` with its result on the main thread (Flink's callAsync).
+   * A rejected callable hands its error to `handler`; a throw from `handler` fails the job.
+   * Stops when the enumerator closes.
+   */
+  callAsync<R>(callable: () => R | Promise<R>, handler: (result: R | undefined, error: unknown) => void, initialDelayMs?: number, periodMs?: number): void;
+}
+
+/**
+ * The source's one coordinator of splits (Flink's SplitEnumerator): it discovers splits (files,
+ * partitions) and hands them to the readers that ask. Its state — the splits not assigned yet
+ * and what it must remember (paths it handed out) — is taken at every checkpoint before the
+ * readers', so each split is, in a completed checkpoint, in exactly one place: the enumerator's
+ * state or one reader's.
+ */
+export interface SplitEnumerator<Split, State> {
+  /** Called once before any other call but {@link snapshotState} (e.g. to list, or to start periodic discovery). */
+  start(): void;
+  /** The reader of `subtask` asks for a split (`requesterHostname` is always undefined here: one host). */
+  handleSplitRequest(subtask: number, requesterHostname?: string): void;
+  /** The reader of `subtask` is registered (at each run's start). */
+  addReader(subtask: number): void;
+  /**
+   * The enumerator's state in checkpoint `checkpointId`, as plain data (it is encoded like
+   * operator state, with no functions or classes); synchronous and cheap.
+   */
+  snapshotState(checkpointId: number): State;
+  /** Checkpoint `checkpointId` is complete. */
+  notifyCheckpointComplete?(checkpointId: number): void;
+  /** The job's run ends (also on failover: the next run's enumerator is restored anew). */
+  close?(): void;
 }

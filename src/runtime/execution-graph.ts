@@ -1,4 +1,4 @@
-import { type JobEdge, type JobGraph, type JobVertex, type StreamNode, WatermarkStrategy, isTwoInputNode } from '../graph/index.js';
+import { type JobEdge, type JobGraph, type JobVertex, type Source, type StreamNode, WatermarkStrategy, isTwoInputNode } from '../graph/index.js';
 import {
   DefaultOperatorStateStore,
   KeyGroupRange,
@@ -67,6 +67,8 @@ export interface DeploymentSettings extends ChannelSettings {
    * copy, as in Flink (see the README's "Object reuse").
    */
   readonly objectReuse?: boolean;
+  /** Where a reader's split requests go (SourceReaderContext.sendSplitRequest): the source coordinator of uid `uid`. */
+  readonly splitRequests?: (uid: string, subtask: number) => void;
 }
 
 /** The heap backend with full checkpoints, when the job names none. */
@@ -290,12 +292,25 @@ function deploySubtask(
       sourceTask?.pollNow();
       settings.wake?.();
     };
-    const reader = source.createReader({ subtaskIndex: index, parallelism: v.parallelism, clock: settings.clock, metricGroup: readerMetrics.root, notifyAvailable });
-    // A restored source continues from its recorded splits (none left = it had finished).
-    const restored = settings.restore?.(v.head.uid, index);
+    const uid = v.head.uid;
+    const requests = settings.splitRequests;
+    const enumerated = source.createEnumerator !== undefined;
+    const reader = source.createReader({
+      subtaskIndex: index,
+      parallelism: v.parallelism,
+      clock: settings.clock,
+      metricGroup: readerMetrics.root,
+      notifyAvailable,
+      ...(enumerated && requests ? { sendSplitRequest: () => requests(uid, index) } : {}),
+    });
+    // A restored source continues from its recorded splits (none left = it had finished, or, with
+    // an enumerator, holds none now and asks); a fresh one with an enumerator starts without.
+    const restored = settings.restore?.(uid, index);
     const splits = restored
       ? (restored.lists.get(SOURCE_SPLITS_STATE)?.values ?? [])
-      : source.createSplits(v.parallelism).filter((_, i) => i % v.parallelism === index);
+      : enumerated
+        ? []
+        : staticSplits(source, v.parallelism).filter((_, i) => i % v.parallelism === index);
     reader.addSplits(splits);
     const o = outputsOf(v.head);
     emitted.set(v.head, o.emitted);
@@ -315,6 +330,12 @@ function deploySubtask(
   }
   task.metrics = taskMetrics(v, index, settings.attemptNumber, task, writers, operators, emitted, readerMetrics);
   return task;
+}
+
+/** The splits of a source without an enumerator, dealt round robin to its readers. */
+function staticSplits(source: Source<unknown, unknown>, parallelism: number): unknown[] {
+  if (source.createSplits === undefined) throw new TypeError('A source needs createSplits(parallelism) or createEnumerator(context): it has neither.');
+  return source.createSplits(parallelism);
 }
 
 /**

@@ -13,6 +13,8 @@ import type { TaskMetricsReading } from './metrics/io-metrics.js';
 import { SourceStreamTask } from './tasks/source-stream-task.js';
 import { WatermarkAlignmentAggregator, type WatermarkAlignmentReporter } from './watermarks/watermark-alignment.js';
 import type { StreamTask } from './tasks/stream-task.js';
+import type { SourceEvent } from './sources/source-coordinator.js';
+import { type EnumeratorStates, SourceCoordinators } from './sources/source-coordinators.js';
 
 /** How long the scheduler runs steps before it lets the event loop in (timers, commands, I/O). */
 const SLICE_MS = 10;
@@ -66,6 +68,12 @@ export interface JobExecutionOptions {
    * (it answers through {@link JobExecution.announceAlignment}); default: one here.
    */
   readonly alignment?: WatermarkAlignmentReporter;
+  /**
+   * Where readers' split requests go: a worker sends them to the main thread's source
+   * coordinators (and hands their answers to {@link JobExecution.deliverSourceEvent}); unset =
+   * the coordinators run here, with this run.
+   */
+  readonly splitRequests?: (uid: string, subtask: number) => void;
 }
 
 /**
@@ -93,6 +101,12 @@ export class JobExecution implements JobRun {
   private readonly endWork: Promise<unknown>[] = [];
   /** Checkpoints triggered and neither complete nor aborted; tasks that finish answer them. */
   private readonly inFlight = new Map<number, CheckpointBarrier>();
+  /** The source coordinators, when they run here (not in a worker): created when the run starts. */
+  private coordinators: SourceCoordinators | undefined;
+  /** Split requests of readers here, handed to the coordinators at the next sweep (never inside a reader's poll). */
+  private readonly splitRequests: Array<readonly [uid: string, subtask: number]> = [];
+  /** The source tasks here by `uid#subtask`: where the coordinators' events go. */
+  private readonly sourceTasks = new Map<string, SourceStreamTask>();
 
   constructor(private readonly options: JobExecutionOptions) {
     this.tasks = deployTasks(options.jobGraph, {
@@ -112,7 +126,14 @@ export class JobExecution implements JobRun {
       alignment: options.alignment ?? this.localAlignment(),
       // Asynchronous work that completed (an async I/O answer, a source reader's data) ends an idle wait at once.
       wake: () => this.wake?.(),
+      splitRequests:
+        options.splitRequests ??
+        ((uid, subtask) => {
+          this.splitRequests.push([uid, subtask]);
+          this.wake?.();
+        }),
     }, options.placement);
+    for (const task of this.tasks) if (task instanceof SourceStreamTask) this.sourceTasks.set(`${task.sourceUid}#${task.subtaskIndex}`, task);
     this.taskCount = subtaskCount(options.jobGraph);
     const cp = options.checkpointing;
     if (cp) {
@@ -144,6 +165,17 @@ export class JobExecution implements JobRun {
     this.wake?.();
   }
 
+  /** The source coordinator of `uid` sent the reader of `subtask` (here) splits or the end of them. */
+  deliverSourceEvent(uid: string, subtask: number, event: SourceEvent): void {
+    try {
+      this.sourceTasks.get(`${uid}#${subtask}`)?.receiveSourceEvent(event);
+    } catch (err) {
+      // Splits sent to a reader that has finished: the job fails (see receiveSourceEvent).
+      this.fail(err);
+    }
+    this.wake?.();
+  }
+
   /** Ends an idle wait at once (a cross-thread channel received something). */
   wakeUp(): void {
     this.wake?.();
@@ -166,11 +198,21 @@ export class JobExecution implements JobRun {
    * barrier; finished tasks snapshot at once. Other tasks snapshot as the barriers reach them,
    * or when they finish without one.
    */
-  triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void {
+  triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions, enumeratorStates?: EnumeratorStates): void {
     if (!this.running) throw new Error('the job is not running');
     const barrier = new CheckpointBarrier(checkpointId, timestamp, options);
     this.inFlight.set(checkpointId, barrier);
     this.guard(() => {
+      // The enumerators' states first (given by the main thread to a worker, taken here
+      // otherwise), then the readers': an assignment made after the one reaches its reader
+      // after the other. Subtask 0 of each source stores its enumerator's.
+      const states = enumeratorStates ?? this.coordinators?.snapshot(checkpointId);
+      if (states !== undefined) {
+        for (const [uid, state] of states) {
+          const task = this.sourceTasks.get(`${uid}#0`);
+          if (task) task.enumeratorState = { checkpointId, state };
+        }
+      }
       for (const task of this.tasks) {
         // A finished task may have met this barrier already (it can overtake the trigger from
         // another thread): performCheckpoint then leaves it alone.
@@ -187,6 +229,7 @@ export class JobExecution implements JobRun {
    */
   notifyCheckpointComplete(checkpointId: number): void {
     this.inFlight.delete(checkpointId);
+    this.guard(() => this.coordinators?.notifyCheckpointComplete(checkpointId));
     // Each task is told, whatever another one threw (Flink's tasks are told one by one).
     for (const task of this.tasks) this.guard(() => void task.notifyCheckpointComplete(checkpointId)?.catch((err: unknown) => this.fail(err)));
     this.wake?.();
@@ -271,9 +314,19 @@ export class JobExecution implements JobRun {
   async run(): Promise<void> {
     let failure: unknown;
     try {
+      if (this.options.splitRequests === undefined) {
+        this.coordinators = new SourceCoordinators(
+          this.options.jobGraph,
+          this.options.restore,
+          this.options.clock,
+          (uid, subtask, event) => this.deliverSourceEvent(uid, subtask, event),
+          (err) => this.fail(err),
+        );
+      }
       await this.open();
       const opened = this.options.opened;
       if (opened) await this.interruptible(opened);
+      this.coordinators?.start();
       this.running = true;
       this.started = true;
       await this.loop();
@@ -281,6 +334,11 @@ export class JobExecution implements JobRun {
       failure = err;
     }
     this.running = false;
+    try {
+      this.coordinators?.close();
+    } catch (err) {
+      failure ??= err;
+    }
     for (const task of this.tasks) {
       const err = await task.close();
       failure ??= err;
@@ -326,6 +384,8 @@ export class JobExecution implements JobRun {
         const work = this.endWork.splice(0);
         await this.interruptible(async () => void (await Promise.all(work)));
       }
+      // Readers' split requests reach the enumerators between steps (Flink's coordinator thread).
+      if (this.splitRequests.length > 0) for (const [uid, subtask] of this.splitRequests.splice(0)) this.coordinators?.handleSplitRequest(uid, subtask);
       const now = clock.now();
       let worked = false;
       let unfinished = 0;

@@ -4,13 +4,14 @@
  * ManualClock, and in a real job that picks up a file moved in while it runs.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Duration, FileSource, JobCancelledError, TextLineInputFormat, Time, RichMapFunction, StreamExecutionEnvironment, WatermarkStrategy, setContextExecutor } from '../../src/index.js';
-import type { DirectorySplit } from '../../src/connectors/index.js';
+import type { DirectorySplit, FileSourceSplit, FileSplit } from '../../src/connectors/index.js';
 import type { InputStatus, SourceReader } from '../../src/graph/index.js';
+import { EnumeratedSource, type HarnessSnapshot } from '../helpers/enumerated-source.js';
 import { type Clock, ManualClock, systemClock } from '../../src/util/clock.js';
 import { TestingReaderOutput } from '../helpers/reader-output.js';
 import { TestExecutor, tempDir } from '../helpers/run-job.js';
@@ -26,15 +27,19 @@ beforeEach(() => {
 
 afterEach(() => tmp.cleanup());
 
-/** A reader of `source` given the source's initial splits (or `splits`, e.g. a snapshot). */
-function readerOf(source: FileSource, clock: Clock = systemClock, splits?: DirectorySplit[]): SourceReader<string, DirectorySplit> {
-  const r = source.createReader({ subtaskIndex: 0, parallelism: 1, clock });
-  r.addSplits(splits ?? source.createSplits());
-  return r;
+type Reader = ReturnType<EnumeratedSource<string, FileSourceSplit>['reader']>;
+
+/**
+ * The one reader of `source` at parallelism 1 with its enumerator (see EnumeratedSource): fresh,
+ * restored from a snapshot, or from directory splits as snapshots before the enumerator hold them.
+ */
+function readerOf(source: FileSource, clock: Clock = systemClock, restore?: HarnessSnapshot<FileSourceSplit> | DirectorySplit[]): Reader {
+  const from = Array.isArray(restore) ? { legacy: [restore] } : restore;
+  return new EnumeratedSource<string, FileSourceSplit>(source, 1, clock, from).reader(0);
 }
 
 /** Polls `max` records at a time until END_OF_INPUT / NOTHING_AVAILABLE, or `limit` records. */
-function poll(r: SourceReader<string, DirectorySplit>, opts: { max?: number; limit?: number } = {}): { lines: string[]; status: InputStatus } {
+function poll(r: SourceReader<string, FileSourceSplit>, opts: { max?: number; limit?: number } = {}): { lines: string[]; status: InputStatus } {
   const lines: string[] = [];
   const c = new TestingReaderOutput(lines);
   const max = opts.max ?? 3;
@@ -104,7 +109,7 @@ describe('FileSource bounded', () => {
       const r1 = readerOf(source);
       const before = poll(r1, { max: 2, limit: cut }).lines;
       assert.deepEqual(before, all.slice(0, cut));
-      const snapshot = structuredClone(r1.snapshotState(1));
+      const snapshot = r1.snapshot(1);
       r1.close?.();
       const r2 = readerOf(source, systemClock, snapshot);
       const after = poll(r2).lines;
@@ -113,13 +118,19 @@ describe('FileSource bounded', () => {
     }
   });
 
-  test('the snapshot records the finished files and the byte offset of the next line', () => {
+  test("the reader's snapshot records its file and the byte offset of the next line; the enumerator's the files not handed out", () => {
     writeFileSync(join(dir, 'a'), 'a0\na1\n');
     writeFileSync(join(dir, 'b'), 'b0\nbb1\nb2\n');
+    writeFileSync(join(dir, 'c'), 'c0\n');
     const r = readerOf(FileSource.forTextLines(dir).build());
     assert.deepEqual(poll(r, { limit: 4 }).lines, ['a0', 'a1', 'b0', 'bb1']);
-    assert.deepEqual(r.snapshotState(1), [{ dir, done: ['a'], current: { name: 'b', offset: 7 }, pending: [] }]);
+    assert.deepEqual(r.snapshot(1), { enumerator: { pending: [{ dir, name: 'c', offset: 0 }], listed: true }, readers: [[{ dir, name: 'b', offset: 7 }]] });
     r.close?.();
+  });
+
+  test('a directory split of a snapshot from before the enumerator (finished files, current file and offset) is read on as then', () => {
+    writeFileSync(join(dir, 'a'), 'a0\na1\n');
+    writeFileSync(join(dir, 'b'), 'b0\nbb1\nb2\n');
     // A finished file may even change or vanish: a restored reader does not look at it again.
     writeFileSync(join(dir, 'a'), 'changed\n');
     const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, [{ dir, done: ['a'], current: { name: 'b', offset: 7 } }]);
@@ -131,7 +142,8 @@ describe('FileSource bounded', () => {
     const source = FileSource.forTextLines(dir).build();
     const r = readerOf(source);
     assert.equal(poll(r).status, 'END_OF_INPUT');
-    const snap = r.snapshotState(1);
+    const snap = r.snapshot(1);
+    assert.deepEqual(snap.readers, [[]]);
     assert.deepEqual(poll(readerOf(source, systemClock, snap)), { lines: [], status: 'END_OF_INPUT' });
   });
 });
@@ -144,7 +156,8 @@ describe('FileSource monitorContinuously', () => {
     assert.equal(source.getBoundedness(), 'CONTINUOUS_UNBOUNDED');
     const r = readerOf(source, clock);
     assert.deepEqual(poll(r), { lines: expectLines('a', 2), status: 'NOTHING_AVAILABLE' });
-    assert.equal(r.nextAvailableTime!(), 10_100);
+    // The reader waits for an assignment, not for a time: the enumerator lists every 100 ms.
+    assert.equal(r.nextAvailableTime!(), Infinity);
     // Written elsewhere (an ignored `_` name in the same directory), then moved in.
     writeFileSync(join(dir, '_b.tmp'), lines('b', 3));
     clock.advance(100);
@@ -177,7 +190,8 @@ describe('FileSource monitorContinuously', () => {
     const source = FileSource.forTextLines(dir).monitorContinuously(100).build();
     const r1 = readerOf(source, clock);
     assert.deepEqual(poll(r1, { limit: 2 }).lines, expectLines('a', 2));
-    const snap = structuredClone(r1.snapshotState(1));
+    const snap = r1.snapshot(1);
+    assert.deepEqual(snap.enumerator, { pending: [], listed: true, seen: [`${dir}\0a`] });
     r1.close?.();
     writeFileSync(join(dir, 'b'), lines('b', 2));
     clock.advance(100);
@@ -267,9 +281,9 @@ describe('FileSource: edges that must hold', () => {
     const r = readerOf(FileSource.forTextLines(dir).build());
     const one = poll(r, { limit: 1, max: 1 });
     assert.equal(one.lines[0], line1);
-    const snap = r.snapshotState(1);
+    const snap = r.snapshot(1);
     r.close?.();
-    assert.equal(snap[0]!.current?.offset, CHUNK - 1);
+    assert.equal((snap.readers[0]![0] as FileSplit).offset, CHUNK - 1);
     const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, snap);
     const rest = poll(r2);
     assert.deepEqual(rest.lines, [line2, line3]);
@@ -284,7 +298,7 @@ describe('FileSource: edges that must hold', () => {
     for (let k = 0; k <= expected.length; k++) {
       const r = readerOf(FileSource.forTextLines(dir).build());
       const head = poll(r, { limit: k, max: 1 }).lines;
-      const snap = r.snapshotState(1);
+      const snap = r.snapshot(1);
       r.close?.();
       const r2 = readerOf(FileSource.forTextLines(dir).build(), systemClock, snap);
       const tail = poll(r2).lines;
@@ -330,9 +344,10 @@ describe('FileSource: Flink parity (directories and listing)', () => {
     writeFileSync(join(dir, 'dt=2024-01-01', 'hour=07', 'part-0'), 'd1-h7\n');
     writeFileSync(join(dir, '_temporary', 'x', 'part-9'), 'uncommitted\n');
     writeFileSync(join(dir, '.staging', 'part-8'), 'staged\n');
-    const r = readerOf(FileSource.forTextLines(dir).build());
-    assert.deepEqual(poll(r), { lines: ['d1-h7', 'd1-0', 'd2-0', 'top'], status: 'END_OF_INPUT' });
-    assert.deepEqual(r.snapshotState(1)[0]!.done, ['dt=2024-01-01/hour=07/part-0', 'dt=2024-01-01/part-0', 'dt=2024-01-02/part-0', 'top']);
+    const h = new EnumeratedSource<string, FileSourceSplit>(FileSource.forTextLines(dir).build());
+    assert.deepEqual(poll(h.reader(0)), { lines: ['d1-h7', 'd1-0', 'd2-0', 'top'], status: 'END_OF_INPUT' });
+    const assigned = h.log.filter((l) => l.startsWith('assign')).map((l) => (JSON.parse(l.slice('assign 0 '.length)) as FileSplit).name);
+    assert.deepEqual(assigned, ['dt=2024-01-01/hour=07/part-0', 'dt=2024-01-01/part-0', 'dt=2024-01-02/part-0', 'top']);
   });
 
   test('a symbolic link to a directory is followed; a link back up the tree is not read twice', () => {
@@ -352,19 +367,18 @@ describe('FileSource: Flink parity (directories and listing)', () => {
     const r = readerOf(source);
     assert.deepEqual(poll(r, { limit: 1 }).lines, ['a0']);
     writeFileSync(join(dir, 'c'), 'late\n');
-    const snapshot = structuredClone(r.snapshotState(1));
-    assert.deepEqual(snapshot, [{ dir, done: [], current: { name: 'a', offset: 3 }, pending: ['b'] }]);
+    const snapshot = r.snapshot(1);
+    assert.deepEqual(snapshot, { enumerator: { pending: [{ dir, name: 'b', offset: 0 }], listed: true }, readers: [[{ dir, name: 'a', offset: 3 }]] });
     assert.deepEqual(poll(r), { lines: ['a1', 'a2', 'b0', 'b1'], status: 'END_OF_INPUT' });
     // Restored, it reads what its listing found, not what came since.
     writeFileSync(join(dir, 'd'), 'later still\n');
     assert.deepEqual(poll(readerOf(source, systemClock, snapshot)), { lines: ['a1', 'a2', 'b0', 'b1'], status: 'END_OF_INPUT' });
   });
 
-  test('a snapshot taken before the listing (or written before listings were recorded) lists at restore', () => {
+  test('a directory split written before listings were recorded lists at restore', () => {
     writeFileSync(join(dir, 'a'), 'a\n');
     writeFileSync(join(dir, 'sub'), 'not a directory here\n');
     const source = FileSource.forTextLines(dir).build();
-    assert.deepEqual(readerOf(source).snapshotState(1), [{ dir, done: [], current: null }]);
     assert.deepEqual(poll(readerOf(source, systemClock, [{ dir, done: ['a'], current: null }])).lines, ['not a directory here']);
   });
 });
@@ -377,7 +391,7 @@ describe("FileSource: the path it is given, as Flink's enumerator takes it", () 
     const source = FileSource.forTextLines(file).build();
     const r = readerOf(source);
     assert.deepEqual(poll(r, { limit: 1 }).lines, ['x0']);
-    const snapshot = structuredClone(r.snapshotState(1));
+    const snapshot = r.snapshot(1);
     assert.deepEqual(poll(r), { lines: ['x1', 'x2', 'x3'], status: 'END_OF_INPUT' });
     assert.deepEqual(poll(readerOf(source, systemClock, snapshot)), { lines: ['x1', 'x2', 'x3'], status: 'END_OF_INPUT' });
     // Flink's DefaultFileFilter also applies to the path given (NonSplittingRecursiveEnumerator).
@@ -403,11 +417,8 @@ describe("FileSource: the path it is given, as Flink's enumerator takes it", () 
     writeFileSync(join(tmp.path, 'single.txt'), 'single\n');
     const source = FileSource.forRecordStreamFormat(new TextLineInputFormat('UTF-8'), join(tmp.path, 'single.txt'), dir, join(tmp.path, 'second')).build();
     assert.deepEqual(poll(readerOf(source), { max: 10 }), { lines: ['single', 'a0', 'a1', 'b0', 'b1', 'c0', 'c1'], status: 'END_OF_INPUT' });
-    const shares = [0, 1].map((i) => {
-      const r = source.createReader({ subtaskIndex: i, parallelism: 2, clock: systemClock });
-      r.addSplits(source.createSplits(2).filter((_, k) => k % 2 === i));
-      return poll(r, { max: 10 }).lines;
-    });
+    const two = new EnumeratedSource<string, FileSourceSplit>(source, 2);
+    const shares = [0, 1].map((i) => poll(two.reader(i), { max: 10 }).lines);
     assert.deepEqual(shares.flat().sort(), ['a0', 'a1', 'b0', 'b1', 'c0', 'c1', 'single']);
     assert.throws(() => FileSource.forRecordStreamFormat(new TextLineInputFormat(), dir, `${dir}/`), (e: unknown) => e instanceof TypeError && /is given twice/.test(e.message));
     assert.throws(() => FileSource.forRecordStreamFormat(new TextLineInputFormat()), (e: unknown) => e instanceof TypeError && /one or more paths/.test(e.message));
@@ -419,9 +430,14 @@ describe("FileSource: the path it is given, as Flink's enumerator takes it", () 
     writeFileSync(join(dir, 'a'), 'a\n');
     for (const interval of [Duration.ofMillis(250), Time.milliseconds(250), 250]) {
       const clock = new ManualClock(1_000);
+      rmSync(join(dir, 'b'), { force: true });
       const r = readerOf(FileSource.forTextLines(dir).monitorContinuously(interval).build(), clock);
       assert.deepEqual(poll(r).lines, ['a']);
-      assert.equal(r.nextAvailableTime!(), 1_250, String(interval));
+      writeFileSync(join(dir, 'b'), 'b\n');
+      clock.advance(249);
+      assert.deepEqual(poll(r).lines, [], String(interval));
+      clock.advance(1);
+      assert.deepEqual(poll(r).lines, ['b'], String(interval));
     }
     for (const bad of [0, -1, Duration.ofMillis(0), NaN]) {
       assert.throws(() => FileSource.forTextLines(dir).monitorContinuously(bad), (e: unknown) => e instanceof TypeError && /^monitorContinuously takes/.test(e.message), String(bad));
@@ -441,7 +457,7 @@ describe('FileSource: compressed files, decompressed by extension as Flink does'
     for (let cut = 0; cut <= all.length; cut++) {
       const r1 = readerOf(source);
       assert.deepEqual(poll(r1, { max: 1, limit: cut }).lines, all.slice(0, cut));
-      const snapshot = structuredClone(r1.snapshotState(1));
+      const snapshot = r1.snapshot(1);
       r1.close?.();
       assert.deepEqual(poll(readerOf(source, systemClock, snapshot)).lines, all.slice(cut), `restored after ${cut} lines`);
     }
@@ -461,49 +477,84 @@ describe('FileSource: compressed files, decompressed by extension as Flink does'
 });
 
 describe('FileSource at parallelism p', () => {
-  /** A reader of subtask `i` of `p` given `splits` (a restore's share, or the source's own). */
-  const subtaskReader = (source: FileSource, i: number, p: number, splits: DirectorySplit[]) => {
-    const r = source.createReader({ subtaskIndex: i, parallelism: p, clock: systemClock });
-    r.addSplits(splits);
-    return r;
-  };
+  /** The split's file name, from an `assign <subtask> <split>` log line. */
+  const assignedTo = (h: EnumeratedSource<string, FileSourceSplit>) =>
+    h.log.filter((l) => l.startsWith('assign')).map((l) => {
+      const [, subtask, json] = /^assign (\d+) (.*)$/.exec(l)!;
+      return [Number(subtask), (JSON.parse(json!) as FileSplit).name] as const;
+    });
 
-  test('each subtask reads a share of the files (by path hash), together every line once, each share in path order', () => {
-    for (let f = 0; f < 12; f++) writeFileSync(join(dir, `f${String(f).padStart(2, '0')}`), lines(`f${f}-`, 5));
-    const source = FileSource.forTextLines(dir).build();
-    const splits = source.createSplits(3);
-    assert.equal(splits.length, 3);
-    const read = splits.map((s, i) => poll(subtaskReader(source, i, 3, [s])));
-    assert.ok(read.every((r) => r.status === 'END_OF_INPUT'));
-    assert.ok(read.filter((r) => r.lines.length > 0).length >= 2, `the files are spread: ${read.map((r) => r.lines.length)}`);
-    const all = read.flatMap((r) => r.lines);
-    assert.deepEqual([...all].sort(), Array.from({ length: 12 }, (_, f) => expectLines(`f${f}-`, 5)).flat().sort());
-    for (const r of read) {
-      const files = [...new Set(r.lines.map((l) => Number(l.slice(1, l.indexOf('-')))))];
-      assert.deepEqual(files, [...files].sort((a, b) => a - b), 'a share is read in path order');
-    }
+  test('files go out one at a time, in path order, to the reader that asks: the one busy with a big file leaves the small ones to the free one', () => {
+    writeFileSync(join(dir, 'a-big'), lines('big', 40));
+    for (let f = 0; f < 6; f++) writeFileSync(join(dir, `s${f}`), lines(`s${f}-`, 2));
+    const h = new EnumeratedSource<string, FileSourceSplit>(FileSource.forTextLines(dir).build(), 2);
+    const out = [new TestingReaderOutput<string>(), new TestingReaderOutput<string>()];
+    // Both readers poll 4 lines at a turn: reader 0 takes the big file first, reader 1 every small one meanwhile.
+    const status: InputStatus[] = ['MORE_AVAILABLE', 'MORE_AVAILABLE'];
+    while (status.some((s) => s !== 'END_OF_INPUT')) for (const i of [0, 1]) if (status[i] !== 'END_OF_INPUT') status[i] = h.pollNext(i, out[i]!, 4);
+    assert.deepEqual(assignedTo(h), [[0, 'a-big'], [1, 's0'], [1, 's1'], [1, 's2'], [1, 's3'], [1, 's4'], [1, 's5']]);
+    assert.deepEqual(out[0]!.into, expectLines('big', 40));
+    assert.deepEqual(out[1]!.into, Array.from({ length: 6 }, (_, f) => expectLines(`s${f}-`, 2)).flat());
+    // Each reader asked again after each file and was told at the end there are no more.
+    assert.equal(h.log.filter((l) => l === 'none 0' || l === 'none 1').length, 2);
+    // Each file had its own output (watermarks), created when assigned and released when finished.
+    assert.deepEqual(out[1]!.created, out[1]!.released);
+    assert.equal(out[1]!.created.length, 6);
   });
 
-  test('restored at a lower parallelism a subtask reads every share it gets; at a higher one the extra subtasks read nothing; each line once', () => {
+  test('a reader holds no watermark output for a file it has not been given', () => {
+    writeFileSync(join(dir, 'a'), lines('a', 3));
+    writeFileSync(join(dir, 'b'), lines('b', 3));
+    const h = new EnumeratedSource<string, FileSourceSplit>(FileSource.forTextLines(dir).build(), 2);
+    const out = new TestingReaderOutput<string>();
+    h.pollNext(0, out, 1);
+    assert.deepEqual(out.created, [join(dir, 'a')]);
+  });
+
+  /** The directory splits a source at parallelism p wrote before it had an enumerator: share i of the files by path hash. */
+  const legacySplits = (p: number): DirectorySplit[] => Array.from({ length: p }, (_, shard) => ({ dir, done: [], current: null, shard, shards: p }));
+
+  /**
+   * Reads 17 lines per reader at `from` (fresh, or from directory splits), snapshots, and
+   * restores at `to` — the readers' splits dealt out round robin as list state is, the
+   * enumerator's state whole — then reads to the end: every line of 10 files once.
+   */
+  const rescaled = (from: number, to: number, legacy: boolean) => {
     for (let f = 0; f < 10; f++) writeFileSync(join(dir, `f${f}`), lines(`f${f}-`, 20));
     const source = FileSource.forTextLines(dir).build();
+    const h1 = new EnumeratedSource<string, FileSourceSplit>(source, from, systemClock, legacy ? { legacy: legacySplits(from).map((s) => [s]) } : undefined);
+    const before = Array.from({ length: from }, (_, i) => poll(h1.reader(i), { limit: 17 }).lines).flat();
+    const snap = h1.snapshot(1);
+    const all = snap.readers.flat();
+    const readers = Array.from({ length: to }, (_, i) => all.filter((_, k) => k % to === i));
+    const h2 = new EnumeratedSource<string, FileSourceSplit>(source, to, systemClock, { enumerator: snap.enumerator, readers });
+    const after = Array.from({ length: to }, (_, i) => poll(h2.reader(i), { max: 7 }));
+    assert.ok(after.every((r) => r.status === 'END_OF_INPUT'));
     const expected = Array.from({ length: 10 }, (_, f) => expectLines(`f${f}-`, 20)).flat().sort();
-    for (const [from, to] of [[2, 1], [2, 3], [3, 2]] as const) {
-      const readers = source.createSplits(from).map((s, i) => subtaskReader(source, i, from, [s]));
-      const before = readers.map((r) => poll(r, { limit: 17 }).lines).flat();
-      // The splits go round robin to the new subtasks, as operator list state is redistributed.
-      const snapshot = readers.flatMap((r) => r.snapshotState(1));
-      const shares = Array.from({ length: to }, (_, i) => snapshot.filter((_, k) => k % to === i));
-      const after = shares.map((splits, i) => poll(subtaskReader(source, i, to, splits), { max: 7 }));
-      assert.ok(after.every((r) => r.status === 'END_OF_INPUT'));
-      assert.deepEqual([...before, ...after.flatMap((r) => r.lines)].sort(), expected, `${from} → ${to}`);
-    }
+    assert.deepEqual([...before, ...after.flatMap((r) => r.lines)].sort(), expected, `${from} → ${to}`);
+  };
+
+  for (const [from, to] of [[2, 1], [2, 3], [3, 2]] as const) {
+    test(`restored from ${from} readers at ${to}: each line once`, () => rescaled(from, to, false));
+    test(`directory splits restored from ${from} at ${to} (a subtask reads every share it gets, the extra ones nothing): each line once`, () => rescaled(from, to, true));
+  }
+
+  test('directory splits of a snapshot from before the enumerator: each subtask reads its share of the files (by path hash), together every line once', () => {
+    for (let f = 0; f < 12; f++) writeFileSync(join(dir, `f${String(f).padStart(2, '0')}`), lines(`f${f}-`, 5));
+    const source = FileSource.forTextLines(dir).build();
+    const h = new EnumeratedSource<string, FileSourceSplit>(source, 3, systemClock, { legacy: legacySplits(3).map((s) => [s]) });
+    const read = [0, 1, 2].map((i) => poll(h.reader(i)));
+    assert.ok(read.every((r) => r.status === 'END_OF_INPUT'));
+    assert.ok(read.filter((r) => r.lines.length > 0).length >= 2, `the files are spread: ${read.map((r) => r.lines.length)}`);
+    assert.deepEqual(read.flatMap((r) => r.lines).sort(), Array.from({ length: 12 }, (_, f) => expectLines(`f${f}-`, 5)).flat().sort());
+    // The enumerator assigned nothing: the directory splits hold the whole position; later snapshots stay so.
+    assert.deepEqual(assignedTo(h), []);
+    assert.deepEqual(h.snapshot(2).enumerator, { pending: [], listed: true, legacy: true });
   });
 
-  test('a snapshot of a source at parallelism 1 (no shard) reads every file, as before', () => {
+  test('a directory split of a source at parallelism 1 (no shard) reads every file, as before', () => {
     writeFileSync(join(dir, 'a'), lines('a', 3));
     const source = FileSource.forTextLines(dir).build();
-    assert.deepEqual(source.createSplits(1), [{ dir, done: [], current: null }]);
     assert.deepEqual(poll(readerOf(source, systemClock, [{ dir, done: [], current: null }])).lines, expectLines('a', 3));
   });
 

@@ -98,7 +98,8 @@ function printSnapshot(info: SnapshotInfo): void {
         say(`  broadcast state '${name}'${serializers ? ` (${serializers})` : ''}: ${s.elements} entr${s.elements === 1 ? 'y' : 'ies'} (a copy on every subtask)`);
         continue;
       }
-      const what = name === '_splits' ? 'source position' : name === '_sink' ? 'sink state' : `operator ${s.mode} list state '${name}'`;
+      const what =
+        name === '_splits' ? 'source position' : name === '_enumerator' ? 'split enumerator state' : name === '_sink' ? 'sink state' : `operator ${s.mode} list state '${name}'`;
       say(`  ${what}${serializers ? ` (${serializers})` : ''}: ${s.elements} element${s.elements === 1 ? '' : 's'}`);
     }
     if (op.timers > 0) say(`  timers: ${op.timers}`);

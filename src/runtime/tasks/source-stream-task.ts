@@ -11,6 +11,8 @@ import type { SourceAlignment } from '../watermarks/watermark-alignment.js';
 import { StreamTask } from './stream-task.js';
 import { userError } from '../operators/user-function.js';
 import { MIN_TIMESTAMP } from '../../util/time.js';
+import type { SourceEvent } from '../sources/source-coordinator.js';
+import { SOURCE_ENUMERATOR_STATE } from '../sources/source-coordinators.js';
 
 /** Records a source reader emits per step: enough to amortise scheduling, small enough to interleave. */
 export const SOURCE_BATCH = 1024;
@@ -36,6 +38,18 @@ export class SourceStreamTask extends StreamTask {
   alignment: SourceAlignment | undefined;
   /** Set when the task closes: the reader is told nothing after its close. */
   private readerClosed = false;
+  /**
+   * What the source's coordinator sent and the reader has not been given yet (it gets them at
+   * its next step, never inside its own poll): splits here are the reader's already, so a
+   * snapshot counts them as its own.
+   */
+  private readonly sourceEvents: SourceEvent[] = [];
+  /**
+   * The enumerator's state for the checkpoint being triggered (subtask 0 of a source with an
+   * enumerator stores it, see SOURCE_ENUMERATOR_STATE): set by the trigger just before this
+   * task's snapshot.
+   */
+  enumeratorState: { readonly checkpointId: number; readonly state: unknown } | undefined;
 
   constructor(
     name: string,
@@ -55,9 +69,44 @@ export class SourceStreamTask extends StreamTask {
     this.nextPeriodicEmit = watermarks.periodic && watermarkIntervalMs > 0 ? now + watermarkIntervalMs : Infinity;
   }
 
+  /** The source's uid (its coordinator's, if it has one). */
+  get sourceUid(): string {
+    return this.sourceNode.uid;
+  }
+
+  get subtaskIndex(): number {
+    return this.info.subtaskIndex;
+  }
+
   /** Starts checkpoint n at this source: its position is the cut; barrier n follows its records. */
   triggerCheckpoint(barrier: CheckpointBarrier): void {
     this.performCheckpoint(barrier, 0);
+  }
+
+  /**
+   * The source's coordinator sent the reader splits or the end of them; the reader gets them at
+   * its next step, in order. Assignments that arrive after a checkpoint's trigger come after this
+   * task's snapshot for it (the trigger snapshots at once), as Flink's event valve keeps them.
+   */
+  receiveSourceEvent(event: SourceEvent): void {
+    // A drained source keeps what arrives (a request answered after the drain's end of input is
+    // its split in the savepoint). A reader that ended takes nothing more: the end of splits is
+    // moot, but splits would be lost, so the job fails, as Flink refuses an assignment to a
+    // reader that is not registered.
+    if (this.finished && !this.drained) {
+      if (event.kind === 'noMoreSplits') return;
+      throw userError(this.sourceName, new Error(`its split enumerator assigned ${event.splits.length} split(s) to subtask ${this.info.subtaskIndex}, whose reader has finished: they would be lost`));
+    }
+    this.sourceEvents.push(event);
+    this.pollNow();
+  }
+
+  /** Hands the reader what its coordinator sent. */
+  private deliverSourceEvents(): void {
+    for (const event of this.sourceEvents.splice(0)) {
+      if (event.kind === 'splits') this.reader.addSplits([...event.splits]);
+      else this.reader.notifyNoMoreSplits?.();
+    }
   }
 
   protected override snapshotSource(barrier: CheckpointBarrier): OperatorSnapshot[] {
@@ -69,6 +118,11 @@ export class SourceStreamTask extends StreamTask {
     } catch (err) {
       throw userError(this.sourceName, err);
     }
+    // Assigned but not yet handed to the reader: the reader's all the same.
+    for (const e of this.sourceEvents) if (e.kind === 'splits') splits = [...splits, ...e.splits];
+    const lists = new Map<string, { mode: 'split' | 'union'; values: unknown[] }>([[SOURCE_SPLITS_STATE, { mode: 'split', values: splits }]]);
+    const enumerator = this.enumeratorState;
+    if (enumerator !== undefined && enumerator.checkpointId === barrier.checkpointId) lists.set(SOURCE_ENUMERATOR_STATE, { mode: 'union', values: [enumerator.state] });
     return [
       {
         uid: this.sourceNode.uid,
@@ -76,7 +130,7 @@ export class SourceStreamTask extends StreamTask {
         subtask: this.info.subtaskIndex,
         parallelism: this.info.parallelism,
         maxParallelism: this.info.maxParallelism,
-        lists: PendingOperatorLists.of(encodeLists(new Map([[SOURCE_SPLITS_STATE, { mode: 'split' as const, values: splits }]]))),
+        lists: PendingOperatorLists.of(encodeLists(lists)),
         keyed: undefined,
         empty: false,
       },
@@ -145,6 +199,7 @@ export class SourceStreamTask extends StreamTask {
     this.recordContext.processingTime = now;
     let status;
     try {
+      if (this.sourceEvents.length > 0) this.deliverSourceEvents();
       status = this.reader.pollNext(this.watermarks.output, SOURCE_BATCH);
     } catch (err) {
       throw userError(this.sourceName, err);

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CheckpointOptions, DeclineCause, OperatorRestoreState, StateBackendSettings, TaskAcknowledgement } from '../../state/index.js';
 import { FlinkError, JobCancelledError, JobFileError, SinkTargetError, SnapshotRestoreError, StateMigrationError, asError } from '../../util/errors.js';
 import type { TaskMetricsReading } from '../metrics/io-metrics.js';
+import type { SourceEvent } from '../sources/source-coordinator.js';
 
 /*
  * What the main thread (the JobMaster's side) and a worker say to each other. Functions never
@@ -70,7 +71,20 @@ export type ToWorker =
   | { readonly t: 'deploy'; readonly deployment: Deployment }
   /** The job has ended: the worker ends its thread. */
   | { readonly t: 'shutdown' }
-  | { readonly t: 'trigger'; readonly id: number; readonly timestamp: number; readonly options: CheckpointOptions; readonly location: string | undefined }
+  /**
+   * `enumerators`: each source enumerator's state for this checkpoint, taken on the main thread
+   * as it posted this message: what it assigns after reaches the worker after this message.
+   */
+  | {
+      readonly t: 'trigger';
+      readonly id: number;
+      readonly timestamp: number;
+      readonly options: CheckpointOptions;
+      readonly location: string | undefined;
+      readonly enumerators?: ReadonlyArray<readonly [uid: string, state: unknown]>;
+    }
+  /** The source coordinator of `uid` sends the reader of `subtask` splits or the end of them. */
+  | { readonly t: 'sourceEvent'; readonly uid: string; readonly subtask: number; readonly event: SourceEvent }
   | { readonly t: 'complete'; readonly id: number }
   | { readonly t: 'abort'; readonly id: number }
   | { readonly t: 'pause'; readonly paused: boolean }
@@ -95,6 +109,8 @@ export type FromWorker =
   /** Every task of this worker has finished; it waits for `release`. */
   | { readonly t: 'finished' }
   | { readonly t: 'checkOwnership'; readonly action: string }
+  /** The reader of subtask `subtask` of source `uid` asks its coordinator for a split. */
+  | { readonly t: 'splitRequest'; readonly uid: string; readonly subtask: number }
   /** An aligned source subtask's watermark (`member`: uid#subtask), every update interval. */
   | { readonly t: 'watermark'; readonly group: string; readonly member: string; readonly watermark: number }
   /** The run ended; the worker waits for the next `deploy`. */

@@ -150,6 +150,7 @@ function startRun(
       placement,
       opened: allOpened,
       alignment: { report: (group, member, watermark) => send({ t: 'watermark', group, member, watermark }) },
+      splitRequests: (uid, subtask) => send({ t: 'splitRequest', uid, subtask }),
     });
   } catch (err) {
     for (const c of channels) c.close();
@@ -162,7 +163,8 @@ function startRun(
   const handlers: { readonly [T in ToWorker['t']]?: (m: Extract<ToWorker, { t: T }>) => void } = {
     trigger: (m) => {
       try {
-        execution.triggerCheckpoint(m.id, m.timestamp, m.options);
+        // Snapshots this worker's sources now, before any assignment posted after this message.
+        execution.triggerCheckpoint(m.id, m.timestamp, m.options, m.enumerators && new Map(m.enumerators));
       } catch (err) {
         execution.fail(err);
       }
@@ -175,6 +177,7 @@ function startRun(
     fail: (m) => execution.fail(deserializeError(m.error)),
     metrics: () => send({ t: 'metrics', readings: execution.readMetrics() }),
     align: (m) => execution.announceAlignment(m.group, m.lowest),
+    sourceEvent: (m) => execution.deliverSourceEvent(m.uid, m.subtask, m.event),
     start: () => start!(),
     release: (m) => (m.error ? release!.reject(deserializeError(m.error)) : release!.resolve()),
   };

@@ -10,6 +10,8 @@ import { type Deployment, FENCE_ANSWER, FENCE_SEQ, type FromWorker, type ToWorke
 import type { TaskSlot, TaskSlotPool } from './task-slot-pool.js';
 import { slotOf } from './worker-host.js';
 import { WatermarkAlignmentAggregator } from '../watermarks/watermark-alignment.js';
+import { SourceCoordinators } from '../sources/source-coordinators.js';
+import { systemClock } from '../../util/clock.js';
 
 /** How long workers get to close their tasks after a failure or cancel before they are terminated. */
 const CLOSE_GRACE_MS = 10_000;
@@ -58,9 +60,11 @@ export class WorkerPoolExecution implements JobRun {
   /** A drain in progress: its savepoint is the final checkpoint. */
   private drainRequest: DrainRequest<unknown> | undefined;
   /** Checkpoints triggered while workers were still starting: sent once all of them run. */
-  private queuedTriggers: ToWorker[] = [];
+  private queuedTriggers: Extract<ToWorker, { t: 'trigger' }>[] = [];
   /** The job's watermark alignment groups (Flink's SourceCoordinator side): workers' sources report here. */
   private readonly alignment = new WatermarkAlignmentAggregator();
+  /** The sources' coordinators (enumerators), on this thread; readers on the workers ask them by message. */
+  private coordinators: SourceCoordinators | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.taskCount = subtaskCount(options.jobGraph);
@@ -77,6 +81,14 @@ export class WorkerPoolExecution implements JobRun {
     const ports = this.channelPorts(n);
     const restore = this.restoreEntries(n);
     const settled = new Promise<void>((resolve) => (this.settledAll = resolve));
+    // Assignments go to the worker that runs the reader, over the port triggers take: in order with them.
+    this.coordinators = new SourceCoordinators(
+      options.jobGraph,
+      options.restore,
+      systemClock,
+      (uid, subtask, event) => this.members[slotOf(subtask, n)]?.slot.post({ t: 'sourceEvent', uid, subtask, event }),
+      (err) => this.fail(err),
+    );
     this.started = true;
     for (let s = 0; s < n; s++) {
       const slot = options.pool.slot(s);
@@ -95,6 +107,11 @@ export class WorkerPoolExecution implements JobRun {
     }
     if (this.cancelRequested || this.failure !== undefined) this.stopWorkers();
     await settled;
+    try {
+      this.coordinators.close();
+    } catch (err) {
+      this.failure ??= err;
+    }
     clearTimeout(this.killTimer);
     for (const m of this.members) if (m.slot.listener) m.slot.listener = undefined;
     this.drainRequest?.abandon(this.failure ?? (this.cancelRequested ? new JobCancelledError() : undefined));
@@ -148,9 +165,13 @@ export class WorkerPoolExecution implements JobRun {
       case 'opened':
         member.running = true;
         if (this.running) {
+          if (!this.guard(() => this.coordinators?.start())) return;
           this.broadcast({ t: 'start' });
-          for (const t of this.queuedTriggers.splice(0)) this.broadcast(t);
+          for (const t of this.queuedTriggers.splice(0)) if (!this.guard(() => this.broadcastTrigger(t))) return;
         }
+        return;
+      case 'splitRequest':
+        this.guard(() => this.coordinators?.handleSplitRequest(m.uid, m.subtask));
         return;
       case 'ack':
         this.options.responder?.acknowledge(m.ack);
@@ -240,6 +261,31 @@ export class WorkerPoolExecution implements JobRun {
     this.killTimer.unref();
   }
 
+  /** Runs coordinator code; a throw fails the run. False if it threw. */
+  private guard(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
+  /**
+   * Sends a checkpoint's trigger with the enumerators' states taken now: every assignment they
+   * make later is posted after it, on the same ports, so each worker's sources snapshot before
+   * they get it (a message port delivers in order).
+   */
+  private broadcastTrigger(trigger: Extract<ToWorker, { t: 'trigger' }>): void {
+    const states = this.coordinators?.snapshot(trigger.id);
+    if (states === undefined || states.size === 0) return this.broadcast(trigger);
+    // Only the worker running each source's subtask 0 stores the enumerator's state: the others get the trigger alone.
+    const holder = this.members[slotOf(0, this.members.length)];
+    const withStates: ToWorker = { ...trigger, enumerators: [...states] };
+    for (const m of this.members) if (!m.settled) m.slot.post(m === holder ? withStates : trigger);
+  }
+
   private broadcast(m: ToWorker): void {
     for (const s of this.members) if (!s.settled) s.slot.post(m);
   }
@@ -251,17 +297,24 @@ export class WorkerPoolExecution implements JobRun {
 
   triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void {
     if (this.failure !== undefined || this.cancelRequested) throw new Error('the job is not running');
-    const trigger: ToWorker = { t: 'trigger', id: checkpointId, timestamp, options, location: this.options.locationOf?.(checkpointId) };
-    if (this.running) this.broadcast(trigger);
-    else this.queuedTriggers.push(trigger);
+    const trigger = { t: 'trigger', id: checkpointId, timestamp, options, location: this.options.locationOf?.(checkpointId) } as const;
+    if (this.running) {
+      try {
+        this.broadcastTrigger(trigger);
+      } catch (err) {
+        this.fail(err);
+        throw err;
+      }
+    } else this.queuedTriggers.push(trigger);
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
     this.broadcast({ t: 'complete', id: checkpointId });
+    this.guard(() => this.coordinators?.notifyCheckpointComplete(checkpointId));
   }
 
   abortCheckpoint(checkpointId: number): void {
-    this.queuedTriggers = this.queuedTriggers.filter((t) => t.t !== 'trigger' || t.id !== checkpointId);
+    this.queuedTriggers = this.queuedTriggers.filter((t) => t.id !== checkpointId);
     this.broadcast({ t: 'abort', id: checkpointId });
   }
 

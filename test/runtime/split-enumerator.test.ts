@@ -1,0 +1,112 @@
+/*
+ * Pull-based split assignment (Flink's SplitEnumerator / SourceCoordinator) in a running job, on
+ * the main thread and on two worker threads: a FileSource at -p 2 hands its files to the reader
+ * that asks, so the reader busy with a big file leaves the small ones to the free one; and a job
+ * that fails over while checkpoints every few ms cut through requests and assignments in flight
+ * restores to exactly its input once (each split, in a completed checkpoint, either the
+ * enumerator's or one reader's). The job is the e2e fixture file-source-split.ts run by an
+ * in-process JobMaster (workers import the file themselves, as under `flink run`).
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { JobMaster } from '../../src/cluster/job-master.js';
+import { runJobFile } from '../../src/cluster/job-loader.js';
+import { Configuration } from '../../src/config/index.js';
+import { JobExecutionResult, setContextExecutor } from '../../src/index.js';
+import { systemClock } from '../../src/util/clock.js';
+import { newJobId } from '../../src/util/ids.js';
+import { tempDir } from '../helpers/run-job.js';
+
+const JOB = join(import.meta.dirname, '..', 'e2e', 'fixtures', 'file-source-split.ts');
+
+let tmp: { path: string; cleanup: () => void };
+let runs = 0;
+beforeEach(() => (tmp = tempDir('flink-split-enumerator-')));
+afterEach(() => tmp.cleanup());
+
+/** Runs the fixture at -p 2 in this process: `slots` 2 = on two worker threads, 1 = on the main thread. */
+async function runFixture(args: readonly string[], slots: 1 | 2, settings: Record<string, string | number> = {}): Promise<void> {
+  let config = new Configuration(tmp.path)
+    .with('parallelism.default', 2)
+    .with('taskmanager.numberOfTaskSlots', slots)
+    .with('execution.checkpointing.dir', join(tmp.path, 'checkpoints'))
+    .with('execution.checkpointing.interval', '1 h')
+    .with('restart-strategy.type', 'fixed-delay')
+    .with('restart-strategy.fixed-delay.attempts', 2)
+    .with('restart-strategy.fixed-delay.delay', '0 ms');
+  for (const [k, v] of Object.entries(settings)) config = config.with(k, v);
+  // A module runs once per process: each run imports its own copy of the job file.
+  const job = join(tmp.path, `job-${++runs}.ts`);
+  copyFileSync(JOB, job);
+  const argv = process.argv;
+  setContextExecutor({
+    execute: async (pipeline) => {
+      const master = new JobMaster({ jobId: newJobId(), pipeline, configuration: config, clock: systemClock, jobFile: { path: job, args, executeIndex: 0 } });
+      const result = await master.run();
+      return new JobExecutionResult(master.jobId, pipeline.jobName, result.getNetRuntime());
+    },
+    defaultParallelism: () => 2,
+  });
+  try {
+    await runJobFile(job, args);
+  } finally {
+    setContextExecutor(undefined);
+    process.argv = argv;
+  }
+}
+
+/** The lines of the FileSink's committed (visible) part files under `dir`. */
+function committed(dir: string): string[] {
+  const parts: string[][] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+      if (e.isDirectory()) walk(join(d, e.name));
+      else parts.push(readFileSync(join(d, e.name), 'utf8').split('\n').filter((l) => l !== ''));
+    }
+  };
+  walk(dir);
+  return parts.flat();
+}
+
+const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+for (const slots of [1, 2] as const) {
+  const where = slots === 2 ? 'on two worker threads' : 'on the main thread';
+  describe(`FileSource at -p 2 ${where}`, () => {
+    test('the reader busy with a big file leaves every small one to the free reader; every line once', async () => {
+      const input = join(tmp.path, 'in');
+      mkdirSync(input);
+      // Path order: the big file goes out first, to whichever reader asks first.
+      writeFileSync(join(input, 'a-big'), `${lines('big', 50_000).join('\n')}\n`);
+      for (let f = 0; f < 12; f++) writeFileSync(join(input, `s${String(f).padStart(2, '0')}`), `${lines(`s${f}-`, 3).join('\n')}\n`);
+      const out = join(tmp.path, 'out');
+      await runFixture([input, out, join(tmp.path, 'marker'), 'none'], slots);
+      const got = committed(out);
+      const expected = [...lines('big', 50_000), ...Array.from({ length: 12 }, (_, f) => lines(`s${f}-`, 3)).flat()];
+      assert.deepEqual(got.map((l) => l.slice(2)).sort(), expected.sort());
+      const readerOf = (prefix: string) => new Set(got.filter((l) => l.slice(2).startsWith(prefix)).map((l) => l[0]));
+      const big = readerOf('big');
+      assert.equal(big.size, 1, 'one reader read the big file');
+      const small = readerOf('s');
+      assert.deepEqual([...small], [...big].map((s) => (s === '0' ? '1' : '0')), 'the other reader read every small file');
+    });
+
+    test('failover while checkpoints cut through requests and assignments in flight: each line exactly once', async () => {
+      const input = join(tmp.path, 'in');
+      mkdirSync(input);
+      const files = 300;
+      for (let f = 0; f < files; f++) writeFileSync(join(input, `f${String(f).padStart(3, '0')}`), `${lines(`f${f}-`, 4).join('\n')}\n`);
+      const out = join(tmp.path, 'out');
+      const marker = join(tmp.path, 'marker');
+      await runFixture([input, out, marker, 'throw', '200', '2'], slots, { 'execution.checkpointing.interval': '20 ms' });
+      assert.equal(readFileSync(marker, 'utf8'), 'throw\n', 'the job failed over once');
+      const got = committed(out).map((l) => l.slice(2));
+      const expected = Array.from({ length: files }, (_, f) => lines(`f${f}-`, 4)).flat();
+      assert.equal(got.length, expected.length, 'no line lost or duplicated');
+      assert.deepEqual(got.sort(), expected.sort());
+    });
+  });
+}
