@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { DataGeneratorSource, KeyedProcessFunction, type ValueState, ValueStateDescriptor, WatermarkStrategy } from '../../src/index.js';
 import { runJob } from '../../test/helpers/run-job.js';
 import { type Event, generator } from '../keyed-count-events.js';
+import { median } from '../harness/figures.js';
 
 
 let counted = 0;
@@ -55,11 +56,6 @@ export async function keyedCount(events: number, keys: number): Promise<number> 
     { parallelism: 1 },
   );
   return counted;
-}
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(argv: readonly string[]): Promise<void> {

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Api from '../../src/index.js';
 import type * as RunJob from '../../test/helpers/run-job.js';
-import { median } from './ab-builds.js';
+import { median } from '../harness/figures.js';
 
 type Build = (records: number, p: number) => Promise<number>;
 

@@ -21,7 +21,7 @@ function installHooks(jobUrl: string): void {
   // Built, the hooks and the engine's entry are bundles of their own in dist/; from source (under
   // tsx) they sit beside this module, named as the built ones are.
   const hooks = FROM_SOURCE ? new URL('./job-file-hooks.js', import.meta.url) : entryModuleUrl('cluster/job-file-hooks');
-  const entry = FROM_SOURCE ? new URL('../index.ts', import.meta.url) : entryModuleUrl('index');
+  const entry = entryModuleUrl('index');
   register(hooks, { parentURL: import.meta.url, data: { entryUrl: entry.href, jobUrl } });
 }
 

@@ -169,7 +169,10 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       const here = (f: RecordedFiles) => f.directory === this.directory;
       // An open part may have rolled (been renamed to .pending) after the checkpoint: keep both
       // names; a copy of another job's part (this job's name) may be being made by another subtask.
-      const keep = [...recorded.filter(here).map((f) => f.hidden), ...open.filter(here).flatMap((p) => [p.hidden, pendingPathOf(p.hidden), ...(copies.get(p) === undefined ? [] : [copyInProgressPathOf(copies.get(p)!)])])];
+      const keep = [...recorded.filter(here).map((f) => f.hidden), ...open.filter(here).flatMap((p) => {
+          const copy = copies.get(p);
+          return [p.hidden, pendingPathOf(p.hidden), ...(copy === undefined ? [] : [copyInProgressPathOf(copy)])];
+        })];
       const spared = this.removeLeftovers(new Set(keep.map((path) => this.rel(path))), scope.leftoversOf, new Set(scope.live));
       const copied = open.filter((p) => !gone.has(p.directory) && copies.get(p) !== undefined).length;
       if (copied + spared > 0) {

@@ -24,8 +24,6 @@ export class FileSourceReader implements SourceReader<string, FileSourceSplit> {
   /** Assigned files not started yet, in the order they came. */
   private readonly queue: FileSplit[] = [];
   private current: { readonly split: FileSplit; readonly id: string; readonly file: TextFileBytes; readonly lines: TextLineCursor } | undefined;
-  /** Outputs created for assigned files (before any is read, so a file not started holds the watermark back). */
-  private readonly outputs = new Set<string>();
   /** A request is out and not answered. */
   private awaiting = false;
   private noMoreSplits = false;
@@ -62,16 +60,12 @@ export class FileSourceReader implements SourceReader<string, FileSourceSplit> {
       if (status === 'MORE_AVAILABLE') return status;
       legacyEnded = status === 'END_OF_INPUT';
     }
-    for (const s of this.queue) {
-      const id = splitId(s);
-      if (!this.outputs.has(id)) {
-        this.outputs.add(id);
-        output.createOutputForSplit(id);
-      }
-    }
+    // Every assigned file's output exists before any is read (created once, then the same
+    // object), so a file not started holds the source's watermark back.
+    for (const s of this.queue) output.createOutputForSplit(splitId(s));
     let emitted = 0;
     while (emitted < max) {
-      const c = this.current ?? this.openNext(output);
+      const c = this.current ?? this.openNext();
       if (c === undefined) break;
       const out = output.createOutputForSplit(c.id);
       let line: string | null = null;
@@ -111,14 +105,10 @@ export class FileSourceReader implements SourceReader<string, FileSourceSplit> {
     this.current = undefined;
   }
 
-  private openNext(output: ReaderOutput<string>): NonNullable<FileSourceReader['current']> | undefined {
+  private openNext(): NonNullable<FileSourceReader['current']> | undefined {
     const split = this.queue.shift();
     if (split === undefined) return undefined;
     const id = splitId(split);
-    if (!this.outputs.has(id)) {
-      this.outputs.add(id);
-      output.createOutputForSplit(id);
-    }
     const file = openTextFile(join(split.dir, split.name));
     this.current = { split, id, file, lines: new TextLineCursor(file.source, split.offset, 'any') };
     return this.current;
@@ -129,7 +119,6 @@ export class FileSourceReader implements SourceReader<string, FileSourceSplit> {
     const c = this.current!;
     c.file.close();
     this.current = undefined;
-    this.outputs.delete(c.id);
     output.releaseOutputForSplit(c.id);
   }
 }

@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import type { Boundedness, Source, SourceReader, SourceReaderContext, SplitEnumerator, SplitEnumeratorContext } from '../graph/index.js';
-import { SnapshotRestoreError } from '../util/errors.js';
 import type { DurationLike } from '../util/time.js';
 import { ContinuousFileSplitEnumerator, type FileEnumeratorState, LegacySplitsEnumerator, StaticFileSplitEnumerator } from './file-source-enumerator.js';
 import { FileSourceReader } from './file-source-reader.js';
-import { isFileSplit } from './file-split-check.js';
+import { checkedEnumeratorState } from './file-split-check.js';
 import type { FileSourceSplit } from './file-source-split.js';
 import { positiveMillis } from './positive-setting.js';
 import { TextLineInputFormat } from './text-line-input-format.js';
@@ -77,8 +76,9 @@ export class FileSource implements Source<string, FileSourceSplit> {
 
   /** `legacy`: a snapshot from before the enumerator, whose directory splits the readers read as then. */
   restoreEnumerator(ctx: SplitEnumeratorContext<FileSourceSplit>, state: unknown, legacy: boolean): SplitEnumerator<FileSourceSplit, FileEnumeratorState> {
-    if (legacy) return new LegacySplitsEnumerator(ctx, this.monitorIntervalMs === undefined);
-    return this.enumerator(ctx, checkedState(state, this.dirs));
+    const checked = legacy ? undefined : checkedEnumeratorState(state, this.dirs);
+    if (checked === undefined || checked.legacy === true) return new LegacySplitsEnumerator(ctx, this.monitorIntervalMs === undefined);
+    return this.enumerator(ctx, checked);
   }
 
   createReader(ctx: SourceReaderContext): SourceReader<string, FileSourceSplit> {
@@ -86,30 +86,9 @@ export class FileSource implements Source<string, FileSourceSplit> {
   }
 
   private enumerator(ctx: SplitEnumeratorContext<FileSourceSplit>, state: FileEnumeratorState | undefined): SplitEnumerator<FileSourceSplit, FileEnumeratorState> {
-    if (state?.legacy === true) return new LegacySplitsEnumerator(ctx, this.monitorIntervalMs === undefined);
     if (this.monitorIntervalMs === undefined) return new StaticFileSplitEnumerator(ctx, this.dirs, state);
     return new ContinuousFileSplitEnumerator(ctx, this.dirs, this.monitorIntervalMs, state);
   }
-}
-
-/** A restored enumerator state, checked for the shape this version writes (it is data from disk), its files inside `dirs`. */
-function checkedState(state: unknown, dirs: readonly string[]): FileEnumeratorState {
-  const s = state as Partial<FileEnumeratorState> | null;
-  const ok =
-    typeof s === 'object' &&
-    s !== null &&
-    Array.isArray(s.pending) &&
-    s.pending.every((f) => isFileSplit(f, dirs)) &&
-    typeof s.listed === 'boolean' &&
-    (s.seen === undefined || (Array.isArray(s.seen) && s.seen.every((k) => typeof k === 'string')));
-  // No restart can mend it: the snapshot is refused, as any state that does not fit.
-  if (!ok) {
-    throw new SnapshotRestoreError(
-      "The FileSource's enumerator state in the snapshot is not one this version wrote for this source (pending files inside its paths at offsets >= 0, listed, seen).",
-      'connector.enumeratorState',
-    );
-  }
-  return s as FileEnumeratorState;
 }
 
 /** Configures a {@link FileSource}. */

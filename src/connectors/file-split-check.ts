@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { SnapshotRestoreError } from '../util/errors.js';
+import type { FileEnumeratorState } from './file-source-enumerator.js';
 import type { FileSourceSplit, FileSplit } from './file-source-split.js';
 
 /*
@@ -11,12 +12,12 @@ import type { FileSourceSplit, FileSplit } from './file-source-split.js';
  */
 
 /** A relative file name that stays inside its directory ('' is the path itself, when it is a file). */
-export function isInsideName(name: unknown): name is string {
+function isInsideName(name: unknown): name is string {
   return typeof name === 'string' && !name.includes('\0') && !isAbsolute(name) && !name.split(/[\\/]/).includes('..');
 }
 
 /** A byte offset: a non-negative integer. */
-export function isOffset(offset: unknown): offset is number {
+function isOffset(offset: unknown): offset is number {
   return typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0;
 }
 
@@ -53,20 +54,44 @@ function isDirectorySplitOf(x: unknown, dirs: readonly string[]): boolean {
 export function checkedSplits(splits: readonly unknown[], dirs: readonly string[]): FileSourceSplit[] {
   for (const s of splits) {
     if (isFileSplit(s, dirs) || isDirectorySplitOf(s, dirs)) continue;
-    const dir = isRecord(s) ? s.dir : undefined;
-    if (typeof dir === 'string' && !dirs.includes(dir) && (isFileSplit(s, [dir]) || isDirectorySplitOf(s, [dir]))) {
-      // Well formed, but for a path the source no longer reads: the job's input changed.
-      throw new SnapshotRestoreError(
-        `The snapshot's FileSource was reading ${dir}, which this job's source does not read (${dirs.join(', ')}). Keep that path, or give the source a new uid and restore with --allowNonRestoredState to start it afresh.`,
-        'connector.splitState',
-      );
-    }
+    refuseMovedPath(s, dirs, isDirectorySplitOf, 'connector.splitState');
     throw new SnapshotRestoreError(
       `A FileSource split in the snapshot is not one this version wrote for this source (one of its paths, a file inside it, an offset >= 0): ${clip(s)}.`,
       'connector.splitState',
     );
   }
   return splits as FileSourceSplit[];
+}
+
+/**
+ * A restored enumerator state, checked for the shape this version writes (it is data from disk):
+ * its pending files inside `dirs` at offset >= 0.
+ * @throws SnapshotRestoreError (one line) otherwise
+ */
+export function checkedEnumeratorState(state: unknown, dirs: readonly string[]): FileEnumeratorState {
+  const s = state as Partial<FileEnumeratorState> | null;
+  const shaped =
+    isRecord(s) && Array.isArray(s.pending) && typeof s.listed === 'boolean' && (s.seen === undefined || (Array.isArray(s.seen) && s.seen.every((k) => typeof k === 'string')));
+  if (shaped) {
+    const pending = s.pending as readonly unknown[];
+    for (const f of pending) if (!isFileSplit(f, dirs)) refuseMovedPath(f, dirs, () => false, 'connector.enumeratorState');
+    // No restart can mend it: the snapshot is refused, as any state that does not fit.
+    if (pending.every((f) => isFileSplit(f, dirs))) return s as FileEnumeratorState;
+  }
+  throw new SnapshotRestoreError(
+    "The FileSource's enumerator state in the snapshot is not one this version wrote for this source (pending files inside its paths at offsets >= 0, listed, seen).",
+    'connector.enumeratorState',
+  );
+}
+
+/** Throws the one line for a split that is well formed but of a path the source no longer reads (the job's input changed); returns otherwise. */
+function refuseMovedPath(s: unknown, dirs: readonly string[], isOldSplitOf: (x: unknown, dirs: readonly string[]) => boolean, code: string): void {
+  const dir = isRecord(s) ? s.dir : undefined;
+  if (typeof dir !== 'string' || dirs.includes(dir) || !(isFileSplit(s, [dir]) || isOldSplitOf(s, [dir]))) return;
+  throw new SnapshotRestoreError(
+    `The snapshot's FileSource was reading ${dir}, which this job's source does not read (${dirs.join(', ')}). Keep that path, or give the source a new uid and restore with --allowNonRestoredState to start it afresh.`,
+    code,
+  );
 }
 
 /** A value for an error line: JSON, cut short. */

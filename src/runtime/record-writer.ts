@@ -229,9 +229,6 @@ class BroadcastWriter extends RecordWriter {
   private readonly local: readonly boolean[] = this.channels.map((c) => c.copiesRecords !== true);
   /** The local channel that takes the batch itself, or -1 when every local one needs a copy. */
   private readonly takesBatch = this.local.includes(false) ? -1 : 0;
-  constructor(channels: readonly ResultSubpartition[], batchSize: number, recordContext: RecordContext, objectReuse: boolean) {
-    super(channels, batchSize, recordContext, objectReuse);
-  }
   collect(value: unknown): void {
     this.append(this.filling, value);
   }

@@ -86,7 +86,7 @@ function copyObject(v: object, depth: number, seen: Map<object, unknown> | undef
   if (v instanceof ArrayBuffer) return v.slice(0);
   for (const type of SHARED) if (v instanceof type) return v;
   // A class instance (or an object without a prototype): same prototype, own fields copied.
-  if (seen === undefined && proto !== null) {
+  if (shapes === undefined && seen === undefined && proto !== null) {
     const fresh: ShapeCopier[] = [];
     classShapes.set(proto as object, fresh);
     const copy = copyByShape(v as Record<string, unknown>, fresh, proto as object, depth);

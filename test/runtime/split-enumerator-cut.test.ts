@@ -10,9 +10,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import type { FileSourceSplit } from '../../src/connectors/index.js';
+import type { Source } from '../../src/graph/index.js';
 import { FileSource, WatermarkStrategy } from '../../src/index.js';
 import { JobExecution, SOURCE_SPLITS_STATE, type TaskAcknowledgement } from '../../src/runtime/index.js';
 import { SOURCE_ENUMERATOR_STATE } from '../../src/runtime/sources/source-coordinators.js';
@@ -22,6 +23,7 @@ import { SnapshotRestoreError } from '../../src/util/errors.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { until } from '../helpers/tracked-job.js';
+import { holdingSource } from '../helpers/holding-file-source.js';
 
 let tmp: { path: string; cleanup: () => void };
 let dir: string;
@@ -33,13 +35,13 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-/** A FileSource 'files' into `got` at parallelism `p`; `onLine` sees each line first. */
-function job(p: number, got: string[], onLine: (line: string) => void = () => {}) {
+/** A FileSource 'files' (or `source`) into `got` at parallelism `p`; `onLine` sees each line first. */
+function job(p: number, got: string[], onLine: (line: string) => void = () => {}, source: Source<string, FileSourceSplit> = FileSource.forTextLines(dir).build()) {
   return compilePipeline(
     capturePipeline((env) => {
       env.setParallelism(p);
       env
-        .fromSource(FileSource.forTextLines(dir).build(), WatermarkStrategy.noWatermarks(), 'files')
+        .fromSource(source, WatermarkStrategy.noWatermarks(), 'files')
         .uid('files')
         .addSink((line: string) => {
           onLine(line);
@@ -62,17 +64,18 @@ async function cutWithAssignmentInFlight(): Promise<{ state: OperatorRestoreStat
   const acks: TaskAcknowledgement[] = [];
   const got: string[] = [];
   let execution!: JobExecution;
+  const files = holdingSource(dir, () => true);
   execution = new JobExecution({
     jobId: 'cut',
     // The sink is chained to the source: at a1 the source stops being stepped, after this poll.
-    jobGraph: job(1, got, (line) => line === 'a1' && execution.pauseSources(true)),
+    jobGraph: job(1, got, (line) => line === 'a1' && execution.pauseSources(true), files.source),
     clock: systemClock,
     checkpointing: { storage, responder: { acknowledge: (a) => acks.push(a), decline: (id, _t, reason) => assert.fail(`checkpoint ${id} declined: ${reason}`) } },
   });
   const ended = execution.run();
   await until(() => got.includes('a1'), 'file a read');
   // The reader asked for its next file when it finished a; the answer reaches the paused task.
-  await sleep(30);
+  await until(() => files.answered() === 2, 'the request after file a answered');
   execution.triggerCheckpoint(1, Date.now(), { isSavepoint: false, aligned: true });
   await until(() => acks.length === 1, 'the acknowledgement');
   const h = acks[0]!.handles.find((x) => x.uid === 'files')!;

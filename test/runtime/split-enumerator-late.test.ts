@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, test } from 'node:test';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import type { FileSourceSplit } from '../../src/connectors/index.js';
-import type { Source, SplitEnumeratorContext } from '../../src/graph/index.js';
+import type { Source } from '../../src/graph/index.js';
 import { FileSource, WatermarkStrategy } from '../../src/index.js';
 import { JobExecution, SOURCE_SPLITS_STATE, type TaskAcknowledgement } from '../../src/runtime/index.js';
 import { SOURCE_ENUMERATOR_STATE } from '../../src/runtime/sources/source-coordinators.js';
@@ -21,6 +21,7 @@ import { systemClock } from '../../src/util/clock.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { until } from '../helpers/tracked-job.js';
+import { holdingSource } from '../helpers/holding-file-source.js';
 
 let tmp: { path: string; cleanup: () => void };
 let dir: string;
@@ -31,48 +32,6 @@ beforeEach(() => {
   for (const f of ['a', 'b', 'c']) writeFileSync(join(dir, f), `${f}0\n${f}1\n`);
 });
 afterEach(() => tmp.cleanup());
-
-/**
- * A FileSource whose enumerator answers the requests `answer` lets through at once and holds the
- * others (`held`, answered when called); `ctx` is its context, `ended` the subtasks whose reader
- * returned END_OF_INPUT.
- */
-function holdingSource(answer: (subtask: number, nth: number) => boolean) {
-  const files = FileSource.forTextLines(dir).build();
-  const held: Array<() => void> = [];
-  const ended = new Set<number>();
-  let ctx: SplitEnumeratorContext<FileSourceSplit> | undefined;
-  let requests = 0;
-  const source: Source<string, FileSourceSplit> = {
-    getBoundedness: () => files.getBoundedness(),
-    createReader: (c) => {
-      const r = files.createReader(c);
-      return {
-        addSplits: (splits) => r.addSplits(splits),
-        notifyNoMoreSplits: () => r.notifyNoMoreSplits?.(),
-        nextAvailableTime: () => r.nextAvailableTime?.() ?? Infinity,
-        snapshotState: (id) => r.snapshotState(id),
-        close: () => r.close?.(),
-        pollNext: (output, max) => {
-          const status = r.pollNext(output, max);
-          if (status === 'END_OF_INPUT') ended.add(c.subtaskIndex);
-          return status;
-        },
-      };
-    },
-    createEnumerator: (c) => {
-      ctx = c;
-      const e = files.createEnumerator(c);
-      return {
-        start: () => e.start(),
-        addReader: () => {},
-        snapshotState: (id) => e.snapshotState(id),
-        handleSplitRequest: (subtask) => (answer(subtask, requests++) ? e.handleSplitRequest(subtask) : void held.push(() => e.handleSplitRequest(subtask))),
-      };
-    },
-  };
-  return { source, held, ended, ctx: () => ctx! };
-}
 
 function job(source: Source<string, FileSourceSplit>, p: number, got: string[]) {
   return compilePipeline(
@@ -88,7 +47,7 @@ function job(source: Source<string, FileSourceSplit>, p: number, got: string[]) 
 
 test("a request answered after a drain ended the input: the file is the drained reader's in the savepoint, the rest the enumerator's", async () => {
   // The first request (a) is answered, the second (after a) held.
-  const { source, held } = holdingSource((_s, nth) => nth === 0);
+  const { source, held } = holdingSource(dir, (_s, nth) => nth === 0);
   const storage = new MemoryStorage();
   const acks: TaskAcknowledgement[] = [];
   const got: string[] = [];
@@ -116,7 +75,7 @@ test("a request answered after a drain ended the input: the file is the drained 
 
 test('an assignment to a reader that has finished fails the job in one line naming the source and the subtask', async () => {
   // Subtask 1's requests are held (it never finishes, so the job runs on); subtask 0 reads every file and ends.
-  const { source, ended, ctx } = holdingSource((subtask) => subtask === 0);
+  const { source, ended, ctx } = holdingSource(dir, (subtask) => subtask === 0);
   const got: string[] = [];
   const execution = new JobExecution({ jobId: 'late', jobGraph: job(source, 2, got), clock: systemClock });
   const run = execution.run();

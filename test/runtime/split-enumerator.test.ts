@@ -8,7 +8,7 @@
  * in-process JobMaster (workers import the file themselves, as under `flink run`).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { JobMaster } from '../../src/cluster/job-master.js';
@@ -18,6 +18,7 @@ import { JobExecutionResult, setContextExecutor } from '../../src/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { newJobId } from '../../src/util/ids.js';
 import { tempDir } from '../helpers/run-job.js';
+import { committedLines } from '../e2e/helpers.js';
 
 const JOB = join(import.meta.dirname, '..', 'e2e', 'fixtures', 'file-source-split.ts');
 
@@ -57,20 +58,6 @@ async function runFixture(args: readonly string[], slots: 1 | 2, settings: Recor
   }
 }
 
-/** The lines of the FileSink's committed (visible) part files under `dir`. */
-function committed(dir: string): string[] {
-  const parts: string[][] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
-      if (e.isDirectory()) walk(join(d, e.name));
-      else parts.push(readFileSync(join(d, e.name), 'utf8').split('\n').filter((l) => l !== ''));
-    }
-  };
-  walk(dir);
-  return parts.flat();
-}
-
 const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 for (const slots of [1, 2] as const) {
@@ -84,7 +71,7 @@ for (const slots of [1, 2] as const) {
       for (let f = 0; f < 12; f++) writeFileSync(join(input, `s${String(f).padStart(2, '0')}`), `${lines(`s${f}-`, 3).join('\n')}\n`);
       const out = join(tmp.path, 'out');
       await runFixture([input, out, join(tmp.path, 'marker'), 'none'], slots);
-      const got = committed(out);
+      const got = committedLines(out);
       const expected = [...lines('big', 50_000), ...Array.from({ length: 12 }, (_, f) => lines(`s${f}-`, 3)).flat()];
       assert.deepEqual(got.map((l) => l.slice(2)).sort(), expected.sort());
       const readerOf = (prefix: string) => new Set(got.filter((l) => l.slice(2).startsWith(prefix)).map((l) => l[0]));
@@ -103,7 +90,7 @@ for (const slots of [1, 2] as const) {
       const marker = join(tmp.path, 'marker');
       await runFixture([input, out, marker, 'throw', '200', '2'], slots, { 'execution.checkpointing.interval': '20 ms' });
       assert.equal(readFileSync(marker, 'utf8'), 'throw\n', 'the job failed over once');
-      const got = committed(out).map((l) => l.slice(2));
+      const got = committedLines(out).map((l) => l.slice(2));
       const expected = Array.from({ length: files }, (_, f) => lines(`f${f}-`, 4)).flat();
       assert.equal(got.length, expected.length, 'no line lost or duplicated');
       assert.deepEqual(got.sort(), expected.sort());
