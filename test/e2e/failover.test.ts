@@ -266,13 +266,18 @@ describe('failover through the CLI', { concurrency: false }, () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
     const N = 5000;
-    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', String(N), '1000'], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
+    // The source holds records from N / 2 on until `.more` appears, and its last 100 until
+    // `.fail` does: so the job is running for every command here, and records follow the
+    // checkpoint, however slowly the commands go (with 5 s of input and no holds, the job once
+    // finished before the savepoint on a loaded machine).
+    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', String(N), 'max', '0', String(N / 2)], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
     await waitForInProgressPart(out);
     const cp = await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 });
     assert.equal(cp.code, 0, cp.stderr);
     const byCheckpoint = committedLines(out).length;
     assert.ok(byCheckpoint > 0, 'the checkpoint committed what came before it');
-    await sleep(300);
+    writeFileSync(`${out}.more`, '');
+    await waitForInProgressPart(out); // the checkpoint rolled the part: a new one holds records after it
     const sp = savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
     await waitFor('the savepoint to commit', () => committedLines(out).length > byCheckpoint, 5000, 20);
     writeFileSync(`${out}.fail`, '');
@@ -293,13 +298,14 @@ describe('failover through the CLI', { concurrency: false }, () => {
     const { jobId } = await runDetached(
       home,
       FLAKY,
-      [out, 'marker', String(N), '2000'],
+      [out, 'marker', String(N), 'max', '0', String(N / 2)],
       ['-p', '2', ...D('taskmanager.numberOfTaskSlots=2'), ...checkpointEvery('1h'), ...fixedDelay(3, '100ms')],
     );
     await waitForInProgressPart(out);
     assert.equal((await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 })).code, 0);
     const byCheckpoint = committedLines(out).length;
-    await sleep(300);
+    writeFileSync(`${out}.more`, '');
+    await waitForInProgressPart(out);
     savepointPathOf(await runFlink(['savepoint', jobId], { home, timeoutMs: 15_000 }));
     await waitFor('the savepoint to commit', () => committedLines(out).length > byCheckpoint, 5000, 20);
     // Each worker imports the job file itself: each of its map's subtasks throws once.
@@ -314,10 +320,10 @@ describe('failover through the CLI', { concurrency: false }, () => {
   test('(g) a savepoint deleted before a failure: the restart falls back to the checkpoint before it and says output may repeat', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
-    // 8 s of input: the checkpoint, the savepoint and its disposal (three CLI processes) must
-    // all come before the job ends, also on a loaded machine (5 s once did not suffice).
-    const N = 8000;
-    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', String(N), '1000'], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
+    // The source holds its last 100 records until `.fail` appears: the job cannot end before
+    // the checkpoint, the savepoint and its disposal, however slowly they go.
+    const N = 5000;
+    const { jobId } = await runDetached(home, FLAKY, [out, 'marker', String(N), 'max'], [...checkpointEvery('1h'), ...fixedDelay(1, '100ms')]);
     await waitForInProgressPart(out);
     assert.equal((await runFlink(['checkpoint', jobId], { home, timeoutMs: 15_000 })).code, 0);
     await sleep(200);
