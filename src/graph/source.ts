@@ -183,8 +183,14 @@ export interface SplitEnumerator<Split, State> {
    * operator state, with no functions or classes); synchronous and cheap.
    */
   snapshotState(checkpointId: number): State;
-  /** Checkpoint `checkpointId` is complete. */
+  /** Checkpoint `checkpointId` is complete. A throw fails the job. */
   notifyCheckpointComplete?(checkpointId: number): void;
+  /**
+   * Checkpoint `checkpointId` was aborted (it failed, timed out or was declined), whether or not
+   * its {@link snapshotState} was taken: what the enumerator kept for it can go (Flink's
+   * `CheckpointListener.notifyCheckpointAborted`, a no-op by default). A throw fails the job.
+   */
+  notifyCheckpointAborted?(checkpointId: number): void;
   /** The job's run ends (also on failover: the next run's enumerator is restored anew). */
   close?(): void;
 }

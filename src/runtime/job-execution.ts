@@ -287,9 +287,13 @@ export class JobExecution implements JobRun {
     this.wake?.();
   }
 
-  /** Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work, and tell the tasks (a source reader may drop what it kept for it). */
+  /**
+   * Checkpoint `checkpointId` was aborted: drop its unfinished snapshot work, and tell the
+   * enumerators and the tasks (a source reader may drop what it kept for it).
+   */
   abortCheckpoint(checkpointId: number): void {
     this.inFlight.delete(checkpointId);
+    this.guard(() => this.coordinators?.notifyCheckpointAborted(checkpointId));
     for (const task of this.tasks) this.guard(() => task.notifyCheckpointAborted(checkpointId));
     this.driver?.abort(checkpointId);
   }

@@ -17,7 +17,7 @@ export interface JobRun {
   triggerCheckpoint(checkpointId: number, timestamp: number, options: CheckpointOptions): void;
   /** Checkpoint `checkpointId` is complete: operators may commit. */
   notifyCheckpointComplete(checkpointId: number): void;
-  /** Checkpoint `checkpointId` was aborted: its unfinished snapshot work is dropped. */
+  /** Checkpoint `checkpointId` was aborted: its unfinished snapshot work is dropped; the split enumerators and the tasks are told. */
   abortCheckpoint(checkpointId: number): void;
   /** Sources stop (or resume) emitting: the first step of stop-with-savepoint. */
   pauseSources(paused?: boolean): void;

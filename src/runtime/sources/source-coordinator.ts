@@ -87,6 +87,12 @@ export class SourceCoordinator {
     this.call(() => this.enumerator.notifyCheckpointComplete?.(checkpointId));
   }
 
+  /** Checkpoint `checkpointId` was aborted: the enumerator hears it, as Flink's SourceCoordinator tells its enumerator. */
+  notifyCheckpointAborted(checkpointId: number): void {
+    if (this.closed) return;
+    this.call(() => this.enumerator.notifyCheckpointAborted?.(checkpointId));
+  }
+
   /** The run ended: periodic calls stop, nothing more is delivered. */
   close(): void {
     if (this.closed) return;

@@ -84,6 +84,10 @@ export class SourceCoordinators {
     for (const c of this.byUid.values()) c.notifyCheckpointComplete(checkpointId);
   }
 
+  notifyCheckpointAborted(checkpointId: number): void {
+    for (const c of this.byUid.values()) c.notifyCheckpointAborted(checkpointId);
+  }
+
   close(): void {
     for (const c of this.byUid.values()) c.close();
   }

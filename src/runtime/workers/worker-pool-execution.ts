@@ -316,6 +316,7 @@ export class WorkerPoolExecution implements JobRun {
   abortCheckpoint(checkpointId: number): void {
     this.queuedTriggers = this.queuedTriggers.filter((t) => t.id !== checkpointId);
     this.broadcast({ t: 'abort', id: checkpointId });
+    this.guard(() => this.coordinators?.notifyCheckpointAborted(checkpointId));
   }
 
   pauseSources(paused = true): void {
