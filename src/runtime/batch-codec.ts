@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { unpack as unpackWithReferences } from '../util/binary-codec.js';
+import { pack as packWithReferences, refuseFunction, unpack as unpackWithReferences } from '../util/binary-codec.js';
 import { RecordEncodingError, messageOf } from '../util/errors.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
@@ -29,21 +29,10 @@ const WITH_REFERENCES = 1;
 /** A record batch as columns (columnar-batch.ts). */
 const COLUMNS = 2;
 
-/**
- * msgpackr writes a function as `undefined` unless told otherwise: a record's function field
- * would vanish on its way to another thread and fail later as "not a function" far from its
- * cause. A function has no encoding, like a Symbol, so it is refused where it is met.
- */
-function writeFunction(): never {
-  throw new TypeError('Unknown type: function');
-}
-
 // Maps, Sets, Dates, bigints, typed arrays and errors round-trip (moreTypes); a MessagePack map
 // decodes as a Map, since every plain object is written as a record.
-const plain = new Packr({ moreTypes: true, mapsAsObjects: false, writeFunction });
-// The engine's general codec (util/binary-codec.ts: structuredClone) with functions refused: its
-// decoder reads what this writes.
-const withReferences = new Packr({ structuredClone: true, writeFunction });
+// A function is refused, not written as undefined (util/binary-codec.ts says why).
+const plain = new Packr({ moreTypes: true, mapsAsObjects: false, writeFunction: refuseFunction });
 
 function batchMessage(event: RecordBatch): unknown[] {
   const ts = event.timestamps;
@@ -86,7 +75,7 @@ export function encodeBatches(batches: readonly RecordBatch[]): Uint8Array {
     // Too deep to be plain data: a cycle.
     if (!(err instanceof RangeError)) throw unencodable(err);
     try {
-      return framed(WITH_REFERENCES, withReferences.pack(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
+      return framed(WITH_REFERENCES, packWithReferences(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
     } catch (again) {
       throw unencodable(again);
     }
