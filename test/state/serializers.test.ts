@@ -61,7 +61,7 @@ describe('serializers', () => {
       const b = createBackend(type);
       const acc = b.getOrCreateState<ValueState<unknown>>(new ValueStateDescriptor('acc'));
       b.setCurrentKey('k');
-      // Refused by the write (a backend that encodes it then) or by the snapshot (one that keeps the object).
+      // Refused by the snapshot, or earlier where a backend encodes it (lmdb, writing out of its cache).
       assert.throws(() => {
         acc.update({ n: 1, fmt: (x: number) => `#${x}` });
         snapshotInto(b, type);
