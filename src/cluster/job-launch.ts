@@ -47,7 +47,7 @@ export async function prepareRestore(
   // flink.db learns what this restore finds (a checkpoint it lacked, one found damaged or
   // gone), even if none can be restored: `flink list` and `flink checkpoints` then name the
   // checkpoint restored here.
-  let restored;
+  let restored: ReturnType<typeof restoreLatestOfJob>;
   try {
     restored = restoreLatestOfJob({ jobId, recorded: history.recorded, checkpointsDir }, undefined, (observed) => recordFindings(store, job, history, observed), NO_SNAPSHOT_NEXT_STEP);
   } catch (err) {
