@@ -6,7 +6,7 @@ import { CheckpointingOptions, type Configuration } from '../config/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import { onOutputClosed } from '../util/closed-output.js';
 import { systemClock } from '../util/clock.js';
-import { FlinkError, JobCancelledError, JobFileError } from '../util/errors.js';
+import { FlinkError, IllegalJobStateError, JobCancelledError, JobFileError, SnapshotRestoreError } from '../util/errors.js';
 import { type JobId, isJobIdPrefix } from '../util/ids.js';
 import { CliExecutor, type JobReporter } from './cli-executor.js';
 import { JobFence, fenceSettings } from './job-fence.js';
@@ -37,13 +37,7 @@ export async function prepareRestore(
   continuingAs: JobId | null = null,
 ): Promise<LoadedSnapshot> {
   const me: Claimant = { ...claimantProcess(), job: continuingAs };
-  if (!isJobIdPrefix(from) || existsSync(from)) {
-    const snapshot = loadSnapshotChecked(from);
-    const owner = store.getJob(snapshot.metadata.jobId);
-    if (owner) await takeOverJob(store, owner, { log });
-    await claimContinuation(store, snapshot.metadata.jobId, me, { log });
-    return snapshot;
-  }
+  if (!isJobIdPrefix(from) || existsSync(from)) return restorePath(store, from, me, log);
   const jobId = store.resolveJobId(from);
   const job = await takeOverJob(store, store.getJob(jobId)!, { log });
   // Claimed before its checkpoints are looked at: none can appear or vanish meanwhile.
@@ -53,12 +47,41 @@ export async function prepareRestore(
   // flink.db learns what this restore finds (a checkpoint it lacked, one found damaged or
   // gone), even if none can be restored: `flink list` and `flink checkpoints` then name the
   // checkpoint restored here.
-  const restored = restoreLatestOfJob({ jobId, recorded: history.recorded, checkpointsDir }, undefined, (observed) => recordFindings(store, job, history, observed), NO_SNAPSHOT_NEXT_STEP);
+  let restored: ReturnType<typeof restoreLatestOfJob>;
+  try {
+    restored = restoreLatestOfJob({ jobId, recorded: history.recorded, checkpointsDir }, undefined, (observed) => recordFindings(store, job, history, observed), NO_SNAPSHOT_NEXT_STEP);
+  } catch (err) {
+    // A job restored from a snapshot that ended (killed, failed) before a checkpoint of its own
+    // still stands where that snapshot left it, and its sinks committed nothing after it: the
+    // snapshot is its latest state, as Flink's coordinator keeps a restored savepoint as the job's
+    // latest completed checkpoint. Starting fresh instead, as the error would say, writes again
+    // every record the jobs before it committed.
+    if (!(err instanceof FlinkError && err.code === 'snapshot.none') || job.restoredFrom === null) throw err;
+    log(`Job ${jobId} has no completed checkpoint or savepoint of its own: restoring the snapshot it was restored from, ${job.restoredFrom}.`);
+    try {
+      return await restorePath(store, job.restoredFrom, me, log);
+    } catch (again) {
+      if (!(again instanceof FlinkError) || again instanceof IllegalJobStateError) throw again;
+      throw new SnapshotRestoreError(
+        `Job ${jobId} has no completed checkpoint or savepoint of its own, and the snapshot it was restored from cannot be restored: ${again.message}`,
+        again.code,
+      );
+    }
+  }
   for (const problem of restored.skipped) log(`Skipping a snapshot of job ${jobId} that cannot be restored: ${problem}`);
   if (restored.skipped.length > 0) {
     log(`Restoring job ${jobId} from checkpoint ${restored.checkpointId} (${restored.path}): output its sinks committed after it may be written again.`);
   }
   return restored.state;
+}
+
+/** The snapshot at a path, once the job it belongs to can no longer commit and this restore has claimed it. */
+async function restorePath(store: MetadataStore, from: string, me: Claimant, log: (line: string) => void): Promise<LoadedSnapshot> {
+  const snapshot = loadSnapshotChecked(from);
+  const owner = store.getJob(snapshot.metadata.jobId);
+  if (owner) await takeOverJob(store, owner, { log });
+  await claimContinuation(store, snapshot.metadata.jobId, me, { log });
+  return snapshot;
 }
 
 /**

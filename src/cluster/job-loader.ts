@@ -25,11 +25,14 @@ function installHooks(jobUrl: string): void {
   register(hooks, { parentURL: import.meta.url, data: { entryUrl: entry.href, jobUrl } });
 }
 
+/** Which thread imports the job file: the CLI's own, or a worker that imports it again to take its graph. */
+export type JobFileThread = 'main' | 'worker';
+
 /**
  * Runs a job file as a program: its `process.argv.slice(2)` is `args`, and the job's
  * `env.execute()` calls go to the executor installed in the API context.
  */
-export async function runJobFile(file: string, args: readonly string[]): Promise<void> {
+export async function runJobFile(file: string, args: readonly string[], thread: JobFileThread = 'main'): Promise<void> {
   const path = resolve(file);
   if (!existsSync(path)) {
     throw new JobFileError('job.fileNotFound', `Job file not found: ${path}. Check the path and try again.`);
@@ -43,11 +46,11 @@ export async function runJobFile(file: string, args: readonly string[]): Promise
   try {
     await import(url);
   } catch (err) {
-    throw explainLoadError(path, err);
+    throw explainLoadError(path, err, thread);
   }
 }
 
-function explainLoadError(path: string, err: unknown): unknown {
+function explainLoadError(path: string, err: unknown, thread: JobFileThread): unknown {
   if (err instanceof FlinkError) return err;
   const e = asError(err);
   const firstLine = firstLineOf(e.message);
@@ -66,6 +69,15 @@ function explainLoadError(path: string, err: unknown): unknown {
   }
   if (code === 'ERR_MODULE_NOT_FOUND') {
     return new JobFileError('job.importFailed', `Job file ${path} imports a module that cannot be found: ${firstLine}`, { cause: e });
+  }
+  if (thread === 'worker') {
+    // The main thread ran the same top level without this error (it reached execute() first), so
+    // the line says where it threw: code that reads something only the main thread has.
+    return new JobFileError(
+      'job.threw',
+      `Job file ${path} threw in a worker thread, which runs its top level again (the main thread ran it without this error): ${firstLine}. Make its top level run the same in every thread, or run it with -D taskmanager.numberOfTaskSlots=1.`,
+      { cause: e, details: e.stack },
+    );
   }
   return new JobFileError('job.threw', `Job file ${path} threw: ${firstLine}`, { cause: e, details: e.stack });
 }

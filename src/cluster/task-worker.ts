@@ -55,7 +55,7 @@ function capturePipeline(): Promise<Pipeline> {
     const defaultParallelism = (): number => boot.parallelismDefaults.parallelism ?? 1;
     const objectReuse = (): boolean => boot.objectReuse;
     setContextExecutor({ execute: async (pipeline) => (await executeAsync(pipeline)).getJobExecutionResult(), executeAsync, defaultParallelism, objectReuse });
-    runJobFile(boot.jobFile, boot.args).then(
+    runJobFile(boot.jobFile, boot.args, 'worker').then(
       () => {
         unmute();
         reject(

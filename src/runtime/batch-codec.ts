@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { pack as packWithReferences, unpack as unpackWithReferences } from '../util/binary-codec.js';
+import { pack as packWithReferences, refuseFunction, unpack as unpackWithReferences } from '../util/binary-codec.js';
 import { RecordEncodingError, messageOf } from '../util/errors.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
@@ -31,7 +31,8 @@ const COLUMNS = 2;
 
 // Maps, Sets, Dates, bigints, typed arrays and errors round-trip (moreTypes); a MessagePack map
 // decodes as a Map, since every plain object is written as a record.
-const plain = new Packr({ moreTypes: true, mapsAsObjects: false });
+// A function is refused, not written as undefined (util/binary-codec.ts says why).
+const plain = new Packr({ moreTypes: true, mapsAsObjects: false, writeFunction: refuseFunction });
 
 function batchMessage(event: RecordBatch): unknown[] {
   const ts = event.timestamps;
@@ -82,12 +83,13 @@ export function encodeBatches(batches: readonly RecordBatch[]): Uint8Array {
 }
 
 /**
- * What msgpackr throws for a value it has no encoding for ("Unknown type: symbol"), as one line
- * that says where and what to do: it surfaces as the producing operator's failure.
+ * What msgpackr throws for a value it has no encoding for ("Unknown type: symbol"; a function's
+ * "Unknown type: function" is ours), as one line that says where and what to do: it surfaces as
+ * the producing operator's failure.
  */
 function unencodable(err: unknown): RecordEncodingError {
   return new RecordEncodingError(
-    `A record cannot be copied to its consumer subtask in another worker thread: ${messageOf(err)}. Records must be plain data: numbers, strings, booleans, bigints, null, arrays, plain objects, Maps, Sets, Dates and typed arrays; a Symbol cannot be copied.`,
+    `A record cannot be copied to its consumer subtask in another worker thread: ${messageOf(err)}. Records must be plain data: numbers, strings, booleans, bigints, null, arrays, plain objects, Maps, Sets, Dates and typed arrays; a Symbol or a function cannot be copied (a class instance arrives as a plain object, without its methods).`,
     { cause: err },
   );
 }

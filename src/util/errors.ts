@@ -135,7 +135,7 @@ export class MetadataError extends FlinkError {
 }
 
 /**
- * A record the record codec cannot encode (a Symbol value), met where a record is copied: on its
+ * A record the record codec cannot encode (a Symbol or a function value), met where a record is copied: on its
  * way to another thread, or to each consumer subtask of a broadcast edge. No restart changes it.
  */
 export class RecordEncodingError extends FlinkError {

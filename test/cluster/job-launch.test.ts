@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, checkpointDir, encodeMetadata } from '../../src/checkpoint/index.js';
@@ -14,7 +14,7 @@ import { prepareRestore } from '../../src/cluster/job-launch.js';
 import { ownProcess, processStartTime } from '../../src/cluster/job-process.js';
 import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
-import { IllegalJobStateError } from '../../src/util/errors.js';
+import { IllegalJobStateError, SnapshotRestoreError } from '../../src/util/errors.js';
 import { type JobId, newJobId } from '../../src/util/ids.js';
 import { tempDir } from '../helpers/run-job.js';
 
@@ -64,6 +64,24 @@ describe('prepareRestore', () => {
     const restored = await prepareRestore(store, jobId.slice(0, 8), config, log);
     assert.equal(restored.dir, ten);
     assert.deepEqual(logs, []);
+  });
+
+  test('a job id of a restored job that ended before a checkpoint of its own: the snapshot it was restored from, not a fresh start', async () => {
+    const first = endedJob();
+    const five = snapshot(join(home.path, 'configured'), first, 5);
+    // Restored from checkpoint 5, then killed before its first checkpoint completed.
+    const second = newJobId();
+    store.createJob({ jobId: second, name: 'j', jobFile: '/j.ts', restoredFrom: five });
+    store.transitionJob(second, 'RUNNING');
+    store.transitionJob(second, 'CANCELLING');
+    store.transitionJob(second, 'CANCELED');
+    assert.equal((await prepareRestore(store, second, config, log)).dir, five);
+    assert.deepEqual(logs, [`Job ${second} has no completed checkpoint or savepoint of its own: restoring the snapshot it was restored from, ${five}.`]);
+    // That snapshot gone too: refused naming both, never a fresh start.
+    rmSync(five, { recursive: true });
+    await assert.rejects(prepareRestore(store, second, config, log), (err: unknown) => err instanceof SnapshotRestoreError && err.message.startsWith(`Job ${second} has no completed checkpoint or savepoint of its own, and the snapshot it was restored from cannot be restored: `) && err.message.includes(five));
+    // A job that was not restored and has no snapshot: nothing to restore, as before.
+    await assert.rejects(prepareRestore(store, first, config, log), /has no completed checkpoint or savepoint to restore from; run the job file without -s/);
   });
 
   test('a job record without a checkpoint directory: the configured one', async () => {

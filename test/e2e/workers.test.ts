@@ -2,7 +2,8 @@
  * Subtasks on worker threads (`taskmanager.numberOfTaskSlots`), through the real CLI: the same
  * exact output as on one thread; a worker that dies (process.exit in user code, an uncaught
  * exception) fails the job over like any task failure, and the restored job's output is still
- * exactly once; a job file that builds a different graph in a worker is refused with one line.
+ * exactly once; a job file that builds a different graph in a worker, or throws in a worker
+ * only, is refused with one line.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -77,6 +78,19 @@ describe('subtasks on worker threads', { concurrency: false }, () => {
     assert.match(lines[0]!, /taskmanager\.numberOfTaskSlots=1/);
     const jobId = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!;
     const job = await listedJob(home, jobId);
+    assert.equal(job.status, 'FAILED');
+    assert.equal(restartsOf(job), 0);
+  });
+
+  test('a job file whose top level throws in a worker only is refused saying so, without restarts', async () => {
+    const home = freshHome();
+    const r = await runFlink(['run', '-p', '2', ...WORKERS, ...RESTARTS, RANDOM_GRAPH, 'throw'], { home, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stdout);
+    const lines = nonWarningLines(r.stderr);
+    // One line: the fixture's own frames are the package's, which are left out.
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /random-graph\.ts threw in a worker thread, which runs its top level again \(the main thread ran it without this error\): config\.json not found\. .*taskmanager\.numberOfTaskSlots=1\.$/);
+    const job = await listedJob(home, /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!);
     assert.equal(job.status, 'FAILED');
     assert.equal(restartsOf(job), 0);
   });

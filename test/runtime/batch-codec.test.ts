@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { pack } from 'msgpackr';
 import { CheckpointBarrier, EndOfInput, RecordBatch, Watermark, WatermarkStatus, decodeEvent, encodeEvent } from '../../src/runtime/index.js';
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../../src/util/time.js';
+import { RecordEncodingError } from '../../src/util/errors.js';
 
 test('channel events cross a thread boundary as one binary buffer per batch', () => {
   const values = [1, 'two', { three: [3, null, true] }, 2n ** 70n, new Date(0), new Map([['a', 1]]), new Set([1, 2])];
@@ -39,4 +40,19 @@ test('batch timestamps, watermarks and idleness cross as well; a batch without t
   assert.ok(wm instanceof Watermark && wm.timestamp === MAX_TIMESTAMP);
   assert.equal(decodeEvent(encodeEvent(WatermarkStatus.IDLE)), WatermarkStatus.IDLE);
   assert.equal(decodeEvent(encodeEvent(WatermarkStatus.ACTIVE)), WatermarkStatus.ACTIVE);
+});
+
+test('a function in a record is refused like a Symbol, in every layout, never dropped on the way to another thread', () => {
+  const format = (n: number) => `#${n}`;
+  const unencodable = /^A record cannot be copied to its consumer subtask in another worker thread: Unknown type: function\. .*a Symbol or a function cannot be copied/;
+  const self: { n: number; format: typeof format; self?: unknown } = { n: 1, format };
+  self.self = self;
+  for (const values of [
+    [{ n: 1, format }, { n: 2, format }], // one shape: columns, the function in the MessagePack section
+    [format], // a bare function
+    [{ n: 1 }, { deep: [new Map([['f', format]])] }], // mixed shapes: MessagePack records
+    [self], // a record that refers to itself: encoded with references
+  ]) {
+    assert.throws(() => encodeEvent(new RecordBatch(values, undefined, undefined)), (e: unknown) => e instanceof RecordEncodingError && unencodable.test(e.message), String(values.length));
+  }
 });
