@@ -55,8 +55,11 @@ export async function prepareRestore(
     // still stands where that snapshot left it, and its sinks committed nothing after it: the
     // snapshot is its latest state, as Flink's coordinator keeps a restored savepoint as the job's
     // latest completed checkpoint. Starting fresh instead, as the error would say, writes again
-    // every record the jobs before it committed.
+    // every record the jobs before it committed. Only a job that never completed a checkpoint
+    // (rows of discarded ones stay in flink.db) and did not finish (a finished job's sinks commit
+    // at the end of input) stands there: otherwise its sinks committed past the snapshot.
     if (!(err instanceof FlinkError && err.code === 'snapshot.none') || job.restoredFrom === null) throw err;
+    if (job.status === 'FINISHED' || store.listCheckpoints(jobId).some((c) => c.status === 'COMPLETED')) throw err;
     log(`Job ${jobId} has no completed checkpoint or savepoint of its own: restoring the snapshot it was restored from, ${job.restoredFrom}.`);
     try {
       return await restorePath(store, job.restoredFrom, me, log);

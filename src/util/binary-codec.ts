@@ -1,11 +1,11 @@
-import { Packr } from 'msgpackr';
-
-/**
+/*
  * The binary codec for engine data (state values in snapshots, and channel batches that refer
  * to themselves; other batches skip its reference tracking: runtime/batch-codec.ts):
  * MessagePack through msgpackr. It round-trips JSON-like values plus bigint, Date, Map, Set and
  * typed arrays, is fast in batches, and decoding data never runs code (unlike v8.deserialize).
  */
+import { Packr } from 'msgpackr';
+
 /**
  * msgpackr writes a function as `undefined` unless told otherwise, so a function in a state value
  * (or a record) would vanish without a word and be missed only after a restore, as `… is not a

@@ -84,6 +84,30 @@ describe('prepareRestore', () => {
     await assert.rejects(prepareRestore(store, first, config, log), /has no completed checkpoint or savepoint to restore from; run the job file without -s/);
   });
 
+  test('a restored job whose sinks committed past its snapshot (a checkpoint of its own, since discarded; or finished) is refused, not restored from that snapshot', async () => {
+    const first = endedJob();
+    const five = snapshot(join(home.path, 'configured'), first, 5);
+    const restoredJob = (end: 'CANCELED' | 'FINISHED') => {
+      const id = newJobId();
+      store.createJob({ jobId: id, name: 'j', jobFile: '/j.ts', restoredFrom: five });
+      store.transitionJob(id, 'RUNNING');
+      if (end === 'CANCELED') store.transitionJob(id, 'CANCELLING');
+      store.transitionJob(id, end);
+      return id;
+    };
+    // Completed checkpoint 6 (its sinks committed up to it), then cancelled with the checkpoint deleted.
+    const cancelled = restoredJob('CANCELED');
+    store.insertCheckpoint({ jobId: cancelled, checkpointId: 6, kind: 'CHECKPOINT', triggerTime: 6 });
+    store.completeCheckpoint(cancelled, 6, 'CHECKPOINT', { path: join(home.path, 'gone', 'chk-6'), endTime: 7 });
+    store.disposeCheckpointByPath(join(home.path, 'gone', 'chk-6'));
+    // Finished without a checkpoint: its sinks committed everything at the end of input.
+    const finished = restoredJob('FINISHED');
+    for (const id of [cancelled, finished]) {
+      await assert.rejects(prepareRestore(store, id, config, log), /has no completed checkpoint or savepoint to restore from; run the job file without -s/);
+    }
+    assert.deepEqual(logs, []);
+  });
+
   test('a job record without a checkpoint directory: the configured one', async () => {
     const jobId = endedJob();
     const one = snapshot(join(home.path, 'configured'), jobId, 1);
