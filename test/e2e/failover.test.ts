@@ -77,7 +77,11 @@ function inputsOf(lines: readonly string[]): { distinct: Set<number>; duplicated
   return { distinct: seen, duplicated };
 }
 
-describe('failover through the CLI', { concurrency: false }, () => {
+/**
+ * The tests share nothing (each has its own FLINK_TS_HOME and output directory) and much of
+ * their time is waiting on jobs (rate-limited ones, restart delays), so four run at once.
+ */
+describe('failover through the CLI', { concurrency: 4 }, () => {
   test('(a) a map that throws once restarts (fixed-delay) and the FileSink output is exactly once', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');

@@ -94,7 +94,11 @@ const inputsOf = (lines: readonly string[]) =>
     .map((l) => l.i)
     .sort((a, b) => a - b);
 
-describe('job upgrades from a savepoint', () => {
+/**
+ * Each test has its own FLINK_TS_HOME and output (the shared v1 savepoint is made once and only
+ * read), and most of their time is rate-limited jobs running between CLI calls: four at once.
+ */
+describe('job upgrades from a savepoint', { concurrency: 4 }, () => {
   test('adding a stateless operator (with a uid, then without one): the counts continue exactly once', async () => {
     const home = freshHome();
     const out = join(tempDir(), 'out');
