@@ -2,9 +2,32 @@
  * A FileSource wrapped so that a test decides when its enumerator answers a reader's request
  * (split-enumerator tests: assignments made at a chosen moment, no timing).
  */
-import { FileSource } from '../../src/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import { FileSource, WatermarkStrategy } from '../../src/index.js';
 import type { FileSourceSplit } from '../../src/connectors/index.js';
-import type { Source, SplitEnumeratorContext } from '../../src/graph/index.js';
+import type { JobGraph, Source, SplitEnumeratorContext } from '../../src/graph/index.js';
+import { capturePipeline, tempDir } from './run-job.js';
+
+/** A temporary directory `in` with files a, b and c of two lines each (`a0`, `a1`, …); `cleanup` removes it. */
+export function threeFiles(prefix: string): { dir: string; cleanup: () => void } {
+  const tmp = tempDir(prefix);
+  const dir = join(tmp.path, 'in');
+  mkdirSync(dir);
+  for (const f of ['a', 'b', 'c']) writeFileSync(join(dir, f), `${f}0\n${f}1\n`);
+  return { dir, cleanup: tmp.cleanup };
+}
+
+/** The job `source` (uid 'files') → a sink handing each line to `onLine`, at parallelism `p`. */
+export function fileSourceJob(source: Source<string, FileSourceSplit>, p: number, onLine: (line: string) => void): JobGraph {
+  return compilePipeline(
+    capturePipeline((env) => {
+      env.setParallelism(p);
+      env.fromSource(source, WatermarkStrategy.noWatermarks(), 'files').uid('files').addSink(onLine);
+    }),
+  );
+}
 
 /**
  * A FileSource whose enumerator answers the requests `answer` lets through at once and holds the

@@ -8,47 +8,33 @@
  * enumerator hold them — the job reads each remaining line once.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import type { FileSourceSplit } from '../../src/connectors/index.js';
 import type { Source } from '../../src/graph/index.js';
-import { FileSource, WatermarkStrategy } from '../../src/index.js';
+import { FileSource } from '../../src/index.js';
 import { JobExecution, SOURCE_SPLITS_STATE, type TaskAcknowledgement } from '../../src/runtime/index.js';
 import { SOURCE_ENUMERATOR_STATE } from '../../src/runtime/sources/source-coordinators.js';
 import { type OperatorRestoreState, decodeStateFile } from '../../src/state/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { SnapshotRestoreError } from '../../src/util/errors.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
-import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { until } from '../helpers/tracked-job.js';
-import { holdingSource } from '../helpers/holding-file-source.js';
+import { fileSourceJob, holdingSource, threeFiles } from '../helpers/holding-file-source.js';
 
-let tmp: { path: string; cleanup: () => void };
+let tmp: { dir: string; cleanup: () => void };
 let dir: string;
 beforeEach(() => {
-  tmp = tempDir('flink-split-cut-');
-  dir = join(tmp.path, 'in');
-  mkdirSync(dir);
-  for (const f of ['a', 'b', 'c']) writeFileSync(join(dir, f), `${f}0\n${f}1\n`);
+  tmp = threeFiles('flink-split-cut-');
+  dir = tmp.dir;
 });
 afterEach(() => tmp.cleanup());
 
 /** A FileSource 'files' (or `source`) into `got` at parallelism `p`; `onLine` sees each line first. */
 function job(p: number, got: string[], onLine: (line: string) => void = () => {}, source: Source<string, FileSourceSplit> = FileSource.forTextLines(dir).build()) {
-  return compilePipeline(
-    capturePipeline((env) => {
-      env.setParallelism(p);
-      env
-        .fromSource(source, WatermarkStrategy.noWatermarks(), 'files')
-        .uid('files')
-        .addSink((line: string) => {
-          onLine(line);
-          got.push(line);
-        });
-    }),
-  );
+  return fileSourceJob(source, p, (line) => {
+    onLine(line);
+    got.push(line);
+  });
 }
 
 /** Runs to the end from `restore`; the lines read. */

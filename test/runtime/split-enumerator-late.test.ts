@@ -6,43 +6,28 @@
  * reader that is not registered).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, test } from 'node:test';
-import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
 import type { FileSourceSplit } from '../../src/connectors/index.js';
 import type { Source } from '../../src/graph/index.js';
-import { FileSource, WatermarkStrategy } from '../../src/index.js';
 import { JobExecution, SOURCE_SPLITS_STATE, type TaskAcknowledgement } from '../../src/runtime/index.js';
 import { SOURCE_ENUMERATOR_STATE } from '../../src/runtime/sources/source-coordinators.js';
 import { decodeStateFile } from '../../src/state/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
-import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { until } from '../helpers/tracked-job.js';
-import { holdingSource } from '../helpers/holding-file-source.js';
+import { fileSourceJob, holdingSource, threeFiles } from '../helpers/holding-file-source.js';
 
-let tmp: { path: string; cleanup: () => void };
+let tmp: { dir: string; cleanup: () => void };
 let dir: string;
 beforeEach(() => {
-  tmp = tempDir('flink-split-late-');
-  dir = join(tmp.path, 'in');
-  mkdirSync(dir);
-  for (const f of ['a', 'b', 'c']) writeFileSync(join(dir, f), `${f}0\n${f}1\n`);
+  tmp = threeFiles('flink-split-late-');
+  dir = tmp.dir;
 });
 afterEach(() => tmp.cleanup());
 
 function job(source: Source<string, FileSourceSplit>, p: number, got: string[]) {
-  return compilePipeline(
-    capturePipeline((env) => {
-      env.setParallelism(p);
-      env
-        .fromSource(source, WatermarkStrategy.noWatermarks(), 'files')
-        .uid('files')
-        .addSink((line: string) => void got.push(line));
-    }),
-  );
+  return fileSourceJob(source, p, (line) => void got.push(line));
 }
 
 test("a request answered after a drain ended the input: the file is the drained reader's in the savepoint, the rest the enumerator's", async () => {
