@@ -28,6 +28,8 @@ export interface CheckpointTarget {
   /** `completed`: the snapshot, so the job knows a savepoint that stops it has committed. */
   notifyCheckpointComplete(checkpointId: number, completed?: CompletedCheckpoint): void;
   abortCheckpoint(checkpointId: number): void;
+  /** True while the trigger of `checkpointId` waits for tasks still starting (none has seen it). */
+  isTriggerHeld?(checkpointId: number): boolean;
 }
 
 /** Schedules a callback; returns a function that cancels it. Tests substitute a manual one. */
@@ -208,7 +210,13 @@ export class CheckpointCoordinator implements CheckpointResponder {
     this.pending.set(p.id, p);
     if (request.final === true) this.finalIds.add(p.id);
     p.cancelTimeout = deps.schedule(() => {
-      if (p.status === 'INITIALIZING' || p.status === 'IN_PROGRESS') this.abort(p, CheckpointFailureReason.EXPIRED);
+      if (p.status !== 'INITIALIZING' && p.status !== 'IN_PROGRESS') return;
+      // One whose trigger never reached a task (worker threads still starting) failed before it
+      // began, as Flink refuses a trigger while not all tasks run (NOT_ALL_REQUIRED_TASKS_RUNNING,
+      // a pre-flight failure its CheckpointFailureManager does not count): a job whose workers
+      // start slower than the timeout must not fail for it.
+      if (this.target.isTriggerHeld?.(p.id) === true) this.abort(p, CheckpointFailureReason.EXPIRED_BEFORE_RUNNING, false);
+      else this.abort(p, CheckpointFailureReason.EXPIRED);
     }, deps.settings.timeout);
     void this.track(this.start(p, request.savepointDir));
     return p.completion;

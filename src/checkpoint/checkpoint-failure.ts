@@ -1,6 +1,7 @@
 /** Why a checkpoint did not complete (after Flink's CheckpointFailureReason). */
 export const CheckpointFailureReason = {
   EXPIRED: 'Checkpoint expired before completing.',
+  EXPIRED_BEFORE_RUNNING: 'Checkpoint expired before completing, its trigger still waiting for the tasks to start.',
   TASK_DECLINED: 'A task declined the checkpoint',
   IO_EXCEPTION: 'An error occurred while writing the checkpoint',
   JOB_ENDED: 'The job ended before the checkpoint completed.',

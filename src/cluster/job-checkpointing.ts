@@ -207,6 +207,7 @@ export class JobCheckpointing {
         if (this.mayCommit(`commit checkpoint ${id}`)) execution.notifyCheckpointComplete(id);
       },
       abortCheckpoint: (id) => execution.abortCheckpoint(id),
+      isTriggerHeld: (id) => execution.isTriggerHeld?.(id) === true,
     };
   }
 }

@@ -19,6 +19,12 @@ export interface JobRun {
   notifyCheckpointComplete(checkpointId: number): void;
   /** Checkpoint `checkpointId` was aborted: its unfinished snapshot work is dropped; the split enumerators and the tasks are told. */
   abortCheckpoint(checkpointId: number): void;
+  /**
+   * True while the trigger of checkpoint `checkpointId` is held back for tasks still starting
+   * (worker threads that have not all opened): no task has seen it yet. Absent where a trigger
+   * before the start is refused instead (on the main thread).
+   */
+  isTriggerHeld?(checkpointId: number): boolean;
   /** Sources stop (or resume) emitting: the first step of stop-with-savepoint. */
   pauseSources(paused?: boolean): void;
   /** Ends the run after a stop-with-savepoint without draining: nothing is processed after the savepoint. */

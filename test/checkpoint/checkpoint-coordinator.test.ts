@@ -352,6 +352,21 @@ describe('CheckpointCoordinator', () => {
     assert.match(tooMany[0]!, /expired/);
   });
 
+  test('an expiry whose trigger still waited for the tasks to start is not counted (Flink refuses such a trigger pre-flight)', async () => {
+    const { timers, coordinator, tooMany, target, stats } = setup({ interval: 1000, timeout: 500, tolerableFailures: 0 });
+    target.held.add(1);
+    target.held.add(2);
+    coordinator.startPeriodic();
+    await timers.advanceTo(2500); // 1 expires at 1500, 2 at 2500, both still held
+    assert.deepEqual(tooMany, []);
+    assert.deepEqual(target.aborted, [1, 2], 'the run hears of both: it drops their held triggers');
+    assert.deepEqual(stats.failures.map((f) => f.reason), [CheckpointFailureReason.EXPIRED_BEFORE_RUNNING, CheckpointFailureReason.EXPIRED_BEFORE_RUNNING]);
+    target.held.clear();
+    await timers.advanceTo(3500); // 3 reached the tasks and expires: counted
+    assert.equal(tooMany.length, 1);
+    assert.match(tooMany[0]!, /expired before completing\.$/);
+  });
+
   test('manual checkpoints count toward tolerable failures like periodic ones; savepoints never (Flink: handleJobLevelCheckpointException skips savepoints only)', async () => {
     const { coordinator, tooMany, storage } = setup({ interval: undefined, tolerableFailures: 2 });
     const s1 = rejection(coordinator.triggerCheckpoint({ kind: 'SAVEPOINT', savepointDir: '/sp' }));

@@ -64,7 +64,12 @@ export class FakeTarget implements CheckpointTarget {
   readonly notified: number[] = [];
   readonly aborted: number[] = [];
   throwOnTrigger: Error | undefined;
+  /** Checkpoints whose triggers wait for tasks still starting (as on workers not all open yet). */
+  readonly held = new Set<number>();
   constructor(readonly taskCount = 3) {}
+  isTriggerHeld(id: number): boolean {
+    return this.held.has(id);
+  }
   triggerCheckpoint(id: number, timestamp: number, options: CheckpointOptions): void {
     if (this.throwOnTrigger) throw this.throwOnTrigger;
     this.triggered.push({ id, timestamp, options });

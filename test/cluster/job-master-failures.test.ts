@@ -1,6 +1,8 @@
 /*
  * How a JobMaster settles failures that a restart cannot fix, run in this process with a
  * metadata store in a temporary home:
+ * - a function in keyed state, which no checkpoint can encode: the failure line names the
+ *   operator on both backends;
  * - a damaged latest checkpoint at failover: recovery falls back to an older retained one, and
  *   with none loadable the job FAILS (recorded) instead of hanging in RESTARTING (the choice
  *   itself: test/checkpoint/recovery.test.ts);
@@ -400,4 +402,44 @@ describe('JobMaster: the restart strategy gives up', () => {
       await job.stop();
     }
   });
+});
+
+/** Keeps, per key, a value holding a function: no checkpoint can encode it. */
+class KeepsAFunction extends KeyedProcessFunction<number, number, number> {
+  private kept!: ValueState<unknown>;
+  override open(): void {
+    this.kept = this.getRuntimeContext().getState(new ValueStateDescriptor<unknown>('kept'));
+  }
+  processElement(v: number): void {
+    this.kept.update({ v, format: (x: number) => `#${x}` });
+  }
+}
+
+describe('a function in keyed state', () => {
+  // hashmap: a pending snapshot meets the value in the next update of its key group; lmdb: the
+  // snapshot's cut writes the cached entry out, encoding it there, outside any user call.
+  for (const backend of ['hashmap', 'lmdb'] as const) {
+    test(`${backend}: the job fails with one line naming the operator`, async () => {
+      const pipeline = capture((env) => {
+        env
+          .fromSource(new DataGeneratorSource<number>((i) => i, Infinity, { recordsPerSecond: 2000 }), WatermarkStrategy.noWatermarks(), 'gen')
+          .uid('gen')
+          .keyBy((v) => v % 4)
+          .process(new KeepsAFunction())
+          .name('keeper')
+          .uid('keeper')
+          .addSink(() => {})
+          .uid('sink');
+      });
+      const job = start(pipeline, { 'state.backend.type': backend, 'execution.checkpointing.interval': '50 ms', 'restart-strategy.fixed-delay.attempts': 0 });
+      try {
+        const err = await job.outcome;
+        assert.ok(err instanceof Error, String(err));
+        assert.match(err.message, /^Operator "keeper" failed: Unknown type: function/);
+        assert.ok(!err.message.includes('\n'), err.message);
+      } finally {
+        await job.stop();
+      }
+    });
+  }
 });

@@ -4,20 +4,32 @@
  * notifyCheckpointAborted) — on the main thread, and when the readers run on worker threads (the
  * enumerators stay on the main thread: here the workers are stand-ins that only answer the
  * messages a run needs). A throw from the enumerator fails the job, naming the source.
+ *
+ * And for real: checkpoints aborted by the CheckpointCoordinator itself (one times out, one is
+ * declined by a subtask whose state has no encoding) reach the enumerator of a job run by an
+ * in-process JobMaster, on the main thread and on two worker threads (the e2e fixture
+ * enumerator-hears-aborts.ts; workers import it themselves, as under `flink run`).
  */
 import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
+import { JobMaster } from '../../src/cluster/job-master.js';
+import { runJobFile } from '../../src/cluster/job-loader.js';
+import { Configuration } from '../../src/config/index.js';
+import { MetadataStore } from '../../src/metadata/index.js';
 import type { JobGraph, Source, SplitEnumerator } from '../../src/graph/index.js';
-import { WatermarkStrategy } from '../../src/index.js';
+import { JobExecutionResult, setContextExecutor, WatermarkStrategy } from '../../src/index.js';
 import { JobExecution, type TaskAcknowledgement } from '../../src/runtime/index.js';
 import type { FromWorker, ToWorker } from '../../src/runtime/workers/protocol.js';
 import type { TaskSlot, TaskSlotPool } from '../../src/runtime/workers/task-slot-pool.js';
 import { WorkerPoolExecution } from '../../src/runtime/workers/worker-pool-execution.js';
 import { systemClock } from '../../src/util/clock.js';
 import { JobCancelledError } from '../../src/util/errors.js';
+import { newJobId } from '../../src/util/ids.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
-import { capturePipeline } from '../helpers/run-job.js';
+import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { until } from '../helpers/tracked-job.js';
 
 /** A source whose readers wait for ever and whose enumerator notes its start and what it hears (and throws on an abort if asked to). */
@@ -96,22 +108,7 @@ describe('split enumerators hear of completed and aborted checkpoints', () => {
 
   test('with the readers on worker threads: the enumerators on the main thread hear both', async () => {
     const heard: string[] = [];
-    // Stand-in workers: each answers a deployment with 'opened', and a cancel with the end of its run.
-    const slots = [0, 1].map(() => {
-      const slot = {
-        exited: false,
-        listener: undefined as { message(m: FromWorker): void } | undefined,
-        fence: new Int32Array(new SharedArrayBuffer(12)),
-        post(m: ToWorker) {
-          if (m.t === 'deploy') setImmediate(() => slot.listener?.message({ t: 'opened' }));
-          if (m.t === 'cancel') setImmediate(() => slot.listener?.message({ t: 'done' }));
-        },
-        terminate() {},
-      };
-      return slot;
-    });
-    const pool = { size: 2, slot: (s: number) => slots[s] as unknown as TaskSlot, markFenced() {} } as unknown as TaskSlotPool;
-    const execution = new WorkerPoolExecution({ pool, jobGraph: job(listeningSource(heard), 2), attemptNumber: 0 });
+    const execution = new WorkerPoolExecution({ pool: standInPool(), jobGraph: job(listeningSource(heard), 2), attemptNumber: 0 });
     const run = execution.run();
     try {
       await until(() => heard[0] === 'start', 'the run to start (every worker opened)');
@@ -123,4 +120,127 @@ describe('split enumerators hear of completed and aborted checkpoints', () => {
     }
     await assert.rejects(run, JobCancelledError);
   });
+
+  test('on worker threads, a trigger before every worker opened is held, and says so until it is sent or aborted', async () => {
+    const heard: string[] = [];
+    const opening = { held: true };
+    const execution = new WorkerPoolExecution({ pool: standInPool(opening), jobGraph: job(listeningSource(heard), 2), attemptNumber: 0 });
+    const run = execution.run();
+    try {
+      execution.triggerCheckpoint(1, Date.now(), { isSavepoint: false, aligned: true });
+      execution.triggerCheckpoint(2, Date.now(), { isSavepoint: false, aligned: true });
+      assert.deepEqual([execution.isTriggerHeld(1), execution.isTriggerHeld(2)], [true, true]);
+      execution.abortCheckpoint(1);
+      assert.equal(execution.isTriggerHeld(1), false);
+      opening.held = false;
+      await until(() => heard.includes('start'), 'the run to start (every worker opened)');
+      assert.equal(execution.isTriggerHeld(2), false, 'sent once the workers opened');
+      assert.deepEqual(heard, ['aborted 1', 'start']);
+    } finally {
+      opening.held = false;
+      execution.cancel();
+    }
+    await assert.rejects(run, JobCancelledError);
+  });
+});
+
+/**
+ * Stand-in workers for two slots: each answers a deployment with 'opened' (once `opening.held`
+ * is false), and a cancel with the end of its run.
+ */
+function standInPool(opening: { held: boolean } = { held: false }): TaskSlotPool {
+  const slots = [0, 1].map(() => {
+    const slot = {
+      exited: false,
+      listener: undefined as { message(m: FromWorker): void } | undefined,
+      fence: new Int32Array(new SharedArrayBuffer(12)),
+      post(m: ToWorker) {
+        if (m.t === 'deploy') {
+          const open = () => (opening.held ? setTimeout(open, 5) : slot.listener?.message({ t: 'opened' }));
+          setImmediate(open);
+        }
+        if (m.t === 'cancel') setImmediate(() => slot.listener?.message({ t: 'done' }));
+      },
+      terminate() {},
+    };
+    return slot;
+  });
+  return { size: 2, slot: (s: number) => slots[s] as unknown as TaskSlot, markFenced() {} } as unknown as TaskSlotPool;
+}
+
+const ABORTS_JOB = join(import.meta.dirname, '..', 'e2e', 'fixtures', 'enumerator-hears-aborts.ts');
+
+/**
+ * Runs the fixture at -p 2 under a tracked JobMaster in a temporary home (checkpoints every
+ * 100 ms, timing out after 300 ms; the map's second snapshot sleeps 400 ms); `slots` 2 = the
+ * subtasks on two worker threads. Returns what the enumerator heard and the checkpoints flink.db
+ * recorded.
+ */
+async function runAborting(slots: 1 | 2) {
+  const home = tempDir('flink-enum-abort-');
+  const store = MetadataStore.open(join(home.path, 'flink.db'));
+  const config = new Configuration(home.path)
+    .with('parallelism.default', 2)
+    .with('taskmanager.numberOfTaskSlots', slots)
+    .with('execution.checkpointing.dir', join(home.path, 'checkpoints'))
+    .with('execution.checkpointing.interval', '100 ms')
+    .with('execution.checkpointing.timeout', '300 ms')
+    // The two failed on purpose (and any a loaded machine lets time out) must not fail the job.
+    .with('execution.checkpointing.tolerable-failed-checkpoints', 100)
+    .with('restart-strategy.type', 'none');
+  const log = join(home.path, 'heard');
+  // A module runs once per process: each run imports its own copy of the job file.
+  const job = join(home.path, 'job.ts');
+  copyFileSync(ABORTS_JOB, job);
+  const args = [log, '400'];
+  const argv = process.argv;
+  let master: JobMaster | undefined;
+  // Were no completion heard, the job would run on: cancelled after 20 s.
+  const stop = setTimeout(() => master?.cancel(), 20_000);
+  setContextExecutor({
+    execute: async (pipeline) => {
+      master = new JobMaster({
+        jobId: newJobId(),
+        pipeline,
+        configuration: config,
+        clock: systemClock,
+        tracking: { store, jobFile: job, args, log: () => {} },
+        jobFile: { path: job, args, executeIndex: 0 },
+      });
+      const result = await master.run();
+      return new JobExecutionResult(master.jobId, pipeline.jobName, result.getNetRuntime());
+    },
+    defaultParallelism: () => 2,
+  });
+  try {
+    await runJobFile(job, args);
+    const heard = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+    return { heard, checkpoints: store.listCheckpoints(master!.jobId) };
+  } finally {
+    clearTimeout(stop);
+    setContextExecutor(undefined);
+    process.argv = argv;
+    store.close();
+    home.cleanup();
+  }
+}
+
+describe('split enumerators hear of checkpoints the coordinator aborts', () => {
+  for (const slots of [1, 2] as const) {
+    const where = slots === 2 ? 'on two worker threads' : 'on the main thread';
+    test(`${where}: a declined and an expired checkpoint are heard as aborted, by id; a later one completes`, { timeout: 30_000 }, async () => {
+      const { heard, checkpoints } = await runAborting(slots);
+      const ids = (what: string) => heard.filter((l) => l.startsWith(`${what} `)).map((l) => Number(l.slice(what.length + 1)));
+      const failed = checkpoints.filter((c) => c.status === 'FAILED').sort((a, b) => a.checkpointId - b.checkpointId);
+      const declined = failed.find((c) => /declined.*symbol/i.test(c.failureReason ?? ''));
+      const expired = failed.find((c) => c.checkpointId > (declined?.checkpointId ?? Infinity) && /expired/i.test(c.failureReason ?? ''));
+      assert.ok(declined && expired, `a checkpoint declined, a later one expired: ${JSON.stringify(failed.map((c) => [c.checkpointId, c.failureReason]))}`);
+      // Every checkpoint the coordinator failed was heard as aborted, once, and nothing else was.
+      assert.deepEqual(ids('aborted'), failed.map((c) => c.checkpointId), heard.join(', '));
+      const completed = new Set(checkpoints.filter((c) => c.status === 'COMPLETED').map((c) => c.checkpointId));
+      const heardComplete = ids('complete');
+      assert.ok(heardComplete.every((id) => completed.has(id)), heard.join(', '));
+      assert.ok(heardComplete.some((id) => id > expired.checkpointId), `a checkpoint after the expired one completed: ${heard.join(', ')}`);
+    });
+  }
 });

@@ -9,6 +9,7 @@ import type { StreamingRuntimeContext, TaskInfo } from '../runtime-context.js';
 import type { OperatorMetricGroup } from '../metrics/user-metrics.js';
 import { type Triggerable, isTriggerable } from '../timers/internal-timer-service.js';
 import type { InternalTimerServiceImpl } from '../timers/internal-timer-service-impl.js';
+import { userError } from './user-function.js';
 
 /** Everything an operator subtask is built with. */
 export interface OperatorContext {
@@ -175,7 +176,16 @@ export abstract class StreamOperator<IN = unknown> implements Output<IN> {
     this.prepareSnapshot(checkpointId, timestamp);
     const { info, node, keyedBackend, operatorStateStore } = this.ctx;
     const lists = operatorStateStore.cut();
-    const keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true, latestCompleted: options.latestCompleted });
+    let keyed: OperatorSnapshot['keyed'];
+    try {
+      keyed = keyedBackend?.snapshot(checkpointId, { full: options.isSavepoint || options.full === true, latestCompleted: options.latestCompleted });
+    } catch (err) {
+      // The lmdb backend writes its cached entries out here, encoding them: a value the user put
+      // in state that has no encoding (a function, a Symbol) is refused now, outside any user
+      // call, and the failure names the operator as on the hashmap backend (there the user's next
+      // update of a key group a pending snapshot still holds meets it).
+      throw userError(node.name, err);
+    }
     return {
       uid: node.uid,
       name: node.name,

@@ -313,6 +313,10 @@ export class WorkerPoolExecution implements JobRun {
     this.guard(() => this.coordinators?.notifyCheckpointComplete(checkpointId));
   }
 
+  isTriggerHeld(checkpointId: number): boolean {
+    return this.queuedTriggers.some((t) => t.id === checkpointId);
+  }
+
   abortCheckpoint(checkpointId: number): void {
     this.queuedTriggers = this.queuedTriggers.filter((t) => t.id !== checkpointId);
     this.broadcast({ t: 'abort', id: checkpointId });
