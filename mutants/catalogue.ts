@@ -3605,4 +3605,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/cluster/job-launch.test.ts'],
     testNamePattern: 'committed past its snapshot',
   },
+  {
+    id: 'savepoint-reader-says-restore',
+    area: 'state processor',
+    file: 'src/state-processor/savepoint-reader.ts',
+    original: 'return asReading(() => {',
+    replacement: 'return ((read: () => SavepointReader) => read())(() => {',
+    bug: "SavepointReader.read of a path that is no snapshot says 'Cannot restore from …', as if the reading script restored it, where `flink info` says 'Cannot read …'",
+    tests: ['test/state-processor/flink-savepoint-reader-cases.test.ts'],
+    testNamePattern: 'no snapshot says',
+  },
 ];
