@@ -3615,4 +3615,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/state-processor/flink-savepoint-reader-cases.test.ts'],
     testNamePattern: 'no snapshot says',
   },
+  {
+    id: 'savepoint-writer-source-says-restore',
+    area: 'state processor',
+    file: 'src/state-processor/savepoint-writer.ts',
+    original: 'const metadata = asReading(() => readSnapshotMetadata(dir));',
+    replacement: 'const metadata = readSnapshotMetadata(dir);',
+    bug: "SavepointWriter.fromExistingSavepoint of a directory that is no snapshot says 'Cannot restore from …', as if the writing script restored it",
+    tests: ['test/state-processor/flink-savepoint-reader-cases.test.ts'],
+    testNamePattern: 'no snapshot says',
+  },
 ];
