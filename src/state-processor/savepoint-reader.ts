@@ -1,5 +1,5 @@
 import type { DataStream, StreamExecutionEnvironment } from '../api/index.js';
-import { type OperatorMetadata, type SnapshotMetadata, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
+import { type OperatorMetadata, type SnapshotMetadata, asReading, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
 import { WatermarkStrategy } from '../graph/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { echo } from '../util/sanitize.js';
@@ -31,8 +31,11 @@ export class SavepointReader {
    * @throws SnapshotRestoreError (one line) if it is not a readable snapshot
    */
   static read(env: StreamExecutionEnvironment, path: string): SavepointReader {
-    const dir = snapshotDirOf(path);
-    return new SavepointReader(env, dir, readSnapshotMetadata(dir));
+    // Its refusals name reading, not restoring, as `flink info`'s do.
+    return asReading(() => {
+      const dir = snapshotDirOf(path);
+      return new SavepointReader(env, dir, readSnapshotMetadata(dir));
+    });
   }
 
   /** The uids of the snapshot's operators that have state, in its order (not those it records without state). */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { StreamExecutionEnvironment } from '../api/index.js';
-import { type OperatorMetadata, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
+import { type OperatorMetadata, asReading, readSnapshotMetadata, snapshotDirOf } from '../checkpoint/index.js';
 import type { BootstrappedSubtaskState } from '../graph/index.js';
 import { DEFAULT_MAX_PARALLELISM, checkMaxParallelism } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
@@ -48,8 +48,8 @@ export class SavepointWriter {
    * the largest max parallelism of its operators (or 128 if it has none).
    */
   static fromExistingSavepoint(env: StreamExecutionEnvironment, path: string): SavepointWriter {
-    const dir = snapshotDirOf(path);
-    const metadata = readSnapshotMetadata(dir);
+    const dir = asReading(() => snapshotDirOf(path));
+    const metadata = asReading(() => readSnapshotMetadata(dir));
     for (const op of metadata.operators) {
       if (op.subtasks.some((h) => (h.sharedState ?? []).length > 0)) {
         throw new SnapshotRestoreError(

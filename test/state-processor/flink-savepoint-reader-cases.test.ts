@@ -37,6 +37,7 @@ import {
   KeyedStateReaderFunction,
   type KeyedStateReaderContext,
   SavepointReader,
+  SavepointWriter,
   StreamExecutionEnvironment,
   type ValueState,
   ValueStateDescriptor,
@@ -377,6 +378,15 @@ describe('hostile snapshots: refused with one line, nothing outside the snapshot
     });
     const env = StreamExecutionEnvironment.getExecutionEnvironment();
     assert.throws(() => SavepointReader.read(env, sp), (e: Error) => e instanceof SnapshotRestoreError && /names a state file outside the snapshot directory/.test(e.message) && !e.message.includes('\n'));
+  });
+
+  test('read() (and SavepointWriter.fromExistingSavepoint) of what is no snapshot says it cannot read it (as flink info does), not restore it', () => {
+    const dir = tempRoot();
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    assert.throws(() => SavepointReader.read(env, dir), (e: Error) => e instanceof SnapshotRestoreError && e.message.startsWith(`Cannot read ${dir}: it has no _metadata`));
+    assert.throws(() => SavepointReader.read(env, join(dir, 'missing')), (e: Error) => e instanceof SnapshotRestoreError && e.code === 'snapshot.notFound' && /^Cannot read .*missing: no such file/.test(e.message));
+    // SavepointWriter.fromExistingSavepoint reads it the same way.
+    assert.throws(() => SavepointWriter.fromExistingSavepoint(env, dir), (e: Error) => e instanceof SnapshotRestoreError && e.message.startsWith(`Cannot read ${dir}: it has no _metadata`));
   });
 
   test('a state file that is a symlink (to a faithful copy elsewhere) is not followed', async () => {

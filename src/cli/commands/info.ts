@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { type SnapshotInfo, inspectSnapshot } from '../../checkpoint/index.js';
-import { FlinkError, SnapshotRestoreError } from '../../util/errors.js';
+import { type SnapshotInfo, asReading, inspectSnapshot } from '../../checkpoint/index.js';
+import { FlinkError } from '../../util/errors.js';
 import { isJobIdPrefix } from '../../util/ids.js';
 import { formatSize } from '../format-size.js';
 import { configurationLines, planLines } from '../job-plan-view.js';
@@ -53,23 +53,6 @@ async function snapshotInfo(path: string, json: boolean): Promise<number> {
   }
   return 0;
 }
-
-/**
- * Runs `read`, saying "Cannot read" where the snapshot loader's refusals say "Cannot restore
- * from" (they are written for `run -s`; `flink info` restores nothing). Same code, same reason.
- */
-function asReading<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    if (err instanceof SnapshotRestoreError && err.message.startsWith(RESTORE_PREFIX)) {
-      throw new SnapshotRestoreError(`Cannot read ${err.message.slice(RESTORE_PREFIX.length)}`, err.code);
-    }
-    throw err;
-  }
-}
-
-const RESTORE_PREFIX = 'Cannot restore from ';
 
 function printSnapshot(info: SnapshotInfo): void {
   say(`${info.kind} ${info.checkpointId} of job ${info.jobId} (${info.jobName}), taken ${formatTime(info.timestamp)}`);
