@@ -50,17 +50,19 @@ export function assignState(snapshot: LoadedSnapshot, graph: JobGraph, options: 
       );
     }
     const maxParallelism = vertexMaxParallelism.get(op.uid) ?? node.maxParallelism;
-    if (maxParallelism !== op.maxParallelism && !stateless) {
-      throw new SnapshotRestoreError(
-        `Operator '${op.uid}' (${node.name}) has max parallelism ${maxParallelism}, but its state was written with ${op.maxParallelism}. ` +
-          `Keyed state is partitioned into max-parallelism key groups and cannot be re-partitioned; ` +
-          `set the operator's max parallelism back to ${op.maxParallelism} (setMaxParallelism, or pipeline.max-parallelism for the whole job).`,
-        'snapshot.maxParallelismChanged',
-      );
-    }
     const bySubtask = snapshot.files.get(op.uid) ?? new Map<number, StateFileContent>();
     const files = [...bySubtask.entries()].sort(([a], [b]) => a - b).map(([, f]) => f);
     const hasKeyed = files.some((f) => f.keyGroups.length > 0 || f.legacyTimers.length > 0);
+    if (maxParallelism !== op.maxParallelism && !stateless) {
+      // Flink refuses it for any operator with state (StateAssignmentOperation); only keyed state
+      // has key groups to misplace, so only its refusal says so.
+      const why = node.keyed ? 'Keyed state is partitioned into max-parallelism key groups and cannot be re-partitioned' : 'As in Flink, the max parallelism of an operator with state cannot change across a restore';
+      throw new SnapshotRestoreError(
+        `Operator '${op.uid}' (${node.name}) has max parallelism ${maxParallelism}, but its state was written with ${op.maxParallelism}. ` +
+          `${why}; set the operator's max parallelism back to ${op.maxParallelism} (setMaxParallelism, or pipeline.max-parallelism for the whole job).`,
+        'snapshot.maxParallelismChanged',
+      );
+    }
     if (hasKeyed && !node.keyed) {
       throw new SnapshotRestoreError(
         `Operator '${op.uid}' (${node.name}) had keyed state in ${snapshot.dir} but is no longer applied to a keyed stream.`,

@@ -323,6 +323,19 @@ describe('assignState', () => {
         assert.match(err.message, /max parallelism 256/);
         assert.match(err.message, /written with 128/);
         assert.match(err.message, /back to 128 \(setMaxParallelism, or pipeline\.max-parallelism/);
+        assert.match(err.message, /Keyed state is partitioned into max-parallelism key groups/);
+        return true;
+      },
+    );
+    // An operator without keyed state (a source's splits) is refused too, as in Flink, without talk of key groups.
+    const lists = snapshot([{ uid: 's', maxParallelism: 128, subtasks: [content({ lists: new Map([['_splits', { mode: 'split' as const, values: ['a'] }]]) })] }]);
+    assert.throws(
+      () => assignState(lists, graph({ uid: 's', parallelism: 1, maxParallelism: 256, keyed: false }), { allowNonRestoredState: true }),
+      (err: unknown) => {
+        assert.ok(err instanceof SnapshotRestoreError);
+        assert.equal(err.code, 'snapshot.maxParallelismChanged');
+        assert.doesNotMatch(err.message, /key group/);
+        assert.match(err.message, /cannot change across a restore; set the operator's max parallelism back to 128/);
         return true;
       },
     );
