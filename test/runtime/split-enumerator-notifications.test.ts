@@ -11,23 +11,20 @@
  * enumerator-hears-aborts.ts; workers import it themselves, as under `flink run`).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { compilePipeline } from '../../src/cluster/compile-pipeline.js';
-import { JobMaster } from '../../src/cluster/job-master.js';
-import { runJobFile } from '../../src/cluster/job-loader.js';
-import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
 import type { JobGraph, Source, SplitEnumerator } from '../../src/graph/index.js';
-import { JobExecutionResult, setContextExecutor, WatermarkStrategy } from '../../src/index.js';
+import { WatermarkStrategy } from '../../src/index.js';
 import { JobExecution, type TaskAcknowledgement } from '../../src/runtime/index.js';
 import type { FromWorker, ToWorker } from '../../src/runtime/workers/protocol.js';
 import type { TaskSlot, TaskSlotPool } from '../../src/runtime/workers/task-slot-pool.js';
 import { WorkerPoolExecution } from '../../src/runtime/workers/worker-pool-execution.js';
 import { systemClock } from '../../src/util/clock.js';
 import { JobCancelledError } from '../../src/util/errors.js';
-import { newJobId } from '../../src/util/ids.js';
+import { runJobFileUnderJobMaster } from '../helpers/job-file-under-job-master.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { capturePipeline, tempDir } from '../helpers/run-job.js';
 import { until } from '../helpers/tracked-job.js';
@@ -179,47 +176,29 @@ const ABORTS_JOB = join(import.meta.dirname, '..', 'e2e', 'fixtures', 'enumerato
 async function runAborting(slots: 1 | 2) {
   const home = tempDir('flink-enum-abort-');
   const store = MetadataStore.open(join(home.path, 'flink.db'));
-  const config = new Configuration(home.path)
-    .with('parallelism.default', 2)
-    .with('taskmanager.numberOfTaskSlots', slots)
-    .with('execution.checkpointing.dir', join(home.path, 'checkpoints'))
-    .with('execution.checkpointing.interval', '100 ms')
-    .with('execution.checkpointing.timeout', '300 ms')
-    // The two failed on purpose (and any a loaded machine lets time out) must not fail the job.
-    .with('execution.checkpointing.tolerable-failed-checkpoints', 100)
-    .with('restart-strategy.type', 'none');
   const log = join(home.path, 'heard');
-  // A module runs once per process: each run imports its own copy of the job file.
-  const job = join(home.path, 'job.ts');
-  copyFileSync(ABORTS_JOB, job);
-  const args = [log, '400'];
-  const argv = process.argv;
-  let master: JobMaster | undefined;
-  // Were no completion heard, the job would run on: cancelled after 20 s.
-  const stop = setTimeout(() => master?.cancel(), 20_000);
-  setContextExecutor({
-    execute: async (pipeline) => {
-      master = new JobMaster({
-        jobId: newJobId(),
-        pipeline,
-        configuration: config,
-        clock: systemClock,
-        tracking: { store, jobFile: job, args, log: () => {} },
-        jobFile: { path: job, args, executeIndex: 0 },
-      });
-      const result = await master.run();
-      return new JobExecutionResult(master.jobId, pipeline.jobName, result.getNetRuntime());
-    },
-    defaultParallelism: () => 2,
-  });
   try {
-    await runJobFile(job, args);
+    const [master] = await runJobFileUnderJobMaster({
+      file: ABORTS_JOB,
+      copy: join(home.path, 'job.ts'),
+      args: [log, '400'],
+      home: home.path,
+      parallelism: 2,
+      slots,
+      settings: {
+        'execution.checkpointing.interval': '100 ms',
+        'execution.checkpointing.timeout': '300 ms',
+        // The two failed on purpose (and any a loaded machine lets time out) must not fail the job.
+        'execution.checkpointing.tolerable-failed-checkpoints': 100,
+        'restart-strategy.type': 'none',
+      },
+      store,
+      // Were no completion heard, the job would run on: cancelled after 20 s.
+      cancelAfterMs: 20_000,
+    });
     const heard = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
     return { heard, checkpoints: store.listCheckpoints(master!.jobId) };
   } finally {
-    clearTimeout(stop);
-    setContextExecutor(undefined);
-    process.argv = argv;
     store.close();
     home.cleanup();
   }

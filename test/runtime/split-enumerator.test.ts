@@ -8,15 +8,10 @@
  * in-process JobMaster (workers import the file themselves, as under `flink run`).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { JobMaster } from '../../src/cluster/job-master.js';
-import { runJobFile } from '../../src/cluster/job-loader.js';
-import { Configuration } from '../../src/config/index.js';
-import { JobExecutionResult, setContextExecutor } from '../../src/index.js';
-import { systemClock } from '../../src/util/clock.js';
-import { newJobId } from '../../src/util/ids.js';
+import { runJobFileUnderJobMaster } from '../helpers/job-file-under-job-master.js';
 import { tempDir } from '../helpers/run-job.js';
 import { committedLines } from '../e2e/helpers.js';
 
@@ -29,33 +24,21 @@ afterEach(() => tmp.cleanup());
 
 /** Runs the fixture at -p 2 in this process: `slots` 2 = on two worker threads, 1 = on the main thread. */
 async function runFixture(args: readonly string[], slots: 1 | 2, settings: Record<string, string | number> = {}): Promise<void> {
-  let config = new Configuration(tmp.path)
-    .with('parallelism.default', 2)
-    .with('taskmanager.numberOfTaskSlots', slots)
-    .with('execution.checkpointing.dir', join(tmp.path, 'checkpoints'))
-    .with('execution.checkpointing.interval', '1 h')
-    .with('restart-strategy.type', 'fixed-delay')
-    .with('restart-strategy.fixed-delay.attempts', 2)
-    .with('restart-strategy.fixed-delay.delay', '0 ms');
-  for (const [k, v] of Object.entries(settings)) config = config.with(k, v);
-  // A module runs once per process: each run imports its own copy of the job file.
-  const job = join(tmp.path, `job-${++runs}.ts`);
-  copyFileSync(JOB, job);
-  const argv = process.argv;
-  setContextExecutor({
-    execute: async (pipeline) => {
-      const master = new JobMaster({ jobId: newJobId(), pipeline, configuration: config, clock: systemClock, jobFile: { path: job, args, executeIndex: 0 } });
-      const result = await master.run();
-      return new JobExecutionResult(master.jobId, pipeline.jobName, result.getNetRuntime());
+  await runJobFileUnderJobMaster({
+    file: JOB,
+    copy: join(tmp.path, `job-${++runs}.ts`),
+    args,
+    home: tmp.path,
+    parallelism: 2,
+    slots,
+    settings: {
+      'execution.checkpointing.interval': '1 h',
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.attempts': 2,
+      'restart-strategy.fixed-delay.delay': '0 ms',
+      ...settings,
     },
-    defaultParallelism: () => 2,
   });
-  try {
-    await runJobFile(job, args);
-  } finally {
-    setContextExecutor(undefined);
-    process.argv = argv;
-  }
 }
 
 const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
