@@ -3675,4 +3675,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/checkpoint/shared-state.test.ts'],
     testNamePattern: 'chain reordered',
   },
+  {
+    id: 'file-uri-nul-decoded',
+    area: 'bad input',
+    file: 'src/util/file-uri.ts',
+    original: "if (path.includes('\\0')) throw",
+    replacement: "if (path.includes('\\0') && path.length < 0) throw",
+    bug: "a file: URI with %00 (a job file, -s, info) fails with 'Cannot read …: ERR_INVALID_ARG_VALUE', a code instead of the reason",
+    tests: ['test/util/file-uri.test.ts'],
+    testNamePattern: '%00',
+  },
 ];
