@@ -76,6 +76,12 @@ export function readSubtaskState(dir: string, op: OperatorMetadata, h: OperatorS
   for (const ref of h.sharedState ?? []) {
     const r = readStateFile(sharedFilePath(dir, ref.file), ref, source(ref.file));
     if (r.problem !== undefined) return { problem: `shared state file ${ref.file} of operator '${op.uid}' ${r.problem}` };
+    // A chain is a full base, then deltas (incremental-snapshots.ts): a base further on would
+    // silently roll back every delta before it, a delta first would apply to nothing.
+    const base = chain.length === 0;
+    if (r.content.keyGroups.some((b) => b.delta === base)) {
+      return { problem: `shared state file ${ref.file} of operator '${op.uid}' is ${base ? 'a delta where its chain starts with a full base' : 'a full base after the start of its chain'} (its _metadata was modified or damaged)` };
+    }
     chain.push(r.content);
   }
   if (chain.length === 0) return { content: own.content };
@@ -92,7 +98,10 @@ export function readSnapshotMetadata(dir: string): SnapshotMetadata {
   const file = metadataPath(dir);
   let bytes: Buffer;
   try {
-    bytes = readRegularFileSync(file, MAX_METADATA_BYTES);
+    // Not through a symbolic link: what restore, info and the State Processor API read stays
+    // inside the snapshot directory, as its state files do (run -s refused one already; info and
+    // SavepointReader read what it pointed to).
+    bytes = readRegularFileSync(file, MAX_METADATA_BYTES, { noFollow: true });
   } catch (err) {
     // A FIFO would block a plain read forever; a device would never end.
     if (err instanceof NotRegularFileError || err instanceof FileTooLargeError) {

@@ -129,10 +129,14 @@ export function decodeMetadata(bytes: Uint8Array): SnapshotMetadata {
       if (h.sharedState === undefined) continue;
       if (savepoint) fail(`it is a savepoint but refers to shared files of incremental checkpoints (operator '${op.uid}')`);
       if (!Array.isArray(h.sharedState)) fail(`operator '${op.uid}' has a malformed shared state list`);
+      const chain = new Set<string>();
       for (const r of h.sharedState) {
         // Shared files are names inside the job's shared/ directory: never a path.
         if (!isSafeFileName(r?.file)) fail(`operator '${op.uid}' names a shared file outside the shared directory (${JSON.stringify(r?.file)})`);
         if (!isInt(r.size) || typeof r.checksum !== 'string') fail(`operator '${op.uid}' has a malformed shared state reference`);
+        // Each file of a chain is applied once: a delta applied twice appends its list entries twice.
+        if (chain.has(r.file)) fail(`operator '${op.uid}' names shared file ${JSON.stringify(r.file)} twice in the chain of subtask ${h.subtask}`);
+        chain.add(r.file);
       }
     }
   }

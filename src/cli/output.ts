@@ -125,7 +125,10 @@ function userFrames(details: string, message: string): string {
   const all = details.split('\n');
   const dir = packageDir();
   const kept = all.filter((l) => !FRAME.test(l) || !isEngineFrame(l, dir));
-  if (all.some((l) => FRAME.test(l)) && !kept.some((l) => FRAME.test(l))) return '';
+  // A native frame (`Array.map (<anonymous>)`) is kept among the user's frames, but is none of
+  // them: an engine error raised inside one (a FileSink refusing a damaged snapshot's state, in a
+  // `.map` of the restore) has no frame of the user's to show.
+  if (all.some((l) => FRAME.test(l)) && !kept.some((l) => FRAME.test(l) && !NATIVE_FRAME.test(l))) return '';
   // A stack without any frame (Error.stackTraceLimit = 0, a stack set by hand) is its error
   // line alone: the message already printed, not a note.
   if (!all.some((l) => FRAME.test(l)) && isErrorLineOf(all[0]!, message)) return '';

@@ -232,7 +232,19 @@ export class JobMaster {
           throw await this.abandon(checkpointing, err);
         }
       }
-      const execution = this.createRun(attempt, restore, checkpointing, fence);
+      let execution: JobRun;
+      try {
+        execution = this.createRun(attempt, restore, checkpointing, fence);
+      } catch (err) {
+        // Building a run on the main thread restores its state: a key group of a snapshot that
+        // passed its checksum and still does not decode fails here, and fails the job as a failed
+        // run does (recorded FAILED with its cause), not past it (its row left RUNNING, later
+        // read as "job process lost").
+        const outcome = await this.handleFailure(err, checkpointing, attempt + 1);
+        if ('failure' in outcome) throw outcome.failure;
+        restore = outcome.restore;
+        continue;
+      }
       this.execution = execution;
       if (this.outsideFailure) execution.fail(this.outsideFailure);
       this.outsideFailure = undefined;

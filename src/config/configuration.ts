@@ -3,6 +3,7 @@ import type * as Yaml from 'yaml';
 import { ConfigError } from '../util/errors.js';
 import { FileTooLargeError, NotRegularFileError, readRegularFileSync } from '../util/regular-file.js';
 import { echo } from '../util/sanitize.js';
+import { notUtf8TextReason } from '../util/text-encoding.js';
 import { homeLayout, resolveHome } from './home.js';
 import type { ConfigOption, ConfigValue, DefaultContext } from './option-types.js';
 import { ALL_OPTIONS, RENAMED_KEYS, findOption } from './options.js';
@@ -135,9 +136,9 @@ const MAX_NESTING = 16;
 
 /** Reads and flattens a YAML config file; a missing file is an empty config. */
 function readConfigFile(file: string): Map<string, unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readRegularFileSync(file, MAX_CONFIG_BYTES).toString('utf8');
+    bytes = readRegularFileSync(file, MAX_CONFIG_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return new Map();
@@ -149,7 +150,11 @@ function readConfigFile(file: string): Map<string, unknown> {
           : (err as Error).message;
     throw new ConfigError(`Cannot read ${file}: ${why}`, 'config.unreadable');
   }
-  const root = parseYaml(text, file);
+  // YAML is Unicode text; read as UTF-8 regardless, UTF-16 would parse as one garbled scalar and a
+  // Latin-1 value would lose its accents to U+FFFD unnoticed (SnakeYAML, Flink's reader, refuses both).
+  const notText = notUtf8TextReason(bytes);
+  if (notText !== undefined) throw new ConfigError(`Cannot read ${file}: ${notText}`, 'config.unreadable');
+  const root = parseYaml(bytes.toString('utf8'), file);
   if (root === null || root === undefined) return new Map();
   if (!isPlainMap(root)) {
     throw new ConfigError(`${file}: expected a map of settings such as 'parallelism.default: 2'`, 'config.malformed');

@@ -47,9 +47,14 @@ export function localPathOf(input: string): string {
     throw new FlinkError('path.invalidUri', `Cannot use '${echo(input)}': only local paths and file: URIs are supported (remote file systems are not); copy it to a local directory first.`);
   }
   if (!isFileUri(input)) return resolve(input);
+  let path: string;
   try {
-    return fileURLToPath(input.replace(/^file:/i, 'file:'));
+    path = fileURLToPath(input.replace(/^file:/i, 'file:'));
   } catch (err) {
     throw new FlinkError('path.invalidUri', `Cannot use '${echo(input)}': ${whyInvalid(err)}.`);
   }
+  // Node decodes %00 and then refuses the path in every fs call with ERR_INVALID_ARG_VALUE, a
+  // code, not a reason, in the line the user would read.
+  if (path.includes('\0')) throw new FlinkError('path.invalidUri', `Cannot use '${echo(input)}': its path contains an encoded NUL byte (%00), which cannot be part of a file name.`);
+  return path;
 }

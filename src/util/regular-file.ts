@@ -35,27 +35,40 @@ export function fileKind(st: fs.Stats): string {
   return 'not a regular file';
 }
 
-const { O_RDONLY, O_NONBLOCK = 0, O_NOCTTY = 0 } = fs.constants;
+const { O_RDONLY, O_NONBLOCK = 0, O_NOCTTY = 0, O_NOFOLLOW = 0 } = fs.constants;
 
 /** Default upper bound of {@link readRegularFileSync}: far above any `_metadata` or config file. */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
+/** How {@link readRegularFileSync} treats a symbolic link as the file itself. */
+export interface ReadRegularFileOptions {
+  /**
+   * Refuse it (NotRegularFileError "a symbolic link") rather than read what it points to: for a
+   * file named inside a directory whose contents must stay inside it (a snapshot's `_metadata`).
+   * Links among the directories above are followed either way.
+   */
+  readonly noFollow?: boolean;
+}
+
 /**
- * Reads a regular file (symbolic links followed). The file is opened non-blocking, so opening a
- * FIFO or a device returns at once, and its type is checked on the open descriptor, so nothing
- * can be swapped in between the check and the read.
+ * Reads a regular file (symbolic links followed unless `noFollow`). The file is opened
+ * non-blocking, so opening a FIFO or a device returns at once, and its type is checked on the
+ * open descriptor, so nothing can be swapped in between the check and the read.
  *
- * @throws NotRegularFileError for a FIFO, device, socket or directory
+ * @throws NotRegularFileError for a FIFO, device, socket or directory (and, with `noFollow`, a symbolic link)
  * @throws FileTooLargeError above `maxBytes`
  * @throws the `fs` error (ENOENT, EACCES, ...) if it cannot be opened
  */
-export function readRegularFileSync(path: string, maxBytes = DEFAULT_MAX_BYTES): Buffer {
+export function readRegularFileSync(path: string, maxBytes = DEFAULT_MAX_BYTES, options: ReadRegularFileOptions = {}): Buffer {
   let fd: number;
   try {
-    fd = fs.openSync(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    fd = fs.openSync(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | (options.noFollow ? O_NOFOLLOW : 0));
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     // A directory opens on Linux; elsewhere EISDIR says the same.
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new NotRegularFileError('a directory');
+    if (code === 'EISDIR') throw new NotRegularFileError('a directory');
+    // O_NOFOLLOW's refusal; a loop among the directories above gives ELOOP too, and is not one.
+    if (code === 'ELOOP' && options.noFollow && fs.lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new NotRegularFileError('a symbolic link');
     throw err;
   }
   try {

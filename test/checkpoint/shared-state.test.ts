@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FsCheckpointStorage } from '../../src/checkpoint/checkpoint-storage.js';
@@ -218,12 +218,17 @@ describe('incremental checkpoints on storage', () => {
     assert.deepEqual(job.sharedFiles(), before);
   });
 
-  test('a missing or damaged shared file, or a shared name that leaves shared/, is refused with one clear line', async () => {
+  /** A job's base checkpoint 1, and checkpoint 2 whose chains are that base and a delta. */
+  async function baseAndDelta(): Promise<{ job: Job; c2: CompletedCheckpoint }> {
     const job = new Job();
     job.write(200, 0);
     await job.checkpoint(1);
     job.write(3, 7);
-    const c2 = await job.checkpoint(2);
+    return { job, c2: await job.checkpoint(2) };
+  }
+
+  test('a missing or damaged shared file, or a shared name that leaves shared/, is refused with one clear line', async () => {
+    const { job, c2 } = await baseAndDelta();
     const ref = c2.metadata.operators[0]!.subtasks[1]!.sharedState![0]!;
     writeFileSync(join(sharedStateDir(job.base, JOB), ref.file), 'x'.repeat(ref.size));
     assert.throws(() => loadSnapshot(c2.path), new RegExp(`shared state file ${ref.file} of operator 'counter' is damaged \\(checksum mismatch\\)`));
@@ -237,5 +242,27 @@ describe('incremental checkpoints on storage', () => {
     }
     writeFileSync(metadataPath(c2.path), encodeMetadata({ ...m, kind: 'SAVEPOINT' }));
     assert.throws(() => loadSnapshot(c2.path), /it is a savepoint but refers to shared files/);
+  });
+
+  test('a chain reordered, or naming a file twice, in a _metadata resealed after the edit, is refused rather than restored into old state', async () => {
+    const { job, c2 } = await baseAndDelta();
+    const m = c2.metadata;
+    const [base, delta] = m.operators[0]!.subtasks[0]!.sharedState!;
+    const withChain = (chain: typeof base[]) => {
+      const h = { ...m.operators[0]!.subtasks[0]!, sharedState: chain };
+      writeFileSync(metadataPath(c2.path), encodeMetadata({ ...m, operators: [{ ...m.operators[0]!, subtasks: [h, m.operators[0]!.subtasks[1]!] }] }));
+    };
+    // The base again after its delta would roll the delta's keys back to the base's values, silently.
+    withChain([base!, delta!, base!]);
+    assert.throws(() => loadSnapshot(c2.path), new RegExp(`_metadata is invalid: operator 'counter' names shared file "${base!.file}" twice in the chain of subtask 0`));
+    withChain([delta!, base!]);
+    assert.throws(() => loadSnapshot(c2.path), new RegExp(`shared state file ${delta!.file} of operator 'counter' is a delta where its chain starts with a full base`));
+    // A second full base (a copy of the first under another name) after the first.
+    const dir = sharedStateDir(job.base, JOB);
+    writeFileSync(join(dir, `copy-${base!.file}`), readFileSync(join(dir, base!.file)));
+    withChain([base!, { ...base!, file: `copy-${base!.file}` }]);
+    assert.throws(() => loadSnapshot(c2.path), new RegExp(`shared state file copy-${base!.file} of operator 'counter' is a full base after the start of its chain`));
+    withChain([base!, delta!]);
+    assert.doesNotThrow(() => loadSnapshot(c2.path));
   });
 });

@@ -8,7 +8,8 @@ import { FsCheckpointStorage } from '../../src/checkpoint/checkpoint-storage.js'
 import { completedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
 import { CompletedCheckpointStore } from '../../src/checkpoint/completed-checkpoint-store.js';
 import { checkpointDir, metadataPath } from '../../src/checkpoint/paths.js';
-import { SnapshotRestoreError, loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
+import { SnapshotRestoreError, loadSnapshot, readSnapshotMetadata } from '../../src/checkpoint/snapshot-loader.js';
+import { inspectSnapshot } from '../../src/checkpoint/snapshot-inspector.js';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, type SnapshotMetadata, encodeMetadata } from '../../src/checkpoint/snapshot-metadata.js';
 import { type OperatorSnapshot, stateFileParts } from '../../src/runtime/checkpointing/operator-snapshot.js';
 import {
@@ -550,6 +551,19 @@ describe('refused restores', () => {
     unlinkSync(join(dir, file));
     symlinkSync(outside, join(dir, file));
     assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'source' is missing or unreadable \\(not a regular file\\)`));
+  });
+
+  test('a _metadata that is a symbolic link is refused by every reader (restore, info, the State Processor API), not followed outside', async () => {
+    const { dir } = await good();
+    // The outside copy is a valid _metadata of this very snapshot: only the link is wrong.
+    const outside = join(freshBase(), 'outside-metadata');
+    writeFileSync(outside, readFileSync(metadataPath(dir)));
+    unlinkSync(metadataPath(dir));
+    symlinkSync(outside, metadataPath(dir));
+    const refusal = /its _metadata cannot be used: it is a symbolic link, not a regular file\.$/;
+    assertRefused(() => readSnapshotMetadata(dir), refusal);
+    assertRefused(() => loadSnapshot(dir), refusal);
+    assertRefused(() => inspectSnapshot(dir), refusal);
   });
 
   test('a state file that is a directory is refused', async () => {

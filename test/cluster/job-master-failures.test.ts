@@ -28,8 +28,8 @@ import {
   ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../src/index.js';
-import { SnapshotRestoreError } from '../../src/checkpoint/snapshot-loader.js';
-import { JobMaster } from '../../src/cluster/job-master.js';
+import { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot } from '../../src/checkpoint/snapshot-loader.js';
+import { JobMaster, type RestoreSettings } from '../../src/cluster/job-master.js';
 import { unrecoverableCause } from '../../src/cluster/failure-classification.js';
 import { Configuration } from '../../src/config/index.js';
 import { MetadataStore } from '../../src/metadata/index.js';
@@ -115,7 +115,7 @@ async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Pro
 }
 
 /** Starts `pipeline` under a tracked JobMaster with a fixed-delay restart strategy. */
-function start(pipeline: Pipeline, settings: Record<string, string | number>) {
+function start(pipeline: Pipeline, settings: Record<string, string | number>, restore?: RestoreSettings) {
   const home = tempDir('flink-jm-');
   const store = MetadataStore.open(join(home.path, 'flink.db'));
   let config = new Configuration(home.path)
@@ -131,6 +131,7 @@ function start(pipeline: Pipeline, settings: Record<string, string | number>) {
     configuration: config,
     clock: systemClock,
     tracking: { store, jobFile: '/jobs/failures.ts', args: [], log: (l) => logs.push(l) },
+    ...(restore ? { restore } : {}),
   });
   const outcome = master.run().then(
     () => undefined,
@@ -197,6 +198,39 @@ describe('JobMaster failover with damaged checkpoints', () => {
       assert.ok(err instanceof FlinkError, `expected a FlinkError, got ${String(err)}`);
       assert.match(err.message, new RegExp(`^Cannot recover the job: .*checkpoint ${cp.checkpointId}: Cannot restore from ${cp.path}: .*damaged \\(checksum mismatch\\)`));
       assert.doesNotMatch(err.message, /\n/);
+      const rec = job.store.getJob(job.master.jobId)!;
+      assert.equal(rec.status, 'FAILED');
+      assert.equal(rec.failureCause, err.message);
+    } finally {
+      await job.stop();
+    }
+  });
+});
+
+describe('JobMaster and a snapshot that fails as its run is built', () => {
+  test('a key group that passed its checksum and does not decode fails the job, recorded FAILED with the cause (not left RUNNING)', async () => {
+    control.failNext = false;
+    const first = start(countingJob(), periodic);
+    let snapshot: LoadedSnapshot;
+    try {
+      await until(() => control.processed > 20, 'records counted');
+      snapshot = loadSnapshot((await first.checkpoint()).path);
+    } finally {
+      await first.stop();
+    }
+    // As a _metadata and state file resealed after an edit would give: checksums that match, a
+    // key group that is no MessagePack (0xc1 is a byte it never uses). Restoring decodes it on
+    // the main thread while the run is built, before any task runs.
+    let damaged = 0;
+    for (const content of snapshot.files.get('count')!.values()) {
+      content.keyGroups.forEach((b, i) => void (content.keyGroups[i] = { ...b, bytes: Uint8Array.of(0xc1) }, damaged++));
+    }
+    assert.ok(damaged > 0, 'the checkpoint holds keyed state');
+    const job = start(countingJob(), periodic, { snapshot, allowNonRestoredState: false });
+    try {
+      const err = await job.outcome;
+      assert.ok(err instanceof SnapshotRestoreError, `expected a SnapshotRestoreError, got ${String(err)}`);
+      assert.match(err.message, /^Cannot restore the state of operator .count.: key group \d+ in op-.*\.state is not a key-group block; the snapshot is damaged\.$/);
       const rec = job.store.getJob(job.master.jobId)!;
       assert.equal(rec.status, 'FAILED');
       assert.equal(rec.failureCause, err.message);

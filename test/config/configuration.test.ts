@@ -222,6 +222,22 @@ describe('errors name the key and the source, in one line', () => {
     throwsConfig(() => loadConfiguration({ home: h }), /config\.yaml: expected a map of settings/);
   });
 
+  it('a file that is not UTF-8 text (UTF-16, NUL bytes, Latin-1) is named as such, not as a malformed map; a UTF-8 byte-order mark is fine', () => {
+    const withBytes = (bytes: Buffer) => {
+      const h = home();
+      fs.writeFileSync(path.join(h, 'config.yaml'), bytes);
+      return h;
+    };
+    const utf16 = withBytes(Buffer.from('\ufeffparallelism.default: 2\n', 'utf16le'));
+    throwsConfig(() => loadConfiguration({ home: utf16 }), `Cannot read ${path.join(utf16, 'config.yaml')}: it is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8; save it as UTF-8.`);
+    const nul = withBytes(Buffer.from('parallelism.default: 2\n\u0000\n'));
+    throwsConfig(() => loadConfiguration({ home: nul }), /config\.yaml: it holds a NUL byte \(line 2\), so it is not UTF-8 text/);
+    const latin1 = withBytes(Buffer.from('# caf\u00e9\nparallelism.default: 2\n', 'latin1'));
+    throwsConfig(() => loadConfiguration({ home: latin1 }), /config\.yaml: it is not UTF-8 text \(line 1 holds a byte that is not UTF-8/);
+    const bom = withBytes(Buffer.from('\ufeffparallelism.default: 2\n# caf\u00e9\n', 'utf8'));
+    assert.equal(loadConfiguration({ home: bom }).get(CoreOptions.DEFAULT_PARALLELISM), 2);
+  });
+
   it('unknown keys, with a suggestion when close', () => {
     const h = home('execution.checkpointing.intervall: 10 s\n');
     const file = path.join(h, 'config.yaml');

@@ -341,7 +341,7 @@ describe('outside input, second review', () => {
     assert.deepEqual(readdirSync(cwd), []);
   });
 
-  test('a job file given as a file: URI runs; one behind a loop of symbolic links is named as such, not "not found"', async () => {
+  test('a job file given as a file: URI runs; one behind a loop of symbolic links is named as such, not "not found"; one in UTF-16 is named so', async () => {
     const home = freshHome();
     const r = await flink(home, ['run', pathToFileURL(BOUNDED).href]);
     assert.equal(r.code, 0, r.stderr);
@@ -350,6 +350,9 @@ describe('outside input, second review', () => {
     symlinkSync(join(dir, 'b.ts'), join(dir, 'a.ts'));
     symlinkSync(join(dir, 'a.ts'), join(dir, 'b.ts'));
     assertOneLine(await flink(home, ['run', join(dir, 'a.ts')]), `Cannot read job file ${join(dir, 'a.ts')}: its path runs into a loop of symbolic links`);
+    // Saved as UTF-16 (an editor's "Unicode"): Node's loader would read it as UTF-8 and fail on a '�'.
+    writeFileSync(join(dir, 'u16.ts'), Buffer.from("\ufeffconsole.log('hi');\n", 'utf16le'));
+    assertOneLine(await flink(home, ['run', join(dir, 'u16.ts')]), `Cannot read job file ${join(dir, 'u16.ts')}: it is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8; save it as UTF-8.`);
   });
 
   test('stdout on a full disk (/dev/full): the loss is said once and the exit code is 1, not 0', async () => {

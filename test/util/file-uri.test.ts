@@ -19,6 +19,8 @@ describe('localPathOf: paths and file: URIs given by a user', () => {
   for (const [uri, reason] of [
     ['file://otherhost/x', /names another host; only local file: URIs/],
     ['file:///a%2Fb', /encoded '\/' \(%2F\)/],
+    // Decoded, it failed later in every fs call with the bare code ERR_INVALID_ARG_VALUE.
+    ['file:///sp%00/x', /encoded NUL byte \(%00\), which cannot be part of a file name/],
     ['file://[::1', /not a valid file: URI/],
     // Resolved as paths, these named the current directory and a directory called `s3:` in it.
     ['', /the path is empty/],

@@ -19,6 +19,15 @@ describe('readRegularFileSync', () => {
     assert.equal(readRegularFileSync(join(dir, 'empty')).length, 0);
   });
 
+  test('noFollow refuses a symbolic link to a regular file, and still follows links among the directories above', () => {
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(join(dir, 'real', 'f'), 'x');
+    symlinkSync(join(dir, 'real', 'f'), join(dir, 'real', 'f-link'));
+    symlinkSync(join(dir, 'real'), join(dir, 'dir-link'));
+    assert.throws(() => readRegularFileSync(join(dir, 'real', 'f-link'), undefined, { noFollow: true }), (err: unknown) => err instanceof NotRegularFileError && err.message === 'it is a symbolic link, not a regular file');
+    assert.equal(readRegularFileSync(join(dir, 'dir-link', 'f'), undefined, { noFollow: true }).toString(), 'x');
+  });
+
   test('a FIFO with no writer is refused at once instead of blocking forever', () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);

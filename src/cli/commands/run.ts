@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DETACHED_JOB_ID_ENV, type JobReporter, prepareRestore, runJobFileTracked, submitDetached } from '../../cluster/index.js';
 import { type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
@@ -10,6 +10,7 @@ import { LiveStatusLine, formatStatusLine } from '../status-line.js';
 import { echo } from '../../util/sanitize.js';
 import { localPathOf } from '../../util/file-uri.js';
 import { fileKind, whyUnreachable } from '../../util/regular-file.js';
+import { foreignByteOrderMark, foreignEncodingReason } from '../../util/text-encoding.js';
 
 /** Options of `flink run`. */
 export interface RunOptions {
@@ -76,11 +77,21 @@ function checkJobFile(jobFile: string): string {
     throw new JobFileError('job.fileNotFound', `Cannot read job file ${echo(path)}: ${whyUnreachable(err)}.`);
   }
   if (!st.isFile()) throw new JobFileError('job.fileNotFound', `Job file ${echo(path)} is ${fileKind(st)}, not a file of TypeScript or JavaScript.`);
+  // Its first bytes: opening it checks it can be read, and a file saved as UTF-16 (which Node's
+  // loader reads as UTF-8, into a compile error about a character `�`) is named as such.
+  let head = new Uint8Array(4);
   try {
-    accessSync(path, constants.R_OK);
+    const fd = openSync(path, 'r');
+    try {
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     throw new JobFileError('job.fileNotFound', `Cannot read job file ${echo(path)}: ${whyUnreachable(err)}.`);
   }
+  const bom = foreignByteOrderMark(head);
+  if (bom !== undefined) throw new JobFileError('job.compileFailed', `Cannot read job file ${echo(path)}: ${foreignEncodingReason(bom)}.`);
   return path;
 }
 
