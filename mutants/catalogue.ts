@@ -3745,4 +3745,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/util/file-uri.test.ts'],
     testNamePattern: '%00',
   },
+  {
+    id: 'state-file-blocks-overlap-unchecked',
+    area: 'key groups and routing',
+    file: 'src/state/snapshot-format/state-file.ts',
+    original: '  if (overlap) throw new Error(',
+    replacement: '  if (overlap && overlap.length < 0) throw new Error(',
+    bug: "a state file whose key-group index was edited so two key groups' blocks share bytes (checksum resealed) restores without complaint: one group's entries go to another's keys",
+    tests: ['test/checkpoint/storage.test.ts'],
+    testNamePattern: 'share bytes',
+  },
 ];

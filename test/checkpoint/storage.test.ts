@@ -460,10 +460,15 @@ describe('refused restores', () => {
    * As {@link withCounterFile}, as format 2 wrote it: the header says format 2 and carries
    * `timers` (processing-time timers, which later formats keep as keyed state).
    */
-  async function withFormat2CounterFile(timers: unknown): Promise<{ dir: string; file: string }> {
+  function withFormat2CounterFile(timers: unknown): Promise<{ dir: string; file: string }> {
+    return withCounterHeader((h) => ({ ...h, format: 2, timers }));
+  }
+
+  /** As {@link withCounterFile}, the good file with its header edited by `edit` (its blocks as they were). */
+  async function withCounterHeader(edit: (header: Record<string, unknown>) => Record<string, unknown>): Promise<{ dir: string; file: string }> {
     const { dir, meta } = await good();
     const [, head, ...blocks] = encodeStateFile(stateFileParts(operatorSnapshots(5)[0]!));
-    const header = pack({ ...(unpack(head!) as Record<string, unknown>), format: 2, timers });
+    const header = pack(edit(unpack(head!) as Record<string, unknown>));
     const length = Buffer.alloc(4);
     length.writeUInt32BE(header.byteLength);
     await withBytes(dir, Buffer.concat([length, header, ...blocks]));
@@ -491,6 +496,30 @@ describe('refused restores', () => {
     // Format 2 kept timers in the header, each with its key group.
     const { dir, file } = await withFormat2CounterFile([[1, 'k', 64]]);
     assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'counter' cannot be read: it holds a timer of key group 64, outside the key groups 0-63 of subtask 0`));
+  });
+
+  test('a state file whose key-group blocks share bytes (index edited, valid checksum) is refused by every reader, naming the file and key groups', async () => {
+    type Entry = [keyGroup: number, offset: number, length: number];
+    const withIndex = (edit: (index: Entry[]) => Entry[]) => withCounterHeader((h) => ({ ...h, keyGroupIndex: edit(h['keyGroupIndex'] as Entry[]) }));
+    const groups = stateFileParts(operatorSnapshots(5)[0]!).keyGroups.map(([kg]) => kg);
+    assert.ok(groups.length >= 3, 'the test needs three key groups');
+    const [first, second, last] = [groups[0]!, groups[1]!, groups.at(-1)!];
+    const cases: Array<[string, (index: Entry[]) => Entry[], string]> = [
+      ['the same bytes', (index) => index.map((e, i) => (i === 1 ? [e[0], index[0]![1], index[0]![2]] : e)), `${first} and ${second}`],
+      ['a block running into the next', (index) => index.map((e, i) => (i === 0 ? [e[0], e[1], e[2] + 1] : e)), `${first} and ${second}`],
+      // Far apart in the index: found by offset, not by the index's order.
+      ['the last group on the first one\'s bytes', (index) => index.map((e, i) => (i === index.length - 1 ? [e[0], index[0]![1], index[0]![2]] : e)), `${first} and ${last}`],
+    ];
+    for (const [what, edit, pair] of cases) {
+      const { dir, file } = await withIndex(edit);
+      const refusal = `state file ${file} of operator 'counter' cannot be read: the blocks of key groups ${pair} overlap`;
+      const err = assertRefused(() => loadSnapshot(dir), new RegExp(refusal));
+      assert.ok(!err.message.includes('\n'), what);
+      assert.deepEqual(inspectSnapshot(dir).operators[0]!.damaged, [`subtask 0: ${refusal}`], what);
+    }
+    // Blocks in another order, none sharing bytes, are no damage.
+    const reordered = await withIndex((index) => index.reverse());
+    assert.equal(loadSnapshot(reordered.dir).files.get('counter')!.size, 2);
   });
 
   test('a state file with a damaged header (valid checksum) is refused at load', async () => {

@@ -193,8 +193,8 @@ const HEADER_READERS: ReadonlyMap<number, (doc: Record<string, unknown>) => Read
 /**
  * Decodes a state file and checks it holds what `source` expects: the operator's and subtask's
  * state, key groups and timers only of the subtask's range, each key group once, every block
- * inside the file. Cheap (the blocks themselves are decoded when restored). Throws a plain
- * Error saying what is wrong; the caller names the file and snapshot.
+ * inside the file and no two sharing bytes. Cheap (the blocks themselves are decoded when
+ * restored). Throws a plain Error saying what is wrong; the caller names the file and snapshot.
  */
 export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): StateFileContent {
   if (bytes.byteLength < 4) throw new Error('it is too short to be a state file');
@@ -238,6 +238,8 @@ export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): Sta
     if (body + offset + length > bytes.byteLength) throw new Error(`key group ${kg} lies beyond the end of the file`);
     keyGroups.push({ keyGroup: kg, bytes: bytes.subarray(body + offset, body + offset + length), delta: header.delta === true, source: blockSource });
   }
+  const overlap = overlappingBlocks(header.keyGroupIndex);
+  if (overlap) throw new Error(`the blocks of key groups ${overlap[0]} and ${overlap[1]} overlap`);
   for (const [, , kg] of header.legacyTimers) if (!range?.contains(kg)) throw outside(kg, 'it holds a timer');
   return {
     kinds: header.kinds,
@@ -246,6 +248,22 @@ export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): Sta
     lists: decodeLists(header.lists),
     ...recordedKeyKinds(header),
   };
+}
+
+/**
+ * Two key groups whose blocks share bytes, if any. The encoder lays blocks end to end, so shared
+ * bytes only come from an edited index (its checksum resealed): restoring it would hand one
+ * group's entries to another, silently. Sorted by offset once; a block overlaps another exactly
+ * when it starts before the farthest end of the blocks sorted before it. Empty blocks hold no bytes.
+ */
+function overlappingBlocks(index: ReadonlyArray<readonly [keyGroup: number, offset: number, length: number]>): [number, number] | undefined {
+  const blocks = index.filter(([, , length]) => length > 0).sort((a, b) => a[1] - b[1]);
+  let farthest: (typeof blocks)[number] | undefined;
+  for (const block of blocks) {
+    if (farthest && block[1] < farthest[1] + farthest[2]) return [farthest[0], block[0]];
+    if (!farthest || block[1] + block[2] > farthest[1] + farthest[2]) farthest = block;
+  }
+  return undefined;
 }
 
 /** The recorded kinds of `r`, only those it has (for spreading into a header or content). */
