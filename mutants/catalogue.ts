@@ -3755,4 +3755,13 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/checkpoint/storage.test.ts'],
     testNamePattern: 'share bytes',
   },
+  {
+    id: 'info-help-without-job-id',
+    area: 'cli',
+    file: 'src/cli/command-table.ts',
+    original: "'a snapshot directory, its _metadata, a file: URI, or a job id (a unique prefix of at least 6 characters)'",
+    replacement: "'a snapshot directory, its _metadata, or a file: URI'",
+    bug: "flink info --help says it takes a snapshot path only: a user never learns that 'flink info <jobId>' shows a job's plan and configuration",
+    tests: ['test/cli/command-table.test.ts'],
+  },
 ];

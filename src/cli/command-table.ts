@@ -162,8 +162,8 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'info',
-    description: 'show what a checkpoint or savepoint holds (operators, uids, state, sizes)',
-    arguments: [['<path>', 'a snapshot directory, its _metadata, or a file: URI']],
+    description: "show what a checkpoint or savepoint holds (operators, uids, state, sizes), or a job's plan and configuration",
+    arguments: [['<path>', 'a snapshot directory, its _metadata, a file: URI, or a job id (a unique prefix of at least 6 characters)']],
     options: [option('--json', 'print JSON')],
     run: async (path: string, opts: { json?: boolean }) => (await import('./commands/info.js')).infoCommand(path, opts.json === true),
   },
