@@ -3764,4 +3764,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "flink info --help says it takes a snapshot path only: a user never learns that 'flink info <jobId>' shows a job's plan and configuration",
     tests: ['test/cli/command-table.test.ts'],
   },
+  {
+    id: 'spinner-on-zero-columns',
+    area: 'cli',
+    file: 'src/cli/wait-for-command.ts',
+    original: 'const drawable = stream.isTTY === true && (stream.columns ?? 80) > 0;',
+    replacement: 'const drawable = stream.isTTY === true;',
+    bug: "flink cancel, checkpoint, savepoint and stop on a terminal that reports 0 columns (a pty whose size was never set) never end: the spinner clears lines forever, writing escape codes without end",
+    tests: ['test/cli/wait-for-command.test.ts'],
+    testNamePattern: '0 columns',
+  },
 ];

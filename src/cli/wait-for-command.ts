@@ -1,11 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import ora from 'ora';
+import ora, { type Ora } from 'ora';
 import { declareIfLost } from '../cluster/liveness.js';
 import { type JobStatus, type MetadataStore, isTerminal } from '../metadata/index.js';
 import { FlinkError } from '../util/errors.js';
 import type { JobId } from '../util/ids.js';
 
 const POLL_MS = 50;
+
+/**
+ * The spinner shown on `stream` while a command waits: silent unless `stream` is a terminal that
+ * reports a width. ora divides by the width to count the lines it must clear, so on a terminal of
+ * 0 columns (a pseudo-terminal whose size was never set, as `script` makes when it is not run
+ * from a terminal) it would clear lines forever and the command would never end.
+ */
+export function waitSpinner(text: string, stream: NodeJS.WriteStream = process.stderr): Ora {
+  const drawable = stream.isTTY === true && (stream.columns ?? 80) > 0;
+  return ora({ text, stream, isSilent: !drawable });
+}
 
 /**
  * Waits until the job answers command `commandId`, showing a spinner on a terminal. Fails
@@ -25,7 +36,7 @@ export async function waitForCommand(
     readonly endsWith?: JobStatus;
   },
 ): Promise<unknown> {
-  const spinner = ora({ text: `Waiting for the job to ${opts.what}…`, stream: process.stderr, isSilent: process.stderr.isTTY !== true });
+  const spinner = waitSpinner(`Waiting for the job to ${opts.what}…`);
   spinner.start();
   const deadline = Date.now() + opts.timeoutMs;
   try {
