@@ -21,7 +21,7 @@ export {
 } from './checkpoint-coordinator.js';
 export { CheckpointStatsRecorder } from './checkpoint-stats-recorder.js';
 export { asReading } from './reading-refusal.js';
-export { type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf, verifySnapshot } from './snapshot-loader.js';
+export { DAMAGED_STATE_FILE, type LoadedSnapshot, SnapshotRestoreError, loadSnapshot, readSnapshotMetadata, snapshotDirOf, verifySnapshot } from './snapshot-loader.js';
 export { type PublishedSnapshot, type SnapshotProblem, checkMetadataFile, lookAtRecorded, scanCheckpointDirectory, verdictOf } from './published-snapshots.js';
 export * from './checkpoint-reconciliation.js';
 export { assignState, type AssignmentOptions } from './state-assignment.js';

@@ -1,7 +1,7 @@
-import { type StateFileContent, TIMERS_STATE, countKeys, countStoredTimers, isMessagePack, runsOf, stateSize } from '../state/index.js';
+import { KeyGroupBlockError, type OperatorStateHandle, type StateFileContent, TIMERS_STATE, countKeys, countStoredTimers, isMessagePack, runsOf, stateSize } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { readSnapshotMetadata, readSubtaskState, snapshotDirOf } from './snapshot-loader.js';
-import type { SnapshotKind, SnapshotMetadata } from './snapshot-metadata.js';
+import type { OperatorMetadata, SnapshotKind, SnapshotMetadata } from './snapshot-metadata.js';
 
 /** One operator's state in a snapshot, as `flink info` shows it. */
 export interface OperatorStateInfo {
@@ -58,27 +58,20 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
     const keyedStates: OperatorStateInfo['keyedStates'] = {};
     const operatorStates: OperatorStateInfo['operatorStates'] = {};
     const damaged: string[] = [];
-    const files: StateFileContent[] = [];
+    const files: TalliedFile[] = [];
     for (const h of op.subtasks) {
-      let r;
-      try {
-        r = readSubtaskState(dir, op, h);
-      } catch (err) {
-        // _metadata records key groups this subtask cannot own: its entry is wrong, not the file.
-        if (!(err instanceof SnapshotRestoreError)) throw err;
-        r = { problem: err.message.replace(`Cannot restore from ${dir}: `, '').replace(/\.$/, '') };
-      }
+      const r = tallySubtask(dir, op, h);
       if (r.problem !== undefined) damaged.push(`subtask ${h.subtask}: ${r.problem}`);
-      else files.push(r.content);
+      else files.push(r);
     }
     let timers = 0;
-    for (const file of files) {
+    for (const { content: file, keys: keyCounts, timers: fileTimers } of files) {
       for (const [name, meta] of Object.entries(file.kinds)) {
         if (name === TIMERS_STATE) continue;
         const s = (keyedStates[name] ??= { kind: meta.kind, ttl: meta.ttl, ...(meta.namespaced ? { perWindow: true as const } : {}), serializer: meta.serializer.name, keys: 0 });
         for (const w of [meta.keySerializer, ...Object.values(meta.keyWriters ?? {})]) if (!isMessagePack(w)) s.keySerializer = joinName(s.keySerializer, w!.name);
       }
-      for (const [name, keys] of countKeys(file.keyGroups)) {
+      for (const [name, keys] of keyCounts) {
         if (keyedStates[name]) keyedStates[name].keys += keys;
       }
       for (const [name, entry] of file.lists) {
@@ -91,7 +84,7 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
           if (!isMessagePack(w.key)) s.keySerializer = joinName(s.keySerializer, w.key!.name);
         }
       }
-      timers += file.legacyTimers.length + (file.kinds[TIMERS_STATE] ? countStoredTimers(file.keyGroups) : 0);
+      timers += fileTimers;
     }
     return {
       uid: op.uid,
@@ -117,6 +110,40 @@ function summarise(dir: string, m: SnapshotMetadata): SnapshotInfo {
     operators,
     restorable: operators.every((o) => o.damaged.length === 0),
   };
+}
+
+/** A subtask's state as read, with its keys per state and its timers counted from its key-group blocks. */
+interface TalliedFile {
+  readonly content: StateFileContent;
+  readonly keys: ReadonlyMap<string, number>;
+  readonly timers: number;
+  readonly problem?: undefined;
+}
+
+/**
+ * One subtask's state, read and its blocks decoded to count keys and timers; or what is wrong,
+ * naming the file: its entry in `_metadata`, the file, or one key-group block (a block that
+ * passes its file's checksum but does not decode is damage like any other, not the end of the
+ * listing).
+ */
+function tallySubtask(dir: string, op: OperatorMetadata, h: OperatorStateHandle): TalliedFile | { readonly problem: string } {
+  let r;
+  try {
+    r = readSubtaskState(dir, op, h);
+  } catch (err) {
+    // _metadata records key groups this subtask cannot own: its entry is wrong, not the file.
+    if (!(err instanceof SnapshotRestoreError)) throw err;
+    return { problem: err.message.replace(`Cannot restore from ${dir}: `, '').replace(/\.$/, '') };
+  }
+  if (r.problem !== undefined) return r;
+  const file = r.content;
+  try {
+    return { content: file, keys: countKeys(file.keyGroups), timers: file.legacyTimers.length + (file.kinds[TIMERS_STATE] ? countStoredTimers(file.keyGroups) : 0) };
+  } catch (err) {
+    if (!(err instanceof KeyGroupBlockError)) throw err;
+    const shared = h.sharedState?.some((ref) => ref.file === err.file) === true;
+    return { problem: `${shared ? 'shared state file' : 'state file'} ${err.file} of operator '${op.uid}' cannot be read: key group ${err.keyGroup} ${err.problem}` };
+  }
 }
 
 /** `names` with `name` added, if new. */

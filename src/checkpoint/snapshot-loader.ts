@@ -1,9 +1,9 @@
-import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { type Stats, lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyGroupRange, type OperatorStateHandle, type StateFileContent, type StateFileSource, decodeStateFile, recordedKeyKindsOfFiles } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { localPathOf } from '../util/file-uri.js';
-import { FileTooLargeError, NotRegularFileError, readRegularFileSync, whyUnreachable } from '../util/regular-file.js';
+import { FileTooLargeError, NotRegularFileError, fileKind, readRegularFileSync, whyUnreachable } from '../util/regular-file.js';
 import { sha256 } from './atomic-write.js';
 import { noMetadataError } from './no-metadata.js';
 import { METADATA_FILE, metadataPath, sharedFilePath } from './paths.js';
@@ -40,15 +40,21 @@ export type StateFileRead = { readonly content: StateFileContent; readonly probl
 
 /** Reads one state file named by `_metadata`, checking it is a regular file of the recorded size and checksum. */
 function readStateFile(path: string, h: { readonly size: number; readonly checksum: string }, expected: StateFileSource): StateFileRead {
+  let stat: Stats;
   let bytes: Buffer;
   try {
-    const stat = lstatSync(path);
-    if (!stat.isFile()) throw new Error('not a regular file');
-    // The size first: a file far larger than recorded is not read into memory to find that out.
-    if (stat.size !== h.size) return { problem: sizeProblem(stat.size, h.size) };
+    stat = lstatSync(path);
+  } catch (err) {
+    return { problem: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing (no such file in the snapshot directory)' : `cannot be read (${whyUnreachable(err)})` };
+  }
+  // A symbolic link is not followed: what a snapshot restores stays inside its directory.
+  if (!stat.isFile()) return { problem: fileKind(stat) === NOT_REGULAR ? `is ${NOT_REGULAR}` : `is ${fileKind(stat)}, ${NOT_REGULAR}` };
+  // The size first: a file far larger than recorded is not read into memory to find that out.
+  if (stat.size !== h.size) return { problem: sizeProblem(stat.size, h.size) };
+  try {
     bytes = readFileSync(path);
   } catch (err) {
-    return { problem: `is missing or unreadable (${(err as Error).message})` };
+    return { problem: `cannot be read (${whyUnreachable(err)})` };
   }
   if (bytes.byteLength !== h.size) return { problem: sizeProblem(bytes.byteLength, h.size) };
   if (sha256(bytes) !== h.checksum) return { problem: 'is damaged (checksum mismatch)' };
@@ -58,6 +64,8 @@ function readStateFile(path: string, h: { readonly size: number; readonly checks
     return { problem: `cannot be read: ${(err as Error).message}` };
   }
 }
+
+const NOT_REGULAR = 'not a regular file';
 
 function sizeProblem(actual: number, recorded: number): string {
   return actual < recorded ? `has ${actual} bytes, expected ${recorded} (truncated?)` : `has ${actual} bytes, more than the ${recorded} recorded (it was modified or damaged)`;
@@ -89,6 +97,12 @@ export function readSubtaskState(dir: string, op: OperatorMetadata, h: OperatorS
   const recorded = recordedKeyKindsOfFiles([own.content, ...chain]);
   return { content: { ...ownContent, keyGroups: [...own.content.keyGroups, ...chain.flatMap((c) => c.keyGroups)], ...recorded } };
 }
+
+/**
+ * The code of a refusal because a state file that `_metadata` names is damaged, missing or not
+ * what it records (the snapshot itself is damaged; another snapshot of the job may not be).
+ */
+export const DAMAGED_STATE_FILE = 'snapshot.damagedStateFile';
 
 /** Far above the `_metadata` of any real job; a larger file is not one of ours. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
@@ -148,7 +162,7 @@ function readEveryStateFile(dir: string, metadata: SnapshotMetadata, use: (op: O
   for (const op of metadata.operators) {
     for (const h of op.subtasks) {
       const r = readSubtaskState(dir, op, h);
-      if (r.problem !== undefined) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${r.problem}.`);
+      if (r.problem !== undefined) throw new SnapshotRestoreError(`Cannot restore from ${dir}: ${r.problem}.`, DAMAGED_STATE_FILE);
       use(op, h, r.content);
     }
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { setContextExecutor } from '../api/index.js';
-import { type LoadedSnapshot, loadSnapshotChecked, restoreLatestOfJob } from '../checkpoint/index.js';
+import { DAMAGED_STATE_FILE, type LoadedSnapshot, loadSnapshotChecked, restoreLatestOfJob } from '../checkpoint/index.js';
 import { CheckpointingOptions, type Configuration } from '../config/index.js';
 import type { MetadataStore } from '../metadata/index.js';
 import { onOutputClosed } from '../util/closed-output.js';
@@ -17,6 +17,8 @@ import { takeOverJob } from './job-takeover.js';
 import { checkpointsDirOf, recordFindings, recordedHistory } from './checkpoint-reconciler.js';
 import { watchJobFileEscapes } from './job-file-escapes.js';
 
+/** What to do when the snapshot given to -s has a damaged or missing state file. */
+const DAMAGED_NEXT_STEP = 'Restore from an older checkpoint or savepoint (flink run -s <jobId> skips damaged ones).';
 /** What a user of `flink run -s <jobId>` can do when that job has nothing to restore. */
 const NO_SNAPSHOT_NEXT_STEP = 'run the job file without -s to start it fresh, or give -s the path of a savepoint';
 
@@ -80,7 +82,14 @@ export async function prepareRestore(
 
 /** The snapshot at a path, once the job it belongs to can no longer commit and this restore has claimed it. */
 async function restorePath(store: MetadataStore, from: string, me: Claimant, log: (line: string) => void): Promise<LoadedSnapshot> {
-  const snapshot = loadSnapshotChecked(from);
+  let snapshot: LoadedSnapshot;
+  try {
+    snapshot = loadSnapshotChecked(from);
+  } catch (err) {
+    // This snapshot is damaged; the job's others may not be, and -s <jobId> finds the newest of them.
+    if (err instanceof SnapshotRestoreError && err.code === DAMAGED_STATE_FILE) throw new SnapshotRestoreError(`${err.message} ${DAMAGED_NEXT_STEP}`, err.code);
+    throw err;
+  }
   const owner = store.getJob(snapshot.metadata.jobId);
   if (owner) await takeOverJob(store, owner, { log });
   await claimContinuation(store, snapshot.metadata.jobId, me, { log });

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import type { Loader, TransformFailure, TransformOptions } from 'esbuild';
 import { type CompileCache, compileCacheKey } from './compile-cache.js';
+import { COMPILED_EXTENSIONS } from './job-file-extensions.js';
 import { COMPILE_ERROR_CODE, type CompileErrorDetail } from './job-file-load-errors.js';
 import { emitOptionsFor } from './tsconfig-emit-options.js';
 
@@ -12,7 +13,7 @@ import { emitOptionsFor } from './tsconfig-emit-options.js';
  * compiler process) is loaded only when a file is not in the cache.
  */
 
-const LOADERS: Readonly<Record<string, Loader>> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
+const LOADERS: Readonly<Record<string, Loader>> = COMPILED_EXTENSIONS;
 
 /**
  * The module format a file compiled here is loaded as (by its extension), or undefined for a

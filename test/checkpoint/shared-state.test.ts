@@ -233,7 +233,7 @@ describe('incremental checkpoints on storage', () => {
     writeFileSync(join(sharedStateDir(job.base, JOB), ref.file), 'x'.repeat(ref.size));
     assert.throws(() => loadSnapshot(c2.path), new RegExp(`shared state file ${ref.file} of operator 'counter' is damaged \\(checksum mismatch\\)`));
     unlinkSync(join(sharedStateDir(job.base, JOB), ref.file));
-    assert.throws(() => loadSnapshot(c2.path), new RegExp(`shared state file ${ref.file} of operator 'counter' is missing or unreadable`));
+    assert.throws(() => loadSnapshot(c2.path), new RegExp(`shared state file ${ref.file} of operator 'counter' is missing \\(no such file in the snapshot directory\\)`));
     const m = c2.metadata;
     for (const bad of ['../chk-1/_metadata', '/etc/passwd', 'a/b', '..']) {
       const h = { ...m.operators[0]!.subtasks[0]!, sharedState: [{ file: bad, size: 1, checksum: 'x' }] };

@@ -68,7 +68,7 @@ describe('flink info on damaged snapshots', () => {
     truncateSync(join(sp, stateFiles[1]!), 10);
     assert.match(inspectSnapshot(sp).operators.find((o) => o.uid === keyed.uid)!.damaged[1]!, /^subtask 1: state file .* has 10 bytes, expected \d+ \(truncated\?\)$/);
     rmSync(join(sp, stateFiles[1]!));
-    assert.match(inspectSnapshot(sp).operators.find((o) => o.uid === keyed.uid)!.damaged[1]!, /^subtask 1: state file .* is missing or unreadable/);
+    assert.match(inspectSnapshot(sp).operators.find((o) => o.uid === keyed.uid)!.damaged[1]!, /^subtask 1: state file .* is missing \(no such file in the snapshot directory\)$/);
   });
 
   test("an incremental checkpoint whose shared/ file is damaged names that file", () => {

@@ -20,6 +20,7 @@ import {
   ValueStateDescriptor,
   type ValueState,
   PendingOperatorLists,
+  countKeys,
   encodeLists,
   encodeStateFile,
 } from '../../src/state/index.js';
@@ -434,7 +435,7 @@ describe('refused restores', () => {
       const { dir, meta } = await good();
       const file = meta().metadata.operators[0]!.subtasks[0]!.file;
       unlinkSync(join(dir, file));
-      assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'counter' is missing or unreadable`));
+      assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'counter' is missing \\(no such file in the snapshot directory\\)\\.$`), 'snapshot.damagedStateFile');
     }
   });
 
@@ -522,6 +523,27 @@ describe('refused restores', () => {
     assert.equal(loadSnapshot(reordered.dir).files.get('counter')!.size, 2);
   });
 
+  test('a state file with bytes in no key-group block (index edited, valid checksum) is refused by every reader, naming the file and where', async () => {
+    // The encoder lays blocks end to end after the header: bytes no block covers were put there by hand.
+    type Entry = [keyGroup: number, offset: number, length: number];
+    const withIndex = (edit: (index: Entry[]) => Entry[]) => withCounterHeader((h) => ({ ...h, keyGroupIndex: edit(h['keyGroupIndex'] as Entry[]) }));
+    const groups = stateFileParts(operatorSnapshots(5)[0]!).keyGroups.map(([kg]) => kg);
+    const [first, second, last] = [groups[0]!, groups[1]!, groups.at(-1)!];
+    const cases: Array<[string, (index: Entry[]) => Entry[], string]> = [
+      ['a gap between blocks', (index) => index.map((e, i) => (i === 0 ? [e[0], e[1], e[2] - 1] : e)), `1 byte between the blocks of key groups ${first} and ${second} belongs to no key group`],
+      ['bytes before the first block', (index) => index.map((e, i) => (i === 0 ? [e[0], e[1] + 2, e[2] - 2] : e)), `2 bytes before the block of key group ${first} belong to no key group`],
+      ['bytes after the last block', (index) => index.map((e, i) => (i === index.length - 1 ? [e[0], e[1], e[2] - 3] : e)), `3 bytes after the block of key group ${last} belong to no key group`],
+      ['blocks and no index', () => [], 'bytes after its header belong to no key group'],
+    ];
+    for (const [what, edit, where] of cases) {
+      const { dir, file } = await withIndex(edit);
+      const refusal = `state file ${file} of operator 'counter' cannot be read: \\d* ?${where}`;
+      const err = assertRefused(() => loadSnapshot(dir), new RegExp(refusal));
+      assert.ok(!err.message.includes('\n'), what);
+      assert.match(inspectSnapshot(dir).operators[0]!.damaged.join('\n'), new RegExp(`^subtask 0: ${refusal}$`), what);
+    }
+  });
+
   test('a state file with a damaged header (valid checksum) is refused at load', async () => {
     // A header of format 99 (a newer flink-ts), written in place of the file.
     const newer = await withCounterFile((p) => p);
@@ -555,6 +577,22 @@ describe('refused restores', () => {
     assert.throws(() => backend.restoreKeyGroup(g.keyGroups[0]!, g.kinds), /key group \d+ in .* holds malformed entries of state 'count'; the snapshot is damaged/);
   });
 
+  test('flink info lists a subtask with an undecodable key-group block (valid checksum) as damaged, as other damage, and shows the rest', async () => {
+    const { dir, file } = await withCounterFile((p) => ({ ...p, keyGroups: [[p.keyGroups[0]![0], new Uint8Array([0xc1, 0xff, 0x00])], ...p.keyGroups.slice(1)] }));
+    const kg = loadSnapshot(dir).files.get('counter')!.get(0)!.keyGroups[0]!.keyGroup;
+    const info = inspectSnapshot(dir);
+    const [counter, source] = info.operators;
+    assert.equal(counter!.damaged.length, 1, counter!.damaged.join('\n'));
+    assert.match(counter!.damaged[0]!, new RegExp(`^subtask 0: state file ${file} of operator 'counter' cannot be read: key group ${kg} cannot be decoded \\(.+\\)$`));
+    assert.equal(info.restorable, false);
+    // Subtask 1's keys are counted, subtask 0's not at all (not those of its other key groups either).
+    const whole = inspectSnapshot((await good()).dir).operators[0]!.keyedStates['count']!.keys;
+    const shown = counter!.keyedStates['count']!.keys;
+    assert.equal(shown, countKeys(loadSnapshot(dir).files.get('counter')!.get(1)!.keyGroups).get('count'));
+    assert.ok(shown > 0 && shown < whole, `${shown} of ${whole} keys`);
+    assert.deepEqual(source!.damaged, []);
+  });
+
   test("a state file name with '../', '/' or otherwise unsafe is refused before any state file is read", async () => {
     for (const bad of ['../../outside.state', 'sub/dir.state', '/etc/passwd', '..', '.hidden', '_metadata', '', 'a\\b']) {
       const { dir, meta } = await good();
@@ -579,7 +617,7 @@ describe('refused restores', () => {
     writeFileSync(outside, readFileSync(join(dir, file)));
     unlinkSync(join(dir, file));
     symlinkSync(outside, join(dir, file));
-    assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'source' is missing or unreadable \\(not a regular file\\)`));
+    assertRefused(() => loadSnapshot(dir), new RegExp(`state file ${file} of operator 'source' is a symbolic link, not a regular file\\.$`));
   });
 
   test('a _metadata that is a symbolic link is refused by every reader (restore, info, the State Processor API), not followed outside', async () => {
@@ -600,6 +638,6 @@ describe('refused restores', () => {
     const file = meta().metadata.operators[1]!.subtasks[0]!.file;
     unlinkSync(join(dir, file));
     mkdirSync(join(dir, file));
-    assertRefused(() => loadSnapshot(dir), /is missing or unreadable \(not a regular file\)/);
+    assertRefused(() => loadSnapshot(dir), /is a directory, not a regular file\.$/);
   });
 });

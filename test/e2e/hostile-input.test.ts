@@ -9,14 +9,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, truncateSync, writeFileSync, cpSync, readdirSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, cpSync, readdirSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
-  FIXTURES,
   FLINK_BIN,
   cancelJob,
   listFiles,
@@ -32,7 +31,8 @@ import {
   stackLines,
   tempDir,
 } from './helpers.js';
-import { BOUNDED_REDUCE as BOUNDED, UNBOUNDED_KEYED as UNBOUNDED } from './fixture-jobs.js';
+import { BOUNDED_REDUCE as BOUNDED, SP_JOB, UNBOUNDED_KEYED as UNBOUNDED } from './fixture-jobs.js';
+import { pack, unpack } from '../../src/util/binary-codec.js';
 import { startWeb } from './web-helpers.js';
 
 cleanUpAfterAll();
@@ -54,6 +54,18 @@ function assertOneLine(r: RunResult, ...patterns: (RegExp | string)[]): string {
 }
 
 const flink = (home: string, args: readonly string[], cwd?: string) => runFlink(args, { home, cwd, timeoutMs: 30_000 });
+
+let savepoint: Promise<{ home: string; sp: string }> | undefined;
+
+/** A savepoint of sp-job v1 (state in 'gen', 'count', 'sink'), taken once for the tests of this file that copy and damage it. */
+function spJobSavepoint(): Promise<{ home: string; sp: string }> {
+  savepoint ??= (async () => {
+    const home = freshHome();
+    const { jobId } = await runDetached(home, SP_JOB, ['v1', join(tempDir(), 'out'), 'inf', '200']);
+    return { home, sp: savepointPathOf(await runFlink(['stop', jobId, '-p', join(tempDir(), 'sps')], { home, timeoutMs: 30_000 })) };
+  })();
+  return savepoint;
+}
 
 /** Writes a `_metadata` whose checksum matches its content (the checksum is no secret: anyone can compute it). */
 function writeMetadata(dir: string, metadata: Record<string, unknown>): void {
@@ -83,10 +95,7 @@ describe('hostile _metadata', () => {
   });
 
   test('a state file 2.5 GB long (sparse) where _metadata says a few hundred bytes: info names its size without reading it', async () => {
-    const home = freshHome();
-    const out = join(tempDir(), 'out');
-    const { jobId } = await runDetached(home, join(FIXTURES, 'sp-job.ts'), ['v1', out, 'inf', '200']);
-    const sp = savepointPathOf(await runFlink(['stop', jobId, '-p', join(tempDir(), 'sps')], { home, timeoutMs: 30_000 }));
+    const { home, sp } = await spJobSavepoint();
     const copy = join(tempDir(), 'copy');
     cpSync(sp, copy, { recursive: true });
     const stateFile = readdirSync(copy).find((f) => f.endsWith('.state'))!;
@@ -97,6 +106,64 @@ describe('hostile _metadata', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /DAMAGED subtask 0: state file \S+ of operator '\w+' has 2684354560 bytes, more than the \d+ recorded/, r.stdout);
     assert.doesNotMatch(r.stdout, /truncated\?/, r.stdout);
+  });
+});
+
+describe('damaged state files (checksums resealed)', () => {
+  /** A copy of the sp-job savepoint whose 'count' state file `edit` rewrote (or deleted), size and checksums resealed; and the file's name. */
+  async function damagedCopy(name: string, edit: ((header: { keyGroupIndex: number[][] }, blocks: Buffer) => Buffer) | 'delete'): Promise<{ home: string; copy: string; file: string }> {
+    const { home, sp } = await spJobSavepoint();
+    const copy = join(tempDir(), name);
+    cpSync(sp, copy, { recursive: true });
+    const { metadata } = JSON.parse(readFileSync(join(copy, '_metadata'), 'utf8')) as { metadata: { operators: Array<{ uid: string; subtasks: Array<{ file: string; size: number; checksum: string }> }> } };
+    const h = metadata.operators.find((o) => o.uid === 'count')!.subtasks[0]!;
+    if (edit === 'delete') {
+      rmSync(join(copy, h.file));
+      return { home, copy, file: h.file };
+    }
+    const bytes = readFileSync(join(copy, h.file));
+    const headerLength = bytes.readUInt32BE(0);
+    const header = unpack(bytes.subarray(4, 4 + headerLength)) as { keyGroupIndex: number[][] };
+    const blocks = edit(header, Buffer.from(bytes.subarray(4 + headerLength)));
+    const packed = pack(header);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(packed.byteLength);
+    const file = Buffer.concat([length, packed, blocks]);
+    writeFileSync(join(copy, h.file), file);
+    Object.assign(h, { size: file.byteLength, checksum: createHash('sha256').update(file).digest('hex') });
+    writeMetadata(copy, metadata);
+    return { home, copy, file: h.file };
+  }
+
+  test('bytes between key-group blocks, an undecodable block, a missing state file: info lists the subtask DAMAGED with the rest shown (exit 1); run -s refuses in one line saying what to do', async () => {
+    const gap = await damagedCopy('gap', (header, blocks) => {
+      // Two bytes after the first block, the later blocks moved on: every block still decodes.
+      const [, offset, length] = header.keyGroupIndex[0]!;
+      for (const e of header.keyGroupIndex.slice(1)) e[1]! += 2;
+      return Buffer.concat([blocks.subarray(0, offset! + length!), Buffer.from([0x90, 0x90]), blocks.subarray(offset! + length!)]);
+    });
+    const undecodable = await damagedCopy('undecodable', (header, blocks) => {
+      const [, offset, length] = header.keyGroupIndex[0]!;
+      return blocks.fill(0xc1, offset!, offset! + length!);
+    });
+    const missing = await damagedCopy('missing', 'delete');
+    for (const [{ home, copy, file }, problem, refusedBeforeStart] of [
+      [gap, /cannot be read: 2 bytes between the blocks of key groups \d+ and \d+ belong to no key group/, true],
+      [undecodable, /cannot be read: key group \d+ cannot be decoded \(.+\)/, false],
+      [missing, /is missing \(no such file in the snapshot directory\)/, true],
+    ] as const) {
+      const info = await flink(home, ['info', copy]);
+      assertOneLine(info, `The snapshot at ${copy} is damaged: the state of 1 of 3 subtasks cannot be read (marked DAMAGED above)`);
+      const damaged = info.stdout.split('\n').filter((l) => l.includes('DAMAGED'));
+      assert.equal(damaged.length, 1, info.stdout);
+      assert.ok(damaged[0]!.startsWith(`  DAMAGED subtask 0: state file ${file} of operator 'count' `), info.stdout);
+      assert.match(damaged[0]!, problem);
+      assert.match(info.stdout, /sink state: \d+ element/, 'the other operators are shown');
+      // An undecodable block is found when the job deploys (README: "Restore checks"); the others before it starts.
+      if (refusedBeforeStart) {
+        assertOneLine(await flink(home, ['run', '-s', copy, SP_JOB, 'v1', join(tempDir(), 'out')]), `Cannot restore from ${copy}: state file ${file} of operator 'count' `, problem, /\. Restore from an older checkpoint or savepoint \(flink run -s <jobId> skips damaged ones\)\.$/);
+      }
+    }
   });
 });
 
@@ -353,6 +420,26 @@ describe('outside input, second review', () => {
     // Saved as UTF-16 (an editor's "Unicode"): Node's loader would read it as UTF-8 and fail on a '�'.
     writeFileSync(join(dir, 'u16.ts'), Buffer.from("\ufeffconsole.log('hi');\n", 'utf16le'));
     assertOneLine(await flink(home, ['run', join(dir, 'u16.ts')]), `Cannot read job file ${join(dir, 'u16.ts')}: it is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8; save it as UTF-8.`);
+  });
+
+  test('a job file named job.json, notes.txt or with no extension is refused by its name before anything runs (attached or -d), not run as JavaScript or refused in Node\'s words', async () => {
+    const home = freshHome();
+    const dir = tempDir();
+    const extensions = '.ts, .mts, .cts, .tsx, .js, .mjs, .cjs or .jsx';
+    for (const [name, text, why] of [
+      ['job.json', '{ "parallelism": 2 }\n', 'its name ends in .json'],
+      // Valid JavaScript: Node would run it (and print), then the job would fail without execute().
+      ['notes.txt', "console.log('ran');\n", 'its name ends in .txt'],
+      ['job', "console.log('ran');\n", 'its name has no extension'],
+    ] as const) {
+      writeFileSync(join(dir, name), text);
+      for (const args of [['run', join(dir, name)], ['run', '-d', join(dir, name)]]) {
+        const r = await flink(home, args);
+        assertOneLine(r, `Job file ${join(dir, name)} is not TypeScript or JavaScript (${why}): give a ${extensions} file.`);
+        assert.equal(r.stdout, '', 'nothing ran');
+      }
+    }
+    assert.deepEqual(await listJson(home), [], 'no job row');
   });
 
   test('stdout on a full disk (/dev/full): the loss is said once and the exit code is 1, not 0', async () => {

@@ -38,6 +38,21 @@ export interface DecodedBlock {
   readonly deletes: Readonly<Record<string, unknown[]>>;
 }
 
+/** A key-group block that cannot be read: which one, and what is wrong with it (`cannot be decoded (…)`, `is not a key-group block`, …). */
+export class KeyGroupBlockError extends SnapshotRestoreError {
+  readonly keyGroup: number;
+  readonly file: string;
+
+  constructor(
+    block: KeyGroupBlock,
+    readonly problem: string,
+  ) {
+    super(`Cannot restore the state of operator '${block.source.operator}': key group ${block.keyGroup} in ${block.source.file} ${problem}; the snapshot is damaged.`);
+    this.keyGroup = block.keyGroup;
+    this.file = block.source.file;
+  }
+}
+
 /** Encodes a full block. */
 export function encodeFullBlock(states: Record<string, BlockEntries>): Uint8Array {
   return pack(states);
@@ -55,9 +70,7 @@ export function encodeDeltaBlock(puts: Record<string, BlockEntries>, deletes: Re
  */
 export function decodeKeyGroupBlock(block: KeyGroupBlock, kinds?: StateKinds): DecodedBlock {
   const fail = (why: string): never => {
-    throw new SnapshotRestoreError(
-      `Cannot restore the state of operator '${block.source.operator}': key group ${block.keyGroup} in ${block.source.file} ${why}; the snapshot is damaged.`,
-    );
+    throw new KeyGroupBlockError(block, why);
   };
   let doc: unknown;
   try {

@@ -192,9 +192,10 @@ const HEADER_READERS: ReadonlyMap<number, (doc: Record<string, unknown>) => Read
 
 /**
  * Decodes a state file and checks it holds what `source` expects: the operator's and subtask's
- * state, key groups and timers only of the subtask's range, each key group once, every block
- * inside the file and no two sharing bytes. Cheap (the blocks themselves are decoded when
- * restored). Throws a plain Error saying what is wrong; the caller names the file and snapshot.
+ * state, key groups and timers only of the subtask's range, each key group once, and the blocks
+ * covering the bytes after the header exactly (no two sharing bytes, none left over). Cheap (the
+ * blocks themselves are decoded when restored). Throws a plain Error saying what is wrong; the
+ * caller names the file and snapshot.
  */
 export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): StateFileContent {
   if (bytes.byteLength < 4) throw new Error('it is too short to be a state file');
@@ -238,8 +239,8 @@ export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): Sta
     if (body + offset + length > bytes.byteLength) throw new Error(`key group ${kg} lies beyond the end of the file`);
     keyGroups.push({ keyGroup: kg, bytes: bytes.subarray(body + offset, body + offset + length), delta: header.delta === true, source: blockSource });
   }
-  const overlap = overlappingBlocks(header.keyGroupIndex);
-  if (overlap) throw new Error(`the blocks of key groups ${overlap[0]} and ${overlap[1]} overlap`);
+  const layout = blockLayoutProblem(header.keyGroupIndex, bytes.byteLength - body);
+  if (layout !== undefined) throw new Error(layout);
   for (const [, , kg] of header.legacyTimers) if (!range?.contains(kg)) throw outside(kg, 'it holds a timer');
   return {
     kinds: header.kinds,
@@ -251,19 +252,31 @@ export function decodeStateFile(bytes: Uint8Array, source: StateFileSource): Sta
 }
 
 /**
- * Two key groups whose blocks share bytes, if any. The encoder lays blocks end to end, so shared
- * bytes only come from an edited index (its checksum resealed): restoring it would hand one
- * group's entries to another, silently. Sorted by offset once; a block overlaps another exactly
- * when it starts before the farthest end of the blocks sorted before it. Empty blocks hold no bytes.
+ * What is wrong with where the index puts the blocks in the `bodyLength` bytes after the header,
+ * if anything. The encoder lays the blocks end to end from the header on, so those bytes are
+ * covered exactly once: blocks sharing bytes, or bytes in no block (between blocks, before the
+ * first, after the last), only come from an edited index whose checksum was resealed — restoring
+ * it would hand one group's entries to another, or read past what was written. Sorted by offset
+ * once; empty blocks hold no bytes.
  */
-function overlappingBlocks(index: ReadonlyArray<readonly [keyGroup: number, offset: number, length: number]>): [number, number] | undefined {
+function blockLayoutProblem(index: ReadonlyArray<readonly [keyGroup: number, offset: number, length: number]>, bodyLength: number): string | undefined {
   const blocks = index.filter(([, , length]) => length > 0).sort((a, b) => a[1] - b[1]);
-  let farthest: (typeof blocks)[number] | undefined;
+  let previous: (typeof blocks)[number] | undefined;
+  let end = 0;
   for (const block of blocks) {
-    if (farthest && block[1] < farthest[1] + farthest[2]) return [farthest[0], block[0]];
-    if (!farthest || block[1] + block[2] > farthest[1] + farthest[2]) farthest = block;
+    const [keyGroup, offset, length] = block;
+    if (previous && offset < end) return `the blocks of key groups ${previous[0]} and ${keyGroup} overlap`;
+    if (offset > end) return unclaimed(offset - end, previous ? `between the blocks of key groups ${previous[0]} and ${keyGroup}` : `before the block of key group ${keyGroup}`);
+    previous = block;
+    end = offset + length;
   }
+  if (end < bodyLength) return unclaimed(bodyLength - end, previous ? `after the block of key group ${previous[0]}` : 'after its header');
   return undefined;
+}
+
+/** `n` bytes at `where` that no block covers, in words. */
+function unclaimed(n: number, where: string): string {
+  return n === 1 ? `1 byte ${where} belongs to no key group` : `${n} bytes ${where} belong to no key group`;
 }
 
 /** The recorded kinds of `r`, only those it has (for spreading into a header or content). */
