@@ -3834,4 +3834,22 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/e2e/hostile-input.test.ts'],
     testNamePattern: 'undecodable block, a missing state file',
   },
+  {
+    id: 'flink-db-no-busy-timeout',
+    area: 'liveness and fencing',
+    file: 'src/metadata/open.ts',
+    original: 'export const BUSY_TIMEOUT_MS = 5000;',
+    replacement: 'export const BUSY_TIMEOUT_MS = 0;',
+    bug: "processes writing flink.db together (jobs, flink run -d of several, flink list while they start) fail with 'database is locked', or a job warns 'Cannot update the job's record in flink.db' and loses the update, instead of waiting their turn for the write lock",
+    tests: ['test/metadata/concurrency.test.ts'],
+  },
+  {
+    id: 'status-change-deferred-transaction',
+    area: 'liveness and fencing',
+    file: 'src/metadata/job-table.ts',
+    original: "        return { outcome: 'moved', from: job.status, job: next };\n      })\n      .immediate();",
+    replacement: "        return { outcome: 'moved', from: job.status, job: next };\n      })\n      .deferred();",
+    bug: 'a status change reads the job under a read lock, then upgrades to write: of two processes doing so at once one gets SQLITE_BUSY at once (an upgrade does not wait), and its update is lost',
+    tests: ['test/metadata/concurrency.test.ts'],
+  },
 ];

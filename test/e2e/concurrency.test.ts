@@ -1,9 +1,11 @@
 /**
- * End-to-end test of many CLI processes sharing one flink.db at once: running jobs writing
- * heartbeats and polling commands, 20 `flink list` and 5 `flink cancel` started together.
+ * End-to-end test of many CLI processes sharing one flink.db at once: three `flink run -d` and
+ * three `flink list` on a home without flink.db yet, then the running jobs writing heartbeats
+ * and polling commands while 20 `flink list` and 5 `flink cancel` start together.
  * No process may see "database is locked", and every job's recorded history must be whole.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -25,10 +27,17 @@ cleanUpAfterAll();
 
 
 describe('concurrent CLI processes on one flink.db', () => {
-  test('20 lists and 5 cancels at once over 3 running jobs: no lock errors, every job CANCELED once', async () => {
+  test('3 jobs started at once on a fresh home with lists racing them, then 20 lists and 5 cancels at once: no lock errors or warnings, every job CANCELED once', async () => {
     const home = freshHome();
-    const jobs: { jobId: string; pid: number }[] = [];
-    for (const name of ['conc-a', 'conc-b', 'conc-c']) jobs.push(await runDetached(home, UNBOUNDED, [name]));
+    // Started at once, on a home without flink.db yet, with lists racing them: creating the
+    // database, migrating it, each job's row and its start all contend for the write lock.
+    const starting = ['conc-a', 'conc-b', 'conc-c'].map((name) => runDetached(home, UNBOUNDED, [name]));
+    const listsWhileStarting = await Promise.all(Array.from({ length: 3 }, () => runFlink(['list'], { home, timeoutMs: 45_000 })));
+    const jobs = await Promise.all(starting);
+    for (const r of [...jobs.map((j) => j.result), ...listsWhileStarting]) {
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.equal(r.stderr, '', 'no warning while jobs start');
+    }
     assert.deepEqual(
       (await listJson(home, ['-r'])).map((j) => j.status),
       ['RUNNING', 'RUNNING', 'RUNNING'],
@@ -86,6 +95,9 @@ describe('concurrent CLI processes on one flink.db', () => {
     for (const { jobId, pid } of jobs) {
       await waitFor(`job process ${pid} to exit`, () => !isAlive(pid), 5_000);
       assert.deepEqual(statusHistory(home, jobId), ['>CREATED', 'CREATED>RUNNING', 'RUNNING>CANCELLING', 'CANCELLING>CANCELED'], jobId);
+      // A job's own writes (status, commands, heartbeats) never gave up on the lock: no "Cannot update the job's record".
+      const log = readFileSync(join(home, 'log', `${jobId}.log`), 'utf8');
+      assert.doesNotMatch(log, /Warning|SQLITE_BUSY|database is locked/, log);
     }
   });
 });
