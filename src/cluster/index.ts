@@ -2,7 +2,7 @@ export { JobMaster, type JobMasterOptions, type JobTracking, type RestoreSetting
 export { LocalExecutor } from './local-executor.js';
 export { compilePipeline, type ParallelismDefaults } from './compile-pipeline.js';
 export { runJobFile } from './job-loader.js';
-export { JOB_FILE_EXTENSIONS, JOB_FILE_EXTENSIONS_IN_WORDS, jobFileNameProblem } from './job-file-extensions.js';
+export { jobFileNameProblem } from './job-file-extensions.js';
 export { effectiveConfiguration } from './effective-configuration.js';
 export { launchDetached, submitDetached, DETACHED_JOB_ID_ENV, type DetachedStart, type DetachedSubmission } from './detached-launcher.js';
 export { reconcileLiveness, declareIfLost, lostReason, wasDeclaredLost, jobProcess } from './liveness.js';

@@ -422,20 +422,22 @@ describe('outside input, second review', () => {
     assertOneLine(await flink(home, ['run', join(dir, 'u16.ts')]), `Cannot read job file ${join(dir, 'u16.ts')}: it is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8; save it as UTF-8.`);
   });
 
-  test('a job file named job.json, notes.txt or with no extension is refused by its name before anything runs (attached or -d), not run as JavaScript or refused in Node\'s words', async () => {
+  test('a job file named job.json, notes.txt, job.cts or with no extension is refused by its name before anything runs (attached or -d), not run as JavaScript or refused in Node\'s words', async () => {
     const home = freshHome();
     const dir = tempDir();
-    const extensions = '.ts, .mts, .cts, .tsx, .js, .mjs, .cjs or .jsx';
-    for (const [name, text, why] of [
-      ['job.json', '{ "parallelism": 2 }\n', 'its name ends in .json'],
+    const notJs = (why: string) => `is not TypeScript or JavaScript (${why}): give a .ts, .mts, .tsx, .js, .mjs or .jsx file.`;
+    for (const [name, text, refusal] of [
+      ['job.json', '{ "parallelism": 2 }\n', notJs('its name ends in .json')],
       // Valid JavaScript: Node would run it (and print), then the job would fail without execute().
-      ['notes.txt', "console.log('ran');\n", 'its name ends in .txt'],
-      ['job', "console.log('ran');\n", 'its name has no extension'],
+      ['notes.txt', "console.log('ran');\n", notJs('its name ends in .txt')],
+      ['job', "console.log('ran');\n", notJs('its name has no extension')],
+      // CommonJS cannot load flink-ts (an ES module), nor await execute() at its top level.
+      ['job.cts', "import('flink-ts').then(() => console.log('ran'));\n", 'is CommonJS (its name ends in .cts), which cannot load flink-ts, an ES module: rename it to .ts (a .cts file can be a helper the job file imports).'],
     ] as const) {
       writeFileSync(join(dir, name), text);
       for (const args of [['run', join(dir, name)], ['run', '-d', join(dir, name)]]) {
         const r = await flink(home, args);
-        assertOneLine(r, `Job file ${join(dir, name)} is not TypeScript or JavaScript (${why}): give a ${extensions} file.`);
+        assertOneLine(r, `Job file ${join(dir, name)} ${refusal}`);
         assert.equal(r.stdout, '', 'nothing ran');
       }
     }

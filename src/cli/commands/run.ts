@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DETACHED_JOB_ID_ENV, JOB_FILE_EXTENSIONS_IN_WORDS, type JobReporter, jobFileNameProblem, prepareRestore, runJobFileTracked, submitDetached } from '../../cluster/index.js';
+import { DETACHED_JOB_ID_ENV, type JobReporter, jobFileNameProblem, prepareRestore, runJobFileTracked, submitDetached } from '../../cluster/index.js';
 import { type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
 import { MetadataStore } from '../../metadata/index.js';
 import { FlinkError, JobFileError } from '../../util/errors.js';
@@ -77,11 +77,9 @@ function checkJobFile(jobFile: string): string {
     throw new JobFileError('job.fileNotFound', `Cannot read job file ${echo(path)}: ${whyUnreachable(err)}.`);
   }
   if (!st.isFile()) throw new JobFileError('job.fileNotFound', `Job file ${echo(path)} is ${fileKind(st)}, not a file of TypeScript or JavaScript.`);
-  // By its name, before anything runs: Node would run a job.txt as JavaScript, and refuse a job.json in its own words.
+  // By its name, before anything runs: Node would run a job.txt as JavaScript, refuse a job.json in its own words, and a job.cts could not load flink-ts.
   const nameProblem = jobFileNameProblem(path);
-  if (nameProblem !== undefined) {
-    throw new JobFileError('job.notJobFile', `Job file ${echo(path)} is not TypeScript or JavaScript (${echo(nameProblem)}): give a ${JOB_FILE_EXTENSIONS_IN_WORDS} file.`);
-  }
+  if (nameProblem !== undefined) throw new JobFileError('job.notJobFile', `Job file ${echo(path)} ${echo(nameProblem)}.`);
   // Its first bytes: opening it checks it can be read, and a file saved as UTF-16 (which Node's
   // loader reads as UTF-8, into a compile error about a character `�`) is named as such.
   let head = new Uint8Array(4);
