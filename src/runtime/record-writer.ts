@@ -278,8 +278,12 @@ class HashWriter extends RecordWriter {
     if (key === undefined || key === null) {
       throw new TypeError(`The keyBy selector returned ${key} for record ${safeString(value)}; every record needs a key.`);
     }
-    const kg = assignToKeyGroup(key, this.maxParallelism);
-    const b = this.only ?? this.batches[this.channelOfKeyGroup[kg]!]!;
+    // One consumer subtask holds every key group: an int key's is left for the consumer to compute
+    // if it needs it (-1; the heap finds an int key without it, see HeapStateTable). Any other key
+    // needs its key group on the heap too, and is checked here (a key that cannot be hashed).
+    const only = this.only;
+    const kg = only !== undefined && typeof key === 'number' && (key | 0) === key ? -1 : assignToKeyGroup(key, this.maxParallelism);
+    const b = only ?? this.batches[this.channelOfKeyGroup[kg]!]!;
     const n = b.count;
     // A key that is an object (a tuple of fields) may be the record's own: captured with it.
     b.keys![n] = b.copies && typeof key === 'object' ? copyRecord(key) : key;

@@ -3,7 +3,7 @@ import type { Boundedness, Collector, Source, SourceReader, SourceReaderContext 
 import { WINDOW_CONTENTS_STATE } from '../runtime/operators/window/window-operator.js';
 import { StreamingRuntimeContext } from '../runtime/runtime-context.js';
 import { instantiateUserFunction } from '../runtime/operators/user-function.js';
-import { EVENT_TIME_DOMAIN, type KeyGroupRange, type KeyedStateBackend, PROCESSING_TIME_DOMAIN, type StateDescriptor } from '../state/index.js';
+import { EVENT_TIME_DOMAIN, type KeyGroupRange, type KeyedStateBackend, PROCESSING_TIME_DOMAIN, type StateDescriptor, entriesByKeyGroup } from '../state/index.js';
 import { SnapshotRestoreError } from '../util/errors.js';
 import { KeyedSplitReader, type KeyedStateSplit, type RestoredSubtask, type SplitUnits, keyedSplitsOf, timersIn, timersTable } from './keyed-split-reader.js';
 import type { KeyedStateReaderContext, KeyedStateReaderFunction } from './keyed-state-reader-function.js';
@@ -138,18 +138,25 @@ function keysOf(backend: KeyedStateBackend, range: KeyGroupRange, registered: re
   const tables = backend.stateTables();
   const keys: unknown[] = [];
   const groups: number[] = [];
+  // Each state's entries in key group order, walked once (not once per key group: see entriesByKeyGroup).
+  const perState = registered.flatMap((name) => {
+    const table = tables.get(name)?.table;
+    return table === undefined ? [] : [entriesByKeyGroup(table, range.start, range.end)];
+  });
+  const at = perState.map(() => 0);
   for (let kg = range.start; kg <= range.end; kg++) {
     const seen = new Set<unknown>();
-    for (const name of registered) {
-      const table = tables.get(name)?.table;
-      if (table === undefined) continue;
-      for (const [key] of table.entries(kg)) {
+    perState.forEach((entries, s) => {
+      let i = at[s]!;
+      for (; i < entries.length && entries[i]!.keyGroup === kg; i++) {
+        const key = entries[i]!.key;
         if (seen.has(key)) continue;
         seen.add(key);
         keys.push(key);
         groups.push(kg);
       }
-    }
+      at[s] = i;
+    });
   }
   return { keys, groups };
 }

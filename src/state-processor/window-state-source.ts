@@ -12,7 +12,7 @@ import { instantiateUserFunction } from '../runtime/operators/user-function.js';
 import type { AppendingState } from '../runtime/operators/window/window-contents-state.js';
 import { MERGING_WINDOW_SET_STATE, WINDOW_CONTENTS_STATE } from '../runtime/operators/window/window-operator.js';
 import { StreamingRuntimeContext } from '../runtime/runtime-context.js';
-import type { KeyedStateBackend, Namespace, NamespaceMap, StateTable } from '../state/index.js';
+import { type KeyedStateBackend, type Namespace, type NamespaceMap, type StateTable, entriesByKeyGroup } from '../state/index.js';
 import type { Window, WindowMappingEntry, WindowSerializer } from '../windowing/index.js';
 import { KeyedSplitReader, type KeyedStateSplit, type RestoredSubtask, type SplitUnits, keyedSplitsOf, timersTable } from './keyed-split-reader.js';
 import { type WindowContentsRead, checkWindowContents, contentsReadDescriptor, elementsOf } from './window-contents-read.js';
@@ -113,10 +113,8 @@ function contentsTable(backend: KeyedStateBackend): StateTable<NamespaceMap<unkn
 function windowsOf<W extends Window>(backend: KeyedStateBackend, from: number, to: number, serializer: WindowSerializer<W>): WindowUnit<W>[] {
   const table = contentsTable(backend);
   const units: WindowUnit<W>[] = [];
-  for (let group = from; group <= to; group++) {
-    for (const [key, namespaces] of table.entries(group)) {
-      for (const namespace of namespaces.keys()) units.push({ key, group, window: serializer.fromNamespace(namespace), namespace, stateNamespace: namespace });
-    }
+  for (const { keyGroup: group, key, value: namespaces } of entriesByKeyGroup(table, from, to)) {
+    for (const namespace of namespaces.keys()) units.push({ key, group, window: serializer.fromNamespace(namespace), namespace, stateNamespace: namespace });
   }
   return units;
 }
@@ -133,13 +131,11 @@ function sessionsOf<W extends Window>(backend: KeyedStateBackend, from: number, 
   const sets = backend.stateTables().get(MERGING_WINDOW_SET_STATE)?.table as StateTable<WindowMappingEntry[]> | undefined;
   const units: WindowUnit<W>[] = [];
   if (sets === undefined) return units;
-  for (let group = from; group <= to; group++) {
-    for (const [key, entries] of sets.entries(group)) {
-      const contents = table.get(group, key);
-      for (const [namespace, stateNamespace] of entries) {
-        if (contents?.has(stateNamespace) !== true) continue;
-        units.push({ key, group, window: serializer.fromNamespace(namespace), namespace, stateNamespace });
-      }
+  for (const { keyGroup: group, key, value: entries } of entriesByKeyGroup(sets, from, to)) {
+    const contents = table.get(group, key);
+    for (const [namespace, stateNamespace] of entries) {
+      if (contents?.has(stateNamespace) !== true) continue;
+      units.push({ key, group, window: serializer.fromNamespace(namespace), namespace, stateNamespace });
     }
   }
   return units;

@@ -1,21 +1,27 @@
 import type { StateBackendName } from '../util/state-backend-names.js';
-import { HeapStateTable } from './heap-state-table.js';
+import { HeapStateTable, INT_SHARDS } from './heap-state-table.js';
 import type { KeyGroupRange } from './key-groups.js';
 import type { SnapshotGuard, StateTableStore, StoreCut, TrackedStateTable } from './state-table.js';
 
-/** The `hashmap` store: tables are Maps on the JS heap. */
+/** The `hashmap` store: tables on the JS heap. */
 export class HeapTableStore implements StateTableStore {
   readonly type: StateBackendName = 'hashmap';
   readonly freezesAtCut = true;
   readonly storesByReference = true;
+  readonly units: number;
 
-  constructor(private readonly range: KeyGroupRange) {}
-
-  createTable(guard: SnapshotGuard): TrackedStateTable<unknown> {
-    return new HeapStateTable<unknown>(this.range, guard);
+  constructor(
+    private readonly range: KeyGroupRange,
+    private readonly maxParallelism: number,
+  ) {
+    this.units = INT_SHARDS + range.size;
   }
 
-  /** Frozen key groups keep the live maps as they were at the cut until encoded, so the view is the live maps. */
+  createTable(guard: SnapshotGuard): TrackedStateTable<unknown> {
+    return new HeapStateTable<unknown>(this.range, this.maxParallelism, guard);
+  }
+
+  /** Frozen units keep the live tables as they were at the cut until encoded, so the view is the live tables. */
   cut(): StoreCut {
     return HEAP_CUT;
   }
@@ -26,7 +32,7 @@ export class HeapTableStore implements StateTableStore {
 }
 
 const HEAP_CUT: StoreCut = {
-  entries: (t, kg) => (t as HeapStateTable<unknown>).entries(kg),
-  get: (t, kg, key) => (t as HeapStateTable<unknown>).peek(kg, key),
+  entries: (t, unit) => (t as HeapStateTable<unknown>).unitEntries(unit),
+  get: (t, unit, key) => (t as HeapStateTable<unknown>).peekUnit(unit, key),
   release: () => {},
 };

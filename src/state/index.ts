@@ -2,7 +2,7 @@ export * from './descriptors.js';
 export * from './state.js';
 export * from './key-groups.js';
 export { type KeyKind, type KeyKindExamples, type RecordedKeyKinds, type UserKeyKindRecord } from './key-kinds.js';
-export { KeyedStateBackend, type KeyContext, type KeyedStateBackendOptions, type KeyedSnapshotOptions } from './keyed-state-backend.js';
+export { KEY_GROUP_NOT_COMPUTED, KeyedStateBackend, type KeyContext, type KeyedStateBackendOptions, type KeyedSnapshotOptions } from './keyed-state-backend.js';
 export { HeapStateTable } from './heap-state-table.js';
 export { HeapTableStore } from './heap-table-store.js';
 export { LmdbStateStore } from './lmdb/lmdb-state-store.js';
@@ -15,6 +15,7 @@ export { type StateKinds, type StateMeta, type TtlValue } from './state-meta.js'
 export * from './ttl-config.js';
 export * from './serializers/index.js';
 export { type StateTable, type SnapshotGuard, type StateTableStore, type TrackedStateTable, ChangedKeys } from './state-table.js';
+export { type KeyGroupEntry, entriesByKeyGroup } from './table-walk.js';
 export * from './operator-state-store.js';
 export * from './snapshot-format/index.js';
 export * from './broadcast-state.js';

@@ -26,8 +26,9 @@ export function cutStates(entries: ReadonlyMap<string, TableEntry>, cut: StoreCu
     kinds[name] = restoredMeta(e);
     const table = e.table;
     states.set(name, {
-      entries: (kg) => cut.entries(table, kg),
-      get: (kg, key) => cut.get(table, kg, key),
+      entries: (unit) => cut.entries(table, unit),
+      get: (unit, key) => cut.get(table, unit, key),
+      keyGroupOf: (unit, key) => table.keyGroupOf(unit, key),
       encodeValue: e.raw || e.rawKeys ? undefined : snapshotEncoder(e, now),
       changed: changed ? (changed.get(name) ?? []) : undefined,
     });

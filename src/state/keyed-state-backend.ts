@@ -19,6 +19,7 @@ import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
 import { type StateKinds, type StateMeta, keyWriterOf, writerOf } from './state-meta.js';
 import { keyReaders } from './map-key-serializers.js';
+import { entriesByKeyGroup } from './table-walk.js';
 import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
 import { checkRegisteredAgain, checkRestoredAs, metaOf, restoredReaders } from './state-registration.js';
 import type { IncrementalCleanup } from './ttl-cleanup.js';
@@ -28,9 +29,13 @@ import type { IncrementalCleanup } from './ttl-cleanup.js';
  * read it on every access, which is what scopes them to a key.
  */
 export interface KeyContext {
+  /** `keyGroup`: the key's key group, or -1 or undefined where not computed (it is computed when needed). */
   setCurrentKey(key: unknown, keyGroup?: number): void;
   getCurrentKey(): unknown;
 }
+
+/** {@link KeyedStateBackend.keyGroupHint} of a key whose key group is not computed yet. */
+export const KEY_GROUP_NOT_COMPUTED = -2;
 
 /** What a keyed state backend is built with besides its key groups. */
 export interface KeyedStateBackendOptions {
@@ -62,7 +67,15 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private currentKey: unknown = undefined;
   /** The key as stored in maps (composites canonicalised). */
   currentMapKey: unknown = undefined;
-  currentKeyGroup = -1;
+  /**
+   * The current key's key group where known, {@link KEY_GROUP_NOT_COMPUTED} where not computed
+   * yet, -1 without a key. The states pass it to their tables as it is: the heap finds an int key
+   * without its key group, which a record routed to the only consumer subtask comes without
+   * (record-writer.ts). Everything else reads {@link currentKeyGroup}.
+   */
+  keyGroupHint = -1;
+  /** Key groups are computed as keys are set, not when asked: the store needs one for every access (on disk). */
+  private readonly eagerKeyGroups: boolean;
   /** Moves on every key change, snapshot cut and restore (see NamespacedTable). */
   accessEpoch = 0;
   private readonly tables = new Map<string, TableEntry>();
@@ -71,6 +84,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   private readonly guard: SnapshotGuard;
   private pending: PendingKeyedSnapshot | undefined;
   private readonly perRecordCleanups: IncrementalCleanup[] = [];
+  /** Tables holding restored entries back (see HeapStateTable.stage). */
+  private readonly staged = new Set<StateTable<unknown>>();
   /** The registered states' tables that take prefetch hints (the heap's), each once. */
   private readonly prefetching: StateTable<unknown>[] = [];
   private readonly store: StateTableStore;
@@ -90,9 +105,10 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     readonly keyGroupRange: KeyGroupRange,
     options: KeyedStateBackendOptions = {},
   ) {
-    const frozen = new Uint8Array(keyGroupRange.size);
+    this.store = options.store ?? new HeapTableStore(keyGroupRange, maxParallelism);
+    this.eagerKeyGroups = !this.store.freezesAtCut;
+    const frozen = new Uint8Array(this.store.units);
     this.guard = { frozen, thaw: (i) => this.pending?.encodeOnAccess(i) };
-    this.store = options.store ?? new HeapTableStore(keyGroupRange);
     this.clock = options.clock ?? systemClock;
     this.incremental = options.incremental ? new IncrementalSnapshots() : undefined;
     const { store, clock, perRecordCleanups, restoredKeys } = this;
@@ -104,8 +120,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     return this.store.type;
   }
 
-  setCurrentKey(key: unknown, keyGroup?: number): void {
-    this.setCurrentKeyWithoutCleanup(key, keyGroup ?? assignToKeyGroup(key, this.maxParallelism));
+  setCurrentKey(key: unknown, keyGroup = -1): void {
+    this.setCurrentKeyWithoutCleanup(key, keyGroup);
     const cleanups = this.perRecordCleanups;
     for (let i = 0; i < cleanups.length; i++) cleanups[i]!.step();
   }
@@ -116,14 +132,20 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * kinds the restored state holds (one pass over the keys, off the per-record path).
    * @throws KeyTypeChangedError if the job's keys are of another type than the restored ones
    */
-  prefetch(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void {
+  prefetch(keys: ArrayLike<unknown>): void {
     if (this.restoredKeys.armed) this.restoredKeys.checkBatch(keys);
     const t = this.prefetching;
-    for (let i = 0; i < t.length; i++) t[i]!.prefetch!(keys, keyGroups);
+    for (let i = 0; i < t.length; i++) t[i]!.prefetch!(keys);
   }
 
   getCurrentKey(): unknown {
     return this.currentKey;
+  }
+
+  /** The current key's key group (-1 without a key), computed on the first ask for a key set without one. */
+  get currentKeyGroup(): number {
+    const kg = this.keyGroupHint;
+    return kg !== KEY_GROUP_NOT_COMPUTED ? kg : (this.keyGroupHint = this.keyGroupOf(this.currentMapKey));
   }
 
   /**
@@ -134,8 +156,15 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   setCurrentKeyWithoutCleanup(key: unknown, keyGroup: number): void {
     this.accessEpoch++;
     this.currentKey = key;
-    this.currentMapKey = typeof key === 'object' ? mapKey(key) : key;
-    this.currentKeyGroup = keyGroup;
+    const mk = typeof key === 'object' ? mapKey(key) : key;
+    this.currentMapKey = mk;
+    // A stored key's key group is its user key's (a composite's is its canonical form's hash).
+    this.keyGroupHint = keyGroup >= 0 ? keyGroup : this.eagerKeyGroups ? this.keyGroupOf(mk) : KEY_GROUP_NOT_COMPUTED;
+  }
+
+  /** Kept out of the record path's own code (V8 inlines it only within a budget of bytecode). */
+  private keyGroupOf(mapKey: unknown): number {
+    return assignToKeyGroup(mapKey, this.maxParallelism);
   }
 
   /**
@@ -146,6 +175,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * refuses them).
    */
   getOrCreateState<S extends State>(descriptor: StateDescriptor): S {
+    this.putStaged();
     if (this.registeredAs(descriptor, false)) return this.states.get(descriptor.name) as S;
     const table = this.tableFor(descriptor, false);
     const state = createKeyedState(this.parts, descriptor, table, table, false);
@@ -161,6 +191,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * namespaced or not, never both.
    */
   getOrCreateNamespacedState<S extends State>(descriptor: StateDescriptor): NamespacedState<S> {
+    this.putStaged();
     if (this.registeredAs(descriptor, true)) return this.namespacedStates.get(descriptor.name) as NamespacedState<S>;
     const outer = this.tableFor(descriptor, true) as StateTable<NamespaceMap<unknown>>;
     const ttl = descriptor.getTtlConfig() !== undefined;
@@ -200,33 +231,27 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   applyToAllKeys(descriptor: StateDescriptor, fn: (key: unknown, state: State) => void): void {
     const state = this.getOrCreateState<State>(descriptor);
     const table = this.tables.get(descriptor.name)!.table;
-    const keys: unknown[] = [];
-    const groups: number[] = [];
-    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) {
-      for (const [key] of table.entries(kg)) {
-        keys.push(key);
-        groups.push(kg);
-      }
-    }
+    const entries = entriesByKeyGroup(table);
     const previousKey = this.currentKey;
     const previousMapKey = this.currentMapKey;
-    const previousGroup = this.currentKeyGroup;
+    const previousGroup = this.keyGroupHint;
     try {
-      for (let i = 0; i < keys.length; i++) {
-        this.setCurrentKey(keys[i], groups[i]);
-        fn(keys[i], state);
+      for (const { keyGroup, key } of entries) {
+        this.setCurrentKey(key, keyGroup);
+        fn(key, state);
       }
     } finally {
       // Back to the caller's key, or to no key at all (a broadcast element has none).
       this.accessEpoch++;
       this.currentKey = previousKey;
       this.currentMapKey = previousMapKey;
-      this.currentKeyGroup = previousGroup;
+      this.keyGroupHint = previousGroup;
     }
   }
 
   /** Every state's table and metadata, by name (registered and restored-only), for inspection. */
   stateTables(): ReadonlyMap<string, { readonly meta: StateMeta; readonly table: StateTable<unknown> }> {
+    this.putStaged();
     return this.tables;
   }
 
@@ -236,6 +261,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * incremental checkpoints, a checkpoint's snapshot is a delta when it can be.
    */
   snapshot(checkpointId: number, options: KeyedSnapshotOptions = { full: false }): PendingKeyedSnapshot {
+    this.putStaged();
     this.accessEpoch++;
     this.pending?.encodeUntil(Infinity, () => 0);
     const now = this.clock.now();
@@ -255,7 +281,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       this.pending = undefined;
       this.guard.frozen.fill(0);
     };
-    const frozen = this.store.freezesAtCut ? this.guard.frozen : new Uint8Array(this.keyGroupRange.size);
+    const frozen = this.store.freezesAtCut ? this.guard.frozen : new Uint8Array(this.store.units);
     const written = (file: SharedStateRef) => this.incremental?.written(checkpointId, file);
     const pending = new PendingKeyedSnapshot(checkpointId, this.keyGroupRange, tables, kinds, frozen, form, release, written, this.keyKinds, this.userKeyKinds);
     this.pending = pending;
@@ -282,6 +308,10 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     const fileKinds = block.kinds ?? kinds;
     const { puts, deletes } = decodeKeyGroupBlock(block, fileKinds);
     this.accessEpoch++;
+    // A delta applies over what the blocks before it put.
+    if (block.delta) this.putStaged();
+    // Nothing reads the tables until a state is registered: restored entries may wait (see HeapStateTable.stage).
+    const staging = !block.delta && this.states.size === 0 && this.namespacedStates.size === 0;
     for (const name of new Set([...Object.keys(puts), ...Object.keys(deletes)])) {
       const meta = fileKinds[name]!;
       if (meta.namespaced) for (const [, v] of puts[name] ?? []) checkNamespaceMap(v, name, block);
@@ -290,7 +320,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
       const changes = table.changes;
       table.changes = undefined;
       const put = puts[name] ?? [];
-      if (put.length > 0) table.reserve?.(keyGroup, put);
+      const stage = staging ? table.stage : undefined;
+      if (put.length > 0 && stage === undefined) table.reserve?.(keyGroup, put);
       // Timers and window state count: each of their keys is a key the job's records must bring again.
       const where = () => `key group ${keyGroup} in ${block.source.file}`;
       for (const [k] of put) {
@@ -304,7 +335,10 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
           noteUserKeysOf(meta, v, userKeys);
         }
       }
-      for (const [k, v] of put) table.set(keyGroup, k, v);
+      if (stage !== undefined) {
+        stage.call(table, keyGroup, put);
+        this.staged.add(table);
+      } else for (const [k, v] of put) table.set(keyGroup, k, v);
       for (const k of deletes[name] ?? []) table.delete(keyGroup, k);
       table.changes = changes;
     }
@@ -348,6 +382,13 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
     return entry.table;
   }
 
+  /** Puts the restored entries tables hold back (see HeapStateTable.stage); before anything reads a table. */
+  private putStaged(): void {
+    if (this.staged.size === 0) return;
+    for (const t of this.staged) t.putStaged!();
+    this.staged.clear();
+  }
+
   /** Frees the store (on disk: deletes the backend's files). Called once the task is done. */
   dispose(): void {
     this.pending?.release();
@@ -384,7 +425,7 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
 
   private newTable(name: string, meta: StateMeta, raw: boolean): TrackedStateTable<unknown> {
     const table = this.store.createTable(this.guard);
-    if (this.incremental) table.changes = new ChangedKeys(this.keyGroupRange);
+    if (this.incremental) table.changes = new ChangedKeys(table.units);
     this.tables.set(name, { meta, table, descriptor: undefined, raw });
     return table;
   }

@@ -1,20 +1,33 @@
 import { performance } from 'node:perf_hooks';
 import type { KeyGroupRange } from './key-groups.js';
 import { type KeyKindExamples, KeyKindSet, type UserKeyKindRecord, noteUserKeysOf, userKeyKind } from './key-kinds.js';
-import { type BlockEntries, encodeDeltaBlock, encodeFullBlock } from './snapshot-format/key-group-block.js';
+import { isInt32Key } from './int-key-table.js';
+import { NumberPieceWriter, type PackedRun, joinDeltaBlock, joinFullBlock, packPiece } from './snapshot-format/key-group-block.js';
 import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { StateKinds } from './state-meta.js';
 
-/** One state as a snapshot reads it: its values at the cut, and how they are written. */
+/**
+ * One state as a snapshot reads it, by unit of its table (StateTable.units: key groups on disk;
+ * on the heap, shards of int keys, which mix key groups, then key groups): its values at the
+ * cut, and how they are written.
+ */
 export interface SnapshotState {
-  /** The entries of a key group at the cut. */
-  entries(keyGroup: number): Iterable<[unknown, unknown]>;
+  /** The entries of a unit at the cut. */
+  entries(unit: number): Iterable<[unknown, unknown]>;
   /** One value at the cut (for incremental snapshots). */
-  get(keyGroup: number, key: unknown): unknown;
+  get(unit: number, key: unknown): unknown;
+  /** The key group of `key`, an entry of `unit`. */
+  keyGroupOf(unit: number, key: unknown): number;
   /** Undefined = stored values go in as they are (the fast path); a result of undefined drops the entry. */
   readonly encodeValue: ((stored: unknown) => unknown) | undefined;
-  /** For a delta: the keys set or deleted since the base, by key group index. */
+  /** For a delta: the keys set or deleted since the base, by unit. */
   readonly changed: readonly Set<unknown>[] | undefined;
+}
+
+/** What the units encoded so far hold of one key group: packed runs by state name. */
+class KeyGroupRuns {
+  readonly puts = new Map<string, PackedRun>();
+  readonly deletes = new Map<string, PackedRun>();
 }
 
 /**
@@ -28,26 +41,37 @@ export type KeyedSnapshotForm =
   | { readonly kind: 'shared-delta'; readonly base: readonly SharedStateRef[] };
 
 /**
- * A keyed-state snapshot in progress. The cut costs no copy: on the heap, every key group is
- * frozen and encoded either by the background encoder or, if the task touches it first, on
- * that first access (after which the live maps may change freely); on disk, a read
- * transaction sees the state as it was at the cut. So processing never waits for the whole
- * state to be copied. Each key group becomes one block of the snapshot format
- * (snapshot-format/key-group-block.ts): full, or a delta of puts and deletes.
+ * A keyed-state snapshot in progress. The cut costs no copy: on the heap, every unit (a shard
+ * of int keys, or a key group's other keys) is frozen and encoded either by the background
+ * encoder or, if the task touches it first, on that first access (after which the live tables
+ * may change freely: a stored list may be appended to in place); on disk, a read transaction
+ * sees the state as it was at the cut. So processing never waits for the whole state to be
+ * copied. A unit's entries are packed grouped by key group (computing each int key's key group
+ * here, not on the record path); once every unit is, each key group's pieces are joined into one
+ * block of the snapshot format (snapshot-format/key-group-block.ts): full, or a delta of puts
+ * and deletes, the same bytes a whole key group packed at once would decode to.
  */
 export class PendingKeyedSnapshot {
-  /** Encoded key groups, by key group index. */
-  private encoded: (Uint8Array | undefined)[];
+  /** 1 where a unit is encoded. */
+  private readonly encoded: Uint8Array;
+  /** What the encoded units hold, by key group index (undefined: nothing yet). */
+  private runs: (KeyGroupRuns | undefined)[];
+  /** The blocks joined so far, in key group order. */
+  private blocks: Array<[number, Uint8Array]> = [];
+  /** Key groups (by index) whose blocks are joined, once every unit is encoded. */
+  private joined = 0;
+  /** The states' names in the order of the tables. */
+  private readonly names: readonly string[];
   private remaining: number;
   private nextToEncode = 0;
-  /** A key group the background encoder has started (large key groups take several slices). */
-  private inProgress: { readonly index: number; readonly steps: Generator<void, Uint8Array> } | undefined;
+  /** A unit the background encoder has started (large units take several slices). */
+  private inProgress: { readonly index: number; readonly steps: Generator<void, void> } | undefined;
   private released = false;
-  /** The longest encode of one key group done on first access (a pause of processing). */
+  /** The longest encode of one unit done on first access (a pause of processing). */
   maxInlineEncodeMs = 0;
 
   /**
-   * @param frozen the heap tables' freeze flags (all set here; cleared as key groups are encoded)
+   * @param frozen the freeze flags of the store's units (all set here; cleared as units are encoded)
    * @param onRelease called once, when the snapshot is written or abandoned
    * @param onWritten told where an incremental snapshot was written in `shared/`
    * @param keyKindSet the kinds of keys the backend restored or wrote before (a delta holds only
@@ -66,8 +90,10 @@ export class PendingKeyedSnapshot {
     private readonly keyKindSet: KeyKindSet = new KeyKindSet(),
     private readonly userKeyKindSets: Map<string, KeyKindSet> = new Map(),
   ) {
-    this.encoded = new Array(keyGroupRange.size);
-    this.remaining = keyGroupRange.size;
+    this.encoded = new Uint8Array(frozen.length);
+    this.runs = new Array<KeyGroupRuns | undefined>(keyGroupRange.size).fill(undefined);
+    this.remaining = frozen.length;
+    this.names = [...tables.keys()];
     frozen.fill(1);
   }
 
@@ -111,127 +137,129 @@ export class PendingKeyedSnapshot {
     return [...(this.form.kind === 'shared-delta' ? this.form.base : []), file];
   }
 
-  /** Encodes key group index `i` because processing is about to touch it. */
+  /** Encodes unit `i` because processing is about to touch it. */
   encodeOnAccess(i: number): void {
     const start = performance.now();
     this.encode(i);
     this.maxInlineEncodeMs = Math.max(this.maxInlineEncodeMs, performance.now() - start);
   }
 
-  /** Encodes key group index `i` now, completely (first access after the cut). */
+  /** Encodes unit `i` now, completely (first access after the cut). */
   encode(i: number): void {
-    if (this.encoded[i] !== undefined) return;
+    if (this.encoded[i] === 1) return;
     const steps = this.inProgress?.index === i ? this.inProgress.steps : this.steps(i);
     if (this.inProgress?.index === i) this.inProgress = undefined;
-    let r = steps.next();
-    while (!r.done) r = steps.next();
-    this.finish(i, r.value);
+    while (!steps.next().done);
+    this.finish(i);
   }
 
-  private finish(i: number, bytes: Uint8Array): void {
-    this.encoded[i] = bytes;
+  private finish(i: number): void {
+    this.encoded[i] = 1;
     this.frozen[i] = 0;
     this.remaining--;
   }
 
-  /** Encodes key group index `i`, pausing (yielding) every few thousand entries. */
-  private steps(i: number): Generator<void, Uint8Array> {
-    const kg = this.keyGroupRange.start + i;
-    return this.isDelta ? this.encodeDelta(kg, i) : this.encodeFull(kg);
+  /** Encodes unit `i`, pausing (yielding) every few thousand entries. */
+  private steps(i: number): Generator<void, void> {
+    return this.isDelta ? this.encodeDelta(i) : this.encodeFull(i);
   }
 
-  private *encodeFull(kg: number): Generator<void, Uint8Array> {
-    const states: Record<string, BlockEntries> = {};
-    let any = false;
+  private *encodeFull(unit: number): Generator<void, void> {
     let n = 0;
-    for (const [name, { entries, encodeValue }] of this.tables) {
-      const out: BlockEntries = [];
-      const keyKinds = this.keyKindSet;
+    const keyKinds = this.keyKindSet;
+    for (const [name, state] of this.tables) {
+      const { encodeValue } = state;
+      const byKeyGroup = new Pieces(this.keyGroupRange.start, this.keyGroupRange.size);
       const userKeys = this.userKeysOf(name);
       const layout = this.kinds[name]!;
-      for (const [k, v] of entries(kg)) {
+      for (const [k, v] of state.entries(unit)) {
         const e = encodeValue ? encodeValue(v) : v;
         if (e !== undefined) {
-          out.push([k, e]);
+          byKeyGroup.entry(state.keyGroupOf(unit, k), k, e);
           keyKinds.note(k);
           if (userKeys !== undefined) noteUserKeysOf(layout, v, userKeys);
         }
         if (++n % STEP_ENTRIES === 0) yield;
       }
-      if (out.length === 0) continue;
-      states[name] = out;
-      any = true;
+      byKeyGroup.packInto(this.runs, name, 'puts');
     }
-    return any ? encodeFullBlock(states) : EMPTY;
   }
 
-  private *encodeDelta(kg: number, i: number): Generator<void, Uint8Array> {
-    const puts: Record<string, BlockEntries> = {};
-    const deletes: Record<string, unknown[]> = {};
-    let any = false;
+  private *encodeDelta(unit: number): Generator<void, void> {
     let n = 0;
     for (const [name, state] of this.tables) {
-      const changed = state.changed?.[i];
+      const changed = state.changed?.[unit];
       if (!changed || changed.size === 0) continue;
-      const p: BlockEntries = [];
-      const d: unknown[] = [];
+      const puts = new Pieces(this.keyGroupRange.start, this.keyGroupRange.size);
+      const deletes = new Pieces(this.keyGroupRange.start, this.keyGroupRange.size);
       const userKeys = this.userKeysOf(name);
       const layout = this.kinds[name]!;
       for (const k of changed) {
-        const v = state.get(kg, k);
+        const v = state.get(unit, k);
         const e = v === undefined ? undefined : state.encodeValue ? state.encodeValue(v) : v;
-        if (e === undefined) d.push(k);
+        const kg = state.keyGroupOf(unit, k);
+        if (e === undefined) deletes.deleted(kg, k);
         else {
-          p.push([k, e]);
+          puts.entry(kg, k, e);
           this.keyKindSet.note(k);
           if (userKeys !== undefined) noteUserKeysOf(layout, v, userKeys);
         }
         if (++n % STEP_ENTRIES === 0) yield;
       }
-      if (p.length > 0) puts[name] = p;
-      if (d.length > 0) deletes[name] = d;
-      any = true;
+      puts.packInto(this.runs, name, 'puts');
+      deletes.packInto(this.runs, name, 'deletes');
     }
-    return any ? encodeDeltaBlock(puts, deletes) : EMPTY;
   }
 
-  /** Encodes key groups until `deadline` (performance.now() ms); true when all are encoded. */
+  /**
+   * Encodes units, then joins key groups' blocks, until `deadline` (performance.now() ms); true
+   * when all are done. The cut is released once every unit is encoded (a join reads no table).
+   */
   encodeUntil(deadline: number, now: () => number = () => performance.now()): boolean {
     while (this.remaining > 0) {
       if (!this.inProgress) {
-        while (this.encoded[this.nextToEncode] !== undefined) this.nextToEncode++;
+        while (this.encoded[this.nextToEncode] === 1) this.nextToEncode++;
         this.inProgress = { index: this.nextToEncode, steps: this.steps(this.nextToEncode) };
       }
       const { index, steps } = this.inProgress;
-      const r = steps.next();
-      if (r.done) {
+      if (steps.next().done) {
         this.inProgress = undefined;
-        this.finish(index, r.value);
+        this.finish(index);
       }
       if (now() >= deadline) break;
     }
-    if (this.remaining === 0) this.releaseCut();
-    return this.remaining === 0;
+    if (this.remaining > 0) return false;
+    this.releaseCut();
+    while (this.joined < this.runs.length && now() < deadline) this.joinNext();
+    return this.done;
+  }
+
+  /** Joins the next key group's block (see PackedRun), if it holds anything. */
+  private joinNext(): void {
+    const i = this.joined++;
+    const runs = this.runs[i];
+    if (runs === undefined) return;
+    this.runs[i] = undefined;
+    // States in the order of the tables, as a block packed at once had them.
+    const inOrder = (m: Map<string, PackedRun>) => this.names.flatMap((name) => (m.has(name) ? [[name, m.get(name)!] as const] : []));
+    this.blocks.push([this.keyGroupRange.start + i, this.isDelta ? joinDeltaBlock(inOrder(runs.puts), inOrder(runs.deletes)) : joinFullBlock(inOrder(runs.puts))]);
   }
 
   get done(): boolean {
-    return this.remaining === 0;
+    return this.remaining === 0 && this.joined === this.runs.length;
   }
 
-  /** The encoded non-empty key groups, once done. */
+  /** The blocks of the non-empty key groups, once done. */
   keyGroups(): Array<[number, Uint8Array]> {
     if (!this.done) throw new Error('internal: keyed snapshot read before it was encoded');
-    const out: Array<[number, Uint8Array]> = [];
-    for (let i = 0; i < this.encoded.length; i++) {
-      const bytes = this.encoded[i]!;
-      if (bytes !== EMPTY) out.push([this.keyGroupRange.start + i, bytes]);
-    }
-    return out;
+    return this.blocks;
   }
 
   /** The snapshot is written (or abandoned): drop its bytes and let the backend forget it. */
   release(): void {
-    this.encoded = [];
+    this.runs = [];
+    this.joined = 0;
+    this.blocks = [];
     this.inProgress = undefined;
     this.releaseCut();
   }
@@ -243,6 +271,70 @@ export class PendingKeyedSnapshot {
   }
 }
 
-const EMPTY = new Uint8Array(0);
 /** Entries encoded between checks of the time budget. */
 const STEP_ENTRIES = 4096;
+
+/**
+ * One state's entries (or deleted keys) of one unit, by key group index, until the unit is done:
+ * int keys with number values (or deleted int keys) are written as bytes at once
+ * (NumberPieceWriter); entries holding an object are packed when the unit is done (the object may
+ * change in place once the unit thaws); the rest (strings, booleans: values that cannot change)
+ * wait to be packed when each key group's block is joined, in the background.
+ */
+class Pieces {
+  private readonly numbers: (NumberPieceWriter | undefined)[];
+  private readonly objects: (unknown[] | undefined)[];
+  private readonly primitives: (unknown[] | undefined)[];
+
+  constructor(private readonly start: number, size: number) {
+    this.numbers = new Array<NumberPieceWriter | undefined>(size).fill(undefined);
+    this.objects = new Array<unknown[] | undefined>(size).fill(undefined);
+    this.primitives = new Array<unknown[] | undefined>(size).fill(undefined);
+  }
+
+  /** Adds the entry [key, value]. */
+  entry(keyGroup: number, key: unknown, value: unknown): void {
+    const i = keyGroup - this.start;
+    if (typeof value === 'number' && isInt32Key(key)) (this.numbers[i] ??= new NumberPieceWriter()).pair(key, value);
+    else this.item(i, [key, value], typeof value === 'object' && value !== null);
+  }
+
+  /** Adds a deleted key. */
+  deleted(keyGroup: number, key: unknown): void {
+    const i = keyGroup - this.start;
+    if (isInt32Key(key)) (this.numbers[i] ??= new NumberPieceWriter()).key(key);
+    else this.item(i, key, false);
+  }
+
+  private item(i: number, item: unknown, object: boolean): void {
+    const into = object ? this.objects : this.primitives;
+    const list = into[i];
+    if (list === undefined) into[i] = [item];
+    else list.push(item);
+  }
+
+  /** Moves each key group's items into state `name`'s run of `kind` in `runs`, packing those holding objects. */
+  packInto(runs: (KeyGroupRuns | undefined)[], name: string, kind: 'puts' | 'deletes'): void {
+    for (let i = 0; i < this.objects.length; i++) {
+      const numbers = this.numbers[i];
+      const objects = this.objects[i];
+      const primitives = this.primitives[i];
+      if (numbers === undefined && objects === undefined && primitives === undefined) continue;
+      const of = (runs[i] ??= new KeyGroupRuns())[kind];
+      let run = of.get(name);
+      if (run === undefined) of.set(name, (run = { count: 0, pieces: [], later: [] }));
+      if (numbers !== undefined) {
+        run.count += numbers.count;
+        run.pieces.push(numbers.piece());
+      }
+      if (objects !== undefined) {
+        run.count += objects.length;
+        run.pieces.push(packPiece(objects));
+      }
+      if (primitives !== undefined) {
+        run.count += primitives.length;
+        for (let j = 0; j < primitives.length; j++) run.later.push(primitives[j]);
+      }
+    }
+  }
+}

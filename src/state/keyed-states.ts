@@ -5,7 +5,11 @@ import type { StateTable } from './state-table.js';
 /** The current key, as states read it on every access. */
 export interface KeyScope {
   readonly currentMapKey: unknown;
-  readonly currentKeyGroup: number;
+  /**
+   * The key's key group if known, -1 without a key, below -1 where not computed: passed to the
+   * tables as it is (see StateTable.get), so that the heap's hot path computes none.
+   */
+  readonly keyGroupHint: number;
 }
 
 /**
@@ -20,21 +24,24 @@ export abstract class AbstractKeyedState<V> implements State {
 
   protected current(): V | undefined {
     const s = this.scope;
-    if (s.currentKeyGroup < 0) noKey();
-    return this.table.get(s.currentKeyGroup, s.currentMapKey);
+    const kg = s.keyGroupHint;
+    if (kg === -1) noKey();
+    return this.table.get(kg, s.currentMapKey);
   }
 
   /** Stores the value of the current key; also after changing a stored list or map in place (see StateTable). */
   protected set(value: V): void {
     const s = this.scope;
-    if (s.currentKeyGroup < 0) noKey();
-    this.table.set(s.currentKeyGroup, s.currentMapKey, value);
+    const kg = s.keyGroupHint;
+    if (kg === -1) noKey();
+    this.table.set(kg, s.currentMapKey, value);
   }
 
   clear(): void {
     const s = this.scope;
-    if (s.currentKeyGroup < 0) noKey();
-    this.table.delete(s.currentKeyGroup, s.currentMapKey);
+    const kg = s.keyGroupHint;
+    if (kg === -1) noKey();
+    this.table.delete(kg, s.currentMapKey);
   }
 }
 

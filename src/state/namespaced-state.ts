@@ -47,10 +47,7 @@ export class NamespacedState<S extends State> {
   namespacesInUse(): Set<Namespace> {
     const used = new Set<Namespace>();
     const outer = this.table.outer;
-    const range = outer.keyGroupRange;
-    for (let kg = range.start; kg <= range.end; kg++) {
-      for (const [, map] of outer.entries(kg)) for (const ns of map.keys()) used.add(ns);
-    }
+    for (let u = 0; u < outer.units; u++) for (const [, map] of outer.unitEntries(u)) for (const ns of map.keys()) used.add(ns);
     return used;
   }
 
@@ -67,8 +64,8 @@ export class NamespacedState<S extends State> {
     const merge = this.merger;
     if (merge === undefined) throw new TypeError(this.cannotMerge);
     const s = this.scope;
-    if (s.currentKeyGroup < 0) throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
-    const map = this.table.namespaces(s.currentKeyGroup, s.currentMapKey);
+    if (s.keyGroupHint === -1) throw new Error('No key is set: keyed state can only be accessed while processing a keyed record or timer.');
+    const map = this.table.namespaces(s.keyGroupHint, s.currentMapKey);
     if (map === undefined) return;
     let merged: unknown = undefined;
     let changed = false;
@@ -87,7 +84,7 @@ export class NamespacedState<S extends State> {
       if (result === undefined) map.delete(target);
       else map.set(target, result);
     }
-    this.table.store(s.currentKeyGroup, s.currentMapKey, map);
+    this.table.store(s.keyGroupHint, s.currentMapKey, map);
   }
 }
 

@@ -108,18 +108,34 @@ export class NamespacedTable<V> implements StateTable<V> {
   }
 
   /** The keys with a value in the current namespace, and that value. */
-  *entries(keyGroup: number): Generator<[unknown, V]> {
+  entries(keyGroup: number): Generator<[unknown, V]> {
+    return this.inNamespace(this.outer.entries(keyGroup));
+  }
+
+  get units(): number {
+    return this.outer.units;
+  }
+
+  unitEntries(unit: number): Generator<[unknown, V]> {
+    return this.inNamespace(this.outer.unitEntries(unit));
+  }
+
+  keyGroupOf(unit: number, key: unknown): number {
+    return this.outer.keyGroupOf(unit, key);
+  }
+
+  private *inNamespace(entries: Iterable<[unknown, NamespaceMap<V>]>): Generator<[unknown, V]> {
     const ns = this.namespace;
-    for (const [key, map] of this.outer.entries(keyGroup)) {
+    for (const [key, map] of entries) {
       const v = map.get(ns);
       if (v !== undefined) yield [key, v];
     }
   }
 
-  /** Keys with a value in the current namespace, over all key groups (a scan; for tests and inspection). */
+  /** Keys with a value in the current namespace, over all units (a scan; for tests and inspection). */
   get size(): number {
     let n = 0;
-    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) for (const _ of this.entries(kg)) n++;
+    for (let u = 0; u < this.units; u++) for (const _ of this.unitEntries(u)) n++;
     return n;
   }
 }

@@ -1,3 +1,4 @@
+import { entriesByKeyGroup } from './table-walk.js';
 import { isDeepStrictEqual } from 'node:util';
 import { StateMigrationError } from '../util/errors.js';
 import type { KeyGroupRange } from './key-groups.js';
@@ -106,9 +107,8 @@ export function convertRawValues(
     const previous = previousOf(kg);
     perKeyGroup.push(previous ? readerOf(previous) : asIs);
   }
-  for (let kg = range.start; kg <= range.end; kg++) {
-    const read = perKeyGroup[kg - range.start]!;
-    for (const [k, v] of [...entry.table.entries(kg)]) entry.table.set(kg, k, mapUserValues(entry.meta, v, read));
+  for (const { keyGroup, key, value } of entriesByKeyGroup(entry.table)) {
+    entry.table.set(keyGroup, key, mapUserValues(entry.meta, value, perKeyGroup[keyGroup - range.start]!));
   }
 }
 
@@ -119,12 +119,12 @@ export function convertRawValues(
  */
 export function convertRawKeys(entry: TableEntry, range: KeyGroupRange, readerOf: (keyGroup: number) => KeyReader, noted: (converted: unknown) => void): void {
   const { table, meta } = entry;
-  for (let kg = range.start; kg <= range.end; kg++) {
-    const read = readerOf(kg);
-    for (const [k, v] of [...table.entries(kg)]) {
-      const converted = read ? mapUserKeys(meta, v, read) : v;
-      noted(converted);
-      if (converted !== v) table.set(kg, k, converted);
-    }
+  const readers: KeyReader[] = [];
+  for (let kg = range.start; kg <= range.end; kg++) readers.push(readerOf(kg));
+  for (const { keyGroup, key, value } of entriesByKeyGroup(table)) {
+    const read = readers[keyGroup - range.start];
+    const converted = read ? mapUserKeys(meta, value, read) : value;
+    noted(converted);
+    if (converted !== value) table.set(keyGroup, key, converted);
   }
 }

@@ -26,13 +26,13 @@ export function isStateBackendName(name: unknown): name is StateBackendName {
 
 /** The keyed state backend of one subtask: `keyGroupRange` of `maxParallelism` key groups, in the store `settings` name. */
 export function createKeyedStateBackend(settings: StateBackendSettings, maxParallelism: number, keyGroupRange: KeyGroupRange, clock: Clock): KeyedStateBackend {
-  return new KeyedStateBackend(maxParallelism, keyGroupRange, { clock, incremental: settings.incremental, store: createStore(settings, keyGroupRange) });
+  return new KeyedStateBackend(maxParallelism, keyGroupRange, { clock, incremental: settings.incremental, store: createStore(settings, maxParallelism, keyGroupRange) });
 }
 
-function createStore(settings: StateBackendSettings, range: KeyGroupRange): StateTableStore {
+function createStore(settings: StateBackendSettings, maxParallelism: number, range: KeyGroupRange): StateTableStore {
   switch (settings.type) {
     case 'hashmap':
-      return new HeapTableStore(range);
+      return new HeapTableStore(range, maxParallelism);
     case 'lmdb':
       return new LmdbStateStore(settings.localDirectory, range, settings.lmdbCacheEntries);
   }

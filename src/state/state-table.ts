@@ -1,9 +1,9 @@
 import type { StateBackendName } from '../util/state-backend-names.js';
 import type { KeyGroupRange } from './key-groups.js';
 
-/** Which key groups a snapshot has frozen, and how to release one before it is touched. */
+/** Which units (see StateTable.units) a snapshot has frozen, and how to release one before it is touched. */
 export interface SnapshotGuard {
-  /** 1 where the key group (by index in the range) is frozen. */
+  /** 1 where the unit is frozen. */
   readonly frozen: Uint8Array;
   thaw(index: number): void;
 }
@@ -21,11 +21,29 @@ export const NO_GUARD: SnapshotGuard = { frozen: new Uint8Array(0), thaw: () => 
  */
 export interface StateTable<V> {
   readonly keyGroupRange: KeyGroupRange;
+  /**
+   * `keyGroup` is the key's key group, or -1 where the caller has not computed it (a record
+   * routed to the only consumer subtask): the table computes it if it needs it. `key` is the key
+   * as stored (mapKey), whose key group is the user key's.
+   */
   get(keyGroup: number, key: unknown): V | undefined;
   set(keyGroup: number, key: unknown, value: V): void;
   delete(keyGroup: number, key: unknown): void;
-  /** The current entries of one key group (live for the heap; a consistent read on disk). */
+  /**
+   * The current entries of one key group (live for the heap; a consistent read on disk). On the
+   * heap this walks every int key: a walk over all key groups goes by {@link units} instead.
+   */
   entries(keyGroup: number): Iterable<[unknown, V]>;
+  /**
+   * The parts a walk over every entry goes through, each entry in exactly one: key groups on
+   * disk; on the heap, shards of int keys (key groups mixed), then key groups. Also what a
+   * snapshot freezes and encodes at a time, and what incremental changes are recorded by.
+   */
+  readonly units: number;
+  /** The current entries of unit `unit` (0 .. units - 1), as {@link entries}. */
+  unitEntries(unit: number): Iterable<[unknown, V]>;
+  /** The key group of `key`, an entry of unit `unit`. */
+  keyGroupOf(unit: number, key: unknown): number;
   /** Number of keys with a value, over all key groups. */
   readonly size: number;
   /** Makes room for `entries`, about to be set in `keyGroup` by a restore (a hint; a table may ignore it). */
@@ -47,8 +65,15 @@ export interface StateTable<V> {
   watchStamps?(): StampWatch;
   /** How many times pending changes were written out (on disk: write transactions committed), where `watchStamps` is set. */
   readonly writeOuts?: number;
+  /**
+   * Takes a restore's entries of `keyGroup`, which may be held back until {@link putStaged}: the
+   * caller calls it before anything reads the table. Unset where a restore sets entries one by one.
+   */
+  stage?(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void;
+  /** Puts what {@link stage} held back. */
+  putStaged?(): void;
   /** Loads where lookups of these keys will go, ahead of them (a hint; a table may ignore it). */
-  prefetch?(keys: ArrayLike<unknown>, keyGroups: ArrayLike<number>): void;
+  prefetch?(keys: ArrayLike<unknown>): void;
 }
 
 /** Earliest timestamps of values set into a table of [value, timestamp] pairs, per key group by index in the range. */
@@ -58,24 +83,25 @@ export interface StampWatch {
 }
 
 /**
- * The keys of one state set or deleted since a point in time, per key group: what an
- * incremental checkpoint has to ship. Only tracked while incremental checkpoints are on.
+ * The keys of one state set or deleted since a point in time, per unit of its table (see
+ * StateTable.units: on the heap an int key is recorded by its shard, without its key group):
+ * what an incremental checkpoint has to ship. Only tracked while incremental checkpoints are on.
  */
 export class ChangedKeys {
   private sets: Set<unknown>[];
 
-  constructor(private readonly range: KeyGroupRange) {
-    this.sets = Array.from({ length: range.size }, () => new Set<unknown>());
+  constructor(private readonly units: number) {
+    this.sets = Array.from({ length: units }, () => new Set<unknown>());
   }
 
-  record(keyGroup: number, key: unknown): void {
-    this.sets[keyGroup - this.range.start]!.add(key);
+  record(unit: number, key: unknown): void {
+    this.sets[unit]!.add(key);
   }
 
   /** Takes the changes recorded so far and starts a new, empty record. */
   take(): Set<unknown>[] {
     const taken = this.sets;
-    this.sets = Array.from({ length: this.range.size }, () => new Set<unknown>());
+    this.sets = Array.from({ length: this.units }, () => new Set<unknown>());
     return taken;
   }
 
@@ -91,10 +117,10 @@ export interface TrackedStateTable<V> extends StateTable<V> {
   changes: ChangedKeys | undefined;
 }
 
-/** The tables of a store as they were at a snapshot's cut. */
+/** The tables of a store as they were at a snapshot's cut, by unit (see StateTable.units). */
 export interface StoreCut {
-  entries(table: TrackedStateTable<unknown>, keyGroup: number): Iterable<[unknown, unknown]>;
-  get(table: TrackedStateTable<unknown>, keyGroup: number, key: unknown): unknown;
+  entries(table: TrackedStateTable<unknown>, unit: number): Iterable<[unknown, unknown]>;
+  get(table: TrackedStateTable<unknown>, unit: number, key: unknown): unknown;
   /** The snapshot no longer reads the cut. */
   release(): void;
 }
@@ -116,6 +142,8 @@ export interface StateTableStore {
    * changing it in place changes the store (the heap). `set` is then only needed for tracking.
    */
   readonly storesByReference: boolean;
+  /** The units of every table of the store (see StateTable.units). */
+  readonly units: number;
   createTable(guard: SnapshotGuard): TrackedStateTable<unknown>;
   /** Takes a consistent view for a snapshot; heap tables rely on the snapshot's freeze instead. */
   cut(): StoreCut;

@@ -4,11 +4,13 @@ import { type StoredLayout, type TtlValue, withoutExpired } from './state-meta.j
 import type { StampWatch, StateTable } from './state-table.js';
 
 /**
- * Flink's incremental TTL cleanup: a cursor walks a state's entries across key groups, and each
- * `step` checks at most `size` of them, removing what has expired. Bounded work per call.
- * The on-disk backend also runs one in the background for every TTL state.
+ * Flink's incremental TTL cleanup: a cursor walks a state's entries across its table's units (key
+ * groups on disk; on the heap, shards of int keys then key groups), and each `step` checks at
+ * most `size` of them, removing what has expired. Bounded work per call. The on-disk backend
+ * also runs one in the background for every TTL state.
  */
 export class IncrementalCleanup {
+  /** The unit being walked (on disk, where bounds are kept, a key group's index in the range). */
   private keyGroupIndex = 0;
   private iterator: Iterator<[unknown, unknown]> | undefined;
   /** On disk, for a state of [value, timestamp] pairs: see {@link StampBounds}. */
@@ -23,30 +25,32 @@ export class IncrementalCleanup {
     private readonly size: number,
   ) {
     const pairs = !layout.namespaced && layout.kind !== 'list' && layout.kind !== 'map';
-    this.bounds = pairs && table.watchStamps ? new StampBounds(table, range.size) : undefined;
+    // Stamps are watched by key group: only where units are key groups (on disk).
+    this.bounds = pairs && table.watchStamps && table.units === range.size ? new StampBounds(table, range.size) : undefined;
   }
 
   step(): void {
     const now = this.clock.now();
     const bounds = this.bounds;
+    const units = this.table.units;
     for (let budget = this.size; budget > 0; budget--) {
-      const kg = this.range.start + this.keyGroupIndex;
+      const unit = this.keyGroupIndex;
       if (this.iterator === undefined) {
         // A key group where nothing can have expired counts as checked, one unit of the budget
         // as an empty one; a pass starts only if anything may have.
         const index = this.keyGroupIndex;
         if (bounds !== undefined && (index === 0 ? bounds.noneExpiredAnywhere(now, this.ttlMs) : bounds.noneExpired(index, now, this.ttlMs))) {
-          this.keyGroupIndex = (index + 1) % this.range.size;
+          this.keyGroupIndex = (index + 1) % units;
           continue;
         }
-        this.iterator = this.entriesOf(kg);
+        this.iterator = this.entriesOf(unit);
         bounds?.scanStarts(index);
       }
       const next = this.iterator.next();
       if (next.done) {
         bounds?.scanEnds(this.keyGroupIndex);
         this.iterator = undefined;
-        this.keyGroupIndex = (this.keyGroupIndex + 1) % this.range.size;
+        this.keyGroupIndex = (this.keyGroupIndex + 1) % units;
         continue;
       }
       // The value as of now (on disk, the cached one where the cache holds a newer write); used
@@ -54,8 +58,8 @@ export class IncrementalCleanup {
       const [key, stored] = next.value;
       if (stored === undefined) continue;
       const kept = withoutExpired(this.layout, stored, now, this.ttlMs);
-      if (kept === undefined) this.table.delete(kg, key);
-      else if (kept !== stored) this.table.set(kg, key, kept);
+      if (kept === undefined) this.table.delete(this.table.keyGroupOf(unit, key), key);
+      else if (kept !== stored) this.table.set(this.table.keyGroupOf(unit, key), key, kept);
       else bounds?.kept((stored as TtlValue<unknown>)[1]);
     }
   }
@@ -71,15 +75,15 @@ export class IncrementalCleanup {
    * cache with entries the job never asked for). A key written after its key group's turn in a
    * pass is checked in the next one.
    */
-  private entriesOf(kg: number): Iterator<[unknown, unknown]> {
+  private entriesOf(unit: number): Iterator<[unknown, unknown]> {
     const table = this.table;
-    if (table.storedEntries) return table.storedEntries(kg)[Symbol.iterator]();
+    if (table.storedEntries) return table.storedEntries(table.keyGroupOf(unit, undefined))[Symbol.iterator]();
     // The heap: its entries are live and a `get` costs a lookup in memory.
-    const entries = table.entries(kg)[Symbol.iterator]();
+    const entries = table.unitEntries(unit)[Symbol.iterator]();
     return {
       next: () => {
         const n = entries.next();
-        return n.done ? { value: undefined, done: true } : { value: [n.value[0], table.get(kg, n.value[0])], done: false };
+        return n.done ? { value: undefined, done: true } : { value: [n.value[0], table.get(table.keyGroupOf(unit, n.value[0]), n.value[0])], done: false };
       },
     };
   }

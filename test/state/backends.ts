@@ -9,6 +9,7 @@ import {
   type PendingKeyedSnapshot,
   STATE_BACKEND_NAMES,
   createKeyedStateBackend,
+  entriesByKeyGroup,
 } from '../../src/state/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { Clock } from '../../src/util/clock.js';
@@ -74,7 +75,7 @@ export function dumpTables(b: KeyedStateBackend): Record<string, Array<[number, 
   const out: Record<string, Array<[number, unknown, unknown]>> = {};
   for (const [name, { table }] of b.stateTables()) {
     const rows: Array<[number, unknown, unknown]> = [];
-    for (let kg = b.keyGroupRange.start; kg <= b.keyGroupRange.end; kg++) for (const [k, v] of table.entries(kg)) rows.push([kg, k, v]);
+    for (const { keyGroup, key, value } of entriesByKeyGroup(table)) rows.push([keyGroup, key, value]);
     rows.sort((x, y) => x[0] - y[0] || String(x[1]).localeCompare(String(y[1])));
     out[name] = rows;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HeapStateTable } from '../../src/state/heap-state-table.js';
+import { HeapStateTable, INT_SHARDS, shardOf } from '../../src/state/heap-state-table.js';
 import { IntKeyTable, isInt32Key } from '../../src/state/int-key-table.js';
 import { KeyGroupRange, assignToKeyGroup } from '../../src/state/key-groups.js';
 import { KeyedStateBackend } from '../../src/state/keyed-state-backend.js';
@@ -86,7 +86,7 @@ test('int key table: an int key that comes as a double is the same key; -0 is th
 
 test('heap state table: int keys and other keys side by side, each as a Map would hold them', () => {
   const range = new KeyGroupRange(0, 3);
-  const table = new HeapStateTable<string>(range);
+  const table = new HeapStateTable<string>(range, 4);
   // A key's group depends on the key alone (0 and -0, the same key, share one).
   const kgOf = (k: unknown) => Math.abs(Number(k) | 0) % 4;
   const keys: unknown[] = [0, -0, 1, 1.5, 2 ** 31, -(2 ** 31), '1', 'a', NaN, true];
@@ -109,7 +109,7 @@ test('heap state table: int keys and other keys side by side, each as a Map woul
   table.delete(1, 1);
   assert.equal(table.get(0, NaN), undefined);
   assert.equal(table.get(1, 1), undefined);
-  assert.equal(table.peek(1, 1.5), 'v3');
+  assert.equal(table.get(-1, 1.5), 'v3', 'a key group not given is computed');
   assert.equal(table.size, model.size - 2);
 });
 
@@ -122,7 +122,7 @@ test('making room for a restore keeps what the table holds (a key group restored
   assert.equal(table.size, 10_099);
   for (let k = 0; k < 10_100; k++) assert.equal(table.get(k), k === 50 ? undefined : k, `key ${k}`);
 
-  const heap = new HeapStateTable<string>(new KeyGroupRange(0, 0));
+  const heap = new HeapStateTable<string>(new KeyGroupRange(0, 0), 1);
   heap.set(0, 1, 'one');
   heap.set(0, 'a', 'A');
   heap.reserve(0, [
@@ -142,12 +142,12 @@ test('a table emptied by removals shrinks, and keeps what it holds', () => {
   assert.deepEqual(sorted(table.entries()), Array.from({ length: 10 }, (_, k) => [k, k]));
 });
 
-test('making room in a frozen key group lets the snapshot read it first', () => {
-  const frozen = new Uint8Array([1]);
+test('making room in a frozen shard lets the snapshot read it first', () => {
+  const frozen = new Uint8Array(INT_SHARDS + 1).fill(1);
   const thawed: number[] = [];
-  const heap = new HeapStateTable<string>(new KeyGroupRange(0, 0), { frozen, thaw: (i) => { thawed.push(i); frozen[i] = 0; } });
+  const heap = new HeapStateTable<string>(new KeyGroupRange(0, 0), 1, { frozen, thaw: (i) => { thawed.push(i); frozen[i] = 0; } });
   heap.reserve(0, [[1, 'one']]);
-  assert.deepEqual(thawed, [0]);
+  assert.deepEqual(thawed, [shardOf(1)]);
 });
 
 test('prefetch loads the places of a large table read about once a record, and skips small tables and tables seldom read', () => {
@@ -163,21 +163,21 @@ test('prefetch loads the places of a large table read about once a record, and s
     return { keys, groups };
   };
   const filled = (keyCount: number) => {
-    const t = new HeapStateTable<number>(range);
+    const t = new HeapStateTable<number>(range, 128);
     for (let k = 0; k < keyCount; k++) t.set(assignToKeyGroup(k, 128), k, 2 * k);
     return t;
   };
 
-  // 200k keys: 128 tables of 4096 places, 4 MiB in all, about 38% of the places held.
+  // 200k keys: 128 shards of 4096 places, 4 MiB in all, about 38% of the places held.
   const big = filled(200_000);
   const { keys, groups } = batch(1024, 200_000);
-  big.prefetch(keys, groups);
+  big.prefetch(keys);
   assert.equal(big.prefetched, 0, 'no reads since the last prefetch: nothing loaded');
   for (let j = 0; j < 1024; j++) assert.equal(big.get(groups[j]!, keys[j]!), 2 * keys[j]!);
-  big.prefetch(keys, groups);
+  big.prefetch(keys);
   assert.ok(big.prefetched > 200 && big.prefetched <= 1024, `places holding a key among the batch's 1024: ${big.prefetched}`);
   for (let j = 0; j < 100; j++) big.get(groups[j]!, keys[j]!);
-  big.prefetch(keys, groups);
+  big.prefetch(keys);
   assert.equal(big.prefetched, 0, 'read for one record in ten: not worth a load per record');
   for (let j = 0; j < 1024; j++) assert.equal(big.get(groups[j]!, keys[j]!), 2 * keys[j]!, 'a prefetch changes nothing');
 
@@ -185,7 +185,7 @@ test('prefetch loads the places of a large table read about once a record, and s
   const small = filled(1000);
   const few = batch(1024, 1000);
   for (let j = 0; j < 1024; j++) small.get(few.groups[j]!, few.keys[j]!);
-  small.prefetch(few.keys, few.groups);
+  small.prefetch(few.keys);
   assert.equal(small.prefetched, 0, 'a table that fits in cache is not prefetched');
 });
 
@@ -206,7 +206,7 @@ test('the keyed backend prefetches the tables of the states it created, on the h
     backend.setCurrentKey(keys[j], groups[j]);
     assert.equal(count.value(), keys[j]);
   }
-  backend.prefetch(keys, groups);
+  backend.prefetch(keys);
   const table = backend.stateTables().get('count')!.table as HeapStateTable<number>;
   assert.ok(table.prefetched > 0, 'the state\'s table was prefetched');
 });

@@ -40,7 +40,7 @@ function write(b: KeyedStateBackend, keys: readonly unknown[]): void {
 }
 
 /** The first batch of records after a restore, as a task hands it over. */
-const batch = (b: KeyedStateBackend, keys: readonly unknown[]) => b.prefetch(keys, new Array<number>(keys.length).fill(0));
+const batch = (b: KeyedStateBackend, keys: readonly unknown[]) => b.prefetch(keys);
 
 describe('kinds of keys', () => {
   test('what the hash and identity tell apart, ints and other numbers alike; composites by their stored form', () => {

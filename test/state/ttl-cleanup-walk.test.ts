@@ -37,7 +37,7 @@ after(() => {
 
 /** A store whose cache holds every key: nothing is written out unless a test asks. */
 function storeOf(type: BackendType): StateTableStore {
-  const s = type === 'lmdb' ? new LmdbStateStore(scratch, RANGE, 100_000) : new HeapTableStore(RANGE);
+  const s = type === 'lmdb' ? new LmdbStateStore(scratch, RANGE, 100_000) : new HeapTableStore(RANGE, MAX_PARALLELISM);
   stores.push(s);
   return s;
 }
@@ -52,9 +52,9 @@ function setup(type: BackendType, layout: StoredLayout) {
   };
   const cleanup = new IncrementalCleanup(table, RANGE, layout, TTL, clock, 1);
   const kg = (k: number) => assignToKeyGroup(k, MAX_PARALLELISM);
-  /** Steps until every key group has had its turn once more, over at most `entries` entries (a step checks one entry, or ends a key group). */
+  /** Steps until every unit (key group, or shard of int keys on the heap) has had its turn once more, over at most `entries` entries (a step checks one entry, or ends a unit). */
   const walkOnce = (entries = KEYS) => {
-    for (let i = 0; i < entries + MAX_PARALLELISM; i++) cleanup.step();
+    for (let i = 0; i < entries + table.units; i++) cleanup.step();
   };
   return { clock, table, cleanup, kg, walkOnce, writeOut };
 }

@@ -60,7 +60,7 @@ export class OneInputStreamTask extends ChannelInputTask {
     const backend = this.keyedBackend;
     // The keyed states' places of the batch's keys, loaded before the records' work (see
     // HeapStateTable.prefetch).
-    if (backend) backend.prefetch(batch.keys!, batch.keyGroups!);
+    if (backend) backend.prefetch(batch.keys!);
     const timestamps = batch.timestamps;
     if (timestamps !== undefined) {
       this.processTimestampedBatch(batch, timestamps);

@@ -81,7 +81,7 @@ export class TwoInputStreamTask extends ChannelInputTask {
     const keyGroups = batch.keyGroups;
     const timestamps = batch.timestamps;
     const rc = this.recordContext;
-    if (keys !== undefined) backend!.prefetch(keys, keyGroups!);
+    if (keys !== undefined) backend!.prefetch(keys);
     for (let i = 0; i < values.length; i++) {
       if (keys !== undefined) backend!.setCurrentKey(keys[i], keyGroups![i]);
       if (timestamps !== undefined) rc.timestamp = timestamps[i]!;

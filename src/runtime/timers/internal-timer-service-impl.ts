@@ -7,6 +7,7 @@ import {
   TIMERS_STATE,
   ValueStateDescriptor,
   checkStoredKeyTimers,
+  entriesByKeyGroup,
   mapKey,
 } from '../../state/index.js';
 import type { Clock } from '../../util/clock.js';
@@ -182,24 +183,21 @@ export class InternalTimerServiceImpl implements InternalTimerService {
       if (at >= 0) insertTimer(list, at, PROCESSING_TIME_DOMAIN, t, 0);
       table.set(kg, mk, list);
     }
-    const range = this.backend.keyGroupRange;
-    for (let kg = range.start; kg <= range.end; kg++) {
-      // Written back after the scan, not while a store's cursor is open on the key group.
-      const reordered: [unknown, unknown[]][] = [];
-      for (const [mk, value] of table.entries(kg)) {
-        const bad = checkStoredKeyTimers(value);
-        if (bad !== undefined) {
-          throw new SnapshotRestoreError(`Cannot restore the timers of operator '${this.operatorUid}': a key in key group ${kg} ${bad}; the snapshot is damaged.`);
-        }
-        if (sortTimers(value)) reordered.push([mk, value]);
-        for (let i = 1; i < value.length; i += 3) {
-          const domain = value[i] as Domain;
-          this.heaps[domain].add(value[i + 1] as number, value[0], value[i + 2] as Namespace, mk, kg, this.seq++);
-          this.live[domain]++;
-        }
+    // Written back after the scan, not while a store's cursor is open on the key group.
+    const reordered: [number, unknown, unknown[]][] = [];
+    for (const { keyGroup: kg, key: mk, value } of entriesByKeyGroup(table)) {
+      const bad = checkStoredKeyTimers(value);
+      if (bad !== undefined) {
+        throw new SnapshotRestoreError(`Cannot restore the timers of operator '${this.operatorUid}': a key in key group ${kg} ${bad}; the snapshot is damaged.`);
       }
-      for (const [mk, value] of reordered) table.set(kg, mk, value);
+      if (sortTimers(value)) reordered.push([kg, mk, value]);
+      for (let i = 1; i < value.length; i += 3) {
+        const domain = value[i] as Domain;
+        this.heaps[domain].add(value[i + 1] as number, value[0], value[i + 2] as Namespace, mk, kg, this.seq++);
+        this.live[domain]++;
+      }
     }
+    for (const [kg, mk, value] of reordered) table.set(kg, mk, value);
   }
 
   private stateTable(): StateTable<unknown[]> {

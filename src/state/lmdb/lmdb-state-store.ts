@@ -27,6 +27,10 @@ export const DEFAULT_WRITE_CACHE_ENTRIES = 50_000;
 export class LmdbStateStore implements StateTableStore {
   readonly type: StateBackendName = 'lmdb';
   readonly freezesAtCut = false;
+  /** A unit is a key group (LmdbStateTable.units). */
+  get units(): number {
+    return this.keyGroupRange.size;
+  }
   readonly storesByReference = false;
   readonly dir: string;
   readonly db: RootDatabase<Buffer, Buffer>;
@@ -106,15 +110,17 @@ export class LmdbStateStore implements StateTableStore {
     const db = this.db;
     const transaction = db.useReadTransaction();
     const id = (t: TrackedStateTable<unknown>) => (t as LmdbStateTable<unknown>).tableId;
+    // A unit is a key group (LmdbStateTable.units).
+    const start = this.keyGroupRange.start;
     let released = false;
     return {
-      *entries(table, keyGroup) {
-        for (const { key, value } of db.getRange({ ...keyGroupBounds(id(table), keyGroup), transaction })) {
+      *entries(table, unit) {
+        for (const { key, value } of db.getRange({ ...keyGroupBounds(id(table), start + unit), transaction })) {
           yield [decodeMapKey(key), decodeValue(value)];
         }
       },
-      get(table, keyGroup, key) {
-        const bytes = db.getEntry(encodeKey(id(table), keyGroup, key), { transaction })?.value;
+      get(table, unit, key) {
+        const bytes = db.getEntry(encodeKey(id(table), start + unit, key), { transaction })?.value;
         return bytes === undefined ? undefined : decodeValue(bytes);
       },
       release() {

@@ -41,6 +41,19 @@ export class LmdbStateTable<V> implements StateTable<V> {
     readonly keyGroupRange: KeyGroupRange,
   ) {}
 
+  /** A unit (see StateTable.units) is a key group, by index in the range. */
+  get units(): number {
+    return this.keyGroupRange.size;
+  }
+
+  unitEntries(unit: number): Iterable<[unknown, V]> {
+    return this.entries(this.keyGroupRange.start + unit);
+  }
+
+  keyGroupOf(unit: number): number {
+    return this.keyGroupRange.start + unit;
+  }
+
   get dirtyCount(): number {
     return this.dirty;
   }
@@ -66,7 +79,7 @@ export class LmdbStateTable<V> implements StateTable<V> {
   }
 
   private put(keyGroup: number, key: unknown, value: V | undefined): void {
-    this.changes?.record(keyGroup, key);
+    this.changes?.record(keyGroup - this.keyGroupRange.start, key);
     if (value !== undefined && this.stampWatches.length > 0) this.noteStamp(keyGroup, (value as TtlValue<unknown>)[1]);
     const hit = this.cache.get(key);
     if (value !== undefined && (hit === undefined || hit.value === undefined)) this.noteUnwritten(keyGroup, key);

@@ -51,8 +51,8 @@ for (const type of BACKENDS) {
       restoredTimers.advanceWatermark(1000, target);
       assert.deepEqual(fired, ['P "7"@100 count=5', 'E "7"@1000 count=6'], 'fired under the restored key, its state found');
       // Records of the restored type pass as ever; the first of the new type is refused.
-      after.prefetch(['7'], [after.currentKeyGroup]);
-      assert.throws(() => after.prefetch([7], [0]), KeyTypeChangedError);
+      after.prefetch(['7']);
+      assert.throws(() => after.prefetch([7]), KeyTypeChangedError);
       clock.set(200);
       fired.length = 0;
       restoredTimers.advanceProcessingTime(200, target);
