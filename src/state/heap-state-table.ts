@@ -28,7 +28,7 @@ export function shardOf(k: number): number {
  * Units (what a snapshot freezes, and what a walk over every entry goes through): the shards
  * (0 .. INT_SHARDS - 1, key groups mixed), then each key group's Map.
  *
- * A key group given as -1 means "not computed": the table computes it where it needs it (a key
+ * A negative key group means "not computed": the table computes it where it needs it (a key
  * that is not an int32).
  */
 export class HeapStateTable<V> implements StateTable<V> {

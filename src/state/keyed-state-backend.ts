@@ -256,8 +256,8 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
   }
 
   /**
-   * Takes the synchronous cut of a checkpoint: O(key groups), no copying. The returned snapshot
-   * encodes key groups lazily; a snapshot still pending from before is finished first. With
+   * Takes the synchronous cut of a checkpoint: O(units: key groups and shards), no copying. The returned snapshot
+   * encodes units lazily; a snapshot still pending from before is finished first. With
    * incremental checkpoints, a checkpoint's snapshot is a delta when it can be.
    */
   snapshot(checkpointId: number, options: KeyedSnapshotOptions = { full: false }): PendingKeyedSnapshot {

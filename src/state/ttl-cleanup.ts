@@ -10,8 +10,8 @@ import type { StampWatch, StateTable } from './state-table.js';
  * also runs one in the background for every TTL state.
  */
 export class IncrementalCleanup {
-  /** The unit being walked (on disk, where bounds are kept, a key group's index in the range). */
-  private keyGroupIndex = 0;
+  /** The unit being walked (on disk, where bounds are kept, a unit is a key group by index in the range). */
+  private unitIndex = 0;
   private iterator: Iterator<[unknown, unknown]> | undefined;
   /** On disk, for a state of [value, timestamp] pairs: see {@link StampBounds}. */
   private readonly bounds: StampBounds | undefined;
@@ -34,13 +34,13 @@ export class IncrementalCleanup {
     const bounds = this.bounds;
     const units = this.table.units;
     for (let budget = this.size; budget > 0; budget--) {
-      const unit = this.keyGroupIndex;
+      const unit = this.unitIndex;
       if (this.iterator === undefined) {
         // A key group where nothing can have expired counts as checked, one unit of the budget
         // as an empty one; a pass starts only if anything may have.
-        const index = this.keyGroupIndex;
+        const index = this.unitIndex;
         if (bounds !== undefined && (index === 0 ? bounds.noneExpiredAnywhere(now, this.ttlMs) : bounds.noneExpired(index, now, this.ttlMs))) {
-          this.keyGroupIndex = (index + 1) % units;
+          this.unitIndex = (index + 1) % units;
           continue;
         }
         this.iterator = this.entriesOf(unit);
@@ -48,9 +48,9 @@ export class IncrementalCleanup {
       }
       const next = this.iterator.next();
       if (next.done) {
-        bounds?.scanEnds(this.keyGroupIndex);
+        bounds?.scanEnds(this.unitIndex);
         this.iterator = undefined;
-        this.keyGroupIndex = (this.keyGroupIndex + 1) % units;
+        this.unitIndex = (this.unitIndex + 1) % units;
         continue;
       }
       // The value as of now (on disk, the cached one where the cache holds a newer write); used
