@@ -3932,4 +3932,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/state/int-key-shards.test.ts'],
     testNamePattern: 'incremental delta of int keys',
   },
+  {
+    id: 'snapshot-pieces-per-unit',
+    area: 'snapshots',
+    file: 'src/state/keyed-state-snapshot.ts',
+    original: '    return this.spare.pop() ?? new Pieces(',
+    replacement: '    return new Pieces(',
+    bug: 'every unit of a snapshot makes pieces as long as the key group range: a subtask owning 32768 key groups takes minutes to snapshot a few keys',
+    tests: ['test/state/int-key-shards.test.ts'],
+    testNamePattern: '32768 key groups',
+  },
 ];

@@ -214,6 +214,8 @@ export class HeapStateTable<V> implements StateTable<V> {
     for (let s = 0; s < INT_SHARDS; s++) {
       const list = staged[s];
       if (list === undefined) continue;
+      // Let each shard's list go once put: at the peak, a restore holds its keys twice only for one shard.
+      staged[s] = undefined;
       if (this.guard.frozen[s] === 1) this.guard.thaw(s);
       const t = (this.ints[s] ??= new IntKeyTable<V>());
       t.reserve(list.length / 2);

@@ -60,6 +60,8 @@ export class PendingKeyedSnapshot {
   private blocks: Array<[number, Uint8Array]> = [];
   /** Key groups (by index) whose blocks are joined, once every unit is encoded. */
   private joined = 0;
+  /** Empty pieces to reuse (see takePieces). */
+  private readonly spare: Pieces[] = [];
   /** The states' names in the order of the tables. */
   private readonly names: readonly string[];
   private remaining: number;
@@ -169,7 +171,7 @@ export class PendingKeyedSnapshot {
     const keyKinds = this.keyKindSet;
     for (const [name, state] of this.tables) {
       const { encodeValue } = state;
-      const byKeyGroup = new Pieces(this.keyGroupRange.start, this.keyGroupRange.size);
+      const byKeyGroup = this.takePieces();
       const userKeys = this.userKeysOf(name);
       const layout = this.kinds[name]!;
       for (const [k, v] of state.entries(unit)) {
@@ -182,6 +184,7 @@ export class PendingKeyedSnapshot {
         if (++n % STEP_ENTRIES === 0) yield;
       }
       byKeyGroup.packInto(this.runs, name, 'puts');
+      this.spare.push(byKeyGroup);
     }
   }
 
@@ -190,8 +193,8 @@ export class PendingKeyedSnapshot {
     for (const [name, state] of this.tables) {
       const changed = state.changed?.[unit];
       if (!changed || changed.size === 0) continue;
-      const puts = new Pieces(this.keyGroupRange.start, this.keyGroupRange.size);
-      const deletes = new Pieces(this.keyGroupRange.start, this.keyGroupRange.size);
+      const puts = this.takePieces();
+      const deletes = this.takePieces();
       const userKeys = this.userKeysOf(name);
       const layout = this.kinds[name]!;
       for (const k of changed) {
@@ -208,7 +211,19 @@ export class PendingKeyedSnapshot {
       }
       puts.packInto(this.runs, name, 'puts');
       deletes.packInto(this.runs, name, 'deletes');
+      this.spare.push(puts, deletes);
     }
+  }
+
+  /**
+   * Pieces for one state of one unit: an empty one left by a unit done before, else a new one.
+   * Each is as long as the key group range (up to 32768), so one made per unit and state made a
+   * snapshot cost units × key groups even for an empty state (130 s at max parallelism 32768).
+   * At most two units are encoded at once (the background encoder's, and one touched first),
+   * so few are ever made; a unit abandoned midway keeps its own.
+   */
+  private takePieces(): Pieces {
+    return this.spare.pop() ?? new Pieces(this.keyGroupRange.start, this.keyGroupRange.size);
   }
 
   /**
@@ -285,25 +300,41 @@ class Pieces {
   private readonly numbers: (NumberPieceWriter | undefined)[];
   private readonly objects: (unknown[] | undefined)[];
   private readonly primitives: (unknown[] | undefined)[];
+  /** 1 at the key group indexes that hold anything, listed in {@link touched}. */
+  private readonly marks: Uint8Array;
+  /**
+   * The key group indexes that hold anything: a unit's packing visits these, not the whole range
+   * (a unit holds one key group's other keys, or a shard's int keys of some key groups).
+   */
+  private readonly touched: number[] = [];
 
   constructor(private readonly start: number, size: number) {
     this.numbers = new Array<NumberPieceWriter | undefined>(size).fill(undefined);
     this.objects = new Array<unknown[] | undefined>(size).fill(undefined);
     this.primitives = new Array<unknown[] | undefined>(size).fill(undefined);
+    this.marks = new Uint8Array(size);
   }
 
   /** Adds the entry [key, value]. */
   entry(keyGroup: number, key: unknown, value: unknown): void {
-    const i = keyGroup - this.start;
+    const i = this.touch(keyGroup - this.start);
     if (typeof value === 'number' && isInt32Key(key)) (this.numbers[i] ??= new NumberPieceWriter()).pair(key, value);
     else this.item(i, [key, value], typeof value === 'object' && value !== null);
   }
 
   /** Adds a deleted key. */
   deleted(keyGroup: number, key: unknown): void {
-    const i = keyGroup - this.start;
+    const i = this.touch(keyGroup - this.start);
     if (isInt32Key(key)) (this.numbers[i] ??= new NumberPieceWriter()).key(key);
     else this.item(i, key, false);
+  }
+
+  private touch(i: number): number {
+    if (this.marks[i] === 0) {
+      this.marks[i] = 1;
+      this.touched.push(i);
+    }
+    return i;
   }
 
   private item(i: number, item: unknown, object: boolean): void {
@@ -313,13 +344,21 @@ class Pieces {
     else list.push(item);
   }
 
-  /** Moves each key group's items into state `name`'s run of `kind` in `runs`, packing those holding objects. */
+  /**
+   * Moves each key group's items into state `name`'s run of `kind` in `runs`, packing those
+   * holding objects, and is left empty.
+   */
   packInto(runs: (KeyGroupRuns | undefined)[], name: string, kind: 'puts' | 'deletes'): void {
-    for (let i = 0; i < this.objects.length; i++) {
+    const touched = this.touched;
+    for (let t = 0; t < touched.length; t++) {
+      const i = touched[t]!;
       const numbers = this.numbers[i];
       const objects = this.objects[i];
       const primitives = this.primitives[i];
-      if (numbers === undefined && objects === undefined && primitives === undefined) continue;
+      this.numbers[i] = undefined;
+      this.objects[i] = undefined;
+      this.primitives[i] = undefined;
+      this.marks[i] = 0;
       const of = (runs[i] ??= new KeyGroupRuns())[kind];
       let run = of.get(name);
       if (run === undefined) of.set(name, (run = { count: 0, pieces: [], later: [] }));
@@ -336,5 +375,6 @@ class Pieces {
         for (let j = 0; j < primitives.length; j++) run.later.push(primitives[j]);
       }
     }
+    touched.length = 0;
   }
 }

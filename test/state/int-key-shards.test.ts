@@ -4,6 +4,7 @@
  * disk), and snapshots that still write one block per key group, as before.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
 import { RecordBatch } from '../../src/runtime/channel-events.js';
 import { LocalChannel } from '../../src/runtime/local-channel.js';
@@ -16,6 +17,7 @@ import {
   KeyGroupRange,
   type ListState,
   ListStateDescriptor,
+  type PendingKeyedSnapshot,
   type ValueState,
   ValueStateDescriptor,
   assignToKeyGroup,
@@ -171,6 +173,44 @@ describe('int keys in shards on the heap', () => {
         { blocks: deltaBlocks, snap: delta },
       ]);
       assert.deepEqual(dumpTables(r), dumpTables(b), type);
+    }
+  });
+
+  // A unit's pieces once cost the whole key group range: a snapshot of 20 keys at max parallelism
+  // 32768 took 130 s (units × key groups), here 0.2 s. Encoded in slices, between which the
+  // test's timeout can end it.
+  test('a subtask owning 32768 key groups snapshots a few keys, full then delta, at the cost of its keys', { timeout: 20_000 }, async () => {
+    const inSlices = async (snap: PendingKeyedSnapshot): Promise<Array<[number, Uint8Array]>> => {
+      while (!snap.encodeUntil(performance.now() + 5)) await new Promise((r) => setImmediate(r));
+      return snap.keyGroups();
+    };
+    const maxParallelism = 32768;
+    for (const type of BACKENDS) {
+      const b = createBackend(type, { incremental: true, maxParallelism });
+      const c = b.getOrCreateState<ValueState<number>>(count);
+      for (let k = 0; k < 10; k++) {
+        b.setCurrentKey(k * 7919, -1);
+        c.update(k);
+        b.setCurrentKey(`key-${k}`);
+        c.update(-k - 1);
+      }
+      const base = b.snapshot(1);
+      const baseBlocks = await inSlices(base);
+      base.written({ file: 'f1', size: 1, checksum: '' });
+      b.notifyCheckpointComplete(1);
+      b.setCurrentKey(7919, -1);
+      c.clear();
+      b.setCurrentKey('key-3');
+      c.update(33);
+      const delta = b.snapshot(2);
+      const deltaBlocks = await inSlices(delta);
+      assert.equal(delta.isDelta, true, type);
+      const r = restoreChain(createBackend(type, { maxParallelism }), [
+        { blocks: baseBlocks, snap: base },
+        { blocks: deltaBlocks, snap: delta },
+      ]);
+      assert.deepEqual(dumpTables(r), dumpTables(b), type);
+      assert.equal(dumpTables(r)['count']!.length, 19, type);
     }
   });
 
