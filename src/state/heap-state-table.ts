@@ -92,27 +92,28 @@ export class HeapStateTable<V> implements StateTable<V> {
   }
 
   private getOther(keyGroup: number, key: unknown): V | undefined {
-    const i = this.indexOf(keyGroup, key);
-    if (this.guard.frozen[INT_SHARDS + i] === 1) this.guard.thaw(INT_SHARDS + i);
-    return this.maps[i]?.get(key);
+    return this.maps[this.thawedIndexOf(keyGroup, key)]?.get(key);
   }
 
   private setOther(keyGroup: number, key: unknown, value: V): void {
-    const i = this.indexOf(keyGroup, key);
-    if (this.guard.frozen[INT_SHARDS + i] === 1) this.guard.thaw(INT_SHARDS + i);
+    const i = this.thawedIndexOf(keyGroup, key);
     (this.maps[i] ??= new Map<unknown, V>()).set(key, value);
     this.changes?.record(INT_SHARDS + i, key);
   }
 
   private deleteOther(keyGroup: number, key: unknown): void {
-    const i = this.indexOf(keyGroup, key);
-    if (this.guard.frozen[INT_SHARDS + i] === 1) this.guard.thaw(INT_SHARDS + i);
+    const i = this.thawedIndexOf(keyGroup, key);
     if (this.maps[i]?.delete(key) === true) this.changes?.record(INT_SHARDS + i, key);
   }
 
-  /** The index in the range of a key that is not an int32, given its key group or -1. */
-  private indexOf(keyGroup: number, key: unknown): number {
-    return (keyGroup >= 0 ? keyGroup : assignToKeyGroup(key, this.maxParallelism)) - this.start;
+  /**
+   * The index in the range of a key that is not an int32, given its key group or -1, its Map's
+   * unit thawed first if a snapshot froze it.
+   */
+  private thawedIndexOf(keyGroup: number, key: unknown): number {
+    const i = (keyGroup >= 0 ? keyGroup : assignToKeyGroup(key, this.maxParallelism)) - this.start;
+    if (this.guard.frozen[INT_SHARDS + i] === 1) this.guard.thaw(INT_SHARDS + i);
+    return i;
   }
 
   /**
