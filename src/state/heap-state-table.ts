@@ -37,8 +37,8 @@ export class HeapStateTable<V> implements StateTable<V> {
   /** The first key group of the range. */
   private readonly start: number;
   readonly units: number;
-  /** Restored int entries held back per shard, as key, value, key, value... (see stage). */
-  private staged: (unknown[] | undefined)[] | undefined;
+  /** Restored int entries held back per shard (see stage). */
+  private staged: Staged | undefined;
   /** Set while incremental checkpoints are on (by unit). */
   changes: ChangedKeys | undefined;
   /** Reads since the last prefetch (wrapping past 2^31, which only skips a prefetch). */
@@ -197,12 +197,19 @@ export class HeapStateTable<V> implements StateTable<V> {
    * with a table per key group); put shard by shard, a shard's table stays in cache while it fills.
    */
   stage(keyGroup: number, entries: readonly (readonly [unknown, unknown])[]): void {
-    const staged = (this.staged ??= new Array<unknown[] | undefined>(INT_SHARDS).fill(undefined));
+    const staged = (this.staged ??= newStaged(entries, this.keyGroupRange.size));
+    const { lists, lengths } = staged;
     const changes = this.changes;
     this.changes = undefined;
     for (const [k, v] of entries) {
-      if (isInt32Key(k)) (staged[shardOf(k)] ??= []).push(k, v);
-      else this.setOther(keyGroup, k, v as V);
+      if (isInt32Key(k)) {
+        const s = shardOf(k);
+        const list = lists[s]!;
+        const n = lengths[s]!;
+        list[n] = k;
+        list[n + 1] = v;
+        lengths[s] = n + 2;
+      } else this.setOther(keyGroup, k, v as V);
     }
     this.changes = changes;
   }
@@ -212,15 +219,17 @@ export class HeapStateTable<V> implements StateTable<V> {
     const staged = this.staged;
     if (staged === undefined) return;
     this.staged = undefined;
+    const { lists, lengths } = staged;
     for (let s = 0; s < INT_SHARDS; s++) {
-      const list = staged[s];
-      if (list === undefined) continue;
+      const list = lists[s]!;
+      const n = lengths[s]!;
       // Let each shard's list go once put: at the peak, a restore holds its keys twice only for one shard.
-      staged[s] = undefined;
+      lists[s] = NO_STAGED;
+      if (n === 0) continue;
       if (this.guard.frozen[s] === 1) this.guard.thaw(s);
       const t = (this.ints[s] ??= new IntKeyTable<V>());
-      t.reserve(list.length / 2);
-      for (let i = 0; i < list.length; i += 2) t.set(list[i] as number, list[i + 1] as V);
+      t.reserve(n / 2);
+      for (let i = 0; i < n; i += 2) t.set(list[i] as number, list[i + 1] as V);
     }
   }
 
@@ -236,3 +245,28 @@ export class HeapStateTable<V> implements StateTable<V> {
 const PREFETCH_MIN_BYTES = 1 << 20;
 
 const NO_ENTRIES: Iterable<[unknown, never]> = [];
+
+/** The most places a shard's staged list is made with at once (more come by growing it): 2^14 keys, 256 KiB. */
+const MAX_STAGED_ROOM = 1 << 15;
+
+/**
+ * Staged lists for a restore whose first block is `entries`, each made with room for its share of
+ * the range's int keys if every key group holds as many as this one (and a quarter more). Grown
+ * by writes from empty, the lists were copied at each growth and again by each young-generation
+ * GC they survived: most of the restore's time went to that (1M keys: 0.69-0.73 of the time with
+ * this, `bench/experiments/ab-restore.ts`).
+ */
+function newStaged(entries: readonly (readonly [unknown, unknown])[], keyGroups: number): Staged {
+  let ints = 0;
+  for (const [k] of entries) if (isInt32Key(k)) ints++;
+  const room = Math.min(MAX_STAGED_ROOM, 2 * Math.ceil((1.25 * ints * keyGroups) / INT_SHARDS));
+  return { lists: Array.from({ length: INT_SHARDS }, () => new Array<unknown>(room)), lengths: new Uint32Array(INT_SHARDS) };
+}
+
+/** Restored int entries held back, per shard: key, value, key, value... up to its length (the rest of a list is room). */
+interface Staged {
+  readonly lists: unknown[][];
+  readonly lengths: Uint32Array;
+}
+
+const NO_STAGED: unknown[] = [];

@@ -210,3 +210,34 @@ test('the keyed backend prefetches the tables of the states it created, on the h
   const table = backend.stateTables().get('count')!.table as HeapStateTable<number>;
   assert.ok(table.prefetched > 0, 'the state\'s table was prefetched');
 });
+
+test('entries staged by a restore are all put, however the first block sized the staged lists', () => {
+  const range = new KeyGroupRange(0, 127);
+  /** Each key group's entries [key, value] among `keys`, in key group order. */
+  const blocks = (keys: readonly unknown[]) => {
+    const byGroup = new Map<number, Array<[unknown, unknown]>>();
+    for (const k of keys) {
+      const kg = assignToKeyGroup(k, 128);
+      if (!byGroup.has(kg)) byGroup.set(kg, []);
+      byGroup.get(kg)!.push([k, `v${String(k)}`]);
+    }
+    return [...byGroup].sort((a, b) => a[0] - b[0]);
+  };
+  const ints = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const cases: Array<[string, Array<[number, Array<[unknown, unknown]>]>]> = [
+    // Room for far more keys than come: only the staged ones are put (no key 0 from an unwritten place).
+    ['a large first block, the rest small', [...blocks(ints(1, 100_000).filter((k) => assignToKeyGroup(k, 128) === 3)), ...blocks(ints(200_000, 300))]],
+    // Room for one key a shard: the lists grow past it.
+    ['a small first block, the rest large', [...blocks([7]), ...blocks(ints(10_000, 5000))]],
+    // No int key in the first block: the lists are made without room and grow.
+    ['a first block of other keys', [...blocks(['a', 'b', 'c']).slice(0, 1), ...blocks(ints(-3000, 4000))]],
+  ];
+  for (const [what, restored] of cases) {
+    const table = new HeapStateTable<string>(range, 128);
+    for (const [kg, entries] of restored) table.stage(kg, entries);
+    table.putStaged();
+    const expected = restored.flatMap(([kg, entries]) => entries.map(([k, v]) => [kg, k, v] as const));
+    assert.equal(table.size, expected.length, `${what}: keys held`);
+    for (const [kg, k, v] of expected) assert.equal(table.get(kg, k), v, `${what}: key ${String(k)}`);
+  }
+});
