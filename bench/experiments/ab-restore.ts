@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { median } from '../harness/figures.js';
 
 /** What a build offers this script: a checkpoint of `keys` counts, and a restore of one. */
 interface Build {
@@ -88,12 +89,6 @@ async function loadBuild(root: string, tag: number): Promise<Build> {
       return { deployMs: t1 - t0, openMs: openedAt - t1 };
     },
   };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
