@@ -11,6 +11,12 @@ import { WARNING_PREFIX } from '../util/warning.js';
 
 /** Set in a detached job's environment: the id `flink run -d` already created its row with. */
 export const DETACHED_JOB_ID_ENV = 'FLINK_TS_DETACHED_JOB_ID';
+/**
+ * The jobs `flink run -d -s <job>` found abandoned (comma-separated; see
+ * PreparedRestore.jobsAbandoned): the background process gets the snapshot's path as its -s,
+ * from which it could not tell.
+ */
+export const DETACHED_JOBS_ABANDONED_ENV = 'FLINK_TS_DETACHED_JOBS_ABANDONED';
 
 /** How long `flink run -d` waits for the job to start before it returns anyway. */
 export const DETACHED_START_WAIT_MS = 30_000;
@@ -26,6 +32,7 @@ export function launchDetached(opts: {
   readonly jobId: string;
   readonly layout: HomeLayout;
   readonly runArgs: readonly string[];
+  readonly jobsAbandoned?: readonly string[];
 }): { pid: number; exited: Promise<number | null> } {
   const out = openSync(opts.layout.jobOut(opts.jobId), 'a', 0o600);
   const log = openSync(opts.layout.jobLog(opts.jobId), 'a', 0o600);
@@ -33,7 +40,11 @@ export function launchDetached(opts: {
     const child = spawn(process.execPath, [packageFile('bin/flink'), 'run', ...opts.runArgs], {
       detached: true,
       stdio: ['ignore', out, log],
-      env: { ...process.env, [DETACHED_JOB_ID_ENV]: opts.jobId },
+      env: {
+        ...process.env,
+        [DETACHED_JOB_ID_ENV]: opts.jobId,
+        ...(opts.jobsAbandoned?.length ? { [DETACHED_JOBS_ABANDONED_ENV]: opts.jobsAbandoned.join(',') } : {}),
+      },
     });
     const exited = new Promise<number | null>((resolve) => {
       child.once('exit', (code) => resolve(code));
@@ -61,6 +72,8 @@ export interface DetachedSubmission {
   readonly continues?: string;
   /** The `flink run` arguments the background process gets (options, job file, its args). */
   readonly runArgs: readonly string[];
+  /** Jobs that can never commit what they staged, which the job's restore drops (see PreparedRestore.jobsAbandoned). */
+  readonly jobsAbandoned?: readonly string[];
   /** How long to wait for the job to start; default {@link DETACHED_START_WAIT_MS}. */
   readonly startWaitMs?: number;
 }
@@ -95,7 +108,7 @@ export async function submitDetached(store: MetadataStore, s: DetachedSubmission
   });
   // The claim passes to the new job before its process starts: that process finds it its own.
   if (s.continues !== undefined) claimForJob(store, s.continues, jobId);
-  const child = launchDetached({ jobId, layout: s.layout, runArgs: s.runArgs });
+  const child = launchDetached({ jobId, layout: s.layout, runArgs: s.runArgs, ...(s.jobsAbandoned ? { jobsAbandoned: s.jobsAbandoned } : {}) });
   store.updateJob(jobId, { pid: child.pid, pidStart: processStartTime(child.pid) });
   let exited = false;
   void child.exited.then(() => {

@@ -4,10 +4,10 @@ export { compilePipeline, type ParallelismDefaults } from './compile-pipeline.js
 export { runJobFile } from './job-loader.js';
 export { jobFileNameProblem } from './job-file-extensions.js';
 export { effectiveConfiguration } from './effective-configuration.js';
-export { launchDetached, submitDetached, DETACHED_JOB_ID_ENV, type DetachedStart, type DetachedSubmission } from './detached-launcher.js';
+export { launchDetached, submitDetached, DETACHED_JOB_ID_ENV, DETACHED_JOBS_ABANDONED_ENV, type DetachedStart, type DetachedSubmission } from './detached-launcher.js';
 export { reconcileLiveness, declareIfLost, lostReason, wasDeclaredLost, jobProcess } from './liveness.js';
 export { CliExecutor, type JobReporter } from './cli-executor.js';
-export { prepareRestore, runJobFileTracked, type TrackedRun } from './job-launch.js';
+export { prepareRestore, runJobFileTracked, type PreparedRestore, type TrackedRun } from './job-launch.js';
 export { takeOverJob, stopLostProcess, decideTakeover, type TakeoverDecision } from './job-takeover.js';
 export { JobFence, JobFencedError, type CommitFence, type FenceSettings, fenceSettings } from './job-fence.js';
 export { processState, type ProcessIdentity } from './job-process.js';

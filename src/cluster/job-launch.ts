@@ -22,6 +22,17 @@ const DAMAGED_NEXT_STEP = 'Restore from an older checkpoint or savepoint (flink 
 /** What a user of `flink run -s <jobId>` can do when that job has nothing to restore. */
 const NO_SNAPSHOT_NEXT_STEP = 'run the job file without -s to start it fresh, or give -s the path of a savepoint';
 
+/** What `flink run -s <from>` starts from. */
+export interface PreparedRestore {
+  readonly snapshot: LoadedSnapshot;
+  /**
+   * Jobs that can never commit what they staged (see SinkWriterContext.jobsAbandoned): the job
+   * given to -s when it died before a checkpoint or savepoint of its own and the snapshot it was
+   * restored from is restored instead. None otherwise.
+   */
+  readonly jobsAbandoned: readonly string[];
+}
+
 /**
  * The snapshot `flink run -s <from>` starts from, read and verified before anything starts. For
  * a job id (prefix) that is not a path: that job's newest snapshot that can be restored. Either
@@ -37,9 +48,9 @@ export async function prepareRestore(
   configuration: Configuration,
   log: (line: string) => void,
   continuingAs: JobId | null = null,
-): Promise<LoadedSnapshot> {
+): Promise<PreparedRestore> {
   const me: Claimant = { ...claimantProcess(), job: continuingAs };
-  if (!isJobIdPrefix(from) || existsSync(from)) return restorePath(store, from, me, log);
+  if (!isJobIdPrefix(from) || existsSync(from)) return { snapshot: await restorePath(store, from, me, log), jobsAbandoned: [] };
   const jobId = store.resolveJobId(from);
   const job = await takeOverJob(store, store.getJob(jobId)!, { log });
   // Claimed before its checkpoints are looked at: none can appear or vanish meanwhile.
@@ -64,7 +75,9 @@ export async function prepareRestore(
     if (job.status === 'FINISHED' || store.listCheckpoints(jobId).some((c) => c.status === 'COMPLETED')) throw err;
     log(`Job ${jobId} has no completed checkpoint or savepoint of its own: restoring the snapshot it was restored from, ${job.restoredFrom}.`);
     try {
-      return await restorePath(store, job.restoredFrom, me, log);
+      // It can no longer write (taken over, claimed above) and has no snapshot anywhere: none can
+      // ever name what it staged as pending, so the restore drops it (its jobs' other output stays).
+      return { snapshot: await restorePath(store, job.restoredFrom, me, log), jobsAbandoned: [jobId] };
     } catch (again) {
       if (!(again instanceof FlinkError) || again instanceof IllegalJobStateError) throw again;
       throw new SnapshotRestoreError(
@@ -77,7 +90,7 @@ export async function prepareRestore(
   if (restored.skipped.length > 0) {
     log(`Restoring job ${jobId} from checkpoint ${restored.checkpointId} (${restored.path}): output its sinks committed after it may be written again.`);
   }
-  return restored.state;
+  return { snapshot: restored.state, jobsAbandoned: [] };
 }
 
 /** The snapshot at a path, once the job it belongs to can no longer commit and this restore has claimed it. */
@@ -107,6 +120,18 @@ export function jobsStillWritingAfter(store: MetadataStore, snapshot: LoadedSnap
   return store.getJob(snapshot.metadata.jobId) === undefined ? [snapshot.metadata.jobId] : [];
 }
 
+/** How a tracked run restores what {@link prepareRestore} prepared (its own, or, detached, its parent's). */
+function restoreSettings(store: MetadataStore, prepared: PreparedRestore, run: TrackedRun): RestoreSettings {
+  const jobsAbandoned = [...new Set([...prepared.jobsAbandoned, ...(run.jobsAbandoned ?? [])])];
+  return {
+    snapshot: prepared.snapshot,
+    allowNonRestoredState: run.allowNonRestoredState,
+    claimMode: run.claimMode,
+    jobsStillWriting: jobsStillWritingAfter(store, prepared.snapshot),
+    ...(jobsAbandoned.length > 0 ? { jobsAbandoned } : {}),
+  };
+}
+
 /** What {@link runJobFileTracked} runs. */
 export interface TrackedRun {
   readonly store: MetadataStore;
@@ -120,6 +145,11 @@ export interface TrackedRun {
   readonly claimMode: 'claim' | 'no_claim';
   /** The row `flink run -d` created for this process; unset for an attached run. */
   readonly preCreated?: JobId;
+  /**
+   * A detached run's: the jobs its `flink run -d -s <job>` found abandoned (see
+   * {@link PreparedRestore.jobsAbandoned}); its own `-s` is then the snapshot's path.
+   */
+  readonly jobsAbandoned?: readonly string[];
   /** Where warnings (skipped snapshots, stopped processes) and a detached job's status changes go. */
   readonly log: (line: string) => void;
 }
@@ -143,13 +173,8 @@ export async function runJobFileTracked(run: TrackedRun): Promise<number> {
   let executor: CliExecutor | undefined;
   let error: unknown;
   try {
-    const snapshot = run.fromSavepoint === undefined ? undefined : await prepareRestore(store, run.fromSavepoint, configuration, run.log, run.preCreated ?? null);
-    const restore: RestoreSettings | undefined = snapshot && {
-      snapshot,
-      allowNonRestoredState: run.allowNonRestoredState,
-      claimMode: run.claimMode,
-      jobsStillWriting: jobsStillWritingAfter(store, snapshot),
-    };
+    const prepared = run.fromSavepoint === undefined ? undefined : await prepareRestore(store, run.fromSavepoint, configuration, run.log, run.preCreated ?? null);
+    const restore: RestoreSettings | undefined = prepared && restoreSettings(store, prepared, run);
     executor = new CliExecutor(configuration, store, run.jobFile, run.args, run.reporter, preAcquired, restore, preAcquired ? run.log : undefined);
     setContextExecutor(executor);
     // stdout's reader gone (`flink run job.ts | head`): cancel, as SIGPIPE ends `yes | head`.

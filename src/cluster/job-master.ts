@@ -51,6 +51,12 @@ export interface RestoreSettings {
    * know it (see {@link jobsStillWritingAfter}); a sink's restore leaves their files alone.
    */
   readonly jobsStillWriting?: readonly string[];
+  /**
+   * Jobs that can never commit what they staged: a continuation that died before a checkpoint of
+   * its own, whose restore fell back to the snapshot it had been restored from (see
+   * {@link prepareRestore}); a sink's restore drops their staged output.
+   */
+  readonly jobsAbandoned?: readonly string[];
 }
 
 /** What a JobMaster runs with. */
@@ -282,6 +288,7 @@ export class JobMaster {
     const objectReuse = this.configuration.get(PipelineOptions.OBJECT_REUSE);
     const { globalJobParameters } = options.pipeline.settings;
     const jobsStillWriting = options.restore?.jobsStillWriting;
+    const jobsAbandoned = options.restore?.jobsAbandoned;
     const slots = taskSlotsFor(this.configuration.get(TaskManagerOptions.NUM_TASK_SLOTS), this.jobGraph, availableParallelism());
     const file = options.jobFile;
     if (slots > 0 && file) {
@@ -304,6 +311,7 @@ export class JobMaster {
           objectReuse,
           ...(globalJobParameters ? { globalJobParameters } : {}),
           ...(jobsStillWriting ? { jobsStillWriting } : {}),
+          ...(jobsAbandoned ? { jobsAbandoned } : {}),
         },
         checkOwnership !== undefined,
       );
@@ -327,6 +335,7 @@ export class JobMaster {
       checkpointing: { storage: checkpointing.storage, responder: checkpointing.responder },
       restore,
       ...(jobsStillWriting ? { jobsStillWriting } : {}),
+      ...(jobsAbandoned ? { jobsAbandoned } : {}),
       stateBackend,
       autoWatermarkIntervalMs,
       objectReuse,

@@ -29,12 +29,21 @@ export interface RestoreScope {
 
 /**
  * Which jobs' files a restore by job `own` of a snapshot written by `writers` may delete, given
- * the jobs that may still write (`stillWriting`, tokens): every writer's and its own, except
- * those that may still write. The restoring job itself is never one of them.
+ * the jobs that may still write (`stillWriting`, tokens) and those that can never commit what
+ * they staged (`abandoned`, tokens: see SinkWriterContext.jobsAbandoned): every writer's, every
+ * abandoned job's and its own, except those that may still write. The restoring job itself is
+ * never one of them.
  */
-export function decideRestoreScope(facts: { readonly own: string; readonly writers: readonly string[]; readonly stillWriting: ReadonlySet<string> }): RestoreScope {
+export function decideRestoreScope(facts: {
+  readonly own: string;
+  readonly writers: readonly string[];
+  readonly stillWriting: ReadonlySet<string>;
+  readonly abandoned?: readonly string[];
+}): RestoreScope {
   const live = [...new Set(facts.writers.filter((w) => w !== facts.own && facts.stillWriting.has(w)))];
-  return { leftoversOf: new Set([facts.own, ...facts.writers.filter((w) => !live.includes(w))]), live };
+  // No snapshot names an abandoned job's hidden files: none of them is ever committed.
+  const abandoned = (facts.abandoned ?? []).filter((w) => !facts.stillWriting.has(w));
+  return { leftoversOf: new Set([facts.own, ...facts.writers.filter((w) => !live.includes(w)), ...abandoned]), live };
 }
 
 /** The job among `live` whose part has the final name `name` (a run name carries its job), or undefined. */

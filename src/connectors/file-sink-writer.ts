@@ -40,7 +40,8 @@ import {
  * written (file-sink-recorded-files.ts) and deletes leftovers in its own directory only.
  *
  * Each run's files carry its job in their names, and a restore deletes only leftovers of the
- * job that took the snapshot and of the restoring job (its earlier attempts), and cuts back only
+ * job that took the snapshot, of the restoring job (its earlier attempts) and of the jobs the
+ * context names abandoned (`jobsAbandoned`: no snapshot names their files), and cuts back only
  * that job's parts — once it can no longer write: `flink run -s` of a job flink.db knows starts
  * only once that job is stopped or fenced, and is refused while it runs. A snapshot's job that
  * flink.db does not know (another FLINK_TS_HOME's) may still be writing: the context names it
@@ -157,7 +158,12 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     // An open part is cut and renamed by one subtask (chosen by its name), not by every one at once.
     const mine = open.filter((p) => ownerOf(p.name, this.context.parallelism) === this.context.subtaskIndex);
     if (recorded.length + mine.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
-    const scope = decideRestoreScope({ own: this.jobToken, writers, stillWriting: new Set((this.context.jobsStillWriting ?? []).map(jobToken)) });
+    const scope = decideRestoreScope({
+      own: this.jobToken,
+      writers,
+      stillWriting: new Set((this.context.jobsStillWriting ?? []).map(jobToken)),
+      abandoned: (this.context.jobsAbandoned ?? []).map(jobToken),
+    });
     const gone = this.unusableDirectories(recorded, open);
     // The copy this job makes of each open part a job that may still write wrote (none: cut back).
     const copies = new Map(open.map((p) => [p, this.copyOf(p, scope)]));

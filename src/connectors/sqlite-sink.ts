@@ -48,8 +48,8 @@ export class SqliteSink<T> implements Sink<T> {
 
 /**
  * A run id: `<job id>:<16 hex>`. The job part lets a restore clean up what the snapshot's job
- * (and the restoring job's earlier attempts) staged after the snapshot, and nothing of any other
- * job: the restore starts only once the snapshot's job can no longer write — or, for a snapshot
+ * (and the restoring job's earlier attempts, and the jobs the context names abandoned) staged
+ * after the snapshot, and nothing of any other job: the restore starts only once the snapshot's job can no longer write — or, for a snapshot
  * flink.db does not know the job of (the context's `jobsStillWriting`), leaves that job's rows.
  */
 function newRunId(jobId: string): string {
@@ -169,6 +169,9 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
       if (job === undefined) legacy = true;
       else if (!stillWriting.has(job)) jobs.add(job);
     }
+    // A job that died before a checkpoint of its own, whose restore fell back to the snapshot it
+    // had been restored from: no snapshot names its staged rows, so nothing ever commits them.
+    for (const job of this.context.jobsAbandoned ?? []) if (!stillWriting.has(job)) jobs.add(job);
     this.db.transaction(() => {
       for (const job of jobs) this.staging.dropJobStaged.run(uid, `${job}:`, `${job};`);
       // A snapshot from before run ids named their job: its runs can no longer write either.

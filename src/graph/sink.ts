@@ -42,6 +42,14 @@ export interface SinkWriterContext {
    */
   readonly jobsStillWriting?: readonly string[];
   /**
+   * Jobs that can never commit what they staged: `flink run -s <job>` of a job that died before
+   * a checkpoint or savepoint of its own restores the snapshot that job was restored from, and
+   * no snapshot names what that job staged (rows, hidden part files) as pending. A sink's restore
+   * drops it, as it drops what the snapshot's job staged after the snapshot. Never a job in
+   * `jobsStillWriting`. Absent: none.
+   */
+  readonly jobsAbandoned?: readonly string[];
+  /**
    * True when the job checkpoints: then `endOfInput` only pre-commits, and a final checkpoint
    * commits (so a crash while the job finishes never leaves output beyond its last checkpoint).
    */

@@ -49,6 +49,8 @@ export interface DeploymentSettings extends ChannelSettings {
   readonly restore?: RestoreAssignment;
   /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
   readonly jobsStillWriting?: readonly string[];
+  /** Jobs that can never commit what they staged: a restore drops it (see SinkWriterContext.jobsAbandoned). */
+  readonly jobsAbandoned?: readonly string[];
   /** Periodic checkpoints are on: sinks commit through a final checkpoint at end of input. */
   readonly checkpointing: boolean;
   /** Where keyed state lives; default: the heap, full checkpoints. */
@@ -197,6 +199,7 @@ function deploySubtask(
     attemptNumber: settings.attemptNumber,
     ...(settings.checkOwnership ? { checkOwnership: settings.checkOwnership } : {}),
     ...(settings.jobsStillWriting ? { jobsStillWriting: settings.jobsStillWriting } : {}),
+    ...(settings.jobsAbandoned ? { jobsAbandoned: settings.jobsAbandoned } : {}),
     checkpointing: settings.checkpointing,
     ...(settings.globalJobParameters ? { globalJobParameters: settings.globalJobParameters } : {}),
   };

@@ -38,6 +38,8 @@ export interface JobExecutionOptions {
   readonly restore?: RestoreAssignment;
   /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
   readonly jobsStillWriting?: readonly string[];
+  /** Jobs that can never commit what they staged: a restore drops it (see SinkWriterContext.jobsAbandoned). */
+  readonly jobsAbandoned?: readonly string[];
   /** Where keyed state lives; default: the heap, full checkpoints. */
   readonly stateBackend?: StateBackendSettings;
   /** `pipeline.auto-watermark-interval` in ms (default 200; 0: no periodic watermarks). */
@@ -118,6 +120,7 @@ export class JobExecution implements JobRun {
       checkOwnership: options.checkOwnership,
       restore: options.restore,
       ...(options.jobsStillWriting ? { jobsStillWriting: options.jobsStillWriting } : {}),
+      ...(options.jobsAbandoned ? { jobsAbandoned: options.jobsAbandoned } : {}),
       stateBackend: options.stateBackend,
       autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
       objectReuse: options.objectReuse === true,

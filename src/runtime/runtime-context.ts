@@ -18,6 +18,8 @@ export interface TaskInfo {
   readonly checkOwnership?: (action: string) => void;
   /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
   readonly jobsStillWriting?: readonly string[];
+  /** Jobs that can never commit what they staged: a restore drops it (see SinkWriterContext.jobsAbandoned). */
+  readonly jobsAbandoned?: readonly string[];
   /** The job takes checkpoints (and a final one at end of input). */
   readonly checkpointing: boolean;
   /** The job's global parameters (`setGlobalJobParameters`); unset = none. */

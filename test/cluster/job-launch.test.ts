@@ -62,7 +62,8 @@ describe('prepareRestore', () => {
     snapshot(recordedDir, jobId, 9);
     const ten = snapshot(recordedDir, jobId, 10);
     const restored = await prepareRestore(store, jobId.slice(0, 8), config, log);
-    assert.equal(restored.dir, ten);
+    assert.equal(restored.snapshot.dir, ten);
+    assert.deepEqual(restored.jobsAbandoned, [], 'a job restored from a snapshot of its own abandons nothing');
     assert.deepEqual(logs, []);
   });
 
@@ -75,7 +76,12 @@ describe('prepareRestore', () => {
     store.transitionJob(second, 'RUNNING');
     store.transitionJob(second, 'CANCELLING');
     store.transitionJob(second, 'CANCELED');
-    assert.equal((await prepareRestore(store, second, config, log)).dir, five);
+    const prepared = await prepareRestore(store, second, config, log);
+    assert.equal(prepared.snapshot.dir, five);
+    // It can never commit what it staged: the sinks' restore drops it.
+    assert.deepEqual(prepared.jobsAbandoned, [second]);
+    // -s of the snapshot's path (or of the job that wrote it): nobody is abandoned.
+    assert.deepEqual((await prepareRestore(store, five, config, log)).jobsAbandoned, []);
     assert.deepEqual(logs, [`Job ${second} has no completed checkpoint or savepoint of its own: restoring the snapshot it was restored from, ${five}.`]);
     // That snapshot gone too: refused naming both, never a fresh start.
     rmSync(five, { recursive: true });
@@ -111,13 +117,13 @@ describe('prepareRestore', () => {
   test('a job record without a checkpoint directory: the configured one', async () => {
     const jobId = endedJob();
     const one = snapshot(join(home.path, 'configured'), jobId, 1);
-    assert.equal((await prepareRestore(store, jobId, config, log)).dir, one);
+    assert.equal((await prepareRestore(store, jobId, config, log)).snapshot.dir, one);
   });
 
   test('a path is taken as it is', async () => {
     const jobId = endedJob();
     const dir = snapshot(join(home.path, 'elsewhere'), jobId, 3);
-    assert.equal((await prepareRestore(store, join(dir, '_metadata'), config, log)).dir, dir);
+    assert.equal((await prepareRestore(store, join(dir, '_metadata'), config, log)).snapshot.dir, dir);
   });
 
   test('the snapshot of a job that still runs (this process, heartbeat fresh) is refused, by id or by path', async () => {
@@ -153,7 +159,7 @@ describe('prepareRestore', () => {
       store.transitionJob(first, 'CANCELLING');
       store.transitionJob(first, 'CANCELED');
       const second = newJobId();
-      assert.equal((await prepareRestore(store, dir, config, log, second)).dir, dir);
+      assert.equal((await prepareRestore(store, dir, config, log, second)).snapshot.dir, dir);
       assert.deepEqual(store.continuation(foreign), { job: second, pid: process.pid, pidStart: ownProcess().startTime });
       assert.equal(store.getJob(foreign), undefined, 'the foreign job gets no job row');
     } finally {
@@ -165,7 +171,7 @@ describe('prepareRestore', () => {
     const foreign = newJobId();
     const dir = snapshot(join(home.path, 'copied'), foreign, 2);
     const mine = newJobId();
-    assert.equal((await prepareRestore(store, dir, config, log, mine)).dir, dir);
+    assert.equal((await prepareRestore(store, dir, config, log, mine)).snapshot.dir, dir);
     assert.deepEqual(store.continuation(foreign), { job: mine, pid: process.pid, pidStart: ownProcess().startTime });
     // Another claimant that saw nobody (a race lost): its compare-and-set fails.
     assert.equal(store.claimContinuation(foreign, { job: null, pid: null, pidStart: null }, { job: newJobId(), pid: 1, pidStart: 1 }), false);

@@ -117,7 +117,7 @@ describe('a savepoint whose record in flink.db cannot be written (SQLITE_BUSY: a
       first.master.cancel();
       await first.outcome;
       store.completeCheckpoint = real;
-      const snapshot = await prepareRestore(store, first.master.jobId, first.master.configuration, () => undefined);
+      const { snapshot } = await prepareRestore(store, first.master.jobId, first.master.configuration, () => undefined);
       assert.equal(snapshot.metadata.checkpointId, cp.checkpointId, 'the run from the job id restores the checkpoint, which holds all that was committed');
     } finally {
       store.completeCheckpoint = real;

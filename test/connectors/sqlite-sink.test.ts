@@ -404,6 +404,46 @@ describe('SqliteSink two-phase commit', () => {
     a.notifyCheckpointComplete!(2);
     assert.deepEqual(rowsOf().map((r) => r.k), [0, 1, 2, 3], "the running job's checkpoint 2 commits its rows");
   });
+
+  test('a restore drops the staged rows of the jobs named abandoned (died before a checkpoint of their own), and no other job\'s', () => {
+    const s = sink();
+    const open = (jobId: string, extra: Partial<SinkWriterContext> = {}) => {
+      const w = s.createWriter({ ...ctx(), jobId, ...extra });
+      openWriters.push(w as SinkWriter<unknown>);
+      return w;
+    };
+    const stagedOf = (job: string) => query<{ n: number }>('SELECT count(*) AS n FROM _flink_sink_staging WHERE run_id LIKE ?', `${job}:%`)[0]!.n;
+    // Job A commits checkpoint 7 and reaches the barrier of checkpoint 8, which completes later.
+    const a = open('jobA');
+    writeAll(a, range(0, 2));
+    a.snapshotState!(7);
+    a.notifyCheckpointComplete!(7);
+    writeAll(a, range(2, 4));
+    const eight = a.snapshotState!(8);
+    // B restores checkpoint 8 and stages its checkpoint 9, then is killed before 9 completes.
+    const b = open('jobB');
+    b.restoreState!(eight);
+    writeAll(b, range(10, 13));
+    b.snapshotState!(9);
+    // Others stage too: a dead job that has a completed checkpoint (a later -s of it commits
+    // these), and one that may still be writing.
+    const x = open('jobX');
+    writeAll(x, range(20, 22));
+    x.snapshotState!(3);
+    const w = open('jobW');
+    writeAll(w, range(30, 32));
+    w.snapshotState!(5);
+    assert.deepEqual([stagedOf('jobB'), stagedOf('jobX'), stagedOf('jobW')], [3, 2, 2]);
+    // C = `flink run -s jobB`: B has no checkpoint of its own, so checkpoint 8 is restored.
+    const c = open('jobC', { jobsAbandoned: ['jobB', 'jobW'], jobsStillWriting: ['jobW'] });
+    c.restoreState!(eight);
+    assert.equal(stagedOf('jobB'), 0, "B's staged rows are dropped: nothing can ever commit them");
+    assert.equal(stagedOf('jobX'), 2, "a dead job's rows that its own checkpoint may still commit stay");
+    assert.equal(stagedOf('jobW'), 2, 'a job that may still write keeps its rows, even if named abandoned');
+    assert.deepEqual(rowsOf().map((r) => r.k), [0, 1, 2, 3], 'committed rows are untouched');
+    w.notifyCheckpointComplete!(5);
+    assert.deepEqual(rowsOf().map((r) => r.k), [0, 1, 2, 3, 30, 31]);
+  });
 });
 
 /**

@@ -1,10 +1,10 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DETACHED_JOB_ID_ENV, type JobReporter, jobFileNameProblem, prepareRestore, runJobFileTracked, submitDetached } from '../../cluster/index.js';
+import { DETACHED_JOB_ID_ENV, DETACHED_JOBS_ABANDONED_ENV, type JobReporter, jobFileNameProblem, prepareRestore, runJobFileTracked, submitDetached } from '../../cluster/index.js';
 import { type Configuration, ensureHome, loadConfiguration, resolveHome } from '../../config/index.js';
 import { MetadataStore } from '../../metadata/index.js';
 import { FlinkError, JobFileError } from '../../util/errors.js';
-import type { JobId } from '../../util/ids.js';
+import { type JobId, isJobId } from '../../util/ids.js';
 import { lines, say, warn } from '../output.js';
 import { LiveStatusLine, formatStatusLine } from '../status-line.js';
 import { echo } from '../../util/sanitize.js';
@@ -98,6 +98,17 @@ function checkJobFile(jobFile: string): string {
   return path;
 }
 
+/**
+ * The jobs a detached run's parent found abandoned (see DETACHED_JOBS_ABANDONED_ENV): job ids
+ * only, and only in the process the parent started (the one given a pre-created row).
+ */
+function abandonedByParent(value: string | undefined, preCreated: JobId | undefined): readonly string[] {
+  if (value === undefined || preCreated === undefined) return [];
+  const jobs = value.split(',');
+  if (!jobs.every(isJobId)) throw new FlinkError('cli.badEnvironment', `${DETACHED_JOBS_ABANDONED_ENV} must list job ids separated by commas, not ${echo(value)}.`);
+  return jobs;
+}
+
 /** `flink run`: runs a job file attached, or starts it detached with `-d`; resolves to the exit code. */
 export async function runCommand(jobFile: string, args: readonly string[], options: RunOptions): Promise<number> {
   const layout = ensureHome(resolveHome());
@@ -107,6 +118,8 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
   const preCreated = process.env[DETACHED_JOB_ID_ENV] as JobId | undefined;
   // Only this process: a job file that starts `flink run` itself must not take over this row.
   delete process.env[DETACHED_JOB_ID_ENV];
+  const jobsAbandoned = abandonedByParent(process.env[DETACHED_JOBS_ABANDONED_ENV], preCreated);
+  delete process.env[DETACHED_JOBS_ABANDONED_ENV];
   const store = MetadataStore.open(layout.dbPath);
   let live: LiveStatusLine | undefined;
   try {
@@ -123,6 +136,7 @@ export async function runCommand(jobFile: string, args: readonly string[], optio
       allowNonRestoredState: options.allowNonRestoredState === true,
       claimMode: options.claimMode ?? 'no_claim',
       preCreated,
+      ...(jobsAbandoned.length > 0 ? { jobsAbandoned } : {}),
       log: preCreated !== undefined ? logLine : warn,
     });
   } finally {
@@ -140,7 +154,8 @@ async function runDetached(
   configuration: Configuration,
 ): Promise<number> {
   // The snapshot is read and verified (and its job's process stopped) before anything starts.
-  const snapshot = options.fromSavepoint === undefined ? undefined : await prepareRestore(store, options.fromSavepoint, configuration, warn);
+  const prepared = options.fromSavepoint === undefined ? undefined : await prepareRestore(store, options.fromSavepoint, configuration, warn);
+  const snapshot = prepared?.snapshot;
   const runArgs = [
     ...(options.parallelism !== undefined ? ['-p', String(options.parallelism)] : []),
     ...options.dynamicProperties.flatMap((d) => ['-D', d]),
@@ -160,6 +175,7 @@ async function runDetached(
     restoredFrom: snapshot?.dir ?? null,
     ...(snapshot ? { continues: snapshot.metadata.jobId } : {}),
     runArgs,
+    ...(prepared && prepared.jobsAbandoned.length > 0 ? { jobsAbandoned: prepared.jobsAbandoned } : {}),
   });
   for (const w of start.warnings) warn(w);
   if (start.failed) throw new FlinkError('job.failed', lines.failed(start.jobId, start.failed.cause), { details: `  See ${start.failed.log} for the job's log.` });

@@ -55,6 +55,7 @@ export class SinkWriterOperator extends StreamOperator<unknown> {
         attemptNumber: info.attemptNumber,
         ...(info.checkOwnership ? { checkOwnership: info.checkOwnership } : {}),
         ...(info.jobsStillWriting ? { jobsStillWriting: info.jobsStillWriting } : {}),
+        ...(info.jobsAbandoned ? { jobsAbandoned: info.jobsAbandoned } : {}),
         checkpointing: info.checkpointing,
         processingTimeService: {
           // The task's clock reading for its current step: no clock read per record.

@@ -40,6 +40,8 @@ export interface WorkerBootstrap {
   readonly globalJobParameters?: Readonly<Record<string, string>>;
   /** Jobs a restore must leave alone: they may still write (see SinkWriterContext.jobsStillWriting). */
   readonly jobsStillWriting?: readonly string[];
+  /** Jobs that can never commit what they staged: a restore drops it (see SinkWriterContext.jobsAbandoned). */
+  readonly jobsAbandoned?: readonly string[];
   /** Int32 words: [0] set once the job's process is fenced; [1] request sequence; [2] answer (0 ok, 1 fenced). */
   readonly fence: SharedArrayBuffer;
   /** The job is tracked: sinks must confirm ownership with the main thread before they commit. */

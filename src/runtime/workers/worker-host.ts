@@ -141,6 +141,7 @@ function startRun(
           }
         : {}),
       ...(boot.jobsStillWriting ? { jobsStillWriting: boot.jobsStillWriting } : {}),
+      ...(boot.jobsAbandoned ? { jobsAbandoned: boot.jobsAbandoned } : {}),
       ...(deployment.restored ? { restore: (uid: string, subtask: number) => restored.get(`${subtask}/${uid}`) } : {}),
       stateBackend: boot.stateBackend,
       autoWatermarkIntervalMs: boot.autoWatermarkIntervalMs,
