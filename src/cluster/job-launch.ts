@@ -3,7 +3,7 @@ import { constants as osConstants } from 'node:os';
 import { setContextExecutor } from '../api/index.js';
 import { DAMAGED_STATE_FILE, type LoadedSnapshot, loadSnapshotChecked, restoreLatestOfJob } from '../checkpoint/index.js';
 import { CheckpointingOptions, type Configuration } from '../config/index.js';
-import type { MetadataStore } from '../metadata/index.js';
+import { type MetadataStore, isSavepointKind } from '../metadata/index.js';
 import { onOutputClosed } from '../util/closed-output.js';
 import { systemClock } from '../util/clock.js';
 import { FlinkError, IllegalJobStateError, JobCancelledError, JobFileError, SnapshotRestoreError } from '../util/errors.js';
@@ -72,12 +72,17 @@ export async function prepareRestore(
     // (rows of discarded ones stay in flink.db) and did not finish (a finished job's sinks commit
     // at the end of input) stands there: otherwise its sinks committed past the snapshot.
     if (!(err instanceof FlinkError && err.code === 'snapshot.none') || job.restoredFrom === null) throw err;
-    if (job.status === 'FINISHED' || store.listCheckpoints(jobId).some((c) => c.status === 'COMPLETED')) throw err;
+    const own = store.listCheckpoints(jobId);
+    if (job.status === 'FINISHED' || own.some((c) => c.status === 'COMPLETED')) throw err;
     log(`Job ${jobId} has no completed checkpoint or savepoint of its own: restoring the snapshot it was restored from, ${job.restoredFrom}.`);
+    // It can no longer write (taken over, claimed above) and has no checkpoint anywhere: none can
+    // ever name what it staged as pending, so the restore drops it (its jobs' other output stays).
+    // Unless it triggered a savepoint: a savepoint lives wherever its user put it, beyond the scan
+    // of the job's checkpoint directory, and one published as the job was killed (recorded as
+    // triggered, never as completed) names the rows it staged, which its restore commits.
+    const jobsAbandoned = own.some((c) => isSavepointKind(c.kind)) ? [] : [jobId];
     try {
-      // It can no longer write (taken over, claimed above) and has no snapshot anywhere: none can
-      // ever name what it staged as pending, so the restore drops it (its jobs' other output stays).
-      return { snapshot: await restorePath(store, job.restoredFrom, me, log), jobsAbandoned: [jobId] };
+      return { snapshot: await restorePath(store, job.restoredFrom, me, log), jobsAbandoned };
     } catch (again) {
       if (!(again instanceof FlinkError) || again instanceof IllegalJobStateError) throw again;
       throw new SnapshotRestoreError(

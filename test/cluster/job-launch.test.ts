@@ -82,6 +82,19 @@ describe('prepareRestore', () => {
     assert.deepEqual(prepared.jobsAbandoned, [second]);
     // -s of the snapshot's path (or of the job that wrote it): nobody is abandoned.
     assert.deepEqual((await prepareRestore(store, five, config, log)).jobsAbandoned, []);
+    // One that triggered a savepoint, never recorded as completed (killed as it was published,
+    // somewhere only its user knows): that savepoint may name what it staged, so it is kept.
+    const third = newJobId();
+    store.createJob({ jobId: third, name: 'j', jobFile: '/j.ts', restoredFrom: five });
+    store.transitionJob(third, 'RUNNING');
+    store.insertCheckpoint({ jobId: third, checkpointId: 6, kind: 'SAVEPOINT', triggerTime: 6, path: join(home.path, 'savepoints', 'savepoint-6') });
+    store.transitionJob(third, 'CANCELLING');
+    store.transitionJob(third, 'CANCELED');
+    const withSavepoint = await prepareRestore(store, third, config, log);
+    assert.equal(withSavepoint.snapshot.dir, five);
+    assert.deepEqual(withSavepoint.jobsAbandoned, []);
+    logs.length = 0;
+    assert.deepEqual((await prepareRestore(store, second, config, log)).jobsAbandoned, [second]);
     assert.deepEqual(logs, [`Job ${second} has no completed checkpoint or savepoint of its own: restoring the snapshot it was restored from, ${five}.`]);
     // That snapshot gone too: refused naming both, never a fresh start.
     rmSync(five, { recursive: true });
