@@ -4038,4 +4038,14 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/cluster/job-launch.test.ts'],
     testNamePattern: 'ended before a checkpoint of its own',
   },
+  {
+    id: 'fenced-publish-queued',
+    area: 'fencing',
+    file: 'src/cluster/job-checkpointing.ts',
+    original: '      renameNow(from, to);\n',
+    replacement: '      await steps.rename(from, to);\n',
+    bug: "the checkpoint's publishing rename waits on libuv's thread pool after the fence check: a process frozen while it waits there publishes the checkpoint on waking, after another process declared the job lost",
+    tests: ['test/cluster/job-checkpointing.test.ts'],
+    testNamePattern: 'publishing rename',
+  },
 ];

@@ -1,3 +1,4 @@
+import { renameSync } from 'node:fs';
 import { type CheckpointingModeName, CheckpointingOptions, type Configuration } from '../config/index.js';
 import {
   type CheckpointTarget,
@@ -216,13 +217,19 @@ export class JobCheckpointing {
  * Write steps whose rename — the step that publishes a checkpoint's `_metadata` — first checks
  * that this process still owns the job, and whose removals fail once it does not (retention
  * then logs that it could not delete, and leaves the checkpoint to the new owner).
+ *
+ * The publishing rename runs synchronously, right after the check: a rename handed to libuv's
+ * thread pool waits behind the pool's other work (state files' writes and fsyncs, tens of ms on
+ * a loaded disk), and a process frozen (SIGSTOP) in that wait published the checkpoint on waking,
+ * after another process had declared the job lost (a full-suite run caught it). Now the only
+ * window is between the check's return and the system call, as for the sinks' commits.
  */
-export function fencedWriteSteps(steps: WriteSteps, fence: CommitFence): WriteSteps {
+export function fencedWriteSteps(steps: WriteSteps, fence: CommitFence, renameNow: (from: string, to: string) => void = renameSync): WriteSteps {
   return {
     writeAndSync: (path, data) => steps.writeAndSync(path, data),
     rename: async (from, to) => {
       fence.check('publish a checkpoint');
-      await steps.rename(from, to);
+      renameNow(from, to);
     },
     syncDir: (dir) => steps.syncDir(dir),
     remove: async (path) => {

@@ -7,11 +7,12 @@
  * execution is a stand-in whose single task acknowledges each checkpoint at once.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { JobCheckpointing } from '../../src/cluster/job-checkpointing.js';
+import { JobCheckpointing, fencedWriteSteps } from '../../src/cluster/job-checkpointing.js';
 import { type CommitFence, JobFencedError } from '../../src/cluster/job-fence.js';
+import { nodeWriteSteps } from '../../src/checkpoint/index.js';
 import { Configuration } from '../../src/config/index.js';
 import type { JobExecution } from '../../src/runtime/index.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -89,5 +90,21 @@ describe('a job’s checkpointing checks its fence before each commit point', ()
     assert.deepEqual(notified, [], 'a process declared lost must not commit its sinks');
     assert.match(log.join('\n'), /Not allowed to commit checkpoint 1: Job job is no longer owned by this process/);
     await checkpointing.stop(undefined);
+  });
+
+  test('the publishing rename is done before its call returns, right after the check: no queue where a frozen process could hold it', () => {
+    const fence = new ScriptedFence();
+    const steps = fencedWriteSteps(nodeWriteSteps, fence);
+    const from = join(home.path, '.metadata.tmp');
+    const to = join(home.path, '_metadata');
+    writeFileSync(from, 'x');
+    // Not awaited: a rename on libuv's thread pool would not have happened yet; a process frozen
+    // while it waited there published on waking, after it was declared lost.
+    const done = steps.rename(from, to);
+    assert.ok(existsSync(to) && !existsSync(from), 'renamed synchronously');
+    assert.deepEqual(fence.checked, ['publish a checkpoint']);
+    fence.refuse = /publish/;
+    writeFileSync(from, 'y');
+    return Promise.all([done, assert.rejects(steps.rename(from, to), JobFencedError)]).then(() => assert.ok(existsSync(from), 'a refused publish renames nothing'));
   });
 });
