@@ -158,6 +158,13 @@ export class HeapStateTable<V> implements StateTable<V> {
     return this.maps[unit - INT_SHARDS] ?? NO_ENTRIES;
   }
 
+  /** The keys of one unit (no freeze check), in a new array of their number: no entry pairs made. */
+  unitKeys(unit: number): unknown[] {
+    if (unit < INT_SHARDS) return this.ints[unit]?.keys() ?? [];
+    const map = this.maps[unit - INT_SHARDS];
+    return map === undefined ? [] : [...map.keys()];
+  }
+
   keyGroupOf(unit: number, key: unknown): number {
     return unit < INT_SHARDS ? assignToKeyGroup(key, this.maxParallelism) : this.start + unit - INT_SHARDS;
   }

@@ -115,6 +115,18 @@ export class IntKeyTable<V> {
     return new SlotEntries<V>(this);
   }
 
+  /** The keys held, in slot order (the order of {@link entries}), in an array of their number. */
+  keys(): number[] {
+    const out = new Array<number>(this.live);
+    const slots = this.slots;
+    let n = 0;
+    for (let i = 0; i < slots.length; i += 2) {
+      const k = slots[i];
+      if (typeof k === 'number') out[n++] = k;
+    }
+    return out;
+  }
+
   /** The slots' array as it is now (for {@link SlotEntries}, which follows rebuilds). */
   get places(): readonly unknown[] {
     return this.slots;

@@ -19,7 +19,7 @@ import type { SharedStateRef } from './snapshot-format/handles.js';
 import type { State } from './state.js';
 import { type StateKinds, type StateMeta, keyWriterOf, writerOf } from './state-meta.js';
 import { keyReaders } from './map-key-serializers.js';
-import { entriesByKeyGroup } from './table-walk.js';
+import { keysByUnit } from './table-walk.js';
 import { ChangedKeys, type SnapshotGuard, type StateTable, type StateTableStore, type TrackedStateTable } from './state-table.js';
 import { checkRegisteredAgain, checkRestoredAs, metaOf, restoredReaders } from './state-registration.js';
 import type { IncrementalCleanup } from './ttl-cleanup.js';
@@ -226,19 +226,26 @@ export class KeyedStateBackend implements KeyContext, AccessEpoch {
    * Calls `fn` with every key of this subtask that has a value in state `descriptor`, the
    * backend's current key set to it (Flink's applyToAllKeys); the keys are collected first, so
    * `fn` may change or clear the state. The current key is restored afterwards. Keys are passed
-   * as stored (composite keys in their canonical form).
+   * as stored (composite keys in their canonical form), unit by unit of the table (see
+   * keysByUnit): on the heap int keys shard by shard, then the others key group by key group; on
+   * disk key group by key group. Flink's heap backend visits them in key group order, but
+   * promises no order.
    */
   applyToAllKeys(descriptor: StateDescriptor, fn: (key: unknown, state: State) => void): void {
     const state = this.getOrCreateState<State>(descriptor);
     const table = this.tables.get(descriptor.name)!.table;
-    const entries = entriesByKeyGroup(table);
+    const units = keysByUnit(table);
     const previousKey = this.currentKey;
     const previousMapKey = this.currentMapKey;
     const previousGroup = this.keyGroupHint;
     try {
-      for (const { keyGroup, key } of entries) {
-        this.setCurrentKey(key, keyGroup);
-        fn(key, state);
+      for (let u = 0; u < units.length; u++) {
+        const keys = units[u]!;
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i];
+          this.setCurrentKey(key, table.keyGroupOf(u, key));
+          fn(key, state);
+        }
       }
     } finally {
       // Back to the caller's key, or to no key at all (a broadcast element has none).

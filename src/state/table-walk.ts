@@ -27,3 +27,24 @@ export function entriesByKeyGroup<V>(table: StateTable<V>, from = table.keyGroup
   for (const group of byGroup) if (group !== undefined) for (const e of group) out.push(e);
   return out;
 }
+
+/**
+ * The keys of `table` with a value, unit by unit (see StateTable.units; on the heap, each shard's
+ * int keys in slot order, then each key group's other keys), each unit's in an array of its own:
+ * for a walk that reads each key's state itself (applyToAllKeys). Taken before the caller
+ * changes anything. Neither an object per entry nor one array of every key: arrays over ~128 KiB
+ * are fresh memory from the system at every walk, a page fault per 4 KiB on the VMs this runs
+ * on (a job reading its 100k keys' counts at its end spent ~50 ms in entriesByKeyGroup).
+ */
+export function keysByUnit(table: StateTable<unknown>): (readonly unknown[])[] {
+  const units: (readonly unknown[])[] = new Array<readonly unknown[]>(table.units);
+  for (let u = 0; u < table.units; u++) {
+    if (table.unitKeys !== undefined) units[u] = table.unitKeys(u);
+    else {
+      const keys: unknown[] = [];
+      for (const entry of table.unitEntries(u)) keys.push(entry[0]);
+      units[u] = keys;
+    }
+  }
+  return units;
+}

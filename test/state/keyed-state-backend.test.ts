@@ -314,5 +314,31 @@ describe('applyToAllKeys', () => {
       assert.equal(restored.getCurrentKey(), undefined, 'no key afterwards, not the last key visited');
       assert.equal(restored.currentKeyGroup, -1);
     });
+
+    test(`${type}: visits every key once with its key group set, int keys and others, while fn clears them`, () => {
+      const d = new ValueStateDescriptor<number>('n', 0);
+      const b = createBackend(type);
+      const s = b.getOrCreateState<ValueState<number>>(d);
+      // Int keys (the heap's shards), strings and composite keys (its Maps by key group); enough
+      // ints that clearing them shrinks their tables while the walk goes on.
+      const keys: unknown[] = [];
+      for (let k = -500; k < 2500; k++) keys.push(k);
+      for (let k = 0; k < 50; k++) keys.push(`s${k}`, ['c', k]);
+      for (const k of keys) {
+        b.setCurrentKey(k);
+        s.update(1);
+      }
+      const seen = new Map<string, number>();
+      b.applyToAllKeys(d, (k, state) => {
+        assert.equal(b.currentKeyGroup, assignToKeyGroup(k, b.maxParallelism), `key group of ${String(k)}`);
+        assert.equal((state as ValueState<number>).value(), 1, `value of ${String(k)}`);
+        const name = typeof k === 'number' ? `n${k}` : String(k);
+        seen.set(name, (seen.get(name) ?? 0) + 1);
+        (state as ValueState<number>).clear();
+      });
+      assert.equal(seen.size, keys.length, 'every key visited');
+      assert.ok([...seen.values()].every((n) => n === 1), 'each key once');
+      b.applyToAllKeys(d, () => assert.fail('a cleared key visited'));
+    });
   }
 });
