@@ -260,6 +260,13 @@ class HashWriter extends RecordWriter {
   private readonly channelOfKeyGroup: Uint16Array;
   /** The batch every record goes to when there is one channel. */
   private readonly only: PendingBatch | undefined;
+  /**
+   * An int key goes without its key group (-1): one consumer subtask, in this thread. A batch to
+   * another thread carries key groups as 16-bit integers (columnar-batch.ts), where -1 arrived
+   * as 65535: a keyed subtask on another worker then kept such keys' state and timers under a
+   * key group outside its range (on lmdb, its snapshots and applyToAllKeys found none of them).
+   */
+  private readonly intKeysUngrouped: boolean;
   constructor(
     channels: readonly ResultSubpartition[],
     batchSize: number,
@@ -272,18 +279,19 @@ class HashWriter extends RecordWriter {
     this.channelOfKeyGroup = new Uint16Array(maxParallelism);
     for (let kg = 0; kg < maxParallelism; kg++) this.channelOfKeyGroup[kg] = operatorIndexForKeyGroup(maxParallelism, channels.length, kg);
     this.only = channels.length === 1 ? this.batches[0] : undefined;
+    this.intKeysUngrouped = channels.length === 1 && channels[0]!.copiesRecords !== true;
   }
   collect(value: unknown): void {
     const key = this.keySelector(value);
     if (key === undefined || key === null) {
       throw new TypeError(`The keyBy selector returned ${key} for record ${safeString(value)}; every record needs a key.`);
     }
-    // One consumer subtask holds every key group: an int key's is left for the consumer to compute
-    // if it needs it (-1; the heap finds an int key without it, see HeapStateTable). Any other key
-    // needs its key group on the heap too, and is checked here (a key that cannot be hashed).
-    const only = this.only;
-    const kg = only !== undefined && typeof key === 'number' && (key | 0) === key ? -1 : assignToKeyGroup(key, this.maxParallelism);
-    const b = only ?? this.batches[this.channelOfKeyGroup[kg]!]!;
+    // One consumer subtask in this thread holds every key group: an int key's is left for the
+    // consumer to compute if it needs it (-1; the heap finds an int key without it, see
+    // HeapStateTable). Any other key needs its key group on the heap too, and is checked here (a
+    // key that cannot be hashed).
+    const kg = this.intKeysUngrouped && typeof key === 'number' && (key | 0) === key ? -1 : assignToKeyGroup(key, this.maxParallelism);
+    const b = this.only ?? this.batches[this.channelOfKeyGroup[kg]!]!;
     const n = b.count;
     // A key that is an object (a tuple of fields) may be the record's own: captured with it.
     b.keys![n] = b.copies && typeof key === 'object' ? copyRecord(key) : key;

@@ -33,6 +33,20 @@ describe('record writer: keyBy routing', () => {
       assert.equal(seen, keys.length);
     }
   });
+
+  test('an int key to the one consumer subtask goes without its key group only within the thread: to another thread with it', () => {
+    // A channel to another thread encodes key groups as 16-bit integers, which have no -1.
+    const remote = new LocalChannel(1000) as LocalChannel & { copiesRecords: boolean };
+    remote.copiesRecords = true;
+    for (const [channel, local] of [[new LocalChannel(1000), true], [remote, false]] as const) {
+      const writer = createRecordWriter({ type: 'hash', keySelector: (r: unknown) => r }, [channel], { batchSize: 16, maxParallelism: 128, subtaskIndex: 0 });
+      for (const k of [0, 7, -3, 2 ** 31 - 1]) writer.collect(k);
+      writer.flush();
+      const batch = channel.poll();
+      assert.ok(batch instanceof RecordBatch);
+      assert.deepEqual(Array.from(batch.keyGroups!), batch.values.map((k) => (local ? -1 : assignToKeyGroup(k, 128))), local ? 'left to the consumer' : 'computed for the other thread');
+    }
+  });
 });
 
 describe('record writer: timestamps and watermarks', () => {
