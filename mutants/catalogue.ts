@@ -4126,4 +4126,14 @@ export const MUTANTS: readonly Mutant[] = [
     bug: "a job process whose status move at its end finds the job declared lost by another process still records a failure event of its own in flink.db",
     tests: ['test/cluster/job-tracker-fenced.test.ts'],
   },
+  {
+    id: 'liveness-frozen-holder-declared-last',
+    area: 'fencing',
+    file: 'src/cluster/liveness.ts',
+    original: "  const frozenFirst = [...jobs].sort((a, b) => Number(isFrozen(b)) - Number(isFrozen(a)));\n",
+    replacement: "  const frozenFirst = [...jobs];\n",
+    bug: "flink list, beside a job frozen while it held flink.db's write lock, first declares a newer job whose heartbeat that lock held up, waits out the busy timeout and fails with 'database is locked': the frozen job is never declared lost nor stopped, and keeps every job of the home from writing",
+    tests: ['test/cluster/liveness.test.ts'],
+    testNamePattern: 'frozen holding the write lock',
+  },
 ];
