@@ -1,4 +1,4 @@
-import { renameSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { type CheckpointingModeName, CheckpointingOptions, type Configuration } from '../config/index.js';
 import {
   type CheckpointTarget,
@@ -224,7 +224,12 @@ export class JobCheckpointing {
  * after another process had declared the job lost (a full-suite run caught it). Now the only
  * window is between the check's return and the system call, as for the sinks' commits.
  */
-export function fencedWriteSteps(steps: WriteSteps, fence: CommitFence, renameNow: (from: string, to: string) => void = renameSync): WriteSteps {
+export function fencedWriteSteps(
+  steps: WriteSteps,
+  fence: CommitFence,
+  renameNow: (from: string, to: string) => void = renameSync,
+  removeNow: (path: string) => void = removeFileSync,
+): WriteSteps {
   return {
     writeAndSync: (path, data) => steps.writeAndSync(path, data),
     rename: async (from, to) => {
@@ -232,13 +237,20 @@ export function fencedWriteSteps(steps: WriteSteps, fence: CommitFence, renameNo
       renameNow(from, to);
     },
     syncDir: (dir) => steps.syncDir(dir),
+    // Synchronous for the same reason as the rename: retention deletes a checkpoint's `_metadata`
+    // (then its shared files) this way, and an unlink queued on the thread pool ran on waking.
     remove: async (path) => {
       fence.check('delete checkpoint files');
-      await steps.remove(path);
+      removeNow(path);
     },
     removeDir: async (path) => {
       fence.check('delete checkpoint files');
       await steps.removeDir(path);
     },
   };
+}
+
+/** Removes a file; a missing one is fine (as WriteSteps.remove). */
+function removeFileSync(path: string): void {
+  rmSync(path, { force: true });
 }

@@ -128,6 +128,8 @@ export class JobTracker {
       const now = this.clock.now();
       if (outcome.status === 'FAILED') {
         this.moveTo('FAILING');
+        // That move found the job declared lost by another process (fenced): its record is theirs.
+        if (this.fence?.fenced) return;
         this.store.recordEvent({ jobId: this.job.jobId, kind: 'failure', time: now, cause: outcome.cause, stack: outcome.stack ?? null });
         this.moveTo('FAILED', { endTime: now, failureCause: outcome.cause, failureStack: outcome.stack ?? null });
       } else {

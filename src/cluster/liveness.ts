@@ -85,7 +85,19 @@ function isLockedOut(err: unknown): boolean {
  * ever sees a dead job as RUNNING. Returns the jobs as they are after the check.
  */
 export function reconcileLiveness(store: MetadataStore, jobs: readonly JobRecord[], now = Date.now()): JobRecord[] {
-  return jobs.map((job) => declareIfLost(store, job, now));
+  // Frozen processes first. One frozen while it held flink.db's write lock blocks every other
+  // job's writes, heartbeats included, so they look lost too; declaring one of those first waited
+  // out the busy timeout and failed the command (that job's process is not stopped, so it cannot
+  // be the holder), and the frozen one was never declared nor stopped.
+  const frozenFirst = [...jobs].sort((a, b) => Number(isFrozen(b)) - Number(isFrozen(a)));
+  const after = new Map(frozenFirst.map((job) => [job.jobId, declareIfLost(store, job, now)]));
+  return jobs.map((job) => after.get(job.jobId) ?? job);
+}
+
+/** True if the job's process is alive and stopped (SIGSTOP). */
+function isFrozen(job: JobRecord): boolean {
+  const proc = jobProcess(job);
+  return proc !== undefined && !isTerminal(job.status) && processState(proc) === 'stopped';
 }
 
 /**

@@ -72,26 +72,29 @@ export function copyInProgressPathOf(copy: string): string {
 const COPY_CHUNK = 1 << 20;
 
 /**
- * Publishes the first `length` bytes of a part another job recorded open (and may still write)
- * as `copy`, leaving the part itself as it is. The part is found under its in-progress name,
- * its pending name (it rolled since), or its final name (its job committed it since). Idempotent:
- * a copy published already is kept.
+ * Prepares the publishing of the first `length` bytes of a part another job recorded open (and
+ * may still write) as `copy`, leaving the part itself as it is: writes the copy durably under
+ * its hidden name now and returns the rename that publishes it (or the warning that the part
+ * is gone; undefined if there is nothing to publish), so a restore can ask its fence after the
+ * writes and fsyncs, right before the renames. The part is found under its in-progress name,
+ * its pending name (it rolled since), or its final name (its job committed it since).
+ * Idempotent: a copy published already is kept.
  */
-export function commitRecordedPrefix(hidden: string, final: string, length: number, copy: string): void {
-  if (existsSync(copy)) return;
+export function copyRecordedPrefix(hidden: string, final: string, length: number, copy: string): (() => void) | undefined {
+  if (existsSync(copy)) return undefined;
   for (const from of [hidden, pendingPathOf(hidden), final]) {
     const part = openRecordedPart(from, constants.O_RDONLY, length);
     if (part === 'absent') continue;
-    if (part === 'link') return;
+    if (part === 'link') return undefined;
     try {
       writePrefix(part.fd, Math.min(part.size, length), copyInProgressPathOf(copy));
     } finally {
       closeSync(part.fd);
     }
-    renameSync(copyInProgressPathOf(copy), copy);
-    return;
+    return () => renameSync(copyInProgressPathOf(copy), copy);
   }
-  writeWarning(`FileSink: in-progress file ${hidden} is gone; its records are lost.`);
+  // Said when the copy would have been published, in order with the other commits' warnings.
+  return () => writeWarning(`FileSink: in-progress file ${hidden} is gone; its records are lost.`);
 }
 
 /** Writes the first `length` bytes of `src` durably to `to` (replacing a half-made copy). */

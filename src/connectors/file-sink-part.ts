@@ -146,18 +146,29 @@ export function openRecordedPart(path: string, flags: number, length: number): {
  * final name exists, it was committed already (by an earlier restore from this checkpoint).
  */
 export function commitRecordedPart(hidden: string, final: string, length: number): void {
+  cutRecordedPart(hidden, final, length)?.();
+}
+
+/**
+ * {@link commitRecordedPart} in two steps: cuts the part back durably now and returns the rename
+ * that commits it (or the warning that it is gone; undefined if it is a link), so a restore can
+ * ask its fence after the cuts and fsyncs and right before the renames.
+ */
+export function cutRecordedPart(hidden: string, final: string, length: number): (() => void) | undefined {
   for (const from of [hidden, pendingPathOf(hidden)]) {
     const part = openRecordedPart(from, constants.O_RDWR, length);
     if (part === 'absent') continue;
-    if (part === 'link') return;
+    if (part === 'link') return undefined;
     try {
       if (part.size > length) ftruncateSync(part.fd, length);
       fsyncSync(part.fd);
     } finally {
       closeSync(part.fd);
     }
-    renameSync(from, final);
-    return;
+    return () => renameSync(from, final);
   }
-  if (!existsSync(final)) writeWarning(`FileSink: in-progress file ${hidden} is gone; its records are lost.`);
+  // Said when the commit would have been made, in order with the other commits' warnings.
+  return () => {
+    if (!existsSync(final)) writeWarning(`FileSink: in-progress file ${hidden} is gone; its records are lost.`);
+  };
 }

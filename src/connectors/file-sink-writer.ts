@@ -5,10 +5,10 @@ import type { SinkProcessingTimeService, SinkWriter, SinkWriterContext, SinkWrit
 import { MIN_TIMESTAMP } from '../util/time.js';
 import type { FileSinkSettings } from './file-sink.js';
 import type { BucketAssignerContext } from './file-sink-bucket-assigners.js';
-import { InProgressPart, commitRecordedPart, pendingPathOf } from './file-sink-part.js';
+import { InProgressPart, cutRecordedPart, pendingPathOf } from './file-sink-part.js';
 import { type RecordedFiles, recordedDirectoryOf, resolveRecordedPart } from './file-sink-recorded-files.js';
 import { OnCheckpointRollingPolicy } from './file-sink-rolling-policy.js';
-import { type RestoreScope, commitRecordedPrefix, copyInProgressPathOf, copyPathOf, decideRestoreScope, liveWriterOf } from './file-sink-live-writers.js';
+import { type RestoreScope, copyInProgressPathOf, copyRecordedPrefix, copyPathOf, decideRestoreScope, liveWriterOf } from './file-sink-live-writers.js';
 import { writeWarning } from '../util/warning.js';
 import { makeDirectoriesSync } from '../util/make-directories.js';
 import {
@@ -167,8 +167,12 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     const gone = this.unusableDirectories(recorded, open);
     // The copy this job makes of each open part a job that may still write wrote (none: cut back).
     const copies = new Map(open.map((p) => [p, this.copyOf(p, scope)]));
+    // Cut back or copied durably first; asked again right before the renames, after the fsyncs
+    // (milliseconds each): a process frozen in one must not commit on waking.
+    const renames = mine.filter((p) => !gone.has(p.directory)).map((p) => this.prepareOpen(p, copies.get(p)));
+    if (recorded.length + mine.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
     for (const f of recorded) if (!gone.has(f.directory)) this.commit(f.hidden, f.final);
-    for (const p of mine) if (!gone.has(p.directory)) this.commitOpen(p, copies.get(p));
+    for (const rename of renames) rename?.();
     if (this.context.subtaskIndex === 0) {
       // Leftovers are deleted in the current directory only; files recorded in another one are
       // committed there and nothing else in it is touched.
@@ -191,10 +195,13 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     }
   }
 
-  /** Commits a recorded open part: cut back and renamed, or — another job's that may still write it — copied. */
-  private commitOpen(p: RecordedFiles & { readonly length: number }, copy: string | undefined): void {
-    if (copy === undefined) commitRecordedPart(p.hidden, p.final, p.length);
-    else commitRecordedPrefix(p.hidden, p.final, p.length, copy);
+  /**
+   * Makes a recorded open part ready to commit — cut back, or, another job's that may still
+   * write it, copied — durably; returns the rename that commits it.
+   */
+  private prepareOpen(p: RecordedFiles & { readonly length: number }, copy: string | undefined): (() => void) | undefined {
+    if (copy === undefined) return cutRecordedPart(p.hidden, p.final, p.length);
+    return copyRecordedPrefix(p.hidden, p.final, p.length, copy);
   }
 
   /** The copy this job makes of a recorded open part a job that may still write wrote (undefined if it is cut back). */
@@ -247,11 +254,19 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
       this.preCommit(null);
       return;
     }
-    this.context.checkOwnership?.(`commit the parts of sink '${this.context.operatorUid}' at the end of input`);
-    for (const part of this.parts.values()) {
-      part.closeDurably();
-      renameSync(part.hiddenPath, part.finalPath);
+    // Every part is made durable before the fence is asked: fsyncs take milliseconds (more on a
+    // loaded disk), and a process frozen in one, asked before it, renamed on waking after it was
+    // declared lost. After the answer come only the renames.
+    for (const part of this.parts.values()) part.closeDurably();
+    try {
+      this.context.checkOwnership?.(`commit the parts of sink '${this.context.operatorUid}' at the end of input`);
+    } catch (err) {
+      // Nothing records these parts (no checkpointing): they go, as close() drops unrecorded ones.
+      for (const part of this.parts.values()) rmSync(part.hiddenPath, { force: true });
+      this.parts.clear();
+      throw err;
     }
+    for (const part of this.parts.values()) renameSync(part.hiddenPath, part.finalPath);
     this.parts.clear();
     for (const f of this.pendingFiles) this.commit(this.abs(f.pending), this.abs(f.final));
     this.pendingFiles = [];

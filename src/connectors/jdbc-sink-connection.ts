@@ -32,6 +32,18 @@ export class Connection {
     return this.enqueue(() => this.client.query<R>(text, params as unknown[] | undefined));
   }
 
+  /**
+   * {@link query} of a statement that commits: `check` runs right before it is sent (after what
+   * was sent before it has settled, which takes round trips), and a throw sends nothing. A check
+   * made before the wait would let a process frozen in it commit on waking.
+   */
+  commitChecked(text: string, check: () => void): Promise<QueryResult> {
+    return this.enqueue(() => {
+      check();
+      return this.client.query(text);
+    });
+  }
+
   /** `COPY … FROM STDIN` of `data` (COPY text format); settles when the server has it all. */
   copy(statement: string, data: string): Promise<void> {
     return this.enqueue(

@@ -148,9 +148,11 @@ export class ExactlyOnceJdbcWriter<T> extends JdbcWriterBase<T> {
       this.batches?.flush();
       return;
     }
-    // No checkpoints: everything becomes visible now, prepared transactions included.
+    // No checkpoints: everything becomes visible now, prepared transactions included. The fence
+    // is asked when the COMMIT is sent, behind the batches still in flight, not before them.
     this.batches!.flush();
-    const committed = this.track(expectCommand(this.writer!.query('COMMIT'), 'COMMIT'), 'committing at the end of input');
+    const check = () => this.context.checkOwnership?.(`commit the rows of sink '${this.context.operatorUid}' at the end of input`);
+    const committed = this.track(expectCommand(this.writer!.commitChecked('COMMIT', check), 'COMMIT'), 'committing at the end of input');
     this.txn = undefined;
     const due = this.pending.filter((t) => !t.committing);
     for (const t of due) t.committing = true;
@@ -179,8 +181,7 @@ export class ExactlyOnceJdbcWriter<T> extends JdbcWriterBase<T> {
     for (const t of due) {
       await t.prepared;
       // The job checked its fence before telling sinks to commit; this closes the gap to the send.
-      this.context.checkOwnership?.(`commit transaction ${t.gid}`);
-      await this.committer!.query(`COMMIT PREPARED ${gidLiteral(t.gid)}`);
+      await this.committer!.commitChecked(`COMMIT PREPARED ${gidLiteral(t.gid)}`, () => this.context.checkOwnership?.(`commit transaction ${t.gid}`));
       this.pending = this.pending.filter((p) => p !== t);
     }
   }

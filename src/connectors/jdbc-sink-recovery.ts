@@ -98,8 +98,11 @@ export async function recover(client: Connection, target: RecoveryTarget): Promi
     if (verdict === 'unknown') target.warn(`${who}: cannot tell whether transaction ${t.gid} of checkpoint ${t.checkpointId} was committed; taking it as committed.`);
     alreadyCommitted.push(t.gid);
   }
-  target.checkOwnership?.(`commit and roll back the prepared transactions of sink '${target.uid}'`);
-  for (const t of plan.commit) await client.query(`COMMIT PREPARED ${gidLiteral(t.gid)}`);
-  for (const gid of plan.rollback) await client.query(`ROLLBACK PREPARED ${gidLiteral(gid)}`);
+  // Asked before each statement, each one a round trip after the last: a process frozen during
+  // one must not send the next on waking.
+  const check = () => target.checkOwnership?.(`commit and roll back the prepared transactions of sink '${target.uid}'`);
+  check();
+  for (const t of plan.commit) await client.commitChecked(`COMMIT PREPARED ${gidLiteral(t.gid)}`, check);
+  for (const gid of plan.rollback) await client.commitChecked(`ROLLBACK PREPARED ${gidLiteral(gid)}`, check);
   return { committed: plan.commit.map((t) => t.gid), rolledBack: plan.rollback, alreadyCommitted };
 }

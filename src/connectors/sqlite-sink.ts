@@ -146,16 +146,14 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     const due = this.pending.filter((p) => p.checkpointId <= checkpointId);
     // The job checked its fence before it told its tasks; a process frozen since (a task on a
     // worker takes the word a few ms later) must find out before it commits, not after.
-    if (due.length > 0) this.context.checkOwnership?.(`commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);
-    for (const p of due) this.commit(p);
+    this.commit(due, `commit checkpoint ${checkpointId} of sink '${this.context.operatorUid}'`);
     this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
   }
 
   restoreState(state: unknown[]): void {
     // Union state: every subtask sees every pending commit of the checkpoint; commits are idempotent.
     const recorded = state.filter(isPendingCommit);
-    if (recorded.length > 0) this.context.checkOwnership?.(`commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
-    for (const p of recorded) this.commit(p);
+    this.commit(recorded, `commit what the restored checkpoint left pending in sink '${this.context.operatorUid}'`);
     if (this.context.subtaskIndex !== 0) return;
     // What the snapshot's job (and this job's earlier attempts) still has staged was written
     // after the restored checkpoint: it will be replayed. Other jobs' rows are theirs.
@@ -187,13 +185,15 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     }
     const { operatorUid, subtaskIndex } = this.context;
     // The end of input is a final commit point: staged and buffered rows all go in.
-    this.context.checkOwnership?.(`commit the rows of sink '${operatorUid}' at the end of input`);
+    const action = `commit the rows of sink '${operatorUid}' at the end of input`;
+    // Asked first too: a process that lost the job does not even stage its rows.
+    this.context.checkOwnership?.(action);
     const final = -1 - Date.now();
     this.db.transaction(() => {
       this.stage(final);
       this.staging.assign.run(final, operatorUid, subtaskIndex, this.runId);
     })();
-    for (const p of [...this.pending, { runId: this.runId, subtask: subtaskIndex, checkpointId: final }]) this.commit(p);
+    this.commit([...this.pending, { runId: this.runId, subtask: subtaskIndex, checkpointId: final }], action);
     this.pending = [];
   }
 
@@ -215,16 +215,27 @@ class SqliteSinkWriter<T> implements SinkWriter<T> {
     })();
   }
 
-  /** Moves one checkpoint's staged rows into the table and records it, in one transaction. */
-  private commit(p: PendingCommit): void {
+  /**
+   * Moves the staged rows of `commits` (checkpoints) into the table and records each, in one
+   * transaction; nothing if none. The job's fence is asked last, inside the transaction, so that
+   * COMMIT follows the answer at once: the write lock is taken first, and that may wait (up to
+   * the busy timeout) on another connection — another subtask's, another job's — and a process
+   * frozen in that wait, checked before it, committed on waking after it was declared lost.
+   */
+  private commit(commits: readonly PendingCommit[], action: string): void {
+    if (commits.length === 0) return;
     const uid = this.context.operatorUid;
     this.db.transaction(() => {
-      if (this.staging.isCommitted.get(uid, p.runId, p.subtask, p.checkpointId)) return;
-      for (const { row } of this.staging.staged.all(uid, p.runId, p.subtask, p.checkpointId) as Array<{ row: Buffer }>) {
-        this.insertStmt.run(...(unpack(row) as unknown[]));
+      for (const p of commits) {
+        if (this.staging.isCommitted.get(uid, p.runId, p.subtask, p.checkpointId)) continue;
+        for (const { row } of this.staging.staged.all(uid, p.runId, p.subtask, p.checkpointId) as Array<{ row: Buffer }>) {
+          this.insertStmt.run(...(unpack(row) as unknown[]));
+        }
+        this.staging.markCommitted.run(uid, p.runId, p.subtask, p.checkpointId, Date.now());
+        this.staging.dropStaged.run(uid, p.runId, p.subtask, p.checkpointId);
       }
-      this.staging.markCommitted.run(uid, p.runId, p.subtask, p.checkpointId, Date.now());
-      this.staging.dropStaged.run(uid, p.runId, p.subtask, p.checkpointId);
+      // A throw rolls the transaction back: nothing of it was committed.
+      this.context.checkOwnership?.(action);
     }).immediate();
   }
 }

@@ -108,3 +108,21 @@ describe('a job’s checkpointing checks its fence before each commit point', ()
     return Promise.all([done, assert.rejects(steps.rename(from, to), JobFencedError)]).then(() => assert.ok(existsSync(from), 'a refused publish renames nothing'));
   });
 });
+
+describe('retention’s deletions through the fenced steps', () => {
+  test('a file removal is done before its call returns, right after the check: no queue where a frozen process could hold it', () => {
+    const fence = new ScriptedFence();
+    const steps = fencedWriteSteps(nodeWriteSteps, fence);
+    const metadata = join(home.path, '_metadata');
+    writeFileSync(metadata, 'x');
+    // Not awaited: an unlink on libuv's thread pool would not have happened yet; a process frozen
+    // while it waited there deleted a retained checkpoint's _metadata after it was declared lost.
+    const done = steps.remove(metadata);
+    assert.ok(!existsSync(metadata), 'removed synchronously');
+    assert.deepEqual(fence.checked, ['delete checkpoint files']);
+    const again = steps.remove(metadata); // a missing file is fine
+    fence.refuse = /delete/;
+    writeFileSync(metadata, 'y');
+    return Promise.all([done, again, assert.rejects(steps.remove(metadata), JobFencedError)]).then(() => assert.ok(existsSync(metadata), 'a refused removal removes nothing'));
+  });
+});

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { ownProcess, processStartTime as startTimeOf, processState, terminateProcess } from '../../src/cluster/job-process.js';
 import { decideTakeover, takeOverJob } from '../../src/cluster/job-takeover.js';
-import { STARTUP_TIMEOUT_MS, declareIfLost, lostReason } from '../../src/cluster/liveness.js';
+import { STARTUP_TIMEOUT_MS, declareIfLost, lostReason, reconcileLiveness } from '../../src/cluster/liveness.js';
 import { type JobRecord, MetadataStore } from '../../src/metadata/index.js';
 import { IllegalJobStateError } from '../../src/util/errors.js';
 import { type JobId, newJobId } from '../../src/util/ids.js';
@@ -156,6 +156,31 @@ describe('declareIfLost and takeOverJob over flink.db', () => {
     assert.equal(after.status, 'FAILED');
     assert.equal(processState(id), 'gone');
     assert.match(logs[0]!, /declared lost \(no heartbeat within 30 s\) but its process \d+ is still alive; stopping it with SIGKILL \(it is frozen\)/);
+  });
+
+  test('a process frozen holding the write lock is declared (and stopped) before the jobs its lock kept from their heartbeats', { timeout: 30_000 }, async () => {
+    // Its lock blocks every other job's writes, so they look lost too. Declaring such a job first
+    // waited out the busy timeout and failed (its process is not stopped: not the holder), and
+    // the frozen one was never declared: `flink list` failed with "database is locked".
+    const file = join(home.path, 'flink.db');
+    const code = `const db = new (require('better-sqlite3'))(${JSON.stringify(file)}); process.stdin.once('data', () => { db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked', () => process.kill(process.pid, 'SIGSTOP')); }); setInterval(() => {}, 1000); console.log('ready')`;
+    const holder = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+    children.push(holder);
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    const id = { pid: holder.pid!, startTime: startTimeOf(holder.pid!) };
+    const frozenJob = newJobId();
+    store.createJob({ jobId: frozenJob, name: 'frozen', jobFile: '/j.ts', startTime: Date.now() - 60_000 });
+    store.acquireJob(frozenJob, { pid: id.pid, pidStart: id.startTime, heartbeat: Date.now() - 31_000 });
+    store.transitionJob(frozenJob, 'RUNNING');
+    // Newer, so listed first: alive and running, its heartbeat held up by the lock.
+    const blocked = running(me.pid, me.startTime, 31_000);
+    holder.stdin!.write('lock');
+    await waitFor(() => processState(id) === 'stopped');
+    const jobs = store.listJobs({ statuses: ['RUNNING'] });
+    assert.deepEqual(jobs.map((j) => j.jobId), [blocked.jobId, frozenJob]);
+    const after = reconcileLiveness(store, jobs);
+    assert.deepEqual(after.map((j) => [j.jobId, j.status]), [[blocked.jobId, 'FAILED'], [frozenJob, 'FAILED']], 'in the order given');
+    assert.equal(processState(id), 'gone', 'the frozen holder was stopped to declare it');
   });
 
   test('a running process of a lost job gets SIGTERM, then SIGKILL after the grace period', async () => {

@@ -6,10 +6,10 @@
  * including a part already pre-committed for n+1.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { FileSink, type SinkWriter, type SinkWriterContext } from '../../src/index.js';
+import { DefaultRollingPolicy, FileSink, type SinkWriter, type SinkWriterContext } from '../../src/index.js';
 import { tempDir } from '../helpers/run-job.js';
 
 let dir: { path: string; cleanup: () => void };
@@ -80,6 +80,23 @@ describe('FileSink two-phase commit', () => {
     assert.throws(() => unfenced.endOfInput!(), /fenced before it would commit the parts of sink 'sink' at the end of input/);
     assert.deepEqual(committedLines(), ['a']);
     unfenced.close();
+    assert.deepEqual(hidden().filter((f) => f.endsWith('.inprogress')), [], 'its part, which nothing records, is gone');
+  });
+
+  test('at the end of input without checkpointing, the fence is asked once every part is durable: after it come only the renames', () => {
+    // An fsync takes milliseconds; a process frozen in one, asked before it, renamed on waking after it was declared lost.
+    const onDisk: string[] = [];
+    const checkOwnership = () => {
+      for (const f of hidden()) onDisk.push(readFileSync(join(out, f), 'utf8'));
+    };
+    const context: SinkWriterContext = { subtaskIndex: 0, parallelism: 1, jobId: JOB, operatorUid: 'sink', checkpointing: false, attemptNumber: 0, checkOwnership };
+    const w = FileSink.forRowFormat<string>(out).build().createWriter(context);
+    w.write('a');
+    w.write('b');
+    w.endOfInput!();
+    assert.deepEqual(onDisk, ['a\nb\n'], 'written out and closed when the fence was asked');
+    assert.deepEqual(committedLines(), ['a', 'b']);
+    w.close();
   });
 
   test('completing n commits the parts of n and of earlier checkpoints that never completed, never a part of n+1', () => {
@@ -133,6 +150,34 @@ describe('FileSink two-phase commit', () => {
     restored.notifyCheckpointComplete!(2);
     assert.deepEqual(committedLines(), ['a', 'b', 'c'], 'each record exactly once');
     restored.close();
+  });
+
+  test('a restore cuts back the parts its checkpoint recorded open first, then asks the fence again: after it come only the renames', () => {
+    // A cut is an fsync (milliseconds); a process frozen in one, asked only before it, renamed on
+    // waking after it was declared lost.
+    const sink = () => FileSink.forRowFormat<string>(out).withRollingPolicy(DefaultRollingPolicy.builder().build()).build();
+    const first = sink().createWriter({ subtaskIndex: 0, parallelism: 1, jobId: JOB, operatorUid: 'sink', checkpointing: true, attemptNumber: 0 });
+    first.write('a');
+    const state1 = first.snapshotState!(1);
+    const [part] = hidden();
+    assert.match(part!, /\.inprogress$/, 'recorded open');
+    appendFileSync(join(out, part!), 'written after the checkpoint\n');
+    const seen: string[] = [];
+    let owner = true;
+    const checkOwnership = () => {
+      const path = join(out, part!);
+      seen.push(existsSync(path) ? `${statSync(path).size} bytes hidden` : 'renamed');
+      if (!owner) throw new Error('fenced');
+    };
+    const context: SinkWriterContext = { subtaskIndex: 0, parallelism: 1, jobId: JOB, operatorUid: 'sink', checkpointing: true, attemptNumber: 1, checkOwnership };
+    owner = false;
+    assert.throws(() => sink().createWriter(context).restoreState!(state1), /fenced/);
+    assert.deepEqual(seen, ['31 bytes hidden'], 'refused before anything was cut');
+    owner = true;
+    seen.length = 0;
+    sink().createWriter(context).restoreState!(state1);
+    assert.deepEqual(seen, ['31 bytes hidden', '2 bytes hidden'], 'asked again once cut back and durable, before the rename');
+    assert.deepEqual(committedLines(), ['a']);
   });
 
   test('restoring the same checkpoint again (a second failover) commits nothing twice and loses nothing', () => {

@@ -337,6 +337,52 @@ describe('JdbcSink.exactlyOnceSink two-phase commit', () => {
     await closeWriter(b);
   });
 
+  test('a restore asks the fence before each COMMIT / ROLLBACK PREPARED: one lost during a round trip sends no more', async () => {
+    // Each statement goes a round trip after the last; a process frozen in one (asked only
+    // before the first) sent the rest on waking, after it was declared lost.
+    const { table, uid, w, state } = await preparedTwice();
+    await closeWriter(w);
+    assert.equal((await prepared(uid)).length, 2);
+    let asked = 0;
+    const lostAfterFirst = (action: string) => {
+      if (++asked > 2) throw new Error(`fenced before it would ${action}`);
+    };
+    await assert.rejects(exactlyOnce(table, uid, { jobId: 'b'.repeat(32), checkOwnership: lostAfterFirst }, state), /fenced before it would commit and roll back/);
+    assert.equal(asked, 3, 'asked up front, before the first commit, and before the second');
+    assert.deepEqual(await rowsOf(table), range(0, 3), "checkpoint 1's transaction only");
+    assert.equal((await prepared(uid)).length, 1, "checkpoint 2's stays prepared");
+    // The same run again (its failed attempt's connections are its own), not lost this time.
+    const b = await exactlyOnce(table, uid, { jobId: 'b'.repeat(32), checkOwnership: () => undefined }, state);
+    assert.deepEqual(await rowsOf(table), range(0, 6));
+    await closeWriter(b);
+  });
+
+  test('without checkpointing, the end of input asks the fence when its COMMIT is sent, behind the batches in flight', async () => {
+    const { table, uid } = await freshTable();
+    let owner = true;
+    const asked: string[] = [];
+    const fence = (action: string) => {
+      asked.push(action);
+      if (!owner) throw new Error(`fenced before it would ${action}`);
+    };
+    const w = await exactlyOnce(table, uid, { checkpointing: false, checkOwnership: fence }, undefined, { batchSize: 2 });
+    for (const r of range(0, 5)) w.write(r);
+    // Lost while the batches are on their way: the COMMIT behind them is not sent.
+    w.endOfInput!();
+    owner = false;
+    await assert.rejects(Promise.resolve(w.pendingWork!()), /fenced before it would commit the rows of sink/);
+    assert.deepEqual(asked.filter((a) => /end of input/.test(a)), [`commit the rows of sink '${uid}' at the end of input`]);
+    await closeWriter(w);
+    assert.deepEqual(await rowsOf(table), []);
+    owner = true;
+    const again = await exactlyOnce(table, uid, { checkpointing: false, checkOwnership: fence });
+    for (const r of range(0, 5)) again.write(r);
+    again.endOfInput!();
+    await again.pendingWork!();
+    assert.deepEqual(await rowsOf(table), range(0, 5));
+    await closeWriter(again);
+  });
+
   test('state of another kind of sink under this uid is refused', async () => {
     const { table, uid } = await freshTable();
     const w = JdbcSink.exactlyOnceSink<Row>({ connectionString: url, table, columns: ['k', 'v'], toRow }).createWriter(ctx(uid));

@@ -223,4 +223,48 @@ describe("a source reader's checkpoint notifications", () => {
       home.cleanup();
     }
   });
+  test('a process that no longer owns the job: the readers are not told, so they commit nothing (the fence is asked per reader, as sinks ask)', async () => {
+    // The job asks before it tells its tasks, but a reader hears after its chain's commits, and on
+    // a worker thread milliseconds later: a process frozen in between committed offsets on waking.
+    reset();
+    let owner = true;
+    const asked: string[] = [];
+    const acks: TaskAcknowledgement[] = [];
+    const execution = new JobExecution({
+      jobId: 'log',
+      jobGraph: compilePipeline(pipeline()),
+      clock: systemClock,
+      checkOwnership: (action) => {
+        asked.push(action);
+        if (!owner) throw new Error(`fenced before it would ${action}`);
+      },
+      checkpointing: { storage: new MemoryStorage(), responder: { acknowledge: (a) => acks.push(a), decline: () => {} } },
+    });
+    const ended = execution.run().then(
+      () => 'finished',
+      (err: unknown) => err,
+    );
+    try {
+      await until(() => {
+        try {
+          execution.triggerCheckpoint(1, Date.now(), { isSavepoint: false, aligned: true });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'the job to run');
+      await until(() => acks.length === 2, 'both readers to acknowledge checkpoint 1');
+      owner = false;
+      execution.notifyCheckpointComplete(1);
+      const err = await ended;
+      assert.ok(err instanceof Error, `the job ended ${String(err)}`);
+      assert.match(err.message, /fenced before it would commit checkpoint 1 of source 'log'/);
+      assert.deepEqual(asked, ["commit checkpoint 1 of source 'log'", "commit checkpoint 1 of source 'log'"]);
+      assert.deepEqual(eventsOf('complete'), [], 'no reader was told');
+      assert.deepEqual(broker.committed, new Map());
+    } finally {
+      execution.cancel();
+      await ended;
+    }
+  });
 });

@@ -206,6 +206,47 @@ describe('SqliteSink two-phase commit', () => {
     assert.deepEqual(rowsOf('other'), []);
   });
 
+  test('the fence is asked with the write lock held, right before COMMIT: no wait for the lock after the answer', () => {
+    // A commit waits for the write lock (another subtask's or job's connection may hold it); a
+    // process frozen in that wait, asked before it, committed on waking after it was declared lost.
+    const seen: string[] = [];
+    let owner = true;
+    const checkOwnership = (action: string) => {
+      const probe = new Database(dbPath, { timeout: 0 });
+      try {
+        assert.throws(() => probe.exec('BEGIN IMMEDIATE'), /database is locked/, `the sink holds the write lock when asked to ${action}`);
+        seen.push(`${action}: ${(probe.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n} visible`);
+      } finally {
+        probe.close();
+      }
+      if (!owner) throw new Error('fenced');
+    };
+    const w = sink().createWriter({ ...ctx(), checkOwnership });
+    openWriters.push(w as SinkWriter<unknown>);
+    writeAll(w, range(0, 3));
+    w.snapshotState!(1);
+    w.notifyCheckpointComplete!(1);
+    assert.deepEqual(seen, ["commit checkpoint 1 of sink 'db': 0 visible"]);
+    assert.deepEqual(commits(), [[0, 1]]);
+    // Refused inside the transaction: rolled back, the rows stay staged for a restore.
+    writeAll(w, range(3, 5));
+    const at2 = w.snapshotState!(2);
+    owner = false;
+    assert.throws(() => w.notifyCheckpointComplete!(2), /fenced/);
+    assert.deepEqual(commits(), [[0, 1]]);
+    assert.equal(stagedCount(2), 2);
+    // A restore's commits too.
+    const restored = sink().createWriter({ ...ctx(), jobId: 'b'.repeat(32), checkOwnership });
+    openWriters.push(restored as SinkWriter<unknown>);
+    assert.throws(() => restored.restoreState!(at2), /fenced/);
+    assert.deepEqual(commits(), [[0, 1]]);
+    owner = true;
+    seen.length = 0;
+    restored.restoreState!(at2);
+    assert.deepEqual(seen, ["commit what the restored checkpoint left pending in sink 'db': 3 visible"]);
+    assert.deepEqual(commits(), [[0, 1], [0, 2]]);
+  });
+
   test('completing checkpoint n never commits the rows staged for n+1 (a restore from n replays them)', () => {
     const w = writer();
     writeAll(w, range(0, 2));

@@ -242,11 +242,15 @@ export class SourceStreamTask extends StreamTask {
     // The reader is the chain's head: told last, also when an operator after it threw.
     let committed: Promise<unknown> | undefined;
     if (!this.readerClosed && this.reader.notifyCheckpointComplete !== undefined) {
-      try {
-        const own = this.reader.notifyCheckpointComplete(checkpointId);
-        if (own instanceof Promise) committed = own.catch((err: unknown) => Promise.reject(userError(this.sourceName, err)));
-      } catch (err) {
-        failure ??= { err: userError(this.sourceName, err) };
+      const refused = this.ownershipRefused(checkpointId);
+      if (refused) failure ??= refused;
+      else {
+        try {
+          const own = this.reader.notifyCheckpointComplete(checkpointId);
+          if (own instanceof Promise) committed = own.catch((err: unknown) => Promise.reject(userError(this.sourceName, err)));
+        } catch (err) {
+          failure ??= { err: userError(this.sourceName, err) };
+        }
       }
     }
     if (failure) {
@@ -254,6 +258,21 @@ export class SourceStreamTask extends StreamTask {
       throw failure.err;
     }
     return commits && committed ? Promise.all([commits, committed]) : (commits ?? committed);
+  }
+
+  /**
+   * The job's fence, asked before the reader commits its positions, as the sinks ask before
+   * theirs: the job asked before it told its tasks, but the reader is told after the chain's
+   * commits, and on a worker thread the word comes milliseconds later; a process frozen in
+   * between must not commit on waking. The refusal, if any.
+   */
+  private ownershipRefused(checkpointId: number): { err: unknown } | undefined {
+    try {
+      this.info.checkOwnership?.(`commit checkpoint ${checkpointId} of source '${this.sourceUid}'`);
+      return undefined;
+    } catch (err) {
+      return { err };
+    }
   }
 
   override notifyCheckpointAborted(checkpointId: number): void {
