@@ -41,8 +41,9 @@ describe('watermark alignment', { concurrency: false }, () => {
     const { worst, fast, slow } = await run('unaligned', 2);
     assert.deepEqual([fast, slow], [40_000, 3000]);
     // Past what the aligned runs below may reach (6,000 ms), with room: on a quiet machine the fast
-    // source gets ~36 s ahead, but under load (CI, 2026-12-07, load 6 on two cores) it got 11.8 s,
-    // its worker slow to start and to run while the slow source's 1.5 s went by.
+    // source gets ~36 s ahead, but under load its worker is slow to start and to run while the
+    // slow source runs (load 6 on two cores: 11.8 s ahead, and 5.4 s once, when the slow source
+    // took 1.5 s; unaligned it now takes 4 s).
     assert.ok(worst > 8000, `unaligned lead ${worst} ms`);
   });
 
