@@ -5,7 +5,7 @@ import { RecordEncodingError, messageOf } from '../util/errors.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
 import { decodeColumns, encodeColumns } from './columnar-batch.js';
-import { holdsLoneSurrogate, mayHoldReplacedSurrogates } from './lone-surrogates.js';
+import { holdsLossyString, mayHoldLossyStrings } from './lossy-strings.js';
 
 /**
  * Binary encoding of channel events, for handing a whole batch to another thread in one buffer
@@ -31,8 +31,9 @@ const WITH_REFERENCES = 1;
 /** A record batch as columns (columnar-batch.ts). */
 const COLUMNS = 2;
 /**
- * V8's structured clone, for a batch with a string MessagePack cannot hold (half a surrogate
- * pair, lone-surrogates.ts): rare, and slower per record, but it keeps every string as it is.
+ * V8's structured clone, for a batch with a string MessagePack would change (half a surrogate
+ * pair, a field named `__proto__`: lossy-strings.ts): rare, and slower per record, but it keeps
+ * every string as it is.
  * Read only from this process's own channels, never from disk.
  */
 const STRUCTURED = 3;
@@ -78,10 +79,10 @@ export function encodeEvent(event: ChannelEvent): Uint8Array {
  */
 export function encodeBatches(batches: readonly RecordBatch[]): Uint8Array {
   const encoded = encodeLossy(batches);
-  return mayHoldReplacedSurrogates(encoded) && batches.some(holdsLoneSurrogateIn) ? framed(STRUCTURED, serialize(batchMessage(oneBatch(batches)))) : encoded;
+  return mayHoldLossyStrings(encoded) && batches.some(holdsLossyStringIn) ? framed(STRUCTURED, serialize(batchMessage(oneBatch(batches)))) : encoded;
 }
 
-/** The batches in MessagePack, as columns where they fit; a half surrogate pair becomes U+FFFD. */
+/** The batches in MessagePack, as columns where they fit; a half surrogate pair becomes U+FFFD, a `__proto__` field `__proto_`. */
 function encodeLossy(batches: readonly RecordBatch[]): Uint8Array {
   try {
     return encodeColumns(batches, COLUMNS, plain) ?? framed(MSGPACK, plain.pack(batchMessage(oneBatch(batches))));
@@ -100,11 +101,11 @@ function oneBatch(batches: readonly RecordBatch[]): RecordBatch {
   return batches.length === 1 ? batches[0]! : concatBatches(batches);
 }
 
-function holdsLoneSurrogateIn(batch: RecordBatch): boolean {
+function holdsLossyStringIn(batch: RecordBatch): boolean {
   const seen = new Set<object>();
-  if (holdsLoneSurrogate(batch.values, seen)) return true;
+  if (holdsLossyString(batch.values, seen)) return true;
   const keys = batch.keys;
-  if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (holdsLoneSurrogate(keys[i], seen)) return true;
+  if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (holdsLossyString(keys[i], seen)) return true;
   return false;
 }
 

@@ -86,3 +86,19 @@ test('a string with half a surrogate pair crosses as it is, in every layout, as 
   assert.equal(fine[0], 2);
   assert.deepEqual((decodeEvent(fine) as RecordBatch).values, [{ id: 1, s: '\uFFFD\uD83D\uDE00' }]);
 });
+
+test('a field of its own named __proto__ (parsed JSON) crosses as it is, at any depth, and never becomes a prototype', () => {
+  // On one thread the record reaches the next operator as it is; MessagePack alone reads the field back as `__proto_`.
+  const top = JSON.parse('{"__proto__": {"polluted": 1}, "a": 2}') as Record<string, unknown>;
+  const deep = JSON.parse('{"id": 1, "body": [{"__proto__": "x"}]}') as Record<string, unknown>;
+  for (const values of [[top], [top, top], [deep, { id: 2, body: [] }], [{ id: 1, m: new Map([['k', top]]) }]]) {
+    const back = decodeEvent(encodeEvent(new RecordBatch(values, undefined, undefined))) as RecordBatch;
+    assert.deepEqual(back.values, values);
+    for (const v of back.values) assert.equal(Object.getPrototypeOf(v), Object.prototype);
+  }
+  const [t] = (decodeEvent(encodeEvent(new RecordBatch([top], undefined, undefined))) as RecordBatch).values as [Record<string, unknown>];
+  assert.deepEqual(Object.keys(t), ['__proto__', 'a']);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  const [d] = (decodeEvent(encodeEvent(new RecordBatch([deep], undefined, undefined))) as RecordBatch).values as [{ body: Record<string, unknown>[] }];
+  assert.ok(Object.hasOwn(d.body[0]!, '__proto__') && Object.getPrototypeOf(d.body[0]) === Object.prototype);
+});
