@@ -1,9 +1,11 @@
 import { Packr } from 'msgpackr';
+import { deserialize, serialize } from 'node:v8';
 import { pack as packWithReferences, refuseFunction, unpack as unpackWithReferences } from '../util/binary-codec.js';
 import { RecordEncodingError, messageOf } from '../util/errors.js';
 import { MIN_TIMESTAMP } from '../util/time.js';
 import { CheckpointBarrier, type ChannelEvent, EndOfInput, RecordBatch, Watermark, WatermarkStatus } from './channel-events.js';
 import { decodeColumns, encodeColumns } from './columnar-batch.js';
+import { holdsLossyString, mayHoldLossyStrings } from './lossy-strings.js';
 
 /**
  * Binary encoding of channel events, for handing a whole batch to another thread in one buffer
@@ -28,6 +30,13 @@ const MSGPACK = 0;
 const WITH_REFERENCES = 1;
 /** A record batch as columns (columnar-batch.ts). */
 const COLUMNS = 2;
+/**
+ * V8's structured clone, for a batch with a string MessagePack would change (half a surrogate
+ * pair, a field named `__proto__`: lossy-strings.ts): rare, and slower per record, but it keeps
+ * every string as it is.
+ * Read only from this process's own channels, never from disk.
+ */
+const STRUCTURED = 3;
 
 // Maps, Sets, Dates, bigints, typed arrays and errors round-trip (moreTypes); a MessagePack map
 // decodes as a Map, since every plain object is written as a record.
@@ -69,17 +78,35 @@ export function encodeEvent(event: ChannelEvent): Uint8Array {
  * (as {@link encodeEvent}).
  */
 export function encodeBatches(batches: readonly RecordBatch[]): Uint8Array {
+  const encoded = encodeLossy(batches);
+  return mayHoldLossyStrings(encoded) && batches.some(holdsLossyStringIn) ? framed(STRUCTURED, serialize(batchMessage(oneBatch(batches)))) : encoded;
+}
+
+/** The batches in MessagePack, as columns where they fit; a half surrogate pair becomes U+FFFD, a `__proto__` field `__proto_`. */
+function encodeLossy(batches: readonly RecordBatch[]): Uint8Array {
   try {
-    return encodeColumns(batches, COLUMNS, plain) ?? framed(MSGPACK, plain.pack(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
+    return encodeColumns(batches, COLUMNS, plain) ?? framed(MSGPACK, plain.pack(batchMessage(oneBatch(batches))));
   } catch (err) {
     // Too deep to be plain data: a cycle.
     if (!(err instanceof RangeError)) throw unencodable(err);
     try {
-      return framed(WITH_REFERENCES, packWithReferences(batchMessage(batches.length === 1 ? batches[0]! : concatBatches(batches))));
+      return framed(WITH_REFERENCES, packWithReferences(batchMessage(oneBatch(batches))));
     } catch (again) {
       throw unencodable(again);
     }
   }
+}
+
+function oneBatch(batches: readonly RecordBatch[]): RecordBatch {
+  return batches.length === 1 ? batches[0]! : concatBatches(batches);
+}
+
+function holdsLossyStringIn(batch: RecordBatch): boolean {
+  const seen = new Set<object>();
+  if (holdsLossyString(batch.values, seen)) return true;
+  const keys = batch.keys;
+  if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (holdsLossyString(keys[i], seen)) return true;
+  return false;
 }
 
 /**
@@ -98,9 +125,9 @@ function unencodable(err: unknown): RecordEncodingError {
 export function decodeEvent(buffer: Uint8Array): ChannelEvent {
   const format = buffer[0];
   if (format === COLUMNS) return decodeColumns(buffer, plain);
-  if (format !== MSGPACK && format !== WITH_REFERENCES) throw new Error(`Unknown channel event format ${String(format)}`);
+  if (format !== MSGPACK && format !== WITH_REFERENCES && format !== STRUCTURED) throw new Error(`Unknown channel event format ${String(format)}`);
   const body = buffer.subarray(1);
-  const msg = (format === WITH_REFERENCES ? unpackWithReferences(body) : plain.unpack(body)) as unknown[];
+  const msg = (format === STRUCTURED ? deserialize(body) : format === WITH_REFERENCES ? unpackWithReferences(body) : plain.unpack(body)) as unknown[];
   switch (msg[0]) {
     case RECORDS:
       return new RecordBatch(

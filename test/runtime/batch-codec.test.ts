@@ -56,3 +56,49 @@ test('a function in a record is refused like a Symbol, in every layout, never dr
     assert.throws(() => encodeEvent(new RecordBatch(values, undefined, undefined)), (e: unknown) => e instanceof RecordEncodingError && unencodable.test(e.message), String(values.length));
   }
 });
+
+test('a string with half a surrogate pair crosses as it is, in every layout, as a value and as a key; U+FFFD stays U+FFFD', () => {
+  // What s.slice(0, 1) makes of an emoji: on one thread it reaches the next operator unchanged,
+  // so another thread must see the same string (MessagePack alone writes U+FFFD for it).
+  const high = '\uD83D';
+  const low = 'x\uDE00';
+  const cyclic: { s: string; self?: unknown } = { s: high };
+  cyclic.self = cyclic;
+  for (const [what, values, keys] of [
+    ['columns', [{ id: 1, s: high }, { id: 2, s: 'ok' }], [high, 'ok']],
+    ['a key alone', [1, 2], ['ok', low]],
+    ['a whole column of strings', [high, low, '\uFFFD'], [1, 2, 3]],
+    ['MessagePack records of mixed shapes', [{ a: 1 }, { deep: [new Map([[low, new Set([high])]])] }], [[1, low], [2, 'ok']]],
+    ['records that refer to themselves', [cyclic], [low]],
+  ] as const) {
+    const batch = new RecordBatch([...values], [...keys], keys.map((_, i) => i));
+    const back = decodeEvent(encodeEvent(batch)) as RecordBatch;
+    if (what === 'records that refer to themselves') {
+      const v = back.values[0] as typeof cyclic;
+      assert.equal(v.s, high, what);
+      assert.equal(v.self, v, what);
+    } else assert.deepEqual(back.values, values, what);
+    assert.deepEqual(Array.from(back.keys!), keys, what);
+    assert.deepEqual(Array.from(back.keyGroups!), batch.keyGroups, what);
+  }
+  // Well-formed strings, a genuine U+FFFD among them, keep the columnar layout (byte 0 is 2).
+  const fine = encodeEvent(new RecordBatch([{ id: 1, s: '\uFFFD\uD83D\uDE00' }], ['\uFFFD'], [3]));
+  assert.equal(fine[0], 2);
+  assert.deepEqual((decodeEvent(fine) as RecordBatch).values, [{ id: 1, s: '\uFFFD\uD83D\uDE00' }]);
+});
+
+test('a field of its own named __proto__ (parsed JSON) crosses as it is, at any depth, and never becomes a prototype', () => {
+  // On one thread the record reaches the next operator as it is; MessagePack alone reads the field back as `__proto_`.
+  const top = JSON.parse('{"__proto__": {"polluted": 1}, "a": 2}') as Record<string, unknown>;
+  const deep = JSON.parse('{"id": 1, "body": [{"__proto__": "x"}]}') as Record<string, unknown>;
+  for (const values of [[top], [top, top], [deep, { id: 2, body: [] }], [{ id: 1, m: new Map([['k', top]]) }]]) {
+    const back = decodeEvent(encodeEvent(new RecordBatch(values, undefined, undefined))) as RecordBatch;
+    assert.deepEqual(back.values, values);
+    for (const v of back.values) assert.equal(Object.getPrototypeOf(v), Object.prototype);
+  }
+  const [t] = (decodeEvent(encodeEvent(new RecordBatch([top], undefined, undefined))) as RecordBatch).values as [Record<string, unknown>];
+  assert.deepEqual(Object.keys(t), ['__proto__', 'a']);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  const [d] = (decodeEvent(encodeEvent(new RecordBatch([deep], undefined, undefined))) as RecordBatch).values as [{ body: Record<string, unknown>[] }];
+  assert.ok(Object.hasOwn(d.body[0]!, '__proto__') && Object.getPrototypeOf(d.body[0]) === Object.prototype);
+});
