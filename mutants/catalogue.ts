@@ -4159,7 +4159,7 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'liveness-frozen-holder-declared-last',
     area: 'fencing',
     file: 'src/cluster/liveness.ts',
-    original: "  const frozenFirst = [...jobs].sort((a, b) => Number(isFrozen(b)) - Number(isFrozen(a)));\n",
+    original: "  const frozenFirst = [...frozen, ...jobs.filter((job) => !frozen.has(job))];\n",
     replacement: "  const frozenFirst = [...jobs];\n",
     bug: "flink list, beside a job frozen while it held flink.db's write lock, first declares a newer job whose heartbeat that lock held up, waits out the busy timeout and fails with 'database is locked': the frozen job is never declared lost nor stopped, and keeps every job of the home from writing",
     tests: ['test/cluster/liveness.test.ts'],

@@ -89,7 +89,9 @@ export function reconcileLiveness(store: MetadataStore, jobs: readonly JobRecord
   // job's writes, heartbeats included, so they look lost too; declaring one of those first waited
   // out the busy timeout and failed the command (that job's process is not stopped, so it cannot
   // be the holder), and the frozen one was never declared nor stopped.
-  const frozenFirst = [...jobs].sort((a, b) => Number(isFrozen(b)) - Number(isFrozen(a)));
+  // Each job's process state read once (a sort's comparator read /proc at every comparison).
+  const frozen = new Set(jobs.filter(isFrozen));
+  const frozenFirst = [...frozen, ...jobs.filter((job) => !frozen.has(job))];
   const after = new Map(frozenFirst.map((job) => [job.jobId, declareIfLost(store, job, now)]));
   return jobs.map((job) => after.get(job.jobId) ?? job);
 }
